@@ -1,0 +1,40 @@
+import type { Permission } from '@onbehalf/contracts/permissions';
+import type { Db } from './db/client.ts';
+import type { OrganizationRow } from './db/schema/organizations.ts';
+import type { ProfileRow } from './db/schema/profiles.ts';
+import type { SessionRow } from './db/schema/sessions.ts';
+import type { UserRow } from './db/schema/users.ts';
+import type { Env } from './env.ts';
+import type { Clock } from './lib/clock.ts';
+import type { Limiters } from './lib/rate-limit.ts';
+import type { RequestMeta } from './lib/request-meta.ts';
+
+/** Everything a request handler may reach; built once by the server, or per test. */
+export interface AppDeps {
+  db: Db;
+  env: Env;
+  clock: Clock;
+  limiters: Limiters;
+}
+
+/** Who is making the request, resolved once per request by the session middleware. */
+export interface AuthContext {
+  session: SessionRow;
+  user: UserRow | null;
+  profile: (ProfileRow & { organization: OrganizationRow }) | null;
+  permissions: ReadonlySet<Permission>;
+  /** The token used; needed to describe the session again after a change. */
+  token: string;
+  via: 'cookie' | 'bearer';
+}
+
+export type AppEnv = {
+  Variables: {
+    deps: AppDeps;
+    meta: RequestMeta;
+    auth: AuthContext | null;
+    /** Why a presented token was not accepted, for a precise 401. */
+    authFailure: 'session_expired' | 'unauthenticated' | null;
+    requestId: string;
+  };
+};

@@ -1,0 +1,159 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { errorCatalogue } from '@onbehalf/contracts/errors';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppDeps, AppEnv } from './app-env.ts';
+import { authRoutes } from './features/auth/auth.routes.ts';
+import { commerceRoutes } from './features/commerce/commerce.routes.ts';
+import { healthRoutes } from './features/health/health.routes.ts';
+import { profilesRoutes } from './features/profiles/profiles.routes.ts';
+import { teamRoutes } from './features/team/team.routes.ts';
+import { AppError } from './lib/errors.ts';
+import { mountPortal } from './lib/portal-static.ts';
+import { createRouter } from './lib/router.ts';
+import { clearSessionCookie } from './lib/session-cookie.ts';
+import { rejectCrossSite } from './middleware/cross-site.ts';
+import { requireJsonBody } from './middleware/require-json.ts';
+import { resolveSession } from './middleware/session.ts';
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+function clientAddress(c: Context): string | null {
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null; // in-process requests (tests) have no socket
+  }
+}
+
+function errorResponse(c: Context<AppEnv>, error: AppError) {
+  if (error.retryAfterSeconds) c.header('Retry-After', String(error.retryAfterSeconds));
+  if (error.code === 'session_expired' || error.code === 'unauthenticated') {
+    // A dead cookie would otherwise be sent, and refused, on every request.
+    if (c.var.auth === null && c.var.authFailure) clearSessionCookie(c, c.var.deps.env);
+  }
+  const body = {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.issues ? { issues: error.issues } : {}),
+    },
+  };
+  return c.json(body, error.status as ContentfulStatusCode);
+}
+
+/** Maps framework exceptions onto the catalogue, so every error has the same shape. */
+function fromHttpException(error: HTTPException): AppError {
+  if (error.status === 400 && /json/i.test(error.message)) return new AppError('malformed_json');
+  if (error.status === 413) return new AppError('payload_too_large');
+  if (error.status === 403) return new AppError('csrf_rejected');
+  if (error.status === 401) return new AppError('unauthenticated');
+  if (error.status === 404) return new AppError('not_found');
+  if (error.status === 415) return new AppError('unsupported_media_type');
+  return new AppError('validation_failed', { message: error.message || undefined });
+}
+
+export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
+  const { env } = deps;
+  const app = createRouter();
+
+  app.use('*', requestId());
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    c.set('meta', {
+      ip: clientAddress(c),
+      userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
+      requestId: c.var.requestId,
+    });
+    c.set('auth', null);
+    c.set('authFailure', null);
+    await next();
+  });
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      referrerPolicy: 'no-referrer',
+      xFrameOptions: 'DENY',
+      strictTransportSecurity: env.isProduction ? 'max-age=31536000; includeSubDomains' : false,
+    }),
+  );
+  app.use('/api/*', async (c, next) => {
+    await next();
+    // Identity data must never be cached by a browser or a proxy.
+    c.header('Cache-Control', 'no-store');
+  });
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError('payload_too_large');
+      },
+    }),
+  );
+  app.use(
+    '/api/*',
+    csrf({
+      origin: (origin, c) => origin === env.PUBLIC_ORIGIN || origin === new URL(c.req.url).origin,
+    }),
+  );
+  app.use('/api/*', rejectCrossSite(env.PUBLIC_ORIGIN));
+  app.use('/api/*', requireJsonBody);
+  app.use('/api/*', resolveSession);
+
+  const routes = app
+    .route('/', healthRoutes)
+    .route('/', authRoutes)
+    .route('/', profilesRoutes)
+    .route('/', teamRoutes)
+    .route('/', commerceRoutes);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The session token returned by sign-in, for API clients.',
+  });
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'onbehalf API',
+      version: '1.0.0',
+      description:
+        'Sign-in, sessions, profiles, acting on behalf of others, and their audit trail.',
+    },
+    security: [{ bearer: [] }],
+  });
+
+  if (options.portalDir) mountPortal(app, options.portalDir);
+
+  app.notFound((c) => errorResponse(c, new AppError('not_found')));
+  app.onError((error, c) => {
+    if (error instanceof AppError) return errorResponse(c, error);
+    if (error instanceof HTTPException) return errorResponse(c, fromHttpException(error));
+    console.error(`[${c.var.requestId ?? '-'}] unhandled error`, error);
+    return errorResponse(
+      c,
+      new AppError('internal_error', { message: errorCatalogue.internal_error.message }),
+    );
+  });
+
+  return routes;
+}
+
+export type AppType = ReturnType<typeof createApp>;

@@ -1,0 +1,34 @@
+import type { AuditEventType } from '@onbehalf/contracts/audit';
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/** Append-only. Each row carries the hash of the one before it, so a silent edit shows. */
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    type: text('type').$type<AuditEventType>().notNull(),
+    actorUserId: integer('actor_user_id'),
+    actorKind: text('actor_kind', { enum: ['customer', 'operator', 'anonymous', 'system'] }),
+    subjectUserId: integer('subject_user_id'),
+    organizationId: integer('organization_id'),
+    sessionId: text('session_id'),
+    impersonationId: text('impersonation_id'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    requestId: text('request_id'),
+    reason: text('reason'),
+    details: text('details', { mode: 'json' }).$type<Record<string, unknown>>(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    index('audit_type_idx').on(t.type, t.id),
+    index('audit_actor_idx').on(t.actorUserId, t.id),
+    index('audit_subject_idx').on(t.subjectUserId, t.id),
+    index('audit_org_idx').on(t.organizationId, t.id),
+    index('audit_at_idx').on(t.at),
+  ],
+);
+
+export type AuditEventRow = typeof auditEvents.$inferSelect;

@@ -1,0 +1,16 @@
+import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+export const organizations = sqliteTable('organizations', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  kind: text('kind', { enum: ['company', 'personal'] }).notNull(),
+  /** Team door: may team admins sign in as members? Off unless the owner turns it on. */
+  impersonationEnabled: integer('impersonation_enabled', { mode: 'boolean' })
+    .notNull()
+    .default(false),
+  /** An organization may shorten impersonation sessions below the global maximum. */
+  impersonationMaxMinutes: integer('impersonation_max_minutes').notNull().default(60),
+  createdAt: integer('created_at').notNull(),
+});
+
+export type OrganizationRow = typeof organizations.$inferSelect;

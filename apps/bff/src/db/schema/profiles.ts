@@ -1,0 +1,31 @@
+import type { CustomerPermission } from '@onbehalf/contracts/permissions';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { organizations } from './organizations.ts';
+import { users } from './users.ts';
+
+export const profiles = sqliteTable(
+  'profiles',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    organizationId: integer('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    role: text('role', { enum: ['owner', 'admin', 'member'] }).notNull(),
+    /** The explicit permission set the team page edits (JSON array, catalogue order). */
+    permissions: text('permissions', { mode: 'json' }).$type<CustomerPermission[]>().notNull(),
+    /** The member's opt-out: may team admins sign in as me? */
+    allowTeamImpersonation: integer('allow_team_impersonation', { mode: 'boolean' })
+      .notNull()
+      .default(true),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('profiles_user_org_unique').on(t.userId, t.organizationId),
+    index('profiles_org_idx').on(t.organizationId),
+  ],
+);
+
+export type ProfileRow = typeof profiles.$inferSelect;

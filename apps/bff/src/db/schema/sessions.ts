@@ -1,0 +1,30 @@
+import type { SignInMethod } from '@onbehalf/contracts/auth';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { profiles } from './profiles.ts';
+import { users } from './users.ts';
+
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    /** Public identifier, safe to show and to use in URLs; never the credential. */
+    id: text('id').primaryKey(),
+    /** SHA-256 of the bearer/cookie token; the token itself is never stored. */
+    tokenHash: text('token_hash').notNull(),
+    userId: integer('user_id').references(() => users.id),
+    profileId: integer('profile_id').references(() => profiles.id),
+    method: text('method').$type<SignInMethod>().notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    revokedAt: integer('revoked_at'),
+    revokedReason: text('revoked_reason'),
+  },
+  (t) => [
+    uniqueIndex('sessions_token_hash_unique').on(t.tokenHash),
+    index('sessions_user_idx').on(t.userId, t.revokedAt),
+  ],
+);
+
+export type SessionRow = typeof sessions.$inferSelect;

@@ -1,0 +1,39 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  PUBLIC_ORIGIN: z.url().optional(),
+  /** Where the built portal lives; the server serves it when present. */
+  PORTAL_DIST: z.string().optional(),
+  /** Only for load tests: switches the sign-in and redemption rate limits off. */
+  RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+  LOG_REQUESTS: z.enum(['on', 'off']).default('off'),
+});
+
+export type Env = Omit<z.infer<typeof schema>, 'PUBLIC_ORIGIN' | 'DATA_DIR'> & {
+  DATA_DIR: string;
+  PUBLIC_ORIGIN: string;
+  isProduction: boolean;
+};
+
+/** The only reader of process.env. */
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid environment:\n  ${problems.join('\n  ')}`);
+  }
+  const env = parsed.data;
+  const origin = env.PUBLIC_ORIGIN ?? `http://localhost:${env.PORT}`;
+  return {
+    ...env,
+    DATA_DIR: path.resolve(env.DATA_DIR),
+    // Links are built from this, never from the Host header.
+    PUBLIC_ORIGIN: new URL(origin).origin,
+    isProduction: env.NODE_ENV === 'production',
+  };
+}

@@ -1,0 +1,94 @@
+import { createRoute } from '@hono/zod-openapi';
+import {
+  okResponse,
+  sessionIdParam,
+  sessionList,
+  sessionResponse,
+  signedInResponse,
+  signInBody,
+} from '@onbehalf/contracts/auth';
+import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
+import { createRouter } from '../../lib/router.ts';
+import { clearSessionCookie, setSessionCookie } from '../../lib/session-cookie.ts';
+import { describeSession } from '../../lib/session-view.ts';
+import { requireSession } from '../../middleware/require-permission.ts';
+import { getAuth } from '../../middleware/session.ts';
+import { listSessions, revokeOwnSession, signIn, signOut } from './auth.service.ts';
+
+const tags = ['Auth'];
+
+const signInRoute = createRoute({
+  method: 'post',
+  path: '/api/public/auth/sign-in',
+  tags,
+  summary: 'Sign in with email and password',
+  request: jsonBody(signInBody),
+  responses: {
+    200: jsonContent(signedInResponse, 'Signed in; the cookie is set for browsers'),
+    ...errorResponses(400, 401, 429),
+  },
+});
+
+const signOutRoute = createRoute({
+  method: 'post',
+  path: '/api/public/auth/sign-out',
+  tags,
+  summary: 'Revoke the current session',
+  middleware: [requireSession] as const,
+  responses: { 200: jsonContent(okResponse, 'Signed out'), ...errorResponses(401) },
+});
+
+const sessionRoute = createRoute({
+  method: 'get',
+  path: '/api/public/auth/session',
+  tags,
+  summary: 'The current session',
+  middleware: [requireSession] as const,
+  responses: { 200: jsonContent(sessionResponse, 'The session'), ...errorResponses(401) },
+});
+
+const sessionsRoute = createRoute({
+  method: 'get',
+  path: '/api/public/auth/sessions',
+  tags,
+  summary: "The caller's live sessions",
+  middleware: [requireSession] as const,
+  responses: { 200: jsonContent(sessionList, 'Sessions'), ...errorResponses(401) },
+});
+
+const revokeRoute = createRoute({
+  method: 'delete',
+  path: '/api/public/auth/sessions/{id}',
+  tags,
+  summary: 'Revoke one of your sessions',
+  middleware: [requireSession] as const,
+  request: { params: sessionIdParam },
+  responses: { 200: jsonContent(okResponse, 'Revoked'), ...errorResponses(401, 403, 404) },
+});
+
+export const authRoutes = createRouter()
+  .openapi(signInRoute, async (c) => {
+    const { deps, meta } = c.var;
+    const result = await signIn(deps, c.req.valid('json'), meta);
+    setSessionCookie(c, deps.env, result.token, result.expiresAt);
+    return c.json({ token: result.token, session: result.session }, 200);
+  })
+  .openapi(signOutRoute, (c) => {
+    signOut(c.var.deps, getAuth(c), c.var.meta);
+    clearSessionCookie(c, c.var.deps.env);
+    return c.json({ ok: true as const }, 200);
+  })
+  .openapi(sessionRoute, (c) => {
+    return c.json({ session: describeSession(c.var.deps.db, getAuth(c)) }, 200);
+  })
+  .openapi(sessionsRoute, (c) => c.json(listSessions(c.var.deps, getAuth(c)), 200))
+  .openapi(revokeRoute, (c) => {
+    const { revokedCurrent } = revokeOwnSession(
+      c.var.deps,
+      getAuth(c),
+      c.req.valid('param').id,
+      c.var.meta,
+    );
+    if (revokedCurrent) clearSessionCookie(c, c.var.deps.env);
+    return c.json({ ok: true as const }, 200);
+  });

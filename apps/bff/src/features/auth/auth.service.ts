@@ -1,0 +1,163 @@
+import type { SessionList, SignedInResponse, SignInBody } from '@onbehalf/contracts/auth';
+import type { AppDeps, AuthContext } from '../../app-env.ts';
+import { recordAudit } from '../../lib/audit.ts';
+import { authForToken } from '../../lib/auth-context.ts';
+import { toIso } from '../../lib/clock.ts';
+import { AppError } from '../../lib/errors.ts';
+import { verifyPassword } from '../../lib/passwords.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import { describeSession } from '../../lib/session-view.ts';
+import { mintSession, revokeSession, sessionPolicy } from '../../lib/sessions.ts';
+import { findSessionById, findUserByEmail, listLiveSessions, listProfileIds } from './auth.repo.ts';
+
+export interface SignedIn extends SignedInResponse {
+  expiresAt: number;
+}
+
+/**
+ * Password sign-in. Unknown email, wrong password and disabled account look the same to
+ * the caller (same error, same work done), and each failure counts towards the rate limit.
+ */
+export async function signIn(
+  deps: AppDeps,
+  body: SignInBody,
+  meta: RequestMeta,
+): Promise<SignedIn> {
+  const { db, clock, limiters } = deps;
+  const email = body.email.trim().toLowerCase();
+  await limiters.assertSignInAllowed(email, meta.ip);
+
+  const user = findUserByEmail(db, email);
+  const passwordOk = await verifyPassword(user?.passwordHash ?? null, body.password);
+  const failure = !user
+    ? 'unknown_email'
+    : !passwordOk
+      ? 'wrong_password'
+      : user.status !== 'active'
+        ? 'disabled'
+        : null;
+
+  const now = clock.now();
+  if (failure) {
+    db.transaction((tx) => {
+      recordAudit(
+        tx,
+        {
+          type: 'auth.sign_in.failed',
+          at: now,
+          actor: { userId: null, kind: 'anonymous' },
+          subjectUserId: user?.id ?? null,
+          details: { method: 'password', email, failure },
+        },
+        meta,
+      );
+    });
+    await limiters.recordSignInFailure(email, meta.ip);
+    throw new AppError('invalid_credentials');
+  }
+  // Narrowed by `failure === null`.
+  const account = user as NonNullable<typeof user>;
+  await limiters.clearSignInFailures(email, meta.ip);
+
+  // One profile: straight in. Several: the person picks one next.
+  const profileIds = account.kind === 'customer' ? listProfileIds(db, account.id) : [];
+  const profileId = profileIds.length === 1 ? (profileIds[0] ?? null) : null;
+
+  const minted = db.transaction((tx) => {
+    const result = mintSession(tx, {
+      userId: account.id,
+      profileId,
+      method: 'password',
+      now,
+      meta,
+    });
+    recordAudit(
+      tx,
+      {
+        type: 'auth.sign_in.succeeded',
+        at: now,
+        actor: { userId: account.id, kind: account.kind },
+        subjectUserId: account.id,
+        sessionId: result.session.id,
+        details: { method: 'password', profileId },
+      },
+      meta,
+    );
+    return result;
+  });
+
+  const auth = authForToken(db, minted.token, 'bearer');
+  return {
+    token: minted.token,
+    expiresAt: minted.session.expiresAt,
+    session: describeSession(db, auth),
+  };
+}
+
+export function signOut(deps: AppDeps, auth: AuthContext, meta: RequestMeta): void {
+  const now = deps.clock.now();
+  deps.db.transaction((tx) => {
+    revokeSession(tx, auth.session.id, 'signed_out', now);
+    recordAudit(
+      tx,
+      {
+        type: 'auth.signed_out',
+        at: now,
+        actor: { userId: auth.user?.id ?? null, kind: auth.user?.kind ?? 'anonymous' },
+        subjectUserId: auth.user?.id ?? null,
+        sessionId: auth.session.id,
+      },
+      meta,
+    );
+  });
+}
+
+export function listSessions(deps: AppDeps, auth: AuthContext): SessionList {
+  const now = deps.clock.now();
+  const rows = auth.user
+    ? listLiveSessions(deps.db, auth.user.id, now, now - sessionPolicy.idleMs)
+    : [];
+  return {
+    sessions: rows.map(({ session, organizationName }) => ({
+      id: session.id,
+      method: session.method,
+      createdAt: toIso(session.createdAt),
+      lastSeenAt: toIso(session.lastSeenAt),
+      expiresAt: toIso(session.expiresAt),
+      ip: session.ip,
+      userAgent: session.userAgent,
+      organizationName,
+      current: session.id === auth.session.id,
+    })),
+  };
+}
+
+/** Revokes one of the caller's own sessions; anyone else's is "not found". */
+export function revokeOwnSession(
+  deps: AppDeps,
+  auth: AuthContext,
+  sessionId: string,
+  meta: RequestMeta,
+): { revokedCurrent: boolean } {
+  const target = findSessionById(deps.db, sessionId);
+  if (!target || !auth.user || target.userId !== auth.user.id || target.revokedAt !== null) {
+    throw new AppError('not_found', { message: 'No such session.' });
+  }
+  const now = deps.clock.now();
+  deps.db.transaction((tx) => {
+    revokeSession(tx, target.id, 'revoked_by_user', now);
+    recordAudit(
+      tx,
+      {
+        type: 'session.revoked',
+        at: now,
+        actor: { userId: auth.user?.id ?? null, kind: auth.user?.kind ?? 'anonymous' },
+        subjectUserId: target.userId,
+        sessionId: target.id,
+        details: { by: auth.session.id },
+      },
+      meta,
+    );
+  });
+  return { revokedCurrent: target.id === auth.session.id };
+}

@@ -1,0 +1,24 @@
+import { asc, eq } from 'drizzle-orm';
+import type { Queryable } from '../../db/client.ts';
+import { organizations } from '../../db/schema/organizations.ts';
+import { profiles } from '../../db/schema/profiles.ts';
+import { users } from '../../db/schema/users.ts';
+
+const profileColumns = {
+  profile: profiles,
+  user: { id: users.id, name: users.name, email: users.email, status: users.status },
+  organization: organizations,
+};
+
+export function listProfilesOfUser(db: Queryable, userId: number) {
+  return db
+    .select(profileColumns)
+    .from(profiles)
+    .innerJoin(users, eq(users.id, profiles.userId))
+    .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
+    .where(eq(profiles.userId, userId))
+    .orderBy(asc(organizations.name))
+    .all();
+}
+
+export type ProfileListRow = ReturnType<typeof listProfilesOfUser>[number];

@@ -1,0 +1,96 @@
+import type { SignedInResponse } from '@onbehalf/contracts/auth';
+import type { CoworkerProfile, ProfilesResponse } from '@onbehalf/contracts/profiles';
+import type { AppDeps, AuthContext } from '../../app-env.ts';
+import { recordAudit } from '../../lib/audit.ts';
+import { authForToken } from '../../lib/auth-context.ts';
+import { AppError } from '../../lib/errors.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import { describeSession } from '../../lib/session-view.ts';
+import { mintSession, revokeSession } from '../../lib/sessions.ts';
+import { listProfilesOfUser, type ProfileListRow } from './profiles.repo.ts';
+
+function toCoworkerProfile(row: ProfileListRow, auth: AuthContext): CoworkerProfile {
+  return {
+    Id: row.profile.id,
+    UserId: row.user.id,
+    Name: row.user.name,
+    Email: row.user.email,
+    Status: row.user.status,
+    Role: row.profile.role,
+    Type: row.organization.kind === 'company' ? 'Contact' : 'Customer',
+    OrganizationId: row.organization.id,
+    OrganizationName: row.organization.name,
+    OrganizationKind: row.organization.kind,
+    IsOwn: row.user.id === auth.user?.id,
+    IsCurrent: row.profile.id === auth.profile?.id,
+  };
+}
+
+export function listProfiles(deps: AppDeps, auth: AuthContext): ProfilesResponse {
+  const user = auth.user;
+  if (user?.kind !== 'customer') return { Profiles: [] };
+  return {
+    Profiles: listProfilesOfUser(deps.db, user.id).map((r) => toCoworkerProfile(r, auth)),
+  };
+}
+
+export interface Switched extends SignedInResponse {
+  expiresAt: number;
+}
+
+/**
+ * Makes one of the caller's own profiles the active one. The session is replaced, not
+ * edited (no fixation), and the replacement keeps the old absolute expiry.
+ */
+export function switchProfile(
+  deps: AppDeps,
+  auth: AuthContext,
+  profileId: number,
+  meta: RequestMeta,
+): Switched {
+  const { db, clock } = deps;
+  const user = auth.user;
+  const target = user
+    ? listProfilesOfUser(db, user.id).find((r) => r.profile.id === profileId)
+    : undefined;
+  // Someone else's profile is indistinguishable from one that does not exist.
+  if (!user || !target) throw new AppError('not_found', { message: 'No such profile.' });
+
+  const now = clock.now();
+  const minted = db.transaction((tx) => {
+    revokeSession(tx, auth.session.id, 'rotated', now);
+    const result = mintSession(tx, {
+      userId: user.id,
+      profileId,
+      method: auth.session.method,
+      now,
+      meta,
+      expiresAt: auth.session.expiresAt,
+    });
+    recordAudit(
+      tx,
+      {
+        type: 'profile.switched',
+        at: now,
+        actor: { userId: user.id, kind: user.kind },
+        subjectUserId: user.id,
+        organizationId: target.organization.id,
+        sessionId: result.session.id,
+        details: {
+          from: auth.profile?.id ?? null,
+          to: profileId,
+          previousSession: auth.session.id,
+        },
+      },
+      meta,
+    );
+    return result;
+  });
+
+  const next = authForToken(db, minted.token, auth.via);
+  return {
+    token: minted.token,
+    expiresAt: minted.session.expiresAt,
+    session: describeSession(db, next),
+  };
+}

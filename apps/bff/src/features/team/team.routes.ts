@@ -1,0 +1,49 @@
+import { createRoute } from '@hono/zod-openapi';
+import {
+  teamMemberParam,
+  teamMemberResponse,
+  teamMembersResponse,
+  updateTeamMemberBody,
+} from '@onbehalf/contracts/team';
+import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
+import { createRouter } from '../../lib/router.ts';
+import { requirePermission } from '../../middleware/require-permission.ts';
+import { getAuth } from '../../middleware/session.ts';
+import { listTeam, updateTeamMember } from './team.service.ts';
+
+const tags = ['Team'];
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/api/public/team/members',
+  tags,
+  summary: "Members of the active profile's organization",
+  middleware: [requirePermission('team:read')] as const,
+  responses: { 200: jsonContent(teamMembersResponse, 'Members'), ...errorResponses(401, 403) },
+});
+
+const updateRoute = createRoute({
+  method: 'patch',
+  path: '/api/public/team/members/{profileId}',
+  tags,
+  summary: "Change a member's role or permissions",
+  middleware: [requirePermission('team:manage')] as const,
+  request: { params: teamMemberParam, ...jsonBody(updateTeamMemberBody) },
+  responses: {
+    200: jsonContent(teamMemberResponse, 'Updated member'),
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+export const teamRoutes = createRouter()
+  .openapi(listRoute, (c) => c.json(listTeam(c.var.deps, getAuth(c)), 200))
+  .openapi(updateRoute, (c) => {
+    const member = updateTeamMember(
+      c.var.deps,
+      getAuth(c),
+      c.req.valid('param').profileId,
+      c.req.valid('json'),
+      c.var.meta,
+    );
+    return c.json({ member }, 200);
+  });

@@ -1,0 +1,99 @@
+import {
+  type CustomerPermission,
+  profileRolePresets,
+  sortPermissions,
+} from '@onbehalf/contracts/permissions';
+import type {
+  TeamMember,
+  TeamMembersResponse,
+  UpdateTeamMemberBody,
+} from '@onbehalf/contracts/team';
+import type { AppDeps, AuthContext } from '../../app-env.ts';
+import { recordAudit } from '../../lib/audit.ts';
+import { AppError } from '../../lib/errors.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import { findMember, listMembers, type MemberRow, updateMember } from './team.repo.ts';
+
+function activeProfile(auth: AuthContext) {
+  if (!auth.profile) throw new AppError('profile_required');
+  return auth.profile;
+}
+
+function toTeamMember(row: MemberRow, auth: AuthContext): TeamMember {
+  return {
+    profileId: row.profile.id,
+    userId: row.user.id,
+    name: row.user.name,
+    email: row.user.email,
+    status: row.user.status,
+    role: row.profile.role,
+    permissions: sortPermissions(row.profile.permissions),
+    isSelf: row.profile.id === auth.profile?.id,
+  };
+}
+
+export function listTeam(deps: AppDeps, auth: AuthContext): TeamMembersResponse {
+  const profile = activeProfile(auth);
+  return {
+    organization: { id: profile.organization.id, name: profile.organization.name },
+    members: listMembers(deps.db, profile.organizationId).map((r) => toTeamMember(r, auth)),
+  };
+}
+
+/**
+ * Changes a member's role and/or permissions. Rules: only within your organization; not
+ * yourself; an owner is changed (or made) only by an owner; and nobody grants a permission
+ * they do not hold.
+ */
+export function updateTeamMember(
+  deps: AppDeps,
+  auth: AuthContext,
+  profileId: number,
+  body: UpdateTeamMemberBody,
+  meta: RequestMeta,
+): TeamMember {
+  const actor = activeProfile(auth);
+  const { db, clock } = deps;
+  const target = findMember(db, actor.organizationId, profileId);
+  if (!target) throw new AppError('not_found', { message: 'No such team member.' });
+  if (target.profile.id === actor.id) throw new AppError('cannot_edit_self');
+  if (actor.role !== 'owner' && (target.profile.role === 'owner' || body.role === 'owner')) {
+    throw new AppError('owner_protected');
+  }
+
+  const role = body.role ?? target.profile.role;
+  const permissions: CustomerPermission[] = sortPermissions(
+    body.permissions ?? (body.role ? profileRolePresets[body.role] : target.profile.permissions),
+  );
+  const before = new Set(target.profile.permissions);
+  const granted = permissions.filter((p) => !before.has(p));
+  const notHeld = granted.filter((p) => !auth.permissions.has(p));
+  if (notHeld.length > 0) {
+    throw new AppError('permission_escalation', {
+      message: `You cannot grant ${notHeld.join(', ')}: you do not hold it yourself.`,
+    });
+  }
+
+  db.transaction((tx) => {
+    updateMember(tx, target.profile.id, { role, permissions });
+    recordAudit(
+      tx,
+      {
+        type: 'team.member_updated',
+        at: clock.now(),
+        actor: { userId: auth.user?.id ?? null, kind: 'customer' },
+        subjectUserId: target.user.id,
+        organizationId: actor.organizationId,
+        sessionId: auth.session.id,
+        details: {
+          profileId: target.profile.id,
+          before: { role: target.profile.role, permissions: sortPermissions(before) },
+          after: { role, permissions },
+        },
+      },
+      meta,
+    );
+  });
+
+  return toTeamMember({ ...target, profile: { ...target.profile, role, permissions } }, auth);
+}

@@ -1,0 +1,73 @@
+import type { AuditEventType } from '@onbehalf/contracts/audit';
+import { desc } from 'drizzle-orm';
+import type { Queryable } from '../db/client.ts';
+import { auditEvents } from '../db/schema/audit-events.ts';
+import type { RequestMeta } from './request-meta.ts';
+import { sha256 } from './tokens.ts';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface AuditEntry {
+  type: AuditEventType;
+  at: number;
+  actor?: { userId: number | null; kind: 'customer' | 'operator' | 'anonymous' | 'system' };
+  subjectUserId?: number | null;
+  organizationId?: number | null;
+  sessionId?: string | null;
+  impersonationId?: string | null;
+  reason?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/** The fields the chain hash covers, in a fixed order (JSON key order is part of the hash). */
+export function chainPayload(
+  row: Omit<typeof auditEvents.$inferInsert, 'id' | 'hash' | 'prevHash'>,
+) {
+  return JSON.stringify([
+    row.at,
+    row.type,
+    row.actorUserId ?? null,
+    row.actorKind ?? null,
+    row.subjectUserId ?? null,
+    row.organizationId ?? null,
+    row.sessionId ?? null,
+    row.impersonationId ?? null,
+    row.ip ?? null,
+    row.userAgent ?? null,
+    row.requestId ?? null,
+    row.reason ?? null,
+    row.details ?? null,
+  ]);
+}
+
+/**
+ * Appends one event. Call it with the transaction that makes the change it records,
+ * so the event and the change commit or roll back together.
+ */
+export function recordAudit(tx: Queryable, entry: AuditEntry, meta: RequestMeta): void {
+  const row = {
+    at: entry.at,
+    type: entry.type,
+    actorUserId: entry.actor?.userId ?? null,
+    actorKind: entry.actor?.kind ?? null,
+    subjectUserId: entry.subjectUserId ?? null,
+    organizationId: entry.organizationId ?? null,
+    sessionId: entry.sessionId ?? null,
+    impersonationId: entry.impersonationId ?? null,
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+    requestId: meta.requestId,
+    reason: entry.reason ?? null,
+    details: entry.details ?? null,
+  };
+  const last = tx
+    .select({ hash: auditEvents.hash })
+    .from(auditEvents)
+    .orderBy(desc(auditEvents.id))
+    .limit(1)
+    .get();
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  tx.insert(auditEvents)
+    .values({ ...row, prevHash, hash: sha256(`${prevHash}\n${chainPayload(row)}`) })
+    .run();
+}

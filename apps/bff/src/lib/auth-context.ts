@@ -1,0 +1,43 @@
+import {
+  operatorRolePermissions,
+  type Permission,
+  sortPermissions,
+} from '@onbehalf/contracts/permissions';
+import type { AuthContext } from '../app-env.ts';
+import type { Queryable } from '../db/client.ts';
+import { findSessionByToken, type SessionLookup } from './sessions.ts';
+
+/** What a session may do: an operator's role, or the active profile's explicit set. */
+export function permissionsOf(found: SessionLookup): Permission[] {
+  const { user, profile } = found;
+  if (!user) return [];
+  if (user.kind === 'operator') {
+    return user.operatorRole ? [...operatorRolePermissions[user.operatorRole]] : [];
+  }
+  return profile ? sortPermissions(profile.permissions) : [];
+}
+
+export function authFromLookup(
+  found: SessionLookup,
+  token: string,
+  via: AuthContext['via'],
+): AuthContext {
+  return {
+    session: found.session,
+    user: found.user,
+    profile:
+      found.profile && found.organization
+        ? { ...found.profile, organization: found.organization }
+        : null,
+    permissions: new Set(permissionsOf(found)),
+    token,
+    via,
+  };
+}
+
+/** Looks a freshly minted token up the same way a request would. */
+export function authForToken(db: Queryable, token: string, via: AuthContext['via']): AuthContext {
+  const found = findSessionByToken(db, token);
+  if (!found) throw new Error('a session that was just created cannot be found');
+  return authFromLookup(found, token, via);
+}

@@ -1,0 +1,28 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { serveStatic } from '@hono/node-server/serve-static';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from '../app-env.ts';
+
+/**
+ * Serves the built portal from the same origin as the API: hashed assets are cached for a
+ * year, every other non-API path gets index.html so client-side routes survive a reload.
+ */
+export function mountPortal(app: OpenAPIHono<AppEnv>, portalDir: string): void {
+  const indexFile = path.join(portalDir, 'index.html');
+  if (!existsSync(indexFile)) return;
+  const indexHtml = readFileSync(indexFile, 'utf8');
+  const root = path.relative(process.cwd(), portalDir) || '.';
+
+  app.use('/assets/*', async (c, next) => {
+    await next();
+    if (c.res.status === 200) c.header('Cache-Control', 'public, max-age=31536000, immutable');
+  });
+  app.use('/assets/*', serveStatic({ root }));
+  app.get('/favicon.svg', serveStatic({ root }));
+  app.get('*', async (c, next) => {
+    if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/.well-known/')) return next();
+    c.header('Cache-Control', 'no-store');
+    return c.html(indexHtml);
+  });
+}

@@ -1,0 +1,58 @@
+import { RateLimiterMemory, type RateLimiterRes } from 'rate-limiter-flexible';
+import { AppError } from './errors.ts';
+
+interface Rule {
+  limiter: RateLimiterMemory;
+  points: number;
+}
+
+function rule(points: number, durationSeconds: number): Rule {
+  return { limiter: new RateLimiterMemory({ points, duration: durationSeconds }), points };
+}
+
+/**
+ * Counts failures, not requests: a person who types the password right is never slowed down.
+ * Keyed by account and address together (stops guessing one account) and by address alone
+ * (stops spraying many accounts). See docs/decisions/005-rate-limits.md.
+ */
+export function createLimiters(enabled: boolean) {
+  const signInAccount = rule(5, 15 * 60);
+  const signInAddress = rule(50, 15 * 60);
+
+  async function assertAllowed(checks: [Rule, string][]): Promise<void> {
+    if (!enabled) return;
+    let waitMs = 0;
+    for (const [r, key] of checks) {
+      const state = await r.limiter.get(key);
+      if (state && state.consumedPoints >= r.points) waitMs = Math.max(waitMs, state.msBeforeNext);
+    }
+    if (waitMs > 0) {
+      throw new AppError('rate_limited', {
+        retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+      });
+    }
+  }
+
+  async function count(checks: [Rule, string][]): Promise<void> {
+    if (!enabled) return;
+    await Promise.all(
+      checks.map(([r, key]) => r.limiter.consume(key).catch((res: RateLimiterRes) => res)),
+    );
+  }
+
+  const signInKeys = (email: string, ip: string | null): [Rule, string][] => [
+    [signInAccount, `${email}|${ip ?? '-'}`],
+    [signInAddress, ip ?? '-'],
+  ];
+
+  return {
+    enabled,
+    assertSignInAllowed: (email: string, ip: string | null) => assertAllowed(signInKeys(email, ip)),
+    recordSignInFailure: (email: string, ip: string | null) => count(signInKeys(email, ip)),
+    clearSignInFailures: async (email: string, ip: string | null) => {
+      if (enabled) await signInAccount.limiter.delete(`${email}|${ip ?? '-'}`);
+    },
+  };
+}
+
+export type Limiters = ReturnType<typeof createLimiters>;

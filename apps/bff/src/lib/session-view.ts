@@ -1,0 +1,56 @@
+import type { Session, UserSummary } from '@onbehalf/contracts/auth';
+import { sortPermissions } from '@onbehalf/contracts/permissions';
+import { count, eq } from 'drizzle-orm';
+import type { AuthContext } from '../app-env.ts';
+import type { Queryable } from '../db/client.ts';
+import { profiles } from '../db/schema/profiles.ts';
+import type { UserRow } from '../db/schema/users.ts';
+import { toIso } from './clock.ts';
+
+export function toUserSummary(user: UserRow): UserSummary {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    kind: user.kind,
+    operatorRole: user.operatorRole ?? null,
+  };
+}
+
+const factorOf = {
+  password: 'password',
+  one_click: 'one_click',
+  login_token: 'login_token',
+  impersonation: 'impersonated',
+} as const;
+
+/** The session as the API describes it: who, as which profile, allowed to do what. */
+export function describeSession(db: Queryable, auth: AuthContext): Session {
+  const { session, user, profile } = auth;
+  const profileCount =
+    user && !profile
+      ? (db.select({ n: count() }).from(profiles).where(eq(profiles.userId, user.id)).get()?.n ?? 0)
+      : 0;
+  return {
+    id: session.id,
+    method: session.method,
+    createdAt: toIso(session.createdAt),
+    expiresAt: toIso(session.expiresAt),
+    user: user ? toUserSummary(user) : null,
+    activeProfile: profile
+      ? {
+          Id: profile.id,
+          role: profile.role,
+          type: profile.organization.kind === 'company' ? 'Contact' : 'Customer',
+          organization: {
+            id: profile.organization.id,
+            name: profile.organization.name,
+            kind: profile.organization.kind,
+          },
+        }
+      : null,
+    needsProfile: !profile && user?.kind === 'customer' && profileCount > 1,
+    permissions: sortPermissions(auth.permissions),
+    authenticationFactors: [{ type: factorOf[session.method], at: toIso(session.createdAt) }],
+  };
+}

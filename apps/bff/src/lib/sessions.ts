@@ -1,0 +1,84 @@
+import type { SignInMethod } from '@onbehalf/contracts/auth';
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Queryable } from '../db/client.ts';
+import { organizations } from '../db/schema/organizations.ts';
+import { profiles } from '../db/schema/profiles.ts';
+import { type SessionRow, sessions } from '../db/schema/sessions.ts';
+import { users } from '../db/schema/users.ts';
+import type { RequestMeta } from './request-meta.ts';
+import { randomId, randomToken, sha256 } from './tokens.ts';
+
+/** See docs/decisions/004-session-lifetime.md. */
+export const sessionPolicy = {
+  absoluteMs: 12 * 60 * 60 * 1000,
+  idleMs: 2 * 60 * 60 * 1000,
+  /** last_seen_at is written at most this often, so a session check is a read. */
+  touchEveryMs: 60 * 1000,
+} as const;
+
+export interface MintSessionInput {
+  userId: number | null;
+  profileId: number | null;
+  method: SignInMethod;
+  now: number;
+  meta: RequestMeta;
+  /** A rotated session keeps its predecessor's absolute expiry: rotation never extends. */
+  expiresAt?: number;
+}
+
+/** Creates a session and returns the only copy of its token. */
+export function mintSession(tx: Queryable, input: MintSessionInput) {
+  const token = randomToken();
+  const row: SessionRow = {
+    id: randomId(),
+    tokenHash: sha256(token),
+    userId: input.userId,
+    profileId: input.profileId,
+    method: input.method,
+    createdAt: input.now,
+    expiresAt: input.expiresAt ?? input.now + sessionPolicy.absoluteMs,
+    lastSeenAt: input.now,
+    ip: input.meta.ip,
+    userAgent: input.meta.userAgent?.slice(0, 512) ?? null,
+    revokedAt: null,
+    revokedReason: null,
+  };
+  tx.insert(sessions).values(row).run();
+  return { token, session: row };
+}
+
+export function revokeSession(tx: Queryable, id: string, reason: string, now: number): boolean {
+  const result = tx
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)))
+    .run();
+  return result.changes === 1;
+}
+
+/** One indexed lookup: the session with its user, active profile and organization. */
+export function findSessionByToken(db: Queryable, token: string) {
+  return db
+    .select({ session: sessions, user: users, profile: profiles, organization: organizations })
+    .from(sessions)
+    .leftJoin(users, eq(users.id, sessions.userId))
+    .leftJoin(profiles, eq(profiles.id, sessions.profileId))
+    .leftJoin(organizations, eq(organizations.id, profiles.organizationId))
+    .where(eq(sessions.tokenHash, sha256(token)))
+    .get();
+}
+
+export type SessionLookup = NonNullable<ReturnType<typeof findSessionByToken>>;
+
+export function isSessionLive(session: SessionRow, now: number): boolean {
+  return (
+    session.revokedAt === null &&
+    now < session.expiresAt &&
+    now - session.lastSeenAt < sessionPolicy.idleMs
+  );
+}
+
+export function touchSession(db: Queryable, session: SessionRow, now: number): void {
+  if (now - session.lastSeenAt < sessionPolicy.touchEveryMs) return;
+  db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, session.id)).run();
+}

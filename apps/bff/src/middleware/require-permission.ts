@@ -1,0 +1,20 @@
+import type { Permission } from '@onbehalf/contracts/permissions';
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../app-env.ts';
+import { AppError } from '../lib/errors.ts';
+import { getAuth } from './session.ts';
+
+/** Refuses the request unless the session holds every permission named. */
+export function requirePermission(...needed: Permission[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const auth = getAuth(c);
+    if (!needed.every((p) => auth.permissions.has(p))) throw new AppError('forbidden');
+    await next();
+  };
+}
+
+/** A signed-in caller of any kind. */
+export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
+  getAuth(c);
+  await next();
+};

@@ -1,0 +1,46 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { createApp } from './app.ts';
+import { migrateDatabase, openDatabase } from './db/client.ts';
+import { DEMO_PASSWORD, demoAccounts, seedDemo } from './db/seed.ts';
+import { loadEnv } from './env.ts';
+import { systemClock } from './lib/clock.ts';
+import { createLimiters } from './lib/rate-limit.ts';
+
+const env = loadEnv();
+mkdirSync(env.DATA_DIR, { recursive: true });
+const { db, sqlite } = openDatabase(path.join(env.DATA_DIR, 'onbehalf.db'));
+migrateDatabase(db);
+const seeded = await seedDemo(db);
+
+const portalDir = env.PORTAL_DIST ?? fileURLToPath(new URL('../../portal/dist', import.meta.url));
+const app = createApp(
+  { db, env, clock: systemClock, limiters: createLimiters(env.RATE_LIMITS === 'on') },
+  { portalDir },
+);
+
+const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+  const width = Math.max(...demoAccounts.map((a) => a.email.length));
+  console.log(
+    `onbehalf is running at ${env.PUBLIC_ORIGIN} (listening on ${info.address}:${info.port})`,
+  );
+  console.log(
+    `${seeded ? 'Seeded the demo' : 'Demo data'}: every account's password is "${DEMO_PASSWORD}"`,
+  );
+  for (const account of demoAccounts)
+    console.log(`  ${account.email.padEnd(width)}  ${account.what}`);
+  if (env.RATE_LIMITS === 'off')
+    console.log('Rate limits are OFF (RATE_LIMITS=off): for load tests only.');
+});
+
+function shutdown() {
+  server.close(() => {
+    sqlite.close();
+    process.exit(0);
+  });
+  setTimeout(() => process.exit(0), 2000).unref();
+}
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

@@ -1,0 +1,118 @@
+import type {
+  SessionList,
+  SessionResponse,
+  SignedInResponse,
+  SignInBody,
+} from '@onbehalf/contracts/auth';
+import type {
+  InvoicesResponse,
+  Order,
+  OrdersResponse,
+  PlaceOrderBody,
+} from '@onbehalf/contracts/commerce';
+import type { ErrorBody } from '@onbehalf/contracts/errors';
+import type { ProfilesResponse } from '@onbehalf/contracts/profiles';
+import type {
+  TeamMember,
+  TeamMembersResponse,
+  UpdateTeamMemberBody,
+} from '@onbehalf/contracts/team';
+import { ApiError } from './api-error.ts';
+
+export interface ApiClientOptions {
+  /** Origin of the API; empty for same-origin use in the portal. */
+  baseUrl?: string;
+  /** A bearer token for API clients; browsers rely on the session cookie instead. */
+  token?: string | (() => string | undefined);
+  fetch?: typeof fetch;
+  headers?: Record<string, string>;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * The one typed client for the API, used by the portal and by the e2e suite.
+ * It only moves data: it never navigates or touches storage.
+ */
+export function createApiClient(options: ApiClientOptions = {}) {
+  const baseUrl = options.baseUrl ?? '';
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+
+  async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    const token = typeof options.token === 'function' ? options.token() : options.token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+
+    let response: Response;
+    try {
+      response = await doFetch(`${baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: 'same-origin',
+      });
+    } catch {
+      throw new ApiError(0, 'network_error', 'The server could not be reached.', [], null);
+    }
+
+    const text = await response.text();
+    const data: unknown = text ? safeJson(text) : undefined;
+    if (response.ok) return data as T;
+
+    const error = (data as ErrorBody | undefined)?.error;
+    const retryAfter = Number(response.headers.get('retry-after'));
+    throw new ApiError(
+      response.status,
+      error?.code ?? 'unexpected_response',
+      error?.message ?? `Unexpected response ${response.status}`,
+      error?.issues ?? [],
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+    );
+  }
+
+  const id = (value: number | string) => encodeURIComponent(String(value));
+
+  return {
+    request,
+    auth: {
+      signIn: (body: SignInBody) =>
+        request<SignedInResponse>('POST', '/api/public/auth/sign-in', body),
+      signOut: () => request<{ ok: true }>('POST', '/api/public/auth/sign-out'),
+      session: () => request<SessionResponse>('GET', '/api/public/auth/session'),
+      sessions: () => request<SessionList>('GET', '/api/public/auth/sessions'),
+      revokeSession: (sessionId: string) =>
+        request<{ ok: true }>('DELETE', `/api/public/auth/sessions/${id(sessionId)}`),
+    },
+    profiles: {
+      list: () => request<ProfilesResponse>('GET', '/api/public/coworkers/profiles'),
+      switchTo: (profileId: number) =>
+        request<SignedInResponse>('PUT', '/api/public/coworkers/profiles/current', {
+          Id: profileId,
+        }),
+    },
+    team: {
+      members: () => request<TeamMembersResponse>('GET', '/api/public/team/members'),
+      updateMember: (profileId: number, body: UpdateTeamMemberBody) =>
+        request<{ member: TeamMember }>('PATCH', `/api/public/team/members/${id(profileId)}`, body),
+    },
+    orders: {
+      list: () => request<OrdersResponse>('GET', '/api/public/orders'),
+      place: (body: PlaceOrderBody) =>
+        request<{ order: Order }>('POST', '/api/public/orders', body),
+    },
+    invoices: {
+      list: () => request<InvoicesResponse>('GET', '/api/public/invoices'),
+    },
+  };
+}
+
+export type ApiClient = ReturnType<typeof createApiClient>;
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { isoDateTime } from './common.ts';
+import { operatorRole, permission, profileRole } from './permissions.ts';
+
+export const signInMethods = ['password', 'one_click', 'login_token', 'impersonation'] as const;
+export const signInMethod = z.enum(signInMethods);
+export type SignInMethod = z.infer<typeof signInMethod>;
+
+export const signInBody = z.object({
+  email: z.string().trim().min(1).max(254),
+  password: z.string().min(1).max(1024),
+});
+export type SignInBody = z.infer<typeof signInBody>;
+
+export const userKind = z.enum(['customer', 'operator']);
+export const userStatus = z.enum(['active', 'disabled']);
+
+export const userSummary = z.object({
+  id: z.number().int(),
+  email: z.string(),
+  name: z.string(),
+  kind: userKind,
+  operatorRole: operatorRole.nullable(),
+});
+export type UserSummary = z.infer<typeof userSummary>;
+
+export const organizationKind = z.enum(['company', 'personal']);
+export const organizationSummary = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  kind: organizationKind,
+});
+export type OrganizationSummary = z.infer<typeof organizationSummary>;
+
+export const activeProfile = z.object({
+  Id: z.number().int(),
+  role: profileRole,
+  /** Propeller's words: a profile in a company is a Contact, in a personal organization a Customer. */
+  type: z.enum(['Contact', 'Customer']),
+  organization: organizationSummary,
+});
+export type ActiveProfile = z.infer<typeof activeProfile>;
+
+export const actor = z.object({
+  user: userSummary,
+  profileId: z.number().int().nullable(),
+  impersonationId: z.string(),
+  reason: z.string().nullable(),
+});
+export type Actor = z.infer<typeof actor>;
+
+export const authenticationFactor = z.object({
+  type: z.enum(['password', 'one_click', 'login_token', 'impersonated']),
+  at: isoDateTime,
+  /** For `impersonated`: who is acting. */
+  actor: userSummary.optional(),
+});
+
+export const session = z.object({
+  id: z.string(),
+  method: signInMethod,
+  createdAt: isoDateTime,
+  expiresAt: isoDateTime,
+  user: userSummary.nullable(),
+  activeProfile: activeProfile.nullable(),
+  /** True when the user holds several profiles and has not picked one yet. */
+  needsProfile: z.boolean(),
+  permissions: z.array(permission),
+  actor: actor.optional(),
+  authenticationFactors: z.array(authenticationFactor),
+});
+export type Session = z.infer<typeof session>;
+
+export const sessionResponse = z.object({ session });
+export type SessionResponse = z.infer<typeof sessionResponse>;
+
+/** Returned whenever a new session is minted: the token is for bearer clients, browsers get the cookie. */
+export const signedInResponse = z.object({ token: z.string(), session });
+export type SignedInResponse = z.infer<typeof signedInResponse>;
+
+export const sessionListItem = z.object({
+  id: z.string(),
+  method: signInMethod,
+  createdAt: isoDateTime,
+  lastSeenAt: isoDateTime,
+  expiresAt: isoDateTime,
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  organizationName: z.string().nullable(),
+  current: z.boolean(),
+});
+export type SessionListItem = z.infer<typeof sessionListItem>;
+export const sessionList = z.object({ sessions: z.array(sessionListItem) });
+export type SessionList = z.infer<typeof sessionList>;
+
+export const sessionIdParam = z.object({ id: z.string().min(1).max(64) });
+
+export const okResponse = z.object({ ok: z.literal(true) });

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { organizationKind, userStatus } from './auth.ts';
+import { numericId } from './common.ts';
+import { profileRole } from './permissions.ts';
+
+/**
+ * A profile as the coworkers API lists it. The casing follows the Propeller API this
+ * contract mirrors (`Profiles[].Id`), so integrations written against it keep working.
+ */
+export const coworkerProfile = z.object({
+  Id: z.number().int(),
+  UserId: z.number().int(),
+  Name: z.string(),
+  Email: z.string(),
+  Status: userStatus,
+  Role: profileRole,
+  Type: z.enum(['Contact', 'Customer']),
+  OrganizationId: z.number().int(),
+  OrganizationName: z.string(),
+  OrganizationKind: organizationKind,
+  /** One of the caller's own profiles (as opposed to a coworker they may act for). */
+  IsOwn: z.boolean(),
+  IsCurrent: z.boolean(),
+});
+export type CoworkerProfile = z.infer<typeof coworkerProfile>;
+
+export const profilesResponse = z.object({ Profiles: z.array(coworkerProfile) });
+export type ProfilesResponse = z.infer<typeof profilesResponse>;
+
+export const switchProfileBody = z.object({ Id: numericId });
+export type SwitchProfileBody = z.infer<typeof switchProfileBody>;

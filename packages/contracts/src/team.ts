@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { userStatus } from './auth.ts';
+import { numericId } from './common.ts';
+import { customerPermission, profileRole } from './permissions.ts';
+
+export const teamMember = z.object({
+  profileId: z.number().int(),
+  userId: z.number().int(),
+  name: z.string(),
+  email: z.string(),
+  status: userStatus,
+  role: profileRole,
+  permissions: z.array(customerPermission),
+  isSelf: z.boolean(),
+});
+export type TeamMember = z.infer<typeof teamMember>;
+
+export const teamMembersResponse = z.object({
+  organization: z.object({ id: z.number().int(), name: z.string() }),
+  members: z.array(teamMember),
+});
+export type TeamMembersResponse = z.infer<typeof teamMembersResponse>;
+
+export const teamMemberParam = z.object({ profileId: numericId });
+
+export const updateTeamMemberBody = z
+  .object({
+    role: profileRole.optional(),
+    permissions: z.array(customerPermission).max(32).optional(),
+  })
+  .refine((b) => b.role !== undefined || b.permissions !== undefined, {
+    message: 'Give a role, permissions, or both.',
+  });
+export type UpdateTeamMemberBody = z.infer<typeof updateTeamMemberBody>;
+
+export const teamMemberResponse = z.object({ member: teamMember });
