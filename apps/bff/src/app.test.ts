@@ -1,0 +1,120 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from './test/harness.ts';
+
+let t: TestApp;
+let token: string;
+let operations: { method: string; path: string; hasBody: boolean; params: string[] }[];
+
+beforeAll(async () => {
+  t = await createTestApp({ rateLimits: false });
+  // An owner holds every customer permission, so no route refuses before validating.
+  token = (await t.signIn('owner@acme.test')).token;
+  const doc = await t.call('GET', '/api/openapi.json');
+  operations = Object.entries(
+    doc.json.paths as Record<string, Record<string, { requestBody?: unknown }>>,
+  ).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({
+      method: method.toUpperCase(),
+      path,
+      hasBody: op.requestBody !== undefined,
+      params: [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? ''),
+    })),
+  );
+});
+
+const concrete = (path: string, value: string) => path.replace(/\{\w+\}/g, value);
+
+function expectEnvelope(res: { status: number; json: unknown }, status: number, code?: string) {
+  expect(res.status).toBe(status);
+  expect(res.json).toMatchObject({
+    error: { code: code ?? expect.any(String), message: expect.any(String) },
+  });
+}
+
+describe('bad input on every endpoint is a 4xx with the error envelope, never a 500', () => {
+  it('the OpenAPI document lists the API', () => {
+    expect(operations.length).toBeGreaterThan(8);
+    expect(operations.map((o) => `${o.method} ${o.path}`)).toContain(
+      'POST /api/public/auth/sign-in',
+    );
+  });
+
+  it('malformed JSON', async () => {
+    for (const op of operations.filter((o) => o.hasBody)) {
+      const res = await t.call(op.method, concrete(op.path, '1'), { token, body: '{"oops": ' });
+      expectEnvelope(res, 400, 'malformed_json');
+    }
+  });
+
+  it('wrong types', async () => {
+    const wrong = [null, [], 'text', 42, { Id: 'x', email: 7, permissions: 'all', sku: 1 }];
+    for (const op of operations.filter((o) => o.hasBody)) {
+      for (const body of wrong) {
+        const res = await t.call(op.method, concrete(op.path, '1'), {
+          token,
+          body: JSON.stringify(body),
+        });
+        expectEnvelope(res, 400, 'validation_failed');
+      }
+    }
+  });
+
+  it('a missing body', async () => {
+    for (const op of operations.filter((o) => o.hasBody)) {
+      const res = await t.call(op.method, concrete(op.path, '1'), { token });
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+    }
+  });
+
+  it('oversize bodies', async () => {
+    const huge = JSON.stringify({ email: 'a'.repeat(200_000), password: 'x' });
+    for (const op of operations.filter((o) => o.hasBody)) {
+      const res = await t.call(op.method, concrete(op.path, '1'), { token, body: huge });
+      expectEnvelope(res, 413, 'payload_too_large');
+    }
+  });
+
+  it('a body that is not JSON', async () => {
+    for (const op of operations.filter((o) => o.hasBody)) {
+      const res = await t.call(op.method, concrete(op.path, '1'), {
+        token,
+        body: 'a=1',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expectEnvelope(res, 415, 'unsupported_media_type');
+    }
+  });
+
+  it('path parameters of every shape', async () => {
+    const shapes = ['abc', '-1', '0', '1.5', '9'.repeat(40), '%00', "1'--", 'x'.repeat(300)];
+    for (const op of operations.filter((o) => o.params.length > 0)) {
+      for (const value of shapes) {
+        const res = await t.call(op.method, concrete(op.path, encodeURIComponent(value)), {
+          token,
+          body: op.hasBody ? { permissions: ['orders:read'] } : undefined,
+        });
+        expect(res.status, `${op.method} ${op.path} with ${value}`).toBeGreaterThanOrEqual(400);
+        expect(res.status, `${op.method} ${op.path} with ${value}`).toBeLessThan(500);
+        expect(res.json?.error?.code).toEqual(expect.any(String));
+      }
+    }
+  });
+
+  it('unknown API paths', async () => {
+    expectEnvelope(await t.call('GET', '/api/public/nothing-here', { token }), 404, 'not_found');
+  });
+});
+
+describe('security headers', () => {
+  it('are on every response, and API answers are never cached', async () => {
+    const res = await t.call('GET', '/api/health');
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    // HSTS only in production: on plain-HTTP localhost it would pin the browser to HTTPS.
+    expect(res.headers.get('strict-transport-security')).toBeNull();
+  });
+});

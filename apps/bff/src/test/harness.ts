@@ -1,0 +1,99 @@
+import type { SignedInResponse } from '@onbehalf/contracts/auth';
+import { createApp } from '../app.ts';
+import { migrateDatabase, openDatabase } from '../db/client.ts';
+import { DEMO_PASSWORD, seedDemo } from '../db/seed.ts';
+import { loadEnv } from '../env.ts';
+import { createLimiters } from '../lib/rate-limit.ts';
+
+export const ORIGIN = 'http://portal.test';
+
+/** A clock the test moves by hand: expiry is tested by advancing it, never by sleeping. */
+export function manualClock(start = Date.UTC(2026, 10, 2, 9, 0, 0)) {
+  let now = start;
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+/**
+ * The real app on a fresh in-memory database with the real migrations and the demo seed,
+ * driven through app.request: no port, no network.
+ */
+export async function createTestApp(options: { rateLimits?: boolean } = {}) {
+  const { db, sqlite } = openDatabase(':memory:');
+  migrateDatabase(db);
+  const clock = manualClock();
+  await seedDemo(db, clock.now());
+  const env = loadEnv({ NODE_ENV: 'test', PUBLIC_ORIGIN: ORIGIN });
+  const app = createApp({ db, env, clock, limiters: createLimiters(options.rateLimits ?? true) });
+
+  async function call(
+    method: string,
+    path: string,
+    init: {
+      token?: string;
+      cookie?: string;
+      body?: unknown;
+      headers?: Record<string, string>;
+    } = {},
+  ) {
+    const headers: Record<string, string> = { ...init.headers };
+    if (init.token) headers.authorization = `Bearer ${init.token}`;
+    if (init.cookie) headers.cookie = init.cookie;
+    if (init.body !== undefined) headers['content-type'] ??= 'application/json';
+    const body =
+      init.body === undefined
+        ? undefined
+        : typeof init.body === 'string'
+          ? init.body
+          : JSON.stringify(init.body);
+    // Real clients send the length; the body limit checks it before reading anything.
+    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+    const response = await app.request(`${ORIGIN}${path}`, { method, headers, body });
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    // biome-ignore lint/suspicious/noExplicitAny: tests read whatever shape the route returns
+    return { status: response.status, headers: response.headers, json: json as any, text };
+  }
+
+  async function signIn(email: string, password = DEMO_PASSWORD) {
+    const res = await call('POST', '/api/public/auth/sign-in', { body: { email, password } });
+    if (res.status !== 200) throw new Error(`sign-in as ${email} failed: ${res.text}`);
+    return res.json as SignedInResponse;
+  }
+
+  /** Signs in and, for a user with several profiles, picks the one in the named organization. */
+  async function signInAs(email: string, organizationName?: string) {
+    const first = await signIn(email);
+    if (!organizationName) return first;
+    const profiles = await call('GET', '/api/public/coworkers/profiles', { token: first.token });
+    const profile = profiles.json.Profiles.find(
+      (p: { OrganizationName: string }) => p.OrganizationName === organizationName,
+    );
+    if (!profile) throw new Error(`${email} has no profile in ${organizationName}`);
+    const switched = await call('PUT', '/api/public/coworkers/profiles/current', {
+      token: first.token,
+      body: { Id: profile.Id },
+    });
+    return switched.json as SignedInResponse;
+  }
+
+  return { app, db, sqlite, clock, env, call, signIn, signInAs };
+}
+
+export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
+
+/** The `name=value` pair of the session cookie set by a response. */
+export function sessionCookieFrom(headers: Headers): string | undefined {
+  const setCookie = headers.get('set-cookie') ?? '';
+  const match = /(ob_session=[^;]*)/.exec(setCookie);
+  return match?.[1];
+}

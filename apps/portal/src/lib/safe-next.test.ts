@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { safeNext } from './safe-next.ts';
+
+describe('safeNext', () => {
+  it('keeps a same-origin path with its query', () => {
+    expect(safeNext('/team?tab=1')).toBe('/team?tab=1');
+  });
+
+  it('falls back to the dashboard when there is no target', () => {
+    expect(safeNext(null)).toBe('/');
+    expect(safeNext('')).toBe('/');
+  });
+
+  it('refuses targets that leave the origin', () => {
+    expect(safeNext('https://evil.test/')).toBe('/');
+    expect(safeNext('//evil.test/')).toBe('/');
+    expect(safeNext('/\\evil.test/')).toBe('/');
+    expect(safeNext('javascript:alert(1)')).toBe('/');
+    expect(safeNext('/\tevil')).toBe('/');
+  });
+
+  it('never sends a signed-in person back to the sign-in page', () => {
+    expect(safeNext('/sign-in')).toBe('/');
+    expect(safeNext('/sign-in?next=/team')).toBe('/');
+  });
+});

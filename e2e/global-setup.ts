@@ -1,0 +1,120 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const serverEntry = path.join(repoRoot, 'apps/bff/dist/server.js');
+// The server serves the portal from PORTAL_DIST when set (it inherits this environment).
+const portalIndex = path.resolve(
+  repoRoot,
+  process.env.PORTAL_DIST ?? 'apps/portal/dist',
+  'index.html',
+);
+/** Where the server log is kept after the run, next to Playwright's own results. */
+const keptLog = fileURLToPath(new URL('./test-results/server.log', import.meta.url));
+
+const STARTUP_TIMEOUT_MS = 30_000;
+const SHUTDOWN_TIMEOUT_MS = 5_000;
+
+/**
+ * Starts the built BFF (which serves the built portal) on a free port of 127.0.0.1, with a
+ * fresh data directory, so every run begins from the seeded demo. Returns the teardown.
+ */
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  for (const file of [serverEntry, portalIndex]) {
+    if (!existsSync(file)) {
+      throw new Error(
+        `${path.relative(repoRoot, file)} is missing: run pnpm build first (or pnpm test:e2e at the repository root).`,
+      );
+    }
+  }
+
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'onbehalf-e2e-'));
+  const logFile = path.join(dataDir, 'server.log');
+  const log = createWriteStream(logFile);
+
+  const server = spawn(process.execPath, [serverEntry], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      PUBLIC_ORIGIN: baseUrl,
+      NODE_ENV: 'test',
+      LOG_REQUESTS: 'on',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stdout?.pipe(log);
+  server.stderr?.pipe(log);
+
+  const teardown = async () => {
+    await stop(server);
+    await new Promise<void>((resolve) => log.end(resolve));
+    await mkdir(path.dirname(keptLog), { recursive: true });
+    await copyFile(logFile, keptLog).catch(() => undefined);
+    await rm(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitForHealth(baseUrl, server);
+  } catch (error) {
+    await teardown();
+    const output = await readFile(keptLog, 'utf8').catch(() => '(no output)');
+    throw new Error(`${(error as Error).message}\n--- server output ---\n${output}`);
+  }
+
+  process.env.E2E_BASE_URL = baseUrl;
+  return teardown;
+}
+
+/** Asks the OS for a free port: listen on port 0, read the port, release it. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => (port ? resolve(port) : reject(new Error('No free port was found.'))));
+    });
+  });
+}
+
+async function waitForHealth(baseUrl: string, server: ChildProcess): Promise<void> {
+  let exited: string | null = null;
+  server.once('exit', (code, signal) => {
+    exited = `The server exited during startup (code ${code}, signal ${signal}).`;
+  });
+
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(exited);
+    try {
+      const response = await fetch(`${baseUrl}/api/health`);
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`The server did not answer GET /api/health within ${STARTUP_TIMEOUT_MS} ms.`);
+}
+
+/** SIGTERM, then SIGKILL if it has not exited within the bound. */
+async function stop(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  server.kill('SIGTERM');
+  const timer = setTimeout(() => server.kill('SIGKILL'), SHUTDOWN_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
