@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, rmSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -55,7 +55,16 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   server.stdout?.pipe(log);
   server.stderr?.pipe(log);
 
+  // If the runner dies before teardown (a closed output pipe, an uncaught error), do not leave
+  // the server and its data behind. Exit handlers must be synchronous.
+  const onRunnerExit = () => {
+    server.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  process.once('exit', onRunnerExit);
+
   const teardown = async () => {
+    process.off('exit', onRunnerExit);
     await stop(server);
     await new Promise<void>((resolve) => log.end(resolve));
     await mkdir(path.dirname(keptLog), { recursive: true });

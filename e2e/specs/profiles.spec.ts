@@ -1,3 +1,4 @@
+import type { SessionResponse } from '@onbehalf/contracts/auth';
 import { ACME, GLOBEX, personas } from '../fixtures/personas.ts';
 import { expect, test } from '../fixtures/test.ts';
 
@@ -18,12 +19,15 @@ test('a member of two organizations picks a profile at sign-in and switches betw
 
   await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
   const orders = page.getByRole('table', { name: 'Orders' });
+  const invoices = page.getByRole('table', { name: 'Invoices' });
   const activeProfile = page.getByRole('combobox', { name: 'Active profile' });
 
   // Globex: its own order appears first, so the absence of Acme's is checked on loaded data.
   await expect(orders.getByRole('row').filter({ hasText: 'SO-GLOBEX-001' })).toBeVisible();
   await expect(activeProfile.locator('option:checked')).toHaveText(GLOBEX);
   await expect(orders.getByRole('row').filter({ hasText: 'SO-ACME-' })).toHaveCount(0);
+  await expect(invoices.getByRole('row').filter({ hasText: 'INV-GLOBEX-001' })).toBeVisible();
+  await expect(invoices.getByRole('row').filter({ hasText: 'INV-ACME-' })).toHaveCount(0);
 
   await activeProfile.selectOption({ label: ACME });
 
@@ -31,9 +35,11 @@ test('a member of two organizations picks a profile at sign-in and switches betw
   await expect(orders.getByRole('row').filter({ hasText: 'SO-ACME-001' })).toBeVisible();
   await expect(activeProfile.locator('option:checked')).toHaveText(ACME);
   await expect(orders.getByRole('row').filter({ hasText: 'SO-GLOBEX-' })).toHaveCount(0);
+  await expect(invoices.getByRole('row').filter({ hasText: 'INV-ACME-001' })).toBeVisible();
+  await expect(invoices.getByRole('row').filter({ hasText: 'INV-GLOBEX-' })).toHaveCount(0);
 
   const session = await page.request.get('/api/public/auth/session');
   expect(session.status()).toBe(200);
-  const { session: current } = await session.json();
-  expect(current.activeProfile.organization.name, 'the server switched too').toBe(ACME);
+  const { session: current } = (await session.json()) as SessionResponse;
+  expect(current.activeProfile?.organization.name, 'the server switched too').toBe(ACME);
 });

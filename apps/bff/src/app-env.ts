@@ -1,5 +1,7 @@
+import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { Permission } from '@onbehalf/contracts/permissions';
 import type { Db } from './db/client.ts';
+import type { ImpersonationRow } from './db/schema/impersonations.ts';
 import type { OrganizationRow } from './db/schema/organizations.ts';
 import type { ProfileRow } from './db/schema/profiles.ts';
 import type { SessionRow } from './db/schema/sessions.ts';
@@ -8,6 +10,7 @@ import type { Env } from './env.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Limiters } from './lib/rate-limit.ts';
 import type { RequestMeta } from './lib/request-meta.ts';
+import type { SigningKeys } from './lib/signing-keys.ts';
 
 /** Everything a request handler may reach; built once by the server, or per test. */
 export interface AppDeps {
@@ -15,6 +18,13 @@ export interface AppDeps {
   env: Env;
   clock: Clock;
   limiters: Limiters;
+  keys: SigningKeys;
+}
+
+/** Present when the session acts as its user on someone else's behalf. */
+export interface ImpersonationContext {
+  row: ImpersonationRow;
+  actorUser: UserRow;
 }
 
 /** Who is making the request, resolved once per request by the session middleware. */
@@ -23,8 +33,7 @@ export interface AuthContext {
   user: UserRow | null;
   profile: (ProfileRow & { organization: OrganizationRow }) | null;
   permissions: ReadonlySet<Permission>;
-  /** The token used; needed to describe the session again after a change. */
-  token: string;
+  impersonation: ImpersonationContext | null;
   via: 'cookie' | 'bearer';
 }
 
@@ -35,6 +44,8 @@ export type AppEnv = {
     auth: AuthContext | null;
     /** Why a presented token was not accepted, for a precise 401. */
     authFailure: 'session_expired' | 'unauthenticated' | null;
+    /** Why the impersonation this browser was in has just ended, to tell the person once. */
+    impersonationEnded: EndReason | null;
     requestId: string;
   };
 };

@@ -8,16 +8,22 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppDeps, AppEnv } from './app-env.ts';
+import { accountRoutes } from './features/account/account.routes.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
 import { commerceRoutes } from './features/commerce/commerce.routes.ts';
 import { healthRoutes } from './features/health/health.routes.ts';
+import { impersonationRoutes } from './features/impersonation/impersonation.routes.ts';
+import { jwksRoutes } from './features/jwks/jwks.routes.ts';
 import { profilesRoutes } from './features/profiles/profiles.routes.ts';
+import { settingsRoutes } from './features/settings/settings.routes.ts';
 import { teamRoutes } from './features/team/team.routes.ts';
+import { usersRoutes } from './features/users/users.routes.ts';
 import { AppError } from './lib/errors.ts';
 import { mountPortal } from './lib/portal-static.ts';
 import { createRouter } from './lib/router.ts';
 import { clearSessionCookie } from './lib/session-cookie.ts';
 import { rejectCrossSite } from './middleware/cross-site.ts';
+import { attributeImpersonatedRequests } from './middleware/impersonation-log.ts';
 import { requireJsonBody } from './middleware/require-json.ts';
 import { resolveSession } from './middleware/session.ts';
 
@@ -72,6 +78,7 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
     });
     c.set('auth', null);
     c.set('authFailure', null);
+    c.set('impersonationEnded', null);
     await next();
   });
   app.use(
@@ -110,19 +117,28 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
   const csrfGuard = csrf({
     origin: (origin, c) => origin === env.PUBLIC_ORIGIN || origin === new URL(c.req.url).origin,
   });
-  // A request carrying an Authorization header was built by code, not by a cross-site form
-  // (browsers cannot add that header across sites without a CORS preflight we never grant).
-  app.use('/api/*', (c, next) => (c.req.header('authorization') ? next() : csrfGuard(c, next)));
-  app.use('/api/*', rejectCrossSite(env.PUBLIC_ORIGIN));
+  // Forgery needs an ambient credential: a request without cookies has none to abuse, and
+  // one with an Authorization header was built by code (browsers cannot add that header
+  // across sites without a CORS preflight, which we never grant).
+  app.use('/api/*', (c, next) =>
+    c.req.header('cookie') && !c.req.header('authorization') ? csrfGuard(c, next) : next(),
+  );
+  app.use('/api/*', rejectCrossSite());
   app.use('/api/*', requireJsonBody);
   app.use('/api/*', resolveSession);
+  app.use('/api/*', attributeImpersonatedRequests);
 
   const routes = app
     .route('/', healthRoutes)
     .route('/', authRoutes)
     .route('/', profilesRoutes)
     .route('/', teamRoutes)
-    .route('/', commerceRoutes);
+    .route('/', commerceRoutes)
+    .route('/', impersonationRoutes)
+    .route('/', accountRoutes)
+    .route('/', usersRoutes)
+    .route('/', settingsRoutes)
+    .route('/', jwksRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -11,7 +11,8 @@ const schema = z.object({
   PORTAL_DIST: z.string().optional(),
   /** Only for load tests: switches the sign-in and redemption rate limits off. */
   RATE_LIMITS: z.enum(['on', 'off']).default('on'),
-  LOG_REQUESTS: z.enum(['on', 'off']).default('off'),
+  /** A private JWK (JSON) for session JWTs; without it a key is generated under DATA_DIR. */
+  SESSION_SIGNING_JWK: z.string().min(1).optional(),
 });
 
 export type Env = Omit<z.infer<typeof schema>, 'PUBLIC_ORIGIN' | 'DATA_DIR'> & {

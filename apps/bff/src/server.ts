@@ -8,16 +8,18 @@ import { DEMO_PASSWORD, demoAccounts, seedDemo } from './db/seed.ts';
 import { loadEnv } from './env.ts';
 import { systemClock } from './lib/clock.ts';
 import { createLimiters } from './lib/rate-limit.ts';
+import { loadSigningKeys } from './lib/signing-keys.ts';
 
 const env = loadEnv();
 mkdirSync(env.DATA_DIR, { recursive: true });
 const { db, sqlite } = openDatabase(path.join(env.DATA_DIR, 'onbehalf.db'));
 migrateDatabase(db);
 const seeded = await seedDemo(db);
+const keys = await loadSigningKeys(env.DATA_DIR, env.SESSION_SIGNING_JWK);
 
 const portalDir = env.PORTAL_DIST ?? fileURLToPath(new URL('../../portal/dist', import.meta.url));
 const app = createApp(
-  { db, env, clock: systemClock, limiters: createLimiters(env.RATE_LIMITS === 'on') },
+  { db, env, clock: systemClock, limiters: createLimiters(env.RATE_LIMITS === 'on'), keys },
   { portalDir },
 );
 

@@ -9,6 +9,11 @@ export const auditEventTypes = [
   'profile.switched',
   'team.member_updated',
   'order.placed',
+  'impersonation.token_issued',
+  'impersonation.started',
+  'impersonation.ended',
+  'account.password_changed',
+  'account.impersonation_preference_changed',
   'settings.changed',
 ] as const;
 export const auditEventType = z.enum(auditEventTypes);

@@ -45,7 +45,10 @@ export const actor = z.object({
   user: userSummary,
   profileId: z.number().int().nullable(),
   impersonationId: z.string(),
+  door: z.enum(['team', 'operator']),
   reason: z.string().nullable(),
+  /** The hard end of the impersonation; it cannot be extended. */
+  endsAt: isoDateTime,
 });
 export type Actor = z.infer<typeof actor>;
 
@@ -66,8 +69,11 @@ export const session = z.object({
   /** True when the user holds several profiles and has not picked one yet. */
   needsProfile: z.boolean(),
   permissions: z.array(permission),
+  /** Present while someone is acting as this user: who, why, until when. */
   actor: actor.optional(),
   authenticationFactors: z.array(authenticationFactor),
+  /** Set once, on the first request after an impersonation this browser was in has ended. */
+  impersonationEnded: z.object({ reason: z.string(), message: z.string() }).optional(),
 });
 export type Session = z.infer<typeof session>;
 

@@ -19,6 +19,36 @@ export const errorCatalogue = {
   owner_protected: { status: 403, message: 'Only an owner can change another owner.' },
   cannot_edit_self: { status: 403, message: 'You cannot change your own permissions.' },
   profile_required: { status: 403, message: 'Choose a profile first.' },
+  impersonation_disabled: {
+    status: 403,
+    message: 'Signing in as someone else is switched off here.',
+  },
+  impersonation_upward: {
+    status: 403,
+    message: 'You cannot sign in as someone with more rights than you.',
+  },
+  impersonation_self: { status: 403, message: 'You cannot sign in as yourself.' },
+  impersonation_target_disabled: { status: 403, message: 'This account is disabled.' },
+  impersonation_opted_out: {
+    status: 403,
+    message: 'This member does not allow team admins to sign in as them.',
+  },
+  impersonation_nested: {
+    status: 403,
+    message: 'You are already signed in as someone else. Leave that first.',
+  },
+  impersonation_restricted: {
+    status: 403,
+    message: 'This is not available while you are signed in as someone else.',
+  },
+  not_impersonating: { status: 409, message: 'This session is not an impersonation.' },
+  handoff_invalid: { status: 400, message: 'This hand-off token is not valid.' },
+  handoff_wrong_session: {
+    status: 403,
+    message: 'This hand-off token was issued to another session.',
+  },
+  handoff_used: { status: 409, message: 'This hand-off token has already been used.' },
+  handoff_expired: { status: 410, message: 'This hand-off token has expired. Start again.' },
   not_found: { status: 404, message: 'Not found.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed here.' },
   conflict: { status: 409, message: 'The request conflicts with the current state.' },

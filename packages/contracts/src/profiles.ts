@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { organizationKind, userStatus } from './auth.ts';
+import { impersonationBlock } from './impersonation.ts';
 import { numericId } from './common.ts';
 import { profileRole } from './permissions.ts';
 
@@ -21,6 +22,9 @@ export const coworkerProfile = z.object({
   /** One of the caller's own profiles (as opposed to a coworker they may act for). */
   IsOwn: z.boolean(),
   IsCurrent: z.boolean(),
+  /** For a coworker: may the caller sign in on their behalf, and if not, why. */
+  CanImpersonate: z.boolean(),
+  ImpersonationBlockedReason: impersonationBlock.nullable(),
 });
 export type CoworkerProfile = z.infer<typeof coworkerProfile>;
 

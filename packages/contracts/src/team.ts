@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { userStatus } from './auth.ts';
 import { numericId } from './common.ts';
+import { impersonationVerdict } from './impersonation.ts';
 import { customerPermission, profileRole } from './permissions.ts';
 
 export const teamMember = z.object({
@@ -12,8 +13,23 @@ export const teamMember = z.object({
   role: profileRole,
   permissions: z.array(customerPermission),
   isSelf: z.boolean(),
+  allowTeamImpersonation: z.boolean(),
+  /** May the caller use "Impersonate account" on this member, and if not, why. */
+  impersonation: impersonationVerdict,
 });
 export type TeamMember = z.infer<typeof teamMember>;
+
+export const teamSettings = z.object({
+  impersonationEnabled: z.boolean(),
+  impersonationMaxMinutes: z.number().int().min(5).max(60),
+});
+export type TeamSettings = z.infer<typeof teamSettings>;
+export const teamSettingsResponse = z.object({ settings: teamSettings });
+export const updateTeamSettingsBody = teamSettings.partial().refine(
+  (b) => Object.keys(b).length > 0,
+  { message: 'Change at least one setting.' },
+);
+export type UpdateTeamSettingsBody = z.infer<typeof updateTeamSettingsBody>;
 
 export const teamMembersResponse = z.object({
   organization: z.object({ id: z.number().int(), name: z.string() }),

@@ -3,7 +3,7 @@ import {
   type Permission,
   sortPermissions,
 } from '@onbehalf/contracts/permissions';
-import type { AuthContext } from '../app-env.ts';
+import type { AuthContext, ImpersonationContext } from '../app-env.ts';
 import type { Queryable } from '../db/client.ts';
 import { findSessionByToken, type SessionLookup } from './sessions.ts';
 
@@ -19,8 +19,8 @@ export function permissionsOf(found: SessionLookup): Permission[] {
 
 export function authFromLookup(
   found: SessionLookup,
-  token: string,
   via: AuthContext['via'],
+  impersonation: ImpersonationContext | null = null,
 ): AuthContext {
   return {
     session: found.session,
@@ -30,7 +30,7 @@ export function authFromLookup(
         ? { ...found.profile, organization: found.organization }
         : null,
     permissions: new Set(permissionsOf(found)),
-    token,
+    impersonation,
     via,
   };
 }
@@ -39,5 +39,5 @@ export function authFromLookup(
 export function authForToken(db: Queryable, token: string, via: AuthContext['via']): AuthContext {
   const found = findSessionByToken(db, token);
   if (!found) throw new Error('a session that was just created cannot be found');
-  return authFromLookup(found, token, via);
+  return authFromLookup(found, via);
 }

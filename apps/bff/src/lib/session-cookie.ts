@@ -2,17 +2,31 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Env } from '../env.ts';
 
+/**
+ * Two cookies: the person's own session, and — only while they act as someone else — the
+ * impersonation session, which takes precedence. Leaving drops the second; the first was
+ * never touched, so the person is back in their own session at once.
+ */
+export type CookieKind = 'session' | 'impersonation';
+
 /** `__Host-` pins the cookie to this origin and path, but needs Secure, so production only. */
-export function sessionCookieName(env: Env): string {
-  return env.isProduction ? '__Host-ob_session' : 'ob_session';
+export function cookieName(env: Env, kind: CookieKind = 'session'): string {
+  const base = kind === 'session' ? 'ob_session' : 'ob_impersonation';
+  return env.isProduction ? `__Host-${base}` : base;
 }
 
-export function readSessionCookie(c: Context, env: Env): string | undefined {
-  return getCookie(c, sessionCookieName(env));
+export function readSessionCookie(c: Context, env: Env, kind: CookieKind = 'session') {
+  return getCookie(c, cookieName(env, kind));
 }
 
-export function setSessionCookie(c: Context, env: Env, token: string, expiresAt: number): void {
-  setCookie(c, sessionCookieName(env), token, {
+export function setSessionCookie(
+  c: Context,
+  env: Env,
+  token: string,
+  expiresAt: number,
+  kind: CookieKind = 'session',
+): void {
+  setCookie(c, cookieName(env, kind), token, {
     httpOnly: true,
     sameSite: 'Lax',
     secure: env.isProduction,
@@ -21,6 +35,6 @@ export function setSessionCookie(c: Context, env: Env, token: string, expiresAt:
   });
 }
 
-export function clearSessionCookie(c: Context, env: Env): void {
-  deleteCookie(c, sessionCookieName(env), { path: '/', secure: env.isProduction });
+export function clearSessionCookie(c: Context, env: Env, kind: CookieKind = 'session'): void {
+  deleteCookie(c, cookieName(env, kind), { path: '/', secure: env.isProduction });
 }

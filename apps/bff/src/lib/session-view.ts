@@ -1,4 +1,5 @@
 import type { Session, UserSummary } from '@onbehalf/contracts/auth';
+import { type EndReason, endReasonLabels } from '@onbehalf/contracts/impersonation';
 import { sortPermissions } from '@onbehalf/contracts/permissions';
 import { count, eq } from 'drizzle-orm';
 import type { AuthContext } from '../app-env.ts';
@@ -25,8 +26,12 @@ const factorOf = {
 } as const;
 
 /** The session as the API describes it: who, as which profile, allowed to do what. */
-export function describeSession(db: Queryable, auth: AuthContext): Session {
-  const { session, user, profile } = auth;
+export function describeSession(
+  db: Queryable,
+  auth: AuthContext,
+  impersonationEnded: EndReason | null = null,
+): Session {
+  const { session, user, profile, impersonation } = auth;
   const profileCount =
     user && !profile
       ? (db.select({ n: count() }).from(profiles).where(eq(profiles.userId, user.id)).get()?.n ?? 0)
@@ -51,6 +56,34 @@ export function describeSession(db: Queryable, auth: AuthContext): Session {
       : null,
     needsProfile: !profile && user?.kind === 'customer' && profileCount > 1,
     permissions: sortPermissions(auth.permissions),
-    authenticationFactors: [{ type: factorOf[session.method], at: toIso(session.createdAt) }],
+    authenticationFactors: [
+      impersonation
+        ? {
+            type: 'impersonated',
+            at: toIso(session.createdAt),
+            actor: toUserSummary(impersonation.actorUser),
+          }
+        : { type: factorOf[session.method], at: toIso(session.createdAt) },
+    ],
+    ...(impersonation
+      ? {
+          actor: {
+            user: toUserSummary(impersonation.actorUser),
+            profileId: impersonation.row.actorProfileId,
+            impersonationId: impersonation.row.id,
+            door: impersonation.row.door,
+            reason: impersonation.row.reason,
+            endsAt: toIso(session.expiresAt),
+          },
+        }
+      : {}),
+    ...(impersonationEnded
+      ? {
+          impersonationEnded: {
+            reason: impersonationEnded,
+            message: endReasonLabels[impersonationEnded],
+          },
+        }
+      : {}),
   };
 }

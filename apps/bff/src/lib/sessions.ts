@@ -24,6 +24,7 @@ export interface MintSessionInput {
   meta: RequestMeta;
   /** A rotated session keeps its predecessor's absolute expiry: rotation never extends. */
   expiresAt?: number;
+  impersonationId?: string;
 }
 
 /** Creates a session and returns the only copy of its token. */
@@ -42,6 +43,7 @@ export function mintSession(tx: Queryable, input: MintSessionInput) {
     userAgent: input.meta.userAgent?.slice(0, 512) ?? null,
     revokedAt: null,
     revokedReason: null,
+    impersonationId: input.impersonationId ?? null,
   };
   tx.insert(sessions).values(row).run();
   return { token, session: row };
@@ -56,16 +58,24 @@ export function revokeSession(tx: Queryable, id: string, reason: string, now: nu
   return result.changes === 1;
 }
 
-/** One indexed lookup: the session with its user, active profile and organization. */
-export function findSessionByToken(db: Queryable, token: string) {
+function sessionWithParties(db: Queryable) {
   return db
     .select({ session: sessions, user: users, profile: profiles, organization: organizations })
     .from(sessions)
     .leftJoin(users, eq(users.id, sessions.userId))
     .leftJoin(profiles, eq(profiles.id, sessions.profileId))
-    .leftJoin(organizations, eq(organizations.id, profiles.organizationId))
+    .leftJoin(organizations, eq(organizations.id, profiles.organizationId));
+}
+
+/** One indexed lookup: the session with its user, active profile and organization. */
+export function findSessionByToken(db: Queryable, token: string) {
+  return sessionWithParties(db)
     .where(eq(sessions.tokenHash, sha256(token)))
     .get();
+}
+
+export function findSessionWithPartiesById(db: Queryable, id: string) {
+  return sessionWithParties(db).where(eq(sessions.id, id)).get();
 }
 
 export type SessionLookup = NonNullable<ReturnType<typeof findSessionByToken>>;

@@ -10,10 +10,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * mint credentials opt in with `guardGet`. Clients that send neither header (curl, SDKs)
  * are not browsers and carry no ambient cookie risk. See docs/decisions/006-csrf.md.
  */
-export function rejectCrossSite(
-  allowedOrigin: string,
-  options: { guardGet?: boolean } = {},
-): MiddlewareHandler<AppEnv> {
+export function rejectCrossSite(options: { guardGet?: boolean } = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (!SAFE_METHODS.has(c.req.method) || options.guardGet) {
       const site = c.req.header('sec-fetch-site');
@@ -22,7 +19,9 @@ export function rejectCrossSite(
       // The request's own origin is accepted too: a browser's Origin cannot be forged by a
       // page on another site, and people reach the same server as localhost or 127.0.0.1.
       const foreignOrigin =
-        origin !== undefined && origin !== allowedOrigin && origin !== new URL(c.req.url).origin;
+        origin !== undefined &&
+        origin !== c.var.deps.env.PUBLIC_ORIGIN &&
+        origin !== new URL(c.req.url).origin;
       if (crossSite || foreignOrigin) throw new AppError('csrf_rejected');
     }
     await next();

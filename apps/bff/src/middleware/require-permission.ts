@@ -18,3 +18,12 @@ export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
   getAuth(c);
   await next();
 };
+
+/**
+ * Sensitive actions are the acting person's to take as themselves, never on someone else's
+ * behalf (SPEC §4 rule 8): credentials, sessions, links, the opt-out, team rights.
+ */
+export const refuseWhileImpersonating: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (getAuth(c).impersonation) throw new AppError('impersonation_restricted');
+  await next();
+};

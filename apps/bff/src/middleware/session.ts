@@ -1,8 +1,10 @@
+import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv, AuthContext } from '../app-env.ts';
 import { authFromLookup } from '../lib/auth-context.ts';
 import { AppError } from '../lib/errors.ts';
-import { readSessionCookie } from '../lib/session-cookie.ts';
+import { settleImpersonation } from '../lib/impersonation-lifecycle.ts';
+import { clearSessionCookie, readSessionCookie } from '../lib/session-cookie.ts';
 import { findSessionByToken, isSessionLive, touchSession } from '../lib/sessions.ts';
 
 const MAX_TOKEN_LENGTH = 128;
@@ -13,29 +15,65 @@ function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+type Resolution =
+  | { auth: AuthContext }
+  | { failure: 'session_expired' | 'unauthenticated'; ended?: EndReason };
+
+function resolveToken(c: Context<AppEnv>, token: string, via: AuthContext['via']): Resolution {
+  const { db, clock } = c.var.deps;
+  const found = token.length <= MAX_TOKEN_LENGTH ? findSessionByToken(db, token) : undefined;
+  if (!found) return { failure: 'unauthenticated' };
+  const now = clock.now();
+
+  let impersonation: AuthContext['impersonation'] = null;
+  if (found.session.impersonationId) {
+    const settled = settleImpersonation(
+      db,
+      found.session.impersonationId,
+      found.session.expiresAt,
+      now,
+      c.var.meta,
+    );
+    if ('ended' in settled) return { failure: 'session_expired', ended: settled.ended };
+    impersonation = settled.context;
+  }
+  if (!isSessionLive(found.session, now) || found.user?.status === 'disabled') {
+    return { failure: 'session_expired' };
+  }
+  touchSession(db, found.session, now);
+  return { auth: authFromLookup(found, via, impersonation) };
+}
+
 /**
- * Resolves the cookie (browsers) or bearer token (API clients) to a live session, in one
- * lookup. A dead or unknown token leaves the request anonymous; routes that need a session
- * then answer 401.
+ * Resolves the request to a live session, in one lookup on the common path: the bearer token
+ * (API clients), else the impersonation cookie (while acting as someone), else the person's
+ * own session cookie. A dead impersonation falls back to the person's own session and
+ * remembers why it ended, so the portal can say so.
  */
 export const resolveSession: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const { db, env, clock } = c.var.deps;
+  const { env } = c.var.deps;
   const bearer = bearerToken(c.req.header('authorization'));
-  const token = bearer ?? readSessionCookie(c, env);
-  c.set('auth', null);
-  c.set('authFailure', null);
-  if (token) {
-    const found = token.length <= MAX_TOKEN_LENGTH ? findSessionByToken(db, token) : undefined;
-    const now = clock.now();
-    if (!found) {
-      c.set('authFailure', 'unauthenticated');
-    } else if (!isSessionLive(found.session, now) || found.user?.status === 'disabled') {
-      c.set('authFailure', 'session_expired');
-    } else {
-      touchSession(db, found.session, now);
-      c.set('auth', authFromLookup(found, token, bearer ? 'bearer' : 'cookie'));
+  const candidates: [string | undefined, AuthContext['via']][] = bearer
+    ? [[bearer, 'bearer']]
+    : [
+        [readSessionCookie(c, env, 'impersonation'), 'cookie'],
+        [readSessionCookie(c, env, 'session'), 'cookie'],
+      ];
+
+  for (const [index, [token, via]] of candidates.entries()) {
+    if (!token) continue;
+    const result = resolveToken(c, token, via);
+    if ('auth' in result) {
+      c.set('auth', result.auth);
+      break;
+    }
+    c.set('authFailure', result.failure);
+    if (!bearer && index === 0) {
+      clearSessionCookie(c, env, 'impersonation');
+      c.set('impersonationEnded', result.ended ?? 'expired');
     }
   }
+  if (c.var.auth) c.set('authFailure', null);
   await next();
 };
 

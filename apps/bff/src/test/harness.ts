@@ -4,6 +4,10 @@ import { migrateDatabase, openDatabase } from '../db/client.ts';
 import { DEMO_PASSWORD, seedDemo } from '../db/seed.ts';
 import { loadEnv } from '../env.ts';
 import { createLimiters } from '../lib/rate-limit.ts';
+import { generateSigningKeys, type SigningKeys } from '../lib/signing-keys.ts';
+
+// One key pair per test file is plenty; generating is the slow part.
+let sharedKeys: Promise<SigningKeys> | undefined;
 
 export const ORIGIN = 'http://portal.test';
 
@@ -28,7 +32,15 @@ export async function createTestApp(options: { rateLimits?: boolean } = {}) {
   const clock = manualClock();
   await seedDemo(db, clock.now());
   const env = loadEnv({ NODE_ENV: 'test', PUBLIC_ORIGIN: ORIGIN });
-  const app = createApp({ db, env, clock, limiters: createLimiters(options.rateLimits ?? true) });
+  sharedKeys ??= generateSigningKeys().then((k) => k.keys);
+  const keys = await sharedKeys;
+  const app = createApp({
+    db,
+    env,
+    clock,
+    limiters: createLimiters(options.rateLimits ?? true),
+    keys,
+  });
 
   async function call(
     method: string,
@@ -86,7 +98,7 @@ export async function createTestApp(options: { rateLimits?: boolean } = {}) {
     return switched.json as SignedInResponse;
   }
 
-  return { app, db, sqlite, clock, env, call, signIn, signInAs };
+  return { app, db, sqlite, clock, env, keys, call, signIn, signInAs };
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
@@ -96,4 +108,27 @@ export function sessionCookieFrom(headers: Headers): string | undefined {
   const setCookie = headers.get('set-cookie') ?? '';
   const match = /(ob_session=[^;]*)/.exec(setCookie);
   return match?.[1];
+}
+
+/** Ids of the seeded demo, looked up rather than assumed. */
+export function demoIds(t: TestApp) {
+  const rows = t.sqlite
+    .prepare(
+      `SELECT u.id AS userId, u.email, p.id AS profileId, o.name AS org
+       FROM users u LEFT JOIN profiles p ON p.user_id = u.id
+       LEFT JOIN organizations o ON o.id = p.organization_id`,
+    )
+    .all() as { userId: number; email: string; profileId: number | null; org: string | null }[];
+  return {
+    userId(email: string): number {
+      const row = rows.find((r) => r.email === email);
+      if (!row) throw new Error(`no user ${email}`);
+      return row.userId;
+    },
+    profileId(email: string, org = 'Acme Corp'): number {
+      const row = rows.find((r) => r.email === email && r.org === org);
+      if (!row?.profileId) throw new Error(`no profile for ${email} in ${org}`);
+      return row.profileId;
+    },
+  };
 }

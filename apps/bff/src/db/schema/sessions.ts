@@ -20,6 +20,8 @@ export const sessions = sqliteTable(
     userAgent: text('user_agent'),
     revokedAt: integer('revoked_at'),
     revokedReason: text('revoked_reason'),
+    /** Set on a session that acts as its user on someone else's behalf. */
+    impersonationId: text('impersonation_id'),
   },
   (t) => [
     uniqueIndex('sessions_token_hash_unique').on(t.tokenHash),

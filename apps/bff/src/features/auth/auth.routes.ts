@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import {
   okResponse,
   sessionIdParam,
@@ -10,8 +10,9 @@ import {
 import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
 import { clearSessionCookie, setSessionCookie } from '../../lib/session-cookie.ts';
+import { signSessionJwt } from '../../lib/session-jwt.ts';
 import { describeSession } from '../../lib/session-view.ts';
-import { requireSession } from '../../middleware/require-permission.ts';
+import { refuseWhileImpersonating, requireSession } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { listSessions, revokeOwnSession, signIn, signOut } from './auth.service.ts';
 
@@ -47,12 +48,24 @@ const sessionRoute = createRoute({
   responses: { 200: jsonContent(sessionResponse, 'The session'), ...errorResponses(401) },
 });
 
+const tokenRoute = createRoute({
+  method: 'get',
+  path: '/api/public/auth/token',
+  tags,
+  summary: 'A short-lived session JWT for downstream services (`act` claim when impersonating)',
+  middleware: [requireSession] as const,
+  responses: {
+    200: jsonContent(z.object({ jwt: z.string() }), 'Signed JWT'),
+    ...errorResponses(401),
+  },
+});
+
 const sessionsRoute = createRoute({
   method: 'get',
   path: '/api/public/auth/sessions',
   tags,
   summary: "The caller's live sessions",
-  middleware: [requireSession] as const,
+  middleware: [requireSession, refuseWhileImpersonating] as const,
   responses: { 200: jsonContent(sessionList, 'Sessions'), ...errorResponses(401) },
 });
 
@@ -61,7 +74,7 @@ const revokeRoute = createRoute({
   path: '/api/public/auth/sessions/{id}',
   tags,
   summary: 'Revoke one of your sessions',
-  middleware: [requireSession] as const,
+  middleware: [requireSession, refuseWhileImpersonating] as const,
   request: { params: sessionIdParam },
   responses: { 200: jsonContent(okResponse, 'Revoked'), ...errorResponses(401, 403, 404) },
 });
@@ -79,7 +92,12 @@ export const authRoutes = createRouter()
     return c.json({ ok: true as const }, 200);
   })
   .openapi(sessionRoute, (c) => {
-    return c.json({ session: describeSession(c.var.deps.db, getAuth(c)) }, 200);
+    const session = describeSession(c.var.deps.db, getAuth(c), c.var.impersonationEnded);
+    return c.json({ session }, 200);
+  })
+  .openapi(tokenRoute, async (c) => {
+    const { keys, env, clock } = c.var.deps;
+    return c.json({ jwt: await signSessionJwt(getAuth(c), keys, env, clock.now()) }, 200);
   })
   .openapi(sessionsRoute, (c) => c.json(listSessions(c.var.deps, getAuth(c)), 200))
   .openapi(revokeRoute, (c) => {

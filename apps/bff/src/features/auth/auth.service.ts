@@ -1,9 +1,14 @@
 import type { SessionList, SignedInResponse, SignInBody } from '@onbehalf/contracts/auth';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { recordAudit } from '../../lib/audit.ts';
+import { auditParty } from '../../lib/audit-party.ts';
 import { authForToken } from '../../lib/auth-context.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
+import {
+  endImpersonation,
+  endImpersonationsOfActorSession,
+} from '../../lib/impersonation-lifecycle.ts';
 import { verifyPassword } from '../../lib/passwords.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { describeSession } from '../../lib/session-view.ts';
@@ -94,19 +99,22 @@ export async function signIn(
   };
 }
 
+/**
+ * Ends the session. While impersonating, it ends the impersonation and the acting person's
+ * own session too: "sign out" means nobody stays signed in on this device.
+ */
 export function signOut(deps: AppDeps, auth: AuthContext, meta: RequestMeta): void {
   const now = deps.clock.now();
   deps.db.transaction((tx) => {
-    revokeSession(tx, auth.session.id, 'signed_out', now);
+    const ownSessionId = auth.impersonation?.row.actorSessionId ?? auth.session.id;
+    if (auth.impersonation) {
+      endImpersonation(tx, auth.impersonation.row, 'actor_signed_out', now, meta);
+    }
+    revokeSession(tx, ownSessionId, 'signed_out', now);
+    endImpersonationsOfActorSession(tx, ownSessionId, 'actor_signed_out', now, meta);
     recordAudit(
       tx,
-      {
-        type: 'auth.signed_out',
-        at: now,
-        actor: { userId: auth.user?.id ?? null, kind: auth.user?.kind ?? 'anonymous' },
-        subjectUserId: auth.user?.id ?? null,
-        sessionId: auth.session.id,
-      },
+      { type: 'auth.signed_out', at: now, ...auditParty(auth), sessionId: ownSessionId },
       meta,
     );
   });
@@ -146,16 +154,10 @@ export function revokeOwnSession(
   const now = deps.clock.now();
   deps.db.transaction((tx) => {
     revokeSession(tx, target.id, 'revoked_by_user', now);
+    endImpersonationsOfActorSession(tx, target.id, 'actor_session_ended', now, meta);
     recordAudit(
       tx,
-      {
-        type: 'session.revoked',
-        at: now,
-        actor: { userId: auth.user?.id ?? null, kind: auth.user?.kind ?? 'anonymous' },
-        subjectUserId: target.userId,
-        sessionId: target.id,
-        details: { by: auth.session.id },
-      },
+      { type: 'session.revoked', at: now, ...auditParty(auth), details: { revoked: target.id } },
       meta,
     );
   });

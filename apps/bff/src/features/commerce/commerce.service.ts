@@ -7,6 +7,7 @@ import {
 } from '@onbehalf/contracts/commerce';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { recordAudit } from '../../lib/audit.ts';
+import { auditParty } from '../../lib/audit-party.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
@@ -78,10 +79,8 @@ export function placeOrder(
       {
         type: 'order.placed',
         at: now,
-        actor: { userId: auth.user?.id ?? null, kind: auth.user?.kind ?? 'anonymous' },
-        subjectUserId: auth.user?.id ?? null,
+        ...auditParty(auth),
         organizationId: profile.organizationId,
-        sessionId: auth.session.id,
         details: { orderId: row.id, number: row.number, sku: body.sku, quantity: body.quantity },
       },
       meta,

@@ -22,3 +22,14 @@ export function listProfilesOfUser(db: Queryable, userId: number) {
 }
 
 export type ProfileListRow = ReturnType<typeof listProfilesOfUser>[number];
+
+export function listProfilesOfOrganization(db: Queryable, organizationId: number) {
+  return db
+    .select(profileColumns)
+    .from(profiles)
+    .innerJoin(users, eq(users.id, profiles.userId))
+    .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
+    .where(eq(profiles.organizationId, organizationId))
+    .orderBy(asc(users.name))
+    .all();
+}

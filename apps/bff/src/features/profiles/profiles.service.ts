@@ -1,15 +1,26 @@
 import type { SignedInResponse } from '@onbehalf/contracts/auth';
+import type { ImpersonationBlock } from '@onbehalf/contracts/impersonation';
 import type { CoworkerProfile, ProfilesResponse } from '@onbehalf/contracts/profiles';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { authForToken } from '../../lib/auth-context.ts';
 import { AppError } from '../../lib/errors.ts';
+import { teamDoorBlock } from '../../lib/impersonation-rules.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { describeSession } from '../../lib/session-view.ts';
 import { mintSession, revokeSession } from '../../lib/sessions.ts';
-import { listProfilesOfUser, type ProfileListRow } from './profiles.repo.ts';
+import {
+  listProfilesOfOrganization,
+  listProfilesOfUser,
+  type ProfileListRow,
+} from './profiles.repo.ts';
 
-function toCoworkerProfile(row: ProfileListRow, auth: AuthContext): CoworkerProfile {
+function toCoworkerProfile(
+  row: ProfileListRow,
+  auth: AuthContext,
+  block: ImpersonationBlock | null = null,
+): CoworkerProfile {
+  const isOwn = row.user.id === auth.user?.id;
   return {
     Id: row.profile.id,
     UserId: row.user.id,
@@ -21,17 +32,42 @@ function toCoworkerProfile(row: ProfileListRow, auth: AuthContext): CoworkerProf
     OrganizationId: row.organization.id,
     OrganizationName: row.organization.name,
     OrganizationKind: row.organization.kind,
-    IsOwn: row.user.id === auth.user?.id,
+    IsOwn: isOwn,
     IsCurrent: row.profile.id === auth.profile?.id,
+    CanImpersonate: !isOwn && block === null,
+    ImpersonationBlockedReason: isOwn ? null : block,
   };
 }
 
 export function listProfiles(deps: AppDeps, auth: AuthContext): ProfilesResponse {
   const user = auth.user;
   if (user?.kind !== 'customer') return { Profiles: [] };
-  return {
-    Profiles: listProfilesOfUser(deps.db, user.id).map((r) => toCoworkerProfile(r, auth)),
-  };
+  const own = listProfilesOfUser(deps.db, user.id).map((r) => toCoworkerProfile(r, auth));
+  // A team admin also sees the coworkers they may sign in as, each flagged with why not.
+  const active = auth.profile;
+  if (!active || !auth.permissions.has('team:impersonate') || auth.impersonation) {
+    return { Profiles: own };
+  }
+  const coworkers = listProfilesOfOrganization(deps.db, active.organizationId)
+    .filter((r) => r.user.id !== user.id)
+    .map((r) =>
+      toCoworkerProfile(
+        r,
+        auth,
+        teamDoorBlock({
+          impersonating: false,
+          actor: { userId: user.id, permissions: auth.permissions },
+          organizationEnabled: active.organization.impersonationEnabled,
+          target: {
+            userId: r.user.id,
+            status: r.user.status,
+            permissions: r.profile.permissions,
+            allowTeamImpersonation: r.profile.allowTeamImpersonation,
+          },
+        }),
+      ),
+    );
+  return { Profiles: [...own, ...coworkers] };
 }
 
 export interface Switched extends SignedInResponse {
@@ -49,6 +85,7 @@ export function switchProfile(
   meta: RequestMeta,
 ): Switched {
   const { db, clock } = deps;
+  if (auth.impersonation) throw new AppError('impersonation_restricted');
   const user = auth.user;
   const target = user
     ? listProfilesOfUser(db, user.id).find((r) => r.profile.id === profileId)

@@ -1,6 +1,8 @@
 import type { CustomerPermission, ProfileRole } from '@onbehalf/contracts/permissions';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.ts';
+import { impersonations } from '../../db/schema/impersonations.ts';
+import { organizations } from '../../db/schema/organizations.ts';
 import { profiles } from '../../db/schema/profiles.ts';
 import { users } from '../../db/schema/users.ts';
 
@@ -36,4 +38,26 @@ export function updateMember(
   values: { role: ProfileRole; permissions: CustomerPermission[] },
 ) {
   db.update(profiles).set(values).where(eq(profiles.id, profileId)).run();
+}
+
+export function updateOrganizationSettings(
+  db: Queryable,
+  organizationId: number,
+  values: { impersonationEnabled: boolean; impersonationMaxMinutes: number },
+) {
+  db.update(organizations).set(values).where(eq(organizations.id, organizationId)).run();
+}
+
+export function runningTeamImpersonations(db: Queryable, organizationId: number) {
+  return db
+    .select()
+    .from(impersonations)
+    .where(
+      and(
+        eq(impersonations.organizationId, organizationId),
+        eq(impersonations.door, 'team'),
+        isNull(impersonations.endedAt),
+      ),
+    )
+    .all();
 }

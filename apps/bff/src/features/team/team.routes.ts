@@ -3,13 +3,18 @@ import {
   teamMemberParam,
   teamMemberResponse,
   teamMembersResponse,
+  teamSettingsResponse,
   updateTeamMemberBody,
+  updateTeamSettingsBody,
 } from '@onbehalf/contracts/team';
 import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
-import { requirePermission } from '../../middleware/require-permission.ts';
+import {
+  refuseWhileImpersonating,
+  requirePermission,
+} from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
-import { listTeam, updateTeamMember } from './team.service.ts';
+import { listTeam, teamSettingsOf, updateTeamMember, updateTeamSettings } from './team.service.ts';
 
 const tags = ['Team'];
 
@@ -27,11 +32,33 @@ const updateRoute = createRoute({
   path: '/api/public/team/members/{profileId}',
   tags,
   summary: "Change a member's role or permissions",
-  middleware: [requirePermission('team:manage')] as const,
+  middleware: [requirePermission('team:manage'), refuseWhileImpersonating] as const,
   request: { params: teamMemberParam, ...jsonBody(updateTeamMemberBody) },
   responses: {
     200: jsonContent(teamMemberResponse, 'Updated member'),
     ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+const settingsRoute = createRoute({
+  method: 'get',
+  path: '/api/public/team/settings',
+  tags,
+  summary: "The organization's impersonation settings",
+  middleware: [requirePermission('team:read')] as const,
+  responses: { 200: jsonContent(teamSettingsResponse, 'Settings'), ...errorResponses(401, 403) },
+});
+
+const updateSettingsRoute = createRoute({
+  method: 'put',
+  path: '/api/public/team/settings',
+  tags,
+  summary: 'Change the team door: may team admins sign in as members, and for how long',
+  middleware: [requirePermission('team:settings'), refuseWhileImpersonating] as const,
+  request: jsonBody(updateTeamSettingsBody),
+  responses: {
+    200: jsonContent(teamSettingsResponse, 'Settings'),
+    ...errorResponses(400, 401, 403),
   },
 });
 
@@ -46,4 +73,9 @@ export const teamRoutes = createRouter()
       c.var.meta,
     );
     return c.json({ member }, 200);
+  })
+  .openapi(settingsRoute, (c) => c.json({ settings: teamSettingsOf(getAuth(c)) }, 200))
+  .openapi(updateSettingsRoute, (c) => {
+    const settings = updateTeamSettings(c.var.deps, getAuth(c), c.req.valid('json'), c.var.meta);
+    return c.json({ settings }, 200);
   });

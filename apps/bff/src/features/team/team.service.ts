@@ -6,13 +6,25 @@ import {
 import type {
   TeamMember,
   TeamMembersResponse,
+  TeamSettings,
   UpdateTeamMemberBody,
+  UpdateTeamSettingsBody,
 } from '@onbehalf/contracts/team';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { recordAudit } from '../../lib/audit.ts';
+import { auditParty } from '../../lib/audit-party.ts';
 import { AppError } from '../../lib/errors.ts';
+import { endImpersonation } from '../../lib/impersonation-lifecycle.ts';
+import { teamDoorBlock } from '../../lib/impersonation-rules.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import { findMember, listMembers, type MemberRow, updateMember } from './team.repo.ts';
+import {
+  findMember,
+  listMembers,
+  type MemberRow,
+  runningTeamImpersonations,
+  updateMember,
+  updateOrganizationSettings,
+} from './team.repo.ts';
 
 function activeProfile(auth: AuthContext) {
   if (!auth.profile) throw new AppError('profile_required');
@@ -29,7 +41,24 @@ function toTeamMember(row: MemberRow, auth: AuthContext): TeamMember {
     role: row.profile.role,
     permissions: sortPermissions(row.profile.permissions),
     isSelf: row.profile.id === auth.profile?.id,
+    allowTeamImpersonation: row.profile.allowTeamImpersonation,
+    impersonation: verdict(row, auth),
   };
+}
+
+function verdict(row: MemberRow, auth: AuthContext): TeamMember['impersonation'] {
+  const block = teamDoorBlock({
+    impersonating: auth.impersonation !== null,
+    actor: { userId: auth.user?.id ?? 0, permissions: auth.permissions },
+    organizationEnabled: auth.profile?.organization.impersonationEnabled ?? false,
+    target: {
+      userId: row.user.id,
+      status: row.user.status,
+      permissions: row.profile.permissions,
+      allowTeamImpersonation: row.profile.allowTeamImpersonation,
+    },
+  });
+  return { allowed: block === null, reason: block };
 }
 
 export function listTeam(deps: AppDeps, auth: AuthContext): TeamMembersResponse {
@@ -81,10 +110,9 @@ export function updateTeamMember(
       {
         type: 'team.member_updated',
         at: clock.now(),
-        actor: { userId: auth.user?.id ?? null, kind: 'customer' },
+        ...auditParty(auth),
         subjectUserId: target.user.id,
         organizationId: actor.organizationId,
-        sessionId: auth.session.id,
         details: {
           profileId: target.profile.id,
           before: { role: target.profile.role, permissions: sortPermissions(before) },
@@ -96,4 +124,45 @@ export function updateTeamMember(
   });
 
   return toTeamMember({ ...target, profile: { ...target.profile, role, permissions } }, auth);
+}
+
+export function teamSettingsOf(auth: AuthContext): TeamSettings {
+  const { organization } = activeProfile(auth);
+  return {
+    impersonationEnabled: organization.impersonationEnabled,
+    impersonationMaxMinutes: organization.impersonationMaxMinutes,
+  };
+}
+
+/** Owners switch the team door; switching it off ends running team impersonations. */
+export function updateTeamSettings(
+  deps: AppDeps,
+  auth: AuthContext,
+  body: UpdateTeamSettingsBody,
+  meta: RequestMeta,
+): TeamSettings {
+  const profile = activeProfile(auth);
+  const before = teamSettingsOf(auth);
+  const after: TeamSettings = { ...before, ...body };
+  const now = deps.clock.now();
+  deps.db.transaction((tx) => {
+    updateOrganizationSettings(tx, profile.organizationId, after);
+    if (before.impersonationEnabled && !after.impersonationEnabled) {
+      for (const row of runningTeamImpersonations(tx, profile.organizationId)) {
+        endImpersonation(tx, row, 'setting_disabled', now, meta);
+      }
+    }
+    recordAudit(
+      tx,
+      {
+        type: 'settings.changed',
+        at: now,
+        ...auditParty(auth),
+        organizationId: profile.organizationId,
+        details: { scope: 'organization', before, after },
+      },
+      meta,
+    );
+  });
+  return after;
 }

@@ -1,0 +1,47 @@
+import type { EndReason, ImpersonationDoor } from '@onbehalf/contracts/impersonation';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { organizations } from './organizations.ts';
+import { profiles } from './profiles.ts';
+import { users } from './users.ts';
+
+/**
+ * One row per attempt to act as someone else: the hand-off token that was issued, the
+ * session it became, and how that session ended. The actor's own session is referenced,
+ * never copied: it stays untouched server-side for the whole impersonation.
+ */
+export const impersonations = sqliteTable(
+  'impersonations',
+  {
+    id: text('id').primaryKey(),
+    door: text('door').$type<ImpersonationDoor>().notNull(),
+    actorUserId: integer('actor_user_id')
+      .notNull()
+      .references(() => users.id),
+    actorProfileId: integer('actor_profile_id').references(() => profiles.id),
+    actorSessionId: text('actor_session_id').notNull(),
+    targetUserId: integer('target_user_id')
+      .notNull()
+      .references(() => users.id),
+    targetProfileId: integer('target_profile_id').references(() => profiles.id),
+    organizationId: integer('organization_id').references(() => organizations.id),
+    reason: text('reason'),
+    ticket: text('ticket'),
+    /** SHA-256 of the single-use hand-off token. */
+    handoffTokenHash: text('handoff_token_hash').notNull(),
+    handoffExpiresAt: integer('handoff_expires_at').notNull(),
+    handoffUsedAt: integer('handoff_used_at'),
+    sessionId: text('session_id'),
+    issuedAt: integer('issued_at').notNull(),
+    startedAt: integer('started_at'),
+    endsAt: integer('ends_at'),
+    endedAt: integer('ended_at'),
+    endReason: text('end_reason').$type<EndReason>(),
+  },
+  (t) => [
+    uniqueIndex('impersonations_handoff_unique').on(t.handoffTokenHash),
+    index('impersonations_target_idx').on(t.targetUserId, t.issuedAt),
+    index('impersonations_actor_session_idx').on(t.actorSessionId),
+  ],
+);
+
+export type ImpersonationRow = typeof impersonations.$inferSelect;

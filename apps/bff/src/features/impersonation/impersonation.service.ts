@@ -1,0 +1,307 @@
+import type { SignedInResponse } from '@onbehalf/contracts/auth';
+import type {
+  AccessHistoryResponse,
+  ImpersonationDoor,
+  OperatorImpersonateQuery,
+} from '@onbehalf/contracts/impersonation';
+import type { AppDeps, AuthContext } from '../../app-env.ts';
+import type { ImpersonationRow } from '../../db/schema/impersonations.ts';
+import { recordAudit } from '../../lib/audit.ts';
+import { authForToken, authFromLookup } from '../../lib/auth-context.ts';
+import { toIso } from '../../lib/clock.ts';
+import { AppError } from '../../lib/errors.ts';
+import { endImpersonation } from '../../lib/impersonation-lifecycle.ts';
+import {
+  blockError,
+  HANDOFF_TTL_MS,
+  MAX_IMPERSONATION_MINUTES,
+  operatorDoorBlock,
+  teamDoorBlock,
+} from '../../lib/impersonation-rules.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import { describeSession } from '../../lib/session-view.ts';
+import { findSessionWithPartiesById, mintSession } from '../../lib/sessions.ts';
+import { readSetting } from '../../lib/settings.ts';
+import { randomId, randomToken, sha256 } from '../../lib/tokens.ts';
+import {
+  claimHandoff,
+  findByHandoffHash,
+  findTeamTarget,
+  findUser,
+  insertImpersonation,
+  listAccessHistory,
+  listProfilesWithOrganization,
+  markStarted,
+} from './impersonation.repo.ts';
+
+interface Target {
+  door: ImpersonationDoor;
+  userId: number;
+  profileId: number | null;
+  organizationId: number | null;
+  /** The shortest limit that applies: global, the organization's, 60 minutes. */
+  maxMinutes: number;
+}
+
+/** Team door: a coworker of the caller's active organization, under SPEC §4's rules. */
+function resolveTeamTarget(deps: AppDeps, auth: AuthContext, coworkerId: number): Target {
+  if (auth.impersonation) throw new AppError('impersonation_nested');
+  const active = auth.profile;
+  const user = auth.user;
+  // Outside the caller's organization a profile "does not exist": never confirm it does.
+  const found =
+    active && user ? findTeamTarget(deps.db, active.organizationId, coworkerId) : undefined;
+  if (!active || !user || !found) throw new AppError('not_found', { message: 'No such coworker.' });
+  const block = teamDoorBlock({
+    impersonating: false,
+    actor: { userId: user.id, permissions: auth.permissions },
+    organizationEnabled: found.organization.impersonationEnabled,
+    target: {
+      userId: found.user.id,
+      status: found.user.status,
+      permissions: found.profile.permissions,
+      allowTeamImpersonation: found.profile.allowTeamImpersonation,
+    },
+  });
+  if (block) throw new AppError(blockError[block]);
+  return {
+    door: 'team',
+    userId: found.user.id,
+    profileId: found.profile.id,
+    organizationId: found.organization.id,
+    maxMinutes: Math.min(found.organization.impersonationMaxMinutes, MAX_IMPERSONATION_MINUTES),
+  };
+}
+
+/** Operator door: any customer, or an operator of strictly lower role. */
+function resolveOperatorTarget(
+  deps: AppDeps,
+  auth: AuthContext,
+  userId: number,
+  profileId: number | undefined,
+): Target {
+  if (auth.impersonation) throw new AppError('impersonation_nested');
+  const actor = auth.user;
+  if (!actor || actor.kind !== 'operator') throw new AppError('forbidden');
+  const target = findUser(deps.db, userId);
+  if (!target) throw new AppError('not_found', { message: 'No such user.' });
+  const setting = readSetting(deps.db, 'impersonation.operator');
+  const block = operatorDoorBlock({
+    impersonating: false,
+    actor: { userId: actor.id, operatorRole: actor.operatorRole, permissions: auth.permissions },
+    globalEnabled: setting.enabled,
+    target: {
+      userId: target.id,
+      status: target.status,
+      kind: target.kind,
+      operatorRole: target.operatorRole,
+    },
+  });
+  if (block) throw new AppError(blockError[block]);
+
+  const candidates =
+    target.kind === 'customer' ? listProfilesWithOrganization(deps.db, target.id) : [];
+  const chosen =
+    profileId === undefined && candidates.length === 1
+      ? candidates[0]
+      : candidates.find((c) => c.profile.id === profileId);
+  if (profileId !== undefined && !chosen) {
+    throw new AppError('not_found', { message: 'No such profile for this user.' });
+  }
+  if (!chosen && candidates.length > 1) {
+    throw new AppError('validation_failed', {
+      message: 'This user has several profiles: say which one (profileId).',
+      issues: [{ path: 'profileId', message: 'Required for a user with several profiles.' }],
+    });
+  }
+  const orgLimit = chosen?.organization.impersonationMaxMinutes ?? MAX_IMPERSONATION_MINUTES;
+  return {
+    door: 'operator',
+    userId: target.id,
+    profileId: chosen?.profile.id ?? null,
+    organizationId: chosen?.organization.id ?? null,
+    maxMinutes: Math.min(setting.maxMinutes, orgLimit, MAX_IMPERSONATION_MINUTES),
+  };
+}
+
+function issueHandoff(
+  deps: AppDeps,
+  auth: AuthContext,
+  target: Target,
+  details: { reason: string | null; ticket: string | null },
+  meta: RequestMeta,
+): { token: string } {
+  const now = deps.clock.now();
+  const token = randomToken();
+  const id = randomId();
+  const actor = auth.user as NonNullable<AuthContext['user']>;
+  deps.db.transaction((tx) => {
+    insertImpersonation(tx, {
+      id,
+      door: target.door,
+      actorUserId: actor.id,
+      actorProfileId: auth.profile?.id ?? null,
+      actorSessionId: auth.session.id,
+      targetUserId: target.userId,
+      targetProfileId: target.profileId,
+      organizationId: target.organizationId,
+      reason: details.reason,
+      ticket: details.ticket,
+      handoffTokenHash: sha256(token),
+      handoffExpiresAt: now + HANDOFF_TTL_MS,
+      issuedAt: now,
+    });
+    recordAudit(
+      tx,
+      {
+        type: 'impersonation.token_issued',
+        at: now,
+        actor: { userId: actor.id, kind: actor.kind },
+        subjectUserId: target.userId,
+        organizationId: target.organizationId,
+        sessionId: auth.session.id,
+        impersonationId: id,
+        reason: details.reason,
+        details: { door: target.door, targetProfileId: target.profileId, ticket: details.ticket },
+      },
+      meta,
+    );
+  });
+  return { token };
+}
+
+export function issueTeamHandoff(
+  deps: AppDeps,
+  auth: AuthContext,
+  coworkerId: number,
+  reason: string | undefined,
+  meta: RequestMeta,
+) {
+  const target = resolveTeamTarget(deps, auth, coworkerId);
+  return issueHandoff(deps, auth, target, { reason: reason || null, ticket: null }, meta);
+}
+
+export function issueOperatorHandoff(
+  deps: AppDeps,
+  auth: AuthContext,
+  query: OperatorImpersonateQuery,
+  meta: RequestMeta,
+) {
+  const target = resolveOperatorTarget(deps, auth, query.userId, query.profileId);
+  return issueHandoff(
+    deps,
+    auth,
+    target,
+    { reason: query.reason, ticket: query.ticket || null },
+    meta,
+  );
+}
+
+export interface Exchanged extends SignedInResponse {
+  expiresAt: number;
+}
+
+/** Every rule is checked again at exchange: a minute is long enough for a setting to change. */
+function recheck(deps: AppDeps, auth: AuthContext, row: ImpersonationRow): Target {
+  if (row.door === 'team') {
+    if (row.targetProfileId === null) throw new AppError('handoff_invalid');
+    return resolveTeamTarget(deps, auth, row.targetProfileId);
+  }
+  return resolveOperatorTarget(deps, auth, row.targetUserId, row.targetProfileId ?? undefined);
+}
+
+/**
+ * Exchanges a hand-off token for a session as the target. The token is single-use (a
+ * compare-and-set), lives 60 seconds, and only the session that asked for it may use it.
+ */
+export function exchangeHandoff(
+  deps: AppDeps,
+  auth: AuthContext,
+  token: string,
+  meta: RequestMeta,
+): Exchanged {
+  const { db, clock } = deps;
+  const row = /^[\w-]{20,128}$/.test(token) ? findByHandoffHash(db, sha256(token)) : undefined;
+  if (!row) throw new AppError('handoff_invalid');
+  if (row.actorSessionId !== auth.session.id) throw new AppError('handoff_wrong_session');
+  const now = clock.now();
+  if (row.handoffUsedAt !== null) throw new AppError('handoff_used');
+  if (now >= row.handoffExpiresAt) throw new AppError('handoff_expired');
+  const target = recheck(deps, auth, row);
+
+  const endsAt = Math.min(now + target.maxMinutes * 60_000, auth.session.expiresAt);
+  const minted = db.transaction((tx) => {
+    if (!claimHandoff(tx, row.id, now)) return null;
+    const result = mintSession(tx, {
+      userId: row.targetUserId,
+      profileId: row.targetProfileId,
+      method: 'impersonation',
+      now,
+      meta,
+      expiresAt: endsAt,
+      impersonationId: row.id,
+    });
+    markStarted(tx, row.id, { sessionId: result.session.id, startedAt: now, endsAt });
+    recordAudit(
+      tx,
+      {
+        type: 'impersonation.started',
+        at: now,
+        actor: { userId: row.actorUserId, kind: auth.user?.kind ?? 'customer' },
+        subjectUserId: row.targetUserId,
+        organizationId: row.organizationId,
+        sessionId: result.session.id,
+        impersonationId: row.id,
+        reason: row.reason,
+        details: { door: row.door, actorSessionId: row.actorSessionId, endsAt },
+      },
+      meta,
+    );
+    return result;
+  });
+  if (!minted) throw new AppError('handoff_used');
+
+  const next = authForToken(db, minted.token, auth.via);
+  const settledAuth: AuthContext = {
+    ...next,
+    impersonation: {
+      row: { ...row, sessionId: minted.session.id },
+      actorUser: auth.user as NonNullable<AuthContext['user']>,
+    },
+  };
+  return { token: minted.token, expiresAt: endsAt, session: describeSession(db, settledAuth) };
+}
+
+/** Ends the impersonation and answers with the actor's own session, untouched all along. */
+export function leaveImpersonation(deps: AppDeps, auth: AuthContext, meta: RequestMeta) {
+  const impersonation = auth.impersonation;
+  if (!impersonation) throw new AppError('not_impersonating');
+  const now = deps.clock.now();
+  deps.db.transaction((tx) => {
+    endImpersonation(tx, impersonation.row, 'left', now, meta);
+  });
+  const own = findSessionWithPartiesById(deps.db, impersonation.row.actorSessionId);
+  if (!own) throw new AppError('session_expired');
+  return { session: describeSession(deps.db, authFromLookup(own, auth.via)) };
+}
+
+export function accessHistory(deps: AppDeps, auth: AuthContext): AccessHistoryResponse {
+  if (auth.impersonation) throw new AppError('impersonation_restricted');
+  if (!auth.user) return { entries: [] };
+  return {
+    entries: listAccessHistory(deps.db, auth.user.id).map(({ row, actor, organizationName }) => ({
+      id: row.id,
+      door: row.door,
+      actor: { name: actor.name, kind: actor.kind, operatorRole: actor.operatorRole ?? null },
+      organizationName,
+      reason: row.reason,
+      ticket: row.ticket,
+      issuedAt: toIso(row.issuedAt),
+      startedAt: row.startedAt ? toIso(row.startedAt) : null,
+      endedAt: row.endedAt ? toIso(row.endedAt) : null,
+      endReason: row.endReason,
+      durationSeconds:
+        row.startedAt && row.endedAt ? Math.round((row.endedAt - row.startedAt) / 1000) : null,
+    })),
+  };
+}

@@ -1,0 +1,46 @@
+import type { GlobalSettings } from '@onbehalf/contracts/users';
+import { and, eq, isNull } from 'drizzle-orm';
+import type { AppDeps, AuthContext } from '../../app-env.ts';
+import { impersonations } from '../../db/schema/impersonations.ts';
+import { recordAudit } from '../../lib/audit.ts';
+import { auditParty } from '../../lib/audit-party.ts';
+import { endImpersonation } from '../../lib/impersonation-lifecycle.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import { readSetting, writeSetting } from '../../lib/settings.ts';
+
+export function globalSettingsOf(deps: AppDeps): GlobalSettings {
+  return { operatorImpersonation: readSetting(deps.db, 'impersonation.operator') };
+}
+
+/** Operators with settings:manage change the global switches; every change is audited. */
+export function updateGlobalSettings(
+  deps: AppDeps,
+  auth: AuthContext,
+  next: GlobalSettings,
+  meta: RequestMeta,
+): GlobalSettings {
+  const before = globalSettingsOf(deps);
+  const now = deps.clock.now();
+  deps.db.transaction((tx) => {
+    writeSetting(tx, 'impersonation.operator', next.operatorImpersonation, now);
+    if (before.operatorImpersonation.enabled && !next.operatorImpersonation.enabled) {
+      const running = tx
+        .select()
+        .from(impersonations)
+        .where(and(eq(impersonations.door, 'operator'), isNull(impersonations.endedAt)))
+        .all();
+      for (const row of running) endImpersonation(tx, row, 'setting_disabled', now, meta);
+    }
+    recordAudit(
+      tx,
+      {
+        type: 'settings.changed',
+        at: now,
+        ...auditParty(auth),
+        details: { scope: 'global', before, after: next },
+      },
+      meta,
+    );
+  });
+  return next;
+}

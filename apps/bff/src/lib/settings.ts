@@ -1,0 +1,38 @@
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Queryable } from '../db/client.ts';
+import { settings } from '../db/schema/settings.ts';
+import { MAX_IMPERSONATION_MINUTES } from './impersonation-rules.ts';
+
+/** Every global setting: its key, shape and safe default (off). */
+export const settingDefinitions = {
+  'impersonation.operator': {
+    schema: z.object({
+      enabled: z.boolean(),
+      maxMinutes: z.number().int().min(5).max(MAX_IMPERSONATION_MINUTES),
+    }),
+    defaults: { enabled: false, maxMinutes: MAX_IMPERSONATION_MINUTES },
+  },
+} as const;
+
+export type SettingKey = keyof typeof settingDefinitions;
+export type SettingValue<K extends SettingKey> = z.infer<(typeof settingDefinitions)[K]['schema']>;
+
+export function readSetting<K extends SettingKey>(db: Queryable, key: K): SettingValue<K> {
+  const definition = settingDefinitions[key];
+  const row = db.select().from(settings).where(eq(settings.key, key)).get();
+  const parsed = definition.schema.safeParse(row?.value);
+  return (parsed.success ? parsed.data : definition.defaults) as SettingValue<K>;
+}
+
+export function writeSetting<K extends SettingKey>(
+  db: Queryable,
+  key: K,
+  value: SettingValue<K>,
+  now: number,
+): void {
+  db.insert(settings)
+    .values({ key, value, updatedAt: now })
+    .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: now } })
+    .run();
+}
