@@ -1,3 +1,4 @@
+import type { ChangePasswordBody } from '@onbehalf/contracts/account';
 import type {
   SessionList,
   SessionResponse,
@@ -11,12 +12,20 @@ import type {
   PlaceOrderBody,
 } from '@onbehalf/contracts/commerce';
 import type { ErrorBody } from '@onbehalf/contracts/errors';
+import type {
+  AccessHistoryResponse,
+  HandoffResponse,
+  OperatorImpersonateQuery,
+} from '@onbehalf/contracts/impersonation';
 import type { ProfilesResponse } from '@onbehalf/contracts/profiles';
 import type {
   TeamMember,
   TeamMembersResponse,
+  TeamSettings,
   UpdateTeamMemberBody,
+  UpdateTeamSettingsBody,
 } from '@onbehalf/contracts/team';
+import type { AdminUsersResponse, GlobalSettings } from '@onbehalf/contracts/users';
 import { ApiError } from './api-error.ts';
 
 export interface ApiClientOptions {
@@ -83,6 +92,35 @@ export function createApiClient(options: ApiClientOptions = {}) {
       sessions: () => request<SessionList>('GET', '/api/public/auth/sessions'),
       revokeSession: (sessionId: string) =>
         request<{ ok: true }>('DELETE', `/api/public/auth/sessions/${id(sessionId)}`),
+      /** A short-lived JWT describing the session, for downstream services. */
+      jwt: () => request<{ jwt: string }>('GET', '/api/public/auth/token'),
+    },
+    impersonation: {
+      /** Team door: a 60-second, single-use hand-off token for a coworker's profile. */
+      teamHandoff: (coworkerId: number, reason?: string) =>
+        request<HandoffResponse>(
+          'GET',
+          `/api/public/coworkers/${id(coworkerId)}/impersonate${query({ reason })}`,
+        ),
+      /** Operator door: reason required. */
+      operatorHandoff: (q: OperatorImpersonateQuery) =>
+        request<HandoffResponse>('GET', `/api/sys/users/impersonate${query(q)}`),
+      /** Exchange the hand-off token, from the same session that asked for it. */
+      exchange: (handoffToken: string) =>
+        request<SignedInResponse>('POST', `/api/public/auth/login/${id(handoffToken)}`),
+      leave: () => request<SessionResponse>('POST', '/api/public/auth/impersonation/leave'),
+    },
+    account: {
+      accessHistory: () =>
+        request<AccessHistoryResponse>('GET', '/api/public/account/access-history'),
+      setImpersonationPreference: (allowTeamImpersonation: boolean) =>
+        request<{ profileId: number; allowTeamImpersonation: boolean }>(
+          'PUT',
+          '/api/public/account/impersonation-preference',
+          { allowTeamImpersonation },
+        ),
+      changePassword: (body: ChangePasswordBody) =>
+        request<{ ok: true }>('PUT', '/api/public/account/password', body),
     },
     profiles: {
       list: () => request<ProfilesResponse>('GET', '/api/public/coworkers/profiles'),
@@ -95,6 +133,16 @@ export function createApiClient(options: ApiClientOptions = {}) {
       members: () => request<TeamMembersResponse>('GET', '/api/public/team/members'),
       updateMember: (profileId: number, body: UpdateTeamMemberBody) =>
         request<{ member: TeamMember }>('PATCH', `/api/public/team/members/${id(profileId)}`, body),
+      settings: () => request<{ settings: TeamSettings }>('GET', '/api/public/team/settings'),
+      updateSettings: (body: UpdateTeamSettingsBody) =>
+        request<{ settings: TeamSettings }>('PUT', '/api/public/team/settings', body),
+    },
+    sys: {
+      users: (search?: string) =>
+        request<AdminUsersResponse>('GET', `/api/sys/users${query({ query: search })}`),
+      settings: () => request<{ settings: GlobalSettings }>('GET', '/api/sys/settings'),
+      updateSettings: (body: GlobalSettings) =>
+        request<{ settings: GlobalSettings }>('PUT', '/api/sys/settings', body),
     },
     orders: {
       list: () => request<OrdersResponse>('GET', '/api/public/orders'),
@@ -108,6 +156,16 @@ export function createApiClient(options: ApiClientOptions = {}) {
 }
 
 export type ApiClient = ReturnType<typeof createApiClient>;
+
+/** `?a=1&b=2` from the defined values only; empty when there are none. */
+function query(values: object): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
 
 function safeJson(text: string): unknown {
   try {

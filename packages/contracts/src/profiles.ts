@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { organizationKind, userStatus } from './auth.ts';
-import { impersonationBlock } from './impersonation.ts';
 import { numericId } from './common.ts';
+import { impersonationBlock } from './impersonation.ts';
 import { profileRole } from './permissions.ts';
 
 /**

@@ -25,10 +25,9 @@ export const teamSettings = z.object({
 });
 export type TeamSettings = z.infer<typeof teamSettings>;
 export const teamSettingsResponse = z.object({ settings: teamSettings });
-export const updateTeamSettingsBody = teamSettings.partial().refine(
-  (b) => Object.keys(b).length > 0,
-  { message: 'Change at least one setting.' },
-);
+export const updateTeamSettingsBody = teamSettings
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, { message: 'Change at least one setting.' });
 export type UpdateTeamSettingsBody = z.infer<typeof updateTeamSettingsBody>;
 
 export const teamMembersResponse = z.object({
