@@ -8,11 +8,12 @@ interface QueryClientOptions {
 }
 
 export function createQueryClient({ onSessionEnded }: QueryClientOptions): QueryClient {
-  // A 401 only means "your session ended" if we held a session a moment ago; signed-out
-  // visitors get 401s as ordinary answers (and a wrong password is a 401 too).
+  // `session_expired` always means the cookie's session ended (expired or revoked). Any other
+  // 401 means so only if we held a session a moment ago: signed-out visitors get 401s as
+  // ordinary answers, and a wrong password is a 401 too.
   const handleError = (error: unknown) => {
     if (!isApiError(error) || error.status !== 401 || error.code === 'invalid_credentials') return;
-    if (!client.getQueryData(queryKeys.auth.session())) return;
+    if (error.code !== 'session_expired' && !client.getQueryData(queryKeys.auth.session())) return;
     onSessionEnded();
   };
 
@@ -21,7 +22,8 @@ export function createQueryClient({ onSessionEnded }: QueryClientOptions): Query
     mutationCache: new MutationCache({ onError: handleError }),
     defaultOptions: {
       queries: {
-        staleTime: 30_000,
+        // Data is refetched whenever a page mounts (staleTime 0, the default): besides keeping
+        // it fresh, that is how a session revoked elsewhere is noticed on the next navigation.
         // Client errors (401, 403, 404, 422…) will not change on a retry; network hiccups may.
         retry: (failureCount, error) =>
           failureCount < 2 && !(isApiError(error) && error.status >= 400 && error.status < 500),

@@ -4,7 +4,7 @@
  * to the sign-in page itself.
  */
 export function safeNext(raw: string | null | undefined): string {
-  if (!raw || !raw.startsWith('/')) return '/';
+  if (!raw?.startsWith('/')) return '/';
   if (raw.startsWith('//') || raw.startsWith('/\\')) return '/';
   // Control characters and backslashes have no place in a path we built ourselves.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting them is the point

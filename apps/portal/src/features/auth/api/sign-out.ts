@@ -1,0 +1,13 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { api } from '../../../lib/api.ts';
+
+export const signOut = () => api.auth.signOut();
+
+export function useSignOut() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: signOut,
+    // The sign-in page loads the (now empty) session itself once it is shown.
+    onSuccess: () => queryClient.clear(),
+  });
+}

@@ -1,0 +1,158 @@
+import type { CustomerPermission, Permission, ProfileRole } from '@onbehalf/contracts/permissions';
+import {
+  customerPermissions,
+  permissionLabels,
+  sortPermissions,
+} from '@onbehalf/contracts/permissions';
+import type { TeamMember } from '@onbehalf/contracts/team';
+import { useState } from 'react';
+import { Badge } from '../../../components/ui/badge.tsx';
+import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
+import { useMembers } from '../api/list-members.ts';
+import { useUpdateMember } from '../api/update-member.ts';
+
+interface Viewer {
+  role: ProfileRole | null;
+  permissions: readonly Permission[];
+}
+
+interface PendingChange {
+  profileId: number;
+  permission: CustomerPermission;
+  checked: boolean;
+}
+
+/**
+ * Why a checkbox cannot be changed, mirroring the server's refusals so the page does not
+ * offer what the server would reject. `null` when it can be changed.
+ */
+export function lockReason(
+  viewer: Viewer,
+  member: TeamMember,
+  permission: CustomerPermission,
+): string | null {
+  if (member.isSelf) return 'You cannot change your own permissions.';
+  if (member.role === 'owner' && viewer.role !== 'owner') {
+    return 'Only an owner can change another owner.';
+  }
+  if (!viewer.permissions.includes('team:manage')) {
+    return 'You need the “Manage team permissions” permission to change this.';
+  }
+  if (!member.permissions.includes(permission) && !viewer.permissions.includes(permission)) {
+    return 'You cannot grant a permission you do not hold yourself.';
+  }
+  return null;
+}
+
+export function TeamPermissionsTable({ viewer }: { viewer: Viewer }) {
+  const members = useMembers();
+  const update = useUpdateMember();
+  // What was clicked, shown until the server answers; the data itself only ever comes from
+  // the server (no optimistic cache writes), so a refusal simply falls back to it.
+  const [pending, setPending] = useState<PendingChange | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+
+  if (members.isPending) return <LoadingStatus label="Loading team members…" />;
+  if (members.isError) {
+    return (
+      <ErrorAlert
+        title="Team members could not be loaded."
+        error={members.error}
+        onRetry={() => void members.refetch()}
+      />
+    );
+  }
+
+  function toggle(member: TeamMember, permission: CustomerPermission, checked: boolean) {
+    const next = checked
+      ? [...member.permissions, permission]
+      : member.permissions.filter((p) => p !== permission);
+    setPending({ profileId: member.profileId, permission, checked });
+    setFailure(null);
+    update.mutate(
+      { profileId: member.profileId, changes: { permissions: sortPermissions(next) } },
+      {
+        onError: (error) => setFailure(error.message),
+        onSettled: () => setPending(null),
+      },
+    );
+  }
+
+  const rows = members.data.members;
+
+  return (
+    <>
+      {failure ? (
+        <div role="alert" className="alert alert--error">
+          {failure}
+        </div>
+      ) : null}
+      {rows.length === 0 ? (
+        <p className="empty">No team members yet.</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="table table--matrix" aria-label="Team members">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                {customerPermissions.map((permission) => (
+                  <th scope="col" key={permission} className="center">
+                    {permissionLabels[permission]}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((member) => {
+                const rowPending = pending?.profileId === member.profileId;
+                return (
+                  <tr key={member.profileId}>
+                    <th scope="row">
+                      {member.name}
+                      {member.isSelf ? (
+                        <>
+                          {' '}
+                          <Badge>You</Badge>
+                        </>
+                      ) : null}
+                      {member.status === 'disabled' ? (
+                        <>
+                          {' '}
+                          <Badge tone="warning">Disabled</Badge>
+                        </>
+                      ) : null}
+                    </th>
+                    <td>{member.email}</td>
+                    <td className="capitalize">{member.role}</td>
+                    {customerPermissions.map((permission) => {
+                      const reason = lockReason(viewer, member, permission);
+                      const held = member.permissions.includes(permission);
+                      const checked =
+                        rowPending && pending.permission === permission ? pending.checked : held;
+                      return (
+                        <td key={permission} className="center">
+                          <input
+                            type="checkbox"
+                            className="checkbox"
+                            aria-label={`${permissionLabels[permission]} for ${member.name}`}
+                            title={reason ?? (rowPending ? 'Saving…' : undefined)}
+                            checked={checked}
+                            disabled={reason !== null || rowPending}
+                            onChange={(event) => toggle(member, permission, event.target.checked)}
+                          />
+                        </td>
+                      );
+                    })}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {update.isPending ? <LoadingStatus label="Saving…" /> : null}
+    </>
+  );
+}
