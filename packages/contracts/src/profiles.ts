@@ -22,6 +22,8 @@ export const coworkerProfile = z.object({
   /** One of the caller's own profiles (as opposed to a coworker they may act for). */
   IsOwn: z.boolean(),
   IsCurrent: z.boolean(),
+  /** The member's opt-out: may team admins sign in as them in this organization? */
+  AllowTeamImpersonation: z.boolean(),
   /** For a coworker: may the caller sign in on their behalf, and if not, why. */
   CanImpersonate: z.boolean(),
   ImpersonationBlockedReason: impersonationBlock.nullable(),

@@ -634,5 +634,6 @@ describe('profiles for a team admin', () => {
     const member = await t.signIn('buyer@acme.test');
     const own = await t.call('GET', '/api/public/coworkers/profiles', { token: member.token });
     expect(own.json.Profiles.every((p: { IsOwn: boolean }) => p.IsOwn)).toBe(true);
+    expect(own.json.Profiles[0].AllowTeamImpersonation).toBe(false);
   });
 });

@@ -34,6 +34,7 @@ function toCoworkerProfile(
     OrganizationKind: row.organization.kind,
     IsOwn: isOwn,
     IsCurrent: row.profile.id === auth.profile?.id,
+    AllowTeamImpersonation: row.profile.allowTeamImpersonation,
     CanImpersonate: !isOwn && block === null,
     ImpersonationBlockedReason: isOwn ? null : block,
   };
