@@ -2,6 +2,7 @@ import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { Permission } from '@onbehalf/contracts/permissions';
 import type { Db } from './db/client.ts';
 import type { ImpersonationRow } from './db/schema/impersonations.ts';
+import type { ApiKeyRow } from './db/schema/login-links.ts';
 import type { OrganizationRow } from './db/schema/organizations.ts';
 import type { ProfileRow } from './db/schema/profiles.ts';
 import type { SessionRow } from './db/schema/sessions.ts';
@@ -42,6 +43,8 @@ export type AppEnv = {
     deps: AppDeps;
     meta: RequestMeta;
     auth: AuthContext | null;
+    /** An integration calling /api/sys/* with an API key instead of a session. */
+    apiKey: ApiKeyRow | null;
     /** Why a presented token was not accepted, for a precise 401. */
     authFailure: 'session_expired' | 'unauthenticated' | null;
     /** Why the impersonation this browser was in has just ended, to tell the person once. */

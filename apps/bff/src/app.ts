@@ -9,11 +9,14 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppDeps, AppEnv } from './app-env.ts';
 import { accountRoutes } from './features/account/account.routes.ts';
+import { apiKeysRoutes } from './features/api-keys/api-keys.routes.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
 import { commerceRoutes } from './features/commerce/commerce.routes.ts';
 import { healthRoutes } from './features/health/health.routes.ts';
 import { impersonationRoutes } from './features/impersonation/impersonation.routes.ts';
 import { jwksRoutes } from './features/jwks/jwks.routes.ts';
+import { loginTokensRoutes } from './features/login-tokens/login-tokens.routes.ts';
+import { oneClickRoutes } from './features/one-click/one-click.routes.ts';
 import { profilesRoutes } from './features/profiles/profiles.routes.ts';
 import { settingsRoutes } from './features/settings/settings.routes.ts';
 import { teamRoutes } from './features/team/team.routes.ts';
@@ -77,6 +80,7 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
       requestId: c.var.requestId,
     });
     c.set('auth', null);
+    c.set('apiKey', null);
     c.set('authFailure', null);
     c.set('impersonationEnded', null);
     await next();
@@ -138,6 +142,9 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
     .route('/', accountRoutes)
     .route('/', usersRoutes)
     .route('/', settingsRoutes)
+    .route('/', oneClickRoutes)
+    .route('/', loginTokensRoutes)
+    .route('/', apiKeysRoutes)
     .route('/', jwksRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

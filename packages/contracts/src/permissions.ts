@@ -16,8 +16,10 @@ export const operatorPermissions = [
   'users:read',
   'users:impersonate',
   'login-tokens:manage',
+  'one-click-links:create',
   'audit:read',
   'settings:manage',
+  'api-keys:manage',
 ] as const;
 
 export const customerPermission = z.enum(customerPermissions);
@@ -52,13 +54,17 @@ export const profileRolePresets: Record<ProfileRole, readonly CustomerPermission
 };
 
 const supportPreset: OperatorPermission[] = ['users:read', 'users:impersonate', 'audit:read'];
-const operatorAdminPreset: OperatorPermission[] = [...supportPreset, 'login-tokens:manage'];
+const operatorAdminPreset: OperatorPermission[] = [
+  ...supportPreset,
+  'login-tokens:manage',
+  'one-click-links:create',
+];
 
 /** Operators hold exactly their role's permissions. */
 export const operatorRolePermissions: Record<OperatorRole, readonly OperatorPermission[]> = {
   support: supportPreset,
   admin: operatorAdminPreset,
-  superadmin: [...operatorAdminPreset, 'settings:manage'],
+  superadmin: [...operatorAdminPreset, 'settings:manage', 'api-keys:manage'],
 };
 
 /** Rank used by the "never upward" rule: an operator acts only below their own rank. */
@@ -79,6 +85,8 @@ export const permissionLabels: Record<Permission, string> = {
   'users:read': 'Search users',
   'users:impersonate': 'Impersonate users',
   'login-tokens:manage': 'Manage login tokens',
+  'one-click-links:create': 'Create one-click login links',
+  'api-keys:manage': 'Manage API keys',
   'audit:read': 'Read the audit trail',
   'settings:manage': 'Change global settings',
 };
@@ -88,3 +96,8 @@ export function sortPermissions<P extends Permission>(set: Iterable<P>): P[] {
   const order = permission.options;
   return [...new Set(set)].sort((a, b) => order.indexOf(a) - order.indexOf(b));
 }
+
+/** What an integration's API key may do: a subset of operator permissions, chosen per key. */
+export const apiKeyScopes = ['one-click-links:create', 'login-tokens:manage', 'users:read'] as const;
+export const apiKeyScope = z.enum(apiKeyScopes);
+export type ApiKeyScope = z.infer<typeof apiKeyScope>;

@@ -18,6 +18,8 @@ function rule(points: number, durationSeconds: number): Rule {
 export function createLimiters(enabled: boolean) {
   const signInAccount = rule(5, 15 * 60);
   const signInAddress = rule(50, 15 * 60);
+  // Links and tokens carry 256-bit secrets; this only stops an address hammering them.
+  const redeemAddress = rule(30, 15 * 60);
 
   async function assertAllowed(checks: [Rule, string][]): Promise<void> {
     if (!enabled) return;
@@ -49,6 +51,8 @@ export function createLimiters(enabled: boolean) {
     enabled,
     assertSignInAllowed: (email: string, ip: string | null) => assertAllowed(signInKeys(email, ip)),
     recordSignInFailure: (email: string, ip: string | null) => count(signInKeys(email, ip)),
+    assertRedeemAllowed: (ip: string | null) => assertAllowed([[redeemAddress, ip ?? '-']]),
+    recordRedeemFailure: (ip: string | null) => count([[redeemAddress, ip ?? '-']]),
     clearSignInFailures: async (email: string, ip: string | null) => {
       if (enabled) await signInAccount.limiter.delete(`${email}|${ip ?? '-'}`);
     },

@@ -13,6 +13,25 @@ export const settingDefinitions = {
     }),
     defaults: { enabled: false, maxMinutes: MAX_IMPERSONATION_MINUTES },
   },
+  one_click: {
+    schema: z.object({
+      defaultMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60),
+      maxMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60),
+    }),
+    defaults: { defaultMinutes: 15, maxMinutes: 60 },
+  },
+  login_tokens: {
+    schema: z.object({ maxDays: z.number().int().min(1).max(366) }),
+    defaults: { maxDays: 90 },
+  },
 } as const;
 
 export type SettingKey = keyof typeof settingDefinitions;

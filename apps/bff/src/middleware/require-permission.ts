@@ -7,8 +7,28 @@ import { getAuth } from './session.ts';
 /** Refuses the request unless the session holds every permission named. */
 export function requirePermission(...needed: Permission[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    if (c.var.apiKey) throw new AppError('forbidden', { message: 'API keys cannot use this.' });
     const auth = getAuth(c);
     if (!needed.every((p) => auth.permissions.has(p))) throw new AppError('forbidden');
+    await next();
+  };
+}
+
+/**
+ * Like requirePermission, but an API key whose scopes include the permission is accepted
+ * too: the routes integrations may call.
+ */
+export function requirePermissionOrApiKey(needed: Permission): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const key = c.var.apiKey;
+    if (key) {
+      if (!(key.scopes as string[]).includes(needed)) {
+        throw new AppError('forbidden', { message: `This API key lacks the ${needed} scope.` });
+      }
+      return next();
+    }
+    const auth = getAuth(c);
+    if (!auth.permissions.has(needed)) throw new AppError('forbidden');
     await next();
   };
 }

@@ -1,6 +1,7 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv, AuthContext } from '../app-env.ts';
+import { findApiKey, isApiKeyToken, touchApiKey } from '../lib/api-keys.ts';
 import { authFromLookup } from '../lib/auth-context.ts';
 import { AppError } from '../lib/errors.ts';
 import { settleImpersonation } from '../lib/impersonation-lifecycle.ts';
@@ -51,8 +52,19 @@ function resolveToken(c: Context<AppEnv>, token: string, via: AuthContext['via']
  * remembers why it ended, so the portal can say so.
  */
 export const resolveSession: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const { env } = c.var.deps;
+  const { env, db, clock } = c.var.deps;
   const bearer = bearerToken(c.req.header('authorization'));
+  if (bearer && isApiKeyToken(bearer)) {
+    // API keys are for integrations, and only on the backoffice API.
+    const key = c.req.path.startsWith('/api/sys/') ? findApiKey(db, bearer) : undefined;
+    if (key) {
+      touchApiKey(db, key, clock.now());
+      c.set('apiKey', key);
+    } else {
+      c.set('authFailure', 'unauthenticated');
+    }
+    return next();
+  }
   const candidates: [string | undefined, AuthContext['via']][] = bearer
     ? [[bearer, 'bearer']]
     : [

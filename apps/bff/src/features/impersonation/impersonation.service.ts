@@ -82,7 +82,7 @@ function resolveOperatorTarget(
 ): Target {
   if (auth.impersonation) throw new AppError('impersonation_nested');
   const actor = auth.user;
-  if (!actor || actor.kind !== 'operator') throw new AppError('forbidden');
+  if (actor?.kind !== 'operator') throw new AppError('forbidden');
   const target = findUser(deps.db, userId);
   if (!target) throw new AppError('not_found', { message: 'No such user.' });
   const setting = readSetting(deps.db, 'impersonation.operator');

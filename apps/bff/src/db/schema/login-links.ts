@@ -1,0 +1,94 @@
+import type { AttemptOutcome } from '@onbehalf/contracts/login-links';
+import type { ApiKeyScope } from '@onbehalf/contracts/permissions';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { profiles } from './profiles.ts';
+import { users } from './users.ts';
+
+/**
+ * One-click links: `/one-click/{user_id}/{secret}`. Only the SHA-256 of the secret is kept,
+ * so a copy of the database opens nothing.
+ */
+export const oneClickLinks = sqliteTable(
+  'one_click_links',
+  {
+    id: text('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    secretHash: text('secret_hash').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+    revokedAt: integer('revoked_at'),
+    /** The user's password_changed_at when issued: a later change kills the link. */
+    passwordChangedAt: integer('password_changed_at'),
+    createdByUserId: integer('created_by_user_id'),
+    createdByApiKeyId: text('created_by_api_key_id'),
+  },
+  (t) => [
+    uniqueIndex('one_click_secret_unique').on(t.secretHash),
+    index('one_click_user_idx').on(t.userId),
+  ],
+);
+
+/**
+ * Login tokens: `/login?token={id}.{secret}`. The id is public (it names the token in the
+ * backoffice and lets a wrong secret count as a failed attempt on it); the secret is hashed.
+ */
+export const loginTokens = sqliteTable(
+  'login_tokens',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Null once deleted: a deleted token can never be made to work again. */
+    secretHash: text('secret_hash'),
+    profileId: integer('profile_id').references(() => profiles.id),
+    createdAt: integer('created_at').notNull(),
+    createdByUserId: integer('created_by_user_id'),
+    createdByApiKeyId: text('created_by_api_key_id'),
+    expiresAt: integer('expires_at').notNull(),
+    oneTimeUse: integer('one_time_use', { mode: 'boolean' }).notNull(),
+    extra: text('extra'),
+    usedUpAt: integer('used_up_at'),
+    deletedAt: integer('deleted_at'),
+    successfulAttempts: integer('successful_attempts').notNull().default(0),
+    failedAttempts: integer('failed_attempts').notNull().default(0),
+    lastAccessedAt: integer('last_accessed_at'),
+  },
+  (t) => [index('login_tokens_expires_idx').on(t.expiresAt)],
+);
+
+/** Every attempt at a link or token, successful or not, with who tried from where. */
+export const loginAttempts = sqliteTable(
+  'login_attempts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind', { enum: ['one_click', 'login_token'] }).notNull(),
+    oneClickLinkId: text('one_click_link_id'),
+    loginTokenId: integer('login_token_id'),
+    userId: integer('user_id'),
+    at: integer('at').notNull(),
+    outcome: text('outcome').$type<AttemptOutcome>().notNull(),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [
+    index('login_attempts_token_idx').on(t.loginTokenId, t.at),
+    index('login_attempts_link_idx').on(t.oneClickLinkId, t.at),
+  ],
+);
+
+/** Keys for integrations: `obk_{id}_{secret}`, stored as a hash, scoped, revocable. */
+export const apiKeys = sqliteTable('api_keys', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  secretHash: text('secret_hash').notNull(),
+  scopes: text('scopes', { mode: 'json' }).$type<ApiKeyScope[]>().notNull(),
+  createdAt: integer('created_at').notNull(),
+  createdByUserId: integer('created_by_user_id').notNull(),
+  lastUsedAt: integer('last_used_at'),
+  revokedAt: integer('revoked_at'),
+});
+
+export type OneClickLinkRow = typeof oneClickLinks.$inferSelect;
+export type LoginTokenRow = typeof loginTokens.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;

@@ -1,0 +1,162 @@
+import type { LoginTokenState } from '@onbehalf/contracts/login-links';
+import { and, desc, eq, gt, isNotNull, isNull, like, lte, or, type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import type { Queryable } from '../../db/client.ts';
+import { loginAttempts, loginTokens } from '../../db/schema/login-links.ts';
+import { organizations } from '../../db/schema/organizations.ts';
+import { profiles } from '../../db/schema/profiles.ts';
+import { users } from '../../db/schema/users.ts';
+
+const creator = alias(users, 'creator');
+
+function withParties(db: Queryable) {
+  return db
+    .select({
+      token: loginTokens,
+      user: users,
+      organization: organizations,
+      creatorName: creator.name,
+    })
+    .from(loginTokens)
+    .leftJoin(profiles, eq(profiles.id, loginTokens.profileId))
+    .leftJoin(users, eq(users.id, profiles.userId))
+    .leftJoin(organizations, eq(organizations.id, profiles.organizationId))
+    .leftJoin(creator, eq(creator.id, loginTokens.createdByUserId));
+}
+
+export type TokenWithParties = NonNullable<ReturnType<typeof findToken>>;
+
+export function findToken(db: Queryable, id: number) {
+  return withParties(db).where(eq(loginTokens.id, id)).get();
+}
+
+function stateFilter(state: LoginTokenState, now: number): SQL | undefined {
+  switch (state) {
+    case 'deleted':
+      return isNotNull(loginTokens.deletedAt);
+    case 'used':
+      return and(isNull(loginTokens.deletedAt), isNotNull(loginTokens.usedUpAt));
+    case 'expired':
+      return and(
+        isNull(loginTokens.deletedAt),
+        isNull(loginTokens.usedUpAt),
+        lte(loginTokens.expiresAt, now),
+      );
+    case 'active':
+      return and(
+        isNull(loginTokens.deletedAt),
+        isNull(loginTokens.usedUpAt),
+        gt(loginTokens.expiresAt, now),
+      );
+  }
+}
+
+export function listTokens(db: Queryable, now: number, query?: string, state?: LoginTokenState) {
+  const term = query ? `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+  const matches = term
+    ? or(
+        like(sql`lower(${users.name})`, sql`${term} escape '\\'`),
+        like(sql`lower(${users.email})`, sql`${term} escape '\\'`),
+        like(sql`lower(${organizations.name})`, sql`${term} escape '\\'`),
+        like(sql`lower(${loginTokens.extra})`, sql`${term} escape '\\'`),
+      )
+    : undefined;
+  return withParties(db)
+    .where(and(matches, state ? stateFilter(state, now) : undefined))
+    .orderBy(desc(loginTokens.id))
+    .limit(200)
+    .all();
+}
+
+export function insertToken(db: Queryable, values: typeof loginTokens.$inferInsert) {
+  return db.insert(loginTokens).values(values).returning({ id: loginTokens.id }).get().id;
+}
+
+export function setSecretHash(db: Queryable, id: number, secretHash: string) {
+  db.update(loginTokens).set({ secretHash }).where(eq(loginTokens.id, id)).run();
+}
+
+/** Counts a failed attempt on the token, atomically. */
+export function countFailure(db: Queryable, id: number, now: number) {
+  db.update(loginTokens)
+    .set({ failedAttempts: sql`${loginTokens.failedAttempts} + 1`, lastAccessedAt: now })
+    .where(eq(loginTokens.id, id))
+    .run();
+}
+
+/**
+ * Counts a success only if the token still works at this instant; a one-time token is used
+ * up by the same statement, so of N concurrent redemptions exactly one succeeds.
+ */
+export function claimUse(db: Queryable, id: number, oneTimeUse: boolean, now: number): boolean {
+  return (
+    db
+      .update(loginTokens)
+      .set({
+        successfulAttempts: sql`${loginTokens.successfulAttempts} + 1`,
+        lastAccessedAt: now,
+        ...(oneTimeUse ? { usedUpAt: now } : {}),
+      })
+      .where(
+        and(
+          eq(loginTokens.id, id),
+          isNull(loginTokens.deletedAt),
+          isNull(loginTokens.usedUpAt),
+          gt(loginTokens.expiresAt, now),
+        ),
+      )
+      .run().changes === 1
+  );
+}
+
+export function markDeleted(db: Queryable, id: number, now: number): boolean {
+  return (
+    db
+      .update(loginTokens)
+      .set({ deletedAt: now, secretHash: null })
+      .where(and(eq(loginTokens.id, id), isNull(loginTokens.deletedAt)))
+      .run().changes === 1
+  );
+}
+
+export function listAttempts(db: Queryable, tokenId: number) {
+  return db
+    .select()
+    .from(loginAttempts)
+    .where(eq(loginAttempts.loginTokenId, tokenId))
+    .orderBy(desc(loginAttempts.id))
+    .limit(500)
+    .all();
+}
+
+export function findSubjectProfile(db: Queryable, profileId: number) {
+  return db
+    .select({ profile: profiles, user: users, organization: organizations })
+    .from(profiles)
+    .innerJoin(users, eq(users.id, profiles.userId))
+    .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
+    .where(eq(profiles.id, profileId))
+    .get();
+}
+
+export function searchSubjects(db: Queryable, query: string) {
+  const term = `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return db
+    .select({ profile: profiles, user: users, organization: organizations })
+    .from(profiles)
+    .innerJoin(users, eq(users.id, profiles.userId))
+    .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
+    .where(
+      and(
+        eq(users.kind, 'customer'),
+        eq(users.status, 'active'),
+        or(
+          like(sql`lower(${users.name})`, sql`${term} escape '\\'`),
+          like(sql`lower(${users.email})`, sql`${term} escape '\\'`),
+        ),
+      ),
+    )
+    .orderBy(users.name)
+    .limit(20)
+    .all();
+}

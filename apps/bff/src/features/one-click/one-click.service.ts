@@ -1,0 +1,241 @@
+import type {
+  AttemptOutcome,
+  CreateOneClickLinkBody,
+  LinkPreview,
+  LinkStatus,
+  OneClickBody,
+  OneClickLinkResponse,
+} from '@onbehalf/contracts/login-links';
+import type { AppDeps, AuthContext } from '../../app-env.ts';
+import type { OneClickLinkRow } from '../../db/schema/login-links.ts';
+import type { UserRow } from '../../db/schema/users.ts';
+import { recordAudit } from '../../lib/audit.ts';
+import { toIso } from '../../lib/clock.ts';
+import { AppError } from '../../lib/errors.ts';
+import {
+  mintLinkSession,
+  refuseDuringImpersonation,
+  signedInAs,
+  soleProfileId,
+} from '../../lib/link-sign-in.ts';
+import { maskEmail, recordAttempt } from '../../lib/login-attempts.ts';
+import { type Principal, principalAuditParty, principalCreatedBy } from '../../lib/principal.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import { readSetting } from '../../lib/settings.ts';
+import { randomId, randomToken, sha256 } from '../../lib/tokens.ts';
+import {
+  claimLink,
+  findLinkWithUser,
+  findUser,
+  firstOrganizationName,
+  insertLink,
+} from './one-click.repo.ts';
+
+const SECRET_FORMAT = /^[\w-]{43}$/;
+
+export function oneClickUrl(origin: string, userId: number, secret: string): string {
+  return `${origin}/one-click/${userId}/${secret}`;
+}
+
+/** Issues a link for a customer account; the URL is returned once and never stored. */
+export function createOneClickLink(
+  deps: AppDeps,
+  principal: Principal,
+  body: CreateOneClickLinkBody,
+  meta: RequestMeta,
+): OneClickLinkResponse {
+  if (principal.kind === 'session') refuseDuringImpersonation(principal.auth);
+  const { db, clock, env } = deps;
+  const user = findUser(db, body.userId);
+  if (!user) throw new AppError('not_found', { message: 'No such user.' });
+  // A link into a backoffice account would bypass its password: customers only.
+  if (user.kind !== 'customer') {
+    throw new AppError('forbidden', { message: 'One-click links are for customer accounts only.' });
+  }
+  if (user.status !== 'active') throw new AppError('account_disabled');
+  const limits = readSetting(db, 'one_click');
+  const minutes = body.expiresInMinutes ?? limits.defaultMinutes;
+  if (minutes > limits.maxMinutes) {
+    throw new AppError('validation_failed', {
+      message: `A link may live at most ${limits.maxMinutes} minutes.`,
+      issues: [{ path: 'expiresInMinutes', message: `At most ${limits.maxMinutes}.` }],
+    });
+  }
+  const now = clock.now();
+  const secret = randomToken();
+  const expiresAt = now + minutes * 60_000;
+  const id = randomId();
+  const party = principalAuditParty(principal);
+  db.transaction((tx) => {
+    insertLink(tx, {
+      id,
+      userId: user.id,
+      secretHash: sha256(secret),
+      createdAt: now,
+      expiresAt,
+      passwordChangedAt: user.passwordChangedAt,
+      ...principalCreatedBy(principal),
+    });
+    recordAudit(
+      tx,
+      {
+        type: 'one_click.issued',
+        at: now,
+        ...party,
+        subjectUserId: user.id,
+        details: { ...party.details, linkId: id, expiresAt, minutes },
+      },
+      meta,
+    );
+  });
+  return { url: oneClickUrl(env.PUBLIC_ORIGIN, user.id, secret), expiresAt: toIso(expiresAt) };
+}
+
+type Found = { link: OneClickLinkRow; user: UserRow };
+
+/** What state a presented link is in; `invalid` covers unknown secrets and forged user ids. */
+function evaluate(
+  deps: AppDeps,
+  body: OneClickBody,
+): { found?: Found; status: LinkStatus; outcome: AttemptOutcome } {
+  const found = SECRET_FORMAT.test(body.hash)
+    ? findLinkWithUser(deps.db, sha256(body.hash))
+    : undefined;
+  if (!found || found.link.userId !== body.userId) return { status: 'invalid', outcome: 'invalid' };
+  const { link, user } = found;
+  const now = deps.clock.now();
+  if (link.revokedAt !== null) return { found, status: 'revoked', outcome: 'revoked' };
+  if (link.usedAt !== null) return { found, status: 'used', outcome: 'used' };
+  if (now >= link.expiresAt) return { found, status: 'expired', outcome: 'expired' };
+  if (user.status !== 'active') return { found, status: 'invalid', outcome: 'user_disabled' };
+  if ((user.passwordChangedAt ?? 0) !== (link.passwordChangedAt ?? 0)) {
+    return { found, status: 'revoked', outcome: 'password_changed' };
+  }
+  return { found, status: 'valid', outcome: 'success' };
+}
+
+const errorFor = {
+  invalid: 'link_invalid',
+  revoked: 'link_revoked',
+  used: 'link_used',
+  expired: 'link_expired',
+} as const;
+
+/** Every failed attempt is recorded and counts towards the address's rate limit. */
+async function recordFailure(
+  deps: AppDeps,
+  body: OneClickBody,
+  found: Found | undefined,
+  outcome: AttemptOutcome,
+  meta: RequestMeta,
+): Promise<void> {
+  const now = deps.clock.now();
+  deps.db.transaction((tx) => {
+    recordAttempt(
+      tx,
+      {
+        kind: 'one_click',
+        oneClickLinkId: found?.link.id ?? null,
+        userId: found?.user.id ?? null,
+        outcome,
+        at: now,
+      },
+      meta,
+    );
+    recordAudit(
+      tx,
+      {
+        type: 'one_click.failed',
+        at: now,
+        actor: { userId: null, kind: 'anonymous' },
+        subjectUserId: found?.user.id ?? null,
+        details: { linkId: found?.link.id ?? null, outcome, claimedUserId: body.userId },
+      },
+      meta,
+    );
+  });
+  await deps.limiters.recordRedeemFailure(meta.ip);
+}
+
+async function fail(
+  deps: AppDeps,
+  body: OneClickBody,
+  found: Found | undefined,
+  status: Exclude<LinkStatus, 'valid'>,
+  outcome: AttemptOutcome,
+  meta: RequestMeta,
+): Promise<never> {
+  await recordFailure(deps, body, found, outcome, meta);
+  throw new AppError(errorFor[status]);
+}
+
+/** The Continue page's view of a link: it never consumes it (mail scanners prefetch links). */
+export async function previewOneClick(
+  deps: AppDeps,
+  body: OneClickBody,
+  meta: RequestMeta,
+): Promise<LinkPreview> {
+  await deps.limiters.assertRedeemAllowed(meta.ip);
+  const { found, status, outcome } = evaluate(deps, body);
+  if (status !== 'valid') {
+    await recordFailure(deps, body, found, outcome, meta);
+    return { status, account: null, expiresAt: found ? toIso(found.link.expiresAt) : null };
+  }
+  const user = (found as Found).user;
+  return {
+    status,
+    account: {
+      name: user.name,
+      email: maskEmail(user.email),
+      organizationName: firstOrganizationName(deps.db, user.id),
+      kind: 'user',
+    },
+    expiresAt: toIso((found as Found).link.expiresAt),
+  };
+}
+
+/** Continue: redeems the link once (compare-and-set) and signs the person in. */
+export async function redeemOneClick(
+  deps: AppDeps,
+  current: AuthContext | null,
+  body: OneClickBody,
+  meta: RequestMeta,
+) {
+  refuseDuringImpersonation(current);
+  await deps.limiters.assertRedeemAllowed(meta.ip);
+  const { found, status, outcome } = evaluate(deps, body);
+  if (status !== 'valid' || !found)
+    return fail(deps, body, found, status === 'valid' ? 'invalid' : status, outcome, meta);
+  const { link, user } = found;
+  const now = deps.clock.now();
+  const minted = deps.db.transaction((tx) => {
+    if (!claimLink(tx, link.id, now)) return null;
+    const result = mintLinkSession(
+      tx,
+      { userId: user.id, profileId: soleProfileId(tx, user.id), method: 'one_click' },
+      current,
+      now,
+      meta,
+    );
+    recordAttempt(
+      tx,
+      { kind: 'one_click', oneClickLinkId: link.id, userId: user.id, outcome: 'success', at: now },
+      meta,
+    );
+    recordAudit(
+      tx,
+      {
+        type: 'one_click.redeemed',
+        at: now,
+        actor: { userId: user.id, kind: user.kind },
+        subjectUserId: user.id,
+        sessionId: result.session.id,
+        details: { linkId: link.id },
+      },
+      meta,
+    );
+    return result;
+  });
+  if (!minted) return fail(deps, body, found, 'used', 'used', meta);
+  return signedInAs(deps, minted.token, minted.session.expiresAt);
+}

@@ -1,0 +1,34 @@
+import { eq } from 'drizzle-orm';
+import type { Queryable } from '../db/client.ts';
+import { type ApiKeyRow, apiKeys } from '../db/schema/login-links.ts';
+import { constantTimeEqual, randomId, randomToken, sha256 } from './tokens.ts';
+
+export const API_KEY_PREFIX = 'obk_';
+const KEY_FORMAT = /^obk_([\w-]{16})_([\w-]{43})$/;
+/** last_used_at is written at most this often per key. */
+const TOUCH_EVERY_MS = 60_000;
+
+export function isApiKeyToken(token: string): boolean {
+  return token.startsWith(API_KEY_PREFIX);
+}
+
+export function newApiKeySecret() {
+  const id = randomId(12);
+  const secret = randomToken();
+  return { id, token: `${API_KEY_PREFIX}${id}_${secret}`, secretHash: sha256(secret) };
+}
+
+/** The live key this token names, or undefined; the comparison of hashes is constant-time. */
+export function findApiKey(db: Queryable, token: string): ApiKeyRow | undefined {
+  const match = KEY_FORMAT.exec(token);
+  if (!match) return undefined;
+  const [, id = '', secret = ''] = match;
+  const row = db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
+  if (!row || row.revokedAt !== null) return undefined;
+  return constantTimeEqual(row.secretHash, sha256(secret)) ? row : undefined;
+}
+
+export function touchApiKey(db: Queryable, key: ApiKeyRow, now: number): void {
+  if (key.lastUsedAt !== null && now - key.lastUsedAt < TOUCH_EVERY_MS) return;
+  db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, key.id)).run();
+}

@@ -1,0 +1,37 @@
+import type { AttemptOutcome } from '@onbehalf/contracts/login-links';
+import type { Queryable } from '../db/client.ts';
+import { loginAttempts } from '../db/schema/login-links.ts';
+import type { RequestMeta } from './request-meta.ts';
+
+/** Records one attempt at a link or token, whatever its outcome (SPEC §5, §6). */
+export function recordAttempt(
+  tx: Queryable,
+  attempt: {
+    kind: 'one_click' | 'login_token';
+    oneClickLinkId?: string | null;
+    loginTokenId?: number | null;
+    userId?: number | null;
+    outcome: AttemptOutcome;
+    at: number;
+  },
+  meta: RequestMeta,
+): void {
+  tx.insert(loginAttempts)
+    .values({
+      kind: attempt.kind,
+      oneClickLinkId: attempt.oneClickLinkId ?? null,
+      loginTokenId: attempt.loginTokenId ?? null,
+      userId: attempt.userId ?? null,
+      outcome: attempt.outcome,
+      at: attempt.at,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+    })
+    .run();
+}
+
+/** `jane.doe@acme.test` → `j•••@acme.test`: enough to recognise, not to harvest. */
+export function maskEmail(email: string): string {
+  const [local = '', domain = ''] = email.split('@');
+  return `${local.slice(0, 1)}•••@${domain}`;
+}
