@@ -32,7 +32,8 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   const origin = env.PUBLIC_ORIGIN ?? `http://localhost:${env.PORT}`;
   return {
     ...env,
-    DATA_DIR: path.resolve(env.DATA_DIR),
+    // Relative to where the command was typed (pnpm sets INIT_CWD), not the package folder.
+    DATA_DIR: path.resolve(source.INIT_CWD ?? process.cwd(), env.DATA_DIR),
     // Links are built from this, never from the Host header.
     PUBLIC_ORIGIN: new URL(origin).origin,
     isProduction: env.NODE_ENV === 'production',

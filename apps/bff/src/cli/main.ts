@@ -35,6 +35,9 @@ try {
       console.error(usage);
       process.exitCode = 2;
   }
+} catch (error) {
+  console.error(`onbehalf: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
 } finally {
   sqlite.close();
 }

@@ -50,7 +50,7 @@ CREATE TABLE `one_click_links` (
 	`expires_at` integer NOT NULL,
 	`used_at` integer,
 	`revoked_at` integer,
-	`password_changed_at` integer,
+	`credential_fingerprint` text NOT NULL,
 	`created_by_user_id` integer,
 	`created_by_api_key_id` text,
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action

@@ -20,8 +20,8 @@ export const oneClickLinks = sqliteTable(
     expiresAt: integer('expires_at').notNull(),
     usedAt: integer('used_at'),
     revokedAt: integer('revoked_at'),
-    /** The user's password_changed_at when issued: a later change kills the link. */
-    passwordChangedAt: integer('password_changed_at'),
+    /** A fingerprint of the user's password hash when issued: a password change kills the link. */
+    credentialFingerprint: text('credential_fingerprint').notNull(),
     createdByUserId: integer('created_by_user_id'),
     createdByApiKeyId: text('created_by_api_key_id'),
   },

@@ -33,6 +33,11 @@ import {
 
 const SECRET_FORMAT = /^[\w-]{43}$/;
 
+/** Changes whenever the password does, without keeping anything that could be reversed. */
+function credentialFingerprint(user: UserRow): string {
+  return sha256(`one-click:${user.passwordHash ?? 'none'}`);
+}
+
 export function oneClickUrl(origin: string, userId: number, secret: string): string {
   return `${origin}/one-click/${userId}/${secret}`;
 }
@@ -73,7 +78,7 @@ export function createOneClickLink(
       secretHash: sha256(secret),
       createdAt: now,
       expiresAt,
-      passwordChangedAt: user.passwordChangedAt,
+      credentialFingerprint: credentialFingerprint(user),
       ...principalCreatedBy(principal),
     });
     recordAudit(
@@ -108,7 +113,7 @@ function evaluate(
   if (link.usedAt !== null) return { found, status: 'used', outcome: 'used' };
   if (now >= link.expiresAt) return { found, status: 'expired', outcome: 'expired' };
   if (user.status !== 'active') return { found, status: 'invalid', outcome: 'user_disabled' };
-  if ((user.passwordChangedAt ?? 0) !== (link.passwordChangedAt ?? 0)) {
+  if (link.credentialFingerprint !== credentialFingerprint(user)) {
     return { found, status: 'revoked', outcome: 'password_changed' };
   }
   return { found, status: 'valid', outcome: 'success' };
