@@ -10,6 +10,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppDeps, AppEnv } from './app-env.ts';
 import { accountRoutes } from './features/account/account.routes.ts';
 import { apiKeysRoutes } from './features/api-keys/api-keys.routes.ts';
+import { auditRoutes } from './features/audit/audit.routes.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
 import { commerceRoutes } from './features/commerce/commerce.routes.ts';
 import { healthRoutes } from './features/health/health.routes.ts';
@@ -145,6 +146,7 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
     .route('/', oneClickRoutes)
     .route('/', loginTokensRoutes)
     .route('/', apiKeysRoutes)
+    .route('/', auditRoutes)
     .route('/', jwksRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -25,7 +25,11 @@ import type {
   UpdateTeamMemberBody,
   UpdateTeamSettingsBody,
 } from '@onbehalf/contracts/team';
-import type { AdminUsersResponse, GlobalSettings } from '@onbehalf/contracts/users';
+import type {
+  AdminUsersResponse,
+  GlobalSettings,
+  UpdateGlobalSettingsBody,
+} from '@onbehalf/contracts/users';
 import { ApiError } from './api-error.ts';
 
 export interface ApiClientOptions {
@@ -141,7 +145,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
       users: (search?: string) =>
         request<AdminUsersResponse>('GET', `/api/sys/users${query({ query: search })}`),
       settings: () => request<{ settings: GlobalSettings }>('GET', '/api/sys/settings'),
-      updateSettings: (body: GlobalSettings) =>
+      updateSettings: (body: UpdateGlobalSettingsBody) =>
         request<{ settings: GlobalSettings }>('PUT', '/api/sys/settings', body),
     },
     orders: {

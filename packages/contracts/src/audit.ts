@@ -27,3 +27,91 @@ export const auditEventTypes = [
 ] as const;
 export const auditEventType = z.enum(auditEventTypes);
 export type AuditEventType = z.infer<typeof auditEventType>;
+
+const csvOrList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+
+/** Filters shared by the list and the export. Every one of them is served by an index. */
+export const auditFilters = z.object({
+  type: csvOrList.pipe(z.array(auditEventType).max(20)).optional(),
+  actorUserId: z.coerce.number().int().positive().optional(),
+  subjectUserId: z.coerce.number().int().positive().optional(),
+  organizationId: z.coerce.number().int().positive().optional(),
+  impersonationId: z.string().trim().min(1).max(64).optional(),
+  from: z.iso.datetime().optional(),
+  to: z.iso.datetime().optional(),
+  q: z.string().trim().min(1).max(200).optional(),
+});
+export type AuditFilters = z.infer<typeof auditFilters>;
+
+export const auditListQuery = auditFilters.extend({
+  /** Opaque keyset cursor from the previous page's `nextCursor`. */
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/)
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type AuditListQuery = z.input<typeof auditListQuery>;
+
+export const auditExportQuery = auditFilters.extend({
+  format: z.enum(['ndjson', 'csv']).default('ndjson'),
+});
+
+const party = z.object({ id: z.number().int(), name: z.string(), email: z.string() }).nullable();
+
+export const auditEvent = z.object({
+  id: z.number().int(),
+  at: z.iso.datetime(),
+  type: auditEventType,
+  actor: party,
+  actorKind: z.string().nullable(),
+  subject: party,
+  organization: z.object({ id: z.number().int(), name: z.string() }).nullable(),
+  sessionId: z.string().nullable(),
+  impersonationId: z.string().nullable(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  requestId: z.string().nullable(),
+  reason: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+});
+export type AuditEvent = z.infer<typeof auditEvent>;
+
+export const auditPage = z.object({
+  events: z.array(auditEvent),
+  nextCursor: z.string().nullable(),
+});
+export type AuditPage = z.infer<typeof auditPage>;
+
+export const auditVerification = z.object({
+  intact: z.boolean(),
+  checked: z.number().int(),
+  firstBrokenId: z.number().int().nullable(),
+  /** Where verification started: the genesis, or the checkpoint left by a retention prune. */
+  anchor: z.enum(['genesis', 'checkpoint']),
+});
+export type AuditVerification = z.infer<typeof auditVerification>;
+
+export const impersonationIdParam = z.object({ id: z.string().min(1).max(64) });
+
+export const impersonationReport = z.object({
+  impersonation: z.object({
+    id: z.string(),
+    door: z.enum(['team', 'operator']),
+    actor: z.object({ id: z.number().int(), name: z.string(), email: z.string() }),
+    target: z.object({ id: z.number().int(), name: z.string(), email: z.string() }),
+    organization: z.object({ id: z.number().int(), name: z.string() }).nullable(),
+    reason: z.string().nullable(),
+    ticket: z.string().nullable(),
+    issuedAt: z.iso.datetime(),
+    startedAt: z.iso.datetime().nullable(),
+    endsAt: z.iso.datetime().nullable(),
+    endedAt: z.iso.datetime().nullable(),
+    endReason: z.string().nullable(),
+  }),
+  /** Everything recorded under this impersonation, oldest first. */
+  events: z.array(auditEvent),
+});
+export type ImpersonationReport = z.infer<typeof impersonationReport>;

@@ -25,7 +25,12 @@ export type LinkStatus = z.infer<typeof linkStatus>;
 
 export const createOneClickLinkBody = z.object({
   userId: numericId,
-  expiresInMinutes: z.number().int().min(1).max(24 * 60).optional(),
+  expiresInMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .optional(),
 });
 export type CreateOneClickLinkBody = z.infer<typeof createOneClickLinkBody>;
 export const oneClickLinkResponse = z.object({ url: z.string(), expiresAt: isoDateTime });
@@ -68,7 +73,11 @@ export const createLoginTokenBody = z.object({
 /** What a client sends (oneTimeUse may be left out: it defaults to on). */
 export type CreateLoginTokenBody = z.input<typeof createLoginTokenBody>;
 export type CreateLoginTokenInput = z.infer<typeof createLoginTokenBody>;
-export const createdLoginToken = z.object({ id: z.number().int(), token: z.string(), url: z.string() });
+export const createdLoginToken = z.object({
+  id: z.number().int(),
+  token: z.string(),
+  url: z.string(),
+});
 export type CreatedLoginToken = z.infer<typeof createdLoginToken>;
 
 export const loginTokenType = z.enum(['Contact', 'Customer', 'Anonymous']);

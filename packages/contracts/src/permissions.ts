@@ -98,6 +98,10 @@ export function sortPermissions<P extends Permission>(set: Iterable<P>): P[] {
 }
 
 /** What an integration's API key may do: a subset of operator permissions, chosen per key. */
-export const apiKeyScopes = ['one-click-links:create', 'login-tokens:manage', 'users:read'] as const;
+export const apiKeyScopes = [
+  'one-click-links:create',
+  'login-tokens:manage',
+  'users:read',
+] as const;
 export const apiKeyScope = z.enum(apiKeyScopes);
 export type ApiKeyScope = z.infer<typeof apiKeyScope>;

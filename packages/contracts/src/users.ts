@@ -32,7 +32,19 @@ export const globalSettings = z.object({
     enabled: z.boolean(),
     maxMinutes: z.number().int().min(5).max(60),
   }),
+  oneClick: z
+    .object({
+      defaultMinutes: z.number().int().min(1).max(1440),
+      maxMinutes: z.number().int().min(1).max(1440),
+    })
+    .refine((v) => v.defaultMinutes <= v.maxMinutes, {
+      message: 'The default lifetime cannot exceed the maximum.',
+    }),
+  loginTokens: z.object({ maxDays: z.number().int().min(1).max(366) }),
 });
 export type GlobalSettings = z.infer<typeof globalSettings>;
 export const globalSettingsResponse = z.object({ settings: globalSettings });
-export const updateGlobalSettingsBody = globalSettings;
+export const updateGlobalSettingsBody = globalSettings
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, { message: 'Change at least one setting.' });
+export type UpdateGlobalSettingsBody = z.infer<typeof updateGlobalSettingsBody>;

@@ -3,12 +3,15 @@ import path from 'node:path';
 import { migrateDatabase, openDatabase } from '../db/client.ts';
 import { seedDemo } from '../db/seed.ts';
 import { loadEnv } from '../env.ts';
+import { pruneAuditEvents, verifyAuditChain } from '../lib/audit-chain.ts';
 import { printOneClickLink } from './one-click-link.ts';
 
 const usage = `usage: onbehalf <command>
   migrate                      apply the SQL migrations to $DATA_DIR/onbehalf.db
   seed                         migrate, then seed the demo if the database is empty
-  one-click <email> [minutes]  print a one-click login link for that customer`;
+  one-click <email> [minutes]  print a one-click login link for that customer
+  audit-verify                 check the audit trail's hash chain
+  audit-prune                  delete events older than AUDIT_RETENTION_DAYS, keeping a checkpoint`;
 
 const env = loadEnv();
 mkdirSync(env.DATA_DIR, { recursive: true });
@@ -29,6 +32,27 @@ try {
       migrateDatabase(db);
       const [, email, minutes] = process.argv.slice(2);
       console.log(await printOneClickLink(db, env, email, minutes));
+      break;
+    }
+    case 'audit-verify': {
+      migrateDatabase(db);
+      const result = verifyAuditChain(db);
+      console.log(
+        result.intact
+          ? `Audit trail intact: ${result.checked} events verified from the ${result.anchor}.`
+          : `Audit trail BROKEN at event ${result.firstBrokenId} (${result.checked} events verified before it).`,
+      );
+      if (!result.intact) process.exitCode = 1;
+      break;
+    }
+    case 'audit-prune': {
+      migrateDatabase(db);
+      const result = pruneAuditEvents(db, env.AUDIT_RETENTION_DAYS, Date.now());
+      console.log(
+        result.pruned
+          ? `Pruned ${result.pruned} events older than ${env.AUDIT_RETENTION_DAYS} days (through id ${result.throughId}).`
+          : `Nothing older than ${env.AUDIT_RETENTION_DAYS} days.`,
+      );
       break;
     }
     default:

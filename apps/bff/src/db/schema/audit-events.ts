@@ -28,7 +28,20 @@ export const auditEvents = sqliteTable(
     index('audit_subject_idx').on(t.subjectUserId, t.id),
     index('audit_org_idx').on(t.organizationId, t.id),
     index('audit_at_idx').on(t.at),
+    index('audit_impersonation_idx').on(t.impersonationId, t.id),
   ],
 );
+
+/**
+ * Left by a retention prune: the hash of the last pruned event, so the chain stays
+ * verifiable from the first kept one.
+ */
+export const auditCheckpoints = sqliteTable('audit_checkpoints', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  prunedThroughId: integer('pruned_through_id').notNull(),
+  lastHash: text('last_hash').notNull(),
+  prunedAt: integer('pruned_at').notNull(),
+  retentionDays: integer('retention_days').notNull(),
+});
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;

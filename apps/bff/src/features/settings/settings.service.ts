@@ -1,4 +1,4 @@
-import type { GlobalSettings } from '@onbehalf/contracts/users';
+import type { GlobalSettings, UpdateGlobalSettingsBody } from '@onbehalf/contracts/users';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { impersonations } from '../../db/schema/impersonations.ts';
@@ -9,20 +9,27 @@ import type { RequestMeta } from '../../lib/request-meta.ts';
 import { readSetting, writeSetting } from '../../lib/settings.ts';
 
 export function globalSettingsOf(deps: AppDeps): GlobalSettings {
-  return { operatorImpersonation: readSetting(deps.db, 'impersonation.operator') };
+  return {
+    operatorImpersonation: readSetting(deps.db, 'impersonation.operator'),
+    oneClick: readSetting(deps.db, 'one_click'),
+    loginTokens: readSetting(deps.db, 'login_tokens'),
+  };
 }
 
 /** Operators with settings:manage change the global switches; every change is audited. */
 export function updateGlobalSettings(
   deps: AppDeps,
   auth: AuthContext,
-  next: GlobalSettings,
+  changes: UpdateGlobalSettingsBody,
   meta: RequestMeta,
 ): GlobalSettings {
   const before = globalSettingsOf(deps);
+  const next: GlobalSettings = { ...before, ...changes };
   const now = deps.clock.now();
   deps.db.transaction((tx) => {
     writeSetting(tx, 'impersonation.operator', next.operatorImpersonation, now);
+    writeSetting(tx, 'one_click', next.oneClick, now);
+    writeSetting(tx, 'login_tokens', next.loginTokens, now);
     if (before.operatorImpersonation.enabled && !next.operatorImpersonation.enabled) {
       const running = tx
         .select()

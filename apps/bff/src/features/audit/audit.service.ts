@@ -1,0 +1,158 @@
+import type {
+  AuditEvent,
+  AuditFilters,
+  AuditPage,
+  ImpersonationReport,
+} from '@onbehalf/contracts/audit';
+import type { AppDeps } from '../../app-env.ts';
+import { toIso } from '../../lib/clock.ts';
+import { AppError } from '../../lib/errors.ts';
+import { type AuditRow, findImpersonation, selectPage, whereFor } from './audit.repo.ts';
+
+function toEvent({ event, actor, subject, organization }: AuditRow): AuditEvent {
+  return {
+    id: event.id,
+    at: toIso(event.at),
+    type: event.type,
+    actor,
+    actorKind: event.actorKind,
+    subject,
+    organization,
+    sessionId: event.sessionId,
+    impersonationId: event.impersonationId,
+    ip: event.ip,
+    userAgent: event.userAgent,
+    requestId: event.requestId,
+    reason: event.reason,
+    details: event.details,
+  };
+}
+
+/** One page, newest first; the cursor is the last id seen, so inserts never shift pages. */
+export function listAuditEvents(
+  deps: AppDeps,
+  filters: AuditFilters,
+  cursor: string | undefined,
+  limit: number,
+): AuditPage {
+  const where = whereFor(deps.db, filters, cursor ? Number(cursor) : undefined);
+  if (where === 'empty') return { events: [], nextCursor: null };
+  const rows = selectPage(deps.db, where, limit + 1);
+  const events = rows.slice(0, limit).map(toEvent);
+  const last = events.at(-1);
+  return { events, nextCursor: rows.length > limit && last ? String(last.id) : null };
+}
+
+const CSV_COLUMNS = [
+  'id',
+  'at',
+  'type',
+  'actor_id',
+  'actor_name',
+  'actor_kind',
+  'subject_id',
+  'subject_name',
+  'organization_id',
+  'organization_name',
+  'session_id',
+  'impersonation_id',
+  'ip',
+  'user_agent',
+  'request_id',
+  'reason',
+  'details',
+] as const;
+
+/**
+ * RFC 4180 quoting; and a cell a spreadsheet would run as a formula (=, +, -, @) is
+ * prefixed with a quote mark (OWASP CSV injection).
+ */
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let text =
+    typeof value === 'string'
+      ? value
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function csvLine(e: AuditEvent): string {
+  return [
+    e.id,
+    e.at,
+    e.type,
+    e.actor?.id,
+    e.actor?.name,
+    e.actorKind,
+    e.subject?.id,
+    e.subject?.name,
+    e.organization?.id,
+    e.organization?.name,
+    e.sessionId,
+    e.impersonationId,
+    e.ip,
+    e.userAgent,
+    e.requestId,
+    e.reason,
+    e.details,
+  ]
+    .map(csvCell)
+    .join(',');
+}
+
+const EXPORT_BATCH = 500;
+
+/** Streams the filtered events page by page: memory stays flat however many there are. */
+export function exportAuditEvents(deps: AppDeps, filters: AuditFilters, format: 'ndjson' | 'csv') {
+  const encoder = new TextEncoder();
+  let cursor: string | undefined;
+  let started = false;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      let text = '';
+      if (!started && format === 'csv') text += `${CSV_COLUMNS.join(',')}\r\n`;
+      started = true;
+      const page = listAuditEvents(deps, filters, cursor, EXPORT_BATCH);
+      for (const event of page.events) {
+        text += format === 'csv' ? `${csvLine(event)}\r\n` : `${JSON.stringify(event)}\n`;
+      }
+      if (text) controller.enqueue(encoder.encode(text));
+      if (!page.nextCursor) controller.close();
+      cursor = page.nextCursor ?? undefined;
+    },
+  });
+}
+
+/** An impersonation's page: when, who, why, and every action taken during it (rule 9). */
+export function impersonationReport(
+  deps: AppDeps,
+  id: string,
+  organizationId?: number,
+): ImpersonationReport {
+  const found = findImpersonation(deps.db, id);
+  if (!found || (organizationId !== undefined && found.row.organizationId !== organizationId)) {
+    throw new AppError('not_found', { message: 'No such impersonation.' });
+  }
+  const { row } = found;
+  const events = listAuditEvents(deps, { impersonationId: id }, undefined, 200).events.reverse();
+  return {
+    impersonation: {
+      id: row.id,
+      door: row.door,
+      actor: found.actor,
+      target: found.target,
+      organization: found.organization,
+      reason: row.reason,
+      ticket: row.ticket,
+      issuedAt: toIso(row.issuedAt),
+      startedAt: row.startedAt ? toIso(row.startedAt) : null,
+      endsAt: row.endsAt ? toIso(row.endsAt) : null,
+      endedAt: row.endedAt ? toIso(row.endedAt) : null,
+      endReason: row.endReason,
+    },
+    events,
+  };
+}

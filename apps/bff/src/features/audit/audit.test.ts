@@ -1,0 +1,342 @@
+import { sql } from 'drizzle-orm';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { GENESIS_HASH, recordAudit } from '../../lib/audit.ts';
+import { pruneAuditEvents, verifyAuditChain } from '../../lib/audit-chain.ts';
+import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
+import { pageSql, whereFor } from './audit.repo.ts';
+import { csvCell } from './audit.service.ts';
+
+let t: TestApp;
+let ids: ReturnType<typeof demoIds>;
+let root: string;
+beforeEach(async () => {
+  t = await createTestApp({ rateLimits: false });
+  ids = demoIds(t);
+  root = (await t.signIn('root@onbehalf.test')).token;
+});
+
+const meta = { ip: '203.0.113.9', userAgent: 'test', requestId: null };
+
+/** An impersonation by the team admin of Jane Doe, with an order placed during it. */
+async function impersonationWithOrder(reason = 'checking an order') {
+  const admin = await t.signIn('admin@acme.test');
+  const issued = await t.call(
+    'GET',
+    `/api/public/coworkers/${ids.profileId('member@acme.test')}/impersonate?reason=${encodeURIComponent(reason)}`,
+    { token: admin.token },
+  );
+  const imp = await t.call('POST', `/api/public/auth/login/${issued.json.token}`, {
+    token: admin.token,
+  });
+  await t.call('POST', '/api/public/orders', {
+    token: imp.json.token,
+    body: { sku: 'PAPER-A4', quantity: 1 },
+  });
+  await t.call('POST', '/api/public/auth/impersonation/leave', { token: imp.json.token });
+  return imp.json.session.actor.impersonationId as string;
+}
+
+const list = (query: string, token = root) =>
+  t.call('GET', `/api/sys/audit-events?${query}`, { token });
+
+describe('audit trail: tamper evidence', () => {
+  it('is intact after normal use', async () => {
+    await impersonationWithOrder();
+    const res = await t.call('GET', '/api/sys/audit-events/verify', { token: root });
+    expect(res.json).toMatchObject({ intact: true, firstBrokenId: null, anchor: 'genesis' });
+    expect(res.json.checked).toBeGreaterThan(5);
+  });
+
+  it('refuses updates and deletes from the application', () => {
+    expect(() => t.sqlite.exec(`UPDATE audit_events SET reason = 'x'`)).toThrow(/append-only/);
+    expect(() => t.sqlite.exec('DELETE FROM audit_events')).toThrow(/append-only/);
+  });
+
+  it('reports the first event an edit behind its back breaks', async () => {
+    await impersonationWithOrder('original reason');
+    const target = t.sqlite
+      .prepare(`SELECT id FROM audit_events WHERE type = 'impersonation.started'`)
+      .get() as { id: number };
+    t.sqlite.exec('DROP TRIGGER audit_events_no_update');
+    t.sqlite.prepare(`UPDATE audit_events SET reason = 'innocent' WHERE id = ?`).run(target.id);
+    const res = await t.call('GET', '/api/sys/audit-events/verify', { token: root });
+    expect(res.json).toMatchObject({ intact: false, firstBrokenId: target.id });
+  });
+
+  it('notices a deleted event', async () => {
+    await impersonationWithOrder();
+    const rows = t.sqlite.prepare('SELECT id FROM audit_events ORDER BY id').all() as {
+      id: number;
+    }[];
+    const victim = rows[3]?.id as number;
+    t.sqlite.exec('DROP TRIGGER audit_events_no_delete');
+    t.sqlite.prepare('DELETE FROM audit_events WHERE id = ?').run(victim);
+    const result = verifyAuditChain(t.db);
+    expect(result.intact).toBe(false);
+    expect(result.firstBrokenId).toBe(rows[4]?.id);
+  });
+
+  it('retention prunes old events and the chain still verifies from a checkpoint', async () => {
+    const old = t.clock.now() - 500 * 86_400_000;
+    t.db.transaction((tx) => {
+      for (let i = 0; i < 10; i++) recordAudit(tx, { type: 'settings.changed', at: old + i }, meta);
+    });
+    await impersonationWithOrder();
+    const before = verifyAuditChain(t.db).checked;
+    const pruned = pruneAuditEvents(t.db, 400, t.clock.now());
+    expect(pruned.pruned).toBeGreaterThanOrEqual(10);
+    const after = verifyAuditChain(t.db);
+    expect(after).toMatchObject({ intact: true, anchor: 'checkpoint' });
+    expect(after.checked).toBe(before - pruned.pruned);
+    // The guard is back once the prune is done.
+    expect(() => t.sqlite.exec('DELETE FROM audit_events')).toThrow(/append-only/);
+  });
+
+  it('starts from a known genesis', () => {
+    const first = t.sqlite.prepare('SELECT prev_hash FROM audit_events ORDER BY id LIMIT 1').get();
+    // The seed writes nothing; the first event is the root sign-in of beforeEach.
+    expect(first).toEqual({ prev_hash: GENESIS_HASH });
+  });
+});
+
+describe('audit list', () => {
+  it('filters by type, actor, subject, organization, impersonation, time and free text', async () => {
+    const impersonationId = await impersonationWithOrder('printer jam');
+    const admin = ids.userId('admin@acme.test');
+    const jane = ids.userId('member@acme.test');
+    const types = (res: { json: { events: { type: string }[] } }) =>
+      res.json.events.map((e) => e.type);
+
+    expect(types(await list('type=order.placed'))).toEqual(['order.placed']);
+    expect(types(await list('type=impersonation.started,impersonation.ended'))).toEqual([
+      'impersonation.ended',
+      'impersonation.started',
+    ]);
+    const byActor = await list(`actorUserId=${admin}`);
+    expect(byActor.json.events.every((e: { actor: { id: number } }) => e.actor.id === admin)).toBe(
+      true,
+    );
+    const bySubject = await list(`subjectUserId=${jane}&type=order.placed`);
+    expect(bySubject.json.events[0]).toMatchObject({
+      actor: { name: 'Adam Alvarez' },
+      subject: { name: 'Jane Doe' },
+      impersonationId,
+    });
+    const byOrg = await list('organizationId=2');
+    expect(byOrg.json.events).toEqual([]);
+    expect(types(await list(`impersonationId=${impersonationId}`))).toEqual([
+      'impersonation.ended',
+      'order.placed',
+      'impersonation.started',
+      'impersonation.token_issued',
+    ]);
+    expect(types(await list('q=printer%20jam')).length).toBeGreaterThan(0);
+    expect((await list('q=no-such-words')).json.events).toEqual([]);
+    const now = new Date(t.clock.now());
+    const inWindow = await list(
+      `from=${new Date(+now - 1000).toISOString()}&to=${new Date(+now + 1000).toISOString()}`,
+    );
+    expect(inWindow.json.events.length).toBeGreaterThan(0);
+    const future = await list(`from=${new Date(+now + 60_000).toISOString()}`);
+    expect(future.json.events).toEqual([]);
+  });
+
+  it('pages newest first with a cursor, stable while new events arrive', async () => {
+    for (let i = 0; i < 3; i++) await impersonationWithOrder();
+    const first = await list('limit=5');
+    expect(first.json.events).toHaveLength(5);
+    // New events between the two page loads must not shift the second page.
+    await impersonationWithOrder();
+    const second = await list(`limit=5&cursor=${first.json.nextCursor}`);
+    const seen = [...first.json.events, ...second.json.events].map((e: { id: number }) => e.id);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toEqual([...seen].sort((a, b) => b - a));
+    expect(second.json.events[0].id).toBe(first.json.events[4].id - 1);
+  });
+
+  it('is for audit:read only; a team admin sees only their organization', async () => {
+    await impersonationWithOrder();
+    const owner = await t.signIn('owner@acme.test');
+    expect((await list('', owner.token)).status).toBe(403);
+    const admin = await t.signIn('admin@acme.test');
+    const team = await t.call('GET', '/api/public/team/audit-events?organizationId=2', {
+      token: admin.token,
+    });
+    expect(team.status).toBe(200);
+    expect(team.json.events.length).toBeGreaterThan(0);
+    expect(
+      team.json.events.every((e: { organization: { id: number } }) => e.organization.id === 1),
+    ).toBe(true);
+    const buyer = await t.signIn('buyer@acme.test');
+    expect(
+      (await t.call('GET', '/api/public/team/audit-events', { token: buyer.token })).status,
+    ).toBe(403);
+  });
+
+  it("an impersonation's page shows its start, end, reason and every action, in order", async () => {
+    const id = await impersonationWithOrder('wrong delivery address');
+    const res = await t.call('GET', `/api/sys/impersonations/${id}`, { token: root });
+    expect(res.json.impersonation).toMatchObject({
+      reason: 'wrong delivery address',
+      actor: { name: 'Adam Alvarez' },
+      target: { name: 'Jane Doe' },
+      endReason: 'left',
+    });
+    expect(res.json.events.map((e: { type: string }) => e.type)).toEqual([
+      'impersonation.token_issued',
+      'impersonation.started',
+      'order.placed',
+      'impersonation.ended',
+    ]);
+    const globexOwnerView = await t.signInAs('member@acme.test', 'Globex Inc');
+    expect(
+      (
+        await t.call('GET', `/api/public/team/impersonations/${id}`, {
+          token: globexOwnerView.token,
+        })
+      ).status,
+    ).toBe(403);
+  });
+});
+
+describe('audit export', () => {
+  it('NDJSON: one parseable event per line', async () => {
+    await impersonationWithOrder();
+    const res = await t.app.request(
+      'http://portal.test/api/sys/audit-events/export?format=ndjson&type=order.placed',
+      {
+        headers: { authorization: `Bearer ${root}` },
+      },
+    );
+    expect(res.headers.get('content-type')).toContain('application/x-ndjson');
+    const lines = (await res.text()).trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l).type)).toEqual(['order.placed']);
+  });
+
+  it('CSV: a reason with commas, quotes and newlines round-trips', async () => {
+    const reason = 'Said "hello, world",\nthen =SUM(A1) left';
+    await impersonationWithOrder(reason);
+    const res = await t.app.request(
+      'http://portal.test/api/sys/audit-events/export?format=csv&type=impersonation.started',
+      {
+        headers: { authorization: `Bearer ${root}` },
+      },
+    );
+    const rows = parseCsv(await res.text());
+    const header = rows[0] as string[];
+    const record = rows[1] as string[];
+    expect(rows).toHaveLength(2);
+    expect(record[header.indexOf('reason')]).toBe(reason);
+    expect(record[header.indexOf('type')]).toBe('impersonation.started');
+  });
+
+  it('neutralises spreadsheet formulas', () => {
+    expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(csvCell('-1')).toBe("'-1");
+  });
+
+  it('streams large exports page by page', async () => {
+    t.db.transaction((tx) => {
+      for (let i = 0; i < 1200; i++)
+        recordAudit(tx, { type: 'settings.changed', at: t.clock.now() }, meta);
+    });
+    const res = await t.app.request(
+      'http://portal.test/api/sys/audit-events/export?format=ndjson&type=settings.changed',
+      {
+        headers: { authorization: `Bearer ${root}` },
+      },
+    );
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let chunks = 0;
+    let lines = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks += 1;
+      lines += new TextDecoder().decode(value).split('\n').filter(Boolean).length;
+    }
+    expect(lines).toBe(1200);
+    expect(chunks).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('audit query plans at scale', () => {
+  it('every filter is served by an index, never a full scan or a sort of all matches', () => {
+    t.db.transaction((tx) => {
+      const types = ['auth.sign_in.succeeded', 'order.placed', 'impersonation.started'] as const;
+      for (let i = 0; i < 20_000; i++) {
+        recordAudit(
+          tx,
+          {
+            type: types[i % 3] as (typeof types)[number],
+            at: t.clock.now() + i,
+            actor: { userId: (i % 8) + 1, kind: 'customer' },
+            subjectUserId: (i % 5) + 1,
+            organizationId: (i % 3) + 1,
+            impersonationId: i % 100 === 0 ? `imp-${i}` : null,
+          },
+          meta,
+        );
+      }
+    });
+    t.sqlite.exec('ANALYZE');
+    const cases = [
+      {},
+      { type: ['order.placed' as const] },
+      { actorUserId: 3 },
+      { subjectUserId: 2 },
+      { organizationId: 1 },
+      { impersonationId: 'imp-500' },
+      {
+        from: new Date(t.clock.now() + 10_000).toISOString(),
+        to: new Date(t.clock.now() + 12_000).toISOString(),
+      },
+    ];
+    for (const filters of cases) {
+      for (const cursor of [undefined, 15_000]) {
+        const where = whereFor(t.db, filters, cursor);
+        if (where === 'empty') throw new Error('unexpected empty range');
+        const { sql: text, params } = pageSql(t.db, where, 50);
+        const plan = (
+          t.sqlite.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...params) as { detail: string }[]
+        )
+          .map((r) => r.detail)
+          .join(' | ');
+        expect(plan, JSON.stringify(filters)).toMatch(/SEARCH audit_events/);
+        expect(plan, JSON.stringify(filters)).not.toMatch(/SCAN audit_events|TEMP B-TREE/);
+      }
+    }
+    expect(t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM audit_events`)?.n).toBeGreaterThan(
+      20_000,
+    );
+  });
+});
+
+/** RFC 4180, enough to check what we write reads back. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\n' || (ch === '\r' && text[i + 1] === '\n')) {
+      if (ch === '\r') i++;
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += ch;
+  }
+  return rows.map((r) => r.map((c) => (c.startsWith("'") ? c.slice(1) : c)));
+}
