@@ -63,7 +63,7 @@ export const endReason = z.enum([
 export type EndReason = z.infer<typeof endReason>;
 
 export const endReasonLabels: Record<EndReason, string> = {
-  left: 'You left the impersonation.',
+  left: 'The person acting left the impersonation.',
   expired: 'The impersonation reached its time limit.',
   actor_signed_out: 'The person acting signed out.',
   actor_session_ended: "The acting person's own session ended.",

@@ -38,3 +38,26 @@ export function setSessionCookie(
 export function clearSessionCookie(c: Context, env: Env, kind: CookieKind = 'session'): void {
   deleteCookie(c, cookieName(env, kind), { path: '/', secure: env.isProduction });
 }
+
+const ENDED_COOKIE = 'ob_impersonation_ended';
+
+/**
+ * Remembers why this browser's impersonation ended until the portal's next session read,
+ * whichever request noticed it first (an orders refetch may come before the session check).
+ */
+export function rememberImpersonationEnded(c: Context, env: Env, reason: string): void {
+  setCookie(c, ENDED_COOKIE, reason, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure: env.isProduction,
+    path: '/',
+    maxAge: 10 * 60,
+  });
+}
+
+/** Reads and forgets the reason, so the person is told once. */
+export function takeImpersonationEnded(c: Context, env: Env): string | undefined {
+  const reason = getCookie(c, ENDED_COOKIE);
+  if (reason !== undefined) deleteCookie(c, ENDED_COOKIE, { path: '/', secure: env.isProduction });
+  return reason;
+}

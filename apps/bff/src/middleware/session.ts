@@ -5,7 +5,11 @@ import { findApiKey, isApiKeyToken, touchApiKey } from '../lib/api-keys.ts';
 import { authFromLookup } from '../lib/auth-context.ts';
 import { AppError } from '../lib/errors.ts';
 import { settleImpersonation } from '../lib/impersonation-lifecycle.ts';
-import { clearSessionCookie, readSessionCookie } from '../lib/session-cookie.ts';
+import {
+  clearSessionCookie,
+  readSessionCookie,
+  rememberImpersonationEnded,
+} from '../lib/session-cookie.ts';
 import { findSessionByToken, isSessionLive, touchSession } from '../lib/sessions.ts';
 
 const MAX_TOKEN_LENGTH = 128;
@@ -82,7 +86,9 @@ export const resolveSession: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set('authFailure', result.failure);
     if (!bearer && index === 0) {
       clearSessionCookie(c, env, 'impersonation');
-      c.set('impersonationEnded', result.ended ?? 'expired');
+      const reason = result.ended ?? 'expired';
+      c.set('impersonationEnded', reason);
+      rememberImpersonationEnded(c, env, reason);
     }
   }
   if (c.var.auth) c.set('authFailure', null);

@@ -32,6 +32,12 @@ export const router = createBrowserRouter([
             lazy: async () => ({ Component: (await import('./routes/team.tsx')).TeamRoute }),
           },
           {
+            path: 'admin/users',
+            lazy: async () => ({
+              Component: (await import('./routes/admin-users.tsx')).AdminUsersRoute,
+            }),
+          },
+          {
             path: 'account',
             lazy: async () => ({ Component: (await import('./routes/account.tsx')).AccountRoute }),
           },

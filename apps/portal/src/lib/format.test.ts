@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDate, formatMoney, shortenUserAgent } from './format.ts';
+import { formatDate, formatDuration, formatMoney, shortenUserAgent } from './format.ts';
 
 describe('formatMoney', () => {
   it('writes cents as euros with grouping', () => {
@@ -34,5 +34,14 @@ describe('shortenUserAgent', () => {
   it('says so when the agent is unknown, and shortens what it cannot parse', () => {
     expect(shortenUserAgent(null)).toBe('Unknown device');
     expect(shortenUserAgent('x'.repeat(60))).toBe(`${'x'.repeat(39)}…`);
+  });
+});
+
+describe('formatDuration', () => {
+  it('writes minutes, or seconds under a minute', () => {
+    expect(formatDuration(300)).toBe('5 min');
+    expect(formatDuration(329)).toBe('5 min');
+    expect(formatDuration(40)).toBe('40 s');
+    expect(formatDuration(0)).toBe('0 s');
   });
 });

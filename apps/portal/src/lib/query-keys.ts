@@ -15,6 +15,15 @@ export const queryKeys = {
   team: {
     all: ['team'] as const,
     members: () => [...queryKeys.team.all, 'members'] as const,
+    settings: () => [...queryKeys.team.all, 'settings'] as const,
+  },
+  account: {
+    all: ['account'] as const,
+    accessHistory: () => [...queryKeys.account.all, 'access-history'] as const,
+  },
+  users: {
+    all: ['users'] as const,
+    list: (search: string) => [...queryKeys.users.all, 'list', { search }] as const,
   },
   orders: {
     all: ['orders'] as const,

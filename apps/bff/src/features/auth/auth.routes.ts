@@ -7,9 +7,14 @@ import {
   signedInResponse,
   signInBody,
 } from '@onbehalf/contracts/auth';
+import { endReason } from '@onbehalf/contracts/impersonation';
 import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
-import { clearSessionCookie, setSessionCookie } from '../../lib/session-cookie.ts';
+import {
+  clearSessionCookie,
+  setSessionCookie,
+  takeImpersonationEnded,
+} from '../../lib/session-cookie.ts';
 import { signSessionJwt } from '../../lib/session-jwt.ts';
 import { describeSession } from '../../lib/session-view.ts';
 import { refuseWhileImpersonating, requireSession } from '../../middleware/require-permission.ts';
@@ -92,7 +97,12 @@ export const authRoutes = createRouter()
     return c.json({ ok: true as const }, 200);
   })
   .openapi(sessionRoute, (c) => {
-    const session = describeSession(c.var.deps.db, getAuth(c), c.var.impersonationEnded);
+    const auth = getAuth(c);
+    const remembered = takeImpersonationEnded(c, c.var.deps.env);
+    const ended = auth.impersonation
+      ? null
+      : (c.var.impersonationEnded ?? parseEndReason(remembered));
+    const session = describeSession(c.var.deps.db, auth, ended);
     return c.json({ session }, 200);
   })
   .openapi(tokenRoute, async (c) => {
@@ -110,3 +120,8 @@ export const authRoutes = createRouter()
     if (revokedCurrent) clearSessionCookie(c, c.var.deps.env);
     return c.json({ ok: true as const }, 200);
   });
+
+function parseEndReason(value: string | undefined) {
+  const parsed = endReason.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}

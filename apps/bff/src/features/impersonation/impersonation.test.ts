@@ -499,6 +499,24 @@ describe('leaving', () => {
     expect(res.headers.get('set-cookie')).toMatch(/ob_impersonation=;/);
   });
 
+  it('in a browser: the reason survives until the next session read, whichever request noticed', async () => {
+    const admin = await t.signIn('admin@acme.test');
+    const issued = await teamIssue(admin.token, ids.profileId('buyer@acme.test'));
+    const imp = await exchange(admin.token, issued.json.token);
+    t.clock.advance(61 * 60_000);
+    const both = `ob_session=${admin.token}; ob_impersonation=${imp.json.token}`;
+    const orders = await t.call('GET', '/api/public/orders', { cookie: both });
+    const marker = /(ob_impersonation_ended=[^;]*)/.exec(
+      orders.headers.get('set-cookie') ?? '',
+    )?.[1];
+    expect(marker).toBe('ob_impersonation_ended=expired');
+    const res = await t.call('GET', '/api/public/auth/session', {
+      cookie: `ob_session=${admin.token}; ${marker}`,
+    });
+    expect(res.json.session.impersonationEnded).toMatchObject({ reason: 'expired' });
+    expect(res.headers.get('set-cookie')).toMatch(/ob_impersonation_ended=;/);
+  });
+
   it('is refused outside an impersonation', async () => {
     const admin = await t.signIn('admin@acme.test');
     const res = await t.call('POST', '/api/public/auth/impersonation/leave', {

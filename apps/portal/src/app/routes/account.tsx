@@ -1,4 +1,9 @@
+import type { ReactNode } from 'react';
+import { AccessHistoryTable } from '../../features/account/components/access-history-table.tsx';
+import { ChangePasswordForm } from '../../features/account/components/change-password-form.tsx';
+import { TeamAdminsPreference } from '../../features/account/components/team-admins-preference.tsx';
 import { SessionsTable } from '../../features/auth/components/sessions-table.tsx';
+import { notWhileImpersonating } from '../../lib/restrictions.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
 import { useSignedInSession } from './app-layout.tsx';
 
@@ -6,6 +11,11 @@ export function AccountRoute() {
   useDocumentTitle('Account');
   const session = useSignedInSession();
   const profile = session.activeProfile;
+  // Acting as someone else: their sessions, password, opt-out and access history are theirs
+  // alone. The server refuses them, so the page does not even ask.
+  const restricted = Boolean(session.actor);
+  const guarded = (content: ReactNode) =>
+    restricted ? <p className="empty">{notWhileImpersonating}</p> : content;
 
   return (
     <div className="page">
@@ -35,12 +45,42 @@ export function AccountRoute() {
       </section>
       <section className="card" aria-labelledby="sessions-heading">
         <h2 id="sessions-heading">Sessions</h2>
-        <p className="muted">
-          Everywhere you are signed in. Revoke a session you do not recognise; to end this one, use
-          Sign out.
-        </p>
-        <SessionsTable />
+        {guarded(
+          <>
+            <p className="muted">
+              Everywhere you are signed in. Revoke a session you do not recognise; to end this one,
+              use Sign out.
+            </p>
+            <SessionsTable />
+          </>,
+        )}
       </section>
+      {session.user ? (
+        <section className="card" aria-labelledby="access-history-heading">
+          <h2 id="access-history-heading">Access history</h2>
+          {guarded(
+            <>
+              <p className="muted">
+                Everyone who signed in as you — support staff and team admins — with when, why and
+                for how long.
+              </p>
+              <AccessHistoryTable />
+            </>,
+          )}
+        </section>
+      ) : null}
+      {session.user?.kind === 'customer' && profile ? (
+        <section className="card" aria-labelledby="team-admins-heading">
+          <h2 id="team-admins-heading">Team admins</h2>
+          {guarded(<TeamAdminsPreference />)}
+        </section>
+      ) : null}
+      {session.user ? (
+        <section className="card" aria-labelledby="password-heading">
+          <h2 id="password-heading">Password</h2>
+          {guarded(<ChangePasswordForm />)}
+        </section>
+      ) : null}
     </div>
   );
 }

@@ -1,9 +1,11 @@
 import type { Session } from '@onbehalf/contracts/auth';
-import { Outlet, useNavigate, useOutletContext } from 'react-router';
+import { Outlet, useLocation, useNavigate, useOutletContext } from 'react-router';
 import { AppShell, type NavItem } from '../../components/layouts/app-shell.tsx';
 import { RequireSession } from '../../features/auth/components/require-session.tsx';
 import { SignOutButton } from '../../features/auth/components/sign-out-button.tsx';
+import { ImpersonationBanner } from '../../features/impersonation/components/impersonation-banner.tsx';
 import { ProfileSwitcher } from '../../features/profiles/components/profile-switcher.tsx';
+import { readNotice } from '../../lib/notice.ts';
 
 /** The layout for every signed-in page: it requires a session and hands it to the page. */
 export function AppLayoutRoute() {
@@ -12,9 +14,14 @@ export function AppLayoutRoute() {
 
 function SignedInShell({ session }: { session: Session }) {
   const navigate = useNavigate();
+  const location = useLocation();
+  const notice = readNotice(location.state);
+  const can = (permission: Session['permissions'][number]) =>
+    session.permissions.includes(permission);
   const navItems: NavItem[] = [
     { to: '/', label: 'Dashboard' },
-    ...(session.permissions.includes('team:read') ? [{ to: '/team', label: 'Team' }] : []),
+    ...(can('team:read') ? [{ to: '/team', label: 'Team' }] : []),
+    ...(can('users:read') ? [{ to: '/admin/users', label: 'Users' }] : []),
     { to: '/account', label: 'Account' },
   ];
   const profile = session.activeProfile;
@@ -26,12 +33,16 @@ function SignedInShell({ session }: { session: Session }) {
 
   return (
     <AppShell
+      banner={
+        session.actor ? <ImpersonationBanner session={session} actor={session.actor} /> : null
+      }
       userName={session.user?.name ?? 'Guest'}
       userDetail={userDetail}
       navItems={navItems}
       actions={
         <>
-          {session.user?.kind === 'customer' ? (
+          {/* Switching profile is the target's to do, not the actor's: the server refuses it. */}
+          {session.user?.kind === 'customer' && !session.actor ? (
             <ProfileSwitcher
               activeProfileId={profile?.Id ?? null}
               onSwitched={() => navigate('/', { replace: true })}
@@ -41,6 +52,11 @@ function SignedInShell({ session }: { session: Session }) {
         </>
       }
     >
+      {notice ? (
+        <p role="status" className="alert alert--info page-notice">
+          {notice}
+        </p>
+      ) : null}
       <Outlet context={session satisfies Session} />
     </AppShell>
   );

@@ -1,4 +1,5 @@
 import type { Session } from '@onbehalf/contracts/auth';
+import { Link } from 'react-router';
 import { InvoicesTable } from '../../features/orders/components/invoices-table.tsx';
 import { OrdersTable } from '../../features/orders/components/orders-table.tsx';
 import { PlaceOrderForm } from '../../features/orders/components/place-order-form.tsx';
@@ -24,6 +25,18 @@ function Backoffice({ session }: { session: Session }) {
           Signed in as an operator ({session.user?.operatorRole ?? 'no role'}).
         </p>
       </div>
+      {session.permissions.includes('users:read') ? (
+        <section className="card" aria-labelledby="users-heading">
+          <h2 id="users-heading">Users</h2>
+          <p className="muted">
+            Find someone by name or email and sign in as them, with a reason, to see what they see.
+          </p>
+          <p>
+            {/* Not named "Users": the Main nav's link is, and one name should mean one link. */}
+            <Link to="/admin/users">Search customers and operators</Link>
+          </p>
+        </section>
+      ) : null}
     </div>
   );
 }

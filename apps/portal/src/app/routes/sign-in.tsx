@@ -1,21 +1,50 @@
+import type { Session } from '@onbehalf/contracts/auth';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { PlainLayout } from '../../components/layouts/plain-layout.tsx';
+import { FullPageStatus } from '../../components/ui/status.tsx';
 import { useSession } from '../../features/auth/api/get-session.ts';
 import { SignInForm } from '../../features/auth/components/sign-in-form.tsx';
+import { profilesQueryOptions } from '../../features/profiles/api/list-profiles.ts';
 import { safeNext } from '../../lib/safe-next.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
+
+/** A customer (not acting as someone) may have coworkers to sign in as: ask before leaving. */
+const mayHaveCoworkers = (session: Session | null | undefined) =>
+  Boolean(session && !session.needsProfile && !session.actor && session.user?.kind === 'customer');
+
+/** Where a signed-in person goes from here: the profile choice when there is one to make. */
+function destination(session: Session, coworkers: boolean, next: string): string {
+  return session.needsProfile || coworkers ? '/select-profile' : next;
+}
 
 export function SignInRoute() {
   useDocumentTitle('Sign in');
   const navigate = useNavigate();
+  const queryClient = useQueryClient();
   const [params] = useSearchParams();
   const next = safeNext(params.get('next'));
   const session = useSession();
+  const checkCoworkers = mayHaveCoworkers(session.data);
+  const profiles = useQuery({ ...profilesQueryOptions(), enabled: checkCoworkers });
 
-  const destination = (needsProfile: boolean) => (needsProfile ? '/select-profile' : next);
+  // Already signed in: on to the profile choice when there is one to make — several own
+  // profiles, or coworkers a team admin may sign in as — else where they were going.
+  if (session.data) {
+    if (checkCoworkers && profiles.isPending) return <FullPageStatus label="Signing you in…" />;
+    const hasCoworkers = profiles.data?.some((p) => !p.IsOwn) ?? false;
+    return <Navigate to={destination(session.data, hasCoworkers, next)} replace />;
+  }
 
-  // Someone already signed in has nothing to do here.
-  if (session.data) return <Navigate to={destination(session.data.needsProfile)} replace />;
+  // Just signed in with the form: the same choice, from the new session and its profiles.
+  async function handleSignedIn(signedIn: Session) {
+    let hasCoworkers = false;
+    if (mayHaveCoworkers(signedIn)) {
+      const list = await queryClient.fetchQuery(profilesQueryOptions()).catch(() => []);
+      hasCoworkers = list.some((p) => !p.IsOwn);
+    }
+    await navigate(destination(signedIn, hasCoworkers, next), { replace: true });
+  }
 
   let notice: string | null = null;
   if (params.get('reason') === 'expired') notice = 'Your session has ended. Sign in again.';
@@ -31,9 +60,7 @@ export function SignInRoute() {
             {notice}
           </p>
         ) : null}
-        <SignInForm
-          onSignedIn={({ needsProfile }) => navigate(destination(needsProfile), { replace: true })}
-        />
+        <SignInForm onSignedIn={(signedIn) => void handleSignedIn(signedIn)} />
       </div>
     </PlainLayout>
   );

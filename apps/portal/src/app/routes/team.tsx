@@ -1,12 +1,20 @@
+import type { TeamMember } from '@onbehalf/contracts/team';
+import { useState } from 'react';
+import { TeamImpersonationDialog } from '../../features/impersonation/components/team-impersonation-dialog.tsx';
 import { TeamPermissionsTable } from '../../features/team/components/team-permissions-table.tsx';
+import { TeamSettingsForm } from '../../features/team/components/team-settings-form.tsx';
+import { notWhileImpersonating } from '../../lib/restrictions.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
 import { useSignedInSession } from './app-layout.tsx';
 
 export function TeamRoute() {
   useDocumentTitle('Team permissions');
   const session = useSignedInSession();
+  const [impersonating, setImpersonating] = useState<TeamMember | null>(null);
   const canRead = session.permissions.includes('team:read');
   const canManage = session.permissions.includes('team:manage');
+  const canSettle = session.permissions.includes('team:settings');
+  const actingAsSomeone = Boolean(session.actor);
 
   return (
     <div className="page">
@@ -20,21 +28,47 @@ export function TeamRoute() {
         {canRead ? (
           <>
             <p className="muted">
-              {canManage
-                ? 'Tick a box to grant a permission, clear it to take it away. Greyed-out boxes are locked: your own row, an owner’s row (unless you are an owner), and permissions you do not hold yourself. Each locked box says why.'
-                : 'You can see your team but not change its permissions.'}
+              {actingAsSomeone
+                ? 'You can see the team as they do. Changing permissions is not possible while you are signed in as someone else.'
+                : canManage
+                  ? 'Tick a box to grant a permission, clear it to take it away. Greyed-out boxes are locked: your own row, an owner’s row (unless you are an owner), and permissions you do not hold yourself. Each locked box says why.'
+                  : 'You can see your team but not change its permissions.'}
             </p>
             <TeamPermissionsTable
               viewer={{
                 role: session.activeProfile?.role ?? null,
                 permissions: session.permissions,
+                impersonating: actingAsSomeone,
               }}
+              onImpersonate={setImpersonating}
             />
           </>
         ) : (
           <p className="empty">You do not have access to your team's permissions.</p>
         )}
       </section>
+      {canSettle ? (
+        <section className="card" aria-labelledby="team-settings-heading">
+          <h2 id="team-settings-heading">Team settings</h2>
+          {actingAsSomeone ? (
+            <p className="empty">{notWhileImpersonating}</p>
+          ) : (
+            <>
+              <p className="muted">
+                Whether team admins may sign in on behalf of members (to see what they see and help
+                them), and for how long at most. Members can opt out from their Account page.
+              </p>
+              <TeamSettingsForm />
+            </>
+          )}
+        </section>
+      ) : null}
+      {impersonating ? (
+        <TeamImpersonationDialog
+          coworker={{ profileId: impersonating.profileId, name: impersonating.name }}
+          onClose={() => setImpersonating(null)}
+        />
+      ) : null}
     </div>
   );
 }

@@ -7,6 +7,8 @@ export interface NavItem {
 }
 
 interface AppShellProps {
+  /** A bar above the header for what must not be missed (the impersonation banner). */
+  banner?: ReactNode;
   userName: string;
   userDetail?: string;
   navItems: readonly NavItem[];
@@ -15,9 +17,17 @@ interface AppShellProps {
   children: ReactNode;
 }
 
-export function AppShell({ userName, userDetail, navItems, actions, children }: AppShellProps) {
+export function AppShell({
+  banner,
+  userName,
+  userDetail,
+  navItems,
+  actions,
+  children,
+}: AppShellProps) {
   return (
     <div className="app">
+      {banner}
       <header className="app-header">
         <div className="app-header__inner">
           <span className="brand">onbehalf</span>

@@ -8,6 +8,7 @@ import {
 } from '@tanstack/react-query';
 import { api } from '../../../lib/api.ts';
 import { queryKeys } from '../../../lib/query-keys.ts';
+import { withImpersonationEndNotice } from '../impersonation-end.ts';
 
 /**
  * The session query is the portal's only record of who is signed in; every feature reads
@@ -17,14 +18,15 @@ export async function getSession({
   client,
   queryKey,
 }: QueryFunctionContext): Promise<Session | null> {
+  const previous = client.getQueryData<Session | null>(queryKey);
   try {
     const { session } = await api.auth.session();
-    return session;
+    return withImpersonationEndNotice(previous, session);
   } catch (error) {
     // `unauthenticated` for a visitor is simply "signed out". A session that ended (the
     // server says `session_expired`, or we held one until now) is rethrown for the query
     // cache's 401 handler, which clears everything and asks for a new sign-in.
-    if (isApiError(error, 'unauthenticated') && !client.getQueryData<Session | null>(queryKey)) {
+    if (isApiError(error, 'unauthenticated') && !previous) {
       return null;
     }
     throw error;
@@ -38,6 +40,9 @@ export const sessionQueryOptions = () =>
     // Long enough that the layout does not refetch what sign-in just loaded; the pages' own
     // data requests and window focus keep it honest after that.
     staleTime: 5_000,
+    // An impersonation can also end on the server's side (the actor lost the right, the
+    // setting was switched off): look now and then, so the portal says so soon after.
+    refetchInterval: (query) => (query.state.data?.actor ? 30_000 : false),
   });
 
 export function useSession() {
@@ -45,7 +50,8 @@ export function useSession() {
 }
 
 /**
- * Called whenever the identity behind the cookie changes (sign-in, profile switch): drop
+ * Called whenever the identity behind the cookie changes (sign-in, profile switch,
+ * impersonation started, left or ended): drop
  * every cached answer so nothing of the previous identity can show, then load the new session.
  */
 export async function startFreshSession(queryClient: QueryClient): Promise<Session | null> {

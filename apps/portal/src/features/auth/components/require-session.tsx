@@ -1,8 +1,10 @@
 import type { Session } from '@onbehalf/contracts/auth';
-import type { ReactNode } from 'react';
-import { Navigate, useLocation } from 'react-router';
+import { useQueryClient } from '@tanstack/react-query';
+import { type ReactNode, useEffect } from 'react';
+import { Navigate, useLocation, useNavigate } from 'react-router';
 import { ErrorAlert, FullPageStatus } from '../../../components/ui/status.tsx';
-import { useSession } from '../api/get-session.ts';
+import { noticeState } from '../../../lib/notice.ts';
+import { startFreshSession, useSession } from '../api/get-session.ts';
 
 interface RequireSessionProps {
   /** The profile chooser itself must be reachable while a profile is still to be picked. */
@@ -32,8 +34,32 @@ export function RequireSession({ allowNeedsProfile = false, children }: RequireS
     const target = here === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(here)}`;
     return <Navigate to={target} replace />;
   }
+  if (session.data.impersonationEnded) {
+    return <ImpersonationEnded message={session.data.impersonationEnded.message} />;
+  }
   if (session.data.needsProfile && !allowNeedsProfile) {
     return <Navigate to="/select-profile" replace />;
   }
   return children(session.data);
+}
+
+/**
+ * The impersonation ended by itself (time limit, rights lost, setting switched off) and the
+ * cookie now speaks for the actor again. Nothing cached while acting as the target may show:
+ * clear it all, reload the actor's session, and take them to their own dashboard.
+ */
+function ImpersonationEnded({ message }: { message: string }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+
+  useEffect(() => {
+    void startFreshSession(queryClient)
+      // A failed reload shows its own error on the dashboard; go there all the same.
+      .catch(() => null)
+      .then(() =>
+        navigate('/', { replace: true, state: noticeState(`Impersonation ended: ${message}`) }),
+      );
+  }, [message, navigate, queryClient]);
+
+  return <FullPageStatus label="The impersonation has ended…" />;
 }

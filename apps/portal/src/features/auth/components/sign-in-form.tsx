@@ -1,8 +1,9 @@
+import type { Session } from '@onbehalf/contracts/auth';
 import { type FormEvent, useId } from 'react';
 import { useSignIn } from '../api/sign-in.ts';
 
 interface SignInFormProps {
-  onSignedIn: (result: { needsProfile: boolean }) => void;
+  onSignedIn: (session: Session) => void;
 }
 
 export function SignInForm({ onSignedIn }: SignInFormProps) {
@@ -15,7 +16,7 @@ export function SignInForm({ onSignedIn }: SignInFormProps) {
     const form = new FormData(event.currentTarget);
     signIn.mutate(
       { email: String(form.get('email') ?? ''), password: String(form.get('password') ?? '') },
-      { onSuccess: ({ session }) => onSignedIn({ needsProfile: session.needsProfile }) },
+      { onSuccess: ({ session }) => onSignedIn(session) },
     );
   }
 

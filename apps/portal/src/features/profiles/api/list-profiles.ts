@@ -20,3 +20,11 @@ export function useOwnProfiles({ keepPrevious = false }: OwnProfilesOptions = {}
     placeholderData: keepPrevious ? keepPreviousData : undefined,
   });
 }
+
+/** The coworkers a team admin may sign in as (each says whether they may, and why not). */
+export function useCoworkers() {
+  return useQuery({
+    ...profilesQueryOptions(),
+    select: (profiles) => profiles.filter((p) => !p.IsOwn),
+  });
+}

@@ -39,7 +39,12 @@ export function ProfileChooser({ onChosen }: ProfileChooserProps) {
               type="button"
               className="choice"
               disabled={switchProfile.isPending}
-              onClick={() => switchProfile.mutate(profile.Id, { onSuccess: onChosen })}
+              // The current profile needs no new session: carry on with it.
+              onClick={() =>
+                profile.IsCurrent
+                  ? onChosen()
+                  : switchProfile.mutate(profile.Id, { onSuccess: onChosen })
+              }
             >
               <span className="choice__title">{profile.OrganizationName}</span>
               <span className="choice__meta">

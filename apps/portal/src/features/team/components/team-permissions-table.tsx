@@ -1,3 +1,4 @@
+import { impersonationBlockLabels } from '@onbehalf/contracts/impersonation';
 import type { CustomerPermission, Permission, ProfileRole } from '@onbehalf/contracts/permissions';
 import {
   customerPermissions,
@@ -5,15 +6,18 @@ import {
   sortPermissions,
 } from '@onbehalf/contracts/permissions';
 import type { TeamMember } from '@onbehalf/contracts/team';
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { Badge } from '../../../components/ui/badge.tsx';
 import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
+import { notWhileImpersonating } from '../../../lib/restrictions.ts';
 import { useMembers } from '../api/list-members.ts';
 import { useUpdateMember } from '../api/update-member.ts';
 
 interface Viewer {
   role: ProfileRole | null;
   permissions: readonly Permission[];
+  /** Acting as someone else: team rights are not theirs to change (the server refuses). */
+  impersonating: boolean;
 }
 
 interface PendingChange {
@@ -31,6 +35,7 @@ export function lockReason(
   member: TeamMember,
   permission: CustomerPermission,
 ): string | null {
+  if (viewer.impersonating) return notWhileImpersonating;
   if (member.isSelf) return 'You cannot change your own permissions.';
   if (member.role === 'owner' && viewer.role !== 'owner') {
     return 'Only an owner can change another owner.';
@@ -44,7 +49,14 @@ export function lockReason(
   return null;
 }
 
-export function TeamPermissionsTable({ viewer }: { viewer: Viewer }) {
+interface TeamPermissionsTableProps {
+  viewer: Viewer;
+  /** "Impersonate account" was pressed for an allowed member. */
+  onImpersonate: (member: TeamMember) => void;
+}
+
+export function TeamPermissionsTable({ viewer, onImpersonate }: TeamPermissionsTableProps) {
+  const idPrefix = useId();
   const members = useMembers();
   const update = useUpdateMember();
   // What was clicked, shown until the server answers; the data itself only ever comes from
@@ -102,6 +114,7 @@ export function TeamPermissionsTable({ viewer }: { viewer: Viewer }) {
                     {permissionLabels[permission]}
                   </th>
                 ))}
+                <th scope="col">Actions</th>
               </tr>
             </thead>
             <tbody>
@@ -145,6 +158,13 @@ export function TeamPermissionsTable({ viewer }: { viewer: Viewer }) {
                         </td>
                       );
                     })}
+                    <td>
+                      <ImpersonateAction
+                        member={member}
+                        reasonId={`${idPrefix}-impersonate-${member.profileId}`}
+                        onImpersonate={onImpersonate}
+                      />
+                    </td>
                   </tr>
                 );
               })}
@@ -154,5 +174,36 @@ export function TeamPermissionsTable({ viewer }: { viewer: Viewer }) {
       )}
       {update.isPending ? <LoadingStatus label="Saving…" /> : null}
     </>
+  );
+}
+
+interface ImpersonateActionProps {
+  member: TeamMember;
+  reasonId: string;
+  onImpersonate: (member: TeamMember) => void;
+}
+
+/** "Impersonate account", or why not (the server's verdict for this member). */
+function ImpersonateAction({ member, reasonId, onImpersonate }: ImpersonateActionProps) {
+  const { allowed, reason } = member.impersonation;
+  const why = !allowed && reason ? impersonationBlockLabels[reason] : null;
+  return (
+    <div className="row-action">
+      <button
+        type="button"
+        className="button button--small"
+        aria-label={`Impersonate account: ${member.name}`}
+        aria-describedby={why ? reasonId : undefined}
+        disabled={!allowed}
+        onClick={() => onImpersonate(member)}
+      >
+        Impersonate account
+      </button>
+      {why ? (
+        <span id={reasonId} className="hint">
+          {why}
+        </span>
+      ) : null}
+    </div>
   );
 }

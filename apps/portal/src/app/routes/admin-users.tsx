@@ -1,0 +1,43 @@
+import type { AdminUser } from '@onbehalf/contracts/users';
+import { useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { OperatorImpersonationDialog } from '../../features/impersonation/components/operator-impersonation-dialog.tsx';
+import { UsersSearchForm } from '../../features/users/components/users-search-form.tsx';
+import { UsersTable } from '../../features/users/components/users-table.tsx';
+import { useDocumentTitle } from '../../lib/use-document-title.ts';
+import { useSignedInSession } from './app-layout.tsx';
+
+export function AdminUsersRoute() {
+  useDocumentTitle('Users');
+  const session = useSignedInSession();
+  // The search lives in the address, so it survives a reload and the back button.
+  const [params, setParams] = useSearchParams();
+  const search = params.get('q') ?? '';
+  const [impersonating, setImpersonating] = useState<AdminUser | null>(null);
+  const canRead = session.permissions.includes('users:read');
+
+  return (
+    <div className="page">
+      <div className="page-header">
+        <h1>Users</h1>
+        <p className="page-subtitle">Customers, contacts and operators</p>
+      </div>
+      <section className="card">
+        {canRead ? (
+          <>
+            <UsersSearchForm
+              search={search}
+              onSearch={(next) => setParams(next ? { q: next } : {})}
+            />
+            <UsersTable search={search} onImpersonate={setImpersonating} />
+          </>
+        ) : (
+          <p className="empty">You do not have access to users.</p>
+        )}
+      </section>
+      {impersonating ? (
+        <OperatorImpersonationDialog user={impersonating} onClose={() => setImpersonating(null)} />
+      ) : null}
+    </div>
+  );
+}
