@@ -1,5 +1,11 @@
 import type { ChangePasswordBody } from '@onbehalf/contracts/account';
 import type {
+  AuditListQuery,
+  AuditPage,
+  AuditVerification,
+  ImpersonationReport,
+} from '@onbehalf/contracts/audit';
+import type {
   SessionList,
   SessionResponse,
   SignedInResponse,
@@ -17,6 +23,21 @@ import type {
   HandoffResponse,
   OperatorImpersonateQuery,
 } from '@onbehalf/contracts/impersonation';
+import type {
+  ApiKeySummary,
+  CreateApiKeyBody,
+  CreatedApiKey,
+  CreatedLoginToken,
+  CreateLoginTokenBody,
+  CreateOneClickLinkBody,
+  LinkPreview,
+  LoginTokenDetails,
+  LoginTokenList,
+  LoginTokenState,
+  OneClickBody,
+  OneClickLinkResponse,
+  SubjectCandidates,
+} from '@onbehalf/contracts/login-links';
 import type { ProfilesResponse } from '@onbehalf/contracts/profiles';
 import type {
   TeamMember,
@@ -99,6 +120,17 @@ export function createApiClient(options: ApiClientOptions = {}) {
       /** A short-lived JWT describing the session, for downstream services. */
       jwt: () => request<{ jwt: string }>('GET', '/api/public/auth/token'),
     },
+    links: {
+      /** Whose account a one-click link opens; never redeems it. */
+      previewOneClick: (body: OneClickBody) =>
+        request<LinkPreview>('POST', '/api/public/auth/one-click/preview', body),
+      redeemOneClick: (body: OneClickBody) =>
+        request<SignedInResponse>('POST', '/api/public/auth/one-click', body),
+      previewLoginToken: (token: string) =>
+        request<LinkPreview>('POST', '/api/public/auth/login-token/preview', { token }),
+      redeemLoginToken: (token: string) =>
+        request<SignedInResponse>('POST', '/api/public/auth/login-token', { token }),
+    },
     impersonation: {
       /** Team door: a 60-second, single-use hand-off token for a coworker's profile. */
       teamHandoff: (coworkerId: number, reason?: string) =>
@@ -141,7 +173,50 @@ export function createApiClient(options: ApiClientOptions = {}) {
       updateSettings: (body: UpdateTeamSettingsBody) =>
         request<{ settings: TeamSettings }>('PUT', '/api/public/team/settings', body),
     },
+    audit: {
+      list: (q: AuditListQuery = {}) =>
+        request<AuditPage>('GET', `/api/sys/audit-events${query(q)}`),
+      teamList: (q: AuditListQuery = {}) =>
+        request<AuditPage>('GET', `/api/public/team/audit-events${query(q)}`),
+      verify: () => request<AuditVerification>('GET', '/api/sys/audit-events/verify'),
+      impersonation: (impersonationId: string) =>
+        request<ImpersonationReport>('GET', `/api/sys/impersonations/${id(impersonationId)}`),
+      teamImpersonation: (impersonationId: string) =>
+        request<ImpersonationReport>(
+          'GET',
+          `/api/public/team/impersonations/${id(impersonationId)}`,
+        ),
+      /** Where the export of these filters downloads from (a link, not a fetch). */
+      exportUrl: (
+        format: 'ndjson' | 'csv',
+        q: AuditListQuery = {},
+        scope: 'sys' | 'team' = 'sys',
+      ) =>
+        `${baseUrl}/api/${scope === 'sys' ? 'sys' : 'public/team'}/audit-events/export${query({ ...q, format })}`,
+    },
+    loginTokens: {
+      list: (q: { query?: string; state?: LoginTokenState } = {}) =>
+        request<LoginTokenList>('GET', `/api/sys/login-tokens${query(q)}`),
+      create: (body: CreateLoginTokenBody) =>
+        request<CreatedLoginToken>('POST', '/api/sys/login-tokens', body),
+      subjects: (search: string) =>
+        request<SubjectCandidates>(
+          'GET',
+          `/api/sys/login-tokens/subjects${query({ query: search })}`,
+        ),
+      details: (tokenId: number) =>
+        request<LoginTokenDetails>('GET', `/api/sys/login-tokens/${id(tokenId)}`),
+      remove: (tokenId: number) =>
+        request<{ ok: true }>('DELETE', `/api/sys/login-tokens/${id(tokenId)}`),
+    },
+    apiKeys: {
+      list: () => request<{ keys: ApiKeySummary[] }>('GET', '/api/sys/api-keys'),
+      create: (body: CreateApiKeyBody) => request<CreatedApiKey>('POST', '/api/sys/api-keys', body),
+      revoke: (keyId: string) => request<{ ok: true }>('DELETE', `/api/sys/api-keys/${id(keyId)}`),
+    },
     sys: {
+      oneClickLink: (body: CreateOneClickLinkBody) =>
+        request<OneClickLinkResponse>('POST', '/api/sys/one-click-links', body),
       users: (search?: string) =>
         request<AdminUsersResponse>('GET', `/api/sys/users${query({ query: search })}`),
       settings: () => request<{ settings: GlobalSettings }>('GET', '/api/sys/settings'),
@@ -165,7 +240,8 @@ export type ApiClient = ReturnType<typeof createApiClient>;
 function query(values: object): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(values)) {
-    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+    if (value === undefined || value === null || value === '') continue;
+    params.set(key, Array.isArray(value) ? value.join(',') : String(value));
   }
   const text = params.toString();
   return text ? `?${text}` : '';
