@@ -1,10 +1,16 @@
 import { expectNoSeriousA11yViolations } from '../fixtures/axe.ts';
-import { personas } from '../fixtures/personas.ts';
+import {
+  coworkerProfileId,
+  impersonateCoworker,
+  impersonateCoworkerInBrowser,
+} from '../fixtures/impersonate.ts';
+import { ACME, personas, withProfile } from '../fixtures/personas.ts';
 import { expect, test } from '../fixtures/test.ts';
 
-// Read-only personas: Olivia Owens (Acme owner), Jane Doe before picking a profile, and
-// support staff. Each scan waits for the page's content, so axe sees the finished page.
-const { owner, member, support } = personas;
+// Read-only personas: Olivia Owens (Acme owner), Jane Doe, support staff, and Adam Alvarez
+// (Acme team admin) who signs in as Jane, which changes nothing of hers but her access
+// history. Each scan waits for the page's content, so axe sees the finished page.
+const { owner, admin, member, support } = personas;
 
 test.describe('every page has no serious or critical WCAG 2.1 AA violation', () => {
   test('sign-in', async ({ page }) => {
@@ -77,5 +83,67 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
     await page.goto('/no-such-page');
     await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
     await expectNoSeriousA11yViolations(page, 'not found');
+  });
+
+  test('admin › users', async ({ page, signInAs }) => {
+    await signInAs(page, support);
+    await page.goto('/admin/users');
+    await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
+    await page.getByLabel('Search users', { exact: true }).fill('Jane');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const users = page.getByRole('table', { name: 'Users' });
+    await expect(users.getByRole('button', { name: `Impersonate ${member.name}` })).toBeVisible();
+    await expectNoSeriousA11yViolations(page, '/admin/users');
+  });
+
+  test('a page while impersonating, with the banner', async ({ page, signInAs }) => {
+    await signInAs(page, admin);
+    await impersonateCoworkerInBrowser(page, member.email, 'Accessibility scan');
+    await page.goto('/');
+    await expect(
+      page.getByRole('region', { name: 'Impersonation', exact: true }).getByRole('button', {
+        name: 'Leave Impersonation',
+      }),
+    ).toBeVisible();
+    const orders = page.getByRole('table', { name: 'Orders' });
+    await expect(orders.getByRole('row').filter({ hasText: 'SO-ACME-001' })).toBeVisible();
+    await expectNoSeriousA11yViolations(page, '/ while impersonating');
+  });
+
+  test('account with an access history', async ({ page, signInAs, api, baseURL }) => {
+    // Someone has signed in as Jane, so the table has at least this row.
+    const reason = `Accessibility scan ${Date.now()}`;
+    const adminApi = await api(admin);
+    const impersonation = await impersonateCoworker(
+      adminApi,
+      baseURL,
+      await coworkerProfileId(adminApi, member.email),
+      reason,
+    );
+    await impersonation.as.impersonation.leave();
+
+    await signInAs(page, withProfile(member, ACME));
+    await page.goto('/account');
+    await expect(page.getByRole('heading', { level: 1, name: 'Account' })).toBeVisible();
+    const history = page.getByRole('table', { name: 'Access history' });
+    await expect(history.getByRole('row').filter({ hasText: reason })).toBeVisible();
+    await expect(
+      page.getByRole('checkbox', { name: 'Allow team admins to sign in as me' }),
+    ).toBeVisible();
+    await expectNoSeriousA11yViolations(page, '/account with an access history');
+  });
+
+  test('the team-door dialog', async ({ page, signInAs }) => {
+    await signInAs(page, admin);
+    await page.goto('/team');
+    await page
+      .getByRole('button', { name: `Impersonate account: ${member.name}`, exact: true })
+      .click();
+    const dialog = page.getByRole('dialog', { name: `Sign in as ${member.name}` });
+    await expect(dialog.getByRole('button', { name: 'Start impersonation' })).toBeVisible();
+    await expectNoSeriousA11yViolations(page, '/team with the "Sign in as" dialog open');
+    // Cancel starts nothing.
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toHaveCount(0);
   });
 });
