@@ -2,6 +2,7 @@ import type { AuditEventType } from '@onbehalf/contracts/audit';
 import { desc } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
 import { auditEvents } from '../db/schema/audit-events.ts';
+import { preparedPerHandle } from './prepared.ts';
 import type { RequestMeta } from './request-meta.ts';
 import { sha256 } from './tokens.ts';
 
@@ -40,6 +41,15 @@ export function chainPayload(
   ]);
 }
 
+const lastHash = preparedPerHandle((db: Queryable) =>
+  db
+    .select({ hash: auditEvents.hash })
+    .from(auditEvents)
+    .orderBy(desc(auditEvents.id))
+    .limit(1)
+    .prepare(),
+);
+
 /**
  * Appends one event. Call it with the transaction that makes the change it records,
  * so the event and the change commit or roll back together.
@@ -60,12 +70,7 @@ export function recordAudit(tx: Queryable, entry: AuditEntry, meta: RequestMeta)
     reason: entry.reason ?? null,
     details: entry.details ?? null,
   };
-  const last = tx
-    .select({ hash: auditEvents.hash })
-    .from(auditEvents)
-    .orderBy(desc(auditEvents.id))
-    .limit(1)
-    .get();
+  const last = lastHash(tx).get();
   const prevHash = last?.hash ?? GENESIS_HASH;
   tx.insert(auditEvents)
     .values({ ...row, prevHash, hash: sha256(`${prevHash}\n${chainPayload(row)}`) })

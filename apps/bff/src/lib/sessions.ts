@@ -1,10 +1,11 @@
 import type { SignInMethod } from '@onbehalf/contracts/auth';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
 import { organizations } from '../db/schema/organizations.ts';
 import { profiles } from '../db/schema/profiles.ts';
 import { type SessionRow, sessions } from '../db/schema/sessions.ts';
 import { users } from '../db/schema/users.ts';
+import { preparedPerHandle } from './prepared.ts';
 import type { RequestMeta } from './request-meta.ts';
 import { randomId, randomToken, sha256 } from './tokens.ts';
 
@@ -67,11 +68,15 @@ function sessionWithParties(db: Queryable) {
     .leftJoin(organizations, eq(organizations.id, profiles.organizationId));
 }
 
+const byTokenHash = preparedPerHandle((db: Queryable) =>
+  sessionWithParties(db)
+    .where(eq(sessions.tokenHash, sql.placeholder('hash')))
+    .prepare(),
+);
+
 /** One indexed lookup: the session with its user, active profile and organization. */
 export function findSessionByToken(db: Queryable, token: string) {
-  return sessionWithParties(db)
-    .where(eq(sessions.tokenHash, sha256(token)))
-    .get();
+  return byTokenHash(db).get({ hash: sha256(token) });
 }
 
 export function findSessionWithPartiesById(db: Queryable, id: string) {

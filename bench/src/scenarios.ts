@@ -1,0 +1,72 @@
+import autocannon from 'autocannon';
+
+export interface ScenarioResult {
+  name: string;
+  requestsPerSecond: number;
+  /** For multi-step scenarios: complete sequences per second. */
+  unitsPerSecond: number;
+  unit: string;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
+  ratio?: number;
+  note?: string;
+}
+
+export interface ScenarioSpec {
+  name: string;
+  unit?: string;
+  /** Requests per unit (e.g. 2 for issue + exchange). */
+  stepsPerUnit?: number;
+  options: Omit<autocannon.Options, 'url'> & { url?: string };
+  note?: string;
+}
+
+/** Per-connection state the multi-step scenarios carry between requests. */
+export type Ctx = { slot?: number; handoff?: string };
+
+export async function runScenario(
+  origin: string,
+  spec: ScenarioSpec,
+  defaults: { duration: number; connections: number },
+) {
+  const result = await autocannon({
+    connections: defaults.connections,
+    duration: defaults.duration,
+    ...spec.options,
+    url: spec.options.url ?? origin,
+  });
+  const steps = spec.stepsPerUnit ?? 1;
+  const seconds = result.duration || defaults.duration;
+  const requestsPerSecond = result.requests.total / seconds;
+  const out: ScenarioResult = {
+    name: spec.name,
+    requestsPerSecond,
+    unitsPerSecond: requestsPerSecond / steps,
+    unit: spec.unit ?? 'request',
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    ...(spec.note ? { note: spec.note } : {}),
+  };
+  return out;
+}
+
+/** Hands out items of a pool in turn; a scenario stops before it runs dry. */
+export function pool<T>(items: T[]) {
+  let next = 0;
+  return {
+    take(): T {
+      const item = items[next % items.length] as T;
+      next += 1;
+      return item;
+    },
+    get used() {
+      return next;
+    },
+  };
+}
