@@ -8,7 +8,9 @@ import type { ProfileRow } from './db/schema/profiles.ts';
 import type { SessionRow } from './db/schema/sessions.ts';
 import type { UserRow } from './db/schema/users.ts';
 import type { Env } from './env.ts';
+import type { Background } from './lib/background.ts';
 import type { Clock } from './lib/clock.ts';
+import type { Mailer } from './lib/mail.ts';
 import type { Limiters } from './lib/rate-limit.ts';
 import type { RequestMeta } from './lib/request-meta.ts';
 import type { SigningKeys } from './lib/signing-keys.ts';
@@ -20,6 +22,8 @@ export interface AppDeps {
   clock: Clock;
   limiters: Limiters;
   keys: SigningKeys;
+  mailer: Mailer;
+  background: Background;
 }
 
 /** Present when the session acts as its user on someone else's behalf. */

@@ -17,7 +17,9 @@ import { healthRoutes } from './features/health/health.routes.ts';
 import { impersonationRoutes } from './features/impersonation/impersonation.routes.ts';
 import { jwksRoutes } from './features/jwks/jwks.routes.ts';
 import { loginTokensRoutes } from './features/login-tokens/login-tokens.routes.ts';
+import { emailLinksRoutes } from './features/one-click/email-links.routes.ts';
 import { oneClickRoutes } from './features/one-click/one-click.routes.ts';
+import { outboxRoutes } from './features/outbox/outbox.routes.ts';
 import { profilesRoutes } from './features/profiles/profiles.routes.ts';
 import { settingsRoutes } from './features/settings/settings.routes.ts';
 import { teamRoutes } from './features/team/team.routes.ts';
@@ -147,6 +149,8 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
     .route('/', loginTokensRoutes)
     .route('/', apiKeysRoutes)
     .route('/', auditRoutes)
+    .route('/', emailLinksRoutes)
+    .route('/', outboxRoutes)
     .route('/', jwksRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -11,6 +11,9 @@ const schema = z.object({
   PORTAL_DIST: z.string().optional(),
   /** Only for load tests: switches the sign-in and redemption rate limits off. */
   RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+  /** smtp://user:pass@host:port — without it, mail goes to the local outbox (Admin › Outbox). */
+  SMTP_URL: z.url().optional(),
+  MAIL_FROM: z.string().min(3).default('onbehalf <no-reply@onbehalf.test>'),
   /** How long audit events are kept before `audit:prune` may remove them (SOC 2: ≥ 1 year). */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(30).max(3650).default(400),
   /** A private JWK (JSON) for session JWTs; without it a key is generated under DATA_DIR. */

@@ -6,7 +6,9 @@ import { createApp } from './app.ts';
 import { migrateDatabase, openDatabase } from './db/client.ts';
 import { DEMO_PASSWORD, demoAccounts, seedDemo } from './db/seed.ts';
 import { loadEnv } from './env.ts';
+import { createBackground } from './lib/background.ts';
 import { systemClock } from './lib/clock.ts';
+import { createMailer } from './lib/mail.ts';
 import { createLimiters } from './lib/rate-limit.ts';
 import { loadSigningKeys } from './lib/signing-keys.ts';
 
@@ -19,7 +21,15 @@ const keys = await loadSigningKeys(env.DATA_DIR, env.SESSION_SIGNING_JWK);
 
 const portalDir = env.PORTAL_DIST ?? fileURLToPath(new URL('../../portal/dist', import.meta.url));
 const app = createApp(
-  { db, env, clock: systemClock, limiters: createLimiters(env.RATE_LIMITS === 'on'), keys },
+  {
+    db,
+    env,
+    clock: systemClock,
+    limiters: createLimiters(env.RATE_LIMITS === 'on'),
+    keys,
+    mailer: createMailer(env, db, systemClock.now),
+    background: createBackground(),
+  },
   { portalDir },
 );
 
@@ -33,6 +43,9 @@ const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (
   );
   for (const account of demoAccounts)
     console.log(`  ${account.email.padEnd(width)}  ${account.what}`);
+  console.log(
+    env.SMTP_URL ? 'Mail goes out over SMTP.' : 'Mail goes to the local outbox (Admin › Outbox).',
+  );
   if (env.RATE_LIMITS === 'off')
     console.log('Rate limits are OFF (RATE_LIMITS=off): for load tests only.');
 });

@@ -61,6 +61,7 @@ export const errorCatalogue = {
   unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
   rate_limited: { status: 429, message: 'Too many attempts. Try again later.' },
   internal_error: { status: 500, message: 'Something went wrong on our side.' },
+  mail_unavailable: { status: 503, message: 'The email could not be sent. Try again later.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

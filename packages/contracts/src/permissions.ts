@@ -17,6 +17,8 @@ export const operatorPermissions = [
   'users:impersonate',
   'login-tokens:manage',
   'one-click-links:create',
+  'users:provision',
+  'outbox:read',
   'audit:read',
   'settings:manage',
   'api-keys:manage',
@@ -58,6 +60,8 @@ const operatorAdminPreset: OperatorPermission[] = [
   ...supportPreset,
   'login-tokens:manage',
   'one-click-links:create',
+  'users:provision',
+  'outbox:read',
 ];
 
 /** Operators hold exactly their role's permissions. */
@@ -86,6 +90,8 @@ export const permissionLabels: Record<Permission, string> = {
   'users:impersonate': 'Impersonate users',
   'login-tokens:manage': 'Manage login tokens',
   'one-click-links:create': 'Create one-click login links',
+  'users:provision': 'Provision users',
+  'outbox:read': 'Read the local mail outbox',
   'api-keys:manage': 'Manage API keys',
   'audit:read': 'Read the audit trail',
   'settings:manage': 'Change global settings',
@@ -102,6 +108,7 @@ export const apiKeyScopes = [
   'one-click-links:create',
   'login-tokens:manage',
   'users:read',
+  'users:provision',
 ] as const;
 export const apiKeyScope = z.enum(apiKeyScopes);
 export type ApiKeyScope = z.infer<typeof apiKeyScope>;

@@ -41,6 +41,8 @@ export const globalSettings = z.object({
       message: 'The default lifetime cannot exceed the maximum.',
     }),
   loginTokens: z.object({ maxDays: z.number().int().min(1).max(366) }),
+  /** "Email me a sign-in link" on the sign-in page. */
+  selfServiceLinks: z.object({ enabled: z.boolean() }),
 });
 export type GlobalSettings = z.infer<typeof globalSettings>;
 export const globalSettingsResponse = z.object({ settings: globalSettings });

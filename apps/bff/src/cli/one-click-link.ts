@@ -2,7 +2,9 @@ import type { Db } from '../db/client.ts';
 import type { Env } from '../env.ts';
 import { findUserByEmail } from '../features/auth/auth.repo.ts';
 import { createOneClickLink } from '../features/one-click/one-click.service.ts';
+import { createBackground } from '../lib/background.ts';
 import { systemClock } from '../lib/clock.ts';
+import { createMailer } from '../lib/mail.ts';
 import { createLimiters } from '../lib/rate-limit.ts';
 import { systemMeta } from '../lib/request-meta.ts';
 import { generateSigningKeys } from '../lib/signing-keys.ts';
@@ -18,6 +20,8 @@ export async function printOneClickLink(db: Db, env: Env, email?: string, minute
     clock: systemClock,
     limiters: createLimiters(false),
     keys: (await generateSigningKeys()).keys,
+    mailer: createMailer(env, db, systemClock.now),
+    background: createBackground(),
   };
   const link = createOneClickLink(
     deps,

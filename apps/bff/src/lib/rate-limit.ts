@@ -20,6 +20,9 @@ export function createLimiters(enabled: boolean) {
   const signInAddress = rule(50, 15 * 60);
   // Links and tokens carry 256-bit secrets; this only stops an address hammering them.
   const redeemAddress = rule(30, 15 * 60);
+  // "Email me a link" counts every request, known address or not, so the limit reveals nothing.
+  const emailLinkAccount = rule(3, 15 * 60);
+  const emailLinkAddress = rule(10, 15 * 60);
 
   async function assertAllowed(checks: [Rule, string][]): Promise<void> {
     if (!enabled) return;
@@ -51,6 +54,15 @@ export function createLimiters(enabled: boolean) {
     enabled,
     assertSignInAllowed: (email: string, ip: string | null) => assertAllowed(signInKeys(email, ip)),
     recordSignInFailure: (email: string, ip: string | null) => count(signInKeys(email, ip)),
+    /** Counts one "email me a link" request and refuses it past the limit. */
+    takeEmailLinkRequest: async (email: string, ip: string | null) => {
+      const keys: [Rule, string][] = [
+        [emailLinkAccount, email],
+        [emailLinkAddress, ip ?? '-'],
+      ];
+      await assertAllowed(keys);
+      await count(keys);
+    },
     assertRedeemAllowed: (ip: string | null) => assertAllowed([[redeemAddress, ip ?? '-']]),
     recordRedeemFailure: (ip: string | null) => count([[redeemAddress, ip ?? '-']]),
     clearSignInFailures: async (email: string, ip: string | null) => {

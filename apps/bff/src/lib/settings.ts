@@ -28,6 +28,10 @@ export const settingDefinitions = {
     }),
     defaults: { defaultMinutes: 15, maxMinutes: 60 },
   },
+  self_service_links: {
+    schema: z.object({ enabled: z.boolean() }),
+    defaults: { enabled: true },
+  },
   login_tokens: {
     schema: z.object({ maxDays: z.number().int().min(1).max(366) }),
     defaults: { maxDays: 90 },

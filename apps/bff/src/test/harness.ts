@@ -3,6 +3,8 @@ import { createApp } from '../app.ts';
 import { migrateDatabase, openDatabase } from '../db/client.ts';
 import { DEMO_PASSWORD, seedDemo } from '../db/seed.ts';
 import { loadEnv } from '../env.ts';
+import { createBackground } from '../lib/background.ts';
+import { createMailer, type Mailer } from '../lib/mail.ts';
 import { createLimiters } from '../lib/rate-limit.ts';
 import { generateSigningKeys, type SigningKeys } from '../lib/signing-keys.ts';
 
@@ -26,21 +28,28 @@ export function manualClock(start = Date.UTC(2026, 10, 2, 9, 0, 0)) {
  * The real app on a fresh in-memory database with the real migrations and the demo seed,
  * driven through app.request: no port, no network.
  */
-export async function createTestApp(options: { rateLimits?: boolean } = {}) {
+export async function createTestApp(
+  options: { rateLimits?: boolean; mailer?: Mailer; env?: Record<string, string> } = {},
+) {
   const { db, sqlite } = openDatabase(':memory:');
   migrateDatabase(db);
   const clock = manualClock();
   await seedDemo(db, clock.now());
-  const env = loadEnv({ NODE_ENV: 'test', PUBLIC_ORIGIN: ORIGIN });
+  const env = loadEnv({ NODE_ENV: 'test', PUBLIC_ORIGIN: ORIGIN, ...options.env });
   sharedKeys ??= generateSigningKeys().then((k) => k.keys);
   const keys = await sharedKeys;
-  const app = createApp({
+  const deps = {
     db,
     env,
     clock,
     limiters: createLimiters(options.rateLimits ?? true),
     keys,
-  });
+    mailer: options.mailer ?? createMailer(env, db, clock.now),
+    background: createBackground((error) => {
+      throw error;
+    }),
+  };
+  const app = createApp(deps);
 
   async function call(
     method: string,
@@ -98,7 +107,7 @@ export async function createTestApp(options: { rateLimits?: boolean } = {}) {
     return switched.json as SignedInResponse;
   }
 
-  return { app, db, sqlite, clock, env, keys, call, signIn, signInAs };
+  return { app, db, sqlite, clock, env, keys, deps, call, signIn, signInAs };
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;

@@ -10,6 +10,10 @@ export const organizations = sqliteTable('organizations', {
     .default(false),
   /** An organization may shorten impersonation sessions below the global maximum. */
   impersonationMaxMinutes: integer('impersonation_max_minutes').notNull().default(60),
+  /** May members ask for a sign-in link by email ("Email me a sign-in link")? */
+  selfServiceLinksEnabled: integer('self_service_links_enabled', { mode: 'boolean' })
+    .notNull()
+    .default(true),
   createdAt: integer('created_at').notNull(),
 });
 

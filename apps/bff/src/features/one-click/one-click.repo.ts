@@ -1,4 +1,5 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import type { CustomerPermission, ProfileRole } from '@onbehalf/contracts/permissions';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.ts';
 import { oneClickLinks } from '../../db/schema/login-links.ts';
 import { organizations } from '../../db/schema/organizations.ts';
@@ -48,4 +49,62 @@ export function claimLink(db: Queryable, id: string, now: number): boolean {
       )
       .run().changes === 1
   );
+}
+
+export function findUserByEmail(db: Queryable, email: string) {
+  return db.select().from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`).get();
+}
+
+export function findOrganization(db: Queryable, id: number) {
+  return db.select().from(organizations).where(eq(organizations.id, id)).get();
+}
+
+export function organizationsOfUser(db: Queryable, userId: number) {
+  return db
+    .select({
+      id: organizations.id,
+      selfServiceLinksEnabled: organizations.selfServiceLinksEnabled,
+    })
+    .from(profiles)
+    .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
+    .where(eq(profiles.userId, userId))
+    .all();
+}
+
+export function profileInOrganization(db: Queryable, userId: number, organizationId: number) {
+  return db
+    .select()
+    .from(profiles)
+    .where(and(eq(profiles.userId, userId), eq(profiles.organizationId, organizationId)))
+    .get();
+}
+
+export function insertProvisionedUser(
+  db: Queryable,
+  values: {
+    email: string;
+    name: string;
+    organizationId: number;
+    role: ProfileRole;
+    permissions: CustomerPermission[];
+    now: number;
+  },
+) {
+  const user = db
+    .insert(users)
+    .values({ email: values.email, name: values.name, kind: 'customer', createdAt: values.now })
+    .returning()
+    .get();
+  const profileId = db
+    .insert(profiles)
+    .values({
+      userId: user.id,
+      organizationId: values.organizationId,
+      role: values.role,
+      permissions: values.permissions,
+      createdAt: values.now,
+    })
+    .returning({ id: profiles.id })
+    .get().id;
+  return { user, profileId };
 }

@@ -7,9 +7,10 @@ import type {
   OneClickLinkResponse,
 } from '@onbehalf/contracts/login-links';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
+import type { Tx } from '../../db/client.ts';
 import type { OneClickLinkRow } from '../../db/schema/login-links.ts';
 import type { UserRow } from '../../db/schema/users.ts';
-import { recordAudit } from '../../lib/audit.ts';
+import { type AuditEntry, recordAudit } from '../../lib/audit.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import {
@@ -50,7 +51,7 @@ export function createOneClickLink(
   meta: RequestMeta,
 ): OneClickLinkResponse {
   if (principal.kind === 'session') refuseDuringImpersonation(principal.auth);
-  const { db, clock, env } = deps;
+  const { db } = deps;
   const user = findUser(db, body.userId);
   if (!user) throw new AppError('not_found', { message: 'No such user.' });
   // A link into a backoffice account would bypass its password: customers only.
@@ -58,42 +59,65 @@ export function createOneClickLink(
     throw new AppError('forbidden', { message: 'One-click links are for customer accounts only.' });
   }
   if (user.status !== 'active') throw new AppError('account_disabled');
-  const limits = readSetting(db, 'one_click');
-  const minutes = body.expiresInMinutes ?? limits.defaultMinutes;
+  const minutes = linkMinutes(deps, body.expiresInMinutes);
+  const party = principalAuditParty(principal);
+  const link = db.transaction((tx) =>
+    issueLink(tx, deps, user, minutes, principalCreatedBy(principal), { ...party }, meta),
+  );
+  return { url: link.url, expiresAt: toIso(link.expiresAt) };
+}
+
+/**
+ * The one place a link is made: stored as a hash with the password fingerprint, audited in
+ * the caller's transaction. The URL is returned for the caller to hand over once.
+ */
+export function issueLink(
+  tx: Tx,
+  deps: AppDeps,
+  user: UserRow,
+  minutes: number,
+  createdBy: { createdByUserId: number | null; createdByApiKeyId: string | null },
+  party: Omit<AuditEntry, 'type' | 'at'> & { details?: Record<string, unknown> },
+  meta: RequestMeta,
+) {
+  const now = deps.clock.now();
+  const secret = randomToken();
+  const expiresAt = now + minutes * 60_000;
+  const id = randomId();
+  insertLink(tx, {
+    id,
+    userId: user.id,
+    secretHash: sha256(secret),
+    createdAt: now,
+    expiresAt,
+    credentialFingerprint: credentialFingerprint(user),
+    ...createdBy,
+  });
+  recordAudit(
+    tx,
+    {
+      type: 'one_click.issued',
+      at: now,
+      ...party,
+      subjectUserId: user.id,
+      details: { ...party.details, linkId: id, expiresAt, minutes },
+    },
+    meta,
+  );
+  return { id, url: oneClickUrl(deps.env.PUBLIC_ORIGIN, user.id, secret), expiresAt };
+}
+
+/** The lifetime a link gets: asked for, or the default, never past the global maximum. */
+export function linkMinutes(deps: AppDeps, asked?: number): number {
+  const limits = readSetting(deps.db, 'one_click');
+  const minutes = asked ?? limits.defaultMinutes;
   if (minutes > limits.maxMinutes) {
     throw new AppError('validation_failed', {
       message: `A link may live at most ${limits.maxMinutes} minutes.`,
       issues: [{ path: 'expiresInMinutes', message: `At most ${limits.maxMinutes}.` }],
     });
   }
-  const now = clock.now();
-  const secret = randomToken();
-  const expiresAt = now + minutes * 60_000;
-  const id = randomId();
-  const party = principalAuditParty(principal);
-  db.transaction((tx) => {
-    insertLink(tx, {
-      id,
-      userId: user.id,
-      secretHash: sha256(secret),
-      createdAt: now,
-      expiresAt,
-      credentialFingerprint: credentialFingerprint(user),
-      ...principalCreatedBy(principal),
-    });
-    recordAudit(
-      tx,
-      {
-        type: 'one_click.issued',
-        at: now,
-        ...party,
-        subjectUserId: user.id,
-        details: { ...party.details, linkId: id, expiresAt, minutes },
-      },
-      meta,
-    );
-  });
-  return { url: oneClickUrl(env.PUBLIC_ORIGIN, user.id, secret), expiresAt: toIso(expiresAt) };
+  return minutes;
 }
 
 type Found = { link: OneClickLinkRow; user: UserRow };

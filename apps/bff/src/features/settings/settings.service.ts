@@ -13,6 +13,7 @@ export function globalSettingsOf(deps: AppDeps): GlobalSettings {
     operatorImpersonation: readSetting(deps.db, 'impersonation.operator'),
     oneClick: readSetting(deps.db, 'one_click'),
     loginTokens: readSetting(deps.db, 'login_tokens'),
+    selfServiceLinks: readSetting(deps.db, 'self_service_links'),
   };
 }
 
@@ -30,6 +31,7 @@ export function updateGlobalSettings(
     writeSetting(tx, 'impersonation.operator', next.operatorImpersonation, now);
     writeSetting(tx, 'one_click', next.oneClick, now);
     writeSetting(tx, 'login_tokens', next.loginTokens, now);
+    writeSetting(tx, 'self_service_links', next.selfServiceLinks, now);
     if (before.operatorImpersonation.enabled && !next.operatorImpersonation.enabled) {
       const running = tx
         .select()

@@ -1,0 +1,296 @@
+import { eq, sql } from 'drizzle-orm';
+import { SMTPServer } from 'smtp-server';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditEvents } from '../../db/schema/audit-events.ts';
+import { organizations } from '../../db/schema/organizations.ts';
+import { outboxMessages } from '../../db/schema/outbox.ts';
+import { users } from '../../db/schema/users.ts';
+import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
+
+let t: TestApp;
+let ids: ReturnType<typeof demoIds>;
+beforeEach(async () => {
+  t = await createTestApp();
+  ids = demoIds(t);
+});
+
+const ask = (email: string) => t.call('POST', '/api/public/auth/email-link', { body: { email } });
+const outboxFor = (email: string) =>
+  t.db.select().from(outboxMessages).where(eq(outboxMessages.to, email)).all();
+const linkIn = (text: string) => {
+  const match = /\/one-click\/(\d+)\/([\w-]{43})/.exec(text);
+  if (!match) throw new Error('no link in the message');
+  return { userId: Number(match[1]), hash: match[2] as string };
+};
+
+describe('self-service sign-in links', () => {
+  it('answer known and unknown addresses identically, and only the known one gets mail', async () => {
+    const known = await ask('buyer@acme.test');
+    const unknown = await ask('nobody@acme.test');
+    expect(known.status).toBe(202);
+    expect(unknown.status).toBe(known.status);
+    expect(unknown.json).toEqual(known.json);
+    // Nothing was looked up or sent before the answer: the work happens afterwards.
+    expect(t.db.select().from(outboxMessages).all()).toHaveLength(0);
+    await t.deps.background.idle();
+    expect(outboxFor('buyer@acme.test')).toHaveLength(1);
+    expect(t.db.select().from(outboxMessages).all()).toHaveLength(1);
+  });
+
+  it('the emailed link works once', async () => {
+    await ask('buyer@acme.test');
+    await t.deps.background.idle();
+    const [message] = outboxFor('buyer@acme.test');
+    expect(message?.subject).toBe('Your sign-in link');
+    expect(message?.text).toContain('http://portal.test/one-click/');
+    expect(message?.html).toContain('href="http://portal.test/one-click/');
+    const link = linkIn(message?.text ?? '');
+    expect((await t.call('POST', '/api/public/auth/one-click', { body: link })).status).toBe(200);
+    expect((await t.call('POST', '/api/public/auth/one-click', { body: link })).status).toBe(410);
+  });
+
+  it('is rate-limited per address, whether or not it has an account', async () => {
+    for (const email of ['buyer@acme.test', 'ghost@acme.test']) {
+      for (let i = 0; i < 3; i++) expect((await ask(email)).status).toBe(202);
+      const limited = await ask(email);
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+  });
+
+  it('is rate-limited per client address across many emails', async () => {
+    const answers = [];
+    for (let i = 0; i < 11; i++) answers.push((await ask(`someone-${i}@acme.test`)).status);
+    expect(answers.slice(0, 10).every((s) => s === 202)).toBe(true);
+    expect(answers[10]).toBe(429);
+  });
+
+  it('a disabled user receives nothing', async () => {
+    t.db.update(users).set({ status: 'disabled' }).where(eq(users.email, 'buyer@acme.test')).run();
+    await ask('buyer@acme.test');
+    await t.deps.background.idle();
+    expect(outboxFor('buyer@acme.test')).toHaveLength(0);
+  });
+
+  it('an organization or the global setting can switch it off', async () => {
+    t.db
+      .update(organizations)
+      .set({ selfServiceLinksEnabled: false })
+      .where(eq(organizations.name, 'Acme Corp'))
+      .run();
+    await ask('buyer@acme.test');
+    await ask('solo@example.test');
+    await t.deps.background.idle();
+    expect(outboxFor('buyer@acme.test')).toHaveLength(0);
+    expect(outboxFor('solo@example.test')).toHaveLength(1);
+    const root = await t.signIn('root@onbehalf.test');
+    await t.call('PUT', '/api/sys/settings', {
+      token: root.token,
+      body: { selfServiceLinks: { enabled: false } },
+    });
+    await ask('member@acme.test');
+    await t.deps.background.idle();
+    expect(outboxFor('member@acme.test')).toHaveLength(0);
+  });
+
+  it('never mails operators', async () => {
+    await ask('support@onbehalf.test');
+    await t.deps.background.idle();
+    expect(outboxFor('support@onbehalf.test')).toHaveLength(0);
+  });
+});
+
+describe('support emails a sign-in link', () => {
+  it('the email names the operator and the reason; the audit names the operator', async () => {
+    const ops = await t.signIn('ops@onbehalf.test');
+    const res = await t.call(
+      'POST',
+      `/api/sys/users/${ids.userId('member@acme.test')}/email-sign-in-link`,
+      {
+        token: ops.token,
+        body: { reason: 'Locked out before a delivery' },
+      },
+    );
+    expect(res.status).toBe(200);
+    const [message] = outboxFor('member@acme.test');
+    expect(message?.subject).toBe('Omar Haddad sent you a sign-in link');
+    expect(message?.text).toContain('Locked out before a delivery');
+    expect(message?.text).not.toContain('demo-password');
+    const emailed = t.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.type, 'one_click.emailed'))
+      .get();
+    expect(emailed?.actorUserId).toBe(ops.session.user?.id);
+    const issued = t.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.type, 'one_click.issued'))
+      .get();
+    expect(issued?.reason).toBe('Locked out before a delivery');
+  });
+
+  it('needs the permission, a reason, and a customer', async () => {
+    const support = await t.signIn('support@onbehalf.test');
+    const target = ids.userId('member@acme.test');
+    expect(
+      (
+        await t.call('POST', `/api/sys/users/${target}/email-sign-in-link`, {
+          token: support.token,
+          body: { reason: 'help' },
+        })
+      ).status,
+    ).toBe(403);
+    const ops = await t.signIn('ops@onbehalf.test');
+    expect(
+      (
+        await t.call('POST', `/api/sys/users/${target}/email-sign-in-link`, {
+          token: ops.token,
+          body: { reason: '' },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await t.call(
+          'POST',
+          `/api/sys/users/${ids.userId('root@onbehalf.test')}/email-sign-in-link`,
+          { token: ops.token, body: { reason: 'please' } },
+        )
+      ).status,
+    ).toBe(403);
+  });
+});
+
+describe('provisioning', () => {
+  const body = (extra: Record<string, unknown> = {}) => ({
+    email: 'New.Person@acme.test',
+    name: 'New Person',
+    organizationId: 1,
+    role: 'member',
+    ...extra,
+  });
+
+  it('creates once and returns the same user on a repeat, never a duplicate', async () => {
+    const ops = await t.signIn('ops@onbehalf.test');
+    const first = await t.call('POST', '/api/sys/users', {
+      token: ops.token,
+      body: body({ sendWelcomeEmail: true }),
+    });
+    expect(first.status).toBe(201);
+    expect(first.json).toMatchObject({
+      created: true,
+      welcomeEmailSent: true,
+      user: { email: 'new.person@acme.test' },
+    });
+    const again = await t.call('POST', '/api/sys/users', {
+      token: ops.token,
+      body: body({ email: 'new.person@ACME.test' }),
+    });
+    expect(again.status).toBe(200);
+    expect(again.json).toMatchObject({
+      created: false,
+      user: { id: first.json.user.id },
+      profileId: first.json.profileId,
+    });
+    const count = t.db.get<{ n: number }>(
+      sql`SELECT count(*) AS n FROM users WHERE lower(email) = 'new.person@acme.test'`,
+    );
+    expect(count?.n).toBe(1);
+    const [welcome] = outboxFor('new.person@acme.test');
+    expect(welcome?.subject).toBe('Welcome to Acme Corp on onbehalf');
+    const redeemed = await t.call('POST', '/api/public/auth/one-click', {
+      body: linkIn(welcome?.text ?? ''),
+    });
+    expect(redeemed.json.session.activeProfile.organization.name).toBe('Acme Corp');
+  });
+
+  it('refuses an unknown organization, role or email with a clear 4xx', async () => {
+    const ops = await t.signIn('ops@onbehalf.test');
+    const noOrg = await t.call('POST', '/api/sys/users', {
+      token: ops.token,
+      body: body({ organizationId: 999 }),
+    });
+    expect(noOrg.status).toBe(404);
+    expect(noOrg.json.error.message).toBe('No such organization.');
+    expect(
+      (
+        await t.call('POST', '/api/sys/users', {
+          token: ops.token,
+          body: body({ role: 'emperor' }),
+        })
+      ).status,
+    ).toBe(400);
+    const badEmail = await t.call('POST', '/api/sys/users', {
+      token: ops.token,
+      body: body({ email: 'not-an-email' }),
+    });
+    expect(badEmail.status).toBe(400);
+    expect(badEmail.json.error.issues[0].path).toBe('email');
+  });
+
+  it('an API key needs the users:provision scope', async () => {
+    const root = await t.signIn('root@onbehalf.test');
+    const make = async (scopes: string[]) =>
+      (
+        await t.call('POST', '/api/sys/api-keys', {
+          token: root.token,
+          body: { name: 'HR', scopes },
+        })
+      ).json.secret as string;
+    const readOnly = await make(['users:read']);
+    expect((await t.call('POST', '/api/sys/users', { token: readOnly, body: body() })).status).toBe(
+      403,
+    );
+    const provisioner = await make(['users:provision']);
+    const res = await t.call('POST', '/api/sys/users', { token: provisioner, body: body() });
+    expect(res.status).toBe(201);
+  });
+});
+
+describe('SMTP transport', () => {
+  let server: SMTPServer | undefined;
+  afterEach(async () => {
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  });
+
+  it('delivers to a real SMTP server with the right recipient, sender and link', async () => {
+    const received: { to: string[]; from: string; data: string }[] = [];
+    server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      onData(stream, session, done) {
+        let data = '';
+        stream.on('data', (chunk: Buffer) => {
+          data += chunk.toString('utf8');
+        });
+        stream.on('end', () => {
+          received.push({
+            to: session.envelope.rcptTo.map((r) => r.address),
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            data,
+          });
+          done();
+        });
+      },
+    });
+    const port = await new Promise<number>((resolve) => {
+      server?.listen(0, '127.0.0.1', () => {
+        const address = server?.server.address();
+        resolve(typeof address === 'object' && address ? address.port : 0);
+      });
+    });
+    const smtp = await createTestApp({
+      env: { SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'Support <support@onbehalf.test>' },
+    });
+    expect(smtp.deps.mailer.transport).toBe('smtp');
+    await smtp.call('POST', '/api/public/auth/email-link', { body: { email: 'buyer@acme.test' } });
+    await smtp.deps.background.idle();
+    expect(received).toHaveLength(1);
+    expect(received[0]?.to).toEqual(['buyer@acme.test']);
+    expect(received[0]?.from).toBe('support@onbehalf.test');
+    const unfolded = (received[0]?.data ?? '').replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    expect(unfolded).toMatch(/http:\/\/portal\.test\/one-click\/\d+\/[\w-]{43}/);
+    expect(smtp.db.select().from(outboxMessages).all()).toHaveLength(0);
+  });
+});

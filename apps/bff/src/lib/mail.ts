@@ -1,0 +1,86 @@
+import { lt } from 'drizzle-orm';
+import nodemailer from 'nodemailer';
+import type { Db } from '../db/client.ts';
+import { outboxMessages } from '../db/schema/outbox.ts';
+import type { Env } from '../env.ts';
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** What it is for (sign_in_link, support_link, welcome): shown in the outbox. */
+  kind: string;
+}
+
+export interface Mailer {
+  readonly transport: 'smtp' | 'outbox';
+  send(message: MailMessage): Promise<void>;
+}
+
+const OUTBOX_KEEP_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * SMTP (nodemailer) when SMTP_URL is set; otherwise the local outbox in the database, which
+ * operators read in Admin › Outbox so a demo or QA flow can follow a link end to end.
+ */
+export function createMailer(env: Env, db: Db, now: () => number): Mailer {
+  if (env.SMTP_URL) {
+    const transporter = nodemailer.createTransport(env.SMTP_URL);
+    return {
+      transport: 'smtp',
+      async send(message) {
+        await transporter.sendMail({
+          from: env.MAIL_FROM,
+          to: message.to,
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+        });
+      },
+    };
+  }
+  return {
+    transport: 'outbox',
+    async send(message) {
+      const at = now();
+      db.transaction((tx) => {
+        // Old messages go: the links in them are long dead, and they are secrets all the same.
+        tx.delete(outboxMessages)
+          .where(lt(outboxMessages.createdAt, at - OUTBOX_KEEP_MS))
+          .run();
+        tx.insert(outboxMessages)
+          .values({ ...message, from: env.MAIL_FROM, createdAt: at })
+          .run();
+      });
+    },
+  };
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A plain, accessible message: one paragraph per line, the link as a button-like anchor. */
+export function composeMail(input: {
+  to: string;
+  kind: string;
+  subject: string;
+  lines: string[];
+  link: { url: string; label: string };
+  footer: string;
+}): MailMessage {
+  const text = [
+    ...input.lines,
+    '',
+    `${input.link.label}: ${input.link.url}`,
+    '',
+    input.footer,
+  ].join('\n');
+  const html = [
+    '<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5">',
+    ...input.lines.map((line) => `<p>${escapeHtml(line)}</p>`),
+    `<p><a href="${escapeHtml(input.link.url)}" style="display:inline-block;padding:10px 16px;background:#1d4ed8;color:#fff;text-decoration:none;border-radius:6px">${escapeHtml(input.link.label)}</a></p>`,
+    `<p style="color:#555;font-size:14px">${escapeHtml(input.footer)}</p>`,
+    '</body></html>',
+  ].join('');
+  return { to: input.to, kind: input.kind, subject: input.subject, text, html };
+}
