@@ -9,8 +9,12 @@ let ending = false;
 // elsewhere). Forget everything cached for that identity and ask for a new sign-in.
 const queryClient = createQueryClient({
   onSessionEnded: () => {
-    // Already on the sign-in page (e.g. it found a stale cookie): nothing to leave.
-    if (ending || router.state.location.pathname === '/sign-in') return;
+    // Already on the sign-in page (e.g. it found a stale cookie): nothing to leave. A sign-in
+    // link's page neither: a stale cookie must not chase its visitor away from Continue.
+    const path = router.state.location.pathname;
+    if (ending || path === '/sign-in' || path === '/login' || path.startsWith('/one-click')) {
+      return;
+    }
     ending = true;
     queryClient.clear();
     void router.navigate('/sign-in?reason=expired', { replace: true }).finally(() => {

@@ -18,6 +18,22 @@ export const router = createBrowserRouter([
           Component: (await import('./routes/select-profile.tsx')).SelectProfileRoute,
         }),
       },
+      // Sign-in links: public, and only Continue redeems them. `/one-click` alone is what a
+      // reload shows once the secret has left the address bar.
+      {
+        path: 'one-click/:userId/:hash',
+        lazy: async () => ({ Component: (await import('./routes/one-click.tsx')).OneClickRoute }),
+      },
+      {
+        path: 'one-click',
+        lazy: async () => ({ Component: (await import('./routes/one-click.tsx')).OneClickRoute }),
+      },
+      {
+        path: 'login',
+        lazy: async () => ({
+          Component: (await import('./routes/login-token.tsx')).LoginTokenRoute,
+        }),
+      },
       {
         lazy: async () => ({ Component: (await import('./routes/app-layout.tsx')).AppLayoutRoute }),
         children: [
@@ -40,6 +56,56 @@ export const router = createBrowserRouter([
           {
             path: 'account',
             lazy: async () => ({ Component: (await import('./routes/account.tsx')).AccountRoute }),
+          },
+          {
+            path: 'admin/login-tokens',
+            lazy: async () => ({
+              Component: (await import('./routes/admin-login-tokens.tsx')).AdminLoginTokensRoute,
+            }),
+          },
+          {
+            path: 'admin/login-tokens/:id',
+            lazy: async () => ({
+              Component: (await import('./routes/admin-login-token-details.tsx'))
+                .AdminLoginTokenDetailsRoute,
+            }),
+          },
+          {
+            path: 'admin/api-keys',
+            lazy: async () => ({
+              Component: (await import('./routes/admin-api-keys.tsx')).AdminApiKeysRoute,
+            }),
+          },
+          {
+            path: 'admin/audit',
+            lazy: async () => ({
+              Component: (await import('./routes/admin-audit.tsx')).AdminAuditRoute,
+            }),
+          },
+          {
+            path: 'admin/impersonations/:id',
+            lazy: async () => ({
+              Component: (await import('./routes/impersonation-report.tsx'))
+                .AdminImpersonationRoute,
+            }),
+          },
+          {
+            path: 'team/audit',
+            lazy: async () => ({
+              Component: (await import('./routes/team-audit.tsx')).TeamAuditRoute,
+            }),
+          },
+          {
+            path: 'team/impersonations/:id',
+            lazy: async () => ({
+              Component: (await import('./routes/impersonation-report.tsx')).TeamImpersonationRoute,
+            }),
+          },
+          {
+            path: 'admin/settings',
+            lazy: async () => ({
+              Component: (await import('./routes/admin-settings.tsx')).AdminSettingsRoute,
+            }),
           },
         ],
       },

@@ -33,4 +33,36 @@ export const queryKeys = {
     all: ['invoices'] as const,
     list: () => [...queryKeys.invoices.all, 'list'] as const,
   },
+  loginLinks: {
+    all: ['login-links'] as const,
+    // The secret sits in the key only in memory, and only until the cache is cleared at
+    // sign-in; the link pages keep no other copy.
+    oneClickPreview: (userId: number, hash: string) =>
+      [...queryKeys.loginLinks.all, 'one-click-preview', { userId, hash }] as const,
+    loginTokenPreview: (token: string) =>
+      [...queryKeys.loginLinks.all, 'login-token-preview', { token }] as const,
+  },
+  loginTokens: {
+    all: ['login-tokens'] as const,
+    list: (filters: { query: string; state: string }) =>
+      [...queryKeys.loginTokens.all, 'list', filters] as const,
+    details: (id: number) => [...queryKeys.loginTokens.all, 'details', id] as const,
+    subjects: (search: string) => [...queryKeys.loginTokens.all, 'subjects', { search }] as const,
+  },
+  apiKeys: {
+    all: ['api-keys'] as const,
+    list: () => [...queryKeys.apiKeys.all, 'list'] as const,
+  },
+  audit: {
+    all: ['audit'] as const,
+    events: (scope: 'sys' | 'team', filters: object) =>
+      [...queryKeys.audit.all, scope, 'events', filters] as const,
+    verification: () => [...queryKeys.audit.all, 'sys', 'verification'] as const,
+    impersonation: (scope: 'sys' | 'team', id: string) =>
+      [...queryKeys.audit.all, scope, 'impersonation', id] as const,
+  },
+  settings: {
+    all: ['settings'] as const,
+    global: () => [...queryKeys.settings.all, 'global'] as const,
+  },
 };

@@ -14,13 +14,17 @@ import { verifyAuditChain } from '../../lib/audit-chain.ts';
 import { AppError } from '../../lib/errors.ts';
 import { errorResponses, jsonContent } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
-import { requirePermission } from '../../middleware/require-permission.ts';
+import {
+  refuseWhileImpersonating,
+  requirePermission,
+} from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { exportAuditEvents, impersonationReport, listAuditEvents } from './audit.service.ts';
 
 const tags = ['Audit'];
-const sysAccess = [requirePermission('audit:read')];
-const teamAccess = [requirePermission('team:manage')];
+// Reading the trail is the acting person's business, never done on someone else's behalf.
+const sysAccess = [requirePermission('audit:read'), refuseWhileImpersonating];
+const teamAccess = [requirePermission('team:manage'), refuseWhileImpersonating];
 
 const exportResponse = {
   200: {

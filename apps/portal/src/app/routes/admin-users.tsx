@@ -2,6 +2,7 @@ import type { AdminUser } from '@onbehalf/contracts/users';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { OperatorImpersonationDialog } from '../../features/impersonation/components/operator-impersonation-dialog.tsx';
+import { OneClickLinkDialog } from '../../features/login-links/components/one-click-link-dialog.tsx';
 import { UsersSearchForm } from '../../features/users/components/users-search-form.tsx';
 import { UsersTable } from '../../features/users/components/users-table.tsx';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
@@ -14,7 +15,22 @@ export function AdminUsersRoute() {
   const [params, setParams] = useSearchParams();
   const search = params.get('q') ?? '';
   const [impersonating, setImpersonating] = useState<AdminUser | null>(null);
+  const [linkFor, setLinkFor] = useState<AdminUser | null>(null);
   const canRead = session.permissions.includes('users:read');
+  // Links sign in without a password, so they are for customers only (never operators).
+  const canCreateLinks = session.permissions.includes('one-click-links:create');
+  const oneClickButton = (user: AdminUser) =>
+    user.kind === 'customer' ? (
+      <button
+        type="button"
+        className="button button--small"
+        aria-label={`Create one-click link for ${user.name}`}
+        disabled={user.status !== 'active'}
+        onClick={() => setLinkFor(user)}
+      >
+        One-click link
+      </button>
+    ) : null;
 
   return (
     <div className="page">
@@ -29,7 +45,11 @@ export function AdminUsersRoute() {
               search={search}
               onSearch={(next) => setParams(next ? { q: next } : {})}
             />
-            <UsersTable search={search} onImpersonate={setImpersonating} />
+            <UsersTable
+              search={search}
+              onImpersonate={setImpersonating}
+              extraActions={canCreateLinks ? oneClickButton : undefined}
+            />
           </>
         ) : (
           <p className="empty">You do not have access to users.</p>
@@ -38,6 +58,7 @@ export function AdminUsersRoute() {
       {impersonating ? (
         <OperatorImpersonationDialog user={impersonating} onClose={() => setImpersonating(null)} />
       ) : null}
+      {linkFor ? <OneClickLinkDialog user={linkFor} onClose={() => setLinkFor(null)} /> : null}
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { AppShell, type NavItem } from '../../components/layouts/app-shell.tsx';
 import { RequireSession } from '../../features/auth/components/require-session.tsx';
 import { SignOutButton } from '../../features/auth/components/sign-out-button.tsx';
 import { ImpersonationBanner } from '../../features/impersonation/components/impersonation-banner.tsx';
+import { NotForGuests } from '../../features/login-links/components/guest-view.tsx';
 import { ProfileSwitcher } from '../../features/profiles/components/profile-switcher.tsx';
 import { readNotice } from '../../lib/notice.ts';
 
@@ -22,7 +23,12 @@ function SignedInShell({ session }: { session: Session }) {
     { to: '/', label: 'Dashboard' },
     ...(can('team:read') ? [{ to: '/team', label: 'Team' }] : []),
     ...(can('users:read') ? [{ to: '/admin/users', label: 'Users' }] : []),
-    { to: '/account', label: 'Account' },
+    ...(can('login-tokens:manage') ? [{ to: '/admin/login-tokens', label: 'Login Tokens' }] : []),
+    ...(can('api-keys:manage') ? [{ to: '/admin/api-keys', label: 'API Keys' }] : []),
+    ...(can('audit:read') ? [{ to: '/admin/audit', label: 'Audit' }] : []),
+    ...(can('settings:manage') ? [{ to: '/admin/settings', label: 'Settings' }] : []),
+    // A guest (anonymous login token) has no account: the dashboard is all there is.
+    ...(session.user ? [{ to: '/account', label: 'Account' }] : []),
   ];
   const profile = session.activeProfile;
   const userDetail = profile
@@ -57,7 +63,11 @@ function SignedInShell({ session }: { session: Session }) {
           {notice}
         </p>
       ) : null}
-      <Outlet context={session satisfies Session} />
+      {!session.user && location.pathname !== '/' ? (
+        <NotForGuests />
+      ) : (
+        <Outlet context={session satisfies Session} />
+      )}
     </AppShell>
   );
 }

@@ -1,5 +1,6 @@
 import type { Session } from '@onbehalf/contracts/auth';
 import { Link } from 'react-router';
+import { GuestWelcome } from '../../features/login-links/components/guest-view.tsx';
 import { InvoicesTable } from '../../features/orders/components/invoices-table.tsx';
 import { OrdersTable } from '../../features/orders/components/orders-table.tsx';
 import { PlaceOrderForm } from '../../features/orders/components/place-order-form.tsx';
@@ -8,7 +9,9 @@ import { useSignedInSession } from './app-layout.tsx';
 
 export function DashboardRoute() {
   const session = useSignedInSession();
-  return session.user?.kind === 'operator' ? (
+  // An anonymous login token: no user, so nothing of any customer's.
+  if (!session.user) return <GuestWelcome />;
+  return session.user.kind === 'operator' ? (
     <Backoffice session={session} />
   ) : (
     <CustomerDashboard session={session} />

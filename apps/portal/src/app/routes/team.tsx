@@ -1,5 +1,6 @@
 import type { TeamMember } from '@onbehalf/contracts/team';
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { TeamImpersonationDialog } from '../../features/impersonation/components/team-impersonation-dialog.tsx';
 import { TeamPermissionsTable } from '../../features/team/components/team-permissions-table.tsx';
 import { TeamSettingsForm } from '../../features/team/components/team-settings-form.tsx';
@@ -22,6 +23,11 @@ export function TeamRoute() {
         <h1>Team permissions</h1>
         {session.activeProfile ? (
           <p className="page-subtitle">{session.activeProfile.organization.name}</p>
+        ) : null}
+        {canManage ? (
+          <Link className="page-header__link" to="/team/audit">
+            Team audit trail
+          </Link>
         ) : null}
       </div>
       <section className="card">

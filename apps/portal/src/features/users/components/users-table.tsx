@@ -1,6 +1,6 @@
 import { impersonationBlockLabels } from '@onbehalf/contracts/impersonation';
 import type { AdminUser } from '@onbehalf/contracts/users';
-import { useId } from 'react';
+import { type ReactNode, useId } from 'react';
 import { Badge } from '../../../components/ui/badge.tsx';
 import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
 import { useUsers } from '../api/list-users.ts';
@@ -9,9 +9,11 @@ import { userType } from '../user-type.ts';
 interface UsersTableProps {
   search: string;
   onImpersonate: (user: AdminUser) => void;
+  /** More buttons for a row's Actions cell, from features the page adds (one-click links). */
+  extraActions?: (user: AdminUser) => ReactNode;
 }
 
-export function UsersTable({ search, onImpersonate }: UsersTableProps) {
+export function UsersTable({ search, onImpersonate, extraActions }: UsersTableProps) {
   const idPrefix = useId();
   const users = useUsers(search);
 
@@ -89,6 +91,7 @@ export function UsersTable({ search, onImpersonate }: UsersTableProps) {
                           {why}
                         </span>
                       ) : null}
+                      {extraActions?.(user)}
                     </div>
                   </td>
                 </tr>

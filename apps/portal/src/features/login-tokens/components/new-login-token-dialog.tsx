@@ -1,0 +1,281 @@
+import type { CreatedLoginToken } from '@onbehalf/contracts/login-links';
+import { type FormEvent, type KeyboardEvent, useEffect, useId, useState } from 'react';
+import { ModalDialog } from '../../../components/ui/modal-dialog.tsx';
+import { SecretField } from '../../../components/ui/secret-field.tsx';
+import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
+import { formatDateTime } from '../../../lib/format.ts';
+import { useCreateLoginToken } from '../api/create-login-token.ts';
+import { useLoginTokenSubjects } from '../api/search-login-token-subjects.ts';
+import { defaultExpiry, localInputToIso, toLocalInputValue } from '../labels.ts';
+
+const TITLE = 'New Login Token';
+/** Typing pauses this long before the search runs. */
+const SEARCH_DELAY_MS = 250;
+
+interface Subject {
+  profileId: number;
+  name: string;
+  email: string;
+  type: 'Contact' | 'Customer';
+  organizationName: string;
+}
+
+/** The popup: whom (a contact, a customer, or a guest), until when, once or reusable. */
+export function NewLoginTokenDialog({ onClose }: { onClose: () => void }) {
+  const create = useCreateLoginToken();
+  const [created, setCreated] = useState<Created | null>(null);
+
+  return (
+    <ModalDialog title={TITLE} onClose={onClose}>
+      {created ? (
+        <CreatedToken created={created} onDone={onClose} />
+      ) : (
+        <NewLoginTokenForm create={create} onCreated={setCreated} onCancel={onClose} />
+      )}
+    </ModalDialog>
+  );
+}
+
+interface Created {
+  token: CreatedLoginToken;
+  /** "Ben Brooks", or a guest: said back so the operator sees what they made. */
+  whom: string;
+  expiresAt: string;
+}
+
+function CreatedToken({ created, onDone }: { created: Created; onDone: () => void }) {
+  return (
+    <div className="form">
+      <p role="status" className="alert alert--success">
+        Login token was successfully created
+      </p>
+      <p>
+        Login token {created.token.id} signs in as {created.whom} until{' '}
+        {formatDateTime(created.expiresAt)}.
+      </p>
+      <SecretField label="Login URL" value={created.token.url} copyLabel="Copy URL" />
+      <p className="muted">This URL is shown only once.</p>
+      <div className="dialog__actions">
+        <button type="button" className="button button--primary" onClick={onDone}>
+          Done
+        </button>
+      </div>
+    </div>
+  );
+}
+
+interface NewLoginTokenFormProps {
+  create: ReturnType<typeof useCreateLoginToken>;
+  onCreated: (created: Created) => void;
+  onCancel: () => void;
+}
+
+function NewLoginTokenForm({ create, onCreated, onCancel }: NewLoginTokenFormProps) {
+  const ids = {
+    search: useId(),
+    anonymous: useId(),
+    expires: useId(),
+    expiresHint: useId(),
+    extra: useId(),
+    oneTime: useId(),
+    oneTimeHint: useId(),
+  };
+  const [search, setSearch] = useState('');
+  const [subject, setSubject] = useState<Subject | null>(null);
+  const [anonymous, setAnonymous] = useState(false);
+  const [expires, setExpires] = useState(() => defaultExpiry());
+  const [extra, setExtra] = useState('');
+  const [oneTimeUse, setOneTimeUse] = useState(true);
+  const [invalid, setInvalid] = useState<string | null>(null);
+
+  function handleSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const expiresAt = localInputToIso(expires);
+    if (!anonymous && !subject) {
+      setInvalid('Choose a contact or customer, or tick Anonymous user.');
+      return;
+    }
+    if (!expiresAt) {
+      setInvalid('Give the date and time the token expires.');
+      return;
+    }
+    if (Date.parse(expiresAt) <= Date.now()) {
+      setInvalid('Choose an expiry in the future.');
+      return;
+    }
+    setInvalid(null);
+    const whom = anonymous || !subject ? 'a guest (anonymous user)' : subject.name;
+    create.mutate(
+      {
+        subject:
+          anonymous || !subject
+            ? { type: 'anonymous' }
+            : { type: 'profile', profileId: subject.profileId },
+        expiresAt,
+        oneTimeUse,
+        extra: extra.trim() || undefined,
+      },
+      { onSuccess: (token) => onCreated({ token, whom, expiresAt }) },
+    );
+  }
+
+  const error = invalid ?? (create.isError ? create.error.message : null);
+
+  return (
+    <form className="form" noValidate onSubmit={handleSubmit}>
+      <p className="muted">
+        Anyone holding the login URL signs in without a password until it expires. It is shown once;
+        only a hash of it is kept.
+      </p>
+      {error ? (
+        <div role="alert" className="alert alert--error">
+          {error}
+        </div>
+      ) : null}
+      <fieldset className="fieldset">
+        <legend>Who signs in</legend>
+        <div className="field">
+          <label htmlFor={ids.search}>Contact or customer</label>
+          <input
+            id={ids.search}
+            type="search"
+            autoComplete="off"
+            maxLength={200}
+            placeholder="Name or email"
+            disabled={anonymous}
+            value={search}
+            onChange={(event) => setSearch(event.target.value)}
+            // Typing searches; Enter must not save the form half filled in.
+            onKeyDown={(event: KeyboardEvent<HTMLInputElement>) => {
+              if (event.key === 'Enter') event.preventDefault();
+            }}
+          />
+        </div>
+        {anonymous ? null : (
+          <SubjectResults
+            search={search}
+            onChoose={(chosen) => {
+              setSubject(chosen);
+              setSearch('');
+              if (invalid) setInvalid(null);
+            }}
+          />
+        )}
+        <div aria-live="polite">
+          {subject && !anonymous ? (
+            <>
+              <p className="selected-subject">Selected: {subject.name}</p>
+              <p className="hint">
+                {subject.email} · {subject.organizationName} ({subject.type})
+              </p>
+            </>
+          ) : null}
+        </div>
+        <div className="check">
+          <input
+            id={ids.anonymous}
+            type="checkbox"
+            className="checkbox"
+            checked={anonymous}
+            onChange={(event) => setAnonymous(event.target.checked)}
+          />
+          <label htmlFor={ids.anonymous}>Anonymous user</label>
+        </div>
+      </fieldset>
+      <div className="field field--narrow">
+        <label htmlFor={ids.expires}>Expires at</label>
+        <input
+          id={ids.expires}
+          type="datetime-local"
+          required
+          min={toLocalInputValue(new Date())}
+          aria-describedby={ids.expiresHint}
+          value={expires}
+          onChange={(event) => setExpires(event.target.value)}
+        />
+        <span id={ids.expiresHint} className="hint">
+          Your local time. At most 90 days ahead.
+        </span>
+      </div>
+      <div className="field">
+        <label htmlFor={ids.extra}>Extra</label>
+        <textarea
+          id={ids.extra}
+          rows={2}
+          maxLength={2000}
+          value={extra}
+          onChange={(event) => setExtra(event.target.value)}
+        />
+      </div>
+      <div className="check">
+        <input
+          id={ids.oneTime}
+          type="checkbox"
+          className="checkbox"
+          aria-describedby={ids.oneTimeHint}
+          checked={oneTimeUse}
+          onChange={(event) => setOneTimeUse(event.target.checked)}
+        />
+        <label htmlFor={ids.oneTime}>One time use</label>
+        <span id={ids.oneTimeHint} className="hint">
+          Off: every use signs in again until it expires.
+        </span>
+      </div>
+      <div className="dialog__actions">
+        <button type="submit" className="button button--primary" disabled={create.isPending}>
+          Save
+        </button>
+        <button type="button" className="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+      {create.isPending ? <LoadingStatus label="Saving…" /> : null}
+    </form>
+  );
+}
+
+interface SubjectResultsProps {
+  search: string;
+  onChoose: (subject: Subject) => void;
+}
+
+/** Matches for what is typed, as buttons; a pause in typing runs the search. */
+function SubjectResults({ search, onChoose }: SubjectResultsProps) {
+  const [debounced, setDebounced] = useState('');
+  useEffect(() => {
+    const timer = window.setTimeout(() => setDebounced(search.trim()), SEARCH_DELAY_MS);
+    return () => window.clearTimeout(timer);
+  }, [search]);
+  const subjects = useLoginTokenSubjects(debounced);
+
+  if (!search.trim() || !debounced) return null;
+  if (subjects.isPending) return <LoadingStatus label="Searching…" />;
+  if (subjects.isError) {
+    return (
+      <ErrorAlert
+        title="The search failed."
+        error={subjects.error}
+        onRetry={() => void subjects.refetch()}
+      />
+    );
+  }
+  if (subjects.data.length === 0) {
+    return <p className="empty">No contacts or customers match.</p>;
+  }
+  return (
+    <ul className="subject-results" aria-label="Matching contacts and customers">
+      {subjects.data.map((candidate) => (
+        <li key={candidate.profileId}>
+          <button
+            type="button"
+            className="choice subject-results__choice"
+            onClick={() => onChoose(candidate)}
+          >
+            {candidate.name} — {candidate.organizationName} ({candidate.type})
+          </button>
+          <span className="hint">{candidate.email}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
