@@ -173,6 +173,21 @@ describe('audit list', () => {
     ).toBe(403);
   });
 
+  it("cannot be read on someone else's behalf", async () => {
+    const support = await t.signIn('support@onbehalf.test');
+    const issued = await t.call(
+      'GET',
+      `/api/sys/users/impersonate?userId=${ids.userId('admin@acme.test')}&reason=checking`,
+      { token: support.token },
+    );
+    const imp = await t.call('POST', `/api/public/auth/login/${issued.json.token}`, {
+      token: support.token,
+    });
+    const res = await t.call('GET', '/api/public/team/audit-events', { token: imp.json.token });
+    expect(res.status).toBe(403);
+    expect(res.json.error.code).toBe('impersonation_restricted');
+  });
+
   it("an impersonation's page shows its start, end, reason and every action, in order", async () => {
     const id = await impersonationWithOrder('wrong delivery address');
     const res = await t.call('GET', `/api/sys/impersonations/${id}`, { token: root });
