@@ -1,11 +1,12 @@
 import type { AuditFilters } from '@onbehalf/contracts/audit';
-import { and, asc, desc, eq, gte, inArray, like, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Queryable } from '../../db/client.ts';
 import { auditEvents } from '../../db/schema/audit-events.ts';
 import { impersonations } from '../../db/schema/impersonations.ts';
 import { organizations } from '../../db/schema/organizations.ts';
 import { users } from '../../db/schema/users.ts';
+import { containsAny } from '../../lib/search.ts';
 
 const actor = alias(users, 'actor');
 const subject = alias(users, 'subject');
@@ -44,10 +45,6 @@ function idBounds(
   return bounds;
 }
 
-function escapeLike(term: string) {
-  return sql`${`%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
-}
-
 export function whereFor(db: Queryable, filters: AuditFilters, beforeId?: number): SQL | 'empty' {
   const bounds = idBounds(db, filters);
   if (bounds.empty) return 'empty';
@@ -67,11 +64,12 @@ export function whereFor(db: Queryable, filters: AuditFilters, beforeId?: number
     filters.organizationId ? eq(auditEvents.organizationId, filters.organizationId) : undefined,
     filters.impersonationId ? eq(auditEvents.impersonationId, filters.impersonationId) : undefined,
     filters.q
-      ? or(
-          like(sql`lower(${auditEvents.reason})`, escapeLike(filters.q)),
-          like(sql`lower(${auditEvents.details})`, escapeLike(filters.q)),
-          like(auditEvents.type, escapeLike(filters.q)),
-          like(auditEvents.ip, escapeLike(filters.q)),
+      ? containsAny(
+          filters.q,
+          auditEvents.reason,
+          auditEvents.details,
+          auditEvents.type,
+          auditEvents.ip,
         )
       : undefined,
   ];

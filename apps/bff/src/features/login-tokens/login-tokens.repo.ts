@@ -1,11 +1,12 @@
 import type { LoginTokenState } from '@onbehalf/contracts/login-links';
-import { and, desc, eq, gt, isNotNull, isNull, like, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNotNull, isNull, lte, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Queryable } from '../../db/client.ts';
 import { loginAttempts, loginTokens } from '../../db/schema/login-links.ts';
 import { organizations } from '../../db/schema/organizations.ts';
 import { profiles } from '../../db/schema/profiles.ts';
 import { users } from '../../db/schema/users.ts';
+import { containsAny } from '../../lib/search.ts';
 
 const creator = alias(users, 'creator');
 
@@ -52,14 +53,8 @@ function stateFilter(state: LoginTokenState, now: number): SQL | undefined {
 }
 
 export function listTokens(db: Queryable, now: number, query?: string, state?: LoginTokenState) {
-  const term = query ? `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
-  const matches = term
-    ? or(
-        like(sql`lower(${users.name})`, sql`${term} escape '\\'`),
-        like(sql`lower(${users.email})`, sql`${term} escape '\\'`),
-        like(sql`lower(${organizations.name})`, sql`${term} escape '\\'`),
-        like(sql`lower(${loginTokens.extra})`, sql`${term} escape '\\'`),
-      )
+  const matches = query
+    ? containsAny(query, users.name, users.email, organizations.name, loginTokens.extra)
     : undefined;
   return withParties(db)
     .where(and(matches, state ? stateFilter(state, now) : undefined))
@@ -140,7 +135,6 @@ export function findSubjectProfile(db: Queryable, profileId: number) {
 }
 
 export function searchSubjects(db: Queryable, query: string) {
-  const term = `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   return db
     .select({ profile: profiles, user: users, organization: organizations })
     .from(profiles)
@@ -150,10 +144,7 @@ export function searchSubjects(db: Queryable, query: string) {
       and(
         eq(users.kind, 'customer'),
         eq(users.status, 'active'),
-        or(
-          like(sql`lower(${users.name})`, sql`${term} escape '\\'`),
-          like(sql`lower(${users.email})`, sql`${term} escape '\\'`),
-        ),
+        containsAny(query, users.name, users.email),
       ),
     )
     .orderBy(users.name)

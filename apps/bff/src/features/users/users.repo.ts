@@ -1,8 +1,9 @@
-import { asc, eq, inArray, like, or, sql } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.ts';
 import { organizations } from '../../db/schema/organizations.ts';
 import { profiles } from '../../db/schema/profiles.ts';
 import { users } from '../../db/schema/users.ts';
+import { containsAny } from '../../lib/search.ts';
 
 const PAGE = 50;
 
@@ -15,23 +16,13 @@ export function searchUsers(db: Queryable, query: string | undefined) {
     .leftJoin(organizations, eq(organizations.id, profiles.organizationId));
   const term = query?.trim();
   const filtered = term
-    ? base.where(
-        or(
-          like(sql`lower(${users.name})`, pattern(term)),
-          like(sql`lower(${users.email})`, pattern(term)),
-          like(sql`lower(${organizations.name})`, pattern(term)),
-        ),
-      )
+    ? base.where(containsAny(term, users.name, users.email, organizations.name))
     : base;
   return filtered
     .orderBy(asc(users.name))
     .limit(PAGE)
     .all()
     .map((r) => r.user);
-}
-
-function pattern(term: string) {
-  return sql`${`%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
 }
 
 export function profilesOfUsers(db: Queryable, userIds: number[]) {
