@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
 
 // The library exports Algorithm as a const enum, which isolated modules cannot read.
@@ -11,8 +12,29 @@ const options = {
   parallelism: 1,
 } as const;
 
+/**
+ * Each hash holds 19 MiB while it runs. More hashes at once than there are cores buys no
+ * throughput, only memory, so a burst of sign-ins waits its turn instead of growing the process.
+ */
+const MAX_CONCURRENT = Math.max(1, availableParallelism());
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function limited<T>(work: () => Promise<T>): Promise<T> {
+  // A finishing hash hands its slot straight to the next in line, so the count never overshoots.
+  if (running < MAX_CONCURRENT) running += 1;
+  else await new Promise<void>((resolve) => waiting.push(resolve));
+  try {
+    return await work();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running -= 1;
+  }
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, options);
+  return limited(() => hash(password, options));
 }
 
 // Verifying against this when the email is unknown keeps the response time the same.
@@ -24,8 +46,9 @@ export async function verifyPassword(
 ): Promise<boolean> {
   if (!storedHash) {
     decoyHash ??= hashPassword('decoy password that matches nothing');
-    await verify(await decoyHash, password).catch(() => false);
+    const decoy = await decoyHash;
+    await limited(() => verify(decoy, password)).catch(() => false);
     return false;
   }
-  return verify(storedHash, password).catch(() => false);
+  return limited(() => verify(storedHash, password)).catch(() => false);
 }
