@@ -8,6 +8,26 @@ import { defineConfig, devices } from '@playwright/test';
 const systemChromium =
   process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 
+const desktopChromium = {
+  ...devices['Desktop Chrome'],
+  launchOptions: systemChromium
+    ? {
+        executablePath: systemChromium,
+        args: [
+          '--no-sandbox',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+          '--disable-gpu',
+        ],
+      }
+    : {},
+};
+
+/** Switches Acme Corp's team door off for a moment (see the "team-door" project). */
+const TEAM_DOOR_SPEC = /team-door\.spec\.ts$/;
+
 export default defineConfig({
   testDir: './specs',
   // Starts the built BFF (serving the built portal) on a free port with a fresh data dir.
@@ -27,22 +47,17 @@ export default defineConfig({
   projects: [
     {
       name: 'chromium',
-      use: {
-        ...devices['Desktop Chrome'],
-        launchOptions: systemChromium
-          ? {
-              executablePath: systemChromium,
-              args: [
-                '--no-sandbox',
-                '--disable-background-networking',
-                '--disable-component-update',
-                '--disable-sync',
-                '--no-first-run',
-                '--disable-gpu',
-              ],
-            }
-          : {},
-      },
+      // The team-door spec switches a setting other specs rely on: it runs on its own, last.
+      testIgnore: TEAM_DOOR_SPEC,
+      use: desktopChromium,
+    },
+    {
+      // Starts only when every test of the main project has finished (and only if they all
+      // passed), so nothing impersonates through Acme's team door while it is switched off.
+      name: 'team-door',
+      testMatch: TEAM_DOOR_SPEC,
+      dependencies: ['chromium'],
+      use: desktopChromium,
     },
   ],
 });

@@ -1,16 +1,20 @@
 import { expectNoSeriousA11yViolations } from '../fixtures/axe.ts';
 import {
   coworkerProfileId,
+  impersonateAsOperator,
   impersonateCoworker,
   impersonateCoworkerInBrowser,
 } from '../fixtures/impersonate.ts';
+import { createLoginToken, forgedSecret, subjectProfileId, userIdOf } from '../fixtures/links.ts';
 import { ACME, personas, withProfile } from '../fixtures/personas.ts';
 import { expect, test } from '../fixtures/test.ts';
 
 // Read-only personas: Olivia Owens (Acme owner), Jane Doe, support staff, and Adam Alvarez
 // (Acme team admin) who signs in as Jane, which changes nothing of hers but her access
-// history. Each scan waits for the page's content, so axe sees the finished page.
-const { owner, admin, member, support } = personas;
+// history. Omar Haddad and Rita Rossi (operators) only make links and tokens of their own and
+// look at pages; nothing is saved on the settings page. Each scan waits for the page's
+// content, so axe sees the finished page.
+const { owner, admin, member, support, ops, root, solo } = personas;
 
 test.describe('every page has no serious or critical WCAG 2.1 AA violation', () => {
   test('sign-in', async ({ page }) => {
@@ -145,5 +149,139 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
     // Cancel starts nothing.
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await expect(dialog).toHaveCount(0);
+  });
+
+  test('one-click link page, before Continue', async ({ page, api }) => {
+    const opsApi = await api(ops);
+    const { url } = await opsApi.sys.oneClickLink({ userId: await userIdOf(opsApi, solo.email) });
+    await page.goto(url);
+    await expect(page.getByRole('button', { name: 'Continue' })).toBeVisible();
+    await expect(page.getByText(/This link signs you in as Sam Solo/)).toBeVisible();
+    await expectNoSeriousA11yViolations(page, '/one-click (valid link)');
+  });
+
+  test('one-click link page showing a failure', async ({ page, api }) => {
+    const soloId = await userIdOf(await api(ops), solo.email);
+    await page.goto(`/one-click/${soloId}/${forgedSecret()}`);
+    await expect(
+      page.getByRole('alert').getByRole('heading', { name: 'This link is not valid' }),
+    ).toBeVisible();
+    await expectNoSeriousA11yViolations(page, '/one-click (not valid)');
+  });
+
+  test('login token page and the guest view it leads to', async ({ page, api }) => {
+    const { url } = await createLoginToken(await api(ops), { subject: { type: 'anonymous' } });
+    await page.goto(url);
+    await expect(page.getByText('This link signs you in as a guest.')).toBeVisible();
+    await expectNoSeriousA11yViolations(page, '/login (anonymous token)');
+
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Welcome, guest' })).toBeVisible();
+    await expectNoSeriousA11yViolations(page, '/ (guest view)');
+  });
+
+  test('login tokens, with the "New Login Token" popup open', async ({ page, signInAs }) => {
+    await signInAs(page, ops);
+    await page.goto('/admin/login-tokens');
+    await expect(page.getByRole('table', { name: 'Login tokens' })).toBeVisible();
+    await expectNoSeriousA11yViolations(page, '/admin/login-tokens');
+
+    await page.getByRole('button', { name: 'New Login Token' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New Login Token' });
+    await dialog.getByLabel('Contact or customer').fill('Sam');
+    await expect(dialog.getByRole('button', { name: new RegExp(`^${solo.name}`) })).toBeVisible();
+    await expectNoSeriousA11yViolations(page, '/admin/login-tokens with the popup open');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toHaveCount(0);
+  });
+
+  test('login token details', async ({ page, signInAs, api }) => {
+    const opsApi = await api(ops);
+    const { id } = await createLoginToken(opsApi, {
+      subject: { type: 'profile', profileId: await subjectProfileId(opsApi, solo.email) },
+      extra: 'Accessibility scan',
+    });
+    await signInAs(page, ops);
+    await page.goto(`/admin/login-tokens/${id}`);
+    await expect(page.getByRole('heading', { level: 1, name: `Login token ${id}` })).toBeVisible();
+    await expect(page.getByText('Successful attempts: 0')).toBeVisible();
+    await expectNoSeriousA11yViolations(page, '/admin/login-tokens/:id');
+  });
+
+  test('API keys', async ({ page, signInAs }) => {
+    await signInAs(page, root);
+    await page.goto('/admin/api-keys');
+    await expect(page.getByRole('heading', { level: 1, name: 'API Keys' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Create key' })).toBeVisible();
+    await expectNoSeriousA11yViolations(page, '/admin/api-keys');
+  });
+
+  test('audit trail, with an event’s details open', async ({ page, signInAs }) => {
+    await signInAs(page, support);
+    await page.goto('/admin/audit');
+    await expect(page.getByRole('heading', { level: 1, name: 'Audit trail' })).toBeVisible();
+    const details = page
+      .getByRole('table', { name: 'Audit events' })
+      .getByRole('button', { name: /^Details of event \d+$/ })
+      .first();
+    await expect(details).toBeVisible();
+    await expectNoSeriousA11yViolations(page, '/admin/audit');
+
+    const label = (await details.getAttribute('aria-label')) ?? '';
+    await details.click();
+    const dialog = page.getByRole('dialog', { name: label.replace('Details of event', 'Event') });
+    await expect(dialog).toBeVisible();
+    await expectNoSeriousA11yViolations(page, '/admin/audit with an event’s details open');
+  });
+
+  test('an impersonation’s page', async ({ page, signInAs, api, baseURL }) => {
+    const supportApi = await api(support);
+    const [jane] = (await supportApi.sys.users(member.email)).users;
+    if (!jane) throw new Error('Support cannot find Jane Doe.');
+    const impersonation = await impersonateAsOperator(supportApi, baseURL, {
+      userId: jane.id,
+      profileId: jane.profiles.find((p) => p.organizationName === ACME)?.Id,
+      reason: 'Accessibility scan',
+    });
+    const id = impersonation.session.actor?.impersonationId ?? '';
+    await impersonation.as.impersonation.leave();
+
+    await signInAs(page, support);
+    await page.goto(`/admin/impersonations/${encodeURIComponent(id)}`);
+    await expect(page.getByRole('heading', { level: 1, name: 'Impersonation' })).toBeVisible();
+    await expect(
+      page.getByRole('table', { name: 'Impersonation timeline' }).getByRole('row').nth(1),
+    ).toBeVisible();
+    await expectNoSeriousA11yViolations(page, '/admin/impersonations/:id');
+  });
+
+  test('global settings', async ({ page, signInAs }) => {
+    await signInAs(page, root);
+    await page.goto('/admin/settings');
+    await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
+    await expect(
+      page.getByRole('checkbox', { name: 'Allow operators to impersonate users' }),
+    ).toBeVisible();
+    await expectNoSeriousA11yViolations(page, '/admin/settings');
+  });
+
+  test('team audit trail', async ({ page, signInAs, api, baseURL }) => {
+    // An Acme Corp event of this test's own, so the table has at least this row.
+    const reason = `Accessibility scan ${Date.now()}`;
+    const adminApi = await api(admin);
+    const impersonation = await impersonateCoworker(
+      adminApi,
+      baseURL,
+      await coworkerProfileId(adminApi, member.email),
+      reason,
+    );
+    await impersonation.as.impersonation.leave();
+
+    await signInAs(page, admin);
+    await page.goto('/team/audit');
+    await expect(page.getByRole('heading', { level: 1, name: 'Team audit trail' })).toBeVisible();
+    const events = page.getByRole('table', { name: 'Audit events' });
+    await expect(events.getByRole('row').filter({ hasText: reason }).first()).toBeVisible();
+    await expectNoSeriousA11yViolations(page, '/team/audit');
   });
 });
