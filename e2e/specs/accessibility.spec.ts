@@ -26,7 +26,7 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
   test('sign-in showing an error', async ({ page }) => {
     await page.goto('/sign-in');
     // An address with no account, so no real account's failed-attempt counter moves.
-    await page.getByRole('textbox', { name: 'Email' }).fill('nobody@example.test');
+    await page.getByRole('textbox', { name: 'Email', exact: true }).fill('nobody@example.test');
     await page.getByRole('textbox', { name: 'Password' }).fill('not-the-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('alert')).toContainText('The email or password is incorrect.');

@@ -32,7 +32,7 @@ test.describe('team door', () => {
     const reason = uniqueReason('Checking why Jane cannot see an order');
 
     await page.goto('/sign-in');
-    await page.getByRole('textbox', { name: 'Email' }).fill(admin.email);
+    await page.getByRole('textbox', { name: 'Email', exact: true }).fill(admin.email);
     await page.getByRole('textbox', { name: 'Password' }).fill(admin.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
 

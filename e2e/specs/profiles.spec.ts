@@ -8,7 +8,7 @@ test('a member of two organizations picks a profile at sign-in and switches betw
   page,
 }) => {
   await page.goto('/sign-in');
-  await page.getByRole('textbox', { name: 'Email' }).fill(member.email);
+  await page.getByRole('textbox', { name: 'Email', exact: true }).fill(member.email);
   await page.getByRole('textbox', { name: 'Password' }).fill(member.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 

@@ -10,7 +10,7 @@ test('the sign-in form signs a single-profile user in and shows the dashboard', 
   await page.goto('/sign-in');
   await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
 
-  await page.getByRole('textbox', { name: 'Email' }).fill(buyer.email);
+  await page.getByRole('textbox', { name: 'Email', exact: true }).fill(buyer.email);
   await page.getByRole('textbox', { name: 'Password' }).fill(buyer.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 
@@ -27,7 +27,7 @@ test('a wrong password is refused with a message and the form stays on /sign-in'
   page,
 }) => {
   await page.goto('/sign-in');
-  await page.getByRole('textbox', { name: 'Email' }).fill(solo.email);
+  await page.getByRole('textbox', { name: 'Email', exact: true }).fill(solo.email);
   await page.getByRole('textbox', { name: 'Password' }).fill('not-the-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
 

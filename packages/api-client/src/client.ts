@@ -17,6 +17,11 @@ import type {
   OrdersResponse,
   PlaceOrderBody,
 } from '@onbehalf/contracts/commerce';
+import type {
+  OutboxResponse,
+  ProvisionUserBody,
+  ProvisionUserResponse,
+} from '@onbehalf/contracts/email-links';
 import type { ErrorBody } from '@onbehalf/contracts/errors';
 import type {
   AccessHistoryResponse,
@@ -130,6 +135,9 @@ export function createApiClient(options: ApiClientOptions = {}) {
         request<LinkPreview>('POST', '/api/public/auth/login-token/preview', { token }),
       redeemLoginToken: (token: string) =>
         request<SignedInResponse>('POST', '/api/public/auth/login-token', { token }),
+      /** "Email me a sign-in link": the same answer whether or not the address has an account. */
+      requestEmailLink: (email: string) =>
+        request<{ ok: true; message: string }>('POST', '/api/public/auth/email-link', { email }),
     },
     impersonation: {
       /** Team door: a 60-second, single-use hand-off token for a coworker's profile. */
@@ -217,6 +225,16 @@ export function createApiClient(options: ApiClientOptions = {}) {
     sys: {
       oneClickLink: (body: CreateOneClickLinkBody) =>
         request<OneClickLinkResponse>('POST', '/api/sys/one-click-links', body),
+      /** Support emails a customer a sign-in link; the email names the operator and reason. */
+      emailSignInLink: (userId: number, reason: string) =>
+        request<{ expiresAt: string }>('POST', `/api/sys/users/${id(userId)}/email-sign-in-link`, {
+          reason,
+        }),
+      /** Idempotent on the email address: a repeat answers 200 with the existing user. */
+      provisionUser: (body: ProvisionUserBody) =>
+        request<ProvisionUserResponse>('POST', '/api/sys/users', body),
+      /** The local mail outbox (no SMTP server configured), newest first. */
+      outbox: (to?: string) => request<OutboxResponse>('GET', `/api/sys/outbox${query({ to })}`),
       users: (search?: string) =>
         request<AdminUsersResponse>('GET', `/api/sys/users${query({ query: search })}`),
       settings: () => request<{ settings: GlobalSettings }>('GET', '/api/sys/settings'),

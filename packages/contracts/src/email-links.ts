@@ -9,7 +9,7 @@ export const emailAddress = z.email().trim().max(254);
 export const requestEmailLinkBody = z.object({ email: z.string().trim().min(1).max(254) });
 export const requestEmailLinkResponse = z.object({ ok: z.literal(true), message: z.string() });
 export const EMAIL_LINK_SENT_MESSAGE =
-  'If an account exists for that address, we have sent it a sign-in link. It works once, for 15 minutes.';
+  'If an account exists for that address, we have sent it a sign-in link. It works once and expires soon.';
 
 export const supportEmailLinkBody = z.object({
   reason: z.string().trim().min(3, 'Give a reason of at least 3 characters.').max(500),

@@ -22,6 +22,8 @@ export type TeamMember = z.infer<typeof teamMember>;
 export const teamSettings = z.object({
   impersonationEnabled: z.boolean(),
   impersonationMaxMinutes: z.number().int().min(5).max(60),
+  /** May members of this organization email themselves a sign-in link? */
+  selfServiceLinksEnabled: z.boolean(),
 });
 export type TeamSettings = z.infer<typeof teamSettings>;
 export const teamSettingsResponse = z.object({ settings: teamSettings });

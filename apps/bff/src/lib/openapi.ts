@@ -19,6 +19,7 @@ const errorDescriptions: Record<number, string> = {
   409: 'Conflict',
   413: 'Body too large',
   429: 'Too many attempts; see Retry-After',
+  503: 'A dependency (e.g. mail) is unavailable; try again later',
 };
 
 export const errorResponses = (...statuses: (keyof typeof errorDescriptions)[]) =>

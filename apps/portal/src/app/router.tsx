@@ -102,6 +102,12 @@ export const router = createBrowserRouter([
             }),
           },
           {
+            path: 'admin/outbox',
+            lazy: async () => ({
+              Component: (await import('./routes/admin-outbox.tsx')).AdminOutboxRoute,
+            }),
+          },
+          {
             path: 'admin/settings',
             lazy: async () => ({
               Component: (await import('./routes/admin-settings.tsx')).AdminSettingsRoute,

@@ -61,6 +61,10 @@ export const queryKeys = {
     impersonation: (scope: 'sys' | 'team', id: string) =>
       [...queryKeys.audit.all, scope, 'impersonation', id] as const,
   },
+  outbox: {
+    all: ['outbox'] as const,
+    list: (to: string) => [...queryKeys.outbox.all, 'list', { to }] as const,
+  },
   settings: {
     all: ['settings'] as const,
     global: () => [...queryKeys.settings.all, 'global'] as const,

@@ -45,7 +45,7 @@ const supportRoute = createRoute({
   request: { params: userIdParam, ...jsonBody(supportEmailLinkBody) },
   responses: {
     200: jsonContent(oneClickLinkResponse.pick({ expiresAt: true }), 'Sent'),
-    ...errorResponses(400, 401, 403, 404, 409),
+    ...errorResponses(400, 401, 403, 404, 409, 503),
   },
 });
 

@@ -2,7 +2,6 @@ import { eq, sql } from 'drizzle-orm';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../db/schema/audit-events.ts';
-import { organizations } from '../../db/schema/organizations.ts';
 import { outboxMessages } from '../../db/schema/outbox.ts';
 import { users } from '../../db/schema/users.ts';
 import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
@@ -73,11 +72,12 @@ describe('self-service sign-in links', () => {
   });
 
   it('an organization or the global setting can switch it off', async () => {
-    t.db
-      .update(organizations)
-      .set({ selfServiceLinksEnabled: false })
-      .where(eq(organizations.name, 'Acme Corp'))
-      .run();
+    const owner = await t.signIn('owner@acme.test');
+    const teamOff = await t.call('PUT', '/api/public/team/settings', {
+      token: owner.token,
+      body: { selfServiceLinksEnabled: false },
+    });
+    expect(teamOff.json.settings.selfServiceLinksEnabled).toBe(false);
     await ask('buyer@acme.test');
     await ask('solo@example.test');
     await t.deps.background.idle();

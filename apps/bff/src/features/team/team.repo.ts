@@ -43,7 +43,11 @@ export function updateMember(
 export function updateOrganizationSettings(
   db: Queryable,
   organizationId: number,
-  values: { impersonationEnabled: boolean; impersonationMaxMinutes: number },
+  values: {
+    impersonationEnabled: boolean;
+    impersonationMaxMinutes: number;
+    selfServiceLinksEnabled: boolean;
+  },
 ) {
   db.update(organizations).set(values).where(eq(organizations.id, organizationId)).run();
 }

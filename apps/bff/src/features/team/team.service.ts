@@ -131,6 +131,7 @@ export function teamSettingsOf(auth: AuthContext): TeamSettings {
   return {
     impersonationEnabled: organization.impersonationEnabled,
     impersonationMaxMinutes: organization.impersonationMaxMinutes,
+    selfServiceLinksEnabled: organization.selfServiceLinksEnabled,
   };
 }
 

@@ -2,6 +2,7 @@ import type { AdminUser } from '@onbehalf/contracts/users';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { OperatorImpersonationDialog } from '../../features/impersonation/components/operator-impersonation-dialog.tsx';
+import { EmailSignInLinkDialog } from '../../features/login-links/components/email-sign-in-link-dialog.tsx';
 import { OneClickLinkDialog } from '../../features/login-links/components/one-click-link-dialog.tsx';
 import { UsersSearchForm } from '../../features/users/components/users-search-form.tsx';
 import { UsersTable } from '../../features/users/components/users-table.tsx';
@@ -16,20 +17,32 @@ export function AdminUsersRoute() {
   const search = params.get('q') ?? '';
   const [impersonating, setImpersonating] = useState<AdminUser | null>(null);
   const [linkFor, setLinkFor] = useState<AdminUser | null>(null);
+  const [emailLinkFor, setEmailLinkFor] = useState<AdminUser | null>(null);
   const canRead = session.permissions.includes('users:read');
   // Links sign in without a password, so they are for customers only (never operators).
   const canCreateLinks = session.permissions.includes('one-click-links:create');
-  const oneClickButton = (user: AdminUser) =>
+  const linkButtons = (user: AdminUser) =>
     user.kind === 'customer' ? (
-      <button
-        type="button"
-        className="button button--small"
-        aria-label={`Create one-click link for ${user.name}`}
-        disabled={user.status !== 'active'}
-        onClick={() => setLinkFor(user)}
-      >
-        One-click link
-      </button>
+      <>
+        <button
+          type="button"
+          className="button button--small"
+          aria-label={`Create one-click link for ${user.name}`}
+          disabled={user.status !== 'active'}
+          onClick={() => setLinkFor(user)}
+        >
+          One-click link
+        </button>
+        <button
+          type="button"
+          className="button button--small"
+          aria-label={`Email sign-in link to ${user.name}`}
+          disabled={user.status !== 'active'}
+          onClick={() => setEmailLinkFor(user)}
+        >
+          Email sign-in link
+        </button>
+      </>
     ) : null;
 
   return (
@@ -48,7 +61,7 @@ export function AdminUsersRoute() {
             <UsersTable
               search={search}
               onImpersonate={setImpersonating}
-              extraActions={canCreateLinks ? oneClickButton : undefined}
+              extraActions={canCreateLinks ? linkButtons : undefined}
             />
           </>
         ) : (
@@ -59,6 +72,9 @@ export function AdminUsersRoute() {
         <OperatorImpersonationDialog user={impersonating} onClose={() => setImpersonating(null)} />
       ) : null}
       {linkFor ? <OneClickLinkDialog user={linkFor} onClose={() => setLinkFor(null)} /> : null}
+      {emailLinkFor ? (
+        <EmailSignInLinkDialog user={emailLinkFor} onClose={() => setEmailLinkFor(null)} />
+      ) : null}
     </div>
   );
 }

@@ -26,6 +26,7 @@ function SignedInShell({ session }: { session: Session }) {
     ...(can('login-tokens:manage') ? [{ to: '/admin/login-tokens', label: 'Login Tokens' }] : []),
     ...(can('api-keys:manage') ? [{ to: '/admin/api-keys', label: 'API Keys' }] : []),
     ...(can('audit:read') ? [{ to: '/admin/audit', label: 'Audit' }] : []),
+    ...(can('outbox:read') ? [{ to: '/admin/outbox', label: 'Outbox' }] : []),
     ...(can('settings:manage') ? [{ to: '/admin/settings', label: 'Settings' }] : []),
     // A guest (anonymous login token) has no account: the dashboard is all there is.
     ...(session.user ? [{ to: '/account', label: 'Account' }] : []),

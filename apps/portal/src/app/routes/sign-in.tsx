@@ -5,6 +5,7 @@ import { PlainLayout } from '../../components/layouts/plain-layout.tsx';
 import { FullPageStatus } from '../../components/ui/status.tsx';
 import { useSession } from '../../features/auth/api/get-session.ts';
 import { SignInForm } from '../../features/auth/components/sign-in-form.tsx';
+import { EmailLinkForm } from '../../features/login-links/components/email-link-form.tsx';
 import { profilesQueryOptions } from '../../features/profiles/api/list-profiles.ts';
 import { safeNext } from '../../lib/safe-next.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
@@ -61,6 +62,7 @@ export function SignInRoute() {
           </p>
         ) : null}
         <SignInForm onSignedIn={(signedIn) => void handleSignedIn(signedIn)} />
+        <EmailLinkForm />
       </div>
     </PlainLayout>
   );

@@ -5,6 +5,7 @@ const saved: EditedSettings = {
   operatorImpersonation: { enabled: true, maxMinutes: 30 },
   oneClick: { defaultMinutes: 15, maxMinutes: 60 },
   loginTokens: { maxDays: 30 },
+  selfServiceLinks: { enabled: true },
 };
 
 describe('readSettingsDraft', () => {
@@ -13,7 +14,7 @@ describe('readSettingsDraft', () => {
   });
 
   it('sends only the sections it edits, so it never overwrites one it does not show', () => {
-    const full = { ...saved, selfServiceLinks: { enabled: true } };
+    const full = { ...saved, addedLater: { enabled: true } };
     expect(readSettingsDraft(draftFromSettings(full)).settings).toEqual(saved);
   });
 
@@ -24,6 +25,7 @@ describe('readSettingsDraft', () => {
       oneClickDefaultMinutes: '',
       oneClickMaxMinutes: '1.5',
       loginTokenMaxDays: '0',
+      selfServiceLinksEnabled: true,
     });
     expect(errors).toEqual({
       operatorMaxMinutes: 'Choose a whole number of minutes from 5 to 60.',
@@ -47,11 +49,13 @@ describe('readSettingsDraft', () => {
       oneClickDefaultMinutes: '1440',
       oneClickMaxMinutes: '1440',
       loginTokenMaxDays: '366',
+      selfServiceLinksEnabled: false,
     };
     expect(readSettingsDraft(draft).settings).toEqual({
       operatorImpersonation: { enabled: false, maxMinutes: 5 },
       oneClick: { defaultMinutes: 1440, maxMinutes: 1440 },
       loginTokens: { maxDays: 366 },
+      selfServiceLinks: { enabled: false },
     });
   });
 });

@@ -13,7 +13,7 @@ export const limits = {
  */
 export type EditedSettings = Pick<
   GlobalSettings,
-  'operatorImpersonation' | 'oneClick' | 'loginTokens'
+  'operatorImpersonation' | 'oneClick' | 'loginTokens' | 'selfServiceLinks'
 >;
 
 /** The form as typed: numbers stay text until saved, so a half-typed value is not lost. */
@@ -23,9 +23,14 @@ export interface SettingsDraft {
   oneClickDefaultMinutes: string;
   oneClickMaxMinutes: string;
   loginTokenMaxDays: string;
+  selfServiceLinksEnabled: boolean;
 }
 
-export type SettingsField = Exclude<keyof SettingsDraft, 'operatorEnabled'>;
+/** The fields typed as text, which can be wrong. */
+export type SettingsField = Exclude<
+  keyof SettingsDraft,
+  'operatorEnabled' | 'selfServiceLinksEnabled'
+>;
 
 export type SettingsErrors = Partial<Record<SettingsField, string>>;
 
@@ -36,6 +41,7 @@ export function draftFromSettings(settings: EditedSettings): SettingsDraft {
     oneClickDefaultMinutes: String(settings.oneClick.defaultMinutes),
     oneClickMaxMinutes: String(settings.oneClick.maxMinutes),
     loginTokenMaxDays: String(settings.loginTokens.maxDays),
+    selfServiceLinksEnabled: settings.selfServiceLinks.enabled,
   };
 }
 
@@ -89,6 +95,7 @@ export function readSettingsDraft(
       operatorImpersonation: { enabled: draft.operatorEnabled, maxMinutes: operatorMaxMinutes },
       oneClick: { defaultMinutes, maxMinutes },
       loginTokens: { maxDays },
+      selfServiceLinks: { enabled: draft.selfServiceLinksEnabled },
     },
   };
 }

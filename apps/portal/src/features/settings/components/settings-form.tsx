@@ -12,7 +12,10 @@ import {
   type SettingsField,
 } from '../settings-draft.ts';
 
-/** The global switches and limits: the operator door, one-click links, login tokens. */
+/**
+ * The global switches and limits: the operator door, one-click links, login tokens, and
+ * sign-in links by email.
+ */
 export function SettingsForm() {
   const settings = useSettings();
 
@@ -150,6 +153,28 @@ function Form({ saved }: { saved: GlobalSettings }) {
           lt,
           `How far ahead a login token's expiry may be set. From ${lt.min} to ${lt.max}.`,
         )}
+      </fieldset>
+      <fieldset className="fieldset">
+        <legend>Sign-in links by email</legend>
+        <div className="check">
+          <input
+            id={id('selfServiceLinksEnabled')}
+            type="checkbox"
+            className="checkbox"
+            aria-describedby={`${id('selfServiceLinksEnabled')}-hint`}
+            checked={draft.selfServiceLinksEnabled}
+            onChange={(event) =>
+              setDraft((d) => ({ ...d, selfServiceLinksEnabled: event.target.checked }))
+            }
+          />
+          <label htmlFor={id('selfServiceLinksEnabled')}>
+            Allow people to email themselves a sign-in link
+          </label>
+        </div>
+        <p id={`${id('selfServiceLinksEnabled')}-hint`} className="hint">
+          “Email me a sign-in link” on the sign-in page, for active customers. The link lasts the
+          one-click default lifetime. An organization can still switch it off for its own people.
+        </p>
       </fieldset>
       <div>
         <button type="submit" className="button button--primary" disabled={update.isPending}>

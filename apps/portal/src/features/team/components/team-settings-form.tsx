@@ -7,7 +7,7 @@ import { useUpdateTeamSettings } from '../api/update-team-settings.ts';
 const MIN_MINUTES = 5;
 const MAX_MINUTES = 60;
 
-/** The owner's switches for the team door: on or off, and for how long at most. */
+/** The owner's switches: the team door (on or off, for how long at most) and self-service links. */
 export function TeamSettingsForm() {
   const settings = useTeamSettings();
 
@@ -27,9 +27,11 @@ export function TeamSettingsForm() {
 /** Starts from the saved values; after a save it shows what the server kept. */
 function SettingsForm({ saved }: { saved: TeamSettings }) {
   const enabledId = useId();
+  const selfServiceId = useId();
   const minutesId = useId();
   const minutesHintId = useId();
   const [enabled, setEnabled] = useState(saved.impersonationEnabled);
+  const [selfService, setSelfService] = useState(saved.selfServiceLinksEnabled);
   const [minutes, setMinutes] = useState(String(saved.impersonationMaxMinutes));
   const [invalid, setInvalid] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -45,10 +47,15 @@ function SettingsForm({ saved }: { saved: TeamSettings }) {
     }
     setInvalid(null);
     update.mutate(
-      { impersonationEnabled: enabled, impersonationMaxMinutes: value },
+      {
+        impersonationEnabled: enabled,
+        impersonationMaxMinutes: value,
+        selfServiceLinksEnabled: selfService,
+      },
       {
         onSuccess: (kept) => {
           setEnabled(kept.impersonationEnabled);
+          setSelfService(kept.selfServiceLinksEnabled);
           setMinutes(String(kept.impersonationMaxMinutes));
           setDone('Settings saved.');
         },
@@ -89,6 +96,16 @@ function SettingsForm({ saved }: { saved: TeamSettings }) {
           From {MIN_MINUTES} to {MAX_MINUTES}. A running impersonation keeps the limit it started
           with.
         </span>
+      </div>
+      <div className="check">
+        <input
+          id={selfServiceId}
+          type="checkbox"
+          className="checkbox"
+          checked={selfService}
+          onChange={(event) => setSelfService(event.target.checked)}
+        />
+        <label htmlFor={selfServiceId}>Allow members to email themselves a sign-in link</label>
       </div>
       <div>
         <button type="submit" className="button button--primary" disabled={update.isPending}>
