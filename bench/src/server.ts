@@ -32,7 +32,9 @@ export async function startServer(options: {
 }): Promise<RunningServer> {
   const origin = `http://127.0.0.1:${options.port}`;
   const started = performance.now();
-  const child = spawn(process.execPath, [options.entry], {
+  // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, options.entry], {
     cwd: options.cwd,
     env: {
       ...process.env,

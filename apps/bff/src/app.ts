@@ -108,18 +108,20 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
     }),
   );
   app.use('/api/*', async (c, next) => {
-    await next();
-    // Identity data must never be cached by a browser or a proxy.
+    // Identity data must never be cached by a browser or a proxy. Set before the handler runs:
+    // a header added to a finished response makes Hono rebuild it as a stream.
     c.header('Cache-Control', 'no-store');
+    await next();
   });
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError('payload_too_large');
-      },
-    }),
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new AppError('payload_too_large');
+    },
+  });
+  // Reading a GET's body would make the adapter build a full Request object for nothing.
+  app.use('/api/*', (c, next) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next),
   );
   const csrfGuard = csrf({
     origin: (origin, c) => origin === env.PUBLIC_ORIGIN || origin === new URL(c.req.url).origin,

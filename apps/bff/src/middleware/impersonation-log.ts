@@ -7,10 +7,10 @@ import type { AppEnv } from '../app-env.ts';
  * response header. The path is logged without its parameters' secrets: only the route.
  */
 export const attributeImpersonatedRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
-  await next();
   const impersonation = c.var.auth?.impersonation;
-  if (!impersonation) return;
+  if (!impersonation) return next();
   c.header('X-Impersonation-Id', impersonation.row.id);
+  await next();
   console.log(
     JSON.stringify({
       msg: 'impersonated request',
