@@ -65,3 +65,7 @@ export function runningTeamImpersonations(db: Queryable, organizationId: number)
     )
     .all();
 }
+
+export function findOrganization(db: Queryable, id: number) {
+  return db.select().from(organizations).where(eq(organizations.id, id)).get();
+}

@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import {
   teamMemberParam,
   teamMemberResponse,
@@ -14,7 +14,14 @@ import {
   requirePermission,
 } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
-import { listTeam, teamSettingsOf, updateTeamMember, updateTeamSettings } from './team.service.ts';
+import {
+  listTeam,
+  organizationSettingsFor,
+  teamSettingsOf,
+  updateOrganizationSettingsAsOperator,
+  updateTeamMember,
+  updateTeamSettings,
+} from './team.service.ts';
 
 const tags = ['Team'];
 
@@ -62,6 +69,34 @@ const updateSettingsRoute = createRoute({
   },
 });
 
+const orgParam = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
+const sysSettingsRoute = createRoute({
+  method: 'get',
+  path: '/api/sys/organizations/{id}/settings',
+  tags,
+  summary: "An organization's settings, for operators with settings:manage",
+  middleware: [requirePermission('settings:manage')],
+  request: { params: orgParam },
+  responses: {
+    200: jsonContent(teamSettingsResponse, 'Settings'),
+    ...errorResponses(401, 403, 404),
+  },
+});
+
+const sysUpdateSettingsRoute = createRoute({
+  method: 'put',
+  path: '/api/sys/organizations/{id}/settings',
+  tags,
+  summary: "Change an organization's settings as an operator with settings:manage",
+  middleware: [requirePermission('settings:manage'), refuseWhileImpersonating],
+  request: { params: orgParam, ...jsonBody(updateTeamSettingsBody) },
+  responses: {
+    200: jsonContent(teamSettingsResponse, 'Settings'),
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
 export const teamRoutes = createRouter()
   .openapi(listRoute, (c) => c.json(listTeam(c.var.deps, getAuth(c)), 200))
   .openapi(updateRoute, (c) => {
@@ -77,5 +112,18 @@ export const teamRoutes = createRouter()
   .openapi(settingsRoute, (c) => c.json({ settings: teamSettingsOf(getAuth(c)) }, 200))
   .openapi(updateSettingsRoute, (c) => {
     const settings = updateTeamSettings(c.var.deps, getAuth(c), c.req.valid('json'), c.var.meta);
+    return c.json({ settings }, 200);
+  })
+  .openapi(sysSettingsRoute, (c) =>
+    c.json({ settings: organizationSettingsFor(c.var.deps, c.req.valid('param').id) }, 200),
+  )
+  .openapi(sysUpdateSettingsRoute, (c) => {
+    const settings = updateOrganizationSettingsAsOperator(
+      c.var.deps,
+      getAuth(c),
+      c.req.valid('param').id,
+      c.req.valid('json'),
+      c.var.meta,
+    );
     return c.json({ settings }, 200);
   });

@@ -11,6 +11,7 @@ import type {
   UpdateTeamSettingsBody,
 } from '@onbehalf/contracts/team';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
+import type { OrganizationRow } from '../../db/schema/organizations.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -19,6 +20,7 @@ import { teamDoorBlock } from '../../lib/impersonation-rules.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import {
   findMember,
+  findOrganization,
   listMembers,
   type MemberRow,
   runningTeamImpersonations,
@@ -126,8 +128,7 @@ export function updateTeamMember(
   return toTeamMember({ ...target, profile: { ...target.profile, role, permissions } }, auth);
 }
 
-export function teamSettingsOf(auth: AuthContext): TeamSettings {
-  const { organization } = activeProfile(auth);
+function settingsOf(organization: OrganizationRow): TeamSettings {
   return {
     impersonationEnabled: organization.impersonationEnabled,
     impersonationMaxMinutes: organization.impersonationMaxMinutes,
@@ -135,21 +136,57 @@ export function teamSettingsOf(auth: AuthContext): TeamSettings {
   };
 }
 
-/** Owners switch the team door; switching it off ends running team impersonations. */
+export function teamSettingsOf(auth: AuthContext): TeamSettings {
+  return settingsOf(activeProfile(auth).organization);
+}
+
+/** Owners switch the team door for their organization. */
 export function updateTeamSettings(
   deps: AppDeps,
   auth: AuthContext,
   body: UpdateTeamSettingsBody,
   meta: RequestMeta,
 ): TeamSettings {
-  const profile = activeProfile(auth);
-  const before = teamSettingsOf(auth);
+  return applyOrganizationSettings(deps, auth, activeProfile(auth).organization, body, meta);
+}
+
+/** Operators with settings:manage change any organization's settings (SPEC §4 rule 1). */
+export function organizationSettingsFor(deps: AppDeps, organizationId: number): TeamSettings {
+  const organization = findOrganization(deps.db, organizationId);
+  if (!organization) throw new AppError('not_found', { message: 'No such organization.' });
+  return settingsOf(organization);
+}
+
+export function updateOrganizationSettingsAsOperator(
+  deps: AppDeps,
+  auth: AuthContext,
+  organizationId: number,
+  body: UpdateTeamSettingsBody,
+  meta: RequestMeta,
+): TeamSettings {
+  const organization = findOrganization(deps.db, organizationId);
+  if (!organization) throw new AppError('not_found', { message: 'No such organization.' });
+  return applyOrganizationSettings(deps, auth, organization, body, meta);
+}
+
+/**
+ * One way to change an organization's settings, whoever does it: audited with before and
+ * after, and switching the team door off ends its running team impersonations.
+ */
+function applyOrganizationSettings(
+  deps: AppDeps,
+  auth: AuthContext,
+  organization: OrganizationRow,
+  body: UpdateTeamSettingsBody,
+  meta: RequestMeta,
+): TeamSettings {
+  const before = settingsOf(organization);
   const after: TeamSettings = { ...before, ...body };
   const now = deps.clock.now();
   deps.db.transaction((tx) => {
-    updateOrganizationSettings(tx, profile.organizationId, after);
+    updateOrganizationSettings(tx, organization.id, after);
     if (before.impersonationEnabled && !after.impersonationEnabled) {
-      for (const row of runningTeamImpersonations(tx, profile.organizationId)) {
+      for (const row of runningTeamImpersonations(tx, organization.id)) {
         endImpersonation(tx, row, 'setting_disabled', now, meta);
       }
     }
@@ -159,7 +196,7 @@ export function updateTeamSettings(
         type: 'settings.changed',
         at: now,
         ...auditParty(auth),
-        organizationId: profile.organizationId,
+        organizationId: organization.id,
         details: { scope: 'organization', before, after },
       },
       meta,

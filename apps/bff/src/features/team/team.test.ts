@@ -164,3 +164,55 @@ describe('team members', () => {
     });
   });
 });
+
+describe('organization settings', () => {
+  it('an operator with settings:manage changes an organization, audited with before and after', async () => {
+    const root = await t.signIn('root@onbehalf.test');
+    const res = await t.call('PUT', '/api/sys/organizations/2/settings', {
+      token: root.token,
+      body: { impersonationEnabled: true, impersonationMaxMinutes: 20 },
+    });
+    expect(res.status).toBe(200);
+    expect(res.json.settings).toMatchObject({
+      impersonationEnabled: true,
+      impersonationMaxMinutes: 20,
+    });
+    const event = t.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.type, 'settings.changed'))
+      .get();
+    expect(event).toMatchObject({ organizationId: 2, actorUserId: root.session.user?.id });
+    expect(event?.details).toMatchObject({
+      before: { impersonationEnabled: false },
+      after: { impersonationEnabled: true, impersonationMaxMinutes: 20 },
+    });
+  });
+
+  it('needs settings:manage, and an organization that exists', async () => {
+    const ops = await t.signIn('ops@onbehalf.test');
+    const body = { impersonationEnabled: true };
+    expect(
+      (await t.call('PUT', '/api/sys/organizations/2/settings', { token: ops.token, body })).status,
+    ).toBe(403);
+    const root = await t.signIn('root@onbehalf.test');
+    expect(
+      (await t.call('PUT', '/api/sys/organizations/999/settings', { token: root.token, body }))
+        .status,
+    ).toBe(404);
+    const owner = await t.signIn('owner@acme.test');
+    expect(
+      (await t.call('PUT', '/api/sys/organizations/1/settings', { token: owner.token, body }))
+        .status,
+    ).toBe(403);
+  });
+
+  it('the team setting is off by default for a new organization', () => {
+    const created = t.sqlite
+      .prepare(
+        `INSERT INTO organizations (name, kind, created_at) VALUES ('New Co', 'company', 0) RETURNING *`,
+      )
+      .get() as { impersonation_enabled: number };
+    expect(created.impersonation_enabled).toBe(0);
+  });
+});
