@@ -1,5 +1,5 @@
 import type { AuditEventType } from '@onbehalf/contracts/audit';
-import { desc } from 'drizzle-orm';
+import { desc, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
 import { auditEvents } from '../db/schema/audit-events.ts';
 import { preparedPerHandle } from './prepared.ts';
@@ -41,6 +41,31 @@ export function chainPayload(
   ]);
 }
 
+const eventColumns = [
+  'at',
+  'type',
+  'actorUserId',
+  'actorKind',
+  'subjectUserId',
+  'organizationId',
+  'sessionId',
+  'impersonationId',
+  'ip',
+  'userAgent',
+  'requestId',
+  'reason',
+  'details',
+  'prevHash',
+  'hash',
+] as const;
+
+const insertEvent = preparedPerHandle((db: Queryable) =>
+  db
+    .insert(auditEvents)
+    .values(Object.fromEntries(eventColumns.map((c) => [c, sql.placeholder(c)])) as never)
+    .prepare(),
+);
+
 const lastHash = preparedPerHandle((db: Queryable) =>
   db
     .select({ hash: auditEvents.hash })
@@ -72,7 +97,5 @@ export function recordAudit(tx: Queryable, entry: AuditEntry, meta: RequestMeta)
   };
   const last = lastHash(tx).get();
   const prevHash = last?.hash ?? GENESIS_HASH;
-  tx.insert(auditEvents)
-    .values({ ...row, prevHash, hash: sha256(`${prevHash}\n${chainPayload(row)}`) })
-    .run();
+  insertEvent(tx).run({ ...row, prevHash, hash: sha256(`${prevHash}\n${chainPayload(row)}`) });
 }

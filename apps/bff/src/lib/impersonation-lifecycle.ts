@@ -1,6 +1,6 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import { operatorRolePermissions } from '@onbehalf/contracts/permissions';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { ImpersonationContext } from '../app-env.ts';
 import type { Db, Queryable } from '../db/client.ts';
@@ -10,6 +10,7 @@ import { profiles } from '../db/schema/profiles.ts';
 import { sessions } from '../db/schema/sessions.ts';
 import { users } from '../db/schema/users.ts';
 import { recordAudit } from './audit.ts';
+import { preparedPerHandle } from './prepared.ts';
 import { isSessionLive, revokeSession } from './sessions.ts';
 import { readSetting } from './settings.ts';
 
@@ -19,8 +20,8 @@ const actorProfile = alias(profiles, 'actor_profile');
 const targetUser = alias(users, 'target_user');
 const targetProfile = alias(profiles, 'target_profile');
 
-function loadForCheck(db: Queryable, impersonationId: string) {
-  return db
+const forCheck = preparedPerHandle((db: Queryable) =>
+  db
     .select({
       row: impersonations,
       actorSession,
@@ -37,8 +38,12 @@ function loadForCheck(db: Queryable, impersonationId: string) {
     .leftJoin(actorProfile, eq(actorProfile.id, impersonations.actorProfileId))
     .leftJoin(targetProfile, eq(targetProfile.id, impersonations.targetProfileId))
     .leftJoin(organizations, eq(organizations.id, impersonations.organizationId))
-    .where(eq(impersonations.id, impersonationId))
-    .get();
+    .where(eq(impersonations.id, sql.placeholder('id')))
+    .prepare(),
+);
+
+function loadForCheck(db: Queryable, impersonationId: string) {
+  return forCheck(db).get({ id: impersonationId });
 }
 
 type Loaded = NonNullable<ReturnType<typeof loadForCheck>>;

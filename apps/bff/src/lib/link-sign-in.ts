@@ -1,10 +1,11 @@
 import type { SignInMethod } from '@onbehalf/contracts/auth';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { AppDeps, AuthContext } from '../app-env.ts';
 import type { Tx } from '../db/client.ts';
 import { profiles } from '../db/schema/profiles.ts';
 import { authForToken } from './auth-context.ts';
 import { AppError } from './errors.ts';
+import { preparedPerHandle } from './prepared.ts';
 import type { RequestMeta } from './request-meta.ts';
 import { describeSession } from './session-view.ts';
 import { mintSession, revokeSession } from './sessions.ts';
@@ -15,12 +16,16 @@ export function refuseDuringImpersonation(current: AuthContext | null): void {
 }
 
 /** The profile a link signs into: the only one, or none so the person picks. */
-export function soleProfileId(tx: Tx, userId: number): number | null {
-  const rows = tx
+const profileIdsOf = preparedPerHandle((db: Tx) =>
+  db
     .select({ id: profiles.id })
     .from(profiles)
-    .where(eq(profiles.userId, userId))
-    .all();
+    .where(eq(profiles.userId, sql.placeholder('userId')))
+    .prepare(),
+);
+
+export function soleProfileId(tx: Tx, userId: number): number | null {
+  const rows = profileIdsOf(tx).all({ userId });
   return rows.length === 1 ? (rows[0]?.id ?? null) : null;
 }
 

@@ -1,7 +1,29 @@
 import type { AttemptOutcome } from '@onbehalf/contracts/login-links';
+import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
 import { loginAttempts } from '../db/schema/login-links.ts';
+import { preparedPerHandle } from './prepared.ts';
 import type { RequestMeta } from './request-meta.ts';
+
+const insertAttempt = preparedPerHandle((db: Queryable) =>
+  db
+    .insert(loginAttempts)
+    .values(
+      Object.fromEntries(
+        [
+          'kind',
+          'oneClickLinkId',
+          'loginTokenId',
+          'userId',
+          'outcome',
+          'at',
+          'ip',
+          'userAgent',
+        ].map((c) => [c, sql.placeholder(c)]),
+      ) as never,
+    )
+    .prepare(),
+);
 
 /** Records one attempt at a link or token, whatever its outcome (SPEC §5, §6). */
 export function recordAttempt(
@@ -16,18 +38,16 @@ export function recordAttempt(
   },
   meta: RequestMeta,
 ): void {
-  tx.insert(loginAttempts)
-    .values({
-      kind: attempt.kind,
-      oneClickLinkId: attempt.oneClickLinkId ?? null,
-      loginTokenId: attempt.loginTokenId ?? null,
-      userId: attempt.userId ?? null,
-      outcome: attempt.outcome,
-      at: attempt.at,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-    })
-    .run();
+  insertAttempt(tx).run({
+    kind: attempt.kind,
+    oneClickLinkId: attempt.oneClickLinkId ?? null,
+    loginTokenId: attempt.loginTokenId ?? null,
+    userId: attempt.userId ?? null,
+    outcome: attempt.outcome,
+    at: attempt.at,
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+  });
 }
 
 /** `jane.doe@acme.test` → `j•••@acme.test`: enough to recognise, not to harvest. */

@@ -46,9 +46,32 @@ export function mintSession(tx: Queryable, input: MintSessionInput) {
     revokedReason: null,
     impersonationId: input.impersonationId ?? null,
   };
-  tx.insert(sessions).values(row).run();
+  insertSession(tx).run(row);
   return { token, session: row };
 }
+
+const sessionColumns = [
+  'id',
+  'tokenHash',
+  'userId',
+  'profileId',
+  'method',
+  'createdAt',
+  'expiresAt',
+  'lastSeenAt',
+  'ip',
+  'userAgent',
+  'revokedAt',
+  'revokedReason',
+  'impersonationId',
+] as const;
+
+const insertSession = preparedPerHandle((db: Queryable) =>
+  db
+    .insert(sessions)
+    .values(Object.fromEntries(sessionColumns.map((c) => [c, sql.placeholder(c)])) as never)
+    .prepare(),
+);
 
 export function revokeSession(tx: Queryable, id: string, reason: string, now: number): boolean {
   const result = tx

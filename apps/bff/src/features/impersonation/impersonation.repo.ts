@@ -1,19 +1,29 @@
-import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Queryable } from '../../db/client.ts';
 import { impersonations } from '../../db/schema/impersonations.ts';
 import { organizations } from '../../db/schema/organizations.ts';
 import { profiles } from '../../db/schema/profiles.ts';
 import { users } from '../../db/schema/users.ts';
+import { preparedPerHandle } from '../../lib/prepared.ts';
 
-export function findTeamTarget(db: Queryable, organizationId: number, profileId: number) {
-  return db
+const teamTarget = preparedPerHandle((db: Queryable) =>
+  db
     .select({ profile: profiles, user: users, organization: organizations })
     .from(profiles)
     .innerJoin(users, eq(users.id, profiles.userId))
     .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
-    .where(and(eq(profiles.id, profileId), eq(profiles.organizationId, organizationId)))
-    .get();
+    .where(
+      and(
+        eq(profiles.id, sql.placeholder('profileId')),
+        eq(profiles.organizationId, sql.placeholder('organizationId')),
+      ),
+    )
+    .prepare(),
+);
+
+export function findTeamTarget(db: Queryable, organizationId: number, profileId: number) {
+  return teamTarget(db).get({ organizationId, profileId });
 }
 
 export function findUser(db: Queryable, userId: number) {
@@ -33,24 +43,35 @@ export function insertImpersonation(db: Queryable, values: typeof impersonations
   db.insert(impersonations).values(values).run();
 }
 
+const byHandoffHash = preparedPerHandle((db: Queryable) =>
+  db
+    .select()
+    .from(impersonations)
+    .where(eq(impersonations.handoffTokenHash, sql.placeholder('hash')))
+    .prepare(),
+);
+
 export function findByHandoffHash(db: Queryable, hash: string) {
-  return db.select().from(impersonations).where(eq(impersonations.handoffTokenHash, hash)).get();
+  return byHandoffHash(db).get({ hash });
 }
+
+const claim = preparedPerHandle((db: Queryable) =>
+  db
+    .update(impersonations)
+    .set({ handoffUsedAt: sql.placeholder('now') as never })
+    .where(
+      and(
+        eq(impersonations.id, sql.placeholder('id')),
+        isNull(impersonations.handoffUsedAt),
+        gt(impersonations.handoffExpiresAt, sql.placeholder('now')),
+      ),
+    )
+    .prepare(),
+);
 
 /** The single-use step: exactly one caller can flip handoff_used_at, however many race. */
 export function claimHandoff(db: Queryable, id: string, now: number): boolean {
-  const result = db
-    .update(impersonations)
-    .set({ handoffUsedAt: now })
-    .where(
-      and(
-        eq(impersonations.id, id),
-        isNull(impersonations.handoffUsedAt),
-        gt(impersonations.handoffExpiresAt, now),
-      ),
-    )
-    .run();
-  return result.changes === 1;
+  return claim(db).run({ id, now }).changes === 1;
 }
 
 export function markStarted(

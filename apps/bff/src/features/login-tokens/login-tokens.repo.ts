@@ -6,6 +6,7 @@ import { loginAttempts, loginTokens } from '../../db/schema/login-links.ts';
 import { organizations } from '../../db/schema/organizations.ts';
 import { profiles } from '../../db/schema/profiles.ts';
 import { users } from '../../db/schema/users.ts';
+import { preparedPerHandle } from '../../lib/prepared.ts';
 import { containsAny } from '../../lib/search.ts';
 
 const creator = alias(users, 'creator');
@@ -27,8 +28,14 @@ function withParties(db: Queryable) {
 
 export type TokenWithParties = NonNullable<ReturnType<typeof findToken>>;
 
+const tokenById = preparedPerHandle((db: Queryable) =>
+  withParties(db)
+    .where(eq(loginTokens.id, sql.placeholder('id')))
+    .prepare(),
+);
+
 export function findToken(db: Queryable, id: number) {
-  return withParties(db).where(eq(loginTokens.id, id)).get();
+  return tokenById(db).get({ id });
 }
 
 function stateFilter(state: LoginTokenState, now: number): SQL | undefined {
@@ -71,37 +78,59 @@ export function setSecretHash(db: Queryable, id: number, secretHash: string) {
   db.update(loginTokens).set({ secretHash }).where(eq(loginTokens.id, id)).run();
 }
 
+const failure = preparedPerHandle((db: Queryable) =>
+  db
+    .update(loginTokens)
+    .set({
+      failedAttempts: sql`${loginTokens.failedAttempts} + 1`,
+      lastAccessedAt: sql.placeholder('now') as never,
+    })
+    .where(eq(loginTokens.id, sql.placeholder('id')))
+    .prepare(),
+);
+
 /** Counts a failed attempt on the token, atomically. */
 export function countFailure(db: Queryable, id: number, now: number) {
-  db.update(loginTokens)
-    .set({ failedAttempts: sql`${loginTokens.failedAttempts} + 1`, lastAccessedAt: now })
-    .where(eq(loginTokens.id, id))
-    .run();
+  failure(db).run({ id, now });
 }
+
+/** Still usable at this instant: not deleted, not used up, not expired. */
+const usable = and(
+  eq(loginTokens.id, sql.placeholder('id')),
+  isNull(loginTokens.deletedAt),
+  isNull(loginTokens.usedUpAt),
+  gt(loginTokens.expiresAt, sql.placeholder('now')),
+);
+
+const useOnce = preparedPerHandle((db: Queryable) =>
+  db
+    .update(loginTokens)
+    .set({
+      successfulAttempts: sql`${loginTokens.successfulAttempts} + 1`,
+      lastAccessedAt: sql.placeholder('now') as never,
+      usedUpAt: sql.placeholder('now') as never,
+    })
+    .where(usable)
+    .prepare(),
+);
+
+const useAgain = preparedPerHandle((db: Queryable) =>
+  db
+    .update(loginTokens)
+    .set({
+      successfulAttempts: sql`${loginTokens.successfulAttempts} + 1`,
+      lastAccessedAt: sql.placeholder('now') as never,
+    })
+    .where(usable)
+    .prepare(),
+);
 
 /**
  * Counts a success only if the token still works at this instant; a one-time token is used
  * up by the same statement, so of N concurrent redemptions exactly one succeeds.
  */
 export function claimUse(db: Queryable, id: number, oneTimeUse: boolean, now: number): boolean {
-  return (
-    db
-      .update(loginTokens)
-      .set({
-        successfulAttempts: sql`${loginTokens.successfulAttempts} + 1`,
-        lastAccessedAt: now,
-        ...(oneTimeUse ? { usedUpAt: now } : {}),
-      })
-      .where(
-        and(
-          eq(loginTokens.id, id),
-          isNull(loginTokens.deletedAt),
-          isNull(loginTokens.usedUpAt),
-          gt(loginTokens.expiresAt, now),
-        ),
-      )
-      .run().changes === 1
-  );
+  return (oneTimeUse ? useOnce : useAgain)(db).run({ id, now }).changes === 1;
 }
 
 export function markDeleted(db: Queryable, id: number, now: number): boolean {

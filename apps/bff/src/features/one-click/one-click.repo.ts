@@ -5,6 +5,7 @@ import { oneClickLinks } from '../../db/schema/login-links.ts';
 import { organizations } from '../../db/schema/organizations.ts';
 import { profiles } from '../../db/schema/profiles.ts';
 import { users } from '../../db/schema/users.ts';
+import { preparedPerHandle } from '../../lib/prepared.ts';
 
 export function findUser(db: Queryable, userId: number) {
   return db.select().from(users).where(eq(users.id, userId)).get();
@@ -14,13 +15,17 @@ export function insertLink(db: Queryable, values: typeof oneClickLinks.$inferIns
   db.insert(oneClickLinks).values(values).run();
 }
 
-export function findLinkWithUser(db: Queryable, secretHash: string) {
-  return db
+const linkWithUser = preparedPerHandle((db: Queryable) =>
+  db
     .select({ link: oneClickLinks, user: users })
     .from(oneClickLinks)
     .innerJoin(users, eq(users.id, oneClickLinks.userId))
-    .where(eq(oneClickLinks.secretHash, secretHash))
-    .get();
+    .where(eq(oneClickLinks.secretHash, sql.placeholder('secretHash')))
+    .prepare(),
+);
+
+export function findLinkWithUser(db: Queryable, secretHash: string) {
+  return linkWithUser(db).get({ secretHash });
 }
 
 export function firstOrganizationName(db: Queryable, userId: number): string | null {
@@ -35,22 +40,23 @@ export function firstOrganizationName(db: Queryable, userId: number): string | n
 }
 
 /** Single use: only one redemption can set used_at. */
-export function claimLink(db: Queryable, id: string, now: number): boolean {
-  return (
-    db
-      .update(oneClickLinks)
-      .set({ usedAt: now })
-      .where(
-        and(
-          eq(oneClickLinks.id, id),
-          isNull(oneClickLinks.usedAt),
-          isNull(oneClickLinks.revokedAt),
-        ),
-      )
-      .run().changes === 1
-  );
-}
+const claim = preparedPerHandle((db: Queryable) =>
+  db
+    .update(oneClickLinks)
+    .set({ usedAt: sql.placeholder('now') as never })
+    .where(
+      and(
+        eq(oneClickLinks.id, sql.placeholder('id')),
+        isNull(oneClickLinks.usedAt),
+        isNull(oneClickLinks.revokedAt),
+      ),
+    )
+    .prepare(),
+);
 
+export function claimLink(db: Queryable, id: string, now: number): boolean {
+  return claim(db).run({ id, now }).changes === 1;
+}
 export function findUserByEmail(db: Queryable, email: string) {
   return db.select().from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`).get();
 }
