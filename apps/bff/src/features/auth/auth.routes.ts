@@ -122,6 +122,7 @@ export const authRoutes = createRouter()
   });
 
 function parseEndReason(value: string | undefined) {
+  if (value === undefined) return null;
   const parsed = endReason.safeParse(value);
   return parsed.success ? parsed.data : null;
 }
