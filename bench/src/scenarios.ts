@@ -12,6 +12,8 @@ export interface ScenarioResult {
   errors: number;
   non2xx: number;
   ratio?: number;
+  /** The server's resident memory right after the scenario. */
+  rssMiB?: number;
   note?: string;
 }
 

@@ -13,6 +13,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The heap limits `pnpm start` runs the server with (apps/bff/package.json, "start"). */
+export const PRODUCTION_NODE_FLAGS = ['--max-old-space-size=96', '--max-semi-space-size=8'];
+
 export interface RunningServer {
   process: ChildProcess;
   origin: string;
@@ -33,7 +36,10 @@ export async function startServer(options: {
   const origin = `http://127.0.0.1:${options.port}`;
   const started = performance.now();
   // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [
+    ...PRODUCTION_NODE_FLAGS,
+    ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
   const child = spawn(process.execPath, [...nodeArgs, options.entry], {
     cwd: options.cwd,
     env: {
