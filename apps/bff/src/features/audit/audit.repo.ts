@@ -6,6 +6,7 @@ import { auditEvents } from '../../db/schema/audit-events.ts';
 import { impersonations } from '../../db/schema/impersonations.ts';
 import { organizations } from '../../db/schema/organizations.ts';
 import { users } from '../../db/schema/users.ts';
+import { preparedPerHandle } from '../../lib/prepared.ts';
 import { containsAny } from '../../lib/search.ts';
 
 const actor = alias(users, 'actor');
@@ -95,6 +96,33 @@ export function selectPage(db: Queryable, where: SQL, limit: number) {
 }
 
 export type AuditRow = ReturnType<typeof selectPage>[number];
+
+const latestPage = preparedPerHandle((db: Queryable) =>
+  db
+    .select({
+      event: auditEvents,
+      actor: { id: actor.id, name: actor.name, email: actor.email },
+      subject: { id: subject.id, name: subject.name, email: subject.email },
+      organization: { id: organizations.id, name: organizations.name },
+    })
+    .from(auditEvents)
+    .leftJoin(actor, eq(actor.id, auditEvents.actorUserId))
+    .leftJoin(subject, eq(subject.id, auditEvents.subjectUserId))
+    .leftJoin(organizations, eq(organizations.id, auditEvents.organizationId))
+    .where(sql`${auditEvents.id} < ${sql.placeholder('before')}`)
+    .orderBy(desc(auditEvents.id))
+    .limit(sql.placeholder('limit'))
+    .prepare(),
+);
+
+/** The unfiltered trail, the page people open most: one prepared keyset query. */
+export function selectLatestPage(
+  db: Queryable,
+  beforeId: number | undefined,
+  limit: number,
+): AuditRow[] {
+  return latestPage(db).all({ before: beforeId ?? Number.MAX_SAFE_INTEGER, limit });
+}
 
 /** The plain query, for EXPLAIN QUERY PLAN in tests. */
 export function pageSql(db: Queryable, where: SQL, limit: number) {

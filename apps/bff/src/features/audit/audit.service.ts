@@ -7,7 +7,13 @@ import type {
 import type { AppDeps } from '../../app-env.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
-import { type AuditRow, findImpersonation, selectPage, whereFor } from './audit.repo.ts';
+import {
+  type AuditRow,
+  findImpersonation,
+  selectLatestPage,
+  selectPage,
+  whereFor,
+} from './audit.repo.ts';
 
 function toEvent({ event, actor, subject, organization }: AuditRow): AuditEvent {
   return {
@@ -35,9 +41,18 @@ export function listAuditEvents(
   cursor: string | undefined,
   limit: number,
 ): AuditPage {
-  const where = whereFor(deps.db, filters, cursor ? Number(cursor) : undefined);
-  if (where === 'empty') return { events: [], nextCursor: null };
-  const rows = selectPage(deps.db, where, limit + 1);
+  const before = cursor ? Number(cursor) : undefined;
+  const unfiltered = Object.values(filters).every(
+    (v) => v === undefined || (Array.isArray(v) && v.length === 0),
+  );
+  let rows: AuditRow[];
+  if (unfiltered) {
+    rows = selectLatestPage(deps.db, before, limit + 1);
+  } else {
+    const where = whereFor(deps.db, filters, before);
+    if (where === 'empty') return { events: [], nextCursor: null };
+    rows = selectPage(deps.db, where, limit + 1);
+  }
   const events = rows.slice(0, limit).map(toEvent);
   const last = events.at(-1);
   return { events, nextCursor: rows.length > limit && last ? String(last.id) : null };

@@ -1,8 +1,9 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.ts';
 import { organizations } from '../../db/schema/organizations.ts';
 import { profiles } from '../../db/schema/profiles.ts';
 import { users } from '../../db/schema/users.ts';
+import { preparedPerHandle } from '../../lib/prepared.ts';
 
 const profileColumns = {
   profile: profiles,
@@ -10,15 +11,19 @@ const profileColumns = {
   organization: organizations,
 };
 
-export function listProfilesOfUser(db: Queryable, userId: number) {
-  return db
+const profilesOfUser = preparedPerHandle((db: Queryable) =>
+  db
     .select(profileColumns)
     .from(profiles)
     .innerJoin(users, eq(users.id, profiles.userId))
     .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
-    .where(eq(profiles.userId, userId))
+    .where(eq(profiles.userId, sql.placeholder('userId')))
     .orderBy(asc(organizations.name))
-    .all();
+    .prepare(),
+);
+
+export function listProfilesOfUser(db: Queryable, userId: number) {
+  return profilesOfUser(db).all({ userId });
 }
 
 export type ProfileListRow = ReturnType<typeof listProfilesOfUser>[number];
