@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -185,6 +185,7 @@ describe('the database holds no usable secret', () => {
     await t.sqlite.backup(file);
     const bytes = readFileSync(file).toString('latin1');
     const secret = created.json.token.split('.')[1];
+    rmSync(dir, { recursive: true, force: true });
     for (const value of [link.body.hash, secret, session.token]) {
       expect(value.length).toBeGreaterThanOrEqual(43);
       expect(bytes).not.toContain(value);
