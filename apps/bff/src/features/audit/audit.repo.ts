@@ -77,7 +77,8 @@ export function whereFor(db: Queryable, filters: AuditFilters, beforeId?: number
   return and(...conditions) as SQL;
 }
 
-export function selectPage(db: Queryable, where: SQL, limit: number) {
+/** Events with the names of the people and the organization they concern. */
+function eventsWithNames(db: Queryable) {
   return db
     .select({
       event: auditEvents,
@@ -88,27 +89,17 @@ export function selectPage(db: Queryable, where: SQL, limit: number) {
     .from(auditEvents)
     .leftJoin(actor, eq(actor.id, auditEvents.actorUserId))
     .leftJoin(subject, eq(subject.id, auditEvents.subjectUserId))
-    .leftJoin(organizations, eq(organizations.id, auditEvents.organizationId))
-    .where(where)
-    .orderBy(desc(auditEvents.id))
-    .limit(limit)
-    .all();
+    .leftJoin(organizations, eq(organizations.id, auditEvents.organizationId));
+}
+
+export function selectPage(db: Queryable, where: SQL, limit: number) {
+  return eventsWithNames(db).where(where).orderBy(desc(auditEvents.id)).limit(limit).all();
 }
 
 export type AuditRow = ReturnType<typeof selectPage>[number];
 
 const latestPage = preparedPerHandle((db: Queryable) =>
-  db
-    .select({
-      event: auditEvents,
-      actor: { id: actor.id, name: actor.name, email: actor.email },
-      subject: { id: subject.id, name: subject.name, email: subject.email },
-      organization: { id: organizations.id, name: organizations.name },
-    })
-    .from(auditEvents)
-    .leftJoin(actor, eq(actor.id, auditEvents.actorUserId))
-    .leftJoin(subject, eq(subject.id, auditEvents.subjectUserId))
-    .leftJoin(organizations, eq(organizations.id, auditEvents.organizationId))
+  eventsWithNames(db)
     .where(sql`${auditEvents.id} < ${sql.placeholder('before')}`)
     .orderBy(desc(auditEvents.id))
     .limit(sql.placeholder('limit'))
