@@ -16,6 +16,9 @@ export function openDatabase(file: string): { db: Db; sqlite: Database.Database 
   sqlite.pragma('busy_timeout = 5000');
   // Safe with WAL: a power cut may lose the last commits, never corrupt the file.
   sqlite.pragma('synchronous = NORMAL');
+  // 8 MiB of page cache (the default is 2 MiB): the hot indexes of a large database stay in it.
+  sqlite.pragma('cache_size = -8192');
+  sqlite.pragma('temp_store = MEMORY');
   return { db: drizzle(sqlite), sqlite };
 }
 
