@@ -39,14 +39,15 @@ export function clearSessionCookie(c: Context, env: Env, kind: CookieKind = 'ses
   deleteCookie(c, cookieName(env, kind), { path: '/', secure: env.isProduction });
 }
 
-const ENDED_COOKIE = 'ob_impersonation_ended';
+const endedCookie = (env: Env) =>
+  env.isProduction ? '__Host-ob_impersonation_ended' : 'ob_impersonation_ended';
 
 /**
  * Remembers why this browser's impersonation ended until the portal's next session read,
  * whichever request noticed it first (an orders refetch may come before the session check).
  */
 export function rememberImpersonationEnded(c: Context, env: Env, reason: string): void {
-  setCookie(c, ENDED_COOKIE, reason, {
+  setCookie(c, endedCookie(env), reason, {
     httpOnly: true,
     sameSite: 'Lax',
     secure: env.isProduction,
@@ -57,7 +58,9 @@ export function rememberImpersonationEnded(c: Context, env: Env, reason: string)
 
 /** Reads and forgets the reason, so the person is told once. */
 export function takeImpersonationEnded(c: Context, env: Env): string | undefined {
-  const reason = getCookie(c, ENDED_COOKIE);
-  if (reason !== undefined) deleteCookie(c, ENDED_COOKIE, { path: '/', secure: env.isProduction });
+  const reason = getCookie(c, endedCookie(env));
+  if (reason !== undefined) {
+    deleteCookie(c, endedCookie(env), { path: '/', secure: env.isProduction });
+  }
   return reason;
 }
