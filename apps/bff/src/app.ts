@@ -35,12 +35,29 @@ import { resolveSession } from './middleware/session.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
-function clientAddress(c: Context): string | null {
+function socketAddress(c: Context): string | null {
   try {
     return getConnInfo(c).remote.address ?? null;
   } catch {
     return null; // in-process requests (tests) have no socket
   }
+}
+
+/**
+ * The client's address. Behind N trusted proxies, each appended the address it received the
+ * request from, so the client is the N-th entry from the right; anything further left was
+ * written by the client and is not believed.
+ */
+export function clientAddress(c: Context, trustedProxies: number): string | null {
+  if (trustedProxies > 0) {
+    const hops = (c.req.header('x-forwarded-for') ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean);
+    const client = hops[hops.length - trustedProxies];
+    if (client) return client.slice(0, 64);
+  }
+  return socketAddress(c);
 }
 
 function errorResponse(c: Context<AppEnv>, error: AppError) {
@@ -78,7 +95,7 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     c.set('meta', {
-      ip: clientAddress(c),
+      ip: clientAddress(c, env.TRUST_PROXY),
       userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
       requestId: c.var.requestId,
     });

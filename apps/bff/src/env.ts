@@ -11,6 +11,12 @@ const schema = z.object({
   PORTAL_DIST: z.string().optional(),
   /** Only for load tests: switches the sign-in and redemption rate limits off. */
   RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+  /**
+   * How many reverse proxies in front of the server append to X-Forwarded-For. 0 (default):
+   * the socket's address is the client. Never set it higher than the proxies you run, or
+   * clients can choose their own address for rate limits and the audit trail.
+   */
+  TRUST_PROXY: z.coerce.number().int().min(0).max(5).default(0),
   /** smtp://user:pass@host:port — without it, mail goes to the local outbox (Admin › Outbox). */
   SMTP_URL: z.url().optional(),
   MAIL_FROM: z.string().min(3).default('onbehalf <no-reply@onbehalf.test>'),

@@ -252,3 +252,26 @@ describe('cross-site request forgery', () => {
     expect((await t.call('GET', '/api/public/auth/session', { cookie })).status).toBe(200);
   });
 });
+
+describe('client address', () => {
+  it('comes from the socket unless proxies are trusted, then from X-Forwarded-For', async () => {
+    const direct = await t.call('POST', '/api/public/auth/sign-in', {
+      body: { email: 'buyer@acme.test', password: 'wrong' },
+      headers: { 'x-forwarded-for': '203.0.113.7' },
+    });
+    expect(direct.status).toBe(401);
+    const behindProxy = await createTestApp({ env: { TRUST_PROXY: '1' } });
+    await behindProxy.call('POST', '/api/public/auth/sign-in', {
+      body: { email: 'buyer@acme.test', password: 'wrong' },
+      headers: { 'x-forwarded-for': '198.51.100.1, 203.0.113.7' },
+    });
+    const ipOf = (app: TestApp) =>
+      app.db
+        .select({ ip: auditEvents.ip })
+        .from(auditEvents)
+        .where(eq(auditEvents.type, 'auth.sign_in.failed'))
+        .get()?.ip;
+    expect(ipOf(t)).toBeNull();
+    expect(ipOf(behindProxy)).toBe('203.0.113.7');
+  });
+});
