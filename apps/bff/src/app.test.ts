@@ -132,3 +132,35 @@ describe('security headers', () => {
     expect(res.headers.get('strict-transport-security')).toBeNull();
   });
 });
+
+describe('bodies read from a real socket', () => {
+  it('are parsed, size-limited and refused when malformed exactly as in-process ones', async () => {
+    const { serve } = await import('@hono/node-server');
+    const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const address = server.address();
+    const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const post = (body: string) =>
+      fetch(`${origin}/api/public/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      }).then(async (r) => ({
+        status: r.status,
+        json: (await r.json()) as { error?: { code: string } },
+      }));
+    try {
+      expect(
+        (await post(JSON.stringify({ email: 'owner@acme.test', password: 'demo-password' })))
+          .status,
+      ).toBe(200);
+      expect((await post('{"email": ')).json.error?.code).toBe('malformed_json');
+      expect((await post(JSON.stringify({ email: 7 }))).json.error?.code).toBe('validation_failed');
+      const huge = await post(JSON.stringify({ email: 'a'.repeat(200_000), password: 'x' }));
+      expect(huge.status).toBe(413);
+      expect(huge.json.error?.code).toBe('payload_too_large');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

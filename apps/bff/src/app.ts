@@ -30,6 +30,7 @@ import { createRouter } from './lib/router.ts';
 import { clearSessionCookie } from './lib/session-cookie.ts';
 import { rejectCrossSite } from './middleware/cross-site.ts';
 import { attributeImpersonatedRequests } from './middleware/impersonation-log.ts';
+import { readBody } from './middleware/read-body.ts';
 import { requireJsonBody } from './middleware/require-json.ts';
 import { resolveSession } from './middleware/session.ts';
 
@@ -136,10 +137,7 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
       throw new AppError('payload_too_large');
     },
   });
-  // Reading a GET's body would make the adapter build a full Request object for nothing.
-  app.use('/api/*', (c, next) =>
-    c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next),
-  );
+  app.use('/api/*', readBody(MAX_BODY_BYTES, limitBody));
   const csrfGuard = csrf({
     origin: (origin, c) => origin === env.PUBLIC_ORIGIN || origin === new URL(c.req.url).origin,
   });

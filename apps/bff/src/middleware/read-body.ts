@@ -1,0 +1,39 @@
+import type { IncomingMessage } from 'node:http';
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../app-env.ts';
+import { AppError } from '../lib/errors.ts';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Reads a request body straight from Node's socket stream, within the size limit, and hands
+ * the text to Hono's body cache (where the validators read it). Going through the adapter's
+ * web `Request` instead costs a full Request object and a web stream per POST, several times
+ * the work of the redemption itself. Requests without a Node stream (in-process tests) use
+ * Hono's own body limit. See docs/decisions/009-performance.md.
+ */
+export function readBody(
+  maxBytes: number,
+  fallback: MiddlewareHandler<AppEnv>,
+): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (SAFE_METHODS.has(c.req.method)) return next();
+    const declared = Number(c.req.header('content-length'));
+    if (declared > maxBytes) throw new AppError('payload_too_large');
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    if (!incoming || incoming.readableEnded) return fallback(c, next);
+
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of incoming as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) throw new AppError('payload_too_large');
+      chunks.push(chunk);
+    }
+    // Hono keeps pending bodies as promises in this cache; its typing says otherwise.
+    (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(
+      Buffer.concat(chunks).toString('utf8'),
+    );
+    await next();
+  };
+}
