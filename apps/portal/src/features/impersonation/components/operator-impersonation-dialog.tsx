@@ -1,10 +1,10 @@
 import type { AdminUser } from '@onbehalf/contracts/users';
-import { type FormEvent, useId, useRef, useState } from 'react';
+import { type FormEvent, useId, useState } from 'react';
 import { useNavigate } from 'react-router';
+import { DialogFormActions } from '../../../components/ui/dialog-form-actions.tsx';
 import { ModalDialog } from '../../../components/ui/modal-dialog.tsx';
+import { RequiredReasonField, useRequiredReason } from '../../../components/ui/required-reason.tsx';
 import { useStartOperatorImpersonation } from '../api/start-operator-impersonation.ts';
-
-const MIN_REASON = 3;
 
 interface OperatorImpersonationDialogProps {
   user: Pick<AdminUser, 'id' | 'name' | 'profiles'>;
@@ -13,32 +13,23 @@ interface OperatorImpersonationDialogProps {
 
 /** Operator door: a reason (required), an optional ticket and, if need be, which profile. */
 export function OperatorImpersonationDialog({ user, onClose }: OperatorImpersonationDialogProps) {
-  const reasonId = useId();
-  const reasonErrorId = useId();
   const ticketId = useId();
   const profileId = useId();
   const navigate = useNavigate();
-  const [reason, setReason] = useState('');
   const [ticket, setTicket] = useState('');
   const [profile, setProfile] = useState(String(user.profiles[0]?.Id ?? ''));
-  const [reasonError, setReasonError] = useState<string | null>(null);
-  const reasonRef = useRef<HTMLTextAreaElement>(null);
+  const reason = useRequiredReason();
   const start = useStartOperatorImpersonation();
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    // The server insists too; saying so here spares a round trip and keeps the text.
-    if (reason.trim().length < MIN_REASON) {
-      setReasonError(`Give a reason of at least ${MIN_REASON} characters.`);
-      reasonRef.current?.focus();
-      return;
-    }
-    setReasonError(null);
+    const why = reason.check();
+    if (!why) return;
     start
       .mutateAsync({
         userId: user.id,
         profileId: profile ? Number(profile) : undefined,
-        reason: reason.trim(),
+        reason: why,
         ticket: ticket.trim() || undefined,
       })
       .then(
@@ -60,28 +51,7 @@ export function OperatorImpersonationDialog({ user, onClose }: OperatorImpersona
             {start.error.message}
           </div>
         ) : null}
-        <div className="field">
-          <label htmlFor={reasonId}>Reason</label>
-          <textarea
-            ref={reasonRef}
-            id={reasonId}
-            rows={3}
-            maxLength={500}
-            required
-            aria-invalid={reasonError ? true : undefined}
-            aria-describedby={reasonError ? reasonErrorId : undefined}
-            value={reason}
-            onChange={(event) => {
-              setReason(event.target.value);
-              if (event.target.value.trim().length >= MIN_REASON) setReasonError(null);
-            }}
-          />
-          {reasonError ? (
-            <p id={reasonErrorId} role="alert" className="field__error">
-              {reasonError}
-            </p>
-          ) : null}
-        </div>
+        <RequiredReasonField reason={reason} />
         <div className="field">
           <label htmlFor={ticketId}>Ticket reference</label>
           <input
@@ -109,19 +79,12 @@ export function OperatorImpersonationDialog({ user, onClose }: OperatorImpersona
             </select>
           </div>
         ) : null}
-        <div className="dialog__actions">
-          <button type="submit" className="button button--primary" disabled={start.isPending}>
-            Start impersonation
-          </button>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
-        {start.isPending ? (
-          <p role="status" className="loading">
-            Starting…
-          </p>
-        ) : null}
+        <DialogFormActions
+          submitLabel="Start impersonation"
+          pending={start.isPending}
+          pendingLabel="Starting…"
+          onCancel={onClose}
+        />
       </form>
     </ModalDialog>
   );

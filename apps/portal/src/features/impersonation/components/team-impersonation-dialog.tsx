@@ -1,5 +1,6 @@
 import { type FormEvent, useId, useState } from 'react';
 import { useNavigate } from 'react-router';
+import { DialogFormActions } from '../../../components/ui/dialog-form-actions.tsx';
 import { ModalDialog } from '../../../components/ui/modal-dialog.tsx';
 import { useStartTeamImpersonation } from '../api/start-team-impersonation.ts';
 
@@ -53,19 +54,12 @@ export function TeamImpersonationDialog({ coworker, onClose }: TeamImpersonation
             onChange={(event) => setReason(event.target.value)}
           />
         </div>
-        <div className="dialog__actions">
-          <button type="submit" className="button button--primary" disabled={start.isPending}>
-            Start impersonation
-          </button>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
-        {start.isPending ? (
-          <p role="status" className="loading">
-            Starting…
-          </p>
-        ) : null}
+        <DialogFormActions
+          submitLabel="Start impersonation"
+          pending={start.isPending}
+          pendingLabel="Starting…"
+          onCancel={onClose}
+        />
       </form>
     </ModalDialog>
   );

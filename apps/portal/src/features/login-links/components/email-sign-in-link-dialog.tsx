@@ -1,10 +1,10 @@
 import type { AdminUser } from '@onbehalf/contracts/users';
-import { type FormEvent, useId, useRef, useState } from 'react';
+import type { FormEvent } from 'react';
+import { DialogFormActions } from '../../../components/ui/dialog-form-actions.tsx';
 import { ModalDialog } from '../../../components/ui/modal-dialog.tsx';
+import { RequiredReasonField, useRequiredReason } from '../../../components/ui/required-reason.tsx';
 import { formatDateTime } from '../../../lib/format.ts';
 import { useEmailSignInLink } from '../api/email-sign-in-link.ts';
-
-const MIN_REASON = 3;
 
 interface EmailSignInLinkDialogProps {
   user: Pick<AdminUser, 'id' | 'name' | 'email'>;
@@ -16,25 +16,14 @@ interface EmailSignInLinkDialogProps {
  * link; the customer's email says who sent it and why.
  */
 export function EmailSignInLinkDialog({ user, onClose }: EmailSignInLinkDialogProps) {
-  const reasonId = useId();
-  const noteId = useId();
-  const reasonErrorId = useId();
-  const [reason, setReason] = useState('');
-  const [reasonError, setReasonError] = useState<string | null>(null);
-  const reasonRef = useRef<HTMLTextAreaElement>(null);
+  const reason = useRequiredReason();
   const send = useEmailSignInLink();
   const title = `Email a sign-in link to ${user.name}`;
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    // The server insists too; saying so here spares a round trip and keeps the text.
-    if (reason.trim().length < MIN_REASON) {
-      setReasonError(`Give a reason of at least ${MIN_REASON} characters.`);
-      reasonRef.current?.focus();
-      return;
-    }
-    setReasonError(null);
-    send.mutate({ userId: user.id, reason: reason.trim() });
+    const why = reason.check();
+    if (why) send.mutate({ userId: user.id, reason: why });
   }
 
   if (send.isSuccess) {
@@ -55,8 +44,6 @@ export function EmailSignInLinkDialog({ user, onClose }: EmailSignInLinkDialogPr
     );
   }
 
-  const describedBy = reasonError ? `${reasonErrorId} ${noteId}` : noteId;
-
   return (
     <ModalDialog title={title} onClose={onClose}>
       <form className="form" noValidate onSubmit={handleSubmit}>
@@ -68,44 +55,13 @@ export function EmailSignInLinkDialog({ user, onClose }: EmailSignInLinkDialogPr
             {send.error.message}
           </div>
         ) : null}
-        <div className="field">
-          <label htmlFor={reasonId}>Reason</label>
-          <textarea
-            ref={reasonRef}
-            id={reasonId}
-            rows={3}
-            maxLength={500}
-            required
-            aria-invalid={reasonError ? true : undefined}
-            aria-describedby={describedBy}
-            value={reason}
-            onChange={(event) => {
-              setReason(event.target.value);
-              if (event.target.value.trim().length >= MIN_REASON) setReasonError(null);
-            }}
-          />
-          <span id={noteId} className="hint">
-            The email names you and gives your reason.
-          </span>
-          {reasonError ? (
-            <p id={reasonErrorId} role="alert" className="field__error">
-              {reasonError}
-            </p>
-          ) : null}
-        </div>
-        <div className="dialog__actions">
-          <button type="submit" className="button button--primary" disabled={send.isPending}>
-            Send link
-          </button>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
-        {send.isPending ? (
-          <p role="status" className="loading">
-            Sending…
-          </p>
-        ) : null}
+        <RequiredReasonField reason={reason} hint="The email names you and gives your reason." />
+        <DialogFormActions
+          submitLabel="Send link"
+          pending={send.isPending}
+          pendingLabel="Sending…"
+          onCancel={onClose}
+        />
       </form>
     </ModalDialog>
   );
