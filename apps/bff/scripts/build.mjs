@@ -4,7 +4,11 @@ import { build } from 'esbuild';
 
 await rm('dist', { recursive: true, force: true });
 await build({
-  entryPoints: { server: 'src/server.ts', cli: 'src/cli/main.ts' },
+  entryPoints: {
+    server: 'src/server.ts',
+    cli: 'src/cli/main.ts',
+    'checkpoint-worker': 'src/db/checkpoint-worker.js',
+  },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
+import { startCheckpointer } from './db/checkpointer.ts';
 import { migrateDatabase, openDatabase } from './db/client.ts';
 import { DEMO_PASSWORD, demoAccounts, seedDemo } from './db/seed.ts';
 import { loadEnv } from './env.ts';
@@ -14,8 +15,10 @@ import { loadSigningKeys } from './lib/signing-keys.ts';
 
 const env = loadEnv();
 mkdirSync(env.DATA_DIR, { recursive: true });
-const { db, sqlite } = openDatabase(path.join(env.DATA_DIR, 'onbehalf.db'));
+const dbFile = path.join(env.DATA_DIR, 'onbehalf.db');
+const { db, sqlite } = openDatabase(dbFile);
 migrateDatabase(db);
+const checkpointer = startCheckpointer(sqlite, dbFile);
 const seeded = await seedDemo(db);
 const keys = await loadSigningKeys(env.DATA_DIR, env.SESSION_SIGNING_JWK);
 
@@ -51,7 +54,8 @@ const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (
 });
 
 function shutdown() {
-  server.close(() => {
+  server.close(async () => {
+    await checkpointer.stop();
     sqlite.close();
     process.exit(0);
   });
