@@ -39,8 +39,34 @@ export function listProfilesWithOrganization(db: Queryable, userId: number) {
     .all();
 }
 
-export function insertImpersonation(db: Queryable, values: typeof impersonations.$inferInsert) {
-  db.insert(impersonations).values(values).run();
+const insertColumns = [
+  'id',
+  'door',
+  'actorUserId',
+  'actorProfileId',
+  'actorSessionId',
+  'targetUserId',
+  'targetProfileId',
+  'organizationId',
+  'reason',
+  'ticket',
+  'handoffTokenHash',
+  'handoffExpiresAt',
+  'issuedAt',
+] as const;
+
+const insert = preparedPerHandle((db: Queryable) =>
+  db
+    .insert(impersonations)
+    .values(Object.fromEntries(insertColumns.map((c) => [c, sql.placeholder(c)])) as never)
+    .prepare(),
+);
+
+export function insertImpersonation(
+  db: Queryable,
+  values: Pick<typeof impersonations.$inferInsert, (typeof insertColumns)[number]>,
+) {
+  insert(db).run(values);
 }
 
 const byHandoffHash = preparedPerHandle((db: Queryable) =>
@@ -55,10 +81,15 @@ export function findByHandoffHash(db: Queryable, hash: string) {
   return byHandoffHash(db).get({ hash });
 }
 
-const claim = preparedPerHandle((db: Queryable) =>
+const claimAndStart = preparedPerHandle((db: Queryable) =>
   db
     .update(impersonations)
-    .set({ handoffUsedAt: sql.placeholder('now') as never })
+    .set({
+      handoffUsedAt: sql.placeholder('now') as never,
+      startedAt: sql.placeholder('now') as never,
+      sessionId: sql.placeholder('sessionId') as never,
+      endsAt: sql.placeholder('endsAt') as never,
+    })
     .where(
       and(
         eq(impersonations.id, sql.placeholder('id')),
@@ -69,17 +100,16 @@ const claim = preparedPerHandle((db: Queryable) =>
     .prepare(),
 );
 
-/** The single-use step: exactly one caller can flip handoff_used_at, however many race. */
-export function claimHandoff(db: Queryable, id: string, now: number): boolean {
-  return claim(db).run({ id, now }).changes === 1;
-}
-
-export function markStarted(
+/**
+ * The single-use step: exactly one caller can flip handoff_used_at, however many race. The
+ * same statement records the session the hand-off became and when it must end.
+ */
+export function claimHandoff(
   db: Queryable,
   id: string,
-  values: { sessionId: string; startedAt: number; endsAt: number },
-) {
-  db.update(impersonations).set(values).where(eq(impersonations.id, id)).run();
+  values: { now: number; sessionId: string; endsAt: number },
+): boolean {
+  return claimAndStart(db).run({ id, ...values }).changes === 1;
 }
 
 const actor = alias(users, 'actor');

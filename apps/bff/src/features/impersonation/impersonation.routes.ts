@@ -97,23 +97,29 @@ export const impersonationRoutes = createRouter()
   .openapi(teamIssueRoute, (c) => {
     const { coworkerId } = c.req.valid('param');
     const { reason } = c.req.valid('query');
-    return c.json(issueTeamHandoff(c.var.deps, getAuth(c), coworkerId, reason, c.var.meta), 200);
+    return c.json(
+      issueTeamHandoff(c.get('deps'), getAuth(c), coworkerId, reason, c.get('meta')),
+      200,
+    );
   })
   .openapi(operatorIssueRoute, (c) =>
-    c.json(issueOperatorHandoff(c.var.deps, getAuth(c), c.req.valid('query'), c.var.meta), 200),
+    c.json(
+      issueOperatorHandoff(c.get('deps'), getAuth(c), c.req.valid('query'), c.get('meta')),
+      200,
+    ),
   )
   .openapi(exchangeRoute, (c) => {
     const auth = getAuth(c);
-    const result = exchangeHandoff(c.var.deps, auth, c.req.valid('param').token, c.var.meta);
+    const result = exchangeHandoff(c.get('deps'), auth, c.req.valid('param').token, c.get('meta'));
     if (auth.via === 'cookie') {
-      setSessionCookie(c, c.var.deps.env, result.token, result.expiresAt, 'impersonation');
+      setSessionCookie(c, c.get('deps').env, result.token, result.expiresAt, 'impersonation');
     }
     return c.json({ token: result.token, session: result.session }, 200);
   })
   .openapi(leaveRoute, (c) => {
     const auth = getAuth(c);
-    const result = leaveImpersonation(c.var.deps, auth, c.var.meta);
-    if (auth.via === 'cookie') clearSessionCookie(c, c.var.deps.env, 'impersonation');
+    const result = leaveImpersonation(c.get('deps'), auth, c.get('meta'));
+    if (auth.via === 'cookie') clearSessionCookie(c, c.get('deps').env, 'impersonation');
     return c.json(result, 200);
   })
-  .openapi(historyRoute, (c) => c.json(accessHistory(c.var.deps, getAuth(c)), 200));
+  .openapi(historyRoute, (c) => c.json(accessHistory(c.get('deps'), getAuth(c)), 200));

@@ -7,7 +7,7 @@ import type {
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import type { ImpersonationRow } from '../../db/schema/impersonations.ts';
 import { recordAudit } from '../../lib/audit.ts';
-import { authForToken, authFromLookup } from '../../lib/auth-context.ts';
+import { authFromLookup } from '../../lib/auth-context.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { endImpersonation } from '../../lib/impersonation-lifecycle.ts';
@@ -20,7 +20,7 @@ import {
 } from '../../lib/impersonation-rules.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { describeSession } from '../../lib/session-view.ts';
-import { findSessionWithPartiesById, mintSession } from '../../lib/sessions.ts';
+import { findSessionWithPartiesById, mintSession, type SessionLookup } from '../../lib/sessions.ts';
 import { readSetting } from '../../lib/settings.ts';
 import { randomId, randomToken, sha256 } from '../../lib/tokens.ts';
 import {
@@ -31,7 +31,6 @@ import {
   insertImpersonation,
   listAccessHistory,
   listProfilesWithOrganization,
-  markStarted,
 } from './impersonation.repo.ts';
 
 interface Target {
@@ -41,6 +40,8 @@ interface Target {
   organizationId: number | null;
   /** The shortest limit that applies: global, the organization's, 60 minutes. */
   maxMinutes: number;
+  /** The rows the checks read: the impersonation session is described from them. */
+  parties: Omit<SessionLookup, 'session'>;
 }
 
 /** Team door: a coworker of the caller's active organization, under SPEC §4's rules. */
@@ -70,6 +71,7 @@ function resolveTeamTarget(deps: AppDeps, auth: AuthContext, coworkerId: number)
     profileId: found.profile.id,
     organizationId: found.organization.id,
     maxMinutes: Math.min(found.organization.impersonationMaxMinutes, MAX_IMPERSONATION_MINUTES),
+    parties: found,
   };
 }
 
@@ -121,6 +123,11 @@ function resolveOperatorTarget(
     profileId: chosen?.profile.id ?? null,
     organizationId: chosen?.organization.id ?? null,
     maxMinutes: Math.min(setting.maxMinutes, orgLimit, MAX_IMPERSONATION_MINUTES),
+    parties: {
+      user: target,
+      profile: chosen?.profile ?? null,
+      organization: chosen?.organization ?? null,
+    },
   };
 }
 
@@ -231,7 +238,6 @@ export function exchangeHandoff(
 
   const endsAt = Math.min(now + target.maxMinutes * 60_000, auth.session.expiresAt);
   const minted = db.transaction((tx) => {
-    if (!claimHandoff(tx, row.id, now)) return null;
     const result = mintSession(tx, {
       userId: row.targetUserId,
       profileId: row.targetProfileId,
@@ -241,7 +247,10 @@ export function exchangeHandoff(
       expiresAt: endsAt,
       impersonationId: row.id,
     });
-    markStarted(tx, row.id, { sessionId: result.session.id, startedAt: now, endsAt });
+    // Throwing rolls the session back with it: a lost race leaves nothing behind.
+    if (!claimHandoff(tx, row.id, { now, sessionId: result.session.id, endsAt })) {
+      throw new AppError('handoff_used');
+    }
     recordAudit(
       tx,
       {
@@ -259,16 +268,11 @@ export function exchangeHandoff(
     );
     return result;
   });
-  if (!minted) throw new AppError('handoff_used');
 
-  const next = authForToken(db, minted.token, auth.via);
-  const settledAuth: AuthContext = {
-    ...next,
-    impersonation: {
-      row: { ...row, sessionId: minted.session.id },
-      actorUser: auth.user as NonNullable<AuthContext['user']>,
-    },
-  };
+  const settledAuth = authFromLookup({ session: minted.session, ...target.parties }, auth.via, {
+    row: { ...row, sessionId: minted.session.id, handoffUsedAt: now, startedAt: now, endsAt },
+    actorUser: auth.user as NonNullable<AuthContext['user']>,
+  });
   return { token: minted.token, expiresAt: endsAt, session: describeSession(db, settledAuth) };
 }
 
