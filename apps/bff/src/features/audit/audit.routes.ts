@@ -126,25 +126,25 @@ const teamImpersonation = createRoute({
 export const auditRoutes = createRouter()
   .openapi(sysList, (c) => {
     const { cursor, limit, ...filters } = c.req.valid('query');
-    return c.json(listAuditEvents(c.var.deps, filters, cursor, limit), 200);
+    return c.json(listAuditEvents(c.get('deps'), filters, cursor, limit), 200);
   })
   .openapi(sysExport, (c) => {
     const { format, ...filters } = c.req.valid('query');
-    return streamExport(c.var.deps, filters, format);
+    return streamExport(c.get('deps'), filters, format);
   })
-  .openapi(sysVerify, (c) => c.json(verifyAuditChain(c.var.deps.db), 200))
+  .openapi(sysVerify, (c) => c.json(verifyAuditChain(c.get('deps').db), 200))
   .openapi(sysImpersonation, (c) =>
-    c.json(impersonationReport(c.var.deps, c.req.valid('param').id), 200),
+    c.json(impersonationReport(c.get('deps'), c.req.valid('param').id), 200),
   )
   .openapi(teamList, (c) => {
     const { cursor, limit, ...filters } = c.req.valid('query');
     const scoped = { ...filters, organizationId: teamScope(c) };
-    return c.json(listAuditEvents(c.var.deps, scoped, cursor, limit), 200);
+    return c.json(listAuditEvents(c.get('deps'), scoped, cursor, limit), 200);
   })
   .openapi(teamExport, (c) => {
     const { format, ...filters } = c.req.valid('query');
-    return streamExport(c.var.deps, { ...filters, organizationId: teamScope(c) }, format);
+    return streamExport(c.get('deps'), { ...filters, organizationId: teamScope(c) }, format);
   })
   .openapi(teamImpersonation, (c) =>
-    c.json(impersonationReport(c.var.deps, c.req.valid('param').id, teamScope(c)), 200),
+    c.json(impersonationReport(c.get('deps'), c.req.valid('param').id, teamScope(c)), 200),
   );

@@ -15,22 +15,22 @@ import {
   whereFor,
 } from './audit.repo.ts';
 
-function toEvent({ event, actor, subject, organization }: AuditRow): AuditEvent {
+function toEvent(row: AuditRow): AuditEvent {
   return {
-    id: event.id,
-    at: toIso(event.at),
-    type: event.type,
-    actor,
-    actorKind: event.actorKind,
-    subject,
-    organization,
-    sessionId: event.sessionId,
-    impersonationId: event.impersonationId,
-    ip: event.ip,
-    userAgent: event.userAgent,
-    requestId: event.requestId,
-    reason: event.reason,
-    details: event.details,
+    id: row.id,
+    at: toIso(row.at),
+    type: row.type,
+    actor: row.actor,
+    actorKind: row.actorKind,
+    subject: row.subject,
+    organization: row.organization,
+    sessionId: row.sessionId,
+    impersonationId: row.impersonationId,
+    ip: row.ip,
+    userAgent: row.userAgent,
+    requestId: row.requestId,
+    reason: row.reason,
+    details: row.details,
   };
 }
 

@@ -1,9 +1,10 @@
-import { sql } from 'drizzle-orm';
+import { desc, sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { auditEvents } from '../../db/schema/audit-events.ts';
 import { GENESIS_HASH, recordAudit } from '../../lib/audit.ts';
 import { pruneAuditEvents, verifyAuditChain } from '../../lib/audit-chain.ts';
 import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
-import { pageSql, whereFor } from './audit.repo.ts';
+import { eventsWithNames, pageSql, toRow, whereFor } from './audit.repo.ts';
 import { csvCell } from './audit.service.ts';
 
 let t: TestApp;
@@ -139,6 +140,40 @@ describe('audit list', () => {
     expect(inWindow.json.events.length).toBeGreaterThan(0);
     const future = await list(`from=${new Date(+now + 60_000).toISOString()}`);
     expect(future.json.events).toEqual([]);
+  });
+
+  it("reads every column of a page where drizzle's own mapping puts it", async () => {
+    await impersonationWithOrder('a reason, with "quotes"');
+    const query = eventsWithNames(t.db).orderBy(desc(auditEvents.id));
+    const mapped = query.all();
+    const fast = query.values().map(toRow);
+    expect(fast.length).toBeGreaterThan(5);
+    expect(fast).toEqual(
+      mapped.map((m) => ({
+        id: m.id,
+        at: m.at,
+        type: m.type,
+        actorKind: m.actorKind,
+        sessionId: m.sessionId,
+        impersonationId: m.impersonationId,
+        ip: m.ip,
+        userAgent: m.userAgent,
+        requestId: m.requestId,
+        reason: m.reason,
+        details: m.details,
+        actor:
+          m.actorId === null ? null : { id: m.actorId, name: m.actorName, email: m.actorEmail },
+        subject:
+          m.subjectId === null
+            ? null
+            : { id: m.subjectId, name: m.subjectName, email: m.subjectEmail },
+        organization:
+          m.organizationId === null ? null : { id: m.organizationId, name: m.organizationName },
+      })),
+    );
+    expect(fast.some((row) => row.details && row.actor && row.subject && row.organization)).toBe(
+      true,
+    );
   });
 
   it('pages newest first with a cursor, stable while new events arrive', async () => {
