@@ -65,7 +65,7 @@ function errorResponse(c: Context<AppEnv>, error: AppError) {
   if (error.retryAfterSeconds) c.header('Retry-After', String(error.retryAfterSeconds));
   if (error.code === 'session_expired' || error.code === 'unauthenticated') {
     // A dead cookie would otherwise be sent, and refused, on every request.
-    if (c.var.auth === null && c.var.authFailure) clearSessionCookie(c, c.var.deps.env);
+    if (c.get('auth') === null && c.get('authFailure')) clearSessionCookie(c, c.get('deps').env);
   }
   const body = {
     error: {
@@ -98,7 +98,7 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
     c.set('meta', {
       ip: clientAddress(c, env.TRUST_PROXY),
       userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
-      requestId: c.var.requestId,
+      requestId: c.get('requestId'),
     });
     c.set('auth', null);
     c.set('apiKey', null);
@@ -192,7 +192,7 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
   app.onError((error, c) => {
     if (error instanceof AppError) return errorResponse(c, error);
     if (error instanceof HTTPException) return errorResponse(c, fromHttpException(error));
-    console.error(`[${c.var.requestId ?? '-'}] unhandled error`, error);
+    console.error(`[${c.get('requestId') ?? '-'}] unhandled error`, error);
     return errorResponse(
       c,
       new AppError('internal_error', { message: errorCatalogue.internal_error.message }),

@@ -11,7 +11,7 @@ export type Principal =
   | { kind: 'api_key'; key: ApiKeyRow };
 
 export function getPrincipal(c: Context<AppEnv>): Principal {
-  const key = c.var.apiKey;
+  const key = c.get('apiKey');
   return key ? { kind: 'api_key', key } : { kind: 'session', auth: getAuth(c) };
 }
 

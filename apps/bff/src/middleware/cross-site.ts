@@ -20,7 +20,7 @@ export function rejectCrossSite(options: { guardGet?: boolean } = {}): Middlewar
       // page on another site, and people reach the same server as localhost or 127.0.0.1.
       const foreignOrigin =
         origin !== undefined &&
-        origin !== c.var.deps.env.PUBLIC_ORIGIN &&
+        origin !== c.get('deps').env.PUBLIC_ORIGIN &&
         origin !== new URL(c.req.url).origin;
       if (crossSite || foreignOrigin) throw new AppError('csrf_rejected');
     }

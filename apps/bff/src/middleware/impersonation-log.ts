@@ -7,17 +7,17 @@ import type { AppEnv } from '../app-env.ts';
  * response header. The path is logged without its parameters' secrets: only the route.
  */
 export const attributeImpersonatedRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const impersonation = c.var.auth?.impersonation;
+  const impersonation = c.get('auth')?.impersonation;
   if (!impersonation) return next();
   c.header('X-Impersonation-Id', impersonation.row.id);
   await next();
   console.log(
     JSON.stringify({
       msg: 'impersonated request',
-      requestId: c.var.requestId,
+      requestId: c.get('requestId'),
       impersonationId: impersonation.row.id,
       actorUserId: impersonation.actorUser.id,
-      subjectUserId: c.var.auth?.user?.id ?? null,
+      subjectUserId: c.get('auth')?.user?.id ?? null,
       method: c.req.method,
       route: c.req.routePath,
       status: c.res.status,

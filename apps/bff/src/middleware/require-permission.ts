@@ -7,7 +7,7 @@ import { getAuth } from './session.ts';
 /** Refuses the request unless the session holds every permission named. */
 export function requirePermission(...needed: Permission[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (c.var.apiKey) throw new AppError('forbidden', { message: 'API keys cannot use this.' });
+    if (c.get('apiKey')) throw new AppError('forbidden', { message: 'API keys cannot use this.' });
     const auth = getAuth(c);
     if (!needed.every((p) => auth.permissions.has(p))) throw new AppError('forbidden');
     await next();
@@ -20,7 +20,7 @@ export function requirePermission(...needed: Permission[]): MiddlewareHandler<Ap
  */
 export function requirePermissionOrApiKey(needed: Permission): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const key = c.var.apiKey;
+    const key = c.get('apiKey');
     if (key) {
       if (!(key.scopes as string[]).includes(needed)) {
         throw new AppError('forbidden', { message: `This API key lacks the ${needed} scope.` });

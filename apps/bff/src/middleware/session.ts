@@ -25,7 +25,7 @@ type Resolution =
   | { failure: 'session_expired' | 'unauthenticated'; ended?: EndReason };
 
 function resolveToken(c: Context<AppEnv>, token: string, via: AuthContext['via']): Resolution {
-  const { db, clock } = c.var.deps;
+  const { db, clock } = c.get('deps');
   const found = token.length <= MAX_TOKEN_LENGTH ? findSessionByToken(db, token) : undefined;
   if (!found) return { failure: 'unauthenticated' };
   const now = clock.now();
@@ -37,7 +37,7 @@ function resolveToken(c: Context<AppEnv>, token: string, via: AuthContext['via']
       found.session.impersonationId,
       found.session.expiresAt,
       now,
-      c.var.meta,
+      c.get('meta'),
     );
     if ('ended' in settled) return { failure: 'session_expired', ended: settled.ended };
     impersonation = settled.context;
@@ -56,7 +56,7 @@ function resolveToken(c: Context<AppEnv>, token: string, via: AuthContext['via']
  * remembers why it ended, so the portal can say so.
  */
 export const resolveSession: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const { env, db, clock } = c.var.deps;
+  const { env, db, clock } = c.get('deps');
   const bearer = bearerToken(c.req.header('authorization'));
   if (bearer && isApiKeyToken(bearer)) {
     // API keys are for integrations, and only on the backoffice API.
@@ -91,16 +91,16 @@ export const resolveSession: MiddlewareHandler<AppEnv> = async (c, next) => {
       rememberImpersonationEnded(c, env, reason);
     }
   }
-  if (c.var.auth) c.set('authFailure', null);
+  if (c.get('auth')) c.set('authFailure', null);
   await next();
 };
 
 /** The signed-in caller, or a 401 that says whether the session ended or never was. */
 export function getAuth(c: Context<AppEnv>): AuthContext {
-  const auth = c.var.auth;
+  const auth = c.get('auth');
   if (auth) return auth;
-  if (c.var.authFailure === 'session_expired') throw new AppError('session_expired');
-  if (c.var.authFailure === 'unauthenticated') {
+  if (c.get('authFailure') === 'session_expired') throw new AppError('session_expired');
+  if (c.get('authFailure') === 'unauthenticated') {
     throw new AppError('unauthenticated', { message: 'The session token is not valid.' });
   }
   throw new AppError('unauthenticated');

@@ -40,11 +40,11 @@ export const accountRoutes = createRouter()
   .openapi(preferenceRoute, (c) => {
     const { allowTeamImpersonation } = c.req.valid('json');
     return c.json(
-      setImpersonationPreference(c.var.deps, getAuth(c), allowTeamImpersonation, c.var.meta),
+      setImpersonationPreference(c.get('deps'), getAuth(c), allowTeamImpersonation, c.get('meta')),
       200,
     );
   })
   .openapi(passwordRoute, async (c) => {
-    await changePassword(c.var.deps, getAuth(c), c.req.valid('json'), c.var.meta);
+    await changePassword(c.get('deps'), getAuth(c), c.req.valid('json'), c.get('meta'));
     return c.json({ ok: true as const }, 200);
   });

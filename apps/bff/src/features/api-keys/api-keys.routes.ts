@@ -48,11 +48,11 @@ const revokeRoute = createRoute({
 });
 
 export const apiKeysRoutes = createRouter()
-  .openapi(listRoute, (c) => c.json(listApiKeys(c.var.deps), 200))
+  .openapi(listRoute, (c) => c.json(listApiKeys(c.get('deps')), 200))
   .openapi(createKeyRoute, (c) =>
-    c.json(createApiKey(c.var.deps, getAuth(c), c.req.valid('json'), c.var.meta), 201),
+    c.json(createApiKey(c.get('deps'), getAuth(c), c.req.valid('json'), c.get('meta')), 201),
   )
   .openapi(revokeRoute, (c) => {
-    revokeApiKey(c.var.deps, getAuth(c), c.req.valid('param').id, c.var.meta);
+    revokeApiKey(c.get('deps'), getAuth(c), c.req.valid('param').id, c.get('meta'));
     return c.json({ ok: true as const }, 200);
   });

@@ -86,38 +86,38 @@ const revokeRoute = createRoute({
 
 export const authRoutes = createRouter()
   .openapi(signInRoute, async (c) => {
-    const { deps, meta } = c.var;
-    const result = await signIn(deps, c.req.valid('json'), meta);
+    const deps = c.get('deps');
+    const result = await signIn(deps, c.req.valid('json'), c.get('meta'));
     setSessionCookie(c, deps.env, result.token, result.expiresAt);
     return c.json({ token: result.token, session: result.session }, 200);
   })
   .openapi(signOutRoute, (c) => {
-    signOut(c.var.deps, getAuth(c), c.var.meta);
-    clearSessionCookie(c, c.var.deps.env);
+    signOut(c.get('deps'), getAuth(c), c.get('meta'));
+    clearSessionCookie(c, c.get('deps').env);
     return c.json({ ok: true as const }, 200);
   })
   .openapi(sessionRoute, (c) => {
     const auth = getAuth(c);
-    const remembered = takeImpersonationEnded(c, c.var.deps.env);
+    const remembered = takeImpersonationEnded(c, c.get('deps').env);
     const ended = auth.impersonation
       ? null
-      : (c.var.impersonationEnded ?? parseEndReason(remembered));
-    const session = describeSession(c.var.deps.db, auth, ended);
+      : (c.get('impersonationEnded') ?? parseEndReason(remembered));
+    const session = describeSession(c.get('deps').db, auth, ended);
     return c.json({ session }, 200);
   })
   .openapi(tokenRoute, async (c) => {
-    const { keys, env, clock } = c.var.deps;
+    const { keys, env, clock } = c.get('deps');
     return c.json({ jwt: await signSessionJwt(getAuth(c), keys, env, clock.now()) }, 200);
   })
-  .openapi(sessionsRoute, (c) => c.json(listSessions(c.var.deps, getAuth(c)), 200))
+  .openapi(sessionsRoute, (c) => c.json(listSessions(c.get('deps'), getAuth(c)), 200))
   .openapi(revokeRoute, (c) => {
     const { revokedCurrent } = revokeOwnSession(
-      c.var.deps,
+      c.get('deps'),
       getAuth(c),
       c.req.valid('param').id,
-      c.var.meta,
+      c.get('meta'),
     );
-    if (revokedCurrent) clearSessionCookie(c, c.var.deps.env);
+    if (revokedCurrent) clearSessionCookie(c, c.get('deps').env);
     return c.json({ ok: true as const }, 200);
   });
 

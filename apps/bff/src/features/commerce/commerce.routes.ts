@@ -42,9 +42,9 @@ const invoicesRoute = createRoute({
 });
 
 export const commerceRoutes = createRouter()
-  .openapi(ordersRoute, (c) => c.json(ordersOf(c.var.deps, getAuth(c)), 200))
+  .openapi(ordersRoute, (c) => c.json(ordersOf(c.get('deps'), getAuth(c)), 200))
   .openapi(placeRoute, (c) => {
-    const order = placeOrder(c.var.deps, getAuth(c), c.req.valid('json'), c.var.meta);
+    const order = placeOrder(c.get('deps'), getAuth(c), c.req.valid('json'), c.get('meta'));
     return c.json({ order }, 201);
   })
-  .openapi(invoicesRoute, (c) => c.json(invoicesOf(c.var.deps, getAuth(c)), 200));
+  .openapi(invoicesRoute, (c) => c.json(invoicesOf(c.get('deps'), getAuth(c)), 200));

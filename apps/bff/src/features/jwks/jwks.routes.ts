@@ -14,5 +14,5 @@ const jwksRoute = createRoute({
 
 export const jwksRoutes = createRouter().openapi(jwksRoute, (c) => {
   c.header('Cache-Control', 'public, max-age=300');
-  return c.json({ keys: [c.var.deps.keys.publicJwk] }, 200);
+  return c.json({ keys: [c.get('deps').keys.publicJwk] }, 200);
 });

@@ -114,29 +114,32 @@ const redeemRoute = createRoute({
 export const loginTokensRoutes = createRouter()
   .openapi(listRoute, (c) => {
     const { query, state } = c.req.valid('query');
-    return c.json(listLoginTokens(c.var.deps, query, state), 200);
+    return c.json(listLoginTokens(c.get('deps'), query, state), 200);
   })
   .openapi(createTokenRoute, (c) =>
-    c.json(createLoginToken(c.var.deps, getPrincipal(c), c.req.valid('json'), c.var.meta), 201),
+    c.json(
+      createLoginToken(c.get('deps'), getPrincipal(c), c.req.valid('json'), c.get('meta')),
+      201,
+    ),
   )
   .openapi(subjectsRoute, (c) =>
-    c.json(searchLoginTokenSubjects(c.var.deps, c.req.valid('query').query), 200),
+    c.json(searchLoginTokenSubjects(c.get('deps'), c.req.valid('query').query), 200),
   )
-  .openapi(detailsRoute, (c) => c.json(detailsOf(c.var.deps, c.req.valid('param').id), 200))
+  .openapi(detailsRoute, (c) => c.json(detailsOf(c.get('deps'), c.req.valid('param').id), 200))
   .openapi(deleteRoute, (c) => {
-    deleteLoginToken(c.var.deps, getPrincipal(c), c.req.valid('param').id, c.var.meta);
+    deleteLoginToken(c.get('deps'), getPrincipal(c), c.req.valid('param').id, c.get('meta'));
     return c.json({ ok: true as const }, 200);
   })
   .openapi(previewRoute, async (c) =>
-    c.json(await previewLoginToken(c.var.deps, c.req.valid('json').token, c.var.meta), 200),
+    c.json(await previewLoginToken(c.get('deps'), c.req.valid('json').token, c.get('meta')), 200),
   )
   .openapi(redeemRoute, async (c) => {
     const result = await redeemLoginToken(
-      c.var.deps,
-      c.var.auth,
+      c.get('deps'),
+      c.get('auth'),
       c.req.valid('json').token,
-      c.var.meta,
+      c.get('meta'),
     );
-    setSessionCookie(c, c.var.deps.env, result.token, result.expiresAt);
+    setSessionCookie(c, c.get('deps').env, result.token, result.expiresAt);
     return c.json({ token: result.token, session: result.session }, 200);
   });

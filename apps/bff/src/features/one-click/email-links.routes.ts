@@ -65,24 +65,27 @@ const provisionRoute = createRoute({
 
 export const emailLinksRoutes = createRouter()
   .openapi(selfServiceRoute, async (c) =>
-    c.json(await requestSelfServiceLink(c.var.deps, c.req.valid('json').email, c.var.meta), 202),
+    c.json(
+      await requestSelfServiceLink(c.get('deps'), c.req.valid('json').email, c.get('meta')),
+      202,
+    ),
   )
   .openapi(supportRoute, async (c) => {
     const { expiresAt } = await emailLinkFromSupport(
-      c.var.deps,
+      c.get('deps'),
       getAuth(c),
       c.req.valid('param').id,
       c.req.valid('json').reason,
-      c.var.meta,
+      c.get('meta'),
     );
     return c.json({ expiresAt }, 200);
   })
   .openapi(provisionRoute, async (c) => {
     const result = await provisionUser(
-      c.var.deps,
+      c.get('deps'),
       getPrincipal(c),
       c.req.valid('json'),
-      c.var.meta,
+      c.get('meta'),
     );
     return result.status === 201 ? c.json(result.body, 201) : c.json(result.body, 200);
   });

@@ -52,13 +52,21 @@ const redeemRoute = createRoute({
 
 export const oneClickRoutes = createRouter()
   .openapi(createLinkRoute, (c) =>
-    c.json(createOneClickLink(c.var.deps, getPrincipal(c), c.req.valid('json'), c.var.meta), 201),
+    c.json(
+      createOneClickLink(c.get('deps'), getPrincipal(c), c.req.valid('json'), c.get('meta')),
+      201,
+    ),
   )
   .openapi(previewRoute, async (c) =>
-    c.json(await previewOneClick(c.var.deps, c.req.valid('json'), c.var.meta), 200),
+    c.json(await previewOneClick(c.get('deps'), c.req.valid('json'), c.get('meta')), 200),
   )
   .openapi(redeemRoute, async (c) => {
-    const result = await redeemOneClick(c.var.deps, c.var.auth, c.req.valid('json'), c.var.meta);
-    setSessionCookie(c, c.var.deps.env, result.token, result.expiresAt);
+    const result = await redeemOneClick(
+      c.get('deps'),
+      c.get('auth'),
+      c.req.valid('json'),
+      c.get('meta'),
+    );
+    setSessionCookie(c, c.get('deps').env, result.token, result.expiresAt);
     return c.json({ token: result.token, session: result.session }, 200);
   });

@@ -19,8 +19,9 @@ const listRoute = createRoute({
 
 export const outboxRoutes = createRouter().openapi(listRoute, (c) => {
   const { to } = c.req.valid('query');
-  const rows = c.var.deps.db
-    .select()
+  const rows = c
+    .get('deps')
+    .db.select()
     .from(outboxMessages)
     .where(to ? eq(outboxMessages.to, to.toLowerCase()) : undefined)
     .orderBy(desc(outboxMessages.id))

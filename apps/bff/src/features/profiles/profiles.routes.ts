@@ -33,10 +33,11 @@ const switchRoute = createRoute({
 });
 
 export const profilesRoutes = createRouter()
-  .openapi(listRoute, (c) => c.json(listProfiles(c.var.deps, getAuth(c)), 200))
+  .openapi(listRoute, (c) => c.json(listProfiles(c.get('deps'), getAuth(c)), 200))
   .openapi(switchRoute, (c) => {
     const auth = getAuth(c);
-    const result = switchProfile(c.var.deps, auth, c.req.valid('json').Id, c.var.meta);
-    if (auth.via === 'cookie') setSessionCookie(c, c.var.deps.env, result.token, result.expiresAt);
+    const result = switchProfile(c.get('deps'), auth, c.req.valid('json').Id, c.get('meta'));
+    if (auth.via === 'cookie')
+      setSessionCookie(c, c.get('deps').env, result.token, result.expiresAt);
     return c.json({ token: result.token, session: result.session }, 200);
   });

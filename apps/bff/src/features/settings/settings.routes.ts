@@ -34,8 +34,13 @@ const putRoute = createRoute({
 });
 
 export const settingsRoutes = createRouter()
-  .openapi(getRoute, (c) => c.json({ settings: globalSettingsOf(c.var.deps) }, 200))
+  .openapi(getRoute, (c) => c.json({ settings: globalSettingsOf(c.get('deps')) }, 200))
   .openapi(putRoute, (c) => {
-    const settings = updateGlobalSettings(c.var.deps, getAuth(c), c.req.valid('json'), c.var.meta);
+    const settings = updateGlobalSettings(
+      c.get('deps'),
+      getAuth(c),
+      c.req.valid('json'),
+      c.get('meta'),
+    );
     return c.json({ settings }, 200);
   });

@@ -98,32 +98,37 @@ const sysUpdateSettingsRoute = createRoute({
 });
 
 export const teamRoutes = createRouter()
-  .openapi(listRoute, (c) => c.json(listTeam(c.var.deps, getAuth(c)), 200))
+  .openapi(listRoute, (c) => c.json(listTeam(c.get('deps'), getAuth(c)), 200))
   .openapi(updateRoute, (c) => {
     const member = updateTeamMember(
-      c.var.deps,
+      c.get('deps'),
       getAuth(c),
       c.req.valid('param').profileId,
       c.req.valid('json'),
-      c.var.meta,
+      c.get('meta'),
     );
     return c.json({ member }, 200);
   })
   .openapi(settingsRoute, (c) => c.json({ settings: teamSettingsOf(getAuth(c)) }, 200))
   .openapi(updateSettingsRoute, (c) => {
-    const settings = updateTeamSettings(c.var.deps, getAuth(c), c.req.valid('json'), c.var.meta);
+    const settings = updateTeamSettings(
+      c.get('deps'),
+      getAuth(c),
+      c.req.valid('json'),
+      c.get('meta'),
+    );
     return c.json({ settings }, 200);
   })
   .openapi(sysSettingsRoute, (c) =>
-    c.json({ settings: organizationSettingsFor(c.var.deps, c.req.valid('param').id) }, 200),
+    c.json({ settings: organizationSettingsFor(c.get('deps'), c.req.valid('param').id) }, 200),
   )
   .openapi(sysUpdateSettingsRoute, (c) => {
     const settings = updateOrganizationSettingsAsOperator(
-      c.var.deps,
+      c.get('deps'),
       getAuth(c),
       c.req.valid('param').id,
       c.req.valid('json'),
-      c.var.meta,
+      c.get('meta'),
     );
     return c.json({ settings }, 200);
   });

@@ -17,5 +17,5 @@ const listRoute = createRoute({
 });
 
 export const usersRoutes = createRouter().openapi(listRoute, (c) =>
-  c.json(listUsers(c.var.deps, getAuth(c), c.req.valid('query').query), 200),
+  c.json(listUsers(c.get('deps'), getAuth(c), c.req.valid('query').query), 200),
 );
