@@ -30,6 +30,8 @@ const connections = Number(args.get('connections') ?? 10);
 const auditEvents = Number(args.get('audit-events') ?? 1_000_000);
 const users = Number(args.get('users') ?? 10_000);
 const poolSize = Number(args.get('pool') ?? 30_000);
+/** --only=audit,one-click runs the calibration and the scenarios whose names contain these. */
+const only = (args.get('only') ?? '').split(',').filter(Boolean);
 const DEMO_PASSWORD = 'demo-password';
 
 const targets: Record<string, { ratio?: number; p99Ms?: number }> = {
@@ -134,11 +136,16 @@ async function main() {
     const defaults = { duration, connections };
     const results: ScenarioResult[] = [];
     const run = async (spec: ScenarioSpec) => {
+      if (only.length && spec !== calibrationSpec && !only.some((o) => spec.name.includes(o)))
+        return;
+      const cpuBefore = server?.cpuMs() ?? 0;
       const result = await runScenario(origin, spec, defaults);
       result.rssMiB = server?.rssMiB();
+      result.serverCpuUsPerRequest =
+        (((server?.cpuMs() ?? 0) - cpuBefore) * 1000) / Math.max(1, result.requests);
       results.push(result);
       log(
-        `  ${spec.name.padEnd(38)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  errors ${result.errors + result.non2xx}`,
+        `  ${spec.name.padEnd(38)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  server CPU ${result.serverCpuUsPerRequest.toFixed(0)} µs/req  errors ${result.errors + result.non2xx}`,
       );
       return result;
     };
@@ -152,10 +159,11 @@ async function main() {
     const rssAfterWarmUp = server.rssMiB();
 
     log('Scenarios:');
-    const calibration = await run({
+    const calibrationSpec: ScenarioSpec = {
       name: 'calibration: GET /api/health',
       options: { url: `${origin}/api/health` },
-    });
+    };
+    const calibration = (await run(calibrationSpec)) as ScenarioResult;
     await run({
       name: 'session check (bearer)',
       options: {
@@ -349,7 +357,8 @@ async function main() {
     } else log('\nAll targets met, no errors.');
   } finally {
     await server?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (args.has('keep-data')) log(`Data kept in ${dataDir}`);
+    else rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -14,6 +14,8 @@ export interface ScenarioResult {
   ratio?: number;
   /** The server's resident memory right after the scenario. */
   rssMiB?: number;
+  /** Server CPU time (user + system) spent per request during the scenario. */
+  serverCpuUsPerRequest?: number;
   note?: string;
 }
 

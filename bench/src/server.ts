@@ -23,7 +23,12 @@ export interface RunningServer {
   coldStartMs: number;
   stop(): Promise<void>;
   rssMiB(): number;
+  /** CPU time the server process has used so far (user + system), in milliseconds. */
+  cpuMs(): number;
 }
+
+/** Clock ticks per second of /proc/<pid>/stat; 100 on every Linux we run on. */
+const CLOCK_TICKS = 100;
 
 /** Starts the production build; resolves once /api/health answers 200 (bounded). */
 export async function startServer(options: {
@@ -77,6 +82,12 @@ export async function startServer(options: {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
       return kb / 1024;
+    },
+    cpuMs: () => {
+      // Fields 14 and 15 (utime, stime); the command name in field 2 may hold spaces.
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
     },
     stop: () =>
       new Promise<void>((resolve) => {
