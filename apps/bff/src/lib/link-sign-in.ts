@@ -2,31 +2,34 @@ import type { SignInMethod } from '@onbehalf/contracts/auth';
 import { eq, sql } from 'drizzle-orm';
 import type { AppDeps, AuthContext } from '../app-env.ts';
 import type { Tx } from '../db/client.ts';
+import { organizations } from '../db/schema/organizations.ts';
 import { profiles } from '../db/schema/profiles.ts';
-import { authForToken } from './auth-context.ts';
+import type { SessionRow } from '../db/schema/sessions.ts';
+import { authFromLookup } from './auth-context.ts';
 import { AppError } from './errors.ts';
 import { preparedPerHandle } from './prepared.ts';
 import type { RequestMeta } from './request-meta.ts';
 import { describeSession } from './session-view.ts';
-import { mintSession, revokeSession } from './sessions.ts';
+import { mintSession, revokeSession, type SessionLookup } from './sessions.ts';
 
 /** A browser acting as someone else must leave that first; a link never stacks on it. */
 export function refuseDuringImpersonation(current: AuthContext | null): void {
   if (current?.impersonation) throw new AppError('impersonation_restricted');
 }
 
-/** The profile a link signs into: the only one, or none so the person picks. */
-const profileIdsOf = preparedPerHandle((db: Tx) =>
+const profilesOf = preparedPerHandle((db: Tx) =>
   db
-    .select({ id: profiles.id })
+    .select({ profile: profiles, organization: organizations })
     .from(profiles)
+    .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
     .where(eq(profiles.userId, sql.placeholder('userId')))
     .prepare(),
 );
 
-export function soleProfileId(tx: Tx, userId: number): number | null {
-  const rows = profileIdsOf(tx).all({ userId });
-  return rows.length === 1 ? (rows[0]?.id ?? null) : null;
+/** The profile a link signs into: the only one, or none so the person picks. */
+export function soleProfile(tx: Tx, userId: number) {
+  const rows = profilesOf(tx).all({ userId });
+  return rows.length === 1 ? (rows[0] ?? null) : null;
 }
 
 /**
@@ -44,7 +47,19 @@ export function mintLinkSession(
   return mintSession(tx, { ...input, now, meta });
 }
 
-export function signedInAs(deps: AppDeps, token: string, expiresAt: number) {
-  const auth = authForToken(deps.db, token, 'cookie');
-  return { token, expiresAt, session: describeSession(deps.db, auth) };
+/**
+ * The answer to a redemption, described from the rows the redemption read and the session it
+ * minted: the same view a request with the new cookie gets, without looking it up again.
+ */
+export function signedInAs(
+  deps: AppDeps,
+  minted: { token: string; session: SessionRow },
+  parties: Omit<SessionLookup, 'session'>,
+) {
+  const auth = authFromLookup({ session: minted.session, ...parties }, 'cookie');
+  return {
+    token: minted.token,
+    expiresAt: minted.session.expiresAt,
+    session: describeSession(deps.db, auth),
+  };
 }

@@ -328,6 +328,22 @@ describe('the hand-off token', () => {
 });
 
 describe('the impersonation session', () => {
+  it('the exchange answers with exactly the session the new token then reports, at either door', async () => {
+    const { imp } = await adminAsBuyer('order question');
+    expect(imp.session).toEqual((await sessionOf(imp.token)).json.session);
+
+    const support = await t.signIn('support@onbehalf.test');
+    const issued = await operatorIssue(support.token, {
+      userId: ids.userId('member@acme.test'),
+      profileId: ids.profileId('member@acme.test', 'Globex Inc'),
+      reason: 'missing invoice',
+    });
+    const started = await exchange(support.token, issued.json.token);
+    expect(started.status).toBe(200);
+    expect(started.json.session).toEqual((await sessionOf(started.json.token)).json.session);
+    expect(started.json.session.activeProfile.organization.name).toBe('Globex Inc');
+  });
+
   it('works for bearer clients: the session shows the actor and the impersonated factor', async () => {
     const { admin, imp } = await adminAsBuyer('order question');
     const res = await sessionOf(imp.token);

@@ -16,6 +16,7 @@ function withParties(db: Queryable) {
     .select({
       token: loginTokens,
       user: users,
+      profile: profiles,
       organization: organizations,
       creatorName: creator.name,
     })

@@ -305,7 +305,7 @@ export async function redeemLoginToken(
     await recordFailure(deps, evaluated.found, evaluated.outcome, meta);
     throw new AppError(errorFor[evaluated.status]);
   }
-  const { token, user, organization } = evaluated.found;
+  const { token, user, profile, organization } = evaluated.found;
   const now = deps.clock.now();
   const minted = deps.db.transaction((tx) => {
     if (!claimUse(tx, token.id, token.oneTimeUse, now)) return null;
@@ -346,5 +346,5 @@ export async function redeemLoginToken(
     await recordFailure(deps, evaluated.found, 'used', meta);
     throw new AppError('link_used');
   }
-  return signedInAs(deps, minted.token, minted.session.expiresAt);
+  return signedInAs(deps, minted, { user, profile, organization });
 }

@@ -31,6 +31,14 @@ const details = async (id: number) =>
   (await t.call('GET', `/api/sys/login-tokens/${id}`, { token: ops })).json;
 
 describe('login tokens', () => {
+  it('answer with exactly the session the new token then reports', async () => {
+    const res = await redeem((await create()).token);
+    expect(res.status).toBe(200);
+    const now = await t.call('GET', '/api/public/auth/session', { token: res.json.token });
+    expect(res.json.session).toEqual(now.json.session);
+    expect(res.json.session.activeProfile).not.toBeNull();
+  });
+
   it('is one-time by default: one success, then refused, and the counts add up', async () => {
     const created = await create();
     expect(created.url).toBe(`http://portal.test/login?token=${encodeURIComponent(created.token)}`);

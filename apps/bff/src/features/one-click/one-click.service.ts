@@ -17,7 +17,7 @@ import {
   mintLinkSession,
   refuseDuringImpersonation,
   signedInAs,
-  soleProfileId,
+  soleProfile,
 } from '../../lib/link-sign-in.ts';
 import { maskEmail, recordAttempt } from '../../lib/login-attempts.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../lib/principal.ts';
@@ -239,9 +239,10 @@ export async function redeemOneClick(
   const now = deps.clock.now();
   const minted = deps.db.transaction((tx) => {
     if (!claimLink(tx, link.id, now)) return null;
+    const sole = soleProfile(tx, user.id);
     const result = mintLinkSession(
       tx,
-      { userId: user.id, profileId: soleProfileId(tx, user.id), method: 'one_click' },
+      { userId: user.id, profileId: sole?.profile.id ?? null, method: 'one_click' },
       current,
       now,
       meta,
@@ -263,8 +264,12 @@ export async function redeemOneClick(
       },
       meta,
     );
-    return result;
+    return { ...result, sole };
   });
   if (!minted) return fail(deps, body, found, 'used', 'used', meta);
-  return signedInAs(deps, minted.token, minted.session.expiresAt);
+  return signedInAs(deps, minted, {
+    user,
+    profile: minted.sole?.profile ?? null,
+    organization: minted.sole?.organization ?? null,
+  });
 }

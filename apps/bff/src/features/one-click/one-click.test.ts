@@ -141,6 +141,18 @@ describe('one-click links', () => {
     expect(res.status).toBe(403);
   });
 
+  it('answer with exactly the session the new token then reports, with one profile or several', async () => {
+    for (const email of ['buyer@acme.test', 'member@acme.test']) {
+      const { body } = await issue(email);
+      const res = await redeem(body);
+      expect(res.status).toBe(200);
+      const now = await t.call('GET', '/api/public/auth/session', { token: res.json.token });
+      expect(res.json.session).toEqual(now.json.session);
+    }
+    const severalProfiles = await redeem((await issue('member@acme.test')).body);
+    expect(severalProfiles.json.session).toMatchObject({ activeProfile: null, needsProfile: true });
+  });
+
   it('replace a session the browser already had', async () => {
     const owner = await t.signIn('owner@acme.test');
     const { body } = await issue();
