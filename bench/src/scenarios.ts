@@ -25,6 +25,8 @@ export interface ScenarioSpec {
   /** Requests per unit (e.g. 2 for issue + exchange). */
   stepsPerUnit?: number;
   options: Omit<autocannon.Options, 'url'> & { url?: string };
+  /** Requests sent before measuring (JIT warm-up); pools are sized to cover them. */
+  warmUpRequests?: number;
   note?: string;
 }
 
