@@ -1,4 +1,5 @@
 import type { AuditEventType } from '@onbehalf/contracts/audit';
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /** Append-only. Each row carries the hash of the one before it, so a silent edit shows. */
@@ -24,11 +25,15 @@ export const auditEvents = sqliteTable(
   },
   (t) => [
     index('audit_type_idx').on(t.type, t.id),
-    index('audit_actor_idx').on(t.actorUserId, t.id),
-    index('audit_subject_idx').on(t.subjectUserId, t.id),
-    index('audit_org_idx').on(t.organizationId, t.id),
+    // Partial: an event without an actor, subject, organization or impersonation writes no
+    // entry there, and a filter `= ?` on the column still uses the index.
+    index('audit_actor_idx').on(t.actorUserId, t.id).where(sql`${t.actorUserId} IS NOT NULL`),
+    index('audit_subject_idx').on(t.subjectUserId, t.id).where(sql`${t.subjectUserId} IS NOT NULL`),
+    index('audit_org_idx').on(t.organizationId, t.id).where(sql`${t.organizationId} IS NOT NULL`),
     index('audit_at_idx').on(t.at),
-    index('audit_impersonation_idx').on(t.impersonationId, t.id),
+    index('audit_impersonation_idx')
+      .on(t.impersonationId, t.id)
+      .where(sql`${t.impersonationId} IS NOT NULL`),
   ],
 );
 

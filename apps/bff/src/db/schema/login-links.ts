@@ -1,5 +1,6 @@
 import type { AttemptOutcome } from '@onbehalf/contracts/login-links';
 import type { ApiKeyScope } from '@onbehalf/contracts/permissions';
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { profiles } from './profiles.ts';
 import { users } from './users.ts';
@@ -72,8 +73,13 @@ export const loginAttempts = sqliteTable(
     userAgent: text('user_agent'),
   },
   (t) => [
-    index('login_attempts_token_idx').on(t.loginTokenId, t.at),
-    index('login_attempts_link_idx').on(t.oneClickLinkId, t.at),
+    // An attempt is at a token or at a link, never both: each index holds only its kind.
+    index('login_attempts_token_idx')
+      .on(t.loginTokenId, t.at)
+      .where(sql`${t.loginTokenId} IS NOT NULL`),
+    index('login_attempts_link_idx')
+      .on(t.oneClickLinkId, t.at)
+      .where(sql`${t.oneClickLinkId} IS NOT NULL`),
   ],
 );
 
