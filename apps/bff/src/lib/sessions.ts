@@ -7,7 +7,7 @@ import { type SessionRow, sessions } from '../db/schema/sessions.ts';
 import { users } from '../db/schema/users.ts';
 import { preparedPerHandle } from './prepared.ts';
 import type { RequestMeta } from './request-meta.ts';
-import { randomId, randomToken, sha256 } from './tokens.ts';
+import { randomToken, sha256, sortableId } from './tokens.ts';
 
 /** See docs/decisions/004-session-lifetime.md. */
 export const sessionPolicy = {
@@ -32,7 +32,7 @@ export interface MintSessionInput {
 export function mintSession(tx: Queryable, input: MintSessionInput) {
   const token = randomToken();
   const row: SessionRow = {
-    id: randomId(),
+    id: sortableId(input.now),
     tokenHash: sha256(token),
     userId: input.userId,
     profileId: input.profileId,

@@ -30,6 +30,34 @@ export function randomId(bytes = 12): string {
   return randomSlice(bytes).toString('base64url');
 }
 
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * A ULID (github.com/ulid/spec): 48 bits of milliseconds, then 80 random bits, in Crockford
+ * base32, so ids sort by creation time. A row keyed by one lands on the last page of its
+ * primary-key index, which is in memory, instead of on a random page that must be read and
+ * rewritten (docs/decisions/009-performance.md). For ids that are not secrets.
+ */
+export function sortableId(now: number): string {
+  let time = '';
+  for (let i = 0, rest = now; i < 10; i++, rest = Math.floor(rest / 32)) {
+    time = CROCKFORD[rest % 32] + time;
+  }
+  let random = '';
+  let carry = 0;
+  let bits = 0;
+  for (const byte of randomSlice(10)) {
+    carry = (carry << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      random += CROCKFORD[(carry >> bits) & 31];
+    }
+    carry &= (1 << bits) - 1;
+  }
+  return time + random;
+}
+
 export function sha256(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }

@@ -22,7 +22,7 @@ import type { RequestMeta } from '../../lib/request-meta.ts';
 import { describeSession } from '../../lib/session-view.ts';
 import { findSessionWithPartiesById, mintSession, type SessionLookup } from '../../lib/sessions.ts';
 import { readSetting } from '../../lib/settings.ts';
-import { randomId, randomToken, sha256 } from '../../lib/tokens.ts';
+import { randomToken, sha256, sortableId } from '../../lib/tokens.ts';
 import {
   claimHandoff,
   findByHandoffHash,
@@ -140,7 +140,7 @@ function issueHandoff(
 ): { token: string } {
   const now = deps.clock.now();
   const token = randomToken();
-  const id = randomId();
+  const id = sortableId(now);
   const actor = auth.user as NonNullable<AuthContext['user']>;
   deps.db.transaction((tx) => {
     insertImpersonation(tx, {

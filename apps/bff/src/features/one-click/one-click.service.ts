@@ -23,7 +23,7 @@ import { maskEmail, recordAttempt } from '../../lib/login-attempts.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../lib/principal.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { readSetting } from '../../lib/settings.ts';
-import { randomId, randomToken, sha256 } from '../../lib/tokens.ts';
+import { randomToken, sha256, sortableId } from '../../lib/tokens.ts';
 import {
   claimLink,
   findLinkWithUser,
@@ -83,7 +83,7 @@ export function issueLink(
   const now = deps.clock.now();
   const secret = randomToken();
   const expiresAt = now + minutes * 60_000;
-  const id = randomId();
+  const id = sortableId(now);
   insertLink(tx, {
     id,
     userId: user.id,
