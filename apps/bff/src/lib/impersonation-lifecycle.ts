@@ -80,6 +80,17 @@ function reasonToEnd(
   return null;
 }
 
+const markEnded = preparedPerHandle((db: Queryable) =>
+  db
+    .update(impersonations)
+    .set({
+      endedAt: sql.placeholder('now') as never,
+      endReason: sql.placeholder('reason') as never,
+    })
+    .where(and(eq(impersonations.id, sql.placeholder('id')), isNull(impersonations.endedAt)))
+    .prepare(),
+);
+
 /**
  * Ends an impersonation once (compare-and-set on ended_at), revokes its session and audits
  * it, all in the caller's transaction. Returns false when it had already ended.
@@ -91,12 +102,7 @@ export function endImpersonation(
   now: number,
   meta: { ip: string | null; userAgent: string | null; requestId: string | null },
 ): boolean {
-  const ended = tx
-    .update(impersonations)
-    .set({ endedAt: now, endReason: reason })
-    .where(and(eq(impersonations.id, row.id), isNull(impersonations.endedAt)))
-    .run();
-  if (ended.changes !== 1) return false;
+  if (markEnded(tx).run({ id: row.id, now, reason }).changes !== 1) return false;
   if (row.sessionId) revokeSession(tx, row.sessionId, `impersonation_${reason}`, now);
   recordAudit(
     tx,

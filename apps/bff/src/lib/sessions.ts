@@ -73,13 +73,19 @@ const insertSession = preparedPerHandle((db: Queryable) =>
     .prepare(),
 );
 
-export function revokeSession(tx: Queryable, id: string, reason: string, now: number): boolean {
-  const result = tx
+const revoke = preparedPerHandle((db: Queryable) =>
+  db
     .update(sessions)
-    .set({ revokedAt: now, revokedReason: reason })
-    .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)))
-    .run();
-  return result.changes === 1;
+    .set({
+      revokedAt: sql.placeholder('now') as never,
+      revokedReason: sql.placeholder('reason') as never,
+    })
+    .where(and(eq(sessions.id, sql.placeholder('id')), isNull(sessions.revokedAt)))
+    .prepare(),
+);
+
+export function revokeSession(tx: Queryable, id: string, reason: string, now: number): boolean {
+  return revoke(tx).run({ id, reason, now }).changes === 1;
 }
 
 function sessionWithParties(db: Queryable) {
@@ -102,8 +108,14 @@ export function findSessionByToken(db: Queryable, token: string) {
   return byTokenHash(db).get({ hash: sha256(token) });
 }
 
+const byId = preparedPerHandle((db: Queryable) =>
+  sessionWithParties(db)
+    .where(eq(sessions.id, sql.placeholder('id')))
+    .prepare(),
+);
+
 export function findSessionWithPartiesById(db: Queryable, id: string) {
-  return sessionWithParties(db).where(eq(sessions.id, id)).get();
+  return byId(db).get({ id });
 }
 
 export type SessionLookup = NonNullable<ReturnType<typeof findSessionByToken>>;
