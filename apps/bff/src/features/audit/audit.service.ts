@@ -8,44 +8,32 @@ import type { AppDeps } from '../../app-env.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import {
-  type AuditRow,
+  type EventJsonRow,
   findImpersonation,
   selectLatestPage,
   selectPage,
   whereFor,
 } from './audit.repo.ts';
 
-function toEvent(row: AuditRow): AuditEvent {
-  return {
-    id: row.id,
-    at: toIso(row.at),
-    type: row.type,
-    actor: row.actor,
-    actorKind: row.actorKind,
-    subject: row.subject,
-    organization: row.organization,
-    sessionId: row.sessionId,
-    impersonationId: row.impersonationId,
-    ip: row.ip,
-    userAgent: row.userAgent,
-    requestId: row.requestId,
-    reason: row.reason,
-    details: row.details,
-  };
+/** One page, newest first, as the JSON the API sends: the events arrive already serialised. */
+export interface AuditPageJson {
+  /** Each event's JSON text, in the shape of the contract's `auditEvent`. */
+  events: string[];
+  nextCursor: string | null;
 }
 
-/** One page, newest first; the cursor is the last id seen, so inserts never shift pages. */
-export function listAuditEvents(
+/** The cursor is the last id seen, so events added meanwhile never shift a page. */
+export function listAuditEventsJson(
   deps: AppDeps,
   filters: AuditFilters,
   cursor: string | undefined,
   limit: number,
-): AuditPage {
+): AuditPageJson {
   const before = cursor ? Number(cursor) : undefined;
   const unfiltered = Object.values(filters).every(
     (v) => v === undefined || (Array.isArray(v) && v.length === 0),
   );
-  let rows: AuditRow[];
+  let rows: EventJsonRow[];
   if (unfiltered) {
     rows = selectLatestPage(deps.db, before, limit + 1);
   } else {
@@ -53,9 +41,31 @@ export function listAuditEvents(
     if (where === 'empty') return { events: [], nextCursor: null };
     rows = selectPage(deps.db, where, limit + 1);
   }
-  const events = rows.slice(0, limit).map(toEvent);
-  const last = events.at(-1);
-  return { events, nextCursor: rows.length > limit && last ? String(last.id) : null };
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    events: page.map((row) => row.json),
+    nextCursor: rows.length > limit && last ? String(last.id) : null,
+  };
+}
+
+/** A list response's body, the contract's `auditPage`, from events already serialised. */
+export function auditPageBody(page: AuditPageJson): string {
+  return `{"events":[${page.events.join(',')}],"nextCursor":${JSON.stringify(page.nextCursor)}}`;
+}
+
+/** The same page as objects, for the CSV export and the impersonation report. */
+export function listAuditEvents(
+  deps: AppDeps,
+  filters: AuditFilters,
+  cursor: string | undefined,
+  limit: number,
+): AuditPage {
+  const page = listAuditEventsJson(deps, filters, cursor, limit);
+  return {
+    events: page.events.map((json) => JSON.parse(json) as AuditEvent),
+    nextCursor: page.nextCursor,
+  };
 }
 
 const CSV_COLUMNS = [
@@ -130,9 +140,9 @@ export function exportAuditEvents(deps: AppDeps, filters: AuditFilters, format: 
       let text = '';
       if (!started && format === 'csv') text += `${CSV_COLUMNS.join(',')}\r\n`;
       started = true;
-      const page = listAuditEvents(deps, filters, cursor, EXPORT_BATCH);
-      for (const event of page.events) {
-        text += format === 'csv' ? `${csvLine(event)}\r\n` : `${JSON.stringify(event)}\n`;
+      const page = listAuditEventsJson(deps, filters, cursor, EXPORT_BATCH);
+      for (const json of page.events) {
+        text += format === 'csv' ? `${csvLine(JSON.parse(json) as AuditEvent)}\r\n` : `${json}\n`;
       }
       if (text) controller.enqueue(encoder.encode(text));
       if (!page.nextCursor) controller.close();

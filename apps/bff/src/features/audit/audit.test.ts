@@ -1,10 +1,13 @@
-import { desc, sql } from 'drizzle-orm';
+import { auditPage } from '@onbehalf/contracts/audit';
+import { desc, eq, sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../db/schema/audit-events.ts';
+import { organizations } from '../../db/schema/organizations.ts';
+import { users } from '../../db/schema/users.ts';
 import { GENESIS_HASH, recordAudit } from '../../lib/audit.ts';
 import { pruneAuditEvents, verifyAuditChain } from '../../lib/audit-chain.ts';
 import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
-import { eventsWithNames, pageSql, toRow, whereFor } from './audit.repo.ts';
+import { pageSql, whereFor } from './audit.repo.ts';
 import { csvCell } from './audit.service.ts';
 
 let t: TestApp;
@@ -142,38 +145,60 @@ describe('audit list', () => {
     expect(future.json.events).toEqual([]);
   });
 
-  it("reads every column of a page where drizzle's own mapping puts it", async () => {
-    await impersonationWithOrder('a reason, with "quotes"');
-    const query = eventsWithNames(t.db).orderBy(desc(auditEvents.id));
-    const mapped = query.all();
-    const fast = query.values().map(toRow);
-    expect(fast.length).toBeGreaterThan(5);
-    expect(fast).toEqual(
-      mapped.map((m) => ({
-        id: m.id,
-        at: m.at,
-        type: m.type,
-        actorKind: m.actorKind,
-        sessionId: m.sessionId,
-        impersonationId: m.impersonationId,
-        ip: m.ip,
-        userAgent: m.userAgent,
-        requestId: m.requestId,
-        reason: m.reason,
-        details: m.details,
-        actor:
-          m.actorId === null ? null : { id: m.actorId, name: m.actorName, email: m.actorEmail },
-        subject:
-          m.subjectId === null
-            ? null
-            : { id: m.subjectId, name: m.subjectName, email: m.subjectEmail },
-        organization:
-          m.organizationId === null ? null : { id: m.organizationId, name: m.organizationName },
+  it('builds each event in SQLite exactly as the contract describes it, column by column', async () => {
+    await impersonationWithOrder('a reason, with "quotes", and a newline\nhere');
+    // A time whose milliseconds binary floating point cannot hold exactly, and an event with
+    // no parties, organization or details.
+    t.clock.advance(123);
+    t.db.transaction((tx) =>
+      recordAudit(tx, { type: 'settings.changed', at: t.clock.now() }, meta),
+    );
+    const res = await list('limit=200');
+    expect(res.status).toBe(200);
+    const events = auditPage.parse(res.json).events;
+    const rows = t.db.select().from(auditEvents).orderBy(desc(auditEvents.id)).all();
+    expect(events).toHaveLength(rows.length);
+    const user = (id: number | null) => {
+      if (id === null) return null;
+      const u = t.db.select().from(users).where(eq(users.id, id)).get();
+      return u ? { id: u.id, name: u.name, email: u.email } : null;
+    };
+    const organization = (id: number | null) => {
+      if (id === null) return null;
+      const o = t.db.select().from(organizations).where(eq(organizations.id, id)).get();
+      return o ? { id: o.id, name: o.name } : null;
+    };
+    expect(events).toEqual(
+      rows.map((row) => ({
+        id: row.id,
+        at: new Date(row.at).toISOString(),
+        type: row.type,
+        actor: user(row.actorUserId),
+        actorKind: row.actorKind,
+        subject: user(row.subjectUserId),
+        organization: organization(row.organizationId),
+        sessionId: row.sessionId,
+        impersonationId: row.impersonationId,
+        ip: row.ip,
+        userAgent: row.userAgent,
+        requestId: row.requestId,
+        reason: row.reason,
+        details: row.details,
       })),
     );
-    expect(fast.some((row) => row.details && row.actor && row.subject && row.organization)).toBe(
-      true,
-    );
+    expect(events.some((e) => e.details && e.actor && e.subject && e.organization)).toBe(true);
+    expect(events[0]).toMatchObject({ type: 'settings.changed', actor: null, details: null });
+  });
+
+  it('writes times with milliseconds the way JavaScript does, for any instant', () => {
+    const instants = [0, 1, 999, 1_000, 1_795_251_600_123, 4_102_444_799_999];
+    for (let i = 0; i < 200; i++) instants.push(Math.floor(Math.random() * 4_102_444_800_000));
+    for (const at of instants) {
+      const sqlite = t.sqlite
+        .prepare(`SELECT strftime('%Y-%m-%dT%H:%M:%fZ', ? / 1000.0, 'unixepoch') AS iso`)
+        .get(at) as { iso: string };
+      expect(sqlite.iso).toBe(new Date(at).toISOString());
+    }
   });
 
   it('pages newest first with a cursor, stable while new events arrive', async () => {
