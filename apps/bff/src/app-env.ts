@@ -1,6 +1,7 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { Permission } from '@onbehalf/contracts/permissions';
 import type { Db } from './db/client.ts';
+import type { CommitGroups } from './db/commit-groups.ts';
 import type { ImpersonationRow } from './db/schema/impersonations.ts';
 import type { ApiKeyRow } from './db/schema/login-links.ts';
 import type { OrganizationRow } from './db/schema/organizations.ts';
@@ -24,6 +25,7 @@ export interface AppDeps {
   keys: SigningKeys;
   mailer: Mailer;
   background: Background;
+  commitGroups?: CommitGroups;
 }
 
 /** Present when the session acts as its user on someone else's behalf. */

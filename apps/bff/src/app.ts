@@ -93,6 +93,12 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
   const app = createRouter();
 
   app.use('*', requestId());
+  // Outermost, so it waits for whatever the request read or wrote: nothing is answered before
+  // the commit that holds it (db/commit-groups.ts).
+  app.use('/api/*', async (_c, next) => {
+    await next();
+    await deps.commitGroups?.pending();
+  });
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     c.set('meta', {

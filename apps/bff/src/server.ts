@@ -5,6 +5,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
 import { migrateDatabase, openDatabase } from './db/client.ts';
+import { startCommitGroups } from './db/commit-groups.ts';
 import { DEMO_PASSWORD, demoAccounts, seedDemo } from './db/seed.ts';
 import { loadEnv } from './env.ts';
 import { createBackground } from './lib/background.ts';
@@ -21,6 +22,13 @@ migrateDatabase(db);
 const checkpointer = startCheckpointer(sqlite, dbFile);
 const seeded = await seedDemo(db);
 const keys = await loadSigningKeys(env.DATA_DIR, env.SESSION_SIGNING_JWK);
+const commitGroups = startCommitGroups(db, sqlite, (error) => {
+  // A failed commit (disk full, I/O error) was rolled back and its answers failed; stop rather
+  // than keep serving from a database that cannot take writes.
+  console.error('A commit failed; stopping.', error);
+  process.exitCode = 1;
+  shutdown();
+});
 
 const portalDir = env.PORTAL_DIST ?? fileURLToPath(new URL('../../portal/dist', import.meta.url));
 const app = createApp(
@@ -32,6 +40,7 @@ const app = createApp(
     keys,
     mailer: createMailer(env, db, systemClock.now),
     background: createBackground(),
+    commitGroups,
   },
   { portalDir },
 );
@@ -55,11 +64,12 @@ const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (
 
 function shutdown() {
   server.close(async () => {
+    await commitGroups.pending()?.catch(() => {});
     await checkpointer.stop();
     sqlite.close();
-    process.exit(0);
+    process.exit();
   });
-  setTimeout(() => process.exit(0), 2000).unref();
+  setTimeout(() => process.exit(), 2000).unref();
 }
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);

@@ -1,6 +1,7 @@
 import type { SignedInResponse } from '@onbehalf/contracts/auth';
 import { createApp } from '../app.ts';
 import { migrateDatabase, openDatabase } from '../db/client.ts';
+import { startCommitGroups } from '../db/commit-groups.ts';
 import { DEMO_PASSWORD, seedDemo } from '../db/seed.ts';
 import { loadEnv } from '../env.ts';
 import { createBackground } from '../lib/background.ts';
@@ -38,9 +39,14 @@ export async function createTestApp(
   const env = loadEnv({ NODE_ENV: 'test', PUBLIC_ORIGIN: ORIGIN, ...options.env });
   sharedKeys ??= generateSigningKeys().then((k) => k.keys);
   const keys = await sharedKeys;
+  // As in production: transactions share commits, answers wait for them.
+  const commitGroups = startCommitGroups(db, sqlite, (error) => {
+    throw error;
+  });
   const deps = {
     db,
     env,
+    commitGroups,
     clock,
     limiters: createLimiters(options.rateLimits ?? true),
     keys,

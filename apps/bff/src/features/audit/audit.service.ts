@@ -136,7 +136,9 @@ export function exportAuditEvents(deps: AppDeps, filters: AuditFilters, format: 
   let cursor: string | undefined;
   let started = false;
   return new ReadableStream<Uint8Array>({
-    pull(controller) {
+    async pull(controller) {
+      // A page is read between answers: never from a group that has not committed yet.
+      await deps.commitGroups?.pending();
       let text = '';
       if (!started && format === 'csv') text += `${CSV_COLUMNS.join(',')}\r\n`;
       started = true;

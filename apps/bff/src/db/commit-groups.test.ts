@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createTestApp } from '../test/harness.ts';
+import { openDatabase } from './client.ts';
+import { startCommitGroups } from './commit-groups.ts';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+  vi.restoreAllMocks();
+});
+
+/** A file database with commit groups, and a second connection that sees only commits. */
+function groupedDatabase() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'onbehalf-groups-'));
+  const file = path.join(dir, 'test.db');
+  const { db, sqlite } = openDatabase(file);
+  sqlite.exec(`CREATE TABLE parents (id INTEGER PRIMARY KEY);
+    CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL,
+      parent_id INTEGER REFERENCES parents(id));`);
+  const failures: unknown[] = [];
+  const groups = startCommitGroups(db, sqlite, (error) => failures.push(error));
+  const other = new Database(file, { readonly: true });
+  cleanups.push(() => {
+    other.close();
+    sqlite.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const insert = (body: string, parentId: number | null = null) =>
+    db.run(sql`INSERT INTO notes (body, parent_id) VALUES (${body}, ${parentId})`);
+  const committed = () =>
+    (other.prepare('SELECT body FROM notes ORDER BY id').pluck().all() as string[]).join(',');
+  return { db, sqlite, groups, failures, insert, committed };
+}
+
+describe('group commit', () => {
+  it('commits the transactions of one turn of the event loop together, once', async () => {
+    const { db, sqlite, groups, insert, committed } = groupedDatabase();
+    const exec = vi.spyOn(sqlite, 'exec');
+    db.transaction(() => insert('a'));
+    db.transaction(() => insert('b'));
+    db.transaction(() => insert('c'));
+    // Written, not yet committed: another connection cannot see any of it.
+    expect(committed()).toBe('');
+    await groups.pending();
+    expect(committed()).toBe('a,b,c');
+    expect(exec.mock.calls.filter(([statement]) => statement === 'COMMIT')).toHaveLength(1);
+    expect(groups.pending()).toBeNull();
+  });
+
+  it('rolls back only the transaction that threw; the rest of its group commits', async () => {
+    const { db, groups, insert, committed } = groupedDatabase();
+    db.transaction(() => insert('kept'));
+    expect(() =>
+      db.transaction(() => {
+        insert('undone');
+        throw new Error('a rule refused');
+      }),
+    ).toThrow('a rule refused');
+    db.transaction(() => insert('also kept'));
+    await groups.pending();
+    expect(committed()).toBe('kept,also kept');
+  });
+
+  it('a failed commit rolls the whole group back, rejects its waiters and is reported', async () => {
+    const { db, sqlite, groups, failures, insert, committed } = groupedDatabase();
+    db.transaction(() => insert('innocent'));
+    // A foreign key checked only at commit: the one way to make COMMIT itself fail on demand.
+    sqlite.pragma('defer_foreign_keys = ON');
+    db.transaction(() => insert('orphan', 42));
+    await expect(groups.pending()).rejects.toThrow(/FOREIGN KEY/);
+    expect(committed()).toBe('');
+    expect(sqlite.inTransaction).toBe(false);
+    expect(failures).toHaveLength(1);
+    // The next group works.
+    db.transaction(() => insert('after'));
+    await groups.pending();
+    expect(committed()).toBe('after');
+  });
+
+  it('answers a write request only once its commit is done', async () => {
+    const t = await createTestApp({ rateLimits: false });
+    const pending = vi.spyOn(t.deps.commitGroups, 'pending');
+    const buyer = await t.signIn('buyer@acme.test');
+    const before = t.sqlite.prepare('SELECT count(*) FROM orders').pluck().get() as number;
+    const placed = await t.call('POST', '/api/public/orders', {
+      token: buyer.token,
+      body: { sku: 'PAPER-A4', quantity: 1 },
+    });
+    expect(placed.status).toBe(201);
+    expect(t.sqlite.inTransaction).toBe(false);
+    expect(t.sqlite.prepare('SELECT count(*) FROM orders').pluck().get()).toBe(before + 1);
+    expect(pending).toHaveBeenCalled();
+  });
+
+  it('an answer whose commit failed is a 500, never the success it would have been', async () => {
+    const t = await createTestApp({ rateLimits: false });
+    const buyer = await t.signIn('buyer@acme.test');
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    vi.spyOn(t.deps.commitGroups, 'pending').mockReturnValue(
+      Promise.reject(new Error('disk I/O error')),
+    );
+    const placed = await t.call('POST', '/api/public/orders', {
+      token: buyer.token,
+      body: { sku: 'PAPER-A4', quantity: 1 },
+    });
+    expect(placed.status).toBe(500);
+    expect(placed.json.error.code).toBe('internal_error');
+  });
+});

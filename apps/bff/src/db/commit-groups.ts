@@ -1,0 +1,66 @@
+import type Database from 'better-sqlite3';
+import type { Db } from './client.ts';
+
+export interface CommitGroups {
+  /**
+   * The commit of the group open now, if any. An answer waits for it before it leaves: the
+   * request may have written in the group, or read what another request wrote there.
+   */
+  pending(): Promise<void> | null;
+}
+
+/**
+ * Group commit (docs/decisions/014-group-commit.md). The first transaction in a turn of the
+ * event loop opens one SQLite transaction; every transaction that runs before the turn ends
+ * becomes a savepoint inside it (better-sqlite3 nests them so), and the group commits once, when
+ * the turn's I/O callbacks are done. A savepoint still rolls back alone when its function throws,
+ * so each request stays atomic on its own; the group only shares the commit, and the pages that
+ * several requests change are written to the WAL once instead of once each.
+ *
+ * Nothing is answered before the commit that holds it (see `pending`). If a commit fails, the
+ * group is rolled back, every answer waiting for it fails, and `onCommitFailure` is told: the
+ * server stops, rather than go on answering for writes that may not have happened.
+ */
+export function startCommitGroups(
+  db: Db,
+  sqlite: Database.Database,
+  onCommitFailure: (error: unknown) => void,
+): CommitGroups {
+  let open: { committed: Promise<void>; settle(error?: unknown): void } | null = null;
+
+  const commit = () => {
+    const group = open;
+    open = null;
+    if (!group) return;
+    try {
+      sqlite.exec('COMMIT');
+      group.settle();
+    } catch (error) {
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+      group.settle(error);
+      onCommitFailure(error);
+    }
+  };
+
+  const begin = () => {
+    // Inside a group already, or inside a transaction someone else opened (migrations).
+    if (open || sqlite.inTransaction) return;
+    sqlite.exec('BEGIN IMMEDIATE');
+    let settle!: (error?: unknown) => void;
+    const committed = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    // Rejections reach the answers that wait for it; no one waiting is not an error.
+    committed.catch(() => {});
+    open = { committed, settle };
+    setImmediate(commit);
+  };
+
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((run, config) => {
+    begin();
+    return transaction(run, config);
+  }) as Db['transaction'];
+
+  return { pending: () => open?.committed ?? null };
+}
