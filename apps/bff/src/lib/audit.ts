@@ -1,8 +1,8 @@
 import type { AuditEventType } from '@onbehalf/contracts/audit';
-import { desc, sql } from 'drizzle-orm';
+import { desc } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
 import { auditEvents } from '../db/schema/audit-events.ts';
-import { preparedPerHandle } from './prepared.ts';
+import { placeholdersFor, preparedPerHandle } from './prepared.ts';
 import type { RequestMeta } from './request-meta.ts';
 import { sha256 } from './tokens.ts';
 
@@ -60,10 +60,7 @@ const eventColumns = [
 ] as const;
 
 const insertEvent = preparedPerHandle((db: Queryable) =>
-  db
-    .insert(auditEvents)
-    .values(Object.fromEntries(eventColumns.map((c) => [c, sql.placeholder(c)])) as never)
-    .prepare(),
+  db.insert(auditEvents).values(placeholdersFor(eventColumns)).prepare(),
 );
 
 const lastHash = preparedPerHandle((db: Queryable) =>

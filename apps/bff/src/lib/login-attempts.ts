@@ -1,26 +1,23 @@
 import type { AttemptOutcome } from '@onbehalf/contracts/login-links';
-import { sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
 import { loginAttempts } from '../db/schema/login-links.ts';
-import { preparedPerHandle } from './prepared.ts';
+import { placeholdersFor, preparedPerHandle } from './prepared.ts';
 import type { RequestMeta } from './request-meta.ts';
 
 const insertAttempt = preparedPerHandle((db: Queryable) =>
   db
     .insert(loginAttempts)
     .values(
-      Object.fromEntries(
-        [
-          'kind',
-          'oneClickLinkId',
-          'loginTokenId',
-          'userId',
-          'outcome',
-          'at',
-          'ip',
-          'userAgent',
-        ].map((c) => [c, sql.placeholder(c)]),
-      ) as never,
+      placeholdersFor([
+        'kind',
+        'oneClickLinkId',
+        'loginTokenId',
+        'userId',
+        'outcome',
+        'at',
+        'ip',
+        'userAgent',
+      ]),
     )
     .prepare(),
 );

@@ -1,3 +1,13 @@
+import { sql } from 'drizzle-orm';
+
+/**
+ * The values of a prepared INSERT: a placeholder named after each column, filled at run time
+ * from an object with those keys.
+ */
+export function placeholdersFor(columns: readonly string[]): never {
+  return Object.fromEntries(columns.map((c) => [c, sql.placeholder(c)])) as never;
+}
+
 /**
  * Builds a query once per database connection and reuses it. Drizzle otherwise re-renders
  * the SQL and better-sqlite3 re-prepares the statement on every call, which dominated the

@@ -5,7 +5,7 @@ import { organizations } from '../db/schema/organizations.ts';
 import { profiles } from '../db/schema/profiles.ts';
 import { type SessionRow, sessions } from '../db/schema/sessions.ts';
 import { users } from '../db/schema/users.ts';
-import { preparedPerHandle } from './prepared.ts';
+import { placeholdersFor, preparedPerHandle } from './prepared.ts';
 import type { RequestMeta } from './request-meta.ts';
 import { randomToken, sha256, sortableId } from './tokens.ts';
 
@@ -67,10 +67,7 @@ const sessionColumns = [
 ] as const;
 
 const insertSession = preparedPerHandle((db: Queryable) =>
-  db
-    .insert(sessions)
-    .values(Object.fromEntries(sessionColumns.map((c) => [c, sql.placeholder(c)])) as never)
-    .prepare(),
+  db.insert(sessions).values(placeholdersFor(sessionColumns)).prepare(),
 );
 
 const revoke = preparedPerHandle((db: Queryable) =>

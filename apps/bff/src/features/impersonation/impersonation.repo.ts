@@ -5,7 +5,7 @@ import { impersonations } from '../../db/schema/impersonations.ts';
 import { organizations } from '../../db/schema/organizations.ts';
 import { profiles } from '../../db/schema/profiles.ts';
 import { users } from '../../db/schema/users.ts';
-import { preparedPerHandle } from '../../lib/prepared.ts';
+import { placeholdersFor, preparedPerHandle } from '../../lib/prepared.ts';
 
 const teamTarget = preparedPerHandle((db: Queryable) =>
   db
@@ -56,10 +56,7 @@ const insertColumns = [
 ] as const;
 
 const insert = preparedPerHandle((db: Queryable) =>
-  db
-    .insert(impersonations)
-    .values(Object.fromEntries(insertColumns.map((c) => [c, sql.placeholder(c)])) as never)
-    .prepare(),
+  db.insert(impersonations).values(placeholdersFor(insertColumns)).prepare(),
 );
 
 export function insertImpersonation(
