@@ -97,10 +97,14 @@ export const permissionLabels: Record<Permission, string> = {
   'settings:manage': 'Change global settings',
 };
 
+const catalogueRank = new Map<string, number>(permission.options.map((p, i) => [p, i]));
+
 /** Sorts a permission set in catalogue order, so stored and displayed sets compare equal. */
 export function sortPermissions<P extends Permission>(set: Iterable<P>): P[] {
-  const order = permission.options;
-  return [...new Set(set)].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  // Runs for every session check: a rank lookup, not a search of the catalogue per comparison.
+  return [...new Set(set)].sort(
+    (a, b) => (catalogueRank.get(a) ?? 0) - (catalogueRank.get(b) ?? 0),
+  );
 }
 
 /** What an integration's API key may do: a subset of operator permissions, chosen per key. */
