@@ -1,6 +1,6 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
-import { operatorRolePermissions } from '@onbehalf/contracts/permissions';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { operatorRolePermissions, operatorRoleRank } from '@onbehalf/contracts/permissions';
+import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { ImpersonationContext } from '../app-env.ts';
 import type { Db, Queryable } from '../db/client.ts';
@@ -52,10 +52,12 @@ type Loaded = NonNullable<ReturnType<typeof loadForCheck>>;
 function reasonToEnd(
   db: Queryable,
   l: Loaded,
-  sessionExpiresAt: number,
+  session: ImpersonationSession,
   now: number,
 ): EndReason | null {
-  if (now >= sessionExpiresAt) return 'expired';
+  // Revoked by the person acted as, or by their password change: ended, with the reason.
+  if (session.revokedAt !== null) return 'revoked';
+  if (now >= session.expiresAt) return 'expired';
   if (!l.actorSession || !isSessionLive(l.actorSession, now)) {
     return l.actorSession?.revokedReason === 'signed_out'
       ? 'actor_signed_out'
@@ -74,6 +76,11 @@ function reasonToEnd(
   }
   const role = l.actorUser.operatorRole;
   if (!role || !operatorRolePermissions[role].includes('users:impersonate')) {
+    return 'actor_lost_permission';
+  }
+  // Never upward, on every request as at the door: a target promoted to the actor's rank ends it.
+  const targetRole = l.targetUser.kind === 'operator' ? l.targetUser.operatorRole : null;
+  if (targetRole && operatorRoleRank[targetRole] >= operatorRoleRank[role]) {
     return 'actor_lost_permission';
   }
   if (!readSetting(db, 'impersonation.operator').enabled) return 'setting_disabled';
@@ -127,6 +134,43 @@ export function endImpersonation(
 }
 
 /** Ends every running impersonation started from this (actor) session. */
+/**
+ * Ends the running impersonations whose sessions act as this user: their sessions are being
+ * revoked (a password change), and each ends with its audit event rather than silently.
+ */
+export function endImpersonationsOfTarget(
+  tx: Queryable,
+  targetUserId: number,
+  reason: EndReason,
+  now: number,
+  meta: Parameters<typeof endImpersonation>[4],
+): void {
+  const running = tx
+    .select()
+    .from(impersonations)
+    .where(
+      and(
+        eq(impersonations.targetUserId, targetUserId),
+        isNotNull(impersonations.startedAt),
+        isNull(impersonations.endedAt),
+      ),
+    )
+    .all();
+  for (const row of running) endImpersonation(tx, row, reason, now, meta);
+}
+
+/** Ends the impersonation a session belongs to, if it is still running. */
+export function endImpersonationOfSession(
+  tx: Queryable,
+  impersonationId: string,
+  reason: EndReason,
+  now: number,
+  meta: Parameters<typeof endImpersonation>[4],
+): void {
+  const row = tx.select().from(impersonations).where(eq(impersonations.id, impersonationId)).get();
+  if (row) endImpersonation(tx, row, reason, now, meta);
+}
+
 export function endImpersonationsOfActorSession(
   tx: Queryable,
   actorSessionId: string,
@@ -142,6 +186,9 @@ export function endImpersonationsOfActorSession(
   for (const row of running) endImpersonation(tx, row, reason, now, meta);
 }
 
+/** What the per-request check needs of the impersonation session itself. */
+export type ImpersonationSession = { expiresAt: number; revokedAt: number | null };
+
 export type Settled = { context: ImpersonationContext } | { ended: EndReason };
 
 /**
@@ -152,14 +199,14 @@ export type Settled = { context: ImpersonationContext } | { ended: EndReason };
 export function settleImpersonation(
   db: Db,
   impersonationId: string,
-  sessionExpiresAt: number,
+  session: ImpersonationSession,
   now: number,
   meta: Parameters<typeof endImpersonation>[4],
 ): Settled {
   const loaded = loadForCheck(db, impersonationId);
   if (!loaded) return { ended: 'target_unavailable' };
   if (loaded.row.endedAt !== null) return { ended: loaded.row.endReason ?? 'left' };
-  const reason = reasonToEnd(db, loaded, sessionExpiresAt, now);
+  const reason = reasonToEnd(db, loaded, session, now);
   if (reason) {
     db.transaction((tx) => {
       endImpersonation(tx, loaded.row, reason, now, meta);

@@ -35,7 +35,7 @@ function resolveToken(c: Context<AppEnv>, token: string, via: AuthContext['via']
     const settled = settleImpersonation(
       db,
       found.session.impersonationId,
-      found.session.expiresAt,
+      found.session,
       now,
       c.get('meta'),
     );

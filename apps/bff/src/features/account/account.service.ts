@@ -3,6 +3,7 @@ import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { AppError } from '../../lib/errors.ts';
+import { endImpersonationsOfTarget } from '../../lib/impersonation-lifecycle.ts';
 import { hashPassword, verifyPassword } from '../../lib/passwords.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { revokeOtherSessions, setAllowTeamImpersonation, setPassword } from './account.repo.ts';
@@ -54,6 +55,7 @@ export async function changePassword(
   const now = deps.clock.now();
   deps.db.transaction((tx) => {
     setPassword(tx, user.id, passwordHash, now);
+    endImpersonationsOfTarget(tx, user.id, 'revoked', now, meta);
     revokeOtherSessions(tx, user.id, auth.session.id, now);
     recordAudit(tx, { type: 'account.password_changed', at: now, ...auditParty(auth) }, meta);
   });

@@ -31,7 +31,7 @@ const signInRoute = createRoute({
   request: jsonBody(signInBody),
   responses: {
     200: jsonContent(signedInResponse, 'Signed in; the cookie is set for browsers'),
-    ...errorResponses(400, 401, 429),
+    ...errorResponses(400, 401, 403, 429),
   },
 });
 
@@ -87,7 +87,7 @@ const revokeRoute = createRoute({
 export const authRoutes = createRouter()
   .openapi(signInRoute, async (c) => {
     const deps = c.get('deps');
-    const result = await signIn(deps, c.req.valid('json'), c.get('meta'));
+    const result = await signIn(deps, c.get('auth'), c.req.valid('json'), c.get('meta'));
     setSessionCookie(c, deps.env, result.token, result.expiresAt);
     return c.json({ token: result.token, session: result.session }, 200);
   })

@@ -7,8 +7,10 @@ import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import {
   endImpersonation,
+  endImpersonationOfSession,
   endImpersonationsOfActorSession,
 } from '../../lib/impersonation-lifecycle.ts';
+import { refuseDuringImpersonation } from '../../lib/link-sign-in.ts';
 import { verifyPassword } from '../../lib/passwords.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { describeSession } from '../../lib/session-view.ts';
@@ -25,9 +27,12 @@ export interface SignedIn extends SignedInResponse {
  */
 export async function signIn(
   deps: AppDeps,
+  current: AuthContext | null,
   body: SignInBody,
   meta: RequestMeta,
 ): Promise<SignedIn> {
+  // As for links and tokens: a browser acting as someone else leaves that first.
+  refuseDuringImpersonation(current);
   const { db, clock, limiters } = deps;
   const email = body.email.trim().toLowerCase();
   await limiters.assertSignInAllowed(email, meta.ip);
@@ -153,6 +158,9 @@ export function revokeOwnSession(
   }
   const now = deps.clock.now();
   deps.db.transaction((tx) => {
+    // Someone's session acting as this person: revoking it ends the impersonation (audited).
+    if (target.impersonationId)
+      endImpersonationOfSession(tx, target.impersonationId, 'revoked', now, meta);
     revokeSession(tx, target.id, 'revoked_by_user', now);
     endImpersonationsOfActorSession(tx, target.id, 'actor_session_ended', now, meta);
     recordAudit(

@@ -64,7 +64,7 @@ const exchangeRoute = createRoute({
   request: { params: handoffParam },
   responses: {
     200: jsonContent(signedInResponse, 'Impersonation session'),
-    ...errorResponses(400, 401, 403, 404, 409),
+    ...errorResponses(400, 401, 403, 404, 409, 429),
     410: jsonContent(handoffResponse.partial(), 'The hand-off token expired'),
   },
 });
@@ -108,9 +108,14 @@ export const impersonationRoutes = createRouter()
       200,
     ),
   )
-  .openapi(exchangeRoute, (c) => {
+  .openapi(exchangeRoute, async (c) => {
     const auth = getAuth(c);
-    const result = exchangeHandoff(c.get('deps'), auth, c.req.valid('param').token, c.get('meta'));
+    const result = await exchangeHandoff(
+      c.get('deps'),
+      auth,
+      c.req.valid('param').token,
+      c.get('meta'),
+    );
     if (auth.via === 'cookie') {
       setSessionCookie(c, c.get('deps').env, result.token, result.expiresAt, 'impersonation');
     }

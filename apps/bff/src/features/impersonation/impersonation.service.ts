@@ -1,4 +1,5 @@
 import type { SignedInResponse } from '@onbehalf/contracts/auth';
+import type { ErrorCode } from '@onbehalf/contracts/errors';
 import type {
   AccessHistoryResponse,
   ImpersonationDoor,
@@ -221,19 +222,25 @@ function recheck(deps: AppDeps, auth: AuthContext, row: ImpersonationRow): Targe
  * Exchanges a hand-off token for a session as the target. The token is single-use (a
  * compare-and-set), lives 60 seconds, and only the session that asked for it may use it.
  */
-export function exchangeHandoff(
+export async function exchangeHandoff(
   deps: AppDeps,
   auth: AuthContext,
   token: string,
   meta: RequestMeta,
-): Exchanged {
-  const { db, clock } = deps;
+): Promise<Exchanged> {
+  const { db, clock, limiters } = deps;
+  // Rate-limited like every other redemption: each refused token counts against the address.
+  await limiters.assertRedeemAllowed(meta.ip);
+  const refuse = async (code: ErrorCode): Promise<never> => {
+    await limiters.recordRedeemFailure(meta.ip);
+    throw new AppError(code);
+  };
   const row = /^[\w-]{20,128}$/.test(token) ? findByHandoffHash(db, sha256(token)) : undefined;
-  if (!row) throw new AppError('handoff_invalid');
-  if (row.actorSessionId !== auth.session.id) throw new AppError('handoff_wrong_session');
+  if (!row) return refuse('handoff_invalid');
+  if (row.actorSessionId !== auth.session.id) return refuse('handoff_wrong_session');
   const now = clock.now();
-  if (row.handoffUsedAt !== null) throw new AppError('handoff_used');
-  if (now >= row.handoffExpiresAt) throw new AppError('handoff_expired');
+  if (row.handoffUsedAt !== null) return refuse('handoff_used');
+  if (now >= row.handoffExpiresAt) return refuse('handoff_expired');
   const target = recheck(deps, auth, row);
 
   const endsAt = Math.min(now + target.maxMinutes * 60_000, auth.session.expiresAt);

@@ -671,3 +671,119 @@ describe('profiles for a team admin', () => {
     expect(own.json.Profiles[0].AllowTeamImpersonation).toBe(false);
   });
 });
+
+describe('rules every path holds', () => {
+  const endOf = (impersonationId: string) =>
+    t.db.select().from(impersonations).where(eq(impersonations.id, impersonationId)).get();
+  const endedEvents = (impersonationId: string) =>
+    t.db
+      .select()
+      .from(auditEvents)
+      .where(
+        and(
+          eq(auditEvents.type, 'impersonation.ended'),
+          eq(auditEvents.impersonationId, impersonationId),
+        ),
+      )
+      .all();
+
+  it('password sign-in is refused while this browser acts as someone; both sessions stay', async () => {
+    const { admin, imp } = await adminAsBuyer();
+    const cookie = `ob_session=${admin.token}; ob_impersonation=${imp.token}`;
+    const res = await t.call('POST', '/api/public/auth/sign-in', {
+      cookie,
+      headers: { origin: ORIGIN },
+      body: { email: 'owner@acme.test', password: 'demo-password' },
+    });
+    expect(res.status).toBe(403);
+    expect(res.json.error.code).toBe('impersonation_restricted');
+    expect(res.headers.get('set-cookie')).toBeNull();
+    const now = await t.call('GET', '/api/public/auth/session', { cookie });
+    expect(now.json.session.user.email).toBe('buyer@acme.test');
+    expect((await sessionOf(admin.token)).json.session.user.email).toBe('admin@acme.test');
+  });
+
+  it('the person acted as revoking the impersonation session ends it, audited', async () => {
+    const { imp } = await adminAsBuyer();
+    const id = imp.session.actor.impersonationId as string;
+    const buyer = await t.signIn('buyer@acme.test');
+    const revoked = await t.call('DELETE', `/api/public/auth/sessions/${imp.session.id}`, {
+      token: buyer.token,
+    });
+    expect(revoked.status).toBe(200);
+    expect(endOf(id)).toMatchObject({ endReason: 'revoked' });
+    expect(endOf(id)?.endedAt).not.toBeNull();
+    expect(endedEvents(id)).toHaveLength(1);
+    expect((await sessionOf(imp.token)).status).toBe(401);
+  });
+
+  it('a password change by the person acted as ends the impersonations of them', async () => {
+    const { imp } = await adminAsBuyer();
+    const id = imp.session.actor.impersonationId as string;
+    const buyer = await t.signIn('buyer@acme.test');
+    const changed = await t.call('PUT', '/api/public/account/password', {
+      token: buyer.token,
+      body: { currentPassword: 'demo-password', newPassword: 'a-new-long-password-1' },
+    });
+    expect(changed.status).toBe(200);
+    expect(endOf(id)).toMatchObject({ endReason: 'revoked' });
+    expect(endedEvents(id)).toHaveLength(1);
+    expect((await sessionOf(imp.token)).status).toBe(401);
+  });
+
+  it('an impersonation session revoked by any other path ends on its next request, audited', async () => {
+    const { admin, imp } = await adminAsBuyer();
+    const id = imp.session.actor.impersonationId as string;
+    t.db
+      .update(sessions)
+      .set({ revokedAt: t.clock.now(), revokedReason: 'by hand' })
+      .where(eq(sessions.id, imp.session.id))
+      .run();
+    const res = await t.call('GET', '/api/public/auth/session', {
+      cookie: `ob_session=${admin.token}; ob_impersonation=${imp.token}`,
+    });
+    expect(res.json.session.user.email).toBe('admin@acme.test');
+    expect(res.json.session.impersonationEnded).toMatchObject({ reason: 'revoked' });
+    expect(endOf(id)).toMatchObject({ endReason: 'revoked' });
+    expect(endedEvents(id)).toHaveLength(1);
+  });
+
+  it('operator door: a target promoted to the actor’s rank ends it on the next request', async () => {
+    const ops = await t.signIn('ops@onbehalf.test');
+    const issued = await operatorIssue(ops.token, {
+      userId: ids.userId('support@onbehalf.test'),
+      reason: 'checking a permission',
+    });
+    expect(issued.status).toBe(200);
+    const started = await exchange(ops.token, issued.json.token);
+    expect(started.status).toBe(200);
+    expect((await sessionOf(started.json.token)).status).toBe(200);
+    t.db
+      .update(users)
+      .set({ operatorRole: 'admin' })
+      .where(eq(users.email, 'support@onbehalf.test'))
+      .run();
+    expect((await sessionOf(started.json.token)).status).toBe(401);
+    const id = started.json.session.actor.impersonationId as string;
+    expect(endOf(id)).toMatchObject({ endReason: 'actor_lost_permission' });
+  });
+});
+
+describe('the hand-off exchange is rate-limited like every redemption', () => {
+  it('refused tokens count against the address; past the limit, 429 with Retry-After', async () => {
+    t = await createTestApp({ rateLimits: true });
+    ids = demoIds(t);
+    const admin = await t.signIn('admin@acme.test');
+    for (let i = 0; i < 30; i++) {
+      const res = await exchange(admin.token, 'x'.repeat(43));
+      expect(res.json.error.code).toBe('handoff_invalid');
+    }
+    const issued = await teamIssue(admin.token, ids.profileId('buyer@acme.test'));
+    const limited = await exchange(admin.token, issued.json.token);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(t.db.select().from(sessions).where(isNotNull(sessions.impersonationId)).all()).toEqual(
+      [],
+    );
+  });
+});
