@@ -138,7 +138,8 @@ export function seedLoadFixture(
       else fixture.oneTimeTokens.push(`${id}.${value}`);
     }
 
-    // Sessions are minted as the server mints them: only the SHA-256 of the token is stored.
+    // As on the server, only the SHA-256 of each session token is stored. The ids differ: random
+    // here, time-ordered ULIDs there (sortableId, apps/bff/src/lib/tokens.ts).
     const insertSession = db.prepare(
       `INSERT INTO sessions (id, token_hash, user_id, profile_id, method, created_at, expires_at, last_seen_at)
        VALUES (?, ?, ?, ?, 'password', ?, ?, ?)`,

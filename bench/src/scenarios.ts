@@ -1,5 +1,11 @@
 import autocannon from 'autocannon';
 
+/** What a scenario must reach: a minimum ratio to calibration, or a maximum p99 latency. */
+export interface Target {
+  ratio?: number;
+  p99Ms?: number;
+}
+
 export interface ScenarioResult {
   name: string;
   requestsPerSecond: number;
@@ -17,6 +23,7 @@ export interface ScenarioResult {
   /** Server CPU time (user + system) spent per request during the scenario. */
   serverCpuUsPerRequest?: number;
   note?: string;
+  target?: Target;
 }
 
 export interface ScenarioSpec {
@@ -28,10 +35,11 @@ export interface ScenarioSpec {
   /** Requests sent before measuring (JIT warm-up); pools are sized to cover them. */
   warmUpRequests?: number;
   note?: string;
+  target?: Target;
 }
 
 /** Per-connection state the multi-step scenarios carry between requests. */
-export type Ctx = { slot?: number; handoff?: string };
+export type Ctx = { handoff?: string };
 
 export async function runScenario(
   origin: string,
@@ -70,6 +78,7 @@ export async function runScenario(
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     ...(spec.note ? { note: spec.note } : {}),
+    ...(spec.target ? { target: spec.target } : {}),
   };
   return out;
 }
@@ -82,9 +91,6 @@ export function pool<T>(items: T[]) {
       const item = items[next % items.length] as T;
       next += 1;
       return item;
-    },
-    get used() {
-      return next;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
@@ -17,7 +17,6 @@ export async function freePort(): Promise<number> {
 export const PRODUCTION_NODE_FLAGS = ['--max-old-space-size=96', '--max-semi-space-size=8'];
 
 export interface RunningServer {
-  process: ChildProcess;
   origin: string;
   /** Milliseconds from spawn to the first 200 from /api/health. */
   coldStartMs: number;
@@ -75,7 +74,6 @@ export async function startServer(options: {
   }
   const coldStartMs = performance.now() - started;
   return {
-    process: child,
     origin,
     coldStartMs,
     rssMiB: () => {
