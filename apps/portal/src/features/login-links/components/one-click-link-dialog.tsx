@@ -1,10 +1,9 @@
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useId, useRef, useState } from 'react';
 import { ModalDialog } from '../../../components/ui/modal-dialog.tsx';
 import { SecretField } from '../../../components/ui/secret-field.tsx';
 import { formatDateTime } from '../../../lib/format.ts';
 import { useCreateOneClickLink } from '../api/create-one-click-link.ts';
 
-const DEFAULT_MINUTES = 15;
 const MAX_MINUTES = 24 * 60;
 
 interface OneClickLinkDialogProps {
@@ -16,14 +15,24 @@ interface OneClickLinkDialogProps {
 export function OneClickLinkDialog({ user, onClose }: OneClickLinkDialogProps) {
   const minutesId = useId();
   const hintId = useId();
-  const [minutes, setMinutes] = useState(String(DEFAULT_MINUTES));
+  const minutesRef = useRef<HTMLInputElement>(null);
+  // Empty until the operator chooses: then the server applies the default from the settings.
+  const [minutes, setMinutes] = useState('');
   const [invalid, setInvalid] = useState<string | null>(null);
   const create = useCreateOneClickLink();
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const value = Number(minutes);
-    if (!Number.isInteger(value) || value < 1 || value > MAX_MINUTES) {
+    // A number field reports text it cannot read ("1e") as empty: that is not "use the default".
+    const unreadable = minutesRef.current?.validity.badInput ?? false;
+    const chosen = minutes.trim();
+    if (!chosen && !unreadable) {
+      setInvalid(null);
+      create.mutate({ userId: user.id });
+      return;
+    }
+    const value = Number(chosen);
+    if (unreadable || !Number.isInteger(value) || value < 1 || value > MAX_MINUTES) {
       setInvalid('Choose a whole number of minutes, at least 1.');
       return;
     }
@@ -73,20 +82,22 @@ export function OneClickLinkDialog({ user, onClose }: OneClickLinkDialogProps) {
         <div className="field field--narrow">
           <label htmlFor={minutesId}>Valid for (minutes)</label>
           <input
+            ref={minutesRef}
             id={minutesId}
             type="number"
             inputMode="numeric"
             min={1}
             max={MAX_MINUTES}
             step={1}
-            required
+            placeholder="Default"
             aria-describedby={hintId}
             aria-invalid={invalid ? true : undefined}
             value={minutes}
             onChange={(event) => setMinutes(event.target.value)}
           />
           <span id={hintId} className="hint">
-            Up to the limit in the global settings (60 minutes unless changed).
+            Leave empty for the default lifetime. The global settings set both the default and the
+            longest a link may live.
           </span>
         </div>
         <div className="dialog__actions">
