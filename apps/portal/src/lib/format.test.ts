@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { formatDate, formatDuration, formatMoney, shortenUserAgent } from './format.ts';
+import {
+  formatDate,
+  formatDuration,
+  formatInstant,
+  formatMoney,
+  shortenUserAgent,
+} from './format.ts';
 
 describe('formatMoney', () => {
   it('writes cents as euros with grouping', () => {
@@ -11,6 +17,13 @@ describe('formatMoney', () => {
 describe('formatDate', () => {
   it('writes the day, short month and year', () => {
     expect(formatDate('2026-11-21T06:55:25.711Z')).toBe('21 Nov 2026');
+  });
+});
+
+describe('formatInstant', () => {
+  it('writes the date and the time to the second', () => {
+    const local = new Date(2026, 10, 21, 14, 5, 9);
+    expect(formatInstant(local.toISOString())).toBe('21 Nov 2026, 14:05:09');
   });
 });
 

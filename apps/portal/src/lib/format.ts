@@ -1,8 +1,10 @@
 const moneyFormatters = new Map<string, Intl.NumberFormat>();
 const dateFormatter = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium' });
-const dateTimeFormatter = new Intl.DateTimeFormat('en-GB', {
-  dateStyle: 'medium',
-  timeStyle: 'short',
+const dateTimeOptions: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' };
+const dateTimeFormatter = new Intl.DateTimeFormat('en-GB', dateTimeOptions);
+const instantFormatter = new Intl.DateTimeFormat('en-GB', {
+  ...dateTimeOptions,
+  timeStyle: 'medium',
 });
 
 /** 123450 cents → "€1,234.50". */
@@ -23,6 +25,14 @@ export function formatDate(iso: string): string {
 /** ISO 8601 → "21 Nov 2026, 14:05". */
 export function formatDateTime(iso: string): string {
   return dateTimeFormatter.format(new Date(iso));
+}
+
+/**
+ * ISO 8601 → "21 Nov 2026, 14:05:09": `formatDateTime` to the second, for logs such as the
+ * audit trail and the outbox, which order events that happen within the same minute.
+ */
+export function formatInstant(iso: string): string {
+  return instantFormatter.format(new Date(iso));
 }
 
 /** A finished impersonation's length, "5 min", "40 s". */

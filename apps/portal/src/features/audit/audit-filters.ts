@@ -1,20 +1,26 @@
 import { type AuditEventType, type AuditFilters, auditEventTypes } from '@onbehalf/contracts/audit';
+import { fromDateTimeLocal } from '../../lib/datetime-local.ts';
+import type { AuditScope } from './api/list-audit-events.ts';
 
-/** The filters a page offers; the team page has no person or organization filters. */
 export type AuditFilterKey = keyof AuditFilters;
 
-export const operatorFilterKeys: readonly AuditFilterKey[] = [
-  'type',
-  'actorUserId',
-  'subjectUserId',
-  'organizationId',
-  'impersonationId',
-  'from',
-  'to',
-  'q',
-];
-
-export const teamFilterKeys: readonly AuditFilterKey[] = ['type', 'from', 'to', 'q'];
+/**
+ * The filters each trail offers, in the order they show: the team's has no person or
+ * organization filters.
+ */
+export const auditFilterKeys: Record<AuditScope, readonly AuditFilterKey[]> = {
+  sys: [
+    'type',
+    'actorUserId',
+    'subjectUserId',
+    'organizationId',
+    'impersonationId',
+    'from',
+    'to',
+    'q',
+  ],
+  team: ['type', 'from', 'to', 'q'],
+};
 
 const idKeys = ['actorUserId', 'subjectUserId', 'organizationId'] as const;
 type IdKey = (typeof idKeys)[number];
@@ -34,6 +40,7 @@ function positiveId(value: string): number | undefined {
   return id > 0 ? id : undefined;
 }
 
+/** An instant from the address, which carries it as UTC ISO 8601 (not the input's local time). */
 function isoOrUndefined(value: string): string | undefined {
   if (!value) return undefined;
   const time = new Date(value).getTime();
@@ -49,12 +56,9 @@ function boundedText(value: string | null, max: number): string | undefined {
  * The filters in the address (`?type=…&from=…`). What cannot be valid is dropped rather than
  * sent, so a hand-edited or stale link shows events instead of an error.
  */
-export function readAuditFilters(
-  params: URLSearchParams,
-  keys: readonly AuditFilterKey[] = operatorFilterKeys,
-): AuditFilters {
+export function readAuditFilters(params: URLSearchParams, scope: AuditScope): AuditFilters {
   const filters: AuditFilters = {};
-  const allowed = new Set(keys);
+  const allowed = new Set(auditFilterKeys[scope]);
   const types = (params.get('type') ?? '')
     .split(',')
     .map((t) => t.trim())
@@ -75,7 +79,10 @@ export function readAuditFilters(
   return filters;
 }
 
-/** Filters as query parameters, in a fixed order: for the address, the API and the export. */
+/**
+ * Filters as the address's query parameters, in a fixed order (so equal filters make equal
+ * strings). The API client and the export links build their own query from the filters.
+ */
 export function auditFilterParams(filters: AuditFilters): Record<string, string> {
   const params: Record<string, string> = {};
   if (filters.type?.length) params.type = filters.type.join(',');
@@ -90,23 +97,6 @@ export function auditFilterParams(filters: AuditFilters): Record<string, string>
   return params;
 }
 
-/** `?a=1&b=2`, or nothing. */
-export function toQueryString(params: Record<string, string>): string {
-  const text = new URLSearchParams(params).toString();
-  return text ? `?${text}` : '';
-}
-
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** ISO 8601 → the local "2026-11-21T14:05" a datetime-local input shows. */
-export function toDateTimeLocal(iso: string | undefined): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  const base = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  return d.getSeconds() ? `${base}:${pad(d.getSeconds())}` : base;
-}
-
 export interface AuditFilterForm {
   filters: AuditFilters;
   /** Field name → what is wrong with it; empty when the form can be applied. */
@@ -117,17 +107,14 @@ export interface AuditFilterForm {
  * The filter form's fields (named like the query parameters) → filters, or what to fix.
  * A datetime-local value is the viewer's local time; the address carries it as UTC.
  */
-export function readAuditFilterForm(
-  form: FormData,
-  keys: readonly AuditFilterKey[] = operatorFilterKeys,
-): AuditFilterForm {
+export function readAuditFilterForm(form: FormData, scope: AuditScope): AuditFilterForm {
   const field = (name: AuditFilterKey) => {
     const value = form.get(name);
     return typeof value === 'string' ? value.trim() : '';
   };
   const filters: AuditFilters = {};
   const errors: AuditFilterForm['errors'] = {};
-  const allowed = new Set(keys);
+  const allowed = new Set(auditFilterKeys[scope]);
 
   const type = field('type');
   if (allowed.has('type') && type && isEventType(type)) filters.type = [type];
@@ -146,7 +133,7 @@ export function readAuditFilterForm(
   for (const key of ['from', 'to'] as const) {
     const raw = field(key);
     if (!allowed.has(key) || !raw) continue;
-    const iso = isoOrUndefined(raw);
+    const iso = fromDateTimeLocal(raw);
     if (iso) filters[key] = iso;
     else errors[key] = `${key === 'from' ? 'From' : 'To'} is not a valid date and time.`;
   }

@@ -1,4 +1,5 @@
 import type { AttemptOutcome, LoginTokenState } from '@onbehalf/contracts/login-links';
+import { toDateTimeLocal } from '../../lib/datetime-local.ts';
 
 export const loginTokenStateLabels: Record<LoginTokenState, string> = {
   active: 'Active',
@@ -21,23 +22,8 @@ export const attemptOutcomeLabels: Record<AttemptOutcome, string> = {
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** A moment as an `<input type="datetime-local">` value, in the browser's own time zone. */
-export function toLocalInputValue(date: Date): string {
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(
-    date.getHours(),
-  )}:${pad(date.getMinutes())}`;
-}
 
 /** The popup's default expiry: a week from now, to the minute. */
 export function defaultExpiry(now: Date = new Date()): string {
-  return toLocalInputValue(new Date(now.getTime() + 7 * DAY_MS));
-}
-
-/** A datetime-local value (local time) as ISO 8601 for the API; null when it is not a date. */
-export function localInputToIso(value: string): string | null {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(value)) return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+  return toDateTimeLocal(new Date(now.getTime() + 7 * DAY_MS), 'minute');
 }

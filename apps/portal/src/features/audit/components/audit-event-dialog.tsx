@@ -2,8 +2,8 @@ import type { AuditEvent } from '@onbehalf/contracts/audit';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ModalDialog } from '../../../components/ui/modal-dialog.tsx';
+import { formatInstant } from '../../../lib/format.ts';
 import { auditActorLabel, auditEventLabel } from '../event-labels.ts';
-import { formatInstant } from '../format-instant.ts';
 
 interface AuditEventDialogProps {
   event: AuditEvent;

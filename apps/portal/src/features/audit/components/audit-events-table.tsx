@@ -2,9 +2,9 @@ import type { AuditEvent, AuditFilters } from '@onbehalf/contracts/audit';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
+import { formatInstant } from '../../../lib/format.ts';
 import { type AuditScope, useAuditEvents } from '../api/list-audit-events.ts';
 import { auditActorLabel, auditEventLabel } from '../event-labels.ts';
-import { formatInstant } from '../format-instant.ts';
 import { AuditEventDialog } from './audit-event-dialog.tsx';
 
 interface AuditEventsTableProps {

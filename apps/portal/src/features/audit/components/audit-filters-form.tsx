@@ -1,17 +1,19 @@
 import { type AuditFilters, auditEventTypes } from '@onbehalf/contracts/audit';
 import { type FormEvent, useId, useRef, useState } from 'react';
+import { toDateTimeLocal } from '../../../lib/datetime-local.ts';
+import type { AuditScope } from '../api/list-audit-events.ts';
 import {
   type AuditFilterForm,
   type AuditFilterKey,
+  auditFilterKeys,
   auditFilterParams,
   readAuditFilterForm,
-  toDateTimeLocal,
 } from '../audit-filters.ts';
 import { auditEventLabel } from '../event-labels.ts';
 
 interface AuditFiltersFormProps {
-  /** Which filters this page offers, in the order they show. */
-  keys: readonly AuditFilterKey[];
+  /** Which trail: it decides the filters offered. */
+  scope: AuditScope;
   /** The applied filters (from the address). */
   filters: AuditFilters;
   onApply: (filters: AuditFilters) => void;
@@ -26,7 +28,8 @@ const textFields: { key: AuditFilterKey; label: string; numeric?: boolean }[] = 
 ];
 
 /** The trail's filters; applying them puts them in the address, so a view can be shared. */
-export function AuditFiltersForm({ keys, filters, onApply, onClear }: AuditFiltersFormProps) {
+export function AuditFiltersForm({ scope, filters, onApply, onClear }: AuditFiltersFormProps) {
+  const keys = auditFilterKeys[scope];
   const idPrefix = useId();
   const formRef = useRef<HTMLFormElement>(null);
   const [errors, setErrors] = useState<AuditFilterForm['errors']>({});
@@ -36,7 +39,7 @@ export function AuditFiltersForm({ keys, filters, onApply, onClear }: AuditFilte
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const read = readAuditFilterForm(new FormData(event.currentTarget), keys);
+    const read = readAuditFilterForm(new FormData(event.currentTarget), scope);
     setErrors(read.errors);
     const firstInvalid = keys.find((key) => read.errors[key]);
     if (firstInvalid) {

@@ -2,10 +2,10 @@ import type { ImpersonationReport } from '@onbehalf/contracts/audit';
 import { type EndReason, endReasonLabels } from '@onbehalf/contracts/impersonation';
 import type { ReactNode } from 'react';
 import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
+import { formatInstant } from '../../../lib/format.ts';
 import { useImpersonationReport } from '../api/get-impersonation-report.ts';
 import type { AuditScope } from '../api/list-audit-events.ts';
 import { auditActorLabel, auditEventLabel, summarizeAuditDetails } from '../event-labels.ts';
-import { formatInstant } from '../format-instant.ts';
 
 const doorLabels: Record<ImpersonationReport['impersonation']['door'], string> = {
   operator: 'Support',

@@ -3,10 +3,11 @@ import { type FormEvent, type KeyboardEvent, useEffect, useId, useState } from '
 import { ModalDialog } from '../../../components/ui/modal-dialog.tsx';
 import { SecretField } from '../../../components/ui/secret-field.tsx';
 import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
+import { fromDateTimeLocal, toDateTimeLocal } from '../../../lib/datetime-local.ts';
 import { formatDateTime } from '../../../lib/format.ts';
 import { useCreateLoginToken } from '../api/create-login-token.ts';
 import { useLoginTokenSubjects } from '../api/search-login-token-subjects.ts';
-import { defaultExpiry, localInputToIso, toLocalInputValue } from '../labels.ts';
+import { defaultExpiry } from '../labels.ts';
 
 const TITLE = 'New Login Token';
 /** Typing pauses this long before the search runs. */
@@ -90,7 +91,7 @@ function NewLoginTokenForm({ create, onCreated, onCancel }: NewLoginTokenFormPro
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const expiresAt = localInputToIso(expires);
+    const expiresAt = fromDateTimeLocal(expires);
     if (!anonymous && !subject) {
       setInvalid('Choose a contact or customer, or tick Anonymous user.');
       return;
@@ -188,7 +189,7 @@ function NewLoginTokenForm({ create, onCreated, onCancel }: NewLoginTokenFormPro
           id={ids.expires}
           type="datetime-local"
           required
-          min={toLocalInputValue(new Date())}
+          min={toDateTimeLocal(new Date(), 'minute')}
           aria-describedby={ids.expiresHint}
           value={expires}
           onChange={(event) => setExpires(event.target.value)}

@@ -1,6 +1,6 @@
 import type { OutboxMessage } from '@onbehalf/contracts/email-links';
 import { ModalDialog } from '../../../components/ui/modal-dialog.tsx';
-import { formatInstant } from '../../audit/format-instant.ts';
+import { formatInstant } from '../../../lib/format.ts';
 import { linkify } from '../linkify.ts';
 
 interface OutboxMessageDialogProps {

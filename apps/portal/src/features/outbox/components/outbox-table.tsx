@@ -1,7 +1,7 @@
 import type { OutboxMessage } from '@onbehalf/contracts/email-links';
 import { useState } from 'react';
 import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
-import { formatInstant } from '../../audit/format-instant.ts';
+import { formatInstant } from '../../../lib/format.ts';
 import { useOutbox } from '../api/list-outbox.ts';
 import { outboxKindLabel } from '../kind-labels.ts';
 import { OutboxMessageDialog } from './outbox-message-dialog.tsx';
