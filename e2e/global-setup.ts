@@ -108,7 +108,9 @@ async function waitForHealth(baseUrl: string, server: ChildProcess): Promise<voi
   while (Date.now() < deadline) {
     if (exited) throw new Error(exited);
     try {
-      const response = await fetch(`${baseUrl}/api/health`);
+      const response = await fetch(`${baseUrl}/api/health`, {
+        signal: AbortSignal.timeout(2_000),
+      });
       if (response.status === 200) return;
     } catch {
       // not listening yet

@@ -1,12 +1,13 @@
+import { randomUUID } from 'node:crypto';
+import type { Page } from '@playwright/test';
 import { expectNoSeriousA11yViolations } from '../fixtures/axe.ts';
 import {
-  coworkerProfileId,
-  impersonateAsOperator,
-  impersonateCoworker,
+  impersonateAsOperatorAndLeave,
+  impersonateCoworkerAndLeave,
   impersonateCoworkerInBrowser,
 } from '../fixtures/impersonate.ts';
 import { createLoginToken, forgedSecret, subjectProfileId, userIdOf } from '../fixtures/links.ts';
-import { ACME, personas, withProfile } from '../fixtures/personas.ts';
+import { ACME, type Persona, personas, withProfile } from '../fixtures/personas.ts';
 import { expect, test } from '../fixtures/test.ts';
 
 // Read-only personas: Olivia Owens (Acme owner), Jane Doe, support staff, and Adam Alvarez
@@ -15,6 +16,19 @@ import { expect, test } from '../fixtures/test.ts';
 // look at pages; nothing is saved on the settings page. Each scan waits for the page's
 // content, so axe sees the finished page.
 const { owner, admin, member, support, ops, root, solo } = personas;
+
+/** Signs in as the persona, opens the path and waits for the page's level-1 heading. */
+async function open(
+  page: Page,
+  signInAs: (page: Page, persona: Persona) => Promise<unknown>,
+  persona: Persona,
+  path: string,
+  heading: string,
+): Promise<void> {
+  await signInAs(page, persona);
+  await page.goto(path);
+  await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+}
 
 test.describe('every page has no serious or critical WCAG 2.1 AA violation', () => {
   test('sign-in', async ({ page }) => {
@@ -34,17 +48,13 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
   });
 
   test('choose a profile', async ({ page, signInAs }) => {
-    await signInAs(page, member);
-    await page.goto('/select-profile');
-    await expect(page.getByRole('heading', { level: 1, name: 'Choose a profile' })).toBeVisible();
+    await open(page, signInAs, member, '/select-profile', 'Choose a profile');
     await expect(page.getByRole('button', { name: /^Globex Inc/ })).toBeVisible();
     await expectNoSeriousA11yViolations(page, '/select-profile');
   });
 
   test('customer dashboard', async ({ page, signInAs }) => {
-    await signInAs(page, owner);
-    await page.goto('/');
-    await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+    await open(page, signInAs, owner, '/', 'Dashboard');
     const orders = page.getByRole('table', { name: 'Orders' });
     await expect(orders.getByRole('row').filter({ hasText: 'SO-ACME-001' })).toBeVisible();
     const invoices = page.getByRole('table', { name: 'Invoices' });
@@ -54,16 +64,12 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
   });
 
   test('operator backoffice', async ({ page, signInAs }) => {
-    await signInAs(page, support);
-    await page.goto('/');
-    await expect(page.getByRole('heading', { level: 1, name: 'Backoffice' })).toBeVisible();
+    await open(page, signInAs, support, '/', 'Backoffice');
     await expectNoSeriousA11yViolations(page, '/ (operator backoffice)');
   });
 
   test('team permissions', async ({ page, signInAs }) => {
-    await signInAs(page, owner);
-    await page.goto('/team');
-    await expect(page.getByRole('heading', { level: 1, name: 'Team permissions' })).toBeVisible();
+    await open(page, signInAs, owner, '/team', 'Team permissions');
     await expect(
       page.getByRole('checkbox', { name: `View orders for ${personas.admin.name}`, exact: true }),
     ).toBeVisible();
@@ -73,9 +79,7 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
   test('account', async ({ page, signInAs, api }) => {
     // A second session elsewhere, so the table shows a "Revoke" button as well as "This device".
     await api(owner);
-    await signInAs(page, owner);
-    await page.goto('/account');
-    await expect(page.getByRole('heading', { level: 1, name: 'Account' })).toBeVisible();
+    await open(page, signInAs, owner, '/account', 'Account');
     const sessions = page.getByRole('table', { name: 'Your sessions' });
     await expect(sessions.getByText('This device')).toBeVisible();
     await expect(sessions.getByRole('button', { name: /^Revoke session / }).first()).toBeVisible();
@@ -83,16 +87,12 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
   });
 
   test('page not found', async ({ page, signInAs }) => {
-    await signInAs(page, owner);
-    await page.goto('/no-such-page');
-    await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
+    await open(page, signInAs, owner, '/no-such-page', 'Page not found');
     await expectNoSeriousA11yViolations(page, 'not found');
   });
 
   test('admin › users', async ({ page, signInAs }) => {
-    await signInAs(page, support);
-    await page.goto('/admin/users');
-    await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
+    await open(page, signInAs, support, '/admin/users', 'Users');
     await page.getByLabel('Search users', { exact: true }).fill('Jane');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     const users = page.getByRole('table', { name: 'Users' });
@@ -116,19 +116,10 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
 
   test('account with an access history', async ({ page, signInAs, api, baseURL }) => {
     // Someone has signed in as Jane, so the table has at least this row.
-    const reason = `Accessibility scan ${Date.now()}`;
-    const adminApi = await api(admin);
-    const impersonation = await impersonateCoworker(
-      adminApi,
-      baseURL,
-      await coworkerProfileId(adminApi, member.email),
-      reason,
-    );
-    await impersonation.as.impersonation.leave();
+    const reason = `Accessibility scan [${randomUUID()}]`;
+    await impersonateCoworkerAndLeave(await api(admin), baseURL, member.email, reason);
 
-    await signInAs(page, withProfile(member, ACME));
-    await page.goto('/account');
-    await expect(page.getByRole('heading', { level: 1, name: 'Account' })).toBeVisible();
+    await open(page, signInAs, withProfile(member, ACME), '/account', 'Account');
     const history = page.getByRole('table', { name: 'Access history' });
     await expect(history.getByRole('row').filter({ hasText: reason })).toBeVisible();
     await expect(
@@ -201,25 +192,19 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
       subject: { type: 'profile', profileId: await subjectProfileId(opsApi, solo.email) },
       extra: 'Accessibility scan',
     });
-    await signInAs(page, ops);
-    await page.goto(`/admin/login-tokens/${id}`);
-    await expect(page.getByRole('heading', { level: 1, name: `Login token ${id}` })).toBeVisible();
+    await open(page, signInAs, ops, `/admin/login-tokens/${id}`, `Login token ${id}`);
     await expect(page.getByText('Successful attempts: 0')).toBeVisible();
     await expectNoSeriousA11yViolations(page, '/admin/login-tokens/:id');
   });
 
   test('API keys', async ({ page, signInAs }) => {
-    await signInAs(page, root);
-    await page.goto('/admin/api-keys');
-    await expect(page.getByRole('heading', { level: 1, name: 'API Keys' })).toBeVisible();
+    await open(page, signInAs, root, '/admin/api-keys', 'API Keys');
     await expect(page.getByRole('button', { name: 'Create key' })).toBeVisible();
     await expectNoSeriousA11yViolations(page, '/admin/api-keys');
   });
 
   test('audit trail, with an event’s details open', async ({ page, signInAs }) => {
-    await signInAs(page, support);
-    await page.goto('/admin/audit');
-    await expect(page.getByRole('heading', { level: 1, name: 'Audit trail' })).toBeVisible();
+    await open(page, signInAs, support, '/admin/audit', 'Audit trail');
     const details = page
       .getByRole('table', { name: 'Audit events' })
       .getByRole('button', { name: /^Details of event \d+$/ })
@@ -235,20 +220,19 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
   });
 
   test('an impersonation’s page', async ({ page, signInAs, api, baseURL }) => {
-    const supportApi = await api(support);
-    const [jane] = (await supportApi.sys.users(member.email)).users;
-    if (!jane) throw new Error('Support cannot find Jane Doe.');
-    const impersonation = await impersonateAsOperator(supportApi, baseURL, {
-      userId: jane.id,
-      profileId: jane.profiles.find((p) => p.organizationName === ACME)?.Id,
+    const id = await impersonateAsOperatorAndLeave(await api(support), baseURL, {
+      email: member.email,
+      organization: ACME,
       reason: 'Accessibility scan',
     });
-    const id = impersonation.session.actor?.impersonationId ?? '';
-    await impersonation.as.impersonation.leave();
 
-    await signInAs(page, support);
-    await page.goto(`/admin/impersonations/${encodeURIComponent(id)}`);
-    await expect(page.getByRole('heading', { level: 1, name: 'Impersonation' })).toBeVisible();
+    await open(
+      page,
+      signInAs,
+      support,
+      `/admin/impersonations/${encodeURIComponent(id)}`,
+      'Impersonation',
+    );
     await expect(
       page.getByRole('table', { name: 'Impersonation timeline' }).getByRole('row').nth(1),
     ).toBeVisible();
@@ -256,9 +240,7 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
   });
 
   test('global settings', async ({ page, signInAs }) => {
-    await signInAs(page, root);
-    await page.goto('/admin/settings');
-    await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
+    await open(page, signInAs, root, '/admin/settings', 'Settings');
     await expect(
       page.getByRole('checkbox', { name: 'Allow operators to impersonate users' }),
     ).toBeVisible();
@@ -267,19 +249,10 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
 
   test('team audit trail', async ({ page, signInAs, api, baseURL }) => {
     // An Acme Corp event of this test's own, so the table has at least this row.
-    const reason = `Accessibility scan ${Date.now()}`;
-    const adminApi = await api(admin);
-    const impersonation = await impersonateCoworker(
-      adminApi,
-      baseURL,
-      await coworkerProfileId(adminApi, member.email),
-      reason,
-    );
-    await impersonation.as.impersonation.leave();
+    const reason = `Accessibility scan [${randomUUID()}]`;
+    await impersonateCoworkerAndLeave(await api(admin), baseURL, member.email, reason);
 
-    await signInAs(page, admin);
-    await page.goto('/team/audit');
-    await expect(page.getByRole('heading', { level: 1, name: 'Team audit trail' })).toBeVisible();
+    await open(page, signInAs, admin, '/team/audit', 'Team audit trail');
     const events = page.getByRole('table', { name: 'Audit events' });
     await expect(events.getByRole('row').filter({ hasText: reason }).first()).toBeVisible();
     await expectNoSeriousA11yViolations(page, '/team/audit');

@@ -5,9 +5,8 @@ import type { Locator, Page } from '@playwright/test';
 import {
   bannerSentence,
   browserSession,
-  coworkerProfileId,
-  impersonateAsOperator,
-  impersonateCoworker,
+  impersonateAsOperatorAndLeave,
+  impersonateCoworkerAndLeave,
 } from '../fixtures/impersonate.ts';
 import { ACME, GLOBEX, personas, withProfile } from '../fixtures/personas.ts';
 import { expect, test } from '../fixtures/test.ts';
@@ -164,17 +163,11 @@ test('the filtered audit trail downloads as CSV and NDJSON holding exactly the e
 }) => {
   // An impersonation of its own (token issued, started, ended), so the export is small and known.
   const reason = uniqueReason('Export check');
-  const supportApi = await api(support);
-  const [jane] = (await supportApi.sys.users(member.email)).users;
-  if (!jane) throw new Error('Support cannot find Jane Doe.');
-  const impersonation = await impersonateAsOperator(supportApi, baseURL, {
-    userId: jane.id,
-    profileId: jane.profiles.find((p) => p.organizationName === ACME)?.Id,
+  const impersonationId = await impersonateAsOperatorAndLeave(await api(support), baseURL, {
+    email: member.email,
+    organization: ACME,
     reason,
   });
-  const impersonationId = impersonation.session.actor?.impersonationId;
-  if (!impersonationId) throw new Error('The impersonation session names no impersonation.');
-  await impersonation.as.impersonation.leave();
 
   await signInAs(page, ops);
   await page.goto(`/admin/audit?impersonationId=${encodeURIComponent(impersonationId)}`);
@@ -252,22 +245,13 @@ test('a team admin’s audit trail holds the organization’s events and nothing
   const acmeReason = uniqueReason('Team audit: Acme');
   const globexReason = uniqueReason('Team audit: Globex');
   const adminApi = await api(admin);
-  const byAdmin = await impersonateCoworker(
-    adminApi,
-    baseURL,
-    await coworkerProfileId(adminApi, member.email),
-    acmeReason,
-  );
-  await byAdmin.as.impersonation.leave();
-  const supportApi = await api(support);
-  const [jane] = (await supportApi.sys.users(member.email)).users;
-  if (!jane) throw new Error('Support cannot find Jane Doe.');
-  const bySupport = await impersonateAsOperator(supportApi, baseURL, {
-    userId: jane.id,
-    profileId: jane.profiles.find((p) => p.organizationName === GLOBEX)?.Id,
+  await impersonateCoworkerAndLeave(adminApi, baseURL, member.email, acmeReason);
+  // Throws if the session names no impersonation, so the 404 below cannot pass for a missing id.
+  const globexId = await impersonateAsOperatorAndLeave(await api(support), baseURL, {
+    email: member.email,
+    organization: GLOBEX,
     reason: globexReason,
   });
-  await bySupport.as.impersonation.leave();
 
   await signInAs(page, admin);
   await page.goto('/team');
@@ -293,7 +277,6 @@ test('a team admin’s audit trail holds the organization’s events and nothing
   // The API behind it agrees, and does not know the other organization's impersonation.
   const { events } = await adminApi.audit.teamList({ q: globexReason });
   expect(events).toEqual([]);
-  const globexId = bySupport.session.actor?.impersonationId ?? '';
   await expect(adminApi.audit.teamImpersonation(globexId)).rejects.toMatchObject({
     status: 404,
   });

@@ -6,8 +6,9 @@ import {
   browserSession,
   coworkerProfileId,
   IMPERSONATION_COOKIE,
-  impersonateAsOperator,
+  impersonateAsOperatorAndLeave,
   impersonateCoworker,
+  impersonateCoworkerAndLeave,
 } from '../fixtures/impersonate.ts';
 import { recordWire, serveOtherSite } from '../fixtures/other-site.ts';
 import { ACME, GLOBEX, personas } from '../fixtures/personas.ts';
@@ -286,26 +287,13 @@ test('a member’s access history lists the team admin and the support agent who
   const adminReason = uniqueReason('Helping with a reorder');
   const supportReason = uniqueReason('Customer cannot find invoice');
 
-  const adminApi = await api(admin);
-  const byAdmin = await impersonateCoworker(
-    adminApi,
-    baseURL,
-    await coworkerProfileId(adminApi, member.email),
-    adminReason,
-  );
-  await byAdmin.as.impersonation.leave();
-
-  const supportApi = await api(support);
-  const [jane] = (await supportApi.sys.users(member.email)).users;
-  const globexProfile = jane?.profiles.find((p) => p.organizationName === GLOBEX);
-  if (!jane || !globexProfile) throw new Error('Support cannot find Jane Doe’s Globex profile.');
-  const bySupport = await impersonateAsOperator(supportApi, baseURL, {
-    userId: jane.id,
-    profileId: globexProfile.Id,
+  await impersonateCoworkerAndLeave(await api(admin), baseURL, member.email, adminReason);
+  await impersonateAsOperatorAndLeave(await api(support), baseURL, {
+    email: member.email,
+    organization: GLOBEX,
     reason: supportReason,
     ticket: 'SUP-1234',
   });
-  await bySupport.as.impersonation.leave();
 
   await signInAs(page, member);
   await page.goto('/select-profile');
