@@ -13,7 +13,7 @@ export function isApiKeyToken(token: string): boolean {
 }
 
 export function newApiKeySecret() {
-  const id = randomId(12);
+  const id = randomId();
   const secret = randomToken();
   return { id, token: `${API_KEY_PREFIX}${id}_${secret}`, secretHash: sha256(secret) };
 }

@@ -4,8 +4,7 @@ import {
   sortPermissions,
 } from '@onbehalf/contracts/permissions';
 import type { AuthContext, ImpersonationContext } from '../app-env.ts';
-import type { Queryable } from '../db/client.ts';
-import { findSessionByToken, type SessionLookup } from './sessions.ts';
+import type { SessionLookup } from './sessions.ts';
 
 /** What a session may do: an operator's role, or the active profile's explicit set. */
 export function permissionsOf(found: SessionLookup): Permission[] {
@@ -33,11 +32,4 @@ export function authFromLookup(
     impersonation,
     via,
   };
-}
-
-/** Looks a freshly minted token up the same way a request would. */
-export function authForToken(db: Queryable, token: string, via: AuthContext['via']): AuthContext {
-  const found = findSessionByToken(db, token);
-  if (!found) throw new Error('a session that was just created cannot be found');
-  return authFromLookup(found, via);
 }

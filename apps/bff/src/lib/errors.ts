@@ -4,8 +4,6 @@ export interface AppErrorOptions {
   message?: string;
   issues?: { path: string; message: string }[];
   retryAfterSeconds?: number;
-  /** Response headers the error needs (e.g. clearing a dead session cookie). */
-  headers?: Record<string, string>;
 }
 
 /** The only error services throw; app.onError turns it into the uniform envelope. */

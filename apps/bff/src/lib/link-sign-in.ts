@@ -1,7 +1,7 @@
 import type { SignInMethod } from '@onbehalf/contracts/auth';
 import { eq, sql } from 'drizzle-orm';
 import type { AppDeps, AuthContext } from '../app-env.ts';
-import type { Tx } from '../db/client.ts';
+import type { Queryable, Tx } from '../db/client.ts';
 import { organizations } from '../db/schema/organizations.ts';
 import { profiles } from '../db/schema/profiles.ts';
 import type { SessionRow } from '../db/schema/sessions.ts';
@@ -12,12 +12,20 @@ import type { RequestMeta } from './request-meta.ts';
 import { describeSession } from './session-view.ts';
 import { mintSession, revokeSession, type SessionLookup } from './sessions.ts';
 
+/** The answer to each state of a link or token that is not `valid`. */
+export const linkErrorFor = {
+  invalid: 'link_invalid',
+  revoked: 'link_revoked',
+  used: 'link_used',
+  expired: 'link_expired',
+} as const;
+
 /** A browser acting as someone else must leave that first; a link never stacks on it. */
 export function refuseDuringImpersonation(current: AuthContext | null): void {
   if (current?.impersonation) throw new AppError('impersonation_restricted');
 }
 
-const profilesOf = preparedPerHandle((db: Tx) =>
+const profilesOf = preparedPerHandle((db: Queryable) =>
   db
     .select({ profile: profiles, organization: organizations })
     .from(profiles)
@@ -27,8 +35,8 @@ const profilesOf = preparedPerHandle((db: Tx) =>
 );
 
 /** The profile a link signs into: the only one, or none so the person picks. */
-export function soleProfile(tx: Tx, userId: number) {
-  const rows = profilesOf(tx).all({ userId });
+export function soleProfile(db: Queryable, userId: number) {
+  const rows = profilesOf(db).all({ userId });
   return rows.length === 1 ? (rows[0] ?? null) : null;
 }
 

@@ -1,4 +1,4 @@
-import { hash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { hash, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 const POOL_BYTES = 4096;
 const pool = Buffer.alloc(POOL_BYTES);
@@ -10,7 +10,6 @@ let poolOffset = POOL_BYTES;
  * way). Each slice is handed out once and turned into a string at once.
  */
 function randomSlice(bytes: number): Buffer {
-  if (bytes > POOL_BYTES) return randomBytes(bytes);
   if (poolOffset + bytes > POOL_BYTES) {
     randomFillSync(pool);
     poolOffset = 0;
@@ -21,13 +20,13 @@ function randomSlice(bytes: number): Buffer {
 }
 
 /** A secret with 256 bits from the CSPRNG, URL-safe. */
-export function randomToken(bytes = 32): string {
-  return randomSlice(bytes).toString('base64url');
+export function randomToken(): string {
+  return randomSlice(32).toString('base64url');
 }
 
-/** Short random identifiers that are not secrets (public ids). */
-export function randomId(bytes = 12): string {
-  return randomSlice(bytes).toString('base64url');
+/** Short random identifiers that are not secrets (public ids): 96 bits. */
+export function randomId(): string {
+  return randomSlice(12).toString('base64url');
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -118,8 +118,13 @@ function eventsAsJson(db: Queryable) {
 
 export type EventJsonRow = { id: number; json: string };
 
+/** A filtered page, newest first; `.toSQL()` of it is what the query-plan test explains. */
+export function pageQuery(db: Queryable, where: SQL, limit: number) {
+  return eventsAsJson(db).where(where).orderBy(desc(auditEvents.id)).limit(limit);
+}
+
 export function selectPage(db: Queryable, where: SQL, limit: number): EventJsonRow[] {
-  return eventsAsJson(db).where(where).orderBy(desc(auditEvents.id)).limit(limit).all();
+  return pageQuery(db, where, limit).all();
 }
 
 const latestPage = preparedPerHandle((db: Queryable) =>
@@ -137,17 +142,6 @@ export function selectLatestPage(
   limit: number,
 ): EventJsonRow[] {
   return latestPage(db).all({ before: beforeId ?? Number.MAX_SAFE_INTEGER, limit });
-}
-
-/** The plain query, for EXPLAIN QUERY PLAN in tests. */
-export function pageSql(db: Queryable, where: SQL, limit: number) {
-  return db
-    .select({ id: auditEvents.id })
-    .from(auditEvents)
-    .where(where)
-    .orderBy(desc(auditEvents.id))
-    .limit(limit)
-    .toSQL();
 }
 
 const target = alias(users, 'target');

@@ -13,6 +13,7 @@ import type { Context, TypedResponse } from 'hono';
 import type { JSONParsed } from 'hono/utils/types';
 import type { AppDeps, AppEnv } from '../../app-env.ts';
 import { verifyAuditChain } from '../../lib/audit-chain.ts';
+import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { errorResponses, jsonContent } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
@@ -63,11 +64,11 @@ function pageResponse(c: Context<AppEnv>, page: AuditPageJson) {
 }
 
 function streamExport(deps: AppDeps, filters: AuditFilters, format: 'ndjson' | 'csv') {
-  const stamp = new Date(deps.clock.now()).toISOString().slice(0, 10);
+  const stamp = toIso(deps.clock.now()).slice(0, 10);
   return new Response(exportAuditEvents(deps, filters, format), {
     headers: {
       'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
-      'content-disposition': `attachment; filename="audit-events-${stamp}.${format === 'csv' ? 'csv' : 'ndjson'}"`,
+      'content-disposition': `attachment; filename="audit-events-${stamp}.${format}"`,
       'cache-control': 'no-store',
     },
   });

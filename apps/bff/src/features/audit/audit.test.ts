@@ -7,7 +7,7 @@ import { users } from '../../db/schema/users.ts';
 import { GENESIS_HASH, recordAudit } from '../../lib/audit.ts';
 import { pruneAuditEvents, verifyAuditChain } from '../../lib/audit-chain.ts';
 import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
-import { pageSql, whereFor } from './audit.repo.ts';
+import { pageQuery, whereFor } from './audit.repo.ts';
 import { csvCell } from './audit.service.ts';
 
 let t: TestApp;
@@ -372,7 +372,7 @@ describe('audit query plans at scale', () => {
       for (const cursor of [undefined, 15_000]) {
         const where = whereFor(t.db, filters, cursor);
         if (where === 'empty') throw new Error('unexpected empty range');
-        const { sql: text, params } = pageSql(t.db, where, 50);
+        const { sql: text, params } = pageQuery(t.db, where, 50).toSQL();
         const plan = (
           t.sqlite.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...params) as { detail: string }[]
         )

@@ -9,15 +9,6 @@ export function findUserByEmail(db: Queryable, email: string) {
   return db.select().from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`).get();
 }
 
-export function listProfileIds(db: Queryable, userId: number) {
-  return db
-    .select({ id: profiles.id })
-    .from(profiles)
-    .where(eq(profiles.userId, userId))
-    .all()
-    .map((p) => p.id);
-}
-
 export function listLiveSessions(db: Queryable, userId: number, now: number, idleSince: number) {
   return db
     .select({ session: sessions, organizationName: organizations.name })

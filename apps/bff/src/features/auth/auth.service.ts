@@ -2,7 +2,6 @@ import type { SessionList, SignedInResponse, SignInBody } from '@onbehalf/contra
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
-import { authForToken } from '../../lib/auth-context.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import {
@@ -10,12 +9,11 @@ import {
   endImpersonationOfSession,
   endImpersonationsOfActorSession,
 } from '../../lib/impersonation-lifecycle.ts';
-import { refuseDuringImpersonation } from '../../lib/link-sign-in.ts';
+import { refuseDuringImpersonation, signedInAs, soleProfile } from '../../lib/link-sign-in.ts';
 import { verifyPassword } from '../../lib/passwords.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import { describeSession } from '../../lib/session-view.ts';
 import { mintSession, revokeSession, sessionPolicy } from '../../lib/sessions.ts';
-import { findSessionById, findUserByEmail, listLiveSessions, listProfileIds } from './auth.repo.ts';
+import { findSessionById, findUserByEmail, listLiveSessions } from './auth.repo.ts';
 
 export interface SignedIn extends SignedInResponse {
   expiresAt: number;
@@ -70,8 +68,8 @@ export async function signIn(
   await limiters.clearSignInFailures(email, meta.ip);
 
   // One profile: straight in. Several: the person picks one next.
-  const profileIds = account.kind === 'customer' ? listProfileIds(db, account.id) : [];
-  const profileId = profileIds.length === 1 ? (profileIds[0] ?? null) : null;
+  const sole = account.kind === 'customer' ? soleProfile(db, account.id) : null;
+  const profileId = sole?.profile.id ?? null;
 
   const minted = db.transaction((tx) => {
     const result = mintSession(tx, {
@@ -96,12 +94,11 @@ export async function signIn(
     return result;
   });
 
-  const auth = authForToken(db, minted.token, 'bearer');
-  return {
-    token: minted.token,
-    expiresAt: minted.session.expiresAt,
-    session: describeSession(db, auth),
-  };
+  return signedInAs(deps, minted, {
+    user: account,
+    profile: sole?.profile ?? null,
+    organization: sole?.organization ?? null,
+  });
 }
 
 /**

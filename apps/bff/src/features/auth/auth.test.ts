@@ -26,6 +26,26 @@ describe('sign-in', () => {
     expect(setCookie).toMatch(/SameSite=Lax/i);
   });
 
+  it('answers with exactly the session the new token then reports: one profile, several, operator', async () => {
+    for (const email of ['buyer@acme.test', 'member@acme.test', 'root@onbehalf.test']) {
+      const signedIn = await t.signIn(email);
+      const now = await t.call('GET', '/api/public/auth/session', { token: signedIn.token });
+      expect(signedIn.session).toEqual(now.json.session);
+    }
+    expect((await t.signIn('buyer@acme.test')).session.activeProfile).not.toBeNull();
+    expect((await t.signIn('member@acme.test')).session).toMatchObject({
+      activeProfile: null,
+      needsProfile: true,
+    });
+  });
+
+  it('a profile switch answers with exactly the session the new token then reports', async () => {
+    const switched = await t.signInAs('member@acme.test', 'Globex Inc');
+    const now = await t.call('GET', '/api/public/auth/session', { token: switched.token });
+    expect(switched.session).toEqual(now.json.session);
+    expect(switched.session.activeProfile?.organization.name).toBe('Globex Inc');
+  });
+
   it('stores only a hash of the session token', async () => {
     const { token, session } = await t.signIn('buyer@acme.test');
     const row = t.db.select().from(sessions).where(eq(sessions.id, session.id)).get();

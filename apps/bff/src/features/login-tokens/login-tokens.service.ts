@@ -14,7 +14,12 @@ import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
-import { mintLinkSession, refuseDuringImpersonation, signedInAs } from '../../lib/link-sign-in.ts';
+import {
+  linkErrorFor,
+  mintLinkSession,
+  refuseDuringImpersonation,
+  signedInAs,
+} from '../../lib/link-sign-in.ts';
 import { maskEmail, recordAttempt } from '../../lib/login-attempts.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../lib/principal.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
@@ -257,13 +262,6 @@ async function recordFailure(
   await deps.limiters.recordRedeemFailure(meta.ip);
 }
 
-const errorFor = {
-  invalid: 'link_invalid',
-  revoked: 'link_revoked',
-  used: 'link_used',
-  expired: 'link_expired',
-} as const;
-
 /** The `/login?token=` page's view. A token that no longer works counts a failed attempt. */
 export async function previewLoginToken(
   deps: AppDeps,
@@ -303,7 +301,7 @@ export async function redeemLoginToken(
   const evaluated = evaluate(deps, raw);
   if (evaluated.status !== 'valid') {
     await recordFailure(deps, evaluated.found, evaluated.outcome, meta);
-    throw new AppError(errorFor[evaluated.status]);
+    throw new AppError(linkErrorFor[evaluated.status]);
   }
   const { token, user, profile, organization } = evaluated.found;
   const now = deps.clock.now();

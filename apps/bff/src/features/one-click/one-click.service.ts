@@ -14,6 +14,7 @@ import { type AuditEntry, recordAudit } from '../../lib/audit.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import {
+  linkErrorFor,
   mintLinkSession,
   refuseDuringImpersonation,
   signedInAs,
@@ -143,13 +144,6 @@ function evaluate(
   return { found, status: 'valid', outcome: 'success' };
 }
 
-const errorFor = {
-  invalid: 'link_invalid',
-  revoked: 'link_revoked',
-  used: 'link_used',
-  expired: 'link_expired',
-} as const;
-
 /** Every failed attempt is recorded and counts towards the address's rate limit. */
 async function recordFailure(
   deps: AppDeps,
@@ -195,7 +189,7 @@ async function fail(
   meta: RequestMeta,
 ): Promise<never> {
   await recordFailure(deps, body, found, outcome, meta);
-  throw new AppError(errorFor[status]);
+  throw new AppError(linkErrorFor[status]);
 }
 
 /** The Continue page's view of a link: it never consumes it (mail scanners prefetch links). */

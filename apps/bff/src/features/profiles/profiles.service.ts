@@ -3,11 +3,10 @@ import type { ImpersonationBlock } from '@onbehalf/contracts/impersonation';
 import type { CoworkerProfile, ProfilesResponse } from '@onbehalf/contracts/profiles';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { recordAudit } from '../../lib/audit.ts';
-import { authForToken } from '../../lib/auth-context.ts';
 import { AppError } from '../../lib/errors.ts';
 import { teamDoorBlock } from '../../lib/impersonation-rules.ts';
+import { signedInAs } from '../../lib/link-sign-in.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import { describeSession } from '../../lib/session-view.ts';
 import { mintSession, revokeSession } from '../../lib/sessions.ts';
 import {
   listProfilesOfOrganization,
@@ -125,10 +124,9 @@ export function switchProfile(
     return result;
   });
 
-  const next = authForToken(db, minted.token, auth.via);
-  return {
-    token: minted.token,
-    expiresAt: minted.session.expiresAt,
-    session: describeSession(db, next),
-  };
+  return signedInAs(deps, minted, {
+    user,
+    profile: target.profile,
+    organization: target.organization,
+  });
 }
