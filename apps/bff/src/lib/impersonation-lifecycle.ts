@@ -1,6 +1,6 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import { operatorRolePermissions, operatorRoleRank } from '@onbehalf/contracts/permissions';
-import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { ImpersonationContext } from '../app-env.ts';
 import type { Db, Queryable } from '../db/client.ts';
@@ -133,30 +133,45 @@ export function endImpersonation(
   return true;
 }
 
+type EndMeta = Parameters<typeof endImpersonation>[4];
+
+/** Ends, one by one and each audited, the impersonations that match and have not ended. */
+function endWhere(tx: Queryable, match: SQL, reason: EndReason, now: number, meta: EndMeta) {
+  const running = tx
+    .select()
+    .from(impersonations)
+    .where(and(match, isNull(impersonations.endedAt)))
+    .all();
+  for (const row of running) endImpersonation(tx, row, reason, now, meta);
+}
+
 /** Ends every running impersonation started from this (actor) session. */
+export function endImpersonationsOfActorSession(
+  tx: Queryable,
+  actorSessionId: string,
+  reason: EndReason,
+  now: number,
+  meta: EndMeta,
+): void {
+  endWhere(tx, eq(impersonations.actorSessionId, actorSessionId), reason, now, meta);
+}
+
 /**
- * Ends the running impersonations whose sessions act as this user: their sessions are being
- * revoked (a password change), and each ends with its audit event rather than silently.
+ * Ends the started impersonations acting as this user: their sessions are being revoked (a
+ * password change), and each ends with its audit event rather than silently.
  */
 export function endImpersonationsOfTarget(
   tx: Queryable,
   targetUserId: number,
   reason: EndReason,
   now: number,
-  meta: Parameters<typeof endImpersonation>[4],
+  meta: EndMeta,
 ): void {
-  const running = tx
-    .select()
-    .from(impersonations)
-    .where(
-      and(
-        eq(impersonations.targetUserId, targetUserId),
-        isNotNull(impersonations.startedAt),
-        isNull(impersonations.endedAt),
-      ),
-    )
-    .all();
-  for (const row of running) endImpersonation(tx, row, reason, now, meta);
+  const match = and(
+    eq(impersonations.targetUserId, targetUserId),
+    isNotNull(impersonations.startedAt),
+  ) as SQL;
+  endWhere(tx, match, reason, now, meta);
 }
 
 /** Ends the impersonation a session belongs to, if it is still running. */
@@ -165,25 +180,9 @@ export function endImpersonationOfSession(
   impersonationId: string,
   reason: EndReason,
   now: number,
-  meta: Parameters<typeof endImpersonation>[4],
+  meta: EndMeta,
 ): void {
-  const row = tx.select().from(impersonations).where(eq(impersonations.id, impersonationId)).get();
-  if (row) endImpersonation(tx, row, reason, now, meta);
-}
-
-export function endImpersonationsOfActorSession(
-  tx: Queryable,
-  actorSessionId: string,
-  reason: EndReason,
-  now: number,
-  meta: Parameters<typeof endImpersonation>[4],
-): void {
-  const running = tx
-    .select()
-    .from(impersonations)
-    .where(and(eq(impersonations.actorSessionId, actorSessionId), isNull(impersonations.endedAt)))
-    .all();
-  for (const row of running) endImpersonation(tx, row, reason, now, meta);
+  endWhere(tx, eq(impersonations.id, impersonationId), reason, now, meta);
 }
 
 /** What the per-request check needs of the impersonation session itself. */
