@@ -17,13 +17,12 @@ import { toUserSummary } from '../../lib/session-view.ts';
 import { readSetting } from '../../lib/settings.ts';
 import {
   findOrganization,
-  findUser,
   findUserByEmail,
   insertProvisionedUser,
   organizationsOfUser,
   profileInOrganization,
 } from './one-click.repo.ts';
-import { issueLink, linkMinutes } from './one-click.service.ts';
+import { issueLink, linkableCustomer, linkMinutes } from './one-click.service.ts';
 
 const minutesText = (minutes: number) => `${minutes} minute${minutes === 1 ? '' : 's'}`;
 
@@ -158,16 +157,6 @@ async function deliver(
 }
 
 /** A customer account a link may be made for. */
-function linkableCustomer(deps: AppDeps, userId: number): UserRow {
-  const user = findUser(deps.db, userId);
-  if (!user) throw new AppError('not_found', { message: 'No such user.' });
-  if (user.kind !== 'customer') {
-    throw new AppError('forbidden', { message: 'Sign-in links are for customer accounts only.' });
-  }
-  if (user.status !== 'active') throw new AppError('account_disabled');
-  return user;
-}
-
 /** Support emails a link: the message says who sent it and why; audited with the operator. */
 export async function emailLinkFromSupport(
   deps: AppDeps,
@@ -250,7 +239,8 @@ export async function provisionUser(
   }
   const now = clock.now();
   const party = principalAuditParty(principal);
-  const minutes = linkMinutes(deps, readSetting(db, 'one_click').maxMinutes);
+  // A welcome link lives as long as any link may: the person may not read mail at once.
+  const minutes = readSetting(db, 'one_click').maxMinutes;
   const created = db.transaction((tx) => {
     const row = insertProvisionedUser(tx, {
       email,

@@ -44,6 +44,18 @@ export function oneClickUrl(origin: string, userId: number, secret: string): str
   return `${origin}/one-click/${userId}/${secret}`;
 }
 
+/** The account a link may be made for, by support or by email: an active customer. */
+export function linkableCustomer(deps: AppDeps, userId: number): UserRow {
+  const user = findUser(deps.db, userId);
+  if (!user) throw new AppError('not_found', { message: 'No such user.' });
+  // A link into a backoffice account would bypass its password: customers only.
+  if (user.kind !== 'customer') {
+    throw new AppError('forbidden', { message: 'Sign-in links are for customer accounts only.' });
+  }
+  if (user.status !== 'active') throw new AppError('account_disabled');
+  return user;
+}
+
 /** Issues a link for a customer account; the URL is returned once and never stored. */
 export function createOneClickLink(
   deps: AppDeps,
@@ -53,13 +65,7 @@ export function createOneClickLink(
 ): OneClickLinkResponse {
   if (principal.kind === 'session') refuseDuringImpersonation(principal.auth);
   const { db } = deps;
-  const user = findUser(db, body.userId);
-  if (!user) throw new AppError('not_found', { message: 'No such user.' });
-  // A link into a backoffice account would bypass its password: customers only.
-  if (user.kind !== 'customer') {
-    throw new AppError('forbidden', { message: 'One-click links are for customer accounts only.' });
-  }
-  if (user.status !== 'active') throw new AppError('account_disabled');
+  const user = linkableCustomer(deps, body.userId);
   const minutes = linkMinutes(deps, body.expiresInMinutes);
   const party = principalAuditParty(principal);
   const link = db.transaction((tx) =>
