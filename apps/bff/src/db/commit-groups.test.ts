@@ -66,6 +66,44 @@ describe('group commit', () => {
     expect(committed()).toBe('kept,also kept');
   });
 
+  it('a transaction inside a transaction rolls back alone, as better-sqlite3 nests them', async () => {
+    const { db, groups, insert, committed } = groupedDatabase();
+    db.transaction(() => {
+      insert('outer');
+      expect(() =>
+        db.transaction(() => {
+          insert('inner');
+          throw new Error('inner refused');
+        }),
+      ).toThrow('inner refused');
+      insert('outer again');
+    });
+    await groups.pending();
+    expect(committed()).toBe('outer,outer again');
+  });
+
+  it('refuses a transaction function that returns a promise, and keeps nothing it wrote', async () => {
+    const { db, groups, insert, committed } = groupedDatabase();
+    expect(() =>
+      db.transaction(async () => {
+        insert('too late');
+      }),
+    ).toThrow(/cannot return a promise/);
+    db.transaction(() => insert('sync'));
+    await groups.pending();
+    expect(committed()).toBe('sync');
+  });
+
+  it('passes one drizzle handle that reads what the transaction wrote', async () => {
+    const { db, groups } = groupedDatabase();
+    const seen = db.transaction((tx) => {
+      tx.run(sql`INSERT INTO notes (body) VALUES ('visible')`);
+      return tx.get<{ body: string }>(sql`SELECT body FROM notes`)?.body;
+    });
+    expect(seen).toBe('visible');
+    await groups.pending();
+  });
+
   it('a failed commit rolls the whole group back, rejects its waiters and is reported', async () => {
     const { db, sqlite, groups, failures, insert, committed } = groupedDatabase();
     db.transaction(() => insert('innocent'));

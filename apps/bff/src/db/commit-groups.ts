@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Db } from './client.ts';
+import type { Db, Tx } from './client.ts';
 
 export interface CommitGroups {
   /**
@@ -56,10 +56,37 @@ export function startCommitGroups(
     setImmediate(commit);
   };
 
-  const transaction = db.transaction.bind(db);
-  db.transaction = ((run, config) => {
+  // Inside a group every transaction is a savepoint. Drizzle would build a new better-sqlite3
+  // transaction function (four closures, their properties) and a new drizzle handle on every
+  // call; the savepoint statements are prepared once here, and drizzle's handle is stateless, so
+  // one serves every transaction (docs/decisions/009-performance.md).
+  const savepoint = sqlite.prepare('SAVEPOINT request');
+  const release = sqlite.prepare('RELEASE request');
+  const rollbackTo = sqlite.prepare('ROLLBACK TO request');
+  let handle: Tx | undefined;
+  db.transaction((tx) => {
+    handle = tx;
+  });
+  const tx = handle as Tx;
+
+  db.transaction = (<T>(run: (tx: Tx) => T): T => {
     begin();
-    return transaction(run, config);
+    savepoint.run();
+    try {
+      const result = run(tx);
+      if (typeof (result as { then?: unknown } | undefined)?.then === 'function') {
+        throw new TypeError('A transaction function cannot return a promise');
+      }
+      release.run();
+      return result;
+    } catch (error) {
+      // A savepoint rolled back is still open until released; the group goes on without it.
+      if (sqlite.inTransaction) {
+        rollbackTo.run();
+        release.run();
+      }
+      throw error;
+    }
   }) as Db['transaction'];
 
   return { pending: () => open?.committed ?? null };
