@@ -1,5 +1,5 @@
 import type { EndReason, ImpersonationDoor } from '@onbehalf/contracts/impersonation';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { organizations } from './organizations.ts';
 import { profiles } from './profiles.ts';
 import { users } from './users.ts';
@@ -26,7 +26,10 @@ export const impersonations = sqliteTable(
     organizationId: integer('organization_id').references(() => organizations.id),
     reason: text('reason'),
     ticket: text('ticket'),
-    /** SHA-256 of the single-use hand-off token. */
+    /**
+     * SHA-256 of the secret half of the single-use hand-off token `{id}.{secret}`. The row is
+     * found by its id and the secret compared in constant time, so no index of hashes is kept.
+     */
     handoffTokenHash: text('handoff_token_hash').notNull(),
     handoffExpiresAt: integer('handoff_expires_at').notNull(),
     handoffUsedAt: integer('handoff_used_at'),
@@ -38,7 +41,6 @@ export const impersonations = sqliteTable(
     endReason: text('end_reason').$type<EndReason>(),
   },
   (t) => [
-    uniqueIndex('impersonations_handoff_unique').on(t.handoffTokenHash),
     index('impersonations_target_idx').on(t.targetUserId, t.issuedAt),
     index('impersonations_actor_session_idx').on(t.actorSessionId),
   ],

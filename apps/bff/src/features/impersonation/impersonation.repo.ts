@@ -66,16 +66,16 @@ export function insertImpersonation(
   insert(db).run(values);
 }
 
-const byHandoffHash = preparedPerHandle((db: Queryable) =>
+const byId = preparedPerHandle((db: Queryable) =>
   db
     .select()
     .from(impersonations)
-    .where(eq(impersonations.handoffTokenHash, sql.placeholder('hash')))
+    .where(eq(impersonations.id, sql.placeholder('id')))
     .prepare(),
 );
 
-export function findByHandoffHash(db: Queryable, hash: string) {
-  return byHandoffHash(db).get({ hash });
+export function findImpersonationById(db: Queryable, id: string) {
+  return byId(db).get({ id });
 }
 
 const claimAndStart = preparedPerHandle((db: Queryable) =>

@@ -23,10 +23,10 @@ import type { RequestMeta } from '../../lib/request-meta.ts';
 import { describeSession } from '../../lib/session-view.ts';
 import { findSessionWithPartiesById, mintSession, type SessionLookup } from '../../lib/sessions.ts';
 import { readSetting } from '../../lib/settings.ts';
-import { randomToken, sha256, sortableId } from '../../lib/tokens.ts';
+import { constantTimeEqual, randomToken, sha256, sortableId } from '../../lib/tokens.ts';
 import {
   claimHandoff,
-  findByHandoffHash,
+  findImpersonationById,
   findTeamTarget,
   findUser,
   insertImpersonation,
@@ -140,7 +140,7 @@ function issueHandoff(
   meta: RequestMeta,
 ): { token: string } {
   const now = deps.clock.now();
-  const token = randomToken();
+  const secret = randomToken();
   const id = sortableId(now);
   const actor = auth.user as NonNullable<AuthContext['user']>;
   deps.db.transaction((tx) => {
@@ -155,7 +155,7 @@ function issueHandoff(
       organizationId: target.organizationId,
       reason: details.reason,
       ticket: details.ticket,
-      handoffTokenHash: sha256(token),
+      handoffTokenHash: sha256(secret),
       handoffExpiresAt: now + HANDOFF_TTL_MS,
       issuedAt: now,
     });
@@ -175,7 +175,18 @@ function issueHandoff(
       meta,
     );
   });
-  return { token };
+  return { token: `${id}.${secret}` };
+}
+
+/** `{impersonation id}.{secret}`: a ULID, then 256 bits in base64url. */
+const HANDOFF_FORMAT = /^([0-9A-HJKMNP-TV-Z]{26})\.([\w-]{43})$/;
+
+/** The impersonation a hand-off token names, if its secret matches (compared in constant time). */
+function findByHandoffToken(deps: AppDeps, token: string) {
+  const [, id, secret] = HANDOFF_FORMAT.exec(token) ?? [];
+  if (!id || !secret) return undefined;
+  const row = findImpersonationById(deps.db, id);
+  return row && constantTimeEqual(row.handoffTokenHash, sha256(secret)) ? row : undefined;
 }
 
 export function issueTeamHandoff(
@@ -235,7 +246,7 @@ export async function exchangeHandoff(
     await limiters.recordRedeemFailure(meta.ip);
     throw new AppError(code);
   };
-  const row = /^[\w-]{20,128}$/.test(token) ? findByHandoffHash(db, sha256(token)) : undefined;
+  const row = findByHandoffToken(deps, token);
   if (!row) return refuse('handoff_invalid');
   if (row.actorSessionId !== auth.session.id) return refuse('handoff_wrong_session');
   const now = clock.now();

@@ -77,7 +77,7 @@ describe('team door permission matrix', () => {
       const res = await teamIssue(token, ids.profileId(target, org));
       expect(res.status).toBe(status);
       if (code) expect(res.json.error.code).toBe(code);
-      else expect(res.json.token).toMatch(/^[\w-]{43}$/);
+      else expect(res.json.token).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}\.[\w-]{43}$/);
     });
   }
 
@@ -307,8 +307,28 @@ describe('the hand-off token', () => {
   it('is stored only as a hash', async () => {
     const admin = await t.signIn('admin@acme.test');
     const issued = await teamIssue(admin.token, ids.profileId('buyer@acme.test'));
+    const [, secret] = (issued.json.token as string).split('.');
     const dump = JSON.stringify(t.db.select().from(impersonations).all());
-    expect(dump).not.toContain(issued.json.token);
+    expect(secret).toHaveLength(43);
+    expect(dump).not.toContain(secret);
+  });
+
+  it('names its impersonation; that id with any other secret is refused and burns nothing', async () => {
+    const admin = await t.signIn('admin@acme.test');
+    const issued = await teamIssue(admin.token, ids.profileId('buyer@acme.test'));
+    const [id, secret = ''] = (issued.json.token as string).split('.');
+    const row = t.db.select().from(impersonations).get();
+    expect(id).toBe(row?.id);
+    const flipped = `${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`;
+    for (const forged of [`${id}.${flipped}`, `${id}.${secret}x`, `${id}`, `.${secret}`]) {
+      const res = await exchange(admin.token, forged);
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe('handoff_invalid');
+    }
+    expect(t.db.select().from(sessions).where(isNotNull(sessions.impersonationId)).all()).toEqual(
+      [],
+    );
+    expect((await exchange(admin.token, issued.json.token)).status).toBe(200);
   });
 
   it('cannot be minted by a cross-site request', async () => {
