@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTestApp } from '../test/harness.ts';
 import { openDatabase } from './client.ts';
-import { startCommitGroups } from './commit-groups.ts';
+import { groupMemo, startCommitGroups } from './commit-groups.ts';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -92,6 +92,26 @@ describe('group commit', () => {
     db.transaction(() => insert('sync'));
     await groups.pending();
     expect(committed()).toBe('sync');
+  });
+
+  it('keeps a memo for the open group only, emptied when any of its transactions rolls back', async () => {
+    const { db, groups, insert } = groupedDatabase();
+    expect(groupMemo(db)).toBeNull();
+    db.transaction((tx) => {
+      insert('a');
+      groupMemo(tx)?.set('last', 'a');
+    });
+    expect(groupMemo(db)?.get('last')).toBe('a');
+    expect(() =>
+      db.transaction((tx) => {
+        groupMemo(tx)?.set('last', 'b');
+        throw new Error('refused');
+      }),
+    ).toThrow('refused');
+    expect(groupMemo(db)?.size).toBe(0);
+    db.transaction(() => groupMemo(db)?.set('last', 'c'));
+    await groups.pending();
+    expect(groupMemo(db)).toBeNull();
   });
 
   it('passes one drizzle handle that reads what the transaction wrote', async () => {

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { connectionOf } from '../lib/prepared.ts';
 import type { Db, Tx } from './client.ts';
 
 export interface CommitGroups {
@@ -21,16 +22,32 @@ export interface CommitGroups {
  * group is rolled back, every answer waiting for it fails, and `onCommitFailure` is told: the
  * server stops, rather than go on answering for writes that may not have happened.
  */
+/** Per connection: the memo of the group open on it, if any (see `groupMemo`). */
+const memos = new WeakMap<object, { current: Map<string, unknown> | null }>();
+
+/**
+ * Values worked out from the open group's own writes, for the next transaction in the same
+ * group to reuse: the group holds the write lock, so no one else can change them. Emptied
+ * whenever a transaction in the group rolls back, gone when the group ends; null outside a
+ * group (then every value must be read again).
+ */
+export function groupMemo(handle: object): Map<string, unknown> | null {
+  return memos.get(connectionOf(handle))?.current ?? null;
+}
+
 export function startCommitGroups(
   db: Db,
   sqlite: Database.Database,
   onCommitFailure: (error: unknown) => void,
 ): CommitGroups {
   let open: { committed: Promise<void>; settle(error?: unknown): void } | null = null;
+  const memo: { current: Map<string, unknown> | null } = { current: null };
+  memos.set(sqlite, memo);
 
   const commit = () => {
     const group = open;
     open = null;
+    memo.current = null;
     if (!group) return;
     try {
       sqlite.exec('COMMIT');
@@ -53,6 +70,7 @@ export function startCommitGroups(
     // Rejections reach the answers that wait for it; no one waiting is not an error.
     committed.catch(() => {});
     open = { committed, settle };
+    memo.current = new Map();
     setImmediate(commit);
   };
 
@@ -68,6 +86,8 @@ export function startCommitGroups(
     handle = tx;
   });
   const tx = handle as Tx;
+  // A transaction nested in one (`tx.transaction`) is a savepoint the same way.
+  tx.transaction = ((run) => db.transaction(run)) as Tx['transaction'];
 
   db.transaction = (<T>(run: (tx: Tx) => T): T => {
     begin();
@@ -85,6 +105,7 @@ export function startCommitGroups(
         rollbackTo.run();
         release.run();
       }
+      memo.current?.clear();
       throw error;
     }
   }) as Db['transaction'];

@@ -1,7 +1,8 @@
 import type { AuditEventType } from '@onbehalf/contracts/audit';
 import { desc } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
-import { auditEvents } from '../db/schema/audit-events.ts';
+import { groupMemo } from '../db/commit-groups.ts';
+import { auditCheckpoints, auditEvents } from '../db/schema/audit-events.ts';
 import { placeholdersFor, preparedPerHandle } from './prepared.ts';
 import type { RequestMeta } from './request-meta.ts';
 import { sha256 } from './tokens.ts';
@@ -63,7 +64,7 @@ const insertEvent = preparedPerHandle((db: Queryable) =>
   db.insert(auditEvents).values(placeholdersFor(eventColumns)).prepare(),
 );
 
-const lastHash = preparedPerHandle((db: Queryable) =>
+const lastEvent = preparedPerHandle((db: Queryable) =>
   db
     .select({ hash: auditEvents.hash })
     .from(auditEvents)
@@ -71,6 +72,26 @@ const lastHash = preparedPerHandle((db: Queryable) =>
     .limit(1)
     .prepare(),
 );
+
+const lastCheckpoint = preparedPerHandle((db: Queryable) =>
+  db
+    .select({ hash: auditCheckpoints.lastHash })
+    .from(auditCheckpoints)
+    .orderBy(desc(auditCheckpoints.id))
+    .limit(1)
+    .prepare(),
+);
+
+/**
+ * The hash the next event links to: the newest event's; when retention pruned every event,
+ * the one its checkpoint kept; on a new trail, genesis.
+ */
+function chainHead(tx: Queryable): string {
+  return lastEvent(tx).get()?.hash ?? lastCheckpoint(tx).get()?.hash ?? GENESIS_HASH;
+}
+
+/** Where a group remembers the hash of the last event it appended (see `groupMemo`). */
+const CHAIN_HEAD = 'audit.chainHead';
 
 /**
  * Appends one event. Call it with the transaction that makes the change it records,
@@ -92,7 +113,10 @@ export function recordAudit(tx: Queryable, entry: AuditEntry, meta: RequestMeta)
     reason: entry.reason ?? null,
     details: entry.details ?? null,
   };
-  const last = lastHash(tx).get();
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  insertEvent(tx).run({ ...row, prevHash, hash: sha256(`${prevHash}\n${chainPayload(row)}`) });
+  // Within a group the previous event is the one this connection appended last.
+  const memo = groupMemo(tx);
+  const prevHash = (memo?.get(CHAIN_HEAD) as string | undefined) ?? chainHead(tx);
+  const hash = sha256(`${prevHash}\n${chainPayload(row)}`);
+  insertEvent(tx).run({ ...row, prevHash, hash });
+  memo?.set(CHAIN_HEAD, hash);
 }

@@ -9,6 +9,14 @@ export function placeholdersFor(columns: readonly string[]): never {
   return Object.fromEntries(columns.map((c) => [c, sql.placeholder(c)])) as never;
 }
 
+/**
+ * The better-sqlite3 connection behind a drizzle handle (the database or a transaction on it),
+ * or the handle itself when it is one.
+ */
+export function connectionOf(handle: object): object {
+  return (handle as { session?: { client?: object } }).session?.client ?? handle;
+}
+
 /** What a hot statement offers: drizzle's own signatures, run without drizzle in between. */
 export type Direct<P extends { get: unknown; all: unknown; run: unknown }> = Pick<
   P,
@@ -29,7 +37,7 @@ export function preparedPerHandle<H extends object, P extends Parameters<typeof 
 ): (handle: H) => Direct<P> {
   const cache = new WeakMap<object, Direct<P>>();
   return (handle) => {
-    const key = (handle as { session?: { client?: object } }).session?.client ?? handle;
+    const key = connectionOf(handle);
     let prepared = cache.get(key);
     if (prepared === undefined) {
       prepared = direct(build(handle));

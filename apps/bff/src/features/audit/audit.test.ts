@@ -96,6 +96,52 @@ describe('audit trail: tamper evidence', () => {
     expect(() => t.sqlite.exec('DELETE FROM audit_events')).toThrow(/append-only/);
   });
 
+  it('stays whole when transactions that shared a commit appended events and one rolled back', async () => {
+    const at = t.clock.now();
+    const append = (reason: string) =>
+      t.db.transaction((tx) => recordAudit(tx, { type: 'settings.changed', at, reason }, meta));
+    append('first');
+    expect(() =>
+      t.db.transaction((tx) => {
+        recordAudit(tx, { type: 'settings.changed', at, reason: 'undone' }, meta);
+        tx.transaction((inner) =>
+          recordAudit(inner, { type: 'settings.changed', at, reason: 'undone too' }, meta),
+        );
+        throw new Error('refused after the event');
+      }),
+    ).toThrow('refused after the event');
+    t.db.transaction((tx) => {
+      // A nested transaction that rolls back alone, and its outer one goes on.
+      expect(() =>
+        tx.transaction((inner) => {
+          recordAudit(inner, { type: 'settings.changed', at, reason: 'nested, undone' }, meta);
+          throw new Error('inner refused');
+        }),
+      ).toThrow('inner refused');
+      recordAudit(tx, { type: 'settings.changed', at, reason: 'second' }, meta);
+    });
+    append('third');
+    // All of it shared one commit; the events that stand link to each other, not to the undone.
+    expect(t.deps.commitGroups.pending()).not.toBeNull();
+    await t.deps.commitGroups.pending();
+    const reasons = t.sqlite
+      .prepare(`SELECT reason FROM audit_events WHERE type = 'settings.changed' ORDER BY id`)
+      .pluck()
+      .all();
+    expect(reasons).toEqual(['first', 'second', 'third']);
+    expect(verifyAuditChain(t.db).intact).toBe(true);
+  });
+
+  it('a retention that prunes every event leaves a chain the next event continues', async () => {
+    // Every event so far is older than a zero-day retention once the clock moves on.
+    t.clock.advance(1000);
+    const pruned = pruneAuditEvents(t.db, 0, t.clock.now());
+    expect(pruned.pruned).toBeGreaterThan(0);
+    expect(t.sqlite.prepare('SELECT count(*) FROM audit_events').pluck().get()).toBe(0);
+    await impersonationWithOrder();
+    expect(verifyAuditChain(t.db)).toMatchObject({ intact: true, anchor: 'checkpoint' });
+  });
+
   it('starts from a known genesis', () => {
     const first = t.sqlite.prepare('SELECT prev_hash FROM audit_events ORDER BY id LIMIT 1').get();
     // The seed writes nothing; the first event is the root sign-in of beforeEach.
