@@ -159,6 +159,21 @@ describe('bodies read from a real socket', () => {
       const huge = await post(JSON.stringify({ email: 'a'.repeat(200_000), password: 'x' }));
       expect(huge.status).toBe(413);
       expect(huge.json.error?.code).toBe('payload_too_large');
+      // No body at all (content-length: 0): answered at once, as in-process.
+      const inProcess = await t.call('POST', '/api/public/auth/sign-in', { body: '' });
+      const empty = await post('');
+      expect(empty.status).toBe(400);
+      expect(empty.json.error?.code).toBe(inProcess.json.error.code);
+      // A chunked body has no length; it is still read to the end.
+      const chunked = await fetch(`${origin}/api/public/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: new Blob([
+          JSON.stringify({ email: 'owner@acme.test', password: 'demo-password' }),
+        ]).stream(),
+        duplex: 'half',
+      } as RequestInit);
+      expect(chunked.status).toBe(200);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

@@ -97,14 +97,14 @@ export const permissionLabels: Record<Permission, string> = {
   'settings:manage': 'Change global settings',
 };
 
-const catalogueRank = new Map<string, number>(permission.options.map((p, i) => [p, i]));
-
-/** Sorts a permission set in catalogue order, so stored and displayed sets compare equal. */
+/**
+ * A permission set in catalogue order, each once, so stored and displayed sets compare equal.
+ * Anything outside the catalogue grants nothing and is left out.
+ */
 export function sortPermissions<P extends Permission>(set: Iterable<P>): P[] {
-  // Runs for every session check: a rank lookup, not a search of the catalogue per comparison.
-  return [...new Set(set)].sort(
-    (a, b) => (catalogueRank.get(a) ?? 0) - (catalogueRank.get(b) ?? 0),
-  );
+  // Runs for every session check: one pass over the catalogue, no comparisons.
+  const wanted: ReadonlySet<Permission> = set instanceof Set ? set : new Set(set);
+  return permission.options.filter((p) => wanted.has(p)) as P[];
 }
 
 /** What an integration's API key may do: a subset of operator permissions, chosen per key. */

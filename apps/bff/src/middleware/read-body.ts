@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import { AppError } from '../lib/errors.ts';
 
@@ -22,6 +22,11 @@ export function readBody(
     if (declared > maxBytes) throw new AppError('payload_too_large');
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
     if (!incoming || incoming.readableEnded) return fallback(c, next);
+    // Neither a length nor chunks: HTTP/1.1 says there is no body (RFC 9112 §6.3). Nothing to
+    // wait for, so no stream to iterate (a POST that only names its target, like leave).
+    if (!declared && c.req.header('transfer-encoding') === undefined) {
+      return withBody(c, '', next);
+    }
 
     const chunks: Buffer[] = [];
     let size = 0;
@@ -30,10 +35,12 @@ export function readBody(
       if (size > maxBytes) throw new AppError('payload_too_large');
       chunks.push(chunk);
     }
-    // Hono keeps pending bodies as promises in this cache; its typing says otherwise.
-    (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(
-      Buffer.concat(chunks).toString('utf8'),
-    );
-    await next();
+    await withBody(c, Buffer.concat(chunks).toString('utf8'), next);
   };
+}
+
+function withBody(c: Context<AppEnv>, text: string, next: Next) {
+  // Hono keeps pending bodies as promises in this cache; its typing says otherwise.
+  (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
+  return next();
 }
