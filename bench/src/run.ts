@@ -17,6 +17,7 @@ import {
   type ScenarioSpec,
 } from './scenarios.ts';
 import { freePort, type RunningServer, startServer } from './server.ts';
+import { applyRatios, check, rssUnderLoad } from './targets.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = new Map(
@@ -343,9 +344,7 @@ async function main() {
     });
     const rssAtEnd = server.rssMiB();
 
-    const calibrationRate =
-      (calibration.requestsPerSecond + calibrationAgain.requestsPerSecond) / 2;
-    for (const r of results) r.ratio = r.unitsPerSecond / calibrationRate;
+    const calibrationRate = applyRatios(results, [calibration, calibrationAgain]);
     const report = buildReport({
       calibrationRequestsPerSecond: calibrationRate,
       coldStartMs,
@@ -392,35 +391,6 @@ function buildReport(measured: {
 }
 
 type Report = ReturnType<typeof buildReport>;
-
-/**
- * The most the server held across the hot-path scenarios. Sign-in is reported apart: argon2id
- * holds 19 MiB of native memory per hash in flight (at most one per core, see passwords.ts).
- */
-function rssUnderLoad(report: Report): number {
-  const hot = report.scenarios.filter((s) => !s.name.startsWith('sign-in'));
-  return Math.max(report.rssMiB.afterWarmUp, ...hot.map((s) => s.rssMiB ?? 0));
-}
-
-function check(report: Report): string[] {
-  const failures: string[] = [];
-  for (const s of report.scenarios) {
-    if (s.errors || s.non2xx)
-      failures.push(`${s.name}: ${s.errors} errors, ${s.non2xx} non-2xx responses`);
-    const target = s.target;
-    if (target?.ratio && (s.ratio ?? 0) < target.ratio)
-      failures.push(`${s.name}: ratio ${s.ratio?.toFixed(2)} < ${target.ratio}`);
-    if (target?.p99Ms && s.p99Ms > target.p99Ms)
-      failures.push(`${s.name}: p99 ${s.p99Ms} ms > ${target.p99Ms} ms`);
-  }
-  if (report.coldStartMs > 700)
-    failures.push(`cold start ${report.coldStartMs.toFixed(0)} ms > 700 ms`);
-  const rss = rssUnderLoad(report);
-  if (rss > 150) failures.push(`RSS under load ${rss.toFixed(0)} MiB > 150 MiB`);
-  if (report.portal.initialJsGzipKB > 120)
-    failures.push(`initial JS ${report.portal.initialJsGzipKB.toFixed(1)} KB > 120 KB`);
-  return failures;
-}
 
 function writeResults(report: Report, failures: string[]) {
   const dir = path.join(root, 'bench/results');
