@@ -249,6 +249,21 @@ describe('API keys', () => {
     expect((await t.call('GET', '/api/sys/settings', { token: secret })).status).toBe(403);
   });
 
+  it('users:read lets an integration search the directory, impersonating no one', async () => {
+    const { secret } = await keyWith(['users:read']);
+    const found = await t.call('GET', '/api/sys/users?query=buyer%40acme.test', { token: secret });
+    expect(found.status).toBe(200);
+    expect(found.json.users).toHaveLength(1);
+    expect(found.json.users[0]).toMatchObject({
+      email: 'buyer@acme.test',
+      impersonation: { allowed: false, reason: 'no_permission' },
+    });
+    const other = await keyWith(['login-tokens:manage']);
+    const refused = await t.call('GET', '/api/sys/users', { token: other.secret });
+    expect(refused.status).toBe(403);
+    expect(refused.json.error.message).toContain('users:read');
+  });
+
   it('are shown once, stored hashed, record last use, and stop working when revoked', async () => {
     const { secret, id, root } = await keyWith(['login-tokens:manage']);
     const stored = t.sqlite.prepare('SELECT * FROM api_keys').all();

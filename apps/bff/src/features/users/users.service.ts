@@ -4,34 +4,42 @@ import { operatorDoorBlock } from '../../lib/impersonation-rules.ts';
 import { readSetting } from '../../lib/settings.ts';
 import { profilesOfUsers, searchUsers } from './users.repo.ts';
 
-/** Admin › Users: search, with whether the calling operator may impersonate each one. */
-export function listUsers(deps: AppDeps, auth: AuthContext, query?: string): AdminUsersResponse {
+/**
+ * Admin › Users: search, with whether the calling operator may impersonate each one. An API
+ * key (no session) may impersonate no one.
+ */
+export function listUsers(
+  deps: AppDeps,
+  auth: AuthContext | null,
+  query?: string,
+): AdminUsersResponse {
   const found = searchUsers(deps.db, query);
   const profiles = profilesOfUsers(
     deps.db,
     found.map((u) => u.id),
   );
   const enabled = readSetting(deps.db, 'impersonation.operator').enabled;
-  const actor = auth.user;
+  const actor = auth?.user;
   return {
     users: found.map((user) => {
-      const block = actor
-        ? operatorDoorBlock({
-            impersonating: auth.impersonation !== null,
-            actor: {
-              userId: actor.id,
-              operatorRole: actor.operatorRole,
-              permissions: auth.permissions,
-            },
-            globalEnabled: enabled,
-            target: {
-              userId: user.id,
-              status: user.status,
-              kind: user.kind,
-              operatorRole: user.operatorRole,
-            },
-          })
-        : 'no_permission';
+      const block =
+        auth && actor
+          ? operatorDoorBlock({
+              impersonating: auth.impersonation !== null,
+              actor: {
+                userId: actor.id,
+                operatorRole: actor.operatorRole,
+                permissions: auth.permissions,
+              },
+              globalEnabled: enabled,
+              target: {
+                userId: user.id,
+                status: user.status,
+                kind: user.kind,
+                operatorRole: user.operatorRole,
+              },
+            })
+          : 'no_permission';
       return {
         id: user.id,
         name: user.name,
