@@ -7,6 +7,7 @@ import {
   browserSession,
   impersonateAsOperatorAndLeave,
   impersonateCoworkerAndLeave,
+  impersonateCoworkerInBrowser,
 } from '../fixtures/impersonate.ts';
 import { ACME, GLOBEX, personas, withProfile } from '../fixtures/personas.ts';
 import { expect, test } from '../fixtures/test.ts';
@@ -16,7 +17,7 @@ import { expect, test } from '../fixtures/test.ts';
 // spec); impersonating Jane changes nothing of hers but her access history and, here, one more
 // order in Acme Corp that no other spec counts. Each test finds its own events by the
 // impersonation it started or by a reason of its own.
-const { admin, member, support, ops } = personas;
+const { owner, admin, member, support, ops } = personas;
 
 const uniqueReason = (what: string) => `${what} [${randomUUID()}]`;
 
@@ -280,4 +281,27 @@ test('a team admin’s audit trail holds the organization’s events and nothing
   await expect(adminApi.audit.teamImpersonation(globexId)).rejects.toMatchObject({
     status: 404,
   });
+});
+
+test('while signed in as someone else, the team audit trail says it is not available instead of failing', async ({
+  page,
+  signInAs,
+}) => {
+  // Olivia (owner) signs in as Adam, who may read the team's trail himself.
+  await signInAs(page, owner);
+  await impersonateCoworkerInBrowser(page, admin.email, uniqueReason('Audit while impersonating'));
+  await page.goto('/team/audit');
+  await expect(page.getByRole('heading', { level: 1, name: 'Team audit trail' })).toBeVisible();
+  await expect(
+    page.getByText('Not available while you are signed in as someone else.'),
+  ).toBeVisible();
+  // The portal did not ask: no refusal shown, no table of events.
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect(page.getByRole('table', { name: 'Audit events' })).toHaveCount(0);
+
+  await page
+    .getByRole('region', { name: 'Impersonation', exact: true })
+    .getByRole('button', { name: 'Leave Impersonation' })
+    .click();
+  await expect(page.getByRole('region', { name: 'Impersonation', exact: true })).toHaveCount(0);
 });

@@ -1,6 +1,8 @@
 import { Link, useParams } from 'react-router';
 import type { AuditScope } from '../../features/audit/api/list-audit-events.ts';
+import { auditAccess } from '../../features/audit/audit-access.ts';
 import { ImpersonationReportView } from '../../features/audit/components/impersonation-report-view.tsx';
+import { notWhileImpersonating } from '../../lib/restrictions.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
 import { useSignedInSession } from './app-layout.tsx';
 
@@ -16,9 +18,8 @@ export function TeamImpersonationRoute() {
 
 function ImpersonationPage({ scope }: { scope: AuditScope }) {
   useDocumentTitle('Impersonation');
-  const session = useSignedInSession();
+  const access = auditAccess(useSignedInSession(), scope);
   const id = useParams().id ?? '';
-  const allowed = session.permissions.includes(scope === 'sys' ? 'audit:read' : 'team:manage');
 
   return (
     <div className="page">
@@ -38,11 +39,15 @@ function ImpersonationPage({ scope }: { scope: AuditScope }) {
           <Link to="/team/audit">Back to the team audit trail</Link>
         )}
       </p>
-      {allowed ? (
+      {access === 'allowed' ? (
         <ImpersonationReportView scope={scope} id={id} />
       ) : (
         <section className="card">
-          <p className="empty">You do not have access to impersonation reports.</p>
+          <p className="empty">
+            {access === 'impersonating'
+              ? notWhileImpersonating
+              : 'You do not have access to impersonation reports.'}
+          </p>
         </section>
       )}
     </div>

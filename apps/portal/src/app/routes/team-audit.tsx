@@ -1,12 +1,14 @@
 import { Link } from 'react-router';
+import { auditAccess } from '../../features/audit/audit-access.ts';
 import { AuditTrail } from '../../features/audit/components/audit-trail.tsx';
+import { notWhileImpersonating } from '../../lib/restrictions.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
 import { useSignedInSession } from './app-layout.tsx';
 
 export function TeamAuditRoute() {
   useDocumentTitle('Team audit trail');
   const session = useSignedInSession();
-  const canManage = session.permissions.includes('team:manage');
+  const access = auditAccess(session, 'team');
 
   return (
     <div className="page">
@@ -19,7 +21,7 @@ export function TeamAuditRoute() {
       <p>
         <Link to="/team">Back to team permissions</Link>
       </p>
-      {canManage ? (
+      {access === 'allowed' ? (
         <AuditTrail
           scope="team"
           intro={
@@ -31,7 +33,11 @@ export function TeamAuditRoute() {
         />
       ) : (
         <section className="card">
-          <p className="empty">You do not have access to your team's audit trail.</p>
+          <p className="empty">
+            {access === 'impersonating'
+              ? notWhileImpersonating
+              : "You do not have access to your team's audit trail."}
+          </p>
         </section>
       )}
     </div>
