@@ -592,6 +592,44 @@ describe('while impersonating', () => {
     expect(nested.json.error.code).toBe('impersonation_nested');
   });
 
+  it('refuses sign-in links and login tokens to an operator acting as another; a key still may', async () => {
+    const root = await t.signIn('root@onbehalf.test');
+    const issued = await operatorIssue(root.token, {
+      userId: ids.userId('ops@onbehalf.test'),
+      reason: 'checking the backoffice as ops sees it',
+    });
+    const started = await exchange(root.token, issued.json.token);
+    expect(started.json.session.permissions).toContain('login-tokens:manage');
+    const asOps = started.json.token as string;
+    const ops = await t.signIn('ops@onbehalf.test');
+    const made = await t.call('POST', '/api/sys/login-tokens', {
+      token: ops.token,
+      body: { subject: { type: 'anonymous' }, expiresAt: new Date(t.clock.now() + 86_400_000) },
+    });
+    expect(made.status).toBe(201);
+    const buyer = ids.userId('buyer@acme.test');
+    const attempts = [
+      t.call('POST', '/api/sys/one-click-links', { token: asOps, body: { userId: buyer } }),
+      t.call('POST', `/api/sys/users/${buyer}/email-sign-in-link`, {
+        token: asOps,
+        body: { reason: 'as someone else' },
+      }),
+      t.call('POST', '/api/sys/login-tokens', {
+        token: asOps,
+        body: { subject: { type: 'anonymous' }, expiresAt: new Date(t.clock.now() + 86_400_000) },
+      }),
+      t.call('DELETE', `/api/sys/login-tokens/${made.json.id}`, { token: asOps }),
+    ];
+    for (const res of await Promise.all(attempts)) {
+      expect(res.status).toBe(403);
+      expect(res.json.error.code).toBe('impersonation_restricted');
+    }
+    // Nothing was made or revoked on ops' behalf; reading stays open.
+    expect(t.sqlite.prepare('SELECT count(*) FROM one_click_links').pluck().get()).toBe(0);
+    expect(t.sqlite.prepare('SELECT count(*) FROM login_tokens').pluck().get()).toBe(1);
+    expect((await t.call('GET', '/api/sys/login-tokens', { token: asOps })).status).toBe(200);
+  });
+
   it('a mutation is audited naming both people and the impersonation', async () => {
     const { admin, imp } = await adminAsBuyer();
     const placed = await t.call('POST', '/api/public/orders', {
