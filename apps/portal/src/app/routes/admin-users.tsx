@@ -4,6 +4,7 @@ import { useSearchParams } from 'react-router';
 import { OperatorImpersonationDialog } from '../../features/impersonation/components/operator-impersonation-dialog.tsx';
 import { EmailSignInLinkDialog } from '../../features/login-links/components/email-sign-in-link-dialog.tsx';
 import { OneClickLinkDialog } from '../../features/login-links/components/one-click-link-dialog.tsx';
+import { mayCreateLinks } from '../../features/login-links/may-create-links.ts';
 import { UsersSearchForm } from '../../features/users/components/users-search-form.tsx';
 import { UsersTable } from '../../features/users/components/users-table.tsx';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
@@ -20,7 +21,7 @@ export function AdminUsersRoute() {
   const [emailLinkFor, setEmailLinkFor] = useState<AdminUser | null>(null);
   const canRead = session.permissions.includes('users:read');
   // Links sign in without a password, so they are for customers only (never operators).
-  const canCreateLinks = session.permissions.includes('one-click-links:create');
+  const canCreateLinks = mayCreateLinks(session);
   const linkButtons = (user: AdminUser) =>
     user.kind === 'customer' ? (
       <>
