@@ -10,18 +10,6 @@ export interface CommitGroups {
   pending(): Promise<void> | null;
 }
 
-/**
- * Group commit (docs/decisions/014-group-commit.md). The first transaction in a turn of the
- * event loop opens one SQLite transaction; every transaction that runs before the turn ends
- * becomes a savepoint inside it (better-sqlite3 nests them so), and the group commits once, when
- * the turn's I/O callbacks are done. A savepoint still rolls back alone when its function throws,
- * so each request stays atomic on its own; the group only shares the commit, and the pages that
- * several requests change are written to the WAL once instead of once each.
- *
- * Nothing is answered before the commit that holds it (see `pending`). If a commit fails, the
- * group is rolled back, every answer waiting for it fails, and `onCommitFailure` is told: the
- * server stops, rather than go on answering for writes that may not have happened.
- */
 /** Per connection: the memo of the group open on it, if any (see `groupMemo`). */
 const memos = new WeakMap<object, { current: Map<string, unknown> | null }>();
 
@@ -35,6 +23,18 @@ export function groupMemo(handle: object): Map<string, unknown> | null {
   return memos.get(connectionOf(handle))?.current ?? null;
 }
 
+/**
+ * Group commit (docs/decisions/014-group-commit.md). The first transaction in a turn of the
+ * event loop opens one SQLite transaction; every transaction that runs before the turn ends
+ * becomes a savepoint inside it, and the group commits once, when the turn's I/O callbacks are
+ * done. A savepoint still rolls back alone when its function throws,
+ * so each request stays atomic on its own; the group only shares the commit, and the pages that
+ * several requests change are written to the WAL once instead of once each.
+ *
+ * Nothing is answered before the commit that holds it (see `pending`). If a commit fails, the
+ * group is rolled back, every answer waiting for it fails, and `onCommitFailure` is told: the
+ * server stops, rather than go on answering for writes that may not have happened.
+ */
 export function startCommitGroups(
   db: Db,
   sqlite: Database.Database,

@@ -592,7 +592,7 @@ describe('while impersonating', () => {
     expect(nested.json.error.code).toBe('impersonation_nested');
   });
 
-  it('refuses sign-in links and login tokens to an operator acting as another; a key still may', async () => {
+  it('refuses sign-in links and login tokens to an operator acting as another', async () => {
     const root = await t.signIn('root@onbehalf.test');
     const issued = await operatorIssue(root.token, {
       userId: ids.userId('ops@onbehalf.test'),

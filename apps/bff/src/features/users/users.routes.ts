@@ -1,9 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
 import { adminUsersResponse, usersQuery } from '@onbehalf/contracts/users';
 import { errorResponses, jsonContent } from '../../lib/openapi.ts';
+import { getPrincipal } from '../../lib/principal.ts';
 import { createRouter } from '../../lib/router.ts';
 import { requirePermissionOrApiKey } from '../../middleware/require-permission.ts';
-import { getAuth } from '../../middleware/session.ts';
 import { listUsers } from './users.service.ts';
 
 const listRoute = createRoute({
@@ -16,8 +16,6 @@ const listRoute = createRoute({
   responses: { 200: jsonContent(adminUsersResponse, 'Users'), ...errorResponses(400, 401, 403) },
 });
 
-export const usersRoutes = createRouter().openapi(listRoute, (c) => {
-  // An integration's key reads the directory; it is no one who could impersonate.
-  const caller = c.get('apiKey') ? null : getAuth(c);
-  return c.json(listUsers(c.get('deps'), caller, c.req.valid('query').query), 200);
-});
+export const usersRoutes = createRouter().openapi(listRoute, (c) =>
+  c.json(listUsers(c.get('deps'), getPrincipal(c), c.req.valid('query').query), 200),
+);

@@ -1,24 +1,22 @@
 import type { AdminUsersResponse } from '@onbehalf/contracts/users';
-import type { AppDeps, AuthContext } from '../../app-env.ts';
+import type { AppDeps } from '../../app-env.ts';
 import { operatorDoorBlock } from '../../lib/impersonation-rules.ts';
+import type { Principal } from '../../lib/principal.ts';
 import { readSetting } from '../../lib/settings.ts';
 import { profilesOfUsers, searchUsers } from './users.repo.ts';
 
 /**
- * Admin › Users: search, with whether the calling operator may impersonate each one. An API
- * key (no session) may impersonate no one.
+ * Admin › Users: search, with whether the calling operator may impersonate each one. An
+ * integration's API key is no one, so it may impersonate no one.
  */
-export function listUsers(
-  deps: AppDeps,
-  auth: AuthContext | null,
-  query?: string,
-): AdminUsersResponse {
+export function listUsers(deps: AppDeps, principal: Principal, query?: string): AdminUsersResponse {
   const found = searchUsers(deps.db, query);
   const profiles = profilesOfUsers(
     deps.db,
     found.map((u) => u.id),
   );
   const enabled = readSetting(deps.db, 'impersonation.operator').enabled;
+  const auth = principal.kind === 'session' ? principal.auth : null;
   const actor = auth?.user;
   return {
     users: found.map((user) => {
