@@ -32,6 +32,8 @@ export interface AppDeps {
 export interface ImpersonationContext {
   row: ImpersonationRow;
   actorUser: UserRow;
+  /** When it ends: the session's expiry, or sooner if a limit was lowered since it started. */
+  endsAt: number;
 }
 
 /** Who is making the request, resolved once per request by the session middleware. */

@@ -59,6 +59,7 @@ export const endReason = z.enum([
   'actor_lost_permission',
   'setting_disabled',
   'target_unavailable',
+  'target_opted_out',
   'revoked',
 ]);
 export type EndReason = z.infer<typeof endReason>;
@@ -71,6 +72,7 @@ export const endReasonLabels: Record<EndReason, string> = {
   actor_lost_permission: 'The acting person no longer has the permission to do this.',
   setting_disabled: 'Impersonation was switched off.',
   target_unavailable: 'The account is no longer available.',
+  target_opted_out: 'The member no longer allows team admins to sign in as them.',
   revoked: 'The impersonation session was revoked.',
 };
 

@@ -4,6 +4,8 @@ import {
   sortPermissions,
 } from '@onbehalf/contracts/permissions';
 import type { AuthContext, ImpersonationContext } from '../app-env.ts';
+import type { UserRow } from '../db/schema/users.ts';
+import type { Actor, Target } from '../domain/impersonation/policy.ts';
 import type { SessionLookup } from './sessions.ts';
 
 /** What a session may do: an operator's role, or the active profile's explicit set. */
@@ -31,5 +33,30 @@ export function authFromLookup(
     permissions: new Set(permissionsOf(found)),
     impersonation,
     via,
+  };
+}
+
+/** The caller as the impersonation policy sees an actor. */
+export function policyActor(auth: AuthContext): Actor {
+  return {
+    userId: auth.user?.id ?? 0,
+    status: auth.user?.status ?? 'disabled',
+    operatorRole: auth.user?.operatorRole ?? null,
+    permissions: auth.permissions,
+    actingForSomeone: auth.impersonation !== null,
+  };
+}
+
+/** A user, and the profile acted as, as the impersonation policy sees a target. */
+export function policyTarget(
+  user: Pick<UserRow, 'id' | 'kind' | 'status' | 'operatorRole'>,
+  profile: Target['profile'],
+): Target {
+  return {
+    userId: user.id,
+    kind: user.kind,
+    status: user.status,
+    operatorRole: user.operatorRole,
+    profile,
   };
 }

@@ -1,5 +1,5 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
-import { operatorRolePermissions, operatorRoleRank } from '@onbehalf/contracts/permissions';
+import { operatorRolePermissions, type Permission } from '@onbehalf/contracts/permissions';
 import { and, eq, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { ImpersonationContext } from '../app-env.ts';
@@ -9,9 +9,16 @@ import { organizations } from '../db/schema/organizations.ts';
 import { profiles } from '../db/schema/profiles.ts';
 import { sessions } from '../db/schema/sessions.ts';
 import { users } from '../db/schema/users.ts';
+import {
+  impersonationEndsAt,
+  impersonationLimitMinutes,
+  MAX_IMPERSONATION_MINUTES,
+  type RunningCase,
+  reasonToEnd,
+} from '../domain/impersonation/policy.ts';
 import { recordAudit } from './audit.ts';
 import { preparedPerHandle } from './prepared.ts';
-import { isSessionLive, revokeSession } from './sessions.ts';
+import { revokeSession } from './sessions.ts';
 import { readSetting } from './settings.ts';
 
 const actorSession = alias(sessions, 'actor_session');
@@ -48,43 +55,43 @@ function loadForCheck(db: Queryable, impersonationId: string) {
 
 type Loaded = NonNullable<ReturnType<typeof loadForCheck>>;
 
-/** Why a running impersonation may not go on, or null. Checked on every request it makes. */
-function reasonToEnd(
-  db: Queryable,
-  l: Loaded,
-  session: ImpersonationSession,
-  now: number,
-): EndReason | null {
-  // Revoked by the person acted as, or by their password change: ended, with the reason.
-  if (session.revokedAt !== null) return 'revoked';
-  if (now >= session.expiresAt) return 'expired';
-  if (!l.actorSession || !isSessionLive(l.actorSession, now)) {
-    return l.actorSession?.revokedReason === 'signed_out'
-      ? 'actor_signed_out'
-      : 'actor_session_ended';
-  }
-  if (l.actorUser.status !== 'active') return 'actor_lost_permission';
-  if (l.targetUser.status !== 'active') return 'target_unavailable';
-
-  if (l.row.door === 'team') {
-    const actorPermissions = new Set(l.actorProfile?.permissions ?? []);
-    if (!actorPermissions.has('team:impersonate')) return 'actor_lost_permission';
-    if (!l.organization?.impersonationEnabled) return 'setting_disabled';
-    const targetPermissions = l.targetProfile?.permissions ?? [];
-    if (!targetPermissions.every((p) => actorPermissions.has(p))) return 'actor_lost_permission';
-    return null;
-  }
-  const role = l.actorUser.operatorRole;
-  if (!role || !operatorRolePermissions[role].includes('users:impersonate')) {
-    return 'actor_lost_permission';
-  }
-  // Never upward, on every request as at the door: a target promoted to the actor's rank ends it.
-  const targetRole = l.targetUser.kind === 'operator' ? l.targetUser.operatorRole : null;
-  if (targetRole && operatorRoleRank[targetRole] >= operatorRoleRank[role]) {
-    return 'actor_lost_permission';
-  }
-  if (!readSetting(db, 'impersonation.operator').enabled) return 'setting_disabled';
-  return null;
+/** Today's facts about a running impersonation, as the policy's re-check takes them. */
+function runningCase(db: Queryable, l: Loaded, session: ImpersonationSession, now: number) {
+  const { row, actorUser: actor, targetUser: target } = l;
+  const operatorDoor = row.door === 'operator';
+  const operatorSetting = operatorDoor ? readSetting(db, 'impersonation.operator') : null;
+  const permissions: ReadonlySet<Permission> = operatorDoor
+    ? new Set(actor.operatorRole ? operatorRolePermissions[actor.operatorRole] : [])
+    : new Set(l.actorProfile?.permissions ?? []);
+  const limitMinutes = impersonationLimitMinutes(row.door, {
+    organizationMaxMinutes: l.organization?.impersonationMaxMinutes ?? null,
+    operatorMaxMinutes: operatorSetting?.maxMinutes ?? MAX_IMPERSONATION_MINUTES,
+  });
+  return {
+    door: row.door,
+    now,
+    session,
+    startedAt: row.startedAt ?? row.issuedAt,
+    limitMinutes,
+    actorSession: l.actorSession,
+    doorOpen: operatorSetting
+      ? operatorSetting.enabled
+      : (l.organization?.impersonationEnabled ?? false),
+    actor: {
+      userId: actor.id,
+      status: actor.status,
+      operatorRole: actor.operatorRole,
+      permissions,
+      actingForSomeone: false,
+    },
+    target: {
+      userId: target.id,
+      kind: target.kind,
+      status: target.status,
+      operatorRole: target.operatorRole,
+      profile: l.targetProfile,
+    },
+  } satisfies RunningCase;
 }
 
 const markEnded = preparedPerHandle((db: Queryable) =>
@@ -174,6 +181,38 @@ export function endImpersonationsOfTarget(
   endWhere(tx, match, reason, now, meta);
 }
 
+/** Ends the running team impersonations of a profile whose member has just opted out. */
+export function endTeamImpersonationsOfProfile(
+  tx: Queryable,
+  profileId: number,
+  reason: EndReason,
+  now: number,
+  meta: EndMeta,
+): void {
+  const match = and(
+    eq(impersonations.targetProfileId, profileId),
+    eq(impersonations.door, 'team'),
+  ) as SQL;
+  endWhere(tx, match, reason, now, meta);
+}
+
+/**
+ * Brings the end of the running impersonations that match forward to `started + limit`, when
+ * a limit was lowered: their sessions' expiry, which the banner counts down to, and the row's
+ * `ends_at`. Never later than they were. The per-request re-check enforces the same bound.
+ */
+export function shortenImpersonations(tx: Queryable, match: SQL, limitMinutes: number): void {
+  const limitMs = limitMinutes * 60_000;
+  const running = and(match, isNull(impersonations.endedAt), isNotNull(impersonations.startedAt));
+  tx.run(sql`UPDATE ${sessions} SET expires_at = MIN(expires_at,
+      (SELECT started_at FROM ${impersonations} WHERE ${impersonations.id} = ${sessions.impersonationId}) + ${limitMs})
+    WHERE ${sessions.impersonationId} IN (SELECT ${impersonations.id} FROM ${impersonations} WHERE ${running})`);
+  tx.update(impersonations)
+    .set({ endsAt: sql`MIN(${impersonations.endsAt}, ${impersonations.startedAt} + ${limitMs})` })
+    .where(running)
+    .run();
+}
+
 /** Ends the impersonation a session belongs to, if it is still running. */
 export function endImpersonationOfSession(
   tx: Queryable,
@@ -205,12 +244,14 @@ export function settleImpersonation(
   const loaded = loadForCheck(db, impersonationId);
   if (!loaded) return { ended: 'target_unavailable' };
   if (loaded.row.endedAt !== null) return { ended: loaded.row.endReason ?? 'left' };
-  const reason = reasonToEnd(db, loaded, session, now);
+  const facts = runningCase(db, loaded, session, now);
+  const reason = reasonToEnd(facts);
   if (reason) {
     db.transaction((tx) => {
       endImpersonation(tx, loaded.row, reason, now, meta);
     });
     return { ended: reason };
   }
-  return { context: { row: loaded.row, actorUser: loaded.actorUser } };
+  const endsAt = impersonationEndsAt(facts.startedAt, session.expiresAt, facts.limitMinutes);
+  return { context: { row: loaded.row, actorUser: loaded.actorUser, endsAt } };
 }

@@ -73,7 +73,7 @@ export function describeSession(
             impersonationId: impersonation.row.id,
             door: impersonation.row.door,
             reason: impersonation.row.reason,
-            endsAt: toIso(session.expiresAt),
+            endsAt: toIso(impersonation.endsAt),
           },
         }
       : {}),

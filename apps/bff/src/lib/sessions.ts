@@ -5,17 +5,10 @@ import { organizations } from '../db/schema/organizations.ts';
 import { profiles } from '../db/schema/profiles.ts';
 import { type SessionRow, sessions } from '../db/schema/sessions.ts';
 import { users } from '../db/schema/users.ts';
+import { sessionPolicy } from '../domain/sessions.ts';
 import { placeholdersFor, preparedPerHandle } from './prepared.ts';
 import type { RequestMeta } from './request-meta.ts';
 import { randomToken, sha256, sortableId } from './tokens.ts';
-
-/** See docs/decisions/004-session-lifetime.md. */
-export const sessionPolicy = {
-  absoluteMs: 12 * 60 * 60 * 1000,
-  idleMs: 2 * 60 * 60 * 1000,
-  /** last_seen_at is written at most this often, so a session check is a read. */
-  touchEveryMs: 60 * 1000,
-} as const;
 
 export interface MintSessionInput {
   userId: number | null;
@@ -116,14 +109,6 @@ export function findSessionWithPartiesById(db: Queryable, id: string) {
 }
 
 export type SessionLookup = NonNullable<ReturnType<typeof findSessionByToken>>;
-
-export function isSessionLive(session: SessionRow, now: number): boolean {
-  return (
-    session.revokedAt === null &&
-    now < session.expiresAt &&
-    now - session.lastSeenAt < sessionPolicy.idleMs
-  );
-}
 
 export function touchSession(db: Queryable, session: SessionRow, now: number): void {
   if (now - session.lastSeenAt < sessionPolicy.touchEveryMs) return;

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable } from '../db/client.ts';
 import { settings } from '../db/schema/settings.ts';
-import { MAX_IMPERSONATION_MINUTES } from './impersonation-rules.ts';
+import { MAX_IMPERSONATION_MINUTES } from '../domain/impersonation/policy.ts';
 
 /** Every global setting: its key, shape and safe default (off). */
 export const settingDefinitions = {

@@ -1,6 +1,7 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv, AuthContext } from '../app-env.ts';
+import { isSessionLive } from '../domain/sessions.ts';
 import { findApiKey, isApiKeyToken, touchApiKey } from '../lib/api-keys.ts';
 import { authFromLookup } from '../lib/auth-context.ts';
 import { AppError } from '../lib/errors.ts';
@@ -10,7 +11,7 @@ import {
   readSessionCookie,
   rememberImpersonationEnded,
 } from '../lib/session-cookie.ts';
-import { findSessionByToken, isSessionLive, touchSession } from '../lib/sessions.ts';
+import { findSessionByToken, touchSession } from '../lib/sessions.ts';
 
 const MAX_TOKEN_LENGTH = 128;
 

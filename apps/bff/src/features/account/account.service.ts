@@ -3,7 +3,10 @@ import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { AppError } from '../../lib/errors.ts';
-import { endImpersonationsOfTarget } from '../../lib/impersonation-lifecycle.ts';
+import {
+  endImpersonationsOfTarget,
+  endTeamImpersonationsOfProfile,
+} from '../../lib/impersonation-lifecycle.ts';
 import { hashPassword, verifyPassword } from '../../lib/passwords.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { revokeOtherSessions, setAllowTeamImpersonation, setPassword } from './account.repo.ts';
@@ -20,6 +23,8 @@ export function setImpersonationPreference(
   const now = deps.clock.now();
   deps.db.transaction((tx) => {
     setAllowTeamImpersonation(tx, profile.id, allow);
+    // The opt-out binds running team impersonations too, not only new ones.
+    if (!allow) endTeamImpersonationsOfProfile(tx, profile.id, 'target_opted_out', now, meta);
     recordAudit(
       tx,
       {

@@ -1,5 +1,6 @@
 import type { SessionList, SignedInResponse, SignInBody } from '@onbehalf/contracts/auth';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
+import { sessionPolicy } from '../../domain/sessions.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { toIso } from '../../lib/clock.ts';
@@ -12,7 +13,7 @@ import {
 import { refuseDuringImpersonation, signedInAs, soleProfile } from '../../lib/link-sign-in.ts';
 import { verifyPassword } from '../../lib/passwords.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import { mintSession, revokeSession, sessionPolicy } from '../../lib/sessions.ts';
+import { mintSession, revokeSession } from '../../lib/sessions.ts';
 import { findSessionById, findUserByEmail, listLiveSessions } from './auth.repo.ts';
 
 export interface SignedIn extends SignedInResponse {

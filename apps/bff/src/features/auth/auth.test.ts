@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../db/schema/audit-events.ts';
 import { sessions } from '../../db/schema/sessions.ts';
 import { users } from '../../db/schema/users.ts';
-import { sessionPolicy } from '../../lib/sessions.ts';
+import { sessionPolicy } from '../../domain/sessions.ts';
 import { createTestApp, ORIGIN, sessionCookieFrom, type TestApp } from '../../test/harness.ts';
 
 let t: TestApp;

@@ -7,18 +7,17 @@ import type {
 } from '@onbehalf/contracts/impersonation';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import type { ImpersonationRow } from '../../db/schema/impersonations.ts';
-import { recordAudit } from '../../lib/audit.ts';
-import { authFromLookup } from '../../lib/auth-context.ts';
-import { toIso } from '../../lib/clock.ts';
-import { AppError } from '../../lib/errors.ts';
-import { endImpersonation } from '../../lib/impersonation-lifecycle.ts';
 import {
   blockError,
   HANDOFF_TTL_MS,
-  MAX_IMPERSONATION_MINUTES,
-  operatorDoorBlock,
-  teamDoorBlock,
-} from '../../lib/impersonation-rules.ts';
+  impersonationBlock,
+  impersonationLimitMinutes,
+} from '../../domain/impersonation/policy.ts';
+import { recordAudit } from '../../lib/audit.ts';
+import { authFromLookup, policyActor, policyTarget } from '../../lib/auth-context.ts';
+import { toIso } from '../../lib/clock.ts';
+import { AppError } from '../../lib/errors.ts';
+import { endImpersonation } from '../../lib/impersonation-lifecycle.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { describeSession } from '../../lib/session-view.ts';
 import { findSessionWithPartiesById, mintSession, type SessionLookup } from '../../lib/sessions.ts';
@@ -54,16 +53,11 @@ function resolveTeamTarget(deps: AppDeps, auth: AuthContext, coworkerId: number)
   const found =
     active && user ? findTeamTarget(deps.db, active.organizationId, coworkerId) : undefined;
   if (!active || !user || !found) throw new AppError('not_found', { message: 'No such coworker.' });
-  const block = teamDoorBlock({
-    impersonating: false,
-    actor: { userId: user.id, permissions: auth.permissions },
-    organizationEnabled: found.organization.impersonationEnabled,
-    target: {
-      userId: found.user.id,
-      status: found.user.status,
-      permissions: found.profile.permissions,
-      allowTeamImpersonation: found.profile.allowTeamImpersonation,
-    },
+  const block = impersonationBlock({
+    door: 'team',
+    actor: policyActor(auth),
+    target: policyTarget(found.user, found.profile),
+    doorOpen: found.organization.impersonationEnabled,
   });
   if (block) throw new AppError(blockError[block]);
   return {
@@ -71,7 +65,10 @@ function resolveTeamTarget(deps: AppDeps, auth: AuthContext, coworkerId: number)
     userId: found.user.id,
     profileId: found.profile.id,
     organizationId: found.organization.id,
-    maxMinutes: Math.min(found.organization.impersonationMaxMinutes, MAX_IMPERSONATION_MINUTES),
+    maxMinutes: impersonationLimitMinutes('team', {
+      organizationMaxMinutes: found.organization.impersonationMaxMinutes,
+      operatorMaxMinutes: 0,
+    }),
     parties: found,
   };
 }
@@ -89,16 +86,11 @@ function resolveOperatorTarget(
   const target = findUser(deps.db, userId);
   if (!target) throw new AppError('not_found', { message: 'No such user.' });
   const setting = readSetting(deps.db, 'impersonation.operator');
-  const block = operatorDoorBlock({
-    impersonating: false,
-    actor: { userId: actor.id, operatorRole: actor.operatorRole, permissions: auth.permissions },
-    globalEnabled: setting.enabled,
-    target: {
-      userId: target.id,
-      status: target.status,
-      kind: target.kind,
-      operatorRole: target.operatorRole,
-    },
+  const block = impersonationBlock({
+    door: 'operator',
+    actor: policyActor(auth),
+    target: policyTarget(target, null),
+    doorOpen: setting.enabled,
   });
   if (block) throw new AppError(blockError[block]);
 
@@ -117,13 +109,15 @@ function resolveOperatorTarget(
       issues: [{ path: 'profileId', message: 'Required for a user with several profiles.' }],
     });
   }
-  const orgLimit = chosen?.organization.impersonationMaxMinutes ?? MAX_IMPERSONATION_MINUTES;
   return {
     door: 'operator',
     userId: target.id,
     profileId: chosen?.profile.id ?? null,
     organizationId: chosen?.organization.id ?? null,
-    maxMinutes: Math.min(setting.maxMinutes, orgLimit, MAX_IMPERSONATION_MINUTES),
+    maxMinutes: impersonationLimitMinutes('operator', {
+      organizationMaxMinutes: chosen?.organization.impersonationMaxMinutes ?? null,
+      operatorMaxMinutes: setting.maxMinutes,
+    }),
     parties: {
       user: target,
       profile: chosen?.profile ?? null,
@@ -290,6 +284,7 @@ export async function exchangeHandoff(
   const settledAuth = authFromLookup({ session: minted.session, ...target.parties }, auth.via, {
     row: { ...row, sessionId: minted.session.id, handoffUsedAt: now, startedAt: now, endsAt },
     actorUser: auth.user as NonNullable<AuthContext['user']>,
+    endsAt,
   });
   return { token: minted.token, expiresAt: endsAt, session: describeSession(db, settledAuth) };
 }

@@ -4,9 +4,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../db/schema/audit-events.ts';
 import { impersonations } from '../../db/schema/impersonations.ts';
 import { organizations } from '../../db/schema/organizations.ts';
+import { profiles } from '../../db/schema/profiles.ts';
 import { sessions } from '../../db/schema/sessions.ts';
 import { users } from '../../db/schema/users.ts';
-import { HANDOFF_TTL_MS } from '../../lib/impersonation-rules.ts';
+import { HANDOFF_TTL_MS } from '../../domain/impersonation/policy.ts';
 import { SESSION_JWT_AUDIENCE } from '../../lib/session-jwt.ts';
 import {
   createTestApp,
@@ -452,6 +453,84 @@ describe('the impersonation session', () => {
     expect(t.db.select().from(impersonations).get()?.endReason).toBe('setting_disabled');
   });
 
+  it('ends at once when the member opts out, audited with that reason', async () => {
+    const { imp } = await adminAsBuyer();
+    const buyer = await t.signIn('buyer@acme.test');
+    const res = await t.call('PUT', '/api/public/account/impersonation-preference', {
+      token: buyer.token,
+      body: { allowTeamImpersonation: false },
+    });
+    expect(res.status).toBe(200);
+    const row = t.db.select().from(impersonations).get();
+    expect(row?.endReason).toBe('target_opted_out');
+    expect((await sessionOf(imp.token)).status).toBe(401);
+    const ended = t.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.type, 'impersonation.ended'))
+      .all();
+    expect(ended.map((e) => e.details?.endReason)).toEqual(['target_opted_out']);
+  });
+
+  it('ends on its next request when the opt-out was written by any other path', async () => {
+    const { imp } = await adminAsBuyer();
+    t.db
+      .update(profiles)
+      .set({ allowTeamImpersonation: false })
+      .where(eq(profiles.id, ids.profileId('buyer@acme.test')))
+      .run();
+    expect((await sessionOf(imp.token)).status).toBe(401);
+    expect(t.db.select().from(impersonations).get()?.endReason).toBe('target_opted_out');
+  });
+
+  it('is shortened when the owner lowers the limit: the banner shows the new end, and it ends then', async () => {
+    const started = t.clock.now();
+    const { imp } = await adminAsBuyer();
+    t.clock.advance(2 * 60_000);
+    const owner = await t.signIn('owner@acme.test');
+    await t.call('PUT', '/api/public/team/settings', {
+      token: owner.token,
+      body: { impersonationMaxMinutes: 5 },
+    });
+    const now = await sessionOf(imp.token);
+    expect(now.status).toBe(200);
+    expect(Date.parse(now.json.session.actor.endsAt)).toBe(started + 5 * 60_000);
+    expect(t.db.select().from(impersonations).get()?.endsAt).toBe(started + 5 * 60_000);
+    t.clock.advance(3 * 60_000);
+    expect((await sessionOf(imp.token)).status).toBe(401);
+    expect(t.db.select().from(impersonations).get()?.endReason).toBe('expired');
+  });
+
+  it('ends in time when the limit was lowered by any other path', async () => {
+    const { imp } = await adminAsBuyer();
+    setOrg('Acme Corp', { impersonationMaxMinutes: 5 });
+    const now = await sessionOf(imp.token);
+    expect(Date.parse(now.json.session.actor.endsAt) - t.clock.now()).toBe(5 * 60_000);
+    t.clock.advance(5 * 60_000);
+    expect((await sessionOf(imp.token)).status).toBe(401);
+    expect(t.db.select().from(impersonations).get()?.endReason).toBe('expired');
+  });
+
+  it('is shortened when the global operator limit is lowered (operator door)', async () => {
+    const support = await t.signIn('support@onbehalf.test');
+    const issued = await operatorIssue(support.token, {
+      userId: ids.userId('buyer@acme.test'),
+      reason: 'ticket',
+    });
+    const imp = (await exchange(support.token, issued.json.token)).json;
+    const root = await t.signIn('root@onbehalf.test');
+    const changed = await t.call('PUT', '/api/sys/settings', {
+      token: root.token,
+      body: { operatorImpersonation: { enabled: true, maxMinutes: 10 } },
+    });
+    expect(changed.status).toBe(200);
+    t.clock.advance(10 * 60_000 - 1);
+    expect((await sessionOf(imp.token)).status).toBe(200);
+    t.clock.advance(1);
+    expect((await sessionOf(imp.token)).status).toBe(401);
+    expect(t.db.select().from(impersonations).get()?.endReason).toBe('expired');
+  });
+
   it('ends when an operator is demoted out of the right (operator door)', async () => {
     const support = await t.signIn('support@onbehalf.test');
     const issued = await operatorIssue(support.token, {
@@ -590,6 +669,26 @@ describe('while impersonating', () => {
     }
     const nested = await teamIssue(token, ids.profileId('member@acme.test'));
     expect(nested.json.error.code).toBe('impersonation_nested');
+  });
+
+  it("shows only the profile acted as, never the person's other organizations", async () => {
+    const admin = await t.signIn('admin@acme.test');
+    const issued = await teamIssue(admin.token, ids.profileId('member@acme.test'));
+    const imp = (await exchange(admin.token, issued.json.token)).json;
+    const res = await t.call('GET', '/api/public/coworkers/profiles', { token: imp.token });
+    expect(res.status).toBe(200);
+    expect(res.json.Profiles).toHaveLength(1);
+    expect(res.json.Profiles[0]).toMatchObject({
+      Id: ids.profileId('member@acme.test'),
+      OrganizationName: 'Acme Corp',
+      IsCurrent: true,
+    });
+    const own = await t.signIn('member@acme.test');
+    const all = await t.call('GET', '/api/public/coworkers/profiles', { token: own.token });
+    expect(all.json.Profiles.map((p: { OrganizationName: string }) => p.OrganizationName)).toEqual([
+      'Acme Corp',
+      'Globex Inc',
+    ]);
   });
 
   it('refuses sign-in links and login tokens to an operator acting as another', async () => {

@@ -2,9 +2,10 @@ import type { SignedInResponse } from '@onbehalf/contracts/auth';
 import type { ImpersonationBlock } from '@onbehalf/contracts/impersonation';
 import type { CoworkerProfile, ProfilesResponse } from '@onbehalf/contracts/profiles';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
+import { impersonationBlock } from '../../domain/impersonation/policy.ts';
 import { recordAudit } from '../../lib/audit.ts';
+import { policyActor, policyTarget } from '../../lib/auth-context.ts';
 import { AppError } from '../../lib/errors.ts';
-import { teamDoorBlock } from '../../lib/impersonation-rules.ts';
 import { signedInAs } from '../../lib/link-sign-in.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { mintSession, revokeSession } from '../../lib/sessions.ts';
@@ -42,7 +43,10 @@ function toCoworkerProfile(
 export function listProfiles(deps: AppDeps, auth: AuthContext): ProfilesResponse {
   const user = auth.user;
   if (user?.kind !== 'customer') return { Profiles: [] };
-  const own = listProfilesOfUser(deps.db, user.id).map((r) => toCoworkerProfile(r, auth));
+  const own = listProfilesOfUser(deps.db, user.id)
+    // Acting for someone covers the one profile it was opened for, never their others.
+    .filter((r) => !auth.impersonation || r.profile.id === auth.profile?.id)
+    .map((r) => toCoworkerProfile(r, auth));
   // A team admin also sees the coworkers they may sign in as, each flagged with why not.
   const active = auth.profile;
   if (!active || !auth.permissions.has('team:impersonate') || auth.impersonation) {
@@ -54,16 +58,11 @@ export function listProfiles(deps: AppDeps, auth: AuthContext): ProfilesResponse
       toCoworkerProfile(
         r,
         auth,
-        teamDoorBlock({
-          impersonating: false,
-          actor: { userId: user.id, permissions: auth.permissions },
-          organizationEnabled: active.organization.impersonationEnabled,
-          target: {
-            userId: r.user.id,
-            status: r.user.status,
-            permissions: r.profile.permissions,
-            allowTeamImpersonation: r.profile.allowTeamImpersonation,
-          },
+        impersonationBlock({
+          door: 'team',
+          actor: policyActor(auth),
+          target: policyTarget({ ...r.user, kind: 'customer', operatorRole: null }, r.profile),
+          doorOpen: active.organization.impersonationEnabled,
         }),
       ),
     );

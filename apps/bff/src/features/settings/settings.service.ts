@@ -4,7 +4,7 @@ import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { impersonations } from '../../db/schema/impersonations.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
-import { endImpersonation } from '../../lib/impersonation-lifecycle.ts';
+import { endImpersonation, shortenImpersonations } from '../../lib/impersonation-lifecycle.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { readSetting, writeSetting } from '../../lib/settings.ts';
 
@@ -39,6 +39,10 @@ export function updateGlobalSettings(
         .where(and(eq(impersonations.door, 'operator'), isNull(impersonations.endedAt)))
         .all();
       for (const row of running) endImpersonation(tx, row, 'setting_disabled', now, meta);
+    }
+    const maxMinutes = next.operatorImpersonation.maxMinutes;
+    if (maxMinutes < before.operatorImpersonation.maxMinutes) {
+      shortenImpersonations(tx, eq(impersonations.door, 'operator'), maxMinutes);
     }
     recordAudit(
       tx,

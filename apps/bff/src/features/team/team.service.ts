@@ -10,13 +10,17 @@ import type {
   UpdateTeamMemberBody,
   UpdateTeamSettingsBody,
 } from '@onbehalf/contracts/team';
+import { eq } from 'drizzle-orm';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
+import { impersonations } from '../../db/schema/impersonations.ts';
 import type { OrganizationRow } from '../../db/schema/organizations.ts';
+import { impersonationBlock } from '../../domain/impersonation/policy.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
+import { policyActor, policyTarget } from '../../lib/auth-context.ts';
 import { AppError } from '../../lib/errors.ts';
-import { endImpersonation } from '../../lib/impersonation-lifecycle.ts';
-import { teamDoorBlock } from '../../lib/impersonation-rules.ts';
+import { endImpersonation, shortenImpersonations } from '../../lib/impersonation-lifecycle.ts';
+
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import {
   findMember,
@@ -49,16 +53,11 @@ function toTeamMember(row: MemberRow, auth: AuthContext): TeamMember {
 }
 
 function verdict(row: MemberRow, auth: AuthContext): TeamMember['impersonation'] {
-  const block = teamDoorBlock({
-    impersonating: auth.impersonation !== null,
-    actor: { userId: auth.user?.id ?? 0, permissions: auth.permissions },
-    organizationEnabled: auth.profile?.organization.impersonationEnabled ?? false,
-    target: {
-      userId: row.user.id,
-      status: row.user.status,
-      permissions: row.profile.permissions,
-      allowTeamImpersonation: row.profile.allowTeamImpersonation,
-    },
+  const block = impersonationBlock({
+    door: 'team',
+    actor: policyActor(auth),
+    target: policyTarget({ ...row.user, kind: 'customer', operatorRole: null }, row.profile),
+    doorOpen: auth.profile?.organization.impersonationEnabled ?? false,
   });
   return { allowed: block === null, reason: block };
 }
@@ -189,6 +188,14 @@ function applyOrganizationSettings(
       for (const row of runningTeamImpersonations(tx, organization.id)) {
         endImpersonation(tx, row, 'setting_disabled', now, meta);
       }
+    }
+    // A lower limit shortens the impersonations running in this organization, at both doors.
+    if (after.impersonationMaxMinutes < before.impersonationMaxMinutes) {
+      shortenImpersonations(
+        tx,
+        eq(impersonations.organizationId, organization.id),
+        after.impersonationMaxMinutes,
+      );
     }
     recordAudit(
       tx,

@@ -1,6 +1,7 @@
 import type { AdminUsersResponse } from '@onbehalf/contracts/users';
 import type { AppDeps } from '../../app-env.ts';
-import { operatorDoorBlock } from '../../lib/impersonation-rules.ts';
+import { impersonationBlock } from '../../domain/impersonation/policy.ts';
+import { policyActor, policyTarget } from '../../lib/auth-context.ts';
 import type { Principal } from '../../lib/principal.ts';
 import { readSetting } from '../../lib/settings.ts';
 import { profilesOfUsers, searchUsers } from './users.repo.ts';
@@ -17,27 +18,16 @@ export function listUsers(deps: AppDeps, principal: Principal, query?: string): 
   );
   const enabled = readSetting(deps.db, 'impersonation.operator').enabled;
   const auth = principal.kind === 'session' ? principal.auth : null;
-  const actor = auth?.user;
   return {
     users: found.map((user) => {
-      const block =
-        auth && actor
-          ? operatorDoorBlock({
-              impersonating: auth.impersonation !== null,
-              actor: {
-                userId: actor.id,
-                operatorRole: actor.operatorRole,
-                permissions: auth.permissions,
-              },
-              globalEnabled: enabled,
-              target: {
-                userId: user.id,
-                status: user.status,
-                kind: user.kind,
-                operatorRole: user.operatorRole,
-              },
-            })
-          : 'no_permission';
+      const block = auth?.user
+        ? impersonationBlock({
+            door: 'operator',
+            actor: policyActor(auth),
+            target: policyTarget(user, null),
+            doorOpen: enabled,
+          })
+        : 'no_permission';
       return {
         id: user.id,
         name: user.name,

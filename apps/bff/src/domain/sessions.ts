@@ -1,0 +1,22 @@
+/** How long sessions live and when they are touched. See docs/decisions/004-session-lifetime.md. */
+export const sessionPolicy = {
+  absoluteMs: 12 * 60 * 60 * 1000,
+  idleMs: 2 * 60 * 60 * 1000,
+  /** last_seen_at is written at most this often, so a session check is a read. */
+  touchEveryMs: 60 * 1000,
+} as const;
+
+export interface SessionTimes {
+  expiresAt: number;
+  lastSeenAt: number;
+  revokedAt: number | null;
+}
+
+/** Not revoked, not past its absolute expiry, not idle for too long. */
+export function isSessionLive(session: SessionTimes, now: number): boolean {
+  return (
+    session.revokedAt === null &&
+    now < session.expiresAt &&
+    now - session.lastSeenAt < sessionPolicy.idleMs
+  );
+}
