@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { errorCatalogue } from '@onbehalf/contracts/errors';
 import type { Context } from 'hono';
@@ -92,7 +93,13 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
   const { env } = deps;
   const app = createRouter();
 
-  app.use('*', requestId());
+  // The server names every request; a client's X-Request-Id is kept apart, for logs only, and
+  // never becomes the id the audit trail records (SPEC §8b).
+  app.use('*', requestId({ headerName: '', generator: () => randomUUID() }));
+  app.use('*', async (c, next) => {
+    c.header('X-Request-Id', c.get('requestId'));
+    await next();
+  });
   // Outermost, so it waits for whatever the request read or wrote: nothing is answered before
   // the commit that holds it (db/commit-groups.ts).
   app.use('/api/*', async (_c, next) => {
@@ -105,6 +112,7 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
       ip: clientAddress(c, env.TRUST_PROXY),
       userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
       requestId: c.get('requestId'),
+      clientRequestId: c.req.header('x-request-id')?.slice(0, 128) ?? null,
     });
     c.set('auth', null);
     c.set('apiKey', null);

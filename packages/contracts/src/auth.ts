@@ -80,8 +80,12 @@ export type Session = z.infer<typeof session>;
 export const sessionResponse = z.object({ session });
 export type SessionResponse = z.infer<typeof sessionResponse>;
 
-/** Returned whenever a new session is minted: the token is for bearer clients, browsers get the cookie. */
-export const signedInResponse = z.object({ token: z.string(), session });
+/**
+ * Returned whenever a new session is minted. Browsers get the cookie and no token: script in a
+ * page never sees a session token. API clients (no cookie, no Origin, no Sec-Fetch-Site, or an
+ * Authorization header) get the token for `Authorization: Bearer`.
+ */
+export const signedInResponse = z.object({ token: z.string().optional(), session });
 export type SignedInResponse = z.infer<typeof signedInResponse>;
 
 export const sessionListItem = z.object({

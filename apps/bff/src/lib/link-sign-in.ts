@@ -1,4 +1,4 @@
-import type { SignInMethod } from '@onbehalf/contracts/auth';
+import type { Session, SignInMethod } from '@onbehalf/contracts/auth';
 import { eq, sql } from 'drizzle-orm';
 import type { AppDeps, AuthContext } from '../app-env.ts';
 import type { Queryable, Tx } from '../db/client.ts';
@@ -11,6 +11,13 @@ import { preparedPerHandle } from './prepared.ts';
 import type { RequestMeta } from './request-meta.ts';
 import { describeSession } from './session-view.ts';
 import { mintSession, revokeSession, type SessionLookup } from './sessions.ts';
+
+/** A session just minted: its only token, its expiry, and how the API describes it. */
+export interface Minted {
+  token: string;
+  expiresAt: number;
+  session: Session;
+}
 
 /** The answer to each state of a link or token that is not `valid`. */
 export const linkErrorFor = {
@@ -63,7 +70,7 @@ export function signedInAs(
   deps: AppDeps,
   minted: { token: string; session: SessionRow },
   parties: Omit<SessionLookup, 'session'>,
-) {
+): Minted {
   const auth = authFromLookup({ session: minted.session, ...parties }, 'cookie');
   return {
     token: minted.token,

@@ -64,3 +64,25 @@ export function takeImpersonationEnded(c: Context, env: Env): string | undefined
   }
   return reason;
 }
+
+/**
+ * Whether a new session's token may go in the response body: only for API clients. A browser
+ * sends a cookie, an Origin or a Sec-Fetch-Site header and keeps its session in the HttpOnly
+ * cookie, where script in a page cannot read it (SPEC §8b). A request with an Authorization
+ * header was built by code that already holds a bearer token.
+ */
+export function wantsTokenInBody(c: Context): boolean {
+  if (c.req.header('authorization') !== undefined) return true;
+  return (
+    c.req.header('cookie') === undefined &&
+    c.req.header('origin') === undefined &&
+    c.req.header('sec-fetch-site') === undefined
+  );
+}
+
+/** The body answering a new session: the session, and its token for API clients only. */
+export function signedInBody<S>(c: Context, minted: { token: string; session: S }) {
+  return wantsTokenInBody(c)
+    ? { token: minted.token, session: minted.session }
+    : { session: minted.session };
+}

@@ -1,4 +1,8 @@
 import type { SignedInResponse } from '@onbehalf/contracts/auth';
+
+/** What a bearer client gets from a sign-in: the token is always in the body for it. */
+type BearerSignedIn = SignedInResponse & { token: string };
+
 import { createApp } from '../app.ts';
 import { migrateDatabase, openDatabase } from '../db/client.ts';
 import { startCommitGroups } from '../db/commit-groups.ts';
@@ -94,7 +98,7 @@ export async function createTestApp(
   async function signIn(email: string, password = DEMO_PASSWORD) {
     const res = await call('POST', '/api/public/auth/sign-in', { body: { email, password } });
     if (res.status !== 200) throw new Error(`sign-in as ${email} failed: ${res.text}`);
-    return res.json as SignedInResponse;
+    return res.json as BearerSignedIn;
   }
 
   /** Signs in and, for a user with several profiles, picks the one in the named organization. */
@@ -110,7 +114,7 @@ export async function createTestApp(
       token: first.token,
       body: { Id: profile.Id },
     });
-    return switched.json as SignedInResponse;
+    return switched.json as BearerSignedIn;
   }
 
   return { app, db, sqlite, clock, env, keys, deps, call, signIn, signInAs };

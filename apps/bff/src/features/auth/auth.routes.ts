@@ -13,6 +13,7 @@ import { createRouter } from '../../lib/router.ts';
 import {
   clearSessionCookie,
   setSessionCookie,
+  signedInBody,
   takeImpersonationEnded,
 } from '../../lib/session-cookie.ts';
 import { signSessionJwt } from '../../lib/session-jwt.ts';
@@ -89,7 +90,7 @@ export const authRoutes = createRouter()
     const deps = c.get('deps');
     const result = await signIn(deps, c.get('auth'), c.req.valid('json'), c.get('meta'));
     setSessionCookie(c, deps.env, result.token, result.expiresAt);
-    return c.json({ token: result.token, session: result.session }, 200);
+    return c.json(signedInBody(c, result), 200);
   })
   .openapi(signOutRoute, (c) => {
     signOut(c.get('deps'), getAuth(c), c.get('meta'));

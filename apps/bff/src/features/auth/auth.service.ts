@@ -1,4 +1,4 @@
-import type { SessionList, SignedInResponse, SignInBody } from '@onbehalf/contracts/auth';
+import type { SessionList, SignInBody } from '@onbehalf/contracts/auth';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { sessionPolicy } from '../../domain/sessions.ts';
 import { recordAudit } from '../../lib/audit.ts';
@@ -10,15 +10,18 @@ import {
   endImpersonationOfSession,
   endImpersonationsOfActorSession,
 } from '../../lib/impersonation-lifecycle.ts';
-import { refuseDuringImpersonation, signedInAs, soleProfile } from '../../lib/link-sign-in.ts';
+import {
+  type Minted,
+  refuseDuringImpersonation,
+  signedInAs,
+  soleProfile,
+} from '../../lib/link-sign-in.ts';
 import { verifyPassword } from '../../lib/passwords.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { mintSession, revokeSession } from '../../lib/sessions.ts';
 import { findSessionById, findUserByEmail, listLiveSessions } from './auth.repo.ts';
 
-export interface SignedIn extends SignedInResponse {
-  expiresAt: number;
-}
+export type SignedIn = Minted;
 
 /**
  * Password sign-in. Unknown email, wrong password and disabled account look the same to

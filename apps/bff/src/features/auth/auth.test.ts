@@ -295,3 +295,86 @@ describe('client address', () => {
     expect(ipOf(behindProxy)).toBe('203.0.113.7');
   });
 });
+
+describe('request ids', () => {
+  it('are made by the server: a client’s X-Request-Id is neither echoed nor recorded', async () => {
+    const res = await t.call('POST', '/api/public/auth/sign-in', {
+      headers: { 'x-request-id': 'chosen-by-the-client' },
+      body: { email: 'buyer@acme.test', password: 'demo-password' },
+    });
+    expect(res.status).toBe(200);
+    const id = res.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const event = t.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.type, 'auth.sign_in.succeeded'))
+      .get();
+    expect(event?.requestId).toBe(id);
+    const stored = t.sqlite
+      .prepare("SELECT count(*) AS n FROM audit_events WHERE request_id = 'chosen-by-the-client'")
+      .get() as { n: number };
+    expect(stored.n).toBe(0);
+  });
+});
+
+describe('session tokens in response bodies', () => {
+  const signInBody = { email: 'admin@acme.test', password: 'demo-password' };
+
+  it('a browser signing in gets the cookie and no token in the body', async () => {
+    const browsers: Record<string, string>[] = [
+      { origin: ORIGIN },
+      { 'sec-fetch-site': 'same-origin' },
+    ];
+    for (const headers of browsers) {
+      const res = await t.call('POST', '/api/public/auth/sign-in', { headers, body: signInBody });
+      expect(res.status).toBe(200);
+      expect(res.json.token).toBeUndefined();
+      expect(res.text).not.toMatch(/"token"/);
+      expect(sessionCookieFrom(res.headers)).toMatch(/^ob_session=[\w-]{43}$/);
+    }
+  });
+
+  it('cookie clients switching profile or exchanging a hand-off get no token in the body', async () => {
+    const signedIn = await t.call('POST', '/api/public/auth/sign-in', {
+      headers: { origin: ORIGIN },
+      body: { email: 'member@acme.test', password: 'demo-password' },
+    });
+    const cookie = sessionCookieFrom(signedIn.headers) ?? '';
+    const profiles = await t.call('GET', '/api/public/coworkers/profiles', { cookie });
+    const switched = await t.call('PUT', '/api/public/coworkers/profiles/current', {
+      cookie,
+      headers: { origin: ORIGIN },
+      body: { Id: profiles.json.Profiles[0].Id },
+    });
+    expect(switched.status).toBe(200);
+    expect(switched.json.token).toBeUndefined();
+
+    const admin = await t.call('POST', '/api/public/auth/sign-in', {
+      headers: { origin: ORIGIN },
+      body: signInBody,
+    });
+    const adminCookie = sessionCookieFrom(admin.headers) ?? '';
+    const coworkers = await t.call('GET', '/api/public/coworkers/profiles', {
+      cookie: adminCookie,
+    });
+    const buyer = coworkers.json.Profiles.find(
+      (p: { Email: string }) => p.Email === 'buyer@acme.test',
+    );
+    const issued = await t.call('GET', `/api/public/coworkers/${buyer.Id}/impersonate`, {
+      cookie: adminCookie,
+    });
+    const exchanged = await t.call('POST', `/api/public/auth/login/${issued.json.token}`, {
+      cookie: adminCookie,
+      headers: { origin: ORIGIN },
+    });
+    expect(exchanged.status).toBe(200);
+    expect(exchanged.json.token).toBeUndefined();
+    expect(exchanged.headers.get('set-cookie')).toMatch(/ob_impersonation=[\w-]{43}/);
+  });
+
+  it('API clients still get the token they need for Authorization: Bearer', async () => {
+    const res = await t.call('POST', '/api/public/auth/sign-in', { body: signInBody });
+    expect(res.json.token).toMatch(/^[\w-]{43}$/);
+  });
+});

@@ -10,7 +10,7 @@ import {
 } from '@onbehalf/contracts/impersonation';
 import { errorResponses, jsonContent } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
-import { clearSessionCookie, setSessionCookie } from '../../lib/session-cookie.ts';
+import { clearSessionCookie, setSessionCookie, signedInBody } from '../../lib/session-cookie.ts';
 import { rejectCrossSite } from '../../middleware/cross-site.ts';
 import { requirePermission, requireSession } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
@@ -119,7 +119,7 @@ export const impersonationRoutes = createRouter()
     if (auth.via === 'cookie') {
       setSessionCookie(c, c.get('deps').env, result.token, result.expiresAt, 'impersonation');
     }
-    return c.json({ token: result.token, session: result.session }, 200);
+    return c.json(signedInBody(c, result), 200);
   })
   .openapi(leaveRoute, (c) => {
     const auth = getAuth(c);

@@ -1,4 +1,3 @@
-import type { SignedInResponse } from '@onbehalf/contracts/auth';
 import type { ErrorCode } from '@onbehalf/contracts/errors';
 import type {
   AccessHistoryResponse,
@@ -18,6 +17,7 @@ import { authFromLookup, policyActor, policyTarget } from '../../lib/auth-contex
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { endImpersonation } from '../../lib/impersonation-lifecycle.ts';
+import type { Minted } from '../../lib/link-sign-in.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { describeSession } from '../../lib/session-view.ts';
 import { findSessionWithPartiesById, mintSession, type SessionLookup } from '../../lib/sessions.ts';
@@ -210,9 +210,7 @@ export function issueOperatorHandoff(
   );
 }
 
-export interface Exchanged extends SignedInResponse {
-  expiresAt: number;
-}
+export type Exchanged = Minted;
 
 /** Every rule is checked again at exchange: a minute is long enough for a setting to change. */
 function recheck(deps: AppDeps, auth: AuthContext, row: ImpersonationRow): Target {

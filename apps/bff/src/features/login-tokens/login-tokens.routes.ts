@@ -15,7 +15,7 @@ import {
 import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
 import { getPrincipal } from '../../lib/principal.ts';
 import { createRouter } from '../../lib/router.ts';
-import { setSessionCookie } from '../../lib/session-cookie.ts';
+import { setSessionCookie, signedInBody } from '../../lib/session-cookie.ts';
 import { requirePermissionOrApiKey } from '../../middleware/require-permission.ts';
 import {
   createLoginToken,
@@ -141,5 +141,5 @@ export const loginTokensRoutes = createRouter()
       c.get('meta'),
     );
     setSessionCookie(c, c.get('deps').env, result.token, result.expiresAt);
-    return c.json({ token: result.token, session: result.session }, 200);
+    return c.json(signedInBody(c, result), 200);
   });

@@ -3,7 +3,7 @@ import { signedInResponse } from '@onbehalf/contracts/auth';
 import { profilesResponse, switchProfileBody } from '@onbehalf/contracts/profiles';
 import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
-import { setSessionCookie } from '../../lib/session-cookie.ts';
+import { setSessionCookie, signedInBody } from '../../lib/session-cookie.ts';
 import { requireSession } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { listProfiles, switchProfile } from './profiles.service.ts';
@@ -39,5 +39,5 @@ export const profilesRoutes = createRouter()
     const result = switchProfile(c.get('deps'), auth, c.req.valid('json').Id, c.get('meta'));
     if (auth.via === 'cookie')
       setSessionCookie(c, c.get('deps').env, result.token, result.expiresAt);
-    return c.json({ token: result.token, session: result.session }, 200);
+    return c.json(signedInBody(c, result), 200);
   });

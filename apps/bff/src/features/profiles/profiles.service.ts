@@ -1,4 +1,3 @@
-import type { SignedInResponse } from '@onbehalf/contracts/auth';
 import type { ImpersonationBlock } from '@onbehalf/contracts/impersonation';
 import type { CoworkerProfile, ProfilesResponse } from '@onbehalf/contracts/profiles';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
@@ -6,7 +5,7 @@ import { impersonationBlock } from '../../domain/impersonation/policy.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { policyActor, policyTarget } from '../../lib/auth-context.ts';
 import { AppError } from '../../lib/errors.ts';
-import { signedInAs } from '../../lib/link-sign-in.ts';
+import { type Minted, signedInAs } from '../../lib/link-sign-in.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { mintSession, revokeSession } from '../../lib/sessions.ts';
 import {
@@ -69,9 +68,7 @@ export function listProfiles(deps: AppDeps, auth: AuthContext): ProfilesResponse
   return { Profiles: [...own, ...coworkers] };
 }
 
-export interface Switched extends SignedInResponse {
-  expiresAt: number;
-}
+export type Switched = Minted;
 
 /**
  * Makes one of the caller's own profiles the active one. The session is replaced, not
