@@ -1,4 +1,5 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
+import type { CredentialKind, CredentialMaker } from '@onbehalf/contracts/login-links';
 import type { Permission } from '@onbehalf/contracts/permissions';
 import type { Db } from './db/client.ts';
 import type { CommitGroups } from './db/commit-groups.ts';
@@ -14,6 +15,7 @@ import type { Clock } from './lib/clock.ts';
 import type { Mailer } from './lib/mail.ts';
 import type { Limiters } from './lib/rate-limit.ts';
 import type { RequestMeta } from './lib/request-meta.ts';
+import type { ServerSecret } from './lib/server-secret.ts';
 import type { SigningKeys } from './lib/signing-keys.ts';
 
 /** Everything a request handler may reach; built once by the server, or per test. */
@@ -23,6 +25,7 @@ export interface AppDeps {
   clock: Clock;
   limiters: Limiters;
   keys: SigningKeys;
+  secret: ServerSecret;
   mailer: Mailer;
   background: Background;
   commitGroups?: CommitGroups;
@@ -36,6 +39,15 @@ export interface ImpersonationContext {
   endsAt: number;
 }
 
+/** Present when a credential handed over to a system (an integration) opened the session. */
+export interface CredentialContext {
+  kind: CredentialKind;
+  id: string;
+  /** The token's Extra, or what kind of link it is. */
+  name: string;
+  maker: CredentialMaker;
+}
+
 /** Who is making the request, resolved once per request by the session middleware. */
 export interface AuthContext {
   session: SessionRow;
@@ -43,7 +55,9 @@ export interface AuthContext {
   profile: (ProfileRow & { organization: OrganizationRow }) | null;
   permissions: ReadonlySet<Permission>;
   impersonation: ImpersonationContext | null;
-  via: 'cookie' | 'bearer';
+  /** The integration's credential that opened this session, if one did. */
+  credential: CredentialContext | null;
+  transport: 'cookie' | 'bearer';
 }
 
 export type AppEnv = {

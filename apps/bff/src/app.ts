@@ -14,6 +14,7 @@ import { apiKeysRoutes } from './features/api-keys/api-keys.routes.ts';
 import { auditRoutes } from './features/audit/audit.routes.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
 import { commerceRoutes } from './features/commerce/commerce.routes.ts';
+import { credentialsRoutes } from './features/credentials/credentials.routes.ts';
 import { healthRoutes } from './features/health/health.routes.ts';
 import { impersonationRoutes } from './features/impersonation/impersonation.routes.ts';
 import { jwksRoutes } from './features/jwks/jwks.routes.ts';
@@ -174,6 +175,7 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
     .route('/', commerceRoutes)
     .route('/', impersonationRoutes)
     .route('/', accountRoutes)
+    .route('/', credentialsRoutes)
     .route('/', usersRoutes)
     .route('/', settingsRoutes)
     .route('/', oneClickRoutes)

@@ -24,6 +24,8 @@ const schema = z.object({
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(30).max(3650).default(400),
   /** A private JWK (JSON) for session JWTs; without it a key is generated under DATA_DIR. */
   SESSION_SIGNING_JWK: z.string().min(1).optional(),
+  /** 32+ bytes, base64url: the key that seals what must not be readable from the database. */
+  ONBEHALF_SECRET: z.string().min(43).optional(),
 });
 
 export type Env = Omit<z.infer<typeof schema>, 'PUBLIC_ORIGIN' | 'DATA_DIR'> & {

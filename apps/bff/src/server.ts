@@ -12,6 +12,7 @@ import { createBackground } from './lib/background.ts';
 import { systemClock } from './lib/clock.ts';
 import { createMailer } from './lib/mail.ts';
 import { createLimiters } from './lib/rate-limit.ts';
+import { loadServerSecret } from './lib/server-secret.ts';
 import { loadSigningKeys } from './lib/signing-keys.ts';
 
 const env = loadEnv();
@@ -22,6 +23,7 @@ migrateDatabase(db);
 const checkpointer = startCheckpointer(sqlite, dbFile);
 const seeded = await seedDemo(db);
 const keys = await loadSigningKeys(env.DATA_DIR, env.SESSION_SIGNING_JWK);
+const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
 const commitGroups = startCommitGroups(db, sqlite, (error) => {
   // A failed commit (disk full, I/O error) was rolled back and its answers failed; stop rather
   // than keep serving from a database that cannot take writes.
@@ -38,7 +40,8 @@ const app = createApp(
     clock: systemClock,
     limiters: createLimiters(env.RATE_LIMITS === 'on'),
     keys,
-    mailer: createMailer(env, db, systemClock.now),
+    secret,
+    mailer: createMailer(env, db, systemClock.now, secret.outboxKey),
     background: createBackground(),
     commitGroups,
   },

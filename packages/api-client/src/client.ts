@@ -54,6 +54,7 @@ import type {
 import type {
   AdminUsersResponse,
   GlobalSettings,
+  OrganizationsResponse,
   UpdateGlobalSettingsBody,
 } from '@onbehalf/contracts/users';
 import { ApiError } from './api-error.ts';
@@ -235,6 +236,8 @@ export function createApiClient(options: ApiClientOptions = {}) {
         request<ProvisionUserResponse>('POST', '/api/sys/users', body),
       /** The local mail outbox (no SMTP server configured), newest first. */
       outbox: (to?: string) => request<OutboxResponse>('GET', `/api/sys/outbox${query({ to })}`),
+      organizations: (search?: string) =>
+        request<OrganizationsResponse>('GET', `/api/sys/organizations${query({ query: search })}`),
       users: (search?: string) =>
         request<AdminUsersResponse>('GET', `/api/sys/users${query({ query: search })}`),
       settings: () => request<{ settings: GlobalSettings }>('GET', '/api/sys/settings'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { operatorRole } from './permissions.ts';
 
 /** Every kind of event the audit trail records. Names are stable: reports filter on them. */
 export const auditEventTypes = [
@@ -12,6 +13,8 @@ export const auditEventTypes = [
   'impersonation.token_issued',
   'impersonation.started',
   'impersonation.ended',
+  'impersonation.refused',
+  'impersonation.exchange_failed',
   'account.password_changed',
   'one_click.issued',
   'one_click.redeemed',
@@ -24,10 +27,17 @@ export const auditEventTypes = [
   'login_token.used',
   'login_token.failed',
   'login_token.deleted',
+  'login_token.emailed',
   'api_key.created',
   'api_key.revoked',
   'account.impersonation_preference_changed',
   'settings.changed',
+  'credential.revoked',
+  'user.updated',
+  'audit.read',
+  'audit.exported',
+  'outbox.read',
+  'audit.repeated',
 ] as const;
 export const auditEventType = z.enum(auditEventTypes);
 export type AuditEventType = z.infer<typeof auditEventType>;
@@ -63,7 +73,15 @@ export const auditExportQuery = auditFilters.extend({
   format: z.enum(['ndjson', 'csv']).default('ndjson'),
 });
 
-const party = z.object({ id: z.number().int(), name: z.string(), email: z.string() }).nullable();
+/** A person in an event. A customer's view names staff by name and role, without the email. */
+const party = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    email: z.string().nullable(),
+    operatorRole: operatorRole.nullable().optional(),
+  })
+  .nullable();
 
 export const auditEvent = z.object({
   id: z.number().int(),
@@ -104,7 +122,12 @@ export const impersonationReport = z.object({
   impersonation: z.object({
     id: z.string(),
     door: z.enum(['team', 'operator']),
-    actor: z.object({ id: z.number().int(), name: z.string(), email: z.string() }),
+    actor: z.object({
+      id: z.number().int(),
+      name: z.string(),
+      email: z.string().nullable(),
+      operatorRole: operatorRole.nullable(),
+    }),
     target: z.object({ id: z.number().int(), name: z.string(), email: z.string() }),
     organization: z.object({ id: z.number().int(), name: z.string() }).nullable(),
     reason: z.string().nullable(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isoDateTime } from './common.ts';
+import { credentialKind, credentialMaker } from './login-links.ts';
 import { operatorRole, permission, profileRole } from './permissions.ts';
 
 export const signInMethods = ['password', 'one_click', 'login_token', 'impersonation'] as const;
@@ -52,6 +53,15 @@ export const actor = z.object({
 });
 export type Actor = z.infer<typeof actor>;
 
+/** A session a credential opened for a system (an integration): which credential, made by whom. */
+export const via = z.object({
+  kind: credentialKind,
+  credentialId: z.string(),
+  name: z.string(),
+  maker: credentialMaker,
+});
+export type Via = z.infer<typeof via>;
+
 export const authenticationFactor = z.object({
   type: z.enum(['password', 'one_click', 'login_token', 'impersonated']),
   at: isoDateTime,
@@ -71,6 +81,8 @@ export const session = z.object({
   permissions: z.array(permission),
   /** Present while someone is acting as this user: who, why, until when. */
   actor: actor.optional(),
+  /** Present when an integration's credential opened this session. */
+  via: via.optional(),
   authenticationFactors: z.array(authenticationFactor),
   /** Set once, on the first request after an impersonation this browser was in has ended. */
   impersonationEnded: z.object({ reason: z.string(), message: z.string() }).optional(),
@@ -98,6 +110,11 @@ export const sessionListItem = z.object({
   userAgent: z.string().nullable(),
   organizationName: z.string().nullable(),
   current: z.boolean(),
+  /** A session someone else holds as this user: staff named by name and role only. */
+  actingAs: z
+    .object({ name: z.string(), kind: userKind, operatorRole: operatorRole.nullable() })
+    .nullable(),
+  via: via.nullable(),
 });
 export type SessionListItem = z.infer<typeof sessionListItem>;
 export const sessionList = z.object({ sessions: z.array(sessionListItem) });

@@ -20,10 +20,12 @@ export const provisionUserBody = z.object({
   email: emailAddress,
   name: z.string().trim().min(1).max(200),
   organizationId: numericId,
-  role: profileRole,
+  /** Provisioning creates members; anything else is refused (`members_only`). */
+  role: profileRole.default('member'),
   sendWelcomeEmail: z.boolean().default(false),
 });
 export type ProvisionUserBody = z.input<typeof provisionUserBody>;
+export type ProvisionUserInput = z.infer<typeof provisionUserBody>;
 export const provisionUserResponse = z.object({
   user: userSummary,
   profileId: z.number().int().nullable(),

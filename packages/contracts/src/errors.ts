@@ -41,6 +41,39 @@ export const errorCatalogue = {
     status: 403,
     message: 'This is not available while you are signed in as someone else.',
   },
+  integration_restricted: {
+    status: 403,
+    message: 'This is not available in a session an integration opened.',
+  },
+  reason_required: {
+    status: 400,
+    message: 'Say why: signing in as someone needs a reason of at least 3 characters.',
+  },
+  integrations_disabled: {
+    status: 403,
+    message: 'This organization does not allow integrations to sign its people in.',
+  },
+  integration_not_allowed: {
+    status: 403,
+    message:
+      'Integrations may sign in only members without team rights: never owners, admins or staff.',
+  },
+  api_key_not_a_person: {
+    status: 403,
+    message: 'An API key is not a person: it makes credentials for integrations or by email only.',
+  },
+  handover_not_yours: {
+    status: 403,
+    message: 'Only the person who made this link can use it, signed in as themselves.',
+  },
+  members_only: {
+    status: 403,
+    message: 'Provisioning creates members. An owner, or a superadmin with a reason, raises them.',
+  },
+  owner_required: {
+    status: 403,
+    message: "Only the organization's owner can make someone an admin or an owner.",
+  },
   not_impersonating: { status: 409, message: 'This session is not an impersonation.' },
   handoff_invalid: { status: 400, message: 'This hand-off token is not valid.' },
   handoff_wrong_session: {

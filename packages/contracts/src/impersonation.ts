@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { userSummary } from './auth.ts';
 import { isoDateTime, numericId } from './common.ts';
+import { credentialKind, credentialMaker } from './login-links.ts';
 
 export const impersonationDoor = z.enum(['team', 'operator']);
 export type ImpersonationDoor = z.infer<typeof impersonationDoor>;
@@ -88,9 +89,30 @@ export const accessHistoryEntry = z.object({
   endedAt: isoDateTime.nullable(),
   endReason: endReason.nullable(),
   durationSeconds: z.number().int().nullable(),
+  /** A credential handed over to its maker that started it, if one did. */
+  via: z.object({ kind: credentialKind, id: z.string() }).nullable(),
 });
 export type AccessHistoryEntry = z.infer<typeof accessHistoryEntry>;
-export const accessHistoryResponse = z.object({ entries: z.array(accessHistoryEntry) });
+
+/** An integration's credential and what it did, grouped: one line per credential. */
+export const accessHistoryIntegration = z.object({
+  kind: credentialKind,
+  id: z.string(),
+  name: z.string(),
+  maker: credentialMaker,
+  organizationName: z.string().nullable(),
+  createdAt: isoDateTime,
+  expiresAt: isoDateTime,
+  uses: z.number().int(),
+  lastUsedAt: isoDateTime.nullable(),
+  state: z.enum(['active', 'expired', 'used', 'revoked']),
+});
+export type AccessHistoryIntegration = z.infer<typeof accessHistoryIntegration>;
+
+export const accessHistoryResponse = z.object({
+  entries: z.array(accessHistoryEntry),
+  integrations: z.array(accessHistoryIntegration),
+});
 export type AccessHistoryResponse = z.infer<typeof accessHistoryResponse>;
 
 export const impersonationPreferenceBody = z.object({ allowTeamImpersonation: z.boolean() });

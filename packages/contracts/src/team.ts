@@ -24,6 +24,8 @@ export const teamSettings = z.object({
   impersonationMaxMinutes: z.number().int().min(5).max(60),
   /** May members of this organization email themselves a sign-in link? */
   selfServiceLinksEnabled: z.boolean(),
+  /** May credentials be handed over to systems (integrations) for this organization's members? */
+  integrationsEnabled: z.boolean(),
 });
 export type TeamSettings = z.infer<typeof teamSettings>;
 export const teamSettingsResponse = z.object({ settings: teamSettings });

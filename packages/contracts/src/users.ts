@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { organizationKind, userKind, userStatus } from './auth.ts';
 import { impersonationVerdict } from './impersonation.ts';
-import { operatorRole, profileRole } from './permissions.ts';
+import { customerPermission, operatorRole, profileRole } from './permissions.ts';
 
 export const usersQuery = z.object({ query: z.string().trim().max(200).optional() });
 
@@ -50,3 +50,50 @@ export const updateGlobalSettingsBody = globalSettings
   .partial()
   .refine((b) => Object.keys(b).length > 0, { message: 'Change at least one setting.' });
 export type UpdateGlobalSettingsBody = z.infer<typeof updateGlobalSettingsBody>;
+
+const adminReason = z.string().trim().min(3, 'Give a reason of at least 3 characters.').max(500);
+
+/** A superadmin disables or enables a user, or changes an operator's role, with a reason. */
+export const updateUserBody = z
+  .object({
+    status: userStatus.optional(),
+    operatorRole: operatorRole.optional(),
+    reason: adminReason,
+  })
+  .refine((b) => b.status !== undefined || b.operatorRole !== undefined, {
+    message: 'Change the status, the operator role, or both.',
+  });
+export type UpdateUserBody = z.infer<typeof updateUserBody>;
+export const updatedUserResponse = z.object({
+  user: z.object({
+    id: z.number().int(),
+    name: z.string(),
+    email: z.string(),
+    kind: userKind,
+    status: userStatus,
+    operatorRole: operatorRole.nullable(),
+  }),
+});
+
+/** A superadmin sets a profile's role (raising to admin or owner needs a reason, as any change). */
+export const setProfileRoleBody = z.object({ role: profileRole, reason: adminReason });
+export type SetProfileRoleBody = z.infer<typeof setProfileRoleBody>;
+export const profileRoleResponse = z.object({
+  profileId: z.number().int(),
+  role: profileRole,
+  permissions: z.array(customerPermission),
+});
+
+/** Organizations by name, for the backoffice (the organizations an API key covers, …). */
+export const organizationsQuery = z.object({ query: z.string().trim().max(200).optional() });
+export const organizationsResponse = z.object({
+  organizations: z.array(
+    z.object({
+      id: z.number().int(),
+      name: z.string(),
+      kind: organizationKind,
+      integrationsEnabled: z.boolean(),
+    }),
+  ),
+});
+export type OrganizationsResponse = z.infer<typeof organizationsResponse>;

@@ -4,12 +4,12 @@ import { migrateDatabase, openDatabase } from '../db/client.ts';
 import { seedDemo } from '../db/seed.ts';
 import { loadEnv } from '../env.ts';
 import { pruneAuditEvents, verifyAuditChain } from '../lib/audit-chain.ts';
-import { printOneClickLink } from './one-click-link.ts';
+import { emailOneClickLink } from './one-click-link.ts';
 
 const usage = `usage: onbehalf <command>
   migrate                      apply the SQL migrations to $DATA_DIR/onbehalf.db
   seed                         migrate, then seed the demo if the database is empty
-  one-click <email> [minutes]  print a one-click login link for that customer
+  one-click <email> [minutes]  email a one-click sign-in link to that customer
   audit-verify                 check the audit trail's hash chain
   audit-prune                  delete events older than AUDIT_RETENTION_DAYS, keeping a checkpoint`;
 
@@ -31,7 +31,7 @@ try {
     case 'one-click': {
       migrateDatabase(db);
       const [, email, minutes] = process.argv.slice(2);
-      console.log(await printOneClickLink(db, env, email, minutes));
+      console.log(await emailOneClickLink(db, env, email, minutes));
       break;
     }
     case 'audit-verify': {

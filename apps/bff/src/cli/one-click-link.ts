@@ -4,42 +4,43 @@ import { findUserByEmail } from '../features/auth/auth.repo.ts';
 import { createOneClickLink } from '../features/one-click/one-click.service.ts';
 import { createBackground } from '../lib/background.ts';
 import { systemClock } from '../lib/clock.ts';
+import { maskEmail } from '../lib/login-attempts.ts';
 import { createMailer } from '../lib/mail.ts';
 import { createLimiters } from '../lib/rate-limit.ts';
 import { systemMeta } from '../lib/request-meta.ts';
+import { loadServerSecret } from '../lib/server-secret.ts';
 import { generateSigningKeys } from '../lib/signing-keys.ts';
 
-/** The CLI door to one-click links: same service, same rules and audit as the API. */
-export async function printOneClickLink(db: Db, env: Env, email?: string, minutes?: string) {
+/**
+ * The command-line door to one-click links: same service, same rules and audit as the API.
+ * It emails the link to the customer and never prints it: whoever ran the command would
+ * otherwise hold a way into the account that no impersonation rule governs (SPEC §4b).
+ */
+export async function emailOneClickLink(db: Db, env: Env, email?: string, minutes?: string) {
   if (!email) throw new Error('usage: one-click <email> [minutes]');
   const user = findUserByEmail(db, email);
   if (!user) throw new Error(`No user with email ${email}`);
+  const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
   const deps = {
     db,
     env,
     clock: systemClock,
     limiters: createLimiters(false),
     keys: (await generateSigningKeys()).keys,
-    mailer: createMailer(env, db, systemClock.now),
+    secret,
+    mailer: createMailer(env, db, systemClock.now, secret.outboxKey),
     background: createBackground(),
   };
-  const link = createOneClickLink(
+  const created = await createOneClickLink(
     deps,
+    { kind: 'system', name: 'command line' },
     {
-      kind: 'api_key',
-      key: {
-        id: 'cli',
-        name: 'command line',
-        secretHash: '',
-        scopes: ['one-click-links:create'],
-        createdAt: 0,
-        createdByUserId: 0,
-        lastUsedAt: null,
-        revokedAt: null,
-      },
+      userId: user.id,
+      delivery: 'email',
+      ...(minutes ? { expiresInMinutes: Number(minutes) } : {}),
     },
-    { userId: user.id, ...(minutes ? { expiresInMinutes: Number(minutes) } : {}) },
     systemMeta,
   );
-  return `${link.url}\n(expires ${link.expiresAt})`;
+  const where = deps.mailer.transport === 'outbox' ? ' (the local outbox)' : '';
+  return `Sent a sign-in link to ${maskEmail(user.email)}${where}; it works until ${created.body.expiresAt}.`;
 }

@@ -78,13 +78,14 @@ export const demoAccounts: DemoAccount[] = [
   },
 ];
 
+/** Acme has the team door and integrations (its OCI punch-out) on; the others have neither. */
 const demoOrganizations: Record<
   OrgKey,
-  { name: string; kind: 'company' | 'personal'; impersonation: boolean }
+  { name: string; kind: 'company' | 'personal'; impersonation: boolean; integrations: boolean }
 > = {
-  acme: { name: 'Acme Corp', kind: 'company', impersonation: true },
-  globex: { name: 'Globex Inc', kind: 'company', impersonation: false },
-  solo: { name: 'Sam Solo', kind: 'personal', impersonation: false },
+  acme: { name: 'Acme Corp', kind: 'company', impersonation: true, integrations: true },
+  globex: { name: 'Globex Inc', kind: 'company', impersonation: false, integrations: false },
+  solo: { name: 'Sam Solo', kind: 'personal', impersonation: false, integrations: false },
 };
 
 const demoOrders: Record<
@@ -128,6 +129,7 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<boolean> {
           name: org.name,
           kind: org.kind,
           impersonationEnabled: org.impersonation,
+          integrationsEnabled: org.integrations,
           createdAt: now,
         })
         .returning({ id: organizations.id })

@@ -1,6 +1,8 @@
 import { eq } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
 import { type ApiKeyRow, apiKeys } from '../db/schema/login-links.ts';
+import { users } from '../db/schema/users.ts';
+import { apiKeyAlive } from '../domain/credentials/policy.ts';
 import { constantTimeEqual, randomId, randomToken, sha256 } from './tokens.ts';
 
 export const API_KEY_PREFIX = 'obk_';
@@ -18,14 +20,35 @@ export function newApiKeySecret() {
   return { id, token: `${API_KEY_PREFIX}${id}_${secret}`, secretHash: sha256(secret) };
 }
 
-/** The live key this token names, or undefined; the comparison of hashes is constant-time. */
-export function findApiKey(db: Queryable, token: string): ApiKeyRow | undefined {
+/**
+ * The live key this token names, or undefined: not revoked, not expired, and its maker still
+ * active and entitled to keys (a key dies with its maker, SPEC §4b). The comparison of hashes
+ * is constant-time.
+ */
+export function findApiKey(db: Queryable, token: string, now: number): ApiKeyRow | undefined {
   const match = KEY_FORMAT.exec(token);
   if (!match) return undefined;
   const [, id = '', secret = ''] = match;
-  const row = db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
-  if (!row || row.revokedAt !== null) return undefined;
-  return constantTimeEqual(row.secretHash, sha256(secret)) ? row : undefined;
+  const found = db
+    .select({ key: apiKeys, maker: { status: users.status, operatorRole: users.operatorRole } })
+    .from(apiKeys)
+    .leftJoin(users, eq(users.id, apiKeys.createdByUserId))
+    .where(eq(apiKeys.id, id))
+    .get();
+  if (!found || !constantTimeEqual(found.key.secretHash, sha256(secret))) return undefined;
+  const { key } = found;
+  const alive = apiKeyAlive(
+    {
+      kind: 'api_key',
+      revoked: key.revokedAt !== null,
+      expiresAt: key.expiresAt,
+      scopes: key.scopes,
+      organizationIds: key.organizationIds,
+      keyMaker: found.maker,
+    },
+    now,
+  );
+  return alive ? key : undefined;
 }
 
 export function touchApiKey(db: Queryable, key: ApiKeyRow, now: number): void {

@@ -5,9 +5,14 @@ import type { AuditEntry } from './audit.ts';
  * Who did it and to whom, for an audit entry. While impersonating, the actor is the person
  * really acting and the subject the person acted as, with the impersonation id: both named.
  */
-export function auditParty(
-  auth: AuthContext,
-): Pick<AuditEntry, 'actor' | 'subjectUserId' | 'impersonationId' | 'sessionId'> {
+export interface AuditParty {
+  actor: NonNullable<AuditEntry['actor']>;
+  subjectUserId: number | null;
+  impersonationId: string | null;
+  sessionId: string | null;
+}
+
+export function auditParty(auth: AuthContext): AuditParty {
   const subjectUserId = auth.user?.id ?? null;
   if (auth.impersonation) {
     const { actorUser, row } = auth.impersonation;

@@ -3,7 +3,7 @@ import {
   type Permission,
   sortPermissions,
 } from '@onbehalf/contracts/permissions';
-import type { AuthContext, ImpersonationContext } from '../app-env.ts';
+import type { AuthContext, CredentialContext, ImpersonationContext } from '../app-env.ts';
 import type { UserRow } from '../db/schema/users.ts';
 import type { Actor, Target } from '../domain/impersonation/policy.ts';
 import type { SessionLookup } from './sessions.ts';
@@ -20,8 +20,9 @@ export function permissionsOf(found: SessionLookup): Permission[] {
 
 export function authFromLookup(
   found: SessionLookup,
-  via: AuthContext['via'],
+  transport: AuthContext['transport'],
   impersonation: ImpersonationContext | null = null,
+  credential: CredentialContext | null = null,
 ): AuthContext {
   return {
     session: found.session,
@@ -32,7 +33,8 @@ export function authFromLookup(
         : null,
     permissions: new Set(permissionsOf(found)),
     impersonation,
-    via,
+    credential,
+    transport,
   };
 }
 
@@ -43,7 +45,7 @@ export function policyActor(auth: AuthContext): Actor {
     status: auth.user?.status ?? 'disabled',
     operatorRole: auth.user?.operatorRole ?? null,
     permissions: auth.permissions,
-    actingForSomeone: auth.impersonation !== null,
+    actingForSomeone: auth.impersonation !== null || auth.credential !== null,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
+import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import { operatorRolePermissions, type Permission } from '@onbehalf/contracts/permissions';
 import { and, eq, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
@@ -211,6 +212,32 @@ export function shortenImpersonations(tx: Queryable, match: SQL, limitMinutes: n
     .set({ endsAt: sql`MIN(${impersonations.endsAt}, ${impersonations.startedAt} + ${limitMs})` })
     .where(running)
     .run();
+}
+
+/** Ends the running impersonations a withdrawn support credential started. */
+export function endImpersonationsOfCredential(
+  tx: Queryable,
+  credential: { kind: CredentialKind; id: string },
+  reason: EndReason,
+  now: number,
+  meta: EndMeta,
+): void {
+  const match = and(
+    eq(impersonations.credentialKind, credential.kind),
+    eq(impersonations.credentialId, credential.id),
+  ) as SQL;
+  endWhere(tx, match, reason, now, meta);
+}
+
+/** Ends every running impersonation by this person: they were disabled. */
+export function endImpersonationsByActor(
+  tx: Queryable,
+  actorUserId: number,
+  reason: EndReason,
+  now: number,
+  meta: EndMeta,
+): void {
+  endWhere(tx, eq(impersonations.actorUserId, actorUserId), reason, now, meta);
 }
 
 /** Ends the impersonation a session belongs to, if it is still running. */

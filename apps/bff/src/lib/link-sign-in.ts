@@ -1,6 +1,6 @@
 import type { Session, SignInMethod } from '@onbehalf/contracts/auth';
 import { eq, sql } from 'drizzle-orm';
-import type { AppDeps, AuthContext } from '../app-env.ts';
+import type { AppDeps, AuthContext, CredentialContext } from '../app-env.ts';
 import type { Queryable, Tx } from '../db/client.ts';
 import { organizations } from '../db/schema/organizations.ts';
 import { profiles } from '../db/schema/profiles.ts';
@@ -10,7 +10,12 @@ import { AppError } from './errors.ts';
 import { preparedPerHandle } from './prepared.ts';
 import type { RequestMeta } from './request-meta.ts';
 import { describeSession } from './session-view.ts';
-import { mintSession, revokeSession, type SessionLookup } from './sessions.ts';
+import {
+  type MintSessionInput,
+  mintSession,
+  revokeSession,
+  type SessionLookup,
+} from './sessions.ts';
 
 /** A session just minted: its only token, its expiry, and how the API describes it. */
 export interface Minted {
@@ -41,10 +46,39 @@ const profilesOf = preparedPerHandle((db: Queryable) =>
     .prepare(),
 );
 
+/** Every profile of a user, each with its organization. */
+export function profilesWithOrganizations(db: Queryable, userId: number) {
+  return profilesOf(db).all({ userId });
+}
+
+export type ProfileWithOrganization = ReturnType<typeof profilesWithOrganizations>[number];
+
 /** The profile a link signs into: the only one, or none so the person picks. */
 export function soleProfile(db: Queryable, userId: number) {
   const rows = profilesOf(db).all({ userId });
   return rows.length === 1 ? (rows[0] ?? null) : null;
+}
+
+/**
+ * The profile a credential handed over opens: the one asked for, else the only one there is.
+ * Several and none asked for is a 400 naming the field; one not among them is "not found".
+ */
+export function chooseProfile(
+  candidates: ProfileWithOrganization[],
+  profileId: number | undefined,
+): ProfileWithOrganization {
+  const chosen =
+    profileId === undefined && candidates.length === 1
+      ? candidates[0]
+      : candidates.find((c) => c.profile.id === profileId);
+  if (chosen) return chosen;
+  if (profileId === undefined && candidates.length > 1) {
+    throw new AppError('validation_failed', {
+      message: 'This user has several profiles: say which one (profileId).',
+      issues: [{ path: 'profileId', message: 'Required for a user with several profiles.' }],
+    });
+  }
+  throw new AppError('not_found', { message: 'No such profile for this user.' });
 }
 
 /**
@@ -53,7 +87,12 @@ export function soleProfile(db: Queryable, userId: number) {
  */
 export function mintLinkSession(
   tx: Tx,
-  input: { userId: number | null; profileId: number | null; method: SignInMethod },
+  input: {
+    userId: number | null;
+    profileId: number | null;
+    method: SignInMethod;
+    via?: MintSessionInput['via'];
+  },
   current: AuthContext | null,
   now: number,
   meta: RequestMeta,
@@ -70,8 +109,9 @@ export function signedInAs(
   deps: AppDeps,
   minted: { token: string; session: SessionRow },
   parties: Omit<SessionLookup, 'session'>,
+  credential: CredentialContext | null = null,
 ): Minted {
-  const auth = authFromLookup({ session: minted.session, ...parties }, 'cookie');
+  const auth = authFromLookup({ session: minted.session, ...parties }, 'cookie', null, credential);
   return {
     token: minted.token,
     expiresAt: minted.session.expiresAt,

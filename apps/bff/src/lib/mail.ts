@@ -3,6 +3,7 @@ import nodemailer from 'nodemailer';
 import type { Db } from '../db/client.ts';
 import { outboxMessages } from '../db/schema/outbox.ts';
 import type { Env } from '../env.ts';
+import { seal } from './server-secret.ts';
 
 export interface MailMessage {
   to: string;
@@ -20,11 +21,18 @@ export interface Mailer {
 
 const OUTBOX_KEEP_MS = 24 * 60 * 60 * 1000;
 
+/** Every link in a message, replaced: what stays in the database can open nothing. */
+export function redactLinks(text: string): string {
+  return text.replace(/https?:\/\/[^\s"'<>]+/g, '[link removed]');
+}
+
 /**
- * SMTP (nodemailer) when SMTP_URL is set; otherwise the local outbox in the database, which
- * operators read in Admin › Outbox so a demo or QA flow can follow a link end to end.
+ * SMTP (nodemailer) when SMTP_URL is set, and nothing is kept. Otherwise the local outbox in
+ * the database, for development and QA (Admin › Outbox, test mode's mailbox) to follow a link
+ * end to end: each row holds a redacted copy and the whole message sealed with a key outside
+ * the database (SPEC §4b), so a copy of the database opens nothing.
  */
-export function createMailer(env: Env, db: Db, now: () => number): Mailer {
+export function createMailer(env: Env, db: Db, now: () => number, outboxKey: Buffer): Mailer {
   if (env.SMTP_URL) {
     const transporter = nodemailer.createTransport(env.SMTP_URL);
     return {
@@ -50,7 +58,14 @@ export function createMailer(env: Env, db: Db, now: () => number): Mailer {
           .where(lt(outboxMessages.createdAt, at - OUTBOX_KEEP_MS))
           .run();
         tx.insert(outboxMessages)
-          .values({ ...message, from: env.MAIL_FROM, createdAt: at })
+          .values({
+            ...message,
+            text: redactLinks(message.text),
+            html: redactLinks(message.html),
+            sealed: seal(outboxKey, JSON.stringify({ text: message.text, html: message.html })),
+            from: env.MAIL_FROM,
+            createdAt: at,
+          })
           .run();
       });
     },

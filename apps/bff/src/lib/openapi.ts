@@ -17,7 +17,9 @@ const errorDescriptions: Record<number, string> = {
   403: 'Not allowed',
   404: 'Not found',
   409: 'Conflict',
+  410: 'Gone: expired, used up or withdrawn',
   413: 'Body too large',
+  421: 'This server does not answer for that host',
   429: 'Too many attempts; see Retry-After',
   503: 'A dependency (e.g. mail) is unavailable; try again later',
 };

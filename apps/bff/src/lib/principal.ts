@@ -2,26 +2,35 @@ import type { Context } from 'hono';
 import type { AppEnv, AuthContext } from '../app-env.ts';
 import type { ApiKeyRow } from '../db/schema/login-links.ts';
 import { getAuth } from '../middleware/session.ts';
-import type { AuditEntry } from './audit.ts';
-import { auditParty } from './audit-party.ts';
+import { type AuditParty, auditParty } from './audit-party.ts';
 
-/** Who is calling a route open to both operators and integrations. */
+/**
+ * Who is calling a route open to both operators and integrations; or the command line, which
+ * runs with the server's own authority and is audited as the system.
+ */
 export type Principal =
   | { kind: 'session'; auth: AuthContext }
-  | { kind: 'api_key'; key: ApiKeyRow };
+  | { kind: 'api_key'; key: ApiKeyRow }
+  | { kind: 'system'; name: string };
 
 export function getPrincipal(c: Context<AppEnv>): Principal {
   const key = c.get('apiKey');
   return key ? { kind: 'api_key', key } : { kind: 'session', auth: getAuth(c) };
 }
 
-export function principalAuditParty(principal: Principal): Pick<
-  AuditEntry,
-  'actor' | 'subjectUserId' | 'impersonationId' | 'sessionId'
-> & {
-  details: Record<string, unknown>;
-} {
+export function principalAuditParty(
+  principal: Principal,
+): AuditParty & { details: Record<string, unknown> } {
   if (principal.kind === 'session') return { ...auditParty(principal.auth), details: {} };
+  if (principal.kind === 'system') {
+    return {
+      actor: { userId: null, kind: 'system' },
+      subjectUserId: null,
+      impersonationId: null,
+      sessionId: null,
+      details: { source: principal.name },
+    };
+  }
   return {
     actor: { userId: null, kind: 'system' },
     subjectUserId: null,
@@ -32,7 +41,12 @@ export function principalAuditParty(principal: Principal): Pick<
 }
 
 export function principalCreatedBy(principal: Principal) {
-  return principal.kind === 'session'
-    ? { createdByUserId: principal.auth.user?.id ?? null, createdByApiKeyId: null }
-    : { createdByUserId: null, createdByApiKeyId: principal.key.id };
+  switch (principal.kind) {
+    case 'session':
+      return { createdByUserId: principal.auth.user?.id ?? null, createdByApiKeyId: null };
+    case 'api_key':
+      return { createdByUserId: null, createdByApiKeyId: principal.key.id };
+    case 'system':
+      return { createdByUserId: null, createdByApiKeyId: null };
+  }
 }

@@ -35,6 +35,8 @@ export async function signSessionJwt(
           impersonation_id: impersonation.row.id,
         }
       : {}),
+    // A session an integration's credential opened says so, and which credential.
+    ...(auth.credential ? { via: { kind: auth.credential.kind, id: auth.credential.id } } : {}),
   })
     .setProtectedHeader({ alg: SIGNING_ALG, kid: keys.kid, typ: 'JWT' })
     .setIssuer(env.PUBLIC_ORIGIN)

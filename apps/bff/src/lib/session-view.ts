@@ -77,6 +77,16 @@ export function describeSession(
           },
         }
       : {}),
+    ...(auth.credential
+      ? {
+          via: {
+            kind: auth.credential.kind,
+            credentialId: auth.credential.id,
+            name: auth.credential.name,
+            maker: auth.credential.maker,
+          },
+        }
+      : {}),
     ...(impersonationEnded
       ? {
           impersonationEnded: {

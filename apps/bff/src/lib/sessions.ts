@@ -1,4 +1,5 @@
 import type { SignInMethod } from '@onbehalf/contracts/auth';
+import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
 import { organizations } from '../db/schema/organizations.ts';
@@ -19,6 +20,8 @@ export interface MintSessionInput {
   /** A rotated session keeps its predecessor's absolute expiry: rotation never extends. */
   expiresAt?: number;
   impersonationId?: string;
+  /** The integration's credential that opens this session (SPEC §4b). */
+  via?: { kind: CredentialKind; credentialId: string };
 }
 
 /** Creates a session and returns the only copy of its token. */
@@ -38,6 +41,8 @@ export function mintSession(tx: Queryable, input: MintSessionInput) {
     revokedAt: null,
     revokedReason: null,
     impersonationId: input.impersonationId ?? null,
+    viaKind: input.via?.kind ?? null,
+    viaCredentialId: input.via?.credentialId ?? null,
   };
   insertSession(tx).run(row);
   return { token, session: row };
@@ -57,6 +62,8 @@ const sessionColumns = [
   'revokedAt',
   'revokedReason',
   'impersonationId',
+  'viaKind',
+  'viaCredentialId',
 ] as const;
 
 const insertSession = preparedPerHandle((db: Queryable) =>
@@ -113,4 +120,12 @@ export type SessionLookup = NonNullable<ReturnType<typeof findSessionByToken>>;
 export function touchSession(db: Queryable, session: SessionRow, now: number): void {
   if (now - session.lastSeenAt < sessionPolicy.touchEveryMs) return;
   db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, session.id)).run();
+}
+
+/** Revokes every live session of a user (they were disabled). */
+export function revokeSessionsOfUser(tx: Queryable, userId: number, reason: string, now: number) {
+  tx.update(sessions)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+    .run();
 }

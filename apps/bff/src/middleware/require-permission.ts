@@ -1,6 +1,6 @@
 import type { Permission } from '@onbehalf/contracts/permissions';
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../app-env.ts';
+import type { AppEnv, AuthContext } from '../app-env.ts';
 import { AppError } from '../lib/errors.ts';
 import { getAuth } from './session.ts';
 
@@ -40,10 +40,18 @@ export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /**
- * Sensitive actions are the acting person's to take as themselves, never on someone else's
- * behalf (SPEC §4 rule 8): credentials, sessions, links, the opt-out, team rights.
+ * Sensitive actions are a person's to take as themselves, in their own session (SPEC §4 rule 8,
+ * §4b): never while impersonating, never in a session an integration's credential opened.
+ * Credentials, sessions, links, the opt-out, team rights, settings, the audit trail.
  */
-export const refuseWhileImpersonating: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (getAuth(c).impersonation) throw new AppError('impersonation_restricted');
+export function refuseActingForSomeone(auth: AuthContext | null): void {
+  if (auth?.impersonation) throw new AppError('impersonation_restricted');
+  if (auth?.credential) throw new AppError('integration_restricted');
+}
+
+/** The route-level declaration of `refuseActingForSomeone`, after the session is required. */
+export const ownSessionOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  // An API key acts for no one: it passes; the permission check before this one placed it.
+  refuseActingForSomeone(c.get('auth'));
   await next();
 };

@@ -4,6 +4,7 @@ import type { AppEnv, AuthContext } from '../app-env.ts';
 import { isSessionLive } from '../domain/sessions.ts';
 import { findApiKey, isApiKeyToken, touchApiKey } from '../lib/api-keys.ts';
 import { authFromLookup } from '../lib/auth-context.ts';
+import { settleCredentialSession } from '../lib/credentials.ts';
 import { AppError } from '../lib/errors.ts';
 import { settleImpersonation } from '../lib/impersonation-lifecycle.ts';
 import {
@@ -25,7 +26,11 @@ type Resolution =
   | { auth: AuthContext }
   | { failure: 'session_expired' | 'unauthenticated'; ended?: EndReason };
 
-function resolveToken(c: Context<AppEnv>, token: string, via: AuthContext['via']): Resolution {
+function resolveToken(
+  c: Context<AppEnv>,
+  token: string,
+  transport: AuthContext['transport'],
+): Resolution {
   const { db, clock } = c.get('deps');
   const found = token.length <= MAX_TOKEN_LENGTH ? findSessionByToken(db, token) : undefined;
   if (!found) return { failure: 'unauthenticated' };
@@ -46,8 +51,14 @@ function resolveToken(c: Context<AppEnv>, token: string, via: AuthContext['via']
   if (!isSessionLive(found.session, now) || found.user?.status === 'disabled') {
     return { failure: 'session_expired' };
   }
+  // A session an integration's credential opened lasts only while the credential stands.
+  let credential: AuthContext['credential'] = null;
+  if (found.session.viaKind) {
+    credential = settleCredentialSession(db, found.session, now);
+    if (!credential) return { failure: 'session_expired' };
+  }
   touchSession(db, found.session, now);
-  return { auth: authFromLookup(found, via, impersonation) };
+  return { auth: authFromLookup(found, transport, impersonation, credential) };
 }
 
 /**
@@ -61,7 +72,9 @@ export const resolveSession: MiddlewareHandler<AppEnv> = async (c, next) => {
   const bearer = bearerToken(c.req.header('authorization'));
   if (bearer && isApiKeyToken(bearer)) {
     // API keys are for integrations, and only on the backoffice API.
-    const key = c.req.path.startsWith('/api/sys/') ? findApiKey(db, bearer) : undefined;
+    const key = c.req.path.startsWith('/api/sys/')
+      ? findApiKey(db, bearer, clock.now())
+      : undefined;
     if (key) {
       touchApiKey(db, key, clock.now());
       c.set('apiKey', key);
@@ -70,16 +83,16 @@ export const resolveSession: MiddlewareHandler<AppEnv> = async (c, next) => {
     }
     return next();
   }
-  const candidates: [string | undefined, AuthContext['via']][] = bearer
+  const candidates: [string | undefined, AuthContext['transport']][] = bearer
     ? [[bearer, 'bearer']]
     : [
         [readSessionCookie(c, env, 'impersonation'), 'cookie'],
         [readSessionCookie(c, env, 'session'), 'cookie'],
       ];
 
-  for (const [index, [token, via]] of candidates.entries()) {
+  for (const [index, [token, transport]] of candidates.entries()) {
     if (!token) continue;
-    const result = resolveToken(c, token, via);
+    const result = resolveToken(c, token, transport);
     if ('auth' in result) {
       c.set('auth', result.auth);
       break;

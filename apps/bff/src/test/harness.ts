@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { SignedInResponse } from '@onbehalf/contracts/auth';
 
 /** What a bearer client gets from a sign-in: the token is always in the body for it. */
@@ -9,8 +10,9 @@ import { startCommitGroups } from '../db/commit-groups.ts';
 import { DEMO_PASSWORD, seedDemo } from '../db/seed.ts';
 import { loadEnv } from '../env.ts';
 import { createBackground } from '../lib/background.ts';
-import { createMailer, type Mailer } from '../lib/mail.ts';
+import { createMailer, type Mailer, type MailMessage } from '../lib/mail.ts';
 import { createLimiters } from '../lib/rate-limit.ts';
+import { serverSecretFrom } from '../lib/server-secret.ts';
 import { generateSigningKeys, type SigningKeys } from '../lib/signing-keys.ts';
 
 // One key pair per test file is plenty; generating is the slow part.
@@ -47,6 +49,17 @@ export async function createTestApp(
   const commitGroups = startCommitGroups(db, sqlite, (error) => {
     throw error;
   });
+  // Every message sent, as its recipient would read it: tests follow the links in them.
+  const mail: MailMessage[] = [];
+  const secret = serverSecretFrom(randomBytes(32));
+  const transport = options.mailer ?? createMailer(env, db, clock.now, secret.outboxKey);
+  const mailer: Mailer = {
+    transport: transport.transport,
+    async send(message) {
+      await transport.send(message);
+      mail.push(message);
+    },
+  };
   const deps = {
     db,
     env,
@@ -54,7 +67,8 @@ export async function createTestApp(
     clock,
     limiters: createLimiters(options.rateLimits ?? true),
     keys,
-    mailer: options.mailer ?? createMailer(env, db, clock.now),
+    secret,
+    mailer,
     background: createBackground((error) => {
       throw error;
     }),
@@ -117,7 +131,15 @@ export async function createTestApp(
     return switched.json as BearerSignedIn;
   }
 
-  return { app, db, sqlite, clock, env, keys, deps, call, signIn, signInAs };
+  /** The newest message sent to an address, and the sign-in link in it. */
+  function latestMail(to: string) {
+    const message = mail.findLast((m) => m.to === to);
+    if (!message) throw new Error(`no mail to ${to}`);
+    const url = /https?:\/\/\S+/.exec(message.text)?.[0];
+    return { ...message, url };
+  }
+
+  return { app, db, sqlite, clock, env, keys, deps, mail, latestMail, call, signIn, signInAs };
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
@@ -138,7 +160,16 @@ export function demoIds(t: TestApp) {
        LEFT JOIN organizations o ON o.id = p.organization_id`,
     )
     .all() as { userId: number; email: string; profileId: number | null; org: string | null }[];
+  const organizations = t.sqlite.prepare('SELECT id, name FROM organizations').all() as {
+    id: number;
+    name: string;
+  }[];
   return {
+    organizationId(name: string): number {
+      const row = organizations.find((o) => o.name === name);
+      if (!row) throw new Error(`no organization ${name}`);
+      return row.id;
+    },
     userId(email: string): number {
       const row = rows.find((r) => r.email === email);
       if (!row) throw new Error(`no user ${email}`);

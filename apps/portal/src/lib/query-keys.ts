@@ -53,6 +53,10 @@ export const queryKeys = {
     all: ['api-keys'] as const,
     list: () => [...queryKeys.apiKeys.all, 'list'] as const,
   },
+  organizations: {
+    all: ['organizations'] as const,
+    search: (search: string) => [...queryKeys.organizations.all, 'search', { search }] as const,
+  },
   audit: {
     all: ['audit'] as const,
     events: (scope: 'sys' | 'team', filters: object) =>

@@ -1,6 +1,6 @@
 import type { AuditEventType } from '@onbehalf/contracts/audit';
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /** Append-only. Each row carries the hash of the one before it, so a silent edit shows. */
 export const auditEvents = sqliteTable(
@@ -50,3 +50,26 @@ export const auditCheckpoints = sqliteTable('audit_checkpoints', {
 });
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
+
+/**
+ * Repeated refusals and reads, counted per actor, kind and minute so that a flood of them
+ * writes one event and one summary, not one event each (SPEC §8b).
+ */
+export const auditRepeats = sqliteTable(
+  'audit_repeats',
+  {
+    key: text('key').notNull(),
+    minute: integer('minute').notNull(),
+    type: text('type').$type<AuditEventType>().notNull(),
+    actorUserId: integer('actor_user_id'),
+    actorKind: text('actor_kind', { enum: ['customer', 'operator', 'anonymous', 'system'] }),
+    organizationId: integer('organization_id'),
+    rule: text('rule').notNull(),
+    count: integer('count').notNull(),
+    lastAt: integer('last_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.key, t.minute] }),
+    index('audit_repeats_minute_idx').on(t.minute),
+  ],
+);

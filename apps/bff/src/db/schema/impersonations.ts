@@ -1,4 +1,5 @@
 import type { EndReason, ImpersonationDoor } from '@onbehalf/contracts/impersonation';
+import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { organizations } from './organizations.ts';
 import { profiles } from './profiles.ts';
@@ -39,6 +40,9 @@ export const impersonations = sqliteTable(
     endsAt: integer('ends_at'),
     endedAt: integer('ended_at'),
     endReason: text('end_reason').$type<EndReason>(),
+    /** A credential handed over to its maker that started this impersonation (SPEC §4b). */
+    credentialKind: text('credential_kind').$type<CredentialKind>(),
+    credentialId: text('credential_id'),
   },
   (t) => [
     index('impersonations_target_idx').on(t.targetUserId, t.issuedAt),

@@ -1,4 +1,10 @@
-import type { AttemptOutcome } from '@onbehalf/contracts/login-links';
+import type {
+  AttemptOutcome,
+  CredentialEndReason,
+  CredentialPurpose,
+  LinkDelivery,
+  LoginTokenUse,
+} from '@onbehalf/contracts/login-links';
 import type { ApiKeyScope } from '@onbehalf/contracts/permissions';
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
@@ -25,6 +31,16 @@ export const oneClickLinks = sqliteTable(
     credentialFingerprint: text('credential_fingerprint').notNull(),
     createdByUserId: integer('created_by_user_id'),
     createdByApiKeyId: text('created_by_api_key_id'),
+    /** How it travels: emailed to the user, or handed to its maker (SPEC §4b). */
+    delivery: text('delivery').$type<LinkDelivery>().notNull().default('email'),
+    /** Who will use it: the user (delivered), its maker (support) or a system (integration). */
+    purpose: text('purpose').$type<CredentialPurpose>().notNull().default('delivered'),
+    /** The profile a handed-over link opens (a delivered one lets the person pick). */
+    profileId: integer('profile_id').references(() => profiles.id),
+    reason: text('reason'),
+    ticket: text('ticket'),
+    /** Why it stopped working before its time: revoked by the user, a password change… */
+    revokedReason: text('revoked_reason').$type<CredentialEndReason>(),
   },
   (t) => [
     uniqueIndex('one_click_secret_unique').on(t.secretHash),
@@ -54,8 +70,19 @@ export const loginTokens = sqliteTable(
     successfulAttempts: integer('successful_attempts').notNull().default(0),
     failedAttempts: integer('failed_attempts').notNull().default(0),
     lastAccessedAt: integer('last_accessed_at'),
+    /** Who will use it (SPEC §4b); null for an anonymous token, which signs in a guest. */
+    use: text('use').$type<LoginTokenUse>(),
+    reason: text('reason'),
+    ticket: text('ticket'),
+    /** A fingerprint of the user's password hash when made: a password change kills the token. */
+    credentialFingerprint: text('credential_fingerprint'),
+    /** Why it was withdrawn (deleted by an operator, revoked by its user, …), with deleted_at. */
+    revokedReason: text('revoked_reason').$type<CredentialEndReason>(),
   },
-  (t) => [index('login_tokens_expires_idx').on(t.expiresAt)],
+  (t) => [
+    index('login_tokens_expires_idx').on(t.expiresAt),
+    index('login_tokens_profile_idx').on(t.profileId).where(sql`${t.profileId} IS NOT NULL`),
+  ],
 );
 
 /** Every attempt at a link or token, successful or not, with who tried from where. */
@@ -89,8 +116,11 @@ export const apiKeys = sqliteTable('api_keys', {
   name: text('name').notNull(),
   secretHash: text('secret_hash').notNull(),
   scopes: text('scopes', { mode: 'json' }).$type<ApiKeyScope[]>().notNull(),
+  /** The organizations whose people the key may act for; nobody outside them. */
+  organizationIds: text('organization_ids', { mode: 'json' }).$type<number[]>().notNull(),
   createdAt: integer('created_at').notNull(),
   createdByUserId: integer('created_by_user_id').notNull(),
+  expiresAt: integer('expires_at').notNull(),
   lastUsedAt: integer('last_used_at'),
   revokedAt: integer('revoked_at'),
 });

@@ -14,6 +14,13 @@ export const organizations = sqliteTable('organizations', {
   selfServiceLinksEnabled: integer('self_service_links_enabled', { mode: 'boolean' })
     .notNull()
     .default(true),
+  /**
+   * May credentials be handed over to a system (an integration's login token, anything an API
+   * key makes for a person)? Off unless switched on (SPEC §4b).
+   */
+  integrationsEnabled: integer('integrations_enabled', { mode: 'boolean' })
+    .notNull()
+    .default(false),
   createdAt: integer('created_at').notNull(),
 });
 

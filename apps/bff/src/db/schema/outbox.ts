@@ -1,8 +1,10 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /**
- * The local mail outbox: where mail goes when no SMTP server is configured (the demo, tests,
- * QA). Rows hold the whole message, sign-in links included, and are purged a day after sending.
+ * The local mail outbox: where mail goes when no SMTP server is configured (development, tests,
+ * QA). `text` and `html` are redacted copies with every link removed; the whole message is
+ * sealed (AES-GCM, key outside the database) so a copy of the database opens nothing. Purged a
+ * day after sending.
  */
 export const outboxMessages = sqliteTable(
   'outbox_messages',
@@ -14,6 +16,8 @@ export const outboxMessages = sqliteTable(
     text: text('text').notNull(),
     html: text('html').notNull(),
     kind: text('kind').notNull(),
+    /** The whole message, encrypted; readable only by the server that wrote it. */
+    sealed: text('sealed'),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [index('outbox_to_idx').on(t.to, t.id)],

@@ -1,4 +1,5 @@
 import type { SignInMethod } from '@onbehalf/contracts/auth';
+import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { profiles } from './profiles.ts';
 import { users } from './users.ts';
@@ -22,6 +23,9 @@ export const sessions = sqliteTable(
     revokedReason: text('revoked_reason'),
     /** Set on a session that acts as its user on someone else's behalf. */
     impersonationId: text('impersonation_id'),
+    /** Set on a session a credential opened for a system (an integration): which one. */
+    viaKind: text('via_kind').$type<CredentialKind>(),
+    viaCredentialId: text('via_credential_id'),
   },
   (t) => [
     uniqueIndex('sessions_token_hash_unique').on(t.tokenHash),

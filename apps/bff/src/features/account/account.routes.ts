@@ -7,7 +7,7 @@ import {
 } from '@onbehalf/contracts/impersonation';
 import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
-import { refuseWhileImpersonating, requireSession } from '../../middleware/require-permission.ts';
+import { ownSessionOnly, requireSession } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { changePassword, setImpersonationPreference } from './account.service.ts';
 
@@ -18,7 +18,7 @@ const preferenceRoute = createRoute({
   path: '/api/public/account/impersonation-preference',
   tags,
   summary: 'Allow or forbid team admins to sign in as me (active profile)',
-  middleware: [requireSession, refuseWhileImpersonating] as const,
+  middleware: [requireSession, ownSessionOnly] as const,
   request: jsonBody(impersonationPreferenceBody),
   responses: {
     200: jsonContent(impersonationPreferenceResponse, 'Saved'),
@@ -31,7 +31,7 @@ const passwordRoute = createRoute({
   path: '/api/public/account/password',
   tags,
   summary: 'Change my password (signs out my other sessions)',
-  middleware: [requireSession, refuseWhileImpersonating] as const,
+  middleware: [requireSession, ownSessionOnly] as const,
   request: jsonBody(changePasswordBody),
   responses: { 200: jsonContent(okResponse, 'Changed'), ...errorResponses(400, 401, 403) },
 });

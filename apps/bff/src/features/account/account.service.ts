@@ -2,6 +2,7 @@ import type { ChangePasswordBody } from '@onbehalf/contracts/account';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
+import { endCredentialsFor } from '../../lib/credentials.ts';
 import { AppError } from '../../lib/errors.ts';
 import {
   endImpersonationsOfTarget,
@@ -60,6 +61,8 @@ export async function changePassword(
   const now = deps.clock.now();
   deps.db.transaction((tx) => {
     setPassword(tx, user.id, passwordHash, now);
+    // Every link and token made for this person dies with the old password (SPEC §4b).
+    endCredentialsFor(tx, user.id, 'password_changed', now);
     endImpersonationsOfTarget(tx, user.id, 'revoked', now, meta);
     revokeOtherSessions(tx, user.id, auth.session.id, now);
     recordAudit(tx, { type: 'account.password_changed', at: now, ...auditParty(auth) }, meta);

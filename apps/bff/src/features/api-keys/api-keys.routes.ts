@@ -8,15 +8,12 @@ import {
 } from '@onbehalf/contracts/login-links';
 import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
-import {
-  refuseWhileImpersonating,
-  requirePermission,
-} from '../../middleware/require-permission.ts';
+import { ownSessionOnly, requirePermission } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.service.ts';
 
 const tags = ['API keys'];
-const manage = [requirePermission('api-keys:manage'), refuseWhileImpersonating];
+const manage = [requirePermission('api-keys:manage'), ownSessionOnly];
 
 const listRoute = createRoute({
   method: 'get',

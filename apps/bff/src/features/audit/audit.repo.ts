@@ -77,10 +77,32 @@ export function whereFor(db: Queryable, filters: AuditFilters, beforeId?: number
   return and(...conditions) as SQL;
 }
 
+/**
+ * Who reads the trail: staff (operators with audit:read) see everything; a customer (the team
+ * audit) sees staff by name and role only, never an operator's email, address or browser
+ * (SPEC §4b).
+ */
+export type Audience = 'staff' | 'customer';
+
 /** A party of an event as the API shows it, or null. */
-function partyJson(user: typeof actor | typeof subject) {
+function partyJson(user: typeof actor | typeof subject, audience: Audience) {
+  const email =
+    audience === 'staff'
+      ? sql`${user.email}`
+      : sql`CASE WHEN ${user.kind} = 'operator' THEN NULL ELSE ${user.email} END`;
   return sql`CASE WHEN ${user.id} IS NULL THEN NULL
-    ELSE json_object('id', ${user.id}, 'name', ${user.name}, 'email', ${user.email}) END`;
+    ELSE json_object('id', ${user.id}, 'name', ${user.name}, 'email', ${email},
+      'operatorRole', ${user.operatorRole}) END`;
+}
+
+/** The event's address and browser: an operator's are not a customer's to see. */
+function byOperatorHidden(
+  column: typeof auditEvents.ip | typeof auditEvents.userAgent,
+  audience: Audience,
+) {
+  return audience === 'staff'
+    ? sql`${column}`
+    : sql`CASE WHEN ${auditEvents.actorKind} = 'operator' THEN NULL ELSE ${column} END`;
 }
 
 /**
@@ -88,28 +110,28 @@ function partyJson(user: typeof actor | typeof subject) {
  * is up to 500 events; reading two dozen columns into JavaScript values, building objects and
  * serialising them again cost more than the query (docs/decisions/009-performance.md).
  */
-const eventJson = sql<string>`json_object(
+const eventJson = (audience: Audience) => sql<string>`json_object(
   'id', ${auditEvents.id},
   'at', strftime('%Y-%m-%dT%H:%M:%fZ', ${auditEvents.at} / 1000.0, 'unixepoch'),
   'type', ${auditEvents.type},
-  'actor', ${partyJson(actor)},
+  'actor', ${partyJson(actor, audience)},
   'actorKind', ${auditEvents.actorKind},
-  'subject', ${partyJson(subject)},
+  'subject', ${partyJson(subject, audience)},
   'organization', CASE WHEN ${organizations.id} IS NULL THEN NULL
     ELSE json_object('id', ${organizations.id}, 'name', ${organizations.name}) END,
   'sessionId', ${auditEvents.sessionId},
   'impersonationId', ${auditEvents.impersonationId},
-  'ip', ${auditEvents.ip},
-  'userAgent', ${auditEvents.userAgent},
+  'ip', ${byOperatorHidden(auditEvents.ip, audience)},
+  'userAgent', ${byOperatorHidden(auditEvents.userAgent, audience)},
   'requestId', ${auditEvents.requestId},
   'reason', ${auditEvents.reason},
   'details', json(${auditEvents.details})
 )`;
 
 /** Events, newest first, each as its id and its JSON. */
-function eventsAsJson(db: Queryable) {
+function eventsAsJson(db: Queryable, audience: Audience) {
   return db
-    .select({ id: auditEvents.id, json: eventJson })
+    .select({ id: auditEvents.id, json: eventJson(audience) })
     .from(auditEvents)
     .leftJoin(actor, eq(actor.id, auditEvents.actorUserId))
     .leftJoin(subject, eq(subject.id, auditEvents.subjectUserId))
@@ -119,16 +141,21 @@ function eventsAsJson(db: Queryable) {
 export type EventJsonRow = { id: number; json: string };
 
 /** A filtered page, newest first; `.toSQL()` of it is what the query-plan test explains. */
-export function pageQuery(db: Queryable, where: SQL, limit: number) {
-  return eventsAsJson(db).where(where).orderBy(desc(auditEvents.id)).limit(limit);
+export function pageQuery(db: Queryable, where: SQL, limit: number, audience: Audience = 'staff') {
+  return eventsAsJson(db, audience).where(where).orderBy(desc(auditEvents.id)).limit(limit);
 }
 
-export function selectPage(db: Queryable, where: SQL, limit: number): EventJsonRow[] {
-  return pageQuery(db, where, limit).all();
+export function selectPage(
+  db: Queryable,
+  where: SQL,
+  limit: number,
+  audience: Audience,
+): EventJsonRow[] {
+  return pageQuery(db, where, limit, audience).all();
 }
 
 const latestPage = preparedPerHandle((db: Queryable) =>
-  eventsAsJson(db)
+  eventsAsJson(db, 'staff')
     .where(sql`${auditEvents.id} < ${sql.placeholder('before')}`)
     .orderBy(desc(auditEvents.id))
     .limit(sql.placeholder('limit'))
@@ -150,7 +177,13 @@ export function findImpersonation(db: Queryable, id: string) {
   return db
     .select({
       row: impersonations,
-      actor: { id: actor.id, name: actor.name, email: actor.email },
+      actor: {
+        id: actor.id,
+        name: actor.name,
+        email: actor.email,
+        kind: actor.kind,
+        operatorRole: actor.operatorRole,
+      },
       target: { id: target.id, name: target.name, email: target.email },
       organization: { id: organizations.id, name: organizations.name },
     })

@@ -11,17 +11,17 @@ import {
 } from '@onbehalf/contracts/audit';
 import type { Context, TypedResponse } from 'hono';
 import type { JSONParsed } from 'hono/utils/types';
-import type { AppDeps, AppEnv } from '../../app-env.ts';
+import type { AppEnv } from '../../app-env.ts';
 import { verifyAuditChain } from '../../lib/audit-chain.ts';
+import { auditParty } from '../../lib/audit-party.ts';
+import { recordRepeatable } from '../../lib/audit-repeats.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { errorResponses, jsonContent } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
-import {
-  refuseWhileImpersonating,
-  requirePermission,
-} from '../../middleware/require-permission.ts';
+import { ownSessionOnly, requirePermission } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
+import type { Audience } from './audit.repo.ts';
 import {
   type AuditPageJson,
   auditPageBody,
@@ -32,8 +32,8 @@ import {
 
 const tags = ['Audit'];
 // Reading the trail is the acting person's business, never done on someone else's behalf.
-const sysAccess = [requirePermission('audit:read'), refuseWhileImpersonating];
-const teamAccess = [requirePermission('team:manage'), refuseWhileImpersonating];
+const sysAccess = [requirePermission('audit:read'), ownSessionOnly];
+const teamAccess = [requirePermission('team:manage'), ownSessionOnly];
 
 const exportResponse = {
   200: {
@@ -63,9 +63,42 @@ function pageResponse(c: Context<AppEnv>, page: AuditPageJson) {
   return response as typeof response & TypedResponse<JSONParsed<AuditPage>, 200, 'json'>;
 }
 
-function streamExport(deps: AppDeps, filters: AuditFilters, format: 'ndjson' | 'csv') {
+/**
+ * Reading the trail is itself audited (SPEC §8b), repeats counted per reader and minute:
+ * who looked, at what, and through which door.
+ */
+function auditRead(
+  c: Context<AppEnv>,
+  type: 'audit.read' | 'audit.exported',
+  scope: 'sys' | 'team' | 'verify' | 'report',
+  details: Record<string, unknown>,
+) {
+  const deps = c.get('deps');
+  const auth = getAuth(c);
+  recordRepeatable(
+    deps.db,
+    {
+      type,
+      at: deps.clock.now(),
+      ...auditParty(auth),
+      organizationId: scope === 'team' ? (auth.profile?.organizationId ?? null) : null,
+      details: { scope, ...details },
+    },
+    scope,
+    c.get('meta'),
+  );
+}
+
+function streamExport(
+  c: Context<AppEnv>,
+  filters: AuditFilters,
+  format: 'ndjson' | 'csv',
+  audience: Audience,
+) {
+  const deps = c.get('deps');
+  auditRead(c, 'audit.exported', audience === 'staff' ? 'sys' : 'team', { format, filters });
   const stamp = toIso(deps.clock.now()).slice(0, 10);
-  return new Response(exportAuditEvents(deps, filters, format), {
+  return new Response(exportAuditEvents(deps, filters, format, audience), {
     headers: {
       'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
       'content-disposition': `attachment; filename="audit-events-${stamp}.${format}"`,
@@ -146,25 +179,36 @@ const teamImpersonation = createRoute({
 export const auditRoutes = createRouter()
   .openapi(sysList, (c) => {
     const { cursor, limit, ...filters } = c.req.valid('query');
+    auditRead(c, 'audit.read', 'sys', { filters });
     return pageResponse(c, listAuditEventsJson(c.get('deps'), filters, cursor, limit));
   })
   .openapi(sysExport, (c) => {
     const { format, ...filters } = c.req.valid('query');
-    return streamExport(c.get('deps'), filters, format);
+    return streamExport(c, filters, format, 'staff');
   })
-  .openapi(sysVerify, (c) => c.json(verifyAuditChain(c.get('deps').db), 200))
-  .openapi(sysImpersonation, (c) =>
-    c.json(impersonationReport(c.get('deps'), c.req.valid('param').id), 200),
-  )
+  .openapi(sysVerify, (c) => {
+    auditRead(c, 'audit.read', 'verify', {});
+    return c.json(verifyAuditChain(c.get('deps').db), 200);
+  })
+  .openapi(sysImpersonation, (c) => {
+    const { id } = c.req.valid('param');
+    auditRead(c, 'audit.read', 'report', { impersonationId: id });
+    return c.json(impersonationReport(c.get('deps'), id), 200);
+  })
   .openapi(teamList, (c) => {
     const { cursor, limit, ...filters } = c.req.valid('query');
     const scoped = { ...filters, organizationId: teamScope(c) };
-    return pageResponse(c, listAuditEventsJson(c.get('deps'), scoped, cursor, limit));
+    auditRead(c, 'audit.read', 'team', { filters });
+    const page = listAuditEventsJson(c.get('deps'), scoped, cursor, limit, 'customer');
+    return pageResponse(c, page);
   })
   .openapi(teamExport, (c) => {
     const { format, ...filters } = c.req.valid('query');
-    return streamExport(c.get('deps'), { ...filters, organizationId: teamScope(c) }, format);
+    return streamExport(c, { ...filters, organizationId: teamScope(c) }, format, 'customer');
   })
-  .openapi(teamImpersonation, (c) =>
-    c.json(impersonationReport(c.get('deps'), c.req.valid('param').id, teamScope(c)), 200),
-  );
+  .openapi(teamImpersonation, (c) => {
+    const { id } = c.req.valid('param');
+    const organizationId = teamScope(c);
+    auditRead(c, 'audit.read', 'team', { impersonationId: id });
+    return c.json(impersonationReport(c.get('deps'), id, organizationId), 200);
+  });

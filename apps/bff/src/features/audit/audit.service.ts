@@ -8,6 +8,7 @@ import type { AppDeps } from '../../app-env.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import {
+  type Audience,
   type EventJsonRow,
   findImpersonation,
   selectLatestPage,
@@ -28,18 +29,19 @@ export function listAuditEventsJson(
   filters: AuditFilters,
   cursor: string | undefined,
   limit: number,
+  audience: Audience = 'staff',
 ): AuditPageJson {
   const before = cursor ? Number(cursor) : undefined;
   const unfiltered = Object.values(filters).every(
     (v) => v === undefined || (Array.isArray(v) && v.length === 0),
   );
   let rows: EventJsonRow[];
-  if (unfiltered) {
+  if (unfiltered && audience === 'staff') {
     rows = selectLatestPage(deps.db, before, limit + 1);
   } else {
     const where = whereFor(deps.db, filters, before);
     if (where === 'empty') return { events: [], nextCursor: null };
-    rows = selectPage(deps.db, where, limit + 1);
+    rows = selectPage(deps.db, where, limit + 1, audience);
   }
   const page = rows.slice(0, limit);
   const last = page.at(-1);
@@ -60,8 +62,9 @@ export function listAuditEvents(
   filters: AuditFilters,
   cursor: string | undefined,
   limit: number,
+  audience: Audience = 'staff',
 ): AuditPage {
-  const page = listAuditEventsJson(deps, filters, cursor, limit);
+  const page = listAuditEventsJson(deps, filters, cursor, limit, audience);
   return {
     events: page.events.map((json) => JSON.parse(json) as AuditEvent),
     nextCursor: page.nextCursor,
@@ -131,7 +134,12 @@ function csvLine(e: AuditEvent): string {
 const EXPORT_BATCH = 500;
 
 /** Streams the filtered events page by page: memory stays flat however many there are. */
-export function exportAuditEvents(deps: AppDeps, filters: AuditFilters, format: 'ndjson' | 'csv') {
+export function exportAuditEvents(
+  deps: AppDeps,
+  filters: AuditFilters,
+  format: 'ndjson' | 'csv',
+  audience: Audience,
+) {
   const encoder = new TextEncoder();
   let cursor: string | undefined;
   let started = false;
@@ -142,7 +150,7 @@ export function exportAuditEvents(deps: AppDeps, filters: AuditFilters, format: 
       let text = '';
       if (!started && format === 'csv') text += `${CSV_COLUMNS.join(',')}\r\n`;
       started = true;
-      const page = listAuditEventsJson(deps, filters, cursor, EXPORT_BATCH);
+      const page = listAuditEventsJson(deps, filters, cursor, EXPORT_BATCH, audience);
       for (const json of page.events) {
         text += format === 'csv' ? `${csvLine(JSON.parse(json) as AuditEvent)}\r\n` : `${json}\n`;
       }
@@ -164,12 +172,21 @@ export function impersonationReport(
     throw new AppError('not_found', { message: 'No such impersonation.' });
   }
   const { row } = found;
-  const events = listAuditEvents(deps, { impersonationId: id }, undefined, 200).events.reverse();
+  // The team's report is a customer's view: staff by name and role only.
+  const audience: Audience = organizationId === undefined ? 'staff' : 'customer';
+  const filters = { impersonationId: id };
+  const events = listAuditEvents(deps, filters, undefined, 200, audience).events.reverse();
+  const staffHidden = audience === 'customer' && found.actor.kind === 'operator';
   return {
     impersonation: {
       id: row.id,
       door: row.door,
-      actor: found.actor,
+      actor: {
+        id: found.actor.id,
+        name: found.actor.name,
+        email: staffHidden ? null : found.actor.email,
+        operatorRole: found.actor.operatorRole,
+      },
       target: found.target,
       organization: found.organization,
       reason: row.reason,

@@ -207,7 +207,7 @@ describe('audit list', () => {
     const user = (id: number | null) => {
       if (id === null) return null;
       const u = t.db.select().from(users).where(eq(users.id, id)).get();
-      return u ? { id: u.id, name: u.name, email: u.email } : null;
+      return u ? { id: u.id, name: u.name, email: u.email, operatorRole: u.operatorRole } : null;
     };
     const organization = (id: number | null) => {
       if (id === null) return null;
@@ -233,7 +233,9 @@ describe('audit list', () => {
       })),
     );
     expect(events.some((e) => e.details && e.actor && e.subject && e.organization)).toBe(true);
-    expect(events[0]).toMatchObject({ type: 'settings.changed', actor: null, details: null });
+    // The list itself was read and recorded first: the event before it is the bare one.
+    expect(events[0]?.type).toBe('audit.read');
+    expect(events[1]).toMatchObject({ type: 'settings.changed', actor: null, details: null });
   });
 
   it('writes times with milliseconds the way JavaScript does, for any instant', () => {

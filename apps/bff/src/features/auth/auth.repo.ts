@@ -1,5 +1,7 @@
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
 import type { Queryable } from '../../db/client.ts';
+import { impersonations } from '../../db/schema/impersonations.ts';
 import { organizations } from '../../db/schema/organizations.ts';
 import { profiles } from '../../db/schema/profiles.ts';
 import { sessions } from '../../db/schema/sessions.ts';
@@ -9,12 +11,21 @@ export function findUserByEmail(db: Queryable, email: string) {
   return db.select().from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`).get();
 }
 
+const actor = alias(users, 'actor');
+
+/** The user's live sessions, with who holds each one that someone else acts in. */
 export function listLiveSessions(db: Queryable, userId: number, now: number, idleSince: number) {
   return db
-    .select({ session: sessions, organizationName: organizations.name })
+    .select({
+      session: sessions,
+      organizationName: organizations.name,
+      actor: { name: actor.name, kind: actor.kind, operatorRole: actor.operatorRole },
+    })
     .from(sessions)
     .leftJoin(profiles, eq(profiles.id, sessions.profileId))
     .leftJoin(organizations, eq(organizations.id, profiles.organizationId))
+    .leftJoin(impersonations, eq(impersonations.id, sessions.impersonationId))
+    .leftJoin(actor, eq(actor.id, impersonations.actorUserId))
     .where(
       and(
         eq(sessions.userId, userId),
@@ -24,6 +35,7 @@ export function listLiveSessions(db: Queryable, userId: number, now: number, idl
       ),
     )
     .orderBy(desc(sessions.lastSeenAt))
+    .limit(100)
     .all();
 }
 

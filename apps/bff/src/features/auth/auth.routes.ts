@@ -18,7 +18,7 @@ import {
 } from '../../lib/session-cookie.ts';
 import { signSessionJwt } from '../../lib/session-jwt.ts';
 import { describeSession } from '../../lib/session-view.ts';
-import { refuseWhileImpersonating, requireSession } from '../../middleware/require-permission.ts';
+import { ownSessionOnly, requireSession } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { listSessions, revokeOwnSession, signIn, signOut } from './auth.service.ts';
 
@@ -71,7 +71,7 @@ const sessionsRoute = createRoute({
   path: '/api/public/auth/sessions',
   tags,
   summary: "The caller's live sessions",
-  middleware: [requireSession, refuseWhileImpersonating] as const,
+  middleware: [requireSession, ownSessionOnly] as const,
   responses: { 200: jsonContent(sessionList, 'Sessions'), ...errorResponses(401) },
 });
 
@@ -80,7 +80,7 @@ const revokeRoute = createRoute({
   path: '/api/public/auth/sessions/{id}',
   tags,
   summary: 'Revoke one of your sessions',
-  middleware: [requireSession, refuseWhileImpersonating] as const,
+  middleware: [requireSession, ownSessionOnly] as const,
   request: { params: sessionIdParam },
   responses: { 200: jsonContent(okResponse, 'Revoked'), ...errorResponses(401, 403, 404) },
 });

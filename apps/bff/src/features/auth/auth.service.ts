@@ -4,6 +4,7 @@ import { sessionPolicy } from '../../domain/sessions.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { toIso } from '../../lib/clock.ts';
+import { describeCredentialSession } from '../../lib/credentials.ts';
 import { AppError } from '../../lib/errors.ts';
 import {
   endImpersonation,
@@ -132,17 +133,31 @@ export function listSessions(deps: AppDeps, auth: AuthContext): SessionList {
     ? listLiveSessions(deps.db, auth.user.id, now, now - sessionPolicy.idleMs)
     : [];
   return {
-    sessions: rows.map(({ session, organizationName }) => ({
-      id: session.id,
-      method: session.method,
-      createdAt: toIso(session.createdAt),
-      lastSeenAt: toIso(session.lastSeenAt),
-      expiresAt: toIso(session.expiresAt),
-      ip: session.ip,
-      userAgent: session.userAgent,
-      organizationName,
-      current: session.id === auth.session.id,
-    })),
+    sessions: rows.map(({ session, organizationName, actor }) => {
+      const credential = session.viaKind ? describeCredentialSession(deps.db, session) : null;
+      // A session someone else acts in is theirs: where they sit is not the person's to see.
+      const elsewhere = actor !== null;
+      return {
+        id: session.id,
+        method: session.method,
+        createdAt: toIso(session.createdAt),
+        lastSeenAt: toIso(session.lastSeenAt),
+        expiresAt: toIso(session.expiresAt),
+        ip: elsewhere ? null : session.ip,
+        userAgent: elsewhere ? null : session.userAgent,
+        organizationName,
+        current: session.id === auth.session.id,
+        actingAs: actor,
+        via: credential
+          ? {
+              kind: credential.kind,
+              credentialId: credential.id,
+              name: credential.name,
+              maker: credential.maker,
+            }
+          : null,
+      };
+    }),
   };
 }
 

@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Queryable } from '../../db/client.ts';
-import { impersonations } from '../../db/schema/impersonations.ts';
+import { type ImpersonationRow, impersonations } from '../../db/schema/impersonations.ts';
 import { organizations } from '../../db/schema/organizations.ts';
 import { profiles } from '../../db/schema/profiles.ts';
 import { users } from '../../db/schema/users.ts';
@@ -53,7 +53,29 @@ const insertColumns = [
   'handoffTokenHash',
   'handoffExpiresAt',
   'issuedAt',
+  'handoffUsedAt',
+  'sessionId',
+  'startedAt',
+  'endsAt',
+  'credentialKind',
+  'credentialId',
 ] as const;
+
+/** What a hand-off issue writes; a support handover starts the impersonation in the same row. */
+type Required =
+  | 'id'
+  | 'door'
+  | 'actorUserId'
+  | 'actorProfileId'
+  | 'actorSessionId'
+  | 'targetUserId'
+  | 'targetProfileId'
+  | 'organizationId'
+  | 'reason'
+  | 'ticket'
+  | 'handoffTokenHash'
+  | 'handoffExpiresAt'
+  | 'issuedAt';
 
 const insert = preparedPerHandle((db: Queryable) =>
   db.insert(impersonations).values(placeholdersFor(insertColumns)).prepare(),
@@ -61,9 +83,18 @@ const insert = preparedPerHandle((db: Queryable) =>
 
 export function insertImpersonation(
   db: Queryable,
-  values: Pick<typeof impersonations.$inferInsert, (typeof insertColumns)[number]>,
+  values: Pick<ImpersonationRow, Required> &
+    Partial<Pick<ImpersonationRow, (typeof insertColumns)[number]>>,
 ) {
-  insert(db).run(values);
+  insert(db).run({
+    handoffUsedAt: null,
+    sessionId: null,
+    startedAt: null,
+    endsAt: null,
+    credentialKind: null,
+    credentialId: null,
+    ...values,
+  });
 }
 
 const byId = preparedPerHandle((db: Queryable) =>

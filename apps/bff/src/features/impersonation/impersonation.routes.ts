@@ -12,7 +12,11 @@ import { errorResponses, jsonContent } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
 import { clearSessionCookie, setSessionCookie, signedInBody } from '../../lib/session-cookie.ts';
 import { rejectCrossSite } from '../../middleware/cross-site.ts';
-import { requirePermission, requireSession } from '../../middleware/require-permission.ts';
+import {
+  ownSessionOnly,
+  requirePermission,
+  requireSession,
+} from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import {
   accessHistory,
@@ -64,8 +68,7 @@ const exchangeRoute = createRoute({
   request: { params: handoffParam },
   responses: {
     200: jsonContent(signedInResponse, 'Impersonation session'),
-    ...errorResponses(400, 401, 403, 404, 409, 429),
-    410: jsonContent(handoffResponse.partial(), 'The hand-off token expired'),
+    ...errorResponses(400, 401, 403, 404, 409, 410, 429),
   },
 });
 
@@ -86,7 +89,7 @@ const historyRoute = createRoute({
   path: '/api/public/account/access-history',
   tags,
   summary: 'Who signed in as me, when, for how long and why',
-  middleware: [requireSession] as const,
+  middleware: [requireSession, ownSessionOnly] as const,
   responses: {
     200: jsonContent(accessHistoryResponse, 'Access history'),
     ...errorResponses(401, 403),
@@ -116,7 +119,7 @@ export const impersonationRoutes = createRouter()
       c.req.valid('param').token,
       c.get('meta'),
     );
-    if (auth.via === 'cookie') {
+    if (auth.transport === 'cookie') {
       setSessionCookie(c, c.get('deps').env, result.token, result.expiresAt, 'impersonation');
     }
     return c.json(signedInBody(c, result), 200);
@@ -124,7 +127,7 @@ export const impersonationRoutes = createRouter()
   .openapi(leaveRoute, (c) => {
     const auth = getAuth(c);
     const result = leaveImpersonation(c.get('deps'), auth, c.get('meta'));
-    if (auth.via === 'cookie') clearSessionCookie(c, c.get('deps').env, 'impersonation');
+    if (auth.transport === 'cookie') clearSessionCookie(c, c.get('deps').env, 'impersonation');
     return c.json(result, 200);
   })
   .openapi(historyRoute, (c) => c.json(accessHistory(c.get('deps'), getAuth(c)), 200));

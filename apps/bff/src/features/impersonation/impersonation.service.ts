@@ -1,10 +1,13 @@
 import type { ErrorCode } from '@onbehalf/contracts/errors';
 import type {
   AccessHistoryResponse,
+  ImpersonationBlock,
   ImpersonationDoor,
   OperatorImpersonateQuery,
 } from '@onbehalf/contracts/impersonation';
+import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
+import type { Tx } from '../../db/client.ts';
 import type { ImpersonationRow } from '../../db/schema/impersonations.ts';
 import {
   blockError,
@@ -13,6 +16,7 @@ import {
   impersonationLimitMinutes,
 } from '../../domain/impersonation/policy.ts';
 import { recordAudit } from '../../lib/audit.ts';
+import { recordRepeatable } from '../../lib/audit-repeats.ts';
 import { authFromLookup, policyActor, policyTarget } from '../../lib/auth-context.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -23,6 +27,7 @@ import { describeSession } from '../../lib/session-view.ts';
 import { findSessionWithPartiesById, mintSession, type SessionLookup } from '../../lib/sessions.ts';
 import { readSetting } from '../../lib/settings.ts';
 import { constantTimeEqual, randomToken, sha256, sortableId } from '../../lib/tokens.ts';
+import { integrationHistoryOf } from '../credentials/credentials.service.ts';
 import {
   claimHandoff,
   findImpersonationById,
@@ -33,7 +38,7 @@ import {
   listProfilesWithOrganization,
 } from './impersonation.repo.ts';
 
-interface Target {
+export interface Target {
   door: ImpersonationDoor;
   userId: number;
   profileId: number | null;
@@ -44,62 +49,102 @@ interface Target {
   parties: Omit<SessionLookup, 'session'>;
 }
 
+/** Why a door said no: the rule (for the audit trail) and the answer (for the caller). */
+export interface Refusal {
+  rule: ImpersonationBlock | 'not_found';
+  code: ErrorCode;
+  message?: string;
+  subjectUserId: number | null;
+  organizationId: number | null;
+}
+
+export type Resolution = { target: Target } | { refusal: Refusal };
+
+function blocked(
+  block: ImpersonationBlock,
+  subjectUserId: number,
+  organizationId: number | null,
+): Resolution {
+  return { refusal: { rule: block, code: blockError[block], subjectUserId, organizationId } };
+}
+
 /** Team door: a coworker of the caller's active organization, under SPEC §4's rules. */
-function resolveTeamTarget(deps: AppDeps, auth: AuthContext, coworkerId: number): Target {
-  if (auth.impersonation) throw new AppError('impersonation_nested');
+function resolveTeamTarget(deps: AppDeps, auth: AuthContext, coworkerId: number): Resolution {
   const active = auth.profile;
-  const user = auth.user;
   // Outside the caller's organization a profile "does not exist": never confirm it does.
   const found =
-    active && user ? findTeamTarget(deps.db, active.organizationId, coworkerId) : undefined;
-  if (!active || !user || !found) throw new AppError('not_found', { message: 'No such coworker.' });
+    active && auth.user ? findTeamTarget(deps.db, active.organizationId, coworkerId) : undefined;
+  if (!found) {
+    return {
+      refusal: {
+        rule: 'not_found',
+        code: 'not_found',
+        message: 'No such coworker.',
+        subjectUserId: null,
+        organizationId: active?.organizationId ?? null,
+      },
+    };
+  }
   const block = impersonationBlock({
     door: 'team',
     actor: policyActor(auth),
     target: policyTarget(found.user, found.profile),
     doorOpen: found.organization.impersonationEnabled,
   });
-  if (block) throw new AppError(blockError[block]);
+  if (block) return blocked(block, found.user.id, found.organization.id);
   return {
-    door: 'team',
-    userId: found.user.id,
-    profileId: found.profile.id,
-    organizationId: found.organization.id,
-    maxMinutes: impersonationLimitMinutes('team', {
-      organizationMaxMinutes: found.organization.impersonationMaxMinutes,
-      operatorMaxMinutes: 0,
-    }),
-    parties: found,
+    target: {
+      door: 'team',
+      userId: found.user.id,
+      profileId: found.profile.id,
+      organizationId: found.organization.id,
+      maxMinutes: impersonationLimitMinutes('team', {
+        organizationMaxMinutes: found.organization.impersonationMaxMinutes,
+        operatorMaxMinutes: 0,
+      }),
+      parties: found,
+    },
   };
 }
 
-/** Operator door: any customer, or an operator of strictly lower role. */
-function resolveOperatorTarget(
+/**
+ * Operator door: any customer, or an operator of strictly lower role. A customer with several
+ * profiles needs `profileId`. Support handovers (a link or token an operator makes to use
+ * themselves) come through here too: they are impersonations by their maker.
+ */
+export function resolveOperatorTarget(
   deps: AppDeps,
   auth: AuthContext,
   userId: number,
   profileId: number | undefined,
-): Target {
-  if (auth.impersonation) throw new AppError('impersonation_nested');
-  const actor = auth.user;
-  if (actor?.kind !== 'operator') throw new AppError('forbidden');
+): Resolution {
   const target = findUser(deps.db, userId);
-  if (!target) throw new AppError('not_found', { message: 'No such user.' });
-  const setting = readSetting(deps.db, 'impersonation.operator');
-  const block = impersonationBlock({
-    door: 'operator',
-    actor: policyActor(auth),
-    target: policyTarget(target, null),
-    doorOpen: setting.enabled,
-  });
-  if (block) throw new AppError(blockError[block]);
-
+  if (!target) {
+    return {
+      refusal: {
+        rule: 'not_found',
+        code: 'not_found',
+        message: 'No such user.',
+        subjectUserId: null,
+        organizationId: null,
+      },
+    };
+  }
   const candidates =
     target.kind === 'customer' ? listProfilesWithOrganization(deps.db, target.id) : [];
   const chosen =
     profileId === undefined && candidates.length === 1
       ? candidates[0]
       : candidates.find((c) => c.profile.id === profileId);
+  const setting = readSetting(deps.db, 'impersonation.operator');
+  const block = impersonationBlock({
+    door: 'operator',
+    actor: policyActor(auth),
+    target: policyTarget(target, chosen?.profile ?? null),
+    doorOpen: setting.enabled,
+  });
+  if (block) return blocked(block, target.id, chosen?.organization.id ?? null);
+
   if (profileId !== undefined && !chosen) {
     throw new AppError('not_found', { message: 'No such profile for this user.' });
   }
@@ -110,27 +155,79 @@ function resolveOperatorTarget(
     });
   }
   return {
-    door: 'operator',
-    userId: target.id,
-    profileId: chosen?.profile.id ?? null,
-    organizationId: chosen?.organization.id ?? null,
-    maxMinutes: impersonationLimitMinutes('operator', {
-      organizationMaxMinutes: chosen?.organization.impersonationMaxMinutes ?? null,
-      operatorMaxMinutes: setting.maxMinutes,
-    }),
-    parties: {
-      user: target,
-      profile: chosen?.profile ?? null,
-      organization: chosen?.organization ?? null,
+    target: {
+      door: 'operator',
+      userId: target.id,
+      profileId: chosen?.profile.id ?? null,
+      organizationId: chosen?.organization.id ?? null,
+      maxMinutes: impersonationLimitMinutes('operator', {
+        organizationMaxMinutes: chosen?.organization.impersonationMaxMinutes ?? null,
+        operatorMaxMinutes: setting.maxMinutes,
+      }),
+      parties: {
+        user: target,
+        profile: chosen?.profile ?? null,
+        organization: chosen?.organization ?? null,
+      },
     },
   };
+}
+
+/**
+ * Audits a refusal with the rule that refused (SPEC §8b): a refused impersonation, or a failed
+ * hand-off exchange. Repeats are counted, not written one by one.
+ */
+export function recordRefusal(
+  deps: AppDeps,
+  auth: AuthContext,
+  type: 'impersonation.refused' | 'impersonation.exchange_failed',
+  refusal: { rule: string; subjectUserId: number | null; organizationId: number | null },
+  details: Record<string, unknown>,
+  meta: RequestMeta,
+): void {
+  const actor = auth.impersonation?.actorUser ?? auth.user;
+  recordRepeatable(
+    deps.db,
+    {
+      type,
+      at: deps.clock.now(),
+      actor: { userId: actor?.id ?? null, kind: actor?.kind ?? 'anonymous' },
+      subjectUserId: refusal.subjectUserId,
+      organizationId: refusal.organizationId,
+      sessionId: auth.session.id,
+      impersonationId: auth.impersonation?.row.id ?? null,
+      details: { ...details, rule: refusal.rule },
+    },
+    refusal.rule,
+    meta,
+  );
+}
+
+/** The target of a door, or the refusal audited and thrown. */
+function admit(
+  deps: AppDeps,
+  auth: AuthContext,
+  resolution: Resolution,
+  type: 'impersonation.refused' | 'impersonation.exchange_failed',
+  details: Record<string, unknown>,
+  meta: RequestMeta,
+): Target {
+  if ('target' in resolution) return resolution.target;
+  const { refusal } = resolution;
+  recordRefusal(deps, auth, type, refusal, details, meta);
+  throw new AppError(refusal.code, refusal.message ? { message: refusal.message } : {});
+}
+
+interface ImpersonationDetails {
+  reason: string | null;
+  ticket: string | null;
 }
 
 function issueHandoff(
   deps: AppDeps,
   auth: AuthContext,
   target: Target,
-  details: { reason: string | null; ticket: string | null },
+  details: ImpersonationDetails,
   meta: RequestMeta,
 ): { token: string } {
   const now = deps.clock.now();
@@ -190,7 +287,9 @@ export function issueTeamHandoff(
   reason: string | undefined,
   meta: RequestMeta,
 ) {
-  const target = resolveTeamTarget(deps, auth, coworkerId);
+  const resolution = resolveTeamTarget(deps, auth, coworkerId);
+  const details = { door: 'team', targetProfileId: coworkerId };
+  const target = admit(deps, auth, resolution, 'impersonation.refused', details, meta);
   return issueHandoff(deps, auth, target, { reason: reason || null, ticket: null }, meta);
 }
 
@@ -200,7 +299,9 @@ export function issueOperatorHandoff(
   query: OperatorImpersonateQuery,
   meta: RequestMeta,
 ) {
-  const target = resolveOperatorTarget(deps, auth, query.userId, query.profileId);
+  const resolution = resolveOperatorTarget(deps, auth, query.userId, query.profileId);
+  const details = { door: 'operator', targetUserId: query.userId, reason: query.reason };
+  const target = admit(deps, auth, resolution, 'impersonation.refused', details, meta);
   return issueHandoff(
     deps,
     auth,
@@ -213,12 +314,26 @@ export function issueOperatorHandoff(
 export type Exchanged = Minted;
 
 /** Every rule is checked again at exchange: a minute is long enough for a setting to change. */
-function recheck(deps: AppDeps, auth: AuthContext, row: ImpersonationRow): Target {
-  if (row.door === 'team') {
-    if (row.targetProfileId === null) throw new AppError('handoff_invalid');
-    return resolveTeamTarget(deps, auth, row.targetProfileId);
-  }
+function recheck(deps: AppDeps, auth: AuthContext, row: ImpersonationRow): Resolution {
+  if (row.door === 'team') return resolveTeamTarget(deps, auth, row.targetProfileId ?? 0);
   return resolveOperatorTarget(deps, auth, row.targetUserId, row.targetProfileId ?? undefined);
+}
+
+/** The session the impersonation runs in, and how the API describes it. */
+function describeStarted(
+  deps: AppDeps,
+  auth: AuthContext,
+  target: Target,
+  row: ImpersonationRow,
+  minted: { token: string; session: SessionLookup['session'] },
+): Minted {
+  const endsAt = minted.session.expiresAt;
+  const started = authFromLookup({ session: minted.session, ...target.parties }, auth.transport, {
+    row,
+    actorUser: auth.user as NonNullable<AuthContext['user']>,
+    endsAt,
+  });
+  return { token: minted.token, expiresAt: endsAt, session: describeSession(deps.db, started) };
 }
 
 /**
@@ -234,17 +349,37 @@ export async function exchangeHandoff(
   const { db, clock, limiters } = deps;
   // Rate-limited like every other redemption: each refused token counts against the address.
   await limiters.assertRedeemAllowed(meta.ip);
+  const row = findByHandoffToken(deps, token);
   const refuse = async (code: ErrorCode): Promise<never> => {
+    recordRefusal(
+      deps,
+      auth,
+      'impersonation.exchange_failed',
+      {
+        rule: code,
+        subjectUserId: row?.targetUserId ?? null,
+        organizationId: row?.organizationId ?? null,
+      },
+      { impersonationId: row?.id ?? null },
+      meta,
+    );
     await limiters.recordRedeemFailure(meta.ip);
     throw new AppError(code);
   };
-  const row = findByHandoffToken(deps, token);
   if (!row) return refuse('handoff_invalid');
   if (row.actorSessionId !== auth.session.id) return refuse('handoff_wrong_session');
   const now = clock.now();
   if (row.handoffUsedAt !== null) return refuse('handoff_used');
   if (now >= row.handoffExpiresAt) return refuse('handoff_expired');
-  const target = recheck(deps, auth, row);
+  const details = { impersonationId: row.id, door: row.door };
+  const target = admit(
+    deps,
+    auth,
+    recheck(deps, auth, row),
+    'impersonation.exchange_failed',
+    details,
+    meta,
+  );
 
   const endsAt = Math.min(now + target.maxMinutes * 60_000, auth.session.expiresAt);
   const minted = db.transaction((tx) => {
@@ -261,30 +396,119 @@ export async function exchangeHandoff(
     if (!claimHandoff(tx, row.id, { now, sessionId: result.session.id, endsAt })) {
       throw new AppError('handoff_used');
     }
-    recordAudit(
-      tx,
-      {
-        type: 'impersonation.started',
-        at: now,
-        actor: { userId: row.actorUserId, kind: auth.user?.kind ?? 'customer' },
-        subjectUserId: row.targetUserId,
-        organizationId: row.organizationId,
-        sessionId: result.session.id,
-        impersonationId: row.id,
-        reason: row.reason,
-        details: { door: row.door, actorSessionId: row.actorSessionId, endsAt },
-      },
-      meta,
-    );
+    recordStarted(tx, row, auth, result.session.id, endsAt, now, meta);
     return result;
   });
-
-  const settledAuth = authFromLookup({ session: minted.session, ...target.parties }, auth.via, {
-    row: { ...row, sessionId: minted.session.id, handoffUsedAt: now, startedAt: now, endsAt },
-    actorUser: auth.user as NonNullable<AuthContext['user']>,
+  const started = {
+    ...row,
+    sessionId: minted.session.id,
+    handoffUsedAt: now,
+    startedAt: now,
     endsAt,
+  };
+  return describeStarted(deps, auth, target, started, minted);
+}
+
+function recordStarted(
+  tx: Tx,
+  row: ImpersonationRow,
+  auth: AuthContext,
+  sessionId: string,
+  endsAt: number,
+  now: number,
+  meta: RequestMeta,
+) {
+  recordAudit(
+    tx,
+    {
+      type: 'impersonation.started',
+      at: now,
+      actor: { userId: row.actorUserId, kind: auth.user?.kind ?? 'customer' },
+      subjectUserId: row.targetUserId,
+      organizationId: row.organizationId,
+      sessionId,
+      impersonationId: row.id,
+      reason: row.reason,
+      details: {
+        door: row.door,
+        actorSessionId: row.actorSessionId,
+        endsAt,
+        ...(row.credentialKind
+          ? { credential: { kind: row.credentialKind, id: row.credentialId } }
+          : {}),
+      },
+    },
+    meta,
+  );
+}
+
+/**
+ * Starts an impersonation from a credential its maker made to use themselves (a support
+ * handover, SPEC §4b): the operator door's rules, checked by the caller with
+ * `resolveOperatorTarget`, then in one transaction the credential's single use (`claim`), the
+ * impersonation and its session. No hand-off token leaves the server: the credential was it.
+ * Returns null when `claim` lost a race.
+ */
+export function startHandover(
+  deps: AppDeps,
+  auth: AuthContext,
+  target: Target,
+  handover: ImpersonationDetails & {
+    credential: { kind: CredentialKind; id: string };
+    /** The credential's own expiry: the session never outlives it. */
+    notAfter: number;
+  },
+  claim: (tx: Tx) => boolean,
+  meta: RequestMeta,
+): Minted | null {
+  const now = deps.clock.now();
+  const actor = auth.user as NonNullable<AuthContext['user']>;
+  const endsAt = Math.min(
+    now + target.maxMinutes * 60_000,
+    auth.session.expiresAt,
+    handover.notAfter,
+  );
+  const id = sortableId(now);
+  const minted = deps.db.transaction((tx) => {
+    if (!claim(tx)) return null;
+    const result = mintSession(tx, {
+      userId: target.userId,
+      profileId: target.profileId,
+      method: 'impersonation',
+      now,
+      meta,
+      expiresAt: endsAt,
+      impersonationId: id,
+    });
+    const row: ImpersonationRow = {
+      id,
+      door: 'operator',
+      actorUserId: actor.id,
+      actorProfileId: null,
+      actorSessionId: auth.session.id,
+      targetUserId: target.userId,
+      targetProfileId: target.profileId,
+      organizationId: target.organizationId,
+      reason: handover.reason,
+      ticket: handover.ticket,
+      // The credential was the hand-off; this secret is drawn and thrown away, never shown.
+      handoffTokenHash: sha256(randomToken()),
+      handoffExpiresAt: now,
+      handoffUsedAt: now,
+      sessionId: result.session.id,
+      issuedAt: now,
+      startedAt: now,
+      endsAt,
+      endedAt: null,
+      endReason: null,
+      credentialKind: handover.credential.kind,
+      credentialId: handover.credential.id,
+    };
+    insertImpersonation(tx, row);
+    recordStarted(tx, row, auth, result.session.id, endsAt, now, meta);
+    return { ...result, row };
   });
-  return { token: minted.token, expiresAt: endsAt, session: describeSession(db, settledAuth) };
+  return minted && describeStarted(deps, auth, target, minted.row, minted);
 }
 
 /** Ends the impersonation and answers with the actor's own session, untouched all along. */
@@ -297,12 +521,15 @@ export function leaveImpersonation(deps: AppDeps, auth: AuthContext, meta: Reque
   });
   const own = findSessionWithPartiesById(deps.db, impersonation.row.actorSessionId);
   if (!own) throw new AppError('session_expired');
-  return { session: describeSession(deps.db, authFromLookup(own, auth.via)) };
+  return { session: describeSession(deps.db, authFromLookup(own, auth.transport)) };
 }
 
+/**
+ * Who acted as me: every impersonation (both doors, support handovers included) and, grouped
+ * per credential, every integration given a way in. Staff are named by name and role only.
+ */
 export function accessHistory(deps: AppDeps, auth: AuthContext): AccessHistoryResponse {
-  if (auth.impersonation) throw new AppError('impersonation_restricted');
-  if (!auth.user) return { entries: [] };
+  if (!auth.user) return { entries: [], integrations: [] };
   return {
     entries: listAccessHistory(deps.db, auth.user.id).map(({ row, actor, organizationName }) => ({
       id: row.id,
@@ -317,6 +544,11 @@ export function accessHistory(deps: AppDeps, auth: AuthContext): AccessHistoryRe
       endReason: row.endReason,
       durationSeconds:
         row.startedAt && row.endedAt ? Math.round((row.endedAt - row.startedAt) / 1000) : null,
+      via:
+        row.credentialKind && row.credentialId
+          ? { kind: row.credentialKind, id: row.credentialId }
+          : null,
     })),
+    integrations: integrationHistoryOf(deps, auth.user.id),
   };
 }

@@ -1,5 +1,5 @@
 import type { LoginTokenState } from '@onbehalf/contracts/login-links';
-import { and, desc, eq, gt, isNotNull, isNull, lte, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNotNull, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Queryable } from '../../db/client.ts';
 import { loginAttempts, loginTokens } from '../../db/schema/login-links.ts';
@@ -60,12 +60,31 @@ function stateFilter(state: LoginTokenState, now: number): SQL | undefined {
   }
 }
 
-export function listTokens(db: Queryable, now: number, query?: string, state?: LoginTokenState) {
+/** An API key sees the tokens of its organizations' people and the ones it made; others, all. */
+export type TokenScope = { organizationIds: readonly number[]; apiKeyId: string } | null;
+
+function scoped(scope: TokenScope): SQL | undefined {
+  if (scope === null) return undefined;
+  return or(
+    eq(loginTokens.createdByApiKeyId, scope.apiKeyId),
+    scope.organizationIds.length > 0
+      ? inArray(organizations.id, [...scope.organizationIds])
+      : undefined,
+  );
+}
+
+export function listTokens(
+  db: Queryable,
+  now: number,
+  scope: TokenScope,
+  query?: string,
+  state?: LoginTokenState,
+) {
   const matches = query
     ? containsAny(query, users.name, users.email, organizations.name, loginTokens.extra)
     : undefined;
   return withParties(db)
-    .where(and(matches, state ? stateFilter(state, now) : undefined))
+    .where(and(scoped(scope), matches, state ? stateFilter(state, now) : undefined))
     .orderBy(desc(loginTokens.id))
     .limit(200)
     .all();
@@ -164,7 +183,7 @@ export function findSubjectProfile(db: Queryable, profileId: number) {
     .get();
 }
 
-export function searchSubjects(db: Queryable, query: string) {
+export function searchSubjects(db: Queryable, query: string, organizationIds?: readonly number[]) {
   return db
     .select({ profile: profiles, user: users, organization: organizations })
     .from(profiles)
@@ -175,6 +194,7 @@ export function searchSubjects(db: Queryable, query: string) {
         eq(users.kind, 'customer'),
         eq(users.status, 'active'),
         containsAny(query, users.name, users.email),
+        organizationIds ? inArray(organizations.id, [...organizationIds, 0]) : undefined,
       ),
     )
     .orderBy(users.name)

@@ -9,6 +9,7 @@ import {
   loginTokenList,
   loginTokensQuery,
   redeemLoginTokenBody,
+  sentLoginToken,
   subjectCandidates,
   subjectSearchQuery,
 } from '@onbehalf/contracts/login-links';
@@ -16,7 +17,7 @@ import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
 import { getPrincipal } from '../../lib/principal.ts';
 import { createRouter } from '../../lib/router.ts';
 import { setSessionCookie, signedInBody } from '../../lib/session-cookie.ts';
-import { requirePermissionOrApiKey } from '../../middleware/require-permission.ts';
+import { ownSessionOnly, requirePermissionOrApiKey } from '../../middleware/require-permission.ts';
 import {
   createLoginToken,
   deleteLoginToken,
@@ -45,11 +46,12 @@ const createTokenRoute = createRoute({
   path: '/api/sys/login-tokens',
   tags,
   summary: 'New Login Token: for a contact/customer profile or an anonymous guest',
-  middleware: [manage] as const,
+  middleware: [manage, ownSessionOnly] as const,
   request: jsonBody(createLoginTokenBody),
   responses: {
-    201: jsonContent(createdLoginToken, 'Created; the token and URL are shown once'),
-    ...errorResponses(400, 401, 403, 404, 409),
+    201: jsonContent(createdLoginToken, 'Handed over: the token and URL, shown once'),
+    202: jsonContent(sentLoginToken, 'Emailed to the person (use "email"): never the token'),
+    ...errorResponses(400, 401, 403, 404, 409, 503),
   },
 });
 
@@ -84,7 +86,7 @@ const deleteRoute = createRoute({
   path: '/api/sys/login-tokens/{id}',
   tags,
   summary: 'Delete a token (irrecoverable; the audit trail keeps the record)',
-  middleware: [manage] as const,
+  middleware: [manage, ownSessionOnly] as const,
   request: { params: loginTokenIdParam },
   responses: { 200: jsonContent(okResponse, 'Deleted'), ...errorResponses(400, 401, 403, 404) },
 });
@@ -106,26 +108,33 @@ const redeemRoute = createRoute({
   request: jsonBody(redeemLoginTokenBody),
   responses: {
     200: jsonContent(signedInResponse, 'Signed in'),
-    ...errorResponses(400, 403, 429),
-    410: jsonContent(linkPreview.partial(), 'Expired, used up or deleted'),
+    ...errorResponses(400, 403, 410, 429),
   },
 });
 
 export const loginTokensRoutes = createRouter()
   .openapi(listRoute, (c) => {
     const { query, state } = c.req.valid('query');
-    return c.json(listLoginTokens(c.get('deps'), query, state), 200);
+    return c.json(listLoginTokens(c.get('deps'), getPrincipal(c), query, state), 200);
   })
-  .openapi(createTokenRoute, (c) =>
+  .openapi(createTokenRoute, async (c) => {
+    const created = await createLoginToken(
+      c.get('deps'),
+      getPrincipal(c),
+      c.req.valid('json'),
+      c.get('meta'),
+    );
+    return created.status === 201 ? c.json(created.body, 201) : c.json(created.body, 202);
+  })
+  .openapi(subjectsRoute, (c) =>
     c.json(
-      createLoginToken(c.get('deps'), getPrincipal(c), c.req.valid('json'), c.get('meta')),
-      201,
+      searchLoginTokenSubjects(c.get('deps'), getPrincipal(c), c.req.valid('query').query),
+      200,
     ),
   )
-  .openapi(subjectsRoute, (c) =>
-    c.json(searchLoginTokenSubjects(c.get('deps'), c.req.valid('query').query), 200),
+  .openapi(detailsRoute, (c) =>
+    c.json(detailsOf(c.get('deps'), getPrincipal(c), c.req.valid('param').id), 200),
   )
-  .openapi(detailsRoute, (c) => c.json(detailsOf(c.get('deps'), c.req.valid('param').id), 200))
   .openapi(deleteRoute, (c) => {
     deleteLoginToken(c.get('deps'), getPrincipal(c), c.req.valid('param').id, c.get('meta'));
     return c.json({ ok: true as const }, 200);
@@ -140,6 +149,6 @@ export const loginTokensRoutes = createRouter()
       c.req.valid('json').token,
       c.get('meta'),
     );
-    setSessionCookie(c, c.get('deps').env, result.token, result.expiresAt);
+    setSessionCookie(c, c.get('deps').env, result.token, result.expiresAt, result.cookie);
     return c.json(signedInBody(c, result), 200);
   });

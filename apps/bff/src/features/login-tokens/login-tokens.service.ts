@@ -2,18 +2,37 @@ import type {
   AttemptOutcome,
   CreatedLoginToken,
   CreateLoginTokenInput,
+  CredentialPurpose,
   LinkPreview,
   LinkStatus,
   LoginTokenDetails,
   LoginTokenList,
   LoginTokenState,
   LoginTokenSummary,
+  LoginTokenUse,
+  SentLoginToken,
   SubjectCandidates,
 } from '@onbehalf/contracts/login-links';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
+import type { Tx } from '../../db/client.ts';
+import {
+  credentialRefusalError,
+  hasReason,
+  integrationBlock,
+  makerHoldsRight,
+  rightsToMake,
+  tokenPurpose,
+} from '../../domain/credentials/policy.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { toIso } from '../../lib/clock.ts';
+import {
+  credentialFingerprint,
+  type LoadedMaker,
+  loadMaker,
+  revokeSessionsOpenedBy,
+} from '../../lib/credentials.ts';
 import { AppError } from '../../lib/errors.ts';
+import { endImpersonationsOfCredential } from '../../lib/impersonation-lifecycle.ts';
 import {
   linkErrorFor,
   mintLinkSession,
@@ -26,6 +45,13 @@ import type { RequestMeta } from '../../lib/request-meta.ts';
 import { readSetting } from '../../lib/settings.ts';
 import { constantTimeEqual, randomToken, sha256 } from '../../lib/tokens.ts';
 import {
+  recordRefusal,
+  resolveOperatorTarget,
+  startHandover,
+} from '../impersonation/impersonation.service.ts';
+import { deliverLink, type LinkSender } from '../one-click/link-mail.ts';
+import type { Redeemed } from '../one-click/one-click.service.ts';
+import {
   claimUse,
   countFailure,
   findSubjectProfile,
@@ -36,6 +62,7 @@ import {
   markDeleted,
   searchSubjects,
   setSecretHash,
+  type TokenScope,
   type TokenWithParties,
 } from './login-tokens.repo.ts';
 
@@ -66,6 +93,9 @@ function toSummary(r: TokenWithParties, now: number): LoginTokenSummary {
     state: stateOf(token, now),
     createdAt: toIso(token.createdAt),
     createdBy: r.creatorName,
+    use: token.use,
+    reason: token.reason,
+    endedReason: token.revokedReason ?? (token.deletedAt !== null ? 'deleted' : null),
   };
 }
 
@@ -73,14 +103,38 @@ export function loginTokenUrl(origin: string, token: string): string {
   return `${origin}/login?token=${encodeURIComponent(token)}`;
 }
 
-/** New Login Token: the token and its URL are returned once; only a hash is stored. */
-export function createLoginToken(
+export type CreatedToken =
+  | { status: 201; body: CreatedLoginToken }
+  | { status: 202; body: SentLoginToken };
+
+/** The profile a token is for: a customer's, active, and for a key only in its organizations. */
+function subjectFor(deps: AppDeps, principal: Principal, profileId: number) {
+  const subject = findSubjectProfile(deps.db, profileId);
+  const reachable =
+    subject &&
+    subject.user.kind === 'customer' &&
+    (principal.kind !== 'api_key' ||
+      principal.key.organizationIds.includes(subject.organization.id));
+  if (!subject || !reachable) {
+    throw new AppError('not_found', { message: 'No such contact or customer.' });
+  }
+  if (subject.user.status !== 'active') throw new AppError('account_disabled');
+  return subject;
+}
+
+/**
+ * New Login Token (SPEC §4b, §6). For a person, `use` says who will use it: `email` mails the
+ * login URL to them and answers without the token; `support` is an impersonation by its maker
+ * (operator door rules, a reason, and only the maker opens it); `integration` is a system's
+ * (integrations allowed there, no team rights). An anonymous token signs in a guest. A token
+ * handed over is returned once; only a hash is stored.
+ */
+export async function createLoginToken(
   deps: AppDeps,
   principal: Principal,
   body: CreateLoginTokenInput,
   meta: RequestMeta,
-): CreatedLoginToken {
-  if (principal.kind === 'session') refuseDuringImpersonation(principal.auth);
+): Promise<CreatedToken> {
   const { db, clock, env } = deps;
   const now = clock.now();
   const expiresAt = Date.parse(body.expiresAt);
@@ -92,15 +146,40 @@ export function createLoginToken(
     });
   }
   let subject: ReturnType<typeof findSubjectProfile> | undefined;
-  if (body.subject.type === 'profile') {
-    subject = findSubjectProfile(db, body.subject.profileId);
-    if (subject?.user.kind !== 'customer') {
-      throw new AppError('not_found', { message: 'No such contact or customer.' });
+  let purpose: CredentialPurpose | null = null;
+  if (body.subject.type === 'profile' && body.use) {
+    const asked = tokenPurpose(body.use, principal.kind === 'api_key' ? 'api_key' : 'person');
+    if (asked === 'api_key_not_a_person') throw new AppError('api_key_not_a_person');
+    purpose = asked;
+    if (purpose === 'support' && !hasReason(body.reason)) throw new AppError('reason_required');
+    subject = subjectFor(deps, principal, body.subject.profileId);
+    if (purpose === 'support' && principal.kind === 'session') {
+      const resolution = resolveOperatorTarget(
+        deps,
+        principal.auth,
+        subject.user.id,
+        subject.profile.id,
+      );
+      if ('refusal' in resolution) {
+        const { refusal } = resolution;
+        const details = { door: 'operator', via: 'login_token', targetUserId: subject.user.id };
+        recordRefusal(deps, principal.auth, 'impersonation.refused', refusal, details, meta);
+        throw new AppError(refusal.code, refusal.message ? { message: refusal.message } : {});
+      }
     }
-    if (subject.user.status !== 'active') throw new AppError('account_disabled');
+    if (purpose === 'integration') {
+      const block = integrationBlock({
+        kind: subject.user.kind,
+        status: subject.user.status,
+        profile: subject.profile,
+        integrationsEnabled: subject.organization.integrationsEnabled,
+      });
+      if (block) throw new AppError(credentialRefusalError[block]);
+    }
   }
   const secret = randomToken();
   const party = principalAuditParty(principal);
+  const reason = body.reason || null;
   const id = db.transaction((tx) => {
     const tokenId = insertToken(tx, {
       profileId: subject?.profile.id ?? null,
@@ -108,6 +187,10 @@ export function createLoginToken(
       expiresAt,
       oneTimeUse: body.oneTimeUse,
       extra: body.extra || null,
+      use: body.use ?? null,
+      reason,
+      ticket: body.ticket || null,
+      credentialFingerprint: subject ? credentialFingerprint(subject.user) : null,
       ...principalCreatedBy(principal),
     });
     setSecretHash(tx, tokenId, sha256(secret));
@@ -119,10 +202,12 @@ export function createLoginToken(
         ...party,
         subjectUserId: subject?.user.id ?? null,
         organizationId: subject?.organization.id ?? null,
+        reason,
         details: {
           ...party.details,
           loginTokenId: tokenId,
           anonymous: !subject,
+          use: body.use ?? null,
           oneTimeUse: body.oneTimeUse,
           expiresAt,
         },
@@ -132,21 +217,60 @@ export function createLoginToken(
     return tokenId;
   });
   const token = `${id}.${secret}`;
-  return { id, token, url: loginTokenUrl(env.PUBLIC_ORIGIN, token) };
+  const url = loginTokenUrl(env.PUBLIC_ORIGIN, token);
+  if (purpose !== 'delivered' || !subject) return { status: 201, body: { id, token, url } };
+
+  const sender: LinkSender =
+    principal.kind === 'session'
+      ? { kind: 'operator', name: principal.auth.user?.name ?? 'Support', reason }
+      : principal.kind === 'api_key'
+        ? { kind: 'integration', name: principal.key.name }
+        : { kind: 'self' };
+  const credential = { kind: 'login_token' as const, id: String(id), url, expiresAt };
+  await deliverLink(deps, subject.user, credential, sender, party.actor, meta);
+  return {
+    status: 202,
+    body: { id, sentTo: maskEmail(subject.user.email), expiresAt: toIso(expiresAt) },
+  };
+}
+
+/** What an API key may see of tokens: those for people in its organizations, and its own. */
+function scopeOf(principal: Principal): TokenScope {
+  return principal.kind === 'api_key'
+    ? { organizationIds: principal.key.organizationIds, apiKeyId: principal.key.id }
+    : null;
 }
 
 export function listLoginTokens(
   deps: AppDeps,
+  principal: Principal,
   query?: string,
   state?: LoginTokenState,
 ): LoginTokenList {
   const now = deps.clock.now();
-  return { tokens: listTokens(deps.db, now, query, state).map((r) => toSummary(r, now)) };
+  const rows = listTokens(deps.db, now, scopeOf(principal), query, state);
+  return { tokens: rows.map((r) => toSummary(r, now)) };
 }
 
-export function loginTokenDetails(deps: AppDeps, id: number): LoginTokenDetails {
+/** A token the caller may see: an API key sees only its own organizations' and its own. */
+function visibleToken(deps: AppDeps, principal: Principal, id: number) {
   const found = findToken(deps.db, id);
-  if (!found) throw new AppError('not_found', { message: 'No such login token.' });
+  const scope = scopeOf(principal);
+  const visible =
+    found &&
+    (scope === null ||
+      found.token.createdByApiKeyId === scope.apiKeyId ||
+      (found.organization !== null && scope.organizationIds.includes(found.organization.id)));
+  if (!found || !visible) throw new AppError('not_found', { message: 'No such login token.' });
+  return found;
+}
+
+export function loginTokenDetails(
+  deps: AppDeps,
+  principal: Principal,
+  id: number,
+): LoginTokenDetails {
+  const found = visibleToken(deps, principal, id);
   return {
     token: toSummary(found, deps.clock.now()),
     attempts: listAttempts(deps.db, id).map((a) => ({
@@ -165,15 +289,17 @@ export function deleteLoginToken(
   id: number,
   meta: RequestMeta,
 ) {
-  if (principal.kind === 'session') refuseDuringImpersonation(principal.auth);
-  const found = findToken(deps.db, id);
-  if (!found || found.token.deletedAt !== null) {
+  const found = visibleToken(deps, principal, id);
+  if (found.token.deletedAt !== null) {
     throw new AppError('not_found', { message: 'No such login token.' });
   }
   const now = deps.clock.now();
   const party = principalAuditParty(principal);
+  const credential = { kind: 'login_token' as const, id: String(id) };
   deps.db.transaction((tx) => {
     markDeleted(tx, id, now);
+    revokeSessionsOpenedBy(tx, credential.kind, credential.id, now);
+    endImpersonationsOfCredential(tx, credential, 'revoked', now, meta);
     recordAudit(
       tx,
       {
@@ -189,21 +315,32 @@ export function deleteLoginToken(
   });
 }
 
-export function searchLoginTokenSubjects(deps: AppDeps, query: string): SubjectCandidates {
+export function searchLoginTokenSubjects(
+  deps: AppDeps,
+  principal: Principal,
+  query: string,
+): SubjectCandidates {
+  const scope = scopeOf(principal);
   return {
-    candidates: searchSubjects(deps.db, query).map(({ profile, user, organization }) => ({
-      profileId: profile.id,
-      name: user.name,
-      email: user.email,
-      type: organization.kind === 'company' ? 'Contact' : 'Customer',
-      organizationName: organization.name,
-    })),
+    candidates: searchSubjects(deps.db, query, scope?.organizationIds).map(
+      ({ profile, user, organization }) => ({
+        profileId: profile.id,
+        name: user.name,
+        email: user.email,
+        type: organization.kind === 'company' ? 'Contact' : 'Customer',
+        organizationName: organization.name,
+      }),
+    ),
   };
 }
 
 type Evaluated =
-  | { status: 'valid'; found: TokenWithParties }
-  | { status: Exclude<LinkStatus, 'valid'>; outcome: AttemptOutcome; found?: TokenWithParties };
+  | { status: 'valid'; found: TokenWithParties; maker: LoadedMaker }
+  | {
+      status: Exclude<LinkStatus, 'valid'>;
+      outcome: AttemptOutcome;
+      found?: TokenWithParties;
+    };
 
 /** Parses `{id}.{secret}` and decides what state the token is in at this instant. */
 function evaluate(deps: AppDeps, raw: string): Evaluated {
@@ -212,18 +349,32 @@ function evaluate(deps: AppDeps, raw: string): Evaluated {
   const [, idText = '', secret = ''] = match;
   const found = findToken(deps.db, Number(idText));
   if (!found) return { status: 'invalid', outcome: 'invalid' };
-  const { token, user } = found;
+  const { token, user, organization } = found;
   if (token.deletedAt !== null || token.secretHash === null) {
     return { status: 'revoked', outcome: 'deleted', found };
   }
   if (!constantTimeEqual(token.secretHash, sha256(secret))) {
     return { status: 'invalid', outcome: 'wrong_secret', found };
   }
+  const now = deps.clock.now();
   if (token.usedUpAt !== null) return { status: 'used', outcome: 'used', found };
-  if (deps.clock.now() >= token.expiresAt) return { status: 'expired', outcome: 'expired', found };
+  if (now >= token.expiresAt) return { status: 'expired', outcome: 'expired', found };
   if (user && user.status !== 'active')
     return { status: 'invalid', outcome: 'user_disabled', found };
-  return { status: 'valid', found };
+  if (
+    user &&
+    token.credentialFingerprint &&
+    token.credentialFingerprint !== credentialFingerprint(user)
+  ) {
+    return { status: 'revoked', outcome: 'password_changed', found };
+  }
+  // A token dies with its maker's right to make it (SPEC §4b).
+  const maker = loadMaker(deps.db, token, user?.id ?? null);
+  const opened = organization ? [organization.id] : [];
+  if (!makerHoldsRight(maker.policy, rightsToMake.login_token, opened, now)) {
+    return { status: 'revoked', outcome: 'revoked', found };
+  }
+  return { status: 'valid', found, maker };
 }
 
 async function recordFailure(
@@ -262,6 +413,12 @@ async function recordFailure(
   await deps.limiters.recordRedeemFailure(meta.ip);
 }
 
+const purposeOfUse: Record<NonNullable<LoginTokenUse>, CredentialPurpose> = {
+  email: 'delivered',
+  support: 'support',
+  integration: 'integration',
+};
+
 /** The `/login?token=` page's view. A token that no longer works counts a failed attempt. */
 export async function previewLoginToken(
   deps: AppDeps,
@@ -272,9 +429,10 @@ export async function previewLoginToken(
   const evaluated = evaluate(deps, raw);
   if (evaluated.status !== 'valid') {
     await recordFailure(deps, evaluated.found, evaluated.outcome, meta);
-    return { status: evaluated.status, account: null, expiresAt: null };
+    return { status: evaluated.status, account: null, expiresAt: null, purpose: null, maker: null };
   }
   const { user, organization, token } = evaluated.found;
+  const purpose = token.use ? purposeOfUse[token.use] : null;
   return {
     status: 'valid',
     account: user
@@ -286,16 +444,22 @@ export async function previewLoginToken(
         }
       : { name: 'Guest', email: '', organizationName: null, kind: 'anonymous' },
     expiresAt: toIso(token.expiresAt),
+    purpose,
+    maker: purpose && purpose !== 'delivered' ? evaluated.maker.display : null,
   };
 }
 
-/** Redeems a login token: a new session per use; a one-time token dies at its first success. */
+/**
+ * Redeems a login token: a new session per use; a one-time token dies at its first success.
+ * An integration's token opens a session marked with it; a support token starts an
+ * impersonation by its maker, in the maker's own signed-in browser only.
+ */
 export async function redeemLoginToken(
   deps: AppDeps,
   current: AuthContext | null,
   raw: string,
   meta: RequestMeta,
-) {
+): Promise<Redeemed> {
   refuseDuringImpersonation(current);
   await deps.limiters.assertRedeemAllowed(meta.ip);
   const evaluated = evaluate(deps, raw);
@@ -303,46 +467,137 @@ export async function redeemLoginToken(
     await recordFailure(deps, evaluated.found, evaluated.outcome, meta);
     throw new AppError(linkErrorFor[evaluated.status]);
   }
-  const { token, user, profile, organization } = evaluated.found;
+  const { found, maker } = evaluated;
+  const { token, user, profile, organization } = found;
+  if (token.use === 'support') return redeemHandover(deps, current, found, meta);
+  const integration = token.use === 'integration';
+  if (integration && user) {
+    const block = integrationBlock({
+      kind: user.kind,
+      status: user.status,
+      profile,
+      integrationsEnabled: organization?.integrationsEnabled ?? false,
+    });
+    if (block) {
+      await recordFailure(deps, found, 'refused', meta);
+      throw new AppError(linkErrorFor.revoked);
+    }
+  }
   const now = deps.clock.now();
+  const via = { kind: 'login_token' as const, credentialId: String(token.id) };
   const minted = deps.db.transaction((tx) => {
     if (!claimUse(tx, token.id, token.oneTimeUse, now)) return null;
     const result = mintLinkSession(
       tx,
-      { userId: user?.id ?? null, profileId: token.profileId, method: 'login_token' },
+      {
+        userId: user?.id ?? null,
+        profileId: token.profileId,
+        method: 'login_token',
+        ...(integration ? { via } : {}),
+      },
       current,
       now,
       meta,
     );
-    recordAttempt(
-      tx,
-      {
-        kind: 'login_token',
-        loginTokenId: token.id,
-        userId: user?.id ?? null,
-        outcome: 'success',
-        at: now,
-      },
-      meta,
-    );
-    recordAudit(
-      tx,
-      {
-        type: 'login_token.used',
-        at: now,
-        actor: { userId: user?.id ?? null, kind: user ? user.kind : 'anonymous' },
-        subjectUserId: user?.id ?? null,
-        organizationId: organization?.id ?? null,
-        sessionId: result.session.id,
-        details: { loginTokenId: token.id, oneTimeUse: token.oneTimeUse },
-      },
-      meta,
-    );
+    recordSuccess(tx, found, result.session.id, now, meta);
     return result;
   });
   if (!minted) {
-    await recordFailure(deps, evaluated.found, 'used', meta);
+    await recordFailure(deps, found, 'used', meta);
     throw new AppError('link_used');
   }
-  return signedInAs(deps, minted, { user, profile, organization });
+  const credential = integration
+    ? {
+        kind: via.kind,
+        id: via.credentialId,
+        name: token.extra ?? `Login token #${token.id}`,
+        maker: maker.display,
+      }
+    : null;
+  return {
+    ...signedInAs(deps, minted, { user, profile, organization }, credential),
+    cookie: 'session',
+  };
+}
+
+function recordSuccess(
+  tx: Tx,
+  found: TokenWithParties,
+  sessionId: string | null,
+  now: number,
+  meta: RequestMeta,
+) {
+  const { token, user, organization } = found;
+  recordAttempt(
+    tx,
+    {
+      kind: 'login_token',
+      loginTokenId: token.id,
+      userId: user?.id ?? null,
+      outcome: 'success',
+      at: now,
+    },
+    meta,
+  );
+  recordAudit(
+    tx,
+    {
+      type: 'login_token.used',
+      at: now,
+      actor: { userId: user?.id ?? null, kind: user ? user.kind : 'anonymous' },
+      subjectUserId: user?.id ?? null,
+      organizationId: organization?.id ?? null,
+      sessionId,
+      details: { loginTokenId: token.id, oneTimeUse: token.oneTimeUse, use: token.use },
+    },
+    meta,
+  );
+}
+
+/**
+ * A token its maker made to see the customer's view: only the maker, signed in as themselves,
+ * may open it, and only while the operator door would let them in (SPEC §4b).
+ */
+async function redeemHandover(
+  deps: AppDeps,
+  current: AuthContext | null,
+  found: TokenWithParties,
+  meta: RequestMeta,
+): Promise<Redeemed> {
+  const { token, user } = found;
+  if (!current?.user || !user || current.user.id !== token.createdByUserId) {
+    await recordFailure(deps, found, 'not_maker', meta);
+    throw new AppError('handover_not_yours');
+  }
+  const resolution = resolveOperatorTarget(deps, current, user.id, token.profileId ?? undefined);
+  if ('refusal' in resolution) {
+    const { refusal } = resolution;
+    const details = { door: 'operator', via: 'login_token', loginTokenId: token.id };
+    recordRefusal(deps, current, 'impersonation.refused', refusal, details, meta);
+    await recordFailure(deps, found, 'refused', meta);
+    throw new AppError(refusal.code, refusal.message ? { message: refusal.message } : {});
+  }
+  const now = deps.clock.now();
+  const minted = startHandover(
+    deps,
+    current,
+    resolution.target,
+    {
+      reason: token.reason,
+      ticket: token.ticket,
+      credential: { kind: 'login_token', id: String(token.id) },
+      notAfter: token.expiresAt,
+    },
+    (tx) => {
+      if (!claimUse(tx, token.id, token.oneTimeUse, now)) return false;
+      recordSuccess(tx, found, null, now, meta);
+      return true;
+    },
+    meta,
+  );
+  if (!minted) {
+    await recordFailure(deps, found, 'used', meta);
+    throw new AppError('link_used');
+  }
+  return { ...minted, cookie: 'impersonation' };
 }

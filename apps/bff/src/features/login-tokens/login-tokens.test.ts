@@ -18,6 +18,8 @@ async function create(body: Record<string, unknown> = {}) {
     body: {
       subject: { type: 'profile', profileId: ids.profileId('buyer@acme.test') },
       expiresAt: inDays(7),
+      // A punch-out's token: Acme allows integrations, and the buyer has no team rights.
+      use: 'integration',
       ...body,
     },
   });
@@ -110,7 +112,7 @@ describe('login tokens', () => {
   });
 
   it('an anonymous token signs in a guest with no user and no customer data', async () => {
-    const created = await create({ subject: { type: 'anonymous' } });
+    const created = await create({ subject: { type: 'anonymous' }, use: undefined });
     const res = await redeem(created.token);
     expect(res.status).toBe(200);
     expect(res.json.session).toMatchObject({ user: null, activeProfile: null, permissions: [] });
@@ -172,7 +174,11 @@ describe('login tokens', () => {
     expect(past.status).toBe(400);
     const operatorProfile = await t.call('POST', '/api/sys/login-tokens', {
       token: ops,
-      body: { subject: { type: 'profile', profileId: 999_999 }, expiresAt: inDays(1) },
+      body: {
+        subject: { type: 'profile', profileId: 999_999 },
+        expiresAt: inDays(1),
+        use: 'integration',
+      },
     });
     expect(operatorProfile.status).toBe(404);
   });
@@ -212,11 +218,11 @@ describe('login tokens', () => {
 });
 
 describe('API keys', () => {
-  async function keyWith(scopes: string[]) {
+  async function keyWith(scopes: string[], organizations = ['Acme Corp']) {
     const root = await t.signIn('root@onbehalf.test');
     const res = await t.call('POST', '/api/sys/api-keys', {
       token: root.token,
-      body: { name: 'ERP', scopes },
+      body: { name: 'ERP', scopes, organizationIds: organizations.map(ids.organizationId) },
     });
     expect(res.status).toBe(201);
     return { secret: res.json.secret as string, id: res.json.key.id as string, root: root.token };
@@ -226,9 +232,10 @@ describe('API keys', () => {
     const { secret } = await keyWith(['one-click-links:create', 'login-tokens:manage']);
     const link = await t.call('POST', '/api/sys/one-click-links', {
       token: secret,
-      body: { userId: ids.userId('buyer@acme.test') },
+      body: { userId: ids.userId('buyer@acme.test'), delivery: 'handover' },
     });
     expect(link.status).toBe(201);
+    expect(link.json.url).toMatch(/\/one-click\//);
     const token = await t.call('POST', '/api/sys/login-tokens', {
       token: secret,
       body: { subject: { type: 'anonymous' }, expiresAt: inDays(1) },
@@ -258,6 +265,9 @@ describe('API keys', () => {
       email: 'buyer@acme.test',
       impersonation: { allowed: false, reason: 'no_permission' },
     });
+    // Only the people of its organizations: Sam Solo's is not one of them.
+    const outside = await t.call('GET', '/api/sys/users?query=solo', { token: secret });
+    expect(outside.json.users).toEqual([]);
     const other = await keyWith(['login-tokens:manage']);
     const refused = await t.call('GET', '/api/sys/users', { token: other.secret });
     expect(refused.status).toBe(403);
@@ -283,7 +293,7 @@ describe('API keys', () => {
   it('only api-keys:manage may create them', async () => {
     const res = await t.call('POST', '/api/sys/api-keys', {
       token: ops,
-      body: { name: 'x', scopes: ['users:read'] },
+      body: { name: 'x', scopes: ['users:read'], organizationIds: [1] },
     });
     expect(res.status).toBe(403);
   });

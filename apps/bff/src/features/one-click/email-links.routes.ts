@@ -7,11 +7,12 @@ import {
   supportEmailLinkBody,
   userIdParam,
 } from '@onbehalf/contracts/email-links';
-import { oneClickLinkResponse } from '@onbehalf/contracts/login-links';
+import { sentCredentialResponse } from '@onbehalf/contracts/login-links';
 import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
 import { getPrincipal } from '../../lib/principal.ts';
 import { createRouter } from '../../lib/router.ts';
 import {
+  ownSessionOnly,
   requirePermission,
   requirePermissionOrApiKey,
 } from '../../middleware/require-permission.ts';
@@ -41,10 +42,10 @@ const supportRoute = createRoute({
   path: '/api/sys/users/{id}/email-sign-in-link',
   tags,
   summary: 'Support emails a sign-in link to a customer (the email names the operator and reason)',
-  middleware: [requirePermission('one-click-links:create')],
+  middleware: [requirePermission('one-click-links:create'), ownSessionOnly],
   request: { params: userIdParam, ...jsonBody(supportEmailLinkBody) },
   responses: {
-    200: jsonContent(oneClickLinkResponse.pick({ expiresAt: true }), 'Sent'),
+    200: jsonContent(sentCredentialResponse, 'Sent: where, and until when the link works'),
     ...errorResponses(400, 401, 403, 404, 409, 503),
   },
 });
@@ -54,7 +55,7 @@ const provisionRoute = createRoute({
   path: '/api/sys/users',
   tags,
   summary: 'Provision a user with a profile (idempotent on email), optionally with a welcome email',
-  middleware: [requirePermissionOrApiKey('users:provision')],
+  middleware: [requirePermissionOrApiKey('users:provision'), ownSessionOnly],
   request: jsonBody(provisionUserBody),
   responses: {
     200: jsonContent(provisionUserResponse, 'Existing user, unchanged'),
@@ -71,14 +72,14 @@ export const emailLinksRoutes = createRouter()
     ),
   )
   .openapi(supportRoute, async (c) => {
-    const { expiresAt } = await emailLinkFromSupport(
+    const sent = await emailLinkFromSupport(
       c.get('deps'),
       getAuth(c),
       c.req.valid('param').id,
       c.req.valid('json').reason,
       c.get('meta'),
     );
-    return c.json({ expiresAt }, 200);
+    return c.json(sent, 200);
   })
   .openapi(provisionRoute, async (c) => {
     const result = await provisionUser(

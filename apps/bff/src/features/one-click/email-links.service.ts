@@ -1,20 +1,20 @@
 import {
   EMAIL_LINK_SENT_MESSAGE,
+  type ProvisionUserInput,
   type ProvisionUserResponse,
 } from '@onbehalf/contracts/email-links';
-import { type ProfileRole, profileRolePresets } from '@onbehalf/contracts/permissions';
+import type { SentCredentialResponse } from '@onbehalf/contracts/login-links';
+import { profileRolePresets } from '@onbehalf/contracts/permissions';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
+import type { Tx } from '../../db/client.ts';
 import type { UserRow } from '../../db/schema/users.ts';
 import { recordAudit } from '../../lib/audit.ts';
-import { auditParty } from '../../lib/audit-party.ts';
-import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
-import { refuseDuringImpersonation } from '../../lib/link-sign-in.ts';
-import { composeMail } from '../../lib/mail.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../lib/principal.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { toUserSummary } from '../../lib/session-view.ts';
 import { readSetting } from '../../lib/settings.ts';
+import { deliverLink } from './link-mail.ts';
 import {
   findOrganization,
   findUserByEmail,
@@ -22,9 +22,7 @@ import {
   organizationsOfUser,
   profileInOrganization,
 } from './one-click.repo.ts';
-import { issueLink, linkableCustomer, linkMinutes } from './one-click.service.ts';
-
-const minutesText = (minutes: number) => `${minutes} minute${minutes === 1 ? '' : 's'}`;
+import { createOneClickLink, issueLink, linkMinutes } from './one-click.service.ts';
 
 /** Why a user gets no self-service link (never told to the caller). */
 function selfServiceRefusal(deps: AppDeps, user: UserRow | undefined): string | null {
@@ -53,176 +51,89 @@ async function sendSelfServiceLink(deps: AppDeps, email: string, meta: RequestMe
   const user = findUserByEmail(deps.db, email);
   const refusal = selfServiceRefusal(deps, user);
   const now = deps.clock.now();
-  if (refusal || !user) {
-    deps.db.transaction((tx) =>
-      recordAudit(
-        tx,
-        {
-          type: 'one_click.requested',
-          at: now,
-          actor: { userId: null, kind: 'anonymous' },
-          subjectUserId: user?.id ?? null,
-          details: { outcome: refusal },
-        },
-        meta,
-      ),
-    );
-    return;
-  }
-  const minutes = linkMinutes(deps);
-  const link = deps.db.transaction((tx) => {
+  const anonymous = { userId: null, kind: 'anonymous' } as const;
+  const requested = (tx: Tx, outcome: string) =>
     recordAudit(
       tx,
       {
         type: 'one_click.requested',
         at: now,
-        actor: { userId: null, kind: 'anonymous' },
-        subjectUserId: user.id,
-        details: { outcome: 'sent' },
+        actor: anonymous,
+        subjectUserId: user?.id ?? null,
+        details: { outcome },
       },
       meta,
     );
+  if (refusal || !user) {
+    deps.db.transaction((tx) => requested(tx, refusal ?? 'unknown_address'));
+    return;
+  }
+  const link = deps.db.transaction((tx) => {
+    requested(tx, 'sent');
     return issueLink(
       tx,
       deps,
-      user,
-      minutes,
-      { createdByUserId: null, createdByApiKeyId: null },
-      { actor: { userId: null, kind: 'anonymous' }, details: { delivery: 'self_service_email' } },
+      {
+        user,
+        minutes: linkMinutes(deps),
+        // The person asked for it themselves: they are its maker.
+        createdBy: { createdByUserId: user.id, createdByApiKeyId: null },
+        delivery: 'email',
+        purpose: 'delivered',
+        profileId: null,
+        reason: null,
+        ticket: null,
+      },
+      { actor: anonymous, details: { delivery: 'self_service_email' } },
       meta,
     );
   });
-  await deliver(
-    deps,
-    user,
-    link.id,
-    meta,
-    {
-      kind: 'sign_in_link',
-      subject: 'Your sign-in link',
-      lines: [
-        `Hello ${user.name},`,
-        `Someone (hopefully you) asked to sign in to onbehalf with this address. The link below signs you in once and stops working in ${minutesText(minutes)}.`,
-      ],
-      footer:
-        'If you did not ask for it, ignore this email: nobody can use the link without access to your mailbox.',
-    },
-    link.url,
-  );
+  const sent = { kind: 'one_click' as const, ...link };
+  await deliverLink(deps, user, sent, { kind: 'self' }, { userId: null, kind: 'system' }, meta);
 }
 
-async function deliver(
-  deps: AppDeps,
-  user: UserRow,
-  linkId: string,
-  meta: RequestMeta,
-  mail: { kind: string; subject: string; lines: string[]; footer: string },
-  url: string,
-  actor: Parameters<typeof recordAudit>[1]['actor'] = { userId: null, kind: 'system' },
-) {
-  try {
-    await deps.mailer.send(
-      composeMail({ to: user.email, ...mail, link: { url, label: 'Sign in to onbehalf' } }),
-    );
-  } catch (error) {
-    deps.db.transaction((tx) =>
-      recordAudit(
-        tx,
-        {
-          type: 'mail.failed',
-          at: deps.clock.now(),
-          actor,
-          subjectUserId: user.id,
-          details: { linkId, kind: mail.kind, transport: deps.mailer.transport },
-        },
-        meta,
-      ),
-    );
-    console.error('mail delivery failed', error);
-    throw new AppError('mail_unavailable');
-  }
-  deps.db.transaction((tx) =>
-    recordAudit(
-      tx,
-      {
-        type: 'one_click.emailed',
-        at: deps.clock.now(),
-        actor,
-        subjectUserId: user.id,
-        details: { linkId, kind: mail.kind, transport: deps.mailer.transport },
-      },
-      meta,
-    ),
-  );
-}
-
-/** A customer account a link may be made for. */
-/** Support emails a link: the message says who sent it and why; audited with the operator. */
+/**
+ * Support emails a link (Admin › Users): a delivered one-click link whose email names the
+ * operator and quotes the reason.
+ */
 export async function emailLinkFromSupport(
   deps: AppDeps,
   auth: AuthContext,
   userId: number,
   reason: string,
   meta: RequestMeta,
-) {
-  refuseDuringImpersonation(auth);
-  const operator = auth.user;
-  if (!operator) throw new AppError('forbidden');
-  const user = linkableCustomer(deps, userId);
-  const minutes = linkMinutes(deps);
-  const party = auditParty(auth);
-  const link = deps.db.transaction((tx) =>
-    issueLink(
-      tx,
-      deps,
-      user,
-      minutes,
-      { createdByUserId: operator.id, createdByApiKeyId: null },
-      { ...party, reason, details: { delivery: 'support_email' } },
-      meta,
-    ),
-  );
-  await deliver(
+): Promise<SentCredentialResponse> {
+  const created = await createOneClickLink(
     deps,
-    user,
-    link.id,
+    { kind: 'session', auth },
+    { userId, delivery: 'email', reason },
     meta,
-    {
-      kind: 'support_link',
-      subject: `${operator.name} sent you a sign-in link`,
-      lines: [
-        `Hello ${user.name},`,
-        `${operator.name} from onbehalf support sent you this sign-in link. Their reason: “${reason}”.`,
-        `It signs you in once and stops working in ${minutesText(minutes)}.`,
-      ],
-      footer: 'If you did not expect this, do not use the link and contact support.',
-    },
-    link.url,
-    party.actor,
   );
-  return { ok: true as const, expiresAt: toIso(link.expiresAt) };
+  if (created.status !== 202) throw new Error('An emailed link was handed over');
+  return created.body;
 }
 
 /**
- * Provisioning for integrations: idempotent on the email address (a repeat returns the
- * existing user, never a second one), optionally with a welcome email carrying a link.
+ * Provisioning for integrations and operators: idempotent on the email address (a repeat
+ * returns the existing user, never a second one), optionally with a welcome email carrying a
+ * link. It creates members only: an owner, or a superadmin with a reason, raises them
+ * (SPEC §4b). An API key provisions only into its own organizations.
  */
 export async function provisionUser(
   deps: AppDeps,
   principal: Principal,
-  body: {
-    email: string;
-    name: string;
-    organizationId: number;
-    role: ProfileRole;
-    sendWelcomeEmail: boolean;
-  },
+  body: ProvisionUserInput,
   meta: RequestMeta,
 ): Promise<{ status: 200 | 201; body: ProvisionUserResponse }> {
-  if (principal.kind === 'session') refuseDuringImpersonation(principal.auth);
   const { db, clock } = deps;
+  if (body.role !== 'member') throw new AppError('members_only');
   const organization = findOrganization(db, body.organizationId);
-  if (!organization) throw new AppError('not_found', { message: 'No such organization.' });
+  const reachable =
+    organization &&
+    (principal.kind !== 'api_key' || principal.key.organizationIds.includes(organization.id));
+  if (!organization || !reachable) {
+    throw new AppError('not_found', { message: 'No such organization.' });
+  }
   const email = body.email.toLowerCase();
   const existing = findUserByEmail(db, email);
   if (existing) {
@@ -246,8 +157,8 @@ export async function provisionUser(
       email,
       name: body.name,
       organizationId: organization.id,
-      role: body.role,
-      permissions: [...profileRolePresets[body.role]],
+      role: 'member',
+      permissions: [...profileRolePresets.member],
       now,
     });
     recordAudit(
@@ -258,7 +169,7 @@ export async function provisionUser(
         ...party,
         subjectUserId: row.user.id,
         organizationId: organization.id,
-        details: { ...party.details, role: body.role, profileId: row.profileId },
+        details: { ...party.details, role: 'member', profileId: row.profileId },
       },
       meta,
     );
@@ -266,9 +177,16 @@ export async function provisionUser(
       ? issueLink(
           tx,
           deps,
-          row.user,
-          minutes,
-          principalCreatedBy(principal),
+          {
+            user: row.user,
+            minutes,
+            createdBy: principalCreatedBy(principal),
+            delivery: 'email',
+            purpose: 'delivered',
+            profileId: null,
+            reason: null,
+            ticket: null,
+          },
           { ...party, details: { ...party.details, delivery: 'welcome_email' } },
           meta,
         )
@@ -276,24 +194,9 @@ export async function provisionUser(
     return { ...row, link };
   });
   if (created.link) {
-    await deliver(
-      deps,
-      created.user,
-      created.link.id,
-      meta,
-      {
-        kind: 'welcome',
-        subject: `Welcome to ${organization.name} on onbehalf`,
-        lines: [
-          `Hello ${created.user.name},`,
-          `An account was created for you at ${organization.name}. Use the link below to sign in for the first time; it works once and stops working in ${minutesText(minutes)}.`,
-        ],
-        footer:
-          'After signing in you can set a password from your account page, or ask for a new link at any time.',
-      },
-      created.link.url,
-      party.actor,
-    );
+    const sender = { kind: 'welcome', organizationName: organization.name } as const;
+    const link = { kind: 'one_click' as const, ...created.link };
+    await deliverLink(deps, created.user, link, sender, party.actor, meta);
   }
   return {
     status: 201,

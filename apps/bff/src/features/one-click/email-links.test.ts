@@ -14,8 +14,19 @@ beforeEach(async () => {
 });
 
 const ask = (email: string) => t.call('POST', '/api/public/auth/email-link', { body: { email } });
-const outboxFor = (email: string) =>
+const rowsFor = (email: string) =>
   t.db.select().from(outboxMessages).where(eq(outboxMessages.to, email)).all();
+/** The outbox as a developer reads it (Admin › Outbox): whole messages, links included. */
+async function outboxFor(
+  email: string,
+): Promise<{ subject: string; text: string; html: string }[]> {
+  const ops = await t.signIn('ops@onbehalf.test');
+  const res = await t.call('GET', `/api/sys/outbox?to=${encodeURIComponent(email)}`, {
+    token: ops.token,
+  });
+  expect(res.status).toBe(200);
+  return res.json.messages;
+}
 const linkIn = (text: string) => {
   const match = /\/one-click\/(\d+)\/([\w-]{43})/.exec(text);
   if (!match) throw new Error('no link in the message');
@@ -32,15 +43,19 @@ describe('self-service sign-in links', () => {
     // Nothing was looked up or sent before the answer: the work happens afterwards.
     expect(t.db.select().from(outboxMessages).all()).toHaveLength(0);
     await t.deps.background.idle();
-    expect(outboxFor('buyer@acme.test')).toHaveLength(1);
+    expect(rowsFor('buyer@acme.test')).toHaveLength(1);
     expect(t.db.select().from(outboxMessages).all()).toHaveLength(1);
   });
 
   it('the emailed link works once', async () => {
     await ask('buyer@acme.test');
     await t.deps.background.idle();
-    const [message] = outboxFor('buyer@acme.test');
+    const [message] = await outboxFor('buyer@acme.test');
     expect(message?.subject).toBe('Your sign-in link');
+    // At rest the row holds a redacted copy; the whole message is sealed.
+    const [row] = rowsFor('buyer@acme.test');
+    expect(row?.text).toContain('[link removed]');
+    expect(`${row?.text}${row?.html}`).not.toContain('/one-click/');
     expect(message?.text).toContain('http://portal.test/one-click/');
     expect(message?.html).toContain('href="http://portal.test/one-click/');
     const link = linkIn(message?.text ?? '');
@@ -68,7 +83,7 @@ describe('self-service sign-in links', () => {
     t.db.update(users).set({ status: 'disabled' }).where(eq(users.email, 'buyer@acme.test')).run();
     await ask('buyer@acme.test');
     await t.deps.background.idle();
-    expect(outboxFor('buyer@acme.test')).toHaveLength(0);
+    expect(rowsFor('buyer@acme.test')).toHaveLength(0);
   });
 
   it('an organization or the global setting can switch it off', async () => {
@@ -81,8 +96,8 @@ describe('self-service sign-in links', () => {
     await ask('buyer@acme.test');
     await ask('solo@example.test');
     await t.deps.background.idle();
-    expect(outboxFor('buyer@acme.test')).toHaveLength(0);
-    expect(outboxFor('solo@example.test')).toHaveLength(1);
+    expect(rowsFor('buyer@acme.test')).toHaveLength(0);
+    expect(rowsFor('solo@example.test')).toHaveLength(1);
     const root = await t.signIn('root@onbehalf.test');
     await t.call('PUT', '/api/sys/settings', {
       token: root.token,
@@ -90,13 +105,13 @@ describe('self-service sign-in links', () => {
     });
     await ask('member@acme.test');
     await t.deps.background.idle();
-    expect(outboxFor('member@acme.test')).toHaveLength(0);
+    expect(rowsFor('member@acme.test')).toHaveLength(0);
   });
 
   it('never mails operators', async () => {
     await ask('support@onbehalf.test');
     await t.deps.background.idle();
-    expect(outboxFor('support@onbehalf.test')).toHaveLength(0);
+    expect(rowsFor('support@onbehalf.test')).toHaveLength(0);
   });
 });
 
@@ -112,7 +127,7 @@ describe('support emails a sign-in link', () => {
       },
     );
     expect(res.status).toBe(200);
-    const [message] = outboxFor('member@acme.test');
+    const [message] = await outboxFor('member@acme.test');
     expect(message?.subject).toBe('Omar Haddad sent you a sign-in link');
     expect(message?.text).toContain('Locked out before a delivery');
     expect(message?.text).not.toContain('demo-password');
@@ -167,7 +182,6 @@ describe('provisioning', () => {
     email: 'New.Person@acme.test',
     name: 'New Person',
     organizationId: 1,
-    role: 'member',
     ...extra,
   });
 
@@ -197,7 +211,7 @@ describe('provisioning', () => {
       sql`SELECT count(*) AS n FROM users WHERE lower(email) = 'new.person@acme.test'`,
     );
     expect(count?.n).toBe(1);
-    const [welcome] = outboxFor('new.person@acme.test');
+    const [welcome] = await outboxFor('new.person@acme.test');
     expect(welcome?.subject).toBe('Welcome to Acme Corp on onbehalf');
     const redeemed = await t.call('POST', '/api/public/auth/one-click', {
       body: linkIn(welcome?.text ?? ''),
@@ -235,7 +249,7 @@ describe('provisioning', () => {
       (
         await t.call('POST', '/api/sys/api-keys', {
           token: root.token,
-          body: { name: 'HR', scopes },
+          body: { name: 'HR', scopes, organizationIds: [ids.organizationId('Acme Corp')] },
         })
       ).json.secret as string;
     const readOnly = await make(['users:read']);

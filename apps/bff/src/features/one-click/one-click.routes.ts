@@ -5,12 +5,13 @@ import {
   linkPreview,
   oneClickBody,
   oneClickLinkResponse,
+  sentCredentialResponse,
 } from '@onbehalf/contracts/login-links';
 import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
 import { getPrincipal } from '../../lib/principal.ts';
 import { createRouter } from '../../lib/router.ts';
 import { setSessionCookie, signedInBody } from '../../lib/session-cookie.ts';
-import { requirePermissionOrApiKey } from '../../middleware/require-permission.ts';
+import { ownSessionOnly, requirePermissionOrApiKey } from '../../middleware/require-permission.ts';
 import { createOneClickLink, previewOneClick, redeemOneClick } from './one-click.service.ts';
 
 const tags = ['One-click links'];
@@ -19,12 +20,15 @@ const createLinkRoute = createRoute({
   method: 'post',
   path: '/api/sys/one-click-links',
   tags,
-  summary: 'Issue a one-click login link for a customer (operator or API key)',
-  middleware: [requirePermissionOrApiKey('one-click-links:create')] as const,
+  summary: 'Make a one-click sign-in link for a customer: emailed to them, or handed over',
+  description:
+    'delivery "email" (default): the server mails the link to the user and answers 202 with where it went, never the URL. delivery "handover": 201 with the URL. Handed over by an operator, the link is an impersonation by them (operator door rules, reason required) that only they can open, signed in; by an API key, it is an integration\'s (integrationsEnabled, no team rights).',
+  middleware: [requirePermissionOrApiKey('one-click-links:create'), ownSessionOnly] as const,
   request: jsonBody(createOneClickLinkBody),
   responses: {
-    201: jsonContent(oneClickLinkResponse, 'The link, shown once'),
-    ...errorResponses(400, 401, 403, 404, 409),
+    201: jsonContent(oneClickLinkResponse, 'Handed over: the link, shown once'),
+    202: jsonContent(sentCredentialResponse, 'Emailed to the user'),
+    ...errorResponses(400, 401, 403, 404, 409, 503),
   },
 });
 
@@ -45,18 +49,20 @@ const redeemRoute = createRoute({
   request: jsonBody(oneClickBody),
   responses: {
     200: jsonContent(signedInResponse, 'Signed in'),
-    ...errorResponses(400, 403, 429),
-    410: jsonContent(linkPreview.partial(), 'Expired, used or withdrawn'),
+    ...errorResponses(400, 403, 410, 429),
   },
 });
 
 export const oneClickRoutes = createRouter()
-  .openapi(createLinkRoute, (c) =>
-    c.json(
-      createOneClickLink(c.get('deps'), getPrincipal(c), c.req.valid('json'), c.get('meta')),
-      201,
-    ),
-  )
+  .openapi(createLinkRoute, async (c) => {
+    const created = await createOneClickLink(
+      c.get('deps'),
+      getPrincipal(c),
+      c.req.valid('json'),
+      c.get('meta'),
+    );
+    return created.status === 201 ? c.json(created.body, 201) : c.json(created.body, 202);
+  })
   .openapi(previewRoute, async (c) =>
     c.json(await previewOneClick(c.get('deps'), c.req.valid('json'), c.get('meta')), 200),
   )
@@ -67,6 +73,6 @@ export const oneClickRoutes = createRouter()
       c.req.valid('json'),
       c.get('meta'),
     );
-    setSessionCookie(c, c.get('deps').env, result.token, result.expiresAt);
+    setSessionCookie(c, c.get('deps').env, result.token, result.expiresAt, result.cookie);
     return c.json(signedInBody(c, result), 200);
   });

@@ -1,30 +1,51 @@
 import type {
   AttemptOutcome,
-  CreateOneClickLinkBody,
+  CreateOneClickLinkInput,
+  CredentialPurpose,
+  LinkDelivery,
   LinkPreview,
   LinkStatus,
   OneClickBody,
   OneClickLinkResponse,
+  SentCredentialResponse,
 } from '@onbehalf/contracts/login-links';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import type { Tx } from '../../db/client.ts';
 import type { OneClickLinkRow } from '../../db/schema/login-links.ts';
 import type { UserRow } from '../../db/schema/users.ts';
+import {
+  credentialRefusalError,
+  hasReason,
+  integrationBlock,
+  linkPurpose,
+  makerHoldsRight,
+  rightsToMake,
+} from '../../domain/credentials/policy.ts';
 import { type AuditEntry, recordAudit } from '../../lib/audit.ts';
 import { toIso } from '../../lib/clock.ts';
+import { credentialFingerprint, type LoadedMaker, loadMaker } from '../../lib/credentials.ts';
 import { AppError } from '../../lib/errors.ts';
 import {
+  chooseProfile,
   linkErrorFor,
+  type Minted,
   mintLinkSession,
+  type ProfileWithOrganization,
+  profilesWithOrganizations,
   refuseDuringImpersonation,
   signedInAs,
-  soleProfile,
 } from '../../lib/link-sign-in.ts';
 import { maskEmail, recordAttempt } from '../../lib/login-attempts.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../lib/principal.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { readSetting } from '../../lib/settings.ts';
 import { randomToken, sha256, sortableId } from '../../lib/tokens.ts';
+import {
+  recordRefusal,
+  resolveOperatorTarget,
+  startHandover,
+} from '../impersonation/impersonation.service.ts';
+import { deliverLink, type LinkSender } from './link-mail.ts';
 import {
   claimLink,
   findLinkWithUser,
@@ -34,11 +55,6 @@ import {
 } from './one-click.repo.ts';
 
 const SECRET_FORMAT = /^[\w-]{43}$/;
-
-/** Changes whenever the password does, without keeping anything that could be reversed. */
-function credentialFingerprint(user: UserRow): string {
-  return sha256(`one-click:${user.passwordHash ?? 'none'}`);
-}
 
 export function oneClickUrl(origin: string, userId: number, secret: string): string {
   return `${origin}/one-click/${userId}/${secret}`;
@@ -56,62 +72,16 @@ export function linkableCustomer(deps: AppDeps, userId: number): UserRow {
   return user;
 }
 
-/** Issues a link for a customer account; the URL is returned once and never stored. */
-export function createOneClickLink(
+/** The profiles an integration's key may reach: those in its organizations; an operator, all. */
+export function reachableProfiles(
   deps: AppDeps,
   principal: Principal,
-  body: CreateOneClickLinkBody,
-  meta: RequestMeta,
-): OneClickLinkResponse {
-  if (principal.kind === 'session') refuseDuringImpersonation(principal.auth);
-  const { db } = deps;
-  const user = linkableCustomer(deps, body.userId);
-  const minutes = linkMinutes(deps, body.expiresInMinutes);
-  const party = principalAuditParty(principal);
-  const link = db.transaction((tx) =>
-    issueLink(tx, deps, user, minutes, principalCreatedBy(principal), { ...party }, meta),
-  );
-  return { url: link.url, expiresAt: toIso(link.expiresAt) };
-}
-
-/**
- * The one place a link is made: stored as a hash with the password fingerprint, audited in
- * the caller's transaction. The URL is returned for the caller to hand over once.
- */
-export function issueLink(
-  tx: Tx,
-  deps: AppDeps,
-  user: UserRow,
-  minutes: number,
-  createdBy: { createdByUserId: number | null; createdByApiKeyId: string | null },
-  party: Omit<AuditEntry, 'type' | 'at'> & { details?: Record<string, unknown> },
-  meta: RequestMeta,
-) {
-  const now = deps.clock.now();
-  const secret = randomToken();
-  const expiresAt = now + minutes * 60_000;
-  const id = sortableId(now);
-  insertLink(tx, {
-    id,
-    userId: user.id,
-    secretHash: sha256(secret),
-    createdAt: now,
-    expiresAt,
-    credentialFingerprint: credentialFingerprint(user),
-    ...createdBy,
-  });
-  recordAudit(
-    tx,
-    {
-      type: 'one_click.issued',
-      at: now,
-      ...party,
-      subjectUserId: user.id,
-      details: { ...party.details, linkId: id, expiresAt, minutes },
-    },
-    meta,
-  );
-  return { id, url: oneClickUrl(deps.env.PUBLIC_ORIGIN, user.id, secret), expiresAt };
+  userId: number,
+): ProfileWithOrganization[] {
+  const all = profilesWithOrganizations(deps.db, userId);
+  if (principal.kind !== 'api_key') return all;
+  const allowed = principal.key.organizationIds;
+  return all.filter((p) => allowed.includes(p.organization.id));
 }
 
 /** The lifetime a link gets: asked for, or the default, never past the global maximum. */
@@ -127,18 +97,182 @@ export function linkMinutes(deps: AppDeps, asked?: number): number {
   return minutes;
 }
 
-type Found = { link: OneClickLinkRow; user: UserRow };
+export interface LinkToIssue {
+  user: UserRow;
+  minutes: number;
+  createdBy: { createdByUserId: number | null; createdByApiKeyId: string | null };
+  delivery: LinkDelivery;
+  purpose: CredentialPurpose;
+  profileId: number | null;
+  reason: string | null;
+  ticket: string | null;
+}
+
+/**
+ * The one place a link is made: stored as a hash with the password fingerprint, audited in
+ * the caller's transaction. The URL is returned for the caller to send or hand over once.
+ */
+export function issueLink(
+  tx: Tx,
+  deps: AppDeps,
+  link: LinkToIssue,
+  party: Omit<AuditEntry, 'type' | 'at'> & { details?: Record<string, unknown> },
+  meta: RequestMeta,
+) {
+  const now = deps.clock.now();
+  const secret = randomToken();
+  const expiresAt = now + link.minutes * 60_000;
+  const id = sortableId(now);
+  insertLink(tx, {
+    id,
+    userId: link.user.id,
+    secretHash: sha256(secret),
+    createdAt: now,
+    expiresAt,
+    credentialFingerprint: credentialFingerprint(link.user),
+    ...link.createdBy,
+    delivery: link.delivery,
+    purpose: link.purpose,
+    profileId: link.profileId,
+    reason: link.reason,
+    ticket: link.ticket,
+  });
+  recordAudit(
+    tx,
+    {
+      type: 'one_click.issued',
+      at: now,
+      ...party,
+      subjectUserId: link.user.id,
+      reason: link.reason,
+      details: {
+        ...party.details,
+        linkId: id,
+        expiresAt,
+        minutes: link.minutes,
+        delivery: link.delivery,
+        purpose: link.purpose,
+        profileId: link.profileId,
+        ticket: link.ticket,
+      },
+    },
+    meta,
+  );
+  return {
+    id,
+    url: oneClickUrl(deps.env.PUBLIC_ORIGIN, link.user.id, secret),
+    expiresAt,
+    minutes: link.minutes,
+  };
+}
+
+export type CreatedLink =
+  | { status: 201; body: OneClickLinkResponse }
+  | { status: 202; body: SentCredentialResponse };
+
+/**
+ * Makes a one-click link (SPEC §4b). Emailed by default: the answer says where it went and
+ * carries no URL. Handed over by a person, it is an impersonation by them: the operator door's
+ * rules and a reason. Handed over by an API key, it is an integration's: only where the
+ * organization allows integrations, only for a profile without team rights.
+ */
+export async function createOneClickLink(
+  deps: AppDeps,
+  principal: Principal,
+  body: CreateOneClickLinkInput,
+  meta: RequestMeta,
+): Promise<CreatedLink> {
+  // The command line only ever emails: nobody holds what it makes.
+  if (principal.kind === 'system' && body.delivery !== 'email') {
+    throw new AppError('api_key_not_a_person');
+  }
+  const purpose = linkPurpose(body.delivery, principal.kind === 'api_key' ? 'api_key' : 'person');
+  if (purpose === 'support' && !hasReason(body.reason)) throw new AppError('reason_required');
+  const user = linkableCustomer(deps, body.userId);
+  const reachable = reachableProfiles(deps, principal, user.id);
+  // An API key acts only for people in its organizations; anyone else does not exist for it.
+  if (reachable.length === 0) throw new AppError('not_found', { message: 'No such user.' });
+
+  let profileId: number | null = null;
+  if (purpose === 'support' && principal.kind === 'session') {
+    const resolution = resolveOperatorTarget(deps, principal.auth, user.id, body.profileId);
+    if ('refusal' in resolution) {
+      const { refusal } = resolution;
+      const details = { door: 'operator', via: 'one_click', targetUserId: user.id };
+      recordRefusal(deps, principal.auth, 'impersonation.refused', refusal, details, meta);
+      throw new AppError(refusal.code, refusal.message ? { message: refusal.message } : {});
+    }
+    profileId = resolution.target.profileId;
+  } else if (purpose === 'integration') {
+    const chosen = chooseProfile(reachable, body.profileId);
+    const block = integrationBlock({
+      kind: user.kind,
+      status: user.status,
+      profile: chosen.profile,
+      integrationsEnabled: chosen.organization.integrationsEnabled,
+    });
+    if (block) throw new AppError(credentialRefusalError[block]);
+    profileId = chosen.profile.id;
+  }
+
+  const minutes = linkMinutes(deps, body.expiresInMinutes);
+  const party = principalAuditParty(principal);
+  const reason = body.reason || null;
+  const link = deps.db.transaction((tx) =>
+    issueLink(
+      tx,
+      deps,
+      {
+        user,
+        minutes,
+        createdBy: principalCreatedBy(principal),
+        delivery: body.delivery,
+        purpose,
+        profileId,
+        reason,
+        ticket: body.ticket || null,
+      },
+      party,
+      meta,
+    ),
+  );
+  if (purpose !== 'delivered') {
+    return { status: 201, body: { url: link.url, expiresAt: toIso(link.expiresAt) } };
+  }
+  const sender: LinkSender =
+    principal.kind === 'session'
+      ? { kind: 'operator', name: principal.auth.user?.name ?? 'Support', reason }
+      : principal.kind === 'api_key'
+        ? { kind: 'integration', name: principal.key.name }
+        : { kind: 'self' };
+  await deliverLink(deps, user, { kind: 'one_click', ...link }, sender, party.actor, meta);
+  return {
+    status: 202,
+    body: { sentTo: maskEmail(user.email), expiresAt: toIso(link.expiresAt) },
+  };
+}
+
+type Found = { link: OneClickLinkRow; user: UserRow; maker: LoadedMaker };
+
+/** The organizations a link opens: its profile's, or every one of the user's. */
+function organizationsOpenedBy(deps: AppDeps, link: OneClickLinkRow): number[] {
+  const profiles = profilesWithOrganizations(deps.db, link.userId);
+  return profiles
+    .filter((p) => link.profileId === null || p.profile.id === link.profileId)
+    .map((p) => p.organization.id);
+}
 
 /** What state a presented link is in; `invalid` covers unknown secrets and forged user ids. */
 function evaluate(
   deps: AppDeps,
   body: OneClickBody,
 ): { found?: Found; status: LinkStatus; outcome: AttemptOutcome } {
-  const found = SECRET_FORMAT.test(body.hash)
+  const row = SECRET_FORMAT.test(body.hash)
     ? findLinkWithUser(deps.db, sha256(body.hash))
     : undefined;
-  if (!found || found.link.userId !== body.userId) return { status: 'invalid', outcome: 'invalid' };
-  const { link, user } = found;
+  if (!row || row.link.userId !== body.userId) return { status: 'invalid', outcome: 'invalid' };
+  const { link, user } = row;
+  const found: Found = { link, user, maker: loadMaker(deps.db, link, user.id) };
   const now = deps.clock.now();
   if (link.revokedAt !== null) return { found, status: 'revoked', outcome: 'revoked' };
   if (link.usedAt !== null) return { found, status: 'used', outcome: 'used' };
@@ -146,6 +280,11 @@ function evaluate(
   if (user.status !== 'active') return { found, status: 'invalid', outcome: 'user_disabled' };
   if (link.credentialFingerprint !== credentialFingerprint(user)) {
     return { found, status: 'revoked', outcome: 'password_changed' };
+  }
+  // A link dies with its maker's right to make it (SPEC §4b).
+  const opened = found.maker.policy.kind === 'api_key' ? organizationsOpenedBy(deps, link) : [];
+  if (!makerHoldsRight(found.maker.policy, rightsToMake.one_click, opened, now)) {
+    return { found, status: 'revoked', outcome: 'revoked' };
   }
   return { found, status: 'valid', outcome: 'success' };
 }
@@ -206,11 +345,17 @@ export async function previewOneClick(
 ): Promise<LinkPreview> {
   await deps.limiters.assertRedeemAllowed(meta.ip);
   const { found, status, outcome } = evaluate(deps, body);
-  if (status !== 'valid') {
+  if (status !== 'valid' || !found) {
     await recordFailure(deps, body, found, outcome, meta);
-    return { status, account: null, expiresAt: found ? toIso(found.link.expiresAt) : null };
+    return {
+      status,
+      account: null,
+      expiresAt: found ? toIso(found.link.expiresAt) : null,
+      purpose: null,
+      maker: null,
+    };
   }
-  const user = (found as Found).user;
+  const { user, link, maker } = found;
   return {
     status,
     account: {
@@ -219,57 +364,160 @@ export async function previewOneClick(
       organizationName: firstOrganizationName(deps.db, user.id),
       kind: 'user',
     },
-    expiresAt: toIso((found as Found).link.expiresAt),
+    expiresAt: toIso(link.expiresAt),
+    purpose: link.purpose,
+    maker: link.purpose === 'delivered' ? null : maker.display,
   };
 }
 
-/** Continue: redeems the link once (compare-and-set) and signs the person in. */
+/** A redemption's new session, and which cookie carries it in a browser. */
+export interface Redeemed extends Minted {
+  cookie: 'session' | 'impersonation';
+}
+
+/**
+ * Continue: redeems the link once (compare-and-set). A delivered link signs its user in; an
+ * integration's link opens a session marked with it; a support handover starts an
+ * impersonation by its maker, in the maker's own signed-in browser only.
+ */
 export async function redeemOneClick(
   deps: AppDeps,
   current: AuthContext | null,
   body: OneClickBody,
   meta: RequestMeta,
-) {
+): Promise<Redeemed> {
   refuseDuringImpersonation(current);
   await deps.limiters.assertRedeemAllowed(meta.ip);
   const { found, status, outcome } = evaluate(deps, body);
   if (status !== 'valid' || !found)
     return fail(deps, body, found, status === 'valid' ? 'invalid' : status, outcome, meta);
+  if (found.link.purpose === 'support') return redeemHandover(deps, current, body, found, meta);
+
   const { link, user } = found;
   const now = deps.clock.now();
+  let pinned: ProfileWithOrganization | null = null;
+  if (link.purpose === 'integration') {
+    pinned =
+      profilesWithOrganizations(deps.db, user.id).find((p) => p.profile.id === link.profileId) ??
+      null;
+    const block = integrationBlock({
+      kind: user.kind,
+      status: user.status,
+      profile: pinned?.profile ?? null,
+      integrationsEnabled: pinned?.organization.integrationsEnabled ?? false,
+    });
+    if (block) return fail(deps, body, found, 'revoked', 'refused', meta);
+  }
   const minted = deps.db.transaction((tx) => {
     if (!claimLink(tx, link.id, now)) return null;
-    const sole = soleProfile(tx, user.id);
+    const profiles = pinned ? [pinned] : profilesWithOrganizations(tx, user.id);
+    const profile = profiles.length === 1 ? (profiles[0] ?? null) : null;
     const result = mintLinkSession(
       tx,
-      { userId: user.id, profileId: sole?.profile.id ?? null, method: 'one_click' },
+      {
+        userId: user.id,
+        profileId: profile?.profile.id ?? null,
+        method: 'one_click',
+        ...(pinned ? { via: { kind: 'one_click' as const, credentialId: link.id } } : {}),
+      },
       current,
       now,
       meta,
     );
-    recordAttempt(
-      tx,
-      { kind: 'one_click', oneClickLinkId: link.id, userId: user.id, outcome: 'success', at: now },
-      meta,
-    );
-    recordAudit(
-      tx,
-      {
-        type: 'one_click.redeemed',
-        at: now,
-        actor: { userId: user.id, kind: user.kind },
-        subjectUserId: user.id,
-        sessionId: result.session.id,
-        details: { linkId: link.id },
-      },
-      meta,
-    );
-    return { ...result, sole };
+    recordSuccess(tx, found, result.session.id, now, meta);
+    return { ...result, profile };
   });
   if (!minted) return fail(deps, body, found, 'used', 'used', meta);
-  return signedInAs(deps, minted, {
-    user,
-    profile: minted.sole?.profile ?? null,
-    organization: minted.sole?.organization ?? null,
-  });
+  const credential = pinned
+    ? {
+        kind: 'one_click' as const,
+        id: link.id,
+        name: 'One-click link',
+        maker: found.maker.display,
+      }
+    : null;
+  const signedIn = signedInAs(
+    deps,
+    minted,
+    {
+      user,
+      profile: minted.profile?.profile ?? null,
+      organization: minted.profile?.organization ?? null,
+    },
+    credential,
+  );
+  return { ...signedIn, cookie: 'session' };
+}
+
+function recordSuccess(
+  tx: Tx,
+  found: Found,
+  sessionId: string | null,
+  now: number,
+  meta: RequestMeta,
+) {
+  const { link, user } = found;
+  recordAttempt(
+    tx,
+    { kind: 'one_click', oneClickLinkId: link.id, userId: user.id, outcome: 'success', at: now },
+    meta,
+  );
+  recordAudit(
+    tx,
+    {
+      type: 'one_click.redeemed',
+      at: now,
+      actor: { userId: user.id, kind: user.kind },
+      subjectUserId: user.id,
+      sessionId,
+      details: { linkId: link.id, purpose: link.purpose },
+    },
+    meta,
+  );
+}
+
+/**
+ * A link its maker made to see the customer's view: only the maker, signed in as themselves,
+ * may open it, and only while the operator door would let them in (SPEC §4b).
+ */
+async function redeemHandover(
+  deps: AppDeps,
+  current: AuthContext | null,
+  body: OneClickBody,
+  found: Found,
+  meta: RequestMeta,
+): Promise<Redeemed> {
+  const { link } = found;
+  if (!current?.user || current.user.id !== link.createdByUserId) {
+    await recordFailure(deps, body, found, 'not_maker', meta);
+    throw new AppError('handover_not_yours');
+  }
+  const resolution = resolveOperatorTarget(deps, current, link.userId, link.profileId ?? undefined);
+  if ('refusal' in resolution) {
+    const { refusal } = resolution;
+    const details = { door: 'operator', via: 'one_click', linkId: link.id };
+    recordRefusal(deps, current, 'impersonation.refused', refusal, details, meta);
+    await recordFailure(deps, body, found, 'refused', meta);
+    throw new AppError(refusal.code, refusal.message ? { message: refusal.message } : {});
+  }
+  const now = deps.clock.now();
+  const minted = startHandover(
+    deps,
+    current,
+    resolution.target,
+    {
+      reason: link.reason,
+      ticket: link.ticket,
+      credential: { kind: 'one_click', id: link.id },
+      notAfter: link.expiresAt,
+    },
+    (tx) => {
+      if (!claimLink(tx, link.id, now)) return false;
+      recordSuccess(tx, found, null, now, meta);
+      return true;
+    },
+    meta,
+  );
+  if (!minted) return fail(deps, body, found, 'used', 'used', meta);
+  return { ...minted, cookie: 'impersonation' };
 }

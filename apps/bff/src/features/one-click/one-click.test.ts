@@ -16,15 +16,16 @@ beforeEach(async () => {
   ops = (await t.signIn('ops@onbehalf.test')).token;
 });
 
+/** An operator emails a link (the default); the test reads it as its recipient would. */
 async function issue(email = 'buyer@acme.test', body: Record<string, unknown> = {}) {
   const res = await t.call('POST', '/api/sys/one-click-links', {
     token: ops,
     body: { userId: ids.userId(email), ...body },
   });
-  expect(res.status).toBe(201);
-  const url = new URL(res.json.url);
-  const [, , userId, hash] = url.pathname.split('/');
-  return { url: res.json.url as string, body: { userId: Number(userId), hash: hash as string } };
+  expect(res.status).toBe(202);
+  const url = t.latestMail(email).url ?? '';
+  const [, , userId, hash] = new URL(url).pathname.split('/');
+  return { url, body: { userId: Number(userId), hash: hash as string } };
 }
 
 const preview = (body: unknown) => t.call('POST', '/api/public/auth/one-click/preview', { body });
@@ -32,14 +33,19 @@ const redeem = (body: unknown, init: { cookie?: string } = {}) =>
   t.call('POST', '/api/public/auth/one-click', { body, ...init });
 
 describe('one-click links', () => {
-  it('are built from PUBLIC_ORIGIN, expire in 15 minutes by default, and carry 256 bits', async () => {
+  it('are emailed by default: the answer says where, never the link; the mail has it, from PUBLIC_ORIGIN', async () => {
     const res = await t.call('POST', '/api/sys/one-click-links', {
       token: ops,
       body: { userId: ids.userId('buyer@acme.test') },
       headers: { host: 'evil.example' },
     });
-    expect(res.json.url).toMatch(/^http:\/\/portal\.test\/one-click\/\d+\/[\w-]{43}$/);
+    expect(res.status).toBe(202);
+    expect(res.json).toEqual({ sentTo: 'b•••@acme.test', expiresAt: expect.any(String) });
+    expect(res.text).not.toMatch(/one-click\//);
     expect(Date.parse(res.json.expiresAt) - t.clock.now()).toBe(15 * 60_000);
+    expect(t.latestMail('buyer@acme.test').url).toMatch(
+      /^http:\/\/portal\.test\/one-click\/\d+\/[\w-]{43}$/,
+    );
   });
 
   it('opening (preview) never consumes the link; Continue does, exactly once', async () => {
@@ -108,6 +114,7 @@ describe('one-click links', () => {
       body: { userId: ids.userId('buyer@acme.test'), expiresInMinutes: 600 },
     });
     expect(tooLong.status).toBe(400);
+    expect(tooLong.json.error.code).toBe('validation_failed');
   });
 
   it('is refused after the user is disabled or changes their password', async () => {
@@ -182,23 +189,35 @@ describe('one-click links', () => {
 });
 
 describe('the database holds no usable secret', () => {
-  it('a file copy of the database contains no link, token or session secret', async () => {
+  it('a file copy of the database contains no link, token or session secret, outbox included', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'onbehalf-secrets-'));
     const link = await issue();
-    const created = await t.call('POST', '/api/sys/login-tokens', {
-      token: ops,
-      body: {
-        subject: { type: 'profile', profileId: ids.profileId('buyer@acme.test') },
-        expiresAt: new Date(t.clock.now() + 86_400_000).toISOString(),
-      },
-    });
+    const token = (use: string) =>
+      t.call('POST', '/api/sys/login-tokens', {
+        token: ops,
+        body: {
+          subject: { type: 'profile', profileId: ids.profileId('buyer@acme.test') },
+          expiresAt: new Date(t.clock.now() + 86_400_000).toISOString(),
+          use,
+        },
+      });
+    const handedOver = await token('integration');
+    expect((await token('email')).status).toBe(202);
+    const emailed = new URL(t.latestMail('buyer@acme.test').url ?? '').searchParams.get('token');
     const session = await t.signIn('buyer@acme.test');
     const file = path.join(dir, 'copy.db');
     await t.sqlite.backup(file);
     const bytes = readFileSync(file).toString('latin1');
-    const secret = created.json.token.split('.')[1];
     rmSync(dir, { recursive: true, force: true });
-    for (const value of [link.body.hash, secret, session.token]) {
+    const secrets = [
+      link.body.hash,
+      handedOver.json.token.split('.')[1],
+      emailed?.split('.')[1] ?? '',
+      session.token,
+    ];
+    // The outbox keeps the messages, with their links sealed.
+    expect(t.sqlite.prepare('SELECT count(*) AS n FROM outbox_messages').get()).toEqual({ n: 2 });
+    for (const value of secrets) {
       expect(value.length).toBeGreaterThanOrEqual(43);
       expect(bytes).not.toContain(value);
     }

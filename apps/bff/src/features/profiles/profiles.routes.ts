@@ -4,7 +4,7 @@ import { profilesResponse, switchProfileBody } from '@onbehalf/contracts/profile
 import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
 import { setSessionCookie, signedInBody } from '../../lib/session-cookie.ts';
-import { requireSession } from '../../middleware/require-permission.ts';
+import { ownSessionOnly, requireSession } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { listProfiles, switchProfile } from './profiles.service.ts';
 
@@ -24,7 +24,7 @@ const switchRoute = createRoute({
   path: '/api/public/coworkers/profiles/current',
   tags,
   summary: 'Switch the active profile (a new session replaces the current one)',
-  middleware: [requireSession] as const,
+  middleware: [requireSession, ownSessionOnly] as const,
   request: jsonBody(switchProfileBody),
   responses: {
     200: jsonContent(signedInResponse, 'Switched'),
@@ -37,7 +37,7 @@ export const profilesRoutes = createRouter()
   .openapi(switchRoute, (c) => {
     const auth = getAuth(c);
     const result = switchProfile(c.get('deps'), auth, c.req.valid('json').Id, c.get('meta'));
-    if (auth.via === 'cookie')
+    if (auth.transport === 'cookie')
       setSessionCookie(c, c.get('deps').env, result.token, result.expiresAt);
     return c.json(signedInBody(c, result), 200);
   });

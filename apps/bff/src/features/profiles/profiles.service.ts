@@ -42,13 +42,14 @@ function toCoworkerProfile(
 export function listProfiles(deps: AppDeps, auth: AuthContext): ProfilesResponse {
   const user = auth.user;
   if (user?.kind !== 'customer') return { Profiles: [] };
+  const actingForSomeone = auth.impersonation !== null || auth.credential !== null;
   const own = listProfilesOfUser(deps.db, user.id)
     // Acting for someone covers the one profile it was opened for, never their others.
-    .filter((r) => !auth.impersonation || r.profile.id === auth.profile?.id)
+    .filter((r) => !actingForSomeone || r.profile.id === auth.profile?.id)
     .map((r) => toCoworkerProfile(r, auth));
   // A team admin also sees the coworkers they may sign in as, each flagged with why not.
   const active = auth.profile;
-  if (!active || !auth.permissions.has('team:impersonate') || auth.impersonation) {
+  if (!active || !auth.permissions.has('team:impersonate') || actingForSomeone) {
     return { Profiles: own };
   }
   const coworkers = listProfilesOfOrganization(deps.db, active.organizationId)
@@ -81,7 +82,6 @@ export function switchProfile(
   meta: RequestMeta,
 ): Switched {
   const { db, clock } = deps;
-  if (auth.impersonation) throw new AppError('impersonation_restricted');
   const user = auth.user;
   const target = user
     ? listProfilesOfUser(db, user.id).find((r) => r.profile.id === profileId)

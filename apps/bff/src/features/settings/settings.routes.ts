@@ -2,10 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { globalSettingsResponse, updateGlobalSettingsBody } from '@onbehalf/contracts/users';
 import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
-import {
-  refuseWhileImpersonating,
-  requirePermission,
-} from '../../middleware/require-permission.ts';
+import { ownSessionOnly, requirePermission } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { globalSettingsOf, updateGlobalSettings } from './settings.service.ts';
 
@@ -25,7 +22,7 @@ const putRoute = createRoute({
   path: '/api/sys/settings',
   tags,
   summary: 'Change the global switches',
-  middleware: [requirePermission('settings:manage'), refuseWhileImpersonating] as const,
+  middleware: [requirePermission('settings:manage'), ownSessionOnly] as const,
   request: jsonBody(updateGlobalSettingsBody),
   responses: {
     200: jsonContent(globalSettingsResponse, 'Settings'),

@@ -47,6 +47,7 @@ export function updateOrganizationSettings(
     impersonationEnabled: boolean;
     impersonationMaxMinutes: number;
     selfServiceLinksEnabled: boolean;
+    integrationsEnabled: boolean;
   },
 ) {
   db.update(organizations).set(values).where(eq(organizations.id, organizationId)).run();

@@ -9,10 +9,7 @@ import {
 } from '@onbehalf/contracts/team';
 import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
-import {
-  refuseWhileImpersonating,
-  requirePermission,
-} from '../../middleware/require-permission.ts';
+import { ownSessionOnly, requirePermission } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import {
   listTeam,
@@ -39,7 +36,7 @@ const updateRoute = createRoute({
   path: '/api/public/team/members/{profileId}',
   tags,
   summary: "Change a member's role or permissions",
-  middleware: [requirePermission('team:manage'), refuseWhileImpersonating] as const,
+  middleware: [requirePermission('team:manage'), ownSessionOnly] as const,
   request: { params: teamMemberParam, ...jsonBody(updateTeamMemberBody) },
   responses: {
     200: jsonContent(teamMemberResponse, 'Updated member'),
@@ -61,7 +58,7 @@ const updateSettingsRoute = createRoute({
   path: '/api/public/team/settings',
   tags,
   summary: 'Change the team door: may team admins sign in as members, and for how long',
-  middleware: [requirePermission('team:settings'), refuseWhileImpersonating] as const,
+  middleware: [requirePermission('team:settings'), ownSessionOnly] as const,
   request: jsonBody(updateTeamSettingsBody),
   responses: {
     200: jsonContent(teamSettingsResponse, 'Settings'),
@@ -89,7 +86,7 @@ const sysUpdateSettingsRoute = createRoute({
   path: '/api/sys/organizations/{id}/settings',
   tags,
   summary: "Change an organization's settings as an operator with settings:manage",
-  middleware: [requirePermission('settings:manage'), refuseWhileImpersonating],
+  middleware: [requirePermission('settings:manage'), ownSessionOnly],
   request: { params: orgParam, ...jsonBody(updateTeamSettingsBody) },
   responses: {
     200: jsonContent(teamSettingsResponse, 'Settings'),

@@ -15,6 +15,7 @@ import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { impersonations } from '../../db/schema/impersonations.ts';
 import type { OrganizationRow } from '../../db/schema/organizations.ts';
 import { impersonationBlock } from '../../domain/impersonation/policy.ts';
+import { memberChangeBlock } from '../../domain/team/policy.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { policyActor, policyTarget } from '../../lib/auth-context.ts';
@@ -71,9 +72,9 @@ export function listTeam(deps: AppDeps, auth: AuthContext): TeamMembersResponse 
 }
 
 /**
- * Changes a member's role and/or permissions. Rules: only within your organization; not
- * yourself; an owner is changed (or made) only by an owner; and nobody grants a permission
- * they do not hold.
+ * Changes a member's role and/or permissions, under domain/team/policy.ts: only within your
+ * organization; not yourself; owners changed and made only by owners; raising to admin (by
+ * role or team rights) is the owner's act; nobody grants a permission they do not hold.
  */
 export function updateTeamMember(
   deps: AppDeps,
@@ -86,23 +87,25 @@ export function updateTeamMember(
   const { db, clock } = deps;
   const target = findMember(db, actor.organizationId, profileId);
   if (!target) throw new AppError('not_found', { message: 'No such team member.' });
-  if (target.profile.id === actor.id) throw new AppError('cannot_edit_self');
-  if (actor.role !== 'owner' && (target.profile.role === 'owner' || body.role === 'owner')) {
-    throw new AppError('owner_protected');
-  }
-
   const role = body.role ?? target.profile.role;
   const permissions: CustomerPermission[] = sortPermissions(
     body.permissions ?? (body.role ? profileRolePresets[body.role] : target.profile.permissions),
   );
-  const before = new Set(target.profile.permissions);
-  const granted = permissions.filter((p) => !before.has(p));
-  const notHeld = granted.filter((p) => !auth.permissions.has(p));
-  if (notHeld.length > 0) {
-    throw new AppError('permission_escalation', {
+  const block = memberChangeBlock({
+    editor: { profileId: actor.id, role: actor.role, permissions: auth.permissions },
+    member: { ...target.profile, profileId: target.profile.id },
+    after: { role, permissions },
+  });
+  if (block === 'permission_escalation') {
+    const notHeld = permissions.filter(
+      (p) => !target.profile.permissions.includes(p) && !auth.permissions.has(p),
+    );
+    throw new AppError(block, {
       message: `You cannot grant ${notHeld.join(', ')}: you do not hold it yourself.`,
     });
   }
+  if (block) throw new AppError(block);
+  const before = new Set(target.profile.permissions);
 
   db.transaction((tx) => {
     updateMember(tx, target.profile.id, { role, permissions });
@@ -132,6 +135,7 @@ function settingsOf(organization: OrganizationRow): TeamSettings {
     impersonationEnabled: organization.impersonationEnabled,
     impersonationMaxMinutes: organization.impersonationMaxMinutes,
     selfServiceLinksEnabled: organization.selfServiceLinksEnabled,
+    integrationsEnabled: organization.integrationsEnabled,
   };
 }
 

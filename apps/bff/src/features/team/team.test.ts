@@ -64,17 +64,56 @@ describe('team members', () => {
   });
 
   it('refuses to grant a permission the editor does not hold, and changes nothing', async () => {
+    const owner = await t.signIn('owner@acme.test');
     const admin = await t.signIn('admin@acme.test');
-    const target = await memberByEmail(admin.token, 'buyer@acme.test');
+    const adminProfile = await memberByEmail(owner.token, 'admin@acme.test');
+    const target = await memberByEmail(owner.token, 'buyer@acme.test');
+    const withoutInvoices = (p: string[]) => p.filter((x) => x !== 'invoices:read');
+    for (const member of [adminProfile, target]) {
+      await t.call('PATCH', `/api/public/team/members/${member.profileId}`, {
+        token: owner.token,
+        body: { permissions: withoutInvoices(member.permissions) },
+      });
+    }
     const res = await t.call('PATCH', `/api/public/team/members/${target.profileId}`, {
       token: admin.token,
-      body: { permissions: [...target.permissions, 'team:settings'] },
+      body: { permissions: [...withoutInvoices(target.permissions), 'invoices:read'] },
     });
     expect(res.status).toBe(403);
     expect(res.json.error.code).toBe('permission_escalation');
     expect((await memberByEmail(admin.token, 'buyer@acme.test')).permissions).toEqual(
-      target.permissions,
+      withoutInvoices(target.permissions),
     );
+  });
+
+  it('raising to admin is the owner’s act: an admin can neither set the role nor grant team rights', async () => {
+    const admin = await t.signIn('admin@acme.test');
+    const target = await memberByEmail(admin.token, 'buyer@acme.test');
+    const attempts = [
+      { role: 'admin' },
+      { permissions: [...target.permissions, 'team:read'] },
+      { permissions: [...target.permissions, 'team:impersonate'] },
+    ];
+    for (const body of attempts) {
+      const res = await t.call('PATCH', `/api/public/team/members/${target.profileId}`, {
+        token: admin.token,
+        body,
+      });
+      expect(res.status).toBe(403);
+      expect(res.json.error.code).toBe('owner_required');
+    }
+    expect(await memberByEmail(admin.token, 'buyer@acme.test')).toEqual(target);
+    // Taking team rights away is not raising: an admin may still do that to another admin.
+    const owner = await t.signIn('owner@acme.test');
+    await t.call('PATCH', `/api/public/team/members/${target.profileId}`, {
+      token: owner.token,
+      body: { permissions: [...target.permissions, 'team:read'] },
+    });
+    const lowered = await t.call('PATCH', `/api/public/team/members/${target.profileId}`, {
+      token: admin.token,
+      body: { permissions: target.permissions },
+    });
+    expect(lowered.status).toBe(200);
   });
 
   it('refuses an admin who would demote an owner, or make someone owner', async () => {

@@ -13,6 +13,8 @@ const labels: Record<AuditEventType, string> = {
   'impersonation.token_issued': 'Impersonation token issued',
   'impersonation.started': 'Impersonation started',
   'impersonation.ended': 'Impersonation ended',
+  'impersonation.refused': 'Impersonation refused',
+  'impersonation.exchange_failed': 'Impersonation hand-off refused',
   'account.password_changed': 'Password changed',
   'one_click.issued': 'One-click link issued',
   'one_click.redeemed': 'One-click link redeemed',
@@ -25,10 +27,17 @@ const labels: Record<AuditEventType, string> = {
   'login_token.used': 'Login token used',
   'login_token.failed': 'Login token failed',
   'login_token.deleted': 'Login token deleted',
+  'login_token.emailed': 'Login token emailed',
   'api_key.created': 'API key created',
   'api_key.revoked': 'API key revoked',
   'account.impersonation_preference_changed': 'Impersonation preference changed',
   'settings.changed': 'Settings changed',
+  'credential.revoked': 'Sign-in link or token revoked',
+  'user.updated': 'User updated',
+  'audit.read': 'Audit trail read',
+  'audit.exported': 'Audit trail exported',
+  'outbox.read': 'Outbox read',
+  'audit.repeated': 'Repeated events counted',
 };
 
 /**

@@ -19,6 +19,8 @@ export const attemptOutcomeLabels: Record<AttemptOutcome, string> = {
   user_disabled: 'Account disabled',
   password_changed: 'Password changed',
   revoked: 'Withdrawn',
+  not_maker: 'Not its maker',
+  refused: 'Refused by a rule',
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -39,7 +39,9 @@ export function ApiKeysTable() {
               <tr>
                 <th scope="col">Name</th>
                 <th scope="col">Scopes</th>
+                <th scope="col">Organizations</th>
                 <th scope="col">Created</th>
+                <th scope="col">Expires</th>
                 <th scope="col">Last used</th>
                 <th scope="col">Status</th>
                 <th scope="col">
@@ -61,7 +63,18 @@ export function ApiKeysTable() {
                       ))}
                     </ul>
                   </td>
-                  <td>{formatDateTime(key.createdAt)}</td>
+                  <td>
+                    <ul className="plain-list">
+                      {key.organizations.map((organization) => (
+                        <li key={organization.id}>{organization.name}</li>
+                      ))}
+                    </ul>
+                  </td>
+                  <td>
+                    {formatDateTime(key.createdAt)}
+                    {key.createdBy ? <span className="cell-detail">by {key.createdBy}</span> : null}
+                  </td>
+                  <td>{formatDateTime(key.expiresAt)}</td>
                   <td>
                     {key.lastUsedAt ? (
                       formatDateTime(key.lastUsedAt)
@@ -72,6 +85,8 @@ export function ApiKeysTable() {
                   <td>
                     {key.revokedAt ? (
                       <Badge tone="danger">Revoked</Badge>
+                    ) : Date.parse(key.expiresAt) <= Date.now() ? (
+                      <Badge tone="neutral">Expired</Badge>
                     ) : (
                       <Badge tone="success">Active</Badge>
                     )}

@@ -1,15 +1,26 @@
+import { API_KEY_DEFAULT_DAYS, API_KEY_MAX_DAYS } from '@onbehalf/contracts/login-links';
 import type { ApiKeyScope } from '@onbehalf/contracts/permissions';
 import { type FormEvent, useId, useState } from 'react';
 import { SecretField } from '../../../components/ui/secret-field.tsx';
 import { useCreateApiKey } from '../api/create-api-key.ts';
+import { useOrganizations } from '../api/search-organizations.ts';
 import { apiKeyScopeLabels, apiKeyScopeList } from '../labels.ts';
 
-/** Name and scopes; the secret is shown once, right here, and never again. */
+/**
+ * Name, scopes, the organizations whose people the key may act for, and how long it lives;
+ * the secret is shown once, right here, and never again.
+ */
 export function NewApiKeyForm() {
   const nameId = useId();
   const scopesId = useId();
+  const daysId = useId();
+  const orgSearchId = useId();
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<ReadonlySet<ApiKeyScope>>(new Set());
+  const [organizationIds, setOrganizationIds] = useState<ReadonlySet<number>>(new Set());
+  const [orgSearch, setOrgSearch] = useState('');
+  const [days, setDays] = useState(String(API_KEY_DEFAULT_DAYS));
+  const organizations = useOrganizations(orgSearch.trim());
   const [invalid, setInvalid] = useState<string | null>(null);
   const create = useCreateApiKey();
 
@@ -30,13 +41,28 @@ export function NewApiKeyForm() {
       setInvalid('Choose at least one thing the key may do.');
       return;
     }
+    if (organizationIds.size === 0) {
+      setInvalid('Choose at least one organization whose people the key may act for.');
+      return;
+    }
+    const expiresInDays = Number(days);
+    if (!Number.isInteger(expiresInDays) || expiresInDays < 1 || expiresInDays > API_KEY_MAX_DAYS) {
+      setInvalid(`A key lives from 1 to ${API_KEY_MAX_DAYS} days.`);
+      return;
+    }
     setInvalid(null);
     create.mutate(
-      { name: name.trim(), scopes: apiKeyScopeList.filter((s) => scopes.has(s)) },
+      {
+        name: name.trim(),
+        scopes: apiKeyScopeList.filter((s) => scopes.has(s)),
+        organizationIds: [...organizationIds],
+        expiresInDays,
+      },
       {
         onSuccess: () => {
           setName('');
           setScopes(new Set());
+          setOrganizationIds(new Set());
         },
       },
     );
@@ -90,6 +116,44 @@ export function NewApiKeyForm() {
             />
           ))}
         </fieldset>
+        <fieldset className="fieldset">
+          <legend>Organizations</legend>
+          <p className="hint">The key acts only for the people of the organizations chosen.</p>
+          <div className="field">
+            <label htmlFor={orgSearchId}>Find an organization</label>
+            <input
+              id={orgSearchId}
+              type="search"
+              autoComplete="off"
+              value={orgSearch}
+              onChange={(event) => setOrgSearch(event.target.value)}
+            />
+          </div>
+          {(organizations.data ?? []).map((organization) => (
+            <ScopeCheckbox
+              key={organization.id}
+              label={organization.name}
+              checked={organizationIds.has(organization.id)}
+              onChange={(on) => {
+                const next = new Set(organizationIds);
+                if (on) next.add(organization.id);
+                else next.delete(organization.id);
+                setOrganizationIds(next);
+              }}
+            />
+          ))}
+        </fieldset>
+        <div className="field">
+          <label htmlFor={daysId}>Expires after (days)</label>
+          <input
+            id={daysId}
+            type="number"
+            min={1}
+            max={API_KEY_MAX_DAYS}
+            value={days}
+            onChange={(event) => setDays(event.target.value)}
+          />
+        </div>
         <div>
           <button type="submit" className="button button--primary" disabled={create.isPending}>
             Create key

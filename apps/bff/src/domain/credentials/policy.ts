@@ -1,0 +1,153 @@
+import type { ErrorCode } from '@onbehalf/contracts/errors';
+import type {
+  CredentialEndReason,
+  CredentialPurpose,
+  LinkDelivery,
+  LoginTokenUse,
+} from '@onbehalf/contracts/login-links';
+import {
+  type CustomerPermission,
+  type OperatorRole,
+  operatorRolePermissions,
+  type Permission,
+} from '@onbehalf/contracts/permissions';
+
+/**
+ * Credentials one party makes for another: one-click links and login tokens (SPEC §4b).
+ * Whoever holds the secret can be that person, so who will use it decides what it is:
+ *
+ * - **delivered**: emailed to the person's own address; the maker never sees the secret, and
+ *   the session is the person's own;
+ * - **support**: handed to its maker to see the customer's view, which makes it an
+ *   impersonation by the maker under every rule of the operator door (impersonation/policy.ts);
+ * - **integration**: handed to a system (punch-out), allowed only where the organization allows
+ *   integrations and never for anyone with team rights or for staff.
+ */
+
+/** Who asks for a credential: a person signed in, or an integration's API key (no one). */
+export type Requester = 'person' | 'api_key';
+
+/** What a one-click link is, from how it travels and who asked. An API key is no person. */
+export function linkPurpose(delivery: LinkDelivery, requester: Requester): CredentialPurpose {
+  if (delivery === 'email') return 'delivered';
+  return requester === 'api_key' ? 'integration' : 'support';
+}
+
+/** What a login token for a person is, from its stated use; an API key cannot hand one to a person. */
+export function tokenPurpose(
+  use: LoginTokenUse,
+  requester: Requester,
+): CredentialPurpose | 'api_key_not_a_person' {
+  if (use === 'email') return 'delivered';
+  if (use === 'integration') return 'integration';
+  return requester === 'api_key' ? 'api_key_not_a_person' : 'support';
+}
+
+/** A support handover is an impersonation: it needs a reason, as the operator door does. */
+export function hasReason(reason: string | null | undefined): boolean {
+  return (reason?.trim().length ?? 0) >= 3;
+}
+
+export interface IntegrationTarget {
+  kind: 'customer' | 'operator';
+  status: 'active' | 'disabled';
+  /** The profile the credential opens. */
+  profile: { permissions: readonly CustomerPermission[] } | null;
+  /** The profile's organization allows integrations. */
+  integrationsEnabled: boolean;
+}
+
+/** Why a credential may not be handed to a system for this person, or null. */
+export function integrationBlock(
+  t: IntegrationTarget,
+): 'integration_not_allowed' | 'integrations_disabled' | 'account_disabled' | null {
+  if (t.kind !== 'customer' || !t.profile) return 'integration_not_allowed';
+  if (t.status !== 'active') return 'account_disabled';
+  if (!t.integrationsEnabled) return 'integrations_disabled';
+  if (t.profile.permissions.some((p) => p.startsWith('team:'))) return 'integration_not_allowed';
+  return null;
+}
+
+/** The permissions that let a maker make a credential of each kind for someone else. */
+export const rightsToMake = {
+  one_click: ['one-click-links:create', 'users:provision'],
+  login_token: ['login-tokens:manage'],
+} as const satisfies Record<string, readonly Permission[]>;
+
+/** Who made a credential, with what the check below needs to know about them today. */
+export type Maker =
+  | { kind: 'self' }
+  | { kind: 'system' }
+  | { kind: 'operator'; status: 'active' | 'disabled'; operatorRole: OperatorRole | null }
+  | {
+      kind: 'api_key';
+      revoked: boolean;
+      expiresAt: number;
+      scopes: readonly string[];
+      organizationIds: readonly number[];
+      /** The operator who made the key; the key dies with their status or right. */
+      keyMaker: { status: 'active' | 'disabled'; operatorRole: OperatorRole | null } | null;
+    };
+
+function operatorHolds(
+  operator: { status: 'active' | 'disabled'; operatorRole: OperatorRole | null },
+  anyOf: readonly Permission[],
+): boolean {
+  if (operator.status !== 'active' || !operator.operatorRole) return false;
+  const held: readonly Permission[] = operatorRolePermissions[operator.operatorRole];
+  return anyOf.some((p) => held.includes(p));
+}
+
+/** Whether an API key works at all: not revoked, not expired, its maker active and entitled. */
+export function apiKeyAlive(key: Extract<Maker, { kind: 'api_key' }>, now: number): boolean {
+  return (
+    !key.revoked &&
+    now < key.expiresAt &&
+    key.keyMaker !== null &&
+    operatorHolds(key.keyMaker, ['api-keys:manage'])
+  );
+}
+
+/**
+ * Whether the maker still holds the right to have made this credential (SPEC §4b: a credential
+ * dies when its maker loses the right, or is disabled). `organizationIds` are the organizations
+ * the credential opens (none for a guest); an API key must still cover one of them.
+ */
+export function makerHoldsRight(
+  maker: Maker,
+  anyOf: readonly Permission[],
+  organizationIds: readonly number[],
+  now: number,
+): boolean {
+  switch (maker.kind) {
+    case 'self':
+    case 'system':
+      return true;
+    case 'operator':
+      return operatorHolds(maker, anyOf);
+    case 'api_key':
+      return (
+        apiKeyAlive(maker, now) &&
+        anyOf.some((p) => maker.scopes.includes(p)) &&
+        (organizationIds.length === 0 ||
+          organizationIds.some((id) => maker.organizationIds.includes(id)))
+      );
+  }
+}
+
+/** The answer to a credential refused for a rule of this file. */
+export const credentialRefusalError = {
+  integration_not_allowed: 'integration_not_allowed',
+  integrations_disabled: 'integrations_disabled',
+  account_disabled: 'account_disabled',
+  api_key_not_a_person: 'api_key_not_a_person',
+} as const satisfies Record<string, ErrorCode>;
+
+/** Why every credential made for a user ends at once, by the event that ends them. */
+export const credentialEndsWhen = {
+  passwordChanged: 'password_changed',
+  userDisabled: 'user_disabled',
+  makerLostRight: 'maker_lost_right',
+  revokedByUser: 'revoked_by_user',
+  deleted: 'deleted',
+} as const satisfies Record<string, CredentialEndReason>;

@@ -1,0 +1,173 @@
+import type { AccessHistoryIntegration } from '@onbehalf/contracts/impersonation';
+import type {
+  AccountCredential,
+  AccountCredentials,
+  CredentialKind,
+  CredentialPurpose,
+  LoginTokenUse,
+} from '@onbehalf/contracts/login-links';
+import type { AppDeps, AuthContext } from '../../app-env.ts';
+import type { LoginTokenRow, OneClickLinkRow } from '../../db/schema/login-links.ts';
+import { recordAudit } from '../../lib/audit.ts';
+import { auditParty } from '../../lib/audit-party.ts';
+import { toIso } from '../../lib/clock.ts';
+import { loadMaker, revokeSessionsOpenedBy } from '../../lib/credentials.ts';
+import { AppError } from '../../lib/errors.ts';
+import { endImpersonationsOfCredential } from '../../lib/impersonation-lifecycle.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import {
+  integrationLinksFor,
+  integrationTokensFor,
+  liveLinksFor,
+  liveTokensFor,
+  revokeLinkOf,
+  revokeTokenOf,
+} from './credentials.repo.ts';
+
+const purposeOfUse: Record<LoginTokenUse, CredentialPurpose> = {
+  email: 'delivered',
+  support: 'support',
+  integration: 'integration',
+};
+
+const linkNames: Record<CredentialPurpose, string> = {
+  delivered: 'Sign-in link sent by email',
+  support: 'Sign-in link for support',
+  integration: 'Sign-in link for an integration',
+};
+
+const tokenName = (token: LoginTokenRow) => token.extra ?? `Login token #${token.id}`;
+
+/**
+ * "Sign-in links and tokens made for you" (Account): every live credential anyone made for
+ * the signed-in person, whoever made it and however it travels, so they can revoke it.
+ */
+export function credentialsMadeFor(deps: AppDeps, auth: AuthContext): AccountCredentials {
+  const user = auth.user;
+  if (!user) return { credentials: [] };
+  const now = deps.clock.now();
+  const fromLinks = liveLinksFor(deps.db, user.id, now).map(
+    ({ link, organizationName }): AccountCredential => ({
+      kind: 'one_click',
+      id: link.id,
+      purpose: link.purpose,
+      name: linkNames[link.purpose],
+      maker: loadMaker(deps.db, link, user.id).display,
+      organizationName,
+      reason: link.reason,
+      createdAt: toIso(link.createdAt),
+      expiresAt: toIso(link.expiresAt),
+      oneTimeUse: true,
+      uses: 0,
+      lastUsedAt: null,
+    }),
+  );
+  const fromTokens = liveTokensFor(deps.db, user.id, now).map(
+    ({ token, organizationName }): AccountCredential => ({
+      kind: 'login_token',
+      id: String(token.id),
+      purpose: purposeOfUse[token.use ?? 'integration'],
+      name: tokenName(token),
+      maker: loadMaker(deps.db, token, user.id).display,
+      organizationName,
+      reason: token.reason,
+      createdAt: toIso(token.createdAt),
+      expiresAt: toIso(token.expiresAt),
+      oneTimeUse: token.oneTimeUse,
+      uses: token.successfulAttempts,
+      lastUsedAt: token.lastAccessedAt ? toIso(token.lastAccessedAt) : null,
+    }),
+  );
+  return {
+    credentials: [...fromLinks, ...fromTokens].sort((a, b) =>
+      b.createdAt.localeCompare(a.createdAt),
+    ),
+  };
+}
+
+/**
+ * The person revokes a credential made for them: it stops working at once, the sessions it
+ * opened for a system end, and so does an impersonation it started. Someone else's credential,
+ * or one already dead, is "not found".
+ */
+export function revokeCredentialMadeFor(
+  deps: AppDeps,
+  auth: AuthContext,
+  credential: { kind: CredentialKind; id: string },
+  meta: RequestMeta,
+): void {
+  const user = auth.user;
+  const now = deps.clock.now();
+  const revoked =
+    user !== null &&
+    deps.db.transaction((tx) => {
+      const done =
+        credential.kind === 'one_click'
+          ? revokeLinkOf(tx, user.id, credential.id, now)
+          : /^\d{1,15}$/.test(credential.id) &&
+            revokeTokenOf(tx, user.id, Number(credential.id), now);
+      if (!done) return false;
+      revokeSessionsOpenedBy(tx, credential.kind, credential.id, now);
+      endImpersonationsOfCredential(tx, credential, 'revoked', now, meta);
+      recordAudit(
+        tx,
+        {
+          type: 'credential.revoked',
+          at: now,
+          ...auditParty(auth),
+          details: { credential, revokedBy: 'user' },
+        },
+        meta,
+      );
+      return true;
+    });
+  if (!revoked) throw new AppError('not_found', { message: 'No such sign-in link or token.' });
+}
+
+type State = AccessHistoryIntegration['state'];
+
+function linkState(link: OneClickLinkRow, now: number): State {
+  if (link.revokedAt !== null) return 'revoked';
+  if (link.usedAt !== null) return 'used';
+  return now >= link.expiresAt ? 'expired' : 'active';
+}
+
+function tokenState(token: LoginTokenRow, now: number): State {
+  if (token.deletedAt !== null) return 'revoked';
+  if (token.usedUpAt !== null) return 'used';
+  return now >= token.expiresAt ? 'expired' : 'active';
+}
+
+/** The access history's integrations: one line per credential handed to a system for me. */
+export function integrationHistoryOf(deps: AppDeps, userId: number): AccessHistoryIntegration[] {
+  const now = deps.clock.now();
+  const links = integrationLinksFor(deps.db, userId).map(
+    ({ link, organizationName }): AccessHistoryIntegration => ({
+      kind: 'one_click',
+      id: link.id,
+      name: linkNames.integration,
+      maker: loadMaker(deps.db, link, userId).display,
+      organizationName,
+      createdAt: toIso(link.createdAt),
+      expiresAt: toIso(link.expiresAt),
+      uses: link.usedAt === null ? 0 : 1,
+      lastUsedAt: link.usedAt === null ? null : toIso(link.usedAt),
+      state: linkState(link, now),
+    }),
+  );
+  const tokens = integrationTokensFor(deps.db, userId).map(
+    ({ token, organizationName }): AccessHistoryIntegration => ({
+      kind: 'login_token',
+      id: String(token.id),
+      name: tokenName(token),
+      maker: loadMaker(deps.db, token, userId).display,
+      organizationName,
+      createdAt: toIso(token.createdAt),
+      expiresAt: toIso(token.expiresAt),
+      uses: token.successfulAttempts,
+      lastUsedAt: token.lastAccessedAt ? toIso(token.lastAccessedAt) : null,
+      state: tokenState(token, now),
+    }),
+  );
+  return [...links, ...tokens].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}

@@ -1,0 +1,122 @@
+import type { CredentialKind } from '@onbehalf/contracts/login-links';
+import type { AppDeps } from '../../app-env.ts';
+import type { UserRow } from '../../db/schema/users.ts';
+import { type AuditEntry, recordAudit } from '../../lib/audit.ts';
+import { AppError } from '../../lib/errors.ts';
+import { composeMail } from '../../lib/mail.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+
+export const minutesText = (minutes: number) => `${minutes} minute${minutes === 1 ? '' : 's'}`;
+
+/** Who sends a sign-in link, as the email names them. */
+export type LinkSender =
+  | { kind: 'self' }
+  | { kind: 'operator'; name: string; reason: string | null }
+  | { kind: 'integration'; name: string }
+  | { kind: 'welcome'; organizationName: string };
+
+/** How long a link works, as a sentence ends: "in 15 minutes", "on 2026-12-01 at 09:00 UTC". */
+function lifetimeText(expiresAt: number, now: number): string {
+  const minutes = Math.round((expiresAt - now) / 60_000);
+  if (minutes <= 120) return `in ${minutesText(minutes)}`;
+  const iso = new Date(expiresAt).toISOString();
+  return `on ${iso.slice(0, 10)} at ${iso.slice(11, 16)} UTC`;
+}
+
+/** The message for each sender: who asked, why, how long the link works. */
+function messageFor(sender: LinkSender, user: UserRow, lifetime: string) {
+  const hello = `Hello ${user.name},`;
+  const once = `It signs you in and stops working ${lifetime}.`;
+  switch (sender.kind) {
+    case 'self':
+      return {
+        kind: 'sign_in_link',
+        subject: 'Your sign-in link',
+        lines: [
+          hello,
+          `Someone (hopefully you) asked to sign in to onbehalf with this address. The link below signs you in once and stops working ${lifetime}.`,
+        ],
+        footer:
+          'If you did not ask for it, ignore this email: nobody can use the link without access to your mailbox.',
+      };
+    case 'operator':
+      return {
+        kind: 'support_link',
+        subject: `${sender.name} sent you a sign-in link`,
+        lines: [
+          hello,
+          sender.reason
+            ? `${sender.name} from onbehalf support sent you this sign-in link. Their reason: “${sender.reason}”.`
+            : `${sender.name} from onbehalf support sent you this sign-in link.`,
+          once,
+        ],
+        footer: 'If you did not expect this, do not use the link and contact support.',
+      };
+    case 'integration':
+      return {
+        kind: 'sign_in_link',
+        subject: 'Your sign-in link',
+        lines: [hello, `${sender.name} sent you this sign-in link for onbehalf.`, once],
+        footer: 'If you did not expect this, do not use the link.',
+      };
+    case 'welcome':
+      return {
+        kind: 'welcome',
+        subject: `Welcome to ${sender.organizationName} on onbehalf`,
+        lines: [
+          hello,
+          `An account was created for you at ${sender.organizationName}. Use the link below to sign in for the first time; it works once and stops working ${lifetime}.`,
+        ],
+        footer:
+          'After signing in you can set a password from your account page, or ask for a new link at any time.',
+      };
+  }
+}
+
+/**
+ * Emails a sign-in link to the user's own address, and audits whether it went (SPEC §4b:
+ * delivered means the maker never sees the secret). A failed send is a 503 for the caller.
+ */
+export async function deliverLink(
+  deps: AppDeps,
+  user: UserRow,
+  link: { kind: CredentialKind; id: string; url: string; expiresAt: number },
+  sender: LinkSender,
+  actor: AuditEntry['actor'],
+  meta: RequestMeta,
+): Promise<void> {
+  const mail = messageFor(sender, user, lifetimeText(link.expiresAt, deps.clock.now()));
+  const sent = link.kind === 'one_click' ? 'one_click.emailed' : 'login_token.emailed';
+  const audit = (type: typeof sent | 'mail.failed') =>
+    deps.db.transaction((tx) =>
+      recordAudit(
+        tx,
+        {
+          type,
+          at: deps.clock.now(),
+          actor,
+          subjectUserId: user.id,
+          details: {
+            credential: { kind: link.kind, id: link.id },
+            kind: mail.kind,
+            transport: deps.mailer.transport,
+          },
+        },
+        meta,
+      ),
+    );
+  try {
+    await deps.mailer.send(
+      composeMail({
+        to: user.email,
+        ...mail,
+        link: { url: link.url, label: 'Sign in to onbehalf' },
+      }),
+    );
+  } catch (error) {
+    audit('mail.failed');
+    console.error('mail delivery failed', error);
+    throw new AppError('mail_unavailable');
+  }
+  audit(sent);
+}

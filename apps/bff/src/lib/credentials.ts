@@ -1,0 +1,352 @@
+import type {
+  CredentialEndReason,
+  CredentialKind,
+  CredentialMaker,
+} from '@onbehalf/contracts/login-links';
+import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import type { CredentialContext } from '../app-env.ts';
+import type { Queryable } from '../db/client.ts';
+import { apiKeys, loginTokens, oneClickLinks } from '../db/schema/login-links.ts';
+import { organizations } from '../db/schema/organizations.ts';
+import { profiles } from '../db/schema/profiles.ts';
+import { type SessionRow, sessions } from '../db/schema/sessions.ts';
+import type { UserRow } from '../db/schema/users.ts';
+import { users } from '../db/schema/users.ts';
+import {
+  integrationBlock,
+  type Maker,
+  makerHoldsRight,
+  rightsToMake,
+} from '../domain/credentials/policy.ts';
+import { preparedPerHandle } from './prepared.ts';
+import { revokeSession } from './sessions.ts';
+import { sha256 } from './tokens.ts';
+
+/**
+ * The store side of credentials made for someone else (domain/credentials/policy.ts has the
+ * rules): who made one, ending them when the right to them ends, and the per-request check of
+ * a session a credential opened for a system.
+ */
+
+/** Changes whenever the password does, without keeping anything that could be reversed. */
+export function credentialFingerprint(user: Pick<UserRow, 'passwordHash'>): string {
+  return sha256(`credential:${user.passwordHash ?? 'none'}`);
+}
+
+export interface CreatedBy {
+  createdByUserId: number | null;
+  createdByApiKeyId: string | null;
+}
+
+export interface LoadedMaker {
+  /** What the policy checks: is the maker still entitled? */
+  policy: Maker;
+  /** How the person the credential is for sees the maker: staff by name and role only. */
+  display: CredentialMaker;
+}
+
+const makerUser = preparedPerHandle((db: Queryable) =>
+  db
+    .select({
+      name: users.name,
+      kind: users.kind,
+      status: users.status,
+      operatorRole: users.operatorRole,
+    })
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .prepare(),
+);
+
+const keyMaker = alias(users, 'key_maker');
+const makerKey = preparedPerHandle((db: Queryable) =>
+  db
+    .select({
+      key: apiKeys,
+      keyMaker: { status: keyMaker.status, operatorRole: keyMaker.operatorRole },
+    })
+    .from(apiKeys)
+    .leftJoin(keyMaker, eq(keyMaker.id, apiKeys.createdByUserId))
+    .where(eq(apiKeys.id, sql.placeholder('id')))
+    .prepare(),
+);
+
+const systemMaker: LoadedMaker = {
+  policy: { kind: 'system' },
+  display: { kind: 'system', name: 'onbehalf', operatorRole: null },
+};
+
+/** A maker no longer on record (keys and people are never deleted): entitled to nothing. */
+const goneMaker: LoadedMaker = {
+  policy: { kind: 'operator', status: 'disabled', operatorRole: null },
+  display: { kind: 'system', name: 'unknown', operatorRole: null },
+};
+
+/**
+ * Who made a credential for `subjectUserId`: an API key, the person themselves ("email me a
+ * link"), an operator, or the system (the command line).
+ */
+export function loadMaker(
+  db: Queryable,
+  createdBy: CreatedBy,
+  subjectUserId: number | null,
+): LoadedMaker {
+  if (createdBy.createdByApiKeyId !== null) {
+    const found = makerKey(db).get({ id: createdBy.createdByApiKeyId });
+    if (!found) return goneMaker;
+    const { key } = found;
+    return {
+      policy: {
+        kind: 'api_key',
+        revoked: key.revokedAt !== null,
+        expiresAt: key.expiresAt,
+        scopes: key.scopes,
+        organizationIds: key.organizationIds,
+        keyMaker: found.keyMaker,
+      },
+      display: { kind: 'api_key', name: key.name, operatorRole: null },
+    };
+  }
+  if (createdBy.createdByUserId === null) return systemMaker;
+  const user = makerUser(db).get({ id: createdBy.createdByUserId });
+  if (!user) return goneMaker;
+  if (createdBy.createdByUserId === subjectUserId && user.kind === 'customer') {
+    return {
+      policy: { kind: 'self' },
+      display: { kind: 'self', name: user.name, operatorRole: null },
+    };
+  }
+  return {
+    policy: { kind: 'operator', status: user.status, operatorRole: user.operatorRole },
+    display: { kind: 'operator', name: user.name, operatorRole: user.operatorRole },
+  };
+}
+
+const profilesOfUser = (userId: number) =>
+  sql`(SELECT ${profiles.id} FROM ${profiles} WHERE ${profiles.userId} = ${userId})`;
+
+/**
+ * Ends every live credential made for a user: their password changed, they were disabled. The
+ * secret hashes of tokens are wiped, as a deletion does.
+ */
+export function endCredentialsFor(
+  tx: Queryable,
+  userId: number,
+  reason: CredentialEndReason,
+  now: number,
+): void {
+  tx.update(oneClickLinks)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(
+      and(
+        eq(oneClickLinks.userId, userId),
+        isNull(oneClickLinks.usedAt),
+        isNull(oneClickLinks.revokedAt),
+        gt(oneClickLinks.expiresAt, now),
+      ),
+    )
+    .run();
+  tx.update(loginTokens)
+    .set({ deletedAt: now, secretHash: null, revokedReason: reason })
+    .where(
+      and(
+        sql`${loginTokens.profileId} IN ${profilesOfUser(userId)}`,
+        isNull(loginTokens.deletedAt),
+      ),
+    )
+    .run();
+}
+
+/**
+ * Ends every live credential a person made, and the API keys they made with everything those
+ * keys made: the maker was disabled or lost the right (SPEC §4b).
+ */
+export function endCredentialsMadeBy(
+  tx: Queryable,
+  makerUserId: number,
+  reason: CredentialEndReason,
+  now: number,
+): void {
+  const keys = tx
+    .select({ id: apiKeys.id })
+    .from(apiKeys)
+    .where(eq(apiKeys.createdByUserId, makerUserId))
+    .all()
+    .map((k) => k.id);
+  tx.update(apiKeys)
+    .set({ revokedAt: now })
+    .where(and(eq(apiKeys.createdByUserId, makerUserId), isNull(apiKeys.revokedAt)))
+    .run();
+  const madeByLink =
+    keys.length > 0
+      ? or(
+          eq(oneClickLinks.createdByUserId, makerUserId),
+          inArray(oneClickLinks.createdByApiKeyId, keys),
+        )
+      : eq(oneClickLinks.createdByUserId, makerUserId);
+  const madeByToken =
+    keys.length > 0
+      ? or(
+          eq(loginTokens.createdByUserId, makerUserId),
+          inArray(loginTokens.createdByApiKeyId, keys),
+        )
+      : eq(loginTokens.createdByUserId, makerUserId);
+  tx.update(oneClickLinks)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(madeByLink, isNull(oneClickLinks.usedAt), isNull(oneClickLinks.revokedAt)))
+    .run();
+  tx.update(loginTokens)
+    .set({ deletedAt: now, secretHash: null, revokedReason: reason })
+    .where(and(madeByToken, isNull(loginTokens.deletedAt)))
+    .run();
+}
+
+const linkForSession = preparedPerHandle((db: Queryable) =>
+  db
+    .select({
+      link: oneClickLinks,
+      profile: profiles,
+      organization: organizations,
+      user: { kind: users.kind, status: users.status },
+    })
+    .from(oneClickLinks)
+    .innerJoin(users, eq(users.id, oneClickLinks.userId))
+    .leftJoin(profiles, eq(profiles.id, oneClickLinks.profileId))
+    .leftJoin(organizations, eq(organizations.id, profiles.organizationId))
+    .where(eq(oneClickLinks.id, sql.placeholder('id')))
+    .prepare(),
+);
+
+const tokenForSession = preparedPerHandle((db: Queryable) =>
+  db
+    .select({
+      token: loginTokens,
+      profile: profiles,
+      organization: organizations,
+      user: { kind: users.kind, status: users.status },
+    })
+    .from(loginTokens)
+    .innerJoin(profiles, eq(profiles.id, loginTokens.profileId))
+    .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
+    .innerJoin(users, eq(users.id, profiles.userId))
+    .where(eq(loginTokens.id, sql.placeholder('id')))
+    .prepare(),
+);
+
+/** A credential as the per-request check and the session view need it. */
+interface Facts {
+  withdrawn: boolean;
+  name: string;
+  createdBy: CreatedBy;
+  subjectUserId: number;
+  user: { kind: 'customer' | 'operator'; status: 'active' | 'disabled' };
+  profile: { permissions: (typeof profiles.$inferSelect)['permissions'] } | null;
+  organization: { id: number; integrationsEnabled: boolean } | null;
+}
+
+function factsOf(db: Queryable, session: SessionRow): Facts | undefined {
+  const id = session.viaCredentialId ?? '';
+  if (session.viaKind === 'one_click') {
+    const found = linkForSession(db).get({ id });
+    if (!found) return undefined;
+    return {
+      withdrawn: found.link.revokedAt !== null,
+      name: 'One-click link',
+      createdBy: found.link,
+      subjectUserId: found.link.userId,
+      user: found.user,
+      profile: found.profile,
+      organization: found.organization,
+    };
+  }
+  const found = tokenForSession(db).get({ id: Number(id) });
+  if (!found) return undefined;
+  return {
+    withdrawn: found.token.deletedAt !== null,
+    name: found.token.extra ?? `Login token #${found.token.id}`,
+    createdBy: found.token,
+    subjectUserId: found.profile.userId,
+    user: found.user,
+    profile: found.profile,
+    organization: found.organization,
+  };
+}
+
+/** The credential that opened a session for a system, as the session view names it. */
+function contextOf(
+  kind: CredentialKind,
+  session: SessionRow,
+  facts: Facts,
+  maker: LoadedMaker,
+): CredentialContext {
+  return { kind, id: session.viaCredentialId ?? '', name: facts.name, maker: maker.display };
+}
+
+/** Which credential opened a session for a system, and who made it; null for any other. */
+export function describeCredentialSession(
+  db: Queryable,
+  session: SessionRow,
+): CredentialContext | null {
+  const facts = session.viaKind ? factsOf(db, session) : undefined;
+  if (!session.viaKind || !facts) return null;
+  return contextOf(
+    session.viaKind,
+    session,
+    facts,
+    loadMaker(db, facts.createdBy, facts.subjectUserId),
+  );
+}
+
+/**
+ * The per-request check of a session a credential opened for a system: it lasts only while
+ * the credential stands, the organization still allows integrations, the profile still has no
+ * team rights, and the maker still holds the right to have made it. Otherwise the session is
+ * revoked there and then, and null is returned.
+ */
+export function settleCredentialSession(
+  db: Queryable,
+  session: SessionRow,
+  now: number,
+): CredentialContext | null {
+  const kind = session.viaKind;
+  const facts = kind ? factsOf(db, session) : undefined;
+  const maker = facts ? loadMaker(db, facts.createdBy, facts.subjectUserId) : undefined;
+  const standing =
+    kind &&
+    facts &&
+    maker &&
+    !facts.withdrawn &&
+    integrationBlock({
+      kind: facts.user.kind,
+      status: facts.user.status,
+      profile: facts.profile,
+      integrationsEnabled: facts.organization?.integrationsEnabled ?? false,
+    }) === null &&
+    makerHoldsRight(
+      maker.policy,
+      rightsToMake[kind],
+      facts.organization ? [facts.organization.id] : [],
+      now,
+    );
+  if (!standing) {
+    db.transaction((tx) => revokeSession(tx, session.id, 'credential_withdrawn', now));
+    return null;
+  }
+  return contextOf(kind, session, facts, maker);
+}
+
+/** Revokes the sessions a credential opened for a system, when it is withdrawn. */
+export function revokeSessionsOpenedBy(
+  tx: Queryable,
+  kind: 'one_click' | 'login_token',
+  id: string,
+  now: number,
+): void {
+  tx.update(sessions)
+    .set({ revokedAt: now, revokedReason: 'credential_withdrawn' })
+    .where(
+      and(eq(sessions.viaKind, kind), eq(sessions.viaCredentialId, id), isNull(sessions.revokedAt)),
+    )
+    .run();
+}

@@ -1,0 +1,57 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The server's own secret: 32 bytes from `ONBEHALF_SECRET` (base64url), else generated on first
+ * start under `DATA_DIR/keys/` (readable by the owner only). It never goes in the database, so
+ * a copy of the database cannot open what it seals. Each use gets its own key, derived with
+ * HKDF, so one purpose's key says nothing about another's.
+ */
+export interface ServerSecret {
+  /** AES-256-GCM key sealing the local outbox's messages. */
+  outboxKey: Buffer;
+}
+
+function derive(root: Buffer, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', root, Buffer.alloc(0), `onbehalf ${purpose}`, 32));
+}
+
+export function serverSecretFrom(root: Buffer): ServerSecret {
+  if (root.length < 32) throw new Error('ONBEHALF_SECRET must hold at least 32 bytes');
+  return { outboxKey: derive(root, 'outbox') };
+}
+
+export function loadServerSecret(dataDir: string, fromEnv?: string): ServerSecret {
+  if (fromEnv) return serverSecretFrom(Buffer.from(fromEnv, 'base64url'));
+  const dir = path.join(dataDir, 'keys');
+  const file = path.join(dir, 'server-secret');
+  if (existsSync(file))
+    return serverSecretFrom(Buffer.from(readFileSync(file, 'utf8'), 'base64url'));
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const root = randomBytes(32);
+  writeFileSync(file, root.toString('base64url'), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return serverSecretFrom(root);
+}
+
+/** Encrypts and authenticates a text: `iv.tag.ciphertext`, base64url. */
+export function seal(key: Buffer, text: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+  return [iv, cipher.getAuthTag(), body].map((b) => b.toString('base64url')).join('.');
+}
+
+/** The text `seal` sealed with this key, or null when it was another key or was altered. */
+export function unseal(key: Buffer, sealed: string): string | null {
+  const [iv, tag, body] = sealed.split('.').map((part) => Buffer.from(part, 'base64url'));
+  if (!iv || !tag || !body) return null;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, iv);
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
+  } catch {
+    return null;
+  }
+}
