@@ -111,7 +111,7 @@ export function recordAudit(tx: Queryable, entry: AuditEntry, meta: RequestMeta)
     userAgent: meta.userAgent,
     requestId: meta.requestId,
     reason: entry.reason ?? null,
-    details: entry.details ?? null,
+    details: meta.credential ? { ...entry.details, via: meta.credential } : (entry.details ?? null),
   };
   // Within a group the previous event is the one this connection appended last.
   const memo = groupMemo(tx);

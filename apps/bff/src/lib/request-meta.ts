@@ -6,6 +6,11 @@ export interface RequestMeta {
   requestId: string | null;
   /** The X-Request-Id a client sent, if any: logged beside ours, never trusted or stored. */
   clientRequestId?: string | null;
+  /**
+   * The integration's credential the request's session was opened with: every event written
+   * in such a session names it (SPEC §4b).
+   */
+  credential?: { kind: 'one_click' | 'login_token'; id: string } | null;
 }
 
 export const systemMeta: RequestMeta = { ip: null, userAgent: 'onbehalf-cli', requestId: null };

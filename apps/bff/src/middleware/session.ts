@@ -95,6 +95,12 @@ export const resolveSession: MiddlewareHandler<AppEnv> = async (c, next) => {
     const result = resolveToken(c, token, transport);
     if ('auth' in result) {
       c.set('auth', result.auth);
+      const credential = result.auth.credential;
+      if (credential)
+        c.set('meta', {
+          ...c.get('meta'),
+          credential: { kind: credential.kind, id: credential.id },
+        });
       break;
     }
     c.set('authFailure', result.failure);
