@@ -26,6 +26,16 @@ const schema = z.object({
   SESSION_SIGNING_JWK: z.string().min(1).optional(),
   /** 32+ bytes, base64url: the key that seals what must not be readable from the database. */
   ONBEHALF_SECRET: z.string().min(43).optional(),
+  /**
+   * Addresses exempt from the address-wide rate limits (never from an account's own budget):
+   * comma-separated CIDRs or addresses, e.g. an office NAT or a punch-out gateway.
+   */
+  RATE_LIMIT_ALLOWLIST: z.string().default(''),
+  /** Host names besides PUBLIC_ORIGIN's that this server answers for (comma-separated). */
+  ALLOWED_HOSTS: z.string().default(''),
+  /** The bearer token that opens GET /metrics; without it, /metrics is off (404). */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 export type Env = Omit<z.infer<typeof schema>, 'PUBLIC_ORIGIN' | 'DATA_DIR'> & {
