@@ -10,6 +10,7 @@ import type { ProfileRow } from './db/schema/profiles.ts';
 import type { SessionRow } from './db/schema/sessions.ts';
 import type { UserRow } from './db/schema/users.ts';
 import type { Env } from './env.ts';
+import type { AuditAnchor } from './lib/audit-anchor.ts';
 import type { Background } from './lib/background.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Mailer } from './lib/mail.ts';
@@ -26,6 +27,8 @@ export interface AppDeps {
   limiters: Limiters;
   keys: SigningKeys;
   secret: ServerSecret;
+  /** The audit chain's head, kept outside the database. */
+  auditAnchor: AuditAnchor;
   mailer: Mailer;
   background: Background;
   commitGroups?: CommitGroups;

@@ -8,6 +8,8 @@ import { migrateDatabase, openDatabase } from './db/client.ts';
 import { startCommitGroups } from './db/commit-groups.ts';
 import { DEMO_PASSWORD, demoAccounts, seedDemo } from './db/seed.ts';
 import { loadEnv } from './env.ts';
+import { bindAuditKey } from './lib/audit.ts';
+import { fileAuditAnchor } from './lib/audit-anchor.ts';
 import { createBackground } from './lib/background.ts';
 import { systemClock } from './lib/clock.ts';
 import { createMailer } from './lib/mail.ts';
@@ -24,6 +26,19 @@ const checkpointer = startCheckpointer(sqlite, dbFile);
 const seeded = await seedDemo(db);
 const keys = await loadSigningKeys(env.DATA_DIR, env.SESSION_SIGNING_JWK);
 const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
+bindAuditKey(db, secret.auditKey);
+const auditAnchor = fileAuditAnchor(env.DATA_DIR);
+/** Keeps the chain's head outside the database; says so when the trail went backwards. */
+function anchorAuditHead() {
+  if (auditAnchor.advance(db) === 'rewritten') {
+    console.error(
+      'The audit trail no longer holds the head kept outside the database: it was cut back or rewritten. Run `pnpm audit:verify`.',
+    );
+  }
+}
+anchorAuditHead();
+const anchorTimer = setInterval(anchorAuditHead, 1000);
+anchorTimer.unref();
 const commitGroups = startCommitGroups(db, sqlite, (error) => {
   // A failed commit (disk full, I/O error) was rolled back and its answers failed; stop rather
   // than keep serving from a database that cannot take writes.
@@ -41,6 +56,7 @@ const app = createApp(
     limiters: createLimiters(env.RATE_LIMITS === 'on'),
     keys,
     secret,
+    auditAnchor,
     mailer: createMailer(env, db, systemClock.now, secret.outboxKey),
     background: createBackground(),
     commitGroups,
@@ -68,6 +84,8 @@ const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (
 function shutdown() {
   server.close(async () => {
     await commitGroups.pending()?.catch(() => {});
+    clearInterval(anchorTimer);
+    anchorAuditHead();
     await checkpointer.stop();
     sqlite.close();
     process.exit();

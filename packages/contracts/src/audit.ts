@@ -107,12 +107,36 @@ export const auditPage = z.object({
 });
 export type AuditPage = z.infer<typeof auditPage>;
 
+/** One place the chain does not hold, and what is wrong there. */
+export const auditBreak = z.object({
+  /** The event, or null for a checkpoint. */
+  id: z.number().int().nullable(),
+  checkpointId: z.number().int().nullable(),
+  problem: z.enum([
+    /** Its stored content no longer gives its stored hash. */
+    'edited',
+    /** It does not link to the event before it: one was inserted or deleted there. */
+    'relinked',
+    /** A plain event after the chain was keyed: rewritten by someone without the key. */
+    'unkeyed',
+    /** The newest events, up to the head kept outside the database, are gone. */
+    'truncated',
+    /** A checkpoint that does not verify: not believed. */
+    'checkpoint_forged',
+  ]),
+});
+export type AuditBreak = z.infer<typeof auditBreak>;
+
 export const auditVerification = z.object({
   intact: z.boolean(),
   checked: z.number().int(),
   firstBrokenId: z.number().int().nullable(),
+  /** Every break found (the first 100), not only the first. */
+  breaks: z.array(auditBreak),
   /** Where verification started: the genesis, or the checkpoint left by a retention prune. */
   anchor: z.enum(['genesis', 'checkpoint']),
+  /** The head kept outside the database: matched, missing (never written), or cut off. */
+  outsideAnchor: z.enum(['matched', 'missing', 'truncated']),
 });
 export type AuditVerification = z.infer<typeof auditVerification>;
 

@@ -3,7 +3,10 @@ import path from 'node:path';
 import { migrateDatabase, openDatabase } from '../db/client.ts';
 import { seedDemo } from '../db/seed.ts';
 import { loadEnv } from '../env.ts';
+import { bindAuditKey } from '../lib/audit.ts';
+import { fileAuditAnchor } from '../lib/audit-anchor.ts';
 import { pruneAuditEvents, verifyAuditChain } from '../lib/audit-chain.ts';
+import { loadServerSecret } from '../lib/server-secret.ts';
 import { emailOneClickLink } from './one-click-link.ts';
 
 const usage = `usage: onbehalf <command>
@@ -16,6 +19,8 @@ const usage = `usage: onbehalf <command>
 const env = loadEnv();
 mkdirSync(env.DATA_DIR, { recursive: true });
 const { db, sqlite } = openDatabase(path.join(env.DATA_DIR, 'onbehalf.db'));
+const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
+bindAuditKey(db, secret.auditKey);
 const [command] = process.argv.slice(2);
 
 try {
@@ -36,18 +41,33 @@ try {
     }
     case 'audit-verify': {
       migrateDatabase(db);
-      const result = verifyAuditChain(db);
-      console.log(
-        result.intact
-          ? `Audit trail intact: ${result.checked} events verified from the ${result.anchor}.`
-          : `Audit trail BROKEN at event ${result.firstBrokenId} (${result.checked} events verified before it).`,
-      );
-      if (!result.intact) process.exitCode = 1;
+      const anchor = fileAuditAnchor(env.DATA_DIR);
+      const result = await verifyAuditChain(db, secret.auditKey, anchor.read());
+      if (result.intact) {
+        console.log(
+          `Audit trail intact: ${result.checked} events verified from the ${result.anchor}; the head kept outside the database ${result.outsideAnchor === 'matched' ? 'matches' : 'is missing'}.`,
+        );
+      } else {
+        console.log(
+          `Audit trail BROKEN: ${result.checked} events checked, ${result.breaks.length} breaks:`,
+        );
+        for (const b of result.breaks) {
+          console.log(
+            `  ${b.id !== null ? `event ${b.id}` : `checkpoint ${b.checkpointId}`}: ${b.problem}`,
+          );
+        }
+        process.exitCode = 1;
+      }
       break;
     }
     case 'audit-prune': {
       migrateDatabase(db);
-      const result = pruneAuditEvents(db, env.AUDIT_RETENTION_DAYS, Date.now());
+      const result = await pruneAuditEvents(
+        db,
+        secret.auditKey,
+        env.AUDIT_RETENTION_DAYS,
+        Date.now(),
+      );
       console.log(
         result.pruned
           ? `Pruned ${result.pruned} events older than ${env.AUDIT_RETENTION_DAYS} days (through id ${result.throughId}).`

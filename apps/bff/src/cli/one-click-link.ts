@@ -2,6 +2,7 @@ import type { Db } from '../db/client.ts';
 import type { Env } from '../env.ts';
 import { findUserByEmail } from '../features/auth/auth.repo.ts';
 import { createOneClickLink } from '../features/one-click/one-click.service.ts';
+import { memoryAuditAnchor } from '../lib/audit-anchor.ts';
 import { createBackground } from '../lib/background.ts';
 import { systemClock } from '../lib/clock.ts';
 import { maskEmail } from '../lib/login-attempts.ts';
@@ -28,6 +29,7 @@ export async function emailOneClickLink(db: Db, env: Env, email?: string, minute
     limiters: createLimiters(false),
     keys: (await generateSigningKeys()).keys,
     secret,
+    auditAnchor: memoryAuditAnchor(),
     mailer: createMailer(env, db, systemClock.now, secret.outboxKey),
     background: createBackground(),
   };

@@ -11,6 +11,8 @@ import path from 'node:path';
 export interface ServerSecret {
   /** AES-256-GCM key sealing the local outbox's messages. */
   outboxKey: Buffer;
+  /** HMAC-SHA-256 key of the audit chain and its checkpoints. */
+  auditKey: Buffer;
 }
 
 function derive(root: Buffer, purpose: string): Buffer {
@@ -19,7 +21,7 @@ function derive(root: Buffer, purpose: string): Buffer {
 
 export function serverSecretFrom(root: Buffer): ServerSecret {
   if (root.length < 32) throw new Error('ONBEHALF_SECRET must hold at least 32 bytes');
-  return { outboxKey: derive(root, 'outbox') };
+  return { outboxKey: derive(root, 'outbox'), auditKey: derive(root, 'audit chain') };
 }
 
 export function loadServerSecret(dataDir: string, fromEnv?: string): ServerSecret {

@@ -9,6 +9,8 @@ import { migrateDatabase, openDatabase } from '../db/client.ts';
 import { startCommitGroups } from '../db/commit-groups.ts';
 import { DEMO_PASSWORD, seedDemo } from '../db/seed.ts';
 import { loadEnv } from '../env.ts';
+import { bindAuditKey } from '../lib/audit.ts';
+import { memoryAuditAnchor } from '../lib/audit-anchor.ts';
 import { createBackground } from '../lib/background.ts';
 import { createMailer, type Mailer, type MailMessage } from '../lib/mail.ts';
 import { createLimiters } from '../lib/rate-limit.ts';
@@ -39,6 +41,8 @@ export async function createTestApp(
   options: { rateLimits?: boolean; mailer?: Mailer; env?: Record<string, string> } = {},
 ) {
   const { db, sqlite } = openDatabase(':memory:');
+  const secret = serverSecretFrom(randomBytes(32));
+  bindAuditKey(db, secret.auditKey);
   migrateDatabase(db);
   const clock = manualClock();
   await seedDemo(db, clock.now());
@@ -51,7 +55,6 @@ export async function createTestApp(
   });
   // Every message sent, as its recipient would read it: tests follow the links in them.
   const mail: MailMessage[] = [];
-  const secret = serverSecretFrom(randomBytes(32));
   const transport = options.mailer ?? createMailer(env, db, clock.now, secret.outboxKey);
   const mailer: Mailer = {
     transport: transport.transport,
@@ -68,6 +71,7 @@ export async function createTestApp(
     limiters: createLimiters(options.rateLimits ?? true),
     keys,
     secret,
+    auditAnchor: memoryAuditAnchor(),
     mailer,
     background: createBackground((error) => {
       throw error;

@@ -22,6 +22,11 @@ export const auditEvents = sqliteTable(
     details: text('details', { mode: 'json' }).$type<Record<string, unknown>>(),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
+    /**
+     * Hashed with the chain's key (HMAC-SHA-256, key outside the database) rather than plain
+     * SHA-256. Events from before the key are plain; once keyed, every later event is.
+     */
+    keyed: integer('keyed', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [
     index('audit_type_idx').on(t.type, t.id),
@@ -39,7 +44,8 @@ export const auditEvents = sqliteTable(
 
 /**
  * Left by a retention prune: the hash of the last pruned event, so the chain stays
- * verifiable from the first kept one.
+ * verifiable from the first kept one. Checkpoints are chained and keyed themselves (a forged
+ * one cannot hide an edit below it) and append-only.
  */
 export const auditCheckpoints = sqliteTable('audit_checkpoints', {
   id: integer('id').primaryKey({ autoIncrement: true }),
@@ -47,6 +53,9 @@ export const auditCheckpoints = sqliteTable('audit_checkpoints', {
   lastHash: text('last_hash').notNull(),
   prunedAt: integer('pruned_at').notNull(),
   retentionDays: integer('retention_days').notNull(),
+  /** The previous checkpoint's hash (genesis for the first); null on checkpoints from before. */
+  prevHash: text('prev_hash'),
+  hash: text('hash'),
 });
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;

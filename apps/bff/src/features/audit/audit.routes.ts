@@ -186,9 +186,10 @@ export const auditRoutes = createRouter()
     const { format, ...filters } = c.req.valid('query');
     return streamExport(c, filters, format, 'staff');
   })
-  .openapi(sysVerify, (c) => {
+  .openapi(sysVerify, async (c) => {
     auditRead(c, 'audit.read', 'verify', {});
-    return c.json(verifyAuditChain(c.get('deps').db), 200);
+    const { db, secret, auditAnchor } = c.get('deps');
+    return c.json(await verifyAuditChain(db, secret.auditKey, auditAnchor.read()), 200);
   })
   .openapi(sysImpersonation, (c) => {
     const { id } = c.req.valid('param');

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../db/schema/audit-events.ts';
 import { organizations } from '../../db/schema/organizations.ts';
 import { users } from '../../db/schema/users.ts';
-import { GENESIS_HASH, recordAudit } from '../../lib/audit.ts';
+import { GENESIS_HASH, legacyHash, legacyPayload, recordAudit } from '../../lib/audit.ts';
 import { pruneAuditEvents, verifyAuditChain } from '../../lib/audit-chain.ts';
 import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
 import { pageQuery, whereFor } from './audit.repo.ts';
@@ -43,57 +43,191 @@ async function impersonationWithOrder(reason = 'checking an order') {
 const list = (query: string, token = root) =>
   t.call('GET', `/api/sys/audit-events?${query}`, { token });
 
+const verify = () => verifyAuditChain(t.db, t.deps.secret.auditKey, t.deps.auditAnchor.read());
+
+/** Turns the append-only guard off, as someone with the database file could. */
+function lift(guard: 'update' | 'delete') {
+  t.sqlite.exec(`DROP TRIGGER IF EXISTS audit_events_no_${guard}`);
+}
+
 describe('audit trail: tamper evidence', () => {
-  it('is intact after normal use', async () => {
+  it('is intact after normal use, keyed, and the head outside the database matches', async () => {
     await impersonationWithOrder();
+    t.deps.auditAnchor.advance(t.db);
     const res = await t.call('GET', '/api/sys/audit-events/verify', { token: root });
-    expect(res.json).toMatchObject({ intact: true, firstBrokenId: null, anchor: 'genesis' });
+    expect(res.json).toMatchObject({
+      intact: true,
+      firstBrokenId: null,
+      breaks: [],
+      anchor: 'genesis',
+      outsideAnchor: 'matched',
+    });
     expect(res.json.checked).toBeGreaterThan(5);
+    const unkeyed = t.sqlite.prepare('SELECT count(*) FROM audit_events WHERE keyed = 0').pluck();
+    expect(unkeyed.get()).toBe(0);
   });
 
-  it('refuses updates and deletes from the application', () => {
+  it('refuses updates and deletes from the application, of events and checkpoints', () => {
     expect(() => t.sqlite.exec(`UPDATE audit_events SET reason = 'x'`)).toThrow(/append-only/);
     expect(() => t.sqlite.exec('DELETE FROM audit_events')).toThrow(/append-only/);
+    t.sqlite
+      .prepare(
+        'INSERT INTO audit_checkpoints (pruned_through_id, last_hash, pruned_at, retention_days) VALUES (0, ?, 0, 1)',
+      )
+      .run(GENESIS_HASH);
+    expect(() => t.sqlite.exec('UPDATE audit_checkpoints SET retention_days = 2')).toThrow(
+      /append-only/,
+    );
+    expect(() => t.sqlite.exec('DELETE FROM audit_checkpoints')).toThrow(/append-only/);
   });
 
-  it('reports the first event an edit behind its back breaks', async () => {
+  it('lists every edited event, not only the first', async () => {
     await impersonationWithOrder('original reason');
-    const target = t.sqlite
-      .prepare(`SELECT id FROM audit_events WHERE type = 'impersonation.started'`)
-      .get() as { id: number };
-    t.sqlite.exec('DROP TRIGGER audit_events_no_update');
-    t.sqlite.prepare(`UPDATE audit_events SET reason = 'innocent' WHERE id = ?`).run(target.id);
-    const res = await t.call('GET', '/api/sys/audit-events/verify', { token: root });
-    expect(res.json).toMatchObject({ intact: false, firstBrokenId: target.id });
+    const ids = t.sqlite
+      .prepare(
+        `SELECT id FROM audit_events WHERE type IN ('impersonation.started', 'order.placed') ORDER BY id`,
+      )
+      .pluck()
+      .all() as number[];
+    lift('update');
+    for (const id of ids) {
+      t.sqlite.prepare(`UPDATE audit_events SET reason = 'innocent' WHERE id = ?`).run(id);
+    }
+    const result = await verify();
+    expect(result).toMatchObject({ intact: false, firstBrokenId: ids[0] });
+    expect(result.breaks).toEqual(ids.map((id) => ({ id, checkpointId: null, problem: 'edited' })));
   });
 
-  it('notices a deleted event', async () => {
+  it('an edit whose hashes were recomputed without the key is still an edit', async () => {
     await impersonationWithOrder();
-    const rows = t.sqlite.prepare('SELECT id FROM audit_events ORDER BY id').all() as {
+    const rows = t.sqlite.prepare('SELECT * FROM audit_events ORDER BY id').all() as {
       id: number;
+      prev_hash: string;
     }[];
-    const victim = rows[3]?.id as number;
-    t.sqlite.exec('DROP TRIGGER audit_events_no_delete');
-    t.sqlite.prepare('DELETE FROM audit_events WHERE id = ?').run(victim);
-    const result = verifyAuditChain(t.db);
+    const target = rows[2] as { id: number };
+    lift('update');
+    // Rewrite the row and every link after it with plain SHA-256, as the chain once was.
+    let prev = (rows[1] as unknown as { hash: string }).hash;
+    for (const row of rows.slice(2)) {
+      const current = t.sqlite
+        .prepare('SELECT * FROM audit_events WHERE id = ?')
+        .get(row.id) as Record<string, unknown>;
+      const reason = row.id === target.id ? 'rewritten' : (current.reason as string | null);
+      const details = current.details === null ? null : JSON.parse(current.details as string);
+      const payload = legacyPayload({
+        at: current.at as number,
+        type: current.type as never,
+        actorUserId: current.actor_user_id as number | null,
+        actorKind: current.actor_kind as never,
+        subjectUserId: current.subject_user_id as number | null,
+        organizationId: current.organization_id as number | null,
+        sessionId: current.session_id as string | null,
+        impersonationId: current.impersonation_id as string | null,
+        ip: current.ip as string | null,
+        userAgent: current.user_agent as string | null,
+        requestId: current.request_id as string | null,
+        reason,
+        details,
+      });
+      const hash = legacyHash(prev, payload);
+      t.sqlite
+        .prepare(
+          'UPDATE audit_events SET reason = ?, prev_hash = ?, hash = ?, keyed = 0 WHERE id = ?',
+        )
+        .run(reason, prev, hash, row.id);
+      prev = hash;
+    }
+    const result = await verify();
     expect(result.intact).toBe(false);
-    expect(result.firstBrokenId).toBe(rows[4]?.id);
+    expect(result.breaks[0]).toEqual({ id: target.id, checkpointId: null, problem: 'unkeyed' });
   });
 
-  it('retention prunes old events and the chain still verifies from a checkpoint', async () => {
+  it('notices a deleted event where it was', async () => {
+    await impersonationWithOrder();
+    const rows = t.sqlite
+      .prepare('SELECT id FROM audit_events ORDER BY id')
+      .pluck()
+      .all() as number[];
+    lift('delete');
+    t.sqlite.prepare('DELETE FROM audit_events WHERE id = ?').run(rows[3]);
+    const result = await verify();
+    expect(result.intact).toBe(false);
+    expect(result.breaks).toEqual([{ id: rows[4], checkpointId: null, problem: 'relinked' }]);
+  });
+
+  it('notices the newest events deleted, by the head kept outside the database', async () => {
+    await impersonationWithOrder();
+    t.deps.auditAnchor.advance(t.db);
+    const newest = t.deps.auditAnchor.read();
+    lift('delete');
+    t.sqlite.exec('DELETE FROM audit_events WHERE id >= (SELECT max(id) - 2 FROM audit_events)');
+    // What is left still links up; only the anchor can tell.
+    const result = await verify();
+    expect(result).toMatchObject({ intact: false, outsideAnchor: 'truncated' });
+    expect(result.breaks).toEqual([{ id: newest?.id, checkpointId: null, problem: 'truncated' }]);
+    // And the anchor does not follow the trail backwards.
+    expect(t.deps.auditAnchor.advance(t.db)).toBe('rewritten');
+    expect(t.deps.auditAnchor.read()).toEqual(newest);
+  });
+
+  it('a text that is not well-formed Unicode is stored and hashed as the same bytes', async () => {
+    // Refused at the API; the chain holds even if a caller inside the server passes one.
+    t.db.transaction((tx) =>
+      recordAudit(tx, { type: 'settings.changed', at: t.clock.now(), reason: 'a\ud800b' }, meta),
+    );
+    await impersonationWithOrder();
+    const result = await verify();
+    console.log(
+      JSON.stringify(result),
+      t.sqlite.prepare('SELECT id, type, keyed, details FROM audit_events').all(),
+    );
+    expect(result.intact).toBe(true);
+  });
+
+  it('retention prunes old events in batches and the chain verifies from a keyed checkpoint', async () => {
     const old = t.clock.now() - 500 * 86_400_000;
     t.db.transaction((tx) => {
-      for (let i = 0; i < 10; i++) recordAudit(tx, { type: 'settings.changed', at: old + i }, meta);
+      for (let i = 0; i < 25; i++) recordAudit(tx, { type: 'settings.changed', at: old + i }, meta);
     });
     await impersonationWithOrder();
-    const before = verifyAuditChain(t.db).checked;
-    const pruned = pruneAuditEvents(t.db, 400, t.clock.now());
-    expect(pruned.pruned).toBeGreaterThanOrEqual(10);
-    const after = verifyAuditChain(t.db);
+    const before = (await verify()).checked;
+    const pruned = await pruneAuditEvents(t.db, t.deps.secret.auditKey, 400, t.clock.now(), {
+      batch: 10,
+      pauseMs: 0,
+    });
+    expect(pruned.pruned).toBeGreaterThanOrEqual(25);
+    const after = await verify();
     expect(after).toMatchObject({ intact: true, anchor: 'checkpoint' });
     expect(after.checked).toBe(before - pruned.pruned);
     // The guard is back once the prune is done.
     expect(() => t.sqlite.exec('DELETE FROM audit_events')).toThrow(/append-only/);
+  });
+
+  it('a forged checkpoint is not believed, so it cannot hide an edit below it', async () => {
+    await impersonationWithOrder();
+    const rows = t.sqlite.prepare('SELECT id, hash FROM audit_events ORDER BY id').all() as {
+      id: number;
+      hash: string;
+    }[];
+    const edited = rows[2] as { id: number };
+    lift('update');
+    t.sqlite.prepare(`UPDATE audit_events SET reason = 'hidden' WHERE id = ?`).run(edited.id);
+    // A checkpoint claiming everything up to the edit was pruned, hashed without the key.
+    const through = rows[3] as { id: number; hash: string };
+    t.sqlite
+      .prepare(
+        'INSERT INTO audit_checkpoints (pruned_through_id, last_hash, pruned_at, retention_days, prev_hash, hash) VALUES (?, ?, 0, 400, ?, ?)',
+      )
+      .run(through.id, through.hash, GENESIS_HASH, 'f'.repeat(64));
+    const result = await verify();
+    expect(result.intact).toBe(false);
+    expect(result.anchor).toBe('genesis');
+    expect(result.breaks).toEqual(
+      expect.arrayContaining([
+        { id: null, checkpointId: 1, problem: 'checkpoint_forged' },
+        { id: edited.id, checkpointId: null, problem: 'edited' },
+      ]),
+    );
   });
 
   it('stays whole when transactions that shared a commit appended events and one rolled back', async () => {
@@ -129,23 +263,60 @@ describe('audit trail: tamper evidence', () => {
       .pluck()
       .all();
     expect(reasons).toEqual(['first', 'second', 'third']);
-    expect(verifyAuditChain(t.db).intact).toBe(true);
+    expect((await verify()).intact).toBe(true);
   });
 
   it('a retention that prunes every event leaves a chain the next event continues', async () => {
     // Every event so far is older than a zero-day retention once the clock moves on.
     t.clock.advance(1000);
-    const pruned = pruneAuditEvents(t.db, 0, t.clock.now());
+    t.deps.auditAnchor.advance(t.db);
+    const pruned = await pruneAuditEvents(t.db, t.deps.secret.auditKey, 0, t.clock.now());
     expect(pruned.pruned).toBeGreaterThan(0);
     expect(t.sqlite.prepare('SELECT count(*) FROM audit_events').pluck().get()).toBe(0);
+    // Pruned past the anchored head is not a truncation.
+    expect(t.deps.auditAnchor.advance(t.db)).not.toBe('rewritten');
     await impersonationWithOrder();
-    expect(verifyAuditChain(t.db)).toMatchObject({ intact: true, anchor: 'checkpoint' });
+    expect(t.deps.auditAnchor.advance(t.db)).toBe('advanced');
+    expect(await verify()).toMatchObject({ intact: true, anchor: 'checkpoint' });
   });
 
   it('starts from a known genesis', () => {
     const first = t.sqlite.prepare('SELECT prev_hash FROM audit_events ORDER BY id LIMIT 1').get();
     // The seed writes nothing; the first event is the root sign-in of beforeEach.
     expect(first).toEqual({ prev_hash: GENESIS_HASH });
+  });
+
+  it('events written before the chain had a key still verify, and the keyed ones continue them', async () => {
+    // A trail from before the key: plain SHA-256 links, details hashed as parsed.
+    lift('delete');
+    t.sqlite.exec('DELETE FROM audit_events');
+    let prev = GENESIS_HASH;
+    for (let i = 0; i < 3; i++) {
+      const row = {
+        at: t.clock.now() + i,
+        type: 'settings.changed' as const,
+        actorUserId: null,
+        actorKind: null,
+        subjectUserId: null,
+        organizationId: null,
+        sessionId: null,
+        impersonationId: null,
+        ip: null,
+        userAgent: null,
+        requestId: null,
+        reason: `old ${i}`,
+        details: { i },
+      };
+      const hash = legacyHash(prev, legacyPayload(row));
+      t.sqlite
+        .prepare(
+          'INSERT INTO audit_events (at, type, reason, details, prev_hash, hash, keyed) VALUES (?, ?, ?, ?, ?, ?, 0)',
+        )
+        .run(row.at, row.type, row.reason, JSON.stringify(row.details), prev, hash);
+      prev = hash;
+    }
+    await impersonationWithOrder();
+    expect(await verify()).toMatchObject({ intact: true, breaks: [] });
   });
 });
 
@@ -464,3 +635,38 @@ function parseCsv(text: string): string[][] {
   }
   return rows.map((r) => r.map((c) => (c.startsWith("'") ? c.slice(1) : c)));
 }
+
+describe('text that is not well-formed Unicode', () => {
+  it('is refused at every door that writes to the trail, and nothing is written', async () => {
+    const before = t.sqlite.prepare('SELECT count(*) FROM audit_events').pluck().get() as number;
+    const lone = 'checking \ud800 an order';
+    const ops = await t.signIn('ops@onbehalf.test');
+    const after = t.sqlite.prepare('SELECT count(*) FROM audit_events').pluck().get() as number;
+    const attempts = [
+      // JSON bodies carry it as an escape.
+      t.call('POST', '/api/sys/one-click-links', {
+        token: ops.token,
+        body: `{"userId": ${ids.userId('buyer@acme.test')}, "delivery": "handover", "reason": "${'\\ud800'} why"}`,
+      }),
+      t.call('POST', `/api/sys/users/${ids.userId('buyer@acme.test')}/email-sign-in-link`, {
+        token: ops.token,
+        body: '{"reason": "help \\udfff me"}',
+      }),
+      t.call('POST', '/api/sys/login-tokens', {
+        token: ops.token,
+        body: `{"subject": {"type": "anonymous"}, "expiresAt": "${new Date(t.clock.now() + 86_400_000).toISOString()}", "extra": "\\ud83d"}`,
+      }),
+      t.call('POST', '/api/public/auth/sign-in', {
+        body: '{"email": "buyer@acme.test", "password": "\\ud800"}',
+      }),
+    ];
+    for (const res of await Promise.all(attempts)) {
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe('validation_failed');
+    }
+    expect(lone.isWellFormed()).toBe(false);
+    expect(t.sqlite.prepare('SELECT count(*) FROM audit_events').pluck().get()).toBe(after);
+    expect(after - before).toBe(1);
+    expect((await verify()).intact).toBe(true);
+  });
+});
