@@ -1,10 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
-import { migrateDatabase, openDatabase } from './db/client.ts';
+import { migrateDatabase, openDatabase, secureDataDir } from './db/client.ts';
 import { startCommitGroups } from './db/commit-groups.ts';
 import { DEMO_PASSWORD, demoAccounts, seedDemo } from './db/seed.ts';
 import { loadEnv } from './env.ts';
@@ -18,8 +16,7 @@ import { loadServerSecret } from './lib/server-secret.ts';
 import { loadSigningKeys } from './lib/signing-keys.ts';
 
 const env = loadEnv();
-mkdirSync(env.DATA_DIR, { recursive: true });
-const dbFile = path.join(env.DATA_DIR, 'onbehalf.db');
+const dbFile = secureDataDir(env.DATA_DIR);
 const { db, sqlite } = openDatabase(dbFile);
 migrateDatabase(db);
 const checkpointer = startCheckpointer(sqlite, dbFile);

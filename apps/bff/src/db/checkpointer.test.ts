@@ -39,9 +39,13 @@ describe('background WAL checkpoints', () => {
 
     sqlite.exec('CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB NOT NULL)');
     const insert = sqlite.prepare('INSERT INTO blobs (body) VALUES (?)');
-    // ~2 MiB in 500 commits: far below the request connection's own 10,000-page threshold,
-    // so only a checkpoint by the worker can put these pages into the database file.
-    for (let i = 0; i < 500; i++) insert.run(Buffer.alloc(4096, i % 256));
+    // ~2 MiB, far below the request connection's own 10,000-page threshold, so only a
+    // checkpoint by the worker can put these pages into the database file. One commit: with
+    // synchronous = FULL each commit waits for a sync, and 500 of them would give the worker
+    // time to checkpoint before the first size is read.
+    sqlite.transaction(() => {
+      for (let i = 0; i < 500; i++) insert.run(Buffer.alloc(4096, i % 256));
+    })();
     const before = statSync(file).size;
 
     await waitFor(() => statSync(file).size >= 500 * 4096, 'the database file to grow');

@@ -1,4 +1,13 @@
-import { existsSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  statSync,
+} from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
@@ -14,12 +23,48 @@ export function openDatabase(file: string): { db: Db; sqlite: Database.Database 
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  // Safe with WAL: a power cut may lose the last commits, never corrupt the file.
-  sqlite.pragma('synchronous = NORMAL');
+  // An answered commit survives a power cut (SPEC §8b): FULL syncs the WAL at every commit,
+  // where NORMAL may lose the last ones and bring back a revoked session or a used token.
+  // Group commit (docs/decisions/014-group-commit.md) makes that one sync per turn of the
+  // event loop, shared by every request in the group, instead of one per request.
+  sqlite.pragma('synchronous = FULL');
   // 8 MiB of page cache (the default is 2 MiB): the hot indexes of a large database stay in it.
   sqlite.pragma('cache_size = -8192');
   sqlite.pragma('temp_store = MEMORY');
   return { db: drizzle(sqlite), sqlite };
+}
+
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
+
+function tighten(target: string, mode: number): void {
+  if ((statSync(target).mode & 0o777) !== mode) chmodSync(target, mode);
+}
+
+/**
+ * Makes `DATA_DIR` (and its `keys/`) readable by the server's user only, and the database
+ * files with it, tightening what an older version or a loose umask left behind (SPEC §8b).
+ * Creates the database file, empty, when missing: SQLite gives its `-wal` and `-shm` files the
+ * database file's mode, so they are born 0600 too. Returns the database file's path.
+ */
+export function secureDataDir(dataDir: string): string {
+  mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR });
+  tighten(dataDir, PRIVATE_DIR);
+  // Created 0700 by whoever first writes a key there (lib/signing-keys.ts, server-secret.ts).
+  const keys = path.join(dataDir, 'keys');
+  if (existsSync(keys)) {
+    tighten(keys, PRIVATE_DIR);
+    for (const name of readdirSync(keys)) {
+      const file = path.join(keys, name);
+      if (statSync(file).isFile()) tighten(file, PRIVATE_FILE);
+    }
+  }
+  const dbFile = path.join(dataDir, 'onbehalf.db');
+  closeSync(openSync(dbFile, 'a', PRIVATE_FILE));
+  for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) {
+    if (existsSync(file)) tighten(file, PRIVATE_FILE);
+  }
+  return dbFile;
 }
 
 /** In the source tree the migrations sit next to this file; in the bundle, next to server.js. */
