@@ -7,7 +7,6 @@ import { impersonations } from '../../db/schema/impersonations.ts';
 import { organizations } from '../../db/schema/organizations.ts';
 import { users } from '../../db/schema/users.ts';
 import { preparedPerHandle } from '../../lib/prepared.ts';
-import { containsAny } from '../../lib/search.ts';
 
 const actor = alias(users, 'actor');
 const subject = alias(users, 'subject');
@@ -46,6 +45,29 @@ function idBounds(
   return bounds;
 }
 
+/**
+ * Free text, through the full-text index (SQLite FTS5 over reason, details, type and address):
+ * every word must appear, each as a word or the start of one. A search that matches nothing
+ * costs an index lookup, not a scan of the trail. The words are quoted, so what a person types
+ * is never FTS syntax.
+ */
+export function ftsQuery(text: string): string | null {
+  const words = text
+    .split(/\s+/)
+    .map((word) => word.trim())
+    .filter(Boolean)
+    .slice(0, 12);
+  if (words.length === 0) return null;
+  return words.map((word) => `"${word.replaceAll('"', '""')}"*`).join(' ');
+}
+
+function matchesText(text: string): SQL {
+  const query = ftsQuery(text);
+  // Nothing searchable (only spaces): matches nothing rather than everything.
+  if (query === null) return sql`0`;
+  return sql`${auditEvents.id} IN (SELECT rowid FROM audit_fts WHERE audit_fts MATCH ${query})`;
+}
+
 export function whereFor(db: Queryable, filters: AuditFilters, beforeId?: number): SQL | 'empty' {
   const bounds = idBounds(db, filters);
   if (bounds.empty) return 'empty';
@@ -64,15 +86,7 @@ export function whereFor(db: Queryable, filters: AuditFilters, beforeId?: number
     filters.subjectUserId ? eq(auditEvents.subjectUserId, filters.subjectUserId) : undefined,
     filters.organizationId ? eq(auditEvents.organizationId, filters.organizationId) : undefined,
     filters.impersonationId ? eq(auditEvents.impersonationId, filters.impersonationId) : undefined,
-    filters.q
-      ? containsAny(
-          filters.q,
-          auditEvents.reason,
-          auditEvents.details,
-          auditEvents.type,
-          auditEvents.ip,
-        )
-      : undefined,
+    filters.q ? matchesText(filters.q) : undefined,
   ];
   return and(...conditions) as SQL;
 }

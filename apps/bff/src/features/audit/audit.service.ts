@@ -132,30 +132,53 @@ function csvLine(e: AuditEvent): string {
 }
 
 const EXPORT_BATCH = 500;
+/** An export stops here; a longer one asks for a narrower time range. */
+export const EXPORT_MAX_EVENTS = 1_000_000;
 
-/** Streams the filtered events page by page: memory stays flat however many there are. */
+/** Lets the event loop answer other requests before the next page is read. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Streams the filtered events page by page: memory stays flat however many there are, and
+ * between pages the event loop answers everyone else (a page is a few milliseconds of work;
+ * the whole export may be seconds). At most EXPORT_MAX_EVENTS events; then a last line says
+ * the export was cut, and where to go on from.
+ */
 export function exportAuditEvents(
   deps: AppDeps,
   filters: AuditFilters,
   format: 'ndjson' | 'csv',
   audience: Audience,
+  maxEvents = EXPORT_MAX_EVENTS,
 ) {
   const encoder = new TextEncoder();
   let cursor: string | undefined;
   let started = false;
+  let sent = 0;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
+      if (started) await yieldToEventLoop();
       // A page is read between answers: never from a group that has not committed yet.
       await deps.commitGroups?.pending();
       let text = '';
       if (!started && format === 'csv') text += `${CSV_COLUMNS.join(',')}\r\n`;
       started = true;
-      const page = listAuditEventsJson(deps, filters, cursor, EXPORT_BATCH, audience);
+      const limit = Math.min(EXPORT_BATCH, maxEvents - sent);
+      const page = listAuditEventsJson(deps, filters, cursor, limit, audience);
       for (const json of page.events) {
         text += format === 'csv' ? `${csvLine(JSON.parse(json) as AuditEvent)}\r\n` : `${json}\n`;
       }
+      sent += page.events.length;
+      const cut = page.nextCursor !== null && sent >= maxEvents;
+      if (cut) {
+        const note = `export stopped at ${maxEvents} events; continue with cursor ${page.nextCursor} or a narrower time range`;
+        text +=
+          format === 'csv'
+            ? `# ${note}\r\n`
+            : `${JSON.stringify({ truncated: true, nextCursor: page.nextCursor, note })}\n`;
+      }
       if (text) controller.enqueue(encoder.encode(text));
-      if (!page.nextCursor) controller.close();
+      if (!page.nextCursor || cut) controller.close();
       cursor = page.nextCursor ?? undefined;
     },
   });

@@ -8,7 +8,7 @@ import { GENESIS_HASH, legacyHash, legacyPayload, recordAudit } from '../../lib/
 import { pruneAuditEvents, verifyAuditChain } from '../../lib/audit-chain.ts';
 import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
 import { pageQuery, whereFor } from './audit.repo.ts';
-import { csvCell } from './audit.service.ts';
+import { csvCell, exportAuditEvents } from './audit.service.ts';
 
 let t: TestApp;
 let ids: ReturnType<typeof demoIds>;
@@ -543,6 +543,11 @@ describe('audit export', () => {
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     let chunks = 0;
     let lines = 0;
+    // Work the event loop queued meanwhile (other requests' I/O) runs between pages, not after.
+    let chunksWhenOthersRan: number | null = null;
+    setImmediate(() => {
+      chunksWhenOthersRan = chunks;
+    });
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
@@ -551,6 +556,30 @@ describe('audit export', () => {
     }
     expect(lines).toBe(1200);
     expect(chunks).toBeGreaterThanOrEqual(3);
+    expect(chunksWhenOthersRan).not.toBeNull();
+    expect(chunksWhenOthersRan).toBeLessThan(chunks);
+  });
+
+  it('stops at its bound and says where to go on from', async () => {
+    t.db.transaction((tx) => {
+      for (let i = 0; i < 30; i++) {
+        recordAudit(tx, { type: 'settings.changed', at: t.clock.now() }, meta);
+      }
+    });
+    const filters = { type: ['settings.changed' as const] };
+    const lines = async (format: 'ndjson' | 'csv') =>
+      (await new Response(exportAuditEvents(t.deps, filters, format, 'staff', 10)).text())
+        .trim()
+        .split(/\r?\n/);
+    const ndjson = await lines('ndjson');
+    expect(ndjson).toHaveLength(11);
+    const marker = JSON.parse(ndjson[10] ?? '{}');
+    expect(marker).toMatchObject({ truncated: true, nextCursor: expect.any(String) });
+    const tenth = JSON.parse(ndjson[9] ?? '{}');
+    expect(marker.nextCursor).toBe(String(tenth.id));
+    const csv = await lines('csv');
+    expect(csv).toHaveLength(12);
+    expect(csv[11]).toMatch(/^# export stopped at 10 events/);
   });
 });
 
@@ -586,6 +615,8 @@ describe('audit query plans at scale', () => {
         from: new Date(t.clock.now() + 10_000).toISOString(),
         to: new Date(t.clock.now() + 12_000).toISOString(),
       },
+      { q: 'no such words anywhere' },
+      { q: 'order', organizationId: 1 },
     ];
     for (const filters of cases) {
       for (const cursor of [undefined, 15_000]) {
@@ -599,6 +630,8 @@ describe('audit query plans at scale', () => {
           .join(' | ');
         expect(plan, JSON.stringify(filters)).toMatch(/SEARCH audit_events/);
         expect(plan, JSON.stringify(filters)).not.toMatch(/SCAN audit_events|TEMP B-TREE/);
+        // Free text goes through the full-text index, never a LIKE over every row.
+        if ('q' in filters) expect(plan).toMatch(/VIRTUAL TABLE INDEX \d+:M/);
       }
     }
     expect(t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM audit_events`)?.n).toBeGreaterThan(
