@@ -30,6 +30,7 @@ import { AppError } from './lib/errors.ts';
 import { mountPortal } from './lib/portal-static.ts';
 import { createRouter } from './lib/router.ts';
 import { clearSessionCookie } from './lib/session-cookie.ts';
+import { rejectForeignHosts } from './middleware/allowed-hosts.ts';
 import { rejectCrossSite } from './middleware/cross-site.ts';
 import { attributeImpersonatedRequests } from './middleware/impersonation-log.ts';
 import { readBody } from './middleware/read-body.ts';
@@ -140,6 +141,8 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
       strictTransportSecurity: env.isProduction ? 'max-age=31536000; includeSubDomains' : false,
     }),
   );
+  // Before any work for the request: a foreign Host is answered 421 and nothing else.
+  app.use('*', rejectForeignHosts(env));
   app.use('/api/*', async (c, next) => {
     // Identity data must never be cached by a browser or a proxy. Set before the handler runs:
     // a header added to a finished response makes Hono rebuild it as a stream.

@@ -92,9 +92,17 @@ export const errorCatalogue = {
   conflict: { status: 409, message: 'The request conflicts with the current state.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
+  misdirected_request: {
+    status: 421,
+    message: 'This server does not answer for that host name.',
+  },
   rate_limited: { status: 429, message: 'Too many attempts. Try again later.' },
   internal_error: { status: 500, message: 'Something went wrong on our side.' },
   mail_unavailable: { status: 503, message: 'The email could not be sent. Try again later.' },
+  not_ready: {
+    status: 503,
+    message: 'The server cannot take requests yet: its database is unreachable or not migrated.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
