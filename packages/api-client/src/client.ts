@@ -17,7 +17,9 @@ import type {
   OrdersResponse,
   PlaceOrderBody,
 } from '@onbehalf/contracts/commerce';
+import type { PageQuery, SearchPageQuery } from '@onbehalf/contracts/common';
 import type {
+  OutboxQuery,
   OutboxResponse,
   ProvisionUserBody,
   ProvisionUserResponse,
@@ -29,18 +31,22 @@ import type {
   OperatorImpersonateQuery,
 } from '@onbehalf/contracts/impersonation';
 import type {
+  AccountCredentials,
   ApiKeySummary,
   CreateApiKeyBody,
   CreatedApiKey,
   CreatedLoginToken,
   CreateLoginTokenBody,
   CreateOneClickLinkBody,
+  CredentialKind,
   LinkPreview,
   LoginTokenDetails,
   LoginTokenList,
-  LoginTokenState,
+  LoginTokensQuery,
   OneClickBody,
   OneClickLinkResponse,
+  SentCredentialResponse,
+  SentLoginToken,
   SubjectCandidates,
 } from '@onbehalf/contracts/login-links';
 import type { ProfilesResponse } from '@onbehalf/contracts/profiles';
@@ -120,7 +126,9 @@ export function createApiClient(options: ApiClientOptions = {}) {
         request<SignedInResponse>('POST', '/api/public/auth/sign-in', body),
       signOut: () => request<{ ok: true }>('POST', '/api/public/auth/sign-out'),
       session: () => request<SessionResponse>('GET', '/api/public/auth/session'),
-      sessions: () => request<SessionList>('GET', '/api/public/auth/sessions'),
+      /** A page of my live sessions, newest first. */
+      sessions: (q: PageQuery = {}) =>
+        request<SessionList>('GET', `/api/public/auth/sessions${query(q)}`),
       revokeSession: (sessionId: string) =>
         request<{ ok: true }>('DELETE', `/api/public/auth/sessions/${id(sessionId)}`),
       /** A short-lived JWT describing the session, for downstream services. */
@@ -166,16 +174,27 @@ export function createApiClient(options: ApiClientOptions = {}) {
         ),
       changePassword: (body: ChangePasswordBody) =>
         request<{ ok: true }>('PUT', '/api/public/account/password', body),
+      /** The live sign-in links and login tokens anyone made for me. */
+      credentials: () => request<AccountCredentials>('GET', '/api/public/account/credentials'),
+      revokeCredential: (kind: CredentialKind, credentialId: string) =>
+        request<{ ok: true }>(
+          'DELETE',
+          `/api/public/account/credentials/${id(kind)}/${id(credentialId)}`,
+        ),
     },
     profiles: {
-      list: () => request<ProfilesResponse>('GET', '/api/public/coworkers/profiles'),
+      /** My profiles, then a page of the coworkers I may sign in as (`query` finds them). */
+      list: (q: SearchPageQuery = {}) =>
+        request<ProfilesResponse>('GET', `/api/public/coworkers/profiles${query(q)}`),
       switchTo: (profileId: number) =>
         request<SignedInResponse>('PUT', '/api/public/coworkers/profiles/current', {
           Id: profileId,
         }),
     },
     team: {
-      members: () => request<TeamMembersResponse>('GET', '/api/public/team/members'),
+      /** A page of the team in name order (`query` finds members by name or email). */
+      members: (q: SearchPageQuery = {}) =>
+        request<TeamMembersResponse>('GET', `/api/public/team/members${query(q)}`),
       updateMember: (profileId: number, body: UpdateTeamMemberBody) =>
         request<{ member: TeamMember }>('PATCH', `/api/public/team/members/${id(profileId)}`, body),
       settings: () => request<{ settings: TeamSettings }>('GET', '/api/public/team/settings'),
@@ -204,10 +223,14 @@ export function createApiClient(options: ApiClientOptions = {}) {
         `${baseUrl}/api/${scope === 'sys' ? 'sys' : 'public/team'}/audit-events/export${query({ ...q, format })}`,
     },
     loginTokens: {
-      list: (q: { query?: string; state?: LoginTokenState } = {}) =>
+      list: (q: LoginTokensQuery = {}) =>
         request<LoginTokenList>('GET', `/api/sys/login-tokens${query(q)}`),
+      /** A token handed over (support, integration, anonymous): its URL comes back, once. */
       create: (body: CreateLoginTokenBody) =>
         request<CreatedLoginToken>('POST', '/api/sys/login-tokens', body),
+      /** A token for a person, emailed to them (`use: 'email'`): where it went, never the URL. */
+      email: (body: Omit<CreateLoginTokenBody, 'use'>) =>
+        request<SentLoginToken>('POST', '/api/sys/login-tokens', { ...body, use: 'email' }),
       subjects: (search: string) =>
         request<SubjectCandidates>(
           'GET',
@@ -224,8 +247,15 @@ export function createApiClient(options: ApiClientOptions = {}) {
       revoke: (keyId: string) => request<{ ok: true }>('DELETE', `/api/sys/api-keys/${id(keyId)}`),
     },
     sys: {
+      /** A handed-over link (`delivery: 'handover'`): its URL comes back, once. */
       oneClickLink: (body: CreateOneClickLinkBody) =>
         request<OneClickLinkResponse>('POST', '/api/sys/one-click-links', body),
+      /** A link emailed to the user (the default delivery): where it went, never the URL. */
+      emailOneClickLink: (body: Omit<CreateOneClickLinkBody, 'delivery'>) =>
+        request<SentCredentialResponse>('POST', '/api/sys/one-click-links', {
+          ...body,
+          delivery: 'email',
+        }),
       /** Support emails a customer a sign-in link; the email names the operator and reason. */
       emailSignInLink: (userId: number, reason: string) =>
         request<{ expiresAt: string }>('POST', `/api/sys/users/${id(userId)}/email-sign-in-link`, {
@@ -235,11 +265,12 @@ export function createApiClient(options: ApiClientOptions = {}) {
       provisionUser: (body: ProvisionUserBody) =>
         request<ProvisionUserResponse>('POST', '/api/sys/users', body),
       /** The local mail outbox (no SMTP server configured), newest first. */
-      outbox: (to?: string) => request<OutboxResponse>('GET', `/api/sys/outbox${query({ to })}`),
+      outbox: (q: OutboxQuery = {}) => request<OutboxResponse>('GET', `/api/sys/outbox${query(q)}`),
       organizations: (search?: string) =>
         request<OrganizationsResponse>('GET', `/api/sys/organizations${query({ query: search })}`),
-      users: (search?: string) =>
-        request<AdminUsersResponse>('GET', `/api/sys/users${query({ query: search })}`),
+      /** A page of users in name order; `query` finds them by name, email or organization. */
+      users: (q: SearchPageQuery = {}) =>
+        request<AdminUsersResponse>('GET', `/api/sys/users${query(q)}`),
       settings: () => request<{ settings: GlobalSettings }>('GET', '/api/sys/settings'),
       updateSettings: (body: UpdateGlobalSettingsBody) =>
         request<{ settings: GlobalSettings }>('PUT', '/api/sys/settings', body),
