@@ -7,6 +7,7 @@ import { ImpersonationBanner } from '../../features/impersonation/components/imp
 import { NotForGuests } from '../../features/login-links/components/guest-view.tsx';
 import { ProfileSwitcher } from '../../features/profiles/components/profile-switcher.tsx';
 import { readNotice } from '../../lib/notice.ts';
+import { actingForSomeone } from '../../lib/restrictions.ts';
 
 /** The layout for every signed-in page: it requires a session and hands it to the page. */
 export function AppLayoutRoute() {
@@ -48,8 +49,9 @@ function SignedInShell({ session }: { session: Session }) {
       navItems={navItems}
       actions={
         <>
-          {/* Switching profile is the target's to do, not the actor's: the server refuses it. */}
-          {session.user?.kind === 'customer' && !session.actor ? (
+          {/* Switching profile is the person's own to do, not an actor's nor an integration's
+              (pinned to the profile it was made for): the server refuses it. */}
+          {session.user?.kind === 'customer' && !actingForSomeone(session) ? (
             <ProfileSwitcher
               activeProfileId={profile?.Id ?? null}
               onSwitched={() => navigate('/', { replace: true })}

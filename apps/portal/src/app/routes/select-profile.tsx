@@ -7,6 +7,7 @@ import { TeamImpersonationDialog } from '../../features/impersonation/components
 import { useCoworkers } from '../../features/profiles/api/list-profiles.ts';
 import { CoworkerList } from '../../features/profiles/components/coworker-list.tsx';
 import { ProfileChooser } from '../../features/profiles/components/profile-chooser.tsx';
+import { actingForSomeone } from '../../lib/restrictions.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
 
 export function SelectProfileRoute() {
@@ -15,8 +16,9 @@ export function SelectProfileRoute() {
   return (
     <RequireSession allowNeedsProfile>
       {(session) =>
-        // Operators have no profiles; someone acting as another person keeps that profile.
-        session.user?.kind !== 'customer' || session.actor ? (
+        // Operators have no profiles; someone acting as another person keeps that profile, and
+        // an integration's session stays in the one it was made for.
+        session.user?.kind !== 'customer' || actingForSomeone(session) ? (
           <Navigate to="/" replace />
         ) : (
           <PlainLayout>

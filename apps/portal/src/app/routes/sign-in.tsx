@@ -7,12 +7,21 @@ import { useSession } from '../../features/auth/api/get-session.ts';
 import { SignInForm } from '../../features/auth/components/sign-in-form.tsx';
 import { EmailLinkForm } from '../../features/login-links/components/email-link-form.tsx';
 import { profilesQueryOptions } from '../../features/profiles/api/list-profiles.ts';
+import { actingForSomeone } from '../../lib/restrictions.ts';
 import { safeNext } from '../../lib/safe-next.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
 
-/** A customer (not acting as someone) may have coworkers to sign in as: ask before leaving. */
+/**
+ * A customer in a session of their own (nobody acting as them, no integration's) may have
+ * coworkers to sign in as: ask before leaving.
+ */
 const mayHaveCoworkers = (session: Session | null | undefined) =>
-  Boolean(session && !session.needsProfile && !session.actor && session.user?.kind === 'customer');
+  Boolean(
+    session &&
+      !session.needsProfile &&
+      !actingForSomeone(session) &&
+      session.user?.kind === 'customer',
+  );
 
 /** Where a signed-in person goes from here: the profile choice when there is one to make. */
 function destination(session: Session, coworkers: boolean, next: string): string {
