@@ -4,7 +4,7 @@ import { Link } from 'react-router';
 import { TeamImpersonationDialog } from '../../features/impersonation/components/team-impersonation-dialog.tsx';
 import { TeamPermissionsTable } from '../../features/team/components/team-permissions-table.tsx';
 import { TeamSettingsForm } from '../../features/team/components/team-settings-form.tsx';
-import { notWhileImpersonating } from '../../lib/restrictions.ts';
+import { actingForSomeone } from '../../lib/restrictions.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
 import { useSignedInSession } from './app-layout.tsx';
 
@@ -15,7 +15,7 @@ export function TeamRoute() {
   const canRead = session.permissions.includes('team:read');
   const canManage = session.permissions.includes('team:manage');
   const canSettle = session.permissions.includes('team:settings');
-  const actingAsSomeone = Boolean(session.actor);
+  const restricted = actingForSomeone(session);
 
   return (
     <div className="page">
@@ -34,17 +34,17 @@ export function TeamRoute() {
         {canRead ? (
           <>
             <p className="muted">
-              {actingAsSomeone
+              {session.actor
                 ? 'You can see the team as they do. Changing permissions is not possible while you are signed in as someone else.'
                 : canManage
-                  ? 'Tick a box to grant a permission, clear it to take it away. Greyed-out boxes are locked: your own row, an owner’s row (unless you are an owner), and permissions you do not hold yourself. Each locked box says why.'
+                  ? 'Tick a box to grant a permission, clear it to take it away. Greyed-out boxes are locked: your own row, an owner’s row (unless you are an owner), permissions you do not hold yourself, and team rights, which only the owner grants. Each locked box says why.'
                   : 'You can see your team but not change its permissions.'}
             </p>
             <TeamPermissionsTable
               viewer={{
                 role: session.activeProfile?.role ?? null,
                 permissions: session.permissions,
-                impersonating: actingAsSomeone,
+                restricted,
               }}
               onImpersonate={setImpersonating}
             />
@@ -56,13 +56,15 @@ export function TeamRoute() {
       {canSettle ? (
         <section className="card" aria-labelledby="team-settings-heading">
           <h2 id="team-settings-heading">Team settings</h2>
-          {actingAsSomeone ? (
-            <p className="empty">{notWhileImpersonating}</p>
+          {restricted ? (
+            <p className="empty">{restricted}</p>
           ) : (
             <>
               <p className="muted">
                 Whether team admins may sign in on behalf of members (to see what they see and help
-                them), and for how long at most. Members can opt out from their Account page.
+                them), and for how long at most; members can opt out from their Account page.
+                Whether members may email themselves a sign-in link, and whether integrations may
+                sign them in.
               </p>
               <TeamSettingsForm />
             </>

@@ -1,5 +1,5 @@
 import { impersonationBlockLabels } from '@onbehalf/contracts/impersonation';
-import type { CustomerPermission, Permission, ProfileRole } from '@onbehalf/contracts/permissions';
+import type { CustomerPermission } from '@onbehalf/contracts/permissions';
 import {
   customerPermissions,
   permissionLabels,
@@ -9,44 +9,14 @@ import type { TeamMember } from '@onbehalf/contracts/team';
 import { useId, useState } from 'react';
 import { Badge } from '../../../components/ui/badge.tsx';
 import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
-import { notWhileImpersonating } from '../../../lib/restrictions.ts';
 import { useMembers } from '../api/list-members.ts';
 import { useUpdateMember } from '../api/update-member.ts';
-
-interface Viewer {
-  role: ProfileRole | null;
-  permissions: readonly Permission[];
-  /** Acting as someone else: team rights are not theirs to change (the server refuses). */
-  impersonating: boolean;
-}
+import { lockReason, type Viewer } from '../lock-reason.ts';
 
 interface PendingChange {
   profileId: number;
   permission: CustomerPermission;
   checked: boolean;
-}
-
-/**
- * Why a checkbox cannot be changed, mirroring the server's refusals so the page does not
- * offer what the server would reject. `null` when it can be changed.
- */
-export function lockReason(
-  viewer: Viewer,
-  member: TeamMember,
-  permission: CustomerPermission,
-): string | null {
-  if (viewer.impersonating) return notWhileImpersonating;
-  if (member.isSelf) return 'You cannot change your own permissions.';
-  if (member.role === 'owner' && viewer.role !== 'owner') {
-    return 'Only an owner can change another owner.';
-  }
-  if (!viewer.permissions.includes('team:manage')) {
-    return 'You need the “Manage team permissions” permission to change this.';
-  }
-  if (!member.permissions.includes(permission) && !viewer.permissions.includes(permission)) {
-    return 'You cannot grant a permission you do not hold yourself.';
-  }
-  return null;
 }
 
 interface TeamPermissionsTableProps {

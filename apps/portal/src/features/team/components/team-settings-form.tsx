@@ -7,7 +7,10 @@ import { useUpdateTeamSettings } from '../api/update-team-settings.ts';
 const MIN_MINUTES = 5;
 const MAX_MINUTES = 60;
 
-/** The owner's switches: the team door (on or off, for how long at most) and self-service links. */
+/**
+ * The owner's switches: the team door (on or off, for how long at most), self-service links,
+ * and whether integrations may be given a way to sign members in.
+ */
 export function TeamSettingsForm() {
   const settings = useTeamSettings();
 
@@ -28,10 +31,13 @@ export function TeamSettingsForm() {
 function SettingsForm({ saved }: { saved: TeamSettings }) {
   const enabledId = useId();
   const selfServiceId = useId();
+  const integrationsId = useId();
+  const integrationsHintId = useId();
   const minutesId = useId();
   const minutesHintId = useId();
   const [enabled, setEnabled] = useState(saved.impersonationEnabled);
   const [selfService, setSelfService] = useState(saved.selfServiceLinksEnabled);
+  const [integrations, setIntegrations] = useState(saved.integrationsEnabled);
   const [minutes, setMinutes] = useState(String(saved.impersonationMaxMinutes));
   const [invalid, setInvalid] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -51,11 +57,13 @@ function SettingsForm({ saved }: { saved: TeamSettings }) {
         impersonationEnabled: enabled,
         impersonationMaxMinutes: value,
         selfServiceLinksEnabled: selfService,
+        integrationsEnabled: integrations,
       },
       {
         onSuccess: (kept) => {
           setEnabled(kept.impersonationEnabled);
           setSelfService(kept.selfServiceLinksEnabled);
+          setIntegrations(kept.integrationsEnabled);
           setMinutes(String(kept.impersonationMaxMinutes));
           setDone('Settings saved.');
         },
@@ -106,6 +114,21 @@ function SettingsForm({ saved }: { saved: TeamSettings }) {
           onChange={(event) => setSelfService(event.target.checked)}
         />
         <label htmlFor={selfServiceId}>Allow members to email themselves a sign-in link</label>
+      </div>
+      <div className="check">
+        <input
+          id={integrationsId}
+          type="checkbox"
+          className="checkbox"
+          aria-describedby={integrationsHintId}
+          checked={integrations}
+          onChange={(event) => setIntegrations(event.target.checked)}
+        />
+        <label htmlFor={integrationsId}>Allow integrations</label>
+        <span id={integrationsHintId} className="hint">
+          Systems such as a punch-out catalogue may then be given login tokens that sign members in,
+          never admins or owners. Switching this off stops the ones given already.
+        </span>
       </div>
       <div>
         <button type="submit" className="button button--primary" disabled={update.isPending}>
