@@ -3,7 +3,6 @@ import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { OperatorImpersonationDialog } from '../../features/impersonation/components/operator-impersonation-dialog.tsx';
 import { EmailSignInLinkDialog } from '../../features/login-links/components/email-sign-in-link-dialog.tsx';
-import { OneClickLinkDialog } from '../../features/login-links/components/one-click-link-dialog.tsx';
 import { mayCreateLinks } from '../../features/login-links/may-create-links.ts';
 import { UsersSearchForm } from '../../features/users/components/users-search-form.tsx';
 import { UsersTable } from '../../features/users/components/users-table.tsx';
@@ -16,34 +15,25 @@ export function AdminUsersRoute() {
   // The search lives in the address, so it survives a reload and the back button.
   const [params, setParams] = useSearchParams();
   const search = params.get('q') ?? '';
-  const [impersonating, setImpersonating] = useState<AdminUser | null>(null);
-  const [linkFor, setLinkFor] = useState<AdminUser | null>(null);
+  const [signingInAs, setSigningInAs] = useState<AdminUser | null>(null);
   const [emailLinkFor, setEmailLinkFor] = useState<AdminUser | null>(null);
   const canRead = session.permissions.includes('users:read');
-  // Links sign in without a password, so they are for customers only (never operators).
+  // Links sign in without a password, so they are for customers only (never operators). A
+  // link is always emailed to its customer: no operator is shown one that signs someone in.
+  // "Sign in as…" a customer goes through a link handed over to themselves, for those who may
+  // make links (SPEC §4b); anyone else, or towards an operator, through the operator door.
   const canCreateLinks = mayCreateLinks(session);
   const linkButtons = (user: AdminUser) =>
     user.kind === 'customer' ? (
-      <>
-        <button
-          type="button"
-          className="button button--small"
-          aria-label={`Create one-click link for ${user.name}`}
-          disabled={user.status !== 'active'}
-          onClick={() => setLinkFor(user)}
-        >
-          One-click link
-        </button>
-        <button
-          type="button"
-          className="button button--small"
-          aria-label={`Email sign-in link to ${user.name}`}
-          disabled={user.status !== 'active'}
-          onClick={() => setEmailLinkFor(user)}
-        >
-          Email sign-in link
-        </button>
-      </>
+      <button
+        type="button"
+        className="button button--small"
+        aria-label={`Email a sign-in link to ${user.name}`}
+        disabled={user.status !== 'active'}
+        onClick={() => setEmailLinkFor(user)}
+      >
+        Email a sign-in link
+      </button>
     ) : null;
 
   return (
@@ -61,7 +51,7 @@ export function AdminUsersRoute() {
             />
             <UsersTable
               search={search}
-              onImpersonate={setImpersonating}
+              onSignInAs={setSigningInAs}
               extraActions={canCreateLinks ? linkButtons : undefined}
             />
           </>
@@ -69,10 +59,13 @@ export function AdminUsersRoute() {
           <p className="empty">You do not have access to users.</p>
         )}
       </section>
-      {impersonating ? (
-        <OperatorImpersonationDialog user={impersonating} onClose={() => setImpersonating(null)} />
+      {signingInAs ? (
+        <OperatorImpersonationDialog
+          user={signingInAs}
+          handover={canCreateLinks && signingInAs.kind === 'customer'}
+          onClose={() => setSigningInAs(null)}
+        />
       ) : null}
-      {linkFor ? <OneClickLinkDialog user={linkFor} onClose={() => setLinkFor(null)} /> : null}
       {emailLinkFor ? (
         <EmailSignInLinkDialog user={emailLinkFor} onClose={() => setEmailLinkFor(null)} />
       ) : null}

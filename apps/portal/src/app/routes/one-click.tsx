@@ -4,7 +4,7 @@ import { PlainLayout } from '../../components/layouts/plain-layout.tsx';
 import { useOneClickPreview } from '../../features/login-links/api/preview-one-click.ts';
 import { useRedeemOneClick } from '../../features/login-links/api/redeem-one-click.ts';
 import { LinkLanding } from '../../features/login-links/components/link-landing.tsx';
-import { parseOneClickLink } from '../../features/login-links/link-outcome.ts';
+import { parseOneClickLink } from '../../lib/one-click-link.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
 
 /** `/one-click/:userId/:hash`: says whose account the link opens; only Continue redeems it. */

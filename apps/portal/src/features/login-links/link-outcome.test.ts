@@ -6,7 +6,6 @@ import {
   linkFailureFromError,
   maskEmail,
   parseLoginToken,
-  parseOneClickLink,
   signedInAsSomeoneElse,
 } from './link-outcome.ts';
 
@@ -65,16 +64,8 @@ describe('linkFailureFromError', () => {
   });
 });
 
-describe('parsing the secret from the address', () => {
-  it('accepts a numeric user id and a hash', () => {
-    expect(parseOneClickLink('5', 'abc_-1')).toEqual({ userId: 5, hash: 'abc_-1' });
-  });
-
-  it('refuses what cannot be a link, without asking the server', () => {
-    expect(parseOneClickLink(undefined, undefined)).toBeNull();
-    expect(parseOneClickLink('abc', 'x')).toBeNull();
-    expect(parseOneClickLink('0', 'x')).toBeNull();
-    expect(parseOneClickLink('5', 'x'.repeat(201))).toBeNull();
+describe('parsing the login token from the address', () => {
+  it('refuses what cannot be a token, without asking the server', () => {
     expect(parseLoginToken(null)).toBeNull();
     expect(parseLoginToken('  ')).toBeNull();
     expect(parseLoginToken(' 12.secret ')).toBe('12.secret');

@@ -44,16 +44,6 @@ export function linkFailureFromError(error: unknown): LinkFailure | null {
   return error.code in failureCodes ? failureCodes[error.code as keyof typeof failureCodes] : null;
 }
 
-/** The secret of `/one-click/:userId/:hash`, or null when the address cannot be a link. */
-export function parseOneClickLink(
-  userId: string | undefined,
-  hash: string | undefined,
-): { userId: number; hash: string } | null {
-  if (!userId || !hash || !/^\d{1,15}$/.test(userId) || hash.length > 200) return null;
-  const id = Number(userId);
-  return id > 0 ? { userId: id, hash } : null;
-}
-
 /** The `token` of `/login?token=…`, or null when there is none worth asking about. */
 export function parseLoginToken(token: string | null): string | null {
   const trimmed = token?.trim();

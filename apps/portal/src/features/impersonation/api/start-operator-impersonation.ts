@@ -4,10 +4,23 @@ import { api } from '../../../lib/api.ts';
 // The session query is the shared auth context, so other features may use it.
 import { startFreshSession } from '../../auth/api/get-session.ts';
 import { exchangeHandoff } from './exchange-handoff.ts';
+import { startHandover } from './start-handover.ts';
 
-/** Operator door (Admin › Users): reason required; a hand-off token, exchanged at once. */
-export async function startOperatorImpersonation(input: OperatorImpersonateQuery) {
-  const { token } = await api.impersonation.operatorHandoff(input);
+export interface StartOperatorImpersonationInput extends OperatorImpersonateQuery {
+  /**
+   * Through a one-click link handed over to the operator (SPEC §4b), for those who may make
+   * links; otherwise through the operator door's hand-off token. Same rules, same result.
+   */
+  handover: boolean;
+}
+
+/** "Sign in as…" (Admin › Users): reason required; the impersonation starts at once. */
+export async function startOperatorImpersonation({
+  handover,
+  ...query
+}: StartOperatorImpersonationInput) {
+  if (handover) return startHandover(query);
+  const { token } = await api.impersonation.operatorHandoff(query);
   return exchangeHandoff(token);
 }
 

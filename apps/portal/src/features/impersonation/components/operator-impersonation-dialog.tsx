@@ -8,11 +8,20 @@ import { useStartOperatorImpersonation } from '../api/start-operator-impersonati
 
 interface OperatorImpersonationDialogProps {
   user: Pick<AdminUser, 'id' | 'name' | 'profiles'>;
+  /** Through a one-click link handed over to the operator, for those who may make links. */
+  handover: boolean;
   onClose: () => void;
 }
 
-/** Operator door: a reason (required), an optional ticket and, if need be, which profile. */
-export function OperatorImpersonationDialog({ user, onClose }: OperatorImpersonationDialogProps) {
+/**
+ * "Sign in as…": a reason (required), an optional ticket and, if need be, which profile. It is
+ * an impersonation, whichever way it starts.
+ */
+export function OperatorImpersonationDialog({
+  user,
+  handover,
+  onClose,
+}: OperatorImpersonationDialogProps) {
   const ticketId = useId();
   const profileId = useId();
   const navigate = useNavigate();
@@ -31,6 +40,7 @@ export function OperatorImpersonationDialog({ user, onClose }: OperatorImpersona
         profileId: profile ? Number(profile) : undefined,
         reason: why,
         ticket: ticket.trim() || undefined,
+        handover,
       })
       .then(
         () => navigate('/', { replace: true }),
@@ -40,11 +50,12 @@ export function OperatorImpersonationDialog({ user, onClose }: OperatorImpersona
   }
 
   return (
-    <ModalDialog title={`Impersonate ${user.name}`} onClose={onClose}>
+    <ModalDialog title={`Sign in as ${user.name}`} onClose={onClose}>
       <form className="form" noValidate onSubmit={handleSubmit}>
         <p className="muted">
-          You will see the portal exactly as {user.name} does, for a limited time. The reason and
-          ticket are recorded and shown in their access history.
+          This is an impersonation: you will see the portal exactly as {user.name} does, for a
+          limited time, with a banner to leave it. The reason and ticket are recorded and shown in
+          their access history.
         </p>
         {start.isError ? (
           <div role="alert" className="alert alert--error">

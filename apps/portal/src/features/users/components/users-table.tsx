@@ -8,12 +8,13 @@ import { userType } from '../user-type.ts';
 
 interface UsersTableProps {
   search: string;
-  onImpersonate: (user: AdminUser) => void;
-  /** More buttons for a row's Actions cell, from features the page adds (one-click links). */
+  /** "Sign in as…" was pressed for a user the server says the operator may impersonate. */
+  onSignInAs: (user: AdminUser) => void;
+  /** More buttons for a row's Actions cell, from features the page adds (sign-in links). */
   extraActions?: (user: AdminUser) => ReactNode;
 }
 
-export function UsersTable({ search, onImpersonate, extraActions }: UsersTableProps) {
+export function UsersTable({ search, onSignInAs, extraActions }: UsersTableProps) {
   const idPrefix = useId();
   const users = useUsers(search);
 
@@ -79,12 +80,12 @@ export function UsersTable({ search, onImpersonate, extraActions }: UsersTablePr
                       <button
                         type="button"
                         className="button button--small"
-                        aria-label={`Impersonate ${user.name}`}
+                        aria-label={`Sign in as ${user.name}`}
                         aria-describedby={why ? reasonId : undefined}
                         disabled={!allowed}
-                        onClick={() => onImpersonate(user)}
+                        onClick={() => onSignInAs(user)}
                       >
-                        Impersonate
+                        Sign in as…
                       </button>
                       {why ? (
                         <span id={reasonId} className="hint">

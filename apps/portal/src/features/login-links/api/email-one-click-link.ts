@@ -1,20 +1,19 @@
+import type { CreateOneClickLinkBody } from '@onbehalf/contracts/login-links';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api.ts';
 import { queryKeys } from '../../../lib/query-keys.ts';
 
-interface EmailSignInLinkInput {
-  userId: number;
-  reason: string;
-}
+/**
+ * Admin › Users: a one-click link emailed to the customer (SPEC §4b, delivered). The operator
+ * never sees it; the answer says where it went (masked) and until when it works.
+ */
+export const emailOneClickLink = (body: Omit<CreateOneClickLinkBody, 'delivery'>) =>
+  api.sys.emailOneClickLink(body);
 
-/** Admin › Users: support emails a customer a sign-in link that names the operator and reason. */
-export const emailSignInLink = ({ userId, reason }: EmailSignInLinkInput) =>
-  api.sys.emailSignInLink(userId, reason);
-
-export function useEmailSignInLink() {
+export function useEmailOneClickLink() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: emailSignInLink,
+    mutationFn: emailOneClickLink,
     // The message sits in the outbox (when there is no SMTP server) and the trail has the link.
     onSuccess: () =>
       Promise.all([
