@@ -3,7 +3,11 @@ import { Badge } from '../../../components/ui/badge.tsx';
 import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
 import { formatDateTime } from '../../../lib/format.ts';
 import { useLoginToken } from '../api/get-login-token.ts';
-import { loginTokenStateLabels } from '../labels.ts';
+import {
+  credentialEndReasonLabels,
+  loginTokenStateLabels,
+  loginTokenUseLabels,
+} from '../labels.ts';
 import { DeleteLoginTokenDialog } from './delete-login-token-dialog.tsx';
 import { LoginAttemptsTable } from './login-attempts-table.tsx';
 
@@ -76,9 +80,28 @@ export function LoginTokenDetails({ tokenId, canDelete }: LoginTokenDetailsProps
             <dd>{token.organizationName ?? '—'}</dd>
           </div>
           <div>
+            <dt>Who will use it</dt>
+            <dd>
+              {token.use
+                ? loginTokenUseLabels[token.use]
+                : token.type === 'Anonymous'
+                  ? 'A guest (anonymous)'
+                  : '—'}
+            </dd>
+          </div>
+          {token.reason ? (
+            <div>
+              <dt>Reason</dt>
+              <dd>{token.reason}</dd>
+            </div>
+          ) : null}
+          <div>
             <dt>Status</dt>
             <dd>
               <Badge tone={stateTones[token.state]}>{loginTokenStateLabels[token.state]}</Badge>
+              {token.endedReason ? (
+                <span className="cell-detail">{credentialEndReasonLabels[token.endedReason]}</span>
+              ) : null}
             </dd>
           </div>
           <div>

@@ -1,13 +1,14 @@
-import type { CreatedLoginToken } from '@onbehalf/contracts/login-links';
+import type { LoginTokenUse } from '@onbehalf/contracts/login-links';
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useState } from 'react';
 import { ModalDialog } from '../../../components/ui/modal-dialog.tsx';
+import { RequiredReasonField, useRequiredReason } from '../../../components/ui/required-reason.tsx';
 import { SecretField } from '../../../components/ui/secret-field.tsx';
 import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
 import { fromDateTimeLocal, toDateTimeLocal } from '../../../lib/datetime-local.ts';
 import { formatDateTime } from '../../../lib/format.ts';
-import { useCreateLoginToken } from '../api/create-login-token.ts';
+import { type MadeLoginToken, useCreateLoginToken } from '../api/create-login-token.ts';
 import { useLoginTokenSubjects } from '../api/search-login-token-subjects.ts';
-import { defaultExpiry } from '../labels.ts';
+import { defaultExpiry, loginTokenUseChoices, loginTokenUseList } from '../labels.ts';
 
 const TITLE = 'New Login Token';
 /** Typing pauses this long before the search runs. */
@@ -21,7 +22,10 @@ interface Subject {
   organizationName: string;
 }
 
-/** The popup: whom (a contact, a customer, or a guest), until when, once or reusable. */
+/**
+ * The popup: whom (a contact, a customer, or a guest), who will use it (SPEC §4b), until when,
+ * once or reusable.
+ */
 export function NewLoginTokenDialog({ onClose }: { onClose: () => void }) {
   const create = useCreateLoginToken();
   const [created, setCreated] = useState<Created | null>(null);
@@ -38,24 +42,49 @@ export function NewLoginTokenDialog({ onClose }: { onClose: () => void }) {
 }
 
 interface Created {
-  token: CreatedLoginToken;
+  token: MadeLoginToken;
   /** "Ben Brooks", or a guest: said back so the operator sees what they made. */
   whom: string;
+  /** Who will use it; null for a guest's token. */
+  use: LoginTokenUse | null;
   expiresAt: string;
 }
 
 function CreatedToken({ created, onDone }: { created: Created; onDone: () => void }) {
+  const { token, whom, use } = created;
   return (
     <div className="form">
       <p role="status" className="alert alert--success">
         Login token was successfully created
       </p>
-      <p>
-        Login token {created.token.id} signs in as {created.whom} until{' '}
-        {formatDateTime(created.expiresAt)}.
-      </p>
-      <SecretField label="Login URL" value={created.token.url} copyLabel="Copy URL" />
-      <p className="muted">This URL is shown only once.</p>
+      {token.delivery === 'email' ? (
+        <>
+          <p>
+            Login token {token.id} was sent to <strong>{token.sentTo}</strong>. It signs in as{' '}
+            {whom} until {formatDateTime(token.expiresAt)}.
+          </p>
+          <p className="muted">You do not see its login URL: only {whom} can use it.</p>
+        </>
+      ) : (
+        <>
+          <p>
+            Login token {token.id} signs in as {whom} until {formatDateTime(created.expiresAt)}.
+          </p>
+          {use === 'support' ? (
+            <p>
+              Only you can open it, while you are signed in as yourself: it starts an impersonation
+              of {whom}.
+            </p>
+          ) : use === 'integration' ? (
+            <p>
+              Give it to the integration only. Its sessions are marked as the integration’s and
+              cannot change {whom}’s account.
+            </p>
+          ) : null}
+          <SecretField label="Login URL" value={token.url} copyLabel="Copy URL" />
+          <p className="muted">This URL is shown only once.</p>
+        </>
+      )}
       <div className="dialog__actions">
         <button type="button" className="button button--primary" onClick={onDone}>
           Done
@@ -80,6 +109,8 @@ function NewLoginTokenForm({ create, onCreated, onCancel }: NewLoginTokenFormPro
     extra: useId(),
     oneTime: useId(),
     oneTimeHint: useId(),
+    ticket: useId(),
+    use: useId(),
   };
   const [search, setSearch] = useState('');
   const [subject, setSubject] = useState<Subject | null>(null);
@@ -87,6 +118,10 @@ function NewLoginTokenForm({ create, onCreated, onCancel }: NewLoginTokenFormPro
   const [expires, setExpires] = useState(() => defaultExpiry());
   const [extra, setExtra] = useState('');
   const [oneTimeUse, setOneTimeUse] = useState(true);
+  // Asked, not assumed: each answer makes a different kind of credential.
+  const [use, setUse] = useState<LoginTokenUse | null>(null);
+  const reason = useRequiredReason();
+  const [ticket, setTicket] = useState('');
   const [invalid, setInvalid] = useState<string | null>(null);
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
@@ -94,6 +129,17 @@ function NewLoginTokenForm({ create, onCreated, onCancel }: NewLoginTokenFormPro
     const expiresAt = fromDateTimeLocal(expires);
     if (!anonymous && !subject) {
       setInvalid('Choose a contact or customer, or tick Anonymous user.');
+      return;
+    }
+    // A guest's token signs in nobody in particular: the question is only for a person's.
+    const chosenUse = anonymous ? null : use;
+    if (!anonymous && !chosenUse) {
+      setInvalid('Choose who will use it.');
+      return;
+    }
+    const why = chosenUse === 'support' ? reason.check() : null;
+    if (chosenUse === 'support' && !why) {
+      setInvalid(null);
       return;
     }
     if (!expiresAt) {
@@ -115,8 +161,11 @@ function NewLoginTokenForm({ create, onCreated, onCancel }: NewLoginTokenFormPro
         expiresAt,
         oneTimeUse,
         extra: extra.trim() || undefined,
+        use: chosenUse ?? undefined,
+        // Only an impersonation (support) carries a reason and a ticket.
+        ...(why ? { reason: why, ticket: ticket.trim() || undefined } : {}),
       },
-      { onSuccess: (token) => onCreated({ token, whom, expiresAt }) },
+      { onSuccess: (token) => onCreated({ token, whom, use: chosenUse, expiresAt }) },
     );
   }
 
@@ -125,8 +174,8 @@ function NewLoginTokenForm({ create, onCreated, onCancel }: NewLoginTokenFormPro
   return (
     <form className="form" noValidate onSubmit={handleSubmit}>
       <p className="muted">
-        Anyone holding the login URL signs in without a password until it expires. It is shown once;
-        only a hash of it is kept.
+        Anyone holding the login URL signs in without a password until it expires. Only a hash of it
+        is kept.
       </p>
       {error ? (
         <div role="alert" className="alert alert--error">
@@ -183,6 +232,42 @@ function NewLoginTokenForm({ create, onCreated, onCancel }: NewLoginTokenFormPro
           <label htmlFor={ids.anonymous}>Anonymous user</label>
         </div>
       </fieldset>
+      {anonymous ? null : (
+        <fieldset className="fieldset">
+          <legend>Who will use it?</legend>
+          {loginTokenUseList.map((option) => (
+            <UseChoice
+              key={option}
+              name={ids.use}
+              value={option}
+              checked={use === option}
+              onChange={() => {
+                setUse(option);
+                if (invalid) setInvalid(null);
+              }}
+            />
+          ))}
+          {use === 'support' ? (
+            <>
+              <RequiredReasonField
+                reason={reason}
+                hint="Recorded with the impersonation and shown in their access history."
+              />
+              <div className="field">
+                <label htmlFor={ids.ticket}>Ticket reference</label>
+                <input
+                  id={ids.ticket}
+                  type="text"
+                  maxLength={100}
+                  autoComplete="off"
+                  value={ticket}
+                  onChange={(event) => setTicket(event.target.value)}
+                />
+              </div>
+            </>
+          ) : null}
+        </fieldset>
+      )}
       <div className="field field--narrow">
         <label htmlFor={ids.expires}>Expires at</label>
         <input
@@ -232,6 +317,37 @@ function NewLoginTokenForm({ create, onCreated, onCancel }: NewLoginTokenFormPro
       </div>
       {create.isPending ? <LoadingStatus label="Saving…" /> : null}
     </form>
+  );
+}
+
+interface UseChoiceProps {
+  name: string;
+  value: LoginTokenUse;
+  checked: boolean;
+  onChange: () => void;
+}
+
+/** One answer to "Who will use it?", with the sentence that says what it makes. */
+function UseChoice({ name, value, checked, onChange }: UseChoiceProps) {
+  const id = useId();
+  const detailId = useId();
+  const choice = loginTokenUseChoices[value];
+  return (
+    <div className="radio-choice">
+      <input
+        id={id}
+        type="radio"
+        name={name}
+        value={value}
+        aria-describedby={detailId}
+        checked={checked}
+        onChange={onChange}
+      />
+      <label htmlFor={id}>{choice.label}</label>
+      <span id={detailId} className="hint">
+        {choice.detail}
+      </span>
+    </div>
   );
 }
 
