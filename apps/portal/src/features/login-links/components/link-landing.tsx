@@ -1,8 +1,9 @@
 import { isApiError } from '@onbehalf/api-client/api-error';
 import type { LinkPreview } from '@onbehalf/contracts/login-links';
 import type { UseQueryResult } from '@tanstack/react-query';
-import { useNavigate } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
+import { makerLabel } from '../../../lib/people.ts';
 // The session query is the shared auth context, so other features may use it.
 import { useSession } from '../../auth/api/get-session.ts';
 import { type LinkFailure, linkFailureFromError, signedInAsSomeoneElse } from '../link-outcome.ts';
@@ -52,16 +53,33 @@ export function LinkLanding({ preview, redeem, onContinue, linkUserId }: LinkLan
     );
   }
 
-  const { account } = preview.data;
+  const { account, maker } = preview.data;
   const current = session.data;
   const impersonating = Boolean(current?.actor);
-  const someoneElse = signedInAsSomeoneElse(current, account, linkUserId);
+  // A support handover is its maker's way into the customer's view (SPEC §4b): it opens as an
+  // impersonation, only for the maker, signed in as themselves; nobody is signed out by it.
+  const handover = preview.data.purpose === 'support' && maker !== null;
+  const signedInAsPerson = Boolean(current?.user);
+  const someoneElse = !handover && signedInAsSomeoneElse(current, account, linkUserId);
   // The server refuses a link while impersonating; say so before anyone presses Continue.
   const restricted = impersonating || isApiError(redeem.error, 'impersonation_restricted');
+  const notYours = isApiError(redeem.error, 'handover_not_yours');
+  const mayContinue = !restricted && !notYours && (!handover || signedInAsPerson);
 
   return (
     <div className="link-landing">
-      {account?.kind === 'user' ? (
+      {handover && account?.kind === 'user' ? (
+        <>
+          <p>
+            This link signs its maker, <strong>{makerLabel(maker)}</strong>, in as{' '}
+            <strong>{account.name}</strong> ({account.email})
+            {account.organizationName ? ` at ${account.organizationName}` : ''}, as an
+            impersonation: they see the portal as {account.name} does, for a limited time, with a
+            banner, and it shows in {account.name}’s access history.
+          </p>
+          <p>Only {maker.name} can open it, while signed in as themselves.</p>
+        </>
+      ) : account?.kind === 'user' ? (
         <p>
           This link signs you in as <strong>{account.name}</strong> ({account.email})
           {account.organizationName ? ` at ${account.organizationName}` : ''}.
@@ -73,6 +91,16 @@ export function LinkLanding({ preview, redeem, onContinue, linkUserId }: LinkLan
         <div role="alert" className="alert alert--error">
           Leave the impersonation first.
         </div>
+      ) : handover && !signedInAsPerson ? (
+        <p role="status" className="alert alert--info">
+          You are not signed in. If you made this link, <Link to="/sign-in">sign in</Link> as
+          yourself first, then open it again.
+        </p>
+      ) : handover && current?.user && !notYours ? (
+        <p role="status" className="alert alert--info">
+          You are signed in as {current.user.name}. Continue starts the impersonation; Leave
+          Impersonation brings you back.
+        </p>
       ) : someoneElse && current ? (
         <p role="status" className="alert alert--info">
           You are signed in as {current.user?.name ?? 'Guest'}. Continuing signs you out of that
@@ -85,12 +113,12 @@ export function LinkLanding({ preview, redeem, onContinue, linkUserId }: LinkLan
         </div>
       ) : null}
       <div className="dialog__actions">
-        {restricted ? null : (
+        {mayContinue ? (
           <button type="button" className="button button--primary" onClick={onContinue}>
             Continue
           </button>
-        )}
-        {someoneElse || restricted ? (
+        ) : null}
+        {someoneElse || restricted || (handover && signedInAsPerson) ? (
           <button type="button" className="button" onClick={() => navigate('/')}>
             Cancel
           </button>
