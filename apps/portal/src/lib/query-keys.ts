@@ -20,6 +20,7 @@ export const queryKeys = {
   account: {
     all: ['account'] as const,
     accessHistory: () => [...queryKeys.account.all, 'access-history'] as const,
+    credentials: () => [...queryKeys.account.all, 'credentials'] as const,
   },
   users: {
     all: ['users'] as const,

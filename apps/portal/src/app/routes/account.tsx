@@ -1,9 +1,10 @@
 import type { ReactNode } from 'react';
 import { AccessHistoryTable } from '../../features/account/components/access-history-table.tsx';
 import { ChangePasswordForm } from '../../features/account/components/change-password-form.tsx';
+import { CredentialsTable } from '../../features/account/components/credentials-table.tsx';
 import { TeamAdminsPreference } from '../../features/account/components/team-admins-preference.tsx';
 import { SessionsTable } from '../../features/auth/components/sessions-table.tsx';
-import { notWhileImpersonating } from '../../lib/restrictions.ts';
+import { actingForSomeone } from '../../lib/restrictions.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
 import { useSignedInSession } from './app-layout.tsx';
 
@@ -11,11 +12,12 @@ export function AccountRoute() {
   useDocumentTitle('Account');
   const session = useSignedInSession();
   const profile = session.activeProfile;
-  // Acting as someone else: their sessions, password, opt-out and access history are theirs
-  // alone. The server refuses them, so the page does not even ask.
-  const restricted = Boolean(session.actor);
+  // Acting as someone else, or signed in by an integration: the person's sessions, password,
+  // opt-out, access history and credentials are theirs alone, to handle in a session of their
+  // own. The server refuses them, so the page does not even ask.
+  const restricted = actingForSomeone(session);
   const guarded = (content: ReactNode) =>
-    restricted ? <p className="empty">{notWhileImpersonating}</p> : content;
+    restricted ? <p className="empty">{restricted}</p> : content;
 
   return (
     <div className="page">
@@ -62,9 +64,23 @@ export function AccountRoute() {
             <>
               <p className="muted">
                 Everyone who signed in as you — support staff and team admins — with when, why and
-                for how long.
+                for how long, and every integration given a way to sign you in.
               </p>
               <AccessHistoryTable />
+            </>,
+          )}
+        </section>
+      ) : null}
+      {session.user?.kind === 'customer' ? (
+        <section className="card" aria-labelledby="credentials-heading">
+          <h2 id="credentials-heading">Sign-in links and tokens made for you</h2>
+          {guarded(
+            <>
+              <p className="muted">
+                Links and login tokens that sign in as you without your password and still work: who
+                made them, for whom and why. Revoke any you do not expect.
+              </p>
+              <CredentialsTable />
             </>,
           )}
         </section>

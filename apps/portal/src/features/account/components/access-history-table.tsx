@@ -1,15 +1,23 @@
-import type { AccessHistoryEntry } from '@onbehalf/contracts/impersonation';
+import type {
+  AccessHistoryEntry,
+  AccessHistoryIntegration,
+} from '@onbehalf/contracts/impersonation';
 import { endReasonLabels } from '@onbehalf/contracts/impersonation';
 import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
 import { formatDateTime, formatDuration } from '../../../lib/format.ts';
+import { makerLabel } from '../../../lib/people.ts';
 import { useAccessHistory } from '../api/get-access-history.ts';
+import { credentialKindLabels, integrationStateLabels } from '../credential-labels.ts';
 
 const doorLabels: Record<AccessHistoryEntry['door'], string> = {
   operator: 'Support',
   team: 'Team admin',
 };
 
-/** Who signed in as me: support staff and team admins alike, with when, why and how long. */
+/**
+ * Who signed in as me (support staff and team admins alike, with when, why and how long), and
+ * every integration given a way to sign me in, one line per link or token.
+ */
 export function AccessHistoryTable() {
   const history = useAccessHistory();
 
@@ -23,8 +31,26 @@ export function AccessHistoryTable() {
       />
     );
   }
-  if (history.data.length === 0) return <p className="empty">Nobody has signed in as you.</p>;
 
+  const { entries, integrations } = history.data;
+  return (
+    <>
+      {entries.length === 0 ? (
+        <p className="empty">Nobody has signed in as you.</p>
+      ) : (
+        <PeopleTable entries={entries} />
+      )}
+      <h3 id="integrations-heading">Integrations</h3>
+      {integrations.length === 0 ? (
+        <p className="empty">No integration has been given a way to sign you in.</p>
+      ) : (
+        <IntegrationsTable integrations={integrations} />
+      )}
+    </>
+  );
+}
+
+function PeopleTable({ entries }: { entries: AccessHistoryEntry[] }) {
   return (
     <div className="table-scroll">
       <table className="table" aria-label="Access history">
@@ -38,13 +64,19 @@ export function AccessHistoryTable() {
           </tr>
         </thead>
         <tbody>
-          {history.data.map((entry) => (
+          {entries.map((entry) => (
             <tr key={entry.id}>
               <td>{formatDateTime(entry.startedAt ?? entry.issuedAt)}</td>
               <td>
                 {entry.actor.name} <span className="muted">· {doorLabels[entry.door]}</span>
                 {entry.organizationName ? (
                   <span className="cell-detail">as {entry.organizationName}</span>
+                ) : null}
+                {entry.via ? (
+                  <span className="cell-detail">
+                    With a {credentialKindLabels[entry.via.kind].toLowerCase()} they made for
+                    themselves
+                  </span>
                 ) : null}
               </td>
               <td>
@@ -62,6 +94,49 @@ export function AccessHistoryTable() {
                   : entry.startedAt
                     ? 'Running'
                     : 'Not started'}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function IntegrationsTable({ integrations }: { integrations: AccessHistoryIntegration[] }) {
+  return (
+    <div className="table-scroll">
+      <table className="table" aria-labelledby="integrations-heading">
+        <thead>
+          <tr>
+            <th scope="col">Integration</th>
+            <th scope="col">Made by</th>
+            <th scope="col">Uses</th>
+            <th scope="col">Last used</th>
+            <th scope="col">State</th>
+          </tr>
+        </thead>
+        <tbody>
+          {integrations.map((integration) => (
+            <tr key={`${integration.kind}:${integration.id}`}>
+              <th scope="row">
+                {integration.name}
+                <span className="cell-detail">
+                  {credentialKindLabels[integration.kind]}
+                  {integration.organizationName ? ` · ${integration.organizationName}` : ''}
+                </span>
+              </th>
+              <td>
+                {makerLabel(integration.maker)}
+                <span className="cell-detail">{formatDateTime(integration.createdAt)}</span>
+              </td>
+              <td>{integration.uses}</td>
+              <td>{integration.lastUsedAt ? formatDateTime(integration.lastUsedAt) : 'Never'}</td>
+              <td>
+                {integrationStateLabels[integration.state]}
+                {integration.state === 'active' ? (
+                  <span className="cell-detail">Until {formatDateTime(integration.expiresAt)}</span>
+                ) : null}
               </td>
             </tr>
           ))}

@@ -1,6 +1,7 @@
 import { Badge } from '../../../components/ui/badge.tsx';
 import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
 import { formatDateTime, shortenUserAgent } from '../../../lib/format.ts';
+import { personWithRole } from '../../../lib/people.ts';
 import { useSessions } from '../api/list-sessions.ts';
 import { useRevokeSession } from '../api/revoke-session.ts';
 
@@ -49,7 +50,15 @@ export function SessionsTable() {
           {sessions.data.map((s) => (
             <tr key={s.id}>
               <td>
-                <span title={s.userAgent ?? undefined}>{shortenUserAgent(s.userAgent)}</span>
+                {s.actingAs ? (
+                  // Someone else holds it as you: where they sit is theirs, not yours to see.
+                  <>Used by {personWithRole(s.actingAs)}</>
+                ) : (
+                  <span title={s.userAgent ?? undefined}>{shortenUserAgent(s.userAgent)}</span>
+                )}
+                {s.via ? (
+                  <span className="cell-detail">Opened by the integration “{s.via.name}”</span>
+                ) : null}
                 {s.current ? (
                   <>
                     {' '}
