@@ -33,6 +33,14 @@ describe('auditActorLabel', () => {
     });
   });
 
+  it('adds an operator’s role when the trail gives it', () => {
+    const actor = { id: 2, name: 'Omar Haddad', email: null, operatorRole: 'admin' as const };
+    expect(auditActorLabel({ actor, actorKind: 'operator' })).toEqual({
+      name: 'Omar Haddad',
+      kind: 'operator · admin',
+    });
+  });
+
   it('names the kind when no person is behind the event', () => {
     expect(auditActorLabel({ actor: null, actorKind: 'system' })).toEqual({
       name: 'System',
@@ -50,6 +58,13 @@ describe('summarizeAuditDetails', () => {
     const details = { orderId: 7, number: 'SO-ACME-004', sku: 'WIDGET-1', quantity: 2 };
     expect(summarizeAuditDetails({ type: 'order.placed', details })).toBe(
       'Order SO-ACME-004 · 2 × WIDGET-1',
+    );
+  });
+
+  it('says when a support handover started an impersonation', () => {
+    const details = { door: 'operator', credential: { kind: 'one_click', id: 'L1' } };
+    expect(summarizeAuditDetails({ type: 'impersonation.started', details })).toBe(
+      'Support · With a sign-in link they made',
     );
   });
 

@@ -57,13 +57,20 @@ const actorKindLabels: Record<string, string> = {
   system: 'system',
 };
 
-/** "Sasha Patel" and "operator"; an event with no person behind it names its kind. */
+/**
+ * "Sasha Patel" and "operator", or "operator · support" when the trail gives the role (a
+ * team's view names staff by name and role, without their email); an event with no person
+ * behind it names its kind.
+ */
 export function auditActorLabel(event: Pick<AuditEvent, 'actor' | 'actorKind'>): {
   name: string;
   kind: string | null;
 } {
   const kind = event.actorKind ? (actorKindLabels[event.actorKind] ?? event.actorKind) : null;
-  if (event.actor) return { name: event.actor.name, kind };
+  if (event.actor) {
+    const role = event.actor.operatorRole;
+    return { name: event.actor.name, kind: kind && role ? `${kind} · ${role}` : kind };
+  }
   if (event.actorKind === 'system') return { name: 'System', kind: null };
   if (event.actorKind === 'anonymous') return { name: 'Anonymous', kind: null };
   return { name: 'Unknown', kind };
@@ -99,6 +106,10 @@ export function summarizeAuditDetails(event: Pick<AuditEvent, 'type' | 'details'
     case 'impersonation.started': {
       if (details.door === 'operator') parts.push('Support');
       if (details.door === 'team') parts.push('Team admin');
+      // A support handover: the link or token its maker made for themselves started it.
+      const credential = details.credential as { kind?: unknown } | undefined;
+      if (credential?.kind === 'one_click') parts.push('With a sign-in link they made');
+      if (credential?.kind === 'login_token') parts.push('With a login token they made');
       const ticket = text(details.ticket);
       if (ticket) parts.push(`Ticket ${ticket}`);
       break;

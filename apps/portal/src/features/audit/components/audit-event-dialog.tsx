@@ -14,11 +14,16 @@ interface AuditEventDialogProps {
 
 const none = <span className="muted">—</span>;
 
+/** A person in the event; a team's view of staff has no email, only their role. */
 function Party({ party }: { party: AuditEvent['subject'] }) {
   if (!party) return none;
   return (
     <>
-      {party.name} <span className="muted">· {party.email}</span>
+      {party.name}
+      {party.email ? <span className="muted"> · {party.email}</span> : null}
+      {party.operatorRole ? (
+        <span className="cell-detail">Operator · {party.operatorRole}</span>
+      ) : null}
       <span className="cell-detail">User ID {party.id}</span>
     </>
   );

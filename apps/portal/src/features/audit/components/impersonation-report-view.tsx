@@ -51,7 +51,11 @@ export function ImpersonationReportView({ scope, id }: ImpersonationReportViewPr
     [
       'Acting person',
       <>
-        {imp.actor.name} <span className="cell-detail">{imp.actor.email}</span>
+        {imp.actor.name}
+        {imp.actor.email ? <span className="cell-detail">{imp.actor.email}</span> : null}
+        {imp.actor.operatorRole ? (
+          <span className="cell-detail">Operator · {imp.actor.operatorRole}</span>
+        ) : null}
       </>,
     ],
     [
