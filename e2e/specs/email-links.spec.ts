@@ -10,7 +10,7 @@ test('a customer asks for a sign-in link on the sign-in page, and the emailed li
   freshPage,
 }) => {
   const opsApi = await api(ops);
-  const before = (await opsApi.sys.outbox(solo.email)).messages.length;
+  const before = (await opsApi.sys.outbox({ to: solo.email })).messages.length;
 
   await page.goto('/sign-in');
   await page.getByLabel('Email for a sign-in link').fill(solo.email);
@@ -21,9 +21,9 @@ test('a customer asks for a sign-in link on the sign-in page, and the emailed li
 
   // The mail is sent after the answer; the outbox stands in for the mailbox.
   await expect
-    .poll(async () => (await opsApi.sys.outbox(solo.email)).messages.length)
+    .poll(async () => (await opsApi.sys.outbox({ to: solo.email })).messages.length)
     .toBe(before + 1);
-  const [message] = (await opsApi.sys.outbox(solo.email)).messages;
+  const [message] = (await opsApi.sys.outbox({ to: solo.email })).messages;
   const url = /https?:\/\/\S+\/one-click\/\d+\/[\w-]{43}/.exec(message?.text ?? '')?.[0];
   expect(url, 'the email carries a one-click link').toBeDefined();
   expect(oneClickPartsOf(url as string).userId).toBeGreaterThan(0);

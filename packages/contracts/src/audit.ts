@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_PAGE } from './common.ts';
 import { operatorRole } from './permissions.ts';
 
 /** Every kind of event the audit trail records. Names are stable: reports filter on them. */
@@ -65,7 +66,7 @@ export const auditListQuery = auditFilters.extend({
     .string()
     .regex(/^\d{1,15}$/)
     .optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
 });
 export type AuditListQuery = z.input<typeof auditListQuery>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDateTime } from './common.ts';
+import { isoDateTime, nextCursor, pageQuery } from './common.ts';
 import { credentialKind, credentialMaker } from './login-links.ts';
 import { operatorRole, permission, profileRole } from './permissions.ts';
 
@@ -117,7 +117,9 @@ export const sessionListItem = z.object({
   via: via.nullable(),
 });
 export type SessionListItem = z.infer<typeof sessionListItem>;
-export const sessionList = z.object({ sessions: z.array(sessionListItem) });
+export const sessionsQuery = pageQuery;
+/** A page of the caller's live sessions, newest first. */
+export const sessionList = z.object({ sessions: z.array(sessionListItem), nextCursor });
 export type SessionList = z.infer<typeof sessionList>;
 
 export const sessionIdParam = z.object({ id: z.string().min(1).max(64) });

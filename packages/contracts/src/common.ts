@@ -2,3 +2,25 @@ import { z } from 'zod';
 
 export const isoDateTime = z.iso.datetime();
 export const numericId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** No list answers more than this many items at once (SPEC §8b). */
+export const MAX_PAGE = 100;
+
+/**
+ * Keyset pages: `limit` items (at most 100), and the `nextCursor` of the page before to go on.
+ * A cursor is opaque: it names where the last page ended, so items added meanwhile never shift
+ * a page.
+ */
+export const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
+  cursor: z.string().trim().min(1).max(400).optional(),
+});
+/** What a client sends for a page (both optional: the first page, 50 items). */
+export type PageQuery = { limit?: number; cursor?: string };
+
+/** A page of a list that can grow, searchable by names and emails (`query`). */
+export const searchPageQuery = pageQuery.extend({ query: z.string().trim().max(200).optional() });
+export type SearchPageQuery = PageQuery & { query?: string };
+
+/** Where the next page starts, or null on the last page. */
+export const nextCursor = z.string().nullable();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { userSummary } from './auth.ts';
-import { isoDateTime, numericId } from './common.ts';
+import { isoDateTime, nextCursor, numericId, type PageQuery, pageQuery } from './common.ts';
 import { profileRole } from './permissions.ts';
 
 export const emailAddress = z.email().trim().max(254);
@@ -45,6 +45,8 @@ export const outboxMessage = z.object({
   createdAt: isoDateTime,
 });
 export type OutboxMessage = z.infer<typeof outboxMessage>;
-export const outboxResponse = z.object({ messages: z.array(outboxMessage) });
+/** A page of messages, newest first. */
+export const outboxResponse = z.object({ messages: z.array(outboxMessage), nextCursor });
 export type OutboxResponse = z.infer<typeof outboxResponse>;
-export const outboxQuery = z.object({ to: z.string().trim().max(254).optional() });
+export const outboxQuery = pageQuery.extend({ to: z.string().trim().max(254).optional() });
+export type OutboxQuery = PageQuery & { to?: string };

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { isoDateTime, numericId } from './common.ts';
+import {
+  isoDateTime,
+  nextCursor,
+  numericId,
+  type SearchPageQuery,
+  searchPageQuery,
+} from './common.ts';
 import { apiKeyScope, operatorRole } from './permissions.ts';
 
 // ---- credentials made for someone else (SPEC §4b) ------------------------------------------
@@ -195,11 +201,10 @@ export const loginTokenSummary = z.object({
 });
 export type LoginTokenSummary = z.infer<typeof loginTokenSummary>;
 
-export const loginTokensQuery = z.object({
-  query: z.string().trim().max(200).optional(),
-  state: loginTokenState.optional(),
-});
-export const loginTokenList = z.object({ tokens: z.array(loginTokenSummary) });
+export const loginTokensQuery = searchPageQuery.extend({ state: loginTokenState.optional() });
+export type LoginTokensQuery = SearchPageQuery & { state?: LoginTokenState };
+/** A page of tokens, newest first. */
+export const loginTokenList = z.object({ tokens: z.array(loginTokenSummary), nextCursor });
 export type LoginTokenList = z.infer<typeof loginTokenList>;
 
 export const loginAttempt = z.object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { organizationKind, userStatus } from './auth.ts';
-import { numericId } from './common.ts';
+import { nextCursor, numericId, type SearchPageQuery, searchPageQuery } from './common.ts';
 import { impersonationBlock } from './impersonation.ts';
 import { profileRole } from './permissions.ts';
 
@@ -30,7 +30,14 @@ export const coworkerProfile = z.object({
 });
 export type CoworkerProfile = z.infer<typeof coworkerProfile>;
 
-export const profilesResponse = z.object({ Profiles: z.array(coworkerProfile) });
+export const profilesQuery = searchPageQuery;
+export type ProfilesQuery = SearchPageQuery;
+
+/**
+ * The caller's own profiles (on the first page), then a page of the coworkers a team admin
+ * may sign in as, in name order; `query` finds coworkers by name or email.
+ */
+export const profilesResponse = z.object({ Profiles: z.array(coworkerProfile), nextCursor });
 export type ProfilesResponse = z.infer<typeof profilesResponse>;
 
 export const switchProfileBody = z.object({ Id: numericId });

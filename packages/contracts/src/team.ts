@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { userStatus } from './auth.ts';
-import { numericId } from './common.ts';
+import { nextCursor, numericId, type SearchPageQuery, searchPageQuery } from './common.ts';
 import { impersonationVerdict } from './impersonation.ts';
 import { customerPermission, profileRole } from './permissions.ts';
 
@@ -34,9 +34,14 @@ export const updateTeamSettingsBody = teamSettings
   .refine((b) => Object.keys(b).length > 0, { message: 'Change at least one setting.' });
 export type UpdateTeamSettingsBody = z.infer<typeof updateTeamSettingsBody>;
 
+export const teamMembersQuery = searchPageQuery;
+export type TeamMembersQuery = SearchPageQuery;
+
+/** A page of members, in name order; `query` finds them by any word of name or email. */
 export const teamMembersResponse = z.object({
   organization: z.object({ id: z.number().int(), name: z.string() }),
   members: z.array(teamMember),
+  nextCursor,
 });
 export type TeamMembersResponse = z.infer<typeof teamMembersResponse>;
 

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { organizationKind, userKind, userStatus } from './auth.ts';
+import { nextCursor, type SearchPageQuery, searchPageQuery } from './common.ts';
 import { impersonationVerdict } from './impersonation.ts';
 import { customerPermission, operatorRole, profileRole } from './permissions.ts';
 
-export const usersQuery = z.object({ query: z.string().trim().max(200).optional() });
+export const usersQuery = searchPageQuery;
+export type UsersQuery = SearchPageQuery;
 
 export const adminUser = z.object({
   id: z.number().int(),
@@ -24,7 +26,8 @@ export const adminUser = z.object({
   impersonation: impersonationVerdict,
 });
 export type AdminUser = z.infer<typeof adminUser>;
-export const adminUsersResponse = z.object({ users: z.array(adminUser) });
+/** A page of users in name order. */
+export const adminUsersResponse = z.object({ users: z.array(adminUser), nextCursor });
 export type AdminUsersResponse = z.infer<typeof adminUsersResponse>;
 
 export const globalSettings = z.object({

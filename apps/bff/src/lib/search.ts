@@ -8,3 +8,25 @@ export function containsAny(term: string, ...columns: Column[]): SQL | undefined
   const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   return or(...columns.map((column) => sql`lower(${column}) like ${pattern} escape '\\'`));
 }
+
+/**
+ * A full-text (SQLite FTS5) query from what a person typed: every word must appear, each as a
+ * word or the start of one. The words are quoted, so nothing typed is FTS syntax. Null when
+ * nothing searchable was typed.
+ */
+export function ftsQuery(text: string): string | null {
+  const words = text
+    .split(/\s+/)
+    .map((word) => word.trim())
+    .filter(Boolean)
+    .slice(0, 12);
+  if (words.length === 0) return null;
+  return words.map((word) => `"${word.replaceAll('"', '""')}"*`).join(' ');
+}
+
+/** Users whose name or email holds every word typed, through the `users_fts` index. */
+export function usersMatching(userId: Column, text: string): SQL {
+  const query = ftsQuery(text);
+  if (query === null) return sql`0`;
+  return sql`${userId} IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ${query})`;
+}

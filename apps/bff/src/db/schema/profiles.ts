@@ -21,10 +21,15 @@ export const profiles = sqliteTable(
       .notNull()
       .default(true),
     createdAt: integer('created_at').notNull(),
+    /**
+     * The member's name in lower case, kept by triggers from `users.name`: a team of 100,000
+     * is paged in name order through one index, never sorted whole (SPEC §8b).
+     */
+    sortName: text('sort_name').notNull().default(''),
   },
   (t) => [
     uniqueIndex('profiles_user_org_unique').on(t.userId, t.organizationId),
-    index('profiles_org_idx').on(t.organizationId),
+    index('profiles_org_name_idx').on(t.organizationId, t.sortName, t.id),
   ],
 );
 

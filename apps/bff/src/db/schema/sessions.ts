@@ -29,7 +29,8 @@ export const sessions = sqliteTable(
   },
   (t) => [
     uniqueIndex('sessions_token_hash_unique').on(t.tokenHash),
-    index('sessions_user_idx').on(t.userId, t.revokedAt),
+    // A person's live sessions, newest first, a page at a time.
+    index('sessions_user_live_idx').on(t.userId, t.revokedAt, t.id),
   ],
 );
 

@@ -1,6 +1,6 @@
 import type { OperatorRole } from '@onbehalf/contracts/permissions';
 import { sql } from 'drizzle-orm';
-import { integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const users = sqliteTable(
   'users',
@@ -21,6 +21,8 @@ export const users = sqliteTable(
   (t) => [
     // Emails are unique regardless of case; lookups go through lower(email).
     uniqueIndex('users_email_lower_unique').on(sql`lower(${t.email})`),
+    // Admin › Users pages in name order.
+    index('users_name_idx').on(sql`lower(${t.name})`, t.id),
   ],
 );
 

@@ -7,6 +7,7 @@ import { impersonations } from '../../db/schema/impersonations.ts';
 import { organizations } from '../../db/schema/organizations.ts';
 import { users } from '../../db/schema/users.ts';
 import { preparedPerHandle } from '../../lib/prepared.ts';
+import { ftsQuery } from '../../lib/search.ts';
 
 const actor = alias(users, 'actor');
 const subject = alias(users, 'subject');
@@ -46,21 +47,9 @@ function idBounds(
 }
 
 /**
- * Free text, through the full-text index (SQLite FTS5 over reason, details, type and address):
- * every word must appear, each as a word or the start of one. A search that matches nothing
- * costs an index lookup, not a scan of the trail. The words are quoted, so what a person types
- * is never FTS syntax.
+ * Free text, through the full-text index (SQLite FTS5 over reason, details, type and address),
+ * not a scan: a search that matches nothing costs an index lookup.
  */
-export function ftsQuery(text: string): string | null {
-  const words = text
-    .split(/\s+/)
-    .map((word) => word.trim())
-    .filter(Boolean)
-    .slice(0, 12);
-  if (words.length === 0) return null;
-  return words.map((word) => `"${word.replaceAll('"', '""')}"*`).join(' ');
-}
-
 function matchesText(text: string): SQL {
   const query = ftsQuery(text);
   // Nothing searchable (only spaces): matches nothing rather than everything.

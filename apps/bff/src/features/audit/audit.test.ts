@@ -370,7 +370,7 @@ describe('audit list', () => {
     t.db.transaction((tx) =>
       recordAudit(tx, { type: 'settings.changed', at: t.clock.now() }, meta),
     );
-    const res = await list('limit=200');
+    const res = await list('limit=100');
     expect(res.status).toBe(200);
     const events = auditPage.parse(res.json).events;
     const rows = t.db.select().from(auditEvents).orderBy(desc(auditEvents.id)).all();

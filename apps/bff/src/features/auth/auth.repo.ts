@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Queryable } from '../../db/client.ts';
 import { impersonations } from '../../db/schema/impersonations.ts';
@@ -13,8 +13,17 @@ export function findUserByEmail(db: Queryable, email: string) {
 
 const actor = alias(users, 'actor');
 
-/** The user's live sessions, with who holds each one that someone else acts in. */
-export function listLiveSessions(db: Queryable, userId: number, now: number, idleSince: number) {
+/**
+ * A page of the user's live sessions, newest first (by id, which is time-ordered), with who
+ * holds each one that someone else acts in. `before` is the id the previous page ended on.
+ */
+export function listLiveSessions(
+  db: Queryable,
+  userId: number,
+  now: number,
+  idleSince: number,
+  page: { before?: string | undefined; limit: number },
+) {
   return db
     .select({
       session: sessions,
@@ -32,10 +41,11 @@ export function listLiveSessions(db: Queryable, userId: number, now: number, idl
         isNull(sessions.revokedAt),
         gt(sessions.expiresAt, now),
         gt(sessions.lastSeenAt, idleSince),
+        page.before !== undefined ? lt(sessions.id, page.before) : undefined,
       ),
     )
-    .orderBy(desc(sessions.lastSeenAt))
-    .limit(100)
+    .orderBy(desc(sessions.id))
+    .limit(page.limit + 1)
     .all();
 }
 

@@ -4,6 +4,7 @@ import {
   sessionIdParam,
   sessionList,
   sessionResponse,
+  sessionsQuery,
   signedInResponse,
   signInBody,
 } from '@onbehalf/contracts/auth';
@@ -70,9 +71,10 @@ const sessionsRoute = createRoute({
   method: 'get',
   path: '/api/public/auth/sessions',
   tags,
-  summary: "The caller's live sessions",
+  summary: "A page of the caller's live sessions, newest first",
   middleware: [requireSession, ownSessionOnly] as const,
-  responses: { 200: jsonContent(sessionList, 'Sessions'), ...errorResponses(401) },
+  request: { query: sessionsQuery },
+  responses: { 200: jsonContent(sessionList, 'Sessions'), ...errorResponses(400, 401, 403) },
 });
 
 const revokeRoute = createRoute({
@@ -110,7 +112,9 @@ export const authRoutes = createRouter()
     const { keys, env, clock } = c.get('deps');
     return c.json({ jwt: await signSessionJwt(getAuth(c), keys, env, clock.now()) }, 200);
   })
-  .openapi(sessionsRoute, (c) => c.json(listSessions(c.get('deps'), getAuth(c)), 200))
+  .openapi(sessionsRoute, (c) =>
+    c.json(listSessions(c.get('deps'), getAuth(c), c.req.valid('query')), 200),
+  )
   .openapi(revokeRoute, (c) => {
     const { revokedCurrent } = revokeOwnSession(
       c.get('deps'),

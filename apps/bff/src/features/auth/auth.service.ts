@@ -17,6 +17,7 @@ import {
   signedInAs,
   soleProfile,
 } from '../../lib/link-sign-in.ts';
+import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import { verifyPassword } from '../../lib/passwords.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { mintSession, revokeSession } from '../../lib/sessions.ts';
@@ -127,13 +128,24 @@ export function signOut(deps: AppDeps, auth: AuthContext, meta: RequestMeta): vo
   });
 }
 
-export function listSessions(deps: AppDeps, auth: AuthContext): SessionList {
+/** A page of the caller's live sessions, newest first. */
+export function listSessions(
+  deps: AppDeps,
+  auth: AuthContext,
+  page: { cursor?: string | undefined; limit: number },
+): SessionList {
   const now = deps.clock.now();
+  const [before] = decodeCursor(page.cursor, ['string'] as const) ?? [];
   const rows = auth.user
-    ? listLiveSessions(deps.db, auth.user.id, now, now - sessionPolicy.idleMs)
+    ? listLiveSessions(deps.db, auth.user.id, now, now - sessionPolicy.idleMs, {
+        before,
+        limit: page.limit,
+      })
     : [];
+  const { items, nextCursor } = pageOf(rows, page.limit, (r) => [r.session.id]);
   return {
-    sessions: rows.map(({ session, organizationName, actor }) => {
+    nextCursor,
+    sessions: items.map(({ session, organizationName, actor }) => {
       const credential = session.viaKind ? describeCredentialSession(deps.db, session) : null;
       // A session someone else acts in is theirs: where they sit is not the person's to see.
       const elsewhere = actor !== null;

@@ -1,5 +1,18 @@
 import type { LoginTokenState } from '@onbehalf/contracts/login-links';
-import { and, desc, eq, gt, inArray, isNotNull, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  desc,
+  eq,
+  gt,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  lte,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Queryable } from '../../db/client.ts';
 import { loginAttempts, loginTokens } from '../../db/schema/login-links.ts';
@@ -73,20 +86,33 @@ function scoped(scope: TokenScope): SQL | undefined {
   );
 }
 
+/** A page of tokens, newest first; `before` is the id the previous page ended on. */
 export function listTokens(
   db: Queryable,
   now: number,
   scope: TokenScope,
-  query?: string,
-  state?: LoginTokenState,
+  page: {
+    query?: string | undefined;
+    state?: LoginTokenState | undefined;
+    before?: number | undefined;
+    limit: number;
+  },
 ) {
+  const { query, state } = page;
   const matches = query
     ? containsAny(query, users.name, users.email, organizations.name, loginTokens.extra)
     : undefined;
   return withParties(db)
-    .where(and(scoped(scope), matches, state ? stateFilter(state, now) : undefined))
+    .where(
+      and(
+        scoped(scope),
+        matches,
+        state ? stateFilter(state, now) : undefined,
+        page.before !== undefined ? lt(loginTokens.id, page.before) : undefined,
+      ),
+    )
     .orderBy(desc(loginTokens.id))
-    .limit(200)
+    .limit(page.limit + 1)
     .all();
 }
 

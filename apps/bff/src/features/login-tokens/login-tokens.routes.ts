@@ -114,8 +114,7 @@ const redeemRoute = createRoute({
 
 export const loginTokensRoutes = createRouter()
   .openapi(listRoute, (c) => {
-    const { query, state } = c.req.valid('query');
-    return c.json(listLoginTokens(c.get('deps'), getPrincipal(c), query, state), 200);
+    return c.json(listLoginTokens(c.get('deps'), getPrincipal(c), c.req.valid('query')), 200);
   })
   .openapi(createTokenRoute, async (c) => {
     const created = await createLoginToken(

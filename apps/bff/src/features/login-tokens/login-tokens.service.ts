@@ -40,6 +40,7 @@ import {
   signedInAs,
 } from '../../lib/link-sign-in.ts';
 import { maskEmail, recordAttempt } from '../../lib/login-attempts.ts';
+import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../lib/principal.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { readSetting } from '../../lib/settings.ts';
@@ -241,15 +242,22 @@ function scopeOf(principal: Principal): TokenScope {
     : null;
 }
 
+/** A page of tokens, newest first, searched by person, organization or Extra. */
 export function listLoginTokens(
   deps: AppDeps,
   principal: Principal,
-  query?: string,
-  state?: LoginTokenState,
+  page: {
+    query?: string | undefined;
+    state?: LoginTokenState | undefined;
+    cursor?: string | undefined;
+    limit: number;
+  },
 ): LoginTokenList {
   const now = deps.clock.now();
-  const rows = listTokens(deps.db, now, scopeOf(principal), query, state);
-  return { tokens: rows.map((r) => toSummary(r, now)) };
+  const [before] = decodeCursor(page.cursor, ['number'] as const) ?? [];
+  const rows = listTokens(deps.db, now, scopeOf(principal), { ...page, before });
+  const { items, nextCursor } = pageOf(rows, page.limit, (r) => [r.token.id]);
+  return { tokens: items.map((r) => toSummary(r, now)), nextCursor };
 }
 
 /** A token the caller may see: an API key sees only its own organizations' and its own. */

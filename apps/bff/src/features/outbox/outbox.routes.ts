@@ -20,5 +20,5 @@ const listRoute = createRoute({
 });
 
 export const outboxRoutes = createRouter().openapi(listRoute, (c) =>
-  c.json(readOutbox(c.get('deps'), getAuth(c), c.req.valid('query').to, c.get('meta')), 200),
+  c.json(readOutbox(c.get('deps'), getAuth(c), c.req.valid('query'), c.get('meta')), 200),
 );

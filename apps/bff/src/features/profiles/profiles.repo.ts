@@ -1,9 +1,11 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.ts';
 import { organizations } from '../../db/schema/organizations.ts';
 import { profiles } from '../../db/schema/profiles.ts';
 import { users } from '../../db/schema/users.ts';
 import { preparedPerHandle } from '../../lib/prepared.ts';
+import { usersMatching } from '../../lib/search.ts';
+import type { MemberPage } from '../team/team.repo.ts';
 
 const profileColumns = {
   profile: profiles,
@@ -28,13 +30,29 @@ export function listProfilesOfUser(db: Queryable, userId: number) {
 
 export type ProfileListRow = ReturnType<typeof listProfilesOfUser>[number];
 
-export function listProfilesOfOrganization(db: Queryable, organizationId: number) {
+/** A page of an organization's profiles in name order (see team.repo's `listMembers`). */
+export function listProfilesOfOrganization(
+  db: Queryable,
+  organizationId: number,
+  page: MemberPage,
+) {
+  const after = page.after;
   return db
     .select(profileColumns)
     .from(profiles)
     .innerJoin(users, eq(users.id, profiles.userId))
     .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
-    .where(eq(profiles.organizationId, organizationId))
-    .orderBy(asc(users.name))
+    .where(
+      and(
+        eq(profiles.organizationId, organizationId),
+        after
+          ? sql`(${profiles.sortName}, ${profiles.id}) > (${after[0]}, ${after[1]})`
+          : undefined,
+        page.query ? usersMatching(profiles.userId, page.query) : undefined,
+        page.except !== undefined ? ne(profiles.userId, page.except) : undefined,
+      ),
+    )
+    .orderBy(asc(profiles.sortName), asc(profiles.id))
+    .limit(page.limit + 1)
     .all();
 }

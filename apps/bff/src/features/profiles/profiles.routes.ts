@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { signedInResponse } from '@onbehalf/contracts/auth';
-import { profilesResponse, switchProfileBody } from '@onbehalf/contracts/profiles';
+import { profilesQuery, profilesResponse, switchProfileBody } from '@onbehalf/contracts/profiles';
 import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
 import { setSessionCookie, signedInBody } from '../../lib/session-cookie.ts';
@@ -14,9 +14,10 @@ const listRoute = createRoute({
   method: 'get',
   path: '/api/public/coworkers/profiles',
   tags,
-  summary: 'Profiles the caller may use',
+  summary: "The caller's profiles, and a page of the coworkers a team admin may sign in as",
   middleware: [requireSession] as const,
-  responses: { 200: jsonContent(profilesResponse, 'Profiles'), ...errorResponses(401) },
+  request: { query: profilesQuery },
+  responses: { 200: jsonContent(profilesResponse, 'Profiles'), ...errorResponses(400, 401) },
 });
 
 const switchRoute = createRoute({
@@ -33,7 +34,9 @@ const switchRoute = createRoute({
 });
 
 export const profilesRoutes = createRouter()
-  .openapi(listRoute, (c) => c.json(listProfiles(c.get('deps'), getAuth(c)), 200))
+  .openapi(listRoute, (c) =>
+    c.json(listProfiles(c.get('deps'), getAuth(c), c.req.valid('query')), 200),
+  )
   .openapi(switchRoute, (c) => {
     const auth = getAuth(c);
     const result = switchProfile(c.get('deps'), auth, c.req.valid('json').Id, c.get('meta'));

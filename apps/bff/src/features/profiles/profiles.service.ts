@@ -6,6 +6,7 @@ import { recordAudit } from '../../lib/audit.ts';
 import { policyActor, policyTarget } from '../../lib/auth-context.ts';
 import { AppError } from '../../lib/errors.ts';
 import { type Minted, signedInAs } from '../../lib/link-sign-in.ts';
+import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { mintSession, revokeSession } from '../../lib/sessions.ts';
 import {
@@ -39,34 +40,50 @@ function toCoworkerProfile(
   };
 }
 
-export function listProfiles(deps: AppDeps, auth: AuthContext): ProfilesResponse {
+/**
+ * The profile chooser: the caller's own profiles (first page only), then a page of the
+ * coworkers a team admin may sign in as, in name order, each flagged with why not. `query`
+ * finds coworkers by name or email; an organization of any size costs one page.
+ */
+export function listProfiles(
+  deps: AppDeps,
+  auth: AuthContext,
+  page: { query?: string | undefined; cursor?: string | undefined; limit: number },
+): ProfilesResponse {
   const user = auth.user;
-  if (user?.kind !== 'customer') return { Profiles: [] };
+  if (user?.kind !== 'customer') return { Profiles: [], nextCursor: null };
   const actingForSomeone = auth.impersonation !== null || auth.credential !== null;
-  const own = listProfilesOfUser(deps.db, user.id)
-    // Acting for someone covers the one profile it was opened for, never their others.
-    .filter((r) => !actingForSomeone || r.profile.id === auth.profile?.id)
-    .map((r) => toCoworkerProfile(r, auth));
+  const after = decodeCursor(page.cursor, ['string', 'number'] as const);
+  const own = after
+    ? []
+    : listProfilesOfUser(deps.db, user.id)
+        // Acting for someone covers the one profile it was opened for, never their others.
+        .filter((r) => !actingForSomeone || r.profile.id === auth.profile?.id)
+        .map((r) => toCoworkerProfile(r, auth));
   // A team admin also sees the coworkers they may sign in as, each flagged with why not.
   const active = auth.profile;
   if (!active || !auth.permissions.has('team:impersonate') || actingForSomeone) {
-    return { Profiles: own };
+    return { Profiles: own, nextCursor: null };
   }
-  const coworkers = listProfilesOfOrganization(deps.db, active.organizationId)
-    .filter((r) => r.user.id !== user.id)
-    .map((r) =>
-      toCoworkerProfile(
-        r,
-        auth,
-        impersonationBlock({
-          door: 'team',
-          actor: policyActor(auth),
-          target: policyTarget({ ...r.user, kind: 'customer', operatorRole: null }, r.profile),
-          doorOpen: active.organization.impersonationEnabled,
-        }),
-      ),
-    );
-  return { Profiles: [...own, ...coworkers] };
+  const rows = listProfilesOfOrganization(deps.db, active.organizationId, {
+    ...page,
+    after,
+    except: user.id,
+  });
+  const { items, nextCursor } = pageOf(rows, page.limit, (r) => [r.profile.sortName, r.profile.id]);
+  const coworkers = items.map((r) =>
+    toCoworkerProfile(
+      r,
+      auth,
+      impersonationBlock({
+        door: 'team',
+        actor: policyActor(auth),
+        target: policyTarget({ ...r.user, kind: 'customer', operatorRole: null }, r.profile),
+        doorOpen: active.organization.impersonationEnabled,
+      }),
+    ),
+  );
+  return { Profiles: [...own, ...coworkers], nextCursor };
 }
 
 export type Switched = Minted;

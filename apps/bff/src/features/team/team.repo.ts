@@ -1,24 +1,53 @@
 import type { CustomerPermission, ProfileRole } from '@onbehalf/contracts/permissions';
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.ts';
 import { impersonations } from '../../db/schema/impersonations.ts';
 import { organizations } from '../../db/schema/organizations.ts';
 import { profiles } from '../../db/schema/profiles.ts';
 import { users } from '../../db/schema/users.ts';
+import { usersMatching } from '../../lib/search.ts';
 
 const memberColumns = {
   profile: profiles,
   user: { id: users.id, name: users.name, email: users.email, status: users.status },
 };
 
-export function listMembers(db: Queryable, organizationId: number) {
+export interface MemberPage {
+  /** Words to find in names and emails. */
+  query?: string | undefined;
+  /** The sort key (name, profile id) the previous page ended on. */
+  after?: readonly [string, number] | undefined;
+  limit: number;
+  /** Leave this user out (the caller, on the coworkers list). */
+  except?: number;
+}
+
+/**
+ * A page of an organization's members in name order, through the (organization, sort name,
+ * id) index: a page costs its own rows, however large the organization.
+ */
+export function membersQuery(db: Queryable, organizationId: number, page: MemberPage) {
+  const after = page.after;
   return db
     .select(memberColumns)
     .from(profiles)
     .innerJoin(users, eq(users.id, profiles.userId))
-    .where(eq(profiles.organizationId, organizationId))
-    .orderBy(asc(users.name))
-    .all();
+    .where(
+      and(
+        eq(profiles.organizationId, organizationId),
+        after
+          ? sql`(${profiles.sortName}, ${profiles.id}) > (${after[0]}, ${after[1]})`
+          : undefined,
+        page.query ? usersMatching(profiles.userId, page.query) : undefined,
+        page.except !== undefined ? ne(profiles.userId, page.except) : undefined,
+      ),
+    )
+    .orderBy(asc(profiles.sortName), asc(profiles.id))
+    .limit(page.limit + 1);
+}
+
+export function listMembers(db: Queryable, organizationId: number, page: MemberPage) {
+  return membersQuery(db, organizationId, page).all();
 }
 
 export type MemberRow = ReturnType<typeof listMembers>[number];

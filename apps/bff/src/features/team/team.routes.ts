@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import {
   teamMemberParam,
   teamMemberResponse,
+  teamMembersQuery,
   teamMembersResponse,
   teamSettingsResponse,
   updateTeamMemberBody,
@@ -28,7 +29,11 @@ const listRoute = createRoute({
   tags,
   summary: "Members of the active profile's organization",
   middleware: [requirePermission('team:read')] as const,
-  responses: { 200: jsonContent(teamMembersResponse, 'Members'), ...errorResponses(401, 403) },
+  request: { query: teamMembersQuery },
+  responses: {
+    200: jsonContent(teamMembersResponse, 'A page of members'),
+    ...errorResponses(400, 401, 403),
+  },
 });
 
 const updateRoute = createRoute({
@@ -95,7 +100,7 @@ const sysUpdateSettingsRoute = createRoute({
 });
 
 export const teamRoutes = createRouter()
-  .openapi(listRoute, (c) => c.json(listTeam(c.get('deps'), getAuth(c)), 200))
+  .openapi(listRoute, (c) => c.json(listTeam(c.get('deps'), getAuth(c), c.req.valid('query')), 200))
   .openapi(updateRoute, (c) => {
     const member = updateTeamMember(
       c.get('deps'),

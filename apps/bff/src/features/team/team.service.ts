@@ -21,6 +21,7 @@ import { auditParty } from '../../lib/audit-party.ts';
 import { policyActor, policyTarget } from '../../lib/auth-context.ts';
 import { AppError } from '../../lib/errors.ts';
 import { endImpersonation, shortenImpersonations } from '../../lib/impersonation-lifecycle.ts';
+import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import {
@@ -63,11 +64,20 @@ function verdict(row: MemberRow, auth: AuthContext): TeamMember['impersonation']
   return { allowed: block === null, reason: block };
 }
 
-export function listTeam(deps: AppDeps, auth: AuthContext): TeamMembersResponse {
+/** A page of the team, in name order; `query` finds members by name or email. */
+export function listTeam(
+  deps: AppDeps,
+  auth: AuthContext,
+  page: { query?: string | undefined; cursor?: string | undefined; limit: number },
+): TeamMembersResponse {
   const profile = activeProfile(auth);
+  const after = decodeCursor(page.cursor, ['string', 'number'] as const);
+  const rows = listMembers(deps.db, profile.organizationId, { ...page, after });
+  const { items, nextCursor } = pageOf(rows, page.limit, (r) => [r.profile.sortName, r.profile.id]);
   return {
     organization: { id: profile.organization.id, name: profile.organization.name },
-    members: listMembers(deps.db, profile.organizationId).map((r) => toTeamMember(r, auth)),
+    members: items.map((r) => toTeamMember(r, auth)),
+    nextCursor,
   };
 }
 

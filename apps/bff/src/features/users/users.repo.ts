@@ -1,38 +1,51 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/client.ts';
 import { organizations } from '../../db/schema/organizations.ts';
 import { profiles } from '../../db/schema/profiles.ts';
 import { users } from '../../db/schema/users.ts';
-import { containsAny } from '../../lib/search.ts';
+import { containsAny, usersMatching } from '../../lib/search.ts';
 
-const PAGE = 50;
+/** The people with a profile in one of these organizations. */
+const inOrganizations = (organizationIds: readonly number[]) =>
+  sql`${users.id} IN (SELECT ${profiles.userId} FROM ${profiles} WHERE ${inArray(profiles.organizationId, [...organizationIds, 0])})`;
+
+/** The people of organizations whose name holds the text (organizations are few). */
+const ofOrganizationsNamed = (term: string) =>
+  sql`${users.id} IN (SELECT ${profiles.userId} FROM ${profiles} WHERE ${profiles.organizationId} IN
+    (SELECT ${organizations.id} FROM ${organizations} WHERE ${containsAny(term, organizations.name)}))`;
+
+/** Sort key of Admin › Users: the name, in lower case, then the id. */
+export const userSortName = sql<string>`lower(${users.name})`;
 
 /**
- * Users whose name, email or organization matches; LIKE wildcards in the query are literal.
- * With `organizationIds` (an integration's key), only people of those organizations.
+ * A page of users in name order (through the lower(name), id index), found by any word of
+ * their name or email (the full-text index) or by their organization's name. With
+ * `organizationIds` (an integration's key), only people of those organizations.
  */
 export function searchUsers(
   db: Queryable,
-  query: string | undefined,
-  organizationIds?: readonly number[],
+  page: {
+    query?: string | undefined;
+    after?: readonly [string, number] | undefined;
+    limit: number;
+    organizationIds?: readonly number[] | undefined;
+  },
 ) {
-  const base = db
-    .selectDistinct({ user: users })
+  const term = page.query?.trim();
+  const after = page.after;
+  return db
+    .select({ user: users, sortName: userSortName })
     .from(users)
-    .leftJoin(profiles, eq(profiles.userId, users.id))
-    .leftJoin(organizations, eq(organizations.id, profiles.organizationId));
-  const term = query?.trim();
-  const filtered = base.where(
-    and(
-      term ? containsAny(term, users.name, users.email, organizations.name) : undefined,
-      organizationIds ? inArray(profiles.organizationId, [...organizationIds, 0]) : undefined,
-    ),
-  );
-  return filtered
-    .orderBy(asc(users.name))
-    .limit(PAGE)
-    .all()
-    .map((r) => r.user);
+    .where(
+      and(
+        term ? or(usersMatching(users.id, term), ofOrganizationsNamed(term)) : undefined,
+        page.organizationIds ? inOrganizations(page.organizationIds) : undefined,
+        after ? sql`(${userSortName}, ${users.id}) > (${after[0]}, ${after[1]})` : undefined,
+      ),
+    )
+    .orderBy(userSortName, asc(users.id))
+    .limit(page.limit + 1)
+    .all();
 }
 
 export function profilesOfUsers(db: Queryable, userIds: number[]) {
@@ -59,7 +72,7 @@ export function searchOrganizations(db: Queryable, query: string | undefined) {
     .from(organizations)
     .where(term ? containsAny(term, organizations.name) : undefined)
     .orderBy(asc(organizations.name))
-    .limit(PAGE)
+    .limit(50)
     .all();
 }
 

@@ -83,7 +83,7 @@ export const usersRoutes = createRouter()
     ),
   )
   .openapi(listRoute, (c) =>
-    c.json(listUsers(c.get('deps'), getPrincipal(c), c.req.valid('query').query), 200),
+    c.json(listUsers(c.get('deps'), getPrincipal(c), c.req.valid('query')), 200),
   )
   .openapi(updateRoute, (c) =>
     c.json(

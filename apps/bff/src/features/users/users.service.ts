@@ -19,6 +19,7 @@ import {
   endImpersonationsByActor,
   endImpersonationsOfTarget,
 } from '../../lib/impersonation-lifecycle.ts';
+import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { Principal } from '../../lib/principal.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { revokeSessionsOfUser } from '../../lib/sessions.ts';
@@ -36,12 +37,18 @@ import {
  * Admin › Users: search, with whether the calling operator may impersonate each one. An
  * integration's API key is no one, so it may impersonate no one.
  */
-export function listUsers(deps: AppDeps, principal: Principal, query?: string): AdminUsersResponse {
-  const found = searchUsers(
-    deps.db,
-    query,
-    principal.kind === 'api_key' ? principal.key.organizationIds : undefined,
-  );
+export function listUsers(
+  deps: AppDeps,
+  principal: Principal,
+  page: { query?: string | undefined; cursor?: string | undefined; limit: number },
+): AdminUsersResponse {
+  const rows = searchUsers(deps.db, {
+    ...page,
+    after: decodeCursor(page.cursor, ['string', 'number'] as const),
+    organizationIds: principal.kind === 'api_key' ? principal.key.organizationIds : undefined,
+  });
+  const { items, nextCursor } = pageOf(rows, page.limit, (r) => [r.sortName, r.user.id]);
+  const found = items.map((r) => r.user);
   const profiles = profilesOfUsers(
     deps.db,
     found.map((u) => u.id),
@@ -76,6 +83,7 @@ export function listUsers(deps: AppDeps, principal: Principal, query?: string): 
         impersonation: { allowed: block === null, reason: block },
       };
     }),
+    nextCursor,
   };
 }
 

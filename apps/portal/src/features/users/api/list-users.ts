@@ -2,7 +2,8 @@ import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query'
 import { api } from '../../../lib/api.ts';
 import { queryKeys } from '../../../lib/query-keys.ts';
 
-export const listUsers = async (search: string) => (await api.sys.users(search)).users;
+export const listUsers = async (search: string) =>
+  (await api.sys.users(search ? { query: search } : {})).users;
 
 export const usersQueryOptions = (search: string) =>
   queryOptions({ queryKey: queryKeys.users.list(search), queryFn: () => listUsers(search) });

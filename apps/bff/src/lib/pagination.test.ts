@@ -1,0 +1,216 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { membersQuery } from '../features/team/team.repo.ts';
+import { createTestApp, demoIds, type TestApp } from '../test/harness.ts';
+import { decodeCursor, encodeCursor, pageOf } from './pagination.ts';
+import { mintSession } from './sessions.ts';
+
+describe('keyset cursors', () => {
+  it('round-trip their key and refuse anything else with a 400 naming the cursor', () => {
+    const cursor = encodeCursor(['jane doe', 42]);
+    expect(decodeCursor(cursor, ['string', 'number'] as const)).toEqual(['jane doe', 42]);
+    for (const bad of ['', 'not base64 json', encodeCursor([42, 'jane']), encodeCursor(['x'])]) {
+      expect(() => decodeCursor(bad, ['string', 'number'] as const)).toThrow(
+        expect.objectContaining({ code: 'validation_failed' }),
+      );
+    }
+    expect(decodeCursor(undefined, ['number'] as const)).toBeUndefined();
+  });
+
+  it('a page of limit + 1 rows keeps limit and names where it ended', () => {
+    const rows = [1, 2, 3, 4];
+    expect(pageOf(rows, 3, (n) => [n])).toEqual({
+      items: [1, 2, 3],
+      nextCursor: encodeCursor([3]),
+    });
+    expect(pageOf(rows, 4, (n) => [n])).toEqual({ items: rows, nextCursor: null });
+  });
+});
+
+let t: TestApp;
+let ids: ReturnType<typeof demoIds>;
+beforeEach(async () => {
+  t = await createTestApp({ rateLimits: false });
+  ids = demoIds(t);
+});
+
+/** Adds members to Acme straight into the database: the triggers keep names and search. */
+function addAcmeMembers(count: number) {
+  const acme = ids.organizationId('Acme Corp');
+  const user = t.sqlite.prepare(
+    `INSERT INTO users (email, name, kind, status, created_at) VALUES (?, ?, 'customer', 'active', 0)`,
+  );
+  const profile = t.sqlite.prepare(
+    `INSERT INTO profiles (user_id, organization_id, role, permissions, created_at)
+     VALUES (?, ?, 'member', '["orders:read"]', 0)`,
+  );
+  t.sqlite.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const name = `Member ${String(i).padStart(4, '0')} ${i % 7 === 0 ? 'Quartermaster' : 'Clerk'}`;
+      const { lastInsertRowid } = user.run(`m${i}@acme.test`, name);
+      profile.run(lastInsertRowid, acme);
+    }
+  })();
+}
+
+/** Follows nextCursor to the end, collecting what each page holds. */
+async function everyPage<T>(
+  first: string,
+  read: (cursor?: string) => Promise<{ status: number; json: { nextCursor: string | null } & T }>,
+) {
+  const pages: T[] = [];
+  let cursor: string | undefined;
+  for (let guard = 0; guard < 100; guard++) {
+    const res = await read(cursor);
+    expect(res.status, first).toBe(200);
+    pages.push(res.json);
+    if (res.json.nextCursor === null) return pages;
+    cursor = res.json.nextCursor;
+  }
+  throw new Error('the cursor never ended');
+}
+
+describe('every list is a bounded, searchable page', () => {
+  it('the team pages in name order, 100 at most, and every member appears once', async () => {
+    addAcmeMembers(250);
+    const owner = await t.signIn('owner@acme.test');
+    const pages = await everyPage<{ members: { name: string; profileId: number }[] }>(
+      'team',
+      (cursor) =>
+        t.call('GET', `/api/public/team/members?limit=100${cursor ? `&cursor=${cursor}` : ''}`, {
+          token: owner.token,
+        }),
+    );
+    expect(pages.map((p) => p.members.length)).toEqual([100, 100, 54]);
+    const names = pages.flatMap((p) => p.members.map((m) => m.name.toLowerCase()));
+    expect(names).toEqual([...names].sort());
+    expect(new Set(pages.flatMap((p) => p.members.map((m) => m.profileId))).size).toBe(254);
+
+    const found = await t.call('GET', '/api/public/team/members?query=quarter&limit=100', {
+      token: owner.token,
+    });
+    expect(found.json.members).toHaveLength(36);
+    const byEmail = await t.call('GET', '/api/public/team/members?query=m17%40acme', {
+      token: owner.token,
+    });
+    expect(byEmail.json.members.map((m: { email: string }) => m.email)).toContain('m17@acme.test');
+
+    const tooMany = await t.call('GET', '/api/public/team/members?limit=101', {
+      token: owner.token,
+    });
+    expect(tooMany.status).toBe(400);
+    const forged = await t.call('GET', '/api/public/team/members?cursor=abc', {
+      token: owner.token,
+    });
+    expect(forged.status).toBe(400);
+    expect(forged.json.error.issues[0].path).toBe('cursor');
+  });
+
+  it('a team page is an index walk, never a sort of the whole organization', async () => {
+    addAcmeMembers(50);
+    t.sqlite.exec('ANALYZE');
+    const acme = ids.organizationId('Acme Corp');
+    for (const page of [
+      { limit: 50 },
+      { limit: 50, after: ['member 0010', 1] as const },
+      { limit: 50, query: 'clerk' },
+    ]) {
+      const { sql, params } = membersQuery(t.db, acme, page).toSQL();
+      const plan = (
+        t.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as {
+          detail: string;
+        }[]
+      )
+        .map((r) => r.detail)
+        .join(' | ');
+      expect(plan, JSON.stringify(page)).toMatch(/profiles_org_name_idx/);
+      expect(plan, JSON.stringify(page)).not.toMatch(/TEMP B-TREE|SCAN profiles/);
+    }
+  });
+
+  it('the profile chooser lists my profiles, then pages the coworkers I may sign in as', async () => {
+    addAcmeMembers(120);
+    const admin = await t.signIn('admin@acme.test');
+    const first = await t.call('GET', '/api/public/coworkers/profiles?limit=50', {
+      token: admin.token,
+    });
+    expect(first.json.Profiles.filter((p: { IsOwn: boolean }) => p.IsOwn)).toHaveLength(1);
+    expect(first.json.Profiles).toHaveLength(51);
+    const second = await t.call(
+      'GET',
+      `/api/public/coworkers/profiles?limit=50&cursor=${first.json.nextCursor}`,
+      { token: admin.token },
+    );
+    expect(second.json.Profiles.some((p: { IsOwn: boolean }) => p.IsOwn)).toBe(false);
+    expect(second.json.Profiles).toHaveLength(50);
+    const found = await t.call('GET', '/api/public/coworkers/profiles?query=buyer', {
+      token: admin.token,
+    });
+    const coworkers = found.json.Profiles.filter((p: { IsOwn: boolean }) => !p.IsOwn);
+    expect(coworkers.map((p: { Email: string }) => p.Email)).toEqual(['buyer@acme.test']);
+  });
+
+  it('sessions page newest first', async () => {
+    const buyer = await t.signIn('buyer@acme.test');
+    t.db.transaction((tx) => {
+      for (let i = 0; i < 120; i++) {
+        t.clock.advance(1);
+        mintSession(tx, {
+          userId: ids.userId('buyer@acme.test'),
+          profileId: ids.profileId('buyer@acme.test'),
+          method: 'password',
+          now: t.clock.now(),
+          meta: { ip: null, userAgent: null, requestId: null },
+        });
+      }
+    });
+    const pages = await everyPage<{ sessions: { id: string }[] }>('sessions', (cursor) =>
+      t.call('GET', `/api/public/auth/sessions${cursor ? `?cursor=${cursor}` : ''}`, {
+        token: buyer.token,
+      }),
+    );
+    expect(pages.map((p) => p.sessions.length)).toEqual([50, 50, 21]);
+    const all = pages.flatMap((p) => p.sessions.map((s) => s.id));
+    expect(all).toEqual([...all].sort().reverse());
+  });
+
+  it('Admin › Users, login tokens and the outbox page too', async () => {
+    addAcmeMembers(130);
+    const ops = await t.signIn('ops@onbehalf.test');
+    const users = await everyPage<{ users: { id: number }[] }>('users', (cursor) =>
+      t.call('GET', `/api/sys/users?limit=100${cursor ? `&cursor=${cursor}` : ''}`, {
+        token: ops.token,
+      }),
+    );
+    expect(users.flatMap((p) => p.users)).toHaveLength(138);
+    const byOrganization = await t.call('GET', '/api/sys/users?query=globex', { token: ops.token });
+    expect(byOrganization.json.users.map((u: { email: string }) => u.email)).toEqual([
+      'member@acme.test',
+    ]);
+
+    for (let i = 0; i < 60; i++) {
+      await t.call('POST', '/api/sys/login-tokens', {
+        token: ops.token,
+        body: {
+          subject: { type: 'anonymous' },
+          expiresAt: new Date(t.clock.now() + 86_400_000).toISOString(),
+        },
+      });
+      await t.call('POST', '/api/sys/one-click-links', {
+        token: ops.token,
+        body: { userId: ids.userId('buyer@acme.test') },
+      });
+    }
+    const tokens = await everyPage<{ tokens: { id: number }[] }>('tokens', (cursor) =>
+      t.call('GET', `/api/sys/login-tokens${cursor ? `?cursor=${cursor}` : ''}`, {
+        token: ops.token,
+      }),
+    );
+    expect(tokens.map((p) => p.tokens.length)).toEqual([50, 10]);
+    const outbox = await everyPage<{ messages: { id: number }[] }>('outbox', (cursor) =>
+      t.call('GET', `/api/sys/outbox?limit=40${cursor ? `&cursor=${cursor}` : ''}`, {
+        token: ops.token,
+      }),
+    );
+    expect(outbox.map((p) => p.messages.length)).toEqual([40, 20]);
+  });
+});
