@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@onbehalf/contracts/errors';
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind, CredentialMaker } from '@onbehalf/contracts/login-links';
 import type { Permission } from '@onbehalf/contracts/permissions';
@@ -13,6 +14,7 @@ import type { Env } from './env.ts';
 import type { AuditAnchor } from './lib/audit-anchor.ts';
 import type { Background } from './lib/background.ts';
 import type { Clock } from './lib/clock.ts';
+import type { Logger } from './lib/logger.ts';
 import type { Mailer } from './lib/mail.ts';
 import type { Limiters } from './lib/rate-limit.ts';
 import type { RequestMeta } from './lib/request-meta.ts';
@@ -32,6 +34,8 @@ export interface AppDeps {
   mailer: Mailer;
   background: Background;
   commitGroups?: CommitGroups;
+  /** JSON lines: the request log and the server's own (lib/logger.ts). */
+  logger: Logger;
 }
 
 /** Present when the session acts as its user on someone else's behalf. */
@@ -74,6 +78,8 @@ export type AppEnv = {
     authFailure: 'session_expired' | 'unauthenticated' | null;
     /** Why the impersonation this browser was in has just ended, to tell the person once. */
     impersonationEnded: EndReason | null;
+    /** The code of the error this request was answered with, for its log line and metrics. */
+    errorCode?: ErrorCode;
     requestId: string;
   };
 };

@@ -34,6 +34,7 @@ import { rejectForeignHosts } from './middleware/allowed-hosts.ts';
 import { rejectCrossSite } from './middleware/cross-site.ts';
 import { attributeImpersonatedRequests } from './middleware/impersonation-log.ts';
 import { readBody } from './middleware/read-body.ts';
+import { logRequests } from './middleware/request-log.ts';
 import { requireJsonBody } from './middleware/require-json.ts';
 import { resolveSession } from './middleware/session.ts';
 
@@ -65,6 +66,7 @@ export function clientAddress(c: Context, trustedProxies: number): string | null
 }
 
 function errorResponse(c: Context<AppEnv>, error: AppError) {
+  c.set('errorCode', error.code);
   if (error.retryAfterSeconds) c.header('Retry-After', String(error.retryAfterSeconds));
   if (error.code === 'session_expired' || error.code === 'unauthenticated') {
     // A dead cookie would otherwise be sent, and refused, on every request.
@@ -102,8 +104,9 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
     c.header('X-Request-Id', c.get('requestId'));
     await next();
   });
-  // Outermost, so it waits for whatever the request read or wrote: nothing is answered before
-  // the commit that holds it (db/commit-groups.ts).
+  app.use('*', logRequests(deps));
+  // Outside everything that reads or writes, so it waits for whatever the request read or
+  // wrote: nothing is answered before the commit that holds it (db/commit-groups.ts).
   app.use('/api/*', async (_c, next) => {
     await next();
     await deps.commitGroups?.pending();
@@ -211,7 +214,7 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
   app.onError((error, c) => {
     if (error instanceof AppError) return errorResponse(c, error);
     if (error instanceof HTTPException) return errorResponse(c, fromHttpException(error));
-    console.error(`[${c.get('requestId') ?? '-'}] unhandled error`, error);
+    deps.logger.error({ err: error, requestId: c.get('requestId') }, 'unhandled error');
     return errorResponse(
       c,
       new AppError('internal_error', { message: errorCatalogue.internal_error.message }),

@@ -10,16 +10,20 @@ import { bindAuditKey } from './lib/audit.ts';
 import { fileAuditAnchor } from './lib/audit-anchor.ts';
 import { createBackground } from './lib/background.ts';
 import { systemClock } from './lib/clock.ts';
+import { createLogger } from './lib/logger.ts';
 import { createMailer } from './lib/mail.ts';
 import { createLimiters } from './lib/rate-limit.ts';
 import { loadServerSecret } from './lib/server-secret.ts';
 import { loadSigningKeys } from './lib/signing-keys.ts';
 
 const env = loadEnv();
+const logger = createLogger(env.LOG_LEVEL);
 const dbFile = secureDataDir(env.DATA_DIR);
 const { db, sqlite } = openDatabase(dbFile);
 migrateDatabase(db);
-const checkpointer = startCheckpointer(sqlite, dbFile);
+const checkpointer = startCheckpointer(sqlite, dbFile, {
+  report: (problem) => logger.error(problem),
+});
 const seeded = await seedDemo(db);
 const keys = await loadSigningKeys(env.DATA_DIR, env.SESSION_SIGNING_JWK);
 const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
@@ -28,7 +32,7 @@ const auditAnchor = fileAuditAnchor(env.DATA_DIR);
 /** Keeps the chain's head outside the database; says so when the trail went backwards. */
 function anchorAuditHead() {
   if (auditAnchor.advance(db) === 'rewritten') {
-    console.error(
+    logger.error(
       'The audit trail no longer holds the head kept outside the database: it was cut back or rewritten. Run `pnpm audit:verify`.',
     );
   }
@@ -39,7 +43,7 @@ anchorTimer.unref();
 const commitGroups = startCommitGroups(db, sqlite, (error) => {
   // A failed commit (disk full, I/O error) was rolled back and its answers failed; stop rather
   // than keep serving from a database that cannot take writes.
-  console.error('A commit failed; stopping.', error);
+  logger.fatal({ err: error }, 'A commit failed; stopping.');
   process.exitCode = 1;
   shutdown();
 });
@@ -55,27 +59,27 @@ const app = createApp(
     secret,
     auditAnchor,
     mailer: createMailer(env, db, systemClock.now, secret.outboxKey),
-    background: createBackground(),
+    background: createBackground((error) => logger.error({ err: error }, 'background task failed')),
     commitGroups,
+    logger,
   },
   { portalDir },
 );
 
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
-  const width = Math.max(...demoAccounts.map((a) => a.email.length));
-  console.log(
-    `onbehalf is running at ${env.PUBLIC_ORIGIN} (listening on ${info.address}:${info.port})`,
+  logger.info(
+    { origin: env.PUBLIC_ORIGIN, address: info.address, port: info.port },
+    `onbehalf is running at ${env.PUBLIC_ORIGIN}`,
   );
-  console.log(
+  logger.info(
     `${seeded ? 'Seeded the demo' : 'Demo data'}: every account's password is "${DEMO_PASSWORD}"`,
   );
-  for (const account of demoAccounts)
-    console.log(`  ${account.email.padEnd(width)}  ${account.what}`);
-  console.log(
+  for (const account of demoAccounts) logger.info(`demo account ${account.email}: ${account.what}`);
+  logger.info(
     env.SMTP_URL ? 'Mail goes out over SMTP.' : 'Mail goes to the local outbox (Admin › Outbox).',
   );
   if (env.RATE_LIMITS === 'off')
-    console.log('Rate limits are OFF (RATE_LIMITS=off): for load tests only.');
+    logger.warn('Rate limits are OFF (RATE_LIMITS=off): for load tests only.');
 });
 
 function shutdown() {

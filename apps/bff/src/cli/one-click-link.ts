@@ -5,6 +5,7 @@ import { createOneClickLink } from '../features/one-click/one-click.service.ts';
 import { memoryAuditAnchor } from '../lib/audit-anchor.ts';
 import { createBackground } from '../lib/background.ts';
 import { systemClock } from '../lib/clock.ts';
+import { createLogger } from '../lib/logger.ts';
 import { maskEmail } from '../lib/login-attempts.ts';
 import { createMailer } from '../lib/mail.ts';
 import { createLimiters } from '../lib/rate-limit.ts';
@@ -32,6 +33,8 @@ export async function emailOneClickLink(db: Db, env: Env, email?: string, minute
     auditAnchor: memoryAuditAnchor(),
     mailer: createMailer(env, db, systemClock.now, secret.outboxKey),
     background: createBackground(),
+    // On stderr: stdout is the command's answer.
+    logger: createLogger(env.LOG_LEVEL, 2),
   };
   const created = await createOneClickLink(
     deps,

@@ -17,8 +17,13 @@ const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 export function startCheckpointer(
   sqlite: Database.Database,
   file: string,
-  options: { intervalMs?: number } = {},
+  options: {
+    intervalMs?: number;
+    /** Where a problem is told (the server's logger); stderr by default. */
+    report?: (problem: string) => void;
+  } = {},
 ): { stop(): Promise<void> } {
+  const report = options.report ?? ((problem: string) => console.error(problem));
   // Next to this file in the source tree, next to server.js in the bundle.
   const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), {
     workerData: { file, intervalMs: options.intervalMs ?? 100 },
@@ -32,11 +37,11 @@ export function startCheckpointer(
   const fallBack = (why: string) => {
     if (stopped) return;
     stopped = true;
-    console.error(`WAL checkpoints are back on the request thread: ${why}`);
+    report(`WAL checkpoints are back on the request thread: ${why}`);
     if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
   };
   worker.on('message', (message: { error?: string }) => {
-    if (message.error) console.error(`WAL checkpoint failed: ${message.error}`);
+    if (message.error) report(`WAL checkpoint failed: ${message.error}`);
   });
   worker.on('error', (error) => fallBack(String(error)));
   worker.on('exit', (code) => fallBack(`the checkpoint worker exited with ${code}`));

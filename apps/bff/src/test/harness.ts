@@ -12,6 +12,7 @@ import { loadEnv } from '../env.ts';
 import { bindAuditKey } from '../lib/audit.ts';
 import { memoryAuditAnchor } from '../lib/audit-anchor.ts';
 import { createBackground } from '../lib/background.ts';
+import { type Logger, silentLogger } from '../lib/logger.ts';
 import { createMailer, type Mailer, type MailMessage } from '../lib/mail.ts';
 import { createLimiters } from '../lib/rate-limit.ts';
 import { serverSecretFrom } from '../lib/server-secret.ts';
@@ -38,7 +39,13 @@ export function manualClock(start = Date.UTC(2026, 10, 2, 9, 0, 0)) {
  * driven through app.request: no port, no network.
  */
 export async function createTestApp(
-  options: { rateLimits?: boolean; mailer?: Mailer; env?: Record<string, string> } = {},
+  options: {
+    rateLimits?: boolean;
+    mailer?: Mailer;
+    env?: Record<string, string>;
+    /** Where the app logs; silent unless a test reads the log. */
+    logger?: Logger;
+  } = {},
 ) {
   const { db, sqlite } = openDatabase(':memory:');
   const secret = serverSecretFrom(randomBytes(32));
@@ -76,6 +83,7 @@ export async function createTestApp(
     background: createBackground((error) => {
       throw error;
     }),
+    logger: options.logger ?? silentLogger,
   };
   const app = createApp(deps);
 

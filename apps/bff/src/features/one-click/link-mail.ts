@@ -115,7 +115,11 @@ export async function deliverLink(
     );
   } catch (error) {
     audit('mail.failed');
-    console.error('mail delivery failed', error);
+    // The message only: an SMTP error object may carry parts of what was being sent.
+    deps.logger.error(
+      { requestId: meta.requestId, error: error instanceof Error ? error.message : String(error) },
+      'mail delivery failed',
+    );
     throw new AppError('mail_unavailable');
   }
   audit(sent);
