@@ -6,7 +6,14 @@ import {
   impersonateCoworkerAndLeave,
   impersonateCoworkerInBrowser,
 } from '../fixtures/impersonate.ts';
-import { createLoginToken, forgedSecret, subjectProfileId, userIdOf } from '../fixtures/links.ts';
+import {
+  createLoginToken,
+  emailLoginToken,
+  emailOneClickLink,
+  forgedSecret,
+  subjectProfileId,
+  userIdOf,
+} from '../fixtures/links.ts';
 import { ACME, type Persona, personas, withProfile } from '../fixtures/personas.ts';
 import { expect, test } from '../fixtures/test.ts';
 
@@ -96,7 +103,7 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
     await page.getByLabel('Search users', { exact: true }).fill('Jane');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     const users = page.getByRole('table', { name: 'Users' });
-    await expect(users.getByRole('button', { name: `Impersonate ${member.name}` })).toBeVisible();
+    await expect(users.getByRole('button', { name: `Sign in as ${member.name}` })).toBeVisible();
     await expectNoSeriousA11yViolations(page, '/admin/users');
   });
 
@@ -143,8 +150,7 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
   });
 
   test('one-click link page, before Continue', async ({ page, api }) => {
-    const opsApi = await api(ops);
-    const { url } = await opsApi.sys.oneClickLink({ userId: await userIdOf(opsApi, solo.email) });
+    const url = await emailOneClickLink(await api(ops), { to: solo.email });
     await page.goto(url);
     await expect(page.getByRole('button', { name: 'Continue' })).toBeVisible();
     await expect(page.getByText(/This link signs you in as Sam Solo/)).toBeVisible();
@@ -188,8 +194,9 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
 
   test('login token details', async ({ page, signInAs, api }) => {
     const opsApi = await api(ops);
-    const { id } = await createLoginToken(opsApi, {
-      subject: { type: 'profile', profileId: await subjectProfileId(opsApi, solo.email) },
+    const { id } = await emailLoginToken(opsApi, {
+      to: solo.email,
+      profileId: await subjectProfileId(opsApi, solo.email),
       extra: 'Accessibility scan',
     });
     await open(page, signInAs, ops, `/admin/login-tokens/${id}`, `Login token ${id}`);

@@ -42,8 +42,8 @@ test('an operator’s impersonation is on the record: the audit trail, the imper
   await page.getByLabel('Search users', { exact: true }).fill('Jane');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   const users = page.getByRole('table', { name: 'Users' });
-  await users.getByRole('button', { name: `Impersonate ${member.name}` }).click();
-  const start = page.getByRole('dialog', { name: `Impersonate ${member.name}` });
+  await users.getByRole('button', { name: `Sign in as ${member.name}` }).click();
+  const start = page.getByRole('dialog', { name: `Sign in as ${member.name}` });
   await start.getByRole('textbox', { name: 'Reason' }).fill(reason);
   await start.getByRole('combobox', { name: 'Profile' }).selectOption({ label: ACME });
   await start.getByRole('button', { name: 'Start impersonation' }).click();

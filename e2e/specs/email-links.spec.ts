@@ -10,7 +10,12 @@ test('a customer asks for a sign-in link on the sign-in page, and the emailed li
   freshPage,
 }) => {
   const opsApi = await api(ops);
-  const before = (await opsApi.sys.outbox({ to: solo.email })).messages.length;
+  // Other specs email Sam links too (from support): this test's is the next self-service one.
+  const newest = (await opsApi.sys.outbox({ to: solo.email })).messages[0]?.id ?? 0;
+  const selfService = async () =>
+    (await opsApi.sys.outbox({ to: solo.email })).messages.find(
+      (m) => m.id > newest && m.subject === 'Your sign-in link',
+    );
 
   await page.goto('/sign-in');
   await page.getByLabel('Email for a sign-in link').fill(solo.email);
@@ -20,10 +25,8 @@ test('a customer asks for a sign-in link on the sign-in page, and the emailed li
   ).toBeVisible();
 
   // The mail is sent after the answer; the outbox stands in for the mailbox.
-  await expect
-    .poll(async () => (await opsApi.sys.outbox({ to: solo.email })).messages.length)
-    .toBe(before + 1);
-  const [message] = (await opsApi.sys.outbox({ to: solo.email })).messages;
+  await expect.poll(selfService).toBeDefined();
+  const message = await selfService();
   const url = /https?:\/\/\S+\/one-click\/\d+\/[\w-]{43}/.exec(message?.text ?? '')?.[0];
   expect(url, 'the email carries a one-click link').toBeDefined();
   expect(oneClickPartsOf(url as string).userId).toBeGreaterThan(0);
@@ -53,12 +56,13 @@ test('an operator emails a sign-in link from Admin › Users, and the message na
   await page.goto('/admin/users');
   await page.getByLabel('Search users').fill('Jane');
   await page.getByRole('button', { name: 'Search' }).click();
-  await page.getByRole('button', { name: `Email sign-in link to ${member.name}` }).click();
+  await page.getByRole('button', { name: `Email a sign-in link to ${member.name}` }).click();
 
   const dialog = page.getByRole('dialog', { name: `Email a sign-in link to ${member.name}` });
   await dialog.getByLabel('Reason').fill(reason);
   await dialog.getByRole('button', { name: 'Send link' }).click();
-  await expect(dialog.getByRole('status')).toContainText(`Sign-in link sent to ${member.email}`);
+  // Where it went, masked as the server says it; never the link itself.
+  await expect(dialog.getByRole('status')).toContainText('Sign-in link sent to m•••@acme.test');
   await dialog.getByRole('button', { name: 'Done' }).click();
 
   await page

@@ -239,15 +239,15 @@ test('support staff impersonate a customer in a chosen organization from Admin â
   await search.fill('Omar');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await expect(users.getByRole('row').filter({ hasText: ops.email })).toBeVisible();
-  await expect(users.getByRole('button', { name: `Impersonate ${ops.name}` })).toBeDisabled();
+  await expect(users.getByRole('button', { name: `Sign in as ${ops.name}` })).toBeDisabled();
 
   await search.fill('Jane');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await expect(users.getByRole('row').filter({ hasText: member.email })).toBeVisible();
   await expect(users.getByRole('row').filter({ hasText: ops.email })).toHaveCount(0);
 
-  await users.getByRole('button', { name: `Impersonate ${member.name}` }).click();
-  const dialog = page.getByRole('dialog', { name: `Impersonate ${member.name}` });
+  await users.getByRole('button', { name: `Sign in as ${member.name}` }).click();
+  const dialog = page.getByRole('dialog', { name: `Sign in as ${member.name}` });
   await dialog.getByRole('textbox', { name: 'Reason' }).fill(reason);
   await dialog.getByRole('textbox', { name: 'Ticket reference' }).fill('SUP-1234');
   await dialog.getByRole('combobox', { name: 'Profile' }).selectOption({ label: GLOBEX });
