@@ -277,6 +277,77 @@ test('support staff impersonate a customer in a chosen organization from Admin �
   expect((await browserSession(page)).user?.email).toBe(support.email);
 });
 
+test('an operator who makes sign-in links uses "Sign in as…" in Admin › Users: with a reason he lands in the customer’s view with the banner, the customer sees who holds a session as him, and his access history shows it with the reason', async ({
+  page,
+  signInAs,
+  pageAs,
+  api,
+}) => {
+  const reason = uniqueReason('Reorder button does nothing');
+
+  await signInAs(page, ops);
+  await page.goto('/admin/users');
+  await page.getByLabel('Search users', { exact: true }).fill('Ben');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  const users = page.getByRole('table', { name: 'Users' });
+  await expect(users.getByRole('row').filter({ hasText: buyer.email })).toBeVisible();
+  // One way to act as a customer, and one way to send them a link: no URL is ever shown.
+  await expect(users.getByRole('button', { name: /^Impersonate / })).toHaveCount(0);
+  await expect(users.getByRole('button', { name: /one-click/i })).toHaveCount(0);
+
+  await users.getByRole('button', { name: `Sign in as ${buyer.name}` }).click();
+  const dialog = page.getByRole('dialog', { name: `Sign in as ${buyer.name}` });
+  await expect(dialog).toContainText('This is an impersonation');
+  // No reason, no impersonation.
+  await dialog.getByRole('button', { name: 'Start impersonation' }).click();
+  await expect(dialog.getByText('Give a reason of at least 3 characters.')).toBeVisible();
+  await dialog.getByRole('textbox', { name: 'Reason' }).fill(reason);
+  await dialog.getByRole('textbox', { name: 'Ticket reference' }).fill('SUP-2001');
+  await dialog.getByRole('button', { name: 'Start impersonation' }).click();
+
+  const banner = page.getByRole('region', { name: 'Impersonation', exact: true });
+  await expect(banner).toContainText(bannerSentence(buyer.name, ACME, ops.name));
+  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+  await expect(page.getByRole('banner')).toContainText(buyer.name);
+  const acting = await browserSession(page);
+  expect(acting.user?.email).toBe(buyer.email);
+  expect(acting.actor).toMatchObject({ user: { email: ops.email }, door: 'operator', reason });
+
+  // Ben, at his own computer meanwhile: someone holds a session as him, named with the role.
+  const ben = await pageAs(buyer);
+  await ben.goto('/account');
+  await expect(
+    ben
+      .getByRole('table', { name: 'Your sessions' })
+      .getByRole('row')
+      .filter({ hasText: `Used by ${ops.name} (support admin)` })
+      // Another spec may be signed in as Ben through a support token at the same time.
+      .first(),
+  ).toBeVisible();
+
+  await banner.getByRole('button', { name: 'Leave Impersonation' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Backoffice' })).toBeVisible();
+  expect((await browserSession(page)).user?.email).toBe(ops.email);
+
+  // Ben's access history: Omar, with the reason, through the link he made for himself.
+  await ben.reload();
+  const row = ben
+    .getByRole('table', { name: 'Access history' })
+    .getByRole('row')
+    .filter({ hasText: reason });
+  await expect(row).toContainText(`${ops.name} · Support`);
+  await expect(row).toContainText('Ticket SUP-2001');
+  await expect(row).toContainText('With a sign-in link they made for themselves');
+  await expect(row).toContainText('The person acting left the impersonation.');
+  const { entries } = await (await api(buyer)).account.accessHistory();
+  expect(entries.find((e) => e.reason === reason)).toMatchObject({
+    door: 'operator',
+    actor: { name: ops.name, kind: 'operator', operatorRole: 'admin' },
+    via: { kind: 'one_click' },
+    endReason: 'left',
+  });
+});
+
 test('a member’s access history lists the team admin and the support agent who signed in as her, with the reason', async ({
   page,
   signInAs,
