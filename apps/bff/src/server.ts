@@ -54,7 +54,10 @@ const app = createApp(
     db,
     env,
     clock: systemClock,
-    limiters: createLimiters(env.RATE_LIMITS === 'on'),
+    limiters: createLimiters({
+      enabled: env.RATE_LIMITS === 'on',
+      allowlist: env.RATE_LIMIT_ALLOWLIST,
+    }),
     keys,
     secret,
     auditAnchor,

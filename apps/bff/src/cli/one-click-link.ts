@@ -27,7 +27,7 @@ export async function emailOneClickLink(db: Db, env: Env, email?: string, minute
     db,
     env,
     clock: systemClock,
-    limiters: createLimiters(false),
+    limiters: createLimiters({ enabled: false }),
     keys: (await generateSigningKeys()).keys,
     secret,
     auditAnchor: memoryAuditAnchor(),

@@ -1,73 +1,251 @@
-import { RateLimiterMemory, type RateLimiterRes } from 'rate-limiter-flexible';
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import {
+  type IRateLimiterOptions,
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+} from 'rate-limiter-flexible';
 import { AppError } from './errors.ts';
 
-interface Rule {
-  limiter: RateLimiterMemory;
-  points: number;
+/**
+ * Rate limits that stop guessing without locking people out (SPEC §8b, OWASP ASVS V2.2.1,
+ * NIST 800-63B §5.2.2; docs/decisions/016-rate-limits.md). They count failures, never
+ * successes, and only guesses: a real link that is used or expired is not a guess.
+ *
+ * - A per-account budget, whatever the address: 100 failed sign-ins an hour, then the account
+ *   waits out the hour. Distributed guessing from rotating addresses meets it; nobody is exempt.
+ * - Per account+address and per address: a few failures are free, then each further one must
+ *   wait twice as long as the last (1 s, 2 s, … 60 s), and only far past that does a hard block
+ *   come. A typo costs nothing; a script is slowed to a crawl long before it is blocked.
+ * - Addresses are counted per IPv4 address or IPv6 /64 (one host holds a whole /64).
+ * - `RATE_LIMIT_ALLOWLIST` (an office NAT, a punch-out gateway) skips the address-wide limits,
+ *   never an account's own budget.
+ * - Links and tokens: only unknown secrets count, per address. A hand-off exchange by the session
+ *   it is bound to is never limited; a stranger's guesses count per session and per address.
+ * - "Email me a link": the address asked for never gets a 429 because strangers asked: sends
+ *   past its budget are dropped silently. The asking address may be told to slow down.
+ *
+ * The counters live in a rate-limiter-flexible store (memory for one process; the database's
+ * when several share it).
+ */
+
+export interface Rule {
+  /** Failures within the window before each further one must wait. */
+  free: number;
+  /** Failures within the window after which everything waits for the window to end. */
+  block: number;
+  windowSeconds: number;
+  /** The longest a single slow-down wait may be. */
+  maxDelaySeconds: number;
 }
 
-function rule(points: number, durationSeconds: number): Rule {
-  return { limiter: new RateLimiterMemory({ points, duration: durationSeconds }), points };
+export const rules = {
+  signInAccount: { free: 100, block: 100, windowSeconds: 3600, maxDelaySeconds: 0 },
+  signInPair: { free: 5, block: 50, windowSeconds: 15 * 60, maxDelaySeconds: 60 },
+  signInAddress: { free: 100, block: 1000, windowSeconds: 15 * 60, maxDelaySeconds: 60 },
+  guessAddress: { free: 20, block: 200, windowSeconds: 15 * 60, maxDelaySeconds: 60 },
+  guessSession: { free: 5, block: 50, windowSeconds: 15 * 60, maxDelaySeconds: 60 },
+  emailLinkSends: { free: 3, block: 3, windowSeconds: 15 * 60, maxDelaySeconds: 0 },
+  emailLinkAddress: { free: 10, block: 30, windowSeconds: 15 * 60, maxDelaySeconds: 60 },
+} as const satisfies Record<string, Rule>;
+
+type RuleName = keyof typeof rules;
+
+/** Makes the store a rule counts in; memory unless the database's is given. */
+export type StoreFactory = (options: IRateLimiterOptions) => RateLimiterAbstract;
+
+const memoryStore: StoreFactory = (options) => new RateLimiterMemory(options);
+
+/**
+ * One rule's counter and its slow-down. `failures` counts within the window; `spacing` holds
+ * the wait a key must sit out before its next attempt (a `block` of that many seconds).
+ */
+class FailureBudget {
+  private readonly failures: RateLimiterAbstract;
+  private readonly spacing: RateLimiterAbstract;
+
+  constructor(
+    name: string,
+    private readonly rule: Rule,
+    store: StoreFactory,
+  ) {
+    this.failures = store({
+      keyPrefix: `${name}:f`,
+      points: rule.block,
+      duration: rule.windowSeconds,
+    });
+    this.spacing = store({
+      keyPrefix: `${name}:s`,
+      points: 1,
+      duration: rule.maxDelaySeconds || 1,
+    });
+  }
+
+  /** How long this key must wait before it may try again, in ms (0: it may try now). */
+  async waitMs(key: string): Promise<number> {
+    const [failed, spaced] = await Promise.all([this.failures.get(key), this.spacing.get(key)]);
+    let wait = 0;
+    if (failed && failed.msBeforeNext > 0 && failed.consumedPoints >= this.rule.block) {
+      wait = failed.msBeforeNext;
+    }
+    if (spaced && spaced.msBeforeNext > 0 && spaced.consumedPoints > 1) {
+      wait = Math.max(wait, spaced.msBeforeNext);
+    }
+    return wait;
+  }
+
+  /** Counts a failure; past the free ones, the next attempt waits twice as long as the last. */
+  async fail(key: string): Promise<number> {
+    const counted = await this.failures.penalty(key, 1);
+    const beyond = counted.consumedPoints - this.rule.free;
+    if (beyond > 0 && this.rule.maxDelaySeconds > 0) {
+      const delay = Math.min(2 ** (beyond - 1), this.rule.maxDelaySeconds);
+      await this.spacing.block(key, delay);
+    }
+    return counted.consumedPoints;
+  }
+
+  async clear(key: string): Promise<void> {
+    await Promise.all([this.failures.delete(key), this.spacing.delete(key)]);
+  }
 }
 
 /**
- * Counts failures, not requests: a person who types the password right is never slowed down.
- * Keyed by account and address together (stops guessing one account) and by address alone
- * (stops spraying many accounts). See docs/decisions/005-rate-limits.md.
+ * The key an address is counted under: an IPv4 address as it is, an IPv6 address by its /64
+ * (an IPv4 address mapped into IPv6 counts as the IPv4 one). No address (in-process tests,
+ * a proxy that sent none): one shared key.
  */
-export function createLimiters(enabled: boolean) {
-  const signInAccount = rule(5, 15 * 60);
-  const signInAddress = rule(50, 15 * 60);
-  // Links and tokens carry 256-bit secrets; this only stops an address hammering them.
-  const redeemAddress = rule(30, 15 * 60);
-  // "Email me a link" counts every request, known address or not, so the limit reveals nothing.
-  const emailLinkAccount = rule(3, 15 * 60);
-  const emailLinkAddress = rule(10, 15 * 60);
+export function addressKey(ip: string | null): string {
+  if (!ip) return '-';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped?.[1]) return mapped[1];
+  if (isIPv4(ip)) return ip;
+  if (!isIPv6(ip)) return ip.slice(0, 64);
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::')
+    ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
 
-  async function assertAllowed(checks: [Rule, string][]): Promise<void> {
+/** `RATE_LIMIT_ALLOWLIST`: comma-separated addresses or CIDRs, IPv4 or IPv6. */
+export function parseAllowlist(text: string): BlockList {
+  const list = new BlockList();
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const [address = '', bits] = entry.split('/');
+    const type = isIPv6(address) ? 'ipv6' : 'ipv4';
+    if (!isIPv4(address) && !isIPv6(address)) {
+      throw new Error(`RATE_LIMIT_ALLOWLIST: "${entry}" is not an address or CIDR`);
+    }
+    if (bits === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, Number(bits), type);
+  }
+  return list;
+}
+
+function allowlisted(list: BlockList, ip: string | null): boolean {
+  if (!ip) return false;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
+  const address = mapped ?? ip;
+  if (isIPv4(address)) return list.check(address, 'ipv4');
+  return isIPv6(address) && list.check(address, 'ipv6');
+}
+
+function refuse(waitMs: number): never {
+  throw new AppError('rate_limited', { retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) });
+}
+
+export function createLimiters(options: {
+  enabled: boolean;
+  allowlist?: string;
+  store?: StoreFactory;
+  /** Told about every refusal, for the metrics. */
+  onRefused?: (rule: RuleName) => void;
+}) {
+  const { enabled } = options;
+  const store = options.store ?? memoryStore;
+  const allow = parseAllowlist(options.allowlist ?? '');
+  const budget = Object.fromEntries(
+    Object.entries(rules).map(([name, rule]) => [name, new FailureBudget(name, rule, store)]),
+  ) as Record<RuleName, FailureBudget>;
+
+  /** The checks that apply to this address: address-wide ones are skipped when allowlisted. */
+  const applies = (ip: string | null, checks: [RuleName, string, 'address' | 'own'][]) =>
+    checks.filter(([, , scope]) => scope === 'own' || !allowlisted(allow, ip));
+
+  async function assertAllowed(ip: string | null, checks: [RuleName, string, 'address' | 'own'][]) {
     if (!enabled) return;
     let waitMs = 0;
-    for (const [r, key] of checks) {
-      const state = await r.limiter.get(key);
-      if (state && state.consumedPoints >= r.points) waitMs = Math.max(waitMs, state.msBeforeNext);
+    let refusedBy: RuleName | null = null;
+    for (const [name, key] of applies(ip, checks)) {
+      const wait = await budget[name].waitMs(key);
+      if (wait > waitMs) {
+        waitMs = wait;
+        refusedBy = name;
+      }
     }
-    if (waitMs > 0) {
-      throw new AppError('rate_limited', {
-        retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
-      });
+    if (refusedBy) {
+      options.onRefused?.(refusedBy);
+      refuse(waitMs);
     }
   }
 
-  async function count(checks: [Rule, string][]): Promise<void> {
+  async function count(ip: string | null, checks: [RuleName, string, 'address' | 'own'][]) {
     if (!enabled) return;
-    await Promise.all(
-      checks.map(([r, key]) => r.limiter.consume(key).catch((res: RateLimiterRes) => res)),
-    );
+    await Promise.all(applies(ip, checks).map(([name, key]) => budget[name].fail(key)));
   }
 
-  const signInKeys = (email: string, ip: string | null): [Rule, string][] => [
-    [signInAccount, `${email}|${ip ?? '-'}`],
-    [signInAddress, ip ?? '-'],
+  const signInChecks = (
+    email: string,
+    ip: string | null,
+  ): [RuleName, string, 'address' | 'own'][] => [
+    ['signInAccount', email, 'own'],
+    ['signInPair', `${email}|${addressKey(ip)}`, 'own'],
+    ['signInAddress', addressKey(ip), 'address'],
+  ];
+  const guessChecks = (ip: string | null): [RuleName, string, 'address' | 'own'][] => [
+    ['guessAddress', addressKey(ip), 'address'],
   ];
 
   return {
     enabled,
-    assertSignInAllowed: (email: string, ip: string | null) => assertAllowed(signInKeys(email, ip)),
-    recordSignInFailure: (email: string, ip: string | null) => count(signInKeys(email, ip)),
-    /** Counts one "email me a link" request and refuses it past the limit. */
-    takeEmailLinkRequest: async (email: string, ip: string | null) => {
-      const keys: [Rule, string][] = [
-        [emailLinkAccount, email],
-        [emailLinkAddress, ip ?? '-'],
-      ];
-      await assertAllowed(keys);
-      await count(keys);
-    },
-    assertRedeemAllowed: (ip: string | null) => assertAllowed([[redeemAddress, ip ?? '-']]),
-    recordRedeemFailure: (ip: string | null) => count([[redeemAddress, ip ?? '-']]),
+    assertSignInAllowed: (email: string, ip: string | null) =>
+      assertAllowed(ip, signInChecks(email, ip)),
+    recordSignInFailure: (email: string, ip: string | null) => count(ip, signInChecks(email, ip)),
+    /** A right password clears what this address owed for this account; nothing else. */
     clearSignInFailures: async (email: string, ip: string | null) => {
-      if (enabled) await signInAccount.limiter.delete(`${email}|${ip ?? '-'}`);
+      if (enabled) await budget.signInPair.clear(`${email}|${addressKey(ip)}`);
     },
+    /**
+     * "Email me a link": the asking address may be told to slow down; the address asked for
+     * never is. Returns whether to send (false: this address got enough links lately).
+     */
+    admitEmailLinkRequest: async (email: string, ip: string | null): Promise<boolean> => {
+      const asking: [RuleName, string, 'address' | 'own'][] = [
+        ['emailLinkAddress', addressKey(ip), 'address'],
+      ];
+      await assertAllowed(ip, asking);
+      await count(ip, asking);
+      if (!enabled) return true;
+      const sends = await budget.emailLinkSends.fail(email);
+      return sends <= rules.emailLinkSends.free;
+    },
+    /** Before a link or token is looked at: has this address guessed too much lately? */
+    assertGuessesAllowed: (ip: string | null) => assertAllowed(ip, guessChecks(ip)),
+    /** An unknown secret was presented: a guess. Real credentials that failed are not. */
+    recordGuess: (ip: string | null) => count(ip, guessChecks(ip)),
+    /** A hand-off token not bound to this session (or none at all): this session guessed. */
+    assertExchangeGuessesAllowed: (sessionId: string, ip: string | null) =>
+      assertAllowed(ip, [['guessSession', sessionId, 'own'], ...guessChecks(ip)]),
+    recordExchangeGuess: (sessionId: string, ip: string | null) =>
+      count(ip, [['guessSession', sessionId, 'own'], ...guessChecks(ip)]),
   };
 }
 

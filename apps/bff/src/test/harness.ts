@@ -75,7 +75,10 @@ export async function createTestApp(
     env,
     commitGroups,
     clock,
-    limiters: createLimiters(options.rateLimits ?? true),
+    limiters: createLimiters({
+      enabled: options.rateLimits ?? true,
+      allowlist: env.RATE_LIMIT_ALLOWLIST,
+    }),
     keys,
     secret,
     auditAnchor: memoryAuditAnchor(),

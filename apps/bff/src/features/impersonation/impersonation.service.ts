@@ -347,9 +347,11 @@ export async function exchangeHandoff(
   meta: RequestMeta,
 ): Promise<Exchanged> {
   const { db, clock, limiters } = deps;
-  // Rate-limited like every other redemption: each refused token counts against the address.
-  await limiters.assertRedeemAllowed(meta.ip);
   const row = findByHandoffToken(deps, token);
+  // The session a token is bound to is never slowed down, whatever befell the token; anything
+  // else (an unknown token, someone else's) is a guess, counted per session and per address.
+  const bound = row !== undefined && row.actorSessionId === auth.session.id;
+  if (!bound) await limiters.assertExchangeGuessesAllowed(auth.session.id, meta.ip);
   const refuse = async (code: ErrorCode): Promise<never> => {
     recordRefusal(
       deps,
@@ -363,7 +365,7 @@ export async function exchangeHandoff(
       { impersonationId: row?.id ?? null },
       meta,
     );
-    await limiters.recordRedeemFailure(meta.ip);
+    if (!bound) await limiters.recordExchangeGuess(auth.session.id, meta.ip);
     throw new AppError(code);
   };
   if (!row) return refuse('handoff_invalid');

@@ -927,20 +927,26 @@ describe('rules every path holds', () => {
 });
 
 describe('the hand-off exchange is rate-limited like every redemption', () => {
-  it('refused tokens count against the address; past the limit, 429 with Retry-After', async () => {
+  it('a stranger’s guesses are slowed down per session; the session a token is bound to never is', async () => {
     t = await createTestApp({ rateLimits: true });
     ids = demoIds(t);
     const admin = await t.signIn('admin@acme.test');
-    for (let i = 0; i < 30; i++) {
-      const res = await exchange(admin.token, 'x'.repeat(43));
+    const forged = `${'0'.repeat(26)}.${'x'.repeat(43)}`;
+    for (let i = 0; i < 6; i++) {
+      const res = await exchange(admin.token, forged);
       expect(res.json.error.code).toBe('handoff_invalid');
     }
-    const issued = await teamIssue(admin.token, ids.profileId('buyer@acme.test'));
-    const limited = await exchange(admin.token, issued.json.token);
+    const limited = await exchange(admin.token, forged);
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(t.db.select().from(sessions).where(isNotNull(sessions.impersonationId)).all()).toEqual(
-      [],
-    );
+    // Its own hand-off still goes through at once, after all those guesses.
+    const issued = await teamIssue(admin.token, ids.profileId('buyer@acme.test'));
+    const started = await exchange(admin.token, issued.json.token);
+    expect(started.status).toBe(200);
+    expect(
+      t.db.select().from(sessions).where(isNotNull(sessions.impersonationId)).all(),
+    ).toHaveLength(1);
+    // A used token presented again by its own session is no guess either.
+    expect((await exchange(admin.token, issued.json.token)).json.error.code).toBe('handoff_used');
   });
 });

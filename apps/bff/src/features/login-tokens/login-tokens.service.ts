@@ -418,7 +418,9 @@ async function recordFailure(
       meta,
     );
   });
-  await deps.limiters.recordRedeemFailure(meta.ip);
+  // Only a guess counts towards the address's limit (an unknown token, a wrong secret): a real
+  // token that is used, expired or deleted is not one.
+  if (outcome === 'invalid' || outcome === 'wrong_secret') await deps.limiters.recordGuess(meta.ip);
 }
 
 const purposeOfUse: Record<NonNullable<LoginTokenUse>, CredentialPurpose> = {
@@ -433,7 +435,7 @@ export async function previewLoginToken(
   raw: string,
   meta: RequestMeta,
 ): Promise<LinkPreview> {
-  await deps.limiters.assertRedeemAllowed(meta.ip);
+  await deps.limiters.assertGuessesAllowed(meta.ip);
   const evaluated = evaluate(deps, raw);
   if (evaluated.status !== 'valid') {
     await recordFailure(deps, evaluated.found, evaluated.outcome, meta);
@@ -469,7 +471,7 @@ export async function redeemLoginToken(
   meta: RequestMeta,
 ): Promise<Redeemed> {
   refuseDuringImpersonation(current);
-  await deps.limiters.assertRedeemAllowed(meta.ip);
+  await deps.limiters.assertGuessesAllowed(meta.ip);
   const evaluated = evaluate(deps, raw);
   if (evaluated.status !== 'valid') {
     await recordFailure(deps, evaluated.found, evaluated.outcome, meta);

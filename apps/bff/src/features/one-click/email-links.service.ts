@@ -38,18 +38,19 @@ function selfServiceRefusal(deps: AppDeps, user: UserRow | undefined): string | 
 
 /**
  * "Email me a sign-in link". The caller always gets the same answer at the same speed: the
- * lookup and the mail happen after the response, in the background.
+ * lookup and the mail happen after the response, in the background. An address that got enough
+ * links lately gets no more, silently: strangers asking for it cannot make its owner wait.
  */
 export async function requestSelfServiceLink(deps: AppDeps, rawEmail: string, meta: RequestMeta) {
   const email = rawEmail.trim().toLowerCase();
-  await deps.limiters.takeEmailLinkRequest(email, meta.ip);
-  deps.background.run(() => sendSelfServiceLink(deps, email, meta));
+  const send = await deps.limiters.admitEmailLinkRequest(email, meta.ip);
+  deps.background.run(() => sendSelfServiceLink(deps, email, send, meta));
   return { ok: true as const, message: EMAIL_LINK_SENT_MESSAGE };
 }
 
-async function sendSelfServiceLink(deps: AppDeps, email: string, meta: RequestMeta) {
+async function sendSelfServiceLink(deps: AppDeps, email: string, send: boolean, meta: RequestMeta) {
   const user = findUserByEmail(deps.db, email);
-  const refusal = selfServiceRefusal(deps, user);
+  const refusal = send ? selfServiceRefusal(deps, user) : 'too_many_lately';
   const now = deps.clock.now();
   const anonymous = { userId: null, kind: 'anonymous' } as const;
   const requested = (tx: Tx, outcome: string) =>

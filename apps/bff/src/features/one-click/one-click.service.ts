@@ -322,7 +322,9 @@ async function recordFailure(
       meta,
     );
   });
-  await deps.limiters.recordRedeemFailure(meta.ip);
+  // Only a guess counts towards the address's limit: a real link that is used, expired or
+  // withdrawn is not one, so nobody is slowed down by opening an old email.
+  if (outcome === 'invalid') await deps.limiters.recordGuess(meta.ip);
 }
 
 async function fail(
@@ -343,7 +345,7 @@ export async function previewOneClick(
   body: OneClickBody,
   meta: RequestMeta,
 ): Promise<LinkPreview> {
-  await deps.limiters.assertRedeemAllowed(meta.ip);
+  await deps.limiters.assertGuessesAllowed(meta.ip);
   const { found, status, outcome } = evaluate(deps, body);
   if (status !== 'valid' || !found) {
     await recordFailure(deps, body, found, outcome, meta);
@@ -387,7 +389,7 @@ export async function redeemOneClick(
   meta: RequestMeta,
 ): Promise<Redeemed> {
   refuseDuringImpersonation(current);
-  await deps.limiters.assertRedeemAllowed(meta.ip);
+  await deps.limiters.assertGuessesAllowed(meta.ip);
   const { found, status, outcome } = evaluate(deps, body);
   if (status !== 'valid' || !found)
     return fail(deps, body, found, status === 'valid' ? 'invalid' : status, outcome, meta);

@@ -1,0 +1,136 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createTestApp, demoIds, type TestApp } from '../test/harness.ts';
+import { addressKey, parseAllowlist, rules } from './rate-limit.ts';
+
+describe('addresses', () => {
+  it('count IPv4 as is, IPv6 per /64, and IPv4 mapped into IPv6 as IPv4', () => {
+    expect(addressKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('2001:0db8:0000:0000:ffff:1:2:3')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('2001:db8:0:1::1')).toBe('2001:db8:0:1::/64');
+    expect(addressKey('::ffff:198.51.100.4')).toBe('198.51.100.4');
+    expect(addressKey(null)).toBe('-');
+  });
+
+  it('the allowlist takes addresses and CIDRs, and refuses anything else at start', () => {
+    const list = parseAllowlist('198.51.100.0/24, 2001:db8:aa::/48, 203.0.113.9');
+    expect(list.check('198.51.100.77', 'ipv4')).toBe(true);
+    expect(list.check('2001:db8:aa:1::5', 'ipv6')).toBe(true);
+    expect(list.check('203.0.113.9', 'ipv4')).toBe(true);
+    expect(list.check('203.0.113.10', 'ipv4')).toBe(false);
+    expect(() => parseAllowlist('office-nat')).toThrow(/RATE_LIMIT_ALLOWLIST/);
+  });
+});
+
+let t: TestApp;
+let ids: ReturnType<typeof demoIds>;
+const from = (address: string) => ({ 'x-forwarded-for': address });
+
+beforeEach(async () => {
+  // A manual clock for the limiter's windows and waits.
+  vi.useFakeTimers({ toFake: ['Date'] });
+  t = await createTestApp({
+    env: { TRUST_PROXY: '1', RATE_LIMIT_ALLOWLIST: '192.0.2.0/24' },
+  });
+  ids = demoIds(t);
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const signIn = (email: string, password: string, address: string) =>
+  t.call('POST', '/api/public/auth/sign-in', {
+    body: { email, password },
+    headers: from(address),
+  });
+
+describe('sign-in limits', () => {
+  it('an account has a budget of failures an hour, whatever the address: distributed guessing meets it', async () => {
+    for (let i = 0; i < rules.signInAccount.block; i++) {
+      const res = await signIn('buyer@acme.test', 'guess', `10.${i >> 8}.${i & 255}.1`);
+      expect(res.status).toBe(401);
+    }
+    // Even the right password, from an address that never failed: the account waits.
+    const right = await signIn('buyer@acme.test', 'demo-password', '203.0.113.50');
+    expect(right.status).toBe(429);
+    expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(3000);
+    // Even from the allowlist: it exempts from address limits, never from an account's own.
+    expect((await signIn('buyer@acme.test', 'demo-password', '192.0.2.8')).status).toBe(429);
+    // Another account is not touched.
+    expect((await signIn('owner@acme.test', 'demo-password', '203.0.113.50')).status).toBe(200);
+    vi.advanceTimersByTime(60 * 60 * 1000);
+    expect((await signIn('buyer@acme.test', 'demo-password', '203.0.113.50')).status).toBe(200);
+  });
+
+  it('an office behind one address is slowed down only far past ordinary typos, never by one account', async () => {
+    for (let i = 0; i < 50; i++) {
+      expect((await signIn(`nobody-${i}@acme.test`, 'x', '203.0.113.60')).status).toBe(401);
+    }
+    expect((await signIn('owner@acme.test', 'demo-password', '203.0.113.60')).status).toBe(200);
+  });
+
+  it('an allowlisted address is exempt from the address-wide limit', async () => {
+    for (let i = 0; i < rules.signInAddress.free + 5; i++) {
+      await signIn(`nobody-${i}@acme.test`, 'x', '192.0.2.44');
+    }
+    expect((await signIn('owner@acme.test', 'demo-password', '192.0.2.44')).status).toBe(200);
+    for (let i = 0; i < rules.signInAddress.free + 5; i++) {
+      await signIn(`nobody-${i}@acme.test`, 'x', '203.0.113.61');
+    }
+    expect((await signIn('owner@acme.test', 'demo-password', '203.0.113.61')).status).toBe(429);
+  });
+
+  it('IPv6 addresses of one /64 share their limits; another /64 does not', async () => {
+    for (let i = 0; i <= rules.signInPair.free; i++) {
+      await signIn('buyer@acme.test', 'x', `2001:db8::${i + 1}`);
+    }
+    expect((await signIn('buyer@acme.test', 'demo-password', '2001:db8::ffff')).status).toBe(429);
+    expect((await signIn('buyer@acme.test', 'demo-password', '2001:db8:0:1::1')).status).toBe(200);
+  });
+
+  it('each failure past the free ones doubles the wait, up to a minute', async () => {
+    const waits: number[] = [];
+    for (let i = 0; i < rules.signInPair.free + 8; i++) {
+      const res = await signIn('buyer@acme.test', 'x', '203.0.113.70');
+      if (res.status === 429) {
+        waits.push(Number(res.headers.get('retry-after')));
+        vi.advanceTimersByTime(Number(res.headers.get('retry-after')) * 1000);
+        await signIn('buyer@acme.test', 'x', '203.0.113.70');
+      }
+    }
+    expect(waits).toEqual([1, 2, 4, 8, 16, 32, 60].slice(0, waits.length));
+    expect(waits.length).toBeGreaterThan(3);
+  });
+});
+
+describe('link and token limits count guesses, not real credentials', () => {
+  it('unknown secrets are slowed down per address; a real but expired link is not a guess', async () => {
+    const ops = await t.signIn('ops@onbehalf.test');
+    await t.call('POST', '/api/sys/one-click-links', {
+      token: ops.token,
+      body: { userId: ids.userId('buyer@acme.test'), expiresInMinutes: 1 },
+    });
+    const link = new URL(t.latestMail('buyer@acme.test').url ?? '');
+    const [, , userId, hash] = link.pathname.split('/');
+    t.clock.advance(2 * 60_000);
+    const preview = (body: unknown, address: string) =>
+      t.call('POST', '/api/public/auth/one-click/preview', { body, headers: from(address) });
+    for (let i = 0; i < rules.guessAddress.free + 10; i++) {
+      const res = await preview({ userId: Number(userId), hash }, '203.0.113.80');
+      expect(res.json.status).toBe('expired');
+    }
+    for (let i = 0; i <= rules.guessAddress.free; i++) {
+      const res = await preview({ userId: 1, hash: 'A'.repeat(43) }, '203.0.113.81');
+      expect(res.status).toBe(200);
+    }
+    const slowed = await preview({ userId: 1, hash: 'A'.repeat(43) }, '203.0.113.81');
+    expect(slowed.status).toBe(429);
+    const token = await t.call('POST', '/api/public/auth/login-token/preview', {
+      body: { token: `1.${'B'.repeat(43)}` },
+      headers: from('203.0.113.81'),
+    });
+    expect(token.status).toBe(429);
+    // Another address is not slowed down by this one's guesses.
+    expect((await preview({ userId: 1, hash: 'A'.repeat(43) }, '203.0.113.82')).status).toBe(200);
+  });
+});
