@@ -1,6 +1,9 @@
+import type { OrganizationsResponse } from '@onbehalf/contracts/users';
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { api } from '../../../lib/api.ts';
 import { queryKeys } from '../../../lib/query-keys.ts';
+
+export type Organization = OrganizationsResponse['organizations'][number];
 
 export const searchOrganizations = async (search: string) =>
   (await api.sys.organizations(search || undefined)).organizations;

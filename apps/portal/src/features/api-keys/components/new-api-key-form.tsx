@@ -3,6 +3,7 @@ import type { ApiKeyScope } from '@onbehalf/contracts/permissions';
 import { type FormEvent, useId, useState } from 'react';
 import { SecretField } from '../../../components/ui/secret-field.tsx';
 import { useCreateApiKey } from '../api/create-api-key.ts';
+import type { Organization } from '../api/search-organizations.ts';
 import { useOrganizations } from '../api/search-organizations.ts';
 import { apiKeyScopeLabels, apiKeyScopeList } from '../labels.ts';
 
@@ -17,7 +18,8 @@ export function NewApiKeyForm() {
   const orgSearchId = useId();
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<ReadonlySet<ApiKeyScope>>(new Set());
-  const [organizationIds, setOrganizationIds] = useState<ReadonlySet<number>>(new Set());
+  // Chosen organizations by id, with their names: they stay listed whatever the search shows.
+  const [chosen, setChosen] = useState<ReadonlyMap<number, Organization>>(new Map());
   const [orgSearch, setOrgSearch] = useState('');
   const [days, setDays] = useState(String(API_KEY_DEFAULT_DAYS));
   const organizations = useOrganizations(orgSearch.trim());
@@ -41,7 +43,7 @@ export function NewApiKeyForm() {
       setInvalid('Choose at least one thing the key may do.');
       return;
     }
-    if (organizationIds.size === 0) {
+    if (chosen.size === 0) {
       setInvalid('Choose at least one organization whose people the key may act for.');
       return;
     }
@@ -55,14 +57,14 @@ export function NewApiKeyForm() {
       {
         name: name.trim(),
         scopes: apiKeyScopeList.filter((s) => scopes.has(s)),
-        organizationIds: [...organizationIds],
+        organizationIds: [...chosen.keys()],
         expiresInDays,
       },
       {
         onSuccess: () => {
           setName('');
           setScopes(new Set());
-          setOrganizationIds(new Set());
+          setChosen(new Map());
         },
       },
     );
@@ -129,16 +131,24 @@ export function NewApiKeyForm() {
               onChange={(event) => setOrgSearch(event.target.value)}
             />
           </div>
-          {(organizations.data ?? []).map((organization) => (
+          {[
+            ...chosen.values(),
+            ...(organizations.data ?? []).filter((organization) => !chosen.has(organization.id)),
+          ].map((organization) => (
             <ScopeCheckbox
               key={organization.id}
               label={organization.name}
-              checked={organizationIds.has(organization.id)}
+              hint={
+                organization.integrationsEnabled
+                  ? undefined
+                  : 'Integrations are off here: the key can only email its people sign-in links.'
+              }
+              checked={chosen.has(organization.id)}
               onChange={(on) => {
-                const next = new Set(organizationIds);
-                if (on) next.add(organization.id);
+                const next = new Map(chosen);
+                if (on) next.set(organization.id, organization);
                 else next.delete(organization.id);
-                setOrganizationIds(next);
+                setChosen(next);
               }}
             />
           ))}
@@ -166,24 +176,34 @@ export function NewApiKeyForm() {
 
 function ScopeCheckbox({
   label,
+  hint,
   checked,
   onChange,
 }: {
   label: string;
+  /** What choosing it means, when that needs saying. */
+  hint?: string;
   checked: boolean;
   onChange: (checked: boolean) => void;
 }) {
   const id = useId();
+  const hintId = useId();
   return (
     <div className="check">
       <input
         id={id}
         type="checkbox"
         className="checkbox"
+        aria-describedby={hint ? hintId : undefined}
         checked={checked}
         onChange={(event) => onChange(event.target.checked)}
       />
       <label htmlFor={id}>{label}</label>
+      {hint ? (
+        <span id={hintId} className="hint">
+          {hint}
+        </span>
+      ) : null}
     </div>
   );
 }
