@@ -25,6 +25,7 @@ import { outboxRoutes } from './features/outbox/outbox.routes.ts';
 import { profilesRoutes } from './features/profiles/profiles.routes.ts';
 import { settingsRoutes } from './features/settings/settings.routes.ts';
 import { teamRoutes } from './features/team/team.routes.ts';
+import { testModeRoutes } from './features/test-mode/test-mode.routes.ts';
 import { usersRoutes } from './features/users/users.routes.ts';
 import { AppError } from './lib/errors.ts';
 import { mountPortal } from './lib/portal-static.ts';
@@ -207,6 +208,9 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
     },
     security: [{ bearer: [] }],
   });
+
+  // Test mode only (never in production: env.ts refuses it): /api/test/* for QA suites.
+  if (env.testMode) app.route('/', testModeRoutes);
 
   if (options.portalDir) mountPortal(app, options.portalDir);
 

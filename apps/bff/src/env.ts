@@ -35,6 +35,11 @@ const schema = z.object({
   ALLOWED_HOSTS: z.string().default(''),
   /** The bearer token that opens GET /metrics; without it, /metrics is off (404). */
   METRICS_TOKEN: z.string().min(16).optional(),
+  /**
+   * `1` adds the test endpoints under /api/test/* (fresh organizations, the mailbox, the clock)
+   * for QA suites. Refused with NODE_ENV=production.
+   */
+  ONBEHALF_TEST_MODE: z.enum(['0', '1']).default('0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -42,6 +47,8 @@ export type Env = Omit<z.infer<typeof schema>, 'PUBLIC_ORIGIN' | 'DATA_DIR'> & {
   DATA_DIR: string;
   PUBLIC_ORIGIN: string;
   isProduction: boolean;
+  /** ONBEHALF_TEST_MODE=1: /api/test/* is open. Never true in production. */
+  testMode: boolean;
 };
 
 /** The only reader of process.env. */
@@ -52,6 +59,11 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     throw new Error(`Invalid environment:\n  ${problems.join('\n  ')}`);
   }
   const env = parsed.data;
+  if (env.ONBEHALF_TEST_MODE === '1' && env.NODE_ENV === 'production') {
+    throw new Error(
+      "Invalid environment:\n  ONBEHALF_TEST_MODE=1 opens /api/test/* (made-up organizations, anyone's mailbox, a movable clock) and is refused with NODE_ENV=production.",
+    );
+  }
   const origin = env.PUBLIC_ORIGIN ?? `http://localhost:${env.PORT}`;
   return {
     ...env,
@@ -60,5 +72,6 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     // Links are built from this, never from the Host header.
     PUBLIC_ORIGIN: new URL(origin).origin,
     isProduction: env.NODE_ENV === 'production',
+    testMode: env.ONBEHALF_TEST_MODE === '1',
   };
 }

@@ -9,7 +9,7 @@ import { loadEnv } from './env.ts';
 import { bindAuditKey } from './lib/audit.ts';
 import { fileAuditAnchor } from './lib/audit-anchor.ts';
 import { createBackground } from './lib/background.ts';
-import { systemClock } from './lib/clock.ts';
+import { adjustableClock, systemClock } from './lib/clock.ts';
 import { createLogger } from './lib/logger.ts';
 import { createMailer } from './lib/mail.ts';
 import { createLimiters } from './lib/rate-limit.ts';
@@ -40,6 +40,9 @@ function anchorAuditHead() {
 anchorAuditHead();
 const anchorTimer = setInterval(anchorAuditHead, 1000);
 anchorTimer.unref();
+// In test mode the clock moves forward on request (POST /api/test/clock).
+const testClock = env.testMode ? adjustableClock(systemClock) : undefined;
+const clock = testClock ?? systemClock;
 const commitGroups = startCommitGroups(db, sqlite, (error) => {
   // A failed commit (disk full, I/O error) was rolled back and its answers failed; stop rather
   // than keep serving from a database that cannot take writes.
@@ -53,7 +56,8 @@ const app = createApp(
   {
     db,
     env,
-    clock: systemClock,
+    clock,
+    ...(testClock ? { testClock } : {}),
     limiters: createLimiters({
       enabled: env.RATE_LIMITS === 'on',
       allowlist: env.RATE_LIMIT_ALLOWLIST,
@@ -61,7 +65,7 @@ const app = createApp(
     keys,
     secret,
     auditAnchor,
-    mailer: createMailer(env, db, systemClock.now, secret.outboxKey),
+    mailer: createMailer(env, db, clock.now, secret.outboxKey),
     background: createBackground((error) => logger.error({ err: error }, 'background task failed')),
     commitGroups,
     logger,
@@ -81,6 +85,11 @@ const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (
   logger.info(
     env.SMTP_URL ? 'Mail goes out over SMTP.' : 'Mail goes to the local outbox (Admin › Outbox).',
   );
+  if (env.testMode) {
+    logger.warn(
+      'TEST MODE (ONBEHALF_TEST_MODE=1): /api/test/* makes organizations, reads any mailbox and moves the clock. Never expose this server.',
+    );
+  }
   if (env.RATE_LIMITS === 'off')
     logger.warn('Rate limits are OFF (RATE_LIMITS=off): for load tests only.');
 });

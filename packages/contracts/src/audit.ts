@@ -39,6 +39,10 @@ export const auditEventTypes = [
   'audit.exported',
   'outbox.read',
   'audit.repeated',
+  'test.organization_created',
+  'test.operator_created',
+  'test.mailbox_read',
+  'test.clock_advanced',
 ] as const;
 export const auditEventType = z.enum(auditEventTypes);
 export type AuditEventType = z.infer<typeof auditEventType>;

@@ -31,6 +31,7 @@ export function manualClock(start = Date.UTC(2026, 10, 2, 9, 0, 0)) {
     advance: (ms: number) => {
       now += ms;
     },
+    offsetMs: () => now - start,
   };
 }
 
@@ -75,6 +76,7 @@ export async function createTestApp(
     env,
     commitGroups,
     clock,
+    ...(env.testMode ? { testClock: clock } : {}),
     limiters: createLimiters({
       enabled: options.rateLimits ?? true,
       allowlist: env.RATE_LIMIT_ALLOWLIST,

@@ -38,6 +38,10 @@ const labels: Record<AuditEventType, string> = {
   'audit.exported': 'Audit trail exported',
   'outbox.read': 'Outbox read',
   'audit.repeated': 'Repeated events counted',
+  'test.organization_created': 'Test organization created',
+  'test.operator_created': 'Test operator created',
+  'test.mailbox_read': 'Test mailbox read',
+  'test.clock_advanced': 'Test clock moved forward',
 };
 
 /**

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { isoDateTime } from './common.ts';
+import { operatorRole } from './permissions.ts';
+
+/**
+ * Test mode (`ONBEHALF_TEST_MODE=1`, never in production): endpoints under `/api/test/*` that
+ * make what a test needs and move what it waits for (SPEC §12). Outside test mode they are 404.
+ */
+
+/** A person a test signs in as. */
+export const testPersona = z.object({
+  userId: z.number().int(),
+  profileId: z.number().int(),
+  email: z.string(),
+  password: z.string(),
+  name: z.string(),
+});
+export type TestPersona = z.infer<typeof testPersona>;
+
+export const createTestOrganizationBody = z.object({
+  /** A name to recognise it by; a unique one is made up when left out. */
+  name: z.string().trim().min(1).max(100).optional(),
+  /** May team admins sign in as members (the team door)? On unless said otherwise. */
+  teamDoor: z.boolean().default(true),
+  /** May credentials be handed to integrations? Off unless said otherwise. */
+  integrations: z.boolean().default(false),
+});
+export type CreateTestOrganizationBody = z.input<typeof createTestOrganizationBody>;
+
+/** A fresh organization: an owner, a team admin and two members, each with a password. */
+export const testOrganization = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  owner: testPersona,
+  admin: testPersona,
+  members: z.tuple([testPersona, testPersona]),
+});
+export type TestOrganization = z.infer<typeof testOrganization>;
+
+export const createTestOperatorBody = z.object({ role: operatorRole.default('support') });
+export type CreateTestOperatorBody = z.input<typeof createTestOperatorBody>;
+export const testOperator = testPersona.omit({ profileId: true }).extend({ operatorRole });
+export type TestOperator = z.infer<typeof testOperator>;
+
+export const testMailboxQuery = z.object({
+  to: z.string().trim().min(3).max(254),
+  limit: z.coerce.number().int().min(1).max(50).default(10),
+});
+/** The mail an address received, newest first: what its reader would see, links picked out. */
+export const testMailbox = z.object({
+  messages: z.array(
+    z.object({
+      subject: z.string(),
+      text: z.string(),
+      links: z.array(z.string()),
+      at: isoDateTime,
+    }),
+  ),
+});
+export type TestMailbox = z.infer<typeof testMailbox>;
+
+/** Moves the server's clock forward (never back): expiries happen without waiting. */
+export const advanceClockBody = z.object({
+  advanceMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(400 * 24 * 60 * 60 * 1000),
+});
+export const testClock = z.object({ now: isoDateTime, offsetMs: z.number().int() });
+export type TestClock = z.infer<typeof testClock>;
