@@ -13,7 +13,7 @@ import type { UserRow } from './db/schema/users.ts';
 import type { Env } from './env.ts';
 import type { AuditAnchor } from './lib/audit-anchor.ts';
 import type { Background } from './lib/background.ts';
-import type { AdjustableClock, Clock } from './lib/clock.ts';
+import type { Clock, TestClocks } from './lib/clock.ts';
 import type { Logger } from './lib/logger.ts';
 import type { Mailer } from './lib/mail.ts';
 import type { Limiters } from './lib/rate-limit.ts';
@@ -29,8 +29,8 @@ export interface AppDeps {
   limiters: Limiters;
   keys: SigningKeys;
   secret: ServerSecret;
-  /** In test mode only: the clock /api/test/clock moves (the same object as `clock`). */
-  testClock?: AdjustableClock;
+  /** In test mode only: the clocks /api/test/clock moves (`clock` reads them). */
+  testClocks?: TestClocks;
   /** The audit chain's head, kept outside the database. */
   auditAnchor: AuditAnchor;
   mailer: Mailer;

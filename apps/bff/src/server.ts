@@ -9,7 +9,7 @@ import { loadEnv } from './env.ts';
 import { bindAuditKey } from './lib/audit.ts';
 import { fileAuditAnchor } from './lib/audit-anchor.ts';
 import { createBackground } from './lib/background.ts';
-import { adjustableClock, systemClock } from './lib/clock.ts';
+import { systemClock, testClocks as testClocks_ } from './lib/clock.ts';
 import { createLogger } from './lib/logger.ts';
 import { createMailer } from './lib/mail.ts';
 import { createLimiters } from './lib/rate-limit.ts';
@@ -41,8 +41,8 @@ anchorAuditHead();
 const anchorTimer = setInterval(anchorAuditHead, 1000);
 anchorTimer.unref();
 // In test mode the clock moves forward on request (POST /api/test/clock).
-const testClock = env.testMode ? adjustableClock(systemClock) : undefined;
-const clock = testClock ?? systemClock;
+const testClocks = env.testMode ? testClocks_(systemClock) : undefined;
+const clock = testClocks?.clock ?? systemClock;
 const commitGroups = startCommitGroups(db, sqlite, (error) => {
   // A failed commit (disk full, I/O error) was rolled back and its answers failed; stop rather
   // than keep serving from a database that cannot take writes.
@@ -57,7 +57,7 @@ const app = createApp(
     db,
     env,
     clock,
-    ...(testClock ? { testClock } : {}),
+    ...(testClocks ? { testClocks } : {}),
     limiters: createLimiters({
       enabled: env.RATE_LIMITS === 'on',
       allowlist: env.RATE_LIMIT_ALLOWLIST,

@@ -59,7 +59,13 @@ export const testMailbox = z.object({
 });
 export type TestMailbox = z.infer<typeof testMailbox>;
 
-/** Moves the server's clock forward (never back): expiries happen without waiting. */
+/**
+ * The header that puts a request on a test's own clock: set it on everything a test sends and
+ * `POST /api/test/clock` moves that test's time only, never a neighbour's.
+ */
+export const TEST_CLOCK_HEADER = 'x-onbehalf-test-clock';
+
+/** Moves a test's clock forward (never back): expiries happen without waiting. */
 export const advanceClockBody = z.object({
   advanceMs: z
     .number()

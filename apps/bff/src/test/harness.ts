@@ -12,6 +12,7 @@ import { loadEnv } from '../env.ts';
 import { bindAuditKey } from '../lib/audit.ts';
 import { memoryAuditAnchor } from '../lib/audit-anchor.ts';
 import { createBackground } from '../lib/background.ts';
+import { testClocks } from '../lib/clock.ts';
 import { type Logger, silentLogger } from '../lib/logger.ts';
 import { createMailer, type Mailer, type MailMessage } from '../lib/mail.ts';
 import { createLimiters } from '../lib/rate-limit.ts';
@@ -55,6 +56,8 @@ export async function createTestApp(
   const clock = manualClock();
   await seedDemo(db, clock.now());
   const env = loadEnv({ NODE_ENV: 'test', PUBLIC_ORIGIN: ORIGIN, ...options.env });
+  // In test mode, the clocks /api/test/clock moves run on the manual clock.
+  const testModeClocks = env.testMode ? testClocks(clock) : undefined;
   sharedKeys ??= generateSigningKeys().then((k) => k.keys);
   const keys = await sharedKeys;
   // As in production: transactions share commits, answers wait for them.
@@ -75,8 +78,8 @@ export async function createTestApp(
     db,
     env,
     commitGroups,
-    clock,
-    ...(env.testMode ? { testClock: clock } : {}),
+    clock: testModeClocks?.clock ?? clock,
+    ...(testModeClocks ? { testClocks: testModeClocks } : {}),
     limiters: createLimiters({
       enabled: options.rateLimits ?? true,
       allowlist: env.RATE_LIMIT_ALLOWLIST,

@@ -74,11 +74,11 @@ const advanceRoute = createRoute({
   responses: { 200: jsonContent(testClock, 'Now, after the move'), ...errorResponses(400) },
 });
 
-function testClockFrom(c: Context<AppEnv>) {
-  const clock = c.get('deps').testClock;
-  // Mounted only in test mode, where the server always has one.
-  if (!clock) throw new AppError('not_found');
-  return clock;
+function testClocksFrom(c: Context<AppEnv>) {
+  const clocks = c.get('deps').testClocks;
+  // Mounted only in test mode, where the server always has them.
+  if (!clocks) throw new AppError('not_found');
+  return clocks;
 }
 
 /**
@@ -96,12 +96,12 @@ export const testModeRoutes = createRouter()
     const { to, limit } = c.req.valid('query');
     return c.json(readTestMailbox(c.get('deps'), to, limit, c.get('meta')), 200);
   })
-  .openapi(clockRoute, (c) => c.json(testClockOf(testClockFrom(c)), 200))
+  .openapi(clockRoute, (c) => c.json(testClockOf(testClocksFrom(c)), 200))
   .openapi(advanceRoute, (c) =>
     c.json(
       advanceTestClock(
         c.get('deps'),
-        testClockFrom(c),
+        testClocksFrom(c),
         c.req.valid('json').advanceMs,
         c.get('meta'),
       ),

@@ -19,7 +19,7 @@ import { outboxMessages } from '../../db/schema/outbox.ts';
 import { profiles } from '../../db/schema/profiles.ts';
 import { users } from '../../db/schema/users.ts';
 import { recordAudit } from '../../lib/audit.ts';
-import { type AdjustableClock, toIso } from '../../lib/clock.ts';
+import { type TestClocks, toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { hashPassword } from '../../lib/passwords.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
@@ -217,29 +217,34 @@ export function readTestMailbox(
   };
 }
 
-export function testClockOf(clock: AdjustableClock): TestClock {
-  return { now: toIso(clock.now()), offsetMs: clock.offsetMs() };
+/** The running request's clock: now, and how far its test moved it. */
+export function testClockOf(clocks: TestClocks): TestClock {
+  return { now: toIso(clocks.clock.now()), offsetMs: clocks.offsetMs(clocks.current()) };
 }
 
-/** Moves the server's clock forward, audited: sessions, links and impersonations expire. */
+/**
+ * Moves the running request's clock (its test's own, see TEST_CLOCK_HEADER) forward, audited:
+ * that test's sessions, links and impersonations expire; nobody else's.
+ */
 export function advanceTestClock(
   deps: AppDeps,
-  clock: AdjustableClock,
+  clocks: TestClocks,
   advanceMs: number,
   meta: RequestMeta,
 ): TestClock {
-  clock.advance(advanceMs);
+  const namespace = clocks.current();
+  clocks.advance(namespace, advanceMs);
   deps.db.transaction((tx) =>
     recordAudit(
       tx,
       {
         type: 'test.clock_advanced',
-        at: clock.now(),
+        at: clocks.clock.now(),
         actor: system,
-        details: { advanceMs, offsetMs: clock.offsetMs() },
+        details: { advanceMs, clock: namespace, offsetMs: clocks.offsetMs(namespace) },
       },
       meta,
     ),
   );
-  return testClockOf(clock);
+  return testClockOf(clocks);
 }

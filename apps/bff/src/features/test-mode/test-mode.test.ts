@@ -135,6 +135,29 @@ describe('in test mode', () => {
     });
   });
 
+  it("a test's clock is its own: moving it never cuts short what runs on another", async () => {
+    const t = await testMode();
+    const org = (await t.call('POST', '/api/test/organizations', { body: {} })).json;
+    const mine = { 'x-onbehalf-test-clock': 'test-a' };
+    const theirs = { 'x-onbehalf-test-clock': 'test-b' };
+    const signIn = (
+      headers: Record<string, string>,
+      persona: { email: string; password: string },
+    ) =>
+      t.call('POST', '/api/public/auth/sign-in', {
+        headers,
+        body: { email: persona.email, password: persona.password },
+      });
+    const a = (await signIn(mine, org.members[0])).json.token;
+    const b = (await signIn(theirs, org.members[1])).json.token;
+    await t.call('POST', '/api/test/clock', { headers: mine, body: { advanceMs: 13 * 3_600_000 } });
+    const session = (token: string, headers: Record<string, string>) =>
+      t.call('GET', '/api/public/auth/session', { token, headers });
+    expect((await session(a, mine)).status).toBe(401);
+    expect((await session(b, theirs)).status).toBe(200);
+    expect((await t.call('GET', '/api/test/clock', { headers: theirs })).json.offsetMs).toBe(0);
+  });
+
   it('refuses bad input with the usual envelope and changes nothing', async () => {
     const t = await testMode();
     const before = (await t.call('GET', '/api/test/clock')).json.offsetMs;
