@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { errorCatalogue } from '@onbehalf/contracts/errors';
+import { TEST_CLOCK_HEADER } from '@onbehalf/contracts/test-mode';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
@@ -26,7 +27,6 @@ import { profilesRoutes } from './features/profiles/profiles.routes.ts';
 import { settingsRoutes } from './features/settings/settings.routes.ts';
 import { teamRoutes } from './features/team/team.routes.ts';
 import { testModeRoutes } from './features/test-mode/test-mode.routes.ts';
-import { TEST_CLOCK_HEADER } from '@onbehalf/contracts/test-mode';
 import { usersRoutes } from './features/users/users.routes.ts';
 import { AppError } from './lib/errors.ts';
 import { mountPortal } from './lib/portal-static.ts';
@@ -99,13 +99,13 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
   const { env } = deps;
   const app = createRouter();
 
-  // The server names every request; a client's X-Request-Id is kept apart, for logs only, and
-  // never becomes the id the audit trail records (SPEC §8b).
   // Test mode: every request runs on its test's own clock (see lib/clock.ts).
   const clocks = deps.testClocks;
   if (clocks) {
     app.use('*', (c, next) => clocks.run(c.req.header(TEST_CLOCK_HEADER) ?? '', next));
   }
+  // The server names every request; a client's X-Request-Id is kept apart, for logs only, and
+  // never becomes the id the audit trail records (SPEC §8b).
   app.use('*', requestId({ headerName: '', generator: () => randomUUID() }));
   app.use('*', async (c, next) => {
     c.header('X-Request-Id', c.get('requestId'));
