@@ -4,6 +4,7 @@ import { useNavigate } from 'react-router';
 import { DialogFormActions } from '../../../components/ui/dialog-form-actions.tsx';
 import { ModalDialog } from '../../../components/ui/modal-dialog.tsx';
 import { RequiredReasonField, useRequiredReason } from '../../../components/ui/required-reason.tsx';
+import { TicketField } from '../../../components/ui/ticket-field.tsx';
 import { useStartOperatorImpersonation } from '../api/start-operator-impersonation.ts';
 
 interface OperatorImpersonationDialogProps {
@@ -22,7 +23,6 @@ export function OperatorImpersonationDialog({
   handover,
   onClose,
 }: OperatorImpersonationDialogProps) {
-  const ticketId = useId();
   const profileId = useId();
   const navigate = useNavigate();
   const [ticket, setTicket] = useState('');
@@ -63,17 +63,7 @@ export function OperatorImpersonationDialog({
           </div>
         ) : null}
         <RequiredReasonField reason={reason} />
-        <div className="field">
-          <label htmlFor={ticketId}>Ticket reference</label>
-          <input
-            id={ticketId}
-            type="text"
-            maxLength={100}
-            autoComplete="off"
-            value={ticket}
-            onChange={(event) => setTicket(event.target.value)}
-          />
-        </div>
+        <TicketField value={ticket} onChange={setTicket} />
         {user.profiles.length > 1 ? (
           <div className="field">
             <label htmlFor={profileId}>Profile</label>

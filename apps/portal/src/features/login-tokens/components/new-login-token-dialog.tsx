@@ -4,6 +4,7 @@ import { ModalDialog } from '../../../components/ui/modal-dialog.tsx';
 import { RequiredReasonField, useRequiredReason } from '../../../components/ui/required-reason.tsx';
 import { SecretField } from '../../../components/ui/secret-field.tsx';
 import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
+import { TicketField } from '../../../components/ui/ticket-field.tsx';
 import { fromDateTimeLocal, toDateTimeLocal } from '../../../lib/datetime-local.ts';
 import { formatDateTime } from '../../../lib/format.ts';
 import { type MadeLoginToken, useCreateLoginToken } from '../api/create-login-token.ts';
@@ -109,7 +110,6 @@ function NewLoginTokenForm({ create, onCreated, onCancel }: NewLoginTokenFormPro
     extra: useId(),
     oneTime: useId(),
     oneTimeHint: useId(),
-    ticket: useId(),
     use: useId(),
   };
   const [search, setSearch] = useState('');
@@ -253,17 +253,7 @@ function NewLoginTokenForm({ create, onCreated, onCancel }: NewLoginTokenFormPro
                 reason={reason}
                 hint="Recorded with the impersonation and shown in their access history."
               />
-              <div className="field">
-                <label htmlFor={ids.ticket}>Ticket reference</label>
-                <input
-                  id={ids.ticket}
-                  type="text"
-                  maxLength={100}
-                  autoComplete="off"
-                  value={ticket}
-                  onChange={(event) => setTicket(event.target.value)}
-                />
-              </div>
+              <TicketField value={ticket} onChange={setTicket} />
             </>
           ) : null}
         </fieldset>
