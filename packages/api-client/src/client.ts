@@ -58,6 +58,14 @@ import type {
   UpdateTeamSettingsBody,
 } from '@onbehalf/contracts/team';
 import type {
+  CreateTestOperatorBody,
+  CreateTestOrganizationBody,
+  TestClock,
+  TestMailbox,
+  TestOperator,
+  TestOrganization,
+} from '@onbehalf/contracts/test-mode';
+import type {
   AdminUsersResponse,
   GlobalSettings,
   OrganizationsResponse,
@@ -274,6 +282,18 @@ export function createApiClient(options: ApiClientOptions = {}) {
       settings: () => request<{ settings: GlobalSettings }>('GET', '/api/sys/settings'),
       updateSettings: (body: UpdateGlobalSettingsBody) =>
         request<{ settings: GlobalSettings }>('PUT', '/api/sys/settings', body),
+    },
+    /** Test mode only (ONBEHALF_TEST_MODE=1): what a QA suite makes, reads and moves. */
+    test: {
+      createOrganization: (body: CreateTestOrganizationBody = {}) =>
+        request<TestOrganization>('POST', '/api/test/organizations', body),
+      createOperator: (body: CreateTestOperatorBody = {}) =>
+        request<TestOperator>('POST', '/api/test/operators', body),
+      mailbox: (to: string, limit?: number) =>
+        request<TestMailbox>('GET', `/api/test/mailbox${query({ to, limit })}`),
+      clock: () => request<TestClock>('GET', '/api/test/clock'),
+      advanceClock: (advanceMs: number) =>
+        request<TestClock>('POST', '/api/test/clock', { advanceMs }),
     },
     orders: {
       list: () => request<OrdersResponse>('GET', '/api/public/orders'),

@@ -1,0 +1,226 @@
+import { type ApiClient, createApiClient } from '@onbehalf/api-client/client';
+import type { Session } from '@onbehalf/contracts/auth';
+import type { OperatorRole } from '@onbehalf/contracts/permissions';
+import {
+  type CreateTestOrganizationBody,
+  TEST_CLOCK_HEADER,
+  type TestOperator,
+  type TestOrganization,
+  type TestPersona,
+} from '@onbehalf/contracts/test-mode';
+import {
+  type APIRequestContext,
+  type BrowserContext,
+  test as base,
+  expect,
+  type Page,
+} from '@playwright/test';
+import { requestFetch } from './request-fetch.ts';
+
+export type { TestOperator, TestOrganization, TestPersona };
+export { expect };
+
+/** Anyone a test signs in as: a persona of `org`, or an operator. */
+export type Person = Pick<TestPersona, 'email' | 'password'>;
+
+/** A message as its reader sees it, with the links picked out. */
+export interface Mail {
+  subject: string;
+  text: string;
+  links: string[];
+}
+
+export interface KitOptions {
+  /** How `org` is made: `test.use({ organization: { integrations: true } })`. */
+  organization: CreateTestOrganizationBody;
+}
+
+export interface KitFixtures {
+  /** A fresh organization for this test: an owner, a team admin and two members. */
+  org: TestOrganization;
+  /** Signs the page's browser context in through the API (no form): the cookie is set. */
+  signIn: (page: Page, person: Person) => Promise<Session>;
+  /** Team door: signs the actor in and starts acting as the target, as the portal does. */
+  impersonate: (
+    page: Page,
+    who: { actor: Person; target: TestPersona; reason?: string },
+  ) => Promise<Session>;
+  /** Operator door: an operator (a fresh support operator unless given) acts as the target. */
+  operatorImpersonate: (
+    page: Page,
+    who: { target: TestPersona; reason: string; operator?: TestOperator },
+  ) => Promise<Session>;
+  /** A fresh operator of a role (support unless said), for backoffice tests. */
+  operator: (role?: OperatorRole) => Promise<TestOperator>;
+  /** A page in a browser context of its own (another person at another computer). */
+  newPage: (person?: Person) => Promise<Page>;
+  /** A bearer API client signed in as the person (or anonymous), on this test's clock. */
+  api: (person?: Person) => Promise<ApiClient>;
+  /** What an address received; `latest` waits (up to `timeoutMs`) for a message to arrive. */
+  mailbox: {
+    latest: (
+      email: string,
+      options?: { subject?: string | RegExp; timeoutMs?: number },
+    ) => Promise<Mail>;
+    all: (email: string) => Promise<Mail[]>;
+  };
+  /** This test's own server clock: moving it expires this test's links and sessions only. */
+  clock: { advance: (ms: number) => Promise<void>; now: () => Promise<Date> };
+}
+
+interface Internal {
+  /** The server this test talks to (Playwright's `baseURL`). */
+  server: string;
+  /** A typed client over a request context. */
+  clientOn: (request: APIRequestContext, token?: string) => ApiClient;
+  /** An API client with no session, on this test's clock. */
+  anonymous: ApiClient;
+}
+
+export const test = base.extend<KitFixtures & KitOptions & Internal>({
+  organization: [{}, { option: true }],
+
+  // Every request a test sends, from its pages and its API clients, runs on its own clock.
+  extraHTTPHeaders: async ({ extraHTTPHeaders }, use, testInfo) => {
+    const clock = `${testInfo.testId}#${testInfo.repeatEachIndex}#${testInfo.retry}`;
+    await use({ ...extraHTTPHeaders, [TEST_CLOCK_HEADER]: clock });
+  },
+
+  server: async ({ baseURL }, use) => {
+    if (!baseURL) {
+      throw new Error('@onbehalf/testing needs `use.baseURL`: the server, in test mode.');
+    }
+    await use(baseURL);
+  },
+
+  clientOn: async ({ server }, use) => {
+    await use((request, token) =>
+      createApiClient({
+        baseUrl: server,
+        fetch: requestFetch(request),
+        ...(token ? { token } : {}),
+      }),
+    );
+  },
+
+  anonymous: async ({ request, clientOn }, use) => {
+    await use(clientOn(request));
+  },
+
+  org: async ({ anonymous, organization }, use) => {
+    await use(await anonymous.test.createOrganization(organization));
+  },
+
+  operator: async ({ anonymous }, use) => {
+    await use((role = 'support') => anonymous.test.createOperator({ role }));
+  },
+
+  signIn: async ({ clientOn }, use) => {
+    await use(async (page, person) => {
+      const client = clientOn(page.request);
+      const { session } = await client.auth.signIn({
+        email: person.email,
+        password: person.password,
+      });
+      return session;
+    });
+  },
+
+  impersonate: async ({ clientOn, signIn }, use) => {
+    await use(async (page, { actor, target, reason }) => {
+      await signIn(page, actor);
+      const client = clientOn(page.request);
+      const { token } = await client.impersonation.teamHandoff(target.profileId, reason);
+      return (await client.impersonation.exchange(token)).session;
+    });
+  },
+
+  operatorImpersonate: async ({ clientOn, signIn, operator }, use) => {
+    await use(async (page, { target, reason, operator: given }) => {
+      await signIn(page, given ?? (await operator('support')));
+      const client = clientOn(page.request);
+      const { token } = await client.impersonation.operatorHandoff({
+        userId: target.userId,
+        profileId: target.profileId,
+        reason,
+      });
+      return (await client.impersonation.exchange(token)).session;
+    });
+  },
+
+  newPage: async ({ browser, server, extraHTTPHeaders, signIn }, use) => {
+    const contexts: BrowserContext[] = [];
+    await use(async (person) => {
+      const context = await browser.newContext({ baseURL: server, extraHTTPHeaders });
+      contexts.push(context);
+      const page = await context.newPage();
+      if (person) await signIn(page, person);
+      return page;
+    });
+    await Promise.all(contexts.map((context) => context.close()));
+  },
+
+  api: async ({ playwright, server, extraHTTPHeaders }, use) => {
+    const contexts: APIRequestContext[] = [];
+    await use(async (person) => {
+      // A context of its own: no cookies, only the bearer token.
+      const request = await playwright.request.newContext({ baseURL: server, extraHTTPHeaders });
+      contexts.push(request);
+      let token: string | undefined;
+      const client = createApiClient({
+        baseUrl: server,
+        fetch: requestFetch(request),
+        token: () => token,
+      });
+      if (person) {
+        token = (await client.auth.signIn({ email: person.email, password: person.password }))
+          .token;
+      }
+      return client;
+    });
+    await Promise.all(contexts.map((context) => context.dispose()));
+  },
+
+  mailbox: async ({ anonymous }, use) => {
+    const all = async (email: string): Promise<Mail[]> =>
+      (await anonymous.test.mailbox(email, 50)).messages.map(({ subject, text, links }) => ({
+        subject,
+        text,
+        links,
+      }));
+    await use({
+      all,
+      latest: async (email, options = {}) => {
+        const wanted = (mail: Mail) =>
+          options.subject === undefined ||
+          (typeof options.subject === 'string'
+            ? mail.subject === options.subject
+            : options.subject.test(mail.subject));
+        let found: Mail | undefined;
+        await expect
+          .poll(
+            async () => {
+              found = (await all(email)).find(wanted);
+              return found !== undefined;
+            },
+            {
+              message: `mail to ${email}`,
+              timeout: options.timeoutMs ?? 10_000,
+              intervals: [100, 200, 500],
+            },
+          )
+          .toBe(true);
+        return found as Mail;
+      },
+    });
+  },
+
+  clock: async ({ anonymous }, use) => {
+    await use({
+      advance: async (ms) => {
+        await anonymous.test.advanceClock(ms);
+      },
+      now: async () => new Date((await anonymous.test.clock()).now),
+    });
+  },
+});
