@@ -16,6 +16,7 @@ import type { Background } from './lib/background.ts';
 import type { Clock, TestClocks } from './lib/clock.ts';
 import type { Logger } from './lib/logger.ts';
 import type { Mailer } from './lib/mail.ts';
+import type { Metrics } from './lib/metrics.ts';
 import type { Limiters } from './lib/rate-limit.ts';
 import type { RequestMeta } from './lib/request-meta.ts';
 import type { ServerSecret } from './lib/server-secret.ts';
@@ -38,6 +39,8 @@ export interface AppDeps {
   commitGroups?: CommitGroups;
   /** JSON lines: the request log and the server's own (lib/logger.ts). */
   logger: Logger;
+  /** Prometheus metrics of this app, served at GET /metrics (lib/metrics.ts). */
+  metrics: Metrics;
 }
 
 /** Present when the session acts as its user on someone else's behalf. */

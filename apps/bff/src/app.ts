@@ -20,6 +20,7 @@ import { healthRoutes } from './features/health/health.routes.ts';
 import { impersonationRoutes } from './features/impersonation/impersonation.routes.ts';
 import { jwksRoutes } from './features/jwks/jwks.routes.ts';
 import { loginTokensRoutes } from './features/login-tokens/login-tokens.routes.ts';
+import { metricsRoutes } from './features/metrics/metrics.routes.ts';
 import { emailLinksRoutes } from './features/one-click/email-links.routes.ts';
 import { oneClickRoutes } from './features/one-click/one-click.routes.ts';
 import { outboxRoutes } from './features/outbox/outbox.routes.ts';
@@ -36,7 +37,7 @@ import { rejectForeignHosts } from './middleware/allowed-hosts.ts';
 import { rejectCrossSite } from './middleware/cross-site.ts';
 import { attributeImpersonatedRequests } from './middleware/impersonation-log.ts';
 import { readBody } from './middleware/read-body.ts';
-import { logRequests } from './middleware/request-log.ts';
+import { observeRequests } from './middleware/request-log.ts';
 import { requireJsonBody } from './middleware/require-json.ts';
 import { resolveSession } from './middleware/session.ts';
 
@@ -111,7 +112,7 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
     c.header('X-Request-Id', c.get('requestId'));
     await next();
   });
-  app.use('*', logRequests(deps));
+  app.use('*', observeRequests(deps));
   // Outside everything that reads or writes, so it waits for whatever the request read or
   // wrote: nothing is answered before the commit that holds it (db/commit-groups.ts).
   app.use('/api/*', async (_c, next) => {
@@ -218,6 +219,8 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
   // Test mode only (never in production: env.ts refuses it): /api/test/* for QA suites.
   if (env.testMode) app.route('/', testModeRoutes);
 
+  // Not part of the typed API: a text exposition for Prometheus, behind its own bearer token.
+  app.route('/', metricsRoutes);
   if (options.portalDir) mountPortal(app, options.portalDir);
 
   app.notFound((c) => errorResponse(c, new AppError('not_found')));

@@ -12,6 +12,7 @@ import { createBackground } from './lib/background.ts';
 import { systemClock, testClocks as testClocks_ } from './lib/clock.ts';
 import { createLogger } from './lib/logger.ts';
 import { createMailer } from './lib/mail.ts';
+import { createMetrics } from './lib/metrics.ts';
 import { createLimiters } from './lib/rate-limit.ts';
 import { loadServerSecret } from './lib/server-secret.ts';
 import { loadSigningKeys } from './lib/signing-keys.ts';
@@ -43,13 +44,19 @@ anchorTimer.unref();
 // In test mode the clock moves forward on request (POST /api/test/clock).
 const testClocks = env.testMode ? testClocks_(systemClock) : undefined;
 const clock = testClocks?.clock ?? systemClock;
-const commitGroups = startCommitGroups(db, sqlite, (error) => {
-  // A failed commit (disk full, I/O error) was rolled back and its answers failed; stop rather
-  // than keep serving from a database that cannot take writes.
-  logger.fatal({ err: error }, 'A commit failed; stopping.');
-  process.exitCode = 1;
-  shutdown();
-});
+const metrics = createMetrics({ db, clock: systemClock, processMetrics: true });
+const commitGroups = startCommitGroups(
+  db,
+  sqlite,
+  (error) => {
+    // A failed commit (disk full, I/O error) was rolled back and its answers failed; stop
+    // rather than keep serving from a database that cannot take writes.
+    logger.fatal({ err: error }, 'A commit failed; stopping.');
+    process.exitCode = 1;
+    shutdown();
+  },
+  metrics.commitGroup,
+);
 
 const portalDir = env.PORTAL_DIST ?? fileURLToPath(new URL('../../portal/dist', import.meta.url));
 const app = createApp(
@@ -69,6 +76,7 @@ const app = createApp(
     background: createBackground((error) => logger.error({ err: error }, 'background task failed')),
     commitGroups,
     logger,
+    metrics,
   },
   { portalDir },
 );

@@ -8,6 +8,7 @@ import { systemClock } from '../lib/clock.ts';
 import { createLogger } from '../lib/logger.ts';
 import { maskEmail } from '../lib/login-attempts.ts';
 import { createMailer } from '../lib/mail.ts';
+import { createMetrics } from '../lib/metrics.ts';
 import { createLimiters } from '../lib/rate-limit.ts';
 import { systemMeta } from '../lib/request-meta.ts';
 import { loadServerSecret } from '../lib/server-secret.ts';
@@ -35,6 +36,7 @@ export async function emailOneClickLink(db: Db, env: Env, email?: string, minute
     background: createBackground(),
     // On stderr: stdout is the command's answer.
     logger: createLogger(env.LOG_LEVEL, 2),
+    metrics: createMetrics({ db, clock: systemClock }),
   };
   const created = await createOneClickLink(
     deps,

@@ -23,7 +23,13 @@ function groupedDatabase() {
     CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL,
       parent_id INTEGER REFERENCES parents(id));`);
   const failures: unknown[] = [];
-  const groups = startCommitGroups(db, sqlite, (error) => failures.push(error));
+  const sizes: number[] = [];
+  const groups = startCommitGroups(
+    db,
+    sqlite,
+    (error) => failures.push(error),
+    (transactions) => sizes.push(transactions),
+  );
   const other = new Database(file, { readonly: true });
   cleanups.push(() => {
     other.close();
@@ -34,7 +40,7 @@ function groupedDatabase() {
     db.run(sql`INSERT INTO notes (body, parent_id) VALUES (${body}, ${parentId})`);
   const committed = () =>
     (other.prepare('SELECT body FROM notes ORDER BY id').pluck().all() as string[]).join(',');
-  return { db, sqlite, groups, failures, insert, committed };
+  return { db, sqlite, groups, failures, sizes, insert, committed };
 }
 
 describe('group commit', () => {
@@ -50,6 +56,21 @@ describe('group commit', () => {
     expect(committed()).toBe('a,b,c');
     expect(exec.mock.calls.filter(([statement]) => statement === 'COMMIT')).toHaveLength(1);
     expect(groups.pending()).toBeNull();
+  });
+
+  it('tells how many transactions each committed group held (for /metrics)', async () => {
+    const { db, groups, sizes, insert } = groupedDatabase();
+    db.transaction(() => insert('a'));
+    db.transaction(() => insert('b'));
+    expect(() =>
+      db.transaction(() => {
+        throw new Error('refused, still held by the group');
+      }),
+    ).toThrow();
+    await groups.pending();
+    db.transaction(() => insert('c'));
+    await groups.pending();
+    expect(sizes).toEqual([3, 1]);
   });
 
   it('rolls back only the transaction that threw; the rest of its group commits', async () => {

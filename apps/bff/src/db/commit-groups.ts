@@ -39,8 +39,14 @@ export function startCommitGroups(
   db: Db,
   sqlite: Database.Database,
   onCommitFailure: (error: unknown) => void,
+  /** Told, once per group committed, how many transactions it held (for /metrics). */
+  onCommit?: (transactions: number) => void,
 ): CommitGroups {
-  let open: { committed: Promise<void>; settle(error?: unknown): void } | null = null;
+  let open: {
+    committed: Promise<void>;
+    settle(error?: unknown): void;
+    transactions: number;
+  } | null = null;
   const memo: { current: Map<string, unknown> | null } = { current: null };
   memos.set(sqlite, memo);
 
@@ -52,6 +58,7 @@ export function startCommitGroups(
     try {
       sqlite.exec('COMMIT');
       group.settle();
+      onCommit?.(group.transactions);
     } catch (error) {
       if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
       group.settle(error);
@@ -69,7 +76,7 @@ export function startCommitGroups(
     });
     // Rejections reach the answers that wait for it; no one waiting is not an error.
     committed.catch(() => {});
-    open = { committed, settle };
+    open = { committed, settle, transactions: 0 };
     memo.current = new Map();
     setImmediate(commit);
   };
@@ -91,6 +98,7 @@ export function startCommitGroups(
 
   db.transaction = (<T>(run: (tx: Tx) => T): T => {
     begin();
+    if (open) open.transactions++;
     savepoint.run();
     try {
       const result = run(tx);

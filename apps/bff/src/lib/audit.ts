@@ -4,6 +4,7 @@ import { desc } from 'drizzle-orm';
 import type { Queryable } from '../db/client.ts';
 import { groupMemo } from '../db/commit-groups.ts';
 import { auditCheckpoints, auditEvents } from '../db/schema/audit-events.ts';
+import { hotCounters } from './hot-counters.ts';
 import { connectionOf, placeholdersFor, preparedPerHandle } from './prepared.ts';
 import type { RequestMeta } from './request-meta.ts';
 import { sha256 } from './tokens.ts';
@@ -183,4 +184,5 @@ export function recordAudit(tx: Queryable, entry: AuditEntry, meta: RequestMeta)
   const hash = keyedHash(chainKeyOf(tx), prevHash, payload);
   insertEvent(tx).run({ ...row, prevHash, hash, keyed: true });
   memo?.set(CHAIN_HEAD, hash);
+  hotCounters(tx).auditAppends++;
 }

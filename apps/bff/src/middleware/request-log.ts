@@ -3,18 +3,21 @@ import { routePath } from 'hono/route';
 import type { AppDeps, AppEnv } from '../app-env.ts';
 
 /**
- * One JSON line per request (SPEC §8b), written when the answer is ready: the server's request
- * id, the client's X-Request-Id apart as `clientRequestId`, the route pattern (never the raw
- * path, which can hold a secret such as a hand-off token), method, status, duration, and who:
- * the user, the actor and impersonation when someone acts on another's behalf, the API key.
- * Never a header, cookie or body.
+ * Observes every request as its answer is ready: counts it for /metrics (lib/metrics.ts) and
+ * writes its one JSON log line (SPEC §8b): the server's request id, the client's X-Request-Id
+ * apart as `clientRequestId`, the route pattern (never the raw path, which can hold a secret
+ * such as a hand-off token), method, status, duration, error code, and who: the user, the
+ * actor and impersonation when someone acts on another's behalf, the API key. Never a header,
+ * cookie or body.
  *
  * Registered outermost but for the request id, so the duration includes the wait for the
  * commit that holds the request's writes. Kept cheap: every request pays for it, including the
  * calibration route of the benchmark.
  */
-export function logRequests(deps: Pick<AppDeps, 'logger' | 'env'>): MiddlewareHandler<AppEnv> {
-  const { logger } = deps;
+export function observeRequests(
+  deps: Pick<AppDeps, 'logger' | 'metrics' | 'env'>,
+): MiddlewareHandler<AppEnv> {
+  const { logger, metrics } = deps;
   // Behind a proxy that is not trusted, every client shares the proxy's address: said once.
   let watchForwarding = deps.env.TRUST_PROXY === 0;
   return async (c, next) => {
@@ -28,6 +31,9 @@ export function logRequests(deps: Pick<AppDeps, 'logger' | 'env'>): MiddlewareHa
       );
     }
     const status = c.res.status;
+    const route = routePath(c);
+    const code = c.get('errorCode');
+    metrics.request(c.req.method, route, status, durationMs, code);
     const level = status >= 500 ? 'error' : 'info';
     if (!logger.isLevelEnabled(level)) return;
     const auth = c.get('auth');
@@ -37,10 +43,10 @@ export function logRequests(deps: Pick<AppDeps, 'logger' | 'env'>): MiddlewareHa
         requestId: c.get('requestId'),
         clientRequestId: c.get('meta')?.clientRequestId ?? undefined,
         method: c.req.method,
-        route: routePath(c),
+        route,
         status,
         durationMs,
-        code: c.get('errorCode'),
+        code,
         userId: auth?.user?.id,
         actorUserId: impersonation?.actorUser.id,
         impersonationId: impersonation?.row.id,

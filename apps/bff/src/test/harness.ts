@@ -15,6 +15,7 @@ import { createBackground } from '../lib/background.ts';
 import { testClocks } from '../lib/clock.ts';
 import { type Logger, silentLogger } from '../lib/logger.ts';
 import { createMailer, type Mailer, type MailMessage } from '../lib/mail.ts';
+import { createMetrics } from '../lib/metrics.ts';
 import { createLimiters } from '../lib/rate-limit.ts';
 import { serverSecretFrom } from '../lib/server-secret.ts';
 import { generateSigningKeys, type SigningKeys } from '../lib/signing-keys.ts';
@@ -61,9 +62,15 @@ export async function createTestApp(
   sharedKeys ??= generateSigningKeys().then((k) => k.keys);
   const keys = await sharedKeys;
   // As in production: transactions share commits, answers wait for them.
-  const commitGroups = startCommitGroups(db, sqlite, (error) => {
-    throw error;
-  });
+  const metrics = createMetrics({ db, clock });
+  const commitGroups = startCommitGroups(
+    db,
+    sqlite,
+    (error) => {
+      throw error;
+    },
+    metrics.commitGroup,
+  );
   // Every message sent, as its recipient would read it: tests follow the links in them.
   const mail: MailMessage[] = [];
   const transport = options.mailer ?? createMailer(env, db, clock.now, secret.outboxKey);
@@ -92,6 +99,7 @@ export async function createTestApp(
       throw error;
     }),
     logger: options.logger ?? silentLogger,
+    metrics,
   };
   const app = createApp(deps);
 

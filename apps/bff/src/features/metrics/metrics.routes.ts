@@ -1,0 +1,21 @@
+import { AppError } from '../../lib/errors.ts';
+import { createRouter } from '../../lib/router.ts';
+import { constantTimeEqual, sha256 } from '../../lib/tokens.ts';
+
+/**
+ * GET /metrics, the Prometheus exposition (SPEC §8b): off (404) unless METRICS_TOKEN is set,
+ * then only for `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise). The token is compared
+ * through its hash, so the comparison takes the same time whatever its length or content.
+ */
+export const metricsRoutes = createRouter().get('/metrics', async (c) => {
+  const { env, metrics } = c.get('deps');
+  if (!env.METRICS_TOKEN) throw new AppError('not_found');
+  const presented = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
+  if (!constantTimeEqual(sha256(presented), sha256(env.METRICS_TOKEN))) {
+    c.header('WWW-Authenticate', 'Bearer');
+    throw new AppError('unauthenticated');
+  }
+  c.header('Cache-Control', 'no-store');
+  c.header('Content-Type', metrics.registry.contentType);
+  return c.body(await metrics.registry.metrics(), 200);
+});
