@@ -10,8 +10,10 @@ import {
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 
 export type Db = BetterSQLite3Database;
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -78,4 +80,23 @@ function migrationsFolder(): string {
 
 export function migrateDatabase(db: Db): void {
   migrate(db, { migrationsFolder: migrationsFolder() });
+}
+
+/** The hashes of the bundled migrations, as drizzle records them once applied; read once. */
+let bundledMigrations: string[] | undefined;
+
+/**
+ * How many of the migrations bundled with this code the database has not applied: 0 when it is
+ * ready for this code. A database ahead of the code (a newer version migrated it) is ready as
+ * far as this code is concerned. Throws when the database does not answer. One query over the
+ * migrations table (a few rows); the files are read and hashed on the first call only.
+ */
+export function unappliedMigrations(db: Db): number {
+  bundledMigrations ??= readMigrationFiles({ migrationsFolder: migrationsFolder() }).map(
+    (m) => m.hash,
+  );
+  const applied = new Set(
+    db.all<{ hash: string }>(sql`SELECT hash FROM __drizzle_migrations`).map((row) => row.hash),
+  );
+  return bundledMigrations.filter((hash) => !applied.has(hash)).length;
 }
