@@ -13,8 +13,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The heap limits `pnpm start` runs the server with (apps/bff/package.json, "start"). */
-export const PRODUCTION_NODE_FLAGS = ['--max-old-space-size=96', '--max-semi-space-size=8'];
+/**
+ * The Node flags `pnpm start` runs the server with (apps/bff/package.json, "start"): none. The
+ * heap cap is gone (SPEC §8b: no memory cap makes an ordinary request fatal); memory per
+ * request is bounded by the page size instead, and RSS is measured here.
+ */
+export const PRODUCTION_NODE_FLAGS: string[] = [];
 
 export interface RunningServer {
   origin: string;
