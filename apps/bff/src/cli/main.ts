@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { migrateDatabase, openDatabase } from '../db/client.ts';
+import { migrateDatabase, openDatabase, secureDataDir } from '../db/client.ts';
 import { seedDemo } from '../db/seed.ts';
 import { loadEnv } from '../env.ts';
 import { bindAuditKey } from '../lib/audit.ts';
@@ -17,8 +15,8 @@ const usage = `usage: onbehalf <command>
   audit-prune                  delete events older than AUDIT_RETENTION_DAYS, keeping a checkpoint`;
 
 const env = loadEnv();
-mkdirSync(env.DATA_DIR, { recursive: true });
-const { db, sqlite } = openDatabase(path.join(env.DATA_DIR, 'onbehalf.db'));
+// `pnpm db:migrate` may be the first to create the database: as private as the server makes it.
+const { db, sqlite } = openDatabase(secureDataDir(env.DATA_DIR));
 const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
 bindAuditKey(db, secret.auditKey);
 const [command] = process.argv.slice(2);
