@@ -10,9 +10,9 @@ import type { AppDeps, AppEnv } from '../app-env.ts';
  * actor and impersonation when someone acts on another's behalf, the API key. Never a header,
  * cookie or body.
  *
- * Registered outermost but for the request id, so the duration includes the wait for the
- * commit that holds the request's writes. Kept cheap: every request pays for it, including the
- * calibration route of the benchmark.
+ * Registered right after the request id, outside the commit-group wait, so the duration
+ * includes the wait for the commit that holds the request's writes. Kept cheap: every request
+ * pays for it, including the calibration route of the benchmark.
  */
 export function observeRequests(
   deps: Pick<AppDeps, 'logger' | 'metrics' | 'env'>,
