@@ -1,75 +1,40 @@
 import type { ChangePasswordBody } from '@onbehalf/contracts/account';
-import type {
-  AuditListQuery,
-  AuditPage,
-  AuditVerification,
-  ImpersonationReport,
-} from '@onbehalf/contracts/audit';
-import type {
-  SessionList,
-  SessionResponse,
-  SignedInResponse,
-  SignInBody,
-} from '@onbehalf/contracts/auth';
-import type {
-  InvoicesResponse,
-  Order,
-  OrdersResponse,
-  PlaceOrderBody,
-} from '@onbehalf/contracts/commerce';
+import type { AuditListQuery } from '@onbehalf/contracts/audit';
+import type { SignInBody } from '@onbehalf/contracts/auth';
+import type { PlaceOrderBody } from '@onbehalf/contracts/commerce';
 import type { PageQuery, SearchPageQuery } from '@onbehalf/contracts/common';
-import type {
-  OutboxQuery,
-  OutboxResponse,
-  ProvisionUserBody,
-  ProvisionUserResponse,
-} from '@onbehalf/contracts/email-links';
+import type { OutboxQuery, ProvisionUserBody } from '@onbehalf/contracts/email-links';
 import type { ErrorBody } from '@onbehalf/contracts/errors';
+import type { OperatorImpersonateQuery } from '@onbehalf/contracts/impersonation';
 import type {
-  AccessHistoryResponse,
-  HandoffResponse,
-  OperatorImpersonateQuery,
-} from '@onbehalf/contracts/impersonation';
-import type {
-  AccountCredentials,
-  ApiKeySummary,
   CreateApiKeyBody,
-  CreatedApiKey,
   CreatedLoginToken,
   CreateLoginTokenBody,
   CreateOneClickLinkBody,
   CredentialKind,
-  LinkPreview,
-  LoginTokenDetails,
-  LoginTokenList,
   LoginTokensQuery,
   OneClickBody,
   OneClickLinkResponse,
   SentCredentialResponse,
   SentLoginToken,
-  SubjectCandidates,
 } from '@onbehalf/contracts/login-links';
-import type { ProfilesResponse } from '@onbehalf/contracts/profiles';
-import type {
-  TeamMember,
-  TeamMembersResponse,
-  TeamSettings,
-  UpdateTeamMemberBody,
-  UpdateTeamSettingsBody,
-} from '@onbehalf/contracts/team';
+import {
+  pathOf,
+  type RouteContract,
+  type RouteInput,
+  type RouteName,
+  type RouteOutput,
+  routes,
+} from '@onbehalf/contracts/routes';
+import type { UpdateTeamMemberBody, UpdateTeamSettingsBody } from '@onbehalf/contracts/team';
 import type {
   CreateTestOperatorBody,
   CreateTestOrganizationBody,
-  TestClock,
-  TestMailbox,
-  TestOperator,
-  TestOrganization,
 } from '@onbehalf/contracts/test-mode';
 import type {
-  AdminUsersResponse,
-  GlobalSettings,
-  OrganizationsResponse,
+  SetProfileRoleBody,
   UpdateGlobalSettingsBody,
+  UpdateUserBody,
 } from '@onbehalf/contracts/users';
 import { ApiError } from './api-error.ts';
 
@@ -85,8 +50,10 @@ export interface ApiClientOptions {
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
- * The one typed client for the API, used by the portal and by the e2e suite.
- * It only moves data: it never navigates or touches storage.
+ * The one typed client for the API, used by the portal, the e2e suite, the QA kit and the
+ * integration tests, derived from the route table (`@onbehalf/contracts/routes`): every method
+ * calls a route by its name, typed by the route's schemas. It only moves data: it never
+ * navigates or touches storage.
  */
 export function createApiClient(options: ApiClientOptions = {}) {
   const baseUrl = options.baseUrl ?? '';
@@ -125,186 +92,173 @@ export function createApiClient(options: ApiClientOptions = {}) {
     );
   }
 
-  const id = (value: number | string) => encodeURIComponent(String(value));
+  /**
+   * Calls a route of the route table by its name: the method, the path and what each part
+   * carries come from `@onbehalf/contracts/routes`, never from a string written here.
+   */
+  function call<N extends RouteName>(
+    name: N,
+    ...[input]: Record<never, never> extends RouteInput<N> ? [RouteInput<N>?] : [RouteInput<N>]
+  ): Promise<RouteOutput<N>> {
+    const route: RouteContract = routes[name];
+    const parts = (input ?? {}) as {
+      params?: Record<string, unknown>;
+      query?: object;
+      body?: unknown;
+    };
+    const url = `${pathOf(route.path, parts.params)}${query(parts.query ?? {})}`;
+    return request<RouteOutput<N>>(methods[route.method], url, parts.body);
+  }
+
+  /** Where a download route's file comes from, for a link (not a fetch). */
+  function urlOf<N extends RouteName>(name: N, input: RouteInput<N>): string {
+    const route: RouteContract = routes[name];
+    const parts = input as { params?: Record<string, unknown>; query?: object };
+    return `${baseUrl}${pathOf(route.path, parts.params)}${query(parts.query ?? {})}`;
+  }
 
   return {
-    request,
+    call,
     auth: {
-      signIn: (body: SignInBody) =>
-        request<SignedInResponse>('POST', '/api/public/auth/sign-in', body),
-      signOut: () => request<{ ok: true }>('POST', '/api/public/auth/sign-out'),
-      session: () => request<SessionResponse>('GET', '/api/public/auth/session'),
+      signIn: (body: SignInBody) => call('auth.signIn', { body }),
+      signOut: () => call('auth.signOut'),
+      session: () => call('auth.session'),
       /** A page of my live sessions, newest first. */
-      sessions: (q: PageQuery = {}) =>
-        request<SessionList>('GET', `/api/public/auth/sessions${query(q)}`),
+      sessions: (q: PageQuery = {}) => call('auth.sessions', { query: q }),
       revokeSession: (sessionId: string) =>
-        request<{ ok: true }>('DELETE', `/api/public/auth/sessions/${id(sessionId)}`),
+        call('auth.revokeSession', { params: { id: sessionId } }),
       /** A short-lived JWT describing the session, for downstream services. */
-      jwt: () => request<{ jwt: string }>('GET', '/api/public/auth/token'),
+      jwt: () => call('auth.jwt'),
     },
     links: {
       /** Whose account a one-click link opens; never redeems it. */
-      previewOneClick: (body: OneClickBody) =>
-        request<LinkPreview>('POST', '/api/public/auth/one-click/preview', body),
-      redeemOneClick: (body: OneClickBody) =>
-        request<SignedInResponse>('POST', '/api/public/auth/one-click', body),
-      previewLoginToken: (token: string) =>
-        request<LinkPreview>('POST', '/api/public/auth/login-token/preview', { token }),
-      redeemLoginToken: (token: string) =>
-        request<SignedInResponse>('POST', '/api/public/auth/login-token', { token }),
+      previewOneClick: (body: OneClickBody) => call('links.previewOneClick', { body }),
+      redeemOneClick: (body: OneClickBody) => call('links.redeemOneClick', { body }),
+      previewLoginToken: (token: string) => call('links.previewLoginToken', { body: { token } }),
+      redeemLoginToken: (token: string) => call('links.redeemLoginToken', { body: { token } }),
       /** "Email me a sign-in link": the same answer whether or not the address has an account. */
-      requestEmailLink: (email: string) =>
-        request<{ ok: true; message: string }>('POST', '/api/public/auth/email-link', { email }),
+      requestEmailLink: (email: string) => call('links.requestEmailLink', { body: { email } }),
     },
     impersonation: {
       /** Team door: a 60-second, single-use hand-off token for a coworker's profile. */
       teamHandoff: (coworkerId: number, reason?: string) =>
-        request<HandoffResponse>(
-          'GET',
-          `/api/public/coworkers/${id(coworkerId)}/impersonate${query({ reason })}`,
-        ),
+        call('impersonation.teamHandoff', { params: { coworkerId }, query: { reason } }),
       /** Operator door: reason required. */
       operatorHandoff: (q: OperatorImpersonateQuery) =>
-        request<HandoffResponse>('GET', `/api/sys/users/impersonate${query(q)}`),
+        call('impersonation.operatorHandoff', { query: q }),
       /** Exchange the hand-off token, from the same session that asked for it. */
       exchange: (handoffToken: string) =>
-        request<SignedInResponse>('POST', `/api/public/auth/login/${id(handoffToken)}`),
-      leave: () => request<SessionResponse>('POST', '/api/public/auth/impersonation/leave'),
+        call('impersonation.exchange', { params: { token: handoffToken } }),
+      leave: () => call('impersonation.leave'),
     },
     account: {
-      accessHistory: () =>
-        request<AccessHistoryResponse>('GET', '/api/public/account/access-history'),
+      accessHistory: () => call('account.accessHistory'),
       setImpersonationPreference: (allowTeamImpersonation: boolean) =>
-        request<{ profileId: number; allowTeamImpersonation: boolean }>(
-          'PUT',
-          '/api/public/account/impersonation-preference',
-          { allowTeamImpersonation },
-        ),
-      changePassword: (body: ChangePasswordBody) =>
-        request<{ ok: true }>('PUT', '/api/public/account/password', body),
+        call('account.setImpersonationPreference', { body: { allowTeamImpersonation } }),
+      changePassword: (body: ChangePasswordBody) => call('account.changePassword', { body }),
       /** The live sign-in links and login tokens anyone made for me. */
-      credentials: () => request<AccountCredentials>('GET', '/api/public/account/credentials'),
+      credentials: () => call('account.credentials'),
       revokeCredential: (kind: CredentialKind, credentialId: string) =>
-        request<{ ok: true }>(
-          'DELETE',
-          `/api/public/account/credentials/${id(kind)}/${id(credentialId)}`,
-        ),
+        call('account.revokeCredential', { params: { kind, id: credentialId } }),
     },
     profiles: {
       /** My profiles, then a page of the coworkers I may sign in as (`query` finds them). */
-      list: (q: SearchPageQuery = {}) =>
-        request<ProfilesResponse>('GET', `/api/public/coworkers/profiles${query(q)}`),
-      switchTo: (profileId: number) =>
-        request<SignedInResponse>('PUT', '/api/public/coworkers/profiles/current', {
-          Id: profileId,
-        }),
+      list: (q: SearchPageQuery = {}) => call('profiles.list', { query: q }),
+      switchTo: (profileId: number) => call('profiles.switchTo', { body: { Id: profileId } }),
     },
     team: {
       /** A page of the team in name order (`query` finds members by name or email). */
-      members: (q: SearchPageQuery = {}) =>
-        request<TeamMembersResponse>('GET', `/api/public/team/members${query(q)}`),
+      members: (q: SearchPageQuery = {}) => call('team.members', { query: q }),
       updateMember: (profileId: number, body: UpdateTeamMemberBody) =>
-        request<{ member: TeamMember }>('PATCH', `/api/public/team/members/${id(profileId)}`, body),
-      settings: () => request<{ settings: TeamSettings }>('GET', '/api/public/team/settings'),
-      updateSettings: (body: UpdateTeamSettingsBody) =>
-        request<{ settings: TeamSettings }>('PUT', '/api/public/team/settings', body),
+        call('team.updateMember', { params: { profileId }, body }),
+      settings: () => call('team.settings'),
+      updateSettings: (body: UpdateTeamSettingsBody) => call('team.updateSettings', { body }),
     },
     audit: {
-      list: (q: AuditListQuery = {}) =>
-        request<AuditPage>('GET', `/api/sys/audit-events${query(q)}`),
-      teamList: (q: AuditListQuery = {}) =>
-        request<AuditPage>('GET', `/api/public/team/audit-events${query(q)}`),
-      verify: () => request<AuditVerification>('GET', '/api/sys/audit-events/verify'),
+      list: (q: AuditListQuery = {}) => call('audit.list', { query: q }),
+      teamList: (q: AuditListQuery = {}) => call('audit.teamList', { query: q }),
+      verify: () => call('audit.verify'),
       impersonation: (impersonationId: string) =>
-        request<ImpersonationReport>('GET', `/api/sys/impersonations/${id(impersonationId)}`),
+        call('audit.impersonation', { params: { id: impersonationId } }),
       teamImpersonation: (impersonationId: string) =>
-        request<ImpersonationReport>(
-          'GET',
-          `/api/public/team/impersonations/${id(impersonationId)}`,
-        ),
+        call('audit.teamImpersonation', { params: { id: impersonationId } }),
       /** Where the export of these filters downloads from (a link, not a fetch). */
       exportUrl: (
         format: 'ndjson' | 'csv',
         q: AuditListQuery = {},
         scope: 'sys' | 'team' = 'sys',
       ) =>
-        `${baseUrl}/api/${scope === 'sys' ? 'sys' : 'public/team'}/audit-events/export${query({ ...q, format })}`,
+        urlOf(scope === 'sys' ? 'audit.export' : 'audit.teamExport', {
+          query: { ...q, format },
+        }),
     },
     loginTokens: {
-      list: (q: LoginTokensQuery = {}) =>
-        request<LoginTokenList>('GET', `/api/sys/login-tokens${query(q)}`),
+      list: (q: LoginTokensQuery = {}) => call('loginTokens.list', { query: q }),
       /** A token handed over (support, integration, anonymous): its URL comes back, once. */
       create: (body: CreateLoginTokenBody) =>
-        request<CreatedLoginToken>('POST', '/api/sys/login-tokens', body),
+        call('loginTokens.create', { body }) as Promise<CreatedLoginToken>,
       /** A token for a person, emailed to them (`use: 'email'`): where it went, never the URL. */
       email: (body: Omit<CreateLoginTokenBody, 'use'>) =>
-        request<SentLoginToken>('POST', '/api/sys/login-tokens', { ...body, use: 'email' }),
-      subjects: (search: string) =>
-        request<SubjectCandidates>(
-          'GET',
-          `/api/sys/login-tokens/subjects${query({ query: search })}`,
-        ),
-      details: (tokenId: number) =>
-        request<LoginTokenDetails>('GET', `/api/sys/login-tokens/${id(tokenId)}`),
-      remove: (tokenId: number) =>
-        request<{ ok: true }>('DELETE', `/api/sys/login-tokens/${id(tokenId)}`),
+        call('loginTokens.create', { body: { ...body, use: 'email' } }) as Promise<SentLoginToken>,
+      subjects: (search: string) => call('loginTokens.subjects', { query: { query: search } }),
+      details: (tokenId: number) => call('loginTokens.details', { params: { id: tokenId } }),
+      remove: (tokenId: number) => call('loginTokens.remove', { params: { id: tokenId } }),
     },
     apiKeys: {
-      list: () => request<{ keys: ApiKeySummary[] }>('GET', '/api/sys/api-keys'),
-      create: (body: CreateApiKeyBody) => request<CreatedApiKey>('POST', '/api/sys/api-keys', body),
-      revoke: (keyId: string) => request<{ ok: true }>('DELETE', `/api/sys/api-keys/${id(keyId)}`),
+      list: () => call('apiKeys.list'),
+      create: (body: CreateApiKeyBody) => call('apiKeys.create', { body }),
+      revoke: (keyId: string) => call('apiKeys.revoke', { params: { id: keyId } }),
     },
     sys: {
       /** A handed-over link (`delivery: 'handover'`): its URL comes back, once. */
       oneClickLink: (body: CreateOneClickLinkBody) =>
-        request<OneClickLinkResponse>('POST', '/api/sys/one-click-links', body),
+        call('sys.oneClickLink', { body }) as Promise<OneClickLinkResponse>,
       /** A link emailed to the user (the default delivery): where it went, never the URL. */
       emailOneClickLink: (body: Omit<CreateOneClickLinkBody, 'delivery'>) =>
-        request<SentCredentialResponse>('POST', '/api/sys/one-click-links', {
-          ...body,
-          delivery: 'email',
-        }),
+        call('sys.oneClickLink', {
+          body: { ...body, delivery: 'email' },
+        }) as Promise<SentCredentialResponse>,
       /** Support emails a customer a sign-in link; the email names the operator and reason. */
       emailSignInLink: (userId: number, reason: string) =>
-        request<{ expiresAt: string }>('POST', `/api/sys/users/${id(userId)}/email-sign-in-link`, {
-          reason,
-        }),
+        call('sys.emailSignInLink', { params: { id: userId }, body: { reason } }),
       /** Idempotent on the email address: a repeat answers 200 with the existing user. */
-      provisionUser: (body: ProvisionUserBody) =>
-        request<ProvisionUserResponse>('POST', '/api/sys/users', body),
+      provisionUser: (body: ProvisionUserBody) => call('sys.provisionUser', { body }),
       /** The local mail outbox (no SMTP server configured), newest first. */
-      outbox: (q: OutboxQuery = {}) => request<OutboxResponse>('GET', `/api/sys/outbox${query(q)}`),
-      organizations: (search?: string) =>
-        request<OrganizationsResponse>('GET', `/api/sys/organizations${query({ query: search })}`),
+      outbox: (q: OutboxQuery = {}) => call('sys.outbox', { query: q }),
+      organizations: (search?: string) => call('sys.organizations', { query: { query: search } }),
       /** A page of users in name order; `query` finds them by name, email or organization. */
-      users: (q: SearchPageQuery = {}) =>
-        request<AdminUsersResponse>('GET', `/api/sys/users${query(q)}`),
-      settings: () => request<{ settings: GlobalSettings }>('GET', '/api/sys/settings'),
-      updateSettings: (body: UpdateGlobalSettingsBody) =>
-        request<{ settings: GlobalSettings }>('PUT', '/api/sys/settings', body),
+      users: (q: SearchPageQuery = {}) => call('sys.users', { query: q }),
+      updateUser: (userId: number, body: UpdateUserBody) =>
+        call('sys.updateUser', { params: { id: userId }, body }),
+      setProfileRole: (profileId: number, body: SetProfileRoleBody) =>
+        call('sys.setProfileRole', { params: { id: profileId }, body }),
+      organizationSettings: (organizationId: number) =>
+        call('sys.organizationSettings', { params: { id: organizationId } }),
+      updateOrganizationSettings: (organizationId: number, body: UpdateTeamSettingsBody) =>
+        call('sys.updateOrganizationSettings', { params: { id: organizationId }, body }),
+      settings: () => call('sys.settings'),
+      updateSettings: (body: UpdateGlobalSettingsBody) => call('sys.updateSettings', { body }),
     },
     /** Test mode only (ONBEHALF_TEST_MODE=1): what a QA suite makes, reads and moves. */
     test: {
       createOrganization: (body: CreateTestOrganizationBody = {}) =>
-        request<TestOrganization>('POST', '/api/test/organizations', body),
-      createOperator: (body: CreateTestOperatorBody = {}) =>
-        request<TestOperator>('POST', '/api/test/operators', body),
-      mailbox: (to: string, limit?: number) =>
-        request<TestMailbox>('GET', `/api/test/mailbox${query({ to, limit })}`),
-      clock: () => request<TestClock>('GET', '/api/test/clock'),
-      advanceClock: (advanceMs: number) =>
-        request<TestClock>('POST', '/api/test/clock', { advanceMs }),
+        call('test.createOrganization', { body }),
+      createOperator: (body: CreateTestOperatorBody = {}) => call('test.createOperator', { body }),
+      mailbox: (to: string, limit?: number) => call('test.mailbox', { query: { to, limit } }),
+      clock: () => call('test.clock'),
+      advanceClock: (advanceMs: number) => call('test.advanceClock', { body: { advanceMs } }),
     },
     orders: {
-      list: () => request<OrdersResponse>('GET', '/api/public/orders'),
-      place: (body: PlaceOrderBody) =>
-        request<{ order: Order }>('POST', '/api/public/orders', body),
+      list: () => call('orders.list'),
+      place: (body: PlaceOrderBody) => call('orders.place', { body }),
     },
     invoices: {
-      list: () => request<InvoicesResponse>('GET', '/api/public/invoices'),
+      list: () => call('invoices.list'),
     },
   };
 }
+
+const methods = { get: 'GET', post: 'POST', put: 'PUT', patch: 'PATCH', delete: 'DELETE' } as const;
 
 export type ApiClient = ReturnType<typeof createApiClient>;
 

@@ -1,5 +1,11 @@
+import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import { errorBody } from '@onbehalf/contracts/errors';
+import type { RouteContract } from '@onbehalf/contracts/routes';
+import type { MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
+import type { AppEnv } from '../app-env.ts';
+
+type RouteParameter = NonNullable<NonNullable<RouteConfig['request']>['params']>;
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { 'application/json': { schema } },
@@ -24,10 +30,92 @@ const errorDescriptions: Record<number, string> = {
   503: 'A dependency (e.g. mail) is unavailable; try again later',
 };
 
-export const errorResponses = (...statuses: (keyof typeof errorDescriptions)[]) =>
+export const errorResponses = (...statuses: readonly (keyof typeof errorDescriptions)[]) =>
   Object.fromEntries(
     statuses.map((status) => [
       status,
       jsonContent(errorBody, errorDescriptions[status] ?? 'Error'),
     ]),
   );
+
+/** What a contract's request becomes in @hono/zod-openapi: its params, query and JSON body. */
+type RequestOf<C extends RouteContract> = {
+  [K in keyof C & ('params' | 'query' | 'body') as C[K] extends z.ZodType
+    ? K
+    : never]: K extends 'body'
+    ? { content: { 'application/json': { schema: C[K] } }; required: true }
+    : C[K];
+};
+
+type ResponsesOf<C extends RouteContract> = {
+  [S in keyof C['responses'] & number]: {
+    content: { 'application/json': { schema: NonNullable<C['responses'][S]> } };
+    description: string;
+  };
+} & ReturnType<typeof errorResponses>;
+
+/** The route @hono/zod-openapi sees, typed from the contract. */
+export type RouteOf<C extends RouteContract, M, R = unknown> = {
+  method: C['method'];
+  path: C['path'];
+  tags: string[];
+  summary: string;
+  middleware: M;
+  request: RequestOf<C>;
+  responses: ResponsesOf<C> & R;
+};
+
+const successDescriptions: Record<number, string> = {
+  200: 'Done',
+  201: 'Created',
+  202: 'Accepted',
+};
+
+/**
+ * A route of the table (`@onbehalf/contracts/routes`) as @hono/zod-openapi builds it: the
+ * contract's method, path, summary, input and answers, and what only the server knows — its
+ * middleware, a longer description, or answers that are not JSON (a download).
+ */
+export function routeOf<
+  const C extends RouteContract,
+  const M extends MiddlewareHandler<AppEnv>[] = [],
+  const R extends Record<number, unknown> = Record<never, never>,
+>(
+  contract: C,
+  server: {
+    middleware?: M;
+    description?: string;
+    /** Answers described by hand (a file download instead of JSON). */
+    responses?: R;
+  } = {},
+) {
+  const request: RouteConfig['request'] = {
+    // The table's params and queries are all z.object (the library's RouteParameter).
+    ...(contract.params ? { params: contract.params as RouteParameter } : {}),
+    ...(contract.query ? { query: contract.query as RouteParameter } : {}),
+    ...(contract.body ? jsonBody(contract.body) : {}),
+  };
+  const success = Object.fromEntries(
+    Object.entries(contract.responses).map(([status, schema]) => [
+      status,
+      jsonContent(schema as z.ZodType, successDescriptions[Number(status)] ?? 'Done'),
+    ]),
+  );
+  const built = createRoute({
+    method: contract.method,
+    path: contract.path,
+    tags: [...contract.tags],
+    summary: contract.summary,
+    ...(server.description ? { description: server.description } : {}),
+    ...(server.middleware ? { middleware: server.middleware } : {}),
+    request,
+    responses: {
+      ...success,
+      ...(server.responses ?? {}),
+      ...errorResponses(...contract.errors),
+    },
+  });
+  // The contract's own schemas, typed as they are in the table (createRoute cannot see
+  // through the generic), so handlers get the validated input and typed answers.
+  return built as unknown as RouteOf<C, M, R>;
+}

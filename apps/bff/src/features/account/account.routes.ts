@@ -1,39 +1,16 @@
-import { createRoute } from '@hono/zod-openapi';
-import { changePasswordBody } from '@onbehalf/contracts/account';
-import { okResponse } from '@onbehalf/contracts/auth';
-import {
-  impersonationPreferenceBody,
-  impersonationPreferenceResponse,
-} from '@onbehalf/contracts/impersonation';
-import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
+import { routes } from '@onbehalf/contracts/routes';
+import { routeOf } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
 import { ownSessionOnly, requireSession } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { changePassword, setImpersonationPreference } from './account.service.ts';
 
-const tags = ['Account'];
-
-const preferenceRoute = createRoute({
-  method: 'put',
-  path: '/api/public/account/impersonation-preference',
-  tags,
-  summary: 'Allow or forbid team admins to sign in as me (active profile)',
-  middleware: [requireSession, ownSessionOnly] as const,
-  request: jsonBody(impersonationPreferenceBody),
-  responses: {
-    200: jsonContent(impersonationPreferenceResponse, 'Saved'),
-    ...errorResponses(400, 401, 403),
-  },
+const preferenceRoute = routeOf(routes['account.setImpersonationPreference'], {
+  middleware: [requireSession, ownSessionOnly],
 });
 
-const passwordRoute = createRoute({
-  method: 'put',
-  path: '/api/public/account/password',
-  tags,
-  summary: 'Change my password (signs out my other sessions)',
-  middleware: [requireSession, ownSessionOnly] as const,
-  request: jsonBody(changePasswordBody),
-  responses: { 200: jsonContent(okResponse, 'Changed'), ...errorResponses(400, 401, 403) },
+const passwordRoute = routeOf(routes['account.changePassword'], {
+  middleware: [requireSession, ownSessionOnly],
 });
 
 export const accountRoutes = createRouter()

@@ -1,48 +1,17 @@
-import { createRoute } from '@hono/zod-openapi';
-import { okResponse } from '@onbehalf/contracts/auth';
-import {
-  apiKeyIdParam,
-  apiKeyList,
-  createApiKeyBody,
-  createdApiKey,
-} from '@onbehalf/contracts/login-links';
-import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
+import { routes } from '@onbehalf/contracts/routes';
+import { routeOf } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
 import { ownSessionOnly, requirePermission } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.service.ts';
 
-const tags = ['API keys'];
 const manage = [requirePermission('api-keys:manage'), ownSessionOnly];
 
-const listRoute = createRoute({
-  method: 'get',
-  path: '/api/sys/api-keys',
-  tags,
-  summary: 'API keys for integrations',
-  middleware: manage,
-  responses: { 200: jsonContent(apiKeyList, 'Keys'), ...errorResponses(401, 403) },
-});
+const listRoute = routeOf(routes['apiKeys.list'], { middleware: manage });
 
-const createKeyRoute = createRoute({
-  method: 'post',
-  path: '/api/sys/api-keys',
-  tags,
-  summary: 'Create an API key with scopes (the secret is shown once)',
-  middleware: manage,
-  request: jsonBody(createApiKeyBody),
-  responses: { 201: jsonContent(createdApiKey, 'Created'), ...errorResponses(400, 401, 403) },
-});
+const createKeyRoute = routeOf(routes['apiKeys.create'], { middleware: manage });
 
-const revokeRoute = createRoute({
-  method: 'delete',
-  path: '/api/sys/api-keys/{id}',
-  tags,
-  summary: 'Revoke an API key',
-  middleware: manage,
-  request: { params: apiKeyIdParam },
-  responses: { 200: jsonContent(okResponse, 'Revoked'), ...errorResponses(401, 403, 404) },
-});
+const revokeRoute = routeOf(routes['apiKeys.revoke'], { middleware: manage });
 
 export const apiKeysRoutes = createRouter()
   .openapi(listRoute, (c) => c.json(listApiKeys(c.get('deps')), 200))

@@ -1,14 +1,5 @@
-import { createRoute } from '@hono/zod-openapi';
-import {
-  type AuditFilters,
-  type AuditPage,
-  auditExportQuery,
-  auditListQuery,
-  auditPage,
-  auditVerification,
-  impersonationIdParam,
-  impersonationReport as reportSchema,
-} from '@onbehalf/contracts/audit';
+import type { AuditFilters, AuditPage } from '@onbehalf/contracts/audit';
+import { routes } from '@onbehalf/contracts/routes';
 import type { Context, TypedResponse } from 'hono';
 import type { JSONParsed } from 'hono/utils/types';
 import type { AppEnv } from '../../app-env.ts';
@@ -17,7 +8,7 @@ import { auditParty } from '../../lib/audit-party.ts';
 import { recordRepeatable } from '../../lib/audit-repeats.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
-import { errorResponses, jsonContent } from '../../lib/openapi.ts';
+import { routeOf } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
 import { ownSessionOnly, requirePermission } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
@@ -30,7 +21,6 @@ import {
   listAuditEventsJson,
 } from './audit.service.ts';
 
-const tags = ['Audit'];
 // Reading the trail is the acting person's business, never done on someone else's behalf.
 const sysAccess = [requirePermission('audit:read'), ownSessionOnly];
 const teamAccess = [requirePermission('team:manage'), ownSessionOnly];
@@ -107,74 +97,25 @@ function streamExport(
   });
 }
 
-const sysList = createRoute({
-  method: 'get',
-  path: '/api/sys/audit-events',
-  tags,
-  summary: 'Browse the audit trail: filters and a keyset cursor, newest first',
+const sysList = routeOf(routes['audit.list'], { middleware: sysAccess });
+
+const sysExport = routeOf(routes['audit.export'], {
   middleware: sysAccess,
-  request: { query: auditListQuery },
-  responses: { 200: jsonContent(auditPage, 'A page of events'), ...errorResponses(400, 401, 403) },
+  responses: exportResponse,
 });
 
-const sysExport = createRoute({
-  method: 'get',
-  path: '/api/sys/audit-events/export',
-  tags,
-  summary: 'Export the filtered audit trail as NDJSON or CSV (streamed)',
-  middleware: sysAccess,
-  request: { query: auditExportQuery },
-  responses: { ...exportResponse, ...errorResponses(400, 401, 403) },
-});
+const sysVerify = routeOf(routes['audit.verify'], { middleware: sysAccess });
 
-const sysVerify = createRoute({
-  method: 'get',
-  path: '/api/sys/audit-events/verify',
-  tags,
-  summary: 'Check the hash chain: intact, or the first event that breaks it',
-  middleware: sysAccess,
-  responses: { 200: jsonContent(auditVerification, 'Verification'), ...errorResponses(401, 403) },
-});
+const sysImpersonation = routeOf(routes['audit.impersonation'], { middleware: sysAccess });
 
-const sysImpersonation = createRoute({
-  method: 'get',
-  path: '/api/sys/impersonations/{id}',
-  tags,
-  summary: 'One impersonation: start, end, reason and every action taken during it',
-  middleware: sysAccess,
-  request: { params: impersonationIdParam },
-  responses: { 200: jsonContent(reportSchema, 'Report'), ...errorResponses(401, 403, 404) },
-});
+const teamList = routeOf(routes['audit.teamList'], { middleware: teamAccess });
 
-const teamList = createRoute({
-  method: 'get',
-  path: '/api/public/team/audit-events',
-  tags,
-  summary: "The team's audit trail (the active organization's events only)",
+const teamExport = routeOf(routes['audit.teamExport'], {
   middleware: teamAccess,
-  request: { query: auditListQuery },
-  responses: { 200: jsonContent(auditPage, 'A page of events'), ...errorResponses(400, 401, 403) },
+  responses: exportResponse,
 });
 
-const teamExport = createRoute({
-  method: 'get',
-  path: '/api/public/team/audit-events/export',
-  tags,
-  summary: "Export the team's audit trail as NDJSON or CSV",
-  middleware: teamAccess,
-  request: { query: auditExportQuery },
-  responses: { ...exportResponse, ...errorResponses(400, 401, 403) },
-});
-
-const teamImpersonation = createRoute({
-  method: 'get',
-  path: '/api/public/team/impersonations/{id}',
-  tags,
-  summary: "One impersonation in the team's organization",
-  middleware: teamAccess,
-  request: { params: impersonationIdParam },
-  responses: { 200: jsonContent(reportSchema, 'Report'), ...errorResponses(401, 403, 404) },
-});
+const teamImpersonation = routeOf(routes['audit.teamImpersonation'], { middleware: teamAccess });
 
 export const auditRoutes = createRouter()
   .openapi(sysList, (c) => {

@@ -1,15 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import {
-  okResponse,
-  sessionIdParam,
-  sessionList,
-  sessionResponse,
-  sessionsQuery,
-  signedInResponse,
-  signInBody,
-} from '@onbehalf/contracts/auth';
 import { endReason } from '@onbehalf/contracts/impersonation';
-import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
+import { routes } from '@onbehalf/contracts/routes';
+import { routeOf } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
 import {
   clearSessionCookie,
@@ -23,68 +14,15 @@ import { ownSessionOnly, requireSession } from '../../middleware/require-permiss
 import { getAuth } from '../../middleware/session.ts';
 import { listSessions, revokeOwnSession, signIn, signOut } from './auth.service.ts';
 
-const tags = ['Auth'];
-
-const signInRoute = createRoute({
-  method: 'post',
-  path: '/api/public/auth/sign-in',
-  tags,
-  summary: 'Sign in with email and password',
-  request: jsonBody(signInBody),
-  responses: {
-    200: jsonContent(signedInResponse, 'Signed in; the cookie is set for browsers'),
-    ...errorResponses(400, 401, 403, 429),
-  },
+const signInRoute = routeOf(routes['auth.signIn']);
+const signOutRoute = routeOf(routes['auth.signOut'], { middleware: [requireSession] });
+const sessionRoute = routeOf(routes['auth.session'], { middleware: [requireSession] });
+const tokenRoute = routeOf(routes['auth.jwt'], { middleware: [requireSession] });
+const sessionsRoute = routeOf(routes['auth.sessions'], {
+  middleware: [requireSession, ownSessionOnly],
 });
-
-const signOutRoute = createRoute({
-  method: 'post',
-  path: '/api/public/auth/sign-out',
-  tags,
-  summary: 'Revoke the current session',
-  middleware: [requireSession] as const,
-  responses: { 200: jsonContent(okResponse, 'Signed out'), ...errorResponses(401) },
-});
-
-const sessionRoute = createRoute({
-  method: 'get',
-  path: '/api/public/auth/session',
-  tags,
-  summary: 'The current session',
-  middleware: [requireSession] as const,
-  responses: { 200: jsonContent(sessionResponse, 'The session'), ...errorResponses(401) },
-});
-
-const tokenRoute = createRoute({
-  method: 'get',
-  path: '/api/public/auth/token',
-  tags,
-  summary: 'A short-lived session JWT for downstream services (`act` claim when impersonating)',
-  middleware: [requireSession] as const,
-  responses: {
-    200: jsonContent(z.object({ jwt: z.string() }), 'Signed JWT'),
-    ...errorResponses(401),
-  },
-});
-
-const sessionsRoute = createRoute({
-  method: 'get',
-  path: '/api/public/auth/sessions',
-  tags,
-  summary: "A page of the caller's live sessions, newest first",
-  middleware: [requireSession, ownSessionOnly] as const,
-  request: { query: sessionsQuery },
-  responses: { 200: jsonContent(sessionList, 'Sessions'), ...errorResponses(400, 401, 403) },
-});
-
-const revokeRoute = createRoute({
-  method: 'delete',
-  path: '/api/public/auth/sessions/{id}',
-  tags,
-  summary: 'Revoke one of your sessions',
-  middleware: [requireSession, ownSessionOnly] as const,
-  request: { params: sessionIdParam },
-  responses: { 200: jsonContent(okResponse, 'Revoked'), ...errorResponses(401, 403, 404) },
+const revokeRoute = routeOf(routes['auth.revokeSession'], {
+  middleware: [requireSession, ownSessionOnly],
 });
 
 export const authRoutes = createRouter()

@@ -1,34 +1,16 @@
-import { createRoute } from '@hono/zod-openapi';
-import { okResponse } from '@onbehalf/contracts/auth';
-import { accountCredentialParams, accountCredentials } from '@onbehalf/contracts/login-links';
-import { errorResponses, jsonContent } from '../../lib/openapi.ts';
+import { routes } from '@onbehalf/contracts/routes';
+import { routeOf } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
 import { ownSessionOnly, requireSession } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { credentialsMadeFor, revokeCredentialMadeFor } from './credentials.service.ts';
 
-const tags = ['Account'];
-
-const listRoute = createRoute({
-  method: 'get',
-  path: '/api/public/account/credentials',
-  tags,
-  summary: 'Sign-in links and login tokens made for me that still work, and who made them',
-  middleware: [requireSession, ownSessionOnly] as const,
-  responses: {
-    200: jsonContent(accountCredentials, 'Live credentials'),
-    ...errorResponses(401, 403),
-  },
+const listRoute = routeOf(routes['account.credentials'], {
+  middleware: [requireSession, ownSessionOnly],
 });
 
-const revokeRoute = createRoute({
-  method: 'delete',
-  path: '/api/public/account/credentials/{kind}/{id}',
-  tags,
-  summary: 'Revoke a sign-in link or login token made for me',
-  middleware: [requireSession, ownSessionOnly] as const,
-  request: { params: accountCredentialParams },
-  responses: { 200: jsonContent(okResponse, 'Revoked'), ...errorResponses(400, 401, 403, 404) },
+const revokeRoute = routeOf(routes['account.revokeCredential'], {
+  middleware: [requireSession, ownSessionOnly],
 });
 
 export const credentialsRoutes = createRouter()

@@ -1,30 +1,11 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { routes } from '@onbehalf/contracts/routes';
 import { unappliedMigrations } from '../../db/client.ts';
 import { AppError } from '../../lib/errors.ts';
-import { errorResponses, jsonContent } from '../../lib/openapi.ts';
+import { routeOf } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
 
-const tags = ['Health'];
-const ok = z.object({ ok: z.literal(true) });
-
-const healthRoute = createRoute({
-  method: 'get',
-  path: '/api/health',
-  tags,
-  summary: 'Liveness; does no work (the benchmark calibrates against it)',
-  responses: { 200: jsonContent(ok, 'Alive') },
-});
-
-const readyRoute = createRoute({
-  method: 'get',
-  path: '/api/health/ready',
-  tags,
-  summary: 'Readiness: the database answers and every migration bundled with this code is applied',
-  responses: {
-    200: jsonContent(ok, 'Ready for traffic'),
-    ...errorResponses(503),
-  },
-});
+const healthRoute = routeOf(routes['health.live']);
+const readyRoute = routeOf(routes['health.ready']);
 
 export const healthRoutes = createRouter()
   .openapi(healthRoute, (c) => c.json({ ok: true as const }, 200))

@@ -1,14 +1,5 @@
-import { createRoute } from '@hono/zod-openapi';
-import { sessionResponse, signedInResponse } from '@onbehalf/contracts/auth';
-import {
-  accessHistoryResponse,
-  handoffParam,
-  handoffResponse,
-  operatorImpersonateQuery,
-  teamImpersonateParams,
-  teamImpersonateQuery,
-} from '@onbehalf/contracts/impersonation';
-import { errorResponses, jsonContent } from '../../lib/openapi.ts';
+import { routes } from '@onbehalf/contracts/routes';
+import { routeOf } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
 import { clearSessionCookie, setSessionCookie, signedInBody } from '../../lib/session-cookie.ts';
 import { rejectCrossSite } from '../../middleware/cross-site.ts';
@@ -26,74 +17,23 @@ import {
   leaveImpersonation,
 } from './impersonation.service.ts';
 
-const tags = ['Impersonation'];
-
 /** GETs that mint a credential must not be triggerable from another site (an <img>, a link). */
 const sameSiteOnly = rejectCrossSite({ guardGet: true });
 
-const teamIssueRoute = createRoute({
-  method: 'get',
-  path: '/api/public/coworkers/{coworkerId}/impersonate',
-  tags,
-  summary: 'Team door: a hand-off token to sign in on behalf of a coworker',
-  description:
-    'Needs team:impersonate and the organization setting. 401 without a valid session, 403 when a rule refuses, 404 for an unknown coworker or any profile outside your organization. The token lives 60 s, is single-use and bound to the calling session.',
-  middleware: [sameSiteOnly, requireSession] as const,
-  request: { params: teamImpersonateParams, query: teamImpersonateQuery },
-  responses: {
-    200: jsonContent(handoffResponse, 'Hand-off token'),
-    ...errorResponses(400, 401, 403, 404),
-  },
+const teamIssueRoute = routeOf(routes['impersonation.teamHandoff'], {
+  middleware: [sameSiteOnly, requireSession],
 });
 
-const operatorIssueRoute = createRoute({
-  method: 'get',
-  path: '/api/sys/users/impersonate',
-  tags,
-  summary: 'Operator door: a hand-off token to impersonate a user (reason required)',
-  middleware: [sameSiteOnly, requirePermission('users:impersonate')] as const,
-  request: { query: operatorImpersonateQuery },
-  responses: {
-    200: jsonContent(handoffResponse, 'Hand-off token'),
-    ...errorResponses(400, 401, 403, 404),
-  },
+const operatorIssueRoute = routeOf(routes['impersonation.operatorHandoff'], {
+  middleware: [sameSiteOnly, requirePermission('users:impersonate')],
 });
 
-const exchangeRoute = createRoute({
-  method: 'post',
-  path: '/api/public/auth/login/{token}',
-  tags,
-  summary: 'Exchange a hand-off token for a session as the target (same session that asked)',
-  middleware: [requireSession] as const,
-  request: { params: handoffParam },
-  responses: {
-    200: jsonContent(signedInResponse, 'Impersonation session'),
-    ...errorResponses(400, 401, 403, 404, 409, 410, 429),
-  },
-});
+const exchangeRoute = routeOf(routes['impersonation.exchange'], { middleware: [requireSession] });
 
-const leaveRoute = createRoute({
-  method: 'post',
-  path: '/api/public/auth/impersonation/leave',
-  tags,
-  summary: "End the impersonation and return to the actor's own session",
-  middleware: [requireSession] as const,
-  responses: {
-    200: jsonContent(sessionResponse, "The actor's own session"),
-    ...errorResponses(401, 409),
-  },
-});
+const leaveRoute = routeOf(routes['impersonation.leave'], { middleware: [requireSession] });
 
-const historyRoute = createRoute({
-  method: 'get',
-  path: '/api/public/account/access-history',
-  tags,
-  summary: 'Who signed in as me, when, for how long and why',
-  middleware: [requireSession, ownSessionOnly] as const,
-  responses: {
-    200: jsonContent(accessHistoryResponse, 'Access history'),
-    ...errorResponses(401, 403),
-  },
+const historyRoute = routeOf(routes['account.accessHistory'], {
+  middleware: [requireSession, ownSessionOnly],
 });
 
 export const impersonationRoutes = createRouter()

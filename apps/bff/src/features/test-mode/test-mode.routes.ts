@@ -1,18 +1,8 @@
-import { createRoute } from '@hono/zod-openapi';
-import {
-  advanceClockBody,
-  createTestOperatorBody,
-  createTestOrganizationBody,
-  testClock,
-  testMailbox,
-  testMailboxQuery,
-  testOperator,
-  testOrganization,
-} from '@onbehalf/contracts/test-mode';
+import { routes } from '@onbehalf/contracts/routes';
 import type { Context } from 'hono';
 import type { AppEnv } from '../../app-env.ts';
 import { AppError } from '../../lib/errors.ts';
-import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
+import { routeOf } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
 import {
   advanceTestClock,
@@ -22,57 +12,15 @@ import {
   testClockOf,
 } from './test-mode.service.ts';
 
-const tags = ['Test mode'];
+const organizationRoute = routeOf(routes['test.createOrganization']);
 
-const organizationRoute = createRoute({
-  method: 'post',
-  path: '/api/test/organizations',
-  tags,
-  summary: 'Test mode: a fresh organization with an owner, a team admin and two members',
-  request: jsonBody(createTestOrganizationBody),
-  responses: {
-    201: jsonContent(testOrganization, 'The organization and its people, with passwords'),
-    ...errorResponses(400),
-  },
-});
+const operatorRoute = routeOf(routes['test.createOperator']);
 
-const operatorRoute = createRoute({
-  method: 'post',
-  path: '/api/test/operators',
-  tags,
-  summary: 'Test mode: a fresh operator of the role asked for',
-  request: jsonBody(createTestOperatorBody),
-  responses: {
-    201: jsonContent(testOperator, 'The operator, with a password'),
-    ...errorResponses(400),
-  },
-});
+const mailboxRoute = routeOf(routes['test.mailbox']);
 
-const mailboxRoute = createRoute({
-  method: 'get',
-  path: '/api/test/mailbox',
-  tags,
-  summary: 'Test mode: the mail an address received, newest first, links picked out',
-  request: { query: testMailboxQuery },
-  responses: { 200: jsonContent(testMailbox, 'Messages'), ...errorResponses(400, 409) },
-});
+const clockRoute = routeOf(routes['test.clock']);
 
-const clockRoute = createRoute({
-  method: 'get',
-  path: '/api/test/clock',
-  tags,
-  summary: "Test mode: the server's clock",
-  responses: { 200: jsonContent(testClock, 'Now') },
-});
-
-const advanceRoute = createRoute({
-  method: 'post',
-  path: '/api/test/clock',
-  tags,
-  summary: "Test mode: move the server's clock forward (never back)",
-  request: jsonBody(advanceClockBody),
-  responses: { 200: jsonContent(testClock, 'Now, after the move'), ...errorResponses(400) },
-});
+const advanceRoute = routeOf(routes['test.advanceClock']);
 
 function testClocksFrom(c: Context<AppEnv>) {
   const clocks = c.get('deps').testClocks;

@@ -1,16 +1,5 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { numericId } from '@onbehalf/contracts/common';
-import {
-  adminUsersResponse,
-  organizationsQuery,
-  organizationsResponse,
-  profileRoleResponse,
-  setProfileRoleBody,
-  updatedUserResponse,
-  updateUserBody,
-  usersQuery,
-} from '@onbehalf/contracts/users';
-import { errorResponses, jsonBody, jsonContent } from '../../lib/openapi.ts';
+import { routes } from '@onbehalf/contracts/routes';
+import { routeOf } from '../../lib/openapi.ts';
 import { getPrincipal } from '../../lib/principal.ts';
 import { createRouter } from '../../lib/router.ts';
 import {
@@ -22,57 +11,20 @@ import { getAuth } from '../../middleware/session.ts';
 import { searchOrganizations } from './users.repo.ts';
 import { listUsers, setRoleOfProfile, updateUser } from './users.service.ts';
 
-const listRoute = createRoute({
-  method: 'get',
-  path: '/api/sys/users',
-  tags: ['Backoffice'],
-  summary: 'Search users and their profiles (operator, or an API key with users:read)',
-  middleware: [requirePermissionOrApiKey('users:read')] as const,
-  request: { query: usersQuery },
-  responses: { 200: jsonContent(adminUsersResponse, 'Users'), ...errorResponses(400, 401, 403) },
+const listRoute = routeOf(routes['sys.users'], {
+  middleware: [requirePermissionOrApiKey('users:read')],
 });
 
-const idParam = z.object({ id: numericId });
-
-const updateRoute = createRoute({
-  method: 'patch',
-  path: '/api/sys/users/{id}',
-  tags: ['Backoffice'],
-  summary: "Disable or enable a user, or change an operator's role (superadmin, with a reason)",
-  description:
-    'Disabling ends the sessions, impersonations and credentials the user holds or that are held for them, and the credentials and API keys they made.',
-  middleware: [requirePermission('settings:manage'), ownSessionOnly] as const,
-  request: { params: idParam, ...jsonBody(updateUserBody) },
-  responses: {
-    200: jsonContent(updatedUserResponse, 'Updated'),
-    ...errorResponses(400, 401, 403, 404),
-  },
+const updateRoute = routeOf(routes['sys.updateUser'], {
+  middleware: [requirePermission('settings:manage'), ownSessionOnly],
 });
 
-const roleRoute = createRoute({
-  method: 'put',
-  path: '/api/sys/profiles/{id}/role',
-  tags: ['Backoffice'],
-  summary: "Set a profile's role (superadmin, with a reason); its preset permissions come with it",
-  middleware: [requirePermission('settings:manage'), ownSessionOnly] as const,
-  request: { params: idParam, ...jsonBody(setProfileRoleBody) },
-  responses: {
-    200: jsonContent(profileRoleResponse, 'Set'),
-    ...errorResponses(400, 401, 403, 404),
-  },
+const roleRoute = routeOf(routes['sys.setProfileRole'], {
+  middleware: [requirePermission('settings:manage'), ownSessionOnly],
 });
 
-const organizationsRoute = createRoute({
-  method: 'get',
-  path: '/api/sys/organizations',
-  tags: ['Backoffice'],
-  summary: 'Organizations by name (at most 50), for operators',
-  middleware: [requirePermission('users:read')] as const,
-  request: { query: organizationsQuery },
-  responses: {
-    200: jsonContent(organizationsResponse, 'Organizations'),
-    ...errorResponses(400, 401, 403),
-  },
+const organizationsRoute = routeOf(routes['sys.organizations'], {
+  middleware: [requirePermission('users:read')],
 });
 
 export const usersRoutes = createRouter()

@@ -1,0 +1,104 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type RouteContract, routes } from '@onbehalf/contracts/routes';
+import { describe, expect, it } from 'vitest';
+import { createTestApp } from './test/harness.ts';
+
+type Operation = {
+  summary?: string;
+  parameters?: { in: string; name: string }[];
+  requestBody?: unknown;
+  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+};
+
+const table = Object.entries(routes as Record<string, RouteContract>);
+const key = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
+
+/** The served OpenAPI document (test mode on, so /api/test/* is in it too). */
+async function servedOperations() {
+  const t = await createTestApp({ env: { ONBEHALF_TEST_MODE: '1' } });
+  const res = await t.call('GET', '/api/openapi.json');
+  const paths = res.json.paths as Record<string, Record<string, Operation>>;
+  const operations = new Map<string, Operation>();
+  for (const [path, methods] of Object.entries(paths)) {
+    for (const [method, operation] of Object.entries(methods)) {
+      operations.set(key(method, path), operation);
+    }
+  }
+  return { t, operations };
+}
+
+describe('one route table: the server serves exactly the table (SPEC §10)', () => {
+  it('every route of the table is served, and nothing else is', async () => {
+    const { operations } = await servedOperations();
+    const fromTable = table.map(([, route]) => key(route.method, route.path)).sort();
+    expect([...operations.keys()].sort()).toEqual(fromTable);
+    // Two names for one endpoint would let the client and the server disagree silently.
+    expect(new Set(fromTable).size).toBe(fromTable.length);
+  });
+
+  it("each served route documents the table's summary, input and answers", async () => {
+    const { operations } = await servedOperations();
+    for (const [name, route] of table) {
+      const operation = operations.get(key(route.method, route.path));
+      expect(operation, name).toBeDefined();
+      if (!operation) continue;
+      expect(operation.summary, name).toBe(route.summary);
+      expect(operation.requestBody !== undefined, `${name} has a body`).toBe(
+        route.body !== undefined,
+      );
+      const statuses = Object.keys(operation.responses).map(Number).sort();
+      const expected = [
+        ...Object.keys(route.responses).map(Number),
+        ...(route.download ? [200] : []),
+        ...route.errors,
+      ].sort();
+      expect(statuses, name).toEqual(expected);
+      // An error status is answered with the error envelope, never the success schema.
+      for (const status of route.errors) {
+        const content = operation.responses[String(status)]?.content?.['application/json'];
+        expect(JSON.stringify(content?.schema), `${name} ${status}`).toMatch(/error/);
+      }
+    }
+  });
+
+  it('path parameters of the table are the path parameters served', async () => {
+    const { operations } = await servedOperations();
+    for (const [name, route] of table) {
+      const declared = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      const served = (operations.get(key(route.method, route.path))?.parameters ?? [])
+        .filter((p) => p.in === 'path')
+        .map((p) => p.name)
+        .sort();
+      expect(served, name).toEqual(declared);
+    }
+  });
+
+  it('Hono routes nothing of the API outside the table (a route added by hand is caught)', async () => {
+    const { t } = await servedOperations();
+    const documented = new Set(table.map(([, route]) => key(route.method, honoPath(route.path))));
+    // Besides the table: the OpenAPI document itself and the Prometheus text (not JSON API).
+    const outside = new Set(['GET /api/openapi.json', 'GET /metrics']);
+    const handled = t.app.routes
+      .filter((r) => r.method !== 'ALL' && (r.path.startsWith('/api/') || r.path === '/metrics'))
+      .map((r) => key(r.method, r.path))
+      .filter((k) => !outside.has(k));
+    expect([...new Set(handled)].filter((k) => !documented.has(k))).toEqual([]);
+  });
+});
+
+describe('the typed client and the QA kit are derived from the table', () => {
+  it('no path of the API is written by hand in their sources', () => {
+    const packages = join(import.meta.dirname, '../../../packages');
+    for (const dir of ['api-client/src', 'testing/src']) {
+      for (const file of readdirSync(join(packages, dir), { recursive: true })) {
+        if (!String(file).endsWith('.ts')) continue;
+        const source = readFileSync(join(packages, dir, String(file)), 'utf8');
+        expect(source, `${dir}/${file}`).not.toMatch(/['"`]\/(api|\.well-known)\//);
+      }
+    }
+  });
+});
+
+/** `{id}` in the table is `:id` in Hono. */
+const honoPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
