@@ -44,7 +44,7 @@ anchorTimer.unref();
 // In test mode the clock moves forward on request (POST /api/test/clock).
 const testClocks = env.testMode ? testClocks_(systemClock) : undefined;
 const clock = testClocks?.clock ?? systemClock;
-const metrics = createMetrics({ db, clock: systemClock, processMetrics: true });
+const metrics = createMetrics({ db, clock, processMetrics: true });
 const commitGroups = startCommitGroups(
   db,
   sqlite,
