@@ -24,6 +24,11 @@ export const createTestOrganizationBody = z.object({
   teamDoor: z.boolean().default(true),
   /** May credentials be handed to integrations? Off unless said otherwise. */
   integrations: z.boolean().default(false),
+  /**
+   * More members besides the four personas, for lists that page and search: "Member 001"
+   * to "Member NNN", each `extra-NNN-<tag>@example.test` with the personas' password.
+   */
+  extraMembers: z.number().int().min(0).max(1000).default(0),
 });
 export type CreateTestOrganizationBody = z.input<typeof createTestOrganizationBody>;
 

@@ -81,7 +81,9 @@ function insertUser(
  */
 export async function createTestOrganization(
   deps: AppDeps,
-  body: Required<Pick<CreateTestOrganizationBody, 'teamDoor' | 'integrations'>> & { name?: string },
+  body: Required<Pick<CreateTestOrganizationBody, 'teamDoor' | 'integrations' | 'extraMembers'>> & {
+    name?: string;
+  },
   meta: RequestMeta,
 ): Promise<TestOrganization> {
   const tag = uniqueTag();
@@ -116,6 +118,20 @@ export async function createTestOrganization(
         .get().id;
       return { userId, profileId, email, password, name: personName };
     });
+    for (let i = 1; i <= body.extraMembers; i++) {
+      const number = String(i).padStart(3, '0');
+      const email = `extra-${number}-${tag}@example.test`;
+      const userId = insertUser(tx, { email, name: `Member ${number}`, passwordHash, now });
+      tx.insert(profiles)
+        .values({
+          userId,
+          organizationId,
+          role: 'member',
+          permissions: [...profileRolePresets.member],
+          createdAt: now,
+        })
+        .run();
+    }
     recordAudit(
       tx,
       {
@@ -123,7 +139,12 @@ export async function createTestOrganization(
         at: now,
         actor: system,
         organizationId,
-        details: { name, teamDoor: body.teamDoor, integrations: body.integrations },
+        details: {
+          name,
+          teamDoor: body.teamDoor,
+          integrations: body.integrations,
+          extraMembers: body.extraMembers,
+        },
       },
       meta,
     );

@@ -90,6 +90,21 @@ describe('in test mode', () => {
     });
   });
 
+  it('adds extra members when asked, so lists have pages to turn and names to search', async () => {
+    const t = await testMode();
+    const org = await t.client().test.createOrganization({ extraMembers: 60 });
+    const admin = await t.signIn(org.admin.email, org.admin.password);
+    const team = t.client(admin.token).team;
+    const first = await team.members({ limit: 50 });
+    expect(first.members).toHaveLength(50);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const rest = await team.members({ limit: 50, cursor: first.nextCursor ?? '' });
+    expect(first.members.length + rest.members.length).toBe(64);
+    expect(rest.nextCursor).toBeNull();
+    const found = await team.members({ query: 'Member 042' });
+    expect(found.members.map((m) => m.name)).toEqual(['Member 042']);
+  });
+
   it('makes operators of the role asked for', async () => {
     const t = await testMode();
     const res = await t.call('POST', '/api/test/operators', { body: { role: 'admin' } });
@@ -167,6 +182,7 @@ describe('in test mode', () => {
       ['POST', '/api/test/clock', {}],
       ['POST', '/api/test/organizations', { name: 'x'.repeat(500) }],
       ['POST', '/api/test/organizations', { teamDoor: 'yes' }],
+      ['POST', '/api/test/organizations', { extraMembers: 100_000 }],
       ['POST', '/api/test/operators', { role: 'emperor' }],
       ['GET', '/api/test/mailbox'],
     ];
