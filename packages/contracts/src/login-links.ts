@@ -37,6 +37,8 @@ export const credentialEndReason = z.enum([
   'password_changed',
   'user_disabled',
   'maker_lost_right',
+  /** Its email could not be sent: a link nobody received must not stay redeemable. */
+  'undelivered',
 ]);
 export type CredentialEndReason = z.infer<typeof credentialEndReason>;
 

@@ -158,6 +158,25 @@ export function endCredentialsFor(
     .run();
 }
 
+/** Ends one credential whose email could not be sent: nobody received it, so nobody may use it. */
+export function withdrawUndelivered(
+  tx: Queryable,
+  credential: { kind: CredentialKind; id: string },
+  now: number,
+): void {
+  if (credential.kind === 'one_click') {
+    tx.update(oneClickLinks)
+      .set({ revokedAt: now, revokedReason: 'undelivered' })
+      .where(and(eq(oneClickLinks.id, credential.id), isNull(oneClickLinks.revokedAt)))
+      .run();
+  } else {
+    tx.update(loginTokens)
+      .set({ deletedAt: now, secretHash: null, revokedReason: 'undelivered' })
+      .where(and(eq(loginTokens.id, Number(credential.id)), isNull(loginTokens.deletedAt)))
+      .run();
+  }
+}
+
 /**
  * Ends every live credential a person made, and the API keys they made with everything those
  * keys made: the maker was disabled or lost the right (SPEC §4b).

@@ -90,7 +90,12 @@ async function sendSelfServiceLink(deps: AppDeps, email: string, send: boolean, 
     );
   });
   const sent = { kind: 'one_click' as const, ...link };
-  await deliverLink(deps, user, sent, { kind: 'self' }, { userId: null, kind: 'system' }, meta);
+  try {
+    await deliverLink(deps, user, sent, { kind: 'self' }, { userId: null, kind: 'system' }, meta);
+  } catch (error) {
+    // Already logged, audited and the link withdrawn; nobody is waiting for this answer.
+    if (!(error instanceof AppError && error.code === 'mail_unavailable')) throw error;
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import type { AppDeps } from '../../app-env.ts';
 import type { UserRow } from '../../db/schema/users.ts';
 import { type AuditEntry, recordAudit } from '../../lib/audit.ts';
+import { withdrawUndelivered } from '../../lib/credentials.ts';
 import { AppError } from '../../lib/errors.ts';
 import { composeMail } from '../../lib/mail.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
@@ -75,7 +76,8 @@ function messageFor(sender: LinkSender, user: UserRow, lifetime: string) {
 
 /**
  * Emails a sign-in link to the user's own address, and audits whether it went (SPEC §4b:
- * delivered means the maker never sees the secret). A failed send is a 503 for the caller.
+ * delivered means the maker never sees the secret). A failed send withdraws the link and is a
+ * 503 for the caller.
  */
 export async function deliverLink(
   deps: AppDeps,
@@ -87,8 +89,11 @@ export async function deliverLink(
 ): Promise<void> {
   const mail = messageFor(sender, user, lifetimeText(link.expiresAt, deps.clock.now()));
   const sent = link.kind === 'one_click' ? 'one_click.emailed' : 'login_token.emailed';
+  const credential = { kind: link.kind, id: link.id };
   const audit = (type: typeof sent | 'mail.failed') =>
-    deps.db.transaction((tx) =>
+    deps.db.transaction((tx) => {
+      // A link nobody received is withdrawn with the failure: it must not stay redeemable.
+      if (type === 'mail.failed') withdrawUndelivered(tx, credential, deps.clock.now());
       recordAudit(
         tx,
         {
@@ -96,15 +101,11 @@ export async function deliverLink(
           at: deps.clock.now(),
           actor,
           subjectUserId: user.id,
-          details: {
-            credential: { kind: link.kind, id: link.id },
-            kind: mail.kind,
-            transport: deps.mailer.transport,
-          },
+          details: { credential, kind: mail.kind, transport: deps.mailer.transport },
         },
         meta,
-      ),
-    );
+      );
+    });
   try {
     await deps.mailer.send(
       composeMail({

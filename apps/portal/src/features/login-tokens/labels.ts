@@ -65,6 +65,7 @@ export const credentialEndReasonLabels: Record<CredentialEndReason, string> = {
   password_changed: 'Their password changed',
   user_disabled: 'Their account was disabled',
   maker_lost_right: 'Its maker lost the right to make it',
+  undelivered: 'Its email could not be sent',
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
