@@ -6,6 +6,7 @@ import {
 import type { AuthContext, CredentialContext, ImpersonationContext } from '../app-env.ts';
 import type { UserRow } from '../db/schema/users.ts';
 import type { Actor, Target } from '../domain/impersonation/policy.ts';
+import type { AuditEntry } from './audit.ts';
 import type { SessionLookup } from './sessions.ts';
 
 /** What a session may do: an operator's role, or the active profile's explicit set. */
@@ -36,6 +37,15 @@ export function authFromLookup(
     credential,
     transport,
   };
+}
+
+/**
+ * Who the audit trail names as having acted: the signed-in person (the real one: during an
+ * impersonation the trail attributes through the impersonation id), or nobody.
+ */
+export function auditActor(auth: AuthContext | null): NonNullable<AuditEntry['actor']> {
+  const user = auth?.user;
+  return user ? { userId: user.id, kind: user.kind } : { userId: null, kind: 'anonymous' };
 }
 
 /** The caller as the impersonation policy sees an actor. */

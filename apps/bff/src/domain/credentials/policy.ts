@@ -43,6 +43,21 @@ export function tokenPurpose(
   return requester === 'api_key' ? 'api_key_not_a_person' : 'support';
 }
 
+/**
+ * Whether a credential's preview may name the person it opens and who made it. A delivered link
+ * is read by its own person, and an integration's by the system it was handed to; a support
+ * handover is its maker's alone, so anyone else holding its URL (a forwarded chat, a screen
+ * share) learns neither whom support is looking at nor who is looking.
+ */
+export function previewNamesParties(
+  purpose: CredentialPurpose | null,
+  makerUserId: number | null,
+  viewerUserId: number | null,
+): boolean {
+  if (purpose !== 'support') return true;
+  return viewerUserId !== null && viewerUserId === makerUserId;
+}
+
 /** A support handover is an impersonation: it needs a reason, as the operator door does. */
 export function hasReason(reason: string | null | undefined): boolean {
   return (reason?.trim().length ?? 0) >= 3;

@@ -59,7 +59,15 @@ export const loginTokensRoutes = createRouter()
     return c.json({ ok: true as const }, 200);
   })
   .openapi(previewRoute, async (c) =>
-    c.json(await previewLoginToken(c.get('deps'), c.req.valid('json').token, c.get('meta')), 200),
+    c.json(
+      await previewLoginToken(
+        c.get('deps'),
+        c.get('auth'),
+        c.req.valid('json').token,
+        c.get('meta'),
+      ),
+      200,
+    ),
   )
   .openapi(redeemRoute, async (c) => {
     const result = await redeemLoginToken(

@@ -20,10 +20,12 @@ import {
   hasReason,
   integrationBlock,
   makerHoldsRight,
+  previewNamesParties,
   rightsToMake,
   tokenPurpose,
 } from '../../domain/credentials/policy.ts';
 import { recordAudit } from '../../lib/audit.ts';
+import { auditActor } from '../../lib/auth-context.ts';
 import { toIso } from '../../lib/clock.ts';
 import {
   credentialFingerprint,
@@ -387,6 +389,7 @@ function evaluate(deps: AppDeps, raw: string): Evaluated {
 
 async function recordFailure(
   deps: AppDeps,
+  caller: AuthContext | null,
   found: TokenWithParties | undefined,
   outcome: AttemptOutcome,
   meta: RequestMeta,
@@ -410,7 +413,7 @@ async function recordFailure(
       {
         type: 'login_token.failed',
         at: now,
-        actor: { userId: null, kind: 'anonymous' },
+        actor: auditActor(caller),
         subjectUserId: found?.user?.id ?? null,
         organizationId: found?.organization?.id ?? null,
         details: { loginTokenId: found?.token.id ?? null, outcome },
@@ -432,17 +435,22 @@ const purposeOfUse: Record<NonNullable<LoginTokenUse>, CredentialPurpose> = {
 /** The `/login?token=` page's view. A token that no longer works counts a failed attempt. */
 export async function previewLoginToken(
   deps: AppDeps,
+  viewer: AuthContext | null,
   raw: string,
   meta: RequestMeta,
 ): Promise<LinkPreview> {
   await deps.limiters.assertGuessesAllowed(meta.ip);
   const evaluated = evaluate(deps, raw);
   if (evaluated.status !== 'valid') {
-    await recordFailure(deps, evaluated.found, evaluated.outcome, meta);
+    await recordFailure(deps, viewer, evaluated.found, evaluated.outcome, meta);
     return { status: evaluated.status, account: null, expiresAt: null, purpose: null, maker: null };
   }
   const { user, organization, token } = evaluated.found;
   const purpose = token.use ? purposeOfUse[token.use] : null;
+  const expiresAt = toIso(token.expiresAt);
+  if (!previewNamesParties(purpose, token.createdByUserId, viewer?.user?.id ?? null)) {
+    return { status: 'valid', account: null, expiresAt, purpose, maker: null };
+  }
   return {
     status: 'valid',
     account: user
@@ -453,7 +461,7 @@ export async function previewLoginToken(
           kind: 'user',
         }
       : { name: 'Guest', email: '', organizationName: null, kind: 'anonymous' },
-    expiresAt: toIso(token.expiresAt),
+    expiresAt,
     purpose,
     maker: purpose && purpose !== 'delivered' ? evaluated.maker.display : null,
   };
@@ -474,7 +482,7 @@ export async function redeemLoginToken(
   await deps.limiters.assertGuessesAllowed(meta.ip);
   const evaluated = evaluate(deps, raw);
   if (evaluated.status !== 'valid') {
-    await recordFailure(deps, evaluated.found, evaluated.outcome, meta);
+    await recordFailure(deps, current, evaluated.found, evaluated.outcome, meta);
     throw new AppError(linkErrorFor[evaluated.status]);
   }
   const { found, maker } = evaluated;
@@ -489,7 +497,7 @@ export async function redeemLoginToken(
       integrationsEnabled: organization?.integrationsEnabled ?? false,
     });
     if (block) {
-      await recordFailure(deps, found, 'refused', meta);
+      await recordFailure(deps, current, found, 'refused', meta);
       throw new AppError(linkErrorFor.revoked);
     }
   }
@@ -513,7 +521,7 @@ export async function redeemLoginToken(
     return result;
   });
   if (!minted) {
-    await recordFailure(deps, found, 'used', meta);
+    await recordFailure(deps, current, found, 'used', meta);
     throw new AppError('link_used');
   }
   const credential = integration
@@ -576,7 +584,7 @@ async function redeemHandover(
 ): Promise<Redeemed> {
   const { token, user } = found;
   if (!current?.user || !user || current.user.id !== token.createdByUserId) {
-    await recordFailure(deps, found, 'not_maker', meta);
+    await recordFailure(deps, current, found, 'not_maker', meta);
     throw new AppError('handover_not_yours');
   }
   const resolution = resolveOperatorTarget(deps, current, user.id, token.profileId ?? undefined);
@@ -584,7 +592,7 @@ async function redeemHandover(
     const { refusal } = resolution;
     const details = { door: 'operator', via: 'login_token', loginTokenId: token.id };
     recordRefusal(deps, current, 'impersonation.refused', refusal, details, meta);
-    await recordFailure(deps, found, 'refused', meta);
+    await recordFailure(deps, current, found, 'refused', meta);
     throw new AppError(refusal.code, refusal.message ? { message: refusal.message } : {});
   }
   const now = deps.clock.now();
@@ -606,7 +614,7 @@ async function redeemHandover(
     meta,
   );
   if (!minted) {
-    await recordFailure(deps, found, 'used', meta);
+    await recordFailure(deps, current, found, 'used', meta);
     throw new AppError('link_used');
   }
   return { ...minted, cookie: 'impersonation' };

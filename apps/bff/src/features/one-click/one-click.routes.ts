@@ -25,7 +25,10 @@ export const oneClickRoutes = createRouter()
     return created.status === 201 ? c.json(created.body, 201) : c.json(created.body, 202);
   })
   .openapi(previewRoute, async (c) =>
-    c.json(await previewOneClick(c.get('deps'), c.req.valid('json'), c.get('meta')), 200),
+    c.json(
+      await previewOneClick(c.get('deps'), c.get('auth'), c.req.valid('json'), c.get('meta')),
+      200,
+    ),
   )
   .openapi(redeemRoute, async (c) => {
     const result = await redeemOneClick(

@@ -19,9 +19,11 @@ import {
   integrationBlock,
   linkPurpose,
   makerHoldsRight,
+  previewNamesParties,
   rightsToMake,
 } from '../../domain/credentials/policy.ts';
 import { type AuditEntry, recordAudit } from '../../lib/audit.ts';
+import { auditActor } from '../../lib/auth-context.ts';
 import { toIso } from '../../lib/clock.ts';
 import { credentialFingerprint, type LoadedMaker, loadMaker } from '../../lib/credentials.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -292,6 +294,7 @@ function evaluate(
 /** Every failed attempt is recorded and counts towards the address's rate limit. */
 async function recordFailure(
   deps: AppDeps,
+  caller: AuthContext | null,
   body: OneClickBody,
   found: Found | undefined,
   outcome: AttemptOutcome,
@@ -315,7 +318,7 @@ async function recordFailure(
       {
         type: 'one_click.failed',
         at: now,
-        actor: { userId: null, kind: 'anonymous' },
+        actor: auditActor(caller),
         subjectUserId: found?.user.id ?? null,
         details: { linkId: found?.link.id ?? null, outcome, claimedUserId: body.userId },
       },
@@ -329,26 +332,28 @@ async function recordFailure(
 
 async function fail(
   deps: AppDeps,
+  caller: AuthContext | null,
   body: OneClickBody,
   found: Found | undefined,
   status: Exclude<LinkStatus, 'valid'>,
   outcome: AttemptOutcome,
   meta: RequestMeta,
 ): Promise<never> {
-  await recordFailure(deps, body, found, outcome, meta);
+  await recordFailure(deps, caller, body, found, outcome, meta);
   throw new AppError(linkErrorFor[status]);
 }
 
 /** The Continue page's view of a link: it never consumes it (mail scanners prefetch links). */
 export async function previewOneClick(
   deps: AppDeps,
+  viewer: AuthContext | null,
   body: OneClickBody,
   meta: RequestMeta,
 ): Promise<LinkPreview> {
   await deps.limiters.assertGuessesAllowed(meta.ip);
   const { found, status, outcome } = evaluate(deps, body);
   if (status !== 'valid' || !found) {
-    await recordFailure(deps, body, found, outcome, meta);
+    await recordFailure(deps, viewer, body, found, outcome, meta);
     return {
       status,
       account: null,
@@ -358,6 +363,15 @@ export async function previewOneClick(
     };
   }
   const { user, link, maker } = found;
+  if (!previewNamesParties(link.purpose, link.createdByUserId, viewer?.user?.id ?? null)) {
+    return {
+      status,
+      account: null,
+      expiresAt: toIso(link.expiresAt),
+      purpose: link.purpose,
+      maker: null,
+    };
+  }
   return {
     status,
     account: {
@@ -392,7 +406,7 @@ export async function redeemOneClick(
   await deps.limiters.assertGuessesAllowed(meta.ip);
   const { found, status, outcome } = evaluate(deps, body);
   if (status !== 'valid' || !found)
-    return fail(deps, body, found, status === 'valid' ? 'invalid' : status, outcome, meta);
+    return fail(deps, current, body, found, status === 'valid' ? 'invalid' : status, outcome, meta);
   if (found.link.purpose === 'support') return redeemHandover(deps, current, body, found, meta);
 
   const { link, user } = found;
@@ -408,7 +422,7 @@ export async function redeemOneClick(
       profile: pinned?.profile ?? null,
       integrationsEnabled: pinned?.organization.integrationsEnabled ?? false,
     });
-    if (block) return fail(deps, body, found, 'revoked', 'refused', meta);
+    if (block) return fail(deps, current, body, found, 'revoked', 'refused', meta);
   }
   const minted = deps.db.transaction((tx) => {
     if (!claimLink(tx, link.id, now)) return null;
@@ -429,7 +443,7 @@ export async function redeemOneClick(
     recordSuccess(tx, found, result.session.id, now, meta);
     return { ...result, profile };
   });
-  if (!minted) return fail(deps, body, found, 'used', 'used', meta);
+  if (!minted) return fail(deps, current, body, found, 'used', 'used', meta);
   const credential = pinned
     ? {
         kind: 'one_click' as const,
@@ -491,7 +505,7 @@ async function redeemHandover(
 ): Promise<Redeemed> {
   const { link } = found;
   if (!current?.user || current.user.id !== link.createdByUserId) {
-    await recordFailure(deps, body, found, 'not_maker', meta);
+    await recordFailure(deps, current, body, found, 'not_maker', meta);
     throw new AppError('handover_not_yours');
   }
   const resolution = resolveOperatorTarget(deps, current, link.userId, link.profileId ?? undefined);
@@ -499,7 +513,7 @@ async function redeemHandover(
     const { refusal } = resolution;
     const details = { door: 'operator', via: 'one_click', linkId: link.id };
     recordRefusal(deps, current, 'impersonation.refused', refusal, details, meta);
-    await recordFailure(deps, body, found, 'refused', meta);
+    await recordFailure(deps, current, body, found, 'refused', meta);
     throw new AppError(refusal.code, refusal.message ? { message: refusal.message } : {});
   }
   const now = deps.clock.now();
@@ -520,6 +534,6 @@ async function redeemHandover(
     },
     meta,
   );
-  if (!minted) return fail(deps, body, found, 'used', 'used', meta);
+  if (!minted) return fail(deps, current, body, found, 'used', 'used', meta);
   return { ...minted, cookie: 'impersonation' };
 }

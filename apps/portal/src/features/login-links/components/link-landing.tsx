@@ -58,17 +58,24 @@ export function LinkLanding({ preview, redeem, onContinue, linkUserId }: LinkLan
   const impersonating = Boolean(current?.actor);
   // A support handover is its maker's way into the customer's view (SPEC §4b): it opens as an
   // impersonation, only for the maker, signed in as themselves; nobody is signed out by it.
-  const handover = preview.data.purpose === 'support' && maker !== null;
+  const handover = preview.data.purpose === 'support';
+  // The server names a handover's parties to its maker only (signed in as themselves).
+  const makersView = handover && maker !== null;
   const signedInAsPerson = Boolean(current?.user);
   const someoneElse = !handover && signedInAsSomeoneElse(current, account, linkUserId);
   // The server refuses a link while impersonating; say so before anyone presses Continue.
   const restricted = impersonating || isApiError(redeem.error, 'impersonation_restricted');
   const notYours = isApiError(redeem.error, 'handover_not_yours');
-  const mayContinue = !restricted && !notYours && (!handover || signedInAsPerson);
+  const mayContinue = !restricted && !notYours && (!handover || makersView);
 
   return (
     <div className="link-landing">
-      {handover && account?.kind === 'user' ? (
+      {handover && !makersView ? (
+        <p>
+          This is a support agent’s sign-in link. Only the agent who made it can open it, while
+          signed in as themselves.
+        </p>
+      ) : makersView && maker && account?.kind === 'user' ? (
         <>
           <p>
             This link signs its maker, <strong>{makerLabel(maker)}</strong>, in as{' '}
@@ -96,7 +103,11 @@ export function LinkLanding({ preview, redeem, onContinue, linkUserId }: LinkLan
           You are not signed in. If you made this link, <Link to="/sign-in">sign in</Link> as
           yourself first, then open it again.
         </p>
-      ) : handover && current?.user && !notYours ? (
+      ) : handover && !makersView && current?.user ? (
+        <p role="status" className="alert alert--info">
+          You are signed in as {current.user.name}, who did not make this link.
+        </p>
+      ) : makersView && current?.user && !notYours ? (
         <p role="status" className="alert alert--info">
           You are signed in as {current.user.name}. Continue starts the impersonation; Leave
           Impersonation brings you back.
