@@ -1,0 +1,114 @@
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A throwaway PostgreSQL server for tests and the benchmark: a new cluster in a temporary
+ * directory (initdb), on a free loopback port, trust auth, its socket in that directory, and
+ * durability switched off (nothing in it outlives the run). `stop()` ends it and removes it.
+ *
+ * PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` system
+ * user and its programs run through `runuser`.
+ */
+export interface TestCluster {
+  /** `postgres://postgres@127.0.0.1:<port>/postgres` */
+  url: string;
+  port: number;
+  /** Its data, log and socket; removed by stop(). */
+  directory: string;
+  /** A URL for another database on the same server. */
+  urlFor(database: string): string;
+  stop(): void;
+}
+
+/** Where initdb and pg_ctl are: on the PATH, else Debian's versioned directory. */
+export function postgresBinDir(): string | null {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir && existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) return dir;
+  }
+  const debian = '/usr/lib/postgresql';
+  if (!existsSync(debian)) return null;
+  const newest = readdirSync(debian)
+    .filter((v) => existsSync(join(debian, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a))[0];
+  return newest ? join(debian, newest, 'bin') : null;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function systemUserIds(name: string): { uid: number; gid: number } {
+  const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
+  return { uid, gid };
+}
+
+export async function startTestCluster(): Promise<TestCluster> {
+  const bin = postgresBinDir();
+  if (!bin) {
+    throw new Error(
+      'PostgreSQL is not installed (initdb and pg_ctl not found); on Debian: apt-get install -y postgresql',
+    );
+  }
+  const root = mkdtempSync(join(tmpdir(), 'onbehalf-pg-'));
+  const data = join(root, 'data');
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const { uid, gid } = systemUserIds('postgres');
+    chownSync(root, uid, gid);
+  }
+  const run = (program: string, args: string[]) =>
+    asRoot
+      ? execFileSync('runuser', ['-u', 'postgres', '--', join(bin, program), ...args], {
+          stdio: 'pipe',
+        })
+      : execFileSync(join(bin, program), args, { stdio: 'pipe' });
+
+  const port = await freePort();
+  try {
+    run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
+    const options = [
+      `-p ${port}`,
+      `-k ${root}`,
+      '-c listen_addresses=127.0.0.1',
+      // A test server: nothing in it needs to survive a crash.
+      '-c fsync=off',
+      '-c synchronous_commit=off',
+      '-c full_page_writes=off',
+      '-c max_connections=200',
+    ].join(' ');
+    run('pg_ctl', ['-D', data, '-o', options, '-l', join(root, 'server.log'), '-w', 'start']);
+  } catch (error) {
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
+
+  let stopped = false;
+  const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
+  return {
+    url: urlFor('postgres'),
+    port,
+    directory: root,
+    urlFor,
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  };
+}
