@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { ApiError } from '@onbehalf/api-client/api-error';
 import { createApiClient } from '@onbehalf/api-client/client';
 import type { SignedInResponse } from '@onbehalf/contracts/auth';
+import type { ErrorBody } from '@onbehalf/contracts/errors';
+import { type RouteContract, routes } from '@onbehalf/contracts/routes';
 
 /** What a bearer client gets from a sign-in: the token is always in the body for it. */
 type BearerSignedIn = SignedInResponse & { token: string };
@@ -134,8 +137,14 @@ export async function createTestApp(
     } catch {
       json = undefined;
     }
-    // biome-ignore lint/suspicious/noExplicitAny: tests read whatever shape the route returns
-    return { status: response.status, headers: response.headers, json: json as any, text };
+    return {
+      status: response.status,
+      headers: response.headers,
+      // biome-ignore lint/suspicious/noExplicitAny: tests read whatever shape the route returns
+      json: json as any,
+      text,
+      error: errorOf(json),
+    };
   }
 
   /**
@@ -148,8 +157,12 @@ export async function createTestApp(
       baseUrl: ORIGIN,
       ...(token ? { token } : {}),
       headers,
-      fetch: async (input: string | URL | Request, init?: RequestInit) =>
-        app.request(input instanceof Request ? input : String(input), init),
+      fetch: async (input: string | URL | Request, init?: RequestInit) => {
+        const request = new Request(input, init);
+        const response = await app.request(request);
+        await expectAnswerOfTable(request, response.clone());
+        return response;
+      },
     });
   }
 
@@ -193,6 +206,68 @@ export async function createTestApp(
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
+
+/** The error a raw answer carries in the envelope, if it carries one. */
+function errorOf(json: unknown): ErrorBody['error'] | undefined {
+  if (typeof json !== 'object' || json === null || !('error' in json)) return undefined;
+  const { error } = json;
+  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
+  return error as ErrorBody['error'];
+}
+
+/**
+ * The ApiError a typed call was refused with; fails the test if the call succeeded.
+ * Reads better than `rejects` when a test looks at several things of the refusal.
+ */
+export async function refusal(call: Promise<unknown>): Promise<ApiError> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof ApiError) return error;
+    throw error;
+  }
+  throw new Error('the call succeeded; a refusal was expected');
+}
+
+/** The table's routes, literal paths first: `/users/impersonate` before `/users/{id}`. */
+const tableRoutes = Object.entries(routes as Record<string, RouteContract>)
+  .map(([name, route]) => ({
+    name,
+    route,
+    method: route.method.toUpperCase(),
+    pattern: new RegExp(`^${route.path.replace(/\{\w+\}/g, '[^/]+')}$`),
+    parameters: (route.path.match(/\{/g) ?? []).length,
+  }))
+  .sort((a, b) => a.parameters - b.parameters);
+
+/**
+ * The types of the client hold only if the server answers what the route table says: a call of
+ * the typed client fails its test when a success answers a status the table does not list for
+ * the route, or a body its schema refuses; a refusal must carry the error envelope.
+ */
+async function expectAnswerOfTable(request: Request, response: Response) {
+  const { pathname } = new URL(request.url);
+  const entry = tableRoutes.find((r) => r.method === request.method && r.pattern.test(pathname));
+  if (!entry) throw new Error(`${request.method} ${pathname} is not a route of the table`);
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  const where = `${entry.name} (${request.method} ${pathname}) answered ${response.status}`;
+  if (!response.ok) {
+    if (!errorOf(json)) throw new Error(`${where} without the error envelope: ${text}`);
+    return;
+  }
+  const schema = entry.route.responses[response.status as 200 | 201 | 202];
+  if (!schema) throw new Error(`${where}, a status the table does not list for it`);
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(`${where}, a body its schema refuses: ${parsed.error.message}`);
+  }
+}
 
 /** The `name=value` pair of the session cookie set by a response. */
 export function sessionCookieFrom(headers: Headers): string | undefined {
