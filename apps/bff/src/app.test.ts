@@ -14,9 +14,10 @@ beforeAll(async () => {
   customerToken = (await t.signIn('owner@acme.test')).token;
   operatorToken = (await t.signIn('root@onbehalf.test')).token;
   const doc = await t.call('GET', '/api/openapi.json');
-  operations = Object.entries(
-    doc.json.paths as Record<string, Record<string, { requestBody?: unknown }>>,
-  ).flatMap(([path, methods]) =>
+  const { paths } = doc.json as {
+    paths: Record<string, Record<string, { requestBody?: unknown }>>;
+  };
+  operations = Object.entries(paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, op]) => ({
       method: method.toUpperCase(),
       path,
@@ -106,7 +107,7 @@ describe('bad input on every endpoint is a 4xx with the error envelope, never a 
         });
         expect(res.status, `${op.method} ${op.path} with ${value}`).toBeGreaterThanOrEqual(400);
         expect(res.status, `${op.method} ${op.path} with ${value}`).toBeLessThan(500);
-        expect(res.json?.error?.code).toEqual(expect.any(String));
+        expect(res.error?.code).toEqual(expect.any(String));
       }
     }
   });
@@ -163,7 +164,8 @@ describe('bodies read from a real socket', () => {
       const inProcess = await t.call('POST', '/api/public/auth/sign-in', { body: '' });
       const empty = await post('');
       expect(empty.status).toBe(400);
-      expect(empty.json.error?.code).toBe(inProcess.json.error.code);
+      expect(inProcess.error?.code).toEqual(expect.any(String));
+      expect(empty.json.error?.code).toBe(inProcess.error?.code);
       // A chunked body has no length; it is still read to the end.
       const chunked = await fetch(`${origin}/api/public/auth/sign-in`, {
         method: 'POST',

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { membersQuery } from '../features/team/team.repo.ts';
-import { createTestApp, demoIds, type TestApp } from '../test/harness.ts';
+import { createTestApp, demoIds, refusal, type TestApp } from '../test/harness.ts';
 import { decodeCursor, encodeCursor, pageOf } from './pagination.ts';
 import { mintSession } from './sessions.ts';
 
@@ -53,18 +53,16 @@ function addAcmeMembers(count: number) {
 }
 
 /** Follows nextCursor to the end, collecting what each page holds. */
-async function everyPage<T>(
-  first: string,
-  read: (cursor?: string) => Promise<{ status: number; json: { nextCursor: string | null } & T }>,
+async function everyPage<P extends { nextCursor: string | null }>(
+  read: (cursor?: string) => Promise<P>,
 ) {
-  const pages: T[] = [];
+  const pages: P[] = [];
   let cursor: string | undefined;
   for (let guard = 0; guard < 100; guard++) {
-    const res = await read(cursor);
-    expect(res.status, first).toBe(200);
-    pages.push(res.json);
-    if (res.json.nextCursor === null) return pages;
-    cursor = res.json.nextCursor;
+    const page = await read(cursor);
+    pages.push(page);
+    if (page.nextCursor === null) return pages;
+    cursor = page.nextCursor;
   }
   throw new Error('the cursor never ended');
 }
@@ -72,37 +70,22 @@ async function everyPage<T>(
 describe('every list is a bounded, searchable page', () => {
   it('the team pages in name order, 100 at most, and every member appears once', async () => {
     addAcmeMembers(250);
-    const owner = await t.signIn('owner@acme.test');
-    const pages = await everyPage<{ members: { name: string; profileId: number }[] }>(
-      'team',
-      (cursor) =>
-        t.call('GET', `/api/public/team/members?limit=100${cursor ? `&cursor=${cursor}` : ''}`, {
-          token: owner.token,
-        }),
-    );
+    const owner = t.client((await t.signIn('owner@acme.test')).token);
+    const pages = await everyPage((cursor) => owner.team.members({ limit: 100, cursor }));
     expect(pages.map((p) => p.members.length)).toEqual([100, 100, 54]);
     const names = pages.flatMap((p) => p.members.map((m) => m.name.toLowerCase()));
     expect(names).toEqual([...names].sort());
     expect(new Set(pages.flatMap((p) => p.members.map((m) => m.profileId))).size).toBe(254);
 
-    const found = await t.call('GET', '/api/public/team/members?query=quarter&limit=100', {
-      token: owner.token,
-    });
-    expect(found.json.members).toHaveLength(36);
-    const byEmail = await t.call('GET', '/api/public/team/members?query=m17%40acme', {
-      token: owner.token,
-    });
-    expect(byEmail.json.members.map((m: { email: string }) => m.email)).toContain('m17@acme.test');
+    const found = await owner.team.members({ query: 'quarter', limit: 100 });
+    expect(found.members).toHaveLength(36);
+    const byEmail = await owner.team.members({ query: 'm17@acme' });
+    expect(byEmail.members.map((m) => m.email)).toContain('m17@acme.test');
 
-    const tooMany = await t.call('GET', '/api/public/team/members?limit=101', {
-      token: owner.token,
-    });
-    expect(tooMany.status).toBe(400);
-    const forged = await t.call('GET', '/api/public/team/members?cursor=abc', {
-      token: owner.token,
-    });
+    await expect(owner.team.members({ limit: 101 })).rejects.toMatchObject({ status: 400 });
+    const forged = await refusal(owner.team.members({ cursor: 'abc' }));
     expect(forged.status).toBe(400);
-    expect(forged.json.error.issues[0].path).toBe('cursor');
+    expect(forged.issues[0]?.path).toBe('cursor');
   });
 
   it('a team page is an index walk, never a sort of the whole organization', async () => {
@@ -129,28 +112,21 @@ describe('every list is a bounded, searchable page', () => {
 
   it('the profile chooser lists my profiles, then pages the coworkers I may sign in as', async () => {
     addAcmeMembers(120);
-    const admin = await t.signIn('admin@acme.test');
-    const first = await t.call('GET', '/api/public/coworkers/profiles?limit=50', {
-      token: admin.token,
-    });
-    expect(first.json.Profiles.filter((p: { IsOwn: boolean }) => p.IsOwn)).toHaveLength(1);
-    expect(first.json.Profiles).toHaveLength(51);
-    const second = await t.call(
-      'GET',
-      `/api/public/coworkers/profiles?limit=50&cursor=${first.json.nextCursor}`,
-      { token: admin.token },
-    );
-    expect(second.json.Profiles.some((p: { IsOwn: boolean }) => p.IsOwn)).toBe(false);
-    expect(second.json.Profiles).toHaveLength(50);
-    const found = await t.call('GET', '/api/public/coworkers/profiles?query=buyer', {
-      token: admin.token,
-    });
-    const coworkers = found.json.Profiles.filter((p: { IsOwn: boolean }) => !p.IsOwn);
-    expect(coworkers.map((p: { Email: string }) => p.Email)).toEqual(['buyer@acme.test']);
+    const admin = t.client((await t.signIn('admin@acme.test')).token);
+    const first = await admin.profiles.list({ limit: 50 });
+    expect(first.Profiles.filter((p) => p.IsOwn)).toHaveLength(1);
+    expect(first.Profiles).toHaveLength(51);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await admin.profiles.list({ limit: 50, cursor: first.nextCursor ?? undefined });
+    expect(second.Profiles.some((p) => p.IsOwn)).toBe(false);
+    expect(second.Profiles).toHaveLength(50);
+    const found = await admin.profiles.list({ query: 'buyer' });
+    const coworkers = found.Profiles.filter((p) => !p.IsOwn);
+    expect(coworkers.map((p) => p.Email)).toEqual(['buyer@acme.test']);
   });
 
   it('sessions page newest first', async () => {
-    const buyer = await t.signIn('buyer@acme.test');
+    const buyer = t.client((await t.signIn('buyer@acme.test')).token);
     t.db.transaction((tx) => {
       for (let i = 0; i < 120; i++) {
         t.clock.advance(1);
@@ -163,11 +139,7 @@ describe('every list is a bounded, searchable page', () => {
         });
       }
     });
-    const pages = await everyPage<{ sessions: { id: string }[] }>('sessions', (cursor) =>
-      t.call('GET', `/api/public/auth/sessions${cursor ? `?cursor=${cursor}` : ''}`, {
-        token: buyer.token,
-      }),
-    );
+    const pages = await everyPage((cursor) => buyer.auth.sessions({ cursor }));
     expect(pages.map((p) => p.sessions.length)).toEqual([50, 50, 21]);
     const all = pages.flatMap((p) => p.sessions.map((s) => s.id));
     expect(all).toEqual([...all].sort().reverse());
@@ -175,42 +147,22 @@ describe('every list is a bounded, searchable page', () => {
 
   it('Admin › Users, login tokens and the outbox page too', async () => {
     addAcmeMembers(130);
-    const ops = await t.signIn('ops@onbehalf.test');
-    const users = await everyPage<{ users: { id: number }[] }>('users', (cursor) =>
-      t.call('GET', `/api/sys/users?limit=100${cursor ? `&cursor=${cursor}` : ''}`, {
-        token: ops.token,
-      }),
-    );
+    const ops = t.client((await t.signIn('ops@onbehalf.test')).token);
+    const users = await everyPage((cursor) => ops.sys.users({ limit: 100, cursor }));
     expect(users.flatMap((p) => p.users)).toHaveLength(138);
-    const byOrganization = await t.call('GET', '/api/sys/users?query=globex', { token: ops.token });
-    expect(byOrganization.json.users.map((u: { email: string }) => u.email)).toEqual([
-      'member@acme.test',
-    ]);
+    const byOrganization = await ops.sys.users({ query: 'globex' });
+    expect(byOrganization.users.map((u) => u.email)).toEqual(['member@acme.test']);
 
     for (let i = 0; i < 60; i++) {
-      await t.call('POST', '/api/sys/login-tokens', {
-        token: ops.token,
-        body: {
-          subject: { type: 'anonymous' },
-          expiresAt: new Date(t.clock.now() + 86_400_000).toISOString(),
-        },
+      await ops.loginTokens.create({
+        subject: { type: 'anonymous' },
+        expiresAt: new Date(t.clock.now() + 86_400_000).toISOString(),
       });
-      await t.call('POST', '/api/sys/one-click-links', {
-        token: ops.token,
-        body: { userId: ids.userId('buyer@acme.test') },
-      });
+      await ops.sys.emailOneClickLink({ userId: ids.userId('buyer@acme.test') });
     }
-    const tokens = await everyPage<{ tokens: { id: number }[] }>('tokens', (cursor) =>
-      t.call('GET', `/api/sys/login-tokens${cursor ? `?cursor=${cursor}` : ''}`, {
-        token: ops.token,
-      }),
-    );
+    const tokens = await everyPage((cursor) => ops.loginTokens.list({ cursor }));
     expect(tokens.map((p) => p.tokens.length)).toEqual([50, 10]);
-    const outbox = await everyPage<{ messages: { id: number }[] }>('outbox', (cursor) =>
-      t.call('GET', `/api/sys/outbox?limit=40${cursor ? `&cursor=${cursor}` : ''}`, {
-        token: ops.token,
-      }),
-    );
+    const outbox = await everyPage((cursor) => ops.sys.outbox({ limit: 40, cursor }));
     expect(outbox.map((p) => p.messages.length)).toEqual([40, 20]);
   });
 });

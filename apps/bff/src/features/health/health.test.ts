@@ -4,9 +4,7 @@ import { createTestApp } from '../../test/harness.ts';
 describe('GET /api/health/ready', () => {
   it('is 200 when the database answers and every bundled migration is applied', async () => {
     const t = await createTestApp();
-    const res = await t.call('GET', '/api/health/ready');
-    expect(res.status).toBe(200);
-    expect(res.json).toEqual({ ok: true });
+    expect(await t.client().call('health.ready')).toEqual({ ok: true });
   });
 
   it('is 503 not_ready while a migration of this version is not applied', async () => {
@@ -17,7 +15,7 @@ describe('GET /api/health/ready', () => {
     );
     const res = await t.call('GET', '/api/health/ready');
     expect(res.status).toBe(503);
-    expect(res.json.error).toEqual({
+    expect(res.error).toEqual({
       code: 'not_ready',
       message: expect.stringMatching(/^1 database migration/),
     });
@@ -26,9 +24,10 @@ describe('GET /api/health/ready', () => {
   it('is 503 not_ready on a database that was never migrated', async () => {
     const t = await createTestApp();
     t.sqlite.exec('DROP TABLE __drizzle_migrations');
-    const res = await t.call('GET', '/api/health/ready');
-    expect(res.status).toBe(503);
-    expect(res.json.error.code).toBe('not_ready');
+    await expect(t.client().call('health.ready')).rejects.toMatchObject({
+      status: 503,
+      code: 'not_ready',
+    });
   });
 
   it('is 503 not_ready, never a 500, when the database does not answer', async () => {
@@ -36,7 +35,7 @@ describe('GET /api/health/ready', () => {
     t.sqlite.close();
     const res = await t.call('GET', '/api/health/ready');
     expect(res.status).toBe(503);
-    expect(res.json.error).toEqual({ code: 'not_ready', message: 'The database does not answer.' });
+    expect(res.error).toEqual({ code: 'not_ready', message: 'The database does not answer.' });
   });
 });
 
@@ -44,8 +43,6 @@ describe('GET /api/health', () => {
   it('stays liveness only: it answers without touching the database', async () => {
     const t = await createTestApp();
     t.sqlite.close();
-    const res = await t.call('GET', '/api/health');
-    expect(res.status).toBe(200);
-    expect(res.json).toEqual({ ok: true });
+    expect(await t.client().call('health.live')).toEqual({ ok: true });
   });
 });

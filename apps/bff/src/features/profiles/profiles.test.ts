@@ -6,12 +6,8 @@ beforeEach(async () => {
   t = await createTestApp();
 });
 
-type Profile = { Id: number; OrganizationName: string; IsOwn: boolean; UserId: number };
-
-async function profilesOf(token: string): Promise<Profile[]> {
-  const res = await t.call('GET', '/api/public/coworkers/profiles', { token });
-  expect(res.status).toBe(200);
-  return res.json.Profiles;
+async function profilesOf(token: string) {
+  return (await t.client(token).profiles.list()).Profiles;
 }
 
 describe('profiles', () => {
@@ -42,37 +38,29 @@ describe('profiles', () => {
   it('switching replaces the session: new id and token, same absolute expiry, old one dead', async () => {
     const first = await t.signIn('member@acme.test');
     const globex = (await profilesOf(first.token)).find((p) => p.OrganizationName === 'Globex Inc');
-    const res = await t.call('PUT', '/api/public/coworkers/profiles/current', {
-      token: first.token,
-      body: { Id: globex?.Id },
-    });
-    expect(res.status).toBe(200);
-    expect(res.json.session.activeProfile.organization.name).toBe('Globex Inc');
-    expect(res.json.session.id).not.toBe(first.session.id);
-    expect(res.json.token).not.toBe(first.token);
-    expect(res.json.session.expiresAt).toBe(first.session.expiresAt);
-    expect((await t.call('GET', '/api/public/auth/session', { token: first.token })).status).toBe(
-      401,
-    );
-    const now = await t.call('GET', '/api/public/auth/session', { token: res.json.token });
-    expect(now.json.session.activeProfile.organization.name).toBe('Globex Inc');
+    if (!globex) throw new Error('member@acme.test has no Globex profile');
+    const switched = await t.client(first.token).profiles.switchTo(globex.Id);
+    expect(switched.session.activeProfile?.organization.name).toBe('Globex Inc');
+    expect(switched.session.id).not.toBe(first.session.id);
+    expect(switched.token).not.toBe(first.token);
+    expect(switched.session.expiresAt).toBe(first.session.expiresAt);
+    await expect(t.client(first.token).auth.session()).rejects.toMatchObject({ status: 401 });
+    const now = await t.client(switched.token).auth.session();
+    expect(now.session.activeProfile?.organization.name).toBe('Globex Inc');
   });
 
   it('switching to a profile that is not yours is 404, and changes nothing', async () => {
     const owner = await t.signIn('owner@acme.test');
     const ownerProfile = (await profilesOf(owner.token))[0];
+    if (!ownerProfile) throw new Error('owner@acme.test has no profile');
     const member = await t.signIn('member@acme.test');
-    for (const Id of [ownerProfile?.Id, 999_999]) {
-      const res = await t.call('PUT', '/api/public/coworkers/profiles/current', {
-        token: member.token,
-        body: { Id },
+    for (const Id of [ownerProfile.Id, 999_999]) {
+      await expect(t.client(member.token).profiles.switchTo(Id)).rejects.toMatchObject({
+        status: 404,
+        code: 'not_found',
       });
-      expect(res.status).toBe(404);
-      expect(res.json.error.code).toBe('not_found');
     }
-    expect((await t.call('GET', '/api/public/auth/session', { token: member.token })).status).toBe(
-      200,
-    );
+    await expect(t.client(member.token).auth.session()).resolves.toBeDefined();
   });
 
   it('operators have no customer profiles', async () => {
