@@ -1,0 +1,96 @@
+import { count } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migratePostgres, openPostgres } from './client.ts';
+import { users } from './schema.ts';
+import { startTestCluster, type TestCluster } from './test-cluster.ts';
+
+let cluster: TestCluster;
+beforeAll(async () => {
+  cluster = await startTestCluster();
+});
+afterAll(() => cluster.stop());
+
+async function freshDatabase(name: string) {
+  const admin = openPostgres(cluster.url, { max: 1 });
+  await admin.pool.query(`CREATE DATABASE ${name}`);
+  await admin.pool.end();
+  return cluster.urlFor(name);
+}
+
+describe('PostgreSQL migrations', () => {
+  it('three processes migrating one empty database at once come up as one: each waits, none fails, the seed runs once', async () => {
+    const url = await freshDatabase('race');
+    const stores = [1, 2, 3].map(() => openPostgres(url, { max: 2 }));
+    let seeded = 0;
+    await Promise.all(
+      stores.map(({ pool }) =>
+        migratePostgres(pool, async (db) => {
+          const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(users);
+          if (n === 0) {
+            seeded += 1;
+            await db
+              .insert(users)
+              .values({ email: 'a@b.test', name: 'A', kind: 'customer', createdAt: 0 });
+          }
+        }),
+      ),
+    );
+    expect(seeded).toBe(1);
+    const { rows } = (await stores[0]?.pool.query('SELECT count(*)::int AS n FROM users')) ?? {
+      rows: [],
+    };
+    expect(rows[0]).toEqual({ n: 1 });
+    await Promise.all(stores.map(({ pool }) => pool.end()));
+  });
+
+  it('the audit trail and its checkpoints are append-only in the database itself', async () => {
+    const url = await freshDatabase('append_only');
+    const { pool } = openPostgres(url);
+    await migratePostgres(pool);
+    await pool.query(
+      `INSERT INTO audit_events (at, type, prev_hash, hash) VALUES (1, 'auth.signed_out', 'x', 'y')`,
+    );
+    await expect(pool.query(`UPDATE audit_events SET type = 'order.placed'`)).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(pool.query('DELETE FROM audit_events')).rejects.toThrow(/append-only/);
+    // The retention prune says so in its own transaction, and only there.
+    const client = await pool.connect();
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL onbehalf.audit_prune = 'on'`);
+    await client.query('DELETE FROM audit_events');
+    await client.query('COMMIT');
+    client.release();
+    await pool.query(
+      `INSERT INTO audit_events (at, type, prev_hash, hash) VALUES (2, 'auth.signed_out', 'y', 'z')`,
+    );
+    await expect(pool.query('DELETE FROM audit_events')).rejects.toThrow(/append-only/);
+    await pool.end();
+  });
+
+  it("a profile's sort name follows its user's name; people are searched through an index", async () => {
+    const url = await freshDatabase('search');
+    const { pool } = openPostgres(url);
+    await migratePostgres(pool);
+    await pool.query(
+      `INSERT INTO users (email, name, kind, created_at) VALUES ('jane.doe@acme.test', 'Jane Doe', 'customer', 0)`,
+    );
+    await pool.query(
+      `INSERT INTO organizations (name, kind, created_at) VALUES ('Acme', 'company', 0)`,
+    );
+    await pool.query(
+      `INSERT INTO profiles (user_id, organization_id, role, permissions, created_at) VALUES (1, 1, 'member', '[]', 0)`,
+    );
+    const sortName = async () =>
+      (await pool.query('SELECT sort_name FROM profiles')).rows[0]?.sort_name;
+    expect(await sortName()).toBe('jane doe');
+    await pool.query(`UPDATE users SET name = 'Jane Smith'`);
+    expect(await sortName()).toBe('jane smith');
+    const found = await pool.query(
+      `SELECT id FROM users
+       WHERE to_tsvector('simple', name || ' ' || translate(email, '@.', '  ')) @@ to_tsquery('simple', 'smi:*')`,
+    );
+    expect(found.rows).toEqual([{ id: 1 }]);
+    await pool.end();
+  });
+});

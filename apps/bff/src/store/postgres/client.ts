@@ -1,0 +1,58 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import * as schema from './schema.ts';
+
+export type PgDb = NodePgDatabase<typeof schema>;
+
+/**
+ * Every process that starts migrates first; one advisory lock makes the others wait for it
+ * rather than fail (SPEC §11). The number is ours alone: "onbehalf" in ASCII, as a bigint.
+ */
+const MIGRATION_LOCK = 0x6f6e626568616c66n;
+
+/** The migrations beside this file in the sources; copied beside the bundle by the build. */
+function migrationsFolder(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return here.endsWith('dist') ? join(here, 'postgres-migrations') : join(here, 'migrations');
+}
+
+export function openPostgres(url: string, options: { max?: number } = {}) {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    // A request never waits forever for a connection: it fails (503) and says so.
+    connectionTimeoutMillis: 5_000,
+    application_name: 'onbehalf',
+  });
+  // An idle client that loses its server must not take the process with it.
+  pool.on('error', () => {});
+  const db = drizzle(pool, { schema });
+  return { db, pool };
+}
+
+/**
+ * Applies the PostgreSQL migrations under a session advisory lock, then runs `afterMigrate`
+ * (seeding an empty database) still holding it: processes started at once on an empty
+ * database come up as one service, each waiting for the one that got the lock.
+ */
+export async function migratePostgres(
+  pool: pg.Pool,
+  afterMigrate?: (db: PgDb) => Promise<void>,
+): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK.toString()]);
+    try {
+      const db = drizzle(client, { schema });
+      await migrate(db, { migrationsFolder: migrationsFolder() });
+      await afterMigrate?.(db);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK.toString()]);
+    }
+  } finally {
+    client.release();
+  }
+}
