@@ -10,11 +10,13 @@ export const queryKeys = {
   },
   profiles: {
     all: ['profiles'] as const,
-    list: () => [...queryKeys.profiles.all, 'list'] as const,
+    /** The caller's own profiles, and whether they have any coworker to sign in as. */
+    own: () => [...queryKeys.profiles.all, 'own'] as const,
+    coworkers: (search: string) => [...queryKeys.profiles.all, 'coworkers', { search }] as const,
   },
   team: {
     all: ['team'] as const,
-    members: () => [...queryKeys.team.all, 'members'] as const,
+    members: (search: string) => [...queryKeys.team.all, 'members', { search }] as const,
     settings: () => [...queryKeys.team.all, 'settings'] as const,
   },
   account: {

@@ -2,13 +2,16 @@ import type { CoworkerProfile } from '@onbehalf/contracts/profiles';
 import { useState } from 'react';
 import { Navigate, useNavigate } from 'react-router';
 import { PlainLayout } from '../../components/layouts/plain-layout.tsx';
+import { PagedListView } from '../../components/ui/paged-list.tsx';
+import { SearchForm } from '../../components/ui/search-form.tsx';
 import { RequireSession } from '../../features/auth/components/require-session.tsx';
 import { TeamImpersonationDialog } from '../../features/impersonation/components/team-impersonation-dialog.tsx';
-import { useCoworkers } from '../../features/profiles/api/list-profiles.ts';
+import { useCoworkers, useHasCoworkers } from '../../features/profiles/api/list-profiles.ts';
 import { CoworkerList } from '../../features/profiles/components/coworker-list.tsx';
 import { ProfileChooser } from '../../features/profiles/components/profile-chooser.tsx';
 import { actingForSomeone } from '../../lib/restrictions.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
+import { useSearchParam } from '../../lib/use-search-param.ts';
 
 export function SelectProfileRoute() {
   useDocumentTitle('Choose a profile');
@@ -37,13 +40,21 @@ export function SelectProfileRoute() {
   );
 }
 
-/** For a team admin: sign in on behalf of a coworker instead (loads with the same list). */
-function CoworkersSection() {
-  const coworkers = useCoworkers();
-  const [chosen, setChosen] = useState<CoworkerProfile | null>(null);
+const coworkerNoun = { one: 'team member', other: 'team members' };
 
-  // The chooser above already reports loading and errors of this very list.
-  if (!coworkers.data || coworkers.data.length === 0) return null;
+/** For a team admin: sign in on behalf of a coworker instead, found by name or email. */
+function CoworkersSection() {
+  const hasCoworkers = useHasCoworkers();
+  // The chooser above already reports loading and errors of the caller's profiles.
+  if (!hasCoworkers.data) return null;
+  return <Coworkers />;
+}
+
+function Coworkers() {
+  // The search lives in the address, so it survives a reload and the back button.
+  const [search, setSearch] = useSearchParam();
+  const coworkers = useCoworkers(search);
+  const [chosen, setChosen] = useState<CoworkerProfile | null>(null);
 
   return (
     <section className="section--spaced" aria-labelledby="coworkers-heading">
@@ -52,7 +63,22 @@ function CoworkersSection() {
         See the portal exactly as they do, to help them. They can see that you did in their access
         history.
       </p>
-      <CoworkerList coworkers={coworkers.data} onSignInAs={setChosen} />
+      <SearchForm
+        label="Search team members"
+        placeholder="Name or email"
+        search={search}
+        onSearch={setSearch}
+      />
+      <PagedListView
+        list={coworkers}
+        noun={coworkerNoun}
+        search={search}
+        loadingLabel="Loading team members…"
+        errorTitle="Team members could not be loaded."
+        empty="No team members to sign in as."
+      >
+        {(rows) => <CoworkerList coworkers={rows} onSignInAs={setChosen} />}
+      </PagedListView>
       {chosen ? (
         <TeamImpersonationDialog
           coworker={{ profileId: chosen.Id, name: chosen.Name }}

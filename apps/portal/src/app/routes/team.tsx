@@ -1,16 +1,20 @@
 import type { TeamMember } from '@onbehalf/contracts/team';
 import { useState } from 'react';
 import { Link } from 'react-router';
+import { SearchForm } from '../../components/ui/search-form.tsx';
 import { TeamImpersonationDialog } from '../../features/impersonation/components/team-impersonation-dialog.tsx';
 import { TeamPermissionsTable } from '../../features/team/components/team-permissions-table.tsx';
 import { TeamSettingsForm } from '../../features/team/components/team-settings-form.tsx';
 import { actingForSomeone } from '../../lib/restrictions.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
+import { useSearchParam } from '../../lib/use-search-param.ts';
 import { useSignedInSession } from './app-layout.tsx';
 
 export function TeamRoute() {
   useDocumentTitle('Team permissions');
   const session = useSignedInSession();
+  // The search lives in the address, so it survives a reload and the back button.
+  const [search, setSearch] = useSearchParam();
   const [impersonating, setImpersonating] = useState<TeamMember | null>(null);
   const canRead = session.permissions.includes('team:read');
   const canManage = session.permissions.includes('team:manage');
@@ -40,7 +44,14 @@ export function TeamRoute() {
                   ? 'Tick a box to grant a permission, clear it to take it away. Greyed-out boxes are locked: your own row, an owner’s row (unless you are an owner), permissions you do not hold yourself, and team rights, which only the owner grants. Each locked box says why.'
                   : 'You can see your team but not change its permissions.'}
             </p>
+            <SearchForm
+              label="Search team members"
+              placeholder="Name or email"
+              search={search}
+              onSearch={setSearch}
+            />
             <TeamPermissionsTable
+              search={search}
               viewer={{
                 role: session.activeProfile?.role ?? null,
                 permissions: session.permissions,

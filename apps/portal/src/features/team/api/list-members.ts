@@ -1,12 +1,19 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import type { TeamMember, TeamMembersResponse } from '@onbehalf/contracts/team';
 import { api } from '../../../lib/api.ts';
 import { queryKeys } from '../../../lib/query-keys.ts';
+import { type PageRequest, pagedQueryOptions, usePagedList } from '../../../lib/use-paged-list.ts';
 
-export const listMembers = () => api.team.members();
+/** A page of the team in name order; `search` finds members by name or email. */
+export const listMembers = (search: string, page: PageRequest) =>
+  api.team.members(search ? { ...page, query: search } : page);
 
-export const membersQueryOptions = () =>
-  queryOptions({ queryKey: queryKeys.team.members(), queryFn: listMembers });
+export const membersQueryOptions = (search: string) =>
+  pagedQueryOptions(queryKeys.team.members(search), (page) => listMembers(search, page));
 
-export function useMembers() {
-  return useQuery(membersQueryOptions());
+const membersOf = (page: TeamMembersResponse) => page.members;
+const memberId = (member: TeamMember) => member.profileId;
+
+/** The team a page at a time ("Load more"), searched by name or email. */
+export function useMembers(search: string) {
+  return usePagedList(membersQueryOptions(search), membersOf, memberId);
 }

@@ -8,7 +8,8 @@ import {
 import type { TeamMember } from '@onbehalf/contracts/team';
 import { useId, useState } from 'react';
 import { Badge } from '../../../components/ui/badge.tsx';
-import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
+import { PagedListView } from '../../../components/ui/paged-list.tsx';
+import { LoadingStatus } from '../../../components/ui/status.tsx';
 import { useMembers } from '../api/list-members.ts';
 import { useUpdateMember } from '../api/update-member.ts';
 import { lockReason, type Viewer } from '../lock-reason.ts';
@@ -19,31 +20,24 @@ interface PendingChange {
   checked: boolean;
 }
 
+const memberNoun = { one: 'member', other: 'members' };
+
 interface TeamPermissionsTableProps {
   viewer: Viewer;
+  /** Name or email; empty for the whole team. */
+  search: string;
   /** "Impersonate account" was pressed for an allowed member. */
   onImpersonate: (member: TeamMember) => void;
 }
 
-export function TeamPermissionsTable({ viewer, onImpersonate }: TeamPermissionsTableProps) {
+export function TeamPermissionsTable({ viewer, search, onImpersonate }: TeamPermissionsTableProps) {
   const idPrefix = useId();
-  const members = useMembers();
+  const members = useMembers(search);
   const update = useUpdateMember();
   // What was clicked, shown until the server answers; the data itself only ever comes from
   // the server (no optimistic cache writes), so a refusal simply falls back to it.
   const [pending, setPending] = useState<PendingChange | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
-
-  if (members.isPending) return <LoadingStatus label="Loading team members…" />;
-  if (members.isError) {
-    return (
-      <ErrorAlert
-        title="Team members could not be loaded."
-        error={members.error}
-        onRetry={() => void members.refetch()}
-      />
-    );
-  }
 
   function toggle(member: TeamMember, permission: CustomerPermission, checked: boolean) {
     const next = checked
@@ -60,8 +54,6 @@ export function TeamPermissionsTable({ viewer, onImpersonate }: TeamPermissionsT
     );
   }
 
-  const rows = members.data.members;
-
   return (
     <>
       {failure ? (
@@ -69,79 +61,86 @@ export function TeamPermissionsTable({ viewer, onImpersonate }: TeamPermissionsT
           {failure}
         </div>
       ) : null}
-      {rows.length === 0 ? (
-        <p className="empty">No team members yet.</p>
-      ) : (
-        <div className="table-scroll">
-          <table className="table table--matrix" aria-label="Team members">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                {customerPermissions.map((permission) => (
-                  <th scope="col" key={permission} className="center">
-                    {permissionLabels[permission]}
-                  </th>
-                ))}
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((member) => {
-                const rowPending = pending?.profileId === member.profileId;
-                return (
-                  <tr key={member.profileId}>
-                    <th scope="row">
-                      {member.name}
-                      {member.isSelf ? (
-                        <>
-                          {' '}
-                          <Badge>You</Badge>
-                        </>
-                      ) : null}
-                      {member.status === 'disabled' ? (
-                        <>
-                          {' '}
-                          <Badge tone="warning">Disabled</Badge>
-                        </>
-                      ) : null}
+      <PagedListView
+        list={members}
+        noun={memberNoun}
+        search={search}
+        loadingLabel="Loading team members…"
+        errorTitle="Team members could not be loaded."
+        empty="No team members yet."
+      >
+        {(rows) => (
+          <div className="table-scroll">
+            <table className="table table--matrix" aria-label="Team members">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Email</th>
+                  <th scope="col">Role</th>
+                  {customerPermissions.map((permission) => (
+                    <th scope="col" key={permission} className="center">
+                      {permissionLabels[permission]}
                     </th>
-                    <td>{member.email}</td>
-                    <td className="capitalize">{member.role}</td>
-                    {customerPermissions.map((permission) => {
-                      const reason = lockReason(viewer, member, permission);
-                      const held = member.permissions.includes(permission);
-                      const checked =
-                        rowPending && pending.permission === permission ? pending.checked : held;
-                      return (
-                        <td key={permission} className="center">
-                          <input
-                            type="checkbox"
-                            className="checkbox"
-                            aria-label={`${permissionLabels[permission]} for ${member.name}`}
-                            title={reason ?? (rowPending ? 'Saving…' : undefined)}
-                            checked={checked}
-                            disabled={reason !== null || rowPending}
-                            onChange={(event) => toggle(member, permission, event.target.checked)}
-                          />
-                        </td>
-                      );
-                    })}
-                    <td>
-                      <ImpersonateAction
-                        member={member}
-                        reasonId={`${idPrefix}-impersonate-${member.profileId}`}
-                        onImpersonate={onImpersonate}
-                      />
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+                  ))}
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((member) => {
+                  const rowPending = pending?.profileId === member.profileId;
+                  return (
+                    <tr key={member.profileId}>
+                      <th scope="row">
+                        {member.name}
+                        {member.isSelf ? (
+                          <>
+                            {' '}
+                            <Badge>You</Badge>
+                          </>
+                        ) : null}
+                        {member.status === 'disabled' ? (
+                          <>
+                            {' '}
+                            <Badge tone="warning">Disabled</Badge>
+                          </>
+                        ) : null}
+                      </th>
+                      <td>{member.email}</td>
+                      <td className="capitalize">{member.role}</td>
+                      {customerPermissions.map((permission) => {
+                        const reason = lockReason(viewer, member, permission);
+                        const held = member.permissions.includes(permission);
+                        const checked =
+                          rowPending && pending.permission === permission ? pending.checked : held;
+                        return (
+                          <td key={permission} className="center">
+                            <input
+                              type="checkbox"
+                              className="checkbox"
+                              aria-label={`${permissionLabels[permission]} for ${member.name}`}
+                              title={reason ?? (rowPending ? 'Saving…' : undefined)}
+                              checked={checked}
+                              disabled={reason !== null || rowPending}
+                              onChange={(event) => toggle(member, permission, event.target.checked)}
+                            />
+                          </td>
+                        );
+                      })}
+                      <td>
+                        <ImpersonateAction
+                          member={member}
+                          reasonId={`${idPrefix}-impersonate-${member.profileId}`}
+                          onImpersonate={onImpersonate}
+                        />
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </PagedListView>
       {update.isPending ? <LoadingStatus label="Saving…" /> : null}
     </>
   );
