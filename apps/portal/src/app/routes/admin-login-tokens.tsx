@@ -8,16 +8,18 @@ import { NewLoginTokenDialog } from '../../features/login-tokens/components/new-
 import { loginTokenStateLabels } from '../../features/login-tokens/labels.ts';
 import { notWhileImpersonating } from '../../lib/restrictions.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
+import { useSearchParam } from '../../lib/use-search-param.ts';
 import { useSignedInSession } from './app-layout.tsx';
 
 export function AdminLoginTokensRoute() {
   useDocumentTitle('Login Tokens');
   const session = useSignedInSession();
   // The filters live in the address, so they survive a reload and the back button.
+  const [search, setSearch] = useSearchParam();
   const [params, setParams] = useSearchParams();
   const state = params.get('state') ?? '';
   const filters: LoginTokenFilters = {
-    query: params.get('q') ?? '',
+    query: search,
     state: state in loginTokenStateLabels ? (state as LoginTokenState) : '',
   };
   const [creating, setCreating] = useState(false);
@@ -26,11 +28,13 @@ export function AdminLoginTokensRoute() {
   // admin): no button that can only fail.
   const restricted = Boolean(session.actor);
 
-  function handleSearch(next: LoginTokenFilters) {
-    const search: Record<string, string> = {};
-    if (next.query) search.q = next.query;
-    if (next.state) search.state = next.state;
-    setParams(search);
+  function handleState(next: LoginTokenState | '') {
+    setParams((current) => {
+      const updated = new URLSearchParams(current);
+      if (next) updated.set('state', next);
+      else updated.delete('state');
+      return updated;
+    });
   }
 
   return (
@@ -54,7 +58,7 @@ export function AdminLoginTokensRoute() {
         ) : (
           <>
             {restricted ? <p className="muted">{notWhileImpersonating}</p> : null}
-            <LoginTokensSearchForm filters={filters} onSearch={handleSearch} />
+            <LoginTokensSearchForm filters={filters} onSearch={setSearch} onState={handleState} />
             <LoginTokensTable filters={filters} />
           </>
         )}

@@ -1,20 +1,19 @@
 import type { AdminUser } from '@onbehalf/contracts/users';
 import { useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { SearchForm } from '../../components/ui/search-form.tsx';
 import { OperatorImpersonationDialog } from '../../features/impersonation/components/operator-impersonation-dialog.tsx';
 import { EmailSignInLinkDialog } from '../../features/login-links/components/email-sign-in-link-dialog.tsx';
 import { mayCreateLinks } from '../../features/login-links/may-create-links.ts';
-import { UsersSearchForm } from '../../features/users/components/users-search-form.tsx';
 import { UsersTable } from '../../features/users/components/users-table.tsx';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
+import { useSearchParam } from '../../lib/use-search-param.ts';
 import { useSignedInSession } from './app-layout.tsx';
 
 export function AdminUsersRoute() {
   useDocumentTitle('Users');
   const session = useSignedInSession();
   // The search lives in the address, so it survives a reload and the back button.
-  const [params, setParams] = useSearchParams();
-  const search = params.get('q') ?? '';
+  const [search, setSearch] = useSearchParam();
   const [signingInAs, setSigningInAs] = useState<AdminUser | null>(null);
   const [emailLinkFor, setEmailLinkFor] = useState<AdminUser | null>(null);
   const canRead = session.permissions.includes('users:read');
@@ -45,9 +44,11 @@ export function AdminUsersRoute() {
       <section className="card">
         {canRead ? (
           <>
-            <UsersSearchForm
+            <SearchForm
+              label="Search users"
+              placeholder="Name, email or organization"
               search={search}
-              onSearch={(next) => setParams(next ? { q: next } : {})}
+              onSearch={setSearch}
             />
             <UsersTable
               search={search}

@@ -1,12 +1,18 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import type { SessionList, SessionListItem } from '@onbehalf/contracts/auth';
 import { api } from '../../../lib/api.ts';
 import { queryKeys } from '../../../lib/query-keys.ts';
+import { type PageRequest, pagedQueryOptions, usePagedList } from '../../../lib/use-paged-list.ts';
 
-export const listSessions = async () => (await api.auth.sessions()).sessions;
+/** A page of my live sessions, newest first. */
+export const listSessions = (page: PageRequest) => api.auth.sessions(page);
 
 export const sessionsQueryOptions = () =>
-  queryOptions({ queryKey: queryKeys.auth.sessions(), queryFn: listSessions });
+  pagedQueryOptions(queryKeys.auth.sessions(), listSessions);
 
+const sessionsOf = (page: SessionList) => page.sessions;
+const sessionId = (session: SessionListItem) => session.id;
+
+/** My sessions, a page at a time ("Load more"). */
 export function useSessions() {
-  return useQuery(sessionsQueryOptions());
+  return usePagedList(sessionsQueryOptions(), sessionsOf, sessionId);
 }

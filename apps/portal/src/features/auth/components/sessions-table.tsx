@@ -1,25 +1,15 @@
 import { Badge } from '../../../components/ui/badge.tsx';
-import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
+import { PagedListView } from '../../../components/ui/paged-list.tsx';
 import { formatDateTime, shortenUserAgent } from '../../../lib/format.ts';
 import { personWithRole } from '../../../lib/people.ts';
 import { useSessions } from '../api/list-sessions.ts';
 import { useRevokeSession } from '../api/revoke-session.ts';
 
+const sessionNoun = { one: 'session', other: 'sessions' };
+
 export function SessionsTable() {
   const sessions = useSessions();
   const revoke = useRevokeSession();
-
-  if (sessions.isPending) return <LoadingStatus label="Loading sessions…" />;
-  if (sessions.isError) {
-    return (
-      <ErrorAlert
-        title="Sessions could not be loaded."
-        error={sessions.error}
-        onRetry={() => void sessions.refetch()}
-      />
-    );
-  }
-  if (sessions.data.length === 0) return <p className="empty">No active sessions.</p>;
 
   return (
     <>
@@ -33,62 +23,72 @@ export function SessionsTable() {
           Session revoked.
         </p>
       ) : null}
-      <table className="table" aria-label="Your sessions">
-        <thead>
-          <tr>
-            <th scope="col">Device</th>
-            <th scope="col">IP</th>
-            <th scope="col">Signed in</th>
-            <th scope="col">Last active</th>
-            <th scope="col">Organization</th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {sessions.data.map((s) => (
-            <tr key={s.id}>
-              <td>
-                {s.actingAs ? (
-                  // Someone else holds it as you: where they sit is theirs, not yours to see.
-                  <>Used by {personWithRole(s.actingAs)}</>
-                ) : (
-                  <span title={s.userAgent ?? undefined}>{shortenUserAgent(s.userAgent)}</span>
-                )}
-                {s.via ? (
-                  <span className="cell-detail">Opened by the integration “{s.via.name}”</span>
-                ) : null}
-                {s.current ? (
-                  <>
-                    {' '}
-                    <Badge tone="info">This device</Badge>
-                  </>
-                ) : null}
-              </td>
-              <td>{s.ip ?? '—'}</td>
-              <td>{formatDateTime(s.createdAt)}</td>
-              <td>{formatDateTime(s.lastSeenAt)}</td>
-              <td>{s.organizationName ?? '—'}</td>
-              <td className="table__actions">
-                {s.current ? (
-                  <span className="muted">Use Sign out</span>
-                ) : (
-                  <button
-                    type="button"
-                    className="button button--small button--danger"
-                    aria-label={`Revoke session ${s.id}`}
-                    disabled={revoke.isPending && revoke.variables === s.id}
-                    onClick={() => revoke.mutate(s.id)}
-                  >
-                    Revoke
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <PagedListView
+        list={sessions}
+        noun={sessionNoun}
+        loadingLabel="Loading sessions…"
+        errorTitle="Sessions could not be loaded."
+        empty="No active sessions."
+      >
+        {(rows) => (
+          <table className="table" aria-label="Your sessions">
+            <thead>
+              <tr>
+                <th scope="col">Device</th>
+                <th scope="col">IP</th>
+                <th scope="col">Signed in</th>
+                <th scope="col">Last active</th>
+                <th scope="col">Organization</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((s) => (
+                <tr key={s.id}>
+                  <td>
+                    {s.actingAs ? (
+                      // Someone else holds it as you: where they sit is theirs, not yours to see.
+                      <>Used by {personWithRole(s.actingAs)}</>
+                    ) : (
+                      <span title={s.userAgent ?? undefined}>{shortenUserAgent(s.userAgent)}</span>
+                    )}
+                    {s.via ? (
+                      <span className="cell-detail">Opened by the integration “{s.via.name}”</span>
+                    ) : null}
+                    {s.current ? (
+                      <>
+                        {' '}
+                        <Badge tone="info">This device</Badge>
+                      </>
+                    ) : null}
+                  </td>
+                  <td>{s.ip ?? '—'}</td>
+                  <td>{formatDateTime(s.createdAt)}</td>
+                  <td>{formatDateTime(s.lastSeenAt)}</td>
+                  <td>{s.organizationName ?? '—'}</td>
+                  <td className="table__actions">
+                    {s.current ? (
+                      <span className="muted">Use Sign out</span>
+                    ) : (
+                      <button
+                        type="button"
+                        className="button button--small button--danger"
+                        aria-label={`Revoke session ${s.id}`}
+                        disabled={revoke.isPending && revoke.variables === s.id}
+                        onClick={() => revoke.mutate(s.id)}
+                      >
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </PagedListView>
     </>
   );
 }

@@ -1,7 +1,11 @@
-import type { LoginTokenState } from '@onbehalf/contracts/login-links';
-import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
+import type {
+  LoginTokenList,
+  LoginTokenState,
+  LoginTokenSummary,
+} from '@onbehalf/contracts/login-links';
 import { api } from '../../../lib/api.ts';
 import { queryKeys } from '../../../lib/query-keys.ts';
+import { type PageRequest, pagedQueryOptions, usePagedList } from '../../../lib/use-paged-list.ts';
 
 export interface LoginTokenFilters {
   /** Name, email or organization. */
@@ -10,16 +14,16 @@ export interface LoginTokenFilters {
   state: LoginTokenState | '';
 }
 
-export const listLoginTokens = async ({ query, state }: LoginTokenFilters) =>
-  (await api.loginTokens.list({ query: query || undefined, state: state || undefined })).tokens;
+export const listLoginTokens = ({ query, state }: LoginTokenFilters, page: PageRequest) =>
+  api.loginTokens.list({ ...page, query: query || undefined, state: state || undefined });
 
 export const loginTokensQueryOptions = (filters: LoginTokenFilters) =>
-  queryOptions({
-    queryKey: queryKeys.loginTokens.list(filters),
-    queryFn: () => listLoginTokens(filters),
-  });
+  pagedQueryOptions(queryKeys.loginTokens.list(filters), (page) => listLoginTokens(filters, page));
 
-/** Backoffice › Login Tokens; the last results stay up while a new search loads. */
+const tokensOf = (page: LoginTokenList) => page.tokens;
+const tokenId = (token: LoginTokenSummary) => token.id;
+
+/** Backoffice › Login Tokens, a page at a time; the last results stay up while a new search loads. */
 export function useLoginTokens(filters: LoginTokenFilters) {
-  return useQuery({ ...loginTokensQueryOptions(filters), placeholderData: keepPreviousData });
+  return usePagedList(loginTokensQueryOptions(filters), tokensOf, tokenId);
 }

@@ -1,51 +1,37 @@
 import type { LoginTokenState } from '@onbehalf/contracts/login-links';
-import { type FormEvent, useId } from 'react';
+import { useId } from 'react';
+import { SearchForm } from '../../../components/ui/search-form.tsx';
 import type { LoginTokenFilters } from '../api/list-login-tokens.ts';
 import { loginTokenStateLabels } from '../labels.ts';
 
 const states = Object.entries(loginTokenStateLabels) as [LoginTokenState, string][];
 
+const isState = (value: string): value is LoginTokenState => value in loginTokenStateLabels;
+
 interface LoginTokensSearchFormProps {
   filters: LoginTokenFilters;
-  onSearch: (filters: LoginTokenFilters) => void;
+  onSearch: (query: string) => void;
+  onState: (state: LoginTokenState | '') => void;
 }
 
-export function LoginTokensSearchForm({ filters, onSearch }: LoginTokensSearchFormProps) {
-  const queryId = useId();
+/** Search as you type; a new status applies at once. */
+export function LoginTokensSearchForm({ filters, onSearch, onState }: LoginTokensSearchFormProps) {
   const stateId = useId();
-
-  function handleSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    const state = String(form.get('state') ?? '');
-    onSearch({
-      query: String(form.get('query') ?? '').trim(),
-      state: state in loginTokenStateLabels ? (state as LoginTokenState) : '',
-    });
-  }
-
   return (
-    // A new search from outside (back button) starts the fields over.
-    <form
-      key={`${filters.query}|${filters.state}`}
-      className="form form--inline"
-      role="search"
-      onSubmit={handleSubmit}
+    <SearchForm
+      label="Search login tokens"
+      placeholder="Name, email or organization"
+      search={filters.query}
+      onSearch={onSearch}
     >
-      <div className="field field--grow">
-        <label htmlFor={queryId}>Search login tokens</label>
-        <input
-          id={queryId}
-          name="query"
-          type="search"
-          defaultValue={filters.query}
-          maxLength={200}
-          placeholder="Name, email or organization"
-        />
-      </div>
       <div className="field">
         <label htmlFor={stateId}>Status</label>
-        <select id={stateId} name="state" defaultValue={filters.state}>
+        <select
+          id={stateId}
+          name="state"
+          value={filters.state}
+          onChange={(event) => onState(isState(event.target.value) ? event.target.value : '')}
+        >
           <option value="">All</option>
           {states.map(([value, label]) => (
             <option key={value} value={value}>
@@ -54,9 +40,6 @@ export function LoginTokensSearchForm({ filters, onSearch }: LoginTokensSearchFo
           ))}
         </select>
       </div>
-      <button type="submit" className="button button--primary">
-        Search
-      </button>
-    </form>
+    </SearchForm>
   );
 }

@@ -1,10 +1,12 @@
 import type { OutboxMessage } from '@onbehalf/contracts/email-links';
 import { useState } from 'react';
-import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
+import { PagedListView } from '../../../components/ui/paged-list.tsx';
 import { formatInstant } from '../../../lib/format.ts';
 import { useOutbox } from '../api/list-outbox.ts';
 import { outboxKindLabel } from '../kind-labels.ts';
 import { OutboxMessageDialog } from './outbox-message-dialog.tsx';
+
+const messageNoun = { one: 'message', other: 'messages' };
 
 interface OutboxTableProps {
   /** One recipient's address, or empty for every message. */
@@ -17,52 +19,38 @@ export function OutboxTable({ to }: OutboxTableProps) {
   // By id, so a refetch every few seconds never swaps the open message for a stale copy.
   const [openId, setOpenId] = useState<number | null>(null);
 
-  if (messages.isPending) return <LoadingStatus label="Loading messages…" />;
-  if (messages.isError && !messages.data) {
-    return (
-      <ErrorAlert
-        title="Messages could not be loaded."
-        error={messages.error}
-        onRetry={() => void messages.refetch()}
-      />
-    );
-  }
-  const rows = messages.data;
-  const open = rows.find((m) => m.id === openId) ?? null;
+  const open = messages.items.find((m) => m.id === openId) ?? null;
 
   return (
     <>
-      {messages.isPlaceholderData ? <LoadingStatus label="Filtering…" /> : null}
-      {/* A failed refresh keeps the list it has, and says so. */}
-      {messages.isError ? (
-        <ErrorAlert
-          title="New messages could not be loaded."
-          error={messages.error}
-          onRetry={() => void messages.refetch()}
-        />
-      ) : null}
-      {rows.length === 0 ? (
-        <p className="empty">No messages.</p>
-      ) : (
-        <div className="table-scroll">
-          <table className="table" aria-label="Outbox">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">To</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((message) => (
-                <OutboxRow key={message.id} message={message} onOpen={setOpenId} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <PagedListView
+        list={messages}
+        noun={messageNoun}
+        loadingLabel="Loading messages…"
+        errorTitle="Messages could not be loaded."
+        empty={to ? 'No messages to this address.' : 'No messages.'}
+      >
+        {(rows) => (
+          <div className="table-scroll">
+            <table className="table" aria-label="Outbox">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">To</th>
+                  <th scope="col">Subject</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((message) => (
+                  <OutboxRow key={message.id} message={message} onOpen={setOpenId} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </PagedListView>
       {open ? <OutboxMessageDialog message={open} onClose={() => setOpenId(null)} /> : null}
     </>
   );
