@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../db/seed.ts';
 import { createLogger } from '../lib/logger.ts';
-import { createTestApp, demoIds, sessionCookieFrom } from '../test/harness.ts';
+import { createTestApp, demoIds, refusal, sessionCookieFrom } from '../test/harness.ts';
 
 type Line = Record<string, unknown>;
 
@@ -27,6 +27,7 @@ describe('the request log', () => {
     const owner = await t.signIn('owner@acme.test');
     const before = requestLines(lines()).length;
 
+    // Raw: the client's request id goes in a header, the server's comes back in one.
     const res = await t.call('GET', '/api/public/auth/session', {
       token: owner.token,
       headers: { 'x-request-id': 'client-chosen-id' },
@@ -55,7 +56,7 @@ describe('the request log', () => {
 
   it('names the error code, and the route pattern of a request that matched no route', async () => {
     const { t, lines } = await loggedApp();
-    await t.call('GET', '/api/public/auth/session');
+    await expect(t.client().auth.session()).rejects.toMatchObject({ status: 401 });
     await t.call('GET', '/api/public/no/such/thing');
     const [unauthenticated, missing] = requestLines(lines()).slice(-2);
     expect(unauthenticated).toMatchObject({ status: 401, code: 'unauthenticated' });
@@ -66,17 +67,16 @@ describe('the request log', () => {
   it('attributes a request made while impersonating to both people, and keeps its header', async () => {
     const { t, lines } = await loggedApp();
     const ids = demoIds(t);
-    const admin = await t.signIn('admin@acme.test');
-    const issued = await t.call(
-      'GET',
-      `/api/public/coworkers/${ids.profileId('buyer@acme.test')}/impersonate?reason=checking+an+order`,
-      { token: admin.token },
+    const admin = t.client((await t.signIn('admin@acme.test')).token);
+    const issued = await admin.impersonation.teamHandoff(
+      ids.profileId('buyer@acme.test'),
+      'checking an order',
     );
-    const started = await t.call('POST', `/api/public/auth/login/${issued.json.token}`, {
-      token: admin.token,
-    });
-    const res = await t.call('GET', '/api/public/orders', { token: started.json.token });
-    const impersonationId = started.json.session.actor.impersonationId;
+    const started = await admin.impersonation.exchange(issued.token);
+    // Raw: the impersonation's id comes back in a response header.
+    const res = await t.call('GET', '/api/public/orders', { token: started.token });
+    const impersonationId = started.session.actor?.impersonationId;
+    expect(impersonationId).toEqual(expect.any(String));
     expect(res.headers.get('x-impersonation-id')).toBe(impersonationId);
 
     const line = requestLines(lines()).at(-1);
@@ -93,32 +93,29 @@ describe('the request log', () => {
     const { t, raw, lines } = await loggedApp();
     const ids = demoIds(t);
     const admin = await t.signIn('admin@acme.test');
-    const browser = await t.call('POST', '/api/public/auth/sign-in', {
-      body: { email: 'owner@acme.test', password: 'demo-password-in-a-body' },
-    });
+    const browser = await refusal(
+      t.client().auth.signIn({ email: 'owner@acme.test', password: 'demo-password-in-a-body' }),
+    );
+    // Raw: the session cookie is set in a response header and sent back in a request header.
     const cookieOwner = await t.call('POST', '/api/public/auth/sign-in', {
       body: { email: 'buyer@acme.test', password: DEMO_PASSWORD },
     });
     const cookie = sessionCookieFrom(cookieOwner.headers) ?? '';
     expect(cookie).toMatch(/^ob_session=.{20,}/);
     expect((await t.call('GET', '/api/public/auth/session', { cookie })).status).toBe(200);
-    const issued = await t.call(
-      'GET',
-      `/api/public/coworkers/${ids.profileId('buyer@acme.test')}/impersonate?reason=checking+an+order`,
-      { token: admin.token },
+    const asAdmin = t.client(admin.token);
+    const { token: handoff } = await asAdmin.impersonation.teamHandoff(
+      ids.profileId('buyer@acme.test'),
+      'checking an order',
     );
-    const handoff: string = issued.json.token;
-    const exchanged = await t.call('POST', `/api/public/auth/login/${handoff}`, {
-      token: admin.token,
-    });
-    expect(exchanged.status).toBe(200);
+    const exchanged = await asAdmin.impersonation.exchange(handoff);
     // A guess at a hand-off token, refused: still only the pattern is written.
-    await t.call('POST', '/api/public/auth/login/not-a-real-token-guess', { token: admin.token });
+    await refusal(asAdmin.impersonation.exchange('not-a-real-token-guess'));
 
     const text = raw.join('');
     for (const secret of [
       admin.token,
-      exchanged.json.token,
+      exchanged.token,
       handoff,
       'not-a-real-token-guess',
       'demo-password-in-a-body',
@@ -137,6 +134,7 @@ describe('the request log', () => {
     const { t, lines } = await loggedApp();
     const owner = await t.signIn('owner@acme.test');
     t.sqlite.close(); // every read now throws
+    // Raw: the request id of the failure comes back in a response header.
     const res = await t.call('GET', '/api/public/auth/session', { token: owner.token });
     expect(res.status).toBe(500);
     const requestId = res.headers.get('x-request-id');

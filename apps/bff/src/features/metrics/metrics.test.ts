@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { runningImpersonationsSql } from '../../lib/metrics.ts';
-import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
+import { createTestApp, demoIds, refusal, type TestApp } from '../../test/harness.ts';
 
 const METRICS_TOKEN = 'scrape-me-if-you-can-0123456789';
 
+/** Raw: the exposition is Prometheus text, served beside the route table. */
 const scrape = (t: TestApp, token = METRICS_TOKEN) => t.call('GET', '/metrics', { token });
 
 type Sample = { name: string; labels: Record<string, string>; value: number };
@@ -42,7 +43,7 @@ describe('GET /metrics', () => {
     const t = await createTestApp();
     const res = await scrape(t);
     expect(res.status).toBe(404);
-    expect(res.json.error.code).toBe('not_found');
+    expect(res.error?.code).toBe('not_found');
   });
 
   it('answers 401 to a missing or wrong bearer token, and the exposition to the right one', async () => {
@@ -54,7 +55,7 @@ describe('GET /metrics', () => {
       await t.call('GET', '/metrics', { headers: { authorization: METRICS_TOKEN } }),
     ]) {
       expect(res.status).toBe(401);
-      expect(res.json.error.code).toBe('unauthenticated');
+      expect(res.error?.code).toBe('unauthenticated');
       expect(res.headers.get('www-authenticate')).toBe('Bearer');
     }
     const res = await scrape(t);
@@ -71,23 +72,18 @@ describe('GET /metrics', () => {
     const ids = demoIds(t);
     const before = await reader(t);
 
-    for (let i = 0; i < 3; i++) await t.call('GET', '/api/health');
-    await t.call('POST', '/api/public/auth/sign-in', {
-      body: { email: 'owner@acme.test', password: 'not the password' },
-    });
-    const admin = await t.signIn('admin@acme.test');
-    const issued = await t.call(
-      'GET',
-      `/api/public/coworkers/${ids.profileId('buyer@acme.test')}/impersonate?reason=checking`,
-      { token: admin.token },
+    for (let i = 0; i < 3; i++) await t.client().call('health.live');
+    await expect(
+      t.client().auth.signIn({ email: 'owner@acme.test', password: 'not the password' }),
+    ).rejects.toMatchObject({ code: 'invalid_credentials' });
+    const admin = t.client((await t.signIn('admin@acme.test')).token);
+    const issued = await admin.impersonation.teamHandoff(
+      ids.profileId('buyer@acme.test'),
+      'checking',
     );
+    await expect(admin.impersonation.exchange(issued.token)).resolves.toBeDefined();
     expect(
-      (await t.call('POST', `/api/public/auth/login/${issued.json.token}`, { token: admin.token }))
-        .status,
-    ).toBe(200);
-    expect(
-      (await t.call('POST', `/api/public/auth/login/${issued.json.token}`, { token: admin.token }))
-        .status,
+      (await refusal(admin.impersonation.exchange(issued.token))).status,
     ).toBeGreaterThanOrEqual(400);
 
     const after = await reader(t);
@@ -110,7 +106,7 @@ describe('GET /metrics', () => {
         status: '200',
       }),
     ).toBe(1);
-    expect((await scrape(t)).text).not.toContain(issued.json.token);
+    expect((await scrape(t)).text).not.toContain(issued.token);
     expect(moved('onbehalf_sign_ins_total', { outcome: 'success' })).toBe(1);
     expect(moved('onbehalf_sign_ins_total', { outcome: 'invalid_credentials' })).toBe(1);
     expect(moved('onbehalf_redemptions_total', { kind: 'handoff', outcome: 'success' })).toBe(1);
@@ -130,10 +126,8 @@ describe('GET /metrics', () => {
     const t = await createTestApp({ rateLimits: true, env: { METRICS_TOKEN } });
     let refused = 0;
     for (let i = 0; i < 150 && refused === 0; i++) {
-      const res = await t.call('POST', '/api/public/auth/sign-in', {
-        body: { email: 'owner@acme.test', password: `guess ${i}` },
-      });
-      if (res.status === 429) refused++;
+      const guess = t.client().auth.signIn({ email: 'owner@acme.test', password: `guess ${i}` });
+      if ((await refusal(guess)).status === 429) refused++;
     }
     expect(refused).toBe(1);
     const read = await reader(t);
@@ -148,25 +142,18 @@ describe('GET /metrics', () => {
     expect(await running()).toBe(0);
 
     const start = async (actor: string, target: string) => {
-      const { token } = await t.signIn(actor);
+      const actorClient = t.client((await t.signIn(actor)).token);
       const before = await running();
-      const issued = await t.call(
-        'GET',
-        `/api/public/coworkers/${ids.profileId(target)}/impersonate?reason=checking`,
-        { token },
-      );
+      const issued = await actorClient.impersonation.teamHandoff(ids.profileId(target), 'checking');
       expect(await running()).toBe(before); // issued is not started
-      const started = await t.call('POST', `/api/public/auth/login/${issued.json.token}`, {
-        token,
-      });
-      expect(started.status).toBe(200);
-      return started.json.token as string;
+      const started = await actorClient.impersonation.exchange(issued.token);
+      return started.token;
     };
     const first = await start('admin@acme.test', 'buyer@acme.test');
     await start('owner@acme.test', 'member@acme.test');
     expect(await running()).toBe(2);
 
-    await t.call('POST', '/api/public/auth/impersonation/leave', { token: first });
+    await t.client(first).impersonation.leave();
     expect(await running()).toBe(1);
 
     // Past its end, an impersonation no longer runs, even before a request notices.
@@ -190,7 +177,7 @@ describe('GET /metrics', () => {
     const two = await createTestApp({ env: { METRICS_TOKEN } });
     const health = { method: 'GET', route: '/api/health', status: '200' };
     const before = (await reader(two))('onbehalf_http_requests_total', health);
-    await one.call('GET', '/api/health');
+    await one.client().call('health.live');
     expect((await reader(one))('onbehalf_http_requests_total', health)).toBe(1);
     expect((await reader(two))('onbehalf_http_requests_total', health)).toBe(before);
   });
