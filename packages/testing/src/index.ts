@@ -23,6 +23,11 @@ export { expect };
 /** Anyone a test signs in as: a persona of `org`, or an operator. */
 export type Person = Pick<TestPersona, 'email' | 'password'>;
 
+/** A session token a test holds (an impersonation's, one a login token opened), to send as is. */
+export interface Bearer {
+  token: string;
+}
+
 /** A message as its reader sees it, with the links picked out. */
 export interface Mail {
   subject: string;
@@ -38,6 +43,8 @@ export interface KitOptions {
 export interface KitFixtures {
   /** A fresh organization for this test: an owner, a team admin and two members. */
   org: TestOrganization;
+  /** Another fresh organization, for a test that spans two (what one sees of the other). */
+  newOrg: (options?: CreateTestOrganizationBody) => Promise<TestOrganization>;
   /** Signs the page's browser context in through the API (no form): the cookie is set. */
   signIn: (page: Page, person: Person) => Promise<Session>;
   /** Team door: signs the actor in and starts acting as the target, as the portal does. */
@@ -48,19 +55,27 @@ export interface KitFixtures {
   /** Operator door: an operator (a fresh support operator unless given) acts as the target. */
   operatorImpersonate: (
     page: Page,
-    who: { target: TestPersona; reason: string; operator?: TestOperator },
+    who: { target: TestPersona; reason: string; ticket?: string; operator?: TestOperator },
   ) => Promise<Session>;
   /** A fresh operator of a role (support unless said), for backoffice tests. */
   operator: (role?: OperatorRole) => Promise<TestOperator>;
   /** A page in a browser context of its own (another person at another computer). */
   newPage: (person?: Person) => Promise<Page>;
-  /** A bearer API client signed in as the person (or anonymous), on this test's clock. */
-  api: (person?: Person) => Promise<ApiClient>;
+  /**
+   * A bearer API client on this test's clock: signed in as the person, sending a token the
+   * test holds, or anonymous.
+   */
+  api: (who?: Person | Bearer) => Promise<ApiClient>;
+  /**
+   * A typed client on the page's own cookies: it is whoever the page is signed in as (the
+   * person acted for, while an impersonation runs). `headers` go on every request.
+   */
+  pageApi: (page: Page, options?: { headers?: Record<string, string> }) => ApiClient;
   /** What an address received; `latest` waits (up to `timeoutMs`) for a message to arrive. */
   mailbox: {
     latest: (
       email: string,
-      options?: { subject?: string | RegExp; timeoutMs?: number },
+      options?: { subject?: string | RegExp; text?: string | RegExp; timeoutMs?: number },
     ) => Promise<Mail>;
     all: (email: string) => Promise<Mail[]>;
   };
@@ -72,7 +87,10 @@ interface Internal {
   /** The server this test talks to (Playwright's `baseURL`). */
   server: string;
   /** A typed client over a request context. */
-  clientOn: (request: APIRequestContext, token?: string) => ApiClient;
+  clientOn: (
+    request: APIRequestContext,
+    options?: { token?: string; headers?: Record<string, string> },
+  ) => ApiClient;
   /** An API client with no session, on this test's clock. */
   anonymous: ApiClient;
 }
@@ -94,13 +112,18 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
   },
 
   clientOn: async ({ server }, use) => {
-    await use((request, token) =>
-      createApiClient({
+    await use((request, options = {}) => {
+      // As the portal's own fetch: a browser sends its Origin with every POST, and the server
+      // refuses a cookie-carrying POST without a body that does not say where it comes from.
+      const headers = new Headers({ origin: new URL(server).origin });
+      for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
+      return createApiClient({
         baseUrl: server,
         fetch: requestFetch(request),
-        ...(token ? { token } : {}),
-      }),
-    );
+        headers: Object.fromEntries(headers),
+        ...(options.token ? { token: options.token } : {}),
+      });
+    });
   },
 
   anonymous: async ({ request, clientOn }, use) => {
@@ -109,6 +132,10 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
 
   org: async ({ anonymous, organization }, use) => {
     await use(await anonymous.test.createOrganization(organization));
+  },
+
+  newOrg: async ({ anonymous }, use) => {
+    await use((options = {}) => anonymous.test.createOrganization(options));
   },
 
   operator: async ({ anonymous }, use) => {
@@ -136,13 +163,14 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
   },
 
   operatorImpersonate: async ({ clientOn, signIn, operator }, use) => {
-    await use(async (page, { target, reason, operator: given }) => {
+    await use(async (page, { target, reason, ticket, operator: given }) => {
       await signIn(page, given ?? (await operator('support')));
       const client = clientOn(page.request);
       const { token } = await client.impersonation.operatorHandoff({
         userId: target.userId,
         profileId: target.profileId,
         reason,
+        ...(ticket ? { ticket } : {}),
       });
       return (await client.impersonation.exchange(token)).session;
     });
@@ -162,23 +190,26 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
 
   api: async ({ playwright, server, extraHTTPHeaders }, use) => {
     const contexts: APIRequestContext[] = [];
-    await use(async (person) => {
+    await use(async (who) => {
       // A context of its own: no cookies, only the bearer token.
       const request = await playwright.request.newContext({ baseURL: server, extraHTTPHeaders });
       contexts.push(request);
-      let token: string | undefined;
+      let token = who && 'token' in who ? who.token : undefined;
       const client = createApiClient({
         baseUrl: server,
         fetch: requestFetch(request),
         token: () => token,
       });
-      if (person) {
-        token = (await client.auth.signIn({ email: person.email, password: person.password }))
-          .token;
+      if (who && 'email' in who) {
+        token = (await client.auth.signIn({ email: who.email, password: who.password })).token;
       }
       return client;
     });
     await Promise.all(contexts.map((context) => context.dispose()));
+  },
+
+  pageApi: async ({ clientOn }, use) => {
+    await use((page, options = {}) => clientOn(page.request, options));
   },
 
   mailbox: async ({ anonymous }, use) => {
@@ -192,10 +223,14 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
       all,
       latest: async (email, options = {}) => {
         const wanted = (mail: Mail) =>
-          options.subject === undefined ||
-          (typeof options.subject === 'string'
-            ? mail.subject === options.subject
-            : options.subject.test(mail.subject));
+          (options.subject === undefined ||
+            (typeof options.subject === 'string'
+              ? mail.subject === options.subject
+              : options.subject.test(mail.subject))) &&
+          (options.text === undefined ||
+            (typeof options.text === 'string'
+              ? mail.text.includes(options.text)
+              : options.text.test(mail.text)));
         let found: Mail | undefined;
         await expect
           .poll(
@@ -204,7 +239,7 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
               return found !== undefined;
             },
             {
-              message: `mail to ${email}`,
+              message: `mail to ${email}${options.subject ? ` (${options.subject})` : ''}`,
               timeout: options.timeoutMs ?? 10_000,
               intervals: [100, 200, 500],
             },
