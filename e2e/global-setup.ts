@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ApiError } from '@onbehalf/api-client/api-error';
+import { createApiClient } from '@onbehalf/api-client/client';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const serverEntry = path.join(repoRoot, 'apps/bff/dist/server.js');
@@ -21,14 +23,22 @@ const STARTUP_TIMEOUT_MS = 30_000;
 const SHUTDOWN_TIMEOUT_MS = 5_000;
 
 /**
- * Starts the built BFF (which serves the built portal) on a free port of 127.0.0.1, with a
- * fresh data directory, so every run begins from the seeded demo. Returns the teardown.
+ * With E2E_BASE_URL set, the suite runs against that server (a staging deployment, a
+ * teammate's `pnpm start`), which must be in test mode; nothing is started. Otherwise it starts
+ * the built BFF (which serves the built portal) in test mode on a free port of 127.0.0.1, with
+ * a temporary data directory, and returns the teardown that stops it.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
+  const given = process.env.E2E_BASE_URL;
+  if (given) {
+    await assertTestMode(given);
+    return async () => undefined;
+  }
+
   for (const file of [serverEntry, portalIndex]) {
     if (!existsSync(file)) {
       throw new Error(
-        `${path.relative(repoRoot, file)} is missing: run pnpm build first (or pnpm test:e2e at the repository root).`,
+        `${path.relative(repoRoot, file)} is missing: run pnpm build first (or pnpm test:e2e at the repository root), or set E2E_BASE_URL to a server in test mode.`,
       );
     }
   }
@@ -48,7 +58,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       DATA_DIR: dataDir,
       PUBLIC_ORIGIN: baseUrl,
       NODE_ENV: 'test',
-      LOG_REQUESTS: 'on',
+      ONBEHALF_TEST_MODE: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -74,14 +84,38 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
   try {
     await waitForHealth(baseUrl, server);
+    await assertTestMode(baseUrl);
   } catch (error) {
     await teardown();
     const output = await readFile(keptLog, 'utf8').catch(() => '(no output)');
     throw new Error(`${(error as Error).message}\n--- server output ---\n${output}`);
   }
 
+  // Workers start after this and inherit the environment: playwright.config.ts reads it.
   process.env.E2E_BASE_URL = baseUrl;
   return teardown;
+}
+
+/**
+ * Every spec makes its own organization and moves its own clock through /api/test/*, so a
+ * server without test mode would fail every test one by one: say why once, before any runs.
+ */
+async function assertTestMode(baseUrl: string): Promise<void> {
+  const client = createApiClient({
+    baseUrl,
+    fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(10_000) }),
+  });
+  try {
+    await client.test.clock();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      throw new Error(
+        `${baseUrl} is not in test mode: GET /api/test/clock answered 404. Start that server with ONBEHALF_TEST_MODE=1 (refused with NODE_ENV=production), or unset E2E_BASE_URL to let the suite start its own.`,
+      );
+    }
+    const why = error instanceof ApiError ? `${error.status} ${error.code}` : String(error);
+    throw new Error(`${baseUrl} did not answer GET /api/test/clock (${why}).`);
+  }
 }
 
 /** Asks the OS for a free port: listen on port 0, read the port, release it. */
@@ -103,15 +137,17 @@ async function waitForHealth(baseUrl: string, server: ChildProcess): Promise<voi
   server.once('exit', (code, signal) => {
     exited = `The server exited during startup (code ${code}, signal ${signal}).`;
   });
+  const client = createApiClient({
+    baseUrl,
+    fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(2_000) }),
+  });
 
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (exited) throw new Error(exited);
     try {
-      const response = await fetch(`${baseUrl}/api/health`, {
-        signal: AbortSignal.timeout(2_000),
-      });
-      if (response.status === 200) return;
+      await client.call('health.live');
+      return;
     } catch {
       // not listening yet
     }

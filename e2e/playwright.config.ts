@@ -25,38 +25,31 @@ const desktopChromium = {
     : {},
 };
 
-/** Switches Acme Corp's team door off for a moment (see the "team-door" project). */
-const TEAM_DOOR_SPEC = /team-door\.spec\.ts$/;
-
 export default defineConfig({
-  testDir: './specs',
-  // Starts the built BFF (serving the built portal) on a free port with a fresh data dir.
+  // Starts our server in test mode on a free port with a temporary data dir, unless
+  // E2E_BASE_URL names one to run against (which must be in test mode).
   globalSetup: './global-setup.ts',
+  // Every test makes the organization it changes and moves only its own clock: nothing is
+  // shared, so any test may run beside any other.
   fullyParallel: true,
   forbidOnly: Boolean(process.env.CI),
   retries: 0,
-  workers: 2,
+  workers: Number(process.env.E2E_WORKERS ?? 4),
   timeout: 30_000,
   expect: { timeout: 5_000 },
   reporter: [['list'], ['html', { open: 'never' }]],
   use: {
-    // Set by global-setup; workers start after it and inherit the environment.
+    // Set by global-setup when it starts the server; workers start after it and inherit it.
     baseURL: process.env.E2E_BASE_URL,
     trace: 'retain-on-failure',
   },
   projects: [
+    { name: 'chromium', testDir: './specs', use: desktopChromium },
     {
-      name: 'chromium',
-      // The team-door spec switches a setting other specs rely on: it runs on its own, last.
-      testIgnore: TEAM_DOOR_SPEC,
-      use: desktopChromium,
-    },
-    {
-      // Starts only when every test of the main project has finished (and only if they all
-      // passed), so nothing impersonates through Acme's team door while it is switched off.
-      name: 'team-door',
-      testMatch: TEAM_DOOR_SPEC,
-      dependencies: ['chromium'],
+      // The customer-facing example: a spec that imports only @onbehalf/testing, run here so
+      // CI proves the kit works as published against a server in test mode.
+      name: 'qa-kit',
+      testDir: '../examples/qa-kit',
       use: desktopChromium,
     },
   ],
