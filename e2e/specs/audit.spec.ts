@@ -1,25 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { AuditEvent } from '@onbehalf/contracts/audit';
 import type { Locator, Page } from '@playwright/test';
-import {
-  bannerSentence,
-  browserSession,
-  impersonateAsOperatorAndLeave,
-  impersonateCoworkerAndLeave,
-  impersonateCoworkerInBrowser,
-} from '../fixtures/impersonate.ts';
-import { ACME, GLOBEX, personas, withProfile } from '../fixtures/personas.ts';
+import { findUserRow } from '../fixtures/admin-users.ts';
+import { bannerSentence } from '../fixtures/impersonate.ts';
 import { expect, test } from '../fixtures/test.ts';
-
-// Sasha Patel (support) impersonates Jane Doe through the operator door, and Adam Alvarez
-// through Acme's team door (switched off only by team-door.spec, which runs after every other
-// spec); impersonating Jane changes nothing of hers but her access history and, here, one more
-// order in Acme Corp that no other spec counts. Each test finds its own events by the
-// impersonation it started or by a reason of its own.
-const { owner, admin, member, support, ops } = personas;
-
-const uniqueReason = (what: string) => `${what} [${randomUUID()}]`;
 
 /** The data rows of a table (the header row has no cells). */
 const bodyRows = (page: Page, table: Locator) =>
@@ -30,29 +14,31 @@ const cellsOf = (row: Locator) => row.locator('th, td');
 
 test('an operator’s impersonation is on the record: the audit trail, the impersonation’s timeline and the customer’s access history show who did what as whom', async ({
   page,
-  signInAs,
-  pageAs,
+  org,
+  operator,
+  signIn,
+  newPage,
   api,
+  sessionOf,
 }) => {
-  const reason = uniqueReason('Order does not arrive');
+  const member = org.members[0];
+  const support = await operator('support');
+  const reason = 'Order does not arrive';
 
-  // Sasha impersonates Jane in Acme Corp from Admin › Users.
-  await signInAs(page, support);
+  // Support impersonates the member from Admin › Users.
+  await signIn(page, support);
   await page.goto('/admin/users');
-  await page.getByLabel('Search users', { exact: true }).fill('Jane');
-  await page.getByRole('button', { name: 'Search', exact: true }).click();
-  const users = page.getByRole('table', { name: 'Users' });
-  await users.getByRole('button', { name: `Sign in as ${member.name}` }).click();
+  const row = await findUserRow(page, member.email);
+  await row.getByRole('button', { name: `Sign in as ${member.name}` }).click();
   const start = page.getByRole('dialog', { name: `Sign in as ${member.name}` });
   await start.getByRole('textbox', { name: 'Reason' }).fill(reason);
-  await start.getByRole('combobox', { name: 'Profile' }).selectOption({ label: ACME });
   await start.getByRole('button', { name: 'Start impersonation' }).click();
   const banner = page.getByRole('region', { name: 'Impersonation', exact: true });
-  await expect(banner).toContainText(bannerSentence(member.name, ACME, support.name));
-  const impersonationId = (await browserSession(page)).actor?.impersonationId;
+  await expect(banner).toContainText(bannerSentence(member.name, org.name, support.name));
+  const impersonationId = (await sessionOf(page))?.actor?.impersonationId;
   if (!impersonationId) throw new Error('The session names no impersonation.');
 
-  // As Jane: an order.
+  // As the member: an order.
   await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
   const product = page.getByRole('combobox', { name: 'Product' });
   const toner = await product
@@ -113,7 +99,7 @@ test('an operator’s impersonation is on the record: the audit trail, the imper
   expect(order).toMatchObject({
     actor: { name: support.name },
     subject: { name: member.name },
-    organization: { name: ACME },
+    organization: { name: org.name },
     impersonationId,
   });
 
@@ -147,10 +133,10 @@ test('an operator’s impersonation is on the record: the audit trail, the imper
   }
   await expect(steps.filter({ hasText: 'Order placed' })).toContainText(`Order ${orderNumber}`);
 
-  // Jane's own access history names Sasha and the reason.
-  const jane = await pageAs(withProfile(member, ACME));
-  await jane.goto('/account');
-  const history = jane.getByRole('table', { name: 'Access history' });
+  // The member's own access history names the operator and the reason.
+  const customer = await newPage(member);
+  await customer.goto('/account');
+  const history = customer.getByRole('table', { name: 'Access history' });
   await expect(
     history.getByRole('row').filter({ hasText: support.name }).filter({ hasText: reason }),
   ).toBeVisible();
@@ -158,19 +144,22 @@ test('an operator’s impersonation is on the record: the audit trail, the imper
 
 test('the filtered audit trail downloads as CSV and NDJSON holding exactly the events shown', async ({
   page,
-  signInAs,
-  api,
-  baseURL,
+  org,
+  operator,
+  signIn,
+  impersonateAndLeave,
 }) => {
+  const member = org.members[0];
+  const support = await operator('support');
   // An impersonation of its own (token issued, started, ended), so the export is small and known.
-  const reason = uniqueReason('Export check');
-  const impersonationId = await impersonateAsOperatorAndLeave(await api(support), baseURL, {
-    email: member.email,
-    organization: ACME,
-    reason,
+  const impersonationId = await impersonateAndLeave({
+    door: 'operator',
+    actor: support,
+    target: member,
+    reason: 'Export check',
   });
 
-  await signInAs(page, ops);
+  await signIn(page, await operator('admin'));
   await page.goto(`/admin/audit?impersonationId=${encodeURIComponent(impersonationId)}`);
   await expect(
     page.getByRole('textbox', { name: 'Impersonation ID' }),
@@ -224,72 +213,89 @@ test('the filtered audit trail downloads as CSV and NDJSON holding exactly the e
   }
 });
 
-test('“Verify chain” checks the whole trail and reports it intact', async ({ page, signInAs }) => {
-  await signInAs(page, support);
+test('“Verify chain” checks the whole trail and reports it intact', async ({
+  page,
+  operator,
+  signIn,
+}) => {
+  await signIn(page, await operator('support'));
   await page.goto('/admin/audit');
   await expect(page.getByRole('table', { name: 'Audit events' })).toBeVisible();
   await page.getByRole('button', { name: 'Verify chain' }).click();
   const verdict = page.getByText(/Audit trail intact: \d+ events verified\./);
   await expect(verdict).toBeVisible({ timeout: 15_000 });
   const checked = Number(/(\d+) events/.exec((await verdict.textContent()) ?? '')?.[1]);
-  expect(checked, 'the seeded demo and this run’s sign-ins at least').toBeGreaterThan(0);
+  expect(checked, 'this test’s own operator and sign-in at least').toBeGreaterThan(1);
 });
 
 test('a team admin’s audit trail holds the organization’s events and nothing of another organization’s', async ({
   page,
-  signInAs,
+  org,
+  newOrg,
+  operator,
+  signIn,
   api,
-  baseURL,
+  impersonateAndLeave,
 }) => {
-  // Two impersonations of Jane: one in Acme Corp through the team door, one in Globex Inc by
-  // support. Adam, Acme's team admin, must see the first and not the second.
-  const acmeReason = uniqueReason('Team audit: Acme');
-  const globexReason = uniqueReason('Team audit: Globex');
+  // Two impersonations: one in this organization through the team door, one in another by
+  // support. This organization's team admin must see the first and not the second.
+  const { admin } = org;
+  const other = await newOrg();
+  const ownReason = 'Team audit: ours';
+  const otherReason = 'Team audit: theirs';
   const adminApi = await api(admin);
-  await impersonateCoworkerAndLeave(adminApi, baseURL, member.email, acmeReason);
-  // Throws if the session names no impersonation, so the 404 below cannot pass for a missing id.
-  const globexId = await impersonateAsOperatorAndLeave(await api(support), baseURL, {
-    email: member.email,
-    organization: GLOBEX,
-    reason: globexReason,
+  await impersonateAndLeave({
+    door: 'team',
+    actor: admin,
+    target: org.members[0],
+    reason: ownReason,
+  });
+  const otherId = await impersonateAndLeave({
+    door: 'operator',
+    actor: await operator('support'),
+    target: other.members[0],
+    reason: otherReason,
   });
 
-  await signInAs(page, admin);
+  await signIn(page, admin);
   await page.goto('/team');
   await page.getByRole('link', { name: 'Team audit trail' }).click();
   await expect(page).toHaveURL((url) => url.pathname === '/team/audit');
   await expect(page.getByRole('heading', { level: 1, name: 'Team audit trail' })).toBeVisible();
   const rows = bodyRows(page, page.getByRole('table', { name: 'Audit events' }));
-  const started = rows.filter({ hasText: acmeReason }).filter({ hasText: 'Impersonation started' });
+  const started = rows.filter({ hasText: ownReason }).filter({ hasText: 'Impersonation started' });
   await expect(started).toHaveCount(1);
   await expect(started).toContainText(admin.name);
-  await expect(started).toContainText(member.name);
-  await expect(rows.filter({ hasText: globexReason })).toHaveCount(0);
+  await expect(started).toContainText(org.members[0].name);
+  await expect(rows.filter({ hasText: otherReason })).toHaveCount(0);
 
   // The impersonation's page, in the team's own part of the portal.
   await started.getByRole('link', { name: 'View impersonation' }).click();
   await expect(page).toHaveURL((url) => url.pathname.startsWith('/team/impersonations/'));
   await expect(page.getByRole('heading', { level: 1, name: 'Impersonation' })).toBeVisible();
-  await expect(page.getByText(acmeReason)).toBeVisible();
+  await expect(page.getByText(ownReason)).toBeVisible();
   await expect(
     bodyRows(page, page.getByRole('table', { name: 'Impersonation timeline' })),
   ).toHaveCount(3);
 
-  // The API behind it agrees, and does not know the other organization's impersonation.
-  const { events } = await adminApi.audit.teamList({ q: globexReason });
-  expect(events).toEqual([]);
-  await expect(adminApi.audit.teamImpersonation(globexId)).rejects.toMatchObject({
+  // The API behind it agrees: every event is this organization's, and it does not know the
+  // other organization's impersonation.
+  const { events } = await adminApi.audit.teamList();
+  expect(events.map((e) => e.reason)).toContain(ownReason);
+  expect(events.filter((e) => e.organization?.id !== org.id)).toEqual([]);
+  expect(events.filter((e) => e.impersonationId === otherId)).toEqual([]);
+  await expect(adminApi.audit.teamImpersonation(otherId)).rejects.toMatchObject({
     status: 404,
   });
 });
 
 test('while signed in as someone else, the team audit trail says it is not available instead of failing', async ({
   page,
-  signInAs,
+  org,
+  impersonate,
 }) => {
-  // Olivia (owner) signs in as Adam, who may read the team's trail himself.
-  await signInAs(page, owner);
-  await impersonateCoworkerInBrowser(page, admin.email, uniqueReason('Audit while impersonating'));
+  // The owner signs in as the team admin, who may read the team's trail himself.
+  await impersonate(page, { actor: org.owner, target: org.admin, reason: 'Audit check' });
   await page.goto('/team/audit');
   await expect(page.getByRole('heading', { level: 1, name: 'Team audit trail' })).toBeVisible();
   await expect(

@@ -1,32 +1,21 @@
-import { randomUUID } from 'node:crypto';
-import { createApiClient } from '@onbehalf/api-client/client';
-import type { SessionResponse } from '@onbehalf/contracts/auth';
+import type { ApiError } from '@onbehalf/api-client/api-error';
+import type { TestPersona } from '@onbehalf/testing';
 import type { Locator, Page } from '@playwright/test';
-import { bannerSentence, browserSession } from '../fixtures/impersonate.ts';
+import { bannerSentence } from '../fixtures/impersonate.ts';
 import {
-  anonymousClient,
   datetimeLocal,
-  emailLoginToken,
   expectRefusedLinkPage,
-  inHours,
+  LOGIN_URL,
   loginTokenIdOf,
   loginTokenOf,
   loginTokenSecretOf,
-  mailedLoginToken,
-  subjectProfileId,
+  signsYouInAs,
+  urlIn,
 } from '../fixtures/links.ts';
-import { ACME, personas } from '../fixtures/personas.ts';
 import { expect, test } from '../fixtures/test.ts';
 
-// Omar Haddad (operator admin, login-tokens:manage) makes the tokens. Every test makes its own
-// tokens, so tests run in parallel; the people signed in with them (Ben Brooks, Sam Solo) only
-// gain a session, and Omar only starts and leaves impersonations of Ben. Tokens emailed to
-// them are read from the outbox by their id. Ben's "Place orders" is toggled by team.spec, so
-// nothing here relies on it.
-const { ops, buyer, solo, admin } = personas;
-
-/** Text no other test uses, for the Extra field, so a test finds its own tokens in the list. */
-const uniqueExtra = (what: string) => `${what} [${randomUUID()}]`;
+// An operator admin (login-tokens:manage) of each test's own makes the tokens, for the people
+// of the test's own organization.
 
 /** Opens the "New Login Token" popup on /admin/login-tokens. */
 async function openNewLoginToken(page: Page) {
@@ -38,21 +27,17 @@ async function openNewLoginToken(page: Page) {
   return dialog;
 }
 
-/** Picks the contact in the popup by a search for their first name. */
-async function chooseContact(dialog: Locator, search: string, name: string) {
-  await dialog.getByLabel('Contact or customer').fill(search);
-  await dialog.getByRole('button', { name: new RegExp(`^${name} — ${ACME}`) }).click();
-  await expect(dialog.getByText(`Selected: ${name}`)).toBeVisible();
+/** Picks the contact in the popup by a search for their address (names repeat elsewhere). */
+async function chooseContact(dialog: Locator, person: TestPersona, organization: string) {
+  await dialog.getByLabel('Contact or customer').fill(person.email);
+  await dialog
+    .getByRole('button', { name: new RegExp(`^${person.name} — ${organization}`) })
+    .click();
+  await expect(dialog.getByText(`Selected: ${person.name}`)).toBeVisible();
 }
 
 /** The "Who will use it?" question of the popup. */
 const whoWillUseIt = (dialog: Locator) => dialog.getByRole('group', { name: 'Who will use it?' });
-
-/** The session a browser is in, or null. */
-async function sessionOf(page: Page) {
-  const response = await page.request.get('/api/public/auth/session');
-  return response.status() === 200 ? ((await response.json()) as SessionResponse).session : null;
-}
 
 /** After Save: the popup's success state; returns the login URL it shows once. */
 async function readCreatedLoginUrl(dialog: Locator): Promise<string> {
@@ -72,15 +57,21 @@ async function readCreatedLoginUrl(dialog: Locator): Promise<string> {
 
 test('an operator makes a one-time login token in the popup for the customer to use: it is emailed to him (the popup says where, never the URL), signs him in once from a fresh browser, then says it was used, and the details count both attempts', async ({
   page,
-  signInAs,
-  freshPage,
+  org,
+  operator,
+  signIn,
+  newPage,
   api,
+  mailbox,
+  sessionOf,
 }) => {
-  const extra = uniqueExtra('Order desk callback');
-  const expiresAt = inHours(30);
+  const customer = org.members[0];
+  const extra = 'Order desk callback';
+  const expiresAt = new Date(Date.now() + 30 * 3_600_000);
+  const ops = await operator('admin');
   const opsApi = await api(ops);
 
-  await signInAs(page, ops);
+  await signIn(page, ops);
   await page.goto('/');
   await page
     .getByRole('navigation', { name: 'Main' })
@@ -89,7 +80,7 @@ test('an operator makes a one-time login token in the popup for the customer to 
   await expect(page).toHaveURL((url) => url.pathname === '/admin/login-tokens');
   const dialog = await openNewLoginToken(page);
 
-  await chooseContact(dialog, 'Ben', buyer.name);
+  await chooseContact(dialog, customer, org.name);
   await expect(dialog.getByRole('checkbox', { name: 'One time use' })).toBeChecked();
   await expect(dialog.getByRole('checkbox', { name: 'Anonymous user' })).not.toBeChecked();
   // Asked, not assumed: three answers, each saying what it makes.
@@ -98,9 +89,9 @@ test('an operator makes a one-time login token in the popup for the customer to 
   await expect(who.getByRole('radio', { checked: true })).toHaveCount(0);
   await dialog.getByRole('button', { name: 'Save' }).click();
   await expect(dialog.getByRole('alert')).toContainText('Choose who will use it.');
-  const customer = who.getByRole('radio', { name: 'The customer' });
-  await expect(customer).toHaveAccessibleDescription(/We email the login URL to them/);
-  await customer.check();
+  const theCustomer = who.getByRole('radio', { name: 'The customer' });
+  await expect(theCustomer).toHaveAccessibleDescription(/We email the login URL to them/);
+  await theCustomer.check();
   await dialog.getByLabel('Expires at').fill(datetimeLocal(expiresAt));
   await dialog.getByRole('textbox', { name: 'Extra' }).fill(extra);
   await dialog.getByRole('button', { name: 'Save' }).click();
@@ -108,7 +99,7 @@ test('an operator makes a one-time login token in the popup for the customer to 
   await expect(
     dialog.getByRole('status').filter({ hasText: 'Login token was successfully created' }),
   ).toBeVisible();
-  const sentence = dialog.getByText(/^Login token \d+ was sent to b•••@acme\.test\./);
+  const sentence = dialog.getByText(/^Login token \d+ was sent to m•••@example\.test\./);
   await expect(sentence).toBeVisible();
   await expect(dialog.getByRole('textbox', { name: 'Login URL' })).toHaveCount(0);
   await expect(dialog).not.toContainText('token=');
@@ -116,17 +107,17 @@ test('an operator makes a one-time login token in the popup for the customer to 
   await dialog.getByRole('button', { name: 'Done' }).click();
   await expect(dialog).toHaveCount(0);
 
-  // The mail arrives in Ben's mailbox (the outbox here) with the URL.
-  const url = await mailedLoginToken(opsApi, buyer.email, tokenId);
+  // The mail arrives in the customer's mailbox with the URL.
+  const url = urlIn((await mailbox.latest(customer.email)).text, LOGIN_URL);
   expect(loginTokenIdOf(url)).toBe(tokenId);
   const secret = loginTokenSecretOf(url);
 
   // What was saved is what the popup was given.
   const { token: saved } = await opsApi.loginTokens.details(tokenId);
   expect(saved).toMatchObject({
-    name: buyer.name,
+    name: customer.name,
     type: 'Contact',
-    organizationName: ACME,
+    organizationName: org.name,
     oneTimeUse: true,
     extra,
     use: 'email',
@@ -137,31 +128,29 @@ test('an operator makes a one-time login token in the popup for the customer to 
   // datetime-local has minute precision: the saved expiry is within that minute.
   expect(Math.abs(Date.parse(saved.expiresAt) - expiresAt.getTime())).toBeLessThan(60_000);
 
-  // Ben, in a browser of his own that is signed in to nothing.
-  const ben = await freshPage();
+  // The customer, in a browser of his own that is signed in to nothing.
+  const ben = await newPage();
   await ben.goto(url);
   await expect(
     ben.getByRole('heading', { level: 1, name: 'Sign in with a login token' }),
   ).toBeVisible();
   await expect(ben).toHaveURL((u) => u.pathname === '/login' && u.search === '');
   expect(ben.url(), 'the address bar no longer holds the token').not.toContain(secret);
-  await expect(
-    ben.getByText(/^This link signs you in as Ben Brooks \(.+\) at Acme Corp\.$/),
-  ).toBeVisible();
-  await expect(ben.locator('strong', { hasText: buyer.name })).toBeVisible();
-  await expect(ben.getByText(buyer.email), 'the full address is masked').toHaveCount(0);
+  await expect(ben.getByText(signsYouInAs(customer.name, org.name))).toBeVisible();
+  await expect(ben.locator('strong', { hasText: customer.name })).toBeVisible();
+  await expect(ben.getByText(customer.email), 'the full address is masked').toHaveCount(0);
   await ben.getByRole('button', { name: 'Continue' }).click();
 
   await expect(ben).toHaveURL((u) => u.pathname === '/');
   await expect(ben.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
-  await expect(ben.getByRole('banner')).toContainText(buyer.name);
+  await expect(ben.getByRole('banner')).toContainText(customer.name);
   const signedIn = await sessionOf(ben);
-  expect(signedIn).toMatchObject({ method: 'login_token', user: { email: buyer.email } });
+  expect(signedIn).toMatchObject({ method: 'login_token', user: { email: customer.email } });
   expect(signedIn?.actor, 'his own session: nobody acts as him').toBeUndefined();
   expect(signedIn?.via, 'his own session: no integration’s').toBeUndefined();
 
   // The same URL again, from yet another browser: one time use means it is spent.
-  const again = await freshPage();
+  const again = await newPage();
   await again.goto(url);
   await expectRefusedLinkPage(again, 'This link has already been used');
   expect(await sessionOf(again)).toBeNull();
@@ -169,7 +158,7 @@ test('an operator makes a one-time login token in the popup for the customer to 
   // The details page counts the success and the refused second attempt.
   await page.goto('/admin/login-tokens');
   const tokens = page.getByRole('table', { name: 'Login tokens' });
-  await page.getByLabel('Search login tokens', { exact: true }).fill(extra);
+  await page.getByLabel('Search login tokens', { exact: true }).fill(org.name);
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await expect(tokens.getByRole('row').filter({ hasText: extra })).toHaveCount(1);
   await tokens.getByRole('link', { name: `Details for login token ${tokenId}` }).click();
@@ -187,15 +176,20 @@ test('an operator makes a one-time login token in the popup for the customer to 
 
 test('an operator makes a login token in the popup for himself, for support: a fresh browser and the customer himself are refused it, and it opens for its maker only, as an impersonation with the banner', async ({
   page,
-  signInAs,
-  freshPage,
-  pageAs,
-  baseURL,
+  org,
+  operator,
+  signIn,
+  newPage,
+  api,
+  pageApi,
+  sessionOf,
 }) => {
-  const reason = uniqueExtra('Basket shows the wrong prices');
-  await signInAs(page, ops);
+  const customer = org.members[0];
+  const reason = 'Basket shows the wrong prices';
+  const ops = await operator('admin');
+  await signIn(page, ops);
   const dialog = await openNewLoginToken(page);
-  await chooseContact(dialog, 'Ben', buyer.name);
+  await chooseContact(dialog, customer, org.name);
   const support = whoWillUseIt(dialog).getByRole('radio', { name: 'Me, for support' });
   await expect(support).toHaveAccessibleDescription(/It is an impersonation/);
   await support.check();
@@ -210,44 +204,58 @@ test('an operator makes a login token in the popup for himself, for support: a f
   ).toBeVisible();
   const url = await readCreatedLoginUrl(dialog);
 
-  // Someone else's browser, signed in to nothing: it says whose way in this is, and offers no
-  // Continue; the server refuses it to anyone but its maker, signed in.
-  const stranger = await freshPage();
+  // Someone else's browser, signed in to nothing: it says this is an agent's way in, names
+  // nobody, and offers no Continue; the server refuses it to anyone but its maker, signed in.
+  const stranger = await newPage();
   await stranger.goto(url);
   await expect(
     stranger.getByText(
-      `This link signs its maker, ${ops.name} (support admin), in as ${buyer.name}`,
+      'This is a support agent’s sign-in link. Only the agent who made it can open it, while signed in as themselves.',
+    ),
+  ).toBeVisible();
+  await expect(stranger.getByText(customer.name)).toHaveCount(0);
+  await expect(stranger.getByText(ops.name)).toHaveCount(0);
+  await expect(stranger.getByRole('button', { name: 'Continue' })).toHaveCount(0);
+  await expect((await api()).links.redeemLoginToken(loginTokenOf(url))).rejects.toMatchObject({
+    status: 403,
+    code: 'handover_not_yours',
+  });
+  expect(await sessionOf(stranger)).toBeNull();
+
+  // The customer himself, signed in: told it is not his to open, and the server agrees; he
+  // stays himself.
+  const ben = await newPage(customer);
+  await ben.goto(url);
+  await expect(
+    ben
+      .getByRole('status')
+      .filter({ hasText: `You are signed in as ${customer.name}, who did not make this link.` }),
+  ).toBeVisible();
+  await expect(ben.getByRole('button', { name: 'Continue' })).toHaveCount(0);
+  await expect(pageApi(ben).links.redeemLoginToken(loginTokenOf(url))).rejects.toMatchObject({
+    status: 403,
+    code: 'handover_not_yours',
+  });
+  expect(await sessionOf(ben)).toMatchObject({ user: { email: customer.email } });
+  expect((await sessionOf(ben))?.actor).toBeUndefined();
+
+  // Its maker, signed in as himself: the page names both, and Continue starts the
+  // impersonation.
+  await page.goto(url);
+  await expect(
+    page.getByText(
+      `This link signs its maker, ${ops.name} (support admin), in as ${customer.name}`,
       { exact: false },
     ),
   ).toBeVisible();
-  await expect(
-    stranger.getByText(`Only ${ops.name} can open it, while signed in as themselves.`),
-  ).toBeVisible();
-  await expect(stranger.getByRole('button', { name: 'Continue' })).toHaveCount(0);
-  await expect(
-    anonymousClient(baseURL).links.redeemLoginToken(loginTokenOf(url)),
-  ).rejects.toMatchObject({ status: 403, code: 'handover_not_yours' });
-  expect(await sessionOf(stranger)).toBeNull();
-
-  // Ben himself, signed in: Continue is refused, and he stays himself.
-  const ben = await pageAs(buyer);
-  await ben.goto(url);
-  await ben.getByRole('button', { name: 'Continue' }).click();
-  await expect(ben.getByRole('alert')).toContainText(
-    'Only the person who made this link can use it, signed in as themselves.',
-  );
-  expect((await sessionOf(ben))?.actor).toBeUndefined();
-
-  // Its maker, signed in as himself: Continue starts the impersonation.
-  await page.goto(url);
   await expect(
     page.getByRole('status').filter({ hasText: `You are signed in as ${ops.name}.` }),
   ).toContainText('Continue starts the impersonation');
   await page.getByRole('button', { name: 'Continue' }).click();
   const banner = page.getByRole('region', { name: 'Impersonation', exact: true });
-  await expect(banner).toContainText(bannerSentence(buyer.name, ACME, ops.name));
+  await expect(banner).toContainText(bannerSentence(customer.name, org.name, ops.name));
   await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
-  expect((await browserSession(page)).actor).toMatchObject({
+  expect((await sessionOf(page))?.actor).toMatchObject({
     user: { email: ops.email },
     door: 'operator',
     reason,
@@ -255,84 +263,96 @@ test('an operator makes a login token in the popup for himself, for support: a f
 
   await banner.getByRole('button', { name: 'Leave Impersonation' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Backoffice' })).toBeVisible();
-  expect((await browserSession(page)).user?.email).toBe(ops.email);
+  expect((await sessionOf(page))?.user?.email).toBe(ops.email);
 });
 
-test('an operator makes a login token in the popup for an integration: never for a team admin, and for a member it signs in from a fresh browser a session that cannot change his password', async ({
-  page,
-  signInAs,
-  freshPage,
-  baseURL,
-}) => {
-  const extra = uniqueExtra('OCI punch-out');
-  await signInAs(page, ops);
-  const dialog = await openNewLoginToken(page);
-  const integration = whoWillUseIt(dialog).getByRole('radio', {
-    name: 'An integration (e.g. OCI punch-out)',
+test.describe('for an integration', () => {
+  // Credentials for integrations are off unless the organization switches them on.
+  test.use({ organization: { integrations: true } });
+
+  test('an operator makes a login token in the popup for an integration: never for a team admin, and for a member it signs in from a fresh browser a session that cannot change his password', async ({
+    page,
+    org,
+    operator,
+    signIn,
+    newPage,
+    pageApi,
+    sessionOf,
+  }) => {
+    const customer = org.members[0];
+    const extra = 'OCI punch-out';
+    const ops = await operator('admin');
+    await signIn(page, ops);
+    const dialog = await openNewLoginToken(page);
+    const integration = whoWillUseIt(dialog).getByRole('radio', {
+      name: 'An integration (e.g. OCI punch-out)',
+    });
+
+    // A team admin: the server refuses, and the popup says why.
+    await chooseContact(dialog, org.admin, org.name);
+    await integration.check();
+    await expect(integration).toHaveAccessibleDescription(/never for admins or owners/);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog.getByRole('alert')).toContainText(
+      'Integrations may sign in only members without team rights',
+    );
+
+    await chooseContact(dialog, customer, org.name);
+    await dialog.getByRole('textbox', { name: 'Extra' }).fill(extra);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog.getByText('Give it to the integration only.')).toBeVisible();
+    const url = await readCreatedLoginUrl(dialog);
+
+    // The punch-out gateway: a browser nobody is signed in to.
+    const gateway = await newPage();
+    await gateway.goto(url);
+    await expect(gateway.getByText(signsYouInAs(customer.name, org.name))).toBeVisible();
+    await gateway.getByRole('button', { name: 'Continue' }).click();
+    await expect(gateway.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+    await expect(gateway.getByRole('banner')).toContainText(customer.name);
+    await expect(gateway.getByRole('region', { name: 'Impersonation', exact: true })).toHaveCount(
+      0,
+    );
+    expect(await sessionOf(gateway)).toMatchObject({
+      user: { email: customer.email },
+      via: { kind: 'login_token', name: extra, maker: { name: ops.name } },
+    });
+
+    // Its Account page does not offer the password change, and the server refuses it.
+    await gateway
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Account' })
+      .click();
+    const password = gateway.getByRole('region', { name: 'Password' });
+    await expect(password).toContainText('Not available here: an integration signed you in.');
+    await expect(gateway.getByRole('button', { name: 'Change password' })).toHaveCount(0);
+    await expect(
+      pageApi(gateway).account.changePassword({
+        currentPassword: customer.password,
+        newPassword: 'an-integration-must-not',
+      }),
+    ).rejects.toMatchObject({ status: 403, code: 'integration_restricted' });
   });
-
-  // A team admin: the server refuses, and the popup says why.
-  await chooseContact(dialog, 'Adam', admin.name);
-  await integration.check();
-  await expect(integration).toHaveAccessibleDescription(/never for admins or owners/);
-  await dialog.getByRole('button', { name: 'Save' }).click();
-  await expect(dialog.getByRole('alert')).toContainText(
-    'Integrations may sign in only members without team rights',
-  );
-
-  await chooseContact(dialog, 'Ben', buyer.name);
-  await dialog.getByRole('textbox', { name: 'Extra' }).fill(extra);
-  await dialog.getByRole('button', { name: 'Save' }).click();
-  await expect(dialog.getByText('Give it to the integration only.')).toBeVisible();
-  const url = await readCreatedLoginUrl(dialog);
-
-  // The punch-out gateway: a browser nobody is signed in to.
-  const gateway = await freshPage();
-  await gateway.goto(url);
-  await expect(gateway.getByText(/^This link signs you in as Ben Brooks \(/)).toBeVisible();
-  await gateway.getByRole('button', { name: 'Continue' }).click();
-  await expect(gateway.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
-  await expect(gateway.getByRole('banner')).toContainText(buyer.name);
-  await expect(gateway.getByRole('region', { name: 'Impersonation', exact: true })).toHaveCount(0);
-  const session = await sessionOf(gateway);
-  expect(session).toMatchObject({
-    user: { email: buyer.email },
-    via: { kind: 'login_token', name: extra, maker: { name: ops.name } },
-  });
-
-  // Its Account page does not offer the password change, and the server refuses it.
-  await gateway
-    .getByRole('navigation', { name: 'Main' })
-    .getByRole('link', { name: 'Account' })
-    .click();
-  const password = gateway.getByRole('region', { name: 'Password' });
-  await expect(password).toContainText('Not available here: an integration signed you in.');
-  await expect(gateway.getByRole('button', { name: 'Change password' })).toHaveCount(0);
-  const refused = await gateway.request.put('/api/public/account/password', {
-    data: { currentPassword: buyer.password, newPassword: 'an-integration-must-not' },
-    headers: { Origin: new URL(baseURL ?? '').origin, 'Sec-Fetch-Site': 'same-origin' },
-  });
-  expect(refused.status()).toBe(403);
-  expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
-    'integration_restricted',
-  );
 });
 
 test('an anonymous login token made in the popup signs a guest in to the guest view, with no customer’s data', async ({
   page,
-  signInAs,
-  freshPage,
+  operator,
+  signIn,
+  newPage,
+  pageApi,
+  sessionOf,
 }) => {
-  await signInAs(page, ops);
+  await signIn(page, await operator('admin'));
   const dialog = await openNewLoginToken(page);
   await dialog.getByRole('checkbox', { name: 'Anonymous user' }).check();
   // A guest is nobody in particular: there is no one to ask about.
   await expect(whoWillUseIt(dialog)).toHaveCount(0);
-  await dialog.getByRole('textbox', { name: 'Extra' }).fill(uniqueExtra('Trade fair visitor'));
+  await dialog.getByRole('textbox', { name: 'Extra' }).fill('Trade fair visitor');
   await dialog.getByRole('button', { name: 'Save' }).click();
   const url = await readCreatedLoginUrl(dialog);
 
-  const guest = await freshPage();
+  const guest = await newPage();
   await guest.goto(url);
   await expect(
     guest.getByRole('heading', { level: 1, name: 'Sign in with a login token' }),
@@ -351,26 +371,30 @@ test('an anonymous login token made in the popup signs a guest in to the guest v
   await expect(guest.getByRole('table', { name: 'Invoices' })).toHaveCount(0);
 
   // The server agrees: a session with no user, no profile and no permissions.
-  const { session } = (await (
-    await guest.request.get('/api/public/auth/session')
-  ).json()) as SessionResponse;
+  const session = await sessionOf(guest);
   expect(session).toMatchObject({ method: 'login_token', user: null, activeProfile: null });
-  expect(session.permissions).toEqual([]);
-  expect((await guest.request.get('/api/public/orders')).status()).toBeGreaterThanOrEqual(400);
+  expect(session?.permissions).toEqual([]);
+  const refused = await pageApi(guest)
+    .orders.list()
+    .then(
+      () => null,
+      (error: ApiError) => error,
+    );
+  expect(refused?.status, 'a guest may not list orders').toBeGreaterThanOrEqual(400);
 });
 
 test('opening a login URL never redeems it (mail scanners prefetch links): only Continue does', async ({
+  org,
+  operator,
   api,
   request,
-  freshPage,
-  baseURL,
+  newPage,
+  emailLoginToken,
 }) => {
+  const customer = org.members[0];
+  const ops = await operator('admin');
   const opsApi = await api(ops);
-  const created = await emailLoginToken(opsApi, {
-    to: solo.email,
-    profileId: await subjectProfileId(opsApi, solo.email),
-    extra: uniqueExtra('Scanner check'),
-  });
+  const created = await emailLoginToken(customer, { by: ops, extra: 'Scanner check' });
 
   // A mail scanner fetches the page, several times.
   for (let i = 0; i < 3; i++) {
@@ -379,23 +403,23 @@ test('opening a login URL never redeems it (mail scanners prefetch links): only 
     expect(response.headers()['content-type']).toContain('text/html');
   }
   // A browser opens it and shows whose it is, and nobody presses Continue.
-  const scanner = await freshPage();
+  const scanner = await newPage();
   await scanner.goto(created.url);
   await expect(scanner.getByRole('button', { name: 'Continue' })).toBeVisible();
   await scanner.context().close();
 
   const { token } = await opsApi.loginTokens.details(created.id);
   expect(token).toMatchObject({ state: 'active', successfulAttempts: 0, failedAttempts: 0 });
-  expect(
-    (await anonymousClient(baseURL).links.previewLoginToken(loginTokenOf(created.url))).status,
-  ).toBe('valid');
+  expect((await (await api()).links.previewLoginToken(loginTokenOf(created.url))).status).toBe(
+    'valid',
+  );
 
-  const sam = await freshPage();
-  await sam.goto(created.url);
-  await expect(sam.getByText(/^This link signs you in as Sam Solo \(/)).toBeVisible();
-  await sam.getByRole('button', { name: 'Continue' }).click();
-  await expect(sam.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
-  await expect(sam.getByRole('banner')).toContainText(solo.name);
+  const person = await newPage();
+  await person.goto(created.url);
+  await expect(person.getByText(signsYouInAs(customer.name, org.name))).toBeVisible();
+  await person.getByRole('button', { name: 'Continue' }).click();
+  await expect(person.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+  await expect(person.getByRole('banner')).toContainText(customer.name);
   expect((await opsApi.loginTokens.details(created.id)).token).toMatchObject({
     state: 'used',
     successfulAttempts: 1,
@@ -404,28 +428,21 @@ test('opening a login URL never redeems it (mail scanners prefetch links): only 
 
 test('the login tokens list finds tokens by search text and narrows them by status', async ({
   page,
-  signInAs,
+  org,
+  operator,
+  signIn,
   api,
-  baseURL,
+  emailLoginToken,
 }) => {
-  const marker = uniqueExtra('List filter');
-  const opsApi = await api(ops);
-  const profileId = await subjectProfileId(opsApi, solo.email);
-  const used = await emailLoginToken(opsApi, {
-    to: solo.email,
-    profileId,
-    extra: `${marker} used`,
-  });
-  const active = await emailLoginToken(opsApi, {
-    to: solo.email,
-    profileId,
-    extra: `${marker} active`,
-  });
-  const redeemed = await anonymousClient(baseURL).links.redeemLoginToken(loginTokenOf(used.url));
-  expect(redeemed.token, 'an API client gets its session token').toBeTruthy();
-  await createApiClient({ baseUrl: baseURL, token: redeemed.token }).auth.signOut();
+  const [first, second] = org.members;
+  const ops = await operator('admin');
+  const used = await emailLoginToken(first, { by: ops, extra: 'List filter: used' });
+  const active = await emailLoginToken(second, { by: ops, extra: 'List filter: active' });
+  const { token } = await (await api()).links.redeemLoginToken(loginTokenOf(used.url));
+  if (!token) throw new Error('An API client got no session token for a login token.');
+  await (await api({ token })).auth.signOut();
 
-  await signInAs(page, ops);
+  await signIn(page, ops);
   await page.goto('/admin/login-tokens');
   const tokens = page.getByRole('table', { name: 'Login tokens' });
   for (const column of [
@@ -445,11 +462,12 @@ test('the login tokens list finds tokens by search text and narrows them by stat
   const searchButton = page.getByRole('button', { name: 'Search', exact: true });
   const rows = tokens.getByRole('row').filter({ has: page.getByRole('cell') });
 
-  await search.fill(marker);
+  // The organization's name finds this test's tokens, and only them.
+  await search.fill(org.name);
   await searchButton.click();
   await expect(rows).toHaveCount(2);
-  await expect(rows.filter({ hasText: `${marker} used` })).toContainText(solo.name);
-  await expect(rows.filter({ hasText: `${marker} active` })).toContainText(solo.name);
+  await expect(rows.filter({ hasText: 'List filter: used' })).toContainText(first.name);
+  await expect(rows.filter({ hasText: 'List filter: active' })).toContainText(second.name);
 
   /** Picks the status and searches again: only this token is left. */
   const expectStatusShowsOnly = async (label: string, id: number, extra: string) => {
@@ -459,30 +477,33 @@ test('the login tokens list finds tokens by search text and narrows them by stat
     await expect(rows).toContainText(extra);
     await expect(tokens.getByRole('link', { name: `Details for login token ${id}` })).toBeVisible();
   };
-  await expectStatusShowsOnly('Used up', used.id, `${marker} used`);
-  await expectStatusShowsOnly('Active', active.id, `${marker} active`);
+  await expectStatusShowsOnly('Used up', used.id, 'List filter: used');
+  await expectStatusShowsOnly('Active', active.id, 'List filter: active');
 
   await status.selectOption({ label: 'All' });
-  await search.fill(`${marker} nothing-matches-this`);
+  await search.fill(`${org.name} nothing-matches-this`);
   await searchButton.click();
   await expect(rows).toHaveCount(0);
 });
 
 test('a login token deleted from its details page is withdrawn: its URL says so', async ({
   page,
-  signInAs,
+  org,
+  operator,
+  signIn,
   api,
-  freshPage,
+  newPage,
+  sessionOf,
+  emailLoginToken,
 }) => {
-  const opsApi = await api(ops);
-  const created = await emailLoginToken(opsApi, {
-    to: solo.email,
-    profileId: await subjectProfileId(opsApi, solo.email),
+  const ops = await operator('admin');
+  const created = await emailLoginToken(org.members[0], {
+    by: ops,
     oneTimeUse: false,
-    extra: uniqueExtra('To be deleted'),
+    extra: 'To be deleted',
   });
 
-  await signInAs(page, ops);
+  await signIn(page, ops);
   await page.goto(`/admin/login-tokens/${created.id}`);
   await expect(
     page.getByRole('heading', { level: 1, name: `Login token ${created.id}` }),
@@ -492,40 +513,43 @@ test('a login token deleted from its details page is withdrawn: its URL says so'
   await dialog.getByRole('button', { name: 'Delete token' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Login token deleted.' })).toBeVisible();
   await expect(dialog).toHaveCount(0);
-  expect((await opsApi.loginTokens.details(created.id)).token.state).toBe('deleted');
+  expect((await (await api(ops)).loginTokens.details(created.id)).token.state).toBe('deleted');
 
-  const holder = await freshPage();
+  const holder = await newPage();
   await holder.goto(created.url);
   await expectRefusedLinkPage(holder, 'This link has been withdrawn');
-  expect((await holder.request.get('/api/public/auth/session')).status()).toBe(401);
+  expect(await sessionOf(holder)).toBeNull();
 });
 
 test('a login token past its expiry shows the expired page and signs nobody in', async ({
+  org,
+  operator,
   api,
-  freshPage,
-  baseURL,
+  newPage,
+  clock,
+  sessionOf,
+  emailLoginToken,
 }) => {
-  const opsApi = await api(ops);
-  const created = await emailLoginToken(opsApi, {
-    to: solo.email,
-    profileId: await subjectProfileId(opsApi, solo.email),
-    expiresAt: new Date(Date.now() + 3_000),
-    extra: uniqueExtra('Expires at once'),
+  const ops = await operator('admin');
+  const inAnHour = new Date((await clock.now()).getTime() + 3_600_000);
+  const created = await emailLoginToken(org.members[0], {
+    by: ops,
+    expiresAt: inAnHour,
+    extra: 'Expires in an hour',
   });
-  // Wait for the server to call it expired (checking a valid token counts nothing).
-  const holder = anonymousClient(baseURL);
-  await expect
-    .poll(async () => (await holder.links.previewLoginToken(loginTokenOf(created.url))).status, {
-      timeout: 15_000,
-      intervals: [500, 1_000],
-    })
-    .toBe('expired');
+  const holder = await api();
+  const preview = () => holder.links.previewLoginToken(loginTokenOf(created.url));
+  expect((await preview()).status).toBe('valid');
 
-  const page = await freshPage();
+  // Checking a valid token counts nothing; an hour later, the server calls it expired.
+  await clock.advance(61 * 60_000);
+  expect((await preview()).status).toBe('expired');
+
+  const page = await newPage();
   await page.goto(created.url);
   await expectRefusedLinkPage(page, 'This link has expired');
-  expect((await page.request.get('/api/public/auth/session')).status()).toBe(401);
-  expect((await opsApi.loginTokens.details(created.id)).token).toMatchObject({
+  expect(await sessionOf(page)).toBeNull();
+  expect((await (await api(ops)).loginTokens.details(created.id)).token).toMatchObject({
     state: 'expired',
     successfulAttempts: 0,
   });

@@ -1,9 +1,4 @@
-import type { SessionResponse, SignedInResponse } from '@onbehalf/contracts/auth';
-import type { ErrorBody } from '@onbehalf/contracts/errors';
-import { personas } from '../fixtures/personas.ts';
 import { expect, test } from '../fixtures/test.ts';
-
-const { solo } = personas;
 
 test.describe('cross-site request protection', () => {
   const foreignRequests: { what: string; headers: Record<string, string> }[] = [
@@ -23,29 +18,28 @@ test.describe('cross-site request protection', () => {
 
   for (const { what, headers } of foreignRequests) {
     test(`a cookie-authenticated sign-out sent from ${what} is refused and the session survives`, async ({
-      request,
+      page,
+      org,
+      signIn,
+      pageApi,
+      sessionOf,
+      baseURL,
     }) => {
-      const signIn = await request.post('/api/public/auth/sign-in', {
-        data: { email: solo.email, password: solo.password },
+      const session = await signIn(page, org.members[0]);
+
+      await expect(pageApi(page, { headers }).auth.signOut()).rejects.toMatchObject({
+        status: 403,
+        code: 'csrf_rejected',
       });
-      expect(signIn.status()).toBe(200);
-      const { session } = (await signIn.json()) as SignedInResponse;
-
-      const forged = await request.post('/api/public/auth/sign-out', { headers });
-      expect(forged.status()).toBe(403);
-      expect(((await forged.json()) as ErrorBody).error.code).toBe('csrf_rejected');
-
-      const after = await request.get('/api/public/auth/session');
-      expect(after.status(), 'the session is still valid').toBe(200);
-      expect(((await after.json()) as SessionResponse).session.id).toBe(session.id);
+      expect((await sessionOf(page))?.id, 'the session is still valid').toBe(session.id);
 
       // The same request from the portal's own origin does sign out: the refusal above was
       // about where the request came from, not about the request itself.
-      const own = await request.post('/api/public/auth/sign-out', {
-        headers: { Origin: new URL(signIn.url()).origin, 'Sec-Fetch-Site': 'same-origin' },
+      const own = pageApi(page, {
+        headers: { Origin: new URL(baseURL ?? '').origin, 'Sec-Fetch-Site': 'same-origin' },
       });
-      expect(own.status()).toBe(200);
-      expect((await request.get('/api/public/auth/session')).status()).toBe(401);
+      await own.auth.signOut();
+      expect(await sessionOf(page)).toBeNull();
     });
   }
 });
