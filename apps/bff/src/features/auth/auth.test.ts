@@ -1,10 +1,19 @@
+import { sessionResponse, signedInResponse } from '@onbehalf/contracts/auth';
+import { handoffResponse } from '@onbehalf/contracts/impersonation';
+import { profilesResponse } from '@onbehalf/contracts/profiles';
 import { eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { auditEvents } from '../../db/schema/audit-events.ts';
 import { sessions } from '../../db/schema/sessions.ts';
 import { users } from '../../db/schema/users.ts';
 import { sessionPolicy } from '../../domain/sessions.ts';
-import { createTestApp, ORIGIN, sessionCookieFrom, type TestApp } from '../../test/harness.ts';
+import {
+  createTestApp,
+  ORIGIN,
+  refusal,
+  sessionCookieFrom,
+  type TestApp,
+} from '../../test/harness.ts';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -13,13 +22,15 @@ beforeEach(async () => {
 
 describe('sign-in', () => {
   it('returns a bearer token, the session, and an HttpOnly SameSite=Lax cookie', async () => {
+    // Raw: the cookie is set in a response header.
     const res = await t.call('POST', '/api/public/auth/sign-in', {
       body: { email: 'Buyer@Acme.test', password: 'demo-password' },
     });
     expect(res.status).toBe(200);
-    expect(res.json.token).toMatch(/^[\w-]{43}$/);
-    expect(res.json.session.user.email).toBe('buyer@acme.test');
-    expect(res.json.session.method).toBe('password');
+    const { token, session } = signedInResponse.parse(res.json);
+    expect(token).toMatch(/^[\w-]{43}$/);
+    expect(session.user?.email).toBe('buyer@acme.test');
+    expect(session.method).toBe('password');
     const setCookie = res.headers.get('set-cookie') ?? '';
     expect(setCookie).toMatch(/ob_session=/);
     expect(setCookie).toMatch(/HttpOnly/i);
@@ -29,8 +40,8 @@ describe('sign-in', () => {
   it('answers with exactly the session the new token then reports: one profile, several, operator', async () => {
     for (const email of ['buyer@acme.test', 'member@acme.test', 'root@onbehalf.test']) {
       const signedIn = await t.signIn(email);
-      const now = await t.call('GET', '/api/public/auth/session', { token: signedIn.token });
-      expect(signedIn.session).toEqual(now.json.session);
+      const now = await t.client(signedIn.token).auth.session();
+      expect(signedIn.session).toEqual(now.session);
     }
     expect((await t.signIn('buyer@acme.test')).session.activeProfile).not.toBeNull();
     expect((await t.signIn('member@acme.test')).session).toMatchObject({
@@ -41,8 +52,8 @@ describe('sign-in', () => {
 
   it('a profile switch answers with exactly the session the new token then reports', async () => {
     const switched = await t.signInAs('member@acme.test', 'Globex Inc');
-    const now = await t.call('GET', '/api/public/auth/session', { token: switched.token });
-    expect(switched.session).toEqual(now.json.session);
+    const now = await t.client(switched.token).auth.session();
+    expect(switched.session).toEqual(now.session);
     expect(switched.session.activeProfile?.organization.name).toBe('Globex Inc');
   });
 
@@ -64,6 +75,7 @@ describe('sign-in', () => {
       { email: 'nobody@acme.test', password: 'demo-password' },
       { email: 'solo@example.test', password: 'demo-password' },
     ];
+    // Raw: the whole answer, status and body, must be the same, with nothing more in it.
     const answers = [];
     for (const body of attempts) {
       const res = await t.call('POST', '/api/public/auth/sign-in', { body });
@@ -80,9 +92,7 @@ describe('sign-in', () => {
   });
 
   it('audits failed sign-ins with the reason, without the password', async () => {
-    await t.call('POST', '/api/public/auth/sign-in', {
-      body: { email: 'buyer@acme.test', password: 'hunter2-wrong' },
-    });
+    await refusal(t.client().auth.signIn({ email: 'buyer@acme.test', password: 'hunter2-wrong' }));
     const events = t.db
       .select()
       .from(auditEvents)
@@ -99,77 +109,77 @@ describe('sign-in', () => {
   it('slows repeated failures down rather than locking the account: the right password gets in after the wait', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
+      const { auth } = t.client();
       const wrong = { email: 'buyer@acme.test', password: 'wrong' };
       for (let i = 0; i < 6; i++) {
-        expect((await t.call('POST', '/api/public/auth/sign-in', { body: wrong })).status).toBe(
-          401,
-        );
+        await expect(auth.signIn(wrong)).rejects.toMatchObject({ status: 401 });
       }
       const right = { email: 'buyer@acme.test', password: 'demo-password' };
+      // Raw: the wait is read from the Retry-After header as sent.
       const limited = await t.call('POST', '/api/public/auth/sign-in', { body: right });
       expect(limited.status).toBe(429);
-      expect(limited.json.error.code).toBe('rate_limited');
+      expect(limited.error?.code).toBe('rate_limited');
       expect(limited.headers.get('retry-after')).toBe('1');
       vi.advanceTimersByTime(1000);
-      expect((await t.call('POST', '/api/public/auth/sign-in', { body: right })).status).toBe(200);
+      await expect(auth.signIn(right)).resolves.toBeDefined();
     } finally {
       vi.useRealTimers();
     }
     // Another account from the same address is not locked out by it.
-    expect(
-      (
-        await t.call('POST', '/api/public/auth/sign-in', {
-          body: { email: 'owner@acme.test', password: 'demo-password' },
-        })
-      ).status,
-    ).toBe(200);
+    await expect(
+      t.client().auth.signIn({ email: 'owner@acme.test', password: 'demo-password' }),
+    ).resolves.toBeDefined();
   });
 
   it('creates a new session id on every sign-in, never reusing a presented one', async () => {
     const first = await t.signIn('buyer@acme.test');
+    // Raw: the presented session comes in a cookie.
     const again = await t.call('POST', '/api/public/auth/sign-in', {
       cookie: `ob_session=${first.token}`,
       body: { email: 'buyer@acme.test', password: 'demo-password' },
     });
-    expect(again.json.session.id).not.toBe(first.session.id);
-    expect(again.json.token).not.toBe(first.token);
+    const { session, token } = signedInResponse.parse(again.json);
+    expect(session.id).not.toBe(first.session.id);
+    expect(token).not.toBe(first.token);
   });
 });
 
 describe('session resolution', () => {
   it('accepts the bearer token and the cookie alike', async () => {
     const { token } = await t.signIn('buyer@acme.test');
-    const byBearer = await t.call('GET', '/api/public/auth/session', { token });
+    const byBearer = await t.client(token).auth.session();
     const byCookie = await t.call('GET', '/api/public/auth/session', {
       cookie: `ob_session=${token}`,
     });
-    expect(byBearer.status).toBe(200);
     expect(byCookie.status).toBe(200);
-    expect(byBearer.json.session.id).toBe(byCookie.json.session.id);
-    expect(byBearer.json.session.activeProfile.organization.name).toBe('Acme Corp');
+    expect(byBearer.session.id).toBe(sessionResponse.parse(byCookie.json).session.id);
+    expect(byBearer.session.activeProfile?.organization.name).toBe('Acme Corp');
   });
 
   it('answers 401 without a session, and for a token that was never issued', async () => {
-    const none = await t.call('GET', '/api/public/auth/session');
-    expect(none.status).toBe(401);
-    expect(none.json.error.code).toBe('unauthenticated');
-    const forged = await t.call('GET', '/api/public/auth/session', { token: 'x'.repeat(43) });
-    expect(forged.status).toBe(401);
-    const oversized = await t.call('GET', '/api/public/auth/session', { token: 'x'.repeat(5000) });
-    expect(oversized.status).toBe(401);
+    await expect(t.client().auth.session()).rejects.toMatchObject({
+      status: 401,
+      code: 'unauthenticated',
+    });
+    const forged = t.client('x'.repeat(43)).auth.session();
+    await expect(forged).rejects.toMatchObject({ status: 401 });
+    const oversized = t.client('x'.repeat(5000)).auth.session();
+    await expect(oversized).rejects.toMatchObject({ status: 401 });
   });
 
   it('refuses a signed-out session and clears its cookie', async () => {
     const { token } = await t.signIn('buyer@acme.test');
+    // Raw: signed in by cookie, and the answer clears it in a header.
     const out = await t.call('POST', '/api/public/auth/sign-out', {
       cookie: `ob_session=${token}`,
       headers: { origin: ORIGIN },
     });
     expect(out.status).toBe(200);
     expect(out.headers.get('set-cookie')).toMatch(/ob_session=;/);
-    const after = await t.call('GET', '/api/public/auth/session', { token });
-    expect(after.status).toBe(401);
-    expect(after.json.error.code).toBe('session_expired');
+    await expect(t.client(token).auth.session()).rejects.toMatchObject({
+      status: 401,
+      code: 'session_expired',
+    });
   });
 
   it('refuses a session past its absolute expiry even if used constantly', async () => {
@@ -177,24 +187,25 @@ describe('session resolution', () => {
     const step = sessionPolicy.idleMs / 2;
     for (let used = 0; used + step < sessionPolicy.absoluteMs; used += step) {
       t.clock.advance(step);
-      expect((await t.call('GET', '/api/public/auth/session', { token })).status).toBe(200);
+      await expect(t.client(token).auth.session()).resolves.toBeDefined();
     }
     t.clock.advance(step);
-    const res = await t.call('GET', '/api/public/auth/session', { token });
-    expect(res.status).toBe(401);
-    expect(res.json.error.code).toBe('session_expired');
+    await expect(t.client(token).auth.session()).rejects.toMatchObject({
+      status: 401,
+      code: 'session_expired',
+    });
   });
 
   it('refuses a session left idle too long', async () => {
     const { token } = await t.signIn('buyer@acme.test');
     t.clock.advance(sessionPolicy.idleMs + 1);
-    expect((await t.call('GET', '/api/public/auth/session', { token })).status).toBe(401);
+    await expect(t.client(token).auth.session()).rejects.toMatchObject({ status: 401 });
   });
 
   it('refuses the session of a user who has been disabled', async () => {
     const { token } = await t.signIn('buyer@acme.test');
     t.db.update(users).set({ status: 'disabled' }).where(eq(users.email, 'buyer@acme.test')).run();
-    expect((await t.call('GET', '/api/public/auth/session', { token })).status).toBe(401);
+    await expect(t.client(token).auth.session()).rejects.toMatchObject({ status: 401 });
   });
 });
 
@@ -203,37 +214,31 @@ describe('own sessions', () => {
     const a = await t.signIn('buyer@acme.test');
     const b = await t.signIn('buyer@acme.test');
     await t.signIn('owner@acme.test');
-    const res = await t.call('GET', '/api/public/auth/sessions', { token: b.token });
-    expect(res.status).toBe(200);
-    const ids = res.json.sessions.map((s: { id: string }) => s.id).sort();
+    const { sessions } = await t.client(b.token).auth.sessions();
+    const ids = sessions.map((s) => s.id).sort();
     expect(ids).toEqual([a.session.id, b.session.id].sort());
-    expect(res.json.sessions.find((s: { current: boolean }) => s.current).id).toBe(b.session.id);
+    expect(sessions.find((s) => s.current)?.id).toBe(b.session.id);
   });
 
   it('revokes another of my sessions, which then stops working', async () => {
     const a = await t.signIn('buyer@acme.test');
     const b = await t.signIn('buyer@acme.test');
-    const res = await t.call('DELETE', `/api/public/auth/sessions/${a.session.id}`, {
-      token: b.token,
-    });
-    expect(res.status).toBe(200);
-    expect((await t.call('GET', '/api/public/auth/session', { token: a.token })).status).toBe(401);
-    expect((await t.call('GET', '/api/public/auth/session', { token: b.token })).status).toBe(200);
+    await t.client(b.token).auth.revokeSession(a.session.id);
+    await expect(t.client(a.token).auth.session()).rejects.toMatchObject({ status: 401 });
+    await expect(t.client(b.token).auth.session()).resolves.toBeDefined();
   });
 
   it("answers 404 for someone else's session and leaves it alone", async () => {
     const mine = await t.signIn('buyer@acme.test');
     const theirs = await t.signIn('owner@acme.test');
-    const res = await t.call('DELETE', `/api/public/auth/sessions/${theirs.session.id}`, {
-      token: mine.token,
+    await expect(t.client(mine.token).auth.revokeSession(theirs.session.id)).rejects.toMatchObject({
+      status: 404,
     });
-    expect(res.status).toBe(404);
-    expect((await t.call('GET', '/api/public/auth/session', { token: theirs.token })).status).toBe(
-      200,
-    );
+    await expect(t.client(theirs.token).auth.session()).resolves.toBeDefined();
   });
 });
 
+// Raw throughout: cookies, Origin and Sec-Fetch-Site are what these tests are about.
 describe('cross-site request forgery', () => {
   it('refuses a cross-site cookie POST and keeps the session', async () => {
     const { token } = await t.signIn('buyer@acme.test');
@@ -243,7 +248,7 @@ describe('cross-site request forgery', () => {
       headers: { origin: 'https://evil.example' },
     });
     expect(byOrigin.status).toBe(403);
-    expect(byOrigin.json.error.code).toBe('csrf_rejected');
+    expect(byOrigin.error?.code).toBe('csrf_rejected');
     const byFetchMetadata = await t.call('POST', '/api/public/orders', {
       cookie,
       headers: { 'sec-fetch-site': 'cross-site' },
@@ -281,6 +286,7 @@ describe('cross-site request forgery', () => {
   });
 });
 
+// Raw: the X-Forwarded-For header is what is under test.
 describe('client address', () => {
   it('comes from the socket unless proxies are trusted, then from X-Forwarded-For', async () => {
     const direct = await t.call('POST', '/api/public/auth/sign-in', {
@@ -304,6 +310,7 @@ describe('client address', () => {
   });
 });
 
+// Raw: the X-Request-Id headers are what is under test.
 describe('request ids', () => {
   it('are made by the server: a client’s X-Request-Id is neither echoed nor recorded', async () => {
     const res = await t.call('POST', '/api/public/auth/sign-in', {
@@ -329,6 +336,7 @@ describe('request ids', () => {
 describe('session tokens in response bodies', () => {
   const signInBody = { email: 'admin@acme.test', password: 'demo-password' };
 
+  // Raw: a browser is told apart by its headers, and signed in by its cookie.
   it('a browser signing in gets the cookie and no token in the body', async () => {
     const browsers: Record<string, string>[] = [
       { origin: ORIGIN },
@@ -337,7 +345,7 @@ describe('session tokens in response bodies', () => {
     for (const headers of browsers) {
       const res = await t.call('POST', '/api/public/auth/sign-in', { headers, body: signInBody });
       expect(res.status).toBe(200);
-      expect(res.json.token).toBeUndefined();
+      expect(res.json).not.toHaveProperty('token');
       expect(res.text).not.toMatch(/"token"/);
       expect(sessionCookieFrom(res.headers)).toMatch(/^ob_session=[\w-]{43}$/);
     }
@@ -353,10 +361,10 @@ describe('session tokens in response bodies', () => {
     const switched = await t.call('PUT', '/api/public/coworkers/profiles/current', {
       cookie,
       headers: { origin: ORIGIN },
-      body: { Id: profiles.json.Profiles[0].Id },
+      body: { Id: profilesResponse.parse(profiles.json).Profiles[0]?.Id },
     });
     expect(switched.status).toBe(200);
-    expect(switched.json.token).toBeUndefined();
+    expect(switched.json).not.toHaveProperty('token');
 
     const admin = await t.call('POST', '/api/public/auth/sign-in', {
       headers: { origin: ORIGIN },
@@ -366,23 +374,24 @@ describe('session tokens in response bodies', () => {
     const coworkers = await t.call('GET', '/api/public/coworkers/profiles', {
       cookie: adminCookie,
     });
-    const buyer = coworkers.json.Profiles.find(
-      (p: { Email: string }) => p.Email === 'buyer@acme.test',
-    );
-    const issued = await t.call('GET', `/api/public/coworkers/${buyer.Id}/impersonate`, {
+    const buyer = profilesResponse
+      .parse(coworkers.json)
+      .Profiles.find((p) => p.Email === 'buyer@acme.test');
+    const issued = await t.call('GET', `/api/public/coworkers/${buyer?.Id}/impersonate`, {
       cookie: adminCookie,
     });
-    const exchanged = await t.call('POST', `/api/public/auth/login/${issued.json.token}`, {
+    const { token: handoff } = handoffResponse.parse(issued.json);
+    const exchanged = await t.call('POST', `/api/public/auth/login/${handoff}`, {
       cookie: adminCookie,
       headers: { origin: ORIGIN },
     });
     expect(exchanged.status).toBe(200);
-    expect(exchanged.json.token).toBeUndefined();
+    expect(exchanged.json).not.toHaveProperty('token');
     expect(exchanged.headers.get('set-cookie')).toMatch(/ob_impersonation=[\w-]{43}/);
   });
 
   it('API clients still get the token they need for Authorization: Bearer', async () => {
-    const res = await t.call('POST', '/api/public/auth/sign-in', { body: signInBody });
-    expect(res.json.token).toMatch(/^[\w-]{43}$/);
+    const signedIn = await t.client().auth.signIn(signInBody);
+    expect(signedIn.token).toMatch(/^[\w-]{43}$/);
   });
 });
