@@ -229,6 +229,21 @@ export async function refusal(call: Promise<unknown>): Promise<ApiError> {
   throw new Error('the call succeeded; a refusal was expected');
 }
 
+/**
+ * How a typed call ended, for a test that tells outcomes apart: `ok` when it succeeded (with a
+ * status the route table lists for the route, as every typed call is held to), otherwise the
+ * status it was refused with.
+ */
+export async function outcomeOf(call: Promise<unknown>): Promise<'ok' | number> {
+  try {
+    await call;
+    return 'ok';
+  } catch (error) {
+    if (error instanceof ApiError) return error.status;
+    throw error;
+  }
+}
+
 /** The table's routes, literal paths first: `/users/impersonate` before `/users/{id}`. */
 const tableRoutes = Object.entries(routes as Record<string, RouteContract>)
   .map(([name, route]) => ({
