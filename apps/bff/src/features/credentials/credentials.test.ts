@@ -165,7 +165,9 @@ describe('a credential handed over to a person is an impersonation by that perso
     const root = await t.signIn('root@onbehalf.test');
     expect((await refusal(redeemLink(made.url, root.token))).code).toBe('handover_not_yours');
     expect(t.db.select().from(impersonations).all()).toHaveLength(0);
-    const preview = await t.client().links.previewOneClick(linkBody(made.url));
+    // Only its maker is told whose link it is and who made it (SPEC §4b, handover-privacy.test.ts
+    // for everyone else).
+    const preview = await t.client(ops).links.previewOneClick(linkBody(made.url));
     expect(preview).toMatchObject({
       status: 'valid',
       purpose: 'support',
