@@ -116,6 +116,14 @@ export interface RouteContract {
   errors: readonly number[];
   /** Answered as a file (a stream), not as JSON: the client links to it instead of calling. */
   download?: true;
+  /**
+   * Refused to a session acting for someone else (SPEC §4 rule 8, §4b): `refused` for the
+   * sensitive actions, a person's to take as themselves in their own session (not while
+   * impersonating, not in a session an integration's credential opened, 403); `whileImpersonating`
+   * for a sign-in or a link, which never stacks on an impersonation. Declared here once; the
+   * server enforces it on the route and a test holds every route so marked to it.
+   */
+  actingForSomeone?: 'refused' | 'refusedWhileImpersonating';
 }
 
 const route = <const C extends RouteContract>(contract: C) => contract;
@@ -162,6 +170,7 @@ export const routes = {
     body: signInBody,
     responses: { 200: signedInResponse },
     errors: [400, 401, 403, 429],
+    actingForSomeone: 'refusedWhileImpersonating',
   }),
   'auth.signOut': route({
     method: 'post',
@@ -195,6 +204,7 @@ export const routes = {
     query: sessionsQuery,
     responses: { 200: sessionList },
     errors: [400, 401, 403],
+    actingForSomeone: 'refused',
   }),
   'auth.revokeSession': route({
     method: 'delete',
@@ -204,6 +214,7 @@ export const routes = {
     params: sessionIdParam,
     responses: { 200: okResponse },
     errors: [401, 403, 404],
+    actingForSomeone: 'refused',
   }),
 
   // ---- sign-in links and login tokens, redeemed ----------------------------------------
@@ -224,6 +235,7 @@ export const routes = {
     body: oneClickBody,
     responses: { 200: signedInResponse },
     errors: [400, 403, 410, 429],
+    actingForSomeone: 'refusedWhileImpersonating',
   }),
   'links.previewLoginToken': route({
     method: 'post',
@@ -242,6 +254,7 @@ export const routes = {
     body: redeemLoginTokenBody,
     responses: { 200: signedInResponse },
     errors: [400, 403, 410, 429],
+    actingForSomeone: 'refusedWhileImpersonating',
   }),
   'links.requestEmailLink': route({
     method: 'post',
@@ -299,6 +312,7 @@ export const routes = {
     summary: 'Who signed in as me, when, for how long and why',
     responses: { 200: accessHistoryResponse },
     errors: [401, 403],
+    actingForSomeone: 'refused',
   }),
   'account.setImpersonationPreference': route({
     method: 'put',
@@ -308,6 +322,7 @@ export const routes = {
     body: impersonationPreferenceBody,
     responses: { 200: impersonationPreferenceResponse },
     errors: [400, 401, 403],
+    actingForSomeone: 'refused',
   }),
   'account.changePassword': route({
     method: 'put',
@@ -317,6 +332,7 @@ export const routes = {
     body: changePasswordBody,
     responses: { 200: okResponse },
     errors: [400, 401, 403],
+    actingForSomeone: 'refused',
   }),
   'account.credentials': route({
     method: 'get',
@@ -325,6 +341,7 @@ export const routes = {
     summary: 'Sign-in links and login tokens made for me that still work, and who made them',
     responses: { 200: accountCredentials },
     errors: [401, 403],
+    actingForSomeone: 'refused',
   }),
   'account.revokeCredential': route({
     method: 'delete',
@@ -334,6 +351,7 @@ export const routes = {
     params: accountCredentialParams,
     responses: { 200: okResponse },
     errors: [400, 401, 403, 404],
+    actingForSomeone: 'refused',
   }),
 
   // ---- profiles and team ---------------------------------------------------------------
@@ -354,6 +372,7 @@ export const routes = {
     body: switchProfileBody,
     responses: { 200: signedInResponse },
     errors: [400, 401, 403, 404],
+    actingForSomeone: 'refused',
   }),
   'team.members': route({
     method: 'get',
@@ -373,6 +392,7 @@ export const routes = {
     body: updateTeamMemberBody,
     responses: { 200: teamMemberResponse },
     errors: [400, 401, 403, 404],
+    actingForSomeone: 'refused',
   }),
   'team.settings': route({
     method: 'get',
@@ -390,6 +410,7 @@ export const routes = {
     body: updateTeamSettingsBody,
     responses: { 200: teamSettingsResponse },
     errors: [400, 401, 403],
+    actingForSomeone: 'refused',
   }),
 
   // ---- business data -------------------------------------------------------------------
@@ -428,6 +449,7 @@ export const routes = {
     query: auditListQuery,
     responses: { 200: auditPage },
     errors: [400, 401, 403],
+    actingForSomeone: 'refused',
   }),
   'audit.export': route({
     method: 'get',
@@ -438,6 +460,7 @@ export const routes = {
     responses: {},
     errors: [400, 401, 403],
     download: true,
+    actingForSomeone: 'refused',
   }),
   'audit.verify': route({
     method: 'get',
@@ -446,6 +469,7 @@ export const routes = {
     summary: 'Check the hash chain: intact, or every event that breaks it',
     responses: { 200: auditVerification },
     errors: [401, 403],
+    actingForSomeone: 'refused',
   }),
   'audit.impersonation': route({
     method: 'get',
@@ -455,6 +479,7 @@ export const routes = {
     params: impersonationIdParam,
     responses: { 200: impersonationReport },
     errors: [401, 403, 404],
+    actingForSomeone: 'refused',
   }),
   'audit.teamList': route({
     method: 'get',
@@ -464,6 +489,7 @@ export const routes = {
     query: auditListQuery,
     responses: { 200: auditPage },
     errors: [400, 401, 403],
+    actingForSomeone: 'refused',
   }),
   'audit.teamExport': route({
     method: 'get',
@@ -474,6 +500,7 @@ export const routes = {
     responses: {},
     errors: [400, 401, 403],
     download: true,
+    actingForSomeone: 'refused',
   }),
   'audit.teamImpersonation': route({
     method: 'get',
@@ -483,6 +510,7 @@ export const routes = {
     params: impersonationIdParam,
     responses: { 200: impersonationReport },
     errors: [401, 403, 404],
+    actingForSomeone: 'refused',
   }),
 
   // ---- backoffice: people, links, tokens, keys -----------------------------------------
@@ -504,6 +532,7 @@ export const routes = {
     body: updateUserBody,
     responses: { 200: updatedUserResponse },
     errors: [400, 401, 403, 404],
+    actingForSomeone: 'refused',
   }),
   'sys.setProfileRole': route({
     method: 'put',
@@ -515,6 +544,7 @@ export const routes = {
     body: setProfileRoleBody,
     responses: { 200: profileRoleResponse },
     errors: [400, 401, 403, 404],
+    actingForSomeone: 'refused',
   }),
   'sys.organizations': route({
     method: 'get',
@@ -543,6 +573,7 @@ export const routes = {
     body: updateTeamSettingsBody,
     responses: { 200: teamSettingsResponse },
     errors: [400, 401, 403, 404],
+    actingForSomeone: 'refused',
   }),
   'sys.settings': route({
     method: 'get',
@@ -560,6 +591,7 @@ export const routes = {
     body: updateGlobalSettingsBody,
     responses: { 200: globalSettingsResponse },
     errors: [400, 401, 403],
+    actingForSomeone: 'refused',
   }),
   'sys.outbox': route({
     method: 'get',
@@ -569,6 +601,7 @@ export const routes = {
     query: outboxQuery,
     responses: { 200: outboxResponse },
     errors: [400, 401, 403, 404],
+    actingForSomeone: 'refused',
   }),
   'sys.provisionUser': route({
     method: 'post',
@@ -579,6 +612,7 @@ export const routes = {
     body: provisionUserBody,
     responses: { 200: provisionUserResponse, 201: provisionUserResponse },
     errors: [400, 401, 403, 404],
+    actingForSomeone: 'refused',
   }),
   'sys.emailSignInLink': route({
     method: 'post',
@@ -590,6 +624,7 @@ export const routes = {
     body: supportEmailLinkBody,
     responses: { 200: sentCredentialResponse },
     errors: [400, 401, 403, 404, 409, 503],
+    actingForSomeone: 'refused',
   }),
   'sys.oneClickLink': route({
     method: 'post',
@@ -599,6 +634,7 @@ export const routes = {
     body: createOneClickLinkBody,
     responses: { 201: oneClickLinkResponse, 202: sentCredentialResponse },
     errors: [400, 401, 403, 404, 409, 503],
+    actingForSomeone: 'refused',
   }),
   'loginTokens.list': route({
     method: 'get',
@@ -617,6 +653,7 @@ export const routes = {
     body: createLoginTokenBody,
     responses: { 201: createdLoginToken, 202: sentLoginToken },
     errors: [400, 401, 403, 404, 409, 503],
+    actingForSomeone: 'refused',
   }),
   'loginTokens.subjects': route({
     method: 'get',
@@ -644,6 +681,7 @@ export const routes = {
     params: loginTokenIdParam,
     responses: { 200: okResponse },
     errors: [400, 401, 403, 404],
+    actingForSomeone: 'refused',
   }),
   'apiKeys.list': route({
     method: 'get',
@@ -652,6 +690,7 @@ export const routes = {
     summary: 'API keys for integrations',
     responses: { 200: apiKeyList },
     errors: [401, 403],
+    actingForSomeone: 'refused',
   }),
   'apiKeys.create': route({
     method: 'post',
@@ -661,6 +700,7 @@ export const routes = {
     body: createApiKeyBody,
     responses: { 201: createdApiKey },
     errors: [400, 401, 403],
+    actingForSomeone: 'refused',
   }),
   'apiKeys.revoke': route({
     method: 'delete',
@@ -670,6 +710,7 @@ export const routes = {
     params: apiKeyIdParam,
     responses: { 200: okResponse },
     errors: [401, 403, 404],
+    actingForSomeone: 'refused',
   }),
 
   // ---- test mode (ONBEHALF_TEST_MODE=1 only) -------------------------------------------

@@ -32,11 +32,6 @@ export const linkErrorFor = {
   expired: 'link_expired',
 } as const;
 
-/** A browser acting as someone else must leave that first; a link never stacks on it. */
-export function refuseDuringImpersonation(current: AuthContext | null): void {
-  if (current?.impersonation) throw new AppError('impersonation_restricted');
-}
-
 const profilesOf = preparedPerHandle((db: Queryable) =>
   db
     .select({ profile: profiles, organization: organizations })

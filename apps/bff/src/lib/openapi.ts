@@ -4,6 +4,7 @@ import type { RouteContract } from '@onbehalf/contracts/routes';
 import type { MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import type { AppEnv } from '../app-env.ts';
+import { notWhileImpersonating, ownSessionOnly } from '../middleware/require-permission.ts';
 
 type RouteParameter = NonNullable<NonNullable<RouteConfig['request']>['params']>;
 
@@ -71,6 +72,13 @@ const successDescriptions: Record<number, string> = {
   202: 'Accepted',
 };
 
+/** What the table declares about sessions acting for someone else, enforced on the route. */
+function guardsOf(contract: RouteContract): MiddlewareHandler<AppEnv>[] {
+  if (contract.actingForSomeone === 'refused') return [ownSessionOnly];
+  if (contract.actingForSomeone === 'refusedWhileImpersonating') return [notWhileImpersonating];
+  return [];
+}
+
 /**
  * A route of the table (`@onbehalf/contracts/routes`) as @hono/zod-openapi builds it: the
  * contract's method, path, summary, input and answers, and what only the server knows — its
@@ -107,7 +115,8 @@ export function routeOf<
     tags: [...contract.tags],
     summary: contract.summary,
     ...(server.description ? { description: server.description } : {}),
-    ...(server.middleware ? { middleware: server.middleware } : {}),
+    // First: the answer to a session acting for someone else is the same whatever it may do.
+    middleware: [...guardsOf(contract), ...(server.middleware ?? [])],
     request,
     responses: {
       ...success,

@@ -49,9 +49,21 @@ export function refuseActingForSomeone(auth: AuthContext | null): void {
   if (auth?.credential) throw new AppError('integration_restricted');
 }
 
-/** The route-level declaration of `refuseActingForSomeone`, after the session is required. */
+/**
+ * `actingForSomeone: 'refused'` in the route table (http/openapi.ts adds it after the route's
+ * own middleware, so the session or API key is already placed).
+ */
 export const ownSessionOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
   // An API key acts for no one: it passes; the permission check before this one placed it.
   refuseActingForSomeone(c.get('auth'));
+  await next();
+};
+
+/**
+ * `actingForSomeone: 'refusedWhileImpersonating'` in the route table: a sign-in or a link
+ * never stacks on an impersonation; leave it first.
+ */
+export const notWhileImpersonating: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.get('auth')?.impersonation) throw new AppError('impersonation_restricted');
   await next();
 };

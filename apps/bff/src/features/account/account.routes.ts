@@ -1,16 +1,16 @@
 import { routes } from '@onbehalf/contracts/routes';
 import { routeOf } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
-import { ownSessionOnly, requireSession } from '../../middleware/require-permission.ts';
+import { requireSession } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { changePassword, setImpersonationPreference } from './account.service.ts';
 
 const preferenceRoute = routeOf(routes['account.setImpersonationPreference'], {
-  middleware: [requireSession, ownSessionOnly],
+  middleware: [requireSession],
 });
 
 const passwordRoute = routeOf(routes['account.changePassword'], {
-  middleware: [requireSession, ownSessionOnly],
+  middleware: [requireSession],
 });
 
 export const accountRoutes = createRouter()

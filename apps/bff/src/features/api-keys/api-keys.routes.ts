@@ -1,11 +1,11 @@
 import { routes } from '@onbehalf/contracts/routes';
 import { routeOf } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
-import { ownSessionOnly, requirePermission } from '../../middleware/require-permission.ts';
+import { requirePermission } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.service.ts';
 
-const manage = [requirePermission('api-keys:manage'), ownSessionOnly];
+const manage = [requirePermission('api-keys:manage')];
 
 const listRoute = routeOf(routes['apiKeys.list'], { middleware: manage });
 

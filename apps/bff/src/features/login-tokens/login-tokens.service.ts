@@ -35,12 +35,7 @@ import {
 } from '../../lib/credentials.ts';
 import { AppError } from '../../lib/errors.ts';
 import { endImpersonationsOfCredential } from '../../lib/impersonation-lifecycle.ts';
-import {
-  linkErrorFor,
-  mintLinkSession,
-  refuseDuringImpersonation,
-  signedInAs,
-} from '../../lib/link-sign-in.ts';
+import { linkErrorFor, mintLinkSession, signedInAs } from '../../lib/link-sign-in.ts';
 import { maskEmail, recordAttempt } from '../../lib/login-attempts.ts';
 import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../lib/principal.ts';
@@ -478,7 +473,6 @@ export async function redeemLoginToken(
   raw: string,
   meta: RequestMeta,
 ): Promise<Redeemed> {
-  refuseDuringImpersonation(current);
   await deps.limiters.assertGuessesAllowed(meta.ip);
   const evaluated = evaluate(deps, raw);
   if (evaluated.status !== 'valid') {

@@ -3,7 +3,6 @@ import { routeOf } from '../../lib/openapi.ts';
 import { getPrincipal } from '../../lib/principal.ts';
 import { createRouter } from '../../lib/router.ts';
 import {
-  ownSessionOnly,
   requirePermission,
   requirePermissionOrApiKey,
 } from '../../middleware/require-permission.ts';
@@ -17,11 +16,11 @@ import {
 const selfServiceRoute = routeOf(routes['links.requestEmailLink']);
 
 const supportRoute = routeOf(routes['sys.emailSignInLink'], {
-  middleware: [requirePermission('one-click-links:create'), ownSessionOnly],
+  middleware: [requirePermission('one-click-links:create')],
 });
 
 const provisionRoute = routeOf(routes['sys.provisionUser'], {
-  middleware: [requirePermissionOrApiKey('users:provision'), ownSessionOnly],
+  middleware: [requirePermissionOrApiKey('users:provision')],
 });
 
 export const emailLinksRoutes = createRouter()

@@ -3,11 +3,11 @@ import { routeOf } from '../../lib/openapi.ts';
 import { getPrincipal } from '../../lib/principal.ts';
 import { createRouter } from '../../lib/router.ts';
 import { setSessionCookie, signedInBody } from '../../lib/session-cookie.ts';
-import { ownSessionOnly, requirePermissionOrApiKey } from '../../middleware/require-permission.ts';
+import { requirePermissionOrApiKey } from '../../middleware/require-permission.ts';
 import { createOneClickLink, previewOneClick, redeemOneClick } from './one-click.service.ts';
 
 const createLinkRoute = routeOf(routes['sys.oneClickLink'], {
-  middleware: [requirePermissionOrApiKey('one-click-links:create'), ownSessionOnly],
+  middleware: [requirePermissionOrApiKey('one-click-links:create')],
 });
 
 const previewRoute = routeOf(routes['links.previewOneClick']);

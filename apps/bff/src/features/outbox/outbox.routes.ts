@@ -1,12 +1,12 @@
 import { routes } from '@onbehalf/contracts/routes';
 import { routeOf } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
-import { ownSessionOnly, requirePermission } from '../../middleware/require-permission.ts';
+import { requirePermission } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { readOutbox } from './outbox.service.ts';
 
 const listRoute = routeOf(routes['sys.outbox'], {
-  middleware: [requirePermission('outbox:read'), ownSessionOnly],
+  middleware: [requirePermission('outbox:read')],
 });
 
 export const outboxRoutes = createRouter().openapi(listRoute, (c) =>

@@ -2,14 +2,14 @@ import { routes } from '@onbehalf/contracts/routes';
 import { routeOf } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
 import { setSessionCookie, signedInBody } from '../../lib/session-cookie.ts';
-import { ownSessionOnly, requireSession } from '../../middleware/require-permission.ts';
+import { requireSession } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { listProfiles, switchProfile } from './profiles.service.ts';
 
 const listRoute = routeOf(routes['profiles.list'], { middleware: [requireSession] });
 
 const switchRoute = routeOf(routes['profiles.switchTo'], {
-  middleware: [requireSession, ownSessionOnly],
+  middleware: [requireSession],
 });
 
 export const profilesRoutes = createRouter()

@@ -1,7 +1,7 @@
 import { routes } from '@onbehalf/contracts/routes';
 import { routeOf } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
-import { ownSessionOnly, requirePermission } from '../../middleware/require-permission.ts';
+import { requirePermission } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { globalSettingsOf, updateGlobalSettings } from './settings.service.ts';
 
@@ -10,7 +10,7 @@ const getRoute = routeOf(routes['sys.settings'], {
 });
 
 const putRoute = routeOf(routes['sys.updateSettings'], {
-  middleware: [requirePermission('settings:manage'), ownSessionOnly],
+  middleware: [requirePermission('settings:manage')],
 });
 
 export const settingsRoutes = createRouter()

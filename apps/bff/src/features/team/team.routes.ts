@@ -1,7 +1,7 @@
 import { routes } from '@onbehalf/contracts/routes';
 import { routeOf } from '../../lib/openapi.ts';
 import { createRouter } from '../../lib/router.ts';
-import { ownSessionOnly, requirePermission } from '../../middleware/require-permission.ts';
+import { requirePermission } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import {
   listTeam,
@@ -15,7 +15,7 @@ import {
 const listRoute = routeOf(routes['team.members'], { middleware: [requirePermission('team:read')] });
 
 const updateRoute = routeOf(routes['team.updateMember'], {
-  middleware: [requirePermission('team:manage'), ownSessionOnly],
+  middleware: [requirePermission('team:manage')],
 });
 
 const settingsRoute = routeOf(routes['team.settings'], {
@@ -23,7 +23,7 @@ const settingsRoute = routeOf(routes['team.settings'], {
 });
 
 const updateSettingsRoute = routeOf(routes['team.updateSettings'], {
-  middleware: [requirePermission('team:settings'), ownSessionOnly],
+  middleware: [requirePermission('team:settings')],
 });
 
 const sysSettingsRoute = routeOf(routes['sys.organizationSettings'], {
@@ -31,7 +31,7 @@ const sysSettingsRoute = routeOf(routes['sys.organizationSettings'], {
 });
 
 const sysUpdateSettingsRoute = routeOf(routes['sys.updateOrganizationSettings'], {
-  middleware: [requirePermission('settings:manage'), ownSessionOnly],
+  middleware: [requirePermission('settings:manage')],
 });
 
 export const teamRoutes = createRouter()

@@ -3,7 +3,6 @@ import { routeOf } from '../../lib/openapi.ts';
 import { getPrincipal } from '../../lib/principal.ts';
 import { createRouter } from '../../lib/router.ts';
 import {
-  ownSessionOnly,
   requirePermission,
   requirePermissionOrApiKey,
 } from '../../middleware/require-permission.ts';
@@ -16,11 +15,11 @@ const listRoute = routeOf(routes['sys.users'], {
 });
 
 const updateRoute = routeOf(routes['sys.updateUser'], {
-  middleware: [requirePermission('settings:manage'), ownSessionOnly],
+  middleware: [requirePermission('settings:manage')],
 });
 
 const roleRoute = routeOf(routes['sys.setProfileRole'], {
-  middleware: [requirePermission('settings:manage'), ownSessionOnly],
+  middleware: [requirePermission('settings:manage')],
 });
 
 const organizationsRoute = routeOf(routes['sys.organizations'], {

@@ -1,0 +1,96 @@
+import { type RouteContract, routes } from '@onbehalf/contracts/routes';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, demoIds, type TestApp } from './test/harness.ts';
+
+/**
+ * SPEC §4 rule 8, §4b: what a session acting for someone else may not do is declared once, in
+ * the route table (`actingForSomeone`), and every route so marked refuses it, whichever
+ * permissions the person acted as holds.
+ */
+
+let t: TestApp;
+let impersonating: string;
+let integration: string;
+beforeAll(async () => {
+  t = await createTestApp({ rateLimits: false });
+  const ids = demoIds(t);
+  // A team admin acting as a member (team door).
+  const admin = (await t.signIn('admin@acme.test')).token;
+  const { token: handoff } = await t
+    .client(admin)
+    .impersonation.teamHandoff(ids.profileId('buyer@acme.test'), 'Checking the basket');
+  impersonating = (await t.client(admin).impersonation.exchange(handoff)).token ?? '';
+  // A session an integration's login token opened (Acme allows integrations).
+  const ops = (await t.signIn('ops@onbehalf.test')).token;
+  const { token } = await t.client(ops).loginTokens.create({
+    subject: { type: 'profile', profileId: ids.profileId('member@acme.test') },
+    expiresAt: new Date(t.clock.now() + 86_400_000).toISOString(),
+    use: 'integration',
+  });
+  integration = (await t.client().links.redeemLoginToken(token)).token ?? '';
+  expect(impersonating).not.toBe('');
+  expect(integration).not.toBe('');
+});
+
+const marked = (flag: RouteContract['actingForSomeone']) =>
+  Object.entries(routes as Record<string, RouteContract>).filter(
+    ([, route]) => route.actingForSomeone === flag,
+  );
+
+/** Any path parameter is 1: the refusal comes before anything is looked up or validated. */
+const concrete = (path: string) => path.replace(/\{\w+\}/g, '1');
+
+async function answer(route: RouteContract, token: string) {
+  return t.call(route.method.toUpperCase(), concrete(route.path), {
+    token,
+    ...(route.body ? { body: {} } : {}),
+  });
+}
+
+describe('routes marked "refused" are a person’s own, in their own session', () => {
+  it('the table marks the sensitive actions', () => {
+    const names = marked('refused').map(([name]) => name);
+    for (const name of [
+      'account.changePassword',
+      'account.setImpersonationPreference',
+      'account.revokeCredential',
+      'auth.revokeSession',
+      'apiKeys.create',
+      'loginTokens.create',
+      'sys.oneClickLink',
+      'sys.updateSettings',
+      'team.updateMember',
+      'team.updateSettings',
+      'audit.list',
+      'audit.teamExport',
+      'profiles.switchTo',
+    ]) {
+      expect(names, name).toContain(name);
+    }
+  });
+
+  it('every one refuses an impersonation session: 403 impersonation_restricted', async () => {
+    for (const [name, route] of marked('refused')) {
+      const res = await answer(route, impersonating);
+      expect([res.status, res.error?.code], name).toEqual([403, 'impersonation_restricted']);
+    }
+  });
+
+  it('every one refuses a session an integration’s credential opened: 403 integration_restricted', async () => {
+    for (const [name, route] of marked('refused')) {
+      const res = await answer(route, integration);
+      expect([res.status, res.error?.code], name).toEqual([403, 'integration_restricted']);
+    }
+  });
+});
+
+describe('routes marked "refusedWhileImpersonating": a sign-in or a link never stacks on an impersonation', () => {
+  it('sign-in, and both kinds of link, are refused while impersonating', async () => {
+    const names = marked('refusedWhileImpersonating').map(([name]) => name);
+    expect(names.sort()).toEqual(['auth.signIn', 'links.redeemLoginToken', 'links.redeemOneClick']);
+    for (const [name, route] of marked('refusedWhileImpersonating')) {
+      const res = await answer(route, impersonating);
+      expect([res.status, res.error?.code], name).toEqual([403, 'impersonation_restricted']);
+    }
+  });
+});
