@@ -170,10 +170,6 @@ describe('audit trail: tamper evidence', () => {
     );
     await impersonationWithOrder();
     const result = await verify();
-    console.log(
-      JSON.stringify(result),
-      t.sqlite.prepare('SELECT id, type, keyed, details FROM audit_events').all(),
-    );
     expect(result.intact).toBe(true);
   });
 
