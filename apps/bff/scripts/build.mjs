@@ -7,7 +7,7 @@ await build({
   entryPoints: {
     server: 'src/server.ts',
     cli: 'src/cli/main.ts',
-    'checkpoint-worker': 'src/db/checkpoint-worker.js',
+    'checkpoint-worker': 'src/store/sqlite/checkpoint-worker.js',
   },
   outdir: 'dist',
   bundle: true,
@@ -22,4 +22,5 @@ await build({
   },
   logLevel: 'warning',
 });
-await cp('src/db/migrations', 'dist/migrations', { recursive: true });
+await cp('src/store/sqlite/migrations', 'dist/migrations', { recursive: true });
+await cp('src/store/postgres/migrations', 'dist/postgres-migrations', { recursive: true });

@@ -2,14 +2,6 @@ import type { ErrorCode } from '@onbehalf/contracts/errors';
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind, CredentialMaker } from '@onbehalf/contracts/login-links';
 import type { Permission } from '@onbehalf/contracts/permissions';
-import type { Db } from './db/client.ts';
-import type { CommitGroups } from './db/commit-groups.ts';
-import type { ImpersonationRow } from './db/schema/impersonations.ts';
-import type { ApiKeyRow } from './db/schema/login-links.ts';
-import type { OrganizationRow } from './db/schema/organizations.ts';
-import type { ProfileRow } from './db/schema/profiles.ts';
-import type { SessionRow } from './db/schema/sessions.ts';
-import type { UserRow } from './db/schema/users.ts';
 import type { Env } from './env.ts';
 import type { AuditAnchor } from './lib/audit-anchor.ts';
 import type { Background } from './lib/background.ts';
@@ -21,6 +13,14 @@ import type { Limiters } from './lib/rate-limit.ts';
 import type { RequestMeta } from './lib/request-meta.ts';
 import type { ServerSecret } from './lib/server-secret.ts';
 import type { SigningKeys } from './lib/signing-keys.ts';
+import type { Db } from './store/sqlite/client.ts';
+import type { CommitGroups } from './store/sqlite/commit-groups.ts';
+import type { ImpersonationRow } from './store/sqlite/schema/impersonations.ts';
+import type { ApiKeyRow } from './store/sqlite/schema/login-links.ts';
+import type { OrganizationRow } from './store/sqlite/schema/organizations.ts';
+import type { ProfileRow } from './store/sqlite/schema/profiles.ts';
+import type { SessionRow } from './store/sqlite/schema/sessions.ts';
+import type { UserRow } from './store/sqlite/schema/users.ts';
 
 /** Everything a request handler may reach; built once by the server, or per test. */
 export interface AppDeps {

@@ -29,10 +29,10 @@ import { settingsRoutes } from './features/settings/settings.routes.ts';
 import { teamRoutes } from './features/team/team.routes.ts';
 import { testModeRoutes } from './features/test-mode/test-mode.routes.ts';
 import { usersRoutes } from './features/users/users.routes.ts';
+import { mountPortal } from './http/portal-static.ts';
+import { createRouter } from './http/router.ts';
+import { clearSessionCookie } from './http/session-cookie.ts';
 import { AppError } from './lib/errors.ts';
-import { mountPortal } from './lib/portal-static.ts';
-import { createRouter } from './lib/router.ts';
-import { clearSessionCookie } from './lib/session-cookie.ts';
 import { rejectForeignHosts } from './middleware/allowed-hosts.ts';
 import { rejectCrossSite } from './middleware/cross-site.ts';
 import { attributeImpersonatedRequests } from './middleware/impersonation-log.ts';
@@ -114,7 +114,7 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
   });
   app.use('*', observeRequests(deps));
   // Outside everything that reads or writes, so it waits for whatever the request read or
-  // wrote: nothing is answered before the commit that holds it (db/commit-groups.ts).
+  // wrote: nothing is answered before the commit that holds it (store/sqlite/commit-groups.ts).
   app.use('/api/*', async (_c, next) => {
     await next();
     await deps.commitGroups?.pending();

@@ -1,10 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
-import { startCheckpointer } from './db/checkpointer.ts';
-import { migrateDatabase, openDatabase, secureDataDir } from './db/client.ts';
-import { startCommitGroups } from './db/commit-groups.ts';
-import { DEMO_PASSWORD, demoAccounts, seedDemo } from './db/seed.ts';
 import { loadEnv } from './env.ts';
 import { bindAuditKey } from './lib/audit.ts';
 import { fileAuditAnchor } from './lib/audit-anchor.ts';
@@ -16,6 +12,10 @@ import { createMetrics } from './lib/metrics.ts';
 import { createLimiters } from './lib/rate-limit.ts';
 import { loadServerSecret } from './lib/server-secret.ts';
 import { loadSigningKeys } from './lib/signing-keys.ts';
+import { startCheckpointer } from './store/sqlite/checkpointer.ts';
+import { migrateDatabase, openDatabase, secureDataDir } from './store/sqlite/client.ts';
+import { startCommitGroups } from './store/sqlite/commit-groups.ts';
+import { DEMO_PASSWORD, demoAccounts, seedDemo } from './store/sqlite/seed.ts';
 
 const env = loadEnv();
 const logger = createLogger(env.LOG_LEVEL);

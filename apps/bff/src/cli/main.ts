@@ -1,10 +1,10 @@
-import { migrateDatabase, openDatabase, secureDataDir } from '../db/client.ts';
-import { seedDemo } from '../db/seed.ts';
 import { loadEnv } from '../env.ts';
 import { bindAuditKey } from '../lib/audit.ts';
 import { fileAuditAnchor } from '../lib/audit-anchor.ts';
 import { pruneAuditEvents, verifyAuditChain } from '../lib/audit-chain.ts';
 import { loadServerSecret } from '../lib/server-secret.ts';
+import { migrateDatabase, openDatabase, secureDataDir } from '../store/sqlite/client.ts';
+import { seedDemo } from '../store/sqlite/seed.ts';
 import { emailOneClickLink } from './one-click-link.ts';
 
 const usage = `usage: onbehalf <command>

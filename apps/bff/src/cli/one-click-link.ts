@@ -1,4 +1,3 @@
-import type { Db } from '../db/client.ts';
 import type { Env } from '../env.ts';
 import { findUserByEmail } from '../features/auth/auth.repo.ts';
 import { createOneClickLink } from '../features/one-click/one-click.service.ts';
@@ -13,6 +12,7 @@ import { createLimiters } from '../lib/rate-limit.ts';
 import { systemMeta } from '../lib/request-meta.ts';
 import { loadServerSecret } from '../lib/server-secret.ts';
 import { generateSigningKeys } from '../lib/signing-keys.ts';
+import type { Db } from '../store/sqlite/client.ts';
 
 /**
  * The command-line door to one-click links: same service, same rules and audit as the API.

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
-import type { Queryable } from '../db/client.ts';
-import { type ApiKeyRow, apiKeys } from '../db/schema/login-links.ts';
-import { users } from '../db/schema/users.ts';
 import { apiKeyAlive } from '../domain/credentials/policy.ts';
+import type { Queryable } from '../store/sqlite/client.ts';
+import { type ApiKeyRow, apiKeys } from '../store/sqlite/schema/login-links.ts';
+import { users } from '../store/sqlite/schema/users.ts';
 import { constantTimeEqual, randomId, randomToken, sha256 } from './tokens.ts';
 
 export const API_KEY_PREFIX = 'obk_';

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { desc, gte } from 'drizzle-orm';
-import type { Queryable } from '../db/client.ts';
-import { auditCheckpoints } from '../db/schema/audit-events.ts';
+import type { Queryable } from '../store/sqlite/client.ts';
+import { auditCheckpoints } from '../store/sqlite/schema/audit-events.ts';
 import { auditHashOf, auditHead } from './audit-chain.ts';
 
 /** The newest event of the trail as last seen, kept outside the database. */

@@ -1,7 +1,7 @@
 import type { AuditBreak, AuditVerification } from '@onbehalf/contracts/audit';
 import { asc, desc, eq, lt, sql } from 'drizzle-orm';
-import type { Db, Queryable } from '../db/client.ts';
-import { auditCheckpoints, auditEvents } from '../db/schema/audit-events.ts';
+import type { Db, Queryable } from '../store/sqlite/client.ts';
+import { auditCheckpoints, auditEvents } from '../store/sqlite/schema/audit-events.ts';
 import {
   type AuditRow,
   GENESIS_HASH,

@@ -1,6 +1,6 @@
 import { lt, sql } from 'drizzle-orm';
-import type { Db, Queryable } from '../db/client.ts';
-import { auditRepeats } from '../db/schema/audit-events.ts';
+import type { Db, Queryable } from '../store/sqlite/client.ts';
+import { auditRepeats } from '../store/sqlite/schema/audit-events.ts';
 import { type AuditEntry, recordAudit } from './audit.ts';
 import { toIso } from './clock.ts';
 import type { RequestMeta } from './request-meta.ts';

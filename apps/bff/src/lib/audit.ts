@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
 import type { AuditEventType } from '@onbehalf/contracts/audit';
 import { desc } from 'drizzle-orm';
-import type { Queryable } from '../db/client.ts';
-import { groupMemo } from '../db/commit-groups.ts';
-import { auditCheckpoints, auditEvents } from '../db/schema/audit-events.ts';
+import type { Queryable } from '../store/sqlite/client.ts';
+import { groupMemo } from '../store/sqlite/commit-groups.ts';
+import { connectionOf, placeholdersFor, preparedPerHandle } from '../store/sqlite/prepared.ts';
+import { auditCheckpoints, auditEvents } from '../store/sqlite/schema/audit-events.ts';
 import { hotCounters } from './hot-counters.ts';
-import { connectionOf, placeholdersFor, preparedPerHandle } from './prepared.ts';
 import type { RequestMeta } from './request-meta.ts';
 import { sha256 } from './tokens.ts';
 

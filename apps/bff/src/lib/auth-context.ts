@@ -4,8 +4,8 @@ import {
   sortPermissions,
 } from '@onbehalf/contracts/permissions';
 import type { AuthContext, CredentialContext, ImpersonationContext } from '../app-env.ts';
-import type { UserRow } from '../db/schema/users.ts';
 import type { Actor, Target } from '../domain/impersonation/policy.ts';
+import type { UserRow } from '../store/sqlite/schema/users.ts';
 import type { AuditEntry } from './audit.ts';
 import type { SessionLookup } from './sessions.ts';
 

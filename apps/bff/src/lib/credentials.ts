@@ -6,20 +6,20 @@ import type {
 import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { CredentialContext } from '../app-env.ts';
-import type { Queryable } from '../db/client.ts';
-import { apiKeys, loginTokens, oneClickLinks } from '../db/schema/login-links.ts';
-import { organizations } from '../db/schema/organizations.ts';
-import { profiles } from '../db/schema/profiles.ts';
-import { type SessionRow, sessions } from '../db/schema/sessions.ts';
-import type { UserRow } from '../db/schema/users.ts';
-import { users } from '../db/schema/users.ts';
 import {
   integrationBlock,
   type Maker,
   makerHoldsRight,
   rightsToMake,
 } from '../domain/credentials/policy.ts';
-import { preparedPerHandle } from './prepared.ts';
+import type { Queryable } from '../store/sqlite/client.ts';
+import { preparedPerHandle } from '../store/sqlite/prepared.ts';
+import { apiKeys, loginTokens, oneClickLinks } from '../store/sqlite/schema/login-links.ts';
+import { organizations } from '../store/sqlite/schema/organizations.ts';
+import { profiles } from '../store/sqlite/schema/profiles.ts';
+import { type SessionRow, sessions } from '../store/sqlite/schema/sessions.ts';
+import type { UserRow } from '../store/sqlite/schema/users.ts';
+import { users } from '../store/sqlite/schema/users.ts';
 import { revokeSession } from './sessions.ts';
 import { sha256 } from './tokens.ts';
 

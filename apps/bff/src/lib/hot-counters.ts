@@ -1,4 +1,4 @@
-import { connectionOf } from './prepared.ts';
+import { connectionOf } from '../store/sqlite/prepared.ts';
 
 /**
  * Counts taken on hot paths, kept as plain numbers: an increment costs nothing measurable, and

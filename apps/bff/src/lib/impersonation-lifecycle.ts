@@ -4,12 +4,6 @@ import { operatorRolePermissions, type Permission } from '@onbehalf/contracts/pe
 import { and, eq, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { ImpersonationContext } from '../app-env.ts';
-import type { Db, Queryable } from '../db/client.ts';
-import { type ImpersonationRow, impersonations } from '../db/schema/impersonations.ts';
-import { organizations } from '../db/schema/organizations.ts';
-import { profiles } from '../db/schema/profiles.ts';
-import { sessions } from '../db/schema/sessions.ts';
-import { users } from '../db/schema/users.ts';
 import {
   impersonationEndsAt,
   impersonationLimitMinutes,
@@ -17,8 +11,14 @@ import {
   type RunningCase,
   reasonToEnd,
 } from '../domain/impersonation/policy.ts';
+import type { Db, Queryable } from '../store/sqlite/client.ts';
+import { preparedPerHandle } from '../store/sqlite/prepared.ts';
+import { type ImpersonationRow, impersonations } from '../store/sqlite/schema/impersonations.ts';
+import { organizations } from '../store/sqlite/schema/organizations.ts';
+import { profiles } from '../store/sqlite/schema/profiles.ts';
+import { sessions } from '../store/sqlite/schema/sessions.ts';
+import { users } from '../store/sqlite/schema/users.ts';
 import { recordAudit } from './audit.ts';
-import { preparedPerHandle } from './prepared.ts';
 import { revokeSession } from './sessions.ts';
 import { readSetting } from './settings.ts';
 

@@ -1,15 +1,15 @@
 import type { Session, SignInMethod } from '@onbehalf/contracts/auth';
 import { eq, sql } from 'drizzle-orm';
 import type { AppDeps, AuthContext, CredentialContext } from '../app-env.ts';
-import type { Queryable, Tx } from '../db/client.ts';
-import { organizations } from '../db/schema/organizations.ts';
-import { profiles } from '../db/schema/profiles.ts';
-import type { SessionRow } from '../db/schema/sessions.ts';
+import { describeSession } from '../http/session-view.ts';
+import type { Queryable, Tx } from '../store/sqlite/client.ts';
+import { preparedPerHandle } from '../store/sqlite/prepared.ts';
+import { organizations } from '../store/sqlite/schema/organizations.ts';
+import { profiles } from '../store/sqlite/schema/profiles.ts';
+import type { SessionRow } from '../store/sqlite/schema/sessions.ts';
 import { authFromLookup } from './auth-context.ts';
 import { AppError } from './errors.ts';
-import { preparedPerHandle } from './prepared.ts';
 import type { RequestMeta } from './request-meta.ts';
-import { describeSession } from './session-view.ts';
 import {
   type MintSessionInput,
   mintSession,

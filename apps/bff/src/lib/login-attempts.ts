@@ -1,7 +1,7 @@
 import type { AttemptOutcome } from '@onbehalf/contracts/login-links';
-import type { Queryable } from '../db/client.ts';
-import { loginAttempts } from '../db/schema/login-links.ts';
-import { placeholdersFor, preparedPerHandle } from './prepared.ts';
+import type { Queryable } from '../store/sqlite/client.ts';
+import { placeholdersFor, preparedPerHandle } from '../store/sqlite/prepared.ts';
+import { loginAttempts } from '../store/sqlite/schema/login-links.ts';
 import type { RequestMeta } from './request-meta.ts';
 
 const insertAttempt = preparedPerHandle((db: Queryable) =>

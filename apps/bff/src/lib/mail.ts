@@ -1,8 +1,8 @@
 import { lt } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
-import type { Db } from '../db/client.ts';
-import { outboxMessages } from '../db/schema/outbox.ts';
 import type { Env } from '../env.ts';
+import type { Db } from '../store/sqlite/client.ts';
+import { outboxMessages } from '../store/sqlite/schema/outbox.ts';
 import { seal } from './server-secret.ts';
 
 export interface MailMessage {

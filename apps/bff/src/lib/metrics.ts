@@ -1,12 +1,12 @@
 import type { ErrorCode } from '@onbehalf/contracts/errors';
 import { and, count, gt, gte, isNotNull, isNull, sql } from 'drizzle-orm';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Db, Queryable } from '../db/client.ts';
-import { impersonations } from '../db/schema/impersonations.ts';
 import { HANDOFF_TTL_MS, MAX_IMPERSONATION_MINUTES } from '../domain/impersonation/policy.ts';
+import type { Db, Queryable } from '../store/sqlite/client.ts';
+import { preparedPerHandle } from '../store/sqlite/prepared.ts';
+import { impersonations } from '../store/sqlite/schema/impersonations.ts';
 import type { Clock } from './clock.ts';
 import { hotCounters } from './hot-counters.ts';
-import { preparedPerHandle } from './prepared.ts';
 import { sortableId } from './tokens.ts';
 
 /** The credentials a request redeems, by the route that redeems them. */
@@ -64,7 +64,7 @@ export interface Metrics {
     durationMs: number,
     code: ErrorCode | undefined,
   ): void;
-  /** One group commit, and how many transactions it held (db/commit-groups.ts). */
+  /** One group commit, and how many transactions it held (store/sqlite/commit-groups.ts). */
   commitGroup(transactions: number): void;
 }
 

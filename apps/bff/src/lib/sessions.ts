@@ -1,13 +1,13 @@
 import type { SignInMethod } from '@onbehalf/contracts/auth';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { Queryable } from '../db/client.ts';
-import { organizations } from '../db/schema/organizations.ts';
-import { profiles } from '../db/schema/profiles.ts';
-import { type SessionRow, sessions } from '../db/schema/sessions.ts';
-import { users } from '../db/schema/users.ts';
 import { sessionPolicy } from '../domain/sessions.ts';
-import { placeholdersFor, preparedPerHandle } from './prepared.ts';
+import type { Queryable } from '../store/sqlite/client.ts';
+import { placeholdersFor, preparedPerHandle } from '../store/sqlite/prepared.ts';
+import { organizations } from '../store/sqlite/schema/organizations.ts';
+import { profiles } from '../store/sqlite/schema/profiles.ts';
+import { type SessionRow, sessions } from '../store/sqlite/schema/sessions.ts';
+import { users } from '../store/sqlite/schema/users.ts';
 import type { RequestMeta } from './request-meta.ts';
 import { randomToken, sha256, sortableId } from './tokens.ts';
 

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Queryable } from '../db/client.ts';
-import { settings } from '../db/schema/settings.ts';
 import { MAX_IMPERSONATION_MINUTES } from '../domain/impersonation/policy.ts';
+import type { Queryable } from '../store/sqlite/client.ts';
+import { settings } from '../store/sqlite/schema/settings.ts';
 
 /** Every global setting: its key, shape and safe default (off). */
 export const settingDefinitions = {

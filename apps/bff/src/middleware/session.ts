@@ -2,16 +2,16 @@ import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv, AuthContext } from '../app-env.ts';
 import { isSessionLive } from '../domain/sessions.ts';
+import {
+  clearSessionCookie,
+  readSessionCookie,
+  rememberImpersonationEnded,
+} from '../http/session-cookie.ts';
 import { findApiKey, isApiKeyToken, touchApiKey } from '../lib/api-keys.ts';
 import { authFromLookup } from '../lib/auth-context.ts';
 import { settleCredentialSession } from '../lib/credentials.ts';
 import { AppError } from '../lib/errors.ts';
 import { settleImpersonation } from '../lib/impersonation-lifecycle.ts';
-import {
-  clearSessionCookie,
-  readSessionCookie,
-  rememberImpersonationEnded,
-} from '../lib/session-cookie.ts';
 import { findSessionByToken, touchSession } from '../lib/sessions.ts';
 
 const MAX_TOKEN_LENGTH = 128;

@@ -9,9 +9,6 @@ import { type RouteContract, routes } from '@onbehalf/contracts/routes';
 type BearerSignedIn = SignedInResponse & { token: string };
 
 import { createApp } from '../app.ts';
-import { migrateDatabase, openDatabase } from '../db/client.ts';
-import { startCommitGroups } from '../db/commit-groups.ts';
-import { DEMO_PASSWORD, seedDemo } from '../db/seed.ts';
 import { loadEnv } from '../env.ts';
 import { bindAuditKey } from '../lib/audit.ts';
 import { memoryAuditAnchor } from '../lib/audit-anchor.ts';
@@ -23,6 +20,9 @@ import { createMetrics } from '../lib/metrics.ts';
 import { createLimiters } from '../lib/rate-limit.ts';
 import { serverSecretFrom } from '../lib/server-secret.ts';
 import { generateSigningKeys, type SigningKeys } from '../lib/signing-keys.ts';
+import { migrateDatabase, openDatabase } from '../store/sqlite/client.ts';
+import { startCommitGroups } from '../store/sqlite/commit-groups.ts';
+import { DEMO_PASSWORD, seedDemo } from '../store/sqlite/seed.ts';
 
 // One key pair per test file is plenty; generating is the slow part.
 let sharedKeys: Promise<SigningKeys> | undefined;

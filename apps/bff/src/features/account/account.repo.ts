@@ -1,8 +1,8 @@
 import { and, eq, isNull, ne } from 'drizzle-orm';
-import type { Queryable } from '../../db/client.ts';
-import { profiles } from '../../db/schema/profiles.ts';
-import { sessions } from '../../db/schema/sessions.ts';
-import { users } from '../../db/schema/users.ts';
+import type { Queryable } from '../../store/sqlite/client.ts';
+import { profiles } from '../../store/sqlite/schema/profiles.ts';
+import { sessions } from '../../store/sqlite/schema/sessions.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
 
 export function setAllowTeamImpersonation(db: Queryable, profileId: number, allow: boolean) {
   db.update(profiles)

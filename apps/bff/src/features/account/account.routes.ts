@@ -1,6 +1,6 @@
 import { routes } from '@onbehalf/contracts/routes';
-import { routeOf } from '../../lib/openapi.ts';
-import { createRouter } from '../../lib/router.ts';
+import { routeOf } from '../../http/openapi.ts';
+import { createRouter } from '../../http/router.ts';
 import { requireSession } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { changePassword, setImpersonationPreference } from './account.service.ts';

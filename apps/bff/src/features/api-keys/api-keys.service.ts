@@ -5,16 +5,16 @@ import type {
 } from '@onbehalf/contracts/login-links';
 import { desc, eq, inArray } from 'drizzle-orm';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
-import type { Queryable } from '../../db/client.ts';
-import { type ApiKeyRow, apiKeys } from '../../db/schema/login-links.ts';
-import { organizations } from '../../db/schema/organizations.ts';
-import { users } from '../../db/schema/users.ts';
 import { newApiKeySecret } from '../../lib/api-keys.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
+import type { Queryable } from '../../store/sqlite/client.ts';
+import { type ApiKeyRow, apiKeys } from '../../store/sqlite/schema/login-links.ts';
+import { organizations } from '../../store/sqlite/schema/organizations.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 

@@ -1,13 +1,13 @@
 import type { AuditFilters } from '@onbehalf/contracts/audit';
 import { and, asc, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import type { Queryable } from '../../db/client.ts';
-import { auditEvents } from '../../db/schema/audit-events.ts';
-import { impersonations } from '../../db/schema/impersonations.ts';
-import { organizations } from '../../db/schema/organizations.ts';
-import { users } from '../../db/schema/users.ts';
-import { preparedPerHandle } from '../../lib/prepared.ts';
-import { ftsQuery } from '../../lib/search.ts';
+import type { Queryable } from '../../store/sqlite/client.ts';
+import { preparedPerHandle } from '../../store/sqlite/prepared.ts';
+import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
+import { impersonations } from '../../store/sqlite/schema/impersonations.ts';
+import { organizations } from '../../store/sqlite/schema/organizations.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
+import { ftsQuery } from '../../store/sqlite/search.ts';
 
 const actor = alias(users, 'actor');
 const subject = alias(users, 'subject');

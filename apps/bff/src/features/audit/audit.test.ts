@@ -1,11 +1,11 @@
 import { type AuditListQuery, auditPage } from '@onbehalf/contracts/audit';
 import { desc, eq, sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents } from '../../db/schema/audit-events.ts';
-import { organizations } from '../../db/schema/organizations.ts';
-import { users } from '../../db/schema/users.ts';
 import { GENESIS_HASH, legacyHash, legacyPayload, recordAudit } from '../../lib/audit.ts';
 import { pruneAuditEvents, verifyAuditChain } from '../../lib/audit-chain.ts';
+import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
+import { organizations } from '../../store/sqlite/schema/organizations.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
 import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
 import { pageQuery, whereFor } from './audit.repo.ts';
 import { csvCell, exportAuditEvents } from './audit.service.ts';

@@ -1,11 +1,11 @@
 import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import type { Queryable } from '../../db/client.ts';
-import { impersonations } from '../../db/schema/impersonations.ts';
-import { organizations } from '../../db/schema/organizations.ts';
-import { profiles } from '../../db/schema/profiles.ts';
-import { sessions } from '../../db/schema/sessions.ts';
-import { users } from '../../db/schema/users.ts';
+import type { Queryable } from '../../store/sqlite/client.ts';
+import { impersonations } from '../../store/sqlite/schema/impersonations.ts';
+import { organizations } from '../../store/sqlite/schema/organizations.ts';
+import { profiles } from '../../store/sqlite/schema/profiles.ts';
+import { sessions } from '../../store/sqlite/schema/sessions.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
 
 export function findUserByEmail(db: Queryable, email: string) {
   return db.select().from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`).get();

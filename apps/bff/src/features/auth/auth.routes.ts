@@ -1,15 +1,15 @@
 import { endReason } from '@onbehalf/contracts/impersonation';
 import { routes } from '@onbehalf/contracts/routes';
-import { routeOf } from '../../lib/openapi.ts';
-import { createRouter } from '../../lib/router.ts';
+import { routeOf } from '../../http/openapi.ts';
+import { createRouter } from '../../http/router.ts';
 import {
   clearSessionCookie,
   setSessionCookie,
   signedInBody,
   takeImpersonationEnded,
-} from '../../lib/session-cookie.ts';
+} from '../../http/session-cookie.ts';
+import { describeSession } from '../../http/session-view.ts';
 import { signSessionJwt } from '../../lib/session-jwt.ts';
-import { describeSession } from '../../lib/session-view.ts';
 import { requireSession } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import { listSessions, revokeOwnSession, signIn, signOut } from './auth.service.ts';

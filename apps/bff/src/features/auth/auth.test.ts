@@ -3,10 +3,10 @@ import { handoffResponse } from '@onbehalf/contracts/impersonation';
 import { profilesResponse } from '@onbehalf/contracts/profiles';
 import { eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { auditEvents } from '../../db/schema/audit-events.ts';
-import { sessions } from '../../db/schema/sessions.ts';
-import { users } from '../../db/schema/users.ts';
 import { sessionPolicy } from '../../domain/sessions.ts';
+import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
+import { sessions } from '../../store/sqlite/schema/sessions.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
 import {
   createTestApp,
   ORIGIN,

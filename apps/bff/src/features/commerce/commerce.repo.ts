@@ -1,8 +1,8 @@
 import { desc, eq } from 'drizzle-orm';
-import type { Queryable } from '../../db/client.ts';
-import { invoices, orders } from '../../db/schema/commerce.ts';
-import { profiles } from '../../db/schema/profiles.ts';
-import { users } from '../../db/schema/users.ts';
+import type { Queryable } from '../../store/sqlite/client.ts';
+import { invoices, orders } from '../../store/sqlite/schema/commerce.ts';
+import { profiles } from '../../store/sqlite/schema/profiles.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
 
 const LIST_LIMIT = 100;
 

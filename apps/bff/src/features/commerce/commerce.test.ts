@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents } from '../../db/schema/audit-events.ts';
-import { orders } from '../../db/schema/commerce.ts';
+import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
+import { orders } from '../../store/sqlite/schema/commerce.ts';
 import { createTestApp, type TestApp } from '../../test/harness.ts';
 
 let t: TestApp;

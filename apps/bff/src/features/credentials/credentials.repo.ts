@@ -1,8 +1,8 @@
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
-import type { Queryable } from '../../db/client.ts';
-import { loginTokens, oneClickLinks } from '../../db/schema/login-links.ts';
-import { organizations } from '../../db/schema/organizations.ts';
-import { profiles } from '../../db/schema/profiles.ts';
+import type { Queryable } from '../../store/sqlite/client.ts';
+import { loginTokens, oneClickLinks } from '../../store/sqlite/schema/login-links.ts';
+import { organizations } from '../../store/sqlite/schema/organizations.ts';
+import { profiles } from '../../store/sqlite/schema/profiles.ts';
 
 /** No one has this many live credentials; the lists stop here all the same. */
 const LIMIT = 100;

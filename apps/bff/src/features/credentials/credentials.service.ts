@@ -7,7 +7,6 @@ import type {
   LoginTokenUse,
 } from '@onbehalf/contracts/login-links';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
-import type { LoginTokenRow, OneClickLinkRow } from '../../db/schema/login-links.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { toIso } from '../../lib/clock.ts';
@@ -15,6 +14,7 @@ import { loadMaker, revokeSessionsOpenedBy } from '../../lib/credentials.ts';
 import { AppError } from '../../lib/errors.ts';
 import { endImpersonationsOfCredential } from '../../lib/impersonation-lifecycle.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
+import type { LoginTokenRow, OneClickLinkRow } from '../../store/sqlite/schema/login-links.ts';
 import {
   integrationLinksFor,
   integrationTokensFor,

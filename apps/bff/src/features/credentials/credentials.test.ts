@@ -3,12 +3,12 @@ import type { ApiKeyScope } from '@onbehalf/contracts/permissions';
 import { eq } from 'drizzle-orm';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents } from '../../db/schema/audit-events.ts';
-import { impersonations } from '../../db/schema/impersonations.ts';
-import { loginTokens, oneClickLinks } from '../../db/schema/login-links.ts';
-import { organizations } from '../../db/schema/organizations.ts';
-import { users } from '../../db/schema/users.ts';
 import { SESSION_JWT_AUDIENCE } from '../../lib/session-jwt.ts';
+import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
+import { impersonations } from '../../store/sqlite/schema/impersonations.ts';
+import { loginTokens, oneClickLinks } from '../../store/sqlite/schema/login-links.ts';
+import { organizations } from '../../store/sqlite/schema/organizations.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
 import { createTestApp, demoIds, outcomeOf, refusal, type TestApp } from '../../test/harness.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents } from '../../db/schema/audit-events.ts';
+import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
 import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { routes } from '@onbehalf/contracts/routes';
-import { unappliedMigrations } from '../../db/client.ts';
+import { routeOf } from '../../http/openapi.ts';
+import { createRouter } from '../../http/router.ts';
 import { AppError } from '../../lib/errors.ts';
-import { routeOf } from '../../lib/openapi.ts';
-import { createRouter } from '../../lib/router.ts';
+import { unappliedMigrations } from '../../store/sqlite/client.ts';
 
 const healthRoute = routeOf(routes['health.live']);
 const readyRoute = routeOf(routes['health.ready']);

@@ -1,11 +1,11 @@
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import type { Queryable } from '../../db/client.ts';
-import { type ImpersonationRow, impersonations } from '../../db/schema/impersonations.ts';
-import { organizations } from '../../db/schema/organizations.ts';
-import { profiles } from '../../db/schema/profiles.ts';
-import { users } from '../../db/schema/users.ts';
-import { placeholdersFor, preparedPerHandle } from '../../lib/prepared.ts';
+import type { Queryable } from '../../store/sqlite/client.ts';
+import { placeholdersFor, preparedPerHandle } from '../../store/sqlite/prepared.ts';
+import { type ImpersonationRow, impersonations } from '../../store/sqlite/schema/impersonations.ts';
+import { organizations } from '../../store/sqlite/schema/organizations.ts';
+import { profiles } from '../../store/sqlite/schema/profiles.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
 
 const teamTarget = preparedPerHandle((db: Queryable) =>
   db

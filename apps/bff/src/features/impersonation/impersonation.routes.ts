@@ -1,7 +1,7 @@
 import { routes } from '@onbehalf/contracts/routes';
-import { routeOf } from '../../lib/openapi.ts';
-import { createRouter } from '../../lib/router.ts';
-import { clearSessionCookie, setSessionCookie, signedInBody } from '../../lib/session-cookie.ts';
+import { routeOf } from '../../http/openapi.ts';
+import { createRouter } from '../../http/router.ts';
+import { clearSessionCookie, setSessionCookie, signedInBody } from '../../http/session-cookie.ts';
 import { rejectCrossSite } from '../../middleware/cross-site.ts';
 import { requirePermission, requireSession } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';

@@ -7,14 +7,13 @@ import type {
 } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
-import type { Tx } from '../../db/client.ts';
-import type { ImpersonationRow } from '../../db/schema/impersonations.ts';
 import {
   blockError,
   HANDOFF_TTL_MS,
   impersonationBlock,
   impersonationLimitMinutes,
 } from '../../domain/impersonation/policy.ts';
+import { describeSession } from '../../http/session-view.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { recordRepeatable } from '../../lib/audit-repeats.ts';
 import { authFromLookup, policyActor, policyTarget } from '../../lib/auth-context.ts';
@@ -23,10 +22,11 @@ import { AppError } from '../../lib/errors.ts';
 import { endImpersonation } from '../../lib/impersonation-lifecycle.ts';
 import type { Minted } from '../../lib/link-sign-in.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import { describeSession } from '../../lib/session-view.ts';
 import { findSessionWithPartiesById, mintSession, type SessionLookup } from '../../lib/sessions.ts';
 import { readSetting } from '../../lib/settings.ts';
 import { constantTimeEqual, randomToken, sha256, sortableId } from '../../lib/tokens.ts';
+import type { Tx } from '../../store/sqlite/client.ts';
+import type { ImpersonationRow } from '../../store/sqlite/schema/impersonations.ts';
 import { integrationHistoryOf } from '../credentials/credentials.service.ts';
 import {
   claimHandoff,

@@ -3,14 +3,14 @@ import { handoffResponse, type OperatorImpersonateQuery } from '@onbehalf/contra
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents } from '../../db/schema/audit-events.ts';
-import { impersonations } from '../../db/schema/impersonations.ts';
-import { organizations } from '../../db/schema/organizations.ts';
-import { profiles } from '../../db/schema/profiles.ts';
-import { sessions } from '../../db/schema/sessions.ts';
-import { users } from '../../db/schema/users.ts';
 import { HANDOFF_TTL_MS } from '../../domain/impersonation/policy.ts';
 import { SESSION_JWT_AUDIENCE } from '../../lib/session-jwt.ts';
+import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
+import { impersonations } from '../../store/sqlite/schema/impersonations.ts';
+import { organizations } from '../../store/sqlite/schema/organizations.ts';
+import { profiles } from '../../store/sqlite/schema/profiles.ts';
+import { sessions } from '../../store/sqlite/schema/sessions.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
 import {
   createTestApp,
   demoIds,

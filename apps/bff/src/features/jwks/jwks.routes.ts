@@ -1,6 +1,6 @@
 import { routes } from '@onbehalf/contracts/routes';
-import { routeOf } from '../../lib/openapi.ts';
-import { createRouter } from '../../lib/router.ts';
+import { routeOf } from '../../http/openapi.ts';
+import { createRouter } from '../../http/router.ts';
 
 const jwksRoute = routeOf(routes['auth.jwks']);
 

@@ -14,13 +14,13 @@ import {
   sql,
 } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import type { Queryable } from '../../db/client.ts';
-import { loginAttempts, loginTokens } from '../../db/schema/login-links.ts';
-import { organizations } from '../../db/schema/organizations.ts';
-import { profiles } from '../../db/schema/profiles.ts';
-import { users } from '../../db/schema/users.ts';
-import { preparedPerHandle } from '../../lib/prepared.ts';
-import { containsAny } from '../../lib/search.ts';
+import type { Queryable } from '../../store/sqlite/client.ts';
+import { preparedPerHandle } from '../../store/sqlite/prepared.ts';
+import { loginAttempts, loginTokens } from '../../store/sqlite/schema/login-links.ts';
+import { organizations } from '../../store/sqlite/schema/organizations.ts';
+import { profiles } from '../../store/sqlite/schema/profiles.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
+import { containsAny } from '../../store/sqlite/search.ts';
 
 const creator = alias(users, 'creator');
 

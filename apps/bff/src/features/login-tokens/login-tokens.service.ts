@@ -14,7 +14,6 @@ import type {
   SubjectCandidates,
 } from '@onbehalf/contracts/login-links';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
-import type { Tx } from '../../db/client.ts';
 import {
   credentialRefusalError,
   hasReason,
@@ -24,6 +23,7 @@ import {
   rightsToMake,
   tokenPurpose,
 } from '../../domain/credentials/policy.ts';
+import { type Principal, principalAuditParty, principalCreatedBy } from '../../http/principal.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { auditActor } from '../../lib/auth-context.ts';
 import { toIso } from '../../lib/clock.ts';
@@ -38,10 +38,10 @@ import { endImpersonationsOfCredential } from '../../lib/impersonation-lifecycle
 import { linkErrorFor, mintLinkSession, signedInAs } from '../../lib/link-sign-in.ts';
 import { maskEmail, recordAttempt } from '../../lib/login-attempts.ts';
 import { decodeCursor, pageOf } from '../../lib/pagination.ts';
-import { type Principal, principalAuditParty, principalCreatedBy } from '../../lib/principal.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { readSetting } from '../../lib/settings.ts';
 import { constantTimeEqual, randomToken, sha256 } from '../../lib/tokens.ts';
+import type { Tx } from '../../store/sqlite/client.ts';
 import {
   recordRefusal,
   resolveOperatorTarget,

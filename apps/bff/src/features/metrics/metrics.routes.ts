@@ -1,5 +1,5 @@
+import { createRouter } from '../../http/router.ts';
 import { AppError } from '../../lib/errors.ts';
-import { createRouter } from '../../lib/router.ts';
 import { constantTimeEqual, sha256 } from '../../lib/tokens.ts';
 
 /**

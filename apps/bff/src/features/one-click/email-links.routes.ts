@@ -1,7 +1,7 @@
 import { routes } from '@onbehalf/contracts/routes';
-import { routeOf } from '../../lib/openapi.ts';
-import { getPrincipal } from '../../lib/principal.ts';
-import { createRouter } from '../../lib/router.ts';
+import { routeOf } from '../../http/openapi.ts';
+import { getPrincipal } from '../../http/principal.ts';
+import { createRouter } from '../../http/router.ts';
 import {
   requirePermission,
   requirePermissionOrApiKey,

@@ -6,14 +6,14 @@ import {
 import type { SentCredentialResponse } from '@onbehalf/contracts/login-links';
 import { profileRolePresets } from '@onbehalf/contracts/permissions';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
-import type { Tx } from '../../db/client.ts';
-import type { UserRow } from '../../db/schema/users.ts';
+import { type Principal, principalAuditParty, principalCreatedBy } from '../../http/principal.ts';
+import { toUserSummary } from '../../http/session-view.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { AppError } from '../../lib/errors.ts';
-import { type Principal, principalAuditParty, principalCreatedBy } from '../../lib/principal.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import { toUserSummary } from '../../lib/session-view.ts';
 import { readSetting } from '../../lib/settings.ts';
+import type { Tx } from '../../store/sqlite/client.ts';
+import type { UserRow } from '../../store/sqlite/schema/users.ts';
 import { deliverLink } from './link-mail.ts';
 import {
   findOrganization,

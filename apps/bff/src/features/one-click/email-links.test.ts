@@ -3,9 +3,9 @@ import type { ApiKeyScope } from '@onbehalf/contracts/permissions';
 import { eq, sql } from 'drizzle-orm';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents } from '../../db/schema/audit-events.ts';
-import { outboxMessages } from '../../db/schema/outbox.ts';
-import { users } from '../../db/schema/users.ts';
+import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
+import { outboxMessages } from '../../store/sqlite/schema/outbox.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
 import { createTestApp, demoIds, refusal, type TestApp } from '../../test/harness.ts';
 
 let t: TestApp;

@@ -1,11 +1,11 @@
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import type { AppDeps } from '../../app-env.ts';
-import type { UserRow } from '../../db/schema/users.ts';
 import { type AuditEntry, recordAudit } from '../../lib/audit.ts';
 import { withdrawUndelivered } from '../../lib/credentials.ts';
 import { AppError } from '../../lib/errors.ts';
 import { composeMail } from '../../lib/mail.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
+import type { UserRow } from '../../store/sqlite/schema/users.ts';
 
 export const minutesText = (minutes: number) => `${minutes} minute${minutes === 1 ? '' : 's'}`;
 

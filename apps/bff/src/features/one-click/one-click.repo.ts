@@ -1,11 +1,11 @@
 import type { CustomerPermission, ProfileRole } from '@onbehalf/contracts/permissions';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { Queryable } from '../../db/client.ts';
-import { oneClickLinks } from '../../db/schema/login-links.ts';
-import { organizations } from '../../db/schema/organizations.ts';
-import { profiles } from '../../db/schema/profiles.ts';
-import { users } from '../../db/schema/users.ts';
-import { preparedPerHandle } from '../../lib/prepared.ts';
+import type { Queryable } from '../../store/sqlite/client.ts';
+import { preparedPerHandle } from '../../store/sqlite/prepared.ts';
+import { oneClickLinks } from '../../store/sqlite/schema/login-links.ts';
+import { organizations } from '../../store/sqlite/schema/organizations.ts';
+import { profiles } from '../../store/sqlite/schema/profiles.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
 
 export function findUser(db: Queryable, userId: number) {
   return db.select().from(users).where(eq(users.id, userId)).get();

@@ -1,8 +1,8 @@
 import { routes } from '@onbehalf/contracts/routes';
-import { routeOf } from '../../lib/openapi.ts';
-import { getPrincipal } from '../../lib/principal.ts';
-import { createRouter } from '../../lib/router.ts';
-import { setSessionCookie, signedInBody } from '../../lib/session-cookie.ts';
+import { routeOf } from '../../http/openapi.ts';
+import { getPrincipal } from '../../http/principal.ts';
+import { createRouter } from '../../http/router.ts';
+import { setSessionCookie, signedInBody } from '../../http/session-cookie.ts';
 import { requirePermissionOrApiKey } from '../../middleware/require-permission.ts';
 import { createOneClickLink, previewOneClick, redeemOneClick } from './one-click.service.ts';
 

@@ -10,9 +10,6 @@ import type {
   SentCredentialResponse,
 } from '@onbehalf/contracts/login-links';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
-import type { Tx } from '../../db/client.ts';
-import type { OneClickLinkRow } from '../../db/schema/login-links.ts';
-import type { UserRow } from '../../db/schema/users.ts';
 import {
   credentialRefusalError,
   hasReason,
@@ -22,6 +19,7 @@ import {
   previewNamesParties,
   rightsToMake,
 } from '../../domain/credentials/policy.ts';
+import { type Principal, principalAuditParty, principalCreatedBy } from '../../http/principal.ts';
 import { type AuditEntry, recordAudit } from '../../lib/audit.ts';
 import { auditActor } from '../../lib/auth-context.ts';
 import { toIso } from '../../lib/clock.ts';
@@ -37,10 +35,12 @@ import {
   signedInAs,
 } from '../../lib/link-sign-in.ts';
 import { maskEmail, recordAttempt } from '../../lib/login-attempts.ts';
-import { type Principal, principalAuditParty, principalCreatedBy } from '../../lib/principal.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { readSetting } from '../../lib/settings.ts';
 import { randomToken, sha256, sortableId } from '../../lib/tokens.ts';
+import type { Tx } from '../../store/sqlite/client.ts';
+import type { OneClickLinkRow } from '../../store/sqlite/schema/login-links.ts';
+import type { UserRow } from '../../store/sqlite/schema/users.ts';
 import {
   recordRefusal,
   resolveOperatorTarget,

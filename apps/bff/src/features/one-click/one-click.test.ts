@@ -8,8 +8,8 @@ import {
 } from '@onbehalf/contracts/login-links';
 import { eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { loginAttempts } from '../../db/schema/login-links.ts';
-import { users } from '../../db/schema/users.ts';
+import { loginAttempts } from '../../store/sqlite/schema/login-links.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
 import { createTestApp, demoIds, refusal, type TestApp } from '../../test/harness.ts';
 
 let t: TestApp;

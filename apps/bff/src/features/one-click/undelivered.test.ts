@@ -1,10 +1,10 @@
 import { ApiError } from '@onbehalf/api-client/api-error';
 import { eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents } from '../../db/schema/audit-events.ts';
-import { loginTokens, oneClickLinks } from '../../db/schema/login-links.ts';
-import { users } from '../../db/schema/users.ts';
 import type { Mailer, MailMessage } from '../../lib/mail.ts';
+import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
+import { loginTokens, oneClickLinks } from '../../store/sqlite/schema/login-links.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
 import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
 
 /**

@@ -1,7 +1,6 @@
 import type { OutboxResponse } from '@onbehalf/contracts/email-links';
 import { and, desc, eq, lt } from 'drizzle-orm';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
-import { outboxMessages } from '../../db/schema/outbox.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { recordRepeatable } from '../../lib/audit-repeats.ts';
 import { toIso } from '../../lib/clock.ts';
@@ -9,6 +8,7 @@ import { AppError } from '../../lib/errors.ts';
 import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { unseal } from '../../lib/server-secret.ts';
+import { outboxMessages } from '../../store/sqlite/schema/outbox.ts';
 
 /**
  * The outbox is a development tool (SPEC §4b): it exists only while no SMTP server is set and

@@ -1,10 +1,10 @@
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
-import type { Queryable } from '../../db/client.ts';
-import { organizations } from '../../db/schema/organizations.ts';
-import { profiles } from '../../db/schema/profiles.ts';
-import { users } from '../../db/schema/users.ts';
-import { preparedPerHandle } from '../../lib/prepared.ts';
-import { usersMatching } from '../../lib/search.ts';
+import type { Queryable } from '../../store/sqlite/client.ts';
+import { preparedPerHandle } from '../../store/sqlite/prepared.ts';
+import { organizations } from '../../store/sqlite/schema/organizations.ts';
+import { profiles } from '../../store/sqlite/schema/profiles.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
+import { usersMatching } from '../../store/sqlite/search.ts';
 import type { MemberPage } from '../team/team.repo.ts';
 
 const profileColumns = {

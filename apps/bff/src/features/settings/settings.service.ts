@@ -1,12 +1,12 @@
 import type { GlobalSettings, UpdateGlobalSettingsBody } from '@onbehalf/contracts/users';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
-import { impersonations } from '../../db/schema/impersonations.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { endImpersonation, shortenImpersonations } from '../../lib/impersonation-lifecycle.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { readSetting, writeSetting } from '../../lib/settings.ts';
+import { impersonations } from '../../store/sqlite/schema/impersonations.ts';
 
 export function globalSettingsOf(deps: AppDeps): GlobalSettings {
   return {

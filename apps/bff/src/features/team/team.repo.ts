@@ -1,11 +1,11 @@
 import type { CustomerPermission, ProfileRole } from '@onbehalf/contracts/permissions';
 import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
-import type { Queryable } from '../../db/client.ts';
-import { impersonations } from '../../db/schema/impersonations.ts';
-import { organizations } from '../../db/schema/organizations.ts';
-import { profiles } from '../../db/schema/profiles.ts';
-import { users } from '../../db/schema/users.ts';
-import { usersMatching } from '../../lib/search.ts';
+import type { Queryable } from '../../store/sqlite/client.ts';
+import { impersonations } from '../../store/sqlite/schema/impersonations.ts';
+import { organizations } from '../../store/sqlite/schema/organizations.ts';
+import { profiles } from '../../store/sqlite/schema/profiles.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
+import { usersMatching } from '../../store/sqlite/search.ts';
 
 const memberColumns = {
   profile: profiles,

@@ -12,8 +12,6 @@ import type {
 } from '@onbehalf/contracts/team';
 import { eq } from 'drizzle-orm';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
-import { impersonations } from '../../db/schema/impersonations.ts';
-import type { OrganizationRow } from '../../db/schema/organizations.ts';
 import { impersonationBlock } from '../../domain/impersonation/policy.ts';
 import { memberChangeBlock } from '../../domain/team/policy.ts';
 import { recordAudit } from '../../lib/audit.ts';
@@ -22,8 +20,9 @@ import { policyActor, policyTarget } from '../../lib/auth-context.ts';
 import { AppError } from '../../lib/errors.ts';
 import { endImpersonation, shortenImpersonations } from '../../lib/impersonation-lifecycle.ts';
 import { decodeCursor, pageOf } from '../../lib/pagination.ts';
-
 import type { RequestMeta } from '../../lib/request-meta.ts';
+import { impersonations } from '../../store/sqlite/schema/impersonations.ts';
+import type { OrganizationRow } from '../../store/sqlite/schema/organizations.ts';
 import {
   findMember,
   findOrganization,

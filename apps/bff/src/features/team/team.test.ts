@@ -1,7 +1,7 @@
 import type { UpdateTeamMemberBody } from '@onbehalf/contracts/team';
 import { and, eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents } from '../../db/schema/audit-events.ts';
+import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
 import { createTestApp, type TestApp } from '../../test/harness.ts';
 
 let t: TestApp;

@@ -1,9 +1,9 @@
 import { routes } from '@onbehalf/contracts/routes';
 import type { Context } from 'hono';
 import type { AppEnv } from '../../app-env.ts';
+import { routeOf } from '../../http/openapi.ts';
+import { createRouter } from '../../http/router.ts';
 import { AppError } from '../../lib/errors.ts';
-import { routeOf } from '../../lib/openapi.ts';
-import { createRouter } from '../../lib/router.ts';
 import {
   advanceTestClock,
   createTestOperator,

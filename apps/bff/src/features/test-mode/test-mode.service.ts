@@ -13,11 +13,6 @@ import type {
 } from '@onbehalf/contracts/test-mode';
 import { desc, eq } from 'drizzle-orm';
 import type { AppDeps } from '../../app-env.ts';
-import type { Tx } from '../../db/client.ts';
-import { organizations } from '../../db/schema/organizations.ts';
-import { outboxMessages } from '../../db/schema/outbox.ts';
-import { profiles } from '../../db/schema/profiles.ts';
-import { users } from '../../db/schema/users.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { type TestClocks, toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -25,6 +20,11 @@ import { hashPassword } from '../../lib/passwords.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { unseal } from '../../lib/server-secret.ts';
 import { randomId, randomToken } from '../../lib/tokens.ts';
+import type { Tx } from '../../store/sqlite/client.ts';
+import { organizations } from '../../store/sqlite/schema/organizations.ts';
+import { outboxMessages } from '../../store/sqlite/schema/outbox.ts';
+import { profiles } from '../../store/sqlite/schema/profiles.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
 
 const system = { userId: null, kind: 'system' } as const;
 

@@ -2,8 +2,8 @@ import type { ApiClient } from '@onbehalf/api-client/client';
 import { TEST_CLOCK_HEADER } from '@onbehalf/contracts/test-mode';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { auditEvents } from '../../db/schema/audit-events.ts';
 import { loadEnv } from '../../env.ts';
+import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
 import { createTestApp, refusal } from '../../test/harness.ts';
 
 /** Every route of test mode, called as a QA suite would. */

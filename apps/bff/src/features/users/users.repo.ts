@@ -1,9 +1,9 @@
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
-import type { Queryable } from '../../db/client.ts';
-import { organizations } from '../../db/schema/organizations.ts';
-import { profiles } from '../../db/schema/profiles.ts';
-import { users } from '../../db/schema/users.ts';
-import { containsAny, usersMatching } from '../../lib/search.ts';
+import type { Queryable } from '../../store/sqlite/client.ts';
+import { organizations } from '../../store/sqlite/schema/organizations.ts';
+import { profiles } from '../../store/sqlite/schema/profiles.ts';
+import { users } from '../../store/sqlite/schema/users.ts';
+import { containsAny, usersMatching } from '../../store/sqlite/search.ts';
 
 /** The people with a profile in one of these organizations. */
 const inOrganizations = (organizationIds: readonly number[]) =>

@@ -10,6 +10,7 @@ import type {
 } from '@onbehalf/contracts/users';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { impersonationBlock } from '../../domain/impersonation/policy.ts';
+import type { Principal } from '../../http/principal.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { policyActor, policyTarget } from '../../lib/auth-context.ts';
@@ -20,7 +21,6 @@ import {
   endImpersonationsOfTarget,
 } from '../../lib/impersonation-lifecycle.ts';
 import { decodeCursor, pageOf } from '../../lib/pagination.ts';
-import type { Principal } from '../../lib/principal.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { revokeSessionsOfUser } from '../../lib/sessions.ts';
 import { readSetting } from '../../lib/settings.ts';

@@ -31,7 +31,7 @@ import {
 
 /**
  * The PostgreSQL schema: the same tables, columns and meaning as the SQLite one
- * (`db/schema/*.ts`), so both adapters hand the services the same rows. Instants are epoch
+ * (`store/sqlite/schema/*.ts`), so both adapters hand the services the same rows. Instants are epoch
  * milliseconds (`bigint` read as a number), as on SQLite. What differs is said where it does:
  * JSON the database never looks into is `jsonb`, except the audit trail's `details`, kept as
  * `text` so that its hash covers exactly the stored bytes; search uses `tsvector` indexes where

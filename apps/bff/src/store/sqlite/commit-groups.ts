@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { connectionOf } from '../lib/prepared.ts';
 import type { Db, Tx } from './client.ts';
+import { connectionOf } from './prepared.ts';
 
 export interface CommitGroups {
   /**

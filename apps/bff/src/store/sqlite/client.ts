@@ -71,7 +71,7 @@ export function secureDataDir(dataDir: string): string {
 
 /** In the source tree the migrations sit next to this file; in the bundle, next to server.js. */
 function migrationsFolder(): string {
-  for (const candidate of ['./migrations', './db/migrations']) {
+  for (const candidate of ['./migrations']) {
     const dir = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(dir)) return dir;
   }

@@ -3,10 +3,10 @@ import { type EndReason, endReasonLabels } from '@onbehalf/contracts/impersonati
 import { sortPermissions } from '@onbehalf/contracts/permissions';
 import { count, eq } from 'drizzle-orm';
 import type { AuthContext } from '../app-env.ts';
-import type { Queryable } from '../db/client.ts';
-import { profiles } from '../db/schema/profiles.ts';
-import type { UserRow } from '../db/schema/users.ts';
-import { toIso } from './clock.ts';
+import { toIso } from '../lib/clock.ts';
+import type { Queryable } from '../store/sqlite/client.ts';
+import { profiles } from '../store/sqlite/schema/profiles.ts';
+import type { UserRow } from '../store/sqlite/schema/users.ts';
 
 export function toUserSummary(user: UserRow): UserSummary {
   return {

@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
-import { AppError } from './errors.ts';
-import { illFormedPath } from './well-formed.ts';
+import { AppError } from '../lib/errors.ts';
+import { illFormedPath } from '../lib/well-formed.ts';
 
 /**
  * A sub-app whose validation failures take the same path as every other error. Every input

@@ -4,7 +4,7 @@ import {
   profileRolePresets,
 } from '@onbehalf/contracts/permissions';
 import { count } from 'drizzle-orm';
-import { hashPassword } from '../lib/passwords.ts';
+import { hashPassword } from '../../lib/passwords.ts';
 import type { Db } from './client.ts';
 import { invoices, orders } from './schema/commerce.ts';
 import { organizations } from './schema/organizations.ts';

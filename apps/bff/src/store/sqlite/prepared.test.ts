@@ -1,14 +1,14 @@
 import { count, eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { describe, expect, it } from 'vitest';
-import { migrateDatabase, openDatabase } from '../db/client.ts';
-import { auditEvents } from '../db/schema/audit-events.ts';
-import { organizations } from '../db/schema/organizations.ts';
-import { profiles } from '../db/schema/profiles.ts';
-import { sessions } from '../db/schema/sessions.ts';
-import { users } from '../db/schema/users.ts';
-import { seedDemo } from '../db/seed.ts';
+import { migrateDatabase, openDatabase } from './client.ts';
 import { direct, placeholdersFor } from './prepared.ts';
+import { auditEvents } from './schema/audit-events.ts';
+import { organizations } from './schema/organizations.ts';
+import { profiles } from './schema/profiles.ts';
+import { sessions } from './schema/sessions.ts';
+import { users } from './schema/users.ts';
+import { seedDemo } from './seed.ts';
 
 /** A migrated, seeded database; `direct` must answer exactly as drizzle does on it. */
 async function seeded() {

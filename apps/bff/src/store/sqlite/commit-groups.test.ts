@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createTestApp } from '../test/harness.ts';
+import { createTestApp } from '../../test/harness.ts';
 import { openDatabase } from './client.ts';
 import { groupMemo, startCommitGroups } from './commit-groups.ts';
 

@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import type { AppEnv, AuthContext } from '../app-env.ts';
-import type { ApiKeyRow } from '../db/schema/login-links.ts';
+import { type AuditParty, auditParty } from '../lib/audit-party.ts';
 import { getAuth } from '../middleware/session.ts';
-import { type AuditParty, auditParty } from './audit-party.ts';
+import type { ApiKeyRow } from '../store/sqlite/schema/login-links.ts';
 
 /**
  * Who is calling a route open to both operators and integrations; or the command line, which
