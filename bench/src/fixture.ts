@@ -1,11 +1,27 @@
-import { createHash, randomBytes } from 'node:crypto';
+/**
+ * The load fixture, written straight into a migrated database while the server is stopped.
+ * What the server would compute (the audit chain's keyed hashes, the credential fingerprint,
+ * session and link ids, page cursors) comes from the server's own code, imported from
+ * apps/bff, so the fixture cannot drift from the rules it loads.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import Database from 'better-sqlite3';
+import { GENESIS_HASH, keyedHash, storedPayload } from '../../apps/bff/src/lib/audit.ts';
+import { credentialFingerprint } from '../../apps/bff/src/lib/credentials.ts';
+import { encodeCursor } from '../../apps/bff/src/lib/pagination.ts';
+import { loadServerSecret } from '../../apps/bff/src/lib/server-secret.ts';
+import { sha256, sortableId } from '../../apps/bff/src/lib/tokens.ts';
+import { profileRolePresets } from '../../packages/contracts/src/permissions.ts';
 
-const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 const secret = () => randomBytes(32).toString('base64url');
 
 export interface Fixture {
+  organizationId: number;
+  /** The organization's team admin (team:read, team:manage, team:impersonate). */
   adminEmail: string;
+  /** The organization's owner. */
+  ownerEmail: string;
   memberEmails: string[];
   memberProfileIds: number[];
   oneClick: { userId: number; hash: string }[];
@@ -13,53 +29,156 @@ export interface Fixture {
   reusableToken: string;
   /** Live sessions with known tokens, each for a member's own profile (profile switches). */
   sessions: { token: string; profileId: number }[];
+  /** Members in the organization, the admin and the owner included. */
+  members: number;
+  /** The team page's cursor halfway through the organization in name order. */
+  middleCursor: string;
+  /** One member's full name, as someone would type it into the search box. */
+  searchName: string;
   auditEvents: number;
+  /** Events the seeded trail starts after (the demo's), so ids of the seeded ones are known. */
+  auditEventsBefore: number;
 }
 
-const MEMBER_PERMISSIONS = JSON.stringify(['orders:read', 'orders:create', 'invoices:read']);
-const ADMIN_PERMISSIONS = JSON.stringify([
-  'orders:read',
-  'orders:create',
-  'invoices:read',
-  'team:read',
-  'team:manage',
-  'team:impersonate',
-]);
+/** Pools drawn apart from the main ones, for a second pass of the write scenarios. */
+export interface Pools {
+  oneClick: Fixture['oneClick'];
+  oneTimeTokens: string[];
+  sessions: Fixture['sessions'];
+}
+
+const FIRST_NAMES = [
+  'Ada',
+  'Bram',
+  'Chiara',
+  'Dmitri',
+  'Elif',
+  'Femi',
+  'Greta',
+  'Hiro',
+  'Ingrid',
+  'Jonas',
+  'Kemal',
+  'Lena',
+  'Mateo',
+  'Nadia',
+  'Oskar',
+  'Priya',
+  'Quentin',
+  'Rosa',
+  'Sven',
+  'Tamar',
+  'Ugo',
+  'Vera',
+  'Wim',
+  'Xenia',
+  'Yusuf',
+  'Zofia',
+  'Anouk',
+  'Bilal',
+  'Carmen',
+  'Dorian',
+  'Esme',
+  'Farid',
+  'Gwen',
+  'Hamid',
+  'Iris',
+  'Jasper',
+  'Kaia',
+  'Luca',
+  'Mira',
+  'Niels',
+];
+const SURNAME_STARTS = [
+  'Bar',
+  'Cal',
+  'Dun',
+  'Fer',
+  'Gal',
+  'Hol',
+  'Kas',
+  'Lin',
+  'Mor',
+  'Nov',
+  'Ost',
+  'Pel',
+  'Ros',
+  'Sal',
+  'Tor',
+  'Val',
+  'Wen',
+  'Zor',
+  'Ard',
+  'Bre',
+];
+const SURNAME_MIDDLES = ['a', 'e', 'i', 'o', 'u', 'ar', 'en', 'il', 'om', 'ur', 'as', 'et'];
+const SURNAME_ENDS = ['berg', 'dal', 'ez', 'ini', 'kov', 'man', 'ova', 'sen', 'ton', 'vic', 'wood'];
 
 /**
- * Writes the load fixture straight into a migrated database (the server is stopped): users
- * with profiles, pools of one-click links and login tokens whose secrets only this process
- * knows, and an audit trail of the requested size with a valid hash chain.
+ * A person's name from their index: first names cycle, surnames are built from syllables, so
+ * every one of the first 105,600 indexes has a different full name, and a team sorted by name
+ * is in no relation to the order people were added in.
+ */
+export function personName(i: number): string {
+  const first = FIRST_NAMES[i % FIRST_NAMES.length] as string;
+  let n = Math.floor(i / FIRST_NAMES.length);
+  const end = SURNAME_ENDS[n % SURNAME_ENDS.length] as string;
+  n = Math.floor(n / SURNAME_ENDS.length);
+  const middle = SURNAME_MIDDLES[n % SURNAME_MIDDLES.length] as string;
+  n = Math.floor(n / SURNAME_MIDDLES.length);
+  const start = SURNAME_STARTS[n % SURNAME_STARTS.length] as string;
+  return `${first} ${start}${middle}${end}`;
+}
+
+/**
+ * Writes the load fixture into a migrated database (the server is stopped): one organization,
+ * "Load Corp", with `users` members (an owner and a team admin among them), pools of one-click
+ * links, login tokens and sessions whose secrets only this process knows (stored as the server
+ * stores them), and an audit trail of `auditEvents` events of Load Corp's members, chained and
+ * keyed with the server's own key so that the server's verification accepts it.
  */
 export function seedLoadFixture(
-  file: string,
+  dataDir: string,
   options: {
     users: number;
     auditEvents: number;
     oneClickLinks: number;
     loginTokens: number;
     sessions: number;
+    /** Each pool this much larger again, handed out apart (see `Pools`). */
+    extraPool: number;
   },
-): Fixture {
-  const db = new Database(file);
+): { fixture: Fixture; extra: Pools } {
+  const db = new Database(path.join(dataDir, 'onbehalf.db'));
   db.pragma('journal_mode = WAL');
+  // A throwaway database, written once by this process alone.
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -65536');
   const now = Date.now();
   const { password_hash: passwordHash } = db
     .prepare(`SELECT password_hash FROM users WHERE email = 'owner@acme.test'`)
     .get() as { password_hash: string };
 
   const fixture: Fixture = {
+    organizationId: 0,
     adminEmail: 'load-admin@load.test',
+    ownerEmail: 'load-owner@load.test',
     memberEmails: [],
     memberProfileIds: [],
     oneClick: [],
     oneTimeTokens: [],
     reusableToken: '',
     sessions: [],
+    members: options.users,
+    middleCursor: '',
+    searchName: personName(Math.floor(options.users / 2)),
     auditEvents: options.auditEvents,
+    auditEventsBefore: 0,
   };
+  const extra: Pools = { oneClick: [], oneTimeTokens: [], sessions: [] };
+  const memberUserIds: number[] = [];
 
-  db.transaction(() => {
+  const seedPeople = db.transaction(() => {
     const orgId = Number(
       db
         .prepare(
@@ -68,64 +187,70 @@ export function seedLoadFixture(
         )
         .run(now).lastInsertRowid,
     );
+    fixture.organizationId = orgId;
     const insertUser = db.prepare(
       `INSERT INTO users (email, name, password_hash, password_changed_at, status, kind, created_at)
        VALUES (?, ?, ?, ?, 'active', 'customer', ?)`,
     );
+    // sort_name is filled by the profiles_sort_name_insert trigger, users_fts by users_fts_insert.
     const insertProfile = db.prepare(
       `INSERT INTO profiles (user_id, organization_id, role, permissions, allow_team_impersonation, created_at)
        VALUES (?, ?, ?, ?, 1, ?)`,
     );
-    const userIds: number[] = [];
+    const roleOf = (i: number) => (i === 0 ? 'admin' : i === 1 ? 'owner' : 'member');
     for (let i = 0; i < options.users; i++) {
-      const admin = i === 0;
-      const email = admin ? fixture.adminEmail : `load-${i}@load.test`;
+      const role = roleOf(i);
+      const email =
+        role === 'admin'
+          ? fixture.adminEmail
+          : role === 'owner'
+            ? fixture.ownerEmail
+            : `load-${i}@load.test`;
       const userId = Number(
-        insertUser.run(email, `Load User ${i}`, passwordHash, now, now).lastInsertRowid,
+        insertUser.run(email, personName(i), passwordHash, now, now).lastInsertRowid,
       );
       const profileId = Number(
-        insertProfile.run(
-          userId,
-          orgId,
-          admin ? 'admin' : 'member',
-          admin ? ADMIN_PERMISSIONS : MEMBER_PERMISSIONS,
-          now,
-        ).lastInsertRowid,
+        insertProfile.run(userId, orgId, role, JSON.stringify(profileRolePresets[role]), now)
+          .lastInsertRowid,
       );
-      if (!admin) {
-        userIds.push(userId);
+      if (role === 'member') {
+        memberUserIds.push(userId);
         fixture.memberProfileIds.push(profileId);
         if (fixture.memberEmails.length < 50) fixture.memberEmails.push(email);
       }
     }
+    const middle = db
+      .prepare(
+        `SELECT sort_name AS sortName, id FROM profiles WHERE organization_id = ?
+         ORDER BY sort_name, id LIMIT 1 OFFSET ?`,
+      )
+      .get(orgId, Math.floor(options.users / 2)) as { sortName: string; id: number };
+    fixture.middleCursor = encodeCursor([middle.sortName, middle.id]);
 
-    // One-click links record a fingerprint of the password hash (see the one-click service).
-    const fingerprint = sha256(`one-click:${passwordHash}`);
+    // Delivered by email, made by the system (the command line), fingerprinted like the server does.
+    const fingerprint = credentialFingerprint({ passwordHash });
     const insertLink = db.prepare(
-      `INSERT INTO one_click_links (id, user_id, secret_hash, created_at, expires_at, credential_fingerprint)
-       VALUES (?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO one_click_links (id, user_id, secret_hash, created_at, expires_at,
+         credential_fingerprint, delivery, purpose)
+       VALUES (?, ?, ?, ?, ?, ?, 'email', 'delivered')`,
     );
-    for (let i = 0; i < options.oneClickLinks; i++) {
-      const userId = userIds[i % userIds.length] as number;
+    for (let i = 0; i < options.oneClickLinks + options.extraPool; i++) {
+      const userId = memberUserIds[i % memberUserIds.length] as number;
       const hash = secret();
-      insertLink.run(
-        randomBytes(12).toString('base64url'),
-        userId,
-        sha256(hash),
-        now,
-        now + 86_400_000,
-        fingerprint,
-      );
-      fixture.oneClick.push({ userId, hash });
+      insertLink.run(sortableId(now), userId, sha256(hash), now, now + 86_400_000, fingerprint);
+      (i < options.oneClickLinks ? fixture.oneClick : extra.oneClick).push({ userId, hash });
     }
 
+    // Login tokens for a person, emailed to them (`use` = 'email').
     const insertToken = db.prepare(
-      `INSERT INTO login_tokens (secret_hash, profile_id, created_at, expires_at, one_time_use)
-       VALUES (?, ?, ?, ?, ?)`,
+      `INSERT INTO login_tokens (secret_hash, profile_id, created_at, expires_at, one_time_use,
+         use, credential_fingerprint)
+       VALUES (?, ?, ?, ?, ?, 'email', ?)`,
     );
-    for (let i = 0; i <= options.loginTokens; i++) {
+    const tokens = options.loginTokens + options.extraPool;
+    for (let i = 0; i <= tokens; i++) {
       const value = secret();
-      const reusable = i === options.loginTokens;
+      const reusable = i === tokens;
       const profileId = fixture.memberProfileIds[i % fixture.memberProfileIds.length] as number;
       const id = insertToken.run(
         sha256(value),
@@ -133,23 +258,26 @@ export function seedLoadFixture(
         now,
         now + 86_400_000,
         reusable ? 0 : 1,
+        fingerprint,
       ).lastInsertRowid;
       if (reusable) fixture.reusableToken = `${id}.${value}`;
-      else fixture.oneTimeTokens.push(`${id}.${value}`);
+      else
+        (i < options.loginTokens ? fixture.oneTimeTokens : extra.oneTimeTokens).push(
+          `${id}.${value}`,
+        );
     }
 
-    // As on the server, only the SHA-256 of each session token is stored. The ids differ: random
-    // here, time-ordered ULIDs there (sortableId, apps/bff/src/lib/tokens.ts).
+    // As on the server, only the SHA-256 of each session token is stored, under a ULID.
     const insertSession = db.prepare(
       `INSERT INTO sessions (id, token_hash, user_id, profile_id, method, created_at, expires_at, last_seen_at)
        VALUES (?, ?, ?, ?, 'password', ?, ?, ?)`,
     );
-    for (let i = 0; i < options.sessions; i++) {
+    for (let i = 0; i < options.sessions + options.extraPool; i++) {
       const token = secret();
       const profileId = fixture.memberProfileIds[i % fixture.memberProfileIds.length] as number;
-      const userId = userIds[i % userIds.length] as number;
+      const userId = memberUserIds[i % memberUserIds.length] as number;
       insertSession.run(
-        randomBytes(12).toString('base64url'),
+        sortableId(now),
         sha256(token),
         userId,
         profileId,
@@ -157,52 +285,110 @@ export function seedLoadFixture(
         now + 6 * 3_600_000,
         now,
       );
-      fixture.sessions.push({ token, profileId });
+      (i < options.sessions ? fixture.sessions : extra.sessions).push({ token, profileId });
     }
-  })();
+  });
+  withIndexBuiltAfter(db, 'users_fts_insert', 'users_fts', seedPeople);
 
-  seedAuditTrail(db, options.auditEvents, now);
+  fixture.auditEventsBefore = (
+    db.prepare('SELECT count(*) AS n FROM audit_events').get() as { n: number }
+  ).n;
+  const { auditKey } = loadServerSecret(dataDir, process.env.ONBEHALF_SECRET);
+  withIndexBuiltAfter(db, 'audit_fts_insert', 'audit_fts', () =>
+    seedAuditTrail(db, auditKey, {
+      count: options.auditEvents,
+      now,
+      organizationId: fixture.organizationId,
+      userIds: memberUserIds,
+    }),
+  );
   db.close();
-  return fixture;
+  return { fixture, extra };
 }
 
-/** Same payload and order as the server's chain (apps/bff/src/lib/audit.ts), so it verifies. */
-function seedAuditTrail(db: Database.Database, count: number, now: number) {
-  const last = db.prepare('SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1').get() as
-    | { hash: string }
-    | undefined;
-  let prev = last?.hash ?? '0'.repeat(64);
+/**
+ * Runs a bulk insert without the trigger that feeds a full-text index row by row, then builds
+ * that index from its content table at once (`'rebuild'`, as the migrations that created it
+ * did) and puts the trigger back exactly as the migrations wrote it (its SQL is read from the
+ * database, not copied here). The index ends as the trigger would have left it; a row at a time,
+ * the FTS5 trigger made inserting a million events about six times slower.
+ */
+function withIndexBuiltAfter(
+  db: Database.Database,
+  trigger: string,
+  ftsTable: string,
+  insert: () => void,
+) {
+  const saved = db
+    .prepare(`SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?`)
+    .get(trigger) as { sql: string } | undefined;
+  if (!saved) throw new Error(`trigger ${trigger} not found: has the schema changed?`);
+  db.exec(`DROP TRIGGER ${trigger}`);
+  try {
+    insert();
+    db.exec(`INSERT INTO ${ftsTable} (${ftsTable}) VALUES ('rebuild')`);
+  } finally {
+    db.exec(saved.sql);
+  }
+}
+
+const AUDIT_TYPES = [
+  'auth.sign_in.succeeded',
+  'order.placed',
+  'profile.switched',
+  'auth.signed_out',
+] as const;
+
+/**
+ * Appends `count` events to the trail as `recordAudit` would (apps/bff/src/lib/audit.ts): each
+ * keyed with the chain's key over its stored bytes, linked to the one before, from the head the
+ * server left (the newest event, else retention's checkpoint, else genesis). The audit_fts
+ * index is fed by its trigger, as on the server.
+ */
+function seedAuditTrail(
+  db: Database.Database,
+  key: Buffer,
+  options: { count: number; now: number; organizationId: number; userIds: number[] },
+) {
+  const { count, now, organizationId, userIds } = options;
+  const head =
+    (db.prepare('SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1').get() as
+      | { hash: string }
+      | undefined) ??
+    (db.prepare('SELECT last_hash AS hash FROM audit_checkpoints ORDER BY id DESC LIMIT 1').get() as
+      | { hash: string }
+      | undefined);
+  let prev = head?.hash ?? GENESIS_HASH;
   const insert = db.prepare(
     `INSERT INTO audit_events (at, type, actor_user_id, actor_kind, subject_user_id, organization_id,
-       ip, user_agent, details, prev_hash, hash)
-     VALUES (?, ?, ?, 'customer', ?, NULL, '127.0.0.1', 'bench', ?, ?, ?)`,
+       ip, user_agent, details, prev_hash, hash, keyed)
+     VALUES (?, ?, ?, 'customer', ?, ?, '127.0.0.1', 'bench', ?, ?, ?, 1)`,
   );
-  const types = ['auth.sign_in.succeeded', 'order.placed', 'profile.switched', 'auth.signed_out'];
   const BATCH = 50_000;
   for (let start = 0; start < count; start += BATCH) {
     db.transaction(() => {
       for (let i = start; i < Math.min(count, start + BATCH); i++) {
         const at = now - (count - i) * 1000;
-        const type = types[i % types.length] as string;
-        const userId = (i % 10_000) + 9;
-        const details = { n: i };
-        const payload = JSON.stringify([
+        const type = AUDIT_TYPES[i % AUDIT_TYPES.length] as (typeof AUDIT_TYPES)[number];
+        const userId = userIds[i % userIds.length] as number;
+        const details = JSON.stringify({ n: i });
+        const payload = storedPayload({
           at,
           type,
-          userId,
-          'customer',
-          userId,
-          null,
-          null,
-          null,
-          '127.0.0.1',
-          'bench',
-          null,
-          null,
+          actorUserId: userId,
+          actorKind: 'customer',
+          subjectUserId: userId,
+          organizationId,
+          sessionId: null,
+          impersonationId: null,
+          ip: '127.0.0.1',
+          userAgent: 'bench',
+          requestId: null,
+          reason: null,
           details,
-        ]);
-        const hash = sha256(`${prev}\n${payload}`);
-        insert.run(at, type, userId, userId, JSON.stringify(details), prev, hash);
+        });
+        const hash = keyedHash(key, prev, payload);
+        insert.run(at, type, userId, userId, organizationId, details, prev, hash);
         prev = hash;
       }
     })();

@@ -4,22 +4,33 @@
  */
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { seedLoadFixture } from './fixture.ts';
+import { type Fixture, type Pools, seedLoadFixture } from './fixture.ts';
 import {
   type Ctx,
+  download,
   pool,
   runScenario,
   type ScenarioResult,
   type ScenarioSpec,
+  type Target,
 } from './scenarios.ts';
 import { freePort, type RunningServer, startServer } from './server.ts';
-import { applyRatios, check, rssUnderLoad } from './targets.ts';
+import {
+  applyRatios,
+  check,
+  LIMITS,
+  rssThroughout,
+  type SynchronousPass,
+  synchronousCost,
+} from './targets.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const benchDir = path.join(root, 'bench');
 const args = new Map(
   process.argv.slice(2).map((a) => {
     const [k, v] = a.replace(/^--/, '').split('=');
@@ -29,16 +40,27 @@ const args = new Map(
 const duration = Number(args.get('duration') ?? 5);
 const connections = Number(args.get('connections') ?? 10);
 const auditEvents = Number(args.get('audit-events') ?? 1_000_000);
-const users = Number(args.get('users') ?? 10_000);
+const users = Number(args.get('users') ?? 100_000);
 const poolSize = Number(args.get('pool') ?? 30_000);
+/** Pools of each synchronous pass (NORMAL, then FULL again); 0 leaves the passes out. */
+const syncPool = Number(args.get('sync-pool') ?? 10_000);
 /** --only=audit,one-click runs the calibration and the scenarios whose names contain these. */
 const only = (args.get('only') ?? '').split(',').filter(Boolean);
 const DEMO_PASSWORD = 'demo-password';
 /** Requests of each scenario sent, and answered, before it is measured. */
 const WARM_UP_REQUESTS = 400;
+/** A warm-up ends after this long even if its requests are not all answered (a slow path). */
+const WARM_UP_MAX_SECONDS = 3;
 
 function log(message: string) {
   process.stdout.write(`${message}\n`);
+}
+
+/** 100000 → "100k", 1000000 → "1M". */
+function count(n: number) {
+  if (n >= 1_000_000 && n % 100_000 === 0) return `${n / 1_000_000}M`;
+  if (n >= 1_000 && n % 1_000 === 0) return `${n / 1_000}k`;
+  return String(n);
 }
 
 async function json<T>(
@@ -80,6 +102,14 @@ function portalSizes() {
   return { initialJsGzipKB: js / 1024, initialCssGzipKB: css / 1024 };
 }
 
+/** The server's own verification of the seeded trail (GET /api/sys/audit-events/verify). */
+interface Verification {
+  ms: number;
+  intact: boolean;
+  checked: number;
+  outsideAnchor: string;
+}
+
 async function main() {
   const entry = path.join(root, 'apps/bff/dist/server.js');
   if (
@@ -93,61 +123,199 @@ async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-bench-'));
   const port = await freePort();
   let server: RunningServer | undefined;
+  const start = async (synchronous: 'FULL' | 'NORMAL' = 'FULL') => {
+    await server?.stop();
+    const marker = path.join(dataDir, 'bench-synchronous');
+    server = await startServer({
+      entry,
+      cwd: root,
+      dataDir,
+      port,
+      env: {
+        RATE_LIMITS: 'off',
+        ...(synchronous === 'NORMAL'
+          ? { BENCH_SERVER_ENTRY: entry, BENCH_SYNCHRONOUS_MARKER: marker }
+          : {}),
+      },
+      nodeArgs:
+        synchronous === 'NORMAL'
+          ? ['--require', path.join(benchDir, 'src/synchronous-normal.cjs')]
+          : [],
+    });
+    // SQLite reports synchronous=NORMAL as 1 (FULL is 2).
+    if (synchronous === 'NORMAL' && readFileSync(marker, 'utf8') !== '1') {
+      throw new Error('the server did not switch to synchronous=NORMAL');
+    }
+    return server;
+  };
+  const benchStarted = performance.now();
   try {
     log(`Data in ${dataDir}; migrating and seeding the demo…`);
     server = await startServer({ entry, cwd: root, dataDir, port });
     await server.stop();
 
     log(
-      `Seeding ${users} users, ${poolSize} one-click links and login tokens, ${auditEvents} audit events…`,
+      `Seeding Load Corp with ${users} members, pools of ${poolSize} one-click links, login tokens and sessions (+${2 * syncPool} for the synchronous passes), ${auditEvents} audit events…`,
     );
-    const fixture = seedLoadFixture(path.join(dataDir, 'onbehalf.db'), {
+    let started = performance.now();
+    const { fixture, extra } = seedLoadFixture(dataDir, {
       users,
       auditEvents,
       oneClickLinks: poolSize,
       loginTokens: poolSize,
       sessions: poolSize,
+      extraPool: 2 * syncPool,
     });
+    const fixtureMs = performance.now() - started;
 
     // Cold start: a new process on the existing, now large, database.
-    server = await startServer({ entry, cwd: root, dataDir, port, env: { RATE_LIMITS: 'off' } });
+    server = await start();
     const coldStartMs = server.coldStartMs;
     const origin = server.origin;
-    log(`Cold start ${coldStartMs.toFixed(0)} ms. Signing the actors in…`);
+    log(
+      `Fixture ${(fixtureMs / 1000).toFixed(0)} s. Cold start ${coldStartMs.toFixed(0)} ms. Signing the actors in…`,
+    );
 
     const member = await signIn(origin, fixture.memberEmails[0] as string);
     const admin = await signIn(origin, fixture.adminEmail);
+    const owner = await signIn(origin, fixture.ownerEmail);
     const operator = await signIn(origin, 'root@onbehalf.test');
-    const middleCursor = String(Math.floor(auditEvents / 2));
+
+    let verification: Verification | undefined;
+    if (!args.has('no-verify')) {
+      log('Verifying the seeded audit trail with the server…');
+      started = performance.now();
+      const verified = await json<Omit<Verification, 'ms'>>(
+        origin,
+        'GET',
+        '/api/sys/audit-events/verify',
+        operator,
+      );
+      verification = {
+        ms: performance.now() - started,
+        intact: verified.intact,
+        checked: verified.checked,
+        outsideAnchor: verified.outsideAnchor,
+      };
+      log(
+        `  ${verification.intact ? 'intact' : 'BROKEN'}, ${verification.checked} events checked in ${(verification.ms / 1000).toFixed(1)} s, outside anchor ${verification.outsideAnchor}`,
+      );
+    }
+
+    const middleAuditCursor = String(fixture.auditEventsBefore + Math.floor(auditEvents / 2));
     const defaults = { duration, connections };
     const results: ScenarioResult[] = [];
-    const run = async (spec: ScenarioSpec) => {
-      const isCalibration = spec.name.startsWith('calibration');
-      if (only.length && !isCalibration && !only.some((o) => spec.name.includes(o))) return;
-      // Not measured: the scenario's own code runs JIT-compiled before the clock starts.
-      const warmUpRequests = spec.warmUpRequests ?? WARM_UP_REQUESTS;
-      const warmUp = await runScenario(
-        origin,
-        { ...spec, options: { ...spec.options, amount: warmUpRequests } },
-        defaults,
-      );
-      const measured =
-        spec.options.amount === undefined
-          ? spec
-          : { ...spec, options: { ...spec.options, amount: spec.options.amount - warmUpRequests } };
-      const cpuBefore = server?.cpuMs() ?? 0;
-      const result = await runScenario(origin, measured, defaults);
-      // A failure while warming up is a failure of the scenario all the same.
-      result.errors += warmUp.errors;
-      result.non2xx += warmUp.non2xx;
-      result.rssMiB = server?.rssMiB();
+    const selected = (label: string) => {
+      const name = label.replace(/^\[\w+\] /, '');
+      return name.startsWith('calibration') || !only.length || only.some((o) => name.includes(o));
+    };
+    /**
+     * Before the next scenario, the server has answered everything the last one sent. On a
+     * connection of its own: a pooled one may be the server's to close after 5 s idle.
+     */
+    const settle = () =>
+      new Promise<void>((resolve, reject) => {
+        http
+          .get(`${origin}/api/health`, { agent: false }, (res) => {
+            res.resume();
+            res.on('end', () => resolve());
+          })
+          .on('error', reject);
+      });
+
+    const run = async (spec: ScenarioSpec, into: ScenarioResult[] = results) => {
+      if (!selected(spec.name)) return;
+      const amount = spec.options.amount;
+      if (amount !== undefined && amount < 2) {
+        log(`  ${spec.name}: skipped, its pool holds ${amount} item(s)`);
+        return;
+      }
+      const current = server as RunningServer;
+      const rss = current.sampleRss();
+      try {
+        // Not measured: the scenario's own code runs JIT-compiled before the clock starts. A
+        // pool-bounded warm-up takes at most a quarter of the pool and runs to its end, so
+        // that the measured run starts where it stopped; any other ends after a few seconds
+        // (a slow path) however many of its requests were answered.
+        const warmUpRequests = Math.min(
+          spec.warmUpRequests ?? WARM_UP_REQUESTS,
+          amount === undefined ? Number.POSITIVE_INFINITY : Math.floor(amount / 4) || 1,
+        );
+        const warmUp = await runScenario(
+          origin,
+          { ...spec, options: { ...spec.options, amount: warmUpRequests } },
+          defaults,
+          amount === undefined ? { afterSeconds: WARM_UP_MAX_SECONDS } : {},
+        );
+        await settle();
+        const measured =
+          amount === undefined
+            ? spec
+            : { ...spec, options: { ...spec.options, amount: amount - warmUpRequests } };
+        const cpuBefore = current.cpuMs();
+        const result = await runScenario(origin, measured, defaults);
+        await settle();
+        // A failure while warming up is a failure of the scenario all the same.
+        result.errors += warmUp.errors;
+        result.non2xx += warmUp.non2xx;
+        result.rssMiB = current.rssMiB();
+        result.rssMaxMiB = rss.stop();
+        result.serverCpuUsPerRequest =
+          ((current.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests);
+        into.push(result);
+        logResult(result);
+        return result;
+      } finally {
+        rss.stop();
+      }
+    };
+
+    /** /api/health under load while one export streams, read to its end by a worker thread. */
+    const runDuringExport = async (name: string, url: string, token: string, target: Target) => {
+      if (!selected(name)) return;
+      const current = server as RunningServer;
+      const rss = current.sampleRss();
+      const cpuBefore = current.cpuMs();
+      const exported = download(`${origin}${url}`, token);
+      let result: ScenarioResult;
+      let body: Awaited<typeof exported>;
+      try {
+        result = await runScenario(
+          origin,
+          { name, target, options: { url: `${origin}/api/health` } },
+          // Bounded by the export, not by time (the hour is only a backstop).
+          { ...defaults, duration: 3600 },
+          { when: exported },
+        );
+        body = await exported;
+        await settle();
+      } finally {
+        rss.stop();
+      }
+      result.rssMiB = current.rssMiB();
+      result.rssMaxMiB = rss.stop();
       result.serverCpuUsPerRequest =
-        (((server?.cpuMs() ?? 0) - cpuBefore) * 1000) / Math.max(1, result.requests);
+        ((current.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests);
+      // An export that reached the server's bound (EXPORT_MAX_EVENTS) closes with a note naming
+      // it, and must hold exactly that many events; any other holds at least the seeded trail.
+      const bound = /^# export stopped at (\d+) events/.exec(body.lastLine)?.[1];
+      result.export = {
+        path: url,
+        status: body.status,
+        ms: body.ms,
+        firstByteMs: body.firstByteMs,
+        bytes: body.bytes,
+        rows: Math.max(0, body.lines - 1 - (bound ? 1 : 0)),
+        expectedRows: bound ? Number(bound) : auditEvents,
+        lastLine: body.lastLine.slice(0, 200),
+      };
+      result.note = 'health under load while the export streams; CPU per health request';
       results.push(result);
+      logResult(result);
+      const e = result.export;
       log(
-        `  ${spec.name.padEnd(38)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  server CPU ${result.serverCpuUsPerRequest.toFixed(0)} µs/req  errors ${result.errors + result.non2xx}`,
+        `    export ${e.status}: ${e.rows} rows, ${(e.bytes / 2 ** 20).toFixed(0)} MiB in ${(e.ms / 1000).toFixed(1)} s (first byte ${e.firstByteMs.toFixed(0)} ms); last line: ${e.lastLine.slice(0, 80)}`,
       );
-      return result;
     };
 
     log('Warming up…');
@@ -187,131 +355,64 @@ async function main() {
         headers: { authorization: `Bearer ${member}` },
       },
     });
-
-    // A switch rotates the session (the old token dies), so each request takes a fresh one.
-    const switchSessions = pool(fixture.sessions);
+    const team = `${count(fixture.members)} members`;
+    // What the team scenarios read is what they are named after: a full first page, a page
+    // from the middle, and the one member the search is for (users_fts is built as it should).
+    const members = (query: string) =>
+      json<{ members: { name: string }[] }>(
+        origin,
+        'GET',
+        `/api/public/team/members${query}`,
+        admin,
+      ).then((page) => page.members.map((m) => m.name));
+    const firstPage = await members('');
+    const deepPage = await members(`?cursor=${fixture.middleCursor}`);
+    const found = await members(`?query=${encodeURIComponent(fixture.searchName)}`);
+    if (firstPage.length !== 50 || deepPage.length !== 50 || found.join() !== fixture.searchName) {
+      throw new Error(
+        `the team pages do not hold what the fixture wrote: ${firstPage.length} and ${deepPage.length} members, search found ${JSON.stringify(found)}`,
+      );
+    }
     await run({
-      name: 'profile switch',
+      name: `profile chooser, team admin (${team})`,
+      target: { p99Ms: 20 },
       options: {
-        amount: fixture.sessions.length,
-        requests: [
-          {
-            method: 'PUT',
-            path: '/api/public/coworkers/profiles/current',
-            setupRequest: (req) => {
-              const { token, profileId } = switchSessions.take();
-              return {
-                ...req,
-                headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-                body: JSON.stringify({ Id: profileId }),
-              };
-            },
-          },
-        ],
-      },
-      note: `pool of ${fixture.sessions.length} sessions, each switched once`,
-    });
-
-    // Impersonation: the admin's session asks for a hand-off token, then exchanges it.
-    const targetsPool = pool(fixture.memberProfileIds);
-    const impersonationTokens: string[] = [];
-    await run({
-      name: 'impersonation issue + exchange',
-      target: { ratio: 0.15 },
-      unit: 'pair',
-      stepsPerUnit: 2,
-      options: {
+        url: `${origin}/api/public/coworkers/profiles`,
         headers: { authorization: `Bearer ${admin}` },
-        requests: [
-          {
-            method: 'GET',
-            setupRequest: (req) => ({
-              ...req,
-              path: `/api/public/coworkers/${targetsPool.take()}/impersonate?reason=bench`,
-            }),
-            onResponse: (status, body, context: Ctx) => {
-              if (status === 200) context.handoff = (JSON.parse(body) as { token: string }).token;
-            },
-          },
-          {
-            method: 'POST',
-            setupRequest: (req, context: Ctx) => ({
-              ...req,
-              path: `/api/public/auth/login/${context.handoff}`,
-            }),
-            onResponse: (status, body) => {
-              if (status === 200)
-                impersonationTokens.push((JSON.parse(body) as { token: string }).token);
-            },
-          },
-        ],
       },
     });
-    const leavePool = pool(impersonationTokens);
     await run({
-      name: 'leave impersonation',
+      name: `team members page, first (${team})`,
+      target: { p99Ms: 20 },
       options: {
-        amount: impersonationTokens.length,
-        requests: [
-          {
-            method: 'POST',
-            path: '/api/public/auth/impersonation/leave',
-            setupRequest: (req) => ({
-              ...req,
-              headers: { authorization: `Bearer ${leavePool.take()}` },
-            }),
-          },
-        ],
+        url: `${origin}/api/public/team/members`,
+        headers: { authorization: `Bearer ${admin}` },
       },
-      note: `${impersonationTokens.length} impersonation sessions, each left once`,
+    });
+    await run({
+      name: `team members page, deep (${team})`,
+      target: { p99Ms: 20 },
+      options: {
+        url: `${origin}/api/public/team/members?cursor=${fixture.middleCursor}`,
+        headers: { authorization: `Bearer ${admin}` },
+      },
+      note: 'the page after the middle member in name order',
+    });
+    await run({
+      name: `team members search, a full name (${team})`,
+      target: { p99Ms: 20 },
+      options: {
+        url: `${origin}/api/public/team/members?query=${encodeURIComponent(fixture.searchName)}`,
+        headers: { authorization: `Bearer ${admin}` },
+      },
+      note: `query=${fixture.searchName}: one member matches`,
     });
 
-    const links = pool(fixture.oneClick);
+    await writeScenarios(run, origin, fixture, fixture, admin, true);
+
+    const events = count(auditEvents);
     await run({
-      name: 'one-click redemption',
-      target: { ratio: 0.2 },
-      options: {
-        amount: fixture.oneClick.length,
-        requests: [
-          {
-            method: 'POST',
-            path: '/api/public/auth/one-click',
-            headers: { 'content-type': 'application/json' },
-            setupRequest: (req) => ({ ...req, body: JSON.stringify(links.take()) }),
-          },
-        ],
-      },
-      note: `pool of ${fixture.oneClick.length} links, each redeemed once`,
-    });
-    const tokens = pool(fixture.oneTimeTokens);
-    await run({
-      name: 'login-token redemption (one-time)',
-      target: { ratio: 0.2 },
-      options: {
-        amount: fixture.oneTimeTokens.length,
-        requests: [
-          {
-            method: 'POST',
-            path: '/api/public/auth/login-token',
-            headers: { 'content-type': 'application/json' },
-            setupRequest: (req) => ({ ...req, body: JSON.stringify({ token: tokens.take() }) }),
-          },
-        ],
-      },
-      note: `pool of ${fixture.oneTimeTokens.length} tokens, each redeemed once`,
-    });
-    await run({
-      name: 'login-token redemption (reusable)',
-      target: { ratio: 0.2 },
-      options: {
-        method: 'POST',
-        url: `${origin}/api/public/auth/login-token`,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token: fixture.reusableToken }),
-      },
-    });
-    await run({
-      name: 'audit page, newest (1M events)',
+      name: `audit page, newest (${events} events)`,
       target: { p99Ms: 20 },
       options: {
         url: `${origin}/api/sys/audit-events?limit=50`,
@@ -319,10 +420,10 @@ async function main() {
       },
     });
     await run({
-      name: 'audit page, deep (1M events)',
+      name: `audit page, deep (${events} events)`,
       target: { p99Ms: 20 },
       options: {
-        url: `${origin}/api/sys/audit-events?limit=50&cursor=${middleCursor}`,
+        url: `${origin}/api/sys/audit-events?limit=50&cursor=${middleAuditCursor}`,
         headers: { authorization: `Bearer ${operator}` },
       },
     });
@@ -332,6 +433,20 @@ async function main() {
       ...calibrationSpec,
       name: 'calibration again, after the hot paths',
     })) as ScenarioResult;
+
+    await runDuringExport(
+      `health during export, operator CSV (${events} events)`,
+      '/api/sys/audit-events/export?format=csv',
+      operator,
+      { p99Ms: 50 },
+    );
+    await runDuringExport(
+      `health during export, team owner CSV (${events} events)`,
+      '/api/public/team/audit-events/export?format=csv',
+      owner,
+      { p99Ms: 50 },
+    );
+
     await run({
       name: 'sign-in (argon2id, reported apart)',
       options: {
@@ -343,15 +458,49 @@ async function main() {
       warmUpRequests: 40,
     });
     const rssAtEnd = server.rssMiB();
-
     const calibrationRate = applyRatios(results, [calibration, calibrationAgain]);
+
+    // The write scenarios again, on servers that differ only in SQLite's synchronous setting:
+    // NORMAL first, then FULL (as shipped), each with a calibration run and fresh pools.
+    const synchronousPasses: SynchronousPass[] = [];
+    if (syncPool > 0) {
+      const halves = splitPools(extra, syncPool);
+      for (const [index, synchronous] of (['NORMAL', 'FULL'] as const).entries()) {
+        log(`synchronous=${synchronous} pass (server restarted):`);
+        await start(synchronous);
+        const passAdmin = await signIn(origin, fixture.adminEmail);
+        const pass: ScenarioResult[] = [];
+        const passRun = (spec: ScenarioSpec) =>
+          run({ ...spec, name: `[${synchronous}] ${spec.name}` }, pass);
+        const passCalibration = await passRun(calibrationSpec);
+        await writeScenarios(passRun, origin, fixture, halves[index] as Pools, passAdmin, false);
+        if (passCalibration) {
+          const rate = applyRatios(pass, [passCalibration]);
+          synchronousPasses.push({
+            synchronous,
+            calibrationRequestsPerSecond: rate,
+            scenarios: pass,
+          });
+        }
+      }
+    }
+
     const report = buildReport({
       calibrationRequestsPerSecond: calibrationRate,
       coldStartMs,
+      fixtureMs,
+      verification,
       rssMiB: { afterWarmUp: rssAfterWarmUp, atEnd: rssAtEnd },
       scenarios: results,
+      synchronousPasses,
+      runSeconds: (performance.now() - benchStarted) / 1000,
     });
     const failures = check(report);
+    if (verification && !(verification.intact && verification.outsideAnchor === 'matched')) {
+      failures.push(
+        `the seeded audit trail does not verify: ${JSON.stringify(verification)} (bench/src/fixture.ts no longer writes what the server writes)`,
+      );
+    }
     writeResults(report, failures);
     if (failures.length) {
       log(`\n${failures.length} target(s) missed or errors seen:\n  ${failures.join('\n  ')}`);
@@ -364,12 +513,169 @@ async function main() {
   }
 }
 
+function logResult(result: ScenarioResult) {
+  log(
+    `  ${result.name.padEnd(52)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  server CPU ${(result.serverCpuUsPerRequest ?? 0).toFixed(0)} µs/req  RSS ≤ ${(result.rssMaxMiB ?? 0).toFixed(0)} MiB  errors ${result.errors + result.non2xx}`,
+  );
+}
+
+/** The extra pools, cut in two of `size` each: one per synchronous pass. */
+function splitPools(extra: Pools, size: number): [Pools, Pools] {
+  const cut = (from: number): Pools => ({
+    oneClick: extra.oneClick.slice(from, from + size),
+    oneTimeTokens: extra.oneTimeTokens.slice(from, from + size),
+    sessions: extra.sessions.slice(from, from + size),
+  });
+  return [cut(0), cut(size)];
+}
+
+/**
+ * The scenarios that write: a switch, the impersonation pair and its leave, the redemptions.
+ * Each pool-bounded one uses its pool once; `withTargets` declares their targets.
+ */
+async function writeScenarios(
+  run: (spec: ScenarioSpec) => Promise<ScenarioResult | undefined>,
+  origin: string,
+  fixture: Fixture,
+  pools: Pools,
+  admin: string,
+  withTargets: boolean,
+): Promise<void> {
+  const target = (t: Target) => (withTargets ? { target: t } : {});
+  // A switch rotates the session (the old token dies), so each request takes a fresh one.
+  const switchSessions = pool(pools.sessions);
+  await run({
+    name: 'profile switch',
+    options: {
+      amount: pools.sessions.length,
+      requests: [
+        {
+          method: 'PUT',
+          path: '/api/public/coworkers/profiles/current',
+          setupRequest: (req) => {
+            const { token, profileId } = switchSessions.take();
+            return {
+              ...req,
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+              body: JSON.stringify({ Id: profileId }),
+            };
+          },
+        },
+      ],
+    },
+    note: `pool of ${pools.sessions.length} sessions, each switched once`,
+  });
+
+  // Impersonation: the admin's session asks for a hand-off token, then exchanges it.
+  const targetsPool = pool(fixture.memberProfileIds);
+  const impersonationTokens: string[] = [];
+  await run({
+    name: 'impersonation issue + exchange',
+    ...target({ ratio: 0.15 }),
+    unit: 'pair',
+    stepsPerUnit: 2,
+    options: {
+      headers: { authorization: `Bearer ${admin}` },
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (req) => ({
+            ...req,
+            path: `/api/public/coworkers/${targetsPool.take()}/impersonate?reason=bench`,
+          }),
+          onResponse: (status, body, context: Ctx) => {
+            if (status === 200) context.handoff = (JSON.parse(body) as { token: string }).token;
+          },
+        },
+        {
+          method: 'POST',
+          setupRequest: (req, context: Ctx) => ({
+            ...req,
+            path: `/api/public/auth/login/${context.handoff}`,
+          }),
+          onResponse: (status, body) => {
+            if (status === 200)
+              impersonationTokens.push((JSON.parse(body) as { token: string }).token);
+          },
+        },
+      ],
+    },
+  });
+  const leavePool = pool(impersonationTokens);
+  await run({
+    name: 'leave impersonation',
+    options: {
+      amount: impersonationTokens.length,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/public/auth/impersonation/leave',
+          setupRequest: (req) => ({
+            ...req,
+            headers: { authorization: `Bearer ${leavePool.take()}` },
+          }),
+        },
+      ],
+    },
+    note: `${impersonationTokens.length} impersonation sessions, each left once`,
+  });
+
+  const links = pool(pools.oneClick);
+  await run({
+    name: 'one-click redemption',
+    ...target({ ratio: 0.2 }),
+    options: {
+      amount: pools.oneClick.length,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/public/auth/one-click',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: JSON.stringify(links.take()) }),
+        },
+      ],
+    },
+    note: `pool of ${pools.oneClick.length} links, each redeemed once`,
+  });
+  const tokens = pool(pools.oneTimeTokens);
+  await run({
+    name: 'login-token redemption (one-time)',
+    ...target({ ratio: 0.2 }),
+    options: {
+      amount: pools.oneTimeTokens.length,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/public/auth/login-token',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ token: tokens.take() }) }),
+        },
+      ],
+    },
+    note: `pool of ${pools.oneTimeTokens.length} tokens, each redeemed once`,
+  });
+  await run({
+    name: 'login-token redemption (reusable)',
+    ...target({ ratio: 0.2 }),
+    options: {
+      method: 'POST',
+      url: `${origin}/api/public/auth/login-token`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: fixture.reusableToken }),
+    },
+  });
+}
+
 /** The report written to bench/results/<timestamp>.json, in this key order. */
 function buildReport(measured: {
   calibrationRequestsPerSecond: number;
   coldStartMs: number;
+  fixtureMs: number;
+  verification: Verification | undefined;
   rssMiB: { afterWarmUp: number; atEnd: number };
   scenarios: ScenarioResult[];
+  synchronousPasses: SynchronousPass[];
+  runSeconds: number;
 }) {
   return {
     at: new Date().toISOString(),
@@ -380,17 +686,36 @@ function buildReport(measured: {
       users,
       auditEvents,
       pool: poolSize,
+      syncPool,
       rateLimits: 'off (RATE_LIMITS=off)',
     },
     calibrationRequestsPerSecond: measured.calibrationRequestsPerSecond,
     coldStartMs: measured.coldStartMs,
+    fixtureMs: measured.fixtureMs,
+    verification: measured.verification ?? null,
     rssMiB: measured.rssMiB,
     portal: portalSizes(),
     scenarios: measured.scenarios,
+    synchronousPasses: measured.synchronousPasses,
+    runSeconds: measured.runSeconds,
   };
 }
 
 type Report = ReturnType<typeof buildReport>;
+
+function row(s: ScenarioResult) {
+  const target = s.target;
+  const goal = target?.ratio
+    ? `≥ ${target.ratio}`
+    : target?.p99Ms
+      ? `p99 ≤ ${target.p99Ms} ms`
+      : '';
+  const rate =
+    s.unit === 'pair'
+      ? `${s.unitsPerSecond.toFixed(0)} pairs/s`
+      : `${s.requestsPerSecond.toFixed(0)}/s`;
+  return `| ${s.name} | ${rate} | ${(s.ratio ?? 0).toFixed(2)} | ${s.p50Ms} | ${s.p99Ms} | ${s.errors + s.non2xx} | ${(s.serverCpuUsPerRequest ?? 0).toFixed(0)} | ${(s.rssMaxMiB ?? 0).toFixed(0)} | ${goal} |`;
+}
 
 function writeResults(report: Report, failures: string[]) {
   const dir = path.join(root, 'bench/results');
@@ -400,33 +725,53 @@ function writeResults(report: Report, failures: string[]) {
     path.join(dir, `${stamp}.json`),
     `${JSON.stringify({ ...report, failures }, null, 2)}\n`,
   );
-  const rows = report.scenarios.map((s) => {
-    const target = s.target;
-    const goal = target?.ratio
-      ? `≥ ${target.ratio}`
-      : target?.p99Ms
-        ? `p99 ≤ ${target.p99Ms} ms`
-        : '';
-    const rate =
-      s.unit === 'pair'
-        ? `${s.unitsPerSecond.toFixed(0)} pairs/s`
-        : `${s.requestsPerSecond.toFixed(0)}/s`;
-    return `| ${s.name} | ${rate} | ${(s.ratio ?? 0).toFixed(2)} | ${s.p50Ms} | ${s.p99Ms} | ${s.errors + s.non2xx} | ${(s.serverCpuUsPerRequest ?? 0).toFixed(0)} | ${(s.rssMiB ?? 0).toFixed(0)} | ${goal} |`;
-  });
+  const header = [
+    '| scenario | throughput | ratio to calibration | p50 ms | p99 ms | errors | server CPU µs/req | RSS MiB max | target |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  const exports = report.scenarios.flatMap((s) =>
+    s.export
+      ? [
+          `- ${s.name}: \`GET ${s.export.path}\` → ${s.export.status}, ${s.export.rows} rows (${s.export.expectedRows} expected), ${(s.export.bytes / 2 ** 20).toFixed(0)} MiB in ${(s.export.ms / 1000).toFixed(1)} s, first byte after ${s.export.firstByteMs.toFixed(0)} ms; health p99 ${s.p99Ms} ms at ${s.requestsPerSecond.toFixed(0)} requests/s meanwhile`,
+        ]
+      : [],
+  );
+  const verification = report.verification
+    ? `- the seeded trail, verified by the server (GET /api/sys/audit-events/verify): ${report.verification.intact ? 'intact' : 'BROKEN'}, ${report.verification.checked} events in ${(report.verification.ms / 1000).toFixed(1)} s, outside anchor ${report.verification.outsideAnchor}`
+    : '- the seeded trail was not verified (--no-verify)';
+  const passes = report.synchronousPasses.length
+    ? [
+        '',
+        `## synchronous=NORMAL vs FULL (write scenarios, pools of ${report.settings.syncPool})`,
+        '',
+        "Each pass restarts the server on the same database; NORMAL comes from bench/src/synchronous-normal.cjs (the server has no setting for it). Ratios divide by the pass's own calibration run.",
+        '',
+        ...header,
+        ...report.synchronousPasses.flatMap((p) => p.scenarios.map(row)),
+        '',
+        ...synchronousCost(report.synchronousPasses).map(
+          (c) =>
+            `- ${c.name}: FULL ${c.fullRate.toFixed(0)}/s vs NORMAL ${c.normalRate.toFixed(0)}/s (ratio ${c.fullRatio.toFixed(2)} vs ${c.normalRatio.toFixed(2)}: ${(c.cost * 100).toFixed(0)} % less); p99 ${c.fullP99} vs ${c.normalP99} ms; server CPU ${c.fullCpu.toFixed(0)} vs ${c.normalCpu.toFixed(0)} µs/req`,
+        ),
+      ]
+    : [];
   const md = [
     `# Benchmark ${report.at}`,
     '',
     `Settings: ${JSON.stringify(report.settings)}`,
     '',
-    `Ratios divide by the mean of the two calibration runs, ${report.calibrationRequestsPerSecond.toFixed(0)} requests/s. Server CPU is the server process's user + system time (all its threads) per request.`,
+    `Ratios divide by the mean of the two calibration runs, ${report.calibrationRequestsPerSecond.toFixed(0)} requests/s. Server CPU is the server process's user + system time (all its threads) per request. RSS is sampled every 50 ms during each scenario, warm-up included.`,
     '',
-    '| scenario | throughput | ratio to calibration | p50 ms | p99 ms | errors | server CPU µs/req | RSS MiB after | target |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...rows,
+    ...header,
+    ...report.scenarios.map(row),
     '',
-    `- cold start on an existing database: ${report.coldStartMs.toFixed(0)} ms (target ≤ 700 ms)`,
-    `- RSS: ${report.rssMiB.afterWarmUp.toFixed(0)} MiB after warm-up, ${rssUnderLoad(report).toFixed(0)} MiB at most under load (target ≤ 150 MiB), ${report.rssMiB.atEnd.toFixed(0)} MiB after the sign-in scenario`,
-    `- portal initial JS ${report.portal.initialJsGzipKB.toFixed(1)} KB gzip, CSS ${report.portal.initialCssGzipKB.toFixed(1)} KB gzip (target JS ≤ 120 KB)`,
+    ...exports,
+    `- cold start on an existing database: ${report.coldStartMs.toFixed(0)} ms (target ≤ ${LIMITS.coldStartMs} ms)`,
+    `- RSS: ${report.rssMiB.afterWarmUp.toFixed(0)} MiB after warm-up, ${rssThroughout(report).toFixed(0)} MiB at most throughout (target ≤ ${LIMITS.rssMaxMiB} MiB), ${report.rssMiB.atEnd.toFixed(0)} MiB after the sign-in scenario`,
+    `- portal initial JS ${report.portal.initialJsGzipKB.toFixed(1)} KB gzip, CSS ${report.portal.initialCssGzipKB.toFixed(1)} KB gzip (target JS ≤ ${LIMITS.initialJsGzipKB} KB)`,
+    verification,
+    `- fixture written in ${(report.fixtureMs / 1000).toFixed(0)} s; the whole run took ${(report.runSeconds / 60).toFixed(1)} min`,
+    ...passes,
     '',
     failures.length ? `Missed: ${failures.join('; ')}` : 'All targets met, no errors.',
     '',

@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 
 /** What a scenario must reach: a minimum ratio to calibration, or a maximum p99 latency. */
@@ -20,10 +21,29 @@ export interface ScenarioResult {
   ratio?: number;
   /** The server's resident memory right after the scenario. */
   rssMiB?: number;
+  /** The most resident memory sampled during the scenario, its warm-up included. */
+  rssMaxMiB?: number;
   /** Server CPU time (user + system) spent per request during the scenario. */
   serverCpuUsPerRequest?: number;
   note?: string;
   target?: Target;
+  /** For a scenario measured while an export runs: what the export did. */
+  export?: ExportResult;
+}
+
+export interface ExportResult {
+  path: string;
+  status: number;
+  /** From the request to the last byte read. */
+  ms: number;
+  firstByteMs: number;
+  bytes: number;
+  /** Events in the body (CSV lines other than the header and the closing note). */
+  rows: number;
+  /** The rows it had to hold to be complete. */
+  expectedRows: number;
+  /** The body's last line. */
+  lastLine: string;
 }
 
 export interface ScenarioSpec {
@@ -45,6 +65,8 @@ export async function runScenario(
   origin: string,
   spec: ScenarioSpec,
   defaults: { duration: number; connections: number },
+  /** Stops the run early: after this many seconds, or once this promise settles. */
+  stop: { afterSeconds?: number; when?: Promise<unknown> } = {},
 ) {
   const started = performance.now();
   let lastResponse = started;
@@ -63,6 +85,13 @@ export async function runScenario(
     instance.on('response', () => {
       lastResponse = performance.now();
     });
+    const timer =
+      stop.afterSeconds === undefined
+        ? undefined
+        : setTimeout(() => instance.stop(), stop.afterSeconds * 1000);
+    instance.on('done', () => clearTimeout(timer));
+    const end = () => instance.stop();
+    stop.when?.then(end, end);
   });
   const steps = spec.stepsPerUnit ?? 1;
   const seconds = (lastResponse - started) / 1000 || defaults.duration;
@@ -93,4 +122,48 @@ export function pool<T>(items: T[]) {
       return item;
     },
   };
+}
+
+/** The worker's code: fetch, read every chunk, count bytes and lines, keep the last line. */
+const DOWNLOAD = `
+const { parentPort, workerData } = require('node:worker_threads');
+(async () => {
+  const started = performance.now();
+  const res = await fetch(workerData.url, { headers: { authorization: 'Bearer ' + workerData.token } });
+  let bytes = 0;
+  let lines = 0;
+  let firstByteMs = 0;
+  let tail = '';
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (bytes === 0) firstByteMs = performance.now() - started;
+    bytes += value.length;
+    for (let i = value.indexOf(10); i !== -1; i = value.indexOf(10, i + 1)) lines += 1;
+    tail = (tail + Buffer.from(value.subarray(Math.max(0, value.length - 1000))).toString()).slice(-1000);
+  }
+  const lastLine = tail.trimEnd().split('\\n').at(-1) ?? '';
+  parentPort.postMessage({ status: res.status, ms: performance.now() - started, firstByteMs, bytes, lines, lastLine: lastLine.trim() });
+})().catch((error) => parentPort.postMessage({ error: String(error) }));
+`;
+
+/**
+ * Downloads an export in a worker thread, reading the whole streamed body (the server reads a
+ * page only when the one before was taken), so that the load generator on this thread measures
+ * the server and not the time this process spends reading the body.
+ */
+export function download(
+  url: string,
+  token: string,
+): Promise<Omit<ExportResult, 'path' | 'expectedRows' | 'rows'> & { lines: number }> {
+  const worker = new Worker(DOWNLOAD, { eval: true, workerData: { url, token } });
+  return new Promise((resolve, reject) => {
+    worker.once('message', (message: { error?: string }) => {
+      void worker.terminate();
+      if (message.error) reject(new Error(message.error));
+      else resolve(message as never);
+    });
+    worker.once('error', reject);
+  });
 }

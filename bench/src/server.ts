@@ -26,6 +26,8 @@ export interface RunningServer {
   coldStartMs: number;
   stop(): Promise<void>;
   rssMiB(): number;
+  /** Samples RSS until stopped; `stop` returns the most seen, in MiB. */
+  sampleRss(intervalMs?: number): { stop(): number };
   /** CPU time the server process has used so far (user + system), in milliseconds. */
   cpuMs(): number;
 }
@@ -40,12 +42,15 @@ export async function startServer(options: {
   dataDir: string;
   port: number;
   env?: Record<string, string>;
+  /** Node flags for this start only, before BENCH_SERVER_NODE_ARGS. */
+  nodeArgs?: string[];
 }): Promise<RunningServer> {
   const origin = `http://127.0.0.1:${options.port}`;
   const started = performance.now();
   // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
   const nodeArgs = [
     ...PRODUCTION_NODE_FLAGS,
+    ...(options.nodeArgs ?? []),
     ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
   ];
   const child = spawn(process.execPath, [...nodeArgs, options.entry], {
@@ -77,13 +82,28 @@ export async function startServer(options: {
     await new Promise((r) => setTimeout(r, 5));
   }
   const coldStartMs = performance.now() - started;
+  const rssMiB = () => {
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return kb / 1024;
+  };
   return {
     origin,
     coldStartMs,
-    rssMiB: () => {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      return kb / 1024;
+    rssMiB,
+    sampleRss: (intervalMs = 50) => {
+      let max = rssMiB();
+      const timer = setInterval(() => {
+        if (child.exitCode === null) max = Math.max(max, rssMiB());
+      }, intervalMs);
+      timer.unref();
+      return {
+        stop: () => {
+          clearInterval(timer);
+          if (child.exitCode === null) max = Math.max(max, rssMiB());
+          return max;
+        },
+      };
     },
     cpuMs: () => {
       // Fields 14 and 15 (utime, stime); the command name in field 2 may hold spaces.

@@ -1,11 +1,23 @@
 import type { ScenarioResult } from './scenarios.ts';
 
-/** The issue's limits that belong to the whole run rather than to one scenario. */
-export const LIMITS = { coldStartMs: 700, rssUnderLoadMiB: 150, initialJsGzipKB: 120 } as const;
+/**
+ * The limits that belong to the whole run rather than to one scenario (each scenario declares
+ * its own target in run.ts). RSS is held to 200 MiB throughout, sign-in and the exports
+ * included (issue 13, SPEC §8b); it was 150 MiB under a heap cap that is gone.
+ */
+export const LIMITS = { coldStartMs: 700, rssMaxMiB: 200, initialJsGzipKB: 120 } as const;
+
+/** The write scenarios measured again on a server with one synchronous setting. */
+export interface SynchronousPass {
+  synchronous: 'FULL' | 'NORMAL';
+  calibrationRequestsPerSecond: number;
+  scenarios: ScenarioResult[];
+}
 
 /** What the pass/fail check reads from a run. */
 export interface Measured {
   scenarios: ScenarioResult[];
+  synchronousPasses?: SynchronousPass[];
   coldStartMs: number;
   rssMiB: { afterWarmUp: number };
   portal: { initialJsGzipKB: number };
@@ -24,19 +36,26 @@ export function applyRatios(
   return rate;
 }
 
+function allScenarios(run: Measured): ScenarioResult[] {
+  return [...run.scenarios, ...(run.synchronousPasses ?? []).flatMap((p) => p.scenarios)];
+}
+
 /**
- * The most the server held across the hot-path scenarios. Sign-in is reported apart: argon2id
- * holds 19 MiB of native memory per hash in flight (at most one per core, see passwords.ts).
+ * The most the server held at any sample, in every scenario: the hot paths, sign-in (argon2id
+ * holds 19 MiB of native memory per hash in flight, at most one per core), the exports and the
+ * synchronous passes.
  */
-export function rssUnderLoad(run: Measured): number {
-  const hot = run.scenarios.filter((s) => !s.name.startsWith('sign-in'));
-  return Math.max(run.rssMiB.afterWarmUp, ...hot.map((s) => s.rssMiB ?? 0));
+export function rssThroughout(run: Measured): number {
+  return Math.max(
+    run.rssMiB.afterWarmUp,
+    ...allScenarios(run).map((s) => Math.max(s.rssMaxMiB ?? 0, s.rssMiB ?? 0)),
+  );
 }
 
 /** Every target missed and every scenario that saw a failed request, one line each. */
 export function check(run: Measured): string[] {
   const failures: string[] = [];
-  for (const s of run.scenarios) {
+  for (const s of allScenarios(run)) {
     if (s.errors || s.non2xx)
       failures.push(`${s.name}: ${s.errors} errors, ${s.non2xx} non-2xx responses`);
     const target = s.target;
@@ -44,15 +63,63 @@ export function check(run: Measured): string[] {
       failures.push(`${s.name}: ratio ${s.ratio?.toFixed(3)} < ${target.ratio}`);
     if (target?.p99Ms && s.p99Ms > target.p99Ms)
       failures.push(`${s.name}: p99 ${s.p99Ms} ms > ${target.p99Ms} ms`);
+    const exported = s.export;
+    if (exported && (exported.status !== 200 || exported.rows < exported.expectedRows))
+      failures.push(
+        `${s.name}: the export answered ${exported.status} with ${exported.rows} of ${exported.expectedRows} rows`,
+      );
   }
   if (run.coldStartMs > LIMITS.coldStartMs)
     failures.push(`cold start ${run.coldStartMs.toFixed(0)} ms > ${LIMITS.coldStartMs} ms`);
-  const rss = rssUnderLoad(run);
-  if (rss > LIMITS.rssUnderLoadMiB)
-    failures.push(`RSS under load ${rss.toFixed(0)} MiB > ${LIMITS.rssUnderLoadMiB} MiB`);
+  const rss = rssThroughout(run);
+  if (rss > LIMITS.rssMaxMiB) failures.push(`RSS ${rss.toFixed(0)} MiB > ${LIMITS.rssMaxMiB} MiB`);
   if (run.portal.initialJsGzipKB > LIMITS.initialJsGzipKB)
     failures.push(
       `initial JS ${run.portal.initialJsGzipKB.toFixed(1)} KB > ${LIMITS.initialJsGzipKB} KB`,
     );
   return failures;
+}
+
+/** One write scenario under FULL against NORMAL; `cost` is the share of throughput FULL loses. */
+export interface SynchronousCost {
+  name: string;
+  fullRate: number;
+  normalRate: number;
+  fullRatio: number;
+  normalRatio: number;
+  cost: number;
+  fullP99: number;
+  normalP99: number;
+  fullCpu: number;
+  normalCpu: number;
+}
+
+/** The scenarios both passes ran, paired by name (without the pass's `[FULL]` prefix). */
+export function synchronousCost(passes: SynchronousPass[]): SynchronousCost[] {
+  const byName = (synchronous: SynchronousPass['synchronous']) =>
+    new Map(
+      (passes.find((p) => p.synchronous === synchronous)?.scenarios ?? [])
+        .filter((s) => !s.name.includes('calibration'))
+        .map((s) => [s.name.replace(/^\[\w+\] /, ''), s]),
+    );
+  const full = byName('FULL');
+  const normal = byName('NORMAL');
+  return [...full].flatMap(([name, f]) => {
+    const n = normal.get(name);
+    if (!n) return [];
+    return [
+      {
+        name,
+        fullRate: f.unitsPerSecond,
+        normalRate: n.unitsPerSecond,
+        fullRatio: f.ratio ?? 0,
+        normalRatio: n.ratio ?? 0,
+        cost: 1 - (f.ratio ?? 0) / (n.ratio || 1),
+        fullP99: f.p99Ms,
+        normalP99: n.p99Ms,
+        fullCpu: f.serverCpuUsPerRequest ?? 0,
+        normalCpu: n.serverCpuUsPerRequest ?? 0,
+      },
+    ];
+  });
 }
