@@ -11,12 +11,12 @@ import {
   endImpersonationOfSession,
   endImpersonationsOfActorSession,
 } from '../../lib/impersonation-lifecycle.ts';
-import { type Minted, signedInAs, soleProfile } from '../../lib/link-sign-in.ts';
 import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import { verifyPassword } from '../../lib/passwords.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { mintSession, revokeSession } from '../../lib/sessions.ts';
 import { findSessionById, findUserByEmail, listLiveSessions } from './auth.repo.ts';
+import { type Minted, signedInAs, soleProfile } from './new-session.ts';
 
 export type SignedIn = Minted;
 

@@ -35,13 +35,13 @@ import {
 } from '../../lib/credentials.ts';
 import { AppError } from '../../lib/errors.ts';
 import { endImpersonationsOfCredential } from '../../lib/impersonation-lifecycle.ts';
-import { linkErrorFor, mintLinkSession, signedInAs } from '../../lib/link-sign-in.ts';
 import { maskEmail, recordAttempt } from '../../lib/login-attempts.ts';
 import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { readSetting } from '../../lib/settings.ts';
 import { constantTimeEqual, randomToken, sha256 } from '../../lib/tokens.ts';
 import type { Tx } from '../../store/sqlite/client.ts';
+import { linkErrorFor, mintLinkSession, signedInAs } from '../auth/new-session.ts';
 import {
   recordRefusal,
   resolveOperatorTarget,

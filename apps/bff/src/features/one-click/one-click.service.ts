@@ -25,6 +25,13 @@ import { auditActor } from '../../lib/auth-context.ts';
 import { toIso } from '../../lib/clock.ts';
 import { credentialFingerprint, type LoadedMaker, loadMaker } from '../../lib/credentials.ts';
 import { AppError } from '../../lib/errors.ts';
+import { maskEmail, recordAttempt } from '../../lib/login-attempts.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import { readSetting } from '../../lib/settings.ts';
+import { randomToken, sha256, sortableId } from '../../lib/tokens.ts';
+import type { Tx } from '../../store/sqlite/client.ts';
+import type { OneClickLinkRow } from '../../store/sqlite/schema/login-links.ts';
+import type { UserRow } from '../../store/sqlite/schema/users.ts';
 import {
   chooseProfile,
   linkErrorFor,
@@ -33,14 +40,7 @@ import {
   type ProfileWithOrganization,
   profilesWithOrganizations,
   signedInAs,
-} from '../../lib/link-sign-in.ts';
-import { maskEmail, recordAttempt } from '../../lib/login-attempts.ts';
-import type { RequestMeta } from '../../lib/request-meta.ts';
-import { readSetting } from '../../lib/settings.ts';
-import { randomToken, sha256, sortableId } from '../../lib/tokens.ts';
-import type { Tx } from '../../store/sqlite/client.ts';
-import type { OneClickLinkRow } from '../../store/sqlite/schema/login-links.ts';
-import type { UserRow } from '../../store/sqlite/schema/users.ts';
+} from '../auth/new-session.ts';
 import {
   recordRefusal,
   resolveOperatorTarget,

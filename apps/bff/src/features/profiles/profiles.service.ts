@@ -5,10 +5,10 @@ import { impersonationBlock } from '../../domain/impersonation/policy.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { policyActor, policyTarget } from '../../lib/auth-context.ts';
 import { AppError } from '../../lib/errors.ts';
-import { type Minted, signedInAs } from '../../lib/link-sign-in.ts';
 import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { mintSession, revokeSession } from '../../lib/sessions.ts';
+import { type Minted, signedInAs } from '../auth/new-session.ts';
 import {
   listProfilesOfOrganization,
   listProfilesOfUser,

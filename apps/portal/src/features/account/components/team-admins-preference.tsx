@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
 import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
 // The profiles list is where the server reports the opt-out (`AllowTeamImpersonation`).
-import { useOwnProfiles } from '../../profiles/api/list-profiles.ts';
+import { useOwnProfiles } from '../../../lib/auth/own-profiles.ts';
 import { useSetImpersonationPreference } from '../api/set-impersonation-preference.ts';
 
 /** The member's opt-out for the active profile: may team admins sign in as me? */

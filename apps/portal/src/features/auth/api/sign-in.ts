@@ -1,7 +1,7 @@
 import type { SignInBody } from '@onbehalf/contracts/auth';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api.ts';
-import { startFreshSession } from './get-session.ts';
+import { startFreshSession } from '../../../lib/auth/session.ts';
 
 export const signIn = (body: SignInBody) => api.auth.signIn(body);
 

@@ -3,8 +3,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import { ErrorAlert, FullPageStatus } from '../../../components/ui/status.tsx';
+import { startFreshSession, useSession } from '../../../lib/auth/session.ts';
 import { noticeState } from '../../../lib/notice.ts';
-import { startFreshSession, useSession } from '../api/get-session.ts';
 
 interface RequireSessionProps {
   /** The profile chooser itself must be reachable while a profile is still to be picked. */

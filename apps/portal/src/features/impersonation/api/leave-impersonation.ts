@@ -1,8 +1,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api.ts';
-import { queryKeys } from '../../../lib/query-keys.ts';
 // The session query is the shared auth context, so other features may use it.
-import { startFreshSession } from '../../auth/api/get-session.ts';
+import { startFreshSession } from '../../../lib/auth/session.ts';
+import { queryKeys } from '../../../lib/query-keys.ts';
 
 export const leaveImpersonation = () => api.impersonation.leave();
 

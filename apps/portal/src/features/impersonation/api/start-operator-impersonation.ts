@@ -2,7 +2,7 @@ import type { OperatorImpersonateQuery } from '@onbehalf/contracts/impersonation
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api.ts';
 // The session query is the shared auth context, so other features may use it.
-import { startFreshSession } from '../../auth/api/get-session.ts';
+import { startFreshSession } from '../../../lib/auth/session.ts';
 import { exchangeHandoff } from './exchange-handoff.ts';
 import { startHandover } from './start-handover.ts';
 

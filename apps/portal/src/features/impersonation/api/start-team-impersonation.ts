@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api.ts';
 // The session query is the shared auth context, so other features may use it.
-import { startFreshSession } from '../../auth/api/get-session.ts';
+import { startFreshSession } from '../../../lib/auth/session.ts';
 import { exchangeHandoff } from './exchange-handoff.ts';
 
 export interface StartTeamImpersonationInput {

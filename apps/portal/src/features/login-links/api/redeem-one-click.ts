@@ -2,7 +2,7 @@ import type { OneClickBody } from '@onbehalf/contracts/login-links';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../../lib/api.ts';
 // The session query is the shared auth context, so other features may use it.
-import { startFreshSession } from '../../auth/api/get-session.ts';
+import { startFreshSession } from '../../../lib/auth/session.ts';
 
 /** Continue: redeems the link (once) and signs in; the server sets the session cookie. */
 export const redeemOneClick = (body: OneClickBody) => api.links.redeemOneClick(body);

@@ -3,9 +3,9 @@ import type { LinkPreview } from '@onbehalf/contracts/login-links';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
 import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
-import { makerLabel } from '../../../lib/people.ts';
 // The session query is the shared auth context, so other features may use it.
-import { useSession } from '../../auth/api/get-session.ts';
+import { useSession } from '../../../lib/auth/session.ts';
+import { makerLabel } from '../../../lib/people.ts';
 import { type LinkFailure, linkFailureFromError, signedInAsSomeoneElse } from '../link-outcome.ts';
 import { LinkFailureNotice } from './link-failure.tsx';
 

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { useOwnProfiles } from '../api/list-profiles.ts';
+import { useOwnProfiles } from '../../../lib/auth/own-profiles.ts';
 import { useSwitchProfile } from '../api/switch-profile.ts';
 
 interface ProfileSwitcherProps {

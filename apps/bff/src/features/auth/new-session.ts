@@ -1,21 +1,21 @@
 import type { Session, SignInMethod } from '@onbehalf/contracts/auth';
 import { eq, sql } from 'drizzle-orm';
-import type { AppDeps, AuthContext, CredentialContext } from '../app-env.ts';
-import { describeSession } from '../http/session-view.ts';
-import type { Queryable, Tx } from '../store/sqlite/client.ts';
-import { preparedPerHandle } from '../store/sqlite/prepared.ts';
-import { organizations } from '../store/sqlite/schema/organizations.ts';
-import { profiles } from '../store/sqlite/schema/profiles.ts';
-import type { SessionRow } from '../store/sqlite/schema/sessions.ts';
-import { authFromLookup } from './auth-context.ts';
-import { AppError } from './errors.ts';
-import type { RequestMeta } from './request-meta.ts';
+import type { AppDeps, AuthContext, CredentialContext } from '../../app-env.ts';
+import { describeSession } from '../../http/session-view.ts';
+import { authFromLookup } from '../../lib/auth-context.ts';
+import { AppError } from '../../lib/errors.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
 import {
   type MintSessionInput,
   mintSession,
   revokeSession,
   type SessionLookup,
-} from './sessions.ts';
+} from '../../lib/sessions.ts';
+import type { Queryable, Tx } from '../../store/sqlite/client.ts';
+import { preparedPerHandle } from '../../store/sqlite/prepared.ts';
+import { organizations } from '../../store/sqlite/schema/organizations.ts';
+import { profiles } from '../../store/sqlite/schema/profiles.ts';
+import type { SessionRow } from '../../store/sqlite/schema/sessions.ts';
 
 /** A session just minted: its only token, its expiry, and how the API describes it. */
 export interface Minted {

@@ -6,9 +6,9 @@ import {
   queryOptions,
   useQuery,
 } from '@tanstack/react-query';
-import { api } from '../../../lib/api.ts';
-import { queryKeys } from '../../../lib/query-keys.ts';
-import { withImpersonationEndNotice } from '../impersonation-end.ts';
+import { api } from '../api.ts';
+import { queryKeys } from '../query-keys.ts';
+import { withImpersonationEndNotice } from './impersonation-end.ts';
 
 /**
  * The session query is the portal's only record of who is signed in; every feature reads

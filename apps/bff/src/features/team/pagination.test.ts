@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { membersQuery } from '../features/team/team.repo.ts';
-import { createTestApp, demoIds, refusal, type TestApp } from '../test/harness.ts';
-import { decodeCursor, encodeCursor, pageOf } from './pagination.ts';
-import { mintSession } from './sessions.ts';
+import { decodeCursor, encodeCursor, pageOf } from '../../lib/pagination.ts';
+import { mintSession } from '../../lib/sessions.ts';
+import { createTestApp, demoIds, refusal, type TestApp } from '../../test/harness.ts';
+import { membersQuery } from './team.repo.ts';
 
 describe('keyset cursors', () => {
   it('round-trip their key and refuse anything else with a 400 naming the cursor', () => {
