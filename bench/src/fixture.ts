@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { GENESIS_HASH, keyedHash, storedPayload } from '../../apps/bff/src/lib/audit.ts';
+import { GENESIS_HASH, keyedHash, storedPayload } from '../../apps/bff/src/lib/audit-event.ts';
 import { credentialFingerprint } from '../../apps/bff/src/lib/credentials.ts';
 import { encodeCursor } from '../../apps/bff/src/lib/pagination.ts';
 import { loadServerSecret } from '../../apps/bff/src/lib/server-secret.ts';

@@ -2,6 +2,7 @@ import type { AuditBreak, AuditVerification } from '@onbehalf/contracts/audit';
 import { asc, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Db, Queryable } from '../store/sqlite/client.ts';
 import { auditCheckpoints, auditEvents } from '../store/sqlite/schema/audit-events.ts';
+import type { AnchoredHead } from './audit-anchor.ts';
 import {
   type AuditRow,
   GENESIS_HASH,
@@ -9,8 +10,7 @@ import {
   legacyHash,
   legacyPayload,
   storedPayload,
-} from './audit.ts';
-import type { AnchoredHead } from './audit-anchor.ts';
+} from './audit-event.ts';
 
 const BATCH = 2_000;
 /** Verification lists this many breaks at most; the count goes on. */

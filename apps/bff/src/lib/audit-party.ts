@@ -1,5 +1,5 @@
 import type { AuthContext } from '../app-env.ts';
-import type { AuditEntry } from './audit.ts';
+import type { AuditEntry } from './audit-event.ts';
 
 /**
  * Who did it and to whom, for an audit entry. While impersonating, the actor is the person

@@ -1,7 +1,8 @@
 import { lt, sql } from 'drizzle-orm';
 import type { Db, Queryable } from '../store/sqlite/client.ts';
 import { auditRepeats } from '../store/sqlite/schema/audit-events.ts';
-import { type AuditEntry, recordAudit } from './audit.ts';
+import { recordAudit } from './audit.ts';
+import type { AuditEntry } from './audit-event.ts';
 import { toIso } from './clock.ts';
 import type { RequestMeta } from './request-meta.ts';
 

@@ -1,85 +1,17 @@
-import { createHmac } from 'node:crypto';
-import type { AuditEventType } from '@onbehalf/contracts/audit';
 import { desc } from 'drizzle-orm';
 import type { Queryable } from '../store/sqlite/client.ts';
 import { groupMemo } from '../store/sqlite/commit-groups.ts';
 import { connectionOf, placeholdersFor, preparedPerHandle } from '../store/sqlite/prepared.ts';
 import { auditCheckpoints, auditEvents } from '../store/sqlite/schema/audit-events.ts';
+import {
+  type AuditEntry,
+  eventRow,
+  GENESIS_HASH,
+  keyedHash,
+  storedPayload,
+} from './audit-event.ts';
 import { hotCounters } from './hot-counters.ts';
 import type { RequestMeta } from './request-meta.ts';
-import { sha256 } from './tokens.ts';
-
-export const GENESIS_HASH = '0'.repeat(64);
-
-export interface AuditEntry {
-  type: AuditEventType;
-  at: number;
-  actor?: { userId: number | null; kind: 'customer' | 'operator' | 'anonymous' | 'system' };
-  subjectUserId?: number | null;
-  organizationId?: number | null;
-  sessionId?: string | null;
-  impersonationId?: string | null;
-  reason?: string | null;
-  details?: Record<string, unknown>;
-}
-
-/** The stored row of an event, before its chain hashes. */
-export type AuditRow = Omit<typeof auditEvents.$inferInsert, 'id' | 'hash' | 'prevHash' | 'keyed'>;
-
-/**
- * The fields a plain (pre-key) event's hash covers, in a fixed order. Kept to verify events
- * written before the chain was keyed; details were hashed as the parsed object.
- */
-export function legacyPayload(row: AuditRow) {
-  return JSON.stringify([
-    row.at,
-    row.type,
-    row.actorUserId ?? null,
-    row.actorKind ?? null,
-    row.subjectUserId ?? null,
-    row.organizationId ?? null,
-    row.sessionId ?? null,
-    row.impersonationId ?? null,
-    row.ip ?? null,
-    row.userAgent ?? null,
-    row.requestId ?? null,
-    row.reason ?? null,
-    row.details ?? null,
-  ]);
-}
-
-/**
- * What a keyed event's hash covers: every column exactly as stored, the details as their stored
- * JSON text (not re-serialised), in a fixed order. Each text is a JSON string, so two different
- * stored values can never give the same payload.
- */
-export function storedPayload(row: Omit<AuditRow, 'details'> & { details: string | null }) {
-  return JSON.stringify([
-    row.at,
-    row.type,
-    row.actorUserId ?? null,
-    row.actorKind ?? null,
-    row.subjectUserId ?? null,
-    row.organizationId ?? null,
-    row.sessionId ?? null,
-    row.impersonationId ?? null,
-    row.ip ?? null,
-    row.userAgent ?? null,
-    row.requestId ?? null,
-    row.reason ?? null,
-    row.details,
-  ]);
-}
-
-/** HMAC-SHA-256 under the chain's key: without the key, nobody can recompute the chain. */
-export function keyedHash(key: Buffer, prevHash: string, payload: string): string {
-  return createHmac('sha256', key).update(`${prevHash}\n${payload}`).digest('hex');
-}
-
-/** The plain SHA-256 link of events written before the chain had a key. */
-export function legacyHash(prevHash: string, payload: string): string {
-  return sha256(`${prevHash}\n${payload}`);
-}
 
 /**
  * The chain's key, per database connection: bound once when the database is opened (from the
@@ -97,9 +29,6 @@ function chainKeyOf(handle: object): Buffer {
   if (!key) throw new Error('No audit chain key is bound to this database connection');
   return key;
 }
-
-/** Text as it will be stored: a lone surrogate would be stored as U+FFFD, so store that. */
-const stored = (text: string | null) => (text === null ? null : text.toWellFormed());
 
 const eventColumns = [
   'at',
@@ -158,31 +87,13 @@ const CHAIN_HEAD = 'audit.chainHead';
  * so the event and the change commit or roll back together.
  */
 export function recordAudit(tx: Queryable, entry: AuditEntry, meta: RequestMeta): void {
-  const details = meta.credential
-    ? { ...entry.details, via: meta.credential }
-    : (entry.details ?? null);
-  const row = {
-    at: entry.at,
-    type: entry.type,
-    actorUserId: entry.actor?.userId ?? null,
-    actorKind: entry.actor?.kind ?? null,
-    subjectUserId: entry.subjectUserId ?? null,
-    organizationId: entry.organizationId ?? null,
-    sessionId: stored(entry.sessionId ?? null),
-    impersonationId: stored(entry.impersonationId ?? null),
-    ip: stored(meta.ip),
-    userAgent: stored(meta.userAgent),
-    requestId: stored(meta.requestId),
-    reason: stored(entry.reason ?? null),
-    details,
-  };
+  const { row, details } = eventRow(entry, meta);
   // Within a group the previous event is the one this connection appended last.
   const memo = groupMemo(tx);
   const prevHash = (memo?.get(CHAIN_HEAD) as string | undefined) ?? chainHead(tx);
-  // The details column stores JSON.stringify of this same value ('null' for none): hash that text.
-  const payload = storedPayload({ ...row, details: JSON.stringify(details) });
-  const hash = keyedHash(chainKeyOf(tx), prevHash, payload);
-  insertEvent(tx).run({ ...row, prevHash, hash, keyed: true });
+  // The JSON column stores JSON.stringify(details), which is row.details: the hash covers it.
+  const hash = keyedHash(chainKeyOf(tx), prevHash, storedPayload(row));
+  insertEvent(tx).run({ ...row, details, prevHash, hash, keyed: true });
   memo?.set(CHAIN_HEAD, hash);
   hotCounters(tx).auditAppends++;
 }

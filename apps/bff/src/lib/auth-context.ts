@@ -6,7 +6,7 @@ import {
 import type { AuthContext, CredentialContext, ImpersonationContext } from '../app-env.ts';
 import type { Actor, Target } from '../domain/impersonation/policy.ts';
 import type { UserRow } from '../store/sqlite/schema/users.ts';
-import type { AuditEntry } from './audit.ts';
+import type { AuditEntry } from './audit-event.ts';
 import type { SessionLookup } from './sessions.ts';
 
 /** What a session may do: an operator's role, or the active profile's explicit set. */

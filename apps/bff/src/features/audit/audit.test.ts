@@ -1,8 +1,9 @@
 import { type AuditListQuery, auditPage } from '@onbehalf/contracts/audit';
 import { desc, eq, sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { GENESIS_HASH, legacyHash, legacyPayload, recordAudit } from '../../lib/audit.ts';
+import { recordAudit } from '../../lib/audit.ts';
 import { pruneAuditEvents, verifyAuditChain } from '../../lib/audit-chain.ts';
+import { GENESIS_HASH, legacyHash, legacyPayload } from '../../lib/audit-event.ts';
 import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
 import { organizations } from '../../store/sqlite/schema/organizations.ts';
 import { users } from '../../store/sqlite/schema/users.ts';

@@ -1,6 +1,7 @@
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import type { AppDeps } from '../../app-env.ts';
-import { type AuditEntry, recordAudit } from '../../lib/audit.ts';
+import { recordAudit } from '../../lib/audit.ts';
+import type { AuditEntry } from '../../lib/audit-event.ts';
 import { withdrawUndelivered } from '../../lib/credentials.ts';
 import { AppError } from '../../lib/errors.ts';
 import { composeMail } from '../../lib/mail.ts';

@@ -20,7 +20,8 @@ import {
   rightsToMake,
 } from '../../domain/credentials/policy.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../http/principal.ts';
-import { type AuditEntry, recordAudit } from '../../lib/audit.ts';
+import { recordAudit } from '../../lib/audit.ts';
+import type { AuditEntry } from '../../lib/audit-event.ts';
 import { auditActor } from '../../lib/auth-context.ts';
 import { toIso } from '../../lib/clock.ts';
 import { credentialFingerprint, type LoadedMaker, loadMaker } from '../../lib/credentials.ts';
