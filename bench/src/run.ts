@@ -3,6 +3,7 @@
  * in the same server and run. See bench/README.md for what each figure means.
  */
 import { execSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
@@ -19,7 +20,7 @@ import {
   type ScenarioSpec,
   type Target,
 } from './scenarios.ts';
-import { freePort, type RunningServer, startServer } from './server.ts';
+import { freePort, type RunningServer, startServer, syncLatency } from './server.ts';
 import {
   applyRatios,
   check,
@@ -122,6 +123,7 @@ async function main() {
   }
   const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-bench-'));
   const port = await freePort();
+  const metricsToken = randomBytes(24).toString('base64url');
   let server: RunningServer | undefined;
   const start = async (synchronous: 'FULL' | 'NORMAL' = 'FULL') => {
     await server?.stop();
@@ -133,6 +135,7 @@ async function main() {
       port,
       env: {
         RATE_LIMITS: 'off',
+        METRICS_TOKEN: metricsToken,
         ...(synchronous === 'NORMAL'
           ? { BENCH_SERVER_ENTRY: entry, BENCH_SYNCHRONOUS_MARKER: marker }
           : {}),
@@ -149,6 +152,19 @@ async function main() {
     return server;
   };
   const benchStarted = performance.now();
+  /** The server's group commits so far, from its Prometheus metrics. */
+  const commitCounts = async () => {
+    const res = await fetch(`${server?.origin}/metrics`, {
+      headers: { authorization: `Bearer ${metricsToken}` },
+    });
+    const text = await res.text();
+    const read = (name: string) =>
+      Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    return {
+      commits: read('onbehalf_commit_group_transactions_count'),
+      transactions: read('onbehalf_commit_group_transactions_sum'),
+    };
+  };
   try {
     log(`Data in ${dataDir}; migrating and seeding the demo…`);
     server = await startServer({ entry, cwd: root, dataDir, port });
@@ -206,7 +222,7 @@ async function main() {
     const defaults = { duration, connections };
     const results: ScenarioResult[] = [];
     const selected = (label: string) => {
-      const name = label.replace(/^\[\w+\] /, '');
+      const name = label.replace(/^\[[^\]]+\] /, '');
       return name.startsWith('calibration') || !only.length || only.some((o) => name.includes(o));
     };
     /**
@@ -253,8 +269,12 @@ async function main() {
             ? spec
             : { ...spec, options: { ...spec.options, amount: amount - warmUpRequests } };
         const cpuBefore = current.cpuMs();
+        const commitsBefore = await commitCounts();
         const result = await runScenario(origin, measured, defaults);
         await settle();
+        const commitsAfter = await commitCounts();
+        result.commits = commitsAfter.commits - commitsBefore.commits;
+        result.committedTransactions = commitsAfter.transactions - commitsBefore.transactions;
         // A failure while warming up is a failure of the scenario all the same.
         result.errors += warmUp.errors;
         result.non2xx += warmUp.non2xx;
@@ -460,28 +480,31 @@ async function main() {
     const rssAtEnd = server.rssMiB();
     const calibrationRate = applyRatios(results, [calibration, calibrationAgain]);
 
-    // The write scenarios again, on servers that differ only in SQLite's synchronous setting:
-    // NORMAL first, then FULL (as shipped), each with a calibration run and fresh pools.
+    // The write scenarios again, on servers that differ only in SQLite's synchronous setting,
+    // each pass on a fresh start with fresh pools, in the order NORMAL, FULL, FULL, NORMAL: the
+    // machine's drift over the passes falls on both settings alike.
     const synchronousPasses: SynchronousPass[] = [];
+    let sync: ReturnType<typeof syncLatency> | undefined;
     if (syncPool > 0) {
-      const halves = splitPools(extra, syncPool);
-      for (const [index, synchronous] of (['NORMAL', 'FULL'] as const).entries()) {
+      await server.stop();
+      sync = syncLatency(dataDir);
+      log(
+        `A 4 KiB write + fsync in the data directory: median ${sync.medianMs.toFixed(2)} ms, p99 ${sync.p99Ms.toFixed(2)} ms`,
+      );
+      const order = ['NORMAL', 'FULL', 'FULL', 'NORMAL'] as const;
+      const share = Math.floor(syncPool / 2);
+      for (const [index, synchronous] of order.entries()) {
+        const label = `${synchronous} ${index < 2 ? 1 : 2}`;
         log(`synchronous=${synchronous} pass (server restarted):`);
         await start(synchronous);
         const passAdmin = await signIn(origin, fixture.adminEmail);
         const pass: ScenarioResult[] = [];
         const passRun = (spec: ScenarioSpec) =>
-          run({ ...spec, name: `[${synchronous}] ${spec.name}` }, pass);
-        const passCalibration = await passRun(calibrationSpec);
-        await writeScenarios(passRun, origin, fixture, halves[index] as Pools, passAdmin, false);
-        if (passCalibration) {
-          const rate = applyRatios(pass, [passCalibration]);
-          synchronousPasses.push({
-            synchronous,
-            calibrationRequestsPerSecond: rate,
-            scenarios: pass,
-          });
-        }
+          run({ ...spec, name: `[${label}] ${spec.name}` }, pass);
+        const pools = slicePools(extra, index * share, share);
+        await writeScenarios(passRun, origin, fixture, pools, passAdmin, false);
+        applyRatios(pass, [{ requestsPerSecond: calibrationRate }]);
+        synchronousPasses.push({ synchronous, scenarios: pass });
       }
     }
 
@@ -493,6 +516,7 @@ async function main() {
       rssMiB: { afterWarmUp: rssAfterWarmUp, atEnd: rssAtEnd },
       scenarios: results,
       synchronousPasses,
+      syncLatency: sync,
       runSeconds: (performance.now() - benchStarted) / 1000,
     });
     const failures = check(report);
@@ -519,14 +543,13 @@ function logResult(result: ScenarioResult) {
   );
 }
 
-/** The extra pools, cut in two of `size` each: one per synchronous pass. */
-function splitPools(extra: Pools, size: number): [Pools, Pools] {
-  const cut = (from: number): Pools => ({
+/** `size` items of each extra pool from `from` on: one synchronous pass's share. */
+function slicePools(extra: Pools, from: number, size: number): Pools {
+  return {
     oneClick: extra.oneClick.slice(from, from + size),
     oneTimeTokens: extra.oneTimeTokens.slice(from, from + size),
     sessions: extra.sessions.slice(from, from + size),
-  });
-  return [cut(0), cut(size)];
+  };
 }
 
 /**
@@ -675,6 +698,7 @@ function buildReport(measured: {
   rssMiB: { afterWarmUp: number; atEnd: number };
   scenarios: ScenarioResult[];
   synchronousPasses: SynchronousPass[];
+  syncLatency: { medianMs: number; p99Ms: number } | undefined;
   runSeconds: number;
 }) {
   return {
@@ -697,6 +721,7 @@ function buildReport(measured: {
     portal: portalSizes(),
     scenarios: measured.scenarios,
     synchronousPasses: measured.synchronousPasses,
+    syncLatency: measured.syncLatency ?? null,
     runSeconds: measured.runSeconds,
   };
 }
@@ -742,17 +767,19 @@ function writeResults(report: Report, failures: string[]) {
   const passes = report.synchronousPasses.length
     ? [
         '',
-        `## synchronous=NORMAL vs FULL (write scenarios, pools of ${report.settings.syncPool})`,
+        `## synchronous=NORMAL vs FULL (write scenarios, pools of ${Math.floor(report.settings.syncPool / 2)} per pass)`,
         '',
-        "Each pass restarts the server on the same database; NORMAL comes from bench/src/synchronous-normal.cjs (the server has no setting for it). Ratios divide by the pass's own calibration run.",
+        "Four passes in the order NORMAL, FULL, FULL, NORMAL, each on a fresh start of the server on the same database; NORMAL comes from bench/src/synchronous-normal.cjs (the server has no setting for it). Ratios divide by the main run's calibration.",
         '',
         ...header,
         ...report.synchronousPasses.flatMap((p) => p.scenarios.map(row)),
         '',
-        ...synchronousCost(report.synchronousPasses).map(
-          (c) =>
-            `- ${c.name}: FULL ${c.fullRate.toFixed(0)}/s vs NORMAL ${c.normalRate.toFixed(0)}/s (ratio ${c.fullRatio.toFixed(2)} vs ${c.normalRatio.toFixed(2)}: ${(c.cost * 100).toFixed(0)} % less); p99 ${c.fullP99} vs ${c.normalP99} ms; server CPU ${c.fullCpu.toFixed(0)} vs ${c.normalCpu.toFixed(0)} µs/req`,
-        ),
+        `What FULL costs, from the mean of the two passes of each setting. Under FULL each group commit syncs the WAL; a 4 KiB write + fsync in the data directory took ${report.syncLatency?.medianMs.toFixed(2)} ms (median), ${report.syncLatency?.p99Ms.toFixed(2)} ms (p99) on this disk.`,
+        '',
+        ...synchronousCost(report.synchronousPasses).map((c) => {
+          const change = Math.round(c.cost * 100);
+          return `- ${c.name}: FULL ${c.fullRate.toFixed(0)}/s vs NORMAL ${c.normalRate.toFixed(0)}/s (${change >= 0 ? `${change} % less` : `${-change} % more`}); p99 ${c.fullP99.toFixed(0)} vs ${c.normalP99.toFixed(0)} ms; server CPU ${c.fullCpu.toFixed(0)} vs ${c.normalCpu.toFixed(0)} µs/req; ${c.fullCommitsPerRequest.toFixed(2)} group commits per request`;
+        }),
       ]
     : [];
   const md = [

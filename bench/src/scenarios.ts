@@ -25,6 +25,10 @@ export interface ScenarioResult {
   rssMaxMiB?: number;
   /** Server CPU time (user + system) spent per request during the scenario. */
   serverCpuUsPerRequest?: number;
+  /** Group commits during the scenario (one WAL sync each under synchronous=FULL). */
+  commits?: number;
+  /** Transactions those commits held. */
+  committedTransactions?: number;
   note?: string;
   target?: Target;
   /** For a scenario measured while an export runs: what the export did. */

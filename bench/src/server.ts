@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -122,4 +123,29 @@ export async function startServer(options: {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * What one sync costs on the disk that holds `dir`: a 4 KiB write then `fsync`, as SQLite
+ * appends a WAL frame and syncs the WAL at a commit under synchronous=FULL. Milliseconds.
+ */
+export function syncLatency(dir: string, samples = 200): { medianMs: number; p99Ms: number } {
+  const file = path.join(dir, 'bench-sync-probe');
+  const fd = openSync(file, 'w');
+  const block = Buffer.alloc(4096, 7);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < samples; i++) {
+      const started = performance.now();
+      writeSync(fd, block, 0, block.length, (i % 64) * block.length);
+      fsyncSync(fd);
+      times.push(performance.now() - started);
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(file, { force: true });
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0;
+  return { medianMs: at(0.5), p99Ms: at(0.99) };
 }

@@ -82,8 +82,7 @@ describe('the pass/fail check', () => {
     expect(rssThroughout(run([scenario({}), signIn]))).toBe(170);
     const pass: SynchronousPass = {
       synchronous: 'NORMAL',
-      calibrationRequestsPerSecond: 7000,
-      scenarios: [scenario({ name: '[NORMAL] one-click redemption', rssMaxMiB: 205 })],
+      scenarios: [scenario({ name: '[NORMAL 1] one-click redemption', rssMaxMiB: 205 })],
     };
     expect(check(run([scenario({})], { synchronousPasses: [pass] }))).toEqual([
       'RSS 205 MiB > 200 MiB',
@@ -104,41 +103,48 @@ describe('the pass/fail check', () => {
     const during = scenario({ name: 'health during export', p99Ms: 12, target: { p99Ms: 50 } });
     const pass: SynchronousPass = {
       synchronous: 'FULL',
-      calibrationRequestsPerSecond: 7000,
-      scenarios: [scenario({ name: '[FULL] profile switch', non2xx: 3 })],
+      scenarios: [scenario({ name: '[FULL 1] profile switch', non2xx: 3 })],
     };
     expect(check(run([{ ...during, export: exported }], { synchronousPasses: [pass] }))).toEqual([
       'health during export: the export answered 200 with 999500 of 1000000 rows',
-      '[FULL] profile switch: 0 errors, 3 non-2xx responses',
+      '[FULL 1] profile switch: 0 errors, 3 non-2xx responses',
     ]);
     expect(check(run([{ ...during, export: { ...exported, rows: 1_000_000 } }]))).toEqual([]);
   });
 });
 
 describe('the cost of synchronous=FULL', () => {
-  it('pairs the scenarios of both passes by name and compares their ratios', () => {
-    const pass = (
-      synchronous: 'FULL' | 'NORMAL',
-      ratio: number,
-      p99Ms: number,
-    ): SynchronousPass => ({
-      synchronous,
-      calibrationRequestsPerSecond: 7000,
+  it('pairs the scenarios of both settings by name, over the mean of their passes', () => {
+    const pass = (label: string, rate: number, p99Ms: number, cpu: number): SynchronousPass => ({
+      synchronous: label.startsWith('FULL') ? 'FULL' : 'NORMAL',
       scenarios: [
-        scenario({ name: `[${synchronous}] calibration: GET /api/health`, ratio: 1 }),
         scenario({
-          name: `[${synchronous}] one-click redemption`,
-          unitsPerSecond: ratio * 7000,
-          ratio,
+          name: `[${label}] one-click redemption`,
+          unitsPerSecond: rate,
           p99Ms,
-          serverCpuUsPerRequest: 500,
+          serverCpuUsPerRequest: cpu,
+          requests: 1000,
+          commits: rate / 10,
         }),
       ],
     });
-    const [cost, ...rest] = synchronousCost([pass('NORMAL', 0.3, 10), pass('FULL', 0.24, 14)]);
+    const [cost, ...rest] = synchronousCost([
+      pass('NORMAL 1', 2200, 10, 500),
+      pass('FULL 1', 1700, 14, 520),
+      pass('FULL 2', 1500, 16, 540),
+      pass('NORMAL 2', 1800, 12, 500),
+    ]);
     expect(rest).toEqual([]);
-    expect(cost?.name).toBe('one-click redemption');
+    expect(cost).toMatchObject({
+      name: 'one-click redemption',
+      fullRate: 1600,
+      normalRate: 2000,
+      fullP99: 15,
+      normalP99: 11,
+      fullCpu: 530,
+      normalCpu: 500,
+      fullCommitsPerRequest: 0.16,
+    });
     expect(cost?.cost).toBeCloseTo(0.2);
-    expect(cost).toMatchObject({ fullP99: 14, normalP99: 10, fullCpu: 500, normalCpu: 500 });
   });
 });

@@ -10,7 +10,6 @@ export const LIMITS = { coldStartMs: 700, rssMaxMiB: 200, initialJsGzipKB: 120 }
 /** The write scenarios measured again on a server with one synchronous setting. */
 export interface SynchronousPass {
   synchronous: 'FULL' | 'NORMAL';
-  calibrationRequestsPerSecond: number;
   scenarios: ScenarioResult[];
 }
 
@@ -80,45 +79,55 @@ export function check(run: Measured): string[] {
   return failures;
 }
 
-/** One write scenario under FULL against NORMAL; `cost` is the share of throughput FULL loses. */
+/**
+ * One write scenario under FULL against NORMAL, each the mean over that setting's passes;
+ * `cost` is the share of throughput FULL loses.
+ */
 export interface SynchronousCost {
   name: string;
   fullRate: number;
   normalRate: number;
-  fullRatio: number;
-  normalRatio: number;
   cost: number;
   fullP99: number;
   normalP99: number;
   fullCpu: number;
   normalCpu: number;
+  /** Group commits per request under FULL: each one syncs the WAL. */
+  fullCommitsPerRequest: number;
 }
 
-/** The scenarios both passes ran, paired by name (without the pass's `[FULL]` prefix). */
+const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / (values.length || 1);
+
+/** The scenarios both settings ran, paired by name (without the pass's `[FULL 1]` prefix). */
 export function synchronousCost(passes: SynchronousPass[]): SynchronousCost[] {
-  const byName = (synchronous: SynchronousPass['synchronous']) =>
-    new Map(
-      (passes.find((p) => p.synchronous === synchronous)?.scenarios ?? [])
-        .filter((s) => !s.name.includes('calibration'))
-        .map((s) => [s.name.replace(/^\[\w+\] /, ''), s]),
-    );
+  const byName = (synchronous: SynchronousPass['synchronous']) => {
+    const named = new Map<string, ScenarioResult[]>();
+    for (const pass of passes.filter((p) => p.synchronous === synchronous)) {
+      for (const s of pass.scenarios) {
+        const name = s.name.replace(/^\[[^\]]+\] /, '');
+        named.set(name, [...(named.get(name) ?? []), s]);
+      }
+    }
+    return named;
+  };
   const full = byName('FULL');
   const normal = byName('NORMAL');
   return [...full].flatMap(([name, f]) => {
     const n = normal.get(name);
     if (!n) return [];
+    const fullRate = mean(f.map((s) => s.unitsPerSecond));
+    const normalRate = mean(n.map((s) => s.unitsPerSecond));
     return [
       {
         name,
-        fullRate: f.unitsPerSecond,
-        normalRate: n.unitsPerSecond,
-        fullRatio: f.ratio ?? 0,
-        normalRatio: n.ratio ?? 0,
-        cost: 1 - (f.ratio ?? 0) / (n.ratio || 1),
-        fullP99: f.p99Ms,
-        normalP99: n.p99Ms,
-        fullCpu: f.serverCpuUsPerRequest ?? 0,
-        normalCpu: n.serverCpuUsPerRequest ?? 0,
+        fullRate,
+        normalRate,
+        cost: 1 - fullRate / (normalRate || 1),
+        fullP99: mean(f.map((s) => s.p99Ms)),
+        normalP99: mean(n.map((s) => s.p99Ms)),
+        fullCpu: mean(f.map((s) => s.serverCpuUsPerRequest ?? 0)),
+        normalCpu: mean(n.map((s) => s.serverCpuUsPerRequest ?? 0)),
+        fullCommitsPerRequest: mean(f.map((s) => (s.commits ?? 0) / (s.requests || 1))),
       },
     ];
   });
