@@ -21,9 +21,13 @@ import type { OrganizationRow } from './store/sqlite/schema/organizations.ts';
 import type { ProfileRow } from './store/sqlite/schema/profiles.ts';
 import type { SessionRow } from './store/sqlite/schema/sessions.ts';
 import type { UserRow } from './store/sqlite/schema/users.ts';
+import type { Store } from './store/store.ts';
 
 /** Everything a request handler may reach; built once by the server, or per test. */
 export interface AppDeps {
+  /** The store port: what services read and commit (store/store.ts). */
+  store: Store;
+  /** The SQLite database, for the features not yet behind the store port. */
   db: Db;
   env: Env;
   clock: Clock;

@@ -16,6 +16,7 @@ import { startCheckpointer } from './store/sqlite/checkpointer.ts';
 import { migrateDatabase, openDatabase, secureDataDir } from './store/sqlite/client.ts';
 import { startCommitGroups } from './store/sqlite/commit-groups.ts';
 import { DEMO_PASSWORD, demoAccounts, seedDemo } from './store/sqlite/seed.ts';
+import { createSqliteStore } from './store/sqlite/store.ts';
 
 const env = loadEnv();
 const logger = createLogger(env.LOG_LEVEL);
@@ -61,6 +62,7 @@ const commitGroups = startCommitGroups(
 const portalDir = env.PORTAL_DIST ?? fileURLToPath(new URL('../../portal/dist', import.meta.url));
 const app = createApp(
   {
+    store: createSqliteStore(db),
     db,
     env,
     clock,

@@ -13,6 +13,7 @@ import { systemMeta } from '../lib/request-meta.ts';
 import { loadServerSecret } from '../lib/server-secret.ts';
 import { generateSigningKeys } from '../lib/signing-keys.ts';
 import type { Db } from '../store/sqlite/client.ts';
+import { createSqliteStore } from '../store/sqlite/store.ts';
 
 /**
  * The command-line door to one-click links: same service, same rules and audit as the API.
@@ -27,6 +28,7 @@ export async function emailOneClickLink(db: Db, env: Env, email?: string, minute
   const deps = {
     db,
     env,
+    store: createSqliteStore(db),
     clock: systemClock,
     limiters: createLimiters({ enabled: false }),
     keys: (await generateSigningKeys()).keys,

@@ -18,9 +18,9 @@ import { organizations } from '../store/sqlite/schema/organizations.ts';
 import { profiles } from '../store/sqlite/schema/profiles.ts';
 import { sessions } from '../store/sqlite/schema/sessions.ts';
 import { users } from '../store/sqlite/schema/users.ts';
+import { readSetting } from '../store/sqlite/settings.ts';
 import { recordAudit } from './audit.ts';
 import { revokeSession } from './sessions.ts';
-import { readSetting } from './settings.ts';
 
 const actorSession = alias(sessions, 'actor_session');
 const actorUser = alias(users, 'actor_user');

@@ -1,8 +1,6 @@
-import { eq } from 'drizzle-orm';
+import type { GlobalSettings } from '@onbehalf/contracts/users';
 import { z } from 'zod';
 import { MAX_IMPERSONATION_MINUTES } from '../domain/impersonation/policy.ts';
-import type { Queryable } from '../store/sqlite/client.ts';
-import { settings } from '../store/sqlite/schema/settings.ts';
 
 /** Every global setting: its key, shape and safe default (off). */
 export const settingDefinitions = {
@@ -41,21 +39,30 @@ export const settingDefinitions = {
 export type SettingKey = keyof typeof settingDefinitions;
 export type SettingValue<K extends SettingKey> = z.infer<(typeof settingDefinitions)[K]['schema']>;
 
-export function readSetting<K extends SettingKey>(db: Queryable, key: K): SettingValue<K> {
+/** A stored value, or the definition's default when it is missing or no longer valid. */
+export function settingOrDefault<K extends SettingKey>(key: K, stored: unknown): SettingValue<K> {
   const definition = settingDefinitions[key];
-  const row = db.select().from(settings).where(eq(settings.key, key)).get();
-  const parsed = definition.schema.safeParse(row?.value);
+  const parsed = definition.schema.safeParse(stored);
   return (parsed.success ? parsed.data : definition.defaults) as SettingValue<K>;
 }
 
-export function writeSetting<K extends SettingKey>(
-  db: Queryable,
-  key: K,
-  value: SettingValue<K>,
-  now: number,
-): void {
-  db.insert(settings)
-    .values({ key, value, updatedAt: now })
-    .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: now } })
-    .run();
+/** The API's view of the settings, and the key each part is stored under. */
+export const settingKeys = {
+  operatorImpersonation: 'impersonation.operator',
+  oneClick: 'one_click',
+  loginTokens: 'login_tokens',
+  selfServiceLinks: 'self_service_links',
+} as const satisfies Record<keyof GlobalSettings, SettingKey>;
+
+/** The stored values, keyed by setting key, as the API describes them. */
+export function globalSettingsFrom(stored: ReadonlyMap<string, unknown>): GlobalSettings {
+  return {
+    operatorImpersonation: settingOrDefault(
+      'impersonation.operator',
+      stored.get('impersonation.operator'),
+    ),
+    oneClick: settingOrDefault('one_click', stored.get('one_click')),
+    loginTokens: settingOrDefault('login_tokens', stored.get('login_tokens')),
+    selfServiceLinks: settingOrDefault('self_service_links', stored.get('self_service_links')),
+  };
 }

@@ -23,6 +23,7 @@ import { generateSigningKeys, type SigningKeys } from '../lib/signing-keys.ts';
 import { migrateDatabase, openDatabase } from '../store/sqlite/client.ts';
 import { startCommitGroups } from '../store/sqlite/commit-groups.ts';
 import { DEMO_PASSWORD, seedDemo } from '../store/sqlite/seed.ts';
+import { createSqliteStore } from '../store/sqlite/store.ts';
 
 // One key pair per test file is plenty; generating is the slow part.
 let sharedKeys: Promise<SigningKeys> | undefined;
@@ -86,6 +87,7 @@ export async function createTestApp(
     },
   };
   const deps = {
+    store: createSqliteStore(db),
     db,
     env,
     commitGroups,

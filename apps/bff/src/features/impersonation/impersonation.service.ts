@@ -22,10 +22,10 @@ import { AppError } from '../../lib/errors.ts';
 import { endImpersonation } from '../../lib/impersonation-lifecycle.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { findSessionWithPartiesById, mintSession, type SessionLookup } from '../../lib/sessions.ts';
-import { readSetting } from '../../lib/settings.ts';
 import { constantTimeEqual, randomToken, sha256, sortableId } from '../../lib/tokens.ts';
 import type { Tx } from '../../store/sqlite/client.ts';
 import type { ImpersonationRow } from '../../store/sqlite/schema/impersonations.ts';
+import { readSetting } from '../../store/sqlite/settings.ts';
 import type { Minted } from '../auth/new-session.ts';
 import { integrationHistoryOf } from '../credentials/credentials.service.ts';
 import {

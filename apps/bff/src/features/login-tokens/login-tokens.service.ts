@@ -38,9 +38,9 @@ import { endImpersonationsOfCredential } from '../../lib/impersonation-lifecycle
 import { maskEmail, recordAttempt } from '../../lib/login-attempts.ts';
 import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import { readSetting } from '../../lib/settings.ts';
 import { constantTimeEqual, randomToken, sha256 } from '../../lib/tokens.ts';
 import type { Tx } from '../../store/sqlite/client.ts';
+import { readSetting } from '../../store/sqlite/settings.ts';
 import { linkErrorFor, mintLinkSession, signedInAs } from '../auth/new-session.ts';
 import {
   recordRefusal,

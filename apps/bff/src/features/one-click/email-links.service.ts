@@ -11,9 +11,9 @@ import { toUserSummary } from '../../http/session-view.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import { readSetting } from '../../lib/settings.ts';
 import type { Tx } from '../../store/sqlite/client.ts';
 import type { UserRow } from '../../store/sqlite/schema/users.ts';
+import { readSetting } from '../../store/sqlite/settings.ts';
 import { deliverLink } from './link-mail.ts';
 import {
   findOrganization,

@@ -28,11 +28,11 @@ import { credentialFingerprint, type LoadedMaker, loadMaker } from '../../lib/cr
 import { AppError } from '../../lib/errors.ts';
 import { maskEmail, recordAttempt } from '../../lib/login-attempts.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import { readSetting } from '../../lib/settings.ts';
 import { randomToken, sha256, sortableId } from '../../lib/tokens.ts';
 import type { Tx } from '../../store/sqlite/client.ts';
 import type { OneClickLinkRow } from '../../store/sqlite/schema/login-links.ts';
 import type { UserRow } from '../../store/sqlite/schema/users.ts';
+import { readSetting } from '../../store/sqlite/settings.ts';
 import {
   chooseProfile,
   linkErrorFor,

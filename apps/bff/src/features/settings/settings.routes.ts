@@ -14,9 +14,9 @@ const putRoute = routeOf(routes['sys.updateSettings'], {
 });
 
 export const settingsRoutes = createRouter()
-  .openapi(getRoute, (c) => c.json({ settings: globalSettingsOf(c.get('deps')) }, 200))
-  .openapi(putRoute, (c) => {
-    const settings = updateGlobalSettings(
+  .openapi(getRoute, async (c) => c.json({ settings: await globalSettingsOf(c.get('deps')) }, 200))
+  .openapi(putRoute, async (c) => {
+    const settings = await updateGlobalSettings(
       c.get('deps'),
       getAuth(c),
       c.req.valid('json'),

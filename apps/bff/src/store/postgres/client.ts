@@ -56,3 +56,7 @@ export async function migratePostgres(
     client.release();
   }
 }
+
+/** A transaction on the pool; commands run their reads and writes in one. */
+export type PgTx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
+export type PgQueryable = PgDb | PgTx;
