@@ -1,15 +1,21 @@
 /**
  * The load fixture, written straight into a migrated database while the server is stopped.
- * What the server would compute (the audit chain's keyed hashes, the credential fingerprint,
- * session and link ids, page cursors) comes from the server's own code, imported from
- * apps/bff, so the fixture cannot drift from the rules it loads.
+ * What the server would compute (an audit event's stored row and its keyed hash, the credential
+ * fingerprint, session and link ids, page cursors) comes from the server's own code, imported
+ * from apps/bff, so the fixture cannot drift from the rules it loads.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { GENESIS_HASH, keyedHash, storedPayload } from '../../apps/bff/src/lib/audit-event.ts';
+import {
+  eventRow,
+  GENESIS_HASH,
+  keyedHash,
+  storedPayload,
+} from '../../apps/bff/src/lib/audit-event.ts';
 import { credentialFingerprint } from '../../apps/bff/src/lib/credentials.ts';
 import { encodeCursor } from '../../apps/bff/src/lib/pagination.ts';
+import type { RequestMeta } from '../../apps/bff/src/lib/request-meta.ts';
 import { loadServerSecret } from '../../apps/bff/src/lib/server-secret.ts';
 import { sha256, sortableId } from '../../apps/bff/src/lib/tokens.ts';
 import { profileRolePresets } from '../../packages/contracts/src/permissions.ts';
@@ -340,10 +346,10 @@ const AUDIT_TYPES = [
 ] as const;
 
 /**
- * Appends `count` events to the trail as `recordAudit` would (apps/bff/src/lib/audit.ts): each
- * keyed with the chain's key over its stored bytes, linked to the one before, from the head the
- * server left (the newest event, else retention's checkpoint, else genesis). The audit_fts
- * index is fed by its trigger, as on the server.
+ * Appends `count` events to the trail as the server's `recordAudit` does: each row built by its
+ * `eventRow`, keyed with the chain's key over the stored bytes (`storedPayload`, `keyedHash`,
+ * apps/bff/src/lib/audit-event.ts) and linked to the one before, from the head the server left
+ * (the newest event, else retention's checkpoint, else genesis).
  */
 function seedAuditTrail(
   db: Database.Database,
@@ -361,34 +367,30 @@ function seedAuditTrail(
   let prev = head?.hash ?? GENESIS_HASH;
   const insert = db.prepare(
     `INSERT INTO audit_events (at, type, actor_user_id, actor_kind, subject_user_id, organization_id,
-       ip, user_agent, details, prev_hash, hash, keyed)
-     VALUES (?, ?, ?, 'customer', ?, ?, '127.0.0.1', 'bench', ?, ?, ?, 1)`,
+       session_id, impersonation_id, ip, user_agent, request_id, reason, details, prev_hash, hash,
+       keyed)
+     VALUES (@at, @type, @actorUserId, @actorKind, @subjectUserId, @organizationId, @sessionId,
+       @impersonationId, @ip, @userAgent, @requestId, @reason, @details, @prevHash, @hash, 1)`,
   );
+  const meta: RequestMeta = { ip: '127.0.0.1', userAgent: 'bench', requestId: null };
   const BATCH = 50_000;
   for (let start = 0; start < count; start += BATCH) {
     db.transaction(() => {
       for (let i = start; i < Math.min(count, start + BATCH); i++) {
-        const at = now - (count - i) * 1000;
-        const type = AUDIT_TYPES[i % AUDIT_TYPES.length] as (typeof AUDIT_TYPES)[number];
         const userId = userIds[i % userIds.length] as number;
-        const details = JSON.stringify({ n: i });
-        const payload = storedPayload({
-          at,
-          type,
-          actorUserId: userId,
-          actorKind: 'customer',
-          subjectUserId: userId,
-          organizationId,
-          sessionId: null,
-          impersonationId: null,
-          ip: '127.0.0.1',
-          userAgent: 'bench',
-          requestId: null,
-          reason: null,
-          details,
-        });
-        const hash = keyedHash(key, prev, payload);
-        insert.run(at, type, userId, userId, organizationId, details, prev, hash);
+        const { row } = eventRow(
+          {
+            type: AUDIT_TYPES[i % AUDIT_TYPES.length] as (typeof AUDIT_TYPES)[number],
+            at: now - (count - i) * 1000,
+            actor: { userId, kind: 'customer' },
+            subjectUserId: userId,
+            organizationId,
+            details: { n: i },
+          },
+          meta,
+        );
+        const hash = keyedHash(key, prev, storedPayload(row));
+        insert.run({ ...row, prevHash: prev, hash });
         prev = hash;
       }
     })();
