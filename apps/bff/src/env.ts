@@ -64,6 +64,12 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       "Invalid environment:\n  ONBEHALF_TEST_MODE=1 opens /api/test/* (made-up organizations, anyone's mailbox, a movable clock) and is refused with NODE_ENV=production.",
     );
   }
+  if (source.DATABASE_URL) {
+    // Said plainly rather than ignored: a deploy that sets it must not run on a local file.
+    throw new Error(
+      'Invalid environment:\n  DATABASE_URL is set, but this version runs on SQLite only (DATA_DIR); PostgreSQL support is not finished. Unset DATABASE_URL.',
+    );
+  }
   const origin = env.PUBLIC_ORIGIN ?? `http://localhost:${env.PORT}`;
   return {
     ...env,
