@@ -15,7 +15,7 @@ import type { Store } from './store.ts';
  */
 export type TestStore =
   | { dialect: 'sqlite'; store: Store; db: Db; auditKey: Buffer }
-  | { dialect: 'postgres'; store: Store; db: PgDb; auditKey: Buffer };
+  | { dialect: 'postgres'; store: Store; db: PgDb; auditKey: Buffer; url: string };
 
 let cluster: Promise<TestCluster> | undefined;
 const pools: { end(): Promise<void> }[] = [];
@@ -26,6 +26,13 @@ afterAll(async () => {
   if (cluster) (await cluster).stop();
 });
 
+export async function freshStore(
+  dialect: 'sqlite',
+): Promise<Extract<TestStore, { dialect: 'sqlite' }>>;
+export async function freshStore(
+  dialect: 'postgres',
+): Promise<Extract<TestStore, { dialect: 'postgres' }>>;
+export async function freshStore(dialect: 'sqlite' | 'postgres'): Promise<TestStore>;
 export async function freshStore(dialect: 'sqlite' | 'postgres'): Promise<TestStore> {
   const auditKey = randomBytes(32);
   if (dialect === 'sqlite') {
@@ -43,7 +50,8 @@ export async function freshStore(dialect: 'sqlite' | 'postgres'): Promise<TestSt
   const { db, pool } = openPostgres(server.urlFor(name));
   pools.push(pool);
   await migratePostgres(pool);
-  return { dialect, store: createPostgresStore(db, { auditKey }), db, auditKey };
+  const url = server.urlFor(name);
+  return { dialect, store: createPostgresStore(db, { auditKey }), db, auditKey, url };
 }
 
 export const dialects = ['sqlite', 'postgres'] as const;
