@@ -13,6 +13,8 @@ export interface ServerSecret {
   outboxKey: Buffer;
   /** HMAC-SHA-256 key of the audit chain and its checkpoints. */
   auditKey: Buffer;
+  /** AES-256-GCM key sealing the session-signing key where it is shared through PostgreSQL. */
+  signingKeysKey: Buffer;
 }
 
 function derive(root: Buffer, purpose: string): Buffer {
@@ -21,7 +23,11 @@ function derive(root: Buffer, purpose: string): Buffer {
 
 export function serverSecretFrom(root: Buffer): ServerSecret {
   if (root.length < 32) throw new Error('ONBEHALF_SECRET must hold at least 32 bytes');
-  return { outboxKey: derive(root, 'outbox'), auditKey: derive(root, 'audit chain') };
+  return {
+    outboxKey: derive(root, 'outbox'),
+    auditKey: derive(root, 'audit chain'),
+    signingKeysKey: derive(root, 'signing keys'),
+  };
 }
 
 export function loadServerSecret(dataDir: string, fromEnv?: string): ServerSecret {

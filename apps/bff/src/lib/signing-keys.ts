@@ -17,7 +17,7 @@ export interface SigningKeys {
   kid: string;
 }
 
-async function fromPrivateJwk(jwk: JWK): Promise<SigningKeys> {
+export async function fromPrivateJwk(jwk: JWK): Promise<SigningKeys> {
   const kid = jwk.kid ?? (await calculateJwkThumbprint(jwk));
   const privateKey = (await importJWK(jwk, SIGNING_ALG)) as CryptoKey;
   const { d: _secret, ...publicPart } = jwk;

@@ -1,0 +1,50 @@
+import { isNull, sql } from 'drizzle-orm';
+import type { JWK } from 'jose';
+import { seal, unseal } from '../../lib/server-secret.ts';
+import { fromPrivateJwk, generateSigningKeys, type SigningKeys } from '../../lib/signing-keys.ts';
+import type { PgDb } from './client.ts';
+import { signingKeys } from './schema.ts';
+
+/** Held while a process looks for the key and makes it if there is none: exactly one is made. */
+const KEY_LOCK = 0x6f6e62686b657973n;
+
+/**
+ * The session-signing key every process shares (SPEC §11: the same JWKS from each): from
+ * `SESSION_SIGNING_JWK` when given; else the one in the database, made by the first process
+ * that found none. Its private part is stored sealed with a key derived from ONBEHALF_SECRET,
+ * so a copy of the database signs nothing.
+ */
+export async function loadSharedSigningKeys(
+  db: PgDb,
+  sealKey: Buffer,
+  fromEnv?: string,
+): Promise<SigningKeys> {
+  if (fromEnv) return fromPrivateJwk(JSON.parse(fromEnv) as JWK);
+  const privateJwk = await db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${KEY_LOCK.toString()}::bigint)`);
+    const [current] = await tx
+      .select()
+      .from(signingKeys)
+      .where(isNull(signingKeys.retiredAt))
+      .orderBy(signingKeys.createdAt)
+      .limit(1);
+    if (current) {
+      const opened = unseal(sealKey, current.sealedPrivateJwk);
+      if (!opened) {
+        throw new Error(
+          'The session-signing key in the database is sealed with another ONBEHALF_SECRET: every process must be given the same one.',
+        );
+      }
+      return JSON.parse(opened) as JWK;
+    }
+    const { keys, privateJwk: made } = await generateSigningKeys();
+    await tx.insert(signingKeys).values({
+      kid: keys.kid,
+      publicJwk: keys.publicJwk,
+      sealedPrivateJwk: seal(sealKey, JSON.stringify(made)),
+      createdAt: Date.now(),
+    });
+    return made;
+  });
+  return fromPrivateJwk(privateJwk);
+}
