@@ -1,51 +1,20 @@
-import type { SignInMethod } from '@onbehalf/contracts/auth';
-import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { sessionPolicy } from '../domain/sessions.ts';
 import type { Queryable } from '../store/sqlite/client.ts';
 import { placeholdersFor, preparedPerHandle } from '../store/sqlite/prepared.ts';
 import { organizations } from '../store/sqlite/schema/organizations.ts';
 import { profiles } from '../store/sqlite/schema/profiles.ts';
 import { type SessionRow, sessions } from '../store/sqlite/schema/sessions.ts';
 import { users } from '../store/sqlite/schema/users.ts';
-import type { RequestMeta } from './request-meta.ts';
-import { randomToken, sha256, sortableId } from './tokens.ts';
+import { type MintSessionInput, newSession, sessionTouchDue } from './session-row.ts';
+import { sha256 } from './tokens.ts';
 
-export interface MintSessionInput {
-  userId: number | null;
-  profileId: number | null;
-  method: SignInMethod;
-  now: number;
-  meta: RequestMeta;
-  /** A rotated session keeps its predecessor's absolute expiry: rotation never extends. */
-  expiresAt?: number;
-  impersonationId?: string;
-  /** The integration's credential that opens this session (SPEC §4b). */
-  via?: { kind: CredentialKind; credentialId: string };
-}
+export type { MintSessionInput } from './session-row.ts';
 
 /** Creates a session and returns the only copy of its token. */
 export function mintSession(tx: Queryable, input: MintSessionInput) {
-  const token = randomToken();
-  const row: SessionRow = {
-    id: sortableId(input.now),
-    tokenHash: sha256(token),
-    userId: input.userId,
-    profileId: input.profileId,
-    method: input.method,
-    createdAt: input.now,
-    expiresAt: input.expiresAt ?? input.now + sessionPolicy.absoluteMs,
-    lastSeenAt: input.now,
-    ip: input.meta.ip,
-    userAgent: input.meta.userAgent?.slice(0, 512) ?? null,
-    revokedAt: null,
-    revokedReason: null,
-    impersonationId: input.impersonationId ?? null,
-    viaKind: input.via?.kind ?? null,
-    viaCredentialId: input.via?.credentialId ?? null,
-  };
-  insertSession(tx).run(row);
-  return { token, session: row };
+  const minted = newSession(input);
+  insertSession(tx).run(minted.session);
+  return minted;
 }
 
 const sessionColumns = [
@@ -118,7 +87,7 @@ export function findSessionWithPartiesById(db: Queryable, id: string) {
 export type SessionLookup = NonNullable<ReturnType<typeof findSessionByToken>>;
 
 export function touchSession(db: Queryable, session: SessionRow, now: number): void {
-  if (now - session.lastSeenAt < sessionPolicy.touchEveryMs) return;
+  if (!sessionTouchDue(session, now)) return;
   db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, session.id)).run();
 }
 

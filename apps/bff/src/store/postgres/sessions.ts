@@ -1,6 +1,32 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { type MintSessionInput, newSession, sessionTouchDue } from '../../lib/session-row.ts';
+import { sha256 } from '../../lib/tokens.ts';
+import type { OrganizationRow, ProfileRow, SessionRow, UserRow } from '../rows.ts';
 import type { PgQueryable } from './client.ts';
-import { sessions } from './schema.ts';
+import { organizations, profiles, sessions, users } from './schema.ts';
+
+/**
+ * Sessions on PostgreSQL: the same functions, meaning and answers as on SQLite
+ * (lib/sessions.ts), async, each one statement on the caller's connection or transaction.
+ */
+
+/** A session with its user, active profile and that profile's organization. */
+export interface SessionLookup {
+  session: SessionRow;
+  user: UserRow | null;
+  profile: ProfileRow | null;
+  organization: OrganizationRow | null;
+}
+
+/** Creates a session and returns the only copy of its token. */
+export async function mintSession(
+  tx: PgQueryable,
+  input: MintSessionInput,
+): Promise<{ token: string; session: SessionRow }> {
+  const minted = newSession(input);
+  await tx.insert(sessions).values(minted.session);
+  return minted;
+}
 
 /** Revokes a live session once (compare-and-set on revoked_at); false when it already was. */
 export async function revokeSession(
@@ -15,4 +41,55 @@ export async function revokeSession(
     .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)))
     .returning({ id: sessions.id });
   return revoked.length === 1;
+}
+
+function sessionWithParties(db: PgQueryable) {
+  return db
+    .select({ session: sessions, user: users, profile: profiles, organization: organizations })
+    .from(sessions)
+    .leftJoin(users, eq(users.id, sessions.userId))
+    .leftJoin(profiles, eq(profiles.id, sessions.profileId))
+    .leftJoin(organizations, eq(organizations.id, profiles.organizationId));
+}
+
+/** One indexed lookup: the session with its user, active profile and organization. */
+export async function findSessionByToken(
+  db: PgQueryable,
+  token: string,
+): Promise<SessionLookup | undefined> {
+  const [found] = await sessionWithParties(db).where(eq(sessions.tokenHash, sha256(token)));
+  return found;
+}
+
+export async function findSessionWithPartiesById(
+  db: PgQueryable,
+  id: string,
+): Promise<SessionLookup | undefined> {
+  const [found] = await sessionWithParties(db).where(eq(sessions.id, id));
+  return found;
+}
+
+/**
+ * Writes `last_seen_at` at most once per interval. Several processes may touch one session out
+ * of order, so the newest instant wins: it never moves back.
+ */
+export async function touchSession(db: PgQueryable, session: SessionRow, now: number) {
+  if (!sessionTouchDue(session, now)) return;
+  await db
+    .update(sessions)
+    .set({ lastSeenAt: sql`GREATEST(${sessions.lastSeenAt}, ${now})` })
+    .where(eq(sessions.id, session.id));
+}
+
+/** Revokes every live session of a user (they were disabled). */
+export async function revokeSessionsOfUser(
+  tx: PgQueryable,
+  userId: number,
+  reason: string,
+  now: number,
+): Promise<void> {
+  await tx
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
 }
