@@ -1,16 +1,7 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
-import { operatorRolePermissions, type Permission } from '@onbehalf/contracts/permissions';
 import { and, eq, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import type { ImpersonationContext } from '../app-env.ts';
-import {
-  impersonationEndsAt,
-  impersonationLimitMinutes,
-  MAX_IMPERSONATION_MINUTES,
-  type RunningCase,
-  reasonToEnd,
-} from '../domain/impersonation/policy.ts';
 import type { Db, Queryable } from '../store/sqlite/client.ts';
 import { preparedPerHandle } from '../store/sqlite/prepared.ts';
 import { type ImpersonationRow, impersonations } from '../store/sqlite/schema/impersonations.ts';
@@ -20,6 +11,11 @@ import { sessions } from '../store/sqlite/schema/sessions.ts';
 import { users } from '../store/sqlite/schema/users.ts';
 import { readSetting } from '../store/sqlite/settings.ts';
 import { recordAudit } from './audit.ts';
+import {
+  type ImpersonationSession,
+  recheckImpersonation,
+  type Settled,
+} from './running-impersonation.ts';
 import { revokeSession } from './sessions.ts';
 
 const actorSession = alias(sessions, 'actor_session');
@@ -52,47 +48,6 @@ const forCheck = preparedPerHandle((db: Queryable) =>
 
 function loadForCheck(db: Queryable, impersonationId: string) {
   return forCheck(db).get({ id: impersonationId });
-}
-
-type Loaded = NonNullable<ReturnType<typeof loadForCheck>>;
-
-/** Today's facts about a running impersonation, as the policy's re-check takes them. */
-function runningCase(db: Queryable, l: Loaded, session: ImpersonationSession, now: number) {
-  const { row, actorUser: actor, targetUser: target } = l;
-  const operatorDoor = row.door === 'operator';
-  const operatorSetting = operatorDoor ? readSetting(db, 'impersonation.operator') : null;
-  const permissions: ReadonlySet<Permission> = operatorDoor
-    ? new Set(actor.operatorRole ? operatorRolePermissions[actor.operatorRole] : [])
-    : new Set(l.actorProfile?.permissions ?? []);
-  const limitMinutes = impersonationLimitMinutes(row.door, {
-    organizationMaxMinutes: l.organization?.impersonationMaxMinutes ?? null,
-    operatorMaxMinutes: operatorSetting?.maxMinutes ?? MAX_IMPERSONATION_MINUTES,
-  });
-  return {
-    door: row.door,
-    now,
-    session,
-    startedAt: row.startedAt ?? row.issuedAt,
-    limitMinutes,
-    actorSession: l.actorSession,
-    doorOpen: operatorSetting
-      ? operatorSetting.enabled
-      : (l.organization?.impersonationEnabled ?? false),
-    actor: {
-      userId: actor.id,
-      status: actor.status,
-      operatorRole: actor.operatorRole,
-      permissions,
-      actingForSomeone: false,
-    },
-    target: {
-      userId: target.id,
-      kind: target.kind,
-      status: target.status,
-      operatorRole: target.operatorRole,
-      profile: l.targetProfile,
-    },
-  } satisfies RunningCase;
 }
 
 const markEnded = preparedPerHandle((db: Queryable) =>
@@ -251,10 +206,7 @@ export function endImpersonationOfSession(
   endWhere(tx, eq(impersonations.id, impersonationId), reason, now, meta);
 }
 
-/** What the per-request check needs of the impersonation session itself. */
-export type ImpersonationSession = { expiresAt: number; revokedAt: number | null };
-
-export type Settled = { context: ImpersonationContext } | { ended: EndReason };
+export type { ImpersonationSession, Settled } from './running-impersonation.ts';
 
 /**
  * Decides whether an impersonation session may serve this request. If a rule no longer
@@ -269,16 +221,16 @@ export function settleImpersonation(
   meta: Parameters<typeof endImpersonation>[4],
 ): Settled {
   const loaded = loadForCheck(db, impersonationId);
-  if (!loaded) return { ended: 'target_unavailable' };
-  if (loaded.row.endedAt !== null) return { ended: loaded.row.endReason ?? 'left' };
-  const facts = runningCase(db, loaded, session, now);
-  const reason = reasonToEnd(facts);
-  if (reason) {
+  const { settled, endNow } = recheckImpersonation(
+    loaded,
+    () => readSetting(db, 'impersonation.operator'),
+    session,
+    now,
+  );
+  if (endNow && loaded) {
     db.transaction((tx) => {
-      endImpersonation(tx, loaded.row, reason, now, meta);
+      endImpersonation(tx, loaded.row, endNow, now, meta);
     });
-    return { ended: reason };
   }
-  const endsAt = impersonationEndsAt(facts.startedAt, session.expiresAt, facts.limitMinutes);
-  return { context: { row: loaded.row, actorUser: loaded.actorUser, endsAt } };
+  return settled;
 }
