@@ -12,10 +12,11 @@ import { createMetrics } from './lib/metrics.ts';
 import { createLimiters } from './lib/rate-limit.ts';
 import { loadServerSecret } from './lib/server-secret.ts';
 import { loadSigningKeys } from './lib/signing-keys.ts';
+import { DEMO_PASSWORD, demoAccounts } from './store/demo.ts';
 import { startCheckpointer } from './store/sqlite/checkpointer.ts';
 import { migrateDatabase, openDatabase, secureDataDir } from './store/sqlite/client.ts';
 import { startCommitGroups } from './store/sqlite/commit-groups.ts';
-import { DEMO_PASSWORD, demoAccounts, seedDemo } from './store/sqlite/seed.ts';
+import { seedDemo } from './store/sqlite/seed.ts';
 import { createSqliteStore } from './store/sqlite/store.ts';
 
 const env = loadEnv();

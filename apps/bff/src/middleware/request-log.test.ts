@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../lib/logger.ts';
-import { DEMO_PASSWORD } from '../store/sqlite/seed.ts';
+import { DEMO_PASSWORD } from '../store/demo.ts';
 import { createTestApp, demoIds, refusal, sessionCookieFrom } from '../test/harness.ts';
 
 type Line = Record<string, unknown>;

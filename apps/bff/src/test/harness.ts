@@ -20,9 +20,10 @@ import { createMetrics } from '../lib/metrics.ts';
 import { createLimiters } from '../lib/rate-limit.ts';
 import { serverSecretFrom } from '../lib/server-secret.ts';
 import { generateSigningKeys, type SigningKeys } from '../lib/signing-keys.ts';
+import { DEMO_PASSWORD } from '../store/demo.ts';
 import { migrateDatabase, openDatabase } from '../store/sqlite/client.ts';
 import { startCommitGroups } from '../store/sqlite/commit-groups.ts';
-import { DEMO_PASSWORD, seedDemo } from '../store/sqlite/seed.ts';
+import { seedDemo } from '../store/sqlite/seed.ts';
 import { createSqliteStore } from '../store/sqlite/store.ts';
 
 // One key pair per test file is plenty; generating is the slow part.

@@ -1,112 +1,22 @@
-import {
-  type OperatorRole,
-  type ProfileRole,
-  profileRolePresets,
-} from '@onbehalf/contracts/permissions';
+import { profileRolePresets } from '@onbehalf/contracts/permissions';
 import { count } from 'drizzle-orm';
 import { hashPassword } from '../../lib/passwords.ts';
+import {
+  DAY,
+  DEMO_PASSWORD,
+  demoAccounts,
+  demoOrders,
+  demoOrganizations,
+  demoSettings,
+  type OrgKey,
+  orderNumbers,
+} from '../demo.ts';
 import type { Db } from './client.ts';
 import { invoices, orders } from './schema/commerce.ts';
 import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';
 import { settings } from './schema/settings.ts';
 import { users } from './schema/users.ts';
-
-export const DEMO_PASSWORD = 'demo-password';
-
-type OrgKey = 'acme' | 'globex' | 'solo';
-
-interface DemoAccount {
-  email: string;
-  name: string;
-  what: string;
-  operatorRole?: OperatorRole;
-  profiles?: [OrgKey, ProfileRole][];
-}
-
-export const demoAccounts: DemoAccount[] = [
-  {
-    email: 'owner@acme.test',
-    name: 'Olivia Owens',
-    what: 'Acme Corp owner',
-    profiles: [['acme', 'owner']],
-  },
-  {
-    email: 'admin@acme.test',
-    name: 'Adam Alvarez',
-    what: 'Acme Corp team admin',
-    profiles: [['acme', 'admin']],
-  },
-  {
-    email: 'member@acme.test',
-    name: 'Jane Doe',
-    what: 'Acme Corp member, also a Contact of Globex Inc',
-    profiles: [
-      ['acme', 'member'],
-      ['globex', 'member'],
-    ],
-  },
-  {
-    email: 'buyer@acme.test',
-    name: 'Ben Brooks',
-    what: 'Acme Corp member',
-    profiles: [['acme', 'member']],
-  },
-  {
-    email: 'solo@example.test',
-    name: 'Sam Solo',
-    what: 'a Customer (personal organization)',
-    profiles: [['solo', 'owner']],
-  },
-  {
-    email: 'support@onbehalf.test',
-    name: 'Sasha Patel',
-    what: 'operator, support',
-    operatorRole: 'support',
-  },
-  {
-    email: 'ops@onbehalf.test',
-    name: 'Omar Haddad',
-    what: 'operator, admin',
-    operatorRole: 'admin',
-  },
-  {
-    email: 'root@onbehalf.test',
-    name: 'Rita Rossi',
-    what: 'operator, superadmin',
-    operatorRole: 'superadmin',
-  },
-];
-
-/** Acme has the team door and integrations (its OCI punch-out) on; the others have neither. */
-const demoOrganizations: Record<
-  OrgKey,
-  { name: string; kind: 'company' | 'personal'; impersonation: boolean; integrations: boolean }
-> = {
-  acme: { name: 'Acme Corp', kind: 'company', impersonation: true, integrations: true },
-  globex: { name: 'Globex Inc', kind: 'company', impersonation: false, integrations: false },
-  solo: { name: 'Sam Solo', kind: 'personal', impersonation: false, integrations: false },
-};
-
-const demoOrders: Record<
-  OrgKey,
-  [string, number, number, 'placed' | 'processing' | 'shipped' | 'delivered'][]
-> = {
-  acme: [
-    ['A4 copy paper, 5 reams', 10, 2450, 'delivered'],
-    ['Black toner cartridge', 4, 8900, 'shipped'],
-    ['Ergonomic office chair', 6, 32900, 'processing'],
-    ['LED desk lamp', 12, 3990, 'placed'],
-  ],
-  globex: [
-    ['Globex lab coats', 20, 4500, 'delivered'],
-    ['Globex safety goggles', 40, 1200, 'shipped'],
-    ['Globex fume hood filter', 2, 78000, 'processing'],
-  ],
-  solo: [['LED desk lamp', 1, 3990, 'delivered']],
-};
-
-const DAY = 24 * 60 * 60 * 1000;
 
 /** Seeds the demo on an empty database; on any other database it does nothing. */
 export async function seedDemo(db: Db, now = Date.now()): Promise<boolean> {
@@ -177,7 +87,7 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<boolean> {
           .insert(orders)
           .values({
             organizationId: orgIds[org],
-            number: `SO-${org.toUpperCase()}-${String(i + 1).padStart(3, '0')}`,
+            number: orderNumbers(org, i).order,
             title,
             status,
             quantity,
@@ -191,7 +101,7 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<boolean> {
         tx.insert(invoices)
           .values({
             organizationId: orgIds[org],
-            number: `INV-${org.toUpperCase()}-${String(i + 1).padStart(3, '0')}`,
+            number: orderNumbers(org, i).invoice,
             status: status === 'delivered' ? 'paid' : i % 2 === 0 ? 'open' : 'overdue',
             amountCents: order.totalCents,
             currency: 'EUR',
@@ -202,13 +112,9 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<boolean> {
       });
     }
 
-    tx.insert(settings)
-      .values({
-        key: 'impersonation.operator',
-        value: { enabled: true, maxMinutes: 60 },
-        updatedAt: now,
-      })
-      .run();
+    for (const { key, value } of demoSettings) {
+      tx.insert(settings).values({ key, value, updatedAt: now }).run();
+    }
   });
   return true;
 }
