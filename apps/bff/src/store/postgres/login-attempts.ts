@@ -1,0 +1,16 @@
+import { attemptRow, type LoginAttempt } from '../../lib/login-attempt-row.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import type { PgQueryable } from './client.ts';
+import { loginAttempts } from './schema.ts';
+
+/**
+ * Records one attempt at a link or token, whatever its outcome (SPEC §5, §6): the same row as
+ * on SQLite (lib/login-attempts.ts), in the caller's transaction.
+ */
+export async function recordAttempt(
+  tx: PgQueryable,
+  attempt: LoginAttempt,
+  meta: RequestMeta,
+): Promise<void> {
+  await tx.insert(loginAttempts).values(attemptRow(attempt, meta));
+}
