@@ -113,8 +113,11 @@ async function assertTestMode(baseUrl: string): Promise<void> {
         `${baseUrl} is not in test mode: GET /api/test/clock answered 404. Start that server with ONBEHALF_TEST_MODE=1 (refused with NODE_ENV=production), or unset E2E_BASE_URL to let the suite start its own.`,
       );
     }
+    if (error instanceof ApiError && error.status === 0) {
+      throw new Error(`${baseUrl} could not be reached: is the server running there?`);
+    }
     const why = error instanceof ApiError ? `${error.status} ${error.code}` : String(error);
-    throw new Error(`${baseUrl} did not answer GET /api/test/clock (${why}).`);
+    throw new Error(`${baseUrl} answered GET /api/test/clock with ${why}.`);
   }
 }
 

@@ -3,7 +3,10 @@ import { findUserRow } from '../fixtures/admin-users.ts';
 import { expectNoSeriousA11yViolations } from '../fixtures/axe.ts';
 import { expect, test } from '../fixtures/test.ts';
 
-// Each scan waits for the page's content, so axe sees the finished page.
+// Every page, each as someone who sees it at its fullest, scanned once its content is there.
+// One test per person walks through that person's pages in one browser (a scan's violations
+// do not stop the walk: each page reports its own), so the suite signs in and opens a browser
+// once per person rather than once per page.
 
 /** Opens the path and waits for the page's level-1 heading. */
 async function open(page: Page, path: string, heading: string): Promise<void> {
@@ -12,103 +15,166 @@ async function open(page: Page, path: string, heading: string): Promise<void> {
 }
 
 test.describe('every page has no serious or critical WCAG 2.1 AA violation', () => {
-  test('sign-in', async ({ page }) => {
-    await page.goto('/sign-in');
-    await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/sign-in');
-  });
-
-  test('sign-in showing an error', async ({ page }) => {
-    await page.goto('/sign-in');
-    // An address with no account, so no real account's failed-attempt counter moves.
-    await page.getByRole('textbox', { name: 'Email', exact: true }).fill('nobody@example.test');
-    await page.getByRole('textbox', { name: 'Password' }).fill('not-the-password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByRole('alert')).toContainText('The email or password is incorrect.');
-    await expectNoSeriousA11yViolations(page, '/sign-in with an error');
-  });
-
-  test('choose a profile', async ({ page, org, signIn }) => {
-    // A team admin chooses between their own profile and signing in as a team member.
-    await signIn(page, org.admin);
-    await open(page, '/select-profile', 'Choose a profile');
-    await expect(page.getByRole('button', { name: new RegExp(`^${org.name}`) })).toBeVisible();
-    await expect(
-      page.getByRole('button', { name: `Sign in as ${org.members[0].name}` }),
-    ).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/select-profile');
-  });
-
-  test('customer dashboard', async ({ page, org, signIn, api }) => {
-    const { order } = await (await api(org.owner)).orders.place({ sku: 'TONER-BK', quantity: 2 });
-    await signIn(page, org.owner);
-    await open(page, '/', 'Dashboard');
-    const orders = page.getByRole('table', { name: 'Orders' });
-    await expect(orders.getByRole('row').filter({ hasText: order.number })).toBeVisible();
-    await expect(page.getByText('No invoices yet.')).toBeVisible();
-    await expect(page.getByRole('button', { name: 'Place order' })).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/ (customer dashboard)');
-  });
-
-  test('operator backoffice', async ({ page, operator, signIn }) => {
-    await signIn(page, await operator('support'));
-    await open(page, '/', 'Backoffice');
-    await expectNoSeriousA11yViolations(page, '/ (operator backoffice)');
-  });
-
-  test('team permissions', async ({ page, org, signIn }) => {
-    await signIn(page, org.owner);
-    await open(page, '/team', 'Team permissions');
-    await expect(
-      page.getByRole('checkbox', { name: `View orders for ${org.admin.name}`, exact: true }),
-    ).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/team');
-  });
-
-  test('account', async ({ page, org, signIn, api }) => {
-    // A second session elsewhere, so the table shows a "Revoke" button as well as "This device".
-    await api(org.owner);
-    await signIn(page, org.owner);
-    await open(page, '/account', 'Account');
-    const sessions = page.getByRole('table', { name: 'Your sessions' });
-    await expect(sessions.getByText('This device')).toBeVisible();
-    await expect(sessions.getByRole('button', { name: /^Revoke session / })).toHaveCount(1);
-    await expectNoSeriousA11yViolations(page, '/account');
-  });
-
-  test('page not found', async ({ page, org, signIn }) => {
-    await signIn(page, org.owner);
-    await open(page, '/no-such-page', 'Page not found');
-    await expectNoSeriousA11yViolations(page, 'not found');
-  });
-
-  test('admin › users', async ({ page, org, operator, signIn }) => {
-    await signIn(page, await operator('support'));
-    await open(page, '/admin/users', 'Users');
-    const row = await findUserRow(page, org.members[0].email);
-    await expect(
-      row.getByRole('button', { name: `Sign in as ${org.members[0].name}` }),
-    ).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/admin/users');
-  });
-
-  test('a page while impersonating, with the banner', async ({ page, org, impersonate }) => {
-    await impersonate(page, {
-      actor: org.admin,
-      target: org.members[0],
-      reason: 'Accessibility scan',
+  test('signed out: sign-in, and sign-in showing an error', async ({ page }) => {
+    await test.step('sign-in', async () => {
+      await page.goto('/sign-in');
+      await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/sign-in');
     });
-    await open(page, '/', 'Dashboard');
-    await expect(
-      page.getByRole('region', { name: 'Impersonation', exact: true }).getByRole('button', {
-        name: 'Leave Impersonation',
-      }),
-    ).toBeVisible();
-    await expect(page.getByText('No orders yet.')).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/ while impersonating');
+
+    await test.step('sign-in showing an error', async () => {
+      // An address with no account, so no real account's failed-attempt counter moves.
+      await page.getByRole('textbox', { name: 'Email', exact: true }).fill('nobody@example.test');
+      await page.getByRole('textbox', { name: 'Password' }).fill('not-the-password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect(page.getByRole('alert')).toContainText('The email or password is incorrect.');
+      await expectNoSeriousA11yViolations(page, '/sign-in with an error');
+    });
   });
 
-  test('account with an access history', async ({ page, org, signIn, impersonateAndLeave }) => {
+  test('holding a link: a one-click link page, valid and expired, and a login token page with the guest view it leads to', async ({
+    page,
+    org,
+    operator,
+    clock,
+    emailOneClickLink,
+    createLoginToken,
+  }) => {
+    const member = org.members[0];
+    const ops = await operator('admin');
+    const valid = await emailOneClickLink(member, { by: ops });
+    const expiring = await emailOneClickLink(org.members[1], { by: ops, expiresInMinutes: 1 });
+    const { url: guestUrl } = await createLoginToken(ops, { subject: { type: 'anonymous' } });
+
+    await test.step('one-click link page, before Continue', async () => {
+      await page.goto(valid);
+      await expect(page.getByRole('button', { name: 'Continue' })).toBeVisible();
+      await expect(page.getByText(`This link signs you in as ${member.name}`)).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/one-click (valid link)');
+    });
+
+    await test.step('one-click link page showing a failure', async () => {
+      // An expired link (a forged one would count as a guess towards the address's limit).
+      await clock.advance(2 * 60_000);
+      await page.goto(expiring);
+      await expect(
+        page.getByRole('alert').getByRole('heading', { name: 'This link has expired' }),
+      ).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/one-click (expired)');
+    });
+
+    await test.step('login token page and the guest view it leads to', async () => {
+      await page.goto(guestUrl);
+      await expect(page.getByText('This link signs you in as a guest.')).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/login (anonymous token)');
+
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await expect(page.getByRole('heading', { level: 1, name: 'Welcome, guest' })).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/ (guest view)');
+    });
+  });
+
+  test('an owner: customer dashboard, team permissions, account and page not found', async ({
+    page,
+    org,
+    signIn,
+    api,
+  }) => {
+    const { owner } = org;
+    const ownerApi = await api(owner);
+    const { order } = await ownerApi.orders.place({ sku: 'TONER-BK', quantity: 2 });
+    await signIn(page, owner);
+
+    await test.step('customer dashboard', async () => {
+      await open(page, '/', 'Dashboard');
+      const orders = page.getByRole('table', { name: 'Orders' });
+      await expect(orders.getByRole('row').filter({ hasText: order.number })).toBeVisible();
+      await expect(page.getByText('No invoices yet.')).toBeVisible();
+      await expect(page.getByRole('button', { name: 'Place order' })).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/ (customer dashboard)');
+    });
+
+    await test.step('team permissions', async () => {
+      await open(page, '/team', 'Team permissions');
+      await expect(
+        page.getByRole('checkbox', { name: `View orders for ${org.admin.name}`, exact: true }),
+      ).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/team');
+    });
+
+    await test.step('account', async () => {
+      // The owner's API session is another one, so the table shows a "Revoke" button as well
+      // as "This device".
+      await open(page, '/account', 'Account');
+      const sessions = page.getByRole('table', { name: 'Your sessions' });
+      await expect(sessions.getByText('This device')).toBeVisible();
+      await expect(sessions.getByRole('button', { name: /^Revoke session / })).toHaveCount(1);
+      await expectNoSeriousA11yViolations(page, '/account');
+    });
+
+    await test.step('page not found', async () => {
+      await open(page, '/no-such-page', 'Page not found');
+      await expectNoSeriousA11yViolations(page, 'not found');
+    });
+  });
+
+  test('a team admin: choose a profile, the team-door dialog, the team audit trail and a page while impersonating, with the banner', async ({
+    page,
+    org,
+    signIn,
+    impersonateAndLeave,
+  }) => {
+    const { admin } = org;
+    const member = org.members[0];
+    // An event of this organization's own, so the team audit trail has at least this row.
+    const reason = 'Accessibility scan';
+    await impersonateAndLeave({ door: 'team', actor: admin, target: member, reason });
+    await signIn(page, admin);
+
+    await test.step('choose a profile', async () => {
+      // A team admin chooses between their own profile and signing in as a team member.
+      await open(page, '/select-profile', 'Choose a profile');
+      await expect(page.getByRole('button', { name: new RegExp(`^${org.name}`) })).toBeVisible();
+      await expect(page.getByRole('button', { name: `Sign in as ${member.name}` })).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/select-profile');
+    });
+
+    await test.step('team audit trail', async () => {
+      await open(page, '/team/audit', 'Team audit trail');
+      const events = page.getByRole('table', { name: 'Audit events' });
+      await expect(events.getByRole('row').filter({ hasText: reason }).first()).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/team/audit');
+    });
+
+    const dialog = page.getByRole('dialog', { name: `Sign in as ${member.name}` });
+    await test.step('the team-door dialog', async () => {
+      await open(page, '/team', 'Team permissions');
+      await page
+        .getByRole('button', { name: `Impersonate account: ${member.name}`, exact: true })
+        .click();
+      await expect(dialog.getByRole('button', { name: 'Start impersonation' })).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/team with the "Sign in as" dialog open');
+    });
+
+    await test.step('a page while impersonating, with the banner', async () => {
+      await dialog.getByRole('button', { name: 'Start impersonation' }).click();
+      await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+      await expect(
+        page.getByRole('region', { name: 'Impersonation', exact: true }).getByRole('button', {
+          name: 'Leave Impersonation',
+        }),
+      ).toBeVisible();
+      await expect(page.getByText('No orders yet.')).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/ while impersonating');
+    });
+  });
+
+  test('a member: account with an access history', async ({
+    page,
+    org,
+    signIn,
+    impersonateAndLeave,
+  }) => {
     // Someone has signed in as the member, so the table has this row.
     const reason = 'Accessibility scan';
     const member = org.members[0];
@@ -124,150 +190,117 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
     await expectNoSeriousA11yViolations(page, '/account with an access history');
   });
 
-  test('the team-door dialog', async ({ page, org, signIn }) => {
-    const member = org.members[0];
-    await signIn(page, org.admin);
-    await page.goto('/team');
-    await page
-      .getByRole('button', { name: `Impersonate account: ${member.name}`, exact: true })
-      .click();
-    const dialog = page.getByRole('dialog', { name: `Sign in as ${member.name}` });
-    await expect(dialog.getByRole('button', { name: 'Start impersonation' })).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/team with the "Sign in as" dialog open');
-    // Cancel starts nothing.
-    await dialog.getByRole('button', { name: 'Cancel' }).click();
-    await expect(dialog).toHaveCount(0);
-  });
-
-  test('one-click link page, before Continue', async ({ page, org, emailOneClickLink }) => {
-    const member = org.members[0];
-    await page.goto(await emailOneClickLink(member));
-    await expect(page.getByRole('button', { name: 'Continue' })).toBeVisible();
-    await expect(page.getByText(`This link signs you in as ${member.name}`)).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/one-click (valid link)');
-  });
-
-  test('one-click link page showing a failure', async ({ page, org, clock, emailOneClickLink }) => {
-    // An expired link (a forged one would count as a guess towards the address's limit).
-    const url = await emailOneClickLink(org.members[0], { expiresInMinutes: 1 });
-    await clock.advance(2 * 60_000);
-    await page.goto(url);
-    await expect(
-      page.getByRole('alert').getByRole('heading', { name: 'This link has expired' }),
-    ).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/one-click (expired)');
-  });
-
-  test('login token page and the guest view it leads to', async ({
-    page,
-    operator,
-    createLoginToken,
-  }) => {
-    const { url } = await createLoginToken(await operator('admin'), {
-      subject: { type: 'anonymous' },
-    });
-    await page.goto(url);
-    await expect(page.getByText('This link signs you in as a guest.')).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/login (anonymous token)');
-
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await expect(page.getByRole('heading', { level: 1, name: 'Welcome, guest' })).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/ (guest view)');
-  });
-
-  test('login tokens, with the "New Login Token" popup open', async ({
+  test('support staff: the backoffice, Admin › Users, the audit trail with an event’s details open, and an impersonation’s page', async ({
     page,
     org,
     operator,
     signIn,
+    impersonateAndLeave,
   }) => {
-    const member = org.members[0];
-    await signIn(page, await operator('admin'));
-    await page.goto('/admin/login-tokens');
-    await expect(page.getByRole('table', { name: 'Login tokens' })).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/admin/login-tokens');
-
-    await page.getByRole('button', { name: 'New Login Token' }).click();
-    const dialog = page.getByRole('dialog', { name: 'New Login Token' });
-    await dialog.getByLabel('Contact or customer').fill(member.email);
-    await expect(dialog.getByRole('button', { name: new RegExp(`^${member.name}`) })).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/admin/login-tokens with the popup open');
-    await dialog.getByRole('button', { name: 'Cancel' }).click();
-    await expect(dialog).toHaveCount(0);
-  });
-
-  test('login token details', async ({ page, org, operator, signIn, emailLoginToken }) => {
-    const ops = await operator('admin');
-    const { id } = await emailLoginToken(org.members[0], {
-      by: ops,
-      extra: 'Accessibility scan',
-    });
-    await signIn(page, ops);
-    await open(page, `/admin/login-tokens/${id}`, `Login token ${id}`);
-    await expect(page.getByText('Successful attempts: 0')).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/admin/login-tokens/:id');
-  });
-
-  test('API keys', async ({ page, operator, signIn }) => {
-    await signIn(page, await operator('superadmin'));
-    await open(page, '/admin/api-keys', 'API Keys');
-    await expect(page.getByRole('button', { name: 'Create key' })).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/admin/api-keys');
-  });
-
-  test('audit trail, with an event’s details open', async ({ page, org, operator, signIn }) => {
-    await signIn(page, await operator('support'));
-    // This test's organization's events: its making, at least.
-    await open(page, `/admin/audit?organizationId=${org.id}`, 'Audit trail');
-    const details = page
-      .getByRole('table', { name: 'Audit events' })
-      .getByRole('button', { name: /^Details of event \d+$/ })
-      .first();
-    await expect(details).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/admin/audit');
-
-    const label = (await details.getAttribute('aria-label')) ?? '';
-    await details.click();
-    const dialog = page.getByRole('dialog', { name: label.replace('Details of event', 'Event') });
-    await expect(dialog).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/admin/audit with an event’s details open');
-  });
-
-  test('an impersonation’s page', async ({ page, org, operator, signIn, impersonateAndLeave }) => {
     const support = await operator('support');
-    const id = await impersonateAndLeave({
+    const member = org.members[0];
+    const impersonationId = await impersonateAndLeave({
       door: 'operator',
       actor: support,
-      target: org.members[0],
+      target: member,
       reason: 'Accessibility scan',
     });
-
     await signIn(page, support);
-    await open(page, `/admin/impersonations/${encodeURIComponent(id)}`, 'Impersonation');
-    await expect(
-      page.getByRole('table', { name: 'Impersonation timeline' }).getByRole('row').nth(1),
-    ).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/admin/impersonations/:id');
+
+    await test.step('operator backoffice', async () => {
+      await open(page, '/', 'Backoffice');
+      await expectNoSeriousA11yViolations(page, '/ (operator backoffice)');
+    });
+
+    await test.step('admin › users', async () => {
+      await open(page, '/admin/users', 'Users');
+      const row = await findUserRow(page, member.email);
+      await expect(row.getByRole('button', { name: `Sign in as ${member.name}` })).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/admin/users');
+    });
+
+    await test.step('audit trail, with an event’s details open', async () => {
+      // This test's organization's events: its making and the impersonation, at least.
+      await open(page, `/admin/audit?organizationId=${org.id}`, 'Audit trail');
+      const details = page
+        .getByRole('table', { name: 'Audit events' })
+        .getByRole('button', { name: /^Details of event \d+$/ })
+        .first();
+      await expect(details).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/admin/audit');
+
+      const label = (await details.getAttribute('aria-label')) ?? '';
+      await details.click();
+      const dialog = page.getByRole('dialog', {
+        name: label.replace('Details of event', 'Event'),
+      });
+      await expect(dialog).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/admin/audit with an event’s details open');
+    });
+
+    await test.step('an impersonation’s page', async () => {
+      await open(
+        page,
+        `/admin/impersonations/${encodeURIComponent(impersonationId)}`,
+        'Impersonation',
+      );
+      await expect(
+        page.getByRole('table', { name: 'Impersonation timeline' }).getByRole('row').nth(1),
+      ).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/admin/impersonations/:id');
+    });
   });
 
-  test('global settings', async ({ page, operator, signIn }) => {
+  test('an operator admin: login tokens with the "New Login Token" popup open, and a login token’s details', async ({
+    page,
+    org,
+    operator,
+    signIn,
+    emailLoginToken,
+  }) => {
+    const member = org.members[0];
+    const ops = await operator('admin');
+    const { id } = await emailLoginToken(member, { by: ops, extra: 'Accessibility scan' });
+    await signIn(page, ops);
+
+    await test.step('login tokens, with the "New Login Token" popup open', async () => {
+      await open(page, '/admin/login-tokens', 'Login Tokens');
+      await expect(page.getByRole('table', { name: 'Login tokens' })).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/admin/login-tokens');
+
+      await page.getByRole('button', { name: 'New Login Token' }).click();
+      const dialog = page.getByRole('dialog', { name: 'New Login Token' });
+      await dialog.getByLabel('Contact or customer').fill(member.email);
+      await expect(
+        dialog.getByRole('button', { name: new RegExp(`^${member.name}`) }),
+      ).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/admin/login-tokens with the popup open');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await expect(dialog).toHaveCount(0);
+    });
+
+    await test.step('login token details', async () => {
+      await open(page, `/admin/login-tokens/${id}`, `Login token ${id}`);
+      await expect(page.getByText('Successful attempts: 0')).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/admin/login-tokens/:id');
+    });
+  });
+
+  test('a superadmin: API keys and global settings', async ({ page, operator, signIn }) => {
     await signIn(page, await operator('superadmin'));
-    await open(page, '/admin/settings', 'Settings');
-    await expect(
-      page.getByRole('checkbox', { name: 'Allow operators to impersonate users' }),
-    ).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/admin/settings');
-  });
 
-  test('team audit trail', async ({ page, org, signIn, impersonateAndLeave }) => {
-    // An event of this organization's own, so the table has at least this row.
-    const reason = 'Accessibility scan';
-    await impersonateAndLeave({ door: 'team', actor: org.admin, target: org.members[0], reason });
+    await test.step('API keys', async () => {
+      await open(page, '/admin/api-keys', 'API Keys');
+      await expect(page.getByRole('button', { name: 'Create key' })).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/admin/api-keys');
+    });
 
-    await signIn(page, org.admin);
-    await open(page, '/team/audit', 'Team audit trail');
-    const events = page.getByRole('table', { name: 'Audit events' });
-    await expect(events.getByRole('row').filter({ hasText: reason }).first()).toBeVisible();
-    await expectNoSeriousA11yViolations(page, '/team/audit');
+    await test.step('global settings', async () => {
+      await open(page, '/admin/settings', 'Settings');
+      await expect(
+        page.getByRole('checkbox', { name: 'Allow operators to impersonate users' }),
+      ).toBeVisible();
+      await expectNoSeriousA11yViolations(page, '/admin/settings');
+    });
   });
 });
