@@ -2,12 +2,14 @@ import { lt, sql } from 'drizzle-orm';
 import type { Db, Queryable } from '../store/sqlite/client.ts';
 import { auditRepeats } from '../store/sqlite/schema/audit-events.ts';
 import { recordAudit } from './audit.ts';
-import type { AuditEntry } from './audit-event.ts';
-import { toIso } from './clock.ts';
+import {
+  minuteOf,
+  type RepeatableEntry,
+  repeatRow,
+  repeatSummary,
+  summaryMeta,
+} from './audit-repeat-rows.ts';
 import type { RequestMeta } from './request-meta.ts';
-
-const MINUTE = 60_000;
-const summaryMeta: RequestMeta = { ip: null, userAgent: null, requestId: null };
 
 /**
  * Records a refusal or a read that may repeat (a refused impersonation, a failed exchange, a
@@ -19,29 +21,17 @@ const summaryMeta: RequestMeta = { ip: null, userAgent: null, requestId: null };
  */
 export function recordRepeatable(
   db: Db,
-  entry: AuditEntry & { actor: NonNullable<AuditEntry['actor']> },
+  entry: RepeatableEntry,
   /** What repeats: the rule that refused, or what was read. */
   rule: string,
   meta: RequestMeta,
 ): void {
-  const minute = Math.floor(entry.at / MINUTE);
-  const who = entry.actor.userId ?? `address:${meta.ip ?? '-'}`;
-  const key = `${entry.type}|${who}|${rule}`;
+  const row = repeatRow(entry, rule, meta);
   db.transaction((tx) => {
-    flushRepeatsBefore(tx, minute);
+    flushRepeatsBefore(tx, row.minute);
     const counted = tx
       .insert(auditRepeats)
-      .values({
-        key,
-        minute,
-        type: entry.type,
-        actorUserId: entry.actor.userId,
-        actorKind: entry.actor.kind,
-        organizationId: entry.organizationId ?? null,
-        rule,
-        count: 1,
-        lastAt: entry.at,
-      })
+      .values(row)
       .onConflictDoUpdate({
         target: [auditRepeats.key, auditRepeats.minute],
         set: { count: sql`${auditRepeats.count} + 1`, lastAt: entry.at },
@@ -62,28 +52,13 @@ export function flushRepeatsBefore(tx: Queryable, minute: number): void {
   const closed = tx.select().from(auditRepeats).where(lt(auditRepeats.minute, minute)).all();
   if (closed.length === 0) return;
   for (const row of closed) {
-    if (row.count < 2) continue;
-    recordAudit(
-      tx,
-      {
-        type: 'audit.repeated',
-        at: row.lastAt,
-        actor: { userId: row.actorUserId, kind: row.actorKind ?? 'anonymous' },
-        organizationId: row.organizationId,
-        details: {
-          type: row.type,
-          rule: row.rule,
-          repeats: row.count - 1,
-          minute: toIso(row.minute * MINUTE),
-        },
-      },
-      summaryMeta,
-    );
+    const summary = repeatSummary(row);
+    if (summary) recordAudit(tx, summary, summaryMeta);
   }
   tx.delete(auditRepeats).where(lt(auditRepeats.minute, minute)).run();
 }
 
 /** The server's once-a-minute flush, so the last minute of a flood is summarised too. */
 export function flushRepeats(db: Db, now: number): void {
-  db.transaction((tx) => flushRepeatsBefore(tx, Math.floor(now / MINUTE)));
+  db.transaction((tx) => flushRepeatsBefore(tx, minuteOf(now)));
 }

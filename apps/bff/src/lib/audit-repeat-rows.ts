@@ -1,0 +1,68 @@
+import type { AuditEventType } from '@onbehalf/contracts/audit';
+import type { AuditEntry } from './audit-event.ts';
+import { toIso } from './clock.ts';
+import type { RequestMeta } from './request-meta.ts';
+
+/**
+ * How repeated refusals and reads are counted and summarised (SPEC §8b), the same on every
+ * store (lib/audit-repeats.ts on SQLite, store/postgres/audit-repeats.ts on PostgreSQL): what
+ * repeats is keyed by event type, actor and rule, counted per minute, and a minute with repeats
+ * becomes one `audit.repeated` event once it is over.
+ */
+
+const MINUTE = 60_000;
+
+/** A repeatable event always names who did it (a person, or an address for no one). */
+export type RepeatableEntry = AuditEntry & { actor: NonNullable<AuditEntry['actor']> };
+
+/** A summary is written by the server, not by a request. */
+export const summaryMeta: RequestMeta = { ip: null, userAgent: null, requestId: null };
+
+export function minuteOf(at: number): number {
+  return Math.floor(at / MINUTE);
+}
+
+/** The counter a repeatable event starts, or adds one to, in its minute. */
+export function repeatRow(entry: RepeatableEntry, rule: string, meta: RequestMeta) {
+  const who = entry.actor.userId ?? `address:${meta.ip ?? '-'}`;
+  return {
+    key: `${entry.type}|${who}|${rule}`,
+    minute: minuteOf(entry.at),
+    type: entry.type,
+    actorUserId: entry.actor.userId,
+    actorKind: entry.actor.kind,
+    organizationId: entry.organizationId ?? null,
+    rule,
+    count: 1,
+    lastAt: entry.at,
+  };
+}
+
+/** A closed minute's counter, as stored. */
+export interface RepeatCounter {
+  minute: number;
+  type: AuditEventType;
+  actorUserId: number | null;
+  actorKind: NonNullable<AuditEntry['actor']>['kind'] | null;
+  organizationId: number | null;
+  rule: string;
+  count: number;
+  lastAt: number;
+}
+
+/** The `audit.repeated` event a closed minute becomes, or null when nothing repeated in it. */
+export function repeatSummary(row: RepeatCounter): AuditEntry | null {
+  if (row.count < 2) return null;
+  return {
+    type: 'audit.repeated',
+    at: row.lastAt,
+    actor: { userId: row.actorUserId, kind: row.actorKind ?? 'anonymous' },
+    organizationId: row.organizationId,
+    details: {
+      type: row.type,
+      rule: row.rule,
+      repeats: row.count - 1,
+      minute: toIso(row.minute * MINUTE),
+    },
+  };
+}

@@ -1,0 +1,210 @@
+import { describe, expect, it } from 'vitest';
+import type { RepeatableEntry } from '../lib/audit-repeat-rows.ts';
+import * as sqlite from '../lib/audit-repeats.ts';
+import type { RequestMeta } from '../lib/request-meta.ts';
+import * as postgres from './postgres/audit-repeats.ts';
+import { auditTrail, linked, rowsOf } from './test-rows.ts';
+import { dialects, freshStore, type TestStore } from './test-stores.ts';
+
+const MINUTE = 60_000;
+/** The start of a minute, so a test can stay inside it or step to the next. */
+const M0 = 28_333_333 * MINUTE;
+const meta: RequestMeta = { ip: '203.0.113.7', userAgent: 'test', requestId: 'r-1' };
+
+/** Both adapters behind one shape, so each case below holds them to the same answers. */
+function repeatsOn(ts: TestStore) {
+  if (ts.dialect === 'sqlite') {
+    const { db } = ts;
+    return {
+      record: async (entry: RepeatableEntry, rule: string, m: RequestMeta = meta) =>
+        sqlite.recordRepeatable(db, entry, rule, m),
+      flush: async (now: number) => sqlite.flushRepeats(db, now),
+    };
+  }
+  const { db, auditKey } = ts;
+  return {
+    record: (entry: RepeatableEntry, rule: string, m: RequestMeta = meta) =>
+      postgres.recordRepeatable(db, auditKey, entry, rule, m),
+    flush: (now: number) => postgres.flushRepeats(db, auditKey, now),
+  };
+}
+
+const refusal = (at: number, userId: number | null = 7): RepeatableEntry => ({
+  type: 'impersonation.refused',
+  at,
+  actor: { userId, kind: userId === null ? 'anonymous' : 'operator' },
+  organizationId: 3,
+  details: { code: 'not_allowed' },
+});
+
+/** The summaries in the trail, in a fixed order (the order of closed minutes may differ). */
+async function summaries(ts: TestStore) {
+  return (await auditTrail(ts))
+    .filter((e) => e.type === 'audit.repeated')
+    .map(({ at, actorUserId, organizationId, details }) => ({
+      at,
+      actorUserId,
+      organizationId,
+      details,
+    }))
+    .sort((a, b) => a.at - b.at || (a.actorUserId ?? 0) - (b.actorUserId ?? 0));
+}
+
+describe.each(dialects)('repeated refusals and reads on %s', (dialect) => {
+  it('the first of its kind in a minute is written at once; the repeats are only counted', async () => {
+    const ts = await freshStore(dialect);
+    const repeats = repeatsOn(ts);
+    for (let i = 0; i < 5; i++) await repeats.record(refusal(M0 + i * 1000), 'operator_door');
+
+    const trail = await auditTrail(ts);
+    expect(trail).toHaveLength(1);
+    expect(trail[0]).toMatchObject({
+      type: 'impersonation.refused',
+      at: M0,
+      actorUserId: 7,
+      organizationId: 3,
+      ip: '203.0.113.7',
+      details: { code: 'not_allowed' },
+    });
+    expect(await rowsOf(ts, 'auditRepeats')).toEqual([
+      {
+        key: 'impersonation.refused|7|operator_door',
+        minute: M0 / MINUTE,
+        type: 'impersonation.refused',
+        actorUserId: 7,
+        actorKind: 'operator',
+        organizationId: 3,
+        rule: 'operator_door',
+        count: 5,
+        lastAt: M0 + 4000,
+      },
+    ]);
+  });
+
+  it('the next record after the minute summarises its repeats in one event and forgets it', async () => {
+    const ts = await freshStore(dialect);
+    const repeats = repeatsOn(ts);
+    for (let i = 0; i < 3; i++) await repeats.record(refusal(M0 + i * 1000), 'operator_door');
+    await repeats.record(refusal(M0 + 500, 8), 'operator_door');
+
+    await repeats.record(refusal(M0 + MINUTE + 1), 'operator_door');
+
+    expect(await summaries(ts)).toEqual([
+      {
+        at: M0 + 2000,
+        actorUserId: 7,
+        organizationId: 3,
+        details: {
+          type: 'impersonation.refused',
+          rule: 'operator_door',
+          repeats: 2,
+          minute: new Date(M0).toISOString(),
+        },
+      },
+    ]);
+    const trail = await auditTrail(ts);
+    expect(trail.map((e) => e.type)).toEqual([
+      'impersonation.refused',
+      'impersonation.refused',
+      'audit.repeated',
+      'impersonation.refused',
+    ]);
+    expect(linked(trail)).toBe(true);
+    expect((await rowsOf(ts, 'auditRepeats')).map((r) => r.minute)).toEqual([M0 / MINUTE + 1]);
+  });
+
+  it('what repeats is counted apart per actor and rule, and by address for no one', async () => {
+    const ts = await freshStore(dialect);
+    const repeats = repeatsOn(ts);
+    await repeats.record(refusal(M0), 'operator_door');
+    await repeats.record(refusal(M0 + 1), 'team_door');
+    await repeats.record(refusal(M0 + 2, 8), 'operator_door');
+    await repeats.record(refusal(M0 + 3, null), 'operator_door');
+    await repeats.record(refusal(M0 + 4, null), 'operator_door', { ...meta, ip: '198.51.100.1' });
+    await repeats.record(refusal(M0 + 5, null), 'operator_door');
+
+    expect((await auditTrail(ts)).map((e) => e.at)).toEqual([M0, M0 + 1, M0 + 2, M0 + 3, M0 + 4]);
+    const counters = (await rowsOf(ts, 'auditRepeats'))
+      .map((r) => [r.key, r.count] as const)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    expect(counters).toEqual([
+      ['impersonation.refused|7|operator_door', 1],
+      ['impersonation.refused|7|team_door', 1],
+      ['impersonation.refused|8|operator_door', 1],
+      ['impersonation.refused|address:198.51.100.1|operator_door', 1],
+      ['impersonation.refused|address:203.0.113.7|operator_door', 2],
+    ]);
+  });
+
+  it("the server's flush summarises every closed minute and leaves the current one counting", async () => {
+    const ts = await freshStore(dialect);
+    const repeats = repeatsOn(ts);
+    await repeats.record(refusal(M0), 'operator_door');
+    await repeats.record(refusal(M0 + 1), 'operator_door');
+    await repeats.record(refusal(M0 + 2, 8), 'operator_door');
+    await repeats.record(refusal(M0 + MINUTE + 1, 9), 'operator_door');
+    await repeats.record(refusal(M0 + MINUTE + 2, 9), 'operator_door');
+
+    await repeats.flush(M0 + MINUTE + 30_000);
+
+    expect((await summaries(ts)).map((s) => [s.actorUserId, s.details?.repeats])).toEqual([[7, 1]]);
+    expect((await rowsOf(ts, 'auditRepeats')).map((r) => [r.actorUserId, r.count])).toEqual([
+      [9, 2],
+    ]);
+
+    await repeats.flush(M0 + 2 * MINUTE);
+    expect((await summaries(ts)).map((s) => [s.actorUserId, s.details?.repeats])).toEqual([
+      [7, 1],
+      [9, 1],
+    ]);
+    expect(await rowsOf(ts, 'auditRepeats')).toEqual([]);
+    expect(linked(await auditTrail(ts))).toBe(true);
+  });
+
+  it('twenty of one kind at once: one event is written, and the other nineteen are summarised', async () => {
+    const ts = await freshStore(dialect);
+    const repeats = repeatsOn(ts);
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => repeats.record(refusal(M0 + i), 'operator_door')),
+    );
+
+    expect((await auditTrail(ts)).filter((e) => e.type === 'impersonation.refused')).toHaveLength(
+      1,
+    );
+    await repeats.flush(M0 + MINUTE);
+    expect((await summaries(ts)).map((s) => [s.at, s.details?.repeats])).toEqual([[M0 + 19, 19]]);
+    expect(linked(await auditTrail(ts))).toBe(true);
+  });
+
+  it('records and flushes racing over a closed minute summarise it once, and the chain holds', async () => {
+    const ts = await freshStore(dialect);
+    const repeats = repeatsOn(ts);
+    for (const userId of [1, 2, 3]) {
+      await repeats.record(refusal(M0, userId), 'operator_door');
+      await repeats.record(refusal(M0 + 1, userId), 'operator_door');
+    }
+
+    await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) =>
+        repeats.record(refusal(M0 + MINUTE + i, (i % 4) + 1), 'operator_door'),
+      ),
+      repeats.flush(M0 + MINUTE),
+      repeats.flush(M0 + MINUTE),
+      repeats.flush(M0 + MINUTE),
+    ]);
+
+    expect((await summaries(ts)).map((s) => [s.actorUserId, s.details?.repeats])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ]);
+    const firsts = (await auditTrail(ts)).filter(
+      (e) => e.type === 'impersonation.refused' && e.at >= M0 + MINUTE,
+    );
+    expect(firsts.map((e) => e.actorUserId).sort()).toEqual([1, 2, 3, 4]);
+    expect((await rowsOf(ts, 'auditRepeats')).map((r) => r.count).reduce((a, b) => a + b, 0)).toBe(
+      20,
+    );
+    expect(linked(await auditTrail(ts))).toBe(true);
+  });
+});

@@ -1,0 +1,90 @@
+import { and, eq, lt, sql } from 'drizzle-orm';
+import {
+  minuteOf,
+  type RepeatableEntry,
+  repeatRow,
+  repeatSummary,
+  summaryMeta,
+} from '../../lib/audit-repeat-rows.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import { appendAudit } from './audit.ts';
+import type { PgDb, PgTx } from './client.ts';
+import { auditHead, auditRepeats } from './schema.ts';
+
+/**
+ * Repeated refusals and reads on PostgreSQL (SPEC §8b): the same functions, meaning and answers
+ * as on SQLite (lib/audit-repeats.ts), with every process counting into the same rows.
+ *
+ * Lock order, so that counting never deadlocks with the chain: a transaction that will append
+ * locks the chain head (`audit_head`) *before* it locks any counter row. Only a plain "one more
+ * in this minute" locks a counter without the head, and it then waits for nothing else.
+ */
+
+/** The chain head, locked until the transaction ends (`appendAudit` takes it again, as its own). */
+async function lockChainHead(tx: PgTx): Promise<void> {
+  await tx.select({ id: auditHead.id }).from(auditHead).where(eq(auditHead.id, 1)).for('update');
+}
+
+/**
+ * Records a refusal or a read that may repeat. The first of its kind by the same actor for the
+ * same rule in a minute is written at once; the repeats in that minute are only counted, and one
+ * `audit.repeated` event gives their number when the minute is over. However many processes
+ * count at once, exactly one of them writes the first event.
+ */
+export async function recordRepeatable(
+  db: PgDb,
+  key: Buffer,
+  entry: RepeatableEntry,
+  /** What repeats: the rule that refused, or what was read. */
+  rule: string,
+  meta: RequestMeta,
+): Promise<void> {
+  const row = repeatRow(entry, rule, meta);
+  const lastAt = sql`GREATEST(${auditRepeats.lastAt}, ${entry.at})`;
+  await db.transaction(async (tx) => {
+    await flushRepeatsBefore(tx, key, row.minute);
+    const [repeated] = await tx
+      .update(auditRepeats)
+      .set({ count: sql`${auditRepeats.count} + 1`, lastAt })
+      .where(and(eq(auditRepeats.key, row.key), eq(auditRepeats.minute, row.minute)))
+      .returning({ count: auditRepeats.count });
+    if (repeated) return;
+    // Perhaps the first in this minute, which appends: the head before the counter row.
+    await lockChainHead(tx);
+    const [counted] = await tx
+      .insert(auditRepeats)
+      .values(row)
+      .onConflictDoUpdate({
+        target: [auditRepeats.key, auditRepeats.minute],
+        set: { count: sql`${auditRepeats.count} + 1`, lastAt },
+      })
+      .returning({ count: auditRepeats.count });
+    if (counted?.count === 1) await appendAudit(tx, key, entry, meta);
+  });
+}
+
+/**
+ * Writes the summary of every minute before `minute` that had repeats, and forgets those
+ * minutes. Taking the counters is the delete itself, so when several processes flush at once
+ * each closed minute is summarised once. Summaries are appended in minute order.
+ */
+export async function flushRepeatsBefore(tx: PgTx, key: Buffer, minute: number): Promise<void> {
+  const [pending] = await tx
+    .select({ minute: auditRepeats.minute })
+    .from(auditRepeats)
+    .where(lt(auditRepeats.minute, minute))
+    .limit(1);
+  if (!pending) return;
+  await lockChainHead(tx);
+  const closed = await tx.delete(auditRepeats).where(lt(auditRepeats.minute, minute)).returning();
+  closed.sort((a, b) => a.minute - b.minute || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const row of closed) {
+    const summary = repeatSummary(row);
+    if (summary) await appendAudit(tx, key, summary, summaryMeta);
+  }
+}
+
+/** The server's once-a-minute flush, so the last minute of a flood is summarised too. */
+export async function flushRepeats(db: PgDb, key: Buffer, now: number): Promise<void> {
+  await db.transaction((tx) => flushRepeatsBefore(tx, key, minuteOf(now)));
+}
