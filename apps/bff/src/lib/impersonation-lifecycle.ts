@@ -9,7 +9,7 @@ import { organizations } from '../store/sqlite/schema/organizations.ts';
 import { profiles } from '../store/sqlite/schema/profiles.ts';
 import { sessions } from '../store/sqlite/schema/sessions.ts';
 import { users } from '../store/sqlite/schema/users.ts';
-import { readSetting } from '../store/sqlite/settings.ts';
+import { readSetting } from '../store/sqlite/settings.store.ts';
 import { recordAudit } from './audit.ts';
 import {
   type ImpersonationSession,

@@ -25,7 +25,7 @@ import { findSessionWithPartiesById, mintSession, type SessionLookup } from '../
 import { constantTimeEqual, randomToken, sha256, sortableId } from '../../lib/tokens.ts';
 import type { Tx } from '../../store/sqlite/client.ts';
 import type { ImpersonationRow } from '../../store/sqlite/schema/impersonations.ts';
-import { readSetting } from '../../store/sqlite/settings.ts';
+import { readSetting } from '../../store/sqlite/settings.store.ts';
 import type { Minted } from '../auth/new-session.ts';
 import { integrationHistoryOf } from '../credentials/credentials.service.ts';
 import {

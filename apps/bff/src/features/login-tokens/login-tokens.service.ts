@@ -40,7 +40,7 @@ import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { constantTimeEqual, randomToken, sha256 } from '../../lib/tokens.ts';
 import type { Tx } from '../../store/sqlite/client.ts';
-import { readSetting } from '../../store/sqlite/settings.ts';
+import { readSetting } from '../../store/sqlite/settings.store.ts';
 import { linkErrorFor, mintLinkSession, signedInAs } from '../auth/new-session.ts';
 import {
   recordRefusal,

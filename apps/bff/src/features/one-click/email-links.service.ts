@@ -13,7 +13,7 @@ import { AppError } from '../../lib/errors.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { Tx } from '../../store/sqlite/client.ts';
 import type { UserRow } from '../../store/sqlite/schema/users.ts';
-import { readSetting } from '../../store/sqlite/settings.ts';
+import { readSetting } from '../../store/sqlite/settings.store.ts';
 import { deliverLink } from './link-mail.ts';
 import {
   findOrganization,

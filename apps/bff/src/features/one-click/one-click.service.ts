@@ -32,7 +32,7 @@ import { randomToken, sha256, sortableId } from '../../lib/tokens.ts';
 import type { Tx } from '../../store/sqlite/client.ts';
 import type { OneClickLinkRow } from '../../store/sqlite/schema/login-links.ts';
 import type { UserRow } from '../../store/sqlite/schema/users.ts';
-import { readSetting } from '../../store/sqlite/settings.ts';
+import { readSetting } from '../../store/sqlite/settings.store.ts';
 import {
   chooseProfile,
   linkErrorFor,

@@ -23,7 +23,7 @@ import {
 import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { revokeSessionsOfUser } from '../../lib/sessions.ts';
-import { readSetting } from '../../store/sqlite/settings.ts';
+import { readSetting } from '../../store/sqlite/settings.store.ts';
 import {
   findProfileWithUser,
   findUserById,

@@ -1,11 +1,43 @@
 import type { Store } from '../store.ts';
+import { postgresAccount } from './account.store.ts';
+import { postgresApiKeys } from './api-keys.store.ts';
+import { postgresAudit } from './audit.store.ts';
+import { postgresAuth } from './auth.store.ts';
 import type { PgDb } from './client.ts';
-import { postgresSettings } from './settings.ts';
+import { postgresCommerce } from './commerce.store.ts';
+import type { PostgresContext } from './context.ts';
+import { postgresCredentials } from './credentials.store.ts';
+import { postgresHealth } from './health.store.ts';
+import { postgresImpersonation } from './impersonation.store.ts';
+import { postgresLoginTokens } from './login-tokens.store.ts';
+import { postgresOneClick } from './one-click.store.ts';
+import { postgresOutbox } from './outbox.store.ts';
+import { postgresProfiles } from './profiles.store.ts';
+import { postgresSettings } from './settings.store.ts';
+import { postgresTeam } from './team.store.ts';
+import { postgresTestMode } from './test-mode.store.ts';
+import { postgresUsers } from './users.store.ts';
 
 /** The PostgreSQL adapter: each command one transaction on the pool. */
 export function createPostgresStore(db: PgDb, options: { auditKey: Buffer }): Store {
+  const context: PostgresContext = { db, auditKey: options.auditKey };
   return {
     dialect: 'postgres',
     settings: postgresSettings(db, options.auditKey),
+    team: postgresTeam(context),
+    profiles: postgresProfiles(context),
+    account: postgresAccount(context),
+    users: postgresUsers(context),
+    commerce: postgresCommerce(context),
+    outbox: postgresOutbox(context),
+    health: postgresHealth(context),
+    testMode: postgresTestMode(context),
+    auth: postgresAuth(context),
+    apiKeys: postgresApiKeys(context),
+    credentials: postgresCredentials(context),
+    impersonation: postgresImpersonation(context),
+    oneClick: postgresOneClick(context),
+    loginTokens: postgresLoginTokens(context),
+    audit: postgresAudit(context),
   };
 }

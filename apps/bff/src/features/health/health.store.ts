@@ -1,0 +1,5 @@
+/**
+ * The health feature's port: the reads it needs and its atomic commands (docs/decisions/
+ * 019-store-ports.md). Not filled in yet: the feature still reads SQLite through `deps.db`.
+ */
+export type HealthStore = Record<never, never>;

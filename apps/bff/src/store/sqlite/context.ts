@@ -1,0 +1,6 @@
+import type { Db } from './client.ts';
+
+/** What every SQLite adapter is built from. */
+export interface SqliteContext {
+  db: Db;
+}
