@@ -1,11 +1,26 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
+import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import { and, eq, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { RequestMeta } from '../../lib/request-meta.ts';
+import {
+  type ImpersonationSession,
+  recheckImpersonation,
+  type Settled,
+} from '../../lib/running-impersonation.ts';
+import { settingOrDefault } from '../../lib/settings.ts';
 import type { ImpersonationRow } from '../rows.ts';
 import { appendAudit } from './audit.ts';
-import type { PgTx } from './client.ts';
-import { impersonations, sessions } from './schema.ts';
+import type { PgDb, PgTx } from './client.ts';
+import { impersonations, organizations, profiles, sessions, settings, users } from './schema.ts';
 import { revokeSession } from './sessions.ts';
+
+/**
+ * The impersonation lifecycle on PostgreSQL: the same commands, meanings and answers as on
+ * SQLite (lib/impersonation-lifecycle.ts), each in the caller's transaction. Ending is a
+ * compare-and-set on `ended_at`, so of two processes ending one impersonation at once exactly
+ * one ends it, revokes its session and writes its audit event.
+ */
 
 /**
  * Ends an impersonation once (compare-and-set on ended_at), revokes its session and audits
@@ -94,4 +109,164 @@ export async function shortenImpersonations(
         rows.map((r) => r.id),
       ),
     );
+}
+
+/** Ends every running impersonation started from this (actor) session. */
+export async function endImpersonationsOfActorSession(
+  tx: PgTx,
+  key: Buffer,
+  actorSessionId: string,
+  reason: EndReason,
+  now: number,
+  meta: RequestMeta,
+): Promise<void> {
+  await endWhere(tx, key, eq(impersonations.actorSessionId, actorSessionId), reason, now, meta);
+}
+
+/**
+ * Ends the started impersonations acting as this user: their sessions are being revoked (a
+ * password change), and each ends with its audit event rather than silently.
+ */
+export async function endImpersonationsOfTarget(
+  tx: PgTx,
+  key: Buffer,
+  targetUserId: number,
+  reason: EndReason,
+  now: number,
+  meta: RequestMeta,
+): Promise<void> {
+  const match = and(
+    eq(impersonations.targetUserId, targetUserId),
+    isNotNull(impersonations.startedAt),
+  );
+  await endWhere(tx, key, match, reason, now, meta);
+}
+
+/** Ends the running team impersonations of a profile whose member has just opted out. */
+export async function endTeamImpersonationsOfProfile(
+  tx: PgTx,
+  key: Buffer,
+  profileId: number,
+  reason: EndReason,
+  now: number,
+  meta: RequestMeta,
+): Promise<void> {
+  const match = and(eq(impersonations.targetProfileId, profileId), eq(impersonations.door, 'team'));
+  await endWhere(tx, key, match, reason, now, meta);
+}
+
+/** Ends the running impersonations a withdrawn support credential started. */
+export async function endImpersonationsOfCredential(
+  tx: PgTx,
+  key: Buffer,
+  credential: { kind: CredentialKind; id: string },
+  reason: EndReason,
+  now: number,
+  meta: RequestMeta,
+): Promise<void> {
+  const match = and(
+    eq(impersonations.credentialKind, credential.kind),
+    eq(impersonations.credentialId, credential.id),
+  );
+  await endWhere(tx, key, match, reason, now, meta);
+}
+
+/** Ends every running impersonation by this person: they were disabled. */
+export async function endImpersonationsByActor(
+  tx: PgTx,
+  key: Buffer,
+  actorUserId: number,
+  reason: EndReason,
+  now: number,
+  meta: RequestMeta,
+): Promise<void> {
+  await endWhere(tx, key, eq(impersonations.actorUserId, actorUserId), reason, now, meta);
+}
+
+/** Ends the impersonation a session belongs to, if it is still running. */
+export async function endImpersonationOfSession(
+  tx: PgTx,
+  key: Buffer,
+  impersonationId: string,
+  reason: EndReason,
+  now: number,
+  meta: RequestMeta,
+): Promise<void> {
+  await endWhere(tx, key, eq(impersonations.id, impersonationId), reason, now, meta);
+}
+
+const actorSession = alias(sessions, 'actor_session');
+const actorUser = alias(users, 'actor_user');
+const actorProfile = alias(profiles, 'actor_profile');
+const targetUser = alias(users, 'target_user');
+const targetProfile = alias(profiles, 'target_profile');
+
+/**
+ * Everything the re-check looks at, in one round trip: the impersonation, both people, their
+ * profiles, the actor's own session, the organization and the operator setting. A named
+ * prepared statement, parsed once per pooled connection: it runs on every impersonated request.
+ */
+function forCheckQuery(db: PgDb) {
+  return db
+    .select({
+      row: impersonations,
+      actorSession,
+      actorUser,
+      actorProfile,
+      targetUser,
+      targetProfile,
+      organization: organizations,
+      operatorSetting: settings.value,
+    })
+    .from(impersonations)
+    .innerJoin(actorUser, eq(actorUser.id, impersonations.actorUserId))
+    .innerJoin(targetUser, eq(targetUser.id, impersonations.targetUserId))
+    .leftJoin(actorSession, eq(actorSession.id, impersonations.actorSessionId))
+    .leftJoin(actorProfile, eq(actorProfile.id, impersonations.actorProfileId))
+    .leftJoin(targetProfile, eq(targetProfile.id, impersonations.targetProfileId))
+    .leftJoin(organizations, eq(organizations.id, impersonations.organizationId))
+    .leftJoin(settings, eq(settings.key, sql`'impersonation.operator'`))
+    .where(eq(impersonations.id, sql.placeholder('id')))
+    .prepare('impersonation_for_check');
+}
+
+const forCheck = new WeakMap<PgDb, ReturnType<typeof forCheckQuery>>();
+
+async function loadForCheck(db: PgDb, impersonationId: string) {
+  let query = forCheck.get(db);
+  if (!query) {
+    query = forCheckQuery(db);
+    forCheck.set(db, query);
+  }
+  const [loaded] = await query.execute({ id: impersonationId });
+  return loaded;
+}
+
+/**
+ * Decides whether an impersonation session may serve this request, with the same rules and
+ * facts as on SQLite (lib/running-impersonation.ts). If one no longer holds (time is up, the
+ * actor signed out, lost the right, the setting went off), the impersonation is ended there
+ * and then, in its own transaction.
+ */
+export async function settleImpersonation(
+  db: PgDb,
+  key: Buffer,
+  impersonationId: string,
+  session: ImpersonationSession,
+  now: number,
+  meta: RequestMeta,
+): Promise<Settled> {
+  const loaded = await loadForCheck(db, impersonationId);
+  const { settled, endNow } = recheckImpersonation(
+    loaded,
+    () => settingOrDefault('impersonation.operator', loaded?.operatorSetting),
+    session,
+    now,
+  );
+  if (endNow && loaded) {
+    await db.transaction(async (tx) => {
+      await endImpersonation(tx, key, loaded.row, endNow, now, meta);
+    });
+  }
+  return settled;
 }
