@@ -475,10 +475,12 @@ test('a page on another site cannot make a signed-in team admin’s browser star
     return url.href;
   };
 
-  // The attacker's page, on http://localhost:<port> while the portal is http://127.0.0.1:<port>:
-  // another site. It embeds the hand-off URL as an image and, below, fetches it with cookies.
+  // The attacker's page, on http://localhost:<port> while the portal is on 127.0.0.1 (or the
+  // other way round): another site. It embeds the hand-off URL as an image and, below, fetches
+  // it with cookies.
   const elsewhere = await serveOtherSite(
     `<!doctype html><html lang="en"><title>You won</title><img alt="" src="${handoffUrl(attempt.img)}"></html>`,
+    baseURL,
   );
   const wire = await recordWire(page);
   try {
