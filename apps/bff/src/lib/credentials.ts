@@ -1,50 +1,41 @@
-import type {
-  CredentialEndReason,
-  CredentialKind,
-  CredentialMaker,
-} from '@onbehalf/contracts/login-links';
+import type { CredentialEndReason, CredentialKind } from '@onbehalf/contracts/login-links';
 import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { CredentialContext } from '../app-env.ts';
-import {
-  integrationBlock,
-  type Maker,
-  makerHoldsRight,
-  rightsToMake,
-} from '../domain/credentials/policy.ts';
 import type { Queryable } from '../store/sqlite/client.ts';
 import { preparedPerHandle } from '../store/sqlite/prepared.ts';
 import { apiKeys, loginTokens, oneClickLinks } from '../store/sqlite/schema/login-links.ts';
 import { organizations } from '../store/sqlite/schema/organizations.ts';
 import { profiles } from '../store/sqlite/schema/profiles.ts';
 import { type SessionRow, sessions } from '../store/sqlite/schema/sessions.ts';
-import type { UserRow } from '../store/sqlite/schema/users.ts';
 import { users } from '../store/sqlite/schema/users.ts';
+import {
+  type CreatedBy,
+  type CredentialFacts,
+  credentialContext,
+  factsOfLink,
+  factsOfToken,
+  type LoadedMaker,
+  makerOfKey,
+  makerOfUser,
+  makerRef,
+  standingCredential,
+  systemMaker,
+} from './credential-facts.ts';
 import { revokeSession } from './sessions.ts';
-import { sha256 } from './tokens.ts';
+
+export {
+  type CreatedBy,
+  credentialFingerprint,
+  type LoadedMaker,
+} from './credential-facts.ts';
 
 /**
  * The store side of credentials made for someone else (domain/credentials/policy.ts has the
- * rules): who made one, ending them when the right to them ends, and the per-request check of
- * a session a credential opened for a system.
+ * rules, lib/credential-facts.ts what is read and decided apart from SQLite): who made one,
+ * ending them when the right to them ends, and the per-request check of a session a credential
+ * opened for a system.
  */
-
-/** Changes whenever the password does, without keeping anything that could be reversed. */
-export function credentialFingerprint(user: Pick<UserRow, 'passwordHash'>): string {
-  return sha256(`credential:${user.passwordHash ?? 'none'}`);
-}
-
-export interface CreatedBy {
-  createdByUserId: number | null;
-  createdByApiKeyId: string | null;
-}
-
-export interface LoadedMaker {
-  /** What the policy checks: is the maker still entitled? */
-  policy: Maker;
-  /** How the person the credential is for sees the maker: staff by name and role only. */
-  display: CredentialMaker;
-}
 
 const makerUser = preparedPerHandle((db: Queryable) =>
   db
@@ -72,17 +63,6 @@ const makerKey = preparedPerHandle((db: Queryable) =>
     .prepare(),
 );
 
-const systemMaker: LoadedMaker = {
-  policy: { kind: 'system' },
-  display: { kind: 'system', name: 'onbehalf', operatorRole: null },
-};
-
-/** A maker no longer on record (keys and people are never deleted): entitled to nothing. */
-const goneMaker: LoadedMaker = {
-  policy: { kind: 'operator', status: 'disabled', operatorRole: null },
-  display: { kind: 'system', name: 'unknown', operatorRole: null },
-};
-
 /**
  * Who made a credential for `subjectUserId`: an API key, the person themselves ("email me a
  * link"), an operator, or the system (the command line).
@@ -92,35 +72,15 @@ export function loadMaker(
   createdBy: CreatedBy,
   subjectUserId: number | null,
 ): LoadedMaker {
-  if (createdBy.createdByApiKeyId !== null) {
-    const found = makerKey(db).get({ id: createdBy.createdByApiKeyId });
-    if (!found) return goneMaker;
-    const { key } = found;
-    return {
-      policy: {
-        kind: 'api_key',
-        revoked: key.revokedAt !== null,
-        expiresAt: key.expiresAt,
-        scopes: key.scopes,
-        organizationIds: key.organizationIds,
-        keyMaker: found.keyMaker,
-      },
-      display: { kind: 'api_key', name: key.name, operatorRole: null },
-    };
+  const ref = makerRef(createdBy);
+  switch (ref.kind) {
+    case 'api_key':
+      return makerOfKey(makerKey(db).get({ id: ref.id }));
+    case 'user':
+      return makerOfUser(makerUser(db).get({ id: ref.id }), ref.id, subjectUserId);
+    case 'system':
+      return systemMaker;
   }
-  if (createdBy.createdByUserId === null) return systemMaker;
-  const user = makerUser(db).get({ id: createdBy.createdByUserId });
-  if (!user) return goneMaker;
-  if (createdBy.createdByUserId === subjectUserId && user.kind === 'customer') {
-    return {
-      policy: { kind: 'self' },
-      display: { kind: 'self', name: user.name, operatorRole: null },
-    };
-  }
-  return {
-    policy: { kind: 'operator', status: user.status, operatorRole: user.operatorRole },
-    display: { kind: 'operator', name: user.name, operatorRole: user.operatorRole },
-  };
 }
 
 const profilesOfUser = (userId: number) =>
@@ -253,53 +213,10 @@ const tokenForSession = preparedPerHandle((db: Queryable) =>
     .prepare(),
 );
 
-/** A credential as the per-request check and the session view need it. */
-interface Facts {
-  withdrawn: boolean;
-  name: string;
-  createdBy: CreatedBy;
-  subjectUserId: number;
-  user: { kind: 'customer' | 'operator'; status: 'active' | 'disabled' };
-  profile: { permissions: (typeof profiles.$inferSelect)['permissions'] } | null;
-  organization: { id: number; integrationsEnabled: boolean } | null;
-}
-
-function factsOf(db: Queryable, session: SessionRow): Facts | undefined {
+function factsOf(db: Queryable, session: SessionRow): CredentialFacts | undefined {
   const id = session.viaCredentialId ?? '';
-  if (session.viaKind === 'one_click') {
-    const found = linkForSession(db).get({ id });
-    if (!found) return undefined;
-    return {
-      withdrawn: found.link.revokedAt !== null,
-      name: 'One-click link',
-      createdBy: found.link,
-      subjectUserId: found.link.userId,
-      user: found.user,
-      profile: found.profile,
-      organization: found.organization,
-    };
-  }
-  const found = tokenForSession(db).get({ id: Number(id) });
-  if (!found) return undefined;
-  return {
-    withdrawn: found.token.deletedAt !== null,
-    name: found.token.extra ?? `Login token #${found.token.id}`,
-    createdBy: found.token,
-    subjectUserId: found.profile.userId,
-    user: found.user,
-    profile: found.profile,
-    organization: found.organization,
-  };
-}
-
-/** The credential that opened a session for a system, as the session view names it. */
-function contextOf(
-  kind: CredentialKind,
-  session: SessionRow,
-  facts: Facts,
-  maker: LoadedMaker,
-): CredentialContext {
-  return { kind, id: session.viaCredentialId ?? '', name: facts.name, maker: maker.display };
+  if (session.viaKind === 'one_click') return factsOfLink(linkForSession(db).get({ id }));
+  return factsOfToken(tokenForSession(db).get({ id: Number(id) }));
 }
 
 /** Which credential opened a session for a system, and who made it; null for any other. */
@@ -309,7 +226,7 @@ export function describeCredentialSession(
 ): CredentialContext | null {
   const facts = session.viaKind ? factsOf(db, session) : undefined;
   if (!session.viaKind || !facts) return null;
-  return contextOf(
+  return credentialContext(
     session.viaKind,
     session,
     facts,
@@ -328,31 +245,13 @@ export function settleCredentialSession(
   session: SessionRow,
   now: number,
 ): CredentialContext | null {
-  const kind = session.viaKind;
-  const facts = kind ? factsOf(db, session) : undefined;
+  const facts = session.viaKind ? factsOf(db, session) : undefined;
   const maker = facts ? loadMaker(db, facts.createdBy, facts.subjectUserId) : undefined;
-  const standing =
-    kind &&
-    facts &&
-    maker &&
-    !facts.withdrawn &&
-    integrationBlock({
-      kind: facts.user.kind,
-      status: facts.user.status,
-      profile: facts.profile,
-      integrationsEnabled: facts.organization?.integrationsEnabled ?? false,
-    }) === null &&
-    makerHoldsRight(
-      maker.policy,
-      rightsToMake[kind],
-      facts.organization ? [facts.organization.id] : [],
-      now,
-    );
-  if (!standing) {
+  const context = standingCredential(session, facts, maker, now);
+  if (!context) {
     db.transaction((tx) => revokeSession(tx, session.id, 'credential_withdrawn', now));
-    return null;
   }
-  return contextOf(kind, session, facts, maker);
+  return context;
 }
 
 /** Revokes the sessions a credential opened for a system, when it is withdrawn. */

@@ -1,0 +1,255 @@
+import type { CredentialEndReason, CredentialKind } from '@onbehalf/contracts/login-links';
+import { and, eq, gt, inArray, isNull, or } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { CredentialContext } from '../../app-env.ts';
+import {
+  type CreatedBy,
+  type CredentialFacts,
+  credentialContext,
+  factsOfLink,
+  factsOfToken,
+  type LoadedMaker,
+  makerOfKey,
+  makerOfUser,
+  makerRef,
+  standingCredential,
+  systemMaker,
+} from '../../lib/credential-facts.ts';
+import type { SessionRow } from '../rows.ts';
+import type { PgQueryable } from './client.ts';
+import {
+  apiKeys,
+  loginTokens,
+  oneClickLinks,
+  organizations,
+  profiles,
+  sessions,
+  users,
+} from './schema.ts';
+import { revokeSession } from './sessions.ts';
+
+/**
+ * The store side of credentials made for someone else on PostgreSQL: the same functions,
+ * meaning and answers as on SQLite (lib/credentials.ts), async. What is read and decided apart
+ * from the database is shared (lib/credential-facts.ts). Every ending is a compare-and-set on
+ * the credential's own "ended" column, so a credential ended twice at once keeps the first
+ * ending's time and reason.
+ */
+
+const keyMaker = alias(users, 'key_maker');
+
+/**
+ * A login token's id from a credential id, or undefined when it can name no token: SQLite
+ * simply finds nothing for such an id, where PostgreSQL would refuse to compare it.
+ */
+function tokenIdOf(id: string): number | undefined {
+  const n = Number(id);
+  return Number.isInteger(n) && n >= -2_147_483_648 && n <= 2_147_483_647 ? n : undefined;
+}
+
+/**
+ * Who made a credential for `subjectUserId`: an API key, the person themselves ("email me a
+ * link"), an operator, or the system (the command line).
+ */
+export async function loadMaker(
+  db: PgQueryable,
+  createdBy: CreatedBy,
+  subjectUserId: number | null,
+): Promise<LoadedMaker> {
+  const ref = makerRef(createdBy);
+  switch (ref.kind) {
+    case 'api_key': {
+      const [found] = await db
+        .select({
+          key: apiKeys,
+          keyMaker: { status: keyMaker.status, operatorRole: keyMaker.operatorRole },
+        })
+        .from(apiKeys)
+        .leftJoin(keyMaker, eq(keyMaker.id, apiKeys.createdByUserId))
+        .where(eq(apiKeys.id, ref.id));
+      return makerOfKey(found);
+    }
+    case 'user': {
+      const [user] = await db
+        .select({
+          name: users.name,
+          kind: users.kind,
+          status: users.status,
+          operatorRole: users.operatorRole,
+        })
+        .from(users)
+        .where(eq(users.id, ref.id));
+      return makerOfUser(user, ref.id, subjectUserId);
+    }
+    case 'system':
+      return systemMaker;
+  }
+}
+
+/**
+ * Ends every live credential made for a user: their password changed, they were disabled. The
+ * secret hashes of tokens are wiped, as a deletion does.
+ */
+export async function endCredentialsFor(
+  tx: PgQueryable,
+  userId: number,
+  reason: CredentialEndReason,
+  now: number,
+): Promise<void> {
+  await tx
+    .update(oneClickLinks)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(
+      and(
+        eq(oneClickLinks.userId, userId),
+        isNull(oneClickLinks.usedAt),
+        isNull(oneClickLinks.revokedAt),
+        gt(oneClickLinks.expiresAt, now),
+      ),
+    );
+  const profilesOfUser = tx
+    .select({ id: profiles.id })
+    .from(profiles)
+    .where(eq(profiles.userId, userId));
+  await tx
+    .update(loginTokens)
+    .set({ deletedAt: now, secretHash: null, revokedReason: reason })
+    .where(and(inArray(loginTokens.profileId, profilesOfUser), isNull(loginTokens.deletedAt)));
+}
+
+/** Ends one credential whose email could not be sent: nobody received it, so nobody may use it. */
+export async function withdrawUndelivered(
+  tx: PgQueryable,
+  credential: { kind: CredentialKind; id: string },
+  now: number,
+): Promise<void> {
+  if (credential.kind === 'one_click') {
+    await tx
+      .update(oneClickLinks)
+      .set({ revokedAt: now, revokedReason: 'undelivered' })
+      .where(and(eq(oneClickLinks.id, credential.id), isNull(oneClickLinks.revokedAt)));
+    return;
+  }
+  const tokenId = tokenIdOf(credential.id);
+  if (tokenId === undefined) return;
+  await tx
+    .update(loginTokens)
+    .set({ deletedAt: now, secretHash: null, revokedReason: 'undelivered' })
+    .where(and(eq(loginTokens.id, tokenId), isNull(loginTokens.deletedAt)));
+}
+
+/**
+ * Ends every live credential a person made, and the API keys they made with everything those
+ * keys made: the maker was disabled or lost the right (SPEC §4b). The maker's keys are named
+ * by a subquery in each statement, so a key made meanwhile on another process is not missed
+ * between reading them and ending what they made.
+ */
+export async function endCredentialsMadeBy(
+  tx: PgQueryable,
+  makerUserId: number,
+  reason: CredentialEndReason,
+  now: number,
+): Promise<void> {
+  await tx
+    .update(apiKeys)
+    .set({ revokedAt: now })
+    .where(and(eq(apiKeys.createdByUserId, makerUserId), isNull(apiKeys.revokedAt)));
+  const keysOfMaker = tx
+    .select({ id: apiKeys.id })
+    .from(apiKeys)
+    .where(eq(apiKeys.createdByUserId, makerUserId));
+  await tx
+    .update(oneClickLinks)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(
+      and(
+        or(
+          eq(oneClickLinks.createdByUserId, makerUserId),
+          inArray(oneClickLinks.createdByApiKeyId, keysOfMaker),
+        ),
+        isNull(oneClickLinks.usedAt),
+        isNull(oneClickLinks.revokedAt),
+      ),
+    );
+  await tx
+    .update(loginTokens)
+    .set({ deletedAt: now, secretHash: null, revokedReason: reason })
+    .where(
+      and(
+        or(
+          eq(loginTokens.createdByUserId, makerUserId),
+          inArray(loginTokens.createdByApiKeyId, keysOfMaker),
+        ),
+        isNull(loginTokens.deletedAt),
+      ),
+    );
+}
+
+async function factsOf(db: PgQueryable, session: SessionRow): Promise<CredentialFacts | undefined> {
+  const id = session.viaCredentialId ?? '';
+  const user = { kind: users.kind, status: users.status };
+  if (session.viaKind === 'one_click') {
+    const [found] = await db
+      .select({ link: oneClickLinks, profile: profiles, organization: organizations, user })
+      .from(oneClickLinks)
+      .innerJoin(users, eq(users.id, oneClickLinks.userId))
+      .leftJoin(profiles, eq(profiles.id, oneClickLinks.profileId))
+      .leftJoin(organizations, eq(organizations.id, profiles.organizationId))
+      .where(eq(oneClickLinks.id, id));
+    return factsOfLink(found);
+  }
+  const tokenId = tokenIdOf(id);
+  if (tokenId === undefined) return undefined;
+  const [found] = await db
+    .select({ token: loginTokens, profile: profiles, organization: organizations, user })
+    .from(loginTokens)
+    .innerJoin(profiles, eq(profiles.id, loginTokens.profileId))
+    .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
+    .innerJoin(users, eq(users.id, profiles.userId))
+    .where(eq(loginTokens.id, tokenId));
+  return factsOfToken(found);
+}
+
+/** Which credential opened a session for a system, and who made it; null for any other. */
+export async function describeCredentialSession(
+  db: PgQueryable,
+  session: SessionRow,
+): Promise<CredentialContext | null> {
+  const facts = session.viaKind ? await factsOf(db, session) : undefined;
+  if (!session.viaKind || !facts) return null;
+  const maker = await loadMaker(db, facts.createdBy, facts.subjectUserId);
+  return credentialContext(session.viaKind, session, facts, maker);
+}
+
+/**
+ * The per-request check of a session a credential opened for a system: it lasts only while
+ * the credential stands, the organization still allows integrations, the profile still has no
+ * team rights, and the maker still holds the right to have made it. Otherwise the session is
+ * revoked there and then (once, whichever process sees it first), and null is returned.
+ */
+export async function settleCredentialSession(
+  db: PgQueryable,
+  session: SessionRow,
+  now: number,
+): Promise<CredentialContext | null> {
+  const facts = session.viaKind ? await factsOf(db, session) : undefined;
+  const maker = facts ? await loadMaker(db, facts.createdBy, facts.subjectUserId) : undefined;
+  const context = standingCredential(session, facts, maker, now);
+  if (!context) await revokeSession(db, session.id, 'credential_withdrawn', now);
+  return context;
+}
+
+/** Revokes the sessions a credential opened for a system, when it is withdrawn. */
+export async function revokeSessionsOpenedBy(
+  tx: PgQueryable,
+  kind: 'one_click' | 'login_token',
+  id: string,
+  now: number,
+): Promise<void> {
+  await tx
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: 'credential_withdrawn' })
+    .where(
+      and(eq(sessions.viaKind, kind), eq(sessions.viaCredentialId, id), isNull(sessions.revokedAt)),
+    );
+}
