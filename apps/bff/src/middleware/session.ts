@@ -7,7 +7,7 @@ import {
   readSessionCookie,
   rememberImpersonationEnded,
 } from '../http/session-cookie.ts';
-import { findApiKey, isApiKeyToken, touchApiKey } from '../lib/api-keys.ts';
+import { isApiKeyToken } from '../lib/api-key-format.ts';
 import { authFromLookup } from '../lib/auth-context.ts';
 import { settleCredentialSession } from '../lib/credentials.ts';
 import { AppError } from '../lib/errors.ts';
@@ -68,15 +68,14 @@ function resolveToken(
  * remembers why it ended, so the portal can say so.
  */
 export const resolveSession: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const { env, db, clock } = c.get('deps');
+  const { env, store, clock } = c.get('deps');
   const bearer = bearerToken(c.req.header('authorization'));
   if (bearer && isApiKeyToken(bearer)) {
     // API keys are for integrations, and only on the backoffice API.
     const key = c.req.path.startsWith('/api/sys/')
-      ? findApiKey(db, bearer, clock.now())
+      ? await store.apiKeys.authenticate(bearer, clock.now())
       : undefined;
     if (key) {
-      touchApiKey(db, key, clock.now());
       c.set('apiKey', key);
     } else {
       c.set('authFailure', 'unauthenticated');

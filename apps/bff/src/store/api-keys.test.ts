@@ -3,7 +3,8 @@ import { isApiKeyToken, newApiKeySecret, parseApiKeyToken } from '../lib/api-key
 import * as sqlite from '../lib/api-keys.ts';
 import * as postgres from './postgres/api-keys.ts';
 import type { ApiKeyRow } from './rows.ts';
-import { insertRow, operator, rowsOf } from './test-rows.ts';
+import { onSeveralProcesses } from './test-processes.ts';
+import { auditTrail, insertRow, operator, rowsOf } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 
 const T0 = 1_700_000_000_000;
@@ -119,5 +120,139 @@ describe.each(dialects)('API keys on %s', (dialect) => {
     expect(await lastUsedAt(ts, row.id)).toBe(T0 + 10);
     await keys.touch(used, T0 + 10 + 60_000);
     expect(await lastUsedAt(ts, row.id)).toBe(T0 + 10 + 60_000);
+  });
+});
+
+const meta = { ip: '203.0.113.7', userAgent: 'test-agent', requestId: 'r-1' };
+
+/** A key as the service makes one: its row, ready to store, and the token handed out once. */
+function newKey(makerId: number, overrides: Partial<ApiKeyRow> = {}) {
+  const { id, token, secretHash } = newApiKeySecret();
+  const row: ApiKeyRow = {
+    id,
+    name: 'ERP punch-out',
+    secretHash,
+    scopes: ['one-click-links:create'],
+    organizationIds: [1],
+    createdAt: T0,
+    createdByUserId: makerId,
+    expiresAt: T0 + 30 * DAY,
+    lastUsedAt: null,
+    revokedAt: null,
+    ...overrides,
+  };
+  return { row, token };
+}
+
+const revokeAudit = (id: string, actorId: number) => ({
+  type: 'api_key.revoked' as const,
+  at: T0 + 5,
+  actor: { userId: actorId, kind: 'operator' as const },
+  details: { apiKeyId: id },
+});
+
+describe.each(dialects)('the api-keys port on %s', (dialect) => {
+  it('create stores the key with its audit event; the list is newest first with its maker', async () => {
+    const ts = await freshStore(dialect);
+    const root = await operator(ts, 'root@onbehalf.test', 'superadmin');
+    const older = newKey(root.id, { createdAt: T0 });
+    const newer = newKey(root.id, { createdAt: T0 + 1, name: 'Shop sync' });
+    for (const { row } of [older, newer]) {
+      await ts.store.apiKeys.create({
+        key: row,
+        audit: {
+          type: 'api_key.created',
+          at: row.createdAt,
+          actor: { userId: root.id, kind: 'operator' },
+          details: { apiKeyId: row.id, name: row.name },
+        },
+        now: row.createdAt,
+        meta,
+      });
+    }
+
+    const listed = await ts.store.apiKeys.list(500);
+    expect(listed.map((r) => r.key)).toEqual([newer.row, older.row]);
+    expect(listed.map((r) => r.createdBy)).toEqual(['root', 'root']);
+    expect(await ts.store.apiKeys.list(1)).toHaveLength(1);
+    expect(await ts.store.apiKeys.byId(older.row.id)).toEqual(older.row);
+    expect(await ts.store.apiKeys.byId('no-such-key')).toBeUndefined();
+    const trail = await auditTrail(ts);
+    expect(trail.map((e) => [e.type, e.actorUserId, e.details?.apiKeyId, e.ip])).toEqual([
+      ['api_key.created', root.id, older.row.id, meta.ip],
+      ['api_key.created', root.id, newer.row.id, meta.ip],
+    ]);
+  });
+
+  it('organization names are given for the organizations that exist', async () => {
+    const ts = await freshStore(dialect);
+    const acme = await insertRow(ts, 'organizations', {
+      name: 'Acme',
+      kind: 'company',
+      createdAt: 0,
+    });
+    const names = await ts.store.apiKeys.organizationNames([acme.id, acme.id, 9_999]);
+    expect([...names]).toEqual([[acme.id, 'Acme']]);
+    expect((await ts.store.apiKeys.organizationNames([])).size).toBe(0);
+  });
+
+  it('revoking is a compare-and-set: the second attempt loses and writes nothing', async () => {
+    const ts = await freshStore(dialect);
+    const root = await operator(ts, 'root@onbehalf.test', 'superadmin');
+    const { row, token } = newKey(root.id);
+    await insertRow(ts, 'apiKeys', row);
+
+    const revoke = () =>
+      ts.store.apiKeys.revoke({
+        id: row.id,
+        audit: revokeAudit(row.id, root.id),
+        now: T0 + 5,
+        meta,
+      });
+    expect(await revoke()).toBe('revoked');
+    expect(await revoke()).toBe('lost_race');
+    expect((await ts.store.apiKeys.byId(row.id))?.revokedAt).toBe(T0 + 5);
+    expect((await auditTrail(ts)).map((e) => e.type)).toEqual(['api_key.revoked']);
+    expect(await ts.store.apiKeys.authenticate(token, T0 + 6)).toBeUndefined();
+  });
+
+  it('authenticate finds a live key by its token and writes its last use when due', async () => {
+    const ts = await freshStore(dialect);
+    const root = await operator(ts, 'root@onbehalf.test', 'superadmin');
+    const { row, token } = newKey(root.id);
+    await insertRow(ts, 'apiKeys', row);
+
+    expect(await ts.store.apiKeys.authenticate(token, T0 + 10)).toEqual(row);
+    expect(await lastUsedAt(ts, row.id)).toBe(T0 + 10);
+    const again = await ts.store.apiKeys.authenticate(token, T0 + 20);
+    expect(again?.lastUsedAt).toBe(T0 + 10);
+    expect(await lastUsedAt(ts, row.id)).toBe(T0 + 10);
+    expect(await ts.store.apiKeys.authenticate(newApiKeySecret().token, T0 + 30)).toBeUndefined();
+    expect(await ts.store.apiKeys.authenticate(token, T0 + 30 * DAY)).toBeUndefined();
+  });
+});
+
+describe('the api-keys port on several PostgreSQL processes', () => {
+  it('of concurrent revocations of one key exactly one wins and is audited', async () => {
+    const ts = await freshStore('postgres');
+    const root = await operator(ts, 'root@onbehalf.test', 'superadmin');
+    const { row } = newKey(root.id);
+    await insertRow(ts, 'apiKeys', row);
+
+    const outcomes = await onSeveralProcesses(ts, 4, (stores) =>
+      Promise.all(
+        [...stores, ...stores].map((store) =>
+          store.apiKeys.revoke({
+            id: row.id,
+            audit: revokeAudit(row.id, root.id),
+            now: T0 + 5,
+            meta,
+          }),
+        ),
+      ),
+    );
+    expect(outcomes.filter((o) => o === 'revoked')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'lost_race')).toHaveLength(7);
+    expect((await auditTrail(ts)).map((e) => e.type)).toEqual(['api_key.revoked']);
   });
 });

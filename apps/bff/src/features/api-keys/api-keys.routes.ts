@@ -14,11 +14,11 @@ const createKeyRoute = routeOf(routes['apiKeys.create'], { middleware: manage })
 const revokeRoute = routeOf(routes['apiKeys.revoke'], { middleware: manage });
 
 export const apiKeysRoutes = createRouter()
-  .openapi(listRoute, (c) => c.json(listApiKeys(c.get('deps')), 200))
-  .openapi(createKeyRoute, (c) =>
-    c.json(createApiKey(c.get('deps'), getAuth(c), c.req.valid('json'), c.get('meta')), 201),
+  .openapi(listRoute, async (c) => c.json(await listApiKeys(c.get('deps')), 200))
+  .openapi(createKeyRoute, async (c) =>
+    c.json(await createApiKey(c.get('deps'), getAuth(c), c.req.valid('json'), c.get('meta')), 201),
   )
-  .openapi(revokeRoute, (c) => {
-    revokeApiKey(c.get('deps'), getAuth(c), c.req.valid('param').id, c.get('meta'));
+  .openapi(revokeRoute, async (c) => {
+    await revokeApiKey(c.get('deps'), getAuth(c), c.req.valid('param').id, c.get('meta'));
     return c.json({ ok: true as const }, 200);
   });

@@ -3,32 +3,20 @@ import type {
   CreateApiKeyInput,
   CreatedApiKey,
 } from '@onbehalf/contracts/login-links';
-import { desc, eq, inArray } from 'drizzle-orm';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
-import { newApiKeySecret } from '../../lib/api-keys.ts';
-import { recordAudit } from '../../lib/audit.ts';
+import { newApiKeySecret } from '../../lib/api-key-format.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import type { Queryable } from '../../store/sqlite/client.ts';
-import { type ApiKeyRow, apiKeys } from '../../store/sqlite/schema/login-links.ts';
-import { organizations } from '../../store/sqlite/schema/organizations.ts';
-import { users } from '../../store/sqlite/schema/users.ts';
+import type { ApiKeyRow } from '../../store/rows.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 
-type OrganizationNames = ReadonlyMap<number, string>;
+/** No one manages more keys than this; the list stops here all the same. */
+const LIST_LIMIT = 500;
 
-function organizationNames(db: Queryable, ids: readonly number[]): OrganizationNames {
-  if (ids.length === 0) return new Map();
-  const rows = db
-    .select({ id: organizations.id, name: organizations.name })
-    .from(organizations)
-    .where(inArray(organizations.id, [...new Set(ids)]))
-    .all();
-  return new Map(rows.map((r) => [r.id, r.name]));
-}
+type OrganizationNames = ReadonlyMap<number, string>;
 
 function toSummary(
   row: ApiKeyRow,
@@ -50,16 +38,9 @@ function toSummary(
 }
 
 /** Every key, newest first, with who made it, the organizations it covers, and its last use. */
-export function listApiKeys(deps: AppDeps) {
-  const rows = deps.db
-    .select({ key: apiKeys, createdBy: users.name })
-    .from(apiKeys)
-    .leftJoin(users, eq(users.id, apiKeys.createdByUserId))
-    .orderBy(desc(apiKeys.createdAt))
-    .limit(500)
-    .all();
-  const names = organizationNames(
-    deps.db,
+export async function listApiKeys(deps: AppDeps): Promise<{ keys: ApiKeySummary[] }> {
+  const rows = await deps.store.apiKeys.list(LIST_LIMIT);
+  const names = await deps.store.apiKeys.organizationNames(
     rows.flatMap((r) => r.key.organizationIds),
   );
   return { keys: rows.map((r) => toSummary(r.key, r.createdBy, names)) };
@@ -70,14 +51,14 @@ export function listApiKeys(deps: AppDeps) {
  * expiry (90 days unless chosen, at most a year). The secret is returned once; only its hash
  * is kept.
  */
-export function createApiKey(
+export async function createApiKey(
   deps: AppDeps,
   auth: AuthContext,
   body: CreateApiKeyInput,
   meta: RequestMeta,
-): CreatedApiKey {
+): Promise<CreatedApiKey> {
   const organizationIds = [...new Set(body.organizationIds)];
-  const names = organizationNames(deps.db, organizationIds);
+  const names = await deps.store.apiKeys.organizationNames(organizationIds);
   const unknown = organizationIds.filter((id) => !names.has(id));
   if (unknown.length > 0) {
     throw new AppError('validation_failed', {
@@ -99,39 +80,42 @@ export function createApiKey(
     lastUsedAt: null,
     revokedAt: null,
   };
-  deps.db.transaction((tx) => {
-    tx.insert(apiKeys).values(row).run();
-    recordAudit(
-      tx,
-      {
-        type: 'api_key.created',
-        at: now,
-        ...auditParty(auth),
-        details: {
-          apiKeyId: id,
-          name: body.name,
-          scopes: row.scopes,
-          organizationIds,
-          expiresAt: row.expiresAt,
-        },
+  await deps.store.apiKeys.create({
+    key: row,
+    audit: {
+      type: 'api_key.created',
+      at: now,
+      ...auditParty(auth),
+      details: {
+        apiKeyId: id,
+        name: body.name,
+        scopes: row.scopes,
+        organizationIds,
+        expiresAt: row.expiresAt,
       },
-      meta,
-    );
+    },
+    now,
+    meta,
   });
   return { key: toSummary(row, auth.user?.name ?? null, names), secret: token };
 }
 
-export function revokeApiKey(deps: AppDeps, auth: AuthContext, id: string, meta: RequestMeta) {
-  const row = deps.db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
-  if (!row || row.revokedAt !== null)
-    throw new AppError('not_found', { message: 'No such API key.' });
+/** Revokes a live key; one already revoked, or revoked meanwhile, is "not found". */
+export async function revokeApiKey(
+  deps: AppDeps,
+  auth: AuthContext,
+  id: string,
+  meta: RequestMeta,
+): Promise<void> {
+  const notFound = () => new AppError('not_found', { message: 'No such API key.' });
+  const row = await deps.store.apiKeys.byId(id);
+  if (!row || row.revokedAt !== null) throw notFound();
   const now = deps.clock.now();
-  deps.db.transaction((tx) => {
-    tx.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, id)).run();
-    recordAudit(
-      tx,
-      { type: 'api_key.revoked', at: now, ...auditParty(auth), details: { apiKeyId: id } },
-      meta,
-    );
+  const outcome = await deps.store.apiKeys.revoke({
+    id,
+    audit: { type: 'api_key.revoked', at: now, ...auditParty(auth), details: { apiKeyId: id } },
+    now,
+    meta,
   });
+  if (outcome === 'lost_race') throw notFound();
 }

@@ -1,6 +1,54 @@
+import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { ApiKeysStore } from '../../features/api-keys/api-keys.store.ts';
+import { findApiKey, touchApiKey } from './api-keys.ts';
+import { appendAudit } from './audit.ts';
 import type { PostgresContext } from './context.ts';
+import { apiKeys, organizations, users } from './schema.ts';
 
-export function postgresApiKeys(_context: PostgresContext): ApiKeysStore {
-  return {};
+export function postgresApiKeys({ db, auditKey }: PostgresContext): ApiKeysStore {
+  return {
+    async list(limit) {
+      return db
+        .select({ key: apiKeys, createdBy: users.name })
+        .from(apiKeys)
+        .leftJoin(users, eq(users.id, apiKeys.createdByUserId))
+        .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+        .limit(limit);
+    },
+    async organizationNames(ids) {
+      if (ids.length === 0) return new Map();
+      const rows = await db
+        .select({ id: organizations.id, name: organizations.name })
+        .from(organizations)
+        .where(inArray(organizations.id, [...new Set(ids)]));
+      return new Map(rows.map((r) => [r.id, r.name]));
+    },
+    async byId(id) {
+      const [row] = await db.select().from(apiKeys).where(eq(apiKeys.id, id));
+      return row;
+    },
+    async create({ key, audit, meta }) {
+      await db.transaction(async (tx) => {
+        await tx.insert(apiKeys).values(key);
+        await appendAudit(tx, auditKey, audit, meta);
+      });
+    },
+    async revoke({ id, audit, now, meta }) {
+      return db.transaction(async (tx) => {
+        const revoked = await tx
+          .update(apiKeys)
+          .set({ revokedAt: now })
+          .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+          .returning({ id: apiKeys.id });
+        if (revoked.length !== 1) return 'lost_race' as const;
+        await appendAudit(tx, auditKey, audit, meta);
+        return 'revoked' as const;
+      });
+    },
+    async authenticate(token, now) {
+      const key = await findApiKey(db, token, now);
+      if (key) await touchApiKey(db, key, now);
+      return key;
+    },
+  };
 }
