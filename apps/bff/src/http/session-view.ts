@@ -31,11 +31,24 @@ export function describeSession(
   auth: AuthContext,
   impersonationEnded: EndReason | null = null,
 ): Session {
-  const { session, user, profile, impersonation } = auth;
+  const { user, profile } = auth;
   const profileCount =
     user && !profile
       ? (db.select({ n: count() }).from(profiles).where(eq(profiles.userId, user.id)).get()?.n ?? 0)
       : 0;
+  return sessionView(auth, profileCount, impersonationEnded);
+}
+
+/**
+ * The same description from what the caller already read: `profileCount` is how many profiles
+ * the user has, which only matters while none is active (several: the person picks one).
+ */
+export function sessionView(
+  auth: AuthContext,
+  profileCount: number,
+  impersonationEnded: EndReason | null = null,
+): Session {
+  const { session, user, profile, impersonation } = auth;
   return {
     id: session.id,
     method: session.method,

@@ -1,7 +1,7 @@
 import type { Session, SignInMethod } from '@onbehalf/contracts/auth';
 import { eq, sql } from 'drizzle-orm';
 import type { AppDeps, AuthContext, CredentialContext } from '../../app-env.ts';
-import { describeSession } from '../../http/session-view.ts';
+import { describeSession, sessionView } from '../../http/session-view.ts';
 import { authFromLookup } from '../../lib/auth-context.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
@@ -11,6 +11,7 @@ import {
   revokeSession,
   type SessionLookup,
 } from '../../lib/sessions.ts';
+import type { OrganizationRow, ProfileRow } from '../../store/rows.ts';
 import type { Queryable, Tx } from '../../store/sqlite/client.ts';
 import { preparedPerHandle } from '../../store/sqlite/prepared.ts';
 import { organizations } from '../../store/sqlite/schema/organizations.ts';
@@ -46,7 +47,11 @@ export function profilesWithOrganizations(db: Queryable, userId: number) {
   return profilesOf(db).all({ userId });
 }
 
-export type ProfileWithOrganization = ReturnType<typeof profilesWithOrganizations>[number];
+/** A profile of a user, with its organization. */
+export interface ProfileWithOrganization {
+  profile: ProfileRow;
+  organization: OrganizationRow;
+}
 
 /** The profile a link signs into: the only one, or none so the person picks. */
 export function soleProfile(db: Queryable, userId: number) {
@@ -111,5 +116,23 @@ export function signedInAs(
     token: minted.token,
     expiresAt: minted.session.expiresAt,
     session: describeSession(deps.db, auth),
+  };
+}
+
+/**
+ * The answer to a redemption, from the rows it read and the session it minted; `profileCount`
+ * is how many profiles the user has (read with them), so describing it reads nothing more.
+ */
+export function sessionOpened(
+  minted: { token: string; session: SessionRow },
+  parties: Omit<SessionLookup, 'session'>,
+  profileCount: number,
+  credential: CredentialContext | null = null,
+): Minted {
+  const auth = authFromLookup({ session: minted.session, ...parties }, 'cookie', null, credential);
+  return {
+    token: minted.token,
+    expiresAt: minted.session.expiresAt,
+    session: sessionView(auth, profileCount),
   };
 }

@@ -33,17 +33,17 @@ const historyRoute = routeOf(routes['account.accessHistory'], {
 });
 
 export const impersonationRoutes = createRouter()
-  .openapi(teamIssueRoute, (c) => {
+  .openapi(teamIssueRoute, async (c) => {
     const { coworkerId } = c.req.valid('param');
     const { reason } = c.req.valid('query');
     return c.json(
-      issueTeamHandoff(c.get('deps'), getAuth(c), coworkerId, reason, c.get('meta')),
+      await issueTeamHandoff(c.get('deps'), getAuth(c), coworkerId, reason, c.get('meta')),
       200,
     );
   })
-  .openapi(operatorIssueRoute, (c) =>
+  .openapi(operatorIssueRoute, async (c) =>
     c.json(
-      issueOperatorHandoff(c.get('deps'), getAuth(c), c.req.valid('query'), c.get('meta')),
+      await issueOperatorHandoff(c.get('deps'), getAuth(c), c.req.valid('query'), c.get('meta')),
       200,
     ),
   )
@@ -60,10 +60,10 @@ export const impersonationRoutes = createRouter()
     }
     return c.json(signedInBody(c, result), 200);
   })
-  .openapi(leaveRoute, (c) => {
+  .openapi(leaveRoute, async (c) => {
     const auth = getAuth(c);
-    const result = leaveImpersonation(c.get('deps'), auth, c.get('meta'));
+    const result = await leaveImpersonation(c.get('deps'), auth, c.get('meta'));
     if (auth.transport === 'cookie') clearSessionCookie(c, c.get('deps').env, 'impersonation');
     return c.json(result, 200);
   })
-  .openapi(historyRoute, (c) => c.json(accessHistory(c.get('deps'), getAuth(c)), 200));
+  .openapi(historyRoute, async (c) => c.json(await accessHistory(c.get('deps'), getAuth(c)), 200));

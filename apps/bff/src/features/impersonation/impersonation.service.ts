@@ -13,30 +13,18 @@ import {
   impersonationBlock,
   impersonationLimitMinutes,
 } from '../../domain/impersonation/policy.ts';
-import { describeSession } from '../../http/session-view.ts';
-import { recordAudit } from '../../lib/audit.ts';
-import { recordRepeatable } from '../../lib/audit-repeats.ts';
+import { sessionView } from '../../http/session-view.ts';
 import { authFromLookup, policyActor, policyTarget } from '../../lib/auth-context.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
-import { endImpersonation } from '../../lib/impersonation-lifecycle.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import { findSessionWithPartiesById, mintSession, type SessionLookup } from '../../lib/sessions.ts';
 import { constantTimeEqual, randomToken, sha256, sortableId } from '../../lib/tokens.ts';
+import type { ImpersonationRow, OrganizationRow, ProfileRow, UserRow } from '../../store/rows.ts';
 import type { Tx } from '../../store/sqlite/client.ts';
-import type { ImpersonationRow } from '../../store/sqlite/schema/impersonations.ts';
-import { readSetting } from '../../store/sqlite/settings.store.ts';
+import { startHandoverIn } from '../../store/sqlite/impersonation.store.ts';
 import type { Minted } from '../auth/new-session.ts';
 import { integrationHistoryOf } from '../credentials/credentials.service.ts';
-import {
-  claimHandoff,
-  findImpersonationById,
-  findTeamTarget,
-  findUser,
-  insertImpersonation,
-  listAccessHistory,
-  listProfilesWithOrganization,
-} from './impersonation.repo.ts';
+import type { EntryOfNewSession, Started, StartHandover } from './impersonation.store.ts';
 
 export interface Target {
   door: ImpersonationDoor;
@@ -46,7 +34,12 @@ export interface Target {
   /** The shortest limit that applies: global, the organization's, 60 minutes. */
   maxMinutes: number;
   /** The rows the checks read: the impersonation session is described from them. */
-  parties: Omit<SessionLookup, 'session'>;
+  parties: { user: UserRow; profile: ProfileRow | null; organization: OrganizationRow | null };
+  /**
+   * How many profiles the target has, where the door read them (the operator door); a team
+   * target always has the profile acted as.
+   */
+  profileCount: number;
 }
 
 /** Why a door said no: the rule (for the audit trail) and the answer (for the caller). */
@@ -69,11 +62,17 @@ function blocked(
 }
 
 /** Team door: a coworker of the caller's active organization, under SPEC §4's rules. */
-function resolveTeamTarget(deps: AppDeps, auth: AuthContext, coworkerId: number): Resolution {
+async function resolveTeamTarget(
+  deps: AppDeps,
+  auth: AuthContext,
+  coworkerId: number,
+): Promise<Resolution> {
   const active = auth.profile;
   // Outside the caller's organization a profile "does not exist": never confirm it does.
   const found =
-    active && auth.user ? findTeamTarget(deps.db, active.organizationId, coworkerId) : undefined;
+    active && auth.user
+      ? await deps.store.impersonation.teamTarget(active.organizationId, coworkerId)
+      : undefined;
   if (!found) {
     return {
       refusal: {
@@ -103,6 +102,7 @@ function resolveTeamTarget(deps: AppDeps, auth: AuthContext, coworkerId: number)
         operatorMaxMinutes: 0,
       }),
       parties: found,
+      profileCount: 1,
     },
   };
 }
@@ -112,14 +112,14 @@ function resolveTeamTarget(deps: AppDeps, auth: AuthContext, coworkerId: number)
  * profiles needs `profileId`. Support handovers (a link or token an operator makes to use
  * themselves) come through here too: they are impersonations by their maker.
  */
-export function resolveOperatorTarget(
+export async function resolveOperatorTarget(
   deps: AppDeps,
   auth: AuthContext,
   userId: number,
   profileId: number | undefined,
-): Resolution {
-  const target = findUser(deps.db, userId);
-  if (!target) {
+): Promise<Resolution> {
+  const found = await deps.store.impersonation.userWithProfiles(userId);
+  if (!found) {
     return {
       refusal: {
         rule: 'not_found',
@@ -130,13 +130,13 @@ export function resolveOperatorTarget(
       },
     };
   }
-  const candidates =
-    target.kind === 'customer' ? listProfilesWithOrganization(deps.db, target.id) : [];
+  const target = found.user;
+  const candidates = target.kind === 'customer' ? found.profiles : [];
   const chosen =
     profileId === undefined && candidates.length === 1
       ? candidates[0]
       : candidates.find((c) => c.profile.id === profileId);
-  const setting = readSetting(deps.db, 'impersonation.operator');
+  const setting = (await deps.store.settings.read()).operatorImpersonation;
   const block = impersonationBlock({
     door: 'operator',
     actor: policyActor(auth),
@@ -169,6 +169,7 @@ export function resolveOperatorTarget(
         profile: chosen?.profile ?? null,
         organization: chosen?.organization ?? null,
       },
+      profileCount: candidates.length,
     },
   };
 }
@@ -177,17 +178,16 @@ export function resolveOperatorTarget(
  * Audits a refusal with the rule that refused (SPEC §8b): a refused impersonation, or a failed
  * hand-off exchange. Repeats are counted, not written one by one.
  */
-export function recordRefusal(
+export async function recordRefusal(
   deps: AppDeps,
   auth: AuthContext,
   type: 'impersonation.refused' | 'impersonation.exchange_failed',
   refusal: { rule: string; subjectUserId: number | null; organizationId: number | null },
   details: Record<string, unknown>,
   meta: RequestMeta,
-): void {
+): Promise<void> {
   const actor = auth.impersonation?.actorUser ?? auth.user;
-  recordRepeatable(
-    deps.db,
+  await deps.store.impersonation.recordRefusal(
     {
       type,
       at: deps.clock.now(),
@@ -204,17 +204,17 @@ export function recordRefusal(
 }
 
 /** The target of a door, or the refusal audited and thrown. */
-function admit(
+async function admit(
   deps: AppDeps,
   auth: AuthContext,
   resolution: Resolution,
   type: 'impersonation.refused' | 'impersonation.exchange_failed',
   details: Record<string, unknown>,
   meta: RequestMeta,
-): Target {
+): Promise<Target> {
   if ('target' in resolution) return resolution.target;
   const { refusal } = resolution;
-  recordRefusal(deps, auth, type, refusal, details, meta);
+  await recordRefusal(deps, auth, type, refusal, details, meta);
   throw new AppError(refusal.code, refusal.message ? { message: refusal.message } : {});
 }
 
@@ -223,19 +223,19 @@ interface ImpersonationDetails {
   ticket: string | null;
 }
 
-function issueHandoff(
+async function issueHandoff(
   deps: AppDeps,
   auth: AuthContext,
   target: Target,
   details: ImpersonationDetails,
   meta: RequestMeta,
-): { token: string } {
+): Promise<{ token: string }> {
   const now = deps.clock.now();
   const secret = randomToken();
   const id = sortableId(now);
   const actor = auth.user as NonNullable<AuthContext['user']>;
-  deps.db.transaction((tx) => {
-    insertImpersonation(tx, {
+  await deps.store.impersonation.issueHandoff({
+    handoff: {
       id,
       door: target.door,
       actorUserId: actor.id,
@@ -249,22 +249,19 @@ function issueHandoff(
       handoffTokenHash: sha256(secret),
       handoffExpiresAt: now + HANDOFF_TTL_MS,
       issuedAt: now,
-    });
-    recordAudit(
-      tx,
-      {
-        type: 'impersonation.token_issued',
-        at: now,
-        actor: { userId: actor.id, kind: actor.kind },
-        subjectUserId: target.userId,
-        organizationId: target.organizationId,
-        sessionId: auth.session.id,
-        impersonationId: id,
-        reason: details.reason,
-        details: { door: target.door, targetProfileId: target.profileId, ticket: details.ticket },
-      },
-      meta,
-    );
+    },
+    audit: {
+      type: 'impersonation.token_issued',
+      at: now,
+      actor: { userId: actor.id, kind: actor.kind },
+      subjectUserId: target.userId,
+      organizationId: target.organizationId,
+      sessionId: auth.session.id,
+      impersonationId: id,
+      reason: details.reason,
+      details: { door: target.door, targetProfileId: target.profileId, ticket: details.ticket },
+    },
+    meta,
   });
   return { token: `${id}.${secret}` };
 }
@@ -273,35 +270,35 @@ function issueHandoff(
 const HANDOFF_FORMAT = /^([0-9A-HJKMNP-TV-Z]{26})\.([\w-]{43})$/;
 
 /** The impersonation a hand-off token names, if its secret matches (compared in constant time). */
-function findByHandoffToken(deps: AppDeps, token: string) {
+async function findByHandoffToken(deps: AppDeps, token: string) {
   const [, id, secret] = HANDOFF_FORMAT.exec(token) ?? [];
   if (!id || !secret) return undefined;
-  const row = findImpersonationById(deps.db, id);
+  const row = await deps.store.impersonation.findById(id);
   return row && constantTimeEqual(row.handoffTokenHash, sha256(secret)) ? row : undefined;
 }
 
-export function issueTeamHandoff(
+export async function issueTeamHandoff(
   deps: AppDeps,
   auth: AuthContext,
   coworkerId: number,
   reason: string | undefined,
   meta: RequestMeta,
 ) {
-  const resolution = resolveTeamTarget(deps, auth, coworkerId);
+  const resolution = await resolveTeamTarget(deps, auth, coworkerId);
   const details = { door: 'team', targetProfileId: coworkerId };
-  const target = admit(deps, auth, resolution, 'impersonation.refused', details, meta);
+  const target = await admit(deps, auth, resolution, 'impersonation.refused', details, meta);
   return issueHandoff(deps, auth, target, { reason: reason || null, ticket: null }, meta);
 }
 
-export function issueOperatorHandoff(
+export async function issueOperatorHandoff(
   deps: AppDeps,
   auth: AuthContext,
   query: OperatorImpersonateQuery,
   meta: RequestMeta,
 ) {
-  const resolution = resolveOperatorTarget(deps, auth, query.userId, query.profileId);
+  const resolution = await resolveOperatorTarget(deps, auth, query.userId, query.profileId);
   const details = { door: 'operator', targetUserId: query.userId, reason: query.reason };
-  const target = admit(deps, auth, resolution, 'impersonation.refused', details, meta);
+  const target = await admit(deps, auth, resolution, 'impersonation.refused', details, meta);
   return issueHandoff(
     deps,
     auth,
@@ -314,18 +311,17 @@ export function issueOperatorHandoff(
 export type Exchanged = Minted;
 
 /** Every rule is checked again at exchange: a minute is long enough for a setting to change. */
-function recheck(deps: AppDeps, auth: AuthContext, row: ImpersonationRow): Resolution {
+function recheck(deps: AppDeps, auth: AuthContext, row: ImpersonationRow): Promise<Resolution> {
   if (row.door === 'team') return resolveTeamTarget(deps, auth, row.targetProfileId ?? 0);
   return resolveOperatorTarget(deps, auth, row.targetUserId, row.targetProfileId ?? undefined);
 }
 
 /** The session the impersonation runs in, and how the API describes it. */
 function describeStarted(
-  deps: AppDeps,
   auth: AuthContext,
   target: Target,
   row: ImpersonationRow,
-  minted: { token: string; session: SessionLookup['session'] },
+  minted: Started,
 ): Minted {
   const endsAt = minted.session.expiresAt;
   const started = authFromLookup({ session: minted.session, ...target.parties }, auth.transport, {
@@ -333,7 +329,11 @@ function describeStarted(
     actorUser: auth.user as NonNullable<AuthContext['user']>,
     endsAt,
   });
-  return { token: minted.token, expiresAt: endsAt, session: describeSession(deps.db, started) };
+  return {
+    token: minted.token,
+    expiresAt: endsAt,
+    session: sessionView(started, target.profileCount),
+  };
 }
 
 /**
@@ -346,14 +346,14 @@ export async function exchangeHandoff(
   token: string,
   meta: RequestMeta,
 ): Promise<Exchanged> {
-  const { db, clock, limiters } = deps;
-  const row = findByHandoffToken(deps, token);
+  const { clock, limiters } = deps;
+  const row = await findByHandoffToken(deps, token);
   // The session a token is bound to is never slowed down, whatever befell the token; anything
   // else (an unknown token, someone else's) is a guess, counted per session and per address.
   const bound = row !== undefined && row.actorSessionId === auth.session.id;
   if (!bound) await limiters.assertExchangeGuessesAllowed(auth.session.id, meta.ip);
   const refuse = async (code: ErrorCode): Promise<never> => {
-    recordRefusal(
+    await recordRefusal(
       deps,
       auth,
       'impersonation.exchange_failed',
@@ -374,18 +374,19 @@ export async function exchangeHandoff(
   if (row.handoffUsedAt !== null) return refuse('handoff_used');
   if (now >= row.handoffExpiresAt) return refuse('handoff_expired');
   const details = { impersonationId: row.id, door: row.door };
-  const target = admit(
+  const target = await admit(
     deps,
     auth,
-    recheck(deps, auth, row),
+    await recheck(deps, auth, row),
     'impersonation.exchange_failed',
     details,
     meta,
   );
 
   const endsAt = Math.min(now + target.maxMinutes * 60_000, auth.session.expiresAt);
-  const minted = db.transaction((tx) => {
-    const result = mintSession(tx, {
+  const minted = await deps.store.impersonation.exchange({
+    id: row.id,
+    session: {
       userId: row.targetUserId,
       profileId: row.targetProfileId,
       method: 'impersonation',
@@ -393,14 +394,13 @@ export async function exchangeHandoff(
       meta,
       expiresAt: endsAt,
       impersonationId: row.id,
-    });
-    // Throwing rolls the session back with it: a lost race leaves nothing behind.
-    if (!claimHandoff(tx, row.id, { now, sessionId: result.session.id, endsAt })) {
-      throw new AppError('handoff_used');
-    }
-    recordStarted(tx, row, auth, result.session.id, endsAt, now, meta);
-    return result;
+    },
+    audit: startedEntry(row, auth, endsAt, now),
+    now,
+    meta,
   });
+  // Another exchange of the same hand-off won: as if this one had come a moment later.
+  if (minted === 'lost_race') return refuse('handoff_used');
   const started = {
     ...row,
     sessionId: minted.session.id,
@@ -408,72 +408,87 @@ export async function exchangeHandoff(
     startedAt: now,
     endsAt,
   };
-  return describeStarted(deps, auth, target, started, minted);
+  return describeStarted(auth, target, started, minted);
 }
 
-function recordStarted(
-  tx: Tx,
-  row: ImpersonationRow,
+/** `impersonation.started`: the adapter names the session it mints. */
+function startedEntry(
+  row: Omit<ImpersonationRow, 'sessionId'>,
   auth: AuthContext,
-  sessionId: string,
   endsAt: number,
   now: number,
-  meta: RequestMeta,
-) {
-  recordAudit(
-    tx,
-    {
-      type: 'impersonation.started',
-      at: now,
-      actor: { userId: row.actorUserId, kind: auth.user?.kind ?? 'customer' },
-      subjectUserId: row.targetUserId,
-      organizationId: row.organizationId,
-      sessionId,
-      impersonationId: row.id,
-      reason: row.reason,
-      details: {
-        door: row.door,
-        actorSessionId: row.actorSessionId,
-        endsAt,
-        ...(row.credentialKind
-          ? { credential: { kind: row.credentialKind, id: row.credentialId } }
-          : {}),
-      },
+): EntryOfNewSession {
+  return {
+    type: 'impersonation.started',
+    at: now,
+    actor: { userId: row.actorUserId, kind: auth.user?.kind ?? 'customer' },
+    subjectUserId: row.targetUserId,
+    organizationId: row.organizationId,
+    impersonationId: row.id,
+    reason: row.reason,
+    details: {
+      door: row.door,
+      actorSessionId: row.actorSessionId,
+      endsAt,
+      ...(row.credentialKind
+        ? { credential: { kind: row.credentialKind, id: row.credentialId } }
+        : {}),
     },
-    meta,
-  );
+  };
 }
 
 /**
- * Starts an impersonation from a credential its maker made to use themselves (a support
- * handover, SPEC §4b): the operator door's rules, checked by the caller with
- * `resolveOperatorTarget`, then in one transaction the credential's single use (`claim`), the
- * impersonation and its session. No hand-off token leaves the server: the credential was it.
- * Returns null when `claim` lost a race.
+ * A support handover's impersonation (SPEC §4b), from a credential its maker made to use
+ * themselves: the operator door's rules, checked by the caller with `resolveOperatorTarget`,
+ * then the row, its session and its audit event, for the credential's redemption command to
+ * write with the credential's single use. No hand-off token leaves the server: the credential
+ * was it.
  */
-export function startHandover(
+export function handover(
   deps: AppDeps,
   auth: AuthContext,
   target: Target,
-  handover: ImpersonationDetails & {
+  details: ImpersonationDetails & {
     credential: { kind: CredentialKind; id: string };
     /** The credential's own expiry: the session never outlives it. */
     notAfter: number;
   },
-  claim: (tx: Tx) => boolean,
   meta: RequestMeta,
-): Minted | null {
+): StartHandover {
   const now = deps.clock.now();
   const actor = auth.user as NonNullable<AuthContext['user']>;
   const endsAt = Math.min(
     now + target.maxMinutes * 60_000,
     auth.session.expiresAt,
-    handover.notAfter,
+    details.notAfter,
   );
   const id = sortableId(now);
-  const minted = deps.db.transaction((tx) => {
-    if (!claim(tx)) return null;
-    const result = mintSession(tx, {
+  const impersonation: StartHandover['impersonation'] = {
+    id,
+    door: 'operator',
+    actorUserId: actor.id,
+    actorProfileId: null,
+    actorSessionId: auth.session.id,
+    targetUserId: target.userId,
+    targetProfileId: target.profileId,
+    organizationId: target.organizationId,
+    reason: details.reason,
+    ticket: details.ticket,
+    // The credential was the hand-off; this secret is drawn and thrown away, never shown.
+    handoffTokenHash: sha256(randomToken()),
+    handoffExpiresAt: now,
+    handoffUsedAt: now,
+    issuedAt: now,
+    startedAt: now,
+    endsAt,
+    endedAt: null,
+    endReason: null,
+    credentialKind: details.credential.kind,
+    credentialId: details.credential.id,
+  };
+  return {
+    impersonation,
+    session: {
       userId: target.userId,
       profileId: target.profileId,
       method: 'impersonation',
@@ -481,59 +496,70 @@ export function startHandover(
       meta,
       expiresAt: endsAt,
       impersonationId: id,
-    });
-    const row: ImpersonationRow = {
-      id,
-      door: 'operator',
-      actorUserId: actor.id,
-      actorProfileId: null,
-      actorSessionId: auth.session.id,
-      targetUserId: target.userId,
-      targetProfileId: target.profileId,
-      organizationId: target.organizationId,
-      reason: handover.reason,
-      ticket: handover.ticket,
-      // The credential was the hand-off; this secret is drawn and thrown away, never shown.
-      handoffTokenHash: sha256(randomToken()),
-      handoffExpiresAt: now,
-      handoffUsedAt: now,
-      sessionId: result.session.id,
-      issuedAt: now,
-      startedAt: now,
-      endsAt,
-      endedAt: null,
-      endReason: null,
-      credentialKind: handover.credential.kind,
-      credentialId: handover.credential.id,
-    };
-    insertImpersonation(tx, row);
-    recordStarted(tx, row, auth, result.session.id, endsAt, now, meta);
-    return { ...result, row };
-  });
-  return minted && describeStarted(deps, auth, target, minted.row, minted);
+    },
+    audit: startedEntry(impersonation, auth, endsAt, now),
+  };
+}
+
+/** The handover's session, started by the redemption, as the API describes it. */
+export function handoverStarted(
+  auth: AuthContext,
+  target: Target,
+  start: StartHandover,
+  minted: Started,
+): Minted {
+  return describeStarted(
+    auth,
+    target,
+    { ...start.impersonation, sessionId: minted.session.id },
+    minted,
+  );
+}
+
+/**
+ * A support handover started in one SQLite transaction with the credential's single use
+ * (`claim`), for the one-click and login-token redemptions until their own ports carry the
+ * handover in their redemption commands. Null when `claim` lost a race.
+ */
+export async function startHandover(
+  deps: AppDeps,
+  auth: AuthContext,
+  target: Target,
+  details: Parameters<typeof handover>[3],
+  claim: (tx: Tx) => boolean,
+  meta: RequestMeta,
+): Promise<Minted | null> {
+  const start = handover(deps, auth, target, details, meta);
+  const minted = deps.db.transaction((tx) => (claim(tx) ? startHandoverIn(tx, start, meta) : null));
+  return minted && handoverStarted(auth, target, start, minted);
 }
 
 /** Ends the impersonation and answers with the actor's own session, untouched all along. */
-export function leaveImpersonation(deps: AppDeps, auth: AuthContext, meta: RequestMeta) {
+export async function leaveImpersonation(deps: AppDeps, auth: AuthContext, meta: RequestMeta) {
   const impersonation = auth.impersonation;
   if (!impersonation) throw new AppError('not_impersonating');
   const now = deps.clock.now();
-  deps.db.transaction((tx) => {
-    endImpersonation(tx, impersonation.row, 'left', now, meta);
-  });
-  const own = findSessionWithPartiesById(deps.db, impersonation.row.actorSessionId);
+  await deps.store.impersonation.leave({ row: impersonation.row, now, meta });
+  const own = await deps.store.impersonation.session(impersonation.row.actorSessionId);
   if (!own) throw new AppError('session_expired');
-  return { session: describeSession(deps.db, authFromLookup(own, auth.transport)) };
+  return { session: sessionView(authFromLookup(own, auth.transport), own.profileCount) };
 }
+
+/** The newest impersonations the access history shows. */
+const ACCESS_HISTORY_LIMIT = 200;
 
 /**
  * Who acted as me: every impersonation (both doors, support handovers included) and, grouped
  * per credential, every integration given a way in. Staff are named by name and role only.
  */
-export function accessHistory(deps: AppDeps, auth: AuthContext): AccessHistoryResponse {
+export async function accessHistory(
+  deps: AppDeps,
+  auth: AuthContext,
+): Promise<AccessHistoryResponse> {
   if (!auth.user) return { entries: [], integrations: [] };
+  const rows = await deps.store.impersonation.accessHistory(auth.user.id, ACCESS_HISTORY_LIMIT);
   return {
-    entries: listAccessHistory(deps.db, auth.user.id).map(({ row, actor, organizationName }) => ({
+    entries: rows.map(({ row, actor, organizationName }) => ({
       id: row.id,
       door: row.door,
       actor: { name: actor.name, kind: actor.kind, operatorRole: actor.operatorRole ?? null },
@@ -551,6 +577,6 @@ export function accessHistory(deps: AppDeps, auth: AuthContext): AccessHistoryRe
           ? { kind: row.credentialKind, id: row.credentialId }
           : null,
     })),
-    integrations: integrationHistoryOf(deps, auth.user.id),
+    integrations: await integrationHistoryOf(deps, auth.user.id),
   };
 }

@@ -152,7 +152,7 @@ export async function createLoginToken(
     if (purpose === 'support' && !hasReason(body.reason)) throw new AppError('reason_required');
     subject = subjectFor(deps, principal, body.subject.profileId);
     if (purpose === 'support' && principal.kind === 'session') {
-      const resolution = resolveOperatorTarget(
+      const resolution = await resolveOperatorTarget(
         deps,
         principal.auth,
         subject.user.id,
@@ -161,7 +161,7 @@ export async function createLoginToken(
       if ('refusal' in resolution) {
         const { refusal } = resolution;
         const details = { door: 'operator', via: 'login_token', targetUserId: subject.user.id };
-        recordRefusal(deps, principal.auth, 'impersonation.refused', refusal, details, meta);
+        await recordRefusal(deps, principal.auth, 'impersonation.refused', refusal, details, meta);
         throw new AppError(refusal.code, refusal.message ? { message: refusal.message } : {});
       }
     }
@@ -581,16 +581,21 @@ async function redeemHandover(
     await recordFailure(deps, current, found, 'not_maker', meta);
     throw new AppError('handover_not_yours');
   }
-  const resolution = resolveOperatorTarget(deps, current, user.id, token.profileId ?? undefined);
+  const resolution = await resolveOperatorTarget(
+    deps,
+    current,
+    user.id,
+    token.profileId ?? undefined,
+  );
   if ('refusal' in resolution) {
     const { refusal } = resolution;
     const details = { door: 'operator', via: 'login_token', loginTokenId: token.id };
-    recordRefusal(deps, current, 'impersonation.refused', refusal, details, meta);
+    await recordRefusal(deps, current, 'impersonation.refused', refusal, details, meta);
     await recordFailure(deps, current, found, 'refused', meta);
     throw new AppError(refusal.code, refusal.message ? { message: refusal.message } : {});
   }
   const now = deps.clock.now();
-  const minted = startHandover(
+  const minted = await startHandover(
     deps,
     current,
     resolution.target,

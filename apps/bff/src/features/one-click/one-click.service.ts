@@ -197,11 +197,11 @@ export async function createOneClickLink(
 
   let profileId: number | null = null;
   if (purpose === 'support' && principal.kind === 'session') {
-    const resolution = resolveOperatorTarget(deps, principal.auth, user.id, body.profileId);
+    const resolution = await resolveOperatorTarget(deps, principal.auth, user.id, body.profileId);
     if ('refusal' in resolution) {
       const { refusal } = resolution;
       const details = { door: 'operator', via: 'one_click', targetUserId: user.id };
-      recordRefusal(deps, principal.auth, 'impersonation.refused', refusal, details, meta);
+      await recordRefusal(deps, principal.auth, 'impersonation.refused', refusal, details, meta);
       throw new AppError(refusal.code, refusal.message ? { message: refusal.message } : {});
     }
     profileId = resolution.target.profileId;
@@ -507,16 +507,21 @@ async function redeemHandover(
     await recordFailure(deps, current, body, found, 'not_maker', meta);
     throw new AppError('handover_not_yours');
   }
-  const resolution = resolveOperatorTarget(deps, current, link.userId, link.profileId ?? undefined);
+  const resolution = await resolveOperatorTarget(
+    deps,
+    current,
+    link.userId,
+    link.profileId ?? undefined,
+  );
   if ('refusal' in resolution) {
     const { refusal } = resolution;
     const details = { door: 'operator', via: 'one_click', linkId: link.id };
-    recordRefusal(deps, current, 'impersonation.refused', refusal, details, meta);
+    await recordRefusal(deps, current, 'impersonation.refused', refusal, details, meta);
     await recordFailure(deps, current, body, found, 'refused', meta);
     throw new AppError(refusal.code, refusal.message ? { message: refusal.message } : {});
   }
   const now = deps.clock.now();
-  const minted = startHandover(
+  const minted = await startHandover(
     deps,
     current,
     resolution.target,
