@@ -1,0 +1,147 @@
+import type { AuditBreak, AuditVerification } from '@onbehalf/contracts/audit';
+import type { AnchoredHead } from './audit-anchor.ts';
+import {
+  type AuditRow,
+  GENESIS_HASH,
+  keyedHash,
+  legacyHash,
+  legacyPayload,
+  storedPayload,
+} from './audit-event.ts';
+
+/**
+ * How the audit chain is verified, apart from how a store reads it: each store reads the
+ * checkpoints, then feeds the events in id order, a page at a time, and asks for the answer
+ * (lib/audit-chain.ts on SQLite, store/postgres/audit-chain.ts on PostgreSQL). The rules are
+ * docs/decisions/017-audit-chain-keying.md.
+ */
+
+/** Events read per page. */
+export const VERIFY_PAGE = 2_000;
+/** Verification lists this many breaks at most; the count goes on. */
+const MAX_LISTED = 100;
+
+/** A checkpoint as either store holds it. */
+export interface CheckpointRow {
+  id: number;
+  prunedThroughId: number;
+  lastHash: string;
+  prunedAt: number;
+  retentionDays: number;
+  prevHash: string | null;
+  hash: string | null;
+}
+
+/** What a checkpoint's own hash covers. */
+export function checkpointPayload(
+  c: Pick<CheckpointRow, 'prunedThroughId' | 'lastHash' | 'prunedAt' | 'retentionDays'>,
+) {
+  return JSON.stringify([c.prunedThroughId, c.lastHash, c.prunedAt, c.retentionDays]);
+}
+
+/**
+ * The checkpoints that verify (chained from genesis, keyed), and every one that does not. A
+ * forged checkpoint is reported and not believed, so it cannot hide an edit below it.
+ */
+export function verifyCheckpoints(rows: readonly CheckpointRow[], key: Buffer) {
+  const breaks: AuditBreak[] = [];
+  let trusted: CheckpointRow | null = null;
+  let prev = GENESIS_HASH;
+  let keyedSeen = false;
+  for (const row of rows) {
+    // Checkpoints from before the chain had a key carry no hash: believed only before the first keyed one.
+    if (row.hash === null) {
+      if (keyedSeen) breaks.push({ id: null, checkpointId: row.id, problem: 'checkpoint_forged' });
+      else trusted = row;
+      continue;
+    }
+    keyedSeen = true;
+    const expected = keyedHash(key, prev, checkpointPayload(row));
+    if (row.prevHash !== prev || row.hash !== expected) {
+      breaks.push({ id: null, checkpointId: row.id, problem: 'checkpoint_forged' });
+      continue;
+    }
+    trusted = row;
+    prev = row.hash;
+  }
+  return { trusted, breaks, head: prev };
+}
+
+/** One stored event, its columns exactly as stored (`details` as the stored text). */
+export interface ChainEvent {
+  id: number;
+  stored: AuditRow;
+  prevHash: string;
+  hash: string;
+  keyed: boolean;
+}
+
+/**
+ * Recomputes every event's hash from what is stored and from its predecessor, from the last
+ * checkpoint that verifies. It lists every broken event, not only the first: after a break it
+ * goes on from what is stored, so an edit further on is reported too. The head kept outside
+ * the database tells whether the newest events were deleted.
+ *
+ * `startAfterId` is where the store's first page begins; `add` takes the events in id order.
+ */
+export function chainVerifier(
+  key: Buffer,
+  checkpointRows: readonly CheckpointRow[],
+  anchored: AnchoredHead | null,
+) {
+  const checkpoints = verifyCheckpoints(checkpointRows, key);
+  const breaks: AuditBreak[] = [...checkpoints.breaks];
+  const checkpoint = checkpoints.trusted;
+  let expectedPrev = checkpoint?.lastHash ?? GENESIS_HASH;
+  let checked = 0;
+  let keyedSeen = false;
+  let head: { id: number; hash: string } | null = null;
+  let anchorSeen = false;
+  return {
+    startAfterId: checkpoint?.prunedThroughId ?? 0,
+    add(event: ChainEvent): void {
+      const { id, stored, prevHash, hash } = event;
+      let problem: AuditBreak['problem'] | null = null;
+      if (event.keyed) {
+        keyedSeen = true;
+        if (hash !== keyedHash(key, prevHash, storedPayload(stored))) problem = 'edited';
+      } else if (keyedSeen) {
+        // Once the chain is keyed it stays keyed: a plain event after it was rewritten.
+        problem = 'unkeyed';
+      } else {
+        const details =
+          stored.details === null ? null : (JSON.parse(stored.details) as Record<string, unknown>);
+        if (hash !== legacyHash(prevHash, legacyPayload({ ...stored, details }))) {
+          problem = 'edited';
+        }
+      }
+      if (!problem && prevHash !== expectedPrev) problem = 'relinked';
+      if (problem && breaks.length < MAX_LISTED) breaks.push({ id, checkpointId: null, problem });
+      if (anchored && id === anchored.id) {
+        anchorSeen = true;
+        if (hash !== anchored.hash && !problem && breaks.length < MAX_LISTED) {
+          breaks.push({ id, checkpointId: null, problem: 'edited' });
+        }
+      }
+      // Go on from what is stored, so a later, separate edit shows as well.
+      expectedPrev = hash;
+      head = { id, hash };
+      checked += 1;
+    },
+    result(): AuditVerification {
+      const newest = head as { id: number; hash: string } | null;
+      // The newest head was written outside the database: events up to it must all be here.
+      const truncated =
+        anchored !== null && !anchorSeen && (newest === null || newest.id < anchored.id);
+      if (truncated) breaks.push({ id: anchored.id, checkpointId: null, problem: 'truncated' });
+      return {
+        intact: breaks.length === 0,
+        checked,
+        firstBrokenId: breaks.find((b) => b.id !== null)?.id ?? null,
+        breaks,
+        anchor: checkpoint ? 'checkpoint' : 'genesis',
+        outsideAnchor: anchored === null ? 'missing' : truncated ? 'truncated' : 'matched',
+      };
+    },
+  };
+}

@@ -1,0 +1,371 @@
+import { randomBytes } from 'node:crypto';
+import { asc, count, sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { recordAudit } from '../lib/audit.ts';
+import { memoryAnchorStorage, memoryAuditAnchor } from '../lib/audit-anchor.ts';
+import * as sqlite from '../lib/audit-chain.ts';
+import { type AuditEntry, GENESIS_HASH, keyedHash } from '../lib/audit-event.ts';
+import { checkpointPayload } from '../lib/audit-verification.ts';
+import { appendAudit } from './postgres/audit.ts';
+import { postgresAuditAnchor } from './postgres/audit-anchor.ts';
+import * as postgres from './postgres/audit-chain.ts';
+import { openPostgres } from './postgres/client.ts';
+import * as pg from './postgres/schema.ts';
+import { auditCheckpoints, auditEvents } from './sqlite/schema/audit-events.ts';
+import { dialects, freshStore, type TestStore } from './test-stores.ts';
+
+const meta = { ip: '203.0.113.7', userAgent: 'test-agent', requestId: 'r-1' };
+const T0 = 1_700_000_000_000;
+const DAY = 86_400_000;
+
+const entry = (i: number, at = T0 + i): AuditEntry => ({
+  type: 'settings.changed',
+  at,
+  reason: `change ${i}`,
+  // Keys out of order and text beyond ASCII: the hash covers the stored bytes as they are.
+  details: { z: i, a: 'é 😀', nested: { b: [1, null] } },
+});
+
+/** Runs a statement and, if the database refuses it, rethrows the database's own error, not drizzle's wrapper. */
+async function databaseRefusal(run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    throw (error as Error).cause ?? error;
+  }
+}
+
+/**
+ * Both stores' chain behind one shape, so each case below holds them to the same answers: the
+ * SQLite functions of lib/audit-chain.ts and their PostgreSQL twins. `intruder` does what
+ * someone with write access to the database but without the chain's key could.
+ */
+function chainOn(ts: TestStore) {
+  const key = ts.auditKey;
+  if (ts.dialect === 'sqlite') {
+    const { db } = ts;
+    const anchor = memoryAuditAnchor();
+    const lift = (guard: 'update' | 'delete') =>
+      db.run(sql.raw(`DROP TRIGGER IF EXISTS audit_events_no_${guard}`));
+    return {
+      append: async (entries: AuditEntry[]) =>
+        db.transaction((tx) => {
+          for (const e of entries) recordAudit(tx, e, meta);
+        }),
+      verify: (anchored: ReturnType<typeof anchor.read>, options?: { page?: number }) =>
+        sqlite.verifyAuditChain(db, key, anchored, options),
+      prune: (days: number, now: number, options?: { batch?: number; pauseMs?: number }) =>
+        sqlite.pruneAuditEvents(db, key, days, now, options),
+      head: async () => sqlite.auditHead(db),
+      hashOf: async (id: number) => sqlite.auditHashOf(db, id),
+      events: async () =>
+        db
+          .select({ id: auditEvents.id, hash: auditEvents.hash })
+          .from(auditEvents)
+          .orderBy(asc(auditEvents.id))
+          .all(),
+      anchor: { read: anchor.read, advance: async () => anchor.advance(db) },
+      plainDelete: () => databaseRefusal(async () => db.run(sql`DELETE FROM audit_events`)),
+      intruder: {
+        edit: async (id: number, reason: string) => {
+          lift('update');
+          db.run(sql`UPDATE audit_events SET reason = ${reason} WHERE id = ${id}`);
+        },
+        remove: async (ids: number[]) => {
+          lift('delete');
+          for (const id of ids) db.run(sql`DELETE FROM audit_events WHERE id = ${id}`);
+        },
+        /** Deletes every event after `keepId`; SQLite has no head row to rewind. */
+        cutBack: async (keepId: number) => {
+          lift('delete');
+          db.run(sql`DELETE FROM audit_events WHERE id > ${keepId}`);
+        },
+        checkpoint: async (values: typeof auditCheckpoints.$inferInsert) => {
+          db.insert(auditCheckpoints).values(values).run();
+        },
+      },
+    };
+  }
+  const { db } = ts;
+  const anchor = postgresAuditAnchor(memoryAnchorStorage(), key);
+  /** Runs as the table's owner would, with the append-only trigger switched off meanwhile. */
+  const unguarded = (statement: ReturnType<typeof sql>) =>
+    db.transaction(async (tx) => {
+      await tx.execute(sql`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
+      await tx.execute(statement);
+      await tx.execute(sql`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`);
+    });
+  return {
+    append: (entries: AuditEntry[]) =>
+      db.transaction(async (tx) => {
+        for (const e of entries) await appendAudit(tx, key, e, meta);
+      }),
+    verify: (anchored: ReturnType<typeof anchor.read>, options?: { page?: number }) =>
+      postgres.verifyAuditChain(db, key, anchored, options),
+    prune: (days: number, now: number, options?: { batch?: number; pauseMs?: number }) =>
+      postgres.pruneAuditEvents(db, key, days, now, options),
+    head: () => postgres.auditHead(db),
+    hashOf: (id: number) => postgres.auditHashOf(db, id),
+    events: () =>
+      db
+        .select({ id: pg.auditEvents.id, hash: pg.auditEvents.hash })
+        .from(pg.auditEvents)
+        .orderBy(asc(pg.auditEvents.id)),
+    anchor: { read: anchor.read, advance: () => anchor.advance(db) },
+    plainDelete: () => databaseRefusal(() => db.execute(sql`DELETE FROM audit_events`)),
+    intruder: {
+      edit: (id: number, reason: string) =>
+        unguarded(sql`UPDATE audit_events SET reason = ${reason} WHERE id = ${id}`),
+      remove: async (ids: number[]) => {
+        for (const id of ids) await unguarded(sql`DELETE FROM audit_events WHERE id = ${id}`);
+      },
+      /** Deletes every event after `keepId` and rewinds the head row to it, as if never written. */
+      cutBack: (keepId: number) =>
+        db.transaction(async (tx) => {
+          await tx.execute(sql`SET LOCAL onbehalf.audit_prune = 'on'`);
+          await tx.execute(sql`DELETE FROM audit_events WHERE id > ${keepId}`);
+          await tx.execute(sql`UPDATE audit_head SET last_id = ${keepId},
+            last_hash = (SELECT hash FROM audit_events WHERE id = ${keepId}) WHERE id = 1`);
+        }),
+      checkpoint: async (values: typeof pg.auditCheckpoints.$inferInsert) => {
+        await db.insert(pg.auditCheckpoints).values(values);
+      },
+    },
+  };
+}
+
+async function trail(chain: ReturnType<typeof chainOn>, n: number, from = 0) {
+  await chain.append(Array.from({ length: n }, (_, i) => entry(from + i)));
+  return chain.events();
+}
+
+describe.each(dialects)('the audit chain on %s', (dialect) => {
+  it('verifies intact after appends, and the head outside the database matches', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    expect(await chain.verify(null)).toEqual({
+      intact: true,
+      checked: 0,
+      firstBrokenId: null,
+      breaks: [],
+      anchor: 'genesis',
+      outsideAnchor: 'missing',
+    });
+    await trail(chain, 3);
+    // A reason that is not well-formed Unicode is made well-formed, then stored and hashed as such.
+    await chain.append([{ ...entry(3), reason: 'a\ud800b' }]);
+    await trail(chain, 26, 4);
+    expect(await chain.anchor.advance()).toBe('advanced');
+    const events = await chain.events();
+    expect(events[0]?.id).toBeDefined();
+    expect(await chain.head()).toEqual(events.at(-1));
+    expect(chain.anchor.read()).toEqual(events.at(-1));
+    expect(await chain.hashOf(events[4]?.id ?? 0)).toBe(events[4]?.hash);
+    expect(await chain.hashOf(999_999)).toBeNull();
+
+    expect(await chain.verify(chain.anchor.read())).toEqual({
+      intact: true,
+      checked: 30,
+      firstBrokenId: null,
+      breaks: [],
+      anchor: 'genesis',
+      outsideAnchor: 'matched',
+    });
+    expect(await chain.anchor.advance()).toBe('unchanged');
+  });
+
+  it('lists every edited event, across pages, not only the first', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    const events = await trail(chain, 35);
+    // Pages of 10: one edit on the first page, one opening the second, one on the third.
+    const edited = [events[3]?.id ?? 0, events[10]?.id ?? 0, events[25]?.id ?? 0];
+    for (const id of edited) await chain.intruder.edit(id, `rewritten ${id}`);
+
+    const paged = await chain.verify(null, { page: 10 });
+    expect(paged).toMatchObject({ intact: false, checked: 35, firstBrokenId: edited[0] });
+    expect(paged.breaks).toEqual(
+      edited.map((id) => ({ id, checkpointId: null, problem: 'edited' })),
+    );
+    // Read a page at a time or at once, the answer is the same.
+    expect(await chain.verify(null)).toEqual(paged);
+  });
+
+  it('a deleted middle event shows as the next one relinked', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    const events = await trail(chain, 10);
+    await chain.intruder.remove([events[4]?.id ?? 0]);
+
+    const result = await chain.verify(null);
+    expect(result.intact).toBe(false);
+    expect(result.breaks).toEqual([{ id: events[5]?.id, checkpointId: null, problem: 'relinked' }]);
+  });
+
+  it('retention prunes old events in batches; the chain verifies from a keyed checkpoint and goes on', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    const now = T0;
+    const old = now - 500 * DAY;
+    await chain.append(Array.from({ length: 25 }, (_, i) => entry(i, old + i)));
+    const events = await trail(chain, 5, 25);
+    expect(await chain.anchor.advance()).toBe('advanced');
+
+    const pruned = await chain.prune(400, now, { batch: 10, pauseMs: 0 });
+    expect(pruned).toEqual({ pruned: 25, throughId: events[24]?.id });
+    expect(await chain.verify(chain.anchor.read())).toMatchObject({
+      intact: true,
+      checked: 5,
+      anchor: 'checkpoint',
+      outsideAnchor: 'matched',
+    });
+    // Nothing more to prune: no second checkpoint.
+    expect(await chain.prune(400, now)).toEqual({ pruned: 0, throughId: null });
+    // The guard is back once the prune is done.
+    await expect(chain.plainDelete()).rejects.toThrow(/append-only/);
+    await trail(chain, 2, 30);
+    expect(await chain.anchor.advance()).toBe('advanced');
+    expect(await chain.verify(chain.anchor.read())).toMatchObject({ intact: true, checked: 7 });
+  });
+
+  it('a retention that prunes every event leaves a chain the next event continues', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    await trail(chain, 6);
+    expect(await chain.anchor.advance()).toBe('advanced');
+
+    expect(await chain.prune(0, T0 + DAY)).toMatchObject({ pruned: 6 });
+    expect(await chain.head()).toBeNull();
+    // Pruned past the anchored head is not a cut-back.
+    expect(await chain.anchor.advance()).not.toBe('rewritten');
+    await trail(chain, 2, 6);
+    expect(await chain.anchor.advance()).toBe('advanced');
+    expect(await chain.verify(chain.anchor.read())).toMatchObject({
+      intact: true,
+      checked: 2,
+      anchor: 'checkpoint',
+    });
+  });
+
+  it('a forged checkpoint is not believed, so it cannot hide an edit below it', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    const events = await trail(chain, 8);
+    const edited = events[2]?.id ?? 0;
+    const through = events[3] ?? { id: 0, hash: '' };
+    await chain.intruder.edit(edited, 'hidden');
+    // A checkpoint claiming everything up to the edit was pruned, hashed with another key.
+    const values = { prunedThroughId: through.id, lastHash: through.hash, prunedAt: T0 };
+    const forged = { ...values, retentionDays: 400, prevHash: GENESIS_HASH };
+    await chain.intruder.checkpoint({
+      ...forged,
+      hash: keyedHash(randomBytes(32), GENESIS_HASH, checkpointPayload(forged)),
+    });
+
+    const result = await chain.verify(null);
+    expect(result).toMatchObject({ intact: false, anchor: 'genesis', checked: 8 });
+    expect(result.breaks).toEqual([
+      { id: null, checkpointId: 1, problem: 'checkpoint_forged' },
+      { id: edited, checkpointId: null, problem: 'edited' },
+    ]);
+  });
+
+  it('a trail cut back by someone without the key is caught by the head kept outside the database', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    const events = await trail(chain, 10);
+    expect(await chain.anchor.advance()).toBe('advanced');
+    const newest = chain.anchor.read();
+    const kept = events[6] ?? { id: 0, hash: '' };
+    await chain.intruder.cutBack(kept.id);
+
+    // What is left still links up, keyed: the chain alone cannot tell.
+    expect(await chain.verify(null)).toMatchObject({ intact: true, checked: 7 });
+    const result = await chain.verify(newest);
+    expect(result).toMatchObject({ intact: false, outsideAnchor: 'truncated' });
+    expect(result.breaks).toEqual([{ id: newest?.id, checkpointId: null, problem: 'truncated' }]);
+    // The anchor does not follow the trail backwards.
+    expect(await chain.anchor.advance()).toBe('rewritten');
+    expect(chain.anchor.read()).toEqual(newest);
+  });
+});
+
+describe('the audit chain on postgres, several processes at once', () => {
+  /** Pools of their own, as other processes on the same database would have. */
+  async function withProcesses<T>(
+    ts: Extract<TestStore, { dialect: 'postgres' }>,
+    n: number,
+    run: (dbs: ReturnType<typeof openPostgres>['db'][]) => Promise<T>,
+  ): Promise<T> {
+    const processes = Array.from({ length: n }, () => openPostgres(ts.url, { max: 20 }));
+    try {
+      return await run(processes.map((p) => p.db));
+    } finally {
+      await Promise.all(processes.map((p) => p.pool.end()));
+    }
+  }
+
+  it('60 appends over three separate pools leave one chain that verifies', async () => {
+    const ts = await freshStore('postgres');
+    await withProcesses(ts, 3, (dbs) =>
+      Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          dbs[i % 3]?.transaction((tx) => appendAudit(tx, ts.auditKey, entry(i), meta)),
+        ),
+      ),
+    );
+    const result = await postgres.verifyAuditChain(ts.db, ts.auditKey, null);
+    expect(result).toMatchObject({ intact: true, checked: 60, breaks: [] });
+    // Ids follow the chain: the head row names the newest event.
+    const [headRow] = await ts.db.select().from(pg.auditHead);
+    const newest = await postgres.auditHead(ts.db);
+    expect({ id: headRow?.lastId, hash: headRow?.lastHash }).toEqual(newest);
+    const [events] = await ts.db.select({ n: count() }).from(pg.auditEvents);
+    expect(events?.n).toBe(60);
+  });
+
+  it('two prunes racing each other and appends leave chained checkpoints and a chain that verifies', async () => {
+    const ts = await freshStore('postgres');
+    const chain = chainOn(ts);
+    await chain.append(Array.from({ length: 20 }, (_, i) => entry(i, T0 - 500 * DAY + i)));
+    const [a, b] = await withProcesses(ts, 3, (dbs) => {
+      const prune = (db: (typeof dbs)[number] | undefined) =>
+        postgres.pruneAuditEvents(db ?? ts.db, ts.auditKey, 400, T0, { batch: 5, pauseMs: 0 });
+      const appends = Array.from({ length: 30 }, (_, i) =>
+        dbs[2]?.transaction((tx) => appendAudit(tx, ts.auditKey, entry(20 + i), meta)),
+      );
+      return Promise.all([prune(dbs[0]), prune(dbs[1]), ...appends]);
+    });
+    // Each old event went once, whichever prune took it.
+    expect((a?.pruned ?? 0) + (b?.pruned ?? 0)).toBe(20);
+    const result = await chain.verify(null);
+    expect(result).toMatchObject({ intact: true, checked: 30, anchor: 'checkpoint', breaks: [] });
+    const checkpoints = await ts.db.select().from(pg.auditCheckpoints);
+    expect(checkpoints.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a checkpoint forged to cover a cut-back does not move the head kept outside', async () => {
+    const ts = await freshStore('postgres');
+    const chain = chainOn(ts);
+    const events = await trail(chain, 10);
+    expect(await chain.anchor.advance()).toBe('advanced');
+    const newest = chain.anchor.read();
+    const kept = events[6] ?? { id: 0, hash: '' };
+    await chain.intruder.cutBack(kept.id);
+    // Claims a prune through the newest event, hashed with another key.
+    const values = { prunedThroughId: newest?.id ?? 0, lastHash: newest?.hash ?? '', prunedAt: T0 };
+    const forged = { ...values, retentionDays: 1, prevHash: GENESIS_HASH };
+    await chain.intruder.checkpoint({
+      ...forged,
+      hash: keyedHash(randomBytes(32), GENESIS_HASH, checkpointPayload(forged)),
+    });
+
+    expect(await chain.anchor.advance()).toBe('rewritten');
+    expect(chain.anchor.read()).toEqual(newest);
+    const result = await chain.verify(newest);
+    expect(result.breaks).toEqual([
+      { id: null, checkpointId: 1, problem: 'checkpoint_forged' },
+      { id: newest?.id, checkpointId: null, problem: 'truncated' },
+    ]);
+  });
+});

@@ -1,0 +1,155 @@
+import type { AuditVerification } from '@onbehalf/contracts/audit';
+import { asc, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm';
+import type { AnchoredHead } from '../../lib/audit-anchor.ts';
+import { GENESIS_HASH, keyedHash } from '../../lib/audit-event.ts';
+import { chainVerifier, checkpointPayload, VERIFY_PAGE } from '../../lib/audit-verification.ts';
+import type { PgDb, PgQueryable } from './client.ts';
+import { auditCheckpoints, auditEvents, auditHead as auditHeadRow } from './schema.ts';
+
+/**
+ * The audit chain's upkeep on PostgreSQL: the same verification, retention prune and head
+ * lookups as on SQLite (lib/audit-chain.ts), with the same answers. What differs is said where
+ * it does: verification reads one snapshot, and the prune serialises with appends on the
+ * chain's head row instead of SQLite's single writer.
+ */
+
+/**
+ * Recomputes every event's hash from what is stored and from its predecessor, from the last
+ * checkpoint that verifies, listing every break (lib/audit-verification.ts). `details` is
+ * text here, so the hash is checked against the very bytes stored. The events are read in id
+ * order a page at a time behind a keyset cursor (`id > last seen`), never the whole trail at
+ * once; between pages the event loop is free while the next one is fetched.
+ *
+ * The whole walk reads one snapshot (a read-only REPEATABLE READ transaction on one pooled
+ * connection): a prune running elsewhere meanwhile (its checkpoint first, then the deletes)
+ * cannot make the walk start from the old checkpoint and then find its first events gone,
+ * which would be reported as a break that is not there. The price is one connection held for
+ * the walk, and a snapshot that holds back vacuum for as long; verification is an operator's
+ * occasional act, not a request path.
+ */
+export async function verifyAuditChain(
+  db: PgDb,
+  key: Buffer,
+  anchored: AnchoredHead | null,
+  options: { page?: number } = {},
+): Promise<AuditVerification> {
+  const page = options.page ?? VERIFY_PAGE;
+  return db.transaction(
+    async (tx) => {
+      const checkpoints = await tx
+        .select()
+        .from(auditCheckpoints)
+        .orderBy(asc(auditCheckpoints.id));
+      const chain = chainVerifier(key, checkpoints, anchored);
+      let afterId = chain.startAfterId;
+      for (;;) {
+        const rows = await tx
+          .select()
+          .from(auditEvents)
+          .where(gt(auditEvents.id, afterId))
+          .orderBy(asc(auditEvents.id))
+          .limit(page);
+        if (rows.length === 0) break;
+        for (const { id, prevHash, hash, keyed, ...stored } of rows) {
+          chain.add({ id, stored, prevHash, hash, keyed });
+          afterId = id;
+        }
+      }
+      return chain.result();
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+}
+
+/**
+ * Deletes events older than the retention period, leaving a keyed, chained checkpoint with the
+ * last pruned hash so the chain still verifies from the first kept one.
+ *
+ * The checkpoint comes first, in a transaction that locks the chain's head row as every append
+ * does: prunes from several processes write their checkpoints one after the other, each
+ * chained to the one before (two written side by side would share a predecessor, and the
+ * second would verify as forged), and the last event to prune is chosen while no append is
+ * half-way. Then the events go in small batches, each its own short transaction that lifts the
+ * append-only guard for itself alone (`SET LOCAL onbehalf.audit_prune = 'on'`), with a pause
+ * after it. The batches do not lock the head: they delete only events at or below an id a
+ * committed checkpoint already covers, which no append touches, so appends never wait for
+ * them.
+ */
+export async function pruneAuditEvents(
+  db: PgDb,
+  key: Buffer,
+  retentionDays: number,
+  now: number,
+  options: { batch?: number; pauseMs?: number } = {},
+): Promise<{ pruned: number; throughId: number | null }> {
+  const batch = options.batch ?? 500;
+  const cutoff = now - retentionDays * 24 * 60 * 60 * 1000;
+  const last = await db.transaction(async (tx) => {
+    await tx.select().from(auditHeadRow).where(eq(auditHeadRow.id, 1)).for('update');
+    const [newestOld] = await tx
+      .select({ id: auditEvents.id, hash: auditEvents.hash })
+      .from(auditEvents)
+      .where(lt(auditEvents.at, cutoff))
+      .orderBy(desc(auditEvents.id))
+      .limit(1);
+    if (!newestOld) return null;
+    const [previous] = await tx
+      .select({ hash: auditCheckpoints.hash })
+      .from(auditCheckpoints)
+      .orderBy(desc(auditCheckpoints.id))
+      .limit(1);
+    const prevHash = previous?.hash ?? GENESIS_HASH;
+    const values = {
+      prunedThroughId: newestOld.id,
+      lastHash: newestOld.hash,
+      prunedAt: now,
+      retentionDays,
+    };
+    const hash = keyedHash(key, prevHash, checkpointPayload(values));
+    await tx.insert(auditCheckpoints).values({ ...values, prevHash, hash });
+    return newestOld;
+  });
+  if (!last) return { pruned: 0, throughId: null };
+  let pruned = 0;
+  for (;;) {
+    const deleted = await db.transaction(async (tx) => {
+      await tx.execute(sql`SET LOCAL onbehalf.audit_prune = 'on'`);
+      const oldest = tx
+        .select({ id: auditEvents.id })
+        .from(auditEvents)
+        .where(lte(auditEvents.id, last.id))
+        .orderBy(asc(auditEvents.id))
+        .limit(batch);
+      const result = await tx.delete(auditEvents).where(inArray(auditEvents.id, oldest));
+      return result.rowCount ?? 0;
+    });
+    pruned += deleted;
+    if (deleted < batch) break;
+    await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 5));
+  }
+  return { pruned, throughId: last.id };
+}
+
+/**
+ * The newest event, for the head kept outside the database; null when there is none (a new
+ * trail, or every event pruned), as on SQLite. It is read from the trail itself, not from the
+ * `audit_head` row appends link to: that row is the database's own word, which whoever could
+ * cut the trail back could rewind as well.
+ */
+export async function auditHead(db: PgQueryable): Promise<AnchoredHead | null> {
+  const [newest] = await db
+    .select({ id: auditEvents.id, hash: auditEvents.hash })
+    .from(auditEvents)
+    .orderBy(desc(auditEvents.id))
+    .limit(1);
+  return newest ?? null;
+}
+
+/** The stored hash of one event, or null when it is gone. */
+export async function auditHashOf(db: PgQueryable, id: number): Promise<string | null> {
+  const [event] = await db
+    .select({ hash: auditEvents.hash })
+    .from(auditEvents)
+    .where(eq(auditEvents.id, id));
+  return event?.hash ?? null;
+}
