@@ -1,5 +1,9 @@
-/**
- * The health feature's port: the reads it needs and its atomic commands (docs/decisions/
- * 019-store-ports.md). Not filled in yet: the feature still reads SQLite through `deps.db`.
- */
-export type HealthStore = Record<never, never>;
+/** Readiness: what `/api/health/ready` asks of the store (docs/decisions/019-store-ports.md). */
+export interface HealthStore {
+  /**
+   * How many of the migrations bundled with this version the database has not applied: 0 when
+   * it is ready for this code (a database a newer version migrated is ready too). Rejects when
+   * the database does not answer, or has no record of migrations at all.
+   */
+  ready(): Promise<{ unappliedMigrations: number }>;
+}

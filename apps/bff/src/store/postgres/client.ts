@@ -1,5 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
@@ -55,6 +57,25 @@ export async function migratePostgres(
   } finally {
     client.release();
   }
+}
+
+/** The hashes of the bundled migrations, as drizzle records them once applied; read once. */
+let bundledMigrations: string[] | undefined;
+
+/**
+ * How many of the migrations bundled with this code the database has not applied: 0 when it is
+ * ready for this code, as on SQLite (`unappliedMigrations` in store/sqlite/client.ts). Rejects
+ * when the database does not answer, or has never been migrated.
+ */
+export async function unappliedPostgresMigrations(db: PgDb): Promise<number> {
+  bundledMigrations ??= readMigrationFiles({ migrationsFolder: migrationsFolder() }).map(
+    (m) => m.hash,
+  );
+  const { rows } = await db.execute<{ hash: string }>(
+    sql`SELECT hash FROM drizzle.__drizzle_migrations`,
+  );
+  const applied = new Set(rows.map((row) => row.hash));
+  return bundledMigrations.filter((hash) => !applied.has(hash)).length;
 }
 
 /** A transaction on the pool; commands run their reads and writes in one. */
