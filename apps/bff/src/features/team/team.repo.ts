@@ -1,14 +1,22 @@
 import type { CustomerPermission, ProfileRole } from '@onbehalf/contracts/permissions';
-import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, is, isNull, ne, Placeholder, sql } from 'drizzle-orm';
 import type { Queryable } from '../../store/sqlite/client.ts';
+import { preparedPerHandle } from '../../store/sqlite/prepared.ts';
 import { impersonations } from '../../store/sqlite/schema/impersonations.ts';
 import { organizations } from '../../store/sqlite/schema/organizations.ts';
 import { profiles } from '../../store/sqlite/schema/profiles.ts';
 import { users } from '../../store/sqlite/schema/users.ts';
-import { usersMatching } from '../../store/sqlite/search.ts';
+import { countUsersMatching, ftsQuery, usersMatchingIds } from '../../store/sqlite/search.ts';
 
+/** What a member page shows of each member, and its sort key: nothing more is read. */
 const memberColumns = {
-  profile: profiles,
+  profile: {
+    id: profiles.id,
+    role: profiles.role,
+    permissions: profiles.permissions,
+    allowTeamImpersonation: profiles.allowTeamImpersonation,
+    sortName: profiles.sortName,
+  },
   user: { id: users.id, name: users.name, email: users.email, status: users.status },
 };
 
@@ -23,34 +31,124 @@ export interface MemberPage {
 }
 
 /**
- * A page of an organization's members in name order, through the (organization, sort name,
- * id) index: a page costs its own rows, however large the organization.
+ * Up to this many users matching a search, a page is read from the matches (each looked up in
+ * the organization, the few kept sorted by name); above it, by walking the organization's name
+ * index and testing each member against the match, which finds a page quickly when matches
+ * are many. Either way a search costs about a thousand rows at most, not the organization.
  */
-export function membersQuery(db: Queryable, organizationId: number, page: MemberPage) {
-  const after = page.after;
+export const FEW_MATCHES = 1000;
+
+/** How a page is read: the whole team, from a search's few matches, or by name for many. */
+export type MemberPageWay = 'all' | 'fromMatches' | 'byName';
+
+const inOrganization = (after: boolean) => [
+  eq(profiles.organizationId, sql.placeholder('organizationId')),
+  after
+    ? sql`(${profiles.sortName}, ${profiles.id}) > (${sql.placeholder('afterName')}, ${sql.placeholder('afterId')})`
+    : undefined,
+  ne(profiles.userId, sql.placeholder('except')),
+];
+
+/** In name order through the (organization, sort name, id) index: a page costs its own rows. */
+function byNameQuery(db: Queryable, after: boolean, search: boolean) {
   return db
     .select(memberColumns)
     .from(profiles)
     .innerJoin(users, eq(users.id, profiles.userId))
     .where(
       and(
-        eq(profiles.organizationId, organizationId),
-        after
-          ? sql`(${profiles.sortName}, ${profiles.id}) > (${after[0]}, ${after[1]})`
+        ...inOrganization(after),
+        search
+          ? // The unary + keeps SQLite from looking each match up instead: many matches are
+            // found sooner in name order than read whole and sorted.
+            sql`+${profiles.userId} IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ${sql.placeholder('match')})`
           : undefined,
-        page.query ? usersMatching(profiles.userId, page.query) : undefined,
-        page.except !== undefined ? ne(profiles.userId, page.except) : undefined,
       ),
     )
     .orderBy(asc(profiles.sortName), asc(profiles.id))
-    .limit(page.limit + 1);
+    .limit(sql.placeholder('limit'));
 }
 
+/**
+ * From a search's matches: each matching user's profile in the organization, through the
+ * (user, organization) index, then sorted. CROSS JOIN keeps SQLite from turning it around.
+ */
+function fromMatchesQuery(db: Queryable, after: boolean) {
+  const matches = usersMatchingIds(db);
+  return db
+    .select(memberColumns)
+    .from(matches)
+    .crossJoin(profiles)
+    .innerJoin(users, eq(users.id, profiles.userId))
+    .where(and(eq(profiles.userId, matches.userId), ...inOrganization(after)))
+    .orderBy(asc(profiles.sortName), asc(profiles.id))
+    .limit(sql.placeholder('limit'));
+}
+
+const prepared = {
+  all: [false, true].map((after) =>
+    preparedPerHandle((db: Queryable) => byNameQuery(db, after, false).prepare()),
+  ),
+  byName: [false, true].map((after) =>
+    preparedPerHandle((db: Queryable) => byNameQuery(db, after, true).prepare()),
+  ),
+  fromMatches: [false, true].map((after) =>
+    preparedPerHandle((db: Queryable) => fromMatchesQuery(db, after).prepare()),
+  ),
+};
+
+/** How `page` is read: a search asks the FTS index first how many match, up to a bound. */
+function wayOf(db: Queryable, match: string | null): MemberPageWay {
+  if (match === null) return 'all';
+  const counted = countUsersMatching(db).get({ match, bound: FEW_MATCHES + 1 });
+  return (counted?.matches ?? 0) <= FEW_MATCHES ? 'fromMatches' : 'byName';
+}
+
+function valuesOf(organizationId: number, page: MemberPage, match: string | null) {
+  return {
+    organizationId,
+    afterName: page.after?.[0] ?? '',
+    afterId: page.after?.[1] ?? 0,
+    // No user has id 0: nobody is left out.
+    except: page.except ?? 0,
+    match: match ?? '',
+    bound: FEW_MATCHES + 1,
+    limit: page.limit + 1,
+  };
+}
+
+/**
+ * A page of an organization's members in name order (limit + 1 rows, for `pageOf`), the
+ * cursor being the (sort name, profile id) the previous page ended on, whichever way it is read.
+ */
 export function listMembers(db: Queryable, organizationId: number, page: MemberPage) {
-  return membersQuery(db, organizationId, page).all();
+  const match = page.query ? ftsQuery(page.query) : null;
+  // Something typed, nothing searchable in it (only quotes, say): nobody matches.
+  if (page.query && match === null) return [];
+  const way = wayOf(db, match);
+  const statement = prepared[way][page.after ? 1 : 0];
+  if (!statement) throw new Error(`no statement for ${way}`);
+  return statement(db).all(valuesOf(organizationId, page, match));
 }
 
 export type MemberRow = ReturnType<typeof listMembers>[number];
+
+/** The way `listMembers` would read `page`, and its SQL with the values bound (for plans). */
+export function memberPageSql(db: Queryable, organizationId: number, page: MemberPage) {
+  const match = page.query ? ftsQuery(page.query) : null;
+  const way = wayOf(db, match);
+  const query =
+    way === 'fromMatches'
+      ? fromMatchesQuery(db, page.after !== undefined)
+      : byNameQuery(db, page.after !== undefined, way === 'byName');
+  const values: Record<string, unknown> = valuesOf(organizationId, page, match);
+  const { sql: text, params } = query.toSQL();
+  return {
+    way,
+    sql: text,
+    params: params.map((p) => (is(p, Placeholder) ? values[p.name] : p)),
+  };
+}
 
 export function findMember(db: Queryable, organizationId: number, profileId: number) {
   return db

@@ -1,4 +1,6 @@
 import { type Column, or, type SQL, sql } from 'drizzle-orm';
+import type { Queryable } from './client.ts';
+import { preparedPerHandle } from './prepared.ts';
 
 /**
  * Case-insensitive "contains" over one or more columns. The term's own % and _ match
@@ -29,4 +31,31 @@ export function usersMatching(userId: Column, text: string): SQL {
   const query = ftsQuery(text);
   if (query === null) return sql`0`;
   return sql`${userId} IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ${query})`;
+}
+
+/**
+ * How many users an FTS query (`ftsQuery`'s) matches, counted no further than `bound`: enough
+ * to tell a narrow search from a broad one at the cost of `bound` index entries at most,
+ * however many users match. Parameters: `match`, `bound`.
+ */
+export const countUsersMatching = preparedPerHandle((db: Queryable) =>
+  db
+    .select({ matches: sql<number>`count(*)` })
+    .from(
+      sql`(SELECT 1 FROM users_fts WHERE users_fts MATCH ${sql.placeholder('match')} LIMIT ${sql.placeholder('bound')})`,
+    )
+    .prepare(),
+);
+
+/**
+ * The ids of the users an FTS query matches (`userId`), at most `bound` of them, as a
+ * subquery to drive a join from. Parameters: `match`, `bound`.
+ */
+export function usersMatchingIds(db: Queryable) {
+  return db
+    .select({ userId: sql<number>`rowid`.as('matching_user_id') })
+    .from(sql`users_fts`)
+    .where(sql`users_fts MATCH ${sql.placeholder('match')}`)
+    .limit(sql.placeholder('bound'))
+    .as('matches');
 }
