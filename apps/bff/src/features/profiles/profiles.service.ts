@@ -15,8 +15,15 @@ import {
   type ProfileListRow,
 } from './profiles.repo.ts';
 
+/** A profile as the chooser shows it: its person, and the organization it belongs to. */
+interface ChooserRow {
+  profile: Pick<ProfileListRow['profile'], 'id' | 'role' | 'allowTeamImpersonation'>;
+  user: ProfileListRow['user'];
+  organization: Pick<ProfileListRow['organization'], 'id' | 'name' | 'kind'>;
+}
+
 function toCoworkerProfile(
-  row: ProfileListRow,
+  row: ChooserRow,
   auth: AuthContext,
   block: ImpersonationBlock | null = null,
 ): CoworkerProfile {
@@ -71,15 +78,18 @@ export function listProfiles(
     except: user.id,
   });
   const { items, nextCursor } = pageOf(rows, page.limit, (r) => [r.profile.sortName, r.profile.id]);
+  // Asked once per page: the caller and the door; each coworker is one call to the policy.
+  const actor = policyActor(auth);
+  const { organization } = active;
   const coworkers = items.map((r) =>
     toCoworkerProfile(
-      r,
+      { ...r, organization },
       auth,
       impersonationBlock({
         door: 'team',
-        actor: policyActor(auth),
+        actor,
         target: policyTarget({ ...r.user, kind: 'customer', operatorRole: null }, r.profile),
-        doorOpen: active.organization.impersonationEnabled,
+        doorOpen: organization.impersonationEnabled,
       }),
     ),
   );

@@ -12,7 +12,7 @@ import type {
 } from '@onbehalf/contracts/team';
 import { eq } from 'drizzle-orm';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
-import { impersonationBlock } from '../../domain/impersonation/policy.ts';
+import { type Actor, impersonationBlock } from '../../domain/impersonation/policy.ts';
 import { memberChangeBlock } from '../../domain/team/policy.ts';
 import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
@@ -38,7 +38,22 @@ function activeProfile(auth: AuthContext) {
   return auth.profile;
 }
 
-function toTeamMember(row: MemberRow, auth: AuthContext): TeamMember {
+/** What every member's verdict on one page shares: the caller, asked about once per page. */
+interface Asker {
+  actor: Actor;
+  doorOpen: boolean;
+  profileId: number | undefined;
+}
+
+function askerOf(auth: AuthContext): Asker {
+  return {
+    actor: policyActor(auth),
+    doorOpen: auth.profile?.organization.impersonationEnabled ?? false,
+    profileId: auth.profile?.id,
+  };
+}
+
+function toTeamMember(row: MemberRow, asker: Asker): TeamMember {
   return {
     profileId: row.profile.id,
     userId: row.user.id,
@@ -47,18 +62,18 @@ function toTeamMember(row: MemberRow, auth: AuthContext): TeamMember {
     status: row.user.status,
     role: row.profile.role,
     permissions: sortPermissions(row.profile.permissions),
-    isSelf: row.profile.id === auth.profile?.id,
+    isSelf: row.profile.id === asker.profileId,
     allowTeamImpersonation: row.profile.allowTeamImpersonation,
-    impersonation: verdict(row, auth),
+    impersonation: verdict(row, asker),
   };
 }
 
-function verdict(row: MemberRow, auth: AuthContext): TeamMember['impersonation'] {
+function verdict(row: MemberRow, asker: Asker): TeamMember['impersonation'] {
   const block = impersonationBlock({
     door: 'team',
-    actor: policyActor(auth),
+    actor: asker.actor,
     target: policyTarget({ ...row.user, kind: 'customer', operatorRole: null }, row.profile),
-    doorOpen: auth.profile?.organization.impersonationEnabled ?? false,
+    doorOpen: asker.doorOpen,
   });
   return { allowed: block === null, reason: block };
 }
@@ -73,9 +88,10 @@ export function listTeam(
   const after = decodeCursor(page.cursor, ['string', 'number'] as const);
   const rows = listMembers(deps.db, profile.organizationId, { ...page, after });
   const { items, nextCursor } = pageOf(rows, page.limit, (r) => [r.profile.sortName, r.profile.id]);
+  const asker = askerOf(auth);
   return {
     organization: { id: profile.organization.id, name: profile.organization.name },
-    members: items.map((r) => toTeamMember(r, auth)),
+    members: items.map((r) => toTeamMember(r, asker)),
     nextCursor,
   };
 }
@@ -136,7 +152,10 @@ export function updateTeamMember(
     );
   });
 
-  return toTeamMember({ ...target, profile: { ...target.profile, role, permissions } }, auth);
+  return toTeamMember(
+    { ...target, profile: { ...target.profile, role, permissions } },
+    askerOf(auth),
+  );
 }
 
 function settingsOf(organization: OrganizationRow): TeamSettings {
