@@ -40,14 +40,14 @@ export const testModeRoutes = createRouter()
   .openapi(operatorRoute, async (c) =>
     c.json(await createTestOperator(c.get('deps'), c.req.valid('json').role, c.get('meta')), 201),
   )
-  .openapi(mailboxRoute, (c) => {
+  .openapi(mailboxRoute, async (c) => {
     const { to, limit } = c.req.valid('query');
-    return c.json(readTestMailbox(c.get('deps'), to, limit, c.get('meta')), 200);
+    return c.json(await readTestMailbox(c.get('deps'), to, limit, c.get('meta')), 200);
   })
   .openapi(clockRoute, (c) => c.json(testClockOf(testClocksFrom(c)), 200))
-  .openapi(advanceRoute, (c) =>
+  .openapi(advanceRoute, async (c) =>
     c.json(
-      advanceTestClock(
+      await advanceTestClock(
         c.get('deps'),
         testClocksFrom(c),
         c.req.valid('json').advanceMs,

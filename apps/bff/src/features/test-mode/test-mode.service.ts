@@ -11,20 +11,13 @@ import type {
   TestOrganization,
   TestPersona,
 } from '@onbehalf/contracts/test-mode';
-import { desc, eq } from 'drizzle-orm';
 import type { AppDeps } from '../../app-env.ts';
-import { recordAudit } from '../../lib/audit.ts';
 import { type TestClocks, toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { hashPassword } from '../../lib/passwords.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { unseal } from '../../lib/server-secret.ts';
 import { randomId, randomToken } from '../../lib/tokens.ts';
-import type { Tx } from '../../store/sqlite/client.ts';
-import { organizations } from '../../store/sqlite/schema/organizations.ts';
-import { outboxMessages } from '../../store/sqlite/schema/outbox.ts';
-import { profiles } from '../../store/sqlite/schema/profiles.ts';
-import { users } from '../../store/sqlite/schema/users.ts';
 
 const system = { userId: null, kind: 'system' } as const;
 
@@ -49,31 +42,6 @@ const roster: [ProfileRole, string, string][] = [
   ['member', 'member-2', 'Max Member'],
 ];
 
-function insertUser(
-  tx: Tx,
-  values: {
-    email: string;
-    name: string;
-    passwordHash: string;
-    now: number;
-    operatorRole?: OperatorRole;
-  },
-) {
-  return tx
-    .insert(users)
-    .values({
-      email: values.email,
-      name: values.name,
-      passwordHash: values.passwordHash,
-      passwordChangedAt: values.now,
-      kind: values.operatorRole ? 'operator' : 'customer',
-      operatorRole: values.operatorRole ?? null,
-      createdAt: values.now,
-    })
-    .returning({ id: users.id })
-    .get().id;
-}
-
 /**
  * A fresh organization for one test: an owner, a team admin and two members, with the team
  * door and integrations as asked. Every test makes the data it changes, so no test depends on
@@ -90,67 +58,54 @@ export async function createTestOrganization(
   const { password, passwordHash } = await freshPassword();
   const now = deps.clock.now();
   const name = body.name ?? `Test Org ${tag}`;
-  const created = deps.db.transaction((tx) => {
-    const organizationId = tx
-      .insert(organizations)
-      .values({
+  const people = [
+    ...roster.map(([role, slug, personName]) => ({
+      role,
+      email: `${slug}-${tag}@example.test`,
+      name: personName,
+    })),
+    ...Array.from({ length: body.extraMembers }, (_, i) => {
+      const number = String(i + 1).padStart(3, '0');
+      return {
+        role: 'member' as const,
+        email: `extra-${number}-${tag}@example.test`,
+        name: `Member ${number}`,
+      };
+    }),
+  ];
+  const created = await deps.store.testMode.createOrganization({
+    organization: {
+      name,
+      impersonationEnabled: body.teamDoor,
+      integrationsEnabled: body.integrations,
+    },
+    members: people.map((person) => ({
+      ...person,
+      passwordHash,
+      permissions: [...profileRolePresets[person.role]],
+    })),
+    audit: (organizationId) => ({
+      type: 'test.organization_created',
+      at: now,
+      actor: system,
+      organizationId,
+      details: {
         name,
-        kind: 'company',
-        impersonationEnabled: body.teamDoor,
-        integrationsEnabled: body.integrations,
-        createdAt: now,
-      })
-      .returning({ id: organizations.id })
-      .get().id;
-    const personas = roster.map(([role, slug, personName]): TestPersona => {
-      const email = `${slug}-${tag}@example.test`;
-      const userId = insertUser(tx, { email, name: personName, passwordHash, now });
-      const profileId = tx
-        .insert(profiles)
-        .values({
-          userId,
-          organizationId,
-          role,
-          permissions: [...profileRolePresets[role]],
-          createdAt: now,
-        })
-        .returning({ id: profiles.id })
-        .get().id;
-      return { userId, profileId, email, password, name: personName };
-    });
-    for (let i = 1; i <= body.extraMembers; i++) {
-      const number = String(i).padStart(3, '0');
-      const email = `extra-${number}-${tag}@example.test`;
-      const userId = insertUser(tx, { email, name: `Member ${number}`, passwordHash, now });
-      tx.insert(profiles)
-        .values({
-          userId,
-          organizationId,
-          role: 'member',
-          permissions: [...profileRolePresets.member],
-          createdAt: now,
-        })
-        .run();
-    }
-    recordAudit(
-      tx,
-      {
-        type: 'test.organization_created',
-        at: now,
-        actor: system,
-        organizationId,
-        details: {
-          name,
-          teamDoor: body.teamDoor,
-          integrations: body.integrations,
-          extraMembers: body.extraMembers,
-        },
+        teamDoor: body.teamDoor,
+        integrations: body.integrations,
+        extraMembers: body.extraMembers,
       },
-      meta,
-    );
-    return { organizationId, personas };
+    }),
+    now,
+    meta,
   });
-  const [owner, admin, first, second] = created.personas as [
+  const personas = roster.map((_, i): TestPersona => {
+    const person = people[i];
+    const ids = created.members[i];
+    if (!person || !ids) throw new Error('A persona of the roster was not created');
+    return { ...ids, email: person.email, password, name: person.name };
+  });
+  const [owner, admin, first, second] = personas as [
     TestPersona,
     TestPersona,
     TestPersona,
@@ -170,20 +125,17 @@ export async function createTestOperator(
   const now = deps.clock.now();
   const email = `${role}-${tag}@operators.example.test`;
   const name = `Test ${role[0]?.toUpperCase()}${role.slice(1)} ${tag.slice(0, 4)}`;
-  const userId = deps.db.transaction((tx) => {
-    const id = insertUser(tx, { email, name, passwordHash, now, operatorRole: role });
-    recordAudit(
-      tx,
-      {
-        type: 'test.operator_created',
-        at: now,
-        actor: system,
-        subjectUserId: id,
-        details: { role },
-      },
-      meta,
-    );
-    return id;
+  const userId = await deps.store.testMode.createOperator({
+    person: { email, name, passwordHash, operatorRole: role },
+    audit: (id) => ({
+      type: 'test.operator_created',
+      at: now,
+      actor: system,
+      subjectUserId: id,
+      details: { role },
+    }),
+    now,
+    meta,
   });
   return { userId, email, password, name, operatorRole: role };
 }
@@ -194,36 +146,28 @@ const LINK = /https?:\/\/[^\s"'<>]+/g;
  * What an address received, newest first, as its reader would see it, with the links picked
  * out. Only the local outbox can be read: with SMTP the mail has left.
  */
-export function readTestMailbox(
+export async function readTestMailbox(
   deps: AppDeps,
   to: string,
   limit: number,
   meta: RequestMeta,
-): TestMailbox {
+): Promise<TestMailbox> {
   if (deps.mailer.transport !== 'outbox') {
     throw new AppError('conflict', {
       message: 'Mail goes out over SMTP here: the test mailbox reads only the local outbox.',
     });
   }
-  const rows = deps.db
-    .select()
-    .from(outboxMessages)
-    .where(eq(outboxMessages.to, to.toLowerCase()))
-    .orderBy(desc(outboxMessages.id))
-    .limit(limit)
-    .all();
-  deps.db.transaction((tx) =>
-    recordAudit(
-      tx,
-      {
-        type: 'test.mailbox_read',
-        at: deps.clock.now(),
-        actor: system,
-        details: { to: to.toLowerCase(), messages: rows.length },
-      },
-      meta,
-    ),
-  );
+  const address = to.toLowerCase();
+  const rows = await deps.store.testMode.mailbox(address, limit);
+  await deps.store.testMode.record({
+    audit: {
+      type: 'test.mailbox_read',
+      at: deps.clock.now(),
+      actor: system,
+      details: { to: address, messages: rows.length },
+    },
+    meta,
+  });
   return {
     messages: rows.map((row) => {
       const whole = row.sealed ? unseal(deps.secret.outboxKey, row.sealed) : null;
@@ -247,25 +191,22 @@ export function testClockOf(clocks: TestClocks): TestClock {
  * Moves the running request's clock (its test's own, see TEST_CLOCK_HEADER) forward, audited:
  * that test's sessions, links and impersonations expire; nobody else's.
  */
-export function advanceTestClock(
+export async function advanceTestClock(
   deps: AppDeps,
   clocks: TestClocks,
   advanceMs: number,
   meta: RequestMeta,
-): TestClock {
+): Promise<TestClock> {
   const namespace = clocks.current();
   clocks.advance(namespace, advanceMs);
-  deps.db.transaction((tx) =>
-    recordAudit(
-      tx,
-      {
-        type: 'test.clock_advanced',
-        at: clocks.clock.now(),
-        actor: system,
-        details: { advanceMs, clock: namespace, offsetMs: clocks.offsetMs(namespace) },
-      },
-      meta,
-    ),
-  );
+  await deps.store.testMode.record({
+    audit: {
+      type: 'test.clock_advanced',
+      at: clocks.clock.now(),
+      actor: system,
+      details: { advanceMs, clock: namespace, offsetMs: clocks.offsetMs(namespace) },
+    },
+    meta,
+  });
   return testClockOf(clocks);
 }

@@ -1,5 +1,61 @@
+import type {
+  CustomerPermission,
+  OperatorRole,
+  ProfileRole,
+} from '@onbehalf/contracts/permissions';
+import type { AuditEntry } from '../../lib/audit-event.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+
 /**
- * The test-mode feature's port: the reads it needs and its atomic commands (docs/decisions/
- * 019-store-ports.md). Not filled in yet: the feature still reads SQLite through `deps.db`.
+ * Test mode (`/api/test/*`): the data a test makes for itself, the mailbox it reads, and the
+ * audit event of every call (docs/decisions/019-store-ports.md).
  */
-export type TestModeStore = Record<never, never>;
+export interface TestModeStore {
+  /** An organization with its people, each with a profile there, audited; in one transaction. */
+  createOrganization(command: CreateTestOrganization): Promise<CreatedOrganization>;
+  /** An operator with a password, audited; returns the new user's id. */
+  createOperator(command: CreateTestOperator): Promise<number>;
+  /** What the local outbox holds for an address (stored in lower case), newest first. */
+  mailbox(to: string, limit: number): Promise<MailboxMessage[]>;
+  /** Records an event of a call that changes nothing in the store (a mailbox read, the clock). */
+  record(command: { audit: AuditEntry; meta: RequestMeta }): Promise<void>;
+}
+
+/** Someone a test signs in as: a password, stored only as its hash. */
+export interface NewPerson {
+  email: string;
+  name: string;
+  passwordHash: string;
+}
+
+export interface CreateTestOrganization {
+  organization: { name: string; impersonationEnabled: boolean; integrationsEnabled: boolean };
+  /** The people of the organization, in this order, each with a profile of this role there. */
+  members: (NewPerson & { role: ProfileRole; permissions: CustomerPermission[] })[];
+  /** The event, once the organization has its id. */
+  audit: (organizationId: number) => AuditEntry;
+  now: number;
+  meta: RequestMeta;
+}
+
+export interface CreatedOrganization {
+  organizationId: number;
+  /** The members' ids, in the order they were asked for. */
+  members: { userId: number; profileId: number }[];
+}
+
+export interface CreateTestOperator {
+  person: NewPerson & { operatorRole: OperatorRole };
+  /** The event, once the operator has their id. */
+  audit: (userId: number) => AuditEntry;
+  now: number;
+  meta: RequestMeta;
+}
+
+/** A message of the local outbox: its redacted copy, and the whole of it sealed, if kept. */
+export interface MailboxMessage {
+  subject: string;
+  text: string;
+  sealed: string | null;
+  createdAt: number;
+}

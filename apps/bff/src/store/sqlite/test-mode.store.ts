@@ -1,6 +1,87 @@
-import type { TestModeStore } from '../../features/test-mode/test-mode.store.ts';
+import { desc, eq } from 'drizzle-orm';
+import type { NewPerson, TestModeStore } from '../../features/test-mode/test-mode.store.ts';
+import { recordAudit } from '../../lib/audit.ts';
+import type { Tx } from './client.ts';
 import type { SqliteContext } from './context.ts';
+import { organizations } from './schema/organizations.ts';
+import { outboxMessages } from './schema/outbox.ts';
+import { profiles } from './schema/profiles.ts';
+import { users } from './schema/users.ts';
 
-export function sqliteTestMode(_context: SqliteContext): TestModeStore {
-  return {};
+function insertPerson(
+  tx: Tx,
+  person: NewPerson & { operatorRole?: typeof users.$inferInsert.operatorRole },
+  now: number,
+): number {
+  return tx
+    .insert(users)
+    .values({
+      email: person.email,
+      name: person.name,
+      passwordHash: person.passwordHash,
+      passwordChangedAt: now,
+      kind: person.operatorRole ? 'operator' : 'customer',
+      operatorRole: person.operatorRole ?? null,
+      createdAt: now,
+    })
+    .returning({ id: users.id })
+    .get().id;
+}
+
+export function sqliteTestMode({ db }: SqliteContext): TestModeStore {
+  return {
+    async createOrganization({ organization, members, audit, now, meta }) {
+      return db.transaction((tx) => {
+        const organizationId = tx
+          .insert(organizations)
+          .values({ ...organization, kind: 'company', createdAt: now })
+          .returning({ id: organizations.id })
+          .get().id;
+        const created = members.map((member) => {
+          const userId = insertPerson(tx, member, now);
+          const profileId = tx
+            .insert(profiles)
+            .values({
+              userId,
+              organizationId,
+              role: member.role,
+              permissions: member.permissions,
+              createdAt: now,
+            })
+            .returning({ id: profiles.id })
+            .get().id;
+          return { userId, profileId };
+        });
+        recordAudit(tx, audit(organizationId), meta);
+        return { organizationId, members: created };
+      });
+    },
+
+    async createOperator({ person, audit, now, meta }) {
+      return db.transaction((tx) => {
+        const userId = insertPerson(tx, person, now);
+        recordAudit(tx, audit(userId), meta);
+        return userId;
+      });
+    },
+
+    async mailbox(to, limit) {
+      return db
+        .select({
+          subject: outboxMessages.subject,
+          text: outboxMessages.text,
+          sealed: outboxMessages.sealed,
+          createdAt: outboxMessages.createdAt,
+        })
+        .from(outboxMessages)
+        .where(eq(outboxMessages.to, to))
+        .orderBy(desc(outboxMessages.id))
+        .limit(limit)
+        .all();
+    },
+
+    async record({ audit, meta }) {
+      db.transaction((tx) => recordAudit(tx, audit, meta));
+    },
+  };
 }

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import * as pg from './postgres/schema.ts';
+import { outboxMessages } from './sqlite/schema/outbox.ts';
+import { auditTrail, linked, rowsOf } from './test-rows.ts';
+import { dialects, freshStore, type TestStore } from './test-stores.ts';
+
+const meta = { ip: '203.0.113.7', userAgent: 'test-agent', requestId: 'r-1' };
+const T0 = 1_700_000_000_000;
+const system = { userId: null, kind: 'system' } as const;
+
+async function insertMessage(ts: TestStore, to: string, subject: string, createdAt: number) {
+  const values = {
+    to,
+    from: 'noreply@onbehalf.test',
+    subject,
+    text: `${subject}: [link removed]`,
+    html: '<p>[link removed]</p>',
+    kind: 'sign_in_link',
+    sealed: `sealed ${subject}`,
+    createdAt,
+  };
+  if (ts.dialect === 'sqlite') ts.db.insert(outboxMessages).values(values).run();
+  else await ts.db.insert(pg.outboxMessages).values(values);
+}
+
+const person = (slug: string) => ({
+  email: `${slug}@example.test`,
+  name: `Person ${slug}`,
+  passwordHash: 'argon2-hash',
+});
+
+describe.each(dialects)('test mode on %s', (dialect) => {
+  it('makes an organization with its people in the order asked, each with a profile, audited', async () => {
+    const ts = await freshStore(dialect);
+    const created = await ts.store.testMode.createOrganization({
+      organization: { name: 'Test Org', impersonationEnabled: true, integrationsEnabled: false },
+      members: [
+        { ...person('owner'), role: 'owner', permissions: ['orders:read', 'team:settings'] },
+        { ...person('member'), role: 'member', permissions: ['orders:read'] },
+        { ...person('extra'), role: 'member', permissions: [] },
+      ],
+      audit: (organizationId) => ({
+        type: 'test.organization_created',
+        at: T0,
+        actor: system,
+        organizationId,
+        details: { name: 'Test Org' },
+      }),
+      now: T0,
+      meta,
+    });
+
+    const organization = (await rowsOf(ts, 'organizations')).find(
+      (o) => o.id === created.organizationId,
+    );
+    expect(organization).toMatchObject({
+      name: 'Test Org',
+      kind: 'company',
+      impersonationEnabled: true,
+      integrationsEnabled: false,
+    });
+    const users = await rowsOf(ts, 'users');
+    const profiles = await rowsOf(ts, 'profiles');
+    expect(created.members).toHaveLength(3);
+    const made = created.members.map(({ userId, profileId }) => ({
+      user: users.find((u) => u.id === userId),
+      profile: profiles.find((p) => p.id === profileId),
+    }));
+    expect(made.map((m) => [m.user?.email, m.profile?.role, m.profile?.permissions])).toEqual([
+      ['owner@example.test', 'owner', ['orders:read', 'team:settings']],
+      ['member@example.test', 'member', ['orders:read']],
+      ['extra@example.test', 'member', []],
+    ]);
+    for (const { user, profile } of made) {
+      expect(user).toMatchObject({
+        kind: 'customer',
+        operatorRole: null,
+        passwordHash: 'argon2-hash',
+        passwordChangedAt: T0,
+      });
+      expect(profile).toMatchObject({
+        userId: user?.id,
+        organizationId: created.organizationId,
+        sortName: user?.name.toLowerCase(),
+      });
+    }
+    const [event] = await auditTrail(ts);
+    expect(event).toMatchObject({
+      type: 'test.organization_created',
+      organizationId: created.organizationId,
+      actorUserId: null,
+      ip: meta.ip,
+      details: { name: 'Test Org' },
+    });
+  });
+
+  it('makes an operator of the role asked for, audited with their id', async () => {
+    const ts = await freshStore(dialect);
+    const userId = await ts.store.testMode.createOperator({
+      person: { ...person('ops'), operatorRole: 'admin' },
+      audit: (id) => ({
+        type: 'test.operator_created',
+        at: T0,
+        actor: system,
+        subjectUserId: id,
+        details: { role: 'admin', id },
+      }),
+      now: T0,
+      meta,
+    });
+    const user = (await rowsOf(ts, 'users')).find((u) => u.id === userId);
+    expect(user).toMatchObject({
+      email: 'ops@example.test',
+      kind: 'operator',
+      operatorRole: 'admin',
+    });
+    const trail = await auditTrail(ts);
+    expect(trail.map((e) => [e.type, e.details])).toEqual([
+      ['test.operator_created', { role: 'admin', id: userId }],
+    ]);
+  });
+
+  it('reads one address of the outbox, newest first, as many as asked', async () => {
+    const ts = await freshStore(dialect);
+    await insertMessage(ts, 'jane@acme.test', 'first', T0);
+    await insertMessage(ts, 'john@acme.test', 'not hers', T0 + 1);
+    await insertMessage(ts, 'jane@acme.test', 'second', T0 + 2);
+    await insertMessage(ts, 'jane@acme.test', 'third', T0 + 3);
+
+    const messages = await ts.store.testMode.mailbox('jane@acme.test', 2);
+    expect(messages).toEqual([
+      {
+        subject: 'third',
+        text: 'third: [link removed]',
+        sealed: 'sealed third',
+        createdAt: T0 + 3,
+      },
+      {
+        subject: 'second',
+        text: 'second: [link removed]',
+        sealed: 'sealed second',
+        createdAt: T0 + 2,
+      },
+    ]);
+    expect(await ts.store.testMode.mailbox('nobody@acme.test', 10)).toEqual([]);
+  });
+
+  it('records the events of calls that change nothing else, each linked to the one before', async () => {
+    const ts = await freshStore(dialect);
+    for (const advanceMs of [1000, 2000]) {
+      await ts.store.testMode.record({
+        audit: { type: 'test.clock_advanced', at: T0, actor: system, details: { advanceMs } },
+        meta,
+      });
+    }
+    const trail = await auditTrail(ts);
+    expect(trail.map((e) => e.details)).toEqual([{ advanceMs: 1000 }, { advanceMs: 2000 }]);
+    expect(linked(trail)).toBe(true);
+  });
+});
