@@ -313,4 +313,27 @@ describe('the impersonation port on several PostgreSQL processes', () => {
       await Promise.all(processes.map(({ pool }) => pool.end()));
     }
   });
+
+  it('of concurrent leavings of one impersonation exactly one ends and audits it', async () => {
+    const ts = await freshStore('postgres');
+    const s = await scene(ts);
+    await issue(ts.store, s, 'H1');
+    await ts.store.impersonation.exchange(exchangeOf(s, 'H1'));
+    const row = await ts.store.impersonation.findById('H1');
+    if (!row) throw new Error('no impersonation');
+    const processes = [1, 2, 3, 4].map(() => openPostgres(ts.url, { max: 2 }));
+    try {
+      const stores = processes.map(({ db }) => createPostgresStore(db, { auditKey: ts.auditKey }));
+      await Promise.all(
+        [...stores, ...stores].map((store) =>
+          store.impersonation.leave({ row, now: T0 + 5 * MINUTE, meta }),
+        ),
+      );
+      const trail = await auditTrail(ts);
+      expect(trail.filter((e) => e.type === 'impersonation.ended')).toHaveLength(1);
+      expect(linked(trail)).toBe(true);
+    } finally {
+      await Promise.all(processes.map(({ pool }) => pool.end()));
+    }
+  });
 });

@@ -1,22 +1,15 @@
-import type { Session, SignInMethod } from '@onbehalf/contracts/auth';
+import type { Session } from '@onbehalf/contracts/auth';
 import { eq, sql } from 'drizzle-orm';
-import type { AppDeps, AuthContext, CredentialContext } from '../../app-env.ts';
+import type { AppDeps, CredentialContext } from '../../app-env.ts';
 import { describeSession, sessionView } from '../../http/session-view.ts';
 import { authFromLookup } from '../../lib/auth-context.ts';
 import { AppError } from '../../lib/errors.ts';
-import type { RequestMeta } from '../../lib/request-meta.ts';
-import {
-  type MintSessionInput,
-  mintSession,
-  revokeSession,
-  type SessionLookup,
-} from '../../lib/sessions.ts';
-import type { OrganizationRow, ProfileRow } from '../../store/rows.ts';
-import type { Queryable, Tx } from '../../store/sqlite/client.ts';
+import type { SessionLookup } from '../../lib/sessions.ts';
+import type { OrganizationRow, ProfileRow, SessionRow } from '../../store/rows.ts';
+import type { Queryable } from '../../store/sqlite/client.ts';
 import { preparedPerHandle } from '../../store/sqlite/prepared.ts';
 import { organizations } from '../../store/sqlite/schema/organizations.ts';
 import { profiles } from '../../store/sqlite/schema/profiles.ts';
-import type { SessionRow } from '../../store/sqlite/schema/sessions.ts';
 
 /** A session just minted: its only token, its expiry, and how the API describes it. */
 export interface Minted {
@@ -41,11 +34,6 @@ const profilesOf = preparedPerHandle((db: Queryable) =>
     .where(eq(profiles.userId, sql.placeholder('userId')))
     .prepare(),
 );
-
-/** Every profile of a user, each with its organization. */
-export function profilesWithOrganizations(db: Queryable, userId: number) {
-  return profilesOf(db).all({ userId });
-}
 
 /** A profile of a user, with its organization. */
 export interface ProfileWithOrganization {
@@ -79,26 +67,6 @@ export function chooseProfile(
     });
   }
   throw new AppError('not_found', { message: 'No such profile for this user.' });
-}
-
-/**
- * Mints the session a link or token signs in to. A session this browser already had is
- * revoked: the person chose, on the Continue page, to replace it.
- */
-export function mintLinkSession(
-  tx: Tx,
-  input: {
-    userId: number | null;
-    profileId: number | null;
-    method: SignInMethod;
-    via?: MintSessionInput['via'];
-  },
-  current: AuthContext | null,
-  now: number,
-  meta: RequestMeta,
-) {
-  if (current) revokeSession(tx, current.session.id, 'replaced', now);
-  return mintSession(tx, { ...input, now, meta });
 }
 
 /**

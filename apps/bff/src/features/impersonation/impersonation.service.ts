@@ -20,8 +20,6 @@ import { AppError } from '../../lib/errors.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { constantTimeEqual, randomToken, sha256, sortableId } from '../../lib/tokens.ts';
 import type { ImpersonationRow, OrganizationRow, ProfileRow, UserRow } from '../../store/rows.ts';
-import type { Tx } from '../../store/sqlite/client.ts';
-import { startHandoverIn } from '../../store/sqlite/impersonation.store.ts';
 import type { Minted } from '../auth/new-session.ts';
 import { integrationHistoryOf } from '../credentials/credentials.service.ts';
 import type { EntryOfNewSession, Started, StartHandover } from './impersonation.store.ts';
@@ -514,24 +512,6 @@ export function handoverStarted(
     { ...start.impersonation, sessionId: minted.session.id },
     minted,
   );
-}
-
-/**
- * A support handover started in one SQLite transaction with the credential's single use
- * (`claim`), for the one-click and login-token redemptions until their own ports carry the
- * handover in their redemption commands. Null when `claim` lost a race.
- */
-export async function startHandover(
-  deps: AppDeps,
-  auth: AuthContext,
-  target: Target,
-  details: Parameters<typeof handover>[3],
-  claim: (tx: Tx) => boolean,
-  meta: RequestMeta,
-): Promise<Minted | null> {
-  const start = handover(deps, auth, target, details, meta);
-  const minted = deps.db.transaction((tx) => (claim(tx) ? startHandoverIn(tx, start, meta) : null));
-  return minted && handoverStarted(auth, target, start, minted);
 }
 
 /** Ends the impersonation and answers with the actor's own session, untouched all along. */

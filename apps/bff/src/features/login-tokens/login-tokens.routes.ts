@@ -33,9 +33,9 @@ const previewRoute = routeOf(routes['links.previewLoginToken']);
 const redeemRoute = routeOf(routes['links.redeemLoginToken']);
 
 export const loginTokensRoutes = createRouter()
-  .openapi(listRoute, (c) => {
-    return c.json(listLoginTokens(c.get('deps'), getPrincipal(c), c.req.valid('query')), 200);
-  })
+  .openapi(listRoute, async (c) =>
+    c.json(await listLoginTokens(c.get('deps'), getPrincipal(c), c.req.valid('query')), 200),
+  )
   .openapi(createTokenRoute, async (c) => {
     const created = await createLoginToken(
       c.get('deps'),
@@ -45,17 +45,17 @@ export const loginTokensRoutes = createRouter()
     );
     return created.status === 201 ? c.json(created.body, 201) : c.json(created.body, 202);
   })
-  .openapi(subjectsRoute, (c) =>
+  .openapi(subjectsRoute, async (c) =>
     c.json(
-      searchLoginTokenSubjects(c.get('deps'), getPrincipal(c), c.req.valid('query').query),
+      await searchLoginTokenSubjects(c.get('deps'), getPrincipal(c), c.req.valid('query').query),
       200,
     ),
   )
-  .openapi(detailsRoute, (c) =>
-    c.json(detailsOf(c.get('deps'), getPrincipal(c), c.req.valid('param').id), 200),
+  .openapi(detailsRoute, async (c) =>
+    c.json(await detailsOf(c.get('deps'), getPrincipal(c), c.req.valid('param').id), 200),
   )
-  .openapi(deleteRoute, (c) => {
-    deleteLoginToken(c.get('deps'), getPrincipal(c), c.req.valid('param').id, c.get('meta'));
+  .openapi(deleteRoute, async (c) => {
+    await deleteLoginToken(c.get('deps'), getPrincipal(c), c.req.valid('param').id, c.get('meta'));
     return c.json({ ok: true as const }, 200);
   })
   .openapi(previewRoute, async (c) =>

@@ -24,45 +24,26 @@ import {
   tokenPurpose,
 } from '../../domain/credentials/policy.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../http/principal.ts';
-import { recordAudit } from '../../lib/audit.ts';
 import { auditActor } from '../../lib/auth-context.ts';
 import { toIso } from '../../lib/clock.ts';
-import {
-  credentialFingerprint,
-  type LoadedMaker,
-  loadMaker,
-  revokeSessionsOpenedBy,
-} from '../../lib/credentials.ts';
+import { credentialFingerprint, type LoadedMaker } from '../../lib/credential-facts.ts';
 import { AppError } from '../../lib/errors.ts';
-import { endImpersonationsOfCredential } from '../../lib/impersonation-lifecycle.ts';
-import { maskEmail, recordAttempt } from '../../lib/login-attempts.ts';
+import type { LoginAttempt } from '../../lib/login-attempt-row.ts';
+import { maskEmail } from '../../lib/mask-email.ts';
 import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { constantTimeEqual, randomToken, sha256 } from '../../lib/tokens.ts';
-import type { Tx } from '../../store/sqlite/client.ts';
-import { readSetting } from '../../store/sqlite/settings.store.ts';
-import { linkErrorFor, mintLinkSession, signedInAs } from '../auth/new-session.ts';
+import { linkErrorFor, sessionOpened } from '../auth/new-session.ts';
 import {
+  handover,
+  handoverStarted,
   recordRefusal,
   resolveOperatorTarget,
-  startHandover,
 } from '../impersonation/impersonation.service.ts';
+import type { EntryOfNewSession } from '../impersonation/impersonation.store.ts';
 import { deliverLink, type LinkSender } from '../one-click/link-mail.ts';
 import type { Redeemed } from '../one-click/one-click.service.ts';
-import {
-  claimUse,
-  countFailure,
-  findSubjectProfile,
-  findToken,
-  insertToken,
-  listAttempts,
-  listTokens,
-  markDeleted,
-  searchSubjects,
-  setSecretHash,
-  type TokenScope,
-  type TokenWithParties,
-} from './login-tokens.repo.ts';
+import type { Subject, TokenScope, TokenWithParties } from './login-tokens.store.ts';
 
 const TOKEN_FORMAT = /^(\d{1,15})\.([\w-]{43})$/;
 const DAY = 24 * 60 * 60 * 1000;
@@ -106,8 +87,12 @@ export type CreatedToken =
   | { status: 202; body: SentLoginToken };
 
 /** The profile a token is for: a customer's, active, and for a key only in its organizations. */
-function subjectFor(deps: AppDeps, principal: Principal, profileId: number) {
-  const subject = findSubjectProfile(deps.db, profileId);
+async function subjectFor(
+  deps: AppDeps,
+  principal: Principal,
+  profileId: number,
+): Promise<Subject> {
+  const subject = await deps.store.loginTokens.subject(profileId);
   const reachable =
     subject &&
     subject.user.kind === 'customer' &&
@@ -133,24 +118,24 @@ export async function createLoginToken(
   body: CreateLoginTokenInput,
   meta: RequestMeta,
 ): Promise<CreatedToken> {
-  const { db, clock, env } = deps;
+  const { clock, env } = deps;
   const now = clock.now();
   const expiresAt = Date.parse(body.expiresAt);
-  const maxDays = readSetting(db, 'login_tokens').maxDays;
+  const maxDays = (await deps.store.settings.read()).loginTokens.maxDays;
   if (!(expiresAt > now) || expiresAt > now + maxDays * DAY) {
     throw new AppError('validation_failed', {
       message: `Expires at must be in the future and within ${maxDays} days.`,
       issues: [{ path: 'expiresAt', message: 'Out of range.' }],
     });
   }
-  let subject: ReturnType<typeof findSubjectProfile> | undefined;
+  let subject: Subject | undefined;
   let purpose: CredentialPurpose | null = null;
   if (body.subject.type === 'profile' && body.use) {
     const asked = tokenPurpose(body.use, principal.kind === 'api_key' ? 'api_key' : 'person');
     if (asked === 'api_key_not_a_person') throw new AppError('api_key_not_a_person');
     purpose = asked;
     if (purpose === 'support' && !hasReason(body.reason)) throw new AppError('reason_required');
-    subject = subjectFor(deps, principal, body.subject.profileId);
+    subject = await subjectFor(deps, principal, body.subject.profileId);
     if (purpose === 'support' && principal.kind === 'session') {
       const resolution = await resolveOperatorTarget(
         deps,
@@ -178,9 +163,10 @@ export async function createLoginToken(
   const secret = randomToken();
   const party = principalAuditParty(principal);
   const reason = body.reason || null;
-  const id = db.transaction((tx) => {
-    const tokenId = insertToken(tx, {
+  const id = await deps.store.loginTokens.create({
+    token: {
       profileId: subject?.profile.id ?? null,
+      secretHash: sha256(secret),
       createdAt: now,
       expiresAt,
       oneTimeUse: body.oneTimeUse,
@@ -190,29 +176,24 @@ export async function createLoginToken(
       ticket: body.ticket || null,
       credentialFingerprint: subject ? credentialFingerprint(subject.user) : null,
       ...principalCreatedBy(principal),
-    });
-    setSecretHash(tx, tokenId, sha256(secret));
-    recordAudit(
-      tx,
-      {
-        type: 'login_token.created',
-        at: now,
-        ...party,
-        subjectUserId: subject?.user.id ?? null,
-        organizationId: subject?.organization.id ?? null,
-        reason,
-        details: {
-          ...party.details,
-          loginTokenId: tokenId,
-          anonymous: !subject,
-          use: body.use ?? null,
-          oneTimeUse: body.oneTimeUse,
-          expiresAt,
-        },
+    },
+    audit: (tokenId) => ({
+      type: 'login_token.created',
+      at: now,
+      ...party,
+      subjectUserId: subject?.user.id ?? null,
+      organizationId: subject?.organization.id ?? null,
+      reason,
+      details: {
+        ...party.details,
+        loginTokenId: tokenId,
+        anonymous: !subject,
+        use: body.use ?? null,
+        oneTimeUse: body.oneTimeUse,
+        expiresAt,
       },
-      meta,
-    );
-    return tokenId;
+    }),
+    meta,
   });
   const token = `${id}.${secret}`;
   const url = loginTokenUrl(env.PUBLIC_ORIGIN, token);
@@ -240,7 +221,7 @@ function scopeOf(principal: Principal): TokenScope {
 }
 
 /** A page of tokens, newest first, searched by person, organization or Extra. */
-export function listLoginTokens(
+export async function listLoginTokens(
   deps: AppDeps,
   principal: Principal,
   page: {
@@ -249,17 +230,28 @@ export function listLoginTokens(
     cursor?: string | undefined;
     limit: number;
   },
-): LoginTokenList {
+): Promise<LoginTokenList> {
   const now = deps.clock.now();
   const [before] = decodeCursor(page.cursor, ['number'] as const) ?? [];
-  const rows = listTokens(deps.db, now, scopeOf(principal), { ...page, before });
+  const rows = await deps.store.loginTokens.list({
+    now,
+    scope: scopeOf(principal),
+    query: page.query,
+    state: page.state,
+    before,
+    limit: page.limit,
+  });
   const { items, nextCursor } = pageOf(rows, page.limit, (r) => [r.token.id]);
   return { tokens: items.map((r) => toSummary(r, now)), nextCursor };
 }
 
 /** A token the caller may see: an API key sees only its own organizations' and its own. */
-function visibleToken(deps: AppDeps, principal: Principal, id: number) {
-  const found = findToken(deps.db, id);
+async function visibleToken(
+  deps: AppDeps,
+  principal: Principal,
+  id: number,
+): Promise<TokenWithParties> {
+  const found = await deps.store.loginTokens.find(id);
   const scope = scopeOf(principal);
   const visible =
     found &&
@@ -270,15 +262,19 @@ function visibleToken(deps: AppDeps, principal: Principal, id: number) {
   return found;
 }
 
-export function loginTokenDetails(
+/** The most attempts a token's details show, newest first. */
+const ATTEMPTS_SHOWN = 500;
+
+export async function loginTokenDetails(
   deps: AppDeps,
   principal: Principal,
   id: number,
-): LoginTokenDetails {
-  const found = visibleToken(deps, principal, id);
+): Promise<LoginTokenDetails> {
+  const found = await visibleToken(deps, principal, id);
+  const attempts = await deps.store.loginTokens.attempts(id, ATTEMPTS_SHOWN);
   return {
     token: toSummary(found, deps.clock.now()),
-    attempts: listAttempts(deps.db, id).map((a) => ({
+    attempts: attempts.map((a) => ({
       at: toIso(a.at),
       outcome: a.outcome,
       ip: a.ip,
@@ -288,54 +284,56 @@ export function loginTokenDetails(
 }
 
 /** Irrecoverable: the secret hash is wiped; the row stays so the audit trail and counts do. */
-export function deleteLoginToken(
+export async function deleteLoginToken(
   deps: AppDeps,
   principal: Principal,
   id: number,
   meta: RequestMeta,
-) {
-  const found = visibleToken(deps, principal, id);
-  if (found.token.deletedAt !== null) {
-    throw new AppError('not_found', { message: 'No such login token.' });
-  }
+): Promise<void> {
+  const found = await visibleToken(deps, principal, id);
+  const gone = () => new AppError('not_found', { message: 'No such login token.' });
+  if (found.token.deletedAt !== null) throw gone();
   const now = deps.clock.now();
   const party = principalAuditParty(principal);
-  const credential = { kind: 'login_token' as const, id: String(id) };
-  deps.db.transaction((tx) => {
-    markDeleted(tx, id, now);
-    revokeSessionsOpenedBy(tx, credential.kind, credential.id, now);
-    endImpersonationsOfCredential(tx, credential, 'revoked', now, meta);
-    recordAudit(
-      tx,
-      {
-        type: 'login_token.deleted',
-        at: now,
-        ...party,
-        subjectUserId: found.user?.id ?? null,
-        organizationId: found.organization?.id ?? null,
-        details: { ...party.details, loginTokenId: id },
-      },
-      meta,
-    );
+  const outcome = await deps.store.loginTokens.remove({
+    id,
+    audit: {
+      type: 'login_token.deleted',
+      at: now,
+      ...party,
+      subjectUserId: found.user?.id ?? null,
+      organizationId: found.organization?.id ?? null,
+      details: { ...party.details, loginTokenId: id },
+    },
+    now,
+    meta,
   });
+  // Another deletion came first: as if this one had come a moment later.
+  if (outcome === 'already_deleted') throw gone();
 }
 
-export function searchLoginTokenSubjects(
+/** The most people the subject search offers. */
+const SUBJECTS_OFFERED = 20;
+
+export async function searchLoginTokenSubjects(
   deps: AppDeps,
   principal: Principal,
   query: string,
-): SubjectCandidates {
+): Promise<SubjectCandidates> {
   const scope = scopeOf(principal);
+  const found = await deps.store.loginTokens.searchSubjects(
+    query,
+    scope?.organizationIds,
+    SUBJECTS_OFFERED,
+  );
   return {
-    candidates: searchSubjects(deps.db, query, scope?.organizationIds).map(
-      ({ profile, user, organization }) => ({
-        profileId: profile.id,
-        name: user.name,
-        email: user.email,
-        type: organization.kind === 'company' ? 'Contact' : 'Customer',
-        organizationName: organization.name,
-      }),
-    ),
+    candidates: found.map(({ profile, user, organization }) => ({
+      profileId: profile.id,
+      name: user.name,
+      email: user.email,
+      type: organization.kind === 'company' ? 'Contact' : 'Customer',
+      organizationName: organization.name,
+    })),
   };
 }
 
@@ -348,11 +346,11 @@ type Evaluated =
     };
 
 /** Parses `{id}.{secret}` and decides what state the token is in at this instant. */
-function evaluate(deps: AppDeps, raw: string): Evaluated {
+async function evaluate(deps: AppDeps, raw: string): Promise<Evaluated> {
   const match = TOKEN_FORMAT.exec(raw.trim());
   if (!match) return { status: 'invalid', outcome: 'invalid' };
   const [, idText = '', secret = ''] = match;
-  const found = findToken(deps.db, Number(idText));
+  const found = await deps.store.loginTokens.find(Number(idText));
   if (!found) return { status: 'invalid', outcome: 'invalid' };
   const { token, user, organization } = found;
   if (token.deletedAt !== null || token.secretHash === null) {
@@ -374,7 +372,7 @@ function evaluate(deps: AppDeps, raw: string): Evaluated {
     return { status: 'revoked', outcome: 'password_changed', found };
   }
   // A token dies with its maker's right to make it (SPEC §4b).
-  const maker = loadMaker(deps.db, token, user?.id ?? null);
+  const maker = await deps.store.loginTokens.makerOf(token, user?.id ?? null);
   const opened = organization ? [organization.id] : [];
   if (!makerHoldsRight(maker.policy, rightsToMake.login_token, opened, now)) {
     return { status: 'revoked', outcome: 'revoked', found };
@@ -390,31 +388,25 @@ async function recordFailure(
   meta: RequestMeta,
 ) {
   const now = deps.clock.now();
-  deps.db.transaction((tx) => {
-    if (found) countFailure(tx, found.token.id, now);
-    recordAttempt(
-      tx,
-      {
-        kind: 'login_token',
-        loginTokenId: found?.token.id ?? null,
-        userId: found?.user?.id ?? null,
-        outcome,
-        at: now,
-      },
-      meta,
-    );
-    recordAudit(
-      tx,
-      {
-        type: 'login_token.failed',
-        at: now,
-        actor: auditActor(caller),
-        subjectUserId: found?.user?.id ?? null,
-        organizationId: found?.organization?.id ?? null,
-        details: { loginTokenId: found?.token.id ?? null, outcome },
-      },
-      meta,
-    );
+  await deps.store.loginTokens.recordFailure({
+    tokenId: found?.token.id ?? null,
+    attempt: {
+      kind: 'login_token',
+      loginTokenId: found?.token.id ?? null,
+      userId: found?.user?.id ?? null,
+      outcome,
+      at: now,
+    },
+    audit: {
+      type: 'login_token.failed',
+      at: now,
+      actor: auditActor(caller),
+      subjectUserId: found?.user?.id ?? null,
+      organizationId: found?.organization?.id ?? null,
+      details: { loginTokenId: found?.token.id ?? null, outcome },
+    },
+    now,
+    meta,
   });
   // Only a guess counts towards the address's limit (an unknown token, a wrong secret): a real
   // token that is used, expired or deleted is not one.
@@ -435,7 +427,7 @@ export async function previewLoginToken(
   meta: RequestMeta,
 ): Promise<LinkPreview> {
   await deps.limiters.assertGuessesAllowed(meta.ip);
-  const evaluated = evaluate(deps, raw);
+  const evaluated = await evaluate(deps, raw);
   if (evaluated.status !== 'valid') {
     await recordFailure(deps, viewer, evaluated.found, evaluated.outcome, meta);
     return { status: evaluated.status, account: null, expiresAt: null, purpose: null, maker: null };
@@ -474,7 +466,7 @@ export async function redeemLoginToken(
   meta: RequestMeta,
 ): Promise<Redeemed> {
   await deps.limiters.assertGuessesAllowed(meta.ip);
-  const evaluated = evaluate(deps, raw);
+  const evaluated = await evaluate(deps, raw);
   if (evaluated.status !== 'valid') {
     await recordFailure(deps, current, evaluated.found, evaluated.outcome, meta);
     throw new AppError(linkErrorFor[evaluated.status]);
@@ -497,24 +489,26 @@ export async function redeemLoginToken(
   }
   const now = deps.clock.now();
   const via = { kind: 'login_token' as const, credentialId: String(token.id) };
-  const minted = deps.db.transaction((tx) => {
-    if (!claimUse(tx, token.id, token.oneTimeUse, now)) return null;
-    const result = mintLinkSession(
-      tx,
-      {
-        userId: user?.id ?? null,
-        profileId: token.profileId,
-        method: 'login_token',
-        ...(integration ? { via } : {}),
-      },
-      current,
+  // A token opens its profile or, anonymous, nobody's: there is never a profile to pick.
+  const profileCount = profile ? 1 : 0;
+  const minted = await deps.store.loginTokens.redeem({
+    id: token.id,
+    oneTimeUse: token.oneTimeUse,
+    session: {
+      userId: user?.id ?? null,
+      profileId: token.profileId,
+      method: 'login_token',
       now,
       meta,
-    );
-    recordSuccess(tx, found, result.session.id, now, meta);
-    return result;
+      ...(integration ? { via } : {}),
+    },
+    replacing: current?.session.id ?? null,
+    attempt: successfulAttempt(found, now),
+    audit: usedEntry(found, now),
+    now,
+    meta,
   });
-  if (!minted) {
+  if (minted === 'lost_race') {
     await recordFailure(deps, current, found, 'used', meta);
     throw new AppError('link_used');
   }
@@ -527,43 +521,34 @@ export async function redeemLoginToken(
       }
     : null;
   return {
-    ...signedInAs(deps, minted, { user, profile, organization }, credential),
+    ...sessionOpened(minted, { user, profile, organization }, profileCount, credential),
     cookie: 'session',
   };
 }
 
-function recordSuccess(
-  tx: Tx,
-  found: TokenWithParties,
-  sessionId: string | null,
+function successfulAttempt({ token, user }: TokenWithParties, now: number): LoginAttempt {
+  return {
+    kind: 'login_token',
+    loginTokenId: token.id,
+    userId: user?.id ?? null,
+    outcome: 'success',
+    at: now,
+  };
+}
+
+/** `login_token.used`, naming the session it opens (the adapter's) unless it is a handover. */
+function usedEntry(
+  { token, user, organization }: TokenWithParties,
   now: number,
-  meta: RequestMeta,
-) {
-  const { token, user, organization } = found;
-  recordAttempt(
-    tx,
-    {
-      kind: 'login_token',
-      loginTokenId: token.id,
-      userId: user?.id ?? null,
-      outcome: 'success',
-      at: now,
-    },
-    meta,
-  );
-  recordAudit(
-    tx,
-    {
-      type: 'login_token.used',
-      at: now,
-      actor: { userId: user?.id ?? null, kind: user ? user.kind : 'anonymous' },
-      subjectUserId: user?.id ?? null,
-      organizationId: organization?.id ?? null,
-      sessionId,
-      details: { loginTokenId: token.id, oneTimeUse: token.oneTimeUse, use: token.use },
-    },
-    meta,
-  );
+): EntryOfNewSession {
+  return {
+    type: 'login_token.used',
+    at: now,
+    actor: { userId: user?.id ?? null, kind: user ? user.kind : 'anonymous' },
+    subjectUserId: user?.id ?? null,
+    organizationId: organization?.id ?? null,
+    details: { loginTokenId: token.id, oneTimeUse: token.oneTimeUse, use: token.use },
+  };
 }
 
 /**
@@ -595,7 +580,7 @@ async function redeemHandover(
     throw new AppError(refusal.code, refusal.message ? { message: refusal.message } : {});
   }
   const now = deps.clock.now();
-  const minted = await startHandover(
+  const start = handover(
     deps,
     current,
     resolution.target,
@@ -605,16 +590,21 @@ async function redeemHandover(
       credential: { kind: 'login_token', id: String(token.id) },
       notAfter: token.expiresAt,
     },
-    (tx) => {
-      if (!claimUse(tx, token.id, token.oneTimeUse, now)) return false;
-      recordSuccess(tx, found, null, now, meta);
-      return true;
-    },
     meta,
   );
-  if (!minted) {
+  const minted = await deps.store.loginTokens.redeemHandover({
+    id: token.id,
+    oneTimeUse: token.oneTimeUse,
+    attempt: successfulAttempt(found, now),
+    // The session it opens is the impersonation's, named in `impersonation.started`.
+    audit: { ...usedEntry(found, now), sessionId: null },
+    start,
+    now,
+    meta,
+  });
+  if (minted === 'lost_race') {
     await recordFailure(deps, current, found, 'used', meta);
     throw new AppError('link_used');
   }
-  return { ...minted, cookie: 'impersonation' };
+  return { ...handoverStarted(current, resolution.target, start, minted), cookie: 'impersonation' };
 }

@@ -1,5 +1,146 @@
+import type { AttemptOutcome, LoginTokenState } from '@onbehalf/contracts/login-links';
+import type { AuditEntry } from '../../lib/audit-event.ts';
+import type { CreatedBy, LoadedMaker } from '../../lib/credential-facts.ts';
+import type { LoginAttempt } from '../../lib/login-attempt-row.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import type { MintSessionInput } from '../../lib/session-row.ts';
+import type { LoginTokenRow, OrganizationRow, ProfileRow, UserRow } from '../../store/rows.ts';
+import type {
+  EntryOfNewSession,
+  Started,
+  StartHandover,
+} from '../impersonation/impersonation.store.ts';
+
 /**
- * The login-tokens feature's port: the reads it needs and its atomic commands (docs/decisions/
- * 019-store-ports.md). Not filled in yet: the feature still reads SQLite through `deps.db`.
+ * The login-tokens feature's port (docs/decisions/019-store-ports.md): the backoffice list,
+ * details and subject search, and the commands that create, delete and redeem a token. A
+ * redemption's use is the adapter's compare-and-set (a one-time token is used up by the same
+ * statement); one that loses it answers `'lost_race'`.
  */
-export type LoginTokensStore = Record<never, never>;
+export interface LoginTokensStore {
+  /**
+   * A page of tokens, newest first (by id), searched and filtered: `limit + 1` rows, so the
+   * caller knows whether there is more. `before` is the id the previous page ended on.
+   */
+  list(page: TokenPage): Promise<TokenWithParties[]>;
+  find(id: number): Promise<TokenWithParties | undefined>;
+  /** Every attempt at a token, newest first, at most `limit`. */
+  attempts(tokenId: number, limit: number): Promise<TokenAttempt[]>;
+  /** A profile a token may be for, with its person and organization. */
+  subject(profileId: number): Promise<Subject | undefined>;
+  /**
+   * Active customers whose name or email contains `query`, in name order, at most `limit`;
+   * only in these organizations when given.
+   */
+  searchSubjects(
+    query: string,
+    organizationIds: readonly number[] | undefined,
+    limit: number,
+  ): Promise<Subject[]>;
+  /** Who made a credential, as the rules and the person see them. */
+  makerOf(createdBy: CreatedBy, subjectUserId: number | null): Promise<LoadedMaker>;
+
+  /** Writes a token and its audit entry, built from the id it was given. Returns the id. */
+  create(command: {
+    token: NewToken;
+    audit: (tokenId: number) => AuditEntry;
+    meta: RequestMeta;
+  }): Promise<number>;
+  /**
+   * Deletes a token once (its secret wiped), revokes the sessions it opened, ends the
+   * impersonations it started, audits. `'already_deleted'`: another deletion came first, and
+   * nothing is written.
+   */
+  remove(command: {
+    id: number;
+    audit: AuditEntry;
+    now: number;
+    meta: RequestMeta;
+  }): Promise<'deleted' | 'already_deleted'>;
+  /** A failed attempt: counted on the token when there is one, recorded, audited. */
+  recordFailure(command: {
+    tokenId: number | null;
+    attempt: LoginAttempt;
+    audit: AuditEntry;
+    now: number;
+    meta: RequestMeta;
+  }): Promise<void>;
+  /**
+   * Redeems a token: counts its use only while it works (a one-time token used up by the same
+   * statement), revokes the session it replaces, mints the new one, records and audits.
+   */
+  redeem(command: RedeemToken): Promise<Started | 'lost_race'>;
+  /** Redeems a support token: its use, the attempt, its audit, the impersonation. */
+  redeemHandover(command: RedeemTokenHandover): Promise<Started | 'lost_race'>;
+}
+
+export interface TokenPage {
+  now: number;
+  scope: TokenScope;
+  query?: string | undefined;
+  state?: LoginTokenState | undefined;
+  before?: number | undefined;
+  limit: number;
+}
+
+/** An API key sees the tokens of its organizations' people and the ones it made; others, all. */
+export type TokenScope = { organizationIds: readonly number[]; apiKeyId: string } | null;
+
+export interface TokenWithParties {
+  token: LoginTokenRow;
+  user: UserRow | null;
+  profile: ProfileRow | null;
+  organization: OrganizationRow | null;
+  creatorName: string | null;
+}
+
+export interface Subject {
+  profile: ProfileRow;
+  user: UserRow;
+  organization: OrganizationRow;
+}
+
+export interface TokenAttempt {
+  at: number;
+  outcome: AttemptOutcome;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** A token as it is written; its counts and endings start empty. */
+export type NewToken = Omit<
+  LoginTokenRow,
+  | 'id'
+  | 'usedUpAt'
+  | 'deletedAt'
+  | 'successfulAttempts'
+  | 'failedAttempts'
+  | 'lastAccessedAt'
+  | 'revokedReason'
+>;
+
+interface TokenUse {
+  id: number;
+  /** Used up by this redemption: the compare-and-set also sets `used_up_at`. */
+  oneTimeUse: boolean;
+}
+
+export interface RedeemToken extends TokenUse {
+  session: MintSessionInput;
+  /** The session this browser had, replaced by the new one. */
+  replacing: string | null;
+  attempt: LoginAttempt;
+  /** `login_token.used`. */
+  audit: EntryOfNewSession;
+  now: number;
+  meta: RequestMeta;
+}
+
+export interface RedeemTokenHandover extends TokenUse {
+  attempt: LoginAttempt;
+  /** `login_token.used`: the session it opens is the impersonation's. */
+  audit: AuditEntry;
+  start: StartHandover;
+  now: number;
+  meta: RequestMeta;
+}

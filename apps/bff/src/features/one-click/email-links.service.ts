@@ -8,29 +8,24 @@ import { profileRolePresets } from '@onbehalf/contracts/permissions';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../http/principal.ts';
 import { toUserSummary } from '../../http/session-view.ts';
-import { recordAudit } from '../../lib/audit.ts';
+import type { AuditEntry } from '../../lib/audit-event.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import type { Tx } from '../../store/sqlite/client.ts';
-import type { UserRow } from '../../store/sqlite/schema/users.ts';
-import { readSetting } from '../../store/sqlite/settings.store.ts';
+import type { UserRow } from '../../store/rows.ts';
 import { deliverLink } from './link-mail.ts';
-import {
-  findOrganization,
-  findUserByEmail,
-  insertProvisionedUser,
-  organizationsOfUser,
-  profileInOrganization,
-} from './one-click.repo.ts';
-import { createOneClickLink, issueLink, linkMinutes } from './one-click.service.ts';
+import { buildLink, createOneClickLink, linkMinutes } from './one-click.service.ts';
 
 /** Why a user gets no self-service link (never told to the caller). */
-function selfServiceRefusal(deps: AppDeps, user: UserRow | undefined): string | null {
+async function selfServiceRefusal(
+  deps: AppDeps,
+  user: UserRow | undefined,
+): Promise<string | null> {
   if (!user) return 'unknown_address';
   if (user.kind !== 'customer') return 'not_a_customer';
   if (user.status !== 'active') return 'disabled';
-  if (!readSetting(deps.db, 'self_service_links').enabled) return 'switched_off_globally';
-  if (organizationsOfUser(deps.db, user.id).some((o) => !o.selfServiceLinksEnabled)) {
+  if (!(await deps.store.settings.read()).selfServiceLinks.enabled) return 'switched_off_globally';
+  const profiles = await deps.store.oneClick.profilesOf(user.id);
+  if (profiles.some((p) => !p.organization.selfServiceLinksEnabled)) {
     return 'switched_off_by_organization';
   }
   return null;
@@ -49,46 +44,40 @@ export async function requestSelfServiceLink(deps: AppDeps, rawEmail: string, me
 }
 
 async function sendSelfServiceLink(deps: AppDeps, email: string, send: boolean, meta: RequestMeta) {
-  const user = findUserByEmail(deps.db, email);
-  const refusal = send ? selfServiceRefusal(deps, user) : 'too_many_lately';
+  const user = await deps.store.oneClick.findUserByEmail(email);
+  const refusal = send ? await selfServiceRefusal(deps, user) : 'too_many_lately';
   const now = deps.clock.now();
   const anonymous = { userId: null, kind: 'anonymous' } as const;
-  const requested = (tx: Tx, outcome: string) =>
-    recordAudit(
-      tx,
-      {
-        type: 'one_click.requested',
-        at: now,
-        actor: anonymous,
-        subjectUserId: user?.id ?? null,
-        details: { outcome },
-      },
-      meta,
-    );
+  const requested = (outcome: string): AuditEntry => ({
+    type: 'one_click.requested',
+    at: now,
+    actor: anonymous,
+    subjectUserId: user?.id ?? null,
+    details: { outcome },
+  });
   if (refusal || !user) {
-    deps.db.transaction((tx) => requested(tx, refusal ?? 'unknown_address'));
+    await deps.store.oneClick.recordRequested({
+      audit: requested(refusal ?? 'unknown_address'),
+      meta,
+    });
     return;
   }
-  const link = deps.db.transaction((tx) => {
-    requested(tx, 'sent');
-    return issueLink(
-      tx,
-      deps,
-      {
-        user,
-        minutes: linkMinutes(deps),
-        // The person asked for it themselves: they are its maker.
-        createdBy: { createdByUserId: user.id, createdByApiKeyId: null },
-        delivery: 'email',
-        purpose: 'delivered',
-        profileId: null,
-        reason: null,
-        ticket: null,
-      },
-      { actor: anonymous, details: { delivery: 'self_service_email' } },
-      meta,
-    );
-  });
+  const link = buildLink(
+    deps,
+    {
+      user,
+      minutes: await linkMinutes(deps),
+      // The person asked for it themselves: they are its maker.
+      createdBy: { createdByUserId: user.id, createdByApiKeyId: null },
+      delivery: 'email',
+      purpose: 'delivered',
+      profileId: null,
+      reason: null,
+      ticket: null,
+    },
+    { actor: anonymous, details: { delivery: 'self_service_email' } },
+  );
+  await deps.store.oneClick.issue({ link: link.row, audit: [requested('sent'), link.audit], meta });
   const sent = { kind: 'one_click' as const, ...link };
   try {
     await deliverLink(deps, user, sent, { kind: 'self' }, { userId: null, kind: 'system' }, meta);
@@ -131,9 +120,9 @@ export async function provisionUser(
   body: ProvisionUserInput,
   meta: RequestMeta,
 ): Promise<{ status: 200 | 201; body: ProvisionUserResponse }> {
-  const { db, clock } = deps;
+  const { clock, store } = deps;
   if (body.role !== 'member') throw new AppError('members_only');
-  const organization = findOrganization(db, body.organizationId);
+  const organization = await store.oneClick.findOrganization(body.organizationId);
   const reachable =
     organization &&
     (principal.kind !== 'api_key' || principal.key.organizationIds.includes(organization.id));
@@ -141,67 +130,77 @@ export async function provisionUser(
     throw new AppError('not_found', { message: 'No such organization.' });
   }
   const email = body.email.toLowerCase();
-  const existing = findUserByEmail(db, email);
-  if (existing) {
-    const profile = profileInOrganization(db, existing.id, organization.id);
+  const already = async (existing: UserRow) => {
+    const profiles = await store.oneClick.profilesOf(existing.id);
+    const profile = profiles.find((p) => p.organization.id === organization.id);
     return {
-      status: 200,
+      status: 200 as const,
       body: {
         user: toUserSummary(existing),
-        profileId: profile?.id ?? null,
+        profileId: profile?.profile.id ?? null,
         created: false,
         welcomeEmailSent: false,
       },
     };
-  }
+  };
+  const existing = await store.oneClick.findUserByEmail(email);
+  if (existing) return already(existing);
+
   const now = clock.now();
   const party = principalAuditParty(principal);
   // A welcome link lives as long as any link may: the person may not read mail at once.
-  const minutes = readSetting(db, 'one_click').maxMinutes;
-  const created = db.transaction((tx) => {
-    const row = insertProvisionedUser(tx, {
-      email,
-      name: body.name,
+  const minutes = (await store.settings.read()).oneClick.maxMinutes;
+  const created = await store.oneClick.provision({
+    user: { email, name: body.name },
+    profile: {
       organizationId: organization.id,
       role: 'member',
       permissions: [...profileRolePresets.member],
-      now,
-    });
-    recordAudit(
-      tx,
-      {
+    },
+    now,
+    records: ({ user, profileId }) => {
+      const provisioned: AuditEntry = {
         type: 'user.provisioned',
         at: now,
         ...party,
-        subjectUserId: row.user.id,
+        subjectUserId: user.id,
         organizationId: organization.id,
-        details: { ...party.details, role: 'member', profileId: row.profileId },
-      },
-      meta,
-    );
-    const link = body.sendWelcomeEmail
-      ? issueLink(
-          tx,
-          deps,
-          {
-            user: row.user,
-            minutes,
-            createdBy: principalCreatedBy(principal),
-            delivery: 'email',
-            purpose: 'delivered',
-            profileId: null,
-            reason: null,
-            ticket: null,
-          },
-          { ...party, details: { ...party.details, delivery: 'welcome_email' } },
-          meta,
-        )
-      : null;
-    return { ...row, link };
+        details: { ...party.details, role: 'member', profileId },
+      };
+      const welcome = body.sendWelcomeEmail
+        ? buildLink(
+            deps,
+            {
+              user,
+              minutes,
+              createdBy: principalCreatedBy(principal),
+              delivery: 'email',
+              purpose: 'delivered',
+              profileId: null,
+              reason: null,
+              ticket: null,
+            },
+            { ...party, details: { ...party.details, delivery: 'welcome_email' } },
+          )
+        : null;
+      return {
+        link: welcome?.row ?? null,
+        audit: welcome ? [provisioned, welcome.audit] : [provisioned],
+        welcome,
+      };
+    },
+    meta,
   });
-  if (created.link) {
+  if (created === 'exists') {
+    // Provisioned by another request meanwhile: a repeat, answered as one.
+    const winner = await store.oneClick.findUserByEmail(email);
+    if (!winner) throw new Error('A provisioned address has no user');
+    return already(winner);
+  }
+  const { welcome } = created.records;
+  if (welcome) {
     const sender = { kind: 'welcome', organizationName: organization.name } as const;
-    const link = { kind: 'one_click' as const, ...created.link };
+    const link = { kind: 'one_click' as const, ...welcome };
     await deliverLink(deps, created.user, link, sender, party.actor, meta);
   }
   return {
@@ -210,7 +209,7 @@ export async function provisionUser(
       user: toUserSummary(created.user),
       profileId: created.profileId,
       created: true,
-      welcomeEmailSent: Boolean(created.link),
+      welcomeEmailSent: Boolean(welcome),
     },
   };
 }

@@ -1,12 +1,10 @@
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import type { AppDeps } from '../../app-env.ts';
-import { recordAudit } from '../../lib/audit.ts';
 import type { AuditEntry } from '../../lib/audit-event.ts';
-import { withdrawUndelivered } from '../../lib/credentials.ts';
 import { AppError } from '../../lib/errors.ts';
 import { composeMail } from '../../lib/mail.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import type { UserRow } from '../../store/sqlite/schema/users.ts';
+import type { UserRow } from '../../store/rows.ts';
 
 export const minutesText = (minutes: number) => `${minutes} minute${minutes === 1 ? '' : 's'}`;
 
@@ -91,22 +89,13 @@ export async function deliverLink(
   const mail = messageFor(sender, user, lifetimeText(link.expiresAt, deps.clock.now()));
   const sent = link.kind === 'one_click' ? 'one_click.emailed' : 'login_token.emailed';
   const credential = { kind: link.kind, id: link.id };
-  const audit = (type: typeof sent | 'mail.failed') =>
-    deps.db.transaction((tx) => {
-      // A link nobody received is withdrawn with the failure: it must not stay redeemable.
-      if (type === 'mail.failed') withdrawUndelivered(tx, credential, deps.clock.now());
-      recordAudit(
-        tx,
-        {
-          type,
-          at: deps.clock.now(),
-          actor,
-          subjectUserId: user.id,
-          details: { credential, kind: mail.kind, transport: deps.mailer.transport },
-        },
-        meta,
-      );
-    });
+  const audit = (type: typeof sent | 'mail.failed'): AuditEntry => ({
+    type,
+    at: deps.clock.now(),
+    actor,
+    subjectUserId: user.id,
+    details: { credential, kind: mail.kind, transport: deps.mailer.transport },
+  });
   try {
     await deps.mailer.send(
       composeMail({
@@ -116,7 +105,13 @@ export async function deliverLink(
       }),
     );
   } catch (error) {
-    audit('mail.failed');
+    // A link nobody received is withdrawn with the failure: it must not stay redeemable.
+    await deps.store.oneClick.withdrawUndelivered({
+      credential,
+      audit: audit('mail.failed'),
+      now: deps.clock.now(),
+      meta,
+    });
     // The message only: an SMTP error object may carry parts of what was being sent.
     deps.logger.error(
       { requestId: meta.requestId, error: error instanceof Error ? error.message : String(error) },
@@ -124,5 +119,5 @@ export async function deliverLink(
     );
     throw new AppError('mail_unavailable');
   }
-  audit(sent);
+  await deps.store.oneClick.recordMailed({ audit: audit(sent), meta });
 }

@@ -20,41 +20,32 @@ import {
   rightsToMake,
 } from '../../domain/credentials/policy.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../http/principal.ts';
-import { recordAudit } from '../../lib/audit.ts';
 import type { AuditEntry } from '../../lib/audit-event.ts';
 import { auditActor } from '../../lib/auth-context.ts';
 import { toIso } from '../../lib/clock.ts';
-import { credentialFingerprint, type LoadedMaker, loadMaker } from '../../lib/credentials.ts';
+import { credentialFingerprint, type LoadedMaker } from '../../lib/credential-facts.ts';
 import { AppError } from '../../lib/errors.ts';
-import { maskEmail, recordAttempt } from '../../lib/login-attempts.ts';
+import type { LoginAttempt } from '../../lib/login-attempt-row.ts';
+import { maskEmail } from '../../lib/mask-email.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { randomToken, sha256, sortableId } from '../../lib/tokens.ts';
-import type { Tx } from '../../store/sqlite/client.ts';
-import type { OneClickLinkRow } from '../../store/sqlite/schema/login-links.ts';
-import type { UserRow } from '../../store/sqlite/schema/users.ts';
-import { readSetting } from '../../store/sqlite/settings.store.ts';
+import type { OneClickLinkRow, UserRow } from '../../store/rows.ts';
 import {
   chooseProfile,
   linkErrorFor,
   type Minted,
-  mintLinkSession,
   type ProfileWithOrganization,
-  profilesWithOrganizations,
-  signedInAs,
+  sessionOpened,
 } from '../auth/new-session.ts';
 import {
+  handover,
+  handoverStarted,
   recordRefusal,
   resolveOperatorTarget,
-  startHandover,
 } from '../impersonation/impersonation.service.ts';
+import type { EntryOfNewSession } from '../impersonation/impersonation.store.ts';
 import { deliverLink, type LinkSender } from './link-mail.ts';
-import {
-  claimLink,
-  findLinkWithUser,
-  findUser,
-  firstOrganizationName,
-  insertLink,
-} from './one-click.repo.ts';
+import type { NewLink } from './one-click.store.ts';
 
 const SECRET_FORMAT = /^[\w-]{43}$/;
 
@@ -63,8 +54,8 @@ export function oneClickUrl(origin: string, userId: number, secret: string): str
 }
 
 /** The account a link may be made for, by support or by email: an active customer. */
-export function linkableCustomer(deps: AppDeps, userId: number): UserRow {
-  const user = findUser(deps.db, userId);
+export async function linkableCustomer(deps: AppDeps, userId: number): Promise<UserRow> {
+  const user = await deps.store.oneClick.findUser(userId);
   if (!user) throw new AppError('not_found', { message: 'No such user.' });
   // A link into a backoffice account would bypass its password: customers only.
   if (user.kind !== 'customer') {
@@ -75,20 +66,20 @@ export function linkableCustomer(deps: AppDeps, userId: number): UserRow {
 }
 
 /** The profiles an integration's key may reach: those in its organizations; an operator, all. */
-export function reachableProfiles(
+export async function reachableProfiles(
   deps: AppDeps,
   principal: Principal,
   userId: number,
-): ProfileWithOrganization[] {
-  const all = profilesWithOrganizations(deps.db, userId);
+): Promise<ProfileWithOrganization[]> {
+  const all = await deps.store.oneClick.profilesOf(userId);
   if (principal.kind !== 'api_key') return all;
   const allowed = principal.key.organizationIds;
   return all.filter((p) => allowed.includes(p.organization.id));
 }
 
 /** The lifetime a link gets: asked for, or the default, never past the global maximum. */
-export function linkMinutes(deps: AppDeps, asked?: number): number {
-  const limits = readSetting(deps.db, 'one_click');
+export async function linkMinutes(deps: AppDeps, asked?: number): Promise<number> {
+  const limits = (await deps.store.settings.read()).oneClick;
   const minutes = asked ?? limits.defaultMinutes;
   if (minutes > limits.maxMinutes) {
     throw new AppError('validation_failed', {
@@ -110,38 +101,46 @@ export interface LinkToIssue {
   ticket: string | null;
 }
 
+/** A link made: the row and audit entry to write, and the URL to send or hand over once. */
+export interface BuiltLink {
+  row: NewLink;
+  audit: AuditEntry;
+  id: string;
+  url: string;
+  expiresAt: number;
+  minutes: number;
+}
+
 /**
- * The one place a link is made: stored as a hash with the password fingerprint, audited in
- * the caller's transaction. The URL is returned for the caller to send or hand over once.
+ * The one place a link is made: stored as a hash with the password fingerprint, with its
+ * `one_click.issued` entry, for the caller's command to write. The URL is returned for the
+ * caller to send or hand over once.
  */
-export function issueLink(
-  tx: Tx,
+export function buildLink(
   deps: AppDeps,
   link: LinkToIssue,
   party: Omit<AuditEntry, 'type' | 'at'> & { details?: Record<string, unknown> },
-  meta: RequestMeta,
-) {
+): BuiltLink {
   const now = deps.clock.now();
   const secret = randomToken();
   const expiresAt = now + link.minutes * 60_000;
   const id = sortableId(now);
-  insertLink(tx, {
-    id,
-    userId: link.user.id,
-    secretHash: sha256(secret),
-    createdAt: now,
-    expiresAt,
-    credentialFingerprint: credentialFingerprint(link.user),
-    ...link.createdBy,
-    delivery: link.delivery,
-    purpose: link.purpose,
-    profileId: link.profileId,
-    reason: link.reason,
-    ticket: link.ticket,
-  });
-  recordAudit(
-    tx,
-    {
+  return {
+    row: {
+      id,
+      userId: link.user.id,
+      secretHash: sha256(secret),
+      createdAt: now,
+      expiresAt,
+      credentialFingerprint: credentialFingerprint(link.user),
+      ...link.createdBy,
+      delivery: link.delivery,
+      purpose: link.purpose,
+      profileId: link.profileId,
+      reason: link.reason,
+      ticket: link.ticket,
+    },
+    audit: {
       type: 'one_click.issued',
       at: now,
       ...party,
@@ -158,9 +157,6 @@ export function issueLink(
         ticket: link.ticket,
       },
     },
-    meta,
-  );
-  return {
     id,
     url: oneClickUrl(deps.env.PUBLIC_ORIGIN, link.user.id, secret),
     expiresAt,
@@ -190,8 +186,8 @@ export async function createOneClickLink(
   }
   const purpose = linkPurpose(body.delivery, principal.kind === 'api_key' ? 'api_key' : 'person');
   if (purpose === 'support' && !hasReason(body.reason)) throw new AppError('reason_required');
-  const user = linkableCustomer(deps, body.userId);
-  const reachable = reachableProfiles(deps, principal, user.id);
+  const user = await linkableCustomer(deps, body.userId);
+  const reachable = await reachableProfiles(deps, principal, user.id);
   // An API key acts only for people in its organizations; anyone else does not exist for it.
   if (reachable.length === 0) throw new AppError('not_found', { message: 'No such user.' });
 
@@ -217,27 +213,24 @@ export async function createOneClickLink(
     profileId = chosen.profile.id;
   }
 
-  const minutes = linkMinutes(deps, body.expiresInMinutes);
+  const minutes = await linkMinutes(deps, body.expiresInMinutes);
   const party = principalAuditParty(principal);
   const reason = body.reason || null;
-  const link = deps.db.transaction((tx) =>
-    issueLink(
-      tx,
-      deps,
-      {
-        user,
-        minutes,
-        createdBy: principalCreatedBy(principal),
-        delivery: body.delivery,
-        purpose,
-        profileId,
-        reason,
-        ticket: body.ticket || null,
-      },
-      party,
-      meta,
-    ),
+  const link = buildLink(
+    deps,
+    {
+      user,
+      minutes,
+      createdBy: principalCreatedBy(principal),
+      delivery: body.delivery,
+      purpose,
+      profileId,
+      reason,
+      ticket: body.ticket || null,
+    },
+    party,
   );
+  await deps.store.oneClick.issue({ link: link.row, audit: [link.audit], meta });
   if (purpose !== 'delivered') {
     return { status: 201, body: { url: link.url, expiresAt: toIso(link.expiresAt) } };
   }
@@ -257,24 +250,24 @@ export async function createOneClickLink(
 type Found = { link: OneClickLinkRow; user: UserRow; maker: LoadedMaker };
 
 /** The organizations a link opens: its profile's, or every one of the user's. */
-function organizationsOpenedBy(deps: AppDeps, link: OneClickLinkRow): number[] {
-  const profiles = profilesWithOrganizations(deps.db, link.userId);
+async function organizationsOpenedBy(deps: AppDeps, link: OneClickLinkRow): Promise<number[]> {
+  const profiles = await deps.store.oneClick.profilesOf(link.userId);
   return profiles
     .filter((p) => link.profileId === null || p.profile.id === link.profileId)
     .map((p) => p.organization.id);
 }
 
 /** What state a presented link is in; `invalid` covers unknown secrets and forged user ids. */
-function evaluate(
+async function evaluate(
   deps: AppDeps,
   body: OneClickBody,
-): { found?: Found; status: LinkStatus; outcome: AttemptOutcome } {
+): Promise<{ found?: Found; status: LinkStatus; outcome: AttemptOutcome }> {
   const row = SECRET_FORMAT.test(body.hash)
-    ? findLinkWithUser(deps.db, sha256(body.hash))
+    ? await deps.store.oneClick.findBySecretHash(sha256(body.hash))
     : undefined;
   if (!row || row.link.userId !== body.userId) return { status: 'invalid', outcome: 'invalid' };
   const { link, user } = row;
-  const found: Found = { link, user, maker: loadMaker(deps.db, link, user.id) };
+  const found: Found = { link, user, maker: await deps.store.oneClick.makerOf(link, user.id) };
   const now = deps.clock.now();
   if (link.revokedAt !== null) return { found, status: 'revoked', outcome: 'revoked' };
   if (link.usedAt !== null) return { found, status: 'used', outcome: 'used' };
@@ -284,7 +277,8 @@ function evaluate(
     return { found, status: 'revoked', outcome: 'password_changed' };
   }
   // A link dies with its maker's right to make it (SPEC §4b).
-  const opened = found.maker.policy.kind === 'api_key' ? organizationsOpenedBy(deps, link) : [];
+  const opened =
+    found.maker.policy.kind === 'api_key' ? await organizationsOpenedBy(deps, link) : [];
   if (!makerHoldsRight(found.maker.policy, rightsToMake.one_click, opened, now)) {
     return { found, status: 'revoked', outcome: 'revoked' };
   }
@@ -301,29 +295,22 @@ async function recordFailure(
   meta: RequestMeta,
 ): Promise<void> {
   const now = deps.clock.now();
-  deps.db.transaction((tx) => {
-    recordAttempt(
-      tx,
-      {
-        kind: 'one_click',
-        oneClickLinkId: found?.link.id ?? null,
-        userId: found?.user.id ?? null,
-        outcome,
-        at: now,
-      },
-      meta,
-    );
-    recordAudit(
-      tx,
-      {
-        type: 'one_click.failed',
-        at: now,
-        actor: auditActor(caller),
-        subjectUserId: found?.user.id ?? null,
-        details: { linkId: found?.link.id ?? null, outcome, claimedUserId: body.userId },
-      },
-      meta,
-    );
+  await deps.store.oneClick.recordFailure({
+    attempt: {
+      kind: 'one_click',
+      oneClickLinkId: found?.link.id ?? null,
+      userId: found?.user.id ?? null,
+      outcome,
+      at: now,
+    },
+    audit: {
+      type: 'one_click.failed',
+      at: now,
+      actor: auditActor(caller),
+      subjectUserId: found?.user.id ?? null,
+      details: { linkId: found?.link.id ?? null, outcome, claimedUserId: body.userId },
+    },
+    meta,
   });
   // Only a guess counts towards the address's limit: a real link that is used, expired or
   // withdrawn is not one, so nobody is slowed down by opening an old email.
@@ -351,7 +338,7 @@ export async function previewOneClick(
   meta: RequestMeta,
 ): Promise<LinkPreview> {
   await deps.limiters.assertGuessesAllowed(meta.ip);
-  const { found, status, outcome } = evaluate(deps, body);
+  const { found, status, outcome } = await evaluate(deps, body);
   if (status !== 'valid' || !found) {
     await recordFailure(deps, viewer, body, found, outcome, meta);
     return {
@@ -377,7 +364,8 @@ export async function previewOneClick(
     account: {
       name: user.name,
       email: maskEmail(user.email),
-      organizationName: firstOrganizationName(deps.db, user.id),
+      organizationName:
+        (await deps.store.oneClick.profilesOf(user.id))[0]?.organization.name ?? null,
       kind: 'user',
     },
     expiresAt: toIso(link.expiresAt),
@@ -403,18 +391,17 @@ export async function redeemOneClick(
   meta: RequestMeta,
 ): Promise<Redeemed> {
   await deps.limiters.assertGuessesAllowed(meta.ip);
-  const { found, status, outcome } = evaluate(deps, body);
+  const { found, status, outcome } = await evaluate(deps, body);
   if (status !== 'valid' || !found)
     return fail(deps, current, body, found, status === 'valid' ? 'invalid' : status, outcome, meta);
   if (found.link.purpose === 'support') return redeemHandover(deps, current, body, found, meta);
 
   const { link, user } = found;
   const now = deps.clock.now();
+  const profiles = await deps.store.oneClick.profilesOf(user.id);
   let pinned: ProfileWithOrganization | null = null;
   if (link.purpose === 'integration') {
-    pinned =
-      profilesWithOrganizations(deps.db, user.id).find((p) => p.profile.id === link.profileId) ??
-      null;
+    pinned = profiles.find((p) => p.profile.id === link.profileId) ?? null;
     const block = integrationBlock({
       kind: user.kind,
       status: user.status,
@@ -423,26 +410,25 @@ export async function redeemOneClick(
     });
     if (block) return fail(deps, current, body, found, 'revoked', 'refused', meta);
   }
-  const minted = deps.db.transaction((tx) => {
-    if (!claimLink(tx, link.id, now)) return null;
-    const profiles = pinned ? [pinned] : profilesWithOrganizations(tx, user.id);
-    const profile = profiles.length === 1 ? (profiles[0] ?? null) : null;
-    const result = mintLinkSession(
-      tx,
-      {
-        userId: user.id,
-        profileId: profile?.profile.id ?? null,
-        method: 'one_click',
-        ...(pinned ? { via: { kind: 'one_click' as const, credentialId: link.id } } : {}),
-      },
-      current,
+  // An integration's link opens its profile; any other the only one, or none to pick from.
+  const profile = pinned ?? (profiles.length === 1 ? (profiles[0] ?? null) : null);
+  const minted = await deps.store.oneClick.redeem({
+    linkId: link.id,
+    session: {
+      userId: user.id,
+      profileId: profile?.profile.id ?? null,
+      method: 'one_click',
       now,
       meta,
-    );
-    recordSuccess(tx, found, result.session.id, now, meta);
-    return { ...result, profile };
+      ...(pinned ? { via: { kind: 'one_click' as const, credentialId: link.id } } : {}),
+    },
+    replacing: current?.session.id ?? null,
+    attempt: successfulAttempt(found, now),
+    audit: redeemedEntry(found, now),
+    now,
+    meta,
   });
-  if (!minted) return fail(deps, current, body, found, 'used', 'used', meta);
+  if (minted === 'lost_race') return fail(deps, current, body, found, 'used', 'used', meta);
   const credential = pinned
     ? {
         kind: 'one_click' as const,
@@ -451,44 +437,34 @@ export async function redeemOneClick(
         maker: found.maker.display,
       }
     : null;
-  const signedIn = signedInAs(
-    deps,
+  const signedIn = sessionOpened(
     minted,
-    {
-      user,
-      profile: minted.profile?.profile ?? null,
-      organization: minted.profile?.organization ?? null,
-    },
+    { user, profile: profile?.profile ?? null, organization: profile?.organization ?? null },
+    profiles.length,
     credential,
   );
   return { ...signedIn, cookie: 'session' };
 }
 
-function recordSuccess(
-  tx: Tx,
-  found: Found,
-  sessionId: string | null,
-  now: number,
-  meta: RequestMeta,
-) {
-  const { link, user } = found;
-  recordAttempt(
-    tx,
-    { kind: 'one_click', oneClickLinkId: link.id, userId: user.id, outcome: 'success', at: now },
-    meta,
-  );
-  recordAudit(
-    tx,
-    {
-      type: 'one_click.redeemed',
-      at: now,
-      actor: { userId: user.id, kind: user.kind },
-      subjectUserId: user.id,
-      sessionId,
-      details: { linkId: link.id, purpose: link.purpose },
-    },
-    meta,
-  );
+function successfulAttempt({ link, user }: Found, now: number): LoginAttempt {
+  return {
+    kind: 'one_click',
+    oneClickLinkId: link.id,
+    userId: user.id,
+    outcome: 'success',
+    at: now,
+  };
+}
+
+/** `one_click.redeemed`, naming the session it opens (the adapter's) unless it is a handover. */
+function redeemedEntry({ link, user }: Found, now: number): EntryOfNewSession {
+  return {
+    type: 'one_click.redeemed',
+    at: now,
+    actor: { userId: user.id, kind: user.kind },
+    subjectUserId: user.id,
+    details: { linkId: link.id, purpose: link.purpose },
+  };
 }
 
 /**
@@ -521,7 +497,7 @@ async function redeemHandover(
     throw new AppError(refusal.code, refusal.message ? { message: refusal.message } : {});
   }
   const now = deps.clock.now();
-  const minted = await startHandover(
+  const start = handover(
     deps,
     current,
     resolution.target,
@@ -531,13 +507,17 @@ async function redeemHandover(
       credential: { kind: 'one_click', id: link.id },
       notAfter: link.expiresAt,
     },
-    (tx) => {
-      if (!claimLink(tx, link.id, now)) return false;
-      recordSuccess(tx, found, null, now, meta);
-      return true;
-    },
     meta,
   );
-  if (!minted) return fail(deps, current, body, found, 'used', 'used', meta);
-  return { ...minted, cookie: 'impersonation' };
+  const minted = await deps.store.oneClick.redeemHandover({
+    linkId: link.id,
+    attempt: successfulAttempt(found, now),
+    // The session it opens is the impersonation's, named in `impersonation.started`.
+    audit: { ...redeemedEntry(found, now), sessionId: null },
+    start,
+    now,
+    meta,
+  });
+  if (minted === 'lost_race') return fail(deps, current, body, found, 'used', 'used', meta);
+  return { ...handoverStarted(current, resolution.target, start, minted), cookie: 'impersonation' };
 }

@@ -1,6 +1,243 @@
-import type { LoginTokensStore } from '../../features/login-tokens/login-tokens.store.ts';
+import type { LoginTokenState } from '@onbehalf/contracts/login-links';
+import {
+  and,
+  asc,
+  type Column,
+  desc,
+  eq,
+  gt,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  lte,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type {
+  LoginTokensStore,
+  TokenScope,
+} from '../../features/login-tokens/login-tokens.store.ts';
+import { appendAudit } from './audit.ts';
+import type { PgQueryable, PgTx } from './client.ts';
 import type { PostgresContext } from './context.ts';
+import { loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
+import { startHandoverIn } from './impersonation.store.ts';
+import { endImpersonationsOfCredential } from './impersonations.ts';
+import { recordAttempt } from './login-attempts.ts';
+import { openRedeemedSession } from './one-click.store.ts';
+import { loginAttempts, loginTokens, organizations, profiles, users } from './schema.ts';
 
-export function postgresLoginTokens(_context: PostgresContext): LoginTokensStore {
-  return {};
+/**
+ * Case-insensitive "contains" over columns, as on SQLite (store/sqlite/search.ts): the term's
+ * own % and _ match themselves. Plain LIKE on both, since SQLite searches tokens without FTS.
+ */
+function containsAny(term: string, ...columns: Column[]): SQL | undefined {
+  const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return or(...columns.map((column) => sql`lower(${column}) like ${pattern} escape '\\'`));
+}
+
+const creator = alias(users, 'creator');
+
+function withParties(db: PgQueryable) {
+  return db
+    .select({
+      token: loginTokens,
+      user: users,
+      profile: profiles,
+      organization: organizations,
+      creatorName: creator.name,
+    })
+    .from(loginTokens)
+    .leftJoin(profiles, eq(profiles.id, loginTokens.profileId))
+    .leftJoin(users, eq(users.id, profiles.userId))
+    .leftJoin(organizations, eq(organizations.id, profiles.organizationId))
+    .leftJoin(creator, eq(creator.id, loginTokens.createdByUserId));
+}
+
+function stateFilter(state: LoginTokenState, now: number): SQL | undefined {
+  switch (state) {
+    case 'deleted':
+      return isNotNull(loginTokens.deletedAt);
+    case 'used':
+      return and(isNull(loginTokens.deletedAt), isNotNull(loginTokens.usedUpAt));
+    case 'expired':
+      return and(
+        isNull(loginTokens.deletedAt),
+        isNull(loginTokens.usedUpAt),
+        lte(loginTokens.expiresAt, now),
+      );
+    case 'active':
+      return and(
+        isNull(loginTokens.deletedAt),
+        isNull(loginTokens.usedUpAt),
+        gt(loginTokens.expiresAt, now),
+      );
+  }
+}
+
+function scoped(scope: TokenScope): SQL | undefined {
+  if (scope === null) return undefined;
+  return or(
+    eq(loginTokens.createdByApiKeyId, scope.apiKeyId),
+    scope.organizationIds.length > 0
+      ? inArray(organizations.id, [...scope.organizationIds])
+      : undefined,
+  );
+}
+
+/**
+ * Counts a success only if the token still works at this instant; a one-time token is used
+ * up by the same statement. Of concurrent redemptions on any process, each waits for the one
+ * before it to commit and re-reads the row: a one-time token is used up by the first alone.
+ */
+async function claimUse(tx: PgTx, id: number, oneTimeUse: boolean, now: number) {
+  const claimed = await tx
+    .update(loginTokens)
+    .set({
+      successfulAttempts: sql`${loginTokens.successfulAttempts} + 1`,
+      lastAccessedAt: now,
+      ...(oneTimeUse ? { usedUpAt: now } : {}),
+    })
+    .where(
+      and(
+        eq(loginTokens.id, id),
+        isNull(loginTokens.deletedAt),
+        isNull(loginTokens.usedUpAt),
+        gt(loginTokens.expiresAt, now),
+      ),
+    )
+    .returning({ id: loginTokens.id });
+  return claimed.length === 1;
+}
+
+export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTokensStore {
+  return {
+    async list({ now, scope, query, state, before, limit }) {
+      const matches = query
+        ? containsAny(query, users.name, users.email, organizations.name, loginTokens.extra)
+        : undefined;
+      return withParties(db)
+        .where(
+          and(
+            scoped(scope),
+            matches,
+            state ? stateFilter(state, now) : undefined,
+            before !== undefined ? lt(loginTokens.id, before) : undefined,
+          ),
+        )
+        .orderBy(desc(loginTokens.id))
+        .limit(limit + 1);
+    },
+    async find(id) {
+      const [found] = await withParties(db).where(eq(loginTokens.id, id));
+      return found;
+    },
+    async attempts(tokenId, limit) {
+      return db
+        .select({
+          at: loginAttempts.at,
+          outcome: loginAttempts.outcome,
+          ip: loginAttempts.ip,
+          userAgent: loginAttempts.userAgent,
+        })
+        .from(loginAttempts)
+        .where(eq(loginAttempts.loginTokenId, tokenId))
+        .orderBy(desc(loginAttempts.id))
+        .limit(limit);
+    },
+    async subject(profileId) {
+      const [found] = await db
+        .select({ profile: profiles, user: users, organization: organizations })
+        .from(profiles)
+        .innerJoin(users, eq(users.id, profiles.userId))
+        .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
+        .where(eq(profiles.id, profileId));
+      return found;
+    },
+    async searchSubjects(query, organizationIds, limit) {
+      return (
+        db
+          .select({ profile: profiles, user: users, organization: organizations })
+          .from(profiles)
+          .innerJoin(users, eq(users.id, profiles.userId))
+          .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
+          .where(
+            and(
+              eq(users.kind, 'customer'),
+              eq(users.status, 'active'),
+              containsAny(query, users.name, users.email),
+              organizationIds ? inArray(organizations.id, [...organizationIds, 0]) : undefined,
+            ),
+          )
+          // In SQLite's order: its names compare byte by byte, whatever the server's locale.
+          .orderBy(sql`${users.name} COLLATE "C"`, asc(profiles.id))
+          .limit(limit)
+      );
+    },
+    async makerOf(createdBy, subjectUserId) {
+      return loadMaker(db, createdBy, subjectUserId);
+    },
+
+    async create({ token, audit, meta }) {
+      return db.transaction(async (tx) => {
+        const [inserted] = await tx
+          .insert(loginTokens)
+          .values(token)
+          .returning({ id: loginTokens.id });
+        if (!inserted) throw new Error('The login token was not written');
+        await appendAudit(tx, auditKey, audit(inserted.id), meta);
+        return inserted.id;
+      });
+    },
+    async remove({ id, audit, now, meta }) {
+      return db.transaction(async (tx) => {
+        const deleted = await tx
+          .update(loginTokens)
+          .set({ deletedAt: now, secretHash: null })
+          .where(and(eq(loginTokens.id, id), isNull(loginTokens.deletedAt)))
+          .returning({ id: loginTokens.id });
+        if (deleted.length !== 1) return 'already_deleted' as const;
+        const credential = { kind: 'login_token' as const, id: String(id) };
+        await revokeSessionsOpenedBy(tx, credential.kind, credential.id, now);
+        await endImpersonationsOfCredential(tx, auditKey, credential, 'revoked', now, meta);
+        await appendAudit(tx, auditKey, audit, meta);
+        return 'deleted' as const;
+      });
+    },
+    async recordFailure({ tokenId, attempt, audit, now, meta }) {
+      await db.transaction(async (tx) => {
+        if (tokenId !== null) {
+          await tx
+            .update(loginTokens)
+            .set({
+              failedAttempts: sql`${loginTokens.failedAttempts} + 1`,
+              lastAccessedAt: now,
+            })
+            .where(eq(loginTokens.id, tokenId));
+        }
+        await recordAttempt(tx, attempt, meta);
+        await appendAudit(tx, auditKey, audit, meta);
+      });
+    },
+    async redeem(command) {
+      return db.transaction(async (tx) => {
+        // The use is the first write: a lost race has nothing to roll back.
+        if (!(await claimUse(tx, command.id, command.oneTimeUse, command.now))) {
+          return 'lost_race' as const;
+        }
+        return openRedeemedSession(tx, auditKey, command, command.meta);
+      });
+    },
+    async redeemHandover({ id, oneTimeUse, attempt, audit, start, now, meta }) {
+      return db.transaction(async (tx) => {
+        if (!(await claimUse(tx, id, oneTimeUse, now))) return 'lost_race' as const;
+        await recordAttempt(tx, attempt, meta);
+        await appendAudit(tx, auditKey, audit, meta);
+        return startHandoverIn(tx, auditKey, start, meta);
+      });
+    },
+  };
 }

@@ -1,6 +1,157 @@
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import type {
+  EntryOfNewSession,
+  Started,
+} from '../../features/impersonation/impersonation.store.ts';
 import type { OneClickStore } from '../../features/one-click/one-click.store.ts';
+import type { LoginAttempt } from '../../lib/login-attempt-row.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import type { MintSessionInput } from '../../lib/session-row.ts';
+import { appendAudit } from './audit.ts';
+import type { PgTx } from './client.ts';
 import type { PostgresContext } from './context.ts';
+import { loadMaker, withdrawUndelivered } from './credentials.ts';
+import { startHandoverIn } from './impersonation.store.ts';
+import { recordAttempt } from './login-attempts.ts';
+import { oneClickLinks, organizations, profiles, users } from './schema.ts';
+import { mintSession, revokeSession } from './sessions.ts';
 
-export function postgresOneClick(_context: PostgresContext): OneClickStore {
-  return {};
+/**
+ * Single use: of concurrent redemptions on any process, the first to update the row wins; the
+ * others wait for its commit, then find `used_at` set and change nothing.
+ */
+async function claimLink(tx: PgTx, id: string, now: number): Promise<boolean> {
+  const claimed = await tx
+    .update(oneClickLinks)
+    .set({ usedAt: now })
+    .where(
+      and(eq(oneClickLinks.id, id), isNull(oneClickLinks.usedAt), isNull(oneClickLinks.revokedAt)),
+    )
+    .returning({ id: oneClickLinks.id });
+  return claimed.length === 1;
+}
+
+/**
+ * The session a redeemed link or token opens, in the caller's transaction, which has just
+ * claimed it: the session this browser had is revoked (the person chose to replace it on the
+ * Continue page), the new one minted, the attempt recorded and audited with it.
+ */
+export async function openRedeemedSession(
+  tx: PgTx,
+  auditKey: Buffer,
+  redeemed: {
+    session: MintSessionInput;
+    replacing: string | null;
+    attempt: LoginAttempt;
+    audit: EntryOfNewSession;
+    now: number;
+  },
+  meta: RequestMeta,
+): Promise<Started> {
+  if (redeemed.replacing) await revokeSession(tx, redeemed.replacing, 'replaced', redeemed.now);
+  const minted = await mintSession(tx, redeemed.session);
+  await recordAttempt(tx, redeemed.attempt, meta);
+  await appendAudit(tx, auditKey, { ...redeemed.audit, sessionId: minted.session.id }, meta);
+  return minted;
+}
+
+export function postgresOneClick({ db, auditKey }: PostgresContext): OneClickStore {
+  return {
+    async findUser(userId) {
+      const [found] = await db.select().from(users).where(eq(users.id, userId));
+      return found;
+    },
+    async findUserByEmail(email) {
+      const [found] = await db
+        .select()
+        .from(users)
+        .where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
+      return found;
+    },
+    async profilesOf(userId) {
+      return db
+        .select({ profile: profiles, organization: organizations })
+        .from(profiles)
+        .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
+        .where(eq(profiles.userId, userId))
+        .orderBy(asc(profiles.id));
+    },
+    async findOrganization(id) {
+      const [found] = await db.select().from(organizations).where(eq(organizations.id, id));
+      return found;
+    },
+    async findBySecretHash(secretHash) {
+      const [found] = await db
+        .select({ link: oneClickLinks, user: users })
+        .from(oneClickLinks)
+        .innerJoin(users, eq(users.id, oneClickLinks.userId))
+        .where(eq(oneClickLinks.secretHash, secretHash));
+      return found;
+    },
+    async makerOf(createdBy, subjectUserId) {
+      return loadMaker(db, createdBy, subjectUserId);
+    },
+
+    async issue({ link, audit, meta }) {
+      await db.transaction(async (tx) => {
+        await tx.insert(oneClickLinks).values(link);
+        for (const entry of audit) await appendAudit(tx, auditKey, entry, meta);
+      });
+    },
+    async recordRequested({ audit, meta }) {
+      await db.transaction((tx) => appendAudit(tx, auditKey, audit, meta));
+    },
+    async provision({ user, profile, now, records, meta }) {
+      return db.transaction(async (tx) => {
+        // Another process provisioning the same address at once: the unique index decides,
+        // and the loser writes nothing.
+        const [created] = await tx
+          .insert(users)
+          .values({ ...user, kind: 'customer', createdAt: now })
+          .onConflictDoNothing()
+          .returning();
+        if (!created) return 'exists' as const;
+        const [inserted] = await tx
+          .insert(profiles)
+          .values({ ...profile, userId: created.id, createdAt: now })
+          .returning({ id: profiles.id });
+        if (!inserted) throw new Error('The new profile was not written');
+        const written = records({ user: created, profileId: inserted.id });
+        if (written.link) await tx.insert(oneClickLinks).values(written.link);
+        for (const entry of written.audit) await appendAudit(tx, auditKey, entry, meta);
+        return { user: created, profileId: inserted.id, records: written };
+      });
+    },
+    async recordFailure({ attempt, audit, meta }) {
+      await db.transaction(async (tx) => {
+        await recordAttempt(tx, attempt, meta);
+        await appendAudit(tx, auditKey, audit, meta);
+      });
+    },
+    async redeem(command) {
+      return db.transaction(async (tx) => {
+        // The claim is the first write: a lost race has nothing to roll back.
+        if (!(await claimLink(tx, command.linkId, command.now))) return 'lost_race' as const;
+        return openRedeemedSession(tx, auditKey, command, command.meta);
+      });
+    },
+    async redeemHandover({ linkId, attempt, audit, start, now, meta }) {
+      return db.transaction(async (tx) => {
+        if (!(await claimLink(tx, linkId, now))) return 'lost_race' as const;
+        await recordAttempt(tx, attempt, meta);
+        await appendAudit(tx, auditKey, audit, meta);
+        return startHandoverIn(tx, auditKey, start, meta);
+      });
+    },
+
+    async recordMailed({ audit, meta }) {
+      await db.transaction((tx) => appendAudit(tx, auditKey, audit, meta));
+    },
+    async withdrawUndelivered({ credential, audit, now, meta }) {
+      await db.transaction(async (tx) => {
+        await withdrawUndelivered(tx, credential, now);
+        await appendAudit(tx, auditKey, audit, meta);
+      });
+    },
+  };
 }

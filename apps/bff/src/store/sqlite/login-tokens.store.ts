@@ -1,6 +1,253 @@
-import type { LoginTokensStore } from '../../features/login-tokens/login-tokens.store.ts';
+import type { LoginTokenState } from '@onbehalf/contracts/login-links';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  gt,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  lte,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import type {
+  LoginTokensStore,
+  TokenScope,
+} from '../../features/login-tokens/login-tokens.store.ts';
+import { recordAudit } from '../../lib/audit.ts';
+import { loadMaker, revokeSessionsOpenedBy } from '../../lib/credentials.ts';
+import { endImpersonationsOfCredential } from '../../lib/impersonation-lifecycle.ts';
+import { recordAttempt } from '../../lib/login-attempts.ts';
+import type { Queryable, Tx } from './client.ts';
 import type { SqliteContext } from './context.ts';
+import { startHandoverIn } from './impersonation.store.ts';
+import { openRedeemedSession } from './one-click.store.ts';
+import { preparedPerHandle } from './prepared.ts';
+import { loginAttempts, loginTokens } from './schema/login-links.ts';
+import { organizations } from './schema/organizations.ts';
+import { profiles } from './schema/profiles.ts';
+import { users } from './schema/users.ts';
+import { containsAny } from './search.ts';
 
-export function sqliteLoginTokens(_context: SqliteContext): LoginTokensStore {
-  return {};
+const creator = alias(users, 'creator');
+
+function withParties(db: Queryable) {
+  return db
+    .select({
+      token: loginTokens,
+      user: users,
+      profile: profiles,
+      organization: organizations,
+      creatorName: creator.name,
+    })
+    .from(loginTokens)
+    .leftJoin(profiles, eq(profiles.id, loginTokens.profileId))
+    .leftJoin(users, eq(users.id, profiles.userId))
+    .leftJoin(organizations, eq(organizations.id, profiles.organizationId))
+    .leftJoin(creator, eq(creator.id, loginTokens.createdByUserId));
+}
+
+const tokenById = preparedPerHandle((db: Queryable) =>
+  withParties(db)
+    .where(eq(loginTokens.id, sql.placeholder('id')))
+    .prepare(),
+);
+
+function stateFilter(state: LoginTokenState, now: number): SQL | undefined {
+  switch (state) {
+    case 'deleted':
+      return isNotNull(loginTokens.deletedAt);
+    case 'used':
+      return and(isNull(loginTokens.deletedAt), isNotNull(loginTokens.usedUpAt));
+    case 'expired':
+      return and(
+        isNull(loginTokens.deletedAt),
+        isNull(loginTokens.usedUpAt),
+        lte(loginTokens.expiresAt, now),
+      );
+    case 'active':
+      return and(
+        isNull(loginTokens.deletedAt),
+        isNull(loginTokens.usedUpAt),
+        gt(loginTokens.expiresAt, now),
+      );
+  }
+}
+
+function scoped(scope: TokenScope): SQL | undefined {
+  if (scope === null) return undefined;
+  return or(
+    eq(loginTokens.createdByApiKeyId, scope.apiKeyId),
+    scope.organizationIds.length > 0
+      ? inArray(organizations.id, [...scope.organizationIds])
+      : undefined,
+  );
+}
+
+const failure = preparedPerHandle((db: Queryable) =>
+  db
+    .update(loginTokens)
+    .set({
+      failedAttempts: sql`${loginTokens.failedAttempts} + 1`,
+      lastAccessedAt: sql.placeholder('now') as never,
+    })
+    .where(eq(loginTokens.id, sql.placeholder('id')))
+    .prepare(),
+);
+
+/** Still usable at this instant: not deleted, not used up, not expired. */
+const usable = and(
+  eq(loginTokens.id, sql.placeholder('id')),
+  isNull(loginTokens.deletedAt),
+  isNull(loginTokens.usedUpAt),
+  gt(loginTokens.expiresAt, sql.placeholder('now')),
+);
+
+const useOnce = preparedPerHandle((db: Queryable) =>
+  db
+    .update(loginTokens)
+    .set({
+      successfulAttempts: sql`${loginTokens.successfulAttempts} + 1`,
+      lastAccessedAt: sql.placeholder('now') as never,
+      usedUpAt: sql.placeholder('now') as never,
+    })
+    .where(usable)
+    .prepare(),
+);
+
+const useAgain = preparedPerHandle((db: Queryable) =>
+  db
+    .update(loginTokens)
+    .set({
+      successfulAttempts: sql`${loginTokens.successfulAttempts} + 1`,
+      lastAccessedAt: sql.placeholder('now') as never,
+    })
+    .where(usable)
+    .prepare(),
+);
+
+/**
+ * Counts a success only if the token still works at this instant; a one-time token is used
+ * up by the same statement, so of N concurrent redemptions exactly one succeeds.
+ */
+function claimUse(tx: Tx, id: number, oneTimeUse: boolean, now: number): boolean {
+  return (oneTimeUse ? useOnce : useAgain)(tx).run({ id, now }).changes === 1;
+}
+
+export function sqliteLoginTokens({ db }: SqliteContext): LoginTokensStore {
+  return {
+    async list({ now, scope, query, state, before, limit }) {
+      const matches = query
+        ? containsAny(query, users.name, users.email, organizations.name, loginTokens.extra)
+        : undefined;
+      return withParties(db)
+        .where(
+          and(
+            scoped(scope),
+            matches,
+            state ? stateFilter(state, now) : undefined,
+            before !== undefined ? lt(loginTokens.id, before) : undefined,
+          ),
+        )
+        .orderBy(desc(loginTokens.id))
+        .limit(limit + 1)
+        .all();
+    },
+    async find(id) {
+      return tokenById(db).get({ id });
+    },
+    async attempts(tokenId, limit) {
+      return db
+        .select({
+          at: loginAttempts.at,
+          outcome: loginAttempts.outcome,
+          ip: loginAttempts.ip,
+          userAgent: loginAttempts.userAgent,
+        })
+        .from(loginAttempts)
+        .where(eq(loginAttempts.loginTokenId, tokenId))
+        .orderBy(desc(loginAttempts.id))
+        .limit(limit)
+        .all();
+    },
+    async subject(profileId) {
+      return db
+        .select({ profile: profiles, user: users, organization: organizations })
+        .from(profiles)
+        .innerJoin(users, eq(users.id, profiles.userId))
+        .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
+        .where(eq(profiles.id, profileId))
+        .get();
+    },
+    async searchSubjects(query, organizationIds, limit) {
+      return db
+        .select({ profile: profiles, user: users, organization: organizations })
+        .from(profiles)
+        .innerJoin(users, eq(users.id, profiles.userId))
+        .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
+        .where(
+          and(
+            eq(users.kind, 'customer'),
+            eq(users.status, 'active'),
+            containsAny(query, users.name, users.email),
+            organizationIds ? inArray(organizations.id, [...organizationIds, 0]) : undefined,
+          ),
+        )
+        .orderBy(asc(users.name), asc(profiles.id))
+        .limit(limit)
+        .all();
+    },
+    async makerOf(createdBy, subjectUserId) {
+      return loadMaker(db, createdBy, subjectUserId);
+    },
+
+    async create({ token, audit, meta }) {
+      return db.transaction((tx) => {
+        const { id } = tx.insert(loginTokens).values(token).returning({ id: loginTokens.id }).get();
+        recordAudit(tx, audit(id), meta);
+        return id;
+      });
+    },
+    async remove({ id, audit, now, meta }) {
+      return db.transaction((tx) => {
+        const deleted = tx
+          .update(loginTokens)
+          .set({ deletedAt: now, secretHash: null })
+          .where(and(eq(loginTokens.id, id), isNull(loginTokens.deletedAt)))
+          .run();
+        if (deleted.changes !== 1) return 'already_deleted' as const;
+        const credential = { kind: 'login_token' as const, id: String(id) };
+        revokeSessionsOpenedBy(tx, credential.kind, credential.id, now);
+        endImpersonationsOfCredential(tx, credential, 'revoked', now, meta);
+        recordAudit(tx, audit, meta);
+        return 'deleted' as const;
+      });
+    },
+    async recordFailure({ tokenId, attempt, audit, now, meta }) {
+      db.transaction((tx) => {
+        if (tokenId !== null) failure(tx).run({ id: tokenId, now });
+        recordAttempt(tx, attempt, meta);
+        recordAudit(tx, audit, meta);
+      });
+    },
+    async redeem(command) {
+      return db.transaction((tx) => {
+        if (!claimUse(tx, command.id, command.oneTimeUse, command.now)) return 'lost_race' as const;
+        return openRedeemedSession(tx, command, command.meta);
+      });
+    },
+    async redeemHandover({ id, oneTimeUse, attempt, audit, start, now, meta }) {
+      return db.transaction((tx) => {
+        if (!claimUse(tx, id, oneTimeUse, now)) return 'lost_race' as const;
+        recordAttempt(tx, attempt, meta);
+        recordAudit(tx, audit, meta);
+        return startHandoverIn(tx, start, meta);
+      });
+    },
+  };
 }
