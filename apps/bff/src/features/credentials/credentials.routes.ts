@@ -14,8 +14,8 @@ const revokeRoute = routeOf(routes['account.revokeCredential'], {
 });
 
 export const credentialsRoutes = createRouter()
-  .openapi(listRoute, (c) => c.json(credentialsMadeFor(c.get('deps'), getAuth(c)), 200))
-  .openapi(revokeRoute, (c) => {
-    revokeCredentialMadeFor(c.get('deps'), getAuth(c), c.req.valid('param'), c.get('meta'));
+  .openapi(listRoute, async (c) => c.json(await credentialsMadeFor(c.get('deps'), getAuth(c)), 200))
+  .openapi(revokeRoute, async (c) => {
+    await revokeCredentialMadeFor(c.get('deps'), getAuth(c), c.req.valid('param'), c.get('meta'));
     return c.json({ ok: true as const }, 200);
   });

@@ -7,22 +7,14 @@ import type {
   LoginTokenUse,
 } from '@onbehalf/contracts/login-links';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
-import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { toIso } from '../../lib/clock.ts';
-import { loadMaker, revokeSessionsOpenedBy } from '../../lib/credentials.ts';
 import { AppError } from '../../lib/errors.ts';
-import { endImpersonationsOfCredential } from '../../lib/impersonation-lifecycle.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import type { LoginTokenRow, OneClickLinkRow } from '../../store/sqlite/schema/login-links.ts';
-import {
-  integrationLinksFor,
-  integrationTokensFor,
-  liveLinksFor,
-  liveTokensFor,
-  revokeLinkOf,
-  revokeTokenOf,
-} from './credentials.repo.ts';
+import type { LoginTokenRow, OneClickLinkRow } from '../../store/rows.ts';
+
+/** No one has this many live credentials; the lists stop here all the same. */
+const LIMIT = 100;
 
 const purposeOfUse: Record<LoginTokenUse, CredentialPurpose> = {
   email: 'delivered',
@@ -42,17 +34,24 @@ const tokenName = (token: LoginTokenRow) => token.extra ?? `Login token #${token
  * "Sign-in links and tokens made for you" (Account): every live credential anyone made for
  * the signed-in person, whoever made it and however it travels, so they can revoke it.
  */
-export function credentialsMadeFor(deps: AppDeps, auth: AuthContext): AccountCredentials {
+export async function credentialsMadeFor(
+  deps: AppDeps,
+  auth: AuthContext,
+): Promise<AccountCredentials> {
   const user = auth.user;
   if (!user) return { credentials: [] };
   const now = deps.clock.now();
-  const fromLinks = liveLinksFor(deps.db, user.id, now).map(
-    ({ link, organizationName }): AccountCredential => ({
+  const [links, tokens] = await Promise.all([
+    deps.store.credentials.liveLinksFor(user.id, now, LIMIT),
+    deps.store.credentials.liveTokensFor(user.id, now, LIMIT),
+  ]);
+  const fromLinks = links.map(
+    ({ link, organizationName, maker }): AccountCredential => ({
       kind: 'one_click',
       id: link.id,
       purpose: link.purpose,
       name: linkNames[link.purpose],
-      maker: loadMaker(deps.db, link, user.id).display,
+      maker,
       organizationName,
       reason: link.reason,
       createdAt: toIso(link.createdAt),
@@ -62,13 +61,13 @@ export function credentialsMadeFor(deps: AppDeps, auth: AuthContext): AccountCre
       lastUsedAt: null,
     }),
   );
-  const fromTokens = liveTokensFor(deps.db, user.id, now).map(
-    ({ token, organizationName }): AccountCredential => ({
+  const fromTokens = tokens.map(
+    ({ token, organizationName, maker }): AccountCredential => ({
       kind: 'login_token',
       id: String(token.id),
       purpose: purposeOfUse[token.use ?? 'integration'],
       name: tokenName(token),
-      maker: loadMaker(deps.db, token, user.id).display,
+      maker,
       organizationName,
       reason: token.reason,
       createdAt: toIso(token.createdAt),
@@ -90,38 +89,32 @@ export function credentialsMadeFor(deps: AppDeps, auth: AuthContext): AccountCre
  * opened for a system end, and so does an impersonation it started. Someone else's credential,
  * or one already dead, is "not found".
  */
-export function revokeCredentialMadeFor(
+export async function revokeCredentialMadeFor(
   deps: AppDeps,
   auth: AuthContext,
   credential: { kind: CredentialKind; id: string },
   meta: RequestMeta,
-): void {
+): Promise<void> {
   const user = auth.user;
   const now = deps.clock.now();
-  const revoked =
-    user !== null &&
-    deps.db.transaction((tx) => {
-      const done =
-        credential.kind === 'one_click'
-          ? revokeLinkOf(tx, user.id, credential.id, now)
-          : /^\d{1,15}$/.test(credential.id) &&
-            revokeTokenOf(tx, user.id, Number(credential.id), now);
-      if (!done) return false;
-      revokeSessionsOpenedBy(tx, credential.kind, credential.id, now);
-      endImpersonationsOfCredential(tx, credential, 'revoked', now, meta);
-      recordAudit(
-        tx,
-        {
-          type: 'credential.revoked',
-          at: now,
-          ...auditParty(auth),
-          details: { credential, revokedBy: 'user' },
-        },
-        meta,
-      );
-      return true;
-    });
-  if (!revoked) throw new AppError('not_found', { message: 'No such sign-in link or token.' });
+  const outcome =
+    user === null
+      ? 'not_found'
+      : await deps.store.credentials.revoke({
+          userId: user.id,
+          credential,
+          audit: {
+            type: 'credential.revoked',
+            at: now,
+            ...auditParty(auth),
+            details: { credential, revokedBy: 'user' },
+          },
+          now,
+          meta,
+        });
+  if (outcome !== 'revoked') {
+    throw new AppError('not_found', { message: 'No such sign-in link or token.' });
+  }
 }
 
 type State = AccessHistoryIntegration['state'];
@@ -139,14 +132,21 @@ function tokenState(token: LoginTokenRow, now: number): State {
 }
 
 /** The access history's integrations: one line per credential handed to a system for me. */
-export function integrationHistoryOf(deps: AppDeps, userId: number): AccessHistoryIntegration[] {
+export async function integrationHistoryOf(
+  deps: AppDeps,
+  userId: number,
+): Promise<AccessHistoryIntegration[]> {
   const now = deps.clock.now();
-  const links = integrationLinksFor(deps.db, userId).map(
-    ({ link, organizationName }): AccessHistoryIntegration => ({
+  const [linkRows, tokenRows] = await Promise.all([
+    deps.store.credentials.integrationLinksFor(userId, LIMIT),
+    deps.store.credentials.integrationTokensFor(userId, LIMIT),
+  ]);
+  const links = linkRows.map(
+    ({ link, organizationName, maker }): AccessHistoryIntegration => ({
       kind: 'one_click',
       id: link.id,
       name: linkNames.integration,
-      maker: loadMaker(deps.db, link, userId).display,
+      maker,
       organizationName,
       createdAt: toIso(link.createdAt),
       expiresAt: toIso(link.expiresAt),
@@ -155,12 +155,12 @@ export function integrationHistoryOf(deps: AppDeps, userId: number): AccessHisto
       state: linkState(link, now),
     }),
   );
-  const tokens = integrationTokensFor(deps.db, userId).map(
-    ({ token, organizationName }): AccessHistoryIntegration => ({
+  const tokens = tokenRows.map(
+    ({ token, organizationName, maker }): AccessHistoryIntegration => ({
       kind: 'login_token',
       id: String(token.id),
       name: tokenName(token),
-      maker: loadMaker(deps.db, token, userId).display,
+      maker,
       organizationName,
       createdAt: toIso(token.createdAt),
       expiresAt: toIso(token.expiresAt),

@@ -1,5 +1,50 @@
+import type { CredentialKind, CredentialMaker } from '@onbehalf/contracts/login-links';
+import type { AuditEntry } from '../../lib/audit-event.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import type { LoginTokenRow, OneClickLinkRow } from '../../store/rows.ts';
+
 /**
- * The credentials feature's port: the reads it needs and its atomic commands (docs/decisions/
- * 019-store-ports.md). Not filled in yet: the feature still reads SQLite through `deps.db`.
+ * The credentials feature's port (docs/decisions/019-store-ports.md): the sign-in links and
+ * login tokens others made for a person, as that person sees them (Account, access history),
+ * and their withdrawal by that person.
  */
-export type CredentialsStore = Record<never, never>;
+export interface CredentialsStore {
+  /** One-click links made for the user that still work, newest first. */
+  liveLinksFor(userId: number, now: number, limit: number): Promise<LinkMadeFor[]>;
+  /** Login tokens made for any of the user's profiles that still work, newest first. */
+  liveTokensFor(userId: number, now: number, limit: number): Promise<TokenMadeFor[]>;
+  /** Every link handed to a system for the user, newest first, whatever became of it. */
+  integrationLinksFor(userId: number, limit: number): Promise<LinkMadeFor[]>;
+  /** Every login token handed to a system for one of the user's profiles, newest first. */
+  integrationTokensFor(userId: number, limit: number): Promise<TokenMadeFor[]>;
+  /**
+   * Withdraws a live credential made for this user, ends the sessions it opened for a system
+   * and the impersonations it started (each audited), and audits the withdrawal, at once.
+   * `'not_found'` (nothing written) when there is no such live credential of theirs: unknown,
+   * someone else's, already ended, or withdrawn meanwhile.
+   */
+  revoke(command: RevokeCredential): Promise<'revoked' | 'not_found'>;
+}
+
+/** A link with the name of its profile's organization and its maker as the person sees them. */
+export interface LinkMadeFor {
+  link: OneClickLinkRow;
+  organizationName: string | null;
+  maker: CredentialMaker;
+}
+
+export interface TokenMadeFor {
+  token: LoginTokenRow;
+  organizationName: string;
+  maker: CredentialMaker;
+}
+
+export interface RevokeCredential {
+  /** The person withdrawing it; only a credential made for them is touched. */
+  userId: number;
+  /** A login token's id is a decimal integer; any other id names no token. */
+  credential: { kind: CredentialKind; id: string };
+  audit: AuditEntry;
+  now: number;
+  meta: RequestMeta;
+}

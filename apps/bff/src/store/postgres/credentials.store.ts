@@ -1,6 +1,158 @@
+import type { CredentialMaker } from '@onbehalf/contracts/login-links';
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { CredentialsStore } from '../../features/credentials/credentials.store.ts';
+import { appendAudit } from './audit.ts';
+import type { PgQueryable } from './client.ts';
 import type { PostgresContext } from './context.ts';
+import { loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
+import { endImpersonationsOfCredential } from './impersonations.ts';
+import { loginTokens, oneClickLinks, organizations, profiles } from './schema.ts';
 
-export function postgresCredentials(_context: PostgresContext): CredentialsStore {
-  return {};
+const profilesOf = (userId: number) =>
+  sql`(SELECT ${profiles.id} FROM ${profiles} WHERE ${profiles.userId} = ${userId})`;
+
+function links(db: PgQueryable) {
+  return db
+    .select({ link: oneClickLinks, organizationName: organizations.name })
+    .from(oneClickLinks)
+    .leftJoin(profiles, eq(profiles.id, oneClickLinks.profileId))
+    .leftJoin(organizations, eq(organizations.id, profiles.organizationId));
+}
+
+function tokens(db: PgQueryable) {
+  return db
+    .select({ token: loginTokens, organizationName: organizations.name })
+    .from(loginTokens)
+    .innerJoin(profiles, eq(profiles.id, loginTokens.profileId))
+    .innerJoin(organizations, eq(organizations.id, profiles.organizationId));
+}
+
+/** Newest first; links made in the same millisecond by id in byte order, as SQLite compares. */
+const linkOrder = [desc(oneClickLinks.createdAt), sql`${oneClickLinks.id} COLLATE "C" DESC`];
+
+/**
+ * A login token's id from a credential id, or undefined when it can name no token: a decimal
+ * integer within the column's range (SQLite finds nothing for a larger one; PostgreSQL would
+ * refuse to compare it).
+ */
+function tokenIdOf(id: string): number | undefined {
+  if (!/^\d{1,15}$/.test(id)) return undefined;
+  const n = Number(id);
+  return n <= 2_147_483_647 ? n : undefined;
+}
+
+export function postgresCredentials({ db, auditKey }: PostgresContext): CredentialsStore {
+  /** Each row with its maker as the person sees them; each distinct maker read once. */
+  const withMakers = async <R extends { link: CreatedByRow } | { token: CreatedByRow }>(
+    rows: R[],
+    userId: number,
+  ) => {
+    const makers = new Map<string, Promise<CredentialMaker>>();
+    const makerOf = (createdBy: CreatedByRow) => {
+      const key = `${createdBy.createdByApiKeyId ?? ''}|${createdBy.createdByUserId ?? ''}`;
+      let maker = makers.get(key);
+      if (!maker) {
+        maker = loadMaker(db, createdBy, userId).then((loaded) => loaded.display);
+        makers.set(key, maker);
+      }
+      return maker;
+    };
+    return Promise.all(
+      rows.map(async (r) => ({ ...r, maker: await makerOf('link' in r ? r.link : r.token) })),
+    );
+  };
+
+  return {
+    async liveLinksFor(userId, now, limit) {
+      const rows = await links(db)
+        .where(
+          and(
+            eq(oneClickLinks.userId, userId),
+            isNull(oneClickLinks.usedAt),
+            isNull(oneClickLinks.revokedAt),
+            gt(oneClickLinks.expiresAt, now),
+          ),
+        )
+        .orderBy(...linkOrder)
+        .limit(limit);
+      return withMakers(rows, userId);
+    },
+    async liveTokensFor(userId, now, limit) {
+      const rows = await tokens(db)
+        .where(
+          and(
+            sql`${loginTokens.profileId} IN ${profilesOf(userId)}`,
+            isNull(loginTokens.deletedAt),
+            isNull(loginTokens.usedUpAt),
+            gt(loginTokens.expiresAt, now),
+          ),
+        )
+        .orderBy(desc(loginTokens.id))
+        .limit(limit);
+      return withMakers(rows, userId);
+    },
+    async integrationLinksFor(userId, limit) {
+      const rows = await links(db)
+        .where(and(eq(oneClickLinks.userId, userId), eq(oneClickLinks.purpose, 'integration')))
+        .orderBy(...linkOrder)
+        .limit(limit);
+      return withMakers(rows, userId);
+    },
+    async integrationTokensFor(userId, limit) {
+      const rows = await tokens(db)
+        .where(
+          and(
+            sql`${loginTokens.profileId} IN ${profilesOf(userId)}`,
+            eq(loginTokens.use, 'integration'),
+          ),
+        )
+        .orderBy(desc(loginTokens.id))
+        .limit(limit);
+      return withMakers(rows, userId);
+    },
+    async revoke({ userId, credential, audit, now, meta }) {
+      return db.transaction(async (tx) => {
+        let revoked: unknown[] = [];
+        if (credential.kind === 'one_click') {
+          revoked = await tx
+            .update(oneClickLinks)
+            .set({ revokedAt: now, revokedReason: 'revoked_by_user' })
+            .where(
+              and(
+                eq(oneClickLinks.id, credential.id),
+                eq(oneClickLinks.userId, userId),
+                isNull(oneClickLinks.usedAt),
+                isNull(oneClickLinks.revokedAt),
+              ),
+            )
+            .returning({ id: oneClickLinks.id });
+        } else {
+          const tokenId = tokenIdOf(credential.id);
+          if (tokenId !== undefined) {
+            revoked = await tx
+              .update(loginTokens)
+              .set({ deletedAt: now, secretHash: null, revokedReason: 'revoked_by_user' })
+              .where(
+                and(
+                  eq(loginTokens.id, tokenId),
+                  sql`${loginTokens.profileId} IN ${profilesOf(userId)}`,
+                  isNull(loginTokens.deletedAt),
+                ),
+              )
+              .returning({ id: loginTokens.id });
+          }
+        }
+        if (revoked.length !== 1) return 'not_found' as const;
+        await revokeSessionsOpenedBy(tx, credential.kind, credential.id, now);
+        await endImpersonationsOfCredential(tx, auditKey, credential, 'revoked', now, meta);
+        await appendAudit(tx, auditKey, audit, meta);
+        return 'revoked' as const;
+      });
+    },
+  };
+}
+
+interface CreatedByRow {
+  createdByUserId: number | null;
+  createdByApiKeyId: string | null;
 }

@@ -1,6 +1,128 @@
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { CredentialsStore } from '../../features/credentials/credentials.store.ts';
+import { recordAudit } from '../../lib/audit.ts';
+import { loadMaker, revokeSessionsOpenedBy } from '../../lib/credentials.ts';
+import { endImpersonationsOfCredential } from '../../lib/impersonation-lifecycle.ts';
+import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
+import { loginTokens, oneClickLinks } from './schema/login-links.ts';
+import { organizations } from './schema/organizations.ts';
+import { profiles } from './schema/profiles.ts';
 
-export function sqliteCredentials(_context: SqliteContext): CredentialsStore {
-  return {};
+const profilesOf = (userId: number) =>
+  sql`(SELECT ${profiles.id} FROM ${profiles} WHERE ${profiles.userId} = ${userId})`;
+
+function links(db: Queryable) {
+  return db
+    .select({ link: oneClickLinks, organizationName: organizations.name })
+    .from(oneClickLinks)
+    .leftJoin(profiles, eq(profiles.id, oneClickLinks.profileId))
+    .leftJoin(organizations, eq(organizations.id, profiles.organizationId));
+}
+
+function tokens(db: Queryable) {
+  return db
+    .select({ token: loginTokens, organizationName: organizations.name })
+    .from(loginTokens)
+    .innerJoin(profiles, eq(profiles.id, loginTokens.profileId))
+    .innerJoin(organizations, eq(organizations.id, profiles.organizationId));
+}
+
+/** Newest first; links made in the same millisecond by id, as on PostgreSQL. */
+const linkOrder = [desc(oneClickLinks.createdAt), desc(oneClickLinks.id)];
+
+export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
+  const makerOf = (
+    createdBy: { createdByUserId: number | null; createdByApiKeyId: string | null },
+    userId: number,
+  ) => loadMaker(db, createdBy, userId).display;
+
+  return {
+    async liveLinksFor(userId, now, limit) {
+      return links(db)
+        .where(
+          and(
+            eq(oneClickLinks.userId, userId),
+            isNull(oneClickLinks.usedAt),
+            isNull(oneClickLinks.revokedAt),
+            gt(oneClickLinks.expiresAt, now),
+          ),
+        )
+        .orderBy(...linkOrder)
+        .limit(limit)
+        .all()
+        .map((r) => ({ ...r, maker: makerOf(r.link, userId) }));
+    },
+    async liveTokensFor(userId, now, limit) {
+      return tokens(db)
+        .where(
+          and(
+            sql`${loginTokens.profileId} IN ${profilesOf(userId)}`,
+            isNull(loginTokens.deletedAt),
+            isNull(loginTokens.usedUpAt),
+            gt(loginTokens.expiresAt, now),
+          ),
+        )
+        .orderBy(desc(loginTokens.id))
+        .limit(limit)
+        .all()
+        .map((r) => ({ ...r, maker: makerOf(r.token, userId) }));
+    },
+    async integrationLinksFor(userId, limit) {
+      return links(db)
+        .where(and(eq(oneClickLinks.userId, userId), eq(oneClickLinks.purpose, 'integration')))
+        .orderBy(...linkOrder)
+        .limit(limit)
+        .all()
+        .map((r) => ({ ...r, maker: makerOf(r.link, userId) }));
+    },
+    async integrationTokensFor(userId, limit) {
+      return tokens(db)
+        .where(
+          and(
+            sql`${loginTokens.profileId} IN ${profilesOf(userId)}`,
+            eq(loginTokens.use, 'integration'),
+          ),
+        )
+        .orderBy(desc(loginTokens.id))
+        .limit(limit)
+        .all()
+        .map((r) => ({ ...r, maker: makerOf(r.token, userId) }));
+    },
+    async revoke({ userId, credential, audit, now, meta }) {
+      return db.transaction((tx) => {
+        const revoked =
+          credential.kind === 'one_click'
+            ? tx
+                .update(oneClickLinks)
+                .set({ revokedAt: now, revokedReason: 'revoked_by_user' })
+                .where(
+                  and(
+                    eq(oneClickLinks.id, credential.id),
+                    eq(oneClickLinks.userId, userId),
+                    isNull(oneClickLinks.usedAt),
+                    isNull(oneClickLinks.revokedAt),
+                  ),
+                )
+                .run().changes === 1
+            : /^\d{1,15}$/.test(credential.id) &&
+              tx
+                .update(loginTokens)
+                .set({ deletedAt: now, secretHash: null, revokedReason: 'revoked_by_user' })
+                .where(
+                  and(
+                    eq(loginTokens.id, Number(credential.id)),
+                    sql`${loginTokens.profileId} IN ${profilesOf(userId)}`,
+                    isNull(loginTokens.deletedAt),
+                  ),
+                )
+                .run().changes === 1;
+        if (!revoked) return 'not_found';
+        revokeSessionsOpenedBy(tx, credential.kind, credential.id, now);
+        endImpersonationsOfCredential(tx, credential, 'revoked', now, meta);
+        recordAudit(tx, audit, meta);
+        return 'revoked';
+      });
+    },
+  };
 }
