@@ -18,9 +18,9 @@ const invoicesRoute = routeOf(routes['invoices.list'], {
 });
 
 export const commerceRoutes = createRouter()
-  .openapi(ordersRoute, (c) => c.json(ordersOf(c.get('deps'), getAuth(c)), 200))
-  .openapi(placeRoute, (c) => {
-    const order = placeOrder(c.get('deps'), getAuth(c), c.req.valid('json'), c.get('meta'));
+  .openapi(ordersRoute, async (c) => c.json(await ordersOf(c.get('deps'), getAuth(c)), 200))
+  .openapi(placeRoute, async (c) => {
+    const order = await placeOrder(c.get('deps'), getAuth(c), c.req.valid('json'), c.get('meta'));
     return c.json({ order }, 201);
   })
-  .openapi(invoicesRoute, (c) => c.json(invoicesOf(c.get('deps'), getAuth(c)), 200));
+  .openapi(invoicesRoute, async (c) => c.json(await invoicesOf(c.get('deps'), getAuth(c)), 200));

@@ -6,21 +6,21 @@ import {
   products,
 } from '@onbehalf/contracts/commerce';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
-import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import { insertOrder, listInvoices, listOrders } from './commerce.repo.ts';
+import type { ListedOrder } from './commerce.store.ts';
+
+/** How many orders or invoices a list shows: the latest ones. */
+const LIST_LIMIT = 100;
 
 function activeProfile(auth: AuthContext) {
   if (!auth.profile) throw new AppError('profile_required');
   return auth.profile;
 }
 
-type OrderRow = ReturnType<typeof listOrders>[number];
-
-function toOrder({ order, placedBy }: OrderRow): Order {
+function toOrder({ order, placedBy }: ListedOrder): Order {
   return {
     id: order.id,
     number: order.number,
@@ -35,13 +35,15 @@ function toOrder({ order, placedBy }: OrderRow): Order {
 }
 
 /** Only the active profile's organization: the data a person sees is their profile's. */
-export function ordersOf(deps: AppDeps, auth: AuthContext): OrdersResponse {
-  return { orders: listOrders(deps.db, activeProfile(auth).organizationId).map(toOrder) };
+export async function ordersOf(deps: AppDeps, auth: AuthContext): Promise<OrdersResponse> {
+  const rows = await deps.store.commerce.orders(activeProfile(auth).organizationId, LIST_LIMIT);
+  return { orders: rows.map(toOrder) };
 }
 
-export function invoicesOf(deps: AppDeps, auth: AuthContext): InvoicesResponse {
+export async function invoicesOf(deps: AppDeps, auth: AuthContext): Promise<InvoicesResponse> {
+  const rows = await deps.store.commerce.invoices(activeProfile(auth).organizationId, LIST_LIMIT);
   return {
-    invoices: listInvoices(deps.db, activeProfile(auth).organizationId).map((invoice) => ({
+    invoices: rows.map((invoice) => ({
       id: invoice.id,
       number: invoice.number,
       status: invoice.status,
@@ -53,18 +55,18 @@ export function invoicesOf(deps: AppDeps, auth: AuthContext): InvoicesResponse {
   };
 }
 
-export function placeOrder(
+export async function placeOrder(
   deps: AppDeps,
   auth: AuthContext,
   body: PlaceOrderBody,
   meta: RequestMeta,
-): Order {
+): Promise<Order> {
   const profile = activeProfile(auth);
   const product = products.find((p) => p.sku === body.sku);
   if (!product) throw new AppError('validation_failed', { message: 'Unknown product.' });
   const now = deps.clock.now();
-  const order = deps.db.transaction((tx) => {
-    const row = insertOrder(tx, {
+  const order = await deps.store.commerce.placeOrder({
+    order: {
       organizationId: profile.organizationId,
       title: product.name,
       status: 'placed',
@@ -72,20 +74,21 @@ export function placeOrder(
       totalCents: product.unitPriceCents * body.quantity,
       currency: 'EUR',
       placedByProfileId: profile.id,
-      createdAt: now,
-    });
-    recordAudit(
-      tx,
-      {
-        type: 'order.placed',
-        at: now,
-        ...auditParty(auth),
-        organizationId: profile.organizationId,
-        details: { orderId: row.id, number: row.number, sku: body.sku, quantity: body.quantity },
+    },
+    audit: (placed) => ({
+      type: 'order.placed',
+      at: now,
+      ...auditParty(auth),
+      organizationId: profile.organizationId,
+      details: {
+        orderId: placed.id,
+        number: placed.number,
+        sku: body.sku,
+        quantity: body.quantity,
       },
-      meta,
-    );
-    return row;
+    }),
+    now,
+    meta,
   });
   return toOrder({ order, placedBy: auth.user?.name ?? null });
 }

@@ -1,5 +1,61 @@
+import type { Invoice, Order } from '@onbehalf/contracts/commerce';
+import type { AuditEntry } from '../../lib/audit-event.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+
 /**
- * The commerce feature's port: the reads it needs and its atomic commands (docs/decisions/
- * 019-store-ports.md). Not filled in yet: the feature still reads SQLite through `deps.db`.
+ * Orders and invoices of an organization: what the commerce feature reads, and the one command
+ * that places an order (docs/decisions/019-store-ports.md).
  */
-export type CommerceStore = Record<never, never>;
+export interface CommerceStore {
+  /** The organization's latest orders, newest first (then the higher id), with who placed each. */
+  orders(organizationId: number, limit: number): Promise<ListedOrder[]>;
+  /** The organization's latest invoices, newest first (then the higher id). */
+  invoices(organizationId: number, limit: number): Promise<StoredInvoice[]>;
+  /** Inserts the order, gives it its number, audits it; in one transaction. */
+  placeOrder(command: PlaceOrder): Promise<StoredOrder>;
+}
+
+/** An order as stored; `createdAt` in epoch milliseconds. */
+export interface StoredOrder {
+  id: number;
+  organizationId: number;
+  number: string;
+  title: string;
+  status: Order['status'];
+  quantity: number;
+  totalCents: number;
+  currency: string;
+  placedByProfileId: number | null;
+  createdAt: number;
+}
+
+/** An order with the name of the person whose profile placed it, if it still exists. */
+export interface ListedOrder {
+  order: StoredOrder;
+  placedBy: string | null;
+}
+
+/** An invoice as stored; instants in epoch milliseconds. */
+export interface StoredInvoice {
+  id: number;
+  organizationId: number;
+  number: string;
+  status: Invoice['status'];
+  amountCents: number;
+  currency: string;
+  issuedAt: number;
+  dueAt: number;
+}
+
+/** An order's number, from its id (SO-000042): both stores number orders this way. */
+export function orderNumber(id: number): string {
+  return `SO-${String(id).padStart(6, '0')}`;
+}
+
+export interface PlaceOrder {
+  order: Omit<StoredOrder, 'id' | 'number' | 'createdAt'>;
+  /** The event, once the order has its id and number. */
+  audit: (order: StoredOrder) => AuditEntry;
+  now: number;
+  meta: RequestMeta;
+}

@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import * as pg from './postgres/schema.ts';
+import { invoices, orders } from './sqlite/schema/commerce.ts';
+import { auditTrail, customerWithProfile, insertRow } from './test-rows.ts';
+import { dialects, freshStore, type TestStore } from './test-stores.ts';
+
+const meta = { ip: '203.0.113.7', userAgent: 'test-agent', requestId: 'r-1' };
+const T0 = 1_700_000_000_000;
+
+async function insertOrder(
+  ts: TestStore,
+  values: { organizationId: number; number: string; createdAt: number; placedByProfileId?: number },
+) {
+  const row = {
+    title: 'Toner',
+    status: 'placed' as const,
+    quantity: 1,
+    totalCents: 8900,
+    currency: 'EUR',
+    placedByProfileId: null,
+    ...values,
+  };
+  if (ts.dialect === 'sqlite') ts.db.insert(orders).values(row).run();
+  else await ts.db.insert(pg.orders).values(row);
+}
+
+async function insertInvoice(
+  ts: TestStore,
+  values: { organizationId: number; number: string; issuedAt: number },
+) {
+  const row = { status: 'open' as const, amountCents: 100, currency: 'EUR', dueAt: T0, ...values };
+  if (ts.dialect === 'sqlite') ts.db.insert(invoices).values(row).run();
+  else await ts.db.insert(pg.invoices).values(row);
+}
+
+describe.each(dialects)('commerce on %s', (dialect) => {
+  it("lists an organization's orders newest first, the higher id first on a tie, with who placed them", async () => {
+    const ts = await freshStore(dialect);
+    const { profile, organizationId } = await customerWithProfile(ts, { email: 'jane@acme.test' });
+    const other = await insertRow(ts, 'organizations', {
+      name: 'Globex',
+      kind: 'company',
+      createdAt: 0,
+    });
+    await insertOrder(ts, { organizationId, number: 'A', createdAt: T0 });
+    await insertOrder(ts, {
+      organizationId,
+      number: 'B',
+      createdAt: T0 + 5,
+      placedByProfileId: profile.id,
+    });
+    await insertOrder(ts, { organizationId, number: 'C', createdAt: T0 + 5 });
+    await insertOrder(ts, { organizationId: other.id, number: 'GLOBEX', createdAt: T0 + 9 });
+    await insertOrder(ts, { organizationId, number: 'D', createdAt: T0 + 1 });
+
+    const listed = await ts.store.commerce.orders(organizationId, 3);
+    expect(listed.map((o) => [o.order.number, o.placedBy])).toEqual([
+      ['C', null],
+      ['B', 'jane'],
+      ['D', null],
+    ]);
+    expect(listed[1]?.order).toMatchObject({
+      organizationId,
+      title: 'Toner',
+      status: 'placed',
+      quantity: 1,
+      totalCents: 8900,
+      currency: 'EUR',
+      placedByProfileId: profile.id,
+      createdAt: T0 + 5,
+    });
+    const all = await ts.store.commerce.orders(organizationId, 100);
+    expect(all.map((o) => o.order.number)).toEqual(['C', 'B', 'D', 'A']);
+  });
+
+  it("lists an organization's invoices newest first, the higher id first on a tie", async () => {
+    const ts = await freshStore(dialect);
+    const { organizationId } = await customerWithProfile(ts, { email: 'jane@acme.test' });
+    const other = await insertRow(ts, 'organizations', {
+      name: 'Globex',
+      kind: 'company',
+      createdAt: 0,
+    });
+    await insertInvoice(ts, { organizationId, number: 'I-1', issuedAt: T0 });
+    await insertInvoice(ts, { organizationId, number: 'I-2', issuedAt: T0 + 2 });
+    await insertInvoice(ts, { organizationId: other.id, number: 'G-1', issuedAt: T0 + 3 });
+    await insertInvoice(ts, { organizationId, number: 'I-3', issuedAt: T0 + 2 });
+
+    const listed = await ts.store.commerce.invoices(organizationId, 100);
+    expect(listed.map((i) => i.number)).toEqual(['I-3', 'I-2', 'I-1']);
+    expect(listed[0]).toMatchObject({
+      organizationId,
+      status: 'open',
+      amountCents: 100,
+      currency: 'EUR',
+      issuedAt: T0 + 2,
+      dueAt: T0,
+    });
+    expect(await ts.store.commerce.invoices(organizationId, 1)).toHaveLength(1);
+  });
+
+  it('places an order numbered from its id, audited in the same command', async () => {
+    const ts = await freshStore(dialect);
+    const { user, profile, organizationId } = await customerWithProfile(ts, {
+      email: 'jane@acme.test',
+    });
+    const place = (quantity: number) =>
+      ts.store.commerce.placeOrder({
+        order: {
+          organizationId,
+          title: 'Toner',
+          status: 'placed',
+          quantity,
+          totalCents: quantity * 8900,
+          currency: 'EUR',
+          placedByProfileId: profile.id,
+        },
+        audit: (order) => ({
+          type: 'order.placed',
+          at: T0,
+          actor: { userId: user.id, kind: 'customer' },
+          organizationId,
+          details: { orderId: order.id, number: order.number, quantity },
+        }),
+        now: T0,
+        meta,
+      });
+    const first = await place(3);
+    const second = await place(1);
+    expect(first).toEqual({
+      id: first.id,
+      organizationId,
+      number: `SO-${String(first.id).padStart(6, '0')}`,
+      title: 'Toner',
+      status: 'placed',
+      quantity: 3,
+      totalCents: 3 * 8900,
+      currency: 'EUR',
+      placedByProfileId: profile.id,
+      createdAt: T0,
+    });
+    expect(second.number).toBe(`SO-${String(second.id).padStart(6, '0')}`);
+    expect(second.id).toBeGreaterThan(first.id);
+
+    const listed = await ts.store.commerce.orders(organizationId, 100);
+    expect(listed.map((o) => [o.order.number, o.placedBy])).toEqual([
+      [second.number, 'jane'],
+      [first.number, 'jane'],
+    ]);
+    const trail = await auditTrail(ts);
+    expect(trail.map((e) => [e.type, e.actorUserId, e.organizationId, e.ip, e.details])).toEqual([
+      [
+        'order.placed',
+        user.id,
+        organizationId,
+        meta.ip,
+        { orderId: first.id, number: first.number, quantity: 3 },
+      ],
+      [
+        'order.placed',
+        user.id,
+        organizationId,
+        meta.ip,
+        { orderId: second.id, number: second.number, quantity: 1 },
+      ],
+    ]);
+  });
+});
