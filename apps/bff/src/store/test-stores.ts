@@ -45,7 +45,13 @@ export async function freshStore(dialect: 'sqlite' | 'postgres'): Promise<TestSt
   const server = await cluster;
   const name = `store_${process.pid}_${++databases}`;
   const admin = openPostgres(server.url, { max: 1 });
-  await admin.pool.query(`CREATE DATABASE ${name}`);
+  // Under a real language's collation, as production databases are, not the cluster's "C":
+  // what must not depend on the locale (name order, lower()) is then tested for it.
+  await admin.pool
+    .query(
+      `CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`,
+    )
+    .catch(() => admin.pool.query(`CREATE DATABASE ${name}`));
   await admin.pool.end();
   const { db, pool } = openPostgres(server.urlFor(name));
   pools.push(pool);

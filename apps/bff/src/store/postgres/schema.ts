@@ -41,6 +41,8 @@ import {
 /** Epoch milliseconds. */
 const instant = (name: string) => bigint(name, { mode: 'number' });
 
+// users.name, organizations.name and profiles.sort_name are in the "C" collation (byte
+// order, ASCII-only lower(), as on SQLite): migration 0003, since drizzle's schema cannot say it.
 export const users = pgTable(
   'users',
   {
