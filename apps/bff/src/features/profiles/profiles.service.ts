@@ -23,7 +23,8 @@ interface ChooserRow {
 }
 
 function toCoworkerProfile(
-  row: ChooserRow,
+  row: Omit<ChooserRow, 'organization'>,
+  organization: ChooserRow['organization'],
   auth: AuthContext,
   block: ImpersonationBlock | null = null,
 ): CoworkerProfile {
@@ -35,10 +36,10 @@ function toCoworkerProfile(
     Email: row.user.email,
     Status: row.user.status,
     Role: row.profile.role,
-    Type: row.organization.kind === 'company' ? 'Contact' : 'Customer',
-    OrganizationId: row.organization.id,
-    OrganizationName: row.organization.name,
-    OrganizationKind: row.organization.kind,
+    Type: organization.kind === 'company' ? 'Contact' : 'Customer',
+    OrganizationId: organization.id,
+    OrganizationName: organization.name,
+    OrganizationKind: organization.kind,
     IsOwn: isOwn,
     IsCurrent: row.profile.id === auth.profile?.id,
     AllowTeamImpersonation: row.profile.allowTeamImpersonation,
@@ -66,7 +67,7 @@ export function listProfiles(
     : listProfilesOfUser(deps.db, user.id)
         // Acting for someone covers the one profile it was opened for, never their others.
         .filter((r) => !actingForSomeone || r.profile.id === auth.profile?.id)
-        .map((r) => toCoworkerProfile(r, auth));
+        .map((r) => toCoworkerProfile(r, r.organization, auth));
   // A team admin also sees the coworkers they may sign in as, each flagged with why not.
   const active = auth.profile;
   if (!active || !auth.permissions.has('team:impersonate') || actingForSomeone) {
@@ -83,12 +84,16 @@ export function listProfiles(
   const { organization } = active;
   const coworkers = items.map((r) =>
     toCoworkerProfile(
-      { ...r, organization },
+      r,
+      organization,
       auth,
       impersonationBlock({
         door: 'team',
         actor,
-        target: policyTarget({ ...r.user, kind: 'customer', operatorRole: null }, r.profile),
+        target: policyTarget(
+          { id: r.user.id, kind: 'customer', status: r.user.status, operatorRole: null },
+          r.profile,
+        ),
         doorOpen: organization.impersonationEnabled,
       }),
     ),

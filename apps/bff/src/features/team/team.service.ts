@@ -72,7 +72,10 @@ function verdict(row: MemberRow, asker: Asker): TeamMember['impersonation'] {
   const block = impersonationBlock({
     door: 'team',
     actor: asker.actor,
-    target: policyTarget({ ...row.user, kind: 'customer', operatorRole: null }, row.profile),
+    target: policyTarget(
+      { id: row.user.id, kind: 'customer', status: row.user.status, operatorRole: null },
+      row.profile,
+    ),
     doorOpen: asker.doorOpen,
   });
   return { allowed: block === null, reason: block };
