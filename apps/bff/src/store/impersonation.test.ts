@@ -134,6 +134,11 @@ describe.each(dialects)('the impersonation port on %s', (dialect) => {
       [second.id, s.other.organizationId],
     ]);
     expect(await ts.store.impersonation.userWithProfiles(9999)).toBeUndefined();
+    // An id the API accepts but no integer column holds: nobody, on either database.
+    expect(await ts.store.impersonation.userWithProfiles(2 ** 40)).toBeUndefined();
+    expect(
+      await ts.store.impersonation.teamTarget(s.alice.organizationId, 2 ** 40),
+    ).toBeUndefined();
   });
 
   it('issues a hand-off not yet started, with its audit event', async () => {

@@ -164,6 +164,8 @@ describe.each(dialects)('the login-tokens port on %s', (dialect) => {
     expect(found?.organization?.id).toBe(s.alice.organizationId);
     expect(found?.creatorName).toBe('agent');
     expect(await ts.store.loginTokens.find(id + 100)).toBeUndefined();
+    // A token id the `{id}.{secret}` format allows but no integer column holds: none.
+    expect(await ts.store.loginTokens.find(999_999_999_999_999)).toBeUndefined();
     const trail = await auditTrail(ts);
     expect(trail.map((e) => [e.type, e.details?.loginTokenId])).toEqual([
       ['login_token.created', id],
@@ -391,6 +393,7 @@ describe.each(dialects)('the login-tokens port on %s', (dialect) => {
     const subject = await ts.store.loginTokens.subject(zed.profile.id);
     expect(subject?.user.email).toBe('zed@acme.test');
     expect(await ts.store.loginTokens.subject(9999)).toBeUndefined();
+    expect(await ts.store.loginTokens.subject(2 ** 40)).toBeUndefined();
   });
 });
 

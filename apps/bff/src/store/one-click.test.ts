@@ -162,6 +162,10 @@ describe.each(dialects)('the one-click port on %s', (dialect) => {
     });
     expect((await ts.store.oneClick.findUser(s.alice.user.id))?.email).toBe('Alice@Acme.test');
     expect(await ts.store.oneClick.findUser(9999)).toBeUndefined();
+    // An id the API accepts but no integer column holds: nothing, on either database.
+    expect(await ts.store.oneClick.findUser(2 ** 40)).toBeUndefined();
+    expect(await ts.store.oneClick.findOrganization(2 ** 40)).toBeUndefined();
+    expect(await ts.store.oneClick.profilesOf(2 ** 40)).toEqual([]);
     expect((await ts.store.oneClick.findUserByEmail('alice@acme.test'))?.id).toBe(s.alice.user.id);
     expect(await ts.store.oneClick.findUserByEmail('nobody@acme.test')).toBeUndefined();
     const profiles = await ts.store.oneClick.profilesOf(s.alice.user.id);

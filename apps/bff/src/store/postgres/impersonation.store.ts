@@ -12,6 +12,7 @@ import { recordRepeatable } from './audit-repeats.ts';
 import type { PgTx } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { endImpersonation } from './impersonations.ts';
+import { isIntegerId } from './integer-id.ts';
 import { impersonations, organizations, profiles, sessions, users } from './schema.ts';
 import { mintSession } from './sessions.ts';
 
@@ -38,6 +39,7 @@ export async function startHandoverIn(
 export function postgresImpersonation({ db, auditKey }: PostgresContext): ImpersonationStore {
   return {
     async teamTarget(organizationId, profileId) {
+      if (!isIntegerId(profileId)) return undefined;
       const [found] = await db
         .select({ profile: profiles, user: users, organization: organizations })
         .from(profiles)
@@ -47,6 +49,7 @@ export function postgresImpersonation({ db, auditKey }: PostgresContext): Impers
       return found;
     },
     async userWithProfiles(userId) {
+      if (!isIntegerId(userId)) return undefined;
       const [user] = await db.select().from(users).where(eq(users.id, userId));
       if (!user) return undefined;
       const found = await db

@@ -26,6 +26,7 @@ import type { PostgresContext } from './context.ts';
 import { loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
 import { startHandoverIn } from './impersonation.store.ts';
 import { endImpersonationsOfCredential } from './impersonations.ts';
+import { isIntegerId } from './integer-id.ts';
 import { recordAttempt } from './login-attempts.ts';
 import { openRedeemedSession } from './one-click.store.ts';
 import { loginAttempts, loginTokens, organizations, profiles, users } from './schema.ts';
@@ -132,6 +133,7 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
         .limit(limit + 1);
     },
     async find(id) {
+      if (!isIntegerId(id)) return undefined;
       const [found] = await withParties(db).where(eq(loginTokens.id, id));
       return found;
     },
@@ -149,6 +151,7 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
         .limit(limit);
     },
     async subject(profileId) {
+      if (!isIntegerId(profileId)) return undefined;
       const [found] = await db
         .select({ profile: profiles, user: users, organization: organizations })
         .from(profiles)

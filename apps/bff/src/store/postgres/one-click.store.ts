@@ -12,6 +12,7 @@ import type { PgTx } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { loadMaker, withdrawUndelivered } from './credentials.ts';
 import { startHandoverIn } from './impersonation.store.ts';
+import { isIntegerId } from './integer-id.ts';
 import { recordAttempt } from './login-attempts.ts';
 import { oneClickLinks, organizations, profiles, users } from './schema.ts';
 import { mintSession, revokeSession } from './sessions.ts';
@@ -58,6 +59,7 @@ export async function openRedeemedSession(
 export function postgresOneClick({ db, auditKey }: PostgresContext): OneClickStore {
   return {
     async findUser(userId) {
+      if (!isIntegerId(userId)) return undefined;
       const [found] = await db.select().from(users).where(eq(users.id, userId));
       return found;
     },
@@ -69,6 +71,7 @@ export function postgresOneClick({ db, auditKey }: PostgresContext): OneClickSto
       return found;
     },
     async profilesOf(userId) {
+      if (!isIntegerId(userId)) return [];
       return db
         .select({ profile: profiles, organization: organizations })
         .from(profiles)
@@ -77,6 +80,7 @@ export function postgresOneClick({ db, auditKey }: PostgresContext): OneClickSto
         .orderBy(asc(profiles.id));
     },
     async findOrganization(id) {
+      if (!isIntegerId(id)) return undefined;
       const [found] = await db.select().from(organizations).where(eq(organizations.id, id));
       return found;
     },

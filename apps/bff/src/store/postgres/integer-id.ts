@@ -1,0 +1,8 @@
+/**
+ * Whether a number can be a row's id in an `integer` (or `serial`) column. The API accepts any
+ * safe integer as an id; SQLite simply finds nothing for one beyond the column's range, where
+ * PostgreSQL refuses to compare it, so reads by such an id answer "none" without asking.
+ */
+export function isIntegerId(n: number): boolean {
+  return Number.isInteger(n) && n >= -2_147_483_648 && n <= 2_147_483_647;
+}
