@@ -175,6 +175,15 @@ describe.each(dialects)('the api-keys port on %s', (dialect) => {
     expect(listed.map((r) => r.key)).toEqual([newer.row, older.row]);
     expect(listed.map((r) => r.createdBy)).toEqual(['root', 'root']);
     expect(await ts.store.apiKeys.list(1)).toHaveLength(1);
+    // Made in the same millisecond: by id, in byte order, on both databases.
+    for (const id of ['key-a', 'key-B', 'key-z']) {
+      await insertRow(ts, 'apiKeys', newKey(root.id, { id, createdAt: T0 - 1 }).row);
+    }
+    expect((await ts.store.apiKeys.list(500)).map((r) => r.key.id).slice(2)).toEqual([
+      'key-z',
+      'key-a',
+      'key-B',
+    ]);
     expect(await ts.store.apiKeys.byId(older.row.id)).toEqual(older.row);
     expect(await ts.store.apiKeys.byId('no-such-key')).toBeUndefined();
     const trail = await auditTrail(ts);

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { ApiKeysStore } from '../../features/api-keys/api-keys.store.ts';
 import { findApiKey, touchApiKey } from './api-keys.ts';
 import { appendAudit } from './audit.ts';
@@ -8,11 +8,12 @@ import { apiKeys, organizations, users } from './schema.ts';
 export function postgresApiKeys({ db, auditKey }: PostgresContext): ApiKeysStore {
   return {
     async list(limit) {
+      // Keys made in the same millisecond by id in byte order, as SQLite compares them.
       return db
         .select({ key: apiKeys, createdBy: users.name })
         .from(apiKeys)
         .leftJoin(users, eq(users.id, apiKeys.createdByUserId))
-        .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+        .orderBy(desc(apiKeys.createdAt), sql`${apiKeys.id} COLLATE "C" DESC`)
         .limit(limit);
     },
     async organizationNames(ids) {
