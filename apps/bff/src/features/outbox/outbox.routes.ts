@@ -9,6 +9,6 @@ const listRoute = routeOf(routes['sys.outbox'], {
   middleware: [requirePermission('outbox:read')],
 });
 
-export const outboxRoutes = createRouter().openapi(listRoute, (c) =>
-  c.json(readOutbox(c.get('deps'), getAuth(c), c.req.valid('query'), c.get('meta')), 200),
+export const outboxRoutes = createRouter().openapi(listRoute, async (c) =>
+  c.json(await readOutbox(c.get('deps'), getAuth(c), c.req.valid('query'), c.get('meta')), 200),
 );

@@ -1,6 +1,28 @@
+import { and, desc, eq, lt } from 'drizzle-orm';
 import type { OutboxStore } from '../../features/outbox/outbox.store.ts';
+import { recordRepeatable } from '../../lib/audit-repeats.ts';
 import type { SqliteContext } from './context.ts';
+import { outboxMessages } from './schema/outbox.ts';
 
-export function sqliteOutbox(_context: SqliteContext): OutboxStore {
-  return {};
+export function sqliteOutbox({ db }: SqliteContext): OutboxStore {
+  return {
+    async page({ to, before, limit }) {
+      return db
+        .select()
+        .from(outboxMessages)
+        .where(
+          and(
+            to !== null ? eq(outboxMessages.to, to) : undefined,
+            before !== null ? lt(outboxMessages.id, before) : undefined,
+          ),
+        )
+        .orderBy(desc(outboxMessages.id))
+        .limit(limit)
+        .all();
+    },
+
+    async recordRead({ audit, meta }) {
+      recordRepeatable(db, audit, 'read', meta);
+    },
+  };
 }

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { openPostgres } from './postgres/client.ts';
+import * as pg from './postgres/schema.ts';
+import { createPostgresStore } from './postgres/store.ts';
+import { outboxMessages } from './sqlite/schema/outbox.ts';
+import { auditTrail, operator, rowsOf } from './test-rows.ts';
+import { dialects, freshStore, type TestStore } from './test-stores.ts';
+
+const meta = { ip: '203.0.113.7', userAgent: 'test-agent', requestId: 'r-1' };
+const T0 = 1_700_000_000_000;
+
+async function insertMessage(ts: TestStore, to: string, subject: string) {
+  const values = {
+    to,
+    from: 'noreply@onbehalf.test',
+    subject,
+    text: `${subject}: [link removed]`,
+    html: '<p>[link removed]</p>',
+    kind: 'sign_in_link',
+    sealed: null,
+    createdAt: T0,
+  };
+  if (ts.dialect === 'sqlite') return ts.db.insert(outboxMessages).values(values).returning().get();
+  const [row] = await ts.db.insert(pg.outboxMessages).values(values).returning();
+  if (!row) throw new Error('No message was inserted');
+  return row;
+}
+
+describe.each(dialects)('outbox on %s', (dialect) => {
+  it('pages newest first: each page starts after the message the one before ended on', async () => {
+    const ts = await freshStore(dialect);
+    const sent = [];
+    for (const [to, subject] of [
+      ['jane@acme.test', 'one'],
+      ['john@acme.test', 'two'],
+      ['jane@acme.test', 'three'],
+      ['jane@acme.test', 'four'],
+      ['john@acme.test', 'five'],
+    ] as const) {
+      sent.push(await insertMessage(ts, to, subject));
+    }
+
+    const first = await ts.store.outbox.page({ to: null, before: null, limit: 2 });
+    expect(first.map((m) => m.subject)).toEqual(['five', 'four']);
+    expect(first[0]).toEqual(sent[4]);
+    const second = await ts.store.outbox.page({ to: null, before: first[1]?.id ?? 0, limit: 2 });
+    expect(second.map((m) => m.subject)).toEqual(['three', 'two']);
+    const last = await ts.store.outbox.page({ to: null, before: second[1]?.id ?? 0, limit: 2 });
+    expect(last.map((m) => m.subject)).toEqual(['one']);
+
+    const hers = await ts.store.outbox.page({ to: 'jane@acme.test', before: null, limit: 10 });
+    expect(hers.map((m) => m.subject)).toEqual(['four', 'three', 'one']);
+    const older = await ts.store.outbox.page({
+      to: 'jane@acme.test',
+      before: sent[3]?.id ?? 0,
+      limit: 10,
+    });
+    expect(older.map((m) => m.subject)).toEqual(['three', 'one']);
+
+    // A cursor may carry any safe integer, beyond the id column's range on either side.
+    const beyond = await ts.store.outbox.page({ to: null, before: 2 ** 40, limit: 10 });
+    expect(beyond.map((m) => m.subject)).toEqual(['five', 'four', 'three', 'two', 'one']);
+    expect(await ts.store.outbox.page({ to: null, before: -(2 ** 40), limit: 10 })).toEqual([]);
+  });
+
+  it('audits the first read of a minute and counts the repeats', async () => {
+    const ts = await freshStore(dialect);
+    const ops = await operator(ts, 'ops@onbehalf.test', 'support');
+    const read = (at: number) =>
+      ts.store.outbox.recordRead({
+        audit: {
+          type: 'outbox.read',
+          at,
+          actor: { userId: ops.id, kind: 'operator' },
+          details: { to: null },
+        },
+        meta,
+      });
+    await read(T0);
+    await read(T0 + 1);
+    await read(T0 + 2);
+
+    const trail = await auditTrail(ts);
+    expect(trail.map((e) => [e.type, e.actorUserId, e.ip, e.details])).toEqual([
+      ['outbox.read', ops.id, meta.ip, { to: null }],
+    ]);
+    const [counter] = await rowsOf(ts, 'auditRepeats');
+    expect(counter).toMatchObject({ type: 'outbox.read', count: 3, lastAt: T0 + 2 });
+  });
+});
+
+describe('outbox reads on PostgreSQL from several connections at once', () => {
+  it('audit the first read exactly once and count every one', async () => {
+    const ts = await freshStore('postgres');
+    const ops = await operator(ts, 'ops@onbehalf.test', 'support');
+    const pools = Array.from({ length: 4 }, () => openPostgres(ts.url, { max: 3 }));
+    try {
+      const stores = pools.map(({ db }) => createPostgresStore(db, { auditKey: ts.auditKey }));
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          stores[i % stores.length]?.outbox.recordRead({
+            audit: {
+              type: 'outbox.read',
+              at: T0 + i,
+              actor: { userId: ops.id, kind: 'operator' },
+              details: { to: null },
+            },
+            meta,
+          }),
+        ),
+      );
+    } finally {
+      await Promise.all(pools.map(({ pool }) => pool.end()));
+    }
+    const trail = await auditTrail(ts);
+    expect(trail.map((e) => e.type)).toEqual(['outbox.read']);
+    const [counter] = await rowsOf(ts, 'auditRepeats');
+    expect(counter).toMatchObject({ count: 12, lastAt: T0 + 11 });
+  });
+});
