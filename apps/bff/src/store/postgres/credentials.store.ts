@@ -6,6 +6,7 @@ import type { PgQueryable } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
 import { endImpersonationsOfCredential } from './impersonations.ts';
+import { isIntegerId } from './integer-id.ts';
 import { loginTokens, oneClickLinks, organizations, profiles } from './schema.ts';
 
 const profilesOf = (userId: number) =>
@@ -30,15 +31,11 @@ function tokens(db: PgQueryable) {
 /** Newest first; links made in the same millisecond by id in byte order, as SQLite compares. */
 const linkOrder = [desc(oneClickLinks.createdAt), sql`${oneClickLinks.id} COLLATE "C" DESC`];
 
-/**
- * A login token's id from a credential id, or undefined when it can name no token: a decimal
- * integer within the column's range (SQLite finds nothing for a larger one; PostgreSQL would
- * refuse to compare it).
- */
+/** A login token's id from a credential id: a decimal integer the column can hold, else none. */
 function tokenIdOf(id: string): number | undefined {
   if (!/^\d{1,15}$/.test(id)) return undefined;
   const n = Number(id);
-  return n <= 2_147_483_647 ? n : undefined;
+  return isIntegerId(n) ? n : undefined;
 }
 
 export function postgresCredentials({ db, auditKey }: PostgresContext): CredentialsStore {
