@@ -1,0 +1,54 @@
+import { type Column, or, type SQL, sql } from 'drizzle-orm';
+import { users } from './schema.ts';
+
+/**
+ * Search on PostgreSQL, meaning what it means on SQLite (store/sqlite/search.ts): the same
+ * "contains" over columns, and people found by every word typed through the `users_search_idx`
+ * full-text index (migration 0001) where SQLite has FTS5.
+ */
+
+/**
+ * Case-insensitive "contains" over one or more columns. The term's own % and _ match
+ * themselves, not anything: a search for "%" finds a percent sign, not every row.
+ */
+export function containsAny(term: string, ...columns: Column[]): SQL | undefined {
+  const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return or(...columns.map((column) => sql`lower(${column}) like ${pattern} escape '\\'`));
+}
+
+/**
+ * A tsquery from what a person typed, as SQLite's FTS5 reads it (`ftsQuery`): every word must
+ * appear; a word is its letters and digits, in order and adjacent (`a <-> b`), the last of them
+ * as the start of a word (`:*`). Only letters and digits reach the query, so nothing typed is
+ * tsquery syntax. A word of punctuation only (`@`, `-`) is dropped, as FTS5's tokenizer drops
+ * it: `jane @` finds Jane. Null when no word has anything searchable.
+ */
+export function tsQuery(text: string): string | null {
+  const phrases = text
+    .split(/\s+/)
+    .map((word) => word.trim())
+    .filter(Boolean)
+    .slice(0, 12)
+    .map((word) =>
+      word
+        .toLowerCase()
+        .split(/[^\p{L}\p{N}]+/u)
+        .filter(Boolean),
+    )
+    .filter((tokens) => tokens.length > 0)
+    .map((tokens) => `${tokens.join(' <-> ')}:*`);
+  return phrases.length === 0 ? null : phrases.join(' & ');
+}
+
+/**
+ * The document of a person the index holds: the expression must be the index's own
+ * (migration 0001) for the planner to use it.
+ */
+const userDocument = sql`to_tsvector('simple', ${users.name} || ' ' || translate(${users.email}, '@.', '  '))`;
+
+/** Users whose name or email holds every word typed, through the `users_search_idx` index. */
+export function usersMatching(userId: Column, text: string): SQL {
+  const query = tsQuery(text);
+  if (query === null) return sql`false`;
+  return sql`${userId} IN (SELECT ${users.id} FROM ${users} WHERE ${userDocument} @@ to_tsquery('simple', ${query}))`;
+}

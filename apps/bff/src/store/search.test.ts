@@ -1,0 +1,55 @@
+import { asc } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import * as pgSchema from './postgres/schema.ts';
+import { usersMatching as pgUsersMatching, tsQuery } from './postgres/search.ts';
+import { users } from './sqlite/schema/users.ts';
+import { usersMatching as sqliteUsersMatching } from './sqlite/search.ts';
+import { insertRow } from './test-rows.ts';
+import { dialects, freshStore, type TestStore } from './test-stores.ts';
+
+/** The names of the people a search finds, through each store's own full-text index. */
+async function search(ts: TestStore, text: string): Promise<string[]> {
+  if (ts.dialect === 'sqlite') {
+    return ts.db
+      .select({ name: users.name })
+      .from(users)
+      .where(sqliteUsersMatching(users.id, text))
+      .orderBy(asc(users.name))
+      .all()
+      .map((row) => row.name);
+  }
+  const rows = await ts.db
+    .select({ name: pgSchema.users.name })
+    .from(pgSchema.users)
+    .where(pgUsersMatching(pgSchema.users.id, text))
+    .orderBy(asc(pgSchema.users.name));
+  return rows.map((row) => row.name);
+}
+
+describe('tsQuery', () => {
+  it('keeps letters and digits only, every word required, the last token a prefix', () => {
+    expect(tsQuery('Jane  Do')).toBe('jane:* & do:*');
+    expect(tsQuery("o'brien")).toBe('o <-> brien:*');
+    expect(tsQuery('jane @ -')).toBe('jane:*');
+    expect(tsQuery('@ !!')).toBeNull();
+    expect(tsQuery('   ')).toBeNull();
+  });
+});
+
+describe.each(dialects)('people search on %s', (dialect) => {
+  it('finds by every word typed, ignoring words of punctuation only', async () => {
+    const ts = await freshStore(dialect);
+    for (const [name, email] of [
+      ['Jane Doe', 'jane@acme.test'],
+      ['John Smith', 'john.smith@acme.test'],
+      ['Janet Roe', 'roe@globex.test'],
+    ] as const) {
+      await insertRow(ts, 'users', { name, email, kind: 'customer', createdAt: 0 });
+    }
+    expect(await search(ts, 'jane')).toEqual(['Jane Doe', 'Janet Roe']);
+    expect(await search(ts, 'jane doe')).toEqual(['Jane Doe']);
+    expect(await search(ts, 'jane @')).toEqual(['Jane Doe', 'Janet Roe']);
+    expect(await search(ts, 'smith acme')).toEqual(['John Smith']);
+    expect(await search(ts, 'nobody')).toEqual([]);
+  });
+});
