@@ -14,10 +14,15 @@ const passwordRoute = routeOf(routes['account.changePassword'], {
 });
 
 export const accountRoutes = createRouter()
-  .openapi(preferenceRoute, (c) => {
+  .openapi(preferenceRoute, async (c) => {
     const { allowTeamImpersonation } = c.req.valid('json');
     return c.json(
-      setImpersonationPreference(c.get('deps'), getAuth(c), allowTeamImpersonation, c.get('meta')),
+      await setImpersonationPreference(
+        c.get('deps'),
+        getAuth(c),
+        allowTeamImpersonation,
+        c.get('meta'),
+      ),
       200,
     );
   })

@@ -1,5 +1,40 @@
+import type { AuditEntry } from '../../lib/audit-event.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+
 /**
- * The account feature's port: the reads it needs and its atomic commands (docs/decisions/
- * 019-store-ports.md). Not filled in yet: the feature still reads SQLite through `deps.db`.
+ * The account feature's port (docs/decisions/019-store-ports.md): a member's own settings. Both
+ * commands carry their audit entry, appended in the change's transaction.
  */
-export type AccountStore = Record<never, never>;
+export interface AccountStore {
+  /**
+   * Sets whether team admins may sign in as this profile; an opt-out also ends the running team
+   * impersonations of it (each audited), at once with the change's audit.
+   */
+  setImpersonationPreference(command: SetImpersonationPreference): Promise<void>;
+  /**
+   * Replaces the password if it is still the one the person proved (`previousHash`), and ends
+   * the credentials made for them, the impersonations acting as them and every other session
+   * of theirs, at once. `'lost_race'` (nothing written) when the password changed meanwhile.
+   */
+  changePassword(command: ChangePassword): Promise<'changed' | 'lost_race'>;
+}
+
+export interface SetImpersonationPreference {
+  profileId: number;
+  allow: boolean;
+  audit: AuditEntry;
+  now: number;
+  meta: RequestMeta;
+}
+
+export interface ChangePassword {
+  userId: number;
+  /** The hash the current password was checked against. */
+  previousHash: string;
+  passwordHash: string;
+  /** The session asking: it stays signed in. */
+  keepSessionId: string;
+  audit: AuditEntry;
+  now: number;
+  meta: RequestMeta;
+}

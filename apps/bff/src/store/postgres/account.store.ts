@@ -1,6 +1,62 @@
+import { and, eq, isNull, ne } from 'drizzle-orm';
 import type { AccountStore } from '../../features/account/account.store.ts';
+import { LostRace, orLostRace } from '../lost-race.ts';
+import { appendAudit } from './audit.ts';
 import type { PostgresContext } from './context.ts';
+import { endCredentialsFor } from './credentials.ts';
+import { endImpersonationsOfTarget, endTeamImpersonationsOfProfile } from './impersonations.ts';
+import { profiles, sessions, users } from './schema.ts';
 
-export function postgresAccount(_context: PostgresContext): AccountStore {
-  return {};
+export function postgresAccount({ db, auditKey }: PostgresContext): AccountStore {
+  return {
+    async setImpersonationPreference({ profileId, allow, audit, now, meta }) {
+      await db.transaction(async (tx) => {
+        await tx
+          .update(profiles)
+          .set({ allowTeamImpersonation: allow })
+          .where(eq(profiles.id, profileId));
+        // The opt-out binds running team impersonations too, not only new ones.
+        if (!allow) {
+          await endTeamImpersonationsOfProfile(
+            tx,
+            auditKey,
+            profileId,
+            'target_opted_out',
+            now,
+            meta,
+          );
+        }
+        await appendAudit(tx, auditKey, audit, meta);
+      });
+    },
+    async changePassword(command) {
+      const { userId, previousHash, passwordHash, keepSessionId, audit, now, meta } = command;
+      return orLostRace(() =>
+        db.transaction(async (tx) => {
+          const changed = await tx
+            .update(users)
+            .set({ passwordHash, passwordChangedAt: now })
+            .where(and(eq(users.id, userId), eq(users.passwordHash, previousHash)))
+            .returning({ id: users.id });
+          if (changed.length !== 1) throw new LostRace();
+          // Every link and token made for this person dies with the old password (SPEC §4b).
+          await endCredentialsFor(tx, userId, 'password_changed', now);
+          await endImpersonationsOfTarget(tx, auditKey, userId, 'revoked', now, meta);
+          // Every other live session of the user: a password change signs out the rest.
+          await tx
+            .update(sessions)
+            .set({ revokedAt: now, revokedReason: 'password_changed' })
+            .where(
+              and(
+                eq(sessions.userId, userId),
+                ne(sessions.id, keepSessionId),
+                isNull(sessions.revokedAt),
+              ),
+            );
+          await appendAudit(tx, auditKey, audit, meta);
+          return 'changed' as const;
+        }),
+      );
+    },
+  };
 }

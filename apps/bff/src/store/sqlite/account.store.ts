@@ -1,6 +1,58 @@
+import { and, eq, isNull, ne } from 'drizzle-orm';
 import type { AccountStore } from '../../features/account/account.store.ts';
+import { recordAudit } from '../../lib/audit.ts';
+import { endCredentialsFor } from '../../lib/credentials.ts';
+import {
+  endImpersonationsOfTarget,
+  endTeamImpersonationsOfProfile,
+} from '../../lib/impersonation-lifecycle.ts';
+import { LostRace, orLostRace } from '../lost-race.ts';
 import type { SqliteContext } from './context.ts';
+import { profiles } from './schema/profiles.ts';
+import { sessions } from './schema/sessions.ts';
+import { users } from './schema/users.ts';
 
-export function sqliteAccount(_context: SqliteContext): AccountStore {
-  return {};
+export function sqliteAccount({ db }: SqliteContext): AccountStore {
+  return {
+    async setImpersonationPreference({ profileId, allow, audit, now, meta }) {
+      db.transaction((tx) => {
+        tx.update(profiles)
+          .set({ allowTeamImpersonation: allow })
+          .where(eq(profiles.id, profileId))
+          .run();
+        // The opt-out binds running team impersonations too, not only new ones.
+        if (!allow) endTeamImpersonationsOfProfile(tx, profileId, 'target_opted_out', now, meta);
+        recordAudit(tx, audit, meta);
+      });
+    },
+    async changePassword(command) {
+      const { userId, previousHash, passwordHash, keepSessionId, audit, now, meta } = command;
+      return orLostRace(() =>
+        db.transaction((tx) => {
+          const changed = tx
+            .update(users)
+            .set({ passwordHash, passwordChangedAt: now })
+            .where(and(eq(users.id, userId), eq(users.passwordHash, previousHash)))
+            .run();
+          if (changed.changes !== 1) throw new LostRace();
+          // Every link and token made for this person dies with the old password (SPEC §4b).
+          endCredentialsFor(tx, userId, 'password_changed', now);
+          endImpersonationsOfTarget(tx, userId, 'revoked', now, meta);
+          // Every other live session of the user: a password change signs out the rest.
+          tx.update(sessions)
+            .set({ revokedAt: now, revokedReason: 'password_changed' })
+            .where(
+              and(
+                eq(sessions.userId, userId),
+                ne(sessions.id, keepSessionId),
+                isNull(sessions.revokedAt),
+              ),
+            )
+            .run();
+          recordAudit(tx, audit, meta);
+          return 'changed' as const;
+        }),
+      );
+    },
+  };
 }
