@@ -7,8 +7,7 @@ import {
   requirePermissionOrApiKey,
 } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
-import { searchOrganizations } from './users.repo.ts';
-import { listUsers, setRoleOfProfile, updateUser } from './users.service.ts';
+import { listOrganizations, listUsers, setRoleOfProfile, updateUser } from './users.service.ts';
 
 const listRoute = routeOf(routes['sys.users'], {
   middleware: [requirePermissionOrApiKey('users:read')],
@@ -27,18 +26,15 @@ const organizationsRoute = routeOf(routes['sys.organizations'], {
 });
 
 export const usersRoutes = createRouter()
-  .openapi(organizationsRoute, (c) =>
-    c.json(
-      { organizations: searchOrganizations(c.get('deps').db, c.req.valid('query').query) },
-      200,
-    ),
+  .openapi(organizationsRoute, async (c) =>
+    c.json(await listOrganizations(c.get('deps'), c.req.valid('query').query), 200),
   )
-  .openapi(listRoute, (c) =>
-    c.json(listUsers(c.get('deps'), getPrincipal(c), c.req.valid('query')), 200),
+  .openapi(listRoute, async (c) =>
+    c.json(await listUsers(c.get('deps'), getPrincipal(c), c.req.valid('query')), 200),
   )
-  .openapi(updateRoute, (c) =>
+  .openapi(updateRoute, async (c) =>
     c.json(
-      updateUser(
+      await updateUser(
         c.get('deps'),
         getAuth(c),
         c.req.valid('param').id,
@@ -48,9 +44,9 @@ export const usersRoutes = createRouter()
       200,
     ),
   )
-  .openapi(roleRoute, (c) =>
+  .openapi(roleRoute, async (c) =>
     c.json(
-      setRoleOfProfile(
+      await setRoleOfProfile(
         c.get('deps'),
         getAuth(c),
         c.req.valid('param').id,

@@ -11,49 +11,33 @@ import type {
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { impersonationBlock } from '../../domain/impersonation/policy.ts';
 import type { Principal } from '../../http/principal.ts';
-import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { policyActor, policyTarget } from '../../lib/auth-context.ts';
-import { endCredentialsFor, endCredentialsMadeBy } from '../../lib/credentials.ts';
 import { AppError } from '../../lib/errors.ts';
-import {
-  endImpersonationsByActor,
-  endImpersonationsOfTarget,
-} from '../../lib/impersonation-lifecycle.ts';
 import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import { revokeSessionsOfUser } from '../../lib/sessions.ts';
-import { readSetting } from '../../store/sqlite/settings.store.ts';
-import {
-  findProfileWithUser,
-  findUserById,
-  profilesOfUsers,
-  searchUsers,
-  setProfileRole,
-  setUserStatusAndRole,
-} from './users.repo.ts';
+
+/** How often a change decided from a row another request changed meanwhile is decided anew. */
+const ATTEMPTS = 3;
 
 /**
  * Admin › Users: search, with whether the calling operator may impersonate each one. An
  * integration's API key is no one, so it may impersonate no one.
  */
-export function listUsers(
+export async function listUsers(
   deps: AppDeps,
   principal: Principal,
   page: { query?: string | undefined; cursor?: string | undefined; limit: number },
-): AdminUsersResponse {
-  const rows = searchUsers(deps.db, {
+): Promise<AdminUsersResponse> {
+  const rows = await deps.store.users.search({
     ...page,
     after: decodeCursor(page.cursor, ['string', 'number'] as const),
     organizationIds: principal.kind === 'api_key' ? principal.key.organizationIds : undefined,
   });
   const { items, nextCursor } = pageOf(rows, page.limit, (r) => [r.sortName, r.user.id]);
   const found = items.map((r) => r.user);
-  const profiles = profilesOfUsers(
-    deps.db,
-    found.map((u) => u.id),
-  );
-  const enabled = readSetting(deps.db, 'impersonation.operator').enabled;
+  const profiles = await deps.store.users.profilesOf(found.map((u) => u.id));
+  const enabled = (await deps.store.settings.read()).operatorImpersonation.enabled;
   const auth = principal.kind === 'session' ? principal.auth : null;
   return {
     users: found.map((user) => {
@@ -96,41 +80,37 @@ const held = (role: OperatorRole | null) => new Set(role ? operatorRolePermissio
  * and API keys they made (SPEC §4b: credentials die with the right to them). An operator who
  * loses a right loses what they made with it.
  */
-export function updateUser(
+export async function updateUser(
   deps: AppDeps,
   auth: AuthContext,
   userId: number,
   body: UpdateUserBody,
   meta: RequestMeta,
 ) {
-  const user = findUserById(deps.db, userId);
-  if (!user) throw new AppError('not_found', { message: 'No such user.' });
-  if (user.id === auth.user?.id) throw new AppError('cannot_edit_self');
-  if (body.operatorRole !== undefined && user.kind !== 'operator') {
-    throw new AppError('validation_failed', {
-      message: 'Only operators have an operator role.',
-      issues: [{ path: 'operatorRole', message: 'This user is a customer.' }],
-    });
-  }
-  const status = body.status ?? user.status;
-  const operatorRole = body.operatorRole ?? user.operatorRole;
-  const now = deps.clock.now();
-  const disabled = user.status === 'active' && status === 'disabled';
-  const before = held(user.operatorRole);
-  const after = held(operatorRole);
-  const lostRight = [...before].some((p) => !after.has(p));
-  deps.db.transaction((tx) => {
-    setUserStatusAndRole(tx, user.id, { status, operatorRole });
-    if (disabled) {
-      revokeSessionsOfUser(tx, user.id, 'user_disabled', now);
-      endImpersonationsByActor(tx, user.id, 'actor_lost_permission', now, meta);
-      endImpersonationsOfTarget(tx, user.id, 'target_unavailable', now, meta);
-      endCredentialsFor(tx, user.id, 'user_disabled', now);
+  for (let attempt = 1; ; attempt++) {
+    const user = await deps.store.users.userById(userId);
+    if (!user) throw new AppError('not_found', { message: 'No such user.' });
+    if (user.id === auth.user?.id) throw new AppError('cannot_edit_self');
+    if (body.operatorRole !== undefined && user.kind !== 'operator') {
+      throw new AppError('validation_failed', {
+        message: 'Only operators have an operator role.',
+        issues: [{ path: 'operatorRole', message: 'This user is a customer.' }],
+      });
     }
-    if (disabled || lostRight) endCredentialsMadeBy(tx, user.id, 'maker_lost_right', now);
-    recordAudit(
-      tx,
-      {
+    const status = body.status ?? user.status;
+    const operatorRole = body.operatorRole ?? user.operatorRole;
+    const now = deps.clock.now();
+    const disabled = user.status === 'active' && status === 'disabled';
+    const before = held(user.operatorRole);
+    const after = held(operatorRole);
+    const lostRight = [...before].some((p) => !after.has(p));
+    const outcome = await deps.store.users.updateUser({
+      userId: user.id,
+      before: { status: user.status, operatorRole: user.operatorRole },
+      after: { status, operatorRole },
+      disabled,
+      endCredentialsMade: disabled || lostRight,
+      audit: {
         type: 'user.updated',
         at: now,
         ...auditParty(auth),
@@ -141,19 +121,24 @@ export function updateUser(
           after: { status, operatorRole },
         },
       },
+      now,
       meta,
-    );
-  });
-  return {
-    user: {
-      id: user.id,
-      name: user.name,
-      email: user.email,
-      kind: user.kind,
-      status,
-      operatorRole: operatorRole ?? null,
-    },
-  };
+    });
+    if (outcome === 'updated') {
+      return {
+        user: {
+          id: user.id,
+          name: user.name,
+          email: user.email,
+          kind: user.kind,
+          status,
+          operatorRole: operatorRole ?? null,
+        },
+      };
+    }
+    // Another change came between reading the user and writing: decide again from it.
+    if (attempt === ATTEMPTS) throw new AppError('conflict');
+  }
 }
 
 /**
@@ -161,23 +146,25 @@ export function updateUser(
  * organization's owner, to raise someone to admin or owner (SPEC §4b). The role's preset
  * permissions come with it.
  */
-export function setRoleOfProfile(
+export async function setRoleOfProfile(
   deps: AppDeps,
   auth: AuthContext,
   profileId: number,
   body: SetProfileRoleBody,
   meta: RequestMeta,
 ) {
-  const found = findProfileWithUser(deps.db, profileId);
-  if (!found) throw new AppError('not_found', { message: 'No such profile.' });
-  const { profile, user } = found;
   const permissions = [...profileRolePresets[body.role]];
-  const now = deps.clock.now();
-  deps.db.transaction((tx) => {
-    setProfileRole(tx, profile.id, { role: body.role, permissions });
-    recordAudit(
-      tx,
-      {
+  for (let attempt = 1; ; attempt++) {
+    const found = await deps.store.users.profileWithUser(profileId);
+    if (!found) throw new AppError('not_found', { message: 'No such profile.' });
+    const { profile, user } = found;
+    const now = deps.clock.now();
+    const outcome = await deps.store.users.setProfileRole({
+      profileId: profile.id,
+      beforeRole: profile.role,
+      role: body.role,
+      permissions,
+      audit: {
         type: 'team.member_updated',
         at: now,
         ...auditParty(auth),
@@ -190,8 +177,16 @@ export function setRoleOfProfile(
           after: { role: body.role, permissions },
         },
       },
+      now,
       meta,
-    );
-  });
-  return { profileId: profile.id, role: body.role, permissions };
+    });
+    if (outcome === 'updated') return { profileId: profile.id, role: body.role, permissions };
+    // Another change came between reading the profile and writing: decide again from it.
+    if (attempt === ATTEMPTS) throw new AppError('conflict');
+  }
+}
+
+/** Organizations whose name holds the text, by name; at most 50. */
+export async function listOrganizations(deps: AppDeps, query: string | undefined) {
+  return { organizations: await deps.store.users.organizations(query) };
 }

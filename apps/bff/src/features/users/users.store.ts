@@ -1,5 +1,93 @@
+import type { AuditEntry } from '../../lib/audit-event.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import type { OrganizationRow, ProfileRow, UserRow } from '../../store/rows.ts';
+
 /**
- * The users feature's port: the reads it needs and its atomic commands (docs/decisions/
- * 019-store-ports.md). Not filled in yet: the feature still reads SQLite through `deps.db`.
+ * The users feature's port (docs/decisions/019-store-ports.md): Admin › Users' reads, and its
+ * two commands, each a compare-and-set on what the service decided from, carrying its audit.
  */
-export type UsersStore = Record<never, never>;
+export interface UsersStore {
+  /**
+   * Up to `limit + 1` users (the extra one tells that a next page exists) in name order: the
+   * name in lower case (ASCII letters only, compared byte by byte), then the id, after the
+   * cursor `after`. Found by every word typed in their name or email (the full-text index) or
+   * by their organization's name holding the text; with `organizationIds`, only people with a
+   * profile in one of them.
+   */
+  search(page: UsersPage): Promise<FoundUser[]>;
+  /** The profiles of these users with their organizations, by organization name, then id. */
+  profilesOf(userIds: readonly number[]): Promise<ProfileOfUser[]>;
+  /** Organizations whose name holds the text, by name, then id; at most 50. */
+  organizations(query: string | undefined): Promise<OrganizationSummary[]>;
+  userById(id: number): Promise<UserRow | undefined>;
+  profileWithUser(profileId: number): Promise<ProfileOfUserRow | undefined>;
+  /**
+   * Sets a user's status and operator role if they are still `before`, and ends what the
+   * change ends, with its audit, at once. `'lost_race'` (nothing written) when another change
+   * came first.
+   */
+  updateUser(command: UpdateUser): Promise<'updated' | 'lost_race'>;
+  /**
+   * Sets a profile's role and permissions if its role is still `beforeRole`, with its audit.
+   * `'lost_race'` (nothing written) when another change came first.
+   */
+  setProfileRole(command: SetProfileRole): Promise<'updated' | 'lost_race'>;
+}
+
+export interface UsersPage {
+  query?: string | undefined;
+  /** The sort name and id of the last user of the page before. */
+  after?: readonly [string, number] | undefined;
+  limit: number;
+  organizationIds?: readonly number[] | undefined;
+}
+
+export interface FoundUser {
+  user: UserRow;
+  /** The user's sort key, for the next page's cursor. */
+  sortName: string;
+}
+
+export interface ProfileOfUser {
+  profile: ProfileRow;
+  organization: OrganizationRow;
+}
+
+export interface ProfileOfUserRow {
+  profile: ProfileRow;
+  user: UserRow;
+}
+
+export type OrganizationSummary = Pick<
+  OrganizationRow,
+  'id' | 'name' | 'kind' | 'integrationsEnabled'
+>;
+
+type UserStanding = Pick<UserRow, 'status' | 'operatorRole'>;
+
+export interface UpdateUser {
+  userId: number;
+  /** What the decision was made from: the write happens only if the user still stands so. */
+  before: UserStanding;
+  after: UserStanding;
+  /**
+   * The user was disabled: their sessions are revoked, the impersonations by them and of them
+   * end (each audited) and the credentials made for them end.
+   */
+  disabled: boolean;
+  /** The credentials and API keys they made end: disabled, or an operator right was lost. */
+  endCredentialsMade: boolean;
+  audit: AuditEntry;
+  now: number;
+  meta: RequestMeta;
+}
+
+export interface SetProfileRole {
+  profileId: number;
+  beforeRole: ProfileRow['role'];
+  role: ProfileRow['role'];
+  permissions: ProfileRow['permissions'];
+  audit: AuditEntry;
+  now: number;
+  meta: RequestMeta;
+}

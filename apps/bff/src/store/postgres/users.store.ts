@@ -1,6 +1,141 @@
+import { and, asc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { UsersStore } from '../../features/users/users.store.ts';
+import { LostRace, orLostRace } from '../lost-race.ts';
+import type { UserRow } from '../rows.ts';
+import { appendAudit } from './audit.ts';
 import type { PostgresContext } from './context.ts';
+import { endCredentialsFor, endCredentialsMadeBy } from './credentials.ts';
+import { endImpersonationsByActor, endImpersonationsOfTarget } from './impersonations.ts';
+import { isIntegerId } from './integer-id.ts';
+import { organizations, profiles, users } from './schema.ts';
+import { containsAny, usersMatching } from './search.ts';
+import { revokeSessionsOfUser } from './sessions.ts';
 
-export function postgresUsers(_context: PostgresContext): UsersStore {
-  return {};
+/** The people with a profile in one of these organizations. */
+const inOrganizations = (organizationIds: readonly number[]) =>
+  sql`${users.id} IN (SELECT ${profiles.userId} FROM ${profiles} WHERE ${inArray(profiles.organizationId, [...organizationIds.filter(isIntegerId), 0])})`;
+
+/** The people of organizations whose name holds the text (organizations are few). */
+const ofOrganizationsNamed = (term: string) =>
+  sql`${users.id} IN (SELECT ${profiles.userId} FROM ${profiles} WHERE ${profiles.organizationId} IN
+    (SELECT ${organizations.id} FROM ${organizations} WHERE ${containsAny(term, organizations.name)}))`;
+
+/**
+ * Sort key of Admin › Users: the name, in lower case, then the id. The name is in the "C"
+ * collation (migration 0003): byte order, lower() of ASCII letters only, as on SQLite.
+ */
+const userSortName = sql<string>`lower(${users.name})`;
+
+export function postgresUsers({ db, auditKey }: PostgresContext): UsersStore {
+  return {
+    async search(page) {
+      const term = page.query?.trim();
+      const after = page.after;
+      // In name order through the lower(name), id index. The cursor's text compares in the
+      // column's collation, so a page cuts where it does on SQLite.
+      return db
+        .select({ user: users, sortName: userSortName })
+        .from(users)
+        .where(
+          and(
+            term ? or(usersMatching(users.id, term), ofOrganizationsNamed(term)) : undefined,
+            page.organizationIds ? inOrganizations(page.organizationIds) : undefined,
+            after
+              ? sql`(${userSortName}, ${users.id}) > (${after[0]} COLLATE "C", ${after[1]})`
+              : undefined,
+          ),
+        )
+        .orderBy(userSortName, asc(users.id))
+        .limit(page.limit + 1);
+    },
+    async profilesOf(userIds) {
+      const ids = userIds.filter(isIntegerId);
+      if (ids.length === 0) return [];
+      return db
+        .select({ profile: profiles, organization: organizations })
+        .from(profiles)
+        .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
+        .where(inArray(profiles.userId, ids))
+        .orderBy(asc(organizations.name), asc(profiles.id));
+    },
+    async organizations(query) {
+      const term = query?.trim();
+      return db
+        .select({
+          id: organizations.id,
+          name: organizations.name,
+          kind: organizations.kind,
+          integrationsEnabled: organizations.integrationsEnabled,
+        })
+        .from(organizations)
+        .where(term ? containsAny(term, organizations.name) : undefined)
+        .orderBy(asc(organizations.name), asc(organizations.id))
+        .limit(50);
+    },
+    async userById(id) {
+      if (!isIntegerId(id)) return undefined;
+      const [user] = await db.select().from(users).where(eq(users.id, id));
+      return user;
+    },
+    async profileWithUser(profileId) {
+      if (!isIntegerId(profileId)) return undefined;
+      const [found] = await db
+        .select({ profile: profiles, user: users })
+        .from(profiles)
+        .innerJoin(users, eq(users.id, profiles.userId))
+        .where(eq(profiles.id, profileId));
+      return found;
+    },
+    async updateUser({ userId, before, after, disabled, endCredentialsMade, audit, now, meta }) {
+      return orLostRace(() =>
+        db.transaction(async (tx) => {
+          const updated = await tx
+            .update(users)
+            .set(after)
+            .where(
+              and(
+                eq(users.id, userId),
+                eq(users.status, before.status),
+                roleIs(users.operatorRole, before.operatorRole),
+              ),
+            )
+            .returning({ id: users.id });
+          if (updated.length !== 1) throw new LostRace();
+          if (disabled) {
+            await revokeSessionsOfUser(tx, userId, 'user_disabled', now);
+            await endImpersonationsByActor(
+              tx,
+              auditKey,
+              userId,
+              'actor_lost_permission',
+              now,
+              meta,
+            );
+            await endImpersonationsOfTarget(tx, auditKey, userId, 'target_unavailable', now, meta);
+            await endCredentialsFor(tx, userId, 'user_disabled', now);
+          }
+          if (endCredentialsMade) await endCredentialsMadeBy(tx, userId, 'maker_lost_right', now);
+          await appendAudit(tx, auditKey, audit, meta);
+          return 'updated' as const;
+        }),
+      );
+    },
+    async setProfileRole({ profileId, beforeRole, role, permissions, audit, meta }) {
+      return db.transaction(async (tx) => {
+        const updated = await tx
+          .update(profiles)
+          .set({ role, permissions })
+          .where(and(eq(profiles.id, profileId), eq(profiles.role, beforeRole)))
+          .returning({ id: profiles.id });
+        if (updated.length !== 1) return 'lost_race' as const;
+        await appendAudit(tx, auditKey, audit, meta);
+        return 'updated' as const;
+      });
+    },
+  };
+}
+
+/** The operator role is `role`, null matching a user without one. */
+function roleIs(column: typeof users.operatorRole, role: UserRow['operatorRole']): SQL {
+  return role === null ? isNull(column) : eq(column, role);
 }

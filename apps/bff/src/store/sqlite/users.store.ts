@@ -1,6 +1,131 @@
+import { and, asc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { UsersStore } from '../../features/users/users.store.ts';
+import { recordAudit } from '../../lib/audit.ts';
+import { endCredentialsFor, endCredentialsMadeBy } from '../../lib/credentials.ts';
+import {
+  endImpersonationsByActor,
+  endImpersonationsOfTarget,
+} from '../../lib/impersonation-lifecycle.ts';
+import { revokeSessionsOfUser } from '../../lib/sessions.ts';
+import { LostRace, orLostRace } from '../lost-race.ts';
+import type { UserRow } from '../rows.ts';
 import type { SqliteContext } from './context.ts';
+import { organizations } from './schema/organizations.ts';
+import { profiles } from './schema/profiles.ts';
+import { users } from './schema/users.ts';
+import { containsAny, usersMatching } from './search.ts';
 
-export function sqliteUsers(_context: SqliteContext): UsersStore {
-  return {};
+/** The people with a profile in one of these organizations. */
+const inOrganizations = (organizationIds: readonly number[]) =>
+  sql`${users.id} IN (SELECT ${profiles.userId} FROM ${profiles} WHERE ${inArray(profiles.organizationId, [...organizationIds, 0])})`;
+
+/** The people of organizations whose name holds the text (organizations are few). */
+const ofOrganizationsNamed = (term: string) =>
+  sql`${users.id} IN (SELECT ${profiles.userId} FROM ${profiles} WHERE ${profiles.organizationId} IN
+    (SELECT ${organizations.id} FROM ${organizations} WHERE ${containsAny(term, organizations.name)}))`;
+
+/** Sort key of Admin › Users: the name, in lower case, then the id. */
+const userSortName = sql<string>`lower(${users.name})`;
+
+export function sqliteUsers({ db }: SqliteContext): UsersStore {
+  return {
+    async search(page) {
+      const term = page.query?.trim();
+      const after = page.after;
+      // In name order through the lower(name), id index.
+      return db
+        .select({ user: users, sortName: userSortName })
+        .from(users)
+        .where(
+          and(
+            term ? or(usersMatching(users.id, term), ofOrganizationsNamed(term)) : undefined,
+            page.organizationIds ? inOrganizations(page.organizationIds) : undefined,
+            after ? sql`(${userSortName}, ${users.id}) > (${after[0]}, ${after[1]})` : undefined,
+          ),
+        )
+        .orderBy(userSortName, asc(users.id))
+        .limit(page.limit + 1)
+        .all();
+    },
+    async profilesOf(userIds) {
+      if (userIds.length === 0) return [];
+      return db
+        .select({ profile: profiles, organization: organizations })
+        .from(profiles)
+        .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
+        .where(inArray(profiles.userId, [...userIds]))
+        .orderBy(asc(organizations.name), asc(profiles.id))
+        .all();
+    },
+    async organizations(query) {
+      const term = query?.trim();
+      return db
+        .select({
+          id: organizations.id,
+          name: organizations.name,
+          kind: organizations.kind,
+          integrationsEnabled: organizations.integrationsEnabled,
+        })
+        .from(organizations)
+        .where(term ? containsAny(term, organizations.name) : undefined)
+        .orderBy(asc(organizations.name), asc(organizations.id))
+        .limit(50)
+        .all();
+    },
+    async userById(id) {
+      return db.select().from(users).where(eq(users.id, id)).get();
+    },
+    async profileWithUser(profileId) {
+      return db
+        .select({ profile: profiles, user: users })
+        .from(profiles)
+        .innerJoin(users, eq(users.id, profiles.userId))
+        .where(eq(profiles.id, profileId))
+        .get();
+    },
+    async updateUser({ userId, before, after, disabled, endCredentialsMade, audit, now, meta }) {
+      return orLostRace(() =>
+        db.transaction((tx) => {
+          const updated = tx
+            .update(users)
+            .set(after)
+            .where(
+              and(
+                eq(users.id, userId),
+                eq(users.status, before.status),
+                roleIs(users.operatorRole, before.operatorRole),
+              ),
+            )
+            .run();
+          if (updated.changes !== 1) throw new LostRace();
+          if (disabled) {
+            revokeSessionsOfUser(tx, userId, 'user_disabled', now);
+            endImpersonationsByActor(tx, userId, 'actor_lost_permission', now, meta);
+            endImpersonationsOfTarget(tx, userId, 'target_unavailable', now, meta);
+            endCredentialsFor(tx, userId, 'user_disabled', now);
+          }
+          if (endCredentialsMade) endCredentialsMadeBy(tx, userId, 'maker_lost_right', now);
+          recordAudit(tx, audit, meta);
+          return 'updated' as const;
+        }),
+      );
+    },
+    async setProfileRole({ profileId, beforeRole, role, permissions, audit, meta }) {
+      return db.transaction((tx) => {
+        const updated = tx
+          .update(profiles)
+          .set({ role, permissions })
+          .where(and(eq(profiles.id, profileId), eq(profiles.role, beforeRole)))
+          .run();
+        if (updated.changes !== 1) return 'lost_race';
+        recordAudit(tx, audit, meta);
+        return 'updated';
+      });
+    },
+  };
+}
+
+/** The operator role is `role`, null matching a user without one. */
+function roleIs(column: typeof users.operatorRole, role: UserRow['operatorRole']): SQL {
+  return role === null ? isNull(column) : eq(column, role);
 }

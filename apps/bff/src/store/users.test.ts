@@ -1,0 +1,408 @@
+import { profileRolePresets } from '@onbehalf/contracts/permissions';
+import { describe, expect, it } from 'vitest';
+import type { UpdateUser, UsersPage } from '../features/users/users.store.ts';
+import * as pg from './postgres/schema.ts';
+import { impersonations } from './sqlite/schema/impersonations.ts';
+import type { Store } from './store.ts';
+import { onSeveralProcesses } from './test-processes.ts';
+import { auditTrail, insertRow, linked, operator, rowsOf } from './test-rows.ts';
+import { dialects, freshStore, type TestStore } from './test-stores.ts';
+
+const T0 = 1_700_000_000_000;
+const MINUTE = 60_000;
+const meta = { ip: '127.0.0.1', userAgent: 'test', requestId: 'r-1' };
+
+async function organization(ts: TestStore, name: string) {
+  return insertRow(ts, 'organizations', {
+    name,
+    kind: 'company',
+    impersonationEnabled: true,
+    createdAt: 0,
+  });
+}
+
+async function person(ts: TestStore, name: string, email: string, organizationId?: number) {
+  const user = await insertRow(ts, 'users', {
+    email,
+    name,
+    kind: 'customer',
+    passwordHash: 'hash-1',
+    createdAt: 0,
+  });
+  const profile =
+    organizationId === undefined
+      ? undefined
+      : await insertRow(ts, 'profiles', {
+          userId: user.id,
+          organizationId,
+          role: 'member',
+          permissions: ['orders:read'],
+          createdAt: 0,
+        });
+  return { user, profile };
+}
+
+/** Every page of a search, `limit` at a time, as the service reads them. */
+async function allPages(store: Store, page: Omit<UsersPage, 'after'>) {
+  const names: string[] = [];
+  let after: UsersPage['after'];
+  for (let pages = 0; pages < 50; pages++) {
+    const rows = await store.users.search({ ...page, after });
+    const items = rows.slice(0, page.limit);
+    names.push(...items.map((r) => r.user.name));
+    const last = items.at(-1);
+    if (rows.length <= page.limit || !last) return names;
+    after = [last.sortName, last.user.id];
+  }
+  throw new Error(`Paging did not end: ${names.join(', ')}`);
+}
+
+async function insertImpersonation(ts: TestStore, values: typeof impersonations.$inferInsert) {
+  if (ts.dialect === 'sqlite') ts.db.insert(impersonations).values(values).run();
+  else await ts.db.insert(pg.impersonations).values(values);
+}
+
+async function impersonationRows(ts: TestStore) {
+  if (ts.dialect === 'sqlite') return ts.db.select().from(impersonations).all();
+  return ts.db.select().from(pg.impersonations);
+}
+
+async function session(ts: TestStore, id: string, userId: number, impersonationId?: string) {
+  return insertRow(ts, 'sessions', {
+    id,
+    tokenHash: `hash-of-${id}`,
+    userId,
+    profileId: null,
+    method: impersonationId ? 'impersonation' : 'password',
+    createdAt: T0,
+    expiresAt: T0 + 60 * MINUTE,
+    lastSeenAt: T0,
+    impersonationId: impersonationId ?? null,
+  });
+}
+
+const names = [
+  'bob',
+  'Émile',
+  'alice',
+  'Zoë',
+  'Alice',
+  'émile',
+  'carol',
+  'Bob',
+  'dave',
+  'Ärger',
+  'zed',
+];
+
+describe.each(dialects)('users on %s', (dialect) => {
+  it('lists everyone in lower-cased byte order, then id, and pages cut at the same places', async () => {
+    const ts = await freshStore(dialect);
+    for (const [i, name] of names.entries()) await person(ts, name, `p${i}@example.test`);
+    const everyone = await allPages(ts.store, { limit: 100 });
+    // lower() changes ASCII letters only and names compare byte by byte, on either store.
+    expect(everyone).toEqual([
+      'alice',
+      'Alice',
+      'bob',
+      'Bob',
+      'carol',
+      'dave',
+      'zed',
+      'Zoë',
+      'Ärger',
+      'Émile',
+      'émile',
+    ]);
+    for (const limit of [1, 2, 3]) {
+      expect(await allPages(ts.store, { limit })).toEqual(everyone);
+    }
+    const first = await ts.store.users.search({ limit: 2 });
+    expect(first.slice(0, 2).map((r) => r.sortName)).toEqual(['alice', 'alice']);
+    expect(first).toHaveLength(3);
+    // The first PostgreSQL test of a file waits for its throwaway server to start.
+  }, 60_000);
+
+  it("finds people by every word's start in name or email, or by their organization's name", async () => {
+    const ts = await freshStore(dialect);
+    const acme = await organization(ts, 'Acme Tools');
+    const globex = await organization(ts, 'Globex 100%');
+    await person(ts, 'Jane Doe', 'jane.doe@acme.test', acme.id);
+    await person(ts, 'John Doe', 'john@globex.test', globex.id);
+    await person(ts, 'Janet Smith', 'smith@example.test', globex.id);
+    await person(ts, 'Nobody', 'nobody@example.test');
+
+    const found = (query: string, organizationIds?: number[]) =>
+      allPages(ts.store, { query, limit: 2, organizationIds });
+    expect(await found('jan')).toEqual(['Jane Doe', 'Janet Smith']);
+    expect(await found('doe jan')).toEqual(['Jane Doe']);
+    expect(await found('globex')).toEqual(['Janet Smith', 'John Doe']);
+    expect(await found('ACME')).toEqual(['Jane Doe']);
+    expect(await found('example')).toEqual(['Janet Smith', 'Nobody']);
+    expect(await found('100%')).toEqual(['Janet Smith', 'John Doe']);
+    expect(await found('%')).toEqual(['Janet Smith', 'John Doe']);
+    expect(await found('oe')).toEqual([]);
+    expect(await found('jan', [acme.id])).toEqual(['Jane Doe']);
+    expect(await found('', [globex.id])).toEqual(['Janet Smith', 'John Doe']);
+    expect(await found('', [])).toEqual([]);
+  });
+
+  it('reads profiles with their organizations, organizations by name, and rows by id', async () => {
+    const ts = await freshStore(dialect);
+    const zeta = await organization(ts, 'Zeta');
+    const alpha = await organization(ts, 'alpha');
+    const beta = await organization(ts, 'Beta');
+    const jane = await person(ts, 'Jane', 'jane@example.test', zeta.id);
+    const alsoAlpha = await insertRow(ts, 'profiles', {
+      userId: jane.user.id,
+      organizationId: alpha.id,
+      role: 'admin',
+      permissions: [],
+      createdAt: 0,
+    });
+    const other = await person(ts, 'Other', 'other@example.test', beta.id);
+
+    const profiles = await ts.store.users.profilesOf([jane.user.id]);
+    expect(profiles.map((p) => [p.organization.name, p.profile.id])).toEqual([
+      ['Zeta', jane.profile?.id],
+      ['alpha', alsoAlpha.id],
+    ]);
+    expect(await ts.store.users.profilesOf([])).toEqual([]);
+    expect((await ts.store.users.organizations(undefined)).map((o) => o.name)).toEqual([
+      'Beta',
+      'Zeta',
+      'alpha',
+    ]);
+    expect((await ts.store.users.organizations(' ETA ')).map((o) => o.name)).toEqual([
+      'Beta',
+      'Zeta',
+    ]);
+    expect((await ts.store.users.userById(other.user.id))?.email).toBe('other@example.test');
+    expect(await ts.store.users.userById(2 ** 40)).toBeUndefined();
+    const found = await ts.store.users.profileWithUser(alsoAlpha.id);
+    expect([found?.profile.role, found?.user.id]).toEqual(['admin', jane.user.id]);
+    expect(await ts.store.users.profileWithUser(2 ** 40)).toBeUndefined();
+  });
+
+  it('disabling ends sessions, impersonations by and of the user, and what was made for and by them, audited', async () => {
+    const ts = await freshStore(dialect);
+    const acme = await organization(ts, 'acme');
+    const root = await operator(ts, 'root@onbehalf.test', 'superadmin');
+    const support = await operator(ts, 'support@onbehalf.test', 'support');
+    const jane = await person(ts, 'Jane', 'jane@acme.test', acme.id);
+    await session(ts, 'support-session', support.id);
+    await session(ts, 'root-session', root.id);
+    await session(ts, 'as-jane', jane.user.id, 'imp-1');
+    await insertImpersonation(ts, {
+      id: 'imp-1',
+      door: 'operator',
+      actorUserId: support.id,
+      actorSessionId: 'support-session',
+      targetUserId: jane.user.id,
+      targetProfileId: jane.profile?.id ?? null,
+      organizationId: acme.id,
+      handoffTokenHash: 'handoff-1',
+      handoffExpiresAt: T0 + MINUTE,
+      handoffUsedAt: T0,
+      sessionId: 'as-jane',
+      issuedAt: T0,
+      startedAt: T0,
+      endsAt: T0 + 60 * MINUTE,
+    });
+    await insertRow(ts, 'oneClickLinks', {
+      id: 'made-by-support',
+      userId: jane.user.id,
+      secretHash: 'link-hash',
+      credentialFingerprint: 'fp',
+      createdByUserId: support.id,
+      createdAt: T0,
+      expiresAt: T0 + 60 * MINUTE,
+    });
+    await insertRow(ts, 'apiKeys', {
+      id: 'key-1',
+      name: 'ERP',
+      secretHash: 'key-hash',
+      scopes: ['one-click-links:create'],
+      organizationIds: [acme.id],
+      createdAt: T0,
+      createdByUserId: support.id,
+      expiresAt: T0 + 60 * MINUTE,
+    });
+
+    const outcome = await ts.store.users.updateUser({
+      ...disable(support.id, root.id),
+      before: { status: 'active', operatorRole: 'support' },
+      after: { status: 'disabled', operatorRole: 'support' },
+    });
+
+    expect(outcome).toBe('updated');
+    const user = (await rowsOf(ts, 'users')).find((u) => u.id === support.id);
+    expect(user?.status).toBe('disabled');
+    const sessions = new Map((await rowsOf(ts, 'sessions')).map((s) => [s.id, s]));
+    expect(sessions.get('support-session')).toMatchObject({
+      revokedAt: T0,
+      revokedReason: 'user_disabled',
+    });
+    expect(sessions.get('root-session')?.revokedAt).toBeNull();
+    expect((await impersonationRows(ts))[0]).toMatchObject({
+      endedAt: T0,
+      endReason: 'actor_lost_permission',
+    });
+    expect((await rowsOf(ts, 'oneClickLinks'))[0]).toMatchObject({
+      revokedAt: T0,
+      revokedReason: 'maker_lost_right',
+    });
+    expect((await rowsOf(ts, 'apiKeys'))[0]?.revokedAt).toBe(T0);
+    const trail = await auditTrail(ts);
+    expect(trail.map((e) => e.type)).toEqual(['impersonation.ended', 'user.updated']);
+    expect(trail[1]).toMatchObject({
+      actorUserId: root.id,
+      details: { before: { status: 'active' }, after: { status: 'disabled' } },
+    });
+    expect(linked(trail)).toBe(true);
+  });
+
+  it('an operator who loses a right loses what they made, and nothing else ends', async () => {
+    const ts = await freshStore(dialect);
+    const root = await operator(ts, 'root@onbehalf.test', 'superadmin');
+    const admin = await operator(ts, 'admin@onbehalf.test', 'admin');
+    const jane = await person(ts, 'Jane', 'jane@example.test');
+    await session(ts, 'admin-session', admin.id);
+    await insertRow(ts, 'oneClickLinks', {
+      id: 'made-by-admin',
+      userId: jane.user.id,
+      secretHash: 'link-hash',
+      credentialFingerprint: 'fp',
+      createdByUserId: admin.id,
+      createdAt: T0,
+      expiresAt: T0 + 60 * MINUTE,
+    });
+    const outcome = await ts.store.users.updateUser({
+      userId: admin.id,
+      before: { status: 'active', operatorRole: 'admin' },
+      after: { status: 'active', operatorRole: 'support' },
+      disabled: false,
+      endCredentialsMade: true,
+      audit: { type: 'user.updated', at: T0, actor: { userId: root.id, kind: 'operator' } },
+      now: T0,
+      meta,
+    });
+    expect(outcome).toBe('updated');
+    expect((await rowsOf(ts, 'users')).find((u) => u.id === admin.id)?.operatorRole).toBe(
+      'support',
+    );
+    expect((await rowsOf(ts, 'sessions'))[0]?.revokedAt).toBeNull();
+    expect((await rowsOf(ts, 'oneClickLinks'))[0]?.revokedReason).toBe('maker_lost_right');
+    expect((await auditTrail(ts)).map((e) => e.type)).toEqual(['user.updated']);
+  });
+
+  it('an update decided from a standing the user no longer has loses, writing nothing', async () => {
+    const ts = await freshStore(dialect);
+    const root = await operator(ts, 'root@onbehalf.test', 'superadmin');
+    const jane = await person(ts, 'Jane', 'jane@example.test');
+    await session(ts, 'jane-session', jane.user.id);
+    expect(await ts.store.users.updateUser(disable(jane.user.id, root.id))).toBe('updated');
+    await session(ts, 'jane-later', jane.user.id);
+    expect(await ts.store.users.updateUser(disable(jane.user.id, root.id))).toBe('lost_race');
+    const later = (await rowsOf(ts, 'sessions')).find((s) => s.id === 'jane-later');
+    expect(later?.revokedAt).toBeNull();
+    expect((await auditTrail(ts)).map((e) => e.type)).toEqual(['user.updated']);
+    // A null role is a standing too: an operator role set meanwhile makes it lose.
+    expect(
+      await ts.store.users.updateUser({
+        ...disable(jane.user.id, root.id),
+        before: { status: 'disabled', operatorRole: 'support' },
+        after: { status: 'active', operatorRole: 'support' },
+        disabled: false,
+      }),
+    ).toBe('lost_race');
+  });
+
+  it("a profile's role changes with its permissions and audit; a stale one loses", async () => {
+    const ts = await freshStore(dialect);
+    const acme = await organization(ts, 'acme');
+    const root = await operator(ts, 'root@onbehalf.test', 'superadmin');
+    const jane = await person(ts, 'Jane', 'jane@acme.test', acme.id);
+    const profileId = jane.profile?.id ?? 0;
+    const toAdmin = setRole(profileId, root.id, acme.id);
+    expect(await ts.store.users.setProfileRole(toAdmin)).toBe('updated');
+    expect(await ts.store.users.setProfileRole(toAdmin)).toBe('lost_race');
+    const profile = (await rowsOf(ts, 'profiles')).find((p) => p.id === profileId);
+    expect(profile).toMatchObject({ role: 'admin', permissions: [...profileRolePresets.admin] });
+    const trail = await auditTrail(ts);
+    expect(trail.map((e) => e.type)).toEqual(['team.member_updated']);
+    expect(trail[0]).toMatchObject({
+      actorUserId: root.id,
+      organizationId: acme.id,
+      details: { profileId, after: { role: 'admin' } },
+    });
+  });
+
+  if (dialect === 'postgres') {
+    it('of updates from one standing on several processes, exactly one wins', async () => {
+      const ts = await freshStore('postgres');
+      const acme = await organization(ts, 'acme');
+      const root = await operator(ts, 'root@onbehalf.test', 'superadmin');
+      const jane = await person(ts, 'Jane', 'jane@acme.test', acme.id);
+      const profileId = jane.profile?.id ?? 0;
+      const outcomes = await onSeveralProcesses(ts, 4, (stores) =>
+        Promise.all(
+          stores.flatMap((store) => [
+            store.users.updateUser(disable(jane.user.id, root.id)),
+            store.users.setProfileRole(setRole(profileId, root.id, acme.id)),
+          ]),
+        ),
+      );
+      const disables = outcomes.filter((_, i) => i % 2 === 0);
+      const roles = outcomes.filter((_, i) => i % 2 === 1);
+      expect(disables.filter((o) => o === 'updated')).toHaveLength(1);
+      expect(roles.filter((o) => o === 'updated')).toHaveLength(1);
+      expect(outcomes.filter((o) => o === 'lost_race')).toHaveLength(6);
+      const trail = await auditTrail(ts);
+      expect(trail.map((e) => e.type).sort()).toEqual(['team.member_updated', 'user.updated']);
+      expect(linked(trail)).toBe(true);
+    });
+  }
+});
+
+function disable(userId: number, byId: number): UpdateUser {
+  return {
+    userId,
+    before: { status: 'active', operatorRole: null },
+    after: { status: 'disabled', operatorRole: null },
+    disabled: true,
+    endCredentialsMade: true,
+    audit: {
+      type: 'user.updated',
+      at: T0,
+      actor: { userId: byId, kind: 'operator' },
+      subjectUserId: userId,
+      reason: 'left the company',
+      details: {
+        before: { status: 'active', operatorRole: null },
+        after: { status: 'disabled', operatorRole: null },
+      },
+    },
+    now: T0,
+    meta,
+  };
+}
+
+function setRole(profileId: number, byId: number, organizationId: number) {
+  return {
+    profileId,
+    beforeRole: 'member' as const,
+    role: 'admin' as const,
+    permissions: [...profileRolePresets.admin],
+    audit: {
+      type: 'team.member_updated' as const,
+      at: T0,
+      actor: { userId: byId, kind: 'operator' as const },
+      organizationId,
+      reason: 'promoted',
+      details: { profileId, after: { role: 'admin' } },
+    },
+    now: T0,
+    meta,
+  };
+}
