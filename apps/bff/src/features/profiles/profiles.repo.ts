@@ -4,7 +4,8 @@ import { preparedPerHandle } from '../../store/sqlite/prepared.ts';
 import { organizations } from '../../store/sqlite/schema/organizations.ts';
 import { profiles } from '../../store/sqlite/schema/profiles.ts';
 import { users } from '../../store/sqlite/schema/users.ts';
-import { listMembers, type MemberPage } from '../team/team.repo.ts';
+import { listMembers } from '../../store/sqlite/team.store.ts';
+import type { MemberPage } from '../team/team.store.ts';
 
 const profileColumns = {
   profile: profiles,

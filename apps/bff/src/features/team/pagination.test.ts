@@ -2,8 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor, pageOf } from '../../lib/pagination.ts';
 import { mintSession } from '../../lib/sessions.ts';
 import { ftsQuery } from '../../store/sqlite/search.ts';
+import { memberPageSql } from '../../store/sqlite/team.store.ts';
 import { createTestApp, demoIds, refusal, type TestApp } from '../../test/harness.ts';
-import { FEW_MATCHES, type MemberPage, memberPageSql } from './team.repo.ts';
+import { FEW_MATCHES, type MemberPage } from './team.store.ts';
 
 describe('keyset cursors', () => {
   it('round-trip their key and refuse anything else with a 400 naming the cursor', () => {

@@ -35,9 +35,11 @@ const sysUpdateSettingsRoute = routeOf(routes['sys.updateOrganizationSettings'],
 });
 
 export const teamRoutes = createRouter()
-  .openapi(listRoute, (c) => c.json(listTeam(c.get('deps'), getAuth(c), c.req.valid('query')), 200))
-  .openapi(updateRoute, (c) => {
-    const member = updateTeamMember(
+  .openapi(listRoute, async (c) =>
+    c.json(await listTeam(c.get('deps'), getAuth(c), c.req.valid('query')), 200),
+  )
+  .openapi(updateRoute, async (c) => {
+    const member = await updateTeamMember(
       c.get('deps'),
       getAuth(c),
       c.req.valid('param').profileId,
@@ -47,8 +49,8 @@ export const teamRoutes = createRouter()
     return c.json({ member }, 200);
   })
   .openapi(settingsRoute, (c) => c.json({ settings: teamSettingsOf(getAuth(c)) }, 200))
-  .openapi(updateSettingsRoute, (c) => {
-    const settings = updateTeamSettings(
+  .openapi(updateSettingsRoute, async (c) => {
+    const settings = await updateTeamSettings(
       c.get('deps'),
       getAuth(c),
       c.req.valid('json'),
@@ -56,11 +58,14 @@ export const teamRoutes = createRouter()
     );
     return c.json({ settings }, 200);
   })
-  .openapi(sysSettingsRoute, (c) =>
-    c.json({ settings: organizationSettingsFor(c.get('deps'), c.req.valid('param').id) }, 200),
+  .openapi(sysSettingsRoute, async (c) =>
+    c.json(
+      { settings: await organizationSettingsFor(c.get('deps'), c.req.valid('param').id) },
+      200,
+    ),
   )
-  .openapi(sysUpdateSettingsRoute, (c) => {
-    const settings = updateOrganizationSettingsAsOperator(
+  .openapi(sysUpdateSettingsRoute, async (c) => {
+    const settings = await updateOrganizationSettingsAsOperator(
       c.get('deps'),
       getAuth(c),
       c.req.valid('param').id,

@@ -10,28 +10,16 @@ import type {
   UpdateTeamMemberBody,
   UpdateTeamSettingsBody,
 } from '@onbehalf/contracts/team';
-import { eq } from 'drizzle-orm';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { type Actor, impersonationBlock } from '../../domain/impersonation/policy.ts';
 import { memberChangeBlock } from '../../domain/team/policy.ts';
-import { recordAudit } from '../../lib/audit.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { policyActor, policyTarget } from '../../lib/auth-context.ts';
 import { AppError } from '../../lib/errors.ts';
-import { endImpersonation, shortenImpersonations } from '../../lib/impersonation-lifecycle.ts';
 import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import { impersonations } from '../../store/sqlite/schema/impersonations.ts';
-import type { OrganizationRow } from '../../store/sqlite/schema/organizations.ts';
-import {
-  findMember,
-  findOrganization,
-  listMembers,
-  type MemberRow,
-  runningTeamImpersonations,
-  updateMember,
-  updateOrganizationSettings,
-} from './team.repo.ts';
+import type { OrganizationRow } from '../../store/rows.ts';
+import type { MemberRow } from './team.store.ts';
 
 function activeProfile(auth: AuthContext) {
   if (!auth.profile) throw new AppError('profile_required');
@@ -82,14 +70,14 @@ function verdict(row: MemberRow, asker: Asker): TeamMember['impersonation'] {
 }
 
 /** A page of the team, in name order; `query` finds members by name or email. */
-export function listTeam(
+export async function listTeam(
   deps: AppDeps,
   auth: AuthContext,
   page: { query?: string | undefined; cursor?: string | undefined; limit: number },
-): TeamMembersResponse {
+): Promise<TeamMembersResponse> {
   const profile = activeProfile(auth);
   const after = decodeCursor(page.cursor, ['string', 'number'] as const);
-  const rows = listMembers(deps.db, profile.organizationId, { ...page, after });
+  const rows = await deps.store.team.members(profile.organizationId, { ...page, after });
   const { items, nextCursor } = pageOf(rows, page.limit, (r) => [r.profile.sortName, r.profile.id]);
   const asker = askerOf(auth);
   return {
@@ -104,16 +92,15 @@ export function listTeam(
  * organization; not yourself; owners changed and made only by owners; raising to admin (by
  * role or team rights) is the owner's act; nobody grants a permission they do not hold.
  */
-export function updateTeamMember(
+export async function updateTeamMember(
   deps: AppDeps,
   auth: AuthContext,
   profileId: number,
   body: UpdateTeamMemberBody,
   meta: RequestMeta,
-): TeamMember {
+): Promise<TeamMember> {
   const actor = activeProfile(auth);
-  const { db, clock } = deps;
-  const target = findMember(db, actor.organizationId, profileId);
+  const target = await deps.store.team.member(actor.organizationId, profileId);
   if (!target) throw new AppError('not_found', { message: 'No such team member.' });
   const role = body.role ?? target.profile.role;
   const permissions: CustomerPermission[] = sortPermissions(
@@ -135,24 +122,25 @@ export function updateTeamMember(
   if (block) throw new AppError(block);
   const before = new Set(target.profile.permissions);
 
-  db.transaction((tx) => {
-    updateMember(tx, target.profile.id, { role, permissions });
-    recordAudit(
-      tx,
-      {
-        type: 'team.member_updated',
-        at: clock.now(),
-        ...auditParty(auth),
-        subjectUserId: target.user.id,
-        organizationId: actor.organizationId,
-        details: {
-          profileId: target.profile.id,
-          before: { role: target.profile.role, permissions: sortPermissions(before) },
-          after: { role, permissions },
-        },
+  const now = deps.clock.now();
+  await deps.store.team.updateMember({
+    profileId: target.profile.id,
+    role,
+    permissions,
+    audit: {
+      type: 'team.member_updated',
+      at: now,
+      ...auditParty(auth),
+      subjectUserId: target.user.id,
+      organizationId: actor.organizationId,
+      details: {
+        profileId: target.profile.id,
+        before: { role: target.profile.role, permissions: sortPermissions(before) },
+        after: { role, permissions },
       },
-      meta,
-    );
+    },
+    now,
+    meta,
   });
 
   return toTeamMember(
@@ -180,25 +168,28 @@ export function updateTeamSettings(
   auth: AuthContext,
   body: UpdateTeamSettingsBody,
   meta: RequestMeta,
-): TeamSettings {
+): Promise<TeamSettings> {
   return applyOrganizationSettings(deps, auth, activeProfile(auth).organization, body, meta);
 }
 
 /** Operators with settings:manage change any organization's settings (SPEC §4 rule 1). */
-export function organizationSettingsFor(deps: AppDeps, organizationId: number): TeamSettings {
-  const organization = findOrganization(deps.db, organizationId);
+export async function organizationSettingsFor(
+  deps: AppDeps,
+  organizationId: number,
+): Promise<TeamSettings> {
+  const organization = await deps.store.team.organization(organizationId);
   if (!organization) throw new AppError('not_found', { message: 'No such organization.' });
   return settingsOf(organization);
 }
 
-export function updateOrganizationSettingsAsOperator(
+export async function updateOrganizationSettingsAsOperator(
   deps: AppDeps,
   auth: AuthContext,
   organizationId: number,
   body: UpdateTeamSettingsBody,
   meta: RequestMeta,
-): TeamSettings {
-  const organization = findOrganization(deps.db, organizationId);
+): Promise<TeamSettings> {
+  const organization = await deps.store.team.organization(organizationId);
   if (!organization) throw new AppError('not_found', { message: 'No such organization.' });
   return applyOrganizationSettings(deps, auth, organization, body, meta);
 }
@@ -207,42 +198,34 @@ export function updateOrganizationSettingsAsOperator(
  * One way to change an organization's settings, whoever does it: audited with before and
  * after, and switching the team door off ends its running team impersonations.
  */
-function applyOrganizationSettings(
+async function applyOrganizationSettings(
   deps: AppDeps,
   auth: AuthContext,
   organization: OrganizationRow,
   body: UpdateTeamSettingsBody,
   meta: RequestMeta,
-): TeamSettings {
+): Promise<TeamSettings> {
   const before = settingsOf(organization);
   const after: TeamSettings = { ...before, ...body };
   const now = deps.clock.now();
-  deps.db.transaction((tx) => {
-    updateOrganizationSettings(tx, organization.id, after);
-    if (before.impersonationEnabled && !after.impersonationEnabled) {
-      for (const row of runningTeamImpersonations(tx, organization.id)) {
-        endImpersonation(tx, row, 'setting_disabled', now, meta);
-      }
-    }
+  await deps.store.team.updateOrganizationSettings({
+    organizationId: organization.id,
+    next: after,
+    endTeamImpersonations: before.impersonationEnabled && !after.impersonationEnabled,
     // A lower limit shortens the impersonations running in this organization, at both doors.
-    if (after.impersonationMaxMinutes < before.impersonationMaxMinutes) {
-      shortenImpersonations(
-        tx,
-        eq(impersonations.organizationId, organization.id),
-        after.impersonationMaxMinutes,
-      );
-    }
-    recordAudit(
-      tx,
-      {
-        type: 'settings.changed',
-        at: now,
-        ...auditParty(auth),
-        organizationId: organization.id,
-        details: { scope: 'organization', before, after },
-      },
-      meta,
-    );
+    shortenTo:
+      after.impersonationMaxMinutes < before.impersonationMaxMinutes
+        ? after.impersonationMaxMinutes
+        : null,
+    audit: {
+      type: 'settings.changed',
+      at: now,
+      ...auditParty(auth),
+      organizationId: organization.id,
+      details: { scope: 'organization', before, after },
+    },
+    now,
+    meta,
   });
   return after;
 }

@@ -1,5 +1,75 @@
+import type { TeamSettings } from '@onbehalf/contracts/team';
+import type { AuditEntry } from '../../lib/audit-event.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import type { OrganizationRow, ProfileRow, UserRow } from '../../store/rows.ts';
+
 /**
- * The team feature's port: the reads it needs and its atomic commands (docs/decisions/
- * 019-store-ports.md). Not filled in yet: the feature still reads SQLite through `deps.db`.
+ * The team feature's port (docs/decisions/019-store-ports.md): the member pages it reads, and
+ * one command per change it makes, each carrying its audit entry.
  */
-export type TeamStore = Record<never, never>;
+export interface TeamStore {
+  /**
+   * A page of an organization's members in name order: up to `limit + 1` rows (for `pageOf`),
+   * after the (sort name, profile id) the previous page ended on, `query` finding members by
+   * every word typed in their name or email.
+   */
+  members(organizationId: number, page: MemberPage): Promise<MemberRow[]>;
+  /** One member of the organization by profile id; undefined when it is not theirs. */
+  member(organizationId: number, profileId: number): Promise<MemberRow | undefined>;
+  organization(id: number): Promise<OrganizationRow | undefined>;
+  /** Writes a member's role and permissions and audits the change. */
+  updateMember(command: UpdateMember): Promise<void>;
+  /**
+   * Writes an organization's settings; ends its running team impersonations (each audited) and
+   * shortens its running impersonations at both doors, as asked; audits the change.
+   */
+  updateOrganizationSettings(command: UpdateOrganizationSettings): Promise<void>;
+}
+
+export interface MemberPage {
+  /** Words to find in names and emails. */
+  query?: string | undefined;
+  /** The sort key (sort name, profile id) the previous page ended on. */
+  after?: readonly [string, number] | undefined;
+  limit: number;
+  /** Leave this user out (the caller, on the coworkers list). */
+  except?: number;
+}
+
+/**
+ * Up to this many users matching a search, a page is read from the matches (each looked up in
+ * the organization, the few kept sorted by name); above it, by walking the organization's name
+ * index and testing each member against the match, which finds a page quickly when matches are
+ * many. Either way a search costs about a thousand rows at most, not the organization. Both
+ * stores choose the same way.
+ */
+export const FEW_MATCHES = 1000;
+
+/** What a member page shows of each member, and its sort key: nothing more is read. */
+export interface MemberRow {
+  profile: Pick<ProfileRow, 'id' | 'role' | 'permissions' | 'allowTeamImpersonation' | 'sortName'>;
+  user: Pick<UserRow, 'id' | 'name' | 'email' | 'status'>;
+}
+
+export interface UpdateMember {
+  profileId: number;
+  role: ProfileRow['role'];
+  permissions: ProfileRow['permissions'];
+  /** `team.member_updated`. */
+  audit: AuditEntry;
+  now: number;
+  meta: RequestMeta;
+}
+
+export interface UpdateOrganizationSettings {
+  organizationId: number;
+  next: TeamSettings;
+  /** The team door closes: its running team impersonations end, each audited. */
+  endTeamImpersonations: boolean;
+  /** The limit went down: the organization's running impersonations end by then (minutes). */
+  shortenTo: number | null;
+  /** `settings.changed`. */
+  audit: AuditEntry;
+  now: number;
+  meta: RequestMeta;
+}

@@ -1,6 +1,148 @@
-import type { TeamStore } from '../../features/team/team.store.ts';
+import { and, asc, eq, ne, type SQL, sql } from 'drizzle-orm';
+import {
+  FEW_MATCHES,
+  type MemberPage,
+  type MemberRow,
+  type TeamStore,
+} from '../../features/team/team.store.ts';
+import { appendAudit } from './audit.ts';
+import type { PgQueryable } from './client.ts';
 import type { PostgresContext } from './context.ts';
+import { endWhere, shortenImpersonations } from './impersonations.ts';
+import { isIntegerId } from './integer-id.ts';
+import { impersonations, organizations, profiles, users } from './schema.ts';
+import { tsQuery, usersMatching } from './search.ts';
 
-export function postgresTeam(_context: PostgresContext): TeamStore {
-  return {};
+/**
+ * The team's members, pages and settings on PostgreSQL, with SQLite's answers, order and
+ * cursors (store/sqlite/team.store.ts): a search asks the full-text index how many users match,
+ * up to FEW_MATCHES + 1, and reads a page from the matches when they are few, else walks the
+ * organization's (organization, sort name, id) index testing each member.
+ */
+
+const memberColumns = {
+  profile: {
+    id: profiles.id,
+    role: profiles.role,
+    permissions: profiles.permissions,
+    allowTeamImpersonation: profiles.allowTeamImpersonation,
+    sortName: profiles.sortName,
+  },
+  user: { id: users.id, name: users.name, email: users.email, status: users.status },
+};
+
+function inOrganization(organizationId: number, page: MemberPage): (SQL | undefined)[] {
+  const after = page.after;
+  return [
+    eq(profiles.organizationId, organizationId),
+    // The cursor's id is any safe integer, beyond the integer column's range too: compared as
+    // bigint, it means what it means on SQLite.
+    after
+      ? sql`(${profiles.sortName}, ${profiles.id}) > (${after[0]}, ${after[1]}::bigint)`
+      : undefined,
+    // No user has id 0: nobody is left out.
+    ne(profiles.userId, page.except ?? 0),
+  ];
+}
+
+/** The ids of the users a search matches, at most FEW_MATCHES + 1 of them. */
+function matchingIds(db: PgQueryable, text: string) {
+  return db
+    .select({ userId: users.id })
+    .from(users)
+    .where(usersMatching(users.id, text))
+    .limit(FEW_MATCHES + 1)
+    .as('matches');
+}
+
+/** A page of an organization's members in name order (limit + 1 rows), as on SQLite. */
+export async function listMembers(
+  db: PgQueryable,
+  organizationId: number,
+  page: MemberPage,
+): Promise<MemberRow[]> {
+  const text = page.query || undefined;
+  // Something typed, nothing searchable in it (only punctuation, say): nobody matches.
+  if (text !== undefined && tsQuery(text) === null) return [];
+  const order = [asc(profiles.sortName), asc(profiles.id)];
+  const limit = page.limit + 1;
+  if (text === undefined) {
+    return db
+      .select(memberColumns)
+      .from(profiles)
+      .innerJoin(users, eq(users.id, profiles.userId))
+      .where(and(...inOrganization(organizationId, page)))
+      .orderBy(...order)
+      .limit(limit);
+  }
+  const [counted] = await db
+    .select({ matches: sql<number>`count(*)::int` })
+    .from(matchingIds(db, text));
+  if ((counted?.matches ?? 0) <= FEW_MATCHES) {
+    // From the few matches: each one's profile in the organization, then sorted.
+    const matches = matchingIds(db, text);
+    return db
+      .select(memberColumns)
+      .from(matches)
+      .innerJoin(profiles, eq(profiles.userId, matches.userId))
+      .innerJoin(users, eq(users.id, profiles.userId))
+      .where(and(...inOrganization(organizationId, page)))
+      .orderBy(...order)
+      .limit(limit);
+  }
+  // Many match: in name order through the organization's index, each member tested.
+  return db
+    .select(memberColumns)
+    .from(profiles)
+    .innerJoin(users, eq(users.id, profiles.userId))
+    .where(and(...inOrganization(organizationId, page), usersMatching(profiles.userId, text)))
+    .orderBy(...order)
+    .limit(limit);
+}
+
+export function postgresTeam({ db, auditKey }: PostgresContext): TeamStore {
+  return {
+    async members(organizationId, page) {
+      return listMembers(db, organizationId, page);
+    },
+    async member(organizationId, profileId) {
+      if (!isIntegerId(organizationId) || !isIntegerId(profileId)) return undefined;
+      const [row] = await db
+        .select(memberColumns)
+        .from(profiles)
+        .innerJoin(users, eq(users.id, profiles.userId))
+        .where(and(eq(profiles.organizationId, organizationId), eq(profiles.id, profileId)));
+      return row;
+    },
+    async organization(id) {
+      if (!isIntegerId(id)) return undefined;
+      const [row] = await db.select().from(organizations).where(eq(organizations.id, id));
+      return row;
+    },
+    async updateMember({ profileId, role, permissions, audit, meta }) {
+      await db.transaction(async (tx) => {
+        await tx.update(profiles).set({ role, permissions }).where(eq(profiles.id, profileId));
+        await appendAudit(tx, auditKey, audit, meta);
+      });
+    },
+    async updateOrganizationSettings(command) {
+      const { organizationId, next, endTeamImpersonations, shortenTo, audit, now, meta } = command;
+      await db.transaction(async (tx) => {
+        await tx.update(organizations).set(next).where(eq(organizations.id, organizationId));
+        const inOrganization = eq(impersonations.organizationId, organizationId);
+        if (endTeamImpersonations) {
+          await endWhere(
+            tx,
+            auditKey,
+            and(inOrganization, eq(impersonations.door, 'team')),
+            'setting_disabled',
+            now,
+            meta,
+          );
+        }
+        if (shortenTo !== null) await shortenImpersonations(tx, inOrganization, shortenTo);
+        await appendAudit(tx, auditKey, audit, meta);
+      });
+    },
+  };
 }
