@@ -15,6 +15,11 @@ async function open(page: Page, path: string, heading: string): Promise<void> {
 }
 
 test.describe('every page has no serious or critical WCAG 2.1 AA violation', () => {
+  // Each test walks several pages and runs axe on each: seconds of the browser's CPU per scan,
+  // up to ten on a loaded 2-core machine (measured in a --repeat-each=10 run beside other
+  // work), so these tests get three times the suite's 30 s.
+  test.slow();
+
   test('signed out: sign-in, and sign-in showing an error', async ({ page }) => {
     await test.step('sign-in', async () => {
       await page.goto('/sign-in');
