@@ -13,12 +13,12 @@ const switchRoute = routeOf(routes['profiles.switchTo'], {
 });
 
 export const profilesRoutes = createRouter()
-  .openapi(listRoute, (c) =>
-    c.json(listProfiles(c.get('deps'), getAuth(c), c.req.valid('query')), 200),
+  .openapi(listRoute, async (c) =>
+    c.json(await listProfiles(c.get('deps'), getAuth(c), c.req.valid('query')), 200),
   )
-  .openapi(switchRoute, (c) => {
+  .openapi(switchRoute, async (c) => {
     const auth = getAuth(c);
-    const result = switchProfile(c.get('deps'), auth, c.req.valid('json').Id, c.get('meta'));
+    const result = await switchProfile(c.get('deps'), auth, c.req.valid('json').Id, c.get('meta'));
     if (auth.transport === 'cookie')
       setSessionCookie(c, c.get('deps').env, result.token, result.expiresAt);
     return c.json(signedInBody(c, result), 200);

@@ -2,18 +2,12 @@ import type { ImpersonationBlock } from '@onbehalf/contracts/impersonation';
 import type { CoworkerProfile, ProfilesResponse } from '@onbehalf/contracts/profiles';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { impersonationBlock } from '../../domain/impersonation/policy.ts';
-import { recordAudit } from '../../lib/audit.ts';
 import { policyActor, policyTarget } from '../../lib/auth-context.ts';
 import { AppError } from '../../lib/errors.ts';
 import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import { mintSession, revokeSession } from '../../lib/sessions.ts';
-import { type Minted, signedInAs } from '../auth/new-session.ts';
-import {
-  listProfilesOfOrganization,
-  listProfilesOfUser,
-  type ProfileListRow,
-} from './profiles.repo.ts';
+import { type Minted, sessionOpened } from '../auth/new-session.ts';
+import type { ProfileListRow } from './profiles.store.ts';
 
 /** A profile as the chooser shows it: its person, and the organization it belongs to. */
 interface ChooserRow {
@@ -53,18 +47,18 @@ function toCoworkerProfile(
  * coworkers a team admin may sign in as, in name order, each flagged with why not. `query`
  * finds coworkers by name or email; an organization of any size costs one page.
  */
-export function listProfiles(
+export async function listProfiles(
   deps: AppDeps,
   auth: AuthContext,
   page: { query?: string | undefined; cursor?: string | undefined; limit: number },
-): ProfilesResponse {
+): Promise<ProfilesResponse> {
   const user = auth.user;
   if (user?.kind !== 'customer') return { Profiles: [], nextCursor: null };
   const actingForSomeone = auth.impersonation !== null || auth.credential !== null;
   const after = decodeCursor(page.cursor, ['string', 'number'] as const);
   const own = after
     ? []
-    : listProfilesOfUser(deps.db, user.id)
+    : (await deps.store.profiles.ofUser(user.id))
         // Acting for someone covers the one profile it was opened for, never their others.
         .filter((r) => !actingForSomeone || r.profile.id === auth.profile?.id)
         .map((r) => toCoworkerProfile(r, r.organization, auth));
@@ -73,7 +67,7 @@ export function listProfiles(
   if (!active || !auth.permissions.has('team:impersonate') || actingForSomeone) {
     return { Profiles: own, nextCursor: null };
   }
-  const rows = listProfilesOfOrganization(deps.db, active.organizationId, {
+  const rows = await deps.store.profiles.coworkers(active.organizationId, {
     ...page,
     after,
     except: user.id,
@@ -107,54 +101,48 @@ export type Switched = Minted;
  * Makes one of the caller's own profiles the active one. The session is replaced, not
  * edited (no fixation), and the replacement keeps the old absolute expiry.
  */
-export function switchProfile(
+export async function switchProfile(
   deps: AppDeps,
   auth: AuthContext,
   profileId: number,
   meta: RequestMeta,
-): Switched {
-  const { db, clock } = deps;
+): Promise<Switched> {
   const user = auth.user;
-  const target = user
-    ? listProfilesOfUser(db, user.id).find((r) => r.profile.id === profileId)
-    : undefined;
+  const own = user ? await deps.store.profiles.ofUser(user.id) : [];
+  const target = own.find((r) => r.profile.id === profileId);
   // Someone else's profile is indistinguishable from one that does not exist.
   if (!user || !target) throw new AppError('not_found', { message: 'No such profile.' });
-
-  const now = clock.now();
-  const minted = db.transaction((tx) => {
-    revokeSession(tx, auth.session.id, 'rotated', now);
-    const result = mintSession(tx, {
+  const now = deps.clock.now();
+  const minted = await deps.store.profiles.switchTo({
+    replacing: auth.session.id,
+    session: {
       userId: user.id,
       profileId,
       method: auth.session.method,
       now,
       meta,
       expiresAt: auth.session.expiresAt,
-    });
-    recordAudit(
-      tx,
-      {
-        type: 'profile.switched',
-        at: now,
-        actor: { userId: user.id, kind: user.kind },
-        subjectUserId: user.id,
-        organizationId: target.organization.id,
-        sessionId: result.session.id,
-        details: {
-          from: auth.profile?.id ?? null,
-          to: profileId,
-          previousSession: auth.session.id,
-        },
+    },
+    audit: {
+      type: 'profile.switched',
+      at: now,
+      actor: { userId: user.id, kind: user.kind },
+      subjectUserId: user.id,
+      organizationId: target.organization.id,
+      details: {
+        from: auth.profile?.id ?? null,
+        to: profileId,
+        previousSession: auth.session.id,
       },
-      meta,
-    );
-    return result;
+    },
+    now,
+    meta,
   });
-
-  return signedInAs(deps, minted, {
-    user,
-    profile: target.profile,
-    organization: target.organization,
-  });
+  // Another request ended this session first (a switch, a sign-out): as if this one came after.
+  if (minted === 'lost_race') throw new AppError('session_expired');
+  return sessionOpened(
+    minted,
+    { user, profile: target.profile, organization: target.organization },
+    own.length,
+  );
 }

@@ -1,6 +1,41 @@
+import { asc, eq } from 'drizzle-orm';
 import type { ProfilesStore } from '../../features/profiles/profiles.store.ts';
+import { LostRace, orLostRace } from '../lost-race.ts';
+import { appendAudit } from './audit.ts';
 import type { PostgresContext } from './context.ts';
+import { isIntegerId } from './integer-id.ts';
+import { organizations, profiles, users } from './schema.ts';
+import { mintSession, revokeSession } from './sessions.ts';
+import { listMembers } from './team.store.ts';
 
-export function postgresProfiles(_context: PostgresContext): ProfilesStore {
-  return {};
+export function postgresProfiles({ db, auditKey }: PostgresContext): ProfilesStore {
+  return {
+    async ofUser(userId) {
+      if (!isIntegerId(userId)) return [];
+      return db
+        .select({
+          profile: profiles,
+          user: { id: users.id, name: users.name, email: users.email, status: users.status },
+          organization: organizations,
+        })
+        .from(profiles)
+        .innerJoin(users, eq(users.id, profiles.userId))
+        .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
+        .where(eq(profiles.userId, userId))
+        .orderBy(asc(organizations.name), asc(organizations.id));
+    },
+    async coworkers(organizationId, page) {
+      return listMembers(db, organizationId, page);
+    },
+    async switchTo({ replacing, session, audit, now, meta }) {
+      return orLostRace(() =>
+        db.transaction(async (tx) => {
+          if (!(await revokeSession(tx, replacing, 'rotated', now))) throw new LostRace();
+          const minted = await mintSession(tx, session);
+          await appendAudit(tx, auditKey, { ...audit, sessionId: minted.session.id }, meta);
+          return minted;
+        }),
+      );
+    },
+  };
 }

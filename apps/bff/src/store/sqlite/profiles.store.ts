@@ -1,6 +1,51 @@
+import { asc, eq, sql } from 'drizzle-orm';
 import type { ProfilesStore } from '../../features/profiles/profiles.store.ts';
+import { recordAudit } from '../../lib/audit.ts';
+import { mintSession, revokeSession } from '../../lib/sessions.ts';
+import { LostRace, orLostRace } from '../lost-race.ts';
+import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
+import { preparedPerHandle } from './prepared.ts';
+import { organizations } from './schema/organizations.ts';
+import { profiles } from './schema/profiles.ts';
+import { users } from './schema/users.ts';
+import { listMembers } from './team.store.ts';
 
-export function sqliteProfiles(_context: SqliteContext): ProfilesStore {
-  return {};
+const profileColumns = {
+  profile: profiles,
+  user: { id: users.id, name: users.name, email: users.email, status: users.status },
+  organization: organizations,
+};
+
+const profilesOfUser = preparedPerHandle((db: Queryable) =>
+  db
+    .select(profileColumns)
+    .from(profiles)
+    .innerJoin(users, eq(users.id, profiles.userId))
+    .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
+    .where(eq(profiles.userId, sql.placeholder('userId')))
+    // Organizations may share a name: their ids keep the order the same on every store.
+    .orderBy(asc(organizations.name), asc(organizations.id))
+    .prepare(),
+);
+
+export function sqliteProfiles({ db }: SqliteContext): ProfilesStore {
+  return {
+    async ofUser(userId) {
+      return profilesOfUser(db).all({ userId });
+    },
+    async coworkers(organizationId, page) {
+      return listMembers(db, organizationId, page);
+    },
+    async switchTo({ replacing, session, audit, now, meta }) {
+      return orLostRace(() =>
+        db.transaction((tx) => {
+          if (!revokeSession(tx, replacing, 'rotated', now)) throw new LostRace();
+          const minted = mintSession(tx, session);
+          recordAudit(tx, { ...audit, sessionId: minted.session.id }, meta);
+          return minted;
+        }),
+      );
+    },
+  };
 }
