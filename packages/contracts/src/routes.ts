@@ -531,7 +531,7 @@ export const routes = {
     params: idParam,
     body: updateUserBody,
     responses: { 200: updatedUserResponse },
-    errors: [400, 401, 403, 404],
+    errors: [400, 401, 403, 404, 409],
     actingForSomeone: 'refused',
   }),
   'sys.setProfileRole': route({
@@ -543,7 +543,7 @@ export const routes = {
     params: idParam,
     body: setProfileRoleBody,
     responses: { 200: profileRoleResponse },
-    errors: [400, 401, 403, 404],
+    errors: [400, 401, 403, 404, 409],
     actingForSomeone: 'refused',
   }),
   'sys.organizations': route({
