@@ -1,10 +1,10 @@
 import { loadEnv } from '../env.ts';
 import { bindAuditKey } from '../lib/audit.ts';
 import { fileAuditAnchor } from '../lib/audit-anchor.ts';
-import { pruneAuditEvents, verifyAuditChain } from '../lib/audit-chain.ts';
 import { loadServerSecret } from '../lib/server-secret.ts';
 import { migrateDatabase, openDatabase, secureDataDir } from '../store/sqlite/client.ts';
 import { seedDemo } from '../store/sqlite/seed.ts';
+import { createSqliteStore } from '../store/sqlite/store.ts';
 import { emailOneClickLink } from './one-click-link.ts';
 
 const usage = `usage: onbehalf <command>
@@ -40,7 +40,10 @@ try {
     case 'audit-verify': {
       migrateDatabase(db);
       const anchor = fileAuditAnchor(env.DATA_DIR);
-      const result = await verifyAuditChain(db, secret.auditKey, anchor.read());
+      const result = await createSqliteStore(db).audit.verify({
+        key: secret.auditKey,
+        anchored: anchor.read(),
+      });
       if (result.intact) {
         console.log(
           `Audit trail intact: ${result.checked} events verified from the ${result.anchor}; the head kept outside the database ${result.outsideAnchor === 'matched' ? 'matches' : 'is missing'}.`,
@@ -60,12 +63,11 @@ try {
     }
     case 'audit-prune': {
       migrateDatabase(db);
-      const result = await pruneAuditEvents(
-        db,
-        secret.auditKey,
-        env.AUDIT_RETENTION_DAYS,
-        Date.now(),
-      );
+      const result = await createSqliteStore(db).audit.prune({
+        key: secret.auditKey,
+        retentionDays: env.AUDIT_RETENTION_DAYS,
+        now: Date.now(),
+      });
       console.log(
         result.pruned
           ? `Pruned ${result.pruned} events older than ${env.AUDIT_RETENTION_DAYS} days (through id ${result.throughId}).`

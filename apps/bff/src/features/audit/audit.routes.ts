@@ -5,21 +5,20 @@ import type { JSONParsed } from 'hono/utils/types';
 import type { AppEnv } from '../../app-env.ts';
 import { routeOf } from '../../http/openapi.ts';
 import { createRouter } from '../../http/router.ts';
-import { verifyAuditChain } from '../../lib/audit-chain.ts';
-import { auditParty } from '../../lib/audit-party.ts';
-import { recordRepeatable } from '../../lib/audit-repeats.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { requirePermission } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
-import type { Audience } from './audit.repo.ts';
 import {
   type AuditPageJson,
   auditPageBody,
   exportAuditEvents,
   impersonationReport,
   listAuditEventsJson,
+  recordAuditRead,
+  verifyAuditTrail,
 } from './audit.service.ts';
+import type { Audience } from './audit.store.ts';
 
 // Reading the trail is the acting person's business, never done on someone else's behalf.
 const sysAccess = [requirePermission('audit:read')];
@@ -53,40 +52,24 @@ function pageResponse(c: Context<AppEnv>, page: AuditPageJson) {
   return response as typeof response & TypedResponse<JSONParsed<AuditPage>, 200, 'json'>;
 }
 
-/**
- * Reading the trail is itself audited (SPEC §8b), repeats counted per reader and minute:
- * who looked, at what, and through which door.
- */
+/** Reading the trail is itself on the record (SPEC §8b): who looked, at what, through which door. */
 function auditRead(
   c: Context<AppEnv>,
   type: 'audit.read' | 'audit.exported',
   scope: 'sys' | 'team' | 'verify' | 'report',
   details: Record<string, unknown>,
 ) {
-  const deps = c.get('deps');
-  const auth = getAuth(c);
-  recordRepeatable(
-    deps.db,
-    {
-      type,
-      at: deps.clock.now(),
-      ...auditParty(auth),
-      organizationId: scope === 'team' ? (auth.profile?.organizationId ?? null) : null,
-      details: { scope, ...details },
-    },
-    scope,
-    c.get('meta'),
-  );
+  return recordAuditRead(c.get('deps'), getAuth(c), type, scope, details, c.get('meta'));
 }
 
-function streamExport(
+async function streamExport(
   c: Context<AppEnv>,
   filters: AuditFilters,
   format: 'ndjson' | 'csv',
   audience: Audience,
 ) {
   const deps = c.get('deps');
-  auditRead(c, 'audit.exported', audience === 'staff' ? 'sys' : 'team', { format, filters });
+  await auditRead(c, 'audit.exported', audience === 'staff' ? 'sys' : 'team', { format, filters });
   const stamp = toIso(deps.clock.now()).slice(0, 10);
   return new Response(exportAuditEvents(deps, filters, format, audience), {
     headers: {
@@ -118,39 +101,38 @@ const teamExport = routeOf(routes['audit.teamExport'], {
 const teamImpersonation = routeOf(routes['audit.teamImpersonation'], { middleware: teamAccess });
 
 export const auditRoutes = createRouter()
-  .openapi(sysList, (c) => {
+  .openapi(sysList, async (c) => {
     const { cursor, limit, ...filters } = c.req.valid('query');
-    auditRead(c, 'audit.read', 'sys', { filters });
-    return pageResponse(c, listAuditEventsJson(c.get('deps'), filters, cursor, limit));
+    await auditRead(c, 'audit.read', 'sys', { filters });
+    return pageResponse(c, await listAuditEventsJson(c.get('deps'), filters, cursor, limit));
   })
   .openapi(sysExport, (c) => {
     const { format, ...filters } = c.req.valid('query');
     return streamExport(c, filters, format, 'staff');
   })
   .openapi(sysVerify, async (c) => {
-    auditRead(c, 'audit.read', 'verify', {});
-    const { db, secret, auditAnchor } = c.get('deps');
-    return c.json(await verifyAuditChain(db, secret.auditKey, auditAnchor.read()), 200);
+    await auditRead(c, 'audit.read', 'verify', {});
+    return c.json(await verifyAuditTrail(c.get('deps')), 200);
   })
-  .openapi(sysImpersonation, (c) => {
+  .openapi(sysImpersonation, async (c) => {
     const { id } = c.req.valid('param');
-    auditRead(c, 'audit.read', 'report', { impersonationId: id });
-    return c.json(impersonationReport(c.get('deps'), id), 200);
+    await auditRead(c, 'audit.read', 'report', { impersonationId: id });
+    return c.json(await impersonationReport(c.get('deps'), id), 200);
   })
-  .openapi(teamList, (c) => {
+  .openapi(teamList, async (c) => {
     const { cursor, limit, ...filters } = c.req.valid('query');
     const scoped = { ...filters, organizationId: teamScope(c) };
-    auditRead(c, 'audit.read', 'team', { filters });
-    const page = listAuditEventsJson(c.get('deps'), scoped, cursor, limit, 'customer');
+    await auditRead(c, 'audit.read', 'team', { filters });
+    const page = await listAuditEventsJson(c.get('deps'), scoped, cursor, limit, 'customer');
     return pageResponse(c, page);
   })
   .openapi(teamExport, (c) => {
     const { format, ...filters } = c.req.valid('query');
     return streamExport(c, { ...filters, organizationId: teamScope(c) }, format, 'customer');
   })
-  .openapi(teamImpersonation, (c) => {
+  .openapi(teamImpersonation, async (c) => {
     const { id } = c.req.valid('param');
     const organizationId = teamScope(c);
-    auditRead(c, 'audit.read', 'team', { impersonationId: id });
-    return c.json(impersonationReport(c.get('deps'), id, organizationId), 200);
+    await auditRead(c, 'audit.read', 'team', { impersonationId: id });
+    return c.json(await impersonationReport(c.get('deps'), id, organizationId), 200);
   });

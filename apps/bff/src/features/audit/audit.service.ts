@@ -2,19 +2,15 @@ import type {
   AuditEvent,
   AuditFilters,
   AuditPage,
+  AuditVerification,
   ImpersonationReport,
 } from '@onbehalf/contracts/audit';
-import type { AppDeps } from '../../app-env.ts';
+import type { AppDeps, AuthContext } from '../../app-env.ts';
+import { auditParty } from '../../lib/audit-party.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
-import {
-  type Audience,
-  type EventJsonRow,
-  findImpersonation,
-  selectLatestPage,
-  selectPage,
-  whereFor,
-} from './audit.repo.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import type { Audience } from './audit.store.ts';
 
 /** One page, newest first, as the JSON the API sends: the events arrive already serialised. */
 export interface AuditPageJson {
@@ -23,27 +19,54 @@ export interface AuditPageJson {
   nextCursor: string | null;
 }
 
+/**
+ * Reading the trail is itself audited (SPEC §8b), repeats counted per reader and minute:
+ * who looked, at what, and through which door.
+ */
+export async function recordAuditRead(
+  deps: AppDeps,
+  auth: AuthContext,
+  type: 'audit.read' | 'audit.exported',
+  scope: 'sys' | 'team' | 'verify' | 'report',
+  details: Record<string, unknown>,
+  meta: RequestMeta,
+): Promise<void> {
+  await deps.store.audit.recordRead({
+    audit: {
+      type,
+      at: deps.clock.now(),
+      ...auditParty(auth),
+      organizationId: scope === 'team' ? (auth.profile?.organizationId ?? null) : null,
+      details: { scope, ...details },
+    },
+    rule: scope,
+    meta,
+  });
+}
+
+/** The chain recomputed with the server's key, its head held to the one kept outside. */
+export function verifyAuditTrail(deps: AppDeps): Promise<AuditVerification> {
+  return deps.store.audit.verify({
+    key: deps.secret.auditKey,
+    anchored: deps.auditAnchor.read(),
+  });
+}
+
 /** The cursor is the last id seen, so events added meanwhile never shift a page. */
-export function listAuditEventsJson(
+export async function listAuditEventsJson(
   deps: AppDeps,
   filters: AuditFilters,
   cursor: string | undefined,
   limit: number,
   audience: Audience = 'staff',
-): AuditPageJson {
-  const before = cursor ? Number(cursor) : undefined;
-  const unfiltered = Object.values(filters).every(
-    (v) => v === undefined || (Array.isArray(v) && v.length === 0),
-  );
-  let rows: EventJsonRow[];
-  if (unfiltered && audience === 'staff') {
-    rows = selectLatestPage(deps.db, before, limit + 1);
-  } else {
-    const where = whereFor(deps.db, filters, before);
-    if (where === 'empty') return { events: [], nextCursor: null };
-    rows = selectPage(deps.db, where, limit + 1, audience);
-  }
-  const page = rows.slice(0, limit);
+): Promise<AuditPageJson> {
+  const rows = await deps.store.audit.page({
+    filters,
+    before: cursor ? Number(cursor) : null,
+    limit: limit + 1,
+    audience,
+  });
+  const page = rows.length > limit ? rows.slice(0, limit) : rows;
   const last = page.at(-1);
   return {
     events: page.map((row) => row.json),
@@ -57,14 +80,14 @@ export function auditPageBody(page: AuditPageJson): string {
 }
 
 /** The same page as objects, for the CSV export and the impersonation report. */
-export function listAuditEvents(
+export async function listAuditEvents(
   deps: AppDeps,
   filters: AuditFilters,
   cursor: string | undefined,
   limit: number,
   audience: Audience = 'staff',
-): AuditPage {
-  const page = listAuditEventsJson(deps, filters, cursor, limit, audience);
+): Promise<AuditPage> {
+  const page = await listAuditEventsJson(deps, filters, cursor, limit, audience);
   return {
     events: page.events.map((json) => JSON.parse(json) as AuditEvent),
     nextCursor: page.nextCursor,
@@ -164,7 +187,7 @@ export function exportAuditEvents(
       if (!started && format === 'csv') text += `${CSV_COLUMNS.join(',')}\r\n`;
       started = true;
       const limit = Math.min(EXPORT_BATCH, maxEvents - sent);
-      const page = listAuditEventsJson(deps, filters, cursor, limit, audience);
+      const page = await listAuditEventsJson(deps, filters, cursor, limit, audience);
       for (const json of page.events) {
         text += format === 'csv' ? `${csvLine(JSON.parse(json) as AuditEvent)}\r\n` : `${json}\n`;
       }
@@ -185,12 +208,12 @@ export function exportAuditEvents(
 }
 
 /** An impersonation's page: when, who, why, and every action taken during it (rule 9). */
-export function impersonationReport(
+export async function impersonationReport(
   deps: AppDeps,
   id: string,
   organizationId?: number,
-): ImpersonationReport {
-  const found = findImpersonation(deps.db, id);
+): Promise<ImpersonationReport> {
+  const found = await deps.store.audit.impersonation(id);
   if (!found || (organizationId !== undefined && found.row.organizationId !== organizationId)) {
     throw new AppError('not_found', { message: 'No such impersonation.' });
   }
@@ -198,7 +221,7 @@ export function impersonationReport(
   // The team's report is a customer's view: staff by name and role only.
   const audience: Audience = organizationId === undefined ? 'staff' : 'customer';
   const filters = { impersonationId: id };
-  const events = listAuditEvents(deps, filters, undefined, 200, audience).events.reverse();
+  const events = (await listAuditEvents(deps, filters, undefined, 200, audience)).events.reverse();
   const staffHidden = audience === 'customer' && found.actor.kind === 'operator';
   return {
     impersonation: {

@@ -1,5 +1,63 @@
+import type { AuditFilters, AuditVerification } from '@onbehalf/contracts/audit';
+import type { AnchoredHead } from '../../lib/audit-anchor.ts';
+import type { RepeatableEntry } from '../../lib/audit-repeat-rows.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import type { ImpersonationRow, OrganizationRow, UserRow } from '../../store/rows.ts';
+
 /**
- * The audit feature's port: the reads it needs and its atomic commands (docs/decisions/
- * 019-store-ports.md). Not filled in yet: the feature still reads SQLite through `deps.db`.
+ * Who reads the trail: staff (operators with audit:read) see everything; a customer (the team
+ * audit) sees staff by name and role only, never an operator's email, address or browser
+ * (SPEC §4b).
  */
-export type AuditStore = Record<never, never>;
+export type Audience = 'staff' | 'customer';
+
+/** One event as its id and its JSON text, in the shape of the contract's `auditEvent`. */
+export type AuditEventJson = { id: number; json: string };
+
+/**
+ * The audit trail as its readers see it (docs/decisions/019-store-ports.md): pages of events,
+ * one impersonation, each read itself on the record, and the chain's verification and prune.
+ */
+export interface AuditStore {
+  /**
+   * Up to `limit` events matching every filter, newest first (the higher id first), only those
+   * older than event `before` when given. `q` is free text through the full-text index: every
+   * word typed must start a word of the reason, details, type or address; a `q` with nothing
+   * searchable matches nothing. Each event arrives serialised for `audience`.
+   */
+  page(query: {
+    filters: AuditFilters;
+    before: number | null;
+    limit: number;
+    audience: Audience;
+  }): Promise<AuditEventJson[]>;
+  /** An impersonation with who did it, to whom and in which organization; null if none. */
+  impersonation(id: string): Promise<AuditImpersonation | null>;
+  /**
+   * Records a read of the trail as a read that may repeat (SPEC §8b), per reader and `rule`
+   * (which door): the first in a minute is audited at once, the rest counted and summarised.
+   */
+  recordRead(command: { audit: RepeatableEntry; rule: string; meta: RequestMeta }): Promise<void>;
+  /**
+   * Recomputes the chain with `key` (the server's, never the database's), from the last
+   * checkpoint that verifies, and compares its head with the one kept outside (`anchored`).
+   */
+  verify(query: { key: Buffer; anchored: AnchoredHead | null }): Promise<AuditVerification>;
+  /**
+   * Deletes events older than `retentionDays` before `now`, leaving a keyed checkpoint so the
+   * chain still verifies from the first kept event.
+   */
+  prune(command: {
+    key: Buffer;
+    retentionDays: number;
+    now: number;
+  }): Promise<{ pruned: number; throughId: number | null }>;
+}
+
+/** An impersonation as its report shows it. */
+export interface AuditImpersonation {
+  row: ImpersonationRow;
+  actor: Pick<UserRow, 'id' | 'name' | 'email' | 'kind' | 'operatorRole'>;
+  target: Pick<UserRow, 'id' | 'name' | 'email'>;
+  organization: Pick<OrganizationRow, 'id' | 'name'> | null;
+}

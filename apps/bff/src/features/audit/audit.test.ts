@@ -4,11 +4,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { recordAudit } from '../../lib/audit.ts';
 import { pruneAuditEvents, verifyAuditChain } from '../../lib/audit-chain.ts';
 import { GENESIS_HASH, legacyHash, legacyPayload } from '../../lib/audit-event.ts';
+import { pageQuery, whereFor } from '../../store/sqlite/audit.store.ts';
 import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
 import { organizations } from '../../store/sqlite/schema/organizations.ts';
 import { users } from '../../store/sqlite/schema/users.ts';
 import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
-import { pageQuery, whereFor } from './audit.repo.ts';
 import { csvCell, exportAuditEvents } from './audit.service.ts';
 
 let t: TestApp;

@@ -1,6 +1,230 @@
-import type { AuditStore } from '../../features/audit/audit.store.ts';
+import type { AuditFilters } from '@onbehalf/contracts/audit';
+import { and, asc, desc, eq, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { Audience, AuditEventJson, AuditStore } from '../../features/audit/audit.store.ts';
+import { toIso } from '../../lib/clock.ts';
+import { pruneAuditEvents, verifyAuditChain } from './audit-chain.ts';
+import { recordRepeatable } from './audit-repeats.ts';
+import type { PgQueryable } from './client.ts';
 import type { PostgresContext } from './context.ts';
+import { isIntegerId } from './integer-id.ts';
+import { auditEvents, impersonations, organizations, users } from './schema.ts';
 
-export function postgresAudit(_context: PostgresContext): AuditStore {
-  return {};
+const actor = alias(users, 'actor');
+const subject = alias(users, 'subject');
+const target = alias(users, 'target');
+
+/**
+ * Time bounds become id bounds, as on SQLite: ids grow with time, so a range on the primary
+ * key replaces a range on `at` that would sort every match.
+ */
+async function idBounds(
+  db: PgQueryable,
+  filters: AuditFilters,
+): Promise<{ min?: number; max?: number; empty?: true }> {
+  const bounds: { min?: number; max?: number; empty?: true } = {};
+  if (filters.from) {
+    const [first] = await db
+      .select({ id: auditEvents.id })
+      .from(auditEvents)
+      .where(gte(auditEvents.at, Date.parse(filters.from)))
+      .orderBy(asc(auditEvents.at))
+      .limit(1);
+    if (!first) bounds.empty = true;
+    else bounds.min = first.id;
+  }
+  if (filters.to) {
+    const [last] = await db
+      .select({ id: auditEvents.id })
+      .from(auditEvents)
+      .where(lte(auditEvents.at, Date.parse(filters.to)))
+      .orderBy(desc(auditEvents.at))
+      .limit(1);
+    if (!last) bounds.empty = true;
+    else bounds.max = last.id;
+  }
+  return bounds;
+}
+
+/**
+ * A tsquery from what a person typed, read as SQLite's FTS5 query is (`ftsQuery`): every word
+ * must appear, each as a word or the start of one. Each word is quoted, so nothing typed is
+ * tsquery syntax, and PostgreSQL's parser splits it as it split the document. Null when nothing
+ * searchable was typed.
+ */
+function auditTsQuery(text: string): string | null {
+  const words = text
+    .split(/\s+/)
+    .map((word) => word.replace(/['\\]/g, ' ').trim())
+    .filter(Boolean)
+    .slice(0, 12);
+  if (words.length === 0) return null;
+  return words.map((word) => `'${word}':*`).join(' & ');
+}
+
+/**
+ * The document the `audit_search_idx` index holds (migration 0001): the expression must be the
+ * index's own for the planner to use it.
+ */
+const auditDocument = sql`to_tsvector('simple',
+  coalesce(${auditEvents.reason}, '') || ' ' || coalesce(${auditEvents.details}, '') || ' ' ||
+  ${auditEvents.type} || ' ' || coalesce(${auditEvents.ip}, ''))`;
+
+function matchesText(text: string): SQL {
+  const query = auditTsQuery(text);
+  // Nothing searchable (only spaces): matches nothing rather than everything.
+  if (query === null) return sql`false`;
+  return sql`${auditDocument} @@ to_tsquery('simple', ${query})`;
+}
+
+/** The filters as one condition, or 'empty' when none can match. */
+async function whereFor(
+  db: PgQueryable,
+  filters: AuditFilters,
+  beforeId: number | null,
+): Promise<SQL | 'empty'> {
+  // People and organizations are integer columns: an id beyond them matches nothing, as on SQLite.
+  for (const id of [filters.actorUserId, filters.subjectUserId, filters.organizationId]) {
+    if (id !== undefined && !isIntegerId(id)) return 'empty';
+  }
+  const bounds = await idBounds(db, filters);
+  if (bounds.empty) return 'empty';
+  return and(
+    lt(
+      auditEvents.id,
+      Math.min(
+        beforeId ?? Number.MAX_SAFE_INTEGER,
+        (bounds.max ?? Number.MAX_SAFE_INTEGER - 1) + 1,
+      ),
+    ),
+    bounds.min !== undefined ? gte(auditEvents.id, bounds.min) : undefined,
+    filters.from ? gte(auditEvents.at, Date.parse(filters.from)) : undefined,
+    filters.to ? lte(auditEvents.at, Date.parse(filters.to)) : undefined,
+    filters.type?.length
+      ? filters.type.length === 1
+        ? eq(auditEvents.type, filters.type[0] as NonNullable<AuditFilters['type']>[number])
+        : inArray(auditEvents.type, filters.type)
+      : undefined,
+    filters.actorUserId ? eq(auditEvents.actorUserId, filters.actorUserId) : undefined,
+    filters.subjectUserId ? eq(auditEvents.subjectUserId, filters.subjectUserId) : undefined,
+    filters.organizationId ? eq(auditEvents.organizationId, filters.organizationId) : undefined,
+    filters.impersonationId ? eq(auditEvents.impersonationId, filters.impersonationId) : undefined,
+    filters.q ? matchesText(filters.q) : undefined,
+  ) as SQL;
+}
+
+const party = (user: typeof actor | typeof subject) => ({
+  id: user.id,
+  name: user.name,
+  email: user.email,
+  kind: user.kind,
+  operatorRole: user.operatorRole,
+});
+
+/** A left-joined party: every column null when there is none. */
+type Party = {
+  id: number | null;
+  name: string | null;
+  email: string | null;
+  kind: string | null;
+  operatorRole: string | null;
+} | null;
+
+/** A party as the API shows it: an operator's email is not a customer's to see. */
+function partyJson(user: Party, audience: Audience) {
+  if (!user || user.id === null) return null;
+  const hidden = audience === 'customer' && user.kind === 'operator';
+  return {
+    id: user.id,
+    name: user.name,
+    email: hidden ? null : user.email,
+    operatorRole: user.operatorRole,
+  };
+}
+
+/**
+ * Up to `limit` events, newest first, each serialised as SQLite's `json_object` serialises it
+ * (store/sqlite/audit.store.ts): the same keys in the same order, `details` as the JSON it is.
+ */
+async function selectEvents(
+  db: PgQueryable,
+  filters: AuditFilters,
+  before: number | null,
+  limit: number,
+  audience: Audience,
+): Promise<AuditEventJson[]> {
+  const where = await whereFor(db, filters, before);
+  if (where === 'empty') return [];
+  const rows = await db
+    .select({
+      event: auditEvents,
+      actor: party(actor),
+      subject: party(subject),
+      organization: { id: organizations.id, name: organizations.name },
+    })
+    .from(auditEvents)
+    .leftJoin(actor, eq(actor.id, auditEvents.actorUserId))
+    .leftJoin(subject, eq(subject.id, auditEvents.subjectUserId))
+    .leftJoin(organizations, eq(organizations.id, auditEvents.organizationId))
+    .where(where)
+    .orderBy(desc(auditEvents.id))
+    .limit(limit);
+  return rows.map(({ event: e, actor: a, subject: s, organization: o }) => {
+    const byOperatorHidden = audience === 'customer' && e.actorKind === 'operator';
+    return {
+      id: e.id,
+      json: JSON.stringify({
+        id: e.id,
+        at: toIso(e.at),
+        type: e.type,
+        actor: partyJson(a, audience),
+        actorKind: e.actorKind,
+        subject: partyJson(s, audience),
+        organization: o && o.id !== null ? { id: o.id, name: o.name } : null,
+        sessionId: e.sessionId,
+        impersonationId: e.impersonationId,
+        ip: byOperatorHidden ? null : e.ip,
+        userAgent: byOperatorHidden ? null : e.userAgent,
+        requestId: e.requestId,
+        reason: e.reason,
+        details: e.details === null ? null : JSON.parse(e.details),
+      }),
+    };
+  });
+}
+
+export function postgresAudit({ db, auditKey }: PostgresContext): AuditStore {
+  return {
+    page({ filters, before, limit, audience }) {
+      return selectEvents(db, filters, before, limit, audience);
+    },
+
+    async impersonation(id) {
+      const [found] = await db
+        .select({
+          row: impersonations,
+          actor: party(actor),
+          target: { id: target.id, name: target.name, email: target.email },
+          organization: { id: organizations.id, name: organizations.name },
+        })
+        .from(impersonations)
+        .innerJoin(actor, eq(actor.id, impersonations.actorUserId))
+        .innerJoin(target, eq(target.id, impersonations.targetUserId))
+        .leftJoin(organizations, eq(organizations.id, impersonations.organizationId))
+        .where(eq(impersonations.id, id));
+      return found ?? null;
+    },
+
+    async recordRead({ audit, rule, meta }) {
+      await recordRepeatable(db, auditKey, audit, rule, meta);
+    },
+
+    verify({ key, anchored }) {
+      return verifyAuditChain(db, key, anchored);
+    },
+
+    prune({ key, retentionDays, now }) {
+      return pruneAuditEvents(db, key, retentionDays, now);
+    },
+  };
 }

@@ -1,6 +1,246 @@
-import type { AuditStore } from '../../features/audit/audit.store.ts';
+import type { AuditFilters } from '@onbehalf/contracts/audit';
+import { and, asc, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import type { Audience, AuditEventJson, AuditStore } from '../../features/audit/audit.store.ts';
+import { pruneAuditEvents, verifyAuditChain } from '../../lib/audit-chain.ts';
+import { recordRepeatable } from '../../lib/audit-repeats.ts';
+import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
+import { preparedPerHandle } from './prepared.ts';
+import { auditEvents } from './schema/audit-events.ts';
+import { impersonations } from './schema/impersonations.ts';
+import { organizations } from './schema/organizations.ts';
+import { users } from './schema/users.ts';
+import { ftsQuery } from './search.ts';
 
-export function sqliteAudit(_context: SqliteContext): AuditStore {
-  return {};
+const actor = alias(users, 'actor');
+const subject = alias(users, 'subject');
+
+/**
+ * Time bounds become id bounds: ids grow with time, so a range on the primary key (one index
+ * lookup per bound) replaces a range on `at` that would force a sort of every match.
+ */
+function idBounds(
+  db: Queryable,
+  filters: AuditFilters,
+): { min?: number; max?: number; empty?: true } {
+  const bounds: { min?: number; max?: number; empty?: true } = {};
+  if (filters.from) {
+    const first = firstAtOrAfter(db).get({ at: Date.parse(filters.from) });
+    if (!first) bounds.empty = true;
+    else bounds.min = first.id;
+  }
+  if (filters.to) {
+    const last = lastAtOrBefore(db).get({ at: Date.parse(filters.to) });
+    if (!last) bounds.empty = true;
+    else bounds.max = last.id;
+  }
+  return bounds;
+}
+
+const firstAtOrAfter = preparedPerHandle((db: Queryable) =>
+  db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .where(gte(auditEvents.at, sql.placeholder('at')))
+    .orderBy(asc(auditEvents.at))
+    .limit(1)
+    .prepare(),
+);
+
+const lastAtOrBefore = preparedPerHandle((db: Queryable) =>
+  db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .where(lte(auditEvents.at, sql.placeholder('at')))
+    .orderBy(desc(auditEvents.at))
+    .limit(1)
+    .prepare(),
+);
+
+/**
+ * Free text, through the full-text index (SQLite FTS5 over reason, details, type and address),
+ * not a scan: a search that matches nothing costs an index lookup.
+ */
+function matchesText(text: string): SQL {
+  const query = ftsQuery(text);
+  // Nothing searchable (only spaces): matches nothing rather than everything.
+  if (query === null) return sql`0`;
+  return sql`${auditEvents.id} IN (SELECT rowid FROM audit_fts WHERE audit_fts MATCH ${query})`;
+}
+
+export function whereFor(db: Queryable, filters: AuditFilters, beforeId?: number): SQL | 'empty' {
+  const bounds = idBounds(db, filters);
+  if (bounds.empty) return 'empty';
+  const conditions: (SQL | undefined)[] = [
+    // Always a bound on the key, so even the first page is an index search, not a scan.
+    sql`${auditEvents.id} < ${Math.min(beforeId ?? Number.MAX_SAFE_INTEGER, (bounds.max ?? Number.MAX_SAFE_INTEGER - 1) + 1)}`,
+    bounds.min !== undefined ? gte(auditEvents.id, bounds.min) : undefined,
+    filters.from ? gte(auditEvents.at, Date.parse(filters.from)) : undefined,
+    filters.to ? lte(auditEvents.at, Date.parse(filters.to)) : undefined,
+    filters.type?.length
+      ? filters.type.length === 1
+        ? eq(auditEvents.type, filters.type[0] as NonNullable<AuditFilters['type']>[number])
+        : inArray(auditEvents.type, filters.type)
+      : undefined,
+    filters.actorUserId ? eq(auditEvents.actorUserId, filters.actorUserId) : undefined,
+    filters.subjectUserId ? eq(auditEvents.subjectUserId, filters.subjectUserId) : undefined,
+    filters.organizationId ? eq(auditEvents.organizationId, filters.organizationId) : undefined,
+    filters.impersonationId ? eq(auditEvents.impersonationId, filters.impersonationId) : undefined,
+    filters.q ? matchesText(filters.q) : undefined,
+  ];
+  return and(...conditions) as SQL;
+}
+
+/** A party of an event as the API shows it, or null. */
+function partyJson(user: typeof actor | typeof subject, audience: Audience) {
+  const email =
+    audience === 'staff'
+      ? sql`${user.email}`
+      : sql`CASE WHEN ${user.kind} = 'operator' THEN NULL ELSE ${user.email} END`;
+  return sql`CASE WHEN ${user.id} IS NULL THEN NULL
+    ELSE json_object('id', ${user.id}, 'name', ${user.name}, 'email', ${email},
+      'operatorRole', ${user.operatorRole}) END`;
+}
+
+/** The event's address and browser: an operator's are not a customer's to see. */
+function byOperatorHidden(
+  column: typeof auditEvents.ip | typeof auditEvents.userAgent,
+  audience: Audience,
+) {
+  return audience === 'staff'
+    ? sql`${column}`
+    : sql`CASE WHEN ${auditEvents.actorKind} = 'operator' THEN NULL ELSE ${column} END`;
+}
+
+/**
+ * One event exactly as the API returns it (the contract's `auditEvent`), built by SQLite. A page
+ * is up to 500 events; reading two dozen columns into JavaScript values, building objects and
+ * serialising them again cost more than the query (docs/decisions/009-performance.md).
+ */
+const eventJsonOf = (audience: Audience) => sql<string>`json_object(
+  'id', ${auditEvents.id},
+  'at', strftime('%Y-%m-%dT%H:%M:%fZ', ${auditEvents.at} / 1000.0, 'unixepoch'),
+  'type', ${auditEvents.type},
+  'actor', ${partyJson(actor, audience)},
+  'actorKind', ${auditEvents.actorKind},
+  'subject', ${partyJson(subject, audience)},
+  'organization', CASE WHEN ${organizations.id} IS NULL THEN NULL
+    ELSE json_object('id', ${organizations.id}, 'name', ${organizations.name}) END,
+  'sessionId', ${auditEvents.sessionId},
+  'impersonationId', ${auditEvents.impersonationId},
+  'ip', ${byOperatorHidden(auditEvents.ip, audience)},
+  'userAgent', ${byOperatorHidden(auditEvents.userAgent, audience)},
+  'requestId', ${auditEvents.requestId},
+  'reason', ${auditEvents.reason},
+  'details', json(${auditEvents.details})
+)`;
+
+/** Built once per audience, not per request. */
+const eventJson = { staff: eventJsonOf('staff'), customer: eventJsonOf('customer') };
+
+/** Events, newest first, each as its id and its JSON. */
+function eventsAsJson(db: Queryable, audience: Audience) {
+  return db
+    .select({ id: auditEvents.id, json: eventJson[audience] })
+    .from(auditEvents)
+    .leftJoin(actor, eq(actor.id, auditEvents.actorUserId))
+    .leftJoin(subject, eq(subject.id, auditEvents.subjectUserId))
+    .leftJoin(organizations, eq(organizations.id, auditEvents.organizationId));
+}
+
+/** A filtered page, newest first; `.toSQL()` of it is what the query-plan test explains. */
+export function pageQuery(db: Queryable, where: SQL, limit: number, audience: Audience = 'staff') {
+  return eventsAsJson(db, audience).where(where).orderBy(desc(auditEvents.id)).limit(limit);
+}
+
+function selectPage(
+  db: Queryable,
+  where: SQL,
+  limit: number,
+  audience: Audience,
+): AuditEventJson[] {
+  return pageQuery(db, where, limit, audience).all();
+}
+
+const latestPage = preparedPerHandle((db: Queryable) =>
+  eventsAsJson(db, 'staff')
+    .where(sql`${auditEvents.id} < ${sql.placeholder('before')}`)
+    .orderBy(desc(auditEvents.id))
+    .limit(sql.placeholder('limit'))
+    .prepare(),
+);
+
+/** The unfiltered trail, the page people open most: one prepared keyset query. */
+function selectLatestPage(
+  db: Queryable,
+  beforeId: number | undefined,
+  limit: number,
+): AuditEventJson[] {
+  return latestPage(db).all({ before: beforeId ?? Number.MAX_SAFE_INTEGER, limit });
+}
+
+const target = alias(users, 'target');
+
+function findImpersonation(db: Queryable, id: string) {
+  return db
+    .select({
+      row: impersonations,
+      actor: {
+        id: actor.id,
+        name: actor.name,
+        email: actor.email,
+        kind: actor.kind,
+        operatorRole: actor.operatorRole,
+      },
+      target: { id: target.id, name: target.name, email: target.email },
+      organization: { id: organizations.id, name: organizations.name },
+    })
+    .from(impersonations)
+    .innerJoin(actor, eq(actor.id, impersonations.actorUserId))
+    .innerJoin(target, eq(target.id, impersonations.targetUserId))
+    .leftJoin(organizations, eq(organizations.id, impersonations.organizationId))
+    .where(eq(impersonations.id, id))
+    .get();
+}
+
+/** A page as the port answers it: the unfiltered staff trail prepared, the rest by filter. */
+function selectEvents(
+  db: Queryable,
+  filters: AuditFilters,
+  before: number | null,
+  limit: number,
+  audience: Audience,
+): AuditEventJson[] {
+  const unfiltered = Object.values(filters).every(
+    (v) => v === undefined || (Array.isArray(v) && v.length === 0),
+  );
+  if (unfiltered && audience === 'staff') return selectLatestPage(db, before ?? undefined, limit);
+  const where = whereFor(db, filters, before ?? undefined);
+  if (where === 'empty') return [];
+  return selectPage(db, where, limit, audience);
+}
+
+export function sqliteAudit({ db }: SqliteContext): AuditStore {
+  return {
+    async page({ filters, before, limit, audience }) {
+      return selectEvents(db, filters, before, limit, audience);
+    },
+
+    async impersonation(id) {
+      return findImpersonation(db, id) ?? null;
+    },
+
+    async recordRead({ audit, rule, meta }) {
+      recordRepeatable(db, audit, rule, meta);
+    },
+
+    verify({ key, anchored }) {
+      return verifyAuditChain(db, key, anchored);
+    },
+
+    prune({ key, retentionDays, now }) {
+      return pruneAuditEvents(db, key, retentionDays, now);
+    },
+  };
 }

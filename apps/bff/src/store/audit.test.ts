@@ -1,0 +1,366 @@
+import type { AuditEvent } from '@onbehalf/contracts/audit';
+import { describe, expect, it } from 'vitest';
+import type { Audience } from '../features/audit/audit.store.ts';
+import { recordAudit } from '../lib/audit.ts';
+import type { AuditEntry } from '../lib/audit-event.ts';
+import { appendAudit } from './postgres/audit.ts';
+import { openPostgres } from './postgres/client.ts';
+import * as pg from './postgres/schema.ts';
+import { createPostgresStore } from './postgres/store.ts';
+import { impersonations } from './sqlite/schema/impersonations.ts';
+import { auditTrail, customerWithProfile, linked, operator, rowsOf } from './test-rows.ts';
+import { dialects, freshStore, type TestStore } from './test-stores.ts';
+
+const meta = { ip: '203.0.113.7', userAgent: 'test-agent', requestId: 'r-1' };
+const T0 = 1_700_000_000_000;
+
+/** Appends an event the way every command does, on either database. */
+async function append(ts: TestStore, entry: AuditEntry, at = meta) {
+  if (ts.dialect === 'sqlite') {
+    ts.db.transaction((tx) => recordAudit(tx, entry, at));
+    return;
+  }
+  await ts.db.transaction((tx) => appendAudit(tx, ts.auditKey, entry, at));
+}
+
+/** A small trail: a support operator and a customer in one organization, and one outsider. */
+async function seedTrail(ts: TestStore) {
+  const ops = await operator(ts, 'ops@onbehalf.test', 'support');
+  const jane = await customerWithProfile(ts, { email: 'jane@acme.test' });
+  const other = await customerWithProfile(ts, { email: 'omar@other.test' });
+  const entries: AuditEntry[] = [
+    {
+      type: 'auth.sign_in.succeeded',
+      at: T0,
+      actor: { userId: jane.user.id, kind: 'customer' },
+      organizationId: jane.organizationId,
+      details: { method: 'password' },
+    },
+    {
+      type: 'impersonation.token_issued',
+      at: T0 + 1_000,
+      actor: { userId: ops.id, kind: 'operator' },
+      subjectUserId: jane.user.id,
+      organizationId: jane.organizationId,
+      impersonationId: 'imp-1',
+      reason: 'Ticket about invoices, "urgent"',
+      details: { ticket: 'T-42' },
+    },
+    {
+      type: 'order.placed',
+      at: T0 + 2_000,
+      actor: { userId: jane.user.id, kind: 'customer' },
+      organizationId: jane.organizationId,
+      impersonationId: 'imp-1',
+      details: { orderId: 7, total: 'EUR 12.50' },
+    },
+    {
+      type: 'auth.sign_in.succeeded',
+      at: T0 + 3_000,
+      actor: { userId: other.user.id, kind: 'customer' },
+      organizationId: other.organizationId,
+      details: { method: 'one_click' },
+    },
+    {
+      type: 'impersonation.ended',
+      at: T0 + 4_000,
+      actor: { userId: ops.id, kind: 'operator' },
+      subjectUserId: jane.user.id,
+      organizationId: jane.organizationId,
+      impersonationId: 'imp-1',
+      details: { endReason: 'left' },
+    },
+  ];
+  for (const entry of entries) await append(ts, entry);
+  return { ops, jane, other };
+}
+
+async function page(
+  ts: TestStore,
+  filters: Parameters<TestStore['store']['audit']['page']>[0]['filters'],
+  options: { before?: number; limit?: number; audience?: Audience } = {},
+) {
+  const rows = await ts.store.audit.page({
+    filters,
+    before: options.before ?? null,
+    limit: options.limit ?? 50,
+    audience: options.audience ?? 'staff',
+  });
+  return rows.map((row) => {
+    const event = JSON.parse(row.json) as AuditEvent;
+    expect(event.id).toBe(row.id);
+    return event;
+  });
+}
+
+const typesOf = (events: AuditEvent[]) => events.map((e) => e.type);
+
+describe.each(dialects)('audit trail on %s', (dialect) => {
+  it('pages newest first behind a keyset cursor, each event as the API shows it', async () => {
+    const ts = await freshStore(dialect);
+    const { ops, jane } = await seedTrail(ts);
+
+    const all = await page(ts, {});
+    expect(typesOf(all)).toEqual([
+      'impersonation.ended',
+      'auth.sign_in.succeeded',
+      'order.placed',
+      'impersonation.token_issued',
+      'auth.sign_in.succeeded',
+    ]);
+    expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((a, b) => b - a));
+    expect(all[3]).toEqual({
+      id: all[3]?.id,
+      at: new Date(T0 + 1_000).toISOString(),
+      type: 'impersonation.token_issued',
+      actor: { id: ops.id, name: 'ops', email: 'ops@onbehalf.test', operatorRole: 'support' },
+      actorKind: 'operator',
+      subject: { id: jane.user.id, name: 'jane', email: 'jane@acme.test', operatorRole: null },
+      organization: { id: jane.organizationId, name: 'Org of jane@acme.test' },
+      sessionId: null,
+      impersonationId: 'imp-1',
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      requestId: meta.requestId,
+      reason: 'Ticket about invoices, "urgent"',
+      details: { ticket: 'T-42' },
+    });
+
+    // Pages of two, each starting after the last id of the one before.
+    const first = await page(ts, {}, { limit: 2 });
+    const second = await page(ts, {}, { limit: 2, before: first.at(-1)?.id });
+    const third = await page(ts, {}, { limit: 2, before: second.at(-1)?.id });
+    expect([...first, ...second, ...third].map((e) => e.id)).toEqual(all.map((e) => e.id));
+    expect(third).toHaveLength(1);
+    // A filtered page keeps the same order and cursor meaning.
+    const older = await page(ts, { organizationId: jane.organizationId }, { before: all[1]?.id });
+    expect(typesOf(older)).toEqual([
+      'order.placed',
+      'impersonation.token_issued',
+      'auth.sign_in.succeeded',
+    ]);
+    // A cursor may carry any id the API accepts (15 digits).
+    expect(await page(ts, {}, { before: 999_999_999_999_999 })).toHaveLength(5);
+  });
+
+  it('filters by type, actor, subject, organization, impersonation and time', async () => {
+    const ts = await freshStore(dialect);
+    const { ops, jane, other } = await seedTrail(ts);
+
+    expect(typesOf(await page(ts, { type: ['auth.sign_in.succeeded'] }))).toEqual([
+      'auth.sign_in.succeeded',
+      'auth.sign_in.succeeded',
+    ]);
+    expect(typesOf(await page(ts, { type: ['order.placed', 'impersonation.ended'] }))).toEqual([
+      'impersonation.ended',
+      'order.placed',
+    ]);
+    expect(typesOf(await page(ts, { actorUserId: ops.id }))).toEqual([
+      'impersonation.ended',
+      'impersonation.token_issued',
+    ]);
+    expect(typesOf(await page(ts, { subjectUserId: jane.user.id }))).toHaveLength(2);
+    expect(typesOf(await page(ts, { organizationId: other.organizationId }))).toEqual([
+      'auth.sign_in.succeeded',
+    ]);
+    expect(typesOf(await page(ts, { impersonationId: 'imp-1' }))).toEqual([
+      'impersonation.ended',
+      'order.placed',
+      'impersonation.token_issued',
+    ]);
+    const from = new Date(T0 + 1_000).toISOString();
+    const to = new Date(T0 + 3_000).toISOString();
+    expect(typesOf(await page(ts, { from, to }))).toEqual([
+      'auth.sign_in.succeeded',
+      'order.placed',
+      'impersonation.token_issued',
+    ]);
+    expect(await page(ts, { from: new Date(T0 + 10_000).toISOString() })).toEqual([]);
+    expect(await page(ts, { to: new Date(T0 - 1).toISOString() })).toEqual([]);
+    // Ids beyond the columns' range find nothing, as an unknown id does.
+    expect(await page(ts, { actorUserId: 2 ** 40 })).toEqual([]);
+    expect(await page(ts, { organizationId: 2 ** 40 })).toEqual([]);
+  });
+
+  it('searches free text: every word, each a word or its start, in reason, details and address', async () => {
+    const ts = await freshStore(dialect);
+    await seedTrail(ts);
+
+    expect(typesOf(await page(ts, { q: 'invoices' }))).toEqual(['impersonation.token_issued']);
+    expect(typesOf(await page(ts, { q: 'invo urgent' }))).toEqual(['impersonation.token_issued']);
+    expect(typesOf(await page(ts, { q: 'invoices nowhere' }))).toEqual([]);
+    expect(typesOf(await page(ts, { q: 'password' }))).toEqual(['auth.sign_in.succeeded']);
+    expect(typesOf(await page(ts, { q: 'T' }))).toContain('impersonation.token_issued');
+    expect(typesOf(await page(ts, { q: 'EUR' }))).toEqual(['order.placed']);
+    expect(typesOf(await page(ts, { q: 'impersonation' }))).toEqual([
+      'impersonation.ended',
+      'impersonation.token_issued',
+    ]);
+    expect(await page(ts, { q: '   ' })).toEqual([]);
+    // What is typed is never query syntax.
+    expect(await page(ts, { q: `"') OR 1=1 --` })).toEqual([]);
+    // Search and paging together: the same order, the same cursor.
+    const both = await page(ts, { q: 'impersonation' }, { limit: 1 });
+    expect(typesOf(both)).toEqual(['impersonation.ended']);
+    expect(
+      typesOf(await page(ts, { q: 'impersonation' }, { limit: 1, before: both[0]?.id })),
+    ).toEqual(['impersonation.token_issued']);
+  });
+
+  it('shows a customer staff by name and role only', async () => {
+    const ts = await freshStore(dialect);
+    const { ops, jane } = await seedTrail(ts);
+
+    const events = await page(
+      ts,
+      { organizationId: jane.organizationId },
+      { audience: 'customer' },
+    );
+    const requested = events.find((e) => e.type === 'impersonation.token_issued');
+    expect(requested?.actor).toEqual({
+      id: ops.id,
+      name: 'ops',
+      email: null,
+      operatorRole: 'support',
+    });
+    expect(requested?.ip).toBeNull();
+    expect(requested?.userAgent).toBeNull();
+    expect(requested?.subject?.email).toBe('jane@acme.test');
+    const signedIn = events.find((e) => e.type === 'auth.sign_in.succeeded');
+    expect(signedIn?.actor?.email).toBe('jane@acme.test');
+    expect(signedIn?.ip).toBe(meta.ip);
+    expect(signedIn?.userAgent).toBe(meta.userAgent);
+  });
+
+  it('finds an impersonation with its actor, target and organization', async () => {
+    const ts = await freshStore(dialect);
+    const ops = await operator(ts, 'ops@onbehalf.test', 'support');
+    const jane = await customerWithProfile(ts, { email: 'jane@acme.test' });
+    const row = {
+      id: 'imp-1',
+      door: 'operator' as const,
+      actorUserId: ops.id,
+      actorSessionId: 'session-1',
+      targetUserId: jane.user.id,
+      targetProfileId: jane.profile.id,
+      organizationId: jane.organizationId,
+      reason: 'Ticket',
+      ticket: 'T-42',
+      handoffTokenHash: 'hash',
+      handoffExpiresAt: T0 + 60_000,
+      issuedAt: T0,
+    };
+    if (ts.dialect === 'sqlite') ts.db.insert(impersonations).values(row).run();
+    else await ts.db.insert(pg.impersonations).values(row);
+
+    const found = await ts.store.audit.impersonation('imp-1');
+    expect(found?.row).toMatchObject({ ...row, startedAt: null, endedAt: null });
+    expect(found?.actor).toEqual({
+      id: ops.id,
+      name: 'ops',
+      email: 'ops@onbehalf.test',
+      kind: 'operator',
+      operatorRole: 'support',
+    });
+    expect(found?.target).toEqual({ id: jane.user.id, name: 'jane', email: 'jane@acme.test' });
+    expect(found?.organization).toEqual({
+      id: jane.organizationId,
+      name: 'Org of jane@acme.test',
+    });
+    expect(await ts.store.audit.impersonation('imp-2')).toBeNull();
+  });
+
+  it('audits the first read of a minute per door and counts the repeats', async () => {
+    const ts = await freshStore(dialect);
+    const ops = await operator(ts, 'ops@onbehalf.test', 'support');
+    const read = (at: number, rule: string) =>
+      ts.store.audit.recordRead({
+        audit: {
+          type: 'audit.read',
+          at,
+          actor: { userId: ops.id, kind: 'operator' },
+          details: { scope: rule, filters: {} },
+        },
+        rule,
+        meta,
+      });
+    await read(T0, 'sys');
+    await read(T0 + 1, 'sys');
+    await read(T0 + 2, 'verify');
+    await read(T0 + 3, 'sys');
+
+    const trail = await auditTrail(ts);
+    expect(trail.map((e) => [e.type, e.actorUserId, e.ip, e.details])).toEqual([
+      ['audit.read', ops.id, meta.ip, { scope: 'sys', filters: {} }],
+      ['audit.read', ops.id, meta.ip, { scope: 'verify', filters: {} }],
+    ]);
+    const counters = await rowsOf(ts, 'auditRepeats');
+    expect(counters.map((c) => c.count).sort()).toEqual([1, 3]);
+
+    // The next minute's first read summarises the repeats of the one before.
+    await read(T0 + 60_000, 'sys');
+    const after = await auditTrail(ts);
+    expect(after.map((e) => e.type)).toEqual([
+      'audit.read',
+      'audit.read',
+      'audit.repeated',
+      'audit.read',
+    ]);
+    expect(linked(after)).toBe(true);
+  });
+
+  it('verifies the chain and prunes it to a checkpoint it still verifies from', async () => {
+    const ts = await freshStore(dialect);
+    await seedTrail(ts);
+    const key = ts.auditKey;
+
+    const intact = await ts.store.audit.verify({ key, anchored: null });
+    expect(intact).toMatchObject({ intact: true, checked: 5, breaks: [] });
+    const wrongKey = await ts.store.audit.verify({ key: Buffer.alloc(32, 7), anchored: null });
+    expect(wrongKey.intact).toBe(false);
+
+    // Retention of one day, ten days on, with the newest event two days old.
+    const day = 24 * 60 * 60 * 1000;
+    expect(await ts.store.audit.prune({ key, retentionDays: 30, now: T0 + 10 * day })).toEqual({
+      pruned: 0,
+      throughId: null,
+    });
+    const trail = await auditTrail(ts);
+    const pruned = await ts.store.audit.prune({ key, retentionDays: 1, now: T0 + 4_000 + day });
+    expect(pruned).toEqual({ pruned: 4, throughId: trail[3]?.id });
+    expect((await auditTrail(ts)).map((e) => e.type)).toEqual(['impersonation.ended']);
+    const after = await ts.store.audit.verify({ key, anchored: null });
+    expect(after).toMatchObject({ intact: true, checked: 1, breaks: [] });
+  });
+});
+
+describe('audit reads on PostgreSQL from several connections at once', () => {
+  it('audit the first read exactly once and count every one', async () => {
+    const ts = await freshStore('postgres');
+    const ops = await operator(ts, 'ops@onbehalf.test', 'support');
+    const pools = Array.from({ length: 4 }, () => openPostgres(ts.url, { max: 3 }));
+    try {
+      const stores = pools.map(({ db }) => createPostgresStore(db, { auditKey: ts.auditKey }));
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          stores[i % stores.length]?.audit.recordRead({
+            audit: {
+              type: 'audit.read',
+              at: T0 + i,
+              actor: { userId: ops.id, kind: 'operator' },
+              details: { scope: 'sys', filters: {} },
+            },
+            rule: 'sys',
+            meta,
+          }),
+        ),
+      );
+    } finally {
+      await Promise.all(pools.map(({ pool }) => pool.end()));
+    }
+    const trail = await auditTrail(ts);
+    expect(trail.map((e) => e.type)).toEqual(['audit.read']);
+    const [counter] = await rowsOf(ts, 'auditRepeats');
+    expect(counter).toMatchObject({ count: 12, lastAt: T0 + 11 });
+  });
+});
