@@ -4,10 +4,9 @@ import type { Audience } from '../features/audit/audit.store.ts';
 import { recordAudit } from '../lib/audit.ts';
 import type { AuditEntry } from '../lib/audit-event.ts';
 import { appendAudit } from './postgres/audit.ts';
-import { openPostgres } from './postgres/client.ts';
 import * as pg from './postgres/schema.ts';
-import { createPostgresStore } from './postgres/store.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';
+import { onSeveralProcesses } from './test-processes.ts';
 import { auditTrail, customerWithProfile, linked, operator, rowsOf } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 
@@ -338,9 +337,7 @@ describe('audit reads on PostgreSQL from several connections at once', () => {
   it('audit the first read exactly once and count every one', async () => {
     const ts = await freshStore('postgres');
     const ops = await operator(ts, 'ops@onbehalf.test', 'support');
-    const pools = Array.from({ length: 4 }, () => openPostgres(ts.url, { max: 3 }));
-    try {
-      const stores = pools.map(({ db }) => createPostgresStore(db, { auditKey: ts.auditKey }));
+    await onSeveralProcesses(ts, 4, async (stores) => {
       await Promise.all(
         Array.from({ length: 12 }, (_, i) =>
           stores[i % stores.length]?.audit.recordRead({
@@ -355,9 +352,7 @@ describe('audit reads on PostgreSQL from several connections at once', () => {
           }),
         ),
       );
-    } finally {
-      await Promise.all(pools.map(({ pool }) => pool.end()));
-    }
+    });
     const trail = await auditTrail(ts);
     expect(trail.map((e) => e.type)).toEqual(['audit.read']);
     const [counter] = await rowsOf(ts, 'auditRepeats');

@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ExchangeHandoff, NewHandoff } from '../features/impersonation/impersonation.store.ts';
 import type { AuditEntry } from '../lib/audit-event.ts';
 import { sha256 } from '../lib/tokens.ts';
-import { openPostgres } from './postgres/client.ts';
-import { createPostgresStore } from './postgres/store.ts';
 import type { Store } from './store.ts';
+import { onSeveralProcesses } from './test-processes.ts';
 import {
   auditTrail,
   customerWithProfile,
@@ -298,9 +297,7 @@ describe('the impersonation port on several PostgreSQL processes', () => {
     const ts = await freshStore('postgres');
     const s = await scene(ts);
     await issue(ts.store, s, 'H1');
-    const processes = [1, 2, 3, 4].map(() => openPostgres(ts.url, { max: 2 }));
-    try {
-      const stores = processes.map(({ db }) => createPostgresStore(db, { auditKey: ts.auditKey }));
+    await onSeveralProcesses(ts, 4, async (stores) => {
       const outcomes = await Promise.all(
         [...stores, ...stores].map((store) => store.impersonation.exchange(exchangeOf(s, 'H1'))),
       );
@@ -314,9 +311,7 @@ describe('the impersonation port on several PostgreSQL processes', () => {
       const trail = await auditTrail(ts);
       expect(trail.filter((e) => e.type === 'impersonation.started')).toHaveLength(1);
       expect(linked(trail)).toBe(true);
-    } finally {
-      await Promise.all(processes.map(({ pool }) => pool.end()));
-    }
+    });
   });
 
   it('of concurrent leavings of one impersonation exactly one ends and audits it', async () => {
@@ -326,9 +321,7 @@ describe('the impersonation port on several PostgreSQL processes', () => {
     await ts.store.impersonation.exchange(exchangeOf(s, 'H1'));
     const row = await ts.store.impersonation.findById('H1');
     if (!row) throw new Error('no impersonation');
-    const processes = [1, 2, 3, 4].map(() => openPostgres(ts.url, { max: 2 }));
-    try {
-      const stores = processes.map(({ db }) => createPostgresStore(db, { auditKey: ts.auditKey }));
+    await onSeveralProcesses(ts, 4, async (stores) => {
       await Promise.all(
         [...stores, ...stores].map((store) =>
           store.impersonation.leave({ row, now: T0 + 5 * MINUTE, meta }),
@@ -337,8 +330,6 @@ describe('the impersonation port on several PostgreSQL processes', () => {
       const trail = await auditTrail(ts);
       expect(trail.filter((e) => e.type === 'impersonation.ended')).toHaveLength(1);
       expect(linked(trail)).toBe(true);
-    } finally {
-      await Promise.all(processes.map(({ pool }) => pool.end()));
-    }
+    });
   });
 });

@@ -3,9 +3,8 @@ import type { StartHandover } from '../features/impersonation/impersonation.stor
 import type { NewToken, RedeemToken } from '../features/login-tokens/login-tokens.store.ts';
 import type { AuditEntry } from '../lib/audit-event.ts';
 import { sha256 } from '../lib/tokens.ts';
-import { openPostgres } from './postgres/client.ts';
-import { createPostgresStore } from './postgres/store.ts';
 import type { Store } from './store.ts';
+import { onSeveralProcesses } from './test-processes.ts';
 import {
   auditTrail,
   customerWithProfile,
@@ -402,9 +401,7 @@ describe('the login-tokens port on several PostgreSQL processes', () => {
     const ts = await freshStore('postgres');
     const s = await scene(ts);
     const id = await create(ts.store, s);
-    const processes = [1, 2, 3, 4].map(() => openPostgres(ts.url, { max: 2 }));
-    try {
-      const stores = processes.map(({ db }) => createPostgresStore(db, { auditKey: ts.auditKey }));
+    await onSeveralProcesses(ts, 4, async (stores) => {
       const outcomes = await Promise.all(
         [...stores, ...stores].map((store) => store.loginTokens.redeem(redemption(s, id, true))),
       );
@@ -415,18 +412,14 @@ describe('the login-tokens port on several PostgreSQL processes', () => {
       const trail = await auditTrail(ts);
       expect(trail.filter((e) => e.type === 'login_token.used')).toHaveLength(1);
       expect(linked(trail)).toBe(true);
-    } finally {
-      await Promise.all(processes.map(({ pool }) => pool.end()));
-    }
+    });
   });
 
   it('of concurrent redemptions of a support token exactly one starts an impersonation', async () => {
     const ts = await freshStore('postgres');
     const s = await scene(ts);
     const id = await create(ts.store, s, { use: 'support', reason: 'ticket 42' });
-    const processes = [1, 2, 3, 4].map(() => openPostgres(ts.url, { max: 2 }));
-    try {
-      const stores = processes.map(({ db }) => createPostgresStore(db, { auditKey: ts.auditKey }));
+    await onSeveralProcesses(ts, 4, async (stores) => {
       const { attempt, audit, now } = redemption(s, id, true);
       const outcomes = await Promise.all(
         [...stores, ...stores].map((store, i) =>
@@ -445,18 +438,14 @@ describe('the login-tokens port on several PostgreSQL processes', () => {
       expect((await rowsOf(ts, 'sessions')).filter((r) => r.impersonationId)).toHaveLength(1);
       const trail = await auditTrail(ts);
       expect(trail.filter((e) => e.type === 'impersonation.started')).toHaveLength(1);
-    } finally {
-      await Promise.all(processes.map(({ pool }) => pool.end()));
-    }
+    });
   });
 
   it('of concurrent deletions of one token exactly one deletes and audits it', async () => {
     const ts = await freshStore('postgres');
     const s = await scene(ts);
     const id = await create(ts.store, s);
-    const processes = [1, 2, 3, 4].map(() => openPostgres(ts.url, { max: 2 }));
-    try {
-      const stores = processes.map(({ db }) => createPostgresStore(db, { auditKey: ts.auditKey }));
+    await onSeveralProcesses(ts, 4, async (stores) => {
       const outcomes = await Promise.all(
         [...stores, ...stores].map((store) =>
           store.loginTokens.remove({
@@ -476,8 +465,6 @@ describe('the login-tokens port on several PostgreSQL processes', () => {
       expect(outcomes.filter((o) => o === 'already_deleted')).toHaveLength(7);
       const trail = await auditTrail(ts);
       expect(trail.filter((e) => e.type === 'login_token.deleted')).toHaveLength(1);
-    } finally {
-      await Promise.all(processes.map(({ pool }) => pool.end()));
-    }
+    });
   });
 });

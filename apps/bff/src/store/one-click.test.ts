@@ -3,9 +3,8 @@ import type { StartHandover } from '../features/impersonation/impersonation.stor
 import type { NewLink, RedeemLink } from '../features/one-click/one-click.store.ts';
 import type { AuditEntry } from '../lib/audit-event.ts';
 import { sha256 } from '../lib/tokens.ts';
-import { openPostgres } from './postgres/client.ts';
-import { createPostgresStore } from './postgres/store.ts';
 import type { Store } from './store.ts';
+import { onSeveralProcesses } from './test-processes.ts';
 import {
   auditTrail,
   customerWithProfile,
@@ -420,9 +419,7 @@ describe('the one-click port on several PostgreSQL processes', () => {
     const ts = await freshStore('postgres');
     const s = await scene(ts);
     await issue(ts.store, s, 'L1');
-    const processes = [1, 2, 3, 4].map(() => openPostgres(ts.url, { max: 2 }));
-    try {
-      const stores = processes.map(({ db }) => createPostgresStore(db, { auditKey: ts.auditKey }));
+    await onSeveralProcesses(ts, 4, async (stores) => {
       const outcomes = await Promise.all(
         [...stores, ...stores].map((store) => store.oneClick.redeem(redemption(s, 'L1'))),
       );
@@ -433,18 +430,14 @@ describe('the one-click port on several PostgreSQL processes', () => {
       const trail = await auditTrail(ts);
       expect(trail.filter((e) => e.type === 'one_click.redeemed')).toHaveLength(1);
       expect(linked(trail)).toBe(true);
-    } finally {
-      await Promise.all(processes.map(({ pool }) => pool.end()));
-    }
+    });
   });
 
   it('of concurrent redemptions of one support link exactly one starts an impersonation', async () => {
     const ts = await freshStore('postgres');
     const s = await scene(ts);
     await issue(ts.store, s, 'L1', { purpose: 'support', profileId: s.alice.profile.id });
-    const processes = [1, 2, 3, 4].map(() => openPostgres(ts.url, { max: 2 }));
-    try {
-      const stores = processes.map(({ db }) => createPostgresStore(db, { auditKey: ts.auditKey }));
+    await onSeveralProcesses(ts, 4, async (stores) => {
       const { attempt, audit, now } = redemption(s, 'L1');
       const outcomes = await Promise.all(
         [...stores, ...stores].map((store, i) =>
@@ -463,17 +456,13 @@ describe('the one-click port on several PostgreSQL processes', () => {
       const trail = await auditTrail(ts);
       expect(trail.filter((e) => e.type === 'impersonation.started')).toHaveLength(1);
       expect(trail.filter((e) => e.type === 'one_click.redeemed')).toHaveLength(1);
-    } finally {
-      await Promise.all(processes.map(({ pool }) => pool.end()));
-    }
+    });
   });
 
   it('of concurrent provisionings of one address exactly one creates the person', async () => {
     const ts = await freshStore('postgres');
     const s = await scene(ts);
-    const processes = [1, 2, 3, 4].map(() => openPostgres(ts.url, { max: 2 }));
-    try {
-      const stores = processes.map(({ db }) => createPostgresStore(db, { auditKey: ts.auditKey }));
+    await onSeveralProcesses(ts, 4, async (stores) => {
       const outcomes = await Promise.all(
         [...stores, ...stores].map((store, i) =>
           store.oneClick.provision({
@@ -502,8 +491,6 @@ describe('the one-click port on several PostgreSQL processes', () => {
       expect(outcomes.filter((o) => o !== 'exists')).toHaveLength(1);
       expect((await rowsOf(ts, 'users')).filter((u) => u.name === 'Dana')).toHaveLength(1);
       expect((await auditTrail(ts)).map((e) => e.type)).toEqual(['user.provisioned']);
-    } finally {
-      await Promise.all(processes.map(({ pool }) => pool.end()));
-    }
+    });
   });
 });

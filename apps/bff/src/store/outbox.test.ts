@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { openPostgres } from './postgres/client.ts';
 import * as pg from './postgres/schema.ts';
-import { createPostgresStore } from './postgres/store.ts';
 import { outboxMessages } from './sqlite/schema/outbox.ts';
+import { onSeveralProcesses } from './test-processes.ts';
 import { auditTrail, operator, rowsOf } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 
@@ -93,9 +92,7 @@ describe('outbox reads on PostgreSQL from several connections at once', () => {
   it('audit the first read exactly once and count every one', async () => {
     const ts = await freshStore('postgres');
     const ops = await operator(ts, 'ops@onbehalf.test', 'support');
-    const pools = Array.from({ length: 4 }, () => openPostgres(ts.url, { max: 3 }));
-    try {
-      const stores = pools.map(({ db }) => createPostgresStore(db, { auditKey: ts.auditKey }));
+    await onSeveralProcesses(ts, 4, async (stores) => {
       await Promise.all(
         Array.from({ length: 12 }, (_, i) =>
           stores[i % stores.length]?.outbox.recordRead({
@@ -109,9 +106,7 @@ describe('outbox reads on PostgreSQL from several connections at once', () => {
           }),
         ),
       );
-    } finally {
-      await Promise.all(pools.map(({ pool }) => pool.end()));
-    }
+    });
     const trail = await auditTrail(ts);
     expect(trail.map((e) => e.type)).toEqual(['outbox.read']);
     const [counter] = await rowsOf(ts, 'auditRepeats');
