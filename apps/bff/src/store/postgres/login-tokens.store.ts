@@ -2,7 +2,6 @@ import type { LoginTokenState } from '@onbehalf/contracts/login-links';
 import {
   and,
   asc,
-  type Column,
   desc,
   eq,
   gt,
@@ -30,15 +29,7 @@ import { isIntegerId } from './integer-id.ts';
 import { recordAttempt } from './login-attempts.ts';
 import { openRedeemedSession } from './one-click.store.ts';
 import { loginAttempts, loginTokens, organizations, profiles, users } from './schema.ts';
-
-/**
- * Case-insensitive "contains" over columns, as on SQLite (store/sqlite/search.ts): the term's
- * own % and _ match themselves. Plain LIKE on both, since SQLite searches tokens without FTS.
- */
-function containsAny(term: string, ...columns: Column[]): SQL | undefined {
-  const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return or(...columns.map((column) => sql`lower(${column}) like ${pattern} escape '\\'`));
-}
+import { containsAny } from './search.ts';
 
 const creator = alias(users, 'creator');
 
