@@ -1,8 +1,10 @@
 import type { AuditEvent } from '@onbehalf/contracts/audit';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Audience } from '../features/audit/audit.store.ts';
 import { recordAudit } from '../lib/audit.ts';
 import type { AuditEntry } from '../lib/audit-event.ts';
+import { matchesText } from './postgres/audit.store.ts';
 import { appendAudit } from './postgres/audit.ts';
 import * as pg from './postgres/schema.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';
@@ -195,6 +197,30 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
       'impersonation.ended',
       'impersonation.token_issued',
     ]);
+    // A word is a run of letters and digits, as SQLite's full-text index reads it: the later
+    // parts of a dotted type, an address or an email are words of their own.
+    await append(
+      ts,
+      {
+        type: 'auth.sign_in.failed',
+        at: T0 + 5_000,
+        actor: { userId: null, kind: 'anonymous' },
+        details: { email: 'maria.lopez@example.org' },
+      },
+      { ...meta, ip: '198.51.100.23' },
+    );
+    expect(typesOf(await page(ts, { q: 'placed' }))).toEqual(['order.placed']);
+    expect(typesOf(await page(ts, { q: 'order.placed' }))).toEqual(['order.placed']);
+    expect(typesOf(await page(ts, { q: 'token_iss' }))).toEqual(['impersonation.token_issued']);
+    expect(typesOf(await page(ts, { q: 'failed' }))).toEqual(['auth.sign_in.failed']);
+    expect(typesOf(await page(ts, { q: '113.7' }))).toHaveLength(5);
+    expect(typesOf(await page(ts, { q: '203.0.113.7' }))).toHaveLength(5);
+    expect(typesOf(await page(ts, { q: '100.23' }))).toEqual(['auth.sign_in.failed']);
+    expect(typesOf(await page(ts, { q: 'lopez' }))).toEqual(['auth.sign_in.failed']);
+    expect(typesOf(await page(ts, { q: 'lopez@example.o' }))).toEqual(['auth.sign_in.failed']);
+    expect(typesOf(await page(ts, { q: 'example.org maria' }))).toEqual(['auth.sign_in.failed']);
+    // Parts in another order are not the same phrase.
+    expect(await page(ts, { q: 'example.lopez' })).toEqual([]);
     expect(await page(ts, { q: '   ' })).toEqual([]);
     // What is typed is never query syntax.
     expect(await page(ts, { q: `"') OR 1=1 --` })).toEqual([]);
@@ -357,5 +383,23 @@ describe('audit reads on PostgreSQL from several connections at once', () => {
     expect(trail.map((e) => e.type)).toEqual(['audit.read']);
     const [counter] = await rowsOf(ts, 'auditRepeats');
     expect(counter).toMatchObject({ count: 12, lastAt: T0 + 11 });
+  });
+});
+
+describe('audit search on PostgreSQL', () => {
+  it('goes through the full-text index, so a search that finds nothing reads no events', async () => {
+    const ts = await freshStore('postgres');
+    await seedTrail(ts);
+    const plan = await ts.db.transaction(async (tx) => {
+      // A table this small would be scanned anyway: what is checked is that the index can serve
+      // the query, which it cannot once its expression and the query's differ.
+      await tx.execute(sql`SET LOCAL enable_seqscan = off`);
+      const result = await tx.execute<{ 'QUERY PLAN': string }>(
+        sql`EXPLAIN SELECT id FROM audit_events WHERE ${matchesText('no such words 10.0.0.1')}`,
+      );
+      return result.rows.map((row) => row['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toMatch(/Bitmap Index Scan on audit_search_idx/);
+    expect(plan).not.toMatch(/Seq Scan/);
   });
 });

@@ -9,6 +9,7 @@ import type { PgQueryable } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { isIntegerId } from './integer-id.ts';
 import { auditEvents, impersonations, organizations, users } from './schema.ts';
+import { tsQuery } from './search.ts';
 
 const actor = alias(users, 'actor');
 const subject = alias(users, 'subject');
@@ -46,33 +47,28 @@ async function idBounds(
   return bounds;
 }
 
-/**
- * A tsquery from what a person typed, read as SQLite's FTS5 query is (`ftsQuery`): every word
- * must appear, each as a word or the start of one. Each word is quoted, so nothing typed is
- * tsquery syntax, and PostgreSQL's parser splits it as it split the document. Null when nothing
- * searchable was typed.
- */
-function auditTsQuery(text: string): string | null {
-  const words = text
-    .split(/\s+/)
-    .map((word) => word.replace(/['\\]/g, ' ').trim())
-    .filter(Boolean)
-    .slice(0, 12);
-  if (words.length === 0) return null;
-  return words.map((word) => `'${word}':*`).join(' & ');
-}
+/** ASCII punctuation: what separates words for SQLite's FTS5 and not always for PostgreSQL's parser. */
+const punctuation = `!"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~`;
+const quoted = (text: string) => sql.raw(`'${text.replaceAll("'", "''")}'`);
 
 /**
- * The document the `audit_search_idx` index holds (migration 0001): the expression must be the
- * index's own for the planner to use it.
+ * The document the `audit_search_idx` index holds (migration 0004), the expression must be the
+ * index's own for the planner to use it: the reason, details, type and address, with ASCII
+ * punctuation as spaces, so every run of letters and digits is a word of its own, as FTS5 reads
+ * it (`order.placed` is `order` and `placed`, `10.0.0.1` is `10`, `0`, `0`, `1`).
  */
-const auditDocument = sql`to_tsvector('simple',
+const auditDocument = sql`to_tsvector('simple', translate(
   coalesce(${auditEvents.reason}, '') || ' ' || coalesce(${auditEvents.details}, '') || ' ' ||
-  ${auditEvents.type} || ' ' || coalesce(${auditEvents.ip}, ''))`;
+  ${auditEvents.type} || ' ' || coalesce(${auditEvents.ip}, ''),
+  ${quoted(punctuation)}, ${quoted(' '.repeat(punctuation.length))}))`;
 
-function matchesText(text: string): SQL {
-  const query = auditTsQuery(text);
-  // Nothing searchable (only spaces): matches nothing rather than everything.
+/**
+ * Events whose reason, details, type or address hold every word typed, through the
+ * `audit_search_idx` index. A word is read as SQLite's FTS5 reads it (`tsQuery`).
+ */
+export function matchesText(text: string): SQL {
+  const query = tsQuery(text);
+  // Nothing searchable (only spaces or punctuation): matches nothing rather than everything.
   if (query === null) return sql`false`;
   return sql`${auditDocument} @@ to_tsquery('simple', ${query})`;
 }
