@@ -1,5 +1,4 @@
 import type { Env } from '../env.ts';
-import { findUserByEmail } from '../features/auth/auth.repo.ts';
 import { createOneClickLink } from '../features/one-click/one-click.service.ts';
 import { memoryAuditAnchor } from '../lib/audit-anchor.ts';
 import { createBackground } from '../lib/background.ts';
@@ -13,6 +12,7 @@ import { systemMeta } from '../lib/request-meta.ts';
 import { loadServerSecret } from '../lib/server-secret.ts';
 import { generateSigningKeys } from '../lib/signing-keys.ts';
 import type { Db } from '../store/sqlite/client.ts';
+import { sqliteMetricsSources } from '../store/sqlite/metrics.ts';
 import { createSqliteStore } from '../store/sqlite/store.ts';
 
 /**
@@ -22,13 +22,13 @@ import { createSqliteStore } from '../store/sqlite/store.ts';
  */
 export async function emailOneClickLink(db: Db, env: Env, email?: string, minutes?: string) {
   if (!email) throw new Error('usage: one-click <email> [minutes]');
-  const user = findUserByEmail(db, email);
+  const store = createSqliteStore(db);
+  const user = await store.auth.findUserByEmail(email);
   if (!user) throw new Error(`No user with email ${email}`);
   const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
   const deps = {
-    db,
     env,
-    store: createSqliteStore(db),
+    store,
     clock: systemClock,
     limiters: createLimiters({ enabled: false }),
     keys: (await generateSigningKeys()).keys,
@@ -38,7 +38,7 @@ export async function emailOneClickLink(db: Db, env: Env, email?: string, minute
     background: createBackground(),
     // On stderr: stdout is the command's answer.
     logger: createLogger(env.LOG_LEVEL, 2),
-    metrics: createMetrics({ db, clock: systemClock }),
+    metrics: createMetrics({ sources: sqliteMetricsSources(db), clock: systemClock }),
   };
   const created = await createOneClickLink(
     deps,

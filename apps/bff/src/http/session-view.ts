@@ -1,12 +1,10 @@
 import type { Session, UserSummary } from '@onbehalf/contracts/auth';
 import { type EndReason, endReasonLabels } from '@onbehalf/contracts/impersonation';
 import { sortPermissions } from '@onbehalf/contracts/permissions';
-import { count, eq } from 'drizzle-orm';
 import type { AuthContext } from '../app-env.ts';
 import { toIso } from '../lib/clock.ts';
-import type { Queryable } from '../store/sqlite/client.ts';
-import { profiles } from '../store/sqlite/schema/profiles.ts';
-import type { UserRow } from '../store/sqlite/schema/users.ts';
+import type { UserRow } from '../store/rows.ts';
+import type { Store } from '../store/store.ts';
 
 export function toUserSummary(user: UserRow): UserSummary {
   return {
@@ -26,16 +24,13 @@ const factorOf = {
 } as const;
 
 /** The session as the API describes it: who, as which profile, allowed to do what. */
-export function describeSession(
-  db: Queryable,
+export async function describeSession(
+  store: Store,
   auth: AuthContext,
   impersonationEnded: EndReason | null = null,
-): Session {
+): Promise<Session> {
   const { user, profile } = auth;
-  const profileCount =
-    user && !profile
-      ? (db.select({ n: count() }).from(profiles).where(eq(profiles.userId, user.id)).get()?.n ?? 0)
-      : 0;
+  const profileCount = user && !profile ? await store.auth.profileCount(user.id) : 0;
   return sessionView(auth, profileCount, impersonationEnded);
 }
 

@@ -9,10 +9,7 @@ import {
 } from '../http/session-cookie.ts';
 import { isApiKeyToken } from '../lib/api-key-format.ts';
 import { authFromLookup } from '../lib/auth-context.ts';
-import { settleCredentialSession } from '../lib/credentials.ts';
 import { AppError } from '../lib/errors.ts';
-import { settleImpersonation } from '../lib/impersonation-lifecycle.ts';
-import { findSessionByToken, touchSession } from '../lib/sessions.ts';
 
 const MAX_TOKEN_LENGTH = 128;
 
@@ -26,20 +23,20 @@ type Resolution =
   | { auth: AuthContext }
   | { failure: 'session_expired' | 'unauthenticated'; ended?: EndReason };
 
-function resolveToken(
+async function resolveToken(
   c: Context<AppEnv>,
   token: string,
   transport: AuthContext['transport'],
-): Resolution {
-  const { db, clock } = c.get('deps');
-  const found = token.length <= MAX_TOKEN_LENGTH ? findSessionByToken(db, token) : undefined;
+): Promise<Resolution> {
+  const { store, clock } = c.get('deps');
+  const found =
+    token.length <= MAX_TOKEN_LENGTH ? await store.auth.sessionByToken(token) : undefined;
   if (!found) return { failure: 'unauthenticated' };
   const now = clock.now();
 
   let impersonation: AuthContext['impersonation'] = null;
   if (found.session.impersonationId) {
-    const settled = settleImpersonation(
-      db,
+    const settled = await store.auth.settleImpersonation(
       found.session.impersonationId,
       found.session,
       now,
@@ -54,10 +51,10 @@ function resolveToken(
   // A session an integration's credential opened lasts only while the credential stands.
   let credential: AuthContext['credential'] = null;
   if (found.session.viaKind) {
-    credential = settleCredentialSession(db, found.session, now);
+    credential = await store.auth.settleCredentialSession(found.session, now);
     if (!credential) return { failure: 'session_expired' };
   }
-  touchSession(db, found.session, now);
+  await store.auth.touch(found.session, now);
   return { auth: authFromLookup(found, transport, impersonation, credential) };
 }
 
@@ -91,7 +88,7 @@ export const resolveSession: MiddlewareHandler<AppEnv> = async (c, next) => {
 
   for (const [index, [token, transport]] of candidates.entries()) {
     if (!token) continue;
-    const result = resolveToken(c, token, transport);
+    const result = await resolveToken(c, token, transport);
     if ('auth' in result) {
       c.set('auth', result.auth);
       const credential = result.auth.credential;

@@ -1,6 +1,7 @@
 import { asc } from 'drizzle-orm';
 import * as pg from './postgres/schema.ts';
 import { auditEvents, auditRepeats } from './sqlite/schema/audit-events.ts';
+import { impersonations } from './sqlite/schema/impersonations.ts';
 import { apiKeys, loginAttempts, loginTokens, oneClickLinks } from './sqlite/schema/login-links.ts';
 import { organizations } from './sqlite/schema/organizations.ts';
 import { profiles } from './sqlite/schema/profiles.ts';
@@ -18,6 +19,7 @@ const tables = {
   organizations: [organizations, pg.organizations],
   profiles: [profiles, pg.profiles],
   sessions: [sessions, pg.sessions],
+  impersonations: [impersonations, pg.impersonations],
   oneClickLinks: [oneClickLinks, pg.oneClickLinks],
   loginTokens: [loginTokens, pg.loginTokens],
   loginAttempts: [loginAttempts, pg.loginAttempts],

@@ -32,29 +32,29 @@ export const authRoutes = createRouter()
     setSessionCookie(c, deps.env, result.token, result.expiresAt);
     return c.json(signedInBody(c, result), 200);
   })
-  .openapi(signOutRoute, (c) => {
-    signOut(c.get('deps'), getAuth(c), c.get('meta'));
+  .openapi(signOutRoute, async (c) => {
+    await signOut(c.get('deps'), getAuth(c), c.get('meta'));
     clearSessionCookie(c, c.get('deps').env);
     return c.json({ ok: true as const }, 200);
   })
-  .openapi(sessionRoute, (c) => {
+  .openapi(sessionRoute, async (c) => {
     const auth = getAuth(c);
     const remembered = takeImpersonationEnded(c, c.get('deps').env);
     const ended = auth.impersonation
       ? null
       : (c.get('impersonationEnded') ?? parseEndReason(remembered));
-    const session = describeSession(c.get('deps').db, auth, ended);
+    const session = await describeSession(c.get('deps').store, auth, ended);
     return c.json({ session }, 200);
   })
   .openapi(tokenRoute, async (c) => {
     const { keys, env, clock } = c.get('deps');
     return c.json({ jwt: await signSessionJwt(getAuth(c), keys, env, clock.now()) }, 200);
   })
-  .openapi(sessionsRoute, (c) =>
-    c.json(listSessions(c.get('deps'), getAuth(c), c.req.valid('query')), 200),
+  .openapi(sessionsRoute, async (c) =>
+    c.json(await listSessions(c.get('deps'), getAuth(c), c.req.valid('query')), 200),
   )
-  .openapi(revokeRoute, (c) => {
-    const { revokedCurrent } = revokeOwnSession(
+  .openapi(revokeRoute, async (c) => {
+    const { revokedCurrent } = await revokeOwnSession(
       c.get('deps'),
       getAuth(c),
       c.req.valid('param').id,

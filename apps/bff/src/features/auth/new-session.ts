@@ -1,15 +1,10 @@
 import type { Session } from '@onbehalf/contracts/auth';
-import { eq, sql } from 'drizzle-orm';
 import type { AppDeps, CredentialContext } from '../../app-env.ts';
 import { describeSession, sessionView } from '../../http/session-view.ts';
 import { authFromLookup } from '../../lib/auth-context.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { SessionLookup } from '../../lib/sessions.ts';
 import type { OrganizationRow, ProfileRow, SessionRow } from '../../store/rows.ts';
-import type { Queryable } from '../../store/sqlite/client.ts';
-import { preparedPerHandle } from '../../store/sqlite/prepared.ts';
-import { organizations } from '../../store/sqlite/schema/organizations.ts';
-import { profiles } from '../../store/sqlite/schema/profiles.ts';
 
 /** A session just minted: its only token, its expiry, and how the API describes it. */
 export interface Minted {
@@ -26,25 +21,10 @@ export const linkErrorFor = {
   expired: 'link_expired',
 } as const;
 
-const profilesOf = preparedPerHandle((db: Queryable) =>
-  db
-    .select({ profile: profiles, organization: organizations })
-    .from(profiles)
-    .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
-    .where(eq(profiles.userId, sql.placeholder('userId')))
-    .prepare(),
-);
-
 /** A profile of a user, with its organization. */
 export interface ProfileWithOrganization {
   profile: ProfileRow;
   organization: OrganizationRow;
-}
-
-/** The profile a link signs into: the only one, or none so the person picks. */
-export function soleProfile(db: Queryable, userId: number) {
-  const rows = profilesOf(db).all({ userId });
-  return rows.length === 1 ? (rows[0] ?? null) : null;
 }
 
 /**
@@ -73,17 +53,17 @@ export function chooseProfile(
  * The answer to a redemption, described from the rows the redemption read and the session it
  * minted: the same view a request with the new cookie gets, without looking it up again.
  */
-export function signedInAs(
+export async function signedInAs(
   deps: AppDeps,
   minted: { token: string; session: SessionRow },
   parties: Omit<SessionLookup, 'session'>,
   credential: CredentialContext | null = null,
-): Minted {
+): Promise<Minted> {
   const auth = authFromLookup({ session: minted.session, ...parties }, 'cookie', null, credential);
   return {
     token: minted.token,
     expiresAt: minted.session.expiresAt,
-    session: describeSession(deps.db, auth),
+    session: await describeSession(deps.store, auth),
   };
 }
 
