@@ -16,6 +16,7 @@ import { DEMO_PASSWORD, demoAccounts } from './store/demo.ts';
 import { startCheckpointer } from './store/sqlite/checkpointer.ts';
 import { migrateDatabase, openDatabase, secureDataDir } from './store/sqlite/client.ts';
 import { startCommitGroups } from './store/sqlite/commit-groups.ts';
+import { sqliteMetricsSources } from './store/sqlite/metrics.ts';
 import { seedDemo } from './store/sqlite/seed.ts';
 import { createSqliteStore } from './store/sqlite/store.ts';
 
@@ -46,7 +47,7 @@ anchorTimer.unref();
 // In test mode the clock moves forward on request (POST /api/test/clock).
 const testClocks = env.testMode ? testClocks_(systemClock) : undefined;
 const clock = testClocks?.clock ?? systemClock;
-const metrics = createMetrics({ db, clock, processMetrics: true });
+const metrics = createMetrics({ sources: sqliteMetricsSources(db), clock, processMetrics: true });
 const commitGroups = startCommitGroups(
   db,
   sqlite,
@@ -64,7 +65,6 @@ const portalDir = env.PORTAL_DIST ?? fileURLToPath(new URL('../../portal/dist', 
 const app = createApp(
   {
     store: createSqliteStore(db),
-    db,
     env,
     clock,
     ...(testClocks ? { testClocks } : {}),

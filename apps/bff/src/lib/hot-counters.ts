@@ -2,23 +2,30 @@ import { connectionOf } from '../store/sqlite/prepared.ts';
 
 /**
  * Counts taken on hot paths, kept as plain numbers: an increment costs nothing measurable, and
- * /metrics reads them at scrape time (lib/metrics.ts). One set per database connection, so two
- * apps in one process (as in tests) count apart. Free of prom-client, which the CLI need not load.
+ * /metrics reads them at scrape time (lib/metrics.ts). One set per store, so two apps in one
+ * process (as in tests) count apart. Free of prom-client, which the CLI need not load.
  */
 export interface HotCounters {
-  /** Audit events appended (lib/audit.ts, recordAudit). */
+  /** Audit events appended (lib/audit.ts on SQLite, store/postgres/audit.ts on PostgreSQL). */
   auditAppends: number;
 }
 
-const byConnection = new WeakMap<object, HotCounters>();
+const byOwner = new WeakMap<object, HotCounters>();
 
-/** The counters of the connection behind a drizzle handle (the database or a transaction). */
-export function hotCounters(handle: object): HotCounters {
-  const connection = connectionOf(handle);
-  let counters = byConnection.get(connection);
+/**
+ * The counters kept under one object standing for a store: on PostgreSQL, the chain key the
+ * store appends with (the one thing each of its appends is handed).
+ */
+export function countersOf(owner: object): HotCounters {
+  let counters = byOwner.get(owner);
   if (counters === undefined) {
     counters = { auditAppends: 0 };
-    byConnection.set(connection, counters);
+    byOwner.set(owner, counters);
   }
   return counters;
+}
+
+/** On SQLite: the counters of the connection behind a drizzle handle (the database or a transaction). */
+export function hotCounters(handle: object): HotCounters {
+  return countersOf(connectionOf(handle));
 }

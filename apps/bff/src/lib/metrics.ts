@@ -1,12 +1,8 @@
 import type { ErrorCode } from '@onbehalf/contracts/errors';
-import { and, count, gt, gte, isNotNull, isNull, sql } from 'drizzle-orm';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { HANDOFF_TTL_MS, MAX_IMPERSONATION_MINUTES } from '../domain/impersonation/policy.ts';
-import type { Db, Queryable } from '../store/sqlite/client.ts';
-import { preparedPerHandle } from '../store/sqlite/prepared.ts';
-import { impersonations } from '../store/sqlite/schema/impersonations.ts';
 import type { Clock } from './clock.ts';
-import { hotCounters } from './hot-counters.ts';
+import type { HotCounters } from './hot-counters.ts';
 import { sortableId } from './tokens.ts';
 
 /** The credentials a request redeems, by the route that redeems them. */
@@ -24,33 +20,24 @@ const SIGN_IN_ROUTE = '/api/public/auth/sign-in';
 const LONGEST_IMPERSONATION_MS = MAX_IMPERSONATION_MINUTES * 60_000 + HANDOFF_TTL_MS + 60_000;
 
 /**
- * Impersonations running now. Ids are ULIDs, so `id >= <time prefix>` walks the primary-key
- * index over those issued within the longest possible impersonation only: the cost is bounded
- * by how many start in an hour, not by the size of the history. `ends_at` leaves out those that
- * expired without anyone noticing yet (they are ended on their next request).
+ * The smallest id an impersonation running at `now` can have. Ids are ULIDs, so
+ * `id >= <this>` walks the primary-key index over those issued within the longest possible
+ * impersonation only: the cost of counting is bounded by how many start in an hour, not by the
+ * size of the history.
  */
-const runningImpersonationsQuery = (db: Queryable) =>
-  db
-    .select({ running: count() })
-    .from(impersonations)
-    .where(
-      and(
-        gte(impersonations.id, sql.placeholder('fromId')),
-        isNotNull(impersonations.startedAt),
-        isNull(impersonations.endedAt),
-        gt(impersonations.endsAt, sql.placeholder('now')),
-      ),
-    );
-const runningImpersonations = preparedPerHandle((db: Queryable) =>
-  runningImpersonationsQuery(db).prepare(),
-);
+export function runningImpersonationsFromId(now: number): string {
+  return sortableId(now - LONGEST_IMPERSONATION_MS).slice(0, 10);
+}
 
-/** The statement's SQL, for a test that asks SQLite how it runs it. */
-export const runningImpersonationsSql = (db: Queryable) => runningImpersonationsQuery(db).toSQL();
-
-export function countRunningImpersonations(db: Queryable, now: number): number {
-  const fromId = sortableId(now - LONGEST_IMPERSONATION_MS).slice(0, 10);
-  return runningImpersonations(db).get({ fromId, now })?.running ?? 0;
+/** What /metrics reads from the store: each adapter gives its own (store/<dialect>/metrics.ts). */
+export interface MetricsSources {
+  /**
+   * Impersonations started, not ended, and not past `ends_at` at `now` (those that expired
+   * without anyone noticing yet are ended on their next request). Read at scrape time.
+   */
+  runningImpersonations(now: number): Promise<number>;
+  /** This process's counts taken on hot paths. */
+  counters: HotCounters;
 }
 
 export interface Metrics {
@@ -74,12 +61,12 @@ export interface Metrics {
  * are read from the route and the answer's error code, so the services carry no metrics code.
  */
 export function createMetrics(options: {
-  db: Db;
+  sources: MetricsSources;
   clock: Clock;
   /** Node's process metrics (heap, event loop delay, GC): the server's, not every test app's. */
   processMetrics?: boolean;
 }): Metrics {
-  const { db, clock } = options;
+  const { sources, clock } = options;
   const registry = new Registry();
   const registers = [registry];
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
@@ -121,22 +108,21 @@ export function createMetrics(options: {
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
     registers,
   });
-  const counters = hotCounters(db);
   new Counter({
     name: 'onbehalf_audit_appends_total',
     help: 'Audit events appended',
     registers,
     collect() {
       this.reset();
-      this.inc(counters.auditAppends);
+      this.inc(sources.counters.auditAppends);
     },
   });
   new Gauge({
     name: 'onbehalf_impersonations_running',
     help: 'Impersonations started, not ended and not yet expired',
     registers,
-    collect() {
-      this.set(countRunningImpersonations(db, clock.now()));
+    async collect() {
+      this.set(await sources.runningImpersonations(clock.now()));
     },
   });
 

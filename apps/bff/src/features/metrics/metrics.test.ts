@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runningImpersonationsSql } from '../../lib/metrics.ts';
+import { runningImpersonationsSql } from '../../store/sqlite/metrics.ts';
 import { createTestApp, demoIds, refusal, type TestApp } from '../../test/harness.ts';
 
 const METRICS_TOKEN = 'scrape-me-if-you-can-0123456789';
