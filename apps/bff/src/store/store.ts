@@ -14,6 +14,7 @@ import type { SettingsStore } from '../features/settings/settings.store.ts';
 import type { TeamStore } from '../features/team/team.store.ts';
 import type { TestModeStore } from '../features/test-mode/test-mode.store.ts';
 import type { UsersStore } from '../features/users/users.store.ts';
+import type { JobsStore } from '../lib/jobs.ts';
 
 /**
  * Everything the services read and commit, behind one port per feature (STYLE.md, "The data
@@ -40,4 +41,6 @@ export interface Store {
   readonly oneClick: OneClickStore;
   readonly loginTokens: LoginTokensStore;
   readonly audit: AuditStore;
+  /** Background work that survives a restart (lib/jobs.ts). */
+  readonly jobs: JobsStore;
 }

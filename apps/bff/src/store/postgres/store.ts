@@ -9,6 +9,7 @@ import type { PostgresContext } from './context.ts';
 import { postgresCredentials } from './credentials.store.ts';
 import { postgresHealth } from './health.store.ts';
 import { postgresImpersonation } from './impersonation.store.ts';
+import { postgresJobs } from './jobs.store.ts';
 import { postgresLoginTokens } from './login-tokens.store.ts';
 import { postgresOneClick } from './one-click.store.ts';
 import { postgresOutbox } from './outbox.store.ts';
@@ -39,5 +40,6 @@ export function createPostgresStore(db: PgDb, options: { auditKey: Buffer }): St
     oneClick: postgresOneClick(context),
     loginTokens: postgresLoginTokens(context),
     audit: postgresAudit(context),
+    jobs: postgresJobs(context),
   };
 }

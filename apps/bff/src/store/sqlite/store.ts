@@ -9,6 +9,7 @@ import type { SqliteContext } from './context.ts';
 import { sqliteCredentials } from './credentials.store.ts';
 import { sqliteHealth } from './health.store.ts';
 import { sqliteImpersonation } from './impersonation.store.ts';
+import { sqliteJobs } from './jobs.store.ts';
 import { sqliteLoginTokens } from './login-tokens.store.ts';
 import { sqliteOneClick } from './one-click.store.ts';
 import { sqliteOutbox } from './outbox.store.ts';
@@ -39,5 +40,6 @@ export function createSqliteStore(db: Db): Store {
     oneClick: sqliteOneClick(context),
     loginTokens: sqliteLoginTokens(context),
     audit: sqliteAudit(context),
+    jobs: sqliteJobs(context),
   };
 }

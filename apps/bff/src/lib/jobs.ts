@@ -1,0 +1,176 @@
+import type { Clock } from './clock.ts';
+import type { Logger } from './logger.ts';
+
+/**
+ * Background work that survives a crash (SPEC §11: "background work (a durable job table, e.g.
+ * for mail)"): a request writes a job and answers; a runner in every process takes due jobs one
+ * at a time and runs them. On PostgreSQL several processes share the table and each job runs on
+ * one of them; a process that dies holding a job loses it only until its lease ends.
+ *
+ * A job's payload is stored as it is given: it must never carry a secret that opens anything
+ * (a job that mails a sign-in link carries the address and mints the link when it runs).
+ */
+
+/** A claimed job: its attempts count this one. */
+export interface Job {
+  id: number;
+  kind: string;
+  payload: string;
+  attempts: number;
+}
+
+/** The job table, on either store (store.jobs). */
+export interface JobsStore {
+  /** Adds a job, due at `runAt`. */
+  enqueue(job: { kind: string; payload: string; runAt: number }): Promise<void>;
+  /**
+   * Takes one due job (due, not done, not leased to anyone now), oldest first, leased until
+   * `now + leaseMs` and its attempts counted; null when none is due. Exclusive: two callers
+   * never hold the same job at once, even from different processes.
+   */
+  claim(command: { now: number; leaseMs: number }): Promise<Job | null>;
+  /** The job ran: it is gone. */
+  complete(id: number): Promise<void>;
+  /**
+   * The job failed: due again at `retryAt`, or, when `retryAt` is null, given up on (kept with
+   * its error, without its payload, and never claimed again).
+   */
+  fail(command: { id: number; error: string; retryAt: number | null; now: number }): Promise<void>;
+}
+
+/** What runs a kind of job, given its payload as enqueued. A throw is a failed attempt. */
+export type JobHandlers = Record<string, (payload: unknown) => Promise<void>>;
+
+export interface JobRunnerOptions {
+  clock: Clock;
+  logger: Logger;
+  /** How often to look for due jobs (others' enqueues, retries, expired leases); 0: never. */
+  pollMs?: number;
+  /** How long a claimed job is this process's before another may take it. */
+  leaseMs?: number;
+  /** Attempts before a job is given up on. */
+  maxAttempts?: number;
+}
+
+export const JOB_DEFAULTS = { pollMs: 1_000, leaseMs: 5 * 60_000, maxAttempts: 5 } as const;
+
+/** Wait before attempt n + 1: 30 s, 1 min, 2 min… at most an hour. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 60 * 60_000);
+}
+
+export interface JobRunner {
+  /**
+   * Writes a job due at `runAt` (now by default) and wakes this process's runner. The caller
+   * waits for the write only, the same work whatever the job will find.
+   */
+  enqueue(kind: string, payload: unknown, runAt?: number): Promise<void>;
+  /** Starts running jobs with these handlers: at once, on every poll and after each enqueue. */
+  start(handlers: JobHandlers): void;
+  /** Runs every due job now and resolves when none is left (tests, the command line). */
+  idle(): Promise<void>;
+  /** No new jobs are taken; resolves when the running one has finished. */
+  stop(): Promise<void>;
+}
+
+export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): JobRunner {
+  const { clock, logger } = options;
+  const pollMs = options.pollMs ?? JOB_DEFAULTS.pollMs;
+  const leaseMs = options.leaseMs ?? JOB_DEFAULTS.leaseMs;
+  const maxAttempts = options.maxAttempts ?? JOB_DEFAULTS.maxAttempts;
+  let handlers: JobHandlers | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let draining: Promise<void> | null = null;
+  let again = false;
+
+  /** The job's failure, or null when it ran. */
+  async function attempt(job: Job): Promise<unknown> {
+    // Taken again after its leases ran out, as when every attempt ended its process.
+    if (job.attempts > maxAttempts) return new Error('its attempts ended without an answer');
+    const handler = handlers?.[job.kind];
+    if (!handler) return new Error(`no handler for jobs of kind ${job.kind}`);
+    try {
+      await handler(JSON.parse(job.payload));
+      return null;
+    } catch (error) {
+      return error ?? new Error('failed');
+    }
+  }
+
+  async function runOne(job: Job): Promise<void> {
+    const error = await attempt(job);
+    if (error === null) {
+      await jobs.complete(job.id);
+      return;
+    }
+    // The message only: an error object may carry parts of what the job was sending.
+    const message = error instanceof Error ? error.message : String(error);
+    const now = clock.now();
+    const giveUp = job.attempts >= maxAttempts;
+    await jobs.fail({
+      id: job.id,
+      error: message,
+      retryAt: giveUp ? null : now + retryDelayMs(job.attempts),
+      now,
+    });
+    const log = { jobId: job.id, kind: job.kind, attempts: job.attempts };
+    if (giveUp) logger.error({ ...log, error: message }, 'job failed for the last time');
+    else logger.warn({ ...log, error: message }, 'job failed; it will be retried');
+  }
+
+  async function drain(): Promise<void> {
+    do {
+      again = false;
+      while (!stopped) {
+        const job = await jobs.claim({ now: clock.now(), leaseMs });
+        if (!job) break;
+        await runOne(job);
+      }
+    } while (again && !stopped);
+  }
+
+  /** Runs due jobs unless a pass is already running, which then looks once more. */
+  function wake(): Promise<void> {
+    if (!handlers || stopped) return Promise.resolve();
+    if (draining) {
+      again = true;
+      return draining;
+    }
+    draining = drain()
+      .catch((error: unknown) => {
+        // The store failed (a lost connection): the next poll tries again.
+        logger.error({ err: error }, 'jobs could not be run');
+      })
+      .finally(() => {
+        draining = null;
+      });
+    return draining;
+  }
+
+  return {
+    async enqueue(kind, payload, runAt) {
+      await jobs.enqueue({ kind, payload: JSON.stringify(payload), runAt: runAt ?? clock.now() });
+      // After the caller's answer, as the work it stands for.
+      setImmediate(wake);
+    },
+    start(given) {
+      handlers = given;
+      if (pollMs > 0) {
+        timer = setInterval(wake, pollMs);
+        timer.unref();
+      }
+      setImmediate(wake);
+    },
+    async idle() {
+      // A pass already running may have claimed before the latest enqueue: look again after it.
+      while (draining) await draining;
+      await wake();
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await draining;
+    },
+  };
+}

@@ -1,0 +1,243 @@
+import { describe, expect, it } from 'vitest';
+import { createJobRunner, type JobsStore, retryDelayMs } from '../lib/jobs.ts';
+import { createLogger } from '../lib/logger.ts';
+import * as pg from './postgres/schema.ts';
+import { jobs } from './sqlite/schema/jobs.ts';
+import { onSeveralProcesses } from './test-processes.ts';
+import { dialects, freshStore, type TestStore } from './test-stores.ts';
+
+const T0 = 1_700_000_000_000;
+const LEASE = 60_000;
+
+const claim = (store: JobsStore, now: number) => store.claim({ now, leaseMs: LEASE });
+
+async function jobRows(ts: TestStore) {
+  if (ts.dialect === 'sqlite') return ts.db.select().from(jobs).all();
+  return ts.db.select().from(pg.jobs);
+}
+
+/** A clock the test moves by hand. */
+function manualClock(start: number) {
+  let now = start;
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+/** The real logger, its lines kept for the test to read. */
+function loggedLines() {
+  const raw: string[] = [];
+  const logger = createLogger('info', { write: (line: string) => void raw.push(line) });
+  const lines = () => raw.map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { logger, lines };
+}
+
+describe.each(dialects)('jobs on %s', (dialect) => {
+  it('a job is claimed once it is due, by one claimer at a time, and never again once done', async () => {
+    const { store } = await freshStore(dialect);
+    await store.jobs.enqueue({ kind: 'mail', payload: '{"to":"a"}', runAt: T0 + 1_000 });
+    await store.jobs.enqueue({ kind: 'mail', payload: '{"to":"b"}', runAt: T0 });
+
+    expect(await claim(store.jobs, T0 - 1)).toBeNull();
+    const first = await claim(store.jobs, T0);
+    expect(first).toMatchObject({ kind: 'mail', payload: '{"to":"b"}', attempts: 1 });
+    // The other is not due yet, and the first is leased.
+    expect(await claim(store.jobs, T0 + 999)).toBeNull();
+    const second = await claim(store.jobs, T0 + 1_000);
+    expect(second).toMatchObject({ payload: '{"to":"a"}', attempts: 1 });
+    expect(await claim(store.jobs, T0 + 1_000)).toBeNull();
+
+    await store.jobs.complete(first?.id ?? 0);
+    await store.jobs.complete(second?.id ?? 0);
+    // Done jobs are gone: not even an ended lease brings them back.
+    expect(await claim(store.jobs, T0 + 10 * LEASE)).toBeNull();
+  });
+
+  it('a leased job is taken again once its lease has ended, its attempts counted', async () => {
+    const { store } = await freshStore(dialect);
+    await store.jobs.enqueue({ kind: 'mail', payload: '{}', runAt: T0 });
+    const taken = await claim(store.jobs, T0);
+    // Its process died holding it: nobody else may take it while the lease runs.
+    expect(await claim(store.jobs, T0 + LEASE - 1)).toBeNull();
+    const retaken = await claim(store.jobs, T0 + LEASE);
+    expect(retaken).toMatchObject({ id: taken?.id, attempts: 2 });
+  });
+
+  it('a failed job is due again when asked, and a job given up on is never claimed again', async () => {
+    const ts = await freshStore(dialect);
+    const { store } = ts;
+    await store.jobs.enqueue({ kind: 'mail', payload: '{"to":"x@acme.test"}', runAt: T0 });
+    const job = await claim(store.jobs, T0);
+    const id = job?.id ?? 0;
+    await store.jobs.fail({ id, error: 'smtp down', retryAt: T0 + 30_000, now: T0 });
+    // Released at once, due again at the time given.
+    expect(await claim(store.jobs, T0 + 29_999)).toBeNull();
+    expect(await claim(store.jobs, T0 + 30_000)).toMatchObject({ id, attempts: 2 });
+    await store.jobs.fail({ id, error: 'smtp still down', retryAt: null, now: T0 + 30_000 });
+    expect(await claim(store.jobs, T0 + 100 * LEASE)).toBeNull();
+    // Kept with its error for whoever looks into it, without what it carried.
+    expect(await jobRows(ts)).toEqual([
+      expect.objectContaining({
+        id,
+        payload: '',
+        doneAt: T0 + 30_000,
+        lastError: 'smtp still down',
+      }),
+    ]);
+  });
+
+  it('the runner runs what was enqueued, retries a failure later and gives up after the last attempt, logged', async () => {
+    const { store } = await freshStore(dialect);
+    const clock = manualClock(T0);
+    const { logger, lines } = loggedLines();
+    const runner = createJobRunner(store.jobs, { clock, logger, pollMs: 0, maxAttempts: 3 });
+    const ran: unknown[] = [];
+    runner.start({
+      async greet(payload) {
+        ran.push(payload);
+      },
+      async flaky() {
+        throw new Error('421 service not available');
+      },
+    });
+    await runner.enqueue('greet', { to: 'jane' });
+    await runner.enqueue('flaky', { to: 'omar' });
+    await runner.idle();
+    expect(ran).toEqual([{ to: 'jane' }]);
+    expect(lines().map((l) => [l.msg, l.kind, l.attempts])).toEqual([
+      ['job failed; it will be retried', 'flaky', 1],
+    ]);
+
+    // Not before its wait.
+    clock.advance(retryDelayMs(1) - 1);
+    await runner.idle();
+    expect(lines()).toHaveLength(1);
+    clock.advance(1);
+    await runner.idle();
+    clock.advance(retryDelayMs(2));
+    await runner.idle();
+    expect(lines().map((l) => [l.msg, l.attempts, l.error])).toEqual([
+      ['job failed; it will be retried', 1, '421 service not available'],
+      ['job failed; it will be retried', 2, '421 service not available'],
+      ['job failed for the last time', 3, '421 service not available'],
+    ]);
+    clock.advance(24 * 60 * 60_000);
+    await runner.idle();
+    expect(lines()).toHaveLength(3);
+    await runner.stop();
+  });
+
+  it('a job enqueued and not yet run survives a restart: the next runner on the database runs it', async () => {
+    const ts = await freshStore(dialect);
+    const clock = manualClock(T0);
+    const options = { clock, logger: loggedLines().logger, pollMs: 0 };
+    // The process that took the request stops before running it.
+    const before = createJobRunner(ts.store.jobs, options);
+    await before.enqueue('greet', { to: 'jane' });
+    await before.stop();
+
+    const after = async (store: TestStore['store']) => {
+      const ran: unknown[] = [];
+      const runner = createJobRunner(store.jobs, options);
+      runner.start({
+        async greet(payload) {
+          ran.push(payload);
+        },
+      });
+      await runner.idle();
+      await runner.stop();
+      return ran;
+    };
+    // On PostgreSQL, another process: a pool of its own.
+    const ran =
+      ts.dialect === 'postgres'
+        ? await onSeveralProcesses(ts, 1, ([store]) => after(store ?? ts.store))
+        : await after(ts.store);
+    expect(ran).toEqual([{ to: 'jane' }]);
+    expect(await jobRows(ts)).toEqual([]);
+  });
+
+  it('a job whose process died while running it is run by another once the lease ends', async () => {
+    const ts = await freshStore(dialect);
+    const clock = manualClock(T0);
+    await ts.store.jobs.enqueue({ kind: 'greet', payload: '{"to":"jane"}', runAt: T0 });
+    expect(await ts.store.jobs.claim({ now: T0, leaseMs: LEASE })).not.toBeNull();
+
+    const ran: unknown[] = [];
+    const runner = createJobRunner(ts.store.jobs, {
+      clock,
+      logger: loggedLines().logger,
+      pollMs: 0,
+      leaseMs: LEASE,
+    });
+    runner.start({
+      async greet(payload) {
+        ran.push(payload);
+      },
+    });
+    await runner.idle();
+    expect(ran).toEqual([]);
+    clock.advance(LEASE);
+    await runner.idle();
+    expect(ran).toEqual([{ to: 'jane' }]);
+    await runner.stop();
+  });
+});
+
+describe('jobs on PostgreSQL from several processes at once', () => {
+  it('each job is claimed by exactly one process', async () => {
+    const ts = await freshStore('postgres');
+    for (let i = 0; i < 30; i++) {
+      await ts.store.jobs.enqueue({ kind: 'mail', payload: `{"n":${i}}`, runAt: T0 });
+    }
+    const claimed = await onSeveralProcesses(ts, 4, (stores) =>
+      Promise.all(
+        stores.flatMap((store) =>
+          // Two claimers per process, each taking jobs until none is left.
+          [0, 1].map(async () => {
+            const mine: number[] = [];
+            for (;;) {
+              const job = await claim(store.jobs, T0);
+              if (!job) return mine;
+              mine.push(job.id);
+            }
+          }),
+        ),
+      ),
+    );
+    const ids = claimed.flat();
+    expect(ids).toHaveLength(30);
+    expect(new Set(ids).size).toBe(30);
+    // The work was shared, not taken by one process while the others waited.
+    expect(claimed.filter((mine) => mine.length > 0).length).toBeGreaterThan(1);
+  });
+
+  it('runners in several processes run each job once', async () => {
+    const ts = await freshStore('postgres');
+    const clock = manualClock(T0);
+    for (let i = 0; i < 20; i++) {
+      await ts.store.jobs.enqueue({ kind: 'count', payload: String(i), runAt: T0 });
+    }
+    const ran: unknown[] = [];
+    await onSeveralProcesses(ts, 3, async (stores) => {
+      const runners = stores.map((store) =>
+        createJobRunner(store.jobs, { clock, logger: loggedLines().logger, pollMs: 0 }),
+      );
+      for (const runner of runners) {
+        runner.start({
+          async count(payload) {
+            ran.push(payload);
+          },
+        });
+      }
+      await Promise.all(runners.map((runner) => runner.idle()));
+      await Promise.all(runners.map((runner) => runner.stop()));
+    });
+    expect([...ran].sort((a, b) => Number(a) - Number(b))).toEqual(
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+  });
+});

@@ -1,0 +1,50 @@
+import { asc, eq, sql } from 'drizzle-orm';
+import type { JobsStore } from '../../lib/jobs.ts';
+import { dueJob, failedJob } from '../job-rows.ts';
+import type { PostgresContext } from './context.ts';
+import { jobs } from './schema.ts';
+
+/**
+ * The job table on PostgreSQL, shared by every process. A claim takes the oldest due job that
+ * no other transaction holds (`FOR UPDATE SKIP LOCKED`) and leases it in the same statement,
+ * so two processes never take the same job and none waits for another's.
+ */
+export function postgresJobs({ db }: PostgresContext): JobsStore {
+  return {
+    async enqueue({ kind, payload, runAt }) {
+      await db.insert(jobs).values({ kind, payload, runAt });
+    },
+
+    async claim({ now, leaseMs }) {
+      const due = db
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(dueJob(jobs, now))
+        .orderBy(asc(jobs.runAt), asc(jobs.id))
+        .limit(1)
+        .for('update', { skipLocked: true });
+      const [claimed] = await db
+        .update(jobs)
+        .set({ lockedUntil: now + leaseMs, attempts: sql`${jobs.attempts} + 1` })
+        .where(eq(jobs.id, sql`(${due})`))
+        .returning({
+          id: jobs.id,
+          kind: jobs.kind,
+          payload: jobs.payload,
+          attempts: jobs.attempts,
+        });
+      return claimed ?? null;
+    },
+
+    async complete(id) {
+      await db.delete(jobs).where(eq(jobs.id, id));
+    },
+
+    async fail({ id, error, retryAt, now }) {
+      await db
+        .update(jobs)
+        .set(failedJob(error, retryAt, now))
+        .where(eq(jobs.id, id));
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { asc, eq, sql } from 'drizzle-orm';
+import type { JobsStore } from '../../lib/jobs.ts';
+import { dueJob, failedJob } from '../job-rows.ts';
+import type { SqliteContext } from './context.ts';
+import { jobs } from './schema/jobs.ts';
+
+/**
+ * The job table on SQLite. One process writes it, so a claim is one synchronous transaction:
+ * the oldest due job, leased and counted.
+ */
+export function sqliteJobs({ db }: SqliteContext): JobsStore {
+  return {
+    async enqueue({ kind, payload, runAt }) {
+      db.insert(jobs).values({ kind, payload, runAt }).run();
+    },
+
+    async claim({ now, leaseMs }) {
+      return db.transaction((tx) => {
+        const due = tx
+          .select({ id: jobs.id })
+          .from(jobs)
+          .where(dueJob(jobs, now))
+          .orderBy(asc(jobs.runAt), asc(jobs.id))
+          .limit(1)
+          .get();
+        if (!due) return null;
+        return (
+          tx
+            .update(jobs)
+            .set({ lockedUntil: now + leaseMs, attempts: sql`${jobs.attempts} + 1` })
+            .where(eq(jobs.id, due.id))
+            .returning({
+              id: jobs.id,
+              kind: jobs.kind,
+              payload: jobs.payload,
+              attempts: jobs.attempts,
+            })
+            .get() ?? null
+        );
+      });
+    },
+
+    async complete(id) {
+      db.delete(jobs).where(eq(jobs.id, id)).run();
+    },
+
+    async fail({ id, error, retryAt, now }) {
+      db.update(jobs)
+        .set(failedJob(error, retryAt, now))
+        .where(eq(jobs.id, id))
+        .run();
+    },
+  };
+}
