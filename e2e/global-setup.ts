@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, rmSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -7,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiError } from '@onbehalf/api-client/api-error';
 import { createApiClient } from '@onbehalf/api-client/client';
+import { startTestCluster, type TestCluster } from '../apps/bff/src/store/postgres/test-cluster.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const serverEntry = path.join(repoRoot, 'apps/bff/dist/server.js');
@@ -26,7 +28,8 @@ const SHUTDOWN_TIMEOUT_MS = 5_000;
  * With E2E_BASE_URL set, the suite runs against that server (a staging deployment, a
  * teammate's `pnpm start`), which must be in test mode; nothing is started. Otherwise it starts
  * the built BFF (which serves the built portal) in test mode on a free port of 127.0.0.1, with
- * a temporary data directory, and returns the teardown that stops it.
+ * a temporary data directory, and returns the teardown that stops it. With E2E_DB=postgres that
+ * server runs on a throwaway PostgreSQL server (DATABASE_URL), started and stopped here too.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const given = process.env.E2E_BASE_URL;
@@ -49,10 +52,17 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const logFile = path.join(dataDir, 'server.log');
   const log = createWriteStream(logFile);
 
+  const cluster: TestCluster | null =
+    process.env.E2E_DB === 'postgres' ? await startTestCluster() : null;
+  const database = cluster
+    ? { DATABASE_URL: cluster.url, ONBEHALF_SECRET: randomBytes(32).toString('base64url') }
+    : {};
+
   const server = spawn(process.execPath, [serverEntry], {
     cwd: repoRoot,
     env: {
       ...process.env,
+      ...database,
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
@@ -69,6 +79,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   // the server and its data behind. Exit handlers must be synchronous.
   const onRunnerExit = () => {
     server.kill('SIGKILL');
+    cluster?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
   process.once('exit', onRunnerExit);
@@ -76,6 +87,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const teardown = async () => {
     process.off('exit', onRunnerExit);
     await stop(server);
+    cluster?.stop();
     await new Promise<void>((resolve) => log.end(resolve));
     await mkdir(path.dirname(keptLog), { recursive: true });
     await copyFile(logFile, keptLog).catch(() => undefined);
