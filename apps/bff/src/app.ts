@@ -40,6 +40,7 @@ import { readBody } from './middleware/read-body.ts';
 import { observeRequests } from './middleware/request-log.ts';
 import { requireJsonBody } from './middleware/require-json.ts';
 import { resolveSession } from './middleware/session.ts';
+import { isDatabaseUnavailable } from './store/postgres/faults.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -227,6 +228,21 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
   app.onError((error, c) => {
     if (error instanceof AppError) return errorResponse(c, error);
     if (error instanceof HTTPException) return errorResponse(c, fromHttpException(error));
+    if (isDatabaseUnavailable(error)) {
+      // PostgreSQL rolls back the transaction a lost connection leaves open: nothing half-written
+      // remains, and trying again may work.
+      deps.logger.warn(
+        { err: error, requestId: c.get('requestId') },
+        'the database is unreachable',
+      );
+      return errorResponse(
+        c,
+        new AppError('not_ready', {
+          message: 'The database did not answer. Try again in a moment.',
+          retryAfterSeconds: 1,
+        }),
+      );
+    }
     deps.logger.error({ err: error, requestId: c.get('requestId') }, 'unhandled error');
     return errorResponse(
       c,

@@ -1,11 +1,32 @@
 import path from 'node:path';
 import { z } from 'zod';
 
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
+  /**
+   * postgres://user:password@host:5432/database — runs on PostgreSQL, as many processes as
+   * wanted (SPEC §11); without it, on SQLite under DATA_DIR.
+   */
+  DATABASE_URL: z
+    .string()
+    .refine(isPostgresUrl, {
+      // Never echoes the value: it holds the database password.
+      message:
+        'must be a postgres:// or postgresql:// URL naming a host, e.g. postgres://onbehalf:password@db.internal:5432/onbehalf',
+    })
+    .optional(),
   PUBLIC_ORIGIN: z.url().optional(),
   /** Where the built portal lives; the server serves it when present. */
   PORTAL_DIST: z.string().optional(),
@@ -22,9 +43,15 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('onbehalf <no-reply@onbehalf.test>'),
   /** How long audit events are kept before `audit:prune` may remove them (SOC 2: ≥ 1 year). */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(30).max(3650).default(400),
-  /** A private JWK (JSON) for session JWTs; without it a key is generated under DATA_DIR. */
+  /**
+   * A private JWK (JSON) for session JWTs; without it a key is generated under DATA_DIR, or on
+   * PostgreSQL kept in the database, sealed with ONBEHALF_SECRET.
+   */
   SESSION_SIGNING_JWK: z.string().min(1).optional(),
-  /** 32+ bytes, base64url: the key that seals what must not be readable from the database. */
+  /**
+   * 32+ bytes, base64url: the key that seals what must not be readable from the database.
+   * Required with DATABASE_URL, the same in every process.
+   */
   ONBEHALF_SECRET: z.string().min(43).optional(),
   /**
    * Addresses exempt from the address-wide rate limits (never from an account's own budget):
@@ -64,10 +91,11 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       "Invalid environment:\n  ONBEHALF_TEST_MODE=1 opens /api/test/* (made-up organizations, anyone's mailbox, a movable clock) and is refused with NODE_ENV=production.",
     );
   }
-  if (source.DATABASE_URL) {
-    // Said plainly rather than ignored: a deploy that sets it must not run on a local file.
+  if (env.DATABASE_URL && !env.ONBEHALF_SECRET) {
+    // Generated per DATA_DIR, each process would key the audit chain and seal the shared
+    // signing key its own way: the others could neither verify the one nor open the other.
     throw new Error(
-      'Invalid environment:\n  DATABASE_URL is set, but this version runs on SQLite only (DATA_DIR); PostgreSQL support is not finished. Unset DATABASE_URL.',
+      "Invalid environment:\n  ONBEHALF_SECRET is required with DATABASE_URL: every process must be given the same one (32 random bytes, base64url: node -e \"console.log(require('node:crypto').randomBytes(32).toString('base64url'))\").",
     );
   }
   const origin = env.PUBLIC_ORIGIN ?? `http://localhost:${env.PORT}`;

@@ -1,83 +1,88 @@
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
-import { loadEnv } from './env.ts';
-import { bindAuditKey } from './lib/audit.ts';
-import { fileAuditAnchor } from './lib/audit-anchor.ts';
+import { type Env, loadEnv } from './env.ts';
 import { createBackground } from './lib/background.ts';
 import { systemClock, testClocks as testClocks_ } from './lib/clock.ts';
 import { createLogger } from './lib/logger.ts';
 import { createMailer } from './lib/mail.ts';
 import { createMetrics } from './lib/metrics.ts';
 import { createLimiters } from './lib/rate-limit.ts';
-import { loadServerSecret } from './lib/server-secret.ts';
-import { loadSigningKeys } from './lib/signing-keys.ts';
+import { type BootedStore, bootStore } from './store/boot.ts';
 import { DEMO_PASSWORD, demoAccounts } from './store/demo.ts';
-import { startCheckpointer } from './store/sqlite/checkpointer.ts';
-import { migrateDatabase, openDatabase, secureDataDir } from './store/sqlite/client.ts';
-import { startCommitGroups } from './store/sqlite/commit-groups.ts';
-import { sqliteMetricsSources } from './store/sqlite/metrics.ts';
-import { seedDemo } from './store/sqlite/seed.ts';
-import { createSqliteStore } from './store/sqlite/store.ts';
 
-const env = loadEnv();
+/** A start that cannot go on: one line on stderr, no stack, exit code 1. */
+function refuseToStart(error: unknown): never {
+  console.error(`onbehalf: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+
+let env: Env;
+try {
+  env = loadEnv();
+} catch (error) {
+  refuseToStart(error);
+}
 const logger = createLogger(env.LOG_LEVEL);
-const dbFile = secureDataDir(env.DATA_DIR);
-const { db, sqlite } = openDatabase(dbFile);
-migrateDatabase(db);
-const checkpointer = startCheckpointer(sqlite, dbFile, {
-  report: (problem) => logger.error(problem),
-});
-const seeded = await seedDemo(db);
-const keys = await loadSigningKeys(env.DATA_DIR, env.SESSION_SIGNING_JWK);
-const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
-bindAuditKey(db, secret.auditKey);
-const auditAnchor = fileAuditAnchor(env.DATA_DIR);
+let booted: BootedStore;
+try {
+  booted = await bootStore(env, {
+    logger,
+    onFatal(error) {
+      // Stop rather than keep serving from a database that cannot take writes.
+      logger.fatal({ err: error }, 'A commit failed; stopping.');
+      process.exitCode = 1;
+      shutdown();
+    },
+    onCommitGroup: (transactions) => metrics.commitGroup(transactions),
+  });
+} catch (error) {
+  refuseToStart(error);
+}
+const { store, db, keys, secret, auditAnchor, commitGroups } = booted;
+
 /** Keeps the chain's head outside the database; says so when the trail went backwards. */
-function anchorAuditHead() {
-  if (auditAnchor.advance(db) === 'rewritten') {
-    logger.error(
-      'The audit trail no longer holds the head kept outside the database: it was cut back or rewritten. Run `pnpm audit:verify`.',
-    );
+let anchorUnread = false;
+async function anchorAuditHead() {
+  try {
+    if ((await booted.advanceAuditAnchor()) === 'rewritten') {
+      logger.error(
+        'The audit trail no longer holds the head kept outside the database: it was cut back or rewritten. Run `pnpm audit:verify`.',
+      );
+    }
+    anchorUnread = false;
+  } catch (error) {
+    // Said once per outage, not every second; requests meanwhile answer 503 (app.ts).
+    if (!anchorUnread) logger.warn({ err: error }, 'The audit head cannot be read; retrying.');
+    anchorUnread = true;
   }
 }
-anchorAuditHead();
+await anchorAuditHead();
 const anchorTimer = setInterval(anchorAuditHead, 1000);
 anchorTimer.unref();
 // In test mode the clock moves forward on request (POST /api/test/clock).
 const testClocks = env.testMode ? testClocks_(systemClock) : undefined;
 const clock = testClocks?.clock ?? systemClock;
-const metrics = createMetrics({ sources: sqliteMetricsSources(db), clock, processMetrics: true });
-const commitGroups = startCommitGroups(
-  db,
-  sqlite,
-  (error) => {
-    // A failed commit (disk full, I/O error) was rolled back and its answers failed; stop
-    // rather than keep serving from a database that cannot take writes.
-    logger.fatal({ err: error }, 'A commit failed; stopping.');
-    process.exitCode = 1;
-    shutdown();
-  },
-  metrics.commitGroup,
-);
+const metrics = createMetrics({ sources: booted.metricsSources, clock, processMetrics: true });
 
 const portalDir = env.PORTAL_DIST ?? fileURLToPath(new URL('../../portal/dist', import.meta.url));
 const app = createApp(
   {
-    store: createSqliteStore(db),
+    store,
     env,
     clock,
     ...(testClocks ? { testClocks } : {}),
     limiters: createLimiters({
       enabled: env.RATE_LIMITS === 'on',
       allowlist: env.RATE_LIMIT_ALLOWLIST,
+      ...(booted.limiterStore ? { store: booted.limiterStore } : {}),
     }),
     keys,
     secret,
     auditAnchor,
     mailer: createMailer(env, db, clock.now, secret.outboxKey),
     background: createBackground((error) => logger.error({ err: error }, 'background task failed')),
-    commitGroups,
+    ...(commitGroups ? { commitGroups } : {}),
     logger,
     metrics,
   },
@@ -86,11 +91,11 @@ const app = createApp(
 
 const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
   logger.info(
-    { origin: env.PUBLIC_ORIGIN, address: info.address, port: info.port },
+    { origin: env.PUBLIC_ORIGIN, address: info.address, port: info.port, store: store.dialect },
     `onbehalf is running at ${env.PUBLIC_ORIGIN}`,
   );
   logger.info(
-    `${seeded ? 'Seeded the demo' : 'Demo data'}: every account's password is "${DEMO_PASSWORD}"`,
+    `${booted.seeded ? 'Seeded the demo' : 'Demo data'}: every account's password is "${DEMO_PASSWORD}"`,
   );
   for (const account of demoAccounts) logger.info(`demo account ${account.email}: ${account.what}`);
   logger.info(
@@ -107,11 +112,10 @@ const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (
 
 function shutdown() {
   server.close(async () => {
-    await commitGroups.pending()?.catch(() => {});
+    await commitGroups?.pending()?.catch(() => {});
     clearInterval(anchorTimer);
-    anchorAuditHead();
-    await checkpointer.stop();
-    sqlite.close();
+    await anchorAuditHead();
+    await booted.close().catch(() => {});
     process.exit();
   });
   setTimeout(() => process.exit(), 2000).unref();

@@ -1,0 +1,50 @@
+import type { Env } from '../env.ts';
+import type { AnchoredHead, AnchorMove } from '../lib/audit-anchor.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { MetricsSources } from '../lib/metrics.ts';
+import type { StoreFactory } from '../lib/rate-limit.ts';
+import type { ServerSecret } from '../lib/server-secret.ts';
+import type { SigningKeys } from '../lib/signing-keys.ts';
+import { bootPostgres } from './postgres/boot.ts';
+import { bootSqlite } from './sqlite/boot.ts';
+import type { Db } from './sqlite/client.ts';
+import type { CommitGroups } from './sqlite/commit-groups.ts';
+import type { Store } from './store.ts';
+
+/**
+ * A store opened for the server, migrated and holding the demo when it was empty, with what
+ * goes with it on that database: SQLite under DATA_DIR for one process, or PostgreSQL
+ * (DATABASE_URL) for as many as wanted (SPEC §11).
+ */
+export interface BootedStore {
+  store: Store;
+  /** The SQLite database the mailer's outbox writes to, until createMailer takes the store. */
+  db: Db;
+  keys: SigningKeys;
+  secret: ServerSecret;
+  /** The audit chain's head, kept outside the database (ADR 017, 020). */
+  auditAnchor: { read(): AnchoredHead | null };
+  /** Moves that head to the newest event; `rewritten` when the trail no longer holds it. */
+  advanceAuditAnchor(): Promise<AnchorMove>;
+  /** Where rate-limit budgets are counted; memory when absent. */
+  limiterStore?: StoreFactory;
+  metricsSources: MetricsSources;
+  commitGroups?: CommitGroups;
+  /** Whether this start wrote the demo (into an empty database). */
+  seeded: boolean;
+  /** After the last request: closes the database. */
+  close(): Promise<void>;
+}
+
+export interface BootHooks {
+  logger: Logger;
+  /** A commit failed and the store cannot take writes: the server must stop. */
+  onFatal(error: unknown): void;
+  /** One group commit on SQLite, and how many transactions it held (for /metrics). */
+  onCommitGroup(transactions: number): void;
+}
+
+/** PostgreSQL when DATABASE_URL is set, else SQLite under DATA_DIR. */
+export function bootStore(env: Env, hooks: BootHooks): Promise<BootedStore> {
+  return env.DATABASE_URL ? bootPostgres(env, env.DATABASE_URL) : bootSqlite(env, hooks);
+}

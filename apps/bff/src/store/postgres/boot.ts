@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs';
+import type { Env } from '../../env.ts';
+import { hashPassword } from '../../lib/passwords.ts';
+import { loadServerSecret } from '../../lib/server-secret.ts';
+import type { BootedStore } from '../boot.ts';
+import { DEMO_PASSWORD } from '../demo.ts';
+import { openDatabase } from '../sqlite/client.ts';
+import { postgresAnchorFile, postgresAuditAnchor } from './audit-anchor.ts';
+import { migratePostgres, openPostgres } from './client.ts';
+import { describeConnectionFailure } from './faults.ts';
+import { postgresMetricsSources } from './metrics.ts';
+import { postgresRateLimitStore } from './rate-limits.ts';
+import { seedDemoPostgres } from './seed.ts';
+import { loadSharedSigningKeys } from './signing-keys.ts';
+import { createPostgresStore } from './store.ts';
+
+/**
+ * One of any number of processes on one PostgreSQL database (SPEC §11). Everything they share
+ * lives in the database: the data, the session-signing key (sealed with ONBEHALF_SECRET),
+ * rate-limit budgets, the audit chain. Migrations, and the demo on an empty database, run
+ * under an advisory lock, so processes started at once come up as one service: the first
+ * migrates and seeds, the others wait for it, then find nothing to do.
+ *
+ * What stays per process is only this process's witness of the audit chain's head
+ * (`DATA_DIR/audit-head.postgres.json`, ADR 020).
+ */
+export async function bootPostgres(env: Env, url: string): Promise<BootedStore> {
+  const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
+  const { db, pool } = openPostgres(url);
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new Error(describeConnectionFailure(url, error));
+  }
+  let seeded = false;
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  await migratePostgres(pool, async (locked) => {
+    seeded = await seedDemoPostgres(locked, passwordHash);
+  });
+  const keys = await loadSharedSigningKeys(db, secret.signingKeysKey, env.SESSION_SIGNING_JWK);
+  mkdirSync(env.DATA_DIR, { recursive: true, mode: 0o700 });
+  const auditAnchor = postgresAuditAnchor(postgresAnchorFile(env.DATA_DIR), secret.auditKey);
+  return {
+    store: createPostgresStore(db, { auditKey: secret.auditKey }),
+    // Until createMailer takes the store: an empty database nothing is migrated into, so the
+    // outbox fails loudly instead of keeping mail in a second, local copy.
+    db: openDatabase(':memory:').db,
+    keys,
+    secret,
+    auditAnchor,
+    advanceAuditAnchor: () => auditAnchor.advance(db),
+    limiterStore: postgresRateLimitStore(pool),
+    metricsSources: postgresMetricsSources(db, secret.auditKey),
+    seeded,
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Telling a database that went away from a request that went wrong. A request that loses
+ * PostgreSQL is answered 503 (app.ts), not 500: its transaction did not commit, and trying again
+ * later may well work.
+ */
+
+/**
+ * SQLSTATE classes of a server or connection that is gone or cannot serve now: 08 connection
+ * exception, 53 insufficient resources (too many connections, disk full), 57 operator
+ * intervention (shut down, restarted, backend terminated, cannot connect now).
+ */
+const UNAVAILABLE_CLASSES = new Set(['08', '53', '57']);
+
+/** What the network says when a server is not there. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** What the pool says when its connection ends under a query, or none can be had in time. */
+const LOST_CONNECTION =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|Cannot use a pool after calling end)/;
+
+function unavailable(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (NETWORK_CODES.has(code)) return true;
+    if (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_CLASSES.has(code.slice(0, 2))) return true;
+  }
+  return LOST_CONNECTION.test(error.message);
+}
+
+/** Whether this error, or one it wraps (drizzle wraps the driver's), says PostgreSQL is gone. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  const pending = [error];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (!(next instanceof Error) || seen.has(next)) continue;
+    seen.add(next);
+    if (unavailable(next)) return true;
+    pending.push(next.cause);
+    if (next instanceof AggregateError) pending.push(...next.errors);
+  }
+  return false;
+}
+
+/**
+ * One line for an operator when the server cannot reach PostgreSQL at start: where it tried
+ * (never the password) and what it got.
+ */
+export function describeConnectionFailure(url: string, error: unknown): string {
+  const { hostname, port, pathname } = new URL(url);
+  const where = `${hostname}:${port || '5432'}${pathname || '/'}`;
+  let reason = 'no answer';
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const first = error instanceof AggregateError ? error.errors[0] : undefined;
+    reason =
+      error.message ||
+      (first instanceof Error ? first.message : '') ||
+      (typeof code === 'string' ? code : reason);
+  }
+  return `Cannot reach PostgreSQL at ${where} (${reason.replace(/\s+/g, ' ')}): check DATABASE_URL and that the database server is running.`;
+}

@@ -1,0 +1,48 @@
+import type { Env } from '../../env.ts';
+import { bindAuditKey } from '../../lib/audit.ts';
+import { fileAuditAnchor } from '../../lib/audit-anchor.ts';
+import { loadServerSecret } from '../../lib/server-secret.ts';
+import { loadSigningKeys } from '../../lib/signing-keys.ts';
+import type { BootedStore, BootHooks } from '../boot.ts';
+import { startCheckpointer } from './checkpointer.ts';
+import { migrateDatabase, openDatabase, secureDataDir } from './client.ts';
+import { startCommitGroups } from './commit-groups.ts';
+import { sqliteMetricsSources } from './metrics.ts';
+import { seedDemo } from './seed.ts';
+import { createSqliteStore } from './store.ts';
+
+/**
+ * One process on `DATA_DIR/onbehalf.db`: migrated, checkpointed in the background, the demo
+ * seeded when empty, keys and the audit head in files beside it, commits shared by group.
+ */
+export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStore> {
+  const dbFile = secureDataDir(env.DATA_DIR);
+  const { db, sqlite } = openDatabase(dbFile);
+  migrateDatabase(db);
+  const checkpointer = startCheckpointer(sqlite, dbFile, {
+    report: (problem) => hooks.logger.error(problem),
+  });
+  const seeded = await seedDemo(db);
+  const keys = await loadSigningKeys(env.DATA_DIR, env.SESSION_SIGNING_JWK);
+  const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
+  bindAuditKey(db, secret.auditKey);
+  const auditAnchor = fileAuditAnchor(env.DATA_DIR);
+  // A failed commit (disk full, I/O error) was rolled back and its answers failed.
+  const commitGroups = startCommitGroups(db, sqlite, hooks.onFatal, hooks.onCommitGroup);
+  return {
+    store: createSqliteStore(db),
+    db,
+    keys,
+    secret,
+    auditAnchor,
+    advanceAuditAnchor: async () => auditAnchor.advance(db),
+    metricsSources: sqliteMetricsSources(db),
+    commitGroups,
+    seeded,
+    async close() {
+      await commitGroups.pending()?.catch(() => {});
+      await checkpointer.stop();
+      sqlite.close();
+    },
+  };
+}
