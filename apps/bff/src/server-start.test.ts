@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { createApiClient } from '@onbehalf/api-client/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoAccounts } from './store/demo.ts';
+import { openPostgres } from './store/postgres/client.ts';
+import { startTestCluster, type TestCluster } from './store/postgres/test-cluster.ts';
+import {
+  freeLoopbackPort,
+  type ServerProcess,
+  spawnServer,
+  waitUntilReady,
+} from './test/server-processes.ts';
+
+/**
+ * `pnpm start` with DATABASE_URL, as a deploy runs it (SPEC §11, issue 15 "Bad input and
+ * faults"): real server processes on a throwaway PostgreSQL server.
+ */
+
+const secret = randomBytes(32).toString('base64url');
+/** The migration lock's number: "onbehalf" in ASCII (store/postgres/client.ts). */
+const MIGRATION_LOCK = BigInt(`0x${Buffer.from('onbehalf').toString('hex')}`).toString();
+
+let cluster: TestCluster | undefined;
+let admin: ReturnType<typeof openPostgres> | undefined;
+let servers: ServerProcess[] = [];
+
+beforeAll(async () => {
+  cluster = await startTestCluster();
+  admin = openPostgres(cluster.url, { max: 2 });
+  await admin.pool.query('CREATE DATABASE start_once');
+}, 60_000);
+
+afterAll(async () => {
+  try {
+    await Promise.all(servers.map((server) => server.stop()));
+    await admin?.pool.end().catch(() => {});
+  } finally {
+    cluster?.stop();
+  }
+}, 30_000);
+
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('starting on PostgreSQL', () => {
+  it('refuses to start when PostgreSQL does not answer: one line on stderr, exit code 1', async () => {
+    const closed = await freeLoopbackPort();
+    const server = await spawnServer({
+      DATABASE_URL: `postgres://onbehalf:hunter2@127.0.0.1:${closed}/onbehalf`,
+      ONBEHALF_SECRET: secret,
+    });
+    const { code } = await server.exited;
+    await server.stop();
+    expect(code).toBe(1);
+    const lines = server.output().trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^onbehalf: Cannot reach PostgreSQL at 127\\.0\\.0\\.1:${closed}/onbehalf \\(.*ECONNREFUSED`,
+        ),
+      ),
+    ]);
+    expect(server.output()).not.toContain('hunter2');
+  }, 60_000);
+
+  it('three processes started at once on an empty database wait for one migration and come up as one service', async () => {
+    if (!cluster) throw new Error('no cluster');
+    const url = cluster.urlFor('start_once');
+    // Advisory locks are per database: held on the one the processes migrate.
+    const { pool } = openPostgres(url, { max: 2 });
+    const count = async (query: string) =>
+      (await pool.query<{ n: number }>(query)).rows[0]?.n ?? -1;
+    try {
+      // Someone else is migrating: every process must wait for the lock, none may fail.
+      const holder = await pool.connect();
+      await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      try {
+        servers = await Promise.all(
+          [0, 1, 2].map(() =>
+            spawnServer({ DATABASE_URL: url, ONBEHALF_SECRET: secret, LOG_LEVEL: 'info' }),
+          ),
+        );
+        await until(
+          async () =>
+            (await count(
+              "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+            )) === 3,
+          'three processes waiting for the migration lock',
+        );
+        for (const server of servers) expect(server.child.exitCode).toBeNull();
+      } finally {
+        await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+        holder.release();
+      }
+      await Promise.all(servers.map((server) => waitUntilReady(server)));
+
+      // The demo was written once, by one of them, and one signing key made.
+      expect(await count('SELECT count(*)::int AS n FROM users')).toBe(demoAccounts.length);
+      expect(await count('SELECT count(*)::int AS n FROM signing_keys')).toBe(1);
+      const seededBy = servers.filter((server) => server.output().includes('Seeded the demo'));
+      expect(seededBy).toHaveLength(1);
+    } finally {
+      await pool.end();
+    }
+
+    // One key for every process: a session signed by one verifies on any other.
+    const jwks = await Promise.all(
+      servers.map((server) => createApiClient({ baseUrl: server.url }).call('auth.jwks')),
+    );
+    expect(jwks[0]?.keys).toHaveLength(1);
+    expect(jwks[1]).toEqual(jwks[0]);
+    expect(jwks[2]).toEqual(jwks[0]);
+  }, 90_000);
+
+  it('answers 503 with the error envelope, never a 500, when PostgreSQL goes away, and keeps running', async () => {
+    const [server] = servers;
+    if (!server || !cluster) throw new Error('the servers did not start');
+    const api = createApiClient({ baseUrl: server.url });
+    const preview = () => api.links.previewOneClick({ userId: 1, hash: 'no-such-link' });
+    await expect(preview()).resolves.toMatchObject({ status: expect.any(String) });
+
+    cluster.stop();
+    const lost = await fetch(`${server.url}/api/public/auth/one-click/preview`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: 1, hash: 'no-such-link' }),
+    });
+    expect(lost.status).toBe(503);
+    expect(lost.headers.get('retry-after')).toBe('1');
+    expect(await lost.json()).toEqual({
+      error: { code: 'not_ready', message: 'The database did not answer. Try again in a moment.' },
+    });
+    await expect(api.call('health.ready')).rejects.toMatchObject({
+      status: 503,
+      code: 'not_ready',
+    });
+    expect(server.child.exitCode).toBeNull();
+    expect((await api.call('health.live')).ok).toBe(true);
+  }, 60_000);
+});
