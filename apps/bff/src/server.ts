@@ -2,8 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { type Env, loadEnv } from './env.ts';
-import { createBackground } from './lib/background.ts';
+import { withJobsRunning } from './jobs.ts';
 import { systemClock, testClocks as testClocks_ } from './lib/clock.ts';
+import { createJobRunner } from './lib/jobs.ts';
 import { createLogger } from './lib/logger.ts';
 import { createMailer } from './lib/mail.ts';
 import { createMetrics } from './lib/metrics.ts';
@@ -39,7 +40,7 @@ try {
 } catch (error) {
   refuseToStart(error);
 }
-const { store, db, keys, secret, auditAnchor, commitGroups } = booted;
+const { store, keys, secret, auditAnchor, commitGroups } = booted;
 
 /** Keeps the chain's head outside the database; says so when the trail went backwards. */
 let anchorUnread = false;
@@ -66,8 +67,10 @@ const clock = testClocks?.clock ?? systemClock;
 const metrics = createMetrics({ sources: booted.metricsSources, clock, processMetrics: true });
 
 const portalDir = env.PORTAL_DIST ?? fileURLToPath(new URL('../../portal/dist', import.meta.url));
+// Runs this process's share of the jobs (mail), on PostgreSQL beside every other process.
+const background = createJobRunner(store.jobs, { clock, logger });
 const app = createApp(
-  {
+  withJobsRunning({
     store,
     env,
     clock,
@@ -80,12 +83,12 @@ const app = createApp(
     keys,
     secret,
     auditAnchor,
-    mailer: createMailer(env, db, clock.now, secret.outboxKey),
-    background: createBackground((error) => logger.error({ err: error }, 'background task failed')),
+    mailer: createMailer(env, store.outbox, clock.now, secret.outboxKey),
+    background,
     ...(commitGroups ? { commitGroups } : {}),
     logger,
     metrics,
-  },
+  }),
   { portalDir },
 );
 
@@ -112,6 +115,7 @@ const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (
 
 function shutdown() {
   server.close(async () => {
+    await background.stop();
     await commitGroups?.pending()?.catch(() => {});
     clearInterval(anchorTimer);
     await anchorAuditHead();

@@ -1,9 +1,9 @@
 import type { Env } from '../env.ts';
 import { createOneClickLink } from '../features/one-click/one-click.service.ts';
 import { memoryAuditAnchor } from '../lib/audit-anchor.ts';
-import { createBackground } from '../lib/background.ts';
 import { systemClock } from '../lib/clock.ts';
-import { createLogger } from '../lib/logger.ts';
+import { createJobRunner } from '../lib/jobs.ts';
+import { createLogger, silentLogger } from '../lib/logger.ts';
 import { maskEmail } from '../lib/login-attempts.ts';
 import { createMailer } from '../lib/mail.ts';
 import { createMetrics } from '../lib/metrics.ts';
@@ -34,8 +34,9 @@ export async function emailOneClickLink(db: Db, env: Env, email?: string, minute
     keys: (await generateSigningKeys()).keys,
     secret,
     auditAnchor: memoryAuditAnchor(),
-    mailer: createMailer(env, db, systemClock.now, secret.outboxKey),
-    background: createBackground(),
+    mailer: createMailer(env, store.outbox, systemClock.now, secret.outboxKey),
+    // Never started: this command mails its link itself, and leaves the server's jobs to it.
+    background: createJobRunner(store.jobs, { clock: systemClock, logger: silentLogger }),
     // On stderr: stdout is the command's answer.
     logger: createLogger(env.LOG_LEVEL, 2),
     metrics: createMetrics({ sources: sqliteMetricsSources(db), clock: systemClock }),

@@ -1,8 +1,5 @@
-import { lt } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import type { Env } from '../env.ts';
-import type { Db } from '../store/sqlite/client.ts';
-import { outboxMessages } from '../store/sqlite/schema/outbox.ts';
 import { seal } from './server-secret.ts';
 
 export interface MailMessage {
@@ -19,7 +16,28 @@ export interface Mailer {
   send(message: MailMessage): Promise<void>;
 }
 
-const OUTBOX_KEEP_MS = 24 * 60 * 60 * 1000;
+/** A message as the outbox keeps it: links redacted from `text` and `html`, all of it sealed. */
+export interface KeptMessage {
+  to: string;
+  from: string;
+  subject: string;
+  text: string;
+  html: string;
+  kind: string;
+  sealed: string;
+  createdAt: number;
+}
+
+/** Where the local outbox keeps mail: `store.outbox` on either store. */
+export interface MailOutbox {
+  /**
+   * Keeps a message and, in the same transaction, deletes every message kept before
+   * `keepSince`: the links in them are long dead, and they are secrets all the same.
+   */
+  keep(command: { message: KeptMessage; keepSince: number }): Promise<void>;
+}
+
+export const OUTBOX_KEEP_MS = 24 * 60 * 60 * 1000;
 
 /** Every link in a message, replaced: what stays in the database can open nothing. */
 export function redactLinks(text: string): string {
@@ -28,11 +46,17 @@ export function redactLinks(text: string): string {
 
 /**
  * SMTP (nodemailer) when SMTP_URL is set, and nothing is kept. Otherwise the local outbox in
- * the database, for development and QA (Admin › Outbox, test mode's mailbox) to follow a link
- * end to end: each row holds a redacted copy and the whole message sealed with a key outside
- * the database (SPEC §4b), so a copy of the database opens nothing.
+ * the database (`store.outbox`, on either store), for development and QA (Admin › Outbox, test
+ * mode's mailbox) to follow a link end to end: each row holds a redacted copy and the whole
+ * message sealed with a key outside the database (SPEC §4b), so a copy of the database opens
+ * nothing. Messages older than a day are deleted as each new one is kept.
  */
-export function createMailer(env: Env, db: Db, now: () => number, outboxKey: Buffer): Mailer {
+export function createMailer(
+  env: Env,
+  outbox: MailOutbox,
+  now: () => number,
+  outboxKey: Buffer,
+): Mailer {
   if (env.SMTP_URL) {
     const transporter = nodemailer.createTransport(env.SMTP_URL);
     return {
@@ -52,21 +76,16 @@ export function createMailer(env: Env, db: Db, now: () => number, outboxKey: Buf
     transport: 'outbox',
     async send(message) {
       const at = now();
-      db.transaction((tx) => {
-        // Old messages go: the links in them are long dead, and they are secrets all the same.
-        tx.delete(outboxMessages)
-          .where(lt(outboxMessages.createdAt, at - OUTBOX_KEEP_MS))
-          .run();
-        tx.insert(outboxMessages)
-          .values({
-            ...message,
-            text: redactLinks(message.text),
-            html: redactLinks(message.html),
-            sealed: seal(outboxKey, JSON.stringify({ text: message.text, html: message.html })),
-            from: env.MAIL_FROM,
-            createdAt: at,
-          })
-          .run();
+      await outbox.keep({
+        message: {
+          ...message,
+          text: redactLinks(message.text),
+          html: redactLinks(message.html),
+          sealed: seal(outboxKey, JSON.stringify({ text: message.text, html: message.html })),
+          from: env.MAIL_FROM,
+          createdAt: at,
+        },
+        keepSince: at - OUTBOX_KEEP_MS,
       });
     },
   };

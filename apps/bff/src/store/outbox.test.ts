@@ -1,4 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { loadEnv } from '../env.ts';
+import { composeMail, createMailer, OUTBOX_KEEP_MS } from '../lib/mail.ts';
+import { unseal } from '../lib/server-secret.ts';
 import * as pg from './postgres/schema.ts';
 import { outboxMessages } from './sqlite/schema/outbox.ts';
 import { onSeveralProcesses } from './test-processes.ts';
@@ -60,6 +64,52 @@ describe.each(dialects)('outbox on %s', (dialect) => {
     const beyond = await ts.store.outbox.page({ to: null, before: 2 ** 40, limit: 10 });
     expect(beyond.map((m) => m.subject)).toEqual(['five', 'four', 'three', 'two', 'one']);
     expect(await ts.store.outbox.page({ to: null, before: -(2 ** 40), limit: 10 })).toEqual([]);
+  });
+
+  it('the mailer keeps a message with its links removed and sealed, and forgets it a day later', async () => {
+    const ts = await freshStore(dialect);
+    const key = randomBytes(32);
+    let now = T0;
+    const env = loadEnv({ NODE_ENV: 'test', MAIL_FROM: 'Support <support@onbehalf.test>' });
+    const mailer = createMailer(env, ts.store.outbox, () => now, key);
+    expect(mailer.transport).toBe('outbox');
+    const message = (to: string) =>
+      composeMail({
+        to,
+        kind: 'sign_in_link',
+        subject: 'Your sign-in link',
+        lines: ['Hello'],
+        link: { url: 'http://portal.test/one-click/7/secret-part', label: 'Sign in' },
+        footer: 'Bye',
+      });
+    await mailer.send(message('jane@acme.test'));
+
+    const [kept] = await ts.store.outbox.page({ to: null, before: null, limit: 10 });
+    expect(kept).toMatchObject({
+      to: 'jane@acme.test',
+      from: 'Support <support@onbehalf.test>',
+      subject: 'Your sign-in link',
+      kind: 'sign_in_link',
+      createdAt: T0,
+    });
+    // At rest nothing opens the account; the sealed copy is whole, for whoever holds the key.
+    expect(`${kept?.text}${kept?.html}`).not.toContain('secret-part');
+    expect(kept?.text).toContain('[link removed]');
+    const opened = JSON.parse(unseal(key, kept?.sealed ?? '') ?? '{}');
+    expect(opened.text).toContain('http://portal.test/one-click/7/secret-part');
+    expect(unseal(randomBytes(32), kept?.sealed ?? '')).toBeNull();
+
+    // Up to a day it stays; the next message after that takes it away.
+    now = T0 + OUTBOX_KEEP_MS;
+    await mailer.send(message('omar@acme.test'));
+    expect(
+      (await ts.store.outbox.page({ to: null, before: null, limit: 10 })).map((m) => m.to),
+    ).toEqual(['omar@acme.test', 'jane@acme.test']);
+    now += 1;
+    await mailer.send(message('lena@acme.test'));
+    expect(
+      (await ts.store.outbox.page({ to: null, before: null, limit: 10 })).map((m) => m.to),
+    ).toEqual(['lena@acme.test', 'omar@acme.test']);
   });
 
   it('audits the first read of a minute and counts the repeats', async () => {

@@ -5,6 +5,7 @@ import {
 } from '@onbehalf/contracts/email-links';
 import type { SentCredentialResponse } from '@onbehalf/contracts/login-links';
 import { profileRolePresets } from '@onbehalf/contracts/permissions';
+import { z } from 'zod';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../http/principal.ts';
 import { toUserSummary } from '../../http/session-view.ts';
@@ -31,16 +32,48 @@ async function selfServiceRefusal(
   return null;
 }
 
+/** The job that looks an address up and mails it a link (lib/jobs.ts). */
+export const SELF_SERVICE_LINK_JOB = 'one_click.self_service_link';
+
+/**
+ * What the job carries: the address, whether its budget allowed a link, and who asked. Never
+ * the link: it is made when the job runs, so the job table holds nothing that signs anyone in.
+ */
+const selfServiceLinkJob = z.object({
+  email: z.string(),
+  send: z.boolean(),
+  meta: z.object({
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    requestId: z.string().nullable(),
+  }),
+});
+
 /**
  * "Email me a sign-in link". The caller always gets the same answer at the same speed: the
- * lookup and the mail happen after the response, in the background. An address that got enough
- * links lately gets no more, silently: strangers asking for it cannot make its owner wait.
+ * request only writes a job, the same whatever the address; the lookup and the mail happen
+ * after the response, in the job, which outlives a crash. An address that got enough links
+ * lately gets no more, silently: strangers asking for it cannot make its owner wait.
  */
 export async function requestSelfServiceLink(deps: AppDeps, rawEmail: string, meta: RequestMeta) {
   const email = rawEmail.trim().toLowerCase();
   const send = await deps.limiters.admitEmailLinkRequest(email, meta.ip);
-  deps.background.run(() => sendSelfServiceLink(deps, email, send, meta));
+  const job: z.infer<typeof selfServiceLinkJob> = {
+    email,
+    send,
+    meta: { ip: meta.ip, userAgent: meta.userAgent, requestId: meta.requestId },
+  };
+  await deps.background.enqueue(SELF_SERVICE_LINK_JOB, job);
   return { ok: true as const, message: EMAIL_LINK_SENT_MESSAGE };
+}
+
+/**
+ * Runs a self-service link job. A mail that could not be sent has withdrawn its link (and is
+ * audited); the job fails so that it is tried again later with a new link.
+ */
+export async function runSelfServiceLinkJob(deps: AppDeps, payload: unknown): Promise<void> {
+  const { email, send, meta } = selfServiceLinkJob.parse(payload);
+  await sendSelfServiceLink(deps, email, send, meta);
 }
 
 async function sendSelfServiceLink(deps: AppDeps, email: string, send: boolean, meta: RequestMeta) {
@@ -79,12 +112,7 @@ async function sendSelfServiceLink(deps: AppDeps, email: string, send: boolean, 
   );
   await deps.store.oneClick.issue({ link: link.row, audit: [requested('sent'), link.audit], meta });
   const sent = { kind: 'one_click' as const, ...link };
-  try {
-    await deliverLink(deps, user, sent, { kind: 'self' }, { userId: null, kind: 'system' }, meta);
-  } catch (error) {
-    // Already logged, audited and the link withdrawn; nobody is waiting for this answer.
-    if (!(error instanceof AppError && error.code === 'mail_unavailable')) throw error;
-  }
+  await deliverLink(deps, user, sent, { kind: 'self' }, { userId: null, kind: 'system' }, meta);
 }
 
 /**

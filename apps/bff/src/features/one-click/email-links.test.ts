@@ -3,7 +3,12 @@ import type { ApiKeyScope } from '@onbehalf/contracts/permissions';
 import { eq, sql } from 'drizzle-orm';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { withJobsRunning } from '../../jobs.ts';
+import { createJobRunner, retryDelayMs } from '../../lib/jobs.ts';
+import { silentLogger } from '../../lib/logger.ts';
+import type { Mailer, MailMessage } from '../../lib/mail.ts';
 import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
+import { jobs } from '../../store/sqlite/schema/jobs.ts';
 import { outboxMessages } from '../../store/sqlite/schema/outbox.ts';
 import { users } from '../../store/sqlite/schema/users.ts';
 import { createTestApp, demoIds, refusal, type TestApp } from '../../test/harness.ts';
@@ -40,6 +45,70 @@ describe('self-service sign-in links', () => {
     await t.deps.background.idle();
     expect(rowsFor('buyer@acme.test')).toHaveLength(1);
     expect(t.db.select().from(outboxMessages).all()).toHaveLength(1);
+  });
+
+  it('the request leaves a job that holds the address and nothing that signs anyone in', async () => {
+    await t
+      .client(undefined, { 'user-agent': 'Firefox/140' })
+      .links.requestEmailLink(' Buyer@Acme.test ');
+    const [job] = t.db.select().from(jobs).all();
+    expect(JSON.parse(job?.payload ?? '')).toEqual({
+      email: 'buyer@acme.test',
+      send: true,
+      // Who asked, for the audit trail: no address here, as app.request has no socket.
+      meta: { ip: null, userAgent: 'Firefox/140', requestId: expect.any(String) },
+    });
+    await t.deps.background.idle();
+    // Done: nothing of it is kept, and it is not run again.
+    expect(t.db.select().from(jobs).all()).toEqual([]);
+    await t.deps.background.idle();
+    expect(rowsFor('buyer@acme.test')).toHaveLength(1);
+  });
+
+  it('a request answered just before the server stopped is mailed by the next start', async () => {
+    await ask('buyer@acme.test');
+    // The process stops before it gets to the job.
+    await t.deps.background.stop();
+    await t.deps.background.idle();
+    expect(rowsFor('buyer@acme.test')).toHaveLength(0);
+
+    const restarted = createJobRunner(t.deps.store.jobs, {
+      clock: t.clock,
+      logger: silentLogger,
+      pollMs: 0,
+    });
+    withJobsRunning({ ...t.deps, background: restarted });
+    await restarted.idle();
+    const [message] = await outboxFor('buyer@acme.test');
+    await expect(
+      t.client().links.redeemOneClick(linkIn(message?.text ?? '')),
+    ).resolves.toBeDefined();
+  });
+
+  it('a mail that could not be sent is tried again later, with a new link', async () => {
+    const delivered: MailMessage[] = [];
+    let failures = 1;
+    const flaky: Mailer = {
+      transport: 'smtp',
+      async send(message) {
+        if (failures-- > 0) throw new Error('421 service not available');
+        delivered.push(message);
+      },
+    };
+    t = await createTestApp({ mailer: flaky });
+    await ask('buyer@acme.test');
+    await t.deps.background.idle();
+    expect(delivered).toHaveLength(0);
+    const failed = () =>
+      t.db.select().from(auditEvents).where(eq(auditEvents.type, 'mail.failed')).all();
+    expect(failed()).toHaveLength(1);
+
+    t.clock.advance(retryDelayMs(1));
+    await t.deps.background.idle();
+    expect(delivered).toHaveLength(1);
+    const link = linkIn(delivered[0]?.text ?? '');
+    await expect(t.client().links.redeemOneClick(link)).resolves.toBeDefined();
+    expect(failed()).toHaveLength(1);
   });
 
   it('the emailed link works once', async () => {

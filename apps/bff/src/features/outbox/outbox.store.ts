@@ -1,11 +1,13 @@
 import type { RepeatableEntry } from '../../lib/audit-repeat-rows.ts';
+import type { KeptMessage, MailOutbox } from '../../lib/mail.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 
 /**
- * The local mail outbox as Admin › Outbox reads it (docs/decisions/019-store-ports.md): pages
- * of messages, and the read itself on the record.
+ * The local mail outbox (docs/decisions/019-store-ports.md): where the mailer keeps messages
+ * when there is no SMTP server (`keep`, lib/mail.ts), and what Admin › Outbox reads: pages of
+ * messages, and the read itself on the record.
  */
-export interface OutboxStore {
+export interface OutboxStore extends MailOutbox {
   /**
    * Up to `limit` messages, newest first (the higher id first): only those to `to` when given
    * (addresses are stored in lower case), only those older than message `before` when given.
@@ -22,15 +24,11 @@ export interface OutboxStore {
   recordRead(command: { audit: RepeatableEntry; meta: RequestMeta }): Promise<void>;
 }
 
-/** A message of the outbox: redacted copies of its text and html, the whole of it sealed. */
-export interface OutboxMessage {
+/**
+ * A message of the outbox: redacted copies of its text and html, the whole of it sealed (null
+ * on messages kept before they were).
+ */
+export interface OutboxMessage extends Omit<KeptMessage, 'sealed'> {
   id: number;
-  to: string;
-  from: string;
-  subject: string;
-  text: string;
-  html: string;
-  kind: string;
   sealed: string | null;
-  createdAt: number;
 }

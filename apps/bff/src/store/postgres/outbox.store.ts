@@ -25,6 +25,13 @@ export function postgresOutbox({ db, auditKey }: PostgresContext): OutboxStore {
         .limit(limit);
     },
 
+    async keep({ message, keepSince }) {
+      await db.transaction(async (tx) => {
+        await tx.delete(outboxMessages).where(lt(outboxMessages.createdAt, keepSince));
+        await tx.insert(outboxMessages).values(message);
+      });
+    },
+
     async recordRead({ audit, meta }) {
       await recordRepeatable(db, auditKey, audit, 'read', meta);
     },

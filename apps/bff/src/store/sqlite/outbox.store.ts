@@ -21,6 +21,13 @@ export function sqliteOutbox({ db }: SqliteContext): OutboxStore {
         .all();
     },
 
+    async keep({ message, keepSince }) {
+      db.transaction((tx) => {
+        tx.delete(outboxMessages).where(lt(outboxMessages.createdAt, keepSince)).run();
+        tx.insert(outboxMessages).values(message).run();
+      });
+    },
+
     async recordRead({ audit, meta }) {
       recordRepeatable(db, audit, 'read', meta);
     },
