@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { createApiClient } from '@onbehalf/api-client/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccounts } from './store/demo.ts';
-import { openPostgres } from './store/postgres/client.ts';
+import { openPostgres, unappliedPostgresMigrations } from './store/postgres/client.ts';
 import { startTestCluster, type TestCluster } from './store/postgres/test-cluster.ts';
 import {
   freeLoopbackPort,
@@ -39,6 +41,27 @@ afterAll(async () => {
   }
 }, 30_000);
 
+/** `pnpm db:migrate` and its siblings: the command line, run as a deploy step runs it. */
+function command(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: { PATH: process.env.PATH ?? '', ONBEHALF_SECRET: secret, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  const exited = new Promise<{ code: number | null; output: string }>((resolve) => {
+    // After its output is read to the end.
+    child.once('close', (code) => resolve({ code, output }));
+  });
+  return { child, exited };
+}
+
 async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
@@ -46,6 +69,62 @@ async function until(condition: () => Promise<boolean>, what: string, timeoutMs 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+// Before the servers' tests: the last of those stops the database server.
+describe('pnpm db:migrate with DATABASE_URL', () => {
+  it("migrates PostgreSQL under the servers' lock: run twice at once while a migration holds it, both wait and succeed", async () => {
+    if (!cluster || !admin) throw new Error('no cluster');
+    await admin.pool.query('CREATE DATABASE migrate_step');
+    const url = cluster.urlFor('migrate_step');
+    const { db, pool } = openPostgres(url, { max: 2 });
+    try {
+      const holder = await pool.connect();
+      await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      let runs: ReturnType<typeof command>[];
+      try {
+        runs = [
+          command(['migrate'], { DATABASE_URL: url }),
+          command(['migrate'], { DATABASE_URL: url }),
+        ];
+        await until(
+          async () =>
+            (
+              await pool.query<{ n: number }>(
+                "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+              )
+            ).rows[0]?.n === 2,
+          'two migrations waiting for the lock',
+        );
+        for (const run of runs) expect(run.child.exitCode).toBeNull();
+      } finally {
+        await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+        holder.release();
+      }
+      for (const run of runs)
+        expect(await run.exited).toEqual({ code: 0, output: 'Migrations applied.\n' });
+      expect(await unappliedPostgresMigrations(db)).toBe(0);
+      // Migrating is not seeding: the demo comes with `pnpm start` or `pnpm db:seed`.
+      const users = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM users');
+      expect(users.rows[0]?.n).toBe(0);
+    } finally {
+      await pool.end();
+    }
+  }, 60_000);
+
+  it('says in one line, exit code 1, when PostgreSQL does not answer', async () => {
+    const closed = await freeLoopbackPort();
+    const { code, output } = await command(['migrate'], {
+      DATABASE_URL: `postgres://onbehalf:hunter2@127.0.0.1:${closed}/onbehalf`,
+    }).exited;
+    expect(code).toBe(1);
+    expect(output).toMatch(
+      new RegExp(
+        `^onbehalf: Cannot reach PostgreSQL at 127\\.0\\.0\\.1:${closed}/onbehalf \\([^\\n]*\\n$`,
+      ),
+    );
+    expect(output).not.toContain('hunter2');
+  }, 30_000);
+});
 
 describe('starting on PostgreSQL', () => {
   it('refuses to start when PostgreSQL does not answer: one line on stderr, exit code 1', async () => {

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import type pg from 'pg';
 import type { Env } from '../../env.ts';
 import { hashPassword } from '../../lib/passwords.ts';
 import { loadServerSecret } from '../../lib/server-secret.ts';
@@ -14,6 +15,31 @@ import { seedDemoPostgres } from './seed.ts';
 import { loadSharedSigningKeys } from './signing-keys.ts';
 import { createPostgresStore } from './store.ts';
 
+/** The pool, once PostgreSQL has answered; else an error saying so in one line. */
+export async function connectPostgres(url: string) {
+  const opened = openPostgres(url);
+  try {
+    await opened.pool.query('SELECT 1');
+  } catch (error) {
+    await opened.pool.end().catch(() => {});
+    throw new Error(describeConnectionFailure(url, error));
+  }
+  return opened;
+}
+
+/**
+ * Applies the migrations and, into an empty database, the demo, under the migration lock
+ * (`pnpm start` and `pnpm db:seed`). Whether this call seeded it.
+ */
+export async function migrateAndSeed(pool: pg.Pool): Promise<boolean> {
+  let seeded = false;
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  await migratePostgres(pool, async (locked) => {
+    seeded = await seedDemoPostgres(locked, passwordHash);
+  });
+  return seeded;
+}
+
 /**
  * One of any number of processes on one PostgreSQL database (SPEC §11). Everything they share
  * lives in the database: the data, the session-signing key (sealed with ONBEHALF_SECRET),
@@ -26,18 +52,8 @@ import { createPostgresStore } from './store.ts';
  */
 export async function bootPostgres(env: Env, url: string): Promise<BootedStore> {
   const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
-  const { db, pool } = openPostgres(url);
-  try {
-    await pool.query('SELECT 1');
-  } catch (error) {
-    await pool.end().catch(() => {});
-    throw new Error(describeConnectionFailure(url, error));
-  }
-  let seeded = false;
-  const passwordHash = await hashPassword(DEMO_PASSWORD);
-  await migratePostgres(pool, async (locked) => {
-    seeded = await seedDemoPostgres(locked, passwordHash);
-  });
+  const { db, pool } = await connectPostgres(url);
+  const seeded = await migrateAndSeed(pool);
   const keys = await loadSharedSigningKeys(db, secret.signingKeysKey, env.SESSION_SIGNING_JWK);
   mkdirSync(env.DATA_DIR, { recursive: true, mode: 0o700 });
   const auditAnchor = postgresAuditAnchor(postgresAnchorFile(env.DATA_DIR), secret.auditKey);
