@@ -67,8 +67,9 @@ const clock = testClocks?.clock ?? systemClock;
 const metrics = createMetrics({ sources: booted.metricsSources, clock, processMetrics: true });
 
 const portalDir = env.PORTAL_DIST ?? fileURLToPath(new URL('../../portal/dist', import.meta.url));
-// Runs this process's share of the jobs (mail), on PostgreSQL beside every other process.
-const background = createJobRunner(store.jobs, { clock, logger });
+// Runs this process's share of the jobs (mail), on PostgreSQL beside every other process. Due
+// by the process's own time: in test mode a request's clock may run ahead of the others'.
+const background = createJobRunner(store.jobs, { clock: systemClock, logger });
 const app = createApp(
   withJobsRunning({
     store,

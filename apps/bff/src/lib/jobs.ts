@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
 
@@ -21,8 +22,8 @@ export interface Job {
 
 /** The job table, on either store (store.jobs). */
 export interface JobsStore {
-  /** Adds a job, due at `runAt`. */
-  enqueue(job: { kind: string; payload: string; runAt: number }): Promise<void>;
+  /** Adds a job, due at `runAt`; its id. */
+  enqueue(job: { kind: string; payload: string; runAt: number }): Promise<number>;
   /**
    * Takes one due job (due, not done, not leased to anyone now), oldest first, leased until
    * `now + leaseMs` and its attempts counted; null when none is due. Exclusive: two callers
@@ -62,7 +63,9 @@ export function retryDelayMs(attempts: number): number {
 export interface JobRunner {
   /**
    * Writes a job due at `runAt` (now by default) and wakes this process's runner. The caller
-   * waits for the write only, the same work whatever the job will find.
+   * waits for the write only, the same work whatever the job will find. When this process runs
+   * the job, it runs in the caller's context, as work done after the caller's answer would
+   * (e.g. on the clock of the test-mode request that asked).
    */
   enqueue(kind: string, payload: unknown, runAt?: number): Promise<void>;
   /** Starts running jobs with these handlers: at once, on every poll and after each enqueue. */
@@ -83,6 +86,8 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
   let stopped = false;
   let draining: Promise<void> | null = null;
   let again = false;
+  /** The context each job enqueued here was enqueued in, until it has run or may run elsewhere. */
+  const contexts = new Map<number, { within: <T>(work: () => T) => T; until: number }>();
 
   /** The job's failure, or null when it ran. */
   async function attempt(job: Job): Promise<unknown> {
@@ -90,8 +95,10 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
     if (job.attempts > maxAttempts) return new Error('its attempts ended without an answer');
     const handler = handlers?.[job.kind];
     if (!handler) return new Error(`no handler for jobs of kind ${job.kind}`);
+    const payload = JSON.parse(job.payload);
+    const context = contexts.get(job.id);
     try {
-      await handler(JSON.parse(job.payload));
+      await (context ? context.within(() => handler(payload)) : handler(payload));
       return null;
     } catch (error) {
       return error ?? new Error('failed');
@@ -101,6 +108,7 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
   async function runOne(job: Job): Promise<void> {
     const error = await attempt(job);
     if (error === null) {
+      contexts.delete(job.id);
       await jobs.complete(job.id);
       return;
     }
@@ -108,6 +116,7 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
     const message = error instanceof Error ? error.message : String(error);
     const now = clock.now();
     const giveUp = job.attempts >= maxAttempts;
+    if (giveUp) contexts.delete(job.id);
     await jobs.fail({
       id: job.id,
       error: message,
@@ -150,7 +159,16 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
 
   return {
     async enqueue(kind, payload, runAt) {
-      await jobs.enqueue({ kind, payload: JSON.stringify(payload), runAt: runAt ?? clock.now() });
+      const now = clock.now();
+      const id = await jobs.enqueue({
+        kind,
+        payload: JSON.stringify(payload),
+        runAt: runAt ?? now,
+      });
+      // Contexts of jobs another process has taken since are forgotten.
+      for (const [old, { until }] of contexts) if (until < now) contexts.delete(old);
+      const within = AsyncResource.bind(<T>(work: () => T) => work());
+      contexts.set(id, { within, until: (runAt ?? now) + leaseMs + 60 * 60_000 });
       // After the caller's answer, as the work it stands for.
       setImmediate(wake);
     },

@@ -1,5 +1,6 @@
 import { type ProvisionUserBody, provisionUserResponse } from '@onbehalf/contracts/email-links';
 import type { ApiKeyScope } from '@onbehalf/contracts/permissions';
+import { TEST_CLOCK_HEADER } from '@onbehalf/contracts/test-mode';
 import { eq, sql } from 'drizzle-orm';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -83,6 +84,17 @@ describe('self-service sign-in links', () => {
     await expect(
       t.client().links.redeemOneClick(linkIn(message?.text ?? '')),
     ).resolves.toBeDefined();
+  });
+
+  it('in test mode, a request on a clock moved ahead gets its mail as soon as any other', async () => {
+    t = await createTestApp({ env: { ONBEHALF_TEST_MODE: '1' }, rateLimits: false });
+    const mine = t.client(undefined, { [TEST_CLOCK_HEADER]: 'test-a' });
+    await mine.test.advanceClock(13 * 3_600_000);
+    await mine.links.requestEmailLink('buyer@acme.test');
+    await t.deps.background.idle();
+    const [message] = await mine.test.mailbox('buyer@acme.test').then((box) => box.messages);
+    // Made on that test's clock: it works there.
+    await expect(mine.links.redeemOneClick(linkIn(message?.text ?? ''))).resolves.toBeDefined();
   });
 
   it('a mail that could not be sent is tried again later, with a new link', async () => {

@@ -12,7 +12,12 @@ import { jobs } from './schema.ts';
 export function postgresJobs({ db }: PostgresContext): JobsStore {
   return {
     async enqueue({ kind, payload, runAt }) {
-      await db.insert(jobs).values({ kind, payload, runAt });
+      const [row] = await db
+        .insert(jobs)
+        .values({ kind, payload, runAt })
+        .returning({ id: jobs.id });
+      if (!row) throw new Error('No job was written');
+      return row.id;
     },
 
     async claim({ now, leaseMs }) {

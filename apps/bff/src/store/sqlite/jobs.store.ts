@@ -11,7 +11,9 @@ import { jobs } from './schema/jobs.ts';
 export function sqliteJobs({ db }: SqliteContext): JobsStore {
   return {
     async enqueue({ kind, payload, runAt }) {
-      db.insert(jobs).values({ kind, payload, runAt }).run();
+      const row = db.insert(jobs).values({ kind, payload, runAt }).returning({ id: jobs.id }).get();
+      if (!row) throw new Error('No job was written');
+      return row.id;
     },
 
     async claim({ now, leaseMs }) {
