@@ -7,7 +7,9 @@ import { join } from 'node:path';
 /**
  * A throwaway PostgreSQL server for tests and the benchmark: a new cluster in a temporary
  * directory (initdb), on a free loopback port, trust auth, its socket in that directory, and
- * durability switched off (nothing in it outlives the run). `stop()` ends it and removes it.
+ * durability switched off (nothing in it outlives the run) unless `durable` asks for a server
+ * that syncs every commit as a production one does (the benchmark). `stop()` ends it and
+ * removes it.
  *
  * PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` system
  * user and its programs run through `runuser`.
@@ -54,7 +56,11 @@ function systemUserIds(name: string): { uid: number; gid: number } {
   return { uid, gid };
 }
 
-export async function startTestCluster(): Promise<TestCluster> {
+export async function startTestCluster({
+  durable = false,
+}: {
+  durable?: boolean;
+} = {}): Promise<TestCluster> {
   const bin = postgresBinDir();
   if (!bin) {
     throw new Error(
@@ -82,10 +88,9 @@ export async function startTestCluster(): Promise<TestCluster> {
       `-p ${port}`,
       `-k ${root}`,
       '-c listen_addresses=127.0.0.1',
-      // A test server: nothing in it needs to survive a crash.
-      '-c fsync=off',
-      '-c synchronous_commit=off',
-      '-c full_page_writes=off',
+      // A test server: nothing in it needs to survive a crash. A durable one keeps
+      // PostgreSQL's defaults (fsync, synchronous_commit and full_page_writes on).
+      ...(durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
       '-c max_connections=200',
     ].join(' ');
     run('pg_ctl', ['-D', data, '-o', options, '-l', join(root, 'server.log'), '-w', 'start']);
