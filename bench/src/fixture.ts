@@ -20,7 +20,19 @@ import { loadServerSecret } from '../../apps/bff/src/lib/server-secret.ts';
 import { sha256, sortableId } from '../../apps/bff/src/lib/tokens.ts';
 import { profileRolePresets } from '../../packages/contracts/src/permissions.ts';
 
-const secret = () => randomBytes(32).toString('base64url');
+/** A credential's secret, as the server makes them: 32 random bytes, base64url. */
+export const secret = () => randomBytes(32).toString('base64url');
+
+/** What the load fixture holds: Load Corp's size, the pools, the audit trail's length. */
+export interface FixtureOptions {
+  users: number;
+  auditEvents: number;
+  oneClickLinks: number;
+  loginTokens: number;
+  sessions: number;
+  /** Each pool this much larger again, handed out apart (see `Pools`). */
+  extraPool: number;
+}
 
 export interface Fixture {
   organizationId: number;
@@ -136,6 +148,40 @@ export function personName(i: number): string {
   return `${first} ${start}${middle}${end}`;
 }
 
+/** The fixture before anything is written: its people and pools are filled in as they are. */
+export function emptyFixture(options: FixtureOptions): { fixture: Fixture; extra: Pools } {
+  return {
+    fixture: {
+      organizationId: 0,
+      adminEmail: 'load-admin@load.test',
+      ownerEmail: 'load-owner@load.test',
+      memberEmails: [],
+      memberProfileIds: [],
+      oneClick: [],
+      oneTimeTokens: [],
+      reusableToken: '',
+      sessions: [],
+      members: options.users,
+      middleCursor: '',
+      searchName: personName(Math.floor(options.users / 2)),
+      auditEvents: options.auditEvents,
+      auditEventsBefore: 0,
+    },
+    extra: { oneClick: [], oneTimeTokens: [], sessions: [] },
+  };
+}
+
+/** Load Corp's `i`-th person: its team admin first, then its owner, then members. */
+export function loadMember(
+  fixture: Fixture,
+  i: number,
+): { role: 'admin' | 'owner' | 'member'; email: string; name: string } {
+  const name = personName(i);
+  if (i === 0) return { role: 'admin', email: fixture.adminEmail, name };
+  if (i === 1) return { role: 'owner', email: fixture.ownerEmail, name };
+  return { role: 'member', email: `load-${i}@load.test`, name };
+}
+
 /**
  * Writes the load fixture into a migrated database (the server is stopped): one organization,
  * "Load Corp", with `users` members (an owner and a team admin among them), pools of one-click
@@ -145,15 +191,7 @@ export function personName(i: number): string {
  */
 export function seedLoadFixture(
   dataDir: string,
-  options: {
-    users: number;
-    auditEvents: number;
-    oneClickLinks: number;
-    loginTokens: number;
-    sessions: number;
-    /** Each pool this much larger again, handed out apart (see `Pools`). */
-    extraPool: number;
-  },
+  options: FixtureOptions,
 ): { fixture: Fixture; extra: Pools } {
   const db = new Database(path.join(dataDir, 'onbehalf.db'));
   db.pragma('journal_mode = WAL');
@@ -165,23 +203,7 @@ export function seedLoadFixture(
     .prepare(`SELECT password_hash FROM users WHERE email = 'owner@acme.test'`)
     .get() as { password_hash: string };
 
-  const fixture: Fixture = {
-    organizationId: 0,
-    adminEmail: 'load-admin@load.test',
-    ownerEmail: 'load-owner@load.test',
-    memberEmails: [],
-    memberProfileIds: [],
-    oneClick: [],
-    oneTimeTokens: [],
-    reusableToken: '',
-    sessions: [],
-    members: options.users,
-    middleCursor: '',
-    searchName: personName(Math.floor(options.users / 2)),
-    auditEvents: options.auditEvents,
-    auditEventsBefore: 0,
-  };
-  const extra: Pools = { oneClick: [], oneTimeTokens: [], sessions: [] };
+  const { fixture, extra } = emptyFixture(options);
   const memberUserIds: number[] = [];
 
   const seedPeople = db.transaction(() => {
@@ -203,18 +225,9 @@ export function seedLoadFixture(
       `INSERT INTO profiles (user_id, organization_id, role, permissions, allow_team_impersonation, created_at)
        VALUES (?, ?, ?, ?, 1, ?)`,
     );
-    const roleOf = (i: number) => (i === 0 ? 'admin' : i === 1 ? 'owner' : 'member');
     for (let i = 0; i < options.users; i++) {
-      const role = roleOf(i);
-      const email =
-        role === 'admin'
-          ? fixture.adminEmail
-          : role === 'owner'
-            ? fixture.ownerEmail
-            : `load-${i}@load.test`;
-      const userId = Number(
-        insertUser.run(email, personName(i), passwordHash, now, now).lastInsertRowid,
-      );
+      const { role, email, name } = loadMember(fixture, i);
+      const userId = Number(insertUser.run(email, name, passwordHash, now, now).lastInsertRowid);
       const profileId = Number(
         insertProfile.run(userId, orgId, role, JSON.stringify(profileRolePresets[role]), now)
           .lastInsertRowid,
@@ -354,17 +367,60 @@ const AUDIT_TYPES = [
 ] as const;
 
 /**
- * Appends `count` events to the trail as the server's `recordAudit` does: each row built by its
+ * The seeded trail's events as the server's `recordAudit` writes them: each row built by its
  * `eventRow`, keyed with the chain's key over the stored bytes (`storedPayload`, `keyedHash`,
- * apps/bff/src/lib/audit-event.ts) and linked to the one before, from the head the server left
- * (the newest event, else retention's checkpoint, else genesis).
+ * apps/bff/src/lib/audit-event.ts) and linked to the one before, from `head`, the hash of the
+ * event the server's trail ends with.
+ */
+export function* chainedAuditRows(
+  key: Buffer,
+  head: string,
+  options: { count: number; now: number; organizationId: number; userIds: number[] },
+) {
+  const { count, now, organizationId, userIds } = options;
+  const meta: RequestMeta = { ip: '127.0.0.1', userAgent: 'bench', requestId: null };
+  let prev = head;
+  for (let i = 0; i < count; i++) {
+    const userId = userIds[i % userIds.length] as number;
+    const { row } = eventRow(
+      {
+        type: AUDIT_TYPES[i % AUDIT_TYPES.length] as (typeof AUDIT_TYPES)[number],
+        at: now - (count - i) * 1000,
+        actor: { userId, kind: 'customer' },
+        subjectUserId: userId,
+        organizationId,
+        details: { n: i },
+      },
+      meta,
+    );
+    const hash = keyedHash(key, prev, storedPayload(row));
+    yield { ...row, prevHash: prev, hash };
+    prev = hash;
+  }
+}
+
+/** The items of `items` in arrays of `size` (the last may be shorter). */
+export function* inBatches<T>(items: Iterable<T>, size: number) {
+  let batch: T[] = [];
+  for (const item of items) {
+    batch.push(item);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+/**
+ * Appends `count` events to the trail (`chainedAuditRows`), from the head the server left:
+ * the newest event, else retention's checkpoint, else genesis.
  */
 function seedAuditTrail(
   db: Database.Database,
   key: Buffer,
   options: { count: number; now: number; organizationId: number; userIds: number[] },
 ) {
-  const { count, now, organizationId, userIds } = options;
   const head =
     (db.prepare('SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1').get() as
       | { hash: string }
@@ -372,7 +428,6 @@ function seedAuditTrail(
     (db.prepare('SELECT last_hash AS hash FROM audit_checkpoints ORDER BY id DESC LIMIT 1').get() as
       | { hash: string }
       | undefined);
-  let prev = head?.hash ?? GENESIS_HASH;
   const insert = db.prepare(
     `INSERT INTO audit_events (at, type, actor_user_id, actor_kind, subject_user_id, organization_id,
        session_id, impersonation_id, ip, user_agent, request_id, reason, details, prev_hash, hash,
@@ -380,27 +435,9 @@ function seedAuditTrail(
      VALUES (@at, @type, @actorUserId, @actorKind, @subjectUserId, @organizationId, @sessionId,
        @impersonationId, @ip, @userAgent, @requestId, @reason, @details, @prevHash, @hash, 1)`,
   );
-  const meta: RequestMeta = { ip: '127.0.0.1', userAgent: 'bench', requestId: null };
-  const BATCH = 50_000;
-  for (let start = 0; start < count; start += BATCH) {
-    db.transaction(() => {
-      for (let i = start; i < Math.min(count, start + BATCH); i++) {
-        const userId = userIds[i % userIds.length] as number;
-        const { row } = eventRow(
-          {
-            type: AUDIT_TYPES[i % AUDIT_TYPES.length] as (typeof AUDIT_TYPES)[number],
-            at: now - (count - i) * 1000,
-            actor: { userId, kind: 'customer' },
-            subjectUserId: userId,
-            organizationId,
-            details: { n: i },
-          },
-          meta,
-        );
-        const hash = keyedHash(key, prev, storedPayload(row));
-        insert.run({ ...row, prevHash: prev, hash });
-        prev = hash;
-      }
-    })();
-  }
+  const insertBatch = db.transaction((rows: Record<string, unknown>[]) => {
+    for (const row of rows) insert.run(row);
+  });
+  for (const batch of inBatches(chainedAuditRows(key, head?.hash ?? GENESIS_HASH, options), 50_000))
+    insertBatch(batch);
 }

@@ -10,7 +10,13 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { openPostgres } from '../../apps/bff/src/store/postgres/client.ts';
+import {
+  startTestCluster,
+  type TestCluster,
+} from '../../apps/bff/src/store/postgres/test-cluster.ts';
 import { type Fixture, type Pools, seedLoadFixture } from './fixture.ts';
+import { seedPostgresFixture } from './fixture-postgres.ts';
 import {
   type Ctx,
   download,
@@ -20,14 +26,22 @@ import {
   type ScenarioSpec,
   type Target,
 } from './scenarios.ts';
-import { freePort, type RunningServer, startServer, syncLatency } from './server.ts';
+import {
+  freePort,
+  processTreeCpuMs,
+  type RunningServer,
+  startServer,
+  syncLatency,
+} from './server.ts';
 import {
   applyRatios,
   check,
+  type Database,
   LIMITS,
   rssThroughout,
   type SynchronousPass,
   synchronousCost,
+  targetFor,
 } from './targets.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -47,6 +61,16 @@ const poolSize = Number(args.get('pool') ?? 30_000);
 const syncPool = Number(args.get('sync-pool') ?? 10_000);
 /** --only=audit,one-click runs the calibration and the scenarios whose names contain these. */
 const only = (args.get('only') ?? '').split(',').filter(Boolean);
+/** --db=sqlite (the default), postgres, or both: SQLite, then PostgreSQL, reported side by side. */
+const dbArg = args.get('db') ?? 'sqlite';
+const DATABASES: Record<string, Database[]> = {
+  sqlite: ['sqlite'],
+  postgres: ['postgres'],
+  both: ['sqlite', 'postgres'],
+};
+const databases = DATABASES[dbArg];
+if (!databases) throw new Error(`--db=${dbArg}: expected sqlite, postgres or both`);
+const STORE_NAMES: Record<Database, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
 const DEMO_PASSWORD = 'demo-password';
 /** Requests of each scenario sent, and answered, before it is measured. */
 const WARM_UP_REQUESTS = 400;
@@ -111,6 +135,27 @@ interface Verification {
   outsideAnchor: string;
 }
 
+/** What is left running while a run is under way, undone if the bench is interrupted. */
+const running = new Set<() => void>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const undo of running) {
+      try {
+        undo();
+      } catch (error) {
+        console.error(error);
+      }
+    }
+    process.exit(130);
+  });
+}
+
+/** One run of every scenario on one store, and what it missed. */
+interface Run {
+  report: Report;
+  failures: string[];
+}
+
 async function main() {
   const entry = path.join(root, 'apps/bff/dist/server.js');
   if (
@@ -121,10 +166,73 @@ async function main() {
     log('Building…');
     execSync('pnpm build', { cwd: root, stdio: 'inherit' });
   }
+  const runs: Run[] = [];
+  for (const database of databases ?? []) {
+    log(`\n${STORE_NAMES[database]}:`);
+    runs.push(await benchOn(database, entry));
+  }
+  writeResults(runs);
+  const failures = runs.flatMap((r) =>
+    r.failures.map((f) =>
+      runs.length > 1 ? `[${STORE_NAMES[r.report.settings.database]}] ${f}` : f,
+    ),
+  );
+  if (failures.length) {
+    log(`\n${failures.length} target(s) missed or errors seen:\n  ${failures.join('\n  ')}`);
+    process.exitCode = 1;
+  } else log('\nAll targets met, no errors.');
+}
+
+/**
+ * The PostgreSQL server's own settings that bear on what a request costs, as it reports them.
+ */
+async function postgresSettings(url: string): Promise<Record<string, string>> {
+  const { pool } = openPostgres(url, { max: 1 });
+  try {
+    const { rows } = await pool.query<{ name: string; value: string }>(
+      `SELECT name, current_setting(name) AS value FROM unnest($1::text[]) AS name`,
+      [
+        [
+          'server_version',
+          'fsync',
+          'synchronous_commit',
+          'full_page_writes',
+          'wal_sync_method',
+          'shared_buffers',
+          'max_connections',
+        ],
+      ],
+    );
+    return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+  } finally {
+    await pool.end();
+  }
+}
+
+/** The postmaster's pid, from the file it keeps in its data directory. */
+function postmasterPid(cluster: TestCluster): number {
+  const file = readFileSync(path.join(cluster.directory, 'data/postmaster.pid'), 'utf8');
+  return Number(file.split('\n')[0]);
+}
+
+/**
+ * Every scenario on one store: SQLite under a fresh DATA_DIR, or a PostgreSQL server started
+ * for the run (durable: fsync and synchronous_commit on, as SQLite's synchronous=FULL), which
+ * is stopped and removed at the end, whatever happened.
+ */
+async function benchOn(database: Database, entry: string): Promise<Run> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-bench-'));
   const port = await freePort();
   const metricsToken = randomBytes(24).toString('base64url');
   let server: RunningServer | undefined;
+  let cluster: TestCluster | undefined;
+  /** With DATABASE_URL, the server runs on PostgreSQL and needs the secret every process shares. */
+  let storeEnv: Record<string, string> = {};
+  const serverSecret = randomBytes(32).toString('base64url');
+  const stopServer = () => void server?.stop();
+  const stopCluster = () => cluster?.stop();
+  running.add(stopServer);
+  running.add(stopCluster);
   const start = async (synchronous: 'FULL' | 'NORMAL' = 'FULL') => {
     await server?.stop();
     const marker = path.join(dataDir, 'bench-synchronous');
@@ -134,6 +242,7 @@ async function main() {
       dataDir,
       port,
       env: {
+        ...storeEnv,
         RATE_LIMITS: 'off',
         METRICS_TOKEN: metricsToken,
         ...(synchronous === 'NORMAL'
@@ -158,30 +267,49 @@ async function main() {
       headers: { authorization: `Bearer ${metricsToken}` },
     });
     const text = await res.text();
-    const read = (name: string) =>
-      Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    // Absent on PostgreSQL, which has no group commit: no count then.
+    const read = (name: string) => {
+      const value = new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1];
+      return value === undefined ? undefined : Number(value);
+    };
     return {
       commits: read('onbehalf_commit_group_transactions_count'),
       transactions: read('onbehalf_commit_group_transactions_sum'),
     };
   };
+  let postgres: Record<string, string> | undefined;
+  let databaseCpuMs: (() => number) | undefined;
   try {
+    if (database === 'postgres') {
+      log('Starting a PostgreSQL server (durable: fsync and synchronous_commit on)…');
+      cluster = await startTestCluster({ durable: true });
+      storeEnv = { DATABASE_URL: cluster.url, ONBEHALF_SECRET: serverSecret };
+      postgres = await postgresSettings(cluster.url);
+      const pid = postmasterPid(cluster);
+      databaseCpuMs = () => processTreeCpuMs(pid);
+      log(`  ${cluster.url}: ${JSON.stringify(postgres)}`);
+    }
     log(`Data in ${dataDir}; migrating and seeding the demo…`);
-    server = await startServer({ entry, cwd: root, dataDir, port });
+    server = await startServer({ entry, cwd: root, dataDir, port, env: storeEnv });
     await server.stop();
 
+    // The synchronous passes are SQLite's alone: PostgreSQL needs no extra pools.
+    const passes = database === 'sqlite' ? syncPool : 0;
     log(
-      `Seeding Load Corp with ${users} members, pools of ${poolSize} one-click links, login tokens and sessions (+${2 * syncPool} for the synchronous passes), ${auditEvents} audit events…`,
+      `Seeding Load Corp with ${users} members, pools of ${poolSize} one-click links, login tokens and sessions (+${2 * passes} for the synchronous passes), ${auditEvents} audit events…`,
     );
     let started = performance.now();
-    const { fixture, extra } = seedLoadFixture(dataDir, {
+    const fixtureOptions = {
       users,
       auditEvents,
       oneClickLinks: poolSize,
       loginTokens: poolSize,
       sessions: poolSize,
-      extraPool: 2 * syncPool,
-    });
+      extraPool: 2 * passes,
+    };
+    const { fixture, extra } = cluster
+      ? await seedPostgresFixture(cluster.url, dataDir, serverSecret, fixtureOptions)
+      : seedLoadFixture(dataDir, fixtureOptions);
     const fixtureMs = performance.now() - started;
 
     // Cold start: a new process on the existing, now large, database.
@@ -269,12 +397,19 @@ async function main() {
             ? spec
             : { ...spec, options: { ...spec.options, amount: amount - warmUpRequests } };
         const cpuBefore = current.cpuMs();
+        const databaseCpuBefore = databaseCpuMs?.();
         const commitsBefore = await commitCounts();
         const result = await runScenario(origin, measured, defaults);
         await settle();
         const commitsAfter = await commitCounts();
-        result.commits = commitsAfter.commits - commitsBefore.commits;
-        result.committedTransactions = commitsAfter.transactions - commitsBefore.transactions;
+        if (commitsAfter.commits !== undefined && commitsBefore.commits !== undefined) {
+          result.commits = commitsAfter.commits - commitsBefore.commits;
+          result.committedTransactions =
+            (commitsAfter.transactions ?? 0) - (commitsBefore.transactions ?? 0);
+        }
+        if (databaseCpuMs && databaseCpuBefore !== undefined)
+          result.databaseCpuUsPerRequest =
+            ((databaseCpuMs() - databaseCpuBefore) * 1000) / Math.max(1, result.requests);
         // A failure while warming up is a failure of the scenario all the same.
         result.errors += warmUp.errors;
         result.non2xx += warmUp.non2xx;
@@ -291,18 +426,24 @@ async function main() {
     };
 
     /** /api/health under load while one export streams, read to its end by a worker thread. */
-    const runDuringExport = async (name: string, url: string, token: string, target: Target) => {
+    const runDuringExport = async (
+      name: string,
+      url: string,
+      token: string,
+      target: Target | undefined,
+    ) => {
       if (!selected(name)) return;
       const current = server as RunningServer;
       const rss = current.sampleRss();
       const cpuBefore = current.cpuMs();
+      const databaseCpuBefore = databaseCpuMs?.();
       const exported = download(`${origin}${url}`, token);
       let result: ScenarioResult;
       let body: Awaited<typeof exported>;
       try {
         result = await runScenario(
           origin,
-          { name, target, options: { url: `${origin}/api/health` } },
+          { name, ...(target ? { target } : {}), options: { url: `${origin}/api/health` } },
           // Bounded by the export, not by time (the hour is only a backstop).
           { ...defaults, duration: 3600 },
           { when: exported },
@@ -316,6 +457,9 @@ async function main() {
       result.rssMaxMiB = rss.stop();
       result.serverCpuUsPerRequest =
         ((current.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests);
+      if (databaseCpuMs && databaseCpuBefore !== undefined)
+        result.databaseCpuUsPerRequest =
+          ((databaseCpuMs() - databaseCpuBefore) * 1000) / Math.max(1, result.requests);
       // An export that reached the server's bound (EXPORT_MAX_EVENTS) closes with a note naming
       // it, and must hold exactly that many events; any other holds at least the seeded trail.
       const bound = /^# export stopped at (\d+) events/.exec(body.lastLine)?.[1];
@@ -347,14 +491,16 @@ async function main() {
     const rssAfterWarmUp = server.rssMiB();
 
     log('Scenarios:');
+    const targets = (kind: Parameters<typeof targetFor>[1]) => targetFor(database, kind);
     const calibrationSpec: ScenarioSpec = {
       name: 'calibration: GET /api/health',
+      ...targets('other'),
       options: { url: `${origin}/api/health` },
     };
     const calibration = (await run(calibrationSpec)) as ScenarioResult;
     await run({
       name: 'session check (bearer)',
-      target: { ratio: 0.5 },
+      ...targets('sessionCheck'),
       options: {
         url: `${origin}/api/public/auth/session`,
         headers: { authorization: `Bearer ${member}` },
@@ -362,6 +508,7 @@ async function main() {
     });
     await run({
       name: 'session check (cookie)',
+      ...targets('other'),
       options: {
         url: `${origin}/api/public/auth/session`,
         headers: { cookie: `__Host-ob_session=${member}` },
@@ -369,7 +516,7 @@ async function main() {
     });
     await run({
       name: 'profiles list',
-      target: { ratio: 0.35 },
+      ...targets('profilesList'),
       options: {
         url: `${origin}/api/public/coworkers/profiles`,
         headers: { authorization: `Bearer ${member}` },
@@ -395,7 +542,7 @@ async function main() {
     }
     await run({
       name: `profile chooser, team admin (${team})`,
-      target: { p99Ms: 20 },
+      ...targets('page'),
       options: {
         url: `${origin}/api/public/coworkers/profiles`,
         headers: { authorization: `Bearer ${admin}` },
@@ -403,7 +550,7 @@ async function main() {
     });
     await run({
       name: `team members page, first (${team})`,
-      target: { p99Ms: 20 },
+      ...targets('page'),
       options: {
         url: `${origin}/api/public/team/members`,
         headers: { authorization: `Bearer ${admin}` },
@@ -411,7 +558,7 @@ async function main() {
     });
     await run({
       name: `team members page, deep (${team})`,
-      target: { p99Ms: 20 },
+      ...targets('page'),
       options: {
         url: `${origin}/api/public/team/members?cursor=${fixture.middleCursor}`,
         headers: { authorization: `Bearer ${admin}` },
@@ -420,7 +567,7 @@ async function main() {
     });
     await run({
       name: `team members search, a full name (${team})`,
-      target: { p99Ms: 20 },
+      ...targets('page'),
       options: {
         url: `${origin}/api/public/team/members?query=${encodeURIComponent(fixture.searchName)}`,
         headers: { authorization: `Bearer ${admin}` },
@@ -428,12 +575,12 @@ async function main() {
       note: `query=${fixture.searchName}: one member matches`,
     });
 
-    await writeScenarios(run, origin, fixture, fixture, admin, true);
+    await writeScenarios(run, origin, fixture, fixture, admin, targets);
 
     const events = count(auditEvents);
     await run({
       name: `audit page, newest (${events} events)`,
-      target: { p99Ms: 20 },
+      ...targets('page'),
       options: {
         url: `${origin}/api/sys/audit-events?limit=50`,
         headers: { authorization: `Bearer ${operator}` },
@@ -441,7 +588,7 @@ async function main() {
     });
     await run({
       name: `audit page, deep (${events} events)`,
-      target: { p99Ms: 20 },
+      ...targets('page'),
       options: {
         url: `${origin}/api/sys/audit-events?limit=50&cursor=${middleAuditCursor}`,
         headers: { authorization: `Bearer ${operator}` },
@@ -458,17 +605,18 @@ async function main() {
       `health during export, operator CSV (${events} events)`,
       '/api/sys/audit-events/export?format=csv',
       operator,
-      { p99Ms: 50 },
+      targets('healthDuringExport').target,
     );
     await runDuringExport(
       `health during export, team owner CSV (${events} events)`,
       '/api/public/team/audit-events/export?format=csv',
       owner,
-      { p99Ms: 50 },
+      targets('healthDuringExport').target,
     );
 
     await run({
       name: 'sign-in (argon2id, reported apart)',
+      ...targets('signIn'),
       options: {
         method: 'POST',
         url: `${origin}/api/public/auth/sign-in`,
@@ -485,7 +633,7 @@ async function main() {
     // machine's drift over the passes falls on both settings alike.
     const synchronousPasses: SynchronousPass[] = [];
     let sync: ReturnType<typeof syncLatency> | undefined;
-    if (syncPool > 0) {
+    if (passes > 0) {
       await server.stop();
       sync = syncLatency(dataDir);
       log(
@@ -502,13 +650,15 @@ async function main() {
         const passRun = (spec: ScenarioSpec) =>
           run({ ...spec, name: `[${label}] ${spec.name}` }, pass);
         const pools = slicePools(extra, index * share, share);
-        await writeScenarios(passRun, origin, fixture, pools, passAdmin, false);
+        await writeScenarios(passRun, origin, fixture, pools, passAdmin, () => ({}));
         applyRatios(pass, [{ requestsPerSecond: calibrationRate }]);
         synchronousPasses.push({ synchronous, scenarios: pass });
       }
     }
 
     const report = buildReport({
+      database,
+      postgres,
       calibrationRequestsPerSecond: calibrationRate,
       coldStartMs,
       fixtureMs,
@@ -525,15 +675,17 @@ async function main() {
         `the seeded audit trail does not verify: ${JSON.stringify(verification)} (bench/src/fixture.ts no longer writes what the server writes)`,
       );
     }
-    writeResults(report, failures);
-    if (failures.length) {
-      log(`\n${failures.length} target(s) missed or errors seen:\n  ${failures.join('\n  ')}`);
-      process.exitCode = 1;
-    } else log('\nAll targets met, no errors.');
+    return { report, failures };
   } finally {
     await server?.stop();
-    if (args.has('keep-data')) log(`Data kept in ${dataDir}`);
-    else rmSync(dataDir, { recursive: true, force: true });
+    running.delete(stopServer);
+    try {
+      cluster?.stop();
+    } finally {
+      running.delete(stopCluster);
+      if (args.has('keep-data')) log(`Data kept in ${dataDir}`);
+      else rmSync(dataDir, { recursive: true, force: true });
+    }
   }
 }
 
@@ -554,7 +706,7 @@ function slicePools(extra: Pools, from: number, size: number): Pools {
 
 /**
  * The scenarios that write: a switch, the impersonation pair and its leave, the redemptions.
- * Each pool-bounded one uses its pool once; `withTargets` declares their targets.
+ * Each pool-bounded one uses its pool once; `targets` gives each its target (none in a pass).
  */
 async function writeScenarios(
   run: (spec: ScenarioSpec) => Promise<ScenarioResult | undefined>,
@@ -562,13 +714,13 @@ async function writeScenarios(
   fixture: Fixture,
   pools: Pools,
   admin: string,
-  withTargets: boolean,
+  targets: (kind: 'impersonationPair' | 'redemption' | 'other') => { target?: Target },
 ): Promise<void> {
-  const target = (t: Target) => (withTargets ? { target: t } : {});
   // A switch rotates the session (the old token dies), so each request takes a fresh one.
   const switchSessions = pool(pools.sessions);
   await run({
     name: 'profile switch',
+    ...targets('other'),
     options: {
       amount: pools.sessions.length,
       requests: [
@@ -594,7 +746,7 @@ async function writeScenarios(
   const impersonationTokens: string[] = [];
   await run({
     name: 'impersonation issue + exchange',
-    ...target({ ratio: 0.15 }),
+    ...targets('impersonationPair'),
     unit: 'pair',
     stepsPerUnit: 2,
     options: {
@@ -627,6 +779,7 @@ async function writeScenarios(
   const leavePool = pool(impersonationTokens);
   await run({
     name: 'leave impersonation',
+    ...targets('other'),
     options: {
       amount: impersonationTokens.length,
       requests: [
@@ -646,7 +799,7 @@ async function writeScenarios(
   const links = pool(pools.oneClick);
   await run({
     name: 'one-click redemption',
-    ...target({ ratio: 0.2 }),
+    ...targets('redemption'),
     options: {
       amount: pools.oneClick.length,
       requests: [
@@ -663,7 +816,7 @@ async function writeScenarios(
   const tokens = pool(pools.oneTimeTokens);
   await run({
     name: 'login-token redemption (one-time)',
-    ...target({ ratio: 0.2 }),
+    ...targets('redemption'),
     options: {
       amount: pools.oneTimeTokens.length,
       requests: [
@@ -679,7 +832,7 @@ async function writeScenarios(
   });
   await run({
     name: 'login-token redemption (reusable)',
-    ...target({ ratio: 0.2 }),
+    ...targets('redemption'),
     options: {
       method: 'POST',
       url: `${origin}/api/public/auth/login-token`,
@@ -691,6 +844,9 @@ async function writeScenarios(
 
 /** The report written to bench/results/<timestamp>.json, in this key order. */
 function buildReport(measured: {
+  database: Database;
+  /** The PostgreSQL server's settings, as it reported them. */
+  postgres: Record<string, string> | undefined;
   calibrationRequestsPerSecond: number;
   coldStartMs: number;
   fixtureMs: number;
@@ -705,6 +861,7 @@ function buildReport(measured: {
     at: new Date().toISOString(),
     machine: { cpus: cpus().length, node: process.version },
     settings: {
+      database: measured.database,
       duration,
       connections,
       users,
@@ -713,6 +870,7 @@ function buildReport(measured: {
       syncPool,
       rateLimits: 'off (RATE_LIMITS=off)',
     },
+    ...(measured.postgres ? { postgres: measured.postgres } : {}),
     calibrationRequestsPerSecond: measured.calibrationRequestsPerSecond,
     coldStartMs: measured.coldStartMs,
     fixtureMs: measured.fixtureMs,
@@ -728,32 +886,33 @@ function buildReport(measured: {
 
 type Report = ReturnType<typeof buildReport>;
 
-function row(s: ScenarioResult) {
+/** A scenario's line in a results table; the database's CPU only where a server ran apart. */
+function row(s: ScenarioResult, withDatabaseCpu: boolean) {
   const target = s.target;
-  const goal = target?.ratio
-    ? `≥ ${target.ratio}`
-    : target?.p99Ms
-      ? `p99 ≤ ${target.p99Ms} ms`
-      : '';
+  const goals = [
+    target?.ratio ? `≥ ${target.ratio}` : '',
+    target?.p99Ms ? `p99 ≤ ${target.p99Ms} ms` : '',
+  ].filter(Boolean);
   const rate =
     s.unit === 'pair'
       ? `${s.unitsPerSecond.toFixed(0)} pairs/s`
       : `${s.requestsPerSecond.toFixed(0)}/s`;
-  return `| ${s.name} | ${rate} | ${(s.ratio ?? 0).toFixed(2)} | ${s.p50Ms} | ${s.p99Ms} | ${s.errors + s.non2xx} | ${(s.serverCpuUsPerRequest ?? 0).toFixed(0)} | ${(s.rssMaxMiB ?? 0).toFixed(0)} | ${goal} |`;
+  const databaseCpu = withDatabaseCpu ? ` ${(s.databaseCpuUsPerRequest ?? 0).toFixed(0)} |` : '';
+  return `| ${s.name} | ${rate} | ${(s.ratio ?? 0).toFixed(2)} | ${s.p50Ms} | ${s.p99Ms} | ${s.errors + s.non2xx} | ${(s.serverCpuUsPerRequest ?? 0).toFixed(0)} |${databaseCpu} ${(s.rssMaxMiB ?? 0).toFixed(0)} | ${goals.join(', ')} |`;
 }
 
-function writeResults(report: Report, failures: string[]) {
-  const dir = path.join(root, 'bench/results');
-  mkdirSync(dir, { recursive: true });
-  const stamp = report.at.replace(/[:.]/g, '-');
-  writeFileSync(
-    path.join(dir, `${stamp}.json`),
-    `${JSON.stringify({ ...report, failures }, null, 2)}\n`,
-  );
-  const header = [
-    '| scenario | throughput | ratio to calibration | p50 ms | p99 ms | errors | server CPU µs/req | RSS MiB max | target |',
-    '|---|---|---|---|---|---|---|---|---|',
+function tableHeader(withDatabaseCpu: boolean) {
+  const databaseCpu = withDatabaseCpu ? ' PostgreSQL CPU µs/req |' : '';
+  return [
+    `| scenario | throughput | ratio to calibration | p50 ms | p99 ms | errors | server CPU µs/req |${databaseCpu} RSS MiB max | target |`,
+    `|---|---|---|---|---|---|---|${withDatabaseCpu ? '---|' : ''}---|---|`,
   ];
+}
+
+/** One run's section of latest.md. */
+function markdownOf({ report, failures }: Run): string[] {
+  const onPostgres = report.settings.database === 'postgres';
+  const header = tableHeader(onPostgres);
   const exports = report.scenarios.flatMap((s) =>
     s.export
       ? [
@@ -772,7 +931,7 @@ function writeResults(report: Report, failures: string[]) {
         "Four passes in the order NORMAL, FULL, FULL, NORMAL, each on a fresh start of the server on the same database; NORMAL comes from bench/src/synchronous-normal.cjs (the server has no setting for it). Ratios divide by the main run's calibration.",
         '',
         ...header,
-        ...report.synchronousPasses.flatMap((p) => p.scenarios.map(row)),
+        ...report.synchronousPasses.flatMap((p) => p.scenarios.map((s) => row(s, false))),
         '',
         `What FULL costs, from the mean of the two passes of each setting. Under FULL each group commit syncs the WAL; a 4 KiB write + fsync in the data directory took ${report.syncLatency?.medianMs.toFixed(2)} ms (median), ${report.syncLatency?.p99Ms.toFixed(2)} ms (p99) on this disk.`,
         '',
@@ -782,19 +941,25 @@ function writeResults(report: Report, failures: string[]) {
         }),
       ]
     : [];
-  const md = [
-    `# Benchmark ${report.at}`,
+  const { database: _, ...settings } = report.settings;
+  const store = onPostgres
+    ? `PostgreSQL, a server started for the run (${JSON.stringify(report.postgres ?? {})}); its CPU is the postmaster's and every backend's, past ones included, per request`
+    : 'SQLite';
+  return [
+    `# Benchmark ${report.at} — ${STORE_NAMES[report.settings.database]}`,
     '',
-    `Settings: ${JSON.stringify(report.settings)}`,
+    `Store: ${store}.`,
+    '',
+    `Settings: ${JSON.stringify(settings)}`,
     '',
     `Ratios divide by the mean of the two calibration runs, ${report.calibrationRequestsPerSecond.toFixed(0)} requests/s. Server CPU is the server process's user + system time (all its threads) per request. RSS is sampled every 50 ms during each scenario, warm-up included.`,
     '',
     ...header,
-    ...report.scenarios.map(row),
+    ...report.scenarios.map((s) => row(s, onPostgres)),
     '',
     ...exports,
     `- cold start on an existing database: ${report.coldStartMs.toFixed(0)} ms (target ≤ ${LIMITS.coldStartMs} ms)`,
-    `- RSS: ${report.rssMiB.afterWarmUp.toFixed(0)} MiB after warm-up, ${rssThroughout(report).toFixed(0)} MiB at most throughout (target ≤ ${LIMITS.rssMaxMiB} MiB), ${report.rssMiB.atEnd.toFixed(0)} MiB after the sign-in scenario`,
+    `- RSS: ${report.rssMiB.afterWarmUp.toFixed(0)} MiB after warm-up, ${rssThroughout(report).toFixed(0)} MiB at most throughout (target ≤ ${LIMITS.rssMaxMiB} MiB), ${report.rssMiB.atEnd.toFixed(0)} MiB after the sign-in scenario${onPostgres ? " (the server's process only, not PostgreSQL's)" : ''}`,
     `- portal initial JS ${report.portal.initialJsGzipKB.toFixed(1)} KB gzip, CSS ${report.portal.initialCssGzipKB.toFixed(1)} KB gzip (target JS ≤ ${LIMITS.initialJsGzipKB} KB)`,
     verification,
     `- fixture written in ${(report.fixtureMs / 1000).toFixed(0)} s; the whole run took ${(report.runSeconds / 60).toFixed(1)} min`,
@@ -802,9 +967,63 @@ function writeResults(report: Report, failures: string[]) {
     '',
     failures.length ? `Missed: ${failures.join('; ')}` : 'All targets met, no errors.',
     '',
+  ];
+}
+
+/**
+ * The scenarios both stores ran, side by side: throughput, ratio and p99 on each, and the
+ * share of SQLite's ratio PostgreSQL keeps.
+ */
+function comparison(sqlite: Report, postgres: Report): string[] {
+  const onPostgres = new Map(postgres.scenarios.map((s) => [s.name, s]));
+  const rate = (s: ScenarioResult) =>
+    s.unit === 'pair'
+      ? `${s.unitsPerSecond.toFixed(0)} pairs/s`
+      : `${s.requestsPerSecond.toFixed(0)}/s`;
+  return [
+    '# SQLite and PostgreSQL side by side',
+    '',
+    `Each ratio divides by its own run's calibration (SQLite ${sqlite.calibrationRequestsPerSecond.toFixed(0)}/s, PostgreSQL ${postgres.calibrationRequestsPerSecond.toFixed(0)}/s): the two runs ran one after the other on the same machine.`,
+    '',
+    '| scenario | SQLite | ratio | p99 ms | PostgreSQL | ratio | p99 ms | PostgreSQL / SQLite | PostgreSQL target |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...sqlite.scenarios.flatMap((s) => {
+      const p = onPostgres.get(s.name);
+      if (!p) return [];
+      const goals = [
+        p.target?.ratio ? `≥ ${p.target.ratio}` : '',
+        p.target?.p99Ms ? `p99 ≤ ${p.target.p99Ms} ms` : '',
+      ].filter(Boolean);
+      const share = s.ratio ? `${(((p.ratio ?? 0) / s.ratio) * 100).toFixed(0)} %` : '';
+      return [
+        `| ${s.name} | ${rate(s)} | ${(s.ratio ?? 0).toFixed(2)} | ${s.p99Ms} | ${rate(p)} | ${(p.ratio ?? 0).toFixed(2)} | ${p.p99Ms} | ${share} | ${goals.join(', ')} |`,
+      ];
+    }),
+    '',
+  ];
+}
+
+/** Each run's report to bench/results/<timestamp>.json; all of them to latest.md. */
+function writeResults(runs: Run[]) {
+  const dir = path.join(root, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const { report, failures } of runs) {
+    const stamp = report.at.replace(/[:.]/g, '-');
+    writeFileSync(
+      path.join(dir, `${stamp}.json`),
+      `${JSON.stringify({ ...report, failures }, null, 2)}\n`,
+    );
+    written.push(`bench/results/${stamp}.json`);
+  }
+  const sqlite = runs.find((r) => r.report.settings.database === 'sqlite');
+  const postgres = runs.find((r) => r.report.settings.database === 'postgres');
+  const md = [
+    ...(sqlite && postgres ? comparison(sqlite.report, postgres.report) : []),
+    ...runs.flatMap(markdownOf),
   ].join('\n');
   writeFileSync(path.join(dir, 'latest.md'), md);
-  log(`\nResults: bench/results/${stamp}.json and bench/results/latest.md`);
+  log(`\nResults: ${written.join(', ')} and bench/results/latest.md`);
 }
 
 main().catch((error) => {

@@ -25,7 +25,9 @@ export interface ScenarioResult {
   rssMaxMiB?: number;
   /** Server CPU time (user + system) spent per request during the scenario. */
   serverCpuUsPerRequest?: number;
-  /** Group commits during the scenario (one WAL sync each under synchronous=FULL). */
+  /** On PostgreSQL: its server's CPU time (every backend's) spent per request. */
+  databaseCpuUsPerRequest?: number;
+  /** Group commits during the scenario (one WAL sync each under synchronous=FULL); SQLite only. */
   commits?: number;
   /** Transactions those commits held. */
   committedTransactions?: number;

@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process';
-import { closeSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -35,6 +43,35 @@ export interface RunningServer {
 
 /** Clock ticks per second of /proc/<pid>/stat; 100 on every Linux we run on. */
 const CLOCK_TICKS = 100;
+
+/**
+ * The fields of /proc/<pid>/stat from the third (the state) on: the command name in the second
+ * may hold spaces. Index 1 is the parent's pid, 11–14 utime, stime, cutime and cstime in ticks.
+ */
+function statFields(pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
+ * CPU time (user + system) of a process and of all its children, living or ended (those it
+ * has waited for count in its own cutime and cstime): a PostgreSQL server's postmaster and
+ * every backend, past ones included. Milliseconds.
+ */
+export function processTreeCpuMs(pid: number): number {
+  const own = statFields(pid);
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = statFields(entry);
+      if (Number(fields[1]) === pid) ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // ended while the list was read
+    }
+  }
+  return (ticks * 1000) / CLOCK_TICKS;
+}
 
 /** Starts the production build; resolves once /api/health answers 200 (bounded). */
 export async function startServer(options: {
@@ -107,9 +144,7 @@ export async function startServer(options: {
       };
     },
     cpuMs: () => {
-      // Fields 14 and 15 (utime, stime); the command name in field 2 may hold spaces.
-      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const fields = statFields(child.pid as number);
       return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
     },
     stop: () =>

@@ -7,6 +7,8 @@ import {
   rssThroughout,
   type SynchronousPass,
   synchronousCost,
+  TARGETS,
+  targetFor,
 } from './targets.ts';
 
 const scenario = (overrides: Partial<ScenarioResult>): ScenarioResult => ({
@@ -146,5 +148,46 @@ describe('the cost of synchronous=FULL', () => {
       fullCommitsPerRequest: 0.16,
     });
     expect(cost?.cost).toBeCloseTo(0.2);
+  });
+});
+
+describe('the targets of each store', () => {
+  it('on SQLite, are those of issue 13: ratios for the hot paths, p99 for the pages and the exports', () => {
+    const { sessionCheck, profilesList, impersonationPair, redemption, page } = TARGETS.sqlite;
+    const ratios = [sessionCheck, profilesList, impersonationPair, redemption].map((t) => t.ratio);
+    expect(ratios).toEqual([0.5, 0.35, 0.15, 0.2]);
+    expect([page.p99Ms, TARGETS.sqlite.healthDuringExport.p99Ms]).toEqual([20, 50]);
+    expect([TARGETS.sqlite.other, TARGETS.sqlite.signIn]).toEqual([{}, {}]);
+  });
+
+  it('on PostgreSQL, are those of issue 15: three ratios, and p99 ≤ 20 ms on every scenario but sign-in and the exports', () => {
+    expect(TARGETS.postgres.sessionCheck).toEqual({ ratio: 0.3, p99Ms: 20 });
+    expect(TARGETS.postgres.redemption).toEqual({ ratio: 0.08, p99Ms: 20 });
+    expect(TARGETS.postgres.impersonationPair).toEqual({ ratio: 0.04, p99Ms: 20 });
+    const { signIn, healthDuringExport, ...rest } = TARGETS.postgres;
+    for (const target of Object.values(rest)) expect(target.p99Ms).toBe(20);
+    expect(signIn).toEqual({});
+    expect(healthDuringExport).toEqual({ p99Ms: 50 });
+  });
+
+  it('give a scenario without a target no target field', () => {
+    expect(targetFor('sqlite', 'other')).toEqual({});
+    expect(targetFor('postgres', 'other')).toEqual({ target: { p99Ms: 20 } });
+  });
+
+  it('fail a PostgreSQL scenario on its ratio and on its p99 alike', () => {
+    const { target } = targetFor('postgres', 'redemption');
+    const slow = scenario({ name: 'one-click redemption', ratio: 0.079, p99Ms: 21, target });
+    const met = scenario({ name: 'login-token redemption', ratio: 0.08, p99Ms: 20, target });
+    const switched = scenario({
+      name: 'profile switch',
+      p99Ms: 25,
+      ...targetFor('postgres', 'other'),
+    });
+    expect(check(run([slow, met, switched]))).toEqual([
+      'one-click redemption: ratio 0.079 < 0.08',
+      'one-click redemption: p99 21 ms > 20 ms',
+      'profile switch: p99 25 ms > 20 ms',
+    ]);
   });
 });
