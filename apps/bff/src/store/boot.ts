@@ -7,7 +7,6 @@ import type { ServerSecret } from '../lib/server-secret.ts';
 import type { SigningKeys } from '../lib/signing-keys.ts';
 import { bootPostgres } from './postgres/boot.ts';
 import { bootSqlite } from './sqlite/boot.ts';
-import type { Db } from './sqlite/client.ts';
 import type { CommitGroups } from './sqlite/commit-groups.ts';
 import type { Store } from './store.ts';
 
@@ -18,8 +17,6 @@ import type { Store } from './store.ts';
  */
 export interface BootedStore {
   store: Store;
-  /** The SQLite database the mailer's outbox writes to, until createMailer takes the store. */
-  db: Db;
   keys: SigningKeys;
   secret: ServerSecret;
   /** The audit chain's head, kept outside the database (ADR 017, 020). */

@@ -5,7 +5,6 @@ import { hashPassword } from '../../lib/passwords.ts';
 import { loadServerSecret } from '../../lib/server-secret.ts';
 import type { BootedStore } from '../boot.ts';
 import { DEMO_PASSWORD } from '../demo.ts';
-import { openDatabase } from '../sqlite/client.ts';
 import { postgresAnchorFile, postgresAuditAnchor } from './audit-anchor.ts';
 import { migratePostgres, openPostgres } from './client.ts';
 import { describeConnectionFailure } from './faults.ts';
@@ -59,9 +58,6 @@ export async function bootPostgres(env: Env, url: string): Promise<BootedStore> 
   const auditAnchor = postgresAuditAnchor(postgresAnchorFile(env.DATA_DIR), secret.auditKey);
   return {
     store: createPostgresStore(db, { auditKey: secret.auditKey }),
-    // Until createMailer takes the store: an empty database nothing is migrated into, so the
-    // outbox fails loudly instead of keeping mail in a second, local copy.
-    db: openDatabase(':memory:').db,
     keys,
     secret,
     auditAnchor,

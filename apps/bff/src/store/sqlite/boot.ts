@@ -31,7 +31,6 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
   const commitGroups = startCommitGroups(db, sqlite, hooks.onFatal, hooks.onCommitGroup);
   return {
     store: createSqliteStore(db),
-    db,
     keys,
     secret,
     auditAnchor,
