@@ -1,6 +1,7 @@
 import type * as pg from './postgres/schema.ts';
 import type { auditEvents } from './sqlite/schema/audit-events.ts';
 import type { impersonations } from './sqlite/schema/impersonations.ts';
+import type { jobs } from './sqlite/schema/jobs.ts';
 import type { apiKeys, loginTokens, oneClickLinks } from './sqlite/schema/login-links.ts';
 import type { organizations } from './sqlite/schema/organizations.ts';
 import type { profiles } from './sqlite/schema/profiles.ts';
@@ -33,6 +34,8 @@ export type RowsMatch = [
   Assert<Same<OneClickLinkRow, typeof pg.oneClickLinks.$inferSelect>>,
   Assert<Same<LoginTokenRow, typeof pg.loginTokens.$inferSelect>>,
   Assert<Same<ApiKeyRow, typeof pg.apiKeys.$inferSelect>>,
+  // Not handed to services, but both adapters write and claim the same job.
+  Assert<Same<typeof jobs.$inferSelect, typeof pg.jobs.$inferSelect>>,
   // Audit details differ on purpose: text on PostgreSQL (the hash covers the stored bytes).
   Assert<
     Same<
