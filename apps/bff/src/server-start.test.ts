@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApiClient } from '@onbehalf/api-client/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoAccounts } from './store/demo.ts';
+import { DEMO_PASSWORD, demoAccounts } from './store/demo.ts';
 import { openPostgres, unappliedPostgresMigrations } from './store/postgres/client.ts';
 import { startTestCluster, type TestCluster } from './store/postgres/test-cluster.ts';
 import {
@@ -195,6 +197,45 @@ describe('starting on PostgreSQL', () => {
     expect(jwks[1]).toEqual(jwks[0]);
     expect(jwks[2]).toEqual(jwks[0]);
   }, 90_000);
+
+  it('says so in its log when the audit trail is cut back under it', async () => {
+    const server = servers[1];
+    if (!server || !cluster) throw new Error('the servers did not start');
+    const { pool } = openPostgres(cluster.urlFor('start_once'), { max: 1 });
+    try {
+      await createApiClient({ baseUrl: server.url }).auth.signIn({
+        email: 'owner@acme.test',
+        password: DEMO_PASSWORD,
+      });
+      const newest = async () =>
+        (await pool.query<{ id: number }>('SELECT max(id)::int AS id FROM audit_events')).rows[0]
+          ?.id ?? 0;
+      const last = await newest();
+      expect(last).toBeGreaterThan(0);
+      // Within a second the process keeps that head outside the database, in its own DATA_DIR.
+      const witness = path.join(server.dataDir, 'audit-head.postgres.json');
+      await until(
+        async () => existsSync(witness) && JSON.parse(readFileSync(witness, 'utf8')).id === last,
+        'the process to keep the newest head',
+      );
+      // Someone with the database's keys, but not the chain's, removes the newest event.
+      await pool.query(`BEGIN;
+        SET LOCAL session_replication_role = replica;
+        DELETE FROM audit_events WHERE id = ${last};
+        COMMIT;`);
+      await until(
+        async () => server.output().includes('The audit trail no longer holds the head'),
+        'the process to notice the cut',
+      );
+      const line = server
+        .output()
+        .split('\n')
+        .find((l) => l.includes('The audit trail no longer holds the head'));
+      expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 'error' });
+    } finally {
+      await pool.end();
+    }
+  }, 60_000);
 
   it('answers 503 with the error envelope, never a 500, when PostgreSQL goes away, and keeps running', async () => {
     const [server] = servers;
