@@ -4,8 +4,8 @@ import type { CredentialKind, CredentialMaker } from '@onbehalf/contracts/login-
 import type { Permission } from '@onbehalf/contracts/permissions';
 import type { Env } from './env.ts';
 import type { AuditAnchor } from './lib/audit-anchor.ts';
-import type { Background } from './lib/background.ts';
 import type { Clock, TestClocks } from './lib/clock.ts';
+import type { JobRunner } from './lib/jobs.ts';
 import type { Logger } from './lib/logger.ts';
 import type { Mailer } from './lib/mail.ts';
 import type { Metrics } from './lib/metrics.ts';
@@ -13,7 +13,6 @@ import type { Limiters } from './lib/rate-limit.ts';
 import type { RequestMeta } from './lib/request-meta.ts';
 import type { ServerSecret } from './lib/server-secret.ts';
 import type { SigningKeys } from './lib/signing-keys.ts';
-import type { Db } from './store/sqlite/client.ts';
 import type { CommitGroups } from './store/sqlite/commit-groups.ts';
 import type { ImpersonationRow } from './store/sqlite/schema/impersonations.ts';
 import type { ApiKeyRow } from './store/sqlite/schema/login-links.ts';
@@ -27,8 +26,6 @@ import type { Store } from './store/store.ts';
 export interface AppDeps {
   /** The store port: what services read and commit (store/store.ts). */
   store: Store;
-  /** The SQLite database, for the features not yet behind the store port. */
-  db: Db;
   env: Env;
   clock: Clock;
   limiters: Limiters;
@@ -36,10 +33,10 @@ export interface AppDeps {
   secret: ServerSecret;
   /** In test mode only: the clocks /api/test/clock moves (`clock` reads them). */
   testClocks?: TestClocks;
-  /** The audit chain's head, kept outside the database. */
-  auditAnchor: AuditAnchor;
+  /** The audit chain's head, kept outside the database (the server advances it). */
+  auditAnchor: Pick<AuditAnchor, 'read'>;
   mailer: Mailer;
-  background: Background;
+  background: JobRunner;
   commitGroups?: CommitGroups;
   /** JSON lines: the request log and the server's own (lib/logger.ts). */
   logger: Logger;

@@ -4,16 +4,18 @@ import { createApiClient } from '@onbehalf/api-client/client';
 import type { SignedInResponse } from '@onbehalf/contracts/auth';
 import type { ErrorBody } from '@onbehalf/contracts/errors';
 import { type RouteContract, routes } from '@onbehalf/contracts/routes';
+import type { TestStore } from '../store/test-stores.ts';
 
 /** What a bearer client gets from a sign-in: the token is always in the body for it. */
 type BearerSignedIn = SignedInResponse & { token: string };
 
 import { createApp } from '../app.ts';
 import { loadEnv } from '../env.ts';
+import { withJobsRunning } from '../jobs.ts';
 import { bindAuditKey } from '../lib/audit.ts';
 import { memoryAuditAnchor } from '../lib/audit-anchor.ts';
-import { createBackground } from '../lib/background.ts';
 import { testClocks } from '../lib/clock.ts';
+import { createJobRunner } from '../lib/jobs.ts';
 import { type Logger, silentLogger } from '../lib/logger.ts';
 import { createMailer, type Mailer, type MailMessage } from '../lib/mail.ts';
 import { createMetrics } from '../lib/metrics.ts';
@@ -23,6 +25,7 @@ import { generateSigningKeys, type SigningKeys } from '../lib/signing-keys.ts';
 import { DEMO_PASSWORD } from '../store/demo.ts';
 import { migrateDatabase, openDatabase } from '../store/sqlite/client.ts';
 import { startCommitGroups } from '../store/sqlite/commit-groups.ts';
+import { sqliteMetricsSources } from '../store/sqlite/metrics.ts';
 import { seedDemo } from '../store/sqlite/seed.ts';
 import { createSqliteStore } from '../store/sqlite/store.ts';
 
@@ -68,7 +71,7 @@ export async function createTestApp(
   sharedKeys ??= generateSigningKeys().then((k) => k.keys);
   const keys = await sharedKeys;
   // As in production: transactions share commits, answers wait for them.
-  const metrics = createMetrics({ db, clock });
+  const metrics = createMetrics({ sources: sqliteMetricsSources(db), clock });
   const commitGroups = startCommitGroups(
     db,
     sqlite,
@@ -79,7 +82,8 @@ export async function createTestApp(
   );
   // Every message sent, as its recipient would read it: tests follow the links in them.
   const mail: MailMessage[] = [];
-  const transport = options.mailer ?? createMailer(env, db, clock.now, secret.outboxKey);
+  const store = createSqliteStore(db);
+  const transport = options.mailer ?? createMailer(env, store.outbox, clock.now, secret.outboxKey);
   const mailer: Mailer = {
     transport: transport.transport,
     async send(message) {
@@ -88,8 +92,7 @@ export async function createTestApp(
     },
   };
   const deps = {
-    store: createSqliteStore(db),
-    db,
+    store,
     env,
     commitGroups,
     clock: testModeClocks?.clock ?? clock,
@@ -102,13 +105,17 @@ export async function createTestApp(
     secret,
     auditAnchor: memoryAuditAnchor(),
     mailer,
-    background: createBackground((error) => {
-      throw error;
+    // Jobs run after each request and when a test waits for them (`idle()`), never on a timer;
+    // due by the app's own time, whichever test clock the request that wrote them ran on.
+    background: createJobRunner(store.jobs, {
+      clock,
+      logger: options.logger ?? silentLogger,
+      pollMs: 0,
     }),
     logger: options.logger ?? silentLogger,
     metrics,
   };
-  const app = createApp(deps);
+  const app = createApp(withJobsRunning(deps));
 
   /**
    * A raw request, for tests where the raw request is the point: malformed input, cookies,
@@ -196,8 +203,12 @@ export async function createTestApp(
     return { ...message, url };
   }
 
+  /** The database the app runs on, for tests to set up and read rows (store/test-rows.ts). */
+  const ts: TestStore = { dialect: 'sqlite', store: deps.store, db, auditKey: secret.auditKey };
+
   return {
     app,
+    ts,
     db,
     sqlite,
     clock,
