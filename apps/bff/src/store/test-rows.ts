@@ -1,6 +1,7 @@
-import { asc } from 'drizzle-orm';
+import { and, type Column, count, eq, isNull, type SQL } from 'drizzle-orm';
 import * as pg from './postgres/schema.ts';
 import { auditEvents, auditRepeats } from './sqlite/schema/audit-events.ts';
+import { orders } from './sqlite/schema/commerce.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';
 import { apiKeys, loginAttempts, loginTokens, oneClickLinks } from './sqlite/schema/login-links.ts';
 import { organizations } from './sqlite/schema/organizations.ts';
@@ -25,6 +26,8 @@ const tables = {
   loginAttempts: [loginAttempts, pg.loginAttempts],
   apiKeys: [apiKeys, pg.apiKeys],
   auditRepeats: [auditRepeats, pg.auditRepeats],
+  auditEvents: [auditEvents, pg.auditEvents],
+  orders: [orders, pg.orders],
 } as const;
 
 type Name = keyof typeof tables;
@@ -54,9 +57,129 @@ export async function insertRow<N extends Name>(
 
 /** Every row of a table, in no particular order (look rows up by their id). */
 export async function rowsOf<N extends Name>(ts: TestStore, name: N): Promise<Row<N>[]> {
+  return rowsWhere(ts, name, {});
+}
+
+/**
+ * The rows whose columns equal every value of `where` (null matches a missing value), in the
+ * order of their id where the table has a numeric one, as inserted.
+ */
+export async function rowsWhere<N extends Name>(
+  ts: TestStore,
+  name: N,
+  where: Partial<Row<N>>,
+): Promise<Row<N>[]> {
   const [sqliteTable, pgTable] = tables[name];
-  if (ts.dialect === 'sqlite') return ts.db.select().from(sqliteTable).all() as Row<N>[];
-  return (await ts.db.select().from(pgTable)) as Row<N>[];
+  const rows =
+    ts.dialect === 'sqlite'
+      ? ts.db.select().from(sqliteTable).where(matching(sqliteTable, where)).all()
+      : (await ts.db.select().from(pgTable).where(matching(pgTable, where))).map((row) =>
+          // The audit trail's details are text on PostgreSQL (the hash covers the stored bytes).
+          'details' in row && typeof row.details === 'string'
+            ? { ...row, details: JSON.parse(row.details) as unknown }
+            : row,
+        );
+  return (rows as Row<N>[]).sort((a, b) => numericId(a) - numericId(b));
+}
+
+/** The one row matching `where`; fails the test when there is none or more than one. */
+export async function rowWhere<N extends Name>(
+  ts: TestStore,
+  name: N,
+  where: Partial<Row<N>>,
+): Promise<Row<N>> {
+  const rows = await rowsWhere(ts, name, where);
+  if (rows.length !== 1) {
+    throw new Error(`${rows.length} ${name} rows match ${JSON.stringify(where)}, not one`);
+  }
+  return rows[0] as Row<N>;
+}
+
+/** How many rows match `where` (all of them without it). */
+export async function countOf<N extends Name>(
+  ts: TestStore,
+  name: N,
+  where: Partial<Row<N>> = {},
+): Promise<number> {
+  const [sqliteTable, pgTable] = tables[name];
+  if (ts.dialect === 'sqlite') {
+    return ts.db.select({ n: count() }).from(sqliteTable).where(matching(sqliteTable, where)).get()
+      ?.n as number;
+  }
+  const [row] = await ts.db.select({ n: count() }).from(pgTable).where(matching(pgTable, where));
+  return row?.n ?? 0;
+}
+
+/** Sets `set` on the rows matching `where`; answers how many it changed. */
+export async function updateRows<N extends Name>(
+  ts: TestStore,
+  name: N,
+  set: Partial<Insert<N>>,
+  where: Partial<Row<N>>,
+): Promise<number> {
+  const [sqliteTable, pgTable] = tables[name];
+  if (ts.dialect === 'sqlite') {
+    return ts.db
+      .update(sqliteTable)
+      .set(set as never)
+      .where(matching(sqliteTable, where))
+      .run().changes;
+  }
+  const result = await ts.db
+    .update(pgTable)
+    .set(set as never)
+    .where(matching(pgTable, where));
+  return result.rowCount ?? 0;
+}
+
+/** Inserts many rows in one transaction, for tests that need a large table; answers them. */
+export async function insertRows<N extends Name>(
+  ts: TestStore,
+  name: N,
+  values: Insert<N>[],
+): Promise<Row<N>[]> {
+  const [sqliteTable, pgTable] = tables[name];
+  const chunks = Array.from({ length: Math.ceil(values.length / 500) }, (_, i) =>
+    values.slice(i * 500, (i + 1) * 500),
+  );
+  if (ts.dialect === 'sqlite') {
+    return ts.db.transaction((tx) =>
+      chunks.flatMap((chunk) =>
+        tx
+          .insert(sqliteTable)
+          .values(chunk as never)
+          .returning()
+          .all(),
+      ),
+    ) as Row<N>[];
+  }
+  return (await ts.db.transaction(async (tx) => {
+    const rows: unknown[] = [];
+    for (const chunk of chunks) {
+      rows.push(
+        ...(await tx
+          .insert(pgTable)
+          .values(chunk as never)
+          .returning()),
+      );
+    }
+    return rows;
+  })) as Row<N>[];
+}
+
+function matching(table: object, where: object): SQL | undefined {
+  const columns = table as Record<string, Column>;
+  return and(
+    ...Object.entries(where).map(([key, value]) => {
+      const column = columns[key];
+      if (!column) throw new Error(`No column ${key}`);
+      return value === null ? isNull(column) : eq(column, value);
+    }),
+  );
+}
+
+function numericId(row: object): number {
+  return 'id' in row && typeof row.id === 'number' ? row.id : 0;
 }
 
 export interface StoredEvent {
@@ -73,13 +196,7 @@ export interface StoredEvent {
 
 /** The audit trail in the order it was appended, details as the object they encode. */
 export async function auditTrail(ts: TestStore): Promise<StoredEvent[]> {
-  const rows =
-    ts.dialect === 'sqlite'
-      ? ts.db.select().from(auditEvents).orderBy(asc(auditEvents.id)).all()
-      : (await ts.db.select().from(pg.auditEvents).orderBy(asc(pg.auditEvents.id))).map((r) => ({
-          ...r,
-          details: r.details === null ? null : (JSON.parse(r.details) as Record<string, unknown>),
-        }));
+  const rows = await rowsOf(ts, 'auditEvents');
   return rows.map(({ id, type, at, actorUserId, organizationId, ip, details, prevHash, hash }) => ({
     id,
     type,
@@ -147,4 +264,57 @@ export async function operator(
     operatorRole: role,
     createdAt: 0,
   });
+}
+
+/**
+ * Customers with a member's profile each in the organization, written in one transaction; the
+ * database fills in what it keeps itself (sort names, search).
+ */
+export async function addMembers(
+  ts: TestStore,
+  organizationId: number,
+  people: { name: string; email: string }[],
+) {
+  const added = await insertRows(
+    ts,
+    'users',
+    people.map(({ name, email }) => ({ email, name, kind: 'customer' as const, createdAt: 0 })),
+  );
+  return insertRows(
+    ts,
+    'profiles',
+    added.map((user) => ({
+      userId: user.id,
+      organizationId,
+      role: 'member' as const,
+      permissions: ['orders:read' as const],
+      createdAt: 0,
+    })),
+  );
+}
+
+/**
+ * `count` people named `Member 0000 Clerk` and on, every seventh a Quartermaster instead,
+ * mailed at `m0@<domain>` and on: a large organization for tests of pages and search.
+ */
+export function numberedPeople(count: number, domain: string) {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `Member ${String(i).padStart(4, '0')} ${i % 7 === 0 ? 'Quartermaster' : 'Clerk'}`,
+    email: `m${i}@${domain}`,
+  }));
+}
+
+/** Follows a list's nextCursor to the end, collecting what each page holds. */
+export async function everyPage<P extends { nextCursor: string | null }>(
+  read: (cursor?: string) => Promise<P>,
+) {
+  const pages: P[] = [];
+  let cursor: string | undefined;
+  for (let guard = 0; guard < 100; guard++) {
+    const page = await read(cursor);
+    pages.push(page);
+    if (page.nextCursor === null) return pages;
+    cursor = page.nextCursor;
+  }
+  throw new Error('the cursor never ended');
 }

@@ -1,7 +1,6 @@
 import type { UpdateTeamMemberBody } from '@onbehalf/contracts/team';
-import { and, eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
+import { insertRow, rowsWhere } from '../../store/test-rows.ts';
 import { createTestApp, type TestApp } from '../../test/harness.ts';
 
 let t: TestApp;
@@ -162,11 +161,7 @@ describe('team members', () => {
     await t
       .client(admin.token)
       .team.updateMember(buyer.profileId, { permissions: ['orders:read'] });
-    const event = t.db
-      .select()
-      .from(auditEvents)
-      .where(and(eq(auditEvents.type, 'team.member_updated')))
-      .get();
+    const [event] = await rowsWhere(t.ts, 'auditEvents', { type: 'team.member_updated' });
     expect(event?.actorUserId).toBe(admin.session.user?.id);
     expect(event?.details).toMatchObject({
       before: { permissions: buyer.permissions },
@@ -186,11 +181,7 @@ describe('organization settings', () => {
       impersonationEnabled: true,
       impersonationMaxMinutes: 20,
     });
-    const event = t.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.type, 'settings.changed'))
-      .get();
+    const [event] = await rowsWhere(t.ts, 'auditEvents', { type: 'settings.changed' });
     expect(event).toMatchObject({ organizationId: 2, actorUserId: root.session.user?.id });
     expect(event?.details).toMatchObject({
       before: { impersonationEnabled: false },
@@ -214,12 +205,12 @@ describe('organization settings', () => {
     ).rejects.toMatchObject({ status: 403 });
   });
 
-  it('the team setting is off by default for a new organization', () => {
-    const created = t.sqlite
-      .prepare(
-        `INSERT INTO organizations (name, kind, created_at) VALUES ('New Co', 'company', 0) RETURNING *`,
-      )
-      .get() as { impersonation_enabled: number };
-    expect(created.impersonation_enabled).toBe(0);
+  it('the team setting is off by default for a new organization', async () => {
+    const created = await insertRow(t.ts, 'organizations', {
+      name: 'New Co',
+      kind: 'company',
+      createdAt: 0,
+    });
+    expect(created.impersonationEnabled).toBe(false);
   });
 });
