@@ -1,9 +1,9 @@
 import type { ApiClient } from '@onbehalf/api-client/client';
+import type { AuditEventType } from '@onbehalf/contracts/audit';
 import { TEST_CLOCK_HEADER } from '@onbehalf/contracts/test-mode';
-import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../env.ts';
-import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
+import { rowsWhere } from '../../store/test-rows.ts';
 import { createTestApp, refusal } from '../../test/harness.ts';
 
 /** Every route of test mode, called as a QA suite would. */
@@ -33,12 +33,8 @@ describe('outside test mode', () => {
 
 describe('in test mode', () => {
   const testMode = () => createTestApp({ env: { ONBEHALF_TEST_MODE: '1' }, rateLimits: false });
-  const events = (t: Awaited<ReturnType<typeof testMode>>, type: string) =>
-    t.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.type, type as never))
-      .all();
+  const events = (t: Awaited<ReturnType<typeof testMode>>, type: AuditEventType) =>
+    rowsWhere(t.ts, 'auditEvents', { type });
 
   it('makes a fresh organization whose people sign in with the passwords it returns', async () => {
     const t = await testMode();
@@ -64,7 +60,7 @@ describe('in test mode', () => {
     const other = await t.client().test.createOrganization({});
     expect(other.owner.email).not.toBe(org.owner.email);
     expect(other.name).not.toBe(org.name);
-    expect(events(t, 'test.organization_created')).toHaveLength(2);
+    expect(await events(t, 'test.organization_created')).toHaveLength(2);
   });
 
   it('sets the team door and integrations as asked', async () => {
@@ -103,7 +99,7 @@ describe('in test mode', () => {
     const operator = await t.client().test.createOperator({ role: 'admin' });
     const signedIn = await t.signIn(operator.email, operator.password);
     expect(signedIn.session.user).toMatchObject({ kind: 'operator', operatorRole: 'admin' });
-    expect(events(t, 'test.operator_created')).toHaveLength(1);
+    expect(await events(t, 'test.operator_created')).toHaveLength(1);
   });
 
   it('reads an address’s mailbox with the links picked out, audited', async () => {
@@ -119,7 +115,7 @@ describe('in test mode', () => {
       expect.stringMatching(/^http:\/\/portal\.test\/one-click\/\d+\/[\w-]{43}$/),
     ]);
     expect(message?.text).toContain(message?.links[0]);
-    expect(events(t, 'test.mailbox_read')).toHaveLength(1);
+    expect(await events(t, 'test.mailbox_read')).toHaveLength(1);
   });
 
   it('moves the clock forward, so sessions and links expire without waiting', async () => {
@@ -131,7 +127,7 @@ describe('in test mode', () => {
     expect(Date.parse(moved.now) - Date.parse(before.now)).toBe(13 * 3_600_000);
     expect(moved.offsetMs - before.offsetMs).toBe(13 * 3_600_000);
     await expect(t.client(session.token).auth.session()).rejects.toMatchObject({ status: 401 });
-    expect(events(t, 'test.clock_advanced')[0]?.details).toMatchObject({
+    expect((await events(t, 'test.clock_advanced'))[0]?.details).toMatchObject({
       advanceMs: 13 * 3_600_000,
     });
   });
@@ -179,6 +175,6 @@ describe('in test mode', () => {
       expect(res.error?.code).toBe('validation_failed');
     }
     expect((await t.client().test.clock()).offsetMs).toBe(before);
-    expect(events(t, 'test.organization_created')).toHaveLength(0);
+    expect(await events(t, 'test.organization_created')).toHaveLength(0);
   });
 });
