@@ -5,6 +5,7 @@ import type { SignedInResponse } from '@onbehalf/contracts/auth';
 import type { ErrorBody } from '@onbehalf/contracts/errors';
 import { type RouteContract, routes } from '@onbehalf/contracts/routes';
 import type { TestStore } from '../store/test-stores.ts';
+import { freshPostgresDatabase, harnessDialect, SEEDED_AT } from './postgres-databases.ts';
 
 /** What a bearer client gets from a sign-in: the token is always in the body for it. */
 type BearerSignedIn = SignedInResponse & { token: string };
@@ -18,12 +19,14 @@ import { testClocks } from '../lib/clock.ts';
 import { createJobRunner } from '../lib/jobs.ts';
 import { type Logger, silentLogger } from '../lib/logger.ts';
 import { createMailer, type Mailer, type MailMessage } from '../lib/mail.ts';
-import { createMetrics } from '../lib/metrics.ts';
+import { createMetrics, type MetricsSources } from '../lib/metrics.ts';
 import { createLimiters } from '../lib/rate-limit.ts';
 import { serverSecretFrom } from '../lib/server-secret.ts';
 import { generateSigningKeys, type SigningKeys } from '../lib/signing-keys.ts';
 import { DEMO_PASSWORD } from '../store/demo.ts';
-import { migrateDatabase, openDatabase } from '../store/sqlite/client.ts';
+import { postgresMetricsSources } from '../store/postgres/metrics.ts';
+import { createPostgresStore } from '../store/postgres/store.ts';
+import { type Db, migrateDatabase, openDatabase } from '../store/sqlite/client.ts';
 import { startCommitGroups } from '../store/sqlite/commit-groups.ts';
 import { sqliteMetricsSources } from '../store/sqlite/metrics.ts';
 import { seedDemo } from '../store/sqlite/seed.ts';
@@ -35,7 +38,7 @@ let sharedKeys: Promise<SigningKeys> | undefined;
 export const ORIGIN = 'http://portal.test';
 
 /** A clock the test moves by hand: expiry is tested by advancing it, never by sleeping. */
-export function manualClock(start = Date.UTC(2026, 10, 2, 9, 0, 0)) {
+export function manualClock(start = SEEDED_AT) {
   let now = start;
   return {
     now: () => now,
@@ -59,30 +62,29 @@ export async function createTestApp(
     logger?: Logger;
   } = {},
 ) {
-  const { db, sqlite } = openDatabase(':memory:');
   const secret = serverSecretFrom(randomBytes(32));
-  bindAuditKey(db, secret.auditKey);
-  migrateDatabase(db);
   const clock = manualClock();
-  await seedDemo(db, clock.now());
+  const database = await openTestDatabase(secret.auditKey, clock.now());
   const env = loadEnv({ NODE_ENV: 'test', PUBLIC_ORIGIN: ORIGIN, ...options.env });
   // In test mode, the clocks /api/test/clock moves run on the manual clock.
   const testModeClocks = env.testMode ? testClocks(clock) : undefined;
   sharedKeys ??= generateSigningKeys().then((k) => k.keys);
   const keys = await sharedKeys;
-  // As in production: transactions share commits, answers wait for them.
-  const metrics = createMetrics({ sources: sqliteMetricsSources(db), clock });
-  const commitGroups = startCommitGroups(
-    db,
-    sqlite,
-    (error) => {
-      throw error;
-    },
-    metrics.commitGroup,
-  );
+  const metrics = createMetrics({ sources: database.metricsSources, clock });
+  // As in production: on SQLite, transactions share commits and answers wait for them.
+  const commitGroups = database.sqlite
+    ? startCommitGroups(
+        database.sqlite.db,
+        database.sqlite.handle,
+        (error) => {
+          throw error;
+        },
+        metrics.commitGroup,
+      )
+    : undefined;
   // Every message sent, as its recipient would read it: tests follow the links in them.
   const mail: MailMessage[] = [];
-  const store = createSqliteStore(db);
+  const { store } = database.ts;
   const transport = options.mailer ?? createMailer(env, store.outbox, clock.now, secret.outboxKey);
   const mailer: Mailer = {
     transport: transport.transport,
@@ -94,7 +96,7 @@ export async function createTestApp(
   const deps = {
     store,
     env,
-    commitGroups,
+    ...(commitGroups ? { commitGroups } : {}),
     clock: testModeClocks?.clock ?? clock,
     ...(testModeClocks ? { testClocks: testModeClocks } : {}),
     limiters: createLimiters({
@@ -203,14 +205,18 @@ export async function createTestApp(
     return { ...message, url };
   }
 
-  /** The database the app runs on, for tests to set up and read rows (store/test-rows.ts). */
-  const ts: TestStore = { dialect: 'sqlite', store: deps.store, db, auditKey: secret.auditKey };
-
+  const { ts, sqlite } = database;
   return {
     app,
+    /** The database the app runs on, for tests to set up and read rows (store/test-rows.ts). */
     ts,
-    db,
-    sqlite,
+    /** SQLite's own handles: only for what is about SQLite itself, in *.sqlite.test.ts files. */
+    get db() {
+      return sqliteOnly(sqlite).db;
+    },
+    get sqlite() {
+      return sqliteOnly(sqlite).handle;
+    },
     clock,
     env,
     keys,
@@ -225,6 +231,44 @@ export async function createTestApp(
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
+
+type SqliteHandles = { db: Db; handle: ReturnType<typeof openDatabase>['sqlite'] };
+
+/**
+ * A new database holding the demo for one app: SQLite in memory, or with ONBEHALF_TEST_DB=
+ * postgres a copy of the PostgreSQL template (test/postgres-databases.ts).
+ */
+async function openTestDatabase(
+  auditKey: Buffer,
+  now: number,
+): Promise<{ ts: TestStore; metricsSources: MetricsSources; sqlite: SqliteHandles | null }> {
+  if (harnessDialect === 'postgres') {
+    const { db, url } = await freshPostgresDatabase();
+    return {
+      ts: { dialect: 'postgres', store: createPostgresStore(db, { auditKey }), db, auditKey, url },
+      metricsSources: postgresMetricsSources(db, auditKey),
+      sqlite: null,
+    };
+  }
+  const { db, sqlite } = openDatabase(':memory:');
+  bindAuditKey(db, auditKey);
+  migrateDatabase(db);
+  await seedDemo(db, now);
+  return {
+    ts: { dialect: 'sqlite', store: createSqliteStore(db), db, auditKey },
+    metricsSources: sqliteMetricsSources(db),
+    sqlite: { db, handle: sqlite },
+  };
+}
+
+function sqliteOnly(handles: SqliteHandles | null): SqliteHandles {
+  if (!handles) {
+    throw new Error(
+      'This test reads SQLite directly, and the app runs on PostgreSQL: use t.ts with store/test-rows.ts, or name the file *.sqlite.test.ts.',
+    );
+  }
+  return handles;
+}
 
 /** The error a raw answer carries in the envelope, if it carries one. */
 function errorOf(json: unknown): ErrorBody['error'] | undefined {

@@ -246,8 +246,10 @@ describe('audit trail: tamper evidence', () => {
     });
     append('third');
     // All of it shared one commit; the events that stand link to each other, not to the undone.
-    expect(t.deps.commitGroups.pending()).not.toBeNull();
-    await t.deps.commitGroups.pending();
+    const groups = t.deps.commitGroups;
+    if (!groups) throw new Error('The test app runs without commit groups.');
+    expect(groups.pending()).not.toBeNull();
+    await groups.pending();
     const reasons = t.sqlite
       .prepare(`SELECT reason FROM audit_events WHERE type = 'settings.changed' ORDER BY id`)
       .pluck()

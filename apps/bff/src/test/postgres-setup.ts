@@ -1,0 +1,42 @@
+import type { TestProject } from 'vitest/node';
+import { hashPassword } from '../lib/passwords.ts';
+import { DEMO_PASSWORD } from '../store/demo.ts';
+import { migratePostgres, openPostgres } from '../store/postgres/client.ts';
+import { seedDemoPostgres } from '../store/postgres/seed.ts';
+import { startTestCluster } from '../store/postgres/test-cluster.ts';
+import { SEEDED_AT } from './postgres-databases.ts';
+
+const TEMPLATE = 'onbehalf_demo';
+
+/**
+ * Starts the PostgreSQL server the HTTP suites run on when ONBEHALF_TEST_DB=postgres, and
+ * prepares the template every test app's database is copied from: migrated, holding the demo,
+ * under a real language's collation as production databases are. Stopped after the run.
+ */
+export default async function setup(project: TestProject) {
+  const cluster = await startTestCluster();
+  try {
+    const admin = openPostgres(cluster.url, { max: 1 });
+    await admin.pool
+      .query(
+        `CREATE DATABASE ${TEMPLATE} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`,
+      )
+      .catch(() => admin.pool.query(`CREATE DATABASE ${TEMPLATE}`));
+    await admin.pool.end();
+    const template = openPostgres(cluster.urlFor(TEMPLATE), { max: 1 });
+    const passwordHash = await hashPassword(DEMO_PASSWORD);
+    await migratePostgres(template.pool, async (db) => {
+      await seedDemoPostgres(db, passwordHash, SEEDED_AT);
+    });
+    await template.pool.end();
+  } catch (error) {
+    cluster.stop();
+    throw error;
+  }
+  project.provide('postgres', {
+    url: cluster.url,
+    urlFor: cluster.urlFor('{database}'),
+    template: TEMPLATE,
+  });
+  return () => cluster.stop();
+}
