@@ -8,8 +8,8 @@ import { join } from 'node:path';
  * A throwaway PostgreSQL server for tests and the benchmark: a new cluster in a temporary
  * directory (initdb), on a free loopback port, trust auth, its socket in that directory, and
  * durability switched off (nothing in it outlives the run) unless `durable` asks for a server
- * that syncs every commit as a production one does (the benchmark). `stop()` ends it and
- * removes it.
+ * that syncs every commit as a production one does (the benchmark); `settings` are passed on
+ * as `-c name=value` (no spaces). `stop()` ends it and removes it.
  *
  * PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` system
  * user and its programs run through `runuser`.
@@ -58,8 +58,10 @@ function systemUserIds(name: string): { uid: number; gid: number } {
 
 export async function startTestCluster({
   durable = false,
+  settings = {},
 }: {
   durable?: boolean;
+  settings?: Record<string, string>;
 } = {}): Promise<TestCluster> {
   const bin = postgresBinDir();
   if (!bin) {
@@ -92,6 +94,7 @@ export async function startTestCluster({
       // PostgreSQL's defaults (fsync, synchronous_commit and full_page_writes on).
       ...(durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
       '-c max_connections=200',
+      ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`),
     ].join(' ');
     run('pg_ctl', ['-D', data, '-o', options, '-l', join(root, 'server.log'), '-w', 'start']);
   } catch (error) {
