@@ -85,7 +85,15 @@ export async function seedPostgresFixture(
   dataDir: string,
   serverSecret: string,
   options: FixtureOptions,
+  /** Told how long each step took. */
+  log: (message: string) => void = () => {},
 ): Promise<{ fixture: Fixture; extra: Pools }> {
+  let started = performance.now();
+  const step = (name: string) => {
+    const now = performance.now();
+    log(`  ${name}: ${((now - started) / 1000).toFixed(1)} s`);
+    started = now;
+  };
   const { pool } = openPostgres(url, { max: 1 });
   const client = await pool.connect();
   try {
@@ -94,6 +102,7 @@ export async function seedPostgresFixture(
     await client.query('SET synchronous_commit = off');
     await client.query(`SET maintenance_work_mem = '512MB'`);
     const seeded = await seedPeople(client, options);
+    step('organization, people and pools');
     seeded.fixture.auditEventsBefore = await seedAuditTrail(
       client,
       loadServerSecret(dataDir, serverSecret).auditKey,
@@ -103,10 +112,12 @@ export async function seedPostgresFixture(
         organizationId: seeded.fixture.organizationId,
         userIds: seeded.memberUserIds,
       },
+      step,
     );
     // As autovacuum would have done on a database in service: the planner's statistics, and
     // the visibility map that lets index-only scans skip the table.
     await client.query('VACUUM (ANALYZE)');
+    step('VACUUM (ANALYZE)');
     return { fixture: seeded.fixture, extra: seeded.extra };
   } finally {
     client.release();
@@ -318,6 +329,7 @@ async function seedAuditTrail(
   client: Client,
   key: Buffer,
   options: { count: number; now: number; organizationId: number; userIds: number[] },
+  step: (name: string) => void,
 ): Promise<number> {
   await client.query('BEGIN');
   const head = await client.query<{ last_hash: string }>(
@@ -386,7 +398,9 @@ async function seedAuditTrail(
     },
     rows,
   );
+  step('audit trail, chained and inserted');
   for (const { indexdef } of indexes.rows) await client.query(indexdef);
+  step(`its ${indexes.rows.length} indexes built`);
   await client.query(
     'UPDATE audit_head SET last_id = $1, last_hash = $2, keyed = true WHERE id = 1',
     [last.id, last.hash],

@@ -27,6 +27,8 @@ export interface ScenarioResult {
   serverCpuUsPerRequest?: number;
   /** On PostgreSQL: its server's CPU time (every backend's) spent per request. */
   databaseCpuUsPerRequest?: number;
+  /** On PostgreSQL: statements it ran per request (round trips, BEGIN and COMMIT included). */
+  statementsPerRequest?: number;
   /** Group commits during the scenario (one WAL sync each under synchronous=FULL); SQLite only. */
   commits?: number;
   /** Transactions those commits held. */

@@ -64,7 +64,11 @@ export function targetFor(database: Database, kind: ScenarioKind): { target?: Ta
  */
 export const LIMITS = { coldStartMs: 700, rssMaxMiB: 200, initialJsGzipKB: 120 } as const;
 
-/** The write scenarios measured again on a server with one synchronous setting. */
+/**
+ * The write scenarios measured again on a server with one commit durability: 'FULL', each
+ * commit synced before it returns (SQLite's synchronous=FULL, PostgreSQL's
+ * synchronous_commit=on), or 'NORMAL', synced later (synchronous=NORMAL, synchronous_commit=off).
+ */
 export interface SynchronousPass {
   synchronous: 'FULL' | 'NORMAL';
   scenarios: ScenarioResult[];
