@@ -1,14 +1,18 @@
+import type { AuditEventType } from '@onbehalf/contracts/audit';
 import type { CreateLoginTokenBody, CreateOneClickLinkBody } from '@onbehalf/contracts/login-links';
 import type { ApiKeyScope } from '@onbehalf/contracts/permissions';
-import { eq } from 'drizzle-orm';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SESSION_JWT_AUDIENCE } from '../../lib/session-jwt.ts';
-import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
-import { impersonations } from '../../store/sqlite/schema/impersonations.ts';
-import { loginTokens, oneClickLinks } from '../../store/sqlite/schema/login-links.ts';
-import { organizations } from '../../store/sqlite/schema/organizations.ts';
-import { users } from '../../store/sqlite/schema/users.ts';
+import { sha256 } from '../../lib/tokens.ts';
+import {
+  countOf,
+  insertRow,
+  rowsOf,
+  rowsWhere,
+  rowWhere,
+  updateRows,
+} from '../../store/test-rows.ts';
 import { createTestApp, demoIds, outcomeOf, refusal, type TestApp } from '../../test/harness.ts';
 
 /**
@@ -71,25 +75,19 @@ async function setOperatorDoor(enabled: boolean) {
     .sys.updateSettings({ operatorImpersonation: { enabled, maxMinutes: 60 } });
 }
 
-function setIntegrations(organization: string, integrationsEnabled: boolean) {
-  t.db
-    .update(organizations)
-    .set({ integrationsEnabled })
-    .where(eq(organizations.name, organization))
-    .run();
+async function setIntegrations(organization: string, integrationsEnabled: boolean) {
+  await updateRows(t.ts, 'organizations', { integrationsEnabled }, { name: organization });
 }
 
-const counts = () => ({
-  links: t.db.select().from(oneClickLinks).all().length,
-  tokens: t.db.select().from(loginTokens).all().length,
+const counts = async () => ({
+  links: await countOf(t.ts, 'oneClickLinks'),
+  tokens: await countOf(t.ts, 'loginTokens'),
 });
 
-const events = (type: string) =>
-  t.db
-    .select()
-    .from(auditEvents)
-    .where(eq(auditEvents.type, type as never))
-    .all();
+const events = (type: AuditEventType) => rowsWhere(t.ts, 'auditEvents', { type });
+
+const setUser = (email: string, set: Parameters<typeof updateRows<'users'>>[2]) =>
+  updateRows(t.ts, 'users', set, { email });
 
 async function superadminApiKey(scopes: ApiKeyScope[], organizationNames = ['Acme Corp']) {
   const root = await t.signIn('root@onbehalf.test');
@@ -103,17 +101,17 @@ async function superadminApiKey(scopes: ApiKeyScope[], organizationNames = ['Acm
 
 describe('a credential handed over to a person is an impersonation by that person', () => {
   it('needs a reason, at either kind of credential, and makes nothing without one', async () => {
-    const before = counts();
+    const before = await counts();
     const link = makeLink(ops, { userId: ids.userId('buyer@acme.test'), delivery: 'handover' });
     await expect(link).rejects.toMatchObject({ status: 400, code: 'reason_required' });
     const token = makeToken(ops, 'buyer@acme.test', { use: 'support', reason: ' ' });
     await expect(token).rejects.toMatchObject({ status: 400, code: 'reason_required' });
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
   it('follows the operator door’s switch: off, nothing is made, and the refusal is audited', async () => {
     await setOperatorDoor(false);
-    const before = counts();
+    const before = await counts();
     const reason = 'customer cannot find an invoice';
     const link = makeLink(ops, {
       userId: ids.userId('buyer@acme.test'),
@@ -123,18 +121,18 @@ describe('a credential handed over to a person is an impersonation by that perso
     await expect(link).rejects.toMatchObject({ status: 403, code: 'impersonation_disabled' });
     const token = makeToken(ops, 'buyer@acme.test', { use: 'support', reason });
     await expect(token).rejects.toMatchObject({ status: 403, code: 'impersonation_disabled' });
-    expect(counts()).toEqual(before);
-    const refused = events('impersonation.refused');
+    expect(await counts()).toEqual(before);
+    const refused = await events('impersonation.refused');
     expect(refused).toHaveLength(1);
     expect(refused[0]?.details).toMatchObject({ rule: 'setting_off', via: 'one_click' });
   });
 
   it('never upward, never a disabled account, never while acting as someone', async () => {
     const buyer = ids.userId('buyer@acme.test');
-    t.db.update(users).set({ status: 'disabled' }).where(eq(users.id, buyer)).run();
+    await updateRows(t.ts, 'users', { status: 'disabled' }, { id: buyer });
     const disabled = makeLink(ops, { userId: buyer, delivery: 'handover', reason: 'look' });
     expect((await refusal(disabled)).code).toBe('account_disabled');
-    t.db.update(users).set({ status: 'active' }).where(eq(users.id, buyer)).run();
+    await updateRows(t.ts, 'users', { status: 'active' }, { id: buyer });
     // An operator acting as another operator, who holds the right, still makes nothing.
     const root = t.client((await t.signIn('root@onbehalf.test')).token);
     const issued = await root.impersonation.operatorHandoff({
@@ -164,7 +162,7 @@ describe('a credential handed over to a person is an impersonation by that perso
     });
     const root = await t.signIn('root@onbehalf.test');
     expect((await refusal(redeemLink(made.url, root.token))).code).toBe('handover_not_yours');
-    expect(t.db.select().from(impersonations).all()).toHaveLength(0);
+    expect(await countOf(t.ts, 'impersonations')).toBe(0);
     // Only its maker is told whose link it is and who made it (SPEC §4b, handover-privacy.test.ts
     // for everyone else).
     const preview = await t.client(ops).links.previewOneClick(linkBody(made.url));
@@ -240,38 +238,29 @@ describe('a credential handed over to a person is an impersonation by that perso
       });
       return (await redeemToken(made.token, ops)).token;
     };
-    const endOf = () =>
-      t.db
-        .select()
-        .from(impersonations)
-        .all()
-        .map((i) => i.endReason)
-        .at(-1);
+    // How the impersonation the session acts in ended.
+    const endOf = async (session: string | undefined) => {
+      if (!session) throw new Error('no session was opened');
+      const { impersonationId } = await rowWhere(t.ts, 'sessions', { tokenHash: sha256(session) });
+      return (await rowWhere(t.ts, 'impersonations', { id: impersonationId ?? '' })).endReason;
+    };
 
     const first = await start();
     await setOperatorDoor(false);
     expect(await sessionStatus(first)).toBe(401);
-    expect(endOf()).toBe('setting_disabled');
+    expect(await endOf(first)).toBe('setting_disabled');
     await setOperatorDoor(true);
 
     const second = await start();
-    t.db
-      .update(users)
-      .set({ operatorRole: null })
-      .where(eq(users.email, 'ops@onbehalf.test'))
-      .run();
+    await setUser('ops@onbehalf.test', { operatorRole: null });
     expect(await sessionStatus(second)).toBe(401);
-    expect(endOf()).toBe('actor_lost_permission');
-    t.db
-      .update(users)
-      .set({ operatorRole: 'admin' })
-      .where(eq(users.email, 'ops@onbehalf.test'))
-      .run();
+    expect(await endOf(second)).toBe('actor_lost_permission');
+    await setUser('ops@onbehalf.test', { operatorRole: 'admin' });
 
     const third = await start();
     await t.client(ops).auth.signOut();
     expect(await sessionStatus(third)).toBe(401);
-    expect(endOf()).toBe('actor_signed_out');
+    expect(await endOf(third)).toBe('actor_signed_out');
   });
 
   it('is refused at redemption when the door closed after it was made', async () => {
@@ -281,7 +270,7 @@ describe('a credential handed over to a person is an impersonation by that perso
       status: 403,
       code: 'impersonation_disabled',
     });
-    expect(t.db.select().from(impersonations).all()).toHaveLength(0);
+    expect(await countOf(t.ts, 'impersonations')).toBe(0);
   });
 
   it('an API key is no person: it cannot make a support token', async () => {
@@ -293,7 +282,7 @@ describe('a credential handed over to a person is an impersonation by that perso
 
 describe('a credential handed over to a system is an integration', () => {
   it('is refused for owners and admins, where integrations are off, and for anonymous-use mixups', async () => {
-    const before = counts();
+    const before = await counts();
     const owner = makeToken(ops, 'owner@acme.test', { use: 'integration' });
     await expect(owner).rejects.toMatchObject({ status: 403, code: 'integration_not_allowed' });
     const admin = makeToken(ops, 'admin@acme.test', { use: 'integration' });
@@ -314,16 +303,16 @@ describe('a credential handed over to a system is an integration', () => {
     );
     expect(profileWithoutUse.status).toBe(400);
     expect(profileWithoutUse.issues[0]?.path).toBe('use');
-    expect(counts()).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
   it('is off by default for a new organization', async () => {
     const ops2 = await t.signIn('root@onbehalf.test');
-    const created = t.db
-      .insert(organizations)
-      .values({ name: 'Initech', kind: 'company', createdAt: t.clock.now() })
-      .returning()
-      .get();
+    const created = await insertRow(t.ts, 'organizations', {
+      name: 'Initech',
+      kind: 'company',
+      createdAt: t.clock.now(),
+    });
     expect(created.integrationsEnabled).toBe(false);
     const { settings } = await t.client(ops2.token).sys.organizationSettings(created.id);
     expect(settings.integrationsEnabled).toBe(false);
@@ -368,7 +357,7 @@ describe('a credential handed over to a system is an integration', () => {
     // The business actions it is for work, and every event written in it names it.
     // Placed means answered 201, the route's only success in the table.
     await integration.orders.place({ sku: 'PAPER-A4', quantity: 1 });
-    const placed = events('order.placed').at(-1);
+    const placed = (await events('order.placed')).at(-1);
     expect(placed?.details).toMatchObject({
       via: { kind: 'login_token', id: String(made.id) },
     });
@@ -386,7 +375,7 @@ describe('a credential handed over to a system is an integration', () => {
       kind: 'one_click',
       maker: { kind: 'api_key', name: 'OCI punch-out' },
     });
-    setIntegrations('Acme Corp', false);
+    await setIntegrations('Acme Corp', false);
     expect(await sessionStatus(res.token)).toBe(401);
     const another = makeLink(secret, {
       userId: ids.userId('buyer@acme.test'),
@@ -478,7 +467,7 @@ describe('delivered means delivered', () => {
     for (let i = 0; i < 2; i++) {
       expect(await outcomeOf(t.client(ops).sys.outbox())).toBe('ok');
     }
-    const reads = events('outbox.read');
+    const reads = await events('outbox.read');
     expect(reads).toHaveLength(1);
     expect(reads[0]?.actorUserId).toBe(ids.userId('ops@onbehalf.test'));
   });
@@ -500,7 +489,7 @@ describe('credentials die with the right to them', () => {
       status: 410,
       code: 'link_revoked',
     });
-    const row = t.db.select().from(loginTokens).where(eq(loginTokens.id, token.id)).get();
+    const row = await rowWhere(t.ts, 'loginTokens', { id: token.id });
     expect(row).toMatchObject({ revokedReason: 'password_changed', secretHash: null });
   });
 
@@ -509,11 +498,7 @@ describe('credentials die with the right to them', () => {
       use: 'integration',
       oneTimeUse: false,
     });
-    t.db
-      .update(users)
-      .set({ passwordHash: 'changed elsewhere' })
-      .where(eq(users.email, 'buyer@acme.test'))
-      .run();
+    await setUser('buyer@acme.test', { passwordHash: 'changed elsewhere' });
     expect((await refusal(redeemToken(token.token))).code).toBe('link_revoked');
   });
 
@@ -529,7 +514,7 @@ describe('credentials die with the right to them', () => {
     expect((await refusal(redeemToken(forBuyer.token))).status).toBeGreaterThanOrEqual(400);
     expect(await outcomeOf(disable('ops@onbehalf.test'))).toBe('ok');
     expect((await refusal(redeemToken(forJane.token))).code).toBe('link_revoked');
-    const updated = events('user.updated');
+    const updated = await events('user.updated');
     expect(updated.map((e) => e.reason)).toEqual(['left the company', 'left the company']);
     // Disabled, the operator's own sessions end too.
     expect(await sessionStatus(ops)).toBe(401);
@@ -547,11 +532,7 @@ describe('credentials die with the right to them', () => {
 
     // Behind the API: the check at redemption holds on its own.
     const rootToken = await makeToken(root.token, 'buyer@acme.test', { use: 'integration' });
-    t.db
-      .update(users)
-      .set({ status: 'disabled' })
-      .where(eq(users.email, 'root@onbehalf.test'))
-      .run();
+    await setUser('root@onbehalf.test', { status: 'disabled' });
     expect((await refusal(redeemToken(rootToken.token))).code).toBe('link_revoked');
   });
 
@@ -559,11 +540,7 @@ describe('credentials die with the right to them', () => {
     const { secret } = await superadminApiKey(['login-tokens:manage']);
     const made = await makeToken(secret, 'buyer@acme.test', { use: 'integration' });
     expect(made).toEqual(handedOverToken);
-    t.db
-      .update(users)
-      .set({ status: 'disabled' })
-      .where(eq(users.email, 'root@onbehalf.test'))
-      .run();
+    await setUser('root@onbehalf.test', { status: 'disabled' });
     expect(await outcomeOf(t.client(secret).loginTokens.list())).toBe(401);
     expect((await refusal(redeemToken(made.token))).code).toBe('link_revoked');
   });
@@ -608,7 +585,7 @@ describe('credentials die with the right to them', () => {
     expect((await refusal(redeemLink(support.url, ops))).code).toBe('link_revoked');
     // The session the integration's token had opened ends with it.
     expect(await sessionStatus(session.token)).toBe(401);
-    expect(events('credential.revoked')).toHaveLength(2);
+    expect(await events('credential.revoked')).toHaveLength(2);
     const empty = await buyer.account.credentials();
     expect(empty.credentials).toEqual([]);
     // Someone else's credential, or a dead one, is not found.
@@ -625,20 +602,20 @@ describe('credentials die with the right to them', () => {
     const buyer = await t.signIn('buyer@acme.test');
     await t.client(buyer.token).account.revokeCredential('login_token', String(made.id));
     expect(await sessionStatus(started.token)).toBe(401);
-    expect(t.db.select().from(impersonations).get()?.endReason).toBe('revoked');
+    expect((await rowsOf(t.ts, 'impersonations'))[0]?.endReason).toBe('revoked');
   });
 });
 
 describe('provisioning and API keys', () => {
   it('provisioning creates members only: an owner or admin is refused and nothing is made', async () => {
-    const before = t.db.select().from(users).all().length;
+    const before = await countOf(t.ts, 'users');
     for (const role of ['owner', 'admin'] as const) {
       const provisioned = t
         .client(ops)
         .sys.provisionUser({ email: `${role}@new.test`, name: 'New', organizationId: 1, role });
       await expect(provisioned).rejects.toMatchObject({ status: 403, code: 'members_only' });
     }
-    expect(t.db.select().from(users).all()).toHaveLength(before);
+    expect(await countOf(t.ts, 'users')).toBe(before);
   });
 
   it('a superadmin raises a member to admin with a reason, audited; without one it is a 400', async () => {
@@ -655,7 +632,7 @@ describe('provisioning and API keys', () => {
       reason: 'the owner asked by phone, ticket 42',
     });
     expect(raised.permissions).toContain('team:impersonate');
-    const event = events('team.member_updated').at(-1);
+    const event = (await events('team.member_updated')).at(-1);
     expect(event).toMatchObject({
       reason: 'the owner asked by phone, ticket 42',
       actorUserId: ids.userId('root@onbehalf.test'),
@@ -720,7 +697,7 @@ describe('refusals and reads are audited, and a flood writes two events a minute
     for (let i = 0; i < 50; i++) {
       expect((await refusal(issue())).code).toBe('impersonation_upward');
     }
-    const refused = events('impersonation.refused');
+    const refused = await events('impersonation.refused');
     expect(refused).toHaveLength(1);
     expect(refused[0]).toMatchObject({
       actorUserId: ids.userId('admin@acme.test'),
@@ -729,14 +706,14 @@ describe('refusals and reads are audited, and a flood writes two events a minute
     });
     t.clock.advance(60_000);
     await refusal(issue());
-    const summary = events('audit.repeated');
+    const summary = await events('audit.repeated');
     expect(summary).toHaveLength(1);
     expect(summary[0]?.details).toMatchObject({
       type: 'impersonation.refused',
       rule: 'upward',
       repeats: 49,
     });
-    expect(events('impersonation.refused')).toHaveLength(2);
+    expect(await events('impersonation.refused')).toHaveLength(2);
   });
 
   it('a failed hand-off exchange is audited with its reason', async () => {
@@ -745,7 +722,7 @@ describe('refusals and reads are audited, and a flood writes two events a minute
       .client(admin.token)
       .impersonation.exchange(`${'0'.repeat(26)}.${'A'.repeat(43)}`);
     expect(await outcomeOf(forged)).toBe(400);
-    expect(events('impersonation.exchange_failed')[0]?.details).toMatchObject({
+    expect((await events('impersonation.exchange_failed'))[0]?.details).toMatchObject({
       rule: 'handoff_invalid',
     });
   });
@@ -760,12 +737,12 @@ describe('refusals and reads are audited, and a flood writes two events a minute
     expect(exported.status).toBe(200);
     const owner = await t.signIn('owner@acme.test');
     await t.client(owner.token).audit.teamList();
-    const reads = events('audit.read');
+    const reads = await events('audit.read');
     expect(reads.map((e) => [e.actorUserId, e.details?.scope])).toEqual([
       [ids.userId('root@onbehalf.test'), 'sys'],
       [ids.userId('owner@acme.test'), 'team'],
     ]);
-    expect(events('audit.exported')[0]).toMatchObject({
+    expect((await events('audit.exported'))[0]).toMatchObject({
       actorUserId: ids.userId('root@onbehalf.test'),
       details: { format: 'csv' },
     });
@@ -837,7 +814,7 @@ describe('the command line', () => {
     await expect(
       createOneClickLink(t.deps, principal, { userId, delivery: 'handover' }, meta),
     ).rejects.toMatchObject({ code: 'api_key_not_a_person' });
-    const link = t.db.select().from(oneClickLinks).where(eq(oneClickLinks.userId, userId)).get();
+    const [link] = await rowsWhere(t.ts, 'oneClickLinks', { userId });
     expect(link).toMatchObject({ purpose: 'delivered', delivery: 'email' });
   });
 });

@@ -1,6 +1,5 @@
-import { and, eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
+import { rowsWhere } from '../../store/test-rows.ts';
 import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
 
 /**
@@ -43,11 +42,7 @@ async function supportToken() {
 }
 
 const failuresOf = (type: 'one_click.failed' | 'login_token.failed') =>
-  t.db
-    .select()
-    .from(auditEvents)
-    .where(and(eq(auditEvents.type, type)))
-    .all();
+  rowsWhere(t.ts, 'auditEvents', { type });
 
 describe("a support handover's preview names its parties to its maker only", () => {
   it('one-click: anonymous and another person see that it is support, not whose', async () => {
@@ -102,7 +97,7 @@ describe('a refused handover names who tried it', () => {
       status: 403,
       code: 'handover_not_yours',
     });
-    const [failure] = failuresOf('one_click.failed');
+    const [failure] = await failuresOf('one_click.failed');
     expect(failure).toMatchObject({
       actorUserId: ids.userId('member@acme.test'),
       actorKind: 'customer',
@@ -117,7 +112,7 @@ describe('a refused handover names who tried it', () => {
       status: 403,
       code: 'handover_not_yours',
     });
-    const [failure] = failuresOf('login_token.failed');
+    const [failure] = await failuresOf('login_token.failed');
     expect(failure).toMatchObject({
       actorUserId: ids.userId('support@onbehalf.test'),
       actorKind: 'operator',
@@ -127,7 +122,7 @@ describe('a refused handover names who tried it', () => {
   it('nobody signed in stays anonymous', async () => {
     const link = await supportLink();
     await expect(t.client().links.redeemOneClick(link)).rejects.toMatchObject({ status: 403 });
-    expect(failuresOf('one_click.failed')[0]).toMatchObject({
+    expect((await failuresOf('one_click.failed'))[0]).toMatchObject({
       actorUserId: null,
       actorKind: 'anonymous',
     });
