@@ -4,8 +4,10 @@ import { createApiClient } from '@onbehalf/api-client/client';
 import type { SignedInResponse } from '@onbehalf/contracts/auth';
 import type { ErrorBody } from '@onbehalf/contracts/errors';
 import { type RouteContract, routes } from '@onbehalf/contracts/routes';
+import { rowsOf } from '../store/test-rows.ts';
 import type { TestStore } from '../store/test-stores.ts';
-import { freshPostgresDatabase, harnessDialect, SEEDED_AT } from './postgres-databases.ts';
+import { freshPostgresDatabase, harnessDialect } from './postgres-databases.ts';
+import { SEEDED_AT } from './seeded-at.ts';
 
 /** What a bearer client gets from a sign-in: the token is always in the body for it. */
 type BearerSignedIn = SignedInResponse & { token: string };
@@ -65,6 +67,12 @@ export async function createTestApp(
   const secret = serverSecretFrom(randomBytes(32));
   const clock = manualClock();
   const database = await openTestDatabase(secret.auditKey, clock.now());
+  // Who the demo's people are, read once: tests look them up by email (demoIds).
+  const demo = {
+    users: await rowsOf(database.ts, 'users'),
+    profiles: await rowsOf(database.ts, 'profiles'),
+    organizations: await rowsOf(database.ts, 'organizations'),
+  };
   const env = loadEnv({ NODE_ENV: 'test', PUBLIC_ORIGIN: ORIGIN, ...options.env });
   // In test mode, the clocks /api/test/clock moves run on the manual clock.
   const testModeClocks = env.testMode ? testClocks(clock) : undefined;
@@ -210,6 +218,7 @@ export async function createTestApp(
     app,
     /** The database the app runs on, for tests to set up and read rows (store/test-rows.ts). */
     ts,
+    demo,
     /** SQLite's own handles: only for what is about SQLite itself, in *.sqlite.test.ts files. */
     get db() {
       return sqliteOnly(sqlite).db;
@@ -356,17 +365,16 @@ export function sessionCookieFrom(headers: Headers): string | undefined {
 
 /** Ids of the seeded demo, looked up rather than assumed. */
 export function demoIds(t: TestApp) {
-  const rows = t.sqlite
-    .prepare(
-      `SELECT u.id AS userId, u.email, p.id AS profileId, o.name AS org
-       FROM users u LEFT JOIN profiles p ON p.user_id = u.id
-       LEFT JOIN organizations o ON o.id = p.organization_id`,
-    )
-    .all() as { userId: number; email: string; profileId: number | null; org: string | null }[];
-  const organizations = t.sqlite.prepare('SELECT id, name FROM organizations').all() as {
-    id: number;
-    name: string;
-  }[];
+  const { users, profiles, organizations } = t.demo;
+  const orgName = new Map(organizations.map((o) => [o.id, o.name]));
+  type Row = { userId: number; email: string; profileId: number | null; org: string | null };
+  const rows = users.flatMap((u): Row[] => {
+    const own = profiles.filter((p) => p.userId === u.id);
+    const base = { userId: u.id, email: u.email };
+    return own.length === 0
+      ? [{ ...base, profileId: null, org: null }]
+      : own.map((p) => ({ ...base, profileId: p.id, org: orgName.get(p.organizationId) ?? null }));
+  });
   return {
     organizationId(name: string): number {
       const row = organizations.find((o) => o.name === name);

@@ -16,9 +16,6 @@ declare module 'vitest' {
 export const harnessDialect: 'sqlite' | 'postgres' =
   process.env.ONBEHALF_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
 
-/** When the demo of the template was seeded: the harness's manual clock starts there. */
-export const SEEDED_AT = Date.UTC(2026, 10, 2, 9, 0, 0);
-
 const pools: { end(): Promise<void> }[] = [];
 let admin: ReturnType<typeof openPostgres> | undefined;
 let copies = 0;

@@ -4,7 +4,7 @@ import { DEMO_PASSWORD } from '../store/demo.ts';
 import { migratePostgres, openPostgres } from '../store/postgres/client.ts';
 import { seedDemoPostgres } from '../store/postgres/seed.ts';
 import { startTestCluster } from '../store/postgres/test-cluster.ts';
-import { SEEDED_AT } from './postgres-databases.ts';
+import { SEEDED_AT } from './seeded-at.ts';
 
 const TEMPLATE = 'onbehalf_demo';
 

@@ -1,6 +1,7 @@
 import type { CreateLoginTokenBody } from '@onbehalf/contracts/login-links';
 import type { ApiKeyScope } from '@onbehalf/contracts/permissions';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../store/test-rows.ts';
 import { createTestApp, demoIds, refusal, type TestApp } from '../../test/harness.ts';
 
 let t: TestApp;
@@ -268,7 +269,8 @@ describe('API keys', () => {
 
   it('are shown once, stored hashed, record last use, and stop working when revoked', async () => {
     const { secret, id, root } = await keyWith(['login-tokens:manage']);
-    const stored = t.sqlite.prepare('SELECT * FROM api_keys').all();
+    const stored = await rowsOf(t.ts, 'apiKeys');
+    expect(stored.length).toBeGreaterThan(0);
     expect(JSON.stringify(stored)).not.toContain(secret.split('_').pop());
     t.clock.advance(5000);
     await t.client(secret).loginTokens.list();
