@@ -1,16 +1,10 @@
 import { sessionResponse } from '@onbehalf/contracts/auth';
 import { handoffResponse, type OperatorImpersonateQuery } from '@onbehalf/contracts/impersonation';
-import { and, eq, isNotNull } from 'drizzle-orm';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { HANDOFF_TTL_MS } from '../../domain/impersonation/policy.ts';
 import { SESSION_JWT_AUDIENCE } from '../../lib/session-jwt.ts';
-import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
-import { impersonations } from '../../store/sqlite/schema/impersonations.ts';
-import { organizations } from '../../store/sqlite/schema/organizations.ts';
-import { profiles } from '../../store/sqlite/schema/profiles.ts';
-import { sessions } from '../../store/sqlite/schema/sessions.ts';
-import { users } from '../../store/sqlite/schema/users.ts';
+import { countOf, rowsOf, rowsWhere, updateRows } from '../../store/test-rows.ts';
 import {
   createTestApp,
   demoIds,
@@ -56,9 +50,19 @@ const sessionOf = (token: string | undefined) => t.client(token).auth.session();
 /** `ok`, or the status a session read is refused with. */
 const sessionStatus = (token: string | undefined) => outcomeOf(sessionOf(token));
 
-function setOrg(name: string, values: Partial<typeof organizations.$inferInsert>) {
-  t.db.update(organizations).set(values).where(eq(organizations.name, name)).run();
+async function setOrg(name: string, values: Parameters<typeof updateRows<'organizations'>>[2]) {
+  await updateRows(t.ts, 'organizations', values, { name });
 }
+
+const setUser = (email: string, values: Parameters<typeof updateRows<'users'>>[2]) =>
+  updateRows(t.ts, 'users', values, { email });
+
+/** The first impersonation recorded, the only one in most tests. */
+const firstImpersonation = async () => (await rowsOf(t.ts, 'impersonations'))[0];
+
+/** The sessions that act as someone. */
+const impersonationSessions = async () =>
+  (await rowsOf(t.ts, 'sessions')).filter((s) => s.impersonationId !== null);
 
 describe('team door permission matrix', () => {
   const cases: [actor: string, target: string, org: string, status: number, code?: string][] = [
@@ -94,7 +98,7 @@ describe('team door permission matrix', () => {
   });
 
   it('refuses a disabled member', async () => {
-    t.db.update(users).set({ status: 'disabled' }).where(eq(users.email, 'buyer@acme.test')).run();
+    await setUser('buyer@acme.test', { status: 'disabled' });
     const { token } = await t.signIn('admin@acme.test');
     const refused = await refusal(teamIssue(token, ids.profileId('buyer@acme.test')));
     expect(refused.code).toBe('impersonation_target_disabled');
@@ -111,14 +115,14 @@ describe('team door permission matrix', () => {
   });
 
   it('is off by default: a new organization refuses until its owner switches it on', async () => {
-    setOrg('Acme Corp', { impersonationEnabled: false });
+    await setOrg('Acme Corp', { impersonationEnabled: false });
     const admin = await t.signIn('admin@acme.test');
     const refused = await refusal(teamIssue(admin.token, ids.profileId('buyer@acme.test')));
     expect(refused.code).toBe('impersonation_disabled');
     const owner = await t.signIn('owner@acme.test');
     await t.client(owner.token).team.updateSettings({ impersonationEnabled: true });
     expect(await outcomeOf(teamIssue(admin.token, ids.profileId('buyer@acme.test')))).toBe('ok');
-    const org = t.db.select().from(organizations).where(eq(organizations.name, 'Globex Inc')).get();
+    const [org] = await rowsWhere(t.ts, 'organizations', { name: 'Globex Inc' });
     expect(org?.impersonationEnabled).toBe(false);
   });
 
@@ -204,7 +208,7 @@ describe('operator door permission matrix', () => {
   });
 
   it('refuses a disabled user', async () => {
-    t.db.update(users).set({ status: 'disabled' }).where(eq(users.email, 'buyer@acme.test')).run();
+    await setUser('buyer@acme.test', { status: 'disabled' });
     const { token } = await t.signIn('support@onbehalf.test');
     const refused = await refusal(
       operatorIssue(token, { userId: ids.userId('buyer@acme.test'), reason: 'ticket' }),
@@ -258,7 +262,7 @@ describe('the hand-off token', () => {
           r.status === 'rejected' && r.reason?.status === 409 && r.reason?.code === 'handoff_used',
       ),
     ).toHaveLength(19);
-    const minted = t.db.select().from(sessions).where(isNotNull(sessions.impersonationId)).all();
+    const minted = await impersonationSessions();
     expect(minted).toHaveLength(1);
   });
 
@@ -306,7 +310,7 @@ describe('the hand-off token', () => {
     const admin = await t.signIn('admin@acme.test');
     const issued = await teamIssue(admin.token, ids.profileId('buyer@acme.test'));
     const [, secret] = issued.token.split('.');
-    const dump = JSON.stringify(t.db.select().from(impersonations).all());
+    const dump = JSON.stringify(await rowsOf(t.ts, 'impersonations'));
     expect(secret).toHaveLength(43);
     expect(dump).not.toContain(secret);
   });
@@ -315,7 +319,7 @@ describe('the hand-off token', () => {
     const admin = await t.signIn('admin@acme.test');
     const issued = await teamIssue(admin.token, ids.profileId('buyer@acme.test'));
     const [id, secret = ''] = issued.token.split('.');
-    const row = t.db.select().from(impersonations).get();
+    const row = await firstImpersonation();
     expect(id).toBe(row?.id);
     const flipped = `${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`;
     for (const forged of [`${id}.${flipped}`, `${id}.${secret}x`, `${id}`, `.${secret}`]) {
@@ -324,9 +328,7 @@ describe('the hand-off token', () => {
         code: 'handoff_invalid',
       });
     }
-    expect(t.db.select().from(sessions).where(isNotNull(sessions.impersonationId)).all()).toEqual(
-      [],
-    );
+    expect(await impersonationSessions()).toEqual([]);
     expect(await outcomeOf(exchange(admin.token, issued.token))).toBe('ok');
   });
 
@@ -343,7 +345,7 @@ describe('the hand-off token', () => {
     );
     expect(res.status).toBe(403);
     expect(res.error?.code).toBe('csrf_rejected');
-    expect(t.db.select().from(impersonations).all()).toHaveLength(0);
+    expect(await countOf(t.ts, 'impersonations')).toBe(0);
   });
 });
 
@@ -409,12 +411,12 @@ describe('the impersonation session', () => {
     }
     t.clock.advance(10 * 60_000);
     expect(await sessionStatus(imp.token)).toBe(401);
-    const row = t.db.select().from(impersonations).get();
+    const row = await firstImpersonation();
     expect(row?.endReason).toBe('expired');
   });
 
   it("follows the organization's shorter limit", async () => {
-    setOrg('Acme Corp', { impersonationMaxMinutes: 15 });
+    await setOrg('Acme Corp', { impersonationMaxMinutes: 15 });
     const { imp } = await adminAsBuyer();
     expect(Date.parse(imp.session.expiresAt) - t.clock.now()).toBe(15 * 60_000);
     t.clock.advance(15 * 60_000);
@@ -425,7 +427,7 @@ describe('the impersonation session', () => {
     const { admin, imp } = await adminAsBuyer();
     await t.client(admin.token).auth.signOut();
     expect(await sessionStatus(imp.token)).toBe(401);
-    expect(t.db.select().from(impersonations).get()?.endReason).toBe('actor_signed_out');
+    expect((await firstImpersonation())?.endReason).toBe('actor_signed_out');
   });
 
   it('ends when the actor loses the permission', async () => {
@@ -435,7 +437,7 @@ describe('the impersonation session', () => {
       permissions: ['orders:read', 'team:read'],
     });
     expect(await sessionStatus(imp.token)).toBe(401);
-    expect(t.db.select().from(impersonations).get()?.endReason).toBe('actor_lost_permission');
+    expect((await firstImpersonation())?.endReason).toBe('actor_lost_permission');
   });
 
   it('ends when the setting is switched off', async () => {
@@ -443,33 +445,30 @@ describe('the impersonation session', () => {
     const owner = await t.signIn('owner@acme.test');
     await t.client(owner.token).team.updateSettings({ impersonationEnabled: false });
     expect(await sessionStatus(imp.token)).toBe(401);
-    expect(t.db.select().from(impersonations).get()?.endReason).toBe('setting_disabled');
+    expect((await firstImpersonation())?.endReason).toBe('setting_disabled');
   });
 
   it('ends at once when the member opts out, audited with that reason', async () => {
     const { imp } = await adminAsBuyer();
     const buyer = await t.signIn('buyer@acme.test');
     await t.client(buyer.token).account.setImpersonationPreference(false);
-    const row = t.db.select().from(impersonations).get();
+    const row = await firstImpersonation();
     expect(row?.endReason).toBe('target_opted_out');
     expect(await sessionStatus(imp.token)).toBe(401);
-    const ended = t.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.type, 'impersonation.ended'))
-      .all();
+    const ended = await rowsWhere(t.ts, 'auditEvents', { type: 'impersonation.ended' });
     expect(ended.map((e) => e.details?.endReason)).toEqual(['target_opted_out']);
   });
 
   it('ends on its next request when the opt-out was written by any other path', async () => {
     const { imp } = await adminAsBuyer();
-    t.db
-      .update(profiles)
-      .set({ allowTeamImpersonation: false })
-      .where(eq(profiles.id, ids.profileId('buyer@acme.test')))
-      .run();
+    await updateRows(
+      t.ts,
+      'profiles',
+      { allowTeamImpersonation: false },
+      { id: ids.profileId('buyer@acme.test') },
+    );
     expect(await sessionStatus(imp.token)).toBe(401);
-    expect(t.db.select().from(impersonations).get()?.endReason).toBe('target_opted_out');
+    expect((await firstImpersonation())?.endReason).toBe('target_opted_out');
   });
 
   it('is shortened when the owner lowers the limit: the banner shows the new end, and it ends then', async () => {
@@ -480,20 +479,20 @@ describe('the impersonation session', () => {
     await t.client(owner.token).team.updateSettings({ impersonationMaxMinutes: 5 });
     const now = await sessionOf(imp.token);
     expect(Date.parse(now.session.actor?.endsAt ?? '')).toBe(started + 5 * 60_000);
-    expect(t.db.select().from(impersonations).get()?.endsAt).toBe(started + 5 * 60_000);
+    expect((await firstImpersonation())?.endsAt).toBe(started + 5 * 60_000);
     t.clock.advance(3 * 60_000);
     expect(await sessionStatus(imp.token)).toBe(401);
-    expect(t.db.select().from(impersonations).get()?.endReason).toBe('expired');
+    expect((await firstImpersonation())?.endReason).toBe('expired');
   });
 
   it('ends in time when the limit was lowered by any other path', async () => {
     const { imp } = await adminAsBuyer();
-    setOrg('Acme Corp', { impersonationMaxMinutes: 5 });
+    await setOrg('Acme Corp', { impersonationMaxMinutes: 5 });
     const now = await sessionOf(imp.token);
     expect(Date.parse(now.session.actor?.endsAt ?? '') - t.clock.now()).toBe(5 * 60_000);
     t.clock.advance(5 * 60_000);
     expect(await sessionStatus(imp.token)).toBe(401);
-    expect(t.db.select().from(impersonations).get()?.endReason).toBe('expired');
+    expect((await firstImpersonation())?.endReason).toBe('expired');
   });
 
   it('is shortened when the global operator limit is lowered (operator door)', async () => {
@@ -511,7 +510,7 @@ describe('the impersonation session', () => {
     expect(await sessionStatus(imp.token)).toBe('ok');
     t.clock.advance(1);
     expect(await sessionStatus(imp.token)).toBe(401);
-    expect(t.db.select().from(impersonations).get()?.endReason).toBe('expired');
+    expect((await firstImpersonation())?.endReason).toBe('expired');
   });
 
   it('ends when an operator is demoted out of the right (operator door)', async () => {
@@ -521,11 +520,7 @@ describe('the impersonation session', () => {
       reason: 'ticket',
     });
     const imp = await exchange(support.token, issued.token);
-    t.db
-      .update(users)
-      .set({ status: 'disabled' })
-      .where(eq(users.email, 'support@onbehalf.test'))
-      .run();
+    await setUser('support@onbehalf.test', { status: 'disabled' });
     expect(await sessionStatus(imp.token)).toBe(401);
   });
 });
@@ -540,7 +535,7 @@ describe('leaving', () => {
     expect(await sessionStatus(imp.token)).toBe(401);
     const own = await sessionOf(admin.token);
     expect(own.session.permissions).toContain('team:impersonate');
-    const row = t.db.select().from(sessions).where(isNotNull(sessions.impersonationId)).get();
+    const [row] = await impersonationSessions();
     expect(row?.revokedAt).not.toBeNull();
   });
 
@@ -697,8 +692,8 @@ describe('while impersonating', () => {
       expect(refused).toMatchObject({ status: 403, code: 'impersonation_restricted' });
     }
     // Nothing was made or revoked on ops' behalf; reading stays open.
-    expect(t.sqlite.prepare('SELECT count(*) FROM one_click_links').pluck().get()).toBe(0);
-    expect(t.sqlite.prepare('SELECT count(*) FROM login_tokens').pluck().get()).toBe(1);
+    expect(await countOf(t.ts, 'oneClickLinks')).toBe(0);
+    expect(await countOf(t.ts, 'loginTokens')).toBe(1);
     expect(await outcomeOf(asOps.loginTokens.list())).toBe('ok');
   });
 
@@ -711,7 +706,7 @@ describe('while impersonating', () => {
     });
     expect(placed.status).toBe(201);
     expect(placed.headers.get('x-impersonation-id')).toBe(impersonationId);
-    const event = t.db.select().from(auditEvents).where(eq(auditEvents.type, 'order.placed')).get();
+    const [event] = await rowsWhere(t.ts, 'auditEvents', { type: 'order.placed' });
     expect(event).toMatchObject({
       actorUserId: admin.session.user?.id,
       subjectUserId: ids.userId('buyer@acme.test'),
@@ -722,12 +717,7 @@ describe('while impersonating', () => {
   it('the audit trail records issued, started and ended', async () => {
     const { imp, impersonationId } = await adminAsBuyer();
     await t.client(imp.token).impersonation.leave();
-    const types = t.db
-      .select({ type: auditEvents.type })
-      .from(auditEvents)
-      .where(and(eq(auditEvents.impersonationId, impersonationId)))
-      .all()
-      .map((e) => e.type);
+    const types = (await rowsWhere(t.ts, 'auditEvents', { impersonationId })).map((e) => e.type);
     expect(types).toEqual([
       'impersonation.token_issued',
       'impersonation.started',
@@ -796,19 +786,10 @@ describe('profiles for a team admin', () => {
 });
 
 describe('rules every path holds', () => {
-  const endOf = (impersonationId: string) =>
-    t.db.select().from(impersonations).where(eq(impersonations.id, impersonationId)).get();
+  const endOf = async (impersonationId: string) =>
+    (await rowsWhere(t.ts, 'impersonations', { id: impersonationId }))[0];
   const endedEvents = (impersonationId: string) =>
-    t.db
-      .select()
-      .from(auditEvents)
-      .where(
-        and(
-          eq(auditEvents.type, 'impersonation.ended'),
-          eq(auditEvents.impersonationId, impersonationId),
-        ),
-      )
-      .all();
+    rowsWhere(t.ts, 'auditEvents', { type: 'impersonation.ended', impersonationId });
 
   it('password sign-in is refused while this browser acts as someone; both sessions stay', async () => {
     const { admin, imp } = await adminAsBuyer();
@@ -831,9 +812,9 @@ describe('rules every path holds', () => {
     const { imp, impersonationId: id } = await adminAsBuyer();
     const buyer = await t.signIn('buyer@acme.test');
     await t.client(buyer.token).auth.revokeSession(imp.session.id);
-    expect(endOf(id)).toMatchObject({ endReason: 'revoked' });
-    expect(endOf(id)?.endedAt).not.toBeNull();
-    expect(endedEvents(id)).toHaveLength(1);
+    expect(await endOf(id)).toMatchObject({ endReason: 'revoked' });
+    expect((await endOf(id))?.endedAt).not.toBeNull();
+    expect(await endedEvents(id)).toHaveLength(1);
     expect(await sessionStatus(imp.token)).toBe(401);
   });
 
@@ -844,18 +825,19 @@ describe('rules every path holds', () => {
       currentPassword: 'demo-password',
       newPassword: 'a-new-long-password-1',
     });
-    expect(endOf(id)).toMatchObject({ endReason: 'revoked' });
-    expect(endedEvents(id)).toHaveLength(1);
+    expect(await endOf(id)).toMatchObject({ endReason: 'revoked' });
+    expect(await endedEvents(id)).toHaveLength(1);
     expect(await sessionStatus(imp.token)).toBe(401);
   });
 
   it('an impersonation session revoked by any other path ends on its next request, audited', async () => {
     const { admin, imp, impersonationId: id } = await adminAsBuyer();
-    t.db
-      .update(sessions)
-      .set({ revokedAt: t.clock.now(), revokedReason: 'by hand' })
-      .where(eq(sessions.id, imp.session.id))
-      .run();
+    await updateRows(
+      t.ts,
+      'sessions',
+      { revokedAt: t.clock.now(), revokedReason: 'by hand' },
+      { id: imp.session.id },
+    );
     // Raw: a browser's cookies.
     const res = await t.call('GET', '/api/public/auth/session', {
       cookie: `ob_session=${admin.token}; ob_impersonation=${imp.token}`,
@@ -863,8 +845,8 @@ describe('rules every path holds', () => {
     const { session } = sessionResponse.parse(res.json);
     expect(session.user?.email).toBe('admin@acme.test');
     expect(session.impersonationEnded).toMatchObject({ reason: 'revoked' });
-    expect(endOf(id)).toMatchObject({ endReason: 'revoked' });
-    expect(endedEvents(id)).toHaveLength(1);
+    expect(await endOf(id)).toMatchObject({ endReason: 'revoked' });
+    expect(await endedEvents(id)).toHaveLength(1);
   });
 
   it('operator door: a target promoted to the actor’s rank ends it on the next request', async () => {
@@ -875,13 +857,9 @@ describe('rules every path holds', () => {
     });
     const started = await exchange(ops.token, issued.token);
     expect(await sessionStatus(started.token)).toBe('ok');
-    t.db
-      .update(users)
-      .set({ operatorRole: 'admin' })
-      .where(eq(users.email, 'support@onbehalf.test'))
-      .run();
+    await setUser('support@onbehalf.test', { operatorRole: 'admin' });
     expect(await sessionStatus(started.token)).toBe(401);
-    expect(endOf(impersonationOf(started.session))).toMatchObject({
+    expect(await endOf(impersonationOf(started.session))).toMatchObject({
       endReason: 'actor_lost_permission',
     });
   });
@@ -905,9 +883,7 @@ describe('the hand-off exchange is rate-limited like every redemption', () => {
     // Its own hand-off still goes through at once, after all those guesses.
     const issued = await teamIssue(admin.token, ids.profileId('buyer@acme.test'));
     expect(await outcomeOf(exchange(admin.token, issued.token))).toBe('ok');
-    expect(
-      t.db.select().from(sessions).where(isNotNull(sessions.impersonationId)).all(),
-    ).toHaveLength(1);
+    expect(await impersonationSessions()).toHaveLength(1);
     // A used token presented again by its own session is no guess either.
     expect((await refusal(exchange(admin.token, issued.token))).code).toBe('handoff_used');
   });
