@@ -1,12 +1,9 @@
 import { sessionResponse, signedInResponse } from '@onbehalf/contracts/auth';
 import { handoffResponse } from '@onbehalf/contracts/impersonation';
 import { profilesResponse } from '@onbehalf/contracts/profiles';
-import { eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { sessionPolicy } from '../../domain/sessions.ts';
-import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
-import { sessions } from '../../store/sqlite/schema/sessions.ts';
-import { users } from '../../store/sqlite/schema/users.ts';
+import { countOf, rowsWhere, updateRows } from '../../store/test-rows.ts';
 import {
   createTestApp,
   ORIGIN,
@@ -59,17 +56,13 @@ describe('sign-in', () => {
 
   it('stores only a hash of the session token', async () => {
     const { token, session } = await t.signIn('buyer@acme.test');
-    const row = t.db.select().from(sessions).where(eq(sessions.id, session.id)).get();
+    const [row] = await rowsWhere(t.ts, 'sessions', { id: session.id });
     expect(row?.tokenHash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(row)).not.toContain(token);
   });
 
   it('answers a wrong password, an unknown email and a disabled account identically', async () => {
-    t.db
-      .update(users)
-      .set({ status: 'disabled' })
-      .where(eq(users.email, 'solo@example.test'))
-      .run();
+    await updateRows(t.ts, 'users', { status: 'disabled' }, { email: 'solo@example.test' });
     const attempts = [
       { email: 'buyer@acme.test', password: 'not-the-password' },
       { email: 'nobody@acme.test', password: 'demo-password' },
@@ -93,11 +86,7 @@ describe('sign-in', () => {
 
   it('audits failed sign-ins with the reason, without the password', async () => {
     await refusal(t.client().auth.signIn({ email: 'buyer@acme.test', password: 'hunter2-wrong' }));
-    const events = t.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.type, 'auth.sign_in.failed'))
-      .all();
+    const events = await rowsWhere(t.ts, 'auditEvents', { type: 'auth.sign_in.failed' });
     expect(events).toHaveLength(1);
     expect(events[0]?.details).toMatchObject({
       email: 'buyer@acme.test',
@@ -204,7 +193,7 @@ describe('session resolution', () => {
 
   it('refuses the session of a user who has been disabled', async () => {
     const { token } = await t.signIn('buyer@acme.test');
-    t.db.update(users).set({ status: 'disabled' }).where(eq(users.email, 'buyer@acme.test')).run();
+    await updateRows(t.ts, 'users', { status: 'disabled' }, { email: 'buyer@acme.test' });
     await expect(t.client(token).auth.session()).rejects.toMatchObject({ status: 401 });
   });
 });
@@ -299,14 +288,10 @@ describe('client address', () => {
       body: { email: 'buyer@acme.test', password: 'wrong' },
       headers: { 'x-forwarded-for': '198.51.100.1, 203.0.113.7' },
     });
-    const ipOf = (app: TestApp) =>
-      app.db
-        .select({ ip: auditEvents.ip })
-        .from(auditEvents)
-        .where(eq(auditEvents.type, 'auth.sign_in.failed'))
-        .get()?.ip;
-    expect(ipOf(t)).toBeNull();
-    expect(ipOf(behindProxy)).toBe('203.0.113.7');
+    const ipOf = async (app: TestApp) =>
+      (await rowsWhere(app.ts, 'auditEvents', { type: 'auth.sign_in.failed' }))[0]?.ip;
+    expect(await ipOf(t)).toBeNull();
+    expect(await ipOf(behindProxy)).toBe('203.0.113.7');
   });
 });
 
@@ -320,16 +305,9 @@ describe('request ids', () => {
     expect(res.status).toBe(200);
     const id = res.headers.get('x-request-id');
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    const event = t.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.type, 'auth.sign_in.succeeded'))
-      .get();
+    const [event] = await rowsWhere(t.ts, 'auditEvents', { type: 'auth.sign_in.succeeded' });
     expect(event?.requestId).toBe(id);
-    const stored = t.sqlite
-      .prepare("SELECT count(*) AS n FROM audit_events WHERE request_id = 'chosen-by-the-client'")
-      .get() as { n: number };
-    expect(stored.n).toBe(0);
+    expect(await countOf(t.ts, 'auditEvents', { requestId: 'chosen-by-the-client' })).toBe(0);
   });
 });
 
