@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { type AuditEntry, eventRow, keyedHash, storedPayload } from '../../lib/audit-event.ts';
+import { countersOf } from '../../lib/hot-counters.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { PgTx } from './client.ts';
 import { auditEvents, auditHead } from './schema.ts';
@@ -28,4 +29,5 @@ export async function appendAudit(
     .update(auditHead)
     .set({ lastId: inserted?.id ?? head.lastId, lastHash: hash, keyed: true })
     .where(eq(auditHead.id, 1));
+  countersOf(key).auditAppends++;
 }

@@ -29,8 +29,10 @@ export function openPostgres(url: string, options: { max?: number } = {}) {
     connectionTimeoutMillis: 5_000,
     application_name: 'onbehalf',
   });
-  // An idle client that loses its server must not take the process with it.
+  // A client that loses its server must not take the process with it: idle ones report to the
+  // pool, and one in use reports to itself once the query it was running has failed (503).
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzle(pool, { schema });
   return { db, pool };
 }
