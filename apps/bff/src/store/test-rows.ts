@@ -5,6 +5,7 @@ import { orders } from './sqlite/schema/commerce.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';
 import { apiKeys, loginAttempts, loginTokens, oneClickLinks } from './sqlite/schema/login-links.ts';
 import { organizations } from './sqlite/schema/organizations.ts';
+import { outboxMessages } from './sqlite/schema/outbox.ts';
 import { profiles } from './sqlite/schema/profiles.ts';
 import { sessions } from './sqlite/schema/sessions.ts';
 import { users } from './sqlite/schema/users.ts';
@@ -28,6 +29,7 @@ const tables = {
   auditRepeats: [auditRepeats, pg.auditRepeats],
   auditEvents: [auditEvents, pg.auditEvents],
   orders: [orders, pg.orders],
+  outboxMessages: [outboxMessages, pg.outboxMessages],
 } as const;
 
 type Name = keyof typeof tables;

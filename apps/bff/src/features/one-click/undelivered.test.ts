@@ -1,10 +1,7 @@
 import { ApiError } from '@onbehalf/api-client/api-error';
-import { eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Mailer, MailMessage } from '../../lib/mail.ts';
-import { auditEvents } from '../../store/sqlite/schema/audit-events.ts';
-import { loginTokens, oneClickLinks } from '../../store/sqlite/schema/login-links.ts';
-import { users } from '../../store/sqlite/schema/users.ts';
+import { rowsOf, rowsWhere } from '../../store/test-rows.ts';
 import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
 
 /**
@@ -53,8 +50,7 @@ async function refusal(call: Promise<unknown>): Promise<ApiError> {
   return error as ApiError;
 }
 
-const failures = () =>
-  t.db.select().from(auditEvents).where(eq(auditEvents.type, 'mail.failed')).all();
+const failures = () => rowsWhere(t.ts, 'auditEvents', { type: 'mail.failed' });
 
 /** Redeeming the link the failed message carried: it must not sign anybody in. */
 async function expectLinkDead(url: string) {
@@ -62,7 +58,7 @@ async function expectLinkDead(url: string) {
   const body = { userId: Number(userId), hash: hash ?? '' };
   const error = await refusal(t.client().links.redeemOneClick(body));
   expect(error.status).toBe(410);
-  const [link] = t.db.select().from(oneClickLinks).all();
+  const [link] = await rowsOf(t.ts, 'oneClickLinks');
   expect(link?.revokedReason).toBe('undelivered');
 }
 
@@ -74,8 +70,8 @@ describe('a sign-in link whose email cannot be sent is withdrawn', () => {
     );
     expect(error).toMatchObject({ status: 503, code: 'mail_unavailable' });
     await expectLinkDead(attemptedUrl());
-    expect(failures()).toHaveLength(1);
-    expect(failures()[0]?.details).toMatchObject({ credential: { kind: 'one_click' } });
+    expect(await failures()).toHaveLength(1);
+    expect((await failures())[0]?.details).toMatchObject({ credential: { kind: 'one_click' } });
   });
 
   it('support emailing a customer a link (Admin › Users) gets 503 and the link is dead', async () => {
@@ -92,7 +88,7 @@ describe('a sign-in link whose email cannot be sent is withdrawn', () => {
     expect(answer.ok).toBe(true);
     await t.deps.background.idle();
     await expectLinkDead(attemptedUrl());
-    expect(failures()).toHaveLength(1);
+    expect(await failures()).toHaveLength(1);
   });
 
   it('a welcome email that fails leaves the new user without a live link', async () => {
@@ -108,9 +104,7 @@ describe('a sign-in link whose email cannot be sent is withdrawn', () => {
     expect(error).toMatchObject({ status: 503, code: 'mail_unavailable' });
     await expectLinkDead(attemptedUrl());
     // The account stays (provisioning is idempotent): asking again sends a new link.
-    expect(
-      t.db.select().from(users).where(eq(users.email, 'new.hire@acme.test')).get(),
-    ).toBeDefined();
+    expect((await rowsWhere(t.ts, 'users', { email: 'new.hire@acme.test' }))[0]).toBeDefined();
   });
 });
 
@@ -128,7 +122,7 @@ describe('a login token whose email cannot be sent is withdrawn', () => {
     if (!token) throw new Error('the attempted message carried no login token');
     const redeemed = await refusal(t.client().links.redeemLoginToken(token));
     expect(redeemed.status).toBe(410);
-    const [row] = t.db.select().from(loginTokens).all();
+    const [row] = await rowsOf(t.ts, 'loginTokens');
     expect(row).toMatchObject({ revokedReason: 'undelivered', secretHash: null });
     expect(row?.deletedAt).not.toBeNull();
   });
