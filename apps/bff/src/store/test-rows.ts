@@ -1,8 +1,13 @@
 import { and, type Column, count, eq, isNull, type SQL } from 'drizzle-orm';
+import { recordAudit } from '../lib/audit.ts';
+import type { AuditEntry } from '../lib/audit-event.ts';
+import type { RequestMeta } from '../lib/request-meta.ts';
+import { appendAudit } from './postgres/audit.ts';
 import * as pg from './postgres/schema.ts';
 import { auditEvents, auditRepeats } from './sqlite/schema/audit-events.ts';
 import { orders } from './sqlite/schema/commerce.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';
+import { jobs } from './sqlite/schema/jobs.ts';
 import { apiKeys, loginAttempts, loginTokens, oneClickLinks } from './sqlite/schema/login-links.ts';
 import { organizations } from './sqlite/schema/organizations.ts';
 import { outboxMessages } from './sqlite/schema/outbox.ts';
@@ -30,6 +35,7 @@ const tables = {
   auditEvents: [auditEvents, pg.auditEvents],
   orders: [orders, pg.orders],
   outboxMessages: [outboxMessages, pg.outboxMessages],
+  jobs: [jobs, pg.jobs],
 } as const;
 
 type Name = keyof typeof tables;
@@ -210,6 +216,19 @@ export async function auditTrail(ts: TestStore): Promise<StoredEvent[]> {
     prevHash,
     hash,
   }));
+}
+
+/** Appends events to the trail as the application does, chained and keyed, in one transaction. */
+export async function appendEvents(ts: TestStore, entries: AuditEntry[], meta: RequestMeta) {
+  if (ts.dialect === 'sqlite') {
+    ts.db.transaction((tx) => {
+      for (const entry of entries) recordAudit(tx, entry, meta);
+    });
+    return;
+  }
+  await ts.db.transaction(async (tx) => {
+    for (const entry of entries) await appendAudit(tx, ts.auditKey, entry, meta);
+  });
 }
 
 /** Whether every event links to the one appended before it. */
