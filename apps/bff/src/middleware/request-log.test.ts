@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../lib/logger.ts';
 import { DEMO_PASSWORD } from '../store/demo.ts';
 import { createTestApp, demoIds, refusal, sessionCookieFrom } from '../test/harness.ts';
@@ -133,7 +133,10 @@ describe('the request log', () => {
   it('writes an unhandled error with its request id, and the request line at error level', async () => {
     const { t, lines } = await loggedApp();
     const owner = await t.signIn('owner@acme.test');
-    t.sqlite.close(); // every read now throws
+    // Every session lookup now throws what a bug would: not an AppError, not a database fault.
+    vi.spyOn(t.deps.store.auth, 'sessionByToken').mockRejectedValue(
+      new TypeError("Cannot read properties of undefined (reading 'id')"),
+    );
     // Raw: the request id of the failure comes back in a response header.
     const res = await t.call('GET', '/api/public/auth/session', { token: owner.token });
     expect(res.status).toBe(500);

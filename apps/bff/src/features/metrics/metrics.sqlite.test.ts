@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { runningImpersonationsSql } from '../../store/sqlite/metrics.ts';
+import { createTestApp } from '../../test/harness.ts';
+
+const METRICS_TOKEN = 'scrape-me-if-you-can-0123456789';
+
+/** One series' value in the exposition (0 before it first appears). */
+async function sample(t: Awaited<ReturnType<typeof createTestApp>>, name: string) {
+  const res = await t.call('GET', '/metrics', { token: METRICS_TOKEN });
+  expect(res.status).toBe(200);
+  const line = res.text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.slice(name.length + 1)) : 0;
+}
+
+/** What only the SQLite store has: group commits, and its query plans. */
+describe('GET /metrics on SQLite', () => {
+  it('shows commit groups moving, each holding at least one transaction', async () => {
+    const t = await createTestApp({ rateLimits: false, env: { METRICS_TOKEN } });
+    const count = 'onbehalf_commit_group_transactions_count';
+    const sum = 'onbehalf_commit_group_transactions_sum';
+    const before = { count: await sample(t, count), sum: await sample(t, sum) };
+    await t.signIn('owner@acme.test');
+    await t.client().links.requestEmailLink('buyer@acme.test');
+    const moved = {
+      count: (await sample(t, count)) - before.count,
+      sum: (await sample(t, sum)) - before.sum,
+    };
+    expect(moved.count).toBeGreaterThan(0);
+    expect(moved.sum).toBeGreaterThanOrEqual(moved.count);
+  });
+
+  it('reads the running impersonations through an index, whatever the size of the history', async () => {
+    const t = await createTestApp();
+    const { sql, params } = runningImpersonationsSql(t.db);
+    const plan = t.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params.map(() => '0')) as {
+      detail: string;
+    }[];
+    const details = plan.map((p) => p.detail).join('\n');
+    expect(details).toMatch(/SEARCH impersonations USING INDEX \S+ \(id>\?\)/);
+    expect(details).not.toMatch(/SCAN impersonations/);
+  });
+});
