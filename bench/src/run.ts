@@ -315,6 +315,10 @@ async function benchOn(database: Database, entry: string): Promise<Run> {
   const stopCluster = () => cluster?.stop();
   running.add(stopServer);
   running.add(stopCluster);
+  const removeData = () => {
+    if (!args.has('keep-data')) rmSync(dataDir, { recursive: true, force: true });
+  };
+  running.add(removeData);
   const start = async (synchronous: 'FULL' | 'NORMAL' = 'FULL') => {
     await server?.stop();
     const marker = path.join(dataDir, 'bench-synchronous');
@@ -779,8 +783,9 @@ async function benchOn(database: Database, entry: string): Promise<Run> {
       cluster?.stop();
     } finally {
       running.delete(stopCluster);
+      running.delete(removeData);
       if (args.has('keep-data')) log(`Data kept in ${dataDir}`);
-      else rmSync(dataDir, { recursive: true, force: true });
+      removeData();
     }
   }
 }
