@@ -52,4 +52,21 @@ describe.each(dialects)('people search on %s', (dialect) => {
     expect(await search(ts, 'smith acme')).toEqual(['John Smith']);
     expect(await search(ts, 'nobody')).toEqual([]);
   });
+
+  it('finds a whole address with hyphens and digits, never reading -1 as a number', async () => {
+    const ts = await freshStore(dialect);
+    for (const [name, email] of [
+      ['Member One', 'member-1-t26pzys1tz@example.test'],
+      ['Member Two', 'member-2-x@example.test'],
+      ["Ann O'Neil", 'ann_oneil+billing@example.test'],
+    ] as const) {
+      await insertRow(ts, 'users', { name, email, kind: 'customer', createdAt: 0 });
+    }
+    expect(await search(ts, 'member-1-t26pzys1tz@example.test')).toEqual(['Member One']);
+    expect(await search(ts, 'member-1')).toEqual(['Member One']);
+    expect(await search(ts, 't26pzys1tz')).toEqual(['Member One']);
+    expect(await search(ts, 'ann_oneil+billing@example.test')).toEqual(["Ann O'Neil"]);
+    expect(await search(ts, 'billing')).toEqual(["Ann O'Neil"]);
+    expect(await search(ts, "o'neil")).toEqual(["Ann O'Neil"]);
+  });
 });

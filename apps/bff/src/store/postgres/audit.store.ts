@@ -9,7 +9,7 @@ import type { PgQueryable } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { isIntegerId } from './integer-id.ts';
 import { auditEvents, impersonations, organizations, users } from './schema.ts';
-import { tsQuery } from './search.ts';
+import { tsQuery, wordsOf } from './search.ts';
 
 const actor = alias(users, 'actor');
 const subject = alias(users, 'subject');
@@ -47,20 +47,15 @@ async function idBounds(
   return bounds;
 }
 
-/** ASCII punctuation: what separates words for SQLite's FTS5 and not always for PostgreSQL's parser. */
-const punctuation = `!"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~`;
-const quoted = (text: string) => sql.raw(`'${text.replaceAll("'", "''")}'`);
-
 /**
  * The document the `audit_search_idx` index holds (migration 0004), the expression must be the
  * index's own for the planner to use it: the reason, details, type and address, with ASCII
  * punctuation as spaces, so every run of letters and digits is a word of its own, as FTS5 reads
  * it (`order.placed` is `order` and `placed`, `10.0.0.1` is `10`, `0`, `0`, `1`).
  */
-const auditDocument = sql`to_tsvector('simple', translate(
-  coalesce(${auditEvents.reason}, '') || ' ' || coalesce(${auditEvents.details}, '') || ' ' ||
-  ${auditEvents.type} || ' ' || coalesce(${auditEvents.ip}, ''),
-  ${quoted(punctuation)}, ${quoted(' '.repeat(punctuation.length))}))`;
+const auditDocument = wordsOf(
+  sql`coalesce(${auditEvents.reason}, '') || ' ' || coalesce(${auditEvents.details}, '') || ' ' || ${auditEvents.type} || ' ' || coalesce(${auditEvents.ip}, '')`,
+);
 
 /**
  * Events whose reason, details, type or address hold every word typed, through the

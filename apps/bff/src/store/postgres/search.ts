@@ -4,7 +4,7 @@ import { users } from './schema.ts';
 /**
  * Search on PostgreSQL, meaning what it means on SQLite (store/sqlite/search.ts): the same
  * "contains" over columns, and people found by every word typed through the `users_search_idx`
- * full-text index (migration 0001) where SQLite has FTS5.
+ * full-text index (migration 0005) where SQLite has FTS5.
  */
 
 /**
@@ -40,11 +40,23 @@ export function tsQuery(text: string): string | null {
   return phrases.length === 0 ? null : phrases.join(' & ');
 }
 
+/** ASCII punctuation: what separates words for SQLite's FTS5 and not always for PostgreSQL's parser. */
+const punctuation = `!"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~`;
+const quoted = (text: string) => sql.raw(`'${text.replaceAll("'", "''")}'`);
+
 /**
- * The document of a person the index holds: the expression must be the index's own
- * (migration 0001) for the planner to use it.
+ * A text as FTS5 reads it, for an index: ASCII punctuation as spaces, so every run of letters
+ * and digits is a word of its own (`order.placed` is `order` and `placed`, `member-1` is
+ * `member` and `1`, never the number -1). `translate`, not a regular expression: `[[:alnum:]]`
+ * depends on the database's locale. An index must be built on this very expression (migrations
+ * 0004, 0005) for the planner to use it.
  */
-const userDocument = sql`to_tsvector('simple', ${users.name} || ' ' || translate(${users.email}, '@.', '  '))`;
+export function wordsOf(text: SQL): SQL {
+  return sql`to_tsvector('simple', translate(${text}, ${quoted(punctuation)}, ${quoted(' '.repeat(punctuation.length))}))`;
+}
+
+/** The document of a person the `users_search_idx` index holds (migration 0005). */
+const userDocument = wordsOf(sql`${users.name} || ' ' || ${users.email}`);
 
 /** Users whose name or email holds every word typed, through the `users_search_idx` index. */
 export function usersMatching(userId: Column, text: string): SQL {
