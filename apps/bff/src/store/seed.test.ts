@@ -47,6 +47,13 @@ describe('the demo on both databases', () => {
       expect(memberships).toHaveLength(sqlite.count);
       expect(people).toHaveLength(demoAccounts.length);
       expect(sqlite.again).toBe(false);
+      // A start on a database that holds people hashes nothing: argon2id is not free.
+      let hashed = 0;
+      const again = await seedDemoPostgres(db, async () => {
+        hashed++;
+        return hash;
+      });
+      expect([again, hashed]).toEqual([false, 0]);
     } finally {
       await Promise.all(stores.map(({ pool }) => pool.end()));
     }

@@ -32,9 +32,8 @@ export async function connectPostgres(url: string) {
  */
 export async function migrateAndSeed(pool: pg.Pool): Promise<boolean> {
   let seeded = false;
-  const passwordHash = await hashPassword(DEMO_PASSWORD);
   await migratePostgres(pool, async (locked) => {
-    seeded = await seedDemoPostgres(locked, passwordHash);
+    seeded = await seedDemoPostgres(locked, () => hashPassword(DEMO_PASSWORD));
   });
   return seeded;
 }

@@ -1,5 +1,4 @@
 import { profileRolePresets } from '@onbehalf/contracts/permissions';
-import { count } from 'drizzle-orm';
 import {
   DAY,
   demoAccounts,
@@ -18,12 +17,15 @@ import { invoices, orders, organizations, profiles, settings, users } from './sc
  */
 export async function seedDemoPostgres(
   db: PgDb,
-  passwordHash: string,
+  passwordHash: string | (() => Promise<string>),
   now = Date.now(),
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const [existing] = await tx.select({ n: count() }).from(users);
-    if ((existing?.n ?? 0) > 0) return false;
+    // One row is enough to know: counting a large directory on every start is not.
+    const [existing] = await tx.select({ id: users.id }).from(users).limit(1);
+    if (existing) return false;
+    // Hashed only when it will be written: argon2id on every start would slow each one down.
+    const hash = typeof passwordHash === 'string' ? passwordHash : await passwordHash();
 
     const orgIds = {} as Record<OrgKey, number>;
     for (const [key, org] of Object.entries(demoOrganizations) as [
@@ -50,7 +52,7 @@ export async function seedDemoPostgres(
         .values({
           email: account.email,
           name: account.name,
-          passwordHash,
+          passwordHash: hash,
           passwordChangedAt: now,
           kind: account.operatorRole ? 'operator' : 'customer',
           operatorRole: account.operatorRole ?? null,
