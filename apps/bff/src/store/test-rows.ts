@@ -63,14 +63,16 @@ export async function insertRow<N extends Name>(
   return row as Row<N>;
 }
 
-/** Every row of a table, in no particular order (look rows up by their id). */
+/** Every row of a table, in the order `rowsWhere` gives. */
 export async function rowsOf<N extends Name>(ts: TestStore, name: N): Promise<Row<N>[]> {
   return rowsWhere(ts, name, {});
 }
 
 /**
  * The rows whose columns equal every value of `where` (null matches a missing value), in the
- * order of their id where the table has a numeric one, as inserted.
+ * order of their id where the table has a numeric one, as inserted. Rows with a text id
+ * (sessions, impersonations, …) come as the database reads them, which on PostgreSQL is not the
+ * order they were written in: look those up by a column.
  */
 export async function rowsWhere<N extends Name>(
   ts: TestStore,
