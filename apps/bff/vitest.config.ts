@@ -1,12 +1,40 @@
 import { defineConfig } from 'vitest/config';
 
+/** The suites whose tests drive the whole app through the harness (test/harness.ts). */
+const appSuites = [
+  'src/features/**/*.test.ts',
+  'src/middleware/**/*.test.ts',
+  'src/acting-for-someone.test.ts',
+  'src/app.test.ts',
+  'src/route-table.test.ts',
+];
+
+const shared = {
+  // Each test file opens its own database; files run in parallel workers.
+  pool: 'forks',
+  // Sign-ins hash with argon2id on purpose: a file of them takes seconds on a busy 2-core
+  // machine, which is load, not a hang.
+  testTimeout: 20_000,
+} as const;
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts'],
-    // Each test file opens its own database; files run in parallel workers.
-    pool: 'forks',
-    // Sign-ins hash with argon2id on purpose: a file of them takes seconds on a busy 2-core
-    // machine, which is load, not a hang.
-    testTimeout: 20_000,
+    projects: [
+      {
+        test: { ...shared, name: 'sqlite', include: ['src/**/*.test.ts'] },
+      },
+      {
+        // The same app suites on PostgreSQL (SPEC §11): one server for the run, a database per
+        // app. What only SQLite has (its query plans, triggers, files) is in *.sqlite.test.ts.
+        test: {
+          ...shared,
+          name: 'postgres',
+          include: appSuites,
+          exclude: ['**/*.sqlite.test.ts', '**/node_modules/**'],
+          env: { ONBEHALF_TEST_DB: 'postgres' },
+          globalSetup: ['src/test/postgres-setup.ts'],
+        },
+      },
+    ],
   },
 });
