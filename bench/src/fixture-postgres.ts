@@ -4,11 +4,12 @@
  * computed by the server's own code. Rows go in by columns, one statement per batch of
  * thousands (`INSERT … SELECT FROM unnest($1::type[], …)`), not one round trip per row.
  */
-import { credentialFingerprint } from '../../apps/bff/src/lib/credentials.ts';
+
 import { encodeCursor } from '../../apps/bff/src/lib/pagination.ts';
 import { loadServerSecret } from '../../apps/bff/src/lib/server-secret.ts';
 import { sha256, sortableId } from '../../apps/bff/src/lib/tokens.ts';
 import { openPostgres } from '../../apps/bff/src/store/postgres/client.ts';
+import { credentialFingerprint } from '../../apps/bff/src/store/sqlite/credentials.ts';
 import { profileRolePresets } from '../../packages/contracts/src/permissions.ts';
 import {
   chainedAuditRows,

@@ -13,11 +13,11 @@ import {
   keyedHash,
   storedPayload,
 } from '../../apps/bff/src/lib/audit-event.ts';
-import { credentialFingerprint } from '../../apps/bff/src/lib/credentials.ts';
 import { encodeCursor } from '../../apps/bff/src/lib/pagination.ts';
 import type { RequestMeta } from '../../apps/bff/src/lib/request-meta.ts';
 import { loadServerSecret } from '../../apps/bff/src/lib/server-secret.ts';
 import { sha256, sortableId } from '../../apps/bff/src/lib/tokens.ts';
+import { credentialFingerprint } from '../../apps/bff/src/store/sqlite/credentials.ts';
 import { profileRolePresets } from '../../packages/contracts/src/permissions.ts';
 
 /** A credential's secret, as the server makes them: 32 random bytes, base64url. */

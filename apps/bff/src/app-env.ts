@@ -3,7 +3,7 @@ import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind, CredentialMaker } from '@onbehalf/contracts/login-links';
 import type { Permission } from '@onbehalf/contracts/permissions';
 import type { Env } from './env.ts';
-import type { AuditAnchor } from './lib/audit-anchor.ts';
+import type { AnchoredHead } from './lib/audit-anchor.ts';
 import type { Clock, TestClocks } from './lib/clock.ts';
 import type { JobRunner } from './lib/jobs.ts';
 import type { Logger } from './lib/logger.ts';
@@ -13,13 +13,14 @@ import type { Limiters } from './lib/rate-limit.ts';
 import type { RequestMeta } from './lib/request-meta.ts';
 import type { ServerSecret } from './lib/server-secret.ts';
 import type { SigningKeys } from './lib/signing-keys.ts';
-import type { CommitGroups } from './store/sqlite/commit-groups.ts';
-import type { ImpersonationRow } from './store/sqlite/schema/impersonations.ts';
-import type { ApiKeyRow } from './store/sqlite/schema/login-links.ts';
-import type { OrganizationRow } from './store/sqlite/schema/organizations.ts';
-import type { ProfileRow } from './store/sqlite/schema/profiles.ts';
-import type { SessionRow } from './store/sqlite/schema/sessions.ts';
-import type { UserRow } from './store/sqlite/schema/users.ts';
+import type {
+  ApiKeyRow,
+  ImpersonationRow,
+  OrganizationRow,
+  ProfileRow,
+  SessionRow,
+  UserRow,
+} from './store/rows.ts';
 import type { Store } from './store/store.ts';
 
 /** Everything a request handler may reach; built once by the server, or per test. */
@@ -34,10 +35,14 @@ export interface AppDeps {
   /** In test mode only: the clocks /api/test/clock moves (`clock` reads them). */
   testClocks?: TestClocks;
   /** The audit chain's head, kept outside the database (the server advances it). */
-  auditAnchor: Pick<AuditAnchor, 'read'>;
+  auditAnchor: { read(): AnchoredHead | null };
   mailer: Mailer;
   background: JobRunner;
-  commitGroups?: CommitGroups;
+  /**
+   * On SQLite, the group commit holding this turn's writes (store/sqlite/commit-groups.ts): an
+   * answer waits for it. PostgreSQL commits each command before it returns.
+   */
+  commitGroups?: { pending(): Promise<void> | null };
   /** JSON lines: the request log and the server's own (lib/logger.ts). */
   logger: Logger;
   /** Prometheus metrics of this app, served at GET /metrics (lib/metrics.ts). */

@@ -1,10 +1,9 @@
 import type { Env } from '../env.ts';
 import { createOneClickLink } from '../features/one-click/one-click.service.ts';
-import { memoryAuditAnchor } from '../lib/audit-anchor.ts';
+import { memoryAnchorStorage } from '../lib/audit-anchor.ts';
 import { systemClock } from '../lib/clock.ts';
 import { createJobRunner } from '../lib/jobs.ts';
 import { createLogger, silentLogger } from '../lib/logger.ts';
-import { maskEmail } from '../lib/login-attempts.ts';
 import { createMailer } from '../lib/mail.ts';
 import { createMetrics } from '../lib/metrics.ts';
 import { createLimiters } from '../lib/rate-limit.ts';
@@ -12,6 +11,7 @@ import { systemMeta } from '../lib/request-meta.ts';
 import { loadServerSecret } from '../lib/server-secret.ts';
 import { generateSigningKeys } from '../lib/signing-keys.ts';
 import type { Db } from '../store/sqlite/client.ts';
+import { maskEmail } from '../store/sqlite/login-attempts.ts';
 import { sqliteMetricsSources } from '../store/sqlite/metrics.ts';
 import { createSqliteStore } from '../store/sqlite/store.ts';
 
@@ -33,7 +33,7 @@ export async function emailOneClickLink(db: Db, env: Env, email?: string, minute
     limiters: createLimiters({ enabled: false }),
     keys: (await generateSigningKeys()).keys,
     secret,
-    auditAnchor: memoryAuditAnchor(),
+    auditAnchor: memoryAnchorStorage(),
     mailer: createMailer(env, store.outbox, systemClock.now, secret.outboxKey),
     // Never started: this command mails its link itself, and leaves the server's jobs to it.
     background: createJobRunner(store.jobs, { clock: systemClock, logger: silentLogger }),

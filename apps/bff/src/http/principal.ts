@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { AppEnv, AuthContext } from '../app-env.ts';
 import { type AuditParty, auditParty } from '../lib/audit-party.ts';
 import { getAuth } from '../middleware/session.ts';
-import type { ApiKeyRow } from '../store/sqlite/schema/login-links.ts';
+import type { ApiKeyRow } from '../store/rows.ts';
 
 /**
  * Who is calling a route open to both operators and integrations; or the command line, which

@@ -3,7 +3,7 @@ import { constantTimeEqual, randomId, randomToken, sha256 } from './tokens.ts';
 
 /**
  * What an API key looks like and what is checked about it apart from its row, the same on every
- * store (lib/api-keys.ts on SQLite, store/postgres/api-keys.ts on PostgreSQL):
+ * store (store/sqlite/api-keys.ts on SQLite, store/postgres/api-keys.ts on PostgreSQL):
  * `obk_{id}_{secret}`, of which only the secret's hash is kept.
  */
 

@@ -1,26 +1,10 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { desc, gte } from 'drizzle-orm';
-import type { Queryable } from '../store/sqlite/client.ts';
-import { auditCheckpoints } from '../store/sqlite/schema/audit-events.ts';
-import { auditHashOf, auditHead } from './audit-chain.ts';
 
 /** The newest event of the trail as last seen, kept outside the database. */
 export interface AnchoredHead {
   id: number;
   hash: string;
-}
-
-/**
- * The audit chain's head, kept where the database cannot reach it, so deleting the newest
- * events (which a chain alone cannot show: what remains still links up) is detected. It only
- * ever moves forward along the chain: if the trail it last saw was cut back or rewritten, it
- * keeps what it had and says so, and verification reports the trail as truncated.
- */
-export interface AuditAnchor {
-  read(): AnchoredHead | null;
-  /** Moves to the newest event if the trail still holds the anchored one (or pruned past it). */
-  advance(db: Queryable): AnchorMove;
 }
 
 /** What an advance did: moved to the newest event, had nothing newer, or found the trail cut back. */
@@ -49,28 +33,6 @@ export function anchorMove(
 export interface AnchorStorage {
   read(): AnchoredHead | null;
   write(head: AnchoredHead): void;
-}
-
-function advanceWith(storage: AnchorStorage): AuditAnchor['advance'] {
-  return (db) => {
-    const head = auditHead(db);
-    const anchored = storage.read();
-    const trail = { stillThere: false, prunedPast: false };
-    if (anchored) {
-      trail.prunedPast =
-        db
-          .select({ id: auditCheckpoints.id })
-          .from(auditCheckpoints)
-          .where(gte(auditCheckpoints.prunedThroughId, anchored.id))
-          .orderBy(desc(auditCheckpoints.id))
-          .limit(1)
-          .get() !== undefined;
-      trail.stillThere = auditHashOf(db, anchored.id) === anchored.hash;
-    }
-    const move = anchorMove(anchored, head, trail);
-    if (move === 'advanced' && head) storage.write(head);
-    return move;
-  };
 }
 
 /** A file under DATA_DIR, owner-only, replaced atomically. */
@@ -103,16 +65,4 @@ export function memoryAnchorStorage(): AnchorStorage {
       current = { id: head.id, hash: head.hash };
     },
   };
-}
-
-/** The anchor as a file under DATA_DIR, owner-only, replaced atomically. */
-export function fileAuditAnchor(dataDir: string): AuditAnchor {
-  const storage = fileAnchorStorage(dataDir);
-  return { read: storage.read, advance: advanceWith(storage) };
-}
-
-/** The anchor in memory, for tests and for tools that only verify. */
-export function memoryAuditAnchor(): AuditAnchor {
-  const storage = memoryAnchorStorage();
-  return { read: storage.read, advance: advanceWith(storage) };
 }

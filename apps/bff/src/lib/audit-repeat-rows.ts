@@ -5,7 +5,7 @@ import type { RequestMeta } from './request-meta.ts';
 
 /**
  * How repeated refusals and reads are counted and summarised (SPEC §8b), the same on every
- * store (lib/audit-repeats.ts on SQLite, store/postgres/audit-repeats.ts on PostgreSQL): what
+ * store (store/sqlite/audit-repeats.ts on SQLite, store/postgres/audit-repeats.ts on PostgreSQL): what
  * repeats is keyed by event type, actor and rule, counted per minute, and a minute with repeats
  * becomes one `audit.repeated` event once it is over.
  */

@@ -12,7 +12,7 @@ import {
 /**
  * How the audit chain is verified, apart from how a store reads it: each store reads the
  * checkpoints, then feeds the events in id order, a page at a time, and asks for the answer
- * (lib/audit-chain.ts on SQLite, store/postgres/audit-chain.ts on PostgreSQL). The rules are
+ * (store/sqlite/audit-chain.ts on SQLite, store/postgres/audit-chain.ts on PostgreSQL). The rules are
  * docs/decisions/017-audit-chain-keying.md.
  */
 

@@ -5,9 +5,8 @@ import {
 } from '@onbehalf/contracts/permissions';
 import type { AuthContext, CredentialContext, ImpersonationContext } from '../app-env.ts';
 import type { Actor, Target } from '../domain/impersonation/policy.ts';
-import type { UserRow } from '../store/sqlite/schema/users.ts';
+import type { SessionLookup, UserRow } from '../store/rows.ts';
 import type { AuditEntry } from './audit-event.ts';
-import type { SessionLookup } from './sessions.ts';
 
 /** What a session may do: an operator's role, or the active profile's explicit set. */
 export function permissionsOf(found: SessionLookup): Permission[] {

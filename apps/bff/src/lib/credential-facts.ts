@@ -14,7 +14,7 @@ import { sha256 } from './tokens.ts';
 /**
  * Credentials made for someone else, apart from how a store reads them: who made one as the
  * rules and the person see them, what the per-request check of a session a credential opened
- * needs to know, and its answer. The same on every store (lib/credentials.ts on SQLite,
+ * needs to know, and its answer. The same on every store (store/sqlite/credentials.ts on SQLite,
  * store/postgres/credentials.ts on PostgreSQL); domain/credentials/policy.ts has the rules.
  */
 

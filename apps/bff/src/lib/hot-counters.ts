@@ -1,12 +1,10 @@
-import { connectionOf } from '../store/sqlite/prepared.ts';
-
 /**
  * Counts taken on hot paths, kept as plain numbers: an increment costs nothing measurable, and
  * /metrics reads them at scrape time (lib/metrics.ts). One set per store, so two apps in one
  * process (as in tests) count apart. Free of prom-client, which the CLI need not load.
  */
 export interface HotCounters {
-  /** Audit events appended (lib/audit.ts on SQLite, store/postgres/audit.ts on PostgreSQL). */
+  /** Audit events appended (store/sqlite/audit.ts on SQLite, store/postgres/audit.ts on PostgreSQL). */
   auditAppends: number;
 }
 
@@ -14,7 +12,8 @@ const byOwner = new WeakMap<object, HotCounters>();
 
 /**
  * The counters kept under one object standing for a store: on PostgreSQL, the chain key the
- * store appends with (the one thing each of its appends is handed).
+ * store appends with (the one thing each of its appends is handed); on SQLite, the connection
+ * (store/sqlite/metrics.ts `hotCounters`).
  */
 export function countersOf(owner: object): HotCounters {
   let counters = byOwner.get(owner);
@@ -23,9 +22,4 @@ export function countersOf(owner: object): HotCounters {
     byOwner.set(owner, counters);
   }
   return counters;
-}
-
-/** On SQLite: the counters of the connection behind a drizzle handle (the database or a transaction). */
-export function hotCounters(handle: object): HotCounters {
-  return countersOf(connectionOf(handle));
 }

@@ -20,7 +20,7 @@ import type { SettingValue } from './settings.ts';
 /**
  * The per-request re-check of a running impersonation, apart from how a store reads it: both
  * stores load the same rows in one read, hand them here, and end the impersonation themselves
- * when the answer says so (lib/impersonation-lifecycle.ts, store/postgres/impersonations.ts).
+ * when the answer says so (store/sqlite/impersonations.ts, store/postgres/impersonations.ts).
  */
 
 /** A running impersonation and every row its re-check looks at. */

@@ -7,7 +7,7 @@ import { randomToken, sha256, sortableId } from './tokens.ts';
 
 /**
  * What a new session is and when a session is touched, the same on every store: each adapter
- * only writes the row (lib/sessions.ts on SQLite, store/postgres/sessions.ts on PostgreSQL).
+ * only writes the row (store/sqlite/sessions.ts on SQLite, store/postgres/sessions.ts on PostgreSQL).
  */
 
 export interface MintSessionInput {

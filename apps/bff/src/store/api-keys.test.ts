@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isApiKeyToken, newApiKeySecret, parseApiKeyToken } from '../lib/api-key-format.ts';
-import * as sqlite from '../lib/api-keys.ts';
 import * as postgres from './postgres/api-keys.ts';
 import type { ApiKeyRow } from './rows.ts';
+import * as sqlite from './sqlite/api-keys.ts';
 import { onSeveralProcesses } from './test-processes.ts';
 import { auditTrail, insertRow, operator, rowsOf } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { asc, count, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { recordAudit } from '../lib/audit.ts';
-import { memoryAnchorStorage, memoryAuditAnchor } from '../lib/audit-anchor.ts';
-import * as sqlite from '../lib/audit-chain.ts';
+import { memoryAnchorStorage } from '../lib/audit-anchor.ts';
 import { type AuditEntry, GENESIS_HASH, keyedHash } from '../lib/audit-event.ts';
 import { checkpointPayload } from '../lib/audit-verification.ts';
 import { appendAudit } from './postgres/audit.ts';
@@ -11,6 +9,9 @@ import { postgresAuditAnchor } from './postgres/audit-anchor.ts';
 import * as postgres from './postgres/audit-chain.ts';
 import { openPostgres } from './postgres/client.ts';
 import * as pg from './postgres/schema.ts';
+import { recordAudit } from './sqlite/audit.ts';
+import { memoryAuditAnchor } from './sqlite/audit-anchor.ts';
+import * as sqlite from './sqlite/audit-chain.ts';
 import { auditCheckpoints, auditEvents } from './sqlite/schema/audit-events.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 
@@ -37,7 +38,7 @@ async function databaseRefusal(run: () => Promise<unknown>): Promise<void> {
 
 /**
  * Both stores' chain behind one shape, so each case below holds them to the same answers: the
- * SQLite functions of lib/audit-chain.ts and their PostgreSQL twins. `intruder` does what
+ * SQLite functions of store/sqlite/audit-chain.ts and their PostgreSQL twins. `intruder` does what
  * someone with write access to the database but without the chain's key could.
  */
 function chainOn(ts: TestStore) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RepeatableEntry } from '../lib/audit-repeat-rows.ts';
-import * as sqlite from '../lib/audit-repeats.ts';
 import type { RequestMeta } from '../lib/request-meta.ts';
 import * as postgres from './postgres/audit-repeats.ts';
+import * as sqlite from './sqlite/audit-repeats.ts';
 import { auditTrail, linked, rowsOf } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 

@@ -2,10 +2,10 @@ import type { CredentialEndReason, CredentialKind } from '@onbehalf/contracts/lo
 import { describe, expect, it } from 'vitest';
 import { newApiKeySecret } from '../lib/api-key-format.ts';
 import { type CreatedBy, credentialFingerprint } from '../lib/credential-facts.ts';
-import * as sqlite from '../lib/credentials.ts';
 import { sha256 } from '../lib/tokens.ts';
 import * as postgres from './postgres/credentials.ts';
 import type { SessionRow } from './rows.ts';
+import * as sqlite from './sqlite/credentials.ts';
 import { customerWithProfile, insertRow, operator, rowsOf } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 

@@ -3,12 +3,12 @@ import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import { profileRolePresets } from '@onbehalf/contracts/permissions';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import * as sqlite from '../lib/impersonation-lifecycle.ts';
 import type { ImpersonationSession } from '../lib/running-impersonation.ts';
 import type { SettingValue } from '../lib/settings.ts';
 import * as postgres from './postgres/impersonations.ts';
 import * as pg from './postgres/schema.ts';
 import type { ImpersonationRow } from './rows.ts';
+import * as sqlite from './sqlite/impersonations.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';
 import { organizations } from './sqlite/schema/organizations.ts';
 import { profiles } from './sqlite/schema/profiles.ts';
@@ -26,7 +26,7 @@ type OperatorSetting = SettingValue<'impersonation.operator'>;
 
 /**
  * Both adapters behind one shape, so each case below holds them to the same answers: the
- * SQLite functions of lib/impersonation-lifecycle.ts and their PostgreSQL twins.
+ * SQLite functions of store/sqlite/impersonations.ts and their PostgreSQL twins.
  */
 function lifecycleOn(ts: TestStore) {
   if (ts.dialect === 'sqlite') {

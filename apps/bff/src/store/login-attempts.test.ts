@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { LoginAttempt } from '../lib/login-attempt-row.ts';
-import * as sqlite from '../lib/login-attempts.ts';
 import { maskEmail } from '../lib/mask-email.ts';
 import type { RequestMeta } from '../lib/request-meta.ts';
 import * as postgres from './postgres/login-attempts.ts';
+import * as sqlite from './sqlite/login-attempts.ts';
 import { rowsOf } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 

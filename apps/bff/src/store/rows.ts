@@ -22,6 +22,14 @@ export type OneClickLinkRow = typeof oneClickLinks.$inferSelect;
 export type LoginTokenRow = typeof loginTokens.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
+/** A session with its user, active profile and that profile's organization: one indexed lookup. */
+export interface SessionLookup {
+  session: SessionRow;
+  user: UserRow | null;
+  profile: ProfileRow | null;
+  organization: OrganizationRow | null;
+}
+
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { sessionPolicy } from '../domain/sessions.ts';
 import type { MintSessionInput } from '../lib/session-row.ts';
-import * as sqlite from '../lib/sessions.ts';
 import { sha256 } from '../lib/tokens.ts';
 import * as postgres from './postgres/sessions.ts';
 import type { SessionRow } from './rows.ts';
+import * as sqlite from './sqlite/sessions.ts';
 import { customerWithProfile, insertRow, rowsOf } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 

@@ -1,9 +1,9 @@
 import { and, type Column, count, eq, isNull, type SQL } from 'drizzle-orm';
-import { recordAudit } from '../lib/audit.ts';
 import type { AuditEntry } from '../lib/audit-event.ts';
 import type { RequestMeta } from '../lib/request-meta.ts';
 import { appendAudit } from './postgres/audit.ts';
 import * as pg from './postgres/schema.ts';
+import { recordAudit } from './sqlite/audit.ts';
 import { auditEvents, auditRepeats } from './sqlite/schema/audit-events.ts';
 import { orders } from './sqlite/schema/commerce.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll } from 'vitest';
-import { bindAuditKey } from '../lib/audit.ts';
 import { migratePostgres, openPostgres, type PgDb } from './postgres/client.ts';
 import { createPostgresStore } from './postgres/store.ts';
 import { startTestCluster, type TestCluster } from './postgres/test-cluster.ts';
+import { bindAuditKey } from './sqlite/audit.ts';
 import { type Db, migrateDatabase, openDatabase } from './sqlite/client.ts';
 import { createSqliteStore } from './sqlite/store.ts';
 import type { Store } from './store.ts';

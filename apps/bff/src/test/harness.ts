@@ -15,8 +15,7 @@ type BearerSignedIn = SignedInResponse & { token: string };
 import { createApp } from '../app.ts';
 import { loadEnv } from '../env.ts';
 import { withJobsRunning } from '../jobs.ts';
-import { bindAuditKey } from '../lib/audit.ts';
-import { memoryAuditAnchor } from '../lib/audit-anchor.ts';
+import { type AnchoredHead, type AnchorMove, memoryAnchorStorage } from '../lib/audit-anchor.ts';
 import { testClocks } from '../lib/clock.ts';
 import { createJobRunner } from '../lib/jobs.ts';
 import { type Logger, silentLogger } from '../lib/logger.ts';
@@ -26,8 +25,11 @@ import { createLimiters } from '../lib/rate-limit.ts';
 import { serverSecretFrom } from '../lib/server-secret.ts';
 import { generateSigningKeys, type SigningKeys } from '../lib/signing-keys.ts';
 import { DEMO_PASSWORD } from '../store/demo.ts';
+import { postgresAuditAnchor } from '../store/postgres/audit-anchor.ts';
 import { postgresMetricsSources } from '../store/postgres/metrics.ts';
 import { createPostgresStore } from '../store/postgres/store.ts';
+import { bindAuditKey } from '../store/sqlite/audit.ts';
+import { memoryAuditAnchor } from '../store/sqlite/audit-anchor.ts';
 import { type Db, migrateDatabase, openDatabase } from '../store/sqlite/client.ts';
 import { startCommitGroups } from '../store/sqlite/commit-groups.ts';
 import { sqliteMetricsSources } from '../store/sqlite/metrics.ts';
@@ -113,7 +115,7 @@ export async function createTestApp(
     }),
     keys,
     secret,
-    auditAnchor: memoryAuditAnchor(),
+    auditAnchor: database.anchor,
     mailer,
     // Jobs run after each request and when a test waits for them (`idle()`), never on a timer;
     // due by the app's own time, whichever test clock the request that wrote them ran on.
@@ -219,6 +221,8 @@ export async function createTestApp(
     /** The database the app runs on, for tests to set up and read rows (store/test-rows.ts). */
     ts,
     demo,
+    /** Moves the head kept outside the database to the newest event, as the server does each second. */
+    advanceAuditAnchor: database.anchor.advance,
     /** SQLite's own handles: only for what is about SQLite itself, in *.sqlite.test.ts files. */
     get db() {
       return sqliteOnly(sqlite).db;
@@ -250,12 +254,22 @@ type SqliteHandles = { db: Db; handle: ReturnType<typeof openDatabase>['sqlite']
 async function openTestDatabase(
   auditKey: Buffer,
   now: number,
-): Promise<{ ts: TestStore; metricsSources: MetricsSources; sqlite: SqliteHandles | null }> {
+): Promise<{
+  ts: TestStore;
+  metricsSources: MetricsSources;
+  /** The chain's head outside the database, in memory; tests move it as the server would. */
+  anchor: { read(): AnchoredHead | null; advance(): Promise<AnchorMove> };
+  sqlite: SqliteHandles | null;
+}> {
   if (harnessDialect === 'postgres') {
     const { db, url } = await freshPostgresDatabase();
     return {
       ts: { dialect: 'postgres', store: createPostgresStore(db, { auditKey }), db, auditKey, url },
       metricsSources: postgresMetricsSources(db, auditKey),
+      anchor: (() => {
+        const anchor = postgresAuditAnchor(memoryAnchorStorage(), auditKey);
+        return { read: anchor.read, advance: () => anchor.advance(db) };
+      })(),
       sqlite: null,
     };
   }
@@ -266,6 +280,10 @@ async function openTestDatabase(
   return {
     ts: { dialect: 'sqlite', store: createSqliteStore(db), db, auditKey },
     metricsSources: sqliteMetricsSources(db),
+    anchor: (() => {
+      const anchor = memoryAuditAnchor();
+      return { read: anchor.read, advance: async () => anchor.advance(db) };
+    })(),
     sqlite: { db, handle: sqlite },
   };
 }

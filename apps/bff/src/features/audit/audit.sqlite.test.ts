@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { recordAudit } from '../../lib/audit.ts';
-import { pruneAuditEvents, verifyAuditChain } from '../../lib/audit-chain.ts';
 import { GENESIS_HASH, legacyHash, legacyPayload } from '../../lib/audit-event.ts';
 import { pageQuery, whereFor } from '../../store/sqlite/audit.store.ts';
+import { recordAudit } from '../../store/sqlite/audit.ts';
+import { pruneAuditEvents, verifyAuditChain } from '../../store/sqlite/audit-chain.ts';
 import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
 
 /**
@@ -46,7 +46,7 @@ function lift(guard: 'update' | 'delete') {
 describe('audit trail: tamper evidence', () => {
   it('is intact after normal use, keyed, and the head outside the database matches', async () => {
     await impersonationWithOrder();
-    t.deps.auditAnchor.advance(t.db);
+    await t.advanceAuditAnchor();
     const verification = await t.client(root).audit.verify();
     expect(verification).toMatchObject({
       intact: true,
@@ -150,7 +150,7 @@ describe('audit trail: tamper evidence', () => {
 
   it('notices the newest events deleted, by the head kept outside the database', async () => {
     await impersonationWithOrder();
-    t.deps.auditAnchor.advance(t.db);
+    await t.advanceAuditAnchor();
     const newest = t.deps.auditAnchor.read();
     lift('delete');
     t.sqlite.exec('DELETE FROM audit_events WHERE id >= (SELECT max(id) - 2 FROM audit_events)');
@@ -159,7 +159,7 @@ describe('audit trail: tamper evidence', () => {
     expect(result).toMatchObject({ intact: false, outsideAnchor: 'truncated' });
     expect(result.breaks).toEqual([{ id: newest?.id, checkpointId: null, problem: 'truncated' }]);
     // And the anchor does not follow the trail backwards.
-    expect(t.deps.auditAnchor.advance(t.db)).toBe('rewritten');
+    expect(await t.advanceAuditAnchor()).toBe('rewritten');
     expect(t.deps.auditAnchor.read()).toEqual(newest);
   });
 
@@ -260,14 +260,14 @@ describe('audit trail: tamper evidence', () => {
   it('a retention that prunes every event leaves a chain the next event continues', async () => {
     // Every event so far is older than a zero-day retention once the clock moves on.
     t.clock.advance(1000);
-    t.deps.auditAnchor.advance(t.db);
+    await t.advanceAuditAnchor();
     const pruned = await pruneAuditEvents(t.db, t.deps.secret.auditKey, 0, t.clock.now());
     expect(pruned.pruned).toBeGreaterThan(0);
     expect(t.sqlite.prepare('SELECT count(*) FROM audit_events').pluck().get()).toBe(0);
     // Pruned past the anchored head is not a truncation.
-    expect(t.deps.auditAnchor.advance(t.db)).not.toBe('rewritten');
+    expect(await t.advanceAuditAnchor()).not.toBe('rewritten');
     await impersonationWithOrder();
-    expect(t.deps.auditAnchor.advance(t.db)).toBe('advanced');
+    expect(await t.advanceAuditAnchor()).toBe('advanced');
     expect(await verify()).toMatchObject({ intact: true, anchor: 'checkpoint' });
   });
 

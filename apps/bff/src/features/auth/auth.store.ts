@@ -4,7 +4,7 @@ import type { AuditEntry } from '../../lib/audit-event.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { ImpersonationSession, Settled } from '../../lib/running-impersonation.ts';
 import type { MintSessionInput } from '../../lib/session-row.ts';
-import type { OrganizationRow, ProfileRow, SessionRow, UserRow } from '../../store/rows.ts';
+import type { SessionLookup, SessionRow, UserRow } from '../../store/rows.ts';
 import type { EntryOfNewSession } from '../impersonation/impersonation.store.ts';
 import type { ProfileWithOrganization } from './new-session.ts';
 
@@ -61,13 +61,6 @@ export interface AuthStore {
     page: { before?: string | undefined; limit: number },
   ): Promise<LiveSession[]>;
   findSession(id: string): Promise<SessionRow | undefined>;
-}
-
-export interface SessionLookup {
-  session: SessionRow;
-  user: UserRow | null;
-  profile: ProfileRow | null;
-  organization: OrganizationRow | null;
 }
 
 export interface LiveSession {

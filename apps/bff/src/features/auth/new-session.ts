@@ -3,8 +3,7 @@ import type { AppDeps, CredentialContext } from '../../app-env.ts';
 import { describeSession, sessionView } from '../../http/session-view.ts';
 import { authFromLookup } from '../../lib/auth-context.ts';
 import { AppError } from '../../lib/errors.ts';
-import type { SessionLookup } from '../../lib/sessions.ts';
-import type { OrganizationRow, ProfileRow, SessionRow } from '../../store/rows.ts';
+import type { OrganizationRow, ProfileRow, SessionLookup, SessionRow } from '../../store/rows.ts';
 
 /** A session just minted: its only token, its expiry, and how the API describes it. */
 export interface Minted {

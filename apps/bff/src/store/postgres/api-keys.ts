@@ -12,7 +12,7 @@ import { apiKeys, users } from './schema.ts';
 
 /**
  * API keys on PostgreSQL: the same functions, meaning and answers as on SQLite
- * (lib/api-keys.ts); the key's format and the checks on it are shared (lib/api-key-format.ts).
+ * (store/sqlite/api-keys.ts); the key's format and the checks on it are shared (lib/api-key-format.ts).
  */
 
 /**

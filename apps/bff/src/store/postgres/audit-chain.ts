@@ -8,7 +8,7 @@ import { auditCheckpoints, auditEvents, auditHead as auditHeadRow } from './sche
 
 /**
  * The audit chain's upkeep on PostgreSQL: the same verification, retention prune and head
- * lookups as on SQLite (lib/audit-chain.ts), with the same answers. What differs is said where
+ * lookups as on SQLite (store/sqlite/audit-chain.ts), with the same answers. What differs is said where
  * it does: verification reads one snapshot, and the prune serialises with appends on the
  * chain's head row instead of SQLite's single writer.
  */

@@ -13,7 +13,7 @@ import { auditHead, auditRepeats } from './schema.ts';
 
 /**
  * Repeated refusals and reads on PostgreSQL (SPEC §8b): the same functions, meaning and answers
- * as on SQLite (lib/audit-repeats.ts), with every process counting into the same rows.
+ * as on SQLite (store/sqlite/audit-repeats.ts), with every process counting into the same rows.
  *
  * Lock order, so that counting never deadlocks with the chain: a transaction that will append
  * locks the chain head (`audit_head`) *before* it locks any counter row. Only a plain "one more

@@ -30,7 +30,7 @@ import { revokeSession } from './sessions.ts';
 
 /**
  * The store side of credentials made for someone else on PostgreSQL: the same functions,
- * meaning and answers as on SQLite (lib/credentials.ts), async. What is read and decided apart
+ * meaning and answers as on SQLite (store/sqlite/credentials.ts), async. What is read and decided apart
  * from the database is shared (lib/credential-facts.ts). Every ending is a compare-and-set on
  * the credential's own "ended" column, so a credential ended twice at once keeps the first
  * ending's time and reason.

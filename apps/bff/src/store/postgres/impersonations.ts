@@ -17,14 +17,14 @@ import { revokeSession } from './sessions.ts';
 
 /**
  * The impersonation lifecycle on PostgreSQL: the same commands, meanings and answers as on
- * SQLite (lib/impersonation-lifecycle.ts), each in the caller's transaction. Ending is a
+ * SQLite (store/sqlite/impersonations.ts), each in the caller's transaction. Ending is a
  * compare-and-set on `ended_at`, so of two processes ending one impersonation at once exactly
  * one ends it, revokes its session and writes its audit event.
  */
 
 /**
  * Ends an impersonation once (compare-and-set on ended_at), revokes its session and audits
- * it, in the caller's transaction: the same command as on SQLite (lib/impersonation-lifecycle.ts).
+ * it, in the caller's transaction: the same command as on SQLite (store/sqlite/impersonations.ts).
  */
 export async function endImpersonation(
   tx: PgTx,

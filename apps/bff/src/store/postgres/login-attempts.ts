@@ -5,7 +5,7 @@ import { loginAttempts } from './schema.ts';
 
 /**
  * Records one attempt at a link or token, whatever its outcome (SPEC §5, §6): the same row as
- * on SQLite (lib/login-attempts.ts), in the caller's transaction.
+ * on SQLite (store/sqlite/login-attempts.ts), in the caller's transaction.
  */
 export async function recordAttempt(
   tx: PgQueryable,

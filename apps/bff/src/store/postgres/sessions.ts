@@ -1,22 +1,14 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { type MintSessionInput, newSession, sessionTouchDue } from '../../lib/session-row.ts';
 import { sha256 } from '../../lib/tokens.ts';
-import type { OrganizationRow, ProfileRow, SessionRow, UserRow } from '../rows.ts';
+import type { SessionLookup, SessionRow } from '../rows.ts';
 import type { PgQueryable } from './client.ts';
 import { organizations, profiles, sessions, users } from './schema.ts';
 
 /**
  * Sessions on PostgreSQL: the same functions, meaning and answers as on SQLite
- * (lib/sessions.ts), async, each one statement on the caller's connection or transaction.
+ * (store/sqlite/sessions.ts), async, each one statement on the caller's connection or transaction.
  */
-
-/** A session with its user, active profile and that profile's organization. */
-export interface SessionLookup {
-  session: SessionRow;
-  user: UserRow | null;
-  profile: ProfileRow | null;
-  organization: OrganizationRow | null;
-}
 
 /** Creates a session and returns the only copy of its token. */
 export async function mintSession(

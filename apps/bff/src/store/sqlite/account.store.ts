@@ -1,13 +1,10 @@
 import { and, eq, isNull, ne } from 'drizzle-orm';
 import type { AccountStore } from '../../features/account/account.store.ts';
-import { recordAudit } from '../../lib/audit.ts';
-import { endCredentialsFor } from '../../lib/credentials.ts';
-import {
-  endImpersonationsOfTarget,
-  endTeamImpersonationsOfProfile,
-} from '../../lib/impersonation-lifecycle.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
+import { recordAudit } from './audit.ts';
 import type { SqliteContext } from './context.ts';
+import { endCredentialsFor } from './credentials.ts';
+import { endImpersonationsOfTarget, endTeamImpersonationsOfProfile } from './impersonations.ts';
 import { profiles } from './schema/profiles.ts';
 import { sessions } from './schema/sessions.ts';
 import { users } from './schema/users.ts';

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { ApiKeysStore } from '../../features/api-keys/api-keys.store.ts';
-import { findApiKey, touchApiKey } from '../../lib/api-keys.ts';
-import { recordAudit } from '../../lib/audit.ts';
+import { findApiKey, touchApiKey } from './api-keys.ts';
+import { recordAudit } from './audit.ts';
 import type { SqliteContext } from './context.ts';
 import { apiKeys } from './schema/login-links.ts';
 import { organizations } from './schema/organizations.ts';

@@ -1,21 +1,15 @@
 import { and, count, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { AuthStore } from '../../features/auth/auth.store.ts';
-import { recordAudit } from '../../lib/audit.ts';
-import { describeCredentialSession, settleCredentialSession } from '../../lib/credentials.ts';
+import { recordAudit } from './audit.ts';
+import type { Queryable } from './client.ts';
+import type { SqliteContext } from './context.ts';
+import { describeCredentialSession, settleCredentialSession } from './credentials.ts';
 import {
   endImpersonationOfSession,
   endImpersonationsOfActorSession,
   settleImpersonation,
-} from '../../lib/impersonation-lifecycle.ts';
-import {
-  findSessionByToken,
-  mintSession,
-  revokeSession,
-  touchSession,
-} from '../../lib/sessions.ts';
-import type { Queryable } from './client.ts';
-import type { SqliteContext } from './context.ts';
+} from './impersonations.ts';
 import { sqliteOneClick } from './one-click.store.ts';
 import { preparedPerHandle } from './prepared.ts';
 import { impersonations } from './schema/impersonations.ts';
@@ -23,6 +17,7 @@ import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';
 import { sessions } from './schema/sessions.ts';
 import { users } from './schema/users.ts';
+import { findSessionByToken, mintSession, revokeSession, touchSession } from './sessions.ts';
 
 const profileCountOf = preparedPerHandle((db: Queryable) =>
   db

@@ -1,9 +1,9 @@
 import type { Env } from '../../env.ts';
-import { bindAuditKey } from '../../lib/audit.ts';
-import { fileAuditAnchor } from '../../lib/audit-anchor.ts';
 import { loadServerSecret } from '../../lib/server-secret.ts';
 import { loadSigningKeys } from '../../lib/signing-keys.ts';
 import type { BootedStore, BootHooks } from '../boot.ts';
+import { bindAuditKey } from './audit.ts';
+import { fileAuditAnchor } from './audit-anchor.ts';
 import { startCheckpointer } from './checkpointer.ts';
 import { migrateDatabase, openDatabase, secureDataDir } from './client.ts';
 import { startCommitGroups } from './commit-groups.ts';

@@ -1,6 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import { type CommerceStore, orderNumber } from '../../features/commerce/commerce.store.ts';
-import { recordAudit } from '../../lib/audit.ts';
+import { recordAudit } from './audit.ts';
 import type { SqliteContext } from './context.ts';
 import { invoices, orders } from './schema/commerce.ts';
 import { profiles } from './schema/profiles.ts';

@@ -1,10 +1,10 @@
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { CredentialsStore } from '../../features/credentials/credentials.store.ts';
-import { recordAudit } from '../../lib/audit.ts';
-import { loadMaker, revokeSessionsOpenedBy } from '../../lib/credentials.ts';
-import { endImpersonationsOfCredential } from '../../lib/impersonation-lifecycle.ts';
+import { recordAudit } from './audit.ts';
 import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
+import { loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
+import { endImpersonationsOfCredential } from './impersonations.ts';
 import { loginTokens, oneClickLinks } from './schema/login-links.ts';
 import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';

@@ -5,20 +5,20 @@ import type {
   Started,
   StartHandover,
 } from '../../features/impersonation/impersonation.store.ts';
-import { recordAudit } from '../../lib/audit.ts';
-import { recordRepeatable } from '../../lib/audit-repeats.ts';
-import { endImpersonation } from '../../lib/impersonation-lifecycle.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import { mintSession } from '../../lib/sessions.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
+import { recordAudit } from './audit.ts';
+import { recordRepeatable } from './audit-repeats.ts';
 import type { Queryable, Tx } from './client.ts';
 import type { SqliteContext } from './context.ts';
+import { endImpersonation } from './impersonations.ts';
 import { placeholdersFor, preparedPerHandle } from './prepared.ts';
 import { impersonations } from './schema/impersonations.ts';
 import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';
 import { sessions } from './schema/sessions.ts';
 import { users } from './schema/users.ts';
+import { mintSession } from './sessions.ts';
 
 const teamTarget = preparedPerHandle((db: Queryable) =>
   db

@@ -19,13 +19,13 @@ import type {
   LoginTokensStore,
   TokenScope,
 } from '../../features/login-tokens/login-tokens.store.ts';
-import { recordAudit } from '../../lib/audit.ts';
-import { loadMaker, revokeSessionsOpenedBy } from '../../lib/credentials.ts';
-import { endImpersonationsOfCredential } from '../../lib/impersonation-lifecycle.ts';
-import { recordAttempt } from '../../lib/login-attempts.ts';
+import { recordAudit } from './audit.ts';
 import type { Queryable, Tx } from './client.ts';
 import type { SqliteContext } from './context.ts';
+import { loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
 import { startHandoverIn } from './impersonation.store.ts';
+import { endImpersonationsOfCredential } from './impersonations.ts';
+import { recordAttempt } from './login-attempts.ts';
 import { openRedeemedSession } from './one-click.store.ts';
 import { preparedPerHandle } from './prepared.ts';
 import { loginAttempts, loginTokens } from './schema/login-links.ts';

@@ -1,8 +1,8 @@
 import { count } from 'drizzle-orm';
-import { hotCounters } from '../../lib/hot-counters.ts';
 import { type MetricsSources, runningImpersonationsFromId } from '../../lib/metrics.ts';
 import { runningImpersonationsWhere } from '../running-impersonations.ts';
 import type { Db, Queryable } from './client.ts';
+import { hotCounters } from './hot-counters.ts';
 import { preparedPerHandle } from './prepared.ts';
 import { impersonations } from './schema/impersonations.ts';
 

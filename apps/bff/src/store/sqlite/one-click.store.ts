@@ -4,21 +4,21 @@ import type {
   Started,
 } from '../../features/impersonation/impersonation.store.ts';
 import type { OneClickStore } from '../../features/one-click/one-click.store.ts';
-import { recordAudit } from '../../lib/audit.ts';
-import { loadMaker, withdrawUndelivered } from '../../lib/credentials.ts';
 import type { LoginAttempt } from '../../lib/login-attempt-row.ts';
-import { recordAttempt } from '../../lib/login-attempts.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { MintSessionInput } from '../../lib/session-row.ts';
-import { mintSession, revokeSession } from '../../lib/sessions.ts';
+import { recordAudit } from './audit.ts';
 import type { Queryable, Tx } from './client.ts';
 import type { SqliteContext } from './context.ts';
+import { loadMaker, withdrawUndelivered } from './credentials.ts';
 import { startHandoverIn } from './impersonation.store.ts';
+import { recordAttempt } from './login-attempts.ts';
 import { preparedPerHandle } from './prepared.ts';
 import { oneClickLinks } from './schema/login-links.ts';
 import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';
 import { users } from './schema/users.ts';
+import { mintSession, revokeSession } from './sessions.ts';
 
 const userById = preparedPerHandle((db: Queryable) =>
   db

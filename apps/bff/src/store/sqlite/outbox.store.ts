@@ -1,6 +1,6 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import type { OutboxStore } from '../../features/outbox/outbox.store.ts';
-import { recordRepeatable } from '../../lib/audit-repeats.ts';
+import { recordRepeatable } from './audit-repeats.ts';
 import type { SqliteContext } from './context.ts';
 import { outboxMessages } from './schema/outbox.ts';
 

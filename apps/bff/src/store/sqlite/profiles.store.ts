@@ -1,14 +1,14 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { ProfilesStore } from '../../features/profiles/profiles.store.ts';
-import { recordAudit } from '../../lib/audit.ts';
-import { mintSession, revokeSession } from '../../lib/sessions.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
+import { recordAudit } from './audit.ts';
 import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
 import { preparedPerHandle } from './prepared.ts';
 import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';
 import { users } from './schema/users.ts';
+import { mintSession, revokeSession } from './sessions.ts';
 import { listMembers } from './team.store.ts';
 
 const profileColumns = {

@@ -1,7 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { SettingsStore } from '../../features/settings/settings.store.ts';
-import { recordAudit } from '../../lib/audit.ts';
-import { endImpersonation, shortenImpersonations } from '../../lib/impersonation-lifecycle.ts';
 import {
   globalSettingsFrom,
   type SettingKey,
@@ -9,7 +7,9 @@ import {
   settingKeys,
   settingOrDefault,
 } from '../../lib/settings.ts';
+import { recordAudit } from './audit.ts';
 import type { Db, Queryable } from './client.ts';
+import { endImpersonation, shortenImpersonations } from './impersonations.ts';
 import { impersonations } from './schema/impersonations.ts';
 import { settings } from './schema/settings.ts';
 

@@ -5,10 +5,10 @@ import {
   type MemberRow,
   type TeamStore,
 } from '../../features/team/team.store.ts';
-import { recordAudit } from '../../lib/audit.ts';
-import { endImpersonation, shortenImpersonations } from '../../lib/impersonation-lifecycle.ts';
+import { recordAudit } from './audit.ts';
 import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
+import { endImpersonation, shortenImpersonations } from './impersonations.ts';
 import { preparedPerHandle } from './prepared.ts';
 import { impersonations } from './schema/impersonations.ts';
 import { organizations } from './schema/organizations.ts';

@@ -1,6 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import type { NewPerson, TestModeStore } from '../../features/test-mode/test-mode.store.ts';
-import { recordAudit } from '../../lib/audit.ts';
+import { recordAudit } from './audit.ts';
 import type { Tx } from './client.ts';
 import type { SqliteContext } from './context.ts';
 import { organizations } from './schema/organizations.ts';

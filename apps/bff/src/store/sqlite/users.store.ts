@@ -1,19 +1,16 @@
 import { and, asc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { UsersStore } from '../../features/users/users.store.ts';
-import { recordAudit } from '../../lib/audit.ts';
-import { endCredentialsFor, endCredentialsMadeBy } from '../../lib/credentials.ts';
-import {
-  endImpersonationsByActor,
-  endImpersonationsOfTarget,
-} from '../../lib/impersonation-lifecycle.ts';
-import { revokeSessionsOfUser } from '../../lib/sessions.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
 import type { UserRow } from '../rows.ts';
+import { recordAudit } from './audit.ts';
 import type { SqliteContext } from './context.ts';
+import { endCredentialsFor, endCredentialsMadeBy } from './credentials.ts';
+import { endImpersonationsByActor, endImpersonationsOfTarget } from './impersonations.ts';
 import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';
 import { users } from './schema/users.ts';
 import { containsAny, usersMatching } from './search.ts';
+import { revokeSessionsOfUser } from './sessions.ts';
 
 /** The people with a profile in one of these organizations. */
 const inOrganizations = (organizationIds: readonly number[]) =>

@@ -1,10 +1,10 @@
-import type { Queryable } from '../store/sqlite/client.ts';
-import { placeholdersFor, preparedPerHandle } from '../store/sqlite/prepared.ts';
-import { loginAttempts } from '../store/sqlite/schema/login-links.ts';
-import { attemptRow, type LoginAttempt } from './login-attempt-row.ts';
-import type { RequestMeta } from './request-meta.ts';
+import { attemptRow, type LoginAttempt } from '../../lib/login-attempt-row.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import type { Queryable } from './client.ts';
+import { placeholdersFor, preparedPerHandle } from './prepared.ts';
+import { loginAttempts } from './schema/login-links.ts';
 
-export { maskEmail } from './mask-email.ts';
+export { maskEmail } from '../../lib/mask-email.ts';
 
 const insertAttempt = preparedPerHandle((db: Queryable) =>
   db

@@ -1,16 +1,16 @@
 import { eq } from 'drizzle-orm';
-import { apiKeyAlive } from '../domain/credentials/policy.ts';
-import type { Queryable } from '../store/sqlite/client.ts';
-import { type ApiKeyRow, apiKeys } from '../store/sqlite/schema/login-links.ts';
-import { users } from '../store/sqlite/schema/users.ts';
+import { apiKeyAlive } from '../../domain/credentials/policy.ts';
 import {
   apiKeyAsMaker,
   apiKeySecretMatches,
   apiKeyTouchDue,
   parseApiKeyToken,
-} from './api-key-format.ts';
+} from '../../lib/api-key-format.ts';
+import type { Queryable } from './client.ts';
+import { type ApiKeyRow, apiKeys } from './schema/login-links.ts';
+import { users } from './schema/users.ts';
 
-export { API_KEY_PREFIX, isApiKeyToken, newApiKeySecret } from './api-key-format.ts';
+export { API_KEY_PREFIX, isApiKeyToken, newApiKeySecret } from '../../lib/api-key-format.ts';
 
 /**
  * The live key this token names, or undefined: not revoked, not expired, and its maker still

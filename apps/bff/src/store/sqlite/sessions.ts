@@ -1,14 +1,14 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { Queryable } from '../store/sqlite/client.ts';
-import { placeholdersFor, preparedPerHandle } from '../store/sqlite/prepared.ts';
-import { organizations } from '../store/sqlite/schema/organizations.ts';
-import { profiles } from '../store/sqlite/schema/profiles.ts';
-import { type SessionRow, sessions } from '../store/sqlite/schema/sessions.ts';
-import { users } from '../store/sqlite/schema/users.ts';
-import { type MintSessionInput, newSession, sessionTouchDue } from './session-row.ts';
-import { sha256 } from './tokens.ts';
+import { type MintSessionInput, newSession, sessionTouchDue } from '../../lib/session-row.ts';
+import { sha256 } from '../../lib/tokens.ts';
+import type { Queryable } from './client.ts';
+import { placeholdersFor, preparedPerHandle } from './prepared.ts';
+import { organizations } from './schema/organizations.ts';
+import { profiles } from './schema/profiles.ts';
+import { type SessionRow, sessions } from './schema/sessions.ts';
+import { users } from './schema/users.ts';
 
-export type { MintSessionInput } from './session-row.ts';
+export type { MintSessionInput } from '../../lib/session-row.ts';
 
 /** Creates a session and returns the only copy of its token. */
 export function mintSession(tx: Queryable, input: MintSessionInput) {
@@ -83,8 +83,6 @@ const byId = preparedPerHandle((db: Queryable) =>
 export function findSessionWithPartiesById(db: Queryable, id: string) {
   return byId(db).get({ id });
 }
-
-export type SessionLookup = NonNullable<ReturnType<typeof findSessionByToken>>;
 
 export function touchSession(db: Queryable, session: SessionRow, now: number): void {
   if (!sessionTouchDue(session, now)) return;

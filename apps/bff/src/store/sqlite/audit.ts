@@ -1,17 +1,17 @@
 import { desc } from 'drizzle-orm';
-import type { Queryable } from '../store/sqlite/client.ts';
-import { groupMemo } from '../store/sqlite/commit-groups.ts';
-import { connectionOf, placeholdersFor, preparedPerHandle } from '../store/sqlite/prepared.ts';
-import { auditCheckpoints, auditEvents } from '../store/sqlite/schema/audit-events.ts';
 import {
   type AuditEntry,
   eventRow,
   GENESIS_HASH,
   keyedHash,
   storedPayload,
-} from './audit-event.ts';
+} from '../../lib/audit-event.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import type { Queryable } from './client.ts';
+import { groupMemo } from './commit-groups.ts';
 import { hotCounters } from './hot-counters.ts';
-import type { RequestMeta } from './request-meta.ts';
+import { connectionOf, placeholdersFor, preparedPerHandle } from './prepared.ts';
+import { auditCheckpoints, auditEvents } from './schema/audit-events.ts';
 
 /**
  * The chain's key, per database connection: bound once when the database is opened (from the

@@ -1,10 +1,10 @@
 import type { AuditVerification } from '@onbehalf/contracts/audit';
 import { asc, desc, eq, lt, sql } from 'drizzle-orm';
-import type { Db, Queryable } from '../store/sqlite/client.ts';
-import { auditCheckpoints, auditEvents } from '../store/sqlite/schema/audit-events.ts';
-import type { AnchoredHead } from './audit-anchor.ts';
-import { type AuditRow, GENESIS_HASH, keyedHash } from './audit-event.ts';
-import { chainVerifier, checkpointPayload, VERIFY_PAGE } from './audit-verification.ts';
+import type { AnchoredHead } from '../../lib/audit-anchor.ts';
+import { type AuditRow, GENESIS_HASH, keyedHash } from '../../lib/audit-event.ts';
+import { chainVerifier, checkpointPayload, VERIFY_PAGE } from '../../lib/audit-verification.ts';
+import type { Db, Queryable } from './client.ts';
+import { auditCheckpoints, auditEvents } from './schema/audit-events.ts';
 
 /** Between pages, the event loop answers other requests. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));

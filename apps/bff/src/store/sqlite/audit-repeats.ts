@@ -1,15 +1,15 @@
 import { lt, sql } from 'drizzle-orm';
-import type { Db, Queryable } from '../store/sqlite/client.ts';
-import { auditRepeats } from '../store/sqlite/schema/audit-events.ts';
-import { recordAudit } from './audit.ts';
 import {
   minuteOf,
   type RepeatableEntry,
   repeatRow,
   repeatSummary,
   summaryMeta,
-} from './audit-repeat-rows.ts';
-import type { RequestMeta } from './request-meta.ts';
+} from '../../lib/audit-repeat-rows.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import { recordAudit } from './audit.ts';
+import type { Db, Queryable } from './client.ts';
+import { auditRepeats } from './schema/audit-events.ts';
 
 /**
  * Records a refusal or a read that may repeat (a refused impersonation, a failed exchange, a

@@ -2,21 +2,21 @@ import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import { and, eq, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import type { Db, Queryable } from '../store/sqlite/client.ts';
-import { preparedPerHandle } from '../store/sqlite/prepared.ts';
-import { type ImpersonationRow, impersonations } from '../store/sqlite/schema/impersonations.ts';
-import { organizations } from '../store/sqlite/schema/organizations.ts';
-import { profiles } from '../store/sqlite/schema/profiles.ts';
-import { sessions } from '../store/sqlite/schema/sessions.ts';
-import { users } from '../store/sqlite/schema/users.ts';
-import { readSetting } from '../store/sqlite/settings.store.ts';
-import { recordAudit } from './audit.ts';
 import {
   type ImpersonationSession,
   recheckImpersonation,
   type Settled,
-} from './running-impersonation.ts';
+} from '../../lib/running-impersonation.ts';
+import { recordAudit } from './audit.ts';
+import type { Db, Queryable } from './client.ts';
+import { preparedPerHandle } from './prepared.ts';
+import { type ImpersonationRow, impersonations } from './schema/impersonations.ts';
+import { organizations } from './schema/organizations.ts';
+import { profiles } from './schema/profiles.ts';
+import { sessions } from './schema/sessions.ts';
+import { users } from './schema/users.ts';
 import { revokeSession } from './sessions.ts';
+import { readSetting } from './settings.store.ts';
 
 const actorSession = alias(sessions, 'actor_session');
 const actorUser = alias(users, 'actor_user');
@@ -206,7 +206,7 @@ export function endImpersonationOfSession(
   endWhere(tx, eq(impersonations.id, impersonationId), reason, now, meta);
 }
 
-export type { ImpersonationSession, Settled } from './running-impersonation.ts';
+export type { ImpersonationSession, Settled } from '../../lib/running-impersonation.ts';
 
 /**
  * Decides whether an impersonation session may serve this request. If a rule no longer

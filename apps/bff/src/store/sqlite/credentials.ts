@@ -1,14 +1,7 @@
 import type { CredentialEndReason, CredentialKind } from '@onbehalf/contracts/login-links';
 import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import type { CredentialContext } from '../app-env.ts';
-import type { Queryable } from '../store/sqlite/client.ts';
-import { preparedPerHandle } from '../store/sqlite/prepared.ts';
-import { apiKeys, loginTokens, oneClickLinks } from '../store/sqlite/schema/login-links.ts';
-import { organizations } from '../store/sqlite/schema/organizations.ts';
-import { profiles } from '../store/sqlite/schema/profiles.ts';
-import { type SessionRow, sessions } from '../store/sqlite/schema/sessions.ts';
-import { users } from '../store/sqlite/schema/users.ts';
+import type { CredentialContext } from '../../app-env.ts';
 import {
   type CreatedBy,
   type CredentialFacts,
@@ -21,14 +14,21 @@ import {
   makerRef,
   standingCredential,
   systemMaker,
-} from './credential-facts.ts';
+} from '../../lib/credential-facts.ts';
+import type { Queryable } from './client.ts';
+import { preparedPerHandle } from './prepared.ts';
+import { apiKeys, loginTokens, oneClickLinks } from './schema/login-links.ts';
+import { organizations } from './schema/organizations.ts';
+import { profiles } from './schema/profiles.ts';
+import { type SessionRow, sessions } from './schema/sessions.ts';
+import { users } from './schema/users.ts';
 import { revokeSession } from './sessions.ts';
 
 export {
   type CreatedBy,
   credentialFingerprint,
   type LoadedMaker,
-} from './credential-facts.ts';
+} from '../../lib/credential-facts.ts';
 
 /**
  * The store side of credentials made for someone else (domain/credentials/policy.ts has the

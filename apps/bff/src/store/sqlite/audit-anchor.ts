@@ -1,0 +1,59 @@
+import { desc, gte } from 'drizzle-orm';
+import {
+  type AnchoredHead,
+  type AnchorMove,
+  type AnchorStorage,
+  anchorMove,
+  fileAnchorStorage,
+  memoryAnchorStorage,
+} from '../../lib/audit-anchor.ts';
+import { auditHashOf, auditHead } from './audit-chain.ts';
+import type { Queryable } from './client.ts';
+import { auditCheckpoints } from './schema/audit-events.ts';
+
+/**
+ * The audit chain's head, kept where the database cannot reach it, so deleting the newest
+ * events (which a chain alone cannot show: what remains still links up) is detected. It only
+ * ever moves forward along the chain: if the trail it last saw was cut back or rewritten, it
+ * keeps what it had and says so, and verification reports the trail as truncated. The SQLite
+ * side; PostgreSQL's is store/postgres/audit-anchor.ts, under the same rule (`anchorMove`).
+ */
+export interface AuditAnchor {
+  read(): AnchoredHead | null;
+  /** Moves to the newest event if the trail still holds the anchored one (or pruned past it). */
+  advance(db: Queryable): AnchorMove;
+}
+
+function advanceWith(storage: AnchorStorage): AuditAnchor['advance'] {
+  return (db) => {
+    const head = auditHead(db);
+    const anchored = storage.read();
+    const trail = { stillThere: false, prunedPast: false };
+    if (anchored) {
+      trail.prunedPast =
+        db
+          .select({ id: auditCheckpoints.id })
+          .from(auditCheckpoints)
+          .where(gte(auditCheckpoints.prunedThroughId, anchored.id))
+          .orderBy(desc(auditCheckpoints.id))
+          .limit(1)
+          .get() !== undefined;
+      trail.stillThere = auditHashOf(db, anchored.id) === anchored.hash;
+    }
+    const move = anchorMove(anchored, head, trail);
+    if (move === 'advanced' && head) storage.write(head);
+    return move;
+  };
+}
+
+/** The anchor as a file under DATA_DIR, owner-only, replaced atomically. */
+export function fileAuditAnchor(dataDir: string): AuditAnchor {
+  const storage = fileAnchorStorage(dataDir);
+  return { read: storage.read, advance: advanceWith(storage) };
+}
+
+/** The anchor in memory, for tests and for tools that only verify. */
+export function memoryAuditAnchor(): AuditAnchor {
+  const storage = memoryAnchorStorage();
+  return { read: storage.read, advance: advanceWith(storage) };
+}
