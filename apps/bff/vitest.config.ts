@@ -7,6 +7,7 @@ const appSuites = [
   'src/acting-for-someone.test.ts',
   'src/app.test.ts',
   'src/route-table.test.ts',
+  'src/odd-input.test.ts',
 ];
 
 const shared = {

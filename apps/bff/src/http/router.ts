@@ -22,8 +22,13 @@ export function createRouter() {
       const path = illFormedPath(result.data);
       if (path) {
         throw new AppError('validation_failed', {
-          message: 'The request holds text that is not valid Unicode.',
-          issues: [{ path: path.join('.'), message: 'Not valid Unicode (a lone surrogate).' }],
+          message: 'The request holds text that is not valid Unicode, or a NUL character.',
+          issues: [
+            {
+              path: path.join('.'),
+              message: 'Not valid Unicode (a lone surrogate), or holds a NUL character.',
+            },
+          ],
         });
       }
     },

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { createTestApp, outcomeOf } from './test/harness.ts';
+
+/**
+ * Input each database takes differently: an id beyond PostgreSQL's `integer` (SQLite's are
+ * 64-bit) and text holding a NUL character (SQLite stores it, PostgreSQL's text cannot). Every
+ * route that looks such a value up answers a clear 4xx on either database (SPEC §8b), never a
+ * 500 from the database refusing the parameter.
+ */
+const BEYOND_INTEGER = 2 ** 40;
+const WITH_NUL = 'a\u0000b';
+const reason = 'Checking an odd request';
+
+const isRefusal = (outcome: 'ok' | number) => typeof outcome === 'number' && outcome < 500;
+
+describe('ids and text a database cannot hold', () => {
+  it('ids beyond any integer column are "not found" (or refused), never a 500', async () => {
+    const t = await createTestApp({ rateLimits: false });
+    const root = t.client((await t.signIn('root@onbehalf.test')).token);
+    const owner = t.client((await t.signIn('owner@acme.test')).token);
+    const admin = t.client((await t.signIn('admin@acme.test')).token);
+    const id = BEYOND_INTEGER;
+    const outcomes = {
+      updateUser: await outcomeOf(
+        root.call('sys.updateUser', { params: { id }, body: { status: 'disabled', reason } }),
+      ),
+      setProfileRole: await outcomeOf(
+        root.call('sys.setProfileRole', { params: { id }, body: { role: 'member', reason } }),
+      ),
+      organizationSettings: await outcomeOf(
+        root.call('sys.organizationSettings', { params: { id } }),
+      ),
+      updateOrganizationSettings: await outcomeOf(
+        root.call('sys.updateOrganizationSettings', {
+          params: { id },
+          body: { selfServiceLinksEnabled: false },
+        }),
+      ),
+      emailSignInLink: await outcomeOf(
+        root.call('sys.emailSignInLink', { params: { id }, body: { reason } }),
+      ),
+      loginTokenDetails: await outcomeOf(root.call('loginTokens.details', { params: { id } })),
+      loginTokenRemove: await outcomeOf(root.call('loginTokens.remove', { params: { id } })),
+      auditByActor: await outcomeOf(root.call('audit.list', { query: { actorUserId: id } })),
+      auditBySubject: await outcomeOf(root.call('audit.list', { query: { subjectUserId: id } })),
+      auditByOrganization: await outcomeOf(
+        root.call('audit.list', { query: { organizationId: id } }),
+      ),
+      updateMember: await outcomeOf(
+        owner.call('team.updateMember', { params: { profileId: id }, body: { role: 'member' } }),
+      ),
+      teamHandoff: await outcomeOf(
+        admin.call('impersonation.teamHandoff', { params: { coworkerId: id } }),
+      ),
+    };
+    const { auditByActor, auditBySubject, auditByOrganization, ...lookups } = outcomes;
+    expect(Object.entries(lookups).filter(([, outcome]) => !isRefusal(outcome))).toEqual([]);
+    // The lists still answer: the filter matched nothing.
+    expect([auditByActor, auditBySubject, auditByOrganization]).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('text with a NUL character is refused with a 400 wherever it is sent, never a 500', async () => {
+    const t = await createTestApp({ rateLimits: false });
+    const root = t.client((await t.signIn('root@onbehalf.test')).token);
+    const owner = t.client((await t.signIn('owner@acme.test')).token);
+    const member = t.client((await t.signIn('member@acme.test')).token);
+    const outcomes = {
+      revokeSession: await outcomeOf(
+        member.call('auth.revokeSession', { params: { id: WITH_NUL } }),
+      ),
+      revokeCredential: await outcomeOf(
+        member.call('account.revokeCredential', { params: { kind: 'one_click', id: WITH_NUL } }),
+      ),
+      impersonationReport: await outcomeOf(
+        root.call('audit.impersonation', { params: { id: WITH_NUL } }),
+      ),
+      revokeApiKey: await outcomeOf(root.call('apiKeys.revoke', { params: { id: WITH_NUL } })),
+      searchUsers: await outcomeOf(root.call('sys.users', { query: { query: WITH_NUL } })),
+      searchOrganizations: await outcomeOf(
+        root.call('sys.organizations', { query: { query: WITH_NUL } }),
+      ),
+      searchTokens: await outcomeOf(root.call('loginTokens.list', { query: { query: WITH_NUL } })),
+      searchAudit: await outcomeOf(root.call('audit.list', { query: { q: WITH_NUL } })),
+      searchTeam: await outcomeOf(owner.call('team.members', { query: { query: WITH_NUL } })),
+      signIn: await outcomeOf(
+        t.client().auth.signIn({ email: `buyer${WITH_NUL}@acme.test`, password: WITH_NUL }),
+      ),
+      emailLink: await outcomeOf(t.client().links.requestEmailLink(`a${WITH_NUL}@acme.test`)),
+    };
+    expect(Object.entries(outcomes).filter(([, outcome]) => outcome !== 400)).toEqual([]);
+    await t.deps.background.idle();
+  });
+});
