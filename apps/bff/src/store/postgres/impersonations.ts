@@ -12,6 +12,7 @@ import { settingOrDefault } from '../../lib/settings.ts';
 import type { ImpersonationRow } from '../rows.ts';
 import { appendAudit } from './audit.ts';
 import type { PgDb, PgTx } from './client.ts';
+import { preparedOnPool } from './prepared.ts';
 import { impersonations, organizations, profiles, sessions, settings, users } from './schema.ts';
 import { revokeSession } from './sessions.ts';
 
@@ -230,15 +231,10 @@ function forCheckQuery(db: PgDb) {
     .prepare('impersonation_for_check');
 }
 
-const forCheck = new WeakMap<PgDb, ReturnType<typeof forCheckQuery>>();
+const forCheck = preparedOnPool(forCheckQuery);
 
 async function loadForCheck(db: PgDb, impersonationId: string) {
-  let query = forCheck.get(db);
-  if (!query) {
-    query = forCheckQuery(db);
-    forCheck.set(db, query);
-  }
-  const [loaded] = await query.execute({ id: impersonationId });
+  const [loaded] = await forCheck(db).execute({ id: impersonationId });
   return loaded;
 }
 

@@ -1,28 +1,35 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { ProfilesStore } from '../../features/profiles/profiles.store.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
 import { appendAudit } from './audit.ts';
 import type { PostgresContext } from './context.ts';
 import { isIntegerId } from './integer-id.ts';
+import { preparedOnPool } from './prepared.ts';
 import { organizations, profiles, users } from './schema.ts';
 import { mintSession, revokeSession } from './sessions.ts';
 import { listMembers } from './team.store.ts';
+
+/** A user's profiles: the chooser and the profiles list read it on every visit. */
+const profilesOfUser = preparedOnPool((db) =>
+  db
+    .select({
+      profile: profiles,
+      user: { id: users.id, name: users.name, email: users.email, status: users.status },
+      organization: organizations,
+    })
+    .from(profiles)
+    .innerJoin(users, eq(users.id, profiles.userId))
+    .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
+    .where(eq(profiles.userId, sql.placeholder('userId')))
+    .orderBy(asc(organizations.name), asc(organizations.id))
+    .prepare('profiles_of_user'),
+);
 
 export function postgresProfiles({ db, auditKey }: PostgresContext): ProfilesStore {
   return {
     async ofUser(userId) {
       if (!isIntegerId(userId)) return [];
-      return db
-        .select({
-          profile: profiles,
-          user: { id: users.id, name: users.name, email: users.email, status: users.status },
-          organization: organizations,
-        })
-        .from(profiles)
-        .innerJoin(users, eq(users.id, profiles.userId))
-        .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
-        .where(eq(profiles.userId, userId))
-        .orderBy(asc(organizations.name), asc(organizations.id));
+      return profilesOfUser(db).execute({ userId });
     },
     async coworkers(organizationId, page) {
       return listMembers(db, organizationId, page);

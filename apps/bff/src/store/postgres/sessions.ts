@@ -2,7 +2,8 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import { type MintSessionInput, newSession, sessionTouchDue } from '../../lib/session-row.ts';
 import { sha256 } from '../../lib/tokens.ts';
 import type { SessionLookup, SessionRow } from '../rows.ts';
-import type { PgQueryable } from './client.ts';
+import type { PgDb, PgQueryable } from './client.ts';
+import { preparedOnPool } from './prepared.ts';
 import { organizations, profiles, sessions, users } from './schema.ts';
 
 /**
@@ -44,12 +45,21 @@ function sessionWithParties(db: PgQueryable) {
     .leftJoin(organizations, eq(organizations.id, profiles.organizationId));
 }
 
-/** One indexed lookup: the session with its user, active profile and organization. */
+const byTokenHash = preparedOnPool((db) =>
+  sessionWithParties(db)
+    .where(eq(sessions.tokenHash, sql.placeholder('hash')))
+    .prepare('session_by_token_hash'),
+);
+
+/**
+ * One indexed lookup: the session with its user, active profile and organization. It runs on
+ * every request, prepared once per pooled connection.
+ */
 export async function findSessionByToken(
-  db: PgQueryable,
+  db: PgDb,
   token: string,
 ): Promise<SessionLookup | undefined> {
-  const [found] = await sessionWithParties(db).where(eq(sessions.tokenHash, sha256(token)));
+  const [found] = await byTokenHash(db).execute({ hash: sha256(token) });
   return found;
 }
 
@@ -65,12 +75,17 @@ export async function findSessionWithPartiesById(
  * Writes `last_seen_at` at most once per interval. Several processes may touch one session out
  * of order, so the newest instant wins: it never moves back.
  */
-export async function touchSession(db: PgQueryable, session: SessionRow, now: number) {
-  if (!sessionTouchDue(session, now)) return;
-  await db
+const touch = preparedOnPool((db) =>
+  db
     .update(sessions)
-    .set({ lastSeenAt: sql`GREATEST(${sessions.lastSeenAt}, ${now})` })
-    .where(eq(sessions.id, session.id));
+    .set({ lastSeenAt: sql`GREATEST(${sessions.lastSeenAt}, ${sql.placeholder('now')}::bigint)` })
+    .where(eq(sessions.id, sql.placeholder('id')))
+    .prepare('session_touch'),
+);
+
+export async function touchSession(db: PgDb, session: SessionRow, now: number) {
+  if (!sessionTouchDue(session, now)) return;
+  await touch(db).execute({ id: session.id, now });
 }
 
 /** Revokes every live session of a user (they were disabled). */
