@@ -1,12 +1,11 @@
 import { type Env, loadEnv } from '../env.ts';
-import type { AnchoredHead } from '../lib/audit-anchor.ts';
+import { type AnchoredHead, fileAnchorStorage } from '../lib/audit-anchor.ts';
 import { loadServerSecret } from '../lib/server-secret.ts';
 import { postgresAnchorFile } from '../store/postgres/audit-anchor.ts';
 import { connectPostgres, migrateAndSeed } from '../store/postgres/boot.ts';
 import { migratePostgres } from '../store/postgres/client.ts';
 import { createPostgresStore } from '../store/postgres/store.ts';
 import { bindAuditKey } from '../store/sqlite/audit.ts';
-import { fileAuditAnchor } from '../store/sqlite/audit-anchor.ts';
 import { migrateDatabase, openDatabase, secureDataDir } from '../store/sqlite/client.ts';
 import { seedDemo } from '../store/sqlite/seed.ts';
 import { createSqliteStore } from '../store/sqlite/store.ts';
@@ -63,7 +62,7 @@ async function openSqliteCommands(env: Env): Promise<Opened> {
     },
     store: createSqliteStore(db),
     auditKey: secret.auditKey,
-    anchored: () => fileAuditAnchor(env.DATA_DIR).read(),
+    anchored: () => fileAnchorStorage(env.DATA_DIR).read(),
     oneClick: (email, minutes) => emailOneClickLink(db, env, email, minutes),
     async close() {
       sqlite.close();

@@ -45,7 +45,7 @@ function chainOn(ts: TestStore) {
   const key = ts.auditKey;
   if (ts.dialect === 'sqlite') {
     const { db } = ts;
-    const anchor = memoryAuditAnchor();
+    const anchor = memoryAuditAnchor(key);
     const lift = (guard: 'update' | 'delete') =>
       db.run(sql.raw(`DROP TRIGGER IF EXISTS audit_events_no_${guard}`));
     return {
@@ -289,6 +289,31 @@ describe.each(dialects)('the audit chain on %s', (dialect) => {
     expect(await chain.anchor.advance()).toBe('rewritten');
     expect(chain.anchor.read()).toEqual(newest);
   });
+
+  it('a checkpoint forged to cover a cut-back does not move the head kept outside', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    const events = await trail(chain, 10);
+    expect(await chain.anchor.advance()).toBe('advanced');
+    const newest = chain.anchor.read();
+    const kept = events[6] ?? { id: 0, hash: '' };
+    await chain.intruder.cutBack(kept.id);
+    // Claims a prune through the newest event, hashed with another key.
+    const values = { prunedThroughId: newest?.id ?? 0, lastHash: newest?.hash ?? '', prunedAt: T0 };
+    const forged = { ...values, retentionDays: 1, prevHash: GENESIS_HASH };
+    await chain.intruder.checkpoint({
+      ...forged,
+      hash: keyedHash(randomBytes(32), GENESIS_HASH, checkpointPayload(forged)),
+    });
+
+    expect(await chain.anchor.advance()).toBe('rewritten');
+    expect(chain.anchor.read()).toEqual(newest);
+    const result = await chain.verify(newest);
+    expect(result.breaks).toEqual([
+      { id: null, checkpointId: 1, problem: 'checkpoint_forged' },
+      { id: newest?.id, checkpointId: null, problem: 'truncated' },
+    ]);
+  });
 });
 
 describe('the audit chain on postgres, several processes at once', () => {
@@ -343,30 +368,5 @@ describe('the audit chain on postgres, several processes at once', () => {
     expect(result).toMatchObject({ intact: true, checked: 30, anchor: 'checkpoint', breaks: [] });
     const checkpoints = await ts.db.select().from(pg.auditCheckpoints);
     expect(checkpoints.length).toBeGreaterThanOrEqual(1);
-  });
-
-  it('a checkpoint forged to cover a cut-back does not move the head kept outside', async () => {
-    const ts = await freshStore('postgres');
-    const chain = chainOn(ts);
-    const events = await trail(chain, 10);
-    expect(await chain.anchor.advance()).toBe('advanced');
-    const newest = chain.anchor.read();
-    const kept = events[6] ?? { id: 0, hash: '' };
-    await chain.intruder.cutBack(kept.id);
-    // Claims a prune through the newest event, hashed with another key.
-    const values = { prunedThroughId: newest?.id ?? 0, lastHash: newest?.hash ?? '', prunedAt: T0 };
-    const forged = { ...values, retentionDays: 1, prevHash: GENESIS_HASH };
-    await chain.intruder.checkpoint({
-      ...forged,
-      hash: keyedHash(randomBytes(32), GENESIS_HASH, checkpointPayload(forged)),
-    });
-
-    expect(await chain.anchor.advance()).toBe('rewritten');
-    expect(chain.anchor.read()).toEqual(newest);
-    const result = await chain.verify(newest);
-    expect(result.breaks).toEqual([
-      { id: null, checkpointId: 1, problem: 'checkpoint_forged' },
-      { id: newest?.id, checkpointId: null, problem: 'truncated' },
-    ]);
   });
 });

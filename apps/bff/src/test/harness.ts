@@ -281,7 +281,7 @@ async function openTestDatabase(
     ts: { dialect: 'sqlite', store: createSqliteStore(db), db, auditKey },
     metricsSources: sqliteMetricsSources(db),
     anchor: (() => {
-      const anchor = memoryAuditAnchor();
+      const anchor = memoryAuditAnchor(auditKey);
       return { read: anchor.read, advance: async () => anchor.advance(db) };
     })(),
     sqlite: { db, handle: sqlite },

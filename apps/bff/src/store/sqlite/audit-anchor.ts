@@ -1,4 +1,4 @@
-import { desc, gte } from 'drizzle-orm';
+import { asc } from 'drizzle-orm';
 import {
   type AnchoredHead,
   type AnchorMove,
@@ -7,6 +7,7 @@ import {
   fileAnchorStorage,
   memoryAnchorStorage,
 } from '../../lib/audit-anchor.ts';
+import { verifyCheckpoints } from '../../lib/audit-verification.ts';
 import { auditHashOf, auditHead } from './audit-chain.ts';
 import type { Queryable } from './client.ts';
 import { auditCheckpoints } from './schema/audit-events.ts';
@@ -24,20 +25,19 @@ export interface AuditAnchor {
   advance(db: Queryable): AnchorMove;
 }
 
-function advanceWith(storage: AnchorStorage): AuditAnchor['advance'] {
+function advanceWith(storage: AnchorStorage, key: Buffer): AuditAnchor['advance'] {
   return (db) => {
     const head = auditHead(db);
     const anchored = storage.read();
     const trail = { stillThere: false, prunedPast: false };
     if (anchored) {
-      trail.prunedPast =
-        db
-          .select({ id: auditCheckpoints.id })
-          .from(auditCheckpoints)
-          .where(gte(auditCheckpoints.prunedThroughId, anchored.id))
-          .orderBy(desc(auditCheckpoints.id))
-          .limit(1)
-          .get() !== undefined;
+      // Only a checkpoint that verifies (chained, keyed) says the anchored event was pruned: a
+      // planted one must not make a cut-back look like retention.
+      const { trusted } = verifyCheckpoints(
+        db.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.id)).all(),
+        key,
+      );
+      trail.prunedPast = trusted !== null && trusted.prunedThroughId >= anchored.id;
       trail.stillThere = auditHashOf(db, anchored.id) === anchored.hash;
     }
     const move = anchorMove(anchored, head, trail);
@@ -47,13 +47,13 @@ function advanceWith(storage: AnchorStorage): AuditAnchor['advance'] {
 }
 
 /** The anchor as a file under DATA_DIR, owner-only, replaced atomically. */
-export function fileAuditAnchor(dataDir: string): AuditAnchor {
+export function fileAuditAnchor(dataDir: string, key: Buffer): AuditAnchor {
   const storage = fileAnchorStorage(dataDir);
-  return { read: storage.read, advance: advanceWith(storage) };
+  return { read: storage.read, advance: advanceWith(storage, key) };
 }
 
 /** The anchor in memory, for tests and for tools that only verify. */
-export function memoryAuditAnchor(): AuditAnchor {
+export function memoryAuditAnchor(key: Buffer): AuditAnchor {
   const storage = memoryAnchorStorage();
-  return { read: storage.read, advance: advanceWith(storage) };
+  return { read: storage.read, advance: advanceWith(storage, key) };
 }

@@ -26,7 +26,7 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
   const keys = await loadSigningKeys(env.DATA_DIR, env.SESSION_SIGNING_JWK);
   const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
   bindAuditKey(db, secret.auditKey);
-  const auditAnchor = fileAuditAnchor(env.DATA_DIR);
+  const auditAnchor = fileAuditAnchor(env.DATA_DIR, secret.auditKey);
   // A failed commit (disk full, I/O error) was rolled back and its answers failed.
   const commitGroups = startCommitGroups(db, sqlite, hooks.onFatal, hooks.onCommitGroup);
   return {
