@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll } from 'vitest';
 import { migratePostgres, openPostgres, type PgDb } from './postgres/client.ts';
 import { createPostgresStore } from './postgres/store.ts';
-import { startTestCluster, type TestCluster } from './postgres/test-cluster.ts';
+import {
+  createLocaleDatabase,
+  startTestCluster,
+  type TestCluster,
+} from './postgres/test-cluster.ts';
 import { bindAuditKey } from './sqlite/audit.ts';
 import { type Db, migrateDatabase, openDatabase } from './sqlite/client.ts';
 import { createSqliteStore } from './sqlite/store.ts';
@@ -44,15 +48,7 @@ export async function freshStore(dialect: 'sqlite' | 'postgres'): Promise<TestSt
   cluster ??= startTestCluster();
   const server = await cluster;
   const name = `store_${process.pid}_${++databases}`;
-  const admin = openPostgres(server.url, { max: 1 });
-  // Under a real language's collation, as production databases are, not the cluster's "C":
-  // what must not depend on the locale (name order, lower()) is then tested for it.
-  await admin.pool
-    .query(
-      `CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`,
-    )
-    .catch(() => admin.pool.query(`CREATE DATABASE ${name}`));
-  await admin.pool.end();
+  await createLocaleDatabase(server, name);
   const { db, pool } = openPostgres(server.urlFor(name));
   pools.push(pool);
   await migratePostgres(pool);

@@ -411,3 +411,22 @@ export function demoIds(t: TestApp) {
     },
   };
 }
+
+/**
+ * An impersonation by Acme's team admin of Jane Doe (member@acme.test), with an order placed
+ * during it and left: the trail of a whole impersonation. Its id.
+ */
+export async function teamImpersonationWithOrder(t: TestApp, reason = 'checking an order') {
+  const admin = t.client((await t.signIn('admin@acme.test')).token);
+  const issued = await admin.impersonation.teamHandoff(
+    demoIds(t).profileId('member@acme.test'),
+    reason,
+  );
+  const imp = await admin.impersonation.exchange(issued.token);
+  const asJane = t.client(imp.token);
+  await asJane.orders.place({ sku: 'PAPER-A4', quantity: 1 });
+  await asJane.impersonation.leave();
+  const impersonationId = imp.session.actor?.impersonationId;
+  if (!impersonationId) throw new Error('the exchange started no impersonation');
+  return impersonationId;
+}

@@ -3,7 +3,7 @@ import { hashPassword } from '../lib/passwords.ts';
 import { DEMO_PASSWORD } from '../store/demo.ts';
 import { migratePostgres, openPostgres } from '../store/postgres/client.ts';
 import { seedDemoPostgres } from '../store/postgres/seed.ts';
-import { startTestCluster } from '../store/postgres/test-cluster.ts';
+import { createLocaleDatabase, startTestCluster } from '../store/postgres/test-cluster.ts';
 import { SEEDED_AT } from './seeded-at.ts';
 
 const TEMPLATE = 'onbehalf_demo';
@@ -16,13 +16,7 @@ const TEMPLATE = 'onbehalf_demo';
 export default async function setup(project: TestProject) {
   const cluster = await startTestCluster();
   try {
-    const admin = openPostgres(cluster.url, { max: 1 });
-    await admin.pool
-      .query(
-        `CREATE DATABASE ${TEMPLATE} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`,
-      )
-      .catch(() => admin.pool.query(`CREATE DATABASE ${TEMPLATE}`));
-    await admin.pool.end();
+    await createLocaleDatabase(cluster, TEMPLATE);
     const template = openPostgres(cluster.urlFor(TEMPLATE), { max: 1 });
     const passwordHash = await hashPassword(DEMO_PASSWORD);
     await migratePostgres(template.pool, async (db) => {

@@ -4,7 +4,7 @@ import { GENESIS_HASH, legacyHash, legacyPayload } from '../../lib/audit-event.t
 import { pageQuery, whereFor } from '../../store/sqlite/audit.store.ts';
 import { recordAudit } from '../../store/sqlite/audit.ts';
 import { pruneAuditEvents, verifyAuditChain } from '../../store/sqlite/audit-chain.ts';
-import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
+import { createTestApp, type TestApp, teamImpersonationWithOrder } from '../../test/harness.ts';
 
 /**
  * What needs SQLite itself: its append-only triggers, edits and deletions made straight in its
@@ -13,28 +13,16 @@ import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
  */
 
 let t: TestApp;
-let ids: ReturnType<typeof demoIds>;
 let root: string;
 beforeEach(async () => {
   t = await createTestApp({ rateLimits: false });
-  ids = demoIds(t);
   root = (await t.signIn('root@onbehalf.test')).token;
 });
 
 const meta = { ip: '203.0.113.9', userAgent: 'test', requestId: null };
 
 /** An impersonation by the team admin of Jane Doe, with an order placed during it. */
-async function impersonationWithOrder(reason = 'checking an order') {
-  const admin = t.client((await t.signIn('admin@acme.test')).token);
-  const issued = await admin.impersonation.teamHandoff(ids.profileId('member@acme.test'), reason);
-  const imp = await admin.impersonation.exchange(issued.token);
-  const asJane = t.client(imp.token);
-  await asJane.orders.place({ sku: 'PAPER-A4', quantity: 1 });
-  await asJane.impersonation.leave();
-  const impersonationId = imp.session.actor?.impersonationId;
-  if (!impersonationId) throw new Error('the exchange started no impersonation');
-  return impersonationId;
-}
+const impersonationWithOrder = (reason?: string) => teamImpersonationWithOrder(t, reason);
 
 const verify = () => verifyAuditChain(t.db, t.deps.secret.auditKey, t.deps.auditAnchor.read());
 

@@ -2,7 +2,12 @@ import { type AuditListQuery, auditPage } from '@onbehalf/contracts/audit';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH } from '../../lib/audit-event.ts';
 import { appendEvents, auditTrail, countOf, rowsOf } from '../../store/test-rows.ts';
-import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
+import {
+  createTestApp,
+  demoIds,
+  type TestApp,
+  teamImpersonationWithOrder,
+} from '../../test/harness.ts';
 import { csvCell, exportAuditEvents, verifyAuditTrail } from './audit.service.ts';
 
 let t: TestApp;
@@ -17,17 +22,7 @@ beforeEach(async () => {
 const meta = { ip: '203.0.113.9', userAgent: 'test', requestId: null };
 
 /** An impersonation by the team admin of Jane Doe, with an order placed during it. */
-async function impersonationWithOrder(reason = 'checking an order') {
-  const admin = t.client((await t.signIn('admin@acme.test')).token);
-  const issued = await admin.impersonation.teamHandoff(ids.profileId('member@acme.test'), reason);
-  const imp = await admin.impersonation.exchange(issued.token);
-  const asJane = t.client(imp.token);
-  await asJane.orders.place({ sku: 'PAPER-A4', quantity: 1 });
-  await asJane.impersonation.leave();
-  const impersonationId = imp.session.actor?.impersonationId;
-  if (!impersonationId) throw new Error('the exchange started no impersonation');
-  return impersonationId;
-}
+const impersonationWithOrder = (reason?: string) => teamImpersonationWithOrder(t, reason);
 
 const list = (query: AuditListQuery = {}, token = root) => t.client(token).audit.list(query);
 

@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openPostgres } from './client.ts';
 
 /**
  * A throwaway PostgreSQL server for tests and the benchmark: a new cluster in a temporary
@@ -119,4 +120,22 @@ export async function startTestCluster({
       }
     },
   };
+}
+
+/**
+ * Creates a database under a real language's collation (ICU en-US), as production databases
+ * are, not the cluster's "C": what must not depend on the locale (name order, lower()) is then
+ * tested for it. Falls back to the cluster's default where ICU is not built in.
+ */
+export async function createLocaleDatabase(cluster: TestCluster, name: string): Promise<void> {
+  const admin = openPostgres(cluster.url, { max: 1 });
+  try {
+    await admin.pool
+      .query(
+        `CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`,
+      )
+      .catch(() => admin.pool.query(`CREATE DATABASE ${name}`));
+  } finally {
+    await admin.pool.end();
+  }
 }
