@@ -106,6 +106,26 @@ const stored = (text: string | null) => (text === null ? null : text.toWellForme
  * text that is stored and hashed ('null' for none); `details` the same value, for a store whose
  * column encodes JSON itself.
  */
+/** The columns of a stored event: what `eventRow` fills, then its link in the chain. */
+export const EVENT_COLUMNS = [
+  'at',
+  'type',
+  'actorUserId',
+  'actorKind',
+  'subjectUserId',
+  'organizationId',
+  'sessionId',
+  'impersonationId',
+  'ip',
+  'userAgent',
+  'requestId',
+  'reason',
+  'details',
+  'prevHash',
+  'hash',
+  'keyed',
+] as const satisfies readonly (keyof AuditRow | 'prevHash' | 'hash' | 'keyed')[];
+
 export function eventRow(
   entry: AuditEntry,
   meta: RequestMeta,

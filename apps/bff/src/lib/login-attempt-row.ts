@@ -12,6 +12,18 @@ export interface LoginAttempt {
 }
 
 /** The row an attempt becomes, the same on every store: what it was at, and who tried from where. */
+/** The columns `attemptRow` fills: the stores' prepared inserts name them. */
+export const ATTEMPT_COLUMNS = [
+  'kind',
+  'oneClickLinkId',
+  'loginTokenId',
+  'userId',
+  'outcome',
+  'at',
+  'ip',
+  'userAgent',
+] as const satisfies readonly (keyof ReturnType<typeof attemptRow>)[];
+
 export function attemptRow(attempt: LoginAttempt, meta: RequestMeta) {
   return {
     kind: attempt.kind,

@@ -24,6 +24,25 @@ export interface MintSessionInput {
 }
 
 /** A new session's row and the only copy of its token; only the token's hash is stored. */
+/** Every column of a session row, in the order the stores' prepared inserts name them. */
+export const SESSION_COLUMNS = [
+  'id',
+  'tokenHash',
+  'userId',
+  'profileId',
+  'method',
+  'createdAt',
+  'expiresAt',
+  'lastSeenAt',
+  'ip',
+  'userAgent',
+  'revokedAt',
+  'revokedReason',
+  'impersonationId',
+  'viaKind',
+  'viaCredentialId',
+] as const satisfies readonly (keyof SessionRow)[];
+
 export function newSession(input: MintSessionInput): { token: string; session: SessionRow } {
   const token = randomToken();
   const session: SessionRow = {

@@ -7,7 +7,7 @@ import { checkpointPayload } from '../lib/audit-verification.ts';
 import { appendAudit } from './postgres/audit.ts';
 import { postgresAuditAnchor } from './postgres/audit-anchor.ts';
 import * as postgres from './postgres/audit-chain.ts';
-import { openPostgres } from './postgres/client.ts';
+import { openPostgres, transaction } from './postgres/client.ts';
 import * as pg from './postgres/schema.ts';
 import { recordAudit } from './sqlite/audit.ts';
 import { memoryAuditAnchor } from './sqlite/audit-anchor.ts';
@@ -98,7 +98,7 @@ function chainOn(ts: TestStore) {
     });
   return {
     append: (entries: AuditEntry[]) =>
-      db.transaction(async (tx) => {
+      transaction(db, async (tx) => {
         for (const e of entries) await appendAudit(tx, key, e, meta);
       }),
     verify: (anchored: ReturnType<typeof anchor.read>, options?: { page?: number }) =>
@@ -336,7 +336,7 @@ describe('the audit chain on postgres, several processes at once', () => {
     await withProcesses(ts, 3, (dbs) =>
       Promise.all(
         Array.from({ length: 60 }, (_, i) =>
-          dbs[i % 3]?.transaction((tx) => appendAudit(tx, ts.auditKey, entry(i), meta)),
+          transaction(dbs[i % 3] ?? ts.db, (tx) => appendAudit(tx, ts.auditKey, entry(i), meta)),
         ),
       ),
     );
@@ -358,7 +358,7 @@ describe('the audit chain on postgres, several processes at once', () => {
       const prune = (db: (typeof dbs)[number] | undefined) =>
         postgres.pruneAuditEvents(db ?? ts.db, ts.auditKey, 400, T0, { batch: 5, pauseMs: 0 });
       const appends = Array.from({ length: 30 }, (_, i) =>
-        dbs[2]?.transaction((tx) => appendAudit(tx, ts.auditKey, entry(20 + i), meta)),
+        transaction(dbs[2] ?? ts.db, (tx) => appendAudit(tx, ts.auditKey, entry(20 + i), meta)),
       );
       return Promise.all([prune(dbs[0]), prune(dbs[1]), ...appends]);
     });

@@ -5,6 +5,7 @@ import type { Audience } from '../features/audit/audit.store.ts';
 import type { AuditEntry } from '../lib/audit-event.ts';
 import { matchesText } from './postgres/audit.store.ts';
 import { appendAudit } from './postgres/audit.ts';
+import { transaction } from './postgres/client.ts';
 import * as pg from './postgres/schema.ts';
 import { recordAudit } from './sqlite/audit.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';
@@ -21,7 +22,7 @@ async function append(ts: TestStore, entry: AuditEntry, at = meta) {
     ts.db.transaction((tx) => recordAudit(tx, entry, at));
     return;
   }
-  await ts.db.transaction((tx) => appendAudit(tx, ts.auditKey, entry, at));
+  await transaction(ts.db, (tx) => appendAudit(tx, ts.auditKey, entry, at));
 }
 
 /** A small trail: a support operator and a customer in one organization, and one outsider. */

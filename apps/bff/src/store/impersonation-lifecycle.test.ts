@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { ImpersonationSession } from '../lib/running-impersonation.ts';
 import type { SettingValue } from '../lib/settings.ts';
+import { transaction } from './postgres/client.ts';
 import * as postgres from './postgres/impersonations.ts';
 import * as pg from './postgres/schema.ts';
 import type { ImpersonationRow } from './rows.ts';
@@ -89,17 +90,17 @@ function lifecycleOn(ts: TestStore) {
       await db.insert(pg.impersonations).values(values);
     },
     end: (r: ImpersonationRow, reason: EndReason, now: number) =>
-      db.transaction((tx) => postgres.endImpersonation(tx, key, r, reason, now, meta)),
+      transaction(db, (tx) => postgres.endImpersonation(tx, key, r, reason, now, meta)),
     endOfActorSession: (id: string, reason: EndReason, now: number) =>
-      db.transaction((tx) =>
+      transaction(db, (tx) =>
         postgres.endImpersonationsOfActorSession(tx, key, id, reason, now, meta),
       ),
     endOfTarget: (userId: number, reason: EndReason, now: number) =>
-      db.transaction((tx) =>
+      transaction(db, (tx) =>
         postgres.endImpersonationsOfTarget(tx, key, userId, reason, now, meta),
       ),
     endTeamOfProfile: (profileId: number, reason: EndReason, now: number) =>
-      db.transaction((tx) =>
+      transaction(db, (tx) =>
         postgres.endTeamImpersonationsOfProfile(tx, key, profileId, reason, now, meta),
       ),
     endOfCredential: (
@@ -107,15 +108,17 @@ function lifecycleOn(ts: TestStore) {
       reason: EndReason,
       now: number,
     ) =>
-      db.transaction((tx) =>
+      transaction(db, (tx) =>
         postgres.endImpersonationsOfCredential(tx, key, credential, reason, now, meta),
       ),
     endByActor: (userId: number, reason: EndReason, now: number) =>
-      db.transaction((tx) => postgres.endImpersonationsByActor(tx, key, userId, reason, now, meta)),
+      transaction(db, (tx) =>
+        postgres.endImpersonationsByActor(tx, key, userId, reason, now, meta),
+      ),
     endOfSession: (id: string, reason: EndReason, now: number) =>
-      db.transaction((tx) => postgres.endImpersonationOfSession(tx, key, id, reason, now, meta)),
+      transaction(db, (tx) => postgres.endImpersonationOfSession(tx, key, id, reason, now, meta)),
     shorten: (door: ImpersonationDoor, limitMinutes: number) =>
-      db.transaction((tx) =>
+      transaction(db, (tx) =>
         postgres.shortenImpersonations(tx, eq(pg.impersonations.door, door), limitMinutes),
       ),
     settle: (id: string, session: ImpersonationSession, now: number) =>

@@ -2,6 +2,7 @@ import { and, type Column, count, eq, isNull, type SQL } from 'drizzle-orm';
 import type { AuditEntry } from '../lib/audit-event.ts';
 import type { RequestMeta } from '../lib/request-meta.ts';
 import { appendAudit } from './postgres/audit.ts';
+import { transaction } from './postgres/client.ts';
 import * as pg from './postgres/schema.ts';
 import { recordAudit } from './sqlite/audit.ts';
 import { auditEvents, auditRepeats } from './sqlite/schema/audit-events.ts';
@@ -228,7 +229,7 @@ export async function appendEvents(ts: TestStore, entries: AuditEntry[], meta: R
     });
     return;
   }
-  await ts.db.transaction(async (tx) => {
+  await transaction(ts.db, async (tx) => {
     for (const entry of entries) await appendAudit(tx, ts.auditKey, entry, meta);
   });
 }

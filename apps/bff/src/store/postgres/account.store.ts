@@ -2,6 +2,7 @@ import { and, eq, isNull, ne } from 'drizzle-orm';
 import type { AccountStore } from '../../features/account/account.store.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
 import { appendAudit } from './audit.ts';
+import { transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { endCredentialsFor } from './credentials.ts';
 import { endImpersonationsOfTarget, endTeamImpersonationsOfProfile } from './impersonations.ts';
@@ -10,7 +11,7 @@ import { profiles, sessions, users } from './schema.ts';
 export function postgresAccount({ db, auditKey }: PostgresContext): AccountStore {
   return {
     async setImpersonationPreference({ profileId, allow, audit, now, meta }) {
-      await db.transaction(async (tx) => {
+      await transaction(db, async (tx) => {
         await tx
           .update(profiles)
           .set({ allowTeamImpersonation: allow })
@@ -32,7 +33,7 @@ export function postgresAccount({ db, auditKey }: PostgresContext): AccountStore
     async changePassword(command) {
       const { userId, previousHash, passwordHash, keepSessionId, audit, now, meta } = command;
       return orLostRace(() =>
-        db.transaction(async (tx) => {
+        transaction(db, async (tx) => {
           const changed = await tx
             .update(users)
             .set({ passwordHash, passwordChangedAt: now })

@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { ApiKeysStore } from '../../features/api-keys/api-keys.store.ts';
 import { findApiKey, touchApiKey } from './api-keys.ts';
 import { appendAudit } from './audit.ts';
+import { transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { apiKeys, organizations, users } from './schema.ts';
 
@@ -29,13 +30,13 @@ export function postgresApiKeys({ db, auditKey }: PostgresContext): ApiKeysStore
       return row;
     },
     async create({ key, audit, meta }) {
-      await db.transaction(async (tx) => {
+      await transaction(db, async (tx) => {
         await tx.insert(apiKeys).values(key);
         await appendAudit(tx, auditKey, audit, meta);
       });
     },
     async revoke({ id, audit, now, meta }) {
-      return db.transaction(async (tx) => {
+      return transaction(db, async (tx) => {
         const revoked = await tx
           .update(apiKeys)
           .set({ revokedAt: now })

@@ -8,7 +8,7 @@ import {
 } from '../../lib/audit-anchor.ts';
 import { verifyCheckpoints } from '../../lib/audit-verification.ts';
 import { auditHashOf, auditHead } from './audit-chain.ts';
-import type { PgDb } from './client.ts';
+import { type PgDb, transaction } from './client.ts';
 import { auditCheckpoints } from './schema.ts';
 
 /**
@@ -61,7 +61,8 @@ export function postgresAuditAnchor(storage: AnchorStorage, key: Buffer): Postgr
     const anchored = storage.read();
     // One snapshot: a prune between reading the checkpoints and the anchored event (its
     // checkpoint committed, then the event deleted) must not look like a cut-back.
-    const { head, trail } = await db.transaction(
+    const { head, trail } = await transaction(
+      db,
       async (tx) => {
         const newest = await auditHead(tx);
         if (!anchored) return { head: newest, trail: { stillThere: false, prunedPast: false } };
@@ -77,7 +78,7 @@ export function postgresAuditAnchor(storage: AnchorStorage, key: Buffer): Postgr
         const prunedPast = trusted !== null && trusted.prunedThroughId >= anchored.id;
         return { head: newest, trail: { stillThere, prunedPast } };
       },
-      { isolationLevel: 'repeatable read', accessMode: 'read only' },
+      { isolation: 'repeatable read', readOnly: true },
     );
     const move = anchorMove(anchored, head, trail);
     if (move === 'advanced' && head) storage.write(head);

@@ -3,7 +3,7 @@ import { asc, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { AnchoredHead } from '../../lib/audit-anchor.ts';
 import { GENESIS_HASH, keyedHash } from '../../lib/audit-event.ts';
 import { chainVerifier, checkpointPayload, VERIFY_PAGE } from '../../lib/audit-verification.ts';
-import type { PgDb, PgQueryable } from './client.ts';
+import { type PgDb, type PgQueryable, transaction } from './client.ts';
 import { auditCheckpoints, auditEvents, auditHead as auditHeadRow } from './schema.ts';
 
 /**
@@ -34,7 +34,8 @@ export async function verifyAuditChain(
   options: { page?: number } = {},
 ): Promise<AuditVerification> {
   const page = options.page ?? VERIFY_PAGE;
-  return db.transaction(
+  return transaction(
+    db,
     async (tx) => {
       const checkpoints = await tx
         .select()
@@ -57,7 +58,7 @@ export async function verifyAuditChain(
       }
       return chain.result();
     },
-    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+    { isolation: 'repeatable read', readOnly: true },
   );
 }
 
@@ -84,7 +85,7 @@ export async function pruneAuditEvents(
 ): Promise<{ pruned: number; throughId: number | null }> {
   const batch = options.batch ?? 500;
   const cutoff = now - retentionDays * 24 * 60 * 60 * 1000;
-  const last = await db.transaction(async (tx) => {
+  const last = await transaction(db, async (tx) => {
     await tx.select().from(auditHeadRow).where(eq(auditHeadRow.id, 1)).for('update');
     const [newestOld] = await tx
       .select({ id: auditEvents.id, hash: auditEvents.hash })
@@ -112,7 +113,7 @@ export async function pruneAuditEvents(
   if (!last) return { pruned: 0, throughId: null };
   let pruned = 0;
   for (;;) {
-    const deleted = await db.transaction(async (tx) => {
+    const deleted = await transaction(db, async (tx) => {
       await tx.execute(sql`SET LOCAL onbehalf.audit_prune = 'on'`);
       const oldest = tx
         .select({ id: auditEvents.id })

@@ -8,7 +8,7 @@ import {
 } from '../../lib/audit-repeat-rows.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { appendAudit } from './audit.ts';
-import type { PgDb, PgTx } from './client.ts';
+import { type PgDb, type PgTx, transaction } from './client.ts';
 import { auditHead, auditRepeats } from './schema.ts';
 
 /**
@@ -41,7 +41,7 @@ export async function recordRepeatable(
 ): Promise<void> {
   const row = repeatRow(entry, rule, meta);
   const lastAt = sql`GREATEST(${auditRepeats.lastAt}, ${entry.at})`;
-  await db.transaction(async (tx) => {
+  await transaction(db, async (tx) => {
     await flushRepeatsBefore(tx, key, row.minute);
     const [repeated] = await tx
       .update(auditRepeats)
@@ -86,5 +86,5 @@ export async function flushRepeatsBefore(tx: PgTx, key: Buffer, minute: number):
 
 /** The server's once-a-minute flush, so the last minute of a flood is summarised too. */
 export async function flushRepeats(db: PgDb, key: Buffer, now: number): Promise<void> {
-  await db.transaction((tx) => flushRepeatsBefore(tx, key, minuteOf(now)));
+  await transaction(db, (tx) => flushRepeatsBefore(tx, key, minuteOf(now)));
 }

@@ -1,8 +1,16 @@
 import { eq, sql } from 'drizzle-orm';
-import { type AuditEntry, eventRow, keyedHash, storedPayload } from '../../lib/audit-event.ts';
+import {
+  type AuditEntry,
+  EVENT_COLUMNS,
+  eventRow,
+  keyedHash,
+  storedPayload,
+} from '../../lib/audit-event.ts';
 import { countersOf } from '../../lib/hot-counters.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
+import { placeholdersFor } from '../placeholders.ts';
 import type { PgTx } from './client.ts';
+import { prepared, setTo } from './prepared.ts';
 import { auditEvents, auditHead } from './schema.ts';
 
 /**
@@ -19,16 +27,35 @@ export async function appendAudit(
   meta: RequestMeta,
 ): Promise<void> {
   const { row } = eventRow(entry, meta);
-  const [head] = await tx.select().from(auditHead).where(eq(auditHead.id, 1)).for('update');
+  const [head] = await lockHead(tx).execute();
   if (!head) throw new Error('The audit chain head row is missing: migrations were not applied');
   const hash = keyedHash(key, head.lastHash, storedPayload(row));
-  // The event and the head's move in one statement: one round trip less while the head is held.
-  const inserted = tx
-    .insert(auditEvents)
-    .values({ ...row, prevHash: head.lastHash, hash, keyed: true })
-    .returning({ id: auditEvents.id });
-  await tx.execute(
-    sql`WITH inserted AS ${inserted} UPDATE ${auditHead} SET ${sql.identifier('last_id')} = (SELECT ${sql.identifier('id')} FROM inserted), ${sql.identifier('last_hash')} = ${hash}, ${sql.identifier('keyed')} = true WHERE ${auditHead.id} = 1`,
-  );
+  await append(tx).execute({ ...row, prevHash: head.lastHash, hash, keyed: true });
   countersOf(key).auditAppends++;
 }
+
+const lockHead = prepared((db) =>
+  db.select().from(auditHead).where(eq(auditHead.id, 1)).for('update').prepare('audit_head_lock'),
+);
+
+/** The event and the head's move in one statement: one round trip less while the head is held. */
+const append = prepared((db) => {
+  const inserted = db
+    .$with('inserted')
+    .as(
+      db
+        .insert(auditEvents)
+        .values(placeholdersFor(EVENT_COLUMNS))
+        .returning({ id: auditEvents.id }),
+    );
+  return db
+    .with(inserted)
+    .update(auditHead)
+    .set({
+      lastId: sql`(SELECT ${inserted.id} FROM ${inserted})`,
+      lastHash: setTo('hash'),
+      keyed: true,
+    })
+    .where(eq(auditHead.id, 1))
+    .prepare('audit_append');
+});

@@ -2,6 +2,7 @@ import { and, count, desc, eq, gt, isNull, lt } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { AuthStore } from '../../features/auth/auth.store.ts';
 import { appendAudit } from './audit.ts';
+import { transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { describeCredentialSession, settleCredentialSession } from './credentials.ts';
 import {
@@ -47,17 +48,17 @@ export function postgresAuth(context: PostgresContext): AuthStore {
       return row?.n ?? 0;
     },
     async recordSignInFailed({ audit, meta }) {
-      await db.transaction((tx) => appendAudit(tx, auditKey, audit, meta));
+      await transaction(db, (tx) => appendAudit(tx, auditKey, audit, meta));
     },
     signIn({ session, audit, meta }) {
-      return db.transaction(async (tx) => {
+      return transaction(db, async (tx) => {
         const minted = await mintSession(tx, session);
         await appendAudit(tx, auditKey, { ...audit, sessionId: minted.session.id }, meta);
         return minted;
       });
     },
     async endSession({ sessionId, reason, impersonation, startedEndReason, audit, now, meta }) {
-      await db.transaction(async (tx) => {
+      await transaction(db, async (tx) => {
         if (impersonation) {
           await endImpersonationOfSession(
             tx,

@@ -1,6 +1,6 @@
-import { count } from 'drizzle-orm';
+import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratePostgres, openPostgres } from './client.ts';
+import { migratePostgres, openPostgres, transaction } from './client.ts';
 import { users } from './schema.ts';
 import { startTestCluster, type TestCluster } from './test-cluster.ts';
 
@@ -92,5 +92,72 @@ describe('PostgreSQL migrations', () => {
     );
     expect(found.rows).toEqual([{ id: 1 }]);
     await pool.end();
+  });
+});
+
+describe('transaction', () => {
+  it('commits the work, rolls all of it back when it throws, and hands one connection the same handle each time', async () => {
+    const url = await freshDatabase('transactions');
+    const { db, pool } = openPostgres(url, { max: 1 });
+    await migratePostgres(pool);
+    const handles = new Set<unknown>();
+    await transaction(db, async (tx) => {
+      handles.add(tx);
+      await tx
+        .insert(users)
+        .values({ email: 'kept@b.test', name: 'K', kind: 'customer', createdAt: 0 });
+    });
+    await expect(
+      transaction(db, async (tx) => {
+        handles.add(tx);
+        await tx
+          .insert(users)
+          .values({ email: 'gone@b.test', name: 'G', kind: 'customer', createdAt: 0 });
+        throw new Error('decided against it');
+      }),
+    ).rejects.toThrow('decided against it');
+    const emails = (await db.select({ email: users.email }).from(users)).map((u) => u.email);
+    expect(emails).toEqual(['kept@b.test']);
+    // One pooled connection, two transactions: statements prepared on the first are still there.
+    expect(handles.size).toBe(1);
+    expect(pool.idleCount).toBe(1);
+    await pool.end();
+  });
+
+  it('runs a read-only snapshot when asked, refusing writes in it', async () => {
+    const url = await freshDatabase('read_only');
+    const { db, pool } = openPostgres(url, { max: 1 });
+    await migratePostgres(pool);
+    await expect(
+      transaction(db, (tx) => tx.update(users).set({ name: 'X' }).where(eq(users.id, 1)), {
+        isolation: 'repeatable read',
+        readOnly: true,
+      }),
+      // 25006 read_only_sql_transaction, from PostgreSQL itself (drizzle wraps the driver's error)
+    ).rejects.toMatchObject({ cause: { code: '25006' } });
+    // The failed transaction was rolled back: its connection serves the next one.
+    const [row] = await transaction(db, (tx) => tx.select({ n: count() }).from(users));
+    expect(row?.n).toBe(0);
+    await pool.end();
+  });
+
+  it('drops a connection that died under the work instead of lending it again', async () => {
+    const url = await freshDatabase('lost_connection');
+    const { db, pool } = openPostgres(url, { max: 1 });
+    await migratePostgres(pool);
+    const admin = openPostgres(url, { max: 1 });
+    await expect(
+      transaction(db, async (tx) => {
+        await admin.pool.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database()',
+        );
+        await tx.select().from(users);
+      }),
+    ).rejects.toThrow();
+    expect(pool.totalCount).toBe(0);
+    // The next transaction gets a new connection and works.
+    const [row] = await transaction(db, (tx) => tx.select({ n: count() }).from(users));
+    expect(row?.n).toBe(0);
+    await Promise.all([pool.end(), admin.pool.end()]);
   });
 });

@@ -7,7 +7,8 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import * as schema from './schema.ts';
 
-export type PgDb = NodePgDatabase<typeof schema>;
+/** A database handle: on the pool, or on one of its connections (`$client` says which). */
+export type PgDb = NodePgDatabase<typeof schema> & { $client: pg.Pool | pg.PoolClient | pg.Client };
 
 /**
  * Every process that starts migrates first; one advisory lock makes the others wait for it
@@ -80,6 +81,65 @@ export async function unappliedPostgresMigrations(db: PgDb): Promise<number> {
   return bundledMigrations.filter((hash) => !applied.has(hash)).length;
 }
 
-/** A transaction on the pool; commands run their reads and writes in one. */
-export type PgTx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
-export type PgQueryable = PgDb | PgTx;
+/** Anything statements run on: the pool, or one of its connections. */
+export type PgQueryable = PgDb;
+/**
+ * A connection inside a transaction: the handle `transaction` below hands a command, bound to
+ * one pooled connection and kept with it.
+ */
+export type PgTx = PgDb;
+
+/** One drizzle handle per pooled connection, made the first time a transaction runs on it. */
+const handles = new WeakMap<pg.PoolClient | pg.Client, PgDb>();
+
+function handleOn(client: pg.PoolClient | pg.Client): PgDb {
+  let handle = handles.get(client);
+  if (handle === undefined) {
+    handle = drizzle(client, { schema });
+    handles.set(client, handle);
+  }
+  return handle;
+}
+
+export interface TransactionOptions {
+  /** `repeatable read` for a consistent snapshot over several reads. */
+  isolation?: 'repeatable read' | 'serializable';
+  readOnly?: boolean;
+}
+
+/**
+ * Runs `work` as one transaction on one pooled connection: `BEGIN`, the work, `COMMIT`, or
+ * `ROLLBACK` when it throws. Unlike drizzle's `transaction`, the handle the work gets is the same
+ * object every time that connection is used, so statements prepared on it (`prepared.ts`) are
+ * built once per connection, not once per command (docs/decisions/022-postgresql-costs.md).
+ */
+export async function transaction<T>(
+  db: PgDb,
+  work: (tx: PgTx) => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
+  const source = db.$client;
+  const pooled = source instanceof pg.Pool;
+  const client = pooled ? await source.connect() : source;
+  try {
+    await client.query(beginStatement(options));
+    try {
+      const result = await work(pooled ? handleOn(client) : db);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      // A connection that died meanwhile cannot roll back; the pool drops it on release.
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
+  } finally {
+    if (pooled) (client as pg.PoolClient).release();
+  }
+}
+
+function beginStatement({ isolation, readOnly }: TransactionOptions): string {
+  let begin = 'BEGIN';
+  if (isolation) begin += ` ISOLATION LEVEL ${isolation.toUpperCase()}`;
+  if (readOnly) begin += ' READ ONLY';
+  return begin;
+}

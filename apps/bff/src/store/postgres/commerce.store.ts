@@ -1,6 +1,7 @@
 import { desc, eq } from 'drizzle-orm';
 import { type CommerceStore, orderNumber } from '../../features/commerce/commerce.store.ts';
 import { appendAudit } from './audit.ts';
+import { transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { invoices, orders, profiles, users } from './schema.ts';
 
@@ -27,7 +28,7 @@ export function postgresCommerce({ db, auditKey }: PostgresContext): CommerceSto
     },
 
     async placeOrder({ order, audit, now, meta }) {
-      return db.transaction(async (tx) => {
+      return transaction(db, async (tx) => {
         const [row] = await tx
           .insert(orders)
           .values({ ...order, number: 'pending', createdAt: now })

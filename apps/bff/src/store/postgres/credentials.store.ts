@@ -2,7 +2,7 @@ import type { CredentialMaker } from '@onbehalf/contracts/login-links';
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { CredentialsStore } from '../../features/credentials/credentials.store.ts';
 import { appendAudit } from './audit.ts';
-import type { PgQueryable } from './client.ts';
+import { type PgQueryable, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
 import { endImpersonationsOfCredential } from './impersonations.ts';
@@ -108,7 +108,7 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
       return withMakers(rows, userId);
     },
     async revoke({ userId, credential, audit, now, meta }) {
-      return db.transaction(async (tx) => {
+      return transaction(db, async (tx) => {
         let revoked: unknown[] = [];
         if (credential.kind === 'one_click') {
           revoked = await tx

@@ -1,5 +1,5 @@
 import type { CredentialEndReason, CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, eq, gt, inArray, isNull, or } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { CredentialContext } from '../../app-env.ts';
 import {
@@ -17,6 +17,7 @@ import {
 } from '../../lib/credential-facts.ts';
 import type { SessionRow } from '../rows.ts';
 import type { PgQueryable } from './client.ts';
+import { prepared } from './prepared.ts';
 import {
   apiKeys,
   loginTokens,
@@ -51,6 +52,31 @@ function tokenIdOf(id: string): number | undefined {
  * Who made a credential for `subjectUserId`: an API key, the person themselves ("email me a
  * link"), an operator, or the system (the command line).
  */
+const apiKeyMaker = prepared((db) =>
+  db
+    .select({
+      key: apiKeys,
+      keyMaker: { status: keyMaker.status, operatorRole: keyMaker.operatorRole },
+    })
+    .from(apiKeys)
+    .leftJoin(keyMaker, eq(keyMaker.id, apiKeys.createdByUserId))
+    .where(eq(apiKeys.id, sql.placeholder('id')))
+    .prepare('api_key_maker'),
+);
+
+const userMaker = prepared((db) =>
+  db
+    .select({
+      name: users.name,
+      kind: users.kind,
+      status: users.status,
+      operatorRole: users.operatorRole,
+    })
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .prepare('user_maker'),
+);
+
 export async function loadMaker(
   db: PgQueryable,
   createdBy: CreatedBy,
@@ -59,26 +85,11 @@ export async function loadMaker(
   const ref = makerRef(createdBy);
   switch (ref.kind) {
     case 'api_key': {
-      const [found] = await db
-        .select({
-          key: apiKeys,
-          keyMaker: { status: keyMaker.status, operatorRole: keyMaker.operatorRole },
-        })
-        .from(apiKeys)
-        .leftJoin(keyMaker, eq(keyMaker.id, apiKeys.createdByUserId))
-        .where(eq(apiKeys.id, ref.id));
+      const [found] = await apiKeyMaker(db).execute({ id: ref.id });
       return makerOfKey(found);
     }
     case 'user': {
-      const [user] = await db
-        .select({
-          name: users.name,
-          kind: users.kind,
-          status: users.status,
-          operatorRole: users.operatorRole,
-        })
-        .from(users)
-        .where(eq(users.id, ref.id));
+      const [user] = await userMaker(db).execute({ id: ref.id });
       return makerOfUser(user, ref.id, subjectUserId);
     }
     case 'system':

@@ -1,18 +1,22 @@
-import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type {
   ImpersonationStore,
+  NewHandoff,
   Started,
   StartHandover,
 } from '../../features/impersonation/impersonation.store.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
+import { placeholdersFor } from '../placeholders.ts';
 import { appendAudit } from './audit.ts';
 import { recordRepeatable } from './audit-repeats.ts';
-import type { PgTx } from './client.ts';
+import { type PgTx, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { endImpersonation } from './impersonations.ts';
 import { isIntegerId } from './integer-id.ts';
+import { profilesWithOrganization, userById } from './lookups.ts';
+import { prepared, setTo } from './prepared.ts';
 import { impersonations, organizations, profiles, sessions, users } from './schema.ts';
 import { mintSession } from './sessions.ts';
 
@@ -36,48 +40,112 @@ export async function startHandoverIn(
   return minted;
 }
 
+const teamTarget = prepared((db) =>
+  db
+    .select({ profile: profiles, user: users, organization: organizations })
+    .from(profiles)
+    .innerJoin(users, eq(users.id, profiles.userId))
+    .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
+    .where(
+      and(
+        eq(profiles.id, sql.placeholder('profileId')),
+        eq(profiles.organizationId, sql.placeholder('organizationId')),
+      ),
+    )
+    .prepare('impersonation_team_target'),
+);
+
+const impersonationById = prepared((db) =>
+  db
+    .select()
+    .from(impersonations)
+    .where(eq(impersonations.id, sql.placeholder('id')))
+    .prepare('impersonation_by_id'),
+);
+
+const sessionWithProfileCount = prepared((db) =>
+  db
+    .select({
+      session: sessions,
+      user: users,
+      profile: profiles,
+      organization: organizations,
+      profileCount,
+    })
+    .from(sessions)
+    .leftJoin(users, eq(users.id, sessions.userId))
+    .leftJoin(profiles, eq(profiles.id, sessions.profileId))
+    .leftJoin(organizations, eq(organizations.id, profiles.organizationId))
+    .where(eq(sessions.id, sql.placeholder('id')))
+    .prepare('session_with_profile_count'),
+);
+
+const insertHandoff = prepared((db) =>
+  db
+    .insert(impersonations)
+    .values(
+      placeholdersFor([
+        'id',
+        'door',
+        'actorUserId',
+        'actorProfileId',
+        'actorSessionId',
+        'targetUserId',
+        'targetProfileId',
+        'organizationId',
+        'reason',
+        'ticket',
+        'handoffTokenHash',
+        'handoffExpiresAt',
+        'issuedAt',
+      ] as const satisfies readonly (keyof NewHandoff)[]),
+    )
+    .prepare('impersonation_handoff_insert'),
+);
+
+/**
+ * Of concurrent exchanges on any process, the first to update the row wins; the others wait
+ * for its commit, then find it used and roll their session back.
+ */
+const claimHandoff = prepared((db) =>
+  db
+    .update(impersonations)
+    .set({
+      handoffUsedAt: setTo('now'),
+      startedAt: setTo('now'),
+      sessionId: setTo('sessionId'),
+      endsAt: setTo('endsAt'),
+    })
+    .where(
+      and(
+        eq(impersonations.id, sql.placeholder('id')),
+        isNull(impersonations.handoffUsedAt),
+        gt(impersonations.handoffExpiresAt, sql.placeholder('now')),
+      ),
+    )
+    .returning({ id: impersonations.id })
+    .prepare('impersonation_handoff_claim'),
+);
+
 export function postgresImpersonation({ db, auditKey }: PostgresContext): ImpersonationStore {
   return {
     async teamTarget(organizationId, profileId) {
       if (!isIntegerId(profileId)) return undefined;
-      const [found] = await db
-        .select({ profile: profiles, user: users, organization: organizations })
-        .from(profiles)
-        .innerJoin(users, eq(users.id, profiles.userId))
-        .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
-        .where(and(eq(profiles.id, profileId), eq(profiles.organizationId, organizationId)));
+      const [found] = await teamTarget(db).execute({ profileId, organizationId });
       return found;
     },
     async userWithProfiles(userId) {
       if (!isIntegerId(userId)) return undefined;
-      const [user] = await db.select().from(users).where(eq(users.id, userId));
+      const [user] = await userById(db).execute({ id: userId });
       if (!user) return undefined;
-      const found = await db
-        .select({ profile: profiles, organization: organizations })
-        .from(profiles)
-        .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
-        .where(eq(profiles.userId, userId))
-        .orderBy(asc(profiles.id));
-      return { user, profiles: found };
+      return { user, profiles: await profilesWithOrganization(db).execute({ userId }) };
     },
     async findById(id) {
-      const [found] = await db.select().from(impersonations).where(eq(impersonations.id, id));
+      const [found] = await impersonationById(db).execute({ id });
       return found;
     },
     async session(id) {
-      const [found] = await db
-        .select({
-          session: sessions,
-          user: users,
-          profile: profiles,
-          organization: organizations,
-          profileCount,
-        })
-        .from(sessions)
-        .leftJoin(users, eq(users.id, sessions.userId))
-        .leftJoin(profiles, eq(profiles.id, sessions.profileId))
-        .leftJoin(organizations, eq(organizations.id, profiles.organizationId))
-        .where(eq(sessions.id, id));
+      const [found] = await sessionWithProfileCount(db).execute({ id });
       return found;
     },
     async accessHistory(targetUserId, limit) {
@@ -95,33 +163,21 @@ export function postgresImpersonation({ db, auditKey }: PostgresContext): Impers
       await recordRepeatable(db, auditKey, entry, rule, meta);
     },
     async issueHandoff({ handoff, audit, meta }) {
-      await db.transaction(async (tx) => {
-        await tx.insert(impersonations).values(handoff);
+      await transaction(db, async (tx) => {
+        await insertHandoff(tx).execute(handoff);
         await appendAudit(tx, auditKey, audit, meta);
       });
     },
     async exchange({ id, session, audit, now, meta }) {
       return orLostRace(() =>
-        db.transaction(async (tx) => {
+        transaction(db, async (tx) => {
           const minted = await mintSession(tx, session);
-          // Of concurrent exchanges on any process, the first to update the row wins; the
-          // others wait for its commit, then find it used and roll their session back.
-          const claimed = await tx
-            .update(impersonations)
-            .set({
-              handoffUsedAt: now,
-              startedAt: now,
-              sessionId: minted.session.id,
-              endsAt: session.expiresAt,
-            })
-            .where(
-              and(
-                eq(impersonations.id, id),
-                isNull(impersonations.handoffUsedAt),
-                gt(impersonations.handoffExpiresAt, now),
-              ),
-            )
-            .returning({ id: impersonations.id });
+          const claimed = await claimHandoff(tx).execute({
+            id,
+            now,
+            sessionId: minted.session.id,
+            endsAt: session.expiresAt,
+          });
           if (claimed.length !== 1) throw new LostRace();
           await appendAudit(tx, auditKey, { ...audit, sessionId: minted.session.id }, meta);
           return minted;
@@ -129,7 +185,7 @@ export function postgresImpersonation({ db, auditKey }: PostgresContext): Impers
       );
     },
     async leave({ row, now, meta }) {
-      await db.transaction(async (tx) => {
+      await transaction(db, async (tx) => {
         await endImpersonation(tx, auditKey, row, 'left', now, meta);
       });
     },

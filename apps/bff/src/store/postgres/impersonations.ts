@@ -11,8 +11,8 @@ import {
 import { settingOrDefault } from '../../lib/settings.ts';
 import type { ImpersonationRow } from '../rows.ts';
 import { appendAudit } from './audit.ts';
-import type { PgDb, PgTx } from './client.ts';
-import { preparedOnPool } from './prepared.ts';
+import { type PgDb, type PgTx, transaction } from './client.ts';
+import { prepared, setTo } from './prepared.ts';
 import { impersonations, organizations, profiles, sessions, settings, users } from './schema.ts';
 import { revokeSession } from './sessions.ts';
 
@@ -22,6 +22,15 @@ import { revokeSession } from './sessions.ts';
  * compare-and-set on `ended_at`, so of two processes ending one impersonation at once exactly
  * one ends it, revokes its session and writes its audit event.
  */
+
+const end = prepared((db) =>
+  db
+    .update(impersonations)
+    .set({ endedAt: setTo('now'), endReason: setTo('reason') })
+    .where(and(eq(impersonations.id, sql.placeholder('id')), isNull(impersonations.endedAt)))
+    .returning({ id: impersonations.id })
+    .prepare('impersonation_end'),
+);
 
 /**
  * Ends an impersonation once (compare-and-set on ended_at), revokes its session and audits
@@ -35,11 +44,7 @@ export async function endImpersonation(
   now: number,
   meta: RequestMeta,
 ): Promise<boolean> {
-  const ended = await tx
-    .update(impersonations)
-    .set({ endedAt: now, endReason: reason })
-    .where(and(eq(impersonations.id, row.id), isNull(impersonations.endedAt)))
-    .returning({ id: impersonations.id });
+  const ended = await end(tx).execute({ id: row.id, now, reason });
   if (ended.length !== 1) return false;
   if (row.sessionId) await revokeSession(tx, row.sessionId, `impersonation_${reason}`, now);
   await appendAudit(
@@ -231,7 +236,7 @@ function forCheckQuery(db: PgDb) {
     .prepare('impersonation_for_check');
 }
 
-const forCheck = preparedOnPool(forCheckQuery);
+const forCheck = prepared(forCheckQuery);
 
 async function loadForCheck(db: PgDb, impersonationId: string) {
   const [loaded] = await forCheck(db).execute({ id: impersonationId });
@@ -260,7 +265,7 @@ export async function settleImpersonation(
     now,
   );
   if (endNow && loaded) {
-    await db.transaction(async (tx) => {
+    await transaction(db, async (tx) => {
       await endImpersonation(tx, key, loaded.row, endNow, now, meta);
     });
   }

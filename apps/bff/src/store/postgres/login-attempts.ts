@@ -1,6 +1,8 @@
-import { attemptRow, type LoginAttempt } from '../../lib/login-attempt-row.ts';
+import { ATTEMPT_COLUMNS, attemptRow, type LoginAttempt } from '../../lib/login-attempt-row.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
+import { placeholdersFor } from '../placeholders.ts';
 import type { PgQueryable } from './client.ts';
+import { prepared } from './prepared.ts';
 import { loginAttempts } from './schema.ts';
 
 /**
@@ -12,5 +14,9 @@ export async function recordAttempt(
   attempt: LoginAttempt,
   meta: RequestMeta,
 ): Promise<void> {
-  await tx.insert(loginAttempts).values(attemptRow(attempt, meta));
+  await insertAttempt(tx).execute(attemptRow(attempt, meta));
 }
+
+const insertAttempt = prepared((db) =>
+  db.insert(loginAttempts).values(placeholdersFor(ATTEMPT_COLUMNS)).prepare('login_attempt_insert'),
+);

@@ -20,7 +20,7 @@ import type {
   TokenScope,
 } from '../../features/login-tokens/login-tokens.store.ts';
 import { appendAudit } from './audit.ts';
-import type { PgQueryable, PgTx } from './client.ts';
+import { type PgQueryable, type PgTx, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
 import { startHandoverIn } from './impersonation.store.ts';
@@ -28,6 +28,7 @@ import { endImpersonationsOfCredential } from './impersonations.ts';
 import { isIntegerId } from './integer-id.ts';
 import { recordAttempt } from './login-attempts.ts';
 import { openRedeemedSession } from './one-click.store.ts';
+import { prepared, setTo } from './prepared.ts';
 import { loginAttempts, loginTokens, organizations, profiles, users } from './schema.ts';
 import { containsAny } from './search.ts';
 
@@ -86,24 +87,41 @@ function scoped(scope: TokenScope): SQL | undefined {
  * before it to commit and re-reads the row: a one-time token is used up by the first alone.
  */
 async function claimUse(tx: PgTx, id: number, oneTimeUse: boolean, now: number) {
-  const claimed = await tx
+  const claimed = await (oneTimeUse ? claimOneTime : claimReusable)(tx).execute({ id, now });
+  return claimed.length === 1;
+}
+
+function claimStatement(db: PgQueryable, oneTimeUse: boolean) {
+  return db
     .update(loginTokens)
     .set({
       successfulAttempts: sql`${loginTokens.successfulAttempts} + 1`,
-      lastAccessedAt: now,
-      ...(oneTimeUse ? { usedUpAt: now } : {}),
+      lastAccessedAt: setTo('now'),
+      ...(oneTimeUse ? { usedUpAt: setTo('now') } : {}),
     })
     .where(
       and(
-        eq(loginTokens.id, id),
+        eq(loginTokens.id, sql.placeholder('id')),
         isNull(loginTokens.deletedAt),
         isNull(loginTokens.usedUpAt),
-        gt(loginTokens.expiresAt, now),
+        gt(loginTokens.expiresAt, sql.placeholder('now')),
       ),
     )
     .returning({ id: loginTokens.id });
-  return claimed.length === 1;
 }
+
+const claimOneTime = prepared((db) =>
+  claimStatement(db, true).prepare('login_token_claim_one_time'),
+);
+const claimReusable = prepared((db) =>
+  claimStatement(db, false).prepare('login_token_claim_reusable'),
+);
+
+const tokenWithParties = prepared((db) =>
+  withParties(db)
+    .where(eq(loginTokens.id, sql.placeholder('id')))
+    .prepare('login_token_with_parties'),
+);
 
 export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTokensStore {
   return {
@@ -125,7 +143,7 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
     },
     async find(id) {
       if (!isIntegerId(id)) return undefined;
-      const [found] = await withParties(db).where(eq(loginTokens.id, id));
+      const [found] = await tokenWithParties(db).execute({ id });
       return found;
     },
     async attempts(tokenId, limit) {
@@ -176,7 +194,7 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
     },
 
     async create({ token, audit, meta }) {
-      return db.transaction(async (tx) => {
+      return transaction(db, async (tx) => {
         const [inserted] = await tx
           .insert(loginTokens)
           .values(token)
@@ -187,7 +205,7 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
       });
     },
     async remove({ id, audit, now, meta }) {
-      return db.transaction(async (tx) => {
+      return transaction(db, async (tx) => {
         const deleted = await tx
           .update(loginTokens)
           .set({ deletedAt: now, secretHash: null })
@@ -202,7 +220,7 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
       });
     },
     async recordFailure({ tokenId, attempt, audit, now, meta }) {
-      await db.transaction(async (tx) => {
+      await transaction(db, async (tx) => {
         if (tokenId !== null) {
           await tx
             .update(loginTokens)
@@ -217,7 +235,7 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
       });
     },
     async redeem(command) {
-      return db.transaction(async (tx) => {
+      return transaction(db, async (tx) => {
         // The use is the first write: a lost race has nothing to roll back.
         if (!(await claimUse(tx, command.id, command.oneTimeUse, command.now))) {
           return 'lost_race' as const;
@@ -226,7 +244,7 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
       });
     },
     async redeemHandover({ id, oneTimeUse, attempt, audit, start, now, meta }) {
-      return db.transaction(async (tx) => {
+      return transaction(db, async (tx) => {
         if (!(await claimUse(tx, id, oneTimeUse, now))) return 'lost_race' as const;
         await recordAttempt(tx, attempt, meta);
         await appendAudit(tx, auditKey, audit, meta);

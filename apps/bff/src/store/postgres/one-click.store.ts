@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type {
   EntryOfNewSession,
   Started,
@@ -8,12 +8,14 @@ import type { LoginAttempt } from '../../lib/login-attempt-row.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { MintSessionInput } from '../../lib/session-row.ts';
 import { appendAudit } from './audit.ts';
-import type { PgTx } from './client.ts';
+import { type PgTx, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { loadMaker, withdrawUndelivered } from './credentials.ts';
 import { startHandoverIn } from './impersonation.store.ts';
 import { isIntegerId } from './integer-id.ts';
 import { recordAttempt } from './login-attempts.ts';
+import { profilesWithOrganization, userById } from './lookups.ts';
+import { prepared, setTo } from './prepared.ts';
 import { oneClickLinks, organizations, profiles, users } from './schema.ts';
 import { mintSession, revokeSession } from './sessions.ts';
 
@@ -22,15 +24,33 @@ import { mintSession, revokeSession } from './sessions.ts';
  * others wait for its commit, then find `used_at` set and change nothing.
  */
 async function claimLink(tx: PgTx, id: string, now: number): Promise<boolean> {
-  const claimed = await tx
-    .update(oneClickLinks)
-    .set({ usedAt: now })
-    .where(
-      and(eq(oneClickLinks.id, id), isNull(oneClickLinks.usedAt), isNull(oneClickLinks.revokedAt)),
-    )
-    .returning({ id: oneClickLinks.id });
+  const claimed = await claim(tx).execute({ id, now });
   return claimed.length === 1;
 }
+
+const claim = prepared((db) =>
+  db
+    .update(oneClickLinks)
+    .set({ usedAt: setTo('now') })
+    .where(
+      and(
+        eq(oneClickLinks.id, sql.placeholder('id')),
+        isNull(oneClickLinks.usedAt),
+        isNull(oneClickLinks.revokedAt),
+      ),
+    )
+    .returning({ id: oneClickLinks.id })
+    .prepare('one_click_claim'),
+);
+
+const linkBySecretHash = prepared((db) =>
+  db
+    .select({ link: oneClickLinks, user: users })
+    .from(oneClickLinks)
+    .innerJoin(users, eq(users.id, oneClickLinks.userId))
+    .where(eq(oneClickLinks.secretHash, sql.placeholder('secretHash')))
+    .prepare('one_click_by_secret_hash'),
+);
 
 /**
  * The session a redeemed link or token opens, in the caller's transaction, which has just
@@ -60,7 +80,7 @@ export function postgresOneClick({ db, auditKey }: PostgresContext): OneClickSto
   return {
     async findUser(userId) {
       if (!isIntegerId(userId)) return undefined;
-      const [found] = await db.select().from(users).where(eq(users.id, userId));
+      const [found] = await userById(db).execute({ id: userId });
       return found;
     },
     async findUserByEmail(email) {
@@ -72,12 +92,7 @@ export function postgresOneClick({ db, auditKey }: PostgresContext): OneClickSto
     },
     async profilesOf(userId) {
       if (!isIntegerId(userId)) return [];
-      return db
-        .select({ profile: profiles, organization: organizations })
-        .from(profiles)
-        .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
-        .where(eq(profiles.userId, userId))
-        .orderBy(asc(profiles.id));
+      return profilesWithOrganization(db).execute({ userId });
     },
     async findOrganization(id) {
       if (!isIntegerId(id)) return undefined;
@@ -85,11 +100,7 @@ export function postgresOneClick({ db, auditKey }: PostgresContext): OneClickSto
       return found;
     },
     async findBySecretHash(secretHash) {
-      const [found] = await db
-        .select({ link: oneClickLinks, user: users })
-        .from(oneClickLinks)
-        .innerJoin(users, eq(users.id, oneClickLinks.userId))
-        .where(eq(oneClickLinks.secretHash, secretHash));
+      const [found] = await linkBySecretHash(db).execute({ secretHash });
       return found;
     },
     async makerOf(createdBy, subjectUserId) {
@@ -97,16 +108,16 @@ export function postgresOneClick({ db, auditKey }: PostgresContext): OneClickSto
     },
 
     async issue({ link, audit, meta }) {
-      await db.transaction(async (tx) => {
+      await transaction(db, async (tx) => {
         await tx.insert(oneClickLinks).values(link);
         for (const entry of audit) await appendAudit(tx, auditKey, entry, meta);
       });
     },
     async recordRequested({ audit, meta }) {
-      await db.transaction((tx) => appendAudit(tx, auditKey, audit, meta));
+      await transaction(db, (tx) => appendAudit(tx, auditKey, audit, meta));
     },
     async provision({ user, profile, now, records, meta }) {
-      return db.transaction(async (tx) => {
+      return transaction(db, async (tx) => {
         // Another process provisioning the same address at once: the unique index decides,
         // and the loser writes nothing.
         const [created] = await tx
@@ -127,20 +138,20 @@ export function postgresOneClick({ db, auditKey }: PostgresContext): OneClickSto
       });
     },
     async recordFailure({ attempt, audit, meta }) {
-      await db.transaction(async (tx) => {
+      await transaction(db, async (tx) => {
         await recordAttempt(tx, attempt, meta);
         await appendAudit(tx, auditKey, audit, meta);
       });
     },
     async redeem(command) {
-      return db.transaction(async (tx) => {
+      return transaction(db, async (tx) => {
         // The claim is the first write: a lost race has nothing to roll back.
         if (!(await claimLink(tx, command.linkId, command.now))) return 'lost_race' as const;
         return openRedeemedSession(tx, auditKey, command, command.meta);
       });
     },
     async redeemHandover({ linkId, attempt, audit, start, now, meta }) {
-      return db.transaction(async (tx) => {
+      return transaction(db, async (tx) => {
         if (!(await claimLink(tx, linkId, now))) return 'lost_race' as const;
         await recordAttempt(tx, attempt, meta);
         await appendAudit(tx, auditKey, audit, meta);
@@ -149,10 +160,10 @@ export function postgresOneClick({ db, auditKey }: PostgresContext): OneClickSto
     },
 
     async recordMailed({ audit, meta }) {
-      await db.transaction((tx) => appendAudit(tx, auditKey, audit, meta));
+      await transaction(db, (tx) => appendAudit(tx, auditKey, audit, meta));
     },
     async withdrawUndelivered({ credential, audit, now, meta }) {
-      await db.transaction(async (tx) => {
+      await transaction(db, async (tx) => {
         await withdrawUndelivered(tx, credential, now);
         await appendAudit(tx, auditKey, audit, meta);
       });

@@ -1,6 +1,7 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import type { OutboxStore } from '../../features/outbox/outbox.store.ts';
 import { recordRepeatable } from './audit-repeats.ts';
+import { transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { isIntegerId } from './integer-id.ts';
 import { outboxMessages } from './schema.ts';
@@ -26,7 +27,7 @@ export function postgresOutbox({ db, auditKey }: PostgresContext): OutboxStore {
     },
 
     async keep({ message, keepSince }) {
-      await db.transaction(async (tx) => {
+      await transaction(db, async (tx) => {
         await tx.delete(outboxMessages).where(lt(outboxMessages.createdAt, keepSince));
         await tx.insert(outboxMessages).values(message);
       });

@@ -2,15 +2,16 @@ import { asc, eq, sql } from 'drizzle-orm';
 import type { ProfilesStore } from '../../features/profiles/profiles.store.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
 import { appendAudit } from './audit.ts';
+import { transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { isIntegerId } from './integer-id.ts';
-import { preparedOnPool } from './prepared.ts';
+import { prepared } from './prepared.ts';
 import { organizations, profiles, users } from './schema.ts';
 import { mintSession, revokeSession } from './sessions.ts';
 import { listMembers } from './team.store.ts';
 
 /** A user's profiles: the chooser and the profiles list read it on every visit. */
-const profilesOfUser = preparedOnPool((db) =>
+const profilesOfUser = prepared((db) =>
   db
     .select({
       profile: profiles,
@@ -36,7 +37,7 @@ export function postgresProfiles({ db, auditKey }: PostgresContext): ProfilesSto
     },
     async switchTo({ replacing, session, audit, now, meta }) {
       return orLostRace(() =>
-        db.transaction(async (tx) => {
+        transaction(db, async (tx) => {
           if (!(await revokeSession(tx, replacing, 'rotated', now))) throw new LostRace();
           const minted = await mintSession(tx, session);
           await appendAudit(tx, auditKey, { ...audit, sessionId: minted.session.id }, meta);

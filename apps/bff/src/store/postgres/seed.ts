@@ -8,7 +8,7 @@ import {
   type OrgKey,
   orderNumbers,
 } from '../demo.ts';
-import type { PgDb } from './client.ts';
+import { type PgDb, transaction } from './client.ts';
 import { invoices, orders, organizations, profiles, settings, users } from './schema.ts';
 
 /**
@@ -20,7 +20,7 @@ export async function seedDemoPostgres(
   passwordHash: string | (() => Promise<string>),
   now = Date.now(),
 ): Promise<boolean> {
-  return db.transaction(async (tx) => {
+  return transaction(db, async (tx) => {
     // One row is enough to know: counting a large directory on every start is not.
     const [existing] = await tx.select({ id: users.id }).from(users).limit(1);
     if (existing) return false;

@@ -1,9 +1,15 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { type MintSessionInput, newSession, sessionTouchDue } from '../../lib/session-row.ts';
+import {
+  type MintSessionInput,
+  newSession,
+  SESSION_COLUMNS,
+  sessionTouchDue,
+} from '../../lib/session-row.ts';
 import { sha256 } from '../../lib/tokens.ts';
+import { placeholdersFor } from '../placeholders.ts';
 import type { SessionLookup, SessionRow } from '../rows.ts';
 import type { PgDb, PgQueryable } from './client.ts';
-import { preparedOnPool } from './prepared.ts';
+import { prepared, setTo } from './prepared.ts';
 import { organizations, profiles, sessions, users } from './schema.ts';
 
 /**
@@ -12,14 +18,28 @@ import { organizations, profiles, sessions, users } from './schema.ts';
  */
 
 /** Creates a session and returns the only copy of its token. */
+
+const insertSession = prepared((db) =>
+  db.insert(sessions).values(placeholdersFor(SESSION_COLUMNS)).prepare('session_insert'),
+);
+
 export async function mintSession(
   tx: PgQueryable,
   input: MintSessionInput,
 ): Promise<{ token: string; session: SessionRow }> {
   const minted = newSession(input);
-  await tx.insert(sessions).values(minted.session);
+  await insertSession(tx).execute(minted.session);
   return minted;
 }
+
+const revoke = prepared((db) =>
+  db
+    .update(sessions)
+    .set({ revokedAt: setTo('now'), revokedReason: setTo('reason') })
+    .where(and(eq(sessions.id, sql.placeholder('id')), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id })
+    .prepare('session_revoke'),
+);
 
 /** Revokes a live session once (compare-and-set on revoked_at); false when it already was. */
 export async function revokeSession(
@@ -28,11 +48,7 @@ export async function revokeSession(
   reason: string,
   now: number,
 ): Promise<boolean> {
-  const revoked = await tx
-    .update(sessions)
-    .set({ revokedAt: now, revokedReason: reason })
-    .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)))
-    .returning({ id: sessions.id });
+  const revoked = await revoke(tx).execute({ id, reason, now });
   return revoked.length === 1;
 }
 
@@ -45,7 +61,7 @@ function sessionWithParties(db: PgQueryable) {
     .leftJoin(organizations, eq(organizations.id, profiles.organizationId));
 }
 
-const byTokenHash = preparedOnPool((db) =>
+const byTokenHash = prepared((db) =>
   sessionWithParties(db)
     .where(eq(sessions.tokenHash, sql.placeholder('hash')))
     .prepare('session_by_token_hash'),
@@ -75,7 +91,7 @@ export async function findSessionWithPartiesById(
  * Writes `last_seen_at` at most once per interval. Several processes may touch one session out
  * of order, so the newest instant wins: it never moves back.
  */
-const touch = preparedOnPool((db) =>
+const touch = prepared((db) =>
   db
     .update(sessions)
     .set({ lastSeenAt: sql`GREATEST(${sessions.lastSeenAt}, ${sql.placeholder('now')}::bigint)` })

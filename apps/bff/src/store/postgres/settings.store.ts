@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { SettingsStore } from '../../features/settings/settings.store.ts';
 import { globalSettingsFrom, settingKeys } from '../../lib/settings.ts';
 import { appendAudit } from './audit.ts';
-import type { PgDb } from './client.ts';
+import { type PgDb, transaction } from './client.ts';
 import { endWhere, shortenImpersonations } from './impersonations.ts';
 import { impersonations, settings } from './schema.ts';
 
@@ -13,7 +13,7 @@ export function postgresSettings(db: PgDb, auditKey: Buffer): SettingsStore {
       return globalSettingsFrom(new Map(rows.map((r) => [r.key, r.value])));
     },
     async update({ next, endOperatorImpersonations, shortenOperatorTo, audit, now, meta }) {
-      await db.transaction(async (tx) => {
+      await transaction(db, async (tx) => {
         for (const [part, key] of Object.entries(settingKeys)) {
           const value = next[part as keyof typeof settingKeys];
           await tx

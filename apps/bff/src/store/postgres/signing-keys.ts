@@ -2,7 +2,7 @@ import { isNull, sql } from 'drizzle-orm';
 import type { JWK } from 'jose';
 import { seal, unseal } from '../../lib/server-secret.ts';
 import { fromPrivateJwk, generateSigningKeys, type SigningKeys } from '../../lib/signing-keys.ts';
-import type { PgDb } from './client.ts';
+import { type PgDb, transaction } from './client.ts';
 import { signingKeys } from './schema.ts';
 
 /** Held while a process looks for the key and makes it if there is none: exactly one is made. */
@@ -20,7 +20,7 @@ export async function loadSharedSigningKeys(
   fromEnv?: string,
 ): Promise<SigningKeys> {
   if (fromEnv) return fromPrivateJwk(JSON.parse(fromEnv) as JWK);
-  const privateJwk = await db.transaction(async (tx) => {
+  const privateJwk = await transaction(db, async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${KEY_LOCK.toString()}::bigint)`);
     const [current] = await tx
       .select()

@@ -6,7 +6,7 @@ import {
   type TeamStore,
 } from '../../features/team/team.store.ts';
 import { appendAudit } from './audit.ts';
-import type { PgQueryable } from './client.ts';
+import { type PgQueryable, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { endWhere, shortenImpersonations } from './impersonations.ts';
 import { isIntegerId } from './integer-id.ts';
@@ -120,14 +120,14 @@ export function postgresTeam({ db, auditKey }: PostgresContext): TeamStore {
       return row;
     },
     async updateMember({ profileId, role, permissions, audit, meta }) {
-      await db.transaction(async (tx) => {
+      await transaction(db, async (tx) => {
         await tx.update(profiles).set({ role, permissions }).where(eq(profiles.id, profileId));
         await appendAudit(tx, auditKey, audit, meta);
       });
     },
     async updateOrganizationSettings(command) {
       const { organizationId, next, endTeamImpersonations, shortenTo, audit, now, meta } = command;
-      await db.transaction(async (tx) => {
+      await transaction(db, async (tx) => {
         await tx.update(organizations).set(next).where(eq(organizations.id, organizationId));
         const inOrganization = eq(impersonations.organizationId, organizationId);
         if (endTeamImpersonations) {

@@ -1,7 +1,7 @@
 import { desc, eq } from 'drizzle-orm';
 import type { NewPerson, TestModeStore } from '../../features/test-mode/test-mode.store.ts';
 import { appendAudit } from './audit.ts';
-import type { PgTx } from './client.ts';
+import { type PgTx, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { organizations, outboxMessages, profiles, users } from './schema.ts';
 
@@ -40,7 +40,7 @@ async function insertPeople(
 export function postgresTestMode({ db, auditKey }: PostgresContext): TestModeStore {
   return {
     async createOrganization({ organization, members, audit, now, meta }) {
-      return db.transaction(async (tx) => {
+      return transaction(db, async (tx) => {
         const [created] = await tx
           .insert(organizations)
           .values({ ...organization, kind: 'company', createdAt: now })
@@ -77,7 +77,7 @@ export function postgresTestMode({ db, auditKey }: PostgresContext): TestModeSto
     },
 
     async createOperator({ person, audit, now, meta }) {
-      return db.transaction(async (tx) => {
+      return transaction(db, async (tx) => {
         const [userId] = await insertPeople(tx, [person], now);
         if (userId === undefined) throw new Error('The operator was not inserted');
         await appendAudit(tx, auditKey, audit(userId), meta);
@@ -100,7 +100,7 @@ export function postgresTestMode({ db, auditKey }: PostgresContext): TestModeSto
     },
 
     async record({ audit, meta }) {
-      await db.transaction((tx) => appendAudit(tx, auditKey, audit, meta));
+      await transaction(db, (tx) => appendAudit(tx, auditKey, audit, meta));
     },
   };
 }

@@ -3,6 +3,7 @@ import type { UsersStore } from '../../features/users/users.store.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
 import type { UserRow } from '../rows.ts';
 import { appendAudit } from './audit.ts';
+import { transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { endCredentialsFor, endCredentialsMadeBy } from './credentials.ts';
 import { endImpersonationsByActor, endImpersonationsOfTarget } from './impersonations.ts';
@@ -88,7 +89,7 @@ export function postgresUsers({ db, auditKey }: PostgresContext): UsersStore {
     },
     async updateUser({ userId, before, after, disabled, endCredentialsMade, audit, now, meta }) {
       return orLostRace(() =>
-        db.transaction(async (tx) => {
+        transaction(db, async (tx) => {
           const updated = await tx
             .update(users)
             .set(after)
@@ -121,7 +122,7 @@ export function postgresUsers({ db, auditKey }: PostgresContext): UsersStore {
       );
     },
     async setProfileRole({ profileId, beforeRole, role, permissions, audit, meta }) {
-      return db.transaction(async (tx) => {
+      return transaction(db, async (tx) => {
         const updated = await tx
           .update(profiles)
           .set({ role, permissions })

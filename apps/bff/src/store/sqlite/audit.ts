@@ -1,16 +1,18 @@
 import { desc } from 'drizzle-orm';
 import {
   type AuditEntry,
+  EVENT_COLUMNS,
   eventRow,
   GENESIS_HASH,
   keyedHash,
   storedPayload,
 } from '../../lib/audit-event.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
+import { placeholdersFor } from '../placeholders.ts';
 import type { Queryable } from './client.ts';
 import { groupMemo } from './commit-groups.ts';
 import { hotCounters } from './hot-counters.ts';
-import { connectionOf, placeholdersFor, preparedPerHandle } from './prepared.ts';
+import { connectionOf, preparedPerHandle } from './prepared.ts';
 import { auditCheckpoints, auditEvents } from './schema/audit-events.ts';
 
 /**
@@ -30,27 +32,8 @@ function chainKeyOf(handle: object): Buffer {
   return key;
 }
 
-const eventColumns = [
-  'at',
-  'type',
-  'actorUserId',
-  'actorKind',
-  'subjectUserId',
-  'organizationId',
-  'sessionId',
-  'impersonationId',
-  'ip',
-  'userAgent',
-  'requestId',
-  'reason',
-  'details',
-  'prevHash',
-  'hash',
-  'keyed',
-] as const;
-
 const insertEvent = preparedPerHandle((db: Queryable) =>
-  db.insert(auditEvents).values(placeholdersFor(eventColumns)).prepare(),
+  db.insert(auditEvents).values(placeholdersFor(EVENT_COLUMNS)).prepare(),
 );
 
 const lastEvent = preparedPerHandle((db: Queryable) =>

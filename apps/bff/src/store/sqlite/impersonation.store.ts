@@ -7,12 +7,13 @@ import type {
 } from '../../features/impersonation/impersonation.store.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
+import { placeholdersFor } from '../placeholders.ts';
 import { recordAudit } from './audit.ts';
 import { recordRepeatable } from './audit-repeats.ts';
 import type { Queryable, Tx } from './client.ts';
 import type { SqliteContext } from './context.ts';
 import { endImpersonation } from './impersonations.ts';
-import { placeholdersFor, preparedPerHandle } from './prepared.ts';
+import { preparedPerHandle } from './prepared.ts';
 import { impersonations } from './schema/impersonations.ts';
 import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';

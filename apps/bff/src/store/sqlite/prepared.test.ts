@@ -1,8 +1,9 @@
 import { count, eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { describe, expect, it } from 'vitest';
+import { placeholdersFor } from '../placeholders.ts';
 import { migrateDatabase, openDatabase } from './client.ts';
-import { direct, placeholdersFor } from './prepared.ts';
+import { direct } from './prepared.ts';
 import { auditEvents } from './schema/audit-events.ts';
 import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';

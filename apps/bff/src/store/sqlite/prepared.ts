@@ -1,13 +1,5 @@
 import type { RunResult, Statement } from 'better-sqlite3';
-import { Column, getTableName, is, Param, Placeholder, SQL, sql } from 'drizzle-orm';
-
-/**
- * The values of a prepared INSERT: a placeholder named after each column, filled at run time
- * from an object with those keys.
- */
-export function placeholdersFor(columns: readonly string[]): never {
-  return Object.fromEntries(columns.map((c) => [c, sql.placeholder(c)])) as never;
-}
+import { Column, getTableName, is, Param, Placeholder, SQL } from 'drizzle-orm';
 
 /**
  * The better-sqlite3 connection behind a drizzle handle (the database or a transaction on it),

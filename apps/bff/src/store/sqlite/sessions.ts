@@ -1,8 +1,14 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { type MintSessionInput, newSession, sessionTouchDue } from '../../lib/session-row.ts';
+import {
+  type MintSessionInput,
+  newSession,
+  SESSION_COLUMNS,
+  sessionTouchDue,
+} from '../../lib/session-row.ts';
 import { sha256 } from '../../lib/tokens.ts';
+import { placeholdersFor } from '../placeholders.ts';
 import type { Queryable } from './client.ts';
-import { placeholdersFor, preparedPerHandle } from './prepared.ts';
+import { preparedPerHandle } from './prepared.ts';
 import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';
 import { type SessionRow, sessions } from './schema/sessions.ts';
@@ -17,26 +23,8 @@ export function mintSession(tx: Queryable, input: MintSessionInput) {
   return minted;
 }
 
-const sessionColumns = [
-  'id',
-  'tokenHash',
-  'userId',
-  'profileId',
-  'method',
-  'createdAt',
-  'expiresAt',
-  'lastSeenAt',
-  'ip',
-  'userAgent',
-  'revokedAt',
-  'revokedReason',
-  'impersonationId',
-  'viaKind',
-  'viaCredentialId',
-] as const;
-
 const insertSession = preparedPerHandle((db: Queryable) =>
-  db.insert(sessions).values(placeholdersFor(sessionColumns)).prepare(),
+  db.insert(sessions).values(placeholdersFor(SESSION_COLUMNS)).prepare(),
 );
 
 const revoke = preparedPerHandle((db: Queryable) =>
