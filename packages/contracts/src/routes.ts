@@ -321,7 +321,7 @@ export const routes = {
     summary: 'Allow or forbid team admins to sign in as me (active profile)',
     body: impersonationPreferenceBody,
     responses: { 200: impersonationPreferenceResponse },
-    errors: [400, 401, 403],
+    errors: [400, 401, 403, 409],
     actingForSomeone: 'refused',
   }),
   'account.changePassword': route({
@@ -391,7 +391,7 @@ export const routes = {
     params: teamMemberParam,
     body: updateTeamMemberBody,
     responses: { 200: teamMemberResponse },
-    errors: [400, 401, 403, 404],
+    errors: [400, 401, 403, 404, 409],
     actingForSomeone: 'refused',
   }),
   'team.settings': route({

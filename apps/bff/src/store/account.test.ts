@@ -86,6 +86,7 @@ describe.each(dialects)('account on %s', (dialect) => {
 
     await ts.store.account.setImpersonationPreference({
       profileId: jane.profile.id,
+      before: true,
       allow: false,
       audit: {
         type: 'account.impersonation_preference_changed',
@@ -125,6 +126,7 @@ describe.each(dialects)('account on %s', (dialect) => {
     await start('team-1', 'team');
     await ts.store.account.setImpersonationPreference({
       profileId: jane.profile.id,
+      before: true,
       allow: true,
       audit: { type: 'account.impersonation_preference_changed', at: T0 },
       now: T0,
@@ -134,6 +136,26 @@ describe.each(dialects)('account on %s', (dialect) => {
     expect((await auditTrail(ts)).map((e) => e.type)).toEqual([
       'account.impersonation_preference_changed',
     ]);
+  });
+
+  it('an opt-out decided on a setting changed meanwhile loses, writing and ending nothing', async () => {
+    const ts = await freshStore(dialect);
+    const { jane, start } = await team(ts);
+    await start('team-1', 'team');
+    // Read as opted out already (another tab opted out, then back in): the write is refused.
+    const outcome = await ts.store.account.setImpersonationPreference({
+      profileId: jane.profile.id,
+      before: false,
+      allow: false,
+      audit: { type: 'account.impersonation_preference_changed', at: T0 },
+      now: T0,
+      meta,
+    });
+    expect(outcome).toBe('lost_race');
+    const profile = (await rowsOf(ts, 'profiles')).find((p) => p.id === jane.profile.id);
+    expect(profile?.allowTeamImpersonation).toBe(true);
+    expect((await impersonationRows(ts))[0]?.endedAt).toBeNull();
+    expect(await auditTrail(ts)).toEqual([]);
   });
 
   it('a password change ends credentials, impersonations and the other sessions, and is audited', async () => {

@@ -12,7 +12,7 @@ import { profiles } from './sqlite/schema/profiles.ts';
 import { users } from './sqlite/schema/users.ts';
 import { memberPageSql } from './sqlite/team.store.ts';
 import { onSeveralProcesses } from './test-processes.ts';
-import { auditTrail, insertRow, linked, rowsOf } from './test-rows.ts';
+import { auditTrail, insertRow, linked, rowsOf, rowWhere } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 
 const T0 = 1_700_000_000_000;
@@ -278,10 +278,14 @@ describe.each(dialects)('team store on %s', (dialect) => {
 
   it('updating a member writes the role and permissions and audits it', async () => {
     const ts = await freshStore(dialect);
-    const { acme, memberProfile, adminProfile, userOf } = await world(ts);
-    const profileId = memberProfile ?? 0;
-    await ts.store.team.updateMember({
+    const { acme, adminProfile, userOf } = await world(ts);
+    // A member nobody is acting as: the change ends nothing.
+    const [profileId = 0] = await addMembers(ts, acme.id, ['Cy'], 'cy');
+    const editor = await rowWhere(ts, 'profiles', { id: adminProfile ?? 0 });
+    const outcome = await ts.store.team.updateMember({
       profileId,
+      before: { profileId, role: 'member', permissions: ['orders:read'] },
+      editor: { profileId: editor.id, role: editor.role, permissions: editor.permissions },
       role: 'admin',
       permissions: ['orders:read', 'team:read'],
       audit: {
@@ -294,6 +298,7 @@ describe.each(dialects)('team store on %s', (dialect) => {
       now: T0,
       meta,
     });
+    expect(outcome).toBe('updated');
     expect((await ts.store.team.member(acme.id, profileId))?.profile).toMatchObject({
       role: 'admin',
       permissions: ['orders:read', 'team:read'],

@@ -392,6 +392,7 @@ function setRole(profileId: number, byId: number, organizationId: number) {
   return {
     profileId,
     beforeRole: 'member' as const,
+    beforePermissions: ['orders:read' as const],
     role: 'admin' as const,
     permissions: [...profileRolePresets.admin],
     audit: {

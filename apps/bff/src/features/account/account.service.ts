@@ -23,8 +23,9 @@ export async function setImpersonationPreference(
   if (!profile) throw new AppError('profile_required');
   const now = deps.clock.now();
   // The opt-out binds running team impersonations too, not only new ones (the store ends them).
-  await deps.store.account.setImpersonationPreference({
+  const outcome = await deps.store.account.setImpersonationPreference({
     profileId: profile.id,
+    before: profile.allowTeamImpersonation,
     allow,
     audit: {
       type: 'account.impersonation_preference_changed',
@@ -36,6 +37,12 @@ export async function setImpersonationPreference(
     now,
     meta,
   });
+  // Another change of the setting came between reading it and writing: nothing was written.
+  if (outcome === 'lost_race') {
+    throw new AppError('conflict', {
+      message: 'This setting was changed meanwhile (another tab?). Reload and try again.',
+    });
+  }
   return { profileId: profile.id, allowTeamImpersonation: allow };
 }
 

@@ -7,10 +7,11 @@ import type { RequestMeta } from '../../lib/request-meta.ts';
  */
 export interface AccountStore {
   /**
-   * Sets whether team admins may sign in as this profile; an opt-out also ends the running team
-   * impersonations of it (each audited), at once with the change's audit.
+   * Sets whether team admins may sign in as this profile, if it is still as the decision read
+   * it (`before`); an opt-out also ends the running team impersonations of it (each audited), at
+   * once with the change's audit. `'lost_race'` (nothing written) when it changed meanwhile.
    */
-  setImpersonationPreference(command: SetImpersonationPreference): Promise<void>;
+  setImpersonationPreference(command: SetImpersonationPreference): Promise<'changed' | 'lost_race'>;
   /**
    * Replaces the password if it is still the one the person proved (`previousHash`), and ends
    * the credentials made for them, the impersonations acting as them and every other session
@@ -21,6 +22,8 @@ export interface AccountStore {
 
 export interface SetImpersonationPreference {
   profileId: number;
+  /** The setting as read when deciding: the write is a compare-and-set on it. */
+  before: boolean;
   allow: boolean;
   audit: AuditEntry;
   now: number;

@@ -123,8 +123,16 @@ export async function updateTeamMember(
   const before = new Set(target.profile.permissions);
 
   const now = deps.clock.now();
-  await deps.store.team.updateMember({
+  // A compare-and-set on what was decided on: the member and the editor as read. Running
+  // impersonations the change no longer allows end with it (the store asks the policy).
+  const outcome = await deps.store.team.updateMember({
     profileId: target.profile.id,
+    before: {
+      profileId: target.profile.id,
+      role: target.profile.role,
+      permissions: target.profile.permissions,
+    },
+    editor: { profileId: actor.id, role: actor.role, permissions: actor.permissions },
     role,
     permissions,
     audit: {
@@ -142,11 +150,19 @@ export async function updateTeamMember(
     now,
     meta,
   });
+  if (outcome === 'lost_race') throw changedMeanwhile();
 
   return toTeamMember(
     { ...target, profile: { ...target.profile, role, permissions } },
     askerOf(auth),
   );
+}
+
+/** Another change to the member (or to the editor) came between reading and writing. */
+function changedMeanwhile() {
+  return new AppError('conflict', {
+    message: 'This member was changed by someone else meanwhile. Reload and try again.',
+  });
 }
 
 function settingsOf(organization: OrganizationRow): TeamSettings {

@@ -17,8 +17,13 @@ export interface TeamStore {
   /** One member of the organization by profile id; undefined when it is not theirs. */
   member(organizationId: number, profileId: number): Promise<MemberRow | undefined>;
   organization(id: number): Promise<OrganizationRow | undefined>;
-  /** Writes a member's role and permissions and audits the change. */
-  updateMember(command: UpdateMember): Promise<void>;
+  /**
+   * Writes a member's role and permissions if the member and the editor are still as the
+   * decision read them, ends the running impersonations by or of the member that the change no
+   * longer allows (each audited, the policy's re-check deciding), and audits the change, at
+   * once. `'lost_race'` (nothing written) when either changed meanwhile.
+   */
+  updateMember(command: UpdateMember): Promise<'updated' | 'lost_race'>;
   /**
    * Writes an organization's settings; ends its running team impersonations (each audited) and
    * shortens its running impersonations at both doors, as asked; audits the change.
@@ -51,8 +56,22 @@ export interface MemberRow {
   user: Pick<UserRow, 'id' | 'name' | 'email' | 'status'>;
 }
 
+/** A profile's role and permissions, as a decision read them. */
+export interface RoleAsRead {
+  profileId: number;
+  role: ProfileRow['role'];
+  permissions: ProfileRow['permissions'];
+}
+
 export interface UpdateMember {
   profileId: number;
+  /** The member as the decision read them: the write is a compare-and-set on it. */
+  before: RoleAsRead;
+  /**
+   * The editor as the decision saw them: the change holds only while they still are, so two
+   * owners demoting each other at once cannot both win and leave the organization ownerless.
+   */
+  editor: RoleAsRead;
   role: ProfileRow['role'];
   permissions: ProfileRow['permissions'];
   /** `team.member_updated`. */

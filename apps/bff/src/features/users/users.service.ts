@@ -162,6 +162,7 @@ export async function setRoleOfProfile(
     const outcome = await deps.store.users.setProfileRole({
       profileId: profile.id,
       beforeRole: profile.role,
+      beforePermissions: profile.permissions,
       role: body.role,
       permissions,
       audit: {

@@ -28,7 +28,9 @@ export interface UsersStore {
    */
   updateUser(command: UpdateUser): Promise<'updated' | 'lost_race'>;
   /**
-   * Sets a profile's role and permissions if its role is still `beforeRole`, with its audit.
+   * Sets a profile's role and permissions if they are still `beforeRole` and
+   * `beforePermissions`, ends the running impersonations by or of the profile that the change no
+   * longer allows (each audited, the policy's re-check deciding), with its audit, at once.
    * `'lost_race'` (nothing written) when another change came first.
    */
   setProfileRole(command: SetProfileRole): Promise<'updated' | 'lost_race'>;
@@ -84,7 +86,9 @@ export interface UpdateUser {
 
 export interface SetProfileRole {
   profileId: number;
+  /** The role and permissions as read when deciding: the write is a compare-and-set on both. */
   beforeRole: ProfileRow['role'];
+  beforePermissions: ProfileRow['permissions'];
   role: ProfileRow['role'];
   permissions: ProfileRow['permissions'];
   audit: AuditEntry;

@@ -10,25 +10,30 @@ import { profiles, sessions, users } from './schema.ts';
 
 export function postgresAccount({ db, auditKey }: PostgresContext): AccountStore {
   return {
-    async setImpersonationPreference({ profileId, allow, audit, now, meta }) {
-      await transaction(db, async (tx) => {
-        await tx
-          .update(profiles)
-          .set({ allowTeamImpersonation: allow })
-          .where(eq(profiles.id, profileId));
-        // The opt-out binds running team impersonations too, not only new ones.
-        if (!allow) {
-          await endTeamImpersonationsOfProfile(
-            tx,
-            auditKey,
-            profileId,
-            'target_opted_out',
-            now,
-            meta,
-          );
-        }
-        await appendAudit(tx, auditKey, audit, meta);
-      });
+    async setImpersonationPreference({ profileId, before, allow, audit, now, meta }) {
+      return orLostRace(() =>
+        transaction(db, async (tx) => {
+          const changed = await tx
+            .update(profiles)
+            .set({ allowTeamImpersonation: allow })
+            .where(and(eq(profiles.id, profileId), eq(profiles.allowTeamImpersonation, before)))
+            .returning({ id: profiles.id });
+          if (changed.length !== 1) throw new LostRace();
+          // The opt-out binds running team impersonations too, not only new ones.
+          if (!allow) {
+            await endTeamImpersonationsOfProfile(
+              tx,
+              auditKey,
+              profileId,
+              'target_opted_out',
+              now,
+              meta,
+            );
+          }
+          await appendAudit(tx, auditKey, audit, meta);
+          return 'changed' as const;
+        }),
+      );
     },
     async changePassword(command) {
       const { userId, previousHash, passwordHash, keepSessionId, audit, now, meta } = command;

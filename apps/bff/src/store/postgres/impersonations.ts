@@ -1,6 +1,6 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, eq, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import {
@@ -270,4 +270,64 @@ export async function settleImpersonation(
     });
   }
   return settled;
+}
+
+const impersonationSession = alias(sessions, 'impersonation_session');
+
+/**
+ * Ends, each audited, the running impersonations by or of this profile that its role or
+ * permissions, as they now are, no longer allow: the per-request re-check is asked about each
+ * (lib/running-impersonation.ts, domain/impersonation/policy.ts `reasonToEnd`) with the facts
+ * read in the caller's transaction, and each ends with the reason it gives. The same command as
+ * on SQLite (store/sqlite/impersonations.ts).
+ */
+export async function endImpersonationsNoLongerAllowed(
+  tx: PgTx,
+  key: Buffer,
+  profileId: number,
+  now: number,
+  meta: RequestMeta,
+): Promise<void> {
+  // The re-check's rows (as `forCheckQuery` reads them), and the impersonation's own session.
+  const running = await tx
+    .select({
+      row: impersonations,
+      session: impersonationSession,
+      actorSession,
+      actorUser,
+      actorProfile,
+      targetUser,
+      targetProfile,
+      organization: organizations,
+      operatorSetting: settings.value,
+    })
+    .from(impersonations)
+    .innerJoin(impersonationSession, eq(impersonationSession.id, impersonations.sessionId))
+    .innerJoin(actorUser, eq(actorUser.id, impersonations.actorUserId))
+    .innerJoin(targetUser, eq(targetUser.id, impersonations.targetUserId))
+    .leftJoin(actorSession, eq(actorSession.id, impersonations.actorSessionId))
+    .leftJoin(actorProfile, eq(actorProfile.id, impersonations.actorProfileId))
+    .leftJoin(targetProfile, eq(targetProfile.id, impersonations.targetProfileId))
+    .leftJoin(organizations, eq(organizations.id, impersonations.organizationId))
+    .leftJoin(settings, eq(settings.key, sql`'impersonation.operator'`))
+    .where(
+      and(
+        or(
+          eq(impersonations.actorProfileId, profileId),
+          eq(impersonations.targetProfileId, profileId),
+        ),
+        isNotNull(impersonations.startedAt),
+        isNull(impersonations.endedAt),
+      ),
+    );
+  for (const loaded of running) {
+    const { endNow } = recheckImpersonation(
+      loaded,
+      () => settingOrDefault('impersonation.operator', loaded.operatorSetting),
+      loaded.session,
+      now,
+    );
+    // endImpersonation is itself a compare-and-set: one ended meanwhile is left as it ended.
+    if (endNow) await endImpersonation(tx, key, loaded.row, endNow, now, meta);
+  }
 }

@@ -1,14 +1,20 @@
-import { and, asc, eq, ne, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, type SQL, sql } from 'drizzle-orm';
 import {
   FEW_MATCHES,
   type MemberPage,
   type MemberRow,
+  type RoleAsRead,
   type TeamStore,
 } from '../../features/team/team.store.ts';
+import { LostRace, orLostRace } from '../lost-race.ts';
 import { appendAudit } from './audit.ts';
-import { type PgQueryable, transaction } from './client.ts';
+import { type PgQueryable, type PgTx, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
-import { endWhere, shortenImpersonations } from './impersonations.ts';
+import {
+  endImpersonationsNoLongerAllowed,
+  endWhere,
+  shortenImpersonations,
+} from './impersonations.ts';
 import { isIntegerId } from './integer-id.ts';
 import { impersonations, organizations, profiles, users } from './schema.ts';
 import { tsQuery, usersMatching } from './search.ts';
@@ -119,11 +125,19 @@ export function postgresTeam({ db, auditKey }: PostgresContext): TeamStore {
       const [row] = await db.select().from(organizations).where(eq(organizations.id, id));
       return row;
     },
-    async updateMember({ profileId, role, permissions, audit, meta }) {
-      await transaction(db, async (tx) => {
-        await tx.update(profiles).set({ role, permissions }).where(eq(profiles.id, profileId));
-        await appendAudit(tx, auditKey, audit, meta);
-      });
+    async updateMember({ profileId, before, editor, role, permissions, audit, now, meta }) {
+      return orLostRace(() =>
+        transaction(db, async (tx) => {
+          // Both rows locked in id order (two editors changing each other wait, never deadlock),
+          // and read as they are now: the editor's row, not only the member's, is what keeps
+          // two owners demoting each other at once from both winning.
+          if (!(await stillAsRead(tx, [before, editor]))) throw new LostRace();
+          await tx.update(profiles).set({ role, permissions }).where(eq(profiles.id, profileId));
+          await endImpersonationsNoLongerAllowed(tx, auditKey, profileId, now, meta);
+          await appendAudit(tx, auditKey, audit, meta);
+          return 'updated' as const;
+        }),
+      );
     },
     async updateOrganizationSettings(command) {
       const { organizationId, next, endTeamImpersonations, shortenTo, audit, now, meta } = command;
@@ -145,4 +159,32 @@ export function postgresTeam({ db, auditKey }: PostgresContext): TeamStore {
       });
     },
   };
+}
+
+/**
+ * Locks the profiles (`FOR UPDATE`, in id order) and tells whether each still has the role and
+ * permissions a decision read: under READ COMMITTED a locked row is read as last committed.
+ * Permissions compare in the order stored (jsonb keeps an array's order), which is the order read.
+ */
+export async function stillAsRead(tx: PgTx, asRead: readonly RoleAsRead[]): Promise<boolean> {
+  const rows = await tx
+    .select({ id: profiles.id, role: profiles.role, permissions: profiles.permissions })
+    .from(profiles)
+    .where(
+      inArray(
+        profiles.id,
+        asRead.map((p) => p.profileId),
+      ),
+    )
+    .orderBy(asc(profiles.id))
+    .for('update');
+  const current = new Map(rows.map((r) => [r.id, r]));
+  return asRead.every((p) => {
+    const row = current.get(p.profileId);
+    return (
+      row !== undefined &&
+      row.role === p.role &&
+      JSON.stringify(row.permissions) === JSON.stringify(p.permissions)
+    );
+  });
 }

@@ -6,11 +6,16 @@ import { appendAudit } from './audit.ts';
 import { transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { endCredentialsFor, endCredentialsMadeBy } from './credentials.ts';
-import { endImpersonationsByActor, endImpersonationsOfTarget } from './impersonations.ts';
+import {
+  endImpersonationsByActor,
+  endImpersonationsNoLongerAllowed,
+  endImpersonationsOfTarget,
+} from './impersonations.ts';
 import { isIntegerId } from './integer-id.ts';
 import { organizations, profiles, users } from './schema.ts';
 import { containsAny, usersMatching } from './search.ts';
 import { revokeSessionsOfUser } from './sessions.ts';
+import { stillAsRead } from './team.store.ts';
 
 /** The people with a profile in one of these organizations. */
 const inOrganizations = (organizationIds: readonly number[]) =>
@@ -121,14 +126,14 @@ export function postgresUsers({ db, auditKey }: PostgresContext): UsersStore {
         }),
       );
     },
-    async setProfileRole({ profileId, beforeRole, role, permissions, audit, meta }) {
+    async setProfileRole(command) {
+      const { profileId, beforeRole, beforePermissions, role, permissions, audit, now, meta } =
+        command;
       return transaction(db, async (tx) => {
-        const updated = await tx
-          .update(profiles)
-          .set({ role, permissions })
-          .where(and(eq(profiles.id, profileId), eq(profiles.role, beforeRole)))
-          .returning({ id: profiles.id });
-        if (updated.length !== 1) return 'lost_race' as const;
+        const asRead = { profileId, role: beforeRole, permissions: beforePermissions };
+        if (!(await stillAsRead(tx, [asRead]))) return 'lost_race' as const;
+        await tx.update(profiles).set({ role, permissions }).where(eq(profiles.id, profileId));
+        await endImpersonationsNoLongerAllowed(tx, auditKey, profileId, now, meta);
         await appendAudit(tx, auditKey, audit, meta);
         return 'updated' as const;
       });

@@ -11,16 +11,21 @@ import { users } from './schema/users.ts';
 
 export function sqliteAccount({ db }: SqliteContext): AccountStore {
   return {
-    async setImpersonationPreference({ profileId, allow, audit, now, meta }) {
-      db.transaction((tx) => {
-        tx.update(profiles)
-          .set({ allowTeamImpersonation: allow })
-          .where(eq(profiles.id, profileId))
-          .run();
-        // The opt-out binds running team impersonations too, not only new ones.
-        if (!allow) endTeamImpersonationsOfProfile(tx, profileId, 'target_opted_out', now, meta);
-        recordAudit(tx, audit, meta);
-      });
+    async setImpersonationPreference({ profileId, before, allow, audit, now, meta }) {
+      return orLostRace(() =>
+        db.transaction((tx) => {
+          const changed = tx
+            .update(profiles)
+            .set({ allowTeamImpersonation: allow })
+            .where(and(eq(profiles.id, profileId), eq(profiles.allowTeamImpersonation, before)))
+            .run();
+          if (changed.changes !== 1) throw new LostRace();
+          // The opt-out binds running team impersonations too, not only new ones.
+          if (!allow) endTeamImpersonationsOfProfile(tx, profileId, 'target_opted_out', now, meta);
+          recordAudit(tx, audit, meta);
+          return 'changed' as const;
+        }),
+      );
     },
     async changePassword(command) {
       const { userId, previousHash, passwordHash, keepSessionId, audit, now, meta } = command;

@@ -1,6 +1,6 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, eq, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import {
   type ImpersonationSession,
@@ -23,6 +23,8 @@ const actorUser = alias(users, 'actor_user');
 const actorProfile = alias(profiles, 'actor_profile');
 const targetUser = alias(users, 'target_user');
 const targetProfile = alias(profiles, 'target_profile');
+
+const impersonationSession = alias(sessions, 'impersonation_session');
 
 const forCheck = preparedPerHandle((db: Queryable) =>
   db
@@ -150,6 +152,60 @@ export function endTeamImpersonationsOfProfile(
     eq(impersonations.door, 'team'),
   ) as SQL;
   endWhere(tx, match, reason, now, meta);
+}
+
+/**
+ * Ends, each audited, the running impersonations by or of this profile that its role or
+ * permissions, as they now are, no longer allow: the per-request re-check is asked about each
+ * (lib/running-impersonation.ts, domain/impersonation/policy.ts `reasonToEnd`) with the facts
+ * read in the caller's transaction, and each ends with the reason it gives.
+ */
+export function endImpersonationsNoLongerAllowed(
+  tx: Queryable,
+  profileId: number,
+  now: number,
+  meta: EndMeta,
+): void {
+  // The re-check's rows (as `forCheck` reads them), and the impersonation's own session.
+  const running = tx
+    .select({
+      row: impersonations,
+      session: impersonationSession,
+      actorSession,
+      actorUser,
+      actorProfile,
+      targetUser,
+      targetProfile,
+      organization: organizations,
+    })
+    .from(impersonations)
+    .innerJoin(impersonationSession, eq(impersonationSession.id, impersonations.sessionId))
+    .innerJoin(actorUser, eq(actorUser.id, impersonations.actorUserId))
+    .innerJoin(targetUser, eq(targetUser.id, impersonations.targetUserId))
+    .leftJoin(actorSession, eq(actorSession.id, impersonations.actorSessionId))
+    .leftJoin(actorProfile, eq(actorProfile.id, impersonations.actorProfileId))
+    .leftJoin(targetProfile, eq(targetProfile.id, impersonations.targetProfileId))
+    .leftJoin(organizations, eq(organizations.id, impersonations.organizationId))
+    .where(
+      and(
+        or(
+          eq(impersonations.actorProfileId, profileId),
+          eq(impersonations.targetProfileId, profileId),
+        ),
+        isNotNull(impersonations.startedAt),
+        isNull(impersonations.endedAt),
+      ),
+    )
+    .all();
+  for (const loaded of running) {
+    const { endNow } = recheckImpersonation(
+      loaded,
+      () => readSetting(tx, 'impersonation.operator'),
+      loaded.session,
+      now,
+    );
+    if (endNow) endImpersonation(tx, loaded.row, endNow, now, meta);
+  }
 }
 
 /**

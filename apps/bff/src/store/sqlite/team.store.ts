@@ -3,12 +3,18 @@ import {
   FEW_MATCHES,
   type MemberPage,
   type MemberRow,
+  type RoleAsRead,
   type TeamStore,
 } from '../../features/team/team.store.ts';
+import { LostRace, orLostRace } from '../lost-race.ts';
 import { recordAudit } from './audit.ts';
 import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
-import { endImpersonation, shortenImpersonations } from './impersonations.ts';
+import {
+  endImpersonation,
+  endImpersonationsNoLongerAllowed,
+  shortenImpersonations,
+} from './impersonations.ts';
 import { preparedPerHandle } from './prepared.ts';
 import { impersonations } from './schema/impersonations.ts';
 import { organizations } from './schema/organizations.ts';
@@ -163,11 +169,26 @@ export function sqliteTeam({ db }: SqliteContext): TeamStore {
     async organization(id) {
       return db.select().from(organizations).where(eq(organizations.id, id)).get();
     },
-    async updateMember({ profileId, role, permissions, audit, meta }) {
-      db.transaction((tx) => {
-        tx.update(profiles).set({ role, permissions }).where(eq(profiles.id, profileId)).run();
-        recordAudit(tx, audit, meta);
-      });
+    async updateMember({ profileId, before, editor, role, permissions, audit, now, meta }) {
+      return orLostRace(() =>
+        db.transaction((tx) => {
+          const editorAsRead = tx
+            .select({ id: profiles.id })
+            .from(profiles)
+            .where(roleIsAsRead(editor))
+            .get();
+          if (!editorAsRead) throw new LostRace();
+          const updated = tx
+            .update(profiles)
+            .set({ role, permissions })
+            .where(roleIsAsRead(before))
+            .run();
+          if (updated.changes !== 1) throw new LostRace();
+          endImpersonationsNoLongerAllowed(tx, profileId, now, meta);
+          recordAudit(tx, audit, meta);
+          return 'updated' as const;
+        }),
+      );
     },
     async updateOrganizationSettings(command) {
       const { organizationId, next, endTeamImpersonations, shortenTo, audit, now, meta } = command;
@@ -194,4 +215,16 @@ export function sqliteTeam({ db }: SqliteContext): TeamStore {
       });
     },
   };
+}
+
+/**
+ * The profile still has the role and permissions a decision read. The permissions compare as
+ * JSON values (`json()` minifies both sides), in the order stored, which is the order read.
+ */
+export function roleIsAsRead(asRead: RoleAsRead) {
+  return and(
+    eq(profiles.id, asRead.profileId),
+    eq(profiles.role, asRead.role),
+    sql`json(${profiles.permissions}) = json(${JSON.stringify(asRead.permissions)})`,
+  );
 }

@@ -5,12 +5,17 @@ import type { UserRow } from '../rows.ts';
 import { recordAudit } from './audit.ts';
 import type { SqliteContext } from './context.ts';
 import { endCredentialsFor, endCredentialsMadeBy } from './credentials.ts';
-import { endImpersonationsByActor, endImpersonationsOfTarget } from './impersonations.ts';
+import {
+  endImpersonationsByActor,
+  endImpersonationsNoLongerAllowed,
+  endImpersonationsOfTarget,
+} from './impersonations.ts';
 import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';
 import { users } from './schema/users.ts';
 import { containsAny, usersMatching } from './search.ts';
 import { revokeSessionsOfUser } from './sessions.ts';
+import { roleIsAsRead } from './team.store.ts';
 
 /** The people with a profile in one of these organizations. */
 const inOrganizations = (organizationIds: readonly number[]) =>
@@ -107,14 +112,17 @@ export function sqliteUsers({ db }: SqliteContext): UsersStore {
         }),
       );
     },
-    async setProfileRole({ profileId, beforeRole, role, permissions, audit, meta }) {
+    async setProfileRole(command) {
+      const { profileId, beforeRole, beforePermissions, role, permissions, audit, now, meta } =
+        command;
       return db.transaction((tx) => {
         const updated = tx
           .update(profiles)
           .set({ role, permissions })
-          .where(and(eq(profiles.id, profileId), eq(profiles.role, beforeRole)))
+          .where(roleIsAsRead({ profileId, role: beforeRole, permissions: beforePermissions }))
           .run();
         if (updated.changes !== 1) return 'lost_race';
+        endImpersonationsNoLongerAllowed(tx, profileId, now, meta);
         recordAudit(tx, audit, meta);
         return 'updated';
       });
