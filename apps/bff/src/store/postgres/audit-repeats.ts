@@ -1,4 +1,5 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, lt, notExists, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import {
   minuteOf,
   type RepeatableEntry,
@@ -9,6 +10,7 @@ import {
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { appendAudit } from './audit.ts';
 import { type PgDb, type PgTx, transaction } from './client.ts';
+import { prepared } from './prepared.ts';
 import { auditHead, auditRepeats } from './schema.ts';
 
 /**
@@ -40,6 +42,16 @@ export async function recordRepeatable(
   meta: RequestMeta,
 ): Promise<void> {
   const row = repeatRow(entry, rule, meta);
+  // The common case, a repeat in a minute already counted with nothing older left to summarise,
+  // is one statement of its own: the counter row is locked only while PostgreSQL runs it and
+  // flushes, not across a round trip to this process and back (a reader paging the trail
+  // counts into the same row on every page).
+  const [counted] = await countRepeat(db).execute({
+    key: row.key,
+    minute: row.minute,
+    at: entry.at,
+  });
+  if (counted) return;
   const lastAt = sql`GREATEST(${auditRepeats.lastAt}, ${entry.at})`;
   await transaction(db, async (tx) => {
     await flushRepeatsBefore(tx, key, row.minute);
@@ -51,7 +63,7 @@ export async function recordRepeatable(
     if (repeated) return;
     // Perhaps the first in this minute, which appends: the head before the counter row.
     await lockChainHead(tx);
-    const [counted] = await tx
+    const [inserted] = await tx
       .insert(auditRepeats)
       .values(row)
       .onConflictDoUpdate({
@@ -59,9 +71,34 @@ export async function recordRepeatable(
         set: { count: sql`${auditRepeats.count} + 1`, lastAt },
       })
       .returning({ count: auditRepeats.count });
-    if (counted?.count === 1) await appendAudit(tx, key, entry, meta);
+    if (inserted?.count === 1) await appendAudit(tx, key, entry, meta);
   });
 }
+
+/** One more in this minute, unless this minute has no row yet or an older one awaits its summary. */
+const countRepeat = prepared((db) => {
+  const older = alias(auditRepeats, 'older');
+  return db
+    .update(auditRepeats)
+    .set({
+      count: sql`${auditRepeats.count} + 1`,
+      lastAt: sql`GREATEST(${auditRepeats.lastAt}, ${sql.placeholder('at')}::bigint)`,
+    })
+    .where(
+      and(
+        eq(auditRepeats.key, sql.placeholder('key')),
+        eq(auditRepeats.minute, sql.placeholder('minute')),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(older)
+            .where(lt(older.minute, sql.placeholder('minute'))),
+        ),
+      ),
+    )
+    .returning({ count: auditRepeats.count })
+    .prepare('audit_repeat_count');
+});
 
 /**
  * Writes the summary of every minute before `minute` that had repeats, and forgets those

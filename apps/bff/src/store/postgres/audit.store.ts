@@ -5,9 +5,10 @@ import type { Audience, AuditEventJson, AuditStore } from '../../features/audit/
 import { toIso } from '../../lib/clock.ts';
 import { pruneAuditEvents, verifyAuditChain } from './audit-chain.ts';
 import { recordRepeatable } from './audit-repeats.ts';
-import type { PgQueryable } from './client.ts';
+import type { PgDb, PgQueryable } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { isIntegerId } from './integer-id.ts';
+import { prepared } from './prepared.ts';
 import { auditEvents, impersonations, organizations, users } from './schema.ts';
 import { tsQuery, wordsOf } from './search.ts';
 
@@ -133,20 +134,8 @@ function partyJson(user: Party, audience: Audience) {
   };
 }
 
-/**
- * Up to `limit` events, newest first, each serialised as SQLite's `json_object` serialises it
- * (store/sqlite/audit.store.ts): the same keys in the same order, `details` as the JSON it is.
- */
-async function selectEvents(
-  db: PgQueryable,
-  filters: AuditFilters,
-  before: number | null,
-  limit: number,
-  audience: Audience,
-): Promise<AuditEventJson[]> {
-  const where = await whereFor(db, filters, before);
-  if (where === 'empty') return [];
-  const rows = await db
+function eventsWithParties(db: PgQueryable) {
+  return db
     .select({
       event: auditEvents,
       actor: party(actor),
@@ -156,10 +145,61 @@ async function selectEvents(
     .from(auditEvents)
     .leftJoin(actor, eq(actor.id, auditEvents.actorUserId))
     .leftJoin(subject, eq(subject.id, auditEvents.subjectUserId))
-    .leftJoin(organizations, eq(organizations.id, auditEvents.organizationId))
-    .where(where)
+    .leftJoin(organizations, eq(organizations.id, auditEvents.organizationId));
+}
+
+/**
+ * The two pages asked for most, prepared once per pool: the whole trail (Admin › Audit) and one
+ * organization's (a team's own trail), each newest first from a cursor. Any other filter is
+ * built for its call.
+ */
+const wholeTrailPage = prepared((db) =>
+  eventsWithParties(db)
+    .where(lt(auditEvents.id, sql.placeholder('before')))
     .orderBy(desc(auditEvents.id))
-    .limit(limit);
+    .limit(sql.placeholder('limit'))
+    .prepare('audit_page_whole_trail'),
+);
+const organizationPage = prepared((db) =>
+  eventsWithParties(db)
+    .where(
+      and(
+        lt(auditEvents.id, sql.placeholder('before')),
+        eq(auditEvents.organizationId, sql.placeholder('organizationId')),
+      ),
+    )
+    .orderBy(desc(auditEvents.id))
+    .limit(sql.placeholder('limit'))
+    .prepare('audit_page_organization'),
+);
+
+/** Which prepared page serves these filters, if one does. */
+function preparedPage(db: PgDb, filters: AuditFilters, before: number | null, limit: number) {
+  const { organizationId, ...others } = filters;
+  if (Object.values(others).some((value) => value !== undefined)) return undefined;
+  const from = { before: before ?? Number.MAX_SAFE_INTEGER, limit };
+  if (organizationId === undefined) return wholeTrailPage(db).execute(from);
+  if (!isIntegerId(organizationId)) return undefined;
+  return organizationPage(db).execute({ ...from, organizationId });
+}
+
+/**
+ * Up to `limit` events, newest first, each serialised as SQLite's `json_object` serialises it
+ * (store/sqlite/audit.store.ts): the same keys in the same order, `details` as the JSON it is.
+ */
+async function selectEvents(
+  db: PgDb,
+  filters: AuditFilters,
+  before: number | null,
+  limit: number,
+  audience: Audience,
+): Promise<AuditEventJson[]> {
+  let rows = await preparedPage(db, filters, before, limit);
+  if (rows === undefined) {
+    const where = await whereFor(db, filters, before);
+    if (where === 'empty') return [];
+    rows = await eventsWithParties(db).where(where).orderBy(desc(auditEvents.id)).limit(limit);
+  }
   return rows.map(({ event: e, actor: a, subject: s, organization: o }) => {
     const byOperatorHidden = audience === 'customer' && e.actorKind === 'operator';
     return {
