@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -23,11 +24,30 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * The Node flags `pnpm start` runs the server with (apps/bff/package.json, "start"): none. The
- * heap cap is gone (SPEC §8b: no memory cap makes an ordinary request fatal); memory per
- * request is bounded by the page size instead, and RSS is measured here.
+ * The Node flags in a `start` script (`node <flags> dist/server.js`), so the bench runs the server
+ * exactly as `pnpm start` does. Throws on a script of another shape rather than guess.
  */
-export const PRODUCTION_NODE_FLAGS: string[] = [];
+export function nodeFlagsOf(startScript: string): string[] {
+  const words = startScript.trim().split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/server.js') {
+    throw new Error(`Unexpected start script for the server: ${startScript}`);
+  }
+  return words.slice(1, -1);
+}
+
+/**
+ * The Node flags `pnpm start` runs the server with, read from apps/bff/package.json. There is
+ * no heap cap (SPEC §8b: no memory cap makes an ordinary request fatal); memory per request is
+ * bounded by the page size instead, and RSS is measured here.
+ */
+export const PRODUCTION_NODE_FLAGS: string[] = nodeFlagsOf(
+  JSON.parse(
+    readFileSync(
+      path.join(path.dirname(fileURLToPath(import.meta.url)), '../../apps/bff/package.json'),
+      'utf8',
+    ),
+  ).scripts.start,
+);
 
 export interface RunningServer {
   origin: string;
