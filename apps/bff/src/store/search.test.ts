@@ -69,4 +69,20 @@ describe.each(dialects)('people search on %s', (dialect) => {
     expect(await search(ts, 'billing')).toEqual(["Ann O'Neil"]);
     expect(await search(ts, "o'neil")).toEqual(["Ann O'Neil"]);
   });
+
+  it('ignores accents both ways, in the name and in what is typed, as FTS5 does', async () => {
+    const ts = await freshStore(dialect);
+    for (const [name, email] of [
+      ['Émile Zoë', 'emile@acme.test'],
+      ['Chloé Müller', 'chloe@acme.test'],
+      ['Emile Blanc', 'blanc@acme.test'],
+    ] as const) {
+      await insertRow(ts, 'users', { name, email, kind: 'customer', createdAt: 0 });
+    }
+    expect(await search(ts, 'emile')).toEqual(['Emile Blanc', 'Émile Zoë']);
+    expect(await search(ts, 'Émile')).toEqual(['Emile Blanc', 'Émile Zoë']);
+    expect(await search(ts, 'zoe')).toEqual(['Émile Zoë']);
+    expect(await search(ts, 'muller chlo')).toEqual(['Chloé Müller']);
+    expect(await search(ts, 'CHLOÉ')).toEqual(['Chloé Müller']);
+  });
 });

@@ -66,7 +66,7 @@ export function matchesText(text: string): SQL {
   const query = tsQuery(text);
   // Nothing searchable (only spaces or punctuation): matches nothing rather than everything.
   if (query === null) return sql`false`;
-  return sql`${auditDocument} @@ to_tsquery('simple', ${query})`;
+  return sql`${auditDocument} @@ to_tsquery('onbehalf_words', ${query})`;
 }
 
 /** The filters as one condition, or 'empty' when none can match. */

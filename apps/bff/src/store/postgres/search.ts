@@ -49,10 +49,11 @@ const quoted = (text: string) => sql.raw(`'${text.replaceAll("'", "''")}'`);
  * and digits is a word of its own (`order.placed` is `order` and `placed`, `member-1` is
  * `member` and `1`, never the number -1). `translate`, not a regular expression: `[[:alnum:]]`
  * depends on the database's locale. An index must be built on this very expression (migrations
- * 0004, 0005) for the planner to use it.
+ * 0004, 0005, 0006) for the planner to use it. Words are read by `onbehalf_words`: PostgreSQL's
+ * `simple` with accents stripped first (migration 0006), as FTS5's unicode61 strips them.
  */
 export function wordsOf(text: SQL): SQL {
-  return sql`to_tsvector('simple', translate(${text}, ${quoted(punctuation)}, ${quoted(' '.repeat(punctuation.length))}))`;
+  return sql`to_tsvector('onbehalf_words', translate(${text}, ${quoted(punctuation)}, ${quoted(' '.repeat(punctuation.length))}))`;
 }
 
 /** The document of a person the `users_search_idx` index holds (migration 0005). */
@@ -62,5 +63,5 @@ const userDocument = wordsOf(sql`${users.name} || ' ' || ${users.email}`);
 export function usersMatching(userId: Column, text: string): SQL {
   const query = tsQuery(text);
   if (query === null) return sql`false`;
-  return sql`${userId} IN (SELECT ${users.id} FROM ${users} WHERE ${userDocument} @@ to_tsquery('simple', ${query}))`;
+  return sql`${userId} IN (SELECT ${users.id} FROM ${users} WHERE ${userDocument} @@ to_tsquery('onbehalf_words', ${query}))`;
 }
