@@ -51,16 +51,6 @@ function inOrganization(organizationId: number, page: MemberPage): (SQL | undefi
   ];
 }
 
-/** The ids of the users a search matches, at most FEW_MATCHES + 1 of them. */
-function matchingIds(db: PgQueryable, text: string) {
-  return db
-    .select({ userId: users.id })
-    .from(users)
-    .where(usersMatching(users.id, text))
-    .limit(FEW_MATCHES + 1)
-    .as('matches');
-}
-
 /** A page of an organization's members in name order (limit + 1 rows), as on SQLite. */
 export async function listMembers(
   db: PgQueryable,
@@ -81,18 +71,27 @@ export async function listMembers(
       .orderBy(...order)
       .limit(limit);
   }
-  const [counted] = await db
-    .select({ matches: sql<number>`count(*)::int` })
-    .from(matchingIds(db, text));
-  if ((counted?.matches ?? 0) <= FEW_MATCHES) {
+  // The matches' ids, at most FEW_MATCHES + 1: when they are few, the page is read from them
+  // without asking the full-text index a second time.
+  const matches = await db
+    .select({ userId: users.id })
+    .from(users)
+    .where(usersMatching(users.id, text))
+    .limit(FEW_MATCHES + 1);
+  if (matches.length <= FEW_MATCHES) {
+    if (matches.length === 0) return [];
+    const ids = matches.map((match) => match.userId);
     // From the few matches: each one's profile in the organization, then sorted.
-    const matches = matchingIds(db, text);
     return db
       .select(memberColumns)
-      .from(matches)
-      .innerJoin(profiles, eq(profiles.userId, matches.userId))
+      .from(profiles)
       .innerJoin(users, eq(users.id, profiles.userId))
-      .where(and(...inOrganization(organizationId, page)))
+      .where(
+        and(
+          ...inOrganization(organizationId, page),
+          sql`${profiles.userId} = ANY(${sql.param(ids)}::int[])`,
+        ),
+      )
       .orderBy(...order)
       .limit(limit);
   }
