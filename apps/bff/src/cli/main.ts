@@ -1,22 +1,27 @@
 import { type Env, loadEnv } from '../env.ts';
 import { type AnchoredHead, fileAnchorStorage } from '../lib/audit-anchor.ts';
-import { loadServerSecret } from '../lib/server-secret.ts';
+import { AppError } from '../lib/errors.ts';
+import type { MetricsSources } from '../lib/metrics.ts';
+import { loadServerSecret, type ServerSecret } from '../lib/server-secret.ts';
 import { postgresAnchorFile } from '../store/postgres/audit-anchor.ts';
 import { connectPostgres, migrateAndSeed } from '../store/postgres/boot.ts';
 import { migratePostgres } from '../store/postgres/client.ts';
+import { postgresMetricsSources } from '../store/postgres/metrics.ts';
 import { createPostgresStore } from '../store/postgres/store.ts';
 import { bindAuditKey } from '../store/sqlite/audit.ts';
 import { migrateDatabase, openDatabase, secureDataDir } from '../store/sqlite/client.ts';
+import { sqliteMetricsSources } from '../store/sqlite/metrics.ts';
 import { seedDemo } from '../store/sqlite/seed.ts';
 import { createSqliteStore } from '../store/sqlite/store.ts';
 import type { Store } from '../store/store.ts';
 import { emailOneClickLink } from './one-click-link.ts';
+import { UsageError } from './usage-error.ts';
 
 const usage = `usage: onbehalf <command>
   migrate                      apply the migrations: PostgreSQL's at $DATABASE_URL when set
                                (under the lock the servers take), else $DATA_DIR/onbehalf.db
   seed                         migrate, then seed the demo if the database is empty
-  one-click <email> [minutes]  email a one-click sign-in link to that customer (SQLite)
+  one-click <email> [minutes]  email a one-click sign-in link to that customer
   audit-verify                 check the audit trail's hash chain
   audit-prune                  delete events older than AUDIT_RETENTION_DAYS, keeping a checkpoint`;
 
@@ -26,10 +31,11 @@ interface Opened {
   /** Migrates, then seeds the demo into an empty database; whether it did. */
   seed(): Promise<boolean>;
   store: Store;
+  secret: ServerSecret;
   auditKey: Buffer;
+  metricsSources: MetricsSources;
   /** The audit chain's head as this host last kept it outside the database. */
   anchored(): AnchoredHead | null;
-  oneClick(email?: string, minutes?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -40,11 +46,10 @@ async function openPostgresCommands(env: Env, url: string): Promise<Opened> {
     migrate: () => migratePostgres(pool),
     seed: () => migrateAndSeed(pool),
     store: createPostgresStore(db, { auditKey: secret.auditKey }),
+    secret,
     auditKey: secret.auditKey,
+    metricsSources: postgresMetricsSources(db, secret.auditKey),
     anchored: () => postgresAnchorFile(env.DATA_DIR).read(),
-    async oneClick() {
-      throw new Error('one-click runs on SQLite only for now; use Admin › Users on PostgreSQL.');
-    },
     close: () => pool.end(),
   };
 }
@@ -61,9 +66,10 @@ async function openSqliteCommands(env: Env): Promise<Opened> {
       return seedDemo(db);
     },
     store: createSqliteStore(db),
+    secret,
     auditKey: secret.auditKey,
+    metricsSources: sqliteMetricsSources(db),
     anchored: () => fileAnchorStorage(env.DATA_DIR).read(),
-    oneClick: (email, minutes) => emailOneClickLink(db, env, email, minutes),
     async close() {
       sqlite.close();
     },
@@ -82,7 +88,7 @@ async function run(command: string | undefined, env: Env, opened: Opened): Promi
     case 'one-click': {
       await opened.migrate();
       const [, email, minutes] = process.argv.slice(2);
-      console.log(await opened.oneClick(email, minutes));
+      console.log(await emailOneClickLink({ env, ...opened }, email, minutes));
       break;
     }
     case 'audit-verify': {
@@ -136,8 +142,17 @@ try {
     : await openSqliteCommands(env);
   await run(process.argv[2], env, opened);
 } catch (error) {
-  console.error(`onbehalf: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
+  if (error instanceof UsageError) {
+    console.error(`onbehalf: ${error.message}`);
+    process.exitCode = 2;
+  } else if (error instanceof AppError) {
+    // The same stable code the API would answer with.
+    console.error(`onbehalf: ${error.code}: ${error.message}`);
+    process.exitCode = 1;
+  } else {
+    console.error(`onbehalf: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
 } finally {
   await opened?.close();
 }

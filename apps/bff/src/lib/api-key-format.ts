@@ -10,7 +10,7 @@ import { constantTimeEqual, randomId, randomToken, sha256 } from './tokens.ts';
 export const API_KEY_PREFIX = 'obk_';
 const KEY_FORMAT = /^obk_([\w-]{16})_([\w-]{43})$/;
 /** last_used_at is written at most this often per key. */
-const TOUCH_EVERY_MS = 60_000;
+export const API_KEY_TOUCH_EVERY_MS = 60_000;
 
 export function isApiKeyToken(token: string): boolean {
   return token.startsWith(API_KEY_PREFIX);
@@ -57,5 +57,5 @@ export function apiKeyAsMaker(
 
 /** Whether `last_used_at` is due a write: on first use, then at most once per interval. */
 export function apiKeyTouchDue(key: { lastUsedAt: number | null }, now: number): boolean {
-  return key.lastUsedAt === null || now - key.lastUsedAt >= TOUCH_EVERY_MS;
+  return key.lastUsedAt === null || now - key.lastUsedAt >= API_KEY_TOUCH_EVERY_MS;
 }

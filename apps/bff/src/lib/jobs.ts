@@ -34,9 +34,15 @@ export interface JobsStore {
   complete(id: number): Promise<void>;
   /**
    * The job failed: due again at `retryAt`, or, when `retryAt` is null, given up on (kept with
-   * its error, without its payload, and never claimed again).
+   * its error, without its payload, and never claimed again, until `prune` deletes it).
    */
   fail(command: { id: number; error: string; retryAt: number | null; now: number }): Promise<void>;
+  /**
+   * Deletes at most `limit` jobs that ended (given up on) before `before`, oldest first, never
+   * one that may still run; how many it deleted. Several callers at once do not wait for each
+   * other.
+   */
+  prune(command: { before: number; limit: number }): Promise<number>;
 }
 
 /** What runs a kind of job, given its payload as enqueued. A throw is a failed attempt. */
@@ -51,9 +57,24 @@ export interface JobRunnerOptions {
   leaseMs?: number;
   /** Attempts before a job is given up on. */
   maxAttempts?: number;
+  /** How long a job given up on is kept, with its error, for whoever looks into it. */
+  keepEndedMs?: number;
+  /** How often this runner deletes jobs kept longer than that (0: at every pass). */
+  pruneEveryMs?: number;
+  /** How many it deletes per statement: short transactions, whatever has piled up. */
+  pruneBatch?: number;
 }
 
-export const JOB_DEFAULTS = { pollMs: 1_000, leaseMs: 5 * 60_000, maxAttempts: 5 } as const;
+const DAY = 24 * 60 * 60_000;
+
+export const JOB_DEFAULTS = {
+  pollMs: 1_000,
+  leaseMs: 5 * 60_000,
+  maxAttempts: 5,
+  keepEndedMs: 30 * DAY,
+  pruneEveryMs: 60 * 60_000,
+  pruneBatch: 100,
+} as const;
 
 /** Wait before attempt n + 1: 30 s, 1 min, 2 min… at most an hour. */
 export function retryDelayMs(attempts: number): number {
@@ -81,6 +102,11 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
   const pollMs = options.pollMs ?? JOB_DEFAULTS.pollMs;
   const leaseMs = options.leaseMs ?? JOB_DEFAULTS.leaseMs;
   const maxAttempts = options.maxAttempts ?? JOB_DEFAULTS.maxAttempts;
+  const keepEndedMs = options.keepEndedMs ?? JOB_DEFAULTS.keepEndedMs;
+  const pruneEveryMs = options.pruneEveryMs ?? JOB_DEFAULTS.pruneEveryMs;
+  const pruneBatch = options.pruneBatch ?? JOB_DEFAULTS.pruneBatch;
+  /** When this runner next deletes jobs kept past `keepEndedMs`: at its first pass. */
+  let pruneAt = Number.NEGATIVE_INFINITY;
   let handlers: JobHandlers | null = null;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -128,6 +154,28 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
     else logger.warn({ ...log, error: message }, 'job failed; it will be retried');
   }
 
+  /**
+   * Deletes the jobs given up on longer ago than they are kept (ADR 021), batch by batch, at
+   * most once per `pruneEveryMs`: every process does it, none waits for another doing it.
+   */
+  async function pruneEnded(): Promise<void> {
+    const now = clock.now();
+    if (now < pruneAt) return;
+    pruneAt = now + pruneEveryMs;
+    try {
+      let pruned = 0;
+      for (;;) {
+        const deleted = await jobs.prune({ before: now - keepEndedMs, limit: pruneBatch });
+        pruned += deleted;
+        if (deleted < pruneBatch || stopped) break;
+      }
+      if (pruned > 0) logger.info({ pruned }, 'jobs given up on were deleted');
+    } catch (error) {
+      // Tried again at the next interval; running jobs matters more.
+      logger.error({ err: error }, 'jobs given up on could not be deleted');
+    }
+  }
+
   async function drain(): Promise<void> {
     do {
       again = false;
@@ -137,6 +185,7 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
         await runOne(job);
       }
     } while (again && !stopped);
+    if (!stopped) await pruneEnded();
   }
 
   /** Runs due jobs unless a pass is already running, which then looks once more. */

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isApiKeyToken, newApiKeySecret, parseApiKeyToken } from '../lib/api-key-format.ts';
-import * as postgres from './postgres/api-keys.ts';
+import { openPostgres } from './postgres/client.ts';
+import { createPostgresStore } from './postgres/store.ts';
 import type { ApiKeyRow } from './rows.ts';
-import * as sqlite from './sqlite/api-keys.ts';
 import { onSeveralProcesses } from './test-processes.ts';
 import { auditTrail, insertRow, operator, rowsOf } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
@@ -10,20 +10,13 @@ import { dialects, freshStore, type TestStore } from './test-stores.ts';
 const T0 = 1_700_000_000_000;
 const DAY = 86_400_000;
 
-/** Both adapters behind one shape, so each case below holds them to the same answers. */
+/**
+ * Both adapters behind one shape, so each case below holds them to the same answers: the
+ * port's authenticate, which on SQLite finds then touches (store/sqlite/api-keys.ts) and on
+ * PostgreSQL does both in one statement (store/postgres/api-keys.ts).
+ */
 function apiKeysOn(ts: TestStore) {
-  if (ts.dialect === 'sqlite') {
-    const { db } = ts;
-    return {
-      find: async (token: string, now: number) => sqlite.findApiKey(db, token, now),
-      touch: async (key: ApiKeyRow, now: number) => sqlite.touchApiKey(db, key, now),
-    };
-  }
-  const { db } = ts;
-  return {
-    find: (token: string, now: number) => postgres.findApiKey(db, token, now),
-    touch: (key: ApiKeyRow, now: number) => postgres.touchApiKey(db, key, now),
-  };
+  return { find: (token: string, now: number) => ts.store.apiKeys.authenticate(token, now) };
 }
 
 async function keyMadeBy(
@@ -107,19 +100,54 @@ describe.each(dialects)('API keys on %s', (dialect) => {
     expect(await keys.find(byNobody.token, T0 + 1)).toBeUndefined();
   });
 
-  it('last_used_at is written on first use, then only once a minute has passed', async () => {
+  it('last_used_at is written on first use, then only once a minute has passed, and never back', async () => {
     const ts = await freshStore(dialect);
     const keys = apiKeysOn(ts);
     const maker = await operator(ts, 'root@onbehalf.test', 'superadmin');
-    const { row } = await keyMadeBy(ts, maker.id);
+    const { row, token } = await keyMadeBy(ts, maker.id);
 
-    await keys.touch(row, T0 + 10);
+    // The key as it was before this use: nothing written yet.
+    expect(await keys.find(token, T0 + 10)).toEqual(row);
     expect(await lastUsedAt(ts, row.id)).toBe(T0 + 10);
-    const used = { ...row, lastUsedAt: T0 + 10 };
-    await keys.touch(used, T0 + 10 + 59_999);
+    expect(await keys.find(token, T0 + 10 + 59_999)).toEqual({ ...row, lastUsedAt: T0 + 10 });
     expect(await lastUsedAt(ts, row.id)).toBe(T0 + 10);
-    await keys.touch(used, T0 + 10 + 60_000);
+    expect(await keys.find(token, T0 + 10 + 60_000)).toEqual({ ...row, lastUsedAt: T0 + 10 });
     expect(await lastUsedAt(ts, row.id)).toBe(T0 + 10 + 60_000);
+    // A use with an older clock (another process's) does not move it back.
+    expect(await keys.find(token, T0 + 5)).toBeDefined();
+    expect(await lastUsedAt(ts, row.id)).toBe(T0 + 10 + 60_000);
+  });
+
+  it('a refused token writes nothing: a wrong secret, a revoked or expired key, a maker disabled or not entitled', async () => {
+    const ts = await freshStore(dialect);
+    const keys = apiKeysOn(ts);
+    const root = await operator(ts, 'root@onbehalf.test', 'superadmin');
+    const admin = await operator(ts, 'admin@onbehalf.test', 'admin');
+    const disabled = await insertRow(ts, 'users', {
+      email: 'gone@onbehalf.test',
+      name: 'Gone',
+      kind: 'operator',
+      operatorRole: 'superadmin',
+      status: 'disabled',
+      createdAt: 0,
+    });
+    const live = await keyMadeBy(ts, root.id);
+    const refused = [
+      `obk_${live.row.id}_${newApiKeySecret().token.slice(-43)}`,
+      (await keyMadeBy(ts, root.id, { revokedAt: T0 })).token,
+      (await keyMadeBy(ts, root.id, { expiresAt: T0 + 10 })).token,
+      (await keyMadeBy(ts, disabled.id)).token,
+      (await keyMadeBy(ts, admin.id)).token,
+      (await keyMadeBy(ts, 9_999)).token,
+    ];
+    for (const token of refused) expect(await keys.find(token, T0 + 10)).toBeUndefined();
+    expect((await rowsOf(ts, 'apiKeys')).map((k) => k.lastUsedAt)).toEqual(
+      // The live key (its wrong secret first) and the five dead ones.
+      refused.map(() => null),
+    );
+    // The same instant with the right secret: written.
+    expect(await keys.find(live.token, T0 + 10)).toEqual(live.row);
+    expect(await lastUsedAt(ts, live.row.id)).toBe(T0 + 10);
   });
 });
 
@@ -238,6 +266,33 @@ describe.each(dialects)('the api-keys port on %s', (dialect) => {
     expect(await lastUsedAt(ts, row.id)).toBe(T0 + 10);
     expect(await ts.store.apiKeys.authenticate(newApiKeySecret().token, T0 + 30)).toBeUndefined();
     expect(await ts.store.apiKeys.authenticate(token, T0 + 30 * DAY)).toBeUndefined();
+  });
+});
+
+describe('API keys on PostgreSQL', () => {
+  it('authenticating is one statement, the same prepared one every time, touch or not', async () => {
+    const ts = await freshStore('postgres');
+    const root = await operator(ts, 'root@onbehalf.test', 'superadmin');
+    const { row, token } = await keyMadeBy(ts, root.id);
+    // A pool of its own, whose every round trip the test sees.
+    const { db, pool } = openPostgres(ts.url, { max: 2 });
+    const store = createPostgresStore(db, { auditKey: ts.auditKey });
+    const sent: unknown[] = [];
+    const query = pool.query.bind(pool);
+    const spy = vi.spyOn(pool, 'query').mockImplementation(((config: unknown, values: unknown) => {
+      sent.push(config);
+      return query(config as never, values as never);
+    }) as typeof pool.query);
+    try {
+      expect(await store.apiKeys.authenticate(token, T0 + 10)).toEqual(row);
+      expect(await store.apiKeys.authenticate(token, T0 + 20)).toBeDefined();
+      expect(await store.apiKeys.authenticate(`${token.slice(0, -1)}x`, T0 + 30)).toBeUndefined();
+    } finally {
+      spy.mockRestore();
+      await pool.end();
+    }
+    expect(sent).toEqual(Array(3).fill(expect.objectContaining({ name: 'api_key_authenticate' })));
+    expect(await lastUsedAt(ts, row.id)).toBe(T0 + 10);
   });
 });
 

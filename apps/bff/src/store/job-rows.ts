@@ -1,4 +1,4 @@
-import { and, type Column, isNull, lte, or, type SQL } from 'drizzle-orm';
+import { and, type Column, isNotNull, isNull, lt, lte, or, type SQL } from 'drizzle-orm';
 
 /**
  * What both adapters of the job table (lib/jobs.ts `JobsStore`) mean by a due job and a failed
@@ -25,4 +25,9 @@ export function failedJob(error: string, retryAt: number | null, now: number) {
   return retryAt === null
     ? { doneAt: now, lastError: error, payload: '', lockedUntil: null }
     : { runAt: retryAt, lastError: error, lockedUntil: null };
+}
+
+/** A job that ended (given up on) before `before`: it will never run again. */
+export function endedBefore(t: { doneAt: Column }, before: number): SQL | undefined {
+  return and(isNotNull(t.doneAt), lt(t.doneAt, before));
 }

@@ -89,6 +89,90 @@ describe.each(dialects)('jobs on %s', (dialect) => {
     ]);
   });
 
+  it('prune deletes, in batches of the size asked, only jobs given up on before the time given: never a due, retried or leased one', async () => {
+    const ts = await freshStore(dialect);
+    const { store } = ts;
+    const ids: Record<string, number> = {};
+    for (const name of ['a', 'b', 'c', 'retried', 'leased', 'due']) {
+      ids[name] = await store.jobs.enqueue({ kind: 'mail', payload: `"${name}"`, runAt: T0 });
+    }
+    // Claimed oldest first: a, b and c are given up on, one second apart.
+    for (const [i, name] of ['a', 'b', 'c'].entries()) {
+      expect(await claim(store.jobs, T0)).toMatchObject({ id: ids[name] });
+      await store.jobs.fail({
+        id: ids[name] ?? 0,
+        error: 'gone',
+        retryAt: null,
+        now: T0 + i * 1_000,
+      });
+    }
+    expect(await claim(store.jobs, T0)).toMatchObject({ id: ids.retried });
+    await store.jobs.fail({ id: ids.retried ?? 0, error: 'busy', retryAt: T0 + 60_000, now: T0 });
+    expect(await claim(store.jobs, T0)).toMatchObject({ id: ids.leased });
+    const left = async () => (await jobRows(ts)).map((row) => row.id).sort((x, y) => x - y);
+
+    // At most the batch, oldest first.
+    expect(await store.jobs.prune({ before: T0 + 2_000, limit: 1 })).toBe(1);
+    expect(await left()).not.toContain(ids.a);
+    // Only what ended strictly before: c ended at T0 + 2 s.
+    expect(await store.jobs.prune({ before: T0 + 2_000, limit: 5 })).toBe(1);
+    expect(await left()).toEqual([ids.c, ids.retried, ids.leased, ids.due]);
+    // Whatever the time, a job that may still run stays.
+    expect(await store.jobs.prune({ before: T0 + 1_000 * LEASE, limit: 5 })).toBe(1);
+    expect(await store.jobs.prune({ before: T0 + 1_000 * LEASE, limit: 5 })).toBe(0);
+    expect(await left()).toEqual([ids.retried, ids.leased, ids.due]);
+  });
+
+  it('the runner deletes jobs given up on once kept past their retention, batch by batch, at most once an interval', async () => {
+    const ts = await freshStore(dialect);
+    const clock = manualClock(T0);
+    const { logger, lines } = loggedLines();
+    const KEEP = 30 * 24 * 60 * 60_000;
+    const EVERY = 60 * 60_000;
+    const runner = createJobRunner(ts.store.jobs, {
+      clock,
+      logger,
+      pollMs: 0,
+      maxAttempts: 1,
+      keepEndedMs: KEEP,
+      pruneEveryMs: EVERY,
+      pruneBatch: 2,
+    });
+    runner.start({
+      async flaky() {
+        throw new Error('550 no such mailbox');
+      },
+    });
+    for (let i = 0; i < 5; i++) await runner.enqueue('flaky', { n: i });
+    await runner.idle();
+    const rows = async () => (await jobRows(ts)).length;
+    expect(await rows()).toBe(5);
+
+    // Kept for the whole retention, however many passes look.
+    clock.advance(KEEP);
+    await runner.idle();
+    expect(await rows()).toBe(5);
+    // Past it, at the next interval: all of them, two by two.
+    clock.advance(EVERY);
+    await runner.idle();
+    expect(await rows()).toBe(0);
+    expect(lines().filter((l) => l.msg === 'jobs given up on were deleted')).toEqual([
+      expect.objectContaining({ pruned: 5 }),
+    ]);
+
+    // One given up on long ago appears: not deleted before the next interval comes.
+    const id = await ts.store.jobs.enqueue({ kind: 'mail', payload: '{}', runAt: T0 });
+    await claim(ts.store.jobs, clock.now());
+    await ts.store.jobs.fail({ id, error: 'gone', retryAt: null, now: T0 });
+    clock.advance(EVERY - 1);
+    await runner.idle();
+    expect(await rows()).toBe(1);
+    clock.advance(1);
+    await runner.idle();
+    expect(await rows()).toBe(0);
+    await runner.stop();
+  });
+
   it('the runner runs what was enqueued, retries a failure later and gives up after the last attempt, logged', async () => {
     const { store } = await freshStore(dialect);
     const clock = manualClock(T0);

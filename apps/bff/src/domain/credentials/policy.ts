@@ -113,6 +113,14 @@ function operatorHolds(
   return anyOf.some((p) => held.includes(p));
 }
 
+/**
+ * The operator roles whose API keys live (`apiKeyAlive`'s entitlement, as a list): for a store
+ * that must ask the same question in a statement of its own.
+ */
+export const apiKeyMakerRoles: readonly OperatorRole[] = (
+  Object.keys(operatorRolePermissions) as OperatorRole[]
+).filter((role) => operatorHolds({ status: 'active', operatorRole: role }, ['api-keys:manage']));
+
 /** Whether an API key works at all: not revoked, not expired, its maker active and entitled. */
 export function apiKeyAlive(key: Extract<Maker, { kind: 'api_key' }>, now: number): boolean {
   return (

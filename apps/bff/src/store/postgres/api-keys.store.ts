@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { ApiKeysStore } from '../../features/api-keys/api-keys.store.ts';
-import { findApiKey, touchApiKey } from './api-keys.ts';
+import { authenticateApiKey } from './api-keys.ts';
 import { appendAudit } from './audit.ts';
 import { transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
@@ -48,9 +48,7 @@ export function postgresApiKeys({ db, auditKey }: PostgresContext): ApiKeysStore
       });
     },
     async authenticate(token, now) {
-      const key = await findApiKey(db, token, now);
-      if (key) await touchApiKey(db, key, now);
-      return key;
+      return authenticateApiKey(db, token, now);
     },
   };
 }

@@ -1,6 +1,6 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { JobsStore } from '../../lib/jobs.ts';
-import { dueJob, failedJob } from '../job-rows.ts';
+import { dueJob, endedBefore, failedJob } from '../job-rows.ts';
 import type { PostgresContext } from './context.ts';
 import { jobs } from './schema.ts';
 
@@ -50,6 +50,22 @@ export function postgresJobs({ db }: PostgresContext): JobsStore {
         .update(jobs)
         .set(failedJob(error, retryAt, now))
         .where(eq(jobs.id, id));
+    },
+
+    async prune({ before, limit }) {
+      // Rows another process is deleting are skipped, not waited for: it deletes them.
+      const oldest = db
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(endedBefore(jobs, before))
+        .orderBy(asc(jobs.id))
+        .limit(limit)
+        .for('update', { skipLocked: true });
+      const deleted = await db
+        .delete(jobs)
+        .where(inArray(jobs.id, oldest))
+        .returning({ id: jobs.id });
+      return deleted.length;
     },
   };
 }

@@ -1,6 +1,6 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { JobsStore } from '../../lib/jobs.ts';
-import { dueJob, failedJob } from '../job-rows.ts';
+import { dueJob, endedBefore, failedJob } from '../job-rows.ts';
 import type { SqliteContext } from './context.ts';
 import { jobs } from './schema/jobs.ts';
 
@@ -51,6 +51,16 @@ export function sqliteJobs({ db }: SqliteContext): JobsStore {
         .set(failedJob(error, retryAt, now))
         .where(eq(jobs.id, id))
         .run();
+    },
+
+    async prune({ before, limit }) {
+      const oldest = db
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(endedBefore(jobs, before))
+        .orderBy(asc(jobs.id))
+        .limit(limit);
+      return db.delete(jobs).where(inArray(jobs.id, oldest)).run().changes;
     },
   };
 }
