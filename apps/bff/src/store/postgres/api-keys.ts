@@ -9,7 +9,7 @@ import {
 import { sha256 } from '../../lib/tokens.ts';
 import type { ApiKeyRow } from '../rows.ts';
 import type { PgDb } from './client.ts';
-import { preparedOnPool } from './prepared.ts';
+import { prepared } from './prepared.ts';
 import { apiKeys, users } from './schema.ts';
 
 /**
@@ -31,7 +31,7 @@ const id = sql.placeholder('id');
  * wins and it never moves back, and a touch that waited for another's re-checks `due` against
  * the row that one wrote.
  */
-const authenticateStatement = preparedOnPool((db: PgDb) => {
+const authenticateStatement = prepared((db: PgDb) => {
   const touched = db.$with('touched').as(
     db
       .update(apiKeys)
