@@ -121,6 +121,8 @@ export async function transaction<T>(
   const source = db.$client;
   const pooled = source instanceof pg.Pool;
   const client = pooled ? await source.connect() : source;
+  // A connection that could not roll back is destroyed, never lent again mid-transaction.
+  let unusable: Error | undefined;
   try {
     await client.query(beginStatement(options));
     try {
@@ -128,12 +130,13 @@ export async function transaction<T>(
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      // A connection that died meanwhile cannot roll back; the pool drops it on release.
-      await client.query('ROLLBACK').catch(() => {});
+      await client.query('ROLLBACK').catch((failed: Error) => {
+        unusable = failed;
+      });
       throw error;
     }
   } finally {
-    if (pooled) (client as pg.PoolClient).release();
+    if (pooled) (client as pg.PoolClient).release(unusable);
   }
 }
 
