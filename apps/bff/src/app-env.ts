@@ -19,7 +19,7 @@ import type {
   OrganizationRow,
   ProfileRow,
   SessionRow,
-  UserRow,
+  SessionUser,
 } from './store/rows.ts';
 import type { Store } from './store/store.ts';
 
@@ -52,7 +52,7 @@ export interface AppDeps {
 /** Present when the session acts as its user on someone else's behalf. */
 export interface ImpersonationContext {
   row: ImpersonationRow;
-  actorUser: UserRow;
+  actorUser: SessionUser;
   /** When it ends: the session's expiry, or sooner if a limit was lowered since it started. */
   endsAt: number;
 }
@@ -69,7 +69,7 @@ export interface CredentialContext {
 /** Who is making the request, resolved once per request by the session middleware. */
 export interface AuthContext {
   session: SessionRow;
-  user: UserRow | null;
+  user: SessionUser | null;
   profile: (ProfileRow & { organization: OrganizationRow }) | null;
   permissions: ReadonlySet<Permission>;
   impersonation: ImpersonationContext | null;

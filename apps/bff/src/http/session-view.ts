@@ -3,10 +3,10 @@ import { type EndReason, endReasonLabels } from '@onbehalf/contracts/impersonati
 import { sortPermissions } from '@onbehalf/contracts/permissions';
 import type { AuthContext } from '../app-env.ts';
 import { toIso } from '../lib/clock.ts';
-import type { UserRow } from '../store/rows.ts';
+import type { SessionUser } from '../store/rows.ts';
 import type { Store } from '../store/store.ts';
 
-export function toUserSummary(user: UserRow): UserSummary {
+export function toUserSummary(user: SessionUser): UserSummary {
   return {
     id: user.id,
     email: user.email,

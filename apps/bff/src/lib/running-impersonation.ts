@@ -13,7 +13,7 @@ import type {
   OrganizationRow,
   ProfileRow,
   SessionRow,
-  UserRow,
+  SessionUser,
 } from '../store/rows.ts';
 import type { SettingValue } from './settings.ts';
 
@@ -27,9 +27,9 @@ import type { SettingValue } from './settings.ts';
 export interface LoadedImpersonation {
   row: ImpersonationRow;
   actorSession: SessionRow | null;
-  actorUser: UserRow;
+  actorUser: SessionUser;
   actorProfile: ProfileRow | null;
-  targetUser: UserRow;
+  targetUser: SessionUser;
   targetProfile: ProfileRow | null;
   organization: OrganizationRow | null;
 }

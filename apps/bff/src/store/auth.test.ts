@@ -100,6 +100,10 @@ describe.each(dialects)('auth store on %s', (dialect) => {
     const found = await ts.store.auth.sessionByToken(minted.token);
     expect(found?.session.id).toBe(minted.session.id);
     expect(found?.user?.email).toBe('Jane@Acme.test');
+    // The password hash stays in the database: only the sign-in and the password change read it.
+    expect(found?.user).not.toHaveProperty('passwordHash');
+    expect(await ts.store.account.passwordHashOf(jane.user.id)).toBe(jane.user.passwordHash);
+    expect(await ts.store.account.passwordHashOf(999_999)).toBeUndefined();
     expect(found?.profile?.id).toBe(jane.profile.id);
     expect(found?.organization?.id).toBe(jane.organizationId);
     expect(await ts.store.auth.sessionByToken(`${minted.token}x`)).toBeUndefined();

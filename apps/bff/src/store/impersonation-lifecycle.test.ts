@@ -385,6 +385,8 @@ describe.each(dialects)('the impersonation lifecycle on %s', (dialect) => {
         endsAt: T0 + 20 * MINUTE,
       },
     });
+    // The re-check runs on every impersonated request: it never loads anyone's password hash.
+    expect('context' in settled && settled.context.actorUser).not.toHaveProperty('passwordHash');
     // Past the organization's limit, it ends as expired.
     expect(await life.settle(id, session, T0 + 20 * MINUTE)).toEqual({ ended: 'expired' });
     expect(await life.settle('no-such-impersonation', session, T0)).toEqual({

@@ -22,10 +22,16 @@ export type OneClickLinkRow = typeof oneClickLinks.$inferSelect;
 export type LoginTokenRow = typeof loginTokens.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
+/**
+ * A user as a request sees them: every column but the password hash, which only the sign-in and
+ * the password change read, each on its own. The per-request lookup never loads it.
+ */
+export type SessionUser = Omit<UserRow, 'passwordHash'>;
+
 /** A session with its user, active profile and that profile's organization: one indexed lookup. */
 export interface SessionLookup {
   session: SessionRow;
-  user: UserRow | null;
+  user: SessionUser | null;
   profile: ProfileRow | null;
   organization: OrganizationRow | null;
 }

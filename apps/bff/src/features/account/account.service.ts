@@ -55,7 +55,7 @@ export async function changePassword(
 ) {
   const user = auth.user;
   if (!user) throw new AppError('forbidden');
-  const previousHash = user.passwordHash;
+  const previousHash = (await deps.store.account.passwordHashOf(user.id)) ?? null;
   const verified = await verifyPassword(previousHash, body.currentPassword);
   if (!verified || previousHash === null) throw incorrectPassword();
   const passwordHash = await hashPassword(body.newPassword);

@@ -7,6 +7,12 @@ import type { RequestMeta } from '../../lib/request-meta.ts';
  */
 export interface AccountStore {
   /**
+   * The hash the user's password is checked against, read only here and at sign-in: the
+   * per-request session lookup does not carry it. Null for a user without a password; undefined
+   * for no such user.
+   */
+  passwordHashOf(userId: number): Promise<string | null | undefined>;
+  /**
    * Sets whether team admins may sign in as this profile, if it is still as the decision read
    * it (`before`); an opt-out also ends the running team impersonations of it (each audited), at
    * once with the change's audit. `'lost_race'` (nothing written) when it changed meanwhile.

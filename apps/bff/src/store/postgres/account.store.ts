@@ -10,6 +10,13 @@ import { profiles, sessions, users } from './schema.ts';
 
 export function postgresAccount({ db, auditKey }: PostgresContext): AccountStore {
   return {
+    async passwordHashOf(userId) {
+      const [found] = await db
+        .select({ passwordHash: users.passwordHash })
+        .from(users)
+        .where(eq(users.id, userId));
+      return found?.passwordHash;
+    },
     async setImpersonationPreference({ profileId, before, allow, audit, now, meta }) {
       return orLostRace(() =>
         transaction(db, async (tx) => {

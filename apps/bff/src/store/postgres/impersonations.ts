@@ -1,6 +1,16 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, eq, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  eq,
+  getTableColumns,
+  inArray,
+  isNotNull,
+  isNull,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import {
@@ -205,6 +215,12 @@ const actorSession = alias(sessions, 'actor_session');
 const actorUser = alias(users, 'actor_user');
 const actorProfile = alias(profiles, 'actor_profile');
 const targetUser = alias(users, 'target_user');
+
+/** A person's columns as a request sees them (`SessionUser`): never the password hash. */
+function withoutPasswordHash<T extends typeof actorUser | typeof targetUser>(user: T) {
+  const { passwordHash: _passwordHash, ...columns } = getTableColumns(user);
+  return columns;
+}
 const targetProfile = alias(profiles, 'target_profile');
 
 /**
@@ -217,9 +233,9 @@ function forCheckQuery(db: PgDb) {
     .select({
       row: impersonations,
       actorSession,
-      actorUser,
+      actorUser: withoutPasswordHash(actorUser),
       actorProfile,
-      targetUser,
+      targetUser: withoutPasswordHash(targetUser),
       targetProfile,
       organization: organizations,
       operatorSetting: settings.value,
@@ -294,9 +310,9 @@ export async function endImpersonationsNoLongerAllowed(
       row: impersonations,
       session: impersonationSession,
       actorSession,
-      actorUser,
+      actorUser: withoutPasswordHash(actorUser),
       actorProfile,
-      targetUser,
+      targetUser: withoutPasswordHash(targetUser),
       targetProfile,
       organization: organizations,
       operatorSetting: settings.value,

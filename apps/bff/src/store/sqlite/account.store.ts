@@ -11,6 +11,13 @@ import { users } from './schema/users.ts';
 
 export function sqliteAccount({ db }: SqliteContext): AccountStore {
   return {
+    async passwordHashOf(userId) {
+      return db
+        .select({ passwordHash: users.passwordHash })
+        .from(users)
+        .where(eq(users.id, userId))
+        .get()?.passwordHash;
+    },
     async setImpersonationPreference({ profileId, before, allow, audit, now, meta }) {
       return orLostRace(() =>
         db.transaction((tx) => {

@@ -1,6 +1,6 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, eq, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import {
   type ImpersonationSession,
@@ -22,6 +22,12 @@ const actorSession = alias(sessions, 'actor_session');
 const actorUser = alias(users, 'actor_user');
 const actorProfile = alias(profiles, 'actor_profile');
 const targetUser = alias(users, 'target_user');
+
+/** A person's columns as a request sees them (`SessionUser`): never the password hash. */
+function withoutPasswordHash<T extends typeof actorUser | typeof targetUser>(user: T) {
+  const { passwordHash: _passwordHash, ...columns } = getTableColumns(user);
+  return columns;
+}
 const targetProfile = alias(profiles, 'target_profile');
 
 const impersonationSession = alias(sessions, 'impersonation_session');
@@ -31,9 +37,9 @@ const forCheck = preparedPerHandle((db: Queryable) =>
     .select({
       row: impersonations,
       actorSession,
-      actorUser,
+      actorUser: withoutPasswordHash(actorUser),
       actorProfile,
-      targetUser,
+      targetUser: withoutPasswordHash(targetUser),
       targetProfile,
       organization: organizations,
     })
@@ -172,9 +178,9 @@ export function endImpersonationsNoLongerAllowed(
       row: impersonations,
       session: impersonationSession,
       actorSession,
-      actorUser,
+      actorUser: withoutPasswordHash(actorUser),
       actorProfile,
-      targetUser,
+      targetUser: withoutPasswordHash(targetUser),
       targetProfile,
       organization: organizations,
     })

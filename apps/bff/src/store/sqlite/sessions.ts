@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import {
   type MintSessionInput,
   newSession,
@@ -42,9 +42,17 @@ export function revokeSession(tx: Queryable, id: string, reason: string, now: nu
   return revoke(tx).run({ id, reason, now }).changes === 1;
 }
 
+/** The user's columns but the password hash (`SessionUser`). */
+const { passwordHash: _passwordHash, ...sessionUserColumns } = getTableColumns(users);
+
 function sessionWithParties(db: Queryable) {
   return db
-    .select({ session: sessions, user: users, profile: profiles, organization: organizations })
+    .select({
+      session: sessions,
+      user: sessionUserColumns,
+      profile: profiles,
+      organization: organizations,
+    })
     .from(sessions)
     .leftJoin(users, eq(users.id, sessions.userId))
     .leftJoin(profiles, eq(profiles.id, sessions.profileId))
