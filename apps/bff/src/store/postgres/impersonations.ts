@@ -215,13 +215,13 @@ const actorSession = alias(sessions, 'actor_session');
 const actorUser = alias(users, 'actor_user');
 const actorProfile = alias(profiles, 'actor_profile');
 const targetUser = alias(users, 'target_user');
+const targetProfile = alias(profiles, 'target_profile');
 
 /** A person's columns as a request sees them (`SessionUser`): never the password hash. */
 function withoutPasswordHash<T extends typeof actorUser | typeof targetUser>(user: T) {
   const { passwordHash: _passwordHash, ...columns } = getTableColumns(user);
   return columns;
 }
-const targetProfile = alias(profiles, 'target_profile');
 
 /**
  * Everything the re-check looks at, in one round trip: the impersonation, both people, their
@@ -304,28 +304,18 @@ export async function endImpersonationsNoLongerAllowed(
   now: number,
   meta: RequestMeta,
 ): Promise<void> {
-  // The re-check's rows (as `forCheckQuery` reads them), and the impersonation's own session.
+  // The running ones and their own sessions; each is then read as the per-request re-check
+  // reads it (`loadForCheck`), in this transaction.
   const running = await tx
     .select({
-      row: impersonations,
-      session: impersonationSession,
-      actorSession,
-      actorUser: withoutPasswordHash(actorUser),
-      actorProfile,
-      targetUser: withoutPasswordHash(targetUser),
-      targetProfile,
-      organization: organizations,
-      operatorSetting: settings.value,
+      id: impersonations.id,
+      session: {
+        expiresAt: impersonationSession.expiresAt,
+        revokedAt: impersonationSession.revokedAt,
+      },
     })
     .from(impersonations)
     .innerJoin(impersonationSession, eq(impersonationSession.id, impersonations.sessionId))
-    .innerJoin(actorUser, eq(actorUser.id, impersonations.actorUserId))
-    .innerJoin(targetUser, eq(targetUser.id, impersonations.targetUserId))
-    .leftJoin(actorSession, eq(actorSession.id, impersonations.actorSessionId))
-    .leftJoin(actorProfile, eq(actorProfile.id, impersonations.actorProfileId))
-    .leftJoin(targetProfile, eq(targetProfile.id, impersonations.targetProfileId))
-    .leftJoin(organizations, eq(organizations.id, impersonations.organizationId))
-    .leftJoin(settings, eq(settings.key, sql`'impersonation.operator'`))
     .where(
       and(
         or(
@@ -336,14 +326,15 @@ export async function endImpersonationsNoLongerAllowed(
         isNull(impersonations.endedAt),
       ),
     );
-  for (const loaded of running) {
+  for (const { id, session } of running) {
+    const loaded = await loadForCheck(tx, id);
     const { endNow } = recheckImpersonation(
       loaded,
-      () => settingOrDefault('impersonation.operator', loaded.operatorSetting),
-      loaded.session,
+      () => settingOrDefault('impersonation.operator', loaded?.operatorSetting),
+      session,
       now,
     );
     // endImpersonation is itself a compare-and-set: one ended meanwhile is left as it ended.
-    if (endNow) await endImpersonation(tx, key, loaded.row, endNow, now, meta);
+    if (endNow && loaded) await endImpersonation(tx, key, loaded.row, endNow, now, meta);
   }
 }

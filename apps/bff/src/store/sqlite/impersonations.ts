@@ -22,13 +22,13 @@ const actorSession = alias(sessions, 'actor_session');
 const actorUser = alias(users, 'actor_user');
 const actorProfile = alias(profiles, 'actor_profile');
 const targetUser = alias(users, 'target_user');
+const targetProfile = alias(profiles, 'target_profile');
 
 /** A person's columns as a request sees them (`SessionUser`): never the password hash. */
 function withoutPasswordHash<T extends typeof actorUser | typeof targetUser>(user: T) {
   const { passwordHash: _passwordHash, ...columns } = getTableColumns(user);
   return columns;
 }
-const targetProfile = alias(profiles, 'target_profile');
 
 const impersonationSession = alias(sessions, 'impersonation_session');
 
@@ -172,26 +172,18 @@ export function endImpersonationsNoLongerAllowed(
   now: number,
   meta: EndMeta,
 ): void {
-  // The re-check's rows (as `forCheck` reads them), and the impersonation's own session.
+  // The running ones and their own sessions; each is then read as the per-request re-check
+  // reads it (`loadForCheck`), in this transaction.
   const running = tx
     .select({
-      row: impersonations,
-      session: impersonationSession,
-      actorSession,
-      actorUser: withoutPasswordHash(actorUser),
-      actorProfile,
-      targetUser: withoutPasswordHash(targetUser),
-      targetProfile,
-      organization: organizations,
+      id: impersonations.id,
+      session: {
+        expiresAt: impersonationSession.expiresAt,
+        revokedAt: impersonationSession.revokedAt,
+      },
     })
     .from(impersonations)
     .innerJoin(impersonationSession, eq(impersonationSession.id, impersonations.sessionId))
-    .innerJoin(actorUser, eq(actorUser.id, impersonations.actorUserId))
-    .innerJoin(targetUser, eq(targetUser.id, impersonations.targetUserId))
-    .leftJoin(actorSession, eq(actorSession.id, impersonations.actorSessionId))
-    .leftJoin(actorProfile, eq(actorProfile.id, impersonations.actorProfileId))
-    .leftJoin(targetProfile, eq(targetProfile.id, impersonations.targetProfileId))
-    .leftJoin(organizations, eq(organizations.id, impersonations.organizationId))
     .where(
       and(
         or(
@@ -203,14 +195,15 @@ export function endImpersonationsNoLongerAllowed(
       ),
     )
     .all();
-  for (const loaded of running) {
+  for (const { id, session } of running) {
+    const loaded = loadForCheck(tx, id);
     const { endNow } = recheckImpersonation(
       loaded,
       () => readSetting(tx, 'impersonation.operator'),
-      loaded.session,
+      session,
       now,
     );
-    if (endNow) endImpersonation(tx, loaded.row, endNow, now, meta);
+    if (endNow && loaded) endImpersonation(tx, loaded.row, endNow, now, meta);
   }
 }
 
