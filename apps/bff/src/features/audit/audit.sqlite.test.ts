@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, legacyHash, legacyPayload } from '../../lib/audit-event.ts';
 import { pageQuery, whereFor } from '../../store/sqlite/audit.store.ts';
 import { recordAudit } from '../../store/sqlite/audit.ts';
-import { pruneAuditEvents, verifyAuditChain } from '../../store/sqlite/audit-chain.ts';
+import { pruneAuditEvents, storedRowOf, verifyAuditChain } from '../../store/sqlite/audit-chain.ts';
 import { createTestApp, type TestApp, teamImpersonationWithOrder } from '../../test/harness.ts';
 
 /**
@@ -93,23 +93,10 @@ describe('audit trail: tamper evidence', () => {
       const current = t.sqlite
         .prepare('SELECT * FROM audit_events WHERE id = ?')
         .get(row.id) as Record<string, unknown>;
-      const reason = row.id === target.id ? 'rewritten' : (current.reason as string | null);
-      const details = current.details === null ? null : JSON.parse(current.details as string);
-      const payload = legacyPayload({
-        at: current.at as number,
-        type: current.type as never,
-        actorUserId: current.actor_user_id as number | null,
-        actorKind: current.actor_kind as never,
-        subjectUserId: current.subject_user_id as number | null,
-        organizationId: current.organization_id as number | null,
-        sessionId: current.session_id as string | null,
-        impersonationId: current.impersonation_id as string | null,
-        ip: current.ip as string | null,
-        userAgent: current.user_agent as string | null,
-        requestId: current.request_id as string | null,
-        reason,
-        details,
-      });
+      const stored = storedRowOf(current);
+      const reason = row.id === target.id ? 'rewritten' : stored.reason;
+      const details = stored.details === null ? null : JSON.parse(stored.details);
+      const payload = legacyPayload({ ...stored, reason, details });
       const hash = legacyHash(prev, payload);
       t.sqlite
         .prepare(

@@ -6,6 +6,28 @@ import { chainVerifier, checkpointPayload, VERIFY_PAGE } from '../../lib/audit-v
 import type { Db, Queryable } from './client.ts';
 import { auditCheckpoints, auditEvents } from './schema/audit-events.ts';
 
+/**
+ * An event as stored, from a raw row: the hash covers the stored text, not what the ORM would
+ * make of it.
+ */
+export function storedRowOf(raw: Record<string, unknown>): AuditRow {
+  return {
+    at: raw.at as number,
+    type: raw.type as AuditRow['type'],
+    actorUserId: raw.actor_user_id as number | null,
+    actorKind: raw.actor_kind as AuditRow['actorKind'],
+    subjectUserId: raw.subject_user_id as number | null,
+    organizationId: raw.organization_id as number | null,
+    sessionId: raw.session_id as string | null,
+    impersonationId: raw.impersonation_id as string | null,
+    ip: raw.ip as string | null,
+    userAgent: raw.user_agent as string | null,
+    requestId: raw.request_id as string | null,
+    reason: raw.reason as string | null,
+    details: raw.details as string | null,
+  };
+}
+
 /** Between pages, the event loop answers other requests. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -34,21 +56,7 @@ export async function verifyAuditChain(
       const id = raw.id as number;
       chain.add({
         id,
-        stored: {
-          at: raw.at as number,
-          type: raw.type as AuditRow['type'],
-          actorUserId: raw.actor_user_id as number | null,
-          actorKind: raw.actor_kind as AuditRow['actorKind'],
-          subjectUserId: raw.subject_user_id as number | null,
-          organizationId: raw.organization_id as number | null,
-          sessionId: raw.session_id as string | null,
-          impersonationId: raw.impersonation_id as string | null,
-          ip: raw.ip as string | null,
-          userAgent: raw.user_agent as string | null,
-          requestId: raw.request_id as string | null,
-          reason: raw.reason as string | null,
-          details: raw.details as string | null,
-        },
+        stored: storedRowOf(raw),
         prevHash: raw.prev_hash as string,
         hash: raw.hash as string,
         keyed: raw.keyed === 1,
