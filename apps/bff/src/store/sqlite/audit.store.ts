@@ -4,6 +4,7 @@ import { alias } from 'drizzle-orm/sqlite-core';
 import type { Audience, AuditEventJson, AuditStore } from '../../features/audit/audit.store.ts';
 import { pruneAuditEvents, verifyAuditChain } from './audit-chain.ts';
 import { recordRepeatable } from './audit-repeats.ts';
+import { catchUpAuditSearch } from './audit-search.ts';
 import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
 import { preparedPerHandle } from './prepared.ts';
@@ -60,7 +61,8 @@ const lastAtOrBefore = preparedPerHandle((db: Queryable) =>
 
 /**
  * Free text, through the full-text index (SQLite FTS5 over reason, details, type and address),
- * not a scan: a search that matches nothing costs an index lookup.
+ * not a scan: a search that matches nothing costs an index lookup. The index is fed in batches
+ * (audit-search.ts): the port's `page` brings it up to date before a search.
  */
 function matchesText(text: string): SQL {
   const query = ftsQuery(text);
@@ -224,6 +226,7 @@ function selectEvents(
 export function sqliteAudit({ db }: SqliteContext): AuditStore {
   return {
     async page({ filters, before, limit, audience }) {
+      if (filters.q) await catchUpAuditSearch(db);
       return selectEvents(db, filters, before, limit, audience);
     },
 

@@ -4,6 +4,7 @@ import { loadSigningKeys } from '../../lib/signing-keys.ts';
 import type { BootedStore, BootHooks } from '../boot.ts';
 import { bindAuditKey } from './audit.ts';
 import { fileAuditAnchor } from './audit-anchor.ts';
+import { startAuditSearchIndexer } from './audit-search.ts';
 import { startCheckpointer } from './checkpointer.ts';
 import { migrateDatabase, openDatabase, secureDataDir } from './client.ts';
 import { startCommitGroups } from './commit-groups.ts';
@@ -12,8 +13,8 @@ import { seedDemo } from './seed.ts';
 import { createSqliteStore } from './store.ts';
 
 /**
- * One process on `DATA_DIR/onbehalf.db`: migrated, checkpointed in the background, the demo
- * seeded when empty, keys and the audit head in files beside it, commits shared by group.
+ * One process on `DATA_DIR/onbehalf.db`: migrated, checkpointed and search-indexed in the
+ * background, the demo seeded when empty, keys and the audit head in files beside it, commits shared by group.
  */
 export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStore> {
   const dbFile = secureDataDir(env.DATA_DIR);
@@ -29,6 +30,10 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
   const auditAnchor = fileAuditAnchor(env.DATA_DIR, secret.auditKey);
   // A failed commit (disk full, I/O error) was rolled back and its answers failed.
   const commitGroups = startCommitGroups(db, sqlite, hooks.onFatal, hooks.onCommitGroup);
+  // Audited writes leave the full-text index to this (ADR 024); searches catch up themselves.
+  const searchIndexer = startAuditSearchIndexer(db, {
+    report: (problem) => hooks.logger.error(problem),
+  });
   return {
     store: createSqliteStore(db),
     keys,
@@ -39,6 +44,7 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
     commitGroups,
     seeded,
     async close() {
+      await searchIndexer.stop();
       await commitGroups.pending()?.catch(() => {});
       await checkpointer.stop();
       sqlite.close();
