@@ -58,6 +58,28 @@ describe('group commit', () => {
     expect(groups.pending()).toBeNull();
   });
 
+  it('stays open for the next turn of the event loop, so the requests read meanwhile join it', async () => {
+    const { db, sqlite, groups, sizes, insert, committed } = groupedDatabase();
+    const exec = vi.spyOn(sqlite, 'exec');
+    db.transaction(() => insert('first turn'));
+    const group = groups.pending();
+    // The next turn: I/O that arrived while the first ran, then its immediates.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(committed()).toBe('');
+    expect(groups.pending()).toBe(group);
+    db.transaction(() => insert('next turn'));
+    await groups.pending();
+    expect(committed()).toBe('first turn,next turn');
+    expect(exec.mock.calls.filter(([statement]) => statement === 'COMMIT')).toHaveLength(1);
+    expect(sizes).toEqual([2]);
+    // It does not wait longer: a transaction two turns later starts a group of its own.
+    db.transaction(() => insert('later'));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(committed()).toBe('first turn,next turn,later');
+    expect(sizes).toEqual([2, 1]);
+  });
+
   it('tells how many transactions each committed group held (for /metrics)', async () => {
     const { db, groups, sizes, insert } = groupedDatabase();
     db.transaction(() => insert('a'));

@@ -25,9 +25,9 @@ export function groupMemo(handle: object): Map<string, unknown> | null {
 
 /**
  * Group commit (docs/decisions/014-group-commit.md). The first transaction in a turn of the
- * event loop opens one SQLite transaction; every transaction that runs before the turn ends
- * becomes a savepoint inside it, and the group commits once, when the turn's I/O callbacks are
- * done. A savepoint still rolls back alone when its function throws,
+ * event loop opens one SQLite transaction; every transaction that runs before the next turn
+ * ends becomes a savepoint inside it, and the group commits once, when that turn's I/O
+ * callbacks are done. A savepoint still rolls back alone when its function throws,
  * so each request stays atomic on its own; the group only shares the commit, and the pages that
  * several requests change are written to the WAL once instead of once each.
  *
@@ -78,7 +78,9 @@ export function startCommitGroups(
     committed.catch(() => {});
     open = { committed, settle, transactions: 0 };
     memo.current = new Map();
-    setImmediate(commit);
+    // Open for one more turn than the one that began it: the requests whose bytes arrived
+    // while this turn ran join the group instead of starting the next one.
+    setImmediate(() => setImmediate(commit));
   };
 
   // Inside a group every transaction is a savepoint. Drizzle would build a new better-sqlite3
