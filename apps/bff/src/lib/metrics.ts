@@ -38,6 +38,11 @@ export interface MetricsSources {
   runningImpersonations(now: number): Promise<number>;
   /** This process's counts taken on hot paths. */
   counters: HotCounters;
+  /**
+   * Audit events not yet in the full-text search index, where a store indexes them behind the
+   * writes (SQLite, ADR 024). Grows only if indexing falls behind or fails.
+   */
+  auditSearchBacklog?(): Promise<number>;
 }
 
 export interface Metrics {
@@ -125,6 +130,17 @@ export function createMetrics(options: {
       this.set(await sources.runningImpersonations(clock.now()));
     },
   });
+  const backlog = sources.auditSearchBacklog;
+  if (backlog) {
+    new Gauge({
+      name: 'onbehalf_audit_search_backlog_events',
+      help: 'Audit events not yet in the search index (a search indexes them first)',
+      registers,
+      async collect() {
+        this.set(await backlog());
+      },
+    });
+  }
 
   return {
     registry,

@@ -29,6 +29,18 @@ describe('GET /metrics on SQLite', () => {
     expect(moved.sum).toBeGreaterThanOrEqual(moved.count);
   });
 
+  it('shows the audit events waiting for the search index, and none once a search indexed them', async () => {
+    const t = await createTestApp({ rateLimits: false, env: { METRICS_TOKEN } });
+    const backlog = 'onbehalf_audit_search_backlog_events';
+    const before = await sample(t, backlog);
+    const root = await t.signIn('root@onbehalf.test');
+    await t.signIn('owner@acme.test');
+    expect(await sample(t, backlog)).toBeGreaterThanOrEqual(before + 2);
+    const found = await t.client(root.token).audit.list({ q: 'password' });
+    expect(found.events.length).toBeGreaterThan(0);
+    expect(await sample(t, backlog)).toBe(0);
+  });
+
   it('reads the running impersonations through an index, whatever the size of the history', async () => {
     const t = await createTestApp();
     const { sql, params } = runningImpersonationsSql(t.db);
