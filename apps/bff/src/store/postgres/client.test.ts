@@ -1,6 +1,7 @@
-import { count, eq } from 'drizzle-orm';
+import { count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratePostgres, openPostgres, transaction } from './client.ts';
+import { isDatabaseUnavailable } from './faults.ts';
 import { users } from './schema.ts';
 import { startTestCluster, type TestCluster } from './test-cluster.ts';
 
@@ -159,5 +160,73 @@ describe('transaction', () => {
     const [row] = await transaction(db, (tx) => tx.select({ n: count() }).from(users));
     expect(row?.n).toBe(0);
     await Promise.all([pool.end(), admin.pool.end()]);
+  });
+});
+
+describe('turns to write', () => {
+  /** A gate a transaction's work waits at, opened by the test. */
+  function gate() {
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    return { open, opened };
+  }
+
+  it('lets at most `writers` transactions run at once, the next in order as one ends', async () => {
+    const url = await freshDatabase('turns');
+    const { db, pool } = openPostgres(url, { max: 6, writers: 2 });
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    const gates = [gate(), gate(), gate(), gate()];
+    const all = gates.map((g, i) =>
+      transaction(db, async (tx) => {
+        running++;
+        most = Math.max(most, running);
+        started.push(i);
+        await tx.execute(sql`SELECT 1`);
+        await g.opened;
+        running--;
+      }),
+    );
+    await expect.poll(() => started.length).toBe(2);
+    // The pool has room for more; the turns do not.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(started).toEqual([0, 1]);
+    gates[1]?.open();
+    await expect.poll(() => started.length).toBe(3);
+    gates[0]?.open();
+    gates[2]?.open();
+    gates[3]?.open();
+    await Promise.all(all);
+    expect(started).toEqual([0, 1, 2, 3]);
+    expect(most).toBe(2);
+    await pool.end();
+  });
+
+  it('answers a write that found no turn in time as the database being unavailable (503), and reads go on', async () => {
+    const url = await freshDatabase('turns_timeout');
+    const { db, pool } = openPostgres(url, { max: 4, writers: 1, waitMs: 100 });
+    const held = gate();
+    const holding = transaction(db, async (tx) => {
+      await tx.execute(sql`SELECT 1`);
+      await held.opened;
+    });
+    const refused = await transaction(db, async () => 'ran').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(Error);
+    expect(isDatabaseUnavailable(refused)).toBe(true);
+    // A read-only snapshot writes nothing and takes no turn; plain reads use the pool.
+    expect(
+      await transaction(db, async (tx) => (await tx.execute(sql`SELECT 2 AS n`)).rows[0], {
+        readOnly: true,
+      }),
+    ).toEqual({ n: 2 });
+    expect((await pool.query('SELECT 3 AS n')).rows[0]).toEqual({ n: 3 });
+    held.open();
+    await holding;
+    // The turn is given back: the next write runs.
+    expect(await transaction(db, async () => 'ran')).toBe('ran');
+    await pool.end();
   });
 });

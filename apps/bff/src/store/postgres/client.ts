@@ -22,18 +22,78 @@ function migrationsFolder(): string {
   return here.endsWith('dist') ? join(here, 'postgres-migrations') : join(here, 'migrations');
 }
 
-export function openPostgres(url: string, options: { max?: number } = {}) {
+/** How long a request waits for a connection, or for a turn to write, before it fails (503). */
+const WAIT_MS = 5_000;
+
+/**
+ * Transactions that write at once from one process (docs/decisions/022-postgresql-costs.md).
+ * Every audited write queues on the chain head's row lock; more writers than this only wait
+ * there, each holding a connection and its other locks, and on a small machine take the CPU
+ * from the one that holds the head. Reads are not limited by this: they use the whole pool.
+ */
+export const WRITERS = 4;
+
+/**
+ * At most `limit` holders at once; the others wait in order. A wait longer than `waitMs` fails
+ * the way a pool's timeout does, so the request is answered 503 (faults.ts).
+ */
+class Turns {
+  private holders = 0;
+  private readonly waiting: { go(): void; timer: NodeJS.Timeout }[] = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly waitMs: number,
+  ) {}
+
+  async take(): Promise<void> {
+    if (this.holders < this.limit) {
+      this.holders++;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const entry = {
+        go: () => {
+          clearTimeout(entry.timer);
+          resolve();
+        },
+        timer: setTimeout(() => {
+          this.waiting.splice(this.waiting.indexOf(entry), 1);
+          reject(new Error('timeout exceeded when waiting for a turn to write'));
+        }, this.waitMs),
+      };
+      this.waiting.push(entry);
+    });
+  }
+
+  /** Hands the turn to the first waiting, if any: the count of holders stays the same. */
+  give(): void {
+    const next = this.waiting.shift();
+    if (next) next.go();
+    else this.holders--;
+  }
+}
+
+/** The writers' turns of each pool opened here. */
+const turnsOf = new WeakMap<pg.Pool, Turns>();
+
+export function openPostgres(
+  url: string,
+  options: { max?: number; writers?: number; waitMs?: number } = {},
+) {
+  const waitMs = options.waitMs ?? WAIT_MS;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
     // A request never waits forever for a connection: it fails (503) and says so.
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: waitMs,
     application_name: 'onbehalf',
   });
   // A client that loses its server must not take the process with it: idle ones report to the
   // pool, and one in use reports to itself once the query it was running has failed (503).
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
+  turnsOf.set(pool, new Turns(options.writers ?? WRITERS, waitMs));
   const db = drizzle(pool, { schema });
   return { db, pool };
 }
@@ -120,7 +180,16 @@ export async function transaction<T>(
 ): Promise<T> {
   const source = db.$client;
   const pooled = source instanceof pg.Pool;
-  const client = pooled ? await source.connect() : source;
+  // A read-only transaction (a snapshot for verification) writes nothing: it takes no turn.
+  const turns = pooled && !options.readOnly ? turnsOf.get(source) : undefined;
+  await turns?.take();
+  let client: pg.PoolClient | pg.Client;
+  try {
+    client = pooled ? await source.connect() : source;
+  } catch (error) {
+    turns?.give();
+    throw error;
+  }
   // A connection that could not roll back is destroyed, never lent again mid-transaction.
   let unusable: Error | undefined;
   try {
@@ -137,6 +206,7 @@ export async function transaction<T>(
     }
   } finally {
     if (pooled) (client as pg.PoolClient).release(unusable);
+    turns?.give();
   }
 }
 
