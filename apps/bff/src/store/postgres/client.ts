@@ -58,7 +58,8 @@ class Turns {
           resolve();
         },
         timer: setTimeout(() => {
-          this.waiting.splice(this.waiting.indexOf(entry), 1);
+          const at = this.waiting.indexOf(entry);
+          if (at >= 0) this.waiting.splice(at, 1);
           reject(new Error('timeout exceeded when waiting for a turn to write'));
         }, this.waitMs),
       };
