@@ -1,16 +1,6 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
-import {
-  and,
-  eq,
-  getTableColumns,
-  inArray,
-  isNotNull,
-  isNull,
-  or,
-  type SQL,
-  sql,
-} from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import {
@@ -20,6 +10,7 @@ import {
 } from '../../lib/running-impersonation.ts';
 import { settingOrDefault } from '../../lib/settings.ts';
 import type { ImpersonationRow } from '../rows.ts';
+import { sessionUserColumns } from '../session-user.ts';
 import { appendAudit } from './audit.ts';
 import { type PgDb, type PgTx, transaction } from './client.ts';
 import { prepared, setTo } from './prepared.ts';
@@ -217,12 +208,6 @@ const actorProfile = alias(profiles, 'actor_profile');
 const targetUser = alias(users, 'target_user');
 const targetProfile = alias(profiles, 'target_profile');
 
-/** A person's columns as a request sees them (`SessionUser`): never the password hash. */
-function withoutPasswordHash<T extends typeof actorUser | typeof targetUser>(user: T) {
-  const { passwordHash: _passwordHash, ...columns } = getTableColumns(user);
-  return columns;
-}
-
 /**
  * Everything the re-check looks at, in one round trip: the impersonation, both people, their
  * profiles, the actor's own session, the organization and the operator setting. A named
@@ -233,9 +218,9 @@ function forCheckQuery(db: PgDb) {
     .select({
       row: impersonations,
       actorSession,
-      actorUser: withoutPasswordHash(actorUser),
+      actorUser: sessionUserColumns(actorUser),
       actorProfile,
-      targetUser: withoutPasswordHash(targetUser),
+      targetUser: sessionUserColumns(targetUser),
       targetProfile,
       organization: organizations,
       operatorSetting: settings.value,

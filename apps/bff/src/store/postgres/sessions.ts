@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import {
   type MintSessionInput,
   newSession,
@@ -8,6 +8,7 @@ import {
 import { sha256 } from '../../lib/tokens.ts';
 import { placeholdersFor } from '../placeholders.ts';
 import type { SessionLookup, SessionRow } from '../rows.ts';
+import { sessionUserColumns } from '../session-user.ts';
 import type { PgDb, PgQueryable } from './client.ts';
 import { prepared, setTo } from './prepared.ts';
 import { organizations, profiles, sessions, users } from './schema.ts';
@@ -52,14 +53,14 @@ export async function revokeSession(
   return revoked.length === 1;
 }
 
-/** The user's columns but the password hash (`SessionUser`). */
-const { passwordHash: _passwordHash, ...sessionUserColumns } = getTableColumns(users);
+/** The user's columns but the password hash (`SessionUser`), built once. */
+const userColumns = sessionUserColumns(users);
 
 function sessionWithParties(db: PgQueryable) {
   return db
     .select({
       session: sessions,
-      user: sessionUserColumns,
+      user: userColumns,
       profile: profiles,
       organization: organizations,
     })

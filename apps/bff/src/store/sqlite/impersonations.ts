@@ -1,12 +1,13 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, eq, getTableColumns, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import {
   type ImpersonationSession,
   recheckImpersonation,
   type Settled,
 } from '../../lib/running-impersonation.ts';
+import { sessionUserColumns } from '../session-user.ts';
 import { recordAudit } from './audit.ts';
 import type { Db, Queryable } from './client.ts';
 import { preparedPerHandle } from './prepared.ts';
@@ -24,12 +25,6 @@ const actorProfile = alias(profiles, 'actor_profile');
 const targetUser = alias(users, 'target_user');
 const targetProfile = alias(profiles, 'target_profile');
 
-/** A person's columns as a request sees them (`SessionUser`): never the password hash. */
-function withoutPasswordHash<T extends typeof actorUser | typeof targetUser>(user: T) {
-  const { passwordHash: _passwordHash, ...columns } = getTableColumns(user);
-  return columns;
-}
-
 const impersonationSession = alias(sessions, 'impersonation_session');
 
 const forCheck = preparedPerHandle((db: Queryable) =>
@@ -37,9 +32,9 @@ const forCheck = preparedPerHandle((db: Queryable) =>
     .select({
       row: impersonations,
       actorSession,
-      actorUser: withoutPasswordHash(actorUser),
+      actorUser: sessionUserColumns(actorUser),
       actorProfile,
-      targetUser: withoutPasswordHash(targetUser),
+      targetUser: sessionUserColumns(targetUser),
       targetProfile,
       organization: organizations,
     })

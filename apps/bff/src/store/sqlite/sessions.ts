@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import {
   type MintSessionInput,
   newSession,
@@ -7,6 +7,7 @@ import {
 } from '../../lib/session-row.ts';
 import { sha256 } from '../../lib/tokens.ts';
 import { placeholdersFor } from '../placeholders.ts';
+import { sessionUserColumns } from '../session-user.ts';
 import type { Queryable } from './client.ts';
 import { preparedPerHandle } from './prepared.ts';
 import { organizations } from './schema/organizations.ts';
@@ -42,14 +43,14 @@ export function revokeSession(tx: Queryable, id: string, reason: string, now: nu
   return revoke(tx).run({ id, reason, now }).changes === 1;
 }
 
-/** The user's columns but the password hash (`SessionUser`). */
-const { passwordHash: _passwordHash, ...sessionUserColumns } = getTableColumns(users);
+/** The user's columns but the password hash (`SessionUser`), built once. */
+const userColumns = sessionUserColumns(users);
 
 function sessionWithParties(db: Queryable) {
   return db
     .select({
       session: sessions,
-      user: sessionUserColumns,
+      user: userColumns,
       profile: profiles,
       organization: organizations,
     })
