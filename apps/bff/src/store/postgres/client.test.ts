@@ -191,8 +191,8 @@ describe('turns to write', () => {
       }),
     );
     await expect.poll(() => started.length).toBe(2);
-    // The pool has room for more; the turns do not.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The pool has room for all four; the turns do not (without them `most` would reach 4
+    // while the first gates are still shut).
     expect(started).toEqual([0, 1]);
     gates[1]?.open();
     await expect.poll(() => started.length).toBe(3);
