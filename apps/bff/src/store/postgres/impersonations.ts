@@ -2,6 +2,7 @@ import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import { and, eq, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
+import { runningImpersonationsFromId } from '../../lib/metrics.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import {
   type ImpersonationSession,
@@ -10,6 +11,7 @@ import {
 } from '../../lib/running-impersonation.ts';
 import { settingOrDefault } from '../../lib/settings.ts';
 import type { ImpersonationRow } from '../rows.ts';
+import { runningImpersonationsWhere } from '../running-impersonations.ts';
 import { sessionUserColumns } from '../session-user.ts';
 import { appendAudit } from './audit.ts';
 import { type PgDb, type PgTx, transaction } from './client.ts';
@@ -275,6 +277,29 @@ export async function settleImpersonation(
 
 const impersonationSession = alias(sessions, 'impersonation_session');
 
+const runningOfProfile = prepared((db) =>
+  db
+    .select({
+      id: impersonations.id,
+      session: {
+        expiresAt: impersonationSession.expiresAt,
+        revokedAt: impersonationSession.revokedAt,
+      },
+    })
+    .from(impersonations)
+    .innerJoin(impersonationSession, eq(impersonationSession.id, impersonations.sessionId))
+    .where(
+      and(
+        runningImpersonationsWhere(impersonations),
+        or(
+          eq(impersonations.actorProfileId, sql.placeholder('profileId')),
+          eq(impersonations.targetProfileId, sql.placeholder('profileId')),
+        ),
+      ),
+    )
+    .prepare('impersonations_running_of_profile'),
+);
+
 /**
  * Ends, each audited, the running impersonations by or of this profile that its role or
  * permissions, as they now are, no longer allow: the per-request re-check is asked about each
@@ -289,28 +314,14 @@ export async function endImpersonationsNoLongerAllowed(
   now: number,
   meta: RequestMeta,
 ): Promise<void> {
-  // The running ones and their own sessions; each is then read as the per-request re-check
-  // reads it (`loadForCheck`), in this transaction.
-  const running = await tx
-    .select({
-      id: impersonations.id,
-      session: {
-        expiresAt: impersonationSession.expiresAt,
-        revokedAt: impersonationSession.revokedAt,
-      },
-    })
-    .from(impersonations)
-    .innerJoin(impersonationSession, eq(impersonationSession.id, impersonations.sessionId))
-    .where(
-      and(
-        or(
-          eq(impersonations.actorProfileId, profileId),
-          eq(impersonations.targetProfileId, profileId),
-        ),
-        isNotNull(impersonations.startedAt),
-        isNull(impersonations.endedAt),
-      ),
-    );
+  // The running ones and their own sessions, read as /metrics counts them (a range of recent
+  // ids, so the work does not grow with the history); each is then read as the per-request
+  // re-check reads it (`loadForCheck`), in this transaction.
+  const running = await runningOfProfile(tx).execute({
+    profileId,
+    fromId: runningImpersonationsFromId(now),
+    now,
+  });
   for (const { id, session } of running) {
     const loaded = await loadForCheck(tx, id);
     const { endNow } = recheckImpersonation(

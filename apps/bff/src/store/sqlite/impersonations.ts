@@ -2,11 +2,13 @@ import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import { and, eq, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
+import { runningImpersonationsFromId } from '../../lib/metrics.ts';
 import {
   type ImpersonationSession,
   recheckImpersonation,
   type Settled,
 } from '../../lib/running-impersonation.ts';
+import { runningImpersonationsWhere } from '../running-impersonations.ts';
 import { sessionUserColumns } from '../session-user.ts';
 import { recordAudit } from './audit.ts';
 import type { Db, Queryable } from './client.ts';
@@ -161,15 +163,8 @@ export function endTeamImpersonationsOfProfile(
  * (lib/running-impersonation.ts, domain/impersonation/policy.ts `reasonToEnd`) with the facts
  * read in the caller's transaction, and each ends with the reason it gives.
  */
-export function endImpersonationsNoLongerAllowed(
-  tx: Queryable,
-  profileId: number,
-  now: number,
-  meta: EndMeta,
-): void {
-  // The running ones and their own sessions; each is then read as the per-request re-check
-  // reads it (`loadForCheck`), in this transaction.
-  const running = tx
+const runningOfProfileQuery = (db: Queryable) =>
+  db
     .select({
       id: impersonations.id,
       session: {
@@ -181,15 +176,32 @@ export function endImpersonationsNoLongerAllowed(
     .innerJoin(impersonationSession, eq(impersonationSession.id, impersonations.sessionId))
     .where(
       and(
+        runningImpersonationsWhere(impersonations),
         or(
-          eq(impersonations.actorProfileId, profileId),
-          eq(impersonations.targetProfileId, profileId),
+          eq(impersonations.actorProfileId, sql.placeholder('profileId')),
+          eq(impersonations.targetProfileId, sql.placeholder('profileId')),
         ),
-        isNotNull(impersonations.startedAt),
-        isNull(impersonations.endedAt),
       ),
-    )
-    .all();
+    );
+const runningOfProfile = preparedPerHandle((db: Queryable) => runningOfProfileQuery(db).prepare());
+
+/** The statement's SQL, for a test that asks SQLite how it runs it. */
+export const runningOfProfileSql = (db: Queryable) => runningOfProfileQuery(db).toSQL();
+
+export function endImpersonationsNoLongerAllowed(
+  tx: Queryable,
+  profileId: number,
+  now: number,
+  meta: EndMeta,
+): void {
+  // The running ones and their own sessions, read as /metrics counts them (a range of recent
+  // ids, so the work does not grow with the history); each is then read as the per-request
+  // re-check reads it (`loadForCheck`), in this transaction.
+  const running = runningOfProfile(tx).all({
+    profileId,
+    fromId: runningImpersonationsFromId(now),
+    now,
+  });
   for (const { id, session } of running) {
     const loaded = loadForCheck(tx, id);
     const { endNow } = recheckImpersonation(
