@@ -12,6 +12,7 @@ describe('the server as pnpm start runs it', () => {
     expect(PRODUCTION_NODE_FLAGS.some((flag) => flag.startsWith('--max-semi-space-size='))).toBe(
       true,
     );
+    expect(PRODUCTION_NODE_FLAGS).toContain('--heap-growing-percent=50');
     expect(PRODUCTION_NODE_FLAGS.some((flag) => flag.startsWith('--max-old-space-size'))).toBe(
       false,
     );
