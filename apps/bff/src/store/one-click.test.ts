@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { describe, expect, it, vi } from 'vitest';
 import type { StartHandover } from '../features/impersonation/impersonation.store.ts';
 import type { NewLink, RedeemLink } from '../features/one-click/one-click.store.ts';
 import type { AuditEntry } from '../lib/audit-event.ts';
@@ -492,5 +493,47 @@ describe('the one-click port on several PostgreSQL processes', () => {
       expect((await rowsOf(ts, 'users')).filter((u) => u.name === 'Dana')).toHaveLength(1);
       expect((await auditTrail(ts)).map((e) => e.type)).toEqual(['user.provisioned']);
     });
+  });
+});
+
+describe('the one-click port on PostgreSQL', () => {
+  it('redeems in three statements between BEGIN and COMMIT: the session, its attempt and the chain head are one', async () => {
+    const ts = await freshStore('postgres');
+    const s = await scene(ts);
+    await issue(ts.store, s, 'L1');
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+      this: pg.Client,
+      ...args: unknown[]
+    ) {
+      const [config] = args as [string | { name?: string; text: string }];
+      sent.push(typeof config === 'string' ? (config.split(' ')[0] ?? '') : (config.name ?? ''));
+      return (query as (...a: unknown[]) => unknown).apply(this, args) as never;
+    } as never);
+    let redeemed: Awaited<ReturnType<Store['oneClick']['redeem']>>;
+    try {
+      redeemed = await ts.store.oneClick.redeem(redemption(s, 'L1'));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(sent).toEqual([
+      'BEGIN',
+      'one_click_claim',
+      'redeemed_session_open',
+      'audit_append',
+      'COMMIT',
+    ]);
+    if (redeemed === 'lost_race') throw new Error('the redemption lost');
+    const [session] = await rowsOf(ts, 'sessions').then((rows) =>
+      rows.filter((r) => r.method === 'one_click'),
+    );
+    expect(session).toMatchObject({ id: redeemed.session.id, userId: s.alice.user.id });
+    expect(await rowsOf(ts, 'loginAttempts')).toEqual([
+      expect.objectContaining({ oneClickLinkId: 'L1', outcome: 'success', ip: meta.ip }),
+    ]);
+    const events = await rowsOf(ts, 'auditEvents');
+    expect(events.at(-1)).toMatchObject({ type: 'one_click.redeemed', sessionId: session?.id });
+    expect(linked(await auditTrail(ts))).toBe(true);
   });
 });

@@ -7,9 +7,15 @@ import { type Placeholder, sql } from 'drizzle-orm';
  */
 export function placeholdersFor<K extends string>(
   columns: readonly K[],
-): Record<K, Placeholder<K>> {
-  return Object.fromEntries(columns.map((column) => [column, sql.placeholder(column)])) as Record<
-    K,
-    Placeholder<K>
-  >;
+  /** For two rows in one statement: each placeholder is named `${prefix}${column}`. */
+  prefix = '',
+): Record<K, Placeholder> {
+  return Object.fromEntries(
+    columns.map((column) => [column, sql.placeholder(`${prefix}${column}`)]),
+  ) as Record<K, Placeholder>;
+}
+
+/** A row's values under the names `placeholdersFor(columns, prefix)` gave them. */
+export function prefixed(prefix: string, row: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).map(([key, value]) => [`${prefix}${key}`, value]));
 }
