@@ -1,11 +1,13 @@
 import { eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { MemberPage, MemberRow } from '../features/team/team.store.ts';
 import { FEW_MATCHES } from '../features/team/team.store.ts';
 import type { AuditEntry } from '../lib/audit-event.ts';
 import { decodeCursor, pageOf } from '../lib/pagination.ts';
 import { newSession } from '../lib/session-row.ts';
+import { openPostgres } from './postgres/client.ts';
 import * as pg from './postgres/schema.ts';
+import { createPostgresStore } from './postgres/store.ts';
 import type { ImpersonationRow } from './rows.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';
 import { profiles } from './sqlite/schema/profiles.ts';
@@ -377,6 +379,42 @@ describe.each(dialects)('team store on %s', (dialect) => {
       });
     }
     expect((await auditTrail(ts)).map((e) => e.type)).toEqual(['settings.changed']);
+  });
+});
+
+describe('team store on PostgreSQL', () => {
+  it('reads the unsearched pages, the chooser’s and the team page’s, through two prepared statements', async () => {
+    const ts = await freshStore('postgres');
+    const acme = await organization(ts, 'Acme');
+    await addMembers(ts, acme.id, ['Ann', 'Bob', 'Cid'], 'member');
+    // A pool of its own, whose every round trip the test sees.
+    const { db, pool } = openPostgres(ts.url, { max: 2 });
+    const store = createPostgresStore(db, { auditKey: ts.auditKey });
+    const sent: unknown[] = [];
+    const query = pool.query.bind(pool);
+    const spy = vi.spyOn(pool, 'query').mockImplementation(((config: unknown, values: unknown) => {
+      sent.push(config);
+      return query(config as never, values as never);
+    }) as typeof pool.query);
+    try {
+      const first = await store.team.members(acme.id, { limit: 2 });
+      const last = first.at(-2);
+      expect(first.map((r) => r.user.name)).toEqual(['Ann', 'Bob', 'Cid']);
+      const next = await store.profiles.coworkers(acme.id, {
+        after: [last?.profile.sortName ?? '', last?.profile.id ?? 0],
+        limit: 2,
+      });
+      expect(next.map((r) => r.user.name)).toEqual(['Cid']);
+      await store.team.members(acme.id, { limit: 2 });
+    } finally {
+      spy.mockRestore();
+      await pool.end();
+    }
+    expect(sent.map((config) => (config as { name?: string }).name)).toEqual([
+      'team_members_first_page',
+      'team_members_page_after',
+      'team_members_first_page',
+    ]);
   });
 });
 

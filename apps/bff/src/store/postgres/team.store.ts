@@ -16,6 +16,7 @@ import {
   shortenImpersonations,
 } from './impersonations.ts';
 import { isIntegerId } from './integer-id.ts';
+import { prepared } from './prepared.ts';
 import { impersonations, organizations, profiles, users } from './schema.ts';
 import { tsQuery, usersMatching } from './search.ts';
 
@@ -51,6 +52,37 @@ function inOrganization(organizationId: number, page: MemberPage): (SQL | undefi
   ];
 }
 
+/**
+ * The unsearched pages, which the team page and every team admin's profile chooser ask for:
+ * built once per pool and prepared by name (`prepared.ts`), the same query as
+ * `inOrganization` builds for a search.
+ */
+function unsearchedPage(db: PgQueryable, after: SQL | undefined) {
+  return db
+    .select(memberColumns)
+    .from(profiles)
+    .innerJoin(users, eq(users.id, profiles.userId))
+    .where(
+      and(
+        eq(profiles.organizationId, sql.placeholder('organizationId')),
+        after,
+        ne(profiles.userId, sql.placeholder('except')),
+      ),
+    )
+    .orderBy(asc(profiles.sortName), asc(profiles.id))
+    .limit(sql.placeholder('limit'));
+}
+
+const firstPage = prepared((db) =>
+  unsearchedPage(db, undefined).prepare('team_members_first_page'),
+);
+const pageAfter = prepared((db) =>
+  unsearchedPage(
+    db,
+    sql`(${profiles.sortName}, ${profiles.id}) > (${sql.placeholder('afterName')}::text, ${sql.placeholder('afterId')}::bigint)`,
+  ).prepare('team_members_page_after'),
+);
+
 /** A page of an organization's members in name order (limit + 1 rows), as on SQLite. */
 export async function listMembers(
   db: PgQueryable,
@@ -63,13 +95,10 @@ export async function listMembers(
   const order = [asc(profiles.sortName), asc(profiles.id)];
   const limit = page.limit + 1;
   if (text === undefined) {
-    return db
-      .select(memberColumns)
-      .from(profiles)
-      .innerJoin(users, eq(users.id, profiles.userId))
-      .where(and(...inOrganization(organizationId, page)))
-      .orderBy(...order)
-      .limit(limit);
+    const except = page.except ?? 0;
+    if (!page.after) return firstPage(db).execute({ organizationId, except, limit });
+    const [afterName, afterId] = page.after;
+    return pageAfter(db).execute({ organizationId, except, limit, afterName, afterId });
   }
   // The matches' ids, at most FEW_MATCHES + 1: when they are few, the page is read from them
   // without asking the full-text index a second time.
