@@ -383,10 +383,14 @@ describe.each(dialects)('team store on %s', (dialect) => {
 });
 
 describe('team store on PostgreSQL', () => {
-  it('reads the unsearched pages, the chooser’s and the team page’s, through two prepared statements', async () => {
+  it('reads every page, searched or not, through statements prepared once', async () => {
     const ts = await freshStore('postgres');
     const acme = await organization(ts, 'Acme');
-    await addMembers(ts, acme.id, ['Ann', 'Bob', 'Cid'], 'member');
+    const elsewhere = await organization(ts, 'Elsewhere');
+    // More than FEW_MATCHES clerks elsewhere: "clerk" is a broad search, "kent" a narrow one.
+    const many = Array.from({ length: FEW_MATCHES + 5 }, (_, i) => `Clerk ${i}`);
+    await addMembers(ts, elsewhere.id, many, 'e');
+    await addMembers(ts, acme.id, ['Ann', 'Bob', 'Clerk Kent'], 'a');
     // A pool of its own, whose every round trip the test sees.
     const { db, pool } = openPostgres(ts.url, { max: 2 });
     const store = createPostgresStore(db, { auditKey: ts.auditKey });
@@ -396,16 +400,23 @@ describe('team store on PostgreSQL', () => {
       sent.push(config);
       return query(config as never, values as never);
     }) as typeof pool.query);
+    const names = (rows: MemberRow[]) => rows.map((r) => r.user.name);
     try {
       const first = await store.team.members(acme.id, { limit: 2 });
-      const last = first.at(-2);
-      expect(first.map((r) => r.user.name)).toEqual(['Ann', 'Bob', 'Cid']);
-      const next = await store.profiles.coworkers(acme.id, {
-        after: [last?.profile.sortName ?? '', last?.profile.id ?? 0],
-        limit: 2,
-      });
-      expect(next.map((r) => r.user.name)).toEqual(['Cid']);
-      await store.team.members(acme.id, { limit: 2 });
+      expect(names(first)).toEqual(['Ann', 'Bob', 'Clerk Kent']);
+      const last = first[1];
+      const after = [last?.profile.sortName ?? '', last?.profile.id ?? 0] as const;
+      expect(names(await store.profiles.coworkers(acme.id, { after, limit: 2 }))).toEqual([
+        'Clerk Kent',
+      ]);
+      for (const query of ['kent', 'clerk']) {
+        expect(names(await store.team.members(acme.id, { query, limit: 2 }))).toEqual([
+          'Clerk Kent',
+        ]);
+        expect(names(await store.team.members(acme.id, { query, after, limit: 2 }))).toEqual([
+          'Clerk Kent',
+        ]);
+      }
     } finally {
       spy.mockRestore();
       await pool.end();
@@ -413,7 +424,14 @@ describe('team store on PostgreSQL', () => {
     expect(sent.map((config) => (config as { name?: string }).name)).toEqual([
       'team_members_first_page',
       'team_members_page_after',
-      'team_members_first_page',
+      'team_search_matches',
+      'team_matches_first_page',
+      'team_search_matches',
+      'team_matches_page_after',
+      'team_search_matches',
+      'team_words_first_page',
+      'team_search_matches',
+      'team_words_page_after',
     ]);
   });
 });

@@ -1,4 +1,4 @@
-import { type Column, or, type SQL, sql } from 'drizzle-orm';
+import { type Column, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { users } from './schema.ts';
 
 /**
@@ -63,5 +63,10 @@ const userDocument = wordsOf(sql`${users.name} || ' ' || ${users.email}`);
 export function usersMatching(userId: Column, text: string): SQL {
   const query = tsQuery(text);
   if (query === null) return sql`false`;
-  return sql`${userId} IN (SELECT ${users.id} FROM ${users} WHERE ${userDocument} @@ to_tsquery('onbehalf_words', ${query}))`;
+  return usersMatchingQuery(userId, sql`${query}`);
+}
+
+/** `usersMatching` for a tsquery already made by `tsQuery`, or a placeholder that will hold one. */
+export function usersMatchingQuery(userId: Column, query: SQL | Placeholder): SQL {
+  return sql`${userId} IN (SELECT ${users.id} FROM ${users} WHERE ${userDocument} @@ to_tsquery('onbehalf_words', ${query}::text))`;
 }
