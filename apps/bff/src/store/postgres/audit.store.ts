@@ -134,10 +134,25 @@ function partyJson(user: Party, audience: Audience) {
   };
 }
 
+/** The event's columns a page shows: not the chain's links, nor the ids its parties replace. */
+const shownColumns = {
+  id: auditEvents.id,
+  at: auditEvents.at,
+  type: auditEvents.type,
+  actorKind: auditEvents.actorKind,
+  sessionId: auditEvents.sessionId,
+  impersonationId: auditEvents.impersonationId,
+  ip: auditEvents.ip,
+  userAgent: auditEvents.userAgent,
+  requestId: auditEvents.requestId,
+  reason: auditEvents.reason,
+  details: auditEvents.details,
+};
+
 function eventsWithParties(db: PgQueryable) {
   return db
     .select({
-      event: auditEvents,
+      event: shownColumns,
       actor: party(actor),
       subject: party(subject),
       organization: { id: organizations.id, name: organizations.name },
