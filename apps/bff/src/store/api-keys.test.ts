@@ -1,7 +1,6 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isApiKeyToken, newApiKeySecret, parseApiKeyToken } from '../lib/api-key-format.ts';
-import { openPostgres } from './postgres/client.ts';
-import { createPostgresStore } from './postgres/store.ts';
+import { statementsSentBy } from './postgres/test-round-trips.ts';
 import type { ApiKeyRow } from './rows.ts';
 import { onSeveralProcesses } from './test-processes.ts';
 import { auditTrail, insertRow, operator, rowsOf } from './test-rows.ts';
@@ -274,24 +273,12 @@ describe('API keys on PostgreSQL', () => {
     const ts = await freshStore('postgres');
     const root = await operator(ts, 'root@onbehalf.test', 'superadmin');
     const { row, token } = await keyMadeBy(ts, root.id);
-    // A pool of its own, whose every round trip the test sees.
-    const { db, pool } = openPostgres(ts.url, { max: 2 });
-    const store = createPostgresStore(db, { auditKey: ts.auditKey });
-    const sent: unknown[] = [];
-    const query = pool.query.bind(pool);
-    const spy = vi.spyOn(pool, 'query').mockImplementation(((config: unknown, values: unknown) => {
-      sent.push(config);
-      return query(config as never, values as never);
-    }) as typeof pool.query);
-    try {
+    const { names } = await statementsSentBy(ts, async (store) => {
       expect(await store.apiKeys.authenticate(token, T0 + 10)).toEqual(row);
       expect(await store.apiKeys.authenticate(token, T0 + 20)).toBeDefined();
       expect(await store.apiKeys.authenticate(`${token.slice(0, -1)}x`, T0 + 30)).toBeUndefined();
-    } finally {
-      spy.mockRestore();
-      await pool.end();
-    }
-    expect(sent).toEqual(Array(3).fill(expect.objectContaining({ name: 'api_key_authenticate' })));
+    });
+    expect(names).toEqual(Array(3).fill('api_key_authenticate'));
     expect(await lastUsedAt(ts, row.id)).toBe(T0 + 10);
   });
 });

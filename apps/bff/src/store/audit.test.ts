@@ -1,13 +1,13 @@
 import type { AuditEvent } from '@onbehalf/contracts/audit';
 import { sql } from 'drizzle-orm';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Audience } from '../features/audit/audit.store.ts';
 import type { AuditEntry } from '../lib/audit-event.ts';
 import { matchesText } from './postgres/audit.store.ts';
 import { appendAudit } from './postgres/audit.ts';
-import { openPostgres, transaction } from './postgres/client.ts';
+import { transaction } from './postgres/client.ts';
 import * as pg from './postgres/schema.ts';
-import { createPostgresStore } from './postgres/store.ts';
+import { statementsSentBy } from './postgres/test-round-trips.ts';
 import { recordAudit } from './sqlite/audit.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';
 import { onSeveralProcesses } from './test-processes.ts';
@@ -401,15 +401,7 @@ describe('audit pages on PostgreSQL', () => {
   it('read the columns a page shows, not the chain’s links', async () => {
     const ts = await freshStore('postgres');
     await seedTrail(ts);
-    const { db, pool } = openPostgres(ts.url, { max: 2 });
-    const store = createPostgresStore(db, { auditKey: ts.auditKey });
-    const sent: { name?: string; text?: string }[] = [];
-    const query = pool.query.bind(pool);
-    const spy = vi.spyOn(pool, 'query').mockImplementation(((config: unknown, values: unknown) => {
-      sent.push(config as { name?: string; text?: string });
-      return query(config as never, values as never);
-    }) as typeof pool.query);
-    try {
+    const { names, texts } = await statementsSentBy(ts, async (store) => {
       const rows = await store.audit.page({
         filters: {},
         before: null,
@@ -417,14 +409,10 @@ describe('audit pages on PostgreSQL', () => {
         audience: 'staff',
       });
       expect(rows.length).toBeGreaterThan(0);
-    } finally {
-      spy.mockRestore();
-      await pool.end();
-    }
-    const [statement] = sent;
-    expect(statement?.name).toBe('audit_page_whole_trail');
-    expect(statement?.text).toContain('"details"');
-    expect(statement?.text).not.toMatch(/prev_hash|"hash"|"keyed"/);
+    });
+    expect(names).toEqual(['audit_page_whole_trail']);
+    expect(texts[0]).toContain('"details"');
+    expect(texts[0]).not.toMatch(/prev_hash|"hash"|"keyed"/);
   });
 });
 

@@ -1,9 +1,9 @@
-import pg from 'pg';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StartHandover } from '../features/impersonation/impersonation.store.ts';
 import type { NewLink, RedeemLink } from '../features/one-click/one-click.store.ts';
 import type { AuditEntry } from '../lib/audit-event.ts';
 import { sha256 } from '../lib/tokens.ts';
+import { statementsSentBy } from './postgres/test-round-trips.ts';
 import type { Store } from './store.ts';
 import { onSeveralProcesses } from './test-processes.ts';
 import {
@@ -501,23 +501,9 @@ describe('the one-click port on PostgreSQL', () => {
     const ts = await freshStore('postgres');
     const s = await scene(ts);
     await issue(ts.store, s, 'L1');
-    const sent: string[] = [];
-    const query = pg.Client.prototype.query;
-    const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
-      this: pg.Client,
-      ...args: unknown[]
-    ) {
-      const [config] = args as [string | { name?: string; text: string }];
-      sent.push(typeof config === 'string' ? (config.split(' ')[0] ?? '') : (config.name ?? ''));
-      return (query as (...a: unknown[]) => unknown).apply(this, args) as never;
-    } as never);
-    let redeemed: Awaited<ReturnType<Store['oneClick']['redeem']>>;
-    try {
-      redeemed = await ts.store.oneClick.redeem(redemption(s, 'L1'));
-    } finally {
-      spy.mockRestore();
-    }
-    expect(sent).toEqual([
+    const sent = await statementsSentBy(ts, (store) => store.oneClick.redeem(redemption(s, 'L1')));
+    const redeemed = sent.result;
+    expect(sent.names).toEqual([
       'BEGIN',
       'one_click_claim',
       'redeemed_session_open',

@@ -1,13 +1,12 @@
 import { eq } from 'drizzle-orm';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MemberPage, MemberRow } from '../features/team/team.store.ts';
 import { FEW_MATCHES } from '../features/team/team.store.ts';
 import type { AuditEntry } from '../lib/audit-event.ts';
 import { decodeCursor, pageOf } from '../lib/pagination.ts';
 import { newSession } from '../lib/session-row.ts';
-import { openPostgres } from './postgres/client.ts';
 import * as pg from './postgres/schema.ts';
-import { createPostgresStore } from './postgres/store.ts';
+import { statementsSentBy } from './postgres/test-round-trips.ts';
 import type { ImpersonationRow } from './rows.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';
 import { profiles } from './sqlite/schema/profiles.ts';
@@ -391,17 +390,8 @@ describe('team store on PostgreSQL', () => {
     const many = Array.from({ length: FEW_MATCHES + 5 }, (_, i) => `Clerk ${i}`);
     await addMembers(ts, elsewhere.id, many, 'e');
     await addMembers(ts, acme.id, ['Ann', 'Bob', 'Clerk Kent'], 'a');
-    // A pool of its own, whose every round trip the test sees.
-    const { db, pool } = openPostgres(ts.url, { max: 2 });
-    const store = createPostgresStore(db, { auditKey: ts.auditKey });
-    const sent: unknown[] = [];
-    const query = pool.query.bind(pool);
-    const spy = vi.spyOn(pool, 'query').mockImplementation(((config: unknown, values: unknown) => {
-      sent.push(config);
-      return query(config as never, values as never);
-    }) as typeof pool.query);
     const names = (rows: MemberRow[]) => rows.map((r) => r.user.name);
-    try {
+    const sent = await statementsSentBy(ts, async (store) => {
       const first = await store.team.members(acme.id, { limit: 2 });
       expect(names(first)).toEqual(['Ann', 'Bob', 'Clerk Kent']);
       const last = first[1];
@@ -417,11 +407,8 @@ describe('team store on PostgreSQL', () => {
           'Clerk Kent',
         ]);
       }
-    } finally {
-      spy.mockRestore();
-      await pool.end();
-    }
-    expect(sent.map((config) => (config as { name?: string }).name)).toEqual([
+    });
+    expect(sent.names).toEqual([
       'team_members_first_page',
       'team_members_page_after',
       'team_search_matches',

@@ -1,0 +1,37 @@
+import type { Store } from '../store.ts';
+import type { TestStore } from '../test-stores.ts';
+import { openPostgres } from './client.ts';
+import { createPostgresStore } from './store.ts';
+
+/**
+ * Runs `work` on a store with a pool of its own on the test's database, and returns its result and
+ * what that pool sent, statement by statement, in order, transactions included: a prepared statement by
+ * its name, any other by its first word (`BEGIN`, `COMMIT`). For tests that pin the round trips
+ * a request takes and that its statements are prepared once, not built on each call.
+ */
+export async function statementsSentBy<T>(
+  ts: Extract<TestStore, { dialect: 'postgres' }>,
+  work: (store: Store) => Promise<T>,
+): Promise<{ names: string[]; texts: string[]; result: T }> {
+  const { db, pool } = openPostgres(ts.url, { max: 2 });
+  const store = createPostgresStore(db, { auditKey: ts.auditKey });
+  const names: string[] = [];
+  const texts: string[] = [];
+  // Every client this pool opens is watched from its start, whether a plain read or a command's
+  // transaction uses it.
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    client.query = ((...args: unknown[]) => {
+      const [config] = args as [string | { name?: string; text: string }];
+      const text = typeof config === 'string' ? config : config.text;
+      names.push(typeof config === 'string' ? (text.split(' ')[0] ?? '') : (config.name ?? ''));
+      texts.push(text);
+      return query(...args);
+    }) as typeof client.query;
+  });
+  try {
+    return { names, texts, result: await work(store) };
+  } finally {
+    await pool.end();
+  }
+}
