@@ -5,6 +5,7 @@ import { pageQuery, whereFor } from '../../store/sqlite/audit.store.ts';
 import { recordAudit } from '../../store/sqlite/audit.ts';
 import { pruneAuditEvents, storedRowOf, verifyAuditChain } from '../../store/sqlite/audit-chain.ts';
 import { createTestApp, type TestApp, teamImpersonationWithOrder } from '../../test/harness.ts';
+import { queryPlan } from '../../test/query-plan.ts';
 
 /**
  * What needs SQLite itself: its append-only triggers, edits and deletions made straight in its
@@ -333,11 +334,7 @@ describe('audit query plans at scale', () => {
         const where = whereFor(t.db, filters, cursor);
         if (where === 'empty') throw new Error('unexpected empty range');
         const { sql: text, params } = pageQuery(t.db, where, 50).toSQL();
-        const plan = (
-          t.sqlite.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...params) as { detail: string }[]
-        )
-          .map((r) => r.detail)
-          .join(' | ');
+        const plan = queryPlan(t.sqlite, text, params);
         expect(plan, JSON.stringify(filters)).toMatch(/SEARCH audit_events/);
         expect(plan, JSON.stringify(filters)).not.toMatch(/SCAN audit_events|TEMP B-TREE/);
         // Free text goes through the full-text index, never a LIKE over every row.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runningImpersonationsSql } from '../../store/sqlite/metrics.ts';
 import { createTestApp } from '../../test/harness.ts';
+import { queryPlan } from '../../test/query-plan.ts';
 
 const METRICS_TOKEN = 'scrape-me-if-you-can-0123456789';
 
@@ -44,10 +45,11 @@ describe('GET /metrics on SQLite', () => {
   it('reads the running impersonations through an index, whatever the size of the history', async () => {
     const t = await createTestApp();
     const { sql, params } = runningImpersonationsSql(t.db);
-    const plan = t.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params.map(() => '0')) as {
-      detail: string;
-    }[];
-    const details = plan.map((p) => p.detail).join('\n');
+    const details = queryPlan(
+      t.sqlite,
+      sql,
+      params.map(() => '0'),
+    );
     expect(details).toMatch(/SEARCH impersonations USING INDEX \S+ \(id>\?\)/);
     expect(details).not.toMatch(/SCAN impersonations/);
   });

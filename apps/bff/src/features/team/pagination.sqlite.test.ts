@@ -3,6 +3,7 @@ import { ftsQuery } from '../../store/sqlite/search.ts';
 import { memberPageSql } from '../../store/sqlite/team.store.ts';
 import { addMembers, everyPage, numberedPeople } from '../../store/test-rows.ts';
 import { createTestApp, demoIds, type TestApp } from '../../test/harness.ts';
+import { queryPlan } from '../../test/query-plan.ts';
 import { FEW_MATCHES, type MemberPage } from './team.store.ts';
 
 /**
@@ -25,9 +26,7 @@ async function addAcmeMembers(count: number) {
 /** SQLite's plan for the statement a team page would run, one line per step. */
 function planOf(organizationId: number, page: MemberPage) {
   const { sql, params } = memberPageSql(t.db, organizationId, page);
-  return (t.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[])
-    .map((r) => r.detail)
-    .join(' | ');
+  return queryPlan(t.sqlite, sql, params);
 }
 
 describe('every list is a bounded, searchable page', () => {
