@@ -157,12 +157,7 @@ export function endTeamImpersonationsOfProfile(
   endWhere(tx, match, reason, now, meta);
 }
 
-/**
- * Ends, each audited, the running impersonations by or of this profile that its role or
- * permissions, as they now are, no longer allow: the per-request re-check is asked about each
- * (lib/running-impersonation.ts, domain/impersonation/policy.ts `reasonToEnd`) with the facts
- * read in the caller's transaction, and each ends with the reason it gives.
- */
+/** The running impersonations by or of a profile, with their own sessions. */
 const runningOfProfileQuery = (db: Queryable) =>
   db
     .select({
@@ -188,6 +183,12 @@ const runningOfProfile = preparedPerHandle((db: Queryable) => runningOfProfileQu
 /** The statement's SQL, for a test that asks SQLite how it runs it. */
 export const runningOfProfileSql = (db: Queryable) => runningOfProfileQuery(db).toSQL();
 
+/**
+ * Ends, each audited, the running impersonations by or of this profile that its role or
+ * permissions, as they now are, no longer allow: the per-request re-check is asked about each
+ * (lib/running-impersonation.ts, domain/impersonation/policy.ts `reasonToEnd`) with the facts
+ * read in the caller's transaction, and each ends with the reason it gives.
+ */
 export function endImpersonationsNoLongerAllowed(
   tx: Queryable,
   profileId: number,
