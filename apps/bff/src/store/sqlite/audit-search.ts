@@ -35,24 +35,20 @@ const nextBatch = preparedPerHandle((db: Queryable) =>
     .prepare(),
 );
 
-const backlogCount = preparedPerHandle((db: Queryable) =>
-  db
-    .select({ count: sql<number>`count(*)` })
-    .from(sql`audit_events`)
-    .where(sql`id > (SELECT indexed_through FROM audit_search_progress)`)
-    .prepare(),
-);
-
-/** How many events wait for the index: a range of the primary key, as short as the backlog. */
-export function auditSearchBacklog(db: Queryable): number {
-  return backlogCount(db).get()?.count ?? 0;
-}
-
 /** How far the index has gone, and the newest event: equal when nothing waits. */
 export function auditSearchProgress(db: Queryable): { through: number; newest: number } {
   const row = progressAndNewest(db).get();
   if (!row) throw new Error('audit_search_progress has no row: is the database migrated?');
   return row;
+}
+
+/**
+ * How many events wait for the index: the distance from the mark to the newest event, one
+ * primary-key lookup whatever the backlog (ids are never reused, and pruning takes the oldest).
+ */
+export function auditSearchBacklog(db: Queryable): number {
+  const { through, newest } = auditSearchProgress(db);
+  return Math.max(0, newest - through);
 }
 
 /**
