@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runningImpersonationsSql } from '../../store/sqlite/metrics.ts';
 import { createTestApp } from '../../test/harness.ts';
-import { queryPlan } from '../../test/query-plan.ts';
 
 const METRICS_TOKEN = 'scrape-me-if-you-can-0123456789';
 
@@ -40,17 +38,5 @@ describe('GET /metrics on SQLite', () => {
     const found = await t.client(root.token).audit.list({ q: 'password' });
     expect(found.events.length).toBeGreaterThan(0);
     expect(await sample(t, backlog)).toBe(0);
-  });
-
-  it('reads the running impersonations through an index, whatever the size of the history', async () => {
-    const t = await createTestApp();
-    const { sql, params } = runningImpersonationsSql(t.db);
-    const details = queryPlan(
-      t.sqlite,
-      sql,
-      params.map(() => '0'),
-    );
-    expect(details).toMatch(/SEARCH impersonations USING INDEX \S+ \(id>\?\)/);
-    expect(details).not.toMatch(/SCAN impersonations/);
   });
 });

@@ -2,17 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { createTestApp } from '../../test/harness.ts';
 import { queryPlan } from '../../test/query-plan.ts';
 import { runningOfProfileSql } from './impersonations.ts';
+import { runningImpersonationsSql } from './metrics.ts';
 
-describe('the running impersonations a role change re-checks, on SQLite', () => {
-  it('are read from a range of recent ids, as /metrics reads them, not by scanning the history', async () => {
+describe('the running impersonations on SQLite (runningImpersonationsWhere)', () => {
+  it('are read from a range of recent ids, by /metrics and by a role change, not by scanning the history', async () => {
     const t = await createTestApp();
-    const { sql, params } = runningOfProfileSql(t.db);
-    const details = queryPlan(
-      t.sqlite,
-      sql,
-      params.map(() => '0'),
-    );
-    expect(details).toMatch(/SEARCH impersonations USING INDEX \S+ \(id>\?\)/);
-    expect(details).not.toMatch(/SCAN impersonations/);
+    for (const statement of [runningImpersonationsSql, runningOfProfileSql]) {
+      const { sql, params } = statement(t.db);
+      const details = queryPlan(
+        t.sqlite,
+        sql,
+        params.map(() => '0'),
+      );
+      expect(details).toMatch(/SEARCH impersonations USING INDEX \S+ \(id>\?\)/);
+      expect(details).not.toMatch(/SCAN impersonations/);
+    }
   });
 });
