@@ -7,9 +7,10 @@ import { matchesText } from './postgres/audit.store.ts';
 import { appendAudit } from './postgres/audit.ts';
 import { transaction } from './postgres/client.ts';
 import * as pg from './postgres/schema.ts';
-import { statementsSentBy } from './postgres/test-round-trips.ts';
+import { plansAfter, statementsSentBy } from './postgres/test-round-trips.ts';
 import { recordAudit } from './sqlite/audit.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';
+import type { Store } from './store.ts';
 import { onSeveralProcesses } from './test-processes.ts';
 import { auditTrail, customerWithProfile, linked, operator, rowsOf } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
@@ -410,9 +411,47 @@ describe('audit pages on PostgreSQL', () => {
       });
       expect(rows.length).toBeGreaterThan(0);
     });
-    expect(names).toEqual(['audit_page_whole_trail']);
+    expect(names).toEqual(['audit_page_whole_trail_51']);
     expect(texts[0]).toContain('"details"');
     expect(texts[0]).not.toMatch(/prev_hash|"hash"|"keyed"/);
+  });
+
+  it('are planned once per page size, their limit written into the statement', async () => {
+    const ts = await freshStore('postgres');
+    await seedTrail(ts);
+    const page = (store: Store, limit: number, organizationId?: number) =>
+      store.audit.page({
+        filters: organizationId === undefined ? {} : { organizationId },
+        before: null,
+        limit,
+        audience: 'staff',
+      });
+    const { texts, result } = await statementsSentBy(ts, async (store) => ({
+      whole: await page(store, 2),
+      planned: await page(store, 11),
+    }));
+    // A size between the planned ones reads the next one up and keeps its own rows.
+    expect(result.whole).toHaveLength(2);
+    expect(result.whole.map((e) => e.id)).toEqual(result.planned.slice(0, 2).map((e) => e.id));
+    expect(texts[0]).toMatch(/ limit 11$/);
+    const jane = await customerWithProfile(ts, { email: 'jane.2@acme.test' });
+    // A trail long enough that a plan for an unknown limit (a tenth of it) costs more than one
+    // for 51 rows: with `LIMIT $n`, PostgreSQL would plan every execution again.
+    await ts.db.execute(sql`
+      INSERT INTO audit_events (at, type, organization_id, prev_hash, hash)
+      SELECT ${T0}::bigint + n, 'order.placed', ${jane.organizationId}, '', '' FROM generate_series(1, 20000) n`);
+    await ts.db.execute(sql`ANALYZE audit_events`);
+    const plans = await plansAfter(ts, async (store) => {
+      // PostgreSQL tries custom plans for a statement's first five executions.
+      for (let i = 0; i < 8; i++) {
+        await page(store, 51);
+        await page(store, 51, jane.organizationId);
+      }
+    });
+    for (const name of ['audit_page_whole_trail_51', 'audit_page_organization_51']) {
+      expect(plans.get(name)?.custom).toBeLessThanOrEqual(5);
+      expect(plans.get(name)?.generic).toBeGreaterThanOrEqual(3);
+    }
   });
 });
 

@@ -392,6 +392,8 @@ describe('team store on PostgreSQL', () => {
     await addMembers(ts, acme.id, ['Ann', 'Bob', 'Clerk Kent'], 'a');
     const names = (rows: MemberRow[]) => rows.map((r) => r.user.name);
     const sent = await statementsSentBy(ts, async (store) => {
+      // Read from the statement planned for 11 rows, and cut to the page's own 1 + 1.
+      expect(names(await store.team.members(acme.id, { limit: 1 }))).toEqual(['Ann', 'Bob']);
       const first = await store.team.members(acme.id, { limit: 2 });
       expect(names(first)).toEqual(['Ann', 'Bob', 'Clerk Kent']);
       const last = first[1];
@@ -409,17 +411,23 @@ describe('team store on PostgreSQL', () => {
       }
     });
     expect(sent.names).toEqual([
-      'team_members_first_page',
-      'team_members_page_after',
+      'team_members_first_page_11',
+      'team_members_first_page_11',
+      'team_members_page_after_11',
       'team_search_matches',
-      'team_matches_first_page',
+      'team_matches_first_page_11',
       'team_search_matches',
-      'team_matches_page_after',
+      'team_matches_page_after_11',
       'team_search_matches',
-      'team_words_first_page',
+      'team_words_first_page_11',
       'team_search_matches',
-      'team_words_page_after',
+      'team_words_page_after_11',
     ]);
+    // Limits written into the statements, so PostgreSQL plans each once (prepared.ts).
+    for (const [i, name] of sent.names.entries()) {
+      const limit = name === 'team_search_matches' ? FEW_MATCHES + 1 : 11;
+      expect(sent.texts[i]).toMatch(new RegExp(` limit ${limit}$`));
+    }
   });
 });
 

@@ -8,7 +8,7 @@ import { recordRepeatable } from './audit-repeats.ts';
 import type { PgDb, PgQueryable } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { isIntegerId } from './integer-id.ts';
-import { prepared } from './prepared.ts';
+import { literalLimit, preparedPages } from './prepared.ts';
 import { auditEvents, impersonations, organizations, users } from './schema.ts';
 import { tsQuery, wordsOf } from './search.ts';
 
@@ -164,18 +164,18 @@ function eventsWithParties(db: PgQueryable) {
 }
 
 /**
- * The two pages asked for most, prepared once per pool: the whole trail (Admin › Audit) and one
- * organization's (a team's own trail), each newest first from a cursor. Any other filter is
- * built for its call.
+ * The two pages asked for most, prepared once per pool and page size: the whole trail
+ * (Admin › Audit) and one organization's (a team's own trail), each newest first from a cursor.
+ * Any other filter, or a larger batch (an export's), is built for its call.
  */
-const wholeTrailPage = prepared((db) =>
+const wholeTrailPage = preparedPages((db, rows) =>
   eventsWithParties(db)
     .where(lt(auditEvents.id, sql.placeholder('before')))
     .orderBy(desc(auditEvents.id))
-    .limit(sql.placeholder('limit'))
-    .prepare('audit_page_whole_trail'),
+    .limit(literalLimit(rows))
+    .prepare(`audit_page_whole_trail_${rows}`),
 );
-const organizationPage = prepared((db) =>
+const organizationPage = preparedPages((db, rows) =>
   eventsWithParties(db)
     .where(
       and(
@@ -184,18 +184,23 @@ const organizationPage = prepared((db) =>
       ),
     )
     .orderBy(desc(auditEvents.id))
-    .limit(sql.placeholder('limit'))
-    .prepare('audit_page_organization'),
+    .limit(literalLimit(rows))
+    .prepare(`audit_page_organization_${rows}`),
 );
 
-/** Which prepared page serves these filters, if one does. */
-function preparedPage(db: PgDb, filters: AuditFilters, before: number | null, limit: number) {
+/** The page these filters ask for, from a prepared statement when one serves them. */
+async function preparedPage(db: PgDb, filters: AuditFilters, before: number | null, limit: number) {
   const { organizationId, ...others } = filters;
   if (Object.values(others).some((value) => value !== undefined)) return undefined;
-  const from = { before: before ?? Number.MAX_SAFE_INTEGER, limit };
-  if (organizationId === undefined) return wholeTrailPage(db).execute(from);
-  if (!isIntegerId(organizationId)) return undefined;
-  return organizationPage(db).execute({ ...from, organizationId });
+  const from = { before: before ?? Number.MAX_SAFE_INTEGER };
+  let rows: Awaited<ReturnType<typeof eventsWithParties>> | undefined;
+  if (organizationId === undefined) {
+    rows = await wholeTrailPage(db, limit)?.query.execute(from);
+  } else if (isIntegerId(organizationId)) {
+    rows = await organizationPage(db, limit)?.query.execute({ ...from, organizationId });
+  }
+  // Planned for a size at least as large: the rows past the limit are not this page's.
+  return rows && rows.length > limit ? rows.slice(0, limit) : rows;
 }
 
 /**

@@ -16,7 +16,7 @@ import {
   shortenImpersonations,
 } from './impersonations.ts';
 import { isIntegerId } from './integer-id.ts';
-import { prepared } from './prepared.ts';
+import { literalLimit, prepared, preparedPages } from './prepared.ts';
 import { impersonations, organizations, profiles, users } from './schema.ts';
 import { tsQuery, usersMatchingQuery } from './search.ts';
 
@@ -42,13 +42,14 @@ const memberColumns = {
 type Narrowing = 'none' | 'matches' | 'words';
 
 /**
- * A page of an organization's members in name order, built once per pool and narrowing and
- * prepared by name (`prepared.ts`): building the query with drizzle on each request cost the
- * team page and every team admin's profile chooser a quarter of their CPU. Placeholders:
- * `organizationId`, `except`, `limit`, the cursor's `afterName` and `afterId` when `after`,
- * the matches' `ids` or the tsquery `words` as the narrowing says.
+ * A page of an organization's members in name order, built once per pool, narrowing and page
+ * size and prepared by name (`prepared.ts`): building the query with drizzle on each request
+ * cost the team page and every team admin's profile chooser a quarter of their CPU. At most
+ * `rows` rows, written into the statement so that PostgreSQL plans it once (`literalLimit`).
+ * Placeholders: `organizationId`, `except`, the cursor's `afterName` and `afterId` when
+ * `after`, the matches' `ids` or the tsquery `words` as the narrowing says.
  */
-function memberPage(db: PgQueryable, after: boolean, narrowing: Narrowing) {
+function memberPage(db: PgQueryable, after: boolean, narrowing: Narrowing, rows: number) {
   return db
     .select(memberColumns)
     .from(profiles)
@@ -71,31 +72,44 @@ function memberPage(db: PgQueryable, after: boolean, narrowing: Narrowing) {
       ),
     )
     .orderBy(asc(profiles.sortName), asc(profiles.id))
-    .limit(sql.placeholder('limit'));
+    .limit(literalLimit(rows));
 }
 
+/** Per narrowing, the first page and the pages after a cursor, each prepared per page size. */
 const memberPages = {
   none: [
-    prepared((db) => memberPage(db, false, 'none').prepare('team_members_first_page')),
-    prepared((db) => memberPage(db, true, 'none').prepare('team_members_page_after')),
+    preparedPages((db, rows) =>
+      memberPage(db, false, 'none', rows).prepare(`team_members_first_page_${rows}`),
+    ),
+    preparedPages((db, rows) =>
+      memberPage(db, true, 'none', rows).prepare(`team_members_page_after_${rows}`),
+    ),
   ],
   matches: [
-    prepared((db) => memberPage(db, false, 'matches').prepare('team_matches_first_page')),
-    prepared((db) => memberPage(db, true, 'matches').prepare('team_matches_page_after')),
+    preparedPages((db, rows) =>
+      memberPage(db, false, 'matches', rows).prepare(`team_matches_first_page_${rows}`),
+    ),
+    preparedPages((db, rows) =>
+      memberPage(db, true, 'matches', rows).prepare(`team_matches_page_after_${rows}`),
+    ),
   ],
   words: [
-    prepared((db) => memberPage(db, false, 'words').prepare('team_words_first_page')),
-    prepared((db) => memberPage(db, true, 'words').prepare('team_words_page_after')),
+    preparedPages((db, rows) =>
+      memberPage(db, false, 'words', rows).prepare(`team_words_first_page_${rows}`),
+    ),
+    preparedPages((db, rows) =>
+      memberPage(db, true, 'words', rows).prepare(`team_words_page_after_${rows}`),
+    ),
   ],
 } as const;
 
-/** The ids of the users the words find, at most `limit`. */
+/** The ids of the users the words find, at most FEW_MATCHES + 1. */
 const matchingUsers = prepared((db) =>
   db
     .select({ userId: users.id })
     .from(users)
     .where(usersMatchingQuery(users.id, sql.placeholder('words')))
-    .limit(sql.placeholder('limit'))
+    .limit(literalLimit(FEW_MATCHES + 1))
     .prepare('team_search_matches'),
 );
 
@@ -105,12 +119,19 @@ export async function listMembers(
   organizationId: number,
   page: MemberPage,
 ): Promise<MemberRow[]> {
-  const read = (narrowing: Narrowing, narrowedBy: { ids?: number[]; words?: string } = {}) => {
+  const rows = page.limit + 1;
+  const read = async (
+    narrowing: Narrowing,
+    narrowedBy: { ids?: number[]; words?: string } = {},
+  ): Promise<MemberRow[]> => {
     const [first, after] = memberPages[narrowing];
-    const values = { organizationId, except: page.except ?? 0, limit: page.limit + 1 };
-    if (!page.after) return first(db).execute({ ...values, ...narrowedBy });
-    const [afterName, afterId] = page.after;
-    return after(db).execute({ ...values, afterName, afterId, ...narrowedBy });
+    const values = { organizationId, except: page.except ?? 0, ...narrowedBy };
+    const [afterName, afterId] = page.after ?? [];
+    const statement = page.after ? after(db, rows) : first(db, rows);
+    if (!statement) throw new RangeError(`a page of ${page.limit} members is larger than any`);
+    const found = await statement.query.execute({ ...values, afterName, afterId });
+    // Planned for a size at least as large: the rows past this page's are not its own.
+    return found.length > rows ? found.slice(0, rows) : found;
   };
   if (!page.query) return read('none');
   const words = tsQuery(page.query);
@@ -118,7 +139,7 @@ export async function listMembers(
   if (words === null) return [];
   // The matches' ids, at most FEW_MATCHES + 1: when they are few, the page is read from them
   // without asking the full-text index a second time.
-  const matches = await matchingUsers(db).execute({ words, limit: FEW_MATCHES + 1 });
+  const matches = await matchingUsers(db).execute({ words });
   if (matches.length === 0) return [];
   if (matches.length <= FEW_MATCHES) {
     return read('matches', { ids: matches.map((match) => match.userId) });

@@ -35,3 +35,26 @@ export async function statementsSentBy<T>(
     await pool.end();
   }
 }
+
+/**
+ * Runs `work` on a store whose pool holds one connection, then reads how PostgreSQL planned each
+ * statement prepared on it: a statement planned once keeps a generic plan, one whose generic
+ * plan loses to a custom one is planned again at every execution.
+ */
+export async function plansAfter(
+  ts: Extract<TestStore, { dialect: 'postgres' }>,
+  work: (store: Store) => Promise<void>,
+): Promise<Map<string, { generic: number; custom: number }>> {
+  const { db, pool } = openPostgres(ts.url, { max: 1 });
+  try {
+    await work(createPostgresStore(db, { auditKey: ts.auditKey }));
+    const { rows } = await pool.query<{ name: string; generic: string; custom: string }>(
+      'SELECT name, generic_plans AS generic, custom_plans AS custom FROM pg_prepared_statements',
+    );
+    return new Map(
+      rows.map((row) => [row.name, { generic: Number(row.generic), custom: Number(row.custom) }]),
+    );
+  } finally {
+    await pool.end();
+  }
+}
