@@ -93,6 +93,8 @@ async function page(
   return rows.map((row) => {
     const event = JSON.parse(row.json) as AuditEvent;
     expect(event.id).toBe(row.id);
+    // Compact and escaped as JavaScript would write it, on either database.
+    expect(row.json).toBe(JSON.stringify(event));
     return event;
   });
 }
@@ -100,6 +102,24 @@ async function page(
 const typesOf = (events: AuditEvent[]) => events.map((e) => e.type);
 
 describe.each(dialects)('audit trail on %s', (dialect) => {
+  it('writes any text of an event as JavaScript would: quotes, controls, emoji, separators', async () => {
+    const ts = await freshStore(dialect);
+    const jane = await customerWithProfile(ts, { email: 'jane@acme.test' });
+    const text = 'a "quote", a \\ back, line\nbreak\ttab\u0001, é, 😀, \u2028 and \u007f';
+    await append(ts, {
+      type: 'order.placed',
+      at: T0,
+      actor: { userId: jane.user.id, kind: 'customer' },
+      organizationId: jane.organizationId,
+      reason: text,
+      details: { note: text, nested: { list: [1, 2.5, null, true] } },
+    });
+    // The helper holds each event's text to JSON.stringify's; these are its values back.
+    const [event] = await page(ts, {});
+    expect(event?.reason).toBe(text);
+    expect(event?.details).toEqual({ note: text, nested: { list: [1, 2.5, null, true] } });
+  });
+
   it('pages newest first behind a keyset cursor, each event as the API shows it', async () => {
     const ts = await freshStore(dialect);
     const { ops, jane } = await seedTrail(ts);
@@ -129,6 +149,24 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
       reason: 'Ticket about invoices, "urgent"',
       details: { ticket: 'T-42' },
     });
+    // In the contract's order, on either database.
+    expect(Object.keys(all[3] ?? {})).toEqual([
+      'id',
+      'at',
+      'type',
+      'actor',
+      'actorKind',
+      'subject',
+      'organization',
+      'sessionId',
+      'impersonationId',
+      'ip',
+      'userAgent',
+      'requestId',
+      'reason',
+      'details',
+    ]);
+    expect(Object.keys(all[3]?.actor ?? {})).toEqual(['id', 'name', 'email', 'operatorRole']);
 
     // Pages of two, each starting after the last id of the one before.
     const first = await page(ts, {}, { limit: 2 });
