@@ -382,7 +382,7 @@ describe.each(dialects)('team store on %s', (dialect) => {
 });
 
 describe('team store on PostgreSQL', () => {
-  it('reads every page, searched or not, through statements prepared once', async () => {
+  it('reads every page, searched or not, and one member, through statements prepared once', async () => {
     const ts = await freshStore('postgres');
     const acme = await organization(ts, 'Acme');
     const elsewhere = await organization(ts, 'Elsewhere');
@@ -409,6 +409,9 @@ describe('team store on PostgreSQL', () => {
           'Clerk Kent',
         ]);
       }
+      // The member the edit form reads.
+      const ann = first[0]?.profile.id ?? 0;
+      expect((await store.team.member(acme.id, ann))?.user.name).toBe('Ann');
     });
     expect(sent.names).toEqual([
       'team_members_first_page_11',
@@ -422,9 +425,11 @@ describe('team store on PostgreSQL', () => {
       'team_words_first_page_11',
       'team_search_matches',
       'team_words_page_after_11',
+      'team_member',
     ]);
     // Limits written into the statements, so PostgreSQL plans each once (prepared.ts).
     for (const [i, name] of sent.names.entries()) {
+      if (name === 'team_member') continue;
       const limit = name === 'team_search_matches' ? FEW_MATCHES + 1 : 11;
       expect(sent.texts[i]).toMatch(new RegExp(` limit ${limit}$`));
     }

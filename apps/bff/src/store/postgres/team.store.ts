@@ -113,6 +113,21 @@ const matchingUsers = prepared((db) =>
     .prepare('team_search_matches'),
 );
 
+/** One member of an organization, as a member page shows it (the edit form reads it). */
+const oneMember = prepared((db) =>
+  db
+    .select(memberColumns)
+    .from(profiles)
+    .innerJoin(users, eq(users.id, profiles.userId))
+    .where(
+      and(
+        eq(profiles.organizationId, sql.placeholder('organizationId')),
+        eq(profiles.id, sql.placeholder('profileId')),
+      ),
+    )
+    .prepare('team_member'),
+);
+
 /** A page of an organization's members in name order (limit + 1 rows), as on SQLite. */
 export async function listMembers(
   db: PgQueryable,
@@ -155,11 +170,7 @@ export function postgresTeam({ db, auditKey }: PostgresContext): TeamStore {
     },
     async member(organizationId, profileId) {
       if (!isIntegerId(organizationId) || !isIntegerId(profileId)) return undefined;
-      const [row] = await db
-        .select(memberColumns)
-        .from(profiles)
-        .innerJoin(users, eq(users.id, profiles.userId))
-        .where(and(eq(profiles.organizationId, organizationId), eq(profiles.id, profileId)));
+      const [row] = await oneMember(db).execute({ organizationId, profileId });
       return row;
     },
     async organization(id) {
