@@ -2,6 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { openPostgres } from './client.ts';
+import { literalLimit } from './prepared.ts';
+import { users } from './schema.ts';
 
 /**
  * Named statements share one namespace per connection: two different statements under one name
@@ -21,5 +24,25 @@ describe('the PostgreSQL adapter’s named statements', () => {
     expect(names.length).toBeGreaterThan(20);
     const repeated = names.filter((name, i) => names.indexOf(name) !== i);
     expect(repeated).toEqual([]);
+  });
+});
+
+/**
+ * `literalLimit` leans on how drizzle renders a limit (a chunk of SQL written as it is), which
+ * its types do not promise: this fails first if a drizzle upgrade changes that.
+ */
+describe('literalLimit', () => {
+  it('writes the row count into the statement, not as a parameter', async () => {
+    // A pool connects on its first query only: building SQL needs no server.
+    const { db, pool } = openPostgres('postgres://nobody@127.0.0.1:1/none');
+    try {
+      const query = db.select({ id: users.id }).from(users).limit(literalLimit(51)).toSQL();
+      expect(query.sql).toMatch(/ limit 51$/);
+      expect(query.params).toEqual([]);
+      expect(() => literalLimit(-1)).toThrow(RangeError);
+      expect(() => literalLimit(1.5)).toThrow(RangeError);
+    } finally {
+      await pool.end();
+    }
   });
 });

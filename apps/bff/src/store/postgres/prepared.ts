@@ -42,8 +42,8 @@ export const PLANNED_PAGE_ROWS = [11, 26, 51, 101] as const;
  * generic plan then costs more than a custom one, so PostgreSQL plans the prepared statement
  * again at every execution (about 0.4 ms for an audit page, more than running it). Drizzle
  * writes a chunk of SQL given as the limit into the statement as it is (its pg-core dialect
- * renders `limit ${limit}`), which its types do not say: the audit and team store tests pin
- * the statements' text.
+ * renders `limit ${limit}`), which its types do not say: `prepared.test.ts` pins it, and the
+ * audit and team store tests the statements' text.
  */
 export function literalLimit(rows: number): number {
   if (!Number.isSafeInteger(rows) || rows < 0) throw new RangeError(`not a row count: ${rows}`);
