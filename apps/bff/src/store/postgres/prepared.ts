@@ -30,11 +30,12 @@ export function setTo<K extends string>(name: K): SQL {
 }
 
 /**
- * The rows a prepared page is planned for: the page sizes the lists offer (10, 25, 50 and the
- * largest, 100), each with the row more that tells whether a next page exists. A page of another
- * size reads the next one up, and the caller keeps the rows it asked for.
+ * The rows a prepared page is planned for: the page sizes the lists offer (1, which the portal
+ * asks to learn whether there is anything, 10, 25, 50 and the largest, 100), each with the row
+ * more that tells whether a next page exists. A page of another size reads the next one up,
+ * and the caller keeps the rows it asked for.
  */
-export const PLANNED_PAGE_ROWS = [11, 26, 51, 101] as const;
+export const PLANNED_PAGE_ROWS = [2, 11, 26, 51, 101] as const;
 
 /**
  * A LIMIT that PostgreSQL plans as the number it is. Drizzle sends a number as a parameter,
