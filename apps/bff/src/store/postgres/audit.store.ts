@@ -195,18 +195,13 @@ const organizationPage = preparedPages((db, rows) =>
 );
 
 /** The page these filters ask for, from a prepared statement when one serves them. */
-async function preparedPage(db: PgDb, filters: AuditFilters, before: number | null, limit: number) {
+function preparedPage(db: PgDb, filters: AuditFilters, before: number | null, limit: number) {
   const { organizationId, ...others } = filters;
   if (Object.values(others).some((value) => value !== undefined)) return undefined;
   const from = { before: before ?? Number.MAX_SAFE_INTEGER };
-  let rows: Awaited<ReturnType<typeof eventsWithParties>> | undefined;
-  if (organizationId === undefined) {
-    rows = await wholeTrailPage(db, limit)?.query.execute(from);
-  } else if (isIntegerId(organizationId)) {
-    rows = await organizationPage(db, limit)?.query.execute({ ...from, organizationId });
-  }
-  // Planned for a size at least as large: the rows past the limit are not this page's.
-  return rows && rows.length > limit ? rows.slice(0, limit) : rows;
+  if (organizationId === undefined) return wholeTrailPage(db, limit)?.(from);
+  if (!isIntegerId(organizationId)) return undefined;
+  return organizationPage(db, limit)?.({ ...from, organizationId });
 }
 
 /**
@@ -228,8 +223,18 @@ async function selectEvents(
   }
   return rows.map(({ id, row }) => {
     const [event, actorColumns, subjectColumns, [organizationId, organizationName]] = row;
-    const [at, type, actorKind, sessionId, impersonationId, ip, userAgent, requestId, reason] =
-      event;
+    const [
+      at,
+      type,
+      actorKind,
+      sessionId,
+      impersonationId,
+      ip,
+      userAgent,
+      requestId,
+      reason,
+      details,
+    ] = event;
     const byOperatorHidden = audience === 'customer' && actorKind === 'operator';
     return {
       id,
@@ -248,7 +253,7 @@ async function selectEvents(
         userAgent: byOperatorHidden ? null : userAgent,
         requestId,
         reason,
-        details: event[9],
+        details,
       }),
     };
   });

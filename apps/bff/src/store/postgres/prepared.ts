@@ -35,7 +35,7 @@ export function setTo<K extends string>(name: K): SQL {
  * more that tells whether a next page exists. A page of another size reads the next one up,
  * and the caller keeps the rows it asked for.
  */
-export const PLANNED_PAGE_ROWS = [2, 11, 26, 51, 101] as const;
+const PLANNED_PAGE_ROWS = [2, 11, 26, 51, 101] as const;
 
 /**
  * A LIMIT that PostgreSQL plans as the number it is. Drizzle sends a number as a parameter,
@@ -54,18 +54,21 @@ export function literalLimit(rows: number): number {
 /**
  * A page's statement prepared once per planned size (`PLANNED_PAGE_ROWS`): `build` writes the
  * size into the statement (`literalLimit`) and its name, so PostgreSQL keeps one plan for each.
- * Returns the statement for the smallest planned size that holds `rows`, with that size;
- * undefined when none does (an export's batches, read by a statement built for the call).
+ * Returns how to read `rows` rows from the smallest planned size that holds them (the rows past
+ * `rows` are not the page's, and are dropped); undefined when none does (an export's batches,
+ * read by a statement built for the call).
  */
-export function preparedPages<Q>(
-  build: (db: PgDb, planned: number) => Q,
-): (db: PgDb, rows: number) => { query: Q; planned: number } | undefined {
+export function preparedPages<V, R>(
+  build: (db: PgDb, planned: number) => { execute(values: V): Promise<R[]> },
+): (db: PgDb, rows: number) => ((values: V) => Promise<R[]>) | undefined {
   const sizes = PLANNED_PAGE_ROWS.map((planned) => ({
     planned,
     query: prepared((db) => build(db, planned)),
   }));
   return (db, rows) => {
     const size = sizes.find(({ planned }) => planned >= rows);
-    return size && { query: size.query(db), planned: size.planned };
+    if (!size) return undefined;
+    const query = size.query(db);
+    return async (values) => (await query.execute(values)).slice(0, rows);
   };
 }

@@ -38,6 +38,11 @@ const memberColumns = {
   user: { id: users.id, name: users.name, email: users.email, status: users.status },
 };
 
+/** Members as pages and the edit form show them: each profile with its user. */
+function members(db: PgQueryable) {
+  return db.select(memberColumns).from(profiles).innerJoin(users, eq(users.id, profiles.userId));
+}
+
 /** What narrows a page of members besides the organization and the cursor. */
 type Narrowing = 'none' | 'matches' | 'words';
 
@@ -50,10 +55,7 @@ type Narrowing = 'none' | 'matches' | 'words';
  * `after`, the matches' `ids` or the tsquery `words` as the narrowing says.
  */
 function memberPage(db: PgQueryable, after: boolean, narrowing: Narrowing, rows: number) {
-  return db
-    .select(memberColumns)
-    .from(profiles)
-    .innerJoin(users, eq(users.id, profiles.userId))
+  return members(db)
     .where(
       and(
         eq(profiles.organizationId, sql.placeholder('organizationId')),
@@ -115,10 +117,7 @@ const matchingUsers = prepared((db) =>
 
 /** One member of an organization, as a member page shows it (the edit form reads it). */
 const oneMember = prepared((db) =>
-  db
-    .select(memberColumns)
-    .from(profiles)
-    .innerJoin(users, eq(users.id, profiles.userId))
+  members(db)
     .where(
       and(
         eq(profiles.organizationId, sql.placeholder('organizationId')),
@@ -142,11 +141,9 @@ export async function listMembers(
     const [first, after] = memberPages[narrowing];
     const values = { organizationId, except: page.except ?? 0, ...narrowedBy };
     const [afterName, afterId] = page.after ?? [];
-    const statement = page.after ? after(db, rows) : first(db, rows);
-    if (!statement) throw new RangeError(`a page of ${page.limit} members is larger than any`);
-    const found = await statement.query.execute({ ...values, afterName, afterId });
-    // Planned for a size at least as large: the rows past this page's are not its own.
-    return found.length > rows ? found.slice(0, rows) : found;
+    const readPage = page.after ? after(db, rows) : first(db, rows);
+    if (!readPage) throw new RangeError(`a page of ${page.limit} members is larger than any`);
+    return readPage({ ...values, afterName, afterId });
   };
   if (!page.query) return read('none');
   const words = tsQuery(page.query);
