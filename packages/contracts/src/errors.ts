@@ -97,6 +97,11 @@ export const errorCatalogue = {
     message: 'This server does not answer for that host name.',
   },
   rate_limited: { status: 429, message: 'Too many attempts. Try again later.' },
+  export_busy: {
+    status: 429,
+    message:
+      'An export is already running for you, or the server is running all it takes at once. Try again when it ends.',
+  },
   internal_error: { status: 500, message: 'Something went wrong on our side.' },
   mail_unavailable: { status: 503, message: 'The email could not be sent. Try again later.' },
   not_ready: {

@@ -16,6 +16,7 @@ import {
   impersonationReport,
   listAuditEventsJson,
   recordAuditRead,
+  takeExportTurn,
   verifyAuditTrail,
 } from './audit.service.ts';
 import type { Audience } from './audit.store.ts';
@@ -69,9 +70,24 @@ async function streamExport(
   audience: Audience,
 ) {
   const deps = c.get('deps');
-  await auditRead(c, 'audit.exported', audience === 'staff' ? 'sys' : 'team', { format, filters });
+  // A team's exports take turns as the team's, an operator's as their own; refused before
+  // anything is recorded as exported.
+  const requester =
+    audience === 'customer'
+      ? `organization:${filters.organizationId}`
+      : `staff:${getAuth(c).session.userId}`;
+  const onEnd = takeExportTurn(deps, requester);
+  try {
+    await auditRead(c, 'audit.exported', audience === 'staff' ? 'sys' : 'team', {
+      format,
+      filters,
+    });
+  } catch (error) {
+    onEnd();
+    throw error;
+  }
   const stamp = toIso(deps.clock.now()).slice(0, 10);
-  return new Response(exportAuditEvents(deps, filters, format, audience), {
+  return new Response(exportAuditEvents(deps, filters, format, audience, { onEnd }), {
     headers: {
       'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
       'content-disposition': `attachment; filename="audit-events-${stamp}.${format}"`,

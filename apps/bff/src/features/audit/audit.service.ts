@@ -6,6 +6,7 @@ import type {
   ImpersonationReport,
 } from '@onbehalf/contracts/audit';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
+import { AtOnce, OneAtATime } from '../../lib/at-once.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -44,12 +45,57 @@ export async function recordAuditRead(
   });
 }
 
-/** The chain recomputed with the server's key, its head held to the one kept outside. */
+/** Exports running at once from one requester (an organization's team, or one operator). */
+export const EXPORTS_PER_REQUESTER = 1;
+/** Exports running at once in one process, whoever asked. */
+export const EXPORTS_AT_ONCE = 4;
+
+/**
+ * The long reads of the trail running in this process (docs/decisions/025-long-reads-take-turns.md):
+ * kept per store, so that two apps in one process (as in tests) count apart.
+ */
+const longReadsByStore = new WeakMap<
+  object,
+  { exports: AtOnce; verification: OneAtATime<AuditVerification> }
+>();
+
+function longReads(deps: AppDeps) {
+  let reads = longReadsByStore.get(deps.store);
+  if (reads === undefined) {
+    reads = {
+      exports: new AtOnce(EXPORTS_PER_REQUESTER, EXPORTS_AT_ONCE),
+      verification: new OneAtATime(),
+    };
+    longReadsByStore.set(deps.store, reads);
+  }
+  return reads;
+}
+
+/**
+ * An export's turn for `requester`, released by calling what it returns; refused (429
+ * `export_busy`) while that requester's last export still runs, or while the process runs as
+ * many as it takes. An export streams for seconds at 1,000,000 events: a few at once share the
+ * event loop with everyone else; dozens would take all of it.
+ */
+export function takeExportTurn(deps: AppDeps, requester: string): () => void {
+  const release = longReads(deps).exports.tryStart(requester);
+  if (release === null) throw new AppError('export_busy', { retryAfterSeconds: 10 });
+  return release;
+}
+
+/**
+ * The chain recomputed with the server's key, its head held to the one kept outside. One walk
+ * at a time per process: whoever asks during a walk gets the next one, started when it ends
+ * and shared (so never an answer older than the question, and never a pile of walks each
+ * holding a connection).
+ */
 export function verifyAuditTrail(deps: AppDeps): Promise<AuditVerification> {
-  return deps.store.audit.verify({
-    key: deps.secret.auditKey,
-    anchored: deps.auditAnchor.read(),
-  });
+  return longReads(deps).verification.run(() =>
+    deps.store.audit.verify({
+      key: deps.secret.auditKey,
+      anchored: deps.auditAnchor.read(),
+    }),
+  );
 }
 
 /** The cursor is the last id seen, so events added meanwhile never shift a page. */
@@ -164,15 +210,16 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 /**
  * Streams the filtered events page by page: memory stays flat however many there are, and
  * between pages the event loop answers everyone else (a page is a few milliseconds of work;
- * the whole export may be seconds). At most EXPORT_MAX_EVENTS events; then a last line says
- * the export was cut, and where to go on from.
+ * the whole export may be seconds). At most `maxEvents` (EXPORT_MAX_EVENTS) events; then a last
+ * line says the export was cut, and where to go on from. `onEnd` is called once however the
+ * stream ends: read to the end, failed, or cancelled by a client that went away.
  */
 export function exportAuditEvents(
   deps: AppDeps,
   filters: AuditFilters,
   format: 'ndjson' | 'csv',
   audience: Audience,
-  maxEvents = EXPORT_MAX_EVENTS,
+  { maxEvents = EXPORT_MAX_EVENTS, onEnd }: { maxEvents?: number; onEnd?: () => void } = {},
 ) {
   const encoder = new TextEncoder();
   let cursor: string | undefined;
@@ -180,31 +227,47 @@ export function exportAuditEvents(
   let sent = 0;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (started) await yieldToEventLoop();
-      // A page is read between answers: never from a group that has not committed yet.
-      await deps.commitGroups?.pending();
-      let text = '';
-      if (!started && format === 'csv') text += `${CSV_COLUMNS.join(',')}\r\n`;
-      started = true;
-      const limit = Math.min(EXPORT_BATCH, maxEvents - sent);
-      const page = await listAuditEventsJson(deps, filters, cursor, limit, audience);
-      for (const json of page.events) {
-        text += format === 'csv' ? `${csvLine(JSON.parse(json) as AuditEvent)}\r\n` : `${json}\n`;
+      try {
+        if (await nextChunk(controller)) {
+          controller.close();
+          onEnd?.();
+        }
+      } catch (error) {
+        onEnd?.();
+        throw error;
       }
-      sent += page.events.length;
-      const cut = page.nextCursor !== null && sent >= maxEvents;
-      if (cut) {
-        const note = `export stopped at ${maxEvents} events; continue with cursor ${page.nextCursor} or a narrower time range`;
-        text +=
-          format === 'csv'
-            ? `# ${note}\r\n`
-            : `${JSON.stringify({ truncated: true, nextCursor: page.nextCursor, note })}\n`;
-      }
-      if (text) controller.enqueue(encoder.encode(text));
-      if (!page.nextCursor || cut) controller.close();
-      cursor = page.nextCursor ?? undefined;
+    },
+    cancel() {
+      onEnd?.();
     },
   });
+
+  /** Reads and enqueues the next page; true when the export is over. */
+  async function nextChunk(controller: ReadableStreamDefaultController<Uint8Array>) {
+    if (started) await yieldToEventLoop();
+    // A page is read between answers: never from a group that has not committed yet.
+    await deps.commitGroups?.pending();
+    let text = '';
+    if (!started && format === 'csv') text += `${CSV_COLUMNS.join(',')}\r\n`;
+    started = true;
+    const limit = Math.min(EXPORT_BATCH, maxEvents - sent);
+    const page = await listAuditEventsJson(deps, filters, cursor, limit, audience);
+    for (const json of page.events) {
+      text += format === 'csv' ? `${csvLine(JSON.parse(json) as AuditEvent)}\r\n` : `${json}\n`;
+    }
+    sent += page.events.length;
+    const cut = page.nextCursor !== null && sent >= maxEvents;
+    if (cut) {
+      const note = `export stopped at ${maxEvents} events; continue with cursor ${page.nextCursor} or a narrower time range`;
+      text +=
+        format === 'csv'
+          ? `# ${note}\r\n`
+          : `${JSON.stringify({ truncated: true, nextCursor: page.nextCursor, note })}\n`;
+    }
+    if (text) controller.enqueue(encoder.encode(text));
+    cursor = page.nextCursor ?? undefined;
+    return !page.nextCursor || cut;
+  }
 }
 
 /** An impersonation's page: when, who, why, and every action taken during it (rule 9). */

@@ -8,7 +8,13 @@ import {
   type TestApp,
   teamImpersonationWithOrder,
 } from '../../test/harness.ts';
-import { csvCell, exportAuditEvents, verifyAuditTrail } from './audit.service.ts';
+import {
+  csvCell,
+  EXPORTS_AT_ONCE,
+  exportAuditEvents,
+  takeExportTurn,
+  verifyAuditTrail,
+} from './audit.service.ts';
 
 let t: TestApp;
 let ids: ReturnType<typeof demoIds>;
@@ -247,7 +253,11 @@ describe('audit export', () => {
     await appendEvents(t.ts, settingsChanged(30), meta);
     const filters = { type: ['settings.changed' as const] };
     const lines = async (format: 'ndjson' | 'csv') =>
-      (await new Response(exportAuditEvents(t.deps, filters, format, 'staff', 10)).text())
+      (
+        await new Response(
+          exportAuditEvents(t.deps, filters, format, 'staff', { maxEvents: 10 }),
+        ).text()
+      )
         .trim()
         .split(/\r?\n/);
     const ndjson = await lines('ndjson');
@@ -259,6 +269,151 @@ describe('audit export', () => {
     const csv = await lines('csv');
     expect(csv).toHaveLength(12);
     expect(csv[11]).toMatch(/^# export stopped at 10 events/);
+  });
+});
+
+describe('long reads take turns', () => {
+  /** Enough events that an export spans several pages, so one can be held open mid-way. */
+  const manyEvents = () =>
+    appendEvents(
+      t.ts,
+      Array.from({ length: 1200 }, () => ({
+        type: 'settings.changed' as const,
+        at: t.clock.now(),
+        organizationId: ids.organizationId('Acme Corp'),
+      })),
+      meta,
+    );
+  const exportAs = (token: string, scope: 'sys' | 'team' = 'sys') =>
+    t.app.request(t.client(token).audit.exportUrl('ndjson', {}, scope), {
+      headers: { authorization: `Bearer ${token}` },
+    });
+  /** An export begun and left open after its first page, as a slow download is. */
+  const holdOpen = async (token: string, scope: 'sys' | 'team' = 'sys') => {
+    const res = await exportAs(token, scope);
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    expect((await reader.read()).done).toBe(false);
+    return reader;
+  };
+  const exportsRecorded = async () =>
+    (await auditTrail(t.ts)).filter((e) => e.type === 'audit.exported').length;
+
+  it('one export at a time per operator: a second is refused until the first ends or is abandoned', async () => {
+    await manyEvents();
+    const first = await holdOpen(root);
+    const recorded = await exportsRecorded();
+    const refused = await exportAs(root);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('10');
+    expect(await refused.json()).toMatchObject({ error: { code: 'export_busy' } });
+    // A refused export is not on the record as an export.
+    expect(await exportsRecorded()).toBe(recorded);
+    // Another operator is another requester.
+    const ops = await t.signIn('ops@onbehalf.test');
+    const other = await exportAs(ops.token);
+    expect(other.status).toBe(200);
+    await other.text();
+    // The client went away: the turn comes back.
+    await first.cancel();
+    const again = await exportAs(root);
+    expect(again.status).toBe(200);
+    // Read to the end, it comes back too.
+    expect((await again.text()).trim().split('\n').length).toBeGreaterThan(1200);
+    expect((await exportAs(root)).status).toBe(200);
+  });
+
+  it("a team's exports take turns as the team's, whoever of its admins asks", async () => {
+    await manyEvents();
+    const admin = await t.signIn('admin@acme.test');
+    const owner = await t.signIn('owner@acme.test');
+    const held = await holdOpen(admin.token, 'team');
+    const refused = await exportAs(owner.token, 'team');
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: { code: 'export_busy' } });
+    // Another organization's team is not held up by Acme's.
+    const solo = await t.signIn('solo@example.test');
+    const theirs = await exportAs(solo.token, 'team');
+    expect(theirs.status).toBe(200);
+    await theirs.text();
+    await held.cancel();
+    const after = await exportAs(owner.token, 'team');
+    expect(after.status).toBe(200);
+    await after.text();
+  });
+
+  it('at most EXPORTS_AT_ONCE exports run in a process, whoever asks', async () => {
+    const turns = Array.from({ length: EXPORTS_AT_ONCE }, (_, i) =>
+      takeExportTurn(t.deps, `organization:${1000 + i}`),
+    );
+    const refused = await exportAs(root);
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: { code: 'export_busy' } });
+    turns[0]?.();
+    const admitted = await exportAs(root);
+    expect(admitted.status).toBe(200);
+    await admitted.text();
+    for (const release of turns) release();
+  });
+
+  it('an export that fails half-way gives its turn back', async () => {
+    await manyEvents();
+    const { page } = t.deps.store.audit;
+    let pages = 0;
+    t.deps.store.audit.page = (query) => {
+      pages += 1;
+      if (pages === 2) return Promise.reject(new Error('the database went away'));
+      return page.call(t.deps.store.audit, query);
+    };
+    const broken = await exportAs(root);
+    expect(broken.status).toBe(200);
+    await expect(broken.text()).rejects.toThrow();
+    t.deps.store.audit.page = page;
+    const next = await exportAs(root);
+    expect(next.status).toBe(200);
+    await next.text();
+  });
+
+  it('verifications asked meanwhile share the next walk, which starts after they asked', async () => {
+    const { verify } = t.deps.store.audit;
+    let walks = 0;
+    let firstHasRead!: () => void;
+    const firstRead = new Promise<void>((resolve) => {
+      firstHasRead = resolve;
+    });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    t.deps.store.audit.verify = async (query) => {
+      walks += 1;
+      const result = await verify.call(t.deps.store.audit, query);
+      // The first walk has read the trail; it is held from answering until the test says.
+      if (walks === 1) {
+        firstHasRead();
+        await gate;
+      }
+      return result;
+    };
+    const first = verifyAuditTrail(t.deps);
+    await firstRead;
+    // While the first walk runs, an event is appended, and four more ask.
+    await appendEvents(t.ts, [{ type: 'settings.changed', at: t.clock.now() }], meta);
+    const meanwhile = Array.from({ length: 4 }, () => verifyAuditTrail(t.deps));
+    open();
+    const [answer, ...later] = await Promise.all([first, ...meanwhile]);
+    expect(walks).toBe(2);
+    expect(answer?.intact).toBe(true);
+    for (const result of later) {
+      expect(result).toEqual(later[0]);
+      expect(result.intact).toBe(true);
+      // The later walk saw the event appended after the first began.
+      expect(result.checked).toBe((answer?.checked ?? 0) + 1);
+    }
+    // Once nothing runs, a verification walks at once.
+    await verifyAuditTrail(t.deps);
+    expect(walks).toBe(3);
+    t.deps.store.audit.verify = verify;
   });
 });
 
