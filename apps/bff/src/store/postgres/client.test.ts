@@ -1,4 +1,5 @@
 import { count, eq, sql } from 'drizzle-orm';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratePostgres, openPostgres, transaction } from './client.ts';
 import { isDatabaseUnavailable } from './faults.ts';
@@ -93,6 +94,37 @@ describe('PostgreSQL migrations', () => {
     );
     expect(found.rows).toEqual([{ id: 1 }]);
     await pool.end();
+  });
+});
+
+describe('planning', () => {
+  it("plans no Memoize on the pool's connections, where a default session would", async () => {
+    const url = await freshDatabase('memoize');
+    const { pool } = openPostgres(url);
+    // A page of events joined to their people, as the audit page is: the people many, the
+    // page small, the join planned over the whole table before the LIMIT.
+    await pool.query(`
+      CREATE TABLE people (id int PRIMARY KEY, name text);
+      CREATE TABLE events (id bigint PRIMARY KEY, person int);
+      INSERT INTO people SELECT g, 'p' || g FROM generate_series(1, 20000) g;
+      INSERT INTO events SELECT g, 1 + (g * 7919) % 20000 FROM generate_series(1, 200000) g;
+      ANALYZE people; ANALYZE events;`);
+    const page =
+      'EXPLAIN SELECT e.id, p.name FROM events e LEFT JOIN people p ON p.id = e.person ORDER BY e.id DESC LIMIT 51';
+    const plan = async (client: { query: pg.Pool['query'] }) =>
+      (await client.query<{ 'QUERY PLAN': string }>(page)).rows
+        .map((row) => row['QUERY PLAN'])
+        .join('\n');
+    const plain = new pg.Client({ connectionString: url });
+    await plain.connect();
+    try {
+      expect(await plan(plain)).toContain('Memoize');
+      expect(await plan(pool)).not.toContain('Memoize');
+      expect(await plan(pool)).toContain('Index Scan using people_pkey');
+    } finally {
+      await plain.end();
+      await pool.end();
+    }
   });
 });
 

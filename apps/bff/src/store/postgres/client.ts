@@ -89,6 +89,12 @@ export function openPostgres(
     // A request never waits forever for a connection: it fails (503) and says so.
     connectionTimeoutMillis: waitMs,
     application_name: 'onbehalf',
+    // No Memoize under a join (docs/decisions/022-postgresql-costs.md, "No Memoize"): planned
+    // over the whole table before the LIMIT, it sizes its cache for every user there is, and
+    // set up at each execution that cost an audit page of 51 events 1.2 of its 1.6 ms. Our
+    // joins look up a page's few rows by key, which a plain index lookup does in microseconds.
+    // A DATABASE_URL with its own `options` replaces these.
+    options: '-c enable_memoize=off',
   });
   // A client that loses its server must not take the process with it: idle ones report to the
   // pool, and one in use reports to itself once the query it was running has failed (503).
