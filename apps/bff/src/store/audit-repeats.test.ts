@@ -1,9 +1,12 @@
+import { drizzle } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { RepeatableEntry } from '../lib/audit-repeat-rows.ts';
 import type { RequestMeta } from '../lib/request-meta.ts';
 import * as postgres from './postgres/audit-repeats.ts';
+import * as postgresSchema from './postgres/schema.ts';
 import * as sqlite from './sqlite/audit-repeats.ts';
-import { auditTrail, linked, rowsOf } from './test-rows.ts';
+import { auditTrail, linked, repeatCounters, rowsOf } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 
 const MINUTE = 60_000;
@@ -66,7 +69,7 @@ describe.each(dialects)('repeated refusals and reads on %s', (dialect) => {
       ip: '203.0.113.7',
       details: { code: 'not_allowed' },
     });
-    expect(await rowsOf(ts, 'auditRepeats')).toEqual([
+    expect(await repeatCounters(ts)).toEqual([
       {
         key: 'impersonation.refused|7|operator_door',
         minute: M0 / MINUTE,
@@ -110,7 +113,7 @@ describe.each(dialects)('repeated refusals and reads on %s', (dialect) => {
       'impersonation.refused',
     ]);
     expect(linked(trail)).toBe(true);
-    expect((await rowsOf(ts, 'auditRepeats')).map((r) => r.minute)).toEqual([M0 / MINUTE + 1]);
+    expect((await repeatCounters(ts)).map((r) => r.minute)).toEqual([M0 / MINUTE + 1]);
   });
 
   it('what repeats is counted apart per actor and rule, and by address for no one', async () => {
@@ -124,10 +127,7 @@ describe.each(dialects)('repeated refusals and reads on %s', (dialect) => {
     await repeats.record(refusal(M0 + 5, null), 'operator_door');
 
     expect((await auditTrail(ts)).map((e) => e.at)).toEqual([M0, M0 + 1, M0 + 2, M0 + 3, M0 + 4]);
-    const counters = (await rowsOf(ts, 'auditRepeats'))
-      .map((r) => [r.key, r.count] as const)
-      .sort(([a], [b]) => (a < b ? -1 : 1));
-    expect(counters).toEqual([
+    expect((await repeatCounters(ts)).map((r) => [r.key, r.count])).toEqual([
       ['impersonation.refused|7|operator_door', 1],
       ['impersonation.refused|7|team_door', 1],
       ['impersonation.refused|8|operator_door', 1],
@@ -148,9 +148,7 @@ describe.each(dialects)('repeated refusals and reads on %s', (dialect) => {
     await repeats.flush(M0 + MINUTE + 30_000);
 
     expect((await summaries(ts)).map((s) => [s.actorUserId, s.details?.repeats])).toEqual([[7, 1]]);
-    expect((await rowsOf(ts, 'auditRepeats')).map((r) => [r.actorUserId, r.count])).toEqual([
-      [9, 2],
-    ]);
+    expect((await repeatCounters(ts)).map((r) => [r.actorUserId, r.count])).toEqual([[9, 2]]);
 
     await repeats.flush(M0 + 2 * MINUTE);
     expect((await summaries(ts)).map((s) => [s.actorUserId, s.details?.repeats])).toEqual([
@@ -206,5 +204,47 @@ describe.each(dialects)('repeated refusals and reads on %s', (dialect) => {
       20,
     );
     expect(linked(await auditTrail(ts))).toBe(true);
+  });
+});
+
+describe('repeats on PostgreSQL, counted by several connections', () => {
+  /** A connection of its own, as one of a pool's, with the handle the store's functions take. */
+  async function connection(url: string) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    return { client, db: drizzle(client, { schema: postgresSchema }) };
+  }
+
+  it("counts on one connection without waiting for another's uncommitted count, and the minute sums both", async () => {
+    const ts = await freshStore('postgres');
+    const [a, b] = await Promise.all([connection(ts.url), connection(ts.url)]);
+    const record = (on: typeof a, at: number) =>
+      postgres.recordRepeatable(on.db, ts.auditKey, refusal(at), 'operator_door', meta);
+    try {
+      await record(a, M0);
+      await record(b, M0 + 1);
+      // A reader's page counted in a transaction not yet committed (flushing, say)...
+      await a.client.query('BEGIN');
+      await record(a, M0 + 2);
+      // ...and another reader's page on another connection is counted meanwhile, not held.
+      const outcome = await Promise.race([
+        record(b, M0 + 3).then(() => 'counted'),
+        new Promise((resolve) => setTimeout(() => resolve('waited'), 3_000)),
+      ]);
+      expect(outcome).toBe('counted');
+      await a.client.query('COMMIT');
+
+      await postgres.flushRepeats(ts.db, ts.auditKey, M0 + MINUTE);
+      expect((await summaries(ts)).map((s) => [s.actorUserId, s.details?.repeats])).toEqual([
+        [7, 3],
+      ]);
+      expect((await auditTrail(ts)).filter((e) => e.type === 'impersonation.refused')).toHaveLength(
+        1,
+      );
+      expect(await rowsOf(ts, 'auditRepeats')).toEqual([]);
+    } finally {
+      await a.client.query('ROLLBACK').catch(() => {});
+      await Promise.all([a.client.end(), b.client.end()]);
+    }
   });
 });

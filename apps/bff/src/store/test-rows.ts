@@ -234,6 +234,24 @@ export async function appendEvents(ts: TestStore, entries: AuditEntry[], meta: R
   });
 }
 
+/**
+ * The counters as one per kind and minute: on PostgreSQL each connection counts into a row of
+ * its own (`stripe`), which a minute's summary sums; SQLite has one row.
+ */
+export async function repeatCounters(ts: TestStore) {
+  const summed = new Map<string, Record<string, unknown> & { count: number; lastAt: number }>();
+  for (const row of await rowsOf(ts, 'auditRepeats')) {
+    const { stripe: _, ...counter } = row as typeof row & { stripe?: number };
+    const at = `${counter.key}@${counter.minute}`;
+    const seen = summed.get(at);
+    if (seen) {
+      seen.count += counter.count;
+      seen.lastAt = Math.max(seen.lastAt, counter.lastAt);
+    } else summed.set(at, { ...counter });
+  }
+  return [...summed.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, c]) => c);
+}
+
 /** Whether every event links to the one appended before it. */
 export function linked(trail: StoredEvent[]): boolean {
   return trail.every((event, i) => i === 0 || event.prevHash === trail[i - 1]?.hash);

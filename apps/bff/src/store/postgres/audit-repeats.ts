@@ -15,12 +15,20 @@ import { auditHead, auditRepeats } from './schema.ts';
 
 /**
  * Repeated refusals and reads on PostgreSQL (SPEC §8b): the same functions, meaning and answers
- * as on SQLite (store/sqlite/audit-repeats.ts), with every process counting into the same rows.
+ * as on SQLite (store/sqlite/audit-repeats.ts), with every process counting into the same table.
+ *
+ * Each connection counts into a row of its own (`stripe`, its backend's pid): a row is locked
+ * from its update until its commit is flushed, and a reader paging the trail counts on every
+ * page, so with one row per minute the pages of one reader waited for each other's flushes
+ * (docs/decisions/022-postgresql-costs.md). A minute's count is the sum of its rows.
  *
  * Lock order, so that counting never deadlocks with the chain: a transaction that will append
  * locks the chain head (`audit_head`) *before* it locks any counter row. Only a plain "one more
  * in this minute" locks a counter without the head, and it then waits for nothing else.
  */
+
+/** The row of the connection a statement runs on. */
+const thisConnection = sql<number>`pg_backend_pid()`;
 
 /** The chain head, locked until the transaction ends (`appendAudit` takes it again, as its own). */
 async function lockChainHead(tx: PgTx): Promise<void> {
@@ -42,40 +50,43 @@ export async function recordRepeatable(
   meta: RequestMeta,
 ): Promise<void> {
   const row = repeatRow(entry, rule, meta);
-  // The common case, a repeat in a minute already counted with nothing older left to summarise,
-  // is one statement of its own: the counter row is locked only while PostgreSQL runs it and
-  // flushes, not across a round trip to this process and back (a reader paging the trail
-  // counts into the same row on every page).
+  // The common case, a repeat in a minute this connection has counted in, with nothing older
+  // left to summarise, is one statement of its own on the connection's own row: locked only
+  // while PostgreSQL runs it and flushes, and waited for by no other connection.
   const [counted] = await countRepeat(db).execute({
     key: row.key,
     minute: row.minute,
     at: entry.at,
   });
   if (counted) return;
-  const lastAt = sql`GREATEST(${auditRepeats.lastAt}, ${entry.at})`;
   await transaction(db, async (tx) => {
     await flushRepeatsBefore(tx, key, row.minute);
-    const [repeated] = await tx
-      .update(auditRepeats)
-      .set({ count: sql`${auditRepeats.count} + 1`, lastAt })
-      .where(and(eq(auditRepeats.key, row.key), eq(auditRepeats.minute, row.minute)))
-      .returning({ count: auditRepeats.count });
-    if (repeated) return;
-    // Perhaps the first in this minute, which appends: the head before the counter row.
+    // The head before the counter rows, so the first of the minute is decided one at a time:
+    // the first is the one that finds no row for it, on any connection.
     await lockChainHead(tx);
-    const [inserted] = await tx
+    const [counted] = await tx
+      .select({ count: auditRepeats.count })
+      .from(auditRepeats)
+      .where(and(eq(auditRepeats.key, row.key), eq(auditRepeats.minute, row.minute)))
+      .limit(1);
+    await tx
       .insert(auditRepeats)
-      .values(row)
+      .values({ ...row, stripe: thisConnection })
       .onConflictDoUpdate({
-        target: [auditRepeats.key, auditRepeats.minute],
-        set: { count: sql`${auditRepeats.count} + 1`, lastAt },
-      })
-      .returning({ count: auditRepeats.count });
-    if (inserted?.count === 1) await appendAudit(tx, key, entry, meta);
+        target: [auditRepeats.key, auditRepeats.minute, auditRepeats.stripe],
+        set: {
+          count: sql`${auditRepeats.count} + 1`,
+          lastAt: sql`GREATEST(${auditRepeats.lastAt}, ${entry.at})`,
+        },
+      });
+    if (!counted) await appendAudit(tx, key, entry, meta);
   });
 }
 
-/** One more in this minute, unless this minute has no row yet or an older one awaits its summary. */
+/**
+ * One more in this minute on this connection's row, unless it has none yet or an older minute
+ * awaits its summary.
+ */
 const countRepeat = prepared((db) => {
   const older = alias(auditRepeats, 'older');
   return db
@@ -88,6 +99,7 @@ const countRepeat = prepared((db) => {
       and(
         eq(auditRepeats.key, sql.placeholder('key')),
         eq(auditRepeats.minute, sql.placeholder('minute')),
+        eq(auditRepeats.stripe, thisConnection),
         notExists(
           db
             .select({ one: sql`1` })
@@ -114,11 +126,32 @@ export async function flushRepeatsBefore(tx: PgTx, key: Buffer, minute: number):
   if (!pending) return;
   await lockChainHead(tx);
   const closed = await tx.delete(auditRepeats).where(lt(auditRepeats.minute, minute)).returning();
-  closed.sort((a, b) => a.minute - b.minute || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (const row of closed) {
+  for (const row of summedByMinute(closed)) {
     const summary = repeatSummary(row);
     if (summary) await appendAudit(tx, key, summary, summaryMeta);
   }
+}
+
+type CounterRow = typeof auditRepeats.$inferSelect;
+
+/**
+ * One counter per kind and minute, its connections' rows summed (the latest time of them), in
+ * minute order, then by key.
+ */
+function summedByMinute(rows: CounterRow[]): CounterRow[] {
+  const sorted = [...rows].sort(
+    (a, b) =>
+      a.minute - b.minute || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || a.stripe - b.stripe,
+  );
+  const summed: CounterRow[] = [];
+  for (const row of sorted) {
+    const last = summed.at(-1);
+    if (last && last.key === row.key && last.minute === row.minute) {
+      last.count += row.count;
+      last.lastAt = Math.max(last.lastAt, row.lastAt);
+    } else summed.push({ ...row });
+  }
+  return summed;
 }
 
 /** The server's once-a-minute flush, so the last minute of a flood is summarised too. */

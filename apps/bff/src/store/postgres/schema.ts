@@ -316,11 +316,17 @@ export const auditRepeats = pgTable(
     actorKind: text('actor_kind', { enum: ['customer', 'operator', 'anonymous', 'system'] }),
     organizationId: integer('organization_id'),
     rule: text('rule').notNull(),
+    /**
+     * The connection that counted (its backend's pid): each connection counts into a row of
+     * its own, so readers paging at once never wait for each other's commit on one row; a
+     * closed minute's rows are summed into its summary (store/postgres/audit-repeats.ts).
+     */
+    stripe: integer('stripe').notNull().default(0),
     count: integer('count').notNull(),
     lastAt: instant('last_at').notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.key, t.minute] }),
+    primaryKey({ columns: [t.key, t.minute, t.stripe] }),
     index('audit_repeats_minute_idx').on(t.minute),
   ],
 );
