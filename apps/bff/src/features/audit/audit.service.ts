@@ -207,38 +207,60 @@ export const EXPORT_MAX_EVENTS = 1_000_000;
 /** Lets the event loop answer other requests before the next page is read. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** How long an export waits for its reader to take the next page before it ends. */
+export const EXPORT_STALL_MS = 60_000;
+
 /**
  * Streams the filtered events page by page: memory stays flat however many there are, and
  * between pages the event loop answers everyone else (a page is a few milliseconds of work;
  * the whole export may be seconds). At most `maxEvents` (EXPORT_MAX_EVENTS) events; then a last
- * line says the export was cut, and where to go on from. `onEnd` is called once however the
- * stream ends: read to the end, failed, or cancelled by a client that went away.
+ * line says the export was cut, and where to go on from. A reader that takes no page for
+ * `stallMs` (EXPORT_STALL_MS) is cut off, so that one that stops reading without going away
+ * cannot keep an export's turn. `onEnd` is called once however the stream ends: read to the
+ * end, failed, cut off, or cancelled by a client that went away.
  */
 export function exportAuditEvents(
   deps: AppDeps,
   filters: AuditFilters,
   format: 'ndjson' | 'csv',
   audience: Audience,
-  { maxEvents = EXPORT_MAX_EVENTS, onEnd }: { maxEvents?: number; onEnd?: () => void } = {},
+  {
+    maxEvents = EXPORT_MAX_EVENTS,
+    stallMs = EXPORT_STALL_MS,
+    onEnd,
+  }: { maxEvents?: number; stallMs?: number; onEnd?: () => void } = {},
 ) {
   const encoder = new TextEncoder();
   let cursor: string | undefined;
   let started = false;
   let sent = 0;
+  let stalled: NodeJS.Timeout | undefined;
+  const end = () => {
+    clearTimeout(stalled);
+    onEnd?.();
+  };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
+      clearTimeout(stalled);
       try {
         if (await nextChunk(controller)) {
           controller.close();
-          onEnd?.();
+          end();
+          return;
         }
       } catch (error) {
-        onEnd?.();
+        end();
         throw error;
       }
+      // The page waits for its reader; one who never takes it loses the export.
+      stalled = setTimeout(() => {
+        controller.error(new Error(`the export's reader took no page for ${stallMs} ms`));
+        end();
+      }, stallMs);
+      stalled.unref();
     },
     cancel() {
-      onEnd?.();
+      end();
     },
   });
 

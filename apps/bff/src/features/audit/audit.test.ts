@@ -356,6 +356,24 @@ describe('long reads take turns', () => {
     for (const release of turns) release();
   });
 
+  it('a reader that stops taking pages without going away is cut off, and the turn comes back', async () => {
+    await manyEvents();
+    const release = takeExportTurn(t.deps, 'staff:reader');
+    const stream = exportAuditEvents(t.deps, {}, 'ndjson', 'staff', {
+      stallMs: 50,
+      onEnd: release,
+    });
+    const reader = stream.getReader();
+    expect((await reader.read()).done).toBe(false);
+    // Still running: the same requester is refused.
+    expect(() => takeExportTurn(t.deps, 'staff:reader')).toThrow(
+      expect.objectContaining({ code: 'export_busy' }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect(reader.read()).rejects.toThrow(/took no page/);
+    takeExportTurn(t.deps, 'staff:reader')();
+  });
+
   it('an export that fails half-way gives its turn back', async () => {
     await manyEvents();
     const { page } = t.deps.store.audit;
