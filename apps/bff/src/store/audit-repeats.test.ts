@@ -227,10 +227,14 @@ describe('repeats on PostgreSQL, counted by several connections', () => {
       await a.client.query('BEGIN');
       await record(a, M0 + 2);
       // ...and another reader's page on another connection is counted meanwhile, not held.
+      let waited: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([
         record(b, M0 + 3).then(() => 'counted'),
-        new Promise((resolve) => setTimeout(() => resolve('waited'), 3_000)),
+        new Promise((resolve) => {
+          waited = setTimeout(() => resolve('waited'), 3_000);
+        }),
       ]);
+      clearTimeout(waited);
       expect(outcome).toBe('counted');
       await a.client.query('COMMIT');
 

@@ -359,9 +359,16 @@ describe('long reads take turns', () => {
   it('a reader that stops taking pages without going away is cut off, and the turn comes back', async () => {
     await manyEvents();
     const release = takeExportTurn(t.deps, 'staff:reader');
+    let hasEnded!: () => void;
+    const ended = new Promise<void>((resolve) => {
+      hasEnded = resolve;
+    });
     const stream = exportAuditEvents(t.deps, {}, 'ndjson', 'staff', {
       stallMs: 50,
-      onEnd: release,
+      onEnd: () => {
+        release();
+        hasEnded();
+      },
     });
     const reader = stream.getReader();
     expect((await reader.read()).done).toBe(false);
@@ -369,7 +376,8 @@ describe('long reads take turns', () => {
     expect(() => takeExportTurn(t.deps, 'staff:reader')).toThrow(
       expect.objectContaining({ code: 'export_busy' }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The reader takes nothing more: once `stallMs` has passed, the export is cut off.
+    await ended;
     await expect(reader.read()).rejects.toThrow(/took no page/);
     takeExportTurn(t.deps, 'staff:reader')();
   });

@@ -64,8 +64,8 @@ export async function recordRepeatable(
     // The head before the counter rows, so the first of the minute is decided one at a time:
     // the first is the one that finds no row for it, on any connection.
     await lockChainHead(tx);
-    const [counted] = await tx
-      .select({ count: auditRepeats.count })
+    const [earlier] = await tx
+      .select({ stripe: auditRepeats.stripe })
       .from(auditRepeats)
       .where(and(eq(auditRepeats.key, row.key), eq(auditRepeats.minute, row.minute)))
       .limit(1);
@@ -79,7 +79,7 @@ export async function recordRepeatable(
           lastAt: sql`GREATEST(${auditRepeats.lastAt}, ${entry.at})`,
         },
       });
-    if (!counted) await appendAudit(tx, key, entry, meta);
+    if (!earlier) await appendAudit(tx, key, entry, meta);
   });
 }
 
