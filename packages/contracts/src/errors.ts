@@ -104,6 +104,10 @@ export const errorCatalogue = {
   },
   internal_error: { status: 500, message: 'Something went wrong on our side.' },
   mail_unavailable: { status: 503, message: 'The email could not be sent. Try again later.' },
+  server_busy: {
+    status: 503,
+    message: 'Too many people are signing in at this moment. Try again in a few seconds.',
+  },
   not_ready: {
     status: 503,
     message: 'The server cannot take requests yet: its database is unreachable or not migrated.',

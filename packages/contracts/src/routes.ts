@@ -169,7 +169,7 @@ export const routes = {
     summary: 'Sign in with email and password',
     body: signInBody,
     responses: { 200: signedInResponse },
-    errors: [400, 401, 403, 429],
+    errors: [400, 401, 403, 429, 503],
     actingForSomeone: 'refusedWhileImpersonating',
   }),
   'auth.signOut': route({
@@ -331,7 +331,7 @@ export const routes = {
     summary: 'Change my password (signs out my other sessions)',
     body: changePasswordBody,
     responses: { 200: okResponse },
-    errors: [400, 401, 403],
+    errors: [400, 401, 403, 503],
     actingForSomeone: 'refused',
   }),
   'account.credentials': route({

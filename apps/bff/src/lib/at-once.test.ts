@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AtOnce, OneAtATime } from './at-once.ts';
+import { AtOnce, OneAtATime, Turns } from './at-once.ts';
 
 describe('AtOnce', () => {
   it('bounds runs per key and in all, and a release counts once', () => {
@@ -55,5 +55,62 @@ describe('OneAtATime', () => {
     expect(runs.started()).toBe(3);
     runs.finish(8);
     expect(await fourth).toBe(8);
+  });
+});
+
+describe('Turns', () => {
+  const refuse = (why: 'full' | 'timeout') => new Error(`refused: ${why}`);
+  /** Work that ends when the test says. */
+  function held() {
+    let end: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      end = resolve;
+    });
+    return { work: () => done, end: () => end() };
+  }
+
+  it('runs `limit` at once, hands each ended turn to the first waiting, and refuses one more than `maxWaiting` at once', async () => {
+    const turns = new Turns(2, { maxWaiting: 2, refuse });
+    const order: string[] = [];
+    const works = ['a', 'b', 'c', 'd'].map((name) => {
+      const h = held();
+      const run = turns.run(async () => {
+        order.push(name);
+        await h.work();
+      });
+      return { ...h, run };
+    });
+    await Promise.resolve();
+    expect(turns.counts).toEqual({ holding: 2, waiting: 2 });
+    expect(order).toEqual(['a', 'b']);
+    await expect(turns.run(async () => order.push('e'))).rejects.toThrow('refused: full');
+    works[1]?.end();
+    await works[1]?.run;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual(['a', 'b', 'c']);
+    expect(turns.counts).toEqual({ holding: 2, waiting: 1 });
+    for (const w of works) w.end();
+    await Promise.all(works.map((w) => w.run));
+    expect(order).toEqual(['a', 'b', 'c', 'd']);
+    expect(turns.counts).toEqual({ holding: 0, waiting: 0 });
+  });
+
+  it('gives the turn back when the work fails, and refuses a wait longer than `waitMs`', async () => {
+    const turns = new Turns(1, { waitMs: 20, refuse });
+    await expect(
+      turns.run(async () => {
+        throw new Error('the work failed');
+      }),
+    ).rejects.toThrow('the work failed');
+    expect(turns.counts).toEqual({ holding: 0, waiting: 0 });
+    const h = held();
+    const first = turns.run(h.work);
+    await expect(turns.run(async () => 'late')).rejects.toThrow('refused: timeout');
+    // The one that timed out left the line: the turn goes back to nobody.
+    expect(turns.counts).toEqual({ holding: 1, waiting: 0 });
+    h.end();
+    await first;
+    expect(turns.counts).toEqual({ holding: 0, waiting: 0 });
+    expect(await turns.run(async () => 'next')).toBe('next');
   });
 });

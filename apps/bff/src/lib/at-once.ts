@@ -1,7 +1,8 @@
 /**
- * Bounds on long work in one process (docs/decisions/025-long-reads-take-turns.md): each of
- * these runs for seconds, a page at a time, so no single one freezes the server; many at once
- * would, by taking every turn of the event loop (and, on PostgreSQL, every pooled connection).
+ * Bounds on work in one process. Long reads (docs/decisions/025-long-reads-take-turns.md) run
+ * for seconds, a page at a time, so no single one freezes the server; many at once would, by
+ * taking every turn of the event loop (and, on PostgreSQL, every pooled connection). Costly
+ * short work (password hashes, PostgreSQL's writers) takes turns, with a bounded wait.
  */
 
 /** At most `perKey` runs for one key, and `inAll` in all; a start beyond either is refused. */
@@ -71,5 +72,77 @@ export class OneAtATime<T> {
     };
     running.then(done, done);
     return running;
+  }
+}
+
+/**
+ * At most `limit` holders at once; the others wait in order, and each turn that ends is handed
+ * straight to the first waiting, so the count never overshoots. Waiting is bounded both ways:
+ * no more than `maxWaiting` wait (one more is refused at once) and none waits longer than
+ * `waitMs`. A refusal is the error `refuse` makes for it.
+ */
+export class Turns {
+  private holders = 0;
+  private readonly waiting: { go(): void; timer: NodeJS.Timeout | undefined }[] = [];
+  private readonly maxWaiting: number;
+  private readonly waitMs: number;
+
+  constructor(
+    private readonly limit: number,
+    private readonly bounds: {
+      maxWaiting?: number;
+      waitMs?: number;
+      refuse: (why: 'full' | 'timeout') => Error;
+    },
+  ) {
+    this.maxWaiting = bounds.maxWaiting ?? Number.POSITIVE_INFINITY;
+    this.waitMs = bounds.waitMs ?? Number.POSITIVE_INFINITY;
+  }
+
+  async take(): Promise<void> {
+    if (this.holders < this.limit) {
+      this.holders++;
+      return;
+    }
+    if (this.waiting.length >= this.maxWaiting) throw this.bounds.refuse('full');
+    await new Promise<void>((resolve, reject) => {
+      const entry = {
+        go: () => {
+          clearTimeout(entry.timer);
+          resolve();
+        },
+        timer:
+          this.waitMs === Number.POSITIVE_INFINITY
+            ? undefined
+            : setTimeout(() => {
+                const at = this.waiting.indexOf(entry);
+                if (at >= 0) this.waiting.splice(at, 1);
+                reject(this.bounds.refuse('timeout'));
+              }, this.waitMs),
+      };
+      this.waiting.push(entry);
+    });
+  }
+
+  /** Hands the turn to the first waiting, if any: the count of holders stays the same. */
+  give(): void {
+    const next = this.waiting.shift();
+    if (next) next.go();
+    else this.holders--;
+  }
+
+  /** `work` in a turn of its own, given back however it ends. */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    await this.take();
+    try {
+      return await work();
+    } finally {
+      this.give();
+    }
+  }
+
+  /** Holders and waiting, for tests and metrics. */
+  get counts(): { holding: number; waiting: number } {
+    return { holding: this.holders, waiting: this.waiting.length };
   }
 }

@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
+import { Turns } from './at-once.ts';
+import { AppError } from './errors.ts';
 
 // The library exports Algorithm as a const enum, which isolated modules cannot read.
 const ARGON2ID = 2 as Algorithm.Argon2id;
@@ -13,25 +15,25 @@ const options = {
 } as const;
 
 /**
- * Each hash holds 19 MiB while it runs. More hashes at once than there are cores buys no
- * throughput, only memory, so a burst of sign-ins waits its turn instead of growing the process.
+ * Each hash holds 19 MiB and a core for about 10 ms while it runs. More hashes at once than
+ * there are cores buys no throughput, only memory, so a burst of sign-ins waits its turn
+ * instead of growing the process. The wait is bounded too (docs/decisions/026-password-hashes-take-turns.md):
+ * with `WAITING_PER_CORE` per core already waiting (about half a second of hashing), one more
+ * is answered `503 server_busy` at once, so a flood of sign-ins from many addresses neither
+ * queues without end nor delays every later sign-in behind work whose callers may have gone.
  */
-const MAX_CONCURRENT = Math.max(1, availableParallelism());
-let running = 0;
-const waiting: (() => void)[] = [];
+export const HASHING_AT_ONCE = Math.max(1, availableParallelism());
+export const WAITING_PER_CORE = 64;
 
-async function limited<T>(work: () => Promise<T>): Promise<T> {
-  // A finishing hash hands its slot straight to the next in line, so the count never overshoots.
-  if (running < MAX_CONCURRENT) running += 1;
-  else await new Promise<void>((resolve) => waiting.push(resolve));
-  try {
-    return await work();
-  } finally {
-    const next = waiting.shift();
-    if (next) next();
-    else running -= 1;
-  }
-}
+const hashing = new Turns(HASHING_AT_ONCE, {
+  maxWaiting: HASHING_AT_ONCE * WAITING_PER_CORE,
+  refuse: () => new AppError('server_busy', { retryAfterSeconds: 2 }),
+});
+
+const limited = <T>(work: () => Promise<T>) => hashing.run(work);
+
+/** Hashes running and waiting, for tests. */
+export const hashingCounts = () => hashing.counts;
 
 export function hashPassword(password: string): Promise<string> {
   return limited(() => hash(password, options));
@@ -40,15 +42,25 @@ export function hashPassword(password: string): Promise<string> {
 // Verifying against this when the email is unknown keeps the response time the same.
 let decoyHash: Promise<string> | undefined;
 
+function decoy(): Promise<string> {
+  decoyHash ??= hashPassword('decoy password that matches nothing').catch((refused: unknown) => {
+    // Refused while the server was busy: made again by the next caller, not cached refused.
+    decoyHash = undefined;
+    throw refused;
+  });
+  return decoyHash;
+}
+
+/**
+ * Whether `password` is the one `storedHash` was made from; false for no hash, after the same
+ * work. A stored hash that cannot be read is a mismatch; a hash refused its turn is not, and
+ * is thrown (`server_busy`), so a busy server never counts as a wrong password.
+ */
 export async function verifyPassword(
   storedHash: string | null,
   password: string,
 ): Promise<boolean> {
-  if (!storedHash) {
-    decoyHash ??= hashPassword('decoy password that matches nothing');
-    const decoy = await decoyHash;
-    await limited(() => verify(decoy, password)).catch(() => false);
-    return false;
-  }
-  return limited(() => verify(storedHash, password)).catch(() => false);
+  const against = storedHash ?? (await decoy());
+  const matches = await limited(() => verify(against, password).catch(() => false));
+  return storedHash !== null && matches;
 }

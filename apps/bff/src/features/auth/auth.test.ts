@@ -3,6 +3,12 @@ import { handoffResponse } from '@onbehalf/contracts/impersonation';
 import { profilesResponse } from '@onbehalf/contracts/profiles';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { sessionPolicy } from '../../domain/sessions.ts';
+import {
+  HASHING_AT_ONCE,
+  hashPassword,
+  verifyPassword,
+  WAITING_PER_CORE,
+} from '../../lib/passwords.ts';
 import { countOf, rowsWhere, updateRows } from '../../store/test-rows.ts';
 import {
   createTestApp,
@@ -82,6 +88,28 @@ describe('sign-in', () => {
     });
     expect(answers[1]).toEqual(answers[0]);
     expect(answers[2]).toEqual(answers[0]);
+  });
+
+  it('answers 503 server_busy when the password hashes are full, and neither audits nor counts it as a failure', async () => {
+    const stored = await hashPassword('held');
+    const attemptsBefore = await countOf(t.ts, 'loginAttempts');
+    const filling = Array.from({ length: HASHING_AT_ONCE * (1 + WAITING_PER_CORE) }, () =>
+      verifyPassword(stored, 'held'),
+    );
+    const res = await t.call('POST', '/api/public/auth/sign-in', {
+      body: { email: 'buyer@acme.test', password: 'not-the-password' },
+    });
+    await Promise.all(filling);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('2');
+    expect(res.json).toMatchObject({ error: { code: 'server_busy' } });
+    expect(await countOf(t.ts, 'auditEvents', { type: 'auth.sign_in.failed' })).toBe(0);
+    expect(await countOf(t.ts, 'loginAttempts')).toBe(attemptsBefore);
+    // Nothing was counted against the account or the address: the right password gets in.
+    const signedIn = await t.call('POST', '/api/public/auth/sign-in', {
+      body: { email: 'buyer@acme.test', password: 'demo-password' },
+    });
+    expect(signedIn.status).toBe(200);
   });
 
   it('audits failed sign-ins with the reason, without the password', async () => {

@@ -5,6 +5,7 @@ import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { Turns } from '../../lib/at-once.ts';
 import * as schema from './schema.ts';
 
 /** A database handle: on the pool, or on one of its connections (`$client` says which). */
@@ -33,48 +34,6 @@ const WAIT_MS = 5_000;
  */
 export const WRITERS = 4;
 
-/**
- * At most `limit` holders at once; the others wait in order. A wait longer than `waitMs` fails
- * the way a pool's timeout does, so the request is answered 503 (faults.ts).
- */
-class Turns {
-  private holders = 0;
-  private readonly waiting: { go(): void; timer: NodeJS.Timeout }[] = [];
-
-  constructor(
-    private readonly limit: number,
-    private readonly waitMs: number,
-  ) {}
-
-  async take(): Promise<void> {
-    if (this.holders < this.limit) {
-      this.holders++;
-      return;
-    }
-    await new Promise<void>((resolve, reject) => {
-      const entry = {
-        go: () => {
-          clearTimeout(entry.timer);
-          resolve();
-        },
-        timer: setTimeout(() => {
-          const at = this.waiting.indexOf(entry);
-          if (at >= 0) this.waiting.splice(at, 1);
-          reject(new Error('timeout exceeded when waiting for a turn to write'));
-        }, this.waitMs),
-      };
-      this.waiting.push(entry);
-    });
-  }
-
-  /** Hands the turn to the first waiting, if any: the count of holders stays the same. */
-  give(): void {
-    const next = this.waiting.shift();
-    if (next) next.go();
-    else this.holders--;
-  }
-}
-
 /** The writers' turns of each pool opened here. */
 const turnsOf = new WeakMap<pg.Pool, Turns>();
 
@@ -100,7 +59,14 @@ export function openPostgres(
   // pool, and one in use reports to itself once the query it was running has failed (503).
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  turnsOf.set(pool, new Turns(options.writers ?? WRITERS, waitMs));
+  turnsOf.set(
+    pool,
+    // A wait past `waitMs` fails as the pool's own timeout does, so it is answered 503 (faults.ts).
+    new Turns(options.writers ?? WRITERS, {
+      waitMs,
+      refuse: () => new Error('timeout exceeded when waiting for a turn to write'),
+    }),
+  );
   const db = drizzle(pool, { schema });
   return { db, pool };
 }

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from './errors.ts';
+import {
+  HASHING_AT_ONCE,
+  hashingCounts,
+  hashPassword,
+  verifyPassword,
+  WAITING_PER_CORE,
+} from './passwords.ts';
+
+describe('password hashes take turns', () => {
+  it('refuses one more than the bounded wait at once, as server_busy, and never as a mismatch; the decoy is made again after', async () => {
+    const stored = await hashPassword('the right password');
+    const capacity = HASHING_AT_ONCE * (1 + WAITING_PER_CORE);
+    const filling = Array.from({ length: capacity }, () =>
+      verifyPassword(stored, 'the right password'),
+    );
+    expect(hashingCounts()).toEqual({
+      holding: HASHING_AT_ONCE,
+      waiting: HASHING_AT_ONCE * WAITING_PER_CORE,
+    });
+
+    const known = verifyPassword(stored, 'the right password');
+    await expect(known).rejects.toBeInstanceOf(AppError);
+    await expect(known).rejects.toMatchObject({ code: 'server_busy', retryAfterSeconds: 2 });
+    // An unknown account's decoy, not yet made, is refused the same way: not a plain false.
+    await expect(verifyPassword(null, 'anything')).rejects.toMatchObject({ code: 'server_busy' });
+
+    expect(await Promise.all(filling)).toEqual(Array(capacity).fill(true));
+    expect(hashingCounts()).toEqual({ holding: 0, waiting: 0 });
+    // Nothing was cached refused: both answer as they should once there is room.
+    expect(await verifyPassword(stored, 'the right password')).toBe(true);
+    expect(await verifyPassword(stored, 'a wrong password')).toBe(false);
+    expect(await verifyPassword(null, 'anything')).toBe(false);
+  }, 30_000);
+});
