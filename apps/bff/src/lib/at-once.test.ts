@@ -59,7 +59,7 @@ describe('OneAtATime', () => {
 });
 
 describe('Turns', () => {
-  const refuse = (why: 'full' | 'timeout') => new Error(`refused: ${why}`);
+  const refuse = (why: 'full' | 'timeout' | 'gone') => new Error(`refused: ${why}`);
   /** Work that ends when the test says. */
   function held() {
     let end: () => void = () => {};
@@ -112,5 +112,28 @@ describe('Turns', () => {
     await first;
     expect(turns.counts).toEqual({ holding: 0, waiting: 0 });
     expect(await turns.run(async () => 'next')).toBe('next');
+  });
+
+  it('lets a waiter whose request is gone leave the line, in its place, and refuses one already gone', async () => {
+    const turns = new Turns(1, { refuse });
+    const order: string[] = [];
+    const h = held();
+    const first = turns.run(h.work);
+    const leaving = new AbortController();
+    const second = turns.run(async () => order.push('second'), leaving.signal);
+    const third = turns.run(async () => order.push('third'));
+    expect(turns.counts).toEqual({ holding: 1, waiting: 2 });
+    leaving.abort();
+    await expect(second).rejects.toThrow('refused: gone');
+    expect(turns.counts).toEqual({ holding: 1, waiting: 1 });
+    h.end();
+    await first;
+    await third;
+    expect(order).toEqual(['third']);
+    expect(turns.counts).toEqual({ holding: 0, waiting: 0 });
+    await expect(turns.run(async () => 'never', AbortSignal.abort())).rejects.toThrow(
+      'refused: gone',
+    );
+    expect(turns.counts).toEqual({ holding: 0, waiting: 0 });
   });
 });

@@ -78,8 +78,9 @@ export class OneAtATime<T> {
 /**
  * At most `limit` holders at once; the others wait in order, and each turn that ends is handed
  * straight to the first waiting, so the count never overshoots. Waiting is bounded both ways:
- * no more than `maxWaiting` wait (one more is refused at once) and none waits longer than
- * `waitMs`. A refusal is the error `refuse` makes for it.
+ * no more than `maxWaiting` wait (one more is refused at once), none waits longer than
+ * `waitMs`, and one whose request is gone leaves the line. A refusal is the error `refuse`
+ * makes for it.
  */
 export class Turns {
   private holders = 0;
@@ -92,34 +93,46 @@ export class Turns {
     private readonly bounds: {
       maxWaiting?: number;
       waitMs?: number;
-      refuse: (why: 'full' | 'timeout') => Error;
+      refuse: (why: 'full' | 'timeout' | 'gone') => Error;
     },
   ) {
     this.maxWaiting = bounds.maxWaiting ?? Number.POSITIVE_INFINITY;
     this.waitMs = bounds.waitMs ?? Number.POSITIVE_INFINITY;
   }
 
-  async take(): Promise<void> {
+  /**
+   * A turn, at once or after waiting in line. `gone` is the request's own signal: when its
+   * client goes away while it waits, it leaves the line (refused as 'gone') and nobody does its
+   * work for nobody.
+   */
+  async take(gone?: AbortSignal): Promise<void> {
+    if (gone?.aborted) throw this.bounds.refuse('gone');
     if (this.holders < this.limit) {
       this.holders++;
       return;
     }
     if (this.waiting.length >= this.maxWaiting) throw this.bounds.refuse('full');
     await new Promise<void>((resolve, reject) => {
+      const leave = (why: 'timeout' | 'gone') => {
+        clearTimeout(entry.timer);
+        gone?.removeEventListener('abort', onGone);
+        const at = this.waiting.indexOf(entry);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(this.bounds.refuse(why));
+      };
+      const onGone = () => leave('gone');
       const entry = {
         go: () => {
           clearTimeout(entry.timer);
+          gone?.removeEventListener('abort', onGone);
           resolve();
         },
         timer:
           this.waitMs === Number.POSITIVE_INFINITY
             ? undefined
-            : setTimeout(() => {
-                const at = this.waiting.indexOf(entry);
-                if (at >= 0) this.waiting.splice(at, 1);
-                reject(this.bounds.refuse('timeout'));
-              }, this.waitMs),
+            : setTimeout(() => leave('timeout'), this.waitMs),
       };
+      gone?.addEventListener('abort', onGone, { once: true });
       this.waiting.push(entry);
     });
   }
@@ -132,8 +145,8 @@ export class Turns {
   }
 
   /** `work` in a turn of its own, given back however it ends. */
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    await this.take();
+  async run<T>(work: () => Promise<T>, gone?: AbortSignal): Promise<T> {
+    await this.take(gone);
     try {
       return await work();
     } finally {

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from './errors.ts';
 import {
   HASHING_AT_ONCE,
-  hashingCounts,
+  hashing,
   hashPassword,
   verifyPassword,
   WAITING_PER_CORE,
 } from './passwords.ts';
+import { holdHashing } from './test-hashing.ts';
 
 describe('password hashes take turns', () => {
   it('refuses one more than the bounded wait at once, as server_busy, and never as a mismatch; the decoy is made again after', async () => {
@@ -15,7 +16,7 @@ describe('password hashes take turns', () => {
     const filling = Array.from({ length: capacity }, () =>
       verifyPassword(stored, 'the right password'),
     );
-    expect(hashingCounts()).toEqual({
+    expect(hashing.counts).toEqual({
       holding: HASHING_AT_ONCE,
       waiting: HASHING_AT_ONCE * WAITING_PER_CORE,
     });
@@ -27,10 +28,31 @@ describe('password hashes take turns', () => {
     await expect(verifyPassword(null, 'anything')).rejects.toMatchObject({ code: 'server_busy' });
 
     expect(await Promise.all(filling)).toEqual(Array(capacity).fill(true));
-    expect(hashingCounts()).toEqual({ holding: 0, waiting: 0 });
+    expect(hashing.counts).toEqual({ holding: 0, waiting: 0 });
     // Nothing was cached refused: both answer as they should once there is room.
     expect(await verifyPassword(stored, 'the right password')).toBe(true);
     expect(await verifyPassword(stored, 'a wrong password')).toBe(false);
     expect(await verifyPassword(null, 'anything')).toBe(false);
   }, 30_000);
+
+  it('drops a check whose caller is gone while it waits, and never starts one for a caller already gone', async () => {
+    const stored = await hashPassword('the right password');
+    const held = holdHashing(HASHING_AT_ONCE);
+    const leaving = new AbortController();
+    try {
+      const check = verifyPassword(stored, 'the right password', leaving.signal);
+      await held.started;
+      expect(hashing.counts).toEqual({ holding: HASHING_AT_ONCE, waiting: 1 });
+      leaving.abort();
+      await expect(check).rejects.toMatchObject({ code: 'server_busy' });
+      expect(hashing.counts).toEqual({ holding: HASHING_AT_ONCE, waiting: 0 });
+    } finally {
+      leaving.abort();
+      await held.release();
+    }
+    await expect(
+      verifyPassword(stored, 'the right password', AbortSignal.abort()),
+    ).rejects.toMatchObject({ code: 'server_busy' });
+    expect(hashing.counts).toEqual({ holding: 0, waiting: 0 });
+  });
 });

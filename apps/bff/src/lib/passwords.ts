@@ -25,23 +25,25 @@ const options = {
 export const HASHING_AT_ONCE = Math.max(1, availableParallelism());
 export const WAITING_PER_CORE = 64;
 
-const hashing = new Turns(HASHING_AT_ONCE, {
+/** The hashes' turns; exported for tests, which hold them to fill the line. */
+export const hashing = new Turns(HASHING_AT_ONCE, {
   maxWaiting: HASHING_AT_ONCE * WAITING_PER_CORE,
+  // A caller gone while it waited is answered the same: nobody reads it, and its request's
+  // log line says why it was not served.
   refuse: () => new AppError('server_busy', { retryAfterSeconds: 2 }),
 });
 
-const limited = <T>(work: () => Promise<T>) => hashing.run(work);
+const limited = <T>(work: () => Promise<T>, gone?: AbortSignal) => hashing.run(work, gone);
 
-/** Hashes running and waiting, for tests. */
-export const hashingCounts = () => hashing.counts;
-
-export function hashPassword(password: string): Promise<string> {
-  return limited(() => hash(password, options));
+/** `gone`: the request's signal; a hash still waiting when its client goes away is not made. */
+export function hashPassword(password: string, gone?: AbortSignal): Promise<string> {
+  return limited(() => hash(password, options), gone);
 }
 
 // Verifying against this when the email is unknown keeps the response time the same.
 let decoyHash: Promise<string> | undefined;
 
+/** Made once and shared, so made for no one caller: one who leaves does not cancel it. */
 function decoy(): Promise<string> {
   decoyHash ??= hashPassword('decoy password that matches nothing').catch((refused: unknown) => {
     // Refused while the server was busy: made again by the next caller, not cached refused.
@@ -54,13 +56,15 @@ function decoy(): Promise<string> {
 /**
  * Whether `password` is the one `storedHash` was made from; false for no hash, after the same
  * work. A stored hash that cannot be read is a mismatch; a hash refused its turn is not, and
- * is thrown (`server_busy`), so a busy server never counts as a wrong password.
+ * is thrown (`server_busy`), so a busy server never counts as a wrong password; so is one
+ * whose request went away (`gone`) while it waited.
  */
 export async function verifyPassword(
   storedHash: string | null,
   password: string,
+  gone?: AbortSignal,
 ): Promise<boolean> {
   const against = storedHash ?? (await decoy());
-  const matches = await limited(() => verify(against, password).catch(() => false));
+  const matches = await limited(() => verify(against, password).catch(() => false), gone);
   return storedHash !== null && matches;
 }

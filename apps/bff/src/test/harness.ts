@@ -143,6 +143,8 @@ export async function createTestApp(
       cookie?: string;
       body?: unknown;
       headers?: Record<string, string>;
+      /** Aborted as a client that goes away aborts its request. */
+      signal?: AbortSignal;
     } = {},
   ) {
     const headers: Record<string, string> = { ...init.headers };
@@ -157,7 +159,12 @@ export async function createTestApp(
           : JSON.stringify(init.body);
     // Real clients send the length; the body limit checks it before reading anything.
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-    const response = await app.request(`${ORIGIN}${path}`, { method, headers, body });
+    const response = await app.request(`${ORIGIN}${path}`, {
+      method,
+      headers,
+      body,
+      ...(init.signal ? { signal: init.signal } : {}),
+    });
     const text = await response.text();
     let json: unknown;
     try {

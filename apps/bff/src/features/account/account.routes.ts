@@ -27,6 +27,12 @@ export const accountRoutes = createRouter()
     );
   })
   .openapi(passwordRoute, async (c) => {
-    await changePassword(c.get('deps'), getAuth(c), c.req.valid('json'), c.get('meta'));
+    await changePassword(
+      c.get('deps'),
+      getAuth(c),
+      c.req.valid('json'),
+      c.get('meta'),
+      c.req.raw.signal,
+    );
     return c.json({ ok: true as const }, 200);
   });

@@ -52,13 +52,15 @@ export async function changePassword(
   auth: AuthContext,
   body: ChangePasswordBody,
   meta: RequestMeta,
+  /** The request's signal: hashes still waiting when its client leaves are dropped. */
+  gone?: AbortSignal,
 ) {
   const user = auth.user;
   if (!user) throw new AppError('forbidden');
   const previousHash = (await deps.store.account.passwordHashOf(user.id)) ?? null;
-  const verified = await verifyPassword(previousHash, body.currentPassword);
+  const verified = await verifyPassword(previousHash, body.currentPassword, gone);
   if (!verified || previousHash === null) throw incorrectPassword();
-  const passwordHash = await hashPassword(body.newPassword);
+  const passwordHash = await hashPassword(body.newPassword, gone);
   const now = deps.clock.now();
   // Every link and token made for this person dies with the old password (SPEC §4b), and
   // every other session of theirs is signed out.

@@ -28,7 +28,7 @@ const revokeRoute = routeOf(routes['auth.revokeSession'], {
 export const authRoutes = createRouter()
   .openapi(signInRoute, async (c) => {
     const deps = c.get('deps');
-    const result = await signIn(deps, c.req.valid('json'), c.get('meta'));
+    const result = await signIn(deps, c.req.valid('json'), c.get('meta'), c.req.raw.signal);
     setSessionCookie(c, deps.env, result.token, result.expiresAt);
     return c.json(signedInBody(c, result), 200);
   })

@@ -19,13 +19,15 @@ export async function signIn(
   deps: AppDeps,
   body: SignInBody,
   meta: RequestMeta,
+  /** The request's signal: a password check still waiting when its client leaves is dropped. */
+  gone?: AbortSignal,
 ): Promise<SignedIn> {
   const { store, clock, limiters } = deps;
   const email = body.email.trim().toLowerCase();
   await limiters.assertSignInAllowed(email, meta.ip);
 
   const user = await store.auth.findUserByEmail(email);
-  const passwordOk = await verifyPassword(user?.passwordHash ?? null, body.password);
+  const passwordOk = await verifyPassword(user?.passwordHash ?? null, body.password, gone);
   const failure = !user
     ? 'unknown_email'
     : !passwordOk

@@ -3,12 +3,8 @@ import { handoffResponse } from '@onbehalf/contracts/impersonation';
 import { profilesResponse } from '@onbehalf/contracts/profiles';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { sessionPolicy } from '../../domain/sessions.ts';
-import {
-  HASHING_AT_ONCE,
-  hashPassword,
-  verifyPassword,
-  WAITING_PER_CORE,
-} from '../../lib/passwords.ts';
+import { HASHING_AT_ONCE, hashing, WAITING_PER_CORE } from '../../lib/passwords.ts';
+import { holdHashing } from '../../lib/test-hashing.ts';
 import { countOf, rowsWhere, updateRows } from '../../store/test-rows.ts';
 import {
   createTestApp,
@@ -91,15 +87,13 @@ describe('sign-in', () => {
   });
 
   it('answers 503 server_busy when the password hashes are full, and neither audits nor counts it as a failure', async () => {
-    const stored = await hashPassword('held');
     const attemptsBefore = await countOf(t.ts, 'loginAttempts');
-    const filling = Array.from({ length: HASHING_AT_ONCE * (1 + WAITING_PER_CORE) }, () =>
-      verifyPassword(stored, 'held'),
-    );
-    const res = await t.call('POST', '/api/public/auth/sign-in', {
-      body: { email: 'buyer@acme.test', password: 'not-the-password' },
-    });
-    await Promise.all(filling);
+    const held = holdHashing(HASHING_AT_ONCE * (1 + WAITING_PER_CORE));
+    const res = await t
+      .call('POST', '/api/public/auth/sign-in', {
+        body: { email: 'buyer@acme.test', password: 'not-the-password' },
+      })
+      .finally(held.release);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('2');
     expect(res.json).toMatchObject({ error: { code: 'server_busy' } });
@@ -110,6 +104,32 @@ describe('sign-in', () => {
       body: { email: 'buyer@acme.test', password: 'demo-password' },
     });
     expect(signedIn.status).toBe(200);
+  });
+
+  it('drops a sign-in waiting for its password check when its client goes away: nothing is checked, audited or counted', async () => {
+    const attemptsBefore = await countOf(t.ts, 'loginAttempts');
+    const held = holdHashing(HASHING_AT_ONCE);
+    const leaving = new AbortController();
+    try {
+      await held.started;
+      const answer = t
+        .call('POST', '/api/public/auth/sign-in', {
+          body: { email: 'buyer@acme.test', password: 'not-the-password' },
+          signal: leaving.signal,
+        })
+        .catch((error: unknown) => error);
+      await vi.waitFor(() => expect(hashing.counts.waiting).toBe(1));
+      leaving.abort();
+      await vi.waitFor(() => expect(hashing.counts.waiting).toBe(0));
+      await answer;
+    } finally {
+      // Ended however the test ends, so a failure here leaves the next tests their turns.
+      leaving.abort();
+      await held.release();
+    }
+    expect(hashing.counts).toEqual({ holding: 0, waiting: 0 });
+    expect(await countOf(t.ts, 'auditEvents', { type: 'auth.sign_in.failed' })).toBe(0);
+    expect(await countOf(t.ts, 'loginAttempts')).toBe(attemptsBefore);
   });
 
   it('audits failed sign-ins with the reason, without the password', async () => {
