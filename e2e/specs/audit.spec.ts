@@ -213,6 +213,25 @@ test('the filtered audit trail downloads as CSV and NDJSON holding exactly the e
   }
 });
 
+test('an export the server refuses says why on a page, not as a failed download', async ({
+  page,
+  operator,
+  signIn,
+}) => {
+  await signIn(page, await operator('admin'));
+  await page.goto('/admin/audit');
+  await expect(page.getByRole('link', { name: 'Export CSV' })).toBeVisible();
+  // The session ends while the page is open (here: its cookie is gone), then the link is used.
+  await page.context().clearCookies();
+  const refused = page.waitForResponse((res) => res.url().includes('/export'));
+  await page.getByRole('link', { name: 'Export CSV' }).click();
+  expect((await refused).status()).toBe(401);
+  await expect(page.getByRole('heading', { name: 'Sign in to continue.' })).toBeVisible();
+  await expect(page.getByText('unauthenticated')).toBeVisible();
+  await page.getByRole('link', { name: 'open the portal' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in', exact: true })).toBeVisible();
+});
+
 test('“Verify chain” checks the whole trail and reports it intact', async ({
   page,
   operator,

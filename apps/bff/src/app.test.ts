@@ -121,6 +121,40 @@ describe('bad input on every endpoint is a 4xx with the error envelope, never a 
   });
 });
 
+describe('an error a browser shows as a page', () => {
+  it('is the envelope as HTML, escaped, for a navigation; every fetch still gets JSON', async () => {
+    const navigated = await t.call('GET', '/api/public/nothing-here', {
+      token: customerToken,
+      headers: { 'sec-fetch-dest': 'document' },
+    });
+    expect(navigated.status).toBe(404);
+    expect(navigated.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(navigated.text).toContain('<h1>Not found.</h1>');
+    expect(navigated.text).toContain('<code>not_found</code>');
+    expect(navigated.text).not.toContain('<script');
+    // Security headers as on every answer: the page runs nothing and cannot be framed.
+    expect(navigated.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+
+    for (const dest of [undefined, 'empty', 'iframe']) {
+      const fetched = await t.call('GET', '/api/public/nothing-here', {
+        token: customerToken,
+        headers: dest ? { 'sec-fetch-dest': dest } : {},
+      });
+      expectEnvelope(fetched, 404, 'not_found');
+    }
+  });
+
+  it('escapes what a message may carry', async () => {
+    const { errorPage } = await import('./http/error-page.ts');
+    const { AppError } = await import('./lib/errors.ts');
+    const page = String(
+      errorPage(new AppError('validation_failed', { message: '<img src=x onerror=alert(1)>' })),
+    );
+    expect(page).not.toContain('<img');
+    expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+});
+
 describe('security headers', () => {
   it('are on every response, and API answers are never cached', async () => {
     const res = await t.call('GET', '/api/health');

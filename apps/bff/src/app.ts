@@ -29,6 +29,7 @@ import { settingsRoutes } from './features/settings/settings.routes.ts';
 import { teamRoutes } from './features/team/team.routes.ts';
 import { testModeRoutes } from './features/test-mode/test-mode.routes.ts';
 import { usersRoutes } from './features/users/users.routes.ts';
+import { errorPage, isPageNavigation } from './http/error-page.ts';
 import { mountPortal } from './http/portal-static.ts';
 import { createRouter } from './http/router.ts';
 import { clearSessionCookie } from './http/session-cookie.ts';
@@ -75,6 +76,9 @@ function errorResponse(c: Context<AppEnv>, error: AppError) {
   if (error.code === 'session_expired' || error.code === 'unauthenticated') {
     // A dead cookie would otherwise be sent, and refused, on every request.
     if (c.get('auth') === null && c.get('authFailure')) clearSessionCookie(c, c.get('deps').env);
+  }
+  if (isPageNavigation(c.req.header('sec-fetch-dest'))) {
+    return c.html(errorPage(error), error.status as ContentfulStatusCode);
   }
   const body = {
     error: {

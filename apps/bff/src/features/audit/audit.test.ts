@@ -309,6 +309,16 @@ describe('long reads take turns', () => {
     expect(await refused.json()).toMatchObject({ error: { code: 'export_busy' } });
     // A refused export is not on the record as an export.
     expect(await exportsRecorded()).toBe(recorded);
+    // Followed as the portal's download link, the refusal is a page that says why, not a
+    // download that fails with nothing to read.
+    const followed = await t.app.request(t.client(root).audit.exportUrl('csv', {}, 'sys'), {
+      headers: { authorization: `Bearer ${root}`, 'sec-fetch-dest': 'document' },
+    });
+    expect(followed.status).toBe(429);
+    expect(followed.headers.get('retry-after')).toBe('10');
+    expect(followed.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await followed.text()).toContain('An export is already running for you');
+    expect(await exportsRecorded()).toBe(recorded);
     // Another operator is another requester.
     const ops = await t.signIn('ops@onbehalf.test');
     const other = await exportAs(ops.token);
