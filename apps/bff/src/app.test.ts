@@ -215,3 +215,90 @@ describe('bodies read from a real socket', () => {
     }
   });
 });
+
+describe('connections that do not finish asking', () => {
+  const limits = {
+    headersTimeoutMs: 300,
+    requestTimeoutMs: 600,
+    checkEveryMs: 50,
+    maxConnections: 2,
+  };
+
+  async function bounded() {
+    const { serve } = await import('@hono/node-server');
+    const { boundConnections, serverOptions } = await import('./http/connections.ts');
+    const server = serve({
+      fetch: t.app.fetch,
+      port: 0,
+      hostname: '127.0.0.1',
+      serverOptions: serverOptions(limits),
+    });
+    boundConnections(server, limits);
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    return { server, port };
+  }
+
+  /** A raw connection: what it was sent back, and when it was closed (ms after opening). */
+  async function connect(port: number) {
+    const net = await import('node:net');
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const opened = performance.now();
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+    });
+    socket.on('error', () => {});
+    const closed = new Promise<number>((resolve) =>
+      socket.once('close', () => resolve(performance.now() - opened)),
+    );
+    return { socket, closed, received: () => received };
+  }
+
+  it('closes a connection whose headers trickle, or whose body stops, with 408; a whole request is answered', async () => {
+    const { server, port } = await bounded();
+    try {
+      const trickling = await connect(port);
+      trickling.socket.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      const stalledBody = await connect(port);
+      stalledBody.socket.write(
+        'POST /api/public/auth/sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{"email"',
+      );
+      expect(await trickling.closed).toBeLessThan(3_000);
+      expect(trickling.received()).toMatch(/^HTTP\/1\.1 408/);
+      expect(await stalledBody.closed).toBeLessThan(3_000);
+      expect(stalledBody.received()).toMatch(/^HTTP\/1\.1 408/);
+
+      const res = await fetch(`http://127.0.0.1:${port}/api/health`);
+      expect(res.status).toBe(200);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('closes one connection more than the bound as it arrives, and takes new ones once others end', async () => {
+    const { server, port } = await bounded();
+    try {
+      const first = await connect(port);
+      const second = await connect(port);
+      // Opened by the connect below only once the server has counted both.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const third = await connect(port);
+      expect(await third.closed).toBeLessThan(1_000);
+      expect(third.received()).toBe('');
+      first.socket.destroy();
+      await first.closed;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const fourth = await connect(port);
+      fourth.socket.write(
+        'GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+      );
+      await fourth.closed;
+      expect(fourth.received()).toMatch(/^HTTP\/1\.1 200/);
+      second.socket.destroy();
+    } finally {
+      server.close();
+    }
+  });
+});
