@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from './test/harness.ts';
 
 let t: TestApp;
@@ -239,6 +239,12 @@ describe('connections that do not finish asking', () => {
     return { server, port };
   }
 
+  /** The connections the server holds now. */
+  const connectionsOf = (server: import('node:net').Server) =>
+    new Promise<number>((resolve, reject) =>
+      server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+    );
+
   /** A raw connection: what it was sent back, and when it was closed (ms after opening). */
   async function connect(port: number) {
     const net = await import('node:net');
@@ -282,14 +288,14 @@ describe('connections that do not finish asking', () => {
     try {
       const first = await connect(port);
       const second = await connect(port);
-      // Opened by the connect below only once the server has counted both.
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The third is opened once the server has counted both.
+      await vi.waitFor(async () => expect(await connectionsOf(server)).toBe(2));
       const third = await connect(port);
       expect(await third.closed).toBeLessThan(1_000);
       expect(third.received()).toBe('');
       first.socket.destroy();
       await first.closed;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await vi.waitFor(async () => expect(await connectionsOf(server)).toBe(1));
       const fourth = await connect(port);
       fourth.socket.write(
         'GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',

@@ -106,7 +106,7 @@ export const errorCatalogue = {
   mail_unavailable: { status: 503, message: 'The email could not be sent. Try again later.' },
   server_busy: {
     status: 503,
-    message: 'Too many people are signing in at this moment. Try again in a few seconds.',
+    message: 'The server is busy checking passwords. Try again in a few seconds.',
   },
   not_ready: {
     status: 503,

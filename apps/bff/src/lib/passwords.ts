@@ -33,11 +33,9 @@ export const hashing = new Turns(HASHING_AT_ONCE, {
   refuse: () => new AppError('server_busy', { retryAfterSeconds: 2 }),
 });
 
-const limited = <T>(work: () => Promise<T>, gone?: AbortSignal) => hashing.run(work, gone);
-
 /** `gone`: the request's signal; a hash still waiting when its client goes away is not made. */
 export function hashPassword(password: string, gone?: AbortSignal): Promise<string> {
-  return limited(() => hash(password, options), gone);
+  return hashing.run(() => hash(password, options), gone);
 }
 
 // Verifying against this when the email is unknown keeps the response time the same.
@@ -65,6 +63,6 @@ export async function verifyPassword(
   gone?: AbortSignal,
 ): Promise<boolean> {
   const against = storedHash ?? (await decoy());
-  const matches = await limited(() => verify(against, password).catch(() => false), gone);
+  const matches = await hashing.run(() => verify(against, password).catch(() => false), gone);
   return storedHash !== null && matches;
 }
