@@ -597,7 +597,8 @@ export const routes = {
     method: 'get',
     path: '/api/sys/outbox',
     tags: ['Backoffice'],
-    summary: 'The local mail outbox, newest first: development only, without SMTP (404 elsewhere)',
+    summary:
+      'The local mail outbox, newest first, links removed: development only, without SMTP (404 elsewhere)',
     query: outboxQuery,
     responses: { 200: outboxResponse },
     errors: [400, 401, 403, 404],

@@ -16,7 +16,10 @@ export interface Mailer {
   send(message: MailMessage): Promise<void>;
 }
 
-/** A message as the outbox keeps it: links redacted from `text` and `html`, all of it sealed. */
+/**
+ * A message as the outbox keeps it: links redacted from `text` and `html`; the whole of it
+ * sealed only in test mode, for the test mailbox (null otherwise).
+ */
 export interface KeptMessage {
   to: string;
   from: string;
@@ -24,7 +27,7 @@ export interface KeptMessage {
   text: string;
   html: string;
   kind: string;
-  sealed: string;
+  sealed: string | null;
   createdAt: number;
 }
 
@@ -46,10 +49,12 @@ export function redactLinks(text: string): string {
 
 /**
  * SMTP (nodemailer) when SMTP_URL is set, and nothing is kept. Otherwise the local outbox in
- * the database (`store.outbox`, on either store), for development and QA (Admin › Outbox, test
- * mode's mailbox) to follow a link end to end: each row holds a redacted copy and the whole
- * message sealed with a key outside the database (SPEC §4b), so a copy of the database opens
- * nothing. Messages older than a day are deleted as each new one is kept.
+ * the database (`store.outbox`, on either store): each row holds a copy with its links removed,
+ * which is all Admin › Outbox ever shows (SPEC §4b: whoever made a delivered credential never
+ * sees its secret; docs/decisions/028-the-outbox-shows-no-links.md). Only in test mode is the
+ * whole message kept as well, sealed with a key outside the database, for the test mailbox of
+ * QA suites to follow a link end to end; a copy of the database opens nothing either way.
+ * Messages older than a day are deleted as each new one is kept.
  */
 export function createMailer(
   env: Env,
@@ -81,7 +86,9 @@ export function createMailer(
           ...message,
           text: redactLinks(message.text),
           html: redactLinks(message.html),
-          sealed: seal(outboxKey, JSON.stringify({ text: message.text, html: message.html })),
+          sealed: env.testMode
+            ? seal(outboxKey, JSON.stringify({ text: message.text, html: message.html }))
+            : null,
           from: env.MAIL_FROM,
           createdAt: at,
         },

@@ -463,6 +463,56 @@ describe('delivered means delivered', () => {
     }
   });
 
+  it('no reader of the outbox sees a delivered link: not its maker, not a superadmin', async () => {
+    // Every way a sign-in link or token is delivered, the maker an operator or nobody.
+    await makeToken(ops, 'buyer@acme.test', { use: 'email' });
+    await t.client(ops).sys.emailSignInLink(ids.userId('member@acme.test'), 'Locked out');
+    await makeLink(ops, { userId: ids.userId('admin@acme.test'), delivery: 'email' });
+    await t.client(ops).sys.provisionUser({
+      email: 'new.person@acme.test',
+      name: 'New Person',
+      organizationId: ids.organizationId('Acme Corp'),
+      sendWelcomeEmail: true,
+    });
+    await t.client().links.requestEmailLink('owner@acme.test');
+    await t.deps.background.idle();
+
+    const root = (await t.signIn('root@onbehalf.test')).token;
+    const sent = ['buyer', 'member', 'admin', 'new.person', 'owner'].map((n) => `${n}@acme.test`);
+    for (const to of sent) {
+      // The recipient's copy has the link, and it works.
+      const { url } = t.latestMail(to);
+      expect(url).toMatch(/^http:\/\/portal\.test\//);
+      const secret = (url ?? '').split(/[/=]/).at(-1) ?? '';
+      expect(secret.length).toBeGreaterThan(20);
+      for (const reader of [ops, root]) {
+        const { messages } = await t.client(reader).sys.outbox({ to });
+        expect(messages).toHaveLength(1);
+        const seen = JSON.stringify(messages);
+        expect(seen).toContain('[link removed]');
+        expect(seen).not.toContain(secret);
+        expect(seen).not.toMatch(/https?:\/\//);
+      }
+    }
+    // Nothing at rest opens one either, sealed or not: only test mode keeps the whole message.
+    const rows = await rowsOf(t.ts, 'outboxMessages');
+    expect(rows.map((r) => r.sealed)).toEqual(sent.map(() => null));
+  });
+
+  it('in test mode, only the test mailbox has the whole message; the outbox still has no link', async () => {
+    const qa = await createTestApp({ rateLimits: false, env: { ONBEHALF_TEST_MODE: '1' } });
+    const operator = (await qa.signIn('ops@onbehalf.test')).token;
+    await qa
+      .client(operator)
+      .sys.emailSignInLink(demoIds(qa).userId('member@acme.test'), 'A QA run');
+    const { url } = qa.latestMail('member@acme.test');
+    const [inMailbox] = (await qa.client().test.mailbox('member@acme.test')).messages;
+    expect(inMailbox?.links).toEqual([url]);
+    const [inOutbox] = (await qa.client(operator).sys.outbox({ to: 'member@acme.test' })).messages;
+    expect(inOutbox?.text).toContain('[link removed]');
+    expect(JSON.stringify(inOutbox)).not.toContain(url);
+  });
+
   it('each read of the outbox is audited', async () => {
     for (let i = 0; i < 2; i++) {
       expect(await outcomeOf(t.client(ops).sys.outbox())).toBe('ok');

@@ -5,7 +5,6 @@ import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import { unseal } from '../../lib/server-secret.ts';
 
 /**
  * The outbox is a development tool (SPEC §4b): it exists only while no SMTP server is set and
@@ -15,7 +14,11 @@ export function outboxReadable(deps: AppDeps): boolean {
   return deps.mailer.transport === 'outbox' && !deps.env.isProduction;
 }
 
-/** A page of messages, newest first, whole (unsealed), optionally to one address; audited. */
+/**
+ * A page of messages, newest first, optionally to one address; audited. Each is the copy kept
+ * with its links removed: a delivered credential's secret reaches its recipient only, never
+ * the operator who made it nor any other reader of the outbox (SPEC §4b, ADR 028).
+ */
 export async function readOutbox(
   deps: AppDeps,
   auth: AuthContext,
@@ -46,10 +49,6 @@ export async function readOutbox(
   const { items, nextCursor } = pageOf(rows, page.limit, (m) => [m.id]);
   return {
     nextCursor,
-    messages: items.map(({ sealed, ...m }) => {
-      const whole = sealed ? unseal(deps.secret.outboxKey, sealed) : null;
-      const body = whole ? (JSON.parse(whole) as { text: string; html: string }) : m;
-      return { ...m, text: body.text, html: body.html, createdAt: toIso(m.createdAt) };
-    }),
+    messages: items.map((m) => ({ ...m, createdAt: toIso(m.createdAt) })),
   };
 }

@@ -24,11 +24,7 @@ export interface OutboxStore extends MailOutbox {
   recordRead(command: { audit: RepeatableEntry; meta: RequestMeta }): Promise<void>;
 }
 
-/**
- * A message of the outbox: redacted copies of its text and html, the whole of it sealed (null
- * on messages kept before they were).
- */
+/** A message of the outbox as Admin › Outbox reads it: its text and html with links removed. */
 export interface OutboxMessage extends Omit<KeptMessage, 'sealed'> {
   id: number;
-  sealed: string | null;
 }

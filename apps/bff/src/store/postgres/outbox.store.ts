@@ -1,10 +1,13 @@
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, lt } from 'drizzle-orm';
 import type { OutboxStore } from '../../features/outbox/outbox.store.ts';
 import { recordRepeatable } from './audit-repeats.ts';
 import { transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { isIntegerId } from './integer-id.ts';
 import { outboxMessages } from './schema.ts';
+
+// The page never reads the sealed whole message: only test mode's mailbox opens it.
+const { sealed: _whole, ...readable } = getTableColumns(outboxMessages);
 
 export function postgresOutbox({ db, auditKey }: PostgresContext): OutboxStore {
   return {
@@ -14,7 +17,7 @@ export function postgresOutbox({ db, auditKey }: PostgresContext): OutboxStore {
       const outOfRange = before !== null && !isIntegerId(before);
       if (outOfRange && before < 0) return [];
       return db
-        .select()
+        .select(readable)
         .from(outboxMessages)
         .where(
           and(

@@ -1,14 +1,17 @@
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, lt } from 'drizzle-orm';
 import type { OutboxStore } from '../../features/outbox/outbox.store.ts';
 import { recordRepeatable } from './audit-repeats.ts';
 import type { SqliteContext } from './context.ts';
 import { outboxMessages } from './schema/outbox.ts';
 
+// The page never reads the sealed whole message: only test mode's mailbox opens it.
+const { sealed: _whole, ...readable } = getTableColumns(outboxMessages);
+
 export function sqliteOutbox({ db }: SqliteContext): OutboxStore {
   return {
     async page({ to, before, limit }) {
       return db
-        .select()
+        .select(readable)
         .from(outboxMessages)
         .where(
           and(

@@ -22,8 +22,8 @@ export function AdminOutboxRoute() {
         {canRead ? (
           <>
             <p className="muted">
-              Mail is kept here because no SMTP server is configured. Messages are removed after a
-              day.
+              Mail is kept here because no SMTP server is configured. Links are removed: a sign-in
+              link works only for the person it was sent to. Messages are removed after a day.
             </p>
             <OutboxFilterForm to={to} onFilter={(next) => setParams(next ? { to: next } : {})} />
             <div className="section--spaced">

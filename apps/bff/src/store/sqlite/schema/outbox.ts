@@ -2,9 +2,9 @@ import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /**
  * The local mail outbox: where mail goes when no SMTP server is configured (development, tests,
- * QA). `text` and `html` are redacted copies with every link removed; the whole message is
- * sealed (AES-GCM, key outside the database) so a copy of the database opens nothing. Purged a
- * day after sending.
+ * QA). `text` and `html` are redacted copies with every link removed; in test mode only, the
+ * whole message is sealed (AES-GCM, key outside the database) for the test mailbox, so a copy of
+ * the database opens nothing. Purged a day after sending.
  */
 export const outboxMessages = sqliteTable(
   'outbox_messages',

@@ -1,7 +1,6 @@
 import type { OutboxMessage } from '@onbehalf/contracts/email-links';
 import { ModalDialog } from '../../../components/ui/modal-dialog.tsx';
 import { formatInstant } from '../../../lib/format.ts';
-import { linkify } from '../linkify.ts';
 
 interface OutboxMessageDialogProps {
   message: OutboxMessage;
@@ -9,8 +8,9 @@ interface OutboxMessageDialogProps {
 }
 
 /**
- * One message as its recipient would read it, in plain text. Its links are real links, so a
- * demo or QA flow can follow a sign-in link end to end; the HTML part is never rendered.
+ * One message in plain text, as the outbox keeps it: every link removed, since a sign-in link
+ * is for the person it was sent to only (ADR 028); the HTML part is never rendered. QA suites
+ * follow links through test mode's mailbox instead.
  */
 export function OutboxMessageDialog({ message, onClose }: OutboxMessageDialogProps) {
   return (
@@ -31,18 +31,7 @@ export function OutboxMessageDialog({ message, onClose }: OutboxMessageDialogPro
           </dd>
         </div>
       </dl>
-      <pre className="mail-body">
-        {/* Index keys: the parts of one body never reorder. */}
-        {linkify(message.text).map((part, index) =>
-          part.kind === 'link' ? (
-            <a key={index} href={part.href} rel="noreferrer">
-              {part.href}
-            </a>
-          ) : (
-            <span key={index}>{part.text}</span>
-          ),
-        )}
-      </pre>
+      <pre className="mail-body">{message.text}</pre>
       <div className="dialog__actions">
         <button type="button" className="button" onClick={onClose}>
           Close
