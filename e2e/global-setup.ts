@@ -9,15 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { ApiError } from '@onbehalf/api-client/api-error';
 import { createApiClient } from '@onbehalf/api-client/client';
 import { startTestCluster, type TestCluster } from '../apps/bff/src/store/postgres/test-cluster.ts';
+import { whereThingsAre } from '../apps/bff/src/test/server-processes.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const serverEntry = path.join(repoRoot, 'apps/bff/dist/server.js');
-// The server serves the portal from PORTAL_DIST when set (it inherits this environment).
-const portalIndex = path.resolve(
-  repoRoot,
-  process.env.PORTAL_DIST ?? 'apps/portal/dist',
-  'index.html',
-);
+// The server serves the portal from PORTAL_DIST when set (passed on to it below).
+const portalDir = path.resolve(repoRoot, process.env.PORTAL_DIST ?? 'apps/portal/dist');
+const portalIndex = path.join(portalDir, 'index.html');
 /** Where the server log is kept after the run, next to Playwright's own results. */
 const keptLog = fileURLToPath(new URL('./test-results/server.log', import.meta.url));
 
@@ -60,9 +58,13 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
   const server = spawn(process.execPath, [serverEntry], {
     cwd: repoRoot,
+    // Nothing of the runner's environment but where things are: a DATABASE_URL, SMTP_URL or
+    // NODE_ENV exported for `pnpm start` in the same shell must never point a server in test
+    // mode at a real database or mail server.
     env: {
-      ...process.env,
+      ...whereThingsAre(process.env),
       ...database,
+      PORTAL_DIST: portalDir,
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,

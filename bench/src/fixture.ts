@@ -312,7 +312,8 @@ export function seedLoadFixture(
   fixture.auditEventsBefore = (
     db.prepare('SELECT count(*) AS n FROM audit_events').get() as { n: number }
   ).n;
-  const { auditKey } = loadServerSecret(dataDir, process.env.ONBEHALF_SECRET);
+  // The server is given no ONBEHALF_SECRET (bench/src/server.ts): both read the one under DATA_DIR.
+  const { auditKey } = loadServerSecret(dataDir);
   seedAuditTrail(db, auditKey, {
     count: options.auditEvents,
     now,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { whereThingsAre } from '../../apps/bff/src/test/server-processes.ts';
 import { nodeFlagsOf, PRODUCTION_NODE_FLAGS } from './server.ts';
 
 describe('the server as pnpm start runs it', () => {
@@ -16,5 +17,17 @@ describe('the server as pnpm start runs it', () => {
     expect(PRODUCTION_NODE_FLAGS.some((flag) => flag.startsWith('--max-old-space-size'))).toBe(
       false,
     );
+  });
+
+  it("takes nothing from the caller's environment but where things are (as e2e's does)", () => {
+    const shell = {
+      PATH: '/usr/bin',
+      HOME: '/root',
+      DATABASE_URL: 'postgres://prod.example/onbehalf',
+      ONBEHALF_SECRET: 'x'.repeat(43),
+      SMTP_URL: 'smtp://mail.example',
+      NODE_ENV: 'development',
+    };
+    expect(whereThingsAre(shell)).toEqual({ PATH: '/usr/bin', HOME: '/root' });
   });
 });

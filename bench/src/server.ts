@@ -11,6 +11,7 @@ import {
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { whereThingsAre } from '../../apps/bff/src/test/server-processes.ts';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -114,7 +115,7 @@ export async function startServer(options: {
   const child = spawn(process.execPath, [...nodeArgs, options.entry], {
     cwd: options.cwd,
     env: {
-      ...process.env,
+      ...whereThingsAre(process.env),
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(options.port),

@@ -44,6 +44,20 @@ export function freeLoopbackPort(): Promise<number> {
 }
 
 /**
+ * What a server started for tests or the bench takes from the caller's environment: where
+ * things are, nothing more. A DATABASE_URL, ONBEHALF_SECRET, SMTP_URL or NODE_ENV exported for
+ * `pnpm start` in the same shell must never point such a server (in test mode, or about to
+ * write a fixture) at a real database or mail server.
+ */
+export function whereThingsAre(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    ['PATH', 'HOME', 'TMPDIR', 'LANG']
+      .map((name) => [name, env[name]])
+      .filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+}
+
+/**
  * Starts one server and returns at once, listening or not: `waitUntilReady` waits for it. `env`
  * is added to (and overrides) NODE_ENV=test, ONBEHALF_TEST_MODE=1, LOG_LEVEL=warn, the port,
  * PUBLIC_ORIGIN and DATA_DIR.
@@ -52,15 +66,10 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
   const port = await freeLoopbackPort();
   const url = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-server-'));
-  const inherited = Object.fromEntries(
-    ['PATH', 'HOME', 'TMPDIR', 'LANG']
-      .map((name) => [name, process.env[name]])
-      .filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: packageDir,
     env: {
-      ...inherited,
+      ...whereThingsAre(process.env),
       NODE_ENV: 'test',
       ONBEHALF_TEST_MODE: '1',
       LOG_LEVEL: 'warn',
