@@ -90,4 +90,31 @@ describe('ids and text a database cannot hold', () => {
     expect(Object.entries(outcomes).filter(([, outcome]) => outcome !== 400)).toEqual([]);
     await t.deps.background.idle();
   });
+
+  it('a forged cursor holding such text is a 400 on every list it could reach, never a 500', async () => {
+    const t = await createTestApp({ rateLimits: false });
+    const root = t.client((await t.signIn('root@onbehalf.test')).token);
+    const admin = t.client((await t.signIn('admin@acme.test')).token);
+    const forged = (key: unknown[]) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    const outcomes: Record<string, 'ok' | number> = {};
+    for (const [name, text] of [
+      ['nul', WITH_NUL],
+      ['lone surrogate', 'a\ud800b'],
+    ] as const) {
+      const pair = forged([text, 1]);
+      outcomes[`sessions, ${name}`] = await outcomeOf(
+        admin.call('auth.sessions', { query: { cursor: forged([text]) } }),
+      );
+      outcomes[`team, ${name}`] = await outcomeOf(
+        admin.call('team.members', { query: { cursor: pair } }),
+      );
+      outcomes[`coworkers, ${name}`] = await outcomeOf(
+        admin.call('profiles.list', { query: { cursor: pair } }),
+      );
+      outcomes[`users, ${name}`] = await outcomeOf(
+        root.call('sys.users', { query: { cursor: pair } }),
+      );
+    }
+    expect(Object.entries(outcomes).filter(([, outcome]) => outcome !== 400)).toEqual([]);
+  });
 });

@@ -1,4 +1,5 @@
 import { AppError } from './errors.ts';
+import { illFormedPath } from './well-formed.ts';
 
 /**
  * Keyset pages (SPEC §8b). A cursor is the sort key of the last item of a page, opaque to the
@@ -23,12 +24,15 @@ export function decodeCursor<const S extends readonly ('string' | 'number')[]>(
   } catch {
     key = null;
   }
+  // A cursor is decoded after the router checked the request's text, so its own text is
+  // checked here as the router checks everything else: no database keeps it as sent.
   const fits =
     Array.isArray(key) &&
     key.length === shape.length &&
     key.every((value, i) =>
       shape[i] === 'number' ? Number.isSafeInteger(value) : typeof value === 'string',
-    );
+    ) &&
+    illFormedPath(key) === null;
   if (!fits) {
     throw new AppError('validation_failed', {
       message: 'This cursor is not one this list gave out.',
