@@ -17,6 +17,7 @@ export const auditEventTypes = [
   'impersonation.refused',
   'impersonation.exchange_failed',
   'account.password_changed',
+  'account.password_change_failed',
   'one_click.issued',
   'one_click.redeemed',
   'one_click.failed',

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { rowsWhere } from '../store/test-rows.ts';
 import { createTestApp, demoIds, type TestApp } from '../test/harness.ts';
 import { addressKey, parseAllowlist, rules } from './rate-limit.ts';
 
@@ -48,7 +49,9 @@ async function failures(
   email: (i: number) => string,
   address: (i: number) => string,
 ) {
-  for (let i = 0; i < count; i++) await t.deps.limiters.recordSignInFailure(email(i), address(i));
+  for (let i = 0; i < count; i++) {
+    await (await t.deps.limiters.beginPasswordCheck(email(i), address(i))).failed();
+  }
 }
 
 /** Raw: the address arrives in the proxy's header, and a test reads the wait from Retry-After. */
@@ -122,6 +125,88 @@ describe('sign-in limits', () => {
     }
     expect(waits).toEqual([1, 2, 4, 8, 16, 32, 60].slice(0, waits.length));
     expect(waits.length).toBeGreaterThan(3);
+  });
+});
+
+describe('guesses sent at once', () => {
+  const tally = (statuses: number[]) => {
+    const counts: Record<number, number> = {};
+    for (const status of statuses) counts[status] = (counts[status] ?? 0) + 1;
+    return counts;
+  };
+  const failedSignIns = async (email: string) =>
+    (await rowsWhere(t.ts, 'auditEvents', { type: 'auth.sign_in.failed' })).filter((e) =>
+      JSON.stringify(e.details).includes(email),
+    );
+
+  it('for one account from many addresses are checked no more often than its budget allows', async () => {
+    const before = rules.signInAccount.block - 10;
+    await failures(
+      before,
+      () => 'buyer@acme.test',
+      (i) => `10.${i >> 8}.${i & 255}.1`,
+    );
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => signIn('buyer@acme.test', 'guess', `10.8.${i}.1`)),
+    );
+    expect(tally(answers.map((res) => res.status))).toEqual({ 401: 10, 429: 20 });
+    expect(await failedSignIns('buyer@acme.test')).toHaveLength(10);
+  });
+
+  it('for one account from one address get the free ones, then one at a time', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () => signIn('buyer@acme.test', 'guess', '203.0.113.80')),
+    );
+    expect(tally(answers.map((res) => res.status))).toEqual({
+      401: rules.signInPair.free + 1,
+      429: 12 - rules.signInPair.free - 1,
+    });
+  });
+
+  it('a right password gives its place back: a hundred right sign-ins spend nothing', async () => {
+    for (let i = 0; i < rules.signInAccount.block + 1; i++) {
+      await (
+        await t.deps.limiters.beginPasswordCheck('buyer@acme.test', '203.0.113.81')
+      ).succeeded();
+    }
+    expect((await signIn('buyer@acme.test', 'demo-password', '203.0.113.81')).status).toBe(200);
+  });
+});
+
+describe('changing a password', () => {
+  const change = (token: string, currentPassword: string, address: string) =>
+    t.call('PUT', '/api/public/account/password', {
+      token,
+      body: { currentPassword, newPassword: 'a-new-long-passphrase' },
+      headers: from(address),
+    });
+
+  it('checks the current password against the account’s budget, and audits a wrong one', async () => {
+    const { token } = await t.signIn('member@acme.test');
+    await failures(
+      rules.signInAccount.block - 1,
+      () => 'member@acme.test',
+      (i) => `10.${i >> 8}.${i & 255}.2`,
+    );
+    const wrong = await change(token, 'guess', '203.0.113.90');
+    expect(wrong.status).toBe(400);
+    const refused = await change(token, 'demo-password', '203.0.113.91');
+    expect(refused.status).toBe(429);
+    // The account waits out the hour at the door too.
+    expect((await signIn('member@acme.test', 'demo-password', '203.0.113.92')).status).toBe(429);
+    const audited = await rowsWhere(t.ts, 'auditEvents', {
+      type: 'account.password_change_failed',
+    });
+    expect(audited.map((e) => e.actorUserId)).toEqual([ids.userId('member@acme.test')]);
+  });
+
+  it('guesses sent at once by one session are slowed like a sign-in’s', async () => {
+    const { token } = await t.signIn('member@acme.test');
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () => change(token, 'guess', '203.0.113.93')),
+    );
+    expect(answers.filter((res) => res.status === 400)).toHaveLength(rules.signInPair.free + 1);
+    expect(answers.filter((res) => res.status === 429)).toHaveLength(11 - rules.signInPair.free);
   });
 });
 

@@ -3,6 +3,7 @@ import {
   type IRateLimiterOptions,
   type RateLimiterAbstract,
   RateLimiterMemory,
+  RateLimiterRes,
 } from 'rate-limiter-flexible';
 import { AppError } from './errors.ts';
 
@@ -56,6 +57,23 @@ export type StoreFactory = (options: IRateLimiterOptions) => RateLimiterAbstract
 const memoryStore: StoreFactory = (options) => new RateLimiterMemory(options);
 
 /**
+ * How long an attempt past the free ones may hold its key's turn before it is settled: longer
+ * than any password check takes, short enough that a crashed one does not hold it for long.
+ */
+const TURN_SECONDS = 10;
+
+/** An attempt's place in one rule's budget, taken before the attempt is made. */
+interface Reservation {
+  key: string;
+  /** Failures in the window with this attempt's. */
+  counted: number;
+  /** Whether it holds the key's turn (past the free ones). */
+  turn: boolean;
+  /** Greater than 0: refused, and how long to wait. */
+  waitMs: number;
+}
+
+/**
  * One rule's counter and its slow-down. `failures` counts within the window; `spacing` holds
  * the wait a key must sit out before its next attempt (a `block` of that many seconds).
  */
@@ -96,12 +114,56 @@ class FailureBudget {
   /** Counts a failure; past the free ones, the next attempt waits twice as long as the last. */
   async fail(key: string): Promise<number> {
     const counted = await this.failures.penalty(key, 1);
-    const beyond = counted.consumedPoints - this.rule.free;
+    await this.space(key, counted.consumedPoints);
+    return counted.consumedPoints;
+  }
+
+  /**
+   * Counts this attempt as a failure before the work it limits, in one step of the store, so
+   * that attempts sent at once cannot all pass one check: the count is given back (`giveBack`)
+   * if the attempt succeeds, and made a failure's (`settle`) if it fails. Past the free ones,
+   * one attempt at a time holds the key's turn until it is settled. Refused (the budget spent,
+   * or the turn held or still waited out), nothing is counted and the wait comes back.
+   */
+  async reserve(key: string): Promise<Reservation> {
+    const counted = await this.failures.penalty(key, 1);
+    const place = { key, counted: counted.consumedPoints, turn: false, waitMs: 0 };
+    if (place.counted > this.rule.block) {
+      await this.failures.reward(key, 1);
+      return { ...place, waitMs: Math.max(counted.msBeforeNext, 1) };
+    }
+    if (place.counted > this.rule.free && this.rule.maxDelaySeconds > 0) {
+      try {
+        await this.spacing.consume(key, 1, { customDuration: TURN_SECONDS });
+      } catch (refused) {
+        if (!(refused instanceof RateLimiterRes)) throw refused;
+        await this.failures.reward(key, 1);
+        return { ...place, waitMs: Math.max(refused.msBeforeNext, 1) };
+      }
+      return { ...place, turn: true };
+    }
+    return place;
+  }
+
+  /** A reserved attempt failed: it stays counted, and the next one waits its turn. */
+  async settle(place: Reservation): Promise<void> {
+    await this.space(place.key, place.counted);
+  }
+
+  /** A reserved attempt succeeded, or was not made: its count and its turn are given back. */
+  async giveBack(place: Reservation): Promise<void> {
+    await Promise.all([
+      this.failures.reward(place.key, 1),
+      place.turn ? this.spacing.delete(place.key) : null,
+    ]);
+  }
+
+  private async space(key: string, counted: number): Promise<void> {
+    const beyond = counted - this.rule.free;
     if (beyond > 0 && this.rule.maxDelaySeconds > 0) {
       const delay = Math.min(2 ** (beyond - 1), this.rule.maxDelaySeconds);
       await this.spacing.block(key, delay);
     }
-    return counted.consumedPoints;
   }
 
   async clear(key: string): Promise<void> {
@@ -202,6 +264,49 @@ export function createLimiters(options: {
     await Promise.all(applies(ip, checks).map(([name, key]) => budget[name].fail(key)));
   }
 
+  /**
+   * Takes an attempt's place in every budget that applies before it is made (`reserve`): all
+   * of them, or none and a 429 with the longest wait. What comes back settles them once the
+   * attempt is decided.
+   */
+  async function reserveAll(ip: string | null, checks: [RuleName, string, 'address' | 'own'][]) {
+    const taken = applies(ip, checks).map(([name, key]) => ({
+      name,
+      place: budget[name].reserve(key),
+    }));
+    const settled = await Promise.allSettled(taken.map(({ place }) => place));
+    const places = taken.flatMap(({ name }, i) => {
+      const outcome = settled[i];
+      return outcome?.status === 'fulfilled' ? [{ name, place: outcome.value }] : [];
+    });
+    const giveBack = (all: typeof places) =>
+      Promise.all(all.map(({ name, place }) => budget[name].giveBack(place)));
+    const failed = settled.find((outcome) => outcome.status === 'rejected');
+    if (failed) {
+      await giveBack(places.filter(({ place }) => place.waitMs === 0)).catch(() => undefined);
+      throw failed.reason;
+    }
+    const refusals = places.filter(({ place }) => place.waitMs > 0);
+    const refusal = refusals.sort((a, b) => b.place.waitMs - a.place.waitMs)[0];
+    if (refusal) {
+      await giveBack(places.filter(({ place }) => place.waitMs === 0));
+      options.onRefused?.(refusal.name);
+      refuse(refusal.place.waitMs);
+    }
+    return {
+      failed: () => Promise.all(places.map(({ name, place }) => budget[name].settle(place))),
+      /** Not made after all: each count and turn given back. */
+      withdrawn: () => giveBack(places),
+      /** Each count given back; `clearing` rules forget every failure of their key as well. */
+      succeeded: (clearing: RuleName[] = []) =>
+        Promise.all(
+          places.map(({ name, place }) =>
+            clearing.includes(name) ? budget[name].clear(place.key) : budget[name].giveBack(place),
+          ),
+        ),
+    };
+  }
+
   const signInChecks = (
     email: string,
     ip: string | null,
@@ -216,24 +321,33 @@ export function createLimiters(options: {
 
   return {
     enabled,
-    assertSignInAllowed: (email: string, ip: string | null) =>
-      assertAllowed(ip, signInChecks(email, ip)),
-    recordSignInFailure: (email: string, ip: string | null) => count(ip, signInChecks(email, ip)),
-    /** A right password clears what this address owed for this account; nothing else. */
-    clearSignInFailures: async (email: string, ip: string | null) => {
-      if (enabled) await budget.signInPair.clear(`${email}|${addressKey(ip)}`);
+    /**
+     * Before a password is checked (a sign-in, or a password change checking the current one):
+     * the account's, the account+address pair's and the address's budgets, each counting this
+     * attempt as a failure until it is decided. `failed()` keeps it counted; `succeeded()`
+     * gives the account's and the address's counts back and clears what this address owed for
+     * this account, nothing else; `withdrawn()` gives every count back.
+     */
+    beginPasswordCheck: async (email: string, ip: string | null) => {
+      const done = async () => {};
+      if (!enabled) return { failed: done, succeeded: done, withdrawn: done };
+      const reserved = await reserveAll(ip, signInChecks(email, ip));
+      return {
+        failed: async () => void (await reserved.failed()),
+        succeeded: async () => void (await reserved.succeeded(['signInPair'])),
+        /** The password was not checked after all (the line was full, the client left). */
+        withdrawn: async () => void (await reserved.withdrawn()),
+      };
     },
     /**
      * "Email me a link": the asking address may be told to slow down; the address asked for
      * never is. Returns whether to send (false: this address got enough links lately).
      */
     admitEmailLinkRequest: async (email: string, ip: string | null): Promise<boolean> => {
-      const asking: [RuleName, string, 'address' | 'own'][] = [
-        ['emailLinkAddress', addressKey(ip), 'address'],
-      ];
-      await assertAllowed(ip, asking);
-      await count(ip, asking);
       if (!enabled) return true;
+      // Every request counts, so its place is taken and kept at once: requests sent together
+      // cannot all pass one check.
+      await (await reserveAll(ip, [['emailLinkAddress', addressKey(ip), 'address']])).failed();
       const sends = await budget.emailLinkSends.fail(email);
       return sends <= rules.emailLinkSends.free;
     },

@@ -15,17 +15,47 @@ describe('rate-limit budgets in PostgreSQL', () => {
     try {
       // 100 failures for one account, from 100 addresses, round-robin over the processes.
       for (let i = 0; i < 100; i++) {
-        await processes[i % 3]?.recordSignInFailure('jane@acme.test', `203.0.113.${i}`);
+        const attempt = await processes[i % 3]?.beginPasswordCheck(
+          'jane@acme.test',
+          `203.0.113.${i}`,
+        );
+        await attempt?.failed();
       }
       for (const limiters of processes) {
         await expect(
-          limiters.assertSignInAllowed('jane@acme.test', '198.51.100.7'),
+          limiters.beginPasswordCheck('jane@acme.test', '198.51.100.7'),
         ).rejects.toMatchObject({ code: 'rate_limited' });
       }
       // Another account is untouched.
       await expect(
-        processes[0]?.assertSignInAllowed('omar@acme.test', '198.51.100.7'),
-      ).resolves.toBeUndefined();
+        processes[0]?.beginPasswordCheck('omar@acme.test', '198.51.100.7'),
+      ).resolves.toBeDefined();
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
+  });
+
+  it('checks sent at once over several processes take no more than the budget between them', async () => {
+    const { url } = await freshStore('postgres');
+    const pools = [1, 2, 3].map(() => openPostgres(url, { max: 4 }).pool);
+    const processes = pools.map((pool) =>
+      createLimiters({ enabled: true, store: postgresRateLimitStore(pool) }),
+    );
+    try {
+      // 160 guesses at once for one account from 160 addresses: 100 may be checked, no more.
+      const outcomes = await Promise.all(
+        Array.from({ length: 160 }, (_, i) =>
+          processes[i % 3]
+            ?.beginPasswordCheck('jane@acme.test', `203.0.113.${i}`)
+            .then(async (attempt) => {
+              await attempt.failed();
+              return 'checked';
+            })
+            .catch((error: { code?: string }) => error.code),
+        ),
+      );
+      expect(outcomes.filter((o) => o === 'checked')).toHaveLength(100);
+      expect(outcomes.filter((o) => o === 'rate_limited')).toHaveLength(60);
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
     }

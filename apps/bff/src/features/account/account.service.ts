@@ -46,7 +46,11 @@ export async function setImpersonationPreference(
   return { profileId: profile.id, allowTeamImpersonation: allow };
 }
 
-/** Changes the password and signs out every other session of the user. */
+/**
+ * Changes the password and signs out every other session of the user. The current password is
+ * a guess like a sign-in's, whoever holds the session: it counts in the same budgets (the
+ * account's, the account+address pair's, the address's), and a wrong one is audited.
+ */
 export async function changePassword(
   deps: AppDeps,
   auth: AuthContext,
@@ -57,9 +61,25 @@ export async function changePassword(
 ) {
   const user = auth.user;
   if (!user) throw new AppError('forbidden');
+  const attempt = await deps.limiters.beginPasswordCheck(user.email.toLowerCase(), meta.ip);
   const previousHash = (await deps.store.account.passwordHashOf(user.id)) ?? null;
-  const verified = await verifyPassword(previousHash, body.currentPassword, gone);
-  if (!verified || previousHash === null) throw incorrectPassword();
+  let verified: boolean;
+  try {
+    verified = await verifyPassword(previousHash, body.currentPassword, gone);
+  } catch (notChecked) {
+    // Refused by a full line of checks, or the client left: no guess was made.
+    await attempt.withdrawn();
+    throw notChecked;
+  }
+  if (!verified || previousHash === null) {
+    await deps.store.account.recordPasswordChangeFailed({
+      audit: { type: 'account.password_change_failed', at: deps.clock.now(), ...auditParty(auth) },
+      meta,
+    });
+    await attempt.failed();
+    throw incorrectPassword();
+  }
+  await attempt.succeeded();
   const passwordHash = await hashPassword(body.newPassword, gone);
   const now = deps.clock.now();
   // Every link and token made for this person dies with the old password (SPEC §4b), and

@@ -24,6 +24,8 @@ export interface AccountStore {
    * of theirs, at once. `'lost_race'` (nothing written) when the password changed meanwhile.
    */
   changePassword(command: ChangePassword): Promise<'changed' | 'lost_race'>;
+  /** A password change refused because the current password was wrong: only its audit. */
+  recordPasswordChangeFailed(command: { audit: AuditEntry; meta: RequestMeta }): Promise<void>;
 }
 
 export interface SetImpersonationPreference {

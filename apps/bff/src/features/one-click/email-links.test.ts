@@ -162,6 +162,20 @@ describe('self-service sign-in links', () => {
     expect((await refusal(ask('someone-11@acme.test'))).status).toBe(429);
   });
 
+  it('requests sent at once from one address are slowed down alike: each takes its place first', async () => {
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        ask(`someone-${i}@acme.test`).then(
+          () => 202,
+          (error: { status: number }) => error.status,
+        ),
+      ),
+    );
+    expect(outcomes.filter((status) => status === 202)).toHaveLength(11);
+    expect(outcomes.filter((status) => status === 429)).toHaveLength(29);
+    await t.deps.background.idle();
+  });
+
   it('a disabled user receives nothing', async () => {
     await updateRows(t.ts, 'users', { status: 'disabled' }, { email: 'buyer@acme.test' });
     await ask('buyer@acme.test');

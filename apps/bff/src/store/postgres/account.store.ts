@@ -10,6 +10,9 @@ import { profiles, sessions, users } from './schema.ts';
 
 export function postgresAccount({ db, auditKey }: PostgresContext): AccountStore {
   return {
+    async recordPasswordChangeFailed({ audit, meta }) {
+      await transaction(db, (tx) => appendAudit(tx, auditKey, audit, meta));
+    },
     async passwordHashOf(userId) {
       const [found] = await db
         .select({ passwordHash: users.passwordHash })

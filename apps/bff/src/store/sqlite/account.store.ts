@@ -11,6 +11,11 @@ import { users } from './schema/users.ts';
 
 export function sqliteAccount({ db }: SqliteContext): AccountStore {
   return {
+    async recordPasswordChangeFailed({ audit, meta }) {
+      db.transaction((tx) => {
+        recordAudit(tx, audit, meta);
+      });
+    },
     async passwordHashOf(userId) {
       return db
         .select({ passwordHash: users.passwordHash })

@@ -16,6 +16,7 @@ const labels: Record<AuditEventType, string> = {
   'impersonation.refused': 'Impersonation refused',
   'impersonation.exchange_failed': 'Impersonation hand-off refused',
   'account.password_changed': 'Password changed',
+  'account.password_change_failed': 'Password change refused: wrong current password',
   'one_click.issued': 'One-click link issued',
   'one_click.redeemed': 'One-click link redeemed',
   'one_click.failed': 'One-click link failed',
