@@ -30,6 +30,7 @@ import { teamRoutes } from './features/team/team.routes.ts';
 import { testModeRoutes } from './features/test-mode/test-mode.routes.ts';
 import { usersRoutes } from './features/users/users.routes.ts';
 import { errorPage, isPageNavigation } from './http/error-page.ts';
+import { forwardedAddress } from './http/forwarded-address.ts';
 import { mountPortal } from './http/portal-static.ts';
 import { createRouter } from './http/router.ts';
 import { clearSessionCookie } from './http/session-cookie.ts';
@@ -56,7 +57,8 @@ function socketAddress(c: Context): string | null {
 /**
  * The client's address. Behind N trusted proxies, each appended the address it received the
  * request from, so the client is the N-th entry from the right; anything further left was
- * written by the client and is not believed.
+ * written by the client and is not believed. The entry is read in one form per address (no
+ * port, one spelling: `forwardedAddress`); one that is no address counts as the proxy's own.
  */
 export function clientAddress(c: Context, trustedProxies: number): string | null {
   if (trustedProxies > 0) {
@@ -65,7 +67,8 @@ export function clientAddress(c: Context, trustedProxies: number): string | null
       .map((h) => h.trim())
       .filter(Boolean);
     const client = hops[hops.length - trustedProxies];
-    if (client) return client.slice(0, 64);
+    const address = client ? forwardedAddress(client) : null;
+    if (address) return address;
   }
   return socketAddress(c);
 }

@@ -113,6 +113,19 @@ describe('sign-in limits', () => {
     expect((await signIn('buyer@acme.test', 'demo-password', '2001:db8:0:1::1')).status).toBe(200);
   });
 
+  it('a proxy’s port or spelling of an address is not a fresh address', async () => {
+    const spellings = (i: number) =>
+      [`203.0.113.8:${40000 + i}`, `[::ffff:cb00:7108]:${i}`, '::FFFF:203.0.113.8'][i % 3] ?? '';
+    for (let i = 0; i <= rules.signInPair.free; i++) {
+      expect((await signIn('buyer@acme.test', 'x', spellings(i))).status).toBe(401);
+    }
+    const next = await signIn('buyer@acme.test', 'demo-password', '203.0.113.8:65000');
+    expect(next.status).toBe(429);
+    // And the trail names the address once, as an address.
+    const failed = await rowsWhere(t.ts, 'auditEvents', { type: 'auth.sign_in.failed' });
+    expect(new Set(failed.map((e) => e.ip))).toEqual(new Set(['203.0.113.8']));
+  });
+
   it('each failure past the free ones doubles the wait, up to a minute', async () => {
     const waits: number[] = [];
     for (let i = 0; i < rules.signInPair.free + 8; i++) {
