@@ -252,4 +252,23 @@ describe('link and token limits count guesses, not real credentials', () => {
     // Another address is not slowed down by this one's guesses.
     expect((await preview({ userId: 1, hash: 'A'.repeat(43) }, '203.0.113.82')).status).toBe(200);
   });
+
+  it('a deleted token takes no more guesses than an unknown one: its secret is gone', async () => {
+    const ops = t.client((await t.signIn('ops@onbehalf.test')).token);
+    const { id } = await ops.loginTokens.create({
+      subject: { type: 'profile', profileId: ids.profileId('buyer@acme.test') },
+      expiresAt: new Date(t.clock.now() + 86_400_000).toISOString(),
+      use: 'integration',
+    });
+    await ops.loginTokens.remove(id);
+    const redeem = (secret: string) =>
+      t.call('POST', '/api/public/auth/login-token', {
+        body: { token: `${id}.${secret}` },
+        headers: from('203.0.113.83'),
+      });
+    for (let i = 0; i <= rules.guessAddress.free; i++) {
+      expect((await redeem(`${i}`.padStart(43, 'C'))).status).toBe(410);
+    }
+    expect((await redeem('D'.repeat(43))).status).toBe(429);
+  });
 });

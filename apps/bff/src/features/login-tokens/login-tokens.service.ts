@@ -354,6 +354,8 @@ async function evaluate(deps: AppDeps, raw: string): Promise<Evaluated> {
   if (!found) return { status: 'invalid', outcome: 'invalid' };
   const { token, user, organization } = found;
   if (token.deletedAt !== null || token.secretHash === null) {
+    // Its secret was erased with it, so nothing tells its holder from a guesser: it counts as
+    // a guess (below), or any id once deleted would take guesses, each audited, without end.
     return { status: 'revoked', outcome: 'deleted', found };
   }
   if (!constantTimeEqual(token.secretHash, sha256(secret))) {
@@ -408,9 +410,11 @@ async function recordFailure(
     now,
     meta,
   });
-  // Only a guess counts towards the address's limit (an unknown token, a wrong secret): a real
-  // token that is used, expired or deleted is not one.
-  if (outcome === 'invalid' || outcome === 'wrong_secret') await deps.limiters.recordGuess(meta.ip);
+  // Only a guess counts towards the address's limit (an unknown token, a wrong secret, a deleted
+  // token, whose secret can no longer be checked): a real token that is used or expired is not.
+  if (outcome === 'invalid' || outcome === 'wrong_secret' || outcome === 'deleted') {
+    await deps.limiters.recordGuess(meta.ip);
+  }
 }
 
 const purposeOfUse: Record<NonNullable<LoginTokenUse>, CredentialPurpose> = {
