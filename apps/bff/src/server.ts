@@ -12,6 +12,7 @@ import { createMetrics } from './lib/metrics.ts';
 import { createLimiters } from './lib/rate-limit.ts';
 import { type BootedStore, bootStore } from './store/boot.ts';
 import { DEMO_PASSWORD, demoAccounts } from './store/demo.ts';
+import { startHousekeeping } from './store/housekeeping.ts';
 
 /** A start that cannot go on: one line on stderr, no stack, exit code 1. */
 function refuseToStart(error: unknown): never {
@@ -62,6 +63,8 @@ async function anchorAuditHead() {
 await anchorAuditHead();
 const anchorTimer = setInterval(anchorAuditHead, 1000);
 anchorTimer.unref();
+// Once a minute: the last minute of a flood summarised into the trail, expired counters gone.
+const housekeeping = startHousekeeping(booted.housekeeping, { now: systemClock.now, logger });
 // In test mode the clock moves forward on request (POST /api/test/clock).
 const testClocks = env.testMode ? testClocks_(systemClock) : undefined;
 const clock = testClocks?.clock ?? systemClock;
@@ -125,6 +128,7 @@ function shutdown() {
     await background.stop();
     await commitGroups?.pending()?.catch(() => {});
     clearInterval(anchorTimer);
+    housekeeping.stop();
     await anchorAuditHead();
     await booted.close().catch(() => {});
     process.exit();

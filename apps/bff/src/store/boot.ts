@@ -27,6 +27,13 @@ export interface BootedStore {
   limiterStore?: StoreFactory;
   metricsSources: MetricsSources;
   commitGroups?: CommitGroups;
+  /**
+   * What the server does once a minute (`startHousekeeping`): the repeats counted in closed
+   * minutes summarised into the audit trail, so the last minute of a flood is on it as soon as
+   * that minute ends, not at the next repeat; on PostgreSQL, rate-limit counters past their
+   * window deleted, in batches (the memory store forgets them by itself).
+   */
+  housekeeping(now: number): Promise<void>;
   /** Whether this start wrote the demo (into an empty database). */
   seeded: boolean;
   /** After the last request: closes the database. */

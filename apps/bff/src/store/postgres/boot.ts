@@ -6,10 +6,11 @@ import { loadServerSecret } from '../../lib/server-secret.ts';
 import type { BootedStore } from '../boot.ts';
 import { DEMO_PASSWORD } from '../demo.ts';
 import { postgresAnchorFile, postgresAuditAnchor } from './audit-anchor.ts';
+import { flushRepeats } from './audit-repeats.ts';
 import { migratePostgres, openPostgres } from './client.ts';
 import { describeConnectionFailure } from './faults.ts';
 import { postgresMetricsSources } from './metrics.ts';
-import { postgresRateLimitStore } from './rate-limits.ts';
+import { deleteExpiredRateLimits, postgresRateLimitStore } from './rate-limits.ts';
 import { seedDemoPostgres } from './seed.ts';
 import { loadSharedSigningKeys } from './signing-keys.ts';
 import { createPostgresStore } from './store.ts';
@@ -63,6 +64,10 @@ export async function bootPostgres(env: Env, url: string): Promise<BootedStore> 
     advanceAuditAnchor: () => auditAnchor.advance(db),
     limiterStore: postgresRateLimitStore(pool),
     metricsSources: postgresMetricsSources(db, secret.auditKey),
+    async housekeeping(now) {
+      await flushRepeats(db, secret.auditKey, now);
+      await deleteExpiredRateLimits(pool, now);
+    },
     seeded,
     close: () => pool.end(),
   };

@@ -4,6 +4,7 @@ import { loadSigningKeys } from '../../lib/signing-keys.ts';
 import type { BootedStore, BootHooks } from '../boot.ts';
 import { bindAuditKey } from './audit.ts';
 import { fileAuditAnchor } from './audit-anchor.ts';
+import { flushRepeats } from './audit-repeats.ts';
 import { startAuditSearchIndexer } from './audit-search.ts';
 import { startCheckpointer } from './checkpointer.ts';
 import { migrateDatabase, openDatabase, secureDataDir } from './client.ts';
@@ -41,6 +42,7 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
     auditAnchor,
     advanceAuditAnchor: async () => auditAnchor.advance(db),
     metricsSources: sqliteMetricsSources(db),
+    housekeeping: async (now) => flushRepeats(db, now),
     commitGroups,
     seeded,
     async close() {

@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { loadEnv } from '../env.ts';
+import type { RepeatableEntry } from '../lib/audit-repeat-rows.ts';
+import { silentLogger } from '../lib/logger.ts';
+import type { BootedStore } from './boot.ts';
+import { startHousekeeping } from './housekeeping.ts';
+import { bootPostgres } from './postgres/boot.ts';
+import { deleteExpiredRateLimits } from './postgres/rate-limits.ts';
+import { bootSqlite } from './sqlite/boot.ts';
+import { freshStore } from './test-stores.ts';
+
+const MINUTE = 60_000;
+const meta = { ip: '203.0.113.7', userAgent: 'test', requestId: 'r-1' };
+const read = (at: number): RepeatableEntry => ({
+  type: 'outbox.read',
+  at,
+  actor: { userId: null, kind: 'anonymous' },
+  details: { to: null },
+});
+
+/** A booted store of each kind, and plain SQL on its database to see what housekeeping did. */
+async function booted(dialect: 'sqlite' | 'postgres') {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-housekeeping-'));
+  const hooks = { logger: silentLogger, onFatal: () => {}, onCommitGroup: () => {} };
+  if (dialect === 'sqlite') {
+    const store = await bootSqlite(loadEnv({ NODE_ENV: 'test', DATA_DIR: dataDir }), hooks);
+    const file = new Database(path.join(dataDir, 'onbehalf.db'), { readonly: true });
+    // What a group commit holds is seen once it is committed.
+    const count = async (sql: string) => {
+      await store.commitGroups?.pending();
+      return (file.prepare(sql).get() as { n: number }).n;
+    };
+    return { store, count, close: () => file.close() };
+  }
+  const { url } = await freshStore('postgres');
+  const env = loadEnv({
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    DATABASE_URL: url,
+    ONBEHALF_SECRET: randomBytes(32).toString('base64url'),
+  });
+  const store = await bootPostgres(env, url);
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const count = async (sql: string) => Number((await pool.query(sql)).rows[0]?.n);
+  return { store, count, pool, close: () => pool.end() };
+}
+
+const repeated = "SELECT count(*) AS n FROM audit_events WHERE type = 'audit.repeated'";
+const counters = 'SELECT count(*) AS n FROM audit_repeats';
+
+describe.each(['sqlite', 'postgres'] as const)('the housekeeping of a store on %s', (dialect) => {
+  it('summarises the repeats of the minute that ended, without waiting for the next repeat', async () => {
+    const { store, count, close } = await booted(dialect);
+    try {
+      const now = Math.floor(Date.now() / MINUTE) * MINUTE;
+      for (let i = 0; i < 3; i++)
+        await store.store.outbox.recordRead({ audit: read(now + i), meta });
+      expect(await count(counters)).toBeGreaterThan(0);
+      // Within its minute, nothing is summarised yet; once it ended, it is.
+      await store.housekeeping(now + 1000);
+      expect(await count(repeated)).toBe(0);
+      await store.housekeeping(now + MINUTE);
+      expect(await count(repeated)).toBe(1);
+      expect(await count(counters)).toBe(0);
+    } finally {
+      await store.close();
+      await close();
+    }
+  });
+});
+
+describe('rate-limit counters in PostgreSQL', () => {
+  it('the expired ones are deleted in batches by the housekeeping; the live ones stay', async () => {
+    const { store, count, pool, close } = await booted('postgres');
+    try {
+      const now = Date.now();
+      await pool?.query(
+        `INSERT INTO rate_limits (key, points, expire)
+         SELECT 'gone:' || i, 1, $1::bigint FROM generate_series(1, 2500) AS i
+         UNION ALL SELECT 'live:' || i, 1, $2::bigint FROM generate_series(1, 3) AS i`,
+        [now - 1, now + 60 * MINUTE],
+      );
+      await (store as BootedStore).housekeeping(now);
+      expect(await count("SELECT count(*) AS n FROM rate_limits WHERE key LIKE 'gone:%'")).toBe(0);
+      expect(await count("SELECT count(*) AS n FROM rate_limits WHERE key LIKE 'live:%'")).toBe(3);
+      if (pool) expect(await deleteExpiredRateLimits(pool, now)).toBe(0);
+    } finally {
+      await store.close();
+      await close();
+    }
+  });
+});
+
+describe('the server’s housekeeping timer', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('runs once a minute, one run at a time; a failed run is logged and the next one comes', async () => {
+    vi.useFakeTimers();
+    const runs: number[] = [];
+    const warnings: string[] = [];
+    const logger = pino(
+      { level: 'warn' },
+      { write: (line: string) => void warnings.push(JSON.parse(line).msg) },
+    );
+    let fail = true;
+    const timer = startHousekeeping(
+      async (now) => {
+        runs.push(now);
+        if (fail) {
+          fail = false;
+          throw new Error('database unreachable');
+        }
+      },
+      { now: () => 42, logger },
+    );
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(runs).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(runs).toEqual([42]);
+    expect(warnings).toEqual(['Housekeeping failed; it runs again in a minute.']);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(runs).toEqual([42, 42]);
+    timer.stop();
+    await vi.advanceTimersByTimeAsync(180_000);
+    expect(runs).toHaveLength(2);
+  });
+});
