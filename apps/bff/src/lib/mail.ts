@@ -42,6 +42,23 @@ export interface MailOutbox {
 
 export const OUTBOX_KEEP_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * How long a send waits on an SMTP server, in ms (nodemailer's defaults: 2 minutes to connect,
+ * 10 minutes of silence). A send runs as a job whose lease is 5 minutes (lib/jobs.ts): one
+ * that outlived it would be taken again by another process and the person would get a second
+ * link, so a stalled server fails the send well within the lease, to be retried.
+ */
+export const SMTP_TIMEOUTS = {
+  connectionTimeout: 30_000,
+  greetingTimeout: 30_000,
+  socketTimeout: 60_000,
+};
+
+/** The SMTP transport's options: the server's URL, and how long to wait on it. */
+export function smtpOptions(url: string) {
+  return { url, ...SMTP_TIMEOUTS };
+}
+
 /** Every link in a message, replaced: what stays in the database can open nothing. */
 export function redactLinks(text: string): string {
   return text.replace(/https?:\/\/[^\s"'<>]+/g, '[link removed]');
@@ -63,7 +80,7 @@ export function createMailer(
   outboxKey: Buffer,
 ): Mailer {
   if (env.SMTP_URL) {
-    const transporter = nodemailer.createTransport(env.SMTP_URL);
+    const transporter = nodemailer.createTransport(smtpOptions(env.SMTP_URL));
     return {
       transport: 'smtp',
       async send(message) {

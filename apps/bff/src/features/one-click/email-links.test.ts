@@ -4,9 +4,9 @@ import { TEST_CLOCK_HEADER } from '@onbehalf/contracts/test-mode';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { withJobsRunning } from '../../jobs.ts';
-import { createJobRunner, retryDelayMs } from '../../lib/jobs.ts';
+import { createJobRunner, JOB_DEFAULTS, retryDelayMs } from '../../lib/jobs.ts';
 import { silentLogger } from '../../lib/logger.ts';
-import type { Mailer, MailMessage } from '../../lib/mail.ts';
+import { type Mailer, type MailMessage, SMTP_TIMEOUTS, smtpOptions } from '../../lib/mail.ts';
 import { countOf, rowsOf, rowsWhere, updateRows } from '../../store/test-rows.ts';
 import { createTestApp, demoIds, refusal, type TestApp } from '../../test/harness.ts';
 
@@ -368,5 +368,13 @@ describe('SMTP transport', () => {
     const unfolded = (received[0]?.data ?? '').replace(/=\r?\n/g, '').replace(/=3D/g, '=');
     expect(unfolded).toMatch(/http:\/\/portal\.test\/one-click\/\d+\/[\w-]{43}/);
     expect(await countOf(smtp.ts, 'outboxMessages')).toBe(0);
+  });
+
+  it('gives up on a server that stalls well within a job’s lease, to be retried', () => {
+    const options = smtpOptions('smtp://mail.example:587');
+    expect(options).toMatchObject({ url: 'smtp://mail.example:587', ...SMTP_TIMEOUTS });
+    // However a send stalls (never connecting, never greeting, then silent), it fails first.
+    const longest = Object.values(SMTP_TIMEOUTS).reduce((a, b) => a + b);
+    expect(longest).toBeLessThan(JOB_DEFAULTS.leaseMs / 2);
   });
 });
