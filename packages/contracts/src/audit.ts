@@ -44,6 +44,7 @@ export const auditEventTypes = [
   'test.operator_created',
   'test.mailbox_read',
   'test.clock_advanced',
+  'test.clock_read',
 ] as const;
 export const auditEventType = z.enum(auditEventTypes);
 export type AuditEventType = z.infer<typeof auditEventType>;

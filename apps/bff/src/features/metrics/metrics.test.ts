@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rules } from '../../lib/rate-limit.ts';
 import { createTestApp, demoIds, refusal, type TestApp } from '../../test/harness.ts';
 
 const METRICS_TOKEN = 'scrape-me-if-you-can-0123456789';
@@ -64,6 +65,22 @@ describe('GET /metrics', () => {
     expect(res.text).toContain('# TYPE onbehalf_http_requests_total counter');
     // Node's process metrics are the server's (server.ts); test apps leave them out.
     expect(res.text).not.toContain('process_cpu');
+  });
+
+  it('slows down an address that guesses the token, like any guessed secret', async () => {
+    const t = await createTestApp({ env: { METRICS_TOKEN, TRUST_PROXY: '1' } });
+    const guess = (address: string) =>
+      t.call('GET', '/metrics', { token: 'guess', headers: { 'x-forwarded-for': address } });
+    for (let i = 0; i <= rules.guessAddress.free; i++) {
+      expect((await guess('203.0.113.9')).status).toBe(401);
+    }
+    expect((await guess('203.0.113.9')).status).toBe(429);
+    // The scraper, at its own address, is not slowed by them.
+    const scraper = await t.call('GET', '/metrics', {
+      token: METRICS_TOKEN,
+      headers: { 'x-forwarded-for': '10.0.0.5' },
+    });
+    expect(scraper.status).toBe(200);
   });
 
   it('shows requests, latency, sign-ins, redemptions and audit appends moving', async () => {

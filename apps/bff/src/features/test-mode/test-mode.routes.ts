@@ -8,8 +8,8 @@ import {
   advanceTestClock,
   createTestOperator,
   createTestOrganization,
+  readTestClock,
   readTestMailbox,
-  testClockOf,
 } from './test-mode.service.ts';
 
 const organizationRoute = routeOf(routes['test.createOrganization']);
@@ -44,7 +44,9 @@ export const testModeRoutes = createRouter()
     const { to, limit } = c.req.valid('query');
     return c.json(await readTestMailbox(c.get('deps'), to, limit, c.get('meta')), 200);
   })
-  .openapi(clockRoute, (c) => c.json(testClockOf(testClocksFrom(c)), 200))
+  .openapi(clockRoute, async (c) =>
+    c.json(await readTestClock(c.get('deps'), testClocksFrom(c), c.get('meta')), 200),
+  )
   .openapi(advanceRoute, async (c) =>
     c.json(
       await advanceTestClock(

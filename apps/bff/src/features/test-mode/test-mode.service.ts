@@ -187,6 +187,25 @@ export function testClockOf(clocks: TestClocks): TestClock {
   return { now: toIso(clocks.clock.now()), offsetMs: clocks.offsetMs(clocks.current()) };
 }
 
+/** The running request's clock, read: audited like every call of test mode (SPEC §12). */
+export async function readTestClock(
+  deps: AppDeps,
+  clocks: TestClocks,
+  meta: RequestMeta,
+): Promise<TestClock> {
+  const read = testClockOf(clocks);
+  await deps.store.testMode.record({
+    audit: {
+      type: 'test.clock_read',
+      at: clocks.clock.now(),
+      actor: system,
+      details: { clock: clocks.current(), offsetMs: read.offsetMs },
+    },
+    meta,
+  });
+  return read;
+}
+
 /**
  * Moves the running request's clock (its test's own, see TEST_CLOCK_HEADER) forward, audited:
  * that test's sessions, links and impersonations expire; nobody else's.

@@ -130,6 +130,10 @@ describe('in test mode', () => {
     expect((await events(t, 'test.clock_advanced'))[0]?.details).toMatchObject({
       advanceMs: 13 * 3_600_000,
     });
+    // Reading it is a call of test mode too: audited (SPEC §12).
+    expect((await events(t, 'test.clock_read')).map((e) => e.details)).toEqual([
+      { clock: expect.any(String), offsetMs: before.offsetMs },
+    ]);
   });
 
   it("a test's clock is its own: moving it never cuts short what runs on another", async () => {

@@ -43,6 +43,7 @@ const labels: Record<AuditEventType, string> = {
   'test.operator_created': 'Test operator created',
   'test.mailbox_read': 'Test mailbox read',
   'test.clock_advanced': 'Test clock moved forward',
+  'test.clock_read': 'Test clock read',
 };
 
 /**
