@@ -1,9 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, legacyHash, legacyPayload } from '../../lib/audit-event.ts';
-import { pageQuery, whereFor } from '../../store/sqlite/audit.store.ts';
+import { matchWindow, pageQuery, SEARCH_WINDOW, whereFor } from '../../store/sqlite/audit.store.ts';
 import { recordAudit } from '../../store/sqlite/audit.ts';
 import { pruneAuditEvents, storedRowOf, verifyAuditChain } from '../../store/sqlite/audit-chain.ts';
+import { catchUpAuditSearch } from '../../store/sqlite/audit-search.ts';
+import { ftsQuery } from '../../store/sqlite/search.ts';
 import { createTestApp, type TestApp, teamImpersonationWithOrder } from '../../test/harness.ts';
 import { queryPlan } from '../../test/query-plan.ts';
 
@@ -294,6 +296,54 @@ describe('audit list', () => {
   });
 });
 
+describe('free-text search a window of matches at a time', () => {
+  it('finds what one read of every match found, across windows and pages, the loop free between windows', async () => {
+    // 25,000 events that all match "order"; one in 2,500 is in organization 2.
+    const insert = t.sqlite.prepare(
+      `INSERT INTO audit_events (at, type, actor_kind, organization_id, prev_hash, hash)
+       VALUES (?, 'order.placed', 'customer', ?, '', '')`,
+    );
+    t.sqlite.transaction(() => {
+      for (let i = 0; i < 25_000; i++) insert.run(t.clock.now() + i, i % 2_500 === 0 ? 2 : 1);
+    })();
+    const expected = (
+      t.sqlite
+        .prepare(`SELECT id FROM audit_events WHERE organization_id = 2 AND type = 'order.placed'
+          ORDER BY id DESC`)
+        .all() as { id: number }[]
+    ).map((row) => row.id);
+    expect(expected.length).toBeGreaterThanOrEqual(10);
+
+    // The index caught up first: what is counted below is the search's own turns.
+    await catchUpAuditSearch(t.db);
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 0);
+    const pages: number[][] = [];
+    let before: number | null = null;
+    try {
+      do {
+        const rows = await t.deps.store.audit.page({
+          filters: { q: 'order', organizationId: 2 },
+          before,
+          limit: 6,
+          audience: 'staff',
+        });
+        const ids = rows.map((row) => row.id);
+        pages.push(ids);
+        before = ids.length === 6 ? (ids.at(-1) ?? null) : null;
+      } while (before !== null);
+    } finally {
+      clearInterval(ticking);
+    }
+    expect(pages.flat()).toEqual(expected);
+    // The first page's six span more than one window.
+    expect(pages[0]).toHaveLength(6);
+    // Others had turns of the event loop between the windows the matches span.
+    expect(turns).toBeGreaterThan(0);
+    expect(25_000 / SEARCH_WINDOW).toBeGreaterThan(2);
+  });
+});
+
 describe('audit query plans at scale', () => {
   it('every filter is served by an index, never a full scan or a sort of all matches', () => {
     // Plans, not hashes, are under test: rows go in directly, fast.
@@ -329,18 +379,26 @@ describe('audit query plans at scale', () => {
       { q: 'no such words anywhere' },
       { q: 'order', organizationId: 1 },
     ];
-    for (const filters of cases) {
+    for (const { q, ...filters } of cases) {
       for (const cursor of [undefined, 15_000]) {
-        const where = whereFor(t.db, filters, cursor);
+        // Free text is read a window of matches at a time; the page reads the events among them.
+        const among = q ? matchWindow(t.db, ftsQuery(q) ?? '', cursor ?? 2 ** 53, 2000) : undefined;
+        const where = whereFor(t.db, filters, cursor, among);
         if (where === 'empty') throw new Error('unexpected empty range');
         const { sql: text, params } = pageQuery(t.db, where, 50).toSQL();
         const plan = queryPlan(t.sqlite, text, params);
         expect(plan, JSON.stringify(filters)).toMatch(/SEARCH audit_events/);
         expect(plan, JSON.stringify(filters)).not.toMatch(/SCAN audit_events|TEMP B-TREE/);
-        // Free text goes through the full-text index, never a LIKE over every row.
-        if ('q' in filters) expect(plan).toMatch(/VIRTUAL TABLE INDEX \d+:M/);
       }
     }
+    // The window itself is read from the full-text index, newest first, never a sort or a scan.
+    const window = t.db.all<{ detail: string }>(
+      sql`EXPLAIN QUERY PLAN SELECT rowid AS id FROM audit_fts WHERE audit_fts MATCH ${ftsQuery('order')}
+        AND rowid < ${15_000} ORDER BY rowid DESC LIMIT 2000`,
+    );
+    const windowPlan = window.map((row) => row.detail).join('\n');
+    expect(windowPlan).toMatch(/VIRTUAL TABLE INDEX \d+:M/);
+    expect(windowPlan).not.toMatch(/TEMP B-TREE/);
     expect(t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM audit_events`)?.n).toBeGreaterThan(
       20_000,
     );
