@@ -224,17 +224,11 @@ describe('connections that do not finish asking', () => {
     maxConnections: 2,
   };
 
+  /** The server as `pnpm start` makes it (server.ts), with the limits shrunk. */
   async function bounded() {
-    const { serve } = await import('@hono/node-server');
-    const { boundConnections, serverOptions } = await import('./http/connections.ts');
-    const server = serve({
-      fetch: t.app.fetch,
-      port: 0,
-      hostname: '127.0.0.1',
-      serverOptions: serverOptions(limits),
-    });
-    boundConnections(server, limits);
-    await new Promise((resolve) => server.once('listening', resolve));
+    const { createHttpServer } = await import('./http/listener.ts');
+    const server = createHttpServer(t.app.fetch, limits);
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(null)));
     const { port } = server.address() as import('node:net').AddressInfo;
     return { server, port };
   }
@@ -278,6 +272,27 @@ describe('connections that do not finish asking', () => {
 
       const res = await fetch(`http://127.0.0.1:${port}/api/health`);
       expect(res.status).toBe(200);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('answers a request no URL can be made of (a bad Host) with the error envelope, not a bare 400', async () => {
+    const { server, port } = await bounded();
+    try {
+      for (const host of ['a b', '[::1', 'localhost:abc']) {
+        const client = await connect(port);
+        client.socket.write(
+          `GET /api/health HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+        );
+        await client.closed;
+        const [head = '', body = ''] = client.received().split('\r\n\r\n');
+        expect(head, host).toMatch(/^HTTP\/1\.1 400/);
+        expect(head).toMatch(/content-type: application\/json/i);
+        expect(JSON.parse(body.replace(/^[0-9a-f]+\r\n|\r\n0\r\n$/gi, ''))).toEqual({
+          error: { code: 'validation_failed', message: 'The request is not valid.' },
+        });
+      }
     } finally {
       server.close();
     }

@@ -1,8 +1,8 @@
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { type Env, loadEnv } from './env.ts';
-import { boundConnections, serverOptions } from './http/connections.ts';
+import { createHttpServer } from './http/listener.ts';
 import { withJobsRunning } from './jobs.ts';
 import { systemClock, testClocks as testClocks_ } from './lib/clock.ts';
 import { createJobRunner } from './lib/jobs.ts';
@@ -97,31 +97,28 @@ const app = createApp(
   { portalDir },
 );
 
-const server = serve(
-  { fetch: app.fetch, port: env.PORT, hostname: env.HOST, serverOptions: serverOptions() },
-  (info) => {
-    logger.info(
-      { origin: env.PUBLIC_ORIGIN, address: info.address, port: info.port, store: store.dialect },
-      `onbehalf is running at ${env.PUBLIC_ORIGIN}`,
+const server = createHttpServer(app.fetch);
+server.listen(env.PORT, env.HOST, () => {
+  const info = server.address() as AddressInfo;
+  logger.info(
+    { origin: env.PUBLIC_ORIGIN, address: info.address, port: info.port, store: store.dialect },
+    `onbehalf is running at ${env.PUBLIC_ORIGIN}`,
+  );
+  logger.info(
+    `${booted.seeded ? 'Seeded the demo' : 'Demo data'}: every account's password is "${DEMO_PASSWORD}"`,
+  );
+  for (const account of demoAccounts) logger.info(`demo account ${account.email}: ${account.what}`);
+  logger.info(
+    env.SMTP_URL ? 'Mail goes out over SMTP.' : 'Mail goes to the local outbox (Admin › Outbox).',
+  );
+  if (env.testMode) {
+    logger.warn(
+      'TEST MODE (ONBEHALF_TEST_MODE=1): /api/test/* makes organizations, reads any mailbox and moves the clock. Never expose this server.',
     );
-    logger.info(
-      `${booted.seeded ? 'Seeded the demo' : 'Demo data'}: every account's password is "${DEMO_PASSWORD}"`,
-    );
-    for (const account of demoAccounts)
-      logger.info(`demo account ${account.email}: ${account.what}`);
-    logger.info(
-      env.SMTP_URL ? 'Mail goes out over SMTP.' : 'Mail goes to the local outbox (Admin › Outbox).',
-    );
-    if (env.testMode) {
-      logger.warn(
-        'TEST MODE (ONBEHALF_TEST_MODE=1): /api/test/* makes organizations, reads any mailbox and moves the clock. Never expose this server.',
-      );
-    }
-    if (env.RATE_LIMITS === 'off')
-      logger.warn('Rate limits are OFF (RATE_LIMITS=off): for load tests only.');
-  },
-);
-boundConnections(server);
+  }
+  if (env.RATE_LIMITS === 'off')
+    logger.warn('Rate limits are OFF (RATE_LIMITS=off): for load tests only.');
+});
 
 function shutdown() {
   server.close(async () => {
