@@ -253,6 +253,21 @@ describe('link and token limits count guesses, not real credentials', () => {
     expect((await preview({ userId: 1, hash: 'A'.repeat(43) }, '203.0.113.82')).status).toBe(200);
   });
 
+  it('guesses sent at once from one address get the free ones, then one at a time', async () => {
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const body = { token: `${i + 1}.${'E'.repeat(43)}` };
+        const res = await t.call('POST', '/api/public/auth/login-token/preview', {
+          body,
+          headers: from('203.0.113.84'),
+        });
+        return res.status;
+      }),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(rules.guessAddress.free + 1);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30 - rules.guessAddress.free - 1);
+  });
+
   it('a deleted token takes no more guesses than an unknown one: its secret is gone', async () => {
     const ops = t.client((await t.signIn('ops@onbehalf.test')).token);
     const { id } = await ops.loginTokens.create({

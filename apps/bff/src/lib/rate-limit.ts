@@ -98,19 +98,6 @@ class FailureBudget {
     });
   }
 
-  /** How long this key must wait before it may try again, in ms (0: it may try now). */
-  async waitMs(key: string): Promise<number> {
-    const [failed, spaced] = await Promise.all([this.failures.get(key), this.spacing.get(key)]);
-    let wait = 0;
-    if (failed && failed.msBeforeNext > 0 && failed.consumedPoints >= this.rule.block) {
-      wait = failed.msBeforeNext;
-    }
-    if (spaced && spaced.msBeforeNext > 0 && spaced.consumedPoints > 1) {
-      wait = Math.max(wait, spaced.msBeforeNext);
-    }
-    return wait;
-  }
-
   /** Counts a failure; past the free ones, the next attempt waits twice as long as the last. */
   async fail(key: string): Promise<number> {
     const counted = await this.failures.penalty(key, 1);
@@ -242,28 +229,6 @@ export function createLimiters(options: {
   const applies = (ip: string | null, checks: [RuleName, string, 'address' | 'own'][]) =>
     checks.filter(([, , scope]) => scope === 'own' || !allowlisted(allow, ip));
 
-  async function assertAllowed(ip: string | null, checks: [RuleName, string, 'address' | 'own'][]) {
-    if (!enabled) return;
-    let waitMs = 0;
-    let refusedBy: RuleName | null = null;
-    for (const [name, key] of applies(ip, checks)) {
-      const wait = await budget[name].waitMs(key);
-      if (wait > waitMs) {
-        waitMs = wait;
-        refusedBy = name;
-      }
-    }
-    if (refusedBy) {
-      options.onRefused?.(refusedBy);
-      refuse(waitMs);
-    }
-  }
-
-  async function count(ip: string | null, checks: [RuleName, string, 'address' | 'own'][]) {
-    if (!enabled) return;
-    await Promise.all(applies(ip, checks).map(([name, key]) => budget[name].fail(key)));
-  }
-
   /**
    * Takes an attempt's place in every budget that applies before it is made (`reserve`): all
    * of them, or none and a 429 with the longest wait. What comes back settles them once the
@@ -351,15 +316,40 @@ export function createLimiters(options: {
       const sends = await budget.emailLinkSends.fail(email);
       return sends <= rules.emailLinkSends.free;
     },
-    /** Before a link or token is looked at: has this address guessed too much lately? */
-    assertGuessesAllowed: (ip: string | null) => assertAllowed(ip, guessChecks(ip)),
-    /** An unknown secret was presented: a guess. Real credentials that failed are not. */
-    recordGuess: (ip: string | null) => count(ip, guessChecks(ip)),
-    /** A hand-off token not bound to this session (or none at all): this session guessed. */
-    assertExchangeGuessesAllowed: (sessionId: string, ip: string | null) =>
-      assertAllowed(ip, [['guessSession', sessionId, 'own'], ...guessChecks(ip)]),
-    recordExchangeGuess: (sessionId: string, ip: string | null) =>
-      count(ip, [['guessSession', sessionId, 'own'], ...guessChecks(ip)]),
+    /**
+     * Looks a presented secret up (a link, a token, the metrics token) with its place in the
+     * address's guess budget taken first, so guesses sent at once cannot all pass one check
+     * (429 past the budget, before anything is looked at); the place is kept if what was found
+     * makes it a guess (an unknown secret), and given back otherwise: a real credential that is
+     * used or expired is no guess.
+     */
+    guessing: async <T>(
+      ip: string | null,
+      lookUp: () => Promise<T>,
+      isGuess: (found: T) => boolean,
+    ): Promise<T> => {
+      if (!enabled) return lookUp();
+      const reserved = await reserveAll(ip, guessChecks(ip));
+      let found: T;
+      try {
+        found = await lookUp();
+      } catch (error) {
+        await reserved.withdrawn();
+        throw error;
+      }
+      await (isGuess(found) ? reserved.failed() : reserved.withdrawn());
+      return found;
+    },
+    /**
+     * A hand-off token not bound to this session (or none at all): this session guessed,
+     * counted per session and per address in one step (429 past either budget).
+     */
+    countExchangeGuess: async (sessionId: string, ip: string | null) => {
+      if (!enabled) return;
+      await (
+        await reserveAll(ip, [['guessSession', sessionId, 'own'], ...guessChecks(ip)])
+      ).failed();
+    },
   };
 }
 

@@ -349,7 +349,8 @@ export async function exchangeHandoff(
   // The session a token is bound to is never slowed down, whatever befell the token; anything
   // else (an unknown token, someone else's) is a guess, counted per session and per address.
   const bound = row !== undefined && row.actorSessionId === auth.session.id;
-  if (!bound) await limiters.assertExchangeGuessesAllowed(auth.session.id, meta.ip);
+  // Counted before anything is said about it: 429 past either budget.
+  if (!bound) await limiters.countExchangeGuess(auth.session.id, meta.ip);
   const refuse = async (code: ErrorCode): Promise<never> => {
     await recordRefusal(
       deps,
@@ -363,7 +364,6 @@ export async function exchangeHandoff(
       { impersonationId: row?.id ?? null },
       meta,
     );
-    if (!bound) await limiters.recordExchangeGuess(auth.session.id, meta.ip);
     throw new AppError(code);
   };
   if (!row) return refuse('handoff_invalid');

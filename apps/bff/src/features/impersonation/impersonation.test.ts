@@ -3,6 +3,7 @@ import { handoffResponse, type OperatorImpersonateQuery } from '@onbehalf/contra
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { HANDOFF_TTL_MS } from '../../domain/impersonation/policy.ts';
+import { rules } from '../../lib/rate-limit.ts';
 import { SESSION_JWT_AUDIENCE } from '../../lib/session-jwt.ts';
 import { countOf, rowsOf, rowsWhere, updateRows } from '../../store/test-rows.ts';
 import {
@@ -886,5 +887,20 @@ describe('the hand-off exchange is rate-limited like every redemption', () => {
     expect(await impersonationSessions()).toHaveLength(1);
     // A used token presented again by its own session is no guess either.
     expect((await refusal(exchange(admin.token, issued.token))).code).toBe('handoff_used');
+  });
+
+  it('guesses sent at once by one session get the free ones, then one at a time', async () => {
+    t = await createTestApp({ rateLimits: true });
+    const admin = await t.signIn('admin@acme.test');
+    const forged = `${'0'.repeat(26)}.${'x'.repeat(43)}`;
+    const statuses = await Promise.all(
+      Array.from(
+        { length: 15 },
+        async () =>
+          (await t.call('POST', `/api/public/auth/login/${forged}`, { token: admin.token })).status,
+      ),
+    );
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15 - rules.guessSession.free - 1);
+    expect(statuses.filter((s) => s !== 429)).toHaveLength(rules.guessSession.free + 1);
   });
 });

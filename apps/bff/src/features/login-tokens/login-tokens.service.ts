@@ -410,12 +410,23 @@ async function recordFailure(
     now,
     meta,
   });
-  // Only a guess counts towards the address's limit (an unknown token, a wrong secret, a deleted
-  // token, whose secret can no longer be checked): a real token that is used or expired is not.
-  if (outcome === 'invalid' || outcome === 'wrong_secret' || outcome === 'deleted') {
-    await deps.limiters.recordGuess(meta.ip);
-  }
 }
+
+/**
+ * A presented token looked up with its place in the address's guess budget taken first. Only a
+ * guess keeps it (an unknown token, a wrong secret, a deleted token, whose secret can no longer
+ * be checked): a real token that is used or expired is not one.
+ */
+const evaluateGuessing = (deps: AppDeps, raw: string, meta: RequestMeta) =>
+  deps.limiters.guessing(
+    meta.ip,
+    () => evaluate(deps, raw),
+    (evaluated) =>
+      evaluated.status !== 'valid' &&
+      (evaluated.outcome === 'invalid' ||
+        evaluated.outcome === 'wrong_secret' ||
+        evaluated.outcome === 'deleted'),
+  );
 
 const purposeOfUse: Record<NonNullable<LoginTokenUse>, CredentialPurpose> = {
   email: 'delivered',
@@ -430,8 +441,7 @@ export async function previewLoginToken(
   raw: string,
   meta: RequestMeta,
 ): Promise<LinkPreview> {
-  await deps.limiters.assertGuessesAllowed(meta.ip);
-  const evaluated = await evaluate(deps, raw);
+  const evaluated = await evaluateGuessing(deps, raw, meta);
   if (evaluated.status !== 'valid') {
     await recordFailure(deps, viewer, evaluated.found, evaluated.outcome, meta);
     return { status: evaluated.status, account: null, expiresAt: null, purpose: null, maker: null };
@@ -469,8 +479,7 @@ export async function redeemLoginToken(
   raw: string,
   meta: RequestMeta,
 ): Promise<Redeemed> {
-  await deps.limiters.assertGuessesAllowed(meta.ip);
-  const evaluated = await evaluate(deps, raw);
+  const evaluated = await evaluateGuessing(deps, raw, meta);
   if (evaluated.status !== 'valid') {
     await recordFailure(deps, current, evaluated.found, evaluated.outcome, meta);
     throw new AppError(linkErrorFor[evaluated.status]);

@@ -11,11 +11,14 @@ import { constantTimeEqual, sha256 } from '../../lib/tokens.ts';
 export const metricsRoutes = createRouter().get('/metrics', async (c) => {
   const { env, metrics, limiters } = c.get('deps');
   if (!env.METRICS_TOKEN) throw new AppError('not_found');
-  const { ip } = c.get('meta');
-  await limiters.assertGuessesAllowed(ip);
   const presented = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
-  if (!constantTimeEqual(sha256(presented), sha256(env.METRICS_TOKEN))) {
-    await limiters.recordGuess(ip);
+  const token = env.METRICS_TOKEN;
+  const right = await limiters.guessing(
+    c.get('meta').ip,
+    async () => constantTimeEqual(sha256(presented), sha256(token)),
+    (isRight) => !isRight,
+  );
+  if (!right) {
     c.header('WWW-Authenticate', 'Bearer');
     throw new AppError('unauthenticated');
   }

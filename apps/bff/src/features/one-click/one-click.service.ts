@@ -312,10 +312,19 @@ async function recordFailure(
     },
     meta,
   });
-  // Only a guess counts towards the address's limit: a real link that is used, expired or
-  // withdrawn is not one, so nobody is slowed down by opening an old email.
-  if (outcome === 'invalid') await deps.limiters.recordGuess(meta.ip);
 }
+
+/**
+ * A presented link looked up with its place in the address's guess budget taken first. Only a
+ * guess keeps it: a real link that is used, expired or withdrawn is not one, so nobody is slowed
+ * down by opening an old email.
+ */
+const evaluateGuessing = (deps: AppDeps, body: OneClickBody, meta: RequestMeta) =>
+  deps.limiters.guessing(
+    meta.ip,
+    () => evaluate(deps, body),
+    (evaluated) => evaluated.outcome === 'invalid',
+  );
 
 async function fail(
   deps: AppDeps,
@@ -337,8 +346,7 @@ export async function previewOneClick(
   body: OneClickBody,
   meta: RequestMeta,
 ): Promise<LinkPreview> {
-  await deps.limiters.assertGuessesAllowed(meta.ip);
-  const { found, status, outcome } = await evaluate(deps, body);
+  const { found, status, outcome } = await evaluateGuessing(deps, body, meta);
   if (status !== 'valid' || !found) {
     await recordFailure(deps, viewer, body, found, outcome, meta);
     return {
@@ -390,8 +398,7 @@ export async function redeemOneClick(
   body: OneClickBody,
   meta: RequestMeta,
 ): Promise<Redeemed> {
-  await deps.limiters.assertGuessesAllowed(meta.ip);
-  const { found, status, outcome } = await evaluate(deps, body);
+  const { found, status, outcome } = await evaluateGuessing(deps, body, meta);
   if (status !== 'valid' || !found)
     return fail(deps, current, body, found, status === 'valid' ? 'invalid' : status, outcome, meta);
   if (found.link.purpose === 'support') return redeemHandover(deps, current, body, found, meta);
