@@ -384,6 +384,18 @@ describe('a credential handed over to a system is an integration', () => {
     await expect(another).rejects.toMatchObject({ status: 403, code: 'integrations_disabled' });
   });
 
+  it('an integration link’s preview names the organization it opens, not the person’s first', async () => {
+    await setIntegrations('Globex Inc', true);
+    const { secret } = await superadminApiKey(['one-click-links:create'], ['Globex Inc']);
+    // Jane works at Acme and at Globex; a Globex key's link opens her Globex profile.
+    const made = await makeLink(secret, {
+      userId: ids.userId('member@acme.test'),
+      delivery: 'handover',
+    });
+    const preview = await t.client().links.previewOneClick(linkBody(made.url));
+    expect(preview.account?.organizationName).toBe('Globex Inc');
+  });
+
   it('an integration token stops opening sessions when its profile gains team rights', async () => {
     const made = await makeToken(ops, 'buyer@acme.test', {
       use: 'integration',
@@ -713,6 +725,58 @@ describe('provisioning and API keys', () => {
     const jane = await key.sys.emailOneClickLink({ userId: ids.userId('member@acme.test') });
     // What only the 202 of an emailed link carries: where it went, never the link.
     expect(jane).toEqual({ sentTo: expect.any(String), expiresAt: expect.any(String) });
+  });
+
+  it('an API key learns nothing of people outside its organizations, staff above all', async () => {
+    const { secret } = await superadminApiKey(
+      ['one-click-links:create', 'users:provision', 'users:read'],
+      ['Globex Inc'],
+    );
+    const key = t.client(secret);
+    const globex = ids.organizationId('Globex Inc');
+    // Provisioning an address that has an account elsewhere, or an operator's: a conflict that
+    // names nobody. Jane, who works at Globex too, is the key's to see.
+    for (const email of ['root@onbehalf.test', 'buyer@acme.test']) {
+      const res = await t.call('POST', '/api/sys/users', {
+        token: secret,
+        body: { email, name: 'X', organizationId: globex },
+      });
+      expect(res.status).toBe(409);
+      expect(JSON.stringify(res.json)).not.toMatch(/Rita|Ben|superadmin|operator/);
+    }
+    const jane = await key.sys.provisionUser({
+      email: 'member@acme.test',
+      name: 'X',
+      organizationId: globex,
+    });
+    expect(jane).toMatchObject({ created: false, user: { email: 'member@acme.test' } });
+    // A link for an operator, or for another tenant's disabled customer: as for no one at all.
+    await updateRows(t.ts, 'users', { status: 'disabled' }, { email: 'solo@example.test' });
+    for (const email of ['root@onbehalf.test', 'solo@example.test']) {
+      const refused = await refusal(key.sys.emailOneClickLink({ userId: ids.userId(email) }));
+      expect([refused.status, refused.code]).toEqual([404, 'not_found']);
+    }
+    // Admin › Users through the key: a person's profiles in its organizations only.
+    const { users } = await key.sys.users({ query: 'Jane' });
+    expect(users.flatMap((u) => u.profiles.map((p) => p.organizationName))).toEqual(['Globex Inc']);
+  });
+
+  it('an API key never sees nor deletes an operator’s support token, even for its people', async () => {
+    const { secret } = await superadminApiKey(['login-tokens:manage'], ['Acme Corp']);
+    const support = await makeToken(ops, 'buyer@acme.test', {
+      use: 'support',
+      reason: 'Private: a fraud complaint',
+    });
+    const integration = await makeToken(ops, 'buyer@acme.test', { use: 'integration' });
+    const key = t.client(secret);
+    const listed = (await key.loginTokens.list()).tokens.map((tk) => tk.id);
+    expect(listed).toContain(integration.id);
+    expect(listed).not.toContain(support.id);
+    expect((await refusal(key.loginTokens.details(support.id))).status).toBe(404);
+    expect((await refusal(key.loginTokens.remove(support.id))).status).toBe(404);
+    expect(await rowWhere(t.ts, 'loginTokens', { id: support.id })).toMatchObject({
+      deletedAt: null,
+    });
   });
 
   it('expire after 90 days by default, at most a year, and show who made them', async () => {

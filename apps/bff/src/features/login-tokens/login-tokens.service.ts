@@ -245,7 +245,10 @@ export async function listLoginTokens(
   return { tokens: items.map((r) => toSummary(r, now)), nextCursor };
 }
 
-/** A token the caller may see: an API key sees only its own organizations' and its own. */
+/**
+ * A token the caller may see: an API key sees only its own organizations' and its own, never a
+ * support token (an operator's impersonation, with its reason and the operator's address).
+ */
 async function visibleToken(
   deps: AppDeps,
   principal: Principal,
@@ -256,8 +259,9 @@ async function visibleToken(
   const visible =
     found &&
     (scope === null ||
-      found.token.createdByApiKeyId === scope.apiKeyId ||
-      (found.organization !== null && scope.organizationIds.includes(found.organization.id)));
+      (found.token.use !== 'support' &&
+        (found.token.createdByApiKeyId === scope.apiKeyId ||
+          (found.organization !== null && scope.organizationIds.includes(found.organization.id)))));
   if (!found || !visible) throw new AppError('not_found', { message: 'No such login token.' });
   return found;
 }

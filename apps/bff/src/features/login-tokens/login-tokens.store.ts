@@ -83,7 +83,10 @@ export interface TokenPage {
   limit: number;
 }
 
-/** An API key sees the tokens of its organizations' people and the ones it made; others, all. */
+/**
+ * An API key sees the tokens of its organizations' people and the ones it made, support tokens
+ * never; others, all.
+ */
 export type TokenScope = { organizationIds: readonly number[]; apiKeyId: string } | null;
 
 export interface TokenWithParties {

@@ -172,7 +172,20 @@ export async function provisionUser(
     };
   };
   const existing = await store.oneClick.findUserByEmail(email);
-  if (existing) return already(existing);
+  if (existing) {
+    // A key learns of an account only where it may act: a person with a profile in the
+    // organization it provisions into. Anyone else (another tenant's customer, an operator) is
+    // a conflict that names nobody.
+    const inOrganization = (await store.oneClick.profilesOf(existing.id)).some(
+      (p) => p.organization.id === organization.id,
+    );
+    if (principal.kind === 'api_key' && (existing.kind !== 'customer' || !inOrganization)) {
+      throw new AppError('conflict', {
+        message: 'An account with this email exists outside what this key may provision.',
+      });
+    }
+    return already(existing);
+  }
 
   const now = clock.now();
   const party = principalAuditParty(principal);

@@ -186,10 +186,13 @@ export async function createOneClickLink(
   }
   const purpose = linkPurpose(body.delivery, principal.kind === 'api_key' ? 'api_key' : 'person');
   if (purpose === 'support' && !hasReason(body.reason)) throw new AppError('reason_required');
+  // An API key acts only for people in its organizations; anyone else does not exist for it,
+  // so it is told nothing of them (not even that they are an operator, or disabled).
+  const reachable = await reachableProfiles(deps, principal, body.userId);
+  const noSuchUser = () => new AppError('not_found', { message: 'No such user.' });
+  if (principal.kind === 'api_key' && reachable.length === 0) throw noSuchUser();
   const user = await linkableCustomer(deps, body.userId);
-  const reachable = await reachableProfiles(deps, principal, user.id);
-  // An API key acts only for people in its organizations; anyone else does not exist for it.
-  if (reachable.length === 0) throw new AppError('not_found', { message: 'No such user.' });
+  if (reachable.length === 0) throw noSuchUser();
 
   let profileId: number | null = null;
   if (purpose === 'support' && principal.kind === 'session') {
@@ -372,8 +375,11 @@ export async function previewOneClick(
     account: {
       name: user.name,
       email: maskEmail(user.email),
+      // The organization the link opens: its pinned profile's, else the person's first.
       organizationName:
-        (await deps.store.oneClick.profilesOf(user.id))[0]?.organization.name ?? null,
+        (await deps.store.oneClick.profilesOf(user.id)).find(
+          (p) => link.profileId === null || p.profile.id === link.profileId,
+        )?.organization.name ?? null,
       kind: 'user',
     },
     expiresAt: toIso(link.expiresAt),

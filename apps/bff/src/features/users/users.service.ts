@@ -36,7 +36,11 @@ export async function listUsers(
   });
   const { items, nextCursor } = pageOf(rows, page.limit, (r) => [r.sortName, r.user.id]);
   const found = items.map((r) => r.user);
-  const profiles = await deps.store.users.profilesOf(found.map((u) => u.id));
+  // A key sees a person's profiles in its own organizations only, not where else they work.
+  const keyOrganizations = principal.kind === 'api_key' ? principal.key.organizationIds : null;
+  const profiles = (await deps.store.users.profilesOf(found.map((u) => u.id))).filter(
+    (p) => keyOrganizations === null || keyOrganizations.includes(p.organization.id),
+  );
   const enabled = (await deps.store.settings.read()).operatorImpersonation.enabled;
   const auth = principal.kind === 'session' ? principal.auth : null;
   return {

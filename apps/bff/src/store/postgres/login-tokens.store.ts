@@ -10,6 +10,7 @@ import {
   isNull,
   lt,
   lte,
+  ne,
   or,
   type SQL,
   sql,
@@ -73,11 +74,15 @@ function stateFilter(state: LoginTokenState, now: number): SQL | undefined {
 
 function scoped(scope: TokenScope): SQL | undefined {
   if (scope === null) return undefined;
-  return or(
-    eq(loginTokens.createdByApiKeyId, scope.apiKeyId),
-    scope.organizationIds.length > 0
-      ? inArray(organizations.id, [...scope.organizationIds])
-      : undefined,
+  return and(
+    // A support token is an operator's impersonation: staff's, never a key's to see.
+    or(isNull(loginTokens.use), ne(loginTokens.use, 'support')),
+    or(
+      eq(loginTokens.createdByApiKeyId, scope.apiKeyId),
+      scope.organizationIds.length > 0
+        ? inArray(organizations.id, [...scope.organizationIds])
+        : undefined,
+    ),
   );
 }
 
