@@ -87,6 +87,11 @@ export const errorCatalogue = {
   link_used: { status: 410, message: 'This sign-in link has already been used.' },
   link_revoked: { status: 410, message: 'This sign-in link has been withdrawn.' },
   account_disabled: { status: 409, message: 'This account is disabled.' },
+  too_many_credentials: {
+    status: 409,
+    message:
+      'This person already has as many live sign-in links and tokens as may be made for them. Wait for some to be used or expire, or ask them to revoke some.',
+  },
   not_found: { status: 404, message: 'Not found.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed here.' },
   conflict: { status: 409, message: 'The request conflicts with the current state.' },

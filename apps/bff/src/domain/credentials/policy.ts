@@ -24,6 +24,14 @@ import {
  *   integrations and never for anyone with team rights or for staff.
  */
 
+/**
+ * How many live credentials others may hold for one person at once. The person sees every live
+ * one under Account and can revoke it (SPEC §4b); past this, one more is refused until some are
+ * used, expire or are revoked, so a maker cannot bury a credential under newer ones where the
+ * person would never see it.
+ */
+export const LIVE_CREDENTIALS_PER_PERSON = 100;
+
 /** Who asks for a credential: a person signed in, or an integration's API key (no one). */
 export type Requester = 'person' | 'api_key';
 

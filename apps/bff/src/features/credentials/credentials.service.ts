@@ -7,14 +7,34 @@ import type {
   LoginTokenUse,
 } from '@onbehalf/contracts/login-links';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
+import { LIVE_CREDENTIALS_PER_PERSON } from '../../domain/credentials/policy.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { LoginTokenRow, OneClickLinkRow } from '../../store/rows.ts';
 
-/** No one has this many live credentials; the lists stop here all the same. */
-const LIMIT = 100;
+/**
+ * The most live credentials the Account list shows: what others may hold for one person at
+ * once, with room for the links the person asked for themselves and for creations that raced
+ * past the count. Nobody reaches it, so the list is whole.
+ */
+const LIMIT = LIVE_CREDENTIALS_PER_PERSON + 50;
+
+/**
+ * Before one more credential is made for a person by someone else: refused once they already
+ * hold `LIVE_CREDENTIALS_PER_PERSON` live ones (`409 too_many_credentials`).
+ */
+export async function assertRoomForAnotherCredential(deps: AppDeps, userId: number) {
+  const now = deps.clock.now();
+  const [links, tokens] = await Promise.all([
+    deps.store.credentials.liveLinksFor(userId, now, LIVE_CREDENTIALS_PER_PERSON),
+    deps.store.credentials.liveTokensFor(userId, now, LIVE_CREDENTIALS_PER_PERSON),
+  ]);
+  if (links.length + tokens.length >= LIVE_CREDENTIALS_PER_PERSON) {
+    throw new AppError('too_many_credentials');
+  }
+}
 
 const purposeOfUse: Record<LoginTokenUse, CredentialPurpose> = {
   email: 'delivered',

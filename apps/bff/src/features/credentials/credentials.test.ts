@@ -3,6 +3,7 @@ import type { CreateLoginTokenBody, CreateOneClickLinkBody } from '@onbehalf/con
 import type { ApiKeyScope } from '@onbehalf/contracts/permissions';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { LIVE_CREDENTIALS_PER_PERSON } from '../../domain/credentials/policy.ts';
 import { SESSION_JWT_AUDIENCE } from '../../lib/session-jwt.ts';
 import { sha256 } from '../../lib/tokens.ts';
 import {
@@ -605,6 +606,37 @@ describe('credentials die with the right to them', () => {
     await setUser('root@onbehalf.test', { status: 'disabled' });
     expect(await outcomeOf(t.client(secret).loginTokens.list())).toBe(401);
     expect((await refusal(redeemToken(made.token))).code).toBe('link_revoked');
+  });
+
+  it('no credential can be buried under newer ones: past the cap, one more is refused', async () => {
+    const { secret } = await superadminApiKey(['login-tokens:manage', 'one-click-links:create']);
+    // The one a maker would hide: used, reusable, still live.
+    const hidden = await makeToken(secret, 'buyer@acme.test', {
+      use: 'integration',
+      oneTimeUse: false,
+    });
+    await redeemToken(hidden.token);
+    for (let i = 1; i < LIVE_CREDENTIALS_PER_PERSON; i++) {
+      await makeToken(secret, 'buyer@acme.test', { use: 'integration' });
+    }
+    const more = [
+      makeToken(secret, 'buyer@acme.test', { use: 'integration' }),
+      makeLink(secret, { userId: ids.userId('buyer@acme.test'), delivery: 'handover' }),
+      makeToken(ops, 'buyer@acme.test', { use: 'email' }),
+    ];
+    for (const refused of await Promise.all(more.map((made) => refusal(made)))) {
+      expect([refused.status, refused.code]).toEqual([409, 'too_many_credentials']);
+    }
+    const buyer = t.client((await t.signIn('buyer@acme.test')).token);
+    const { credentials } = await buyer.account.credentials();
+    expect(credentials).toHaveLength(LIVE_CREDENTIALS_PER_PERSON);
+    expect(credentials.map((c) => c.id)).toContain(String(hidden.id));
+    // One revoked, one more may be made; other people are not touched.
+    await buyer.account.revokeCredential('login_token', String(hidden.id));
+    expect(await outcomeOf(makeToken(secret, 'buyer@acme.test', { use: 'integration' }))).toBe(
+      'ok',
+    );
+    expect(await outcomeOf(makeToken(secret, 'member@acme.test', { use: 'email' }))).toBe('ok');
   });
 
   it('the person sees the live ones made for them under Account, and revokes each', async () => {

@@ -34,6 +34,7 @@ import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { constantTimeEqual, randomToken, sha256 } from '../../lib/tokens.ts';
 import { linkErrorFor, sessionOpened } from '../auth/new-session.ts';
+import { assertRoomForAnotherCredential } from '../credentials/credentials.service.ts';
 import {
   handover,
   handoverStarted,
@@ -160,6 +161,7 @@ export async function createLoginToken(
       if (block) throw new AppError(credentialRefusalError[block]);
     }
   }
+  if (subject) await assertRoomForAnotherCredential(deps, subject.user.id);
   const secret = randomToken();
   const party = principalAuditParty(principal);
   const reason = body.reason || null;

@@ -37,6 +37,7 @@ import {
   type ProfileWithOrganization,
   sessionOpened,
 } from '../auth/new-session.ts';
+import { assertRoomForAnotherCredential } from '../credentials/credentials.service.ts';
 import {
   handover,
   handoverStarted,
@@ -216,6 +217,7 @@ export async function createOneClickLink(
     profileId = chosen.profile.id;
   }
 
+  await assertRoomForAnotherCredential(deps, user.id);
   const minutes = await linkMinutes(deps, body.expiresInMinutes);
   const party = principalAuditParty(principal);
   const reason = body.reason || null;
