@@ -6,8 +6,10 @@ import type { RequestMeta } from './request-meta.ts';
 /**
  * How repeated refusals and reads are counted and summarised (SPEC §8b), the same on every
  * store (store/sqlite/audit-repeats.ts on SQLite, store/postgres/audit-repeats.ts on PostgreSQL): what
- * repeats is keyed by event type, actor and rule, counted per minute, and a minute with repeats
- * becomes one `audit.repeated` event once it is over.
+ * repeats is keyed by event type, actor, rule and the integration's credential the session was
+ * opened with (if any), counted per minute, and a minute with repeats becomes one
+ * `audit.repeated` event once it is over, naming that credential as every event written in an
+ * integration's session does (SPEC §4b).
  */
 
 const MINUTE = 60_000;
@@ -25,14 +27,16 @@ export function minuteOf(at: number): number {
 /** The counter a repeatable event starts, or adds one to, in its minute. */
 export function repeatRow(entry: RepeatableEntry, rule: string, meta: RequestMeta) {
   const who = entry.actor.userId ?? `address:${meta.ip ?? '-'}`;
+  const via = meta.credential ?? null;
   return {
-    key: `${entry.type}|${who}|${rule}`,
+    key: `${entry.type}|${who}|${rule}${via ? `|${via.kind}:${via.id}` : ''}`,
     minute: minuteOf(entry.at),
     type: entry.type,
     actorUserId: entry.actor.userId,
     actorKind: entry.actor.kind,
     organizationId: entry.organizationId ?? null,
     rule,
+    via: via ? JSON.stringify(via) : null,
     count: 1,
     lastAt: entry.at,
   };
@@ -46,6 +50,8 @@ export interface RepeatCounter {
   actorKind: NonNullable<AuditEntry['actor']>['kind'] | null;
   organizationId: number | null;
   rule: string;
+  /** The integration's credential, as JSON, when the repeats were made in its session. */
+  via: string | null;
   count: number;
   lastAt: number;
 }
@@ -63,6 +69,7 @@ export function repeatSummary(row: RepeatCounter): AuditEntry | null {
       rule: row.rule,
       repeats: row.count - 1,
       minute: toIso(row.minute * MINUTE),
+      ...(row.via ? { via: JSON.parse(row.via) } : {}),
     },
   };
 }

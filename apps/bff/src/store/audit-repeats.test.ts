@@ -78,8 +78,36 @@ describe.each(dialects)('repeated refusals and reads on %s', (dialect) => {
         actorKind: 'operator',
         organizationId: 3,
         rule: 'operator_door',
+        via: null,
         count: 5,
         lastAt: M0 + 4000,
+      },
+    ]);
+  });
+
+  it('repeats in an integration’s session are counted per credential, and summarised naming it', async () => {
+    const ts = await freshStore(dialect);
+    const repeats = repeatsOn(ts);
+    const via = (id: string): RequestMeta => ({
+      ...meta,
+      credential: { kind: 'login_token', id },
+    });
+    await repeats.record(refusal(M0), 'nested', via('1'));
+    for (let i = 0; i < 3; i++) await repeats.record(refusal(M0 + 1000 + i), 'nested', via('2'));
+    await repeats.flush(M0 + MINUTE);
+    // The first of each credential is written at once, naming it; credential 2 repeated twice.
+    const trail = await auditTrail(ts);
+    expect(trail.filter((e) => e.type === 'impersonation.refused').map((e) => e.details)).toEqual([
+      { code: 'not_allowed', via: { kind: 'login_token', id: '1' } },
+      { code: 'not_allowed', via: { kind: 'login_token', id: '2' } },
+    ]);
+    expect((await summaries(ts)).map((s) => s.details)).toEqual([
+      {
+        type: 'impersonation.refused',
+        rule: 'nested',
+        repeats: 2,
+        minute: new Date(M0).toISOString(),
+        via: { kind: 'login_token', id: '2' },
       },
     ]);
   });

@@ -316,6 +316,8 @@ export const auditRepeats = pgTable(
     actorKind: text('actor_kind', { enum: ['customer', 'operator', 'anonymous', 'system'] }),
     organizationId: integer('organization_id'),
     rule: text('rule').notNull(),
+    /** The integration's credential (JSON) the repeats were made with, if any. */
+    via: text('via'),
     /**
      * The connection that counted (its backend's pid): each connection counts into a row of
      * its own, so readers paging at once never wait for each other's commit on one row; a

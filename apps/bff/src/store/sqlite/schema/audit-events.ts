@@ -74,6 +74,8 @@ export const auditRepeats = sqliteTable(
     actorKind: text('actor_kind', { enum: ['customer', 'operator', 'anonymous', 'system'] }),
     organizationId: integer('organization_id'),
     rule: text('rule').notNull(),
+    /** The integration's credential (JSON) the repeats were made with, if any. */
+    via: text('via'),
     count: integer('count').notNull(),
     lastAt: integer('last_at').notNull(),
   },
