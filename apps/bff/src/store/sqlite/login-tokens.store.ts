@@ -5,6 +5,7 @@ import {
   desc,
   eq,
   gt,
+  gte,
   inArray,
   isNotNull,
   isNull,
@@ -144,24 +145,52 @@ function claimUse(tx: Tx, id: number, oneTimeUse: boolean, now: number): boolean
   return (oneTimeUse ? useOnce : useAgain)(tx).run({ id, now }).changes === 1;
 }
 
+/**
+ * How many token ids one step of a text search reads, newest first, before the event loop
+ * answers others: a search is a `LIKE` over each token's person, organization and Extra, and
+ * one that matched little read every token in one go: 50-110 ms of blocked loop at 200,000
+ * tokens, 15-27 ms a step now (bench/HISTORY.md).
+ */
+export const TOKEN_SEARCH_STEP = 20_000;
+
 export function sqliteLoginTokens({ db }: SqliteContext): LoginTokensStore {
   return {
     async list({ now, scope, query, state, before, limit }) {
-      const matches = query
-        ? containsAny(query, users.name, users.email, organizations.name, loginTokens.extra)
-        : undefined;
-      return withParties(db)
-        .where(
-          and(
-            scoped(scope),
-            matches,
-            state ? stateFilter(state, now) : undefined,
-            before !== undefined ? lt(loginTokens.id, before) : undefined,
-          ),
-        )
-        .orderBy(desc(loginTokens.id))
-        .limit(limit + 1)
-        .all();
+      const page = (range?: SQL) =>
+        withParties(db)
+          .where(
+            and(
+              scoped(scope),
+              query
+                ? containsAny(query, users.name, users.email, organizations.name, loginTokens.extra)
+                : undefined,
+              state ? stateFilter(state, now) : undefined,
+              before !== undefined ? lt(loginTokens.id, before) : undefined,
+              range,
+            ),
+          )
+          .orderBy(desc(loginTokens.id));
+      if (!query)
+        return page()
+          .limit(limit + 1)
+          .all();
+      // A search reads a step of ids at a time, newest first, until the page is full.
+      const newest = db.get<{ id: number | null }>(sql`SELECT max(id) AS id FROM login_tokens`);
+      const found: Awaited<ReturnType<LoginTokensStore['list']>> = [];
+      let below = Math.min(before ?? Number.MAX_SAFE_INTEGER, (newest?.id ?? 0) + 1);
+      while (below > 1) {
+        const from = Math.max(1, below - TOKEN_SEARCH_STEP);
+        const range = and(lt(loginTokens.id, below), gte(loginTokens.id, from));
+        found.push(
+          ...page(range)
+            .limit(limit + 1 - found.length)
+            .all(),
+        );
+        below = from;
+        if (found.length > limit) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return found;
     },
     async find(id) {
       return tokenById(db).get({ id });
