@@ -30,13 +30,23 @@ export interface JobsStore {
    * never hold the same job at once, even from different processes.
    */
   claim(command: { now: number; leaseMs: number }): Promise<Job | null>;
-  /** The job ran: it is gone. */
-  complete(id: number): Promise<void>;
+  /**
+   * The job ran: it is gone. Like `fail`, only while the claim is still the caller's (the job's
+   * attempts as its claim counted them): one that ran past its lease, and was taken again by
+   * another runner meanwhile, changes nothing of the other's run.
+   */
+  complete(claim: { id: number; attempts: number }): Promise<void>;
   /**
    * The job failed: due again at `retryAt`, or, when `retryAt` is null, given up on (kept with
    * its error, without its payload, and never claimed again, until `prune` deletes it).
    */
-  fail(command: { id: number; error: string; retryAt: number | null; now: number }): Promise<void>;
+  fail(command: {
+    id: number;
+    attempts: number;
+    error: string;
+    retryAt: number | null;
+    now: number;
+  }): Promise<void>;
   /**
    * Deletes at most `limit` jobs that ended (given up on) before `before`, oldest first, never
    * one that may still run; how many it deleted. Several callers at once do not wait for each
@@ -135,7 +145,7 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
     const error = await attempt(job);
     if (error === null) {
       contexts.delete(job.id);
-      await jobs.complete(job.id);
+      await jobs.complete(job);
       return;
     }
     // The message only: an error object may carry parts of what the job was sending.
@@ -145,6 +155,7 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
     if (giveUp) contexts.delete(job.id);
     await jobs.fail({
       id: job.id,
+      attempts: job.attempts,
       error: message,
       retryAt: giveUp ? null : now + retryDelayMs(job.attempts),
       now,

@@ -50,8 +50,8 @@ describe.each(dialects)('jobs on %s', (dialect) => {
     expect(second).toMatchObject({ payload: '{"to":"a"}', attempts: 1 });
     expect(await claim(store.jobs, T0 + 1_000)).toBeNull();
 
-    await store.jobs.complete(first?.id ?? 0);
-    await store.jobs.complete(second?.id ?? 0);
+    await store.jobs.complete({ id: first?.id ?? 0, attempts: 1 });
+    await store.jobs.complete({ id: second?.id ?? 0, attempts: 1 });
     // Done jobs are gone: not even an ended lease brings them back.
     expect(await claim(store.jobs, T0 + 10 * LEASE)).toBeNull();
   });
@@ -66,17 +66,42 @@ describe.each(dialects)('jobs on %s', (dialect) => {
     expect(retaken).toMatchObject({ id: taken?.id, attempts: 2 });
   });
 
+  it('a claim that ran past its lease changes nothing once another runner took the job', async () => {
+    const ts = await freshStore(dialect);
+    const { store } = ts;
+    const id = await store.jobs.enqueue({ kind: 'mail', payload: '{}', runAt: T0 });
+    await claim(store.jobs, T0);
+    await claim(store.jobs, T0 + LEASE);
+    // The first runner, late: its failure does not release the job the second is running,
+    // and its completion does not take it away from it.
+    await store.jobs.fail({ id, attempts: 1, error: 'late', retryAt: T0, now: T0 + LEASE });
+    expect(await claim(store.jobs, T0 + LEASE)).toBeNull();
+    await store.jobs.complete({ id, attempts: 1 });
+    expect(await jobRows(ts)).toEqual([
+      expect.objectContaining({ id, attempts: 2, lastError: null }),
+    ]);
+    // The second's own word counts.
+    await store.jobs.complete({ id, attempts: 2 });
+    expect(await jobRows(ts)).toEqual([]);
+  });
+
   it('a failed job is due again when asked, and a job given up on is never claimed again', async () => {
     const ts = await freshStore(dialect);
     const { store } = ts;
     await store.jobs.enqueue({ kind: 'mail', payload: '{"to":"x@acme.test"}', runAt: T0 });
     const job = await claim(store.jobs, T0);
     const id = job?.id ?? 0;
-    await store.jobs.fail({ id, error: 'smtp down', retryAt: T0 + 30_000, now: T0 });
+    await store.jobs.fail({ id, attempts: 1, error: 'smtp down', retryAt: T0 + 30_000, now: T0 });
     // Released at once, due again at the time given.
     expect(await claim(store.jobs, T0 + 29_999)).toBeNull();
     expect(await claim(store.jobs, T0 + 30_000)).toMatchObject({ id, attempts: 2 });
-    await store.jobs.fail({ id, error: 'smtp still down', retryAt: null, now: T0 + 30_000 });
+    await store.jobs.fail({
+      id,
+      attempts: 2,
+      error: 'smtp still down',
+      retryAt: null,
+      now: T0 + 30_000,
+    });
     expect(await claim(store.jobs, T0 + 100 * LEASE)).toBeNull();
     // Kept with its error for whoever looks into it, without what it carried.
     expect(await jobRows(ts)).toEqual([
@@ -101,13 +126,20 @@ describe.each(dialects)('jobs on %s', (dialect) => {
       expect(await claim(store.jobs, T0)).toMatchObject({ id: ids[name] });
       await store.jobs.fail({
         id: ids[name] ?? 0,
+        attempts: 1,
         error: 'gone',
         retryAt: null,
         now: T0 + i * 1_000,
       });
     }
     expect(await claim(store.jobs, T0)).toMatchObject({ id: ids.retried });
-    await store.jobs.fail({ id: ids.retried ?? 0, error: 'busy', retryAt: T0 + 60_000, now: T0 });
+    await store.jobs.fail({
+      id: ids.retried ?? 0,
+      attempts: 1,
+      error: 'busy',
+      retryAt: T0 + 60_000,
+      now: T0,
+    });
     expect(await claim(store.jobs, T0)).toMatchObject({ id: ids.leased });
     const left = async () => (await jobRows(ts)).map((row) => row.id).sort((x, y) => x - y);
 
@@ -163,7 +195,7 @@ describe.each(dialects)('jobs on %s', (dialect) => {
     // One given up on long ago appears: not deleted before the next interval comes.
     const id = await ts.store.jobs.enqueue({ kind: 'mail', payload: '{}', runAt: T0 });
     await claim(ts.store.jobs, clock.now());
-    await ts.store.jobs.fail({ id, error: 'gone', retryAt: null, now: T0 });
+    await ts.store.jobs.fail({ id, attempts: 1, error: 'gone', retryAt: null, now: T0 });
     clock.advance(EVERY - 1);
     await runner.idle();
     expect(await rows()).toBe(1);

@@ -1,4 +1,4 @@
-import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { JobsStore } from '../../lib/jobs.ts';
 import { dueJob, endedBefore, failedJob } from '../job-rows.ts';
 import type { PostgresContext } from './context.ts';
@@ -41,15 +41,15 @@ export function postgresJobs({ db }: PostgresContext): JobsStore {
       return claimed ?? null;
     },
 
-    async complete(id) {
-      await db.delete(jobs).where(eq(jobs.id, id));
+    async complete({ id, attempts }) {
+      await db.delete(jobs).where(and(eq(jobs.id, id), eq(jobs.attempts, attempts)));
     },
 
-    async fail({ id, error, retryAt, now }) {
+    async fail({ id, attempts, error, retryAt, now }) {
       await db
         .update(jobs)
         .set(failedJob(error, retryAt, now))
-        .where(eq(jobs.id, id));
+        .where(and(eq(jobs.id, id), eq(jobs.attempts, attempts)));
     },
 
     async prune({ before, limit }) {

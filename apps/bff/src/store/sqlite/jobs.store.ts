@@ -1,4 +1,4 @@
-import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { JobsStore } from '../../lib/jobs.ts';
 import { dueJob, endedBefore, failedJob } from '../job-rows.ts';
 import type { SqliteContext } from './context.ts';
@@ -42,14 +42,16 @@ export function sqliteJobs({ db }: SqliteContext): JobsStore {
       });
     },
 
-    async complete(id) {
-      db.delete(jobs).where(eq(jobs.id, id)).run();
+    async complete({ id, attempts }) {
+      db.delete(jobs)
+        .where(and(eq(jobs.id, id), eq(jobs.attempts, attempts)))
+        .run();
     },
 
-    async fail({ id, error, retryAt, now }) {
+    async fail({ id, attempts, error, retryAt, now }) {
       db.update(jobs)
         .set(failedJob(error, retryAt, now))
-        .where(eq(jobs.id, id))
+        .where(and(eq(jobs.id, id), eq(jobs.attempts, attempts)))
         .run();
     },
 
