@@ -66,7 +66,7 @@ anchorTimer.unref();
 // Once a minute: the last minute of a flood summarised into the trail, expired counters gone.
 const housekeeping = startHousekeeping(booted.housekeeping, { now: systemClock.now, logger });
 // In test mode the clock moves forward on request (POST /api/test/clock).
-const testClocks = env.testMode ? testClocks_(systemClock) : undefined;
+const testClocks = env.testMode ? testClocks_(systemClock, store.testMode) : undefined;
 const clock = testClocks?.clock ?? systemClock;
 const metrics = createMetrics({ sources: booted.metricsSources, clock, processMetrics: true });
 

@@ -4,7 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ApiError } from '@onbehalf/api-client/api-error';
 import { type ApiClient, createApiClient } from '@onbehalf/api-client/client';
-import type { TestOperator, TestOrganization } from '@onbehalf/contracts/test-mode';
+import {
+  TEST_CLOCK_HEADER,
+  type TestOperator,
+  type TestOrganization,
+} from '@onbehalf/contracts/test-mode';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from './store/postgres/client.ts';
@@ -329,6 +333,22 @@ describe('three processes on one PostgreSQL database', () => {
     expect(cli.stdout.trim()).toBe(
       `Audit trail intact: ${events} events verified from the genesis; the head kept outside the database matches.`,
     );
+  });
+
+  it('a test that moves its clock on one process has moved it on every process', async () => {
+    const onClock = (i: number, token?: string) =>
+      api(i, token, { [TEST_CLOCK_HEADER]: 'several-processes-clock' });
+    const token = await signIn(0, org.members[0]);
+    const session = () =>
+      Promise.all(everyProcess.map((i) => outcome(onClock(i, token).auth.session())));
+    expect(await session()).toEqual(['ok', 'ok', 'ok']);
+    await onClock(1).test.advanceClock(13 * 3_600_000);
+    const offsets = await Promise.all(
+      everyProcess.map(async (i) => (await onClock(i).test.clock()).offsetMs),
+    );
+    expect(offsets).toEqual([13 * 3_600_000, 13 * 3_600_000, 13 * 3_600_000]);
+    // Twelve hours is a session's whole life: on that test's clock it ended, on every process.
+    expect(await session()).toEqual(Array(PROCESSES).fill('401 session_expired'));
   });
 
   it('no process logged an error or a fatal along the way', () => {

@@ -11,32 +11,41 @@ export const systemClock: Clock = { now: () => Date.now() };
  * Test mode's clocks: each test moves its own clock forward (never back), so its expiries need
  * no waiting and never cut short another test running beside it. A request says whose clock it
  * runs on with the `x-onbehalf-test-clock` header (the QA kit sets it on everything a test
- * sends); a request without one runs on the shared clock (namespace '').
+ * sends); a request without one runs on the shared clock (namespace ''). How far each clock has
+ * moved is kept by the store (`store.testMode`), so every process of a server in test mode runs
+ * a test on the same time (SPEC §11, §12); a request reads its clock's offset once, at its start.
  */
 export interface TestClocks {
   /** What services read: the base time plus the offset of the running request's clock. */
   clock: Clock;
-  /** Runs a request on a clock. */
-  run<T>(namespace: string, work: () => T): T;
-  advance(namespace: string, ms: number): void;
-  offsetMs(namespace: string): number;
+  /** Runs a request on a clock, its offset read first. */
+  run<T>(namespace: string, work: () => Promise<T>): Promise<T>;
+  /** The running request's clock was moved: its new offset, as the store counted it. */
+  moved(offsetMs: number): void;
+  /** How far the running request's clock is ahead of the base time. */
+  offsetMs(): number;
   /** The clock the running request is on. */
   current(): string;
 }
 
-export function testClocks(base: Clock = systemClock): TestClocks {
-  const offsets = new Map<string, number>();
-  const running = new AsyncLocalStorage<string>();
-  const current = () => running.getStore() ?? '';
-  const offsetMs = (namespace: string) => offsets.get(namespace) ?? 0;
+/** Where the clocks' offsets are kept: `store.testMode` on either store. */
+export interface ClockOffsets {
+  clockOffset(namespace: string): Promise<number>;
+}
+
+export function testClocks(base: Clock, offsets: ClockOffsets): TestClocks {
+  const running = new AsyncLocalStorage<{ namespace: string; offsetMs: number }>();
+  const offsetMs = () => running.getStore()?.offsetMs ?? 0;
   return {
-    clock: { now: () => base.now() + offsetMs(current()) },
-    run: (namespace, work) => running.run(namespace, work),
-    advance: (namespace, ms) => {
-      offsets.set(namespace, offsetMs(namespace) + ms);
+    clock: { now: () => base.now() + offsetMs() },
+    run: async (namespace, work) =>
+      running.run({ namespace, offsetMs: await offsets.clockOffset(namespace) }, work),
+    moved: (offset) => {
+      const request = running.getStore();
+      if (request) request.offsetMs = offset;
     },
     offsetMs,
-    current,
+    current: () => running.getStore()?.namespace ?? '',
   };
 }
 

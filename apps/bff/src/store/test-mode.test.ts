@@ -145,6 +145,35 @@ describe.each(dialects)('test mode on %s', (dialect) => {
     expect(await ts.store.testMode.mailbox('nobody@acme.test', 10)).toEqual([]);
   });
 
+  it('keeps each test clock’s offset: moves add up, however many at once, each audited', async () => {
+    const ts = await freshStore(dialect);
+    expect(await ts.store.testMode.clockOffset('test-a')).toBe(0);
+    const move = (ms: number) =>
+      ts.store.testMode.advanceClock({
+        namespace: 'test-a',
+        advanceMs: ms,
+        audit: (offsetMs) => ({
+          type: 'test.clock_advanced',
+          at: T0 + offsetMs,
+          actor: { userId: null, kind: 'system' },
+          details: { advanceMs: ms, clock: 'test-a', offsetMs },
+        }),
+        meta,
+      });
+    const offsets = await Promise.all([move(1_000), move(2_000), move(4_000)]);
+    expect([...offsets].sort((a, b) => a - b)).toEqual([
+      expect.any(Number),
+      expect.any(Number),
+      7_000,
+    ]);
+    expect(await ts.store.testMode.clockOffset('test-a')).toBe(7_000);
+    expect(await ts.store.testMode.clockOffset('test-b')).toBe(0);
+    const moves = (await auditTrail(ts)).filter((e) => e.type === 'test.clock_advanced');
+    expect(moves.map((e) => (e.details as { offsetMs: number }).offsetMs).sort()).toEqual(
+      [...offsets].sort(),
+    );
+  });
+
   it('records the events of calls that change nothing else, each linked to the one before', async () => {
     const ts = await freshStore(dialect);
     for (const advanceMs of [1000, 2000]) {

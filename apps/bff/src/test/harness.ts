@@ -77,7 +77,7 @@ export async function createTestApp(
   };
   const env = loadEnv({ NODE_ENV: 'test', PUBLIC_ORIGIN: ORIGIN, ...options.env });
   // In test mode, the clocks /api/test/clock moves run on the manual clock.
-  const testModeClocks = env.testMode ? testClocks(clock) : undefined;
+  const testModeClocks = env.testMode ? testClocks(clock, database.ts.store.testMode) : undefined;
   sharedKeys ??= generateSigningKeys().then((k) => k.keys);
   const keys = await sharedKeys;
   const metrics = createMetrics({ sources: database.metricsSources, clock });

@@ -184,7 +184,7 @@ export async function readTestMailbox(
 
 /** The running request's clock: now, and how far its test moved it. */
 export function testClockOf(clocks: TestClocks): TestClock {
-  return { now: toIso(clocks.clock.now()), offsetMs: clocks.offsetMs(clocks.current()) };
+  return { now: toIso(clocks.clock.now()), offsetMs: clocks.offsetMs() };
 }
 
 /** The running request's clock, read: audited like every call of test mode (SPEC §12). */
@@ -217,15 +217,19 @@ export async function advanceTestClock(
   meta: RequestMeta,
 ): Promise<TestClock> {
   const namespace = clocks.current();
-  clocks.advance(namespace, advanceMs);
-  await deps.store.testMode.record({
-    audit: {
+  // The base time, as this request reads it: the clock now, less how far it had been moved.
+  const base = clocks.clock.now() - clocks.offsetMs();
+  const offsetMs = await deps.store.testMode.advanceClock({
+    namespace,
+    advanceMs,
+    audit: (offset) => ({
       type: 'test.clock_advanced',
-      at: clocks.clock.now(),
+      at: base + offset,
       actor: system,
-      details: { advanceMs, clock: namespace, offsetMs: clocks.offsetMs(namespace) },
-    },
+      details: { advanceMs, clock: namespace, offsetMs: offset },
+    }),
     meta,
   });
+  clocks.moved(offsetMs);
   return testClockOf(clocks);
 }

@@ -19,6 +19,18 @@ export interface TestModeStore {
   mailbox(to: string, limit: number): Promise<MailboxMessage[]>;
   /** Records an event of a call that changes nothing in the store (a mailbox read, the clock). */
   record(command: { audit: AuditEntry; meta: RequestMeta }): Promise<void>;
+  /** How far a test's clock has been moved forward, in ms (0 for one never moved). */
+  clockOffset(namespace: string): Promise<number>;
+  /**
+   * Moves a test's clock forward by `advanceMs`, audited in the same transaction; its new
+   * offset. Of moves at once, from any process, each adds its own.
+   */
+  advanceClock(command: {
+    namespace: string;
+    advanceMs: number;
+    audit: (offsetMs: number) => AuditEntry;
+    meta: RequestMeta;
+  }): Promise<number>;
 }
 
 /** Someone a test signs in as: a password, stored only as its hash. */

@@ -424,3 +424,12 @@ export const signingKeys = pgTable('signing_keys', {
   createdAt: instant('created_at').notNull(),
   retiredAt: instant('retired_at'),
 });
+
+/**
+ * Test mode's clocks: how far each test has moved its own clock forward (lib/clock.ts), shared
+ * by every process of a server in test mode. Empty outside test mode.
+ */
+export const testClocks = pgTable('test_clocks', {
+  namespace: text('namespace').primaryKey(),
+  offsetMs: bigint('offset_ms', { mode: 'number' }).notNull(),
+});

@@ -1,9 +1,9 @@
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { NewPerson, TestModeStore } from '../../features/test-mode/test-mode.store.ts';
 import { appendAudit } from './audit.ts';
 import { type PgTx, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
-import { organizations, outboxMessages, profiles, users } from './schema.ts';
+import { organizations, outboxMessages, profiles, testClocks, users } from './schema.ts';
 
 /**
  * Inserts people in one statement and answers their ids in the order given: the rows come back
@@ -101,6 +101,30 @@ export function postgresTestMode({ db, auditKey }: PostgresContext): TestModeSto
 
     async record({ audit, meta }) {
       await transaction(db, (tx) => appendAudit(tx, auditKey, audit, meta));
+    },
+
+    async clockOffset(namespace) {
+      const [row] = await db
+        .select({ offsetMs: testClocks.offsetMs })
+        .from(testClocks)
+        .where(eq(testClocks.namespace, namespace));
+      return row?.offsetMs ?? 0;
+    },
+
+    async advanceClock({ namespace, advanceMs, audit, meta }) {
+      return transaction(db, async (tx) => {
+        const [moved] = await tx
+          .insert(testClocks)
+          .values({ namespace, offsetMs: advanceMs })
+          .onConflictDoUpdate({
+            target: testClocks.namespace,
+            set: { offsetMs: sql`${testClocks.offsetMs} + ${advanceMs}` },
+          })
+          .returning({ offsetMs: testClocks.offsetMs });
+        if (!moved) throw new Error('The test clock was not moved');
+        await appendAudit(tx, auditKey, audit(moved.offsetMs), meta);
+        return moved.offsetMs;
+      });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { NewPerson, TestModeStore } from '../../features/test-mode/test-mode.store.ts';
 import { recordAudit } from './audit.ts';
 import type { Tx } from './client.ts';
@@ -6,6 +6,7 @@ import type { SqliteContext } from './context.ts';
 import { organizations } from './schema/organizations.ts';
 import { outboxMessages } from './schema/outbox.ts';
 import { profiles } from './schema/profiles.ts';
+import { testClocks } from './schema/test-clocks.ts';
 import { users } from './schema/users.ts';
 
 function insertPerson(
@@ -82,6 +83,32 @@ export function sqliteTestMode({ db }: SqliteContext): TestModeStore {
 
     async record({ audit, meta }) {
       db.transaction((tx) => recordAudit(tx, audit, meta));
+    },
+
+    async clockOffset(namespace) {
+      const row = db
+        .select({ offsetMs: testClocks.offsetMs })
+        .from(testClocks)
+        .where(eq(testClocks.namespace, namespace))
+        .get();
+      return row?.offsetMs ?? 0;
+    },
+
+    async advanceClock({ namespace, advanceMs, audit, meta }) {
+      return db.transaction((tx) => {
+        const moved = tx
+          .insert(testClocks)
+          .values({ namespace, offsetMs: advanceMs })
+          .onConflictDoUpdate({
+            target: testClocks.namespace,
+            set: { offsetMs: sql`${testClocks.offsetMs} + ${advanceMs}` },
+          })
+          .returning({ offsetMs: testClocks.offsetMs })
+          .get();
+        if (!moved) throw new Error('The test clock was not moved');
+        recordAudit(tx, audit(moved.offsetMs), meta);
+        return moved.offsetMs;
+      });
     },
   };
 }
