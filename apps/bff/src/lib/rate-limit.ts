@@ -109,10 +109,12 @@ class FailureBudget {
    * Counts this attempt as a failure before the work it limits, in one step of the store, so
    * that attempts sent at once cannot all pass one check: the count is given back (`giveBack`)
    * if the attempt succeeds, and made a failure's (`settle`) if it fails. Past the free ones,
-   * one attempt at a time holds the key's turn until it is settled. Refused (the budget spent,
-   * or the turn held or still waited out), nothing is counted and the wait comes back.
+   * `oneAtATime`, one attempt at a time holds the key's turn until it is settled; otherwise the
+   * wait a failure sets is checked here, and attempts already under way are not held back.
+   * Refused (the budget spent, or the turn held or still waited out), nothing is counted and
+   * the wait comes back.
    */
-  async reserve(key: string): Promise<Reservation> {
+  async reserve(key: string, oneAtATime: boolean): Promise<Reservation> {
     const counted = await this.failures.penalty(key, 1);
     const place = { key, counted: counted.consumedPoints, turn: false, waitMs: 0 };
     if (place.counted > this.rule.block) {
@@ -120,6 +122,14 @@ class FailureBudget {
       return { ...place, waitMs: Math.max(counted.msBeforeNext, 1) };
     }
     if (place.counted > this.rule.free && this.rule.maxDelaySeconds > 0) {
+      if (!oneAtATime) {
+        const spaced = await this.spacing.get(key);
+        if (spaced && spaced.msBeforeNext > 0 && spaced.consumedPoints > 1) {
+          await this.failures.reward(key, 1);
+          return { ...place, waitMs: spaced.msBeforeNext };
+        }
+        return place;
+      }
       try {
         await this.spacing.consume(key, 1, { customDuration: TURN_SECONDS });
       } catch (refused) {
@@ -234,10 +244,14 @@ export function createLimiters(options: {
    * of them, or none and a 429 with the longest wait. What comes back settles them once the
    * attempt is decided.
    */
-  async function reserveAll(ip: string | null, checks: [RuleName, string, 'address' | 'own'][]) {
+  async function reserveAll(
+    ip: string | null,
+    checks: [RuleName, string, 'address' | 'own'][],
+    oneAtATime = true,
+  ) {
     const taken = applies(ip, checks).map(([name, key]) => ({
       name,
-      place: budget[name].reserve(key),
+      place: budget[name].reserve(key, oneAtATime),
     }));
     const settled = await Promise.allSettled(taken.map(({ place }) => place));
     const places = taken.flatMap(({ name }, i) => {
@@ -318,10 +332,12 @@ export function createLimiters(options: {
     },
     /**
      * Looks a presented secret up (a link, a token, the metrics token) with its place in the
-     * address's guess budget taken first, so guesses sent at once cannot all pass one check
-     * (429 past the budget, before anything is looked at); the place is kept if what was found
-     * makes it a guess (an unknown secret), and given back otherwise: a real credential that is
-     * used or expired is no guess.
+     * address's guess budget taken first, so guesses sent at once cannot pass its hard stop
+     * (429 past it, before anything is looked at); the place is kept if what was found makes
+     * it a guess (an unknown secret), and given back otherwise: a real credential that is used
+     * or expired is no guess. Not one at a time past the free ones, as password checks are:
+     * until its lookup, a real link looks like a guess, and many real ones opened at once from
+     * one office must not wait on each other. The slow-down a guess sets is checked as before.
      */
     guessing: async <T>(
       ip: string | null,
@@ -329,7 +345,7 @@ export function createLimiters(options: {
       isGuess: (found: T) => boolean,
     ): Promise<T> => {
       if (!enabled) return lookUp();
-      const reserved = await reserveAll(ip, guessChecks(ip));
+      const reserved = await reserveAll(ip, guessChecks(ip), false);
       let found: T;
       try {
         found = await lookUp();
@@ -347,7 +363,7 @@ export function createLimiters(options: {
     countExchangeGuess: async (sessionId: string, ip: string | null) => {
       if (!enabled) return;
       await (
-        await reserveAll(ip, [['guessSession', sessionId, 'own'], ...guessChecks(ip)])
+        await reserveAll(ip, [['guessSession', sessionId, 'own'], ...guessChecks(ip)], false)
       ).failed();
     },
   };
