@@ -3,7 +3,6 @@ import {
   type IRateLimiterOptions,
   type RateLimiterAbstract,
   RateLimiterMemory,
-  RateLimiterRes,
 } from 'rate-limiter-flexible';
 import { AppError } from './errors.ts';
 
@@ -56,19 +55,11 @@ export type StoreFactory = (options: IRateLimiterOptions) => RateLimiterAbstract
 
 const memoryStore: StoreFactory = (options) => new RateLimiterMemory(options);
 
-/**
- * How long an attempt past the free ones may hold its key's turn before it is settled: longer
- * than any password check takes, short enough that a crashed one does not hold it for long.
- */
-const TURN_SECONDS = 10;
-
 /** An attempt's place in one rule's budget, taken before the attempt is made. */
 interface Reservation {
   key: string;
   /** Failures in the window with this attempt's. */
   counted: number;
-  /** Whether it holds the key's turn (past the free ones). */
-  turn: boolean;
   /** Greater than 0: refused, and how long to wait. */
   waitMs: number;
 }
@@ -107,52 +98,38 @@ class FailureBudget {
 
   /**
    * Counts this attempt as a failure before the work it limits, in one step of the store, so
-   * that attempts sent at once cannot all pass one check: the count is given back (`giveBack`)
-   * if the attempt succeeds, and made a failure's (`settle`) if it fails. Past the free ones,
-   * `oneAtATime`, one attempt at a time holds the key's turn until it is settled; otherwise the
-   * wait a failure sets is checked here, and attempts already under way are not held back.
-   * Refused (the budget spent, or the turn held or still waited out), nothing is counted and
-   * the wait comes back.
+   * that attempts sent at once cannot pass the hard stop together: the count is given back
+   * (`giveBack`) if the attempt succeeds, and made a failure's (`settle`) if it fails. Refused
+   * (the budget spent, or the wait the last failure set not over), nothing is counted and the
+   * wait comes back. Attempts already under way are not held back past the free ones: until it
+   * is checked, a right password or a real link looks like a guess, and many sent at once (an
+   * office, a QA suite's workers) must not refuse each other.
    */
-  async reserve(key: string, oneAtATime: boolean): Promise<Reservation> {
+  async reserve(key: string): Promise<Reservation> {
     const counted = await this.failures.penalty(key, 1);
-    const place = { key, counted: counted.consumedPoints, turn: false, waitMs: 0 };
+    const place = { key, counted: counted.consumedPoints, waitMs: 0 };
     if (place.counted > this.rule.block) {
       await this.failures.reward(key, 1);
       return { ...place, waitMs: Math.max(counted.msBeforeNext, 1) };
     }
     if (place.counted > this.rule.free && this.rule.maxDelaySeconds > 0) {
-      if (!oneAtATime) {
-        const spaced = await this.spacing.get(key);
-        if (spaced && spaced.msBeforeNext > 0 && spaced.consumedPoints > 1) {
-          await this.failures.reward(key, 1);
-          return { ...place, waitMs: spaced.msBeforeNext };
-        }
-        return place;
-      }
-      try {
-        await this.spacing.consume(key, 1, { customDuration: TURN_SECONDS });
-      } catch (refused) {
-        if (!(refused instanceof RateLimiterRes)) throw refused;
+      const spaced = await this.spacing.get(key);
+      if (spaced && spaced.msBeforeNext > 0 && spaced.consumedPoints > 1) {
         await this.failures.reward(key, 1);
-        return { ...place, waitMs: Math.max(refused.msBeforeNext, 1) };
+        return { ...place, waitMs: spaced.msBeforeNext };
       }
-      return { ...place, turn: true };
     }
     return place;
   }
 
-  /** A reserved attempt failed: it stays counted, and the next one waits its turn. */
+  /** A reserved attempt failed: it stays counted, and past the free ones sets the next wait. */
   async settle(place: Reservation): Promise<void> {
     await this.space(place.key, place.counted);
   }
 
-  /** A reserved attempt succeeded, or was not made: its count and its turn are given back. */
+  /** A reserved attempt succeeded, or was not made: its count is given back. */
   async giveBack(place: Reservation): Promise<void> {
-    await Promise.all([
-      this.failures.reward(place.key, 1),
-      place.turn ? this.spacing.delete(place.key) : null,
-    ]);
+    await this.failures.reward(place.key, 1);
   }
 
   private async space(key: string, counted: number): Promise<void> {
@@ -244,14 +221,10 @@ export function createLimiters(options: {
    * of them, or none and a 429 with the longest wait. What comes back settles them once the
    * attempt is decided.
    */
-  async function reserveAll(
-    ip: string | null,
-    checks: [RuleName, string, 'address' | 'own'][],
-    oneAtATime = true,
-  ) {
+  async function reserveAll(ip: string | null, checks: [RuleName, string, 'address' | 'own'][]) {
     const taken = applies(ip, checks).map(([name, key]) => ({
       name,
-      place: budget[name].reserve(key, oneAtATime),
+      place: budget[name].reserve(key),
     }));
     const settled = await Promise.allSettled(taken.map(({ place }) => place));
     const places = taken.flatMap(({ name }, i) => {
@@ -274,7 +247,7 @@ export function createLimiters(options: {
     }
     return {
       failed: () => Promise.all(places.map(({ name, place }) => budget[name].settle(place))),
-      /** Not made after all: each count and turn given back. */
+      /** Not made after all: each count given back. */
       withdrawn: () => giveBack(places),
       /** Each count given back; `clearing` rules forget every failure of their key as well. */
       succeeded: (clearing: RuleName[] = []) =>
@@ -325,7 +298,7 @@ export function createLimiters(options: {
     admitEmailLinkRequest: async (email: string, ip: string | null): Promise<boolean> => {
       if (!enabled) return true;
       // Every request counts, so its place is taken and kept at once: requests sent together
-      // cannot all pass one check.
+      // cannot pass the hard stop.
       await (await reserveAll(ip, [['emailLinkAddress', addressKey(ip), 'address']])).failed();
       const sends = await budget.emailLinkSends.fail(email);
       return sends <= rules.emailLinkSends.free;
@@ -335,9 +308,7 @@ export function createLimiters(options: {
      * address's guess budget taken first, so guesses sent at once cannot pass its hard stop
      * (429 past it, before anything is looked at); the place is kept if what was found makes
      * it a guess (an unknown secret), and given back otherwise: a real credential that is used
-     * or expired is no guess. Not one at a time past the free ones, as password checks are:
-     * until its lookup, a real link looks like a guess, and many real ones opened at once from
-     * one office must not wait on each other. The slow-down a guess sets is checked as before.
+     * or expired is no guess.
      */
     guessing: async <T>(
       ip: string | null,
@@ -345,7 +316,7 @@ export function createLimiters(options: {
       isGuess: (found: T) => boolean,
     ): Promise<T> => {
       if (!enabled) return lookUp();
-      const reserved = await reserveAll(ip, guessChecks(ip), false);
+      const reserved = await reserveAll(ip, guessChecks(ip));
       let found: T;
       try {
         found = await lookUp();
@@ -363,7 +334,7 @@ export function createLimiters(options: {
     countExchangeGuess: async (sessionId: string, ip: string | null) => {
       if (!enabled) return;
       await (
-        await reserveAll(ip, [['guessSession', sessionId, 'own'], ...guessChecks(ip)], false)
+        await reserveAll(ip, [['guessSession', sessionId, 'own'], ...guessChecks(ip)])
       ).failed();
     },
   };
