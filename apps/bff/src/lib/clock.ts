@@ -34,12 +34,28 @@ export interface ClockOffsets {
 }
 
 export function testClocks(base: Clock, offsets: ClockOffsets): TestClocks {
-  const running = new AsyncLocalStorage<{ namespace: string; offsetMs: number }>();
-  const offsetMs = () => running.getStore()?.offsetMs ?? 0;
+  const running = new AsyncLocalStorage<{
+    namespace: string;
+    offsetMs: number | { unread: unknown };
+  }>();
+  const offsetMs = () => {
+    const offset = running.getStore()?.offsetMs ?? 0;
+    // The offset could not be read (the database did not answer): a request that needs the
+    // time fails as one that needs the database does; one that does not (liveness) answers.
+    if (typeof offset !== 'number') throw offset.unread;
+    return offset;
+  };
   return {
     clock: { now: () => base.now() + offsetMs() },
-    run: async (namespace, work) =>
-      running.run({ namespace, offsetMs: await offsets.clockOffset(namespace) }, work),
+    run: async (namespace, work) => {
+      let offset: number | { unread: unknown };
+      try {
+        offset = await offsets.clockOffset(namespace);
+      } catch (error) {
+        offset = { unread: error };
+      }
+      return running.run({ namespace, offsetMs: offset }, work);
+    },
     moved: (offset) => {
       const request = running.getStore();
       if (request) request.offsetMs = offset;

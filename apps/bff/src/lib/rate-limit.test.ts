@@ -172,10 +172,11 @@ describe('guesses sent at once', () => {
         signIn('buyer@acme.test', 'guess', '203.0.113.80'),
       ),
     );
-    expect(tally(answers.map((res) => res.status))).toEqual({
-      401: rules.signInPair.block,
-      429: 10,
-    });
+    // At most the hard stop is checked (fewer when the first failures' waits come first).
+    const checked = answers.filter((res) => res.status === 401).length;
+    expect(checked).toBeLessThanOrEqual(rules.signInPair.block);
+    expect(answers.filter((res) => res.status === 429).length).toBe(answers.length - checked);
+    expect(checked).toBeGreaterThan(rules.signInPair.free);
     // Even the right password, from there, waits.
     expect((await signIn('buyer@acme.test', 'demo-password', '203.0.113.80')).status).toBe(429);
   });
@@ -233,8 +234,10 @@ describe('changing a password', () => {
         change(token, 'guess', '203.0.113.93'),
       ),
     );
-    expect(answers.filter((res) => res.status === 400)).toHaveLength(rules.signInPair.block);
-    expect(answers.filter((res) => res.status === 429)).toHaveLength(10);
+    const checked = answers.filter((res) => res.status === 400).length;
+    expect(checked).toBeLessThanOrEqual(rules.signInPair.block);
+    expect(checked).toBeGreaterThan(rules.signInPair.free);
+    expect(answers.filter((res) => res.status === 429).length).toBe(answers.length - checked);
   });
 });
 
@@ -280,8 +283,11 @@ describe('link and token limits count guesses, not real credentials', () => {
         return res.status;
       }),
     );
-    expect(statuses.filter((s) => s === 200)).toHaveLength(rules.guessAddress.block);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(30);
+    // At most the hard stop is looked up (fewer when the first guesses' waits come first).
+    const looked = statuses.filter((s) => s === 200).length;
+    expect(looked).toBeLessThanOrEqual(rules.guessAddress.block);
+    expect(looked).toBeGreaterThan(rules.guessAddress.free);
+    expect(statuses.filter((s) => s === 429).length).toBe(sent - looked);
   });
 
   it('real links opened at once from one office are never held back as guesses', async () => {
