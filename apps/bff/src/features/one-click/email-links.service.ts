@@ -158,9 +158,21 @@ export async function provisionUser(
     throw new AppError('not_found', { message: 'No such organization.' });
   }
   const email = body.email.toLowerCase();
+  /**
+   * A repeat, answered with the user as they are; and an address taken by a request that raced
+   * this one, answered alike. A key learns of an account only where it may act (a customer with
+   * a profile in the organization it provisions into); anyone else (another tenant's customer,
+   * an operator) is a conflict that names nobody.
+   */
   const already = async (existing: UserRow) => {
-    const profiles = await store.oneClick.profilesOf(existing.id);
-    const profile = profiles.find((p) => p.organization.id === organization.id);
+    const profile = (await store.oneClick.profilesOf(existing.id)).find(
+      (p) => p.organization.id === organization.id,
+    );
+    if (principal.kind === 'api_key' && (existing.kind !== 'customer' || !profile)) {
+      throw new AppError('conflict', {
+        message: 'An account with this email exists outside what this key may provision.',
+      });
+    }
     return {
       status: 200 as const,
       body: {
@@ -172,20 +184,7 @@ export async function provisionUser(
     };
   };
   const existing = await store.oneClick.findUserByEmail(email);
-  if (existing) {
-    // A key learns of an account only where it may act: a person with a profile in the
-    // organization it provisions into. Anyone else (another tenant's customer, an operator) is
-    // a conflict that names nobody.
-    const inOrganization = (await store.oneClick.profilesOf(existing.id)).some(
-      (p) => p.organization.id === organization.id,
-    );
-    if (principal.kind === 'api_key' && (existing.kind !== 'customer' || !inOrganization)) {
-      throw new AppError('conflict', {
-        message: 'An account with this email exists outside what this key may provision.',
-      });
-    }
-    return already(existing);
-  }
+  if (existing) return already(existing);
 
   const now = clock.now();
   const party = principalAuditParty(principal);

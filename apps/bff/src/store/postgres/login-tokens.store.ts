@@ -1,25 +1,7 @@
-import type { LoginTokenState } from '@onbehalf/contracts/login-links';
-import {
-  and,
-  asc,
-  desc,
-  eq,
-  gt,
-  inArray,
-  isNotNull,
-  isNull,
-  lt,
-  lte,
-  ne,
-  or,
-  type SQL,
-  sql,
-} from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import type {
-  LoginTokensStore,
-  TokenScope,
-} from '../../features/login-tokens/login-tokens.store.ts';
+import type { LoginTokensStore } from '../../features/login-tokens/login-tokens.store.ts';
+import { tokenState, tokensInScope } from '../login-token-rows.ts';
 import { appendAudit } from './audit.ts';
 import { type PgQueryable, type PgTx, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
@@ -49,41 +31,6 @@ function withParties(db: PgQueryable) {
     .leftJoin(users, eq(users.id, profiles.userId))
     .leftJoin(organizations, eq(organizations.id, profiles.organizationId))
     .leftJoin(creator, eq(creator.id, loginTokens.createdByUserId));
-}
-
-function stateFilter(state: LoginTokenState, now: number): SQL | undefined {
-  switch (state) {
-    case 'deleted':
-      return isNotNull(loginTokens.deletedAt);
-    case 'used':
-      return and(isNull(loginTokens.deletedAt), isNotNull(loginTokens.usedUpAt));
-    case 'expired':
-      return and(
-        isNull(loginTokens.deletedAt),
-        isNull(loginTokens.usedUpAt),
-        lte(loginTokens.expiresAt, now),
-      );
-    case 'active':
-      return and(
-        isNull(loginTokens.deletedAt),
-        isNull(loginTokens.usedUpAt),
-        gt(loginTokens.expiresAt, now),
-      );
-  }
-}
-
-function scoped(scope: TokenScope): SQL | undefined {
-  if (scope === null) return undefined;
-  return and(
-    // A support token is an operator's impersonation: staff's, never a key's to see.
-    or(isNull(loginTokens.use), ne(loginTokens.use, 'support')),
-    or(
-      eq(loginTokens.createdByApiKeyId, scope.apiKeyId),
-      scope.organizationIds.length > 0
-        ? inArray(organizations.id, [...scope.organizationIds])
-        : undefined,
-    ),
-  );
 }
 
 /**
@@ -137,9 +84,9 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
       return withParties(db)
         .where(
           and(
-            scoped(scope),
+            tokensInScope(loginTokens, organizations.id, scope),
             matches,
-            state ? stateFilter(state, now) : undefined,
+            state ? tokenState(loginTokens, state, now) : undefined,
             before !== undefined ? lt(loginTokens.id, before) : undefined,
           ),
         )

@@ -1,26 +1,7 @@
-import type { LoginTokenState } from '@onbehalf/contracts/login-links';
-import {
-  and,
-  asc,
-  desc,
-  eq,
-  gt,
-  gte,
-  inArray,
-  isNotNull,
-  isNull,
-  lt,
-  lte,
-  ne,
-  or,
-  type SQL,
-  sql,
-} from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import type {
-  LoginTokensStore,
-  TokenScope,
-} from '../../features/login-tokens/login-tokens.store.ts';
+import type { LoginTokensStore } from '../../features/login-tokens/login-tokens.store.ts';
+import { tokenState, tokensInScope } from '../login-token-rows.ts';
 import { recordAudit } from './audit.ts';
 import type { Queryable, Tx } from './client.ts';
 import type { SqliteContext } from './context.ts';
@@ -59,41 +40,6 @@ const tokenById = preparedPerHandle((db: Queryable) =>
     .where(eq(loginTokens.id, sql.placeholder('id')))
     .prepare(),
 );
-
-function stateFilter(state: LoginTokenState, now: number): SQL | undefined {
-  switch (state) {
-    case 'deleted':
-      return isNotNull(loginTokens.deletedAt);
-    case 'used':
-      return and(isNull(loginTokens.deletedAt), isNotNull(loginTokens.usedUpAt));
-    case 'expired':
-      return and(
-        isNull(loginTokens.deletedAt),
-        isNull(loginTokens.usedUpAt),
-        lte(loginTokens.expiresAt, now),
-      );
-    case 'active':
-      return and(
-        isNull(loginTokens.deletedAt),
-        isNull(loginTokens.usedUpAt),
-        gt(loginTokens.expiresAt, now),
-      );
-  }
-}
-
-function scoped(scope: TokenScope): SQL | undefined {
-  if (scope === null) return undefined;
-  return and(
-    // A support token is an operator's impersonation: staff's, never a key's to see.
-    or(isNull(loginTokens.use), ne(loginTokens.use, 'support')),
-    or(
-      eq(loginTokens.createdByApiKeyId, scope.apiKeyId),
-      scope.organizationIds.length > 0
-        ? inArray(organizations.id, [...scope.organizationIds])
-        : undefined,
-    ),
-  );
-}
 
 const failure = preparedPerHandle((db: Queryable) =>
   db
@@ -160,11 +106,11 @@ export function sqliteLoginTokens({ db }: SqliteContext): LoginTokensStore {
         withParties(db)
           .where(
             and(
-              scoped(scope),
+              tokensInScope(loginTokens, organizations.id, scope),
               query
                 ? containsAny(query, users.name, users.email, organizations.name, loginTokens.extra)
                 : undefined,
-              state ? stateFilter(state, now) : undefined,
+              state ? tokenState(loginTokens, state, now) : undefined,
               before !== undefined ? lt(loginTokens.id, before) : undefined,
               range,
             ),
