@@ -247,16 +247,40 @@ export function createLimiters(options: {
     }
     return {
       failed: () => Promise.all(places.map(({ name, place }) => budget[name].settle(place))),
-      /** Not made after all: each count given back. */
-      withdrawn: () => giveBack(places),
       /** Each count given back; `clearing` rules forget every failure of their key as well. */
-      succeeded: (clearing: RuleName[] = []) =>
+      givenBack: (clearing: RuleName[] = []) =>
         Promise.all(
           places.map(({ name, place }) =>
             clearing.includes(name) ? budget[name].clear(place.key) : budget[name].giveBack(place),
           ),
         ),
     };
+  }
+
+  /**
+   * Makes an attempt (`attempt`) with its place taken first in every budget of `checks`: kept
+   * as a failure when `failed` says so of its result, given back otherwise (`clearing` rules
+   * forgetting their key's failures as well), and given back when the attempt throws, since it
+   * was then not made (the line of password checks full, the client gone, the store away).
+   */
+  async function attempted<T>(
+    ip: string | null,
+    checks: [RuleName, string, 'address' | 'own'][],
+    attempt: () => Promise<T>,
+    failed: (result: T) => boolean,
+    clearing: RuleName[] = [],
+  ): Promise<T> {
+    if (!enabled) return attempt();
+    const reserved = await reserveAll(ip, checks);
+    let result: T;
+    try {
+      result = await attempt();
+    } catch (error) {
+      await reserved.givenBack();
+      throw error;
+    }
+    await (failed(result) ? reserved.failed() : reserved.givenBack(clearing));
+    return result;
   }
 
   const signInChecks = (
@@ -274,23 +298,17 @@ export function createLimiters(options: {
   return {
     enabled,
     /**
-     * Before a password is checked (a sign-in, or a password change checking the current one):
-     * the account's, the account+address pair's and the address's budgets, each counting this
-     * attempt as a failure until it is decided. `failed()` keeps it counted; `succeeded()`
-     * gives the account's and the address's counts back and clears what this address owed for
-     * this account, nothing else; `withdrawn()` gives every count back.
+     * A password check (a sign-in, or a password change checking the current one) counted in
+     * the account's, the account+address pair's and the address's budgets before it runs. A
+     * failure keeps its count; a success gives the account's and the address's back and clears
+     * what this address owed for this account, nothing else.
      */
-    beginPasswordCheck: async (email: string, ip: string | null) => {
-      const done = async () => {};
-      if (!enabled) return { failed: done, succeeded: done, withdrawn: done };
-      const reserved = await reserveAll(ip, signInChecks(email, ip));
-      return {
-        failed: async () => void (await reserved.failed()),
-        succeeded: async () => void (await reserved.succeeded(['signInPair'])),
-        /** The password was not checked after all (the line was full, the client left). */
-        withdrawn: async () => void (await reserved.withdrawn()),
-      };
-    },
+    checkingPassword: <T>(
+      email: string,
+      ip: string | null,
+      check: () => Promise<T>,
+      failed: (result: T) => boolean,
+    ) => attempted(ip, signInChecks(email, ip), check, failed, ['signInPair']),
     /**
      * "Email me a link": the asking address may be told to slow down; the address asked for
      * never is. Returns whether to send (false: this address got enough links lately).
@@ -310,23 +328,8 @@ export function createLimiters(options: {
      * it a guess (an unknown secret), and given back otherwise: a real credential that is used
      * or expired is no guess.
      */
-    guessing: async <T>(
-      ip: string | null,
-      lookUp: () => Promise<T>,
-      isGuess: (found: T) => boolean,
-    ): Promise<T> => {
-      if (!enabled) return lookUp();
-      const reserved = await reserveAll(ip, guessChecks(ip));
-      let found: T;
-      try {
-        found = await lookUp();
-      } catch (error) {
-        await reserved.withdrawn();
-        throw error;
-      }
-      await (isGuess(found) ? reserved.failed() : reserved.withdrawn());
-      return found;
-    },
+    guessing: <T>(ip: string | null, lookUp: () => Promise<T>, isGuess: (found: T) => boolean) =>
+      attempted(ip, guessChecks(ip), lookUp, isGuess),
     /**
      * A hand-off token not bound to this session (or none at all): this session guessed,
      * counted per session and per address in one step (429 past either budget).

@@ -4,6 +4,10 @@ import { openPostgres } from './postgres/client.ts';
 import { postgresRateLimitStore } from './postgres/rate-limits.ts';
 import { freshStore } from './test-stores.ts';
 
+/** A password check that failed, as the budgets count it. */
+const wrong = async () => 'wrong';
+const failed = () => true;
+
 describe('rate-limit budgets in PostgreSQL', () => {
   it('failed sign-ins spread over several processes share one account budget', async () => {
     const { url } = await freshStore('postgres');
@@ -15,20 +19,16 @@ describe('rate-limit budgets in PostgreSQL', () => {
     try {
       // 100 failures for one account, from 100 addresses, round-robin over the processes.
       for (let i = 0; i < 100; i++) {
-        const attempt = await processes[i % 3]?.beginPasswordCheck(
-          'jane@acme.test',
-          `203.0.113.${i}`,
-        );
-        await attempt?.failed();
+        await processes[i % 3]?.checkingPassword('jane@acme.test', `203.0.113.${i}`, wrong, failed);
       }
       for (const limiters of processes) {
         await expect(
-          limiters.beginPasswordCheck('jane@acme.test', '198.51.100.7'),
+          limiters.checkingPassword('jane@acme.test', '198.51.100.7', wrong, failed),
         ).rejects.toMatchObject({ code: 'rate_limited' });
       }
       // Another account is untouched.
       await expect(
-        processes[0]?.beginPasswordCheck('omar@acme.test', '198.51.100.7'),
+        processes[0]?.checkingPassword('omar@acme.test', '198.51.100.7', wrong, failed),
       ).resolves.toBeDefined();
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
@@ -46,12 +46,11 @@ describe('rate-limit budgets in PostgreSQL', () => {
       const outcomes = await Promise.all(
         Array.from({ length: 160 }, (_, i) =>
           processes[i % 3]
-            ?.beginPasswordCheck('jane@acme.test', `203.0.113.${i}`)
-            .then(async (attempt) => {
-              await attempt.failed();
-              return 'checked';
-            })
-            .catch((error: { code?: string }) => error.code),
+            ?.checkingPassword('jane@acme.test', `203.0.113.${i}`, wrong, failed)
+            .then(
+              () => 'checked',
+              (error: { code?: string }) => error.code,
+            ),
         ),
       );
       expect(outcomes.filter((o) => o === 'checked')).toHaveLength(100);

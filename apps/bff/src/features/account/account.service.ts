@@ -61,25 +61,23 @@ export async function changePassword(
 ) {
   const user = auth.user;
   if (!user) throw new AppError('forbidden');
-  const attempt = await deps.limiters.beginPasswordCheck(user.email.toLowerCase(), meta.ip);
-  const previousHash = (await deps.store.account.passwordHashOf(user.id)) ?? null;
-  let verified: boolean;
-  try {
-    verified = await verifyPassword(previousHash, body.currentPassword, gone);
-  } catch (notChecked) {
-    // Refused by a full line of checks, or the client left: no guess was made.
-    await attempt.withdrawn();
-    throw notChecked;
-  }
+  const { previousHash, verified } = await deps.limiters.checkingPassword(
+    user.email.toLowerCase(),
+    meta.ip,
+    async () => {
+      const previousHash = (await deps.store.account.passwordHashOf(user.id)) ?? null;
+      const verified = await verifyPassword(previousHash, body.currentPassword, gone);
+      return { previousHash, verified: verified && previousHash !== null };
+    },
+    (checked) => !checked.verified,
+  );
   if (!verified || previousHash === null) {
     await deps.store.account.recordPasswordChangeFailed({
       audit: { type: 'account.password_change_failed', at: deps.clock.now(), ...auditParty(auth) },
       meta,
     });
-    await attempt.failed();
     throw incorrectPassword();
   }
-  await attempt.succeeded();
   const passwordHash = await hashPassword(body.newPassword, gone);
   const now = deps.clock.now();
   // Every link and token made for this person dies with the old password (SPEC §4b), and

@@ -24,26 +24,25 @@ export async function signIn(
 ): Promise<SignedIn> {
   const { store, clock, limiters } = deps;
   const email = body.email.trim().toLowerCase();
-  // The attempt is counted before the password is checked, so guesses sent at once cannot all
-  // pass the budget; a right password gives its count back.
-  const attempt = await limiters.beginPasswordCheck(email, meta.ip);
-
-  const user = await store.auth.findUserByEmail(email);
-  let passwordOk: boolean;
-  try {
-    passwordOk = await verifyPassword(user?.passwordHash ?? null, body.password, gone);
-  } catch (notChecked) {
-    // Refused by a full line of checks, or the client left: no guess was made.
-    await attempt.withdrawn();
-    throw notChecked;
-  }
-  const failure = !user
-    ? 'unknown_email'
-    : !passwordOk
-      ? 'wrong_password'
-      : user.status !== 'active'
-        ? 'disabled'
-        : null;
+  // The attempt is counted before the password is checked, so guesses sent at once cannot pass
+  // the budget together; a right password gives its count back.
+  const { user, failure } = await limiters.checkingPassword(
+    email,
+    meta.ip,
+    async () => {
+      const user = await store.auth.findUserByEmail(email);
+      const passwordOk = await verifyPassword(user?.passwordHash ?? null, body.password, gone);
+      const failure = !user
+        ? 'unknown_email'
+        : !passwordOk
+          ? 'wrong_password'
+          : user.status !== 'active'
+            ? 'disabled'
+            : null;
+      return { user, failure };
+    },
+    (checked) => checked.failure !== null,
+  );
 
   const now = clock.now();
   if (failure) {
@@ -57,12 +56,10 @@ export async function signIn(
       },
       meta,
     });
-    await attempt.failed();
     throw new AppError('invalid_credentials');
   }
   // Narrowed by `failure === null`.
   const account = user as NonNullable<typeof user>;
-  await attempt.succeeded();
 
   // One profile: straight in. Several: the person picks one next.
   const sole = account.kind === 'customer' ? await store.auth.soleProfile(account.id) : null;
