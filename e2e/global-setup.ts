@@ -2,14 +2,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, rmSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiError } from '@onbehalf/api-client/api-error';
 import { createApiClient } from '@onbehalf/api-client/client';
 import { startTestCluster, type TestCluster } from '../apps/bff/src/store/postgres/test-cluster.ts';
-import { whereThingsAre } from '../apps/bff/src/test/server-processes.ts';
+import { freeLoopbackPort, whereThingsAre } from '../apps/bff/src/test/server-processes.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const serverEntry = path.join(repoRoot, 'apps/bff/dist/server.js');
@@ -44,7 +43,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     }
   }
 
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const dataDir = await mkdtemp(path.join(tmpdir(), 'onbehalf-e2e-'));
   const logFile = path.join(dataDir, 'server.log');
@@ -136,19 +135,6 @@ async function assertTestMode(baseUrl: string): Promise<void> {
 }
 
 /** Asks the OS for a free port: listen on port 0, read the port, release it. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => (port ? resolve(port) : reject(new Error('No free port was found.'))));
-    });
-  });
-}
-
 async function waitForHealth(baseUrl: string, server: ChildProcess): Promise<void> {
   let exited: string | null = null;
   server.once('exit', (code, signal) => {

@@ -15,6 +15,7 @@ import {
   startTestCluster,
   type TestCluster,
 } from '../../apps/bff/src/store/postgres/test-cluster.ts';
+import { freeLoopbackPort } from '../../apps/bff/src/test/server-processes.ts';
 import { type Fixture, type Pools, seedLoadFixture } from './fixture.ts';
 import { seedPostgresFixture } from './fixture-postgres.ts';
 import {
@@ -26,13 +27,7 @@ import {
   type ScenarioSpec,
   type Target,
 } from './scenarios.ts';
-import {
-  freePort,
-  processTreeCpuMs,
-  type RunningServer,
-  startServer,
-  syncLatency,
-} from './server.ts';
+import { processTreeCpuMs, type RunningServer, startServer, syncLatency } from './server.ts';
 import {
   applyRatios,
   check,
@@ -304,7 +299,7 @@ function postmasterPid(cluster: TestCluster): number {
  */
 async function benchOn(database: Database, entry: string): Promise<Run> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-bench-'));
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const metricsToken = randomBytes(24).toString('base64url');
   let server: RunningServer | undefined;
   let cluster: TestCluster | undefined;

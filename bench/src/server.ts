@@ -8,21 +8,9 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { whereThingsAre } from '../../apps/bff/src/test/server-processes.ts';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /**
  * The Node flags in a `start` script (`node <flags> dist/server.js`), so the bench runs the server

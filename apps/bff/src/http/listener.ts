@@ -16,7 +16,7 @@ type Fetch = Parameters<typeof getRequestListener>[0];
  * or the adapter itself failing. The same envelope as every other error, where the adapter
  * alone would send a bare 400 or 500 with an empty body.
  */
-export function unreachedAppError(error: unknown): Response {
+function unreachedAppError(error: unknown): Response {
   const code =
     error instanceof Error && error.name === 'RequestError'
       ? 'validation_failed'

@@ -1,6 +1,6 @@
 import type { Logger } from '../lib/logger.ts';
 
-export const HOUSEKEEPING_EVERY_MS = 60_000;
+const HOUSEKEEPING_EVERY_MS = 60_000;
 
 /**
  * Runs the store's housekeeping (`BootedStore.housekeeping`) once a minute, one run at a time,
