@@ -306,12 +306,16 @@ describe.each(dialects)('the one-click port on %s', (dialect) => {
     expect(first.session.tokenHash).toBe(sha256(first.token));
     expect((await linkRow(ts, 'L1'))?.usedAt).toBe(T0 + MINUTE);
 
-    expect(await ts.store.oneClick.redeem(redemption(s, 'L1'))).toBe('lost_race');
+    // A lost race changes nothing, not even the session it would have replaced.
+    expect(await ts.store.oneClick.redeem(redemption(s, 'L1', s.agentSession.id))).toBe(
+      'lost_race',
+    );
     const sessions = await rowsOf(ts, 'sessions');
     expect(sessions.find((r) => r.id === old.id)).toMatchObject({
       revokedAt: T0 + MINUTE,
       revokedReason: 'replaced',
     });
+    expect(sessions.find((r) => r.id === s.agentSession.id)?.revokedAt).toBeNull();
     expect(sessions.filter((r) => r.method === 'one_click').map((r) => r.id)).toEqual([
       first.session.id,
     ]);
@@ -497,7 +501,7 @@ describe('the one-click port on several PostgreSQL processes', () => {
 });
 
 describe('the one-click port on PostgreSQL', () => {
-  it('redeems in three statements between BEGIN and COMMIT: the session, its attempt and the chain head are one', async () => {
+  it('redeems in three statements between BEGIN and COMMIT and three waits: BEGIN, the claim and the session go together, then the append with COMMIT', async () => {
     const ts = await freshStore('postgres');
     const s = await scene(ts);
     await issue(ts.store, s, 'L1');
@@ -510,6 +514,7 @@ describe('the one-click port on PostgreSQL', () => {
       'audit_append',
       'COMMIT',
     ]);
+    expect(sent.behind).toEqual(['one_click_claim', 'redeemed_session_open', 'COMMIT']);
     if (redeemed === 'lost_race') throw new Error('the redemption lost');
     const [session] = await rowsOf(ts, 'sessions').then((rows) =>
       rows.filter((r) => r.method === 'one_click'),

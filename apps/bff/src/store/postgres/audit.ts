@@ -9,7 +9,7 @@ import {
 import { countersOf } from '../../lib/hot-counters.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { placeholdersFor } from '../placeholders.ts';
-import type { PgTx } from './client.ts';
+import { finishWith, type PgTx } from './client.ts';
 import { prepared, setTo } from './prepared.ts';
 import { auditEvents, auditHead } from './schema.ts';
 
@@ -38,7 +38,8 @@ export interface LockedHead {
 /**
  * `appendAudit` for a transaction that has locked the head (`SELECT last_hash FROM audit_head
  * WHERE id = 1 FOR UPDATE`) at the end of a statement that did the command's last writes too:
- * one round trip less, and the head held no longer than by `appendAudit`.
+ * one round trip less, and the head held no longer than by `appendAudit`. The append itself is
+ * awaited with the transaction's COMMIT (`finishWith`), its failure failing the transaction.
  */
 export async function appendAfterLock(
   tx: PgTx,
@@ -50,8 +51,16 @@ export async function appendAfterLock(
   if (!head) throw new Error('The audit chain head row is missing: migrations were not applied');
   const { row } = eventRow(entry, meta);
   const hash = keyedHash(key, head.lastHash, storedPayload(row));
-  await append(tx).execute({ ...row, prevHash: head.lastHash, hash, keyed: true });
-  countersOf(key).auditAppends++;
+  // Sent with the transaction's COMMIT when it is the command's last statement (`finishWith`);
+  // a statement after it runs after it, and an append after it reads the head it moved.
+  await finishWith(
+    tx,
+    append(tx)
+      .execute({ ...row, prevHash: head.lastHash, hash, keyed: true })
+      .then(() => {
+        countersOf(key).auditAppends++;
+      }),
+  );
 }
 
 const lockHead = prepared((db) =>

@@ -1,7 +1,7 @@
 import { count, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratePostgres, openPostgres, transaction } from './client.ts';
+import { finishWith, migratePostgres, openPostgres, type PgTx, transaction } from './client.ts';
 import { isDatabaseUnavailable } from './faults.ts';
 import { users } from './schema.ts';
 import { startTestCluster, type TestCluster } from './test-cluster.ts';
@@ -171,6 +171,109 @@ describe('transaction', () => {
     // The failed transaction was rolled back: its connection serves the next one.
     const [row] = await transaction(db, (tx) => tx.select({ n: count() }).from(users));
     expect(row?.n).toBe(0);
+    await pool.end();
+  });
+
+  it('a last statement sent with COMMIT fails the transaction with its own error, and none of the work is kept', async () => {
+    const url = await freshDatabase('last_statement');
+    const { db, pool } = openPostgres(url, { max: 1 });
+    await migratePostgres(pool);
+    const add = (tx: PgTx, email: string) =>
+      tx.insert(users).values({ email, name: 'N', kind: 'customer', createdAt: 0 });
+    await transaction(db, (tx) => finishWith(tx, add(tx, 'first@b.test')));
+    await expect(
+      transaction(db, async (tx) => {
+        await add(tx, 'second@b.test');
+        // The same address again: refused by the unique index, after the work has returned.
+        await finishWith(tx, add(tx, 'first@b.test'));
+      }),
+      // 23505 unique_violation: the statement's own error, not the COMMIT's
+    ).rejects.toMatchObject({ cause: { code: '23505' } });
+    await expect(
+      transaction(db, async (tx) => {
+        await finishWith(tx, add(tx, 'first@b.test'));
+        // Refused in turn, as the transaction is aborted: the first failure is the one reported.
+        await tx.select().from(users);
+      }),
+    ).rejects.toMatchObject({ cause: { code: '23505' } });
+    const emails = (await db.select({ email: users.email }).from(users)).map((u) => u.email);
+    expect(emails).toEqual(['first@b.test']);
+    expect(pool.idleCount).toBe(1);
+    await pool.end();
+  });
+
+  it('does not take a COMMIT that answered ROLLBACK for a commit, even when the work swallowed the failure', async () => {
+    const url = await freshDatabase('swallowed_failure');
+    const { db, pool } = openPostgres(url, { max: 1 });
+    await migratePostgres(pool);
+    await expect(
+      transaction(db, async (tx) => {
+        await tx
+          .insert(users)
+          .values({ email: 'lost@b.test', name: 'L', kind: 'customer', createdAt: 0 });
+        await tx.execute(sql`SELECT 1 / 0`).catch(() => undefined);
+        return 'done';
+      }),
+    ).rejects.toThrow('The transaction rolled back');
+    expect(await db.select().from(users)).toEqual([]);
+    await pool.end();
+  });
+
+  it('sends BEGIN with the first statement and COMMIT with a last one, each without waiting for the answer before it', async () => {
+    const url = await freshDatabase('pipelined');
+    const { db, pool } = openPostgres(url, { max: 1 });
+    const sent: { text: string; unanswered: number }[] = [];
+    const pipelined: boolean[] = [];
+    pool.on('connect', (client) => {
+      // Without it the client would hold each statement back until the one before is answered.
+      pipelined.push(client.pipeline);
+      const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+      let unanswered = 0;
+      client.query = ((...args: unknown[]) => {
+        const [config] = args as [string | { text: string }];
+        sent.push({ text: typeof config === 'string' ? config : config.text, unanswered });
+        unanswered += 1;
+        const answered = () => {
+          unanswered -= 1;
+        };
+        // The pool's own reads pass a callback, and get no promise.
+        const callback = args.at(-1);
+        if (typeof callback === 'function') {
+          args[args.length - 1] = (...results: unknown[]) => {
+            answered();
+            return callback(...results);
+          };
+          return query(...args);
+        }
+        const answer = query(...args);
+        answer.then(answered, answered);
+        return answer;
+      }) as typeof client.query;
+    });
+    await migratePostgres(pool);
+    sent.length = 0;
+    await transaction(db, async (tx) => {
+      await tx.execute(sql`SELECT 'first'`);
+      await tx.execute(sql`SELECT 'middle'`);
+      await finishWith(tx, tx.execute(sql`SELECT 'last'`));
+    });
+    expect(sent).toEqual([
+      { text: 'BEGIN', unanswered: 0 },
+      { text: "SELECT 'first'", unanswered: 1 },
+      { text: "SELECT 'middle'", unanswered: 0 },
+      { text: "SELECT 'last'", unanswered: 0 },
+      { text: 'COMMIT', unanswered: 1 },
+    ]);
+    expect(pipelined).toEqual([true]);
+    // Outside a command, a last statement is simply awaited.
+    let answered = false;
+    await finishWith(
+      db,
+      db.execute(sql`SELECT 'alone'`).then(() => {
+        answered = true;
+      }),
+    );
+    expect(answered).toBe(true);
     await pool.end();
   });
 

@@ -54,6 +54,12 @@ export function openPostgres(
     // joins look up a page's few rows by key, which a plain index lookup does in microseconds.
     // A DATABASE_URL with its own `options` replaces these.
     options: '-c enable_memoize=off',
+    // A statement sent while the one before it is still out goes at once rather than waiting
+    // for its answer (node-postgres' pipelining): `transaction` sends BEGIN with a command's
+    // first statement and COMMIT with its last (`finishWith`), two waits less per command
+    // (docs/decisions/022-postgresql-costs.md). Statements awaited one by one, as every read
+    // is, go as before; nothing here reads through a portal (cursors), which pipelining refuses.
+    pipeline: true,
   });
   // A client that loses its server must not take the process with it: idle ones report to the
   // pool, and one in use reports to itself once the query it was running has failed (503).
@@ -140,11 +146,36 @@ export interface TransactionOptions {
   readOnly?: boolean;
 }
 
+/** The last statements of the commands under way, by the handle each command runs on. */
+const finishing = new WeakMap<PgTx, PromiseLike<unknown>[]>();
+
+/**
+ * Sends a command's last statement, whose answer the command does not read (the audit append):
+ * inside `transaction` its answer is awaited with the COMMIT sent right behind it, one wait
+ * instead of two; should it fail, the COMMIT only ends the failed transaction and `transaction`
+ * throws its error. Elsewhere (a handle that is not a command's) it is awaited here.
+ */
+export function finishWith(tx: PgTx, statement: PromiseLike<unknown>): Promise<void> {
+  // Asked for its answer once: a query builder's `then` sends the statement each time it is called.
+  const answered = statement.then(() => undefined);
+  const last = finishing.get(tx);
+  if (last === undefined) return Promise.resolve(answered);
+  // Awaited by `transaction`, which reports its failure; marked handled until then.
+  Promise.resolve(answered).catch(() => {});
+  last.push(answered);
+  return Promise.resolve();
+}
+
 /**
  * Runs `work` as one transaction on one pooled connection: `BEGIN`, the work, `COMMIT`, or
  * `ROLLBACK` when it throws. Unlike drizzle's `transaction`, the handle the work gets is the same
  * object every time that connection is used, so statements prepared on it (`prepared.ts`) are
  * built once per connection, not once per command (docs/decisions/022-postgresql-costs.md).
+ *
+ * `BEGIN` goes with the work's first statement and `COMMIT` with a last statement sent by
+ * `finishWith`, without waiting for the answer between them (the pool's connections pipeline).
+ * `BEGIN` has a fixed text and fails only with its connection, which fails what follows too;
+ * the transaction commits only when `COMMIT` answers as committed.
  */
 export async function transaction<T>(
   db: PgDb,
@@ -163,24 +194,49 @@ export async function transaction<T>(
     turns?.give();
     throw error;
   }
+  const handle = pooled ? handleOn(client) : db;
+  const last: PromiseLike<unknown>[] = [];
+  finishing.set(handle, last);
   // A connection that could not roll back is destroyed, never lent again mid-transaction.
   let unusable: Error | undefined;
   try {
-    await client.query(beginStatement(options));
+    const begun = client.query(beginStatement(options));
+    begun.catch(() => {});
     try {
-      const result = await work(pooled ? handleOn(client) : db);
-      await client.query('COMMIT');
+      const result = await work(handle);
+      const committed = client.query('COMMIT');
+      committed.catch(() => {});
+      await begun;
+      for (const statement of last) await statement;
+      // A COMMIT of a transaction that failed answers ROLLBACK, not an error.
+      if ((await committed).command !== 'COMMIT') throw new Error('The transaction rolled back');
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((failed: Error) => {
         unusable = failed;
       });
-      throw error;
+      throw await firstFailure(last, error);
     }
   } finally {
+    finishing.delete(handle);
     if (pooled) (client as pg.PoolClient).release(unusable);
     turns?.give();
   }
+}
+
+/**
+ * Why a transaction failed: a last statement's own error rather than what followed it (the
+ * statements behind a failed one are refused as "current transaction is aborted").
+ */
+async function firstFailure(last: PromiseLike<unknown>[], otherwise: unknown): Promise<unknown> {
+  for (const statement of last) {
+    const failed = await statement.then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+    if (failed) return failed.error;
+  }
+  return otherwise;
 }
 
 function beginStatement({ isolation, readOnly }: TransactionOptions): string {

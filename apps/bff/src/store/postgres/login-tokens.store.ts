@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { LoginTokensStore } from '../../features/login-tokens/login-tokens.store.ts';
 import { tokenState, tokensInScope } from '../login-token-rows.ts';
+import { orLostRace } from '../lost-race.ts';
 import { appendAudit } from './audit.ts';
 import { type PgQueryable, type PgTx, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
@@ -10,7 +11,7 @@ import { startHandoverIn } from './impersonation.store.ts';
 import { endImpersonationsOfCredential } from './impersonations.ts';
 import { isIntegerId } from './integer-id.ts';
 import { recordAttempt } from './login-attempts.ts';
-import { openRedeemedSession } from './one-click.store.ts';
+import { openClaimedSession } from './one-click.store.ts';
 import { prepared, setTo } from './prepared.ts';
 import { loginAttempts, loginTokens, organizations, profiles, users } from './schema.ts';
 import { containsAny } from './search.ts';
@@ -187,13 +188,17 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
       });
     },
     async redeem(command) {
-      return transaction(db, async (tx) => {
-        // The use is the first write: a lost race has nothing to roll back.
-        if (!(await claimUse(tx, command.id, command.oneTimeUse, command.now))) {
-          return 'lost_race' as const;
-        }
-        return openRedeemedSession(tx, auditKey, command, command.meta);
-      });
+      return orLostRace(() =>
+        transaction(db, (tx) =>
+          openClaimedSession(
+            tx,
+            auditKey,
+            claimUse(tx, command.id, command.oneTimeUse, command.now),
+            command,
+            command.meta,
+          ),
+        ),
+      );
     },
     async redeemHandover({ id, oneTimeUse, attempt, audit, start, now, meta }) {
       return transaction(db, async (tx) => {

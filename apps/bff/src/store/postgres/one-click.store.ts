@@ -7,6 +7,7 @@ import type { OneClickStore } from '../../features/one-click/one-click.store.ts'
 import { ATTEMPT_COLUMNS, attemptRow, type LoginAttempt } from '../../lib/login-attempt-row.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { type MintSessionInput, newSession, SESSION_COLUMNS } from '../../lib/session-row.ts';
+import { LostRace, orLostRace } from '../lost-race.ts';
 import { placeholdersFor, prefixed } from '../placeholders.ts';
 import { appendAfterLock, appendAudit } from './audit.ts';
 import { type PgTx, transaction } from './client.ts';
@@ -62,13 +63,18 @@ const linkBySecretHash = prepared((db) =>
 );
 
 /**
- * The session a redeemed link or token opens, in the caller's transaction, which has just
- * claimed it: the session this browser had is revoked (the person chose to replace it on the
- * Continue page), the new one minted, the attempt recorded and audited with it.
+ * The session a redeemed link or token opens, in the caller's transaction, sent right behind its
+ * claim (`claimed`, the claim's answer to come: did it take the credential?) without waiting for
+ * that answer: one wait less per redemption (docs/decisions/022-postgresql-costs.md). The
+ * session this browser had is revoked (the person chose to replace it on the Continue page), the
+ * new one minted, the attempt recorded and audited with it. PostgreSQL runs the statements in
+ * the order sent, so the session's are run only once the claim has its row; a claim that lost
+ * throws `LostRace`, and everything sent behind it rolls back.
  */
-export async function openRedeemedSession(
+export async function openClaimedSession(
   tx: PgTx,
   auditKey: Buffer,
+  claimed: Promise<boolean>,
   redeemed: {
     session: MintSessionInput;
     replacing: string | null;
@@ -78,12 +84,22 @@ export async function openRedeemedSession(
   },
   meta: RequestMeta,
 ): Promise<Started> {
-  if (redeemed.replacing) await revokeSession(tx, redeemed.replacing, 'replaced', redeemed.now);
   const minted = newSession(redeemed.session);
-  const [head] = await openAndLockHead(tx).execute({
-    ...prefixed('session_', minted.session),
-    ...prefixed('attempt_', attemptRow(redeemed.attempt, meta)),
-  });
+  const sent = [
+    claimed,
+    redeemed.replacing
+      ? revokeSession(tx, redeemed.replacing, 'replaced', redeemed.now)
+      : Promise.resolve(true),
+    openAndLockHead(tx).execute({
+      ...prefixed('session_', minted.session),
+      ...prefixed('attempt_', attemptRow(redeemed.attempt, meta)),
+    }),
+  ] as const;
+  // Each is awaited below; whichever fails first is the one reported.
+  for (const statement of sent) statement.catch(() => {});
+  if (!(await sent[0])) throw new LostRace();
+  await sent[1];
+  const [head] = await sent[2];
   await appendAfterLock(
     tx,
     auditKey,
@@ -97,8 +113,8 @@ export async function openRedeemedSession(
 /**
  * The new session, its attempt and the lock on the chain head in one statement: two round trips
  * less per redemption (ADR 022). The credential's row stays locked from its claim to the commit,
- * and a reusable token's row is claimed by every use of it, so its uses wait on each other three
- * round trips instead of five. The head is taken last, as `appendAudit` takes it, so it is held
+ * and a reusable token's row is claimed by every use of it, so its uses wait on each other for
+ * the claim's statements, the lock's answer and the append's with the commit. The head is taken last, as `appendAudit` takes it, so it is held
  * no longer than before.
  */
 const openAndLockHead = prepared((db) => {
@@ -195,11 +211,17 @@ export function postgresOneClick({ db, auditKey }: PostgresContext): OneClickSto
       });
     },
     async redeem(command) {
-      return transaction(db, async (tx) => {
-        // The claim is the first write: a lost race has nothing to roll back.
-        if (!(await claimLink(tx, command.linkId, command.now))) return 'lost_race' as const;
-        return openRedeemedSession(tx, auditKey, command, command.meta);
-      });
+      return orLostRace(() =>
+        transaction(db, (tx) =>
+          openClaimedSession(
+            tx,
+            auditKey,
+            claimLink(tx, command.linkId, command.now),
+            command,
+            command.meta,
+          ),
+        ),
+      );
     },
     async redeemHandover({ linkId, attempt, audit, start, now, meta }) {
       return transaction(db, async (tx) => {

@@ -7,30 +7,51 @@ import { createPostgresStore } from './store.ts';
  * Runs `work` on a store with a pool of its own on the test's database, and returns its result and
  * what that pool sent, statement by statement, in order, transactions included: a prepared statement by
  * its name, any other by its first word (`BEGIN`, `COMMIT`). For tests that pin the round trips
- * a request takes and that its statements are prepared once, not built on each call.
+ * a request takes and that its statements are prepared once, not built on each call. `behind`
+ * names the statements sent while the one before them on their connection was still unanswered
+ * (pipelined): those cost no wait of their own.
  */
 export async function statementsSentBy<T>(
   ts: Extract<TestStore, { dialect: 'postgres' }>,
   work: (store: Store) => Promise<T>,
-): Promise<{ names: string[]; texts: string[]; result: T }> {
+): Promise<{ names: string[]; texts: string[]; behind: string[]; result: T }> {
   const { db, pool } = openPostgres(ts.url, { max: 2 });
   const store = createPostgresStore(db, { auditKey: ts.auditKey });
   const names: string[] = [];
   const texts: string[] = [];
+  const behind: string[] = [];
   // Every client this pool opens is watched from its start, whether a plain read or a command's
   // transaction uses it.
   pool.on('connect', (client) => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    let unanswered = 0;
     client.query = ((...args: unknown[]) => {
       const [config] = args as [string | { name?: string; text: string }];
       const text = typeof config === 'string' ? config : config.text;
-      names.push(typeof config === 'string' ? (text.split(' ')[0] ?? '') : (config.name ?? ''));
+      const name = typeof config === 'string' ? (text.split(' ')[0] ?? '') : (config.name ?? '');
+      names.push(name);
       texts.push(text);
-      return query(...args);
+      if (unanswered > 0) behind.push(name);
+      unanswered += 1;
+      const answered = () => {
+        unanswered -= 1;
+      };
+      // The pool's own reads pass a callback, and get no promise.
+      const last = args.at(-1);
+      if (typeof last === 'function') {
+        args[args.length - 1] = (...results: unknown[]) => {
+          answered();
+          return last(...results);
+        };
+        return query(...args);
+      }
+      const answer = query(...args) as Promise<unknown>;
+      answer.then(answered, answered);
+      return answer;
     }) as typeof client.query;
   });
   try {
-    return { names, texts, result: await work(store) };
+    return { names, texts, behind, result: await work(store) };
   } finally {
     await pool.end();
   }
