@@ -167,6 +167,17 @@ export function finishWith(tx: PgTx, statement: PromiseLike<unknown>): Promise<v
 }
 
 /**
+ * Statements sent one behind the other without waiting for each answer (the pool's connections
+ * pipeline them; PostgreSQL runs them in the order sent), for a command to await in order:
+ * each is marked handled here, so that when one fails, the failures of those behind it (refused
+ * as "current transaction is aborted") are not reported as unhandled.
+ */
+export function sentTogether<T extends readonly Promise<unknown>[]>(...statements: T): T {
+  for (const statement of statements) statement.catch(() => {});
+  return statements;
+}
+
+/**
  * Runs `work` as one transaction on one pooled connection: `BEGIN`, the work, `COMMIT`, or
  * `ROLLBACK` when it throws. Unlike drizzle's `transaction`, the handle the work gets is the same
  * object every time that connection is used, so statements prepared on it (`prepared.ts`) are

@@ -10,7 +10,7 @@ import { type MintSessionInput, newSession, SESSION_COLUMNS } from '../../lib/se
 import { LostRace, orLostRace } from '../lost-race.ts';
 import { placeholdersFor, prefixed } from '../placeholders.ts';
 import { appendAfterLock, appendAudit } from './audit.ts';
-import { type PgTx, transaction } from './client.ts';
+import { type PgTx, sentTogether, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { loadMaker, withdrawUndelivered } from './credentials.ts';
 import { startHandoverIn } from './impersonation.store.ts';
@@ -85,7 +85,7 @@ export async function openClaimedSession(
   meta: RequestMeta,
 ): Promise<Started> {
   const minted = newSession(redeemed.session);
-  const sent = [
+  const [claim, replaced, opened] = sentTogether(
     claimed,
     redeemed.replacing
       ? revokeSession(tx, redeemed.replacing, 'replaced', redeemed.now)
@@ -94,12 +94,10 @@ export async function openClaimedSession(
       ...prefixed('session_', minted.session),
       ...prefixed('attempt_', attemptRow(redeemed.attempt, meta)),
     }),
-  ] as const;
-  // Each is awaited below; whichever fails first is the one reported.
-  for (const statement of sent) statement.catch(() => {});
-  if (!(await sent[0])) throw new LostRace();
-  await sent[1];
-  const [head] = await sent[2];
+  );
+  if (!(await claim)) throw new LostRace();
+  await replaced;
+  const [head] = await opened;
   await appendAfterLock(
     tx,
     auditKey,
