@@ -197,6 +197,25 @@ describe.each(dialects)('the login-tokens port on %s', (dialect) => {
     expect(await list({ scope, limit: 10 })).toEqual([otherId]);
   });
 
+  it("finds a token only where its scope sees it, by the list's own rule", async () => {
+    const ts = await freshStore(dialect);
+    const s = await scene(ts);
+    const elsewhere = await create(ts.store, s);
+    const inScope = await create(ts.store, s, { profileId: s.other.profile.id });
+    const support = await create(ts.store, s, { profileId: s.other.profile.id, use: 'support' });
+    const madeByKey = await create(ts.store, s, { createdByApiKeyId: 'key-1' });
+    const scope = { organizationIds: [s.other.organizationId], apiKeyId: 'key-1' };
+    const listed = await ts.store.loginTokens.list({ now: T0, scope, limit: 10 });
+    expect(listed.map((r) => r.token.id)).toEqual([madeByKey, inScope]);
+    const found = async (id: number) => (await ts.store.loginTokens.find(id, scope))?.token.id;
+    expect(await found(inScope)).toBe(inScope);
+    expect(await found(madeByKey)).toBe(madeByKey);
+    expect(await found(elsewhere)).toBeUndefined();
+    expect(await found(support)).toBeUndefined();
+    // Without a scope, every token.
+    expect((await ts.store.loginTokens.find(support))?.token.id).toBe(support);
+  });
+
   it('deletes once: the secret wiped, the sessions it opened revoked, audited', async () => {
     const ts = await freshStore(dialect);
     const s = await scene(ts);

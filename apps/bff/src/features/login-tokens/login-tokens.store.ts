@@ -23,7 +23,11 @@ export interface LoginTokensStore {
    * caller knows whether there is more. `before` is the id the previous page ended on.
    */
   list(page: TokenPage): Promise<TokenWithParties[]>;
-  find(id: number): Promise<TokenWithParties | undefined>;
+  /**
+   * One token by id, if `scope` sees it (`TokenScope`, the same rule as the list's): undefined
+   * for a token it does not see, as for one that does not exist. No scope, any token.
+   */
+  find(id: number, scope?: TokenScope): Promise<TokenWithParties | undefined>;
   /** Every attempt at a token, newest first, at most `limit`. */
   attempts(tokenId: number, limit: number): Promise<TokenAttempt[]>;
   /** A profile a token may be for, with its person and organization. */

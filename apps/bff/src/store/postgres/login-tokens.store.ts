@@ -94,9 +94,14 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
         .orderBy(desc(loginTokens.id))
         .limit(limit + 1);
     },
-    async find(id) {
+    async find(id, scope = null) {
       if (!isIntegerId(id)) return undefined;
-      const [found] = await tokenWithParties(db).execute({ id });
+      const [found] =
+        scope === null
+          ? await tokenWithParties(db).execute({ id })
+          : await withParties(db).where(
+              and(eq(loginTokens.id, id), tokensInScope(loginTokens, organizations.id, scope)),
+            );
       return found;
     },
     async attempts(tokenId, limit) {

@@ -138,8 +138,11 @@ export function sqliteLoginTokens({ db }: SqliteContext): LoginTokensStore {
       }
       return found;
     },
-    async find(id) {
-      return tokenById(db).get({ id });
+    async find(id, scope = null) {
+      if (scope === null) return tokenById(db).get({ id });
+      return withParties(db)
+        .where(and(eq(loginTokens.id, id), tokensInScope(loginTokens, organizations.id, scope)))
+        .get();
     },
     async attempts(tokenId, limit) {
       return db
