@@ -37,7 +37,10 @@ export default defineConfig({
   // Tests share no data, so any test may run beside any other; on 2 cores, 4 workers keep the
   // CPU busy while some tests wait on the server or the browser.
   workers: 4,
-  timeout: 30_000,
+  // A whole test's bound only catches a hang; each step has its own (`expect` below). Beside
+  // three others on 2 cores, the longest flows take four times what they take alone (one of
+  // the login-token flows: 8 s alone, 32 s in the suite), so the bound leaves room for that.
+  timeout: 60_000,
   expect: { timeout: 5_000 },
   reporter: [['list'], ['html', { open: 'never' }]],
   use: {
