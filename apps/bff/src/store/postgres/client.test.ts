@@ -5,6 +5,7 @@ import { finishWith, migratePostgres, openPostgres, type PgTx, transaction } fro
 import { isDatabaseUnavailable } from './faults.ts';
 import { users } from './schema.ts';
 import { startTestCluster, type TestCluster } from './test-cluster.ts';
+import { watchStatements } from './test-round-trips.ts';
 
 let cluster: TestCluster;
 beforeAll(async () => {
@@ -224,32 +225,11 @@ describe('transaction', () => {
     const { db, pool } = openPostgres(url, { max: 1 });
     const sent: { text: string; unanswered: number }[] = [];
     const pipelined: boolean[] = [];
-    pool.on('connect', (client) => {
-      // Without it the client would hold each statement back until the one before is answered.
-      pipelined.push(client.pipeline);
-      const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
-      let unanswered = 0;
-      client.query = ((...args: unknown[]) => {
-        const [config] = args as [string | { text: string }];
-        sent.push({ text: typeof config === 'string' ? config : config.text, unanswered });
-        unanswered += 1;
-        const answered = () => {
-          unanswered -= 1;
-        };
-        // The pool's own reads pass a callback, and get no promise.
-        const callback = args.at(-1);
-        if (typeof callback === 'function') {
-          args[args.length - 1] = (...results: unknown[]) => {
-            answered();
-            return callback(...results);
-          };
-          return query(...args);
-        }
-        const answer = query(...args);
-        answer.then(answered, answered);
-        return answer;
-      }) as typeof client.query;
-    });
+    // Without it the client would hold each statement back until the one before is answered.
+    pool.on('connect', (client) => pipelined.push(client.pipeline));
+    watchStatements(pool, (config, unanswered) =>
+      sent.push({ text: typeof config === 'string' ? config : config.text, unanswered }),
+    );
     await migratePostgres(pool);
     sent.length = 0;
     await transaction(db, async (tx) => {

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Store } from '../store.ts';
 import type { TestStore } from '../test-stores.ts';
 import { openPostgres } from './client.ts';
@@ -20,28 +21,44 @@ export async function statementsSentBy<T>(
   const names: string[] = [];
   const texts: string[] = [];
   const behind: string[] = [];
-  // Every client this pool opens is watched from its start, whether a plain read or a command's
-  // transaction uses it.
+  watchStatements(pool, (config, unanswered) => {
+    const text = typeof config === 'string' ? config : config.text;
+    const name = typeof config === 'string' ? (text.split(' ')[0] ?? '') : (config.name ?? '');
+    names.push(name);
+    texts.push(text);
+    if (unanswered > 0) behind.push(name);
+  });
+  try {
+    return { names, texts, behind, result: await work(store) };
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
+ * Watches every connection `pool` opens from now on, whether a plain read or a command's
+ * transaction uses it: `sent` hears each statement as it goes out, with how many statements
+ * sent before it on that connection are still unanswered (more than none: it was pipelined).
+ */
+export function watchStatements(
+  pool: pg.Pool,
+  sent: (config: string | { name?: string; text: string }, unanswered: number) => void,
+): void {
   pool.on('connect', (client) => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     let unanswered = 0;
     client.query = ((...args: unknown[]) => {
-      const [config] = args as [string | { name?: string; text: string }];
-      const text = typeof config === 'string' ? config : config.text;
-      const name = typeof config === 'string' ? (text.split(' ')[0] ?? '') : (config.name ?? '');
-      names.push(name);
-      texts.push(text);
-      if (unanswered > 0) behind.push(name);
+      sent(args[0] as string | { name?: string; text: string }, unanswered);
       unanswered += 1;
       const answered = () => {
         unanswered -= 1;
       };
       // The pool's own reads pass a callback, and get no promise.
-      const last = args.at(-1);
-      if (typeof last === 'function') {
+      const callback = args.at(-1);
+      if (typeof callback === 'function') {
         args[args.length - 1] = (...results: unknown[]) => {
           answered();
-          return last(...results);
+          return callback(...results);
         };
         return query(...args);
       }
@@ -50,11 +67,6 @@ export async function statementsSentBy<T>(
       return answer;
     }) as typeof client.query;
   });
-  try {
-    return { names, texts, behind, result: await work(store) };
-  } finally {
-    await pool.end();
-  }
 }
 
 /**
