@@ -333,7 +333,9 @@ describe('three processes on one PostgreSQL database', () => {
     expect(cli.stdout.trim()).toBe(
       `Audit trail intact: ${events} events verified from the genesis; the head kept outside the database matches.`,
     );
-  });
+    // Four sign-ins (argon2id), three whole-chain verifications and a command line started
+    // through tsx: 4–8 s alone, and more beside other test files on 2 cores.
+  }, 60_000);
 
   it('a test that moves its clock on one process has moved it on every process', async () => {
     const onClock = (i: number, token?: string) =>
