@@ -23,15 +23,15 @@ export interface BootedStore {
   auditAnchor: { read(): AnchoredHead | null };
   /** Moves that head to the newest event; `rewritten` when the trail no longer holds it. */
   advanceAuditAnchor(): Promise<AnchorMove>;
-  /** Where rate-limit budgets are counted; memory when absent. */
+  /** Where rate-limit budgets are counted: the database's, or a file beside it; memory when absent. */
   limiterStore?: StoreFactory;
   metricsSources: MetricsSources;
   commitGroups?: CommitGroups;
   /**
    * What the server does once a minute (`startHousekeeping`): the repeats counted in closed
    * minutes summarised into the audit trail, so the last minute of a flood is on it as soon as
-   * that minute ends, not at the next repeat; on PostgreSQL, rate-limit counters past their
-   * window deleted, in batches (the memory store forgets them by itself).
+   * that minute ends, not at the next repeat; rate-limit counters past their window deleted, in
+   * batches.
    */
   housekeeping(now: number): Promise<void>;
   /** Whether this start wrote the demo (into an empty database). */

@@ -9,11 +9,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadEnv } from '../env.ts';
 import type { RepeatableEntry } from '../lib/audit-repeat-rows.ts';
 import { silentLogger } from '../lib/logger.ts';
+import { createLimiters } from '../lib/rate-limit.ts';
 import type { BootedStore } from './boot.ts';
 import { startHousekeeping } from './housekeeping.ts';
 import { bootPostgres } from './postgres/boot.ts';
 import { deleteExpiredRateLimits } from './postgres/rate-limits.ts';
 import { bootSqlite } from './sqlite/boot.ts';
+import { RATE_LIMITS_FILE } from './sqlite/rate-limits.ts';
 import { freshStore } from './test-stores.ts';
 
 const MINUTE = 60_000;
@@ -37,7 +39,7 @@ async function booted(dialect: 'sqlite' | 'postgres') {
       await store.commitGroups?.pending();
       return (file.prepare(sql).get() as { n: number }).n;
     };
-    return { store, count, close: () => file.close() };
+    return { store, count, dataDir, close: () => file.close() };
   }
   const { url } = await freshStore('postgres');
   const env = loadEnv({
@@ -49,7 +51,7 @@ async function booted(dialect: 'sqlite' | 'postgres') {
   const store = await bootPostgres(env, url);
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   const count = async (sql: string) => Number((await pool.query(sql)).rows[0]?.n);
-  return { store, count, pool, close: () => pool.end() };
+  return { store, count, pool, dataDir, close: () => pool.end() };
 }
 
 const repeated = "SELECT count(*) AS n FROM audit_events WHERE type = 'audit.repeated'";
@@ -76,8 +78,8 @@ describe.each(['sqlite', 'postgres'] as const)('the housekeeping of a store on %
   });
 });
 
-describe('rate-limit counters in PostgreSQL', () => {
-  it('the expired ones are deleted in batches by the housekeeping; the live ones stay', async () => {
+describe('rate-limit counters', () => {
+  it('in PostgreSQL: the expired ones are deleted in batches by the housekeeping; the live ones stay', async () => {
     const { store, count, pool, close } = await booted('postgres');
     try {
       const now = Date.now();
@@ -92,6 +94,41 @@ describe('rate-limit counters in PostgreSQL', () => {
       expect(await count("SELECT count(*) AS n FROM rate_limits WHERE key LIKE 'live:%'")).toBe(3);
       if (pool) expect(await deleteExpiredRateLimits(pool, now)).toBe(0);
     } finally {
+      await store.close();
+      await close();
+    }
+  });
+
+  it('on SQLite: the server counts in DATA_DIR/rate-limits.db, and the housekeeping deletes the expired ones', async () => {
+    const { store, dataDir, close } = await booted('sqlite');
+    const file = new Database(path.join(dataDir, RATE_LIMITS_FILE));
+    const count = (like: string) =>
+      (
+        file.prepare('SELECT count(*) AS n FROM rate_limits WHERE key LIKE ?').get(like) as {
+          n: number;
+        }
+      ).n;
+    try {
+      if (!store.limiterStore) throw new Error('the SQLite store gives the server no counters');
+      const limiters = createLimiters({ enabled: true, store: store.limiterStore });
+      await limiters.checkingPassword(
+        'jane@acme.test',
+        '203.0.113.7',
+        async () => 0,
+        () => true,
+      );
+      // Written at the end of the turn (store/sqlite/rate-limits.ts).
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(count('%jane@acme.test%')).toBeGreaterThan(0);
+
+      const now = Date.now();
+      const insert = file.prepare('INSERT INTO rate_limits (key, points, expire) VALUES (?, 1, ?)');
+      for (let i = 0; i < 1200; i++) insert.run(`gone:${i}`, now - 1);
+      await store.housekeeping(now);
+      expect(count('gone:%')).toBe(0);
+      expect(count('%jane@acme.test%')).toBeGreaterThan(0);
+    } finally {
+      file.close();
       await store.close();
       await close();
     }

@@ -4,6 +4,7 @@ import { createApiClient } from '@onbehalf/api-client/client';
 import type { SignedInResponse } from '@onbehalf/contracts/auth';
 import type { ErrorBody } from '@onbehalf/contracts/errors';
 import { type RouteContract, routes } from '@onbehalf/contracts/routes';
+import Database from 'better-sqlite3';
 import { rowsOf } from '../store/test-rows.ts';
 import type { TestStore } from '../store/test-stores.ts';
 import { freshPostgresDatabase, harnessDialect } from './postgres-databases.ts';
@@ -21,7 +22,7 @@ import { createJobRunner } from '../lib/jobs.ts';
 import { type Logger, silentLogger } from '../lib/logger.ts';
 import { createMailer, type Mailer, type MailMessage } from '../lib/mail.ts';
 import { createMetrics, type MetricsSources } from '../lib/metrics.ts';
-import { createLimiters } from '../lib/rate-limit.ts';
+import { createLimiters, type StoreFactory } from '../lib/rate-limit.ts';
 import { serverSecretFrom } from '../lib/server-secret.ts';
 import { generateSigningKeys, type SigningKeys } from '../lib/signing-keys.ts';
 import { DEMO_PASSWORD } from '../store/demo.ts';
@@ -33,6 +34,7 @@ import { memoryAuditAnchor } from '../store/sqlite/audit-anchor.ts';
 import { type Db, migrateDatabase, openDatabase } from '../store/sqlite/client.ts';
 import { startCommitGroups } from '../store/sqlite/commit-groups.ts';
 import { sqliteMetricsSources } from '../store/sqlite/metrics.ts';
+import { sqliteRateLimitStore, withCountersTable } from '../store/sqlite/rate-limits.ts';
 import { seedDemo } from '../store/sqlite/seed.ts';
 import { createSqliteStore } from '../store/sqlite/store.ts';
 
@@ -112,6 +114,7 @@ export async function createTestApp(
     limiters: createLimiters({
       enabled: options.rateLimits ?? true,
       allowlist: env.RATE_LIMIT_ALLOWLIST,
+      ...(database.limiterStore ? { store: database.limiterStore } : {}),
     }),
     keys,
     secret,
@@ -267,6 +270,8 @@ async function openTestDatabase(
   /** The chain's head outside the database, in memory; tests move it as the server would. */
   anchor: { read(): AnchoredHead | null; advance(): Promise<AnchorMove> };
   sqlite: SqliteHandles | null;
+  /** Where the limiters count: on SQLite its store, as the server's (in memory here). */
+  limiterStore?: StoreFactory;
 }> {
   if (harnessDialect === 'postgres') {
     const { db, url } = await freshPostgresDatabase();
@@ -292,6 +297,7 @@ async function openTestDatabase(
       return { read: anchor.read, advance: async () => anchor.advance(db) };
     })(),
     sqlite: { db, handle: sqlite },
+    limiterStore: sqliteRateLimitStore(withCountersTable(new Database(':memory:'))),
   };
 }
 

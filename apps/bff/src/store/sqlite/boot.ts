@@ -10,12 +10,19 @@ import { startCheckpointer } from './checkpointer.ts';
 import { migrateDatabase, openDatabase, secureDataDir } from './client.ts';
 import { startCommitGroups } from './commit-groups.ts';
 import { sqliteMetricsSources } from './metrics.ts';
+import {
+  closeRateLimitFile,
+  deleteExpiredRateLimits,
+  openRateLimitFile,
+  sqliteRateLimitStore,
+} from './rate-limits.ts';
 import { seedDemo } from './seed.ts';
 import { createSqliteStore } from './store.ts';
 
 /**
  * One process on `DATA_DIR/onbehalf.db`: migrated, checkpointed and search-indexed in the
- * background, the demo seeded when empty, keys and the audit head in files beside it, commits shared by group.
+ * background, the demo seeded when empty, keys, the audit head and the rate-limit counters in
+ * files beside it, commits shared by group.
  */
 export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStore> {
   const dbFile = secureDataDir(env.DATA_DIR);
@@ -29,6 +36,8 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
   const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
   bindAuditKey(db, secret.auditKey);
   const auditAnchor = fileAuditAnchor(env.DATA_DIR, secret.auditKey);
+  // Rate-limit counters on disk, not in the heap: a flood from many addresses fills a file.
+  const counters = openRateLimitFile(env.DATA_DIR);
   // A failed commit (disk full, I/O error) was rolled back and its answers failed.
   const commitGroups = startCommitGroups(db, sqlite, hooks.onFatal, hooks.onCommitGroup);
   // Audited writes leave the full-text index to this (ADR 024); searches catch up themselves.
@@ -42,7 +51,16 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
     auditAnchor,
     advanceAuditAnchor: async () => auditAnchor.advance(db),
     metricsSources: sqliteMetricsSources(db),
-    housekeeping: async (now) => flushRepeats(db, now),
+    limiterStore: sqliteRateLimitStore(counters, (error) =>
+      hooks.logger.error(
+        { err: error },
+        'Rate-limit counters could not be written; those of that moment are lost.',
+      ),
+    ),
+    async housekeeping(now) {
+      await flushRepeats(db, now);
+      await deleteExpiredRateLimits(counters, now);
+    },
     commitGroups,
     seeded,
     async close() {
@@ -50,6 +68,7 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
       await commitGroups.pending()?.catch(() => {});
       await checkpointer.stop();
       sqlite.close();
+      closeRateLimitFile(counters);
     },
   };
 }

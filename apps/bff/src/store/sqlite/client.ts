@@ -46,8 +46,7 @@ function tighten(target: string, mode: number): void {
 /**
  * Makes `DATA_DIR` (and its `keys/`) readable by the server's user only, and the database
  * files with it, tightening what an older version or a loose umask left behind (SPEC §8b).
- * Creates the database file, empty, when missing: SQLite gives its `-wal` and `-shm` files the
- * database file's mode, so they are born 0600 too. Returns the database file's path.
+ * Creates the database file, empty, when missing (`privateDatabaseFile`). Returns its path.
  */
 export function secureDataDir(dataDir: string): string {
   mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR });
@@ -62,11 +61,20 @@ export function secureDataDir(dataDir: string): string {
     }
   }
   const dbFile = path.join(dataDir, 'onbehalf.db');
-  closeSync(openSync(dbFile, 'a', PRIVATE_FILE));
-  for (const file of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) {
-    if (existsSync(file)) tighten(file, PRIVATE_FILE);
-  }
+  privateDatabaseFile(dbFile);
   return dbFile;
+}
+
+/**
+ * Creates a database file, empty and 0600, when missing, and tightens it and its `-wal` and
+ * `-shm` files when an older version or a loose umask left them readable by others. SQLite
+ * gives a new `-wal` and `-shm` the database file's mode, so they are born 0600 too.
+ */
+export function privateDatabaseFile(file: string): void {
+  closeSync(openSync(file, 'a', PRIVATE_FILE));
+  for (const part of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(part)) tighten(part, PRIVATE_FILE);
+  }
 }
 
 /** In the source tree the migrations sit next to this file; in the bundle, next to server.js. */
