@@ -28,6 +28,7 @@ import { generateSigningKeys, type SigningKeys } from '../lib/signing-keys.ts';
 import { DEMO_PASSWORD } from '../store/demo.ts';
 import { postgresAuditAnchor } from '../store/postgres/audit-anchor.ts';
 import { postgresMetricsSources } from '../store/postgres/metrics.ts';
+import { postgresRateLimitStore } from '../store/postgres/rate-limits.ts';
 import { createPostgresStore } from '../store/postgres/store.ts';
 import { bindAuditKey } from '../store/sqlite/audit.ts';
 import { memoryAuditAnchor } from '../store/sqlite/audit-anchor.ts';
@@ -270,11 +271,11 @@ async function openTestDatabase(
   /** The chain's head outside the database, in memory; tests move it as the server would. */
   anchor: { read(): AnchoredHead | null; advance(): Promise<AnchorMove> };
   sqlite: SqliteHandles | null;
-  /** Where the limiters count: on SQLite its store, as the server's (in memory here). */
+  /** Where the limiters count: the server's store on each (SQLite's in memory here). */
   limiterStore?: StoreFactory;
 }> {
   if (harnessDialect === 'postgres') {
-    const { db, url } = await freshPostgresDatabase();
+    const { db, pool, url } = await freshPostgresDatabase();
     return {
       ts: { dialect: 'postgres', store: createPostgresStore(db, { auditKey }), db, auditKey, url },
       metricsSources: postgresMetricsSources(db, auditKey),
@@ -283,6 +284,7 @@ async function openTestDatabase(
         return { read: anchor.read, advance: () => anchor.advance(db) };
       })(),
       sqlite: null,
+      limiterStore: postgresRateLimitStore(pool),
     };
   }
   const { db, sqlite } = openDatabase(':memory:');

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { afterAll, inject } from 'vitest';
 import { openPostgres, type PgDb } from '../store/postgres/client.ts';
 
@@ -26,7 +27,7 @@ afterAll(async () => {
 });
 
 /** A new database holding the migrated demo, with a pool of its own (ended after the file). */
-export async function freshPostgresDatabase(): Promise<{ db: PgDb; url: string }> {
+export async function freshPostgresDatabase(): Promise<{ db: PgDb; pool: pg.Pool; url: string }> {
   const postgres = inject('postgres');
   if (!postgres) throw new Error('ONBEHALF_TEST_DB=postgres needs test/postgres-setup.ts');
   admin ??= openPostgres(postgres.url, { max: 1 });
@@ -35,5 +36,5 @@ export async function freshPostgresDatabase(): Promise<{ db: PgDb; url: string }
   const url = postgres.urlFor.replace('{database}', name);
   const { db, pool } = openPostgres(url, { max: 4 });
   pools.push(pool);
-  return { db, url };
+  return { db, pool, url };
 }
