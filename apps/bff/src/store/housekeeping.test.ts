@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -118,7 +119,7 @@ describe('rate-limit counters', () => {
         () => true,
       );
       // Written at the end of the turn (store/sqlite/rate-limits.ts).
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
       expect(count('%jane@acme.test%')).toBeGreaterThan(0);
 
       const now = Date.now();
