@@ -28,7 +28,13 @@ export default defineConfig({
     maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
-        test: { ...shared, name: 'sqlite', include: ['src/**/*.test.ts'] },
+        test: {
+          ...shared,
+          name: 'sqlite',
+          include: ['src/**/*.test.ts'],
+          // Where the tests that start the server or the command line bundle them (test/bundled.ts).
+          globalSetup: ['src/test/bundles-setup.ts'],
+        },
       },
       {
         // The same app suites on PostgreSQL (SPEC §11): one server for the run, a database per

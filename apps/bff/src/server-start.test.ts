@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, demoAccounts } from './store/demo.ts';
 import { openPostgres, unappliedPostgresMigrations } from './store/postgres/client.ts';
 import { startTestCluster, type TestCluster } from './store/postgres/test-cluster.ts';
+import { bundled } from './test/bundled.ts';
 import {
   freeLoopbackPort,
   type ServerProcess,
@@ -27,8 +28,11 @@ const MIGRATION_LOCK = BigInt(`0x${Buffer.from('onbehalf').toString('hex')}`).to
 let cluster: TestCluster | undefined;
 let admin: ReturnType<typeof openPostgres> | undefined;
 let servers: ServerProcess[] = [];
+/** The command line's bundle (`test/bundled.ts`). */
+let cli: string | undefined;
 
 beforeAll(async () => {
+  cli = await bundled('cli');
   cluster = await startTestCluster();
   admin = openPostgres(cluster.url, { max: 2 });
   await admin.pool.query('CREATE DATABASE start_once');
@@ -45,7 +49,8 @@ afterAll(async () => {
 
 /** `pnpm db:migrate` and its siblings: the command line, run as a deploy step runs it. */
 function command(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  if (!cli) throw new Error('the command line is bundled before the tests');
+  const child = spawn(process.execPath, [cli, ...args], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     env: { PATH: process.env.PATH ?? '', ONBEHALF_SECRET: secret, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,6 +13,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from './store/postgres/client.ts';
 import { startTestCluster, type TestCluster } from './store/postgres/test-cluster.ts';
+import { bundled } from './test/bundled.ts';
 import { type ServerProcess, startServers } from './test/server-processes.ts';
 
 /**
@@ -106,20 +107,16 @@ async function signIn(i: number, person: { email: string; password: string }): P
 async function verifyWithCli(dataDir: string): Promise<{ code: number; stdout: string }> {
   const run = promisify(execFile);
   try {
-    const { stdout } = await run(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'audit-verify'],
-      {
-        cwd: fileURLToPath(new URL('..', import.meta.url)),
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          DATABASE_URL: cluster?.url,
-          ONBEHALF_SECRET: secret,
-          DATA_DIR: dataDir,
-        },
+    const { stdout } = await run(process.execPath, [await bundled('cli'), 'audit-verify'], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATABASE_URL: cluster?.url,
+        ONBEHALF_SECRET: secret,
+        DATA_DIR: dataDir,
       },
-    );
+    });
     return { code: 0, stdout };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -334,7 +331,7 @@ describe('three processes on one PostgreSQL database', () => {
       `Audit trail intact: ${events} events verified from the genesis; the head kept outside the database matches.`,
     );
     // Four sign-ins (argon2id), three whole-chain verifications and a command line started
-    // through tsx: 4–8 s alone, and more beside other test files on 2 cores.
+    // started as a process: 4–8 s alone, and more beside other test files on 2 cores.
   }, 60_000);
 
   it('a test that moves its clock on one process has moved it on every process', async () => {

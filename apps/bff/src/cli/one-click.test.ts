@@ -12,6 +12,7 @@ import { openDatabase } from '../store/sqlite/client.ts';
 import { createSqliteStore } from '../store/sqlite/store.ts';
 import { countOf, rowsWhere } from '../store/test-rows.ts';
 import { dialects, freshStore, type TestStore } from '../store/test-stores.ts';
+import { bundled } from '../test/bundled.ts';
 
 /**
  * `pnpm cli one-click` as an operator runs it on a host, on either store: the same service as
@@ -28,11 +29,12 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-function cli(args: string[], env: Record<string, string>) {
+async function cli(args: string[], env: Record<string, string>) {
+  const main = await bundled('cli');
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...args],
+      [main, ...args],
       {
         cwd: fileURLToPath(new URL('../..', import.meta.url)),
         env: {

@@ -4,10 +4,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundled } from './bundled.ts';
 
 /**
- * Real server processes for tests that need more than one app in memory: `src/server.ts`
- * started by Node with tsx (no build), each on a free loopback port of its own, with its own
+ * Real server processes for tests that need more than one app in memory: the server as
+ * `pnpm build` bundles it (`bundled.ts`), each on a free loopback port of its own, with its own
  * temporary DATA_DIR, in test mode unless told otherwise. Their environment is only what the
  * caller gives (plus PATH and HOME), never the test runner's, so nothing leaks in from it.
  */
@@ -66,7 +67,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
   const port = await freeLoopbackPort();
   const url = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-server-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [await bundled('server')], {
     cwd: packageDir,
     env: {
       ...whereThingsAre(process.env),

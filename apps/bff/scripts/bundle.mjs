@@ -1,0 +1,42 @@
+// The server, the command line and the checkpoint worker as one bundle each, with the
+// migrations beside them: what `pnpm build` ships (build.mjs), and what the tests that start
+// real processes run (src/test/bundled.ts).
+import { cp, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Bundles into `outdir` (relative to this package), emptied first. The code finds its migrations beside it when that
+ * directory is named `dist`; native addons stay in node_modules, so `outdir` must be inside
+ * this package for Node to find them.
+ */
+export async function bundle(outdir) {
+  const into = resolve(packageDir, outdir);
+  await rm(into, { recursive: true, force: true });
+  await build({
+    entryPoints: {
+      server: 'src/server.ts',
+      cli: 'src/cli/main.ts',
+      'checkpoint-worker': 'src/store/sqlite/checkpoint-worker.js',
+    },
+    absWorkingDir: packageDir,
+    outdir: into,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    // Native addons stay in node_modules; everything else is bundled.
+    external: ['better-sqlite3', '@node-rs/argon2'],
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+  const migrations = (from, to) => cp(join(packageDir, from), join(into, to), { recursive: true });
+  await migrations('src/store/sqlite/migrations', 'migrations');
+  await migrations('src/store/postgres/migrations', 'postgres-migrations');
+}
