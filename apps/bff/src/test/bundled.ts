@@ -1,8 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inject } from 'vitest';
-import { bundle } from '../../scripts/bundle.mjs';
 
 /**
  * The server and the command line as `pnpm build` ships them, bundled once per test file that
@@ -15,6 +13,9 @@ const packageDir = fileURLToPath(new URL('../..', import.meta.url));
 let built: Promise<string> | undefined;
 
 async function build(): Promise<string> {
+  // Loaded here, not at the top: the bench imports the module beside this one, outside vitest.
+  const { inject } = await import('vitest');
+  const { bundle } = await import('../../scripts/bundle.mjs');
   // Named `dist`: the code looks for its migrations beside it there, as in the shipped bundle.
   const dist = path.join(mkdtempSync(path.join(inject('bundles'), 'bundle-')), 'dist');
   await bundle(path.relative(packageDir, dist));
@@ -25,4 +26,11 @@ async function build(): Promise<string> {
 export async function bundled(entry: 'server' | 'cli'): Promise<string> {
   built ??= build();
   return path.join(await built, `${entry}.js`);
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The run's directory for bundles (`bundles-setup.ts`). */
+    bundles: string;
+  }
 }

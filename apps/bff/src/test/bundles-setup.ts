@@ -16,9 +16,3 @@ export default function setup(project: TestProject) {
   project.provide('bundles', dir);
   return () => rmSync(dir, { recursive: true, force: true });
 }
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    bundles: string;
-  }
-}
