@@ -72,8 +72,13 @@ const metrics = createMetrics({ sources: booted.metricsSources, clock, processMe
 
 const portalDir = env.PORTAL_DIST ?? fileURLToPath(new URL('../../portal/dist', import.meta.url));
 // Runs this process's share of the jobs (mail), on PostgreSQL beside every other process. Due
-// by the process's own time: in test mode a request's clock may run ahead of the others'.
-const background = createJobRunner(store.jobs, { clock: systemClock, logger });
+// by the process's own time: in test mode a request's clock may run ahead of the others'. Each
+// job runs on the test clock of the request that wrote it, whichever process takes it.
+const background = createJobRunner(store.jobs, {
+  clock: systemClock,
+  logger,
+  ...(testClocks ? { testClocks } : {}),
+});
 const app = createApp(
   withJobsRunning({
     store,

@@ -1,5 +1,4 @@
-import { AsyncResource } from 'node:async_hooks';
-import type { Clock } from './clock.ts';
+import type { Clock, TestClocks } from './clock.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -18,12 +17,20 @@ export interface Job {
   kind: string;
   payload: string;
   attempts: number;
+  /** Test mode only: the clock of the request that wrote it (`enqueue`). */
+  testClock: string | null;
 }
 
 /** The job table, on either store (store.jobs). */
 export interface JobsStore {
   /** Adds a job, due at `runAt`; its id. */
-  enqueue(job: { kind: string; payload: string; runAt: number }): Promise<number>;
+  enqueue(job: {
+    kind: string;
+    payload: string;
+    runAt: number;
+    /** Test mode only: the clock of the request that writes it. */
+    testClock?: string | null;
+  }): Promise<number>;
   /**
    * Takes one due job (due, not done, not leased to anyone now), oldest first, leased until
    * `now + leaseMs` and its attempts counted; null when none is due. Exclusive: two callers
@@ -61,6 +68,11 @@ export type JobHandlers = Record<string, (payload: unknown) => Promise<void>>;
 export interface JobRunnerOptions {
   clock: Clock;
   logger: Logger;
+  /**
+   * Test mode's clocks: a job runs on the clock of the request that wrote it, kept with the job,
+   * on whichever process takes it (ADR 029).
+   */
+  testClocks?: Pick<TestClocks, 'current' | 'run'>;
   /** How often to look for due jobs (others' enqueues, retries, expired leases); 0: never. */
   pollMs?: number;
   /** How long a claimed job is this process's before another may take it. */
@@ -94,9 +106,9 @@ export function retryDelayMs(attempts: number): number {
 export interface JobRunner {
   /**
    * Writes a job due at `runAt` (now by default) and wakes this process's runner. The caller
-   * waits for the write only, the same work whatever the job will find. When this process runs
-   * the job, it runs in the caller's context, as work done after the caller's answer would
-   * (e.g. on the clock of the test-mode request that asked).
+   * waits for the write only, the same work whatever the job will find. In test mode the job
+   * runs on the caller's clock, whichever process runs it, as work done after the caller's
+   * answer would.
    */
   enqueue(kind: string, payload: unknown, runAt?: number): Promise<void>;
   /** Starts running jobs with these handlers: at once, on every poll and after each enqueue. */
@@ -108,7 +120,7 @@ export interface JobRunner {
 }
 
 export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): JobRunner {
-  const { clock, logger } = options;
+  const { clock, logger, testClocks } = options;
   const pollMs = options.pollMs ?? JOB_DEFAULTS.pollMs;
   const leaseMs = options.leaseMs ?? JOB_DEFAULTS.leaseMs;
   const maxAttempts = options.maxAttempts ?? JOB_DEFAULTS.maxAttempts;
@@ -122,8 +134,6 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
   let stopped = false;
   let draining: Promise<void> | null = null;
   let again = false;
-  /** The context each job enqueued here was enqueued in, until it has run or may run elsewhere. */
-  const contexts = new Map<number, { within: <T>(work: () => T) => T; until: number }>();
 
   /** The job's failure, or null when it ran. */
   async function attempt(job: Job): Promise<unknown> {
@@ -132,9 +142,10 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
     const handler = handlers?.[job.kind];
     if (!handler) return new Error(`no handler for jobs of kind ${job.kind}`);
     const payload = JSON.parse(job.payload);
-    const context = contexts.get(job.id);
     try {
-      await (context ? context.within(() => handler(payload)) : handler(payload));
+      await (testClocks && job.testClock !== null
+        ? testClocks.run(job.testClock, () => handler(payload))
+        : handler(payload));
       return null;
     } catch (error) {
       return error ?? new Error('failed');
@@ -144,7 +155,6 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
   async function runOne(job: Job): Promise<void> {
     const error = await attempt(job);
     if (error === null) {
-      contexts.delete(job.id);
       await jobs.complete(job);
       return;
     }
@@ -152,7 +162,6 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
     const message = error instanceof Error ? error.message : String(error);
     const now = clock.now();
     const giveUp = job.attempts >= maxAttempts;
-    if (giveUp) contexts.delete(job.id);
     await jobs.fail({
       id: job.id,
       attempts: job.attempts,
@@ -219,16 +228,12 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
 
   return {
     async enqueue(kind, payload, runAt) {
-      const now = clock.now();
-      const id = await jobs.enqueue({
+      await jobs.enqueue({
         kind,
         payload: JSON.stringify(payload),
-        runAt: runAt ?? now,
+        runAt: runAt ?? clock.now(),
+        testClock: testClocks ? testClocks.current() : null,
       });
-      // Contexts of jobs another process has taken since are forgotten.
-      for (const [old, { until }] of contexts) if (until < now) contexts.delete(old);
-      const within = AsyncResource.bind(<T>(work: () => T) => work());
-      contexts.set(id, { within, until: (runAt ?? now) + leaseMs + 60 * 60_000 });
       // After the caller's answer, as the work it stands for.
       setImmediate(wake);
     },

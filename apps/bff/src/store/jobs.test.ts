@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { testClocks } from '../lib/clock.ts';
 import { createJobRunner, type JobsStore, retryDelayMs } from '../lib/jobs.ts';
 import { createLogger } from '../lib/logger.ts';
 import * as pg from './postgres/schema.ts';
@@ -273,6 +274,57 @@ describe.each(dialects)('jobs on %s', (dialect) => {
         ? await onSeveralProcesses(ts, 1, ([store]) => after(store ?? ts.store))
         : await after(ts.store);
     expect(ran).toEqual([{ to: 'jane' }]);
+    expect(await jobRows(ts)).toEqual([]);
+  });
+
+  it('in test mode a job runs on the clock of the request that wrote it, whichever runner takes it', async () => {
+    const ts = await freshStore(dialect);
+    const base = manualClock(T0);
+    const HOUR = 60 * 60_000;
+    const meta = { ip: '127.0.0.1', userAgent: 'test', requestId: 'r-clock' };
+    const audit = (offsetMs: number) => ({
+      type: 'test.clock_advanced' as const,
+      at: T0 + offsetMs,
+      actor: { userId: null, kind: 'system' as const },
+      details: { advanceMs: 2 * HOUR, clock: 'qa-1', offsetMs },
+    });
+    // One test moved its clock two hours on; the shared clock did not move.
+    await ts.store.testMode.advanceClock({ namespace: 'qa-1', advanceMs: 2 * HOUR, audit, meta });
+    const writer = testClocks(base, ts.store.testMode);
+    const before = createJobRunner(ts.store.jobs, {
+      clock: base,
+      logger: loggedLines().logger,
+      pollMs: 0,
+      testClocks: writer,
+    });
+    await writer.run('qa-1', () => before.enqueue('stamp', { on: 'qa-1' }));
+    await writer.run('', () => before.enqueue('stamp', { on: 'shared' }));
+    // The process that wrote them never runs them: another does (on SQLite, after a restart).
+    await before.stop();
+
+    const runElsewhere = async (store: TestStore['store']) => {
+      const clocks = testClocks(base, store.testMode);
+      const stamped: Record<string, number> = {};
+      const runner = createJobRunner(store.jobs, {
+        clock: base,
+        logger: loggedLines().logger,
+        pollMs: 0,
+        testClocks: clocks,
+      });
+      runner.start({
+        async stamp(payload) {
+          stamped[(payload as { on: string }).on] = clocks.clock.now();
+        },
+      });
+      await runner.idle();
+      await runner.stop();
+      return stamped;
+    };
+    const stamped =
+      ts.dialect === 'postgres'
+        ? await onSeveralProcesses(ts, 1, ([store]) => runElsewhere(store ?? ts.store))
+        : await runElsewhere(ts.store);
+    expect(stamped).toEqual({ 'qa-1': T0 + 2 * HOUR, shared: T0 });
     expect(await jobRows(ts)).toEqual([]);
   });
 

@@ -122,11 +122,12 @@ export async function createTestApp(
     auditAnchor: database.anchor,
     mailer,
     // Jobs run after each request and when a test waits for them (`idle()`), never on a timer;
-    // due by the app's own time, whichever test clock the request that wrote them ran on.
+    // due by the app's own time, each run on the test clock of the request that wrote it.
     background: createJobRunner(store.jobs, {
       clock,
       logger: options.logger ?? silentLogger,
       pollMs: 0,
+      ...(testModeClocks ? { testClocks: testModeClocks } : {}),
     }),
     logger: options.logger ?? silentLogger,
     metrics,

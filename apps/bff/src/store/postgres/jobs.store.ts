@@ -11,10 +11,10 @@ import { jobs } from './schema.ts';
  */
 export function postgresJobs({ db }: PostgresContext): JobsStore {
   return {
-    async enqueue({ kind, payload, runAt }) {
+    async enqueue({ kind, payload, runAt, testClock }) {
       const [row] = await db
         .insert(jobs)
-        .values({ kind, payload, runAt })
+        .values({ kind, payload, runAt, testClock: testClock ?? null })
         .returning({ id: jobs.id });
       if (!row) throw new Error('No job was written');
       return row.id;
@@ -37,6 +37,7 @@ export function postgresJobs({ db }: PostgresContext): JobsStore {
           kind: jobs.kind,
           payload: jobs.payload,
           attempts: jobs.attempts,
+          testClock: jobs.testClock,
         });
       return claimed ?? null;
     },

@@ -409,6 +409,8 @@ export const jobs = pgTable(
     lockedUntil: instant('locked_until'),
     doneAt: instant('done_at'),
     lastError: text('last_error'),
+    /** Test mode only: the clock of the request that wrote the job, which it runs on. */
+    testClock: text('test_clock'),
   },
   (t) => [index('jobs_due_idx').on(t.runAt).where(sql`${t.doneAt} IS NULL`)],
 );

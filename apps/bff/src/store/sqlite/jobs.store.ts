@@ -10,8 +10,12 @@ import { jobs } from './schema/jobs.ts';
  */
 export function sqliteJobs({ db }: SqliteContext): JobsStore {
   return {
-    async enqueue({ kind, payload, runAt }) {
-      const row = db.insert(jobs).values({ kind, payload, runAt }).returning({ id: jobs.id }).get();
+    async enqueue({ kind, payload, runAt, testClock }) {
+      const row = db
+        .insert(jobs)
+        .values({ kind, payload, runAt, testClock: testClock ?? null })
+        .returning({ id: jobs.id })
+        .get();
       if (!row) throw new Error('No job was written');
       return row.id;
     },
@@ -36,6 +40,7 @@ export function sqliteJobs({ db }: SqliteContext): JobsStore {
               kind: jobs.kind,
               payload: jobs.payload,
               attempts: jobs.attempts,
+              testClock: jobs.testClock,
             })
             .get() ?? null
         );

@@ -18,6 +18,8 @@ export const jobs = sqliteTable(
     lockedUntil: integer('locked_until'),
     doneAt: integer('done_at'),
     lastError: text('last_error'),
+    /** Test mode only: the clock of the request that wrote the job, which it runs on. */
+    testClock: text('test_clock'),
   },
   (t) => [index('jobs_due_idx').on(t.runAt).where(sql`${t.doneAt} IS NULL`)],
 );
