@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTestApp, outcomeOf } from './test/harness.ts';
+import { createTestApp, demoIds, outcomeOf } from './test/harness.ts';
 
 /**
  * Input each database takes differently: an id beyond PostgreSQL's `integer` (SQLite's are
@@ -57,6 +57,45 @@ describe('ids and text a database cannot hold', () => {
     expect(Object.entries(lookups).filter(([, outcome]) => !isRefusal(outcome))).toEqual([]);
     // The lists still answer: the filter matched nothing.
     expect([auditByActor, auditBySubject, auditByOrganization]).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('a forged cursor or an organization list holding an id beyond any integer column answers, never a 500', async () => {
+    const t = await createTestApp({ rateLimits: false });
+    const root = t.client((await t.signIn('root@onbehalf.test')).token);
+    const forged = (key: unknown[]) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    // A punch-out's token for the buyer, for the token list to have one.
+    await t.client((await t.signIn('ops@onbehalf.test')).token).loginTokens.create({
+      subject: { type: 'profile', profileId: demoIds(t).profileId('buyer@acme.test') },
+      expiresAt: new Date(t.clock.now() + 86_400_000).toISOString(),
+      use: 'integration',
+    });
+    const pages: Record<string, unknown> = {};
+    for (const id of [BEYOND_INTEGER, -BEYOND_INTEGER]) {
+      const users = await root.call('sys.users', { query: { cursor: forged(['a', id]) } });
+      // Every user after the name "a" whatever the id: one above the range or below it.
+      pages[`users after ["a", ${id}]`] = users.users.length > 0;
+      const tokens = await root.call('loginTokens.list', { query: { cursor: forged([id]) } });
+      // Every token is before an id above the range, none before one below it.
+      pages[`login tokens before [${id}]`] = tokens.tokens.length > 0;
+      const searched = await root.call('loginTokens.list', {
+        query: { cursor: forged([id]), query: 'buyer' },
+      });
+      pages[`login tokens matching "buyer" before [${id}]`] = searched.tokens.length > 0;
+    }
+    expect(pages).toEqual({
+      [`users after ["a", ${BEYOND_INTEGER}]`]: true,
+      [`users after ["a", ${-BEYOND_INTEGER}]`]: true,
+      [`login tokens before [${BEYOND_INTEGER}]`]: true,
+      [`login tokens before [${-BEYOND_INTEGER}]`]: false,
+      [`login tokens matching "buyer" before [${BEYOND_INTEGER}]`]: true,
+      [`login tokens matching "buyer" before [${-BEYOND_INTEGER}]`]: false,
+    });
+    const key = await outcomeOf(
+      root.call('apiKeys.create', {
+        body: { name: 'k', scopes: ['users:read'], organizationIds: [BEYOND_INTEGER] },
+      }),
+    );
+    expect(isRefusal(key)).toBe(true);
   });
 
   it('text with a NUL character is refused with a 400 wherever it is sent, never a 500', async () => {

@@ -4,6 +4,7 @@ import { authenticateApiKey } from './api-keys.ts';
 import { appendAudit } from './audit.ts';
 import { transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
+import { isIntegerId } from './integer-id.ts';
 import { apiKeys, organizations, users } from './schema.ts';
 
 export function postgresApiKeys({ db, auditKey }: PostgresContext): ApiKeysStore {
@@ -18,11 +19,13 @@ export function postgresApiKeys({ db, auditKey }: PostgresContext): ApiKeysStore
         .limit(limit);
     },
     async organizationNames(ids) {
-      if (ids.length === 0) return new Map();
+      // An id beyond the column's range names no organization; PostgreSQL refuses to compare it.
+      const possible = [...new Set(ids)].filter(isIntegerId);
+      if (possible.length === 0) return new Map();
       const rows = await db
         .select({ id: organizations.id, name: organizations.name })
         .from(organizations)
-        .where(inArray(organizations.id, [...new Set(ids)]));
+        .where(inArray(organizations.id, possible));
       return new Map(rows.map((r) => [r.id, r.name]));
     },
     async byId(id) {

@@ -6,3 +6,12 @@
 export function isIntegerId(n: number): boolean {
   return Number.isInteger(n) && n >= -2_147_483_648 && n <= 2_147_483_647;
 }
+
+/**
+ * A keyset cursor's id brought within the column's range, for a forged cursor (ours hold real
+ * ids): every id is greater than one below the range and none is greater than one above it, so
+ * the rows after the bound are the rows after the cursor.
+ */
+export function idWithinRange(n: number): number {
+  return Math.min(Math.max(n, -2_147_483_648), 2_147_483_647);
+}

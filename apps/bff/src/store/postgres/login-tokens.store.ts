@@ -79,6 +79,10 @@ const tokenWithParties = prepared((db) =>
 export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTokensStore {
   return {
     async list({ now, scope, query, state, before, limit }) {
+      // A forged cursor beyond the id column's range (ours hold real ids): nothing is before
+      // one below it, everything before one above it. Not compared, as PostgreSQL refuses to.
+      const outOfRange = before !== undefined && !isIntegerId(before);
+      if (outOfRange && before < 0) return [];
       const matches = query
         ? containsAny(query, users.name, users.email, organizations.name, loginTokens.extra)
         : undefined;
@@ -88,7 +92,7 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
             tokensInScope(loginTokens, organizations.id, scope),
             matches,
             state ? tokenState(loginTokens, state, now) : undefined,
-            before !== undefined ? lt(loginTokens.id, before) : undefined,
+            before !== undefined && !outOfRange ? lt(loginTokens.id, before) : undefined,
           ),
         )
         .orderBy(desc(loginTokens.id))

@@ -11,7 +11,7 @@ import {
   endImpersonationsNoLongerAllowed,
   endImpersonationsOfTarget,
 } from './impersonations.ts';
-import { isIntegerId } from './integer-id.ts';
+import { idWithinRange, isIntegerId } from './integer-id.ts';
 import { organizations, profiles, users } from './schema.ts';
 import { containsAny, usersMatching } from './search.ts';
 import { revokeSessionsOfUser } from './sessions.ts';
@@ -47,7 +47,7 @@ export function postgresUsers({ db, auditKey }: PostgresContext): UsersStore {
             term ? or(usersMatching(users.id, term), ofOrganizationsNamed(term)) : undefined,
             page.organizationIds ? inOrganizations(page.organizationIds) : undefined,
             after
-              ? sql`(${userSortName}, ${users.id}) > (${after[0]} COLLATE "C", ${after[1]})`
+              ? sql`(${userSortName}, ${users.id}) > (${after[0]} COLLATE "C", ${idWithinRange(after[1])})`
               : undefined,
           ),
         )
