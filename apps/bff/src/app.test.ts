@@ -323,3 +323,15 @@ describe('connections that do not finish asking', () => {
     }
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('is built once per process, not at every request: building it holds the event loop', async () => {
+    const fresh = await createTestApp({ rateLimits: false });
+    const build = vi.spyOn(fresh.app, 'getOpenAPI31Document');
+    const answers = await Promise.all([1, 2, 3].map(() => fresh.call('GET', '/api/openapi.json')));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    expect(answers[0]?.json).toMatchObject({ openapi: '3.1.0', info: { title: 'onbehalf API' } });
+    expect(new Set(answers.map((answer) => JSON.stringify(answer.json))).size).toBe(1);
+    expect(build).toHaveBeenCalledTimes(1);
+  });
+});
