@@ -70,6 +70,15 @@ async function streamExport(
   audience: Audience,
 ) {
   const deps = c.get('deps');
+  const stamp = toIso(deps.clock.now()).slice(0, 10);
+  const headers = {
+    'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
+    'content-disposition': `attachment; filename="audit-events-${stamp}.${format}"`,
+    'cache-control': 'no-store',
+  };
+  // A HEAD (a download manager, a link checker) learns what the download is and nothing is
+  // read: its body would never be read, so the export would hold its turn until cut off.
+  if (c.req.method === 'HEAD') return new Response(null, { headers });
   // A team's exports take turns as the team's, an operator's as their own; refused before
   // anything is recorded as exported.
   const requester =
@@ -86,13 +95,8 @@ async function streamExport(
     onEnd();
     throw error;
   }
-  const stamp = toIso(deps.clock.now()).slice(0, 10);
   return new Response(exportAuditEvents(deps, filters, format, audience, { onEnd }), {
-    headers: {
-      'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
-      'content-disposition': `attachment; filename="audit-events-${stamp}.${format}"`,
-      'cache-control': 'no-store',
-    },
+    headers,
   });
 }
 

@@ -333,6 +333,34 @@ describe('long reads take turns', () => {
     expect((await exportAs(root)).status).toBe(200);
   });
 
+  it('a HEAD of an export says what the download is, reads nothing and takes no turn', async () => {
+    await manyEvents();
+    const recorded = await exportsRecorded();
+    for (const scope of ['sys', 'team'] as const) {
+      const token = scope === 'sys' ? root : (await t.signIn('admin@acme.test')).token;
+      const url = t.client(token).audit.exportUrl('csv', {}, scope);
+      const head = await t.app.request(url, {
+        method: 'HEAD',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+      expect(head.headers.get('content-disposition')).toMatch(/^attachment; filename=".+\.csv"$/);
+      expect(await head.text()).toBe('');
+      // The download itself is served at once, not refused as one already running.
+      const download = await exportAs(token, scope);
+      expect(download.status).toBe(200);
+      expect((await download.text()).trim().split('\n').length).toBeGreaterThan(1200);
+    }
+    // The two downloads are on the record; the HEADs, which sent nothing, are not.
+    expect(await exportsRecorded()).toBe(recorded + 2);
+    // Without a session a HEAD is refused as the download is.
+    const anonymous = await t.app.request(t.client().audit.exportUrl('csv', {}, 'sys'), {
+      method: 'HEAD',
+    });
+    expect(anonymous.status).toBe(401);
+  });
+
   it("a team's exports take turns as the team's, whoever of its admins asks", async () => {
     await manyEvents();
     const admin = await t.signIn('admin@acme.test');
