@@ -409,7 +409,7 @@ export const routes = {
     summary: 'Change the team door, its time limit, self-service links and integrations',
     body: updateTeamSettingsBody,
     responses: { 200: teamSettingsResponse },
-    errors: [400, 401, 403],
+    errors: [400, 401, 403, 409],
     actingForSomeone: 'refused',
   }),
 
@@ -572,7 +572,7 @@ export const routes = {
     params: idParam,
     body: updateTeamSettingsBody,
     responses: { 200: teamSettingsResponse },
-    errors: [400, 401, 403, 404],
+    errors: [400, 401, 403, 404, 409],
     actingForSomeone: 'refused',
   }),
   'sys.settings': route({
@@ -590,7 +590,7 @@ export const routes = {
     summary: 'Change the global switches',
     body: updateGlobalSettingsBody,
     responses: { 200: globalSettingsResponse },
-    errors: [400, 401, 403],
+    errors: [400, 401, 403, 409],
     actingForSomeone: 'refused',
   }),
   'sys.outbox': route({

@@ -23,6 +23,7 @@ describe.each(dialects)('settings on %s', (dialect) => {
       loginTokens: { maxDays: 7 },
     };
     await store.settings.update({
+      before,
       next,
       endOperatorImpersonations: false,
       shortenOperatorTo: null,
@@ -31,5 +32,37 @@ describe.each(dialects)('settings on %s', (dialect) => {
       meta,
     });
     expect(await store.settings.read()).toEqual(next);
+  });
+
+  it('an update of settings no longer as read writes nothing: a door closed meanwhile stays closed', async () => {
+    const { store } = await freshStore(dialect);
+    const open = await store.settings.update({
+      before: await store.settings.read(),
+      next: {
+        ...(await store.settings.read()),
+        operatorImpersonation: { enabled: true, maxMinutes: 60 },
+      },
+      endOperatorImpersonations: false,
+      shortenOperatorTo: null,
+      audit: { type: 'settings.changed', at: 1000, details: { scope: 'global' } },
+      now: 1000,
+      meta,
+    });
+    expect(open).toBe('done');
+    const asRead = await store.settings.read();
+    const change = (next: typeof asRead) =>
+      store.settings.update({
+        before: asRead,
+        next,
+        endOperatorImpersonations: false,
+        shortenOperatorTo: null,
+        audit: { type: 'settings.changed', at: 2000, details: { scope: 'global' } },
+        now: 2000,
+        meta,
+      });
+    const closed = { ...asRead, operatorImpersonation: { enabled: false, maxMinutes: 60 } };
+    expect(await change(closed)).toBe('done');
+    expect(await change({ ...asRead, selfServiceLinks: { enabled: false } })).toBe('lost_race');
+    expect(await store.settings.read()).toEqual(closed);
   });
 });

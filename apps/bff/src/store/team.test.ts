@@ -1,3 +1,4 @@
+import type { TeamSettings } from '@onbehalf/contracts/team';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { MemberPage, MemberRow } from '../features/team/team.store.ts';
@@ -174,6 +175,19 @@ async function world(ts: TestStore) {
   return { acme, globex, adminProfile, memberProfile, globexMember, staff, userOf };
 }
 
+/** An organization's settings as a decision reads them. */
+async function settingsOf(ts: TestStore, organizationId: number): Promise<TeamSettings> {
+  const found = await ts.store.team.organization(organizationId);
+  if (!found) throw new Error('no such organization');
+  const { impersonationEnabled, impersonationMaxMinutes, selfServiceLinksEnabled } = found;
+  return {
+    impersonationEnabled,
+    impersonationMaxMinutes,
+    selfServiceLinksEnabled,
+    integrationsEnabled: found.integrationsEnabled,
+  };
+}
+
 function settingsChanged(organizationId: number, actorUserId: number): AuditEntry {
   return {
     type: 'settings.changed',
@@ -315,6 +329,7 @@ describe.each(dialects)('team store on %s', (dialect) => {
     const { acme, staff } = await world(ts);
     await ts.store.team.updateOrganizationSettings({
       organizationId: acme.id,
+      before: await settingsOf(ts, acme.id),
       next: {
         impersonationEnabled: false,
         impersonationMaxMinutes: 15,
@@ -354,11 +369,47 @@ describe.each(dialects)('team store on %s', (dialect) => {
     expect(linked(trail)).toBe(true);
   });
 
+  it('a change of settings no longer as read writes nothing: a door closed meanwhile stays closed', async () => {
+    const ts = await freshStore(dialect);
+    const { acme, staff } = await world(ts);
+    const change = (next: Partial<TeamSettings>, before: TeamSettings) =>
+      ts.store.team.updateOrganizationSettings({
+        organizationId: acme.id,
+        before,
+        next: { ...before, ...next },
+        endTeamImpersonations: before.impersonationEnabled && next.impersonationEnabled === false,
+        shortenTo: null,
+        audit: settingsChanged(acme.id, staff.id),
+        now: T0 + MINUTE,
+        meta,
+      });
+    expect(await change({ impersonationEnabled: true }, await settingsOf(ts, acme.id))).toBe(
+      'done',
+    );
+    // Two people read the same settings; one closes the door, the other turns links off.
+    const asRead = await settingsOf(ts, acme.id);
+    expect(asRead.impersonationEnabled).toBe(true);
+    expect(await change({ impersonationEnabled: false }, asRead)).toBe('done');
+    expect(await change({ selfServiceLinksEnabled: false }, asRead)).toBe('lost_race');
+    expect(await settingsOf(ts, acme.id)).toEqual({ ...asRead, impersonationEnabled: false });
+    const changes = (await auditTrail(ts)).filter((e) => e.type === 'settings.changed');
+    expect(changes).toHaveLength(2);
+    // Read again, the second change goes through and keeps the door closed.
+    const now = await settingsOf(ts, acme.id);
+    expect(await change({ selfServiceLinksEnabled: false }, now)).toBe('done');
+    expect(await settingsOf(ts, acme.id)).toEqual({
+      ...asRead,
+      impersonationEnabled: false,
+      selfServiceLinksEnabled: false,
+    });
+  });
+
   it('settings that close nothing change only the organization, audited', async () => {
     const ts = await freshStore(dialect);
     const { acme, staff } = await world(ts);
     await ts.store.team.updateOrganizationSettings({
       organizationId: acme.id,
+      before: await settingsOf(ts, acme.id),
       next: {
         impersonationEnabled: true,
         impersonationMaxMinutes: 90,
@@ -442,11 +493,13 @@ describe('team store on several PostgreSQL processes', () => {
   it('of concurrent door closings each running team impersonation ends once', async () => {
     const ts = await freshStore('postgres');
     const { acme, staff } = await world(ts);
-    await onSeveralProcesses(ts, 4, (stores) =>
+    const before = await settingsOf(ts, acme.id);
+    const outcomes = await onSeveralProcesses(ts, 4, (stores) =>
       Promise.all(
         [...stores, ...stores].map((store) =>
           store.team.updateOrganizationSettings({
             organizationId: acme.id,
+            before,
             next: {
               impersonationEnabled: false,
               impersonationMaxMinutes: 60,
@@ -462,9 +515,12 @@ describe('team store on several PostgreSQL processes', () => {
         ),
       ),
     );
+    // The first wins; the others find the settings no longer as they read them.
+    expect(outcomes.filter((outcome) => outcome === 'done')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome === 'lost_race')).toHaveLength(7);
     const trail = await auditTrail(ts);
     expect(trail.filter((e) => e.type === 'impersonation.ended')).toHaveLength(1);
-    expect(trail.filter((e) => e.type === 'settings.changed')).toHaveLength(8);
+    expect(trail.filter((e) => e.type === 'settings.changed')).toHaveLength(1);
     expect(linked(trail)).toBe(true);
     expect(await impersonation(ts, 'TEAM-ACME')).toMatchObject({ endReason: 'setting_disabled' });
   });

@@ -2,6 +2,7 @@ import type { GlobalSettings, UpdateGlobalSettingsBody } from '@onbehalf/contrac
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
+import { settingsChangedMeanwhile } from '../team/team.service.ts';
 
 export function globalSettingsOf(deps: AppDeps): Promise<GlobalSettings> {
   return deps.store.settings.read();
@@ -22,7 +23,8 @@ export async function updateGlobalSettings(
   const now = deps.clock.now();
   const wasOpen = before.operatorImpersonation.enabled;
   const lowered = next.operatorImpersonation.maxMinutes < before.operatorImpersonation.maxMinutes;
-  await deps.store.settings.update({
+  const outcome = await deps.store.settings.update({
+    before,
     next,
     endOperatorImpersonations: wasOpen && !next.operatorImpersonation.enabled,
     shortenOperatorTo: lowered ? next.operatorImpersonation.maxMinutes : null,
@@ -35,5 +37,7 @@ export async function updateGlobalSettings(
     now,
     meta,
   });
+  // Written over, a door closed meanwhile would open again with no one having opened it.
+  if (outcome === 'lost_race') throw settingsChangedMeanwhile();
   return next;
 }

@@ -224,8 +224,9 @@ async function applyOrganizationSettings(
   const before = settingsOf(organization);
   const after: TeamSettings = { ...before, ...body };
   const now = deps.clock.now();
-  await deps.store.team.updateOrganizationSettings({
+  const outcome = await deps.store.team.updateOrganizationSettings({
     organizationId: organization.id,
+    before,
     next: after,
     endTeamImpersonations: before.impersonationEnabled && !after.impersonationEnabled,
     // A lower limit shortens the impersonations running in this organization, at both doors.
@@ -243,5 +244,13 @@ async function applyOrganizationSettings(
     now,
     meta,
   });
+  // Written over, a door closed meanwhile would open again with no one having opened it.
+  if (outcome === 'lost_race') throw settingsChangedMeanwhile();
   return after;
+}
+
+export function settingsChangedMeanwhile() {
+  return new AppError('conflict', {
+    message: 'These settings were changed by someone else meanwhile. Reload and try again.',
+  });
 }

@@ -25,10 +25,11 @@ export interface TeamStore {
    */
   updateMember(command: UpdateMember): Promise<'updated' | 'lost_race'>;
   /**
-   * Writes an organization's settings; ends its running team impersonations (each audited) and
-   * shortens its running impersonations at both doors, as asked; audits the change.
+   * Writes an organization's settings, if they are still `before` (else `'lost_race'`, nothing
+   * written); ends its running team impersonations (each audited) and shortens its running
+   * impersonations at both doors, as asked; audits the change.
    */
-  updateOrganizationSettings(command: UpdateOrganizationSettings): Promise<void>;
+  updateOrganizationSettings(command: UpdateOrganizationSettings): Promise<'done' | 'lost_race'>;
 }
 
 export interface MemberPage {
@@ -82,6 +83,8 @@ export interface UpdateMember {
 
 export interface UpdateOrganizationSettings {
   organizationId: number;
+  /** The settings the decision read: a change made by someone else meanwhile is not undone. */
+  before: TeamSettings;
   next: TeamSettings;
   /** The team door closes: its running team impersonations end, each audited. */
   endTeamImpersonations: boolean;

@@ -189,6 +189,58 @@ describe('organization settings', () => {
     });
   });
 
+  it("a change between a decision's read and its write is refused 409, and a door closed meanwhile stays closed", async () => {
+    const root = await t.signIn('root@onbehalf.test');
+    const owner = await t.signIn('owner@acme.test');
+    const acme = (await t.client(owner.token).team.settings()).settings;
+    await t.client(owner.token).team.updateSettings({ impersonationEnabled: true });
+    const events = async () =>
+      (await rowsWhere(t.ts, 'auditEvents', { type: 'settings.changed' })).length;
+    // The operator's request reads Acme's settings; before it writes, the owner closes the door.
+    const { organization } = t.deps.store.team;
+    t.deps.store.team.organization = async (id) => {
+      t.deps.store.team.organization = organization;
+      const read = await organization(id);
+      await t.client(owner.token).team.updateSettings({ impersonationEnabled: false });
+      return read;
+    };
+    const recorded = await events();
+    const acmeId = (await rowsWhere(t.ts, 'organizations', { name: 'Acme Corp' }))[0]?.id ?? 0;
+    await expect(
+      t
+        .client(root.token)
+        .sys.updateOrganizationSettings(acmeId, { selfServiceLinksEnabled: false }),
+    ).rejects.toMatchObject({ status: 409, code: 'conflict' });
+    expect((await t.client(owner.token).team.settings()).settings).toEqual({
+      ...acme,
+      impersonationEnabled: false,
+    });
+    // The owner's change is on the record; the refused one is not.
+    expect(await events()).toBe(recorded + 1);
+
+    // The same for the global settings: an operator's change to the links does not reopen the
+    // operator door another closed meanwhile.
+    await t.client(root.token).sys.updateSettings({
+      operatorImpersonation: { enabled: true, maxMinutes: 60 },
+    });
+    const { read } = t.deps.store.settings;
+    t.deps.store.settings.read = async () => {
+      t.deps.store.settings.read = read;
+      const before = await read();
+      await t.client(root.token).sys.updateSettings({
+        operatorImpersonation: { enabled: false, maxMinutes: 60 },
+      });
+      return before;
+    };
+    await expect(
+      t.client(root.token).sys.updateSettings({ selfServiceLinks: { enabled: false } }),
+    ).rejects.toMatchObject({ status: 409, code: 'conflict' });
+    expect((await t.client(root.token).sys.settings()).settings).toMatchObject({
+      operatorImpersonation: { enabled: false },
+      selfServiceLinks: { enabled: true },
+    });
+  });
+
   it('needs settings:manage, and an organization that exists', async () => {
     const ops = await t.signIn('ops@onbehalf.test');
     const body = { impersonationEnabled: true };

@@ -1,4 +1,5 @@
-import { eq } from 'drizzle-orm';
+import { isDeepStrictEqual } from 'node:util';
+import { eq, sql } from 'drizzle-orm';
 import type { SettingsStore } from '../../features/settings/settings.store.ts';
 import { globalSettingsFrom, settingKeys } from '../../lib/settings.ts';
 import { appendAudit } from './audit.ts';
@@ -6,14 +7,22 @@ import { type PgDb, transaction } from './client.ts';
 import { endWhere, shortenImpersonations } from './impersonations.ts';
 import { impersonations, settings } from './schema.ts';
 
+async function readAll(db: PgDb) {
+  const rows = await db.select().from(settings);
+  return globalSettingsFrom(new Map(rows.map((r) => [r.key, r.value])));
+}
+
 export function postgresSettings(db: PgDb, auditKey: Buffer): SettingsStore {
   return {
     async read() {
-      const rows = await db.select().from(settings);
-      return globalSettingsFrom(new Map(rows.map((r) => [r.key, r.value])));
+      return readAll(db);
     },
-    async update({ next, endOperatorImpersonations, shortenOperatorTo, audit, now, meta }) {
-      await transaction(db, async (tx) => {
+    async update({ before, next, endOperatorImpersonations, shortenOperatorTo, audit, now, meta }) {
+      return transaction(db, async (tx) => {
+        // One change of the settings at a time, from every process (reads are not held up);
+        // read again under it, so that what a concurrent change wrote is not written over.
+        await tx.execute(sql`LOCK TABLE ${settings} IN SHARE ROW EXCLUSIVE MODE`);
+        if (!isDeepStrictEqual(await readAll(tx), before)) return 'lost_race' as const;
         for (const [part, key] of Object.entries(settingKeys)) {
           const value = next[part as keyof typeof settingKeys];
           await tx
@@ -29,6 +38,7 @@ export function postgresSettings(db: PgDb, auditKey: Buffer): SettingsStore {
           await shortenImpersonations(tx, operatorDoor, shortenOperatorTo);
         }
         await appendAudit(tx, auditKey, audit, meta);
+        return 'done' as const;
       });
     },
   };

@@ -7,6 +7,7 @@ import {
   type TeamStore,
 } from '../../features/team/team.store.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
+import { settingsAsRead } from '../settings-rows.ts';
 import { appendAudit } from './audit.ts';
 import { type PgQueryable, type PgTx, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
@@ -190,23 +191,33 @@ export function postgresTeam({ db, auditKey }: PostgresContext): TeamStore {
       );
     },
     async updateOrganizationSettings(command) {
-      const { organizationId, next, endTeamImpersonations, shortenTo, audit, now, meta } = command;
-      await transaction(db, async (tx) => {
-        await tx.update(organizations).set(next).where(eq(organizations.id, organizationId));
-        const inOrganization = eq(impersonations.organizationId, organizationId);
-        if (endTeamImpersonations) {
-          await endWhere(
-            tx,
-            auditKey,
-            and(inOrganization, eq(impersonations.door, 'team')),
-            'setting_disabled',
-            now,
-            meta,
-          );
-        }
-        if (shortenTo !== null) await shortenImpersonations(tx, inOrganization, shortenTo);
-        await appendAudit(tx, auditKey, audit, meta);
-      });
+      const { organizationId, before, next, endTeamImpersonations, shortenTo, audit, now, meta } =
+        command;
+      return orLostRace(() =>
+        transaction(db, async (tx) => {
+          // A concurrent change waits for this row's lock, then finds it no longer as read.
+          const written = await tx
+            .update(organizations)
+            .set(next)
+            .where(and(eq(organizations.id, organizationId), settingsAsRead(organizations, before)))
+            .returning({ id: organizations.id });
+          if (written.length === 0) throw new LostRace();
+          const inOrganization = eq(impersonations.organizationId, organizationId);
+          if (endTeamImpersonations) {
+            await endWhere(
+              tx,
+              auditKey,
+              and(inOrganization, eq(impersonations.door, 'team')),
+              'setting_disabled',
+              now,
+              meta,
+            );
+          }
+          if (shortenTo !== null) await shortenImpersonations(tx, inOrganization, shortenTo);
+          await appendAudit(tx, auditKey, audit, meta);
+          return 'done' as const;
+        }),
+      );
     },
   };
 }

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { SettingsStore } from '../../features/settings/settings.store.ts';
 import {
@@ -31,14 +32,21 @@ export function writeSetting<K extends SettingKey>(
     .run();
 }
 
+function readAll(db: Queryable) {
+  const rows = db.select().from(settings).all();
+  return globalSettingsFrom(new Map(rows.map((r) => [r.key, r.value])));
+}
+
 export function sqliteSettings(db: Db): SettingsStore {
   return {
     async read() {
-      const rows = db.select().from(settings).all();
-      return globalSettingsFrom(new Map(rows.map((r) => [r.key, r.value])));
+      return readAll(db);
     },
-    async update({ next, endOperatorImpersonations, shortenOperatorTo, audit, now, meta }) {
-      db.transaction((tx) => {
+    async update({ before, next, endOperatorImpersonations, shortenOperatorTo, audit, now, meta }) {
+      return db.transaction((tx) => {
+        // Read again inside the write: the settings a concurrent change wrote meanwhile are
+        // not written over.
+        if (!isDeepStrictEqual(readAll(tx), before)) return 'lost_race' as const;
         for (const [part, key] of Object.entries(settingKeys)) {
           writeSetting(tx, key, next[part as keyof typeof settingKeys], now);
         }
@@ -53,6 +61,7 @@ export function sqliteSettings(db: Db): SettingsStore {
         }
         if (shortenOperatorTo !== null) shortenImpersonations(tx, operatorDoor, shortenOperatorTo);
         recordAudit(tx, audit, meta);
+        return 'done' as const;
       });
     },
   };

@@ -7,6 +7,7 @@ import {
   type TeamStore,
 } from '../../features/team/team.store.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
+import { settingsAsRead } from '../settings-rows.ts';
 import { recordAudit } from './audit.ts';
 import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
@@ -191,28 +192,38 @@ export function sqliteTeam({ db }: SqliteContext): TeamStore {
       );
     },
     async updateOrganizationSettings(command) {
-      const { organizationId, next, endTeamImpersonations, shortenTo, audit, now, meta } = command;
-      db.transaction((tx) => {
-        tx.update(organizations).set(next).where(eq(organizations.id, organizationId)).run();
-        if (endTeamImpersonations) {
-          const running = tx
-            .select()
-            .from(impersonations)
-            .where(
-              and(
-                eq(impersonations.organizationId, organizationId),
-                eq(impersonations.door, 'team'),
-                isNull(impersonations.endedAt),
-              ),
-            )
-            .all();
-          for (const row of running) endImpersonation(tx, row, 'setting_disabled', now, meta);
-        }
-        if (shortenTo !== null) {
-          shortenImpersonations(tx, eq(impersonations.organizationId, organizationId), shortenTo);
-        }
-        recordAudit(tx, audit, meta);
-      });
+      const { organizationId, before, next, endTeamImpersonations, shortenTo, audit, now, meta } =
+        command;
+      return orLostRace(() =>
+        db.transaction((tx) => {
+          const written = tx
+            .update(organizations)
+            .set(next)
+            .where(and(eq(organizations.id, organizationId), settingsAsRead(organizations, before)))
+            .returning({ id: organizations.id })
+            .get();
+          if (!written) throw new LostRace();
+          if (endTeamImpersonations) {
+            const running = tx
+              .select()
+              .from(impersonations)
+              .where(
+                and(
+                  eq(impersonations.organizationId, organizationId),
+                  eq(impersonations.door, 'team'),
+                  isNull(impersonations.endedAt),
+                ),
+              )
+              .all();
+            for (const row of running) endImpersonation(tx, row, 'setting_disabled', now, meta);
+          }
+          if (shortenTo !== null) {
+            shortenImpersonations(tx, eq(impersonations.organizationId, organizationId), shortenTo);
+          }
+          recordAudit(tx, audit, meta);
+          return 'done' as const;
+        }),
+      );
     },
   };
 }
