@@ -49,7 +49,8 @@ export function fileAnchorStorage(dataDir: string, name = 'audit-head.json'): An
       }
     },
     write(head) {
-      const temporary = `${file}.tmp`;
+      // This process's own: processes sharing a DATA_DIR do not rename each other's writes.
+      const temporary = `${file}.${process.pid}.tmp`;
       writeFileSync(temporary, JSON.stringify({ id: head.id, hash: head.hash }), { mode: 0o600 });
       renameSync(temporary, file);
     },
