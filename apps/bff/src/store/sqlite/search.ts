@@ -27,7 +27,7 @@ export function ftsQuery(text: string): string | null {
 }
 
 /** Users whose name or email holds every word typed, through the `users_fts` index. */
-export function usersMatching(userId: Column, text: string): SQL {
+export function usersMatching(userId: Column | SQL, text: string): SQL {
   const query = ftsQuery(text);
   if (query === null) return sql`0`;
   return sql`${userId} IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ${query})`;

@@ -1,8 +1,9 @@
 import { and, asc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
-import type { UsersStore } from '../../features/users/users.store.ts';
+import type { UsersPage, UsersStore } from '../../features/users/users.store.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
 import type { UserRow } from '../rows.ts';
 import { recordAudit } from './audit.ts';
+import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
 import { endCredentialsFor, endCredentialsMadeBy } from './credentials.ts';
 import {
@@ -17,37 +18,49 @@ import { containsAny, usersMatching } from './search.ts';
 import { revokeSessionsOfUser } from './sessions.ts';
 import { roleIsAsRead } from './team.store.ts';
 
+/**
+ * The user's id as the conditions below test it: with a unary +, which SQLite cannot look rows
+ * up by, so a page is read in name order through the lower(name), id index, each row tested
+ * against the matches (read once into a list), and it stops at the page's end. Left to itself,
+ * SQLite looked every match up and sorted them all for one page: 200-600 ms for a one-letter
+ * search at 100,000 people, against 2-16 ms this way, and 8 ms for a search nobody matches.
+ */
+const scannedId = sql`+${users.id}`;
+
 /** The people with a profile in one of these organizations. */
 const inOrganizations = (organizationIds: readonly number[]) =>
-  sql`${users.id} IN (SELECT ${profiles.userId} FROM ${profiles} WHERE ${inArray(profiles.organizationId, [...organizationIds, 0])})`;
+  sql`${scannedId} IN (SELECT ${profiles.userId} FROM ${profiles} WHERE ${inArray(profiles.organizationId, [...organizationIds, 0])})`;
 
 /** The people of organizations whose name holds the text (organizations are few). */
 const ofOrganizationsNamed = (term: string) =>
-  sql`${users.id} IN (SELECT ${profiles.userId} FROM ${profiles} WHERE ${profiles.organizationId} IN
+  sql`${scannedId} IN (SELECT ${profiles.userId} FROM ${profiles} WHERE ${profiles.organizationId} IN
     (SELECT ${organizations.id} FROM ${organizations} WHERE ${containsAny(term, organizations.name)}))`;
 
 /** Sort key of Admin › Users: the name, in lower case, then the id. */
 const userSortName = sql<string>`lower(${users.name})`;
 
+/** A page of Admin › Users, in name order (limit + 1 rows); built apart for the plan tests. */
+export function usersPage(db: Queryable, page: UsersPage) {
+  const term = page.query?.trim();
+  const after = page.after;
+  return db
+    .select({ user: users, sortName: userSortName })
+    .from(users)
+    .where(
+      and(
+        term ? or(usersMatching(scannedId, term), ofOrganizationsNamed(term)) : undefined,
+        page.organizationIds ? inOrganizations(page.organizationIds) : undefined,
+        after ? sql`(${userSortName}, ${users.id}) > (${after[0]}, ${after[1]})` : undefined,
+      ),
+    )
+    .orderBy(userSortName, asc(users.id))
+    .limit(page.limit + 1);
+}
+
 export function sqliteUsers({ db }: SqliteContext): UsersStore {
   return {
     async search(page) {
-      const term = page.query?.trim();
-      const after = page.after;
-      // In name order through the lower(name), id index.
-      return db
-        .select({ user: users, sortName: userSortName })
-        .from(users)
-        .where(
-          and(
-            term ? or(usersMatching(users.id, term), ofOrganizationsNamed(term)) : undefined,
-            page.organizationIds ? inOrganizations(page.organizationIds) : undefined,
-            after ? sql`(${userSortName}, ${users.id}) > (${after[0]}, ${after[1]})` : undefined,
-          ),
-        )
-        .orderBy(userSortName, asc(users.id))
-        .limit(page.limit + 1)
-        .all();
+      return usersPage(db, page).all();
     },
     async profilesOf(userIds) {
       if (userIds.length === 0) return [];
