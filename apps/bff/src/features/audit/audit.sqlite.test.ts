@@ -1,7 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, legacyHash, legacyPayload } from '../../lib/audit-event.ts';
-import { matchWindow, pageQuery, SEARCH_WINDOW, whereFor } from '../../store/sqlite/audit.store.ts';
+import {
+  FILTER_WINDOW,
+  matchWindow,
+  pageQuery,
+  SEARCH_WINDOW,
+  whereFor,
+} from '../../store/sqlite/audit.store.ts';
 import { recordAudit } from '../../store/sqlite/audit.ts';
 import { pruneAuditEvents, storedRowOf, verifyAuditChain } from '../../store/sqlite/audit-chain.ts';
 import { catchUpAuditSearch } from '../../store/sqlite/audit-search.ts';
@@ -341,6 +347,53 @@ describe('free-text search a window of matches at a time', () => {
     // Others had turns of the event loop between the windows the matches span.
     expect(turns).toBeGreaterThan(0);
     expect(25_000 / SEARCH_WINDOW).toBeGreaterThan(2);
+  });
+});
+
+describe('a page filtered on several columns, a window of ids at a time', () => {
+  it('finds what one read found, across windows and pages, the loop free between windows', async () => {
+    // 50,000 events of organization 1; one in 12,000 is an impersonation's start, the rest orders.
+    const insert = t.sqlite.prepare(
+      `INSERT INTO audit_events (at, type, actor_kind, organization_id, prev_hash, hash)
+       VALUES (?, ?, 'customer', 1, '', '')`,
+    );
+    t.sqlite.transaction(() => {
+      for (let i = 0; i < 50_000; i++) {
+        insert.run(t.clock.now() + i, i % 12_000 === 0 ? 'impersonation.started' : 'order.placed');
+      }
+    })();
+    const expected = (
+      t.sqlite
+        .prepare(`SELECT id FROM audit_events WHERE organization_id = 1
+          AND type = 'impersonation.started' ORDER BY id DESC`)
+        .all() as { id: number }[]
+    ).map((row) => row.id);
+    expect(expected.length).toBeGreaterThanOrEqual(5);
+
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 0);
+    const pages: number[][] = [];
+    let before: number | null = null;
+    try {
+      do {
+        const rows = await t.deps.store.audit.page({
+          filters: { organizationId: 1, type: ['impersonation.started'] },
+          before,
+          limit: 2,
+          audience: 'customer',
+        });
+        const ids = rows.map((row) => row.id);
+        pages.push(ids);
+        before = ids.length === 2 ? (ids.at(-1) ?? null) : null;
+      } while (before !== null);
+    } finally {
+      clearInterval(ticking);
+    }
+    expect(pages.flat()).toEqual(expected);
+    // The first page's two span more than one window.
+    expect(pages[0]).toHaveLength(2);
+    expect(turns).toBeGreaterThan(0);
+    expect(50_000 / FILTER_WINDOW).toBeGreaterThan(2);
   });
 });
 

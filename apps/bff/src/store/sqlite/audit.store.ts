@@ -268,18 +268,99 @@ async function searchEvents(
   }
 }
 
-/** A page as the port answers it: the unfiltered staff trail prepared, the rest by filter. */
-function selectEvents(
+/**
+ * How many ids one step of a page filtered on two or more columns covers, newest first, after
+ * which the event loop answers others before the next step. SQLite walks one index, say the
+ * organization's, and tests the other filters on each of its events: where they seldom hold
+ * (a rare type in a large organization), one read of the page walked every event of the
+ * organization: 105 ms of SQLite at 300,000 events, 140-220 ms of the event loop for the
+ * request. A step reads at most this many index entries: 8 ms at most on the same trail.
+ */
+export const FILTER_WINDOW = 20_000;
+
+/** Whether a page filters on more than one column, so that no single index finds its rows. */
+function filtersSeveralColumns(filters: AuditFilters): boolean {
+  const columns = [
+    filters.type?.length ? filters.type : undefined,
+    filters.actorUserId,
+    filters.subjectUserId,
+    filters.organizationId,
+    filters.impersonationId,
+  ];
+  return columns.filter((value) => value !== undefined).length > 1;
+}
+
+const newestId = preparedPerHandle((db: Queryable) =>
+  db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .orderBy(desc(auditEvents.id))
+    .limit(1)
+    .prepare(),
+);
+
+const oldestId = preparedPerHandle((db: Queryable) =>
+  db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .orderBy(asc(auditEvents.id))
+    .limit(1)
+    .prepare(),
+);
+
+/**
+ * A page filtered on several columns, a window of ids at a time, newest first, until the page
+ * is full or the trail ends, the event loop free between windows: a combination that seldom
+ * holds takes longer, never blocks longer.
+ */
+async function windowedEvents(
   db: Queryable,
   filters: AuditFilters,
   before: number | null,
   limit: number,
   audience: Audience,
-): AuditEventJson[] {
+): Promise<AuditEventJson[]> {
+  const bounds = idBounds(db, filters);
+  const newest = newestId(db).get()?.id;
+  const oldest = oldestId(db).get()?.id;
+  if (bounds.empty || newest === undefined || oldest === undefined) return [];
+  const floor = Math.max(bounds.min ?? oldest, oldest);
+  let below = Math.min(before ?? newest + 1, (bounds.max ?? newest) + 1, newest + 1);
+  const found: AuditEventJson[] = [];
+  while (below > floor) {
+    const from = Math.max(below - FILTER_WINDOW, floor);
+    const where = whereFor(db, filters, below);
+    if (where === 'empty') return found;
+    found.push(
+      ...selectPage(
+        db,
+        and(where, gte(auditEvents.id, from)) as SQL,
+        limit - found.length,
+        audience,
+      ),
+    );
+    if (found.length >= limit) return found;
+    below = from;
+    if (below > floor) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return found;
+}
+
+/** A page as the port answers it: the unfiltered staff trail prepared, the rest by filter. */
+async function selectEvents(
+  db: Queryable,
+  filters: AuditFilters,
+  before: number | null,
+  limit: number,
+  audience: Audience,
+): Promise<AuditEventJson[]> {
   const unfiltered = Object.values(filters).every(
     (v) => v === undefined || (Array.isArray(v) && v.length === 0),
   );
   if (unfiltered && audience === 'staff') return selectLatestPage(db, before ?? undefined, limit);
+  if (filtersSeveralColumns(filters)) {
+    return windowedEvents(db, filters, before, limit, audience);
+  }
   const where = whereFor(db, filters, before ?? undefined);
   if (where === 'empty') return [];
   return selectPage(db, where, limit, audience);
