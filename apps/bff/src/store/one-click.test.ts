@@ -68,6 +68,20 @@ async function issue(store: Store, s: Scene, id: string, overrides: Partial<NewL
   await store.oneClick.issue({ link: newLink(s, id, overrides), audit: [issued(id)], meta });
 }
 
+/** The session Alice's browser had before she redeems, which a redemption may replace. */
+function browserSession(ts: TestStore, s: Scene) {
+  return insertRow(ts, 'sessions', {
+    id: 'old-session',
+    tokenHash: sha256('old-token'),
+    userId: s.alice.user.id,
+    profileId: s.alice.profile.id,
+    method: 'password',
+    createdAt: T0,
+    expiresAt: T0 + 600 * MINUTE,
+    lastSeenAt: T0,
+  });
+}
+
 function redemption(s: Scene, id: string, replacing: string | null = null): RedeemLink {
   const now = T0 + MINUTE;
   return {
@@ -286,20 +300,45 @@ describe.each(dialects)('the one-click port on %s', (dialect) => {
     expect((await auditTrail(ts)).map((e) => e.type)).toEqual(['one_click.failed']);
   });
 
+  it('replacing a session ends the impersonations started from it, each audited, the chain whole', async () => {
+    const ts = await freshStore(dialect);
+    const s = await scene(ts);
+    await issue(ts.store, s, 'L1');
+    const old = await browserSession(ts, s);
+    // Started from the session the browser had: its actor is the one redeeming.
+    await insertRow(ts, 'impersonations', {
+      id: 'imp-from-old',
+      door: 'team',
+      actorUserId: s.alice.user.id,
+      actorSessionId: old.id,
+      targetUserId: s.agent.id,
+      targetProfileId: null,
+      organizationId: s.alice.organizationId,
+      reason: 'checking an order',
+      handoffTokenHash: 'handoff-imp-from-old',
+      handoffExpiresAt: T0 + MINUTE,
+      handoffUsedAt: T0,
+      issuedAt: T0,
+      startedAt: T0,
+      endsAt: T0 + 30 * MINUTE,
+    });
+    const redeemed = await ts.store.oneClick.redeem(redemption(s, 'L1', old.id));
+    if (redeemed === 'lost_race') throw new Error('the redemption lost');
+    const [ended] = await rowsOf(ts, 'impersonations');
+    expect(ended).toMatchObject({ endReason: 'actor_session_ended', endedAt: T0 + MINUTE });
+    const trail = await auditTrail(ts);
+    expect(trail.map((e) => e.type).slice(-2)).toEqual([
+      'impersonation.ended',
+      'one_click.redeemed',
+    ]);
+    expect(linked(trail)).toBe(true);
+  });
+
   it('redeems a link once, replacing the session this browser had', async () => {
     const ts = await freshStore(dialect);
     const s = await scene(ts);
     await issue(ts.store, s, 'L1');
-    const old = await insertRow(ts, 'sessions', {
-      id: 'old-session',
-      tokenHash: sha256('old-token'),
-      userId: s.alice.user.id,
-      profileId: s.alice.profile.id,
-      method: 'password',
-      createdAt: T0,
-      expiresAt: T0 + 600 * MINUTE,
-      lastSeenAt: T0,
-    });
+    const old = await browserSession(ts, s);
     const first = await ts.store.oneClick.redeem(redemption(s, 'L1', old.id));
     if (first === 'lost_race') throw new Error('the first redemption lost');
     expect(first.session).toMatchObject({ userId: s.alice.user.id, method: 'one_click' });

@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { HANDOFF_TTL_MS } from '../../domain/impersonation/policy.ts';
 import { rules } from '../../lib/rate-limit.ts';
 import { SESSION_JWT_AUDIENCE } from '../../lib/session-jwt.ts';
+import { DEMO_PASSWORD } from '../../store/demo.ts';
 import { countOf, rowsOf, rowsWhere, updateRows } from '../../store/test-rows.ts';
 import {
   createTestApp,
@@ -429,6 +430,39 @@ describe('the impersonation session', () => {
     await t.client(admin.token).auth.signOut();
     expect(await sessionStatus(imp.token)).toBe(401);
     expect((await firstImpersonation())?.endReason).toBe('actor_signed_out');
+  });
+
+  it("ends, audited at once, when the actor's session is rotated by a profile switch", async () => {
+    const ended = async () => {
+      const row = await firstImpersonation();
+      const events = await rowsWhere(t.ts, 'auditEvents', { type: 'impersonation.ended' });
+      return { endReason: row?.endReason, endedAt: row?.endedAt, events: events.length };
+    };
+    // A profile switch rotates the actor's session: the impersonation started from it ends
+    // then, before its session is used again, so the person acted as no longer sees it running.
+    const { admin, imp } = await adminAsBuyer();
+    await t.client(admin.token).profiles.switchTo(ids.profileId('admin@acme.test'));
+    expect(await ended()).toEqual({
+      endReason: 'actor_session_ended',
+      endedAt: t.clock.now(),
+      events: 1,
+    });
+    expect(await sessionStatus(imp.token)).toBe(401);
+    // Asked again, the end is not recorded twice.
+    expect((await ended()).events).toBe(1);
+  });
+
+  it('ends, audited at once, when a password change from another session signs the actor out', async () => {
+    const { imp, impersonationId } = await adminAsBuyer();
+    const elsewhere = await t.signIn('admin@acme.test');
+    await t.client(elsewhere.token).account.changePassword({
+      currentPassword: DEMO_PASSWORD,
+      newPassword: 'a new password, long enough',
+    });
+    const [row] = await rowsWhere(t.ts, 'impersonations', { id: impersonationId });
+    expect(row).toMatchObject({ endReason: 'actor_session_ended', endedAt: t.clock.now() });
+    expect(await rowsWhere(t.ts, 'auditEvents', { type: 'impersonation.ended' })).toHaveLength(1);
+    expect(await sessionStatus(imp.token)).toBe(401);
   });
 
   it('ends when the actor loses the permission', async () => {

@@ -5,7 +5,11 @@ import { appendAudit } from './audit.ts';
 import { transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { endCredentialsFor } from './credentials.ts';
-import { endImpersonationsOfTarget, endTeamImpersonationsOfProfile } from './impersonations.ts';
+import {
+  endImpersonationsOfActorSessions,
+  endImpersonationsOfTarget,
+  endTeamImpersonationsOfProfile,
+} from './impersonations.ts';
 import { profiles, sessions, users } from './schema.ts';
 
 export function postgresAccount({ db, auditKey }: PostgresContext): AccountStore {
@@ -58,8 +62,9 @@ export function postgresAccount({ db, auditKey }: PostgresContext): AccountStore
           // Every link and token made for this person dies with the old password (SPEC §4b).
           await endCredentialsFor(tx, userId, 'password_changed', now);
           await endImpersonationsOfTarget(tx, auditKey, userId, 'revoked', now, meta);
-          // Every other live session of the user: a password change signs out the rest.
-          await tx
+          // Every other live session of the user: a password change signs out the rest, and
+          // ends what was started from them.
+          const revoked = await tx
             .update(sessions)
             .set({ revokedAt: now, revokedReason: 'password_changed' })
             .where(
@@ -68,7 +73,15 @@ export function postgresAccount({ db, auditKey }: PostgresContext): AccountStore
                 ne(sessions.id, keepSessionId),
                 isNull(sessions.revokedAt),
               ),
-            );
+            )
+            .returning({ id: sessions.id });
+          await endImpersonationsOfActorSessions(
+            tx,
+            auditKey,
+            revoked.map((session) => session.id),
+            now,
+            meta,
+          );
           await appendAudit(tx, auditKey, audit, meta);
           return 'changed' as const;
         }),

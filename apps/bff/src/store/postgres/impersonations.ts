@@ -81,13 +81,14 @@ export async function endWhere(
   reason: EndReason,
   now: number,
   meta: RequestMeta,
-): Promise<void> {
+): Promise<number> {
   const running = await tx
     .select()
     .from(impersonations)
     .where(and(match, isNull(impersonations.endedAt)))
     .for('update');
   for (const row of running) await endImpersonation(tx, key, row, reason, now, meta);
+  return running.length;
 }
 
 /**
@@ -130,6 +131,30 @@ export async function endImpersonationsOfActorSession(
   meta: RequestMeta,
 ): Promise<void> {
   await endWhere(tx, key, eq(impersonations.actorSessionId, actorSessionId), reason, now, meta);
+}
+
+/**
+ * Ends every running impersonation started from these (actor) sessions, which the command is
+ * revoking (a profile switch, a session replaced, a password change): each is ended and audited
+ * now, as a sign-out ends its own, not only at its next request, so that the person acted as
+ * no longer sees it running. How many it ended.
+ */
+export async function endImpersonationsOfActorSessions(
+  tx: PgTx,
+  key: Buffer,
+  actorSessionIds: readonly string[],
+  now: number,
+  meta: RequestMeta,
+): Promise<number> {
+  if (actorSessionIds.length === 0) return 0;
+  return endWhere(
+    tx,
+    key,
+    inArray(impersonations.actorSessionId, [...actorSessionIds]),
+    'actor_session_ended',
+    now,
+    meta,
+  );
 }
 
 /**

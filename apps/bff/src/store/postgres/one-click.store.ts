@@ -14,6 +14,7 @@ import { type PgTx, sentTogether, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { loadMaker, withdrawUndelivered } from './credentials.ts';
 import { startHandoverIn } from './impersonation.store.ts';
+import { endImpersonationsOfActorSessions } from './impersonations.ts';
 import { isIntegerId } from './integer-id.ts';
 import { recordAttempt } from './login-attempts.ts';
 import { profilesWithOrganization, userById } from './lookups.ts';
@@ -98,13 +99,14 @@ export async function openClaimedSession(
   if (!(await claim)) throw new LostRace();
   await replaced;
   const [head] = await opened;
-  await appendAfterLock(
-    tx,
-    auditKey,
-    head,
-    { ...redeemed.audit, sessionId: minted.session.id },
-    meta,
-  );
+  const entry = { ...redeemed.audit, sessionId: minted.session.id };
+  // Impersonations started from the session replaced end with it, audited (rare: then the
+  // head has moved since it was locked, and the event is appended after theirs).
+  const ended = redeemed.replacing
+    ? await endImpersonationsOfActorSessions(tx, auditKey, [redeemed.replacing], redeemed.now, meta)
+    : 0;
+  if (ended > 0) await appendAudit(tx, auditKey, entry, meta);
+  else await appendAfterLock(tx, auditKey, head, entry, meta);
   return minted;
 }
 

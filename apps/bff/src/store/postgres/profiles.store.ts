@@ -4,6 +4,7 @@ import { LostRace, orLostRace } from '../lost-race.ts';
 import { appendAudit } from './audit.ts';
 import { transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
+import { endImpersonationsOfActorSessions } from './impersonations.ts';
 import { isIntegerId } from './integer-id.ts';
 import { prepared } from './prepared.ts';
 import { organizations, profiles, users } from './schema.ts';
@@ -39,6 +40,7 @@ export function postgresProfiles({ db, auditKey }: PostgresContext): ProfilesSto
       return orLostRace(() =>
         transaction(db, async (tx) => {
           if (!(await revokeSession(tx, replacing, 'rotated', now))) throw new LostRace();
+          await endImpersonationsOfActorSessions(tx, auditKey, [replacing], now, meta);
           const minted = await mintSession(tx, session);
           await appendAudit(tx, auditKey, { ...audit, sessionId: minted.session.id }, meta);
           return minted;

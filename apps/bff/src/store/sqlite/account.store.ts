@@ -4,7 +4,11 @@ import { LostRace, orLostRace } from '../lost-race.ts';
 import { recordAudit } from './audit.ts';
 import type { SqliteContext } from './context.ts';
 import { endCredentialsFor } from './credentials.ts';
-import { endImpersonationsOfTarget, endTeamImpersonationsOfProfile } from './impersonations.ts';
+import {
+  endImpersonationsOfActorSessions,
+  endImpersonationsOfTarget,
+  endTeamImpersonationsOfProfile,
+} from './impersonations.ts';
 import { profiles } from './schema/profiles.ts';
 import { sessions } from './schema/sessions.ts';
 import { users } from './schema/users.ts';
@@ -52,8 +56,10 @@ export function sqliteAccount({ db }: SqliteContext): AccountStore {
           // Every link and token made for this person dies with the old password (SPEC §4b).
           endCredentialsFor(tx, userId, 'password_changed', now);
           endImpersonationsOfTarget(tx, userId, 'revoked', now, meta);
-          // Every other live session of the user: a password change signs out the rest.
-          tx.update(sessions)
+          // Every other live session of the user: a password change signs out the rest, and
+          // ends what was started from them.
+          const revoked = tx
+            .update(sessions)
             .set({ revokedAt: now, revokedReason: 'password_changed' })
             .where(
               and(
@@ -62,7 +68,14 @@ export function sqliteAccount({ db }: SqliteContext): AccountStore {
                 isNull(sessions.revokedAt),
               ),
             )
-            .run();
+            .returning({ id: sessions.id })
+            .all();
+          endImpersonationsOfActorSessions(
+            tx,
+            revoked.map((session) => session.id),
+            now,
+            meta,
+          );
           recordAudit(tx, audit, meta);
           return 'changed' as const;
         }),

@@ -1,6 +1,6 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, eq, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { runningImpersonationsFromId } from '../../lib/metrics.ts';
 import {
@@ -104,13 +104,20 @@ export function endImpersonation(
 type EndMeta = Parameters<typeof endImpersonation>[4];
 
 /** Ends, one by one and each audited, the impersonations that match and have not ended. */
-function endWhere(tx: Queryable, match: SQL, reason: EndReason, now: number, meta: EndMeta) {
+function endWhere(
+  tx: Queryable,
+  match: SQL | undefined,
+  reason: EndReason,
+  now: number,
+  meta: EndMeta,
+): number {
   const running = tx
     .select()
     .from(impersonations)
     .where(and(match, isNull(impersonations.endedAt)))
     .all();
   for (const row of running) endImpersonation(tx, row, reason, now, meta);
+  return running.length;
 }
 
 /** Ends every running impersonation started from this (actor) session. */
@@ -122,6 +129,28 @@ export function endImpersonationsOfActorSession(
   meta: EndMeta,
 ): void {
   endWhere(tx, eq(impersonations.actorSessionId, actorSessionId), reason, now, meta);
+}
+
+/**
+ * Ends every running impersonation started from these (actor) sessions, which the command is
+ * revoking (a profile switch, a session replaced, a password change): each is ended and audited
+ * now, as a sign-out ends its own, not only at its next request, so that the person acted as
+ * no longer sees it running.
+ */
+export function endImpersonationsOfActorSessions(
+  tx: Queryable,
+  actorSessionIds: readonly string[],
+  now: number,
+  meta: EndMeta,
+): void {
+  if (actorSessionIds.length === 0) return;
+  endWhere(
+    tx,
+    inArray(impersonations.actorSessionId, [...actorSessionIds]),
+    'actor_session_ended',
+    now,
+    meta,
+  );
 }
 
 /**

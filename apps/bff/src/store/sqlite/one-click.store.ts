@@ -12,6 +12,7 @@ import type { Queryable, Tx } from './client.ts';
 import type { SqliteContext } from './context.ts';
 import { loadMaker, withdrawUndelivered } from './credentials.ts';
 import { startHandoverIn } from './impersonation.store.ts';
+import { endImpersonationsOfActorSessions } from './impersonations.ts';
 import { recordAttempt } from './login-attempts.ts';
 import { preparedPerHandle } from './prepared.ts';
 import { oneClickLinks } from './schema/login-links.ts';
@@ -82,7 +83,10 @@ export function openRedeemedSession(
   },
   meta: RequestMeta,
 ): Started {
-  if (redeemed.replacing) revokeSession(tx, redeemed.replacing, 'replaced', redeemed.now);
+  if (redeemed.replacing) {
+    revokeSession(tx, redeemed.replacing, 'replaced', redeemed.now);
+    endImpersonationsOfActorSessions(tx, [redeemed.replacing], redeemed.now, meta);
+  }
   const minted = mintSession(tx, redeemed.session);
   recordAttempt(tx, redeemed.attempt, meta);
   recordAudit(tx, { ...redeemed.audit, sessionId: minted.session.id }, meta);

@@ -4,6 +4,7 @@ import { LostRace, orLostRace } from '../lost-race.ts';
 import { recordAudit } from './audit.ts';
 import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
+import { endImpersonationsOfActorSessions } from './impersonations.ts';
 import { preparedPerHandle } from './prepared.ts';
 import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';
@@ -41,6 +42,7 @@ export function sqliteProfiles({ db }: SqliteContext): ProfilesStore {
       return orLostRace(() =>
         db.transaction((tx) => {
           if (!revokeSession(tx, replacing, 'rotated', now)) throw new LostRace();
+          endImpersonationsOfActorSessions(tx, [replacing], now, meta);
           const minted = mintSession(tx, session);
           recordAudit(tx, { ...audit, sessionId: minted.session.id }, meta);
           return minted;
