@@ -115,7 +115,7 @@ export function createMetrics(options: {
   });
   new Counter({
     name: 'onbehalf_audit_appends_total',
-    help: 'Audit events appended',
+    help: 'Audit events appended by this process (sum over instances for the service)',
     registers,
     collect() {
       this.reset();
@@ -124,7 +124,7 @@ export function createMetrics(options: {
   });
   new Gauge({
     name: 'onbehalf_impersonations_running',
-    help: 'Impersonations started, not ended and not yet expired',
+    help: 'Impersonations started, not ended and not yet expired, read from the database: the same on every process (take the max over instances, not the sum)',
     registers,
     async collect() {
       this.set(await sources.runningImpersonations(clock.now()));

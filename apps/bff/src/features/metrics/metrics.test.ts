@@ -159,6 +159,11 @@ describe('GET /metrics', () => {
     const ids = demoIds(t);
     const running = async () => (await reader(t))('onbehalf_impersonations_running');
     expect(await running()).toBe(0);
+    // A reading of the whole database, unlike the counters: an operator summing it over
+    // instances would multiply it, and the help text says so.
+    const { text } = await scrape(t);
+    expect(text).toMatch(/^# HELP onbehalf_impersonations_running .*the same on every process/m);
+    expect(text).toMatch(/^# HELP onbehalf_audit_appends_total .*by this process/m);
 
     const start = async (actor: string, target: string) => {
       const actorClient = t.client((await t.signIn(actor)).token);
