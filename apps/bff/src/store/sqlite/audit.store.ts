@@ -290,21 +290,14 @@ function filtersSeveralColumns(filters: AuditFilters): boolean {
   return columns.filter((value) => value !== undefined).length > 1;
 }
 
-const newestId = preparedPerHandle((db: Queryable) =>
+/** The oldest and newest ids of the trail: SQLite reads each end of the primary key. */
+const idRange = preparedPerHandle((db: Queryable) =>
   db
-    .select({ id: auditEvents.id })
+    .select({
+      oldest: sql<number | null>`min(${auditEvents.id})`,
+      newest: sql<number | null>`max(${auditEvents.id})`,
+    })
     .from(auditEvents)
-    .orderBy(desc(auditEvents.id))
-    .limit(1)
-    .prepare(),
-);
-
-const oldestId = preparedPerHandle((db: Queryable) =>
-  db
-    .select({ id: auditEvents.id })
-    .from(auditEvents)
-    .orderBy(asc(auditEvents.id))
-    .limit(1)
     .prepare(),
 );
 
@@ -321,9 +314,8 @@ async function windowedEvents(
   audience: Audience,
 ): Promise<AuditEventJson[]> {
   const bounds = idBounds(db, filters);
-  const newest = newestId(db).get()?.id;
-  const oldest = oldestId(db).get()?.id;
-  if (bounds.empty || newest === undefined || oldest === undefined) return [];
+  const { oldest, newest } = idRange(db).get() ?? { oldest: null, newest: null };
+  if (bounds.empty || newest === null || oldest === null) return [];
   const floor = Math.max(bounds.min ?? oldest, oldest);
   let below = Math.min(before ?? newest + 1, (bounds.max ?? newest) + 1, newest + 1);
   const found: AuditEventJson[] = [];
