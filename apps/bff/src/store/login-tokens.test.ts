@@ -402,12 +402,18 @@ describe.each(dialects)('the login-tokens port on %s', (dialect) => {
       (await ts.store.loginTokens.searchSubjects(query, organizationIds, limit)).map(
         (r) => r.profile.id,
       );
-    // Byte order, as SQLite compares: capitals first.
-    expect(await names('acme')).toEqual([upper.profile.id, s.alice.profile.id, zed.profile.id]);
+    // In name order whatever the case, as Admin › Users lists people.
+    expect(await names('acme')).toEqual([s.alice.profile.id, upper.profile.id, zed.profile.id]);
     expect(await names('acme', [], 10)).toEqual([]);
     expect(await names('', [s.other.organizationId])).toEqual([s.other.profile.id]);
-    expect(await names('acme', undefined, 2)).toEqual([upper.profile.id, s.alice.profile.id]);
+    expect(await names('acme', undefined, 2)).toEqual([s.alice.profile.id, upper.profile.id]);
     expect(await names('agent')).toEqual([]);
+    // Found as Admin › Users finds people: every word typed, as a word or its start.
+    expect(await names('AC')).toEqual([s.alice.profile.id, upper.profile.id, zed.profile.id]);
+    expect(await names('cme')).toEqual([]);
+    expect(await names('bea acme')).toEqual([upper.profile.id]);
+    expect(await names('zed@acme.test')).toEqual([zed.profile.id]);
+    expect(await names('"')).toEqual([]);
     const subject = await ts.store.loginTokens.subject(zed.profile.id);
     expect(subject?.user.email).toBe('zed@acme.test');
     expect(await ts.store.loginTokens.subject(9999)).toBeUndefined();

@@ -14,7 +14,16 @@ import { recordAttempt } from './login-attempts.ts';
 import { openClaimedSession } from './one-click.store.ts';
 import { prepared, setTo } from './prepared.ts';
 import { loginAttempts, loginTokens, organizations, profiles, users } from './schema.ts';
-import { containsAny } from './search.ts';
+import { containsAny, userSortName, usersMatching } from './search.ts';
+
+/** A profile with its person and organization: a login token's subject. */
+function profilesWithParties(db: PgQueryable) {
+  return db
+    .select({ profile: profiles, user: users, organization: organizations })
+    .from(profiles)
+    .innerJoin(users, eq(users.id, profiles.userId))
+    .innerJoin(organizations, eq(organizations.id, profiles.organizationId));
+}
 
 const creator = alias(users, 'creator');
 
@@ -123,33 +132,25 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
     },
     async subject(profileId) {
       if (!isIntegerId(profileId)) return undefined;
-      const [found] = await db
-        .select({ profile: profiles, user: users, organization: organizations })
-        .from(profiles)
-        .innerJoin(users, eq(users.id, profiles.userId))
-        .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
-        .where(eq(profiles.id, profileId));
+      const [found] = await profilesWithParties(db).where(eq(profiles.id, profileId));
       return found;
     },
     async searchSubjects(query, organizationIds, limit) {
-      return (
-        db
-          .select({ profile: profiles, user: users, organization: organizations })
-          .from(profiles)
-          .innerJoin(users, eq(users.id, profiles.userId))
-          .innerJoin(organizations, eq(organizations.id, profiles.organizationId))
-          .where(
-            and(
-              eq(users.kind, 'customer'),
-              eq(users.status, 'active'),
-              containsAny(query, users.name, users.email),
-              organizationIds ? inArray(organizations.id, [...organizationIds, 0]) : undefined,
-            ),
-          )
-          // In SQLite's order: its names compare byte by byte, whatever the server's locale.
-          .orderBy(sql`${users.name} COLLATE "C"`, asc(profiles.id))
-          .limit(limit)
-      );
+      const term = query.trim();
+      // As on SQLite: every word typed, through the full-text index; in name order.
+      return profilesWithParties(db)
+        .where(
+          and(
+            eq(users.kind, 'customer'),
+            eq(users.status, 'active'),
+            term ? usersMatching(users.id, term) : undefined,
+            organizationIds
+              ? inArray(organizations.id, [...organizationIds.filter(isIntegerId), 0])
+              : undefined,
+          ),
+        )
+        .orderBy(userSortName, asc(users.id), asc(profiles.id))
+        .limit(limit);
     },
     async makerOf(createdBy, subjectUserId) {
       return loadMaker(db, createdBy, subjectUserId);

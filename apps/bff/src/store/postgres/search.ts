@@ -70,3 +70,9 @@ export function usersMatching(userId: Column, text: string): SQL {
 export function usersMatchingQuery(userId: Column, query: SQL | Placeholder): SQL {
   return sql`${userId} IN (SELECT ${users.id} FROM ${users} WHERE ${userDocument} @@ to_tsquery('onbehalf_words', ${query}::text))`;
 }
+
+/**
+ * Sort key of people (Admin › Users, login-token subjects): the name, in lower case, then the id. The name is in the "C"
+ * collation (migration 0003): byte order, lower() of ASCII letters only, as on SQLite.
+ */
+export const userSortName = sql<string>`lower(${users.name})`;

@@ -13,7 +13,7 @@ import {
 } from './impersonations.ts';
 import { idWithinRange, isIntegerId } from './integer-id.ts';
 import { organizations, profiles, users } from './schema.ts';
-import { containsAny, usersMatching } from './search.ts';
+import { containsAny, userSortName, usersMatching } from './search.ts';
 import { revokeSessionsOfUser } from './sessions.ts';
 import { stillAsRead } from './team.store.ts';
 
@@ -25,12 +25,6 @@ const inOrganizations = (organizationIds: readonly number[]) =>
 const ofOrganizationsNamed = (term: string) =>
   sql`${users.id} IN (SELECT ${profiles.userId} FROM ${profiles} WHERE ${profiles.organizationId} IN
     (SELECT ${organizations.id} FROM ${organizations} WHERE ${containsAny(term, organizations.name)}))`;
-
-/**
- * Sort key of Admin › Users: the name, in lower case, then the id. The name is in the "C"
- * collation (migration 0003): byte order, lower() of ASCII letters only, as on SQLite.
- */
-const userSortName = sql<string>`lower(${users.name})`;
 
 export function postgresUsers({ db, auditKey }: PostgresContext): UsersStore {
   return {

@@ -1,6 +1,8 @@
-import { type Column, or, type SQL, sql } from 'drizzle-orm';
+import { type Column, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from './client.ts';
 import { preparedPerHandle } from './prepared.ts';
+import { profiles } from './schema/profiles.ts';
+import { users } from './schema/users.ts';
 
 /**
  * Case-insensitive "contains" over one or more columns. The term's own % and _ match
@@ -59,3 +61,19 @@ export function usersMatchingIds(db: Queryable) {
     .limit(sql.placeholder('bound'))
     .as('matches');
 }
+
+/** Sort key of people (Admin › Users, login-token subjects): the name, in lower case, then the id. */
+export const userSortName = sql<string>`lower(${users.name})`;
+
+/**
+ * The user's id as the conditions below test it: with a unary +, which SQLite cannot look rows
+ * up by, so a page is read in name order through the lower(name), id index, each row tested
+ * against the matches (read once into a list), and it stops at the page's end. Left to itself,
+ * SQLite looked every match up and sorted them all for one page: 200-600 ms for a one-letter
+ * search at 100,000 people, against 2-16 ms this way, and 8 ms for a search nobody matches.
+ */
+export const scannedId = sql`+${users.id}`;
+
+/** The people with a profile in one of these organizations. */
+export const inOrganizations = (organizationIds: readonly number[]) =>
+  sql`${scannedId} IN (SELECT ${profiles.userId} FROM ${profiles} WHERE ${inArray(profiles.organizationId, [...organizationIds, 0])})`;

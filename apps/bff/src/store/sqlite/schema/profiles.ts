@@ -30,6 +30,12 @@ export const profiles = sqliteTable(
   (t) => [
     uniqueIndex('profiles_user_org_unique').on(t.userId, t.organizationId),
     index('profiles_org_name_idx').on(t.organizationId, t.sortName, t.id),
+    /**
+     * An organization's people in id order: the list a search tests people against ("in these
+     * organizations") is read in the order it is kept, a few milliseconds for 100,000 members
+     * where the name index above gave them in random order (80-100 ms).
+     */
+    index('profiles_org_user_idx').on(t.organizationId, t.userId),
   ],
 );
 
