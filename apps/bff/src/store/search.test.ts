@@ -1,7 +1,7 @@
 import { asc } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import * as pgSchema from './postgres/schema.ts';
-import { usersMatching as pgUsersMatching, tsQuery } from './postgres/search.ts';
+import { tsQuery, userDocumentMatches } from './postgres/search.ts';
 import { users } from './sqlite/schema/users.ts';
 import { usersMatching as sqliteUsersMatching } from './sqlite/search.ts';
 import { insertRow } from './test-rows.ts';
@@ -18,10 +18,12 @@ async function search(ts: TestStore, text: string): Promise<string[]> {
       .all()
       .map((row) => row.name);
   }
+  const query = tsQuery(text);
+  if (query === null) return [];
   const rows = await ts.db
     .select({ name: pgSchema.users.name })
     .from(pgSchema.users)
-    .where(pgUsersMatching(pgSchema.users.id, text))
+    .where(userDocumentMatches(query))
     .orderBy(asc(pgSchema.users.name));
   return rows.map((row) => row.name);
 }

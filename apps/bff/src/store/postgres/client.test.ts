@@ -143,6 +143,28 @@ describe('planning', () => {
       await pool.end();
     }
   });
+
+  it("compiles nothing on the pool's connections, where a default session would", async () => {
+    const url = await freshDatabase('jit');
+    const { pool } = openPostgres(url);
+    // A walk costed over a whole table before its LIMIT: past `jit_above_cost`, and compiled
+    // for 60-190 ms at 100,000 people when the statement itself took a millisecond.
+    const walk =
+      'EXPLAIN (FORMAT JSON) SELECT g FROM generate_series(1, 20000000) g WHERE g % 7 = 3 ORDER BY g LIMIT 5';
+    const compiled = async (client: { query: pg.Pool['query'] }) => {
+      const [row] = (await client.query<{ 'QUERY PLAN': [object] }>(walk)).rows;
+      return row !== undefined && 'JIT' in row['QUERY PLAN'][0];
+    };
+    const plain = new pg.Client({ connectionString: url });
+    await plain.connect();
+    try {
+      expect(await compiled(plain)).toBe(true);
+      expect(await compiled(pool)).toBe(false);
+    } finally {
+      await plain.end();
+      await pool.end();
+    }
+  });
 });
 
 describe('transaction', () => {

@@ -52,8 +52,11 @@ export function openPostgres(
     // over the whole table before the LIMIT, it sizes its cache for every user there is, and
     // set up at each execution that cost an audit page of 51 events 1.2 of its 1.6 ms. Our
     // joins look up a page's few rows by key, which a plain index lookup does in microseconds.
+    // No JIT compilation either: a page is planned over the whole table before its LIMIT, and
+    // an estimate past `jit_above_cost` had PostgreSQL compile for 60-190 ms a statement that
+    // then ran in a millisecond (Admin › Users at 100,000 people).
     // A DATABASE_URL with its own `options` replaces these.
-    options: '-c enable_memoize=off',
+    options: '-c enable_memoize=off -c jit=off',
     // A statement sent while the one before it is still out goes at once rather than waiting
     // for its answer (node-postgres' pipelining): `transaction` sends BEGIN with a command's
     // first statement and COMMIT with its last (`finishWith`), two waits less per command

@@ -12,9 +12,10 @@ import { endImpersonationsOfCredential } from './impersonations.ts';
 import { isIntegerId } from './integer-id.ts';
 import { recordAttempt } from './login-attempts.ts';
 import { openClaimedSession } from './one-click.store.ts';
+import { narrowPeople } from './people.ts';
 import { prepared, setTo } from './prepared.ts';
 import { loginAttempts, loginTokens, organizations, profiles, users } from './schema.ts';
-import { containsAny, userSortName, usersMatching } from './search.ts';
+import { containsAny, userSortName } from './search.ts';
 
 /** A profile with its person and organization: a login token's subject. */
 function profilesWithParties(db: PgQueryable) {
@@ -136,14 +137,15 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
       return found;
     },
     async searchSubjects(query, organizationIds, limit) {
-      const term = query.trim();
-      // As on SQLite: every word typed, through the full-text index; in name order.
+      // Found and ordered as on SQLite, and read the way Admin › Users is (`narrowPeople`).
+      const narrowed = await narrowPeople(db, { text: query, organizationIds });
+      if (narrowed === null) return [];
       return profilesWithParties(db)
         .where(
           and(
+            ...narrowed,
             eq(users.kind, 'customer'),
             eq(users.status, 'active'),
-            term ? usersMatching(users.id, term) : undefined,
             organizationIds
               ? inArray(organizations.id, [...organizationIds.filter(isIntegerId), 0])
               : undefined,

@@ -59,14 +59,16 @@ export function wordsOf(text: SQL): SQL {
 /** The document of a person the `users_search_idx` index holds (migration 0005). */
 const userDocument = wordsOf(sql`${users.name} || ' ' || ${users.email}`);
 
-/** Users whose name or email holds every word typed, through the `users_search_idx` index. */
-export function usersMatching(userId: Column, text: string): SQL {
-  const query = tsQuery(text);
-  if (query === null) return sql`false`;
-  return usersMatchingQuery(userId, sql`${query}`);
+/**
+ * The person of the row at hand holds every word of a tsquery made by `tsQuery` in their name
+ * or email: tested on the row itself, so a walk in name order stops at its page's end, or found
+ * through the `users_search_idx` index, which is on this very expression.
+ */
+export function userDocumentMatches(query: string): SQL {
+  return sql`${userDocument} @@ to_tsquery('onbehalf_words', ${query}::text)`;
 }
 
-/** `usersMatching` for a tsquery already made by `tsQuery`, or a placeholder that will hold one. */
+/** Users whose name or email holds every word of a tsquery made by `tsQuery`, or of a placeholder that will hold one, through the `users_search_idx` index. */
 export function usersMatchingQuery(userId: Column, query: SQL | Placeholder): SQL {
   return sql`${userId} IN (SELECT ${users.id} FROM ${users} WHERE ${userDocument} @@ to_tsquery('onbehalf_words', ${query}::text))`;
 }

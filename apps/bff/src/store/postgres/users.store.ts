@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { UsersStore } from '../../features/users/users.store.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
 import type { UserRow } from '../rows.ts';
@@ -12,24 +12,21 @@ import {
   endImpersonationsOfTarget,
 } from './impersonations.ts';
 import { idWithinRange, isIntegerId } from './integer-id.ts';
+import { narrowPeople } from './people.ts';
 import { organizations, profiles, users } from './schema.ts';
-import { containsAny, userSortName, usersMatching } from './search.ts';
+import { containsAny, userSortName } from './search.ts';
 import { revokeSessionsOfUser } from './sessions.ts';
 import { stillAsRead } from './team.store.ts';
-
-/** The people with a profile in one of these organizations. */
-const inOrganizations = (organizationIds: readonly number[]) =>
-  sql`${users.id} IN (SELECT ${profiles.userId} FROM ${profiles} WHERE ${inArray(profiles.organizationId, [...organizationIds.filter(isIntegerId), 0])})`;
-
-/** The people of organizations whose name holds the text (organizations are few). */
-const ofOrganizationsNamed = (term: string) =>
-  sql`${users.id} IN (SELECT ${profiles.userId} FROM ${profiles} WHERE ${profiles.organizationId} IN
-    (SELECT ${organizations.id} FROM ${organizations} WHERE ${containsAny(term, organizations.name)}))`;
 
 export function postgresUsers({ db, auditKey }: PostgresContext): UsersStore {
   return {
     async search(page) {
-      const term = page.query?.trim();
+      const narrowed = await narrowPeople(db, {
+        text: page.query,
+        byOrganizationName: true,
+        organizationIds: page.organizationIds,
+      });
+      if (narrowed === null) return [];
       const after = page.after;
       // In name order through the lower(name), id index. The cursor's text compares in the
       // column's collation, so a page cuts where it does on SQLite.
@@ -38,8 +35,7 @@ export function postgresUsers({ db, auditKey }: PostgresContext): UsersStore {
         .from(users)
         .where(
           and(
-            term ? or(usersMatching(users.id, term), ofOrganizationsNamed(term)) : undefined,
-            page.organizationIds ? inOrganizations(page.organizationIds) : undefined,
+            ...narrowed,
             after
               ? sql`(${userSortName}, ${users.id}) > (${after[0]} COLLATE "C", ${idWithinRange(after[1])})`
               : undefined,
