@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { UpdateUser, UsersPage } from '../features/users/users.store.ts';
 import * as pg from './postgres/schema.ts';
+import { statementsSentBy } from './postgres/test-round-trips.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';
 import type { Store } from './store.ts';
 import { onSeveralProcesses } from './test-processes.ts';
@@ -425,24 +426,18 @@ describe('people pages on PostgreSQL', () => {
       ['nobody', [load as number]],
       [undefined, [load as number, tiny as number]],
     ];
-    const sent: { text: string; values: unknown[] }[] = [];
-    const query = pool.query.bind(pool);
-    pool.query = ((config: { text?: string; values?: unknown[] } | string, values?: unknown[]) => {
-      if (typeof config === 'object' && config.text)
-        sent.push({ text: config.text, values: config.values ?? values ?? [] });
-      return query(config as never, values as never);
-    }) as typeof pool.query;
     for (const [text, organizationIds] of searches) {
-      sent.length = 0;
-      await ts.store.users.search({ limit: 50, query: text, organizationIds });
-      await ts.store.loginTokens.searchSubjects(text ?? '', organizationIds, 20);
+      const { texts, values } = await statementsSentBy(ts, async (store) => {
+        await store.users.search({ limit: 50, query: text, organizationIds });
+        await store.loginTokens.searchSubjects(text ?? '', organizationIds, 20);
+      });
       const asked = JSON.stringify([text, organizationIds]);
-      expect(sent.length, asked).toBeGreaterThan(0);
-      for (const statement of sent) {
+      expect(texts.length, asked).toBeGreaterThan(0);
+      for (const [i, statement] of texts.entries()) {
         // The few counted (FEW_MATCHES + 1), or a page walked in name order.
         expect(
-          await rowsRead(pool, statement.text, statement.values),
-          `${asked}: ${statement.text}`,
+          await rowsRead(pool, statement, values[i] ?? []),
+          `${asked}: ${statement}`,
         ).toBeLessThanOrEqual(1_100);
       }
     }

@@ -15,21 +15,29 @@ import { createPostgresStore } from './store.ts';
 export async function statementsSentBy<T>(
   ts: Extract<TestStore, { dialect: 'postgres' }>,
   work: (store: Store) => Promise<T>,
-): Promise<{ names: string[]; texts: string[]; behind: string[]; result: T }> {
+): Promise<{
+  names: string[];
+  texts: string[];
+  values: unknown[][];
+  behind: string[];
+  result: T;
+}> {
   const { db, pool } = openPostgres(ts.url, { max: 2 });
   const store = createPostgresStore(db, { auditKey: ts.auditKey });
   const names: string[] = [];
   const texts: string[] = [];
+  const values: unknown[][] = [];
   const behind: string[] = [];
-  watchStatements(pool, (config, unanswered) => {
+  watchStatements(pool, (config, unanswered, parameters) => {
     const text = typeof config === 'string' ? config : config.text;
     const name = typeof config === 'string' ? (text.split(' ')[0] ?? '') : (config.name ?? '');
     names.push(name);
     texts.push(text);
+    values.push(parameters);
     if (unanswered > 0) behind.push(name);
   });
   try {
-    return { names, texts, behind, result: await work(store) };
+    return { names, texts, values, behind, result: await work(store) };
   } finally {
     await pool.end();
   }
@@ -38,17 +46,29 @@ export async function statementsSentBy<T>(
 /**
  * Watches every connection `pool` opens from now on, whether a plain read or a command's
  * transaction uses it: `sent` hears each statement as it goes out, with how many statements
- * sent before it on that connection are still unanswered (more than none: it was pipelined).
+ * sent before it on that connection are still unanswered (more than none: it was pipelined),
+ * and its parameters.
  */
 export function watchStatements(
   pool: pg.Pool,
-  sent: (config: string | { name?: string; text: string }, unanswered: number) => void,
+  sent: (
+    config: string | { name?: string; text: string; values?: unknown[] },
+    unanswered: number,
+    parameters: unknown[],
+  ) => void,
 ): void {
   pool.on('connect', (client) => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     let unanswered = 0;
     client.query = ((...args: unknown[]) => {
-      sent(args[0] as string | { name?: string; text: string }, unanswered);
+      const config = args[0] as string | { name?: string; text: string; values?: unknown[] };
+      const parameters =
+        typeof config === 'object' && config.values
+          ? config.values
+          : Array.isArray(args[1])
+            ? (args[1] as unknown[])
+            : [];
+      sent(config, unanswered, parameters);
       unanswered += 1;
       const answered = () => {
         unanswered -= 1;
