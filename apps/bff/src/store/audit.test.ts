@@ -1,5 +1,7 @@
+import type { AuditFilters } from '@onbehalf/contracts/audit';
 import { type AuditEvent, auditEvent } from '@onbehalf/contracts/audit';
 import { sql } from 'drizzle-orm';
+import type { Pool } from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { Audience } from '../features/audit/audit.store.ts';
 import type { AuditEntry } from '../lib/audit-event.ts';
@@ -7,7 +9,7 @@ import { matchesText } from './postgres/audit.store.ts';
 import { appendAudit } from './postgres/audit.ts';
 import { transaction } from './postgres/client.ts';
 import * as pg from './postgres/schema.ts';
-import { plansAfter, statementsSentBy } from './postgres/test-round-trips.ts';
+import { plansAfter, rowsRead, statementsSentBy } from './postgres/test-round-trips.ts';
 import { recordAudit } from './sqlite/audit.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';
 import type { Store } from './store.ts';
@@ -504,5 +506,37 @@ describe('audit search on PostgreSQL', () => {
     });
     expect(plan).toMatch(/Bitmap Index Scan on audit_search_idx/);
     expect(plan).not.toMatch(/Seq Scan/);
+  });
+
+  it('reads about a thousand events at most for a page, whatever the text and the filters', async () => {
+    const ts = await freshStore('postgres');
+    const s = await seedTrail(ts);
+    const pool = ts.db.$client as Pool;
+    // 20,000 events of one organization; every fourth an order, one in 2,000 a refund.
+    await pool.query(
+      `INSERT INTO audit_events (at, type, actor_user_id, actor_kind, subject_user_id, organization_id, reason, details, prev_hash, hash)
+       SELECT n, CASE WHEN n % 4 = 0 THEN 'order.placed' ELSE 'profile.switched' END, $2::int,
+         'customer', $2::int, $1::int, CASE WHEN n % 2000 = 0 THEN 'refund' END, '{"n":' || n || '}', '', ''
+       FROM generate_series(1, 20000) n`,
+      [s.jane.organizationId, s.jane.user.id],
+    );
+    await pool.query('ANALYZE');
+    const searches: AuditFilters[] = [
+      { q: 'nothing like it' },
+      { organizationId: s.jane.organizationId, q: 'nothing like it' },
+      { organizationId: s.jane.organizationId, q: 'refund' },
+      { organizationId: s.jane.organizationId, type: ['order.placed'], q: 'refund' },
+      { organizationId: s.jane.organizationId, q: 'order' },
+      { actorUserId: s.jane.user.id, q: 'placed' },
+    ];
+    for (const filters of searches) {
+      const { texts, values } = await statementsSentBy(ts, (store) =>
+        store.audit.page({ filters, before: null, limit: 50, audience: 'customer' }),
+      );
+      for (const [i, statement] of texts.entries()) {
+        const read = await rowsRead(pool, statement, values[i] ?? []);
+        expect(read, `${JSON.stringify(filters)}: ${statement}`).toBeLessThanOrEqual(1_100);
+      }
+    }
   });
 });

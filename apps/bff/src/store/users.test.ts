@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { UpdateUser, UsersPage } from '../features/users/users.store.ts';
 import * as pg from './postgres/schema.ts';
-import { statementsSentBy } from './postgres/test-round-trips.ts';
+import { rowsRead, statementsSentBy } from './postgres/test-round-trips.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';
 import type { Store } from './store.ts';
 import { onSeveralProcesses } from './test-processes.ts';
@@ -366,30 +366,6 @@ describe.each(dialects)('users on %s', (dialect) => {
     });
   }
 });
-
-/**
- * The rows a statement reads on PostgreSQL, from its plan as run: what each scan returned and
- * what it read and turned away, over all its loops. A bitmap's index entries are counted as the
- * rows its heap scan reads, not once more (the full-text index's bitmap of 100,000 people
- * takes under 20 ms to build).
- */
-async function rowsRead(pool: Pool, text: string, values: unknown[]): Promise<number> {
-  const { rows } = await pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
-  let read = 0;
-  const visit = (node: Record<string, unknown>) => {
-    const type = String(node['Node Type']);
-    if (type.includes('Scan') && type !== 'Bitmap Index Scan') {
-      const returned = Number(node['Actual Rows'] ?? 0);
-      const turnedAway =
-        Number(node['Rows Removed by Filter'] ?? 0) +
-        Number(node['Rows Removed by Index Recheck'] ?? 0);
-      read += (returned + turnedAway) * Number(node['Actual Loops'] ?? 1);
-    }
-    for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
-  };
-  visit(rows[0]['QUERY PLAN'][0].Plan);
-  return read;
-}
 
 describe('people pages on PostgreSQL', () => {
   it('read about a thousand people at most, whatever is searched and in whichever organizations', async () => {

@@ -69,6 +69,33 @@ export function matchesText(text: string): SQL {
   return sql`${auditDocument} @@ to_tsquery('onbehalf_words', ${query})`;
 }
 
+/**
+ * Up to this many events matching a free-text search, a page is read from the matches, looked
+ * up by id; above it, newest first testing each event, which finds a page soon when many match.
+ * Left to PostgreSQL, a team's search that matched nothing walked its whole trail testing every
+ * event: 2.8 s of the database at 300,000 events.
+ */
+export const FEW_EVENTS = 1000;
+
+/**
+ * What the free text narrows a page to: the few events it matches, the text itself when many
+ * match, or 'empty' when none does. Asked of the `audit_search_idx` index, up to FEW_EVENTS + 1.
+ */
+async function narrowByText(db: PgQueryable, text: string): Promise<SQL | 'empty'> {
+  const condition = matchesText(text);
+  const matches = await db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .where(condition)
+    .limit(literalLimit(FEW_EVENTS + 1));
+  if (matches.length === 0) return 'empty';
+  if (matches.length > FEW_EVENTS) return condition;
+  return inArray(
+    auditEvents.id,
+    matches.map((match) => match.id),
+  );
+}
+
 /** The filters as one condition, or 'empty' when none can match. */
 async function whereFor(
   db: PgQueryable,
@@ -81,6 +108,8 @@ async function whereFor(
   }
   const bounds = await idBounds(db, filters);
   if (bounds.empty) return 'empty';
+  const text = filters.q ? await narrowByText(db, filters.q) : undefined;
+  if (text === 'empty') return 'empty';
   return and(
     lt(
       auditEvents.id,
@@ -101,7 +130,7 @@ async function whereFor(
     filters.subjectUserId ? eq(auditEvents.subjectUserId, filters.subjectUserId) : undefined,
     filters.organizationId ? eq(auditEvents.organizationId, filters.organizationId) : undefined,
     filters.impersonationId ? eq(auditEvents.impersonationId, filters.impersonationId) : undefined,
-    filters.q ? matchesText(filters.q) : undefined,
+    text,
   ) as SQL;
 }
 

@@ -111,3 +111,27 @@ export async function plansAfter(
     await pool.end();
   }
 }
+
+/**
+ * The rows a statement reads on PostgreSQL, from its plan as run: what each scan returned and
+ * what it read and turned away, over all its loops. A bitmap's index entries are counted as the
+ * rows its heap scan reads, not once more (the full-text index's bitmap of 100,000 people
+ * takes under 20 ms to build).
+ */
+export async function rowsRead(pool: pg.Pool, text: string, values: unknown[]): Promise<number> {
+  const { rows } = await pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
+  let read = 0;
+  const visit = (node: Record<string, unknown>) => {
+    const type = String(node['Node Type']);
+    if (type.includes('Scan') && type !== 'Bitmap Index Scan') {
+      const returned = Number(node['Actual Rows'] ?? 0);
+      const turnedAway =
+        Number(node['Rows Removed by Filter'] ?? 0) +
+        Number(node['Rows Removed by Index Recheck'] ?? 0);
+      read += (returned + turnedAway) * Number(node['Actual Loops'] ?? 1);
+    }
+    for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
+  };
+  visit(rows[0]['QUERY PLAN'][0].Plan);
+  return read;
+}
