@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { settingDefinitions } from '../lib/settings.ts';
+import { onSeveralProcesses } from './test-processes.ts';
+import { auditTrail, linked } from './test-rows.ts';
 import { dialects, freshStore } from './test-stores.ts';
 
 const meta = { ip: '127.0.0.1', userAgent: 'test', requestId: 'r-1' };
@@ -64,5 +66,44 @@ describe.each(dialects)('settings on %s', (dialect) => {
     expect(await change(closed)).toBe('done');
     expect(await change({ ...asRead, selfServiceLinks: { enabled: false } })).toBe('lost_race');
     expect(await store.settings.read()).toEqual(closed);
+  });
+});
+
+describe('settings on several PostgreSQL processes', () => {
+  it('of concurrent changes from one reading exactly one is written, and audited once', async () => {
+    const ts = await freshStore('postgres');
+    const before = await ts.store.settings.read();
+    // Eight changes of different settings, each from the same reading, on four processes.
+    const changes = [
+      { operatorImpersonation: { enabled: true, maxMinutes: 30 } },
+      { operatorImpersonation: { enabled: false, maxMinutes: 60 } },
+      { selfServiceLinks: { enabled: false } },
+      { loginTokens: { maxDays: 7 } },
+    ];
+    const outcomes = await onSeveralProcesses(ts, 4, (stores) =>
+      Promise.all(
+        [...stores, ...stores].map((store, i) =>
+          store.settings.update({
+            before,
+            next: { ...before, ...changes[i % changes.length] },
+            endOperatorImpersonations: false,
+            shortenOperatorTo: null,
+            audit: { type: 'settings.changed', at: 1000, details: { scope: 'global', i } },
+            now: 1000,
+            meta,
+          }),
+        ),
+      ),
+    );
+    expect(outcomes.filter((outcome) => outcome === 'done')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome === 'lost_race')).toHaveLength(7);
+    const winner = outcomes.indexOf('done');
+    expect(await ts.store.settings.read()).toEqual({
+      ...before,
+      ...changes[winner % changes.length],
+    });
+    const trail = await auditTrail(ts);
+    expect(trail.filter((event) => event.type === 'settings.changed')).toHaveLength(1);
+    expect(linked(trail)).toBe(true);
   });
 });
