@@ -2,54 +2,98 @@ import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
 
+/** Modules (relative to apps/bff/src) importing a specifier that the layering refuses. */
+const refused: [string, string][] = [
+  ['lib/x.ts', '../store/sqlite/client.ts'],
+  ['lib/x.ts', '../store/postgres/client.ts'],
+  ['lib/x.ts', '../features/auth/auth.service.ts'],
+  ['features/auth/x.ts', '../../store/sqlite/client.ts'],
+  ['features/auth/x.ts', '../../store/postgres/schema.ts'],
+  ['http/x.ts', '../store/sqlite/client.ts'],
+  ['middleware/x.ts', '../store/postgres/client.ts'],
+  ['middleware/x.ts', '../features/auth/auth.service.ts'],
+  ['domain/x.ts', '../lib/clock.ts'],
+  ['store/sqlite/x.ts', '../../middleware/session.ts'],
+];
+
+/** And imports it allows. */
+const allowed: [string, string][] = [
+  ['lib/x.ts', '../store/rows.ts'],
+  ['features/auth/x.ts', '../../store/rows.ts'],
+  ['store/sqlite/x.ts', '../../lib/clock.ts'],
+];
+
+/** What `biome lint` says of each probe, by its path from the repository's root. */
+const verdicts = new Map<string, string>();
+
+/** The probe module of the `i`th case, at its `file`. */
+const probeOf = (file: string, i: number) =>
+  path.join(here, file.replace(/\.ts$/, `.layering-probe-${process.pid}-${i}.ts`));
+
 /**
- * What `pnpm lint` says of a module placed at `file` (relative to apps/bff/src) importing
- * `specifier`: the layering rules of biome.json, checked on a real file, then removed.
+ * What `pnpm lint` says of modules placed at each case's file importing its specifier: the
+ * layering rules of biome.json, checked on real files, all in one run of Biome, then removed.
  */
-function lintImport(file: string, specifier: string): string {
-  const probe = path.join(here, file.replace(/\.ts$/, `.layering-probe-${process.pid}.ts`));
-  writeFileSync(
-    probe,
-    `import * as imported from '${specifier}';\n\nexport const probe = imported;\n`,
-  );
+beforeAll(() => {
+  const cases = [...refused, ...allowed];
+  const probes = cases.map(([file, specifier], i) => {
+    const probe = probeOf(file, i);
+    writeFileSync(
+      probe,
+      `import * as imported from '${specifier}';\n\nexport const probe = imported;\n`,
+    );
+    return probe;
+  });
+  let output: string;
   try {
-    execFileSync('npx', ['biome', 'lint', probe], { cwd: repoRoot, stdio: 'pipe' });
-    return 'allowed';
+    output = execFileSync('npx', ['biome', 'lint', '--reporter=json', ...probes], {
+      cwd: repoRoot,
+      stdio: 'pipe',
+    }).toString();
   } catch (error) {
-    const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
-    const output = `${stdout ?? ''}${stderr ?? ''}`;
-    return output.includes('noRestrictedImports') ? 'refused' : output;
+    // Biome exits non-zero when it reports an error; its report is still on stdout.
+    output = String((error as { stdout?: Buffer }).stdout ?? '');
   } finally {
-    rmSync(probe, { force: true });
+    for (const probe of probes) rmSync(probe, { force: true });
   }
-}
+  const report = JSON.parse(output) as {
+    diagnostics: { category: string; location: { path: string } }[];
+  };
+  for (const probe of probes) {
+    const at = path.relative(repoRoot, probe);
+    const categories = new Set(
+      report.diagnostics.filter((d) => d.location.path === at).map((d) => d.category),
+    );
+    const refusal = 'lint/style/noRestrictedImports';
+    const others = [...categories].filter((category) => category !== refusal);
+    // Anything else Biome says of a probe is reported as it is, to fail the case.
+    verdicts.set(
+      at,
+      others.length > 0 ? others.join(', ') : categories.has(refusal) ? 'refused' : 'allowed',
+    );
+  }
+});
+
+const verdictOf = (file: string, i: number) =>
+  verdicts.get(path.relative(repoRoot, probeOf(file, i)));
 
 describe('layering (biome.json, part of pnpm lint)', () => {
-  it.each([
-    ['lib/x.ts', '../store/sqlite/client.ts'],
-    ['lib/x.ts', '../store/postgres/client.ts'],
-    ['lib/x.ts', '../features/auth/auth.service.ts'],
-    ['features/auth/x.ts', '../../store/sqlite/client.ts'],
-    ['features/auth/x.ts', '../../store/postgres/schema.ts'],
-    ['http/x.ts', '../store/sqlite/client.ts'],
-    ['middleware/x.ts', '../store/postgres/client.ts'],
-    ['middleware/x.ts', '../features/auth/auth.service.ts'],
-    ['domain/x.ts', '../lib/clock.ts'],
-    ['store/sqlite/x.ts', '../../middleware/session.ts'],
-  ])('refuses %s importing %s', (file, specifier) => {
-    expect(lintImport(file, specifier)).toBe('refused');
-  });
+  it.each(refused.map(([file, specifier], i) => [file, specifier, i] as const))(
+    'refuses %s importing %s',
+    (file, _specifier, i) => {
+      expect(verdictOf(file, i)).toBe('refused');
+    },
+  );
 
-  it.each([
-    ['lib/x.ts', '../store/rows.ts'],
-    ['features/auth/x.ts', '../../store/rows.ts'],
-    ['store/sqlite/x.ts', '../../lib/clock.ts'],
-  ])('allows %s importing %s', (file, specifier) => {
-    expect(lintImport(file, specifier)).toBe('allowed');
-  });
+  it.each(allowed.map(([file, specifier], i) => [file, specifier, refused.length + i] as const))(
+    'allows %s importing %s',
+    (file, _specifier, i) => {
+      expect(verdictOf(file, i)).toBe('allowed');
+    },
+  );
 });
