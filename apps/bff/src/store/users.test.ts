@@ -1,9 +1,10 @@
 import { profileRolePresets } from '@onbehalf/contracts/permissions';
 import type { Pool } from 'pg';
 import { describe, expect, it } from 'vitest';
+import { FEW_MATCHES } from '../features/team/team.store.ts';
 import type { UpdateUser, UsersPage } from '../features/users/users.store.ts';
 import * as pg from './postgres/schema.ts';
-import { rowsRead, statementsSentBy } from './postgres/test-round-trips.ts';
+import { costOf, statementsSentBy } from './postgres/test-round-trips.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';
 import type { Store } from './store.ts';
 import { onSeveralProcesses } from './test-processes.ts';
@@ -379,7 +380,8 @@ describe('people pages on PostgreSQL', () => {
     ).rows.map((row) => row.id);
     await pool.query(
       `INSERT INTO users (email, name, kind, created_at)
-       SELECT 'member-' || n || '@load.test', 'Person ' || n, 'customer', 0 FROM generate_series(1, 20000) n`,
+       SELECT 'member-' || n || '@load.test', 'Person ' || n, 'customer', 0
+       FROM generate_series(1, 20000) n`,
     );
     await pool.query(
       `INSERT INTO profiles (user_id, organization_id, role, permissions, created_at)
@@ -406,15 +408,16 @@ describe('people pages on PostgreSQL', () => {
       const { texts, values } = await statementsSentBy(ts, async (store) => {
         await store.users.search({ limit: 50, query: text, organizationIds });
         await store.loginTokens.searchSubjects(text ?? '', organizationIds, 20);
+        await store.team.members(load as number, { query: text, limit: 50 });
       });
       const asked = JSON.stringify([text, organizationIds]);
       expect(texts.length, asked).toBeGreaterThan(0);
       for (const [i, statement] of texts.entries()) {
-        // The few counted (FEW_MATCHES + 1), or a page walked in name order.
-        expect(
-          await rowsRead(pool, statement, values[i] ?? []),
-          `${asked}: ${statement}`,
-        ).toBeLessThanOrEqual(1_100);
+        // The few counted and read (FEW_MATCHES + 1), or a page walked in name order.
+        const cost = await costOf(pool, statement, values[i] ?? []);
+        const said = `${asked}: ${statement.slice(0, 300)}`;
+        expect(cost.lookedUp, said).toBeLessThanOrEqual(FEW_MATCHES + 100);
+        expect(cost.wordsComputed, said).toBeLessThanOrEqual(FEW_MATCHES + 100);
       }
     }
   }, 60_000);

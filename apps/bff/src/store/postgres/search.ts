@@ -64,7 +64,7 @@ const userDocument = wordsOf(sql`${users.name} || ' ' || ${users.email}`);
  * or email: tested on the row itself, so a walk in name order stops at its page's end, or found
  * through the `users_search_idx` index, which is on this very expression.
  */
-export function userDocumentMatches(query: string): SQL {
+export function userDocumentMatches(query: string | Placeholder): SQL {
   return sql`${userDocument} @@ to_tsquery('onbehalf_words', ${query}::text)`;
 }
 

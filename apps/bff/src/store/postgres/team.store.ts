@@ -19,7 +19,7 @@ import {
 import { isIntegerId } from './integer-id.ts';
 import { literalLimit, prepared, preparedPages } from './prepared.ts';
 import { impersonations, organizations, profiles, users } from './schema.ts';
-import { tsQuery, usersMatchingQuery } from './search.ts';
+import { tsQuery, userDocumentMatches, usersMatchingQuery } from './search.ts';
 
 /**
  * The team's members, pages and settings on PostgreSQL, with SQLite's answers, order and
@@ -111,7 +111,7 @@ const matchingUsers = prepared((db) =>
   db
     .select({ userId: users.id })
     .from(users)
-    .where(usersMatchingQuery(users.id, sql.placeholder('words')))
+    .where(userDocumentMatches(sql.placeholder('words')))
     .limit(literalLimit(FEW_MATCHES + 1))
     .prepare('team_search_matches'),
 );
