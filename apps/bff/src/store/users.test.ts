@@ -422,6 +422,29 @@ describe('people pages on PostgreSQL', () => {
       }
     }
   }, 60_000);
+
+  it('find people of any number of organizations a search names, as many as there are', async () => {
+    const ts = await freshStore('postgres');
+    const pool = ts.db.$client as Pool;
+    // A personal organization per customer: 70,000 organizations whose names hold "home", more
+    // than a statement may have parameters.
+    await pool.query(
+      `INSERT INTO organizations (name, kind, created_at)
+       SELECT 'Home of ' || n, 'personal', 0 FROM generate_series(1, 70000) n`,
+    );
+    await pool.query(
+      `INSERT INTO users (email, name, kind, created_at) VALUES ('ann@home.test', 'Ann', 'customer', 0)`,
+    );
+    await pool.query(
+      `INSERT INTO profiles (user_id, organization_id, role, permissions, created_at)
+       SELECT u.id, o.id, 'owner', '[]', 0 FROM users u, organizations o
+       WHERE u.email = 'ann@home.test' AND o.name = 'Home of 7'`,
+    );
+    const found = await ts.store.users.search({ query: 'home', limit: 10 });
+    expect(found.map((row) => row.user.name)).toEqual(['Ann']);
+    const ofSeven = await ts.store.users.search({ query: 'of 7', limit: 10 });
+    expect(ofSeven.map((row) => row.user.name)).toEqual(['Ann']);
+  }, 60_000);
 });
 
 function disable(userId: number, byId: number): UpdateUser {

@@ -39,16 +39,16 @@ export async function narrowPeople(db: PgQueryable, asked: PeopleAsked): Promise
   const text = asked.text?.trim();
   if (text) {
     const words = tsQuery(text);
-    const named = asked.byOrganizationName ? await organizationsNamed(db, text) : [];
+    const named = asked.byOrganizationName ? await organizationsNamed(db, text) : undefined;
     const found = or(
       words === null ? undefined : userDocumentMatches(words),
-      named.length ? memberOfNamed(named) : undefined,
+      named ? memberOfNamed(named) : undefined,
     );
     if (!found) return null;
     conditions.push(found);
     if (!few) {
       const matches = words === null ? [] : await fewUsersMatching(db, words);
-      const ofNamed = named.length ? await fewMembersOf(db, named) : [];
+      const ofNamed = named ? await fewMembersOf(db, named) : [];
       if (matches.length <= FEW_MATCHES && ofNamed.length <= FEW_MATCHES) {
         few = [...new Set([...matches, ...ofNamed])];
         if (few.length === 0) return null;
@@ -65,24 +65,24 @@ function memberOfAny(organizationIds: readonly number[]): SQL {
 }
 
 /**
- * The person has a profile in one of these organizations, tested on each person through the
- * (user, organization) index: as an IN, PostgreSQL gathered the organizations' people into a
- * hash first, 70 ms for a company of 100,000 whose name was typed.
+ * The person has a profile in one of the organizations `named` selects, tested on each person
+ * through the (user, organization) index: as an IN, PostgreSQL gathered the organizations'
+ * people into a hash first, 70 ms for a company of 100,000 whose name was typed.
  */
-function memberOfNamed(organizationIds: readonly number[]): SQL {
-  const named = sql.join(
-    organizationIds.map((id) => sql`${id}`),
-    sql`, `,
-  );
-  return sql`ARRAY(SELECT ${profiles.organizationId} FROM ${profiles} WHERE ${profiles.userId} = ${users.id}) && ARRAY[${named}]::int[]`;
+function memberOfNamed(named: SQL): SQL {
+  return sql`ARRAY(SELECT ${profiles.organizationId} FROM ${profiles} WHERE ${profiles.userId} = ${users.id}) && ARRAY(${named})`;
 }
 
-/** Up to FEW_MATCHES + 1 people of these organizations. */
-async function fewMembersOf(db: PgQueryable, organizationIds: readonly number[]) {
+/** Up to FEW_MATCHES + 1 people of these organizations: their ids, or a query of them. */
+async function fewMembersOf(db: PgQueryable, organizationIds: readonly number[] | SQL) {
   const rows = await db
     .selectDistinct({ id: profiles.userId })
     .from(profiles)
-    .where(inArray(profiles.organizationId, [...organizationIds]))
+    .where(
+      Array.isArray(organizationIds)
+        ? inArray(profiles.organizationId, [...organizationIds])
+        : sql`${profiles.organizationId} IN (${organizationIds})`,
+    )
     .limit(literalLimit(FEW_MATCHES + 1));
   return rows.map((row) => row.id);
 }
@@ -97,11 +97,17 @@ async function fewUsersMatching(db: PgQueryable, words: string) {
   return rows.map((row) => row.id);
 }
 
-/** The organizations whose name holds the text (organizations are few). */
-async function organizationsNamed(db: PgQueryable, text: string): Promise<number[]> {
-  const rows = await db
+/**
+ * The organizations whose name holds the text, as a query to select their ids from (a
+ * personal organization per customer makes them as many as people: never a list of
+ * parameters), or undefined when none does.
+ */
+async function organizationsNamed(db: PgQueryable, text: string): Promise<SQL | undefined> {
+  const holdsText = containsAny(text, organizations.name);
+  const [any] = await db
     .select({ id: organizations.id })
     .from(organizations)
-    .where(containsAny(text, organizations.name));
-  return rows.map((row) => row.id);
+    .where(holdsText)
+    .limit(1);
+  return any ? sql`SELECT ${organizations.id} FROM ${organizations} WHERE ${holdsText}` : undefined;
 }
