@@ -249,21 +249,41 @@ async function searchEvents(
   if (query === null) return [];
   const bounds = idBounds(db, filters);
   if (bounds.empty) return [];
-  const found: AuditEventJson[] = [];
-  let below = Math.min(
+  const first = Math.min(
     before ?? Number.MAX_SAFE_INTEGER,
     (bounds.max ?? Number.MAX_SAFE_INTEGER - 1) + 1,
   );
-  for (;;) {
+  return pageInSteps(limit, first, (below, wanted) => {
     const ids = matchWindow(db, query, below, SEARCH_WINDOW);
     const oldest = ids.at(-1);
-    if (oldest === undefined) return found;
+    if (oldest === undefined) return { rows: [], next: null };
     const where = whereFor(db, filters, below, ids);
-    if (where === 'empty') return found;
-    found.push(...selectPage(db, where, limit - found.length, audience));
+    if (where === 'empty') return { rows: [], next: null };
     const past = bounds.min !== undefined && oldest <= bounds.min;
-    if (found.length >= limit || ids.length < SEARCH_WINDOW || past) return found;
-    below = oldest;
+    return {
+      rows: selectPage(db, where, wanted, audience),
+      next: ids.length < SEARCH_WINDOW || past ? null : oldest,
+    };
+  });
+}
+
+/**
+ * Fills a page newest first, a step at a time, the event loop free between steps, until the
+ * page is full or a step says nothing older is left. `step` reads up to `wanted` events below
+ * an id, and where the next step starts (null: nowhere).
+ */
+async function pageInSteps(
+  limit: number,
+  first: number,
+  step: (below: number, wanted: number) => { rows: AuditEventJson[]; next: number | null },
+): Promise<AuditEventJson[]> {
+  const found: AuditEventJson[] = [];
+  let below = first;
+  for (;;) {
+    const { rows, next } = step(below, limit - found.length);
+    found.push(...rows);
+    if (found.length >= limit || next === null) return found;
+    below = next;
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
@@ -317,25 +337,17 @@ async function windowedEvents(
   const { oldest, newest } = idRange(db).get() ?? { oldest: null, newest: null };
   if (bounds.empty || newest === null || oldest === null) return [];
   const floor = Math.max(bounds.min ?? oldest, oldest);
-  let below = Math.min(before ?? newest + 1, (bounds.max ?? newest) + 1, newest + 1);
-  const found: AuditEventJson[] = [];
-  while (below > floor) {
+  const first = Math.min(before ?? newest + 1, (bounds.max ?? newest) + 1, newest + 1);
+  if (first <= floor) return [];
+  return pageInSteps(limit, first, (below, wanted) => {
     const from = Math.max(below - FILTER_WINDOW, floor);
     const where = whereFor(db, filters, below);
-    if (where === 'empty') return found;
-    found.push(
-      ...selectPage(
-        db,
-        and(where, gte(auditEvents.id, from)) as SQL,
-        limit - found.length,
-        audience,
-      ),
-    );
-    if (found.length >= limit) return found;
-    below = from;
-    if (below > floor) await new Promise((resolve) => setImmediate(resolve));
-  }
-  return found;
+    if (where === 'empty') return { rows: [], next: null };
+    return {
+      rows: selectPage(db, and(where, gte(auditEvents.id, from)) as SQL, wanted, audience),
+      next: from > floor ? from : null,
+    };
+  });
 }
 
 /** A page as the port answers it: the unfiltered staff trail prepared, the rest by filter. */
