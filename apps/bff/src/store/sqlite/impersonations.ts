@@ -104,20 +104,13 @@ export function endImpersonation(
 type EndMeta = Parameters<typeof endImpersonation>[4];
 
 /** Ends, one by one and each audited, the impersonations that match and have not ended. */
-function endWhere(
-  tx: Queryable,
-  match: SQL | undefined,
-  reason: EndReason,
-  now: number,
-  meta: EndMeta,
-): number {
+function endWhere(tx: Queryable, match: SQL, reason: EndReason, now: number, meta: EndMeta) {
   const running = tx
     .select()
     .from(impersonations)
     .where(and(match, isNull(impersonations.endedAt)))
     .all();
   for (const row of running) endImpersonation(tx, row, reason, now, meta);
-  return running.length;
 }
 
 /** Ends every running impersonation started from this (actor) session. */
