@@ -73,12 +73,15 @@ describe('settings on several PostgreSQL processes', () => {
   it('of concurrent changes from one reading exactly one is written, and audited once', async () => {
     const ts = await freshStore('postgres');
     const before = await ts.store.settings.read();
-    // Eight changes of different settings, each from the same reading, on four processes.
+    // Eight changes of different settings, each from the same reading, on four processes. Each
+    // differs from what was read: one that wrote the same values would leave the settings as
+    // read, and the change after it would rightly win too.
+    const operator = before.operatorImpersonation;
     const changes = [
-      { operatorImpersonation: { enabled: true, maxMinutes: 30 } },
-      { operatorImpersonation: { enabled: false, maxMinutes: 60 } },
-      { selfServiceLinks: { enabled: false } },
-      { loginTokens: { maxDays: 7 } },
+      { operatorImpersonation: { ...operator, enabled: !operator.enabled } },
+      { operatorImpersonation: { ...operator, maxMinutes: operator.maxMinutes === 30 ? 45 : 30 } },
+      { selfServiceLinks: { enabled: !before.selfServiceLinks.enabled } },
+      { loginTokens: { maxDays: before.loginTokens.maxDays === 7 ? 14 : 7 } },
     ];
     const outcomes = await onSeveralProcesses(ts, 4, (stores) =>
       Promise.all(
