@@ -353,6 +353,9 @@ describe('a credential handed over to a system is an integration', () => {
     for (const answer of await Promise.all(refused.map(refusal))) {
       expect(answer).toMatchObject({ status: 403, code: 'integration_restricted' });
     }
+    // It acts for someone already, so it starts no impersonation that could outlive it.
+    const handoff = integration.impersonation.teamHandoff(ids.profileId('buyer@acme.test'));
+    await expect(handoff).rejects.toMatchObject({ status: 403, code: 'impersonation_nested' });
     const profiles = await integration.profiles.list();
     expect(profiles.Profiles).toHaveLength(1);
     // The business actions it is for work, and every event written in it names it.
