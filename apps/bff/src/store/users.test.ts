@@ -423,6 +423,42 @@ describe('people pages on PostgreSQL', () => {
     }
   }, 60_000);
 
+  it('a team search that many match walks the members by their index, looking up only the page', async () => {
+    const ts = await freshStore('postgres');
+    const pool = ts.db.$client as Pool;
+    const [org] = (
+      await pool.query<{ id: number }>(
+        `INSERT INTO organizations (name, kind, created_at) VALUES ('Load Corp', 'company', 0) RETURNING id`,
+      )
+    ).rows.map((row) => row.id);
+    // More Zeds than are few, all after 4,000 others in name order: the walk passes those.
+    const zeds = FEW_MATCHES + 200;
+    await pool.query(
+      `INSERT INTO users (email, name, kind, created_at)
+       SELECT 'member-' || n || '@load.test', CASE WHEN n <= 4000 THEN 'Person ' ELSE 'Zed ' END || n, 'customer', 0
+       FROM generate_series(1, 4000 + $1::int) n`,
+      [zeds],
+    );
+    await pool.query(
+      `INSERT INTO profiles (user_id, organization_id, role, permissions, created_at)
+       SELECT id, $1::int, 'member', '[]', 0 FROM users`,
+      [org],
+    );
+    await pool.query('VACUUM ANALYZE');
+    const { texts, values } = await statementsSentBy(ts, async (store) => {
+      const page = await store.team.members(org as number, { query: 'zed', limit: 50 });
+      expect(page).toHaveLength(51);
+      expect(page.every((row) => row.user.name.startsWith('Zed '))).toBe(true);
+    });
+    const walk = texts.findIndex((text) => text.includes('"profiles"."words"'));
+    expect(walk, texts.join('\n')).toBeGreaterThanOrEqual(0);
+    const cost = await costOf(pool, texts[walk] as string, values[walk] ?? []);
+    // Each member passed is tested on the words the profile carries (migration 0012), in the
+    // index walked; only the page's own people are looked up. Before, every one passed was.
+    expect(cost.lookedUpIn.users ?? 0, JSON.stringify(cost)).toBeLessThanOrEqual(51);
+    expect(cost.wordsComputed).toBe(0);
+  }, 60_000);
+
   it('find people of any number of organizations a search names, as many as there are', async () => {
     const ts = await freshStore('postgres');
     const pool = ts.db.$client as Pool;

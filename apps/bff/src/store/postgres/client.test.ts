@@ -87,7 +87,7 @@ describe('PostgreSQL migrations', () => {
     await pool.end();
   });
 
-  it("a profile's sort name follows its user's name; people are searched through an index", async () => {
+  it("a profile's sort name and words follow its user's name and email; people are searched through an index", async () => {
     const url = await freshDatabase('search');
     const { pool } = openPostgres(url);
     await migratePostgres(pool);
@@ -102,9 +102,28 @@ describe('PostgreSQL migrations', () => {
     );
     const sortName = async () =>
       (await pool.query('SELECT sort_name FROM profiles')).rows[0]?.sort_name;
+    // The profile carries its person's words (migration 0012) for the team page's walk.
+    const wordsOf = async () =>
+      (
+        await pool.query<{ words: string[]; same: boolean }>(
+          'SELECT tsvector_to_array(profiles.words) AS words, profiles.words = users.words AS same FROM profiles JOIN users ON users.id = profiles.user_id',
+        )
+      ).rows[0];
     expect(await sortName()).toBe('jane doe');
+    expect(await wordsOf()).toEqual({ words: ['acme', 'doe', 'jane', 'test'], same: true });
     await pool.query(`UPDATE users SET name = 'Jane Smith'`);
     expect(await sortName()).toBe('jane smith');
+    expect(await wordsOf()).toEqual({
+      words: ['acme', 'doe', 'jane', 'smith', 'test'],
+      same: true,
+    });
+    // An email alone changes the words, not the sort name.
+    await pool.query(`UPDATE users SET email = 'jsmith@globex.test'`);
+    expect(await sortName()).toBe('jane smith');
+    expect(await wordsOf()).toEqual({
+      words: ['globex', 'jane', 'jsmith', 'smith', 'test'],
+      same: true,
+    });
     const found = await pool.query(
       `SELECT id FROM users
        WHERE to_tsvector('simple', name || ' ' || translate(email, '@.', '  ')) @@ to_tsquery('simple', 'smi:*')`,

@@ -89,7 +89,11 @@ export const profiles = pgTable(
     permissions: jsonb('permissions').$type<CustomerPermission[]>().notNull(),
     allowTeamImpersonation: boolean('allow_team_impersonation').notNull().default(true),
     createdAt: instant('created_at').notNull(),
-    /** Kept by triggers from `users.name`, as on SQLite: pages in name order by one index. */
+    /**
+     * Kept by triggers from `users.name`, as on SQLite: pages in name order by one index. The
+     * triggers keep the person's words on the profile too (`words`, migration 0012), not in this
+     * schema, so that no read of profiles carries them.
+     */
     sortName: text('sort_name').notNull().default(''),
   },
   (t) => [

@@ -1,5 +1,5 @@
 import { type Column, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
-import { users } from './schema.ts';
+import { profiles, users } from './schema.ts';
 
 /**
  * Search on PostgreSQL, meaning what it means on SQLite (store/sqlite/search.ts): the same
@@ -72,9 +72,13 @@ export function userDocumentMatches(query: string | Placeholder): SQL {
   return sql`${userDocument} @@ to_tsquery('onbehalf_words', ${query}::text)`;
 }
 
-/** Users whose name or email holds every word of a tsquery made by `tsQuery`, or of a placeholder that will hold one, through the `users_search_idx` index. */
-export function usersMatchingQuery(userId: Column, query: SQL | Placeholder): SQL {
-  return sql`${userId} IN (SELECT ${users.id} FROM ${users} WHERE ${userDocument} @@ to_tsquery('onbehalf_words', ${query}::text))`;
+/**
+ * The person of the profile at hand holds every word of a tsquery made by `tsQuery`: tested on
+ * the words the profile carries (migration 0012), which `profiles_org_name_idx` includes, so a
+ * walk of an organization's members in name order tests each without leaving that index.
+ */
+export function profileWordsMatch(query: string | Placeholder): SQL {
+  return sql`${profiles}.${sql.identifier('words')} @@ to_tsquery('onbehalf_words', ${query}::text)`;
 }
 
 /**

@@ -119,14 +119,15 @@ export async function plansAfter(
  *   scan) is the planner's choice where that is cheaper, and is not counted.
  * - `wordsComputed`: rows whose full-text words were computed to test them (a filter or recheck
  *   holding `to_tsvector`), 8-10 µs each: the index answers a search without computing any.
+ * - `lookedUpIn`: `lookedUp` per table.
  */
 export async function costOf(
   pool: pg.Pool,
   text: string,
   values: unknown[],
-): Promise<{ lookedUp: number; wordsComputed: number }> {
+): Promise<{ lookedUp: number; wordsComputed: number; lookedUpIn: Record<string, number> }> {
   const { rows } = await pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
-  const cost = { lookedUp: 0, wordsComputed: 0 };
+  const cost = { lookedUp: 0, wordsComputed: 0, lookedUpIn: {} as Record<string, number> };
   const visit = (node: Record<string, unknown>) => {
     const type = String(node['Node Type']);
     const loops = Number(node['Actual Loops'] ?? 1);
@@ -134,7 +135,10 @@ export async function costOf(
     const filtered = Number(node['Rows Removed by Filter'] ?? 0);
     const rechecked = Number(node['Rows Removed by Index Recheck'] ?? 0);
     if (type.includes('Scan') && type !== 'Bitmap Index Scan' && type !== 'Seq Scan') {
-      cost.lookedUp += (returned + filtered + rechecked) * loops;
+      const rows = (returned + filtered + rechecked) * loops;
+      const table = String(node['Relation Name']);
+      cost.lookedUp += rows;
+      cost.lookedUpIn[table] = (cost.lookedUpIn[table] ?? 0) + rows;
     }
     if (String(node.Filter ?? '').includes('to_tsvector')) {
       cost.wordsComputed += (returned + filtered) * loops;
