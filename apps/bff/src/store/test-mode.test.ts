@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import type { Database } from 'better-sqlite3';
+import { describe, expect, it, vi } from 'vitest';
 import * as pg from './postgres/schema.ts';
+import { connectionOf } from './sqlite/prepared.ts';
 import { outboxMessages } from './sqlite/schema/outbox.ts';
 import { auditTrail, linked, rowsOf } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
@@ -93,6 +95,50 @@ describe.each(dialects)('test mode on %s', (dialect) => {
       details: { name: 'Test Org' },
     });
   });
+
+  if (dialect === 'sqlite') {
+    it('writes a thousand extra members without building a statement per person', async () => {
+      const ts = await freshStore('sqlite');
+      const create = (tag: string) =>
+        ts.store.testMode.createOrganization({
+          organization: {
+            name: `Org ${tag}`,
+            impersonationEnabled: true,
+            integrationsEnabled: false,
+          },
+          members: Array.from({ length: 1004 }, (_, i) => ({
+            ...person(`${tag}-${i}`),
+            role: 'member' as const,
+            permissions: [],
+          })),
+          audit: (organizationId) => ({
+            type: 'test.organization_created',
+            at: T0,
+            actor: system,
+            organizationId,
+            details: {},
+          }),
+          now: T0,
+          meta,
+        });
+      await create('first');
+      // Drizzle builds and SQLite prepares each statement it is given: one per person and
+      // profile took 130-280 ms of the event loop. The second organization prepares only its
+      // own row's insert.
+      const connection = connectionOf(ts.db) as Database;
+      const prepare = vi.spyOn(connection, 'prepare');
+      const created = await create('second');
+      expect(prepare.mock.calls).toEqual([[expect.stringMatching(/^insert into "organizations"/)]]);
+      prepare.mockRestore();
+      expect(new Set(created.members.map((m) => m.userId)).size).toBe(1004);
+      const profiles = (await rowsOf(ts, 'profiles')).filter(
+        (p) => p.organizationId === created.organizationId,
+      );
+      expect(
+        profiles.map((p) => [p.id, p.userId]).sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0)),
+      ).toEqual(created.members.map((m) => [m.profileId, m.userId]));
+    });
+  }
 
   it('makes an operator of the role asked for, audited with their id', async () => {
     const ts = await freshStore(dialect);
