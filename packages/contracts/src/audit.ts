@@ -110,6 +110,11 @@ export type AuditEvent = z.infer<typeof auditEvent>;
 
 export const auditPage = z.object({
   events: z.array(auditEvent),
+  /**
+   * Where the next page starts; null on the last. A free-text search examines a bounded number
+   * of events per request, so a page may hold fewer events than asked, even none, and still
+   * have a next page: the search goes on there.
+   */
   nextCursor: z.string().nullable(),
 });
 export type AuditPage = z.infer<typeof auditPage>;

@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { Audience } from '../features/audit/audit.store.ts';
 import type { AuditEntry } from '../lib/audit-event.ts';
-import { matchesText } from './postgres/audit.store.ts';
+import { FEW_EVENTS, matchesText, WALK_EVENTS } from './postgres/audit.store.ts';
 import { appendAudit } from './postgres/audit.ts';
 import { transaction } from './postgres/client.ts';
 import * as pg from './postgres/schema.ts';
@@ -93,7 +93,7 @@ async function page(
   filters: Parameters<TestStore['store']['audit']['page']>[0]['filters'],
   options: { before?: number; limit?: number; audience?: Audience } = {},
 ) {
-  const rows = await ts.store.audit.page({
+  const { events: rows } = await ts.store.audit.page({
     filters,
     before: options.before ?? null,
     limit: options.limit ?? 50,
@@ -439,13 +439,13 @@ describe('audit pages on PostgreSQL', () => {
     const ts = await freshStore('postgres');
     await seedTrail(ts);
     const { names, texts } = await statementsSentBy(ts, async (store) => {
-      const rows = await store.audit.page({
+      const { events } = await store.audit.page({
         filters: {},
         before: null,
         limit: 50,
         audience: 'staff',
       });
-      expect(rows.length).toBeGreaterThan(0);
+      expect(events.length).toBeGreaterThan(0);
     });
     expect(names).toEqual(['audit_page_whole_trail_51']);
     expect(texts[0]).toContain('"details"');
@@ -455,13 +455,15 @@ describe('audit pages on PostgreSQL', () => {
   it('are planned once per page size, their limit written into the statement', async () => {
     const ts = await freshStore('postgres');
     await seedTrail(ts);
-    const page = (store: Store, limit: number, organizationId?: number) =>
-      store.audit.page({
-        filters: organizationId === undefined ? {} : { organizationId },
-        before: null,
-        limit,
-        audience: 'staff',
-      });
+    const page = async (store: Store, limit: number, organizationId?: number) =>
+      (
+        await store.audit.page({
+          filters: organizationId === undefined ? {} : { organizationId },
+          before: null,
+          limit,
+          audience: 'staff',
+        })
+      ).events;
     const { texts, result } = await statementsSentBy(ts, async (store) => ({
       whole: await page(store, 3),
       planned: await page(store, 11),
@@ -541,4 +543,46 @@ describe('audit search on PostgreSQL', () => {
       }
     }
   });
+  it('walks a bounded number of events per read when many match elsewhere, then goes on', async () => {
+    const ts = await freshStore('postgres');
+    const s = await seedTrail(ts);
+    const pool = ts.db.$client as Pool;
+    const org = s.jane.organizationId;
+    // Jane's organization: one refund, then more orders than one read walks. Elsewhere, more
+    // refunds than are few, so the search walks Jane's trail testing each event's words.
+    const insert = (n: number, organizationId: number, reason: string | null) =>
+      pool.query(
+        `INSERT INTO audit_events (at, type, actor_kind, organization_id, reason, details, prev_hash, hash)
+         SELECT n, 'order.placed', 'customer', $2::int, $3::text, '{}', '', '' FROM generate_series(1, $1::int) n`,
+        [n, organizationId, reason],
+      );
+    await insert(1, org, 'refund');
+    await insert(FEW_EVENTS + 500, s.other.organizationId, 'refund');
+    await insert(WALK_EVENTS + 2_000, org, null);
+    await pool.query('VACUUM ANALYZE audit_events');
+    const [refund] = (
+      await pool.query<{ id: number }>(
+        `SELECT id FROM audit_events WHERE organization_id = $1 AND reason = 'refund'`,
+        [org],
+      )
+    ).rows.map((row) => Number(row.id));
+    const filters: AuditFilters = { organizationId: org, q: 'refund' };
+    const read = (store: Store, before: number | null) =>
+      store.audit.page({ filters, before, limit: 51, audience: 'customer' });
+    const {
+      texts,
+      values,
+      result: first,
+    } = await statementsSentBy(ts, (store) => read(store, null));
+    // Nothing in the newest WALK_EVENTS of Jane's events: an empty page that says where it stopped.
+    expect(first.events).toEqual([]);
+    expect(first.resumeBelow).toBeGreaterThan(refund ?? 0);
+    for (const [i, statement] of texts.entries()) {
+      const cost = await costOf(pool, statement, values[i] ?? []);
+      expect(cost.wordsComputed, statement).toBeLessThanOrEqual(WALK_EVENTS + 100);
+    }
+    const second = await read(ts.store, first.resumeBelow);
+    expect(second.events.map((e) => e.id)).toEqual([refund]);
+    expect(second.resumeBelow).toBeNull();
+  }, 60_000);
 });

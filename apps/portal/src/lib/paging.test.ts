@@ -71,6 +71,13 @@ describe('listSummary', () => {
     );
   });
 
+  it('says when a search stopped on its bound before finding any, with more to look at', () => {
+    const events = { one: 'event', other: 'events' };
+    expect(listSummary({ shown: 0, more: true, search: '' }, events)).toBe(
+      'No events so far: older ones are still to search.',
+    );
+  });
+
   it('says what found nothing', () => {
     expect(listSummary({ shown: 0, more: false, search: 'Nobody' }, members)).toBe(
       'No members matching “Nobody”.',

@@ -47,6 +47,9 @@ interface ListState {
  */
 export function listSummary({ shown, more, search }: ListState, noun: Noun): string {
   const matching = search ? ` matching “${search}”` : '';
+  // The server stops a long search on its bound and says there is more to look at.
+  if (shown === 0 && more)
+    return `No ${noun.other}${matching} so far: older ones are still to search.`;
   if (shown === 0) return `No ${noun.other}${matching}.`;
   if (more) return `Showing the first ${counted(shown, noun)}${matching}.`;
   if (shown === 1) return `Showing the only ${noun.one}${matching}.`;

@@ -106,7 +106,7 @@ export async function listAuditEventsJson(
   limit: number,
   audience: Audience = 'staff',
 ): Promise<AuditPageJson> {
-  const rows = await deps.store.audit.page({
+  const { events: rows, resumeBelow } = await deps.store.audit.page({
     filters,
     before: cursor ? Number(cursor) : null,
     limit: limit + 1,
@@ -114,10 +114,9 @@ export async function listAuditEventsJson(
   });
   const page = rows.length > limit ? rows.slice(0, limit) : rows;
   const last = page.at(-1);
-  return {
-    events: page.map((row) => row.json),
-    nextCursor: rows.length > limit && last ? String(last.id) : null,
-  };
+  // A search that spent its budget goes on below where it stopped, even from an empty page.
+  const next = rows.length > limit ? (last?.id ?? null) : resumeBelow;
+  return { events: page.map((row) => row.json), nextCursor: next === null ? null : String(next) };
 }
 
 /** A list response's body, the contract's `auditPage`, from events already serialised. */

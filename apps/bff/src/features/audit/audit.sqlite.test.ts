@@ -5,6 +5,7 @@ import {
   FILTER_WINDOW,
   matchWindow,
   pageQuery,
+  SEARCH_STEPS,
   SEARCH_WINDOW,
   whereFor,
 } from '../../store/sqlite/audit.store.ts';
@@ -14,6 +15,7 @@ import { catchUpAuditSearch } from '../../store/sqlite/audit-search.ts';
 import { ftsQuery } from '../../store/sqlite/search.ts';
 import { createTestApp, type TestApp, teamImpersonationWithOrder } from '../../test/harness.ts';
 import { queryPlan } from '../../test/query-plan.ts';
+import { listAuditEventsJson } from './audit.service.ts';
 
 /**
  * What needs SQLite itself: its append-only triggers, edits and deletions made straight in its
@@ -328,7 +330,7 @@ describe('free-text search a window of matches at a time', () => {
     let before: number | null = null;
     try {
       do {
-        const rows = await t.deps.store.audit.page({
+        const { events: rows } = await t.deps.store.audit.page({
           filters: { q: 'order', organizationId: 2 },
           before,
           limit: 6,
@@ -347,6 +349,48 @@ describe('free-text search a window of matches at a time', () => {
     // Others had turns of the event loop between the windows the matches span.
     expect(turns).toBeGreaterThan(0);
     expect(25_000 / SEARCH_WINDOW).toBeGreaterThan(2);
+  });
+});
+
+describe('free-text search reads a bounded number of matches per request', () => {
+  it('answers what it found and where it stopped, and the next page goes on from there', async () => {
+    // Organization 2 holds two orders, the newest event and the oldest; between them, more
+    // orders of organization 1 than one read examines.
+    const between = SEARCH_STEPS * SEARCH_WINDOW + 5_000;
+    const insert = t.sqlite.prepare(
+      `INSERT INTO audit_events (at, type, actor_kind, organization_id, prev_hash, hash)
+       VALUES (?, 'order.placed', 'customer', ?, '', '')`,
+    );
+    t.sqlite.transaction(() => {
+      insert.run(t.clock.now(), 2);
+      for (let i = 1; i <= between; i++) insert.run(t.clock.now() + i, 1);
+      insert.run(t.clock.now() + between + 1, 2);
+    })();
+    const [newest, oldest] = (
+      t.sqlite
+        .prepare(`SELECT id FROM audit_events WHERE organization_id = 2 AND type = 'order.placed'
+          ORDER BY id DESC`)
+        .all() as { id: number }[]
+    ).map((row) => row.id);
+    await catchUpAuditSearch(t.db);
+    const filters = { q: 'order', organizationId: 2 };
+    const first = await t.deps.store.audit.page({
+      filters,
+      before: null,
+      limit: 6,
+      audience: 'staff',
+    });
+    expect(first.events.map((e) => e.id)).toEqual([newest]);
+    // It stopped within the matches between the two, not past the oldest.
+    expect(first.resumeBelow).toBeGreaterThan(oldest ?? 0);
+    expect(first.resumeBelow).toBeLessThan(newest ?? 0);
+    // The page the API answers says where to go on, though it is not full.
+    const page = await listAuditEventsJson(t.deps, filters, undefined, 5);
+    expect(page.events).toHaveLength(1);
+    expect(page.nextCursor).toBe(String(first.resumeBelow));
+    const next = await listAuditEventsJson(t.deps, filters, page.nextCursor ?? undefined, 5);
+    expect(next.events.map((e) => (JSON.parse(e) as { id: number }).id)).toEqual([oldest]);
+    expect(next.nextCursor).toBeNull();
   });
 });
 
@@ -376,7 +420,7 @@ describe('a page filtered on several columns, a window of ids at a time', () => 
     let before: number | null = null;
     try {
       do {
-        const rows = await t.deps.store.audit.page({
+        const { events: rows } = await t.deps.store.audit.page({
           filters: { organizationId: 1, type: ['impersonation.started'] },
           before,
           limit: 2,

@@ -15,6 +15,17 @@ export type Audience = 'staff' | 'customer';
 export type AuditEventJson = { id: number; json: string };
 
 /**
+ * What one read of a page found. A free-text search examines a bounded number of events per
+ * read (SPEC §8b: bounded work per request); when it stops on that bound before the page is
+ * full, `resumeBelow` is the id below which it has not looked yet, and the reader's next page
+ * goes on from there. Null when the page is full or nothing older is left.
+ */
+export interface AuditEventsRead {
+  events: AuditEventJson[];
+  resumeBelow: number | null;
+}
+
+/**
  * The audit trail as its readers see it (docs/decisions/019-store-ports.md): pages of events,
  * one impersonation, each read itself on the record, and the chain's verification and prune.
  */
@@ -23,14 +34,15 @@ export interface AuditStore {
    * Up to `limit` events matching every filter, newest first (the higher id first), only those
    * older than event `before` when given. `q` is free text through the full-text index: every
    * word typed must start a word of the reason, details, type or address; a `q` with nothing
-   * searchable matches nothing. Each event arrives serialised for `audience`.
+   * searchable matches nothing. Each event arrives serialised for `audience`. A search may
+   * answer fewer than `limit` with where to resume (`AuditEventsRead`).
    */
   page(query: {
     filters: AuditFilters;
     before: number | null;
     limit: number;
     audience: Audience;
-  }): Promise<AuditEventJson[]>;
+  }): Promise<AuditEventsRead>;
   /** An impersonation with who did it, to whom and in which organization; null if none. */
   impersonation(id: string): Promise<AuditImpersonation | null>;
   /**

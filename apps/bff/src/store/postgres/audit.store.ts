@@ -1,8 +1,14 @@
 import type { AuditFilters } from '@onbehalf/contracts/audit';
 import { and, asc, desc, eq, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import type { Audience, AuditEventJson, AuditStore } from '../../features/audit/audit.store.ts';
+import type {
+  Audience,
+  AuditEventJson,
+  AuditEventsRead,
+  AuditStore,
+} from '../../features/audit/audit.store.ts';
 import { toIso } from '../../lib/clock.ts';
+import { auditFilterConditions } from '../audit-filters.ts';
 import { pruneAuditEvents, verifyAuditChain } from './audit-chain.ts';
 import { recordRepeatable } from './audit-repeats.ts';
 import type { PgDb, PgQueryable } from './client.ts';
@@ -78,10 +84,14 @@ export function matchesText(text: string): SQL {
 export const FEW_EVENTS = 1000;
 
 /**
- * What the free text narrows a page to: the few events it matches, the text itself when many
- * match, or 'empty' when none does. Asked of the `audit_search_idx` index, up to FEW_EVENTS + 1.
+ * What the free text narrows a page to: the few events it matches, or the text itself when many
+ * match (`walk`: tested on each event the other filters hold, newest first), or 'empty' when none
+ * does. Asked of the `audit_search_idx` index, up to FEW_EVENTS + 1.
  */
-async function narrowByText(db: PgQueryable, text: string): Promise<SQL | 'empty'> {
+async function narrowByText(
+  db: PgQueryable,
+  text: string,
+): Promise<{ condition: SQL; walk: boolean } | 'empty'> {
   const condition = matchesText(text);
   const matches = await db
     .select({ id: auditEvents.id })
@@ -89,19 +99,21 @@ async function narrowByText(db: PgQueryable, text: string): Promise<SQL | 'empty
     .where(condition)
     .limit(literalLimit(FEW_EVENTS + 1));
   if (matches.length === 0) return 'empty';
-  if (matches.length > FEW_EVENTS) return condition;
-  return inArray(
-    auditEvents.id,
-    matches.map((match) => match.id),
-  );
+  if (matches.length > FEW_EVENTS) return { condition, walk: true };
+  const ids = matches.map((match) => match.id);
+  return { condition: inArray(auditEvents.id, ids), walk: false };
 }
 
-/** The filters as one condition, or 'empty' when none can match. */
+/**
+ * The filters as conditions: `others` for every filter but the free text and the cursor,
+ * `below` for the cursor and the time bounds, `text` for the free text (and whether it walks);
+ * or 'empty' when none can match.
+ */
 async function whereFor(
   db: PgQueryable,
   filters: AuditFilters,
   beforeId: number | null,
-): Promise<SQL | 'empty'> {
+): Promise<{ others: SQL; below: number; text?: { condition: SQL; walk: boolean } } | 'empty'> {
   // People and organizations are integer columns: an id beyond them matches nothing, as on SQLite.
   for (const id of [filters.actorUserId, filters.subjectUserId, filters.organizationId]) {
     if (id !== undefined && !isIntegerId(id)) return 'empty';
@@ -110,29 +122,22 @@ async function whereFor(
   if (bounds.empty) return 'empty';
   const text = filters.q ? await narrowByText(db, filters.q) : undefined;
   if (text === 'empty') return 'empty';
-  return and(
-    lt(
-      auditEvents.id,
-      Math.min(
-        beforeId ?? Number.MAX_SAFE_INTEGER,
-        (bounds.max ?? Number.MAX_SAFE_INTEGER - 1) + 1,
-      ),
-    ),
-    bounds.min !== undefined ? gte(auditEvents.id, bounds.min) : undefined,
-    filters.from ? gte(auditEvents.at, Date.parse(filters.from)) : undefined,
-    filters.to ? lte(auditEvents.at, Date.parse(filters.to)) : undefined,
-    filters.type?.length
-      ? filters.type.length === 1
-        ? eq(auditEvents.type, filters.type[0] as NonNullable<AuditFilters['type']>[number])
-        : inArray(auditEvents.type, filters.type)
-      : undefined,
-    filters.actorUserId ? eq(auditEvents.actorUserId, filters.actorUserId) : undefined,
-    filters.subjectUserId ? eq(auditEvents.subjectUserId, filters.subjectUserId) : undefined,
-    filters.organizationId ? eq(auditEvents.organizationId, filters.organizationId) : undefined,
-    filters.impersonationId ? eq(auditEvents.impersonationId, filters.impersonationId) : undefined,
-    text,
-  ) as SQL;
+  const others = and(...auditFilterConditions(auditEvents, filters, bounds.min)) ?? sql`true`;
+  const below = Math.min(
+    beforeId ?? Number.MAX_SAFE_INTEGER,
+    (bounds.max ?? Number.MAX_SAFE_INTEGER - 1) + 1,
+  );
+  return { others, below, text };
 }
+
+/**
+ * How many of the events the other filters hold one read of a search walks at most, newest
+ * first, testing each for the words: a word that many events hold elsewhere but few where it
+ * is searched (one organization's trail) walked that whole trail in one statement, computing
+ * each event's words (8-10 µs each: seconds of the database at a million events). Past this
+ * many, the page answers what it found and where it stopped; the next page goes on from there.
+ */
+export const WALK_EVENTS = 20_000;
 
 /**
  * What a page shows of an event, as one JSON array per event (`json_build_array`, in
@@ -243,13 +248,55 @@ async function selectEvents(
   before: number | null,
   limit: number,
   audience: Audience,
-): Promise<AuditEventJson[]> {
-  let rows = await preparedPage(db, filters, before, limit);
-  if (rows === undefined) {
-    const where = await whereFor(db, filters, before);
-    if (where === 'empty') return [];
-    rows = await eventsWithParties(db).where(where).orderBy(desc(auditEvents.id)).limit(limit);
+): Promise<AuditEventsRead> {
+  const prepared = await preparedPage(db, filters, before, limit);
+  if (prepared !== undefined) return { events: shown(prepared, audience), resumeBelow: null };
+  const where = await whereFor(db, filters, before);
+  if (where === 'empty') return { events: [], resumeBelow: null };
+  const { others, below, text } = where;
+  if (!text?.walk) {
+    const rows = await eventsWithParties(db)
+      .where(and(others, lt(auditEvents.id, below), text?.condition))
+      .orderBy(desc(auditEvents.id))
+      .limit(limit);
+    return { events: shown(rows, audience), resumeBelow: null };
   }
+  // The newest WALK_EVENTS events the other filters hold, in order: the walk reads them until
+  // the page is full, and stops at their end at the latest.
+  const walked = db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .where(and(others, lt(auditEvents.id, below)))
+    .orderBy(desc(auditEvents.id))
+    .limit(literalLimit(WALK_EVENTS))
+    .as('walked');
+  const rows = await eventsWithParties(db)
+    .innerJoin(walked, eq(walked.id, auditEvents.id))
+    .where(text.condition)
+    .orderBy(desc(auditEvents.id))
+    .limit(limit);
+  if (rows.length >= limit) return { events: shown(rows, audience), resumeBelow: null };
+  // Not full: the walk went to the end of what it may read. Is anything older left?
+  const [edge] = await db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .where(and(others, lt(auditEvents.id, below)))
+    .orderBy(desc(auditEvents.id))
+    .offset(WALK_EVENTS - 1)
+    .limit(1);
+  const [older] = edge
+    ? await db
+        .select({ id: auditEvents.id })
+        .from(auditEvents)
+        .where(and(others, lt(auditEvents.id, edge.id)))
+        .orderBy(desc(auditEvents.id))
+        .limit(1)
+    : [];
+  return { events: shown(rows, audience), resumeBelow: older ? (edge?.id ?? null) : null };
+}
+
+/** Rows as the API shows them to `audience`. */
+function shown(rows: { id: number; row: ShownRow }[], audience: Audience): AuditEventJson[] {
   return rows.map(({ id, row }) => {
     const [event, actorColumns, subjectColumns, [organizationId, organizationName]] = row;
     const [

@@ -82,7 +82,7 @@ describe('the audit trail search index, fed in batches behind the writes (ADR 02
     await appendEvents(ts, entries(3, 3), meta);
     const search = async (q: string) =>
       (await ts.store.audit.page({ filters: { q }, before: null, limit: 50, audience: 'staff' }))
-        .length;
+        .events.length;
 
     expect(indexed(ts.db, 'w4x')).toEqual([]);
     expect(await search('w4x')).toBe(1);
@@ -124,7 +124,7 @@ describe('the audit trail search index, fed in batches behind the writes (ADR 02
       pauseMs: 0,
     });
     expect(pruned).toBe(4);
-    const found = await ts.store.audit.page({
+    const { events: found } = await ts.store.audit.page({
       filters: { q: 'note' },
       before: null,
       limit: 50,

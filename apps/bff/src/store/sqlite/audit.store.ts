@@ -1,7 +1,13 @@
 import type { AuditFilters } from '@onbehalf/contracts/audit';
-import { and, asc, desc, eq, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lte, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import type { Audience, AuditEventJson, AuditStore } from '../../features/audit/audit.store.ts';
+import type {
+  Audience,
+  AuditEventJson,
+  AuditEventsRead,
+  AuditStore,
+} from '../../features/audit/audit.store.ts';
+import { auditFilterConditions } from '../audit-filters.ts';
 import { pruneAuditEvents, verifyAuditChain } from './audit-chain.ts';
 import { recordRepeatable } from './audit-repeats.ts';
 import { catchUpAuditSearch } from './audit-search.ts';
@@ -102,18 +108,7 @@ export function whereFor(
   const conditions: (SQL | undefined)[] = [
     // Always a bound on the key, so even the first page is an index search, not a scan.
     sql`${auditEvents.id} < ${Math.min(beforeId ?? Number.MAX_SAFE_INTEGER, (bounds.max ?? Number.MAX_SAFE_INTEGER - 1) + 1)}`,
-    bounds.min !== undefined ? gte(auditEvents.id, bounds.min) : undefined,
-    filters.from ? gte(auditEvents.at, Date.parse(filters.from)) : undefined,
-    filters.to ? lte(auditEvents.at, Date.parse(filters.to)) : undefined,
-    filters.type?.length
-      ? filters.type.length === 1
-        ? eq(auditEvents.type, filters.type[0] as NonNullable<AuditFilters['type']>[number])
-        : inArray(auditEvents.type, filters.type)
-      : undefined,
-    filters.actorUserId ? eq(auditEvents.actorUserId, filters.actorUserId) : undefined,
-    filters.subjectUserId ? eq(auditEvents.subjectUserId, filters.subjectUserId) : undefined,
-    filters.organizationId ? eq(auditEvents.organizationId, filters.organizationId) : undefined,
-    filters.impersonationId ? eq(auditEvents.impersonationId, filters.impersonationId) : undefined,
+    ...auditFilterConditions(auditEvents, filters, bounds.min),
     among ? amongIds(among) : undefined,
   ];
   return and(...conditions) as SQL;
@@ -232,10 +227,17 @@ function findImpersonation(db: Queryable, id: string) {
 }
 
 /**
+ * How many windows of matches one read of a search examines at most (SEARCH_WINDOW each): a
+ * word common elsewhere but rare where it is searched (one organization's trail) read every
+ * window of its matches in one request, 30 ms each at a million matches. Past this many, the
+ * page answers what it found and where it stopped, and the next page goes on from there.
+ */
+export const SEARCH_STEPS = 8;
+
+/**
  * A page of a free-text search: the other filters applied to one window of matches at a time,
- * newest first, until the page is full or the matches end, the event loop free between windows.
- * A search whose matches are many but seldom pass the other filters (a common word, searched by
- * one organization) takes longer, never blocks longer.
+ * newest first, until the page is full, the matches end or SEARCH_STEPS windows are read, the
+ * event loop free between windows.
  */
 async function searchEvents(
   db: Queryable,
@@ -243,17 +245,17 @@ async function searchEvents(
   before: number | null,
   limit: number,
   audience: Audience,
-): Promise<AuditEventJson[]> {
+): Promise<AuditEventsRead> {
   const query = filters.q ? ftsQuery(filters.q) : null;
   // Nothing searchable (only spaces): matches nothing rather than everything.
-  if (query === null) return [];
+  if (query === null) return nothingRead;
   const bounds = idBounds(db, filters);
-  if (bounds.empty) return [];
+  if (bounds.empty) return nothingRead;
   const first = Math.min(
     before ?? Number.MAX_SAFE_INTEGER,
     (bounds.max ?? Number.MAX_SAFE_INTEGER - 1) + 1,
   );
-  return pageInSteps(limit, first, (below, wanted) => {
+  return pageInSteps(limit, first, SEARCH_STEPS, (below, wanted) => {
     const ids = matchWindow(db, query, below, SEARCH_WINDOW);
     const oldest = ids.at(-1);
     if (oldest === undefined) return { rows: [], next: null };
@@ -267,22 +269,28 @@ async function searchEvents(
   });
 }
 
+/** A read that found nothing and has nothing left to look at. */
+const nothingRead: AuditEventsRead = { events: [], resumeBelow: null };
+
 /**
  * Fills a page newest first, a step at a time, the event loop free between steps, until the
- * page is full or a step says nothing older is left. `step` reads up to `wanted` events below
- * an id, and where the next step starts (null: nowhere).
+ * page is full, a step says nothing older is left, or `maxSteps` steps are taken (then the read
+ * says where it stopped). `step` reads up to `wanted` events below an id, and where the next
+ * step starts (null: nowhere).
  */
 async function pageInSteps(
   limit: number,
   first: number,
+  maxSteps: number,
   step: (below: number, wanted: number) => { rows: AuditEventJson[]; next: number | null },
-): Promise<AuditEventJson[]> {
-  const found: AuditEventJson[] = [];
+): Promise<AuditEventsRead> {
+  const events: AuditEventJson[] = [];
   let below = first;
-  for (;;) {
-    const { rows, next } = step(below, limit - found.length);
-    found.push(...rows);
-    if (found.length >= limit || next === null) return found;
+  for (let taken = 1; ; taken++) {
+    const { rows, next } = step(below, limit - events.length);
+    events.push(...rows);
+    if (events.length >= limit || next === null) return { events, resumeBelow: null };
+    if (taken >= maxSteps) return { events, resumeBelow: next };
     below = next;
     await new Promise((resolve) => setImmediate(resolve));
   }
@@ -332,14 +340,15 @@ async function windowedEvents(
   before: number | null,
   limit: number,
   audience: Audience,
-): Promise<AuditEventJson[]> {
+): Promise<AuditEventsRead> {
   const bounds = idBounds(db, filters);
   const { oldest, newest } = idRange(db).get() ?? { oldest: null, newest: null };
-  if (bounds.empty || newest === null || oldest === null) return [];
+  if (bounds.empty || newest === null || oldest === null) return nothingRead;
   const floor = Math.max(bounds.min ?? oldest, oldest);
   const first = Math.min(before ?? newest + 1, (bounds.max ?? newest) + 1, newest + 1);
-  if (first <= floor) return [];
-  return pageInSteps(limit, first, (below, wanted) => {
+  if (first <= floor) return nothingRead;
+  // Windows of ids, not of matches: a small organization's window is cheap, so no step bound.
+  return pageInSteps(limit, first, Number.POSITIVE_INFINITY, (below, wanted) => {
     const from = Math.max(below - FILTER_WINDOW, floor);
     const where = whereFor(db, filters, below);
     if (where === 'empty') return { rows: [], next: null };
@@ -357,17 +366,19 @@ async function selectEvents(
   before: number | null,
   limit: number,
   audience: Audience,
-): Promise<AuditEventJson[]> {
+): Promise<AuditEventsRead> {
   const unfiltered = Object.values(filters).every(
     (v) => v === undefined || (Array.isArray(v) && v.length === 0),
   );
-  if (unfiltered && audience === 'staff') return selectLatestPage(db, before ?? undefined, limit);
+  if (unfiltered && audience === 'staff') {
+    return { events: selectLatestPage(db, before ?? undefined, limit), resumeBelow: null };
+  }
   if (filtersSeveralColumns(filters)) {
     return windowedEvents(db, filters, before, limit, audience);
   }
   const where = whereFor(db, filters, before ?? undefined);
-  if (where === 'empty') return [];
-  return selectPage(db, where, limit, audience);
+  if (where === 'empty') return nothingRead;
+  return { events: selectPage(db, where, limit, audience), resumeBelow: null };
 }
 
 export function sqliteAudit({ db }: SqliteContext): AuditStore {

@@ -50,13 +50,14 @@ export function PagedListView<TItem>({
           onRetry={list.retry}
         />
       ) : null}
-      {items.length === 0 ? (
+      {items.length === 0 && !list.hasMore ? (
         <p role="status" className="empty">
           {search ? summary : empty}
         </p>
       ) : (
         <>
-          {children(items)}
+          {/* A search that stopped on its bound may answer an empty page and more to look at. */}
+          {items.length > 0 ? children(items) : null}
           <div className="table-footer">
             <p role="status" className="list-summary">
               {summary}
