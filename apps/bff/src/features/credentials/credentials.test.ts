@@ -264,6 +264,34 @@ describe('a credential handed over to a person is an impersonation by that perso
     expect(await endOf(third)).toBe('actor_signed_out');
   });
 
+  it('ends, audited, when its maker loses the right to make it, though they may still impersonate', async () => {
+    const token = await makeToken(ops, 'buyer@acme.test', { use: 'support', reason: 'billing' });
+    const fromToken = await redeemToken(token.token, ops);
+    const link = await makeLink(ops, {
+      userId: ids.userId('member@acme.test'),
+      delivery: 'handover',
+      reason: 'see the member page',
+      profileId: ids.profileId('member@acme.test'),
+    });
+    const fromLink = await redeemLink(link.url, ops);
+    // Support keeps users:impersonate, not the right to make login tokens or handover links.
+    const root = await t.signIn('root@onbehalf.test');
+    const demoted = t.client(root.token).sys.updateUser(ids.userId('ops@onbehalf.test'), {
+      operatorRole: 'support',
+      reason: 'moved to first-line support',
+    });
+    expect(await outcomeOf(demoted)).toBe('ok');
+    // Ended now, each with its event, not at its next request.
+    const ended = await rowsWhere(t.ts, 'impersonations', { endReason: 'actor_lost_permission' });
+    expect(ended.map((i) => i.credentialKind).sort()).toEqual(['login_token', 'one_click']);
+    expect(ended.every((i) => i.endedAt === t.clock.now())).toBe(true);
+    expect(await events('impersonation.ended')).toHaveLength(2);
+    expect(await sessionStatus(fromToken.token)).toBe(401);
+    expect(await sessionStatus(fromLink.token)).toBe(401);
+    // The demoted operator's own session goes on: they lost a right, not their account.
+    expect(await sessionStatus(ops)).toBe('ok');
+  });
+
   it('is refused at redemption when the door closed after it was made', async () => {
     const made = await makeToken(ops, 'buyer@acme.test', { use: 'support', reason: 'billing' });
     await setOperatorDoor(false);

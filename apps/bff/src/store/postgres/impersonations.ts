@@ -217,6 +217,25 @@ export async function endImpersonationsByActor(
   await endWhere(tx, key, eq(impersonations.actorUserId, actorUserId), reason, now, meta);
 }
 
+/**
+ * Ends the running impersonations this person started from a credential made for someone else
+ * (a support login token, a handover link): the maker lost the right to make it (SPEC §4b),
+ * though they may keep the right to impersonate through the operator door itself.
+ */
+export async function endCredentialImpersonationsBy(
+  tx: PgTx,
+  key: Buffer,
+  makerUserId: number,
+  now: number,
+  meta: RequestMeta,
+): Promise<void> {
+  const match = and(
+    eq(impersonations.actorUserId, makerUserId),
+    isNotNull(impersonations.credentialKind),
+  ) as SQL;
+  await endWhere(tx, key, match, 'actor_lost_permission', now, meta);
+}
+
 /** Ends the impersonation a session belongs to, if it is still running. */
 export async function endImpersonationOfSession(
   tx: PgTx,

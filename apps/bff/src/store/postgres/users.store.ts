@@ -7,6 +7,7 @@ import { transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { endCredentialsFor, endCredentialsMadeBy } from './credentials.ts';
 import {
+  endCredentialImpersonationsBy,
   endImpersonationsByActor,
   endImpersonationsNoLongerAllowed,
   endImpersonationsOfTarget,
@@ -110,7 +111,10 @@ export function postgresUsers({ db, auditKey }: PostgresContext): UsersStore {
             await endImpersonationsOfTarget(tx, auditKey, userId, 'target_unavailable', now, meta);
             await endCredentialsFor(tx, userId, 'user_disabled', now);
           }
-          if (endCredentialsMade) await endCredentialsMadeBy(tx, userId, 'maker_lost_right', now);
+          if (endCredentialsMade) {
+            await endCredentialsMadeBy(tx, userId, 'maker_lost_right', now);
+            await endCredentialImpersonationsBy(tx, auditKey, userId, now, meta);
+          }
           await appendAudit(tx, auditKey, audit, meta);
           return 'updated' as const;
         }),

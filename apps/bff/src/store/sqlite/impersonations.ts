@@ -280,6 +280,24 @@ export function endImpersonationsByActor(
   endWhere(tx, eq(impersonations.actorUserId, actorUserId), reason, now, meta);
 }
 
+/**
+ * Ends the running impersonations this person started from a credential made for someone else
+ * (a support login token, a handover link): the maker lost the right to make it (SPEC §4b),
+ * though they may keep the right to impersonate through the operator door itself.
+ */
+export function endCredentialImpersonationsBy(
+  tx: Queryable,
+  makerUserId: number,
+  now: number,
+  meta: EndMeta,
+): void {
+  const match = and(
+    eq(impersonations.actorUserId, makerUserId),
+    isNotNull(impersonations.credentialKind),
+  ) as SQL;
+  endWhere(tx, match, 'actor_lost_permission', now, meta);
+}
+
 /** Ends the impersonation a session belongs to, if it is still running. */
 export function endImpersonationOfSession(
   tx: Queryable,

@@ -7,6 +7,7 @@ import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
 import { endCredentialsFor, endCredentialsMadeBy } from './credentials.ts';
 import {
+  endCredentialImpersonationsBy,
   endImpersonationsByActor,
   endImpersonationsNoLongerAllowed,
   endImpersonationsOfTarget,
@@ -103,7 +104,10 @@ export function sqliteUsers({ db }: SqliteContext): UsersStore {
             endImpersonationsOfTarget(tx, userId, 'target_unavailable', now, meta);
             endCredentialsFor(tx, userId, 'user_disabled', now);
           }
-          if (endCredentialsMade) endCredentialsMadeBy(tx, userId, 'maker_lost_right', now);
+          if (endCredentialsMade) {
+            endCredentialsMadeBy(tx, userId, 'maker_lost_right', now);
+            endCredentialImpersonationsBy(tx, userId, now, meta);
+          }
           recordAudit(tx, audit, meta);
           return 'updated' as const;
         }),
