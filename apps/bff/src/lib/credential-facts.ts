@@ -100,7 +100,7 @@ export interface CredentialFacts {
   createdBy: CreatedBy;
   subjectUserId: number;
   user: Pick<UserRow, 'kind' | 'status'>;
-  profile: Pick<ProfileRow, 'permissions'> | null;
+  profile: Pick<ProfileRow, 'role' | 'permissions'> | null;
   organization: { id: number; integrationsEnabled: boolean } | null;
 }
 
@@ -131,7 +131,7 @@ export function factsOfToken(
   found:
     | (Party & {
         token: CreatedBy & { id: number; deletedAt: number | null; extra: string | null };
-        profile: Pick<ProfileRow, 'permissions' | 'userId'>;
+        profile: Pick<ProfileRow, 'role' | 'permissions' | 'userId'>;
       })
     | undefined,
 ): CredentialFacts | undefined {

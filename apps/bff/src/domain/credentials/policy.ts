@@ -75,7 +75,10 @@ export interface IntegrationTarget {
   kind: 'customer' | 'operator';
   status: 'active' | 'disabled';
   /** The profile the credential opens. */
-  profile: { permissions: readonly CustomerPermission[] } | null;
+  profile: {
+    role: 'owner' | 'admin' | 'member';
+    permissions: readonly CustomerPermission[];
+  } | null;
   /** The profile's organization allows integrations. */
   integrationsEnabled: boolean;
 }
@@ -87,6 +90,8 @@ export function integrationBlock(
   if (t.kind !== 'customer' || !t.profile) return 'integration_not_allowed';
   if (t.status !== 'active') return 'account_disabled';
   if (!t.integrationsEnabled) return 'integrations_disabled';
+  // Never an owner or an admin (SPEC §4b), whatever permissions their profile is left with.
+  if (t.profile.role !== 'member') return 'integration_not_allowed';
   if (t.profile.permissions.some((p) => p.startsWith('team:'))) return 'integration_not_allowed';
   return null;
 }

@@ -316,6 +316,21 @@ describe('a credential handed over to a system is an integration', () => {
     await expect(owner).rejects.toMatchObject({ status: 403, code: 'integration_not_allowed' });
     const admin = makeToken(ops, 'admin@acme.test', { use: 'integration' });
     expect((await refusal(admin)).code).toBe('integration_not_allowed');
+    // An owner whose profile was left with a member's permissions is an owner still.
+    await updateRows(
+      t.ts,
+      'profiles',
+      { permissions: ['orders:read'] },
+      { id: ids.profileId('owner@acme.test') },
+    );
+    const cutOwner = makeToken(ops, 'owner@acme.test', { use: 'integration' });
+    expect((await refusal(cutOwner)).code).toBe('integration_not_allowed');
+    const { secret } = await superadminApiKey(['one-click-links:create']);
+    const cutOwnerLink = makeLink(secret, {
+      userId: ids.userId('owner@acme.test'),
+      delivery: 'handover',
+    });
+    expect((await refusal(cutOwnerLink)).code).toBe('integration_not_allowed');
     const globex = makeToken(ops, 'member@acme.test', { use: 'integration' }, 'Globex Inc');
     await expect(globex).rejects.toMatchObject({ status: 403, code: 'integrations_disabled' });
     const anonymousWithUse = t.client(ops).loginTokens.create({
