@@ -143,8 +143,10 @@ export const auditVerification = z.object({
   intact: z.boolean(),
   checked: z.number().int(),
   firstBrokenId: z.number().int().nullable(),
-  /** Every break found (the first 100), not only the first. */
+  /** The breaks found: every one up to 100, else the first 50 and the latest 50. */
   breaks: z.array(auditBreak),
+  /** How many breaks were found in all. */
+  breakCount: z.number().int(),
   /** Where verification started: the genesis, or the checkpoint left by a retention prune. */
   anchor: z.enum(['genesis', 'checkpoint']),
   /** The head kept outside the database: matched, missing (never written), or cut off. */

@@ -103,7 +103,7 @@ async function run(command: string | undefined, env: Env, opened: Opened): Promi
         );
       } else {
         console.log(
-          `Audit trail BROKEN: ${result.checked} events checked, ${result.breaks.length} breaks:`,
+          `Audit trail BROKEN: ${result.checked} events checked, ${result.breakCount} breaks${result.breakCount > result.breaks.length ? ` (the first and latest ${result.breaks.length / 2} listed)` : ''}:`,
         );
         for (const b of result.breaks) {
           console.log(

@@ -18,8 +18,11 @@ import {
 
 /** Events read per page. */
 export const VERIFY_PAGE = 2_000;
-/** Verification lists this many breaks at most; the count goes on. */
-const MAX_LISTED = 100;
+/**
+ * Verification lists this many breaks at most, the first half and the latest half, and counts
+ * every one: decoy edits early in the trail cannot push a later one out of the list.
+ */
+export const MAX_LISTED = 100;
 
 /** A checkpoint as either store holds it. */
 export interface CheckpointRow {
@@ -90,12 +93,22 @@ export function chainVerifier(
   anchored: AnchoredHead | null,
 ) {
   const checkpoints = verifyCheckpoints(checkpointRows, key);
-  const breaks: AuditBreak[] = [...checkpoints.breaks];
+  const first: AuditBreak[] = [];
+  const latest: AuditBreak[] = [];
+  let breakCount = 0;
+  const report = (found: AuditBreak) => {
+    breakCount += 1;
+    if (first.length < MAX_LISTED / 2) first.push(found);
+    else {
+      latest.push(found);
+      if (latest.length > MAX_LISTED / 2) latest.shift();
+    }
+  };
+  for (const found of checkpoints.breaks) report(found);
   const checkpoint = checkpoints.trusted;
   let expectedPrev = checkpoint?.lastHash ?? GENESIS_HASH;
   let checked = 0;
   let keyedSeen = false;
-  let head: { id: number; hash: string } | null = null;
   let anchorSeen = false;
   return {
     startAfterId: checkpoint?.prunedThroughId ?? 0,
@@ -116,29 +129,31 @@ export function chainVerifier(
         }
       }
       if (!problem && prevHash !== expectedPrev) problem = 'relinked';
-      if (problem && breaks.length < MAX_LISTED) breaks.push({ id, checkpointId: null, problem });
+      if (problem) report({ id, checkpointId: null, problem });
       if (anchored && id === anchored.id) {
         anchorSeen = true;
-        if (hash !== anchored.hash && !problem && breaks.length < MAX_LISTED) {
-          breaks.push({ id, checkpointId: null, problem: 'edited' });
-        }
+        if (hash !== anchored.hash && !problem)
+          report({ id, checkpointId: null, problem: 'edited' });
       }
       // Go on from what is stored, so a later, separate edit shows as well.
       expectedPrev = hash;
-      head = { id, hash };
       checked += 1;
     },
     result(): AuditVerification {
-      const newest = head as { id: number; hash: string } | null;
-      // The newest head was written outside the database: events up to it must all be here.
-      const truncated =
-        anchored !== null && !anchorSeen && (newest === null || newest.id < anchored.id);
-      if (truncated) breaks.push({ id: anchored.id, checkpointId: null, problem: 'truncated' });
+      // The newest head was written outside the database: the event it names must be here,
+      // unless a checkpoint that verifies pruned past it. Its absence is a cut, whatever was
+      // written since: ids are never reused, so the next event after a cut lands above it.
+      const pruned =
+        checkpoint !== null && anchored !== null && anchored.id <= checkpoint.prunedThroughId;
+      const truncated = anchored !== null && !anchorSeen && !pruned;
+      if (truncated) report({ id: anchored.id, checkpointId: null, problem: 'truncated' });
+      const breaks = [...first, ...latest];
       return {
-        intact: breaks.length === 0,
+        intact: breakCount === 0,
         checked,
         firstBrokenId: breaks.find((b) => b.id !== null)?.id ?? null,
         breaks,
+        breakCount,
         anchor: checkpoint ? 'checkpoint' : 'genesis',
         outsideAnchor: anchored === null ? 'missing' : truncated ? 'truncated' : 'matched',
       };

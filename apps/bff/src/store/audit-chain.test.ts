@@ -3,7 +3,7 @@ import { asc, count, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { memoryAnchorStorage } from '../lib/audit-anchor.ts';
 import { type AuditEntry, GENESIS_HASH, keyedHash } from '../lib/audit-event.ts';
-import { checkpointPayload } from '../lib/audit-verification.ts';
+import { checkpointPayload, MAX_LISTED } from '../lib/audit-verification.ts';
 import { appendAudit } from './postgres/audit.ts';
 import { postgresAuditAnchor } from './postgres/audit-anchor.ts';
 import * as postgres from './postgres/audit-chain.ts';
@@ -149,6 +149,7 @@ describe.each(dialects)('the audit chain on %s', (dialect) => {
       checked: 0,
       firstBrokenId: null,
       breaks: [],
+      breakCount: 0,
       anchor: 'genesis',
       outsideAnchor: 'missing',
     });
@@ -169,6 +170,7 @@ describe.each(dialects)('the audit chain on %s', (dialect) => {
       checked: 30,
       firstBrokenId: null,
       breaks: [],
+      breakCount: 0,
       anchor: 'genesis',
       outsideAnchor: 'matched',
     });
@@ -288,6 +290,34 @@ describe.each(dialects)('the audit chain on %s', (dialect) => {
     // The anchor does not follow the trail backwards.
     expect(await chain.anchor.advance()).toBe('rewritten');
     expect(chain.anchor.read()).toEqual(newest);
+  });
+
+  it('a trail cut back stays caught after the server writes its next event', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    const events = await trail(chain, 10);
+    expect(await chain.anchor.advance()).toBe('advanced');
+    const newest = chain.anchor.read();
+    await chain.intruder.cutBack(events[6]?.id ?? 0);
+    // Ids are not reused: the next event lands above the anchored one, and links up.
+    await chain.append([entry(100)]);
+    const result = await chain.verify(newest);
+    expect(result).toMatchObject({ intact: false, outsideAnchor: 'truncated', breakCount: 1 });
+    expect(result.breaks).toEqual([{ id: newest?.id, checkpointId: null, problem: 'truncated' }]);
+  });
+
+  it('counts every break and lists the latest too, so early decoys cannot hide a later edit', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    const events = await trail(chain, 120);
+    for (const e of events.slice(0, 100)) await chain.intruder.edit(e.id, 'noise');
+    const target = events[115]?.id ?? 0;
+    await chain.intruder.edit(target, 'the edit that matters');
+    const result = await chain.verify(null);
+    expect(result).toMatchObject({ intact: false, breakCount: 101 });
+    expect(result.breaks).toHaveLength(MAX_LISTED);
+    expect(result.breaks.at(0)?.id).toBe(events[0]?.id);
+    expect(result.breaks.at(-1)).toEqual({ id: target, checkpointId: null, problem: 'edited' });
   });
 
   it('a checkpoint forged to cover a cut-back does not move the head kept outside', async () => {

@@ -40,7 +40,8 @@ export function VerifyChain() {
         </>
       ) : result ? (
         <p role="alert" className="alert alert--error">
-          Audit trail broken at event {result.firstBrokenId ?? 'unknown'}.
+          Audit trail broken at event {result.firstBrokenId ?? 'unknown'}
+          {result.breakCount > 1 ? `, and ${result.breakCount - 1} more breaks` : ''}.
         </p>
       ) : null}
     </div>
