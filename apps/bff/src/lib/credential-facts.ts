@@ -189,3 +189,12 @@ export function standingCredential(
     );
   return standing ? credentialContext(kind, session, facts, maker) : null;
 }
+
+/**
+ * The room a person must have for one more credential made for them: fewer than `cap` live
+ * ones, counted by the store in the transaction that writes it.
+ */
+export interface CredentialRoom {
+  userId: number;
+  cap: number;
+}

@@ -63,8 +63,14 @@ const created = (tokenId: number): AuditEntry => ({
   details: { loginTokenId: tokenId },
 });
 
-function create(store: Store, s: Scene, overrides: Partial<NewToken> = {}) {
-  return store.loginTokens.create({ token: newToken(s, overrides), audit: created, meta });
+async function create(store: Store, s: Scene, overrides: Partial<NewToken> = {}) {
+  const id = await store.loginTokens.create({
+    token: newToken(s, overrides),
+    audit: created,
+    meta,
+  });
+  if (id === 'too_many') throw new Error('no room was asked for');
+  return id;
 }
 
 function redemption(
@@ -147,6 +153,45 @@ const tokenRow = async (ts: TestStore, id: number) =>
   (await rowsOf(ts, 'loginTokens')).find((t) => t.id === id);
 
 describe.each(dialects)('the login-tokens port on %s', (dialect) => {
+  it('writes one more credential for a person only while they have room, counted as it writes', async () => {
+    const ts = await freshStore(dialect);
+    const s = await scene(ts);
+    const room = { userId: s.alice.user.id, cap: 5 };
+    const attempt = (store: Store, i: number) =>
+      store.loginTokens.create({
+        token: newToken(s, { secretHash: sha256(`burst-${i}`) }),
+        audit: created,
+        meta,
+        room,
+      });
+    // Ones past their life, used up or deleted take no room.
+    await create(ts.store, s, { secretHash: sha256('old'), expiresAt: T0 - MINUTE });
+    await create(ts.store, s, { secretHash: sha256('deleted') }).then((id) =>
+      ts.store.loginTokens.remove({
+        id,
+        audit: { ...created(id), type: 'login_token.deleted' },
+        now: T0,
+        meta,
+      }),
+    );
+    // A burst of creations at once, from four processes on PostgreSQL: exactly the room's worth.
+    const outcomes =
+      ts.dialect === 'postgres'
+        ? await onSeveralProcesses(ts, 4, (stores) =>
+            Promise.all(Array.from({ length: 16 }, (_, i) => attempt(stores[i % 4] as Store, i))),
+          )
+        : await Promise.all(Array.from({ length: 16 }, (_, i) => attempt(ts.store, i)));
+    expect(outcomes.filter((o) => o !== 'too_many')).toHaveLength(5);
+    const live = (await rowsOf(ts, 'loginTokens')).filter(
+      (t) => t.deletedAt === null && t.expiresAt > T0,
+    );
+    expect(live).toHaveLength(5);
+    // Each written one audited, no refused one.
+    const trail = await auditTrail(ts);
+    expect(trail.filter((e) => e.type === 'login_token.created')).toHaveLength(7);
+    expect(linked(trail)).toBe(true);
+  });
+
   it('creates a token, audited with the id it was given', async () => {
     const ts = await freshStore(dialect);
     const s = await scene(ts);

@@ -10,30 +10,31 @@ import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { LIVE_CREDENTIALS_PER_PERSON } from '../../domain/credentials/policy.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { toIso } from '../../lib/clock.ts';
+import type { CredentialRoom } from '../../lib/credential-facts.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { LoginTokenRow, OneClickLinkRow } from '../../store/rows.ts';
 
 /**
  * The most live credentials the Account list shows: what others may hold for one person at
- * once, with room for the links the person asked for themselves and for creations that raced
- * past the count. Nobody reaches it, so the list is whole.
+ * once (the store counts them as it writes one more), with room for the links the person asked
+ * for themselves, which "email me a link" limits. Nobody reaches it, so the list is whole.
  */
 const LIMIT = LIVE_CREDENTIALS_PER_PERSON + 50;
 
 /**
- * Before one more credential is made for a person by someone else: refused once they already
- * hold `LIVE_CREDENTIALS_PER_PERSON` live ones (`409 too_many_credentials`).
+ * The room one more credential made for a person by someone else needs: fewer than
+ * `LIVE_CREDENTIALS_PER_PERSON` live ones, counted by the store in the transaction that writes
+ * it, so that a burst of creations cannot pass the cap between a count and its insert.
  */
-export async function assertRoomForAnotherCredential(deps: AppDeps, userId: number) {
-  const now = deps.clock.now();
-  const [links, tokens] = await Promise.all([
-    deps.store.credentials.liveLinksFor(userId, now, LIVE_CREDENTIALS_PER_PERSON),
-    deps.store.credentials.liveTokensFor(userId, now, LIVE_CREDENTIALS_PER_PERSON),
-  ]);
-  if (links.length + tokens.length >= LIVE_CREDENTIALS_PER_PERSON) {
-    throw new AppError('too_many_credentials');
-  }
+export function roomFor(userId: number): CredentialRoom {
+  return { userId, cap: LIVE_CREDENTIALS_PER_PERSON };
+}
+
+/** What the store wrote, or `409 too_many_credentials` when it found no room. */
+export function writtenWithRoom<T>(written: T | 'too_many'): T {
+  if (written === 'too_many') throw new AppError('too_many_credentials');
+  return written;
 }
 
 const purposeOfUse: Record<LoginTokenUse, CredentialPurpose> = {

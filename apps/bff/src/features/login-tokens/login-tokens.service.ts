@@ -34,7 +34,7 @@ import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { constantTimeEqual, randomToken, sha256 } from '../../lib/tokens.ts';
 import { linkErrorFor, sessionOpened } from '../auth/new-session.ts';
-import { assertRoomForAnotherCredential } from '../credentials/credentials.service.ts';
+import { roomFor, writtenWithRoom } from '../credentials/credentials.service.ts';
 import {
   handover,
   handoverStarted,
@@ -161,11 +161,10 @@ export async function createLoginToken(
       if (block) throw new AppError(credentialRefusalError[block]);
     }
   }
-  if (subject) await assertRoomForAnotherCredential(deps, subject.user.id);
   const secret = randomToken();
   const party = principalAuditParty(principal);
   const reason = body.reason || null;
-  const id = await deps.store.loginTokens.create({
+  const created = await deps.store.loginTokens.create({
     token: {
       profileId: subject?.profile.id ?? null,
       secretHash: sha256(secret),
@@ -196,7 +195,9 @@ export async function createLoginToken(
       },
     }),
     meta,
+    room: subject ? roomFor(subject.user.id) : undefined,
   });
+  const id = writtenWithRoom(created);
   const token = `${id}.${secret}`;
   const url = loginTokenUrl(env.PUBLIC_ORIGIN, token);
   if (purpose !== 'delivered' || !subject) return { status: 201, body: { id, token, url } };

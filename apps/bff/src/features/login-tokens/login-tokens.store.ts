@@ -1,6 +1,6 @@
 import type { AttemptOutcome, LoginTokenState } from '@onbehalf/contracts/login-links';
 import type { AuditEntry } from '../../lib/audit-event.ts';
-import type { CreatedBy, LoadedMaker } from '../../lib/credential-facts.ts';
+import type { CreatedBy, CredentialRoom, LoadedMaker } from '../../lib/credential-facts.ts';
 import type { LoginAttempt } from '../../lib/login-attempt-row.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { MintSessionInput } from '../../lib/session-row.ts';
@@ -44,12 +44,17 @@ export interface LoginTokensStore {
   /** Who made a credential, as the rules and the person see them. */
   makerOf(createdBy: CreatedBy, subjectUserId: number | null): Promise<LoadedMaker>;
 
-  /** Writes a token and its audit entry, built from the id it was given. Returns the id. */
+  /**
+   * Writes a token and its audit entry, built from the id it was given. Returns the id. With
+   * `room`, only while the person holds fewer than `cap` live credentials, counted in the same
+   * transaction: otherwise nothing is written and the answer is 'too_many'.
+   */
   create(command: {
     token: NewToken;
     audit: (tokenId: number) => AuditEntry;
     meta: RequestMeta;
-  }): Promise<number>;
+    room?: CredentialRoom;
+  }): Promise<number | 'too_many'>;
   /**
    * Deletes a token once (its secret wiped), revokes the sessions it opened, ends the
    * impersonations it started, audits. `'already_deleted'`: another deletion came first, and

@@ -37,7 +37,7 @@ import {
   type ProfileWithOrganization,
   sessionOpened,
 } from '../auth/new-session.ts';
-import { assertRoomForAnotherCredential } from '../credentials/credentials.service.ts';
+import { roomFor, writtenWithRoom } from '../credentials/credentials.service.ts';
 import {
   handover,
   handoverStarted,
@@ -217,7 +217,6 @@ export async function createOneClickLink(
     profileId = chosen.profile.id;
   }
 
-  await assertRoomForAnotherCredential(deps, user.id);
   const minutes = await linkMinutes(deps, body.expiresInMinutes);
   const party = principalAuditParty(principal);
   const reason = body.reason || null;
@@ -235,7 +234,14 @@ export async function createOneClickLink(
     },
     party,
   );
-  await deps.store.oneClick.issue({ link: link.row, audit: [link.audit], meta });
+  writtenWithRoom(
+    await deps.store.oneClick.issue({
+      link: link.row,
+      audit: [link.audit],
+      meta,
+      room: roomFor(user.id),
+    }),
+  );
   if (purpose !== 'delivered') {
     return { status: 201, body: { url: link.url, expiresAt: toIso(link.expiresAt) } };
   }

@@ -1,7 +1,7 @@
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import type { CustomerPermission, ProfileRole } from '@onbehalf/contracts/permissions';
 import type { AuditEntry } from '../../lib/audit-event.ts';
-import type { CreatedBy, LoadedMaker } from '../../lib/credential-facts.ts';
+import type { CreatedBy, CredentialRoom, LoadedMaker } from '../../lib/credential-facts.ts';
 import type { LoginAttempt } from '../../lib/login-attempt-row.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { MintSessionInput } from '../../lib/session-row.ts';
@@ -33,8 +33,17 @@ export interface OneClickStore {
   /** Who made a credential, as the rules and the person see them. */
   makerOf(createdBy: CreatedBy, subjectUserId: number | null): Promise<LoadedMaker>;
 
-  /** Writes a link and the audit entries that go with it, in order. */
-  issue(command: { link: NewLink; audit: AuditEntry[]; meta: RequestMeta }): Promise<void>;
+  /**
+   * Writes a link and the audit entries that go with it, in order. With `room`, only while the
+   * person holds fewer than `cap` live credentials, counted in the same transaction: otherwise
+   * nothing is written and the answer is 'too_many'.
+   */
+  issue(command: {
+    link: NewLink;
+    audit: AuditEntry[];
+    meta: RequestMeta;
+    room?: CredentialRoom;
+  }): Promise<'issued' | 'too_many'>;
   /** "Email me a link" that sends nothing: only its audit entry. */
   recordRequested(command: { audit: AuditEntry; meta: RequestMeta }): Promise<void>;
   /**

@@ -1,6 +1,8 @@
 import type { CredentialMaker } from '@onbehalf/contracts/login-links';
-import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { CredentialsStore } from '../../features/credentials/credentials.store.ts';
+import { liveLinksOf } from '../link-rows.ts';
+import { tokenState } from '../login-token-rows.ts';
 import { appendAudit } from './audit.ts';
 import { type PgQueryable, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
@@ -62,14 +64,7 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
   return {
     async liveLinksFor(userId, now, limit) {
       const rows = await links(db)
-        .where(
-          and(
-            eq(oneClickLinks.userId, userId),
-            isNull(oneClickLinks.usedAt),
-            isNull(oneClickLinks.revokedAt),
-            gt(oneClickLinks.expiresAt, now),
-          ),
-        )
+        .where(liveLinksOf(oneClickLinks, userId, now))
         .orderBy(...linkOrder)
         .limit(limit);
       return withMakers(rows, userId);
@@ -79,9 +74,7 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
         .where(
           and(
             sql`${loginTokens.profileId} IN ${profilesOf(userId)}`,
-            isNull(loginTokens.deletedAt),
-            isNull(loginTokens.usedUpAt),
-            gt(loginTokens.expiresAt, now),
+            tokenState(loginTokens, 'active', now),
           ),
         )
         .orderBy(desc(loginTokens.id))

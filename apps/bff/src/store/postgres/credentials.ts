@@ -1,5 +1,5 @@
 import type { CredentialEndReason, CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { CredentialContext } from '../../app-env.ts';
 import {
@@ -15,6 +15,8 @@ import {
   standingCredential,
   systemMaker,
 } from '../../lib/credential-facts.ts';
+import { liveLinksOf } from '../link-rows.ts';
+import { tokenState } from '../login-token-rows.ts';
 import type { SessionRow } from '../rows.ts';
 import type { PgQueryable } from './client.ts';
 import { prepared } from './prepared.ts';
@@ -98,6 +100,34 @@ export async function loadMaker(
 }
 
 /**
+ * How many live credentials are made for a person: links and tokens not used up, withdrawn or
+ * expired. Their user row is locked first, so that creations for one person from any process
+ * take turns between this count and their insert, and a burst cannot pass the cap.
+ */
+export async function liveCredentialsOf(
+  tx: PgQueryable,
+  userId: number,
+  now: number,
+): Promise<number> {
+  await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
+  const [links] = await tx
+    .select({ n: count() })
+    .from(oneClickLinks)
+    .where(liveLinksOf(oneClickLinks, userId, now));
+  const profilesOfUser = tx
+    .select({ id: profiles.id })
+    .from(profiles)
+    .where(eq(profiles.userId, userId));
+  const [tokens] = await tx
+    .select({ n: count() })
+    .from(loginTokens)
+    .where(
+      and(inArray(loginTokens.profileId, profilesOfUser), tokenState(loginTokens, 'active', now)),
+    );
+  return (links?.n ?? 0) + (tokens?.n ?? 0);
+}
+
+/**
  * Ends every live credential made for a user: their password changed, they were disabled. The
  * secret hashes of tokens are wiped, as a deletion does.
  */
@@ -110,14 +140,7 @@ export async function endCredentialsFor(
   await tx
     .update(oneClickLinks)
     .set({ revokedAt: now, revokedReason: reason })
-    .where(
-      and(
-        eq(oneClickLinks.userId, userId),
-        isNull(oneClickLinks.usedAt),
-        isNull(oneClickLinks.revokedAt),
-        gt(oneClickLinks.expiresAt, now),
-      ),
-    );
+    .where(liveLinksOf(oneClickLinks, userId, now));
   const profilesOfUser = tx
     .select({ id: profiles.id })
     .from(profiles)

@@ -6,7 +6,7 @@ import { orLostRace } from '../lost-race.ts';
 import { appendAudit } from './audit.ts';
 import { type PgQueryable, type PgTx, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
-import { loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
+import { liveCredentialsOf, loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
 import { startHandoverIn } from './impersonation.store.ts';
 import { endImpersonationsOfCredential } from './impersonations.ts';
 import { isIntegerId } from './integer-id.ts';
@@ -158,8 +158,11 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
       return loadMaker(db, createdBy, subjectUserId);
     },
 
-    async create({ token, audit, meta }) {
+    async create({ token, audit, meta, room }) {
       return transaction(db, async (tx) => {
+        if (room && (await liveCredentialsOf(tx, room.userId, token.createdAt)) >= room.cap) {
+          return 'too_many' as const;
+        }
         const [inserted] = await tx
           .insert(loginTokens)
           .values(token)

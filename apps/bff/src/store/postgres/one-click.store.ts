@@ -12,7 +12,7 @@ import { placeholdersFor, prefixed } from '../placeholders.ts';
 import { appendAfterLock, appendAudit } from './audit.ts';
 import { type PgTx, sentTogether, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
-import { loadMaker, withdrawUndelivered } from './credentials.ts';
+import { liveCredentialsOf, loadMaker, withdrawUndelivered } from './credentials.ts';
 import { startHandoverIn } from './impersonation.store.ts';
 import { endImpersonationsOfActorSessions } from './impersonations.ts';
 import { isIntegerId } from './integer-id.ts';
@@ -174,10 +174,14 @@ export function postgresOneClick({ db, auditKey }: PostgresContext): OneClickSto
       return loadMaker(db, createdBy, subjectUserId);
     },
 
-    async issue({ link, audit, meta }) {
-      await transaction(db, async (tx) => {
+    async issue({ link, audit, meta, room }) {
+      return transaction(db, async (tx) => {
+        if (room && (await liveCredentialsOf(tx, room.userId, link.createdAt)) >= room.cap) {
+          return 'too_many' as const;
+        }
         await tx.insert(oneClickLinks).values(link);
         for (const entry of audit) await appendAudit(tx, auditKey, entry, meta);
+        return 'issued' as const;
       });
     },
     async recordRequested({ audit, meta }) {

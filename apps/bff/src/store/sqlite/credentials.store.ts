@@ -1,5 +1,7 @@
-import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { CredentialsStore } from '../../features/credentials/credentials.store.ts';
+import { liveLinksOf } from '../link-rows.ts';
+import { tokenState } from '../login-token-rows.ts';
 import { recordAudit } from './audit.ts';
 import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
@@ -40,14 +42,7 @@ export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
   return {
     async liveLinksFor(userId, now, limit) {
       return links(db)
-        .where(
-          and(
-            eq(oneClickLinks.userId, userId),
-            isNull(oneClickLinks.usedAt),
-            isNull(oneClickLinks.revokedAt),
-            gt(oneClickLinks.expiresAt, now),
-          ),
-        )
+        .where(liveLinksOf(oneClickLinks, userId, now))
         .orderBy(...linkOrder)
         .limit(limit)
         .all()
@@ -58,9 +53,7 @@ export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
         .where(
           and(
             sql`${loginTokens.profileId} IN ${profilesOf(userId)}`,
-            isNull(loginTokens.deletedAt),
-            isNull(loginTokens.usedUpAt),
-            gt(loginTokens.expiresAt, now),
+            tokenState(loginTokens, 'active', now),
           ),
         )
         .orderBy(desc(loginTokens.id))

@@ -1,5 +1,5 @@
 import type { CredentialEndReason, CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { CredentialContext } from '../../app-env.ts';
 import {
@@ -15,6 +15,8 @@ import {
   standingCredential,
   systemMaker,
 } from '../../lib/credential-facts.ts';
+import { liveLinksOf } from '../link-rows.ts';
+import { tokenState } from '../login-token-rows.ts';
 import type { Queryable } from './client.ts';
 import { preparedPerHandle } from './prepared.ts';
 import { apiKeys, loginTokens, oneClickLinks } from './schema/login-links.ts';
@@ -87,6 +89,30 @@ const profilesOfUser = (userId: number) =>
   sql`(SELECT ${profiles.id} FROM ${profiles} WHERE ${profiles.userId} = ${userId})`;
 
 /**
+ * How many live credentials are made for a person: links and tokens not used up, withdrawn or
+ * expired. Read in the transaction that would add one, so that a burst of creations cannot
+ * pass the cap between its count and its insert.
+ */
+export function liveCredentialsOf(tx: Queryable, userId: number, now: number): number {
+  const links = tx
+    .select({ n: count() })
+    .from(oneClickLinks)
+    .where(liveLinksOf(oneClickLinks, userId, now))
+    .get();
+  const tokens = tx
+    .select({ n: count() })
+    .from(loginTokens)
+    .where(
+      and(
+        sql`${loginTokens.profileId} IN ${profilesOfUser(userId)}`,
+        tokenState(loginTokens, 'active', now),
+      ),
+    )
+    .get();
+  return (links?.n ?? 0) + (tokens?.n ?? 0);
+}
+
+/**
  * Ends every live credential made for a user: their password changed, they were disabled. The
  * secret hashes of tokens are wiped, as a deletion does.
  */
@@ -98,14 +124,7 @@ export function endCredentialsFor(
 ): void {
   tx.update(oneClickLinks)
     .set({ revokedAt: now, revokedReason: reason })
-    .where(
-      and(
-        eq(oneClickLinks.userId, userId),
-        isNull(oneClickLinks.usedAt),
-        isNull(oneClickLinks.revokedAt),
-        gt(oneClickLinks.expiresAt, now),
-      ),
-    )
+    .where(liveLinksOf(oneClickLinks, userId, now))
     .run();
   tx.update(loginTokens)
     .set({ deletedAt: now, secretHash: null, revokedReason: reason })

@@ -5,7 +5,7 @@ import { tokenState, tokensInScope } from '../login-token-rows.ts';
 import { recordAudit } from './audit.ts';
 import type { Queryable, Tx } from './client.ts';
 import type { SqliteContext } from './context.ts';
-import { loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
+import { liveCredentialsOf, loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
 import { startHandoverIn } from './impersonation.store.ts';
 import { endImpersonationsOfCredential } from './impersonations.ts';
 import { recordAttempt } from './login-attempts.ts';
@@ -207,8 +207,11 @@ export function sqliteLoginTokens({ db }: SqliteContext): LoginTokensStore {
       return loadMaker(db, createdBy, subjectUserId);
     },
 
-    async create({ token, audit, meta }) {
+    async create({ token, audit, meta, room }) {
       return db.transaction((tx) => {
+        if (room && liveCredentialsOf(tx, room.userId, token.createdAt) >= room.cap) {
+          return 'too_many' as const;
+        }
         const { id } = tx.insert(loginTokens).values(token).returning({ id: loginTokens.id }).get();
         recordAudit(tx, audit(id), meta);
         return id;

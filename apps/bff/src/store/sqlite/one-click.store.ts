@@ -10,7 +10,7 @@ import type { MintSessionInput } from '../../lib/session-row.ts';
 import { recordAudit } from './audit.ts';
 import type { Queryable, Tx } from './client.ts';
 import type { SqliteContext } from './context.ts';
-import { loadMaker, withdrawUndelivered } from './credentials.ts';
+import { liveCredentialsOf, loadMaker, withdrawUndelivered } from './credentials.ts';
 import { startHandoverIn } from './impersonation.store.ts';
 import { endImpersonationsOfActorSessions } from './impersonations.ts';
 import { recordAttempt } from './login-attempts.ts';
@@ -118,10 +118,14 @@ export function sqliteOneClick({ db }: SqliteContext): OneClickStore {
       return loadMaker(db, createdBy, subjectUserId);
     },
 
-    async issue({ link, audit, meta }) {
-      db.transaction((tx) => {
+    async issue({ link, audit, meta, room }) {
+      return db.transaction((tx) => {
+        if (room && liveCredentialsOf(tx, room.userId, link.createdAt) >= room.cap) {
+          return 'too_many' as const;
+        }
         tx.insert(oneClickLinks).values(link).run();
         for (const entry of audit) recordAudit(tx, entry, meta);
+        return 'issued' as const;
       });
     },
     async recordRequested({ audit, meta }) {
