@@ -118,7 +118,7 @@ server.listen(env.PORT, env.HOST, () => {
   );
   if (env.testMode) {
     logger.warn(
-      'TEST MODE (ONBEHALF_TEST_MODE=1): /api/test/* makes organizations, reads any mailbox and moves the clock. Never expose this server.',
+      'TEST MODE (ONBEHALF_TEST_MODE=1): /api/test/* makes organizations, reads the mail of .test addresses and moves the clock. Never expose this server.',
     );
   }
   if (env.RATE_LIMITS === 'off')

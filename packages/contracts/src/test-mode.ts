@@ -47,8 +47,20 @@ export type CreateTestOperatorBody = z.input<typeof createTestOperatorBody>;
 export const testOperator = testPersona.omit({ profileId: true }).extend({ operatorRole });
 export type TestOperator = z.infer<typeof testOperator>;
 
+/**
+ * The test mailbox reads only addresses under `.test`, the top-level domain reserved for
+ * testing: the personas test mode makes (`…@example.test`) and the demo's, never a real
+ * person's mail on a server left in test mode with real accounts.
+ */
 export const testMailboxQuery = z.object({
-  to: z.string().trim().min(3).max(254),
+  to: z
+    .string()
+    .trim()
+    .min(3)
+    .max(254)
+    .refine((to) => /@([^@\s]+\.)?test$/i.test(to), {
+      message: 'The test mailbox reads only addresses under the reserved .test domain.',
+    }),
   limit: z.coerce.number().int().min(1).max(50).default(10),
 });
 /** The mail an address received, newest first: what its reader would see, links picked out. */

@@ -3,7 +3,7 @@ import type { AuditEventType } from '@onbehalf/contracts/audit';
 import { TEST_CLOCK_HEADER } from '@onbehalf/contracts/test-mode';
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../env.ts';
-import { rowsWhere } from '../../store/test-rows.ts';
+import { rowsWhere, updateRows } from '../../store/test-rows.ts';
 import { createTestApp, refusal } from '../../test/harness.ts';
 
 /** Every route of test mode, called as a QA suite would. */
@@ -116,6 +116,20 @@ describe('in test mode', () => {
     ]);
     expect(message?.text).toContain(message?.links[0]);
     expect(await events(t, 'test.mailbox_read')).toHaveLength(1);
+  });
+
+  it('reads no mailbox outside the reserved .test domain: not a real person’s mail', async () => {
+    const t = await testMode();
+    const org = await t.client().test.createOrganization({});
+    // A real customer's account on a server left in test mode.
+    const real = 'owner@customer.example.com';
+    await updateRows(t.ts, 'users', { email: real }, { id: org.owner.userId });
+    await t.client().links.requestEmailLink(real);
+    await t.deps.background.idle();
+    const refused = await refusal(t.client().test.mailbox(real));
+    expect(refused).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(refused.issues[0]?.path).toBe('to');
+    expect(await events(t, 'test.mailbox_read')).toHaveLength(0);
   });
 
   it('moves the clock forward, so sessions and links expire without waiting', async () => {
