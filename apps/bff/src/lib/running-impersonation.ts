@@ -65,6 +65,7 @@ function runningCase(
     startedAt: row.startedAt ?? row.issuedAt,
     limitMinutes,
     actorSession: l.actorSession,
+    credential: row.credentialKind ? { kind: row.credentialKind } : null,
     doorOpen: operatorSetting
       ? operatorSetting.enabled
       : (l.organization?.impersonationEnabled ?? false),

@@ -1,3 +1,4 @@
+import type { Permission } from '@onbehalf/contracts/permissions';
 import { describe, expect, it } from 'vitest';
 import {
   type DoorCase,
@@ -38,6 +39,7 @@ const running: RunningCase = {
   startedAt: 0,
   limitMinutes: 60,
   actorSession,
+  credential: null,
 };
 
 describe('who may act as whom', () => {
@@ -89,6 +91,28 @@ describe('who may act as whom', () => {
 describe('a running impersonation', () => {
   it('goes on while every rule holds', () => {
     expect(reasonToEnd(running)).toBeNull();
+  });
+
+  it('started from a credential its actor made, ends with their right to make one', () => {
+    const support = {
+      ...admin,
+      operatorRole: 'support' as const,
+      permissions: new Set<Permission>(['users:impersonate']),
+    };
+    const fromToken: RunningCase = {
+      ...running,
+      door: 'operator',
+      actor: {
+        ...support,
+        permissions: new Set<Permission>([...support.permissions, 'login-tokens:manage']),
+      },
+      credential: { kind: 'login_token' },
+    };
+    expect(reasonToEnd(fromToken)).toBeNull();
+    // Demoted: still a support agent who may impersonate, no longer one who makes login tokens.
+    expect(reasonToEnd({ ...fromToken, actor: support })).toBe('actor_lost_permission');
+    // The same agent's impersonation through the door itself goes on.
+    expect(reasonToEnd({ ...fromToken, actor: support, credential: null })).toBeNull();
   });
 
   it('ends for the reason the changed fact gives', () => {

@@ -4,12 +4,14 @@ import type {
   ImpersonationBlock,
   ImpersonationDoor,
 } from '@onbehalf/contracts/impersonation';
+import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import {
   type CustomerPermission,
   type OperatorRole,
   operatorRoleRank,
   type Permission,
 } from '@onbehalf/contracts/permissions';
+import { rightsToMake } from '../credentials/policy.ts';
 import { isSessionLive, type SessionTimes } from '../sessions.ts';
 
 /**
@@ -122,6 +124,8 @@ export interface RunningCase extends DoorCase {
   limitMinutes: number;
   /** The actor's own session, or null when it is gone. */
   actorSession: (SessionTimes & { revokedReason: string | null }) | null;
+  /** The credential made for the target that started it (SPEC §4b), made by the actor. */
+  credential: { kind: CredentialKind } | null;
 }
 
 const endReasonFor: Record<ImpersonationBlock, EndReason> = {
@@ -152,5 +156,11 @@ export function reasonToEnd(c: RunningCase): EndReason | null {
       : 'actor_session_ended';
   }
   const block = impersonationBlock(c);
-  return block === null ? null : endReasonFor[block];
+  if (block !== null) return endReasonFor[block];
+  // Started from a credential its actor made: it ends with their right to make one (SPEC §4b),
+  // though they may keep the right to impersonate through the door itself.
+  if (c.credential && !rightsToMake[c.credential.kind].some((p) => c.actor.permissions.has(p))) {
+    return 'actor_lost_permission';
+  }
+  return null;
 }

@@ -258,6 +258,14 @@ describe('a credential handed over to a person is an impersonation by that perso
     expect(await endOf(second)).toBe('actor_lost_permission');
     await setUser('ops@onbehalf.test', { operatorRole: 'admin' });
 
+    // Lowered behind the API, to a role that may impersonate but not make the token: the
+    // per-request check ends it on its own.
+    const fourth = await start();
+    await setUser('ops@onbehalf.test', { operatorRole: 'support' });
+    expect(await sessionStatus(fourth)).toBe(401);
+    expect(await endOf(fourth)).toBe('actor_lost_permission');
+    await setUser('ops@onbehalf.test', { operatorRole: 'admin' });
+
     const third = await start();
     await t.client(ops).auth.signOut();
     expect(await sessionStatus(third)).toBe(401);
