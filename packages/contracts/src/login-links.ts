@@ -206,6 +206,10 @@ export type LoginTokenSummary = z.infer<typeof loginTokenSummary>;
 export const loginTokensQuery = searchPageQuery.extend({ state: loginTokenState.optional() });
 export type LoginTokensQuery = SearchPageQuery & { state?: LoginTokenState };
 /** A page of tokens, newest first. */
+/**
+ * A page of login tokens. A text search covers a bounded range of tokens per request, so a page
+ * may hold fewer than asked, even none, and still have a `nextCursor`: follow it until null.
+ */
 export const loginTokenList = z.object({ tokens: z.array(loginTokenSummary), nextCursor });
 export type LoginTokenList = z.infer<typeof loginTokenList>;
 

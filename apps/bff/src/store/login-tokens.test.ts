@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { StartHandover } from '../features/impersonation/impersonation.store.ts';
-import type { NewToken, RedeemToken } from '../features/login-tokens/login-tokens.store.ts';
+import {
+  type NewToken,
+  type RedeemToken,
+  TOKEN_SEARCH_IDS,
+} from '../features/login-tokens/login-tokens.store.ts';
 import type { AuditEntry } from '../lib/audit-event.ts';
 import { sha256 } from '../lib/tokens.ts';
 import type { Store } from './store.ts';
@@ -12,6 +16,7 @@ import {
   linked,
   operator,
   rowsOf,
+  updateRows,
 } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 
@@ -216,6 +221,30 @@ describe.each(dialects)('the login-tokens port on %s', (dialect) => {
     ]);
   });
 
+  it('a search covers a bounded range of ids per read, and says where the next goes on', async () => {
+    const ts = await freshStore(dialect);
+    const s = await scene(ts);
+    // Two tokens holding the word, further apart than one read covers, and one between.
+    const old = await create(ts.store, s, { extra: 'needle, old' });
+    await updateRows(ts, 'loginTokens', { id: 1 }, { id: old });
+    const between = await create(ts.store, s, { extra: 'hay' });
+    await updateRows(ts, 'loginTokens', { id: TOKEN_SEARCH_IDS }, { id: between });
+    const recent = await create(ts.store, s, { extra: 'needle, recent' });
+    await updateRows(ts, 'loginTokens', { id: TOKEN_SEARCH_IDS + 50_000 }, { id: recent });
+    const read = (before?: number) =>
+      ts.store.loginTokens.list({ now: T0, scope: null, query: 'needle', before, limit: 10 });
+    const first = await read();
+    expect(first.rows.map((r) => r.token.id)).toEqual([TOKEN_SEARCH_IDS + 50_000]);
+    expect(first.resumeBelow).toBe(50_001);
+    const next = await read(first.resumeBelow ?? undefined);
+    expect(next.rows.map((r) => r.token.id)).toEqual([1]);
+    expect(next.resumeBelow).toBeNull();
+    // Without a search, the page is read as it always was, and goes on from its last row.
+    expect(
+      (await ts.store.loginTokens.list({ now: T0, scope: null, limit: 10 })).resumeBelow,
+    ).toBeNull();
+  });
+
   it('pages newest first, with the same cursor, filters and search', async () => {
     const ts = await freshStore(dialect);
     const s = await scene(ts);
@@ -229,7 +258,7 @@ describe.each(dialects)('the login-tokens port on %s', (dialect) => {
     const list = (page: Partial<Parameters<Store['loginTokens']['list']>[0]> = {}) =>
       ts.store.loginTokens
         .list({ now: T0 + MINUTE, scope: null, limit: 2, ...page })
-        .then((rows) => rows.map((r) => r.token.id));
+        .then(({ rows }) => rows.map((r) => r.token.id));
     expect(await list()).toEqual([otherId, ids[4], ids[3]]);
     expect(await list({ before: ids[4] })).toEqual([ids[3], ids[2], ids[1]]);
     expect(await list({ before: ids[1] })).toEqual([ids[0]]);
@@ -250,7 +279,7 @@ describe.each(dialects)('the login-tokens port on %s', (dialect) => {
     const support = await create(ts.store, s, { profileId: s.other.profile.id, use: 'support' });
     const madeByKey = await create(ts.store, s, { createdByApiKeyId: 'key-1' });
     const scope = { organizationIds: [s.other.organizationId], apiKeyId: 'key-1' };
-    const listed = await ts.store.loginTokens.list({ now: T0, scope, limit: 10 });
+    const { rows: listed } = await ts.store.loginTokens.list({ now: T0, scope, limit: 10 });
     expect(listed.map((r) => r.token.id)).toEqual([madeByKey, inScope]);
     const found = async (id: number) => (await ts.store.loginTokens.find(id, scope))?.token.id;
     expect(await found(inScope)).toBe(inScope);

@@ -30,7 +30,7 @@ import { credentialFingerprint, type LoadedMaker } from '../../lib/credential-fa
 import { AppError } from '../../lib/errors.ts';
 import type { LoginAttempt } from '../../lib/login-attempt-row.ts';
 import { maskEmail } from '../../lib/mask-email.ts';
-import { decodeCursor, pageOf } from '../../lib/pagination.ts';
+import { decodeCursor, encodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { constantTimeEqual, randomToken, sha256 } from '../../lib/tokens.ts';
 import { linkErrorFor, sessionOpened } from '../auth/new-session.ts';
@@ -236,7 +236,7 @@ export async function listLoginTokens(
 ): Promise<LoginTokenList> {
   const now = deps.clock.now();
   const [before] = decodeCursor(page.cursor, ['number'] as const) ?? [];
-  const rows = await deps.store.loginTokens.list({
+  const { rows, resumeBelow } = await deps.store.loginTokens.list({
     now,
     scope: scopeOf(principal),
     query: page.query,
@@ -245,7 +245,9 @@ export async function listLoginTokens(
     limit: page.limit,
   });
   const { items, nextCursor } = pageOf(rows, page.limit, (r) => [r.token.id]);
-  return { tokens: items.map((r) => toSummary(r, now)), nextCursor };
+  // A search that stopped on its bound goes on below where it stopped, even from a short page.
+  const next = nextCursor ?? (resumeBelow !== null ? encodeCursor([resumeBelow]) : null);
+  return { tokens: items.map((r) => toSummary(r, now)), nextCursor: next };
 }
 
 /**

@@ -20,9 +20,11 @@ import type {
 export interface LoginTokensStore {
   /**
    * A page of tokens, newest first (by id), searched and filtered: `limit + 1` rows, so the
-   * caller knows whether there is more. `before` is the id the previous page ended on.
+   * caller knows whether there is more. `before` is the id the previous page ended on. A search
+   * examines at most TOKEN_SEARCH_IDS ids per read; when it stops there before the page is full,
+   * `resumeBelow` is where the next page goes on (null otherwise).
    */
-  list(page: TokenPage): Promise<TokenWithParties[]>;
+  list(page: TokenPage): Promise<{ rows: TokenWithParties[]; resumeBelow: number | null }>;
   /**
    * One token by id, if `scope` sees it (`TokenScope`, the same rule as the list's): undefined
    * for a token it does not see, as for one that does not exist. No scope, any token.
@@ -82,6 +84,12 @@ export interface LoginTokensStore {
   /** Redeems a support token: its use, the attempt, its audit, the impersonation. */
   redeemHandover(command: RedeemTokenHandover): Promise<Started | 'lost_race'>;
 }
+
+/**
+ * How many token ids one read of a text search covers at most: a search is a "contains" over
+ * each token's person, organization and Extra, and one that matched little read every token.
+ */
+export const TOKEN_SEARCH_IDS = 100_000;
 
 export interface TokenPage {
   now: number;

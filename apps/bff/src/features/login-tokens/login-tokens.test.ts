@@ -2,8 +2,9 @@ import type { CreateLoginTokenBody } from '@onbehalf/contracts/login-links';
 import type { ApiKeyScope } from '@onbehalf/contracts/permissions';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseApiKeyToken } from '../../lib/api-key-format.ts';
-import { rowsOf } from '../../store/test-rows.ts';
+import { rowsOf, updateRows } from '../../store/test-rows.ts';
 import { createTestApp, demoIds, refusal, type TestApp } from '../../test/harness.ts';
+import { TOKEN_SEARCH_IDS } from './login-tokens.store.ts';
 
 let t: TestApp;
 let ids: ReturnType<typeof demoIds>;
@@ -206,6 +207,23 @@ describe('login tokens', () => {
         seen.status === 400 || (seen.json as { status?: string }).status === 'invalid';
       expect(invalid, token).toBe(true);
     }
+  });
+});
+
+describe('the list searched', () => {
+  it('goes on from where a search stopped on its bound, through a short page', async () => {
+    const old = await create({ extra: 'needle, old' });
+    const recent = await create({ extra: 'needle, recent' });
+    // Further apart than one request's search covers.
+    await updateRows(t.ts, 'loginTokens', { id: TOKEN_SEARCH_IDS * 2 }, { id: recent.id });
+    const list = (cursor?: string) =>
+      t.client(ops).loginTokens.list({ query: 'needle', limit: 10, cursor });
+    const first = await list();
+    expect(first.tokens.map((tk) => tk.id)).toEqual([TOKEN_SEARCH_IDS * 2]);
+    expect(first.nextCursor).not.toBeNull();
+    const next = await list(first.nextCursor ?? undefined);
+    expect(next.tokens.map((tk) => tk.id)).toEqual([old.id]);
+    expect(next.nextCursor).toBeNull();
   });
 });
 

@@ -1,6 +1,9 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, max, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import type { LoginTokensStore } from '../../features/login-tokens/login-tokens.store.ts';
+import {
+  type LoginTokensStore,
+  TOKEN_SEARCH_IDS,
+} from '../../features/login-tokens/login-tokens.store.ts';
 import { tokenState, tokensInScope } from '../login-token-rows.ts';
 import { orLostRace } from '../lost-race.ts';
 import { appendAudit } from './audit.ts';
@@ -92,21 +95,32 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
       // A forged cursor beyond the id column's range (ours hold real ids): nothing is before
       // one below it, everything before one above it. Not compared, as PostgreSQL refuses to.
       const outOfRange = before !== undefined && !isIntegerId(before);
-      if (outOfRange && before < 0) return [];
+      if (outOfRange && before < 0) return { rows: [], resumeBelow: null };
+      const below = before !== undefined && !outOfRange ? before : undefined;
+      // A search covers TOKEN_SEARCH_IDS ids below where it starts at most, then says where the
+      // next page goes on: a "contains" that matched little read every token.
+      let end: number | undefined;
+      if (query) {
+        const [newest] = await db.select({ id: max(loginTokens.id) }).from(loginTokens);
+        const start = Math.min(below ?? Number.MAX_SAFE_INTEGER, (newest?.id ?? 0) + 1);
+        end = start - TOKEN_SEARCH_IDS > 1 ? start - TOKEN_SEARCH_IDS : undefined;
+      }
       const matches = query
         ? containsAny(query, users.name, users.email, organizations.name, loginTokens.extra)
         : undefined;
-      return withParties(db)
+      const rows = await withParties(db)
         .where(
           and(
             tokensInScope(loginTokens, organizations.id, scope),
             matches,
             state ? tokenState(loginTokens, state, now) : undefined,
-            before !== undefined && !outOfRange ? lt(loginTokens.id, before) : undefined,
+            below !== undefined ? lt(loginTokens.id, below) : undefined,
+            end !== undefined ? gte(loginTokens.id, end) : undefined,
           ),
         )
         .orderBy(desc(loginTokens.id))
         .limit(limit + 1);
+      return { rows, resumeBelow: rows.length <= limit && end !== undefined ? end : null };
     },
     async find(id, scope = null) {
       if (!isIntegerId(id)) return undefined;

@@ -16,7 +16,9 @@ describe('login-token search on SQLite', () => {
     let turns = 0;
     const ticking = setInterval(() => turns++, 0);
     const page = (before?: number) =>
-      ts.store.loginTokens.list({ now: 0, scope: null, query: 'needle', before, limit: 1 });
+      ts.store.loginTokens
+        .list({ now: 0, scope: null, query: 'needle', before, limit: 1 })
+        .then((read) => read.rows);
     try {
       // The newest needle is found, and one more tells there are more: across the steps.
       const first = await page();

@@ -1,6 +1,10 @@
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import type { LoginTokensStore } from '../../features/login-tokens/login-tokens.store.ts';
+import {
+  type LoginTokensStore,
+  TOKEN_SEARCH_IDS,
+  type TokenWithParties,
+} from '../../features/login-tokens/login-tokens.store.ts';
 import { tokenState, tokensInScope } from '../login-token-rows.ts';
 import { recordAudit } from './audit.ts';
 import type { Queryable, Tx } from './client.ts';
@@ -149,27 +153,33 @@ export function sqliteLoginTokens({ db }: SqliteContext): LoginTokensStore {
             ),
           )
           .orderBy(desc(loginTokens.id));
-      if (!query)
-        return page()
-          .limit(limit + 1)
-          .all();
-      // A search reads a step of ids at a time, newest first, until the page is full.
+      if (!query) {
+        return {
+          rows: page()
+            .limit(limit + 1)
+            .all(),
+          resumeBelow: null,
+        };
+      }
+      // A search reads a step of ids at a time, newest first, until the page is full or it has
+      // covered TOKEN_SEARCH_IDS ids; then it says where the next page goes on.
       const newest = db.get<{ id: number | null }>(sql`SELECT max(id) AS id FROM login_tokens`);
-      const found: Awaited<ReturnType<LoginTokensStore['list']>> = [];
+      const rows: TokenWithParties[] = [];
       let below = Math.min(before ?? Number.MAX_SAFE_INTEGER, (newest?.id ?? 0) + 1);
-      while (below > 1) {
-        const from = Math.max(1, below - TOKEN_SEARCH_STEP);
+      const end = Math.max(1, below - TOKEN_SEARCH_IDS);
+      while (below > end) {
+        const from = Math.max(end, below - TOKEN_SEARCH_STEP);
         const range = and(lt(loginTokens.id, below), gte(loginTokens.id, from));
-        found.push(
+        rows.push(
           ...page(range)
-            .limit(limit + 1 - found.length)
+            .limit(limit + 1 - rows.length)
             .all(),
         );
         below = from;
-        if (found.length > limit) break;
+        if (rows.length > limit) return { rows, resumeBelow: null };
         await new Promise((resolve) => setImmediate(resolve));
       }
-      return found;
+      return { rows, resumeBelow: below > 1 ? below : null };
     },
     async find(id, scope = null) {
       if (scope === null) return tokenById(db).get({ id });
