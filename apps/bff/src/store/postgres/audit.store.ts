@@ -276,23 +276,15 @@ async function selectEvents(
     .orderBy(desc(auditEvents.id))
     .limit(limit);
   if (rows.length >= limit) return { events: shown(rows, audience), resumeBelow: null };
-  // Not full: the walk went to the end of what it may read. Is anything older left?
-  const [edge] = await db
+  // Not full: the walk read all it may. The last event it read, and one older if any is left.
+  const [edge, older] = await db
     .select({ id: auditEvents.id })
     .from(auditEvents)
     .where(and(others, lt(auditEvents.id, below)))
     .orderBy(desc(auditEvents.id))
     .offset(WALK_EVENTS - 1)
-    .limit(1);
-  const [older] = edge
-    ? await db
-        .select({ id: auditEvents.id })
-        .from(auditEvents)
-        .where(and(others, lt(auditEvents.id, edge.id)))
-        .orderBy(desc(auditEvents.id))
-        .limit(1)
-    : [];
-  return { events: shown(rows, audience), resumeBelow: older ? (edge?.id ?? null) : null };
+    .limit(2);
+  return { events: shown(rows, audience), resumeBelow: edge && older ? edge.id : null };
 }
 
 /** Rows as the API shows them to `audience`. */

@@ -26,13 +26,13 @@ const PERSON_COLUMNS = [
  * statement per person with drizzle, or one for a thousand, took 60-280 ms of the event loop for
  * a test organization with a thousand extra members; SQLite's own work is a few milliseconds.
  */
-const insertPerson = preparedPerHandle((db: Queryable) =>
+const personInsert = preparedPerHandle((db: Queryable) =>
   db.insert(users).values(placeholdersFor(PERSON_COLUMNS)).returning({ id: users.id }).prepare(),
 );
 
 const PROFILE_COLUMNS = ['userId', 'organizationId', 'role', 'permissions', 'createdAt'] as const;
 
-const insertProfile = preparedPerHandle((db: Queryable) =>
+const profileInsert = preparedPerHandle((db: Queryable) =>
   db
     .insert(profiles)
     .values(placeholdersFor(PROFILE_COLUMNS))
@@ -40,25 +40,22 @@ const insertProfile = preparedPerHandle((db: Queryable) =>
     .prepare(),
 );
 
-function insertPeople(
+function insertPerson(
   tx: Tx,
-  people: (NewPerson & { operatorRole?: typeof users.$inferInsert.operatorRole })[],
+  person: NewPerson & { operatorRole?: typeof users.$inferInsert.operatorRole },
   now: number,
-): number[] {
-  const insert = insertPerson(tx);
-  return people.map((person) => {
-    const row = insert.get({
-      email: person.email,
-      name: person.name,
-      passwordHash: person.passwordHash,
-      passwordChangedAt: now,
-      kind: person.operatorRole ? 'operator' : 'customer',
-      operatorRole: person.operatorRole ?? null,
-      createdAt: now,
-    });
-    if (!row) throw new Error(`No user was inserted for ${person.email}`);
-    return row.id;
+): number {
+  const row = personInsert(tx).get({
+    email: person.email,
+    name: person.name,
+    passwordHash: person.passwordHash,
+    passwordChangedAt: now,
+    kind: person.operatorRole ? 'operator' : 'customer',
+    operatorRole: person.operatorRole ?? null,
+    createdAt: now,
   });
+  if (!row) throw new Error(`No user was inserted for ${person.email}`);
+  return row.id;
 }
 
 export function sqliteTestMode({ db }: SqliteContext): TestModeStore {
@@ -70,11 +67,9 @@ export function sqliteTestMode({ db }: SqliteContext): TestModeStore {
           .values({ ...organization, kind: 'company', createdAt: now })
           .returning({ id: organizations.id })
           .get().id;
-        const userIds = insertPeople(tx, members, now);
-        const insert = insertProfile(tx);
-        const created = members.map((member, i) => {
-          const userId = userIds[i] as number;
-          const row = insert.get({
+        const created = members.map((member) => {
+          const userId = insertPerson(tx, member, now);
+          const row = profileInsert(tx).get({
             userId,
             organizationId,
             role: member.role,
@@ -91,8 +86,7 @@ export function sqliteTestMode({ db }: SqliteContext): TestModeStore {
 
     async createOperator({ person, audit, now, meta }) {
       return db.transaction((tx) => {
-        const [userId] = insertPeople(tx, [person], now);
-        if (userId === undefined) throw new Error('The operator was not inserted');
+        const userId = insertPerson(tx, person, now);
         recordAudit(tx, audit(userId), meta);
         return userId;
       });
