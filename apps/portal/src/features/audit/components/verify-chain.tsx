@@ -41,7 +41,10 @@ export function VerifyChain() {
       ) : result ? (
         <p role="alert" className="alert alert--error">
           Audit trail broken at event {result.firstBrokenId ?? 'unknown'}
-          {result.breakCount > 1 ? `, and ${result.breakCount - 1} more breaks` : ''}.
+          {result.breakCount > 1
+            ? `, and ${result.breakCount - 1} more ${result.breakCount > 2 ? 'breaks' : 'break'}`
+            : ''}
+          .
         </p>
       ) : null}
     </div>
