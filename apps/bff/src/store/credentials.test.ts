@@ -1,5 +1,6 @@
 import type { CredentialEndReason, CredentialKind } from '@onbehalf/contracts/login-links';
 import { describe, expect, it } from 'vitest';
+import type { MadeKind } from '../domain/credentials/policy.ts';
 import { newApiKeySecret } from '../lib/api-key-format.ts';
 import { type CreatedBy, credentialFingerprint } from '../lib/credential-facts.ts';
 import { sha256 } from '../lib/tokens.ts';
@@ -11,6 +12,7 @@ import { dialects, freshStore, type TestStore } from './test-stores.ts';
 
 const T0 = 1_700_000_000_000;
 const DAY = 86_400_000;
+const everyKind: readonly MadeKind[] = ['one_click', 'login_token', 'api_key'];
 
 /** Both adapters behind one shape, so each case below holds them to the same answers. */
 function credentialsOn(ts: TestStore) {
@@ -23,8 +25,12 @@ function credentialsOn(ts: TestStore) {
         sqlite.endCredentialsFor(db, userId, reason, now),
       withdraw: async (credential: { kind: CredentialKind; id: string }, now: number) =>
         sqlite.withdrawUndelivered(db, credential, now),
-      endMadeBy: async (makerId: number, reason: CredentialEndReason, now: number) =>
-        sqlite.endCredentialsMadeBy(db, makerId, reason, now),
+      endMadeBy: async (
+        makerId: number,
+        kinds: readonly MadeKind[],
+        reason: CredentialEndReason,
+        now: number,
+      ) => sqlite.endCredentialsMadeBy(db, makerId, kinds, reason, now),
       describe: async (session: SessionRow) => sqlite.describeCredentialSession(db, session),
       settle: async (session: SessionRow, now: number) =>
         sqlite.settleCredentialSession(db, session, now),
@@ -40,8 +46,12 @@ function credentialsOn(ts: TestStore) {
       postgres.endCredentialsFor(db, userId, reason, now),
     withdraw: (credential: { kind: CredentialKind; id: string }, now: number) =>
       postgres.withdrawUndelivered(db, credential, now),
-    endMadeBy: (makerId: number, reason: CredentialEndReason, now: number) =>
-      postgres.endCredentialsMadeBy(db, makerId, reason, now),
+    endMadeBy: (
+      makerId: number,
+      kinds: readonly MadeKind[],
+      reason: CredentialEndReason,
+      now: number,
+    ) => postgres.endCredentialsMadeBy(db, makerId, kinds, reason, now),
     describe: (session: SessionRow) => postgres.describeCredentialSession(db, session),
     settle: (session: SessionRow, now: number) =>
       postgres.settleCredentialSession(db, session, now),
@@ -247,7 +257,7 @@ describe.each(dialects)('credentials made for someone else on %s', (dialect) => 
     const tokenByKey = await token(jane.profile.id, { createdByApiKeyId: key.id });
     const tokenByAdmin = await token(jane.profile.id, { createdByUserId: admin.id });
 
-    await credentials.endMadeBy(root.id, 'maker_lost_right', T0 + 10);
+    await credentials.endMadeBy(root.id, everyKind, 'maker_lost_right', T0 + 10);
 
     expect(await find(ts, 'apiKeys', key.id)).toMatchObject({ revokedAt: T0 + 10 });
     for (const ended of [byRoot, byKey]) {
@@ -267,12 +277,48 @@ describe.each(dialects)('credentials made for someone else on %s', (dialect) => 
 
     // A key already revoked keeps its time; what it made still ends with its maker.
     const later = await link(jane.user.id, { createdByApiKeyId: key.id });
-    await credentials.endMadeBy(root.id, 'user_disabled', T0 + 20);
+    await credentials.endMadeBy(root.id, everyKind, 'user_disabled', T0 + 20);
     expect(await find(ts, 'apiKeys', key.id)).toMatchObject({ revokedAt: T0 + 10 });
     expect(await find(ts, 'oneClickLinks', later.id)).toMatchObject({
       revokedAt: T0 + 20,
       revokedReason: 'user_disabled',
     });
+  });
+
+  it('a right lost ends only what was made with it', async () => {
+    const ts = await freshStore(dialect);
+    const credentials = credentialsOn(ts);
+    const { jane, root, key, link, token } = await world(ts);
+    const linkByRoot = await link(jane.user.id, { createdByUserId: root.id });
+    const tokenByRoot = await token(jane.profile.id, { createdByUserId: root.id });
+    const linkByKey = await link(jane.user.id, { createdByApiKeyId: key.id });
+    const tokenByKey = await token(jane.profile.id, { createdByApiKeyId: key.id });
+    const linkEnded = async (id: string) =>
+      (await rowsOf(ts, 'oneClickLinks')).find((row) => row.id === id)?.revokedAt;
+    const tokenEnded = async (id: number) =>
+      (await rowsOf(ts, 'loginTokens')).find((row) => row.id === id)?.deletedAt;
+
+    // Nothing lost, nothing ends.
+    await credentials.endMadeBy(root.id, [], 'maker_lost_right', T0 + 5);
+    expect(await find(ts, 'apiKeys', key.id)).toMatchObject({ revokedAt: null });
+    expect(await linkEnded(linkByRoot.id)).toBeNull();
+    expect(await tokenEnded(tokenByRoot.id)).toBeNull();
+
+    // The right to make API keys: the keys and what they made, not what the maker made.
+    await credentials.endMadeBy(root.id, ['api_key'], 'maker_lost_right', T0 + 10);
+    expect(await find(ts, 'apiKeys', key.id)).toMatchObject({ revokedAt: T0 + 10 });
+    expect(await linkEnded(linkByKey.id)).toBe(T0 + 10);
+    expect(await tokenEnded(tokenByKey.id)).toBe(T0 + 10);
+    expect(await linkEnded(linkByRoot.id)).toBeNull();
+    expect(await tokenEnded(tokenByRoot.id)).toBeNull();
+
+    // The right to make one-click links: the maker's links, not their tokens.
+    await credentials.endMadeBy(root.id, ['one_click'], 'maker_lost_right', T0 + 20);
+    expect(await linkEnded(linkByRoot.id)).toBe(T0 + 20);
+    expect(await tokenEnded(tokenByRoot.id)).toBeNull();
+
+    await credentials.endMadeBy(root.id, ['login_token'], 'maker_lost_right', T0 + 30);
+    expect(await tokenEnded(tokenByRoot.id)).toBe(T0 + 30);
   });
 
   it('a session a credential opened is described by it and its maker; any other by nothing', async () => {

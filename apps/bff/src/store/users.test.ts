@@ -285,7 +285,7 @@ describe.each(dialects)('users on %s', (dialect) => {
       before: { status: 'active', operatorRole: 'admin' },
       after: { status: 'active', operatorRole: 'support' },
       disabled: false,
-      endCredentialsMade: true,
+      endCredentialsMade: ['one_click', 'login_token'],
       audit: { type: 'user.updated', at: T0, actor: { userId: root.id, kind: 'operator' } },
       now: T0,
       meta,
@@ -489,7 +489,7 @@ function disable(userId: number, byId: number): UpdateUser {
     before: { status: 'active', operatorRole: null },
     after: { status: 'disabled', operatorRole: null },
     disabled: true,
-    endCredentialsMade: true,
+    endCredentialsMade: ['one_click', 'login_token', 'api_key'],
     audit: {
       type: 'user.updated',
       at: T0,

@@ -134,6 +134,34 @@ export const apiKeyMakerRoles: readonly OperatorRole[] = (
   Object.keys(operatorRolePermissions) as OperatorRole[]
 ).filter((role) => operatorHolds({ status: 'active', operatorRole: role }, ['api-keys:manage']));
 
+/** What a person can make for someone else, each kind tied to its own right (SPEC §4b). */
+export type MadeKind = keyof typeof rightsToMake | 'api_key';
+
+const rightsToMakeKind: Record<MadeKind, readonly Permission[]> = {
+  ...rightsToMake,
+  api_key: ['api-keys:manage'],
+};
+
+/** A person's standing as a maker: their status and operator role. */
+export interface MakerStanding {
+  status: 'active' | 'disabled';
+  operatorRole: OperatorRole | null;
+}
+
+/**
+ * The kinds of credential a person made that end when their standing changes from `before` to
+ * `after` (SPEC §4b: a credential dies when its maker is disabled or loses the right to make
+ * it). A right lost ends what was made with that right and nothing else: a superadmin made
+ * admin loses the API keys and what they made, and keeps the handover links an admin may make.
+ */
+export function madeKindsEnding(before: MakerStanding, after: MakerStanding): MadeKind[] {
+  return (Object.keys(rightsToMakeKind) as MadeKind[]).filter(
+    (kind) =>
+      operatorHolds(before, rightsToMakeKind[kind]) &&
+      !operatorHolds(after, rightsToMakeKind[kind]),
+  );
+}
+
 /** Whether an API key works at all: not revoked, not expired, its maker active and entitled. */
 export function apiKeyAlive(key: Extract<Maker, { kind: 'api_key' }>, now: number): boolean {
   return (

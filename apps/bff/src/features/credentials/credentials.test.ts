@@ -90,6 +90,19 @@ const events = (type: AuditEventType) => rowsWhere(t.ts, 'auditEvents', { type }
 const setUser = (email: string, set: Parameters<typeof updateRows<'users'>>[2]) =>
   updateRows(t.ts, 'users', set, { email });
 
+/** A support impersonation ops started from a token, and a handover link ops has not used. */
+async function supportTokenAndHandover() {
+  const token = await makeToken(ops, 'buyer@acme.test', { use: 'support', reason: 'billing' });
+  const fromToken = await redeemToken(token.token, ops);
+  const link = await makeLink(ops, {
+    userId: ids.userId('member@acme.test'),
+    delivery: 'handover',
+    reason: 'see the member page',
+    profileId: ids.profileId('member@acme.test'),
+  });
+  return { fromToken, link };
+}
+
 async function superadminApiKey(scopes: ApiKeyScope[], organizationNames = ['Acme Corp']) {
   const root = await t.signIn('root@onbehalf.test');
   const created = await t.client(root.token).apiKeys.create({
@@ -273,14 +286,7 @@ describe('a credential handed over to a person is an impersonation by that perso
   });
 
   it('ends, audited, when its maker loses the right to make it, though they may still impersonate', async () => {
-    const token = await makeToken(ops, 'buyer@acme.test', { use: 'support', reason: 'billing' });
-    const fromToken = await redeemToken(token.token, ops);
-    const link = await makeLink(ops, {
-      userId: ids.userId('member@acme.test'),
-      delivery: 'handover',
-      reason: 'see the member page',
-      profileId: ids.profileId('member@acme.test'),
-    });
+    const { fromToken, link } = await supportTokenAndHandover();
     const fromLink = await redeemLink(link.url, ops);
     // Support keeps users:impersonate, not the right to make login tokens or handover links.
     const root = await t.signIn('root@onbehalf.test');
@@ -298,6 +304,30 @@ describe('a credential handed over to a person is an impersonation by that perso
     expect(await sessionStatus(fromLink.token)).toBe(401);
     // The demoted operator's own session goes on: they lost a right, not their account.
     expect(await sessionStatus(ops)).toBe('ok');
+  });
+
+  it('its maker keeps it when they lose another right: a superadmin made admin loses only API keys', async () => {
+    await setUser('ops@onbehalf.test', { operatorRole: 'superadmin' });
+    const key = await t.client(ops).apiKeys.create({
+      name: 'ERP punch-out',
+      scopes: ['login-tokens:manage'],
+      organizationIds: [ids.organizationId('Acme Corp')],
+    });
+    const byKey = await makeToken(key.secret, 'buyer@acme.test', { use: 'integration' });
+    const { fromToken, link } = await supportTokenAndHandover();
+    const root = await t.signIn('root@onbehalf.test');
+    const demoted = t.client(root.token).sys.updateUser(ids.userId('ops@onbehalf.test'), {
+      operatorRole: 'admin',
+      reason: 'no longer manages integrations',
+    });
+    expect(await outcomeOf(demoted)).toBe('ok');
+    // An admin may still make support tokens and handover links: those stand.
+    expect(await sessionStatus(fromToken.token)).toBe('ok');
+    expect(await events('impersonation.ended')).toHaveLength(0);
+    expect((await redeemLink(link.url, ops)).token).toEqual(expect.any(String));
+    // Not API keys: the key and what it made end with the change.
+    expect(await outcomeOf(t.client(key.secret).loginTokens.list())).toBe(401);
+    expect((await refusal(redeemToken(byKey.token))).code).toBe('link_revoked');
   });
 
   it('is refused at redemption when the door closed after it was made', async () => {

@@ -1,14 +1,11 @@
-import {
-  type OperatorRole,
-  operatorRolePermissions,
-  profileRolePresets,
-} from '@onbehalf/contracts/permissions';
+import { profileRolePresets } from '@onbehalf/contracts/permissions';
 import type {
   AdminUsersResponse,
   SetProfileRoleBody,
   UpdateUserBody,
 } from '@onbehalf/contracts/users';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
+import { madeKindsEnding } from '../../domain/credentials/policy.ts';
 import { impersonationBlock } from '../../domain/impersonation/policy.ts';
 import type { Principal } from '../../http/principal.ts';
 import { auditParty } from '../../lib/audit-party.ts';
@@ -75,14 +72,12 @@ export async function listUsers(
   };
 }
 
-const held = (role: OperatorRole | null) => new Set(role ? operatorRolePermissions[role] : []);
-
 /**
  * A superadmin disables or enables a user, or changes an operator's role, with a reason
  * (audited). Disabling ends everything the person holds and everything held for them: their
  * sessions, impersonations by and of them, the credentials made for them, and the credentials
  * and API keys they made (SPEC §4b: credentials die with the right to them). An operator who
- * loses a right loses what they made with it.
+ * loses the right to make a kind of credential loses what they made of that kind, and only that.
  */
 export async function updateUser(
   deps: AppDeps,
@@ -105,15 +100,15 @@ export async function updateUser(
     const operatorRole = body.operatorRole ?? user.operatorRole;
     const now = deps.clock.now();
     const disabled = user.status === 'active' && status === 'disabled';
-    const before = held(user.operatorRole);
-    const after = held(operatorRole);
-    const lostRight = [...before].some((p) => !after.has(p));
     const outcome = await deps.store.users.updateUser({
       userId: user.id,
       before: { status: user.status, operatorRole: user.operatorRole },
       after: { status, operatorRole },
       disabled,
-      endCredentialsMade: disabled || lostRight,
+      endCredentialsMade: madeKindsEnding(
+        { status: user.status, operatorRole: user.operatorRole },
+        { status, operatorRole },
+      ),
       audit: {
         type: 'user.updated',
         at: now,

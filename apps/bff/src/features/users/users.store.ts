@@ -1,3 +1,4 @@
+import type { MadeKind } from '../../domain/credentials/policy.ts';
 import type { AuditEntry } from '../../lib/audit-event.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { OrganizationRow, ProfileRow, UserRow } from '../../store/rows.ts';
@@ -77,8 +78,11 @@ export interface UpdateUser {
    * end (each audited) and the credentials made for them end.
    */
   disabled: boolean;
-  /** The credentials and API keys they made end: disabled, or an operator right was lost. */
-  endCredentialsMade: boolean;
+  /**
+   * The kinds of credential they made that end, with the support impersonations started from
+   * them (API keys take what the keys made): each kind whose right to make they lost.
+   */
+  endCredentialsMade: readonly MadeKind[];
   audit: AuditEntry;
   now: number;
   meta: RequestMeta;

@@ -2,6 +2,7 @@ import type { CredentialEndReason, CredentialKind } from '@onbehalf/contracts/lo
 import { and, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { CredentialContext } from '../../app-env.ts';
+import type { MadeKind } from '../../domain/credentials/policy.ts';
 import {
   type CreatedBy,
   type CredentialFacts,
@@ -173,50 +174,49 @@ export async function withdrawUndelivered(
 }
 
 /**
- * Ends every live credential a person made, and the API keys they made with everything those
- * keys made: the maker was disabled or lost the right (SPEC §4b). The maker's keys are named
- * by a subquery in each statement, so a key made meanwhile on another process is not missed
- * between reading them and ending what they made.
+ * Ends the live credentials of the given kinds a person made: the maker was disabled or lost
+ * the right to make them (SPEC §4b). `api_key` revokes the API keys they made and ends
+ * everything those keys made. The maker's keys are named by a subquery in each statement, so
+ * a key made meanwhile on another process is not missed between reading them and ending what
+ * they made.
  */
 export async function endCredentialsMadeBy(
   tx: PgQueryable,
   makerUserId: number,
+  kinds: readonly MadeKind[],
   reason: CredentialEndReason,
   now: number,
 ): Promise<void> {
-  await tx
-    .update(apiKeys)
-    .set({ revokedAt: now })
-    .where(and(eq(apiKeys.createdByUserId, makerUserId), isNull(apiKeys.revokedAt)));
+  const withKeys = kinds.includes('api_key');
+  if (withKeys) {
+    await tx
+      .update(apiKeys)
+      .set({ revokedAt: now })
+      .where(and(eq(apiKeys.createdByUserId, makerUserId), isNull(apiKeys.revokedAt)));
+  }
   const keysOfMaker = tx
     .select({ id: apiKeys.id })
     .from(apiKeys)
     .where(eq(apiKeys.createdByUserId, makerUserId));
-  await tx
-    .update(oneClickLinks)
-    .set({ revokedAt: now, revokedReason: reason })
-    .where(
-      and(
-        or(
-          eq(oneClickLinks.createdByUserId, makerUserId),
-          inArray(oneClickLinks.createdByApiKeyId, keysOfMaker),
-        ),
-        isNull(oneClickLinks.usedAt),
-        isNull(oneClickLinks.revokedAt),
-      ),
+  const made = <T extends typeof oneClickLinks | typeof loginTokens>(table: T, kind: MadeKind) =>
+    or(
+      kinds.includes(kind) ? eq(table.createdByUserId, makerUserId) : undefined,
+      withKeys ? inArray(table.createdByApiKeyId, keysOfMaker) : undefined,
     );
-  await tx
-    .update(loginTokens)
-    .set({ deletedAt: now, secretHash: null, revokedReason: reason })
-    .where(
-      and(
-        or(
-          eq(loginTokens.createdByUserId, makerUserId),
-          inArray(loginTokens.createdByApiKeyId, keysOfMaker),
-        ),
-        isNull(loginTokens.deletedAt),
-      ),
-    );
+  const linksMade = made(oneClickLinks, 'one_click');
+  if (linksMade) {
+    await tx
+      .update(oneClickLinks)
+      .set({ revokedAt: now, revokedReason: reason })
+      .where(and(linksMade, isNull(oneClickLinks.usedAt), isNull(oneClickLinks.revokedAt)));
+  }
+  const tokensMade = made(loginTokens, 'login_token');
+  if (tokensMade) {
+    await tx
+      .update(loginTokens)
+      .set({ deletedAt: now, secretHash: null, revokedReason: reason })
+      .where(and(tokensMade, isNull(loginTokens.deletedAt)));
+  }
 }
 
 async function factsOf(db: PgQueryable, session: SessionRow): Promise<CredentialFacts | undefined> {

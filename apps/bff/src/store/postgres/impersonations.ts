@@ -2,6 +2,7 @@ import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import { and, eq, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
+import type { MadeKind } from '../../domain/credentials/policy.ts';
 import { runningImpersonationsFromId } from '../../lib/metrics.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import {
@@ -218,7 +219,7 @@ export async function endImpersonationsByActor(
 }
 
 /**
- * Ends the running impersonations this person started from a credential made for someone else
+ * Ends the running impersonations this person started from a credential of the given kinds
  * (a support login token, a handover link): the maker lost the right to make it (SPEC §4b),
  * though they may keep the right to impersonate through the operator door itself.
  */
@@ -226,12 +227,15 @@ export async function endCredentialImpersonationsBy(
   tx: PgTx,
   key: Buffer,
   makerUserId: number,
+  kinds: readonly MadeKind[],
   now: number,
   meta: RequestMeta,
 ): Promise<void> {
+  const started = kinds.filter((kind) => kind !== 'api_key');
+  if (started.length === 0) return;
   const match = and(
     eq(impersonations.actorUserId, makerUserId),
-    isNotNull(impersonations.credentialKind),
+    inArray(impersonations.credentialKind, started),
   ) as SQL;
   await endWhere(tx, key, match, 'actor_lost_permission', now, meta);
 }

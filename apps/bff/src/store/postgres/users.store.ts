@@ -111,10 +111,8 @@ export function postgresUsers({ db, auditKey }: PostgresContext): UsersStore {
             await endImpersonationsOfTarget(tx, auditKey, userId, 'target_unavailable', now, meta);
             await endCredentialsFor(tx, userId, 'user_disabled', now);
           }
-          if (endCredentialsMade) {
-            await endCredentialsMadeBy(tx, userId, 'maker_lost_right', now);
-            await endCredentialImpersonationsBy(tx, auditKey, userId, now, meta);
-          }
+          await endCredentialsMadeBy(tx, userId, endCredentialsMade, 'maker_lost_right', now);
+          await endCredentialImpersonationsBy(tx, auditKey, userId, endCredentialsMade, now, meta);
           await appendAudit(tx, auditKey, audit, meta);
           return 'updated' as const;
         }),

@@ -2,6 +2,7 @@ import type { CredentialEndReason, CredentialKind } from '@onbehalf/contracts/lo
 import { and, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { CredentialContext } from '../../app-env.ts';
+import type { MadeKind } from '../../domain/credentials/policy.ts';
 import {
   type CreatedBy,
   type CredentialFacts,
@@ -157,47 +158,50 @@ export function withdrawUndelivered(
 }
 
 /**
- * Ends every live credential a person made, and the API keys they made with everything those
- * keys made: the maker was disabled or lost the right (SPEC §4b).
+ * Ends the live credentials of the given kinds a person made: the maker was disabled or lost
+ * the right to make them (SPEC §4b). `api_key` revokes the API keys they made and ends
+ * everything those keys made.
  */
 export function endCredentialsMadeBy(
   tx: Queryable,
   makerUserId: number,
+  kinds: readonly MadeKind[],
   reason: CredentialEndReason,
   now: number,
 ): void {
-  const keys = tx
-    .select({ id: apiKeys.id })
-    .from(apiKeys)
-    .where(eq(apiKeys.createdByUserId, makerUserId))
-    .all()
-    .map((k) => k.id);
-  tx.update(apiKeys)
-    .set({ revokedAt: now })
-    .where(and(eq(apiKeys.createdByUserId, makerUserId), isNull(apiKeys.revokedAt)))
-    .run();
-  const madeByLink =
-    keys.length > 0
-      ? or(
-          eq(oneClickLinks.createdByUserId, makerUserId),
-          inArray(oneClickLinks.createdByApiKeyId, keys),
-        )
-      : eq(oneClickLinks.createdByUserId, makerUserId);
-  const madeByToken =
-    keys.length > 0
-      ? or(
-          eq(loginTokens.createdByUserId, makerUserId),
-          inArray(loginTokens.createdByApiKeyId, keys),
-        )
-      : eq(loginTokens.createdByUserId, makerUserId);
-  tx.update(oneClickLinks)
-    .set({ revokedAt: now, revokedReason: reason })
-    .where(and(madeByLink, isNull(oneClickLinks.usedAt), isNull(oneClickLinks.revokedAt)))
-    .run();
-  tx.update(loginTokens)
-    .set({ deletedAt: now, secretHash: null, revokedReason: reason })
-    .where(and(madeByToken, isNull(loginTokens.deletedAt)))
-    .run();
+  const keys = kinds.includes('api_key')
+    ? tx
+        .select({ id: apiKeys.id })
+        .from(apiKeys)
+        .where(eq(apiKeys.createdByUserId, makerUserId))
+        .all()
+        .map((k) => k.id)
+    : [];
+  if (kinds.includes('api_key')) {
+    tx.update(apiKeys)
+      .set({ revokedAt: now })
+      .where(and(eq(apiKeys.createdByUserId, makerUserId), isNull(apiKeys.revokedAt)))
+      .run();
+  }
+  const made = <T extends typeof oneClickLinks | typeof loginTokens>(table: T, kind: MadeKind) =>
+    or(
+      kinds.includes(kind) ? eq(table.createdByUserId, makerUserId) : undefined,
+      keys.length > 0 ? inArray(table.createdByApiKeyId, keys) : undefined,
+    );
+  const linksMade = made(oneClickLinks, 'one_click');
+  if (linksMade) {
+    tx.update(oneClickLinks)
+      .set({ revokedAt: now, revokedReason: reason })
+      .where(and(linksMade, isNull(oneClickLinks.usedAt), isNull(oneClickLinks.revokedAt)))
+      .run();
+  }
+  const tokensMade = made(loginTokens, 'login_token');
+  if (tokensMade) {
+    tx.update(loginTokens)
+      .set({ deletedAt: now, secretHash: null, revokedReason: reason })
+      .where(and(tokensMade, isNull(loginTokens.deletedAt)))
+      .run();
+  }
 }
 
 const linkForSession = preparedPerHandle((db: Queryable) =>

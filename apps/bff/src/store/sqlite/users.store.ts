@@ -104,10 +104,8 @@ export function sqliteUsers({ db }: SqliteContext): UsersStore {
             endImpersonationsOfTarget(tx, userId, 'target_unavailable', now, meta);
             endCredentialsFor(tx, userId, 'user_disabled', now);
           }
-          if (endCredentialsMade) {
-            endCredentialsMadeBy(tx, userId, 'maker_lost_right', now);
-            endCredentialImpersonationsBy(tx, userId, now, meta);
-          }
+          endCredentialsMadeBy(tx, userId, endCredentialsMade, 'maker_lost_right', now);
+          endCredentialImpersonationsBy(tx, userId, endCredentialsMade, now, meta);
           recordAudit(tx, audit, meta);
           return 'updated' as const;
         }),
