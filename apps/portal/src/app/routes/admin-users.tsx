@@ -4,6 +4,7 @@ import { SearchForm } from '../../components/ui/search-form.tsx';
 import { OperatorImpersonationDialog } from '../../features/impersonation/components/operator-impersonation-dialog.tsx';
 import { EmailSignInLinkDialog } from '../../features/login-links/components/email-sign-in-link-dialog.tsx';
 import { mayCreateLinks } from '../../features/login-links/may-create-links.ts';
+import { ChangeAccessDialog } from '../../features/users/components/change-access-dialog.tsx';
 import { UsersTable } from '../../features/users/components/users-table.tsx';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
 import { useSearchParam } from '../../lib/use-search-param.ts';
@@ -16,7 +17,10 @@ export function AdminUsersRoute() {
   const [search, setSearch] = useSearchParam();
   const [signingInAs, setSigningInAs] = useState<AdminUser | null>(null);
   const [emailLinkFor, setEmailLinkFor] = useState<AdminUser | null>(null);
+  const [changingAccessOf, setChangingAccessOf] = useState<AdminUser | null>(null);
   const canRead = session.permissions.includes('users:read');
+  // A superadmin's act (settings:manage), never on themselves: the server refuses both.
+  const canChangeAccess = session.permissions.includes('settings:manage') && !session.actor;
   // Links sign in without a password, so they are for customers only (never operators). A
   // link is always emailed to its customer: no operator is shown one that signs someone in.
   // "Sign in as…" a customer goes through a link handed over to themselves, for those who may
@@ -34,6 +38,26 @@ export function AdminUsersRoute() {
         Email a sign-in link
       </button>
     ) : null;
+  const accessButton = (user: AdminUser) =>
+    user.id === session.user?.id ? null : (
+      <button
+        type="button"
+        className="button button--small"
+        aria-label={`Change access for ${user.name}`}
+        onClick={() => setChangingAccessOf(user)}
+      >
+        Change access…
+      </button>
+    );
+  const extraActions =
+    canCreateLinks || canChangeAccess
+      ? (user: AdminUser) => (
+          <>
+            {canCreateLinks ? linkButtons(user) : null}
+            {canChangeAccess ? accessButton(user) : null}
+          </>
+        )
+      : undefined;
 
   return (
     <div className="page">
@@ -50,11 +74,7 @@ export function AdminUsersRoute() {
               search={search}
               onSearch={setSearch}
             />
-            <UsersTable
-              search={search}
-              onSignInAs={setSigningInAs}
-              extraActions={canCreateLinks ? linkButtons : undefined}
-            />
+            <UsersTable search={search} onSignInAs={setSigningInAs} extraActions={extraActions} />
           </>
         ) : (
           <p className="empty">You do not have access to users.</p>
@@ -66,6 +86,9 @@ export function AdminUsersRoute() {
           handover={canCreateLinks && signingInAs.kind === 'customer'}
           onClose={() => setSigningInAs(null)}
         />
+      ) : null}
+      {changingAccessOf ? (
+        <ChangeAccessDialog user={changingAccessOf} onClose={() => setChangingAccessOf(null)} />
       ) : null}
       {emailLinkFor ? (
         <EmailSignInLinkDialog user={emailLinkFor} onClose={() => setEmailLinkFor(null)} />
