@@ -67,3 +67,28 @@ test('a superadmin lowers an operator’s role from Admin › Users; an operator
   const seen = await findUserRow(opsPage, ops.email);
   await expect(seen.getByRole('button', { name: /^Change access/ })).toHaveCount(0);
 });
+
+test('a superadmin makes a member the admin of her organization from Admin › Users, with a reason, and her session gains the team rights', async ({
+  org,
+  operator,
+  api,
+  newPage,
+}) => {
+  const member = org.members[0];
+  const page = await newPage(await operator('superadmin'));
+  await page.goto('/admin/users');
+  const row = await findUserRow(page, member.email);
+  await expect(row).toContainText(`${org.name} · member`);
+  await row
+    .getByRole('button', { name: `Change the role of ${member.name} in ${org.name}` })
+    .click();
+  const dialog = page.getByRole('dialog', { name: `Role of ${member.name} in ${org.name}` });
+  await dialog.getByRole('combobox', { name: 'Role' }).selectOption('admin');
+  await dialog.getByRole('textbox', { name: 'Reason' }).fill('Their only admin left');
+  await dialog.getByRole('button', { name: 'Save role' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(row).toContainText(`${org.name} · admin`);
+
+  const membersOwn = await (await api(member)).auth.session();
+  expect(membersOwn.session.permissions).toContain('team:manage');
+});

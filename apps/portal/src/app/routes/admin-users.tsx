@@ -5,6 +5,7 @@ import { OperatorImpersonationDialog } from '../../features/impersonation/compon
 import { EmailSignInLinkDialog } from '../../features/login-links/components/email-sign-in-link-dialog.tsx';
 import { mayCreateLinks } from '../../features/login-links/may-create-links.ts';
 import { ChangeAccessDialog } from '../../features/users/components/change-access-dialog.tsx';
+import { ProfileRoleDialog } from '../../features/users/components/profile-role-dialog.tsx';
 import { UsersTable } from '../../features/users/components/users-table.tsx';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
 import { useSearchParam } from '../../lib/use-search-param.ts';
@@ -18,8 +19,13 @@ export function AdminUsersRoute() {
   const [signingInAs, setSigningInAs] = useState<AdminUser | null>(null);
   const [emailLinkFor, setEmailLinkFor] = useState<AdminUser | null>(null);
   const [changingAccessOf, setChangingAccessOf] = useState<AdminUser | null>(null);
+  const [changingRole, setChangingRole] = useState<{
+    user: AdminUser;
+    profile: AdminUser['profiles'][number];
+  } | null>(null);
   const canRead = session.permissions.includes('users:read');
-  // A superadmin's act (settings:manage), never on themselves: the server refuses both.
+  // A superadmin's acts (settings:manage): a person's access, never their own (the server
+  // refuses both), and a profile's role.
   const canChangeAccess = session.permissions.includes('settings:manage') && !session.actor;
   // Links sign in without a password, so they are for customers only (never operators). A
   // link is always emailed to its customer: no operator is shown one that signs someone in.
@@ -74,7 +80,14 @@ export function AdminUsersRoute() {
               search={search}
               onSearch={setSearch}
             />
-            <UsersTable search={search} onSignInAs={setSigningInAs} extraActions={extraActions} />
+            <UsersTable
+              search={search}
+              onSignInAs={setSigningInAs}
+              extraActions={extraActions}
+              onChangeRole={
+                canChangeAccess ? (user, profile) => setChangingRole({ user, profile }) : undefined
+              }
+            />
           </>
         ) : (
           <p className="empty">You do not have access to users.</p>
@@ -89,6 +102,13 @@ export function AdminUsersRoute() {
       ) : null}
       {changingAccessOf ? (
         <ChangeAccessDialog user={changingAccessOf} onClose={() => setChangingAccessOf(null)} />
+      ) : null}
+      {changingRole ? (
+        <ProfileRoleDialog
+          user={changingRole.user}
+          profile={changingRole.profile}
+          onClose={() => setChangingRole(null)}
+        />
       ) : null}
       {emailLinkFor ? (
         <EmailSignInLinkDialog user={emailLinkFor} onClose={() => setEmailLinkFor(null)} />

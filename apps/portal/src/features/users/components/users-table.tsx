@@ -14,9 +14,11 @@ interface UsersTableProps {
   onSignInAs: (user: AdminUser) => void;
   /** More buttons for a row's Actions cell, from features the page adds (sign-in links). */
   extraActions?: (user: AdminUser) => ReactNode;
+  /** Offered beside each profile to those who may set a profile's role (superadmins). */
+  onChangeRole?: (user: AdminUser, profile: AdminUser['profiles'][number]) => void;
 }
 
-export function UsersTable({ search, onSignInAs, extraActions }: UsersTableProps) {
+export function UsersTable({ search, onSignInAs, extraActions, onChangeRole }: UsersTableProps) {
   const idPrefix = useId();
   const users = useUsers(search);
 
@@ -67,6 +69,19 @@ export function UsersTable({ search, onSignInAs, extraActions }: UsersTableProps
                           {user.profiles.map((p) => (
                             <li key={p.Id}>
                               {p.organizationName} <span className="muted">· {p.role}</span>
+                              {onChangeRole ? (
+                                <>
+                                  {' '}
+                                  <button
+                                    type="button"
+                                    className="button button--small"
+                                    aria-label={`Change the role of ${user.name} in ${p.organizationName}`}
+                                    onClick={() => onChangeRole(user, p)}
+                                  >
+                                    Change role…
+                                  </button>
+                                </>
+                              ) : null}
                             </li>
                           ))}
                         </ul>
