@@ -3,12 +3,23 @@ import { findUserRow } from '../fixtures/admin-users.ts';
 import { expectNoSeriousA11yViolations } from '../fixtures/axe.ts';
 import { expect, test } from '../fixtures/test.ts';
 
-/** Admin › Users, the person's row, and its "Change access" dialog opened from it. */
-async function openChangeAccess(page: Page, person: { email: string; name: string }) {
+/**
+ * Admin › Users, the person's row, and the dialog a button of the row opens: "Change access"
+ * unless another button and dialog are named.
+ */
+async function openFromRow(
+  page: Page,
+  person: { email: string; name: string },
+  named = {
+    button: `Change access for ${person.name}`,
+    dialog: `Change access for ${person.name}`,
+  },
+) {
   await page.goto('/admin/users');
   const row = await findUserRow(page, person.email);
-  await row.getByRole('button', { name: `Change access for ${person.name}` }).click();
-  return { row, dialog: page.getByRole('dialog', { name: `Change access for ${person.name}` }) };
+  const before = await row.textContent();
+  await row.getByRole('button', { name: named.button }).click();
+  return { row, before, dialog: page.getByRole('dialog', { name: named.dialog }) };
 }
 
 test('a superadmin disables a member from Admin › Users with a reason: the member is signed out at once and the row says so', async ({
@@ -22,7 +33,7 @@ test('a superadmin disables a member from Admin › Users with a reason: the mem
   expect((await membersOwn.auth.session()).session.user?.email).toBe(member.email);
 
   const page = await newPage(await operator('superadmin'));
-  const { row, dialog } = await openChangeAccess(page, member);
+  const { row, dialog } = await openFromRow(page, member);
   await expect(row).toContainText('Active');
   await dialog.getByRole('combobox', { name: 'Status' }).selectOption('disabled');
   await expect(dialog).toContainText(`${member.name} is signed out everywhere at once.`);
@@ -46,7 +57,7 @@ test('a superadmin lowers an operator’s role from Admin › Users; an operator
 }) => {
   const ops = await operator('admin');
   const page = await newPage(await operator('superadmin'));
-  const { row, dialog } = await openChangeAccess(page, ops);
+  const { row, dialog } = await openFromRow(page, ops);
   await expect(row).toContainText('Operator · admin');
   // Nothing changed is refused before anything is sent.
   await dialog.getByRole('textbox', { name: 'Reason' }).fill('Moved to first-line support');
@@ -76,13 +87,11 @@ test('a superadmin makes a member the admin of her organization from Admin › U
 }) => {
   const member = org.members[0];
   const page = await newPage(await operator('superadmin'));
-  await page.goto('/admin/users');
-  const row = await findUserRow(page, member.email);
-  await expect(row).toContainText(`${org.name} · member`);
-  await row
-    .getByRole('button', { name: `Change the role of ${member.name} in ${org.name}` })
-    .click();
-  const dialog = page.getByRole('dialog', { name: `Role of ${member.name} in ${org.name}` });
+  const { row, before, dialog } = await openFromRow(page, member, {
+    button: `Change the role of ${member.name} in ${org.name}`,
+    dialog: `Role of ${member.name} in ${org.name}`,
+  });
+  expect(before).toContain(`${org.name} · member`);
   await dialog.getByRole('combobox', { name: 'Role' }).selectOption('admin');
   await dialog.getByRole('textbox', { name: 'Reason' }).fill('Their only admin left');
   await dialog.getByRole('button', { name: 'Save role' }).click();

@@ -1,12 +1,15 @@
 import { type OperatorRole, operatorRoles } from '@onbehalf/contracts/permissions';
 import { type AdminUser, updateUserBody } from '@onbehalf/contracts/users';
-import { type FormEvent, useId, useState } from 'react';
-import { DialogFormActions } from '../../../components/ui/dialog-form-actions.tsx';
-import { ModalDialog } from '../../../components/ui/modal-dialog.tsx';
-import { RequiredReasonField, useRequiredReason } from '../../../components/ui/required-reason.tsx';
+import { useState } from 'react';
 import { useUpdateUser } from '../api/update-user.ts';
+import { ChoiceField, ReasonedChangeDialog } from './reasoned-change-dialog.tsx';
 
 type UserStatus = AdminUser['status'];
+
+const statusChoices = [
+  { value: 'active', label: 'Active: may sign in' },
+  { value: 'disabled', label: 'Disabled: may not sign in' },
+] as const;
 
 interface ChangeAccessDialogProps {
   user: Pick<AdminUser, 'id' | 'name' | 'kind' | 'status' | 'operatorRole'>;
@@ -19,23 +22,17 @@ interface ChangeAccessDialogProps {
  * says what that will be before it is sent.
  */
 export function ChangeAccessDialog({ user, onClose }: ChangeAccessDialogProps) {
-  const statusId = useId();
-  const roleId = useId();
   const [status, setStatus] = useState<UserStatus>(user.status);
   const [role, setRole] = useState<OperatorRole | null>(user.operatorRole);
   const [problem, setProblem] = useState<string | null>(null);
-  const reason = useRequiredReason();
   const update = useUpdateUser();
 
-  function handleSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const why = reason.check();
-    if (!why) return;
+  function submit(reason: string) {
     // Only what changed is sent; the contract's schema says when nothing did.
     const parsed = updateUserBody.safeParse({
       status: status !== user.status ? status : undefined,
       operatorRole: role !== user.operatorRole ? (role ?? undefined) : undefined,
-      reason: why,
+      reason,
     });
     if (!parsed.success) {
       setProblem(parsed.error.issues[0]?.message ?? 'Check the form.');
@@ -46,57 +43,35 @@ export function ChangeAccessDialog({ user, onClose }: ChangeAccessDialogProps) {
   }
 
   const disabling = user.status === 'active' && status === 'disabled';
+  const roleChoices: { value: OperatorRole | ''; label: string }[] = [
+    ...(user.operatorRole === null ? [{ value: '' as const, label: 'No role' }] : []),
+    ...operatorRoles.map((r) => ({ value: r, label: r })),
+  ];
   return (
-    <ModalDialog title={`Change access for ${user.name}`} onClose={onClose}>
-      <form className="form" noValidate onSubmit={handleSubmit}>
-        {problem || update.isError ? (
-          <div role="alert" className="alert alert--error">
-            {problem ?? update.error?.message}
-          </div>
-        ) : null}
-        <div className="field">
-          <label htmlFor={statusId}>Status</label>
-          <select
-            id={statusId}
-            value={status}
-            onChange={(event) => setStatus(event.target.value as UserStatus)}
-          >
-            <option value="active">Active: may sign in</option>
-            <option value="disabled">Disabled: may not sign in</option>
-          </select>
-        </div>
-        {user.kind === 'operator' ? (
-          <div className="field">
-            <label htmlFor={roleId}>Operator role</label>
-            <select
-              id={roleId}
-              value={role ?? ''}
-              onChange={(event) => setRole(event.target.value as OperatorRole)}
-            >
-              {user.operatorRole === null ? <option value="">No role</option> : null}
-              {operatorRoles.map((r) => (
-                <option key={r} value={r}>
-                  {r}
-                </option>
-              ))}
-            </select>
-          </div>
-        ) : null}
-        <p className="muted">
-          {disabling
-            ? `${user.name} is signed out everywhere at once. Impersonations by and of them end, and so does every sign-in link, login token and API key made for them or by them.`
-            : user.kind === 'operator'
-              ? 'A lower role withdraws the links, tokens and API keys they made that the new role may not make, and ends the impersonations started from them.'
-              : 'The change and its reason are recorded in the audit trail.'}
-        </p>
-        <RequiredReasonField reason={reason} />
-        <DialogFormActions
-          submitLabel={disabling ? 'Disable' : 'Save changes'}
-          pending={update.isPending}
-          pendingLabel="Saving…"
-          onCancel={onClose}
+    <ReasonedChangeDialog
+      title={`Change access for ${user.name}`}
+      consequences={
+        disabling
+          ? `${user.name} is signed out everywhere at once. Impersonations by and of them end, and so does every sign-in link, login token and API key made for them or by them.`
+          : user.kind === 'operator'
+            ? 'A lower role withdraws the links, tokens and API keys they made that the new role may not make, and ends the impersonations started from them.'
+            : 'The change and its reason are recorded in the audit trail.'
+      }
+      submitLabel={disabling ? 'Disable' : 'Save changes'}
+      problem={problem ?? (update.isError ? update.error.message : null)}
+      pending={update.isPending}
+      onSubmit={submit}
+      onClose={onClose}
+    >
+      <ChoiceField label="Status" value={status} choices={statusChoices} onChange={setStatus} />
+      {user.kind === 'operator' ? (
+        <ChoiceField
+          label="Operator role"
+          value={role ?? ''}
+          choices={roleChoices}
+          onChange={(chosen) => setRole(chosen === '' ? null : chosen)}
         />
-      </form>
-    </ModalDialog>
+      ) : null}
+    </ReasonedChangeDialog>
   );
 }
