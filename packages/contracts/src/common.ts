@@ -2,6 +2,11 @@ import { z } from 'zod';
 
 export const isoDateTime = z.iso.datetime();
 export const numericId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/**
+ * An id in a JSON body: a JSON number, never coerced. `true`, `[5]` or `"5"` are other types
+ * (400), not ids; coercion is for paths and queries, which are text.
+ */
+export const bodyId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 /** No list answers more than this many items at once (SPEC §8b). */
 export const MAX_PAGE = 100;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  bodyId,
   isoDateTime,
   nextCursor,
   numericId,
@@ -77,7 +78,7 @@ export type LinkStatus = z.infer<typeof linkStatus>;
 // ---- one-click links --------------------------------------------------------------------
 
 export const createOneClickLinkBody = z.object({
-  userId: numericId,
+  userId: bodyId,
   expiresInMinutes: z
     .number()
     .int()
@@ -87,7 +88,7 @@ export const createOneClickLinkBody = z.object({
   /** `email` (default): the server mails it to the user. `handover`: the URL comes back. */
   delivery: linkDelivery.default('email'),
   /** The profile a handed-over link opens, for a user with several. */
-  profileId: numericId.optional(),
+  profileId: bodyId.optional(),
   /** Required for a handover by a person: it is an impersonation. Quoted in the email otherwise. */
   reason: handoverReason.optional(),
   ticket: z.string().trim().max(100).optional(),
@@ -105,7 +106,7 @@ export const sentCredentialResponse = z.object({
 export type SentCredentialResponse = z.infer<typeof sentCredentialResponse>;
 
 const linkSecret = z.string().min(1).max(200);
-export const oneClickBody = z.object({ userId: numericId, hash: linkSecret });
+export const oneClickBody = z.object({ userId: bodyId, hash: linkSecret });
 export type OneClickBody = z.infer<typeof oneClickBody>;
 
 /** What the Continue page may show before anything is redeemed: whose account, and whether it works. */
@@ -130,7 +131,7 @@ export type LinkPreview = z.infer<typeof linkPreview>;
 // ---- login tokens -----------------------------------------------------------------------
 
 export const loginTokenSubject = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('profile'), profileId: numericId }),
+  z.object({ type: z.literal('profile'), profileId: bodyId }),
   z.object({ type: z.literal('anonymous') }),
 ]);
 export type LoginTokenSubject = z.infer<typeof loginTokenSubject>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { organizationKind, userStatus } from './auth.ts';
-import { nextCursor, numericId, type SearchPageQuery, searchPageQuery } from './common.ts';
+import { bodyId, nextCursor, type SearchPageQuery, searchPageQuery } from './common.ts';
 import { impersonationBlock } from './impersonation.ts';
 import { profileRole } from './permissions.ts';
 
@@ -40,5 +40,5 @@ export type ProfilesQuery = SearchPageQuery;
 export const profilesResponse = z.object({ Profiles: z.array(coworkerProfile), nextCursor });
 export type ProfilesResponse = z.infer<typeof profilesResponse>;
 
-export const switchProfileBody = z.object({ Id: numericId });
+export const switchProfileBody = z.object({ Id: bodyId });
 export type SwitchProfileBody = z.infer<typeof switchProfileBody>;

@@ -153,6 +153,19 @@ describe('one-click links', () => {
     await expect(t.client(owner.token).auth.session()).rejects.toMatchObject({ status: 401 });
   });
 
+  it('a user id of another JSON type is a 400 and uses nothing, even with the right secret', async () => {
+    const { body } = await issue();
+    for (const userId of [[body.userId], String(body.userId), true]) {
+      const res = await t.call('POST', '/api/public/auth/one-click', {
+        body: { userId, hash: body.hash },
+      });
+      expect(res.status).toBe(400);
+      expect(res.json).toMatchObject({ error: { code: 'validation_failed' } });
+    }
+    // Still unused: the link opens once, with its id as a number.
+    expect((await redeem(body)).session.user?.email).toBe('buyer@acme.test');
+  });
+
   it('malformed bodies of every shape are 4xx, never 500', async () => {
     const shapes = [
       {},

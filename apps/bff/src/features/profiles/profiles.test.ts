@@ -63,6 +63,25 @@ describe('profiles', () => {
     await expect(t.client(member.token).auth.session()).resolves.toBeDefined();
   });
 
+  it('an id of another JSON type is a 400 and switches nothing: true, [id] and "id" are not ids', async () => {
+    const member = await t.signIn('member@acme.test');
+    const globex = (await profilesOf(member.token)).find(
+      (p) => p.OrganizationName === 'Globex Inc',
+    );
+    if (!globex) throw new Error('member@acme.test has no Globex profile');
+    for (const Id of [true, [globex.Id], String(globex.Id), { valueOf: globex.Id }]) {
+      const res = await t.call('PUT', '/api/public/coworkers/profiles/current', {
+        body: { Id },
+        token: member.token,
+      });
+      expect(res.status).toBe(400);
+      expect(res.json).toMatchObject({ error: { code: 'validation_failed' } });
+    }
+    const still = await t.client(member.token).auth.session();
+    expect(still.session.id).toBe(member.session.id);
+    expect(still.session.activeProfile).toBeNull();
+  });
+
   it('operators have no customer profiles', async () => {
     const op = await t.signIn('support@onbehalf.test');
     expect(await profilesOf(op.token)).toEqual([]);
