@@ -242,6 +242,41 @@ describe('starting on PostgreSQL', () => {
     }
   }, 60_000);
 
+  it('refuses test mode on a database that holds a real person: one line, exit code 1', async () => {
+    if (!cluster) throw new Error('no cluster');
+    await admin?.pool.query('CREATE DATABASE real_people');
+    const url = cluster.urlFor('real_people');
+    // Test mode on test people only: it starts (and seeds the demo, all under .test).
+    const first = await spawnServer({ DATABASE_URL: url, ONBEHALF_SECRET: secret });
+    await waitUntilReady(first);
+    await first.stop();
+    const { pool } = openPostgres(url, { max: 1 });
+    try {
+      await pool.query(
+        "INSERT INTO users (email, name, kind, created_at) VALUES ('Jane@RealCorp.com', 'Jane', 'customer', 0)",
+      );
+    } finally {
+      await pool.end();
+    }
+    const second = await spawnServer({ DATABASE_URL: url, ONBEHALF_SECRET: secret });
+    const { code } = await second.exited;
+    await second.stop();
+    expect(code).toBe(1);
+    expect(second.output().trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^onbehalf: ONBEHALF_TEST_MODE=1 is refused: the database holds accounts outside the \.test domain/,
+      ),
+    ]);
+    // Without test mode, the same database serves.
+    const third = await spawnServer({
+      DATABASE_URL: url,
+      ONBEHALF_SECRET: secret,
+      ONBEHALF_TEST_MODE: '0',
+    });
+    await waitUntilReady(third);
+    await third.stop();
+  }, 90_000);
+
   it('answers 503 with the error envelope, never a 500, when PostgreSQL goes away, and keeps running', async () => {
     const [server] = servers;
     if (!server || !cluster) throw new Error('the servers did not start');

@@ -43,6 +43,15 @@ try {
   refuseToStart(error);
 }
 const { store, keys, secret, auditAnchor, commitGroups } = booted;
+// Test mode's made-up operators may act as anyone the database holds: never real people.
+if (env.testMode && (await store.testMode.holdsRealAccounts())) {
+  await booted.close().catch(() => {});
+  refuseToStart(
+    new Error(
+      'ONBEHALF_TEST_MODE=1 is refused: the database holds accounts outside the .test domain, and test mode lets anyone make an operator who could act as them. Use a database of test accounts only.',
+    ),
+  );
+}
 
 /** Keeps the chain's head outside the database; says so when the trail went backwards. */
 let anchorUnread = false;

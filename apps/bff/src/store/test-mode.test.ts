@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import * as pg from './postgres/schema.ts';
 import { connectionOf } from './sqlite/prepared.ts';
 import { outboxMessages } from './sqlite/schema/outbox.ts';
-import { auditTrail, linked, rowsOf } from './test-rows.ts';
+import { auditTrail, insertRow, linked, rowsOf } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 
 const meta = { ip: '203.0.113.7', userAgent: 'test-agent', requestId: 'r-1' };
@@ -32,6 +32,18 @@ const person = (slug: string) => ({
 });
 
 describe.each(dialects)('test mode on %s', (dialect) => {
+  it('tells whether the database holds anyone outside the .test domain, in any case', async () => {
+    const ts = await freshStore(dialect);
+    const add = (email: string) =>
+      insertRow(ts, 'users', { email, name: email, kind: 'customer', createdAt: T0 });
+    await add('solo@example.test');
+    await add('OPS@ONBEHALF.TEST');
+    expect(await ts.store.testMode.holdsRealAccounts()).toBe(false);
+    // Looks like the reserved domain, is not.
+    await add('jane@contest.testing.com');
+    expect(await ts.store.testMode.holdsRealAccounts()).toBe(true);
+  });
+
   it('makes an organization with its people in the order asked, each with a profile, audited', async () => {
     const ts = await freshStore(dialect);
     const created = await ts.store.testMode.createOrganization({

@@ -15,6 +15,12 @@ export interface TestModeStore {
   createOrganization(command: CreateTestOrganization): Promise<CreatedOrganization>;
   /** An operator with a password, audited; returns the new user's id. */
   createOperator(command: CreateTestOperator): Promise<number>;
+  /**
+   * Whether any account's address lies outside the reserved `.test` domain: a real person's,
+   * whom test mode's made-up operators could otherwise act as. The server refuses to start in
+   * test mode while one exists.
+   */
+  holdsRealAccounts(): Promise<boolean>;
   /** What the local outbox holds for an address (stored in lower case), newest first. */
   mailbox(to: string, limit: number): Promise<MailboxMessage[]>;
   /** Records an event of a call that changes nothing in the store (a mailbox read, the clock). */

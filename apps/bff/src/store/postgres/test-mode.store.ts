@@ -85,6 +85,14 @@ export function postgresTestMode({ db, auditKey }: PostgresContext): TestModeSto
       });
     },
 
+    async holdsRealAccounts() {
+      const found = await db
+        .select({ id: users.id })
+        .from(users)
+        .where(sql`lower(${users.email}) NOT LIKE '%.test'`)
+        .limit(1);
+      return found.length > 0;
+    },
     async mailbox(to, limit) {
       return db
         .select({

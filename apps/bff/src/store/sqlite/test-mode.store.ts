@@ -92,6 +92,16 @@ export function sqliteTestMode({ db }: SqliteContext): TestModeStore {
       });
     },
 
+    async holdsRealAccounts() {
+      return (
+        db
+          .select({ id: users.id })
+          .from(users)
+          .where(sql`lower(${users.email}) NOT LIKE '%.test'`)
+          .limit(1)
+          .get() !== undefined
+      );
+    },
     async mailbox(to, limit) {
       return db
         .select({
