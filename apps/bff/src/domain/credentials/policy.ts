@@ -102,6 +102,9 @@ export const rightsToMake = {
   login_token: ['login-tokens:manage'],
 } as const satisfies Record<string, readonly Permission[]>;
 
+/** The permission an operator's API keys live by, and that lets them make one. */
+const rightToMakeApiKeys: readonly Permission[] = ['api-keys:manage'];
+
 /** Who made a credential, with what the check below needs to know about them today. */
 export type Maker =
   | { kind: 'self' }
@@ -132,14 +135,14 @@ function operatorHolds(
  */
 export const apiKeyMakerRoles: readonly OperatorRole[] = (
   Object.keys(operatorRolePermissions) as OperatorRole[]
-).filter((role) => operatorHolds({ status: 'active', operatorRole: role }, ['api-keys:manage']));
+).filter((role) => operatorHolds({ status: 'active', operatorRole: role }, rightToMakeApiKeys));
 
 /** What a person can make for someone else, each kind tied to its own right (SPEC §4b). */
 export type MadeKind = keyof typeof rightsToMake | 'api_key';
 
 const rightsToMakeKind: Record<MadeKind, readonly Permission[]> = {
   ...rightsToMake,
-  api_key: ['api-keys:manage'],
+  api_key: rightToMakeApiKeys,
 };
 
 /** A person's standing as a maker: their status and operator role. */
@@ -168,7 +171,7 @@ export function apiKeyAlive(key: Extract<Maker, { kind: 'api_key' }>, now: numbe
     !key.revoked &&
     now < key.expiresAt &&
     key.keyMaker !== null &&
-    operatorHolds(key.keyMaker, ['api-keys:manage'])
+    operatorHolds(key.keyMaker, rightToMakeApiKeys)
   );
 }
 

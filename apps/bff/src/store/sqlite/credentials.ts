@@ -169,7 +169,8 @@ export function endCredentialsMadeBy(
   reason: CredentialEndReason,
   now: number,
 ): void {
-  const keys = kinds.includes('api_key')
+  const withKeys = kinds.includes('api_key');
+  const keys = withKeys
     ? tx
         .select({ id: apiKeys.id })
         .from(apiKeys)
@@ -177,7 +178,7 @@ export function endCredentialsMadeBy(
         .all()
         .map((k) => k.id)
     : [];
-  if (kinds.includes('api_key')) {
+  if (withKeys) {
     tx.update(apiKeys)
       .set({ revokedAt: now })
       .where(and(eq(apiKeys.createdByUserId, makerUserId), isNull(apiKeys.revokedAt)))
