@@ -92,6 +92,11 @@ export const errorCatalogue = {
     message:
       'This person already has as many live sign-in links and tokens as may be made for them. Wait for some to be used or expire, or ask them to revoke some.',
   },
+  test_addresses_only: {
+    status: 422,
+    message:
+      'This server runs in test mode, which holds test people only: use an address under the reserved .test domain.',
+  },
   not_found: { status: 404, message: 'Not found.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed here.' },
   conflict: { status: 409, message: 'The request conflicts with the current state.' },

@@ -612,7 +612,7 @@ export const routes = {
       'Provision a member (idempotent on email), optionally with a welcome email carrying a link',
     body: provisionUserBody,
     responses: { 200: provisionUserResponse, 201: provisionUserResponse },
-    errors: [400, 401, 403, 404, 409, 503],
+    errors: [400, 401, 403, 404, 409, 422, 503],
     actingForSomeone: 'refused',
   }),
   'sys.emailSignInLink': route({

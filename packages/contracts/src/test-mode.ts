@@ -48,19 +48,19 @@ export const testOperator = testPersona.omit({ profileId: true }).extend({ opera
 export type TestOperator = z.infer<typeof testOperator>;
 
 /**
- * The test mailbox reads only addresses under `.test`, the top-level domain reserved for
- * testing: the personas test mode makes (`…@example.test`) and the demo's, never a real
- * person's mail on a server left in test mode with real accounts.
+ * Whether an address is under `.test`, the top-level domain reserved for testing (RFC 2606):
+ * the personas test mode makes (`…@example.test`) and the demo's. Test mode holds no one else.
+ */
+export const isTestAddress = (email: string) => /@([^@\s]+\.)?test$/i.test(email);
+
+/**
+ * The test mailbox reads only addresses under `.test`: never a real person's mail on a server
+ * left in test mode with real accounts.
  */
 export const testMailboxQuery = z.object({
-  to: z
-    .string()
-    .trim()
-    .min(3)
-    .max(254)
-    .refine((to) => /@([^@\s]+\.)?test$/i.test(to), {
-      message: 'The test mailbox reads only addresses under the reserved .test domain.',
-    }),
+  to: z.string().trim().min(3).max(254).refine(isTestAddress, {
+    message: 'The test mailbox reads only addresses under the reserved .test domain.',
+  }),
   limit: z.coerce.number().int().min(1).max(50).default(10),
 });
 /** The mail an address received, newest first: what its reader would see, links picked out. */

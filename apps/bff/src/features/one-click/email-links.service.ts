@@ -5,6 +5,7 @@ import {
 } from '@onbehalf/contracts/email-links';
 import type { SentCredentialResponse } from '@onbehalf/contracts/login-links';
 import { profileRolePresets } from '@onbehalf/contracts/permissions';
+import { isTestAddress } from '@onbehalf/contracts/test-mode';
 import { z } from 'zod';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../http/principal.ts';
@@ -150,6 +151,8 @@ export async function provisionUser(
 ): Promise<{ status: 200 | 201; body: ProvisionUserResponse }> {
   const { clock, store } = deps;
   if (body.role !== 'member') throw new AppError('members_only');
+  // Test mode's made-up operators may act as anyone it holds: it holds test people only.
+  if (deps.env.testMode && !isTestAddress(body.email)) throw new AppError('test_addresses_only');
   const organization = await store.oneClick.findOrganization(body.organizationId);
   const reachable =
     organization &&

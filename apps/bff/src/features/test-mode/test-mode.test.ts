@@ -132,6 +132,33 @@ describe('in test mode', () => {
     expect(await events(t, 'test.mailbox_read')).toHaveLength(0);
   });
 
+  it('holds test people only: neither an operator nor an API key provisions a real address', async () => {
+    const t = await testMode();
+    const org = await t.client().test.createOrganization({});
+    const root = await t.client().test.createOperator({ role: 'superadmin' });
+    const session = t.client((await t.signIn(root.email, root.password)).token);
+    const { secret } = await session.apiKeys.create({
+      name: 'Provisioning',
+      scopes: ['users:provision'],
+      organizationIds: [org.id],
+    });
+    const person = (email: string) => ({ email, name: 'New Person', organizationId: org.id });
+    const users = async () => (await rowsWhere(t.ts, 'users', {})).length;
+    const before = await users();
+    for (const caller of [session, t.client(secret)]) {
+      for (const email of ['new.person@customer.example.com', 'x@test.example.com']) {
+        const refused = await refusal(caller.sys.provisionUser(person(email)));
+        expect(refused, email).toMatchObject({ status: 422, code: 'test_addresses_only' });
+      }
+    }
+    expect(await users()).toBe(before);
+    expect(await events(t, 'user.provisioned')).toHaveLength(0);
+    // Under .test, as every persona test mode makes: provisioned as anywhere else.
+    const made = await t.client(secret).sys.provisionUser(person('new.person@example.test'));
+    expect(made).toMatchObject({ created: true, user: { email: 'new.person@example.test' } });
+    expect(await users()).toBe(before + 1);
+  });
+
   it('moves the clock forward, so sessions and links expire without waiting', async () => {
     const t = await testMode();
     const org = await t.client().test.createOrganization({});
