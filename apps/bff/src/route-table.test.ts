@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type RouteContract, routes } from '@onbehalf/contracts/routes';
 import { describe, expect, it } from 'vitest';
-import { createTestApp } from './test/harness.ts';
+import { createTestApp, demoIds } from './test/harness.ts';
 
 type Operation = {
   summary?: string;
@@ -85,6 +85,60 @@ describe('one route table: the server serves exactly the table (SPEC §10)', () 
       .map((r) => key(r.method, r.path))
       .filter((k) => !outside.has(k));
     expect([...new Set(handled)].filter((k) => !documented.has(k))).toEqual([]);
+  });
+});
+
+describe('ids in paths and queries are decimal digits, never read as another id', () => {
+  /** Text a number parser reads as `id`: hexadecimal, exponent, leading zero, sign, spaces. */
+  const lookalikes = (id: number) => [
+    `0x${id.toString(16)}`,
+    `${id}e0`,
+    `0${id}`,
+    `+${id}`,
+    `${id}.0`,
+    `%20${id}`,
+    `${id}%20`,
+    `0b${id.toString(2)}`,
+  ];
+
+  it('a path id: a superadmin disabling user 0x… or 07 is a 400 that disables no one', async () => {
+    const t = await createTestApp();
+    const root = (await t.signIn('root@onbehalf.test')).token;
+    const member = await t.signIn('member@acme.test');
+    const id = demoIds(t).userId('member@acme.test');
+    const body = { status: 'disabled', reason: 'Left the company' };
+    for (const text of lookalikes(id)) {
+      const res = await t.call('PATCH', `/api/sys/users/${text}`, { token: root, body });
+      expect([text, res.status, res.error?.code]).toEqual([text, 400, 'validation_failed']);
+    }
+    expect((await t.client(member.token).auth.session()).session.user?.email).toBe(
+      'member@acme.test',
+    );
+    const plain = await t.call('PATCH', `/api/sys/users/${id}`, { token: root, body });
+    expect(plain.status).toBe(200);
+  });
+
+  it('a query id: an audit filter or an operator impersonation of user 1e0 is a 400', async () => {
+    const t = await createTestApp();
+    const root = (await t.signIn('root@onbehalf.test')).token;
+    const id = demoIds(t).userId('buyer@acme.test');
+    const reason = `reason=${encodeURIComponent('Checking an order')}`;
+    for (const text of lookalikes(id)) {
+      const filtered = await t.call('GET', `/api/sys/audit-events?subjectUserId=${text}`, {
+        token: root,
+      });
+      expect([text, filtered.status]).toEqual([text, 400]);
+      const started = await t.call('GET', `/api/sys/users/impersonate?userId=${text}&${reason}`, {
+        token: root,
+      });
+      expect([text, started.status, started.error?.code]).toEqual([text, 400, 'validation_failed']);
+    }
+    const plain = await t.call('GET', `/api/sys/audit-events?subjectUserId=${id}`, { token: root });
+    expect(plain.status).toBe(200);
+    const handoff = await t.call('GET', `/api/sys/users/impersonate?userId=${id}&${reason}`, {
+      token: root,
+    });
+    expect(handoff.status).toBe(200);
   });
 });
 

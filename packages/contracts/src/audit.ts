@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_PAGE } from './common.ts';
+import { MAX_PAGE, numericId } from './common.ts';
 import { operatorRole } from './permissions.ts';
 
 /** Every kind of event the audit trail records. Names are stable: reports filter on them. */
@@ -56,9 +56,9 @@ const csvOrList = z
 /** Filters shared by the list and the export. Every one of them is served by an index. */
 export const auditFilters = z.object({
   type: csvOrList.pipe(z.array(auditEventType).max(20)).optional(),
-  actorUserId: z.coerce.number().int().positive().optional(),
-  subjectUserId: z.coerce.number().int().positive().optional(),
-  organizationId: z.coerce.number().int().positive().optional(),
+  actorUserId: numericId.optional(),
+  subjectUserId: numericId.optional(),
+  organizationId: numericId.optional(),
   impersonationId: z.string().trim().min(1).max(64).optional(),
   from: z.iso.datetime().optional(),
   to: z.iso.datetime().optional(),

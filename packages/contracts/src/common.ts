@@ -1,12 +1,19 @@
 import { z } from 'zod';
 
 export const isoDateTime = z.iso.datetime();
-export const numericId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /**
  * An id in a JSON body: a JSON number, never coerced. `true`, `[5]` or `"5"` are other types
  * (400), not ids; coercion is for paths and queries, which are text.
  */
 export const bodyId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/**
+ * An id in a path or a query, which are text: decimal digits and nothing else. `0x10`, `1e3`,
+ * `07`, ` 7` or `7.0` are 400s, never read as some other id.
+ */
+export const numericId = z.preprocess(
+  (text) => (typeof text === 'string' && /^[1-9][0-9]{0,15}$/.test(text) ? Number(text) : text),
+  bodyId,
+);
 
 /** No list answers more than this many items at once (SPEC §8b). */
 export const MAX_PAGE = 100;

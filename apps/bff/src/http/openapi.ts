@@ -27,6 +27,7 @@ const errorDescriptions: Record<number, string> = {
   410: 'Gone: expired, used up or withdrawn',
   413: 'Body too large',
   421: 'This server does not answer for that host',
+  422: 'Well-formed, but not possible on this server (e.g. test mode holds test people only)',
   429: 'Too many attempts; see Retry-After',
   503: 'A dependency (e.g. mail) is unavailable; try again later',
 };
