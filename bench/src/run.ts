@@ -27,7 +27,13 @@ import {
   type ScenarioSpec,
   type Target,
 } from './scenarios.ts';
-import { processTreeCpuMs, type RunningServer, startServer, syncLatency } from './server.ts';
+import {
+  DEMO_PASSWORD,
+  processTreeCpuMs,
+  type RunningServer,
+  startServer,
+  syncLatency,
+} from './server.ts';
 import {
   applyRatios,
   check,
@@ -66,7 +72,6 @@ const DATABASES: Record<string, Database[]> = {
 const databases = DATABASES[dbArg];
 if (!databases) throw new Error(`--db=${dbArg}: expected sqlite, postgres or both`);
 const STORE_NAMES: Record<Database, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
-const DEMO_PASSWORD = 'demo-password';
 /** Requests of each scenario sent, and answered, before it is measured. */
 const WARM_UP_REQUESTS = 400;
 /** A warm-up ends after this long even if its requests are not all answered (a slow path). */

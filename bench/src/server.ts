@@ -83,6 +83,12 @@ export function processTreeCpuMs(pid: number): number {
 }
 
 /** Starts the production build; resolves once /api/health answers 200 (bounded). */
+/**
+ * The demo accounts' password on the bench's servers: they run with NODE_ENV=production, which
+ * seeds the demo only with a password of the operator's own, never the published one.
+ */
+export const DEMO_PASSWORD = 'bench-demo-password';
+
 export async function startServer(options: {
   entry: string;
   cwd: string;
@@ -109,6 +115,7 @@ export async function startServer(options: {
       PORT: String(options.port),
       DATA_DIR: options.dataDir,
       PUBLIC_ORIGIN: origin,
+      ONBEHALF_DEMO_PASSWORD: DEMO_PASSWORD,
       ...options.env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from './env.ts';
+import { DEMO_PASSWORD } from './store/demo.ts';
 
 const SECRET = 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA0';
 
@@ -45,5 +46,33 @@ describe('the environment', () => {
     expect(() =>
       loadEnv({ DATABASE_URL: 'postgres://db.internal/onbehalf', ONBEHALF_SECRET: 'short' }),
     ).toThrow(/ONBEHALF_SECRET/);
+  });
+
+  it('has a published demo password outside production only; production takes its own or none', () => {
+    expect(loadEnv({}).demoPassword).toBe(DEMO_PASSWORD);
+    expect(loadEnv({ NODE_ENV: 'test' }).demoPassword).toBe(DEMO_PASSWORD);
+    expect(loadEnv({ NODE_ENV: 'production' }).demoPassword).toBeNull();
+    const own = 'a-password-of-our-own';
+    expect(loadEnv({ NODE_ENV: 'production', ONBEHALF_DEMO_PASSWORD: own }).demoPassword).toBe(own);
+    expect(() =>
+      loadEnv({ NODE_ENV: 'production', ONBEHALF_DEMO_PASSWORD: DEMO_PASSWORD }),
+    ).toThrow(/ONBEHALF_DEMO_PASSWORD may not be the published demo password in production/);
+    expect(() => loadEnv({ ONBEHALF_DEMO_PASSWORD: 'short' })).toThrow(/ONBEHALF_DEMO_PASSWORD/);
+  });
+
+  it('takes an http or https PUBLIC_ORIGIN only: links are built from it', () => {
+    expect(loadEnv({ PUBLIC_ORIGIN: 'https://portal.example.com/' }).PUBLIC_ORIGIN).toBe(
+      'https://portal.example.com',
+    );
+    for (const origin of [
+      'portal.example.com:443',
+      'javascript:alert(1)',
+      'ftp://portal.example.com',
+      'file:///etc/passwd',
+    ]) {
+      expect(() => loadEnv({ PUBLIC_ORIGIN: origin }), origin).toThrow(
+        /PUBLIC_ORIGIN: must be an http:\/\/ or https:\/\/ URL/,
+      );
+    }
   });
 });

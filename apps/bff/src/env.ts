@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEMO_PASSWORD } from './store/demo.ts';
 
 function isPostgresUrl(value: string): boolean {
   try {
@@ -27,7 +28,16 @@ const schema = z.object({
         'must be a postgres:// or postgresql:// URL naming a host, e.g. postgres://onbehalf:password@db.internal:5432/onbehalf',
     })
     .optional(),
-  PUBLIC_ORIGIN: z.url().optional(),
+  /** Where the portal is reached, e.g. https://portal.example.com: sign-in links are built from it. */
+  PUBLIC_ORIGIN: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .optional(),
+  /**
+   * The password of every demo account, when the demo is seeded into an empty database. Outside
+   * production it defaults to the published `demo-password`; in production there is no demo
+   * unless this is set (12+ characters, not the published one).
+   */
+  ONBEHALF_DEMO_PASSWORD: z.string().min(12).optional(),
   /** Where the built portal lives; the server serves it when present. */
   PORTAL_DIST: z.string().optional(),
   /** Only for load tests: switches the sign-in and redemption rate limits off. */
@@ -76,6 +86,8 @@ export type Env = Omit<z.infer<typeof schema>, 'PUBLIC_ORIGIN' | 'DATA_DIR'> & {
   isProduction: boolean;
   /** ONBEHALF_TEST_MODE=1: /api/test/* is open. Never true in production. */
   testMode: boolean;
+  /** Every demo account's password if the demo is seeded; none in production unless set. */
+  demoPassword: string | null;
 };
 
 /** The only reader of process.env. */
@@ -98,6 +110,11 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       "Invalid environment:\n  ONBEHALF_SECRET is required with DATABASE_URL: every process must be given the same one (32 random bytes, base64url: node -e \"console.log(require('node:crypto').randomBytes(32).toString('base64url'))\").",
     );
   }
+  if (env.NODE_ENV === 'production' && env.ONBEHALF_DEMO_PASSWORD === DEMO_PASSWORD) {
+    throw new Error(
+      'Invalid environment:\n  ONBEHALF_DEMO_PASSWORD may not be the published demo password in production: anyone who read the README could sign in as the demo superadmin.',
+    );
+  }
   const origin = env.PUBLIC_ORIGIN ?? `http://localhost:${env.PORT}`;
   return {
     ...env,
@@ -107,5 +124,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     PUBLIC_ORIGIN: new URL(origin).origin,
     isProduction: env.NODE_ENV === 'production',
     testMode: env.ONBEHALF_TEST_MODE === '1',
+    demoPassword:
+      env.ONBEHALF_DEMO_PASSWORD ?? (env.NODE_ENV === 'production' ? null : DEMO_PASSWORD),
   };
 }

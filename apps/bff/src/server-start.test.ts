@@ -77,6 +77,47 @@ async function until(condition: () => Promise<boolean>, what: string, timeoutMs 
   }
 }
 
+describe('starting in production on an empty database', () => {
+  const production = { NODE_ENV: 'production', ONBEHALF_TEST_MODE: '0', LOG_LEVEL: 'info' };
+  const signIn = (url: string, password: string) =>
+    fetch(`${url}/api/public/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'root@onbehalf.test', password }),
+    });
+
+  it('seeds no demo with the published password: it serves, says why, and no one signs in with it', async () => {
+    const server = await spawnServer(production);
+    try {
+      await waitUntilReady(server);
+      expect((await signIn(server.url, DEMO_PASSWORD)).status).toBe(401);
+      expect(server.output()).toContain('NODE_ENV=production seeds no demo');
+      expect(server.output()).not.toContain(DEMO_PASSWORD);
+      // `pnpm db:seed` in production says the same, and fails the deploy step that asked.
+      const seeded = await command(['seed'], { ...production, DATA_DIR: server.dataDir }).exited;
+      expect(seeded.code).toBe(1);
+      expect(seeded.output).toContain('NODE_ENV=production seeds no demo');
+      expect((await signIn(server.url, DEMO_PASSWORD)).status).toBe(401);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
+  it('seeds the demo with a password of its operator’s own, and never prints it', async () => {
+    const own = randomBytes(12).toString('base64url');
+    const server = await spawnServer({ ...production, ONBEHALF_DEMO_PASSWORD: own });
+    try {
+      await waitUntilReady(server);
+      expect((await signIn(server.url, DEMO_PASSWORD)).status).toBe(401);
+      expect((await signIn(server.url, own)).status).toBe(200);
+      expect(server.output()).toContain('Seeded the demo');
+      expect(server.output()).not.toContain(own);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});
+
 // Before the servers' tests: the last of those stops the database server.
 describe('pnpm db:migrate with DATABASE_URL', () => {
   it("migrates PostgreSQL under the servers' lock: run twice at once while a migration holds it, both wait and succeed", async () => {

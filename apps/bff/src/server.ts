@@ -11,7 +11,7 @@ import { createMailer } from './lib/mail.ts';
 import { createMetrics } from './lib/metrics.ts';
 import { createLimiters } from './lib/rate-limit.ts';
 import { type BootedStore, bootStore } from './store/boot.ts';
-import { DEMO_PASSWORD, demoAccounts } from './store/demo.ts';
+import { DEMO_PASSWORD, demoAccounts, WITHHELD_DEMO } from './store/demo.ts';
 import { startHousekeeping } from './store/housekeeping.ts';
 
 /** A start that cannot go on: one line on stderr, no stack, exit code 1. */
@@ -118,10 +118,16 @@ server.listen(env.PORT, env.HOST, () => {
     { origin: env.PUBLIC_ORIGIN, address: info.address, port: info.port, store: store.dialect },
     `onbehalf is running at ${env.PUBLIC_ORIGIN}`,
   );
-  logger.info(
-    `${booted.seeded ? 'Seeded the demo' : 'Demo data'}: every account's password is "${DEMO_PASSWORD}"`,
-  );
-  for (const account of demoAccounts) logger.info(`demo account ${account.email}: ${account.what}`);
+  if (booted.demo === 'withheld') logger.warn(WITHHELD_DEMO);
+  // The published password is said only where it may open the demo: never in production.
+  const published = env.demoPassword === DEMO_PASSWORD;
+  if (booted.demo === 'seeded' || published) {
+    logger.info(
+      `${booted.demo === 'seeded' ? 'Seeded the demo' : 'Demo data'}: every account's password is ${published ? `"${DEMO_PASSWORD}"` : 'ONBEHALF_DEMO_PASSWORD'}`,
+    );
+    for (const account of demoAccounts)
+      logger.info(`demo account ${account.email}: ${account.what}`);
+  }
   logger.info(
     env.SMTP_URL ? 'Mail goes out over SMTP.' : 'Mail goes to the local outbox (Admin › Outbox).',
   );

@@ -3,6 +3,7 @@ import { type AnchoredHead, fileAnchorStorage } from '../lib/audit-anchor.ts';
 import { AppError } from '../lib/errors.ts';
 import type { MetricsSources } from '../lib/metrics.ts';
 import { loadServerSecret, type ServerSecret } from '../lib/server-secret.ts';
+import { type DemoSeed, WITHHELD_DEMO } from '../store/demo.ts';
 import { postgresAnchorFile } from '../store/postgres/audit-anchor.ts';
 import { connectPostgres, migrateAndSeed } from '../store/postgres/boot.ts';
 import { migratePostgres } from '../store/postgres/client.ts';
@@ -25,11 +26,17 @@ const usage = `usage: onbehalf <command>
   audit-verify                 check the audit trail's hash chain
   audit-prune                  delete events older than AUDIT_RETENTION_DAYS, keeping a checkpoint`;
 
+const seedOutcome: Record<DemoSeed, string> = {
+  seeded: 'Demo seeded.',
+  not_empty: 'Database not empty: nothing seeded.',
+  withheld: WITHHELD_DEMO,
+};
+
 /** The database the commands work on, opened; nothing is migrated until a command says so. */
 interface Opened {
   migrate(): Promise<void>;
-  /** Migrates, then seeds the demo into an empty database; whether it did. */
-  seed(): Promise<boolean>;
+  /** Migrates, then seeds the demo into an empty database; what it did about it. */
+  seed(): Promise<DemoSeed>;
   store: Store;
   secret: ServerSecret;
   auditKey: Buffer;
@@ -44,7 +51,7 @@ async function openPostgresCommands(env: Env, url: string): Promise<Opened> {
   const { db, pool } = await connectPostgres(url);
   return {
     migrate: () => migratePostgres(pool),
-    seed: () => migrateAndSeed(pool),
+    seed: () => migrateAndSeed(pool, env.demoPassword),
     store: createPostgresStore(db, { auditKey: secret.auditKey }),
     secret,
     auditKey: secret.auditKey,
@@ -63,7 +70,7 @@ async function openSqliteCommands(env: Env): Promise<Opened> {
     migrate: async () => migrateDatabase(db),
     async seed() {
       migrateDatabase(db);
-      return seedDemo(db);
+      return seedDemo(db, env.demoPassword);
     },
     store: createSqliteStore(db),
     secret,
@@ -82,9 +89,13 @@ async function run(command: string | undefined, env: Env, opened: Opened): Promi
       await opened.migrate();
       console.log('Migrations applied.');
       break;
-    case 'seed':
-      console.log((await opened.seed()) ? 'Demo seeded.' : 'Database not empty: nothing seeded.');
+    case 'seed': {
+      const demo = await opened.seed();
+      console.log(seedOutcome[demo]);
+      // A deploy step that asked for the demo and got none fails.
+      if (demo === 'withheld') process.exitCode = 1;
       break;
+    }
     case 'one-click': {
       await opened.migrate();
       const [, email, minutes] = process.argv.slice(2);

@@ -5,6 +5,7 @@ import type { MetricsSources } from '../lib/metrics.ts';
 import type { StoreFactory } from '../lib/rate-limit.ts';
 import type { ServerSecret } from '../lib/server-secret.ts';
 import type { SigningKeys } from '../lib/signing-keys.ts';
+import type { DemoSeed } from './demo.ts';
 import { bootPostgres } from './postgres/boot.ts';
 import { bootSqlite } from './sqlite/boot.ts';
 import type { CommitGroups } from './sqlite/commit-groups.ts';
@@ -34,8 +35,8 @@ export interface BootedStore {
    * batches.
    */
   housekeeping(now: number): Promise<void>;
-  /** Whether this start wrote the demo (into an empty database). */
-  seeded: boolean;
+  /** What this start did about the demo (store/demo.ts `DemoSeed`). */
+  demo: DemoSeed;
   /** After the last request: closes the database. */
   close(): Promise<void>;
 }

@@ -8,6 +8,17 @@ import type { OperatorRole, ProfileRole } from '@onbehalf/contracts/permissions'
 
 export const DEMO_PASSWORD = 'demo-password';
 
+/**
+ * What a start did about the demo: wrote it into an empty database; found people there already;
+ * or, in production without a password of the operator's own (`ONBEHALF_DEMO_PASSWORD`), left the
+ * empty database empty rather than open it with a published password.
+ */
+export type DemoSeed = 'seeded' | 'not_empty' | 'withheld';
+
+/** What a start or `pnpm db:seed` says when production left an empty database empty. */
+export const WITHHELD_DEMO =
+  'The database is empty, and NODE_ENV=production seeds no demo with its published password. Set ONBEHALF_DEMO_PASSWORD (12+ characters) to seed the demo with a password of your own.';
+
 export type OrgKey = 'acme' | 'globex' | 'solo';
 
 interface DemoAccount {

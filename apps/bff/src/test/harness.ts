@@ -291,7 +291,7 @@ async function openTestDatabase(
   const { db, sqlite } = openDatabase(':memory:');
   bindAuditKey(db, auditKey);
   migrateDatabase(db);
-  await seedDemo(db, now);
+  await seedDemo(db, DEMO_PASSWORD, now);
   return {
     ts: { dialect: 'sqlite', store: createSqliteStore(db), db, auditKey },
     metricsSources: sqliteMetricsSources(db),

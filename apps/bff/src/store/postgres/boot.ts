@@ -4,7 +4,7 @@ import type { Env } from '../../env.ts';
 import { hashPassword } from '../../lib/passwords.ts';
 import { loadServerSecret } from '../../lib/server-secret.ts';
 import type { BootedStore } from '../boot.ts';
-import { DEMO_PASSWORD } from '../demo.ts';
+import type { DemoSeed } from '../demo.ts';
 import { postgresAnchorFile, postgresAuditAnchor } from './audit-anchor.ts';
 import { flushRepeats } from './audit-repeats.ts';
 import { migratePostgres, openPostgres } from './client.ts';
@@ -29,14 +29,15 @@ export async function connectPostgres(url: string) {
 
 /**
  * Applies the migrations and, into an empty database, the demo, under the migration lock
- * (`pnpm start` and `pnpm db:seed`). Whether this call seeded it.
+ * (`pnpm start` and `pnpm db:seed`), every demo account with `password`; with none (production
+ * without one of the operator's own), no demo. What this call did about it.
  */
-export async function migrateAndSeed(pool: pg.Pool): Promise<boolean> {
-  let seeded = false;
+export async function migrateAndSeed(pool: pg.Pool, password: string | null): Promise<DemoSeed> {
+  let demo: DemoSeed = 'not_empty';
   await migratePostgres(pool, async (locked) => {
-    seeded = await seedDemoPostgres(locked, () => hashPassword(DEMO_PASSWORD));
+    demo = await seedDemoPostgres(locked, password === null ? null : () => hashPassword(password));
   });
-  return seeded;
+  return demo;
 }
 
 /**
@@ -52,7 +53,7 @@ export async function migrateAndSeed(pool: pg.Pool): Promise<boolean> {
 export async function bootPostgres(env: Env, url: string): Promise<BootedStore> {
   const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
   const { db, pool } = await connectPostgres(url);
-  const seeded = await migrateAndSeed(pool);
+  const demo = await migrateAndSeed(pool, env.demoPassword);
   const keys = await loadSharedSigningKeys(db, secret.signingKeysKey, env.SESSION_SIGNING_JWK);
   mkdirSync(env.DATA_DIR, { recursive: true, mode: 0o700 });
   const auditAnchor = postgresAuditAnchor(postgresAnchorFile(env.DATA_DIR), secret.auditKey);
@@ -68,7 +69,7 @@ export async function bootPostgres(env: Env, url: string): Promise<BootedStore> 
       await flushRepeats(db, secret.auditKey, now);
       await deleteExpiredRateLimits(pool, now);
     },
-    seeded,
+    demo,
     close: () => pool.end(),
   };
 }

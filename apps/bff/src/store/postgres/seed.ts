@@ -1,6 +1,7 @@
 import { profileRolePresets } from '@onbehalf/contracts/permissions';
 import {
   DAY,
+  type DemoSeed,
   demoAccounts,
   demoOrders,
   demoOrganizations,
@@ -12,18 +13,19 @@ import { type PgDb, transaction } from './client.ts';
 import { invoices, orders, organizations, profiles, settings, users } from './schema.ts';
 
 /**
- * Writes the demo (store/demo.ts) into an empty PostgreSQL database; on any other it does
- * nothing. Called under the migration lock, so processes starting at once seed it once.
+ * Writes the demo (store/demo.ts) into an empty PostgreSQL database; on any other, or with no
+ * password hash (production without a demo password of the operator's own), it does nothing. Called under the migration lock, so processes starting at once seed it once.
  */
 export async function seedDemoPostgres(
   db: PgDb,
-  passwordHash: string | (() => Promise<string>),
+  passwordHash: string | (() => Promise<string>) | null,
   now = Date.now(),
-): Promise<boolean> {
-  return transaction(db, async (tx) => {
+): Promise<DemoSeed> {
+  return transaction(db, async (tx): Promise<DemoSeed> => {
     // One row is enough to know: counting a large directory on every start is not.
     const [existing] = await tx.select({ id: users.id }).from(users).limit(1);
-    if (existing) return false;
+    if (existing) return 'not_empty';
+    if (passwordHash === null) return 'withheld';
     // Hashed only when it will be written: argon2id on every start would slow each one down.
     const hash = typeof passwordHash === 'string' ? passwordHash : await passwordHash();
 
@@ -108,6 +110,6 @@ export async function seedDemoPostgres(
     for (const { key, value } of demoSettings) {
       await tx.insert(settings).values({ key, value, updatedAt: now });
     }
-    return true;
+    return 'seeded';
   });
 }

@@ -31,7 +31,7 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
   const checkpointer = startCheckpointer(sqlite, dbFile, {
     report: (problem) => hooks.logger.error(problem),
   });
-  const seeded = await seedDemo(db);
+  const demo = await seedDemo(db, env.demoPassword);
   const keys = await loadSigningKeys(env.DATA_DIR, env.SESSION_SIGNING_JWK);
   const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
   bindAuditKey(db, secret.auditKey);
@@ -62,7 +62,7 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
       await deleteExpiredRateLimits(counters, now);
     },
     commitGroups,
-    seeded,
+    demo,
     async close() {
       await searchIndexer.stop();
       await commitGroups.pending()?.catch(() => {});

@@ -1,6 +1,7 @@
 import { count, eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from '../demo.ts';
 import { placeholdersFor } from '../placeholders.ts';
 import { migrateDatabase, openDatabase } from './client.ts';
 import { direct } from './prepared.ts';
@@ -15,7 +16,7 @@ import { seedDemo } from './seed.ts';
 async function seeded() {
   const { db, sqlite } = openDatabase(':memory:');
   migrateDatabase(db);
-  await seedDemo(db, Date.UTC(2026, 10, 2));
+  await seedDemo(db, DEMO_PASSWORD, Date.UTC(2026, 10, 2));
   const userId = (email: string) =>
     sqlite.prepare('SELECT id FROM users WHERE email = ?').pluck().get(email) as number;
   return { db, sqlite, userId };

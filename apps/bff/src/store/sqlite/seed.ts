@@ -3,7 +3,7 @@ import { count } from 'drizzle-orm';
 import { hashPassword } from '../../lib/passwords.ts';
 import {
   DAY,
-  DEMO_PASSWORD,
+  type DemoSeed,
   demoAccounts,
   demoOrders,
   demoOrganizations,
@@ -18,15 +18,23 @@ import { profiles } from './schema/profiles.ts';
 import { settings } from './schema/settings.ts';
 import { users } from './schema/users.ts';
 
-/** Seeds the demo on an empty database; on any other database it does nothing. */
-export async function seedDemo(db: Db, now = Date.now()): Promise<boolean> {
+/**
+ * Seeds the demo, every account with `password`, on an empty database; on any other it does
+ * nothing. With no password (production without one of the operator's own) it writes nothing.
+ */
+export async function seedDemo(
+  db: Db,
+  password: string | null,
+  now = Date.now(),
+): Promise<DemoSeed> {
   const existing = db.select({ n: count() }).from(users).get()?.n ?? 0;
-  if (existing > 0) return false;
+  if (existing > 0) return 'not_empty';
+  if (password === null) return 'withheld';
 
-  const passwordHash = await hashPassword(DEMO_PASSWORD);
-  db.transaction((tx) => {
+  const passwordHash = await hashPassword(password);
+  return db.transaction((tx): DemoSeed => {
     // Another process may have seeded while we hashed.
-    if ((tx.select({ n: count() }).from(users).get()?.n ?? 0) > 0) return;
+    if ((tx.select({ n: count() }).from(users).get()?.n ?? 0) > 0) return 'not_empty';
 
     const orgIds = {} as Record<OrgKey, number>;
     for (const [key, org] of Object.entries(demoOrganizations) as [
@@ -115,6 +123,6 @@ export async function seedDemo(db: Db, now = Date.now()): Promise<boolean> {
     for (const { key, value } of demoSettings) {
       tx.insert(settings).values({ key, value, updatedAt: now }).run();
     }
+    return 'seeded';
   });
-  return true;
 }
