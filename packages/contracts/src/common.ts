@@ -15,6 +15,25 @@ export const numericId = z.preprocess(
   bodyId,
 );
 
+/**
+ * A name people read in mail, on pages and in the audit trail (a person's, an organization's,
+ * an integration's): one line of visible text. Line breaks, control and format characters (bidi
+ * overrides, zero-width) and web addresses are refused: a name an integration chooses is written
+ * into mail that goes out from our own address, and must not add paragraphs or links to it.
+ */
+export const displayName = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((name) => !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name), {
+      message: 'A name is one line of visible characters.',
+    })
+    .refine((name) => !/:\/\/|\bwww\./i.test(name), {
+      message: 'A name may not hold a web address.',
+    });
+
 /** No list answers more than this many items at once (SPEC §8b). */
 export const MAX_PAGE = 100;
 

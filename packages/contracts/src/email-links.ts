@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { userSummary } from './auth.ts';
-import { bodyId, isoDateTime, nextCursor, numericId, type PageQuery, pageQuery } from './common.ts';
+import {
+  bodyId,
+  displayName,
+  isoDateTime,
+  nextCursor,
+  numericId,
+  type PageQuery,
+  pageQuery,
+} from './common.ts';
 import { profileRole } from './permissions.ts';
 
 export const emailAddress = z.email().trim().max(254);
@@ -18,7 +26,7 @@ export const userIdParam = z.object({ id: numericId });
 
 export const provisionUserBody = z.object({
   email: emailAddress,
-  name: z.string().trim().min(1).max(200),
+  name: displayName(200),
   organizationId: bodyId,
   /** Provisioning creates members; anything else is refused (`members_only`). */
   role: profileRole.default('member'),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   bodyId,
+  displayName,
   isoDateTime,
   nextCursor,
   numericId,
@@ -251,7 +252,7 @@ export const API_KEY_DEFAULT_DAYS = 90;
 export const API_KEY_MAX_DAYS = 366;
 
 export const createApiKeyBody = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: displayName(100),
   scopes: z.array(apiKeyScope).min(1).max(10),
   /** The organizations whose people it may act for. */
   organizationIds: z.array(z.number().int().positive()).min(1).max(100),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDateTime } from './common.ts';
+import { displayName, isoDateTime } from './common.ts';
 import { operatorRole } from './permissions.ts';
 
 /**
@@ -19,7 +19,7 @@ export type TestPersona = z.infer<typeof testPersona>;
 
 export const createTestOrganizationBody = z.object({
   /** A name to recognise it by; a unique one is made up when left out. */
-  name: z.string().trim().min(1).max(100).optional(),
+  name: displayName(100).optional(),
   /** May team admins sign in as members (the team door)? On unless said otherwise. */
   teamDoor: z.boolean().default(true),
   /** May credentials be handed to integrations? Off unless said otherwise. */

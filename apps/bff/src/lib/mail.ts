@@ -117,6 +117,17 @@ export function createMailer(
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/**
+ * One line of visible text: line breaks and control characters become a space, format characters
+ * (bidi overrides, zero-width) go. Names and reasons stored before they were checked, or a reason
+ * written over several lines, may not add paragraphs of their own to what we send.
+ */
+const oneLine = (text: string) =>
+  text
+    .replace(/\p{Cf}/gu, '')
+    .replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, ' ')
+    .trim();
+
 /** A plain, accessible message: one paragraph per line, the link as a button-like anchor. */
 export function composeMail(input: {
   to: string;
@@ -126,19 +137,17 @@ export function composeMail(input: {
   link: { url: string; label: string };
   footer: string;
 }): MailMessage {
-  const text = [
-    ...input.lines,
-    '',
-    `${input.link.label}: ${input.link.url}`,
-    '',
-    input.footer,
-  ].join('\n');
+  const lines = input.lines.map(oneLine);
+  const subject = oneLine(input.subject);
+  const text = [...lines, '', `${input.link.label}: ${input.link.url}`, '', input.footer].join(
+    '\n',
+  );
   const html = [
     '<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5">',
-    ...input.lines.map((line) => `<p>${escapeHtml(line)}</p>`),
+    ...lines.map((line) => `<p>${escapeHtml(line)}</p>`),
     `<p><a href="${escapeHtml(input.link.url)}" style="display:inline-block;padding:10px 16px;background:#1d4ed8;color:#fff;text-decoration:none;border-radius:6px">${escapeHtml(input.link.label)}</a></p>`,
     `<p style="color:#555;font-size:14px">${escapeHtml(input.footer)}</p>`,
     '</body></html>',
   ].join('');
-  return { to: input.to, kind: input.kind, subject: input.subject, text, html };
+  return { to: input.to, kind: input.kind, subject, text, html };
 }

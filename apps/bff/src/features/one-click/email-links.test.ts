@@ -325,6 +325,78 @@ describe('provisioning', () => {
   });
 });
 
+describe('mail from our address holds only what we wrote', () => {
+  /** A name an integration would choose to add a paragraph and a link of its own. */
+  const phishing =
+    'Ann,\n\nACTION NEEDED: your old link expired. Sign in at https://acme-portal.example/login instead.\n\nThanks';
+
+  it('a name, an organization’s or an integration’s, is one line of visible text with no address in it', async () => {
+    const root = (await t.signIn('root@onbehalf.test')).token;
+    const { secret } = await t.client(root).apiKeys.create({
+      name: 'ERP sync',
+      scopes: ['users:provision'],
+      organizationIds: [ids.organizationId('Acme Corp')],
+    });
+    const users = async () => (await rowsOf(t.ts, 'users')).length;
+    const before = await users();
+    const names = [
+      phishing,
+      'Ann\rSmith',
+      'Ann \u202eevil',
+      'Ann\u200b',
+      'Ann\u2028Smith',
+      'Ann (www.acme-portal.example)',
+      'Ann https://x.example',
+    ];
+    for (const name of names) {
+      const res = await t.call('POST', '/api/sys/users', {
+        token: secret,
+        body: { email: 'ann@acme.test', name, organizationId: ids.organizationId('Acme Corp') },
+      });
+      expect([name, res.status, res.error?.issues?.[0]?.path]).toEqual([name, 400, 'name']);
+      const key = await t.call('POST', '/api/sys/api-keys', {
+        token: root,
+        body: { name, scopes: ['users:read'], organizationIds: [ids.organizationId('Acme Corp')] },
+      });
+      expect([name, key.status]).toEqual([name, 400]);
+    }
+    expect(await users()).toBe(before);
+    expect(t.mail).toHaveLength(0);
+    // Names of every script and punctuation pass.
+    for (const [i, name] of [
+      'Zoë O’Brien-Łukasiewicz',
+      '山田 太郎',
+      'عائشة',
+      'Acme Corp. (EU)',
+    ].entries()) {
+      const made = await t.client(secret).sys.provisionUser({
+        email: `person-${i}@acme.test`,
+        name,
+        organizationId: ids.organizationId('Acme Corp'),
+      });
+      expect(made.user.name).toBe(name);
+    }
+  });
+
+  it('a name or reason stored over several lines cannot add paragraphs to the mail', async () => {
+    const member = ids.userId('member@acme.test');
+    // Stored before names were checked, or by hand.
+    await updateRows(t.ts, 'users', { name: `${phishing}\u202e` }, { id: member });
+    const ops = t.client((await t.signIn('ops@onbehalf.test')).token);
+    await ops.sys.emailSignInLink(member, 'Locked out\n\nPS: reply with your password');
+    const [message] = mailTo('member@acme.test');
+    const text = message?.text ?? '';
+    const paragraphs = text.split('\n').filter(Boolean);
+    // Hello, who sent it and why, how long it works, the link, the footer: nothing more.
+    expect(paragraphs).toHaveLength(5);
+    expect(paragraphs[0]).toMatch(/^Hello Ann, ACTION NEEDED: .* Thanks,$/);
+    expect(paragraphs[1]).toContain('“Locked out PS: reply with your password”');
+    expect(text).not.toContain('\u202e');
+    expect(message?.html.match(/<p[ >]/g)).toHaveLength(5);
+    expect(message?.subject).not.toMatch(/[\r\n]/);
+  });
+});
+
 describe('SMTP transport', () => {
   let server: SMTPServer | undefined;
   afterEach(async () => {
