@@ -157,6 +157,17 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
       },
       referrerPolicy: 'no-referrer',
       xFrameOptions: 'DENY',
+      // Nothing of the portal's uses these; a script that got in could not either. (An empty
+      // list, `camera=()`: Hono writes `false` as `camera=none`, which browsers do not parse.)
+      permissionsPolicy: {
+        camera: [],
+        microphone: [],
+        geolocation: [],
+        payment: [],
+        usb: [],
+        displayCapture: [],
+        publickeyCredentialsGet: [],
+      },
       strictTransportSecurity: env.isProduction ? 'max-age=31536000; includeSubDomains' : false,
     }),
   );
