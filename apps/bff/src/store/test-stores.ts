@@ -1,12 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll } from 'vitest';
+import { inject } from 'vitest';
+import { afterThisFile } from '../test/file-cleanup.ts';
 import { migratePostgres, openPostgres, type PgDb } from './postgres/client.ts';
 import { createPostgresStore } from './postgres/store.ts';
-import {
-  createLocaleDatabase,
-  startTestCluster,
-  type TestCluster,
-} from './postgres/test-cluster.ts';
+import { createLocaleDatabase } from './postgres/test-cluster.ts';
 import { bindAuditKey } from './sqlite/audit.ts';
 import { type Db, migrateDatabase, openDatabase } from './sqlite/client.ts';
 import { createSqliteStore } from './sqlite/store.ts';
@@ -14,21 +11,14 @@ import type { Store } from './store.ts';
 
 /**
  * Fresh stores of both kinds for the store's own contract tests: the same test runs on an
- * in-memory SQLite database and on a new database of a throwaway PostgreSQL server (one server
- * per test file, one database per store).
+ * in-memory SQLite database and on a new database of the run's throwaway PostgreSQL server
+ * (test/postgres-setup.ts), one database per store.
  */
 export type TestStore =
   | { dialect: 'sqlite'; store: Store; db: Db; auditKey: Buffer }
   | { dialect: 'postgres'; store: Store; db: PgDb; auditKey: Buffer; url: string };
 
-let cluster: Promise<TestCluster> | undefined;
-const pools: { end(): Promise<void> }[] = [];
 let databases = 0;
-
-afterAll(async () => {
-  await Promise.all(pools.map((pool) => pool.end()));
-  if (cluster) (await cluster).stop();
-});
 
 export async function freshStore(
   dialect: 'sqlite',
@@ -45,14 +35,14 @@ export async function freshStore(dialect: 'sqlite' | 'postgres'): Promise<TestSt
     migrateDatabase(db);
     return { dialect, store: createSqliteStore(db), db, auditKey };
   }
-  cluster ??= startTestCluster();
-  const server = await cluster;
+  const server = inject('postgres');
+  if (!server) throw new Error('PostgreSQL stores need test/postgres-setup.ts');
   const name = `store_${process.pid}_${++databases}`;
-  await createLocaleDatabase(server, name);
-  const { db, pool } = openPostgres(server.urlFor(name));
-  pools.push(pool);
+  await createLocaleDatabase(server.url, name);
+  const url = server.urlFor.replace('{database}', name);
+  const { db, pool } = openPostgres(url);
+  afterThisFile(() => pool.end());
   await migratePostgres(pool);
-  const url = server.urlFor(name);
   return { dialect, store: createPostgresStore(db, { auditKey }), db, auditKey, url };
 }
 

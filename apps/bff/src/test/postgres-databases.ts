@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import { afterAll, inject } from 'vitest';
+import { inject } from 'vitest';
 import { openPostgres, type PgDb } from '../store/postgres/client.ts';
+import { afterThisFile } from './file-cleanup.ts';
 
 /**
  * The PostgreSQL side of the harness (ONBEHALF_TEST_DB=postgres): one server for the whole run
@@ -17,24 +18,25 @@ declare module 'vitest' {
 export const harnessDialect: 'sqlite' | 'postgres' =
   process.env.ONBEHALF_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
 
-const pools: { end(): Promise<void> }[] = [];
 let admin: ReturnType<typeof openPostgres> | undefined;
 let copies = 0;
-
-afterAll(async () => {
-  await Promise.all([...pools.splice(0), admin?.pool].map((pool) => pool?.end()));
-  admin = undefined;
-});
 
 /** A new database holding the migrated demo, with a pool of its own (ended after the file). */
 export async function freshPostgresDatabase(): Promise<{ db: PgDb; pool: pg.Pool; url: string }> {
   const postgres = inject('postgres');
   if (!postgres) throw new Error('ONBEHALF_TEST_DB=postgres needs test/postgres-setup.ts');
-  admin ??= openPostgres(postgres.url, { max: 1 });
+  if (!admin) {
+    const opened = openPostgres(postgres.url, { max: 1 });
+    admin = opened;
+    afterThisFile(async () => {
+      admin = undefined;
+      await opened.pool.end();
+    });
+  }
   const name = `app_${process.pid}_${++copies}`;
   await admin.pool.query(`CREATE DATABASE ${name} TEMPLATE ${postgres.template}`);
   const url = postgres.urlFor.replace('{database}', name);
   const { db, pool } = openPostgres(url, { max: 4 });
-  pools.push(pool);
+  afterThisFile(() => pool.end());
   return { db, pool, url };
 }

@@ -16,7 +16,7 @@ const TEMPLATE = 'onbehalf_demo';
 export default async function setup(project: TestProject) {
   const cluster = await startTestCluster();
   try {
-    await createLocaleDatabase(cluster, TEMPLATE);
+    await createLocaleDatabase(cluster.url, TEMPLATE);
     const template = openPostgres(cluster.urlFor(TEMPLATE), { max: 1 });
     const passwordHash = await hashPassword(DEMO_PASSWORD);
     await migratePostgres(template.pool, async (db) => {

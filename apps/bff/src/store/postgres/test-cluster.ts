@@ -127,8 +127,8 @@ export async function startTestCluster({
  * are, not the cluster's "C": what must not depend on the locale (name order, lower()) is then
  * tested for it. Falls back to the cluster's default where ICU is not built in.
  */
-export async function createLocaleDatabase(cluster: TestCluster, name: string): Promise<void> {
-  const admin = openPostgres(cluster.url, { max: 1 });
+export async function createLocaleDatabase(serverUrl: string, name: string): Promise<void> {
+  const admin = openPostgres(serverUrl, { max: 1 });
   try {
     await admin.pool
       .query(
