@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type Env, loadEnv } from '../env.ts';
 import { type AnchoredHead, fileAnchorStorage } from '../lib/audit-anchor.ts';
 import { AppError } from '../lib/errors.ts';
@@ -15,6 +16,7 @@ import { sqliteMetricsSources } from '../store/sqlite/metrics.ts';
 import { seedDemo } from '../store/sqlite/seed.ts';
 import { createSqliteStore } from '../store/sqlite/store.ts';
 import type { Store } from '../store/store.ts';
+import { createOperatorCommand } from './create-operator.ts';
 import { emailOneClickLink } from './one-click-link.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -23,6 +25,9 @@ const usage = `usage: onbehalf <command>
                                (under the lock the servers take), else $DATA_DIR/onbehalf.db
   seed                         migrate, then seed the demo if the database is empty
   one-click <email> [minutes]  email a one-click sign-in link to that customer
+  create-operator <email> <name> <support|admin|superadmin>
+                               make an operator (a deployment's first superadmin), the
+                               password on stdin: printf '%s' "$PASSWORD" | …
   audit-verify                 check the audit trail's hash chain
   audit-prune                  delete events older than AUDIT_RETENTION_DAYS, keeping a checkpoint`;
 
@@ -100,6 +105,14 @@ async function run(command: string | undefined, env: Env, opened: Opened): Promi
       await opened.migrate();
       const [, email, minutes] = process.argv.slice(2);
       console.log(await emailOneClickLink({ env, ...opened }, email, minutes));
+      break;
+    }
+    case 'create-operator': {
+      await opened.migrate();
+      // Never from a terminal's echo or the arguments: piped in.
+      if (process.stdin.isTTY) throw new UsageError('give the password on stdin, not typed in');
+      const stdin = readFileSync(0, 'utf8');
+      console.log(await createOperatorCommand(opened.store, process.argv.slice(3), stdin));
       break;
     }
     case 'audit-verify': {

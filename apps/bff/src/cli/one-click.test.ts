@@ -1,83 +1,12 @@
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { serverSecretFrom } from '../lib/server-secret.ts';
-import { createPostgresStore } from '../store/postgres/store.ts';
-import { bindAuditKey } from '../store/sqlite/audit.ts';
-import { openDatabase } from '../store/sqlite/client.ts';
-import { createSqliteStore } from '../store/sqlite/store.ts';
+import { describe, expect, it } from 'vitest';
 import { countOf, rowsWhere } from '../store/test-rows.ts';
-import { dialects, freshStore, type TestStore } from '../store/test-stores.ts';
-import { bundled } from '../test/bundled.ts';
+import { dialects } from '../store/test-stores.ts';
+import { cli, commandDatabase, secret } from './test-commands.ts';
 
 /**
  * `pnpm cli one-click` as an operator runs it on a host, on either store: the same service as
  * POST /api/sys/one-click-links, so the same rules refuse and the same audit records.
  */
-
-const root = randomBytes(32);
-const secret = serverSecretFrom(root);
-const dirs: string[] = [];
-const closers: (() => void)[] = [];
-
-afterAll(() => {
-  for (const close of closers) close();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-async function cli(args: string[], env: Record<string, string>) {
-  const main = await bundled('cli');
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [main, ...args],
-      {
-        cwd: fileURLToPath(new URL('../..', import.meta.url)),
-        env: {
-          PATH: process.env.PATH ?? '',
-          ONBEHALF_SECRET: root.toString('base64url'),
-          LOG_LEVEL: 'silent',
-          ...env,
-        },
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-/** A database the command line opens (its environment) and the test reads (its store). */
-async function commandDatabase(
-  dialect: (typeof dialects)[number],
-): Promise<{ env: Record<string, string>; read: () => TestStore }> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-cli-'));
-  dirs.push(dataDir);
-  if (dialect === 'postgres') {
-    const fresh = await freshStore('postgres');
-    const ts: TestStore = {
-      ...fresh,
-      store: createPostgresStore(fresh.db, { auditKey: secret.auditKey }),
-      auditKey: secret.auditKey,
-    };
-    return { env: { DATA_DIR: dataDir, DATABASE_URL: fresh.url }, read: () => ts };
-  }
-  return {
-    env: { DATA_DIR: dataDir },
-    read() {
-      // Opened after the commands wrote, as another process would.
-      const { db, sqlite } = openDatabase(path.join(dataDir, 'onbehalf.db'));
-      closers.push(() => sqlite.close());
-      bindAuditKey(db, secret.auditKey);
-      return { dialect, store: createSqliteStore(db), db, auditKey: secret.auditKey };
-    },
-  };
-}
 
 describe.each(dialects)('pnpm cli one-click on %s', (dialect) => {
   it('emails the link through the service: the link, the mail and its audit, never the URL on stdout', async () => {

@@ -1,4 +1,4 @@
-import { profileRolePresets } from '@onbehalf/contracts/permissions';
+import { type OperatorRole, profileRolePresets } from '@onbehalf/contracts/permissions';
 import type {
   AdminUsersResponse,
   SetProfileRoleBody,
@@ -12,6 +12,7 @@ import { auditParty } from '../../lib/audit-party.ts';
 import { policyActor, policyTarget } from '../../lib/auth-context.ts';
 import { AppError } from '../../lib/errors.ts';
 import { decodeCursor, pageOf } from '../../lib/pagination.ts';
+import { hashPassword } from '../../lib/passwords.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 
 /** How often a change decided from a row another request changed meanwhile is decided anew. */
@@ -189,4 +190,37 @@ export async function setRoleOfProfile(
 /** Organizations whose name holds the text, by name; at most 50. */
 export async function listOrganizations(deps: AppDeps, query: string | undefined) {
   return { organizations: await deps.store.users.organizations(query) };
+}
+
+/**
+ * A new operator, made from the command line (`pnpm cli create-operator`): how a deployment
+ * gets its first superadmin, since production seeds no demo (ADR 033), and how more are made
+ * without one. Audited as a provisioning by the system; an address already taken is a conflict.
+ */
+export async function createOperator(
+  { store }: Pick<AppDeps, 'store'>,
+  person: { email: string; name: string; password: string; operatorRole: OperatorRole },
+  now: number,
+  meta: RequestMeta,
+): Promise<number> {
+  const email = person.email.toLowerCase();
+  const created = await store.users.createOperator({
+    email,
+    name: person.name,
+    passwordHash: await hashPassword(person.password),
+    operatorRole: person.operatorRole,
+    audit: (userId) => ({
+      type: 'user.provisioned',
+      at: now,
+      actor: { userId: null, kind: 'system' },
+      subjectUserId: userId,
+      details: { operatorRole: person.operatorRole, via: 'command line' },
+    }),
+    now,
+    meta,
+  });
+  if (created === 'taken') {
+    throw new AppError('conflict', { message: `An account with email ${email} exists already.` });
+  }
+  return created;
 }

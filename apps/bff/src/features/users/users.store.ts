@@ -35,6 +35,22 @@ export interface UsersStore {
    * `'lost_race'` (nothing written) when another change came first.
    */
   setProfileRole(command: SetProfileRole): Promise<'updated' | 'lost_race'>;
+  /**
+   * A new operator with a password, with its audit, at once: the new user's id, or `'taken'`
+   * (nothing written) when the address already has an account.
+   */
+  createOperator(command: CreateOperator): Promise<number | 'taken'>;
+}
+
+export interface CreateOperator {
+  /** The address in lower case, as every address is stored. */
+  email: string;
+  name: string;
+  passwordHash: string;
+  operatorRole: NonNullable<UserRow['operatorRole']>;
+  audit: (userId: number) => AuditEntry;
+  now: number;
+  meta: RequestMeta;
 }
 
 export interface UsersPage {

@@ -130,6 +130,26 @@ export function postgresUsers({ db, auditKey }: PostgresContext): UsersStore {
         return 'updated' as const;
       });
     },
+    async createOperator({ email, name, passwordHash, operatorRole, audit, now, meta }) {
+      return transaction(db, async (tx) => {
+        const [created] = await tx
+          .insert(users)
+          .values({
+            email,
+            name,
+            passwordHash,
+            passwordChangedAt: now,
+            kind: 'operator',
+            operatorRole,
+            createdAt: now,
+          })
+          .onConflictDoNothing()
+          .returning({ id: users.id });
+        if (!created) return 'taken' as const;
+        await appendAudit(tx, auditKey, audit(created.id), meta);
+        return created.id;
+      });
+    },
   };
 }
 

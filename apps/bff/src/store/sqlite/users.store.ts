@@ -126,6 +126,27 @@ export function sqliteUsers({ db }: SqliteContext): UsersStore {
         return 'updated';
       });
     },
+    async createOperator({ email, name, passwordHash, operatorRole, audit, now, meta }) {
+      return db.transaction((tx) => {
+        const created = tx
+          .insert(users)
+          .values({
+            email,
+            name,
+            passwordHash,
+            passwordChangedAt: now,
+            kind: 'operator',
+            operatorRole,
+            createdAt: now,
+          })
+          .onConflictDoNothing()
+          .returning({ id: users.id })
+          .get();
+        if (!created) return 'taken' as const;
+        recordAudit(tx, audit(created.id), meta);
+        return created.id;
+      });
+    },
   };
 }
 

@@ -1,0 +1,49 @@
+import { changePasswordBody } from '@onbehalf/contracts/account';
+import { displayName } from '@onbehalf/contracts/common';
+import { emailAddress } from '@onbehalf/contracts/email-links';
+import { operatorRole } from '@onbehalf/contracts/permissions';
+import { z } from 'zod';
+import { createOperator } from '../features/users/users.service.ts';
+import { systemMeta } from '../lib/request-meta.ts';
+import type { Store } from '../store/store.ts';
+import { UsageError } from './usage-error.ts';
+
+const USAGE =
+  'usage: create-operator <email> <name> <support|admin|superadmin>, the password on stdin';
+
+/** What the command takes, checked with the contract's own rules for each. */
+const newOperator = z.object({
+  email: emailAddress,
+  name: displayName(200),
+  operatorRole,
+  password: changePasswordBody.shape.newPassword,
+});
+
+/**
+ * The password is read from stdin, never from the arguments, which the shell's history and
+ * `ps` would show: `printf '%s' "$PASSWORD" | pnpm cli create-operator …`. Its first line only.
+ */
+export function passwordFrom(stdin: string): string {
+  return stdin.split(/\r?\n/, 1)[0] ?? '';
+}
+
+export async function createOperatorCommand(
+  store: Store,
+  args: readonly string[],
+  stdin: string,
+): Promise<string> {
+  const [email, name, role] = args;
+  const checked = newOperator.safeParse({
+    email,
+    name,
+    operatorRole: role,
+    password: passwordFrom(stdin),
+  });
+  if (!checked.success) {
+    const problems = checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new UsageError(`${problems.join('; ')}\n${USAGE}`);
+  }
+  const person = checked.data;
+  const userId = await createOperator({ store }, person, Date.now(), systemMeta);
+  return `Operator ${person.email.toLowerCase()} (${person.operatorRole}) created, user ${userId}: they sign in with the password given.`;
+}
