@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApiClient } from '@onbehalf/api-client/client';
@@ -69,6 +70,14 @@ function command(args: string[], env: Record<string, string>) {
   return { child, exited };
 }
 
+/** A server that is to refuse to start: its exit code and what it printed, line by line. */
+async function startRefused(env: Record<string, string>) {
+  const server = await spawnServer(env);
+  const { code } = await server.exited;
+  await server.stop();
+  return { code, lines: server.output().trim().split('\n'), output: server.output() };
+}
+
 async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
@@ -100,6 +109,25 @@ describe('starting in production on an empty database', () => {
       expect((await signIn(server.url, DEMO_PASSWORD)).status).toBe(401);
     } finally {
       await server.stop();
+    }
+  }, 60_000);
+
+  it('refuses a database whose demo still signs in with the published password: one line, exit code 1', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-demo-'));
+    try {
+      // Seeded outside production, then started in production on the same database.
+      const development = await spawnServer({ NODE_ENV: 'development', DATA_DIR: dataDir });
+      await waitUntilReady(development);
+      await development.stop();
+      const { code, lines } = await startRefused({ ...production, DATA_DIR: dataDir });
+      expect(code).toBe(1);
+      expect(lines).toEqual([
+        expect.stringMatching(
+          /^onbehalf: NODE_ENV=production is refused: owner@acme\.test, .*root@onbehalf\.test still sign in with the published demo password/,
+        ),
+      ]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
 
@@ -177,14 +205,11 @@ describe('pnpm db:migrate with DATABASE_URL', () => {
 describe('starting on PostgreSQL', () => {
   it('refuses to start when PostgreSQL does not answer: one line on stderr, exit code 1', async () => {
     const closed = await freeLoopbackPort();
-    const server = await spawnServer({
+    const { code, lines, output } = await startRefused({
       DATABASE_URL: `postgres://onbehalf:hunter2@127.0.0.1:${closed}/onbehalf`,
       ONBEHALF_SECRET: secret,
     });
-    const { code } = await server.exited;
-    await server.stop();
     expect(code).toBe(1);
-    const lines = server.output().trim().split('\n');
     expect(lines).toEqual([
       expect.stringMatching(
         new RegExp(
@@ -192,7 +217,7 @@ describe('starting on PostgreSQL', () => {
         ),
       ),
     ]);
-    expect(server.output()).not.toContain('hunter2');
+    expect(output).not.toContain('hunter2');
   }, 60_000);
 
   it('three processes started at once on an empty database wait for one migration and come up as one service', async () => {
@@ -299,11 +324,9 @@ describe('starting on PostgreSQL', () => {
     } finally {
       await pool.end();
     }
-    const second = await spawnServer({ DATABASE_URL: url, ONBEHALF_SECRET: secret });
-    const { code } = await second.exited;
-    await second.stop();
-    expect(code).toBe(1);
-    expect(second.output().trim().split('\n')).toEqual([
+    const second = await startRefused({ DATABASE_URL: url, ONBEHALF_SECRET: secret });
+    expect(second.code).toBe(1);
+    expect(second.lines).toEqual([
       expect.stringMatching(
         /^onbehalf: ONBEHALF_TEST_MODE=1 is refused: the database holds accounts outside the \.test domain/,
       ),

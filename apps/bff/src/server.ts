@@ -13,6 +13,7 @@ import { createLimiters } from './lib/rate-limit.ts';
 import { type BootedStore, bootStore } from './store/boot.ts';
 import { DEMO_PASSWORD, demoAccounts, WITHHELD_DEMO } from './store/demo.ts';
 import { startHousekeeping } from './store/housekeeping.ts';
+import { demoAccountsOnPublishedPassword } from './store/published-demo-password.ts';
 
 /** A start that cannot go on: one line on stderr, no stack, exit code 1. */
 function refuseToStart(error: unknown): never {
@@ -51,6 +52,20 @@ if (env.testMode && (await store.testMode.holdsRealAccounts())) {
       'ONBEHALF_TEST_MODE=1 is refused: the database holds accounts outside the .test domain, and test mode lets anyone make an operator who could act as them. Use a database of test accounts only.',
     ),
   );
+}
+
+// A database the demo was seeded into outside production keeps the published password: in
+// production, anyone who read the README could sign in as its superadmin (ADR 033).
+if (env.isProduction) {
+  const open = await demoAccountsOnPublishedPassword(store);
+  if (open.length > 0) {
+    await booted.close().catch(() => {});
+    refuseToStart(
+      new Error(
+        `NODE_ENV=production is refused: ${open.join(', ')} still sign in with the published demo password. Change their passwords (Account › Password) or disable them outside production, or start on an empty database.`,
+      ),
+    );
+  }
 }
 
 /** Keeps the chain's head outside the database; says so when the trail went backwards. */
