@@ -16,10 +16,21 @@ export const numericId = z.preprocess(
 );
 
 /**
+ * The characters that reorder how text around them is shown (bidi embeddings, overrides and
+ * isolates, the direction marks), as a character class's body: a name may not hold them, and
+ * mail drops them from what it quotes.
+ */
+export const DIRECTION_CONTROLS = '\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069';
+const notOneLine = new RegExp(`[\\p{Cc}\\p{Zl}\\p{Zp}${DIRECTION_CONTROLS}]`, 'u');
+
+/**
  * A name people read in mail, on pages and in the audit trail (a person's, an organization's,
- * an integration's): one line of visible text. Line breaks, control and format characters (bidi
- * overrides, zero-width) and web addresses are refused: a name an integration chooses is written
- * into mail that goes out from our own address, and must not add paragraphs or links to it.
+ * an integration's): one line. Line breaks, control characters and the characters that reorder
+ * what is shown are refused: a name an integration chooses is written into mail that goes out
+ * from our own address, and must not add paragraphs to it or disguise itself. Joiners that names
+ * and emoji need (ZWJ, ZWNJ, tags, the soft hyphen) pass. A name spelling a scheme (`https://`)
+ * or `www.` is refused too; that is a speed bump, not a wall: a bare domain passes, and a mail
+ * client may make it a link.
  */
 export const displayName = (max: number) =>
   z
@@ -27,8 +38,8 @@ export const displayName = (max: number) =>
     .trim()
     .min(1)
     .max(max)
-    .refine((name) => !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name), {
-      message: 'A name is one line of visible characters.',
+    .refine((name) => !notOneLine.test(name), {
+      message: 'A name is one line, without control or direction characters.',
     })
     .refine((name) => !/:\/\/|\bwww\./i.test(name), {
       message: 'A name may not hold a web address.',

@@ -1,3 +1,4 @@
+import { DIRECTION_CONTROLS } from '@onbehalf/contracts/common';
 import nodemailer from 'nodemailer';
 import type { Env } from '../env.ts';
 import { seal } from './server-secret.ts';
@@ -118,13 +119,14 @@ export function createMailer(
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
- * One line of visible text: line breaks and control characters become a space, format characters
- * (bidi overrides, zero-width) go. Names and reasons stored before they were checked, or a reason
- * written over several lines, may not add paragraphs of their own to what we send.
+ * One line: line breaks and control characters become a space, the characters that reorder
+ * text are dropped. Names and reasons stored before they were checked, or a reason written over
+ * several lines, may not add paragraphs of their own to what we send.
  */
+const directionControls = new RegExp(`[${DIRECTION_CONTROLS}]`, 'gu');
 const oneLine = (text: string) =>
   text
-    .replace(/\p{Cf}/gu, '')
+    .replace(directionControls, '')
     .replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, ' ')
     .trim();
 

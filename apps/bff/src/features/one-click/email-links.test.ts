@@ -343,7 +343,8 @@ describe('mail from our address holds only what we wrote', () => {
       phishing,
       'Ann\rSmith',
       'Ann \u202eevil',
-      'Ann\u200b',
+      'Ann\u2067lah\u2069',
+      'Ann\u200f',
       'Ann\u2028Smith',
       'Ann (www.acme-portal.example)',
       'Ann https://x.example',
@@ -367,7 +368,11 @@ describe('mail from our address holds only what we wrote', () => {
       'Zoë O’Brien-Łukasiewicz',
       '山田 太郎',
       'عائشة',
-      'Acme Corp. (EU)',
+      'Acme Corp. (EU) & Co',
+      // Joiners names and emoji need: ZWJ in an emoji, ZWNJ in Persian, a soft hyphen.
+      'Ada 👩\u200d💻',
+      'مهرآیین\u200cفر',
+      'Donau\u00addampf',
     ].entries()) {
       const made = await t.client(secret).sys.provisionUser({
         email: `person-${i}@acme.test`,
