@@ -15,9 +15,10 @@ const shared = {
   // Each test file opens its own database; files run in parallel workers.
   pool: 'forks' as const,
   // Files of a worker share its module cache: importing the app once per worker, not per file,
-  // took the suite from 425 s to about 200 s on our 2-core machines. Nothing of the app keeps
-  // state in a module between apps; what a file opens through the test helpers is closed after
-  // it (test/file-cleanup.ts, by the setup file below).
+  // took the suite from 425 s to about 295 s on our 2-core machines. What the app keeps in a
+  // module is process-wide by design (the password hashes' queue and decoy); a test that needs
+  // it fresh imports its own (lib/passwords.test.ts). What a file opens through the test
+  // helpers is closed after it (test/file-cleanup.ts, by the setup file below).
   isolate: false,
   setupFiles: ['src/test/per-file-setup.ts'],
   // Sign-ins hash with argon2id on purpose: a file of them takes seconds on a busy 2-core

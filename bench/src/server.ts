@@ -82,13 +82,13 @@ export function processTreeCpuMs(pid: number): number {
   return (ticks * 1000) / CLOCK_TICKS;
 }
 
-/** Starts the production build; resolves once /api/health answers 200 (bounded). */
 /**
  * The demo accounts' password on the bench's servers: they run with NODE_ENV=production, which
  * seeds the demo only with a password of the operator's own, never the published one.
  */
 export const DEMO_PASSWORD = 'bench-demo-password';
 
+/** Starts the production build; resolves once /api/health answers 200 (bounded). */
 export async function startServer(options: {
   entry: string;
   cwd: string;

@@ -27,8 +27,9 @@ export function passwordFrom(stdin: string): string {
   return stdin.split(/\r?\n/, 1)[0] ?? '';
 }
 
+/** Checks what it was given first: bad input changes nothing, not even the schema. */
 export async function createOperatorCommand(
-  store: Store,
+  opened: { store: Store; migrate(): Promise<void> },
   args: readonly string[],
   stdin: string,
 ): Promise<string> {
@@ -44,6 +45,7 @@ export async function createOperatorCommand(
     throw new UsageError(`${problems.join('; ')}\n${USAGE}`);
   }
   const person = checked.data;
-  const userId = await createOperator({ store }, person, Date.now(), systemMeta);
+  await opened.migrate();
+  const userId = await createOperator(opened, person, Date.now(), systemMeta);
   return `Operator ${person.email.toLowerCase()} (${person.operatorRole}) created, user ${userId}: they sign in with the password given.`;
 }

@@ -1,13 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { AppError } from './errors.ts';
-import {
-  HASHING_AT_ONCE,
-  hashing,
-  hashPassword,
-  verifyPassword,
-  WAITING_PER_CORE,
-} from './passwords.ts';
-import { holdHashing } from './test-hashing.ts';
+import { describe, expect, it, vi } from 'vitest';
+
+// A worker's test files share its modules (vitest `isolate: false`), and these tests need the
+// hashing queue and the decoy as a fresh server has them, whatever files ran before: their own.
+vi.resetModules();
+const { AppError } = await import('./errors.ts');
+const { HASHING_AT_ONCE, hashing, hashPassword, verifyPassword, WAITING_PER_CORE } = await import(
+  './passwords.ts'
+);
+const { holdHashing } = await import('./test-hashing.ts');
 
 describe('password hashes take turns', () => {
   it('refuses one more than the bounded wait at once, as server_busy, and never as a mismatch; the decoy is made again after', async () => {

@@ -39,7 +39,7 @@ import { sqliteRateLimitStore, withCountersTable } from '../store/sqlite/rate-li
 import { seedDemo } from '../store/sqlite/seed.ts';
 import { createSqliteStore } from '../store/sqlite/store.ts';
 
-// One key pair per test file is plenty; generating is the slow part.
+// One key pair per worker is plenty (its test files share this module); generating is the slow part.
 let sharedKeys: Promise<SigningKeys> | undefined;
 
 export const ORIGIN = 'http://portal.test';

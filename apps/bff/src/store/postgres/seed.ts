@@ -14,7 +14,8 @@ import { invoices, orders, organizations, profiles, settings, users } from './sc
 
 /**
  * Writes the demo (store/demo.ts) into an empty PostgreSQL database; on any other, or with no
- * password hash (production without a demo password of the operator's own), it does nothing. Called under the migration lock, so processes starting at once seed it once.
+ * password hash (production without a demo password of the operator's own), it does nothing.
+ * Called under the migration lock, so processes starting at once seed it once.
  */
 export async function seedDemoPostgres(
   db: PgDb,
