@@ -6,12 +6,24 @@ export const isoDateTime = z.iso.datetime();
  * (400), not ids; coercion is for paths and queries, which are text.
  */
 export const bodyId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/** An id written as text: decimal digits, no leading zero (a regular expression's source). */
+export const DECIMAL_ID = '[1-9][0-9]{0,15}';
+const decimalIdText = new RegExp(`^${DECIMAL_ID}$`);
+
 /**
- * An id in a path or a query, which are text: decimal digits and nothing else. `0x10`, `1e3`,
- * `07`, ` 7` or `7.0` are 400s, never read as some other id.
+ * The id a text spells, or null: decimal digits and nothing else. `0x10`, `1e3`, `07`, ` 7` or
+ * `7.0` are no id, never read as some other one. Paths, queries and the portal's own addresses
+ * all read ids so.
  */
+export function decimalId(text: string): number | null {
+  if (!decimalIdText.test(text)) return null;
+  const id = Number(text);
+  return Number.isSafeInteger(id) ? id : null;
+}
+
+/** An id in a path or a query, which are text: `decimalId`'s, anything else a 400. */
 export const numericId = z.preprocess(
-  (text) => (typeof text === 'string' && /^[1-9][0-9]{0,15}$/.test(text) ? Number(text) : text),
+  (text) => (typeof text === 'string' ? (decimalId(text) ?? text) : text),
   bodyId,
 );
 

@@ -10,6 +10,9 @@ describe('parsing the secret from the address', () => {
     expect(parseOneClickLink(undefined, undefined)).toBeNull();
     expect(parseOneClickLink('abc', 'x')).toBeNull();
     expect(parseOneClickLink('0', 'x')).toBeNull();
+    // An id is decimal digits only, as the API reads one: no other spelling of 5 opens it.
+    for (const id of ['05', '0x5', '5e0', '+5', ' 5', '5.0'])
+      expect(parseOneClickLink(id, 'x')).toBeNull();
     expect(parseOneClickLink('5', 'x'.repeat(201))).toBeNull();
   });
 });

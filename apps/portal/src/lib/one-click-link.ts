@@ -1,3 +1,5 @@
+import { decimalId } from '@onbehalf/contracts/common';
+
 /** What a one-click link is made of: the user it opens and its secret. */
 export interface OneClickLink {
   userId: number;
@@ -9,9 +11,9 @@ export function parseOneClickLink(
   userId: string | undefined,
   hash: string | undefined,
 ): OneClickLink | null {
-  if (!userId || !hash || !/^\d{1,15}$/.test(userId) || hash.length > 200) return null;
-  const id = Number(userId);
-  return id > 0 ? { userId: id, hash } : null;
+  const id = userId ? decimalId(userId) : null;
+  if (id === null || !hash || hash.length > 200) return null;
+  return { userId: id, hash };
 }
 
 /** The parts of a whole one-click URL, as the server hands one over; null if it is none. */

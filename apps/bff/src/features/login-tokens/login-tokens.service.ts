@@ -1,3 +1,4 @@
+import { DECIMAL_ID } from '@onbehalf/contracts/common';
 import type {
   AttemptOutcome,
   CreatedLoginToken,
@@ -46,7 +47,7 @@ import { deliverLink, type LinkSender } from '../one-click/link-mail.ts';
 import type { Redeemed } from '../one-click/one-click.service.ts';
 import type { Subject, TokenScope, TokenWithParties } from './login-tokens.store.ts';
 
-const TOKEN_FORMAT = /^(\d{1,15})\.([\w-]{43})$/;
+const TOKEN_FORMAT = new RegExp(`^(${DECIMAL_ID})\\.([\\w-]{43})$`);
 const DAY = 24 * 60 * 60 * 1000;
 
 function stateOf(row: TokenWithParties['token'], now: number): LoginTokenState {

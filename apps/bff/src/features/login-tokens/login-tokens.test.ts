@@ -100,6 +100,13 @@ describe('login tokens', () => {
     const forged = `${wrong.id}.${'B'.repeat(43)}`;
     expect((await refusal(redeem(forged))).code).toBe('link_invalid');
     expect((await details(wrong.id)).token.failedAttempts).toBe(1);
+    // Its id spelled otherwise (a leading zero) names no token: no session, nothing counted on it.
+    const respelled = `0${wrong.token}`;
+    expect((await refusal(redeem(respelled))).code).toBe('link_invalid');
+    expect((await details(wrong.id)).token).toMatchObject({
+      failedAttempts: 1,
+      successfulAttempts: 0,
+    });
 
     const deleted = await create();
     await expect(t.client(ops).loginTokens.remove(deleted.id)).resolves.toBeDefined();

@@ -1,3 +1,4 @@
+import { decimalId } from '@onbehalf/contracts/common';
 import { Link, useParams } from 'react-router';
 import { LoginTokenDetails } from '../../features/login-tokens/components/login-token-details.tsx';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
@@ -5,7 +6,7 @@ import { useSignedInSession } from './app-layout.tsx';
 
 export function AdminLoginTokenDetailsRoute() {
   const { id = '' } = useParams();
-  const tokenId = /^\d{1,15}$/.test(id) ? Number(id) : null;
+  const tokenId = decimalId(id);
   useDocumentTitle(tokenId ? `Login token ${tokenId}` : 'Login token');
   const session = useSignedInSession();
   const canManage = session.permissions.includes('login-tokens:manage');
