@@ -18,8 +18,6 @@ export type TestStore =
   | { dialect: 'sqlite'; store: Store; db: Db; auditKey: Buffer }
   | { dialect: 'postgres'; store: Store; db: PgDb; auditKey: Buffer; url: string };
 
-let databases = 0;
-
 export async function freshStore(
   dialect: 'sqlite',
 ): Promise<Extract<TestStore, { dialect: 'sqlite' }>>;
@@ -37,7 +35,8 @@ export async function freshStore(dialect: 'sqlite' | 'postgres'): Promise<TestSt
   }
   const server = inject('postgres');
   if (!server) throw new Error('PostgreSQL stores need test/postgres-setup.ts');
-  const name = `store_${process.pid}_${++databases}`;
+  // Unique whatever module instance counts: a test file may import its own (vi.resetModules).
+  const name = `store_${process.pid}_${randomBytes(6).toString('hex')}`;
   await createLocaleDatabase(server.url, name);
   const url = server.urlFor.replace('{database}', name);
   const { db, pool } = openPostgres(url);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { inject } from 'vitest';
 import { openPostgres, type PgDb } from '../store/postgres/client.ts';
@@ -19,7 +20,6 @@ export const harnessDialect: 'sqlite' | 'postgres' =
   process.env.ONBEHALF_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
 
 let admin: ReturnType<typeof openPostgres> | undefined;
-let copies = 0;
 
 /** A new database holding the migrated demo, with a pool of its own (ended after the file). */
 export async function freshPostgresDatabase(): Promise<{ db: PgDb; pool: pg.Pool; url: string }> {
@@ -33,7 +33,8 @@ export async function freshPostgresDatabase(): Promise<{ db: PgDb; pool: pg.Pool
       await opened.pool.end();
     });
   }
-  const name = `app_${process.pid}_${++copies}`;
+  // Unique whatever module instance counts: a test file may import its own (vi.resetModules).
+  const name = `app_${process.pid}_${randomBytes(6).toString('hex')}`;
   await admin.pool.query(`CREATE DATABASE ${name} TEMPLATE ${postgres.template}`);
   const url = postgres.urlFor.replace('{database}', name);
   const { db, pool } = openPostgres(url, { max: 4 });
