@@ -318,6 +318,10 @@ describe('starting on PostgreSQL', () => {
     await first.stop();
     const { pool } = openPostgres(url, { max: 1 });
     try {
+      // Its start marked the database: no process adds a real person to it any more.
+      const marked = await pool.query("SELECT key FROM settings WHERE key = 'test_database'");
+      expect(marked.rowCount).toBe(1);
+      // Unless by hand, as here.
       await pool.query(
         "INSERT INTO users (email, name, kind, created_at) VALUES ('Jane@RealCorp.com', 'Jane', 'customer', 0)",
       );

@@ -53,6 +53,8 @@ if (env.testMode && (await store.testMode.holdsRealAccounts())) {
     ),
   );
 }
+// From now on no process, in test mode or not, adds a person outside .test to this database.
+if (env.testMode) await store.testMode.markTestDatabase(Date.now());
 
 // A database the demo was seeded into outside production keeps the published password: in
 // production, anyone who read the README could sign in as its superadmin (ADR 033).

@@ -95,7 +95,7 @@ export const errorCatalogue = {
   test_addresses_only: {
     status: 422,
     message:
-      'This server runs in test mode, which holds test people only: use an address under the reserved .test domain.',
+      'This is a test database (test mode runs on it), which holds test people only: use an address under the reserved .test domain.',
   },
   not_found: { status: 404, message: 'Not found.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed here.' },

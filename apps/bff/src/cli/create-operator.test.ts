@@ -50,6 +50,22 @@ describe.each(dialects)('pnpm cli create-operator on %s', (dialect) => {
     expect(await countOf(ts, 'users')).toBe(1);
   }, 60_000);
 
+  it('adds no one outside .test to a database test mode ran on', async () => {
+    const { env, read } = await commandDatabase(dialect);
+    const password = 'a long password of our own\n';
+    const first = ['create-operator', 'qa@operators.example.test', 'QA Lead', 'support'];
+    expect(await cli(first, env, password)).toMatchObject({ code: 0 });
+    await read().store.testMode.markTestDatabase(Date.now());
+    const real = await cli(
+      ['create-operator', 'ada@example.com', 'Ada', 'superadmin'],
+      env,
+      password,
+    );
+    expect(real).toMatchObject({ code: 1, stdout: '' });
+    expect(real.stderr).toMatch(/^onbehalf: test_addresses_only: /);
+    expect(await countOf(read(), 'users')).toBe(1);
+  }, 60_000);
+
   it('says how to call it, exit code 2, and writes nothing, for bad input', async () => {
     const { env, read } = await commandDatabase(dialect);
     const good = ['create-operator', 'ada@example.com', 'Ada Lovelace', 'admin'];

@@ -3,6 +3,7 @@ import { displayName } from '@onbehalf/contracts/common';
 import { emailAddress } from '@onbehalf/contracts/email-links';
 import { operatorRole } from '@onbehalf/contracts/permissions';
 import { z } from 'zod';
+import type { Env } from '../env.ts';
 import { createOperator } from '../features/users/users.service.ts';
 import { systemMeta } from '../lib/request-meta.ts';
 import type { Store } from '../store/store.ts';
@@ -29,7 +30,7 @@ export function passwordFrom(stdin: string): string {
 
 /** Checks what it was given first: bad input changes nothing, not even the schema. */
 export async function createOperatorCommand(
-  opened: { store: Store; migrate(): Promise<void> },
+  opened: { env: Env; store: Store; migrate(): Promise<void> },
   args: readonly string[],
   stdin: string,
 ): Promise<string> {

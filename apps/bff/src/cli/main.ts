@@ -111,7 +111,7 @@ async function run(command: string | undefined, env: Env, opened: Opened): Promi
       // Never from a terminal's echo or the arguments: piped in.
       if (process.stdin.isTTY) throw new UsageError('give the password on stdin, not typed in');
       const stdin = readFileSync(0, 'utf8');
-      console.log(await createOperatorCommand(opened, process.argv.slice(3), stdin));
+      console.log(await createOperatorCommand({ env, ...opened }, process.argv.slice(3), stdin));
       break;
     }
     case 'audit-verify': {

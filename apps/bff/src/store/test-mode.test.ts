@@ -44,6 +44,17 @@ describe.each(dialects)('test mode on %s', (dialect) => {
     expect(await ts.store.testMode.holdsRealAccounts()).toBe(true);
   });
 
+  it('marks the database a test database for good, apart from the global settings', async () => {
+    const ts = await freshStore(dialect);
+    const settings = await ts.store.settings.read();
+    expect(await ts.store.testMode.isTestDatabase()).toBe(false);
+    await ts.store.testMode.markTestDatabase(T0);
+    // Every test-mode start marks it again: nothing changes.
+    await ts.store.testMode.markTestDatabase(T0 + 1);
+    expect(await ts.store.testMode.isTestDatabase()).toBe(true);
+    expect(await ts.store.settings.read()).toEqual(settings);
+  });
+
   it('makes an organization with its people in the order asked, each with a profile, audited', async () => {
     const ts = await freshStore(dialect);
     const created = await ts.store.testMode.createOrganization({

@@ -5,7 +5,6 @@ import {
 } from '@onbehalf/contracts/email-links';
 import type { SentCredentialResponse } from '@onbehalf/contracts/login-links';
 import { profileRolePresets } from '@onbehalf/contracts/permissions';
-import { isTestAddress } from '@onbehalf/contracts/test-mode';
 import { z } from 'zod';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../http/principal.ts';
@@ -14,6 +13,7 @@ import type { AuditEntry } from '../../lib/audit-event.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { UserRow } from '../../store/rows.ts';
+import { refuseRealPersonOnTestDatabase } from '../test-mode/test-people.ts';
 import { deliverLink } from './link-mail.ts';
 import { buildLink, createOneClickLink, linkMinutes } from './one-click.service.ts';
 
@@ -151,8 +151,7 @@ export async function provisionUser(
 ): Promise<{ status: 200 | 201; body: ProvisionUserResponse }> {
   const { clock, store } = deps;
   if (body.role !== 'member') throw new AppError('members_only');
-  // Test mode's made-up operators may act as anyone it holds: it holds test people only.
-  if (deps.env.testMode && !isTestAddress(body.email)) throw new AppError('test_addresses_only');
+  await refuseRealPersonOnTestDatabase(deps, body.email);
   const organization = await store.oneClick.findOrganization(body.organizationId);
   const reachable =
     organization &&

@@ -21,6 +21,14 @@ export interface TestModeStore {
    * test mode while one exists.
    */
   holdsRealAccounts(): Promise<boolean>;
+  /**
+   * Marks the database as a test database, for good: a test-mode start does, so that every
+   * process and the command line refuse to add a person outside `.test` to it, in test mode or
+   * not (`isTestDatabase`).
+   */
+  markTestDatabase(now: number): Promise<void>;
+  /** Whether a test-mode start ever ran on this database. */
+  isTestDatabase(): Promise<boolean>;
   /** What the local outbox holds for an address (stored in lower case), newest first. */
   mailbox(to: string, limit: number): Promise<MailboxMessage[]>;
   /** Records an event of a call that changes nothing in the store (a mailbox read, the clock). */

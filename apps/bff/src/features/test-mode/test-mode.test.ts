@@ -23,6 +23,20 @@ describe('outside test mode', () => {
     }
   });
 
+  it('a database test mode ran on takes no one outside .test, though this process is not in test mode', async () => {
+    const t = await createTestApp();
+    await t.deps.store.testMode.markTestDatabase(t.clock.now());
+    const ops = t.client((await t.signIn('ops@onbehalf.test')).token);
+    const person = (email: string) => ({ email, name: 'New Person', organizationId: 1 });
+    const before = (await rowsWhere(t.ts, 'users', {})).length;
+    const refused = await refusal(ops.sys.provisionUser(person('new.person@customer.example.com')));
+    expect(refused).toMatchObject({ status: 422, code: 'test_addresses_only' });
+    expect((await rowsWhere(t.ts, 'users', {})).length).toBe(before);
+    await expect(ops.sys.provisionUser(person('new.person@acme.test'))).resolves.toMatchObject({
+      created: true,
+    });
+  });
+
   it('test mode with NODE_ENV=production is a start-up error that says why', () => {
     expect(() => loadEnv({ NODE_ENV: 'production', ONBEHALF_TEST_MODE: '1' })).toThrow(
       /ONBEHALF_TEST_MODE=1 .* refused with NODE_ENV=production/s,

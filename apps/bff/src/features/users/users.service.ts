@@ -14,6 +14,7 @@ import { AppError } from '../../lib/errors.ts';
 import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import { hashPassword } from '../../lib/passwords.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
+import { refuseRealPersonOnTestDatabase } from '../test-mode/test-people.ts';
 
 /** How often a change decided from a row another request changed meanwhile is decided anew. */
 const ATTEMPTS = 3;
@@ -198,13 +199,14 @@ export async function listOrganizations(deps: AppDeps, query: string | undefined
  * without one. Audited as a provisioning by the system; an address already taken is a conflict.
  */
 export async function createOperator(
-  { store }: Pick<AppDeps, 'store'>,
+  deps: Pick<AppDeps, 'env' | 'store'>,
   person: { email: string; name: string; password: string; operatorRole: OperatorRole },
   now: number,
   meta: RequestMeta,
 ): Promise<number> {
   const email = person.email.toLowerCase();
-  const created = await store.users.createOperator({
+  await refuseRealPersonOnTestDatabase(deps, email);
+  const created = await deps.store.users.createOperator({
     email,
     name: person.name,
     passwordHash: await hashPassword(person.password),

@@ -1,9 +1,10 @@
 import { desc, eq, sql } from 'drizzle-orm';
 import type { NewPerson, TestModeStore } from '../../features/test-mode/test-mode.store.ts';
+import { TEST_DATABASE } from '../test-database.ts';
 import { appendAudit } from './audit.ts';
 import { type PgTx, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
-import { organizations, outboxMessages, profiles, testClocks, users } from './schema.ts';
+import { organizations, outboxMessages, profiles, settings, testClocks, users } from './schema.ts';
 
 /**
  * Inserts people in one statement and answers their ids in the order given: the rows come back
@@ -91,6 +92,19 @@ export function postgresTestMode({ db, auditKey }: PostgresContext): TestModeSto
         .from(users)
         .where(sql`lower(${users.email}) NOT LIKE '%.test'`)
         .limit(1);
+      return found.length > 0;
+    },
+    async markTestDatabase(now) {
+      await db
+        .insert(settings)
+        .values({ key: TEST_DATABASE, value: true, updatedAt: now })
+        .onConflictDoNothing();
+    },
+    async isTestDatabase() {
+      const found = await db
+        .select({ key: settings.key })
+        .from(settings)
+        .where(eq(settings.key, TEST_DATABASE));
       return found.length > 0;
     },
     async mailbox(to, limit) {

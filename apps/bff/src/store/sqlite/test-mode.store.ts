@@ -1,6 +1,7 @@
 import { desc, eq, sql } from 'drizzle-orm';
 import type { NewPerson, TestModeStore } from '../../features/test-mode/test-mode.store.ts';
 import { placeholdersFor } from '../placeholders.ts';
+import { TEST_DATABASE } from '../test-database.ts';
 import { recordAudit } from './audit.ts';
 import type { Queryable, Tx } from './client.ts';
 import type { SqliteContext } from './context.ts';
@@ -8,6 +9,7 @@ import { preparedPerHandle } from './prepared.ts';
 import { organizations } from './schema/organizations.ts';
 import { outboxMessages } from './schema/outbox.ts';
 import { profiles } from './schema/profiles.ts';
+import { settings } from './schema/settings.ts';
 import { testClocks } from './schema/test-clocks.ts';
 import { users } from './schema/users.ts';
 
@@ -99,6 +101,21 @@ export function sqliteTestMode({ db }: SqliteContext): TestModeStore {
           .from(users)
           .where(sql`lower(${users.email}) NOT LIKE '%.test'`)
           .limit(1)
+          .get() !== undefined
+      );
+    },
+    async markTestDatabase(now) {
+      db.insert(settings)
+        .values({ key: TEST_DATABASE, value: true, updatedAt: now })
+        .onConflictDoNothing()
+        .run();
+    },
+    async isTestDatabase() {
+      return (
+        db
+          .select({ key: settings.key })
+          .from(settings)
+          .where(eq(settings.key, TEST_DATABASE))
           .get() !== undefined
       );
     },
