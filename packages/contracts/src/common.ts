@@ -3,7 +3,7 @@ import { z } from 'zod';
 export const isoDateTime = z.iso.datetime();
 /**
  * An id in a JSON body: a JSON number, never coerced. `true`, `[5]` or `"5"` are other types
- * (400), not ids; coercion is for paths and queries, which are text.
+ * (400), not ids. Paths and queries, which are text, read theirs with `numericId` below.
  */
 export const bodyId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** An id written as text: decimal digits, no leading zero (a regular expression's source). */

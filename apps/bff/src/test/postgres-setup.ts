@@ -11,8 +11,9 @@ const TEMPLATE = 'onbehalf_demo';
 /**
  * Starts the PostgreSQL server of a project's run: the one the HTTP suites run on when
  * ONBEHALF_TEST_DB=postgres, and the one the stores' own tests make their databases on
- * (store/test-stores.ts). Prepares the template every test app's database is copied from: migrated, holding the demo,
- * under a real language's collation as production databases are. Stopped after the run.
+ * (store/test-stores.ts). Prepares the template every test app's database is copied from:
+ * migrated, holding the demo, under a real language's collation as production databases are.
+ * Stopped after the run.
  */
 export default async function setup(project: TestProject) {
   const cluster = await startTestCluster();
