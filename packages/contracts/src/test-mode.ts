@@ -50,8 +50,9 @@ export type TestOperator = z.infer<typeof testOperator>;
 /**
  * Whether an address is under `.test`, the top-level domain reserved for testing (RFC 2606):
  * the personas test mode makes (`…@example.test`) and the demo's. Test mode holds no one else.
+ * A domain under it, as the stores' `lower(email) LIKE '%.test'` reads it: `a@test` is not one.
  */
-export const isTestAddress = (email: string) => /@([^@\s]+\.)?test$/i.test(email);
+export const isTestAddress = (email: string) => /@[^@\s]+\.test$/i.test(email);
 
 /**
  * The test mailbox reads only addresses under `.test`: never a real person's mail on a server

@@ -143,6 +143,9 @@ describe('in test mode', () => {
     const refused = await refusal(t.client().test.mailbox(real));
     expect(refused).toMatchObject({ status: 400, code: 'validation_failed' });
     expect(refused.issues[0]?.path).toBe('to');
+    // The stores' reading of `.test` (a domain under it), not the bare word.
+    const bare = await refusal(t.client().test.mailbox('owner@test'));
+    expect(bare).toMatchObject({ status: 400, code: 'validation_failed' });
     expect(await events(t, 'test.mailbox_read')).toHaveLength(0);
   });
 
