@@ -77,6 +77,13 @@ export interface JobRunnerOptions {
   pollMs?: number;
   /** How long a claimed job is this process's before another may take it. */
   leaseMs?: number;
+  /**
+   * How long one attempt may go unanswered before it counts as failed and the runner goes on
+   * (half the lease by default): a mail server that holds the connection open without ever
+   * answering stalls neither this process's other jobs nor its shutdown, and the job is
+   * retried before its lease could hand it to another process while this one still waits.
+   */
+  attemptTimeoutMs?: number;
   /** Attempts before a job is given up on. */
   maxAttempts?: number;
   /** How long a job given up on is kept, with its error, for whoever looks into it. */
@@ -123,6 +130,7 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
   const { clock, logger, testClocks } = options;
   const pollMs = options.pollMs ?? JOB_DEFAULTS.pollMs;
   const leaseMs = options.leaseMs ?? JOB_DEFAULTS.leaseMs;
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? leaseMs / 2;
   const maxAttempts = options.maxAttempts ?? JOB_DEFAULTS.maxAttempts;
   const keepEndedMs = options.keepEndedMs ?? JOB_DEFAULTS.keepEndedMs;
   const pruneEveryMs = options.pruneEveryMs ?? JOB_DEFAULTS.pruneEveryMs;
@@ -142,14 +150,26 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
     const handler = handlers?.[job.kind];
     if (!handler) return new Error(`no handler for jobs of kind ${job.kind}`);
     const payload = JSON.parse(job.payload);
-    try {
-      await (testClocks && job.testClock !== null
-        ? testClocks.run(job.testClock, () => handler(payload))
-        : handler(payload));
-      return null;
-    } catch (error) {
-      return error ?? new Error('failed');
-    }
+    let timer: NodeJS.Timeout | undefined;
+    const unanswered = new Promise<Error>((resolve) => {
+      timer = setTimeout(
+        () => resolve(new Error(`no answer within ${attemptTimeoutMs} ms`)),
+        attemptTimeoutMs,
+      );
+    });
+    const ran = (async () => {
+      try {
+        await (testClocks && job.testClock !== null
+          ? testClocks.run(job.testClock, () => handler(payload))
+          : handler(payload));
+        return null;
+      } catch (error) {
+        return error ?? new Error('failed');
+      }
+    })();
+    // An attempt given up on may still finish later: its outcome is no longer this job's (a
+    // retry makes its own; mail is delivered at least once, ADR 021).
+    return Promise.race([ran, unanswered]).finally(() => clearTimeout(timer));
   }
 
   async function runOne(job: Job): Promise<void> {

@@ -247,6 +247,39 @@ describe.each(dialects)('jobs on %s', (dialect) => {
     await runner.stop();
   });
 
+  it('an attempt left unanswered counts as failed: the runner goes on to the next job, and stops', async () => {
+    const ts = await freshStore(dialect);
+    const { store } = ts;
+    const clock = manualClock(T0);
+    const { logger, lines } = loggedLines();
+    const runner = createJobRunner(store.jobs, {
+      clock,
+      logger,
+      pollMs: 0,
+      leaseMs: LEASE,
+      attemptTimeoutMs: 20,
+    });
+    const ran: unknown[] = [];
+    runner.start({
+      // A mail server that accepts the connection and never answers.
+      hang: () => new Promise<void>(() => {}),
+      async greet(payload) {
+        ran.push(payload);
+      },
+    });
+    await runner.enqueue('hang', { to: 'omar' });
+    await runner.enqueue('greet', { to: 'jane' });
+    await runner.idle();
+    expect(ran).toEqual([{ to: 'jane' }]);
+    expect(lines().map((l) => [l.msg, l.kind, l.attempts, l.error])).toEqual([
+      ['job failed; it will be retried', 'hang', 1, 'no answer within 20 ms'],
+    ]);
+    // Released, due again after its wait: not held until its lease ends.
+    const [kept] = await jobRows(ts);
+    expect(kept).toMatchObject({ kind: 'hang', attempts: 1, runAt: T0 + retryDelayMs(1) });
+    await runner.stop();
+  });
+
   it('a job enqueued and not yet run survives a restart: the next runner on the database runs it', async () => {
     const ts = await freshStore(dialect);
     const clock = manualClock(T0);
