@@ -167,6 +167,9 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
         usb: [],
         displayCapture: [],
         publickeyCredentialsGet: [],
+        // Not among the names Hono's types list; it writes every name it is given, kebab-cased
+        // (the header's test says so).
+        ...({ publickeyCredentialsCreate: [] } as object),
       },
       strictTransportSecurity: env.isProduction ? 'max-age=31536000; includeSubDomains' : false,
     }),
