@@ -220,12 +220,15 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
     expect(await page(ts, { organizationId: 2 ** 40 })).toEqual([]);
   });
 
-  it('searches free text: every word, each a word or its start, in reason, details and address', async () => {
+  it('searches free text: every word, the last typed a word or its start, in reason, details and address', async () => {
     const ts = await freshStore(dialect);
     await seedTrail(ts);
 
     expect(typesOf(await page(ts, { q: 'invoices' }))).toEqual(['impersonation.token_issued']);
-    expect(typesOf(await page(ts, { q: 'invo urgent' }))).toEqual(['impersonation.token_issued']);
+    expect(typesOf(await page(ts, { q: 'urgent invo' }))).toEqual(['impersonation.token_issued']);
+    // Only the last word typed may be unfinished: the trail's words repeat in every event, and
+    // each unfinished one is a costly look-up (store/search-words.ts).
+    expect(typesOf(await page(ts, { q: 'invo urgent' }))).toEqual([]);
     expect(typesOf(await page(ts, { q: 'invoices nowhere' }))).toEqual([]);
     expect(typesOf(await page(ts, { q: 'password' }))).toEqual(['auth.sign_in.succeeded']);
     expect(typesOf(await page(ts, { q: 'T' }))).toContain('impersonation.token_issued');
@@ -265,8 +268,8 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
     });
     expect(typesOf(await page(ts, { q: 'reclamation chloe' }))).toEqual(['auth.signed_out']);
     expect(typesOf(await page(ts, { q: 'CHLOÉ' }))).toEqual(['auth.signed_out']);
-    // Parts in another order are not the same phrase.
-    expect(await page(ts, { q: 'example.lopez' })).toEqual([]);
+    // Each piece is looked for on its own, in any order (store/search-words.ts).
+    expect(typesOf(await page(ts, { q: 'example.lopez' }))).toEqual(['auth.sign_in.failed']);
     expect(await page(ts, { q: '   ' })).toEqual([]);
     // What is typed is never query syntax.
     expect(await page(ts, { q: `"') OR 1=1 --` })).toEqual([]);
@@ -530,6 +533,9 @@ describe('audit search on PostgreSQL', () => {
       { organizationId: s.jane.organizationId, type: ['order.placed'], q: 'refund' },
       { organizationId: s.jane.organizationId, q: 'order' },
       { actorUserId: s.jane.user.id, q: 'placed' },
+      // A word every event holds, typed as a hundred pieces: once a phrase, which the index
+      // cannot answer alone, so PostgreSQL read back and tested every event holding the word.
+      { q: Array.from({ length: 100 }, () => 'n').join('.') },
     ];
     for (const filters of searches) {
       const { texts, values } = await statementsSentBy(ts, (store) =>

@@ -2,8 +2,9 @@ import { asc } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import * as pgSchema from './postgres/schema.ts';
 import { tsQuery, userDocumentMatches } from './postgres/search.ts';
+import { MAX_SEARCH_WORDS, searchWords } from './search-words.ts';
 import { users } from './sqlite/schema/users.ts';
-import { usersMatching as sqliteUsersMatching } from './sqlite/search.ts';
+import { ftsQuery, usersMatching as sqliteUsersMatching } from './sqlite/search.ts';
 import { insertRow } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 
@@ -28,13 +29,33 @@ async function search(ts: TestStore, text: string): Promise<string[]> {
   return rows.map((row) => row.name);
 }
 
-describe('tsQuery', () => {
-  it('keeps letters and digits only, every word required, the last token a prefix', () => {
+describe('what a search looks for', () => {
+  it('keeps letters and digits only, every piece required on its own, the last of each word a prefix', () => {
     expect(tsQuery('Jane  Do')).toBe('jane:* & do:*');
-    expect(tsQuery("o'brien")).toBe('o <-> brien:*');
+    expect(tsQuery("o'brien")).toBe('o & brien:*');
     expect(tsQuery('jane @ -')).toBe('jane:*');
     expect(tsQuery('@ !!')).toBeNull();
     expect(tsQuery('   ')).toBeNull();
+    expect(ftsQuery("Jane o'brien")).toBe('"jane"* "o" "brien"*');
+    expect(ftsQuery('" OR * NEAR(')).toBe('"or"* "near"*');
+  });
+
+  it('looks for each piece once, and for at most eight, however much was typed', () => {
+    const hundredZeros = Array.from({ length: 100 }, () => '0').join('.');
+    expect(searchWords(hundredZeros)).toEqual([{ text: '0', prefix: false }]);
+    expect(tsQuery(hundredZeros)).toBe('0');
+    // A whole word is also the start of itself: once is enough.
+    expect(searchWords('sys sys.sys')).toEqual([{ text: 'sys', prefix: false }]);
+    expect(searchWords('test test')).toEqual([{ text: 'test', prefix: true }]);
+    const many = searchWords('a b c d e f g h i j k l');
+    expect(many.map((word) => word.text)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
+    expect(many).toHaveLength(MAX_SEARCH_WORDS);
+    // The audit trail's reading: only the very last piece typed may be unfinished.
+    expect(ftsQuery("jan o'brien smi", 'last word')).toBe('"jan" "o" "brien" "smi"*');
+    expect(tsQuery('order.placed  ', 'last word')).toBe('order & placed:*');
+    expect(tsQuery('order placed order', 'last word')).toBe('order & placed');
+    // Composed and decomposed accents are the same letter.
+    expect(searchWords('Zoe\u0308')).toEqual([{ text: 'zoë', prefix: true }]);
   });
 });
 

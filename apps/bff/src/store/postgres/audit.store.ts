@@ -69,7 +69,7 @@ const auditDocument = wordsOf(
  * `audit_search_idx` index. A word is read as SQLite's FTS5 reads it (`tsQuery`).
  */
 export function matchesText(text: string): SQL {
-  const query = tsQuery(text);
+  const query = tsQuery(text, 'last word');
   // Nothing searchable (only spaces or punctuation): matches nothing rather than everything.
   if (query === null) return sql`false`;
   return sql`${auditDocument} @@ to_tsquery('onbehalf_words', ${query})`;

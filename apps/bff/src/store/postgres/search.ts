@@ -1,4 +1,5 @@
 import { type Column, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
+import { type PrefixPieces, searchWords } from '../search-words.ts';
 import { profiles, users } from './schema.ts';
 
 /**
@@ -17,27 +18,16 @@ export function containsAny(term: string, ...columns: Column[]): SQL | undefined
 }
 
 /**
- * A tsquery from what a person typed, as SQLite's FTS5 reads it (`ftsQuery`): every word must
- * appear; a word is its letters and digits, in order and adjacent (`a <-> b`), the last of them
- * as the start of a word (`:*`). Only letters and digits reach the query, so nothing typed is
- * tsquery syntax. A word of punctuation only (`@`, `-`) is dropped, as FTS5's tokenizer drops
- * it: `jane @` finds Jane. Null when no word has anything searchable.
+ * A tsquery from what a person typed, as SQLite's FTS5 query reads it (`searchWords`): every
+ * piece required (`&`), the last of each word as a prefix (`:*`). A piece holds letters and
+ * digits only, so nothing typed is tsquery syntax; and no phrase (`<->`), which the index cannot
+ * answer alone: PostgreSQL read back every row holding the pieces to check their order. Null
+ * when nothing searchable was typed.
  */
-export function tsQuery(text: string): string | null {
-  const phrases = text
-    .split(/\s+/)
-    .map((word) => word.trim())
-    .filter(Boolean)
-    .slice(0, 12)
-    .map((word) =>
-      word
-        .toLowerCase()
-        .split(/[^\p{L}\p{N}]+/u)
-        .filter(Boolean),
-    )
-    .filter((tokens) => tokens.length > 0)
-    .map((tokens) => `${tokens.join(' <-> ')}:*`);
-  return phrases.length === 0 ? null : phrases.join(' & ');
+export function tsQuery(text: string, prefixes?: PrefixPieces): string | null {
+  const words = searchWords(text, prefixes);
+  if (words.length === 0) return null;
+  return words.map((word) => `${word.text}${word.prefix ? ':*' : ''}`).join(' & ');
 }
 
 /** ASCII punctuation: what separates words for SQLite's FTS5 and not always for PostgreSQL's parser. */

@@ -159,7 +159,8 @@ describe('the audit trail search index, fed in batches behind the writes (ADR 02
     expect(problems).toEqual([]);
   });
 
-  it('starts where the trigger left off on a database indexed before this change', async () => {
+  /** Migrates `db` up to, not including, the migration tagged `before`. */
+  function migrateBefore(db: Db, before: string) {
     const source = fileURLToPath(new URL('./migrations', import.meta.url));
     const dir = mkdtempSync(path.join(tmpdir(), 'onbehalf-migrations-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -168,23 +169,50 @@ describe('the audit trail search index, fed in batches behind the writes (ADR 02
     const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as {
       entries: { tag: string }[];
     };
-    const at = journal.entries.findIndex((entry) => entry.tag === '0013_deferred_audit_search');
+    const at = journal.entries.findIndex((entry) => entry.tag === before);
     expect(at).toBeGreaterThan(0);
     writeFileSync(
       journalFile,
       JSON.stringify({ ...journal, entries: journal.entries.slice(0, at) }),
     );
-
-    const { db } = openDatabase(':memory:');
     migrate(db, { migrationsFolder: dir });
+  }
+
+  it('starts where the trigger left off on a database indexed before this change', async () => {
+    const { db } = openDatabase(':memory:');
+    migrateBefore(db, '0013_deferred_audit_search');
     // Before the change, the insert trigger indexed every event as it was written.
     db.run(sql`INSERT INTO audit_events (at, type, actor_kind, reason, prev_hash, hash)
       VALUES (${T0}, 'auth.signed_out', 'operator', 'written before', 'p', 'h')`);
     expect(indexed(db, 'before')).toHaveLength(1);
-    migrateDatabase(db);
+    // Not as far as the migration that indexes the trail again (below).
+    migrateBefore(db, '0018_search_words_apart');
     const { through, newest } = auditSearchProgress(db);
     expect(through).toBe(newest);
     expect(indexAuditSearch(db)).toBe(0);
     checkIndex(db);
+  });
+
+  it('indexes the trail again, in batches, after the index learnt one-letter prefixes (migration 0018)', async () => {
+    const { db } = openDatabase(':memory:');
+    migrateBefore(db, '0018_search_words_apart');
+    db.run(sql`INSERT INTO audit_events (at, type, actor_kind, reason, prev_hash, hash)
+      VALUES (${T0}, 'auth.signed_out', 'operator', 'written before', 'p', 'h'),
+             (${T0}, 'auth.signed_out', 'operator', 'written later', 'p', 'h')`);
+    indexAuditSearch(db, { batch: 1 });
+    migrateDatabase(db);
+    // Empty, and nothing counted as indexed: pruning an event the index no longer holds
+    // leaves the index alone (its trigger reads the mark).
+    expect(auditSearchProgress(db)).toEqual({ through: 0, newest: 2 });
+    expect(indexed(db, 'written')).toEqual([]);
+    await catchUpAuditSearch(db, 1);
+    expect(indexed(db, 'written')).toEqual([1, 2]);
+    checkIndex(db);
+    for (const index of ['audit_fts', 'users_fts']) {
+      const made = db.get<{ sql: string }>(
+        sql`SELECT sql FROM sqlite_master WHERE name = ${index}`,
+      );
+      expect(made?.sql, index).toContain("prefix = '1 2 3'");
+    }
   });
 });

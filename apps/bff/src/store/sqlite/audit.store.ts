@@ -246,7 +246,7 @@ async function searchEvents(
   limit: number,
   audience: Audience,
 ): Promise<AuditEventsRead> {
-  const query = filters.q ? ftsQuery(filters.q) : null;
+  const query = filters.q ? ftsQuery(filters.q, 'last word') : null;
   // Nothing searchable (only spaces): matches nothing rather than everything.
   if (query === null) return nothingRead;
   const bounds = idBounds(db, filters);

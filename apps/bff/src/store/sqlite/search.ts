@@ -1,4 +1,5 @@
 import { type Column, inArray, or, type SQL, sql } from 'drizzle-orm';
+import { type PrefixPieces, searchWords } from '../search-words.ts';
 import type { Queryable } from './client.ts';
 import { preparedPerHandle } from './prepared.ts';
 import { profiles } from './schema/profiles.ts';
@@ -14,18 +15,14 @@ export function containsAny(term: string, ...columns: Column[]): SQL | undefined
 }
 
 /**
- * A full-text (SQLite FTS5) query from what a person typed: every word must appear, each as a
- * word or the start of one. The words are quoted, so nothing typed is FTS syntax. Null when
- * nothing searchable was typed.
+ * A full-text (SQLite FTS5) query from what a person typed, as `searchWords` reads it: every
+ * piece required, each quoted (nothing typed is FTS syntax; a piece holds letters and digits
+ * only) and the last of each word as a prefix. Null when nothing searchable was typed.
  */
-export function ftsQuery(text: string): string | null {
-  const words = text
-    .split(/\s+/)
-    .map((word) => word.trim())
-    .filter(Boolean)
-    .slice(0, 12);
+export function ftsQuery(text: string, prefixes?: PrefixPieces): string | null {
+  const words = searchWords(text, prefixes);
   if (words.length === 0) return null;
-  return words.map((word) => `"${word.replaceAll('"', '""')}"*`).join(' ');
+  return words.map((word) => `"${word.text}"${word.prefix ? '*' : ''}`).join(' ');
 }
 
 /** Users whose name or email holds every word typed, through the `users_fts` index. */
