@@ -301,6 +301,52 @@ describe('connections that do not finish asking', () => {
     }
   });
 
+  it('answers what Node refuses before the app (not HTTP, a bad chunk, too large, too slow) with the error envelope', async () => {
+    const { server, port } = await bounded();
+    const envelopeOf = (received: string) => {
+      const [head = '', body = ''] = received.split('\r\n\r\n');
+      expect(head).toMatch(/content-type: application\/json/i);
+      return { status: Number(head.split(' ')[1]), body: JSON.parse(body) };
+    };
+    try {
+      const sent = {
+        'not HTTP': 'hello there\r\n\r\n',
+        'an unknown method': 'FOO /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+        'a bad chunk size':
+          'POST /api/public/auth/sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      };
+      for (const [what, bytes] of Object.entries(sent)) {
+        const client = await connect(port);
+        client.socket.write(bytes);
+        await client.closed;
+        expect(envelopeOf(client.received()), what).toEqual({
+          status: 400,
+          body: { error: { code: 'validation_failed', message: 'The request is not valid.' } },
+        });
+      }
+      const huge = await connect(port);
+      huge.socket.write(
+        `GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: ${'a'.repeat(20_000)}\r\n\r\n`,
+      );
+      await huge.closed;
+      expect(envelopeOf(huge.received())).toMatchObject({
+        status: 431,
+        body: { error: { code: 'headers_too_large' } },
+      });
+      const slow = await connect(port);
+      slow.socket.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      await slow.closed;
+      expect(envelopeOf(slow.received())).toMatchObject({
+        status: 408,
+        body: { error: { code: 'request_timeout' } },
+      });
+      // None of it stopped the server.
+      expect((await fetch(`http://127.0.0.1:${port}/api/health`)).status).toBe(200);
+    } finally {
+      server.close();
+    }
+  });
+
   it('closes one connection more than the bound as it arrives, and takes new ones once others end', async () => {
     const { server, port } = await bounded();
     try {

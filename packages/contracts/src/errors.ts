@@ -100,6 +100,10 @@ export const errorCatalogue = {
   not_found: { status: 404, message: 'Not found.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed here.' },
   conflict: { status: 409, message: 'The request conflicts with the current state.' },
+  request_timeout: {
+    status: 408,
+    message: 'The request did not arrive in time. Send it again, whole.',
+  },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
   misdirected_request: {
@@ -107,6 +111,7 @@ export const errorCatalogue = {
     message: 'This server does not answer for that host name.',
   },
   rate_limited: { status: 429, message: 'Too many attempts. Try again later.' },
+  headers_too_large: { status: 431, message: 'The request headers are too large.' },
   export_busy: {
     status: 429,
     message:

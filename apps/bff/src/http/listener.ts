@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import { errorCatalogue } from '@onbehalf/contracts/errors';
 import {
@@ -32,9 +33,45 @@ function unreachedAppError(error: unknown): Response {
   });
 }
 
+/** What Node refuses before any request exists, as the catalogue names it. */
+function clientErrorCode(error: NodeJS.ErrnoException) {
+  if (error.code === 'HPE_HEADER_OVERFLOW') return 'headers_too_large' as const;
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'request_timeout' as const;
+  return 'validation_failed' as const;
+}
+
+/**
+ * Node's own refusals (bytes that are not HTTP, an unknown method, a bad chunk size, headers
+ * too large, a request that trickles past its time) with the error envelope, where Node alone
+ * writes a bare status line. A request whose body went wrong has reached the app, which may have
+ * begun its answer: then the socket is closed instead, as Node does, not answered twice.
+ */
+function answerClientErrors(server: Server) {
+  const answers = new WeakMap<Duplex, ServerResponse>();
+  server.on('request', (request, response) => {
+    answers.set(request.socket, response);
+    response.once('close', () => answers.delete(request.socket));
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || answers.get(socket)?.headersSent || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const code = clientErrorCode(error);
+    const { status, message } = errorCatalogue[code];
+    const body = JSON.stringify({ error: { code, message } });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\n` +
+        `x-content-type-options: nosniff\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
+}
+
 /**
  * The HTTP server `pnpm start` runs: the app behind Hono's Node adapter, the connection limits
- * of ADR 027, and the envelope for requests that never reach the app. Not yet listening.
+ * of ADR 027, and the envelope for requests that never reach the app, or that Node refuses
+ * itself. Not yet listening.
  */
 export function createHttpServer(
   fetch: Fetch,
@@ -43,5 +80,6 @@ export function createHttpServer(
   const listener = getRequestListener(fetch, { errorHandler: unreachedAppError });
   const server = createServer(serverOptions(limits), listener);
   boundConnections(server, limits);
+  answerClientErrors(server);
   return server;
 }
