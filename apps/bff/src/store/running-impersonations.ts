@@ -18,3 +18,9 @@ export function runningImpersonationsWhere(table: {
     gt(table.endsAt, sql.placeholder('now')),
   );
 }
+
+/**
+ * Whose change may end running impersonations (`endImpersonationsNoLongerAllowed` on either
+ * store): a profile's role or permissions, or a person's operator role.
+ */
+export type ChangedParty = { profileId: number } | { userId: number };

@@ -884,6 +884,45 @@ describe('rules every path holds', () => {
     expect(await endedEvents(id)).toHaveLength(1);
   });
 
+  it('operator door: a change of operator role through Admin › Users ends what it no longer allows at once, audited', async () => {
+    const root = t.client((await t.signIn('root@onbehalf.test')).token);
+    for (const [changed, role] of [
+      // The target raised to the actor's rank; then the actor lowered to the target's.
+      ['support@onbehalf.test', 'admin'],
+      ['ops@onbehalf.test', 'support'],
+    ] as const) {
+      await setUser('support@onbehalf.test', { operatorRole: 'support' });
+      await setUser('ops@onbehalf.test', { operatorRole: 'admin' });
+      const ops = await t.signIn('ops@onbehalf.test');
+      const issued = await operatorIssue(ops.token, {
+        userId: ids.userId('support@onbehalf.test'),
+        reason: 'checking a permission',
+      });
+      const started = await exchange(ops.token, issued.token);
+      const id = impersonationOf(started.session);
+      await root.sys.updateUser(ids.userId(changed), { operatorRole: role, reason: 'new duties' });
+      // Before any request of the impersonation's: ended in the change's own transaction.
+      expect(await endOf(id), changed).toMatchObject({ endReason: 'actor_lost_permission' });
+      expect(await endOf(id)).not.toMatchObject({ endedAt: null });
+      expect(await endedEvents(id)).toHaveLength(1);
+      expect(await sessionStatus(started.token)).toBe(401);
+    }
+    // A change that still allows it leaves it running.
+    await setUser('ops@onbehalf.test', { operatorRole: 'admin' });
+    const ops = await t.signIn('ops@onbehalf.test');
+    const issued = await operatorIssue(ops.token, {
+      userId: ids.userId('buyer@acme.test'),
+      reason: 'order question',
+    });
+    const started = await exchange(ops.token, issued.token);
+    await root.sys.updateUser(ids.userId('ops@onbehalf.test'), {
+      operatorRole: 'support',
+      reason: 'new duties',
+    });
+    expect(await endOf(impersonationOf(started.session))).toMatchObject({ endedAt: null });
+    expect(await sessionStatus(started.token)).toBe('ok');
+  });
+
   it('operator door: a target promoted to the actor’s rank ends it on the next request', async () => {
     const ops = await t.signIn('ops@onbehalf.test');
     const issued = await operatorIssue(ops.token, {

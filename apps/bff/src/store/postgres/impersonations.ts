@@ -12,7 +12,7 @@ import {
 } from '../../lib/running-impersonation.ts';
 import { settingOrDefault } from '../../lib/settings.ts';
 import type { ImpersonationRow } from '../rows.ts';
-import { runningImpersonationsWhere } from '../running-impersonations.ts';
+import { type ChangedParty, runningImpersonationsWhere } from '../running-impersonations.ts';
 import { sessionUserColumns } from '../session-user.ts';
 import { appendAudit } from './audit.ts';
 import { type PgDb, type PgTx, transaction } from './client.ts';
@@ -325,51 +325,60 @@ export async function settleImpersonation(
 
 const impersonationSession = alias(sessions, 'impersonation_session');
 
-const runningOfProfile = prepared((db) =>
-  db
-    .select({
-      id: impersonations.id,
-      session: {
-        expiresAt: impersonationSession.expiresAt,
-        revokedAt: impersonationSession.revokedAt,
-      },
-    })
-    .from(impersonations)
-    .innerJoin(impersonationSession, eq(impersonationSession.id, impersonations.sessionId))
-    .where(
-      and(
-        runningImpersonationsWhere(impersonations),
-        or(
-          eq(impersonations.actorProfileId, sql.placeholder('profileId')),
-          eq(impersonations.targetProfileId, sql.placeholder('profileId')),
+/** The running impersonations by or of a profile (or of a person), with their own sessions. */
+const runningOf = (by: 'profile' | 'user') =>
+  prepared((db) =>
+    db
+      .select({
+        id: impersonations.id,
+        session: {
+          expiresAt: impersonationSession.expiresAt,
+          revokedAt: impersonationSession.revokedAt,
+        },
+      })
+      .from(impersonations)
+      .innerJoin(impersonationSession, eq(impersonationSession.id, impersonations.sessionId))
+      .where(
+        and(
+          runningImpersonationsWhere(impersonations),
+          by === 'profile'
+            ? or(
+                eq(impersonations.actorProfileId, sql.placeholder('id')),
+                eq(impersonations.targetProfileId, sql.placeholder('id')),
+              )
+            : or(
+                eq(impersonations.actorUserId, sql.placeholder('id')),
+                eq(impersonations.targetUserId, sql.placeholder('id')),
+              ),
         ),
-      ),
-    )
-    .prepare('impersonations_running_of_profile'),
-);
+      )
+      .prepare(`impersonations_running_of_${by}`),
+  );
+const runningOfProfile = runningOf('profile');
+const runningOfUser = runningOf('user');
 
 /**
- * Ends, each audited, the running impersonations by or of this profile that its role or
- * permissions, as they now are, no longer allow: the per-request re-check is asked about each
- * (lib/running-impersonation.ts, domain/impersonation/policy.ts `reasonToEnd`) with the facts
- * read in the caller's transaction, and each ends with the reason it gives. The same command as
- * on SQLite (store/sqlite/impersonations.ts).
+ * Ends, each audited, the running impersonations by or of this profile (or person) that its
+ * role or permissions, as they now are, no longer allow: the per-request re-check is asked
+ * about each (lib/running-impersonation.ts, domain/impersonation/policy.ts `reasonToEnd`) with
+ * the facts read in the caller's transaction, and each ends with the reason it gives. The same
+ * command as on SQLite (store/sqlite/impersonations.ts).
  */
 export async function endImpersonationsNoLongerAllowed(
   tx: PgTx,
   key: Buffer,
-  profileId: number,
+  changed: ChangedParty,
   now: number,
   meta: RequestMeta,
 ): Promise<void> {
   // The running ones and their own sessions, read as /metrics counts them (a range of recent
   // ids, so the work does not grow with the history); each is then read as the per-request
   // re-check reads it (`loadForCheck`), in this transaction.
-  const running = await runningOfProfile(tx).execute({
-    profileId,
-    fromId: runningImpersonationsFromId(now),
-    now,
-  });
+  const params = { fromId: runningImpersonationsFromId(now), now };
+  const running =
+    'profileId' in changed
+      ? await runningOfProfile(tx).execute({ ...params, id: changed.profileId })
+      : await runningOfUser(tx).execute({ ...params, id: changed.userId });
   for (const { id, session } of running) {
     const loaded = await loadForCheck(tx, id);
     const { endNow } = recheckImpersonation(

@@ -184,7 +184,7 @@ export function postgresTeam({ db, auditKey }: PostgresContext): TeamStore {
           // two owners demoting each other at once from both winning.
           if (!(await stillAsRead(tx, [before, editor]))) throw new LostRace();
           await tx.update(profiles).set({ role, permissions }).where(eq(profiles.id, profileId));
-          await endImpersonationsNoLongerAllowed(tx, auditKey, profileId, now, meta);
+          await endImpersonationsNoLongerAllowed(tx, auditKey, { profileId }, now, meta);
           await appendAudit(tx, auditKey, audit, meta);
           return 'updated' as const;
         }),

@@ -113,6 +113,10 @@ export function postgresUsers({ db, auditKey }: PostgresContext): UsersStore {
           }
           await endCredentialsMadeBy(tx, userId, endCredentialsMade, 'maker_lost_right', now);
           await endCredentialImpersonationsBy(tx, auditKey, userId, endCredentialsMade, now, meta);
+          // A new operator role: what the re-check no longer allows ends now (ADR 023).
+          if (after.operatorRole !== undefined && after.operatorRole !== before.operatorRole) {
+            await endImpersonationsNoLongerAllowed(tx, auditKey, { userId }, now, meta);
+          }
           await appendAudit(tx, auditKey, audit, meta);
           return 'updated' as const;
         }),
@@ -125,7 +129,7 @@ export function postgresUsers({ db, auditKey }: PostgresContext): UsersStore {
         const asRead = { profileId, role: beforeRole, permissions: beforePermissions };
         if (!(await stillAsRead(tx, [asRead]))) return 'lost_race' as const;
         await tx.update(profiles).set({ role, permissions }).where(eq(profiles.id, profileId));
-        await endImpersonationsNoLongerAllowed(tx, auditKey, profileId, now, meta);
+        await endImpersonationsNoLongerAllowed(tx, auditKey, { profileId }, now, meta);
         await appendAudit(tx, auditKey, audit, meta);
         return 'updated' as const;
       });

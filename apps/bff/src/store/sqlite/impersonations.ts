@@ -9,7 +9,7 @@ import {
   recheckImpersonation,
   type Settled,
 } from '../../lib/running-impersonation.ts';
-import { runningImpersonationsWhere } from '../running-impersonations.ts';
+import { type ChangedParty, runningImpersonationsWhere } from '../running-impersonations.ts';
 import { sessionUserColumns } from '../session-user.ts';
 import { recordAudit } from './audit.ts';
 import type { Db, Queryable } from './client.ts';
@@ -180,8 +180,8 @@ export function endTeamImpersonationsOfProfile(
   endWhere(tx, match, reason, now, meta);
 }
 
-/** The running impersonations by or of a profile, with their own sessions. */
-const runningOfProfileQuery = (db: Queryable) =>
+/** The running impersonations by or of a profile (or of a person), with their own sessions. */
+const runningOfQuery = (db: Queryable, by: 'profile' | 'user') =>
   db
     .select({
       id: impersonations.id,
@@ -195,37 +195,45 @@ const runningOfProfileQuery = (db: Queryable) =>
     .where(
       and(
         runningImpersonationsWhere(impersonations),
-        or(
-          eq(impersonations.actorProfileId, sql.placeholder('profileId')),
-          eq(impersonations.targetProfileId, sql.placeholder('profileId')),
-        ),
+        by === 'profile'
+          ? or(
+              eq(impersonations.actorProfileId, sql.placeholder('id')),
+              eq(impersonations.targetProfileId, sql.placeholder('id')),
+            )
+          : or(
+              eq(impersonations.actorUserId, sql.placeholder('id')),
+              eq(impersonations.targetUserId, sql.placeholder('id')),
+            ),
       ),
     );
-const runningOfProfile = preparedPerHandle((db: Queryable) => runningOfProfileQuery(db).prepare());
+const runningOfProfile = preparedPerHandle((db: Queryable) =>
+  runningOfQuery(db, 'profile').prepare(),
+);
+const runningOfUser = preparedPerHandle((db: Queryable) => runningOfQuery(db, 'user').prepare());
 
 /** The statement's SQL, for a test that asks SQLite how it runs it. */
-export const runningOfProfileSql = (db: Queryable) => runningOfProfileQuery(db).toSQL();
+export const runningOfProfileSql = (db: Queryable) => runningOfQuery(db, 'profile').toSQL();
 
 /**
- * Ends, each audited, the running impersonations by or of this profile that its role or
- * permissions, as they now are, no longer allow: the per-request re-check is asked about each
- * (lib/running-impersonation.ts, domain/impersonation/policy.ts `reasonToEnd`) with the facts
- * read in the caller's transaction, and each ends with the reason it gives.
+ * Ends, each audited, the running impersonations by or of this profile (or person) that its
+ * role or permissions, as they now are, no longer allow: the per-request re-check is asked
+ * about each (lib/running-impersonation.ts, domain/impersonation/policy.ts `reasonToEnd`) with
+ * the facts read in the caller's transaction, and each ends with the reason it gives.
  */
 export function endImpersonationsNoLongerAllowed(
   tx: Queryable,
-  profileId: number,
+  changed: ChangedParty,
   now: number,
   meta: EndMeta,
 ): void {
   // The running ones and their own sessions, read as /metrics counts them (a range of recent
   // ids, so the work does not grow with the history); each is then read as the per-request
   // re-check reads it (`loadForCheck`), in this transaction.
-  const running = runningOfProfile(tx).all({
-    profileId,
-    fromId: runningImpersonationsFromId(now),
-    now,
-  });
+  const params = { fromId: runningImpersonationsFromId(now), now };
+  const running =
+    'profileId' in changed
+      ? runningOfProfile(tx).all({ ...params, id: changed.profileId })
+      : runningOfUser(tx).all({ ...params, id: changed.userId });
   for (const { id, session } of running) {
     const loaded = loadForCheck(tx, id);
     const { endNow } = recheckImpersonation(

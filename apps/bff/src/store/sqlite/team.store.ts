@@ -185,7 +185,7 @@ export function sqliteTeam({ db }: SqliteContext): TeamStore {
             .where(roleIsAsRead(before))
             .run();
           if (updated.changes !== 1) throw new LostRace();
-          endImpersonationsNoLongerAllowed(tx, profileId, now, meta);
+          endImpersonationsNoLongerAllowed(tx, { profileId }, now, meta);
           recordAudit(tx, audit, meta);
           return 'updated' as const;
         }),

@@ -106,6 +106,10 @@ export function sqliteUsers({ db }: SqliteContext): UsersStore {
           }
           endCredentialsMadeBy(tx, userId, endCredentialsMade, 'maker_lost_right', now);
           endCredentialImpersonationsBy(tx, userId, endCredentialsMade, now, meta);
+          // A new operator role: what the re-check no longer allows ends now (ADR 023).
+          if (after.operatorRole !== undefined && after.operatorRole !== before.operatorRole) {
+            endImpersonationsNoLongerAllowed(tx, { userId }, now, meta);
+          }
           recordAudit(tx, audit, meta);
           return 'updated' as const;
         }),
@@ -121,7 +125,7 @@ export function sqliteUsers({ db }: SqliteContext): UsersStore {
           .where(roleIsAsRead({ profileId, role: beforeRole, permissions: beforePermissions }))
           .run();
         if (updated.changes !== 1) return 'lost_race';
-        endImpersonationsNoLongerAllowed(tx, profileId, now, meta);
+        endImpersonationsNoLongerAllowed(tx, { profileId }, now, meta);
         recordAudit(tx, audit, meta);
         return 'updated';
       });
