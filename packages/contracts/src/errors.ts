@@ -82,6 +82,11 @@ export const errorCatalogue = {
   },
   handoff_used: { status: 409, message: 'This hand-off token has already been used.' },
   handoff_expired: { status: 410, message: 'This hand-off token has expired. Start again.' },
+  handoff_withdrawn: {
+    status: 410,
+    message:
+      'This hand-off was withdrawn before it was used: the person opted out, or the rules changed. Start again.',
+  },
   link_invalid: { status: 400, message: 'This sign-in link is not valid.' },
   link_expired: { status: 410, message: 'This sign-in link has expired.' },
   link_used: { status: 410, message: 'This sign-in link has already been used.' },

@@ -11,6 +11,7 @@ import {
   linked,
   operator,
   rowsOf,
+  updateRows,
 } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 
@@ -204,6 +205,26 @@ describe.each(dialects)('the impersonation port on %s', (dialect) => {
     );
     expect((await ts.store.impersonation.findById('H1'))?.handoffUsedAt).toBeNull();
     expect((await rowsOf(ts, 'sessions')).map((r) => r.id)).toEqual([s.agentSession.id]);
+  });
+
+  it('does not exchange a hand-off withdrawn before it was used', async () => {
+    const ts = await freshStore(dialect);
+    const s = await scene(ts);
+    await issue(ts.store, s, 'H1');
+    // Ended as an opt-out or a closed door ends the impersonations not yet started.
+    await updateRows(
+      ts,
+      'impersonations',
+      { endedAt: T0 + 500, endReason: 'target_unavailable' },
+      { id: 'H1' },
+    );
+    expect(await ts.store.impersonation.exchange(exchangeOf(s, 'H1'))).toBe('lost_race');
+    expect(await ts.store.impersonation.findById('H1')).toMatchObject({
+      handoffUsedAt: null,
+      startedAt: null,
+    });
+    expect((await rowsOf(ts, 'sessions')).map((r) => r.id)).toEqual([s.agentSession.id]);
+    expect((await auditTrail(ts)).map((e) => e.type)).toEqual(['impersonation.token_issued']);
   });
 
   it('leaves once: the session revoked and the ending audited a single time', async () => {

@@ -370,6 +370,7 @@ export async function exchangeHandoff(
   if (row.actorSessionId !== auth.session.id) return refuse('handoff_wrong_session');
   const now = clock.now();
   if (row.handoffUsedAt !== null) return refuse('handoff_used');
+  if (row.endedAt !== null) return refuse('handoff_withdrawn');
   if (now >= row.handoffExpiresAt) return refuse('handoff_expired');
   const details = { impersonationId: row.id, door: row.door };
   const target = await admit(
@@ -397,8 +398,13 @@ export async function exchangeHandoff(
     now,
     meta,
   });
-  // Another exchange of the same hand-off won: as if this one had come a moment later.
-  if (minted === 'lost_race') return refuse('handoff_used');
+  // Another exchange of the same hand-off won, or a change withdrew it meanwhile: as if this
+  // one had come a moment later.
+  if (minted === 'lost_race') {
+    const settled = await deps.store.impersonation.findById(row.id);
+    const withdrawn = settled?.endedAt != null && settled.handoffUsedAt === null;
+    return refuse(withdrawn ? 'handoff_withdrawn' : 'handoff_used');
+  }
   const started = {
     ...row,
     sessionId: minted.session.id,

@@ -292,6 +292,23 @@ describe('the hand-off token', () => {
     });
   });
 
+  it('is withdrawn when the member opts out before it is used, even if they opt back in', async () => {
+    const admin = await t.signIn('admin@acme.test');
+    const issued = await teamIssue(admin.token, ids.profileId('buyer@acme.test'));
+    const buyer = t.client((await t.signIn('buyer@acme.test')).token);
+    await buyer.account.setImpersonationPreference(false);
+    await buyer.account.setImpersonationPreference(true);
+    expect(await refusal(exchange(admin.token, issued.token))).toMatchObject({
+      status: 410,
+      code: 'handoff_withdrawn',
+    });
+    const [impersonationId] = issued.token.split('.');
+    const [row] = await rowsWhere(t.ts, 'impersonations', { id: impersonationId });
+    expect(row).toMatchObject({ startedAt: null, sessionId: null });
+    const started = await rowsWhere(t.ts, 'auditEvents', { type: 'impersonation.started' });
+    expect(started).toHaveLength(0);
+  });
+
   it('works once only, and needs a session at all', async () => {
     const { admin, handoff } = await adminAsBuyer();
     expect((await refusal(exchange(admin.token, handoff))).code).toBe('handoff_used');

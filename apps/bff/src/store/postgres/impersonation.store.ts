@@ -120,6 +120,8 @@ const claimHandoff = prepared((db) =>
       and(
         eq(impersonations.id, sql.placeholder('id')),
         isNull(impersonations.handoffUsedAt),
+        // Not withdrawn before it was used (an opt-out, a door closed, rights lost: ADR 023).
+        isNull(impersonations.endedAt),
         gt(impersonations.handoffExpiresAt, sql.placeholder('now')),
       ),
     )
