@@ -20,3 +20,11 @@ export function isSessionLive(session: SessionTimes, now: number): boolean {
     now - session.lastSeenAt < sessionPolicy.idleMs
   );
 }
+
+/** A session that may be used: live, and its person (an anonymous guest has none) not disabled. */
+export function isSessionUsable(
+  found: { session: SessionTimes; user: { status: string } | null },
+  now: number,
+): boolean {
+  return isSessionLive(found.session, now) && found.user?.status !== 'disabled';
+}

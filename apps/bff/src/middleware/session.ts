@@ -1,7 +1,7 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv, AuthContext } from '../app-env.ts';
-import { isSessionLive } from '../domain/sessions.ts';
+import { isSessionUsable } from '../domain/sessions.ts';
 import {
   clearSessionCookie,
   readSessionCookie,
@@ -45,7 +45,7 @@ async function resolveToken(
     if ('ended' in settled) return { failure: 'session_expired', ended: settled.ended };
     impersonation = settled.context;
   }
-  if (!isSessionLive(found.session, now) || found.user?.status === 'disabled') {
+  if (!isSessionUsable(found, now)) {
     return { failure: 'session_expired' };
   }
   // A session an integration's credential opened lasts only while the credential stands.

@@ -13,6 +13,7 @@ import {
   impersonationBlock,
   impersonationLimitMinutes,
 } from '../../domain/impersonation/policy.ts';
+import { isSessionUsable } from '../../domain/sessions.ts';
 import { sessionView } from '../../http/session-view.ts';
 import { authFromLookup, policyActor, policyTarget } from '../../lib/auth-context.ts';
 import { toIso } from '../../lib/clock.ts';
@@ -527,7 +528,8 @@ export async function leaveImpersonation(deps: AppDeps, auth: AuthContext, meta:
   const now = deps.clock.now();
   await deps.store.impersonation.leave({ row: impersonation.row, now, meta });
   const own = await deps.store.impersonation.session(impersonation.row.actorSessionId);
-  if (!own) throw new AppError('session_expired');
+  // The impersonation is over either way; the session to go back to must still be usable.
+  if (!own || !isSessionUsable(own, now)) throw new AppError('session_expired');
   return { session: sessionView(authFromLookup(own, auth.transport), own.profileCount) };
 }
 

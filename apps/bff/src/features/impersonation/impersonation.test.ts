@@ -591,6 +591,26 @@ describe('leaving', () => {
     expect(row?.revokedAt).not.toBeNull();
   });
 
+  it('answers session_expired, not a session gone meanwhile, when the actor’s own ended while leaving', async () => {
+    const { admin, imp } = await adminAsBuyer();
+    const port = t.deps.store.impersonation;
+    const leave = port.leave;
+    // Another request signs the actor out between the leave and the read of their session.
+    port.leave = async (command) => {
+      await leave(command);
+      await updateRows(t.ts, 'sessions', { revokedAt: t.clock.now() }, { id: admin.session.id });
+    };
+    try {
+      expect(await refusal(t.client(imp.token).impersonation.leave())).toMatchObject({
+        status: 401,
+        code: 'session_expired',
+      });
+    } finally {
+      port.leave = leave;
+    }
+    expect(await sessionStatus(imp.token)).toBe(401);
+  });
+
   // Raw, in a browser: its cookies, Origin and Sec-Fetch-Site are what is under test.
   it('in a browser: the impersonation cookie takes over, and leaving drops only it', async () => {
     const signIn = await t.call('POST', '/api/public/auth/sign-in', {
