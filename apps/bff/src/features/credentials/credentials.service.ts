@@ -16,9 +16,11 @@ import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { LoginTokenRow, OneClickLinkRow } from '../../store/rows.ts';
 
 /**
- * The most live credentials the Account list shows: what others may hold for one person at
- * once (the store counts them as it writes one more), with room for the links the person asked
- * for themselves, which "email me a link" limits. Nobody reaches it, so the list is whole.
+ * The most live credentials of each kind the Account list shows: what others may hold for one
+ * person at once (the store counts them as it writes one more), with room for the links the
+ * person asked for themselves. The store lists those last, so a list cut here (anyone may ask
+ * for a link in someone's name) loses only some of the person's own: every credential someone
+ * else holds is shown.
  */
 const LIMIT = LIVE_CREDENTIALS_PER_PERSON + 50;
 

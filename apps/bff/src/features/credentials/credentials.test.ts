@@ -9,6 +9,7 @@ import { sha256 } from '../../lib/tokens.ts';
 import {
   countOf,
   insertRow,
+  insertRows,
   rowsOf,
   rowsWhere,
   rowWhere,
@@ -778,6 +779,36 @@ describe('credentials die with the right to them', () => {
       .client(jane.token)
       .account.revokeCredential('login_token', String(integration.id));
     expect(await outcomeOf(notHers)).toBe(404);
+  });
+
+  it('lists every credential someone else holds, however many links the person was emailed after it', async () => {
+    await makeLink(ops, {
+      userId: ids.userId('buyer@acme.test'),
+      delivery: 'handover',
+      reason: 'check the invoice view',
+    });
+    const [handover] = await rowsWhere(t.ts, 'oneClickLinks', { purpose: 'support' });
+    // Anyone may ask for a sign-in link in the buyer's name; each is theirs, newer than it.
+    const buyerId = ids.userId('buyer@acme.test');
+    const now = t.clock.now();
+    await insertRows(
+      t.ts,
+      'oneClickLinks',
+      Array.from({ length: 200 }, (_, i) => ({
+        id: `self-${i}`,
+        userId: buyerId,
+        secretHash: sha256(`self-${i}`),
+        createdAt: now + 1 + i,
+        expiresAt: now + 60 * 60_000,
+        credentialFingerprint: handover?.credentialFingerprint ?? '',
+        createdByUserId: buyerId,
+      })),
+    );
+    const buyer = t.client((await t.signIn('buyer@acme.test')).token);
+    const { credentials } = await buyer.account.credentials();
+    expect(credentials).toContainEqual(
+      expect.objectContaining({ kind: 'one_click', id: handover?.id, purpose: 'support' }),
+    );
   });
 
   it('revoking a support token ends the impersonation it started', async () => {

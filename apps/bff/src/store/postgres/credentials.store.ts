@@ -31,6 +31,14 @@ function tokens(db: PgQueryable) {
 }
 
 /** Newest first; links made in the same millisecond by id in byte order, as SQLite compares. */
+/**
+ * The links others made for a person before the ones they asked for themselves ("email me a
+ * link", which anyone may ask for in their name): a list cut at its limit loses only the
+ * person's own, never one someone else holds.
+ */
+const madeByOthersFirst = (userId: number) =>
+  sql`CASE WHEN ${oneClickLinks.createdByUserId} = ${userId} THEN 1 ELSE 0 END`;
+
 const linkOrder = [desc(oneClickLinks.createdAt), sql`${oneClickLinks.id} COLLATE "C" DESC`];
 
 /** A login token's id from a credential id: a decimal integer the column can hold, else none. */
@@ -65,7 +73,7 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
     async liveLinksFor(userId, now, limit) {
       const rows = await links(db)
         .where(liveLinksOf(oneClickLinks, userId, now))
-        .orderBy(...linkOrder)
+        .orderBy(madeByOthersFirst(userId), ...linkOrder)
         .limit(limit);
       return withMakers(rows, userId);
     },

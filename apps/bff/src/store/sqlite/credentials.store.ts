@@ -31,6 +31,14 @@ function tokens(db: Queryable) {
 }
 
 /** Newest first; links made in the same millisecond by id, as on PostgreSQL. */
+/**
+ * The links others made for a person before the ones they asked for themselves ("email me a
+ * link", which anyone may ask for in their name): a list cut at its limit loses only the
+ * person's own, never one someone else holds.
+ */
+const madeByOthersFirst = (userId: number) =>
+  sql`CASE WHEN ${oneClickLinks.createdByUserId} = ${userId} THEN 1 ELSE 0 END`;
+
 const linkOrder = [desc(oneClickLinks.createdAt), desc(oneClickLinks.id)];
 
 export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
@@ -43,7 +51,7 @@ export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
     async liveLinksFor(userId, now, limit) {
       return links(db)
         .where(liveLinksOf(oneClickLinks, userId, now))
-        .orderBy(...linkOrder)
+        .orderBy(madeByOthersFirst(userId), ...linkOrder)
         .limit(limit)
         .all()
         .map((r) => ({ ...r, maker: makerOf(r.link, userId) }));
