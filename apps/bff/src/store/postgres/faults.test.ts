@@ -18,6 +18,8 @@ describe('a database that went away', () => {
       refused,
       terminated,
       Object.assign(new Error('too many clients'), { code: '53300' }),
+      Object.assign(new Error('deadlock detected'), { code: '40P01' }),
+      Object.assign(new Error('could not serialize access'), { code: '40001' }),
       new Error('Connection terminated unexpectedly'),
       new Error('timeout exceeded when trying to connect'),
       new Error('Failed query: select 1', { cause: terminated }),

@@ -7,9 +7,13 @@
 /**
  * SQLSTATE classes of a server or connection that is gone or cannot serve now: 08 connection
  * exception, 53 insufficient resources (too many connections, disk full), 57 operator
- * intervention (shut down, restarted, backend terminated, cannot connect now).
+ * intervention (shut down, restarted, backend terminated, cannot connect now), and 40
+ * transaction rollback (a deadlock or a serialization failure: PostgreSQL rolled the whole
+ * transaction back, and the same request sent again may well pass). Our writes lock in one
+ * order and none runs serializable, so 40 is not expected; if it comes, it is a 503 to retry,
+ * not a 500.
  */
-const UNAVAILABLE_CLASSES = new Set(['08', '53', '57']);
+const UNAVAILABLE_CLASSES = new Set(['08', '40', '53', '57']);
 
 /** What the network says when a server is not there. */
 const NETWORK_CODES = new Set([
