@@ -147,6 +147,49 @@ describe('starting in production on an empty database', () => {
 });
 
 // Before the servers' tests: the last of those stops the database server.
+describe('starting on a SQLite database with work waiting', () => {
+  it('serves while the audit search index catches up at start, as after an upgrade that rebuilds it', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-catch-up-'));
+    // In production, whose start-up checks wait on the database before the server listens.
+    const production = {
+      NODE_ENV: 'production',
+      ONBEHALF_TEST_MODE: '0',
+      ONBEHALF_DEMO_PASSWORD: randomBytes(12).toString('base64url'),
+      DATA_DIR: dataDir,
+    };
+    try {
+      const first = await spawnServer(production);
+      await waitUntilReady(first);
+      // One event in the trail: a sign-in that failed.
+      const failed = await fetch(`${first.url}/api/public/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'root@onbehalf.test', password: 'not the password' }),
+      });
+      expect(failed.status).toBe(401);
+      await first.stop();
+      // The trail's index to be built again from the first event (migration 0018 does this).
+      const { default: Database } = await import('better-sqlite3');
+      const db = new Database(path.join(dataDir, 'onbehalf.db'));
+      db.prepare("INSERT INTO audit_fts (audit_fts) VALUES ('delete-all')").run();
+      db.prepare('UPDATE audit_search_progress SET indexed_through = 0').run();
+      db.close();
+      // The first commits happen before the server listens: they may not stop it.
+      const second = await spawnServer(production);
+      try {
+        await waitUntilReady(second);
+        expect(second.output()).not.toContain('A commit failed');
+        const res = await fetch(`${second.url}/api/health`);
+        expect(res.status).toBe(200);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('pnpm db:migrate with DATABASE_URL', () => {
   it("migrates PostgreSQL under the servers' lock: run twice at once while a migration holds it, both wait and succeed", async () => {
     if (!cluster || !admin) throw new Error('no cluster');
