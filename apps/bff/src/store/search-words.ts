@@ -42,8 +42,15 @@ export function searchWords(typed: string, prefixes: PrefixPieces = 'each word')
       const known = words.get(text);
       // A whole word found once is enough: it is also the start of itself.
       if (known) known.prefix &&= prefix;
-      else if (words.size < MAX_SEARCH_WORDS) words.set(text, { text, prefix });
+      else words.set(text, { text, prefix });
     });
   });
-  return [...words.values()];
+  const all = [...words.values()];
+  // The start of a word that another piece begins with says nothing more (`pers` beside
+  // `person`), and each one typed is one more look-up.
+  const needed = all.filter(
+    (word) =>
+      !word.prefix || !all.some((other) => other !== word && other.text.startsWith(word.text)),
+  );
+  return needed.slice(0, MAX_SEARCH_WORDS);
 }

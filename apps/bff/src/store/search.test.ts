@@ -50,6 +50,18 @@ describe('what a search looks for', () => {
     const many = searchWords('a b c d e f g h i j k l');
     expect(many.map((word) => word.text)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
     expect(many).toHaveLength(MAX_SEARCH_WORDS);
+    // The start of a word another piece begins with adds nothing: it is left out, before the
+    // eight are counted.
+    expect(searchWords('pers perso person memb')).toEqual([
+      { text: 'person', prefix: true },
+      { text: 'memb', prefix: true },
+    ]);
+    expect(searchWords('jan jane.doe')).toEqual([
+      { text: 'jane', prefix: false },
+      { text: 'doe', prefix: true },
+    ]);
+    const spread = searchWords('a ab abc abcd abcde abcdef abcdefg abcdefgh abcdefghi b c');
+    expect(spread.map((word) => word.text)).toEqual(['abcdefghi', 'b', 'c']);
     // The audit trail's reading: only the very last piece typed may be unfinished.
     expect(ftsQuery("jan o'brien smi", 'last word')).toBe('"jan" "o" "brien" "smi"*');
     expect(tsQuery('order.placed  ', 'last word')).toBe('order & placed:*');

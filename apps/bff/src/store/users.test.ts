@@ -402,6 +402,11 @@ describe('people pages on PostgreSQL', () => {
       ['corp', [tiny as number]],
       ['person', [load as number]],
       ['nobody', [load as number]],
+      // Several words that everyone has: PostgreSQL thought they found almost no one, and took
+      // every match from the full-text index to sort them for one page (ADR 034).
+      ['member load test person', undefined],
+      ['member load test person', [load as number]],
+      ['pers perso person memb', [load as number]],
       [undefined, [load as number, tiny as number]],
     ];
     for (const [text, organizationIds] of searches) {

@@ -4,7 +4,7 @@ import type { PgQueryable } from './client.ts';
 import { isIntegerId } from './integer-id.ts';
 import { literalLimit } from './prepared.ts';
 import { organizations, profiles, users } from './schema.ts';
-import { containsAny, tsQuery, userDocumentMatches } from './search.ts';
+import { containsAny, tsQuery, userDocumentMatches, userDocumentTested } from './search.ts';
 
 /**
  * What narrows a page of people in name order (Admin › Users, login-token subjects) on
@@ -40,12 +40,7 @@ export async function narrowPeople(db: PgQueryable, asked: PeopleAsked): Promise
   if (text) {
     const words = tsQuery(text);
     const named = asked.byOrganizationName ? await organizationsNamed(db, text) : undefined;
-    const found = or(
-      words === null ? undefined : userDocumentMatches(words),
-      named ? memberOfNamed(named) : undefined,
-    );
-    if (!found) return null;
-    conditions.push(found);
+    if (words === null && !named) return null;
     if (!few) {
       const matches = words === null ? [] : await fewUsersMatching(db, words);
       const ofNamed = named ? await fewMembersOf(db, named) : [];
@@ -54,6 +49,13 @@ export async function narrowPeople(db: PgQueryable, asked: PeopleAsked): Promise
         if (few.length === 0) return null;
       }
     }
+    // Among few, looked up; among many, tested on each person the walk in name order passes.
+    const wordsTest = few ? userDocumentMatches : userDocumentTested;
+    const found = or(
+      words === null ? undefined : wordsTest(words),
+      named ? memberOfNamed(named) : undefined,
+    );
+    if (found) conditions.push(found);
   }
   if (few) conditions.push(inArray(users.id, few));
   return conditions;

@@ -19,7 +19,7 @@ import {
 import { isIntegerId } from './integer-id.ts';
 import { literalLimit, prepared, preparedPages } from './prepared.ts';
 import { impersonations, organizations, profiles, users } from './schema.ts';
-import { profileWordsMatch, tsQuery, userDocumentMatches } from './search.ts';
+import { profileWordsTested, tsQuery, userDocumentMatches } from './search.ts';
 
 /**
  * The team's members, pages and settings on PostgreSQL, with SQLite's answers, order and
@@ -70,7 +70,7 @@ function memberPage(db: PgQueryable, after: boolean, narrowing: Narrowing, rows:
         narrowing === 'matches'
           ? sql`${profiles.userId} = ANY(${sql.placeholder('ids')}::int[])`
           : narrowing === 'words'
-            ? profileWordsMatch(sql.placeholder('words'))
+            ? profileWordsTested(sql.placeholder('words'))
             : undefined,
       ),
     )
