@@ -195,6 +195,33 @@ describe('guesses sent at once', () => {
     expect(tally(answers.map((res) => res.status))).toEqual({ 200: 3 * rules.signInPair.free });
   });
 
+  it('a place given back after its hour ended gives the next hour no free failures', async () => {
+    // Sixty checks of one account held open across the hour's end (a long password line),
+    // each of whose clients then leaves: their places go back, but into which hour?
+    const leave: (() => void)[] = [];
+    const held = Array.from({ length: 60 }, (_, i) =>
+      t.deps.limiters
+        .checkingPassword(
+          'buyer@acme.test',
+          `10.7.${i}.1`,
+          () => new Promise<string>((_, reject) => leave.push(() => reject(new Error('left')))),
+          () => true,
+        )
+        .catch(() => undefined),
+    );
+    while (leave.length < held.length) await new Promise((resolve) => setImmediate(resolve));
+    vi.advanceTimersByTime(60 * 60 * 1000 + 1000);
+    for (const goes of leave) goes();
+    await Promise.all(held);
+    // The new hour's budget, and not one failure more.
+    await failures(
+      rules.signInAccount.block,
+      () => 'buyer@acme.test',
+      (i) => `10.${i >> 8}.${i & 255}.3`,
+    );
+    expect((await signIn('buyer@acme.test', 'guess', '10.6.0.1')).status).toBe(429);
+  });
+
   it('a right password gives its place back: a hundred right sign-ins spend nothing', async () => {
     for (let i = 0; i < rules.signInAccount.block + 1; i++) {
       await t.deps.limiters.checkingPassword(

@@ -62,6 +62,8 @@ interface Reservation {
   counted: number;
   /** Greater than 0: refused, and how long to wait. */
   waitMs: number;
+  /** When the window this attempt was counted in ends (the store's clock, `Date.now()`). */
+  windowEndsAt: number;
 }
 
 /**
@@ -107,7 +109,12 @@ class FailureBudget {
    */
   async reserve(key: string): Promise<Reservation> {
     const counted = await this.failures.penalty(key, 1);
-    const place = { key, counted: counted.consumedPoints, waitMs: 0 };
+    const place = {
+      key,
+      counted: counted.consumedPoints,
+      waitMs: 0,
+      windowEndsAt: Date.now() + counted.msBeforeNext,
+    };
     if (place.counted > this.rule.block) {
       await this.failures.reward(key, 1);
       return { ...place, waitMs: Math.max(counted.msBeforeNext, 1) };
@@ -127,9 +134,13 @@ class FailureBudget {
     await this.space(place.key, place.counted);
   }
 
-  /** A reserved attempt succeeded, or was not made: its count is given back. */
+  /**
+   * A reserved attempt succeeded, or was not made: its count is given back, while the window it
+   * was counted in lasts. After, the count went with the window, and a reward would start the
+   * next one below zero: free failures for whoever held attempts open across the hour.
+   */
   async giveBack(place: Reservation): Promise<void> {
-    await this.failures.reward(place.key, 1);
+    if (Date.now() < place.windowEndsAt) await this.failures.reward(place.key, 1);
   }
 
   private async space(key: string, counted: number): Promise<void> {
