@@ -160,3 +160,16 @@ export function chainVerifier(
     },
   };
 }
+
+/**
+ * Pruning signs away what it deletes (a keyed checkpoint of the last pruned hash): it first
+ * verifies the events it would delete, and refuses when they do not verify, so that an edit,
+ * or a date moved back to make recent events look old, is never sealed into a checkpoint.
+ */
+export function refuseUnverified(verification: AuditVerification): void {
+  if (verification.intact) return;
+  const first = verification.breaks[0];
+  throw new Error(
+    `The audit trail does not verify up to the events to prune (${verification.breakCount} break(s)${first ? `, the first at event ${first.id ?? `checkpoint ${first.checkpointId}`}: ${first.problem}` : ''}). Nothing was pruned. Run pnpm audit:verify.`,
+  );
+}

@@ -72,6 +72,10 @@ function chainOn(ts: TestStore) {
           lift('update');
           db.run(sql`UPDATE audit_events SET reason = ${reason} WHERE id = ${id}`);
         },
+        backdate: async (id: number, at: number) => {
+          lift('update');
+          db.run(sql`UPDATE audit_events SET at = ${at} WHERE id = ${id}`);
+        },
         remove: async (ids: number[]) => {
           lift('delete');
           for (const id of ids) db.run(sql`DELETE FROM audit_events WHERE id = ${id}`);
@@ -117,6 +121,8 @@ function chainOn(ts: TestStore) {
     intruder: {
       edit: (id: number, reason: string) =>
         unguarded(sql`UPDATE audit_events SET reason = ${reason} WHERE id = ${id}`),
+      backdate: (id: number, at: number) =>
+        unguarded(sql`UPDATE audit_events SET at = ${at} WHERE id = ${id}`),
       remove: async (ids: number[]) => {
         for (const id of ids) await unguarded(sql`DELETE FROM audit_events WHERE id = ${id}`);
       },
@@ -248,6 +254,23 @@ describe.each(dialects)('the audit chain on %s', (dialect) => {
       checked: 2,
       anchor: 'checkpoint',
     });
+  });
+
+  it('a prune takes only the oldest events, and never seals events that do not verify', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    const events = await trail(chain, 10);
+    const now = T0 + DAY;
+    // An event written with a clock far behind (at boot, say), after recent ones: it verifies,
+    // and it takes none of the newer events with it.
+    await chain.append([entry(50, 0)]);
+    expect(await chain.prune(400, now)).toEqual({ pruned: 0, throughId: null });
+    // Someone without the key dates every recent event back to make a routine prune wipe them:
+    // the dates are in what the key covers, so the prune refuses and deletes nothing.
+    for (const e of events) await chain.intruder.backdate(e.id, 0);
+    await expect(chain.prune(400, now)).rejects.toThrow(/does not verify/);
+    expect(await chain.events()).toHaveLength(11);
+    expect((await chain.verify(null)).breakCount).toBe(10);
   });
 
   it('a forged checkpoint is not believed, so it cannot hide an edit below it', async () => {

@@ -160,10 +160,12 @@ describe('audit trail: tamper evidence', () => {
   });
 
   it('retention prunes old events in batches and the chain verifies from a keyed checkpoint', async () => {
-    const old = t.clock.now() - 500 * 86_400_000;
+    // Events written 500 days ago, then the recent ones: a prune takes the oldest run.
+    const old = t.clock.now();
     t.db.transaction((tx) => {
       for (let i = 0; i < 25; i++) recordAudit(tx, { type: 'settings.changed', at: old + i }, meta);
     });
+    t.clock.advance(500 * 86_400_000);
     await impersonationWithOrder();
     const before = (await verify()).checked;
     const pruned = await pruneAuditEvents(t.db, t.deps.secret.auditKey, 400, t.clock.now(), {

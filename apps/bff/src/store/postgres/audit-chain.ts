@@ -1,8 +1,13 @@
 import type { AuditVerification } from '@onbehalf/contracts/audit';
-import { asc, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { AnchoredHead } from '../../lib/audit-anchor.ts';
 import { GENESIS_HASH, keyedHash } from '../../lib/audit-event.ts';
-import { chainVerifier, checkpointPayload, VERIFY_PAGE } from '../../lib/audit-verification.ts';
+import {
+  chainVerifier,
+  checkpointPayload,
+  refuseUnverified,
+  VERIFY_PAGE,
+} from '../../lib/audit-verification.ts';
 import { type PgDb, type PgQueryable, transaction } from './client.ts';
 import { auditCheckpoints, auditEvents, auditHead as auditHeadRow } from './schema.ts';
 
@@ -31,9 +36,10 @@ export async function verifyAuditChain(
   db: PgDb,
   key: Buffer,
   anchored: AnchoredHead | null,
-  options: { page?: number } = {},
+  options: { page?: number; throughId?: number } = {},
 ): Promise<AuditVerification> {
   const page = options.page ?? VERIFY_PAGE;
+  const throughId = options.throughId ?? Number.MAX_SAFE_INTEGER;
   return transaction(
     db,
     async (tx) => {
@@ -47,7 +53,7 @@ export async function verifyAuditChain(
         const rows = await tx
           .select()
           .from(auditEvents)
-          .where(gt(auditEvents.id, afterId))
+          .where(and(gt(auditEvents.id, afterId), lte(auditEvents.id, throughId)))
           .orderBy(asc(auditEvents.id))
           .limit(page);
         if (rows.length === 0) break;
@@ -85,14 +91,31 @@ export async function pruneAuditEvents(
 ): Promise<{ pruned: number; throughId: number | null }> {
   const batch = options.batch ?? 500;
   const cutoff = now - retentionDays * 24 * 60 * 60 * 1000;
+  // Only the oldest events, up to the first one within the retention: an event dated back
+  // (a clock wrong at boot, or a hand in the database) never takes newer ones with it.
+  const [firstKept] = await db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .where(gte(auditEvents.at, cutoff))
+    .orderBy(asc(auditEvents.id))
+    .limit(1);
+  const [candidate] = await db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .where(
+      and(lt(auditEvents.at, cutoff), firstKept ? lt(auditEvents.id, firstKept.id) : undefined),
+    )
+    .orderBy(desc(auditEvents.id))
+    .limit(1);
+  if (!candidate) return { pruned: 0, throughId: null };
+  // What is signed away must be what was written: their dates are in what the key covers.
+  refuseUnverified(await verifyAuditChain(db, key, null, { throughId: candidate.id }));
   const last = await transaction(db, async (tx) => {
     await tx.select().from(auditHeadRow).where(eq(auditHeadRow.id, 1)).for('update');
     const [newestOld] = await tx
       .select({ id: auditEvents.id, hash: auditEvents.hash })
       .from(auditEvents)
-      .where(lt(auditEvents.at, cutoff))
-      .orderBy(desc(auditEvents.id))
-      .limit(1);
+      .where(eq(auditEvents.id, candidate.id));
     if (!newestOld) return null;
     const [previous] = await tx
       .select({ hash: auditCheckpoints.hash })

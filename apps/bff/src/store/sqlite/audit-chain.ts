@@ -1,8 +1,13 @@
 import type { AuditVerification } from '@onbehalf/contracts/audit';
-import { asc, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lt, sql } from 'drizzle-orm';
 import type { AnchoredHead } from '../../lib/audit-anchor.ts';
 import { type AuditRow, GENESIS_HASH, keyedHash } from '../../lib/audit-event.ts';
-import { chainVerifier, checkpointPayload, VERIFY_PAGE } from '../../lib/audit-verification.ts';
+import {
+  chainVerifier,
+  checkpointPayload,
+  refuseUnverified,
+  VERIFY_PAGE,
+} from '../../lib/audit-verification.ts';
 import type { Db, Queryable } from './client.ts';
 import { auditCheckpoints, auditEvents } from './schema/audit-events.ts';
 
@@ -40,16 +45,18 @@ export async function verifyAuditChain(
   db: Db,
   key: Buffer,
   anchored: AnchoredHead | null,
-  options: { page?: number } = {},
+  options: { page?: number; throughId?: number } = {},
 ): Promise<AuditVerification> {
   const page = options.page ?? VERIFY_PAGE;
+  const throughId = options.throughId ?? Number.MAX_SAFE_INTEGER;
   const checkpoints = db.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.id)).all();
   const chain = chainVerifier(key, checkpoints, anchored);
   let afterId = chain.startAfterId;
   for (;;) {
     // Raw rows: the hash covers the stored text, not what the ORM would make of it.
     const rows = db.all<Record<string, unknown>>(
-      sql`SELECT * FROM audit_events WHERE id > ${afterId} ORDER BY id LIMIT ${page}`,
+      sql`SELECT * FROM audit_events WHERE id > ${afterId} AND id <= ${throughId}
+        ORDER BY id LIMIT ${page}`,
     );
     if (rows.length === 0) break;
     for (const raw of rows) {
@@ -84,14 +91,27 @@ export async function pruneAuditEvents(
 ) {
   const batch = options.batch ?? 500;
   const cutoff = now - retentionDays * 24 * 60 * 60 * 1000;
+  // Only the oldest events, up to the first one within the retention: an event dated back
+  // (a clock wrong at boot, or a hand in the database) never takes newer ones with it.
+  const firstKept = db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .where(gte(auditEvents.at, cutoff))
+    .orderBy(asc(auditEvents.id))
+    .limit(1)
+    .get();
   const last = db
     .select({ id: auditEvents.id, hash: auditEvents.hash })
     .from(auditEvents)
-    .where(lt(auditEvents.at, cutoff))
+    .where(
+      and(lt(auditEvents.at, cutoff), firstKept ? lt(auditEvents.id, firstKept.id) : undefined),
+    )
     .orderBy(desc(auditEvents.id))
     .limit(1)
     .get();
   if (!last) return { pruned: 0, throughId: null as number | null };
+  // What is signed away must be what was written: their dates are in what the key covers.
+  refuseUnverified(await verifyAuditChain(db, key, null, { throughId: last.id }));
   db.transaction((tx) => {
     const previous = tx
       .select({ hash: auditCheckpoints.hash })
