@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { AppEnv } from '../app-env.ts';
 import type { Env } from '../env.ts';
 
 /**
@@ -19,19 +20,26 @@ export function readSessionCookie(c: Context, env: Env, kind: CookieKind = 'sess
   return getCookie(c, cookieName(env, kind));
 }
 
+/**
+ * The session's cookie, kept by the browser as long as the session lives: a lifetime from now
+ * (`Max-Age`), not a date. A date is read on the browser's clock, and Hono checks it against
+ * the machine's: in test mode, whose clock a suite moves forward (SPEC §12), a session ending
+ * 400 days past the machine's time was a 500 at every sign-in.
+ */
 export function setSessionCookie(
-  c: Context,
+  c: Context<AppEnv>,
   env: Env,
   token: string,
   expiresAt: number,
   kind: CookieKind = 'session',
 ): void {
+  const now = c.get('deps').clock.now();
   setCookie(c, cookieName(env, kind), token, {
     httpOnly: true,
     sameSite: 'Lax',
     secure: env.isProduction,
     path: '/',
-    expires: new Date(expiresAt),
+    maxAge: Math.max(0, Math.floor((expiresAt - now) / 1000)),
   });
 }
 

@@ -194,6 +194,21 @@ describe('in test mode', () => {
     ]);
   });
 
+  it('signs people in on a clock moved far past the machine’s: the cookie lives as long as the session', async () => {
+    const t = await testMode();
+    const org = await t.client().test.createOrganization({});
+    // Past the 400 days a cookie's date may lie ahead of the machine's (two moves of 300 days).
+    await t.client().test.advanceClock(300 * 24 * 3_600_000);
+    await t.client().test.advanceClock(300 * 24 * 3_600_000);
+    const res = await t.call('POST', '/api/public/auth/sign-in', {
+      body: { email: org.members[0].email, password: org.members[0].password },
+    });
+    expect(res.status).toBe(200);
+    const cookie = res.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/Max-Age=43200/);
+    expect(cookie).not.toMatch(/Expires=/);
+  });
+
   it("a test's clock is its own: moving it never cuts short what runs on another", async () => {
     const t = await testMode();
     const org = await t.client().test.createOrganization({});
