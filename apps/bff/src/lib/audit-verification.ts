@@ -43,19 +43,40 @@ export function checkpointPayload(
 }
 
 /**
+ * What a store may hold from before the chain had a key (ADR 017): SQLite may (`legacy`), from
+ * its first versions; PostgreSQL never did, so there a plain event or an unhashed checkpoint
+ * is a forgery. `firstKeyedId` is the store's first keyed event, if any: what came before the
+ * key cannot lie at or after it.
+ */
+export interface ChainHistory {
+  legacy: boolean;
+  firstKeyedId: number | null;
+}
+
+/**
  * The checkpoints that verify (chained from genesis, keyed), and every one that does not. A
  * forged checkpoint is reported and not believed, so it cannot hide an edit below it.
  */
-export function verifyCheckpoints(rows: readonly CheckpointRow[], key: Buffer) {
+export function verifyCheckpoints(
+  rows: readonly CheckpointRow[],
+  key: Buffer,
+  history: ChainHistory,
+) {
   const breaks: AuditBreak[] = [];
   let trusted: CheckpointRow | null = null;
   let prev = GENESIS_HASH;
   let keyedSeen = false;
   for (const row of rows) {
-    // Checkpoints from before the chain had a key carry no hash: believed only before the first keyed one.
+    // Checkpoints from before the chain had a key carry no hash: believed only where the store
+    // may hold them, before the first keyed checkpoint, and below the first keyed event (a
+    // planted one must not cover events written since: found by a review).
     if (row.hash === null) {
-      if (keyedSeen) breaks.push({ id: null, checkpointId: row.id, problem: 'checkpoint_forged' });
-      else trusted = row;
+      const beforeTheKey =
+        history.legacy &&
+        !keyedSeen &&
+        (history.firstKeyedId === null || row.prunedThroughId < history.firstKeyedId);
+      if (beforeTheKey) trusted = row;
+      else breaks.push({ id: null, checkpointId: row.id, problem: 'checkpoint_forged' });
       continue;
     }
     keyedSeen = true;
@@ -91,8 +112,9 @@ export function chainVerifier(
   key: Buffer,
   checkpointRows: readonly CheckpointRow[],
   anchored: AnchoredHead | null,
+  history: ChainHistory,
 ) {
-  const checkpoints = verifyCheckpoints(checkpointRows, key);
+  const checkpoints = verifyCheckpoints(checkpointRows, key, history);
   const first: AuditBreak[] = [];
   const latest: AuditBreak[] = [];
   let breakCount = 0;
@@ -118,8 +140,9 @@ export function chainVerifier(
       if (event.keyed) {
         keyedSeen = true;
         if (hash !== keyedHash(key, prevHash, storedPayload(stored))) problem = 'edited';
-      } else if (keyedSeen) {
-        // Once the chain is keyed it stays keyed: a plain event after it was rewritten.
+      } else if (keyedSeen || !history.legacy) {
+        // Once the chain is keyed it stays keyed: a plain event after it was rewritten; and a
+        // store that never held plain events holds none.
         problem = 'unkeyed';
       } else {
         const details =

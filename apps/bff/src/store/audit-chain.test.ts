@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { asc, count, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { memoryAnchorStorage } from '../lib/audit-anchor.ts';
-import { type AuditEntry, GENESIS_HASH, keyedHash } from '../lib/audit-event.ts';
+import {
+  type AuditEntry,
+  GENESIS_HASH,
+  keyedHash,
+  legacyHash,
+  legacyPayload,
+} from '../lib/audit-event.ts';
 import { checkpointPayload, MAX_LISTED } from '../lib/audit-verification.ts';
 import { appendAudit } from './postgres/audit.ts';
 import { postgresAuditAnchor } from './postgres/audit-anchor.ts';
@@ -296,6 +302,36 @@ describe.each(dialects)('the audit chain on %s', (dialect) => {
     ]);
   });
 
+  it('an unhashed checkpoint planted over keyed events is forged: it hides neither an edit nor a cut-back', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    const events = await trail(chain, 10);
+    expect(await chain.anchor.advance()).toBe('advanced');
+    const newest = chain.anchor.read();
+    const edited = events[2]?.id ?? 0;
+    const kept = events[6] ?? { id: 0, hash: '' };
+    await chain.intruder.edit(edited, 'hidden');
+    await chain.intruder.cutBack(kept.id);
+    // As a checkpoint from before the chain had a key would look: no hash at all.
+    await chain.intruder.checkpoint({
+      prunedThroughId: newest?.id ?? 0,
+      lastHash: kept.hash,
+      prunedAt: T0,
+      retentionDays: 400,
+      prevHash: null,
+      hash: null,
+    });
+    expect(await chain.anchor.advance()).toBe('rewritten');
+    const result = await chain.verify(newest);
+    expect(result).toMatchObject({ intact: false, anchor: 'genesis', outsideAnchor: 'truncated' });
+    expect(result.breaks).toEqual(
+      expect.arrayContaining([
+        { id: null, checkpointId: 1, problem: 'checkpoint_forged' },
+        { id: edited, checkpointId: null, problem: 'edited' },
+      ]),
+    );
+  });
+
   it('a trail cut back by someone without the key is caught by the head kept outside the database', async () => {
     const ts = await freshStore(dialect);
     const chain = chainOn(ts);
@@ -421,5 +457,30 @@ describe('the audit chain on postgres, several processes at once', () => {
     expect(result).toMatchObject({ intact: true, checked: 30, anchor: 'checkpoint', breaks: [] });
     const checkpoints = await ts.db.select().from(pg.auditCheckpoints);
     expect(checkpoints.length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('the audit chain on postgres, keyed from its first event', () => {
+  it('a plain event is a forgery there, even with no head kept outside the database', async () => {
+    const ts = await freshStore('postgres');
+    const chain = chainOn(ts);
+    await trail(chain, 1);
+    // Rewritten with the plain SHA-256 of the chain's first version, which needs no key.
+    const [row] = await ts.db.select().from(pg.auditEvents);
+    if (!row) throw new Error('no event');
+    const { id, prevHash, hash, keyed, ...stored } = row;
+    const details = stored.details === null ? null : JSON.parse(stored.details);
+    const plain = legacyHash(GENESIS_HASH, legacyPayload({ ...stored, details }));
+    await ts.db.transaction(async (tx) => {
+      await tx.execute(sql`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
+      await tx.execute(
+        sql`UPDATE audit_events SET hash = ${plain}, keyed = false WHERE id = ${id}`,
+      );
+      await tx.execute(sql`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`);
+    });
+    const result = await chain.verify(null);
+    expect(result).toMatchObject({ intact: false, outsideAnchor: 'missing' });
+    expect(result.breaks).toEqual([{ id, checkpointId: null, problem: 'unkeyed' }]);
+    expect({ prevHash, hash, keyed }).toMatchObject({ prevHash: GENESIS_HASH, keyed: true });
   });
 });

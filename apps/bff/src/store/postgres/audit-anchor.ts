@@ -7,7 +7,7 @@ import {
   fileAnchorStorage,
 } from '../../lib/audit-anchor.ts';
 import { verifyCheckpoints } from '../../lib/audit-verification.ts';
-import { auditHashOf, auditHead } from './audit-chain.ts';
+import { auditHashOf, auditHead, POSTGRES_CHAIN_HISTORY } from './audit-chain.ts';
 import { type PgDb, transaction } from './client.ts';
 import { auditCheckpoints } from './schema.ts';
 
@@ -74,7 +74,7 @@ export function postgresAuditAnchor(storage: AnchorStorage, key: Buffer): Postgr
           .select()
           .from(auditCheckpoints)
           .orderBy(asc(auditCheckpoints.id));
-        const { trusted } = verifyCheckpoints(checkpoints, key);
+        const { trusted } = verifyCheckpoints(checkpoints, key, POSTGRES_CHAIN_HISTORY);
         const prunedPast = trusted !== null && trusted.prunedThroughId >= anchored.id;
         return { head: newest, trail: { stillThere, prunedPast } };
       },

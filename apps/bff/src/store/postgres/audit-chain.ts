@@ -3,6 +3,7 @@ import { and, asc, desc, eq, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm'
 import type { AnchoredHead } from '../../lib/audit-anchor.ts';
 import { GENESIS_HASH, keyedHash } from '../../lib/audit-event.ts';
 import {
+  type ChainHistory,
   chainVerifier,
   checkpointPayload,
   refuseUnverified,
@@ -10,6 +11,13 @@ import {
 } from '../../lib/audit-verification.ts';
 import { type PgDb, type PgQueryable, transaction } from './client.ts';
 import { auditCheckpoints, auditEvents, auditHead as auditHeadRow } from './schema.ts';
+
+/**
+ * The PostgreSQL store was keyed from its first event (ADR 020): a plain event or an unhashed
+ * checkpoint there is a forgery, not history (found by a review: rewritten plain, a whole trail
+ * passed where no head was kept outside the database).
+ */
+export const POSTGRES_CHAIN_HISTORY: ChainHistory = { legacy: false, firstKeyedId: null };
 
 /**
  * The audit chain's upkeep on PostgreSQL: the same verification, retention prune and head
@@ -47,7 +55,7 @@ export async function verifyAuditChain(
         .select()
         .from(auditCheckpoints)
         .orderBy(asc(auditCheckpoints.id));
-      const chain = chainVerifier(key, checkpoints, anchored);
+      const chain = chainVerifier(key, checkpoints, anchored, POSTGRES_CHAIN_HISTORY);
       let afterId = chain.startAfterId;
       for (;;) {
         const rows = await tx

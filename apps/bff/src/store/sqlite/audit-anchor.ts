@@ -8,7 +8,7 @@ import {
   memoryAnchorStorage,
 } from '../../lib/audit-anchor.ts';
 import { verifyCheckpoints } from '../../lib/audit-verification.ts';
-import { auditHashOf, auditHead } from './audit-chain.ts';
+import { auditHashOf, auditHead, sqliteChainHistory } from './audit-chain.ts';
 import type { Queryable } from './client.ts';
 import { auditCheckpoints } from './schema/audit-events.ts';
 
@@ -39,6 +39,7 @@ function advanceWith(storage: AnchorStorage, key: Buffer): AuditAnchor['advance'
         const { trusted } = verifyCheckpoints(
           db.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.id)).all(),
           key,
+          sqliteChainHistory(db),
         );
         trail.prunedPast = trusted !== null && trusted.prunedThroughId >= anchored.id;
       }

@@ -3,6 +3,7 @@ import { and, asc, desc, eq, gte, lt, sql } from 'drizzle-orm';
 import type { AnchoredHead } from '../../lib/audit-anchor.ts';
 import { type AuditRow, GENESIS_HASH, keyedHash } from '../../lib/audit-event.ts';
 import {
+  type ChainHistory,
   chainVerifier,
   checkpointPayload,
   refuseUnverified,
@@ -33,6 +34,22 @@ export function storedRowOf(raw: Record<string, unknown>): AuditRow {
   };
 }
 
+/**
+ * What this store may hold from before the key (lib/audit-verification.ts): its first keyed
+ * event, found from the start of the trail in id order (the first event, on any trail begun
+ * keyed).
+ */
+export function sqliteChainHistory(db: Queryable): ChainHistory {
+  const first = db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .where(eq(auditEvents.keyed, true))
+    .orderBy(asc(auditEvents.id))
+    .limit(1)
+    .get();
+  return { legacy: true, firstKeyedId: first?.id ?? null };
+}
+
 /** Between pages, the event loop answers other requests. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -50,7 +67,7 @@ export async function verifyAuditChain(
   const page = options.page ?? VERIFY_PAGE;
   const throughId = options.throughId ?? Number.MAX_SAFE_INTEGER;
   const checkpoints = db.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.id)).all();
-  const chain = chainVerifier(key, checkpoints, anchored);
+  const chain = chainVerifier(key, checkpoints, anchored, sqliteChainHistory(db));
   let afterId = chain.startAfterId;
   for (;;) {
     // Raw rows: the hash covers the stored text, not what the ORM would make of it.
