@@ -6,7 +6,7 @@ import type { RequestMeta } from './request-meta.ts';
 /**
  * How repeated refusals and reads are counted and summarised (SPEC §8b), the same on every
  * store (store/sqlite/audit-repeats.ts on SQLite, store/postgres/audit-repeats.ts on PostgreSQL): what
- * repeats is keyed by event type, actor, rule and the integration's credential the session was
+ * repeats is keyed by event type, actor, rule, organization and the integration's credential the session was
  * opened with (if any), counted per minute, and a minute with repeats becomes one
  * `audit.repeated` event once it is over, naming that credential as every event written in an
  * integration's session does (SPEC §4b).
@@ -28,8 +28,11 @@ export function minuteOf(at: number): number {
 export function repeatRow(entry: RepeatableEntry, rule: string, meta: RequestMeta) {
   const who = entry.actor.userId ?? `address:${meta.ip ?? '-'}`;
   const via = meta.credential ?? null;
+  // Per organization too: a team admin of two reading both within a minute leaves an event in
+  // each one's trail, not one in the first and a count that names it (found by a review).
+  const organization = entry.organizationId ?? null;
   return {
-    key: `${entry.type}|${who}|${rule}${via ? `|${via.kind}:${via.id}` : ''}`,
+    key: `${entry.type}|${who}|${rule}${organization === null ? '' : `|org:${organization}`}${via ? `|${via.kind}:${via.id}` : ''}`,
     minute: minuteOf(entry.at),
     type: entry.type,
     actorUserId: entry.actor.userId,

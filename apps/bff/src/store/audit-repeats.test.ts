@@ -71,7 +71,7 @@ describe.each(dialects)('repeated refusals and reads on %s', (dialect) => {
     });
     expect(await repeatCounters(ts)).toEqual([
       {
-        key: 'impersonation.refused|7|operator_door',
+        key: 'impersonation.refused|7|operator_door|org:3',
         minute: M0 / MINUTE,
         type: 'impersonation.refused',
         actorUserId: 7,
@@ -156,12 +156,29 @@ describe.each(dialects)('repeated refusals and reads on %s', (dialect) => {
 
     expect((await auditTrail(ts)).map((e) => e.at)).toEqual([M0, M0 + 1, M0 + 2, M0 + 3, M0 + 4]);
     expect((await repeatCounters(ts)).map((r) => [r.key, r.count])).toEqual([
-      ['impersonation.refused|7|operator_door', 1],
-      ['impersonation.refused|7|team_door', 1],
-      ['impersonation.refused|8|operator_door', 1],
-      ['impersonation.refused|address:198.51.100.1|operator_door', 1],
-      ['impersonation.refused|address:203.0.113.7|operator_door', 2],
+      ['impersonation.refused|7|operator_door|org:3', 1],
+      ['impersonation.refused|7|team_door|org:3', 1],
+      ['impersonation.refused|8|operator_door|org:3', 1],
+      ['impersonation.refused|address:198.51.100.1|operator_door|org:3', 1],
+      ['impersonation.refused|address:203.0.113.7|operator_door|org:3', 2],
     ]);
+  });
+
+  it('what repeats is counted apart per organization: each one’s trail holds its first', async () => {
+    const ts = await freshStore(dialect);
+    const repeats = repeatsOn(ts);
+    // One person reading two organizations' trails in the same minute.
+    for (const organizationId of [3, 4, 3, 4]) {
+      await repeats.record({ ...refusal(M0 + 1000), organizationId }, 'operator_door');
+    }
+    const trail = await auditTrail(ts);
+    expect(trail.map((e) => e.organizationId).sort()).toEqual([3, 4]);
+    expect((await repeatCounters(ts)).map((c) => [c.organizationId, c.count])).toEqual(
+      expect.arrayContaining([
+        [3, 2],
+        [4, 2],
+      ]),
+    );
   });
 
   it("the server's flush summarises every closed minute and leaves the current one counting", async () => {
