@@ -186,6 +186,34 @@ describe('planning', () => {
   });
 });
 
+describe('durable commits', () => {
+  it("wait for their flush on the pool's connections, even where the database says not to", async () => {
+    const url = await freshDatabase('durable');
+    const name = new URL(url).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      // A database set to answer commits before they are on disk.
+      await admin.query(`ALTER DATABASE "${name}" SET synchronous_commit = off`);
+      const plain = new pg.Client({ connectionString: url });
+      await plain.connect();
+      const { pool } = openPostgres(url);
+      try {
+        const setting = async (client: { query: pg.Pool['query'] }) =>
+          (await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]
+            ?.synchronous_commit;
+        expect(await setting(plain)).toBe('off');
+        expect(await setting(pool)).toBe('on');
+      } finally {
+        await plain.end();
+        await pool.end();
+      }
+    } finally {
+      await admin.end();
+    }
+  });
+});
+
 describe('transaction', () => {
   it('commits the work, rolls all of it back when it throws, and hands one connection the same handle each time', async () => {
     const url = await freshDatabase('transactions');

@@ -55,8 +55,11 @@ export function openPostgres(
     // No JIT compilation either: a page is planned over the whole table before its LIMIT, and
     // an estimate past `jit_above_cost` had PostgreSQL compile for 60-190 ms a statement that
     // then ran in a millisecond (Admin › Users at 100,000 people).
+    // And every commit waits for its flush (SPEC §8b "durable answered commits"), whatever the
+    // role's or the database's own setting: an answered sign-out or single use must not come
+    // back after a crash (found by a review: nothing set or checked it).
     // A DATABASE_URL with its own `options` replaces these.
-    options: '-c enable_memoize=off -c jit=off',
+    options: '-c enable_memoize=off -c jit=off -c synchronous_commit=on',
     // A statement sent while the one before it is still out goes at once rather than waiting
     // for its answer (node-postgres' pipelining): `transaction` sends BEGIN with a command's
     // first statement and COMMIT with its last (`finishWith`), two waits less per command
