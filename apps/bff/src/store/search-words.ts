@@ -1,8 +1,9 @@
 /**
  * What a free-text search looks for, on either store (SQLite's FTS5 `ftsQuery`, PostgreSQL's
- * `tsQuery`): the words typed, cut where FTS5's tokenizer cuts them (anything but letters and
- * digits), in lower case. Every one must appear, anywhere in the row, not next to each other:
- * `jane.doe@acme.test` finds Jane Doe at Acme. The last piece of a word typed may be the start
+ * `tsQuery`): the words typed, cut where FTS5's tokenizer cuts them (anything but letters,
+ * marks and digits: a vowel sign of Devanagari is part of its word), in lower case. Every one
+ * must appear, anywhere in the row, not next to each other: `jane.doe@acme.test` finds Jane Doe
+ * at Acme. The last piece of a word typed may be the start
  * of a longer one (`jan` finds Jane; `PrefixPieces` says which words); the pieces before it are
  * whole (`o'neil` is `o` and the start of `neil`).
  *
@@ -36,7 +37,7 @@ export function searchWords(typed: string, prefixes: PrefixPieces = 'each word')
   const typedWords = typed.normalize('NFC').toLowerCase().split(/\s+/);
   const lastWord = typedWords.findLastIndex((word) => /[\p{L}\p{N}]/u.test(word));
   typedWords.forEach((word, w) => {
-    const pieces = word.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    const pieces = word.split(/[^\p{L}\p{M}\p{N}]+/u).filter(Boolean);
     pieces.forEach((text, i) => {
       const prefix = i === pieces.length - 1 && (prefixes === 'each word' || w === lastWord);
       const known = words.get(text);

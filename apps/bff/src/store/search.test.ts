@@ -105,6 +105,18 @@ describe.each(dialects)('people search on %s', (dialect) => {
     expect(await search(ts, "o'neil")).toEqual(["Ann O'Neil"]);
   });
 
+  it('finds names in scripts whose letters carry marks (Devanagari vowel signs)', async () => {
+    const ts = await freshStore(dialect);
+    for (const [name, email] of [
+      ['अनिल कुमार', 'anil@acme.test'],
+      ['सुनीता शर्मा', 'sunita@acme.test'],
+    ] as const) {
+      await insertRow(ts, 'users', { name, email, kind: 'customer', createdAt: 0 });
+    }
+    expect(await search(ts, 'अनिल')).toEqual(['अनिल कुमार']);
+    expect(await search(ts, 'शर्मा सुनी')).toEqual(['सुनीता शर्मा']);
+  });
+
   it('ignores accents both ways, in the name and in what is typed, as FTS5 does', async () => {
     const ts = await freshStore(dialect);
     for (const [name, email] of [
