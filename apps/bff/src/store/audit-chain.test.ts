@@ -302,6 +302,33 @@ describe.each(dialects)('the audit chain on %s', (dialect) => {
     ]);
   });
 
+  it('a checkpoint from before the key (no hash) is believed below the keyed events on SQLite only', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    const events = await trail(chain, 5);
+    const pruned = events[1] ?? { id: 0, hash: '' };
+    // As a prune of the chain's first version left it: its events gone, its checkpoint unhashed.
+    await chain.intruder.remove([events[0]?.id ?? 0, pruned.id]);
+    await chain.intruder.checkpoint({
+      prunedThroughId: pruned.id,
+      lastHash: pruned.hash,
+      prunedAt: T0,
+      retentionDays: 400,
+      prevHash: null,
+      hash: null,
+    });
+    const result = await chain.verify(null);
+    if (dialect === 'sqlite') {
+      expect(result).toMatchObject({ intact: true, anchor: 'checkpoint', checked: 3 });
+    } else {
+      expect(result.breaks).toContainEqual({
+        id: null,
+        checkpointId: 1,
+        problem: 'checkpoint_forged',
+      });
+    }
+  });
+
   it('an unhashed checkpoint planted over keyed events is forged: it hides neither an edit nor a cut-back', async () => {
     const ts = await freshStore(dialect);
     const chain = chainOn(ts);

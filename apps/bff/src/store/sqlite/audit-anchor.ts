@@ -36,10 +36,15 @@ function advanceWith(storage: AnchorStorage, key: Buffer): AuditAnchor['advance'
       // verifies (chained, keyed) says it was pruned: a planted one must not make a cut-back
       // look like retention. Every second this runs, so the common case reads one row.
       if (!trail.stillThere) {
+        const checkpoints = db
+          .select()
+          .from(auditCheckpoints)
+          .orderBy(asc(auditCheckpoints.id))
+          .all();
         const { trusted } = verifyCheckpoints(
-          db.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.id)).all(),
+          checkpoints,
           key,
-          sqliteChainHistory(db),
+          sqliteChainHistory(db, checkpoints),
         );
         trail.prunedPast = trusted !== null && trusted.prunedThroughId >= anchored.id;
       }

@@ -1,5 +1,5 @@
 import type { AuditVerification } from '@onbehalf/contracts/audit';
-import { and, asc, desc, eq, gte, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
 import type { AnchoredHead } from '../../lib/audit-anchor.ts';
 import { type AuditRow, GENESIS_HASH, keyedHash } from '../../lib/audit-event.ts';
 import {
@@ -35,15 +35,20 @@ export function storedRowOf(raw: Record<string, unknown>): AuditRow {
 }
 
 /**
- * What this store may hold from before the key (lib/audit-verification.ts): its first keyed
- * event, found from the start of the trail in id order (the first event, on any trail begun
- * keyed).
+ * What this store may hold from before the key (lib/audit-verification.ts). Its first keyed
+ * event is looked for only when a checkpoint without a hash is there to be judged, and only up
+ * to the furthest such checkpoint: on a trail begun keyed that is its first event, one read.
  */
-export function sqliteChainHistory(db: Queryable): ChainHistory {
+export function sqliteChainHistory(
+  db: Queryable,
+  checkpoints: readonly { prunedThroughId: number; hash: string | null }[],
+): ChainHistory {
+  const unhashed = checkpoints.filter((c) => c.hash === null).map((c) => c.prunedThroughId);
+  if (unhashed.length === 0) return { legacy: true, firstKeyedId: null };
   const first = db
     .select({ id: auditEvents.id })
     .from(auditEvents)
-    .where(eq(auditEvents.keyed, true))
+    .where(and(eq(auditEvents.keyed, true), lte(auditEvents.id, Math.max(...unhashed))))
     .orderBy(asc(auditEvents.id))
     .limit(1)
     .get();
@@ -67,7 +72,7 @@ export async function verifyAuditChain(
   const page = options.page ?? VERIFY_PAGE;
   const throughId = options.throughId ?? Number.MAX_SAFE_INTEGER;
   const checkpoints = db.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.id)).all();
-  const chain = chainVerifier(key, checkpoints, anchored, sqliteChainHistory(db));
+  const chain = chainVerifier(key, checkpoints, anchored, sqliteChainHistory(db, checkpoints));
   let afterId = chain.startAfterId;
   for (;;) {
     // Raw rows: the hash covers the stored text, not what the ORM would make of it.
