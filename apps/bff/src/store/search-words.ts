@@ -3,9 +3,9 @@
  * `tsQuery`): the words typed, cut where FTS5's tokenizer cuts them (anything but letters,
  * marks and digits: a vowel sign of Devanagari is part of its word), in lower case. Every one
  * must appear, anywhere in the row, not next to each other: `jane.doe@acme.test` finds Jane Doe
- * at Acme. The last piece of a word typed may be the start
- * of a longer one (`jan` finds Jane; `PrefixPieces` says which words); the pieces before it are
- * whole (`o'neil` is `o` and the start of `neil`).
+ * at Acme. The last piece of a word typed may be the start of a longer one (`jan` finds Jane;
+ * `PrefixPieces` says which words); the pieces before it are whole (`o'neil` is `o` and the
+ * start of `neil`).
  *
  * Bounded, whatever was typed (SPEC §8b): each piece once, at most `MAX_SEARCH_WORDS` of them.
  * A search used to be a phrase per word typed; `0.0.0…` made one phrase of a hundred pieces,
@@ -34,10 +34,13 @@ export type PrefixPieces = 'each word' | 'last word';
 
 export function searchWords(typed: string, prefixes: PrefixPieces = 'each word'): SearchWord[] {
   const words = new Map<string, SearchWord>();
-  const typedWords = typed.normalize('NFC').toLowerCase().split(/\s+/);
-  const lastWord = typedWords.findLastIndex((word) => /[\p{L}\p{N}]/u.test(word));
-  typedWords.forEach((word, w) => {
-    const pieces = word.split(/[^\p{L}\p{M}\p{N}]+/u).filter(Boolean);
+  const typedWords = typed
+    .normalize('NFC')
+    .toLowerCase()
+    .split(/\s+/)
+    .map((word) => word.split(/[^\p{L}\p{M}\p{N}]+/u).filter(Boolean));
+  const lastWord = typedWords.findLastIndex((pieces) => pieces.length > 0);
+  typedWords.forEach((pieces, w) => {
     pieces.forEach((text, i) => {
       const prefix = i === pieces.length - 1 && (prefixes === 'each word' || w === lastWord);
       const known = words.get(text);
