@@ -135,6 +135,11 @@ export const auditBreak = z.object({
     'truncated',
     /** A checkpoint that does not verify: not believed. */
     'checkpoint_forged',
+    /**
+     * An event where none can be: at or below where a retention prune cut the trail, and not
+     * what that prune has still to delete; or below the first id.
+     */
+    'inserted',
   ]),
 });
 export type AuditBreak = z.infer<typeof auditBreak>;

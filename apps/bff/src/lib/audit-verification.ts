@@ -106,7 +106,12 @@ export interface ChainEvent {
  * goes on from what is stored, so an edit further on is reported too. The head kept outside
  * the database tells whether the newest events were deleted.
  *
- * `startAfterId` is where the store's first page begins; `add` takes the events in id order.
+ * The store reads the `stretches` it is given. Events above the trusted checkpoint go to `add`;
+ * before them, every event at or below it goes to `addBelow`: there
+ * can only be what a prune still has to delete (it writes its checkpoint first, then deletes
+ * the oldest first), an unbroken keyed chain ending at the checkpoint's last event; at the
+ * genesis, none. Anything else there was inserted, and is reported, not left unread: lists and
+ * exports show every row.
  */
 export function chainVerifier(
   key: Buffer,
@@ -132,25 +137,60 @@ export function chainVerifier(
   let checked = 0;
   let keyedSeen = false;
   let anchorSeen = false;
-  return {
-    startAfterId: checkpoint?.prunedThroughId ?? 0,
+  /** Whether the event's own hash holds: what its content and its stored link give. */
+  const contentProblem = (event: ChainEvent): AuditBreak['problem'] | null => {
+    const { stored, prevHash, hash } = event;
+    if (event.keyed) {
+      keyedSeen = true;
+      return hash === keyedHash(key, prevHash, storedPayload(stored)) ? null : 'edited';
+    }
+    // Once the chain is keyed it stays keyed: a plain event after it was rewritten; and a
+    // store that never held plain events holds none.
+    if (keyedSeen || !history.legacy) return 'unkeyed';
+    const details =
+      stored.details === null ? null : (JSON.parse(stored.details) as Record<string, unknown>);
+    return hash === legacyHash(prevHash, legacyPayload({ ...stored, details })) ? null : 'edited';
+  };
+  /** The last event read at or below `startAfterId`, and whether that stretch is judged. */
+  let below: { id: number; hash: string } | null = null;
+  let belowJudged = false;
+  const judgeBelow = () => {
+    if (belowJudged) return;
+    belowJudged = true;
+    if (below === null || checkpoint === null) return;
+    // A prune half done leaves its newest events, up to the one its checkpoint names.
+    const leftOver = below.id === checkpoint.prunedThroughId && below.hash === checkpoint.lastHash;
+    if (!leftOver) report({ id: below.id, checkpointId: null, problem: 'inserted' });
+  };
+  const startAfterId = checkpoint?.prunedThroughId ?? 0;
+  const chain = {
+    /**
+     * What the store reads, in this order, each in id order (`after < id <= through`), giving
+     * every event to the stretch's `add`: first what lies at or below the checkpoint (normally
+     * nothing: one index lookup), then the rest, up to `throughId`.
+     */
+    stretches(throughId: number) {
+      return [
+        {
+          after: Number.MIN_SAFE_INTEGER,
+          through: Math.min(startAfterId, throughId),
+          add: (event: ChainEvent) => chain.addBelow(event),
+        },
+        { after: startAfterId, through: throughId, add: (event: ChainEvent) => chain.add(event) },
+      ];
+    },
+    addBelow(event: ChainEvent): void {
+      let problem = contentProblem(event);
+      if (checkpoint === null) problem = 'inserted';
+      else if (!problem && below !== null && event.prevHash !== below.hash) problem = 'relinked';
+      if (problem) report({ id: event.id, checkpointId: null, problem });
+      below = { id: event.id, hash: event.hash };
+      checked += 1;
+    },
     add(event: ChainEvent): void {
-      const { id, stored, prevHash, hash } = event;
-      let problem: AuditBreak['problem'] | null = null;
-      if (event.keyed) {
-        keyedSeen = true;
-        if (hash !== keyedHash(key, prevHash, storedPayload(stored))) problem = 'edited';
-      } else if (keyedSeen || !history.legacy) {
-        // Once the chain is keyed it stays keyed: a plain event after it was rewritten; and a
-        // store that never held plain events holds none.
-        problem = 'unkeyed';
-      } else {
-        const details =
-          stored.details === null ? null : (JSON.parse(stored.details) as Record<string, unknown>);
-        if (hash !== legacyHash(prevHash, legacyPayload({ ...stored, details }))) {
-          problem = 'edited';
-        }
-      }
+      judgeBelow();
+      const { id, prevHash, hash } = event;
+      let problem = contentProblem(event);
       if (!problem && prevHash !== expectedPrev) problem = 'relinked';
       if (problem) report({ id, checkpointId: null, problem });
       if (anchored && id === anchored.id) {
@@ -163,6 +203,7 @@ export function chainVerifier(
       checked += 1;
     },
     result(): AuditVerification {
+      judgeBelow();
       // The newest head was written outside the database: the event it names must be here,
       // unless a checkpoint that verifies pruned past it. Its absence is a cut, whatever was
       // written since: ids are never reused, so the next event after a cut lands above it.
@@ -182,6 +223,7 @@ export function chainVerifier(
       };
     },
   };
+  return chain;
 }
 
 /**

@@ -94,6 +94,18 @@ function chainOn(ts: TestStore) {
         checkpoint: async (values: typeof auditCheckpoints.$inferInsert) => {
           db.insert(auditCheckpoints).values(values).run();
         },
+        /** Keeps a copy of every event as stored, for `putBack`. */
+        save: async () => {
+          db.run(sql`DROP TABLE IF EXISTS saved_events`);
+          db.run(sql`CREATE TABLE saved_events AS SELECT * FROM audit_events`);
+        },
+        /** Inserts a saved event again, exactly as it was stored, at its own id or another. */
+        putBack: async (id: number, asId = id) => {
+          db.run(sql`DROP TABLE IF EXISTS one_event`);
+          db.run(sql`CREATE TEMP TABLE one_event AS SELECT * FROM saved_events WHERE id = ${id}`);
+          db.run(sql`UPDATE one_event SET id = ${asId}`);
+          db.run(sql`INSERT INTO audit_events SELECT * FROM one_event`);
+        },
       },
     };
   }
@@ -143,6 +155,18 @@ function chainOn(ts: TestStore) {
       checkpoint: async (values: typeof pg.auditCheckpoints.$inferInsert) => {
         await db.insert(pg.auditCheckpoints).values(values);
       },
+      save: async () => {
+        await db.execute(sql`DROP TABLE IF EXISTS saved_events`);
+        await db.execute(sql`CREATE TABLE saved_events AS SELECT * FROM audit_events`);
+      },
+      putBack: (id: number, asId = id) =>
+        db.transaction(async (tx) => {
+          await tx.execute(
+            sql`CREATE TEMP TABLE one_event ON COMMIT DROP AS SELECT * FROM saved_events WHERE id = ${id}`,
+          );
+          await tx.execute(sql`UPDATE one_event SET id = ${asId}`);
+          await tx.execute(sql`INSERT INTO audit_events SELECT * FROM one_event`);
+        }),
     },
   };
 }
@@ -277,6 +301,80 @@ describe.each(dialects)('the audit chain on %s', (dialect) => {
     await expect(chain.prune(400, now)).rejects.toThrow(/does not verify/);
     expect(await chain.events()).toHaveLength(11);
     expect((await chain.verify(null)).breakCount).toBe(10);
+  });
+
+  it('an event planted below the first id is reported, not left unread', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    const events = await trail(chain, 5);
+    await chain.intruder.save();
+    // Copies of real events, exactly as stored (their hashes hold): lists would show them.
+    await chain.intruder.putBack(events[2]?.id ?? 0, 0);
+    await chain.intruder.putBack(events[3]?.id ?? 0, -7);
+
+    const result = await chain.verify(null);
+    expect(result).toMatchObject({ intact: false, breakCount: 2, checked: 7, anchor: 'genesis' });
+    expect(result.breaks).toEqual([
+      { id: -7, checkpointId: null, problem: 'inserted' },
+      { id: 0, checkpointId: null, problem: 'inserted' },
+    ]);
+  });
+
+  describe('below a retention prune', () => {
+    /** Ten old events and three recent ones, copies saved, the old ones pruned. */
+    async function prunedTrail() {
+      const chain = chainOn(await freshStore(dialect));
+      const now = T0;
+      await chain.append(Array.from({ length: 10 }, (_, i) => entry(i, now - 500 * DAY + i)));
+      const events = await trail(chain, 3, 10);
+      expect(await chain.anchor.advance()).toBe('advanced');
+      await chain.intruder.save();
+      expect(await chain.prune(400, now)).toEqual({ pruned: 10, throughId: events[9]?.id });
+      const idOf = (i: number) => events[i]?.id ?? 0;
+      return { chain, idOf };
+    }
+
+    it('what a prune has still to delete verifies, and an edit there is reported', async () => {
+      const { chain, idOf } = await prunedTrail();
+      // A prune writes its checkpoint, then deletes the oldest first: stopped half-way, the
+      // newest pruned events are still there.
+      for (const i of [6, 7, 8, 9]) await chain.intruder.putBack(idOf(i));
+      expect(await chain.verify(chain.anchor.read())).toMatchObject({
+        intact: true,
+        checked: 7,
+        anchor: 'checkpoint',
+        outsideAnchor: 'matched',
+      });
+
+      await chain.intruder.edit(idOf(7), 'rewritten below the checkpoint');
+      const result = await chain.verify(chain.anchor.read());
+      expect(result.breaks).toEqual([{ id: idOf(7), checkpointId: null, problem: 'edited' }]);
+    });
+
+    it('a pruned event put back is reported, alone or before what the prune left', async () => {
+      const { chain, idOf } = await prunedTrail();
+      await chain.intruder.putBack(idOf(2));
+      expect((await chain.verify(chain.anchor.read())).breaks).toEqual([
+        { id: idOf(2), checkpointId: null, problem: 'inserted' },
+      ]);
+
+      // With the stretch a prune leaves: the put-back event does not link into it.
+      for (const i of [7, 8, 9]) await chain.intruder.putBack(idOf(i));
+      expect((await chain.verify(chain.anchor.read())).breaks).toEqual([
+        { id: idOf(7), checkpointId: null, problem: 'relinked' },
+      ]);
+    });
+
+    it('a stretch that does not end where the checkpoint says is reported', async () => {
+      const { chain, idOf } = await prunedTrail();
+      // The prune's newest event is not there: these were not left by it.
+      for (const i of [6, 7, 8]) await chain.intruder.putBack(idOf(i));
+      const result = await chain.verify(chain.anchor.read());
+      expect(result).toMatchObject({ intact: false, checked: 6 });
+      expect(result.breaks).toEqual([{ id: idOf(8), checkpointId: null, problem: 'inserted' }]);
+      // Nor is it sealed by the next prune.
+      await expect(chain.prune(0, T0 + 2 * DAY)).rejects.toThrow(/does not verify/);
+    });
   });
 
   it('a forged checkpoint is not believed, so it cannot hide an edit below it', async () => {

@@ -56,18 +56,20 @@ export async function verifyAuditChain(
         .from(auditCheckpoints)
         .orderBy(asc(auditCheckpoints.id));
       const chain = chainVerifier(key, checkpoints, anchored, POSTGRES_CHAIN_HISTORY);
-      let afterId = chain.startAfterId;
-      for (;;) {
-        const rows = await tx
-          .select()
-          .from(auditEvents)
-          .where(and(gt(auditEvents.id, afterId), lte(auditEvents.id, throughId)))
-          .orderBy(asc(auditEvents.id))
-          .limit(page);
-        if (rows.length === 0) break;
-        for (const { id, prevHash, hash, keyed, ...stored } of rows) {
-          chain.add({ id, stored, prevHash, hash, keyed });
-          afterId = id;
+      for (const stretch of chain.stretches(throughId)) {
+        let afterId = stretch.after;
+        for (;;) {
+          const rows = await tx
+            .select()
+            .from(auditEvents)
+            .where(and(gt(auditEvents.id, afterId), lte(auditEvents.id, stretch.through)))
+            .orderBy(asc(auditEvents.id))
+            .limit(page);
+          if (rows.length === 0) break;
+          for (const { id, prevHash, hash, keyed, ...stored } of rows) {
+            stretch.add({ id, stored, prevHash, hash, keyed });
+            afterId = id;
+          }
         }
       }
       return chain.result();

@@ -73,26 +73,27 @@ export async function verifyAuditChain(
   const throughId = options.throughId ?? Number.MAX_SAFE_INTEGER;
   const checkpoints = db.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.id)).all();
   const chain = chainVerifier(key, checkpoints, anchored, sqliteChainHistory(db, checkpoints));
-  let afterId = chain.startAfterId;
-  for (;;) {
-    // Raw rows: the hash covers the stored text, not what the ORM would make of it.
-    const rows = db.all<Record<string, unknown>>(
-      sql`SELECT * FROM audit_events WHERE id > ${afterId} AND id <= ${throughId}
-        ORDER BY id LIMIT ${page}`,
-    );
-    if (rows.length === 0) break;
-    for (const raw of rows) {
-      const id = raw.id as number;
-      chain.add({
-        id,
-        stored: storedRowOf(raw),
-        prevHash: raw.prev_hash as string,
-        hash: raw.hash as string,
-        keyed: raw.keyed === 1,
-      });
-      afterId = id;
+  for (const stretch of chain.stretches(throughId)) {
+    let afterId = stretch.after;
+    for (;;) {
+      // Raw rows: the hash covers the stored text, not what the ORM would make of it.
+      const rows = db.all<Record<string, unknown>>(
+        sql`SELECT * FROM audit_events WHERE id > ${afterId} AND id <= ${stretch.through}
+          ORDER BY id LIMIT ${page}`,
+      );
+      if (rows.length === 0) break;
+      for (const raw of rows) {
+        afterId = raw.id as number;
+        stretch.add({
+          id: afterId,
+          stored: storedRowOf(raw),
+          prevHash: raw.prev_hash as string,
+          hash: raw.hash as string,
+          keyed: raw.keyed === 1,
+        });
+      }
+      await yieldToEventLoop();
     }
-    await yieldToEventLoop();
   }
   return chain.result();
 }
