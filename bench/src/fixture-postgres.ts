@@ -95,7 +95,8 @@ export async function seedPostgresFixture(
     log(`  ${name}: ${((now - started) / 1000).toFixed(1)} s`);
     started = now;
   };
-  const { pool } = openPostgres(url, { max: 1 });
+  // A bulk load: statements of minutes, none of the server's timeouts.
+  const { pool } = openPostgres(url, { max: 1, statementTimeoutMs: 0, idleInTransactionMs: 0 });
   const client = await pool.connect();
   try {
     // A database written by this process alone before the measured server starts on it: a

@@ -1,7 +1,14 @@
 import { count, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { finishWith, migratePostgres, openPostgres, type PgTx, transaction } from './client.ts';
+import {
+  finishWith,
+  MIGRATION_LOCK,
+  migratePostgres,
+  openPostgres,
+  type PgTx,
+  transaction,
+} from './client.ts';
 import { isDatabaseUnavailable } from './faults.ts';
 import { users } from './schema.ts';
 import { startTestCluster, type TestCluster } from './test-cluster.ts';
@@ -210,6 +217,83 @@ describe('durable commits', () => {
       }
     } finally {
       await admin.end();
+    }
+  });
+});
+
+describe('runaway work', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it("is bounded on the pool's connections: a statement, and a transaction left idle", async () => {
+    const { pool } = openPostgres(cluster.url, { max: 1 });
+    try {
+      const shown = async (name: string) =>
+        Object.values((await pool.query(`SHOW ${name}`)).rows[0] ?? {})[0];
+      expect(await shown('statement_timeout')).toBe('10s');
+      expect(await shown('idle_in_transaction_session_timeout')).toBe('30s');
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('a statement past its time is cancelled and answered as the database unavailable (503); the pool goes on', async () => {
+    const { pool } = openPostgres(cluster.url, { max: 1, statementTimeoutMs: 200 });
+    try {
+      const cancelled = await pool.query('SELECT pg_sleep(5)').catch((error: unknown) => error);
+      expect(cancelled).toMatchObject({ code: '57014' });
+      expect(isDatabaseUnavailable(cancelled)).toBe(true);
+      expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("a process stopped inside a transaction loses it, and its row locks go to the others' writes", async () => {
+    const url = await freshDatabase('idle_in_transaction');
+    const stopped = openPostgres(url, { max: 1, idleInTransactionMs: 300 });
+    const other = openPostgres(url, { max: 1, statementTimeoutMs: 5_000 });
+    try {
+      await migratePostgres(stopped.pool);
+      await stopped.db
+        .insert(users)
+        .values({ email: 'held@b.test', name: 'Held', kind: 'customer', createdAt: 0 });
+      let woke = false;
+      const held = transaction(stopped.db, async (tx) => {
+        await tx.execute(sql`SELECT id FROM users WHERE email = 'held@b.test' FOR UPDATE`);
+        await sleep(2_000);
+        woke = true;
+        await tx.select().from(users);
+      }).catch((error: unknown) => error);
+      await sleep(100);
+      // The other process's write waits for the lock only until the server ends the idle one,
+      // not until the stopped one wakes.
+      await other.db.update(users).set({ name: 'Freed' }).where(eq(users.email, 'held@b.test'));
+      expect(woke).toBe(false);
+      expect(isDatabaseUnavailable(await held)).toBe(true);
+    } finally {
+      await Promise.all([stopped.pool.end(), other.pool.end()]);
+    }
+  });
+
+  it('does not cut a migration short: one waits past the timeout for another to finish', async () => {
+    const url = await freshDatabase('slow_migration');
+    const { pool } = openPostgres(url, { max: 1, statementTimeoutMs: 200 });
+    const elsewhere = new pg.Client({ connectionString: url });
+    await elsewhere.connect();
+    try {
+      // Another process holding the migration lock for longer than a statement may run.
+      await elsewhere.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK.toString()]);
+      const migrated = migratePostgres(pool);
+      await sleep(700);
+      await elsewhere.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK.toString()]);
+      await migrated;
+      expect((await pool.query('SELECT count(*)::int AS n FROM users')).rows).toEqual([{ n: 0 }]);
+      // The connection goes back to the pool with its timeout.
+      const cancelled = await pool.query('SELECT pg_sleep(5)').catch((error: unknown) => error);
+      expect(cancelled).toMatchObject({ code: '57014' });
+    } finally {
+      await elsewhere.end();
+      await pool.end();
     }
   });
 });

@@ -15,7 +15,7 @@ export type PgDb = NodePgDatabase<typeof schema> & { $client: pg.Pool | pg.PoolC
  * Every process that starts migrates first; one advisory lock makes the others wait for it
  * rather than fail (SPEC §11). The number is ours alone: "onbehalf" in ASCII, as a bigint.
  */
-const MIGRATION_LOCK = 0x6f6e626568616c66n;
+export const MIGRATION_LOCK = 0x6f6e626568616c66n;
 
 /** The migrations beside this file in the sources; copied beside the bundle by the build. */
 function migrationsFolder(): string {
@@ -34,14 +34,35 @@ const WAIT_MS = 5_000;
  */
 export const WRITERS = 4;
 
+/**
+ * How long one statement may run, and how long a transaction may sit idle between statements,
+ * on the pool's connections before PostgreSQL ends it. Our statements take milliseconds (the
+ * slowest request measured took 0.6 s of the database); one that runs away, or a process that
+ * stops in the middle of a transaction while it holds the chain head's row lock, would
+ * otherwise hold a connection, and every other process's audited writes, forever. Either is
+ * answered 503 (faults.ts). Migrations, which wait for each other and may rewrite a table,
+ * lift both on their own connection (`migratePostgres`).
+ */
+export const STATEMENT_TIMEOUT_MS = 10_000;
+export const IDLE_IN_TRANSACTION_MS = 30_000;
+
 /** The writers' turns of each pool opened here. */
 const turnsOf = new WeakMap<pg.Pool, Turns>();
 
 export function openPostgres(
   url: string,
-  options: { max?: number; writers?: number; waitMs?: number } = {},
+  options: {
+    max?: number;
+    writers?: number;
+    waitMs?: number;
+    /** 0: none, for bulk loads (the bench's fixture). */
+    statementTimeoutMs?: number;
+    idleInTransactionMs?: number;
+  } = {},
 ) {
   const waitMs = options.waitMs ?? WAIT_MS;
+  const statementTimeout = options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS;
+  const idleInTransaction = options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
@@ -58,8 +79,13 @@ export function openPostgres(
     // And every commit waits for its flush (SPEC §8b "durable answered commits"), whatever the
     // role's or the database's own setting: an answered sign-out or single use must not come
     // back after a crash (found by a review: nothing set or checked it).
+    // And no statement or idle transaction holds a connection forever (STATEMENT_TIMEOUT_MS).
     // A DATABASE_URL with its own `options` replaces these.
-    options: '-c enable_memoize=off -c jit=off -c synchronous_commit=on',
+    options: [
+      '-c enable_memoize=off -c jit=off -c synchronous_commit=on',
+      `-c statement_timeout=${statementTimeout}`,
+      `-c idle_in_transaction_session_timeout=${idleInTransaction}`,
+    ].join(' '),
     // A statement sent while the one before it is still out goes at once rather than waiting
     // for its answer (node-postgres' pipelining): `transaction` sends BEGIN with a command's
     // first statement and COMMIT with its last (`finishWith`), two waits less per command
@@ -94,6 +120,10 @@ export async function migratePostgres(
 ): Promise<void> {
   const client = await pool.connect();
   try {
+    // Waiting for another process's migration, or building an index on a large table, is no
+    // runaway statement: no timeout on this connection until it goes back to the pool.
+    await client.query('SET statement_timeout = 0');
+    await client.query('SET idle_in_transaction_session_timeout = 0');
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK.toString()]);
     try {
       const db = drizzle(client, { schema });
@@ -102,6 +132,8 @@ export async function migratePostgres(
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK.toString()]);
     }
+    await client.query('RESET statement_timeout');
+    await client.query('RESET idle_in_transaction_session_timeout');
   } finally {
     client.release();
   }

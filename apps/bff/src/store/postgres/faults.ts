@@ -7,13 +7,20 @@
 /**
  * SQLSTATE classes of a server or connection that is gone or cannot serve now: 08 connection
  * exception, 53 insufficient resources (too many connections, disk full), 57 operator
- * intervention (shut down, restarted, backend terminated, cannot connect now), and 40
+ * intervention (shut down, restarted, backend terminated, cannot connect now, and a statement
+ * cancelled at `statement_timeout`: one that ran away, answered 503 like the rest), and 40
  * transaction rollback (a deadlock or a serialization failure: PostgreSQL rolled the whole
  * transaction back, and the same request sent again may well pass). Our writes lock in one
  * order and none runs serializable, so 40 is not expected; if it comes, it is a 503 to retry,
  * not a 500.
  */
 const UNAVAILABLE_CLASSES = new Set(['08', '40', '53', '57']);
+
+/**
+ * Single codes of other classes that say the same: 25P03, a transaction that sat idle past
+ * `idle_in_transaction_session_timeout` (client.ts), its connection ended by the server.
+ */
+const UNAVAILABLE_CODES = new Set(['25P03']);
 
 /** What the network says when a server is not there. */
 const NETWORK_CODES = new Set([
@@ -39,6 +46,7 @@ function unavailable(error: Error): boolean {
   if (typeof code === 'string') {
     if (NETWORK_CODES.has(code)) return true;
     if (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_CLASSES.has(code.slice(0, 2))) return true;
+    if (UNAVAILABLE_CODES.has(code)) return true;
   }
   return LOST_CONNECTION.test(error.message);
 }
