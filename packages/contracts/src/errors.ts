@@ -37,6 +37,11 @@ export const errorCatalogue = {
     status: 403,
     message: 'You are already signed in as someone else. Leave that first.',
   },
+  impersonation_ended: {
+    status: 401,
+    message:
+      'The impersonation this was sent from has ended, so nothing was done. You are back in your own account.',
+  },
   impersonation_restricted: {
     status: 403,
     message: 'This is not available while you are signed in as someone else.',

@@ -124,6 +124,13 @@ export interface RouteContract {
    * server enforces it on the route and a test holds every route so marked to it.
    */
   actingForSomeone?: 'refused' | 'refusedWhileImpersonating';
+  /**
+   * A write that needs a caller, sent from inside an impersonation that has just ended (the
+   * browser still sends its cookie), is refused, `401 impersonation_ended`, rather than carried
+   * out as the actor in their own name; the routes marked here are the person's own business
+   * either way (signing out, leaving) and go on in the person's own session.
+   */
+  afterImpersonationEnds?: 'ownSession';
 }
 
 const route = <const C extends RouteContract>(contract: C) => contract;
@@ -179,6 +186,7 @@ export const routes = {
     summary: 'Revoke the current session',
     responses: { 200: okResponse },
     errors: [401],
+    afterImpersonationEnds: 'ownSession',
   }),
   'auth.session': route({
     method: 'get',
@@ -302,6 +310,7 @@ export const routes = {
     summary: "End the impersonation and return to the actor's own session",
     responses: { 200: sessionResponse },
     errors: [401, 409],
+    afterImpersonationEnds: 'ownSession',
   }),
 
   // ---- account -------------------------------------------------------------------------

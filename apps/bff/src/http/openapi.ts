@@ -4,7 +4,11 @@ import type { RouteContract } from '@onbehalf/contracts/routes';
 import type { MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import type { AppEnv } from '../app-env.ts';
-import { notWhileImpersonating, ownSessionOnly } from '../middleware/require-permission.ts';
+import {
+  notAfterImpersonationEnded,
+  notWhileImpersonating,
+  ownSessionOnly,
+} from '../middleware/require-permission.ts';
 
 type RouteParameter = NonNullable<NonNullable<RouteConfig['request']>['params']>;
 
@@ -75,9 +79,17 @@ const successDescriptions: Record<number, string> = {
 
 /** What the table declares about sessions acting for someone else, enforced on the route. */
 function guardsOf(contract: RouteContract): MiddlewareHandler<AppEnv>[] {
-  if (contract.actingForSomeone === 'refused') return [ownSessionOnly];
-  if (contract.actingForSomeone === 'refusedWhileImpersonating') return [notWhileImpersonating];
-  return [];
+  const guards: MiddlewareHandler<AppEnv>[] = [];
+  // Writes that need a caller (they answer 401): the others never act as anyone.
+  const write = contract.method !== 'get' && contract.errors.includes(401);
+  if (write && contract.afterImpersonationEnds !== 'ownSession') {
+    guards.push(notAfterImpersonationEnded);
+  }
+  if (contract.actingForSomeone === 'refused') guards.push(ownSessionOnly);
+  if (contract.actingForSomeone === 'refusedWhileImpersonating') {
+    guards.push(notWhileImpersonating);
+  }
+  return guards;
 }
 
 /**

@@ -60,6 +60,19 @@ export const ownSessionOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /**
+ * Every write of the route table but those marked `afterImpersonationEnds: 'ownSession'`: one
+ * sent from inside an impersonation that has just ended resolved to the actor's own session
+ * (middleware/session.ts falls back to it, so pages keep working and say why it ended), and
+ * would be carried out as the actor, in their own name, where they meant to act for someone.
+ * It is refused instead; the impersonation's cookie is already cleared, so the next request
+ * is the person's own.
+ */
+export const notAfterImpersonationEnded: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.get('impersonationEnded') && c.get('auth')) throw new AppError('impersonation_ended');
+  await next();
+};
+
+/**
  * `actingForSomeone: 'refusedWhileImpersonating'` in the route table: a sign-in or a link
  * never stacks on an impersonation; leave it first.
  */

@@ -53,13 +53,26 @@ export interface DoorCase {
   doorOpen: boolean;
 }
 
+/**
+ * What rules the actor out of a door whoever the target: asked before any target is looked up,
+ * so that a refusal says nothing about who exists.
+ */
+export function actorBlock(
+  door: ImpersonationDoor,
+  actor: Actor,
+): Extract<ImpersonationBlock, 'nested' | 'no_permission'> | null {
+  if (actor.actingForSomeone) return 'nested';
+  const needed: Permission = door === 'team' ? 'team:impersonate' : 'users:impersonate';
+  if (actor.status !== 'active' || !actor.permissions.has(needed)) return 'no_permission';
+  if (door === 'operator' && actor.operatorRole === null) return 'no_permission';
+  return null;
+}
+
 /** Why the actor may not act as the target through this door, or null (SPEC §4 rules 1–4). */
 export function impersonationBlock(c: DoorCase): ImpersonationBlock | null {
   const { actor, target } = c;
-  if (actor.actingForSomeone) return 'nested';
-  const needed: Permission = c.door === 'team' ? 'team:impersonate' : 'users:impersonate';
-  if (actor.status !== 'active' || !actor.permissions.has(needed)) return 'no_permission';
-  if (c.door === 'operator' && actor.operatorRole === null) return 'no_permission';
+  const ruledOut = actorBlock(c.door, actor);
+  if (ruledOut) return ruledOut;
   if (!c.doorOpen) return 'setting_off';
   if (target.userId === actor.userId) return 'self';
   if (target.status !== 'active') return 'disabled';

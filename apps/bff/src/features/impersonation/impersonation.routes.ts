@@ -20,8 +20,12 @@ const teamIssueRoute = routeOf(routes['impersonation.teamHandoff'], {
   middleware: [sameSiteOnly, requireSession],
 });
 
+/**
+ * A person's session (never an API key); the permission is the policy's to judge, like every
+ * other rule of the door, so that a refusal is audited with its rule.
+ */
 const operatorIssueRoute = routeOf(routes['impersonation.operatorHandoff'], {
-  middleware: [sameSiteOnly, requirePermission('users:impersonate')],
+  middleware: [sameSiteOnly, requirePermission()],
 });
 
 const exchangeRoute = routeOf(routes['impersonation.exchange'], { middleware: [requireSession] });

@@ -8,6 +8,7 @@ import type {
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import {
+  actorBlock,
   blockError,
   HANDOFF_TTL_MS,
   impersonationBlock,
@@ -54,7 +55,7 @@ export type Resolution = { target: Target } | { refusal: Refusal };
 
 function blocked(
   block: ImpersonationBlock,
-  subjectUserId: number,
+  subjectUserId: number | null,
   organizationId: number | null,
 ): Resolution {
   return { refusal: { rule: block, code: blockError[block], subjectUserId, organizationId } };
@@ -117,6 +118,10 @@ export async function resolveOperatorTarget(
   userId: number,
   profileId: number | undefined,
 ): Promise<Resolution> {
+  // Who may not use this door at all is refused first: looking the target up would tell a
+  // customer which user ids exist.
+  const ruledOut = actorBlock('operator', policyActor(auth));
+  if (ruledOut) return blocked(ruledOut, null, null);
   const found = await deps.store.impersonation.userWithProfiles(userId);
   if (!found) {
     return {

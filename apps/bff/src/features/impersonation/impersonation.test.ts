@@ -175,6 +175,40 @@ describe('operator door permission matrix', () => {
     });
   }
 
+  it('refusals of who may not use the door at all are audited with their rule, and tell nothing about who exists', async () => {
+    const refusedEvents = async () =>
+      (await rowsWhere(t.ts, 'auditEvents', { type: 'impersonation.refused' })).map(
+        (e) => (e.details as { rule?: string } | null)?.rule,
+      );
+    // A customer team admin: the same refusal for a real user and for an id nobody has.
+    const admin = await t.signIn('admin@acme.test');
+    const real = await refusal(
+      operatorIssue(admin.token, { userId: ids.userId('owner@acme.test'), reason: 'let me in' }),
+    );
+    const nobody = await refusal(operatorIssue(admin.token, { userId: 999_999, reason: 'probe' }));
+    expect(real).toMatchObject({ status: 403, code: 'forbidden' });
+    expect(nobody).toMatchObject({ status: 403, code: 'forbidden' });
+    // The second is a repeat of the first: counted, summarised with it a minute later.
+    expect(await refusedEvents()).toEqual(['no_permission']);
+
+    // An operator already acting as a customer: nesting, said and audited as at the team door.
+    const root = await t.signIn('root@onbehalf.test');
+    const issued = await operatorIssue(root.token, {
+      userId: ids.userId('buyer@acme.test'),
+      reason: 'Checking the basket',
+    });
+    const imp = await exchange(root.token, issued.token);
+    const nested = await refusal(
+      operatorIssue(imp.token ?? '', {
+        userId: ids.userId('member@acme.test'),
+        profileId: ids.profileId('member@acme.test'),
+        reason: 'Nesting into another customer',
+      }),
+    );
+    expect(nested).toMatchObject({ status: 403, code: 'impersonation_nested' });
+    expect(await refusedEvents()).toEqual(['no_permission', 'nested']);
+  });
+
   it('the opt-out does not bind support staff', async () => {
     const buyer = await t.signIn('buyer@acme.test');
     await t.client(buyer.token).account.setImpersonationPreference(false);
@@ -662,6 +696,48 @@ describe('leaving', () => {
     expect(session.user?.email).toBe('admin@acme.test');
     expect(session.impersonationEnded).toMatchObject({ reason: 'expired' });
     expect(res.headers.get('set-cookie')).toMatch(/ob_impersonation=;/);
+  });
+
+  it('in a browser: a write sent from an impersonation that has ended is refused, never done as the actor', async () => {
+    const admin = await t.signIn('admin@acme.test');
+    const issued = await teamIssue(admin.token, ids.profileId('buyer@acme.test'));
+    const imp = await exchange(admin.token, issued.token);
+    t.clock.advance(61 * 60_000);
+    // The admin is still on the buyer's order form; the browser sends both cookies.
+    const both = `ob_session=${admin.token}; ob_impersonation=${imp.token}`;
+    const res = await t.call('POST', '/api/public/orders', {
+      cookie: both,
+      headers: { origin: 'http://portal.test', 'sec-fetch-site': 'same-origin' },
+      body: { sku: 'PAPER-A4', quantity: 500 },
+    });
+    expect(res).toMatchObject({ status: 401, json: { error: { code: 'impersonation_ended' } } });
+    expect(res.headers.get('set-cookie')).toMatch(/ob_impersonation=;/);
+    expect(res.headers.get('set-cookie')).toMatch(/ob_impersonation_ended=expired/);
+    expect(await rowsWhere(t.ts, 'auditEvents', { type: 'order.placed' })).toEqual([]);
+    // The person's own session is untouched: the next write, sent as themselves, goes through.
+    const own = await t.call('POST', '/api/public/orders', {
+      cookie: `ob_session=${admin.token}`,
+      headers: { origin: 'http://portal.test', 'sec-fetch-site': 'same-origin' },
+      body: { sku: 'PAPER-A4', quantity: 1 },
+    });
+    expect(own.status).toBe(201);
+  });
+
+  it('in a browser: signing out or leaving after the impersonation ended still acts on the own session', async () => {
+    const admin = await t.signIn('admin@acme.test');
+    const issued = await teamIssue(admin.token, ids.profileId('buyer@acme.test'));
+    const imp = await exchange(admin.token, issued.token);
+    t.clock.advance(61 * 60_000);
+    const both = `ob_session=${admin.token}; ob_impersonation=${imp.token}`;
+    const headers = { origin: 'http://portal.test', 'sec-fetch-site': 'same-origin' };
+    const left = await t.call('POST', '/api/public/auth/impersonation/leave', {
+      cookie: both,
+      headers,
+    });
+    expect(left).toMatchObject({ status: 409, json: { error: { code: 'not_impersonating' } } });
+    const out = await t.call('POST', '/api/public/auth/sign-out', { cookie: both, headers });
+    expect(out.status).toBe(200);
+    expect(await sessionStatus(admin.token)).not.toBe('ok');
   });
 
   it('in a browser: the reason survives until the next session read, whichever request noticed', async () => {
