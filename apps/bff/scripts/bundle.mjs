@@ -1,6 +1,6 @@
-// The server, the command line and the checkpoint worker as one bundle each, with the
-// migrations beside them: what `pnpm build` ships (build.mjs), and what the tests that start
-// real processes run (src/test/bundled.ts).
+// The server, the command line and the workers (checkpoints, audit search) as one bundle each,
+// with the migrations beside them: what `pnpm build` ships (build.mjs), and what the tests that
+// start real processes run (src/test/bundled.ts).
 import { cp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ export async function bundle(outdir) {
       server: 'src/server.ts',
       cli: 'src/cli/main.ts',
       'checkpoint-worker': 'src/store/sqlite/checkpoint-worker.js',
+      'audit-search-worker': 'src/store/sqlite/audit-search-worker.js',
     },
     absWorkingDir: packageDir,
     outdir: into,

@@ -34,7 +34,7 @@ import { forwardedAddress } from './http/forwarded-address.ts';
 import { mountPortal } from './http/portal-static.ts';
 import { createRouter } from './http/router.ts';
 import { clearSessionCookie } from './http/session-cookie.ts';
-import { AppError } from './lib/errors.ts';
+import { AppError, databaseDidNotAnswer } from './lib/errors.ts';
 import { rejectForeignHosts } from './middleware/allowed-hosts.ts';
 import { rejectCrossSite } from './middleware/cross-site.ts';
 import { attributeImpersonatedRequests } from './middleware/impersonation-log.ts';
@@ -264,13 +264,7 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
         { err: error, requestId: c.get('requestId') },
         'the database is unreachable',
       );
-      return errorResponse(
-        c,
-        new AppError('not_ready', {
-          message: 'The database did not answer. Try again in a moment.',
-          retryAfterSeconds: 1,
-        }),
-      );
+      return errorResponse(c, databaseDidNotAnswer());
     }
     deps.logger.error({ err: error, requestId: c.get('requestId') }, 'unhandled error');
     return errorResponse(

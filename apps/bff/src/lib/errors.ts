@@ -22,3 +22,14 @@ export class AppError extends Error {
     this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
+
+/**
+ * The answer when the database could not answer now (PostgreSQL unreachable, SQLite's search
+ * worker gone or stuck): 503, and trying again in a moment may well work.
+ */
+export function databaseDidNotAnswer(): AppError {
+  return new AppError('not_ready', {
+    message: 'The database did not answer. Try again in a moment.',
+    retryAfterSeconds: 1,
+  });
+}

@@ -11,6 +11,7 @@ import { auditFilterConditions } from '../audit-filters.ts';
 import { pruneAuditEvents, verifyAuditChain } from './audit-chain.ts';
 import { recordRepeatable } from './audit-repeats.ts';
 import { catchUpAuditSearch } from './audit-search.ts';
+import type { AuditSearchReader } from './audit-search-reader.ts';
 import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
 import { preparedPerHandle } from './prepared.ts';
@@ -77,7 +78,8 @@ export const SEARCH_WINDOW = 10_000;
  * Free text, through the full-text index (SQLite FTS5 over reason, details, type and address),
  * never a scan of the trail, and a window at a time: the ids of up to `size` matches below
  * `before`, newest first. Reading every match into one subquery, as before, blocked the event
- * loop 115-130 ms for a common word at 1,000,000 events, whatever the page.
+ * loop 115-130 ms for a common word at 1,000,000 events, whatever the page. On a database
+ * file the search worker runs this statement, word for word (audit-search-worker.js).
  */
 export function matchWindow(db: Queryable, query: string, before: number, size: number): number[] {
   return db
@@ -241,6 +243,7 @@ export const SEARCH_STEPS = 8;
  */
 async function searchEvents(
   db: Queryable,
+  match: AuditSearchReader['match'],
   filters: AuditFilters,
   before: number | null,
   limit: number,
@@ -255,8 +258,8 @@ async function searchEvents(
     before ?? Number.MAX_SAFE_INTEGER,
     (bounds.max ?? Number.MAX_SAFE_INTEGER - 1) + 1,
   );
-  return pageInSteps(limit, first, SEARCH_STEPS, (below, wanted) => {
-    const ids = matchWindow(db, query, below, SEARCH_WINDOW);
+  return pageInSteps(limit, first, SEARCH_STEPS, async (below, wanted) => {
+    const ids = await match(query, below, SEARCH_WINDOW);
     const oldest = ids.at(-1);
     if (oldest === undefined) return { rows: [], next: null };
     const where = whereFor(db, filters, below, ids);
@@ -272,6 +275,9 @@ async function searchEvents(
 /** A read that found nothing and has nothing left to look at. */
 const nothingRead: AuditEventsRead = { events: [], resumeBelow: null };
 
+/** What one step of a page read, and where the next starts (null: nowhere). */
+type Step = { rows: AuditEventJson[]; next: number | null };
+
 /**
  * Fills a page newest first, a step at a time, the event loop free between steps, until the
  * page is full, a step says nothing older is left, or `maxSteps` steps are taken (then the read
@@ -282,12 +288,12 @@ async function pageInSteps(
   limit: number,
   first: number,
   maxSteps: number,
-  step: (below: number, wanted: number) => { rows: AuditEventJson[]; next: number | null },
+  step: (below: number, wanted: number) => Step | Promise<Step>,
 ): Promise<AuditEventsRead> {
   const events: AuditEventJson[] = [];
   let below = first;
   for (let taken = 1; ; taken++) {
-    const { rows, next } = step(below, limit - events.length);
+    const { rows, next } = await step(below, limit - events.length);
     events.push(...rows);
     if (events.length >= limit || next === null) return { events, resumeBelow: null };
     if (taken >= maxSteps) return { events, resumeBelow: next };
@@ -381,12 +387,17 @@ async function selectEvents(
   return { events: selectPage(db, where, limit, audience), resumeBelow: null };
 }
 
-export function sqliteAudit({ db }: SqliteContext): AuditStore {
+export function sqliteAudit({ db, searchReader }: SqliteContext): AuditStore {
+  // The matches on the search worker's connection when there is one (ADR 035), else here.
+  const match: AuditSearchReader['match'] = searchReader
+    ? (query, before, size) => searchReader.match(query, before, size)
+    : async (query, before, size) => matchWindow(db, query, before, size);
   return {
     async page({ filters, before, limit, audience }) {
       if (!filters.q) return selectEvents(db, filters, before, limit, audience);
+      // Here, on the connection that writes: the worker then reads the index committed.
       await catchUpAuditSearch(db);
-      return searchEvents(db, filters, before, limit, audience);
+      return searchEvents(db, match, filters, before, limit, audience);
     },
 
     async impersonation(id) {

@@ -2,10 +2,12 @@ import type { Env } from '../../env.ts';
 import { loadServerSecret } from '../../lib/server-secret.ts';
 import { loadSigningKeys } from '../../lib/signing-keys.ts';
 import type { BootedStore, BootHooks } from '../boot.ts';
+import { matchWindow } from './audit.store.ts';
 import { bindAuditKey } from './audit.ts';
 import { fileAuditAnchor } from './audit-anchor.ts';
 import { flushRepeats } from './audit-repeats.ts';
 import { startAuditSearchIndexer } from './audit-search.ts';
+import { startAuditSearchReader } from './audit-search-reader.ts';
 import { startCheckpointer } from './checkpointer.ts';
 import { migrateDatabase, openDatabase, secureDataDir } from './client.ts';
 import { startCommitGroups } from './commit-groups.ts';
@@ -21,8 +23,8 @@ import { createSqliteStore } from './store.ts';
 
 /**
  * One process on `DATA_DIR/onbehalf.db`: migrated, checkpointed and search-indexed in the
- * background, the demo seeded when empty, keys, the audit head and the rate-limit counters in
- * files beside it, commits shared by group.
+ * background, its audit searches matched by a worker, the demo seeded when empty, keys, the
+ * audit head and the rate-limit counters in files beside it, commits shared by group.
  */
 export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStore> {
   const dbFile = secureDataDir(env.DATA_DIR);
@@ -44,8 +46,14 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
   const searchIndexer = startAuditSearchIndexer(db, {
     report: (problem) => hooks.logger.error(problem),
   });
+  // Free-text searches find their matches on a read-only connection of a worker (ADR 035).
+  const searchReader = startAuditSearchReader(dbFile, {
+    inline: (query, before, size) => matchWindow(db, query, before, size),
+    committed: () => commitGroups.pending(),
+    report: (problem) => hooks.logger.error(problem),
+  });
   return {
-    store: createSqliteStore(db),
+    store: createSqliteStore(db, { searchReader }),
     keys,
     secret,
     auditAnchor,
@@ -64,6 +72,7 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
     commitGroups,
     demo,
     async close() {
+      await searchReader.stop();
       await searchIndexer.stop();
       await commitGroups.pending()?.catch(() => {});
       await checkpointer.stop();

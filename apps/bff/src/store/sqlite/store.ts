@@ -2,6 +2,7 @@ import type { Store } from '../store.ts';
 import { sqliteAccount } from './account.store.ts';
 import { sqliteApiKeys } from './api-keys.store.ts';
 import { sqliteAudit } from './audit.store.ts';
+import type { AuditSearchReader } from './audit-search-reader.ts';
 import { sqliteAuth } from './auth.store.ts';
 import type { Db } from './client.ts';
 import { sqliteCommerce } from './commerce.store.ts';
@@ -20,8 +21,11 @@ import { sqliteTestMode } from './test-mode.store.ts';
 import { sqliteUsers } from './users.store.ts';
 
 /** The SQLite adapter: each command one synchronous better-sqlite3 transaction. */
-export function createSqliteStore(db: Db): Store {
-  const context: SqliteContext = { db };
+export function createSqliteStore(
+  db: Db,
+  options: { searchReader?: AuditSearchReader } = {},
+): Store {
+  const context: SqliteContext = { db, ...options };
   return {
     dialect: 'sqlite',
     settings: sqliteSettings(db),
