@@ -25,6 +25,7 @@ import {
   runScenario,
   type ScenarioResult,
   type ScenarioSpec,
+  searchLoop,
   type Target,
 } from './scenarios.ts';
 import {
@@ -76,6 +77,14 @@ const STORE_NAMES: Record<Database, string> = { sqlite: 'SQLite', postgres: 'Pos
 const WARM_UP_REQUESTS = 400;
 /** A warm-up ends after this long even if its requests are not all answered (a slow path). */
 const WARM_UP_MAX_SECONDS = 3;
+/**
+ * Free-text audit searches of the seeded trail (its events' words are their types' and
+ * `n <i>`): a word being typed that half the events hold in two words (`sign`, `signed`),
+ * another that a quarter hold, a common word, words each common but never together, and a
+ * word typed that none holds. Inline, the first held SQLite's event loop 80-290 ms at a
+ * million events (bench/HISTORY.md).
+ */
+const AUDIT_SEARCHES = ['sign', 'succ', 'order', 'auth sign in placed started', 'passw'];
 
 function log(message: string) {
   process.stdout.write(`${message}\n`);
@@ -575,6 +584,51 @@ async function benchOn(database: Database, entry: string): Promise<Run> {
       );
     };
 
+    /**
+     * /api/health under load while one client searches the trail (`AUDIT_SEARCHES` in turn, one
+     * after another, from a worker thread) for the scenario's duration.
+     */
+    const runDuringSearches = async (
+      name: string,
+      url: string,
+      token: string,
+      target: Target | undefined,
+    ) => {
+      if (!selected(name)) return;
+      const current = server as RunningServer;
+      const rss = current.sampleRss();
+      const cpuBefore = current.cpuMs();
+      const databaseCpuBefore = databaseCpuMs?.();
+      const searching = searchLoop(origin, url, AUDIT_SEARCHES, token, duration);
+      let result: ScenarioResult;
+      let searched: Awaited<typeof searching>;
+      try {
+        result = await runScenario(
+          origin,
+          { name, ...(target ? { target } : {}), options: { url: `${origin}/api/health` } },
+          // Bounded by the searches, which stop after `duration` (the rest is a backstop).
+          { ...defaults, duration: duration + 60 },
+          { when: searching },
+        );
+        searched = await searching;
+        await settle();
+      } finally {
+        rss.stop();
+      }
+      result.rssMiB = current.rssMiB();
+      result.rssMaxMiB = rss.stop();
+      result.serverCpuUsPerRequest =
+        ((current.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests);
+      if (databaseCpuMs && databaseCpuBefore !== undefined)
+        result.databaseCpuUsPerRequest =
+          ((databaseCpuMs() - databaseCpuBefore) * 1000) / Math.max(1, result.requests);
+      result.searches = searched;
+      result.note = 'health under load while audit searches run one after another';
+      results.push(result);
+      logResult(result);
+      log(`    ${searchesLine(searched)}`);
+    };
+
     // What the scenarios run, apart from the migrations, the fixture and the verification.
     await statements?.reset();
     log('Warming up…');
@@ -709,6 +763,19 @@ async function benchOn(database: Database, entry: string): Promise<Run> {
       targets('healthDuringExport').target,
     );
 
+    await runDuringSearches(
+      `health during audit searches, operator (${events} events)`,
+      '/api/sys/audit-events',
+      operator,
+      targets('healthDuringSearches').target,
+    );
+    await runDuringSearches(
+      `health during audit searches, team owner (${events} events)`,
+      '/api/public/team/audit-events',
+      owner,
+      targets('healthDuringSearches').target,
+    );
+
     await run({
       name: 'sign-in (argon2id, reported apart)',
       ...targets('signIn'),
@@ -788,6 +855,17 @@ async function benchOn(database: Database, entry: string): Promise<Run> {
       removeData();
     }
   }
+}
+
+/** What the searches of a scenario did, one line. */
+function searchesLine(searched: NonNullable<ScenarioResult['searches']>): string {
+  const failed = Object.entries(searched.failed);
+  const queries = searched.byQuery
+    .map(
+      (q) => `\`${q.q}\` ${q.count}× mean ${q.meanMs.toFixed(0)} ms, max ${q.maxMs.toFixed(0)} ms`,
+    )
+    .join('; ');
+  return `${searched.requests} searches of \`GET ${searched.path}?q=…\`${failed.length ? ` (failed: ${failed.map(([status, n]) => `${n}× ${status}`).join(', ')})` : ''}: ${queries}`;
 }
 
 function logResult(result: ScenarioResult) {
@@ -1026,6 +1104,13 @@ function markdownOf({ report, failures }: Run): string[] {
         ]
       : [],
   );
+  const searches = report.scenarios.flatMap((s) =>
+    s.searches
+      ? [
+          `- ${s.name}: health p99 ${s.p99Ms} ms at ${s.requestsPerSecond.toFixed(0)} requests/s while ${searchesLine(s.searches)}`,
+        ]
+      : [],
+  );
   const verification = report.verification
     ? `- the seeded trail, verified by the server (GET /api/sys/audit-events/verify): ${report.verification.intact ? 'intact' : 'BROKEN'}, ${report.verification.checked} events in ${(report.verification.ms / 1000).toFixed(1)} s, outside anchor ${report.verification.outsideAnchor}`
     : '- the seeded trail was not verified (--no-verify)';
@@ -1071,6 +1156,7 @@ function markdownOf({ report, failures }: Run): string[] {
     ...report.scenarios.map((s) => row(s, onPostgres)),
     '',
     ...exports,
+    ...searches,
     ...(report.topStatements
       ? [
           '',

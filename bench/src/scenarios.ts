@@ -37,6 +37,18 @@ export interface ScenarioResult {
   target?: Target;
   /** For a scenario measured while an export runs: what the export did. */
   export?: ExportResult;
+  /** For a scenario measured while audit searches run: what they did. */
+  searches?: SearchesResult;
+}
+
+/** Free-text audit searches, one after another, while another scenario is measured. */
+export interface SearchesResult {
+  path: string;
+  requests: number;
+  /** Searches answered anything but 200, by status. */
+  failed: Record<string, number>;
+  /** Each query's searches: how many, and their time from request to the body's last byte. */
+  byQuery: { q: string; count: number; meanMs: number; maxMs: number }[];
 }
 
 export interface ExportResult {
@@ -171,6 +183,62 @@ export function download(
       void worker.terminate();
       if (message.error) reject(new Error(message.error));
       else resolve(message as never);
+    });
+    worker.once('error', reject);
+  });
+}
+
+/** The worker's code: one search after another, each read to its end, until `seconds` pass. */
+const SEARCHES = `
+const { parentPort, workerData } = require('node:worker_threads');
+(async () => {
+  const { origin, path, queries, token, seconds } = workerData;
+  const deadline = performance.now() + seconds * 1000;
+  const byQuery = queries.map((q) => ({ q, count: 0, totalMs: 0, maxMs: 0 }));
+  const failed = {};
+  let requests = 0;
+  for (let i = 0; performance.now() < deadline; i++) {
+    const query = byQuery[i % byQuery.length];
+    const started = performance.now();
+    const url = origin + path + '?limit=50&q=' + encodeURIComponent(query.q);
+    const res = await fetch(url, { headers: { authorization: 'Bearer ' + token } });
+    await res.arrayBuffer();
+    const ms = performance.now() - started;
+    requests += 1;
+    query.count += 1;
+    query.totalMs += ms;
+    query.maxMs = Math.max(query.maxMs, ms);
+    if (res.status !== 200) failed[res.status] = (failed[res.status] ?? 0) + 1;
+  }
+  parentPort.postMessage({
+    requests,
+    failed,
+    byQuery: byQuery.map(({ q, count, totalMs, maxMs }) => ({ q, count, meanMs: totalMs / (count || 1), maxMs })),
+  });
+})().catch((error) => parentPort.postMessage({ error: String(error) }));
+`;
+
+/**
+ * Runs free-text searches of the audit trail at `path`, one after another, cycling through
+ * `queries`, for `seconds`, in a worker thread: the load generator on this thread measures
+ * the server meanwhile, not this process.
+ */
+export function searchLoop(
+  origin: string,
+  path: string,
+  queries: string[],
+  token: string,
+  seconds: number,
+): Promise<SearchesResult> {
+  const worker = new Worker(SEARCHES, {
+    eval: true,
+    workerData: { origin, path, queries, token, seconds },
+  });
+  return new Promise((resolve, reject) => {
+    worker.once('message', (message: { error?: string }) => {
+      void worker.terminate();
+      if (message.error) reject(new Error(message.error));
+      else resolve({ path, ...(message as Omit<SearchesResult, 'path'>) });
     });
     worker.once('error', reject);
   });
