@@ -527,30 +527,31 @@ async function benchOn(database: Database, entry: string): Promise<Run> {
       }
     };
 
-    /** /api/health under load while one export streams, read to its end by a worker thread. */
-    const runDuringExport = async (
+    /**
+     * /api/health under load for as long as `background` runs (bounded by it; the backstop is
+     * only in case it hangs), with the server's memory and CPU per health request meanwhile.
+     */
+    const healthWhile = async <T>(
       name: string,
-      url: string,
-      token: string,
       target: Target | undefined,
-    ) => {
-      if (!selected(name)) return;
+      backstopSeconds: number,
+      start: () => Promise<T>,
+    ): Promise<{ result: ScenarioResult; background: T }> => {
       const current = server as RunningServer;
       const rss = current.sampleRss();
       const cpuBefore = current.cpuMs();
       const databaseCpuBefore = databaseCpuMs?.();
-      const exported = download(`${origin}${url}`, token);
+      const running = start();
       let result: ScenarioResult;
-      let body: Awaited<typeof exported>;
+      let background: T;
       try {
         result = await runScenario(
           origin,
           { name, ...(target ? { target } : {}), options: { url: `${origin}/api/health` } },
-          // Bounded by the export, not by time (the hour is only a backstop).
-          { ...defaults, duration: 3600 },
-          { when: exported },
+          { ...defaults, duration: backstopSeconds },
+          { when: running },
         );
-        body = await exported;
+        background = await running;
         await settle();
       } finally {
         rss.stop();
@@ -562,6 +563,21 @@ async function benchOn(database: Database, entry: string): Promise<Run> {
       if (databaseCpuMs && databaseCpuBefore !== undefined)
         result.databaseCpuUsPerRequest =
           ((databaseCpuMs() - databaseCpuBefore) * 1000) / Math.max(1, result.requests);
+      return { result, background };
+    };
+
+    /** /api/health under load while one export streams, read to its end by a worker thread. */
+    const runDuringExport = async (
+      name: string,
+      url: string,
+      token: string,
+      target: Target | undefined,
+    ) => {
+      if (!selected(name)) return;
+      // Bounded by the export, not by time (the hour is only a backstop).
+      const { result, background: body } = await healthWhile(name, target, 3600, () =>
+        download(`${origin}${url}`, token),
+      );
       // An export that reached the server's bound (EXPORT_MAX_EVENTS) closes with a note naming
       // it, and must hold exactly that many events; any other holds at least the seeded trail.
       const bound = /^# export stopped at (\d+) events/.exec(body.lastLine)?.[1];
@@ -595,33 +611,10 @@ async function benchOn(database: Database, entry: string): Promise<Run> {
       target: Target | undefined,
     ) => {
       if (!selected(name)) return;
-      const current = server as RunningServer;
-      const rss = current.sampleRss();
-      const cpuBefore = current.cpuMs();
-      const databaseCpuBefore = databaseCpuMs?.();
-      const searching = searchLoop(origin, url, AUDIT_SEARCHES, token, duration);
-      let result: ScenarioResult;
-      let searched: Awaited<typeof searching>;
-      try {
-        result = await runScenario(
-          origin,
-          { name, ...(target ? { target } : {}), options: { url: `${origin}/api/health` } },
-          // Bounded by the searches, which stop after `duration` (the rest is a backstop).
-          { ...defaults, duration: duration + 60 },
-          { when: searching },
-        );
-        searched = await searching;
-        await settle();
-      } finally {
-        rss.stop();
-      }
-      result.rssMiB = current.rssMiB();
-      result.rssMaxMiB = rss.stop();
-      result.serverCpuUsPerRequest =
-        ((current.cpuMs() - cpuBefore) * 1000) / Math.max(1, result.requests);
-      if (databaseCpuMs && databaseCpuBefore !== undefined)
-        result.databaseCpuUsPerRequest =
-          ((databaseCpuMs() - databaseCpuBefore) * 1000) / Math.max(1, result.requests);
+      // Bounded by the searches, which stop after `duration` (the rest is a backstop).
+      const { result, background: searched } = await healthWhile(name, target, duration + 60, () =>
+        searchLoop(origin, url, AUDIT_SEARCHES, token, duration),
+      );
       result.searches = searched;
       result.note = 'health under load while audit searches run one after another';
       results.push(result);

@@ -61,27 +61,46 @@ export function startAuditSearchReader(
   const report = options.report ?? ((problem: string) => console.error(problem));
   // Shared memory: the worker marks each request it has answered before it posts the answer.
   const answered = new Int32Array(new SharedArrayBuffer(4));
-  // Next to this file in the source tree, next to server.js in the bundle.
-  const worker = new Worker(
-    options.script ?? new URL('./audit-search-worker.js', import.meta.url),
-    {
-      workerData: { auditSearch: { file, answered } },
-    },
-  );
-  // Held only while a search waits for it: an idle worker keeps no process alive.
-  worker.unref();
-
   let state: 'worker' | 'inline' | 'stopped' = 'worker';
   let exited = false;
   let lastId = 0;
   const pending = new Map<number, Pending>();
+  /**
+   * Started at the first search, not at boot: most processes never search, and need not keep a
+   * thread and a connection for it (the first search waits for it to open).
+   */
+  let started: Worker | null = null;
+  const workerNow = (): Worker => {
+    if (started) return started;
+    // Next to this file in the source tree, next to server.js in the bundle.
+    const worker = new Worker(
+      options.script ?? new URL('./audit-search-worker.js', import.meta.url),
+      { workerData: { auditSearch: { file, answered } } },
+    );
+    // Held only while a search waits for it: an idle worker keeps no process alive.
+    worker.unref();
+    worker.on('message', (answer: Answer) => {
+      const waiting = settle(answer.id);
+      if (!waiting) return;
+      if ('ids' in answer) return waiting.resolve(answer.ids);
+      // What the statement said, as it would have said it on the request thread (a 500).
+      waiting.reject(Object.assign(new Error(answer.error.message), { code: answer.error.code }));
+    });
+    worker.on('error', (error) => fallBack(String(error)));
+    worker.on('exit', (code) => {
+      exited = true;
+      fallBack(`the audit search worker exited with ${code}`);
+    });
+    started = worker;
+    return worker;
+  };
 
   const settle = (id: number): Pending | undefined => {
     const waiting = pending.get(id);
     if (!waiting) return undefined;
     pending.delete(id);
     clearTimeout(waiting.timer);
-    if (pending.size === 0) worker.unref();
+    if (pending.size === 0) started?.unref();
     return waiting;
   };
   const rejectAll = () => {
@@ -92,21 +111,8 @@ export function startAuditSearchReader(
     state = 'inline';
     rejectAll();
     report(`Audit searches are back on the request thread: ${why}`);
-    void worker.terminate();
+    void started?.terminate();
   };
-
-  worker.on('message', (answer: Answer) => {
-    const waiting = settle(answer.id);
-    if (!waiting) return;
-    if ('ids' in answer) return waiting.resolve(answer.ids);
-    // What the statement said, as it would have said it on the request thread (a 500).
-    waiting.reject(Object.assign(new Error(answer.error.message), { code: answer.error.code }));
-  });
-  worker.on('error', (error) => fallBack(String(error)));
-  worker.on('exit', (code) => {
-    exited = true;
-    fallBack(`the audit search worker exited with ${code}`);
-  });
 
   // Ids wrap around at 2^31; a difference between two of them is right while fewer than 2^31
   // requests are in between.
@@ -129,6 +135,7 @@ export function startAuditSearchReader(
       }, ANSWER_TIMEOUT_MS);
       timer.unref();
       pending.set(id, { resolve, reject, timer });
+      const worker = workerNow();
       worker.ref();
       worker.postMessage({ id, query, before, size });
     });
@@ -145,7 +152,7 @@ export function startAuditSearchReader(
     async stop() {
       state = 'stopped';
       rejectAll();
-      if (!exited) await worker.terminate();
+      if (started && !exited) await started.terminate();
     },
   };
 }
