@@ -1,5 +1,7 @@
 import type { AuditVerification } from '@onbehalf/contracts/audit';
+import Database from 'better-sqlite3';
 import { and, asc, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { AnchoredHead } from '../../lib/audit-anchor.ts';
 import { type AuditRow, GENESIS_HASH, keyedHash } from '../../lib/audit-event.ts';
 import {
@@ -59,6 +61,29 @@ export function sqliteChainHistory(
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
+ * One view of the trail for a whole verification, as PostgreSQL's runs in one snapshot: on a
+ * database file, a read-only connection of its own holding one read transaction across the
+ * pages (in WAL mode, a snapshot that no writer waits for). On the request connection, a prune
+ * deleting in batches meanwhile (`pnpm audit:prune` in another process, say) showed as gaps,
+ * reported as breaks. In memory (tests), the connection itself: nothing else writes there.
+ */
+function snapshotOf(db: Db): { db: Db; release(): void } {
+  // drizzle's handle on the driver's connection (`$client`, public), which our `Db` type omits.
+  const client = (db as Partial<{ $client: Database.Database }>).$client;
+  if (!client || client.memory) return { db, release() {} };
+  const reader = new Database(client.name, { readonly: true, fileMustExist: true });
+  reader.pragma('busy_timeout = 5000');
+  reader.exec('BEGIN');
+  return {
+    db: drizzle(reader),
+    release() {
+      reader.exec('COMMIT');
+      reader.close();
+    },
+  };
+}
+
+/**
  * Recomputes every event's hash from what is stored and from its predecessor, from the last
  * checkpoint that verifies, listing every break (lib/audit-verification.ts). The head kept
  * outside the database tells whether the newest events were deleted. Yields between pages.
@@ -68,6 +93,20 @@ export async function verifyAuditChain(
   key: Buffer,
   anchored: AnchoredHead | null,
   options: { page?: number; throughId?: number } = {},
+): Promise<AuditVerification> {
+  const snapshot = snapshotOf(db);
+  try {
+    return await verifyIn(snapshot.db, key, anchored, options);
+  } finally {
+    snapshot.release();
+  }
+}
+
+async function verifyIn(
+  db: Db,
+  key: Buffer,
+  anchored: AnchoredHead | null,
+  options: { page?: number; throughId?: number },
 ): Promise<AuditVerification> {
   const page = options.page ?? VERIFY_PAGE;
   const throughId = options.throughId ?? Number.MAX_SAFE_INTEGER;
