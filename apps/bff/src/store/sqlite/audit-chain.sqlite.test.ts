@@ -5,6 +5,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bindAuditKey, recordAudit } from './audit.ts';
+import { memoryAuditAnchor } from './audit-anchor.ts';
 import { verifyAuditChain } from './audit-chain.ts';
 import { migrateDatabase, openDatabase } from './client.ts';
 
@@ -35,7 +36,7 @@ function trailInAFile(count: number) {
       );
     }
   });
-  return { db, key };
+  return { db, sqlite, key };
 }
 
 describe('verification of a trail in a database file', () => {
@@ -56,5 +57,22 @@ describe('verification of a trail in a database file', () => {
     expect(await verifying).toMatchObject({ intact: true, checked: 20, breakCount: 0 });
     // The next verification sees the trail as it now is: cut at its start, with no checkpoint.
     expect(await verifyAuditChain(db, key, null)).toMatchObject({ intact: false, checked: 5 });
+  });
+
+  it('takes its view after the commit group open now, which the head kept outside may name', async () => {
+    const { db, sqlite, key } = trailInAFile(3);
+    const anchor = memoryAuditAnchor(key);
+    // A group open on the request connection, as commit groups leave one until the end of the
+    // turn: an event written in it, and the head outside the database advanced to it.
+    sqlite.exec('BEGIN');
+    recordAudit(db, { type: 'settings.changed', at: 1_700_000_100_000, reason: 'late' }, meta);
+    expect(anchor.advance(db)).toBe('advanced');
+    setImmediate(() => sqlite.exec('COMMIT'));
+
+    expect(await verifyAuditChain(db, key, anchor.read())).toMatchObject({
+      intact: true,
+      checked: 4,
+      outsideAnchor: 'matched',
+    });
   });
 });

@@ -67,13 +67,19 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * deleting in batches meanwhile (`pnpm audit:prune` in another process, say) showed as gaps,
  * reported as breaks. In memory (tests), the connection itself: nothing else writes there.
  */
-function snapshotOf(db: Db): { db: Db; release(): void } {
+async function snapshotOf(db: Db): Promise<{ db: Db; release(): void }> {
   // drizzle's handle on the driver's connection (`$client`, public), which our `Db` type omits.
   const client = (db as Partial<{ $client: Database.Database }>).$client;
   if (!client || client.memory) return { db, release() {} };
+  // A commit group open on the request connection holds writes this process may already have
+  // counted on (the head kept outside the database is read there): they commit at the end of
+  // this turn of the event loop, and the view is taken after them.
+  for (let turns = 0; client.inTransaction && turns < 100; turns++) await yieldToEventLoop();
   const reader = new Database(client.name, { readonly: true, fileMustExist: true });
   reader.pragma('busy_timeout = 5000');
   reader.exec('BEGIN');
+  // The view is the one at this first read, not at the first page's.
+  reader.prepare('SELECT count(*) FROM audit_checkpoints').get();
   return {
     db: drizzle(reader),
     release() {
@@ -94,7 +100,7 @@ export async function verifyAuditChain(
   anchored: AnchoredHead | null,
   options: { page?: number; throughId?: number } = {},
 ): Promise<AuditVerification> {
-  const snapshot = snapshotOf(db);
+  const snapshot = await snapshotOf(db);
   try {
     return await verifyIn(snapshot.db, key, anchored, options);
   } finally {
