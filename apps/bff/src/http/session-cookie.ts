@@ -64,6 +64,11 @@ export function rememberImpersonationEnded(c: Context, env: Env, reason: string)
   });
 }
 
+/** Whether this browser's impersonation ended and the person has not been told yet. */
+export function impersonationEndedUntold(c: Context, env: Env): boolean {
+  return getCookie(c, endedCookie(env)) !== undefined;
+}
+
 /** Reads and forgets the reason, so the person is told once. */
 export function takeImpersonationEnded(c: Context, env: Env): string | undefined {
   const reason = getCookie(c, endedCookie(env));

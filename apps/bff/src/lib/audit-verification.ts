@@ -173,7 +173,9 @@ export function chainVerifier(
       return [
         {
           after: Number.MIN_SAFE_INTEGER,
-          through: Math.min(startAfterId, throughId),
+          // All of it, whatever `throughId`: what a prune left must end at its checkpoint's
+          // event, and a prune resumed with a longer retention stops below it.
+          through: startAfterId,
           add: (event: ChainEvent) => chain.addBelow(event),
         },
         { after: startAfterId, through: throughId, add: (event: ChainEvent) => chain.add(event) },

@@ -1,6 +1,7 @@
 import type { Permission } from '@onbehalf/contracts/permissions';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv, AuthContext } from '../app-env.ts';
+import { impersonationEndedUntold } from '../http/session-cookie.ts';
 import { AppError } from '../lib/errors.ts';
 import { getAuth } from './session.ts';
 
@@ -68,7 +69,15 @@ export const ownSessionOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
  * is the person's own.
  */
 export const notAfterImpersonationEnded: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.get('impersonationEnded') && c.get('auth')) throw new AppError('impersonation_ended');
+  // Noticed by this request, or by an earlier one (a read that came first cleared the cookie)
+  // and not yet told to the person (`GET /session` tells it, and the portal reads it on this
+  // refusal).
+  const ended =
+    c.get('impersonationEnded') ||
+    (c.get('auth')?.transport === 'cookie' && impersonationEndedUntold(c, c.get('deps').env));
+  if (ended && c.get('auth') && !c.get('auth')?.impersonation) {
+    throw new AppError('impersonation_ended');
+  }
   await next();
 };
 

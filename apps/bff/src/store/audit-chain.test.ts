@@ -351,6 +351,24 @@ describe.each(dialects)('the audit chain on %s', (dialect) => {
       expect(result.breaks).toEqual([{ id: idOf(7), checkpointId: null, problem: 'edited' }]);
     });
 
+    it('a prune resumed with a longer retention finishes what the last one left', async () => {
+      const chain = chainOn(await freshStore(dialect));
+      const now = T0;
+      // Ten events 500 days old down to 410, and three recent ones.
+      await chain.append(
+        Array.from({ length: 10 }, (_, i) => entry(i, now - (500 - i * 10) * DAY)),
+      );
+      const events = await trail(chain, 3, 10);
+      const idOf = (i: number) => events[i]?.id ?? 0;
+      await chain.intruder.save();
+      expect(await chain.prune(400, now)).toMatchObject({ pruned: 10 });
+      // Stopped half-way: the four newest pruned events (440 down to 410 days old) are left.
+      for (const i of [6, 7, 8, 9]) await chain.intruder.putBack(idOf(i));
+      // A longer retention now takes only the oldest of them, below the checkpoint's event.
+      expect(await chain.prune(435, now)).toEqual({ pruned: 1, throughId: idOf(6) });
+      expect(await chain.verify(null)).toMatchObject({ intact: true, checked: 6 });
+    });
+
     it('a pruned event put back is reported, alone or before what the prune left', async () => {
       const { chain, idOf } = await prunedTrail();
       await chain.intruder.putBack(idOf(2));

@@ -60,7 +60,11 @@ export const impersonationRoutes = createRouter()
       c.get('meta'),
     );
     if (auth.transport === 'cookie') {
-      setSessionCookie(c, c.get('deps').env, result.token, result.expiresAt, 'impersonation');
+      // The cookie outlives the impersonation, as long as the actor's own session: a browser
+      // that dropped it at the time limit would send its next write as the actor, unnoticed;
+      // kept, the server sees it dead, says why, and refuses the write (ADR 007).
+      const until = Math.max(result.expiresAt, auth.session.expiresAt);
+      setSessionCookie(c, c.get('deps').env, result.token, until, 'impersonation');
     }
     return c.json(signedInBody(c, result), 200);
   })

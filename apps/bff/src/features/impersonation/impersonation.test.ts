@@ -723,6 +723,68 @@ describe('leaving', () => {
     expect(own.status).toBe(201);
   });
 
+  it('in a browser: the impersonation cookie outlives the impersonation, so a write after its time limit is refused', async () => {
+    const signIn = await t.call('POST', '/api/public/auth/sign-in', {
+      body: { email: 'admin@acme.test', password: 'demo-password' },
+    });
+    const own = sessionCookieFrom(signIn.headers) as string;
+    const issued = await t.call(
+      'GET',
+      `/api/public/coworkers/${ids.profileId('buyer@acme.test')}/impersonate`,
+      { cookie: own, headers: { 'sec-fetch-site': 'same-origin' } },
+    );
+    const started = await t.call(
+      'POST',
+      `/api/public/auth/login/${handoffResponse.parse(issued.json).token}`,
+      { cookie: own, headers: { origin: ORIGIN } },
+    );
+    const setCookie = started.headers.get('set-cookie') ?? '';
+    const maxAge = Number(/ob_impersonation=[^;]*;[^,]*?Max-Age=(\d+)/i.exec(setCookie)?.[1]);
+    // The browser keeps it past the impersonation's 60 minutes, as long as the own session.
+    expect(maxAge).toBeGreaterThan(61 * 60);
+    const impCookie = /(ob_impersonation=[^;]*)/.exec(setCookie)?.[1] as string;
+    t.clock.advance(61 * 60_000);
+    const res = await t.call('POST', '/api/public/orders', {
+      cookie: `${own}; ${impCookie}`,
+      headers: { origin: ORIGIN, 'sec-fetch-site': 'same-origin' },
+      body: { sku: 'PAPER-A4', quantity: 500 },
+    });
+    expect(res).toMatchObject({ status: 401, json: { error: { code: 'impersonation_ended' } } });
+  });
+
+  it('in a browser: after a read noticed the end, writes are refused until the person is told', async () => {
+    const admin = await t.signIn('admin@acme.test');
+    const issued = await teamIssue(admin.token, ids.profileId('buyer@acme.test'));
+    const imp = await exchange(admin.token, issued.token);
+    t.clock.advance(61 * 60_000);
+    const headers = { origin: 'http://portal.test', 'sec-fetch-site': 'same-origin' };
+    // A refetch of the orders page notices first: it clears the cookie and remembers why.
+    const read = await t.call('GET', '/api/public/orders', {
+      cookie: `ob_session=${admin.token}; ob_impersonation=${imp.token}`,
+    });
+    const marker = /(ob_impersonation_ended=[^;]*)/.exec(read.headers.get('set-cookie') ?? '')?.[1];
+    expect(marker).toBe('ob_impersonation_ended=expired');
+    const order = { sku: 'PAPER-A4', quantity: 5 };
+    const write = await t.call('POST', '/api/public/orders', {
+      cookie: `ob_session=${admin.token}; ${marker}`,
+      headers,
+      body: order,
+    });
+    expect(write).toMatchObject({ status: 401, json: { error: { code: 'impersonation_ended' } } });
+    expect(await rowsWhere(t.ts, 'auditEvents', { type: 'order.placed' })).toEqual([]);
+    // Told (the portal reads the session on that refusal), the next write is the person's own.
+    const told = await t.call('GET', '/api/public/auth/session', {
+      cookie: `ob_session=${admin.token}; ${marker}`,
+    });
+    expect(told.headers.get('set-cookie')).toMatch(/ob_impersonation_ended=;/);
+    const after = await t.call('POST', '/api/public/orders', {
+      cookie: `ob_session=${admin.token}`,
+      headers,
+      body: order,
+    });
+    expect(after.status).toBe(201);
+  });
+
   it('in a browser: signing out or leaving after the impersonation ended still acts on the own session', async () => {
     const admin = await t.signIn('admin@acme.test');
     const issued = await teamIssue(admin.token, ids.profileId('buyer@acme.test'));

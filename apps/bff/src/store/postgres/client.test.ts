@@ -275,6 +275,22 @@ describe('runaway work', () => {
     }
   });
 
+  it('a migration that fails gives its connection back with the limits', async () => {
+    const url = await freshDatabase('failed_migration');
+    const { pool } = openPostgres(url, { max: 1 });
+    try {
+      await expect(
+        migratePostgres(pool, async () => {
+          throw new Error('the seed failed');
+        }),
+      ).rejects.toThrow('the seed failed');
+      const { rows } = await pool.query('SHOW statement_timeout');
+      expect(rows).toEqual([{ statement_timeout: '10s' }]);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('does not cut a migration short: one waits past the timeout for another to finish', async () => {
     const url = await freshDatabase('slow_migration');
     const { pool } = openPostgres(url, { max: 1, statementTimeoutMs: 200 });

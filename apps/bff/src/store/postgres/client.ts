@@ -131,9 +131,10 @@ export async function migratePostgres(
       await afterMigrate?.(db);
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK.toString()]);
+      // Back to the pool with its limits, whether the migration passed or not.
+      await client.query('RESET statement_timeout');
+      await client.query('RESET idle_in_transaction_session_timeout');
     }
-    await client.query('RESET statement_timeout');
-    await client.query('RESET idle_in_transaction_session_timeout');
   } finally {
     client.release();
   }
