@@ -69,15 +69,14 @@ export const ownSessionOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
  * is the person's own.
  */
 export const notAfterImpersonationEnded: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const auth = c.get('auth');
   // Noticed by this request, or by an earlier one (a read that came first cleared the cookie)
   // and not yet told to the person (`GET /session` tells it, and the portal reads it on this
-  // refusal).
+  // refusal). A live impersonation is its own business.
   const ended =
     c.get('impersonationEnded') ||
-    (c.get('auth')?.transport === 'cookie' && impersonationEndedUntold(c, c.get('deps').env));
-  if (ended && c.get('auth') && !c.get('auth')?.impersonation) {
-    throw new AppError('impersonation_ended');
-  }
+    (auth?.transport === 'cookie' && impersonationEndedUntold(c, c.get('deps').env));
+  if (ended && auth && !auth.impersonation) throw new AppError('impersonation_ended');
   await next();
 };
 

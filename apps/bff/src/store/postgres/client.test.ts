@@ -258,13 +258,19 @@ describe('runaway work', () => {
         .insert(users)
         .values({ email: 'held@b.test', name: 'Held', kind: 'customer', createdAt: 0 });
       let woke = false;
+      let locked = () => {};
+      const lockTaken = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
       const held = transaction(stopped.db, async (tx) => {
         await tx.execute(sql`SELECT id FROM users WHERE email = 'held@b.test' FOR UPDATE`);
+        locked();
+        // Stopped: longer than the server lets a transaction sit idle.
         await sleep(2_000);
         woke = true;
         await tx.select().from(users);
       }).catch((error: unknown) => error);
-      await sleep(100);
+      await lockTaken;
       // The other process's write waits for the lock only until the server ends the idle one,
       // not until the stopped one wakes.
       await other.db.update(users).set({ name: 'Freed' }).where(eq(users.email, 'held@b.test'));
