@@ -1,6 +1,6 @@
 import { type RouteContract, routes } from '@onbehalf/contracts/routes';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, demoIds, type TestApp } from './test/harness.ts';
+import { createTestApp, demoIds, ORIGIN, type TestApp } from './test/harness.ts';
 
 /**
  * SPEC §4 rule 8, §4b: what a session acting for someone else may not do is declared once, in
@@ -91,6 +91,65 @@ describe('routes marked "refusedWhileImpersonating": a sign-in or a link never s
     for (const [name, route] of marked('refusedWhileImpersonating')) {
       const res = await answer(route, impersonating);
       expect([res.status, res.error?.code], name).toEqual([403, 'impersonation_restricted']);
+    }
+  });
+});
+
+describe('a request sent from an impersonation that has ended (the browser still sends its cookie)', () => {
+  let ended: TestApp;
+  let cookie: string;
+  beforeAll(async () => {
+    ended = await createTestApp({ rateLimits: false });
+    const ids = demoIds(ended);
+    const admin = (await ended.signIn('admin@acme.test')).token;
+    const { token: handoff } = await ended
+      .client(admin)
+      .impersonation.teamHandoff(ids.profileId('buyer@acme.test'), 'Checking the basket');
+    const imp = (await ended.client(admin).impersonation.exchange(handoff)).token ?? '';
+    expect(imp).not.toBe('');
+    ended.clock.advance(61 * 60_000);
+    cookie = `ob_session=${admin}; ob_impersonation=${imp}`;
+  });
+
+  const all = Object.entries(routes as Record<string, RouteContract>);
+  /** Not a route that needs a caller, or one the table sends on in the person's own session. */
+  const goesOn = (route: RouteContract) =>
+    route.afterImpersonationEnds === 'ownSession' ||
+    (route.afterImpersonationEnds === undefined &&
+      (route.method === 'get' || !route.errors.includes(401)));
+
+  async function sent(route: RouteContract) {
+    return ended.call(route.method.toUpperCase(), concrete(route.path), {
+      cookie,
+      headers: { origin: ORIGIN, 'sec-fetch-site': 'same-origin' },
+      ...(route.body ? { body: {} } : {}),
+    });
+  }
+
+  it('the reads that hand out a credential are marked, as well as every write', () => {
+    const refusedReads = all
+      .filter(([, route]) => route.method === 'get' && route.afterImpersonationEnds === 'refused')
+      .map(([name]) => name);
+    expect(refusedReads.sort()).toEqual([
+      'auth.jwt',
+      'impersonation.operatorHandoff',
+      'impersonation.teamHandoff',
+    ]);
+  });
+
+  it('every route refused after the end answers 401 impersonation_ended, not as the actor', async () => {
+    const refused = all.filter(([, route]) => !goesOn(route));
+    expect(refused.length).toBeGreaterThan(20);
+    for (const [name, route] of refused) {
+      const res = await sent(route);
+      expect([res.status, res.error?.code], name).toEqual([401, 'impersonation_ended']);
+    }
+  });
+
+  it('the others go on in the person’s own session', async () => {
+    for (const name of ['auth.session', 'orders.list', 'team.members', 'auth.signOut'] as const) {
+      const res = await sent(routes[name] as RouteContract);
+      expect([name, res.error?.code ?? null]).toEqual([name, null]);
     }
   });
 });

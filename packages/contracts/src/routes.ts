@@ -125,12 +125,15 @@ export interface RouteContract {
    */
   actingForSomeone?: 'refused' | 'refusedWhileImpersonating';
   /**
-   * A write that needs a caller, sent from inside an impersonation that has just ended (the
-   * browser still sends its cookie), is refused, `401 impersonation_ended`, rather than carried
-   * out as the actor in their own name; the routes marked here are the person's own business
-   * either way (signing out, leaving) and go on in the person's own session.
+   * What a request sent from inside an impersonation that has just ended (the browser still
+   * sends its cookie) does. `refused`, `401 impersonation_ended`, rather than carried out as the
+   * actor in their own name: the default for a write that needs a caller, and declared on the
+   * reads that hand out a credential (a JWT, a hand-off token). `ownSession`: it goes on in the
+   * person's own session; the default for the other reads, so pages keep working and say why
+   * it ended, and declared on the writes that are the person's own business either way
+   * (signing out, leaving).
    */
-  afterImpersonationEnds?: 'ownSession';
+  afterImpersonationEnds?: 'ownSession' | 'refused';
 }
 
 const route = <const C extends RouteContract>(contract: C) => contract;
@@ -203,6 +206,7 @@ export const routes = {
     summary: 'A short-lived session JWT for downstream services (`act` claim when impersonating)',
     responses: { 200: jwt },
     errors: [401],
+    afterImpersonationEnds: 'refused',
   }),
   'auth.sessions': route({
     method: 'get',
@@ -284,6 +288,7 @@ export const routes = {
     query: teamImpersonateQuery,
     responses: { 200: handoffResponse },
     errors: [400, 401, 403, 404],
+    afterImpersonationEnds: 'refused',
   }),
   'impersonation.operatorHandoff': route({
     method: 'get',
@@ -293,6 +298,7 @@ export const routes = {
     query: operatorImpersonateQuery,
     responses: { 200: handoffResponse },
     errors: [400, 401, 403, 404],
+    afterImpersonationEnds: 'refused',
   }),
   'impersonation.exchange': route({
     method: 'post',

@@ -80,11 +80,11 @@ const successDescriptions: Record<number, string> = {
 /** What the table declares about sessions acting for someone else, enforced on the route. */
 function guardsOf(contract: RouteContract): MiddlewareHandler<AppEnv>[] {
   const guards: MiddlewareHandler<AppEnv>[] = [];
-  // Writes that need a caller (they answer 401): the others never act as anyone.
+  // Writes that need a caller (they answer 401), and the reads that hand out a credential;
+  // the other routes never act as anyone.
   const write = contract.method !== 'get' && contract.errors.includes(401);
-  if (write && contract.afterImpersonationEnds !== 'ownSession') {
-    guards.push(notAfterImpersonationEnded);
-  }
+  const afterEnd = contract.afterImpersonationEnds ?? (write ? 'refused' : 'ownSession');
+  if (afterEnd === 'refused') guards.push(notAfterImpersonationEnded);
   if (contract.actingForSomeone === 'refused') guards.push(ownSessionOnly);
   if (contract.actingForSomeone === 'refusedWhileImpersonating') {
     guards.push(notWhileImpersonating);

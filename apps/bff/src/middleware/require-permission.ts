@@ -61,12 +61,13 @@ export const ownSessionOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /**
- * Every write of the route table but those marked `afterImpersonationEnds: 'ownSession'`: one
- * sent from inside an impersonation that has just ended resolved to the actor's own session
- * (middleware/session.ts falls back to it, so pages keep working and say why it ended), and
- * would be carried out as the actor, in their own name, where they meant to act for someone.
- * It is refused instead; the impersonation's cookie is already cleared, so the next request
- * is the person's own.
+ * The routes whose `afterImpersonationEnds` is `refused` (every write but signing out and
+ * leaving, and the reads that hand out a credential): one sent from inside an impersonation
+ * that has just ended resolved to the actor's own session (middleware/session.ts falls back
+ * to it, so pages keep working and say why it ended), and would be carried out as the actor,
+ * in their own name, or mint the actor's credential, where they meant to act for someone. It
+ * is refused instead; the impersonation's cookie is already cleared, so once the person is
+ * told, the next request is their own.
  */
 export const notAfterImpersonationEnded: MiddlewareHandler<AppEnv> = async (c, next) => {
   const auth = c.get('auth');

@@ -13,8 +13,8 @@ export function createQueryClient({ onSessionEnded }: QueryClientOptions): Query
   // ordinary answers, and a wrong password is a 401 too.
   const handleError = (error: unknown) => {
     if (!isApiError(error) || error.status !== 401 || error.code === 'invalid_credentials') return;
-    // A write sent from an impersonation that has just ended: nothing was done, and the person
-    // is back in their own session, which the next read of it shows with the reason.
+    // A write (or a hand-off) sent from an impersonation that has just ended: nothing was done,
+    // and the person is back in their own session, which the next read of it shows with why.
     if (error.code === 'impersonation_ended') {
       void client.invalidateQueries({ queryKey: queryKeys.auth.session() });
       return;
