@@ -181,6 +181,22 @@ export function chainVerifier(
         { after: startAfterId, through: throughId, add: (event: ChainEvent) => chain.add(event) },
       ];
     },
+    /**
+     * What lies beyond the ids the stretches can name (`id <= atOrBelow` or `id > above`, past
+     * what a JavaScript number holds exactly): the stores refuse to write there, so every event
+     * found there was planted. The store reads how many there are and the ids of the first
+     * few (rounded to a number), and gives them to `add`; normally two index lookups find none.
+     */
+    beyond: {
+      atOrBelow: Number.MIN_SAFE_INTEGER,
+      above: Number.MAX_SAFE_INTEGER,
+      listed: MAX_LISTED,
+      add(ids: readonly number[], total: number): void {
+        for (const id of ids) report({ id, checkpointId: null, problem: 'inserted' });
+        breakCount += total - ids.length;
+        checked += total;
+      },
+    },
     addBelow(event: ChainEvent): void {
       let problem = contentProblem(event);
       if (checkpoint === null) problem = 'inserted';

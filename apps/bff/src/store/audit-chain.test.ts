@@ -100,11 +100,15 @@ function chainOn(ts: TestStore) {
           db.run(sql`CREATE TABLE saved_events AS SELECT * FROM audit_events`);
         },
         /** Inserts a saved event again, exactly as it was stored, at its own id or another. */
-        putBack: async (id: number, asId = id) => {
+        putBack: async (id: number, asId: number | bigint = id) => {
           db.run(sql`DROP TABLE IF EXISTS one_event`);
           db.run(sql`CREATE TEMP TABLE one_event AS SELECT * FROM saved_events WHERE id = ${id}`);
           db.run(sql`UPDATE one_event SET id = ${asId}`);
           db.run(sql`INSERT INTO audit_events SELECT * FROM one_event`);
+        },
+        /** Drops the guard that keeps ids within what a JavaScript number names exactly. */
+        liftIdGuard: async () => {
+          db.run(sql`DROP TRIGGER IF EXISTS audit_events_id_exact`);
         },
       },
     };
@@ -159,14 +163,17 @@ function chainOn(ts: TestStore) {
         await db.execute(sql`DROP TABLE IF EXISTS saved_events`);
         await db.execute(sql`CREATE TABLE saved_events AS SELECT * FROM audit_events`);
       },
-      putBack: (id: number, asId = id) =>
+      putBack: (id: number, asId: number | bigint = id) =>
         db.transaction(async (tx) => {
           await tx.execute(
             sql`CREATE TEMP TABLE one_event ON COMMIT DROP AS SELECT * FROM saved_events WHERE id = ${id}`,
           );
-          await tx.execute(sql`UPDATE one_event SET id = ${asId}`);
+          await tx.execute(sql`UPDATE one_event SET id = ${String(asId)}::bigint`);
           await tx.execute(sql`INSERT INTO audit_events SELECT * FROM one_event`);
         }),
+      liftIdGuard: async () => {
+        await db.execute(sql`ALTER TABLE audit_events DROP CONSTRAINT audit_events_id_exact`);
+      },
     },
   };
 }
@@ -317,6 +324,30 @@ describe.each(dialects)('the audit chain on %s', (dialect) => {
     expect(result.breaks).toEqual([
       { id: -7, checkpointId: null, problem: 'inserted' },
       { id: 0, checkpointId: null, problem: 'inserted' },
+    ]);
+  });
+
+  it('an id past what a JavaScript number holds exactly is refused, and one planted there is reported', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    const events = await trail(chain, 5);
+    await chain.intruder.save();
+    const far = 2n ** 62n;
+    // The store's own guard: no insert lands there, so none can push later ids past it.
+    await expect(chain.intruder.putBack(events[2]?.id ?? 0, far)).rejects.toThrow();
+    expect(await chain.verify(null)).toMatchObject({ intact: true, checked: 5 });
+
+    // Someone who drops the guard first: what is planted there is read and reported.
+    await chain.intruder.liftIdGuard();
+    await chain.intruder.putBack(events[2]?.id ?? 0, far);
+    await chain.intruder.putBack(events[3]?.id ?? 0, -far);
+    await chain.intruder.putBack(events[4]?.id ?? 0, BigInt(Number.MAX_SAFE_INTEGER) + 1n);
+    const result = await chain.verify(null);
+    expect(result).toMatchObject({ intact: false, breakCount: 3, checked: 8 });
+    expect(result.breaks).toEqual([
+      { id: -Number(far), checkpointId: null, problem: 'inserted' },
+      { id: Number.MAX_SAFE_INTEGER + 1, checkpointId: null, problem: 'inserted' },
+      { id: Number(far), checkpointId: null, problem: 'inserted' },
     ]);
   });
 

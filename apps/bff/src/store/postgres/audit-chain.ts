@@ -1,5 +1,5 @@
 import type { AuditVerification } from '@onbehalf/contracts/audit';
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { AnchoredHead } from '../../lib/audit-anchor.ts';
 import { GENESIS_HASH, keyedHash } from '../../lib/audit-event.ts';
 import {
@@ -71,6 +71,23 @@ export async function verifyAuditChain(
             afterId = id;
           }
         }
+      }
+      const { beyond } = chain;
+      const outside = sql`${auditEvents.id} <= ${beyond.atOrBelow} OR ${auditEvents.id} > ${beyond.above}`;
+      const [counted] = await tx.select({ total: count() }).from(auditEvents).where(outside);
+      const total = counted?.total ?? 0;
+      if (total > 0) {
+        // As text: the ids are past what the column's number mode reads exactly.
+        const rows = await tx
+          .select({ id: sql<string>`${auditEvents.id}::text` })
+          .from(auditEvents)
+          .where(outside)
+          .orderBy(asc(auditEvents.id))
+          .limit(beyond.listed);
+        beyond.add(
+          rows.map((row) => Number(row.id)),
+          total,
+        );
       }
       return chain.result();
     },
