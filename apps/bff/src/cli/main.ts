@@ -7,7 +7,7 @@ import { loadServerSecret, type ServerSecret } from '../lib/server-secret.ts';
 import { type DemoSeed, WITHHELD_DEMO } from '../store/demo.ts';
 import { postgresAnchorFile } from '../store/postgres/audit-anchor.ts';
 import { connectPostgres, migrateAndSeed } from '../store/postgres/boot.ts';
-import { migratePostgres } from '../store/postgres/client.ts';
+import { MAINTENANCE_POOL, migratePostgres } from '../store/postgres/client.ts';
 import { postgresMetricsSources } from '../store/postgres/metrics.ts';
 import { createPostgresStore } from '../store/postgres/store.ts';
 import { bindAuditKey } from '../store/sqlite/audit.ts';
@@ -53,7 +53,7 @@ interface Opened {
 
 async function openPostgresCommands(env: Env, url: string): Promise<Opened> {
   const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
-  const { db, pool } = await connectPostgres(url);
+  const { db, pool } = await connectPostgres(url, MAINTENANCE_POOL);
   return {
     migrate: () => migratePostgres(pool),
     seed: () => migrateAndSeed(pool, env.demoPassword),

@@ -16,8 +16,11 @@ import { loadSharedSigningKeys } from './signing-keys.ts';
 import { createPostgresStore } from './store.ts';
 
 /** The pool, once PostgreSQL has answered; else an error saying so in one line. */
-export async function connectPostgres(url: string) {
-  const opened = openPostgres(url);
+export async function connectPostgres(
+  url: string,
+  options: Parameters<typeof openPostgres>[1] = {},
+) {
+  const opened = openPostgres(url, options);
   try {
     await opened.pool.query('SELECT 1');
   } catch (error) {

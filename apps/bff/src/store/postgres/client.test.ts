@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   finishWith,
+  MAINTENANCE_POOL,
   MIGRATION_LOCK,
   migratePostgres,
   openPostgres,
@@ -230,6 +231,18 @@ describe('runaway work', () => {
       const shown = async (name: string) =>
         Object.values((await pool.query(`SHOW ${name}`)).rows[0] ?? {})[0];
       expect(await shown('statement_timeout')).toBe('10s');
+      expect(await shown('idle_in_transaction_session_timeout')).toBe('30s');
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("lifts the statement timeout for an operator's maintenance command, never the idle one", async () => {
+    const { pool } = openPostgres(cluster.url, { max: 1, ...MAINTENANCE_POOL });
+    try {
+      const shown = async (name: string) =>
+        Object.values((await pool.query(`SHOW ${name}`)).rows[0] ?? {})[0];
+      expect(await shown('statement_timeout')).toBe('0');
       expect(await shown('idle_in_transaction_session_timeout')).toBe('30s');
     } finally {
       await pool.end();

@@ -46,6 +46,14 @@ export const WRITERS = 4;
 export const STATEMENT_TIMEOUT_MS = 10_000;
 export const IDLE_IN_TRANSACTION_MS = 30_000;
 
+/**
+ * The pool of an operator's maintenance command (`pnpm audit:prune`, `audit:verify`, the other
+ * CLI commands): no statement timeout, since the prune's first look for the oldest kept event
+ * may read far into a trail of millions, and the operator can stop it; a transaction left idle
+ * is still ended, as it would hold the chain head's lock from the servers.
+ */
+export const MAINTENANCE_POOL = { statementTimeoutMs: 0 } as const;
+
 /** The writers' turns of each pool opened here. */
 const turnsOf = new WeakMap<pg.Pool, Turns>();
 
