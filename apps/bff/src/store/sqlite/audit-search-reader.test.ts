@@ -11,7 +11,12 @@ import { AppError } from '../../lib/errors.ts';
 import type { Store } from '../store.ts';
 import { matchWindow, SEARCH_STEPS, SEARCH_WINDOW } from './audit.store.ts';
 import { catchUpAuditSearch } from './audit-search.ts';
-import { ANSWER_TIMEOUT_MS, startAuditSearchReader } from './audit-search-reader.ts';
+import {
+  ANSWER_TIMEOUT_MS,
+  MAX_RETRY_AFTER_MS,
+  RETRY_AFTER_MS,
+  startAuditSearchReader,
+} from './audit-search-reader.ts';
 import { type Db, migrateDatabase, openDatabase } from './client.ts';
 import { startCommitGroups } from './commit-groups.ts';
 import { ftsQuery } from './search.ts';
@@ -344,6 +349,89 @@ describe('when the audit search worker fails', () => {
     expect(await reader.match('c', 10, 10)).toEqual([]);
     expect(report).not.toHaveBeenCalled();
   });
+});
+
+describe('after a worker failed', () => {
+  /** A clock the reader's retries are timed by, moved by hand. */
+  function clock() {
+    let at = 0;
+    return {
+      now: () => at,
+      to: (ms: number) => {
+        at = ms;
+      },
+    };
+  }
+  /** Searches on the request thread say so: their answer is this id, never a real match. */
+  const inline = () => [-1];
+
+  it('tries a new worker a minute later, so a passing stall does not keep searches on the request thread', async () => {
+    const { dir } = fileDatabase();
+    fakeTimeoutsHere();
+    const time = clock();
+    const report = vi.fn();
+    // The first worker takes every request and answers none; the next one answers.
+    const stalledOnce = path.join(dir, 'stalled-once');
+    const reader = startAuditSearchReader(path.join(dir, 'test.db'), {
+      inline,
+      report,
+      now: time.now,
+      script: stubWorker(`import { existsSync, writeFileSync } from 'node:fs';
+        const marker = ${JSON.stringify(stalledOnce)};
+        const stall = !existsSync(marker);
+        writeFileSync(marker, '');
+        parentPort.on('message', (m) => { if (!stall) answer(m); });`),
+    });
+    cleanups.push(() => reader.stop());
+    const stalled = reader.match('a', 10, 10);
+    // The first worker has started (and so marked itself) before its time runs out.
+    while (!existsSync(stalledOnce)) await new Promise((resolve) => setImmediate(resolve));
+    vi.advanceTimersByTime(ANSWER_TIMEOUT_MS);
+    await expect(stalled).rejects.toEqual(didNotAnswer);
+    expect(report).toHaveBeenCalledWith(expect.stringContaining('a new worker in 60 s'));
+    time.to(RETRY_AFTER_MS - 1);
+    expect(await reader.match('a', 10, 10)).toEqual([-1]);
+    time.to(RETRY_AFTER_MS);
+    // The worker's answer (none matched), not the request thread's.
+    expect(await reader.match('a', 10, 10)).toEqual([]);
+    expect(await reader.match('a', 10, 10)).toEqual([]);
+    expect(report).toHaveBeenCalledTimes(1);
+  });
+
+  it('waits twice as long after each failure in a row, up to an hour', async () => {
+    const { file } = fileDatabase();
+    const time = clock();
+    const report = vi.fn();
+    const reader = startAuditSearchReader(file, {
+      inline,
+      report,
+      now: time.now,
+      script: stubWorker(`parentPort.on('message', () => process.exit(3));`),
+    });
+    cleanups.push(() => reader.stop());
+    let at = 0;
+    let wait = RETRY_AFTER_MS;
+    for (let failure = 1; failure <= 8; failure += 1) {
+      // A new worker is tried, and dies under the search.
+      await expect(reader.match('a', 10, 10)).rejects.toEqual(didNotAnswer);
+      expect(report).toHaveBeenCalledTimes(failure);
+      expect(report).toHaveBeenLastCalledWith(
+        expect.stringContaining(`a new worker in ${wait / 1000} s`),
+      );
+      time.to(at + wait - 1);
+      expect(await reader.match('a', 10, 10)).toEqual([-1]);
+      at += wait;
+      time.to(at);
+      wait = Math.min(wait * 2, MAX_RETRY_AFTER_MS);
+    }
+    expect(wait).toBe(MAX_RETRY_AFTER_MS);
+  });
+
+  /** The reader's answer timeouts only. */
+  function fakeTimeoutsHere() {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    cleanups.push(() => void vi.useRealTimers());
+  }
 });
 
 describe('stopping the audit search worker', () => {

@@ -15,6 +15,14 @@ export interface AuditSearchReader {
  */
 export const ANSWER_TIMEOUT_MS = 5_000;
 
+/**
+ * After a worker failed, searches run on the request thread for this long, then a new worker
+ * is tried; each failure in a row doubles the wait, up to an hour, and an answer resets it. A
+ * passing stall (a machine that paused for seconds) costs a minute, not the process's life.
+ */
+export const RETRY_AFTER_MS = 60_000;
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
 interface Pending {
   resolve(ids: number[]): void;
   reject(error: Error): void;
@@ -35,7 +43,8 @@ type Answer =
  * One worker answers every search, one window at a time in the order asked: several searches
  * may wait at once, each matched to its answer by an id. If the worker fails, exits or stops
  * answering, the searches waiting fail with the usual 503 (`not_ready`) and later ones run
- * `inline`, on the request thread, as before; said once through `report`.
+ * `inline`, on the request thread, as before, said through `report`, until a new worker is
+ * tried (`RETRY_AFTER_MS`).
  */
 export function startAuditSearchReader(
   file: string,
@@ -51,6 +60,8 @@ export function startAuditSearchReader(
     report?: (problem: string) => void;
     /** The worker's file; tests give one that misbehaves. */
     script?: URL;
+    /** The clock the retries are timed by; tests give their own. */
+    now?: () => number;
   },
 ): AuditSearchReader & {
   /** Rejects the searches waiting and ends the worker; safe to call more than once. */
@@ -59,10 +70,13 @@ export function startAuditSearchReader(
   answered(): number;
 } {
   const report = options.report ?? ((problem: string) => console.error(problem));
+  const now = options.now ?? Date.now;
   // Shared memory: the worker marks each request it has answered before it posts the answer.
   const answered = new Int32Array(new SharedArrayBuffer(4));
   let state: 'worker' | 'inline' | 'stopped' = 'worker';
   let exited = false;
+  let retryAfter = RETRY_AFTER_MS;
+  let retryAt = 0;
   let lastId = 0;
   const pending = new Map<number, Pending>();
   /**
@@ -82,12 +96,17 @@ export function startAuditSearchReader(
     worker.on('message', (answer: Answer) => {
       const waiting = settle(answer.id);
       if (!waiting) return;
+      retryAfter = RETRY_AFTER_MS;
       if ('ids' in answer) return waiting.resolve(answer.ids);
       // What the statement said, as it would have said it on the request thread (a 500).
       waiting.reject(Object.assign(new Error(answer.error.message), { code: answer.error.code }));
     });
-    worker.on('error', (error) => fallBack(String(error)));
+    // Only the worker of the moment speaks for the reader: one given up on may still end.
+    worker.on('error', (error) => {
+      if (worker === started) fallBack(String(error));
+    });
     worker.on('exit', (code) => {
+      if (worker !== started) return;
       exited = true;
       fallBack(`the audit search worker exited with ${code}`);
     });
@@ -110,8 +129,18 @@ export function startAuditSearchReader(
     if (state !== 'worker') return;
     state = 'inline';
     rejectAll();
-    report(`Audit searches are back on the request thread: ${why}`);
-    void started?.terminate();
+    retryAt = now() + retryAfter;
+    report(
+      `Audit searches are back on the request thread: ${why}; a new worker in ${retryAfter / 1000} s`,
+    );
+    retryAfter = Math.min(retryAfter * 2, MAX_RETRY_AFTER_MS);
+    if (!exited) void started?.terminate();
+  };
+  /** A new worker, its time come: the one before is ended, or ending. */
+  const retry = () => {
+    state = 'worker';
+    started = null;
+    exited = false;
   };
 
   // Ids wrap around at 2^31; a difference between two of them is right while fewer than 2^31
@@ -144,6 +173,7 @@ export function startAuditSearchReader(
     async match(query, before, size) {
       const commit = options.committed?.();
       if (commit) await commit;
+      if (state === 'inline' && now() >= retryAt) retry();
       if (state === 'worker') return send(query, before, size);
       if (state === 'stopped') throw databaseDidNotAnswer();
       return options.inline(query, before, size);
