@@ -1,5 +1,6 @@
 import type { Permission } from '@onbehalf/contracts/permissions';
 import type { MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
 import type { AppEnv, AuthContext } from '../app-env.ts';
 import { impersonationEndedUntold } from '../http/session-cookie.ts';
 import { AppError } from '../lib/errors.ts';
@@ -83,9 +84,31 @@ export const notAfterImpersonationEnded: MiddlewareHandler<AppEnv> = async (c, n
 
 /**
  * `actingForSomeone: 'refusedWhileImpersonating'` in the route table: a sign-in or a link
- * never stacks on an impersonation; leave it first.
+ * never stacks on an impersonation; leave it first. A support credential redeemed here would
+ * start an impersonation inside one: the refusal is audited as the doors audit theirs (SPEC
+ * §8b), with the rule `nested`, repeats counted.
  */
 export const notWhileImpersonating: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.get('auth')?.impersonation) throw new AppError('impersonation_restricted');
+  const auth = c.get('auth');
+  const impersonation = auth?.impersonation;
+  if (auth && impersonation) {
+    const { store, clock } = c.get('deps');
+    const { actorUser, row } = impersonation;
+    await store.impersonation.recordRefusal(
+      {
+        type: 'impersonation.refused',
+        at: clock.now(),
+        actor: { userId: actorUser.id, kind: actorUser.kind },
+        subjectUserId: row.targetUserId,
+        organizationId: row.organizationId,
+        sessionId: auth.session.id,
+        impersonationId: row.id,
+        details: { rule: 'nested', route: `${c.req.method} ${routePath(c)}` },
+      },
+      'nested',
+      c.get('meta'),
+    );
+    throw new AppError('impersonation_restricted');
+  }
   await next();
 };

@@ -983,6 +983,28 @@ describe('refusals and reads are audited, and a flood writes two events a minute
     expect(await events('impersonation.refused')).toHaveLength(2);
   });
 
+  it('a credential redeemed from inside an impersonation is a refused nested one, audited', async () => {
+    const { link } = await supportTokenAndHandover();
+    const token = await makeToken(ops, 'buyer@acme.test', { use: 'support', reason: 'billing' });
+    const issued = await t.client(ops).impersonation.operatorHandoff({
+      userId: ids.userId('solo@example.test'),
+      reason: 'see as solo',
+    });
+    const acting = await t.client(ops).impersonation.exchange(issued.token);
+    const viaLink = redeemLink(link.url, acting.token);
+    await expect(viaLink).rejects.toMatchObject({ code: 'impersonation_restricted' });
+    const viaToken = redeemToken(token.token, acting.token);
+    await expect(viaToken).rejects.toMatchObject({ code: 'impersonation_restricted' });
+    const refused = await events('impersonation.refused');
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({
+      actorUserId: ids.userId('ops@onbehalf.test'),
+      subjectUserId: ids.userId('solo@example.test'),
+      impersonationId: acting.session.actor?.impersonationId,
+      details: { rule: 'nested' },
+    });
+  });
+
   it('a failed hand-off exchange is audited with its reason', async () => {
     const admin = await t.signIn('admin@acme.test');
     const forged = t
