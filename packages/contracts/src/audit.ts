@@ -16,6 +16,7 @@ export const auditEventTypes = [
   'impersonation.ended',
   'impersonation.refused',
   'impersonation.exchange_failed',
+  'session.action_refused',
   'account.password_changed',
   'account.password_change_failed',
   'one_click.issued',

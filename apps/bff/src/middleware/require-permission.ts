@@ -1,5 +1,5 @@
 import type { Permission } from '@onbehalf/contracts/permissions';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { AppEnv, AuthContext } from '../app-env.ts';
 import { impersonationEndedUntold } from '../http/session-cookie.ts';
@@ -52,14 +52,47 @@ export function refuseActingForSomeone(auth: AuthContext | null): void {
 }
 
 /**
- * `actingForSomeone: 'refused'` in the route table (http/openapi.ts adds it after the route's
- * own middleware, so the session or API key is already placed).
+ * `actingForSomeone: 'refused'` in the route table (http/openapi.ts puts it before the route's
+ * own middleware; the session or API key was placed by resolveSession). A refusal is a security
+ * refusal like the doors' (SPEC §8b): audited, naming who really acted and, in an integration's
+ * session, the credential; repeats within a minute are counted, not written one by one.
  */
 export const ownSessionOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
   // An API key acts for no one: it passes; the permission check before this one placed it.
-  refuseActingForSomeone(c.get('auth'));
+  const auth = c.get('auth');
+  if (auth?.impersonation || auth?.credential) {
+    const rule = auth.impersonation ? 'impersonating' : 'integration';
+    await recordGuardRefusal(c, auth, 'session.action_refused', rule);
+  }
+  refuseActingForSomeone(auth);
   await next();
 };
+
+/** Audits a refusal of one of the guards below, once a minute per actor and rule. */
+async function recordGuardRefusal(
+  c: Context<AppEnv>,
+  auth: AuthContext,
+  type: 'session.action_refused' | 'impersonation.refused',
+  rule: string,
+): Promise<void> {
+  const { store, clock } = c.get('deps');
+  const row = auth.impersonation?.row;
+  const actor = auth.impersonation?.actorUser ?? auth.user;
+  await store.impersonation.recordRefusal(
+    {
+      type,
+      at: clock.now(),
+      actor: actor ? { userId: actor.id, kind: actor.kind } : { userId: null, kind: 'anonymous' },
+      subjectUserId: auth.user?.id ?? null,
+      organizationId: auth.profile?.organizationId ?? null,
+      sessionId: auth.session.id,
+      impersonationId: row?.id ?? null,
+      details: { rule, route: `${c.req.method} ${routePath(c)}` },
+    },
+    rule,
+    c.get('meta'),
+  );
+}
 
 /**
  * The routes whose `afterImpersonationEnds` is `refused` (every write but signing out and
@@ -90,24 +123,8 @@ export const notAfterImpersonationEnded: MiddlewareHandler<AppEnv> = async (c, n
  */
 export const notWhileImpersonating: MiddlewareHandler<AppEnv> = async (c, next) => {
   const auth = c.get('auth');
-  const impersonation = auth?.impersonation;
-  if (auth && impersonation) {
-    const { store, clock } = c.get('deps');
-    const { actorUser, row } = impersonation;
-    await store.impersonation.recordRefusal(
-      {
-        type: 'impersonation.refused',
-        at: clock.now(),
-        actor: { userId: actorUser.id, kind: actorUser.kind },
-        subjectUserId: row.targetUserId,
-        organizationId: row.organizationId,
-        sessionId: auth.session.id,
-        impersonationId: row.id,
-        details: { rule: 'nested', route: `${c.req.method} ${routePath(c)}` },
-      },
-      'nested',
-      c.get('meta'),
-    );
+  if (auth?.impersonation) {
+    await recordGuardRefusal(c, auth, 'impersonation.refused', 'nested');
     throw new AppError('impersonation_restricted');
   }
   await next();

@@ -1005,6 +1005,38 @@ describe('refusals and reads are audited, and a flood writes two events a minute
     });
   });
 
+  it('a sensitive action refused while acting for someone is audited, whoever acts', async () => {
+    const issued = await t.client(ops).impersonation.operatorHandoff({
+      userId: ids.userId('buyer@acme.test'),
+      reason: 'see as buyer',
+    });
+    const acting = t.client((await t.client(ops).impersonation.exchange(issued.token)).token);
+    const newPassword = { currentPassword: 'demo-password', newPassword: 'a-much-longer-password' };
+    for (let i = 0; i < 3; i++) {
+      const answer = await refusal(acting.account.changePassword(newPassword));
+      expect(answer.code).toBe('impersonation_restricted');
+    }
+    const made = await makeToken(ops, 'member@acme.test', { use: 'integration' });
+    const integration = t.client((await redeemToken(made.token)).token);
+    expect((await refusal(integration.auth.sessions())).code).toBe('integration_restricted');
+    const refused = await events('session.action_refused');
+    expect(refused).toHaveLength(2);
+    expect(refused[0]).toMatchObject({
+      actorUserId: ids.userId('ops@onbehalf.test'),
+      subjectUserId: ids.userId('buyer@acme.test'),
+      impersonationId: expect.any(String),
+      details: { rule: 'impersonating', route: 'PUT /api/public/account/password' },
+    });
+    expect(refused[1]).toMatchObject({
+      actorUserId: ids.userId('member@acme.test'),
+      details: {
+        rule: 'integration',
+        route: 'GET /api/public/auth/sessions',
+        via: { kind: 'login_token', id: String(made.id) },
+      },
+    });
+  });
+
   it('a failed hand-off exchange is audited with its reason', async () => {
     const admin = await t.signIn('admin@acme.test');
     const forged = t

@@ -15,6 +15,7 @@ const labels: Record<AuditEventType, string> = {
   'impersonation.ended': 'Impersonation ended',
   'impersonation.refused': 'Impersonation refused',
   'impersonation.exchange_failed': 'Impersonation hand-off refused',
+  'session.action_refused': 'Refused while acting for someone',
   'account.password_changed': 'Password changed',
   'account.password_change_failed': 'Password change refused: wrong current password',
   'one_click.issued': 'One-click link issued',
