@@ -39,7 +39,9 @@ export async function freshStore(dialect: 'sqlite' | 'postgres'): Promise<TestSt
   const name = `store_${process.pid}_${randomBytes(6).toString('hex')}`;
   await createLocaleDatabase(server.url, name);
   const url = server.urlFor.replace('{database}', name);
-  const { db, pool } = openPostgres(url);
+  // A test file makes many stores, each kept until the file ends; their connections go once
+  // idle, so that files running side by side stay within the test server's connections.
+  const { db, pool } = openPostgres(url, { idleMs: 500 });
   afterThisFile(() => pool.end());
   await migratePostgres(pool);
   return { dialect, store: createPostgresStore(db, { auditKey }), db, auditKey, url };

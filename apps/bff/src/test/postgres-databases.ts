@@ -37,7 +37,9 @@ export async function freshPostgresDatabase(): Promise<{ db: PgDb; pool: pg.Pool
   const name = `app_${process.pid}_${randomBytes(6).toString('hex')}`;
   await admin.pool.query(`CREATE DATABASE ${name} TEMPLATE ${postgres.template}`);
   const url = postgres.urlFor.replace('{database}', name);
-  const { db, pool } = openPostgres(url, { max: 4 });
+  // Kept until the file ends, as every test's app is; its connections go once idle, so that
+  // files running side by side stay within the test server's connections.
+  const { db, pool } = openPostgres(url, { max: 4, idleMs: 500 });
   afterThisFile(() => pool.end());
   return { db, pool, url };
 }

@@ -66,6 +66,8 @@ export function openPostgres(
     /** 0: none, for bulk loads (the bench's fixture). */
     statementTimeoutMs?: number;
     idleInTransactionMs?: number;
+    /** How long a connection nobody uses stays open (node-postgres' 10 s by default). */
+    idleMs?: number;
   } = {},
 ) {
   const waitMs = options.waitMs ?? WAIT_MS;
@@ -76,6 +78,7 @@ export function openPostgres(
     max: options.max ?? 10,
     // A request never waits forever for a connection: it fails (503) and says so.
     connectionTimeoutMillis: waitMs,
+    ...(options.idleMs === undefined ? {} : { idleTimeoutMillis: options.idleMs }),
     application_name: 'onbehalf',
     // No Memoize under a join (docs/decisions/022-postgresql-costs.md, "No Memoize"): planned
     // over the whole table before the LIMIT, it sizes its cache for every user there is, and
