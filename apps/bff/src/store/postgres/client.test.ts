@@ -224,12 +224,14 @@ describe('durable commits', () => {
 
 describe('runaway work', () => {
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** A setting as the pool's connections have it. */
+  const showOn = (pool: pg.Pool) => async (name: string) =>
+    Object.values((await pool.query(`SHOW ${name}`)).rows[0] ?? {})[0];
 
   it("is bounded on the pool's connections: a statement, and a transaction left idle", async () => {
     const { pool } = openPostgres(cluster.url, { max: 1 });
     try {
-      const shown = async (name: string) =>
-        Object.values((await pool.query(`SHOW ${name}`)).rows[0] ?? {})[0];
+      const shown = showOn(pool);
       expect(await shown('statement_timeout')).toBe('10s');
       expect(await shown('idle_in_transaction_session_timeout')).toBe('30s');
     } finally {
@@ -240,8 +242,7 @@ describe('runaway work', () => {
   it("lifts the statement timeout for an operator's maintenance command, never the idle one", async () => {
     const { pool } = openPostgres(cluster.url, { max: 1, ...MAINTENANCE_POOL });
     try {
-      const shown = async (name: string) =>
-        Object.values((await pool.query(`SHOW ${name}`)).rows[0] ?? {})[0];
+      const shown = showOn(pool);
       expect(await shown('statement_timeout')).toBe('0');
       expect(await shown('idle_in_transaction_session_timeout')).toBe('30s');
     } finally {
