@@ -46,9 +46,11 @@ export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
  * §4b): never while impersonating, never in a session an integration's credential opened.
  * Credentials, sessions, links, the opt-out, team rights, settings, the audit trail.
  */
-export function refuseActingForSomeone(auth: AuthContext | null): void {
-  if (auth?.impersonation) throw new AppError('impersonation_restricted');
-  if (auth?.credential) throw new AppError('integration_restricted');
+function actingForSomeone(auth: AuthContext | null) {
+  if (auth?.impersonation)
+    return { rule: 'impersonating', code: 'impersonation_restricted' } as const;
+  if (auth?.credential) return { rule: 'integration', code: 'integration_restricted' } as const;
+  return null;
 }
 
 /**
@@ -60,11 +62,11 @@ export function refuseActingForSomeone(auth: AuthContext | null): void {
 export const ownSessionOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
   // An API key acts for no one: it passes; the permission check before this one placed it.
   const auth = c.get('auth');
-  if (auth?.impersonation || auth?.credential) {
-    const rule = auth.impersonation ? 'impersonating' : 'integration';
-    await recordGuardRefusal(c, auth, 'session.action_refused', rule);
+  const acting = actingForSomeone(auth);
+  if (auth && acting) {
+    await recordGuardRefusal(c, auth, 'session.action_refused', acting.rule);
+    throw new AppError(acting.code);
   }
-  refuseActingForSomeone(auth);
   await next();
 };
 
