@@ -446,6 +446,49 @@ test('a member’s access history lists the team admin and the support agent who
   });
 });
 
+test('a member signed in as many times pages through her access history', async ({
+  page,
+  org,
+  signIn,
+  api,
+}) => {
+  const member = org.members[0];
+  const admin = await api(org.admin);
+  // One more than a page and a half: the first page, then the rest on demand.
+  const times = 52;
+  for (let i = 1; i <= times; i++) {
+    const { token: handoff } = await admin.impersonation.teamHandoff(
+      member.profileId,
+      `Reorder ${String(i).padStart(2, '0')}`,
+    );
+    const { token } = await admin.impersonation.exchange(handoff);
+    if (!token) throw new Error('The exchange gave a bearer client no impersonation session.');
+    await (await api({ token })).impersonation.leave();
+  }
+
+  await signIn(page, member);
+  await page.goto('/account');
+  const section = page.getByRole('region', { name: 'Access history' });
+  const history = section.getByRole('table', { name: 'Access history' });
+  const rows = history.getByRole('row').filter({ has: page.getByRole('cell') });
+  const summary = section.getByRole('status').filter({ hasText: /^Showing / });
+  const loadMore = section.getByRole('button', { name: 'Load more' });
+
+  await expect(rows).toHaveCount(50);
+  await expect(summary).toHaveText('Showing the first 50 impersonations.');
+  // Newest first.
+  await expect(rows.first()).toContainText('Reorder 52');
+  await expect(rows.filter({ hasText: 'Reorder 01' })).toHaveCount(0);
+  // The integrations come with the first page, once.
+  await expect(section.getByRole('heading', { level: 3, name: 'Integrations' })).toHaveCount(1);
+
+  await loadMore.click();
+  await expect(rows).toHaveCount(times);
+  await expect(summary).toHaveText(`Showing all ${times} impersonations.`);
+  await expect(rows.last()).toContainText('Reorder 01');
+  await expect(loadMore).toHaveCount(0);
+});
+
 test('a page on another site cannot make a signed-in team admin’s browser start an impersonation', async ({
   plainPage,
   org,

@@ -152,7 +152,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
       leave: () => call('impersonation.leave'),
     },
     account: {
-      accessHistory: () => call('account.accessHistory'),
+      accessHistory: (q: PageQuery = {}) => call('account.accessHistory', { query: q }),
       setImpersonationPreference: (allowTeamImpersonation: boolean) =>
         call('account.setImpersonationPreference', { body: { allowTeamImpersonation } }),
       changePassword: (body: ChangePasswordBody) => call('account.changePassword', { body }),

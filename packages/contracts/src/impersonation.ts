@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { userSummary } from './auth.ts';
-import { isoDateTime, numericId } from './common.ts';
+import { isoDateTime, nextCursor, numericId, pageQuery } from './common.ts';
 import { credentialKind, credentialMaker } from './login-links.ts';
 
 export const impersonationDoor = z.enum(['team', 'operator']);
@@ -109,8 +109,17 @@ export const accessHistoryIntegration = z.object({
 });
 export type AccessHistoryIntegration = z.infer<typeof accessHistoryIntegration>;
 
+/** A page of the access history: `limit` impersonations, newest first. */
+export const accessHistoryQuery = pageQuery;
+
 export const accessHistoryResponse = z.object({
+  /** Impersonations of me, newest first, a page at a time. */
   entries: z.array(accessHistoryEntry),
+  nextCursor,
+  /**
+   * The integrations given a way in, one line per credential, on the first page only (a later
+   * page, asked for with a cursor, answers none): a person has a few, as few live ones may exist.
+   */
   integrations: z.array(accessHistoryIntegration),
 });
 export type AccessHistoryResponse = z.infer<typeof accessHistoryResponse>;

@@ -30,6 +30,7 @@ import {
   userIdParam,
 } from './email-links.ts';
 import {
+  accessHistoryQuery,
   accessHistoryResponse,
   handoffParam,
   handoffResponse,
@@ -324,9 +325,10 @@ export const routes = {
     method: 'get',
     path: '/api/public/account/access-history',
     tags: ['Impersonation'],
-    summary: 'Who signed in as me, when, for how long and why',
+    summary: 'Who signed in as me, when, for how long and why, a page at a time',
+    query: accessHistoryQuery,
     responses: { 200: accessHistoryResponse },
-    errors: [401, 403],
+    errors: [400, 401, 403],
     actingForSomeone: 'refused',
   }),
   'account.setImpersonationPreference': route({

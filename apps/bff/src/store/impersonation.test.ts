@@ -282,17 +282,26 @@ describe.each(dialects)('the impersonation port on %s', (dialect) => {
     expect(await ts.store.impersonation.session('nope')).toBeUndefined();
   });
 
-  it('lists who acted as a user, newest first, at most the limit', async () => {
+  it('lists who acted as a user, newest first, a page and one more at a time', async () => {
     const ts = await freshStore(dialect);
     const s = await scene(ts);
     await issue(ts.store, s, 'H1', T0);
     await issue(ts.store, s, 'H3', T0 + 2 * MINUTE);
     await issue(ts.store, s, 'H2', T0 + MINUTE);
-    const history = await ts.store.impersonation.accessHistory(s.alice.user.id, 2);
-    expect(history.map((h) => h.row.id)).toEqual(['H3', 'H2']);
-    expect(history[0]?.actor.id).toBe(s.agent.id);
-    expect(history[0]?.organizationName).toBe('Org of alice@acme.test');
-    expect(await ts.store.impersonation.accessHistory(s.bob.user.id, 10)).toEqual([]);
+    // Asked for in the same millisecond: the id orders them.
+    await issue(ts.store, s, 'H2b', T0 + MINUTE);
+    const ids = async (after?: readonly [number, string]) =>
+      (await ts.store.impersonation.accessHistory(s.alice.user.id, { after, limit: 2 })).map(
+        (h) => h.row.id,
+      );
+    const first = await ts.store.impersonation.accessHistory(s.alice.user.id, { limit: 1 });
+    expect(first.map((h) => h.row.id)).toEqual(['H3', 'H2b']);
+    expect(first[0]?.actor.id).toBe(s.agent.id);
+    expect(first[0]?.organizationName).toBe('Org of alice@acme.test');
+    expect(await ids()).toEqual(['H3', 'H2b', 'H2']);
+    expect(await ids([T0 + MINUTE, 'H2b'])).toEqual(['H2', 'H1']);
+    expect(await ids([T0, 'H1'])).toEqual([]);
+    expect(await ts.store.impersonation.accessHistory(s.bob.user.id, { limit: 10 })).toEqual([]);
   });
 
   it('writes the first refusal of a minute and counts its repeats', async () => {

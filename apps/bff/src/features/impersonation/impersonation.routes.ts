@@ -74,4 +74,6 @@ export const impersonationRoutes = createRouter()
     if (auth.transport === 'cookie') clearSessionCookie(c, c.get('deps').env, 'impersonation');
     return c.json(result, 200);
   })
-  .openapi(historyRoute, async (c) => c.json(await accessHistory(c.get('deps'), getAuth(c)), 200));
+  .openapi(historyRoute, async (c) =>
+    c.json(await accessHistory(c.get('deps'), getAuth(c), c.req.valid('query')), 200),
+  );

@@ -19,6 +19,7 @@ import { sessionView } from '../../http/session-view.ts';
 import { authFromLookup, policyActor, policyTarget } from '../../lib/auth-context.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
+import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { constantTimeEqual, randomToken, sha256, sortableId } from '../../lib/tokens.ts';
 import type { ImpersonationRow, OrganizationRow, ProfileRow, UserRow } from '../../store/rows.ts';
@@ -538,21 +539,26 @@ export async function leaveImpersonation(deps: AppDeps, auth: AuthContext, meta:
   return { session: sessionView(authFromLookup(own, auth.transport), own.profileCount) };
 }
 
-/** The newest impersonations the access history shows. */
-const ACCESS_HISTORY_LIMIT = 200;
-
 /**
- * Who acted as me: every impersonation (both doors, support handovers included) and, grouped
- * per credential, every integration given a way in. Staff are named by name and role only.
+ * Who acted as me: every impersonation (both doors, support handovers included), a page at a
+ * time, and on the first page every integration given a way in, grouped per credential. Staff
+ * are named by name and role only.
  */
 export async function accessHistory(
   deps: AppDeps,
   auth: AuthContext,
+  page: { cursor?: string | undefined; limit: number },
 ): Promise<AccessHistoryResponse> {
-  if (!auth.user) return { entries: [], integrations: [] };
-  const rows = await deps.store.impersonation.accessHistory(auth.user.id, ACCESS_HISTORY_LIMIT);
+  if (!auth.user) return { entries: [], nextCursor: null, integrations: [] };
+  const after = decodeCursor(page.cursor, ['number', 'string'] as const);
+  const rows = await deps.store.impersonation.accessHistory(auth.user.id, {
+    after,
+    limit: page.limit,
+  });
+  const { items, nextCursor } = pageOf(rows, page.limit, ({ row }) => [row.issuedAt, row.id]);
   return {
-    entries: rows.map(({ row, actor, organizationName }) => ({
+    nextCursor,
+    entries: items.map(({ row, actor, organizationName }) => ({
       id: row.id,
       door: row.door,
       actor: { name: actor.name, kind: actor.kind, operatorRole: actor.operatorRole ?? null },
@@ -570,6 +576,6 @@ export async function accessHistory(
           ? { kind: row.credentialKind, id: row.credentialId }
           : null,
     })),
-    integrations: await integrationHistoryOf(deps, auth.user.id),
+    integrations: after ? [] : await integrationHistoryOf(deps, auth.user.id),
   };
 }

@@ -16,6 +16,13 @@ import type { ProfileWithOrganization } from '../auth/new-session.ts';
  * exchange, leaving and the access history read, and one command per transaction they make.
  * Single use is the adapter's compare-and-set, and its answer is the command's.
  */
+/** Where a page of the access history starts, and how long it is. */
+export interface HistoryPage {
+  /** `[issuedAt, id]` of the last row of the page before. */
+  after?: readonly [number, string] | undefined;
+  limit: number;
+}
+
 export interface ImpersonationStore {
   /** A profile of this organization with its person and organization: the team door's target. */
   teamTarget(organizationId: number, profileId: number): Promise<TeamTarget | undefined>;
@@ -25,8 +32,11 @@ export interface ImpersonationStore {
   findById(id: string): Promise<ImpersonationRow | undefined>;
   /** A session with its parties, and how many profiles its user has (leaving returns to it). */
   session(id: string): Promise<SessionWithParties | undefined>;
-  /** Who acted as this user, newest first, at most `limit`. */
-  accessHistory(targetUserId: number, limit: number): Promise<AccessHistoryRow[]>;
+  /**
+   * Who acted as this user, newest first (by when it was asked for, then id): `limit + 1` rows
+   * from after `after`, the last row of the page before, so the caller knows whether more follow.
+   */
+  accessHistory(targetUserId: number, page: HistoryPage): Promise<AccessHistoryRow[]>;
 
   /**
    * A refused impersonation or a failed exchange, with the rule that refused: the first of its

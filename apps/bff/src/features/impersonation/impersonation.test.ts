@@ -969,6 +969,43 @@ describe('access history', () => {
     const others = await t.client(admin.token).account.accessHistory();
     expect(others.entries).toEqual([]);
   });
+
+  it('pages the history: no page holds more than asked, and the pages hold every entry once', async () => {
+    const started: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const { imp, impersonationId } = await adminAsBuyer(`question ${i}`);
+      started.push(impersonationId);
+      await t.client(imp.token).impersonation.leave();
+      t.clock.advance(1_000);
+    }
+    const signedIn = await t.signIn('buyer@acme.test');
+    const buyer = t.client(signedIn.token);
+    const first = await buyer.account.accessHistory({ limit: 2 });
+    expect(first.entries.map((e) => e.reason)).toEqual(['question 4', 'question 3']);
+    expect(first.nextCursor).not.toBeNull();
+    const seen = [...first.entries.map((e) => e.id)];
+    let cursor = first.nextCursor;
+    while (cursor) {
+      const page = await buyer.account.accessHistory({ limit: 2, cursor });
+      expect(page.entries.length).toBeLessThanOrEqual(2);
+      // Integrations come with the first page only.
+      expect(page.integrations).toEqual([]);
+      seen.push(...page.entries.map((e) => e.id));
+      cursor = page.nextCursor;
+    }
+    expect(seen).toEqual([...started].reverse());
+
+    const tooMany = await t.call('GET', '/api/public/account/access-history?limit=101', {
+      token: signedIn.token,
+    });
+    expect(tooMany.status).toBe(400);
+    // A cursor of another list's shape ([1]) is not one this list gave out.
+    const forged = await t.call('GET', '/api/public/account/access-history?cursor=WzFd', {
+      token: signedIn.token,
+    });
+    expect(forged.status).toBe(400);
+    expect(forged.error?.code).toBe('validation_failed');
+  });
 });
 
 describe('profiles for a team admin', () => {

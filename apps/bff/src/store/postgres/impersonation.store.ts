@@ -150,15 +150,22 @@ export function postgresImpersonation({ db, auditKey }: PostgresContext): Impers
       const [found] = await sessionWithProfileCount(db).execute({ id });
       return found;
     },
-    async accessHistory(targetUserId, limit) {
+    async accessHistory(targetUserId, { after, limit }) {
       return db
         .select({ row: impersonations, actor, organizationName: organizations.name })
         .from(impersonations)
         .innerJoin(actor, eq(actor.id, impersonations.actorUserId))
         .leftJoin(organizations, eq(organizations.id, impersonations.organizationId))
-        .where(eq(impersonations.targetUserId, targetUserId))
+        .where(
+          and(
+            eq(impersonations.targetUserId, targetUserId),
+            after
+              ? sql`(${impersonations.issuedAt}, ${impersonations.id}) < (${after[0]}, ${after[1]})`
+              : undefined,
+          ),
+        )
         .orderBy(desc(impersonations.issuedAt), desc(impersonations.id))
-        .limit(limit);
+        .limit(limit + 1);
     },
 
     async recordRefusal(entry, rule, meta) {

@@ -3,10 +3,10 @@ import type {
   AccessHistoryIntegration,
 } from '@onbehalf/contracts/impersonation';
 import { endReasonLabels } from '@onbehalf/contracts/impersonation';
-import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
+import { PagedListView } from '../../../components/ui/paged-list.tsx';
 import { formatDateTime, formatDuration } from '../../../lib/format.ts';
 import { makerLabel } from '../../../lib/people.ts';
-import { useAccessHistory } from '../api/get-access-history.ts';
+import { useAccessHistory, useIntegrationAccess } from '../api/get-access-history.ts';
 import { credentialKindLabels, integrationStateLabels } from '../credential-labels.ts';
 
 const doorLabels: Record<AccessHistoryEntry['door'], string> = {
@@ -14,43 +14,42 @@ const doorLabels: Record<AccessHistoryEntry['door'], string> = {
   team: 'Team admin',
 };
 
+const historyNoun = { one: 'impersonation', other: 'impersonations' };
+
 /**
- * Who signed in as me (support staff and team admins alike, with when, why and how long), and
- * every integration given a way to sign me in, one line per link or token.
+ * Who signed in as me (support staff and team admins alike, with when, why and how long), a
+ * page at a time, and every integration given a way to sign me in, one line per link or token.
  */
 export function AccessHistoryTable() {
   const history = useAccessHistory();
+  const integrations = useIntegrationAccess();
 
-  if (history.isPending) return <LoadingStatus label="Loading access history…" />;
-  if (history.isError) {
-    return (
-      <ErrorAlert
-        title="Access history could not be loaded."
-        error={history.error}
-        onRetry={() => void history.refetch()}
-      />
-    );
-  }
-
-  const { entries, integrations } = history.data;
   return (
     <>
-      {entries.length === 0 ? (
-        <p className="empty">Nobody has signed in as you.</p>
-      ) : (
-        <PeopleTable entries={entries} />
-      )}
-      <h3 id="integrations-heading">Integrations</h3>
-      {integrations.length === 0 ? (
-        <p className="empty">No integration has been given a way to sign you in.</p>
-      ) : (
-        <IntegrationsTable integrations={integrations} />
+      <PagedListView
+        list={history}
+        noun={historyNoun}
+        loadingLabel="Loading access history…"
+        errorTitle="Access history could not be loaded."
+        empty="Nobody has signed in as you."
+      >
+        {(entries) => <PeopleTable entries={entries} />}
+      </PagedListView>
+      {integrations === undefined ? null : (
+        <>
+          <h3 id="integrations-heading">Integrations</h3>
+          {integrations.length === 0 ? (
+            <p className="empty">No integration has been given a way to sign you in.</p>
+          ) : (
+            <IntegrationsTable integrations={integrations} />
+          )}
+        </>
       )}
     </>
   );
 }
 
-function PeopleTable({ entries }: { entries: AccessHistoryEntry[] }) {
+function PeopleTable({ entries }: { entries: readonly AccessHistoryEntry[] }) {
   return (
     <div className="table-scroll">
       <table className="table" aria-label="Access history">
