@@ -62,6 +62,7 @@ export const endReason = z.enum([
   'target_unavailable',
   'target_opted_out',
   'revoked',
+  'replaced',
 ]);
 export type EndReason = z.infer<typeof endReason>;
 
@@ -75,6 +76,7 @@ export const endReasonLabels: Record<EndReason, string> = {
   target_unavailable: 'The account is no longer available.',
   target_opted_out: 'The member no longer allows team admins to sign in as them.',
   revoked: 'The impersonation session was revoked.',
+  replaced: 'The person acting started another impersonation.',
 };
 
 export const accessHistoryEntry = z.object({

@@ -81,6 +81,7 @@ async function issue(store: Store, s: Scene, id: string, issuedAt = T0) {
 function exchangeOf(s: Scene, id: string, now = T0 + 1000): ExchangeHandoff {
   return {
     id,
+    actorSessionId: s.agentSession.id,
     session: {
       userId: s.alice.user.id,
       profileId: s.alice.profile.id,
@@ -342,6 +343,72 @@ describe('the impersonation port on several PostgreSQL processes', () => {
       expect(trail.filter((e) => e.type === 'impersonation.started')).toHaveLength(1);
       expect(linked(trail)).toBe(true);
     });
+  });
+
+  it('of concurrent exchanges of different hand-offs of one own session, one runs at the end', async () => {
+    const ts = await freshStore('postgres');
+    const s = await scene(ts);
+    const handoffs = ['H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'H7', 'H8'];
+    for (const id of handoffs) await issue(ts.store, s, id);
+    await onSeveralProcesses(ts, 4, async (stores) => {
+      const outcomes = await Promise.all(
+        handoffs.map((id, i) =>
+          (stores[i % stores.length] ?? ts.store).impersonation.exchange(exchangeOf(s, id)),
+        ),
+      );
+      // Each either started and was replaced by a later one, or was withdrawn before it could.
+      const started = outcomes.filter((o) => o !== 'lost_race');
+      expect(started.length).toBeGreaterThanOrEqual(1);
+      const rows = await rowsOf(ts, 'impersonations');
+      const running = rows.filter((r) => r.endedAt === null);
+      expect(running).toHaveLength(1);
+      expect(running[0]?.startedAt).not.toBeNull();
+      expect(rows.filter((r) => r.endedAt !== null).every((r) => r.endReason === 'replaced')).toBe(
+        true,
+      );
+      const live = (await rowsOf(ts, 'sessions')).filter(
+        (r) => r.impersonationId !== null && r.revokedAt === null,
+      );
+      expect(live.map((r) => r.impersonationId)).toEqual([running[0]?.id]);
+      expect(linked(await auditTrail(ts))).toBe(true);
+    });
+  });
+
+  it('a sign-out sent from an impersonation and a start from its own session queue, never deadlock', async () => {
+    const ts = await freshStore('postgres');
+    const s = await scene(ts);
+    for (let round = 0; round < 6; round++) {
+      const [running, next] = [`R${round}`, `N${round}`];
+      await issue(ts.store, s, running);
+      await issue(ts.store, s, next);
+      const started = await ts.store.impersonation.exchange(exchangeOf(s, running));
+      if (started === 'lost_race') throw new Error('the first exchange lost');
+      await onSeveralProcesses(ts, 2, async ([a, b]) => {
+        if (!a || !b) throw new Error('two processes expected');
+        // The impersonation session signs out (ending it, then the own session) while the own
+        // session starts another: both must finish, whichever goes first.
+        const outcomes = await Promise.allSettled([
+          a.auth.endSession({
+            sessionId: s.agentSession.id,
+            reason: 'signed_out',
+            impersonation: { id: running, reason: 'actor_signed_out' },
+            startedEndReason: 'actor_signed_out',
+            audit: {
+              type: 'auth.signed_out',
+              at: T0 + 2000,
+              actor: { userId: s.agent.id, kind: 'operator' },
+            },
+            now: T0 + 2000,
+            meta,
+          }),
+          b.impersonation.exchange(exchangeOf(s, next, T0 + 2000)),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
+      });
+      // Put the own session back for the next round.
+      await updateRows(ts, 'sessions', { revokedAt: null }, { id: s.agentSession.id });
+    }
+    expect(linked(await auditTrail(ts))).toBe(true);
   });
 
   it('of concurrent leavings of one impersonation exactly one ends and audits it', async () => {

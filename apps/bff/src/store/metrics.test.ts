@@ -61,6 +61,7 @@ async function impersonation(ts: TestStore, at: number, startedFor?: number) {
   const now = at + 1000;
   const started = await ts.store.impersonation.exchange({
     id,
+    actorSessionId: agentSession.id,
     session: {
       userId: alice.user.id,
       profileId: alice.profile.id,

@@ -286,9 +286,21 @@ describe('a credential handed over to a person is an impersonation by that perso
     expect(await endOf(third)).toBe('actor_signed_out');
   });
 
-  it('ends, audited, when its maker loses the right to make it, though they may still impersonate', async () => {
+  it('is one impersonation at a time for the session that uses it: the one before ends as replaced', async () => {
     const { fromToken, link } = await supportTokenAndHandover();
     const fromLink = await redeemLink(link.url, ops);
+    expect(await sessionStatus(fromToken.token)).toBe(401);
+    expect(await sessionStatus(fromLink.token)).toBe('ok');
+    const replaced = await rowsWhere(t.ts, 'impersonations', { endReason: 'replaced' });
+    expect(replaced.map((i) => i.credentialKind)).toEqual(['login_token']);
+    expect(await events('impersonation.ended')).toHaveLength(1);
+  });
+
+  it('ends, audited, when its maker loses the right to make it, though they may still impersonate', async () => {
+    const { fromToken, link } = await supportTokenAndHandover();
+    // From another of the maker's sessions: one own session runs one impersonation at a time.
+    const elsewhere = (await t.signIn('ops@onbehalf.test')).token;
+    const fromLink = await redeemLink(link.url, elsewhere);
     // Support keeps users:impersonate, not the right to make login tokens or handover links.
     const root = await t.signIn('root@onbehalf.test');
     const demoted = t.client(root.token).sys.updateUser(ids.userId('ops@onbehalf.test'), {

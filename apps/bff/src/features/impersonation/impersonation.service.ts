@@ -392,6 +392,7 @@ export async function exchangeHandoff(
   const endsAt = Math.min(now + target.maxMinutes * 60_000, auth.session.expiresAt);
   const minted = await deps.store.impersonation.exchange({
     id: row.id,
+    actorSessionId: row.actorSessionId,
     session: {
       userId: row.targetUserId,
       profileId: row.targetProfileId,

@@ -47,8 +47,8 @@ export interface ImpersonationStore {
   issueHandoff(command: IssueHandoff): Promise<void>;
   /**
    * The exchange: claims the hand-off once, while it has not expired (compare-and-set on
-   * `handoff_used_at`), mints the impersonation session and audits the start, in one
-   * transaction. `'lost_race'` when another exchange claimed it first: nothing is written.
+   * `handoff_used_at`), ends any other impersonation of the same own session as replaced,
+   * mints the impersonation session and audits the start, in one transaction. `'lost_race'` when another exchange claimed it first: nothing is written.
    */
   exchange(command: ExchangeHandoff): Promise<Started | 'lost_race'>;
   /** Ends a running impersonation as left: once, its session revoked, audited. */
@@ -116,6 +116,11 @@ export interface IssueHandoff {
 
 export interface ExchangeHandoff {
   id: string;
+  /**
+   * The own session that asked for it: any other impersonation it runs or asked for ends as
+   * replaced in the same transaction (one at a time per own session).
+   */
+  actorSessionId: string;
   /** The impersonation session, ending at `endsAt`. */
   session: MintSessionInput & { impersonationId: string; expiresAt: number };
   /** `impersonation.started`. */

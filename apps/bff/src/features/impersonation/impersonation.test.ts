@@ -854,6 +854,38 @@ describe('while impersonating', () => {
     expect(nested.code).toBe('impersonation_nested');
   });
 
+  it('one own session runs one impersonation at a time: starting another ends the one before, audited', async () => {
+    // A bearer client keeps its own token after the exchange, so it could ask again.
+    const { admin, imp, impersonationId: first } = await adminAsBuyer();
+    // A hand-off asked for and not used yet ends as well.
+    const pending = await teamIssue(admin.token, ids.profileId('buyer@acme.test'));
+    const issued = await teamIssue(admin.token, ids.profileId('member@acme.test'));
+    const second = await exchange(admin.token, issued.token);
+
+    expect(await sessionStatus(imp.token)).toBe(401);
+    expect(await sessionStatus(second.token)).toBe('ok');
+    // The running one and the unused hand-off, each with its event.
+    const ended = await rowsWhere(t.ts, 'impersonations', { endReason: 'replaced' });
+    expect(ended.map((row) => [row.id === first, row.startedAt !== null]).sort()).toEqual([
+      [false, false],
+      [true, true],
+    ]);
+    const audited = await rowsWhere(t.ts, 'auditEvents', { type: 'impersonation.ended' });
+    expect(audited.map((e) => e.impersonationId).sort()).toEqual(ended.map((r) => r.id).sort());
+    expect(audited.map((e) => e.details)).toEqual([
+      expect.objectContaining({ endReason: 'replaced' }),
+      expect.objectContaining({ endReason: 'replaced' }),
+    ]);
+    expect((await refusal(exchange(admin.token, pending.token))).code).toBe('handoff_withdrawn');
+    const running = (await rowsOf(t.ts, 'impersonations')).filter((row) => row.endedAt === null);
+    expect(running.map((row) => row.targetProfileId)).toEqual([ids.profileId('member@acme.test')]);
+
+    // The same person's other session keeps its own: the rule is per own session.
+    const elsewhere = await adminAsBuyer();
+    expect(await sessionStatus(elsewhere.imp.token)).toBe('ok');
+    expect(await sessionStatus(second.token)).toBe('ok');
+  });
+
   it("shows only the profile acted as, never the person's other organizations", async () => {
     const admin = await t.signIn('admin@acme.test');
     const issued = await teamIssue(admin.token, ids.profileId('member@acme.test'));

@@ -59,6 +59,9 @@ export function postgresAuth(context: PostgresContext): AuthStore {
     },
     async endSession({ sessionId, reason, impersonation, startedEndReason, audit, now, meta }) {
       await transaction(db, async (tx) => {
+        // The own session's row first, then its impersonations: the order a start takes them
+        // in (ADR 037), so a sign-out and a start from the same session queue, never deadlock.
+        await revokeSession(tx, sessionId, reason, now);
         if (impersonation) {
           await endImpersonationOfSession(
             tx,
@@ -69,7 +72,6 @@ export function postgresAuth(context: PostgresContext): AuthStore {
             meta,
           );
         }
-        await revokeSession(tx, sessionId, reason, now);
         await endImpersonationsOfActorSession(tx, auditKey, sessionId, startedEndReason, now, meta);
         await appendAudit(tx, auditKey, audit, meta);
       });

@@ -13,7 +13,7 @@ import { appendAudit } from './audit.ts';
 import { recordRepeatable } from './audit-repeats.ts';
 import { type PgTx, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
-import { endImpersonation } from './impersonations.ts';
+import { endImpersonation, endOthersOfActorSession } from './impersonations.ts';
 import { isIntegerId } from './integer-id.ts';
 import { profilesWithOrganization, userById } from './lookups.ts';
 import { prepared, setTo } from './prepared.ts';
@@ -34,6 +34,8 @@ export async function startHandoverIn(
   start: StartHandover,
   meta: RequestMeta,
 ): Promise<Started> {
+  const { actorSessionId, id, issuedAt } = start.impersonation;
+  await endOthersOfActorSession(tx, auditKey, actorSessionId, id, issuedAt, meta);
   const minted = await mintSession(tx, start.session);
   await tx.insert(impersonations).values({ ...start.impersonation, sessionId: minted.session.id });
   await appendAudit(tx, auditKey, { ...start.audit, sessionId: minted.session.id }, meta);
@@ -177,9 +179,10 @@ export function postgresImpersonation({ db, auditKey }: PostgresContext): Impers
         await appendAudit(tx, auditKey, audit, meta);
       });
     },
-    async exchange({ id, session, audit, now, meta }) {
+    async exchange({ id, actorSessionId, session, audit, now, meta }) {
       return orLostRace(() =>
         transaction(db, async (tx) => {
+          await endOthersOfActorSession(tx, auditKey, actorSessionId, id, now, meta);
           const minted = await mintSession(tx, session);
           const claimed = await claimHandoff(tx).execute({
             id,

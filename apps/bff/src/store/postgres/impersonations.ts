@@ -1,6 +1,6 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, eq, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { MadeKind } from '../../domain/credentials/policy.ts';
 import { runningImpersonationsFromId } from '../../lib/metrics.ts';
@@ -132,6 +132,32 @@ export async function endImpersonationsOfActorSession(
   meta: RequestMeta,
 ): Promise<void> {
   await endWhere(tx, key, eq(impersonations.actorSessionId, actorSessionId), reason, now, meta);
+}
+
+/**
+ * One impersonation at a time per own session (SPEC §4 rule 4, docs/decisions/037): before
+ * another starts from it, every other one it started or asked a hand-off for ends as replaced,
+ * in the starting command's transaction. The own session's row is locked first, so two starts
+ * from one session queue here, the second ending the first, instead of each missing the other.
+ */
+export async function endOthersOfActorSession(
+  tx: PgTx,
+  key: Buffer,
+  actorSessionId: string,
+  startingId: string,
+  now: number,
+  meta: RequestMeta,
+): Promise<void> {
+  await tx
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(eq(sessions.id, actorSessionId))
+    .for('update');
+  const others = and(
+    eq(impersonations.actorSessionId, actorSessionId),
+    ne(impersonations.id, startingId),
+  );
+  await endWhere(tx, key, others, 'replaced', now, meta);
 }
 
 /**

@@ -100,10 +100,10 @@ export function sqliteAuth(context: SqliteContext): AuthStore {
     },
     async endSession({ sessionId, reason, impersonation, startedEndReason, audit, now, meta }) {
       db.transaction((tx) => {
+        revokeSession(tx, sessionId, reason, now);
         if (impersonation) {
           endImpersonationOfSession(tx, impersonation.id, impersonation.reason, now, meta);
         }
-        revokeSession(tx, sessionId, reason, now);
         endImpersonationsOfActorSession(tx, sessionId, startedEndReason, now, meta);
         recordAudit(tx, audit, meta);
       });

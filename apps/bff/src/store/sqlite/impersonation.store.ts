@@ -12,7 +12,7 @@ import { recordAudit } from './audit.ts';
 import { recordRepeatable } from './audit-repeats.ts';
 import type { Queryable, Tx } from './client.ts';
 import type { SqliteContext } from './context.ts';
-import { endImpersonation } from './impersonations.ts';
+import { endImpersonation, endOthersOfActorSession } from './impersonations.ts';
 import { preparedPerHandle } from './prepared.ts';
 import { impersonations } from './schema/impersonations.ts';
 import { organizations } from './schema/organizations.ts';
@@ -124,6 +124,8 @@ const actor = alias(users, 'actor');
  * the credential: the session, the row (started), and its audit event.
  */
 export function startHandoverIn(tx: Tx, start: StartHandover, meta: RequestMeta): Started {
+  const { actorSessionId, id, issuedAt } = start.impersonation;
+  endOthersOfActorSession(tx, actorSessionId, id, issuedAt, meta);
   const minted = mintSession(tx, start.session);
   insert(tx).run({ ...start.impersonation, sessionId: minted.session.id });
   recordAudit(tx, { ...start.audit, sessionId: minted.session.id }, meta);
@@ -189,9 +191,10 @@ export function sqliteImpersonation({ db }: SqliteContext): ImpersonationStore {
         recordAudit(tx, audit, meta);
       });
     },
-    async exchange({ id, session, audit, now, meta }) {
+    async exchange({ id, actorSessionId, session, audit, now, meta }) {
       return orLostRace(() =>
         db.transaction((tx) => {
+          endOthersOfActorSession(tx, actorSessionId, id, now, meta);
           const minted = mintSession(tx, session);
           const claim = { id, now, sessionId: minted.session.id, endsAt: session.expiresAt };
           // Throwing rolls the session back with it: a lost race leaves nothing behind.

@@ -1,6 +1,6 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, eq, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { MadeKind } from '../../domain/credentials/policy.ts';
 import { runningImpersonationsFromId } from '../../lib/metrics.ts';
@@ -123,6 +123,25 @@ export function endImpersonationsOfActorSession(
   meta: EndMeta,
 ): void {
   endWhere(tx, eq(impersonations.actorSessionId, actorSessionId), reason, now, meta);
+}
+
+/**
+ * One impersonation at a time per own session (SPEC §4 rule 4, docs/decisions/037): before
+ * another starts from it, every other one it started or asked a hand-off for ends as replaced,
+ * in the starting command's transaction.
+ */
+export function endOthersOfActorSession(
+  tx: Queryable,
+  actorSessionId: string,
+  startingId: string,
+  now: number,
+  meta: EndMeta,
+): void {
+  const others = and(
+    eq(impersonations.actorSessionId, actorSessionId),
+    ne(impersonations.id, startingId),
+  ) as SQL;
+  endWhere(tx, others, 'replaced', now, meta);
 }
 
 /**
