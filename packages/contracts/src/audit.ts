@@ -36,6 +36,7 @@ export const auditEventTypes = [
   'account.impersonation_preference_changed',
   'settings.changed',
   'credential.revoked',
+  'credential.refused',
   'user.updated',
   'audit.read',
   'audit.exported',

@@ -6,7 +6,7 @@ import type { RequestMeta } from './request-meta.ts';
 /**
  * How repeated refusals and reads are counted and summarised (SPEC §8b), the same on every
  * store (store/sqlite/audit-repeats.ts on SQLite, store/postgres/audit-repeats.ts on PostgreSQL): what
- * repeats is keyed by event type, actor, rule, organization and the integration's credential the session was
+ * repeats is keyed by event type, actor (or API key, or address), rule, organization and the integration's credential the session was
  * opened with (if any), counted per minute, and a minute with repeats becomes one
  * `audit.repeated` event once it is over, naming that credential as every event written in an
  * integration's session does (SPEC §4b).
@@ -26,7 +26,12 @@ export function minuteOf(at: number): number {
 
 /** The counter a repeatable event starts, or adds one to, in its minute. */
 export function repeatRow(entry: RepeatableEntry, rule: string, meta: RequestMeta) {
-  const who = entry.actor.userId ?? `address:${meta.ip ?? '-'}`;
+  // Nobody signed in: an API key is who asked (its repeats are its own, whoever shares its
+  // address), else the address.
+  const apiKeyId = entry.details?.apiKeyId;
+  const who =
+    entry.actor.userId ??
+    (typeof apiKeyId === 'string' ? `api_key:${apiKeyId}` : `address:${meta.ip ?? '-'}`);
   const via = meta.credential ?? null;
   // Per organization too: a team admin of two reading both within a minute leaves an event in
   // each one's trail, not one in the first and a count that names it (found by a review).

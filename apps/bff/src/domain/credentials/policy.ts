@@ -83,6 +83,18 @@ export interface IntegrationTarget {
   integrationsEnabled: boolean;
 }
 
+/**
+ * Why no sign-in link may be made for this account, or null: a link into a backoffice account
+ * would bypass its password, so customers only, and only while active.
+ */
+export function linkSubjectBlock(
+  user: Pick<IntegrationTarget, 'kind' | 'status'>,
+): 'not_a_customer' | 'account_disabled' | null {
+  if (user.kind !== 'customer') return 'not_a_customer';
+  if (user.status !== 'active') return 'account_disabled';
+  return null;
+}
+
 /** Why a credential may not be handed to a system for this person, or null. */
 export function integrationBlock(
   t: IntegrationTarget,

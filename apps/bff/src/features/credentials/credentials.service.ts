@@ -7,7 +7,11 @@ import type {
   LoginTokenUse,
 } from '@onbehalf/contracts/login-links';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
-import { LIVE_CREDENTIALS_PER_PERSON } from '../../domain/credentials/policy.ts';
+import {
+  credentialRefusalError,
+  LIVE_CREDENTIALS_PER_PERSON,
+} from '../../domain/credentials/policy.ts';
+import { type Principal, principalAuditParty } from '../../http/principal.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { toIso } from '../../lib/clock.ts';
 import type { CredentialRoom } from '../../lib/credential-facts.ts';
@@ -31,6 +35,58 @@ const LIMIT = LIVE_CREDENTIALS_PER_PERSON + 50;
  */
 export function roomFor(userId: number): CredentialRoom {
   return { userId, cap: LIVE_CREDENTIALS_PER_PERSON };
+}
+
+/** Why a credential for someone was refused, as the trail names it. */
+export type CredentialRefusalRule =
+  | keyof typeof credentialRefusalError
+  | 'reason_required'
+  | 'not_a_customer';
+
+const refusalAnswer = (rule: CredentialRefusalRule): AppError =>
+  rule === 'not_a_customer'
+    ? new AppError('forbidden', { message: 'Sign-in links are for customer accounts only.' })
+    : rule === 'reason_required'
+      ? new AppError('reason_required')
+      : new AppError(credentialRefusalError[rule]);
+
+/**
+ * Refuses to make a way in for someone (SPEC §4b), and says so in the trail as a refused
+ * impersonation is (SPEC §8b): `credential.refused` names who asked (a person, an API key, the
+ * command line), for whom, which kind and use, and the rule; repeats within a minute are counted,
+ * not written one by one. Then the answer is thrown.
+ */
+export async function refuseCredential(
+  deps: AppDeps,
+  principal: Principal,
+  refusal: {
+    rule: CredentialRefusalRule;
+    kind: CredentialKind;
+    /** The token's `use` or the link's `delivery`. */
+    use: string | null;
+    subjectUserId: number | null;
+    organizationId: number | null;
+  },
+  meta: RequestMeta,
+): Promise<never> {
+  const party = principalAuditParty(principal);
+  const { rule, kind, use, subjectUserId, organizationId } = refusal;
+  await deps.store.impersonation.recordRefusal(
+    {
+      type: 'credential.refused',
+      at: deps.clock.now(),
+      actor: party.actor,
+      subjectUserId,
+      organizationId,
+      sessionId: party.sessionId,
+      impersonationId: party.impersonationId,
+      details: { ...party.details, kind, use, rule },
+    },
+    // Counted apart per kind: a link and a token refused alike are two attempts to tell.
+    `${kind}:${rule}`,
+    meta,
+  );
+  throw refusalAnswer(rule);
 }
 
 /** What the store wrote, or `409 too_many_credentials` when it found no room. */

@@ -122,6 +122,18 @@ describe('a credential handed over to a person is an impersonation by that perso
     const token = makeToken(ops, 'buyer@acme.test', { use: 'support', reason: ' ' });
     await expect(token).rejects.toMatchObject({ status: 400, code: 'reason_required' });
     expect(await counts()).toEqual(before);
+    // Each refusal is on the record, naming who asked, which kind and the rule.
+    const refused = await events('credential.refused');
+    expect(refused.map((e) => [e.actorUserId, e.details])).toEqual([
+      [
+        ids.userId('ops@onbehalf.test'),
+        expect.objectContaining({ kind: 'one_click', use: 'handover', rule: 'reason_required' }),
+      ],
+      [
+        ids.userId('ops@onbehalf.test'),
+        expect.objectContaining({ kind: 'login_token', use: 'support', rule: 'reason_required' }),
+      ],
+    ]);
   });
 
   it('follows the operator door’s switch: off, nothing is made, and the refusal is audited', async () => {
@@ -147,6 +159,17 @@ describe('a credential handed over to a person is an impersonation by that perso
     await updateRows(t.ts, 'users', { status: 'disabled' }, { id: buyer });
     const disabled = makeLink(ops, { userId: buyer, delivery: 'handover', reason: 'look' });
     expect((await refusal(disabled)).code).toBe('account_disabled');
+    const disabledToken = makeToken(ops, 'buyer@acme.test', { use: 'support', reason: 'look' });
+    expect((await refusal(disabledToken)).code).toBe('account_disabled');
+    const refused = await events('credential.refused');
+    expect(refused.map((e) => [e.subjectUserId, e.organizationId, e.details])).toEqual([
+      [buyer, null, expect.objectContaining({ kind: 'one_click', rule: 'account_disabled' })],
+      [
+        buyer,
+        ids.organizationId('Acme Corp'),
+        expect.objectContaining({ kind: 'login_token', rule: 'account_disabled' }),
+      ],
+    ]);
     await updateRows(t.ts, 'users', { status: 'active' }, { id: buyer });
     // An operator acting as another operator, who holds the right, still makes nothing.
     const root = t.client((await t.signIn('root@onbehalf.test')).token);
@@ -357,6 +380,34 @@ describe('a credential handed over to a person is an impersonation by that perso
     const { secret } = await superadminApiKey(['login-tokens:manage']);
     const made = makeToken(secret, 'buyer@acme.test', { use: 'support', reason: 'why' });
     await expect(made).rejects.toMatchObject({ status: 403, code: 'api_key_not_a_person' });
+    // The key is who asked: the trail names it, as it names the key that makes a credential.
+    const [refused] = await events('credential.refused');
+    expect(refused).toMatchObject({
+      actorUserId: null,
+      actorKind: 'system',
+      details: expect.objectContaining({
+        rule: 'api_key_not_a_person',
+        apiKeyName: 'OCI punch-out',
+      }),
+    });
+  });
+
+  it('an API key asking again and again leaves one event a minute, its repeats counted', async () => {
+    const { secret } = await superadminApiKey(['login-tokens:manage']);
+    for (let i = 0; i < 5; i++) {
+      const made = makeToken(secret, 'owner@acme.test', { use: 'integration' });
+      expect((await refusal(made)).code).toBe('integration_not_allowed');
+    }
+    expect(await events('credential.refused')).toHaveLength(1);
+    // Another key from the same address is another asker, with an event of its own.
+    const other = await superadminApiKey(['login-tokens:manage']);
+    const made = makeToken(other.secret, 'owner@acme.test', { use: 'integration' });
+    expect((await refusal(made)).code).toBe('integration_not_allowed');
+    const refused = await events('credential.refused');
+    expect(refused.map((e) => (e.details as { apiKeyId?: string }).apiKeyId)).toEqual([
+      expect.any(String),
+      other.id,
+    ]);
   });
 });
 
@@ -384,6 +435,25 @@ describe('a credential handed over to a system is an integration', () => {
     expect((await refusal(cutOwnerLink)).code).toBe('integration_not_allowed');
     const globex = makeToken(ops, 'member@acme.test', { use: 'integration' }, 'Globex Inc');
     await expect(globex).rejects.toMatchObject({ status: 403, code: 'integrations_disabled' });
+    // Every refusal is audited; the same rule again within the minute is counted, not written.
+    const refused = await events('credential.refused');
+    expect(refused.map((e) => [e.actorKind, e.subjectUserId, e.details])).toEqual([
+      [
+        'operator',
+        ids.userId('owner@acme.test'),
+        expect.objectContaining({ kind: 'login_token', rule: 'integration_not_allowed' }),
+      ],
+      [
+        'system',
+        ids.userId('owner@acme.test'),
+        expect.objectContaining({ kind: 'one_click', rule: 'integration_not_allowed' }),
+      ],
+      [
+        'operator',
+        ids.userId('member@acme.test'),
+        expect.objectContaining({ kind: 'login_token', rule: 'integrations_disabled' }),
+      ],
+    ]);
     const anonymousWithUse = t.client(ops).loginTokens.create({
       subject: { type: 'anonymous' },
       expiresAt: inDays(1),

@@ -16,7 +16,6 @@ import type {
 } from '@onbehalf/contracts/login-links';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import {
-  credentialRefusalError,
   hasReason,
   integrationBlock,
   makerHoldsRight,
@@ -35,7 +34,12 @@ import { decodeCursor, encodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { constantTimeEqual, randomToken, sha256 } from '../../lib/tokens.ts';
 import { linkErrorFor, sessionOpened } from '../auth/new-session.ts';
-import { roomFor, writtenWithRoom } from '../credentials/credentials.service.ts';
+import {
+  type CredentialRefusalRule,
+  refuseCredential,
+  roomFor,
+  writtenWithRoom,
+} from '../credentials/credentials.service.ts';
 import {
   handover,
   handoverStarted,
@@ -88,7 +92,7 @@ export type CreatedToken =
   | { status: 201; body: CreatedLoginToken }
   | { status: 202; body: SentLoginToken };
 
-/** The profile a token is for: a customer's, active, and for a key only in its organizations. */
+/** The profile a token is for: a customer's, and for a key only in its organizations. */
 async function subjectFor(
   deps: AppDeps,
   principal: Principal,
@@ -103,7 +107,6 @@ async function subjectFor(
   if (!subject || !reachable) {
     throw new AppError('not_found', { message: 'No such contact or customer.' });
   }
-  if (subject.user.status !== 'active') throw new AppError('account_disabled');
   return subject;
 }
 
@@ -133,11 +136,26 @@ export async function createLoginToken(
   let subject: Subject | undefined;
   let purpose: CredentialPurpose | null = null;
   if (body.subject.type === 'profile' && body.use) {
-    const asked = tokenPurpose(body.use, principal.kind === 'api_key' ? 'api_key' : 'person');
-    if (asked === 'api_key_not_a_person') throw new AppError('api_key_not_a_person');
+    const use = body.use;
+    const refuse = (rule: CredentialRefusalRule, found?: Subject) =>
+      refuseCredential(
+        deps,
+        principal,
+        {
+          rule,
+          kind: 'login_token',
+          use,
+          subjectUserId: found?.user.id ?? null,
+          organizationId: found?.organization.id ?? null,
+        },
+        meta,
+      );
+    const asked = tokenPurpose(use, principal.kind === 'api_key' ? 'api_key' : 'person');
+    if (asked === 'api_key_not_a_person') return refuse('api_key_not_a_person');
     purpose = asked;
-    if (purpose === 'support' && !hasReason(body.reason)) throw new AppError('reason_required');
+    if (purpose === 'support' && !hasReason(body.reason)) return refuse('reason_required');
     subject = await subjectFor(deps, principal, body.subject.profileId);
+    if (subject.user.status !== 'active') return refuse('account_disabled', subject);
     if (purpose === 'support' && principal.kind === 'session') {
       const resolution = await resolveOperatorTarget(
         deps,
@@ -159,7 +177,7 @@ export async function createLoginToken(
         profile: subject.profile,
         integrationsEnabled: subject.organization.integrationsEnabled,
       });
-      if (block) throw new AppError(credentialRefusalError[block]);
+      if (block) return refuse(block, subject);
     }
   }
   const secret = randomToken();

@@ -11,10 +11,10 @@ import type {
 } from '@onbehalf/contracts/login-links';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import {
-  credentialRefusalError,
   hasReason,
   integrationBlock,
   linkPurpose,
+  linkSubjectBlock,
   makerHoldsRight,
   previewNamesParties,
   rightsToMake,
@@ -37,7 +37,12 @@ import {
   type ProfileWithOrganization,
   sessionOpened,
 } from '../auth/new-session.ts';
-import { roomFor, writtenWithRoom } from '../credentials/credentials.service.ts';
+import {
+  type CredentialRefusalRule,
+  refuseCredential,
+  roomFor,
+  writtenWithRoom,
+} from '../credentials/credentials.service.ts';
 import {
   handover,
   handoverStarted,
@@ -52,18 +57,6 @@ const SECRET_FORMAT = /^[\w-]{43}$/;
 
 export function oneClickUrl(origin: string, userId: number, secret: string): string {
   return `${origin}/one-click/${userId}/${secret}`;
-}
-
-/** The account a link may be made for, by support or by email: an active customer. */
-export async function linkableCustomer(deps: AppDeps, userId: number): Promise<UserRow> {
-  const user = await deps.store.oneClick.findUser(userId);
-  if (!user) throw new AppError('not_found', { message: 'No such user.' });
-  // A link into a backoffice account would bypass its password: customers only.
-  if (user.kind !== 'customer') {
-    throw new AppError('forbidden', { message: 'Sign-in links are for customer accounts only.' });
-  }
-  if (user.status !== 'active') throw new AppError('account_disabled');
-  return user;
 }
 
 /** The profiles an integration's key may reach: those in its organizations; an operator, all. */
@@ -181,18 +174,29 @@ export async function createOneClickLink(
   body: CreateOneClickLinkInput,
   meta: RequestMeta,
 ): Promise<CreatedLink> {
+  // Refused before the account is read: audited without naming one that may not exist.
+  const refuse = (rule: CredentialRefusalRule, subjectUserId: number | null = null) =>
+    refuseCredential(
+      deps,
+      principal,
+      { rule, kind: 'one_click', use: body.delivery, subjectUserId, organizationId: null },
+      meta,
+    );
   // The command line only ever emails: nobody holds what it makes.
   if (principal.kind === 'system' && body.delivery !== 'email') {
-    throw new AppError('api_key_not_a_person');
+    return refuse('api_key_not_a_person');
   }
   const purpose = linkPurpose(body.delivery, principal.kind === 'api_key' ? 'api_key' : 'person');
-  if (purpose === 'support' && !hasReason(body.reason)) throw new AppError('reason_required');
+  if (purpose === 'support' && !hasReason(body.reason)) return refuse('reason_required');
   // An API key acts only for people in its organizations; anyone else does not exist for it,
   // so it is told nothing of them (not even that they are an operator, or disabled).
   const reachable = await reachableProfiles(deps, principal, body.userId);
   const noSuchUser = () => new AppError('not_found', { message: 'No such user.' });
   if (principal.kind === 'api_key' && reachable.length === 0) throw noSuchUser();
-  const user = await linkableCustomer(deps, body.userId);
+  const user = await deps.store.oneClick.findUser(body.userId);
+  if (!user) throw noSuchUser();
+  const block = linkSubjectBlock(user);
+  if (block) return refuse(block, user.id);
   if (reachable.length === 0) throw noSuchUser();
 
   let profileId: number | null = null;
@@ -213,7 +217,20 @@ export async function createOneClickLink(
       profile: chosen.profile,
       integrationsEnabled: chosen.organization.integrationsEnabled,
     });
-    if (block) throw new AppError(credentialRefusalError[block]);
+    if (block) {
+      return refuseCredential(
+        deps,
+        principal,
+        {
+          rule: block,
+          kind: 'one_click',
+          use: body.delivery,
+          subjectUserId: user.id,
+          organizationId: chosen.organization.id,
+        },
+        meta,
+      );
+    }
     profileId = chosen.profile.id;
   }
 

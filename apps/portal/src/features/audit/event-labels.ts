@@ -35,6 +35,7 @@ const labels: Record<AuditEventType, string> = {
   'account.impersonation_preference_changed': 'Impersonation preference changed',
   'settings.changed': 'Settings changed',
   'credential.revoked': 'Sign-in link or token revoked',
+  'credential.refused': 'Sign-in credential refused',
   'user.updated': 'User updated',
   'audit.read': 'Audit trail read',
   'audit.exported': 'Audit trail exported',
