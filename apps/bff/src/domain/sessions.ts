@@ -1,3 +1,5 @@
+import { madeAhead } from './clock-leeway.ts';
+
 /** How long sessions live and when they are touched. See docs/decisions/004-session-lifetime.md. */
 export const sessionPolicy = {
   absoluteMs: 12 * 60 * 60 * 1000,
@@ -7,15 +9,20 @@ export const sessionPolicy = {
 } as const;
 
 export interface SessionTimes {
+  createdAt: number;
   expiresAt: number;
   lastSeenAt: number;
   revokedAt: number | null;
 }
 
-/** Not revoked, not past its absolute expiry, not idle for too long. */
+/**
+ * Not revoked, not past its absolute expiry, not idle for too long, and not made on a clock
+ * ahead of this one (which would stretch every limit by the difference).
+ */
 export function isSessionLive(session: SessionTimes, now: number): boolean {
   return (
     session.revokedAt === null &&
+    !madeAhead(session.createdAt, now) &&
     now < session.expiresAt &&
     now - session.lastSeenAt < sessionPolicy.idleMs
   );

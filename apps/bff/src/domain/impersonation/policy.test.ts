@@ -27,6 +27,7 @@ const teamCase: DoorCase = { door: 'team', actor: admin, target: member, doorOpe
 
 const MIN = 60_000;
 const actorSession = {
+  createdAt: 0,
   expiresAt: 600 * MIN,
   lastSeenAt: 9 * MIN,
   revokedAt: null,

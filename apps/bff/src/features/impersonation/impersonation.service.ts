@@ -7,6 +7,7 @@ import type {
 } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
+import { madeAhead } from '../../domain/clock-leeway.ts';
 import {
   actorBlock,
   blockError,
@@ -378,7 +379,10 @@ export async function exchangeHandoff(
   const now = clock.now();
   if (row.handoffUsedAt !== null) return refuse('handoff_used');
   if (row.endedAt !== null) return refuse('handoff_withdrawn');
-  if (now >= row.handoffExpiresAt) return refuse('handoff_expired');
+  // Asked for on a clock ahead of this one, it would outlive its 60 seconds here.
+  if (now >= row.handoffExpiresAt || madeAhead(row.issuedAt, now)) {
+    return refuse('handoff_expired');
+  }
   const details = { impersonationId: row.id, door: row.door };
   const target = await admit(
     deps,

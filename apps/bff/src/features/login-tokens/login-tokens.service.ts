@@ -15,6 +15,7 @@ import type {
   SubjectCandidates,
 } from '@onbehalf/contracts/login-links';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
+import { madeAhead } from '../../domain/clock-leeway.ts';
 import {
   hasReason,
   integrationBlock,
@@ -385,7 +386,10 @@ async function evaluate(deps: AppDeps, raw: string): Promise<Evaluated> {
   }
   const now = deps.clock.now();
   if (token.usedUpAt !== null) return { status: 'used', outcome: 'used', found };
-  if (now >= token.expiresAt) return { status: 'expired', outcome: 'expired', found };
+  // Made on a clock ahead of this one, it would outlive its expiry here: expired for it.
+  if (now >= token.expiresAt || madeAhead(token.createdAt, now)) {
+    return { status: 'expired', outcome: 'expired', found };
+  }
   if (user && user.status !== 'active')
     return { status: 'invalid', outcome: 'user_disabled', found };
   if (

@@ -10,6 +10,7 @@ import type {
   SentCredentialResponse,
 } from '@onbehalf/contracts/login-links';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
+import { madeAhead } from '../../domain/clock-leeway.ts';
 import {
   hasReason,
   integrationBlock,
@@ -299,7 +300,10 @@ async function evaluate(
   const now = deps.clock.now();
   if (link.revokedAt !== null) return { found, status: 'revoked', outcome: 'revoked' };
   if (link.usedAt !== null) return { found, status: 'used', outcome: 'used' };
-  if (now >= link.expiresAt) return { found, status: 'expired', outcome: 'expired' };
+  // Made on a clock ahead of this one, it would outlive its minutes here: expired for it.
+  if (now >= link.expiresAt || madeAhead(link.createdAt, now)) {
+    return { found, status: 'expired', outcome: 'expired' };
+  }
   if (user.status !== 'active') return { found, status: 'invalid', outcome: 'user_disabled' };
   if (link.credentialFingerprint !== credentialFingerprint(user)) {
     return { found, status: 'revoked', outcome: 'password_changed' };

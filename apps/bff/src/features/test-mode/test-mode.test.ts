@@ -4,7 +4,7 @@ import { TEST_CLOCK_HEADER } from '@onbehalf/contracts/test-mode';
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../env.ts';
 import { rowsWhere, updateRows } from '../../store/test-rows.ts';
-import { createTestApp, refusal } from '../../test/harness.ts';
+import { createTestApp, outcomeOf, refusal } from '../../test/harness.ts';
 
 /** Every route of test mode, called as a QA suite would. */
 const testRoutes = (client: ApiClient) => ({
@@ -230,6 +230,66 @@ describe('in test mode', () => {
     await expect(session(a, mine)).rejects.toMatchObject({ status: 401 });
     await expect(session(b, theirs)).resolves.toBeDefined();
     expect((await t.client(undefined, theirs).test.clock()).offsetMs).toBe(0);
+  });
+
+  it('what was made on a clock ahead is not usable on one behind: no limit stretches by switching clocks', async () => {
+    const t = await testMode();
+    const org = await t.client().test.createOrganization({});
+    const ahead = { [TEST_CLOCK_HEADER]: 'test-ahead' };
+    const behind = { [TEST_CLOCK_HEADER]: 'test-behind' };
+    // Further than an impersonation lasts, less than a session may idle.
+    const AHEAD = 90 * 60_000;
+    const signIn = async (
+      headers: Record<string, string>,
+      who: { email: string; password: string },
+    ) =>
+      (await t.client(undefined, headers).auth.signIn({ email: who.email, password: who.password }))
+        .token;
+    // Signed in on the clock behind: usable on both (time only moved forward for it).
+    const adminBehind = await signIn(behind, org.admin);
+    await t.client(undefined, ahead).test.advanceClock(AHEAD);
+    const adminAhead = await signIn(ahead, org.admin);
+    const member = org.members[0].profileId;
+
+    // An impersonation started 90 minutes ahead: its 60 minutes would be 150 on the clock behind.
+    const asAhead = t.client(adminAhead, ahead);
+    const { token: handoff } = await asAhead.impersonation.teamHandoff(member);
+    const { token: imp } = await asAhead.impersonation.exchange(handoff);
+    const status = (token: string | undefined, headers: Record<string, string>) =>
+      outcomeOf(t.client(token, headers).auth.session());
+    expect(await status(imp, behind)).toBe(401);
+    expect(await status(adminAhead, behind)).toBe(401);
+    // Refused there, not ended: on its own clock it runs on.
+    expect(await status(imp, ahead)).toBe('ok');
+    expect(await status(adminAhead, ahead)).toBe('ok');
+    expect(await rowsWhere(t.ts, 'impersonations', { endedAt: null })).toHaveLength(1);
+
+    // A hand-off asked for on the clock ahead, exchanged on the clock behind.
+    const late = await t.client(adminBehind, ahead).impersonation.teamHandoff(member);
+    const exchanged = t.client(adminBehind, behind).impersonation.exchange(late.token);
+    expect((await refusal(exchanged)).code).toBe('handoff_expired');
+
+    // A sign-in link mailed on the clock ahead, used on the clock behind.
+    await t.client(undefined, ahead).links.requestEmailLink(org.owner.email);
+    await t.deps.background.idle();
+    const [mail] = (await t.client().test.mailbox(org.owner.email)).messages;
+    const [, userId, hash] = /\/one-click\/(\d+)\/([\w-]+)$/.exec(mail?.links[0] ?? '') ?? [];
+    const link = { userId: Number(userId), hash: hash ?? '' };
+    const redeemed = t.client(undefined, behind).links.redeemOneClick(link);
+    expect((await refusal(redeemed)).code).toBe('link_expired');
+    await expect(t.client(undefined, ahead).links.redeemOneClick(link)).resolves.toBeDefined();
+
+    // A login token made on the clock ahead, used on the clock behind.
+    const operator = await t.client().test.createOperator({ role: 'admin' });
+    const ops = t.client(await signIn(behind, operator), ahead);
+    const made = await ops.loginTokens.create({
+      subject: { type: 'anonymous' },
+      expiresAt: new Date(Date.parse((await ops.test.clock()).now) + 3_600_000).toISOString(),
+    });
+    const token = new URL(made.url).searchParams.get('token') ?? '';
+    const used = t.client(undefined, behind).links.redeemLoginToken(token);
+    expect((await refusal(used)).code).toBe('link_expired');
+    await expect(t.client(undefined, ahead).links.redeemLoginToken(token)).resolves.toBeDefined();
   });
 
   it('refuses bad input with the usual envelope and changes nothing', async () => {
