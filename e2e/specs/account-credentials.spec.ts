@@ -77,3 +77,33 @@ test('a customer sees the sign-in links and tokens made for him under Account, w
     endedReason: 'revoked_by_user',
   });
 });
+
+test('an operator who opens a punch-out link in the backoffice browser is told it is for the integration, and it stays unused', async ({
+  org,
+  operator,
+  newPage,
+  createLoginToken,
+  api,
+}) => {
+  const customer = org.members[0];
+  const ops = await operator('admin');
+  const punchOut = await createLoginToken(ops, {
+    subject: { type: 'profile', profileId: customer.profileId },
+    use: 'integration',
+    extra: 'Punch-out',
+  });
+
+  const page = await newPage(ops);
+  await page.goto(punchOut.url);
+  await expect(page.getByRole('alert')).toContainText(
+    'This link is for the integration it was made for, not for staff signed in to the backoffice.',
+  );
+  await expect(page.getByRole('button', { name: 'Continue' })).toHaveCount(0);
+  // The server says the same to whoever sends it anyway.
+  const sent = (await api(ops)).links.redeemLoginToken(loginTokenOf(punchOut.url));
+  await expect(sent).rejects.toMatchObject({ status: 403, code: 'integration_not_for_staff' });
+
+  // The system it was made for still signs the customer in with it.
+  const opened = await (await api()).links.redeemLoginToken(loginTokenOf(punchOut.url));
+  expect(opened.session.user?.email).toBe(customer.email);
+});

@@ -67,6 +67,11 @@ export const errorCatalogue = {
     status: 403,
     message: 'An API key is not a person: it makes credentials for integrations or by email only.',
   },
+  integration_not_for_staff: {
+    status: 403,
+    message:
+      "An integration's link or token is for the system it was made for, not for staff signed in to the backoffice: to see a customer's view, use Sign in as… or a support link.",
+  },
   handover_not_yours: {
     status: 403,
     message: 'Only the person who made this link can use it, signed in as themselves.',

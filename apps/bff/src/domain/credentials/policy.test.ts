@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { madeKindsEnding } from './policy.ts';
+import { madeKindsEnding, staffAtIntegration } from './policy.ts';
 
 const active = (operatorRole: 'support' | 'admin' | 'superadmin' | null) =>
   ({ status: 'active', operatorRole }) as const;
@@ -39,5 +39,20 @@ describe('what a maker loses with a change of standing (SPEC §4b)', () => {
     expect(madeKindsEnding(active('admin'), active('admin'))).toEqual([]);
     // Already disabled: what they made ended then.
     expect(madeKindsEnding(disabled('superadmin'), disabled('support'))).toEqual([]);
+  });
+});
+
+describe('who may use an integration’s credential (SPEC §4b)', () => {
+  const customer = { kind: 'customer' as const };
+  const operator = { kind: 'operator' as const };
+  it('a system with no session and a customer may; staff, or staff acting as a customer, may not', () => {
+    expect(staffAtIntegration(null)).toBe(false);
+    expect(staffAtIntegration({ user: customer, impersonation: null })).toBe(false);
+    expect(staffAtIntegration({ user: null, impersonation: null })).toBe(false);
+    expect(staffAtIntegration({ user: operator, impersonation: null })).toBe(true);
+    const acting = { user: customer, impersonation: { actorUser: operator } };
+    expect(staffAtIntegration(acting)).toBe(true);
+    const admin = { user: customer, impersonation: { actorUser: customer } };
+    expect(staffAtIntegration(admin)).toBe(false);
   });
 });

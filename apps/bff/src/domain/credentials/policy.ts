@@ -108,6 +108,26 @@ export function integrationBlock(
   return null;
 }
 
+/**
+ * Whether the caller is staff, who may not use an integration's credential (SPEC §4b: handed
+ * over to a system). A customer may, in their own browser, where a punch-out opens; staff signed
+ * in to the backoffice, or acting as someone, would be acting as the customer outside the
+ * operator door's switch, reason and banner. Their way is a support credential, which is an
+ * impersonation (docs/decisions/039).
+ */
+export function staffAtIntegration(
+  current: {
+    user: { kind: UserKindOf } | null;
+    impersonation: { actorUser: { kind: UserKindOf } } | null;
+  } | null,
+): boolean {
+  return (
+    current?.user?.kind === 'operator' || current?.impersonation?.actorUser.kind === 'operator'
+  );
+}
+
+type UserKindOf = IntegrationTarget['kind'];
+
 /** The permissions that let a maker make a credential of each kind for someone else. */
 export const rightsToMake = {
   one_click: ['one-click-links:create', 'users:provision'],

@@ -412,6 +412,36 @@ describe('a credential handed over to a person is an impersonation by that perso
 });
 
 describe('a credential handed over to a system is an integration', () => {
+  it('is not for staff: an operator using it, or one acting as someone, is refused and it stays unused', async () => {
+    const made = await makeToken(ops, 'member@acme.test', { use: 'integration' });
+    const asOps = refusal(redeemToken(made.token, ops));
+    expect(await asOps).toMatchObject({ status: 403, code: 'integration_not_for_staff' });
+    // An operator acting as a customer uses no credential at all (SPEC §4 rule 8).
+    const root = t.client((await t.signIn('root@onbehalf.test')).token);
+    const issued = await root.impersonation.operatorHandoff({
+      userId: ids.userId('buyer@acme.test'),
+      reason: 'order question',
+    });
+    const { token: asBuyer } = await root.impersonation.exchange(issued.token);
+    expect(await refusal(redeemToken(made.token, asBuyer))).toMatchObject({ status: 403 });
+    // The same for a link an API key made, and the refusals are on the token's record.
+    const { secret } = await superadminApiKey(['one-click-links:create']);
+    const link = await makeLink(secret, {
+      userId: ids.userId('member@acme.test'),
+      delivery: 'handover',
+    });
+    expect((await refusal(redeemLink(link.url, ops))).code).toBe('integration_not_for_staff');
+    const attempts = await rowsWhere(t.ts, 'loginAttempts', { outcome: 'refused' });
+    expect(attempts).toHaveLength(2);
+    // Nothing was used up: the system it was made for signs in with each, and so would the
+    // customer in their own browser.
+    const member = (await t.signIn('member@acme.test')).token;
+    expect((await redeemToken(made.token, member)).session.via).toMatchObject({
+      kind: 'login_token',
+    });
+    expect((await redeemLink(link.url)).session.via).toMatchObject({ kind: 'one_click' });
+  });
+
   it('is refused for owners and admins, where integrations are off, and for anonymous-use mixups', async () => {
     const before = await counts();
     const owner = makeToken(ops, 'owner@acme.test', { use: 'integration' });

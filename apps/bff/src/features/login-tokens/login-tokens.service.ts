@@ -22,6 +22,7 @@ import {
   makerHoldsRight,
   previewNamesParties,
   rightsToMake,
+  staffAtIntegration,
   tokenPurpose,
 } from '../../domain/credentials/policy.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../http/principal.ts';
@@ -514,6 +515,10 @@ export async function redeemLoginToken(
   const { token, user, profile, organization } = found;
   if (token.use === 'support') return redeemHandover(deps, current, found, meta);
   const integration = token.use === 'integration';
+  if (integration && staffAtIntegration(current)) {
+    await recordFailure(deps, current, found, 'refused', meta);
+    throw new AppError('integration_not_for_staff');
+  }
   if (integration && user) {
     const block = integrationBlock({
       kind: user.kind,

@@ -19,6 +19,7 @@ import {
   makerHoldsRight,
   previewNamesParties,
   rightsToMake,
+  staffAtIntegration,
 } from '../../domain/credentials/policy.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../http/principal.ts';
 import type { AuditEntry } from '../../lib/audit-event.ts';
@@ -443,6 +444,10 @@ export async function redeemOneClick(
   const profiles = await deps.store.oneClick.profilesOf(user.id);
   let pinned: ProfileWithOrganization | null = null;
   if (link.purpose === 'integration') {
+    if (staffAtIntegration(current)) {
+      await recordFailure(deps, current, body, found, 'refused', meta);
+      throw new AppError('integration_not_for_staff');
+    }
     pinned = profiles.find((p) => p.profile.id === link.profileId) ?? null;
     const block = integrationBlock({
       kind: user.kind,

@@ -66,7 +66,11 @@ export function LinkLanding({ preview, redeem, onContinue, linkUserId }: LinkLan
   // The server refuses a link while impersonating; say so before anyone presses Continue.
   const restricted = impersonating || isApiError(redeem.error, 'impersonation_restricted');
   const notYours = isApiError(redeem.error, 'handover_not_yours');
-  const mayContinue = !restricted && !notYours && (!handover || makersView);
+  // An integration's link is for a system; staff see a customer's view by a support link.
+  const forSystem =
+    (preview.data.purpose === 'integration' && current?.user?.kind === 'operator') ||
+    isApiError(redeem.error, 'integration_not_for_staff');
+  const mayContinue = !restricted && !notYours && !forSystem && (!handover || makersView);
 
   return (
     <div className="link-landing">
@@ -98,6 +102,11 @@ export function LinkLanding({ preview, redeem, onContinue, linkUserId }: LinkLan
         <div role="alert" className="alert alert--error">
           Leave the impersonation first.
         </div>
+      ) : forSystem ? (
+        <div role="alert" className="alert alert--error">
+          This link is for the integration it was made for, not for staff signed in to the
+          backoffice. To see this customer’s view, use Sign in as… in Admin › Users.
+        </div>
       ) : handover && !signedInAsPerson ? (
         <p role="status" className="alert alert--info">
           You are not signed in. If you made this link, <Link to="/sign-in">sign in</Link> as
@@ -118,7 +127,7 @@ export function LinkLanding({ preview, redeem, onContinue, linkUserId }: LinkLan
           account.
         </p>
       ) : null}
-      {redeem.error && !restricted ? (
+      {redeem.error && !restricted && !forSystem ? (
         <div role="alert" className="alert alert--error">
           {redeem.error.message}
         </div>
@@ -129,7 +138,7 @@ export function LinkLanding({ preview, redeem, onContinue, linkUserId }: LinkLan
             Continue
           </button>
         ) : null}
-        {someoneElse || restricted || (handover && signedInAsPerson) ? (
+        {someoneElse || restricted || forSystem || (handover && signedInAsPerson) ? (
           <button type="button" className="button" onClick={() => navigate('/')}>
             Cancel
           </button>
