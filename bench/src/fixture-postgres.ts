@@ -12,6 +12,7 @@ import { openPostgres } from '../../apps/bff/src/store/postgres/client.ts';
 import { credentialFingerprint } from '../../apps/bff/src/store/sqlite/credentials.ts';
 import { profileRolePresets } from '../../packages/contracts/src/permissions.ts';
 import {
+  adminSeenUntil,
   chainedAuditRows,
   emptyFixture,
   type Fixture,
@@ -158,6 +159,8 @@ async function seedPeople(client: Client, options: FixtureOptions) {
     userId: firstUser + i,
     profileId: firstProfile + i,
   }));
+  const admin = people.find((p) => p.role === 'admin');
+  if (!admin) throw new Error('Load Corp has no team admin');
   for (const { role, email, userId, profileId } of people) {
     if (role !== 'member') continue;
     memberUserIds.push(userId);
@@ -301,6 +304,18 @@ async function seedPeople(client: Client, options: FixtureOptions) {
       profile_id: profileId,
     };
   });
+  // The team admin's, one per impersonation pair (see `Fixture.adminSessions`).
+  const adminSessions = Array.from({ length: options.sessions + options.extraPool }, (_, i) => {
+    const token = secret();
+    (i < options.sessions ? fixture.adminSessions : extra.adminSessions).push(token);
+    return {
+      id: sortableId(now),
+      token_hash: sha256(token),
+      user_id: admin.userId,
+      profile_id: admin.profileId,
+      last_seen_at: adminSeenUntil(now),
+    };
+  });
   await insertRows(
     client,
     'sessions',
@@ -314,13 +329,14 @@ async function seedPeople(client: Client, options: FixtureOptions) {
       expires_at: 'bigint',
       last_seen_at: 'bigint',
     },
-    sessions.map((session) => ({
-      ...session,
-      method: 'password',
-      created_at: now,
-      expires_at: now + 6 * 3_600_000,
-      last_seen_at: now,
-    })),
+    [...sessions.map((session) => ({ ...session, last_seen_at: now })), ...adminSessions].map(
+      (session) => ({
+        ...session,
+        method: 'password',
+        created_at: now,
+        expires_at: now + 6 * 3_600_000,
+      }),
+    ),
   );
   await client.query('COMMIT');
   return { fixture, extra, memberUserIds, now };

@@ -47,6 +47,11 @@ export interface Fixture {
   reusableToken: string;
   /** Live sessions with known tokens, each for a member's own profile (profile switches). */
   sessions: { token: string; profileId: number }[];
+  /**
+   * Live sessions of the team admin, one per impersonation pair: an own session runs one
+   * impersonation at a time (docs/decisions/037), so pairs from one session would end each other.
+   */
+  adminSessions: string[];
   /** Members in the organization, the admin and the owner included. */
   members: number;
   /** The team page's cursor halfway through the organization in name order. */
@@ -63,6 +68,7 @@ export interface Pools {
   oneClick: Fixture['oneClick'];
   oneTimeTokens: string[];
   sessions: Fixture['sessions'];
+  adminSessions: string[];
 }
 
 const FIRST_NAMES = [
@@ -161,14 +167,24 @@ export function emptyFixture(options: FixtureOptions): { fixture: Fixture; extra
       oneTimeTokens: [],
       reusableToken: '',
       sessions: [],
+      adminSessions: [],
       members: options.users,
       middleCursor: '',
       searchName: personName(Math.floor(options.users / 2)),
       auditEvents: options.auditEvents,
       auditEventsBefore: 0,
     },
-    extra: { oneClick: [], oneTimeTokens: [], sessions: [] },
+    extra: { oneClick: [], oneTimeTokens: [], sessions: [], adminSessions: [] },
   };
+}
+
+/**
+ * When the admin's sessions were last seen, as the fixture writes them: within the hour ahead,
+ * so that each pair measures an impersonation asked for from a session in use, whose last-seen
+ * mark a request writes at most once a minute, not the first touch of a session never used.
+ */
+export function adminSeenUntil(now: number): number {
+  return now + 3_600_000;
 }
 
 /** Load Corp's `i`-th person: its team admin first, then its owner, then members. */
@@ -205,6 +221,7 @@ export function seedLoadFixture(
 
   const { fixture, extra } = emptyFixture(options);
   const memberUserIds: number[] = [];
+  const admin = { userId: 0, profileId: 0 };
 
   const seedPeople = db.transaction(() => {
     const orgId = Number(
@@ -232,6 +249,7 @@ export function seedLoadFixture(
         insertProfile.run(userId, orgId, role, JSON.stringify(profileRolePresets[role]), now)
           .lastInsertRowid,
       );
+      if (role === 'admin') Object.assign(admin, { userId, profileId });
       if (role === 'member') {
         memberUserIds.push(userId);
         fixture.memberProfileIds.push(profileId);
@@ -305,6 +323,19 @@ export function seedLoadFixture(
         now,
       );
       (i < options.sessions ? fixture.sessions : extra.sessions).push({ token, profileId });
+    }
+    for (let i = 0; i < options.sessions + options.extraPool; i++) {
+      const token = secret();
+      insertSession.run(
+        sortableId(now),
+        sha256(token),
+        admin.userId,
+        admin.profileId,
+        now,
+        now + 6 * 3_600_000,
+        adminSeenUntil(now),
+      );
+      (i < options.sessions ? fixture.adminSessions : extra.adminSessions).push(token);
     }
   });
   withIndexBuiltAfter(db, 'users_fts_insert', 'users_fts', seedPeople);

@@ -717,7 +717,7 @@ async function benchOn(database: Database, entry: string): Promise<Run> {
       note: `query=${fixture.searchName}: one member matches`,
     });
 
-    await writeScenarios(run, origin, fixture, fixture, admin, targets);
+    await writeScenarios(run, origin, fixture, fixture, targets);
 
     const events = count(auditEvents);
     await run({
@@ -803,12 +803,11 @@ async function benchOn(database: Database, entry: string): Promise<Run> {
         const label = `${setting.split('=')[1]} ${index < 2 ? 1 : 2}`;
         log(`${setting} pass (server restarted):`);
         await start(synchronous);
-        const passAdmin = await signIn(origin, fixture.adminEmail);
         const pass: ScenarioResult[] = [];
         const passRun = (spec: ScenarioSpec) =>
           run({ ...spec, name: `[${label}] ${spec.name}` }, pass);
         const pools = slicePools(extra, index * share, share);
-        await writeScenarios(passRun, origin, fixture, pools, passAdmin, () => ({}));
+        await writeScenarios(passRun, origin, fixture, pools, () => ({}));
         applyRatios(pass, [{ requestsPerSecond: calibrationRate }]);
         synchronousPasses.push({ synchronous, scenarios: pass });
       }
@@ -873,6 +872,7 @@ function slicePools(extra: Pools, from: number, size: number): Pools {
     oneClick: extra.oneClick.slice(from, from + size),
     oneTimeTokens: extra.oneTimeTokens.slice(from, from + size),
     sessions: extra.sessions.slice(from, from + size),
+    adminSessions: extra.adminSessions.slice(from, from + size),
   };
 }
 
@@ -885,7 +885,6 @@ async function writeScenarios(
   origin: string,
   fixture: Fixture,
   pools: Pools,
-  admin: string,
   targets: (kind: 'impersonationPair' | 'redemption' | 'other') => { target?: Target },
 ): Promise<void> {
   // A switch rotates the session (the old token dies), so each request takes a fresh one.
@@ -913,8 +912,11 @@ async function writeScenarios(
     note: `pool of ${pools.sessions.length} sessions, each switched once`,
   });
 
-  // Impersonation: the admin's session asks for a hand-off token, then exchanges it.
+  // Impersonation: an own session of the admin asks for a hand-off token, then exchanges it.
+  // Each pair has a session of its own: one session runs one impersonation at a time (ADR 037),
+  // and pairs from one session would end each other, which is not what a pair costs.
   const targetsPool = pool(fixture.memberProfileIds);
+  const adminSessions = pool(pools.adminSessions);
   const impersonationTokens: string[] = [];
   await run({
     name: 'impersonation issue + exchange',
@@ -922,14 +924,20 @@ async function writeScenarios(
     unit: 'pair',
     stepsPerUnit: 2,
     options: {
-      headers: { authorization: `Bearer ${admin}` },
+      // Headroom: a run that stops mid-pair (the warm-up's end) leaves a session per connection
+      // taken and unused, and a session taken twice would end its first pair's impersonation.
+      amount: 2 * Math.max(0, pools.adminSessions.length - 5 * connections),
       requests: [
         {
           method: 'GET',
-          setupRequest: (req) => ({
-            ...req,
-            path: `/api/public/coworkers/${targetsPool.take()}/impersonate?reason=bench`,
-          }),
+          setupRequest: (req, context: Ctx) => {
+            context.admin = adminSessions.take();
+            return {
+              ...req,
+              headers: { authorization: `Bearer ${context.admin}` },
+              path: `/api/public/coworkers/${targetsPool.take()}/impersonate?reason=bench`,
+            };
+          },
           onResponse: (status, body, context: Ctx) => {
             if (status === 200) context.handoff = (JSON.parse(body) as { token: string }).token;
           },
@@ -938,6 +946,7 @@ async function writeScenarios(
           method: 'POST',
           setupRequest: (req, context: Ctx) => ({
             ...req,
+            headers: { authorization: `Bearer ${context.admin}` },
             path: `/api/public/auth/login/${context.handoff}`,
           }),
           onResponse: (status, body) => {

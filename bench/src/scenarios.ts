@@ -79,7 +79,7 @@ export interface ScenarioSpec {
 }
 
 /** Per-connection state the multi-step scenarios carry between requests. */
-export type Ctx = { handoff?: string };
+export type Ctx = { handoff?: string; admin?: string };
 
 export async function runScenario(
   origin: string,

@@ -148,17 +148,34 @@ export async function endOthersOfActorSession(
   now: number,
   meta: RequestMeta,
 ): Promise<void> {
-  await tx
+  await lockOwnSession(tx).execute({ actorSessionId });
+  const others = await othersOfOwnSession(tx).execute({ actorSessionId, startingId });
+  for (const row of others) await endImpersonation(tx, key, row, 'replaced', now, meta);
+}
+
+const lockOwnSession = prepared((db) =>
+  db
     .select({ id: sessions.id })
     .from(sessions)
-    .where(eq(sessions.id, actorSessionId))
-    .for('update');
-  const others = and(
-    eq(impersonations.actorSessionId, actorSessionId),
-    ne(impersonations.id, startingId),
-  );
-  await endWhere(tx, key, others, 'replaced', now, meta);
-}
+    .where(eq(sessions.id, sql.placeholder('actorSessionId')))
+    .for('update')
+    .prepare('impersonation_lock_own_session'),
+);
+
+const othersOfOwnSession = prepared((db) =>
+  db
+    .select()
+    .from(impersonations)
+    .where(
+      and(
+        eq(impersonations.actorSessionId, sql.placeholder('actorSessionId')),
+        ne(impersonations.id, sql.placeholder('startingId')),
+        isNull(impersonations.endedAt),
+      ),
+    )
+    .for('update')
+    .prepare('impersonation_others_of_own_session'),
+);
 
 /**
  * Ends every running impersonation started from these (actor) sessions, which the command is

@@ -137,12 +137,24 @@ export function endOthersOfActorSession(
   now: number,
   meta: EndMeta,
 ): void {
-  const others = and(
-    eq(impersonations.actorSessionId, actorSessionId),
-    ne(impersonations.id, startingId),
-  ) as SQL;
-  endWhere(tx, others, 'replaced', now, meta);
+  for (const row of othersOfOwnSession(tx).all({ actorSessionId, startingId })) {
+    endImpersonation(tx, row, 'replaced', now, meta);
+  }
 }
+
+const othersOfOwnSession = preparedPerHandle((db: Queryable) =>
+  db
+    .select()
+    .from(impersonations)
+    .where(
+      and(
+        eq(impersonations.actorSessionId, sql.placeholder('actorSessionId')),
+        ne(impersonations.id, sql.placeholder('startingId')),
+        isNull(impersonations.endedAt),
+      ),
+    )
+    .prepare(),
+);
 
 /**
  * Ends every running impersonation started from these (actor) sessions, which the command is
