@@ -213,6 +213,57 @@ describe.each(dialects)('account on %s', (dialect) => {
     expect(linked(trail)).toBe(true);
   });
 
+  it('a password change signs out the live sessions only, and ends what they started', async () => {
+    const ts = await freshStore(dialect);
+    const { admin, start } = await team(ts);
+    // The admin's session that started an impersonation, the one changing the password, and
+    // sessions of long ago that expired (never revoked): those stay as they are.
+    await start('team-1', 'team');
+    await session(ts, 'admin-here', admin.user.id);
+    for (let i = 0; i < 3; i++) {
+      await insertRow(ts, 'sessions', {
+        id: `admin-expired-${i}`,
+        tokenHash: `hash-of-admin-expired-${i}`,
+        userId: admin.user.id,
+        profileId: null,
+        method: 'password',
+        createdAt: T0 - 24 * 60 * MINUTE,
+        expiresAt: T0 - 12 * 60 * MINUTE,
+        lastSeenAt: T0 - 24 * 60 * MINUTE,
+      });
+    }
+    const now = T0 + MINUTE;
+    const outcome = await ts.store.account.changePassword({
+      userId: admin.user.id,
+      previousHash: 'hash-1',
+      passwordHash: 'hash-2',
+      keepSessionId: 'admin-here',
+      audit: {
+        type: 'account.password_changed',
+        at: now,
+        actor: { userId: admin.user.id, kind: 'customer' },
+      },
+      now,
+      meta,
+    });
+    expect(outcome).toBe('changed');
+    const rows = new Map((await rowsOf(ts, 'sessions')).map((s) => [s.id, s]));
+    expect(rows.get('admin-session')).toMatchObject({
+      revokedAt: now,
+      revokedReason: 'password_changed',
+    });
+    expect(rows.get('admin-here')?.revokedAt).toBeNull();
+    for (let i = 0; i < 3; i++) expect(rows.get(`admin-expired-${i}`)?.revokedAt).toBeNull();
+    expect((await impersonationRows(ts))[0]).toMatchObject({
+      endedAt: now,
+      endReason: 'actor_session_ended',
+    });
+    expect(rows.get('team-1-session')?.revokedAt).toBe(now);
+    const trail = await auditTrail(ts);
+    expect(trail.map((e) => e.type)).toEqual(['impersonation.ended', 'account.password_changed']);
+    expect(linked(trail)).toBe(true);
+  });
+
   it('a password change from a password no longer current loses, writing nothing', async () => {
     const ts = await freshStore(dialect);
     const { jane } = await team(ts);

@@ -1,4 +1,4 @@
-import { and, eq, isNull, ne } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { AccountStore } from '../../features/account/account.store.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
 import { appendAudit } from './audit.ts';
@@ -6,11 +6,12 @@ import { transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { endCredentialsFor } from './credentials.ts';
 import {
-  endImpersonationsOfActorSessions,
+  endImpersonationsFromRevoked,
   endImpersonationsOfTarget,
   endTeamImpersonationsOfProfile,
 } from './impersonations.ts';
-import { profiles, sessions, users } from './schema.ts';
+import { profiles, users } from './schema.ts';
+import { revokeSessionsOfUser } from './sessions.ts';
 
 export function postgresAccount({ db, auditKey }: PostgresContext): AccountStore {
   return {
@@ -64,24 +65,9 @@ export function postgresAccount({ db, auditKey }: PostgresContext): AccountStore
           await endImpersonationsOfTarget(tx, auditKey, userId, 'revoked', now, meta);
           // Every other live session of the user: a password change signs out the rest, and
           // ends what was started from them.
-          const revoked = await tx
-            .update(sessions)
-            .set({ revokedAt: now, revokedReason: 'password_changed' })
-            .where(
-              and(
-                eq(sessions.userId, userId),
-                ne(sessions.id, keepSessionId),
-                isNull(sessions.revokedAt),
-              ),
-            )
-            .returning({ id: sessions.id });
-          await endImpersonationsOfActorSessions(
-            tx,
-            auditKey,
-            revoked.map((session) => session.id),
-            now,
-            meta,
-          );
+          // The sessions' rows before their impersonations', as every command takes them (ADR 037).
+          await revokeSessionsOfUser(tx, userId, 'password_changed', now, keepSessionId);
+          await endImpersonationsFromRevoked(tx, auditKey, userId, 'password_changed', now, meta);
           await appendAudit(tx, auditKey, audit, meta);
           return 'changed' as const;
         }),

@@ -18,7 +18,7 @@ import { appendAudit } from './audit.ts';
 import { type PgDb, type PgTx, transaction } from './client.ts';
 import { prepared, setTo } from './prepared.ts';
 import { impersonations, organizations, profiles, sessions, settings, users } from './schema.ts';
-import { revokeSession } from './sessions.ts';
+import { revokedNow, revokeSession } from './sessions.ts';
 
 /**
  * The impersonation lifecycle on PostgreSQL: the same commands, meanings and answers as on
@@ -195,6 +195,33 @@ export async function endImpersonationsOfActorSessions(
     tx,
     key,
     inArray(impersonations.actorSessionId, [...actorSessionIds]),
+    'actor_session_ended',
+    now,
+    meta,
+  );
+}
+
+/**
+ * Ends every running impersonation started from the sessions of this user that this command has
+ * just revoked for `reason` (a password change signs the others out): chosen by a subquery, not
+ * a list of ids, so no statement grows with the person's sessions.
+ */
+export async function endImpersonationsFromRevoked(
+  tx: PgTx,
+  key: Buffer,
+  userId: number,
+  reason: string,
+  now: number,
+  meta: RequestMeta,
+): Promise<void> {
+  const revoked = tx
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(revokedNow(userId, reason, now));
+  await endWhere(
+    tx,
+    key,
+    inArray(impersonations.actorSessionId, revoked),
     'actor_session_ended',
     now,
     meta,

@@ -1,17 +1,17 @@
-import { and, eq, isNull, ne } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { AccountStore } from '../../features/account/account.store.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
 import { recordAudit } from './audit.ts';
 import type { SqliteContext } from './context.ts';
 import { endCredentialsFor } from './credentials.ts';
 import {
-  endImpersonationsOfActorSessions,
+  endImpersonationsFromRevoked,
   endImpersonationsOfTarget,
   endTeamImpersonationsOfProfile,
 } from './impersonations.ts';
 import { profiles } from './schema/profiles.ts';
-import { sessions } from './schema/sessions.ts';
 import { users } from './schema/users.ts';
+import { revokeSessionsOfUser } from './sessions.ts';
 
 export function sqliteAccount({ db }: SqliteContext): AccountStore {
   return {
@@ -58,24 +58,8 @@ export function sqliteAccount({ db }: SqliteContext): AccountStore {
           endImpersonationsOfTarget(tx, userId, 'revoked', now, meta);
           // Every other live session of the user: a password change signs out the rest, and
           // ends what was started from them.
-          const revoked = tx
-            .update(sessions)
-            .set({ revokedAt: now, revokedReason: 'password_changed' })
-            .where(
-              and(
-                eq(sessions.userId, userId),
-                ne(sessions.id, keepSessionId),
-                isNull(sessions.revokedAt),
-              ),
-            )
-            .returning({ id: sessions.id })
-            .all();
-          endImpersonationsOfActorSessions(
-            tx,
-            revoked.map((session) => session.id),
-            now,
-            meta,
-          );
+          revokeSessionsOfUser(tx, userId, 'password_changed', now, keepSessionId);
+          endImpersonationsFromRevoked(tx, userId, 'password_changed', now, meta);
           recordAudit(tx, audit, meta);
           return 'changed' as const;
         }),

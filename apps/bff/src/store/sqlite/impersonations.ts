@@ -19,7 +19,7 @@ import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';
 import { sessions } from './schema/sessions.ts';
 import { users } from './schema/users.ts';
-import { revokeSession } from './sessions.ts';
+import { revokedNow, revokeSession } from './sessions.ts';
 import { readSetting } from './settings.store.ts';
 
 const actorSession = alias(sessions, 'actor_session');
@@ -176,6 +176,25 @@ export function endImpersonationsOfActorSessions(
     now,
     meta,
   );
+}
+
+/**
+ * Ends every running impersonation started from the sessions of this user that this command has
+ * just revoked for `reason` (a password change signs the others out): chosen by a subquery, not
+ * a list of ids, so no statement grows with the person's sessions.
+ */
+export function endImpersonationsFromRevoked(
+  tx: Queryable,
+  userId: number,
+  reason: string,
+  now: number,
+  meta: EndMeta,
+): void {
+  const revoked = tx
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(revokedNow(userId, reason, now));
+  endWhere(tx, inArray(impersonations.actorSessionId, revoked), 'actor_session_ended', now, meta);
 }
 
 /**

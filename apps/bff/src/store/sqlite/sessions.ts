@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import {
   type MintSessionInput,
   newSession,
@@ -87,9 +87,39 @@ export function touchSession(db: Queryable, session: SessionRow, now: number): v
 }
 
 /** Revokes every live session of a user (they were disabled). */
-export function revokeSessionsOfUser(tx: Queryable, userId: number, reason: string, now: number) {
+/**
+ * A user's sessions that can still be used (not revoked, not expired), but one: what signing
+ * someone out touches. Expired sessions stay as they are, so the work is bounded by the live
+ * sessions, not by every sign-in the person ever made.
+ */
+export function liveSessionsOf(userId: number, exceptSessionId: string | null, now: number) {
+  return and(
+    eq(sessions.userId, userId),
+    isNull(sessions.revokedAt),
+    gt(sessions.expiresAt, now),
+    exceptSessionId === null ? undefined : ne(sessions.id, exceptSessionId),
+  );
+}
+
+/** A user's sessions revoked by this command (at `now`, for `reason`). */
+export function revokedNow(userId: number, reason: string, now: number) {
+  return and(
+    eq(sessions.userId, userId),
+    eq(sessions.revokedAt, now),
+    eq(sessions.revokedReason, reason),
+  );
+}
+
+/** Signs a user out everywhere (but `exceptSessionId`): their live sessions revoked. */
+export function revokeSessionsOfUser(
+  tx: Queryable,
+  userId: number,
+  reason: string,
+  now: number,
+  exceptSessionId: string | null = null,
+) {
   tx.update(sessions)
     .set({ revokedAt: now, revokedReason: reason })
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+    .where(liveSessionsOf(userId, exceptSessionId, now))
     .run();
 }
