@@ -147,8 +147,10 @@ export function chainVerifier(
     // Once the chain is keyed it stays keyed: a plain event after it was rewritten; and a
     // store that never held plain events holds none.
     if (keyedSeen || !history.legacy) return 'unkeyed';
-    const details =
-      stored.details === null ? null : (JSON.parse(stored.details) as Record<string, unknown>);
+    // Details that are not JSON were not written by the server: edited, and reported as such
+    // (a throw here would stop verification and hide every later break).
+    const details = parsedDetails(stored.details);
+    if (details === undefined) return 'edited';
     return hash === legacyHash(prevHash, legacyPayload({ ...stored, details })) ? null : 'edited';
   };
   /** The last event read at or below `startAfterId`, and whether that stretch is judged. */
@@ -255,4 +257,17 @@ export function refuseUnverified(verification: AuditVerification): void {
   throw new Error(
     `The audit trail does not verify up to the events to prune (${verification.breakCount} break(s)${first ? `, the first at event ${first.id ?? `checkpoint ${first.checkpointId}`}: ${first.problem}` : ''}). Nothing was pruned. Run pnpm audit:verify.`,
   );
+}
+
+/** Stored details as the server wrote them (a JSON object, or none), or undefined if not. */
+function parsedDetails(text: string | null): Record<string, unknown> | null | undefined {
+  if (text === null) return null;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -78,6 +78,11 @@ function chainOn(ts: TestStore) {
           lift('update');
           db.run(sql`UPDATE audit_events SET reason = ${reason} WHERE id = ${id}`);
         },
+        /** Details that are not JSON, as no server writes them. */
+        garble: async (id: number) => {
+          lift('update');
+          db.run(sql`UPDATE audit_events SET details = '{not json' WHERE id = ${id}`);
+        },
         backdate: async (id: number, at: number) => {
           lift('update');
           db.run(sql`UPDATE audit_events SET at = ${at} WHERE id = ${id}`);
@@ -143,6 +148,8 @@ function chainOn(ts: TestStore) {
     intruder: {
       edit: (id: number, reason: string) =>
         unguarded(sql`UPDATE audit_events SET reason = ${reason} WHERE id = ${id}`),
+      garble: (id: number) =>
+        unguarded(sql`UPDATE audit_events SET details = '{not json' WHERE id = ${id}`),
       backdate: (id: number, at: number) =>
         unguarded(sql`UPDATE audit_events SET at = ${at} WHERE id = ${id}`),
       remove: async (ids: number[]) => {
@@ -235,6 +242,29 @@ describe.each(dialects)('the audit chain on %s', (dialect) => {
     );
     // Read a page at a time or at once, the answer is the same.
     expect(await chain.verify(null)).toEqual(paged);
+  });
+
+  it('details edited into something not JSON are a break like any edit, and the list still reads', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    const events = await trail(chain, 6);
+    const garbled = events[1]?.id ?? 0;
+    const edited = events[4]?.id ?? 0;
+    await chain.intruder.garble(garbled);
+    await chain.intruder.edit(edited, 'rewritten');
+    const verified = await chain.verify(null);
+    expect(verified.breaks).toEqual([
+      { id: garbled, checkpointId: null, problem: 'edited' },
+      { id: edited, checkpointId: null, problem: 'edited' },
+    ]);
+    const page = await ts.store.audit.page({
+      filters: {},
+      before: null,
+      limit: 10,
+      audience: 'staff',
+    });
+    const shown = page.events.map((e) => JSON.parse(e.json) as { id: number; details: unknown });
+    expect(shown.find((e) => e.id === garbled)?.details).toEqual({ unreadable: '{not json' });
   });
 
   it('a deleted middle event shows as the next one relinked', async () => {

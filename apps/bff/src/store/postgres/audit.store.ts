@@ -143,13 +143,14 @@ export const WALK_EVENTS = 20_000;
  * What a page shows of an event, as one JSON array per event (`json_build_array`, in
  * `ShownRow`'s order): node-postgres parses it with the native `JSON.parse`, where two dozen
  * columns were each converted, then mapped by drizzle into nested objects, at more cost to the
- * server than building the page. `details` is the stored text, parsed with the rest.
+ * server than building the page. `details` is the stored text, parsed here (`shownDetails`):
+ * a cast in SQL would fail the whole page on one row edited into something not JSON.
  */
 const shownRow = sql<ShownRow>`json_build_array(
   json_build_array(${auditEvents.at}, ${auditEvents.type}, ${auditEvents.actorKind},
     ${auditEvents.sessionId}, ${auditEvents.impersonationId}, ${auditEvents.ip},
     ${auditEvents.userAgent}, ${auditEvents.requestId}, ${auditEvents.reason},
-    ${auditEvents.details}::json),
+    ${auditEvents.details}),
   ${partyColumns(actor)}, ${partyColumns(subject)},
   json_build_array(${organizations.id}, ${organizations.name}))`;
 
@@ -171,7 +172,7 @@ type ShownRow = [
     userAgent: Text,
     requestId: Text,
     reason: Text,
-    details: unknown,
+    details: Text,
   ],
   actor: PartyColumns,
   subject: PartyColumns,
@@ -287,6 +288,19 @@ async function selectEvents(
   return { events: shown(rows, audience), resumeBelow: edge && older ? edge.id : null };
 }
 
+/**
+ * The stored details as the API shows them: the JSON the server wrote, or, for text it did not
+ * write (a row edited in the database), `{ unreadable: text }`, as on SQLite.
+ */
+function shownDetails(text: Text): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { unreadable: text };
+  }
+}
+
 /** Rows as the API shows them to `audience`. */
 function shown(rows: { id: number; row: ShownRow }[], audience: Audience): AuditEventJson[] {
   return rows.map(({ id, row }) => {
@@ -321,7 +335,7 @@ function shown(rows: { id: number; row: ShownRow }[], audience: Audience): Audit
         userAgent: byOperatorHidden ? null : userAgent,
         requestId,
         reason,
-        details,
+        details: shownDetails(details),
       }),
     };
   });

@@ -157,8 +157,16 @@ const eventJsonOf = (audience: Audience) => sql<string>`json_object(
   'userAgent', ${byOperatorHidden(auditEvents.userAgent, audience)},
   'requestId', ${auditEvents.requestId},
   'reason', ${auditEvents.reason},
-  'details', json(${auditEvents.details})
+  'details', ${shownDetails}
 )`;
+
+/**
+ * The stored details as JSON; text the server did not write (a row edited in the file) is
+ * shown as `{ "unreadable": text }` rather than failing the whole page (SQLite's json() throws).
+ */
+const shownDetails = sql`CASE WHEN ${auditEvents.details} IS NULL THEN NULL
+  WHEN json_valid(${auditEvents.details}) THEN json(${auditEvents.details})
+  ELSE json_object('unreadable', ${auditEvents.details}) END`;
 
 /** Built once per audience, not per request. */
 const eventJson = { staff: eventJsonOf('staff'), customer: eventJsonOf('customer') };
