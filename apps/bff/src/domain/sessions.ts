@@ -6,6 +6,11 @@ export const sessionPolicy = {
   idleMs: 2 * 60 * 60 * 1000,
   /** last_seen_at is written at most this often, so a session check is a read. */
   touchEveryMs: 60 * 1000,
+  /**
+   * Live sessions a person may hold at once: a password sign-in past it signs the oldest out
+   * (`session_limit`), so signing everyone out (a password change) is bounded work.
+   */
+  maxLivePerPerson: 100,
 } as const;
 
 export interface SessionTimes {

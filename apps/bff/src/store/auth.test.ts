@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sessionPolicy } from '../domain/sessions.ts';
 import type { EndSession } from '../features/auth/auth.store.ts';
 import { newSession } from '../lib/session-row.ts';
 import { onSeveralProcesses } from './test-processes.ts';
@@ -6,6 +7,7 @@ import {
   auditTrail,
   customerWithProfile,
   insertRow,
+  insertRows,
   linked,
   operator,
   rowsOf,
@@ -172,6 +174,67 @@ describe.each(dialects)('auth store on %s', (dialect) => {
       ['auth.sign_in.succeeded', meta.ip],
     ]);
     expect(linked(trail)).toBe(true);
+  });
+
+  it('a password sign-in past the most live sessions a person may hold signs the oldest out', async () => {
+    const ts = await freshStore(dialect);
+    const { john } = await world(ts);
+    const keep = sessionPolicy.maxLivePerPerson;
+    const before = (await rowsOf(ts, 'sessions')).filter((s) => s.userId === john.user.id).length;
+    // Live ones, oldest first by id, and one that expired (left as it is).
+    await insertRows(
+      ts,
+      'sessions',
+      Array.from({ length: keep + 3 - before }, (_, i) => ({
+        id: `00-live-${String(i).padStart(4, '0')}`,
+        tokenHash: `hash-live-${i}`,
+        userId: john.user.id,
+        profileId: null,
+        method: 'password' as const,
+        createdAt: T0 - 60_000,
+        expiresAt: T0 + 3_600_000,
+        lastSeenAt: T0 - 60_000,
+      })),
+    );
+    await insertRow(ts, 'sessions', {
+      id: '00-expired',
+      tokenHash: 'hash-expired',
+      userId: john.user.id,
+      profileId: null,
+      method: 'password',
+      createdAt: T0 - 86_400_000,
+      expiresAt: T0 - 3_600_000,
+      lastSeenAt: T0 - 86_400_000,
+    });
+    const minted = await ts.store.auth.signIn({
+      session: {
+        userId: john.user.id,
+        profileId: john.profile.id,
+        method: 'password',
+        now: T0,
+        meta,
+      },
+      audit: {
+        type: 'auth.sign_in.succeeded',
+        at: T0,
+        actor: { userId: john.user.id, kind: 'customer' },
+        subjectUserId: john.user.id,
+      },
+      meta,
+    });
+    const mine = (await rowsOf(ts, 'sessions')).filter((s) => s.userId === john.user.id);
+    const live = mine.filter((s) => s.revokedAt === null && s.expiresAt > T0);
+    expect(live).toHaveLength(keep);
+    expect(live.map((s) => s.id)).toContain(minted.session.id);
+    const signedOut = mine.filter((s) => s.revokedReason === 'session_limit').map((s) => s.id);
+    // The oldest four: the person held the most and one more before, with the new one.
+    expect(signedOut.sort()).toEqual([
+      '00-live-0000',
+      '00-live-0001',
+      '00-live-0002',
+      '00-live-0003',
+    ]);
+    expect(mine.find((s) => s.id === '00-expired')?.revokedAt).toBeNull();
   });
 
   it("signing out of an impersonation ends it, the actor's own session and what it started", async () => {

@@ -1,5 +1,6 @@
 import { and, count, desc, eq, gt, isNull, lt } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
+import { sessionPolicy } from '../../domain/sessions.ts';
 import type { AuthStore } from '../../features/auth/auth.store.ts';
 import { appendAudit } from './audit.ts';
 import { transaction } from './client.ts';
@@ -13,7 +14,13 @@ import {
 import { isIntegerId } from './integer-id.ts';
 import { postgresOneClick } from './one-click.store.ts';
 import { impersonations, organizations, profiles, sessions, users } from './schema.ts';
-import { findSessionByToken, mintSession, revokeSession, touchSession } from './sessions.ts';
+import {
+  findSessionByToken,
+  mintSession,
+  revokeBeyondNewest,
+  revokeSession,
+  touchSession,
+} from './sessions.ts';
 
 const actor = alias(users, 'actor');
 
@@ -53,6 +60,10 @@ export function postgresAuth(context: PostgresContext): AuthStore {
     signIn({ session, audit, meta }) {
       return transaction(db, async (tx) => {
         const minted = await mintSession(tx, session);
+        if (session.userId !== null) {
+          const keep = sessionPolicy.maxLivePerPerson;
+          await revokeBeyondNewest(tx, session.userId, keep, session.now);
+        }
         await appendAudit(tx, auditKey, { ...audit, sessionId: minted.session.id }, meta);
         return minted;
       });

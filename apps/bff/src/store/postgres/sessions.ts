@@ -137,6 +137,22 @@ export function revokedNow(userId: number, reason: string, now: number) {
   );
 }
 
+/**
+ * Signs the person's oldest live sessions out beyond the newest `keep` (ULIDs sort by time):
+ * one indexed statement, run at a password sign-in (`sessionPolicy.maxLivePerPerson`).
+ */
+export async function revokeBeyondNewest(
+  tx: PgQueryable,
+  userId: number,
+  keep: number,
+  now: number,
+): Promise<void> {
+  await tx.execute(sql`UPDATE sessions SET revoked_at = ${now}, revoked_reason = 'session_limit'
+    WHERE id IN (SELECT id FROM sessions
+      WHERE user_id = ${userId} AND revoked_at IS NULL AND expires_at > ${now}
+      ORDER BY id DESC OFFSET ${keep})`);
+}
+
 /** Signs a user out everywhere (but `exceptSessionId`): their live sessions revoked. */
 export async function revokeSessionsOfUser(
   tx: PgQueryable,

@@ -1,5 +1,6 @@
 import { and, count, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
+import { sessionPolicy } from '../../domain/sessions.ts';
 import type { AuthStore } from '../../features/auth/auth.store.ts';
 import { recordAudit } from './audit.ts';
 import type { Queryable } from './client.ts';
@@ -17,7 +18,13 @@ import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';
 import { sessions } from './schema/sessions.ts';
 import { users } from './schema/users.ts';
-import { findSessionByToken, mintSession, revokeSession, touchSession } from './sessions.ts';
+import {
+  findSessionByToken,
+  mintSession,
+  revokeBeyondNewest,
+  revokeSession,
+  touchSession,
+} from './sessions.ts';
 
 const profileCountOf = preparedPerHandle((db: Queryable) =>
   db
@@ -94,6 +101,9 @@ export function sqliteAuth(context: SqliteContext): AuthStore {
     async signIn({ session, audit, meta }) {
       return db.transaction((tx) => {
         const minted = mintSession(tx, session);
+        if (session.userId !== null) {
+          revokeBeyondNewest(tx, session.userId, sessionPolicy.maxLivePerPerson, session.now);
+        }
         recordAudit(tx, { ...audit, sessionId: minted.session.id }, meta);
         return minted;
       });
