@@ -291,12 +291,30 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
     });
   });
 
-  test('a superadmin: API keys and global settings', async ({ page, operator, signIn }) => {
-    await signIn(page, await operator('superadmin'));
+  test('a superadmin: API keys and global settings', async ({
+    page,
+    operator,
+    signIn,
+    api,
+    org,
+  }) => {
+    const superadmin = await operator('superadmin');
+    // A key of this test's own, so the list has a row to show whatever else the server holds.
+    const name = `Punch-out ${org.name}`;
+    await (await api(superadmin)).apiKeys.create({
+      name,
+      scopes: ['login-tokens:manage'],
+      organizationIds: [org.id],
+    });
+    await signIn(page, superadmin);
 
     await test.step('API keys', async () => {
       await open(page, '/admin/api-keys', 'API Keys');
       await expect(page.getByRole('button', { name: 'Create key' })).toBeVisible();
+      // Newest first: the key just made heads the first page.
+      const keys = page.getByRole('table', { name: 'API keys' });
+      await expect(keys.getByRole('row').nth(1)).toContainText(name);
+      await expect(page.getByRole('status').filter({ hasText: /API key/ })).toBeVisible();
       await expectNoSeriousA11yViolations(page, '/admin/api-keys');
     });
 

@@ -205,7 +205,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
       remove: (tokenId: number) => call('loginTokens.remove', { params: { id: tokenId } }),
     },
     apiKeys: {
-      list: () => call('apiKeys.list'),
+      list: (q: PageQuery = {}) => call('apiKeys.list', { query: q }),
       create: (body: CreateApiKeyBody) => call('apiKeys.create', { body }),
       revoke: (keyId: string) => call('apiKeys.revoke', { params: { id: keyId } }),
     },

@@ -5,6 +5,7 @@ import {
   isoDateTime,
   nextCursor,
   numericId,
+  pageQuery,
   type SearchPageQuery,
   searchPageQuery,
 } from './common.ts';
@@ -273,7 +274,10 @@ export const apiKeySummary = z.object({
   revokedAt: isoDateTime.nullable(),
 });
 export type ApiKeySummary = z.infer<typeof apiKeySummary>;
-export const apiKeyList = z.object({ keys: z.array(apiKeySummary) });
+/** A page of the API keys, newest first. */
+export const apiKeysQuery = pageQuery;
+export const apiKeyList = z.object({ keys: z.array(apiKeySummary), nextCursor });
+export type ApiKeyList = z.infer<typeof apiKeyList>;
 export const createdApiKey = z.object({ key: apiKeySummary, secret: z.string() });
 export type CreatedApiKey = z.infer<typeof createdApiKey>;
 export const apiKeyIdParam = z.object({ id: z.string().min(1).max(64) });

@@ -198,16 +198,23 @@ describe.each(dialects)('the api-keys port on %s', (dialect) => {
       });
     }
 
-    const listed = await ts.store.apiKeys.list(500);
+    const listed = await ts.store.apiKeys.list({ limit: 100 });
     expect(listed.map((r) => r.key)).toEqual([newer.row, older.row]);
     expect(listed.map((r) => r.createdBy)).toEqual(['root', 'root']);
-    expect(await ts.store.apiKeys.list(1)).toHaveLength(1);
+    // A page and one more, to say whether more follow.
+    expect(await ts.store.apiKeys.list({ limit: 1 })).toHaveLength(2);
     // Made in the same millisecond: by id, in byte order, on both databases.
     for (const id of ['key-a', 'key-B', 'key-z']) {
       await insertRow(ts, 'apiKeys', newKey(root.id, { id, createdAt: T0 - 1 }).row);
     }
-    expect((await ts.store.apiKeys.list(500)).map((r) => r.key.id).slice(2)).toEqual([
+    expect((await ts.store.apiKeys.list({ limit: 100 })).map((r) => r.key.id).slice(2)).toEqual([
       'key-z',
+      'key-a',
+      'key-B',
+    ]);
+    // After a key made in that millisecond, the next page starts at the next one in that order.
+    const after = [T0 - 1, 'key-z'] as const;
+    expect((await ts.store.apiKeys.list({ after, limit: 100 })).map((r) => r.key.id)).toEqual([
       'key-a',
       'key-B',
     ]);

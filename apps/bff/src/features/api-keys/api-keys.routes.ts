@@ -14,7 +14,9 @@ const createKeyRoute = routeOf(routes['apiKeys.create'], { middleware: manage })
 const revokeRoute = routeOf(routes['apiKeys.revoke'], { middleware: manage });
 
 export const apiKeysRoutes = createRouter()
-  .openapi(listRoute, async (c) => c.json(await listApiKeys(c.get('deps')), 200))
+  .openapi(listRoute, async (c) =>
+    c.json(await listApiKeys(c.get('deps'), c.req.valid('query')), 200),
+  )
   .openapi(createKeyRoute, async (c) =>
     c.json(await createApiKey(c.get('deps'), getAuth(c), c.req.valid('json'), c.get('meta')), 201),
   )

@@ -1,4 +1,5 @@
 import type {
+  ApiKeyList,
   ApiKeySummary,
   CreateApiKeyInput,
   CreatedApiKey,
@@ -8,13 +9,11 @@ import { newApiKeySecret } from '../../lib/api-key-format.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
+import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { ApiKeyRow } from '../../store/rows.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
-
-/** No one manages more keys than this; the list stops here all the same. */
-const LIST_LIMIT = 500;
 
 type OrganizationNames = ReadonlyMap<number, string>;
 
@@ -37,13 +36,21 @@ function toSummary(
   };
 }
 
-/** Every key, newest first, with who made it, the organizations it covers, and its last use. */
-export async function listApiKeys(deps: AppDeps): Promise<{ keys: ApiKeySummary[] }> {
-  const rows = await deps.store.apiKeys.list(LIST_LIMIT);
+/**
+ * A page of the keys, newest first, each with who made it, the organizations it covers, and
+ * its last use.
+ */
+export async function listApiKeys(
+  deps: AppDeps,
+  page: { cursor?: string | undefined; limit: number },
+): Promise<ApiKeyList> {
+  const after = decodeCursor(page.cursor, ['number', 'string'] as const);
+  const rows = await deps.store.apiKeys.list({ after, limit: page.limit });
+  const { items, nextCursor } = pageOf(rows, page.limit, (r) => [r.key.createdAt, r.key.id]);
   const names = await deps.store.apiKeys.organizationNames(
-    rows.flatMap((r) => r.key.organizationIds),
+    items.flatMap((r) => r.key.organizationIds),
   );
-  return { keys: rows.map((r) => toSummary(r.key, r.createdBy, names)) };
+  return { keys: items.map((r) => toSummary(r.key, r.createdBy, names)), nextCursor };
 }
 
 /**

@@ -8,7 +8,14 @@ import type { ApiKeyRow } from '../../store/rows.ts';
  */
 export interface ApiKeysStore {
   /** The newest `limit` keys, newest first, each with the name of the person who made it. */
-  list(limit: number): Promise<{ key: ApiKeyRow; createdBy: string | null }[]>;
+  /**
+   * Keys newest first (same millisecond: by id in byte order), `limit + 1` from after `after`,
+   * the `[createdAt, id]` of the last key of the page before.
+   */
+  list(page: {
+    after?: readonly [number, string] | undefined;
+    limit: number;
+  }): Promise<{ key: ApiKeyRow; createdBy: string | null }[]>;
   /** The names of those of these organizations that exist, by id. */
   organizationNames(ids: readonly number[]): Promise<Map<number, string>>;
   byId(id: string): Promise<ApiKeyRow | undefined>;

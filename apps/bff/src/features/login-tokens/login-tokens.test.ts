@@ -313,6 +313,32 @@ describe('API keys', () => {
     await expect(t.client(secret).loginTokens.list()).rejects.toMatchObject({ status: 401 });
   });
 
+  it('are listed a page at a time, newest first, each once', async () => {
+    const root = (await t.signIn('root@onbehalf.test')).token;
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const key = await t.client(root).apiKeys.create({
+        name: `Key ${i}`,
+        scopes: ['users:read'],
+        organizationIds: [ids.organizationId('Acme Corp')],
+      });
+      made.push(key.key.id);
+      t.clock.advance(1000);
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await t.client(root).apiKeys.list({ limit: 2, ...(cursor ? { cursor } : {}) });
+      expect(page.keys.length).toBeLessThanOrEqual(2);
+      seen.push(...page.keys.map((k) => k.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen.filter((id) => made.includes(id))).toEqual([...made].reverse());
+    expect(new Set(seen).size).toBe(seen.length);
+    const tooMany = await t.call('GET', '/api/sys/api-keys?limit=101', { token: root });
+    expect(tooMany.status).toBe(400);
+  });
+
   it('only api-keys:manage may create them', async () => {
     await expect(
       t.client(ops).apiKeys.create({ name: 'x', scopes: ['users:read'], organizationIds: [1] }),

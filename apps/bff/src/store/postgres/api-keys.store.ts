@@ -9,14 +9,19 @@ import { apiKeys, organizations, users } from './schema.ts';
 
 export function postgresApiKeys({ db, auditKey }: PostgresContext): ApiKeysStore {
   return {
-    async list(limit) {
+    async list({ after, limit }) {
       // Keys made in the same millisecond by id in byte order, as SQLite compares them.
       return db
         .select({ key: apiKeys, createdBy: users.name })
         .from(apiKeys)
         .leftJoin(users, eq(users.id, apiKeys.createdByUserId))
+        .where(
+          after
+            ? sql`(${apiKeys.createdAt}, ${apiKeys.id} COLLATE "C") < (${after[0]}, ${after[1]} COLLATE "C")`
+            : undefined,
+        )
         .orderBy(desc(apiKeys.createdAt), sql`${apiKeys.id} COLLATE "C" DESC`)
-        .limit(limit);
+        .limit(limit + 1);
     },
     async organizationNames(ids) {
       // An id beyond the column's range names no organization; PostgreSQL refuses to compare it.

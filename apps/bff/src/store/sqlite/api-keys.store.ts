@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { ApiKeysStore } from '../../features/api-keys/api-keys.store.ts';
 import { findApiKey, touchApiKey } from './api-keys.ts';
 import { recordAudit } from './audit.ts';
@@ -9,13 +9,18 @@ import { users } from './schema/users.ts';
 
 export function sqliteApiKeys({ db }: SqliteContext): ApiKeysStore {
   return {
-    async list(limit) {
+    async list({ after, limit }) {
       return db
         .select({ key: apiKeys, createdBy: users.name })
         .from(apiKeys)
         .leftJoin(users, eq(users.id, apiKeys.createdByUserId))
+        .where(
+          after
+            ? sql`(${apiKeys.createdAt}, ${apiKeys.id}) < (${after[0]}, ${after[1]})`
+            : undefined,
+        )
         .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
-        .limit(limit)
+        .limit(limit + 1)
         .all();
     },
     async organizationNames(ids) {
