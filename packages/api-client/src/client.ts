@@ -201,7 +201,8 @@ export function createApiClient(options: ApiClientOptions = {}) {
       email: (body: Omit<CreateLoginTokenBody, 'use'>) =>
         call('loginTokens.create', { body: { ...body, use: 'email' } }) as Promise<SentLoginToken>,
       subjects: (search: string) => call('loginTokens.subjects', { query: { query: search } }),
-      details: (tokenId: number) => call('loginTokens.details', { params: { id: tokenId } }),
+      details: (tokenId: number, q: PageQuery = {}) =>
+        call('loginTokens.details', { params: { id: tokenId }, query: q }),
       remove: (tokenId: number) => call('loginTokens.remove', { params: { id: tokenId } }),
     },
     apiKeys: {

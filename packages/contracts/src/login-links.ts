@@ -217,6 +217,7 @@ export const loginTokenList = z.object({ tokens: z.array(loginTokenSummary), nex
 export type LoginTokenList = z.infer<typeof loginTokenList>;
 
 export const loginAttempt = z.object({
+  id: z.number().int(),
   at: isoDateTime,
   outcome: attemptOutcome,
   ip: z.string().nullable(),
@@ -224,9 +225,13 @@ export const loginAttempt = z.object({
 });
 export type LoginAttempt = z.infer<typeof loginAttempt>;
 
+/** A page of a token's attempts, newest first, with the token. */
+export const loginTokenDetailsQuery = pageQuery;
 export const loginTokenDetails = z.object({
   token: loginTokenSummary,
   attempts: z.array(loginAttempt),
+  /** Where the next page of attempts starts, or null on the last. */
+  nextCursor,
 });
 export type LoginTokenDetails = z.infer<typeof loginTokenDetails>;
 export const loginTokenIdParam = z.object({ id: numericId });

@@ -359,11 +359,15 @@ describe.each(dialects)('the login-tokens port on %s', (dialect) => {
     await failure(id, T0 + 2);
     await failure(null, T0 + 3);
     expect(await tokenRow(ts, id)).toMatchObject({ failedAttempts: 2, lastAccessedAt: T0 + 2 });
-    const attempts = await ts.store.loginTokens.attempts(id, 1);
-    expect(attempts).toEqual([
+    // Newest first, a page and one more; the next page starts below the last id shown.
+    const attempts = await ts.store.loginTokens.attempts(id, { limit: 1 });
+    expect(attempts.map(({ id: _, ...a }) => a)).toEqual([
       { at: T0 + 2, outcome: 'wrong_secret', ip: meta.ip, userAgent: meta.userAgent },
+      { at: T0 + 1, outcome: 'wrong_secret', ip: meta.ip, userAgent: meta.userAgent },
     ]);
-    expect(await ts.store.loginTokens.attempts(id, 10)).toHaveLength(2);
+    const below = await ts.store.loginTokens.attempts(id, { before: attempts[0]?.id, limit: 1 });
+    expect(below.map((a) => a.at)).toEqual([T0 + 1]);
+    expect(await ts.store.loginTokens.attempts(id, { limit: 10 })).toHaveLength(2);
     expect((await auditTrail(ts)).filter((e) => e.type === 'login_token.failed')).toHaveLength(3);
   });
 

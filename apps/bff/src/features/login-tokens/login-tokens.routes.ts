@@ -52,7 +52,15 @@ export const loginTokensRoutes = createRouter()
     ),
   )
   .openapi(detailsRoute, async (c) =>
-    c.json(await detailsOf(c.get('deps'), getPrincipal(c), c.req.valid('param').id), 200),
+    c.json(
+      await detailsOf(
+        c.get('deps'),
+        getPrincipal(c),
+        c.req.valid('param').id,
+        c.req.valid('query'),
+      ),
+      200,
+    ),
   )
   .openapi(deleteRoute, async (c) => {
     await deleteLoginToken(c.get('deps'), getPrincipal(c), c.req.valid('param').id, c.get('meta'));

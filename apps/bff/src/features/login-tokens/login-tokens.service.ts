@@ -286,19 +286,22 @@ async function visibleToken(
   return found;
 }
 
-/** The most attempts a token's details show, newest first. */
-const ATTEMPTS_SHOWN = 500;
-
+/** A token with its counters, and a page of its attempts, newest first (SPEC §6: every one). */
 export async function loginTokenDetails(
   deps: AppDeps,
   principal: Principal,
   id: number,
+  page: { cursor?: string | undefined; limit: number },
 ): Promise<LoginTokenDetails> {
   const found = await visibleToken(deps, principal, id);
-  const attempts = await deps.store.loginTokens.attempts(id, ATTEMPTS_SHOWN);
+  const [before] = decodeCursor(page.cursor, ['number'] as const) ?? [];
+  const rows = await deps.store.loginTokens.attempts(id, { before, limit: page.limit });
+  const { items, nextCursor } = pageOf(rows, page.limit, (a) => [a.id]);
   return {
     token: toSummary(found, deps.clock.now()),
-    attempts: attempts.map((a) => ({
+    nextCursor,
+    attempts: items.map((a) => ({
+      id: a.id,
       at: toIso(a.at),
       outcome: a.outcome,
       ip: a.ip,

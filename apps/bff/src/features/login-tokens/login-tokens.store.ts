@@ -31,7 +31,11 @@ export interface LoginTokensStore {
    */
   find(id: number, scope?: TokenScope): Promise<TokenWithParties | undefined>;
   /** Every attempt at a token, newest first, at most `limit`. */
-  attempts(tokenId: number, limit: number): Promise<TokenAttempt[]>;
+  /** Attempts newest first, `limit + 1` of them from `before` (an attempt id) down. */
+  attempts(
+    tokenId: number,
+    page: { before?: number | undefined; limit: number },
+  ): Promise<TokenAttempt[]>;
   /** A profile a token may be for, with its person and organization. */
   subject(profileId: number): Promise<Subject | undefined>;
   /**
@@ -121,6 +125,7 @@ export interface Subject {
 }
 
 export interface TokenAttempt {
+  id: number;
   at: number;
   outcome: AttemptOutcome;
   ip: string | null;

@@ -75,6 +75,31 @@ describe('login tokens', () => {
     expect(d.attempts).toHaveLength(50);
   });
 
+  it('shows every attempt a page at a time, newest first (SPEC §6)', async () => {
+    const created = await create({ oneTimeUse: false });
+    for (let i = 0; i < 5; i++) {
+      await redeem(created.token);
+      t.clock.advance(1000);
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await t
+        .client(ops)
+        .loginTokens.details(created.id, { limit: 2, ...(cursor ? { cursor } : {}) });
+      expect(page.attempts.length).toBeLessThanOrEqual(2);
+      expect(page.token.successfulAttempts).toBe(5);
+      seen.push(...page.attempts.map((a) => a.at));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toHaveLength(5);
+    expect(seen).toEqual([...seen].sort().reverse());
+    const tooMany = await t.call('GET', `/api/sys/login-tokens/${created.id}?limit=101`, {
+      token: ops,
+    });
+    expect(tooMany.status).toBe(400);
+  });
+
   it('a reusable token used 5 times gives 5 sessions and 5 successful attempts', async () => {
     const created = await create({ oneTimeUse: false });
     const sessions = new Set<string>();

@@ -132,18 +132,24 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
             );
       return found;
     },
-    async attempts(tokenId, limit) {
+    async attempts(tokenId, { before, limit }) {
       return db
         .select({
+          id: loginAttempts.id,
           at: loginAttempts.at,
           outcome: loginAttempts.outcome,
           ip: loginAttempts.ip,
           userAgent: loginAttempts.userAgent,
         })
         .from(loginAttempts)
-        .where(eq(loginAttempts.loginTokenId, tokenId))
+        .where(
+          and(
+            eq(loginAttempts.loginTokenId, tokenId),
+            before === undefined ? undefined : lt(loginAttempts.id, before),
+          ),
+        )
         .orderBy(desc(loginAttempts.id))
-        .limit(limit);
+        .limit(limit + 1);
     },
     async subject(profileId) {
       if (!isIntegerId(profileId)) return undefined;

@@ -187,18 +187,24 @@ export function sqliteLoginTokens({ db }: SqliteContext): LoginTokensStore {
         .where(and(eq(loginTokens.id, id), tokensInScope(loginTokens, organizations.id, scope)))
         .get();
     },
-    async attempts(tokenId, limit) {
+    async attempts(tokenId, { before, limit }) {
       return db
         .select({
+          id: loginAttempts.id,
           at: loginAttempts.at,
           outcome: loginAttempts.outcome,
           ip: loginAttempts.ip,
           userAgent: loginAttempts.userAgent,
         })
         .from(loginAttempts)
-        .where(eq(loginAttempts.loginTokenId, tokenId))
+        .where(
+          and(
+            eq(loginAttempts.loginTokenId, tokenId),
+            before === undefined ? undefined : lt(loginAttempts.id, before),
+          ),
+        )
         .orderBy(desc(loginAttempts.id))
-        .limit(limit)
+        .limit(limit + 1)
         .all();
     },
     async subject(profileId) {

@@ -17,9 +17,8 @@ export function LoginAttemptsTable({ attempts }: { attempts: readonly LoginAttem
           </tr>
         </thead>
         <tbody>
-          {attempts.map((attempt, index) => (
-            // Attempts have no id of their own; the list only ever grows at one end.
-            <tr key={`${attempt.at}-${index}`}>
+          {attempts.map((attempt) => (
+            <tr key={attempt.id}>
               <td>{formatDateTime(attempt.at)}</td>
               <td>{attemptOutcomeLabels[attempt.outcome]}</td>
               <td>{attempt.ip ?? '—'}</td>

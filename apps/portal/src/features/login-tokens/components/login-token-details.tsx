@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { Badge } from '../../../components/ui/badge.tsx';
+import { PagedListView } from '../../../components/ui/paged-list.tsx';
 import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
 import { formatDateTime } from '../../../lib/format.ts';
-import { useLoginToken } from '../api/get-login-token.ts';
+import { useLoginAttempts, useLoginToken } from '../api/get-login-token.ts';
 import {
   credentialEndReasonLabels,
   loginTokenStateLabels,
@@ -10,6 +11,8 @@ import {
 } from '../labels.ts';
 import { DeleteLoginTokenDialog } from './delete-login-token-dialog.tsx';
 import { LoginAttemptsTable } from './login-attempts-table.tsx';
+
+const attemptNoun = { one: 'attempt', other: 'attempts' };
 
 const stateTones = {
   active: 'success',
@@ -27,6 +30,7 @@ interface LoginTokenDetailsProps {
 
 export function LoginTokenDetails({ tokenId, canDelete }: LoginTokenDetailsProps) {
   const details = useLoginToken(tokenId);
+  const attempts = useLoginAttempts(tokenId);
   const [confirming, setConfirming] = useState(false);
   const [deleted, setDeleted] = useState(false);
 
@@ -41,7 +45,8 @@ export function LoginTokenDetails({ tokenId, canDelete }: LoginTokenDetailsProps
     );
   }
 
-  const { token, attempts } = details.data;
+  const { token } = details;
+  if (!token) return <LoadingStatus label="Loading the login token…" />;
   return (
     <>
       {deleted ? (
@@ -137,7 +142,15 @@ export function LoginTokenDetails({ tokenId, canDelete }: LoginTokenDetailsProps
       </section>
       <section className="card" aria-labelledby="history-heading">
         <h2 id="history-heading">Access history</h2>
-        <LoginAttemptsTable attempts={attempts} />
+        <PagedListView
+          list={attempts}
+          noun={attemptNoun}
+          loadingLabel="Loading attempts…"
+          errorTitle="Attempts could not be loaded."
+          empty="Nobody has used this token yet."
+        >
+          {(rows) => <LoginAttemptsTable attempts={rows} />}
+        </PagedListView>
       </section>
       {confirming ? (
         <DeleteLoginTokenDialog
