@@ -94,6 +94,27 @@ function signOutOf(
   };
 }
 
+/** The store's half of a password sign-in of this person, at T0, audited. */
+function passwordSignIn(ts: TestStore, person: { user: { id: number }; profile: { id: number } }) {
+  return ts.store.auth.signIn({
+    session: {
+      userId: person.user.id,
+      profileId: person.profile.id,
+      method: 'password',
+      now: T0,
+      meta,
+    },
+    audit: {
+      type: 'auth.sign_in.succeeded',
+      at: T0,
+      actor: { userId: person.user.id, kind: 'customer' },
+      subjectUserId: person.user.id,
+      details: { method: 'password', profileId: person.profile.id },
+    },
+    meta,
+  });
+}
+
 describe.each(dialects)('auth store on %s', (dialect) => {
   it('finds a session by its token with its parties, and nothing for another token', async () => {
     const ts = await freshStore(dialect);
@@ -150,23 +171,7 @@ describe.each(dialects)('auth store on %s', (dialect) => {
       },
       meta,
     });
-    const minted = await ts.store.auth.signIn({
-      session: {
-        userId: john.user.id,
-        profileId: john.profile.id,
-        method: 'password',
-        now: T0,
-        meta,
-      },
-      audit: {
-        type: 'auth.sign_in.succeeded',
-        at: T0,
-        actor: { userId: john.user.id, kind: 'customer' },
-        subjectUserId: john.user.id,
-        details: { method: 'password', profileId: john.profile.id },
-      },
-      meta,
-    });
+    const minted = await passwordSignIn(ts, john);
     expect((await ts.store.auth.sessionByToken(minted.token))?.session).toEqual(minted.session);
     const trail = await auditTrail(ts);
     expect(trail.map((e) => [e.type, e.ip])).toEqual([
@@ -206,22 +211,7 @@ describe.each(dialects)('auth store on %s', (dialect) => {
       expiresAt: T0 - 3_600_000,
       lastSeenAt: T0 - 86_400_000,
     });
-    const minted = await ts.store.auth.signIn({
-      session: {
-        userId: john.user.id,
-        profileId: john.profile.id,
-        method: 'password',
-        now: T0,
-        meta,
-      },
-      audit: {
-        type: 'auth.sign_in.succeeded',
-        at: T0,
-        actor: { userId: john.user.id, kind: 'customer' },
-        subjectUserId: john.user.id,
-      },
-      meta,
-    });
+    const minted = await passwordSignIn(ts, john);
     const mine = (await rowsOf(ts, 'sessions')).filter((s) => s.userId === john.user.id);
     const live = mine.filter((s) => s.revokedAt === null && s.expiresAt > T0);
     expect(live).toHaveLength(keep);

@@ -7,10 +7,10 @@ import type { ApiKeyRow } from '../../store/rows.ts';
  * and the look-up that lets an integration's request in with one.
  */
 export interface ApiKeysStore {
-  /** The newest `limit` keys, newest first, each with the name of the person who made it. */
   /**
-   * Keys newest first (same millisecond: by id in byte order), `limit + 1` from after `after`,
-   * the `[createdAt, id]` of the last key of the page before.
+   * Keys newest first (same millisecond: by id in byte order), each with the name of the person
+   * who made it: `limit + 1` from after `after`, the `[createdAt, id]` of the last key of the
+   * page before.
    */
   list(page: {
     after?: readonly [number, string] | undefined;

@@ -11,11 +11,6 @@ import type {
 } from '../../store/rows.ts';
 import type { ProfileWithOrganization } from '../auth/new-session.ts';
 
-/**
- * The impersonation feature's port (docs/decisions/019-store-ports.md): what both doors, the
- * exchange, leaving and the access history read, and one command per transaction they make.
- * Single use is the adapter's compare-and-set, and its answer is the command's.
- */
 /** Where a page of the access history starts, and how long it is. */
 export interface HistoryPage {
   /** `[issuedAt, id]` of the last row of the page before. */
@@ -23,6 +18,11 @@ export interface HistoryPage {
   limit: number;
 }
 
+/**
+ * The impersonation feature's port (docs/decisions/019-store-ports.md): what both doors, the
+ * exchange, leaving and the access history read, and one command per transaction they make.
+ * Single use is the adapter's compare-and-set, and its answer is the command's.
+ */
 export interface ImpersonationStore {
   /** A profile of this organization with its person and organization: the team door's target. */
   teamTarget(organizationId: number, profileId: number): Promise<TeamTarget | undefined>;

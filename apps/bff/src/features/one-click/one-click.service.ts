@@ -176,12 +176,16 @@ export async function createOneClickLink(
   body: CreateOneClickLinkInput,
   meta: RequestMeta,
 ): Promise<CreatedLink> {
-  // Refused before the account is read: audited without naming one that may not exist.
-  const refuse = (rule: CredentialRefusalRule, subjectUserId: number | null = null) =>
+  // A refusal before the account is read names no one: the id asked for may not exist.
+  const refuse = (
+    rule: CredentialRefusalRule,
+    subjectUserId: number | null = null,
+    organizationId: number | null = null,
+  ) =>
     refuseCredential(
       deps,
       principal,
-      { rule, kind: 'one_click', use: body.delivery, subjectUserId, organizationId: null },
+      { rule, kind: 'one_click', use: body.delivery, subjectUserId, organizationId },
       meta,
     );
   // The command line only ever emails: nobody holds what it makes.
@@ -219,20 +223,7 @@ export async function createOneClickLink(
       profile: chosen.profile,
       integrationsEnabled: chosen.organization.integrationsEnabled,
     });
-    if (block) {
-      return refuseCredential(
-        deps,
-        principal,
-        {
-          rule: block,
-          kind: 'one_click',
-          use: body.delivery,
-          subjectUserId: user.id,
-          organizationId: chosen.organization.id,
-        },
-        meta,
-      );
-    }
+    if (block) return refuse(block, user.id, chosen.organization.id);
     profileId = chosen.profile.id;
   }
 

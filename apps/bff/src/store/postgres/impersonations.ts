@@ -1,6 +1,6 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, eq, inArray, isNotNull, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { MadeKind } from '../../domain/credentials/policy.ts';
 import { runningImpersonationsFromId } from '../../lib/metrics.ts';
@@ -11,6 +11,7 @@ import {
   type Settled,
 } from '../../lib/running-impersonation.ts';
 import { settingOrDefault } from '../../lib/settings.ts';
+import { othersOfOwnSessionWhere, revokedNow } from '../own-sessions.ts';
 import type { ImpersonationRow } from '../rows.ts';
 import { type ChangedParty, runningImpersonationsWhere } from '../running-impersonations.ts';
 import { sessionUserColumns } from '../session-user.ts';
@@ -18,7 +19,7 @@ import { appendAudit } from './audit.ts';
 import { type PgDb, type PgTx, transaction } from './client.ts';
 import { prepared, setTo } from './prepared.ts';
 import { impersonations, organizations, profiles, sessions, settings, users } from './schema.ts';
-import { revokedNow, revokeSession } from './sessions.ts';
+import { revokeSession } from './sessions.ts';
 
 /**
  * The impersonation lifecycle on PostgreSQL: the same commands, meanings and answers as on
@@ -166,13 +167,7 @@ const othersOfOwnSession = prepared((db) =>
   db
     .select()
     .from(impersonations)
-    .where(
-      and(
-        eq(impersonations.actorSessionId, sql.placeholder('actorSessionId')),
-        ne(impersonations.id, sql.placeholder('startingId')),
-        isNull(impersonations.endedAt),
-      ),
-    )
+    .where(othersOfOwnSessionWhere(impersonations))
     .for('update')
     .prepare('impersonation_others_of_own_session'),
 );
@@ -217,7 +212,7 @@ export async function endImpersonationsFromRevoked(
   const revoked = tx
     .select({ id: sessions.id })
     .from(sessions)
-    .where(revokedNow(userId, reason, now));
+    .where(revokedNow(sessions, userId, reason, now));
   await endWhere(
     tx,
     key,

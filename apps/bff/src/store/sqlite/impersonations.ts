@@ -1,6 +1,6 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, eq, inArray, isNotNull, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { MadeKind } from '../../domain/credentials/policy.ts';
 import { runningImpersonationsFromId } from '../../lib/metrics.ts';
@@ -9,6 +9,7 @@ import {
   recheckImpersonation,
   type Settled,
 } from '../../lib/running-impersonation.ts';
+import { othersOfOwnSessionWhere, revokedNow } from '../own-sessions.ts';
 import { type ChangedParty, runningImpersonationsWhere } from '../running-impersonations.ts';
 import { sessionUserColumns } from '../session-user.ts';
 import { recordAudit } from './audit.ts';
@@ -19,7 +20,7 @@ import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';
 import { sessions } from './schema/sessions.ts';
 import { users } from './schema/users.ts';
-import { revokedNow, revokeSession } from './sessions.ts';
+import { revokeSession } from './sessions.ts';
 import { readSetting } from './settings.store.ts';
 
 const actorSession = alias(sessions, 'actor_session');
@@ -143,17 +144,7 @@ export function endOthersOfActorSession(
 }
 
 const othersOfOwnSession = preparedPerHandle((db: Queryable) =>
-  db
-    .select()
-    .from(impersonations)
-    .where(
-      and(
-        eq(impersonations.actorSessionId, sql.placeholder('actorSessionId')),
-        ne(impersonations.id, sql.placeholder('startingId')),
-        isNull(impersonations.endedAt),
-      ),
-    )
-    .prepare(),
+  db.select().from(impersonations).where(othersOfOwnSessionWhere(impersonations)).prepare(),
 );
 
 /**
@@ -193,7 +184,7 @@ export function endImpersonationsFromRevoked(
   const revoked = tx
     .select({ id: sessions.id })
     .from(sessions)
-    .where(revokedNow(userId, reason, now));
+    .where(revokedNow(sessions, userId, reason, now));
   endWhere(tx, inArray(impersonations.actorSessionId, revoked), 'actor_session_ended', now, meta);
 }
 

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import {
   type MintSessionInput,
   newSession,
@@ -6,6 +6,7 @@ import {
   sessionTouchDue,
 } from '../../lib/session-row.ts';
 import { sha256 } from '../../lib/tokens.ts';
+import { liveSessionsOf } from '../own-sessions.ts';
 import { placeholdersFor } from '../placeholders.ts';
 import { sessionUserColumns } from '../session-user.ts';
 import type { Queryable } from './client.ts';
@@ -86,30 +87,6 @@ export function touchSession(db: Queryable, session: SessionRow, now: number): v
   db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, session.id)).run();
 }
 
-/** Revokes every live session of a user (they were disabled). */
-/**
- * A user's sessions that can still be used (not revoked, not expired), but one: what signing
- * someone out touches. Expired sessions stay as they are, so the work is bounded by the live
- * sessions, not by every sign-in the person ever made.
- */
-export function liveSessionsOf(userId: number, exceptSessionId: string | null, now: number) {
-  return and(
-    eq(sessions.userId, userId),
-    isNull(sessions.revokedAt),
-    gt(sessions.expiresAt, now),
-    exceptSessionId === null ? undefined : ne(sessions.id, exceptSessionId),
-  );
-}
-
-/** A user's sessions revoked by this command (at `now`, for `reason`). */
-export function revokedNow(userId: number, reason: string, now: number) {
-  return and(
-    eq(sessions.userId, userId),
-    eq(sessions.revokedAt, now),
-    eq(sessions.revokedReason, reason),
-  );
-}
-
 /**
  * Signs the person's oldest live sessions out beyond the newest `keep` (ULIDs sort by time):
  * one indexed statement, run at a password sign-in (`sessionPolicy.maxLivePerPerson`).
@@ -131,6 +108,6 @@ export function revokeSessionsOfUser(
 ) {
   tx.update(sessions)
     .set({ revokedAt: now, revokedReason: reason })
-    .where(liveSessionsOf(userId, exceptSessionId, now))
+    .where(liveSessionsOf(sessions, userId, exceptSessionId, now))
     .run();
 }
