@@ -7,8 +7,9 @@ export const sessionPolicy = {
   /** last_seen_at is written at most this often, so a session check is a read. */
   touchEveryMs: 60 * 1000,
   /**
-   * Live sessions a person may hold at once: a password sign-in past it signs the oldest out
-   * (`session_limit`), so signing everyone out (a password change) is bounded work.
+   * Live sessions a person may hold of their own at once: a new one past it, through any door,
+   * signs the oldest out (`session_limit`), so signing everyone out (a password change) is
+   * bounded work. Sessions acting as them in an impersonation are their actors' and not counted.
    */
   maxLivePerPerson: 100,
 } as const;

@@ -7,10 +7,11 @@ import {
   auditTrail,
   customerWithProfile,
   insertRow,
-  insertRows,
   linked,
+  liveSessionsAtCap,
   operator,
   rowsOf,
+  sessionsAfterCap,
 } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 
@@ -186,21 +187,9 @@ describe.each(dialects)('auth store on %s', (dialect) => {
     const { john } = await world(ts);
     const keep = sessionPolicy.maxLivePerPerson;
     const before = (await rowsOf(ts, 'sessions')).filter((s) => s.userId === john.user.id).length;
-    // Live ones, oldest first by id, and one that expired (left as it is).
-    await insertRows(
-      ts,
-      'sessions',
-      Array.from({ length: keep + 3 - before }, (_, i) => ({
-        id: `00-live-${String(i).padStart(4, '0')}`,
-        tokenHash: `hash-live-${i}`,
-        userId: john.user.id,
-        profileId: null,
-        method: 'password' as const,
-        createdAt: T0 - 60_000,
-        expiresAt: T0 + 3_600_000,
-        lastSeenAt: T0 - 60_000,
-      })),
-    );
+    expect(before).toBe(0);
+    // Three more than the most, one acting as him in an impersonation, and one that expired.
+    await liveSessionsAtCap(ts, john.user.id, keep + 3, T0);
     await insertRow(ts, 'sessions', {
       id: '00-expired',
       tokenHash: 'hash-expired',
@@ -212,19 +201,20 @@ describe.each(dialects)('auth store on %s', (dialect) => {
       lastSeenAt: T0 - 86_400_000,
     });
     const minted = await passwordSignIn(ts, john);
-    const mine = (await rowsOf(ts, 'sessions')).filter((s) => s.userId === john.user.id);
-    const live = mine.filter((s) => s.revokedAt === null && s.expiresAt > T0);
-    expect(live).toHaveLength(keep);
-    expect(live.map((s) => s.id)).toContain(minted.session.id);
-    const signedOut = mine.filter((s) => s.revokedReason === 'session_limit').map((s) => s.id);
-    // The oldest four: the person held the most and one more before, with the new one.
-    expect(signedOut.sort()).toEqual([
+    const after = await sessionsAfterCap(ts, john.user.id, T0);
+    expect(after.ownLive).toHaveLength(keep);
+    expect(after.ownLive).toContain(minted.session.id);
+    // The oldest four of his own: he held three more than the most, and one more came.
+    expect(after.signedOut).toEqual([
       '00-live-0000',
       '00-live-0001',
       '00-live-0002',
       '00-live-0003',
     ]);
-    expect(mine.find((s) => s.id === '00-expired')?.revokedAt).toBeNull();
+    // Someone acting as him is not signed out by his sign-in, nor counted.
+    expect(after.acting?.revokedAt).toBeNull();
+    const expired = (await rowsOf(ts, 'sessions')).find((s) => s.id === '00-expired');
+    expect(expired?.revokedAt).toBeNull();
   });
 
   it("signing out of an impersonation ends it, the actor's own session and what it started", async () => {

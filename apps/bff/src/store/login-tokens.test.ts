@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sessionPolicy } from '../domain/sessions.ts';
 import type { StartHandover } from '../features/impersonation/impersonation.store.ts';
 import {
   type NewToken,
@@ -14,8 +15,10 @@ import {
   customerWithProfile,
   insertRow,
   linked,
+  liveSessionsAtCap,
   operator,
   rowsOf,
+  sessionsAfterCap,
   updateRows,
 } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
@@ -397,6 +400,24 @@ describe.each(dialects)('the login-tokens port on %s', (dialect) => {
       'login_token.created',
       'login_token.used',
     ]);
+  });
+
+  it("a reusable token's uses keep its person within the most live sessions", async () => {
+    const ts = await freshStore(dialect);
+    const s = await scene(ts);
+    const keep = sessionPolicy.maxLivePerPerson;
+    await liveSessionsAtCap(ts, s.alice.user.id, keep - 1, T0);
+    const id = await create(ts.store, s, { oneTimeUse: false });
+    const first = await ts.store.loginTokens.redeem(redemption(s, id, false, T0 + 1));
+    // The most, the new one counted: nobody signed out yet.
+    expect((await sessionsAfterCap(ts, s.alice.user.id, T0)).signedOut).toEqual([]);
+    const second = await ts.store.loginTokens.redeem(redemption(s, id, false, T0 + 2));
+    if (first === 'lost_race' || second === 'lost_race') throw new Error('a use lost');
+    const after = await sessionsAfterCap(ts, s.alice.user.id, T0);
+    expect(after.ownLive).toHaveLength(keep);
+    expect(after.ownLive).toEqual(expect.arrayContaining([first.session.id, second.session.id]));
+    expect(after.signedOut).toEqual(['00-live-0000']);
+    expect(after.acting?.revokedAt).toBeNull();
   });
 
   it('redeems a reusable token until it expires', async () => {

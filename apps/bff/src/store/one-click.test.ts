@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sessionPolicy } from '../domain/sessions.ts';
 import type { StartHandover } from '../features/impersonation/impersonation.store.ts';
 import type { NewLink, RedeemLink } from '../features/one-click/one-click.store.ts';
 import type { AuditEntry } from '../lib/audit-event.ts';
@@ -11,8 +12,10 @@ import {
   customerWithProfile,
   insertRow,
   linked,
+  liveSessionsAtCap,
   operator,
   rowsOf,
+  sessionsAfterCap,
 } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 
@@ -365,6 +368,21 @@ describe.each(dialects)('the one-click port on %s', (dialect) => {
     ]);
   });
 
+  it('a redeemed link keeps its person within the most live sessions', async () => {
+    const ts = await freshStore(dialect);
+    const s = await scene(ts);
+    const keep = sessionPolicy.maxLivePerPerson;
+    await liveSessionsAtCap(ts, s.alice.user.id, keep, T0);
+    await issue(ts.store, s, 'L1');
+    const redeemed = await ts.store.oneClick.redeem(redemption(s, 'L1'));
+    if (redeemed === 'lost_race') throw new Error('the redemption lost');
+    const after = await sessionsAfterCap(ts, s.alice.user.id, T0 + MINUTE);
+    expect(after.ownLive).toHaveLength(keep);
+    expect(after.ownLive).toContain(redeemed.session.id);
+    expect(after.signedOut).toEqual(['00-live-0000']);
+    expect(after.acting?.revokedAt).toBeNull();
+  });
+
   it('does not redeem a withdrawn link', async () => {
     const ts = await freshStore(dialect);
     const s = await scene(ts);
@@ -540,7 +558,7 @@ describe('the one-click port on several PostgreSQL processes', () => {
 });
 
 describe('the one-click port on PostgreSQL', () => {
-  it('redeems in three statements between BEGIN and COMMIT and three waits: BEGIN, the claim and the session go together, then the append with COMMIT', async () => {
+  it('redeems in four statements between BEGIN and COMMIT and three waits: BEGIN, the claim, room for the session and the session go together, then the append with COMMIT', async () => {
     const ts = await freshStore('postgres');
     const s = await scene(ts);
     await issue(ts.store, s, 'L1');
@@ -549,11 +567,17 @@ describe('the one-click port on PostgreSQL', () => {
     expect(sent.names).toEqual([
       'BEGIN',
       'one_click_claim',
+      'session_room_for',
       'redeemed_session_open',
       'audit_append',
       'COMMIT',
     ]);
-    expect(sent.behind).toEqual(['one_click_claim', 'redeemed_session_open', 'COMMIT']);
+    expect(sent.behind).toEqual([
+      'one_click_claim',
+      'session_room_for',
+      'redeemed_session_open',
+      'COMMIT',
+    ]);
     if (redeemed === 'lost_race') throw new Error('the redemption lost');
     const [session] = await rowsOf(ts, 'sessions').then((rows) =>
       rows.filter((r) => r.method === 'one_click'),

@@ -1,4 +1,5 @@
-import { and, type Column, eq, gt, isNull, ne, type SQL, sql } from 'drizzle-orm';
+import { and, type Column, eq, gt, isNull, lte, ne, type SQL, sql } from 'drizzle-orm';
+import { sessionPolicy } from '../domain/sessions.ts';
 
 /**
  * Conditions on a person's own sessions and what they started, one for both adapters' tables
@@ -11,6 +12,7 @@ interface SessionColumns {
   expiresAt: Column;
   revokedAt: Column;
   revokedReason: Column;
+  impersonationId: Column;
 }
 
 /**
@@ -30,6 +32,43 @@ export function liveSessionsOf(
     gt(table.expiresAt, now),
     exceptSessionId === null ? undefined : ne(table.id, exceptSessionId),
   );
+}
+
+/**
+ * A person's own live sessions: what the cap on live sessions counts and signs out beyond the
+ * newest (docs/decisions/004-session-lifetime.md), whichever door the new one came through.
+ * Sessions acting as them in an impersonation are their actor's, bounded by the actor's own
+ * sessions (docs/decisions/037), and are left alone: no one signs a person out by acting as them.
+ */
+function ownLiveSessionsWhere(table: SessionColumns): SQL | undefined {
+  return and(
+    eq(table.userId, sql.placeholder('userId')),
+    isNull(table.revokedAt),
+    gt(table.expiresAt, sql.placeholder('now')),
+    isNull(table.impersonationId),
+  );
+}
+
+/** The part of a dialect's select that both adapters' queries share: the rows, ordered. */
+interface OrderedIds {
+  limit(limit: number): { offset(offset: number): unknown };
+}
+
+/**
+ * The person's own live sessions (placeholders `userId`, `now`) that make room for one more
+ * within `sessionPolicy.maxLivePerPerson`: those past the newest `maxLivePerPerson - 1`, found
+ * as every one up to the first of them. `newestFirst` is the dialect's select of those
+ * sessions' ids, newest first, under a condition.
+ */
+export function roomForSessionWhere(
+  table: SessionColumns,
+  newestFirst: (where: SQL | undefined) => OrderedIds,
+): SQL | undefined {
+  const own = ownLiveSessionsWhere(table);
+  const firstPast = newestFirst(own)
+    .limit(1)
+    .offset(sessionPolicy.maxLivePerPerson - 1);
+  return and(own, lte(table.id, firstPast));
 }
 
 /** A user's sessions revoked by this command (at `now`, for `reason`). */

@@ -309,6 +309,47 @@ export async function operator(
 }
 
 /**
+ * `count` live sessions of the person's own, made a minute before `now` and live for an hour,
+ * ids `00-live-0000`, … (older than any session minted at `now`), and one more acting as them
+ * in an impersonation (`00-acting`, older still): what the cap on live sessions counts, and what
+ * it does not.
+ */
+export async function liveSessionsAtCap(ts: TestStore, userId: number, count: number, now: number) {
+  const session = (id: string, impersonationId: string | null) => ({
+    id,
+    tokenHash: `hash-${id}`,
+    userId,
+    profileId: null,
+    method: impersonationId ? ('impersonation' as const) : ('password' as const),
+    createdAt: now - 60_000,
+    expiresAt: now + 3_600_000,
+    lastSeenAt: now - 60_000,
+    impersonationId,
+  });
+  await insertRows(ts, 'sessions', [
+    session('00-acting', 'imp-acting'),
+    ...Array.from({ length: count }, (_, i) =>
+      session(`00-live-${String(i).padStart(4, '0')}`, null),
+    ),
+  ]);
+}
+
+/** The person's sessions, by what the cap did to them: live ones of their own, and those it signed out. */
+export async function sessionsAfterCap(ts: TestStore, userId: number, now: number) {
+  const mine = (await rowsOf(ts, 'sessions')).filter((s) => s.userId === userId);
+  return {
+    ownLive: mine
+      .filter((s) => s.revokedAt === null && s.expiresAt > now && s.impersonationId === null)
+      .map((s) => s.id),
+    signedOut: mine
+      .filter((s) => s.revokedReason === 'session_limit')
+      .map((s) => s.id)
+      .sort(),
+    acting: mine.find((s) => s.id === '00-acting'),
+  };
+}
+
+/**
  * Customers with a member's profile each in the organization, written in one transaction; the
  * database fills in what it keeps itself (sort names, search).
  */

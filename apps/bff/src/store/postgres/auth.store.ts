@@ -1,6 +1,5 @@
 import { and, count, desc, eq, gt, isNull, lt } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { sessionPolicy } from '../../domain/sessions.ts';
 import type { AuthStore } from '../../features/auth/auth.store.ts';
 import { appendAudit } from './audit.ts';
 import { transaction } from './client.ts';
@@ -16,8 +15,8 @@ import { postgresOneClick } from './one-click.store.ts';
 import { impersonations, organizations, profiles, sessions, users } from './schema.ts';
 import {
   findSessionByToken,
+  makeRoomForSession,
   mintSession,
-  revokeBeyondNewest,
   revokeSession,
   touchSession,
 } from './sessions.ts';
@@ -59,11 +58,8 @@ export function postgresAuth(context: PostgresContext): AuthStore {
     },
     signIn({ session, audit, meta }) {
       return transaction(db, async (tx) => {
+        if (session.userId !== null) await makeRoomForSession(tx, session.userId, session.now);
         const minted = await mintSession(tx, session);
-        if (session.userId !== null) {
-          const keep = sessionPolicy.maxLivePerPerson;
-          await revokeBeyondNewest(tx, session.userId, keep, session.now);
-        }
         await appendAudit(tx, auditKey, { ...audit, sessionId: minted.session.id }, meta);
         return minted;
       });

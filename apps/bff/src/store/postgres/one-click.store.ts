@@ -28,7 +28,7 @@ import {
   sessions,
   users,
 } from './schema.ts';
-import { revokeSession } from './sessions.ts';
+import { makeRoomForSession, revokeSession } from './sessions.ts';
 
 /**
  * Single use: of concurrent redemptions on any process, the first to update the row wins; the
@@ -68,9 +68,10 @@ const linkBySecretHash = prepared((db) =>
  * claim (`claimed`, the claim's answer to come: did it take the credential?) without waiting for
  * that answer: one wait less per redemption (docs/decisions/022-postgresql-costs.md). The
  * session this browser had is revoked (the person chose to replace it on the Continue page), the
- * new one minted, the attempt recorded and audited with it. PostgreSQL runs the statements in
- * the order sent, so the session's are run only once the claim has its row; a claim that lost
- * throws `LostRace`, and everything sent behind it rolls back.
+ * new one minted within the person's cap on live sessions, the attempt recorded and audited
+ * with it. PostgreSQL runs the statements in the order sent, so the session's are run only once
+ * the claim has its row; a claim that lost throws `LostRace`, and everything sent behind it
+ * rolls back.
  */
 export async function openClaimedSession(
   tx: PgTx,
@@ -86,11 +87,13 @@ export async function openClaimedSession(
   meta: RequestMeta,
 ): Promise<Started> {
   const minted = newSession(redeemed.session);
-  const [claim, replaced, opened] = sentTogether(
+  const { userId } = redeemed.session;
+  const [claim, replaced, roomMade, opened] = sentTogether(
     claimed,
     redeemed.replacing
       ? revokeSession(tx, redeemed.replacing, 'replaced', redeemed.now)
       : Promise.resolve(true),
+    userId === null ? Promise.resolve() : makeRoomForSession(tx, userId, redeemed.now),
     openAndLockHead(tx).execute({
       ...prefixed('session_', minted.session),
       ...prefixed('attempt_', attemptRow(redeemed.attempt, meta)),
@@ -98,6 +101,7 @@ export async function openClaimedSession(
   );
   if (!(await claim)) throw new LostRace();
   await replaced;
+  await roomMade;
   const [head] = await opened;
   const entry = { ...redeemed.audit, sessionId: minted.session.id };
   // Impersonations started from the session replaced end with it, audited (rare: then the

@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import {
   type MintSessionInput,
   newSession,
@@ -6,7 +6,7 @@ import {
   sessionTouchDue,
 } from '../../lib/session-row.ts';
 import { sha256 } from '../../lib/tokens.ts';
-import { liveSessionsOf } from '../own-sessions.ts';
+import { liveSessionsOf, roomForSessionWhere } from '../own-sessions.ts';
 import { placeholdersFor } from '../placeholders.ts';
 import type { SessionLookup, SessionRow } from '../rows.ts';
 import { sessionUserColumns } from '../session-user.ts';
@@ -114,20 +114,31 @@ export async function touchSession(db: PgDb, session: SessionRow, now: number) {
   await touch(db).execute({ id: session.id, now });
 }
 
+const roomFor = prepared((db) =>
+  db
+    .update(sessions)
+    .set({ revokedAt: setTo('now'), revokedReason: 'session_limit' })
+    .where(
+      roomForSessionWhere(sessions, (own) =>
+        db.select({ id: sessions.id }).from(sessions).where(own).orderBy(desc(sessions.id)),
+      ),
+    )
+    .prepare('session_room_for'),
+);
+
 /**
- * Signs the person's oldest live sessions out beyond the newest `keep` (ULIDs sort by time):
- * one indexed statement, run at a password sign-in (`sessionPolicy.maxLivePerPerson`).
+ * Makes room for a session of the person's own about to be minted: signs out their oldest own
+ * live sessions beyond the newest `sessionPolicy.maxLivePerPerson - 1` (ULIDs sort by time),
+ * in one indexed statement, wherever a person gets a session of their own. Run before the
+ * insert, so it takes the session rows before a command's audit append takes the chain head,
+ * in the order every other command takes them.
  */
-export async function revokeBeyondNewest(
+export async function makeRoomForSession(
   tx: PgQueryable,
   userId: number,
-  keep: number,
   now: number,
 ): Promise<void> {
-  await tx.execute(sql`UPDATE sessions SET revoked_at = ${now}, revoked_reason = 'session_limit'
-    WHERE id IN (SELECT id FROM sessions
-      WHERE user_id = ${userId} AND revoked_at IS NULL AND expires_at > ${now}
-      ORDER BY id DESC OFFSET ${keep})`);
+  await roomFor(tx).execute({ userId, now });
 }
 
 /** Signs a user out everywhere (but `exceptSessionId`): their live sessions revoked. */

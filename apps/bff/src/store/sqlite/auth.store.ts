@@ -1,6 +1,5 @@
 import { and, count, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import { sessionPolicy } from '../../domain/sessions.ts';
 import type { AuthStore } from '../../features/auth/auth.store.ts';
 import { recordAudit } from './audit.ts';
 import type { Queryable } from './client.ts';
@@ -20,8 +19,8 @@ import { sessions } from './schema/sessions.ts';
 import { users } from './schema/users.ts';
 import {
   findSessionByToken,
+  makeRoomForSession,
   mintSession,
-  revokeBeyondNewest,
   revokeSession,
   touchSession,
 } from './sessions.ts';
@@ -100,10 +99,8 @@ export function sqliteAuth(context: SqliteContext): AuthStore {
     },
     async signIn({ session, audit, meta }) {
       return db.transaction((tx) => {
+        if (session.userId !== null) makeRoomForSession(tx, session.userId, session.now);
         const minted = mintSession(tx, session);
-        if (session.userId !== null) {
-          revokeBeyondNewest(tx, session.userId, sessionPolicy.maxLivePerPerson, session.now);
-        }
         recordAudit(tx, { ...audit, sessionId: minted.session.id }, meta);
         return minted;
       });

@@ -19,7 +19,7 @@ import { oneClickLinks } from './schema/login-links.ts';
 import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';
 import { users } from './schema/users.ts';
-import { mintSession, revokeSession } from './sessions.ts';
+import { makeRoomForSession, mintSession, revokeSession } from './sessions.ts';
 
 const userById = preparedPerHandle((db: Queryable) =>
   db
@@ -70,7 +70,8 @@ function claimLink(tx: Tx, id: string, now: number): boolean {
 /**
  * The session a redeemed link or token opens, in the caller's transaction, which has just
  * claimed it: the session this browser had is revoked (the person chose to replace it on the
- * Continue page), the new one minted, the attempt recorded and audited with it.
+ * Continue page), the new one minted within the person's cap on live sessions, the attempt
+ * recorded and audited with it.
  */
 export function openRedeemedSession(
   tx: Tx,
@@ -86,6 +87,9 @@ export function openRedeemedSession(
   if (redeemed.replacing) {
     revokeSession(tx, redeemed.replacing, 'replaced', redeemed.now);
     endImpersonationsOfActorSessions(tx, [redeemed.replacing], redeemed.now, meta);
+  }
+  if (redeemed.session.userId !== null) {
+    makeRoomForSession(tx, redeemed.session.userId, redeemed.now);
   }
   const minted = mintSession(tx, redeemed.session);
   recordAttempt(tx, redeemed.attempt, meta);

@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import {
   type MintSessionInput,
   newSession,
@@ -6,7 +6,7 @@ import {
   sessionTouchDue,
 } from '../../lib/session-row.ts';
 import { sha256 } from '../../lib/tokens.ts';
-import { liveSessionsOf } from '../own-sessions.ts';
+import { liveSessionsOf, roomForSessionWhere } from '../own-sessions.ts';
 import { placeholdersFor } from '../placeholders.ts';
 import { sessionUserColumns } from '../session-user.ts';
 import type { Queryable } from './client.ts';
@@ -87,15 +87,25 @@ export function touchSession(db: Queryable, session: SessionRow, now: number): v
   db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, session.id)).run();
 }
 
+const roomFor = preparedPerHandle((db: Queryable) =>
+  db
+    .update(sessions)
+    .set({ revokedAt: sql.placeholder('now') as never, revokedReason: 'session_limit' })
+    .where(
+      roomForSessionWhere(sessions, (own) =>
+        db.select({ id: sessions.id }).from(sessions).where(own).orderBy(desc(sessions.id)),
+      ),
+    )
+    .prepare(),
+);
+
 /**
- * Signs the person's oldest live sessions out beyond the newest `keep` (ULIDs sort by time):
- * one indexed statement, run at a password sign-in (`sessionPolicy.maxLivePerPerson`).
+ * Makes room for a session of the person's own about to be minted: signs out their oldest own
+ * live sessions beyond the newest `sessionPolicy.maxLivePerPerson - 1` (ULIDs sort by time),
+ * in one indexed statement, wherever a person gets a session of their own.
  */
-export function revokeBeyondNewest(tx: Queryable, userId: number, keep: number, now: number) {
-  tx.run(sql`UPDATE sessions SET revoked_at = ${now}, revoked_reason = 'session_limit'
-    WHERE id IN (SELECT id FROM sessions
-      WHERE user_id = ${userId} AND revoked_at IS NULL AND expires_at > ${now}
-      ORDER BY id DESC LIMIT -1 OFFSET ${keep})`);
+export function makeRoomForSession(tx: Queryable, userId: number, now: number): void {
+  roomFor(tx).run({ userId, now });
 }
 
 /** Signs a user out everywhere (but `exceptSessionId`): their live sessions revoked. */
