@@ -315,6 +315,10 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
       const keys = page.getByRole('table', { name: 'API keys' });
       await expect(keys.getByRole('row').nth(1)).toContainText(name);
       await expect(page.getByRole('status').filter({ hasText: /API key/ })).toBeVisible();
+      // The new key's organizations are found by name; a name this precise matches one.
+      await page.getByLabel('Find an organization').fill(org.name);
+      await expect(page.getByRole('checkbox', { name: org.name })).toBeVisible();
+      await expect(page.getByText('More organizations match')).toHaveCount(0);
       await expectNoSeriousA11yViolations(page, '/admin/api-keys');
     });
 

@@ -98,5 +98,7 @@ export const organizationsResponse = z.object({
       integrationsEnabled: z.boolean(),
     }),
   ),
+  /** More organizations match than are shown (at most 50): type more of the name. */
+  more: z.boolean(),
 });
 export type OrganizationsResponse = z.infer<typeof organizationsResponse>;

@@ -171,12 +171,16 @@ describe.each(dialects)('users on %s', (dialect) => {
       ['alpha', alsoAlpha.id],
     ]);
     expect(await ts.store.users.profilesOf([])).toEqual([]);
-    expect((await ts.store.users.organizations(undefined)).map((o) => o.name)).toEqual([
+    expect((await ts.store.users.organizations(undefined, 50)).map((o) => o.name)).toEqual([
       'Beta',
       'Zeta',
       'alpha',
     ]);
-    expect((await ts.store.users.organizations(' ETA ')).map((o) => o.name)).toEqual([
+    expect((await ts.store.users.organizations(undefined, 2)).map((o) => o.name)).toEqual([
+      'Beta',
+      'Zeta',
+    ]);
+    expect((await ts.store.users.organizations(' ETA ', 50)).map((o) => o.name)).toEqual([
       'Beta',
       'Zeta',
     ]);

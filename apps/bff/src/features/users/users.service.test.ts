@@ -2,9 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { AppDeps, AuthContext } from '../../app-env.ts';
 import type { SessionRow, UserRow } from '../../store/rows.ts';
 import type { Store } from '../../store/store.ts';
-import { auditTrail, insertRow, operator, rowsOf } from '../../store/test-rows.ts';
+import { auditTrail, insertRow, insertRows, operator, rowsOf } from '../../store/test-rows.ts';
 import { dialects, freshStore } from '../../store/test-stores.ts';
-import { setRoleOfProfile, updateUser } from './users.service.ts';
+import {
+  listOrganizations,
+  ORGANIZATIONS_SHOWN,
+  setRoleOfProfile,
+  updateUser,
+} from './users.service.ts';
 
 const T0 = 1_700_000_000_000;
 const meta = { ip: '127.0.0.1', userAgent: 'test', requestId: 'r-1' };
@@ -51,6 +56,32 @@ function racedAfterFirstRead(store: Store, change: () => Promise<unknown>): Stor
 }
 
 describe.each(dialects)('Admin › Users service on %s', (dialect) => {
+  it('an organization search shows the first 50 by name and says when more match', async () => {
+    const ts = await freshStore(dialect);
+    // As many branches as are shown, named out of order, two depots and a head office.
+    const branches = Array.from({ length: ORGANIZATIONS_SHOWN }, (_, i) => `Branch ${100 + i}`);
+    await insertRows(
+      ts,
+      'organizations',
+      [...branches]
+        .reverse()
+        .concat('Depot 2', 'Head office', 'Depot 1')
+        .map((name) => ({
+          name,
+          kind: 'company' as const,
+          createdAt: 0,
+        })),
+    );
+    const deps = depsOf(ts.store);
+    const names = async (query: string | undefined) => {
+      const found = await listOrganizations(deps, query);
+      return { names: found.organizations.map((o) => o.name), more: found.more };
+    };
+    expect(await names(undefined)).toEqual({ names: branches, more: true });
+    expect(await names('branch')).toEqual({ names: branches, more: false });
+    expect(await names('DEPOT')).toEqual({ names: ['Depot 1', 'Depot 2'], more: false });
+  });
+
   it('a user changed between its read and the write is decided again from what it became', async () => {
     const ts = await freshStore(dialect);
     const root = await operator(ts, 'root@onbehalf.test', 'superadmin');

@@ -1,6 +1,7 @@
 import { type OperatorRole, profileRolePresets } from '@onbehalf/contracts/permissions';
 import type {
   AdminUsersResponse,
+  OrganizationsResponse,
   SetProfileRoleBody,
   UpdateUserBody,
 } from '@onbehalf/contracts/users';
@@ -188,9 +189,19 @@ export async function setRoleOfProfile(
   }
 }
 
-/** Organizations whose name holds the text, by name; at most 50. */
-export async function listOrganizations(deps: AppDeps, query: string | undefined) {
-  return { organizations: await deps.store.users.organizations(query) };
+/** Organizations a search shows at most: a picker, narrowed by typing, not paged. */
+export const ORGANIZATIONS_SHOWN = 50;
+
+/** Organizations whose name holds the text, by name; at most 50, and whether there are more. */
+export async function listOrganizations(
+  deps: AppDeps,
+  query: string | undefined,
+): Promise<OrganizationsResponse> {
+  const rows = await deps.store.users.organizations(query, ORGANIZATIONS_SHOWN + 1);
+  return {
+    organizations: rows.slice(0, ORGANIZATIONS_SHOWN),
+    more: rows.length > ORGANIZATIONS_SHOWN,
+  };
 }
 
 /**

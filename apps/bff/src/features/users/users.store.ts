@@ -19,7 +19,8 @@ export interface UsersStore {
   /** The profiles of these users with their organizations, by organization name, then id. */
   profilesOf(userIds: readonly number[]): Promise<ProfileOfUser[]>;
   /** Organizations whose name holds the text, by name, then id; at most 50. */
-  organizations(query: string | undefined): Promise<OrganizationSummary[]>;
+  /** Organizations whose name holds the text, by name, then id; `limit` at most. */
+  organizations(query: string | undefined, limit: number): Promise<OrganizationSummary[]>;
   userById(id: number): Promise<UserRow | undefined>;
   profileWithUser(profileId: number): Promise<ProfileOfUserRow | undefined>;
   /**

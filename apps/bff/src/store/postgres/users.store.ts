@@ -55,7 +55,7 @@ export function postgresUsers({ db, auditKey }: PostgresContext): UsersStore {
         .where(inArray(profiles.userId, ids))
         .orderBy(asc(organizations.name), asc(profiles.id));
     },
-    async organizations(query) {
+    async organizations(query, limit) {
       const term = query?.trim();
       return db
         .select({
@@ -67,7 +67,7 @@ export function postgresUsers({ db, auditKey }: PostgresContext): UsersStore {
         .from(organizations)
         .where(term ? containsAny(term, organizations.name) : undefined)
         .orderBy(asc(organizations.name), asc(organizations.id))
-        .limit(50);
+        .limit(limit);
     },
     async userById(id) {
       if (!isIntegerId(id)) return undefined;

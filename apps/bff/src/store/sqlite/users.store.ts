@@ -57,7 +57,7 @@ export function sqliteUsers({ db }: SqliteContext): UsersStore {
         .orderBy(asc(organizations.name), asc(profiles.id))
         .all();
     },
-    async organizations(query) {
+    async organizations(query, limit) {
       const term = query?.trim();
       return db
         .select({
@@ -69,7 +69,7 @@ export function sqliteUsers({ db }: SqliteContext): UsersStore {
         .from(organizations)
         .where(term ? containsAny(term, organizations.name) : undefined)
         .orderBy(asc(organizations.name), asc(organizations.id))
-        .limit(50)
+        .limit(limit)
         .all();
     },
     async userById(id) {

@@ -5,8 +5,7 @@ import { queryKeys } from '../../../lib/query-keys.ts';
 
 export type Organization = OrganizationsResponse['organizations'][number];
 
-export const searchOrganizations = async (search: string) =>
-  (await api.sys.organizations(search || undefined)).organizations;
+export const searchOrganizations = (search: string) => api.sys.organizations(search || undefined);
 
 export const organizationsQueryOptions = (search: string) =>
   queryOptions({
@@ -14,7 +13,10 @@ export const organizationsQueryOptions = (search: string) =>
     queryFn: () => searchOrganizations(search),
   });
 
-/** Organizations by name, at most 50; the previous answer stays while the next loads. */
+/**
+ * Organizations by name, at most 50, and whether more match; the previous answer stays while the
+ * next loads.
+ */
 export function useOrganizations(search: string) {
   return useQuery({ ...organizationsQueryOptions(search), placeholderData: keepPreviousData });
 }

@@ -133,7 +133,9 @@ export function NewApiKeyForm() {
           </div>
           {[
             ...chosen.values(),
-            ...(organizations.data ?? []).filter((organization) => !chosen.has(organization.id)),
+            ...(organizations.data?.organizations ?? []).filter(
+              (organization) => !chosen.has(organization.id),
+            ),
           ].map((organization) => (
             <ScopeCheckbox
               key={organization.id}
@@ -152,6 +154,11 @@ export function NewApiKeyForm() {
               }}
             />
           ))}
+          {organizations.data?.more && (
+            <p className="hint">
+              More organizations match: type more of the name to find the others.
+            </p>
+          )}
         </fieldset>
         <div className="field">
           <label htmlFor={daysId}>Expires after (days)</label>
