@@ -12,6 +12,8 @@ test('a member places an order from the dashboard and sees it confirmed and list
   await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
   await expect(page.getByRole('heading', { level: 2, name: 'Place an order' })).toBeVisible();
   await expect(page.getByText('No orders yet.'), 'a fresh organization').toBeVisible();
+  // An order placed before, for the new one to be listed above.
+  const { order: earlier } = await pageApi(page).orders.place({ sku: 'PAPER-A4', quantity: 1 });
 
   const product = page.getByRole('combobox', { name: 'Product' });
   const toner = await product
@@ -27,12 +29,15 @@ test('a member places an order from the dashboard and sees it confirmed and list
   const number = /Order (\S+) placed\./.exec((await confirmation.textContent()) ?? '')?.[1] ?? '';
   expect(number, 'the confirmation names the new order').toMatch(/^SO-\d+$/);
 
+  // Newest first: the new order heads the first page, the earlier one below it.
   const orders = page.getByRole('table', { name: 'Orders' });
-  await expect(orders.getByRole('row').filter({ hasText: number })).toBeVisible();
+  await expect(orders.getByRole('row').nth(1)).toContainText(number);
+  await expect(orders.getByRole('row').nth(2)).toContainText(earlier.number);
+  await expect(page.getByRole('status').filter({ hasText: 'Showing all 2 orders.' })).toBeVisible();
 
   // The server has it as placed: the product and quantity chosen in the form.
   const { orders: listed } = await pageApi(page).orders.list();
-  expect(listed).toHaveLength(1);
+  expect(listed).toHaveLength(2);
   expect(listed[0]).toMatchObject({
     number,
     quantity: 3,

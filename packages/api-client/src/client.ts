@@ -250,11 +250,11 @@ export function createApiClient(options: ApiClientOptions = {}) {
       advanceClock: (advanceMs: number) => call('test.advanceClock', { body: { advanceMs } }),
     },
     orders: {
-      list: () => call('orders.list'),
+      list: (q: PageQuery = {}) => call('orders.list', { query: q }),
       place: (body: PlaceOrderBody) => call('orders.place', { body }),
     },
     invoices: {
-      list: () => call('invoices.list'),
+      list: (q: PageQuery = {}) => call('invoices.list', { query: q }),
     },
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDateTime } from './common.ts';
+import { isoDateTime, nextCursor, pageQuery } from './common.ts';
 
 /** The small demo catalogue orders are placed from; prices live here so the portal can show them. */
 export const products = [
@@ -22,7 +22,9 @@ export const order = z.object({
   createdAt: isoDateTime,
 });
 export type Order = z.infer<typeof order>;
-export const ordersResponse = z.object({ orders: z.array(order) });
+/** A page of the active organization's orders, newest first. */
+export const ordersQuery = pageQuery;
+export const ordersResponse = z.object({ orders: z.array(order), nextCursor });
 export type OrdersResponse = z.infer<typeof ordersResponse>;
 
 export const placeOrderBody = z.object({
@@ -42,5 +44,7 @@ export const invoice = z.object({
   dueAt: isoDateTime,
 });
 export type Invoice = z.infer<typeof invoice>;
-export const invoicesResponse = z.object({ invoices: z.array(invoice) });
+/** A page of the active organization's invoices, newest first. */
+export const invoicesQuery = pageQuery;
+export const invoicesResponse = z.object({ invoices: z.array(invoice), nextCursor });
 export type InvoicesResponse = z.infer<typeof invoicesResponse>;

@@ -17,7 +17,14 @@ import {
   signedInResponse,
   signInBody,
 } from './auth.ts';
-import { invoicesResponse, orderResponse, ordersResponse, placeOrderBody } from './commerce.ts';
+import {
+  invoicesQuery,
+  invoicesResponse,
+  orderResponse,
+  ordersQuery,
+  ordersResponse,
+  placeOrderBody,
+} from './commerce.ts';
 import { numericId } from './common.ts';
 import {
   outboxQuery,
@@ -437,9 +444,10 @@ export const routes = {
     method: 'get',
     path: '/api/public/orders',
     tags: ['Commerce'],
-    summary: "The active organization's orders",
+    summary: "A page of the active organization's orders, newest first",
+    query: ordersQuery,
     responses: { 200: ordersResponse },
-    errors: [401, 403],
+    errors: [400, 401, 403],
   }),
   'orders.place': route({
     method: 'post',
@@ -454,9 +462,10 @@ export const routes = {
     method: 'get',
     path: '/api/public/invoices',
     tags: ['Commerce'],
-    summary: "The active organization's invoices",
+    summary: "A page of the active organization's invoices, newest first",
+    query: invoicesQuery,
     responses: { 200: invoicesResponse },
-    errors: [401, 403],
+    errors: [400, 401, 403],
   }),
 
   // ---- audit ---------------------------------------------------------------------------

@@ -53,7 +53,8 @@ describe.each(dialects)('commerce on %s', (dialect) => {
     await insertOrder(ts, { organizationId: other.id, number: 'GLOBEX', createdAt: T0 + 9 });
     await insertOrder(ts, { organizationId, number: 'D', createdAt: T0 + 1 });
 
-    const listed = await ts.store.commerce.orders(organizationId, 3);
+    // A page of two and one more, to say whether more follow.
+    const listed = await ts.store.commerce.orders(organizationId, { limit: 2 });
     expect(listed.map((o) => [o.order.number, o.placedBy])).toEqual([
       ['C', null],
       ['B', 'jane'],
@@ -69,7 +70,7 @@ describe.each(dialects)('commerce on %s', (dialect) => {
       placedByProfileId: profile.id,
       createdAt: T0 + 5,
     });
-    const all = await ts.store.commerce.orders(organizationId, 100);
+    const all = await ts.store.commerce.orders(organizationId, { limit: 100 });
     expect(all.map((o) => o.order.number)).toEqual(['C', 'B', 'D', 'A']);
   });
 
@@ -86,7 +87,7 @@ describe.each(dialects)('commerce on %s', (dialect) => {
     await insertInvoice(ts, { organizationId: other.id, number: 'G-1', issuedAt: T0 + 3 });
     await insertInvoice(ts, { organizationId, number: 'I-3', issuedAt: T0 + 2 });
 
-    const listed = await ts.store.commerce.invoices(organizationId, 100);
+    const listed = await ts.store.commerce.invoices(organizationId, { limit: 100 });
     expect(listed.map((i) => i.number)).toEqual(['I-3', 'I-2', 'I-1']);
     expect(listed[0]).toMatchObject({
       organizationId,
@@ -96,7 +97,28 @@ describe.each(dialects)('commerce on %s', (dialect) => {
       issuedAt: T0 + 2,
       dueAt: T0,
     });
-    expect(await ts.store.commerce.invoices(organizationId, 1)).toHaveLength(1);
+    // A page and one more, to say whether more follow.
+    expect(await ts.store.commerce.invoices(organizationId, { limit: 1 })).toHaveLength(2);
+  });
+
+  it('a page of orders or invoices that starts after one of the same millisecond loses and repeats none', async () => {
+    const ts = await freshStore(dialect);
+    const { organizationId } = await customerWithProfile(ts, { email: 'jane@acme.test' });
+    for (const [i, at] of [T0 - 1, T0, T0, T0, T0].entries()) {
+      await insertOrder(ts, { organizationId, number: `O-${i}`, createdAt: at });
+      await insertInvoice(ts, { organizationId, number: `I-${i}`, issuedAt: at });
+    }
+    const { commerce } = ts.store;
+    const secondOrder = (await commerce.orders(organizationId, { limit: 100 }))[1]?.order.id ?? 0;
+    const secondInvoice = (await commerce.invoices(organizationId, { limit: 100 }))[1]?.id ?? 0;
+    // After the second of the four made at T0: the other two of them, then the older one.
+    const orders = await commerce.orders(organizationId, { after: [T0, secondOrder], limit: 100 });
+    const invoices = await commerce.invoices(organizationId, {
+      after: [T0, secondInvoice],
+      limit: 100,
+    });
+    expect(orders.map((o) => o.order.number)).toEqual(['O-2', 'O-1', 'O-0']);
+    expect(invoices.map((i) => i.number)).toEqual(['I-2', 'I-1', 'I-0']);
   });
 
   it('places an order numbered from its id, audited in the same command', async () => {
@@ -142,7 +164,7 @@ describe.each(dialects)('commerce on %s', (dialect) => {
     expect(second.number).toBe(`SO-${String(second.id).padStart(6, '0')}`);
     expect(second.id).toBeGreaterThan(first.id);
 
-    const listed = await ts.store.commerce.orders(organizationId, 100);
+    const listed = await ts.store.commerce.orders(organizationId, { limit: 100 });
     expect(listed.map((o) => [o.order.number, o.placedBy])).toEqual([
       [second.number, 'jane'],
       [first.number, 'jane'],

@@ -6,7 +6,7 @@ import { transaction } from './postgres/client.ts';
 import * as pg from './postgres/schema.ts';
 import { recordAudit } from './sqlite/audit.ts';
 import { auditEvents, auditRepeats } from './sqlite/schema/audit-events.ts';
-import { orders } from './sqlite/schema/commerce.ts';
+import { invoices, orders } from './sqlite/schema/commerce.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';
 import { jobs } from './sqlite/schema/jobs.ts';
 import { apiKeys, loginAttempts, loginTokens, oneClickLinks } from './sqlite/schema/login-links.ts';
@@ -35,6 +35,7 @@ const tables = {
   auditRepeats: [auditRepeats, pg.auditRepeats],
   auditEvents: [auditEvents, pg.auditEvents],
   orders: [orders, pg.orders],
+  invoices: [invoices, pg.invoices],
   outboxMessages: [outboxMessages, pg.outboxMessages],
   jobs: [jobs, pg.jobs],
 } as const;

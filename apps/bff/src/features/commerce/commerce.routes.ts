@@ -18,9 +18,13 @@ const invoicesRoute = routeOf(routes['invoices.list'], {
 });
 
 export const commerceRoutes = createRouter()
-  .openapi(ordersRoute, async (c) => c.json(await ordersOf(c.get('deps'), getAuth(c)), 200))
+  .openapi(ordersRoute, async (c) =>
+    c.json(await ordersOf(c.get('deps'), getAuth(c), c.req.valid('query')), 200),
+  )
   .openapi(placeRoute, async (c) => {
     const order = await placeOrder(c.get('deps'), getAuth(c), c.req.valid('json'), c.get('meta'));
     return c.json({ order }, 201);
   })
-  .openapi(invoicesRoute, async (c) => c.json(await invoicesOf(c.get('deps'), getAuth(c)), 200));
+  .openapi(invoicesRoute, async (c) =>
+    c.json(await invoicesOf(c.get('deps'), getAuth(c), c.req.valid('query')), 200),
+  );

@@ -9,11 +9,9 @@ import type { AppDeps, AuthContext } from '../../app-env.ts';
 import { auditParty } from '../../lib/audit-party.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
+import { decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import type { ListedOrder } from './commerce.store.ts';
-
-/** How many orders or invoices a list shows: the latest ones. */
-const LIST_LIMIT = 100;
+import type { ListedOrder, NewestFirstPage } from './commerce.store.ts';
 
 function activeProfile(auth: AuthContext) {
   if (!auth.profile) throw new AppError('profile_required');
@@ -34,16 +32,50 @@ function toOrder({ order, placedBy }: ListedOrder): Order {
   };
 }
 
-/** Only the active profile's organization: the data a person sees is their profile's. */
-export async function ordersOf(deps: AppDeps, auth: AuthContext): Promise<OrdersResponse> {
-  const rows = await deps.store.commerce.orders(activeProfile(auth).organizationId, LIST_LIMIT);
-  return { orders: rows.map(toOrder) };
+/**
+ * A page of the active profile's organization's rows, newest first: the data a person sees is
+ * their profile's. A cursor is the `[instant, id]` of the last row of the page before.
+ */
+async function organizationPage<T>(
+  auth: AuthContext,
+  page: { cursor?: string | undefined; limit: number },
+  read: (organizationId: number, page: NewestFirstPage) => Promise<T[]>,
+  keyOf: (row: T) => [number, number],
+) {
+  const after = decodeCursor(page.cursor, ['number', 'number'] as const);
+  const rows = await read(activeProfile(auth).organizationId, { after, limit: page.limit });
+  return pageOf(rows, page.limit, keyOf);
 }
 
-export async function invoicesOf(deps: AppDeps, auth: AuthContext): Promise<InvoicesResponse> {
-  const rows = await deps.store.commerce.invoices(activeProfile(auth).organizationId, LIST_LIMIT);
+/** A page of the orders of the active profile's organization, newest first. */
+export async function ordersOf(
+  deps: AppDeps,
+  auth: AuthContext,
+  page: { cursor?: string | undefined; limit: number },
+): Promise<OrdersResponse> {
+  const { items, nextCursor } = await organizationPage(
+    auth,
+    page,
+    (organizationId, p) => deps.store.commerce.orders(organizationId, p),
+    (r) => [r.order.createdAt, r.order.id],
+  );
+  return { orders: items.map(toOrder), nextCursor };
+}
+
+/** A page of the invoices of the active profile's organization, newest first. */
+export async function invoicesOf(
+  deps: AppDeps,
+  auth: AuthContext,
+  page: { cursor?: string | undefined; limit: number },
+): Promise<InvoicesResponse> {
+  const { items, nextCursor } = await organizationPage(
+    auth,
+    page,
+    (organizationId, p) => deps.store.commerce.invoices(organizationId, p),
+    (i) => [i.issuedAt, i.id],
+  );
   return {
-    invoices: rows.map((invoice) => ({
+    invoices: items.map((invoice) => ({
       id: invoice.id,
       number: invoice.number,
       status: invoice.status,
@@ -52,6 +84,7 @@ export async function invoicesOf(deps: AppDeps, auth: AuthContext): Promise<Invo
       issuedAt: toIso(invoice.issuedAt),
       dueAt: toIso(invoice.dueAt),
     })),
+    nextCursor,
   };
 }
 

@@ -7,12 +7,25 @@ import type { RequestMeta } from '../../lib/request-meta.ts';
  * that places an order (docs/decisions/019-store-ports.md).
  */
 export interface CommerceStore {
-  /** The organization's latest orders, newest first (then the higher id), with who placed each. */
-  orders(organizationId: number, limit: number): Promise<ListedOrder[]>;
-  /** The organization's latest invoices, newest first (then the higher id). */
-  invoices(organizationId: number, limit: number): Promise<StoredInvoice[]>;
+  /**
+   * The organization's orders newest first (same millisecond: the higher id first), with who
+   * placed each: `limit + 1` from after `after`, the `[createdAt, id]` of the last order of the
+   * page before.
+   */
+  orders(organizationId: number, page: NewestFirstPage): Promise<ListedOrder[]>;
+  /**
+   * The organization's invoices newest first (same millisecond: the higher id first),
+   * `limit + 1` from after `after`, the `[issuedAt, id]` of the last invoice of the page before.
+   */
+  invoices(organizationId: number, page: NewestFirstPage): Promise<StoredInvoice[]>;
   /** Inserts the order, gives it its number, audits it; in one transaction. */
   placeOrder(command: PlaceOrder): Promise<StoredOrder>;
+}
+
+/** Where a page of orders or invoices starts: after an instant and an id. */
+export interface NewestFirstPage {
+  after?: readonly [number, number] | undefined;
+  limit: number;
 }
 
 /** An order as stored; `createdAt` in epoch milliseconds. */

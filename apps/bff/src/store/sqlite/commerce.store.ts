@@ -1,5 +1,6 @@
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { type CommerceStore, orderNumber } from '../../features/commerce/commerce.store.ts';
+import { olderThan } from '../keyset.ts';
 import { recordAudit } from './audit.ts';
 import type { SqliteContext } from './context.ts';
 import { invoices, orders } from './schema/commerce.ts';
@@ -8,25 +9,35 @@ import { users } from './schema/users.ts';
 
 export function sqliteCommerce({ db }: SqliteContext): CommerceStore {
   return {
-    async orders(organizationId, limit) {
+    async orders(organizationId, { after, limit }) {
       return db
         .select({ order: orders, placedBy: users.name })
         .from(orders)
         .leftJoin(profiles, eq(profiles.id, orders.placedByProfileId))
         .leftJoin(users, eq(users.id, profiles.userId))
-        .where(eq(orders.organizationId, organizationId))
+        .where(
+          and(
+            eq(orders.organizationId, organizationId),
+            olderThan(orders.createdAt, orders.id, after),
+          ),
+        )
         .orderBy(desc(orders.createdAt), desc(orders.id))
-        .limit(limit)
+        .limit(limit + 1)
         .all();
     },
 
-    async invoices(organizationId, limit) {
+    async invoices(organizationId, { after, limit }) {
       return db
         .select()
         .from(invoices)
-        .where(eq(invoices.organizationId, organizationId))
+        .where(
+          and(
+            eq(invoices.organizationId, organizationId),
+            olderThan(invoices.issuedAt, invoices.id, after),
+          ),
+        )
         .orderBy(desc(invoices.issuedAt), desc(invoices.id))
-        .limit(limit)
+        .limit(limit + 1)
         .all();
     },
 

@@ -1,12 +1,18 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import type { Invoice, InvoicesResponse } from '@onbehalf/contracts/commerce';
 import { api } from '../../../lib/api.ts';
 import { queryKeys } from '../../../lib/query-keys.ts';
+import { type PageRequest, pagedQueryOptions, usePagedList } from '../../../lib/use-paged-list.ts';
 
-export const listInvoices = async () => (await api.invoices.list()).invoices;
+/** A page of the active organization's invoices, newest first. */
+export const listInvoices = (page: PageRequest) => api.invoices.list(page);
 
 export const invoicesQueryOptions = () =>
-  queryOptions({ queryKey: queryKeys.invoices.list(), queryFn: listInvoices });
+  pagedQueryOptions(queryKeys.invoices.list(), listInvoices);
 
+const invoicesOf = (page: InvoicesResponse) => page.invoices;
+const invoiceId = (invoice: Invoice) => invoice.id;
+
+/** The invoices, a page at a time ("Load more"). */
 export function useInvoices() {
-  return useQuery(invoicesQueryOptions());
+  return usePagedList(invoicesQueryOptions(), invoicesOf, invoiceId);
 }

@@ -1,12 +1,17 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import type { Order, OrdersResponse } from '@onbehalf/contracts/commerce';
 import { api } from '../../../lib/api.ts';
 import { queryKeys } from '../../../lib/query-keys.ts';
+import { type PageRequest, pagedQueryOptions, usePagedList } from '../../../lib/use-paged-list.ts';
 
-export const listOrders = async () => (await api.orders.list()).orders;
+/** A page of the active organization's orders, newest first. */
+export const listOrders = (page: PageRequest) => api.orders.list(page);
 
-export const ordersQueryOptions = () =>
-  queryOptions({ queryKey: queryKeys.orders.list(), queryFn: listOrders });
+export const ordersQueryOptions = () => pagedQueryOptions(queryKeys.orders.list(), listOrders);
 
+const ordersOf = (page: OrdersResponse) => page.orders;
+const orderId = (order: Order) => order.id;
+
+/** The orders, a page at a time ("Load more"). */
 export function useOrders() {
-  return useQuery(ordersQueryOptions());
+  return usePagedList(ordersQueryOptions(), ordersOf, orderId);
 }
