@@ -567,14 +567,14 @@ describe('the one-click port on PostgreSQL', () => {
     expect(sent.names).toEqual([
       'BEGIN',
       'one_click_claim',
-      'session_room_for',
+      'session_room_for_own',
       'redeemed_session_open',
       'audit_append',
       'COMMIT',
     ]);
     expect(sent.behind).toEqual([
       'one_click_claim',
-      'session_room_for',
+      'session_room_for_own',
       'redeemed_session_open',
       'COMMIT',
     ]);

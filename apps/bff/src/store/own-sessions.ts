@@ -13,6 +13,7 @@ interface SessionColumns {
   revokedAt: Column;
   revokedReason: Column;
   impersonationId: Column;
+  viaCredentialId: Column;
 }
 
 /**
@@ -35,17 +36,28 @@ export function liveSessionsOf(
 }
 
 /**
- * A person's own live sessions: what the cap on live sessions counts and signs out beyond the
- * newest (docs/decisions/004-session-lifetime.md), whichever door the new one came through.
- * Sessions acting as them in an impersonation are their actor's, bounded by the actor's own
- * sessions (docs/decisions/037), and are left alone: no one signs a person out by acting as them.
+ * Whose sessions a cap counts: the person's own (`own`), or those an integration's credential
+ * (placeholder `via`) opened as them (`credential`), each credential apart.
  */
-function ownLiveSessionsWhere(table: SessionColumns): SQL | undefined {
+export type SessionHolder = 'own' | 'credential';
+
+/**
+ * A person's live sessions held by `holder` (placeholders `userId`, `now`): what the cap on live
+ * sessions counts and signs out beyond the newest (docs/decisions/004-session-lifetime.md),
+ * whichever door the new one came through. Sessions acting as them in an impersonation are their
+ * actor's, bounded by the actor's own sessions (docs/decisions/037), and are left alone: no one
+ * signs a person out by acting as them. Nor by using an integration's credential for them: its
+ * sessions are counted apart.
+ */
+function liveSessionsHeldBy(table: SessionColumns, holder: SessionHolder): SQL | undefined {
   return and(
     eq(table.userId, sql.placeholder('userId')),
     isNull(table.revokedAt),
     gt(table.expiresAt, sql.placeholder('now')),
     isNull(table.impersonationId),
+    holder === 'own'
+      ? isNull(table.viaCredentialId)
+      : eq(table.viaCredentialId, sql.placeholder('via')),
   );
 }
 
@@ -55,20 +67,21 @@ interface OrderedIds {
 }
 
 /**
- * The person's own live sessions (placeholders `userId`, `now`) that make room for one more
- * within `sessionPolicy.maxLivePerPerson`: those past the newest `maxLivePerPerson - 1`, found
- * as every one up to the first of them. `newestFirst` is the dialect's select of those
- * sessions' ids, newest first, under a condition.
+ * The person's live sessions held by `holder` that make room for one more within
+ * `sessionPolicy.maxLivePerPerson`: those past the newest `maxLivePerPerson - 1`, found as
+ * every one up to the first of them. `newestFirst` is the dialect's select of those sessions'
+ * ids, newest first, under a condition.
  */
 export function roomForSessionWhere(
   table: SessionColumns,
+  holder: SessionHolder,
   newestFirst: (where: SQL | undefined) => OrderedIds,
 ): SQL | undefined {
-  const own = ownLiveSessionsWhere(table);
-  const firstPast = newestFirst(own)
+  const held = liveSessionsHeldBy(table, holder);
+  const firstPast = newestFirst(held)
     .limit(1)
     .offset(sessionPolicy.maxLivePerPerson - 1);
-  return and(own, lte(table.id, firstPast));
+  return and(held, lte(table.id, firstPast));
 }
 
 /** A user's sessions revoked by this command (at `now`, for `reason`). */

@@ -335,12 +335,21 @@ export async function liveSessionsAtCap(ts: TestStore, userId: number, count: nu
   ]);
 }
 
-/** The person's sessions, by what the cap did to them: live ones of their own, and those it signed out. */
+/**
+ * The person's sessions, by what the cap did to them: live ones of their own (not an
+ * impersonation's, not an integration's), and those it signed out.
+ */
 export async function sessionsAfterCap(ts: TestStore, userId: number, now: number) {
   const mine = (await rowsOf(ts, 'sessions')).filter((s) => s.userId === userId);
   return {
     ownLive: mine
-      .filter((s) => s.revokedAt === null && s.expiresAt > now && s.impersonationId === null)
+      .filter(
+        (s) =>
+          s.revokedAt === null &&
+          s.expiresAt > now &&
+          s.impersonationId === null &&
+          s.viaCredentialId === null,
+      )
       .map((s) => s.id),
     signedOut: mine
       .filter((s) => s.revokedReason === 'session_limit')

@@ -58,7 +58,7 @@ export function postgresAuth(context: PostgresContext): AuthStore {
     },
     signIn({ session, audit, meta }) {
       return transaction(db, async (tx) => {
-        if (session.userId !== null) await makeRoomForSession(tx, session.userId, session.now);
+        await makeRoomForSession(tx, session);
         const minted = await mintSession(tx, session);
         await appendAudit(tx, auditKey, { ...audit, sessionId: minted.session.id }, meta);
         return minted;

@@ -87,13 +87,12 @@ export async function openClaimedSession(
   meta: RequestMeta,
 ): Promise<Started> {
   const minted = newSession(redeemed.session);
-  const { userId } = redeemed.session;
   const [claim, replaced, roomMade, opened] = sentTogether(
     claimed,
     redeemed.replacing
       ? revokeSession(tx, redeemed.replacing, 'replaced', redeemed.now)
       : Promise.resolve(true),
-    userId === null ? Promise.resolve() : makeRoomForSession(tx, userId, redeemed.now),
+    makeRoomForSession(tx, redeemed.session),
     openAndLockHead(tx).execute({
       ...prefixed('session_', minted.session),
       ...prefixed('attempt_', attemptRow(redeemed.attempt, meta)),

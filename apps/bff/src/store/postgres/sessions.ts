@@ -6,7 +6,7 @@ import {
   sessionTouchDue,
 } from '../../lib/session-row.ts';
 import { sha256 } from '../../lib/tokens.ts';
-import { liveSessionsOf, roomForSessionWhere } from '../own-sessions.ts';
+import { liveSessionsOf, roomForSessionWhere, type SessionHolder } from '../own-sessions.ts';
 import { placeholdersFor } from '../placeholders.ts';
 import type { SessionLookup, SessionRow } from '../rows.ts';
 import { sessionUserColumns } from '../session-user.ts';
@@ -114,31 +114,37 @@ export async function touchSession(db: PgDb, session: SessionRow, now: number) {
   await touch(db).execute({ id: session.id, now });
 }
 
-const roomFor = prepared((db) =>
-  db
-    .update(sessions)
-    .set({ revokedAt: setTo('now'), revokedReason: 'session_limit' })
-    .where(
-      roomForSessionWhere(sessions, (own) =>
-        db.select({ id: sessions.id }).from(sessions).where(own).orderBy(desc(sessions.id)),
-      ),
-    )
-    .prepare('session_room_for'),
-);
+const roomFor = (holder: SessionHolder) =>
+  prepared((db) =>
+    db
+      .update(sessions)
+      .set({ revokedAt: setTo('now'), revokedReason: 'session_limit' })
+      .where(
+        roomForSessionWhere(sessions, holder, (held) =>
+          db.select({ id: sessions.id }).from(sessions).where(held).orderBy(desc(sessions.id)),
+        ),
+      )
+      .prepare(`session_room_for_${holder}`),
+  );
+const roomForOwn = roomFor('own');
+const roomForCredential = roomFor('credential');
 
 /**
- * Makes room for a session of the person's own about to be minted: signs out their oldest own
- * live sessions beyond the newest `sessionPolicy.maxLivePerPerson - 1` (ULIDs sort by time),
- * in one indexed statement, wherever a person gets a session of their own. Run before the
- * insert, so it takes the session rows before a command's audit append takes the chain head,
- * in the order every other command takes them.
+ * Makes room for a session about to be minted for a person: signs out the oldest of their live
+ * sessions held as this one will be (their own, or an integration credential's) beyond the newest
+ * `sessionPolicy.maxLivePerPerson - 1` (ULIDs sort by time), in one indexed statement, wherever a
+ * person gets a session that is not an impersonation. Run before the insert, so it takes the
+ * session rows before a command's audit append takes the chain head, in the order every other
+ * command takes them.
  */
 export async function makeRoomForSession(
   tx: PgQueryable,
-  userId: number,
-  now: number,
+  session: MintSessionInput,
 ): Promise<void> {
-  await roomFor(tx).execute({ userId, now });
+  const { userId, now, via } = session;
+  if (userId === null) return;
+  if (via) await roomForCredential(tx).execute({ userId, now, via: via.credentialId });
+  else await roomForOwn(tx).execute({ userId, now });
 }
 
 /** Signs a user out everywhere (but `exceptSessionId`): their live sessions revoked. */

@@ -99,7 +99,7 @@ export function sqliteAuth(context: SqliteContext): AuthStore {
     },
     async signIn({ session, audit, meta }) {
       return db.transaction((tx) => {
-        if (session.userId !== null) makeRoomForSession(tx, session.userId, session.now);
+        makeRoomForSession(tx, session);
         const minted = mintSession(tx, session);
         recordAudit(tx, { ...audit, sessionId: minted.session.id }, meta);
         return minted;

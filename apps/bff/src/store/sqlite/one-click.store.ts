@@ -88,9 +88,7 @@ export function openRedeemedSession(
     revokeSession(tx, redeemed.replacing, 'replaced', redeemed.now);
     endImpersonationsOfActorSessions(tx, [redeemed.replacing], redeemed.now, meta);
   }
-  if (redeemed.session.userId !== null) {
-    makeRoomForSession(tx, redeemed.session.userId, redeemed.now);
-  }
+  makeRoomForSession(tx, redeemed.session);
   const minted = mintSession(tx, redeemed.session);
   recordAttempt(tx, redeemed.attempt, meta);
   recordAudit(tx, { ...redeemed.audit, sessionId: minted.session.id }, meta);

@@ -6,7 +6,7 @@ import {
   sessionTouchDue,
 } from '../../lib/session-row.ts';
 import { sha256 } from '../../lib/tokens.ts';
-import { liveSessionsOf, roomForSessionWhere } from '../own-sessions.ts';
+import { liveSessionsOf, roomForSessionWhere, type SessionHolder } from '../own-sessions.ts';
 import { placeholdersFor } from '../placeholders.ts';
 import { sessionUserColumns } from '../session-user.ts';
 import type { Queryable } from './client.ts';
@@ -87,25 +87,32 @@ export function touchSession(db: Queryable, session: SessionRow, now: number): v
   db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, session.id)).run();
 }
 
-const roomFor = preparedPerHandle((db: Queryable) =>
-  db
-    .update(sessions)
-    .set({ revokedAt: sql.placeholder('now') as never, revokedReason: 'session_limit' })
-    .where(
-      roomForSessionWhere(sessions, (own) =>
-        db.select({ id: sessions.id }).from(sessions).where(own).orderBy(desc(sessions.id)),
-      ),
-    )
-    .prepare(),
-);
+const roomFor = (holder: SessionHolder) =>
+  preparedPerHandle((db: Queryable) =>
+    db
+      .update(sessions)
+      .set({ revokedAt: sql.placeholder('now') as never, revokedReason: 'session_limit' })
+      .where(
+        roomForSessionWhere(sessions, holder, (held) =>
+          db.select({ id: sessions.id }).from(sessions).where(held).orderBy(desc(sessions.id)),
+        ),
+      )
+      .prepare(),
+  );
+const roomForOwn = roomFor('own');
+const roomForCredential = roomFor('credential');
 
 /**
- * Makes room for a session of the person's own about to be minted: signs out their oldest own
- * live sessions beyond the newest `sessionPolicy.maxLivePerPerson - 1` (ULIDs sort by time),
- * in one indexed statement, wherever a person gets a session of their own.
+ * Makes room for a session about to be minted for a person: signs out the oldest of their live
+ * sessions held as this one will be (their own, or an integration credential's) beyond the newest
+ * `sessionPolicy.maxLivePerPerson - 1` (ULIDs sort by time), in one indexed statement, wherever a
+ * person gets a session that is not an impersonation.
  */
-export function makeRoomForSession(tx: Queryable, userId: number, now: number): void {
-  roomFor(tx).run({ userId, now });
+export function makeRoomForSession(tx: Queryable, session: MintSessionInput): void {
+  const { userId, now, via } = session;
+  if (userId === null) return;
+  if (via) roomForCredential(tx).run({ userId, now, via: via.credentialId });
+  else roomForOwn(tx).run({ userId, now });
 }
 
 /** Signs a user out everywhere (but `exceptSessionId`): their live sessions revoked. */
