@@ -8,7 +8,7 @@ import { and, type Column, lte, type SQL, sql } from 'drizzle-orm';
 export function olderThan(
   instant: Column,
   id: Column,
-  after: readonly [number, number] | undefined,
+  after: readonly [number, number | string] | undefined,
 ): SQL | undefined {
   if (!after) return undefined;
   return and(lte(instant, after[0]), sql`(${instant}, ${id}) < (${after[0]}, ${after[1]})`);

@@ -7,6 +7,7 @@ import type {
   StartHandover,
 } from '../../features/impersonation/impersonation.store.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
+import { olderThan } from '../keyset.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
 import { placeholdersFor } from '../placeholders.ts';
 import { appendAudit } from './audit.ts';
@@ -161,9 +162,7 @@ export function postgresImpersonation({ db, auditKey }: PostgresContext): Impers
         .where(
           and(
             eq(impersonations.targetUserId, targetUserId),
-            after
-              ? sql`(${impersonations.issuedAt}, ${impersonations.id}) < (${after[0]}, ${after[1]})`
-              : undefined,
+            olderThan(impersonations.issuedAt, impersonations.id, after),
           ),
         )
         .orderBy(desc(impersonations.issuedAt), desc(impersonations.id))

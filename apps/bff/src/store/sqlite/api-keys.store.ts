@@ -1,5 +1,6 @@
-import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { ApiKeysStore } from '../../features/api-keys/api-keys.store.ts';
+import { olderThan } from '../keyset.ts';
 import { findApiKey, touchApiKey } from './api-keys.ts';
 import { recordAudit } from './audit.ts';
 import type { SqliteContext } from './context.ts';
@@ -14,11 +15,7 @@ export function sqliteApiKeys({ db }: SqliteContext): ApiKeysStore {
         .select({ key: apiKeys, createdBy: users.name })
         .from(apiKeys)
         .leftJoin(users, eq(users.id, apiKeys.createdByUserId))
-        .where(
-          after
-            ? sql`(${apiKeys.createdAt}, ${apiKeys.id}) < (${after[0]}, ${after[1]})`
-            : undefined,
-        )
+        .where(olderThan(apiKeys.createdAt, apiKeys.id, after))
         .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
         .limit(limit + 1)
         .all();

@@ -6,6 +6,7 @@ import type {
   StartHandover,
 } from '../../features/impersonation/impersonation.store.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
+import { olderThan } from '../keyset.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
 import { placeholdersFor } from '../placeholders.ts';
 import { recordAudit } from './audit.ts';
@@ -164,9 +165,7 @@ export function sqliteImpersonation({ db }: SqliteContext): ImpersonationStore {
         .where(
           and(
             eq(impersonations.targetUserId, targetUserId),
-            after
-              ? sql`(${impersonations.issuedAt}, ${impersonations.id}) < (${after[0]}, ${after[1]})`
-              : undefined,
+            olderThan(impersonations.issuedAt, impersonations.id, after),
           ),
         )
         .orderBy(desc(impersonations.issuedAt), desc(impersonations.id))
