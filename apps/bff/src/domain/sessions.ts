@@ -10,7 +10,7 @@ export const sessionPolicy = {
    * Live sessions a person may hold of their own at once: a new one past it, through any door,
    * signs the oldest out (`session_limit`), so signing everyone out (a password change) is
    * bounded work. Sessions acting as them in an impersonation are their actors' and not counted;
-   * those an integration's credential opens count apart, this many per credential.
+   * those integrations' credentials open count apart, this many for all of them together.
    */
   maxLivePerPerson: 100,
 } as const;

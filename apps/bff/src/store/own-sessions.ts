@@ -1,4 +1,4 @@
-import { and, type Column, eq, gt, isNull, lte, ne, type SQL, sql } from 'drizzle-orm';
+import { and, type Column, eq, gt, isNotNull, isNull, lte, ne, type SQL, sql } from 'drizzle-orm';
 import { sessionPolicy } from '../domain/sessions.ts';
 
 /**
@@ -36,18 +36,18 @@ export function liveSessionsOf(
 }
 
 /**
- * Whose sessions a cap counts: the person's own (`own`), or those an integration's credential
- * (placeholder `via`) opened as them (`credential`), each credential apart.
+ * Whose sessions a cap counts: the person's own (`own`), or those integrations' credentials
+ * opened as them (`integrations`, all of them together).
  */
-export type SessionHolder = 'own' | 'credential';
+export type SessionHolder = 'own' | 'integrations';
 
 /**
  * A person's live sessions held by `holder` (placeholders `userId`, `now`): what the cap on live
  * sessions counts and signs out beyond the newest (docs/decisions/004-session-lifetime.md),
  * whichever door the new one came through. Sessions acting as them in an impersonation are their
  * actor's, bounded by the actor's own sessions (docs/decisions/037), and are left alone: no one
- * signs a person out by acting as them. Nor by using an integration's credential for them: its
- * sessions are counted apart.
+ * signs a person out by acting as them. Nor by using an integration's credential for them: the
+ * sessions integrations open are counted apart from the person's own.
  */
 function liveSessionsHeldBy(table: SessionColumns, holder: SessionHolder): SQL | undefined {
   return and(
@@ -55,9 +55,7 @@ function liveSessionsHeldBy(table: SessionColumns, holder: SessionHolder): SQL |
     isNull(table.revokedAt),
     gt(table.expiresAt, sql.placeholder('now')),
     isNull(table.impersonationId),
-    holder === 'own'
-      ? isNull(table.viaCredentialId)
-      : eq(table.viaCredentialId, sql.placeholder('via')),
+    holder === 'own' ? isNull(table.viaCredentialId) : isNotNull(table.viaCredentialId),
   );
 }
 

@@ -127,11 +127,11 @@ const roomFor = (holder: SessionHolder) =>
       .prepare(`session_room_for_${holder}`),
   );
 const roomForOwn = roomFor('own');
-const roomForCredential = roomFor('credential');
+const roomForIntegrations = roomFor('integrations');
 
 /**
  * Makes room for a session about to be minted for a person: signs out the oldest of their live
- * sessions held as this one will be (their own, or an integration credential's) beyond the newest
+ * sessions held as this one will be (their own, or integrations') beyond the newest
  * `sessionPolicy.maxLivePerPerson - 1` (ULIDs sort by time), in one indexed statement, wherever a
  * person gets a session that is not an impersonation. Run before the insert, so it takes the
  * session rows before a command's audit append takes the chain head, in the order every other
@@ -143,7 +143,7 @@ export async function makeRoomForSession(
 ): Promise<void> {
   const { userId, now, via } = session;
   if (userId === null) return;
-  if (via) await roomForCredential(tx).execute({ userId, now, via: via.credentialId });
+  if (via) await roomForIntegrations(tx).execute({ userId, now });
   else await roomForOwn(tx).execute({ userId, now });
 }
 

@@ -100,18 +100,18 @@ const roomFor = (holder: SessionHolder) =>
       .prepare(),
   );
 const roomForOwn = roomFor('own');
-const roomForCredential = roomFor('credential');
+const roomForIntegrations = roomFor('integrations');
 
 /**
  * Makes room for a session about to be minted for a person: signs out the oldest of their live
- * sessions held as this one will be (their own, or an integration credential's) beyond the newest
+ * sessions held as this one will be (their own, or integrations') beyond the newest
  * `sessionPolicy.maxLivePerPerson - 1` (ULIDs sort by time), in one indexed statement, wherever a
  * person gets a session that is not an impersonation.
  */
 export function makeRoomForSession(tx: Queryable, session: MintSessionInput): void {
   const { userId, now, via } = session;
   if (userId === null) return;
-  if (via) roomForCredential(tx).run({ userId, now, via: via.credentialId });
+  if (via) roomForIntegrations(tx).run({ userId, now });
   else roomForOwn(tx).run({ userId, now });
 }
 
