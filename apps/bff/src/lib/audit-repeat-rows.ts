@@ -7,10 +7,9 @@ import type { RequestMeta } from './request-meta.ts';
  * How repeated refusals and reads are counted and summarised (SPEC §8b), the same on every
  * store (store/sqlite/audit-repeats.ts on SQLite, store/postgres/audit-repeats.ts on
  * PostgreSQL): what repeats is keyed by event type, actor (or API key, or address), rule,
- * organization and the integration's credential the session was opened with (if any),
- * counted per minute, and a minute with repeats becomes one
- * `audit.repeated` event once it is over, naming that credential as every event written in an
- * integration's session does (SPEC §4b).
+ * organization and the integration's credential the session was opened with (if any), counted
+ * per minute, and a minute with repeats becomes one `audit.repeated` event once it is over,
+ * naming that credential as every event written in an integration's session does (SPEC §4b).
  */
 
 const MINUTE = 60_000;

@@ -30,7 +30,6 @@ export interface LoginTokensStore {
    * for a token it does not see, as for one that does not exist. No scope, any token.
    */
   find(id: number, scope?: TokenScope): Promise<TokenWithParties | undefined>;
-  /** Every attempt at a token, newest first, at most `limit`. */
   /** Attempts newest first, `limit + 1` of them from `before` (an attempt id) down. */
   attempts(
     tokenId: number,
