@@ -94,16 +94,18 @@ export function revokedNow(
 
 /**
  * The impersonations an own session (placeholder `actorSessionId`) runs or asked a hand-off for,
- * but the one starting (placeholder `startingId`): what a start ends (docs/decisions/037).
+ * but the one starting (placeholder `startingId`): what a start ends (docs/decisions/037). With
+ * `unused`, only the hand-offs it asked for and never used: what asking for another ends, so
+ * that a session holds at most one unused hand-off and a start ends at most two.
  */
-export function othersOfOwnSessionWhere(table: {
-  id: Column;
-  actorSessionId: Column;
-  endedAt: Column;
-}): SQL | undefined {
+export function othersOfOwnSessionWhere(
+  table: { id: Column; actorSessionId: Column; startedAt: Column; endedAt: Column },
+  which: 'all' | 'unused' = 'all',
+): SQL | undefined {
   return and(
     eq(table.actorSessionId, sql.placeholder('actorSessionId')),
     ne(table.id, sql.placeholder('startingId')),
     isNull(table.endedAt),
+    which === 'unused' ? isNull(table.startedAt) : undefined,
   );
 }

@@ -48,7 +48,8 @@ export interface ImpersonationStore {
   /**
    * The exchange: claims the hand-off once, while it has not expired (compare-and-set on
    * `handoff_used_at`), ends any other impersonation of the same own session as replaced,
-   * mints the impersonation session and audits the start, in one transaction. `'lost_race'` when another exchange claimed it first: nothing is written.
+   * mints the impersonation session and audits the start, in one transaction. `'lost_race'`
+   * when another exchange claimed it first: nothing is written.
    */
   exchange(command: ExchangeHandoff): Promise<Started | 'lost_race'>;
   /** Ends a running impersonation as left: once, its session revoked, audited. */
@@ -109,6 +110,7 @@ export type NewHandoff = Pick<
 >;
 
 export interface IssueHandoff {
+  /** Any other hand-off its own session asked for and never used ends as replaced with it. */
   handoff: NewHandoff;
   audit: AuditEntry;
   meta: RequestMeta;

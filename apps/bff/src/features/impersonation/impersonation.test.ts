@@ -886,6 +886,33 @@ describe('while impersonating', () => {
     expect(await sessionStatus(second.token)).toBe('ok');
   });
 
+  it('asking for another hand-off ends the unused one before it, never the one running', async () => {
+    const { admin, imp, impersonationId: running } = await adminAsBuyer();
+    const asked = [];
+    for (let i = 0; i < 4; i++) {
+      asked.push(await teamIssue(admin.token, ids.profileId('member@acme.test')));
+    }
+    // One unused hand-off at most per own session: a start then ends at most two.
+    const open = (await rowsOf(t.ts, 'impersonations')).filter((row) => row.endedAt === null);
+    expect(open.map((row) => [row.id === running, row.startedAt !== null]).sort()).toEqual([
+      [false, false],
+      [true, true],
+    ]);
+    expect(await sessionStatus(imp.token)).toBe('ok');
+    const ended = await rowsWhere(t.ts, 'impersonations', { endReason: 'replaced' });
+    expect(ended).toHaveLength(3);
+    const audited = await rowsWhere(t.ts, 'auditEvents', { type: 'impersonation.ended' });
+    expect(audited.map((e) => e.impersonationId).sort()).toEqual(ended.map((r) => r.id).sort());
+    for (const withdrawn of asked.slice(0, 3)) {
+      expect((await refusal(exchange(admin.token, withdrawn.token))).code).toBe(
+        'handoff_withdrawn',
+      );
+    }
+    const last = asked.at(-1);
+    if (!last) throw new Error('nothing was asked for');
+    expect(await sessionStatus((await exchange(admin.token, last.token)).token)).toBe('ok');
+  });
+
   it("shows only the profile acted as, never the person's other organizations", async () => {
     const admin = await t.signIn('admin@acme.test');
     const issued = await teamIssue(admin.token, ids.profileId('member@acme.test'));

@@ -174,6 +174,8 @@ export function postgresImpersonation({ db, auditKey }: PostgresContext): Impers
     },
     async issueHandoff({ handoff, audit, meta }) {
       await transaction(db, async (tx) => {
+        const { actorSessionId, id, issuedAt } = handoff;
+        await endOthersOfActorSession(tx, auditKey, actorSessionId, id, issuedAt, meta, 'unused');
         await insertHandoff(tx).execute(handoff);
         await appendAudit(tx, auditKey, audit, meta);
       });

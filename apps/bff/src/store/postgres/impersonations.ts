@@ -16,7 +16,7 @@ import type { ImpersonationRow } from '../rows.ts';
 import { type ChangedParty, runningImpersonationsWhere } from '../running-impersonations.ts';
 import { sessionUserColumns } from '../session-user.ts';
 import { appendAudit } from './audit.ts';
-import { type PgDb, type PgTx, transaction } from './client.ts';
+import { type PgDb, type PgTx, sentTogether, transaction } from './client.ts';
 import { prepared, setTo } from './prepared.ts';
 import { impersonations, organizations, profiles, sessions, settings, users } from './schema.ts';
 import { revokeSession } from './sessions.ts';
@@ -138,8 +138,10 @@ export async function endImpersonationsOfActorSession(
 /**
  * One impersonation at a time per own session (SPEC §4 rule 4, docs/decisions/037): before
  * another starts from it, every other one it started or asked a hand-off for ends as replaced,
- * in the starting command's transaction. The own session's row is locked first, so two starts
- * from one session queue here, the second ending the first, instead of each missing the other.
+ * in the starting command's transaction; before it asks for another hand-off (`unused`), the
+ * ones it asked for and never used. The own session's row is locked first, so two commands from
+ * one session queue here, the second ending what the first made, instead of each missing the
+ * other. The lock and the read are sent together: one wait.
  */
 export async function endOthersOfActorSession(
   tx: PgTx,
@@ -148,10 +150,14 @@ export async function endOthersOfActorSession(
   startingId: string,
   now: number,
   meta: RequestMeta,
+  which: 'all' | 'unused' = 'all',
 ): Promise<void> {
-  await lockOwnSession(tx).execute({ actorSessionId });
-  const others = await othersOfOwnSession(tx).execute({ actorSessionId, startingId });
-  for (const row of others) await endImpersonation(tx, key, row, 'replaced', now, meta);
+  const [locked, others] = sentTogether(
+    lockOwnSession(tx).execute({ actorSessionId }),
+    othersOfOwnSession[which](tx).execute({ actorSessionId, startingId }),
+  );
+  await locked;
+  for (const row of await others) await endImpersonation(tx, key, row, 'replaced', now, meta);
 }
 
 const lockOwnSession = prepared((db) =>
@@ -163,14 +169,19 @@ const lockOwnSession = prepared((db) =>
     .prepare('impersonation_lock_own_session'),
 );
 
-const othersOfOwnSession = prepared((db) =>
-  db
-    .select()
-    .from(impersonations)
-    .where(othersOfOwnSessionWhere(impersonations))
-    .for('update')
-    .prepare('impersonation_others_of_own_session'),
-);
+const othersOfOwnSessionOf = (which: 'all' | 'unused') =>
+  prepared((db) =>
+    db
+      .select()
+      .from(impersonations)
+      .where(othersOfOwnSessionWhere(impersonations, which))
+      .for('update')
+      .prepare(`impersonation_${which === 'all' ? 'others' : 'unused'}_of_own_session`),
+  );
+const othersOfOwnSession = {
+  all: othersOfOwnSessionOf('all'),
+  unused: othersOfOwnSessionOf('unused'),
+};
 
 /**
  * Ends every running impersonation started from these (actor) sessions, which the command is

@@ -178,6 +178,8 @@ export function sqliteImpersonation({ db }: SqliteContext): ImpersonationStore {
     },
     async issueHandoff({ handoff, audit, meta }) {
       db.transaction((tx) => {
+        const { actorSessionId, id, issuedAt } = handoff;
+        endOthersOfActorSession(tx, actorSessionId, id, issuedAt, meta, 'unused');
         insert(tx).run({
           handoffUsedAt: null,
           sessionId: null,

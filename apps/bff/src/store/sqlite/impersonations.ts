@@ -129,7 +129,8 @@ export function endImpersonationsOfActorSession(
 /**
  * One impersonation at a time per own session (SPEC §4 rule 4, docs/decisions/037): before
  * another starts from it, every other one it started or asked a hand-off for ends as replaced,
- * in the starting command's transaction.
+ * in the starting command's transaction; before it asks for another hand-off (`unused`), the
+ * ones it asked for and never used.
  */
 export function endOthersOfActorSession(
   tx: Queryable,
@@ -137,15 +138,25 @@ export function endOthersOfActorSession(
   startingId: string,
   now: number,
   meta: EndMeta,
+  which: 'all' | 'unused' = 'all',
 ): void {
-  for (const row of othersOfOwnSession(tx).all({ actorSessionId, startingId })) {
+  for (const row of othersOfOwnSession[which](tx).all({ actorSessionId, startingId })) {
     endImpersonation(tx, row, 'replaced', now, meta);
   }
 }
 
-const othersOfOwnSession = preparedPerHandle((db: Queryable) =>
-  db.select().from(impersonations).where(othersOfOwnSessionWhere(impersonations)).prepare(),
-);
+const othersOfOwnSessionOf = (which: 'all' | 'unused') =>
+  preparedPerHandle((db: Queryable) =>
+    db
+      .select()
+      .from(impersonations)
+      .where(othersOfOwnSessionWhere(impersonations, which))
+      .prepare(),
+  );
+const othersOfOwnSession = {
+  all: othersOfOwnSessionOf('all'),
+  unused: othersOfOwnSessionOf('unused'),
+};
 
 /**
  * Ends every running impersonation started from these (actor) sessions, which the command is
