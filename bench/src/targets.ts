@@ -109,7 +109,7 @@ function allScenarios(run: Measured): ScenarioResult[] {
 
 /**
  * The most the server held at any sample, in every scenario: the hot paths, sign-in (argon2id
- * holds 19 MiB of native memory per hash in flight, at most one per core), the exports and the
+ * holds 19 MiB of native memory per hash in flight, one fewer at once than the cores), the exports and the
  * synchronous passes.
  */
 export function rssThroughout(run: Measured): number {

@@ -4,12 +4,15 @@ import { describe, expect, it, vi } from 'vitest';
 // hashing queue and the decoy as a fresh server has them, whatever files ran before: their own.
 vi.resetModules();
 const { AppError } = await import('./errors.ts');
-const { HASHING_AT_ONCE, hashing, hashPassword, verifyPassword, WAITING_PER_CORE } = await import(
-  './passwords.ts'
-);
+const { HASHING_AT_ONCE, hashesAtOnce, hashing, hashPassword, verifyPassword, WAITING_PER_CORE } =
+  await import('./passwords.ts');
 const { holdHashing } = await import('./test-hashing.ts');
 
 describe('password hashes take turns', () => {
+  it('runs one hash fewer at once than there are cores, leaving the event loop one, and one on a single core', () => {
+    expect([1, 2, 4, 8].map(hashesAtOnce)).toEqual([1, 1, 3, 7]);
+  });
+
   it('refuses one more than the bounded wait at once, as server_busy, and never as a mismatch; the decoy is made again after', async () => {
     const stored = await hashPassword('the right password');
     const capacity = HASHING_AT_ONCE * (1 + WAITING_PER_CORE);

@@ -17,12 +17,23 @@ const options = {
 /**
  * Each hash holds 19 MiB and a core for about 10 ms while it runs. More hashes at once than
  * there are cores buys no throughput, only memory, so a burst of sign-ins waits its turn
- * instead of growing the process. The wait is bounded too (docs/decisions/026-password-hashes-take-turns.md):
- * with `WAITING_PER_CORE` per core already waiting (about half a second of hashing), one more
- * is answered `503 server_busy` at once, so a flood of sign-ins from many addresses neither
- * queues without end nor delays every later sign-in behind work whose callers may have gone.
+ * instead of growing the process. One core is left to the event loop: with a hash on every
+ * core, a burst of sign-ins slowed every other request the process served (on two cores, the
+ * health route fell from about 4,700 to 1,800 answers a second, p99 from 10 to 20 ms). A
+ * single core runs one hash at a time, beside the loop.
  */
-export const HASHING_AT_ONCE = Math.max(1, availableParallelism());
+export function hashesAtOnce(cores: number): number {
+  return Math.max(1, cores - 1);
+}
+
+/**
+ * The wait is bounded too (docs/decisions/026-password-hashes-take-turns.md): with
+ * `WAITING_PER_CORE` per hash running at once already waiting (under a second of hashing),
+ * one more is answered `503 server_busy` at once, so a flood of sign-ins from many addresses
+ * neither queues without end nor delays every later sign-in behind work whose callers may have
+ * gone.
+ */
+export const HASHING_AT_ONCE = hashesAtOnce(availableParallelism());
 export const WAITING_PER_CORE = 64;
 
 /** The hashes' turns; exported for tests, which hold them to fill the line. */
