@@ -30,26 +30,19 @@ export function tsQuery(text: string, prefixes?: PrefixPieces): string | null {
   return words.map((word) => `${word.text}${word.prefix ? ':*' : ''}`).join(' & ');
 }
 
-/** ASCII punctuation: what separates words for SQLite's FTS5 and not always for PostgreSQL's parser. */
-const punctuation = `!"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~`;
-const quoted = (text: string) => sql.raw(`'${text.replaceAll("'", "''")}'`);
-
 /**
- * A text as FTS5 reads it, for an index: ASCII punctuation as spaces, so every run of letters
- * and digits is a word of its own (`order.placed` is `order` and `placed`, `member-1` is
- * `member` and `1`, never the number -1). `translate`, not a regular expression: `[[:alnum:]]`
- * depends on the database's locale. An index must be built on this very expression (migrations
- * 0004, 0005, 0006) for the planner to use it. Words are read by `onbehalf_words`: PostgreSQL's
- * `simple` with accents stripped first (migration 0006), as FTS5's unicode61 strips them.
+ * The words a row is found by are stored with it, computed by PostgreSQL as the row is written
+ * (`users.words`, migration 0011; `audit_events.words`, migration 0014), as FTS5 reads a text:
+ * ASCII punctuation as spaces, so every run of letters and digits is a word of its own
+ * (`order.placed` is `order` and `placed`, `member-1` is `member` and `1`, never the number -1),
+ * by `translate`, not a regular expression, since `[[:alnum:]]` depends on the database's
+ * locale. Words are read by `onbehalf_words`: PostgreSQL's `simple` with accents stripped first
+ * (migration 0006), as FTS5's unicode61 strips them.
  */
-export function wordsOf(text: SQL): SQL {
-  return sql`to_tsvector('onbehalf_words', translate(${text}, ${quoted(punctuation)}, ${quoted(' '.repeat(punctuation.length))}))`;
-}
 
 /**
- * A person's words, stored with them (`users.words`, migration 0011: `wordsOf` their name and
- * email, computed by PostgreSQL as the row is written) and indexed by `users_search_idx`. Not
- * in the drizzle schema, so that no read of people carries them.
+ * A person's words, stored with them (`users.words`: their name and email) and indexed by
+ * `users_search_idx`. Not in the drizzle schema, so that no read of people carries them.
  */
 const userDocument = sql`${users}.${sql.identifier('words')}`;
 

@@ -116,29 +116,40 @@ export async function plansAfter(
  * What a statement costs PostgreSQL, from its plan as run, over all loops of each scan:
  * - `lookedUp`: rows read through an index one by one, each a random read (an index scan's rows
  *   and those it turned away; a bitmap's heap rows). A table read whole in order (a sequential
- *   scan) is the planner's choice where that is cheaper, and is not counted.
+ *   scan) is the planner's choice where that is cheaper, and is not counted here.
+ * - `readWholeIn`: rows a sequential scan read, per table (what it returned and turned away).
  * - `wordsComputed`: rows whose full-text words were computed to test them (a filter or recheck
  *   holding `to_tsvector`), 8-10 µs each: the index answers a search without computing any.
  * - `lookedUpIn`: `lookedUp` per table.
  */
+export interface StatementCost {
+  lookedUp: number;
+  wordsComputed: number;
+  lookedUpIn: Record<string, number>;
+  readWholeIn: Record<string, number>;
+}
+
 export async function costOf(
-  pool: pg.Pool,
+  pool: pg.Pool | pg.PoolClient,
   text: string,
   values: unknown[],
-): Promise<{ lookedUp: number; wordsComputed: number; lookedUpIn: Record<string, number> }> {
+): Promise<StatementCost> {
   const { rows } = await pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
-  const cost = { lookedUp: 0, wordsComputed: 0, lookedUpIn: {} as Record<string, number> };
+  const cost: StatementCost = { lookedUp: 0, wordsComputed: 0, lookedUpIn: {}, readWholeIn: {} };
   const visit = (node: Record<string, unknown>) => {
     const type = String(node['Node Type']);
     const loops = Number(node['Actual Loops'] ?? 1);
     const returned = Number(node['Actual Rows'] ?? 0);
     const filtered = Number(node['Rows Removed by Filter'] ?? 0);
     const rechecked = Number(node['Rows Removed by Index Recheck'] ?? 0);
+    const table = String(node['Relation Name']);
     if (type.includes('Scan') && type !== 'Bitmap Index Scan' && type !== 'Seq Scan') {
       const rows = (returned + filtered + rechecked) * loops;
-      const table = String(node['Relation Name']);
       cost.lookedUp += rows;
       cost.lookedUpIn[table] = (cost.lookedUpIn[table] ?? 0) + rows;
+    }
+    if (type === 'Seq Scan') {
+      cost.readWholeIn[table] = (cost.readWholeIn[table] ?? 0) + (returned + filtered) * loops;
     }
     if (String(node.Filter ?? '').includes('to_tsvector')) {
       cost.wordsComputed += (returned + filtered) * loops;
@@ -150,4 +161,37 @@ export async function costOf(
   };
   visit(rows[0]['QUERY PLAN'][0].Plan);
   return cost;
+}
+
+/**
+ * What each statement a command sent (`statementsSentBy`) costs, run again as it was: under the
+ * planner settings its transaction set before it (`set_config`), and nothing else, each of the
+ * command's transactions replayed in one of its own, rolled back. Each entry names its statement.
+ */
+export async function costsOfSent(
+  pool: pg.Pool,
+  { texts, values }: { texts: string[]; values: unknown[][] },
+): Promise<{ statement: string; cost: StatementCost }[]> {
+  const client = await pool.connect();
+  const costs: { statement: string; cost: StatementCost }[] = [];
+  try {
+    await client.query('BEGIN');
+    for (const [i, statement] of texts.entries()) {
+      if (/^(BEGIN|COMMIT|ROLLBACK)\b/i.test(statement)) {
+        // What one transaction set ends with it.
+        await client.query('ROLLBACK');
+        await client.query('BEGIN');
+        continue;
+      }
+      if (statement.includes('set_config(')) {
+        await client.query(statement, values[i] ?? []);
+        continue;
+      }
+      costs.push({ statement, cost: await costOf(client, statement, values[i] ?? []) });
+    }
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+  }
+  return costs;
 }
