@@ -11,12 +11,12 @@ import { toIso } from '../../lib/clock.ts';
 import { auditFilterConditions } from '../audit-filters.ts';
 import { pruneAuditEvents, verifyAuditChain } from './audit-chain.ts';
 import { recordRepeatable } from './audit-repeats.ts';
-import { type PgDb, type PgQueryable, transaction } from './client.ts';
+import type { PgDb, PgQueryable } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { isIntegerId } from './integer-id.ts';
 import { literalLimit, preparedPages } from './prepared.ts';
 import { auditEvents, impersonations, organizations, users } from './schema.ts';
-import { tsQuery } from './search.ts';
+import { matchingIds, tsQuery } from './search.ts';
 
 const actor = alias(users, 'actor');
 const subject = alias(users, 'subject');
@@ -57,24 +57,14 @@ async function idBounds(
 /**
  * An event's words, stored with it (`audit_events.words`, migration 0014: those of its reason,
  * details, type and address, read as FTS5 reads them, `search.ts`: `10.0.0.1` is `10`, `0`,
- * `0`, `1`) and indexed by `audit_search_idx`. Not in the drizzle schema, so that no read of
- * events carries them.
+ * `0`, `1`; a word typed is read as FTS5 reads it too, `tsQuery`) and indexed by
+ * `audit_search_idx`. Not in the drizzle schema, so that no read of events carries them.
  */
 const auditDocument = sql`${auditEvents}.${sql.identifier('words')}`;
 
 /**
- * Events whose reason, details, type or address hold every word typed, found through the
- * `audit_search_idx` index. A word is read as SQLite's FTS5 reads it (`tsQuery`).
- */
-export function matchesText(text: string): SQL {
-  const query = tsQuery(text, 'last word');
-  // Nothing searchable (only spaces or punctuation): matches nothing rather than everything.
-  if (query === null) return sql`false`;
-  return sql`${auditDocument} @@ to_tsquery('onbehalf_words', ${query})`;
-}
-
-/**
- * The same test on words at hand (a walked event's), written so that no index can answer it
+ * Whether words at hand (a walked event's) hold every word of a tsquery made by `tsQuery`, the
+ * query the `audit_search_idx` index answers (`matchingIds`), written so that no index can answer it
  * (`ts_match_vq` is the function behind `@@`; an index serves operators only): for the walk
  * newest first when many events match, which tests each event on its stored words (about a
  * microsecond) and stops at its page's end.
@@ -82,13 +72,6 @@ export function matchesText(text: string): SQL {
 function wordsTested(words: SQL, query: string): SQL {
   return sql`ts_match_vq(${words}, to_tsquery('onbehalf_words', ${query}))`;
 }
-
-/**
- * For one statement of a read-only transaction: no table read whole, and no index walked in
- * its order testing each row, so that a condition an index answers is answered by it.
- */
-const onlyThroughIndexConditions = sql`SELECT set_config('enable_seqscan', 'off', true),
-  set_config('enable_indexscan', 'off', true)`;
 
 /**
  * Up to this many events matching a free-text search, a page is read from the matches, looked
@@ -101,11 +84,8 @@ export const FEW_EVENTS = 1000;
 /**
  * What the free text narrows a page to: the few events it matches, or its query when many
  * match (`walk`: tested on each event the other filters hold, newest first), or 'empty' when none
- * does. Asked of the `audit_search_idx` index only, up to FEW_EVENTS + 1: since the words are
- * stored (migration 0014), testing an event costs so little that PostgreSQL would otherwise read
- * the trail in order until it had FEW_EVENTS + 1, which for a word few events hold is the whole
- * trail (0.2 s at a million events); the index answers it in about a millisecond, and in 40 ms
- * for a word half the trail holds.
+ * does. Asked of the `audit_search_idx` index only (`matchingIds`), up to FEW_EVENTS + 1: about a
+ * millisecond for a word few events hold, 40 ms for one half the trail holds.
  */
 async function narrowByText(
   db: PgDb,
@@ -113,19 +93,9 @@ async function narrowByText(
 ): Promise<{ condition: SQL; walk: false } | { query: string; walk: true } | 'empty'> {
   const query = tsQuery(text, 'last word');
   if (query === null) return 'empty';
-  const matches = await transaction(
-    db,
-    async (tx) => {
-      // Awaited: drizzle may send a raw statement after a query built behind it.
-      await tx.execute(onlyThroughIndexConditions);
-      return tx
-        .select({ id: auditEvents.id })
-        .from(auditEvents)
-        .where(matchesText(text))
-        .limit(literalLimit(FEW_EVENTS + 1));
-    },
-    { readOnly: true },
-  );
+  const matches = await db
+    .select({ id: sql<number>`id`.mapWith(Number) })
+    .from(sql`${matchingIds('audit_events', query, FEW_EVENTS + 1)} AS matching`);
   if (matches.length === 0) return 'empty';
   if (matches.length > FEW_EVENTS) return { query, walk: true };
   const ids = matches.map((match) => match.id);

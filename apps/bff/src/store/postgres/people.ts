@@ -4,7 +4,13 @@ import type { PgQueryable } from './client.ts';
 import { isIntegerId } from './integer-id.ts';
 import { literalLimit } from './prepared.ts';
 import { organizations, profiles, users } from './schema.ts';
-import { containsAny, tsQuery, userDocumentMatches, userDocumentTested } from './search.ts';
+import {
+  containsAny,
+  matchingIds,
+  tsQuery,
+  userDocumentMatches,
+  userDocumentTested,
+} from './search.ts';
 
 /**
  * What narrows a page of people in name order (Admin › Users, login-token subjects) on
@@ -92,10 +98,8 @@ async function fewMembersOf(db: PgQueryable, organizationIds: readonly number[] 
 /** Up to FEW_MATCHES + 1 people the words of a tsquery find, through the full-text index. */
 async function fewUsersMatching(db: PgQueryable, words: string) {
   const rows = await db
-    .select({ id: users.id })
-    .from(users)
-    .where(userDocumentMatches(words))
-    .limit(literalLimit(FEW_MATCHES + 1));
+    .select({ id: sql<number>`id` })
+    .from(sql`${matchingIds('users', words, FEW_MATCHES + 1)} AS matching`);
   return rows.map((row) => row.id);
 }
 

@@ -41,6 +41,21 @@ export function tsQuery(text: string, prefixes?: PrefixPieces): string | null {
  */
 
 /**
+ * Up to `most` rows of `table` (placeholder or text `query`, a tsquery made by `tsQuery`) holding
+ * every word of it, asked of the table's full-text index only (`<table>_matching`, migration
+ * 0015): with the words stored, PostgreSQL would otherwise read the table in order until it had
+ * `most`, which for words few rows hold is the whole table. Selected from as a table of `id`.
+ */
+export function matchingIds(
+  table: 'users' | 'audit_events',
+  query: string | Placeholder,
+  most: number,
+): SQL {
+  if (!Number.isSafeInteger(most) || most < 1) throw new RangeError(`not a row count: ${most}`);
+  return sql`${sql.identifier(`${table}_matching`)}(to_tsquery('onbehalf_words', ${query}::text), ${sql.raw(String(most))})`;
+}
+
+/**
  * A person's words, stored with them (`users.words`: their name and email) and indexed by
  * `users_search_idx`. Not in the drizzle schema, so that no read of people carries them.
  */

@@ -19,7 +19,7 @@ import {
 import { isIntegerId } from './integer-id.ts';
 import { literalLimit, prepared, preparedPages } from './prepared.ts';
 import { impersonations, organizations, profiles, users } from './schema.ts';
-import { profileWordsTested, tsQuery, userDocumentMatches } from './search.ts';
+import { matchingIds, profileWordsTested, tsQuery } from './search.ts';
 
 /**
  * The team's members, pages and settings on PostgreSQL, with SQLite's answers, order and
@@ -109,10 +109,8 @@ const memberPages = {
 /** The ids of the users the words find, at most FEW_MATCHES + 1. */
 const matchingUsers = prepared((db) =>
   db
-    .select({ userId: users.id })
-    .from(users)
-    .where(userDocumentMatches(sql.placeholder('words')))
-    .limit(literalLimit(FEW_MATCHES + 1))
+    .select({ userId: sql<number>`id` })
+    .from(sql`${matchingIds('users', sql.placeholder('words'), FEW_MATCHES + 1)} AS matching`)
     .prepare('team_search_matches'),
 );
 
