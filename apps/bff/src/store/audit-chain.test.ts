@@ -169,6 +169,9 @@ function chainOn(ts: TestStore) {
       save: async () => {
         await db.execute(sql`DROP TABLE IF EXISTS saved_events`);
         await db.execute(sql`CREATE TABLE saved_events AS SELECT * FROM audit_events`);
+        // The words are computed as an event is written (migration 0014), never written: put
+        // back, an event's columns fill the table's first ones, and its words are made again.
+        await db.execute(sql`ALTER TABLE saved_events DROP COLUMN words`);
       },
       putBack: (id: number, asId: number | bigint = id) =>
         db.transaction(async (tx) => {
