@@ -496,6 +496,38 @@ describe('audit pages on PostgreSQL', () => {
   });
 });
 
+describe('repeated reads on PostgreSQL', () => {
+  it('count a repeat on the row of the connection it runs on, whichever connection wrote the first', async () => {
+    const ts = await freshStore('postgres');
+    const pool = ts.db.$client as Pool;
+    const ops = await operator(ts, 'ops@onbehalf.test', 'support');
+    const read = (store: Store) =>
+      store.audit.recordRead({
+        audit: {
+          type: 'audit.read',
+          at: T0 + 1_000,
+          actor: { userId: ops.id, kind: 'operator' },
+          details: { scope: 'sys', filters: {} },
+        },
+        rule: 'sys',
+        meta,
+      });
+    await read(ts.store);
+    // As if the minute's first had been written on a connection the pool has since closed.
+    await pool.query('UPDATE audit_repeats SET stripe = 0');
+    const sent = await statementsSentBy(ts, read);
+    // One statement: no transaction, no wait for the chain head, no second event.
+    expect(sent.names).toEqual(['audit_repeat_count']);
+    const { rows } = await pool.query<{ stripe: number; count: number }>(
+      'SELECT stripe, count FROM audit_repeats ORDER BY stripe',
+    );
+    expect(rows.map((row) => row.count)).toEqual([1, 1]);
+    expect(rows[0]?.stripe).toBe(0);
+    const trail = await auditTrail(ts);
+    expect(trail.map((e) => e.type)).toEqual(['audit.read']);
+  });
+});
+
 describe('audit search on PostgreSQL', () => {
   it('asks the full-text index whether few events or people match, never the table read in order', async () => {
     const ts = await freshStore('postgres');
