@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 // hashing queue and the decoy as a fresh server has them, whatever files ran before: their own.
 vi.resetModules();
 const { AppError } = await import('./errors.ts');
-const { HASHING_AT_ONCE, hashesAtOnce, hashing, hashPassword, verifyPassword, WAITING_PER_CORE } =
+const { HASHING_AT_ONCE, hashesAtOnce, hashing, hashPassword, verifyPassword, WAITING_PER_HASH } =
   await import('./passwords.ts');
 const { holdHashing } = await import('./test-hashing.ts');
 
@@ -15,13 +15,13 @@ describe('password hashes take turns', () => {
 
   it('refuses one more than the bounded wait at once, as server_busy, and never as a mismatch; the decoy is made again after', async () => {
     const stored = await hashPassword('the right password');
-    const capacity = HASHING_AT_ONCE * (1 + WAITING_PER_CORE);
+    const capacity = HASHING_AT_ONCE * (1 + WAITING_PER_HASH);
     const filling = Array.from({ length: capacity }, () =>
       verifyPassword(stored, 'the right password'),
     );
     expect(hashing.counts).toEqual({
       holding: HASHING_AT_ONCE,
-      waiting: HASHING_AT_ONCE * WAITING_PER_CORE,
+      waiting: HASHING_AT_ONCE * WAITING_PER_HASH,
     });
 
     const known = verifyPassword(stored, 'the right password');

@@ -28,17 +28,17 @@ export function hashesAtOnce(cores: number): number {
 
 /**
  * The wait is bounded too (docs/decisions/026-password-hashes-take-turns.md): with
- * `WAITING_PER_CORE` per hash running at once already waiting (under a second of hashing),
+ * `WAITING_PER_HASH` per hash running at once already waiting (under a second of hashing),
  * one more is answered `503 server_busy` at once, so a flood of sign-ins from many addresses
  * neither queues without end nor delays every later sign-in behind work whose callers may have
  * gone.
  */
 export const HASHING_AT_ONCE = hashesAtOnce(availableParallelism());
-export const WAITING_PER_CORE = 64;
+export const WAITING_PER_HASH = 64;
 
 /** The hashes' turns; exported for tests, which hold them to fill the line. */
 export const hashing = new Turns(HASHING_AT_ONCE, {
-  maxWaiting: HASHING_AT_ONCE * WAITING_PER_CORE,
+  maxWaiting: HASHING_AT_ONCE * WAITING_PER_HASH,
   // A caller gone while it waited is answered the same: nobody reads it, and its request's
   // log line says why it was not served.
   refuse: () => new AppError('server_busy', { retryAfterSeconds: 2 }),

@@ -3,7 +3,7 @@ import { handoffResponse } from '@onbehalf/contracts/impersonation';
 import { profilesResponse } from '@onbehalf/contracts/profiles';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { sessionPolicy } from '../../domain/sessions.ts';
-import { HASHING_AT_ONCE, hashing, WAITING_PER_CORE } from '../../lib/passwords.ts';
+import { HASHING_AT_ONCE, hashing, WAITING_PER_HASH } from '../../lib/passwords.ts';
 import { holdHashing } from '../../lib/test-hashing.ts';
 import { countOf, rowsWhere, updateRows } from '../../store/test-rows.ts';
 import {
@@ -88,7 +88,7 @@ describe('sign-in', () => {
 
   it('answers 503 server_busy when the password hashes are full, and neither audits nor counts it as a failure', async () => {
     const attemptsBefore = await countOf(t.ts, 'loginAttempts');
-    const held = holdHashing(HASHING_AT_ONCE * (1 + WAITING_PER_CORE));
+    const held = holdHashing(HASHING_AT_ONCE * (1 + WAITING_PER_HASH));
     const res = await t
       .call('POST', '/api/public/auth/sign-in', {
         body: { email: 'buyer@acme.test', password: 'not-the-password' },

@@ -2,10 +2,18 @@ import { type Column, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { type PrefixPieces, searchWords } from '../search-words.ts';
 import { profiles, users } from './schema.ts';
 
-/**
+/*
  * Search on PostgreSQL, meaning what it means on SQLite (store/sqlite/search.ts): the same
- * "contains" over columns, and people found by every word typed through the `users_search_idx`
- * full-text index (migration 0005) where SQLite has FTS5.
+ * "contains" over columns, and people and audit events found by every word typed through the
+ * full-text indexes (`users_search_idx`, `audit_search_idx`) where SQLite has FTS5.
+ *
+ * The words a row is found by are stored with it, computed by PostgreSQL as the row is written
+ * (`users.words`, migration 0011; `audit_events.words`, migration 0014), as FTS5 reads a text:
+ * ASCII punctuation as spaces, so every run of letters and digits is a word of its own
+ * (`order.placed` is `order` and `placed`, `member-1` is `member` and `1`, never the number -1),
+ * by `translate`, not a regular expression, since `[[:alnum:]]` depends on the database's
+ * locale. Words are read by `onbehalf_words`: PostgreSQL's `simple` with accents stripped first
+ * (migration 0006), as FTS5's unicode61 strips them.
  */
 
 /**
@@ -29,16 +37,6 @@ export function tsQuery(text: string, prefixes?: PrefixPieces): string | null {
   if (words.length === 0) return null;
   return words.map((word) => `${word.text}${word.prefix ? ':*' : ''}`).join(' & ');
 }
-
-/**
- * The words a row is found by are stored with it, computed by PostgreSQL as the row is written
- * (`users.words`, migration 0011; `audit_events.words`, migration 0014), as FTS5 reads a text:
- * ASCII punctuation as spaces, so every run of letters and digits is a word of its own
- * (`order.placed` is `order` and `placed`, `member-1` is `member` and `1`, never the number -1),
- * by `translate`, not a regular expression, since `[[:alnum:]]` depends on the database's
- * locale. Words are read by `onbehalf_words`: PostgreSQL's `simple` with accents stripped first
- * (migration 0006), as FTS5's unicode61 strips them.
- */
 
 /**
  * Up to `most` rows of `table` (placeholder or text `query`, a tsquery made by `tsQuery`) holding
