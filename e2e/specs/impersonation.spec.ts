@@ -479,7 +479,7 @@ test('a member signed in as many times pages through her access history', async 
   // Newest first.
   await expect(rows.first()).toContainText('Reorder 52');
   await expect(rows.filter({ hasText: 'Reorder 01' })).toHaveCount(0);
-  // The integrations come with the first page, once.
+  // The integrations are listed apart, under their own heading, once.
   await expect(section.getByRole('heading', { level: 3, name: 'Integrations' })).toHaveCount(1);
 
   await loadMore.click();

@@ -54,6 +54,8 @@ describe('routes marked "refused" are a person’s own, in their own session', (
       'account.changePassword',
       'account.setImpersonationPreference',
       'account.revokeCredential',
+      'account.accessHistory',
+      'account.integrationAccess',
       'auth.revokeSession',
       'apiKeys.create',
       'loginTokens.create',

@@ -153,6 +153,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
     },
     account: {
       accessHistory: (q: PageQuery = {}) => call('account.accessHistory', { query: q }),
+      integrationAccess: (q: PageQuery = {}) => call('account.integrationAccess', { query: q }),
       setImpersonationPreference: (allowTeamImpersonation: boolean) =>
         call('account.setImpersonationPreference', { body: { allowTeamImpersonation } }),
       changePassword: (body: ChangePasswordBody) => call('account.changePassword', { body }),

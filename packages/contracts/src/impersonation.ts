@@ -118,13 +118,21 @@ export const accessHistoryResponse = z.object({
   /** Impersonations of me, newest first, a page at a time. */
   entries: z.array(accessHistoryEntry),
   nextCursor,
-  /**
-   * The integrations given a way in, one line per credential, on the first page only (a later
-   * page, asked for with a cursor, answers none): a person has a few, as few live ones may exist.
-   */
-  integrations: z.array(accessHistoryIntegration),
 });
 export type AccessHistoryResponse = z.infer<typeof accessHistoryResponse>;
+
+/** A page of the integrations given a way in: `limit` credentials, newest first. */
+export const integrationAccessQuery = pageQuery;
+
+export const integrationAccessResponse = z.object({
+  /**
+   * One line per link or token handed to a system for me, whatever became of it, newest made
+   * first: an integration can be given one for every punch-out, so they come a page at a time.
+   */
+  integrations: z.array(accessHistoryIntegration),
+  nextCursor,
+});
+export type IntegrationAccessResponse = z.infer<typeof integrationAccessResponse>;
 
 export const impersonationPreferenceBody = z.object({ allowTeamImpersonation: z.boolean() });
 export const impersonationPreferenceResponse = z.object({

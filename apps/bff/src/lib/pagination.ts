@@ -33,13 +33,16 @@ export function decodeCursor<const S extends readonly ('string' | 'number')[]>(
       shape[i] === 'number' ? Number.isSafeInteger(value) : typeof value === 'string',
     ) &&
     illFormedPath(key) === null;
-  if (!fits) {
-    throw new AppError('validation_failed', {
-      message: 'This cursor is not one this list gave out.',
-      issues: [{ path: 'cursor', message: 'Use the nextCursor of the page before.' }],
-    });
-  }
+  if (!fits) throw cursorNotOurs();
   return key as { [I in keyof S]: S[I] extends 'string' ? string : number };
+}
+
+/** The 400 for a cursor no page of the list gave out, whatever is wrong with it. */
+export function cursorNotOurs(): AppError {
+  return new AppError('validation_failed', {
+    message: 'This cursor is not one this list gave out.',
+    issues: [{ path: 'cursor', message: 'Use the nextCursor of the page before.' }],
+  });
 }
 
 /**

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { newApiKeySecret } from '../lib/api-key-format.ts';
 import type { CreatedBy } from '../lib/credential-facts.ts';
 import { sha256 } from '../lib/tokens.ts';
+import type { StartIn } from './keyset.ts';
 import * as pg from './postgres/schema.ts';
 import type { ImpersonationRow } from './rows.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';
@@ -179,12 +180,54 @@ describe.each(dialects)('the credentials port on %s', (dialect) => {
     await token(jane.profile.id, { use: 'support' });
     await token(john.profile.id);
 
-    const links = await ts.store.credentials.integrationLinksFor(jane.user.id, 100);
+    const all = { start: undefined, limit: 100 };
+    const links = await ts.store.credentials.integrationLinksFor(jane.user.id, all);
     expect(links.map((r) => r.link.id)).toEqual([revoked.id, used.id]);
     expect(links[1]?.maker.kind).toBe('api_key');
-    const tokens = await ts.store.credentials.integrationTokensFor(jane.user.id, 100);
+    const tokens = await ts.store.credentials.integrationTokensFor(jane.user.id, all);
     expect(tokens.map((r) => r.token.id)).toEqual([live.id, wiped.id]);
-    expect(await ts.store.credentials.integrationTokensFor(jane.user.id, 1)).toHaveLength(1);
+    const one = { start: undefined, limit: 1 };
+    expect(await ts.store.credentials.integrationTokensFor(jane.user.id, one)).toHaveLength(1);
+  });
+
+  it('a page of integration links or tokens starts after a row, or before or at an instant, by instant and then id', async () => {
+    const ts = await freshStore(dialect);
+    const { jane, link, token } = await world(ts);
+    // Made out of order: the instant sorts first, the id only within an instant.
+    const l1 = await link(jane.user.id, { createdAt: T0 + 2 });
+    const l2 = await link(jane.user.id, { createdAt: T0 + 1 });
+    const l3 = await link(jane.user.id, { createdAt: T0 + 1 });
+    const l4 = await link(jane.user.id, { createdAt: T0 });
+    const linksFrom = async (start: StartIn<string>) =>
+      (await ts.store.credentials.integrationLinksFor(jane.user.id, { start, limit: 10 })).map(
+        (r) => r.link.id,
+      );
+    expect(await linksFrom({ afterRow: [T0 + 1, l3.id] })).toEqual([l2.id, l4.id]);
+    expect(await linksFrom({ olderThan: T0 + 1, sameInstant: false })).toEqual([l4.id]);
+    expect(await linksFrom({ olderThan: T0 + 1, sameInstant: true })).toEqual([
+      l3.id,
+      l2.id,
+      l4.id,
+    ]);
+    expect(await linksFrom({ afterRow: [T0 + 3, ''] })).toEqual([l1.id, l3.id, l2.id, l4.id]);
+
+    const t1 = await token(jane.profile.id, { createdAt: T0 + 2 });
+    const t2 = await token(jane.profile.id, { createdAt: T0 + 1 });
+    const t3 = await token(jane.profile.id, { createdAt: T0 + 1 });
+    const tokensFrom = async (start: StartIn<number>) =>
+      (await ts.store.credentials.integrationTokensFor(jane.user.id, { start, limit: 10 })).map(
+        (r) => r.token.id,
+      );
+    expect(await tokensFrom({ afterRow: [T0 + 1, t3.id] })).toEqual([t2.id]);
+    expect(await tokensFrom({ olderThan: T0 + 2, sameInstant: true })).toEqual([
+      t1.id,
+      t3.id,
+      t2.id,
+    ]);
+    expect(await tokensFrom({ olderThan: T0 + 2, sameInstant: false })).toEqual([t3.id, t2.id]);
+    // A forged cursor's id beyond what the column holds is a bound, not a refusal.
+    expect(await tokensFrom({ afterRow: [T0 + 1, 2 ** 40] })).toEqual([t3.id, t2.id]);
+    expect(await tokensFrom({ afterRow: [T0 + 3, -(2 ** 40)] })).toEqual([t1.id, t3.id, t2.id]);
   });
 
   it('revoking a link is a compare-and-set that ends its sessions and impersonations, each audited', async () => {

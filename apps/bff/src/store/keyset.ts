@@ -1,4 +1,4 @@
-import { and, type Column, lte, type SQL, sql } from 'drizzle-orm';
+import { and, type Column, lt, lte, type SQL, sql } from 'drizzle-orm';
 
 /**
  * Rows after `after` (the `[instant, id]` of the last row of the page before) in a list newest
@@ -7,9 +7,31 @@ import { and, type Column, lte, type SQL, sql } from 'drizzle-orm';
  */
 export function olderThan(
   instant: Column,
-  id: Column,
+  id: Column | SQL,
   after: readonly [number, number | string] | undefined,
 ): SQL | undefined {
   if (!after) return undefined;
   return and(lte(instant, after[0]), sql`(${instant}, ${id}) < (${after[0]}, ${after[1]})`);
+}
+
+/**
+ * Where a page starts in one of the tables of a list merged from several, newest first (rows of
+ * the same instant by table, in a fixed order, then by the higher id): after the row the page
+ * before ended on, when it was this table's (`afterRow`); else at the rows older than that
+ * row's instant, and those as old as well when this table's rows come after its table's there
+ * (`sameInstant`).
+ */
+export type StartIn<Id extends number | string> =
+  | { afterRow: readonly [number, Id] }
+  | { olderThan: number; sameInstant: boolean };
+
+/** The rows of one table of a merged list from where its page starts (`StartIn`). */
+export function startingIn<Id extends number | string>(
+  instant: Column,
+  id: Column | SQL,
+  start: StartIn<Id> | undefined,
+): SQL | undefined {
+  if (!start) return undefined;
+  if ('afterRow' in start) return olderThan(instant, id, start.afterRow);
+  return start.sameInstant ? lte(instant, start.olderThan) : lt(instant, start.olderThan);
 }

@@ -22,6 +22,7 @@ export const queryKeys = {
   account: {
     all: ['account'] as const,
     accessHistory: () => [...queryKeys.account.all, 'access-history'] as const,
+    integrationAccess: () => [...queryKeys.account.all, 'integration-access'] as const,
     credentials: () => [...queryKeys.account.all, 'credentials'] as const,
   },
   users: {

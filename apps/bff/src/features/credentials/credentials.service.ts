@@ -1,4 +1,7 @@
-import type { AccessHistoryIntegration } from '@onbehalf/contracts/impersonation';
+import type {
+  AccessHistoryIntegration,
+  IntegrationAccessResponse,
+} from '@onbehalf/contracts/impersonation';
 import type {
   AccountCredential,
   AccountCredentials,
@@ -16,6 +19,7 @@ import { auditParty } from '../../lib/audit-party.ts';
 import { toIso } from '../../lib/clock.ts';
 import type { CredentialRoom } from '../../lib/credential-facts.ts';
 import { AppError } from '../../lib/errors.ts';
+import { cursorNotOurs, decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { LoginTokenRow, OneClickLinkRow } from '../../store/rows.ts';
 
@@ -210,18 +214,73 @@ function tokenState(token: LoginTokenRow, now: number): State {
   return now >= token.expiresAt ? 'expired' : 'active';
 }
 
-/** The access history's integrations: one line per credential handed to a system for me. */
-export async function integrationHistoryOf(
+/**
+ * At one instant, which kind of credential comes first in the integrations' list: the list
+ * is merged from two tables, and its order must be total for a page to start where the last
+ * ended.
+ */
+const KIND_ORDER: readonly CredentialKind[] = ['one_click', 'login_token'];
+
+/** Where a page of the integrations' list starts: the last line of the page before. */
+interface IntegrationCursor {
+  at: number;
+  kind: CredentialKind;
+  id: string;
+}
+
+/** A cursor this list gave out, or a 400 naming `cursor`. */
+function integrationCursor(cursor: string | undefined): IntegrationCursor | undefined {
+  const key = decodeCursor(cursor, ['number', 'string', 'string'] as const);
+  if (!key) return undefined;
+  const [at, kind, id] = key;
+  if (kind === 'one_click') return { at, kind, id };
+  if (kind === 'login_token' && /^\d{1,15}$/.test(id)) return { at, kind, id };
+  throw cursorNotOurs();
+}
+
+/** Where the list's page starts in the table of one kind of credential. */
+function startIn<K extends CredentialKind>(
+  kind: K,
+  cursor: IntegrationCursor | undefined,
+  idOf: (id: string) => K extends 'login_token' ? number : string,
+) {
+  if (!cursor) return undefined;
+  if (cursor.kind === kind) return { afterRow: [cursor.at, idOf(cursor.id)] as const };
+  // This kind's lines of the cursor's instant are all shown already, or all still to come.
+  return {
+    olderThan: cursor.at,
+    sameInstant: KIND_ORDER.indexOf(kind) > KIND_ORDER.indexOf(cursor.kind),
+  };
+}
+
+/**
+ * The access history's integrations: one line per link or token handed to a system for me,
+ * whatever became of it, a page at a time, newest made first (same instant: links first, then
+ * by the higher id). Each kind is read a page and one more from where the page starts; the two
+ * merged give the page, and whether there is more.
+ */
+export async function integrationAccess(
   deps: AppDeps,
-  userId: number,
-): Promise<AccessHistoryIntegration[]> {
+  auth: AuthContext,
+  page: { cursor?: string | undefined; limit: number },
+): Promise<IntegrationAccessResponse> {
+  const cursor = integrationCursor(page.cursor);
+  if (!auth.user) return { integrations: [], nextCursor: null };
+  const userId = auth.user.id;
   const now = deps.clock.now();
   const [linkRows, tokenRows] = await Promise.all([
-    deps.store.credentials.integrationLinksFor(userId, LIMIT),
-    deps.store.credentials.integrationTokensFor(userId, LIMIT),
+    deps.store.credentials.integrationLinksFor(userId, {
+      start: startIn('one_click', cursor, (id) => id),
+      limit: page.limit + 1,
+    }),
+    deps.store.credentials.integrationTokensFor(userId, {
+      start: startIn('login_token', cursor, Number),
+      limit: page.limit + 1,
+    }),
   ]);
-  const links = linkRows.map(
-    ({ link, organizationName, maker }): AccessHistoryIntegration => ({
+  const links = linkRows.map(({ link, organizationName, maker }) => ({
+    at: link.createdAt,
+    line: {
       kind: 'one_click',
       id: link.id,
       name: linkNames.integration,
@@ -232,10 +291,11 @@ export async function integrationHistoryOf(
       uses: link.usedAt === null ? 0 : 1,
       lastUsedAt: link.usedAt === null ? null : toIso(link.usedAt),
       state: linkState(link, now),
-    }),
-  );
-  const tokens = tokenRows.map(
-    ({ token, organizationName, maker }): AccessHistoryIntegration => ({
+    } satisfies AccessHistoryIntegration,
+  }));
+  const tokens = tokenRows.map(({ token, organizationName, maker }) => ({
+    at: token.createdAt,
+    line: {
       kind: 'login_token',
       id: String(token.id),
       name: tokenName(token),
@@ -246,7 +306,16 @@ export async function integrationHistoryOf(
       uses: token.successfulAttempts,
       lastUsedAt: token.lastAccessedAt ? toIso(token.lastAccessedAt) : null,
       state: tokenState(token, now),
-    }),
+    } satisfies AccessHistoryIntegration,
+  }));
+  // Each kind comes in its store's order; a stable sort keeps it within an instant.
+  const merged = [...links, ...tokens].sort(
+    (a, b) => b.at - a.at || KIND_ORDER.indexOf(a.line.kind) - KIND_ORDER.indexOf(b.line.kind),
   );
-  return [...links, ...tokens].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const { items, nextCursor } = pageOf(merged, page.limit, ({ at, line }) => [
+    at,
+    line.kind,
+    line.id,
+  ]);
+  return { integrations: items.map(({ line }) => line), nextCursor };
 }

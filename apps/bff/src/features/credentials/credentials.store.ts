@@ -1,6 +1,7 @@
 import type { CredentialKind, CredentialMaker } from '@onbehalf/contracts/login-links';
 import type { AuditEntry } from '../../lib/audit-event.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
+import type { StartIn } from '../../store/keyset.ts';
 import type { LoginTokenRow, OneClickLinkRow } from '../../store/rows.ts';
 
 /**
@@ -13,10 +14,13 @@ export interface CredentialsStore {
   liveLinksFor(userId: number, now: number, limit: number): Promise<LinkMadeFor[]>;
   /** Login tokens made for any of the user's profiles that still work, newest first. */
   liveTokensFor(userId: number, now: number, limit: number): Promise<TokenMadeFor[]>;
-  /** Every link handed to a system for the user, newest first, whatever became of it. */
-  integrationLinksFor(userId: number, limit: number): Promise<LinkMadeFor[]>;
-  /** Every login token handed to a system for one of the user's profiles, newest first. */
-  integrationTokensFor(userId: number, limit: number): Promise<TokenMadeFor[]>;
+  /**
+   * Links handed to a system for the user, whatever became of them: `limit` of them from
+   * `start`, newest made first (same instant: the higher id first).
+   */
+  integrationLinksFor(userId: number, page: MergedPage<string>): Promise<LinkMadeFor[]>;
+  /** Login tokens handed to a system for one of the user's profiles, in the same order. */
+  integrationTokensFor(userId: number, page: MergedPage<number>): Promise<TokenMadeFor[]>;
   /**
    * Withdraws a live credential made for this user, ends the sessions it opened for a system
    * and the impersonations it started (each audited), and audits the withdrawal, at once.
@@ -24,6 +28,12 @@ export interface CredentialsStore {
    * someone else's, already ended, or withdrawn meanwhile.
    */
   revoke(command: RevokeCredential): Promise<'revoked' | 'not_found'>;
+}
+
+/** A page of one table of a list merged from several (store/keyset.ts). */
+export interface MergedPage<Id extends number | string> {
+  start: StartIn<Id> | undefined;
+  limit: number;
 }
 
 /** A link with the name of its profile's organization and its maker as the person sees them. */

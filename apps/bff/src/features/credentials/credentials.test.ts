@@ -616,18 +616,89 @@ describe('a credential handed over to a system is an integration', () => {
     });
     for (let i = 0; i < 3; i++) expect(await outcomeOf(redeemToken(made.token))).toBe('ok');
     const buyer = await t.signIn('buyer@acme.test');
-    const history = await t.client(buyer.token).account.accessHistory();
-    expect(history.integrations).toEqual([
-      expect.objectContaining({
-        kind: 'login_token',
-        id: String(made.id),
-        name: 'Punch-out',
-        maker: { kind: 'operator', name: 'Omar Haddad', operatorRole: 'admin' },
-        uses: 3,
-        state: 'active',
-        organizationName: 'Acme Corp',
-      }),
-    ]);
+    const history = await t.client(buyer.token).account.integrationAccess();
+    expect(history).toEqual({
+      integrations: [
+        expect.objectContaining({
+          kind: 'login_token',
+          id: String(made.id),
+          name: 'Punch-out',
+          maker: { kind: 'operator', name: 'Omar Haddad', operatorRole: 'admin' },
+          uses: 3,
+          state: 'active',
+          organizationName: 'Acme Corp',
+        }),
+      ],
+      nextCursor: null,
+    });
+  });
+
+  it('come a page at a time, links and tokens merged newest first, each once', async () => {
+    const { secret } = await superadminApiKey(['one-click-links:create']);
+    const integrationLinks = async () =>
+      (await rowsWhere(t.ts, 'oneClickLinks', { purpose: 'integration' })).map((row) => row.id);
+    const link = async () => {
+      const before = await integrationLinks();
+      await makeLink(secret, { userId: ids.userId('buyer@acme.test'), delivery: 'handover' });
+      const made = (await integrationLinks()).filter((id) => !before.includes(id));
+      expect(made).toHaveLength(1);
+      return `one_click:${made[0]}`;
+    };
+    const token = async () =>
+      `login_token:${(await makeToken(ops, 'buyer@acme.test', { use: 'integration' })).id}`;
+    // At one instant, links come before tokens, each kind by the higher id first (a link's
+    // id is random past its instant, a token's grows).
+    const older = [await token(), await link(), await token(), await link()];
+    t.clock.advance(1_000);
+    const newer = [await token(), await link()];
+    // Someone else's, and the buyer's credentials that are not an integration's: never listed.
+    await makeToken(ops, 'member@acme.test', { use: 'integration' });
+    await makeToken(ops, 'buyer@acme.test', { use: 'email' });
+    const olderLinks = [older[1], older[3]].sort().reverse();
+    const expected = [newer[1], newer[0], ...olderLinks, older[2], older[0]];
+
+    const buyer = await t.signIn('buyer@acme.test');
+    const seen: (string | undefined)[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await t.client(buyer.token).account.integrationAccess({ limit: 2, cursor });
+      seen.push(page.integrations.map((line) => `${line.kind}:${line.id}`));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual([expected.slice(0, 2), expected.slice(2, 4), expected.slice(4)]);
+  });
+
+  it('refuse a page too large or a cursor this list did not give out, and bound a forged one', async () => {
+    const buyer = await t.signIn('buyer@acme.test');
+    const path = '/api/public/account/access-history/integrations';
+    const cursorOf = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    const now = t.clock.now();
+    for (const query of [
+      'limit=101',
+      'cursor=not-a-cursor',
+      `cursor=${cursorOf([now, 'passkey', '1'])}`,
+      `cursor=${cursorOf([now, 'login_token', 'one'])}`,
+      `cursor=${cursorOf([now, 'login_token', '1', 'more'])}`,
+    ]) {
+      const res = await t.call('GET', `${path}?${query}`, { token: buyer.token });
+      expect([query, res.status, res.json]).toEqual([
+        query,
+        400,
+        { error: expect.objectContaining({ code: 'validation_failed' }) },
+      ]);
+    }
+    // Well-formed but made up: answered, past what any column holds.
+    const made = await makeToken(ops, 'buyer@acme.test', { use: 'integration' });
+    for (const key of [
+      [now, 'login_token', '999999999999999'],
+      [now + 1, 'one_click', 'zzzz'],
+    ]) {
+      const res = await t.call('GET', `${path}?cursor=${cursorOf(key)}`, { token: buyer.token });
+      expect(res.status).toBe(200);
+      expect((res.json as { integrations: { id: string }[] }).integrations).toEqual([
+        expect.objectContaining({ id: String(made.id) }),
+      ]);
+    }
   });
 });
 

@@ -25,7 +25,6 @@ import type { RequestMeta } from '../../lib/request-meta.ts';
 import { constantTimeEqual, randomToken, sha256, sortableId } from '../../lib/tokens.ts';
 import type { ImpersonationRow, OrganizationRow, ProfileRow, UserRow } from '../../store/rows.ts';
 import type { Minted } from '../auth/new-session.ts';
-import { integrationHistoryOf } from '../credentials/credentials.service.ts';
 import type { EntryOfNewSession, Started, StartHandover } from './impersonation.store.ts';
 
 export interface Target {
@@ -546,15 +545,15 @@ export async function leaveImpersonation(deps: AppDeps, auth: AuthContext, meta:
 
 /**
  * Who acted as me: every impersonation (both doors, support handovers included), a page at a
- * time, and on the first page every integration given a way in, grouped per credential. Staff
- * are named by name and role only.
+ * time. Staff are named by name and role only. The integrations given a way in are listed apart
+ * (`integrationAccess` in features/credentials).
  */
 export async function accessHistory(
   deps: AppDeps,
   auth: AuthContext,
   page: { cursor?: string | undefined; limit: number },
 ): Promise<AccessHistoryResponse> {
-  if (!auth.user) return { entries: [], nextCursor: null, integrations: [] };
+  if (!auth.user) return { entries: [], nextCursor: null };
   const after = decodeCursor(page.cursor, ['number', 'string'] as const);
   const rows = await deps.store.impersonation.accessHistory(auth.user.id, {
     after,
@@ -581,6 +580,5 @@ export async function accessHistory(
           ? { kind: row.credentialKind, id: row.credentialId }
           : null,
     })),
-    integrations: after ? [] : await integrationHistoryOf(deps, auth.user.id),
   };
 }

@@ -1,6 +1,7 @@
 import type { CredentialMaker } from '@onbehalf/contracts/login-links';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { CredentialsStore } from '../../features/credentials/credentials.store.ts';
+import { type StartIn, startingIn } from '../keyset.ts';
 import { liveLinksOf } from '../link-rows.ts';
 import { tokenState } from '../login-token-rows.ts';
 import { appendAudit } from './audit.ts';
@@ -8,7 +9,7 @@ import { type PgQueryable, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
 import { endImpersonationsOfCredential } from './impersonations.ts';
-import { isIntegerId } from './integer-id.ts';
+import { idWithinRange, isIntegerId } from './integer-id.ts';
 import { loginTokens, oneClickLinks, organizations, profiles } from './schema.ts';
 
 const profilesOf = (userId: number) =>
@@ -30,7 +31,6 @@ function tokens(db: PgQueryable) {
     .innerJoin(organizations, eq(organizations.id, profiles.organizationId));
 }
 
-/** Newest first; links made in the same millisecond by id in byte order, as SQLite compares. */
 /**
  * The links others made for a person before the ones they asked for themselves ("email me a
  * link", which anyone may ask for in their name): a list cut at its limit loses only the
@@ -39,7 +39,17 @@ function tokens(db: PgQueryable) {
 const madeByOthersFirst = (userId: number) =>
   sql`CASE WHEN ${oneClickLinks.createdByUserId} = ${userId} THEN 1 ELSE 0 END`;
 
-const linkOrder = [desc(oneClickLinks.createdAt), sql`${oneClickLinks.id} COLLATE "C" DESC`];
+/** A link's id in byte order, as SQLite compares it. */
+const linkId = sql`${oneClickLinks.id} COLLATE "C"`;
+
+/** Newest first; links made in the same millisecond by id in byte order, as SQLite orders them. */
+const linkOrder = [desc(oneClickLinks.createdAt), desc(linkId)];
+
+/** A forged cursor's token id may lie beyond the integer column, which PostgreSQL refuses. */
+const withinRange = (start: StartIn<number> | undefined): StartIn<number> | undefined =>
+  start && 'afterRow' in start
+    ? { afterRow: [start.afterRow[0], idWithinRange(start.afterRow[1])] }
+    : start;
 
 /** A login token's id from a credential id: a decimal integer the column can hold, else none. */
 function tokenIdOf(id: string): number | undefined {
@@ -89,22 +99,30 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
         .limit(limit);
       return withMakers(rows, userId);
     },
-    async integrationLinksFor(userId, limit) {
+    async integrationLinksFor(userId, { start, limit }) {
       const rows = await links(db)
-        .where(and(eq(oneClickLinks.userId, userId), eq(oneClickLinks.purpose, 'integration')))
+        .where(
+          and(
+            eq(oneClickLinks.userId, userId),
+            // Written out, not bound, so that the partial index on integrations' links applies.
+            sql`${oneClickLinks.purpose} = 'integration'`,
+            startingIn(oneClickLinks.createdAt, linkId, start),
+          ),
+        )
         .orderBy(...linkOrder)
         .limit(limit);
       return withMakers(rows, userId);
     },
-    async integrationTokensFor(userId, limit) {
+    async integrationTokensFor(userId, { start, limit }) {
       const rows = await tokens(db)
         .where(
           and(
             sql`${loginTokens.profileId} IN ${profilesOf(userId)}`,
-            eq(loginTokens.use, 'integration'),
+            sql`${loginTokens.use} = 'integration'`,
+            startingIn(loginTokens.createdAt, loginTokens.id, withinRange(start)),
           ),
         )
-        .orderBy(desc(loginTokens.id))
+        .orderBy(desc(loginTokens.createdAt), desc(loginTokens.id))
         .limit(limit);
       return withMakers(rows, userId);
     },

@@ -188,6 +188,10 @@ export const oneClickLinks = pgTable(
   (t) => [
     uniqueIndex('one_click_secret_unique').on(t.secretHash),
     index('one_click_user_idx').on(t.userId),
+    // The access history's integrations, a page at a time (SPEC §8b): a person's, newest first.
+    index('one_click_integration_idx')
+      .on(t.userId, t.createdAt, t.id)
+      .where(sql`${t.purpose} = 'integration'`),
   ],
 );
 
@@ -217,6 +221,9 @@ export const loginTokens = pgTable(
   (t) => [
     index('login_tokens_expires_idx').on(t.expiresAt),
     index('login_tokens_profile_idx').on(t.profileId).where(sql`${t.profileId} IS NOT NULL`),
+    index('login_tokens_integration_idx')
+      .on(t.profileId, t.createdAt, t.id)
+      .where(sql`${t.use} = 'integration'`),
   ],
 );
 

@@ -1,5 +1,6 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { CredentialsStore } from '../../features/credentials/credentials.store.ts';
+import { startingIn } from '../keyset.ts';
 import { liveLinksOf } from '../link-rows.ts';
 import { tokenState } from '../login-token-rows.ts';
 import { recordAudit } from './audit.ts';
@@ -69,23 +70,31 @@ export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
         .all()
         .map((r) => ({ ...r, maker: makerOf(r.token, userId) }));
     },
-    async integrationLinksFor(userId, limit) {
+    async integrationLinksFor(userId, { start, limit }) {
       return links(db)
-        .where(and(eq(oneClickLinks.userId, userId), eq(oneClickLinks.purpose, 'integration')))
+        .where(
+          and(
+            eq(oneClickLinks.userId, userId),
+            // Written out, not bound, so that the partial index on integrations' links applies.
+            sql`${oneClickLinks.purpose} = 'integration'`,
+            startingIn(oneClickLinks.createdAt, oneClickLinks.id, start),
+          ),
+        )
         .orderBy(...linkOrder)
         .limit(limit)
         .all()
         .map((r) => ({ ...r, maker: makerOf(r.link, userId) }));
     },
-    async integrationTokensFor(userId, limit) {
+    async integrationTokensFor(userId, { start, limit }) {
       return tokens(db)
         .where(
           and(
             sql`${loginTokens.profileId} IN ${profilesOf(userId)}`,
-            eq(loginTokens.use, 'integration'),
+            sql`${loginTokens.use} = 'integration'`,
+            startingIn(loginTokens.createdAt, loginTokens.id, start),
           ),
         )
-        .orderBy(desc(loginTokens.id))
+        .orderBy(desc(loginTokens.createdAt), desc(loginTokens.id))
         .limit(limit)
         .all()
         .map((r) => ({ ...r, maker: makerOf(r.token, userId) }));

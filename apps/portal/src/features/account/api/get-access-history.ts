@@ -1,13 +1,14 @@
-import type { AccessHistoryEntry, AccessHistoryResponse } from '@onbehalf/contracts/impersonation';
-import { useInfiniteQuery } from '@tanstack/react-query';
+import type {
+  AccessHistoryEntry,
+  AccessHistoryIntegration,
+  AccessHistoryResponse,
+  IntegrationAccessResponse,
+} from '@onbehalf/contracts/impersonation';
 import { api } from '../../../lib/api.ts';
 import { queryKeys } from '../../../lib/query-keys.ts';
 import { type PageRequest, pagedQueryOptions, usePagedList } from '../../../lib/use-paged-list.ts';
 
-/**
- * A page of who signed in as me (`entries`, newest first); the first page also says which
- * integrations were given a way in (`integrations`).
- */
+/** A page of who signed in as me (`entries`, newest first). */
 export const getAccessHistory = (page: PageRequest) => api.account.accessHistory(page);
 
 export const accessHistoryQueryOptions = () =>
@@ -21,8 +22,16 @@ export function useAccessHistory() {
   return usePagedList(accessHistoryQueryOptions(), entriesOf, entryId);
 }
 
-/** The integrations given a way to sign me in: the first page's, read from the same query. */
+/** A page of the links and tokens handed to systems to sign me in, newest made first. */
+export const getIntegrationAccess = (page: PageRequest) => api.account.integrationAccess(page);
+
+export const integrationAccessQueryOptions = () =>
+  pagedQueryOptions(queryKeys.account.integrationAccess(), getIntegrationAccess);
+
+const integrationsOf = (page: IntegrationAccessResponse) => page.integrations;
+const integrationId = (line: AccessHistoryIntegration) => `${line.kind}:${line.id}`;
+
+/** The integrations given a way to sign me in, a page at a time ("Load more"). */
 export function useIntegrationAccess() {
-  const query = useInfiniteQuery(accessHistoryQueryOptions());
-  return query.data?.pages[0]?.integrations;
+  return usePagedList(integrationAccessQueryOptions(), integrationsOf, integrationId);
 }

@@ -15,6 +15,7 @@ const doorLabels: Record<AccessHistoryEntry['door'], string> = {
 };
 
 const historyNoun = { one: 'impersonation', other: 'impersonations' };
+const integrationNoun = { one: 'integration', other: 'integrations' };
 
 /**
  * Who signed in as me (support staff and team admins alike, with when, why and how long), a
@@ -35,16 +36,16 @@ export function AccessHistoryTable() {
       >
         {(entries) => <PeopleTable entries={entries} />}
       </PagedListView>
-      {integrations === undefined ? null : (
-        <>
-          <h3 id="integrations-heading">Integrations</h3>
-          {integrations.length === 0 ? (
-            <p className="empty">No integration has been given a way to sign you in.</p>
-          ) : (
-            <IntegrationsTable integrations={integrations} />
-          )}
-        </>
-      )}
+      <h3 id="integrations-heading">Integrations</h3>
+      <PagedListView
+        list={integrations}
+        noun={integrationNoun}
+        loadingLabel="Loading integrations…"
+        errorTitle="Integrations could not be loaded."
+        empty="No integration has been given a way to sign you in."
+      >
+        {(lines) => <IntegrationsTable integrations={lines} />}
+      </PagedListView>
     </>
   );
 }
@@ -102,7 +103,11 @@ function PeopleTable({ entries }: { entries: readonly AccessHistoryEntry[] }) {
   );
 }
 
-function IntegrationsTable({ integrations }: { integrations: AccessHistoryIntegration[] }) {
+function IntegrationsTable({
+  integrations,
+}: {
+  integrations: readonly AccessHistoryIntegration[];
+}) {
   return (
     <div className="table-scroll">
       <table className="table" aria-labelledby="integrations-heading">

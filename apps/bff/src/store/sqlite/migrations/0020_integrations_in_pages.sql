@@ -1,0 +1,2 @@
+CREATE INDEX `login_tokens_integration_idx` ON `login_tokens` (`profile_id`,`created_at`,`id`) WHERE "login_tokens"."use" = 'integration';--> statement-breakpoint
+CREATE INDEX `one_click_integration_idx` ON `one_click_links` (`user_id`,`created_at`,`id`) WHERE "one_click_links"."purpose" = 'integration';
