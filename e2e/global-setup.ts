@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiError } from '@onbehalf/api-client/api-error';
 import { createApiClient } from '@onbehalf/api-client/client';
+import { TEST_KEY_HEADER } from '@onbehalf/contracts/test-mode';
 import { startTestCluster, type TestCluster } from '../apps/bff/src/store/postgres/test-cluster.ts';
 import { freeLoopbackPort, whereThingsAre } from '../apps/bff/src/test/server-processes.ts';
 
@@ -31,7 +32,7 @@ const SHUTDOWN_TIMEOUT_MS = 5_000;
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const given = process.env.E2E_BASE_URL;
   if (given) {
-    await assertTestMode(given);
+    await assertTestMode(given, process.env.ONBEHALF_TEST_MODE_KEY);
     return async () => undefined;
   }
 
@@ -43,6 +44,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     }
   }
 
+  // The suite's server asks for a key at /api/test/*, as a shared test server should: the kit
+  // sends it (it reads ONBEHALF_TEST_MODE_KEY, passed on to the workers below).
+  const testModeKey = randomBytes(24).toString('base64url');
   const port = await freeLoopbackPort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const dataDir = await mkdtemp(path.join(tmpdir(), 'onbehalf-e2e-'));
@@ -70,6 +74,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       PUBLIC_ORIGIN: baseUrl,
       NODE_ENV: 'test',
       ONBEHALF_TEST_MODE: '1',
+      ONBEHALF_TEST_MODE_KEY: testModeKey,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -97,7 +102,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
   try {
     await waitForHealth(baseUrl, server);
-    await assertTestMode(baseUrl);
+    await assertTestMode(baseUrl, testModeKey);
   } catch (error) {
     await teardown();
     const output = await readFile(keptLog, 'utf8').catch(() => '(no output)');
@@ -106,6 +111,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
   // Workers start after this and inherit the environment: playwright.config.ts reads it.
   process.env.E2E_BASE_URL = baseUrl;
+  process.env.ONBEHALF_TEST_MODE_KEY = testModeKey;
   return teardown;
 }
 
@@ -113,10 +119,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
  * Every spec makes its own organization and moves its own clock through /api/test/*, so a
  * server without test mode would fail every test one by one: say why once, before any runs.
  */
-async function assertTestMode(baseUrl: string): Promise<void> {
+async function assertTestMode(baseUrl: string, testModeKey: string | undefined): Promise<void> {
   const client = createApiClient({
     baseUrl,
     fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(10_000) }),
+    ...(testModeKey ? { headers: { [TEST_KEY_HEADER]: testModeKey } } : {}),
   });
   try {
     await client.test.clock();
@@ -124,6 +131,11 @@ async function assertTestMode(baseUrl: string): Promise<void> {
     if (error instanceof ApiError && error.status === 404) {
       throw new Error(
         `${baseUrl} is not in test mode: GET /api/test/clock answered 404. Start that server with ONBEHALF_TEST_MODE=1 (refused with NODE_ENV=production), or unset E2E_BASE_URL to let the suite start its own.`,
+      );
+    }
+    if (error instanceof ApiError && error.code === 'test_key_required') {
+      throw new Error(
+        `${baseUrl} asks for its test mode key at /api/test/*: set ONBEHALF_TEST_MODE_KEY to the server's.`,
       );
     }
     if (error instanceof ApiError && error.status === 0) {

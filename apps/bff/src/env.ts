@@ -77,6 +77,11 @@ const schema = z.object({
    * for QA suites. Refused with NODE_ENV=production.
    */
   ONBEHALF_TEST_MODE: z.enum(['0', '1']).default('0'),
+  /**
+   * With test mode: the key `/api/test/*` then asks for (header `x-onbehalf-test-key`), for a
+   * test server others can reach. Without it, the test endpoints answer anyone.
+   */
+  ONBEHALF_TEST_MODE_KEY: z.string().min(16).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -161,7 +161,9 @@ server.listen(env.PORT, env.HOST, () => {
   );
   if (env.testMode) {
     logger.warn(
-      'TEST MODE (ONBEHALF_TEST_MODE=1): /api/test/* makes organizations, reads the mail of .test addresses and moves the clock. Never expose this server.',
+      env.ONBEHALF_TEST_MODE_KEY
+        ? 'TEST MODE (ONBEHALF_TEST_MODE=1): /api/test/* makes organizations, reads the mail of .test addresses and moves the clock, for callers with ONBEHALF_TEST_MODE_KEY. Never expose this server.'
+        : 'TEST MODE (ONBEHALF_TEST_MODE=1): /api/test/* makes organizations, reads the mail of .test addresses and moves the clock, for any caller: set ONBEHALF_TEST_MODE_KEY on a server others can reach. Never expose this server.',
     );
   }
   if (env.RATE_LIMITS === 'off')

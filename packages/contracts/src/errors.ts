@@ -8,6 +8,10 @@ export const errorCatalogue = {
   validation_failed: { status: 400, message: 'The request is not valid.' },
   malformed_json: { status: 400, message: 'The request body is not valid JSON.' },
   unauthenticated: { status: 401, message: 'Sign in to continue.' },
+  test_key_required: {
+    status: 401,
+    message: "This server's test endpoints need its test mode key (x-onbehalf-test-key).",
+  },
   session_expired: { status: 401, message: 'Your session has ended. Sign in again.' },
   invalid_credentials: { status: 401, message: 'The email or password is incorrect.' },
   forbidden: { status: 403, message: 'You are not allowed to do this.' },

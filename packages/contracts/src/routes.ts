@@ -765,7 +765,7 @@ export const routes = {
     summary: 'Test mode: a fresh organization with an owner, a team admin and two members',
     body: createTestOrganizationBody,
     responses: { 201: testOrganization },
-    errors: [400],
+    errors: [400, 401],
   }),
   'test.createOperator': route({
     method: 'post',
@@ -774,7 +774,7 @@ export const routes = {
     summary: 'Test mode: a fresh operator of the role asked for',
     body: createTestOperatorBody,
     responses: { 201: testOperator },
-    errors: [400],
+    errors: [400, 401],
   }),
   'test.mailbox': route({
     method: 'get',
@@ -783,7 +783,7 @@ export const routes = {
     summary: 'Test mode: the mail an address received, newest first, links picked out',
     query: testMailboxQuery,
     responses: { 200: testMailbox },
-    errors: [400, 409],
+    errors: [400, 401, 409],
   }),
   'test.clock': route({
     method: 'get',
@@ -791,7 +791,7 @@ export const routes = {
     tags: ['Test mode'],
     summary: "Test mode: this test's server clock",
     responses: { 200: testClock },
-    errors: [],
+    errors: [401],
   }),
   'test.advanceClock': route({
     method: 'post',
@@ -800,7 +800,7 @@ export const routes = {
     summary: "Test mode: move this test's server clock forward (never back)",
     body: advanceClockBody,
     responses: { 200: testClock },
-    errors: [400],
+    errors: [400, 401],
   }),
 } as const satisfies Record<string, RouteContract>;
 

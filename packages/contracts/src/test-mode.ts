@@ -83,6 +83,13 @@ export type TestMailbox = z.infer<typeof testMailbox>;
  */
 export const TEST_CLOCK_HEADER = 'x-onbehalf-test-clock';
 
+/**
+ * The header that carries the server's test mode key (`ONBEHALF_TEST_MODE_KEY`) to
+ * `/api/test/*`, when the server has one: a test server others can reach is then not theirs to
+ * fill with people, read the mail of or sign in as.
+ */
+export const TEST_KEY_HEADER = 'x-onbehalf-test-key';
+
 /** Moves a test's clock forward (never back): expiries happen without waiting. */
 export const advanceClockBody = z.object({
   advanceMs: z

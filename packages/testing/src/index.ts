@@ -4,6 +4,7 @@ import type { OperatorRole } from '@onbehalf/contracts/permissions';
 import {
   type CreateTestOrganizationBody,
   TEST_CLOCK_HEADER,
+  TEST_KEY_HEADER,
   type TestOperator,
   type TestOrganization,
   type TestPersona,
@@ -38,6 +39,11 @@ export interface Mail {
 export interface KitOptions {
   /** How `org` is made: `test.use({ organization: { integrations: true } })`. */
   organization: CreateTestOrganizationBody;
+  /**
+   * The server's test mode key, when it has one (`ONBEHALF_TEST_MODE_KEY`): sent to the test
+   * endpoints only. The environment's `ONBEHALF_TEST_MODE_KEY` unless set here.
+   */
+  testModeKey: string | undefined;
 }
 
 export interface KitFixtures {
@@ -91,12 +97,13 @@ interface Internal {
     request: APIRequestContext,
     options?: { token?: string; headers?: Record<string, string> },
   ) => ApiClient;
-  /** An API client with no session, on this test's clock. */
-  anonymous: ApiClient;
+  /** The client of the test endpoints, on this test's clock, with the test mode key if any. */
+  testEndpoints: ApiClient;
 }
 
 export const test = base.extend<KitFixtures & KitOptions & Internal>({
   organization: [{}, { option: true }],
+  testModeKey: [process.env.ONBEHALF_TEST_MODE_KEY, { option: true }],
 
   // Every request a test sends, from its pages and its API clients, runs on its own clock.
   extraHTTPHeaders: async ({ extraHTTPHeaders }, use, testInfo) => {
@@ -126,20 +133,22 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
     });
   },
 
-  anonymous: async ({ request, clientOn }, use) => {
-    await use(clientOn(request));
+  testEndpoints: async ({ request, clientOn, testModeKey }, use) => {
+    await use(
+      clientOn(request, testModeKey ? { headers: { [TEST_KEY_HEADER]: testModeKey } } : {}),
+    );
   },
 
-  org: async ({ anonymous, organization }, use) => {
-    await use(await anonymous.test.createOrganization(organization));
+  org: async ({ testEndpoints, organization }, use) => {
+    await use(await testEndpoints.test.createOrganization(organization));
   },
 
-  newOrg: async ({ anonymous }, use) => {
-    await use((options = {}) => anonymous.test.createOrganization(options));
+  newOrg: async ({ testEndpoints }, use) => {
+    await use((options = {}) => testEndpoints.test.createOrganization(options));
   },
 
-  operator: async ({ anonymous }, use) => {
-    await use((role = 'support') => anonymous.test.createOperator({ role }));
+  operator: async ({ testEndpoints }, use) => {
+    await use((role = 'support') => testEndpoints.test.createOperator({ role }));
   },
 
   signIn: async ({ clientOn }, use) => {
@@ -212,9 +221,9 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
     await use((page, options = {}) => clientOn(page.request, options));
   },
 
-  mailbox: async ({ anonymous }, use) => {
+  mailbox: async ({ testEndpoints }, use) => {
     const all = async (email: string): Promise<Mail[]> =>
-      (await anonymous.test.mailbox(email, 50)).messages.map(({ subject, text, links }) => ({
+      (await testEndpoints.test.mailbox(email, 50)).messages.map(({ subject, text, links }) => ({
         subject,
         text,
         links,
@@ -250,12 +259,12 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
     });
   },
 
-  clock: async ({ anonymous }, use) => {
+  clock: async ({ testEndpoints }, use) => {
     await use({
       advance: async (ms) => {
-        await anonymous.test.advanceClock(ms);
+        await testEndpoints.test.advanceClock(ms);
       },
-      now: async () => new Date((await anonymous.test.clock()).now),
+      now: async () => new Date((await testEndpoints.test.clock()).now),
     });
   },
 });

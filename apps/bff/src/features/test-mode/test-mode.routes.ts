@@ -1,9 +1,11 @@
 import { routes } from '@onbehalf/contracts/routes';
-import type { Context } from 'hono';
+import { TEST_KEY_HEADER } from '@onbehalf/contracts/test-mode';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../../app-env.ts';
 import { routeOf } from '../../http/openapi.ts';
 import { createRouter } from '../../http/router.ts';
 import { AppError } from '../../lib/errors.ts';
+import { constantTimeEqual, sha256 } from '../../lib/tokens.ts';
 import {
   advanceTestClock,
   createTestOperator,
@@ -12,15 +14,37 @@ import {
   readTestMailbox,
 } from './test-mode.service.ts';
 
-const organizationRoute = routeOf(routes['test.createOrganization']);
+/**
+ * With ONBEHALF_TEST_MODE_KEY, only callers that send it reach the test endpoints (401
+ * `test_key_required`). It is compared through its hash, in constant time, and a wrong one is
+ * a guess, slowed down per address like a guessed link or metrics token (ADR 016).
+ */
+const requireTestModeKey: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const { env, limiters } = c.get('deps');
+  const key = env.ONBEHALF_TEST_MODE_KEY;
+  if (key !== undefined) {
+    const presented = c.req.header(TEST_KEY_HEADER) ?? '';
+    const right = await limiters.guessing(
+      c.get('meta').ip,
+      async () => constantTimeEqual(sha256(presented), sha256(key)),
+      (isRight) => !isRight,
+    );
+    if (!right) throw new AppError('test_key_required');
+  }
+  await next();
+};
 
-const operatorRoute = routeOf(routes['test.createOperator']);
+const organizationRoute = routeOf(routes['test.createOrganization'], {
+  middleware: [requireTestModeKey],
+});
 
-const mailboxRoute = routeOf(routes['test.mailbox']);
+const operatorRoute = routeOf(routes['test.createOperator'], { middleware: [requireTestModeKey] });
 
-const clockRoute = routeOf(routes['test.clock']);
+const mailboxRoute = routeOf(routes['test.mailbox'], { middleware: [requireTestModeKey] });
 
-const advanceRoute = routeOf(routes['test.advanceClock']);
+const clockRoute = routeOf(routes['test.clock'], { middleware: [requireTestModeKey] });
+
+const advanceRoute = routeOf(routes['test.advanceClock'], { middleware: [requireTestModeKey] });
 
 function testClocksFrom(c: Context<AppEnv>) {
   const clocks = c.get('deps').testClocks;

@@ -1,6 +1,6 @@
 import type { ApiClient } from '@onbehalf/api-client/client';
 import type { AuditEventType } from '@onbehalf/contracts/audit';
-import { TEST_CLOCK_HEADER } from '@onbehalf/contracts/test-mode';
+import { TEST_CLOCK_HEADER, TEST_KEY_HEADER } from '@onbehalf/contracts/test-mode';
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../env.ts';
 import { rowsWhere, updateRows } from '../../store/test-rows.ts';
@@ -42,6 +42,65 @@ describe('outside test mode', () => {
       /ONBEHALF_TEST_MODE=1 .* refused with NODE_ENV=production/s,
     );
     expect(loadEnv({ NODE_ENV: 'test', ONBEHALF_TEST_MODE: '1' }).testMode).toBe(true);
+  });
+});
+
+describe('in test mode with a key (ONBEHALF_TEST_MODE_KEY)', () => {
+  const KEY = 'a-key-for-the-qa-team-only';
+  const keyed = () =>
+    createTestApp({ env: { ONBEHALF_TEST_MODE: '1', ONBEHALF_TEST_MODE_KEY: KEY } });
+
+  it('every /api/test route refuses a caller without the key, or with another, and does nothing', async () => {
+    const t = await keyed();
+    const counts = async () => ({
+      organizations: (await rowsWhere(t.ts, 'organizations', {})).length,
+      users: (await rowsWhere(t.ts, 'users', {})).length,
+      events: (await rowsWhere(t.ts, 'auditEvents', {})).length,
+    });
+    // Signed in as a superadmin is no key either.
+    const root = (await t.signIn('root@onbehalf.test')).token;
+    const before = await counts();
+    for (const client of [
+      t.client(),
+      t.client(undefined, { [TEST_KEY_HEADER]: `${KEY}x` }),
+      t.client(undefined, { [TEST_KEY_HEADER]: '' }),
+      t.client(root),
+    ]) {
+      for (const [name, call] of Object.entries(testRoutes(client))) {
+        expect(await refusal(call()), name).toMatchObject({
+          status: 401,
+          code: 'test_key_required',
+        });
+      }
+    }
+    expect(await counts()).toEqual(before);
+    const clock = await t.client(undefined, { [TEST_KEY_HEADER]: KEY }).test.clock();
+    expect(clock.offsetMs).toBe(0);
+  });
+
+  it('every /api/test route answers a caller with the key', async () => {
+    const t = await keyed();
+    const withKey = t.client(undefined, { [TEST_KEY_HEADER]: KEY });
+    for (const [name, call] of Object.entries(testRoutes(withKey))) {
+      expect(await outcomeOf(call()), name).toBe('ok');
+    }
+  });
+
+  it('a wrong key is a guess: slowed down per address like any other', async () => {
+    const t = await createTestApp({
+      env: { ONBEHALF_TEST_MODE: '1', ONBEHALF_TEST_MODE_KEY: KEY },
+      rateLimits: true,
+    });
+    const wrong = t.client(undefined, { [TEST_KEY_HEADER]: 'not-the-key-at-all' });
+    const outcomes: (string | number)[] = [];
+    for (let i = 0; i < 40; i++) outcomes.push(await outcomeOf(wrong.test.clock()));
+    expect(outcomes).toContain(429);
+  });
+
+  it('a key shorter than 16 characters is a start-up error', () => {
+    expect(() =>
+      loadEnv({ NODE_ENV: 'test', ONBEHALF_TEST_MODE: '1', ONBEHALF_TEST_MODE_KEY: 'short' }),
+    ).toThrow(/ONBEHALF_TEST_MODE_KEY/);
   });
 });
 
