@@ -1,3 +1,4 @@
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { count, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,9 @@ import {
   migratePostgres,
   openPostgres,
   type PgTx,
+  READ_SLACK_MS,
+  readTimeoutFor,
+  STATEMENT_TIMEOUT_MS,
   transaction,
 } from './client.ts';
 import { isDatabaseUnavailable } from './faults.ts';
@@ -480,6 +484,75 @@ describe('transaction', () => {
     const [row] = await transaction(db, (tx) => tx.select({ n: count() }).from(users));
     expect(row?.n).toBe(0);
     await Promise.all([pool.end(), admin.pool.end()]);
+  });
+});
+
+/**
+ * A TCP relay to the test server that can go silent: from `silence()` on, it carries no byte
+ * either way and closes nothing, as a network does when the database's host is powered off or
+ * its address moved in a failover; `speak()` lets new connections through again (the ones cut
+ * stay cut, their peer gone).
+ */
+async function silentNetworkTo(port: number) {
+  let silent = false;
+  const pairs: { cut: boolean; near: Socket; far: Socket }[] = [];
+  const relay = createServer((near) => {
+    const far = connect(port, '127.0.0.1');
+    const pair = { cut: silent, near, far };
+    pairs.push(pair);
+    near.on('data', (bytes) => pair.cut || far.write(bytes));
+    far.on('data', (bytes) => pair.cut || near.write(bytes));
+    for (const socket of [near, far]) {
+      socket.on('error', () => {});
+      socket.on('close', () => pair.cut || (near.destroy(), far.destroy()));
+    }
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `postgres://postgres@127.0.0.1:${(relay.address() as AddressInfo).port}/postgres`,
+    silence() {
+      silent = true;
+      for (const pair of pairs) pair.cut = true;
+    },
+    speak() {
+      silent = false;
+    },
+    async close() {
+      for (const { near, far } of pairs) near.destroy(), far.destroy();
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+    },
+  };
+}
+
+describe('a network gone silent', () => {
+  it('fails the statements under way as the database unavailable (503), and the pool serves again once the database answers', async () => {
+    const network = await silentNetworkTo(cluster.port);
+    const { db, pool } = openPostgres(network.url, { max: 2, readTimeoutMs: 500 });
+    try {
+      await openConnections(pool, 2);
+      network.silence();
+      const started = Date.now();
+      const read = await pool.query('SELECT 1').catch((error: unknown) => error);
+      const write = await transaction(db, (tx) => tx.select().from(users)).catch(
+        (error: unknown) => error,
+      );
+      // Answered within the read timeout, not when the kernel gives up (minutes).
+      expect(Date.now() - started).toBeLessThan(5_000);
+      for (const failed of [read, write]) expect(isDatabaseUnavailable(failed)).toBe(true);
+      // The dead connections are dropped, never lent again.
+      expect(pool.totalCount).toBe(0);
+      network.speak();
+      expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await pool.end();
+      await network.close();
+    }
+  });
+
+  it('waits for an answer as long as the statement timeout and some slack, and without end where statements have none', () => {
+    expect(readTimeoutFor(STATEMENT_TIMEOUT_MS)).toBe(STATEMENT_TIMEOUT_MS + READ_SLACK_MS);
+    // A maintenance command's statements (MAINTENANCE_POOL) may run as long as they need.
+    expect(readTimeoutFor(MAINTENANCE_POOL.statementTimeoutMs)).toBe(0);
   });
 });
 

@@ -54,8 +54,27 @@ export const IDLE_IN_TRANSACTION_MS = 30_000;
  */
 export const MAINTENANCE_POOL = { statementTimeoutMs: 0 } as const;
 
+/**
+ * How long past `statement_timeout` a statement's answer may take before its connection is taken
+ * for dead. PostgreSQL ends a statement at its timeout and says so at once; no answer by then
+ * means the network between went silent (a failover that moved the address, a host powered
+ * off, a firewall dropping packets), where the kernel would keep a request waiting for its
+ * answer about 15 minutes and the pool's connections with it. The statement fails instead,
+ * answered 503 (faults.ts), and its connection is dropped, so the pool serves again once the
+ * database does.
+ */
+export const READ_SLACK_MS = 5_000;
+
+/** How long a pool with this statement timeout waits for an answer: none without a timeout. */
+export function readTimeoutFor(statementTimeoutMs: number): number {
+  return statementTimeoutMs > 0 ? statementTimeoutMs + READ_SLACK_MS : 0;
+}
+
 /** The writers' turns of each pool opened here. */
 const turnsOf = new WeakMap<pg.Pool, Turns>();
+
+/** The configuration of each pool opened here, for a connection of its own (`migratePostgres`). */
+const configOf = new WeakMap<pg.Pool, pg.PoolConfig>();
 
 export function openPostgres(
   url: string,
@@ -68,12 +87,15 @@ export function openPostgres(
     idleInTransactionMs?: number;
     /** How long a connection nobody uses stays open (node-postgres' 10 s by default). */
     idleMs?: number;
+    /** How long a statement's answer may take before its connection is dropped (READ_SLACK_MS). */
+    readTimeoutMs?: number;
   } = {},
 ) {
   const waitMs = options.waitMs ?? WAIT_MS;
   const statementTimeout = options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS;
   const idleInTransaction = options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS;
-  const pool = new pg.Pool({
+  const readTimeout = options.readTimeoutMs ?? readTimeoutFor(statementTimeout);
+  const config: pg.PoolConfig = {
     connectionString: url,
     max: options.max ?? 10,
     // A request never waits forever for a connection: it fails (503) and says so.
@@ -103,7 +125,14 @@ export function openPostgres(
     // (docs/decisions/022-postgresql-costs.md). Statements awaited one by one, as every read
     // is, go as before; nothing here reads through a portal (cursors), which pipelining refuses.
     pipeline: true,
-  });
+    // A connection whose answers stopped coming is dropped (READ_SLACK_MS), and one idle in the
+    // pool is probed by TCP keepalive, rather than each waiting on a silent network.
+    ...(readTimeout > 0 ? { query_timeout: readTimeout } : {}),
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  };
+  const pool = new pg.Pool(config);
+  configOf.set(pool, config);
   // A client that loses its server must not take the process with it: idle ones report to the
   // pool, and one in use reports to itself once the query it was running has failed (503).
   pool.on('error', () => {});
@@ -129,7 +158,15 @@ export async function migratePostgres(
   pool: pg.Pool,
   afterMigrate?: (db: PgDb) => Promise<void>,
 ): Promise<void> {
-  const client = await pool.connect();
+  // A connection of its own, without the pool's read timeout: waiting for another process's
+  // migration, or rewriting a large table, is no silent network.
+  const config = configOf.get(pool);
+  const own = config ? new pg.Client({ ...config, query_timeout: undefined }) : undefined;
+  if (own) {
+    own.on('error', () => {});
+    await own.connect();
+  }
+  const client = own ?? (await pool.connect());
   try {
     // Waiting for another process's migration, or building an index on a large table, is no
     // runaway statement: no timeout on this connection until it goes back to the pool.
@@ -142,12 +179,14 @@ export async function migratePostgres(
       await afterMigrate?.(db);
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK.toString()]);
-      // Back to the pool with its limits, whether the migration passed or not.
+      // Back with its limits, whether the migration passed or not (a pool not opened here lends
+      // one of its own connections).
       await client.query('RESET statement_timeout');
       await client.query('RESET idle_in_transaction_session_timeout');
     }
   } finally {
-    client.release();
+    if (own) await own.end();
+    else (client as pg.PoolClient).release();
   }
 }
 
