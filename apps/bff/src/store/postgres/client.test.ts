@@ -500,11 +500,15 @@ async function silentNetworkTo(port: number) {
     const far = connect(port, '127.0.0.1');
     const pair = { cut: silent, near, far };
     pairs.push(pair);
+    const both = () => {
+      near.destroy();
+      far.destroy();
+    };
     near.on('data', (bytes) => pair.cut || far.write(bytes));
     far.on('data', (bytes) => pair.cut || near.write(bytes));
     for (const socket of [near, far]) {
       socket.on('error', () => {});
-      socket.on('close', () => pair.cut || (near.destroy(), far.destroy()));
+      socket.on('close', () => pair.cut || both());
     }
   });
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
@@ -518,7 +522,10 @@ async function silentNetworkTo(port: number) {
       silent = false;
     },
     async close() {
-      for (const { near, far } of pairs) near.destroy(), far.destroy();
+      for (const { near, far } of pairs) {
+        near.destroy();
+        far.destroy();
+      }
       await new Promise<void>((resolve) => relay.close(() => resolve()));
     },
   };
