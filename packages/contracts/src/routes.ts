@@ -758,6 +758,8 @@ export const routes = {
   }),
 
   // ---- test mode (ONBEHALF_TEST_MODE=1 only) -------------------------------------------
+  // Their 401 asks for the test mode key, not a caller: they never act as anyone, so a request
+  // from an ended impersonation goes on (`afterImpersonationEnds`).
   'test.createOrganization': route({
     method: 'post',
     path: '/api/test/organizations',
@@ -766,6 +768,7 @@ export const routes = {
     body: createTestOrganizationBody,
     responses: { 201: testOrganization },
     errors: [400, 401],
+    afterImpersonationEnds: 'ownSession',
   }),
   'test.createOperator': route({
     method: 'post',
@@ -775,6 +778,7 @@ export const routes = {
     body: createTestOperatorBody,
     responses: { 201: testOperator },
     errors: [400, 401],
+    afterImpersonationEnds: 'ownSession',
   }),
   'test.mailbox': route({
     method: 'get',
@@ -801,6 +805,7 @@ export const routes = {
     body: advanceClockBody,
     responses: { 200: testClock },
     errors: [400, 401],
+    afterImpersonationEnds: 'ownSession',
   }),
 } as const satisfies Record<string, RouteContract>;
 
