@@ -9,16 +9,24 @@ import {
 import { countersOf } from '../../lib/hot-counters.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { placeholdersFor } from '../placeholders.ts';
-import { finishWith, type PgTx } from './client.ts';
+import { beforeCommit, commandOn, finishWith, type PgTx } from './client.ts';
 import { prepared, setTo } from './prepared.ts';
 import { auditEvents, auditHead } from './schema.ts';
 
 /**
  * Appends one event in the transaction of the change it records. The chain's head row is
- * locked first (`SELECT … FOR UPDATE`), so appends from every process and connection are
- * serialised in the database: each event links to the one committed before it, and event ids
- * follow the chain's order. Held until the transaction ends, as the change's own locks are, so
- * what happens under it is kept short: the read of the head, then one statement.
+ * locked (`SELECT … FOR UPDATE`), so appends from every process and connection are serialised
+ * in the database: each event links to the one committed before it, and event ids follow the
+ * chain's order. Held until the transaction ends.
+ *
+ * In a command (`transaction`), the events wait until its own work is done and are appended
+ * just before its COMMIT: **the head is the last lock every command takes.** Taken earlier, it
+ * deadlocked with commands that lock the same session or impersonation rows first and the head
+ * last (a redemption replacing a session against the end of that session's impersonation;
+ * found by a review): PostgreSQL broke each such pair after a second, holding the head, and so
+ * every audited write of every process, meanwhile. The events keep the order they were asked
+ * for in. Only the counters of repeats (audit-repeats.ts) and a prune's checkpoint
+ * (audit-chain.ts) take rows after the head, rows no other command locks.
  */
 export async function appendAudit(
   tx: PgTx,
@@ -26,8 +34,13 @@ export async function appendAudit(
   entry: AuditEntry,
   meta: RequestMeta,
 ): Promise<void> {
+  const pending = pendingOf(tx, key);
+  if (pending) {
+    pending.events.push({ entry, meta });
+    return;
+  }
   const [head] = await lockHead(tx).execute();
-  await appendAfterLock(tx, key, head, entry, meta);
+  await appendChained(tx, key, head, [{ entry, meta }]);
 }
 
 /** The chain's head as `SELECT … FOR UPDATE` returns it. */
@@ -36,10 +49,10 @@ export interface LockedHead {
 }
 
 /**
- * `appendAudit` for a transaction that has locked the head (`SELECT last_hash FROM audit_head
- * WHERE id = 1 FOR UPDATE`) at the end of a statement that did the command's last writes too:
- * one round trip less, and the head held no longer than by `appendAudit`. The append itself is
- * awaited with the transaction's COMMIT (`finishWith`), its failure failing the transaction.
+ * `appendAudit` for a command whose last statement locked the head (`SELECT last_hash FROM
+ * audit_head WHERE id = 1 FOR UPDATE`) with its last writes: one round trip less, the head held
+ * no longer than by `appendAudit`. Nothing may lock a row after it. The events, its own last,
+ * are sent with the COMMIT (`finishWith`), a failure failing the transaction.
  */
 export async function appendAfterLock(
   tx: PgTx,
@@ -48,19 +61,68 @@ export async function appendAfterLock(
   entry: AuditEntry,
   meta: RequestMeta,
 ): Promise<void> {
-  if (!head) throw new Error('The audit chain head row is missing: migrations were not applied');
-  const { row } = eventRow(entry, meta);
-  const hash = keyedHash(key, head.lastHash, storedPayload(row));
-  // Sent with the transaction's COMMIT when it is the command's last statement (`finishWith`);
-  // a statement after it runs after it, and an append after it reads the head it moved.
-  await finishWith(
-    tx,
-    append(tx)
-      .execute({ ...row, prevHash: head.lastHash, hash, keyed: true })
-      .then(() => {
-        countersOf(key).auditAppends++;
-      }),
-  );
+  if (!head) throw missingHead();
+  const pending = pendingOf(tx, key);
+  if (!pending) return appendChained(tx, key, head, [{ entry, meta }]);
+  pending.head = head;
+  pending.events.push({ entry, meta });
+}
+
+interface Pending {
+  events: { entry: AuditEntry; meta: RequestMeta }[];
+  /** The head, when the command's last statement locked it (`appendAfterLock`). */
+  head?: LockedHead | undefined;
+}
+
+/** The events of the command under way on each handle, by the command (client.ts `commandOn`). */
+const pendingByCommand = new WeakMap<object, Pending>();
+
+/** The events waiting for the command on `tx` to finish; none outside a command. */
+function pendingOf(tx: PgTx, key: Buffer): Pending | undefined {
+  const command = commandOn(tx);
+  if (command === undefined) return undefined;
+  let pending = pendingByCommand.get(command);
+  if (pending === undefined) {
+    const made: Pending = { events: [] };
+    beforeCommit(tx, async () => {
+      const [head] = made.head ? [made.head] : await lockHead(tx).execute();
+      await appendChained(tx, key, head, made.events);
+    });
+    pendingByCommand.set(command, made);
+    pending = made;
+  }
+  return pending;
+}
+
+/**
+ * The events linked one after the other from `head`, each and the head's move one statement,
+ * all sent with the transaction's COMMIT when in a command (`finishWith`).
+ */
+async function appendChained(
+  tx: PgTx,
+  key: Buffer,
+  head: LockedHead | undefined,
+  events: readonly { entry: AuditEntry; meta: RequestMeta }[],
+): Promise<void> {
+  if (!head) throw missingHead();
+  let prevHash = head.lastHash;
+  for (const { entry, meta } of events) {
+    const { row } = eventRow(entry, meta);
+    const hash = keyedHash(key, prevHash, storedPayload(row));
+    await finishWith(
+      tx,
+      append(tx)
+        .execute({ ...row, prevHash, hash, keyed: true })
+        .then(() => {
+          countersOf(key).auditAppends++;
+        }),
+    );
+    prevHash = hash;
+  }
+}
+
+function missingHead(): Error {
+  return new Error('The audit chain head row is missing: migrations were not applied');
 }
 
 const lockHead = prepared((db) =>

@@ -235,8 +235,35 @@ export interface TransactionOptions {
   readOnly?: boolean;
 }
 
-/** The last statements of the commands under way, by the handle each command runs on. */
-const finishing = new WeakMap<PgTx, PromiseLike<unknown>[]>();
+/** A command under way on a handle: what it sends last, and what runs before its COMMIT. */
+interface Command {
+  /** Statements whose answers are awaited with the COMMIT (`finishWith`). */
+  last: PromiseLike<unknown>[];
+  /** Work the command asked to run once its own is done, before its COMMIT (`beforeCommit`). */
+  beforeCommit: (() => Promise<void>)[];
+}
+
+/** The commands under way, by the handle each runs on. */
+const commands = new WeakMap<PgTx, Command>();
+
+/**
+ * The command running on this handle now, an identity for state kept for it alone (a new
+ * object for each transaction); none on a handle that is not a command's.
+ */
+export function commandOn(tx: PgTx): object | undefined {
+  return commands.get(tx);
+}
+
+/**
+ * Runs `work` once the command on this handle has done its own, before its COMMIT and in its
+ * transaction (the audit appends, audit.ts: the chain head is taken last). False, and nothing
+ * kept, on a handle that is not a command's.
+ */
+export function beforeCommit(tx: PgTx, work: () => Promise<void>): boolean {
+  const command = commands.get(tx);
+  command?.beforeCommit.push(work);
+  return command !== undefined;
+}
 
 /**
  * Sends a command's last statement, whose answer the command does not read (the audit append):
@@ -247,11 +274,11 @@ const finishing = new WeakMap<PgTx, PromiseLike<unknown>[]>();
 export function finishWith(tx: PgTx, statement: PromiseLike<unknown>): Promise<void> {
   // Asked for its answer once: a query builder's `then` sends the statement each time it is called.
   const answered = statement.then(() => undefined);
-  const last = finishing.get(tx);
-  if (last === undefined) return Promise.resolve(answered);
+  const command = commands.get(tx);
+  if (command === undefined) return Promise.resolve(answered);
   // Awaited by `transaction`, which reports its failure; marked handled until then.
   Promise.resolve(answered).catch(() => {});
-  last.push(answered);
+  command.last.push(answered);
   return Promise.resolve();
 }
 
@@ -295,8 +322,9 @@ export async function transaction<T>(
     throw error;
   }
   const handle = pooled ? handleOn(client) : db;
-  const last: PromiseLike<unknown>[] = [];
-  finishing.set(handle, last);
+  const command: Command = { last: [], beforeCommit: [] };
+  const { last } = command;
+  commands.set(handle, command);
   // A connection that could not roll back is destroyed, never lent again mid-transaction.
   let unusable: Error | undefined;
   try {
@@ -304,6 +332,7 @@ export async function transaction<T>(
     begun.catch(() => {});
     try {
       const result = await work(handle);
+      for (const more of command.beforeCommit) await more();
       const committed = client.query('COMMIT');
       committed.catch(() => {});
       await begun;
@@ -318,7 +347,7 @@ export async function transaction<T>(
       throw await firstFailure(last, error);
     }
   } finally {
-    finishing.delete(handle);
+    commands.delete(handle);
     if (pooled) (client as pg.PoolClient).release(unusable);
     turns?.give();
   }

@@ -87,29 +87,33 @@ export async function openClaimedSession(
   meta: RequestMeta,
 ): Promise<Started> {
   const minted = newSession(redeemed.session);
-  const [claim, replaced, roomMade, opened] = sentTogether(
+  const { replacing, now } = redeemed;
+  const [claim, replaced, roomMade] = sentTogether(
     claimed,
-    redeemed.replacing
-      ? revokeSession(tx, redeemed.replacing, 'replaced', redeemed.now)
-      : Promise.resolve(true),
+    replacing ? revokeSession(tx, replacing, 'replaced', now) : Promise.resolve(true),
     makeRoomForSession(tx, redeemed.session),
+  );
+  const open = () =>
     openAndLockHead(tx).execute({
       ...prefixed('session_', minted.session),
       ...prefixed('attempt_', attemptRow(redeemed.attempt, meta)),
-    }),
-  );
+    });
+  // Sent right behind, but where the impersonations started from the session replaced must end
+  // first (rare): the head is the last lock a command takes (audit.ts).
+  const [opened] = replacing ? [undefined] : sentTogether(open());
   if (!(await claim)) throw new LostRace();
   await replaced;
   await roomMade;
-  const [head] = await opened;
-  const entry = { ...redeemed.audit, sessionId: minted.session.id };
-  // Impersonations started from the session replaced end with it, audited (rare: then the
-  // head has moved since it was locked, and the event is appended after theirs).
-  const ended = redeemed.replacing
-    ? await endImpersonationsOfActorSessions(tx, auditKey, [redeemed.replacing], redeemed.now, meta)
-    : 0;
-  if (ended > 0) await appendAudit(tx, auditKey, entry, meta);
-  else await appendAfterLock(tx, auditKey, head, entry, meta);
+  // They end with the session, each audited before the redemption.
+  if (replacing) await endImpersonationsOfActorSessions(tx, auditKey, [replacing], now, meta);
+  const [head] = await (opened ?? open());
+  await appendAfterLock(
+    tx,
+    auditKey,
+    head,
+    { ...redeemed.audit, sessionId: minted.session.id },
+    meta,
+  );
   return minted;
 }
 

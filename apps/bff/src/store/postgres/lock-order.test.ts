@@ -1,0 +1,221 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../../lib/audit-event.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
+import { migratePostgres, openPostgres, transaction } from './client.ts';
+import { endImpersonation } from './impersonations.ts';
+import { openClaimedSession } from './one-click.store.ts';
+import { createPostgresStore } from './store.ts';
+import { startTestCluster, type TestCluster } from './test-cluster.ts';
+
+/**
+ * The chain head is the last lock every command takes (audit.ts): two commands that lock the
+ * same session or impersonation rows never wait for each other in a circle, which PostgreSQL
+ * breaks only after a second (`deadlock_timeout`), the head held meanwhile by one of them and
+ * every audited write of every process waiting behind it. Each case orders two real commands as
+ * two requests may: a third connection holds a row the first needs until the second is waiting
+ * too, then lets go.
+ */
+
+let cluster: TestCluster;
+beforeAll(async () => {
+  cluster = await startTestCluster();
+});
+afterAll(() => cluster.stop());
+
+const meta: RequestMeta = { ip: '127.0.0.1', userAgent: 'test', requestId: 'r-1' };
+const key = Buffer.alloc(32, 7);
+const NOW = 1_700_000_000_000;
+const LATER = NOW + 3_600_000;
+
+let databases = 0;
+async function freshDatabase() {
+  const name = `lock_order_${++databases}`;
+  const admin = openPostgres(cluster.url, { max: 1 });
+  await admin.pool.query(`CREATE DATABASE ${name}`);
+  await admin.pool.end();
+  const opened = openPostgres(cluster.urlFor(name), { max: 6 });
+  await migratePostgres(opened.pool);
+  // An operator (1) with an own session R, and a customer (2).
+  await opened.pool.query(
+    `INSERT INTO users (email, name, kind, created_at) VALUES ('ops@x.test', 'Ops', 'operator', 0), ('buyer@x.test', 'Buyer', 'customer', 0)`,
+  );
+  await opened.pool.query(
+    `INSERT INTO sessions (id, token_hash, user_id, method, created_at, expires_at, last_seen_at) VALUES ('R', 'hr', 1, 'password', $1, $2, $1)`,
+    [NOW, LATER],
+  );
+  return { ...opened, url: cluster.urlFor(name) };
+}
+
+/** Holds a row of `url` locked, on a connection of its own, until `release`. */
+async function holdRow(url: string, lock: string) {
+  const holder = new pg.Client({ connectionString: url });
+  await holder.connect();
+  await holder.query('BEGIN');
+  await holder.query(lock);
+  return async () => {
+    await holder.query('COMMIT');
+    await holder.end();
+  };
+}
+
+/** Waits until `n` connections of the pool's database wait for a lock. */
+async function lockWaiters(pool: pg.Pool, n: number) {
+  for (let i = 0; i < 250; i++) {
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    if ((rows[0]?.n ?? 0) >= n) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`never ${n} connections waiting for a lock`);
+}
+
+/** `ok`, or the SQLSTATE the command failed with (40P01: a deadlock PostgreSQL broke). */
+const outcome = (command: Promise<unknown>) =>
+  command.then(
+    () => 'ok',
+    (error: { code?: string; cause?: { code?: string } }) =>
+      error.cause?.code ?? error.code ?? String(error),
+  );
+
+const event = (type: AuditEntry['type']): AuditEntry => ({
+  type,
+  at: NOW,
+  actor: { userId: 1, kind: 'operator' },
+});
+
+describe('the chain head is the last lock a command takes', () => {
+  it('a redemption that replaces a session, and the end of that session’s impersonation', async () => {
+    const { db, pool, url } = await freshDatabase();
+    // R runs impersonation I, whose session is S.
+    await pool.query(
+      `INSERT INTO sessions (id, token_hash, user_id, method, created_at, expires_at, last_seen_at, impersonation_id) VALUES ('S', 'hs', 2, 'impersonation', $1, $2, $1, 'I')`,
+      [NOW, LATER],
+    );
+    await pool.query(
+      `INSERT INTO impersonations (id, door, actor_user_id, actor_session_id, target_user_id, handoff_token_hash, handoff_expires_at, session_id, issued_at, started_at, ends_at, reason) VALUES ('I', 'operator', 1, 'R', 2, 'h', $1, 'S', $1, $1, $2, 'ticket')`,
+      [NOW, LATER],
+    );
+    const [row] = (await db.query.impersonations.findMany()).filter((r) => r.id === 'I');
+    if (!row) throw new Error('no impersonation');
+    const release = await holdRow(url, `SELECT 1 FROM sessions WHERE id = 'S' FOR UPDATE`);
+    // A request of S finds I over: ends I, revokes S, appends (I, S, then the head).
+    const ending = outcome(
+      transaction(db, (tx) => endImpersonation(tx, key, row, 'expired', NOW, meta)),
+    );
+    await lockWaiters(pool, 1);
+    // The operator redeems a link in the browser whose session R started I, replacing R.
+    const redeeming = outcome(
+      transaction(db, (tx) =>
+        openClaimedSession(
+          tx,
+          key,
+          Promise.resolve(true),
+          {
+            session: { userId: 1, profileId: null, method: 'one_click', now: NOW, meta },
+            replacing: 'R',
+            attempt: {
+              kind: 'one_click',
+              oneClickLinkId: 'L',
+              userId: 1,
+              outcome: 'success',
+              at: NOW,
+            },
+            audit: event('one_click.redeemed'),
+            now: NOW,
+          },
+          meta,
+        ),
+      ),
+    );
+    await lockWaiters(pool, 2);
+    const started = Date.now();
+    await release();
+    expect(await Promise.all([ending, redeeming])).toEqual(['ok', 'ok']);
+    // Not one of them broken out of a deadlock after deadlock_timeout (1 s).
+    expect(Date.now() - started).toBeLessThan(900);
+    const { rows } = await pool.query(`SELECT type FROM audit_events ORDER BY id`);
+    expect(rows.map((r) => r.type).sort()).toEqual(['impersonation.ended', 'one_click.redeemed']);
+    await pool.end();
+  });
+
+  it('a handover redemption from a session, and that session’s sign-out', async () => {
+    const { db, pool, url } = await freshDatabase();
+    const store = createPostgresStore(db, { auditKey: key });
+    // R asked for a hand-off it has not used (I0), and holds a handover link L.
+    await pool.query(
+      `INSERT INTO impersonations (id, door, actor_user_id, actor_session_id, target_user_id, handoff_token_hash, handoff_expires_at, issued_at, reason) VALUES ('I0', 'operator', 1, 'R', 2, 'h0', $2, $1, 'ticket')`,
+      [NOW, LATER],
+    );
+    await pool.query(
+      `INSERT INTO one_click_links (id, user_id, secret_hash, created_at, expires_at, credential_fingerprint, delivery, purpose) VALUES ('L', 2, 'sl', $1, $2, 'fp', 'handover', 'support')`,
+      [NOW, LATER],
+    );
+    const release = await holdRow(url, `SELECT 1 FROM impersonations WHERE id = 'I0' FOR UPDATE`);
+    // The operator signs out of R: R, the impersonations it asked for, then the head.
+    const signOut = outcome(
+      store.auth.endSession({
+        sessionId: 'R',
+        reason: 'signed_out',
+        impersonation: null,
+        startedEndReason: 'actor_session_ended',
+        audit: event('auth.signed_out'),
+        now: NOW,
+        meta,
+      } as Parameters<typeof store.auth.endSession>[0]),
+    );
+    await lockWaiters(pool, 1);
+    // Meanwhile R redeems L: the claim, the redemption's event, then the start ends I0 (R's
+    // other hand-off) and opens the impersonation.
+    const redeem = outcome(
+      store.oneClick.redeemHandover({
+        linkId: 'L',
+        attempt: { kind: 'one_click', oneClickLinkId: 'L', userId: 2, outcome: 'success', at: NOW },
+        audit: event('one_click.redeemed'),
+        start: {
+          impersonation: {
+            id: 'I1',
+            door: 'operator',
+            actorUserId: 1,
+            actorProfileId: null,
+            actorSessionId: 'R',
+            targetUserId: 2,
+            targetProfileId: null,
+            organizationId: null,
+            reason: 'ticket',
+            ticket: null,
+            handoffTokenHash: 'h1',
+            handoffExpiresAt: LATER,
+            handoffUsedAt: NOW,
+            issuedAt: NOW,
+            startedAt: NOW,
+            endsAt: LATER,
+            endedAt: null,
+            endReason: null,
+            credentialKind: 'one_click',
+            credentialId: 'L',
+          },
+          session: {
+            userId: 2,
+            profileId: null,
+            method: 'one_click',
+            now: NOW,
+            meta,
+            impersonationId: 'I1',
+            expiresAt: LATER,
+          },
+          audit: event('impersonation.started'),
+        },
+        now: NOW,
+        meta,
+      }),
+    );
+    await lockWaiters(pool, 2);
+    const started = Date.now();
+    await release();
+    expect(await Promise.all([signOut, redeem])).toEqual(['ok', 'ok']);
+    expect(Date.now() - started).toBeLessThan(900);
+    await pool.end();
+  });
+});
