@@ -226,6 +226,25 @@ describe('durable commits', () => {
   });
 });
 
+describe('settings a DATABASE_URL carries', () => {
+  it('are kept beside ours, never in place of them: durability and the limits stay', async () => {
+    const url = new URL(cluster.url);
+    url.searchParams.set(
+      'options',
+      '-c synchronous_commit=off -c statement_timeout=0 -c work_mem=8MB -c search_path=public',
+    );
+    const { pool } = openPostgres(url.toString(), { max: 1 });
+    try {
+      const { rows } = await pool.query(
+        `SELECT current_setting('synchronous_commit') AS sync, current_setting('statement_timeout') AS statement, current_setting('work_mem') AS work, current_setting('search_path') AS path`,
+      );
+      expect(rows).toEqual([{ sync: 'on', statement: '10s', work: '8MB', path: 'public' }]);
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
 describe('runaway work', () => {
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   /** A setting as the pool's connections have it. */

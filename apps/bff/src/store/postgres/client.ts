@@ -96,7 +96,6 @@ export function openPostgres(
   const idleInTransaction = options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS;
   const readTimeout = options.readTimeoutMs ?? readTimeoutFor(statementTimeout);
   const config: pg.PoolConfig = {
-    connectionString: url,
     max: options.max ?? 10,
     // A request never waits forever for a connection: it fails (503) and says so.
     connectionTimeoutMillis: waitMs,
@@ -113,12 +112,11 @@ export function openPostgres(
     // role's or the database's own setting: an answered sign-out or single use must not come
     // back after a crash (found by a review: nothing set or checked it).
     // And no statement or idle transaction holds a connection forever (STATEMENT_TIMEOUT_MS).
-    // A DATABASE_URL with its own `options` replaces these.
-    options: [
+    ...withSettings(url, [
       '-c enable_memoize=off -c jit=off -c synchronous_commit=on',
       `-c statement_timeout=${statementTimeout}`,
       `-c idle_in_transaction_session_timeout=${idleInTransaction}`,
-    ].join(' '),
+    ]),
     // A statement sent while the one before it is still out goes at once rather than waiting
     // for its answer (node-postgres' pipelining): `transaction` sends BEGIN with a command's
     // first statement and COMMIT with its last (`finishWith`), two waits less per command
@@ -147,6 +145,30 @@ export function openPostgres(
   );
   const db = drizzle(pool, { schema });
   return { db, pool };
+}
+
+/**
+ * The connection string and the settings of the pool's connections: those the URL carries
+ * (`?options=-c …`, say a `search_path`), then ours, which win where both name one. node-postgres
+ * would let the URL's `options` replace ours whole, and with them `synchronous_commit=on` (SPEC
+ * §8b "durable commits") and the limits the read timeout is set by (found by a review).
+ */
+export function withSettings(
+  url: string,
+  ours: readonly string[],
+): { connectionString: string; options: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { connectionString: url, options: ours.join(' ') };
+  }
+  const theirs = parsed.searchParams.get('options');
+  parsed.searchParams.delete('options');
+  return {
+    connectionString: parsed.toString(),
+    options: [...(theirs ? [theirs] : []), ...ours].join(' '),
+  };
 }
 
 /**
