@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { generateSigningKeys } from '../lib/signing-keys.ts';
 import { openPostgres } from './postgres/client.ts';
 import { signingKeys } from './postgres/schema.ts';
 import { loadSharedSigningKeys } from './postgres/signing-keys.ts';
@@ -23,6 +24,20 @@ describe('the session-signing key on PostgreSQL', () => {
     } finally {
       await Promise.all(stores.map(({ pool }) => pool.end()));
     }
+  });
+
+  it('a process given another ONBEHALF_SECRET refuses to start when the key comes from the environment too', async () => {
+    const { db } = await freshStore('postgres');
+    const { privateJwk } = await generateSigningKeys();
+    const fromEnv = JSON.stringify(privateJwk);
+    const secret = randomBytes(32);
+    const first = await loadSharedSigningKeys(db, secret, fromEnv);
+    // The same secret starts again, as every other process of the deploy does.
+    const again = await loadSharedSigningKeys(db, secret, fromEnv);
+    expect(again.publicJwk).toEqual(first.publicJwk);
+    await expect(loadSharedSigningKeys(db, randomBytes(32), fromEnv)).rejects.toThrow(
+      /first started with another ONBEHALF_SECRET/,
+    );
   });
 
   it('a process given another ONBEHALF_SECRET refuses to start, saying why', async () => {

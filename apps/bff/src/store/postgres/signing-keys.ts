@@ -1,9 +1,9 @@
-import { isNull, sql } from 'drizzle-orm';
+import { eq, isNull, sql } from 'drizzle-orm';
 import type { JWK } from 'jose';
 import { seal, unseal } from '../../lib/server-secret.ts';
 import { fromPrivateJwk, generateSigningKeys, type SigningKeys } from '../../lib/signing-keys.ts';
 import { type PgDb, transaction } from './client.ts';
-import { signingKeys } from './schema.ts';
+import { settings, signingKeys } from './schema.ts';
 
 /** Held while a process looks for the key and makes it if there is none: exactly one is made. */
 const KEY_LOCK = 0x6f6e62686b657973n;
@@ -19,7 +19,10 @@ export async function loadSharedSigningKeys(
   sealKey: Buffer,
   fromEnv?: string,
 ): Promise<SigningKeys> {
-  if (fromEnv) return fromPrivateJwk(JSON.parse(fromEnv) as JWK);
+  if (fromEnv) {
+    await confirmSharedSecret(db, sealKey);
+    return fromPrivateJwk(JSON.parse(fromEnv) as JWK);
+  }
   const privateJwk = await transaction(db, async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${KEY_LOCK.toString()}::bigint)`);
     const [current] = await tx
@@ -47,4 +50,35 @@ export async function loadSharedSigningKeys(
     return made;
   });
   return fromPrivateJwk(privateJwk);
+}
+
+/** The settings row that says which ONBEHALF_SECRET the processes of this database share. */
+const SECRET_CHECK = 'server_secret_check';
+const SECRET_CHECK_TEXT = 'onbehalf: the secret every process of this database shares';
+
+/**
+ * Refuses to start a process given another ONBEHALF_SECRET than the first process of this
+ * database, where the session-signing key (`SESSION_SIGNING_JWK`) does not already say so: a
+ * text sealed by the first, which only the same secret opens. Started with another, a process
+ * would key its audit events and seal its mail apart from every other, and nothing would say
+ * so until a verification reported its events as broken (found by a review).
+ */
+async function confirmSharedSecret(db: PgDb, sealKey: Buffer): Promise<void> {
+  await transaction(db, async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${KEY_LOCK.toString()}::bigint)`);
+    const [check] = await tx.select().from(settings).where(eq(settings.key, SECRET_CHECK));
+    if (!check) {
+      await tx.insert(settings).values({
+        key: SECRET_CHECK,
+        value: seal(sealKey, SECRET_CHECK_TEXT),
+        updatedAt: Date.now(),
+      });
+      return;
+    }
+    if (typeof check.value !== 'string' || unseal(sealKey, check.value) !== SECRET_CHECK_TEXT) {
+      throw new Error(
+        'This database was first started with another ONBEHALF_SECRET: every process must be given the same one.',
+      );
+    }
+  });
 }
