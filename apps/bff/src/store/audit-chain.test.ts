@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { asc, count, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { memoryAnchorStorage } from '../lib/audit-anchor.ts';
@@ -11,7 +14,7 @@ import {
 } from '../lib/audit-event.ts';
 import { checkpointPayload, MAX_LISTED } from '../lib/audit-verification.ts';
 import { appendAudit } from './postgres/audit.ts';
-import { postgresAuditAnchor } from './postgres/audit-anchor.ts';
+import { postgresAnchorFile, postgresAuditAnchor } from './postgres/audit-anchor.ts';
 import * as postgres from './postgres/audit-chain.ts';
 import { openPostgres, transaction } from './postgres/client.ts';
 import * as pg from './postgres/schema.ts';
@@ -664,6 +667,33 @@ describe('the audit chain on postgres, several processes at once', () => {
     expect(result).toMatchObject({ intact: true, checked: 30, anchor: 'checkpoint', breaks: [] });
     const checkpoints = await ts.db.select().from(pg.auditCheckpoints);
     expect(checkpoints.length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('the outside head on postgres, each process its own witness', () => {
+  it('is the process’s own memory: another process writing an older head into a shared DATA_DIR neither moves it back nor hides a cut', async () => {
+    const ts = await freshStore('postgres');
+    const chain = chainOn(ts);
+    const dataDir = mkdtempSync(join(tmpdir(), 'onbehalf-anchor-'));
+    try {
+      const anchor = postgresAuditAnchor(postgresAnchorFile(dataDir), ts.auditKey);
+      await chain.append([entry(1), entry(2)]);
+      await anchor.advance(ts.db);
+      const older = await chain.head();
+      await chain.append([entry(3), entry(4)]);
+      expect(await anchor.advance(ts.db)).toBe('advanced');
+      const newest = await chain.head();
+      // Another process on the same host, a little behind, writes the file after this one.
+      if (older) postgresAnchorFile(dataDir).write(older);
+      expect(anchor.read()).toEqual(newest);
+      // The newest events cut: this process still says so.
+      await chain.intruder.cutBack(older?.id ?? 0);
+      expect(await anchor.advance(ts.db)).toBe('rewritten');
+      // A process started afterwards reads what the file holds, as its memory across restarts.
+      expect(postgresAuditAnchor(postgresAnchorFile(dataDir), ts.auditKey).read()).toEqual(older);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -21,9 +21,8 @@ import { auditCheckpoints } from './schema.ts';
  * database cannot reach shows that.
  *
  * **Each process is its own witness.** Every process keeps the newest head it has seen, in
- * memory and, when it has a `DATA_DIR` of its own, in `audit-head.postgres.json` there (a file
- * no other process reads or writes: it is not shared state, only this process's memory across
- * restarts). It advances from the database every second like the SQLite anchor, by the same
+ * memory and, when it has a `DATA_DIR`, in `audit-head.postgres.json` there (not shared state,
+ * only this process's memory across restarts: read once, at start). It advances from the database every second like the SQLite anchor, by the same
  * rule (lib/audit-anchor.ts `anchorMove`): only forward along the chain, never back. A cut-back
  * is then reported by every process that saw the lost events: its advance answers `rewritten`
  * (the server logs it) and verification through it reports `truncated`. Nothing needs to be
@@ -57,8 +56,13 @@ export function postgresAnchorFile(dataDir: string): AnchorStorage {
 
 export function postgresAuditAnchor(storage: AnchorStorage, key: Buffer): PostgresAuditAnchor {
   let running: Promise<AnchorMove> | null = null;
+  // Read from its file once, at start; from then on this process's own memory. Processes on
+  // one host sharing a DATA_DIR write the same file, one of them a little behind another: read
+  // back at every advance, it moved this process's head back by a few events, and cutting those
+  // went unseen (found by a review).
+  let remembered = storage.read();
   async function advanceOnce(db: PgDb): Promise<AnchorMove> {
-    const anchored = storage.read();
+    const anchored = remembered;
     // One snapshot: a prune between reading the checkpoints and the anchored event (its
     // checkpoint committed, then the event deleted) must not look like a cut-back.
     const { head, trail } = await transaction(
@@ -81,11 +85,14 @@ export function postgresAuditAnchor(storage: AnchorStorage, key: Buffer): Postgr
       { isolation: 'repeatable read', readOnly: true },
     );
     const move = anchorMove(anchored, head, trail);
-    if (move === 'advanced' && head) storage.write(head);
+    if (move === 'advanced' && head) {
+      remembered = head;
+      storage.write(head);
+    }
     return move;
   }
   return {
-    read: () => storage.read(),
+    read: () => remembered,
     // A slow database must not pile advances up: one at a time, and a call during one joins it.
     advance(db) {
       running ??= advanceOnce(db).finally(() => {
