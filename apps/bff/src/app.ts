@@ -42,6 +42,7 @@ import { readBody } from './middleware/read-body.ts';
 import { observeRequests } from './middleware/request-log.ts';
 import { requireJsonBody } from './middleware/require-json.ts';
 import { resolveSession } from './middleware/session.ts';
+import { databaseRefusal } from './store/database-refusals.ts';
 import { isDatabaseUnavailable } from './store/postgres/faults.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -257,6 +258,8 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
   app.onError((error, c) => {
     if (error instanceof AppError) return errorResponse(c, error);
     if (error instanceof HTTPException) return errorResponse(c, fromHttpException(error));
+    const refused = databaseRefusal(error);
+    if (refused) return errorResponse(c, refused);
     if (isDatabaseUnavailable(error)) {
       // PostgreSQL rolls back the transaction a lost connection leaves open: nothing half-written
       // remains, and trying again may work.

@@ -364,10 +364,14 @@ describe('starting on PostgreSQL', () => {
       // Its start marked the database: no process adds a real person to it any more.
       const marked = await pool.query("SELECT key FROM settings WHERE key = 'test_database'");
       expect(marked.rowCount).toBe(1);
-      // Unless by hand, as here.
-      await pool.query(
-        "INSERT INTO users (email, name, kind, created_at) VALUES ('Jane@RealCorp.com', 'Jane', 'customer', 0)",
-      );
+      const jane =
+        "INSERT INTO users (email, name, kind, created_at) VALUES ('Jane@RealCorp.com', 'Jane', 'customer', 0)";
+      // Not even a statement of its own: the database refuses it.
+      await expect(pool.query(jane)).rejects.toMatchObject({ code: 'OB001' });
+      // Unless by the table's owner's hand, its guard switched off, as here.
+      await pool.query('ALTER TABLE users DISABLE TRIGGER users_test_people_only');
+      await pool.query(jane);
+      await pool.query('ALTER TABLE users ENABLE TRIGGER users_test_people_only');
     } finally {
       await pool.end();
     }

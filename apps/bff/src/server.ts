@@ -53,8 +53,10 @@ try {
   refuseToStart(error);
 }
 const { store, keys, secret, auditAnchor, commitGroups } = booted;
-// Test mode's made-up operators may act as anyone the database holds: never real people.
-if (env.testMode && (await store.testMode.holdsRealAccounts())) {
+// Test mode's made-up operators may act as anyone the database holds: never real people. The
+// database is marked a test database in the same step: from then on no process, in test mode
+// or not, adds a person outside .test to it.
+if (env.testMode && (await store.testMode.markTestDatabase(Date.now())) !== 'marked') {
   await booted.close().catch(() => {});
   refuseToStart(
     new Error(
@@ -62,8 +64,6 @@ if (env.testMode && (await store.testMode.holdsRealAccounts())) {
     ),
   );
 }
-// From now on no process, in test mode or not, adds a person outside .test to this database.
-if (env.testMode) await store.testMode.markTestDatabase(Date.now());
 
 // A database the demo was seeded into outside production keeps the published password: in
 // production, anyone who read the README could sign in as its superadmin (ADR 033).

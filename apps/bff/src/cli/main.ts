@@ -4,6 +4,7 @@ import { type AnchoredHead, fileAnchorStorage } from '../lib/audit-anchor.ts';
 import { AppError } from '../lib/errors.ts';
 import type { MetricsSources } from '../lib/metrics.ts';
 import { loadServerSecret, type ServerSecret } from '../lib/server-secret.ts';
+import { databaseRefusal } from '../store/database-refusals.ts';
 import { type DemoSeed, WITHHELD_DEMO } from '../store/demo.ts';
 import { postgresAnchorFile } from '../store/postgres/audit-anchor.ts';
 import { connectPostgres, migrateAndSeed } from '../store/postgres/boot.ts';
@@ -164,7 +165,9 @@ try {
     ? await openPostgresCommands(env, env.DATABASE_URL)
     : await openSqliteCommands(env);
   await run(process.argv[2], env, opened);
-} catch (error) {
+} catch (thrown) {
+  // A database's own refusal reads as the API answers it.
+  const error = databaseRefusal(thrown) ?? thrown;
   if (error instanceof UsageError) {
     console.error(`onbehalf: ${error.message}`);
     process.exitCode = 2;

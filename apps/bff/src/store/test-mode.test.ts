@@ -1,9 +1,11 @@
 import type { Database } from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
+import { databaseRefusal } from './database-refusals.ts';
 import * as pg from './postgres/schema.ts';
 import { connectionOf } from './sqlite/prepared.ts';
 import { outboxMessages } from './sqlite/schema/outbox.ts';
-import { auditTrail, insertRow, linked, rowsOf } from './test-rows.ts';
+import { onSeveralProcesses } from './test-processes.ts';
+import { auditTrail, insertRow, linked, rowsOf, updateRows } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 
 const meta = { ip: '203.0.113.7', userAgent: 'test-agent', requestId: 'r-1' };
@@ -24,6 +26,17 @@ async function insertMessage(ts: TestStore, to: string, subject: string, created
   if (ts.dialect === 'sqlite') ts.db.insert(outboxMessages).values(values).run();
   else await ts.db.insert(pg.outboxMessages).values(values);
 }
+
+/** An operator with a real person's address, past the services' own check. */
+const realOperator = {
+  email: 'real.person@corp.example',
+  name: 'Real Person',
+  passwordHash: 'argon2-hash',
+  operatorRole: 'superadmin' as const,
+  audit: () => ({ type: 'user.provisioned' as const, at: T0, actor: system }),
+  now: T0,
+  meta,
+};
 
 const person = (slug: string) => ({
   email: `${slug}@example.test`,
@@ -48,11 +61,47 @@ describe.each(dialects)('test mode on %s', (dialect) => {
     const ts = await freshStore(dialect);
     const settings = await ts.store.settings.read();
     expect(await ts.store.testMode.isTestDatabase()).toBe(false);
-    await ts.store.testMode.markTestDatabase(T0);
+    expect(await ts.store.testMode.markTestDatabase(T0)).toBe('marked');
     // Every test-mode start marks it again: nothing changes.
-    await ts.store.testMode.markTestDatabase(T0 + 1);
+    expect(await ts.store.testMode.markTestDatabase(T0 + 1)).toBe('marked');
     expect(await ts.store.testMode.isTestDatabase()).toBe(true);
     expect(await ts.store.settings.read()).toEqual(settings);
+  });
+
+  it('marks nothing where a real person has an account', async () => {
+    const ts = await freshStore(dialect);
+    await insertRow(ts, 'users', {
+      email: 'jane@corp.example',
+      name: 'Jane',
+      kind: 'customer',
+      createdAt: T0,
+    });
+    expect(await ts.store.testMode.markTestDatabase(T0)).toBe('holds_real_accounts');
+    expect(await ts.store.testMode.isTestDatabase()).toBe(false);
+  });
+
+  it('once marked, the database itself refuses a person outside .test, added or readdressed, as test_addresses_only', async () => {
+    const ts = await freshStore(dialect);
+    const tester = await insertRow(ts, 'users', {
+      email: 'tester@example.test',
+      name: 'Tester',
+      kind: 'customer',
+      createdAt: T0,
+    });
+    expect(await ts.store.testMode.markTestDatabase(T0)).toBe('marked');
+    const refusalOf = (work: () => Promise<unknown>) =>
+      work().then(
+        () => null,
+        (error: unknown) => databaseRefusal(error)?.code ?? error,
+      );
+    // Past the services' own check, as another process's or a command's write would be.
+    expect(await refusalOf(() => ts.store.users.createOperator(realOperator))).toBe(
+      'test_addresses_only',
+    );
+    const readdress = (email: string) => updateRows(ts, 'users', { email }, { id: tester.id });
+    expect(await refusalOf(() => readdress('tester@corp.example'))).toBe('test_addresses_only');
+    expect(await refusalOf(() => readdress('tester2@example.test'))).toBeNull();
+    expect(await ts.store.testMode.holdsRealAccounts()).toBe(false);
   });
 
   it('makes an organization with its people in the order asked, each with a profile, audited', async () => {
@@ -254,5 +303,32 @@ describe.each(dialects)('test mode on %s', (dialect) => {
     const trail = await auditTrail(ts);
     expect(trail.map((e) => e.details)).toEqual([{ advanceMs: 1000 }, { advanceMs: 2000 }]);
     expect(linked(trail)).toBe(true);
+  });
+});
+
+describe('test mode on postgres, beside another process', () => {
+  it('a test-mode start and the creation of a real person at once never leave both: the mark and that person', async () => {
+    for (let round = 0; round < 5; round++) {
+      const ts = await freshStore('postgres');
+      const outcome = await onSeveralProcesses(ts, 2, async ([elsewhere, starting]) => {
+        if (!elsewhere || !starting) throw new Error('two stores');
+        const creating = elsewhere.users.createOperator(realOperator).then(
+          () => 'created',
+          (error: unknown) => databaseRefusal(error)?.code ?? String(error),
+        );
+        const marked = await starting.testMode.markTestDatabase(T0);
+        return { marked, created: await creating };
+      });
+      const holdsReal = await ts.store.testMode.holdsRealAccounts();
+      const isTest = await ts.store.testMode.isTestDatabase();
+      expect({ holdsReal, isTest }, JSON.stringify(outcome)).not.toEqual({
+        holdsReal: true,
+        isTest: true,
+      });
+      expect([
+        { marked: 'marked', created: 'test_addresses_only' },
+        { marked: 'holds_real_accounts', created: 'created' },
+      ]).toContainEqual(outcome);
+    }
   });
 });

@@ -22,11 +22,13 @@ export interface TestModeStore {
    */
   holdsRealAccounts(): Promise<boolean>;
   /**
-   * Marks the database as a test database, for good: a test-mode start does, so that every
-   * process and the command line refuse to add a person outside `.test` to it, in test mode or
-   * not (`isTestDatabase`).
+   * Marks the database as a test database, for good, unless it holds a real person's account:
+   * a test-mode start does, so that every process and the command line refuse to add a person
+   * outside `.test` to it, in test mode or not (`isTestDatabase`). The look and the mark are one
+   * step no person's creation can come between, from any process; once marked, the database
+   * itself refuses a person outside `.test` (`test_addresses_only`).
    */
-  markTestDatabase(now: number): Promise<void>;
+  markTestDatabase(now: number): Promise<'marked' | 'holds_real_accounts'>;
   /** Whether a test-mode start ever ran on this database. */
   isTestDatabase(): Promise<boolean>;
   /** What the local outbox holds for an address (stored in lower case), newest first. */

@@ -1,3 +1,5 @@
+import { errorsWithin } from '../database-refusals.ts';
+
 /**
  * Telling a database that went away from a request that went wrong. A request that loses
  * PostgreSQL is answered 503 (app.ts), not 500: its transaction did not commit, and trying again
@@ -54,16 +56,7 @@ function unavailable(error: Error): boolean {
 
 /** Whether this error, or one it wraps (drizzle wraps the driver's), says PostgreSQL is gone. */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  const pending = [error];
-  while (pending.length > 0) {
-    const next = pending.pop();
-    if (!(next instanceof Error) || seen.has(next)) continue;
-    seen.add(next);
-    if (unavailable(next)) return true;
-    pending.push(next.cause);
-    if (next instanceof AggregateError) pending.push(...next.errors);
-  }
+  for (const each of errorsWithin(error)) if (unavailable(each)) return true;
   return false;
 }
 

@@ -2,7 +2,7 @@ import { desc, eq, sql } from 'drizzle-orm';
 import type { NewPerson, TestModeStore } from '../../features/test-mode/test-mode.store.ts';
 import { TEST_DATABASE } from '../test-database.ts';
 import { appendAudit } from './audit.ts';
-import { type PgTx, transaction } from './client.ts';
+import { type PgQueryable, type PgTx, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { organizations, outboxMessages, profiles, settings, testClocks, users } from './schema.ts';
 
@@ -87,18 +87,20 @@ export function postgresTestMode({ db, auditKey }: PostgresContext): TestModeSto
     },
 
     async holdsRealAccounts() {
-      const found = await db
-        .select({ id: users.id })
-        .from(users)
-        .where(sql`lower(${users.email}) NOT LIKE '%.test'`)
-        .limit(1);
-      return found.length > 0;
+      return holdsRealAccounts(db);
     },
     async markTestDatabase(now) {
-      await db
-        .insert(settings)
-        .values({ key: TEST_DATABASE, value: true, updatedAt: now })
-        .onConflictDoNothing();
+      return transaction(db, async (tx) => {
+        // No person is added or readdressed meanwhile, from any process: those under way finish
+        // first and are seen; those after find the mark (migration 0017's trigger refuses them).
+        await tx.execute(sql`LOCK TABLE ${users} IN SHARE MODE`);
+        if (await holdsRealAccounts(tx)) return 'holds_real_accounts' as const;
+        await tx
+          .insert(settings)
+          .values({ key: TEST_DATABASE, value: true, updatedAt: now })
+          .onConflictDoNothing();
+        return 'marked' as const;
+      });
     },
     async isTestDatabase() {
       const found = await db
@@ -149,4 +151,13 @@ export function postgresTestMode({ db, auditKey }: PostgresContext): TestModeSto
       });
     },
   };
+}
+
+async function holdsRealAccounts(db: PgQueryable): Promise<boolean> {
+  const found = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(sql`lower(${users.email}) NOT LIKE '%.test'`)
+    .limit(1);
+  return found.length > 0;
 }

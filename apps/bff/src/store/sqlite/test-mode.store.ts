@@ -95,20 +95,19 @@ export function sqliteTestMode({ db }: SqliteContext): TestModeStore {
     },
 
     async holdsRealAccounts() {
-      return (
-        db
-          .select({ id: users.id })
-          .from(users)
-          .where(sql`lower(${users.email}) NOT LIKE '%.test'`)
-          .limit(1)
-          .get() !== undefined
-      );
+      return holdsRealAccounts(db);
     },
     async markTestDatabase(now) {
-      db.insert(settings)
-        .values({ key: TEST_DATABASE, value: true, updatedAt: now })
-        .onConflictDoNothing()
-        .run();
+      // One transaction: the single writer adds no person between the look and the mark; after
+      // it, migration 0021's triggers refuse one outside .test.
+      return db.transaction((tx) => {
+        if (holdsRealAccounts(tx)) return 'holds_real_accounts' as const;
+        tx.insert(settings)
+          .values({ key: TEST_DATABASE, value: true, updatedAt: now })
+          .onConflictDoNothing()
+          .run();
+        return 'marked' as const;
+      });
     },
     async isTestDatabase() {
       return (
@@ -164,4 +163,15 @@ export function sqliteTestMode({ db }: SqliteContext): TestModeStore {
       });
     },
   };
+}
+
+function holdsRealAccounts(db: Queryable): boolean {
+  return (
+    db
+      .select({ id: users.id })
+      .from(users)
+      .where(sql`lower(${users.email}) NOT LIKE '%.test'`)
+      .limit(1)
+      .get() !== undefined
+  );
 }
