@@ -285,6 +285,23 @@ describe.each(dialects)('auth store on %s', (dialect) => {
 });
 
 describe('auth store on several PostgreSQL processes', () => {
+  it('sign-ins at once from every process, at the most live sessions a person may hold, leave exactly that many', async () => {
+    const ts = await freshStore('postgres');
+    const { john } = await world(ts);
+    const keep = sessionPolicy.maxLivePerPerson;
+    await liveSessionsAtCap(ts, john.user.id, keep, T0);
+    await onSeveralProcesses(ts, 3, (stores) =>
+      Promise.all(
+        stores.flatMap((store) =>
+          Array.from({ length: 8 }, () => passwordSignIn({ ...ts, store }, john)),
+        ),
+      ),
+    );
+    const after = await sessionsAfterCap(ts, john.user.id, T0);
+    expect(after.ownLive).toHaveLength(keep);
+    expect(after.signedOut).toHaveLength(24);
+  });
+
   it('a sign-out sent to every process at once revokes once, and the trail stays one chain', async () => {
     const ts = await freshStore('postgres');
     const w = await world(ts);

@@ -558,7 +558,7 @@ describe('the one-click port on several PostgreSQL processes', () => {
 });
 
 describe('the one-click port on PostgreSQL', () => {
-  it('redeems in four statements between BEGIN and COMMIT and three waits: BEGIN, the claim, room for the session and the session go together, then the append with COMMIT', async () => {
+  it('redeems in five statements between BEGIN and COMMIT and three waits: BEGIN, the claim, the person’s turn, room for the session and the session go together, then the append with COMMIT', async () => {
     const ts = await freshStore('postgres');
     const s = await scene(ts);
     await issue(ts.store, s, 'L1');
@@ -567,6 +567,7 @@ describe('the one-click port on PostgreSQL', () => {
     expect(sent.names).toEqual([
       'BEGIN',
       'one_click_claim',
+      'session_minting_for',
       'session_room_for_own',
       'redeemed_session_open',
       'audit_append',
@@ -574,6 +575,7 @@ describe('the one-click port on PostgreSQL', () => {
     ]);
     expect(sent.behind).toEqual([
       'one_click_claim',
+      'session_minting_for',
       'session_room_for_own',
       'redeemed_session_open',
       'COMMIT',

@@ -28,7 +28,7 @@ import {
   sessions,
   users,
 } from './schema.ts';
-import { makeRoomForSession, revokeSession } from './sessions.ts';
+import { holdMintingFor, makeRoomForSession, revokeSession } from './sessions.ts';
 
 /**
  * Single use: of concurrent redemptions on any process, the first to update the row wins; the
@@ -88,10 +88,13 @@ export async function openClaimedSession(
 ): Promise<Started> {
   const minted = newSession(redeemed.session);
   const { replacing, now } = redeemed;
-  const [claim, replaced, roomMade] = sentTogether(
+  // The person's turn to be given a session before the session replaced (theirs, mostly), as
+  // every command that mints one takes them (sessions.ts `holdMintingFor`).
+  const [claim, turn, replaced, roomMade] = sentTogether(
     claimed,
+    holdMintingFor(tx, redeemed.session),
     replacing ? revokeSession(tx, replacing, 'replaced', now) : Promise.resolve(true),
-    makeRoomForSession(tx, redeemed.session),
+    makeRoomForSession(tx, redeemed.session, { held: true }),
   );
   const open = () =>
     openAndLockHead(tx).execute({
@@ -102,6 +105,7 @@ export async function openClaimedSession(
   // first (rare): the head is the last lock a command takes (audit.ts).
   const [opened] = replacing ? [undefined] : sentTogether(open());
   if (!(await claim)) throw new LostRace();
+  await turn;
   await replaced;
   await roomMade;
   // They end with the session, each audited before the redemption.

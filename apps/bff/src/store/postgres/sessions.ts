@@ -10,7 +10,7 @@ import { liveSessionsOf, roomForSessionWhere, type SessionHolder } from '../own-
 import { placeholdersFor } from '../placeholders.ts';
 import type { SessionLookup, SessionRow } from '../rows.ts';
 import { sessionUserColumns } from '../session-user.ts';
-import type { PgDb, PgQueryable } from './client.ts';
+import { type PgDb, type PgQueryable, sentTogether } from './client.ts';
 import { prepared, setTo } from './prepared.ts';
 import { organizations, profiles, sessions, users } from './schema.ts';
 
@@ -129,22 +129,58 @@ const roomFor = (holder: SessionHolder) =>
 const roomForOwn = roomFor('own');
 const roomForIntegrations = roomFor('integrations');
 
+/** The advisory locks' first key for "sessions minted for this person": ours alone. */
+const MINTING_FOR = 0x6f62736d;
+
+/**
+ * Held by a command that mints a session for a person, until it ends: two at once would each
+ * count the same live sessions, both sign out the same oldest one (the second finding it gone),
+ * and leave the person one past the cap (found by a review). Only such commands take it, before
+ * any of the person's session rows, so it waits for nothing they hold.
+ */
+const mintingFor = prepared((db) =>
+  db
+    .select({ locked: sql`pg_advisory_xact_lock(${MINTING_FOR}, ${users.id})` })
+    .from(users)
+    .where(eq(users.id, sql.placeholder('userId')))
+    .prepare('session_minting_for'),
+);
+
+/**
+ * Takes the person's turn to be given a session (`mintingFor`), sent without waiting for its
+ * answer: the statements sent behind it run once it is granted. First thing a command does
+ * with the person's sessions; `makeRoomForSession` then makes room.
+ */
+export function holdMintingFor(tx: PgQueryable, session: MintSessionInput): Promise<unknown> {
+  if (session.userId === null) return Promise.resolve();
+  return mintingFor(tx).execute({ userId: session.userId });
+}
+
 /**
  * Makes room for a session about to be minted for a person: signs out the oldest of their live
  * sessions held as this one will be (their own, or integrations') beyond the newest
  * `sessionPolicy.maxLivePerPerson - 1` (ULIDs sort by time), in one indexed statement, wherever a
- * person gets a session that is not an impersonation. Run before the insert, so it takes the
- * session rows before a command's audit append takes the chain head, in the order every other
- * command takes them.
+ * person gets a session that is not an impersonation, after the command took the person's turn
+ * (`holdMintingFor`), which this sends first unless told it is held. Run before the insert, so
+ * it takes the session rows before a command's audit append takes the chain head, in the order
+ * every other command takes them.
  */
 export async function makeRoomForSession(
   tx: PgQueryable,
   session: MintSessionInput,
+  { held = false }: { held?: boolean } = {},
 ): Promise<void> {
   const { userId, now, via } = session;
   if (userId === null) return;
-  if (via) await roomForIntegrations(tx).execute({ userId, now });
-  else await roomForOwn(tx).execute({ userId, now });
+  const turn = held ? Promise.resolve() : holdMintingFor(tx, session);
+  const [, room] = sentTogether(
+    turn,
+    via
+      ? roomForIntegrations(tx).execute({ userId, now })
+      : roomForOwn(tx).execute({ userId, now }),
+  );
+  await turn;
+  await room;
 }
 
 /** Signs a user out everywhere (but `exceptSessionId`): their live sessions revoked. */
