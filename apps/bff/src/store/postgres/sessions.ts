@@ -140,9 +140,10 @@ const MINTING_FOR = 0x6f62736d;
  */
 const mintingFor = prepared((db) =>
   db
-    .select({ locked: sql`pg_advisory_xact_lock(${MINTING_FOR}, ${users.id})` })
-    .from(users)
-    .where(eq(users.id, sql.placeholder('userId')))
+    .select({
+      locked: sql`pg_advisory_xact_lock(${sql.raw(String(MINTING_FOR))}, ${sql.placeholder('userId')})`,
+    })
+    .from(sql`(SELECT) AS one_row`)
     .prepare('session_minting_for'),
 );
 
