@@ -558,7 +558,7 @@ describe('the one-click port on several PostgreSQL processes', () => {
 });
 
 describe('the one-click port on PostgreSQL', () => {
-  it('redeems in five statements between BEGIN and COMMIT and three waits: BEGIN, the claim, the person’s turn, room for the session and the session go together, then the append with COMMIT', async () => {
+  it('redeems in six statements between BEGIN and COMMIT and three waits: BEGIN, the claim, the person’s turn, room for the session, the session and the head’s lock go together, then the append with COMMIT', async () => {
     const ts = await freshStore('postgres');
     const s = await scene(ts);
     await issue(ts.store, s, 'L1');
@@ -570,6 +570,7 @@ describe('the one-click port on PostgreSQL', () => {
       'session_minting_for',
       'session_room_for_own',
       'redeemed_session_open',
+      'audit_head_lock',
       'audit_append',
       'COMMIT',
     ]);
@@ -578,6 +579,7 @@ describe('the one-click port on PostgreSQL', () => {
       'session_minting_for',
       'session_room_for_own',
       'redeemed_session_open',
+      'audit_head_lock',
       'COMMIT',
     ]);
     if (redeemed === 'lost_race') throw new Error('the redemption lost');

@@ -125,6 +125,15 @@ function missingHead(): Error {
   return new Error('The audit chain head row is missing: migrations were not applied');
 }
 
+/**
+ * Locks the chain's head for a command about to append, sent without waiting (to be awaited
+ * for its answer, the head to chain from, with `appendAfterLock`). The last lock a command
+ * takes: no statement may follow it that locks a row, a foreign key's check included.
+ */
+export function lockChainHead(tx: PgTx): Promise<LockedHead[]> {
+  return lockHead(tx).execute();
+}
+
 const lockHead = prepared((db) =>
   db
     .select({ lastHash: auditHead.lastHash })

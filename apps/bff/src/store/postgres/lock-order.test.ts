@@ -2,7 +2,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../lib/audit-event.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
+import { appendAudit } from './audit.ts';
 import { migratePostgres, openPostgres, transaction } from './client.ts';
+import { liveCredentialsOf } from './credentials.ts';
 import { endImpersonation } from './impersonations.ts';
 import { openClaimedSession } from './one-click.store.ts';
 import { createPostgresStore } from './store.ts';
@@ -137,6 +139,51 @@ describe('the chain head is the last lock a command takes', () => {
     expect(Date.now() - started).toBeLessThan(900);
     const { rows } = await pool.query(`SELECT type FROM audit_events ORDER BY id`);
     expect(rows.map((r) => r.type).sort()).toEqual(['impersonation.ended', 'one_click.redeemed']);
+    await pool.end();
+  });
+
+  it('a redemption for a person, and a credential made for the same person', async () => {
+    const { db, pool, url } = await freshDatabase();
+    // Someone else holds the head for a moment, as any audited write does.
+    const release = await holdRow(url, 'SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE');
+    // The buyer redeems a link: the session it inserts takes the buyer's row (its foreign key).
+    const redeeming = outcome(
+      transaction(db, (tx) =>
+        openClaimedSession(
+          tx,
+          key,
+          Promise.resolve(true),
+          {
+            session: { userId: 2, profileId: null, method: 'one_click', now: NOW, meta },
+            replacing: null,
+            attempt: {
+              kind: 'one_click',
+              oneClickLinkId: null,
+              userId: 2,
+              outcome: 'success',
+              at: NOW,
+            },
+            audit: event('one_click.redeemed'),
+            now: NOW,
+          },
+          meta,
+        ),
+      ),
+    );
+    await lockWaiters(pool, 1);
+    // Meanwhile a link is made for the buyer: the buyer's row (the cap on live credentials),
+    // then the head.
+    const making = outcome(
+      transaction(db, async (tx) => {
+        await liveCredentialsOf(tx, 2, NOW);
+        await appendAudit(tx, key, event('one_click.issued'), meta);
+      }),
+    );
+    await lockWaiters(pool, 2);
+    const started = Date.now();
+    await release();
+    expect(await Promise.all([redeeming, making])).toEqual(['ok', 'ok']);
+    expect(Date.now() - started).toBeLessThan(900);
     await pool.end();
   });
 

@@ -9,7 +9,7 @@ import type { RequestMeta } from '../../lib/request-meta.ts';
 import { type MintSessionInput, newSession, SESSION_COLUMNS } from '../../lib/session-row.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
 import { placeholdersFor, prefixed } from '../placeholders.ts';
-import { appendAfterLock, appendAudit } from './audit.ts';
+import { appendAfterLock, appendAudit, lockChainHead } from './audit.ts';
 import { type PgTx, sentTogether, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { liveCredentialsOf, loadMaker, withdrawUndelivered } from './credentials.ts';
@@ -20,7 +20,6 @@ import { recordAttempt } from './login-attempts.ts';
 import { profilesWithOrganization, userById } from './lookups.ts';
 import { prepared, setTo } from './prepared.ts';
 import {
-  auditHead,
   loginAttempts,
   oneClickLinks,
   organizations,
@@ -96,21 +95,29 @@ export async function openClaimedSession(
     replacing ? revokeSession(tx, replacing, 'replaced', now) : Promise.resolve(true),
     makeRoomForSession(tx, redeemed.session, { held: true }),
   );
+  // The session and its attempt, then the head's lock, each its own statement: the inserts'
+  // foreign keys take the person's and profile's rows (KEY SHARE) at the end of theirs, which
+  // must come before the head, the last lock a command takes (audit.ts).
   const open = () =>
-    openAndLockHead(tx).execute({
-      ...prefixed('session_', minted.session),
-      ...prefixed('attempt_', attemptRow(redeemed.attempt, meta)),
-    });
+    sentTogether(
+      openSession(tx).execute({
+        ...prefixed('session_', minted.session),
+        ...prefixed('attempt_', attemptRow(redeemed.attempt, meta)),
+      }),
+      lockChainHead(tx),
+    );
   // Sent right behind, but where the impersonations started from the session replaced must end
-  // first (rare): the head is the last lock a command takes (audit.ts).
-  const [opened] = replacing ? [undefined] : sentTogether(open());
+  // first (rare).
+  const sent = replacing ? undefined : open();
   if (!(await claim)) throw new LostRace();
   await turn;
   await replaced;
   await roomMade;
   // They end with the session, each audited before the redemption.
   if (replacing) await endImpersonationsOfActorSessions(tx, auditKey, [replacing], now, meta);
-  const [head] = await (opened ?? open());
+  const [opened, locked] = sent ?? open();
+  await opened;
+  const [head] = await locked;
   await appendAfterLock(
     tx,
     auditKey,
@@ -122,13 +129,13 @@ export async function openClaimedSession(
 }
 
 /**
- * The new session, its attempt and the lock on the chain head in one statement: two round trips
- * less per redemption (ADR 022). The credential's row stays locked from its claim to the commit,
- * and a reusable token's row is claimed by every use of it, so its uses wait on each other for
- * the claim's statements, the lock's answer and the append's with the commit. The head is taken last, as `appendAudit` takes it, so it is held
- * no longer than before.
+ * The new session and its attempt in one statement, sent with the statements before it and the
+ * head's lock behind it: one round trip for them all (ADR 022). The credential's row stays
+ * locked from its claim to the commit, and a reusable token's row is claimed by every use of
+ * it, so its uses wait on each other for the claim's statements, the lock's answer and the
+ * append's with the commit.
  */
-const openAndLockHead = prepared((db) => {
+const openSession = prepared((db) => {
   const minted = db
     .$with('minted')
     .as(
@@ -137,20 +144,10 @@ const openAndLockHead = prepared((db) => {
         .values(placeholdersFor(SESSION_COLUMNS, 'session_'))
         .returning({ id: sessions.id }),
     );
-  const attempted = db
-    .$with('attempted')
-    .as(
-      db
-        .insert(loginAttempts)
-        .values(placeholdersFor(ATTEMPT_COLUMNS, 'attempt_'))
-        .returning({ id: loginAttempts.id }),
-    );
   return db
-    .with(minted, attempted)
-    .select({ lastHash: auditHead.lastHash })
-    .from(auditHead)
-    .where(eq(auditHead.id, 1))
-    .for('update')
+    .with(minted)
+    .insert(loginAttempts)
+    .values(placeholdersFor(ATTEMPT_COLUMNS, 'attempt_'))
     .prepare('redeemed_session_open');
 });
 
