@@ -36,15 +36,32 @@ describe('the session-signing key on PostgreSQL', () => {
     const again = await loadSharedSigningKeys(db, secret, fromEnv);
     expect(again.publicJwk).toEqual(first.publicJwk);
     await expect(loadSharedSigningKeys(db, randomBytes(32), fromEnv)).rejects.toThrow(
-      /first started with another ONBEHALF_SECRET/,
+      /another ONBEHALF_SECRET/,
     );
+  });
+
+  it('a process given another ONBEHALF_SECRET refuses to start whichever way each process has its key', async () => {
+    const fromEnv = JSON.stringify((await generateSigningKeys()).privateJwk);
+    // Its key made in the database, then a process with the key from the environment.
+    const keyed = await freshStore('postgres');
+    await loadSharedSigningKeys(keyed.db, randomBytes(32));
+    await expect(loadSharedSigningKeys(keyed.db, randomBytes(32), fromEnv)).rejects.toThrow(
+      /another ONBEHALF_SECRET/,
+    );
+    // First started with the key from the environment, then a process making its own.
+    const given = await freshStore('postgres');
+    await loadSharedSigningKeys(given.db, randomBytes(32), fromEnv);
+    await expect(loadSharedSigningKeys(given.db, randomBytes(32))).rejects.toThrow(
+      /another ONBEHALF_SECRET/,
+    );
+    expect(await given.db.select().from(signingKeys)).toEqual([]);
   });
 
   it('a process given another ONBEHALF_SECRET refuses to start, saying why', async () => {
     const { db } = await freshStore('postgres');
     await loadSharedSigningKeys(db, randomBytes(32));
     await expect(loadSharedSigningKeys(db, randomBytes(32))).rejects.toThrow(
-      /sealed with another ONBEHALF_SECRET/,
+      /another ONBEHALF_SECRET/,
     );
   });
 });
