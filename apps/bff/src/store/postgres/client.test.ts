@@ -227,21 +227,35 @@ describe('durable commits', () => {
 });
 
 describe('settings a DATABASE_URL carries', () => {
-  it('are kept beside ours, never in place of them: durability and the limits stay', async () => {
-    const url = new URL(cluster.url);
-    url.searchParams.set(
-      'options',
-      '-c synchronous_commit=off -c statement_timeout=0 -c work_mem=8MB -c search_path=public',
-    );
-    const { pool } = openPostgres(url.toString(), { max: 1 });
+  async function settingsVia(url: string) {
+    const { pool } = openPostgres(url, { max: 1 });
     try {
       const { rows } = await pool.query(
-        `SELECT current_setting('synchronous_commit') AS sync, current_setting('statement_timeout') AS statement, current_setting('work_mem') AS work, current_setting('search_path') AS path`,
+        `SELECT current_setting('synchronous_commit') AS sync, current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle, current_setting('work_mem') AS work, current_setting('search_path') AS path`,
       );
-      expect(rows).toEqual([{ sync: 'on', statement: '10s', work: '8MB', path: 'public' }]);
+      return rows[0];
     } finally {
       await pool.end();
     }
+  }
+  const theirs = encodeURIComponent(
+    '-c synchronous_commit=off -c statement_timeout=0 -c work_mem=8MB -c search_path=public',
+  );
+  const ours = { sync: 'on', statement: '10s', idle: '30s' };
+
+  it('are kept beside ours, never in place of them: durability and the limits stay', async () => {
+    expect(await settingsVia(`${cluster.url}?options=${theirs}`)).toEqual({
+      ...ours,
+      work: '8MB',
+      path: 'public',
+    });
+  });
+
+  it('the same over a Unix socket, and the limits given as parameters of their own are not taken', async () => {
+    const socket = `postgres://postgres@/postgres?host=${encodeURIComponent(cluster.directory)}&port=${cluster.port}&options=${theirs}`;
+    expect(await settingsVia(socket)).toMatchObject({ ...ours, work: '8MB', path: 'public' });
+    const limits = `${cluster.url}?statement_timeout=0&idle_in_transaction_session_timeout=0`;
+    expect(await settingsVia(limits)).toMatchObject(ours);
   });
 });
 

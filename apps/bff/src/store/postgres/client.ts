@@ -5,6 +5,7 @@ import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { parseIntoClientConfig } from 'pg-connection-string';
 import { Turns } from '../../lib/at-once.ts';
 import * as schema from './schema.ts';
 
@@ -148,27 +149,23 @@ export function openPostgres(
 }
 
 /**
- * The connection string and the settings of the pool's connections: those the URL carries
- * (`?options=-c …`, say a `search_path`), then ours, which win where both name one. node-postgres
- * would let the URL's `options` replace ours whole, and with them `synchronous_commit=on` (SPEC
- * §8b "durable commits") and the limits the read timeout is set by (found by a review).
+ * Where and how the pool connects: the DATABASE_URL read as node-postgres reads it (a host,
+ * a Unix socket's directory in `?host=`, TLS, …), with the settings it carries (`?options=-c
+ * …`, say a `search_path`) before ours, which win where both name one. node-postgres would let
+ * the URL's `options` replace ours whole, and its `?statement_timeout=` and
+ * `?idle_in_transaction_session_timeout=` override them, and with them
+ * `synchronous_commit=on` (SPEC §8b "durable commits") and the limits the read timeout is set
+ * by (found by reviews): those the URL may not set.
  */
-export function withSettings(
-  url: string,
-  ours: readonly string[],
-): { connectionString: string; options: string } {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return { connectionString: url, options: ours.join(' ') };
-  }
-  const theirs = parsed.searchParams.get('options');
-  parsed.searchParams.delete('options');
-  return {
-    connectionString: parsed.toString(),
-    options: [...(theirs ? [theirs] : []), ...ours].join(' '),
-  };
+export function withSettings(url: string, ours: readonly string[]): pg.ClientConfig {
+  const {
+    options: theirs,
+    statement_timeout: _statementTimeout,
+    idle_in_transaction_session_timeout: _idleInTransaction,
+    query_timeout: _queryTimeout,
+    ...where
+  } = parseIntoClientConfig(url);
+  return { ...where, options: [...(theirs ? [theirs] : []), ...ours].join(' ') };
 }
 
 /**
