@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type ApiClient, createApiClient } from '@onbehalf/api-client/client';
 import type { Session } from '@onbehalf/contracts/auth';
 import type { OperatorRole } from '@onbehalf/contracts/permissions';
@@ -105,9 +106,11 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
   organization: [{}, { option: true }],
   testModeKey: [process.env.ONBEHALF_TEST_MODE_KEY, { option: true }],
 
-  // Every request a test sends, from its pages and its API clients, runs on its own clock.
+  // Every request a test sends, from its pages and its API clients, runs on its own clock,
+  // named for the test and for this run of it alone: no one else can guess it and send requests
+  // on the time it was moved to.
   extraHTTPHeaders: async ({ extraHTTPHeaders }, use, testInfo) => {
-    const clock = `${testInfo.testId}#${testInfo.repeatEachIndex}#${testInfo.retry}`;
+    const clock = `${testInfo.testId}#${randomBytes(12).toString('base64url')}`;
     await use({ ...extraHTTPHeaders, [TEST_CLOCK_HEADER]: clock });
   },
 

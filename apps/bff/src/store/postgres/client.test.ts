@@ -499,6 +499,26 @@ describe('transaction', () => {
     await pool.end();
   });
 
+  it('refuses a transaction inside another on the same connection, and keeps none of the work', async () => {
+    const url = await freshDatabase('nested');
+    const { db, pool } = openPostgres(url, { max: 1 });
+    await migratePostgres(pool);
+    try {
+      await expect(
+        transaction(db, async (tx) => {
+          await tx
+            .insert(users)
+            .values({ email: 'outer@b.test', name: 'Outer', kind: 'customer', createdAt: 0 });
+          await transaction(tx, async () => undefined);
+        }),
+      ).rejects.toThrow(/inside another/);
+      const [row] = await db.select({ n: count() }).from(users);
+      expect(row?.n).toBe(0);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('drops a connection that died under the work instead of lending it again', async () => {
     const url = await freshDatabase('lost_connection');
     const { db, pool } = openPostgres(url, { max: 1 });

@@ -341,6 +341,13 @@ export async function transaction<T>(
     throw error;
   }
   const handle = pooled ? handleOn(client) : db;
+  // A command inside another on the same handle would take over its end (its last statements,
+  // its appends): never done, refused should it be.
+  if (commands.has(handle)) {
+    if (pooled) (client as pg.PoolClient).release();
+    turns?.give();
+    throw new Error('A transaction was started inside another on the same connection');
+  }
   const command: Command = { last: [], beforeCommit: [] };
   const { last } = command;
   commands.set(handle, command);
