@@ -225,9 +225,46 @@ describe.each(dialects)('the credentials port on %s', (dialect) => {
       t2.id,
     ]);
     expect(await tokensFrom({ olderThan: T0 + 2, sameInstant: false })).toEqual([t3.id, t2.id]);
+    // A profile of hers in another organization: its tokens merged in, in the same order.
+    const other = await insertRow(ts, 'organizations', {
+      name: 'Globex',
+      kind: 'company',
+      integrationsEnabled: true,
+      createdAt: 0,
+    });
+    const second = await insertRow(ts, 'profiles', {
+      userId: jane.user.id,
+      organizationId: other.id,
+      role: 'member',
+      permissions: [],
+      createdAt: 0,
+    });
+    const t4 = await token(second.id, { createdAt: T0 + 3 });
+    const t5 = await token(second.id, { createdAt: T0 + 1 });
+    expect(await tokensFrom({ olderThan: T0 + 4, sameInstant: false })).toEqual([
+      t4.id,
+      t1.id,
+      t5.id,
+      t3.id,
+      t2.id,
+    ]);
+    const firstTwo = await ts.store.credentials.integrationTokensFor(jane.user.id, {
+      start: undefined,
+      limit: 2,
+    });
+    expect(firstTwo.map((r) => [r.token.id, r.organizationName])).toEqual([
+      [t4.id, 'Globex'],
+      [t1.id, 'Acme'],
+    ]);
+    expect(await tokensFrom({ afterRow: [T0 + 1, t5.id] })).toEqual([t3.id, t2.id]);
     // A forged cursor's id beyond what the column holds is a bound, not a refusal.
-    expect(await tokensFrom({ afterRow: [T0 + 1, 2 ** 40] })).toEqual([t3.id, t2.id]);
-    expect(await tokensFrom({ afterRow: [T0 + 3, -(2 ** 40)] })).toEqual([t1.id, t3.id, t2.id]);
+    expect(await tokensFrom({ afterRow: [T0 + 1, 2 ** 40] })).toEqual([t5.id, t3.id, t2.id]);
+    expect(await tokensFrom({ afterRow: [T0 + 3, -(2 ** 40)] })).toEqual([
+      t1.id,
+      t5.id,
+      t3.id,
+      t2.id,
+    ]);
   });
 
   it('revoking a link is a compare-and-set that ends its sessions and impersonations, each audited', async () => {

@@ -35,3 +35,23 @@ export function startingIn<Id extends number | string>(
   if ('afterRow' in start) return olderThan(instant, id, start.afterRow);
   return start.sameInstant ? lte(instant, start.olderThan) : lt(instant, start.olderThan);
 }
+
+/**
+ * The first `limit` rows of several lists each newest first (same instant: the higher id first),
+ * merged in that order: a page read from each of a person's profiles, say, where one statement
+ * over all of them would read and sort every row they hold.
+ */
+export function newestOf<R>(
+  lists: readonly (readonly R[])[],
+  keyOf: (row: R) => readonly [number, number],
+  limit: number,
+): R[] {
+  return lists
+    .flat()
+    .sort((a, b) => {
+      const [atA, idA] = keyOf(a);
+      const [atB, idB] = keyOf(b);
+      return atB - atA || idB - idA;
+    })
+    .slice(0, limit);
+}

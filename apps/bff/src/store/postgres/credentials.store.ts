@@ -1,7 +1,7 @@
 import type { CredentialMaker } from '@onbehalf/contracts/login-links';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { CredentialsStore } from '../../features/credentials/credentials.store.ts';
-import { type StartIn, startingIn } from '../keyset.ts';
+import { newestOf, type StartIn, startingIn } from '../keyset.ts';
 import { liveLinksOf } from '../link-rows.ts';
 import { tokenState } from '../login-token-rows.ts';
 import { appendAudit } from './audit.ts';
@@ -114,16 +114,27 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
       return withMakers(rows, userId);
     },
     async integrationTokensFor(userId, { start, limit }) {
-      const rows = await tokens(db)
-        .where(
-          and(
-            sql`${loginTokens.profileId} IN ${profilesOf(userId)}`,
-            sql`${loginTokens.use} = 'integration'`,
-            startingIn(loginTokens.createdAt, loginTokens.id, withinRange(start)),
-          ),
-        )
-        .orderBy(desc(loginTokens.createdAt), desc(loginTokens.id))
-        .limit(limit);
+      // A page from each of the person's profiles, each read in its index's order: one
+      // statement over all of them would read and sort every token they hold.
+      const own = await db
+        .select({ id: profiles.id })
+        .from(profiles)
+        .where(eq(profiles.userId, userId));
+      const pages = await Promise.all(
+        own.map(({ id }) =>
+          tokens(db)
+            .where(
+              and(
+                eq(loginTokens.profileId, id),
+                sql`${loginTokens.use} = 'integration'`,
+                startingIn(loginTokens.createdAt, loginTokens.id, withinRange(start)),
+              ),
+            )
+            .orderBy(desc(loginTokens.createdAt), desc(loginTokens.id))
+            .limit(limit),
+        ),
+      );
+      const rows = newestOf(pages, ({ token }) => [token.createdAt, token.id], limit);
       return withMakers(rows, userId);
     },
     async revoke({ userId, credential, audit, now, meta }) {

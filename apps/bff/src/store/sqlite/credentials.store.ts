@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { CredentialsStore } from '../../features/credentials/credentials.store.ts';
-import { startingIn } from '../keyset.ts';
+import { newestOf, startingIn } from '../keyset.ts';
 import { liveLinksOf } from '../link-rows.ts';
 import { tokenState } from '../login-token-rows.ts';
 import { recordAudit } from './audit.ts';
@@ -86,18 +86,30 @@ export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
         .map((r) => ({ ...r, maker: makerOf(r.link, userId) }));
     },
     async integrationTokensFor(userId, { start, limit }) {
-      return tokens(db)
-        .where(
-          and(
-            sql`${loginTokens.profileId} IN ${profilesOf(userId)}`,
-            sql`${loginTokens.use} = 'integration'`,
-            startingIn(loginTokens.createdAt, loginTokens.id, start),
-          ),
-        )
-        .orderBy(desc(loginTokens.createdAt), desc(loginTokens.id))
-        .limit(limit)
+      // A page from each of the person's profiles, each read in its index's order: one
+      // statement over all of them would read and sort every token they hold.
+      const pages = db
+        .select({ id: profiles.id })
+        .from(profiles)
+        .where(eq(profiles.userId, userId))
         .all()
-        .map((r) => ({ ...r, maker: makerOf(r.token, userId) }));
+        .map(({ id }) =>
+          tokens(db)
+            .where(
+              and(
+                eq(loginTokens.profileId, id),
+                sql`${loginTokens.use} = 'integration'`,
+                startingIn(loginTokens.createdAt, loginTokens.id, start),
+              ),
+            )
+            .orderBy(desc(loginTokens.createdAt), desc(loginTokens.id))
+            .limit(limit)
+            .all(),
+        );
+      return newestOf(pages, ({ token }) => [token.createdAt, token.id], limit).map((r) => ({
+        ...r,
+        maker: makerOf(r.token, userId),
+      }));
     },
     async revoke({ userId, credential, audit, now, meta }) {
       return db.transaction((tx) => {
