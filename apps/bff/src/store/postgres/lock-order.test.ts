@@ -16,7 +16,7 @@ import { startTestCluster, type TestCluster } from './test-cluster.ts';
  * breaks only after a second (`deadlock_timeout`), the head held meanwhile by one of them and
  * every audited write of every process waiting behind it. Each case orders two real commands as
  * two requests may: a third connection holds a row the first needs until the second is waiting
- * too, then lets go.
+ * too, then lets go. Both must succeed: PostgreSQL breaks a deadlock by failing one (40P01).
  */
 
 let cluster: TestCluster;
@@ -132,11 +132,8 @@ describe('the chain head is the last lock a command takes', () => {
       ),
     );
     await lockWaiters(pool, 2);
-    const started = Date.now();
     await release();
     expect(await Promise.all([ending, redeeming])).toEqual(['ok', 'ok']);
-    // Not one of them broken out of a deadlock after deadlock_timeout (1 s).
-    expect(Date.now() - started).toBeLessThan(900);
     const { rows } = await pool.query(`SELECT type FROM audit_events ORDER BY id`);
     expect(rows.map((r) => r.type).sort()).toEqual(['impersonation.ended', 'one_click.redeemed']);
     await pool.end();
@@ -180,10 +177,8 @@ describe('the chain head is the last lock a command takes', () => {
       }),
     );
     await lockWaiters(pool, 2);
-    const started = Date.now();
     await release();
     expect(await Promise.all([redeeming, making])).toEqual(['ok', 'ok']);
-    expect(Date.now() - started).toBeLessThan(900);
     await pool.end();
   });
 
@@ -259,10 +254,8 @@ describe('the chain head is the last lock a command takes', () => {
       }),
     );
     await lockWaiters(pool, 2);
-    const started = Date.now();
     await release();
     expect(await Promise.all([signOut, redeem])).toEqual(['ok', 'ok']);
-    expect(Date.now() - started).toBeLessThan(900);
     await pool.end();
   });
 });
