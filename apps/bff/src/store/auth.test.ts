@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { sessionPolicy } from '../domain/sessions.ts';
 import type { EndSession } from '../features/auth/auth.store.ts';
@@ -285,6 +286,57 @@ describe.each(dialects)('auth store on %s', (dialect) => {
 });
 
 describe('auth store on several PostgreSQL processes', () => {
+  it('a sign-in at the cap and a profile switch replacing the oldest session at once leave exactly the cap', async () => {
+    const ts = await freshStore('postgres');
+    const { john } = await world(ts);
+    const keep = sessionPolicy.maxLivePerPerson;
+    await liveSessionsAtCap(ts, john.user.id, keep, T0);
+    // Another audited write holds the chain head a moment: both commands queue at their end.
+    const holder = new pg.Client({ connectionString: ts.url });
+    const watcher = new pg.Client({ connectionString: ts.url });
+    await Promise.all([holder.connect(), watcher.connect()]);
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE');
+    const waiting = async (n: number) => {
+      for (let i = 0; i < 250; i++) {
+        const { rows } = await watcher.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        );
+        if ((rows[0]?.n ?? 0) >= n) return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error(`never ${n} waiting for a lock`);
+    };
+    try {
+      const switching = ts.store.profiles.switchTo({
+        replacing: '00-live-0000',
+        session: {
+          userId: john.user.id,
+          profileId: john.profile.id,
+          method: 'password',
+          now: T0,
+          meta,
+        },
+        audit: {
+          type: 'profile.switched',
+          at: T0,
+          actor: { userId: john.user.id, kind: 'customer' },
+        },
+        now: T0,
+        meta,
+      });
+      await waiting(1);
+      const signingIn = passwordSignIn(ts, john);
+      await waiting(2);
+      await holder.query('COMMIT');
+      await Promise.all([switching, signingIn]);
+    } finally {
+      await Promise.all([holder.end(), watcher.end()]);
+    }
+    const after = await sessionsAfterCap(ts, john.user.id, T0);
+    expect(after.ownLive).toHaveLength(keep);
+  });
+
   it('sign-ins at once from every process, at the most live sessions a person may hold, leave exactly that many', async () => {
     const ts = await freshStore('postgres');
     const { john } = await world(ts);

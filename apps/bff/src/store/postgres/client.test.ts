@@ -13,6 +13,7 @@ import {
   readTimeoutFor,
   STATEMENT_TIMEOUT_MS,
   transaction,
+  withSettings,
 } from './client.ts';
 import { isDatabaseUnavailable } from './faults.ts';
 import { users } from './schema.ts';
@@ -242,6 +243,20 @@ describe('settings a DATABASE_URL carries', () => {
     '-c synchronous_commit=off -c statement_timeout=0 -c work_mem=8MB -c search_path=public',
   );
   const ours = { sync: 'on', statement: '10s', idle: '30s' };
+
+  it('leave all else the URL says to node-postgres, TLS included, without what it may not set', () => {
+    const ours = ['-c jit=off'];
+    const url =
+      'postgres://app:p%40ss@db.example:5433/app?sslmode=require&options=-c%20search_path%3Dx&statement_timeout=0&ssl=no-verify&idle_in_transaction_session_timeout=0&query_timeout=1';
+    expect(withSettings(url, ours)).toEqual({
+      connectionString: 'postgres://app:p%40ss@db.example:5433/app?sslmode=require&ssl=no-verify',
+      options: '-c search_path=x -c jit=off',
+    });
+    expect(withSettings('postgres://app@db.example/app', ours)).toEqual({
+      connectionString: 'postgres://app@db.example/app',
+      options: '-c jit=off',
+    });
+  });
 
   it('are kept beside ours, never in place of them: durability and the limits stay', async () => {
     expect(await settingsVia(`${cluster.url}?options=${theirs}`)).toEqual({

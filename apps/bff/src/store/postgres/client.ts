@@ -5,7 +5,6 @@ import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import { parseIntoClientConfig } from 'pg-connection-string';
 import { Turns } from '../../lib/at-once.ts';
 import * as schema from './schema.ts';
 
@@ -148,24 +147,37 @@ export function openPostgres(
   return { db, pool };
 }
 
+/** What a DATABASE_URL may not set: the settings and limits that are the code's (ADR 036). */
+const NOT_THE_URLS = [
+  'options',
+  'statement_timeout',
+  'idle_in_transaction_session_timeout',
+  'query_timeout',
+];
+
 /**
- * Where and how the pool connects: the DATABASE_URL read as node-postgres reads it (a host,
- * a Unix socket's directory in `?host=`, TLS, …), with the settings it carries (`?options=-c
- * …`, say a `search_path`) before ours, which win where both name one. node-postgres would let
- * the URL's `options` replace ours whole, and its `?statement_timeout=` and
- * `?idle_in_transaction_session_timeout=` override them, and with them
- * `synchronous_commit=on` (SPEC §8b "durable commits") and the limits the read timeout is set
- * by (found by reviews): those the URL may not set.
+ * The DATABASE_URL without what it may not set, for node-postgres to read all the rest as it
+ * does (a Unix socket's `?host=`, `?sslmode=`, `?ssl=no-verify`, …), and the connections'
+ * settings: those the URL carried (`?options=-c …`, say a `search_path`), then ours, which win
+ * where both name one. node-postgres would let the URL's `options` replace ours whole, and its
+ * `?statement_timeout=` and `?idle_in_transaction_session_timeout=` override them, and with
+ * them `synchronous_commit=on` (SPEC §8b "durable commits") and the limits the read timeout is
+ * set by (found by reviews).
  */
-export function withSettings(url: string, ours: readonly string[]): pg.ClientConfig {
-  const {
-    options: theirs,
-    statement_timeout: _statementTimeout,
-    idle_in_transaction_session_timeout: _idleInTransaction,
-    query_timeout: _queryTimeout,
-    ...where
-  } = parseIntoClientConfig(url);
-  return { ...where, options: [...(theirs ? [theirs] : []), ...ours].join(' ') };
+export function withSettings(
+  url: string,
+  ours: readonly string[],
+): { connectionString: string; options: string } {
+  const at = url.indexOf('?');
+  if (at < 0) return { connectionString: url, options: ours.join(' ') };
+  const params = new URLSearchParams(url.slice(at + 1));
+  const theirs = params.get('options');
+  for (const name of NOT_THE_URLS) params.delete(name);
+  const rest = params.toString();
+  return {
+    connectionString: url.slice(0, at) + (rest ? `?${rest}` : ''),
+    options: [...(theirs ? [theirs] : []), ...ours].join(' '),
+  };
 }
 
 /**

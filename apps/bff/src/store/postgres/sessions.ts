@@ -129,8 +129,12 @@ const roomFor = (holder: SessionHolder) =>
 const roomForOwn = roomFor('own');
 const roomForIntegrations = roomFor('integrations');
 
-/** The advisory locks' first key for "sessions minted for this person": ours alone. */
-const MINTING_FOR = 0x6f62736d;
+/**
+ * The advisory locks' first key for "sessions minted for this person", ours alone: one for
+ * their own sessions, one for those integrations open as them, counted by caps of their own
+ * (ADR 004), so an integration's traffic never queues the person's sign-ins.
+ */
+const MINTING_FOR: Record<SessionHolder, number> = { own: 0x6f62736d, integrations: 0x6f62736e };
 
 /**
  * Held by a command that mints a session for a person, until it ends: two at once would each
@@ -141,20 +145,21 @@ const MINTING_FOR = 0x6f62736d;
 const mintingFor = prepared((db) =>
   db
     .select({
-      locked: sql`pg_advisory_xact_lock(${sql.raw(String(MINTING_FOR))}, ${sql.placeholder('userId')})`,
+      locked: sql`pg_advisory_xact_lock(${sql.placeholder('holder')}, ${sql.placeholder('userId')})`,
     })
     .from(sql`(SELECT) AS one_row`)
     .prepare('session_minting_for'),
 );
 
 /**
- * Takes the person's turn to be given a session (`mintingFor`), sent without waiting for its
- * answer: the statements sent behind it run once it is granted. First thing a command does
- * with the person's sessions; `makeRoomForSession` then makes room.
+ * Takes the person's turn to be given a session of this kind (`mintingFor`), sent without
+ * waiting for its answer: the statements sent behind it run once it is granted. First thing a
+ * command does with the person's sessions; `makeRoomForSession` then makes room.
  */
 export function holdMintingFor(tx: PgQueryable, session: MintSessionInput): Promise<unknown> {
   if (session.userId === null) return Promise.resolve();
-  return mintingFor(tx).execute({ userId: session.userId });
+  const holder = MINTING_FOR[session.via ? 'integrations' : 'own'];
+  return mintingFor(tx).execute({ holder, userId: session.userId });
 }
 
 /**

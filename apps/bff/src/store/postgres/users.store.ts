@@ -99,6 +99,12 @@ export function postgresUsers({ db, auditKey }: PostgresContext): UsersStore {
             .returning({ id: users.id });
           if (updated.length !== 1) throw new LostRace();
           if (disabled) {
+            // In a password change's order: the credentials made for the person first, as a
+            // redemption takes its credential before the person's sessions; taken after them,
+            // a redemption of one of them could wait for this, and this for it (found by a
+            // review). Then the sessions' rows before the impersonations they started (ADR 037).
+            await endCredentialsFor(tx, userId, 'user_disabled', now);
+            await endImpersonationsOfTarget(tx, auditKey, userId, 'target_unavailable', now, meta);
             await revokeSessionsOfUser(tx, userId, 'user_disabled', now);
             await endImpersonationsByActor(
               tx,
@@ -108,8 +114,6 @@ export function postgresUsers({ db, auditKey }: PostgresContext): UsersStore {
               now,
               meta,
             );
-            await endImpersonationsOfTarget(tx, auditKey, userId, 'target_unavailable', now, meta);
-            await endCredentialsFor(tx, userId, 'user_disabled', now);
           }
           await endCredentialsMadeBy(tx, userId, endCredentialsMade, 'maker_lost_right', now);
           await endCredentialImpersonationsBy(tx, auditKey, userId, endCredentialsMade, now, meta);
