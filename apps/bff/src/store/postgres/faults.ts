@@ -37,12 +37,12 @@ const NETWORK_CODES = new Set([
 ]);
 
 /**
- * What the pool says when its connection ends under a query, or none can be had in time, or a
- * statement's answer never came (a silent network, client.ts `READ_SLACK_MS`), and what
- * `transaction` says when no turn to write came in time (client.ts).
+ * What the pool says when its connection ends under a query (a silent network's included,
+ * client.ts `READ_SLACK_MS`), or none can be had in time, and what `transaction` says when no
+ * turn to write came in time (client.ts).
  */
 const LOST_CONNECTION =
-  /^(Connection terminated|Query read timeout|timeout exceeded when (trying to connect|waiting for a turn to write)|Client has encountered a connection error|Client was closed|Cannot use a pool after calling end)/;
+  /^(Connection terminated|timeout exceeded when (trying to connect|waiting for a turn to write)|Client has encountered a connection error|Client was closed|Cannot use a pool after calling end)/;
 
 function unavailable(error: Error): boolean {
   const code = (error as { code?: unknown }).code;
