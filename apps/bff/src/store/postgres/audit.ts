@@ -49,10 +49,10 @@ export interface LockedHead {
 }
 
 /**
- * `appendAudit` for a command whose last statement locked the head (`SELECT last_hash FROM
- * audit_head WHERE id = 1 FOR UPDATE`) with its last writes: one round trip less, the head held
- * no longer than by `appendAudit`. Nothing may lock a row after it. The events, its own last,
- * are sent with the COMMIT (`finishWith`), a failure failing the transaction.
+ * `appendAudit` for a command whose last statement locked the head (`lockChainHead`), sent
+ * with its last writes without waiting between them: one round trip less, the head held no
+ * longer than by `appendAudit`. Nothing may lock a row after it. The events, its own last, are
+ * sent with the COMMIT (`finishWith`), a failure failing the transaction.
  */
 export async function appendAfterLock(
   tx: PgTx,
