@@ -46,15 +46,17 @@ const person = (slug: string) => ({
 
 describe.each(dialects)('test mode on %s', (dialect) => {
   it('tells whether the database holds anyone outside the .test domain, in any case', async () => {
-    const ts = await freshStore(dialect);
-    const add = (email: string) =>
+    const add = (ts: TestStore, email: string) =>
       insertRow(ts, 'users', { email, name: email, kind: 'customer', createdAt: T0 });
-    await add('solo@example.test');
-    await add('OPS@ONBEHALF.TEST');
-    expect(await ts.store.testMode.holdsRealAccounts()).toBe(false);
+    const tests = await freshStore(dialect);
+    await add(tests, 'solo@example.test');
+    await add(tests, 'OPS@ONBEHALF.TEST');
+    expect(await tests.store.testMode.markTestDatabase(T0)).toBe('marked');
+    const real = await freshStore(dialect);
+    await add(real, 'solo@example.test');
     // Looks like the reserved domain, is not.
-    await add('jane@contest.testing.com');
-    expect(await ts.store.testMode.holdsRealAccounts()).toBe(true);
+    await add(real, 'jane@contest.testing.com');
+    expect(await real.store.testMode.markTestDatabase(T0)).toBe('holds_real_accounts');
   });
 
   it('marks the database a test database for good, apart from the global settings', async () => {
@@ -101,7 +103,7 @@ describe.each(dialects)('test mode on %s', (dialect) => {
     const readdress = (email: string) => updateRows(ts, 'users', { email }, { id: tester.id });
     expect(await refusalOf(() => readdress('tester@corp.example'))).toBe('test_addresses_only');
     expect(await refusalOf(() => readdress('tester2@example.test'))).toBeNull();
-    expect(await ts.store.testMode.holdsRealAccounts()).toBe(false);
+    expect((await rowsOf(ts, 'users')).map((u) => u.email)).toEqual(['tester2@example.test']);
   });
 
   it('makes an organization with its people in the order asked, each with a profile, audited', async () => {
@@ -319,7 +321,7 @@ describe('test mode on postgres, beside another process', () => {
         const marked = await starting.testMode.markTestDatabase(T0);
         return { marked, created: await creating };
       });
-      const holdsReal = await ts.store.testMode.holdsRealAccounts();
+      const holdsReal = (await rowsOf(ts, 'users')).some((u) => !u.email.endsWith('.test'));
       const isTest = await ts.store.testMode.isTestDatabase();
       expect({ holdsReal, isTest }, JSON.stringify(outcome)).not.toEqual({
         holdsReal: true,

@@ -16,13 +16,9 @@ export interface TestModeStore {
   /** An operator with a password, audited; returns the new user's id. */
   createOperator(command: CreateTestOperator): Promise<number>;
   /**
-   * Whether any account's address lies outside the reserved `.test` domain: a real person's,
-   * whom test mode's made-up operators could otherwise act as. The server refuses to start in
-   * test mode while one exists.
-   */
-  holdsRealAccounts(): Promise<boolean>;
-  /**
-   * Marks the database as a test database, for good, unless it holds a real person's account:
+   * Marks the database as a test database, for good, unless it holds a real person's account
+   * (an address outside the reserved `.test` domain, in any case), whom test mode's made-up
+   * operators could otherwise act as; the server then refuses to start in test mode:
    * a test-mode start does, so that every process and the command line refuse to add a person
    * outside `.test` to it, in test mode or not (`isTestDatabase`). The look and the mark are one
    * step no person's creation can come between, from any process; once marked, the database

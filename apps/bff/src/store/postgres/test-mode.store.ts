@@ -86,9 +86,6 @@ export function postgresTestMode({ db, auditKey }: PostgresContext): TestModeSto
       });
     },
 
-    async holdsRealAccounts() {
-      return holdsRealAccounts(db);
-    },
     async markTestDatabase(now) {
       return transaction(db, async (tx) => {
         // No person is added or readdressed meanwhile, from any process: those under way finish

@@ -94,9 +94,6 @@ export function sqliteTestMode({ db }: SqliteContext): TestModeStore {
       });
     },
 
-    async holdsRealAccounts() {
-      return holdsRealAccounts(db);
-    },
     async markTestDatabase(now) {
       // One transaction: the single writer adds no person between the look and the mark; after
       // it, migration 0021's triggers refuse one outside .test.
