@@ -1,8 +1,9 @@
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { sessionPolicy } from '../domain/sessions.ts';
 import type { EndSession } from '../features/auth/auth.store.ts';
 import { newSession } from '../lib/session-row.ts';
+import { openPostgres } from './postgres/client.ts';
+import { holdRow, lockWaiters } from './postgres/test-locks.ts';
 import { onSeveralProcesses } from './test-processes.ts';
 import {
   auditTrail,
@@ -292,21 +293,8 @@ describe('auth store on several PostgreSQL processes', () => {
     const keep = sessionPolicy.maxLivePerPerson;
     await liveSessionsAtCap(ts, john.user.id, keep, T0);
     // Another audited write holds the chain head a moment: both commands queue at their end.
-    const holder = new pg.Client({ connectionString: ts.url });
-    const watcher = new pg.Client({ connectionString: ts.url });
-    await Promise.all([holder.connect(), watcher.connect()]);
-    await holder.query('BEGIN');
-    await holder.query('SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE');
-    const waiting = async (n: number) => {
-      for (let i = 0; i < 250; i++) {
-        const { rows } = await watcher.query<{ n: number }>(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        );
-        if ((rows[0]?.n ?? 0) >= n) return;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      throw new Error(`never ${n} waiting for a lock`);
-    };
+    const release = await holdRow(ts.url, 'SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE');
+    const { pool: watcher } = openPostgres(ts.url, { max: 1 });
     try {
       const switching = ts.store.profiles.switchTo({
         replacing: '00-live-0000',
@@ -325,13 +313,13 @@ describe('auth store on several PostgreSQL processes', () => {
         now: T0,
         meta,
       });
-      await waiting(1);
+      await lockWaiters(watcher, 1);
       const signingIn = passwordSignIn(ts, john);
-      await waiting(2);
-      await holder.query('COMMIT');
+      await lockWaiters(watcher, 2);
+      await release();
       await Promise.all([switching, signingIn]);
     } finally {
-      await Promise.all([holder.end(), watcher.end()]);
+      await watcher.end();
     }
     const after = await sessionsAfterCap(ts, john.user.id, T0);
     expect(after.ownLive).toHaveLength(keep);

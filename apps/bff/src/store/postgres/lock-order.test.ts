@@ -1,14 +1,14 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../lib/audit-event.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { appendAudit } from './audit.ts';
-import { migratePostgres, openPostgres, transaction } from './client.ts';
+import { migratePostgres, openPostgres, type PgDb, transaction } from './client.ts';
 import { liveCredentialsOf } from './credentials.ts';
 import { endImpersonation } from './impersonations.ts';
 import { openClaimedSession } from './one-click.store.ts';
 import { createPostgresStore } from './store.ts';
 import { startTestCluster, type TestCluster } from './test-cluster.ts';
+import { holdRow, lockWaiters } from './test-locks.ts';
 
 /**
  * The chain head is the last lock every command takes (audit.ts): two commands that lock the
@@ -49,30 +49,6 @@ async function freshDatabase() {
   return { ...opened, url: cluster.urlFor(name) };
 }
 
-/** Holds a row of `url` locked, on a connection of its own, until `release`. */
-async function holdRow(url: string, lock: string) {
-  const holder = new pg.Client({ connectionString: url });
-  await holder.connect();
-  await holder.query('BEGIN');
-  await holder.query(lock);
-  return async () => {
-    await holder.query('COMMIT');
-    await holder.end();
-  };
-}
-
-/** Waits until `n` connections of the pool's database wait for a lock. */
-async function lockWaiters(pool: pg.Pool, n: number) {
-  for (let i = 0; i < 250; i++) {
-    const { rows } = await pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-    );
-    if ((rows[0]?.n ?? 0) >= n) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`never ${n} connections waiting for a lock`);
-}
-
 /** `ok`, or the SQLSTATE the command failed with (40P01: a deadlock PostgreSQL broke). */
 const outcome = (command: Promise<unknown>) =>
   command.then(
@@ -86,6 +62,32 @@ const event = (type: AuditEntry['type']): AuditEntry => ({
   at: NOW,
   actor: { userId: 1, kind: 'operator' },
 });
+
+/** A one-click redemption for `userId`, its claim won, replacing a session or none. */
+const redemption = (db: PgDb, userId: number, replacing: string | null) =>
+  outcome(
+    transaction(db, (tx) =>
+      openClaimedSession(
+        tx,
+        key,
+        Promise.resolve(true),
+        {
+          session: { userId, profileId: null, method: 'one_click', now: NOW, meta },
+          replacing,
+          attempt: {
+            kind: 'one_click',
+            oneClickLinkId: null,
+            userId,
+            outcome: 'success',
+            at: NOW,
+          },
+          audit: event('one_click.redeemed'),
+          now: NOW,
+        },
+        meta,
+      ),
+    ),
+  );
 
 describe('the chain head is the last lock a command takes', () => {
   it('a redemption that replaces a session, and the end of that session’s impersonation', async () => {
@@ -108,29 +110,7 @@ describe('the chain head is the last lock a command takes', () => {
     );
     await lockWaiters(pool, 1);
     // The operator redeems a link in the browser whose session R started I, replacing R.
-    const redeeming = outcome(
-      transaction(db, (tx) =>
-        openClaimedSession(
-          tx,
-          key,
-          Promise.resolve(true),
-          {
-            session: { userId: 1, profileId: null, method: 'one_click', now: NOW, meta },
-            replacing: 'R',
-            attempt: {
-              kind: 'one_click',
-              oneClickLinkId: 'L',
-              userId: 1,
-              outcome: 'success',
-              at: NOW,
-            },
-            audit: event('one_click.redeemed'),
-            now: NOW,
-          },
-          meta,
-        ),
-      ),
-    );
+    const redeeming = redemption(db, 1, 'R');
     await lockWaiters(pool, 2);
     await release();
     expect(await Promise.all([ending, redeeming])).toEqual(['ok', 'ok']);
@@ -144,29 +124,7 @@ describe('the chain head is the last lock a command takes', () => {
     // Someone else holds the head for a moment, as any audited write does.
     const release = await holdRow(url, 'SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE');
     // The buyer redeems a link: the session it inserts takes the buyer's row (its foreign key).
-    const redeeming = outcome(
-      transaction(db, (tx) =>
-        openClaimedSession(
-          tx,
-          key,
-          Promise.resolve(true),
-          {
-            session: { userId: 2, profileId: null, method: 'one_click', now: NOW, meta },
-            replacing: null,
-            attempt: {
-              kind: 'one_click',
-              oneClickLinkId: null,
-              userId: 2,
-              outcome: 'success',
-              at: NOW,
-            },
-            audit: event('one_click.redeemed'),
-            now: NOW,
-          },
-          meta,
-        ),
-      ),
-    );
+    const redeeming = redemption(db, 2, null);
     await lockWaiters(pool, 1);
     // Meanwhile a link is made for the buyer: the buyer's row (the cap on live credentials),
     // then the head.
