@@ -303,13 +303,11 @@ export function commandOn(tx: PgTx): object | undefined {
 
 /**
  * Runs `work` once the command on this handle has done its own, before its COMMIT and in its
- * transaction (the audit appends, audit.ts: the chain head is taken last). False, and nothing
- * kept, on a handle that is not a command's.
+ * transaction (the audit appends, audit.ts: the chain head is taken last); on a handle that is
+ * not a command's (`commandOn`), never.
  */
-export function beforeCommit(tx: PgTx, work: () => Promise<void>): boolean {
-  const command = commands.get(tx);
-  command?.beforeCommit.push(work);
-  return command !== undefined;
+export function beforeCommit(tx: PgTx, work: () => Promise<void>): void {
+  commands.get(tx)?.beforeCommit.push(work);
 }
 
 /**
@@ -356,6 +354,12 @@ export async function transaction<T>(
   work: (tx: PgTx) => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
+  // A command inside another on the same handle would take over its end (its last statements,
+  // its appends): never done, refused should it be. (The pool lends a command a connection no
+  // other command is on.)
+  if (commands.has(db)) {
+    throw new Error('A transaction was started inside another on the same connection');
+  }
   const source = db.$client;
   const pooled = source instanceof pg.Pool;
   // A read-only transaction (a snapshot for verification) writes nothing: it takes no turn.
@@ -369,13 +373,6 @@ export async function transaction<T>(
     throw error;
   }
   const handle = pooled ? handleOn(client) : db;
-  // A command inside another on the same handle would take over its end (its last statements,
-  // its appends): never done, refused should it be.
-  if (commands.has(handle)) {
-    if (pooled) (client as pg.PoolClient).release();
-    turns?.give();
-    throw new Error('A transaction was started inside another on the same connection');
-  }
   const command: Command = { last: [], beforeCommit: [] };
   const { last } = command;
   commands.set(handle, command);
