@@ -8,10 +8,10 @@ import {
   summaryMeta,
 } from '../../lib/audit-repeat-rows.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
-import { appendAudit } from './audit.ts';
+import { appendAudit, lockChainHead } from './audit.ts';
 import { type PgDb, type PgTx, transaction } from './client.ts';
 import { prepared } from './prepared.ts';
-import { auditHead, auditRepeats } from './schema.ts';
+import { auditRepeats } from './schema.ts';
 
 /**
  * Repeated refusals and reads on PostgreSQL (SPEC §8b): the same functions, meaning and answers
@@ -29,11 +29,6 @@ import { auditHead, auditRepeats } from './schema.ts';
 
 /** The row of the connection a statement runs on. */
 const thisConnection = sql<number>`pg_backend_pid()`;
-
-/** The chain head, locked until the transaction ends (`appendAudit` takes it again, as its own). */
-async function lockChainHead(tx: PgTx): Promise<void> {
-  await tx.select({ id: auditHead.id }).from(auditHead).where(eq(auditHead.id, 1)).for('update');
-}
 
 /**
  * Records a refusal or a read that may repeat. The first of its kind by the same actor for the
