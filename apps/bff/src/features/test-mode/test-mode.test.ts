@@ -1,5 +1,6 @@
 import type { ApiClient } from '@onbehalf/api-client/client';
 import type { AuditEventType } from '@onbehalf/contracts/audit';
+import { routes } from '@onbehalf/contracts/routes';
 import { TEST_CLOCK_HEADER, TEST_KEY_HEADER } from '@onbehalf/contracts/test-mode';
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../env.ts';
@@ -13,6 +14,13 @@ const testRoutes = (client: ApiClient) => ({
   'test.mailbox': () => client.test.mailbox('a@b.test'),
   'test.clock': () => client.test.clock(),
   'test.advanceClock': () => client.test.advanceClock(1000),
+});
+
+it('the calls above are every route under /api/test', () => {
+  const underTest = Object.entries(routes)
+    .filter(([, route]) => route.path.startsWith('/api/test/'))
+    .map(([name]) => name);
+  expect(Object.keys(testRoutes({} as ApiClient)).sort()).toEqual(underTest.sort());
 });
 
 describe('outside test mode', () => {
