@@ -12,7 +12,7 @@ import type { Metrics } from './lib/metrics.ts';
 import type { Limiters } from './lib/rate-limit.ts';
 import type { RequestMeta } from './lib/request-meta.ts';
 import type { ServerSecret } from './lib/server-secret.ts';
-import type { SigningKeys } from './lib/signing-keys.ts';
+import type { PublicJwk, SigningKeys } from './lib/signing-keys.ts';
 import type {
   ApiKeyRow,
   ImpersonationRow,
@@ -31,6 +31,8 @@ export interface AppDeps {
   clock: Clock;
   limiters: Limiters;
   keys: SigningKeys;
+  /** What `/.well-known/jwks.json` publishes (`BootedStore.publishedKeys`). */
+  publishedKeys(): Promise<PublicJwk[]>;
   secret: ServerSecret;
   /** In test mode only: the clocks /api/test/clock moves (`clock` reads them). */
   testClocks?: TestClocks;

@@ -52,7 +52,7 @@ try {
 } catch (error) {
   refuseToStart(error);
 }
-const { store, keys, secret, auditAnchor, commitGroups } = booted;
+const { store, keys, publishedKeys, secret, auditAnchor, commitGroups } = booted;
 // Test mode's made-up operators may act as anyone the database holds: never real people. The
 // database is marked a test database in the same step: from then on no process, in test mode
 // or not, adds a person outside .test to it.
@@ -127,6 +127,7 @@ const app = createApp(
       ...(booted.limiterStore ? { store: booted.limiterStore } : {}),
     }),
     keys,
+    publishedKeys,
     secret,
     auditAnchor,
     mailer: createMailer(env, store.outbox, clock.now, secret.outboxKey),

@@ -11,6 +11,7 @@ import {
 } from '@onbehalf/contracts/test-mode';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSigningKeys } from './lib/signing-keys.ts';
 import { openPostgres } from './store/postgres/client.ts';
 import { startTestCluster, type TestCluster } from './store/postgres/test-cluster.ts';
 import { bundled } from './test/bundled.ts';
@@ -132,12 +133,21 @@ async function count(sql: string, values: unknown[]): Promise<number> {
 
 beforeAll(async () => {
   cluster = await startTestCluster();
-  servers = await startServers(PROCESSES, {
+  const env = {
     DATABASE_URL: cluster.url,
     ONBEHALF_SECRET: secret,
     // As behind a load balancer: the client's address is the one the balancer appends.
     TRUST_PROXY: '1',
-  });
+  };
+  // The last is given its signing key, as in the middle of a move to SESSION_SIGNING_JWK; the
+  // others share the one the first of them makes in the database.
+  const { privateJwk } = await generateSigningKeys();
+  servers = (
+    await Promise.all([
+      startServers(PROCESSES - 1, env),
+      startServers(1, { ...env, SESSION_SIGNING_JWK: JSON.stringify(privateJwk) }),
+    ])
+  ).flat();
   db = openPostgres(cluster.url, { max: 2 });
   // Made on different processes: each reads what another wrote.
   [org, operator] = await Promise.all([
@@ -277,19 +287,25 @@ describe('three processes on one PostgreSQL database', () => {
 
   it('every process publishes the same JWKS, and verifies the JWT another one signed', async () => {
     const sets = await Promise.all(servers.map((_, i) => api(i).call('auth.jwks')));
-    expect(sets[0]?.keys.length).toBeGreaterThan(0);
+    // The key the database holds and the one the last process was given.
+    expect(sets[0]?.keys).toHaveLength(2);
     expect(sets[1]).toEqual(sets[0]);
     expect(sets[2]).toEqual(sets[0]);
 
-    const token = await signIn(0, org.members[0]);
-    const { jwt } = await api(0, token).auth.jwt();
-    const kid = decodeProtectedHeader(jwt).kid;
-    expect(sets[2]?.keys.map((k) => k.kid)).toContain(kid);
-    const { payload } = await jwtVerify(
-      jwt,
-      createLocalJWKSet(sets[2] as Parameters<typeof createLocalJWKSet>[0]),
-    );
-    expect(payload.sub).toBeDefined();
+    const jwks = (i: number) =>
+      createLocalJWKSet(sets[i] as Parameters<typeof createLocalJWKSet>[0]);
+    const kids = new Set<unknown>();
+    for (const [signer, verifier] of [
+      [0, 2],
+      [2, 0],
+    ] as const) {
+      const token = await signIn(signer, org.members[0]);
+      const { jwt } = await api(signer, token).auth.jwt();
+      kids.add(decodeProtectedHeader(jwt).kid);
+      const { payload } = await jwtVerify(jwt, jwks(verifier));
+      expect(payload.sub).toBeDefined();
+    }
+    expect(kids.size).toBe(2);
   });
 
   it('60 concurrent writes over the processes leave an audit chain that verifies', async () => {

@@ -58,6 +58,7 @@ export async function emailOneClickLink(door: OneClickDoor, email?: string, minu
     limiters: createLimiters({ enabled: false }),
     // Never published: making a link signs nothing.
     keys: (await generateSigningKeys()).keys,
+    publishedKeys: async () => [],
     secret,
     auditAnchor: memoryAnchorStorage(),
     mailer: createMailer(env, store.outbox, systemClock.now, secret.outboxKey),

@@ -11,9 +11,12 @@ import {
 
 export const SIGNING_ALG = 'ES256';
 
+/** A public key as the JWKS publishes it. */
+export type PublicJwk = JWK & { kid: string; alg: string; use: string };
+
 export interface SigningKeys {
   privateKey: CryptoKey;
-  publicJwk: JWK & { kid: string; alg: string; use: string };
+  publicJwk: PublicJwk;
   kid: string;
 }
 

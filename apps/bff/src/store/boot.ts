@@ -4,7 +4,7 @@ import type { Logger } from '../lib/logger.ts';
 import type { MetricsSources } from '../lib/metrics.ts';
 import type { StoreFactory } from '../lib/rate-limit.ts';
 import type { ServerSecret } from '../lib/server-secret.ts';
-import type { SigningKeys } from '../lib/signing-keys.ts';
+import type { PublicJwk, SigningKeys } from '../lib/signing-keys.ts';
 import type { DemoSeed } from './demo.ts';
 import { bootPostgres } from './postgres/boot.ts';
 import { bootSqlite } from './sqlite/boot.ts';
@@ -19,6 +19,11 @@ import type { Store } from './store.ts';
 export interface BootedStore {
   store: Store;
   keys: SigningKeys;
+  /**
+   * The JWKS: this process's public key, and on PostgreSQL every other key a process of the
+   * deployment signs with (the same set from each).
+   */
+  publishedKeys(): Promise<PublicJwk[]>;
   secret: ServerSecret;
   /** The audit chain's head, kept outside the database (ADR 017, 020). */
   auditAnchor: { read(): AnchoredHead | null };

@@ -1,10 +1,38 @@
 import { randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { generateSigningKeys } from '../lib/signing-keys.ts';
+import { seal } from '../lib/server-secret.ts';
+import { generateSigningKeys, type PublicJwk, type SigningKeys } from '../lib/signing-keys.ts';
 import { openPostgres } from './postgres/client.ts';
 import { signingKeys } from './postgres/schema.ts';
-import { loadSharedSigningKeys } from './postgres/signing-keys.ts';
+import {
+  KEY_PUBLISHED_FOR_MS,
+  loadSharedSigningKeys,
+  publishedSigningKeys,
+  stillSigningWith,
+} from './postgres/signing-keys.ts';
 import { freshStore } from './test-stores.ts';
+
+const MINUTE = 60_000;
+
+/** A JWT as a process signs one with its key. */
+function signedWith(keys: SigningKeys): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256', kid: keys.kid })
+    .setSubject('1')
+    .setExpirationTime('5m')
+    .sign(keys.privateKey);
+}
+
+async function verifiesWith(jwt: string, keys: PublicJwk[]): Promise<boolean> {
+  return jwtVerify(jwt, createLocalJWKSet({ keys })).then(
+    () => true,
+    () => false,
+  );
+}
+
+const kids = (keys: PublicJwk[]) => keys.map((k) => k.kid);
 
 describe('the session-signing key on PostgreSQL', () => {
   it('three processes starting at once make one key and publish the same JWKS', async () => {
@@ -54,7 +82,9 @@ describe('the session-signing key on PostgreSQL', () => {
     await expect(loadSharedSigningKeys(given.db, randomBytes(32))).rejects.toThrow(
       /another ONBEHALF_SECRET/,
     );
-    expect(await given.db.select().from(signingKeys)).toEqual([]);
+    // No key was made for the refused process: only the given key's public half is there.
+    const rows = await given.db.select().from(signingKeys);
+    expect(rows.map((row) => row.sealedPrivateJwk)).toEqual([null]);
   });
 
   it('a process given another ONBEHALF_SECRET refuses to start, saying why', async () => {
@@ -62,6 +92,122 @@ describe('the session-signing key on PostgreSQL', () => {
     await loadSharedSigningKeys(db, randomBytes(32));
     await expect(loadSharedSigningKeys(db, randomBytes(32))).rejects.toThrow(
       /another ONBEHALF_SECRET/,
+    );
+  });
+
+  it('processes started with and without SESSION_SIGNING_JWK publish the same JWKS, and each verifies what the other signs', async () => {
+    const { db } = await freshStore('postgres');
+    const secret = randomBytes(32);
+    const now = Date.now();
+    const fromEnv = JSON.stringify((await generateSigningKeys()).privateJwk);
+    const given = await loadSharedSigningKeys(db, secret, fromEnv, now);
+    const made = await loadSharedSigningKeys(db, secret, undefined, now);
+    const another = await loadSharedSigningKeys(db, secret, undefined, now);
+    expect(made.kid).not.toBe(given.kid);
+    expect(another.kid).toBe(made.kid);
+
+    const [fromGiven, fromMade] = await Promise.all([
+      publishedSigningKeys(db, secret, given, now),
+      publishedSigningKeys(db, secret, made, now),
+    ]);
+    expect(fromGiven).toEqual(fromMade);
+    expect(kids(fromGiven).sort()).toEqual([given.kid, made.kid].sort());
+    expect(await verifiesWith(await signedWith(made), fromGiven)).toBe(true);
+    expect(await verifiesWith(await signedWith(given), fromMade)).toBe(true);
+    // The key from the environment leaves its public half only.
+    const [row] = await db.select().from(signingKeys).where(eq(signingKeys.kid, given.kid));
+    expect(row?.sealedPrivateJwk).toBeNull();
+    expect(row?.sealedPublicJwk).not.toMatch(/"x"/);
+  });
+
+  it('a key no process has signed with lately leaves the JWKS; one still in use stays', async () => {
+    const { db } = await freshStore('postgres');
+    const secret = randomBytes(32);
+    const start = Date.now();
+    // A rolling change of SESSION_SIGNING_JWK: the old key's processes stop, the new key's run on.
+    const old = await loadSharedSigningKeys(
+      db,
+      secret,
+      JSON.stringify((await generateSigningKeys()).privateJwk),
+      start,
+    );
+    const next = await loadSharedSigningKeys(
+      db,
+      secret,
+      JSON.stringify((await generateSigningKeys()).privateJwk),
+      start,
+    );
+    const later = start + KEY_PUBLISHED_FOR_MS + MINUTE;
+    for (let at = start + MINUTE; at <= later; at += MINUTE) {
+      await stillSigningWith(db, next.kid, at);
+    }
+    expect(kids(await publishedSigningKeys(db, secret, next, start + MINUTE))).toContain(old.kid);
+    expect(kids(await publishedSigningKeys(db, secret, next, later))).toEqual([next.kid]);
+    // An earlier word never moves a key's last use back.
+    await stillSigningWith(db, next.kid, start);
+    const seen = await publishedSigningKeys(db, secret, old, later);
+    expect(kids(seen).sort()).toEqual([next.kid, old.kid].sort());
+  });
+
+  it('a key written into the database without ONBEHALF_SECRET is never published', async () => {
+    const { db } = await freshStore('postgres');
+    const secret = randomBytes(32);
+    const now = Date.now();
+    const own = await loadSharedSigningKeys(db, secret, undefined, now);
+    const planted = (await generateSigningKeys()).keys;
+    const swapped = (await generateSigningKeys()).keys;
+    await db.insert(signingKeys).values([
+      // Sealed with another secret.
+      {
+        kid: planted.kid,
+        publicJwk: planted.publicJwk,
+        sealedPublicJwk: seal(randomBytes(32), JSON.stringify(planted.publicJwk)),
+        createdAt: now,
+        lastSeenAt: now,
+      },
+      // A genuine sealed public key copied under another kid.
+      {
+        kid: swapped.kid,
+        publicJwk: swapped.publicJwk,
+        sealedPublicJwk: seal(secret, JSON.stringify(own.publicJwk)),
+        createdAt: now,
+        lastSeenAt: now,
+      },
+    ]);
+    expect(kids(await publishedSigningKeys(db, secret, own, now))).toEqual([own.kid]);
+  });
+
+  it('a SESSION_SIGNING_JWK that takes the kid of another published key refuses to start', async () => {
+    const { db } = await freshStore('postgres');
+    const secret = randomBytes(32);
+    const made = await loadSharedSigningKeys(db, secret);
+    const impostor = { ...(await generateSigningKeys()).privateJwk, kid: made.kid };
+    await expect(loadSharedSigningKeys(db, secret, JSON.stringify(impostor))).rejects.toThrow(
+      /Another session-signing key is already published under the kid/,
+    );
+    // The key itself, from the environment, is the same key: it starts.
+    const [row] = await db.select().from(signingKeys);
+    expect(row?.kid).toBe(made.kid);
+  });
+
+  it('a key made before keys were published by every process is published once a process loads it', async () => {
+    const { db } = await freshStore('postgres');
+    const secret = randomBytes(32);
+    const made = await loadSharedSigningKeys(db, secret);
+    // As the row was before: its public half not sealed, no last use.
+    await db.update(signingKeys).set({ sealedPublicJwk: null, lastSeenAt: null });
+    const fromEnv = await loadSharedSigningKeys(
+      db,
+      secret,
+      JSON.stringify((await generateSigningKeys()).privateJwk),
+    );
+    expect(kids(await publishedSigningKeys(db, secret, fromEnv, Date.now()))).toEqual([
+      fromEnv.kid,
+    ]);
+    const again = await loadSharedSigningKeys(db, secret);
+    expect(again.kid).toBe(made.kid);
+    expect(kids(await publishedSigningKeys(db, secret, fromEnv, Date.now())).sort()).toEqual(
+      [fromEnv.kid, made.kid].sort(),
     );
   });
 });

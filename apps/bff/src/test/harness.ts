@@ -118,6 +118,7 @@ export async function createTestApp(
       ...(database.limiterStore ? { store: database.limiterStore } : {}),
     }),
     keys,
+    publishedKeys: async () => [keys.publicJwk],
     secret,
     auditAnchor: database.anchor,
     mailer,

@@ -4,7 +4,7 @@ import { createRouter } from '../../http/router.ts';
 
 const jwksRoute = routeOf(routes['auth.jwks']);
 
-export const jwksRoutes = createRouter().openapi(jwksRoute, (c) => {
+export const jwksRoutes = createRouter().openapi(jwksRoute, async (c) => {
   c.header('Cache-Control', 'public, max-age=300');
-  return c.json({ keys: [c.get('deps').keys.publicJwk] }, 200);
+  return c.json({ keys: await c.get('deps').publishedKeys() }, 200);
 });

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type pg from 'pg';
 import type { Env } from '../../env.ts';
 import { hashPassword } from '../../lib/passwords.ts';
+import { readAtMostEvery } from '../../lib/read-at-most-every.ts';
 import { loadServerSecret } from '../../lib/server-secret.ts';
 import type { BootedStore } from '../boot.ts';
 import type { DemoSeed } from '../demo.ts';
@@ -12,7 +13,7 @@ import { describeConnectionFailure } from './faults.ts';
 import { postgresMetricsSources } from './metrics.ts';
 import { deleteExpiredRateLimits, postgresRateLimitStore } from './rate-limits.ts';
 import { seedDemoPostgres } from './seed.ts';
-import { loadSharedSigningKeys } from './signing-keys.ts';
+import { loadSharedSigningKeys, publishedSigningKeys, stillSigningWith } from './signing-keys.ts';
 import { createPostgresStore } from './store.ts';
 
 /** The pool, once PostgreSQL has answered; else an error saying so in one line. */
@@ -63,6 +64,11 @@ export async function bootPostgres(env: Env, url: string): Promise<BootedStore> 
   return {
     store: createPostgresStore(db, { auditKey: secret.auditKey }),
     keys,
+    // Read at most once in 5 s: the route is public, and a key a process added at its start is
+    // in every process's JWKS within that (a verifier that meets an unknown kid fetches again).
+    publishedKeys: readAtMostEvery(5_000, () =>
+      publishedSigningKeys(db, secret.signingKeysKey, keys, Date.now()),
+    ),
     secret,
     auditAnchor,
     advanceAuditAnchor: () => auditAnchor.advance(db),
@@ -70,6 +76,7 @@ export async function bootPostgres(env: Env, url: string): Promise<BootedStore> 
     metricsSources: postgresMetricsSources(db, secret.auditKey),
     async housekeeping(now) {
       await flushRepeats(db, secret.auditKey, now);
+      await stillSigningWith(db, keys.kid, now);
       await deleteExpiredRateLimits(pool, now);
     },
     demo,

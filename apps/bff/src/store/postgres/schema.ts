@@ -437,8 +437,16 @@ export const jobs = pgTable(
 export const signingKeys = pgTable('signing_keys', {
   kid: text('kid').primaryKey(),
   publicJwk: jsonb('public_jwk').notNull(),
-  sealedPrivateJwk: text('sealed_private_jwk').notNull(),
+  /**
+   * The public half as published, sealed with ONBEHALF_SECRET: only a process holding the
+   * secret adds a key to the JWKS (null on a row from before it, until a process re-seals it).
+   */
+  sealedPublicJwk: text('sealed_public_jwk'),
+  /** Null for a key from `SESSION_SIGNING_JWK`: its private half never enters the database. */
+  sealedPrivateJwk: text('sealed_private_jwk'),
   createdAt: instant('created_at').notNull(),
+  /** When a process signing with it last said so (at start, then once a minute). */
+  lastSeenAt: instant('last_seen_at'),
   retiredAt: instant('retired_at'),
 });
 

@@ -1,7 +1,13 @@
-import { eq, isNull, sql } from 'drizzle-orm';
-import type { JWK } from 'jose';
+import { and, desc, eq, gte, isNotNull, isNull, ne, sql } from 'drizzle-orm';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import { seal, unseal } from '../../lib/server-secret.ts';
-import { fromPrivateJwk, generateSigningKeys, type SigningKeys } from '../../lib/signing-keys.ts';
+import { SESSION_JWT_TTL_MS } from '../../lib/session-jwt.ts';
+import {
+  fromPrivateJwk,
+  generateSigningKeys,
+  type PublicJwk,
+  type SigningKeys,
+} from '../../lib/signing-keys.ts';
 import { type PgDb, type PgTx, transaction } from './client.ts';
 import { settings, signingKeys } from './schema.ts';
 
@@ -9,43 +15,147 @@ import { settings, signingKeys } from './schema.ts';
 const KEY_LOCK = 0x6f6e62686b657973n;
 
 /**
- * The session-signing key every process shares (SPEC §11: the same JWKS from each): from
- * `SESSION_SIGNING_JWK` when given; else the one in the database, made by the first process
- * that found none. Its private part is stored sealed with a key derived from ONBEHALF_SECRET,
- * so a copy of the database signs nothing.
+ * How long a key stays in every process's JWKS after a process signing with it last said so
+ * (at start, then once a minute by its housekeeping): the life of the JWTs it signed, and a few
+ * missed minutes. A process stopped, or restarted with another key, drops out after that.
+ */
+export const KEY_PUBLISHED_FOR_MS = SESSION_JWT_TTL_MS + 5 * 60_000;
+
+/** At most this many keys published: a deploy signs with one or two at a time. */
+const MOST_PUBLISHED = 20;
+
+/**
+ * The session-signing key of this process: from `SESSION_SIGNING_JWK` when given; else the one
+ * in the database, made by the first process that found none. Its private part is stored sealed
+ * with a key derived from ONBEHALF_SECRET, so a copy of the database signs nothing; a key from
+ * the environment leaves only its public half there. Either way the key is registered, so that
+ * every process publishes it (`publishedSigningKeys`): processes started with and without
+ * `SESSION_SIGNING_JWK`, or during a rolling change of it, publish the same JWKS and each
+ * verifies what the others sign.
  */
 export async function loadSharedSigningKeys(
   db: PgDb,
   sealKey: Buffer,
   fromEnv?: string,
+  now: number = Date.now(),
 ): Promise<SigningKeys> {
-  const privateJwk = await transaction(db, async (tx) => {
+  return transaction(db, async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${KEY_LOCK.toString()}::bigint)`);
     await confirmSharedSecret(tx, sealKey);
-    if (fromEnv) return JSON.parse(fromEnv) as JWK;
+    if (fromEnv) {
+      const keys = await fromPrivateJwk(JSON.parse(fromEnv) as JWK);
+      await register(tx, sealKey, keys, now);
+      return keys;
+    }
     const [current] = await currentKey(tx);
-    if (current) {
+    if (current?.sealedPrivateJwk) {
       const opened = unseal(sealKey, current.sealedPrivateJwk);
       if (!opened) throw anotherSecret();
-      return JSON.parse(opened) as JWK;
+      const keys = await fromPrivateJwk(JSON.parse(opened) as JWK);
+      await register(tx, sealKey, keys, now);
+      return keys;
     }
     const { keys, privateJwk: made } = await generateSigningKeys();
     await tx.insert(signingKeys).values({
       kid: keys.kid,
       publicJwk: keys.publicJwk,
+      sealedPublicJwk: seal(sealKey, JSON.stringify(keys.publicJwk)),
       sealedPrivateJwk: seal(sealKey, JSON.stringify(made)),
-      createdAt: Date.now(),
+      createdAt: now,
+      lastSeenAt: now,
     });
-    return made;
+    return keys;
   });
-  return fromPrivateJwk(privateJwk);
 }
 
+/**
+ * Marks this process's key as signing now (its housekeeping, once a minute), keeping it in
+ * every process's JWKS.
+ */
+export async function stillSigningWith(db: PgDb, kid: string, now: number): Promise<void> {
+  await db
+    .update(signingKeys)
+    .set({ lastSeenAt: sql`greatest(${signingKeys.lastSeenAt}, ${now})` })
+    .where(eq(signingKeys.kid, kid));
+}
+
+/**
+ * The public keys to publish: every key a process signed with lately, this process's among
+ * them, in the order of their kids (the same list from every process). A row whose public half is not sealed with this ONBEHALF_SECRET is never published (someone
+ * who can write to the database but lacks the secret adds no key that downstream services
+ * would trust).
+ */
+export async function publishedSigningKeys(
+  db: PgDb,
+  sealKey: Buffer,
+  own: SigningKeys,
+  now: number,
+): Promise<PublicJwk[]> {
+  const rows = await db
+    .select({ kid: signingKeys.kid, sealedPublicJwk: signingKeys.sealedPublicJwk })
+    .from(signingKeys)
+    .where(
+      and(
+        isNull(signingKeys.retiredAt),
+        gte(signingKeys.lastSeenAt, now - KEY_PUBLISHED_FOR_MS),
+        ne(signingKeys.kid, own.kid),
+      ),
+    )
+    .orderBy(desc(signingKeys.lastSeenAt))
+    .limit(MOST_PUBLISHED - 1);
+  const others = rows.flatMap((row) => {
+    const opened = row.sealedPublicJwk ? unseal(sealKey, row.sealedPublicJwk) : null;
+    if (!opened) return [];
+    const jwk = JSON.parse(opened) as PublicJwk;
+    return jwk.kid === row.kid ? [jwk] : [];
+  });
+  return [own.publicJwk, ...others].sort((a, b) => (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0));
+}
+
+/**
+ * Records that a process signs with `keys`: its public half sealed, and when. A row under the
+ * same kid must hold the same key: another key given the kid of one already published would
+ * leave the JWKS saying two things, so the process refuses to start.
+ */
+async function register(tx: PgTx, sealKey: Buffer, keys: SigningKeys, now: number) {
+  const sealedPublicJwk = seal(sealKey, JSON.stringify(keys.publicJwk));
+  const [row] = await tx.select().from(signingKeys).where(eq(signingKeys.kid, keys.kid));
+  if (!row) {
+    await tx.insert(signingKeys).values({
+      kid: keys.kid,
+      publicJwk: keys.publicJwk,
+      sealedPublicJwk,
+      sealedPrivateJwk: null,
+      createdAt: now,
+      lastSeenAt: now,
+    });
+    return;
+  }
+  // The row's own word for its key: its sealed public half, or on a row from before it, its
+  // sealed private one. Neither opening is another secret, which confirmSharedSecret has ruled out.
+  const sealed = row.sealedPublicJwk ?? row.sealedPrivateJwk;
+  const opened = sealed ? unseal(sealKey, sealed) : null;
+  if (!opened || !(await sameKey(JSON.parse(opened) as JWK, keys.publicJwk))) {
+    throw new Error(
+      `Another session-signing key is already published under the kid "${keys.kid}": give SESSION_SIGNING_JWK a kid of its own, or none (its thumbprint is used).`,
+    );
+  }
+  await tx
+    .update(signingKeys)
+    .set({ sealedPublicJwk, lastSeenAt: sql`greatest(${signingKeys.lastSeenAt}, ${now})` })
+    .where(eq(signingKeys.kid, keys.kid));
+}
+
+async function sameKey(a: JWK, b: JWK): Promise<boolean> {
+  return (await calculateJwkThumbprint(a)) === (await calculateJwkThumbprint(b));
+}
+
+/** The key processes without `SESSION_SIGNING_JWK` sign with: the first made in the database. */
 function currentKey(tx: PgTx) {
   return tx
     .select()
     .from(signingKeys)
-    .where(isNull(signingKeys.retiredAt))
+    .where(and(isNull(signingKeys.retiredAt), isNotNull(signingKeys.sealedPrivateJwk)))
     .orderBy(signingKeys.createdAt)
     .limit(1);
 }
@@ -78,7 +188,8 @@ async function confirmSharedSecret(tx: PgTx, sealKey: Buffer): Promise<void> {
   }
   // A database from before the check: its signing key says which secret it was started with.
   const [key] = await currentKey(tx);
-  if (key && unseal(sealKey, key.sealedPrivateJwk) === null) throw anotherSecret();
+  if (key?.sealedPrivateJwk && unseal(sealKey, key.sealedPrivateJwk) === null)
+    throw anotherSecret();
   await tx.insert(settings).values({
     key: SECRET_CHECK,
     value: seal(sealKey, SECRET_CHECK_TEXT),

@@ -55,6 +55,8 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
   return {
     store: createSqliteStore(db, { searchReader }),
     keys,
+    // One process: its own key is the whole JWKS.
+    publishedKeys: async () => [keys.publicJwk],
     secret,
     auditAnchor,
     advanceAuditAnchor: async () => auditAnchor.advance(db),
