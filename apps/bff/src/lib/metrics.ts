@@ -33,7 +33,8 @@ export function runningImpersonationsFromId(now: number): string {
 export interface MetricsSources {
   /**
    * Impersonations started, not ended, and not past `ends_at` at `now` (those that expired
-   * without anyone noticing yet are ended on their next request). Read at scrape time.
+   * without anyone noticing yet are ended by housekeeping within a minute, or by their next
+   * request). Read at scrape time.
    */
   runningImpersonations(now: number): Promise<number>;
   /** This process's counts taken on hot paths. */

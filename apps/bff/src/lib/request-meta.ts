@@ -14,3 +14,10 @@ export interface RequestMeta {
 }
 
 export const systemMeta: RequestMeta = { ip: null, userAgent: 'onbehalf-cli', requestId: null };
+
+/** What the server does on its own, once a minute (store/housekeeping.ts). */
+export const housekeepingMeta: RequestMeta = {
+  ip: null,
+  userAgent: 'onbehalf-housekeeping',
+  requestId: null,
+};

@@ -86,6 +86,13 @@ function runningCase(
   } satisfies RunningCase;
 }
 
+/** Why an impersonation must end, and when it did: for `expired`, the moment its time ran out. */
+export interface EndNow {
+  reason: EndReason;
+  /** Stored as its `ended_at`: found out later than it happened, it still lasted no longer. */
+  endedAt: number;
+}
+
 /**
  * Whether an impersonation session may serve this request, and whether the store must end the
  * impersonation now (`endNow`: a rule no longer holds, and it has not ended yet). The operator
@@ -96,15 +103,18 @@ export function recheckImpersonation(
   readOperatorSetting: () => OperatorSetting,
   session: ImpersonationSession,
   now: number,
-): { settled: Settled; endNow: EndReason | null } {
+): { settled: Settled; endNow: EndNow | null } {
   if (!loaded) return { settled: { ended: 'target_unavailable' }, endNow: null };
   if (loaded.row.endedAt !== null) {
     return { settled: { ended: loaded.row.endReason ?? 'left' }, endNow: null };
   }
   const facts = runningCase(loaded, readOperatorSetting, session, now);
   const reason = reasonToEnd(facts);
-  if (reason) return { settled: { ended: reason }, endNow: reason };
   const endsAt = impersonationEndsAt(facts.startedAt, session.expiresAt, facts.limitMinutes);
+  if (reason) {
+    const endedAt = reason === 'expired' ? Math.min(now, endsAt) : now;
+    return { settled: { ended: reason }, endNow: { reason, endedAt } };
+  }
   return {
     settled: { context: { row: loaded.row, actorUser: loaded.actorUser, endsAt } },
     endNow: null,

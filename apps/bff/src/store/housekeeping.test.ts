@@ -77,6 +77,22 @@ describe.each(['sqlite', 'postgres'] as const)('the housekeeping of a store on %
       await close();
     }
   });
+
+  it('settles the impersonations whose end has passed (features/impersonation/overdue.test.ts)', async () => {
+    const { store, close } = await booted(dialect);
+    try {
+      const overdue = vi.spyOn(store.store.impersonation, 'overdue');
+      const settle = vi.spyOn(store.store.auth, 'settleImpersonation');
+      const now = Date.now();
+      await store.housekeeping(now);
+      expect(overdue).toHaveBeenCalledWith(now, undefined, expect.any(Number));
+      // None is overdue on a fresh database: nothing to settle.
+      expect(settle).not.toHaveBeenCalled();
+    } finally {
+      await store.close();
+      await close();
+    }
+  });
 });
 
 describe('rate-limit counters', () => {

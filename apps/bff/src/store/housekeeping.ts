@@ -1,4 +1,6 @@
 import type { Logger } from '../lib/logger.ts';
+import { housekeepingMeta } from '../lib/request-meta.ts';
+import type { Store } from './store.ts';
 
 const HOUSEKEEPING_EVERY_MS = 60_000;
 
@@ -25,4 +27,34 @@ export function startHousekeeping(
   }, options.everyMs ?? HOUSEKEEPING_EVERY_MS);
   timer.unref();
   return { stop: () => clearInterval(timer) };
+}
+
+/** Impersonations settled per read, and reads per run: the rest wait for the next minute. */
+const OVERDUE_PAGE = 100;
+const OVERDUE_PAGES_PER_RUN = 10;
+
+/**
+ * Ends the impersonations whose time ran out with nobody using them again (the actor closed the
+ * tab): each is settled as its next request would settle it (the policy's re-check, ended once
+ * and audited), ended at the moment it ran out. Without this, the person acted as saw it
+ * "running" for ever and the trail never said it ended. Part of every store's housekeeping.
+ */
+export async function endOverdueImpersonations(
+  store: Store,
+  now: number,
+  pageSize: number = OVERDUE_PAGE,
+): Promise<number> {
+  let after: readonly [number, string] | undefined;
+  let settled = 0;
+  for (let page = 0; page < OVERDUE_PAGES_PER_RUN; page++) {
+    const overdue = await store.impersonation.overdue(now, after, pageSize);
+    for (const { id, session } of overdue) {
+      await store.auth.settleImpersonation(id, session, now, housekeepingMeta);
+    }
+    settled += overdue.length;
+    const last = overdue.at(-1);
+    if (!last || overdue.length < pageSize) break;
+    after = [last.endsAt, last.id];
+  }
+  return settled;
 }

@@ -560,25 +560,39 @@ export async function accessHistory(
     limit: page.limit,
   });
   const { items, nextCursor } = pageOf(rows, page.limit, ({ row }) => [row.issuedAt, row.id]);
+  const now = deps.clock.now();
   return {
     nextCursor,
-    entries: items.map(({ row, actor, organizationName }) => ({
-      id: row.id,
-      door: row.door,
-      actor: { name: actor.name, kind: actor.kind, operatorRole: actor.operatorRole ?? null },
-      organizationName,
-      reason: row.reason,
-      ticket: row.ticket,
-      issuedAt: toIso(row.issuedAt),
-      startedAt: row.startedAt ? toIso(row.startedAt) : null,
-      endedAt: row.endedAt ? toIso(row.endedAt) : null,
-      endReason: row.endReason,
-      durationSeconds:
-        row.startedAt && row.endedAt ? Math.round((row.endedAt - row.startedAt) / 1000) : null,
-      via:
-        row.credentialKind && row.credentialId
-          ? { kind: row.credentialKind, id: row.credentialId }
-          : null,
-    })),
+    entries: items.map(({ row: stored, actor, organizationName }) => {
+      const row = asOf(stored, now);
+      return {
+        id: row.id,
+        door: row.door,
+        actor: { name: actor.name, kind: actor.kind, operatorRole: actor.operatorRole ?? null },
+        organizationName,
+        reason: row.reason,
+        ticket: row.ticket,
+        issuedAt: toIso(row.issuedAt),
+        startedAt: row.startedAt ? toIso(row.startedAt) : null,
+        endedAt: row.endedAt ? toIso(row.endedAt) : null,
+        endReason: row.endReason,
+        durationSeconds:
+          row.startedAt && row.endedAt ? Math.round((row.endedAt - row.startedAt) / 1000) : null,
+        via:
+          row.credentialKind && row.credentialId
+            ? { kind: row.credentialKind, id: row.credentialId }
+            : null,
+      };
+    }),
   };
+}
+
+/**
+ * An impersonation as it stands at `now`: one whose end has passed is over, though nobody has
+ * used it since to have it ended (housekeeping ends it, audited, within a minute): shown as
+ * expired at its end, as it will be stored, never as running.
+ */
+function asOf(row: ImpersonationRow, now: number): ImpersonationRow {
+  if (row.endedAt !== null || row.startedAt === null || row.endsAt === null) return row;
+  return row.endsAt <= now ? { ...row, endedAt: row.endsAt, endReason: 'expired' } : row;
 }

@@ -54,6 +54,23 @@ export interface ImpersonationStore {
   exchange(command: ExchangeHandoff): Promise<Started | 'lost_race'>;
   /** Ends a running impersonation as left: once, its session revoked, audited. */
   leave(command: { row: ImpersonationRow; now: number; meta: RequestMeta }): Promise<void>;
+  /**
+   * Started impersonations still marked running whose end has come (`ends_at` at or before
+   * `now`), the earliest end first, after `after` (the `[endsAt, id]` of the last one before):
+   * at most `limit`, each with its own session, for housekeeping to settle. Those nobody used
+   * again would otherwise stay "running" to the person acted as (store/housekeeping.ts).
+   */
+  overdue(
+    now: number,
+    after: readonly [number, string] | undefined,
+    limit: number,
+  ): Promise<OverdueImpersonation[]>;
+}
+
+export interface OverdueImpersonation {
+  id: string;
+  endsAt: number;
+  session: { expiresAt: number; revokedAt: number | null };
 }
 
 export interface TeamTarget {

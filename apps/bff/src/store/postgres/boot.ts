@@ -6,6 +6,7 @@ import { readAtMostEvery } from '../../lib/read-at-most-every.ts';
 import { loadServerSecret } from '../../lib/server-secret.ts';
 import type { BootedStore } from '../boot.ts';
 import type { DemoSeed } from '../demo.ts';
+import { endOverdueImpersonations } from '../housekeeping.ts';
 import { postgresAnchorFile, postgresAuditAnchor } from './audit-anchor.ts';
 import { flushRepeats } from './audit-repeats.ts';
 import { migratePostgres, openPostgres } from './client.ts';
@@ -61,8 +62,9 @@ export async function bootPostgres(env: Env, url: string): Promise<BootedStore> 
   const keys = await loadSharedSigningKeys(db, secret.signingKeysKey, env.SESSION_SIGNING_JWK);
   mkdirSync(env.DATA_DIR, { recursive: true, mode: 0o700 });
   const auditAnchor = postgresAuditAnchor(postgresAnchorFile(env.DATA_DIR), secret.auditKey);
+  const store = createPostgresStore(db, { auditKey: secret.auditKey });
   return {
-    store: createPostgresStore(db, { auditKey: secret.auditKey }),
+    store,
     keys,
     // Read at most once in 5 s: the route is public, and a key a process added at its start is
     // in every process's JWKS within that (a verifier that meets an unknown kid fetches again).
@@ -75,6 +77,7 @@ export async function bootPostgres(env: Env, url: string): Promise<BootedStore> 
     limiterStore: postgresRateLimitStore(pool),
     metricsSources: postgresMetricsSources(db, secret.auditKey),
     async housekeeping(now) {
+      await endOverdueImpersonations(store, now);
       await flushRepeats(db, secret.auditKey, now);
       await stillSigningWith(db, keys.kid, now);
       await deleteExpiredRateLimits(pool, now);

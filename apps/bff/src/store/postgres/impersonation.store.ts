@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type {
   ImpersonationStore,
@@ -153,6 +153,35 @@ export function postgresImpersonation({ db, auditKey }: PostgresContext): Impers
       const [found] = await sessionWithProfileCount(db).execute({ id });
       return found;
     },
+    async overdue(now, after, limit) {
+      const rows = await db
+        .select({
+          id: impersonations.id,
+          endsAt: impersonations.endsAt,
+          expiresAt: sessions.expiresAt,
+          revokedAt: sessions.revokedAt,
+        })
+        .from(impersonations)
+        .innerJoin(sessions, eq(sessions.id, impersonations.sessionId))
+        .where(
+          and(
+            isNull(impersonations.endedAt),
+            isNotNull(impersonations.startedAt),
+            lte(impersonations.endsAt, now),
+            after
+              ? sql`(${impersonations.endsAt}, ${impersonations.id}) > (${after[0]}, ${after[1]})`
+              : undefined,
+          ),
+        )
+        .orderBy(asc(impersonations.endsAt), asc(impersonations.id))
+        .limit(limit);
+      return rows.map(({ id, endsAt, expiresAt, revokedAt }) => ({
+        id,
+        endsAt: endsAt ?? expiresAt,
+        session: { expiresAt, revokedAt },
+      }));
+    },
+
     async accessHistory(targetUserId, { after, limit }) {
       return db
         .select({ row: impersonations, actor, organizationName: organizations.name })

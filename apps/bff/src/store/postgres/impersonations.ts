@@ -39,7 +39,8 @@ const end = prepared((db) =>
 
 /**
  * Ends an impersonation once (compare-and-set on ended_at), revokes its session and audits
- * it, in the caller's transaction: the same command as on SQLite (store/sqlite/impersonations.ts).
+ * it, in the caller's transaction: the same command as on SQLite (store/sqlite/impersonations.ts),
+ * `endedAt` too.
  */
 export async function endImpersonation(
   tx: PgTx,
@@ -48,8 +49,9 @@ export async function endImpersonation(
   reason: EndReason,
   now: number,
   meta: RequestMeta,
+  endedAt: number = now,
 ): Promise<boolean> {
-  const ended = await end(tx).execute({ id: row.id, now, reason });
+  const ended = await end(tx).execute({ id: row.id, now: endedAt, reason });
   if (ended.length !== 1) return false;
   if (row.sessionId) await revokeSession(tx, row.sessionId, `impersonation_${reason}`, now);
   await appendAudit(
@@ -67,7 +69,7 @@ export async function endImpersonation(
       details: {
         endReason: reason,
         startedAt: row.startedAt,
-        durationSeconds: row.startedAt ? Math.round((now - row.startedAt) / 1000) : null,
+        durationSeconds: row.startedAt ? Math.round((endedAt - row.startedAt) / 1000) : null,
       },
     },
     meta,
@@ -393,7 +395,7 @@ export async function settleImpersonation(
   );
   if (endNow && loaded) {
     await transaction(db, async (tx) => {
-      await endImpersonation(tx, key, loaded.row, endNow, now, meta);
+      await endImpersonation(tx, key, loaded.row, endNow.reason, now, meta, endNow.endedAt);
     });
   }
   return settled;
@@ -464,6 +466,8 @@ export async function endImpersonationsNoLongerAllowed(
       now,
     );
     // endImpersonation is itself a compare-and-set: one ended meanwhile is left as it ended.
-    if (endNow && loaded) await endImpersonation(tx, key, loaded.row, endNow, now, meta);
+    if (endNow && loaded) {
+      await endImpersonation(tx, key, loaded.row, endNow.reason, now, meta, endNow.endedAt);
+    }
   }
 }

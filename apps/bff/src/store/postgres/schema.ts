@@ -160,6 +160,10 @@ export const impersonations = pgTable(
   (t) => [
     index('impersonations_target_idx').on(t.targetUserId, t.issuedAt),
     index('impersonations_actor_session_idx').on(t.actorSessionId),
+    // The started ones not yet ended, by when they end: what housekeeping settles once overdue.
+    index('impersonations_overdue_idx')
+      .on(t.endsAt, t.id)
+      .where(sql`${t.endedAt} IS NULL AND ${t.startedAt} IS NOT NULL`),
   ],
 );
 

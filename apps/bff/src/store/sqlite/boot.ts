@@ -2,6 +2,7 @@ import type { Env } from '../../env.ts';
 import { loadServerSecret } from '../../lib/server-secret.ts';
 import { loadSigningKeys } from '../../lib/signing-keys.ts';
 import type { BootedStore, BootHooks } from '../boot.ts';
+import { endOverdueImpersonations } from '../housekeeping.ts';
 import { matchWindow } from './audit.store.ts';
 import { bindAuditKey } from './audit.ts';
 import { fileAuditAnchor } from './audit-anchor.ts';
@@ -52,8 +53,9 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
     committed: () => commitGroups.pending(),
     report: (problem) => hooks.logger.error(problem),
   });
+  const store = createSqliteStore(db, { searchReader });
   return {
-    store: createSqliteStore(db, { searchReader }),
+    store,
     keys,
     // One process: its own key is the whole JWKS.
     publishedKeys: async () => [keys.publicJwk],
@@ -68,6 +70,7 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
       ),
     ),
     async housekeeping(now) {
+      await endOverdueImpersonations(store, now);
       await flushRepeats(db, now);
       await deleteExpiredRateLimits(counters, now);
     },

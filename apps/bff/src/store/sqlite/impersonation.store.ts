@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type {
   ImpersonationStore,
@@ -156,6 +156,36 @@ export function sqliteImpersonation({ db }: SqliteContext): ImpersonationStore {
     async session(id) {
       return sessionById(db).get({ id });
     },
+    async overdue(now, after, limit) {
+      const rows = db
+        .select({
+          id: impersonations.id,
+          endsAt: impersonations.endsAt,
+          expiresAt: sessions.expiresAt,
+          revokedAt: sessions.revokedAt,
+        })
+        .from(impersonations)
+        .innerJoin(sessions, eq(sessions.id, impersonations.sessionId))
+        .where(
+          and(
+            isNull(impersonations.endedAt),
+            isNotNull(impersonations.startedAt),
+            lte(impersonations.endsAt, now),
+            after
+              ? sql`(${impersonations.endsAt}, ${impersonations.id}) > (${after[0]}, ${after[1]})`
+              : undefined,
+          ),
+        )
+        .orderBy(asc(impersonations.endsAt), asc(impersonations.id))
+        .limit(limit)
+        .all();
+      return rows.map(({ id, endsAt, expiresAt, revokedAt }) => ({
+        id,
+        endsAt: endsAt ?? expiresAt,
+        session: { expiresAt, revokedAt },
+      }));
+    },
+
     async accessHistory(targetUserId, { after, limit }) {
       return db
         .select({ row: impersonations, actor, organizationName: organizations.name })

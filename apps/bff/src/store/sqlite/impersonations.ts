@@ -70,7 +70,8 @@ const markEnded = preparedPerHandle((db: Queryable) =>
 
 /**
  * Ends an impersonation once (compare-and-set on ended_at), revokes its session and audits
- * it, all in the caller's transaction. Returns false when it had already ended.
+ * it, all in the caller's transaction. Returns false when it had already ended. `endedAt` is
+ * when it ended, if before `now` (an expiry found out later: `EndNow`).
  */
 export function endImpersonation(
   tx: Queryable,
@@ -78,8 +79,9 @@ export function endImpersonation(
   reason: EndReason,
   now: number,
   meta: { ip: string | null; userAgent: string | null; requestId: string | null },
+  endedAt: number = now,
 ): boolean {
-  if (markEnded(tx).run({ id: row.id, now, reason }).changes !== 1) return false;
+  if (markEnded(tx).run({ id: row.id, now: endedAt, reason }).changes !== 1) return false;
   if (row.sessionId) revokeSession(tx, row.sessionId, `impersonation_${reason}`, now);
   recordAudit(
     tx,
@@ -95,7 +97,7 @@ export function endImpersonation(
       details: {
         endReason: reason,
         startedAt: row.startedAt,
-        durationSeconds: row.startedAt ? Math.round((now - row.startedAt) / 1000) : null,
+        durationSeconds: row.startedAt ? Math.round((endedAt - row.startedAt) / 1000) : null,
       },
     },
     meta,
@@ -294,7 +296,9 @@ export function endImpersonationsNoLongerAllowed(
       session,
       now,
     );
-    if (endNow && loaded) endImpersonation(tx, loaded.row, endNow, now, meta);
+    if (endNow && loaded) {
+      endImpersonation(tx, loaded.row, endNow.reason, now, meta, endNow.endedAt);
+    }
   }
 }
 
@@ -396,7 +400,7 @@ export function settleImpersonation(
   );
   if (endNow && loaded) {
     db.transaction((tx) => {
-      endImpersonation(tx, loaded.row, endNow, now, meta);
+      endImpersonation(tx, loaded.row, endNow.reason, now, meta, endNow.endedAt);
     });
   }
   return settled;

@@ -1,5 +1,6 @@
 import type { EndReason, ImpersonationDoor } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { organizations } from './organizations.ts';
 import { profiles } from './profiles.ts';
@@ -47,6 +48,10 @@ export const impersonations = sqliteTable(
   (t) => [
     index('impersonations_target_idx').on(t.targetUserId, t.issuedAt),
     index('impersonations_actor_session_idx').on(t.actorSessionId),
+    // The started ones not yet ended, by when they end: what housekeeping settles once overdue.
+    index('impersonations_overdue_idx')
+      .on(t.endsAt, t.id)
+      .where(sql`${t.endedAt} IS NULL AND ${t.startedAt} IS NOT NULL`),
   ],
 );
 
