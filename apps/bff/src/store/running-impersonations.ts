@@ -1,4 +1,4 @@
-import { and, type Column, gt, gte, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, type Column, gt, gte, isNotNull, isNull, lte, type SQL, sql } from 'drizzle-orm';
 
 /**
  * Impersonations running at the placeholder `now`, among those whose id is at least the
@@ -17,6 +17,27 @@ export function runningImpersonationsWhere(table: {
     isNull(table.endedAt),
     gt(table.endsAt, sql.placeholder('now')),
   );
+}
+
+/**
+ * Started impersonations not ended whose `ends_at` is at or before `now`, after `after` (the
+ * `[endsAt, id]` of the last one read), and their order: the earliest end first. One condition
+ * for both adapters' tables (`ImpersonationStore.overdue`), served by `impersonations_overdue_idx`.
+ */
+export function overdueImpersonations(
+  table: { id: Column; startedAt: Column; endedAt: Column; endsAt: Column },
+  now: number,
+  after: readonly [number, string] | undefined,
+): { where: SQL | undefined; orderBy: [SQL, SQL] } {
+  return {
+    where: and(
+      isNull(table.endedAt),
+      isNotNull(table.startedAt),
+      lte(table.endsAt, now),
+      after ? sql`(${table.endsAt}, ${table.id}) > (${after[0]}, ${after[1]})` : undefined,
+    ),
+    orderBy: [asc(table.endsAt), asc(table.id)],
+  };
 }
 
 /**

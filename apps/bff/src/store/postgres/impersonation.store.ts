@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNotNull, isNull, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type {
   ImpersonationStore,
@@ -10,6 +10,7 @@ import type { RequestMeta } from '../../lib/request-meta.ts';
 import { olderThan } from '../keyset.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
 import { placeholdersFor } from '../placeholders.ts';
+import { overdueImpersonations } from '../running-impersonations.ts';
 import { appendAudit } from './audit.ts';
 import { recordRepeatable } from './audit-repeats.ts';
 import { type PgTx, transaction } from './client.ts';
@@ -154,6 +155,7 @@ export function postgresImpersonation({ db, auditKey }: PostgresContext): Impers
       return found;
     },
     async overdue(now, after, limit) {
+      const overdue = overdueImpersonations(impersonations, now, after);
       const rows = await db
         .select({
           id: impersonations.id,
@@ -163,17 +165,8 @@ export function postgresImpersonation({ db, auditKey }: PostgresContext): Impers
         })
         .from(impersonations)
         .innerJoin(sessions, eq(sessions.id, impersonations.sessionId))
-        .where(
-          and(
-            isNull(impersonations.endedAt),
-            isNotNull(impersonations.startedAt),
-            lte(impersonations.endsAt, now),
-            after
-              ? sql`(${impersonations.endsAt}, ${impersonations.id}) > (${after[0]}, ${after[1]})`
-              : undefined,
-          ),
-        )
-        .orderBy(asc(impersonations.endsAt), asc(impersonations.id))
+        .where(overdue.where)
+        .orderBy(...overdue.orderBy)
         .limit(limit);
       return rows.map(({ id, endsAt, expiresAt, revokedAt }) => ({
         id,

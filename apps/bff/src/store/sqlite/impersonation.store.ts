@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNotNull, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type {
   ImpersonationStore,
@@ -9,6 +9,7 @@ import type { RequestMeta } from '../../lib/request-meta.ts';
 import { olderThan } from '../keyset.ts';
 import { LostRace, orLostRace } from '../lost-race.ts';
 import { placeholdersFor } from '../placeholders.ts';
+import { overdueImpersonations } from '../running-impersonations.ts';
 import { recordAudit } from './audit.ts';
 import { recordRepeatable } from './audit-repeats.ts';
 import type { Queryable, Tx } from './client.ts';
@@ -157,6 +158,7 @@ export function sqliteImpersonation({ db }: SqliteContext): ImpersonationStore {
       return sessionById(db).get({ id });
     },
     async overdue(now, after, limit) {
+      const overdue = overdueImpersonations(impersonations, now, after);
       const rows = db
         .select({
           id: impersonations.id,
@@ -166,17 +168,8 @@ export function sqliteImpersonation({ db }: SqliteContext): ImpersonationStore {
         })
         .from(impersonations)
         .innerJoin(sessions, eq(sessions.id, impersonations.sessionId))
-        .where(
-          and(
-            isNull(impersonations.endedAt),
-            isNotNull(impersonations.startedAt),
-            lte(impersonations.endsAt, now),
-            after
-              ? sql`(${impersonations.endsAt}, ${impersonations.id}) > (${after[0]}, ${after[1]})`
-              : undefined,
-          ),
-        )
-        .orderBy(asc(impersonations.endsAt), asc(impersonations.id))
+        .where(overdue.where)
+        .orderBy(...overdue.orderBy)
         .limit(limit)
         .all();
       return rows.map(({ id, endsAt, expiresAt, revokedAt }) => ({
