@@ -107,3 +107,35 @@ test('an operator who opens a punch-out link in the backoffice browser is told i
   const opened = await (await api()).links.redeemLoginToken(loginTokenOf(punchOut.url));
   expect(opened.session.user?.email).toBe(customer.email);
 });
+
+test('a team admin who opens a coworker’s punch-out link in their signed-in browser is told it is not theirs, and it stays unused', async ({
+  org,
+  operator,
+  newPage,
+  createLoginToken,
+  api,
+}) => {
+  const customer = org.members[0];
+  const punchOut = await createLoginToken(await operator('admin'), {
+    subject: { type: 'profile', profileId: customer.profileId },
+    use: 'integration',
+    extra: 'Punch-out',
+  });
+
+  const page = await newPage(org.admin);
+  await page.goto(punchOut.url);
+  await expect(page.getByRole('alert')).toContainText(
+    `in its own person’s browser, and you are signed in as ${org.admin.name}`,
+  );
+  await expect(page.getByRole('button', { name: 'Continue' })).toHaveCount(0);
+  await expectNoSeriousA11yViolations(page, '/login?token= (a coworker’s punch-out)');
+  const sent = (await api(org.admin)).links.redeemLoginToken(loginTokenOf(punchOut.url));
+  await expect(sent).rejects.toMatchObject({ status: 403, code: 'integration_not_for_you' });
+
+  // The customer's own browser opens it.
+  const own = await newPage(customer);
+  await own.goto(punchOut.url);
+  await own.getByRole('button', { name: 'Continue' }).click();
+  await expect(own.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+  await expect(own.getByRole('banner')).toContainText(customer.name);
+});

@@ -76,6 +76,11 @@ export const errorCatalogue = {
     message:
       "An integration's link or token is for the system it was made for, not for staff signed in to the backoffice: to see a customer's view, use Sign in as… or a support link.",
   },
+  integration_not_for_you: {
+    status: 403,
+    message:
+      "An integration's link or token is for the system it was made for, in its own person's browser: this browser is signed in as someone else.",
+  },
   handover_not_yours: {
     status: 403,
     message: 'Only the person who made this link can use it, signed in as themselves.',

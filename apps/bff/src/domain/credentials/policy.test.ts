@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { madeKindsEnding, staffAtIntegration } from './policy.ts';
+import { integrationRefusal, madeKindsEnding } from './policy.ts';
 
 const active = (operatorRole: 'support' | 'admin' | 'superadmin' | null) =>
   ({ status: 'active', operatorRole }) as const;
@@ -43,16 +43,30 @@ describe('what a maker loses with a change of standing (SPEC §4b)', () => {
 });
 
 describe('who may use an integration’s credential (SPEC §4b)', () => {
-  const customer = { kind: 'customer' as const };
-  const operator = { kind: 'operator' as const };
-  it('a system with no session and a customer may; staff, or staff acting as a customer, may not', () => {
-    expect(staffAtIntegration(null)).toBe(false);
-    expect(staffAtIntegration({ user: customer, impersonation: null })).toBe(false);
-    expect(staffAtIntegration({ user: null, impersonation: null })).toBe(false);
-    expect(staffAtIntegration({ user: operator, impersonation: null })).toBe(true);
-    const acting = { user: customer, impersonation: { actorUser: operator } };
-    expect(staffAtIntegration(acting)).toBe(true);
-    const admin = { user: customer, impersonation: { actorUser: customer } };
-    expect(staffAtIntegration(admin)).toBe(false);
+  const person = { id: 7, kind: 'customer' as const };
+  const coworker = { id: 8, kind: 'customer' as const };
+  const operator = { id: 9, kind: 'operator' as const };
+  it('a system with no session, a guest and the person it is for may', () => {
+    expect(integrationRefusal(null, person.id)).toBeNull();
+    expect(integrationRefusal({ user: null, impersonation: null }, person.id)).toBeNull();
+    expect(integrationRefusal({ user: person, impersonation: null }, person.id)).toBeNull();
+  });
+
+  it('staff, or staff acting as a customer, may not', () => {
+    expect(integrationRefusal({ user: operator, impersonation: null }, person.id)).toBe(
+      'integration_not_for_staff',
+    );
+    const acting = { user: person, impersonation: { actorUser: operator } };
+    expect(integrationRefusal(acting, person.id)).toBe('integration_not_for_staff');
+  });
+
+  it('anyone else signed in may not: a coworker, the team admin who set the punch-out up', () => {
+    expect(integrationRefusal({ user: coworker, impersonation: null }, person.id)).toBe(
+      'integration_not_for_you',
+    );
+    // A token whose person is unknown to the caller's check is nobody's: refused to a person.
+    expect(integrationRefusal({ user: person, impersonation: null }, null)).toBe(
+      'integration_not_for_you',
+    );
   });
 });

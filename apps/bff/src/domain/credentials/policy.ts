@@ -109,21 +109,26 @@ export function integrationBlock(
 }
 
 /**
- * Whether the caller is staff, who may not use an integration's credential (SPEC §4b: handed
- * over to a system). A customer may, in their own browser, where a punch-out opens; staff signed
- * in to the backoffice, or acting as someone, would be acting as the customer outside the
- * operator door's switch, reason and banner. Their way is a support credential, which is an
- * impersonation (docs/decisions/039).
+ * Why the caller may not use an integration's credential made for `subjectUserId` (SPEC §4b:
+ * handed over to a system), or null. Its person may, in their own browser, where a punch-out
+ * opens; so may a browser nobody is signed in to, as the system itself is. Staff signed in to
+ * the backoffice, or acting as someone, would be acting as the customer outside the operator
+ * door's switch, reason and banner: their way is a support credential, an impersonation. Anyone
+ * else signed in (a coworker, the team admin who set up the punch-out) would become the person
+ * outside the team door's rules: their way is that door (docs/decisions/039).
  */
-export function staffAtIntegration(
+export function integrationRefusal(
   current: {
-    user: { kind: UserKindOf } | null;
+    user: { id: number; kind: UserKindOf } | null;
     impersonation: { actorUser: { kind: UserKindOf } } | null;
   } | null,
-): boolean {
-  return (
-    current?.user?.kind === 'operator' || current?.impersonation?.actorUser.kind === 'operator'
-  );
+  subjectUserId: number | null,
+): 'integration_not_for_staff' | 'integration_not_for_you' | null {
+  if (current?.user?.kind === 'operator' || current?.impersonation?.actorUser.kind === 'operator') {
+    return 'integration_not_for_staff';
+  }
+  if (current?.user && current.user.id !== subjectUserId) return 'integration_not_for_you';
+  return null;
 }
 
 type UserKindOf = IntegrationTarget['kind'];

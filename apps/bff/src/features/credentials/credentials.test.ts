@@ -442,6 +442,38 @@ describe('a credential handed over to a system is an integration', () => {
     expect((await redeemLink(link.url)).session.via).toMatchObject({ kind: 'one_click' });
   });
 
+  it('is not for anyone else signed in: a team admin is refused a coworker’s, and it stays unused', async () => {
+    // The team door would refuse the admin: the member opted out, the door is off.
+    const buyer = (await t.signIn('buyer@acme.test')).token;
+    await t.client(buyer).account.setImpersonationPreference(false);
+    await updateRows(t.ts, 'organizations', { impersonationEnabled: false }, { name: 'Acme Corp' });
+    const admin = (await t.signIn('admin@acme.test')).token;
+    const member = (await t.signIn('member@acme.test')).token;
+    const made = await makeToken(ops, 'buyer@acme.test', { use: 'integration', oneTimeUse: false });
+    const { secret } = await superadminApiKey(['one-click-links:create']);
+    const link = await makeLink(secret, {
+      userId: ids.userId('buyer@acme.test'),
+      delivery: 'handover',
+    });
+    const sessions = () => countOf(t.ts, 'sessions');
+    const before = await sessions();
+    for (const someoneElse of [admin, member]) {
+      expect(await refusal(redeemToken(made.token, someoneElse))).toMatchObject({
+        status: 403,
+        code: 'integration_not_for_you',
+      });
+      expect((await refusal(redeemLink(link.url, someoneElse))).code).toBe(
+        'integration_not_for_you',
+      );
+    }
+    // No session was opened; each refusal is on its credential's record.
+    expect(await sessions()).toBe(before);
+    expect(await rowsWhere(t.ts, 'loginAttempts', { outcome: 'refused' })).toHaveLength(4);
+    // The person it is for, in their own browser, and the system (no session) still may.
+    expect((await redeemToken(made.token, buyer)).session.user?.email).toBe('buyer@acme.test');
+    expect((await redeemLink(link.url)).session.user?.email).toBe('buyer@acme.test');
+  });
+
   it('is refused for owners and admins, where integrations are off, and for anonymous-use mixups', async () => {
     const before = await counts();
     const owner = makeToken(ops, 'owner@acme.test', { use: 'integration' });

@@ -19,10 +19,10 @@ import { madeAhead } from '../../domain/clock-leeway.ts';
 import {
   hasReason,
   integrationBlock,
+  integrationRefusal,
   makerHoldsRight,
   previewNamesParties,
   rightsToMake,
-  staffAtIntegration,
   tokenPurpose,
 } from '../../domain/credentials/policy.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../http/principal.ts';
@@ -518,9 +518,10 @@ export async function redeemLoginToken(
   const { token, user, profile, organization } = found;
   if (token.use === 'support') return redeemHandover(deps, current, found, meta);
   const integration = token.use === 'integration';
-  if (integration && staffAtIntegration(current)) {
+  const refusal = integration ? integrationRefusal(current, user?.id ?? null) : null;
+  if (refusal) {
     await recordFailure(deps, current, found, 'refused', meta);
-    throw new AppError('integration_not_for_staff');
+    throw new AppError(refusal);
   }
   if (integration && user) {
     const block = integrationBlock({

@@ -14,12 +14,12 @@ import { madeAhead } from '../../domain/clock-leeway.ts';
 import {
   hasReason,
   integrationBlock,
+  integrationRefusal,
   linkPurpose,
   linkSubjectBlock,
   makerHoldsRight,
   previewNamesParties,
   rightsToMake,
-  staffAtIntegration,
 } from '../../domain/credentials/policy.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../http/principal.ts';
 import type { AuditEntry } from '../../lib/audit-event.ts';
@@ -435,9 +435,10 @@ export async function redeemOneClick(
   const profiles = await deps.store.oneClick.profilesOf(user.id);
   let pinned: ProfileWithOrganization | null = null;
   if (link.purpose === 'integration') {
-    if (staffAtIntegration(current)) {
+    const refusal = integrationRefusal(current, user.id);
+    if (refusal) {
       await recordFailure(deps, current, body, found, 'refused', meta);
-      throw new AppError('integration_not_for_staff');
+      throw new AppError(refusal);
     }
     pinned = profiles.find((p) => p.profile.id === link.profileId) ?? null;
     const block = integrationBlock({

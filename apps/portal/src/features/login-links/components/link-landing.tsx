@@ -67,10 +67,16 @@ export function LinkLanding({ preview, redeem, onContinue, linkUserId }: LinkLan
   const restricted = impersonating || isApiError(redeem.error, 'impersonation_restricted');
   const notYours = isApiError(redeem.error, 'handover_not_yours');
   // An integration's link is for a system; staff see a customer's view by a support link.
+  const integration = preview.data.purpose === 'integration';
   const forSystem =
-    (preview.data.purpose === 'integration' && current?.user?.kind === 'operator') ||
+    (integration && current?.user?.kind === 'operator') ||
     isApiError(redeem.error, 'integration_not_for_staff');
-  const mayContinue = !restricted && !notYours && !forSystem && (!handover || makersView);
+  // Nor is it for anyone else signed in here: a coworker's way is the team door.
+  const forItsPerson =
+    (integration && !forSystem && Boolean(current?.user) && someoneElse) ||
+    isApiError(redeem.error, 'integration_not_for_you');
+  const mayContinue =
+    !restricted && !notYours && !forSystem && !forItsPerson && (!handover || makersView);
 
   return (
     <div className="link-landing">
@@ -107,6 +113,12 @@ export function LinkLanding({ preview, redeem, onContinue, linkUserId }: LinkLan
           This link is for the integration it was made for, not for staff signed in to the
           backoffice. To see this customer’s view, use Sign in as… in Admin › Users.
         </div>
+      ) : forItsPerson ? (
+        <div role="alert" className="alert alert--error">
+          This link is for the integration it was made for, in its own person’s browser, and you are
+          signed in as {current?.user?.name ?? 'someone else'}. To see a team member’s view, use
+          Sign in as… on the team page.
+        </div>
       ) : handover && !signedInAsPerson ? (
         <p role="status" className="alert alert--info">
           You are not signed in. If you made this link, <Link to="/sign-in">sign in</Link> as
@@ -127,7 +139,7 @@ export function LinkLanding({ preview, redeem, onContinue, linkUserId }: LinkLan
           account.
         </p>
       ) : null}
-      {redeem.error && !restricted && !forSystem ? (
+      {redeem.error && !restricted && !forSystem && !forItsPerson ? (
         <div role="alert" className="alert alert--error">
           {redeem.error.message}
         </div>
@@ -138,7 +150,11 @@ export function LinkLanding({ preview, redeem, onContinue, linkUserId }: LinkLan
             Continue
           </button>
         ) : null}
-        {someoneElse || restricted || forSystem || (handover && signedInAsPerson) ? (
+        {someoneElse ||
+        restricted ||
+        forSystem ||
+        forItsPerson ||
+        (handover && signedInAsPerson) ? (
           <button type="button" className="button" onClick={() => navigate('/')}>
             Cancel
           </button>
