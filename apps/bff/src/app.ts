@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { errorCatalogue } from '@onbehalf/contracts/errors';
-import { TEST_CLOCK_HEADER } from '@onbehalf/contracts/test-mode';
-import type { Context } from 'hono';
+import { routes as routeTable } from '@onbehalf/contracts/routes';
+import { TEST_CLOCK_HEADER, TEST_CLOCK_MAX_LENGTH } from '@onbehalf/contracts/test-mode';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
@@ -105,6 +106,30 @@ function fromHttpException(error: HTTPException): AppError {
   return new AppError('validation_failed', { message: error.message || undefined });
 }
 
+/**
+ * The API routes a HEAD is answered on: the health checks, and the audit exports, which answer
+ * it with the download's headers and read nothing (features/audit/audit.routes.ts).
+ */
+const HEAD_ANSWERED: ReadonlySet<string> = new Set(
+  (['health.live', 'health.ready', 'audit.export', 'audit.teamExport'] as const).map(
+    (name) => routeTable[name].path,
+  ),
+);
+
+/**
+ * Hono answers a HEAD with the GET's handler, and some GETs act: a hand-off token is issued, a
+ * read of the trail or the outbox audited, an ended impersonation's cookie cleared. Link
+ * checkers and prefetchers send HEAD to URLs they see, so elsewhere in the API it is `405`
+ * and nothing is done.
+ */
+const headOnlyWhereNothingIsDone: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.req.method === 'HEAD' && !HEAD_ANSWERED.has(c.req.path)) {
+    c.header('Allow', 'GET');
+    throw new AppError('method_not_allowed');
+  }
+  await next();
+};
+
 export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
   const { env } = deps;
   const app = createRouter();
@@ -112,7 +137,16 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
   // Test mode: every request runs on its test's own clock (see lib/clock.ts).
   const clocks = deps.testClocks;
   if (clocks) {
-    app.use('*', (c, next) => clocks.run(c.req.header(TEST_CLOCK_HEADER) ?? '', next));
+    app.use('*', (c, next) => {
+      const clock = c.req.header(TEST_CLOCK_HEADER) ?? '';
+      // A clock's name is a key in the database: bounded, as any text a request brings.
+      if (clock.length > TEST_CLOCK_MAX_LENGTH) {
+        throw new AppError('validation_failed', {
+          message: `${TEST_CLOCK_HEADER} is at most ${TEST_CLOCK_MAX_LENGTH} characters.`,
+        });
+      }
+      return clocks.run(clock, next);
+    });
   }
   // The server names every request; a client's X-Request-Id is kept apart, for logs only, and
   // never becomes the id the audit trail records (SPEC §8b).
@@ -177,6 +211,7 @@ export function createApp(deps: AppDeps, options: { portalDir?: string } = {}) {
   );
   // Before any work for the request: a foreign Host is answered 421 and nothing else.
   app.use('*', rejectForeignHosts(env));
+  app.use('/api/*', headOnlyWhereNothingIsDone);
   app.use('/api/*', async (c, next) => {
     // Identity data must never be cached by a browser or a proxy. Set before the handler runs:
     // a header added to a finished response makes Hono rebuild it as a stream.

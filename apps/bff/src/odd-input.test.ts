@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { countOf, rowsWhere } from './store/test-rows.ts';
 import { createTestApp, demoIds, outcomeOf } from './test/harness.ts';
 
 /**
@@ -157,3 +158,76 @@ describe('ids and text a database cannot hold', () => {
     expect(Object.entries(outcomes).filter(([, outcome]) => outcome !== 400)).toEqual([]);
   });
 });
+
+describe('requests that say more, or ask another way, than the route takes', () => {
+  it('a body or query field the route does not name is refused with its name, and nothing is done', async () => {
+    const t = await createTestApp({ rateLimits: false });
+    const { ids, ops, root } = await people(t);
+    const links = await countOf(t.ts, 'oneClickLinks');
+    const misspelt = await t.call('POST', '/api/sys/one-click-links', {
+      token: ops,
+      body: { userId: ids.userId('buyer@acme.test'), Delivery: 'handover', expiresInMinute: 1 },
+    });
+    expect(misspelt.status).toBe(400);
+    expect(misspelt.error?.code).toBe('validation_failed');
+    expect(JSON.stringify(misspelt.json)).toContain('Delivery');
+    expect(JSON.stringify(misspelt.json)).toContain('expiresInMinute');
+    expect(await countOf(t.ts, 'oneClickLinks')).toBe(links);
+    expect(() => t.latestMail('buyer@acme.test')).toThrow('no mail');
+
+    const status = (await rowsWhere(t.ts, 'users', { email: 'ops@onbehalf.test' }))[0];
+    const typo = await t.call('PATCH', `/api/sys/users/${status?.id}`, {
+      token: root,
+      body: { status: 'active', operatorrole: 'support', reason },
+    });
+    expect(typo.status).toBe(400);
+    expect(await rowsWhere(t.ts, 'auditEvents', { type: 'user.updated' })).toEqual([]);
+
+    // A filter's name misspelt would have listed everything.
+    const list = await t.call('GET', '/api/sys/audit-events?actorUserID=1', { token: root });
+    expect(list.status).toBe(400);
+    expect(JSON.stringify(list.json)).toContain('actorUserID');
+    // Spelt right, the same ask is answered.
+    const right = await t.call('GET', '/api/sys/audit-events?actorUserId=1', { token: root });
+    expect(right.status).toBe(200);
+  });
+
+  it('a HEAD is answered only by the health checks and the exports: elsewhere 405, and nothing is done', async () => {
+    const t = await createTestApp({ rateLimits: false });
+    const { ids, root } = await people(t);
+    const admin = (await t.signIn('admin@acme.test')).token;
+    const handoff = await t.call(
+      'HEAD',
+      `/api/public/coworkers/${ids.profileId('buyer@acme.test')}/impersonate?reason=checking`,
+      { token: admin },
+    );
+    expect(handoff.status).toBe(405);
+    expect(handoff.headers.get('allow')).toBe('GET');
+    const operatorHandoff = await t.call(
+      'HEAD',
+      `/api/sys/users/impersonate?userId=${ids.userId('buyer@acme.test')}&reason=checking`,
+      { token: root },
+    );
+    expect(operatorHandoff.status).toBe(405);
+    expect(await countOf(t.ts, 'impersonations')).toBe(0);
+    const trail = await t.call('HEAD', '/api/sys/audit-events', { token: root });
+    expect(trail.status).toBe(405);
+    expect(await rowsWhere(t.ts, 'auditEvents', { type: 'audit.read' })).toEqual([]);
+
+    expect((await t.call('HEAD', '/api/health')).status).toBe(200);
+    expect((await t.call('HEAD', '/api/health/ready')).status).toBe(200);
+    const exported = await t.call('HEAD', '/api/sys/audit-events/export?format=csv', {
+      token: root,
+    });
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('content-disposition')).toContain('attachment');
+  });
+});
+
+async function people(t: Awaited<ReturnType<typeof createTestApp>>) {
+  return {
+    ids: demoIds(t),
+    ops: (await t.signIn('ops@onbehalf.test')).token,
+    root: (await t.signIn('root@onbehalf.test')).token,
+  };
+}

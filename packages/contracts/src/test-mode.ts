@@ -83,6 +83,9 @@ export type TestMailbox = z.infer<typeof testMailbox>;
  */
 export const TEST_CLOCK_HEADER = 'x-onbehalf-test-clock';
 
+/** The longest clock name a server takes (`400 validation_failed` beyond it). */
+export const TEST_CLOCK_MAX_LENGTH = 200;
+
 /**
  * The header that carries the server's test mode key (`ONBEHALF_TEST_MODE_KEY`) to
  * `/api/test/*`, when the server has one: a test server others can reach is then not theirs to

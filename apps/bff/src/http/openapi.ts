@@ -2,7 +2,7 @@ import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import { errorBody } from '@onbehalf/contracts/errors';
 import type { RouteContract } from '@onbehalf/contracts/routes';
 import type { MiddlewareHandler } from 'hono';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { AppEnv } from '../app-env.ts';
 import {
   notAfterImpersonationEnded,
@@ -16,6 +16,16 @@ export const jsonContent = <T extends z.ZodType>(schema: T, description: string)
   content: { 'application/json': { schema } },
   description,
 });
+
+/**
+ * A query or body refuses fields its contract does not name (`400 validation_failed`, naming
+ * each), rather than dropping them: a misspelt `delivery` or `?actorUserId=` would otherwise
+ * go ahead on the defaults, or list everything (docs/decisions/042). The contracts' schemas stay
+ * as they are for answers, which a client reads leniently.
+ */
+function noOtherFields<T extends z.ZodType>(schema: T): T {
+  return (schema instanceof z.ZodObject ? schema.strict() : schema) as T;
+}
 
 /** A required JSON body: without `required`, a request with no body would skip validation. */
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({
@@ -113,8 +123,8 @@ export function routeOf<
   const request: RouteConfig['request'] = {
     // The table's params and queries are all z.object (the library's RouteParameter).
     ...(contract.params ? { params: contract.params as RouteParameter } : {}),
-    ...(contract.query ? { query: contract.query as RouteParameter } : {}),
-    ...(contract.body ? jsonBody(contract.body) : {}),
+    ...(contract.query ? { query: noOtherFields(contract.query) as RouteParameter } : {}),
+    ...(contract.body ? jsonBody(noOtherFields(contract.body)) : {}),
   };
   const success = Object.fromEntries(
     Object.entries(contract.responses).map(([status, schema]) => [

@@ -1,10 +1,14 @@
 import type { ApiClient } from '@onbehalf/api-client/client';
 import type { AuditEventType } from '@onbehalf/contracts/audit';
 import { routes } from '@onbehalf/contracts/routes';
-import { TEST_CLOCK_HEADER, TEST_KEY_HEADER } from '@onbehalf/contracts/test-mode';
+import {
+  TEST_CLOCK_HEADER,
+  TEST_CLOCK_MAX_LENGTH,
+  TEST_KEY_HEADER,
+} from '@onbehalf/contracts/test-mode';
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../env.ts';
-import { rowsWhere, updateRows } from '../../store/test-rows.ts';
+import { countOf, rowsWhere, updateRows } from '../../store/test-rows.ts';
 import { createTestApp, outcomeOf, refusal } from '../../test/harness.ts';
 
 /** Every route of test mode, called as a QA suite would. */
@@ -274,6 +278,18 @@ describe('in test mode', () => {
     const cookie = res.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/Max-Age=43200/);
     expect(cookie).not.toMatch(/Expires=/);
+  });
+
+  it('a clock name longer than a server takes is refused, and no clock is moved', async () => {
+    const t = await testMode();
+    const long = { [TEST_CLOCK_HEADER]: 'x'.repeat(TEST_CLOCK_MAX_LENGTH + 1) };
+    await expect(t.client(undefined, long).test.advanceClock(1000)).rejects.toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+    });
+    expect(await countOf(t.ts, 'testClocks')).toBe(0);
+    const longest = { [TEST_CLOCK_HEADER]: 'x'.repeat(TEST_CLOCK_MAX_LENGTH) };
+    expect((await t.client(undefined, longest).test.advanceClock(1000)).offsetMs).toBe(1000);
   });
 
   it("a test's clock is its own: moving it never cuts short what runs on another", async () => {
