@@ -2,7 +2,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env.ts';
+
+/**
+ * The portal's files are small and sent whole: a `Range` is ignored, as a server may (RFC 9110
+ * §14.2), rather than read by the file server's parser, which answered a reversed or
+ * unsatisfiable range with a 500 (found by a review) and a suffix range with the wrong bytes.
+ */
+const wholeFile: MiddlewareHandler<AppEnv> = async (c, next) => {
+  c.req.raw.headers.delete('range');
+  await next();
+};
 
 /**
  * Serves the built portal from the same origin as the API: hashed assets are cached for a
@@ -18,8 +29,8 @@ export function mountPortal(app: OpenAPIHono<AppEnv>, portalDir: string): void {
     await next();
     if (c.res.status === 200) c.header('Cache-Control', 'public, max-age=31536000, immutable');
   });
-  app.use('/assets/*', serveStatic({ root }));
-  app.get('/favicon.svg', serveStatic({ root }));
+  app.use('/assets/*', wholeFile, serveStatic({ root }));
+  app.get('/favicon.svg', wholeFile, serveStatic({ root }));
   app.get('*', async (c, next) => {
     if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/.well-known/')) return next();
     c.header('Cache-Control', 'no-store');
