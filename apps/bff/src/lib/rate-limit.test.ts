@@ -20,6 +20,25 @@ describe('addresses', () => {
     expect(list.check('203.0.113.9', 'ipv4')).toBe(true);
     expect(list.check('203.0.113.10', 'ipv4')).toBe(false);
     expect(() => parseAllowlist('office-nat')).toThrow(/RATE_LIMIT_ALLOWLIST/);
+    // A prefix that is missing, doubled, out of range or not a number stops the start, naming
+    // the entry, rather than exempting more than meant (a trailing "/" once read as /0).
+    for (const entry of [
+      '203.0.113.7/',
+      '2001:db8::1/',
+      '10.0.0.0/8/9',
+      '10.0.0.0/33',
+      '10.0.0.0/abc',
+      '10.0.0.0/-1',
+      '2001:db8::/129',
+      '/8',
+    ]) {
+      expect(() => parseAllowlist(`198.51.100.0/24, ${entry}`), entry).toThrow(
+        `RATE_LIMIT_ALLOWLIST: "${entry}" is not an address or a CIDR`,
+      );
+    }
+    const widest = parseAllowlist('10.0.0.0/0, 2001:db8::/128');
+    expect(widest.check('192.0.2.1', 'ipv4')).toBe(true);
+    expect(widest.check('2001:db8::1', 'ipv6')).toBe(false);
   });
 });
 

@@ -179,17 +179,24 @@ export function addressKey(ip: string | null): string {
     .join(':')}::/64`;
 }
 
-/** `RATE_LIMIT_ALLOWLIST`: comma-separated addresses or CIDRs, IPv4 or IPv6. */
+/**
+ * `RATE_LIMIT_ALLOWLIST`: comma-separated addresses or CIDRs, IPv4 or IPv6. Anything else stops
+ * the start, naming the entry: a prefix misread would exempt more than meant (`203.0.113.7/`
+ * read as /0 exempted every address, found by a review).
+ */
 export function parseAllowlist(text: string): BlockList {
   const list = new BlockList();
   for (const entry of text
     .split(',')
     .map((e) => e.trim())
     .filter(Boolean)) {
-    const [address = '', bits] = entry.split('/');
-    const type = isIPv6(address) ? 'ipv6' : 'ipv4';
-    if (!isIPv4(address) && !isIPv6(address)) {
-      throw new Error(`RATE_LIMIT_ALLOWLIST: "${entry}" is not an address or CIDR`);
+    const [, address = '', bits] = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(entry) ?? [];
+    const type = isIPv6(address) ? 'ipv6' : isIPv4(address) ? 'ipv4' : null;
+    const most = type === 'ipv6' ? 128 : 32;
+    if (!type || (bits !== undefined && Number(bits) > most)) {
+      throw new Error(
+        `RATE_LIMIT_ALLOWLIST: "${entry}" is not an address or a CIDR (an address, "/" and a prefix of 0 to ${most} bits)`,
+      );
     }
     if (bits === undefined) list.addAddress(address, type);
     else list.addSubnet(address, Number(bits), type);
