@@ -18,7 +18,7 @@ import { seedDemo } from '../store/sqlite/seed.ts';
 import { createSqliteStore } from '../store/sqlite/store.ts';
 import type { Store } from '../store/store.ts';
 import { createOperatorCommand } from './create-operator.ts';
-import { emailOneClickLink } from './one-click-link.ts';
+import { emailOneClickLink, oneClickArguments } from './one-click-link.ts';
 import { UsageError } from './usage-error.ts';
 
 const usage = `usage: onbehalf <command>
@@ -152,14 +152,31 @@ async function run(command: string | undefined, env: Env, opened: Opened): Promi
       );
       break;
     }
-    default:
-      console.error(usage);
-      process.exitCode = 2;
   }
+}
+
+const COMMANDS = new Set([
+  'migrate',
+  'seed',
+  'one-click',
+  'create-operator',
+  'audit-verify',
+  'audit-prune',
+]);
+
+/**
+ * What can be said about the arguments before a database is opened (and, on SQLite, made): an
+ * unknown command, or a one-click without its email or with bad minutes, changes nothing.
+ */
+function checkArguments(args: readonly string[]): void {
+  const [command, ...rest] = args;
+  if (command === undefined || !COMMANDS.has(command)) throw new UsageError(usage);
+  if (command === 'one-click') oneClickArguments(rest[0], rest[1]);
 }
 
 let opened: Opened | undefined;
 try {
+  checkArguments(process.argv.slice(2));
   const env = loadEnv();
   opened = env.DATABASE_URL
     ? await openPostgresCommands(env, env.DATABASE_URL)

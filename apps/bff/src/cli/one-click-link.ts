@@ -40,14 +40,24 @@ function parseMinutes(minutes: string | undefined): number | undefined {
 }
 
 /**
+ * The command's arguments, checked before any database is opened: a usage error changes nothing.
+ */
+export function oneClickArguments(
+  email: string | undefined,
+  minutes: string | undefined,
+): { email: string; expiresInMinutes: number | undefined } {
+  if (!email) throw new UsageError(ONE_CLICK_USAGE);
+  return { email, expiresInMinutes: parseMinutes(minutes) };
+}
+
+/**
  * The command-line door to one-click links: same service, same rules and audit as the API, on
  * whichever store the command opened (no SQL of its own). It emails the link to the customer
  * and never prints it: whoever ran the command would otherwise hold a way into the account that
  * no impersonation rule governs (SPEC §4b).
  */
-export async function emailOneClickLink(door: OneClickDoor, email?: string, minutes?: string) {
-  if (!email) throw new UsageError(ONE_CLICK_USAGE);
-  const expiresInMinutes = parseMinutes(minutes);
+export async function emailOneClickLink(door: OneClickDoor, asked?: string, minutes?: string) {
+  const { email, expiresInMinutes } = oneClickArguments(asked, minutes);
   const { env, store, secret } = door;
   const user = await store.auth.findUserByEmail(email);
   if (!user) throw new AppError('not_found', { message: `No user with email ${email}.` });

@@ -1,0 +1,42 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { afterThisFile } from '../test/file-cleanup.ts';
+import { cli } from './test-commands.ts';
+
+/** Arguments the command line cannot run are refused before any database is opened. */
+describe('pnpm cli with arguments it cannot run', () => {
+  it('an unknown or missing command, or a one-click it cannot send, says how and makes no database', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-cli-args-'));
+    afterThisFile(() => rmSync(dataDir, { recursive: true, force: true }));
+    const env = { DATA_DIR: dataDir };
+    const asked = [
+      [],
+      ['--help'],
+      ['migrat'],
+      ['ÿ'],
+      ['one-click'],
+      ['one-click', 'b@acme.test', '0'],
+    ];
+    const answers = await Promise.all(asked.map((args) => cli(args, env)));
+    for (const [i, answer] of answers.entries()) {
+      expect([asked[i], answer.code, answer.stdout]).toEqual([asked[i], 2, '']);
+      expect(answer.stderr).toMatch(/usage: /);
+    }
+    expect(answers[0]?.stderr).toContain('usage: onbehalf <command>');
+    expect(existsSync(path.join(dataDir, 'onbehalf.db'))).toBe(false);
+    expect(readdirSync(dataDir)).toEqual([]);
+  }, 60_000);
+
+  it('with a PostgreSQL that does not answer, a wrong command still gets its usage, not a connection error', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-cli-args-'));
+    afterThisFile(() => rmSync(dataDir, { recursive: true, force: true }));
+    const answer = await cli(['--help'], {
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+      DATA_DIR: dataDir,
+    });
+    expect(answer).toMatchObject({ code: 2, stdout: '' });
+    expect(answer.stderr).toContain('usage: onbehalf <command>');
+  }, 60_000);
+});
