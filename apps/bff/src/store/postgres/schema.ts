@@ -125,6 +125,10 @@ export const sessions = pgTable(
   (t) => [
     uniqueIndex('sessions_token_hash_unique').on(t.tokenHash),
     index('sessions_user_live_idx').on(t.userId, t.revokedAt, t.id),
+    // The live sessions a credential opened for a system: revoked together when it is withdrawn.
+    index('sessions_opened_by_idx')
+      .on(t.viaKind, t.viaCredentialId)
+      .where(sql`${t.viaCredentialId} IS NOT NULL AND ${t.revokedAt} IS NULL`),
   ],
 );
 

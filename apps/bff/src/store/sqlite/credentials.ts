@@ -278,17 +278,28 @@ export function settleCredentialSession(
   return context;
 }
 
-/** Revokes the sessions a credential opened for a system, when it is withdrawn. */
+/**
+ * Revokes the sessions a credential opened for a system, when it is withdrawn: the live ones of
+ * that credential, found through `sessions_opened_by_idx`, not by reading every session.
+ */
 export function revokeSessionsOpenedBy(
   tx: Queryable,
   kind: 'one_click' | 'login_token',
   id: string,
   now: number,
 ): void {
-  tx.update(sessions)
+  revokeOpenedBy(tx, kind, id, now).run();
+}
+
+function revokeOpenedBy(tx: Queryable, kind: 'one_click' | 'login_token', id: string, now: number) {
+  return tx
+    .update(sessions)
     .set({ revokedAt: now, revokedReason: 'credential_withdrawn' })
     .where(
       and(eq(sessions.viaKind, kind), eq(sessions.viaCredentialId, id), isNull(sessions.revokedAt)),
-    )
-    .run();
+    );
 }
+
+/** The statement's SQL, for a test that asks SQLite how it runs it. */
+export const revokeOpenedBySql = (db: Queryable) =>
+  revokeOpenedBy(db, 'login_token', '0', 0).toSQL();

@@ -158,20 +158,7 @@ export function sqliteImpersonation({ db }: SqliteContext): ImpersonationStore {
       return sessionById(db).get({ id });
     },
     async overdue(now, after, limit) {
-      const overdue = overdueImpersonations(impersonations, now, after);
-      const rows = db
-        .select({
-          id: impersonations.id,
-          endsAt: impersonations.endsAt,
-          expiresAt: sessions.expiresAt,
-          revokedAt: sessions.revokedAt,
-        })
-        .from(impersonations)
-        .innerJoin(sessions, eq(sessions.id, impersonations.sessionId))
-        .where(overdue.where)
-        .orderBy(...overdue.orderBy)
-        .limit(limit)
-        .all();
+      const rows = overdueQuery(db, now, after, limit).all();
       return rows.map(({ id, endsAt, expiresAt, revokedAt }) => ({
         id,
         endsAt: endsAt ?? expiresAt,
@@ -235,3 +222,27 @@ export function sqliteImpersonation({ db }: SqliteContext): ImpersonationStore {
     },
   };
 }
+
+function overdueQuery(
+  db: Queryable,
+  now: number,
+  after: readonly [number, string] | undefined,
+  limit: number,
+) {
+  const overdue = overdueImpersonations(impersonations, now, after);
+  return db
+    .select({
+      id: impersonations.id,
+      endsAt: impersonations.endsAt,
+      expiresAt: sessions.expiresAt,
+      revokedAt: sessions.revokedAt,
+    })
+    .from(impersonations)
+    .innerJoin(sessions, eq(sessions.id, impersonations.sessionId))
+    .where(overdue.where)
+    .orderBy(...overdue.orderBy)
+    .limit(limit);
+}
+
+/** The statement's SQL, for a test that asks SQLite how it runs it. */
+export const overdueSql = (db: Queryable) => overdueQuery(db, 0, [0, ''], 100).toSQL();

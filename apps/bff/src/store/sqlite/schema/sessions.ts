@@ -1,5 +1,6 @@
 import type { SignInMethod } from '@onbehalf/contracts/auth';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { profiles } from './profiles.ts';
 import { users } from './users.ts';
@@ -31,6 +32,10 @@ export const sessions = sqliteTable(
     uniqueIndex('sessions_token_hash_unique').on(t.tokenHash),
     // A person's live sessions, newest first, a page at a time.
     index('sessions_user_live_idx').on(t.userId, t.revokedAt, t.id),
+    // The live sessions a credential opened for a system: revoked together when it is withdrawn.
+    index('sessions_opened_by_idx')
+      .on(t.viaKind, t.viaCredentialId)
+      .where(sql`${t.viaCredentialId} IS NOT NULL AND ${t.revokedAt} IS NULL`),
   ],
 );
 
