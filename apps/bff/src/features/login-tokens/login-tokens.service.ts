@@ -439,8 +439,15 @@ async function recordFailure(
     },
     now,
     meta,
+    // A real token that no longer works is presented as often as anyone likes (no guess budget
+    // counts it): its failures are written once a minute per caller, and counted.
+    repeats: found && !isGuess(outcome) ? `${outcome}:${found.token.id}` : undefined,
   });
 }
+
+/** A guess: what an unknown or wrong secret looks like. The guess budget bounds these. */
+const isGuess = (outcome: AttemptOutcome) =>
+  outcome === 'invalid' || outcome === 'wrong_secret' || outcome === 'deleted';
 
 /**
  * A presented token looked up with its place in the address's guess budget taken first. Only a
@@ -451,11 +458,7 @@ const evaluateGuessing = (deps: AppDeps, raw: string, meta: RequestMeta) =>
   deps.limiters.guessing(
     meta.ip,
     () => evaluate(deps, raw),
-    (evaluated) =>
-      evaluated.status !== 'valid' &&
-      (evaluated.outcome === 'invalid' ||
-        evaluated.outcome === 'wrong_secret' ||
-        evaluated.outcome === 'deleted'),
+    (evaluated) => evaluated.status !== 'valid' && isGuess(evaluated.outcome),
   );
 
 const purposeOfUse: Record<NonNullable<LoginTokenUse>, CredentialPurpose> = {

@@ -1,5 +1,6 @@
 import type { AttemptOutcome, LoginTokenState } from '@onbehalf/contracts/login-links';
 import type { AuditEntry } from '../../lib/audit-event.ts';
+import type { RepeatableEntry } from '../../lib/audit-repeat-rows.ts';
 import type { CreatedBy, CredentialRoom, LoadedMaker } from '../../lib/credential-facts.ts';
 import type { LoginAttempt } from '../../lib/login-attempt-row.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
@@ -71,13 +72,19 @@ export interface LoginTokensStore {
     now: number;
     meta: RequestMeta;
   }): Promise<'deleted' | 'already_deleted'>;
-  /** A failed attempt: counted on the token when there is one, recorded, audited. */
+  /**
+   * A failed attempt: counted on the token when there is one, recorded, audited. With `repeats`
+   * (a real token that no longer works, which no guess budget bounds), only the first of a
+   * minute by the same caller is recorded and audited in full; the others are counted on the
+   * token and in the minute's `audit.repeated` (SPEC §8b).
+   */
   recordFailure(command: {
     tokenId: number | null;
     attempt: LoginAttempt;
-    audit: AuditEntry;
+    audit: RepeatableEntry;
     now: number;
     meta: RequestMeta;
+    repeats?: string | undefined;
   }): Promise<void>;
   /**
    * Redeems a token: counts its use only while it works (a one-time token used up by the same

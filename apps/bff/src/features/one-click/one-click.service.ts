@@ -335,6 +335,9 @@ async function recordFailure(
       details: { linkId: found?.link.id ?? null, outcome, claimedUserId: body.userId },
     },
     meta,
+    // A real link that no longer works is opened as often as anyone likes (no guess budget
+    // counts it): its failures are written once a minute per caller, and counted.
+    repeats: found && outcome !== 'invalid' ? `${outcome}:${found.link.id}` : undefined,
   });
 }
 

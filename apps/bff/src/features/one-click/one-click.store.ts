@@ -1,6 +1,7 @@
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
 import type { CustomerPermission, ProfileRole } from '@onbehalf/contracts/permissions';
 import type { AuditEntry } from '../../lib/audit-event.ts';
+import type { RepeatableEntry } from '../../lib/audit-repeat-rows.ts';
 import type { CreatedBy, CredentialRoom, LoadedMaker } from '../../lib/credential-facts.ts';
 import type { LoginAttempt } from '../../lib/login-attempt-row.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
@@ -54,11 +55,17 @@ export interface OneClickStore {
   provision<R extends ProvisionRecords>(
     command: Provision<R>,
   ): Promise<{ user: UserRow; profileId: number; records: R } | 'exists'>;
-  /** A failed attempt at a link: the attempt and its audit entry. */
+  /**
+   * A failed attempt at a link: the attempt and its audit entry. With `repeats` (a real link
+   * that no longer works, which no guess budget bounds), only the first of a minute by the same
+   * caller is recorded and audited in full; the others are counted in the minute's
+   * `audit.repeated` (SPEC §8b).
+   */
   recordFailure(command: {
     attempt: LoginAttempt;
-    audit: AuditEntry;
+    audit: RepeatableEntry;
     meta: RequestMeta;
+    repeats?: string | undefined;
   }): Promise<void>;
   /**
    * Redeems a link once: claims it (unused, not revoked), revokes the session it replaces,

@@ -4,7 +4,7 @@ import {
   sentCredentialResponse,
 } from '@onbehalf/contracts/login-links';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { rowsOf, updateRows } from '../../store/test-rows.ts';
+import { rowsOf, rowsWhere, updateRows } from '../../store/test-rows.ts';
 import { createTestApp, demoIds, refusal, type TestApp } from '../../test/harness.ts';
 
 let t: TestApp;
@@ -77,9 +77,15 @@ describe('one-click links', () => {
     expect(results.filter((r) => r.status === 'rejected' && r.reason?.status === 410)).toHaveLength(
       49,
     );
+    // The used link opened again is recorded and audited once in the minute, the rest counted
+    // (SPEC §8b).
     const attempts = await rowsOf(t.ts, 'loginAttempts');
     expect(attempts.filter((a) => a.outcome === 'success')).toHaveLength(1);
-    expect(attempts.filter((a) => a.outcome === 'used')).toHaveLength(49);
+    expect(attempts.filter((a) => a.outcome === 'used')).toHaveLength(1);
+    expect(await rowsWhere(t.ts, 'auditEvents', { type: 'one_click.failed' })).toHaveLength(1);
+    // Counted per connection on PostgreSQL: the minute's rows together.
+    const repeats = await rowsWhere(t.ts, 'auditRepeats', { type: 'one_click.failed' });
+    expect(repeats.reduce((n, row) => n + row.count, 0)).toBe(49);
   });
 
   it('expired, forged and unknown links each get their own answer, and each attempt is logged', async () => {

@@ -43,6 +43,8 @@ export async function recordRepeatable(
   /** What repeats: the rule that refused, or what was read. */
   rule: string,
   meta: RequestMeta,
+  /** Written with the first of the minute only, in its transaction (a failed attempt's row). */
+  withFirst?: (tx: PgTx) => Promise<void>,
 ): Promise<void> {
   const row = repeatRow(entry, rule, meta);
   // The common case, a repeat in a minute whose first is written, with nothing older left to
@@ -74,7 +76,10 @@ export async function recordRepeatable(
           lastAt: sql`GREATEST(${auditRepeats.lastAt}, ${entry.at})`,
         },
       });
-    if (!earlier) await appendAudit(tx, key, entry, meta);
+    if (!earlier) {
+      await withFirst?.(tx);
+      await appendAudit(tx, key, entry, meta);
+    }
   });
 }
 

@@ -7,6 +7,7 @@ import {
 import { tokenState, tokensInScope } from '../login-token-rows.ts';
 import { orLostRace } from '../lost-race.ts';
 import { appendAudit } from './audit.ts';
+import { recordRepeatable } from './audit-repeats.ts';
 import { type PgQueryable, type PgTx, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { liveCredentialsOf, loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
@@ -207,17 +208,21 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
         return 'deleted' as const;
       });
     },
-    async recordFailure({ tokenId, attempt, audit, now, meta }) {
+    async recordFailure({ tokenId, attempt, audit, now, meta, repeats }) {
+      const counted = (on: PgQueryable, id: number) =>
+        on
+          .update(loginTokens)
+          .set({ failedAttempts: sql`${loginTokens.failedAttempts} + 1`, lastAccessedAt: now })
+          .where(eq(loginTokens.id, id));
+      if (repeats !== undefined) {
+        if (tokenId !== null) await counted(db, tokenId);
+        await recordRepeatable(db, auditKey, audit, repeats, meta, (tx) =>
+          recordAttempt(tx, attempt, meta),
+        );
+        return;
+      }
       await transaction(db, async (tx) => {
-        if (tokenId !== null) {
-          await tx
-            .update(loginTokens)
-            .set({
-              failedAttempts: sql`${loginTokens.failedAttempts} + 1`,
-              lastAccessedAt: now,
-            })
-            .where(eq(loginTokens.id, tokenId));
-        }
+        if (tokenId !== null) await counted(tx, tokenId);
         await recordAttempt(tx, attempt, meta);
         await appendAudit(tx, auditKey, audit, meta);
       });

@@ -10,6 +10,7 @@ import { type MintSessionInput, newSession, SESSION_COLUMNS } from '../../lib/se
 import { LostRace, orLostRace } from '../lost-race.ts';
 import { placeholdersFor, prefixed } from '../placeholders.ts';
 import { appendAfterLock, appendAudit, lockChainHead } from './audit.ts';
+import { recordRepeatable } from './audit-repeats.ts';
 import { type PgTx, sentTogether, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { liveCredentialsOf, loadMaker, withdrawUndelivered } from './credentials.ts';
@@ -216,7 +217,13 @@ export function postgresOneClick({ db, auditKey }: PostgresContext): OneClickSto
         return { user: created, profileId: inserted.id, records: written };
       });
     },
-    async recordFailure({ attempt, audit, meta }) {
+    async recordFailure({ attempt, audit, meta, repeats }) {
+      if (repeats !== undefined) {
+        await recordRepeatable(db, auditKey, audit, repeats, meta, (tx) =>
+          recordAttempt(tx, attempt, meta),
+        );
+        return;
+      }
       await transaction(db, async (tx) => {
         await recordAttempt(tx, attempt, meta);
         await appendAudit(tx, auditKey, audit, meta);

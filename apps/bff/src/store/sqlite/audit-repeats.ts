@@ -25,6 +25,8 @@ export function recordRepeatable(
   /** What repeats: the rule that refused, or what was read. */
   rule: string,
   meta: RequestMeta,
+  /** Written with the first of the minute only, in its transaction (a failed attempt's row). */
+  withFirst?: (tx: Queryable) => void,
 ): void {
   const row = repeatRow(entry, rule, meta);
   db.transaction((tx) => {
@@ -40,6 +42,7 @@ export function recordRepeatable(
       .get();
     if (counted.count === 1) {
       recordAudit(tx, entry, meta);
+      withFirst?.(tx);
     }
   });
 }

@@ -7,6 +7,7 @@ import {
 } from '../../features/login-tokens/login-tokens.store.ts';
 import { tokenState, tokensInScope } from '../login-token-rows.ts';
 import { recordAudit } from './audit.ts';
+import { recordRepeatable } from './audit-repeats.ts';
 import type { Queryable, Tx } from './client.ts';
 import type { SqliteContext } from './context.ts';
 import { liveCredentialsOf, loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
@@ -248,7 +249,12 @@ export function sqliteLoginTokens({ db }: SqliteContext): LoginTokensStore {
         return 'deleted' as const;
       });
     },
-    async recordFailure({ tokenId, attempt, audit, now, meta }) {
+    async recordFailure({ tokenId, attempt, audit, now, meta, repeats }) {
+      if (repeats !== undefined) {
+        if (tokenId !== null) db.transaction((tx) => failure(tx).run({ id: tokenId, now }));
+        recordRepeatable(db, audit, repeats, meta, (tx) => recordAttempt(tx, attempt, meta));
+        return;
+      }
       db.transaction((tx) => {
         if (tokenId !== null) failure(tx).run({ id: tokenId, now });
         recordAttempt(tx, attempt, meta);

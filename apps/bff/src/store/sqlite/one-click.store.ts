@@ -8,6 +8,7 @@ import type { LoginAttempt } from '../../lib/login-attempt-row.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { MintSessionInput } from '../../lib/session-row.ts';
 import { recordAudit } from './audit.ts';
+import { recordRepeatable } from './audit-repeats.ts';
 import type { Queryable, Tx } from './client.ts';
 import type { SqliteContext } from './context.ts';
 import { liveCredentialsOf, loadMaker, withdrawUndelivered } from './credentials.ts';
@@ -154,7 +155,11 @@ export function sqliteOneClick({ db }: SqliteContext): OneClickStore {
         return { user: created, profileId, records: written };
       });
     },
-    async recordFailure({ attempt, audit, meta }) {
+    async recordFailure({ attempt, audit, meta, repeats }) {
+      if (repeats !== undefined) {
+        recordRepeatable(db, audit, repeats, meta, (tx) => recordAttempt(tx, attempt, meta));
+        return;
+      }
       db.transaction((tx) => {
         recordAttempt(tx, attempt, meta);
         recordAudit(tx, audit, meta);
