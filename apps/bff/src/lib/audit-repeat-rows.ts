@@ -1,6 +1,7 @@
 import type { AuditEventType } from '@onbehalf/contracts/audit';
 import type { AuditEntry } from './audit-event.ts';
 import { toIso } from './clock.ts';
+import { addressKey } from './rate-limit.ts';
 import type { RequestMeta } from './request-meta.ts';
 
 /**
@@ -27,11 +28,12 @@ export function minuteOf(at: number): number {
 /** The counter a repeatable event starts, or adds one to, in its minute. */
 export function repeatRow(entry: RepeatableEntry, rule: string, meta: RequestMeta) {
   // Nobody signed in: an API key is who asked (its repeats are its own, whoever shares its
-  // address), else the address.
+  // address), else the address, an IPv6 one by its /64 as the rate limits count it (one holder
+  // has them all).
   const apiKeyId = entry.details?.apiKeyId;
   const who =
     entry.actor.userId ??
-    (typeof apiKeyId === 'string' ? `api_key:${apiKeyId}` : `address:${meta.ip ?? '-'}`);
+    (typeof apiKeyId === 'string' ? `api_key:${apiKeyId}` : `address:${addressKey(meta.ip)}`);
   const via = meta.credential ?? null;
   // Per organization too: a team admin of two reading both within a minute leaves an event in
   // each one's trail, not one in the first and a count that names it (found by a review).

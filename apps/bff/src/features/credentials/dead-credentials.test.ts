@@ -75,6 +75,13 @@ describe('a used credential presented again and again', () => {
       t.client(undefined, from('203.0.113.9')).links.redeemLoginToken(token),
     ).rejects.toMatchObject({ status: 410 });
     expect((await attempts()) - before.attempts).toBe(4);
+    // Addresses of one IPv6 /64 are one caller, as the rate limits count them.
+    for (const ip of ['2001:db8:1:2::a', '2001:db8:1:2::b', '2001:db8:1:2:ffff::1']) {
+      await expect(
+        t.client(undefined, from(ip)).links.redeemLoginToken(token),
+      ).rejects.toMatchObject({ status: 410 });
+    }
+    expect((await attempts()) - before.attempts).toBe(5);
     // The closed minute's repeats are summarised on the trail.
     expect(await rowsWhere(t.ts, 'auditEvents', { type: 'audit.repeated' })).not.toEqual([]);
   });
