@@ -46,6 +46,7 @@ export const rules = {
   guessSession: { free: 5, block: 50, windowSeconds: 15 * 60, maxDelaySeconds: 60 },
   emailLinkSends: { free: 3, block: 3, windowSeconds: 15 * 60, maxDelaySeconds: 0 },
   emailLinkAddress: { free: 10, block: 30, windowSeconds: 15 * 60, maxDelaySeconds: 60 },
+  guestSessions: { free: 60, block: 120, windowSeconds: 3600, maxDelaySeconds: 60 },
 } as const satisfies Record<string, Rule>;
 
 type RuleName = keyof typeof rules;
@@ -348,6 +349,19 @@ export function createLimiters(options: {
      */
     guessing: <T>(ip: string | null, lookUp: () => Promise<T>, isGuess: (found: T) => boolean) =>
       attempted(ip, guessChecks(ip), lookUp, isGuess),
+    /**
+     * A guest session opened by a reusable anonymous token, counted per token and address (a
+     * /64) whether or not it opens: nothing else bounds how many one holder opens (a guest has
+     * no person whose cap of live sessions would), and each is a row. Slowed down past 60 in an
+     * hour, refused past 120; an allowlisted address (a kiosk's, a shop's proxy) is not counted.
+     */
+    openingGuestSession: <T>(tokenId: number, ip: string | null, open: () => Promise<T>) =>
+      attempted(
+        ip,
+        [['guestSessions', `${tokenId}|${addressKey(ip)}`, 'address']],
+        open,
+        () => true,
+      ),
     /**
      * A hand-off token not bound to this session (or none at all): this session guessed,
      * counted per session and per address in one step (429 past either budget).

@@ -542,23 +542,29 @@ export async function redeemLoginToken(
   const via = { kind: 'login_token' as const, credentialId: String(token.id) };
   // A token opens its profile or, anonymous, nobody's: there is never a profile to pick.
   const profileCount = profile ? 1 : 0;
-  const minted = await deps.store.loginTokens.redeem({
-    id: token.id,
-    oneTimeUse: token.oneTimeUse,
-    session: {
-      userId: user?.id ?? null,
-      profileId: token.profileId,
-      method: 'login_token',
+  const redeem = () =>
+    deps.store.loginTokens.redeem({
+      id: token.id,
+      oneTimeUse: token.oneTimeUse,
+      session: {
+        userId: user?.id ?? null,
+        profileId: token.profileId,
+        method: 'login_token',
+        now,
+        meta,
+        ...(integration ? { via } : {}),
+      },
+      replacing: current?.session.id ?? null,
+      attempt: successfulAttempt(found, now),
+      audit: usedEntry(found, now),
       now,
       meta,
-      ...(integration ? { via } : {}),
-    },
-    replacing: current?.session.id ?? null,
-    attempt: successfulAttempt(found, now),
-    audit: usedEntry(found, now),
-    now,
-    meta,
-  });
+    });
+  // A guest has no person whose cap of live sessions bounds a reusable token's uses.
+  const minted =
+    !user && !token.oneTimeUse
+      ? await deps.limiters.openingGuestSession(token.id, meta.ip, redeem)
+      : await redeem();
   if (minted === 'lost_race') {
     await recordFailure(deps, current, found, 'used', meta);
     throw new AppError('link_used');
