@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { rowsWhere } from '../store/test-rows.ts';
 import { createTestApp, demoIds, type TestApp } from '../test/harness.ts';
-import { addressKey, parseAllowlist, rules } from './rate-limit.ts';
+import { addressKey, networkKey, parseAllowlist, rules } from './rate-limit.ts';
 
 describe('addresses', () => {
   it('count IPv4 as is, IPv6 per /64, and IPv4 mapped into IPv6 as IPv4', () => {
@@ -11,6 +11,14 @@ describe('addresses', () => {
     expect(addressKey('2001:db8:0:1::1')).toBe('2001:db8:0:1::/64');
     expect(addressKey('::ffff:198.51.100.4')).toBe('198.51.100.4');
     expect(addressKey(null)).toBe('-');
+  });
+
+  it('count IPv6 networks per /48 as well; IPv4 has none', () => {
+    expect(networkKey('2001:db8:1:2::1')).toBe('2001:db8:1::/48');
+    expect(networkKey('2001:0db8:0001:ffff:1:2:3:4')).toBe('2001:db8:1::/48');
+    expect(networkKey('203.0.113.7')).toBeNull();
+    expect(networkKey('::ffff:198.51.100.4')).toBeNull();
+    expect(networkKey(null)).toBeNull();
   });
 
   it('the allowlist takes addresses and CIDRs, and refuses anything else at start', () => {
@@ -127,6 +135,21 @@ describe('sign-in limits', () => {
     }
     expect((await signIn('owner@acme.test', 'demo-password', '192.0.2.44')).status).toBe(200);
     expect((await signIn('owner@acme.test', 'demo-password', '203.0.113.61')).status).toBe(429);
+  });
+
+  it('the /64s of one IPv6 network share a budget: many, each below its own, are slowed down together', async () => {
+    await failures(
+      rules.signInNetwork.free,
+      (i) => `nobody-${i}@acme.test`,
+      // A thousand /64s of one /48, each far below its own budget.
+      (i) => `2001:db8:7:${i.toString(16)}::1`,
+    );
+    // One more failure from yet another /64 of it, and then even a right password waits.
+    expect((await signIn('nobody@acme.test', 'x', '2001:db8:7:ffff::1')).status).toBe(401);
+    const right = await signIn('owner@acme.test', 'demo-password', '2001:db8:7:fffe::1');
+    expect(right.status).toBe(429);
+    // Another network is not touched.
+    expect((await signIn('owner@acme.test', 'demo-password', '2001:db8:8::1')).status).toBe(200);
   });
 
   it('IPv6 addresses of one /64 share their limits; another /64 does not', async () => {
