@@ -13,6 +13,12 @@ export const sessionPolicy = {
    * those integrations' credentials open count apart, this many for all of them together.
    */
   maxLivePerPerson: 100,
+  /**
+   * A session's row is kept this long after its absolute expiry (revoked or not), then deleted by
+   * housekeeping: nothing reads a dead session but the person's list of recent ones, and every
+   * door mints them (a guest per use, a row per profile switch), so they must not pile up.
+   */
+  keptAfterExpiryMs: 30 * 24 * 60 * 60 * 1000,
 } as const;
 
 export interface SessionTimes {

@@ -34,10 +34,12 @@ export interface BootedStore {
   metricsSources: MetricsSources;
   commitGroups?: CommitGroups;
   /**
-   * What the server does once a minute (`startHousekeeping`): the repeats counted in closed
-   * minutes summarised into the audit trail, so the last minute of a flood is on it as soon as
-   * that minute ends, not at the next repeat; rate-limit counters past their window deleted, in
-   * batches.
+   * What the server does once a minute (`startHousekeeping`): the impersonations whose end has
+   * passed with nobody using them ended and audited (ADR 041); sessions a month past their
+   * expiry deleted (ADR 004); the repeats counted in closed minutes summarised into the audit
+   * trail, so the last minute of a flood is on it as soon as that minute ends, not at the next
+   * repeat; rate-limit counters past their window deleted, in batches. On PostgreSQL, each
+   * process says it still signs with its key (ADR 040).
    */
   housekeeping(now: number): Promise<void>;
   /** What this start did about the demo (store/demo.ts `DemoSeed`). */

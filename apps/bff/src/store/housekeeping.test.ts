@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { sessionPolicy } from '../domain/sessions.ts';
 import { loadEnv } from '../env.ts';
 import type { RepeatableEntry } from '../lib/audit-repeat-rows.ts';
 import { silentLogger } from '../lib/logger.ts';
@@ -40,7 +41,22 @@ async function booted(dialect: 'sqlite' | 'postgres') {
       await store.commitGroups?.pending();
       return (file.prepare(sql).get() as { n: number }).n;
     };
-    return { store, count, dataDir, close: () => file.close() };
+    // Rows a test plants, on a connection of its own (`$1` placeholders, as on PostgreSQL).
+    const writer = new Database(path.join(dataDir, 'onbehalf.db'));
+    const write = async (sql: string, params: unknown[]) => {
+      const named = Object.fromEntries(params.map((value, i) => [`p${i + 1}`, value]));
+      writer.prepare(sql.replace(/\$(\d+)/g, '@p$1')).run(named);
+    };
+    return {
+      store,
+      count,
+      write,
+      dataDir,
+      close: () => {
+        file.close();
+        writer.close();
+      },
+    };
   }
   const { url } = await freshStore('postgres');
   const env = loadEnv({
@@ -52,7 +68,10 @@ async function booted(dialect: 'sqlite' | 'postgres') {
   const store = await bootPostgres(env, url);
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   const count = async (sql: string) => Number((await pool.query(sql)).rows[0]?.n);
-  return { store, count, pool, dataDir, close: () => pool.end() };
+  const write = async (sql: string, params: unknown[]) => {
+    await pool.query(sql, params);
+  };
+  return { store, count, write, pool, dataDir, close: () => pool.end() };
 }
 
 const repeated = "SELECT count(*) AS n FROM audit_events WHERE type = 'audit.repeated'";
@@ -72,6 +91,37 @@ describe.each(['sqlite', 'postgres'] as const)('the housekeeping of a store on %
       await store.housekeeping(now + MINUTE);
       expect(await count(repeated)).toBe(1);
       expect(await count(counters)).toBe(0);
+    } finally {
+      await store.close();
+      await close();
+    }
+  });
+
+  it('deletes the sessions long past their expiry, revoked or not, in batches; the others stay', async () => {
+    const { store, count, close, write } = await booted(dialect);
+    try {
+      const now = Date.now();
+      const kept = sessionPolicy.keptAfterExpiryMs;
+      // 2,500 dead a month and a day ago (some revoked), and the living and the recently dead.
+      await write(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)
+         INSERT INTO sessions (id, token_hash, method, created_at, expires_at, last_seen_at, revoked_at)
+         SELECT 'dead-' || i, 'hash-dead-' || i, 'password', CAST($1 AS bigint),
+                CAST($1 AS bigint), CAST($1 AS bigint),
+                CASE WHEN i % 2 = 0 THEN CAST($1 AS bigint) ELSE NULL END
+         FROM n
+         UNION ALL SELECT 'recent-' || i, 'hash-recent-' || i, 'password', CAST($2 AS bigint),
+                CAST($2 AS bigint), CAST($2 AS bigint), NULL
+         FROM n WHERE i <= 3`,
+        [now - kept - 86_400_000, now - kept + 60_000],
+      );
+      const sessions = (like: string) =>
+        count(`SELECT count(*) AS n FROM sessions WHERE id LIKE '${like}'`);
+      await store.housekeeping(now);
+      expect(await sessions('dead-%')).toBe(0);
+      expect(await sessions('recent-%')).toBe(3);
+      // The demo's own sessions, if any, and everything live are untouched.
+      expect(await sessions('%')).toBeGreaterThanOrEqual(3);
     } finally {
       await store.close();
       await close();

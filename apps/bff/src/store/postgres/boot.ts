@@ -14,6 +14,7 @@ import { describeConnectionFailure } from './faults.ts';
 import { postgresMetricsSources } from './metrics.ts';
 import { deleteExpiredRateLimits, postgresRateLimitStore } from './rate-limits.ts';
 import { seedDemoPostgres } from './seed.ts';
+import { deleteDeadSessions } from './sessions.ts';
 import { loadSharedSigningKeys, publishedSigningKeys, stillSigningWith } from './signing-keys.ts';
 import { createPostgresStore } from './store.ts';
 
@@ -78,6 +79,7 @@ export async function bootPostgres(env: Env, url: string): Promise<BootedStore> 
     metricsSources: postgresMetricsSources(db, secret.auditKey),
     async housekeeping(now) {
       await endOverdueImpersonations(store, now);
+      await deleteDeadSessions(db, now);
       await flushRepeats(db, secret.auditKey, now);
       await stillSigningWith(db, keys.kid, now);
       await deleteExpiredRateLimits(pool, now);

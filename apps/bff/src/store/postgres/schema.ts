@@ -125,6 +125,8 @@ export const sessions = pgTable(
   (t) => [
     uniqueIndex('sessions_token_hash_unique').on(t.tokenHash),
     index('sessions_user_live_idx').on(t.userId, t.revokedAt, t.id),
+    // Dead sessions by expiry: housekeeping deletes those long past it.
+    index('sessions_expires_idx').on(t.expiresAt),
     // The live sessions a credential opened for a system: revoked together when it is withdrawn.
     index('sessions_opened_by_idx')
       .on(t.viaKind, t.viaCredentialId)

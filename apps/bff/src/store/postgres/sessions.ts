@@ -1,4 +1,5 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { sessionPolicy } from '../../domain/sessions.ts';
 import {
   type MintSessionInput,
   newSession,
@@ -201,4 +202,28 @@ export async function revokeSessionsOfUser(
     .update(sessions)
     .set({ revokedAt: now, revokedReason: reason })
     .where(liveSessionsOf(sessions, userId, exceptSessionId, now));
+}
+
+/** Sessions deleted per statement: each a short statement of its own. */
+const DEAD_BATCH = 1000;
+
+/**
+ * Deletes the sessions whose absolute expiry is more than `sessionPolicy.keptAfterExpiryMs`
+ * before `now`, a batch at a time (housekeeping, once a minute, in every process: rows another
+ * process is deleting are skipped, not waited for), at most `batches` of them a run. How many it
+ * deleted. The same as on SQLite (store/sqlite/sessions.ts).
+ */
+export async function deleteDeadSessions(db: PgDb, now: number, batches = 10): Promise<number> {
+  const before = now - sessionPolicy.keptAfterExpiryMs;
+  let deleted = 0;
+  for (let i = 0; i < batches; i++) {
+    const { rowCount } = await db.$client.query(
+      `DELETE FROM sessions WHERE id IN (
+         SELECT id FROM sessions WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      [before, DEAD_BATCH],
+    );
+    deleted += rowCount ?? 0;
+    if ((rowCount ?? 0) < DEAD_BATCH) break;
+  }
+  return deleted;
 }

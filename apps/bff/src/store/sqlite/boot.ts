@@ -20,6 +20,7 @@ import {
   sqliteRateLimitStore,
 } from './rate-limits.ts';
 import { seedDemo } from './seed.ts';
+import { deleteDeadSessions } from './sessions.ts';
 import { createSqliteStore } from './store.ts';
 
 /**
@@ -71,6 +72,7 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
     ),
     async housekeeping(now) {
       await endOverdueImpersonations(store, now);
+      await deleteDeadSessions(db, now);
       await flushRepeats(db, now);
       await deleteExpiredRateLimits(counters, now);
     },

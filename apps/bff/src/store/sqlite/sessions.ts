@@ -1,4 +1,5 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { sessionPolicy } from '../../domain/sessions.ts';
 import {
   type MintSessionInput,
   newSession,
@@ -9,7 +10,7 @@ import { sha256 } from '../../lib/tokens.ts';
 import { liveSessionsOf, roomForSessionWhere, type SessionHolder } from '../own-sessions.ts';
 import { placeholdersFor } from '../placeholders.ts';
 import { sessionUserColumns } from '../session-user.ts';
-import type { Queryable } from './client.ts';
+import type { Db, Queryable } from './client.ts';
 import { preparedPerHandle } from './prepared.ts';
 import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';
@@ -128,3 +129,40 @@ export function revokeSessionsOfUser(
     .where(liveSessionsOf(sessions, userId, exceptSessionId, now))
     .run();
 }
+
+/** Sessions deleted per statement: each a short transaction, the event loop free between. */
+const DEAD_BATCH = 1000;
+
+/**
+ * Deletes the sessions whose absolute expiry is more than `sessionPolicy.keptAfterExpiryMs`
+ * before `now`, a batch at a time (housekeeping, once a minute), at most `batches` of them a
+ * run. How many it deleted.
+ */
+export async function deleteDeadSessions(db: Db, now: number, batches = 10): Promise<number> {
+  const before = now - sessionPolicy.keptAfterExpiryMs;
+  let deleted = 0;
+  for (let i = 0; i < batches; i++) {
+    const { changes } = db.transaction((tx) => deadBatch(tx).run({ before, limit: DEAD_BATCH }));
+    deleted += changes;
+    if (changes < DEAD_BATCH) break;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return deleted;
+}
+
+const deadQuery = (db: Queryable) =>
+  db.delete(sessions).where(
+    inArray(
+      sessions.id,
+      db
+        .select({ id: sessions.id })
+        .from(sessions)
+        .where(lt(sessions.expiresAt, sql.placeholder('before')))
+        .limit(sql.placeholder('limit')),
+    ),
+  );
+
+const deadBatch = preparedPerHandle((db: Queryable) => deadQuery(db).prepare());
+
+/** The batch's SQL, for a test that asks SQLite how it runs it. */
+export const deadBatchSql = (db: Queryable) => deadQuery(db).toSQL();

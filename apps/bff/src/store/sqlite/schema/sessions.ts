@@ -32,6 +32,8 @@ export const sessions = sqliteTable(
     uniqueIndex('sessions_token_hash_unique').on(t.tokenHash),
     // A person's live sessions, newest first, a page at a time.
     index('sessions_user_live_idx').on(t.userId, t.revokedAt, t.id),
+    // Dead sessions by expiry: housekeeping deletes those long past it.
+    index('sessions_expires_idx').on(t.expiresAt),
     // The live sessions a credential opened for a system: revoked together when it is withdrawn.
     index('sessions_opened_by_idx')
       .on(t.viaKind, t.viaCredentialId)
