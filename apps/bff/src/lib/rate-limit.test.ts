@@ -406,3 +406,43 @@ describe('link and token limits count guesses, not real credentials', () => {
     expect((await redeem('D'.repeat(43))).status).toBe(429);
   });
 });
+
+describe('writes a signed-in person leaves rows with', () => {
+  it('hand-offs asked for are counted per person: 60 in 15 minutes free, then slowed down; another admin is not', async () => {
+    const admin = (await t.signIn('admin@acme.test')).token;
+    const owner = (await t.signIn('owner@acme.test')).token;
+    const buyer = ids.profileId('buyer@acme.test');
+    const ask = (token: string) =>
+      t
+        .client(token)
+        .impersonation.teamHandoff(buyer, 'checking')
+        .then(
+          () => 'ok',
+          (error: { status: number }) => error.status,
+        );
+    for (let i = 0; i <= rules.handoffRequests.free; i++) expect(await ask(admin)).toBe('ok');
+    const before = await rowsWhere(t.ts, 'impersonations', {});
+    expect(await ask(admin)).toBe(429);
+    // Nothing was written for the refused one.
+    expect(await rowsWhere(t.ts, 'impersonations', {})).toHaveLength(before.length);
+    expect(await ask(owner)).toBe('ok');
+    vi.advanceTimersByTime(15 * 60 * 1000);
+    expect(await ask(admin)).toBe('ok');
+  });
+
+  it('profile switches are counted per person, whichever session asks', async () => {
+    let token = (await t.signIn('member@acme.test')).token;
+    const profiles = [
+      ids.profileId('member@acme.test', 'Acme Corp'),
+      ids.profileId('member@acme.test', 'Globex Inc'),
+    ];
+    for (let i = 0; i <= rules.profileSwitches.free; i++) {
+      token = (await t.client(token).profiles.switchTo(profiles[i % 2] as number)).token ?? '';
+    }
+    // A fresh sign-in is the same person: still slowed down.
+    const again = (await t.signIn('member@acme.test')).token;
+    await expect(t.client(again).profiles.switchTo(profiles[0] as number)).rejects.toMatchObject({
+      status: 429,
+    });
+  });
+});

@@ -48,6 +48,8 @@ export const rules = {
   emailLinkSends: { free: 3, block: 3, windowSeconds: 15 * 60, maxDelaySeconds: 0 },
   emailLinkAddress: { free: 10, block: 30, windowSeconds: 15 * 60, maxDelaySeconds: 60 },
   guestSessions: { free: 60, block: 120, windowSeconds: 3600, maxDelaySeconds: 60 },
+  handoffRequests: { free: 60, block: 300, windowSeconds: 15 * 60, maxDelaySeconds: 60 },
+  profileSwitches: { free: 60, block: 300, windowSeconds: 15 * 60, maxDelaySeconds: 60 },
 } as const satisfies Record<string, Rule>;
 
 type RuleName = keyof typeof rules;
@@ -384,6 +386,18 @@ export function createLimiters(options: {
         open,
         () => true,
       ),
+    /**
+     * A write a signed-in person asks for that leaves rows whatever comes of it (a hand-off
+     * asked for: an impersonation row and its events; a profile switch: a session and its
+     * event), counted per person: slowed down far past what people do, so one account cannot
+     * write them as fast as the server answers (found by a review). Not exempt by the allowlist:
+     * the budget is the person's.
+     */
+    personWrite: <T>(
+      rule: 'handoffRequests' | 'profileSwitches',
+      userId: number,
+      write: () => Promise<T>,
+    ) => attempted(null, [[rule, String(userId), 'own']], write, () => true),
     /**
      * A hand-off token not bound to this session (or none at all): this session guessed,
      * counted per session and per address in one step (429 past either budget).

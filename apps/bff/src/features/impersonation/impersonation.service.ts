@@ -239,35 +239,37 @@ async function issueHandoff(
   const secret = randomToken();
   const id = sortableId(now);
   const actor = auth.user as NonNullable<AuthContext['user']>;
-  await deps.store.impersonation.issueHandoff({
-    handoff: {
-      id,
-      door: target.door,
-      actorUserId: actor.id,
-      actorProfileId: auth.profile?.id ?? null,
-      actorSessionId: auth.session.id,
-      targetUserId: target.userId,
-      targetProfileId: target.profileId,
-      organizationId: target.organizationId,
-      reason: details.reason,
-      ticket: details.ticket,
-      handoffTokenHash: sha256(secret),
-      handoffExpiresAt: now + HANDOFF_TTL_MS,
-      issuedAt: now,
-    },
-    audit: {
-      type: 'impersonation.token_issued',
-      at: now,
-      actor: { userId: actor.id, kind: actor.kind },
-      subjectUserId: target.userId,
-      organizationId: target.organizationId,
-      sessionId: auth.session.id,
-      impersonationId: id,
-      reason: details.reason,
-      details: { door: target.door, targetProfileId: target.profileId, ticket: details.ticket },
-    },
-    meta,
-  });
+  const issue = () =>
+    deps.store.impersonation.issueHandoff({
+      handoff: {
+        id,
+        door: target.door,
+        actorUserId: actor.id,
+        actorProfileId: auth.profile?.id ?? null,
+        actorSessionId: auth.session.id,
+        targetUserId: target.userId,
+        targetProfileId: target.profileId,
+        organizationId: target.organizationId,
+        reason: details.reason,
+        ticket: details.ticket,
+        handoffTokenHash: sha256(secret),
+        handoffExpiresAt: now + HANDOFF_TTL_MS,
+        issuedAt: now,
+      },
+      audit: {
+        type: 'impersonation.token_issued',
+        at: now,
+        actor: { userId: actor.id, kind: actor.kind },
+        subjectUserId: target.userId,
+        organizationId: target.organizationId,
+        sessionId: auth.session.id,
+        impersonationId: id,
+        reason: details.reason,
+        details: { door: target.door, targetProfileId: target.profileId, ticket: details.ticket },
+      },
+      meta,
+    });
+  await deps.limiters.personWrite('handoffRequests', actor.id, issue);
   return { token: `${id}.${secret}` };
 }
 

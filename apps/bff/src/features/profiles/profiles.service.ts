@@ -113,31 +113,33 @@ export async function switchProfile(
   // Someone else's profile is indistinguishable from one that does not exist.
   if (!user || !target) throw new AppError('not_found', { message: 'No such profile.' });
   const now = deps.clock.now();
-  const minted = await deps.store.profiles.switchTo({
-    replacing: auth.session.id,
-    session: {
-      userId: user.id,
-      profileId,
-      method: auth.session.method,
+  const switchTo = () =>
+    deps.store.profiles.switchTo({
+      replacing: auth.session.id,
+      session: {
+        userId: user.id,
+        profileId,
+        method: auth.session.method,
+        now,
+        meta,
+        expiresAt: auth.session.expiresAt,
+      },
+      audit: {
+        type: 'profile.switched',
+        at: now,
+        actor: { userId: user.id, kind: user.kind },
+        subjectUserId: user.id,
+        organizationId: target.organization.id,
+        details: {
+          from: auth.profile?.id ?? null,
+          to: profileId,
+          previousSession: auth.session.id,
+        },
+      },
       now,
       meta,
-      expiresAt: auth.session.expiresAt,
-    },
-    audit: {
-      type: 'profile.switched',
-      at: now,
-      actor: { userId: user.id, kind: user.kind },
-      subjectUserId: user.id,
-      organizationId: target.organization.id,
-      details: {
-        from: auth.profile?.id ?? null,
-        to: profileId,
-        previousSession: auth.session.id,
-      },
-    },
-    now,
-    meta,
-  });
+    });
+  const minted = await deps.limiters.personWrite('profileSwitches', user.id, switchTo);
   // Another request ended this session first (a switch, a sign-out): as if this one came after.
   if (minted === 'lost_race') throw new AppError('session_expired');
   return sessionOpened(

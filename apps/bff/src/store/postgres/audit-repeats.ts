@@ -43,7 +43,11 @@ export async function recordRepeatable(
   /** What repeats: the rule that refused, or what was read. */
   rule: string,
   meta: RequestMeta,
-  /** Written with the first of the minute only, in its transaction (a failed attempt's row). */
+  /**
+   * Written with the first of the minute only, in its transaction, after the head (a failed
+   * attempt's row: `login_attempts` has no foreign keys, so it locks no other row, and the head
+   * stays the last lock the command waits for, ADR 022).
+   */
   withFirst?: (tx: PgTx) => Promise<void>,
 ): Promise<void> {
   const row = repeatRow(entry, rule, meta);
