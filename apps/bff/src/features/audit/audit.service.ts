@@ -210,13 +210,21 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 export const EXPORT_STALL_MS = 60_000;
 
 /**
+ * The longest an export holds its turn, however its reader keeps up: a million events take 15–20
+ * seconds, so only a reader that takes a page now and then, just inside `EXPORT_STALL_MS`, comes
+ * near it (found by a review: four such readers could hold every turn of a process for hours).
+ */
+export const EXPORT_LONGEST_MS = 10 * 60_000;
+
+/**
  * Streams the filtered events page by page: memory stays flat however many there are, and
  * between pages the event loop answers everyone else (a page is a few milliseconds of work;
  * the whole export may be seconds). At most `maxEvents` (EXPORT_MAX_EVENTS) events; then a last
  * line says the export was cut, and where to go on from. A reader that takes no page for
  * `stallMs` (EXPORT_STALL_MS) is cut off, so that one that stops reading without going away
- * cannot keep an export's turn. `onEnd` is called once however the stream ends: read to the
- * end, failed, cut off, or cancelled by a client that went away.
+ * cannot keep an export's turn, and so is one still reading after `longestMs`
+ * (EXPORT_LONGEST_MS). `onEnd` is called once however the stream ends: read to the end, failed,
+ * cut off, or cancelled by a client that went away.
  */
 export function exportAuditEvents(
   deps: AppDeps,
@@ -226,10 +234,12 @@ export function exportAuditEvents(
   {
     maxEvents = EXPORT_MAX_EVENTS,
     stallMs = EXPORT_STALL_MS,
+    longestMs = EXPORT_LONGEST_MS,
     onEnd,
-  }: { maxEvents?: number; stallMs?: number; onEnd?: () => void } = {},
+  }: { maxEvents?: number; stallMs?: number; longestMs?: number; onEnd?: () => void } = {},
 ) {
   const encoder = new TextEncoder();
+  const startedAt = performance.now();
   let cursor: string | undefined;
   let started = false;
   let sent = 0;
@@ -241,6 +251,11 @@ export function exportAuditEvents(
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       clearTimeout(stalled);
+      if (performance.now() - startedAt > longestMs) {
+        controller.error(new Error(`the export ran past ${longestMs} ms`));
+        end();
+        return;
+      }
       try {
         if (await nextChunk(controller)) {
           controller.close();

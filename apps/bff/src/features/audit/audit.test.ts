@@ -420,6 +420,37 @@ describe('long reads take turns', () => {
     takeExportTurn(t.deps, 'staff:reader')();
   });
 
+  it('a reader that takes a page now and then, never quite stalling, is cut off after the longest an export may run', async () => {
+    // Pages enough that the export is far from done when its time is up.
+    for (let i = 0; i < 4; i++) await manyEvents();
+    const release = takeExportTurn(t.deps, 'staff:slow');
+    let ended = false;
+    const stream = exportAuditEvents(t.deps, {}, 'ndjson', 'staff', {
+      maxEvents: 100_000,
+      stallMs: 1_000,
+      longestMs: 100,
+      onEnd: () => {
+        release();
+        ended = true;
+      },
+    });
+    const reader = stream.getReader();
+    expect((await reader.read()).done).toBe(false);
+    // A page every 60 ms: never a stall, but past the longest after a few.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    let failure: unknown;
+    for (let i = 0; i < 10 && failure === undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      failure = await reader.read().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    }
+    expect(String(failure)).toMatch(/ran past 100 ms/);
+    expect(ended).toBe(true);
+    takeExportTurn(t.deps, 'staff:slow')();
+  });
+
   it('an export that fails half-way gives its turn back', async () => {
     await manyEvents();
     const { page } = t.deps.store.audit;
