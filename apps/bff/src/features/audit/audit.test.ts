@@ -1,5 +1,5 @@
 import { type AuditListQuery, auditPage } from '@onbehalf/contracts/audit';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { GENESIS_HASH } from '../../lib/audit-event.ts';
 import { appendEvents, auditTrail, countOf, rowsOf } from '../../store/test-rows.ts';
 import {
@@ -423,6 +423,11 @@ describe('long reads take turns', () => {
   it('a reader that takes a page now and then, never quite stalling, is cut off after the longest an export may run', async () => {
     // Pages enough that the export is far from done when its time is up.
     for (let i = 0; i < 4; i++) await manyEvents();
+    // The export's own clock only: its reader's pace is told by moving it, not by waiting.
+    vi.useFakeTimers({ toFake: ['performance'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const release = takeExportTurn(t.deps, 'staff:slow');
     let ended = false;
     const stream = exportAuditEvents(t.deps, {}, 'ndjson', 'staff', {
@@ -435,17 +440,18 @@ describe('long reads take turns', () => {
       },
     });
     const reader = stream.getReader();
-    expect((await reader.read()).done).toBe(false);
-    // A page every 60 ms: never a stall, but past the longest after a few.
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    let failure: unknown;
-    for (let i = 0; i < 10 && failure === undefined; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 60));
-      failure = await reader.read().then(
+    const read = () =>
+      reader.read().then(
         () => undefined,
         (error: unknown) => error,
       );
-    }
+    expect(await read()).toBeUndefined();
+    // A page every 60 ms: never a stall, but past the longest after two.
+    vi.advanceTimersByTime(60);
+    expect(await read()).toBeUndefined();
+    vi.advanceTimersByTime(60);
+    let failure: unknown;
+    for (let i = 0; i < 3 && failure === undefined; i++) failure = await read();
     expect(String(failure)).toMatch(/ran past 100 ms/);
     expect(ended).toBe(true);
     takeExportTurn(t.deps, 'staff:slow')();
