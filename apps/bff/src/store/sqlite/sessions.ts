@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { and, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { sessionPolicy } from '../../domain/sessions.ts';
 import {
@@ -145,7 +146,7 @@ export async function deleteDeadSessions(db: Db, now: number, batches = 10): Pro
     const { changes } = db.transaction((tx) => deadBatch(tx).run({ before, limit: DEAD_BATCH }));
     deleted += changes;
     if (changes < DEAD_BATCH) break;
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
   }
   return deleted;
 }
