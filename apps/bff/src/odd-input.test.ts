@@ -192,6 +192,32 @@ describe('requests that say more, or ask another way, than the route takes', () 
     expect(right.status).toBe(200);
   });
 
+  it('a field the route does not name inside a nested object is refused too, and nothing is done', async () => {
+    const t = await createTestApp({ rateLimits: false });
+    const { ids, root } = await people(t);
+    const tokens = await countOf(t.ts, 'loginTokens');
+    // An anonymous subject given a person would have made a guest token, not theirs.
+    const guest = await t.call('POST', '/api/sys/login-tokens', {
+      token: root,
+      body: {
+        subject: { type: 'anonymous', profileId: ids.profileId('buyer@acme.test') },
+        expiresAt: new Date(t.clock.now() + 3_600_000).toISOString(),
+      },
+    });
+    expect([guest.status, guest.error?.code]).toEqual([400, 'validation_failed']);
+    expect(JSON.stringify(guest.json)).toContain('profileId');
+    expect(await countOf(t.ts, 'loginTokens')).toBe(tokens);
+
+    const before = await t.client(root).call('sys.settings');
+    const settings = await t.call('PUT', '/api/sys/settings', {
+      token: root,
+      body: { selfServiceLinks: { enabled: !before.settings.selfServiceLinks.enabled, enable: 1 } },
+    });
+    expect([settings.status, settings.error?.code]).toEqual([400, 'validation_failed']);
+    expect(JSON.stringify(settings.json)).toContain('enable');
+    expect(await t.client(root).call('sys.settings')).toEqual(before);
+  });
+
   it('a HEAD is answered only by the health checks and the exports: elsewhere 405, and nothing is done', async () => {
     const t = await createTestApp({ rateLimits: false });
     const { ids, root } = await people(t);

@@ -63,6 +63,47 @@ describe('one route table: the server serves exactly the table (SPEC §10)', () 
     }
   });
 
+  it('every object a request body takes, at any depth, refuses fields it does not name (ADR 042)', async () => {
+    const t = await createTestApp({ env: { ONBEHALF_TEST_MODE: '1' } });
+    const doc = (await t.call('GET', '/api/openapi.json')).json as {
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, Schema> } }>>;
+      components?: { schemas?: Record<string, Schema> };
+    };
+    type Schema = Record<string, unknown> & { $ref?: string; schema?: Schema };
+    const named = doc.components?.schemas ?? {};
+    const resolved = (schema: Schema): Schema =>
+      schema.$ref ? resolved(named[schema.$ref.split('/').pop() ?? ''] ?? {}) : schema;
+    const lenient: string[] = [];
+    const walk = (given: Schema, at: string) => {
+      const schema = resolved(given);
+      if (schema.type === 'object' || schema.properties) {
+        if (schema.additionalProperties !== false) lenient.push(at);
+        for (const [field, inner] of Object.entries(
+          (schema.properties ?? {}) as Record<string, Schema>,
+        )) {
+          walk(inner, `${at}.${field}`);
+        }
+      }
+      for (const choice of ['anyOf', 'oneOf', 'allOf'] as const) {
+        for (const [i, inner] of ((schema[choice] ?? []) as Schema[]).entries()) {
+          walk(inner, `${at}|${i}`);
+        }
+      }
+      if (schema.items) walk(schema.items as Schema, `${at}[]`);
+    };
+    let bodies = 0;
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        const body = operation.requestBody?.content['application/json']?.schema;
+        if (!body) continue;
+        bodies += 1;
+        walk(body, key(method, path));
+      }
+    }
+    expect(bodies).toBeGreaterThan(20);
+    expect(lenient).toEqual([]);
+  });
+
   it('path parameters of the table are the path parameters served', async () => {
     const { operations } = await servedOperations();
     for (const [name, route] of table) {

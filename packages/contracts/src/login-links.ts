@@ -133,8 +133,8 @@ export type LinkPreview = z.infer<typeof linkPreview>;
 // ---- login tokens -----------------------------------------------------------------------
 
 export const loginTokenSubject = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('profile'), profileId: bodyId }),
-  z.object({ type: z.literal('anonymous') }),
+  z.strictObject({ type: z.literal('profile'), profileId: bodyId }),
+  z.strictObject({ type: z.literal('anonymous') }),
 ]);
 export type LoginTokenSubject = z.infer<typeof loginTokenSubject>;
 

@@ -31,21 +31,21 @@ export const adminUsersResponse = z.object({ users: z.array(adminUser), nextCurs
 export type AdminUsersResponse = z.infer<typeof adminUsersResponse>;
 
 export const globalSettings = z.object({
-  operatorImpersonation: z.object({
+  operatorImpersonation: z.strictObject({
     enabled: z.boolean(),
     maxMinutes: z.number().int().min(5).max(60),
   }),
   oneClick: z
-    .object({
+    .strictObject({
       defaultMinutes: z.number().int().min(1).max(1440),
       maxMinutes: z.number().int().min(1).max(1440),
     })
     .refine((v) => v.defaultMinutes <= v.maxMinutes, {
       message: 'The default lifetime cannot exceed the maximum.',
     }),
-  loginTokens: z.object({ maxDays: z.number().int().min(1).max(366) }),
+  loginTokens: z.strictObject({ maxDays: z.number().int().min(1).max(366) }),
   /** "Email me a sign-in link" on the sign-in page. */
-  selfServiceLinks: z.object({ enabled: z.boolean() }),
+  selfServiceLinks: z.strictObject({ enabled: z.boolean() }),
 });
 export type GlobalSettings = z.infer<typeof globalSettings>;
 export const globalSettingsResponse = z.object({ settings: globalSettings });
