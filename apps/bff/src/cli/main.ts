@@ -30,7 +30,8 @@ const usage = `usage: onbehalf <command>
                                make an operator (a deployment's first superadmin), the
                                password on stdin: printf '%s' "$PASSWORD" | …
   audit-verify                 check the audit trail's hash chain
-  audit-prune                  delete events older than AUDIT_RETENTION_DAYS, keeping a checkpoint`;
+  audit-prune                  delete events older than AUDIT_RETENTION_DAYS, keeping a checkpoint,
+                               and the sign-in attempts and impersonations as old`;
 
 const seedOutcome: Record<DemoSeed, string> = {
   seeded: 'Demo seeded.',
@@ -145,10 +146,14 @@ async function run(command: string | undefined, env: Env, opened: Opened): Promi
         retentionDays: env.AUDIT_RETENTION_DAYS,
         now: Date.now(),
       });
+      const days = env.AUDIT_RETENTION_DAYS;
       console.log(
         result.pruned
-          ? `Pruned ${result.pruned} events older than ${env.AUDIT_RETENTION_DAYS} days (through id ${result.throughId}).`
-          : `Nothing older than ${env.AUDIT_RETENTION_DAYS} days.`,
+          ? `Pruned ${result.pruned} events older than ${days} days (through id ${result.throughId}).`
+          : `No events older than ${days} days.`,
+      );
+      console.log(
+        `Deleted ${result.attempts} sign-in attempts and ${result.impersonations} finished impersonations older than ${days} days.`,
       );
       break;
     }

@@ -17,6 +17,7 @@ import { onSeveralProcesses } from './test-processes.ts';
 import {
   auditTrail,
   customerWithProfile,
+  insertRows,
   linked,
   operator,
   repeatCounters,
@@ -398,13 +399,123 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
     expect(await ts.store.audit.prune({ key, retentionDays: 30, now: T0 + 10 * day })).toEqual({
       pruned: 0,
       throughId: null,
+      attempts: 0,
+      impersonations: 0,
     });
     const trail = await auditTrail(ts);
     const pruned = await ts.store.audit.prune({ key, retentionDays: 1, now: T0 + 4_000 + day });
-    expect(pruned).toEqual({ pruned: 4, throughId: trail[3]?.id });
+    expect(pruned).toEqual({
+      pruned: 4,
+      throughId: trail[3]?.id,
+      attempts: 0,
+      impersonations: 0,
+    });
     expect((await auditTrail(ts)).map((e) => e.type)).toEqual(['impersonation.ended']);
     const after = await ts.store.audit.verify({ key, anchored: null });
     expect(after).toMatchObject({ intact: true, checked: 1, breaks: [] });
+  });
+});
+
+describe.each(dialects)('the access history pruned with the trail on %s (ADR 043)', (dialect) => {
+  const day = 24 * 60 * 60 * 1000;
+  const retentionDays = 30;
+  const now = T0 + 100 * day;
+  const cutoff = now - retentionDays * day;
+
+  it('takes sign-in attempts and finished impersonations older than the retention, and nothing else', async () => {
+    const ts = await freshStore(dialect);
+    const { ops, jane } = await seedTrail(ts);
+    const attempt = (at: number, i: number) => ({
+      kind: 'login_token' as const,
+      loginTokenId: 1,
+      userId: jane.user.id,
+      at,
+      outcome: 'invalid' as const,
+      ip: `203.0.113.${i % 250}`,
+      userAgent: 'agent',
+    });
+    // 1,203 old attempts (more than two batches), then newer ones; one dated back sits among
+    // the newer and stays, as events do: only the oldest are taken.
+    const old = Array.from({ length: 1_203 }, (_, i) => attempt(cutoff - day + i, i));
+    const recent = [attempt(cutoff + 1, 1), attempt(cutoff - 5 * day, 2), attempt(now, 3)];
+    await insertRows(ts, 'loginAttempts', [...old, ...recent]);
+
+    type Times = {
+      startedAt?: number;
+      endsAt?: number;
+      endedAt?: number;
+      handoffExpiresAt?: number;
+    };
+    const ended = (endReason: 'expired' | 'left') => ({ endReason });
+    const impersonation = (id: string, times: Times, end?: ReturnType<typeof ended>) => ({
+      id,
+      door: 'operator' as const,
+      actorUserId: ops.id,
+      actorSessionId: `session-of-${id}`,
+      targetUserId: jane.user.id,
+      targetProfileId: jane.profile.id,
+      organizationId: jane.organizationId,
+      reason: 'ticket',
+      handoffTokenHash: `hash-${id}`,
+      handoffExpiresAt: cutoff - 2 * day,
+      issuedAt: cutoff - 2 * day,
+      ...times,
+      ...end,
+    });
+    await insertRows(ts, 'impersonations', [
+      impersonation(
+        'ended-long-ago',
+        { startedAt: cutoff - 2 * day, endsAt: cutoff - day, endedAt: cutoff - day },
+        ended('expired'),
+      ),
+      impersonation('never-started', {}),
+      impersonation(
+        'ended-inside',
+        { startedAt: cutoff - 2 * day, endsAt: cutoff + day, endedAt: cutoff + 1 },
+        ended('left'),
+      ),
+      // Still running, however old (housekeeping ends it when overdue, then it is kept).
+      impersonation('still-running', { startedAt: cutoff - 2 * day, endsAt: now + day }),
+      impersonation('handoff-inside', { handoffExpiresAt: cutoff + 1 }),
+    ]);
+
+    const result = await ts.store.audit.prune({ key: ts.auditKey, retentionDays, now });
+    expect(result).toMatchObject({ attempts: 1_203, impersonations: 2 });
+    const kept = await rowsOf(ts, 'loginAttempts');
+    expect(kept.map((row) => row.at).sort((a, b) => a - b)).toEqual([
+      cutoff - 5 * day,
+      cutoff + 1,
+      now,
+    ]);
+    expect((await rowsOf(ts, 'impersonations')).map((row) => row.id).sort()).toEqual([
+      'ended-inside',
+      'handoff-inside',
+      'still-running',
+    ]);
+    // Nothing more to take the second time.
+    expect(await ts.store.audit.prune({ key: ts.auditKey, retentionDays, now })).toMatchObject({
+      attempts: 0,
+      impersonations: 0,
+    });
+  });
+
+  it('refuses, deleting nothing of the history, when the events to prune do not verify', async () => {
+    const ts = await freshStore(dialect);
+    const { jane } = await seedTrail(ts);
+    await insertRows(ts, 'loginAttempts', [
+      {
+        kind: 'one_click',
+        oneClickLinkId: 'link-1',
+        userId: jane.user.id,
+        at: T0 - day,
+        outcome: 'success',
+        ip: null,
+        userAgent: null,
+      },
+    ]);
+    const otherKey = Buffer.alloc(32, 9);
+    await expect(ts.store.audit.prune({ key: otherKey, retentionDays, now })).rejects.toThrow();
+    expect(await rowsOf(ts, 'loginAttempts')).toHaveLength(1);
   });
 });
 

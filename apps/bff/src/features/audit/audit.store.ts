@@ -57,13 +57,15 @@ export interface AuditStore {
   verify(query: { key: Buffer; anchored: AnchoredHead | null }): Promise<AuditVerification>;
   /**
    * Deletes events older than `retentionDays` before `now`, leaving a keyed checkpoint so the
-   * chain still verifies from the first kept event.
+   * chain still verifies from the first kept event; then the access history's rows as old
+   * (sign-in attempts, finished impersonations: ADR 043).
    */
-  prune(command: {
-    key: Buffer;
-    retentionDays: number;
-    now: number;
-  }): Promise<{ pruned: number; throughId: number | null }>;
+  prune(command: { key: Buffer; retentionDays: number; now: number }): Promise<{
+    pruned: number;
+    throughId: number | null;
+    attempts: number;
+    impersonations: number;
+  }>;
 }
 
 /** An impersonation as its report shows it. */

@@ -1,5 +1,6 @@
 import type { AuditVerification } from '@onbehalf/contracts/audit';
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm';
+import { retentionCutoff } from '../../domain/retention.ts';
 import type { AnchoredHead } from '../../lib/audit-anchor.ts';
 import { GENESIS_HASH, keyedHash } from '../../lib/audit-event.ts';
 import {
@@ -117,7 +118,7 @@ export async function pruneAuditEvents(
   options: { batch?: number; pauseMs?: number } = {},
 ): Promise<{ pruned: number; throughId: number | null }> {
   const batch = options.batch ?? 500;
-  const cutoff = now - retentionDays * 24 * 60 * 60 * 1000;
+  const cutoff = retentionCutoff(now, retentionDays);
   // Only the oldest events, up to the first one within the retention: an event dated back
   // (a clock wrong at boot, or a hand in the database) never takes newer ones with it.
   const [firstKept] = await db

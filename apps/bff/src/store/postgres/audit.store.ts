@@ -1,6 +1,7 @@
 import type { AuditFilters } from '@onbehalf/contracts/audit';
 import { and, asc, desc, eq, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
+import { retentionCutoff } from '../../domain/retention.ts';
 import type {
   Audience,
   AuditEventJson,
@@ -13,6 +14,7 @@ import { pruneAuditEvents, verifyAuditChain } from './audit-chain.ts';
 import { recordRepeatable } from './audit-repeats.ts';
 import type { PgDb, PgQueryable } from './client.ts';
 import type { PostgresContext } from './context.ts';
+import { pruneHistory } from './history-retention.ts';
 import { isIntegerId } from './integer-id.ts';
 import { literalLimit, preparedPages } from './prepared.ts';
 import { auditEvents, impersonations, organizations, users } from './schema.ts';
@@ -385,8 +387,10 @@ export function postgresAudit({ db, auditKey }: PostgresContext): AuditStore {
       return verifyAuditChain(db, key, anchored);
     },
 
-    prune({ key, retentionDays, now }) {
-      return pruneAuditEvents(db, key, retentionDays, now);
+    async prune({ key, retentionDays, now }) {
+      const events = await pruneAuditEvents(db, key, retentionDays, now);
+      const history = await pruneHistory(db, retentionCutoff(now, retentionDays));
+      return { ...events, ...history };
     },
   };
 }

@@ -2,6 +2,7 @@ import type { AuditVerification } from '@onbehalf/contracts/audit';
 import Database from 'better-sqlite3';
 import { and, asc, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { retentionCutoff } from '../../domain/retention.ts';
 import type { AnchoredHead } from '../../lib/audit-anchor.ts';
 import { type AuditRow, GENESIS_HASH, keyedHash } from '../../lib/audit-event.ts';
 import {
@@ -177,7 +178,7 @@ export async function pruneAuditEvents(
   options: { batch?: number; pauseMs?: number } = {},
 ) {
   const batch = options.batch ?? 500;
-  const cutoff = now - retentionDays * 24 * 60 * 60 * 1000;
+  const cutoff = retentionCutoff(now, retentionDays);
   // Only the oldest events, up to the first one within the retention: an event dated back
   // (a clock wrong at boot, or a hand in the database) never takes newer ones with it.
   const firstKept = db

@@ -1,6 +1,7 @@
 import type { AuditFilters } from '@onbehalf/contracts/audit';
 import { and, asc, desc, eq, gte, lte, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
+import { retentionCutoff } from '../../domain/retention.ts';
 import type {
   Audience,
   AuditEventJson,
@@ -14,6 +15,7 @@ import { catchUpAuditSearch } from './audit-search.ts';
 import type { AuditSearchReader } from './audit-search-reader.ts';
 import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
+import { pruneHistory } from './history-retention.ts';
 import { preparedPerHandle } from './prepared.ts';
 import { auditEvents } from './schema/audit-events.ts';
 import { impersonations } from './schema/impersonations.ts';
@@ -420,8 +422,10 @@ export function sqliteAudit({ db, searchReader }: SqliteContext): AuditStore {
       return verifyAuditChain(db, key, anchored);
     },
 
-    prune({ key, retentionDays, now }) {
-      return pruneAuditEvents(db, key, retentionDays, now);
+    async prune({ key, retentionDays, now }) {
+      const events = await pruneAuditEvents(db, key, retentionDays, now);
+      const history = await pruneHistory(db, retentionCutoff(now, retentionDays));
+      return { ...events, ...history };
     },
   };
 }

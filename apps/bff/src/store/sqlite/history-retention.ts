@@ -1,0 +1,67 @@
+import { and, asc, gte, inArray } from 'drizzle-orm';
+import { attemptsBefore, impersonationsFinishedBefore } from '../history-retention.ts';
+
+import type { Db } from './client.ts';
+import { impersonations } from './schema/impersonations.ts';
+import { loginAttempts } from './schema/login-links.ts';
+
+/**
+ * Deletes the access history's rows older than the audit trail's retention (ADR 043): sign-in
+ * attempts at a link or token (each holds an address and a user agent), and impersonations
+ * that finished before it (ended, or never started and their hand-off expired). Running ones
+ * are never taken. Each batch's ids are read first, outside any write, then deleted in one
+ * short statement with a pause after it, so a running server waits for the write lock a few
+ * milliseconds at a time.
+ */
+export async function pruneHistory(
+  db: Db,
+  cutoff: number,
+  options: { batch?: number; pauseMs?: number } = {},
+): Promise<{ attempts: number; impersonations: number }> {
+  const batch = options.batch ?? 500;
+  const pause = () => new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 5));
+  // As with events: only the oldest attempts, up to the first within the retention, so one
+  // dated ahead (a test clock) or back never takes others with it.
+  const firstKept = db
+    .select({ id: loginAttempts.id })
+    .from(loginAttempts)
+    .where(gte(loginAttempts.at, cutoff))
+    .orderBy(asc(loginAttempts.id))
+    .limit(1)
+    .get();
+  const oldAttempt = attemptsBefore(loginAttempts, cutoff, firstKept?.id);
+  let attempts = 0;
+  for (;;) {
+    const ids = db
+      .select({ id: loginAttempts.id })
+      .from(loginAttempts)
+      .where(oldAttempt)
+      .orderBy(asc(loginAttempts.id))
+      .limit(batch)
+      .all()
+      .map((row) => row.id);
+    if (ids.length === 0) break;
+    attempts += db.delete(loginAttempts).where(inArray(loginAttempts.id, ids)).run().changes;
+    if (ids.length < batch) break;
+    await pause();
+  }
+  const finished = impersonationsFinishedBefore(impersonations, cutoff);
+  let ended = 0;
+  for (;;) {
+    const ids = db
+      .select({ id: impersonations.id })
+      .from(impersonations)
+      .where(finished)
+      .limit(batch)
+      .all()
+      .map((row) => row.id);
+    if (ids.length === 0) break;
+    ended += db
+      .delete(impersonations)
+      .where(and(inArray(impersonations.id, ids), finished))
+      .run().changes;
+    if (ids.length < batch) break;
+    await pause();
+  }
+  return { attempts, impersonations: ended };
+}
