@@ -43,10 +43,12 @@ export function loadServerSecret(dataDir: string, fromEnv?: string): ServerSecre
   return serverSecretFrom(root);
 }
 
+const TAG_BYTES = 16;
+
 /** Encrypts and authenticates a text: `iv.tag.ciphertext`, base64url. */
 export function seal(key: Buffer, text: string): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
   return [iv, cipher.getAuthTag(), body].map((b) => b.toString('base64url')).join('.');
 }
@@ -56,7 +58,8 @@ export function unseal(key: Buffer, sealed: string): string | null {
   const [iv, tag, body] = sealed.split('.').map((part) => Buffer.from(part, 'base64url'));
   if (!iv || !tag || !body) return null;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, iv);
+    // The whole 128-bit tag `seal` writes: a cut one would otherwise be checked as far as it goes.
+    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
   } catch {
