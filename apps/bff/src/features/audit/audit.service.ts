@@ -161,7 +161,8 @@ const CSV_COLUMNS = [
 
 /**
  * RFC 4180 quoting; and a cell a spreadsheet would run as a formula (=, +, -, @) is
- * prefixed with a quote mark (OWASP CSV injection).
+ * prefixed with a quote mark (OWASP CSV injection), and one holding a separator any locale
+ * splits at (, ; tab) is quoted.
  */
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -172,7 +173,9 @@ export function csvCell(value: unknown): string {
         ? JSON.stringify(value)
         : String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
+  // Quoted too where a spreadsheet may split: Excel in many locales splits at ';', and text
+  // after it would start a cell of its own, unprefixed (a user agent holding `;=cmd|…`).
+  return /[",;\t\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 function csvLine(e: AuditEvent): string {

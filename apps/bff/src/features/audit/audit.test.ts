@@ -222,6 +222,31 @@ describe('audit export', () => {
   it('neutralises spreadsheet formulas', () => {
     expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
     expect(csvCell('-1')).toBe("'-1");
+    // Excel with ';' as its list separator splits an unquoted cell there.
+    expect(csvCell("Mozilla/5.0;=cmd|' /C calc'!A0")).toBe(`"Mozilla/5.0;=cmd|' /C calc'!A0"`);
+    expect(csvCell('a\t=1')).toBe('"a\t=1"');
+  });
+
+  it("the user agent of a failed sign-in, split at ';' as some locales do, starts no formula", async () => {
+    // Anyone, signed in or not: a failed sign-in records the user agent it came with.
+    const agent = "Mozilla/5.0;=cmd|' /C calc'!A0;@SUM(1+1)";
+    await t.call('POST', '/api/public/auth/sign-in', {
+      body: { email: 'nobody@example.test', password: 'wrong-password' },
+      headers: { 'user-agent': agent },
+    });
+    const csv = await t.call('GET', '/api/sys/audit-events/export?format=csv', { token: root });
+    const line = csv.text.split('\r\n').find((l) => l.includes('Mozilla/5.0')) ?? '';
+    expect(line).toContain(`"${agent}"`);
+    // Split as such a spreadsheet does: at each ';' outside quotes.
+    const cells = [''];
+    let quoted = false;
+    for (const ch of line) {
+      if (ch === '"') quoted = !quoted;
+      if (ch === ';' && !quoted) cells.push('');
+      else cells[cells.length - 1] += ch;
+    }
+    expect(cells).toHaveLength(1);
+    expect(cells.filter((cell) => /^[=+\-@]/.test(cell))).toEqual([]);
   });
 
   it('streams large exports page by page', async () => {
