@@ -81,11 +81,12 @@ export function takeImpersonationEnded(c: Context, env: Env): string | undefined
 /**
  * Whether a new session's token may go in the response body: only for API clients. A browser
  * sends a cookie, an Origin or a Sec-Fetch-Site header and keeps its session in the HttpOnly
- * cookie, where script in a page cannot read it (SPEC §8b). A request with an Authorization
- * header was built by code that already holds a bearer token.
+ * cookie, where script in a page cannot read it (SPEC §8b). A request with a bearer token was
+ * built by code that already holds one. Another scheme is not: a browser behind an HTTP Basic
+ * gate (a staging site, an intranet proxy) sends `Authorization: Basic …` with every fetch.
  */
 export function wantsTokenInBody(c: Context): boolean {
-  if (c.req.header('authorization') !== undefined) return true;
+  if (/^Bearer\s/i.test(c.req.header('authorization') ?? '')) return true;
   return (
     c.req.header('cookie') === undefined &&
     c.req.header('origin') === undefined &&

@@ -360,6 +360,7 @@ describe('request ids', () => {
 });
 
 describe('session tokens in response bodies', () => {
+  const BASIC_GATE = `Basic ${Buffer.from('staging:gate-password').toString('base64')}`;
   const signInBody = { email: 'admin@acme.test', password: 'demo-password' };
 
   // Raw: a browser is told apart by its headers, and signed in by its cookie.
@@ -367,6 +368,8 @@ describe('session tokens in response bodies', () => {
     const browsers: Record<string, string>[] = [
       { origin: ORIGIN },
       { 'sec-fetch-site': 'same-origin' },
+      // Behind an HTTP Basic gate, the browser sends its credentials with every fetch.
+      { origin: ORIGIN, 'sec-fetch-site': 'same-origin', authorization: BASIC_GATE },
     ];
     for (const headers of browsers) {
       const res = await t.call('POST', '/api/public/auth/sign-in', { headers, body: signInBody });
@@ -391,6 +394,13 @@ describe('session tokens in response bodies', () => {
     });
     expect(switched.status).toBe(200);
     expect(switched.json).not.toHaveProperty('token');
+    const gated = await t.call('PUT', '/api/public/coworkers/profiles/current', {
+      cookie: sessionCookieFrom(switched.headers) ?? '',
+      headers: { origin: ORIGIN, authorization: BASIC_GATE },
+      body: { Id: profilesResponse.parse(profiles.json).Profiles[0]?.Id },
+    });
+    expect(gated.status).toBe(200);
+    expect(gated.json).not.toHaveProperty('token');
 
     const admin = await t.call('POST', '/api/public/auth/sign-in', {
       headers: { origin: ORIGIN },
