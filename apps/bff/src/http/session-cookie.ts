@@ -64,6 +64,16 @@ export function rememberImpersonationEnded(c: Context, env: Env, reason: string)
   });
 }
 
+/**
+ * Forgets this browser's impersonation and any note of one ending: on sign-out (with the own
+ * session) and at a sign-in, so the next person on a shared browser is never handed the last
+ * one's impersonation cookie, nor told of their impersonation as theirs.
+ */
+export function forgetImpersonationCookies(c: Context, env: Env): void {
+  clearSessionCookie(c, env, 'impersonation');
+  deleteCookie(c, endedCookie(env), { path: '/', secure: env.isProduction });
+}
+
 /** Whether this browser's impersonation ended and the person has not been told yet. */
 export function impersonationEndedUntold(c: Context, env: Env): boolean {
   return getCookie(c, endedCookie(env)) !== undefined;

@@ -4,6 +4,7 @@ import { routeOf } from '../../http/openapi.ts';
 import { createRouter } from '../../http/router.ts';
 import {
   clearSessionCookie,
+  forgetImpersonationCookies,
   setSessionCookie,
   signedInBody,
   takeImpersonationEnded,
@@ -29,12 +30,14 @@ export const authRoutes = createRouter()
   .openapi(signInRoute, async (c) => {
     const deps = c.get('deps');
     const result = await signIn(deps, c.req.valid('json'), c.get('meta'), c.req.raw.signal);
+    forgetImpersonationCookies(c, deps.env);
     setSessionCookie(c, deps.env, result.token, result.expiresAt);
     return c.json(signedInBody(c, result), 200);
   })
   .openapi(signOutRoute, async (c) => {
     await signOut(c.get('deps'), getAuth(c), c.get('meta'));
     clearSessionCookie(c, c.get('deps').env);
+    forgetImpersonationCookies(c, c.get('deps').env);
     return c.json({ ok: true as const }, 200);
   })
   .openapi(sessionRoute, async (c) => {

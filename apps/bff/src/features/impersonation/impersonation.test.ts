@@ -802,6 +802,46 @@ describe('leaving', () => {
     expect(await sessionStatus(admin.token)).not.toBe('ok');
   });
 
+  it('on a shared browser: signing out while impersonating forgets both sessions, and the next person hears nothing of it', async () => {
+    const admin = await t.signIn('admin@acme.test');
+    const issued = await teamIssue(admin.token, ids.profileId('buyer@acme.test'));
+    const imp = await exchange(admin.token, issued.token);
+    const headers = { origin: ORIGIN, 'sec-fetch-site': 'same-origin' };
+    const out = await t.call('POST', '/api/public/auth/sign-out', {
+      cookie: `ob_session=${admin.token}; ob_impersonation=${imp.token}`,
+      headers,
+    });
+    expect(out.status).toBe(200);
+    const cleared = out.headers.getSetCookie().filter((cookie) => /Max-Age=0/i.test(cookie));
+    expect(cleared.map((cookie) => cookie.split('=')[0]).sort()).toEqual([
+      'ob_impersonation',
+      'ob_impersonation_ended',
+      'ob_session',
+    ]);
+
+    // An ending noticed just before (a refetch), then someone else signs in on that browser:
+    // the sign-in forgets the note, and the next person is told of no impersonation.
+    const noticed = 'ob_impersonation_ended=actor_signed_out';
+    const next = await t.call('POST', '/api/public/auth/sign-in', {
+      cookie: `${noticed}; ob_impersonation=${imp.token}`,
+      headers,
+      body: { email: 'owner@acme.test', password: 'demo-password' },
+    });
+    expect(next.status).toBe(200);
+    // What the browser keeps is the last word on each cookie.
+    const last = new Map(
+      next.headers.getSetCookie().map((cookie) => [cookie.split('=')[0], cookie]),
+    );
+    expect(last.get('ob_impersonation')).toMatch(/Max-Age=0/i);
+    expect(last.get('ob_impersonation_ended')).toMatch(/Max-Age=0/i);
+    expect(last.get('ob_session')).not.toMatch(/Max-Age=0/i);
+    const owner = sessionCookieFrom(next.headers) as string;
+    const session = await t.call('GET', '/api/public/auth/session', { cookie: owner, headers });
+    const told = sessionResponse.parse(session.json).session;
+    expect(told.user?.email).toBe('owner@acme.test');
+    expect(told.impersonationEnded ?? null).toBeNull();
+  });
+
   it('in a browser: the reason survives until the next session read, whichever request noticed', async () => {
     const admin = await t.signIn('admin@acme.test');
     const issued = await teamIssue(admin.token, ids.profileId('buyer@acme.test'));
