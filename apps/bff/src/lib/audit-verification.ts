@@ -45,12 +45,12 @@ export function checkpointPayload(
 /**
  * What a store may hold from before the chain had a key (ADR 017): SQLite may (`legacy`), from
  * its first versions; PostgreSQL never did, so there a plain event or an unhashed checkpoint
- * is a forgery. `firstKeyedId` is the store's first keyed event, if any: what came before the
- * key cannot lie at or after it.
+ * is a forgery. `beforeTheKey` are the unhashed checkpoints whose surroundings say they are
+ * from before the key (the store judges them: `sqliteChainHistory`); any other is forged.
  */
 export interface ChainHistory {
   legacy: boolean;
-  firstKeyedId: number | null;
+  beforeTheKey: ReadonlySet<number>;
 }
 
 /**
@@ -68,13 +68,10 @@ export function verifyCheckpoints(
   let keyedSeen = false;
   for (const row of rows) {
     // Checkpoints from before the chain had a key carry no hash: believed only where the store
-    // may hold them, before the first keyed checkpoint, and below the first keyed event (a
-    // planted one must not cover events written since: found by a review).
+    // may hold them, before the first keyed checkpoint, and where the store judged it from
+    // before the key (a planted one must not cover events written since: found by reviews).
     if (row.hash === null) {
-      const beforeTheKey =
-        history.legacy &&
-        !keyedSeen &&
-        (history.firstKeyedId === null || row.prunedThroughId < history.firstKeyedId);
+      const beforeTheKey = history.legacy && !keyedSeen && history.beforeTheKey.has(row.id);
       if (beforeTheKey) trusted = row;
       else breaks.push({ id: null, checkpointId: row.id, problem: 'checkpoint_forged' });
       continue;
@@ -225,10 +222,11 @@ export function chainVerifier(
     result(): AuditVerification {
       judgeBelow();
       // The newest head was written outside the database: the event it names must be here,
-      // unless a checkpoint that verifies pruned past it. Its absence is a cut, whatever was
+      // unless a checkpoint that verifies, keyed, pruned past it (one from before the key is
+      // older than any head: heads are written since). Its absence is a cut, whatever was
       // written since: ids are never reused, so the next event after a cut lands above it.
       const pruned =
-        checkpoint !== null && anchored !== null && anchored.id <= checkpoint.prunedThroughId;
+        checkpoint?.hash != null && anchored !== null && anchored.id <= checkpoint.prunedThroughId;
       const truncated = anchored !== null && !anchorSeen && !pruned;
       if (truncated) report({ id: anchored.id, checkpointId: null, problem: 'truncated' });
       const breaks = [...first, ...latest];

@@ -18,7 +18,7 @@ import { auditCheckpoints, auditEvents, auditHead as auditHeadRow } from './sche
  * checkpoint there is a forgery, not history (found by a review: rewritten plain, a whole trail
  * passed where no head was kept outside the database).
  */
-export const POSTGRES_CHAIN_HISTORY: ChainHistory = { legacy: false, firstKeyedId: null };
+export const POSTGRES_CHAIN_HISTORY: ChainHistory = { legacy: false, beforeTheKey: new Set() };
 
 /**
  * The audit chain's upkeep on PostgreSQL: the same verification, retention prune and head

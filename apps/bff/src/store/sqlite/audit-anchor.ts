@@ -44,9 +44,10 @@ function advanceWith(storage: AnchorStorage, key: Buffer): AuditAnchor['advance'
         const { trusted } = verifyCheckpoints(
           checkpoints,
           key,
-          sqliteChainHistory(db, checkpoints),
+          sqliteChainHistory(db, checkpoints, anchored),
         );
-        trail.prunedPast = trusted !== null && trusted.prunedThroughId >= anchored.id;
+        // Keyed: one from before the key is older than any head (ADR 017).
+        trail.prunedPast = trusted?.hash != null && trusted.prunedThroughId >= anchored.id;
       }
     }
     const move = anchorMove(anchored, head, trail);

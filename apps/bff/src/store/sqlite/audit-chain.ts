@@ -1,6 +1,6 @@
 import type { AuditVerification } from '@onbehalf/contracts/audit';
 import Database from 'better-sqlite3';
-import { and, asc, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lt, lte, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { retentionCutoff } from '../../domain/retention.ts';
 import type { AnchoredHead } from '../../lib/audit-anchor.ts';
@@ -38,24 +38,41 @@ export function storedRowOf(raw: Record<string, unknown>): AuditRow {
 }
 
 /**
- * What this store may hold from before the key (lib/audit-verification.ts). Its first keyed
- * event is looked for only when a checkpoint without a hash is there to be judged, and only up
- * to the furthest such checkpoint: on a trail begun keyed that is its first event, one read.
+ * What this store may hold from before the key (lib/audit-verification.ts): which unhashed
+ * checkpoints are from before it. One is only where everything says so (a review planted one
+ * over a deleted trail, and fake plain events above it, and it verified): no keyed event at or
+ * below it (they came after the key); the first event above it, if any, plain (a prune of the
+ * first version left plain events after it, and the first keyed one follows those); and below
+ * the head kept outside the database (heads are written since the key). A store whose first
+ * version pruned every event, keyed ones following at once, reports that checkpoint (ADR 017).
+ * Two index lookups per unhashed checkpoint; a trail begun keyed has none.
  */
 export function sqliteChainHistory(
   db: Queryable,
-  checkpoints: readonly { prunedThroughId: number; hash: string | null }[],
+  checkpoints: readonly { id: number; prunedThroughId: number; hash: string | null }[],
+  anchored: AnchoredHead | null,
 ): ChainHistory {
-  const unhashed = checkpoints.filter((c) => c.hash === null).map((c) => c.prunedThroughId);
-  if (unhashed.length === 0) return { legacy: true, firstKeyedId: null };
-  const first = db
-    .select({ id: auditEvents.id })
-    .from(auditEvents)
-    .where(and(eq(auditEvents.keyed, true), lte(auditEvents.id, Math.max(...unhashed))))
-    .orderBy(asc(auditEvents.id))
-    .limit(1)
-    .get();
-  return { legacy: true, firstKeyedId: first?.id ?? null };
+  const beforeTheKey = new Set<number>();
+  for (const checkpoint of checkpoints) {
+    if (checkpoint.hash !== null) continue;
+    const through = checkpoint.prunedThroughId;
+    if (anchored !== null && through >= anchored.id) continue;
+    const keyedBelow = db
+      .select({ id: auditEvents.id })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.keyed, true), lte(auditEvents.id, through)))
+      .limit(1)
+      .get();
+    const above = db
+      .select({ keyed: auditEvents.keyed })
+      .from(auditEvents)
+      .where(gt(auditEvents.id, through))
+      .orderBy(asc(auditEvents.id))
+      .limit(1)
+      .get();
+    if (!keyedBelow && !above?.keyed) beforeTheKey.add(checkpoint.id);
+  }
+  return { legacy: true, beforeTheKey };
 }
 
 /** Between pages, the event loop answers other requests. */
@@ -118,7 +135,12 @@ async function verifyIn(
   const page = options.page ?? VERIFY_PAGE;
   const throughId = options.throughId ?? Number.MAX_SAFE_INTEGER;
   const checkpoints = db.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.id)).all();
-  const chain = chainVerifier(key, checkpoints, anchored, sqliteChainHistory(db, checkpoints));
+  const chain = chainVerifier(
+    key,
+    checkpoints,
+    anchored,
+    sqliteChainHistory(db, checkpoints, anchored),
+  );
   for (const stretch of chain.stretches(throughId)) {
     let afterId = stretch.after;
     for (;;) {
