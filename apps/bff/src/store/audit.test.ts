@@ -307,6 +307,56 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
     expect(signedIn?.userAgent).toBe(meta.userAgent);
   });
 
+  it("lets a customer search by an operator's words but not by the address it does not show them", async () => {
+    const ts = await freshStore(dialect);
+    const { ops, jane } = await seedTrail(ts);
+    const team = { organizationId: jane.organizationId };
+    await append(
+      ts,
+      {
+        type: 'order.placed',
+        at: T0 + 5_000,
+        actor: { userId: ops.id, kind: 'operator' },
+        subjectUserId: jane.user.id,
+        organizationId: jane.organizationId,
+        impersonationId: 'imp-1',
+        reason: 'Order stuck in checkout',
+        details: { items: 100 },
+      },
+      { ...meta, ip: '198.51.100.23' },
+    );
+    await append(
+      ts,
+      {
+        type: 'auth.signed_out',
+        at: T0 + 6_000,
+        actor: { userId: jane.user.id, kind: 'customer' },
+        organizationId: jane.organizationId,
+      },
+      { ...meta, ip: '198.51.7.9' },
+    );
+    const customer = async (q: string) =>
+      typesOf(await page(ts, { ...team, q }, { audience: 'customer' }));
+    const staff = async (q: string) => typesOf(await page(ts, { ...team, q }));
+
+    // A right guess of support's address, whole or in part, finds what a wrong one finds.
+    for (const guess of ['198.51.100.23', '198.51.100', '100.23', 'checkout 23']) {
+      expect(await customer(guess), guess).toEqual([]);
+    }
+    // The customer's own addresses are searched as before, an operator's shared one is not.
+    expect(await customer('198.51')).toEqual(['auth.signed_out']);
+    expect(await customer('203.0.113.7')).toEqual(['order.placed', 'auth.sign_in.succeeded']);
+    // The operator's other words still find their events, a word of the address among them
+    // when the event holds it elsewhere too (`100` is in its details).
+    expect(await customer('stuck checkout')).toEqual(['order.placed']);
+    expect(await customer('items 100')).toEqual(['order.placed']);
+    // Staff search every address.
+    expect(await staff('198.51.100.23')).toEqual(['order.placed']);
+    expect(await staff('198.51')).toEqual(['auth.signed_out', 'order.placed']);
+    expect(await staff('checkout 23')).toEqual(['order.placed']);
+    expect(await staff('203.0.113.7')).toHaveLength(4);
+  });
+
   it('finds an impersonation with its actor, target and organization', async () => {
     const ts = await freshStore(dialect);
     const ops = await operator(ts, 'ops@onbehalf.test', 'support');

@@ -154,6 +154,37 @@ describe('audit list', () => {
     await expect(t.client(buyer.token).audit.teamList()).rejects.toMatchObject({ status: 403 });
   });
 
+  it("a team admin's search finds support's events by their words, never by support's address", async () => {
+    const support = ids.userId('support@onbehalf.test');
+    await appendEvents(
+      t.ts,
+      [
+        {
+          type: 'order.placed',
+          at: t.clock.now(),
+          actor: { userId: support, kind: 'operator' },
+          organizationId: ids.organizationId('Acme Corp'),
+          reason: 'Checked the walrus backlog',
+        },
+      ],
+      { ...meta, ip: '198.51.100.23' },
+    );
+    const admin = t.client((await t.signIn('admin@acme.test')).token);
+    // Support's events found (the admin's own reads of the trail are on it too, with what they typed).
+    const teamSearch = async (q: string) =>
+      (await admin.audit.teamList({ q })).events.filter((e) => e.actor?.id === support);
+
+    const byWords = await teamSearch('walrus backlog');
+    expect(byWords.map((e) => [e.reason, e.ip])).toEqual([['Checked the walrus backlog', null]]);
+    // Its address, whole or in part, is no more found than it is shown.
+    for (const guess of ['198.51.100.23', '198.51.100', 'walrus 23']) {
+      expect(await teamSearch(guess), guess).toEqual([]);
+    }
+    // Staff still find it by the address, and see it.
+    const byStaff = (await list({ q: '198.51.100' })).events.filter((e) => e.actor?.id === support);
+    expect(byStaff.map((e) => e.ip)).toEqual(['198.51.100.23']);
+  });
+
   it("cannot be read on someone else's behalf", async () => {
     const support = t.client((await t.signIn('support@onbehalf.test')).token);
     const issued = await support.impersonation.operatorHandoff({

@@ -29,13 +29,19 @@ export function containsAny(term: string, ...columns: Column[]): SQL | undefined
  * A tsquery from what a person typed, as SQLite's FTS5 query reads it (`searchWords`): every
  * piece required (`&`), the last of each word as a prefix (`:*`). A piece holds letters and
  * digits only, so nothing typed is tsquery syntax; and no phrase (`<->`), which the index cannot
- * answer alone: PostgreSQL read back every row holding the pieces to check their order. Null
- * when nothing searchable was typed.
+ * answer alone: PostgreSQL read back every row holding the pieces to check their order. With
+ * `weights` (`BCD`), each piece matches only words of those weights or of none (stripped), as
+ * FTS5's column filter matches only some columns. Null when nothing searchable was typed.
  */
-export function tsQuery(text: string, prefixes?: PrefixPieces): string | null {
+export function tsQuery(text: string, prefixes?: PrefixPieces, weights = ''): string | null {
   const words = searchWords(text, prefixes);
   if (words.length === 0) return null;
-  return words.map((word) => `${word.text}${word.prefix ? ':*' : ''}`).join(' & ');
+  return words
+    .map((word) => {
+      const marks = `${word.prefix ? '*' : ''}${weights}`;
+      return marks ? `${word.text}:${marks}` : word.text;
+    })
+    .join(' & ');
 }
 
 /**

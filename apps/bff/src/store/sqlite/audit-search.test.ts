@@ -178,6 +178,16 @@ describe('the audit trail search index, fed in batches behind the writes (ADR 02
     migrate(db, { migrationsFolder: dir });
   }
 
+  /**
+   * Indexes the trail through event `through` as the server did before migration 0025 (whose
+   * index has a column more): `indexAuditSearch` is written for the index of today.
+   */
+  function indexBefore0025(db: Db, through: number) {
+    db.run(sql`INSERT INTO audit_fts (rowid, reason, details, type, ip)
+      SELECT id, reason, details, type, ip FROM audit_events WHERE id <= ${through} ORDER BY id`);
+    db.run(sql`UPDATE audit_search_progress SET indexed_through = ${through}`);
+  }
+
   it('starts where the trigger left off on a database indexed before this change', async () => {
     const { db } = openDatabase(':memory:');
     migrateBefore(db, '0013_deferred_audit_search');
@@ -199,7 +209,7 @@ describe('the audit trail search index, fed in batches behind the writes (ADR 02
     db.run(sql`INSERT INTO audit_events (at, type, actor_kind, reason, prev_hash, hash)
       VALUES (${T0}, 'auth.signed_out', 'operator', 'written before', 'p', 'h'),
              (${T0}, 'auth.signed_out', 'operator', 'written later', 'p', 'h')`);
-    indexAuditSearch(db, { batch: 1 });
+    indexBefore0025(db, 1);
     migrateDatabase(db);
     // Empty, and nothing counted as indexed: pruning an event the index no longer holds
     // leaves the index alone (its trigger reads the mark).
@@ -214,5 +224,25 @@ describe('the audit trail search index, fed in batches behind the writes (ADR 02
       );
       expect(made?.sql, index).toContain("prefix = '1 2 3'");
     }
+  });
+
+  it("indexes the trail again, an operator's address apart from the rest, after migration 0025", async () => {
+    const { db } = openDatabase(':memory:');
+    migrateBefore(db, '0025_operator_address_staff_search_only');
+    db.run(sql`INSERT INTO audit_events (at, type, actor_kind, reason, ip, prev_hash, hash)
+      VALUES (${T0}, 'auth.signed_out', 'operator', 'by support', '198.51.100.23', 'p', 'h'),
+             (${T0}, 'auth.signed_out', 'customer', 'by jane', '198.51.7.9', 'p', 'h')`);
+    indexBefore0025(db, 2);
+    migrateDatabase(db);
+    expect(auditSearchProgress(db)).toEqual({ through: 0, newest: 2 });
+    await catchUpAuditSearch(db);
+    // Every address, as before, and the operator's alone in a column of its own.
+    const found = (query: string) =>
+      db.all<{ id: number }>(sql`SELECT rowid AS id FROM audit_fts WHERE audit_fts MATCH ${query}
+        ORDER BY rowid`);
+    expect(found('"198"')).toEqual([{ id: 1 }, { id: 2 }]);
+    expect(found('operator_ip : "198"')).toEqual([{ id: 1 }]);
+    expect(found('- operator_ip : "198"')).toEqual([{ id: 2 }]);
+    checkIndex(db);
   });
 });

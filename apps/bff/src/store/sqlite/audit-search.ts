@@ -63,8 +63,9 @@ export function indexAuditSearch(db: Db, options: { batch?: number; upTo?: numbe
     const upTo = options.upTo ?? Number.MAX_SAFE_INTEGER;
     const next = nextBatch(tx).get({ after: through, upTo, batch });
     if (!next?.count || next.last === null) return 0;
-    tx.run(sql`INSERT INTO audit_fts (rowid, reason, details, type, ip)
-      SELECT id, reason, details, type, ip FROM audit_events
+    // Through the view the index reads (migration 0025): an operator's address apart.
+    tx.run(sql`INSERT INTO audit_fts (rowid, reason, details, type, ip, operator_ip)
+      SELECT id, reason, details, type, ip, operator_ip FROM audit_search_text
       WHERE id > ${through} AND id <= ${next.last} ORDER BY id`);
     tx.run(sql`UPDATE audit_search_progress SET indexed_through = ${next.last} WHERE id = 1`);
     return next.count;
