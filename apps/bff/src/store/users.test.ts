@@ -150,6 +150,35 @@ describe.each(dialects)('users on %s', (dialect) => {
     expect(await found('', [])).toEqual([]);
   });
 
+  it("finds a limited caller's people by its own organizations' names, never by another's", async () => {
+    const ts = await freshStore(dialect);
+    const acme = await organization(ts, 'Acme Corp');
+    const globex = await organization(ts, 'Globex Inc');
+    // Jane works for both; the caller limited to Globex may not learn it.
+    const jane = await person(ts, 'Jane Doe', 'jane@example.test', globex.id);
+    await insertRow(ts, 'profiles', {
+      userId: jane.user.id,
+      organizationId: acme.id,
+      role: 'member',
+      permissions: ['orders:read'],
+      createdAt: 0,
+    });
+    await person(ts, 'John Roe', 'john@example.test', globex.id);
+
+    const found = (query: string, organizationIds?: number[]) =>
+      allPages(ts.store, { query, limit: 2, organizationIds });
+    // Another organization's name finds nobody, as a name no organization has.
+    expect(await found('Corp', [globex.id])).toEqual([]);
+    expect(await found('Acme', [globex.id])).toEqual([]);
+    expect(await found('Initech', [globex.id])).toEqual([]);
+    // Its own organizations' names find its people, and their names and emails still do.
+    expect(await found('Globex', [globex.id])).toEqual(['Jane Doe', 'John Roe']);
+    expect(await found('Corp', [acme.id, globex.id])).toEqual(['Jane Doe']);
+    expect(await found('jane', [globex.id])).toEqual(['Jane Doe']);
+    // A caller limited to no organization: everyone, by any organization's name.
+    expect(await found('Corp')).toEqual(['Jane Doe']);
+  });
+
   it('reads profiles with their organizations, organizations by name, and rows by id', async () => {
     const ts = await freshStore(dialect);
     const zeta = await organization(ts, 'Zeta');

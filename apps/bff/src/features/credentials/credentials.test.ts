@@ -1127,6 +1127,13 @@ describe('provisioning and API keys', () => {
     // Admin › Users through the key: a person's profiles in its organizations only.
     const { users } = await key.sys.users({ query: 'Jane' });
     expect(users.flatMap((u) => u.profiles.map((p) => p.organizationName))).toEqual(['Globex Inc']);
+    // Nor where else its people work: another tenant's name finds no one (Jane is at Acme
+    // Corp too), as a name no tenant has; its own organization's name finds its people.
+    const emailsFound = async (query: string) =>
+      (await key.sys.users({ query })).users.map((u) => u.email);
+    expect(await emailsFound('Corp')).toEqual([]);
+    expect(await emailsFound('Initech')).toEqual([]);
+    expect(await emailsFound('Globex')).toContain('member@acme.test');
   });
 
   it('an API key never sees nor deletes an operator’s support token, even for its people', async () => {

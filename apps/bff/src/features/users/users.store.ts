@@ -13,7 +13,7 @@ export interface UsersStore {
    * name in lower case (ASCII letters only, compared byte by byte), then the id, after the
    * cursor `after`. Found by every word typed in their name or email (the full-text index) or
    * by their organization's name holding the text; with `organizationIds`, only people with a
-   * profile in one of them.
+   * profile in one of them, and by those organizations' names only (ADR 031).
    */
   search(page: UsersPage): Promise<FoundUser[]>;
   /** The profiles of these users with their organizations, by organization name, then id. */

@@ -1,4 +1,4 @@
-import { inArray, or, type SQL, sql } from 'drizzle-orm';
+import { and, inArray, or, type SQL, sql } from 'drizzle-orm';
 import { FEW_MATCHES } from '../../features/team/team.store.ts';
 import type { PgQueryable } from './client.ts';
 import { isIntegerId } from './integer-id.ts';
@@ -26,7 +26,7 @@ export interface PeopleAsked {
   text?: string | undefined;
   /** Whether people of organizations whose name holds the text are found too (Admin › Users). */
   byOrganizationName?: boolean;
-  /** Only the people of these organizations. */
+  /** Only the people of these organizations, and found by these organizations' names only. */
   organizationIds?: readonly number[] | undefined;
 }
 
@@ -35,8 +35,8 @@ export async function narrowPeople(db: PgQueryable, asked: PeopleAsked): Promise
   const conditions: SQL[] = [];
   /** The people the page can only be found among, when they are few. */
   let few: number[] | undefined;
-  if (asked.organizationIds) {
-    const ids = [...asked.organizationIds.filter(isIntegerId), 0];
+  const ids = asked.organizationIds && [...asked.organizationIds.filter(isIntegerId), 0];
+  if (ids) {
     conditions.push(memberOfAny(ids));
     const members = await fewMembersOf(db, ids);
     if (members.length === 0) return null;
@@ -45,7 +45,7 @@ export async function narrowPeople(db: PgQueryable, asked: PeopleAsked): Promise
   const text = asked.text?.trim();
   if (text) {
     const words = tsQuery(text);
-    const named = asked.byOrganizationName ? await organizationsNamed(db, text) : undefined;
+    const named = asked.byOrganizationName ? await organizationsNamed(db, text, ids) : undefined;
     if (words === null && !named) return null;
     if (!few) {
       const matches = words === null ? [] : await fewUsersMatching(db, words);
@@ -104,12 +104,20 @@ async function fewUsersMatching(db: PgQueryable, words: string) {
 }
 
 /**
- * The organizations whose name holds the text, as a query to select their ids from (a
- * personal organization per customer makes them as many as people: never a list of
- * parameters), or undefined when none does.
+ * The organizations whose name holds the text, only among `organizationIds` when given (a
+ * caller limited to some learns nothing of the others, not even that one of its people is also
+ * in one so named), as a query to select their ids from (a personal organization per customer
+ * makes them as many as people: never a list of parameters), or undefined when none does.
  */
-async function organizationsNamed(db: PgQueryable, text: string): Promise<SQL | undefined> {
-  const holdsText = containsAny(text, organizations.name);
+async function organizationsNamed(
+  db: PgQueryable,
+  text: string,
+  organizationIds: readonly number[] | undefined,
+): Promise<SQL | undefined> {
+  const holdsText = and(
+    containsAny(text, organizations.name),
+    organizationIds ? inArray(organizations.id, [...organizationIds]) : undefined,
+  );
   const [any] = await db
     .select({ id: organizations.id })
     .from(organizations)

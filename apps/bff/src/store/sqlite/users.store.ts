@@ -19,10 +19,17 @@ import { containsAny, inOrganizations, scannedId, userSortName, usersMatching } 
 import { revokeSessionsOfUser } from './sessions.ts';
 import { roleIsAsRead } from './team.store.ts';
 
-/** The people of organizations whose name holds the text (organizations are few). */
-const ofOrganizationsNamed = (term: string) =>
+/**
+ * The people of organizations whose name holds the text (organizations are few), only among
+ * `organizationIds` when given: a caller limited to some organizations learns nothing of the
+ * others, not even that one of its people is also in one so named.
+ */
+const ofOrganizationsNamed = (term: string, organizationIds: readonly number[] | undefined) =>
   sql`${scannedId} IN (SELECT ${profiles.userId} FROM ${profiles} WHERE ${profiles.organizationId} IN
-    (SELECT ${organizations.id} FROM ${organizations} WHERE ${containsAny(term, organizations.name)}))`;
+    (SELECT ${organizations.id} FROM ${organizations} WHERE ${and(
+      containsAny(term, organizations.name),
+      organizationIds ? inArray(organizations.id, [...organizationIds, 0]) : undefined,
+    )}))`;
 
 /** A page of Admin › Users, in name order (limit + 1 rows); built apart for the plan tests. */
 export function usersPage(db: Queryable, page: UsersPage) {
@@ -33,7 +40,9 @@ export function usersPage(db: Queryable, page: UsersPage) {
     .from(users)
     .where(
       and(
-        term ? or(usersMatching(scannedId, term), ofOrganizationsNamed(term)) : undefined,
+        term
+          ? or(usersMatching(scannedId, term), ofOrganizationsNamed(term, page.organizationIds))
+          : undefined,
         page.organizationIds ? inOrganizations(page.organizationIds) : undefined,
         after ? sql`(${userSortName}, ${users.id}) > (${after[0]}, ${after[1]})` : undefined,
       ),
