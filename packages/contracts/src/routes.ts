@@ -146,6 +146,18 @@ export interface RouteContract {
    * (signing out, leaving).
    */
   afterImpersonationEnds?: 'ownSession' | 'refused';
+  /**
+   * `refused`: a GET refused when a browser says another site sent it (`Sec-Fetch-Site`
+   * `cross-site` or `same-site`, or a foreign `Origin`; `403 csrf_rejected`), before anything is
+   * written, as every unsafe method is. The session cookie is `SameSite=Lax`, so a page on any
+   * site can navigate a signed-in person's browser to a GET. Declared on the GETs that hand out
+   * a credential and on every GET that writes the audit trail in someone's name (a read of the
+   * trail or the outbox, and the routes whose `actingForSomeone` refusal is audited), so that
+   * no other site can (docs/decisions/006-csrf.md). Test mode's reads are written as the
+   * system, with no one's credential: any client may send them, so they are not marked. Clients
+   * that send neither header (API clients, scripts) are not browsers and go on.
+   */
+  crossSite?: 'refused';
 }
 
 const route = <const C extends RouteContract>(contract: C) => contract;
@@ -229,6 +241,7 @@ export const routes = {
     responses: { 200: sessionList },
     errors: [400, 401, 403],
     actingForSomeone: 'refused',
+    crossSite: 'refused',
   }),
   'auth.revokeSession': route({
     method: 'delete',
@@ -301,6 +314,7 @@ export const routes = {
     responses: { 200: handoffResponse },
     errors: [400, 401, 403, 404],
     afterImpersonationEnds: 'refused',
+    crossSite: 'refused',
   }),
   'impersonation.operatorHandoff': route({
     method: 'get',
@@ -311,6 +325,7 @@ export const routes = {
     responses: { 200: handoffResponse },
     errors: [400, 401, 403, 404],
     afterImpersonationEnds: 'refused',
+    crossSite: 'refused',
   }),
   'impersonation.exchange': route({
     method: 'post',
@@ -341,6 +356,7 @@ export const routes = {
     responses: { 200: accessHistoryResponse },
     errors: [400, 401, 403],
     actingForSomeone: 'refused',
+    crossSite: 'refused',
   }),
   'account.integrationAccess': route({
     method: 'get',
@@ -352,6 +368,7 @@ export const routes = {
     responses: { 200: integrationAccessResponse },
     errors: [400, 401, 403],
     actingForSomeone: 'refused',
+    crossSite: 'refused',
   }),
   'account.setImpersonationPreference': route({
     method: 'put',
@@ -381,6 +398,7 @@ export const routes = {
     responses: { 200: accountCredentials },
     errors: [401, 403],
     actingForSomeone: 'refused',
+    crossSite: 'refused',
   }),
   'account.revokeCredential': route({
     method: 'delete',
@@ -491,6 +509,7 @@ export const routes = {
     responses: { 200: auditPage },
     errors: [400, 401, 403],
     actingForSomeone: 'refused',
+    crossSite: 'refused',
   }),
   'audit.export': route({
     method: 'get',
@@ -502,6 +521,7 @@ export const routes = {
     errors: [400, 401, 403, 429],
     download: true,
     actingForSomeone: 'refused',
+    crossSite: 'refused',
   }),
   'audit.verify': route({
     method: 'get',
@@ -511,6 +531,7 @@ export const routes = {
     responses: { 200: auditVerification },
     errors: [401, 403],
     actingForSomeone: 'refused',
+    crossSite: 'refused',
   }),
   'audit.impersonation': route({
     method: 'get',
@@ -521,6 +542,7 @@ export const routes = {
     responses: { 200: impersonationReport },
     errors: [401, 403, 404],
     actingForSomeone: 'refused',
+    crossSite: 'refused',
   }),
   'audit.teamList': route({
     method: 'get',
@@ -531,6 +553,7 @@ export const routes = {
     responses: { 200: auditPage },
     errors: [400, 401, 403],
     actingForSomeone: 'refused',
+    crossSite: 'refused',
   }),
   'audit.teamExport': route({
     method: 'get',
@@ -542,6 +565,7 @@ export const routes = {
     errors: [400, 401, 403, 429],
     download: true,
     actingForSomeone: 'refused',
+    crossSite: 'refused',
   }),
   'audit.teamImpersonation': route({
     method: 'get',
@@ -552,6 +576,7 @@ export const routes = {
     responses: { 200: impersonationReport },
     errors: [401, 403, 404],
     actingForSomeone: 'refused',
+    crossSite: 'refused',
   }),
 
   // ---- backoffice: people, links, tokens, keys -----------------------------------------
@@ -644,6 +669,7 @@ export const routes = {
     responses: { 200: outboxResponse },
     errors: [400, 401, 403, 404],
     actingForSomeone: 'refused',
+    crossSite: 'refused',
   }),
   'sys.provisionUser': route({
     method: 'post',
@@ -735,6 +761,7 @@ export const routes = {
     responses: { 200: apiKeyList },
     errors: [400, 401, 403],
     actingForSomeone: 'refused',
+    crossSite: 'refused',
   }),
   'apiKeys.create': route({
     method: 'post',

@@ -4,6 +4,7 @@ import type { RouteContract } from '@onbehalf/contracts/routes';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../app-env.ts';
+import { sameSiteOnly } from '../middleware/cross-site.ts';
 import {
   notAfterImpersonationEnded,
   notWhileImpersonating,
@@ -87,9 +88,14 @@ const successDescriptions: Record<number, string> = {
   202: 'Accepted',
 };
 
-/** What the table declares about sessions acting for someone else, enforced on the route. */
+/**
+ * What the table declares about requests from another site and sessions acting for someone
+ * else, enforced on the route.
+ */
 function guardsOf(contract: RouteContract): MiddlewareHandler<AppEnv>[] {
   const guards: MiddlewareHandler<AppEnv>[] = [];
+  // First: another site's request is refused before a guard below audits a refusal.
+  if (contract.crossSite === 'refused') guards.push(sameSiteOnly);
   // Writes that need a caller (they answer 401), and the reads that hand out a credential;
   // the other routes never act as anyone.
   const write = contract.method !== 'get' && contract.errors.includes(401);

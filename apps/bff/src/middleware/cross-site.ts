@@ -6,8 +6,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Refuses state-changing requests that a browser marks as coming from another site.
- * Hono's csrf() covers form-encoded bodies only; this covers JSON too, and GET routes that
- * mint credentials opt in with `guardGet`. Clients that send neither header (curl, SDKs)
+ * Hono's csrf() covers form-encoded bodies only; this covers JSON too, and the GET routes the
+ * route table marks `crossSite: 'refused'` (those that mint credentials or write the audit
+ * trail) opt in with `guardGet` (`sameSiteOnly`). Clients that send neither header (curl, SDKs)
  * are not browsers and carry no ambient cookie risk. See docs/decisions/006-csrf.md.
  */
 export function rejectCrossSite(options: { guardGet?: boolean } = {}): MiddlewareHandler<AppEnv> {
@@ -27,3 +28,6 @@ export function rejectCrossSite(options: { guardGet?: boolean } = {}): Middlewar
     await next();
   };
 }
+
+/** A GET too: for the routes the table marks `crossSite: 'refused'` (http/openapi.ts). */
+export const sameSiteOnly = rejectCrossSite({ guardGet: true });

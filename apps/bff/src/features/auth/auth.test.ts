@@ -1,13 +1,15 @@
 import { sessionResponse, signedInResponse } from '@onbehalf/contracts/auth';
 import { handoffResponse } from '@onbehalf/contracts/impersonation';
 import { profilesResponse } from '@onbehalf/contracts/profiles';
+import { type RouteContract, routes } from '@onbehalf/contracts/routes';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { sessionPolicy } from '../../domain/sessions.ts';
 import { HASHING_AT_ONCE, hashing, WAITING_PER_HASH } from '../../lib/passwords.ts';
 import { holdHashing } from '../../lib/test-hashing.ts';
-import { countOf, rowsWhere, updateRows } from '../../store/test-rows.ts';
+import { auditTrail, countOf, rowsWhere, updateRows } from '../../store/test-rows.ts';
 import {
   createTestApp,
+  demoIds,
   ORIGIN,
   refusal,
   sessionCookieFrom,
@@ -311,6 +313,119 @@ describe('cross-site request forgery', () => {
       headers: { origin: ORIGIN, 'sec-fetch-site': 'same-origin' },
     });
     expect(res.status).toBe(200);
+  });
+
+  /** What a browser sends when a page on another site navigates the top window here. */
+  const crossSiteNavigation = {
+    'sec-fetch-site': 'cross-site',
+    'sec-fetch-mode': 'navigate',
+    'sec-fetch-dest': 'document',
+  };
+  const gets = Object.entries(routes as Record<string, RouteContract>).filter(
+    ([, route]) => route.method === 'get',
+  );
+  const sameSiteOnly = gets.filter(([, route]) => route.crossSite === 'refused');
+  const concrete = (path: string) => path.replace(/\{\w+\}/g, '1');
+  const trailLength = async () => (await auditTrail(t.ts)).length;
+  /** The error's code: in the envelope, or on the page a navigation is answered with. */
+  const codeOf = (res: Awaited<ReturnType<TestApp['call']>>) =>
+    res.error?.code ?? /<code>(\w+)<\/code>/.exec(res.text)?.[1];
+
+  it('the table refuses another site on the GETs that hand out a credential or write the trail in someone’s name', () => {
+    expect(sameSiteOnly.map(([name]) => name).sort()).toEqual([
+      'account.accessHistory',
+      'account.credentials',
+      'account.integrationAccess',
+      'apiKeys.list',
+      'audit.export',
+      'audit.impersonation',
+      'audit.list',
+      'audit.teamExport',
+      'audit.teamImpersonation',
+      'audit.teamList',
+      'audit.verify',
+      'auth.sessions',
+      'impersonation.operatorHandoff',
+      'impersonation.teamHandoff',
+      'sys.outbox',
+    ]);
+    // A GET that refuses a session acting for someone audits the refusal: refused first.
+    for (const [name, route] of gets) {
+      if (route.actingForSomeone === 'refused') expect(route.crossSite, name).toBe('refused');
+    }
+  });
+
+  it('each refuses a page on another site sending a signed-in browser to it, before anything is written', async () => {
+    const operator = `ob_session=${(await t.signIn('root@onbehalf.test')).token}`;
+    const teamAdmin = `ob_session=${(await t.signIn('owner@acme.test')).token}`;
+    const fromElsewhere: Record<string, string>[] = [
+      crossSiteNavigation,
+      { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'navigate' },
+      { origin: 'https://evil.example' },
+    ];
+    for (const [name, route] of sameSiteOnly) {
+      const query = route.download ? '?format=csv' : '';
+      const cookie = route.path.startsWith('/api/sys/') ? operator : teamAdmin;
+      for (const headers of fromElsewhere) {
+        const before = await trailLength();
+        const res = await t.call('GET', `${concrete(route.path)}${query}`, { cookie, headers });
+        const written = (await trailLength()) - before;
+        expect([name, res.status, codeOf(res), written]).toEqual([name, 403, 'csrf_rejected', 0]);
+      }
+    }
+    // The export's turn was not taken either: the operator's own export goes ahead.
+    const own = await t.call('GET', '/api/sys/audit-events/export?format=csv', {
+      cookie: operator,
+      headers: { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate' },
+    });
+    expect(own.status).toBe(200);
+  });
+
+  it('a session acting for someone is refused from another site before its refusal is audited', async () => {
+    const admin = await t.signIn('admin@acme.test');
+    const buyer = demoIds(t).profileId('buyer@acme.test');
+    const { token: handoff } = await t
+      .client(admin.token)
+      .impersonation.teamHandoff(buyer, 'Checking the basket');
+    const imp = await t.client(admin.token).impersonation.exchange(handoff);
+    const cookie = `ob_session=${admin.token}; ob_impersonation=${imp.token}`;
+    const before = await trailLength();
+    const res = await t.call('GET', '/api/public/account/access-history', {
+      cookie,
+      headers: crossSiteNavigation,
+    });
+    expect([res.status, codeOf(res)]).toEqual([403, 'csrf_rejected']);
+    expect(await trailLength()).toBe(before);
+  });
+
+  it('the portal’s own reads, its export links, the address bar and API clients read the trail, on the record', async () => {
+    const { token } = await t.signIn('root@onbehalf.test');
+    const cookie = `ob_session=${token}`;
+    const portalFetch = {
+      origin: ORIGIN,
+      'sec-fetch-site': 'same-origin',
+      'sec-fetch-mode': 'cors',
+    };
+    // A download link the portal shows: a same-origin navigation (no Origin on a GET).
+    const downloadLink = { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate' };
+    const addressBar = { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' };
+    const answers = [
+      await t.call('GET', '/api/sys/audit-events?limit=1', { cookie, headers: portalFetch }),
+      await t.call('GET', '/api/sys/outbox', { cookie, headers: portalFetch }),
+      await t.call('GET', '/api/sys/audit-events/export?format=csv', {
+        cookie,
+        headers: downloadLink,
+      }),
+      await t.call('GET', '/api/sys/audit-events/export?format=ndjson', {
+        cookie,
+        headers: addressBar,
+      }),
+      // An API client sends no Sec-Fetch-* and no Origin.
+      await t.call('GET', '/api/sys/audit-events/export?format=csv&type=audit.read', { token }),
+    ];
+    expect(answers.map((res) => res.status)).toEqual([200, 200, 200, 200, 200]);
+    const exported = await rowsWhere(t.ts, 'auditEvents', { type: 'audit.exported' });
+    expect(exported.map((e) => e.details?.format)).toEqual(['csv', 'ndjson', 'csv']);
   });
 
   it('sets the session cookie from sign-in so the browser carries it', async () => {

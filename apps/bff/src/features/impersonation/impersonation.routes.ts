@@ -2,7 +2,6 @@ import { routes } from '@onbehalf/contracts/routes';
 import { routeOf } from '../../http/openapi.ts';
 import { createRouter } from '../../http/router.ts';
 import { clearSessionCookie, setSessionCookie, signedInBody } from '../../http/session-cookie.ts';
-import { rejectCrossSite } from '../../middleware/cross-site.ts';
 import { requirePermission, requireSession } from '../../middleware/require-permission.ts';
 import { getAuth } from '../../middleware/session.ts';
 import {
@@ -13,11 +12,8 @@ import {
   leaveImpersonation,
 } from './impersonation.service.ts';
 
-/** GETs that mint a credential must not be triggerable from another site (an <img>, a link). */
-const sameSiteOnly = rejectCrossSite({ guardGet: true });
-
 const teamIssueRoute = routeOf(routes['impersonation.teamHandoff'], {
-  middleware: [sameSiteOnly, requireSession],
+  middleware: [requireSession],
 });
 
 /**
@@ -25,7 +21,7 @@ const teamIssueRoute = routeOf(routes['impersonation.teamHandoff'], {
  * other rule of the door, so that a refusal is audited with its rule.
  */
 const operatorIssueRoute = routeOf(routes['impersonation.operatorHandoff'], {
-  middleware: [sameSiteOnly, requirePermission()],
+  middleware: [requirePermission()],
 });
 
 const exchangeRoute = routeOf(routes['impersonation.exchange'], { middleware: [requireSession] });
