@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AuditEventType } from '@onbehalf/contracts/audit';
 import type { AuditEntry } from './audit-event.ts';
 import { toIso } from './clock.ts';
@@ -8,9 +9,10 @@ import type { RequestMeta } from './request-meta.ts';
  * How repeated refusals and reads are counted and summarised (SPEC §8b), the same on every
  * store (store/sqlite/audit-repeats.ts on SQLite, store/postgres/audit-repeats.ts on
  * PostgreSQL): what repeats is keyed by event type, actor (or API key, or address), rule,
- * organization and the integration's credential the session was opened with (if any), counted
- * per minute, and a minute with repeats becomes one `audit.repeated` event once it is over,
- * naming that credential as every event written in an integration's session does (SPEC §4b).
+ * organization and the integration's credential the session was opened with (if any), and for
+ * a read by what it asked (its details), counted per minute, and a minute with repeats becomes
+ * one `audit.repeated` event once it is over, naming that credential as every event written in
+ * an integration's session does (SPEC §4b), and what a repeated read asked.
  */
 
 const MINUTE = 60_000;
@@ -23,6 +25,26 @@ export const summaryMeta: RequestMeta = { ip: null, userAgent: null, requestId: 
 
 export function minuteOf(at: number): number {
   return Math.floor(at / MINUTE);
+}
+
+/**
+ * Reads of the audit trail and the outbox, where what was read is what an audit of the
+ * auditors needs: each read that asks something else (other filters, format, address,
+ * impersonation) is written in full, and only the same read asked again is counted (found by a
+ * review: an export of the trail about a customer hid behind a harmless one a moment before,
+ * as "1 repeat"). Refusals stay counted per rule, whatever their details: those are the
+ * caller's to vary, and their flood is what the counting stops (docs/decisions/016-rate-limits.md).
+ */
+const READS: ReadonlySet<AuditEventType> = new Set(['audit.read', 'audit.exported', 'outbox.read']);
+
+/** What a read asked, as JSON with its keys in order: the same question, the same text. */
+function askedOf(entry: RepeatableEntry): string | null {
+  if (!READS.has(entry.type)) return null;
+  return JSON.stringify(entry.details ?? {}, (_, value) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  );
 }
 
 /** The counter a repeatable event starts, or adds one to, in its minute. */
@@ -38,8 +60,12 @@ export function repeatRow(entry: RepeatableEntry, rule: string, meta: RequestMet
   // Per organization too: a team admin of two reading both within a minute leaves an event in
   // each one's trail, not one in the first and a count that names it (found by a review).
   const organization = entry.organizationId ?? null;
+  // A read's question by its digest (SHA-256, whole: a shortened one could be matched by a
+  // harmless read made for the purpose), so that a long one keeps the key short.
+  const asked = askedOf(entry);
+  const digest = asked === null ? null : createHash('sha256').update(asked).digest('base64url');
   return {
-    key: `${entry.type}|${who}|${rule}${organization === null ? '' : `|org:${organization}`}${via ? `|${via.kind}:${via.id}` : ''}`,
+    key: `${entry.type}|${who}|${rule}${organization === null ? '' : `|org:${organization}`}${via ? `|${via.kind}:${via.id}` : ''}${digest === null ? '' : `|asked:${digest}`}`,
     minute: minuteOf(entry.at),
     type: entry.type,
     actorUserId: entry.actor.userId,
@@ -47,6 +73,7 @@ export function repeatRow(entry: RepeatableEntry, rule: string, meta: RequestMet
     organizationId: entry.organizationId ?? null,
     rule,
     via: via ? JSON.stringify(via) : null,
+    asked,
     count: 1,
     lastAt: entry.at,
   };
@@ -62,6 +89,8 @@ export interface RepeatCounter {
   rule: string;
   /** The integration's credential, as JSON, when the repeats were made in its session. */
   via: string | null;
+  /** What a read asked (its details, as JSON); null for a refusal, and for rows from before it. */
+  asked: string | null;
   count: number;
   lastAt: number;
 }
@@ -80,6 +109,7 @@ export function repeatSummary(row: RepeatCounter): AuditEntry | null {
       repeats: row.count - 1,
       minute: toIso(row.minute * MINUTE),
       ...(row.via ? { via: JSON.parse(row.via) } : {}),
+      ...(row.asked ? { asked: JSON.parse(row.asked) } : {}),
     },
   };
 }

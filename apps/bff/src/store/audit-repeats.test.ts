@@ -6,7 +6,7 @@ import type { RequestMeta } from '../lib/request-meta.ts';
 import * as postgres from './postgres/audit-repeats.ts';
 import * as postgresSchema from './postgres/schema.ts';
 import * as sqlite from './sqlite/audit-repeats.ts';
-import { auditTrail, linked, repeatCounters, rowsOf } from './test-rows.ts';
+import { auditTrail, linked, repeatCounters, rowsOf, updateRows } from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 
 const MINUTE = 60_000;
@@ -79,6 +79,7 @@ describe.each(dialects)('repeated refusals and reads on %s', (dialect) => {
         organizationId: 3,
         rule: 'operator_door',
         via: null,
+        asked: null,
         count: 5,
         lastAt: M0 + 4000,
       },
@@ -179,6 +180,80 @@ describe.each(dialects)('repeated refusals and reads on %s', (dialect) => {
         [4, 2],
       ]),
     );
+  });
+
+  it('a read is counted per what it asked, whatever the order of its fields; a refusal per rule, whatever its details', async () => {
+    const ts = await freshStore(dialect);
+    const repeats = repeatsOn(ts);
+    const exported = (at: number, details: Record<string, unknown>): RepeatableEntry => ({
+      type: 'audit.exported',
+      at,
+      actor: { userId: 7, kind: 'operator' },
+      details,
+    });
+    const harmless = { scope: 'sys', format: 'ndjson', filters: { type: ['settings.changed'] } };
+    const wanted = { scope: 'sys', format: 'csv', filters: { subjectUserId: 42 } };
+    await repeats.record(exported(M0, harmless), 'sys');
+    await repeats.record(exported(M0 + 1, wanted), 'sys');
+    await repeats.record(
+      exported(M0 + 2, { filters: { subjectUserId: 42 }, format: 'csv', scope: 'sys' }),
+      'sys',
+    );
+    await repeats.record(exported(M0 + 3, wanted), 'sys');
+    // Refusals that differ in their details are still one rule's flood.
+    await repeats.record({ ...refusal(M0 + 4), details: { code: 'a' } }, 'operator_door');
+    await repeats.record({ ...refusal(M0 + 5), details: { code: 'b' } }, 'operator_door');
+
+    expect((await auditTrail(ts)).map((e) => [e.type, e.details])).toEqual([
+      ['audit.exported', harmless],
+      ['audit.exported', wanted],
+      ['impersonation.refused', { code: 'a' }],
+    ]);
+    expect((await repeatCounters(ts)).map((c) => [c.type, c.count])).toEqual(
+      expect.arrayContaining([
+        ['audit.exported', 1],
+        ['audit.exported', 3],
+        ['impersonation.refused', 2],
+      ]),
+    );
+    await repeats.flush(M0 + MINUTE);
+    expect((await summaries(ts)).map((s) => s.details)).toEqual([
+      {
+        type: 'audit.exported',
+        rule: 'sys',
+        repeats: 2,
+        minute: new Date(M0).toISOString(),
+        asked: wanted,
+      },
+      {
+        type: 'impersonation.refused',
+        rule: 'operator_door',
+        repeats: 1,
+        minute: new Date(M0).toISOString(),
+      },
+    ]);
+  });
+
+  it('a counter from before reads were counted per question is summarised as it was, and a read after it is written', async () => {
+    const ts = await freshStore(dialect);
+    const repeats = repeatsOn(ts);
+    const read = (at: number): RepeatableEntry => ({
+      type: 'audit.read',
+      at,
+      actor: { userId: 7, kind: 'operator' },
+      details: { scope: 'sys', filters: {} },
+    });
+    await repeats.record(read(M0), 'sys');
+    await repeats.record(read(M0 + 1), 'sys');
+    // As the counter was written before the migration: its key without the question, no `asked`.
+    await updateRows(ts, 'auditRepeats', { key: 'audit.read|7|sys', asked: null }, {});
+    await repeats.record(read(M0 + 2), 'sys');
+    await repeats.flush(M0 + MINUTE);
+
+    expect((await auditTrail(ts)).filter((e) => e.type === 'audit.read')).toHaveLength(2);
+    expect((await summaries(ts)).map((s) => s.details)).toEqual([
+      { type: 'audit.read', rule: 'sys', repeats: 1, minute: new Date(M0).toISOString() },
+    ]);
   });
 
   it("the server's flush summarises every closed minute and leaves the current one counting", async () => {

@@ -15,7 +15,14 @@ import {
   rowWhere,
   updateRows,
 } from '../../store/test-rows.ts';
-import { createTestApp, demoIds, outcomeOf, refusal, type TestApp } from '../../test/harness.ts';
+import {
+  createTestApp,
+  demoIds,
+  outcomeOf,
+  refusal,
+  type TestApp,
+  teamImpersonationWithOrder,
+} from '../../test/harness.ts';
 
 /**
  * SPEC §4b: every credential one person makes for another is delivered, an impersonation by
@@ -1289,6 +1296,65 @@ describe('refusals and reads are audited, and a flood writes two events a minute
       actorUserId: ids.userId('root@onbehalf.test'),
       details: { format: 'csv' },
     });
+  });
+
+  it('what each read asked is on the record: another read in the same minute is written in full, only the same one again is counted', async () => {
+    const support = (await t.signIn('support@onbehalf.test')).token;
+    const customer = ids.userId('solo@example.test');
+    const exportOf = async (format: 'ndjson' | 'csv', query: Record<string, unknown>) => {
+      const url = t.client(support).audit.exportUrl(format, query);
+      const res = await t.app.request(url, { headers: { authorization: `Bearer ${support}` } });
+      expect(res.status).toBe(200);
+      await res.text();
+    };
+    // Something nobody would question, then, in the same minute, what was really wanted.
+    await exportOf('ndjson', { type: 'settings.changed' });
+    await exportOf('csv', { subjectUserId: customer });
+    // The same one again is a repeat: counted, not written.
+    await exportOf('csv', { subjectUserId: customer });
+    await exportOf('csv', { subjectUserId: customer });
+    // An impersonation's report, and the outbox to an address, are reads of what they name.
+    const reports = [
+      await teamImpersonationWithOrder(t, 'first'),
+      await teamImpersonationWithOrder(t, 'second'),
+    ];
+    const admin = (await t.signIn('admin@acme.test')).token;
+    for (const id of reports) await t.client(admin).audit.teamImpersonation(id);
+    await t.client(ops).sys.outbox({ to: 'member@acme.test' });
+    await t.client(ops).sys.outbox({ to: 'buyer@acme.test' });
+
+    const exported = await events('audit.exported');
+    expect(exported.map((e) => [e.actorUserId, e.details])).toEqual([
+      [
+        ids.userId('support@onbehalf.test'),
+        { scope: 'sys', format: 'ndjson', filters: { type: ['settings.changed'] } },
+      ],
+      [
+        ids.userId('support@onbehalf.test'),
+        { scope: 'sys', format: 'csv', filters: { subjectUserId: customer } },
+      ],
+    ]);
+    expect((await events('audit.read')).map((e) => e.details?.impersonationId)).toEqual(reports);
+    expect((await events('outbox.read')).map((e) => e.details)).toEqual([
+      { to: 'member@acme.test' },
+      { to: 'buyer@acme.test' },
+    ]);
+    // The minute's summary says which read was repeated, and how often: exactly.
+    t.clock.advance(60_000);
+    await t.client(ops).sys.outbox();
+    const summaries = await events('audit.repeated');
+    expect(summaries.map((e) => [e.actorUserId, e.details])).toEqual([
+      [
+        ids.userId('support@onbehalf.test'),
+        {
+          type: 'audit.exported',
+          rule: 'sys',
+          repeats: 2,
+          minute: expect.any(String),
+          asked: { scope: 'sys', format: 'csv', filters: { subjectUserId: customer } },
+        },
+      ],
+    ]);
   });
 });
 

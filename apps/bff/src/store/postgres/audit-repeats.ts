@@ -112,6 +112,7 @@ const countRepeat = prepared((db) => {
           organizationId: minute.organizationId,
           rule: minute.rule,
           via: minute.via,
+          asked: minute.asked,
           stripe: sql<number>`${thisConnection}`.as('stripe'),
           count: sql<number>`1`.as('count'),
           lastAt: sql<number>`${sql.placeholder('at')}::bigint`.as('last_at'),

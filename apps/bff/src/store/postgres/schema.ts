@@ -343,6 +343,8 @@ export const auditRepeats = pgTable(
     rule: text('rule').notNull(),
     /** The integration's credential (JSON) the repeats were made with, if any. */
     via: text('via'),
+    /** What a read asked (its details, JSON), counted apart from other reads; null for a refusal. */
+    asked: text('asked'),
     /**
      * The connection that counted (its backend's pid): each connection counts into a row of
      * its own, so readers paging at once never wait for each other's commit on one row; a

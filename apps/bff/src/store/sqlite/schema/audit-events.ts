@@ -76,6 +76,8 @@ export const auditRepeats = sqliteTable(
     rule: text('rule').notNull(),
     /** The integration's credential (JSON) the repeats were made with, if any. */
     via: text('via'),
+    /** What a read asked (its details, JSON), counted apart from other reads; null for a refusal. */
+    asked: text('asked'),
     count: integer('count').notNull(),
     lastAt: integer('last_at').notNull(),
   },
