@@ -63,6 +63,8 @@ export function verifyCheckpoints(
   history: ChainHistory,
 ) {
   const breaks: AuditBreak[] = [];
+  /** Unhashed checkpoints not believed, unless a keyed one that verifies comes after them. */
+  let unbelieved: AuditBreak[] = [];
   let trusted: CheckpointRow | null = null;
   let prev = GENESIS_HASH;
   let keyedSeen = false;
@@ -73,7 +75,7 @@ export function verifyCheckpoints(
     if (row.hash === null) {
       const beforeTheKey = history.legacy && !keyedSeen && history.beforeTheKey.has(row.id);
       if (beforeTheKey) trusted = row;
-      else breaks.push({ id: null, checkpointId: row.id, problem: 'checkpoint_forged' });
+      else unbelieved.push({ id: null, checkpointId: row.id, problem: 'checkpoint_forged' });
       continue;
     }
     keyedSeen = true;
@@ -82,11 +84,18 @@ export function verifyCheckpoints(
       breaks.push({ id: null, checkpointId: row.id, problem: 'checkpoint_forged' });
       continue;
     }
+    // A keyed checkpoint, which only the key writes, starts verification from here: one from
+    // before the key below it is history (a prune of its plain events left it with a keyed
+    // event above, found by a review), and one planted below it hides nothing.
+    unbelieved = [];
     trusted = row;
     prev = row.hash;
   }
-  return { trusted, breaks, head: prev };
+  return { trusted, breaks: [...unbelieved, ...breaks].sort(byCheckpoint), head: prev };
 }
+
+const byCheckpoint = (a: AuditBreak, b: AuditBreak) =>
+  (a.checkpointId ?? 0) - (b.checkpointId ?? 0);
 
 /** One stored event, its columns exactly as stored (`details` as the stored text). */
 export interface ChainEvent {

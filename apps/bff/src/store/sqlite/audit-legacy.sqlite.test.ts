@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { GENESIS_HASH, legacyHash, legacyPayload } from '../../lib/audit-event.ts';
 import { bindAuditKey, recordAudit } from './audit.ts';
 import { memoryAuditAnchor } from './audit-anchor.ts';
-import { verifyAuditChain } from './audit-chain.ts';
+import { pruneAuditEvents, verifyAuditChain } from './audit-chain.ts';
 import { type Db, migrateDatabase, openDatabase } from './client.ts';
 
 /**
@@ -23,7 +23,7 @@ function store() {
   return { db, key, anchor: memoryAuditAnchor(key) };
 }
 
-/** Keyed events, as the server writes them. */
+/** Keyed events, as the server writes them, from `T0 + from` on. */
 function keyed(db: Db, count: number, from = 0) {
   db.transaction((tx) => {
     for (let i = from; i < from + count; i++) {
@@ -31,6 +31,8 @@ function keyed(db: Db, count: number, from = 0) {
     }
   });
 }
+
+const DAY = 86_400_000;
 
 /** Plain events linked from `prev`, as the first version wrote them, or as anyone can. */
 function plain(db: Db, reasons: string[], prev: string) {
@@ -68,6 +70,10 @@ const events = (db: Db) =>
 function intrude(db: Db, deleteThroughId: number, checkpoint: { through: number; last: string }) {
   db.run(sql.raw('DROP TRIGGER IF EXISTS audit_events_no_delete'));
   db.run(sql`DELETE FROM audit_events WHERE id <= ${deleteThroughId}`);
+  db.run(
+    sql.raw(`CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+                  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END`),
+  );
   db.run(sql`INSERT INTO audit_checkpoints
                (pruned_through_id, last_hash, pruned_at, retention_days, prev_hash, hash)
              VALUES (${checkpoint.through}, ${checkpoint.last}, ${T0}, 400, NULL, NULL)`);
@@ -91,6 +97,31 @@ describe('a trail from before the key, on SQLite (ADR 017)', () => {
       checked: 5,
       outsideAnchor: 'matched',
     });
+  });
+
+  it('once a prune has taken its plain events, it still verifies, and the next prune goes on (review L)', async () => {
+    const { db, key, anchor } = store();
+    plain(db, ['old 0', 'old 1', 'old 2', 'old 3'], GENESIS_HASH);
+    const [, second] = events(db);
+    intrude(db, second?.id ?? 0, { through: second?.id ?? 0, last: second?.hash ?? '' });
+    anchor.advance(db);
+    keyed(db, 3, 1);
+    keyed(db, 3, 100 * DAY);
+    keyed(db, 3, 200 * DAY);
+    expect(anchor.advance(db)).toBe('advanced');
+    // The retention passes the plain events and the first keyed ones: the unhashed checkpoint
+    // now has a keyed event above it, and a keyed checkpoint after it.
+    const first = await pruneAuditEvents(db, key, 30, T0 + 110 * DAY, { pauseMs: 0 });
+    expect(first.pruned).toBe(5);
+    expect(events(db).every((event) => event.keyed === 1)).toBe(true);
+    expect(await verifyAuditChain(db, key, anchor.read())).toMatchObject({
+      intact: true,
+      breaks: [],
+      outsideAnchor: 'matched',
+    });
+    await expect(
+      pruneAuditEvents(db, key, 30, T0 + 210 * DAY, { pauseMs: 0 }),
+    ).resolves.toMatchObject({ pruned: 3 });
   });
 
   it('a keyed trail deleted and replaced by plain events over a planted checkpoint does not verify (review J)', async () => {
