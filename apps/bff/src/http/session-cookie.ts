@@ -65,13 +65,30 @@ export function rememberImpersonationEnded(c: Context, env: Env, reason: string)
 }
 
 /**
- * Forgets this browser's impersonation and any note of one ending: on sign-out (with the own
- * session) and at a sign-in, so the next person on a shared browser is never handed the last
- * one's impersonation cookie, nor told of their impersonation as theirs.
+ * Forgets this browser's impersonation and any note of one ending, at sign-out (with the own
+ * session), so the next person on a shared browser is never handed the last one's
+ * impersonation cookie, nor told of their impersonation as theirs.
  */
 export function forgetImpersonationCookies(c: Context, env: Env): void {
   clearSessionCookie(c, env, 'impersonation');
   deleteCookie(c, endedCookie(env), { path: '/', secure: env.isProduction });
+}
+
+/**
+ * A door's new session in this browser (a password, a link, a token): the last person's note
+ * of an impersonation ending is forgotten, and their impersonation cookie too unless this
+ * session is one (a handover to its maker), as at sign-out.
+ */
+export function setSignedInCookie(
+  c: Context<AppEnv>,
+  env: Env,
+  token: string,
+  expiresAt: number,
+  kind: CookieKind = 'session',
+): void {
+  deleteCookie(c, endedCookie(env), { path: '/', secure: env.isProduction });
+  if (kind === 'session') clearSessionCookie(c, env, 'impersonation');
+  setSessionCookie(c, env, token, expiresAt, kind);
 }
 
 /** Whether this browser's impersonation ended and the person has not been told yet. */

@@ -5,7 +5,7 @@ import { createRouter } from '../../http/router.ts';
 import {
   clearSessionCookie,
   forgetImpersonationCookies,
-  setSessionCookie,
+  setSignedInCookie,
   signedInBody,
   takeImpersonationEnded,
 } from '../../http/session-cookie.ts';
@@ -30,8 +30,7 @@ export const authRoutes = createRouter()
   .openapi(signInRoute, async (c) => {
     const deps = c.get('deps');
     const result = await signIn(deps, c.req.valid('json'), c.get('meta'), c.req.raw.signal);
-    forgetImpersonationCookies(c, deps.env);
-    setSessionCookie(c, deps.env, result.token, result.expiresAt);
+    setSignedInCookie(c, deps.env, result.token, result.expiresAt);
     return c.json(signedInBody(c, result), 200);
   })
   .openapi(signOutRoute, async (c) => {

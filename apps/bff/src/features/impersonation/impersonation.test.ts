@@ -842,6 +842,27 @@ describe('leaving', () => {
     expect(told.impersonationEnded ?? null).toBeNull();
   });
 
+  it('on a shared browser: a sign-in by a one-click link forgets the last note as well', async () => {
+    const headers = { origin: ORIGIN, 'sec-fetch-site': 'same-origin' };
+    const noticed = 'ob_impersonation_ended=actor_signed_out';
+    await t.client().links.requestEmailLink('owner@acme.test');
+    await t.deps.background.idle();
+    const text = t.mail.filter((m) => m.to === 'owner@acme.test').at(-1)?.text ?? '';
+    const [, userId, hash] = /\/one-click\/(\d+)\/([\w-]{43})/.exec(text) ?? [];
+    const next = await t.call('POST', '/api/public/auth/one-click', {
+      cookie: noticed,
+      headers,
+      body: { userId: Number(userId), hash },
+    });
+    expect(next.status).toBe(200);
+    const last = new Map(
+      next.headers.getSetCookie().map((cookie) => [cookie.split('=')[0], cookie]),
+    );
+    expect(last.get('ob_impersonation_ended')).toMatch(/Max-Age=0/i);
+    expect(last.get('ob_impersonation')).toMatch(/Max-Age=0/i);
+    expect(last.get('ob_session')).not.toMatch(/Max-Age=0/i);
+  });
+
   it('in a browser: the reason survives until the next session read, whichever request noticed', async () => {
     const admin = await t.signIn('admin@acme.test');
     const issued = await teamIssue(admin.token, ids.profileId('buyer@acme.test'));

@@ -2,7 +2,7 @@ import { routes } from '@onbehalf/contracts/routes';
 import { routeOf } from '../../http/openapi.ts';
 import { getPrincipal } from '../../http/principal.ts';
 import { createRouter } from '../../http/router.ts';
-import { setSessionCookie, signedInBody } from '../../http/session-cookie.ts';
+import { setSignedInCookie, signedInBody } from '../../http/session-cookie.ts';
 import { requirePermissionOrApiKey } from '../../middleware/require-permission.ts';
 import { createOneClickLink, previewOneClick, redeemOneClick } from './one-click.service.ts';
 
@@ -37,6 +37,6 @@ export const oneClickRoutes = createRouter()
       c.req.valid('json'),
       c.get('meta'),
     );
-    setSessionCookie(c, c.get('deps').env, result.token, result.expiresAt, result.cookie);
+    setSignedInCookie(c, c.get('deps').env, result.token, result.expiresAt, result.cookie);
     return c.json(signedInBody(c, result), 200);
   });
