@@ -215,6 +215,15 @@ describe('requests that say more, or ask another way, than the route takes', () 
     });
     expect([settings.status, settings.error?.code]).toEqual([400, 'validation_failed']);
     expect(JSON.stringify(settings.json)).toContain('enable');
+    // A group's own rule still holds on the body's strict copy of it.
+    const inverted = await t.call('PUT', '/api/sys/settings', {
+      token: root,
+      body: { oneClick: { defaultMinutes: 100, maxMinutes: 10 } },
+    });
+    expect([inverted.status, JSON.stringify(inverted.json)]).toEqual([
+      400,
+      expect.stringContaining('cannot exceed the maximum'),
+    ]);
     expect(await t.client(root).call('sys.settings')).toEqual(before);
   });
 

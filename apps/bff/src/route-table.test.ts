@@ -63,16 +63,34 @@ describe('one route table: the server serves exactly the table (SPEC §10)', () 
     }
   });
 
-  it('every object a request body takes, at any depth, refuses fields it does not name (ADR 042)', async () => {
+  it('every object a request body takes, at any depth, refuses fields it does not name; answers stay lenient (ADR 042)', async () => {
     const t = await createTestApp({ env: { ONBEHALF_TEST_MODE: '1' } });
     const doc = (await t.call('GET', '/api/openapi.json')).json as {
-      paths: Record<string, Record<string, { requestBody?: { content: Record<string, Schema> } }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            requestBody?: { content: Record<string, Schema> };
+            responses?: Record<string, { content?: Record<string, Schema> }>;
+          }
+        >
+      >;
       components?: { schemas?: Record<string, Schema> };
     };
     type Schema = Record<string, unknown> & { $ref?: string; schema?: Schema };
     const named = doc.components?.schemas ?? {};
     const resolved = (schema: Schema): Schema =>
       schema.$ref ? resolved(named[schema.$ref.split('/').pop() ?? ''] ?? {}) : schema;
+    /** A schema with every reference in it replaced by what it names. */
+    const resolvedDeep = (schema: unknown): unknown =>
+      Array.isArray(schema)
+        ? schema.map(resolvedDeep)
+        : schema !== null && typeof schema === 'object'
+          ? Object.fromEntries(
+              Object.entries(resolved(schema as Schema)).map(([k, v]) => [k, resolvedDeep(v)]),
+            )
+          : schema;
     const lenient: string[] = [];
     const walk = (given: Schema, at: string) => {
       const schema = resolved(given);
@@ -92,16 +110,25 @@ describe('one route table: the server serves exactly the table (SPEC §10)', () 
       if (schema.items) walk(schema.items as Schema, `${at}[]`);
     };
     let bodies = 0;
+    const answers: string[] = [];
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const [method, operation] of Object.entries(methods)) {
         const body = operation.requestBody?.content['application/json']?.schema;
-        if (!body) continue;
-        bodies += 1;
-        walk(body, key(method, path));
+        if (body) {
+          bodies += 1;
+          walk(body, key(method, path));
+        }
+        for (const [status, answer] of Object.entries(operation.responses ?? {})) {
+          const schema = answer.content?.['application/json']?.schema;
+          if (schema && status.startsWith('2')) answers.push(JSON.stringify(resolvedDeep(schema)));
+        }
       }
     }
     expect(bodies).toBeGreaterThan(20);
     expect(lenient).toEqual([]);
+    // Answers stay lenient: a client built against this version reads a newer server's.
+    expect(answers.length).toBeGreaterThan(40);
+    expect(answers.filter((answer) => answer.includes('"additionalProperties":false'))).toEqual([]);
   });
 
   it('path parameters of the table are the path parameters served', async () => {

@@ -30,26 +30,41 @@ export type AdminUser = z.infer<typeof adminUser>;
 export const adminUsersResponse = z.object({ users: z.array(adminUser), nextCursor });
 export type AdminUsersResponse = z.infer<typeof adminUsersResponse>;
 
+const operatorImpersonationSettings = z.object({
+  enabled: z.boolean(),
+  maxMinutes: z.number().int().min(5).max(60),
+});
+const oneClickSettings = z
+  .object({
+    defaultMinutes: z.number().int().min(1).max(1440),
+    maxMinutes: z.number().int().min(1).max(1440),
+  })
+  .refine((v) => v.defaultMinutes <= v.maxMinutes, {
+    message: 'The default lifetime cannot exceed the maximum.',
+  });
+const loginTokenSettings = z.object({ maxDays: z.number().int().min(1).max(366) });
+/** "Email me a sign-in link" on the sign-in page. */
+const selfServiceLinkSettings = z.object({ enabled: z.boolean() });
+
 export const globalSettings = z.object({
-  operatorImpersonation: z.strictObject({
-    enabled: z.boolean(),
-    maxMinutes: z.number().int().min(5).max(60),
-  }),
-  oneClick: z
-    .strictObject({
-      defaultMinutes: z.number().int().min(1).max(1440),
-      maxMinutes: z.number().int().min(1).max(1440),
-    })
-    .refine((v) => v.defaultMinutes <= v.maxMinutes, {
-      message: 'The default lifetime cannot exceed the maximum.',
-    }),
-  loginTokens: z.strictObject({ maxDays: z.number().int().min(1).max(366) }),
-  /** "Email me a sign-in link" on the sign-in page. */
-  selfServiceLinks: z.strictObject({ enabled: z.boolean() }),
+  operatorImpersonation: operatorImpersonationSettings,
+  oneClick: oneClickSettings,
+  loginTokens: loginTokenSettings,
+  selfServiceLinks: selfServiceLinkSettings,
 });
 export type GlobalSettings = z.infer<typeof globalSettings>;
 export const globalSettingsResponse = z.object({ settings: globalSettings });
-export const updateGlobalSettingsBody = globalSettings
+/**
+ * Any of the groups, each whole. A group names only its own fields (ADR 042: a misspelt one is
+ * refused, not dropped); the answer stays lenient, so a client reads a newer server's settings.
+ */
+export const updateGlobalSettingsBody = z
+  .object({
+    operatorImpersonation: operatorImpersonationSettings.strict(),
+    oneClick: oneClickSettings.strict(),
+    loginTokens: loginTokenSettings.strict(),
+    selfServiceLinks: selfServiceLinkSettings.strict(),
+  })
   .partial()
   .refine((b) => Object.keys(b).length > 0, { message: 'Change at least one setting.' });
 export type UpdateGlobalSettingsBody = z.infer<typeof updateGlobalSettingsBody>;
