@@ -47,6 +47,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   // The suite's server asks for a key at /api/test/*, as a shared test server should: the kit
   // sends it (it reads ONBEHALF_TEST_MODE_KEY, passed on to the workers below).
   const testModeKey = randomBytes(24).toString('base64url');
+  // With a key, the published demo password opens nothing (ADR 033): the demo one spec reads
+  // (profiles.spec.ts) gets a password of this run's own.
+  const demoPassword = randomBytes(18).toString('base64url');
   const port = await freeLoopbackPort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const dataDir = await mkdtemp(path.join(tmpdir(), 'onbehalf-e2e-'));
@@ -75,6 +78,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       NODE_ENV: 'test',
       ONBEHALF_TEST_MODE: '1',
       ONBEHALF_TEST_MODE_KEY: testModeKey,
+      ONBEHALF_DEMO_PASSWORD: demoPassword,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -112,6 +116,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   // Workers start after this and inherit the environment: playwright.config.ts reads it.
   process.env.E2E_BASE_URL = baseUrl;
   process.env.ONBEHALF_TEST_MODE_KEY = testModeKey;
+  process.env.E2E_DEMO_PASSWORD = demoPassword;
   return teardown;
 }
 

@@ -3,8 +3,12 @@ import { expect, test } from '../fixtures/test.ts';
 // Test mode makes each person with one profile, and nothing gives an existing person a second
 // one: this spec reads the seeded demo's Jane Doe, a member of Acme Corp and a Contact of
 // Globex Inc. It signs her in and switches her own session's profile, and changes nothing
-// anybody else reads.
-const jane = { email: 'member@acme.test', password: 'demo-password' };
+// anybody else reads. Its password: the one the suite's server was given (global-setup.ts), or
+// that of the server at E2E_BASE_URL (E2E_DEMO_PASSWORD), or the published one without a key.
+const jane = {
+  email: 'member@acme.test',
+  password: process.env.E2E_DEMO_PASSWORD ?? 'demo-password',
+};
 const ACME = 'Acme Corp';
 const GLOBEX = 'Globex Inc';
 

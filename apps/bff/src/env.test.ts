@@ -60,6 +60,23 @@ describe('the environment', () => {
     expect(() => loadEnv({ ONBEHALF_DEMO_PASSWORD: 'short' })).toThrow(/ONBEHALF_DEMO_PASSWORD/);
   });
 
+  it('has no published demo password on a test server given a key: others reach it', () => {
+    const keyed = {
+      NODE_ENV: 'test',
+      ONBEHALF_TEST_MODE: '1',
+      ONBEHALF_TEST_MODE_KEY: 'k'.repeat(24),
+    };
+    expect(loadEnv(keyed).demoPassword).toBeNull();
+    expect(loadEnv(keyed).reachableByOthers).toBe(true);
+    expect(loadEnv({ ...keyed, ONBEHALF_DEMO_PASSWORD: 'x'.repeat(16) }).demoPassword).toBe(
+      'x'.repeat(16),
+    );
+    expect(() => loadEnv({ ...keyed, ONBEHALF_DEMO_PASSWORD: DEMO_PASSWORD })).toThrow(
+      /ONBEHALF_DEMO_PASSWORD may not be the published demo password with ONBEHALF_TEST_MODE_KEY/,
+    );
+    expect(loadEnv({ NODE_ENV: 'test', ONBEHALF_TEST_MODE: '1' }).demoPassword).toBe(DEMO_PASSWORD);
+  });
+
   it('takes an http or https PUBLIC_ORIGIN only: links are built from it', () => {
     expect(loadEnv({ PUBLIC_ORIGIN: 'https://portal.example.com/' }).PUBLIC_ORIGIN).toBe(
       'https://portal.example.com',

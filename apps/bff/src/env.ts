@@ -91,7 +91,12 @@ export type Env = Omit<z.infer<typeof schema>, 'PUBLIC_ORIGIN' | 'DATA_DIR'> & {
   isProduction: boolean;
   /** ONBEHALF_TEST_MODE=1: /api/test/* is open. Never true in production. */
   testMode: boolean;
-  /** Every demo account's password if the demo is seeded; none in production unless set. */
+  /**
+   * Production, or test mode with a key (a test server others reach): no published demo
+   * password there, seeded or already in the database (ADR 033).
+   */
+  reachableByOthers: boolean;
+  /** Every demo account's password if the demo is seeded; none where others reach it unless set. */
   demoPassword: string | null;
 };
 
@@ -115,9 +120,13 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       "Invalid environment:\n  ONBEHALF_SECRET is required with DATABASE_URL: every process must be given the same one (32 random bytes, base64url: node -e \"console.log(require('node:crypto').randomBytes(32).toString('base64url'))\").",
     );
   }
-  if (env.NODE_ENV === 'production' && env.ONBEHALF_DEMO_PASSWORD === DEMO_PASSWORD) {
+  // A server others may reach: production, or a test server given a key because others can
+  // reach it (ADR 029). There the published demo password would open the demo superadmin to
+  // anyone who read the README, key or no key (found by a review of the QA kit).
+  const reachable = env.NODE_ENV === 'production' || env.ONBEHALF_TEST_MODE_KEY !== undefined;
+  if (reachable && env.ONBEHALF_DEMO_PASSWORD === DEMO_PASSWORD) {
     throw new Error(
-      'Invalid environment:\n  ONBEHALF_DEMO_PASSWORD may not be the published demo password in production: anyone who read the README could sign in as the demo superadmin.',
+      `Invalid environment:\n  ONBEHALF_DEMO_PASSWORD may not be the published demo password ${env.NODE_ENV === 'production' ? 'in production' : 'with ONBEHALF_TEST_MODE_KEY'}: anyone who read the README could sign in as the demo superadmin.`,
     );
   }
   const origin = env.PUBLIC_ORIGIN ?? `http://localhost:${env.PORT}`;
@@ -129,7 +138,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     PUBLIC_ORIGIN: new URL(origin).origin,
     isProduction: env.NODE_ENV === 'production',
     testMode: env.ONBEHALF_TEST_MODE === '1',
-    demoPassword:
-      env.ONBEHALF_DEMO_PASSWORD ?? (env.NODE_ENV === 'production' ? null : DEMO_PASSWORD),
+    reachableByOthers: reachable,
+    demoPassword: env.ONBEHALF_DEMO_PASSWORD ?? (reachable ? null : DEMO_PASSWORD),
   };
 }

@@ -100,12 +100,12 @@ describe('starting in production on an empty database', () => {
     try {
       await waitUntilReady(server);
       expect((await signIn(server.url, DEMO_PASSWORD)).status).toBe(401);
-      expect(server.output()).toContain('NODE_ENV=production seeds no demo');
+      expect(server.output()).toContain('seeds no demo with its published password');
       expect(server.output()).not.toContain(DEMO_PASSWORD);
       // `pnpm db:seed` in production says the same, and fails the deploy step that asked.
       const seeded = await command(['seed'], { ...production, DATA_DIR: server.dataDir }).exited;
       expect(seeded.code).toBe(1);
-      expect(seeded.output).toContain('NODE_ENV=production seeds no demo');
+      expect(seeded.output).toContain('seeds no demo with its published password');
       expect((await signIn(server.url, DEMO_PASSWORD)).status).toBe(401);
     } finally {
       await server.stop();
@@ -124,6 +124,30 @@ describe('starting in production on an empty database', () => {
       expect(lines).toEqual([
         expect.stringMatching(
           /^onbehalf: NODE_ENV=production is refused: owner@acme\.test, .*root@onbehalf\.test still sign in with the published demo password/,
+        ),
+      ]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('refuses, on a test server given a key, a database whose demo has the published password', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-demo-'));
+    try {
+      const development = await spawnServer({ NODE_ENV: 'development', DATA_DIR: dataDir });
+      await waitUntilReady(development);
+      await development.stop();
+      const keyed = {
+        NODE_ENV: 'test',
+        ONBEHALF_TEST_MODE: '1',
+        ONBEHALF_TEST_MODE_KEY: randomBytes(18).toString('base64url'),
+        DATA_DIR: dataDir,
+      };
+      const { code, lines } = await startRefused(keyed);
+      expect(code).toBe(1);
+      expect(lines).toEqual([
+        expect.stringMatching(
+          /^onbehalf: ONBEHALF_TEST_MODE_KEY is refused: owner@acme\.test, .*root@onbehalf\.test still sign in with the published demo password/,
         ),
       ]);
     } finally {

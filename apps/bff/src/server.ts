@@ -65,15 +65,17 @@ if (env.testMode && (await store.testMode.markTestDatabase(Date.now())) !== 'mar
   );
 }
 
-// A database the demo was seeded into outside production keeps the published password: in
-// production, anyone who read the README could sign in as its superadmin (ADR 033).
-if (env.isProduction) {
+// A database the demo was seeded into outside production keeps the published password: where
+// others reach the server (production, or test mode with a key), anyone who read the README
+// could sign in as its superadmin (ADR 033).
+if (env.reachableByOthers) {
   const open = await demoAccountsOnPublishedPassword(store);
   if (open.length > 0) {
     await booted.close().catch(() => {});
+    const why = env.isProduction ? 'NODE_ENV=production' : 'ONBEHALF_TEST_MODE_KEY';
     refuseToStart(
       new Error(
-        `NODE_ENV=production is refused: ${open.join(', ')} still sign in with the published demo password. Change their passwords (Account › Password) or disable them outside production, or start on an empty database.`,
+        `${why} is refused: ${open.join(', ')} still sign in with the published demo password. Change their passwords (Account › Password) or disable them without it, or start on an empty database.`,
       ),
     );
   }

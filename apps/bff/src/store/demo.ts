@@ -17,7 +17,7 @@ export type DemoSeed = 'seeded' | 'not_empty' | 'withheld';
 
 /** What a start or `pnpm db:seed` says when production left an empty database empty. */
 export const WITHHELD_DEMO =
-  'The database is empty, and NODE_ENV=production seeds no demo with its published password. Make the first superadmin with `pnpm cli create-operator <email> <name> superadmin` (the password on stdin), or set ONBEHALF_DEMO_PASSWORD (12+ characters) to seed the demo with a password of your own.';
+  'The database is empty, and a server others reach (NODE_ENV=production, or test mode with ONBEHALF_TEST_MODE_KEY) seeds no demo with its published password. Make the first superadmin with `pnpm cli create-operator <email> <name> superadmin` (the password on stdin), or set ONBEHALF_DEMO_PASSWORD (12+ characters) to seed the demo with a password of your own.';
 
 export type OrgKey = 'acme' | 'globex' | 'solo';
 
