@@ -18,6 +18,7 @@ import {
   type Page,
 } from '@playwright/test';
 import { requestFetch } from './request-fetch.ts';
+import { untracedFetch } from './untraced-fetch.ts';
 
 export type { TestOperator, TestOrganization, TestPersona };
 export { expect };
@@ -136,9 +137,19 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
     });
   },
 
-  testEndpoints: async ({ request, clientOn, testModeKey }, use) => {
+  // Outside Playwright's request contexts, which traces and reports record headers and all:
+  // the key must never land in an artifact a CI keeps.
+  testEndpoints: async ({ server, extraHTTPHeaders, ignoreHTTPSErrors, testModeKey }, use) => {
     await use(
-      clientOn(request, testModeKey ? { headers: { [TEST_KEY_HEADER]: testModeKey } } : {}),
+      createApiClient({
+        baseUrl: server,
+        fetch: untracedFetch({ ignoreHTTPSErrors }),
+        headers: {
+          ...extraHTTPHeaders,
+          origin: new URL(server).origin,
+          ...(testModeKey ? { [TEST_KEY_HEADER]: testModeKey } : {}),
+        },
+      }),
     );
   },
 
