@@ -37,13 +37,28 @@ export function minuteOf(at: number): number {
  */
 const READS: ReadonlySet<AuditEventType> = new Set(['audit.read', 'audit.exported', 'outbox.read']);
 
+/**
+ * Free text as the search reads it: its words, whatever their case, spacing or order (review L:
+ * every spelling in upper and lower case of one word was a question of its own, each written).
+ */
+const searchedWords = (text: string) =>
+  text
+    .normalize('NFC')
+    .toLowerCase()
+    .split(/[^\p{L}\p{M}\p{N}]+/u)
+    .filter(Boolean)
+    .sort()
+    .join(' ');
+
 /** What a read asked, as JSON with its keys in order: the same question, the same text. */
 function askedOf(entry: RepeatableEntry): string | null {
   if (!READS.has(entry.type)) return null;
-  return JSON.stringify(entry.details ?? {}, (_, value) =>
-    value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : value,
+  return JSON.stringify(entry.details ?? {}, (name, value) =>
+    name === 'q' && typeof value === 'string'
+      ? searchedWords(value)
+      : value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : value,
   );
 }
 

@@ -182,6 +182,26 @@ describe.each(dialects)('repeated refusals and reads on %s', (dialect) => {
     );
   });
 
+  it('a search read in other case, spacing or word order is the same question, counted (review L)', async () => {
+    const ts = await freshStore(dialect);
+    const repeats = repeatsOn(ts);
+    const searched = (at: number, q: string): RepeatableEntry => ({
+      type: 'audit.read',
+      at,
+      actor: { userId: 7, kind: 'customer' },
+      organizationId: 3,
+      details: { scope: 'team', filters: { q } },
+    });
+    const spellings = ['orders acme', 'ORDERS acme', 'Acme  Orders', 'oRdErS, aCmE', 'acme orders'];
+    for (const [i, q] of spellings.entries()) await repeats.record(searched(M0 + i, q), 'team');
+    await repeats.record(searched(M0 + 10, 'invoices'), 'team');
+    expect((await auditTrail(ts)).map((e) => e.details)).toEqual([
+      { scope: 'team', filters: { q: 'orders acme' } },
+      { scope: 'team', filters: { q: 'invoices' } },
+    ]);
+    expect((await repeatCounters(ts)).map((c) => c.count).sort()).toEqual([1, 5]);
+  });
+
   it('a read is counted per what it asked, whatever the order of its fields; a refusal per rule, whatever its details', async () => {
     const ts = await freshStore(dialect);
     const repeats = repeatsOn(ts);
