@@ -18,7 +18,7 @@ import {
   type Page,
 } from '@playwright/test';
 import { requestFetch } from './request-fetch.ts';
-import { untracedFetch } from './untraced-fetch.ts';
+import { explainedTestFetch, untracedFetch } from './untraced-fetch.ts';
 
 export type { TestOperator, TestOrganization, TestPersona };
 export { expect };
@@ -143,7 +143,7 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
     await use(
       createApiClient({
         baseUrl: server,
-        fetch: untracedFetch({ ignoreHTTPSErrors }),
+        fetch: explainedTestFetch(server, untracedFetch({ ignoreHTTPSErrors })),
         headers: {
           ...extraHTTPHeaders,
           origin: new URL(server).origin,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { untracedFetch } from './untraced-fetch.ts';
+import { explainedTestFetch, untracedFetch } from './untraced-fetch.ts';
 
 const seen: { method?: string; url?: string; headers: IncomingHttpHeaders; body: string }[] = [];
 const server = createServer((request, response) => {
@@ -11,6 +11,18 @@ const server = createServer((request, response) => {
   });
   request.on('end', () => {
     seen.push({ method: request.method, url: request.url, headers: request.headers, body });
+    if (request.url === '/not-test-mode') {
+      response
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end('{"error":{"code":"not_found"}}');
+      return;
+    }
+    if (request.url === '/keyed') {
+      response
+        .writeHead(401, { 'content-type': 'application/json' })
+        .end('{"error":{"code":"test_key_required"}}');
+      return;
+    }
     if (request.url === '/moved') {
       response.writeHead(302, { location: 'http://elsewhere.test/api/test/clock' }).end();
       return;
@@ -57,5 +69,27 @@ describe('untracedFetch', () => {
     await expect(
       untracedFetch()(`${origin}/api/test/clock`, { signal: AbortSignal.abort(new Error('gone')) }),
     ).rejects.toThrow('gone');
+  });
+});
+
+describe('explainedTestFetch', () => {
+  const explained = () => explainedTestFetch(origin, untracedFetch());
+
+  it('says what to fix, naming the server: not in test mode, a key wanted, nothing there', async () => {
+    await expect(explained()(`${origin}/not-test-mode`)).rejects.toThrow(
+      `${origin} has no test endpoints (404): start it with ONBEHALF_TEST_MODE=1`,
+    );
+    await expect(explained()(`${origin}/keyed`)).rejects.toThrow(
+      /asks for its test mode key and was not sent it: set ONBEHALF_TEST_MODE_KEY/,
+    );
+    const nowhere = 'http://127.0.0.1:9';
+    await expect(
+      explainedTestFetch(nowhere, untracedFetch())(`${nowhere}/api/test/clock`),
+    ).rejects.toThrow(`${nowhere} could not be reached`);
+  });
+
+  it('passes every other answer on as it came', async () => {
+    const response = await explained()(`${origin}/api/test/clock`);
+    expect(response.status).toBe(201);
   });
 });

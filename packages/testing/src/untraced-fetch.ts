@@ -55,3 +55,34 @@ function responseOf(incoming: IncomingMessage, body: Buffer): Response {
     headers,
   });
 }
+
+/**
+ * The test endpoints' answers a suite cannot go on from, said as what to fix, naming the
+ * server: not in test mode, a key missing or wrong, nothing answering (found by a review: the
+ * kit said only "Not found." or "The server could not be reached.").
+ */
+export function explainedTestFetch(server: string, send: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    let response: Response;
+    try {
+      response = await send(input, init);
+    } catch (error) {
+      if (init?.signal?.aborted) throw error;
+      throw new Error(
+        `@onbehalf/testing: ${server} could not be reached (${(error as Error).message}). Is it running, and is Playwright's baseURL its address?`,
+        { cause: error },
+      );
+    }
+    if (response.status === 404) {
+      throw new Error(
+        `@onbehalf/testing: ${server} has no test endpoints (404): start it with ONBEHALF_TEST_MODE=1 (refused with NODE_ENV=production).`,
+      );
+    }
+    if (response.status === 401 && (await response.clone().text()).includes('test_key_required')) {
+      throw new Error(
+        `@onbehalf/testing: ${server} asks for its test mode key and was not sent it: set ONBEHALF_TEST_MODE_KEY in the suite's environment to the server's (or test.use({ testModeKey })).`,
+      );
+    }
+    return response;
+  };
+}
