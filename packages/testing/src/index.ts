@@ -94,6 +94,8 @@ export interface KitFixtures {
 interface Internal {
   /** The server this test talks to (Playwright's `baseURL`). */
   server: string;
+  /** The name of this test's own server clock (`TEST_CLOCK_HEADER`), sent to the server only. */
+  testClock: string;
   /** A typed client over a request context. */
   clientOn: (
     request: APIRequestContext,
@@ -103,16 +105,40 @@ interface Internal {
   testEndpoints: ApiClient;
 }
 
+/**
+ * The context's requests to the server carry the test's clock, and no others: routed by origin,
+ * since a browser context's extra headers go to every origin a page contacts.
+ */
+async function onTestClock(context: BrowserContext, server: string, clock: string) {
+  const origin = new URL(server).origin;
+  await context.route(
+    (url) => url.origin === origin,
+    async (route) =>
+      route.continue({
+        headers: { ...(await route.request().allHeaders()), [TEST_CLOCK_HEADER]: clock },
+      }),
+  );
+}
+
 export const test = base.extend<KitFixtures & KitOptions & Internal>({
   organization: [{}, { option: true }],
   testModeKey: [process.env.ONBEHALF_TEST_MODE_KEY, { option: true }],
 
-  // Every request a test sends, from its pages and its API clients, runs on its own clock,
-  // named for the test and for this run of it alone: no one else can guess it and send requests
-  // on the time it was moved to.
-  extraHTTPHeaders: async ({ extraHTTPHeaders }, use, testInfo) => {
-    const clock = `${testInfo.testId}#${randomBytes(12).toString('base64url')}`;
-    await use({ ...extraHTTPHeaders, [TEST_CLOCK_HEADER]: clock });
+  // Every request a test sends to the server, from its pages and its API clients, runs on its
+  // own clock, named for the test and for this run of it alone: no one else can guess it and
+  // send requests on the time it was moved to.
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's needs from it.
+  testClock: async ({}, use, testInfo) => {
+    await use(`${testInfo.testId}#${randomBytes(12).toString('base64url')}`);
+  },
+
+  // The page's requests to the server carry the clock; to any other origin (the app under
+  // test, a CDN, an analytics pixel) nothing is added: a header there told third parties the
+  // clock's name, and made the page's own cross-origin fetches need a preflight they failed
+  // (found by a review).
+  context: async ({ context, server, testClock }, use) => {
+    await onTestClock(context, server, testClock);
+    await use(context);
   },
 
   server: async ({ baseURL }, use) => {
@@ -122,11 +148,15 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
     await use(baseURL);
   },
 
-  clientOn: async ({ server }, use) => {
+  clientOn: async ({ server, testClock }, use) => {
     await use((request, options = {}) => {
       // As the portal's own fetch: a browser sends its Origin with every POST, and the server
       // refuses a cookie-carrying POST without a body that does not say where it comes from.
-      const headers = new Headers({ origin: new URL(server).origin });
+      // A page's request context is not routed: it is told the clock here.
+      const headers = new Headers({
+        origin: new URL(server).origin,
+        [TEST_CLOCK_HEADER]: testClock,
+      });
       for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
       return createApiClient({
         baseUrl: server,
@@ -139,13 +169,17 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
 
   // Outside Playwright's request contexts, which traces and reports record headers and all:
   // the key must never land in an artifact a CI keeps.
-  testEndpoints: async ({ server, extraHTTPHeaders, ignoreHTTPSErrors, testModeKey }, use) => {
+  testEndpoints: async (
+    { server, extraHTTPHeaders, ignoreHTTPSErrors, testClock, testModeKey },
+    use,
+  ) => {
     await use(
       createApiClient({
         baseUrl: server,
         fetch: explainedTestFetch(server, untracedFetch({ ignoreHTTPSErrors })),
         headers: {
           ...extraHTTPHeaders,
+          [TEST_CLOCK_HEADER]: testClock,
           origin: new URL(server).origin,
           ...(testModeKey ? { [TEST_KEY_HEADER]: testModeKey } : {}),
         },
@@ -199,11 +233,12 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
     });
   },
 
-  newPage: async ({ browser, server, extraHTTPHeaders, signIn }, use) => {
+  newPage: async ({ browser, server, extraHTTPHeaders, testClock, signIn }, use) => {
     const contexts: BrowserContext[] = [];
     await use(async (person) => {
       const context = await browser.newContext({ baseURL: server, extraHTTPHeaders });
       contexts.push(context);
+      await onTestClock(context, server, testClock);
       const page = await context.newPage();
       if (person) await signIn(page, person);
       return page;
@@ -211,11 +246,14 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
     await Promise.all(contexts.map((context) => context.close()));
   },
 
-  api: async ({ playwright, server, extraHTTPHeaders }, use) => {
+  api: async ({ playwright, server, extraHTTPHeaders, testClock }, use) => {
     const contexts: APIRequestContext[] = [];
     await use(async (who) => {
-      // A context of its own: no cookies, only the bearer token.
-      const request = await playwright.request.newContext({ baseURL: server, extraHTTPHeaders });
+      // A context of its own: no cookies, only the bearer token; it calls the server alone.
+      const request = await playwright.request.newContext({
+        baseURL: server,
+        extraHTTPHeaders: { ...extraHTTPHeaders, [TEST_CLOCK_HEADER]: testClock },
+      });
       contexts.push(request);
       let token = who && 'token' in who ? who.token : undefined;
       const client = createApiClient({
