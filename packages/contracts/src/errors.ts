@@ -12,6 +12,11 @@ export const errorCatalogue = {
     status: 401,
     message: "This server's test endpoints need its test mode key (x-onbehalf-test-key).",
   },
+  test_clock_required: {
+    status: 400,
+    message:
+      "Only a test's own clock moves (x-onbehalf-test-clock): the shared clock is everyone's on this server.",
+  },
   session_expired: { status: 401, message: 'Your session has ended. Sign in again.' },
   invalid_credentials: { status: 401, message: 'The email or password is incorrect.' },
   forbidden: { status: 403, message: 'You are not allowed to do this.' },

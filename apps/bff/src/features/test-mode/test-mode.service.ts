@@ -217,6 +217,10 @@ export async function advanceTestClock(
   meta: RequestMeta,
 ): Promise<TestClock> {
   const namespace = clocks.current();
+  // The shared clock is the time of everyone on the server who names no clock (a person trying
+  // the portal, a suite without the kit): moved, it stays moved, and their sessions end (found
+  // by a review). Only a test's own clock moves.
+  if (namespace === '') throw new AppError('test_clock_required');
   // The base time, as this request reads it: the clock now, less how far it had been moved.
   const base = clocks.clock.now() - clocks.offsetMs();
   const offsetMs = await deps.store.testMode.advanceClock({

@@ -92,7 +92,7 @@ describe('in test mode with a key (ONBEHALF_TEST_MODE_KEY)', () => {
 
   it('every /api/test route answers a caller with the key', async () => {
     const t = await keyed();
-    const withKey = t.client(undefined, { [TEST_KEY_HEADER]: KEY });
+    const withKey = t.client(undefined, { [TEST_KEY_HEADER]: KEY, [TEST_CLOCK_HEADER]: 'mine' });
     for (const [name, call] of Object.entries(testRoutes(withKey))) {
       expect(await outcomeOf(call()), name).toBe('ok');
     }
@@ -249,13 +249,17 @@ describe('in test mode', () => {
 
   it('moves the clock forward, so sessions and links expire without waiting', async () => {
     const t = await testMode();
-    const org = await t.client().test.createOrganization({});
-    const session = await t.signIn(org.members[0].email, org.members[0].password);
-    const before = await t.client().test.clock();
-    const moved = await t.client().test.advanceClock(13 * 3_600_000);
+    const mine = { [TEST_CLOCK_HEADER]: 'mine' };
+    const org = await t.client(undefined, mine).test.createOrganization({});
+    const { email, password } = org.members[0];
+    const session = await t.client(undefined, mine).auth.signIn({ email, password });
+    const before = await t.client(undefined, mine).test.clock();
+    const moved = await t.client(undefined, mine).test.advanceClock(13 * 3_600_000);
     expect(Date.parse(moved.now) - Date.parse(before.now)).toBe(13 * 3_600_000);
     expect(moved.offsetMs - before.offsetMs).toBe(13 * 3_600_000);
-    await expect(t.client(session.token).auth.session()).rejects.toMatchObject({ status: 401 });
+    await expect(t.client(session.token ?? '', mine).auth.session()).rejects.toMatchObject({
+      status: 401,
+    });
     expect((await events(t, 'test.clock_advanced'))[0]?.details).toMatchObject({
       advanceMs: 13 * 3_600_000,
     });
@@ -267,17 +271,35 @@ describe('in test mode', () => {
 
   it('signs people in on a clock moved far past the machine’s: the cookie lives as long as the session', async () => {
     const t = await testMode();
+    const mine = { [TEST_CLOCK_HEADER]: 'mine' };
     const org = await t.client().test.createOrganization({});
     // Past the 400 days a cookie's date may lie ahead of the machine's (two moves of 300 days).
-    await t.client().test.advanceClock(300 * 24 * 3_600_000);
-    await t.client().test.advanceClock(300 * 24 * 3_600_000);
+    await t.client(undefined, mine).test.advanceClock(300 * 24 * 3_600_000);
+    await t.client(undefined, mine).test.advanceClock(300 * 24 * 3_600_000);
     const res = await t.call('POST', '/api/public/auth/sign-in', {
+      headers: mine,
       body: { email: org.members[0].email, password: org.members[0].password },
     });
     expect(res.status).toBe(200);
     const cookie = res.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/Max-Age=43200/);
     expect(cookie).not.toMatch(/Expires=/);
+  });
+
+  it('the shared clock never moves: a request naming no clock is refused, and nobody’s session ends', async () => {
+    const t = await testMode();
+    const org = await t.client().test.createOrganization({});
+    // Someone trying the portal on the shared clock, as a person without the kit does.
+    const session = await t.signIn(org.members[0].email, org.members[0].password);
+    await expect(t.client().test.advanceClock(13 * 3_600_000)).rejects.toMatchObject({
+      status: 400,
+      code: 'test_clock_required',
+    });
+    expect((await t.client().test.clock()).offsetMs).toBe(0);
+    expect(await events(t, 'test.clock_advanced')).toEqual([]);
+    expect((await t.client(session.token).auth.session()).session.user?.email).toBe(
+      org.members[0].email,
+    );
   });
 
   it('a clock name longer than a server takes is refused, and no clock is moved', async () => {
