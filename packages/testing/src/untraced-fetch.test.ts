@@ -24,7 +24,7 @@ const server = createServer((request, response) => {
       return;
     }
     if (request.url === '/moved') {
-      response.writeHead(302, { location: 'http://elsewhere.test/api/test/clock' }).end();
+      response.writeHead(302, { location: 'http://elsewhere.test/moved-here' }).end();
       return;
     }
     response.writeHead(201, { 'content-type': 'application/json' }).end('{"ok":true}');
@@ -39,7 +39,7 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('untracedFetch', () => {
   it('sends the method, headers and body, and answers the status, headers and body', async () => {
-    const response = await untracedFetch()(`${origin}/api/test/organizations`, {
+    const response = await untracedFetch()(`${origin}/made`, {
       method: 'POST',
       headers: { 'x-onbehalf-test-key': 'k', 'content-type': 'application/json' },
       body: '{"name":"Acme"}',
@@ -49,7 +49,7 @@ describe('untracedFetch', () => {
     expect(await response.json()).toEqual({ ok: true });
     expect(seen.at(-1)).toMatchObject({
       method: 'POST',
-      url: '/api/test/organizations',
+      url: '/made',
       headers: { 'x-onbehalf-test-key': 'k' },
       body: '{"name":"Acme"}',
     });
@@ -61,13 +61,13 @@ describe('untracedFetch', () => {
       headers: { 'x-onbehalf-test-key': 'k' },
     });
     expect(response.status).toBe(302);
-    expect(response.headers.get('location')).toBe('http://elsewhere.test/api/test/clock');
+    expect(response.headers.get('location')).toBe('http://elsewhere.test/moved-here');
     expect(seen.length).toBe(before + 1);
   });
 
   it('gives up when its signal is aborted', async () => {
     await expect(
-      untracedFetch()(`${origin}/api/test/clock`, { signal: AbortSignal.abort(new Error('gone')) }),
+      untracedFetch()(`${origin}/asked`, { signal: AbortSignal.abort(new Error('gone')) }),
     ).rejects.toThrow('gone');
   });
 });
@@ -83,13 +83,13 @@ describe('explainedTestFetch', () => {
       /asks for its test mode key and was not sent it: set ONBEHALF_TEST_MODE_KEY/,
     );
     const nowhere = 'http://127.0.0.1:9';
-    await expect(
-      explainedTestFetch(nowhere, untracedFetch())(`${nowhere}/api/test/clock`),
-    ).rejects.toThrow(`${nowhere} could not be reached`);
+    await expect(explainedTestFetch(nowhere, untracedFetch())(`${nowhere}/asked`)).rejects.toThrow(
+      `${nowhere} could not be reached`,
+    );
   });
 
   it('passes every other answer on as it came', async () => {
-    const response = await explained()(`${origin}/api/test/clock`);
+    const response = await explained()(`${origin}/asked`);
     expect(response.status).toBe(201);
   });
 });

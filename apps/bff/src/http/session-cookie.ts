@@ -50,6 +50,9 @@ export function clearSessionCookie(c: Context, env: Env, kind: CookieKind = 'ses
 const endedCookie = (env: Env) =>
   env.isProduction ? '__Host-ob_impersonation_ended' : 'ob_impersonation_ended';
 
+const forgetEndedNote = (c: Context, env: Env) =>
+  deleteCookie(c, endedCookie(env), { path: '/', secure: env.isProduction });
+
 /**
  * Remembers why this browser's impersonation ended until the portal's next session read,
  * whichever request noticed it first (an orders refetch may come before the session check).
@@ -71,7 +74,7 @@ export function rememberImpersonationEnded(c: Context, env: Env, reason: string)
  */
 export function forgetImpersonationCookies(c: Context, env: Env): void {
   clearSessionCookie(c, env, 'impersonation');
-  deleteCookie(c, endedCookie(env), { path: '/', secure: env.isProduction });
+  forgetEndedNote(c, env);
 }
 
 /**
@@ -86,7 +89,7 @@ export function setSignedInCookie(
   expiresAt: number,
   kind: CookieKind = 'session',
 ): void {
-  deleteCookie(c, endedCookie(env), { path: '/', secure: env.isProduction });
+  forgetEndedNote(c, env);
   if (kind === 'session') clearSessionCookie(c, env, 'impersonation');
   setSessionCookie(c, env, token, expiresAt, kind);
 }
@@ -99,9 +102,7 @@ export function impersonationEndedUntold(c: Context, env: Env): boolean {
 /** Reads and forgets the reason, so the person is told once. */
 export function takeImpersonationEnded(c: Context, env: Env): string | undefined {
   const reason = getCookie(c, endedCookie(env));
-  if (reason !== undefined) {
-    deleteCookie(c, endedCookie(env), { path: '/', secure: env.isProduction });
-  }
+  if (reason !== undefined) forgetEndedNote(c, env);
   return reason;
 }
 
