@@ -38,8 +38,11 @@ export function minuteOf(at: number): number {
 const READS: ReadonlySet<AuditEventType> = new Set(['audit.read', 'audit.exported', 'outbox.read']);
 
 /**
- * Free text as the search reads it: its words, whatever their case, spacing or order (review L:
- * every spelling in upper and lower case of one word was a question of its own, each written).
+ * Free text as the search reads it: its words in the order typed (the last is read as the
+ * start of a word, and only the first few count), whatever their case or the spacing and
+ * punctuation between them (review L: every spelling in upper and lower case of one word was a
+ * question of its own, each written; review N: sorted, two searches that find different events
+ * were one).
  */
 const searchedWords = (text: string) =>
   text
@@ -47,7 +50,6 @@ const searchedWords = (text: string) =>
     .toLowerCase()
     .split(/[^\p{L}\p{M}\p{N}]+/u)
     .filter(Boolean)
-    .sort()
     .join(' ');
 
 /** What a read asked, as JSON with its keys in order: the same question, the same text. */
