@@ -63,8 +63,12 @@ export function verifyCheckpoints(
   history: ChainHistory,
 ) {
   const breaks: AuditBreak[] = [];
-  /** Unhashed checkpoints not believed, unless a keyed one that verifies comes after them. */
-  let unbelieved: AuditBreak[] = [];
+  /**
+   * Unhashed checkpoints not believed, on a store that may hold them from before the key, and
+   * the furthest each pruned: a keyed checkpoint that verifies and pruned at least as far
+   * supersedes them.
+   */
+  let unbelieved: { found: AuditBreak; prunedThroughId: number }[] = [];
   let trusted: CheckpointRow | null = null;
   let prev = GENESIS_HASH;
   let keyedSeen = false;
@@ -74,8 +78,11 @@ export function verifyCheckpoints(
     // before the key (a planted one must not cover events written since: found by reviews).
     if (row.hash === null) {
       const beforeTheKey = history.legacy && !keyedSeen && history.beforeTheKey.has(row.id);
+      const found: AuditBreak = { id: null, checkpointId: row.id, problem: 'checkpoint_forged' };
       if (beforeTheKey) trusted = row;
-      else unbelieved.push({ id: null, checkpointId: row.id, problem: 'checkpoint_forged' });
+      else if (history.legacy && !keyedSeen) {
+        unbelieved.push({ found, prunedThroughId: row.prunedThroughId });
+      } else breaks.push(found);
       continue;
     }
     keyedSeen = true;
@@ -84,14 +91,16 @@ export function verifyCheckpoints(
       breaks.push({ id: null, checkpointId: row.id, problem: 'checkpoint_forged' });
       continue;
     }
-    // A keyed checkpoint, which only the key writes, starts verification from here: one from
-    // before the key below it is history (a prune of its plain events left it with a keyed
-    // event above, found by a review), and one planted below it hides nothing.
-    unbelieved = [];
+    // A keyed checkpoint, which only the key writes, starts verification from here: on SQLite
+    // one from before the key that it pruned past is history (a prune of its plain events left
+    // it with a keyed event above, found by a review). Any other stays reported: PostgreSQL
+    // never held one (a review planted one below a prune's and it went unsaid).
+    unbelieved = unbelieved.filter((u) => u.prunedThroughId > row.prunedThroughId);
     trusted = row;
     prev = row.hash;
   }
-  return { trusted, breaks: [...unbelieved, ...breaks].sort(byCheckpoint), head: prev };
+  const judged = [...unbelieved.map((u) => u.found), ...breaks];
+  return { trusted, breaks: judged.sort(byCheckpoint), head: prev };
 }
 
 const byCheckpoint = (a: AuditBreak, b: AuditBreak) =>

@@ -310,6 +310,28 @@ describe.each(dialects)('the audit chain on %s', (dialect) => {
     expect(await chain.verify(chain.anchor.read())).toMatchObject({ intact: true, checked: 7 });
   });
 
+  it('an unhashed checkpoint planted below a prune’s keyed one, over kept events, is reported (review N)', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    await chain.append(Array.from({ length: 5 }, (_, i) => entry(i, T0 - 500 * DAY + i)));
+    const kept = (await trail(chain, 3, 10))[5] ?? { id: 0, hash: '' };
+    await chain.prune(400, T0, { pauseMs: 0 });
+    // Without the key: a row ahead of the keyed checkpoint in id order, no hash, naming an
+    // event the prune kept.
+    await chain.intruder.checkpoint({
+      id: 0,
+      prunedThroughId: kept.id,
+      lastHash: kept.hash,
+      prunedAt: T0,
+      retentionDays: 1,
+      prevHash: null,
+      hash: null,
+    });
+    const result = await chain.verify(null);
+    expect(result.intact).toBe(false);
+    expect(result.breaks).toEqual([{ id: null, checkpointId: 0, problem: 'checkpoint_forged' }]);
+  });
+
   it('a retention that prunes every event leaves a chain the next event continues', async () => {
     const ts = await freshStore(dialect);
     const chain = chainOn(ts);
