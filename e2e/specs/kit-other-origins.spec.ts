@@ -43,3 +43,34 @@ test('the test clock goes to the server only: another origin gets no header, and
     await new Promise<void>((resolve) => elsewhere.close(() => resolve()));
   }
 });
+
+// A page's own request context is not routed as its pages are: it is told the clock per call
+// (found by a review: after `clock.advance`, `page.request` ran on the shared clock, and its
+// refusal signed the page out).
+test('page.request and the request fixture run on the test clock, as the page does', async ({
+  page,
+  request,
+  org,
+  signIn,
+  clock,
+}) => {
+  await clock.advance(24 * 3_600_000);
+  await signIn(page, org.members[0]);
+  await page.goto('/');
+  const fromPage = () =>
+    page.evaluate(async () => (await fetch('/api/public/auth/session')).status);
+  expect(await fromPage()).toBe(200);
+  expect((await page.request.get('/api/public/auth/session')).status()).toBe(200);
+  expect(await fromPage()).toBe(200);
+  // A session the request fixture opens lives on the test's clock too: read a day ahead of
+  // the shared one, it would have ended long ago.
+  const { email, password } = org.members[1];
+  const opened = await request.post('/api/public/auth/sign-in', { data: { email, password } });
+  const { token } = (await opened.json()) as { token: string };
+  const read = await page.request.get('/api/public/auth/session', {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(((await read.json()) as { session: { user: { email: string } } }).session.user.email).toBe(
+    email,
+  );
+});

@@ -105,12 +105,42 @@ interface Internal {
   testEndpoints: ApiClient;
 }
 
+/** The methods of a request context that send: each is given the clock for the server. */
+const SENDING = ['fetch', 'get', 'post', 'put', 'patch', 'delete', 'head'] as const;
+
+/**
+ * A request context's calls to the server carry the test's clock, and its calls elsewhere do
+ * not: a context's own requests are not routed as its pages' are (`page.request` after a
+ * `clock.advance` ran on the shared clock, and its refusal signed the page out: found by a
+ * review).
+ */
+function requestsOnTestClock(request: APIRequestContext, server: string, clock: string) {
+  const origin = new URL(server).origin;
+  for (const method of SENDING) {
+    const send = request[method].bind(request) as (
+      target: string | { url(): string },
+      options?: { headers?: Record<string, string> },
+    ) => ReturnType<APIRequestContext['fetch']>;
+    const onClock: typeof send = (target, options = {}) => {
+      const url = new URL(typeof target === 'string' ? target : target.url(), server);
+      if (url.origin !== origin) return send(target, options);
+      return send(target, {
+        ...options,
+        headers: { ...options.headers, [TEST_CLOCK_HEADER]: clock },
+      });
+    };
+    Object.assign(request, { [method]: onClock });
+  }
+}
+
 /**
  * The context's requests to the server carry the test's clock, and no others: routed by origin,
- * since a browser context's extra headers go to every origin a page contacts.
+ * since a browser context's extra headers go to every origin a page contacts; its own request
+ * context (`page.request`) is told the clock per call.
  */
 async function onTestClock(context: BrowserContext, server: string, clock: string) {
   const origin = new URL(server).origin;
+  requestsOnTestClock(context.request, server, clock);
   await context.route(
     (url) => url.origin === origin,
     async (route) =>
@@ -119,6 +149,18 @@ async function onTestClock(context: BrowserContext, server: string, clock: strin
       }),
   );
 }
+
+/** The suite's `httpCredentials`, where they are for this server (any origin, or its own). */
+function credentialsFor(
+  server: string,
+  given: Credentials | readonly Credentials[] | undefined,
+): Credentials | undefined {
+  const ours = (credentials: Credentials) =>
+    credentials.origin === undefined ||
+    new URL(credentials.origin).origin === new URL(server).origin;
+  return (Array.isArray(given) ? given : given ? [given as Credentials] : []).find(ours);
+}
+type Credentials = { username: string; password: string; origin?: string | undefined };
 
 export const test = base.extend<KitFixtures & KitOptions & Internal>({
   organization: [{}, { option: true }],
@@ -139,6 +181,12 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
   context: async ({ context, server, testClock }, use) => {
     await onTestClock(context, server, testClock);
     await use(context);
+  },
+
+  // Playwright's own request context, on the test's clock for the server as before.
+  request: async ({ request, server, testClock }, use) => {
+    requestsOnTestClock(request, server, testClock);
+    await use(request);
   },
 
   server: async ({ baseURL }, use) => {
@@ -170,13 +218,19 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
   // Outside Playwright's request contexts, which traces and reports record headers and all:
   // the key must never land in an artifact a CI keeps.
   testEndpoints: async (
-    { server, extraHTTPHeaders, ignoreHTTPSErrors, testClock, testModeKey },
+    { server, extraHTTPHeaders, ignoreHTTPSErrors, httpCredentials, testClock, testModeKey },
     use,
   ) => {
     await use(
       createApiClient({
         baseUrl: server,
-        fetch: explainedTestFetch(server, untracedFetch({ ignoreHTTPSErrors })),
+        fetch: explainedTestFetch(
+          server,
+          untracedFetch({
+            ignoreHTTPSErrors,
+            httpCredentials: credentialsFor(server, httpCredentials),
+          }),
+        ),
         headers: {
           ...extraHTTPHeaders,
           [TEST_CLOCK_HEADER]: testClock,

@@ -23,6 +23,10 @@ const server = createServer((request, response) => {
         .end('{"error":{"code":"test_key_required"}}');
       return;
     }
+    if (request.url === '/gated') {
+      response.writeHead(401, { 'www-authenticate': 'Basic realm="staging"' }).end('gate');
+      return;
+    }
     if (request.url === '/moved') {
       response.writeHead(302, { location: 'http://elsewhere.test/moved-here' }).end();
       return;
@@ -55,6 +59,17 @@ describe('untracedFetch', () => {
     });
   });
 
+  it("sends a gate's HTTP Basic credentials when given them", async () => {
+    await untracedFetch({ httpCredentials: { username: 'qa', password: 'gate' } })(
+      `${origin}/asked`,
+    );
+    expect(seen.at(-1)?.headers.authorization).toBe(
+      `Basic ${Buffer.from('qa:gate').toString('base64')}`,
+    );
+    await untracedFetch()(`${origin}/asked`);
+    expect(seen.at(-1)?.headers.authorization).toBeUndefined();
+  });
+
   it('follows no redirect: the key never goes to another host', async () => {
     const before = seen.length;
     const response = await untracedFetch()(`${origin}/moved`, {
@@ -81,6 +96,9 @@ describe('explainedTestFetch', () => {
     );
     await expect(explained()(`${origin}/keyed`)).rejects.toThrow(
       /asks for its test mode key and was not sent it: set ONBEHALF_TEST_MODE_KEY/,
+    );
+    await expect(explained()(`${origin}/gated`)).rejects.toThrow(
+      /refused the test endpoints \(401\) before test mode could answer: a gate in front of it\? Give the suite its credentials/,
     );
     const nowhere = 'http://127.0.0.1:9';
     await expect(explainedTestFetch(nowhere, untracedFetch())(`${nowhere}/asked`)).rejects.toThrow(

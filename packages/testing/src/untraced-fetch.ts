@@ -8,7 +8,16 @@ import { request as httpsRequest } from 'node:https';
  * followed, so the key never goes to another host; `ignoreHTTPSErrors` is honoured as the
  * suite's own contexts honour it (a staging server's own certificate).
  */
-export function untracedFetch(options: { ignoreHTTPSErrors?: boolean } = {}): typeof fetch {
+export function untracedFetch(
+  options: {
+    ignoreHTTPSErrors?: boolean;
+    /** A gate's HTTP Basic credentials (the suite's `httpCredentials` for this server). */
+    httpCredentials?: { username: string; password: string } | undefined;
+  } = {},
+): typeof fetch {
+  const gate = options.httpCredentials
+    ? `Basic ${Buffer.from(`${options.httpCredentials.username}:${options.httpCredentials.password}`).toString('base64')}`
+    : undefined;
   return (input, init = {}) =>
     new Promise<Response>((resolve, reject) => {
       const url = new URL(
@@ -19,7 +28,10 @@ export function untracedFetch(options: { ignoreHTTPSErrors?: boolean } = {}): ty
         url,
         {
           method: init.method ?? 'GET',
-          headers: Object.fromEntries(new Headers(init.headers).entries()),
+          headers: {
+            ...(gate ? { authorization: gate } : {}),
+            ...Object.fromEntries(new Headers(init.headers).entries()),
+          },
           ...(secure && options.ignoreHTTPSErrors ? { rejectUnauthorized: false } : {}),
         },
         (incoming) => {
@@ -78,9 +90,11 @@ export function explainedTestFetch(server: string, send: typeof fetch): typeof f
         `@onbehalf/testing: ${server} has no test endpoints (404): start it with ONBEHALF_TEST_MODE=1 (refused with NODE_ENV=production).`,
       );
     }
-    if (response.status === 401 && (await response.clone().text()).includes('test_key_required')) {
+    if (response.status === 401) {
       throw new Error(
-        `@onbehalf/testing: ${server} asks for its test mode key and was not sent it: set ONBEHALF_TEST_MODE_KEY in the suite's environment to the server's (or test.use({ testModeKey })).`,
+        (await response.clone().text()).includes('test_key_required')
+          ? `@onbehalf/testing: ${server} asks for its test mode key and was not sent it: set ONBEHALF_TEST_MODE_KEY in the suite's environment to the server's (or test.use({ testModeKey })).`
+          : `@onbehalf/testing: ${server} refused the test endpoints (401) before test mode could answer: a gate in front of it? Give the suite its credentials (test.use({ httpCredentials })).`,
       );
     }
     return response;
