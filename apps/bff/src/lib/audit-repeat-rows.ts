@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditEventType } from '@onbehalf/contracts/audit';
+import { searchWords } from '../store/search-words.ts';
 import type { AuditEntry } from './audit-event.ts';
 import { toIso } from './clock.ts';
 import { addressKey } from './rate-limit.ts';
@@ -38,18 +39,14 @@ export function minuteOf(at: number): number {
 const READS: ReadonlySet<AuditEventType> = new Set(['audit.read', 'audit.exported', 'outbox.read']);
 
 /**
- * Free text as the search reads it: its words in the order typed (the last is read as the
- * start of a word, and only the first few count), whatever their case or the spacing and
- * punctuation between them (review L: every spelling in upper and lower case of one word was a
- * question of its own, each written; review N: sorted, two searches that find different events
- * were one).
+ * Free text as the search reads it (`searchWords`, the last word the start of one): whatever
+ * its case, spacing or punctuation, the same search is the same question (review L: every
+ * spelling in upper and lower case of one word was a question of its own, each written), and
+ * two searches that find different events stay two (review N).
  */
 const searchedWords = (text: string) =>
-  text
-    .normalize('NFC')
-    .toLowerCase()
-    .split(/[^\p{L}\p{M}\p{N}]+/u)
-    .filter(Boolean)
+  searchWords(text, 'last word')
+    .map((word) => (word.prefix ? `${word.text}*` : word.text))
     .join(' ');
 
 /** What a read asked, as JSON with its keys in order: the same question, the same text. */
