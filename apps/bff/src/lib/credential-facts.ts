@@ -9,6 +9,8 @@ import {
 } from '../domain/credentials/policy.ts';
 import type { ApiKeyRow, ProfileRow, SessionRow, UserRow } from '../store/rows.ts';
 import { apiKeyAsMaker } from './api-key-format.ts';
+import type { AuditEntry } from './audit-event.ts';
+import type { RequestMeta } from './request-meta.ts';
 import { sha256 } from './tokens.ts';
 
 /**
@@ -157,37 +159,68 @@ export function credentialContext(
   return { kind, id: session.viaCredentialId ?? '', name: facts.name, maker: maker.display };
 }
 
+/** Why a session a credential opened for a system may serve no more (its revocation's event says). */
+export type CredentialSessionEnd =
+  | 'credential_withdrawn'
+  | 'account_disabled'
+  | 'integrations_disabled'
+  | 'integration_not_allowed'
+  | 'maker_lost_right';
+
 /**
  * The per-request answer for a session a credential opened for a system: its context while the
  * credential stands, the organization still allows integrations, the profile still has no team
- * rights and the maker still holds the right to have made it; otherwise null, and the store
- * revokes the session.
+ * rights and the maker still holds the right to have made it; otherwise which of them no longer
+ * holds, and the store revokes the session.
  */
 export function standingCredential(
   session: SessionRow,
   facts: CredentialFacts | undefined,
   maker: LoadedMaker | undefined,
   now: number,
-): CredentialContext | null {
+): { context: CredentialContext } | { ended: CredentialSessionEnd } {
   const kind = session.viaKind;
-  const standing =
-    kind &&
-    facts &&
-    maker &&
-    !facts.withdrawn &&
-    integrationBlock({
-      kind: facts.user.kind,
-      status: facts.user.status,
-      profile: facts.profile,
-      integrationsEnabled: facts.organization?.integrationsEnabled ?? false,
-    }) === null &&
-    makerHoldsRight(
-      maker.policy,
-      rightsToMake[kind],
-      facts.organization ? [facts.organization.id] : [],
-      now,
-    );
-  return standing ? credentialContext(kind, session, facts, maker) : null;
+  if (!kind || !facts || !maker || facts.withdrawn) return { ended: 'credential_withdrawn' };
+  const blocked = integrationBlock({
+    kind: facts.user.kind,
+    status: facts.user.status,
+    profile: facts.profile,
+    integrationsEnabled: facts.organization?.integrationsEnabled ?? false,
+  });
+  if (blocked) return { ended: blocked };
+  const organizations = facts.organization ? [facts.organization.id] : [];
+  if (!makerHoldsRight(maker.policy, rightsToMake[kind], organizations, now)) {
+    return { ended: 'maker_lost_right' };
+  }
+  return { context: credentialContext(kind, session, facts, maker) };
+}
+
+/**
+ * The event of a session revoked by its per-request check: written by the request that found
+ * it, naming the credential as every event in such a session does, once (whichever request or
+ * process revokes it).
+ */
+export function credentialSessionRevoked(
+  session: SessionRow,
+  facts: CredentialFacts | undefined,
+  ended: CredentialSessionEnd,
+  now: number,
+  meta: RequestMeta,
+): { entry: AuditEntry; meta: RequestMeta } {
+  return {
+    entry: {
+      type: 'session.revoked',
+      at: now,
+      actor: { userId: null, kind: 'system' },
+      subjectUserId: session.userId,
+      organizationId: facts?.organization?.id ?? null,
+      sessionId: session.id,
+      details: { revoked: session.id, endReason: ended },
+    },
+    meta: session.viaKind
+      ? { ...meta, credential: { kind: session.viaKind, id: session.viaCredentialId ?? '' } }
+      : meta,
+  };
 }
 
 /**

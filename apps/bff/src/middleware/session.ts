@@ -55,7 +55,7 @@ async function resolveToken(
   // A session an integration's credential opened lasts only while the credential stands.
   let credential: AuthContext['credential'] = null;
   if (found.session.viaKind) {
-    credential = await store.auth.settleCredentialSession(found.session, now);
+    credential = await store.auth.settleCredentialSession(found.session, now, c.get('meta'));
     if (!credential) return { failure: 'session_expired' };
   }
   await store.auth.touch(found.session, now);

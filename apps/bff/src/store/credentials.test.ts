@@ -7,12 +7,36 @@ import { sha256 } from '../lib/tokens.ts';
 import * as postgres from './postgres/credentials.ts';
 import type { SessionRow } from './rows.ts';
 import * as sqlite from './sqlite/credentials.ts';
-import { customerWithProfile, insertRow, operator, rowsOf } from './test-rows.ts';
+import {
+  auditTrail,
+  customerWithProfile,
+  insertRow,
+  linked,
+  operator,
+  rowsOf,
+} from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 
 const T0 = 1_700_000_000_000;
 const DAY = 86_400_000;
 const everyKind: readonly MadeKind[] = ['one_click', 'login_token', 'api_key'];
+
+/** The request whose per-request check finds a session's credential no longer standing. */
+const checkMeta = { ip: '203.0.113.9', userAgent: 'ERP punch-out', requestId: 'req-check' };
+
+/** The `session.revoked` events the per-request checks wrote, as the trail holds them. */
+async function revocations(ts: TestStore) {
+  const trail = await auditTrail(ts);
+  expect(linked(trail)).toBe(true);
+  return trail
+    .filter((event) => event.type === 'session.revoked')
+    .map(({ actorUserId, organizationId, ip, details }) => ({
+      actorUserId,
+      organizationId,
+      ip,
+      details,
+    }));
+}
 
 /** Both adapters behind one shape, so each case below holds them to the same answers. */
 function credentialsOn(ts: TestStore) {
@@ -33,7 +57,7 @@ function credentialsOn(ts: TestStore) {
       ) => sqlite.endCredentialsMadeBy(db, makerId, kinds, reason, now),
       describe: async (session: SessionRow) => sqlite.describeCredentialSession(db, session),
       settle: async (session: SessionRow, now: number) =>
-        sqlite.settleCredentialSession(db, session, now),
+        sqlite.settleCredentialSession(db, session, now, checkMeta),
       revokeOpenedBy: async (kind: CredentialKind, id: string, now: number) =>
         sqlite.revokeSessionsOpenedBy(db, kind, id, now),
     };
@@ -54,7 +78,7 @@ function credentialsOn(ts: TestStore) {
     ) => postgres.endCredentialsMadeBy(db, makerId, kinds, reason, now),
     describe: (session: SessionRow) => postgres.describeCredentialSession(db, session),
     settle: (session: SessionRow, now: number) =>
-      postgres.settleCredentialSession(db, session, now),
+      postgres.settleCredentialSession(db, ts.auditKey, session, now, checkMeta),
     revokeOpenedBy: (kind: CredentialKind, id: string, now: number) =>
       postgres.revokeSessionsOpenedBy(db, kind, id, now),
   };
@@ -381,6 +405,32 @@ describe.each(dialects)('credentials made for someone else on %s', (dialect) => 
         revokedReason: 'credential_withdrawn',
       });
     }
+    // Each revocation is audited by the request that found it, naming the credential and why.
+    expect(await revocations(ts)).toEqual([
+      {
+        actorUserId: null,
+        organizationId: jane.profile.organizationId,
+        ip: '203.0.113.9',
+        details: {
+          revoked: linkSession.id,
+          endReason: 'maker_lost_right',
+          via: { kind: 'one_click', id: viaLink.id },
+        },
+      },
+      {
+        actorUserId: null,
+        organizationId: jane.profile.organizationId,
+        ip: '203.0.113.9',
+        details: {
+          revoked: tokenSession.id,
+          endReason: 'maker_lost_right',
+          via: { kind: 'login_token', id: String(viaToken.id) },
+        },
+      },
+    ]);
+    // A later check of a revoked session writes nothing more.
+    expect(await credentials.settle(linkSession, afterKey + 1)).toBeNull();
+    expect(await revocations(ts)).toHaveLength(2);
   });
 
   it('a session ends with its credential withdrawn, its organization closing integrations, or team rights', async () => {
@@ -428,6 +478,11 @@ describe.each(dialects)('credentials made for someone else on %s', (dialect) => 
     expect(await find(ts, 'sessions', leadSession.id)).toMatchObject({
       revokedReason: 'credential_withdrawn',
     });
+    expect((await revocations(ts)).map((event) => event.details?.endReason)).toEqual([
+      'credential_withdrawn',
+      'integrations_disabled',
+      'integration_not_allowed',
+    ]);
   });
 
   it('twenty checks at once of a session whose credential was withdrawn all refuse it; the first revocation stands', async () => {
@@ -455,6 +510,16 @@ describe.each(dialects)('credentials made for someone else on %s', (dialect) => 
     expect(await find(ts, 'sessions', session.id)).toMatchObject({
       revokedAt: revoked.revokedAt,
     });
+    // One revocation, one event, whichever of the twenty made it.
+    expect(await revocations(ts)).toEqual([
+      expect.objectContaining({
+        details: {
+          revoked: session.id,
+          endReason: 'credential_withdrawn',
+          via: { kind: 'one_click', id: viaLink.id },
+        },
+      }),
+    ]);
   });
 
   it('withdrawing a credential revokes the live sessions it opened, and only those', async () => {

@@ -28,9 +28,13 @@ export interface AuthStore {
   ): Promise<Settled>;
   /**
    * A session a credential opened for a system lasts while the credential stands; otherwise it
-   * is revoked there and then and null is returned.
+   * is revoked there and then (audited, naming why) and null is returned.
    */
-  settleCredentialSession(session: SessionRow, now: number): Promise<CredentialContext | null>;
+  settleCredentialSession(
+    session: SessionRow,
+    now: number,
+    meta: RequestMeta,
+  ): Promise<CredentialContext | null>;
   /** Notes the session was used, at most once per interval (it never moves back). */
   touch(session: SessionRow, now: number): Promise<void>;
 

@@ -614,6 +614,19 @@ describe('a credential handed over to a system is an integration', () => {
     });
     await setIntegrations('Acme Corp', false);
     expect(await sessionStatus(res.token)).toBe(401);
+    // The team sees the session end in its trail, why, and through which credential.
+    const owner = await t.signIn('owner@acme.test');
+    const trail = await t.client(owner.token).audit.teamList({ type: ['session.revoked'] });
+    expect(trail.events.map((e) => [e.subject?.email, e.details])).toEqual([
+      [
+        'buyer@acme.test',
+        {
+          revoked: res.session.id,
+          endReason: 'integrations_disabled',
+          via: { kind: 'one_click', id: res.session.via?.credentialId },
+        },
+      ],
+    ]);
     const another = makeLink(secret, {
       userId: ids.userId('buyer@acme.test'),
       delivery: 'handover',

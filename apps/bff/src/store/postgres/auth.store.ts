@@ -34,8 +34,8 @@ export function postgresAuth(context: PostgresContext): AuthStore {
     settleImpersonation(impersonationId, session, now, meta) {
       return settleImpersonation(db, auditKey, impersonationId, session, now, meta);
     },
-    settleCredentialSession(session, now) {
-      return settleCredentialSession(db, session, now);
+    settleCredentialSession(session, now, meta) {
+      return settleCredentialSession(db, auditKey, session, now, meta);
     },
     touch(session, now) {
       return touchSession(db, session, now);

@@ -7,6 +7,7 @@ import {
   type CreatedBy,
   type CredentialFacts,
   credentialContext,
+  credentialSessionRevoked,
   factsOfLink,
   factsOfToken,
   type LoadedMaker,
@@ -16,10 +17,12 @@ import {
   standingCredential,
   systemMaker,
 } from '../../lib/credential-facts.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
 import { liveLinksOf } from '../link-rows.ts';
 import { tokenState } from '../login-token-rows.ts';
 import type { SessionRow } from '../rows.ts';
-import type { PgQueryable } from './client.ts';
+import { appendAudit } from './audit.ts';
+import { type PgDb, type PgQueryable, transaction } from './client.ts';
 import { prepared } from './prepared.ts';
 import {
   apiKeys,
@@ -259,18 +262,26 @@ export async function describeCredentialSession(
  * The per-request check of a session a credential opened for a system: it lasts only while
  * the credential stands, the organization still allows integrations, the profile still has no
  * team rights, and the maker still holds the right to have made it. Otherwise the session is
- * revoked there and then (once, whichever process sees it first), and null is returned.
+ * revoked there and then (once, whichever process sees it first), audited, and null is
+ * returned.
  */
 export async function settleCredentialSession(
-  db: PgQueryable,
+  db: PgDb,
+  key: Buffer,
   session: SessionRow,
   now: number,
+  meta: RequestMeta,
 ): Promise<CredentialContext | null> {
   const facts = session.viaKind ? await factsOf(db, session) : undefined;
   const maker = facts ? await loadMaker(db, facts.createdBy, facts.subjectUserId) : undefined;
-  const context = standingCredential(session, facts, maker, now);
-  if (!context) await revokeSession(db, session.id, 'credential_withdrawn', now);
-  return context;
+  const standing = standingCredential(session, facts, maker, now);
+  if ('context' in standing) return standing.context;
+  await transaction(db, async (tx) => {
+    if (!(await revokeSession(tx, session.id, 'credential_withdrawn', now))) return;
+    const event = credentialSessionRevoked(session, facts, standing.ended, now, meta);
+    await appendAudit(tx, key, event.entry, event.meta);
+  });
+  return null;
 }
 
 /** Revokes the sessions a credential opened for a system, when it is withdrawn. */

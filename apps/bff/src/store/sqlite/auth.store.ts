@@ -78,8 +78,8 @@ export function sqliteAuth(context: SqliteContext): AuthStore {
     async settleImpersonation(impersonationId, session, now, meta) {
       return settleImpersonation(db, impersonationId, session, now, meta);
     },
-    async settleCredentialSession(session, now) {
-      return settleCredentialSession(db, session, now);
+    async settleCredentialSession(session, now, meta) {
+      return settleCredentialSession(db, session, now, meta);
     },
     async touch(session, now) {
       touchSession(db, session, now);

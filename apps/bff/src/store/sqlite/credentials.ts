@@ -7,6 +7,7 @@ import {
   type CreatedBy,
   type CredentialFacts,
   credentialContext,
+  credentialSessionRevoked,
   factsOfLink,
   factsOfToken,
   type LoadedMaker,
@@ -16,8 +17,10 @@ import {
   standingCredential,
   systemMaker,
 } from '../../lib/credential-facts.ts';
+import type { RequestMeta } from '../../lib/request-meta.ts';
 import { liveLinksOf } from '../link-rows.ts';
 import { tokenState } from '../login-token-rows.ts';
+import { recordAudit } from './audit.ts';
 import type { Queryable } from './client.ts';
 import { preparedPerHandle } from './prepared.ts';
 import { apiKeys, loginTokens, oneClickLinks } from './schema/login-links.ts';
@@ -262,20 +265,24 @@ export function describeCredentialSession(
  * The per-request check of a session a credential opened for a system: it lasts only while
  * the credential stands, the organization still allows integrations, the profile still has no
  * team rights, and the maker still holds the right to have made it. Otherwise the session is
- * revoked there and then, and null is returned.
+ * revoked there and then, audited, and null is returned.
  */
 export function settleCredentialSession(
   db: Queryable,
   session: SessionRow,
   now: number,
+  meta: RequestMeta,
 ): CredentialContext | null {
   const facts = session.viaKind ? factsOf(db, session) : undefined;
   const maker = facts ? loadMaker(db, facts.createdBy, facts.subjectUserId) : undefined;
-  const context = standingCredential(session, facts, maker, now);
-  if (!context) {
-    db.transaction((tx) => revokeSession(tx, session.id, 'credential_withdrawn', now));
-  }
-  return context;
+  const standing = standingCredential(session, facts, maker, now);
+  if ('context' in standing) return standing.context;
+  db.transaction((tx) => {
+    if (!revokeSession(tx, session.id, 'credential_withdrawn', now)) return;
+    const event = credentialSessionRevoked(session, facts, standing.ended, now, meta);
+    recordAudit(tx, event.entry, event.meta);
+  });
+  return null;
 }
 
 /**
