@@ -57,3 +57,15 @@ test('behind an HTTP Basic gate, the kit makes an organization, reads its mail a
   // The suite's own requests pass the gate as before.
   expect((await request.get('/api/health')).status()).toBe(200);
 });
+
+test.describe('without the gate’s credentials', () => {
+  test.use({ httpCredentials: undefined });
+
+  test('the kit says something in front of the server refused it, and what to give', async ({
+    newOrg,
+  }) => {
+    await expect(newOrg()).rejects.toThrow(
+      /refused the test endpoints \(401\) before test mode could answer: a gate in front of it\? Give the suite its credentials/,
+    );
+  });
+});

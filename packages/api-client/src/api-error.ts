@@ -13,8 +13,9 @@ export class ApiError extends Error {
     message: string,
     issues: ApiError['issues'] = [],
     retryAfterSeconds: number | null = null,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;

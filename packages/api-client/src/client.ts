@@ -73,8 +73,13 @@ export function createApiClient(options: ApiClientOptions = {}) {
         body: body === undefined ? undefined : JSON.stringify(body),
         credentials: 'same-origin',
       });
-    } catch {
-      throw new ApiError(0, 'network_error', 'The server could not be reached.', [], null);
+    } catch (error) {
+      // A fetch given to the client may answer in the client's own terms (the QA kit's says
+      // what to fix); anything else it throws means nothing came back.
+      if (error instanceof ApiError) throw error;
+      throw new ApiError(0, 'network_error', 'The server could not be reached.', [], null, {
+        cause: error,
+      });
     }
 
     const text = await response.text();

@@ -230,6 +230,7 @@ export const test = base.extend<KitFixtures & KitOptions & Internal>({
             ignoreHTTPSErrors,
             httpCredentials: credentialsFor(server, httpCredentials),
           }),
+          { keySent: Boolean(testModeKey) },
         ),
         headers: {
           ...extraHTTPHeaders,

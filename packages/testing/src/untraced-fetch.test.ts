@@ -1,5 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ApiError } from '@onbehalf/api-client/api-error';
+import { createApiClient } from '@onbehalf/api-client/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explainedTestFetch, untracedFetch } from './untraced-fetch.ts';
 
@@ -11,19 +13,19 @@ const server = createServer((request, response) => {
   });
   request.on('end', () => {
     seen.push({ method: request.method, url: request.url, headers: request.headers, body });
-    if (request.url === '/not-test-mode') {
+    if (request.url?.startsWith('/not-test-mode')) {
       response
         .writeHead(404, { 'content-type': 'application/json' })
         .end('{"error":{"code":"not_found"}}');
       return;
     }
-    if (request.url === '/keyed') {
+    if (request.url?.startsWith('/keyed')) {
       response
         .writeHead(401, { 'content-type': 'application/json' })
         .end('{"error":{"code":"test_key_required"}}');
       return;
     }
-    if (request.url === '/gated') {
+    if (request.url?.startsWith('/gated')) {
       response.writeHead(401, { 'www-authenticate': 'Basic realm="staging"' }).end('gate');
       return;
     }
@@ -94,9 +96,17 @@ describe('explainedTestFetch', () => {
     await expect(explained()(`${origin}/not-test-mode`)).rejects.toThrow(
       `${origin} has no test endpoints (404): start it with ONBEHALF_TEST_MODE=1`,
     );
-    await expect(explained()(`${origin}/keyed`)).rejects.toThrow(
-      /asks for its test mode key and was not sent it: set ONBEHALF_TEST_MODE_KEY/,
-    );
+    await expect(explained()(`${origin}/keyed`)).rejects.toMatchObject({
+      status: 401,
+      code: 'test_key_required',
+      message: expect.stringMatching(
+        /asks for its test mode key and was not sent it: set ONBEHALF_TEST_MODE_KEY/,
+      ),
+    });
+    // The same refusal of a key the suite did send: the key is wrong, not missing.
+    await expect(
+      explainedTestFetch(origin, untracedFetch(), { keySent: true })(`${origin}/keyed`),
+    ).rejects.toThrow(/refused the test mode key the suite sent: it is not the server's/);
     await expect(explained()(`${origin}/gated`)).rejects.toThrow(
       /refused the test endpoints \(401\) before test mode could answer: a gate in front of it\? Give the suite its credentials/,
     );
@@ -104,6 +114,37 @@ describe('explainedTestFetch', () => {
     await expect(explainedTestFetch(nowhere, untracedFetch())(`${nowhere}/asked`)).rejects.toThrow(
       `${nowhere} could not be reached`,
     );
+  });
+
+  it('reaches the suite through the typed client as it was said, with the status and code', async () => {
+    // The client used to turn anything its fetch threw into "The server could not be reached."
+    const unreachable = 'http://127.0.0.1:9';
+    const client = (baseUrl: string, keySent: boolean) =>
+      createApiClient({
+        baseUrl,
+        fetch: explainedTestFetch(baseUrl, untracedFetch(), { keySent }),
+      });
+    const refusal = (call: Promise<unknown>) =>
+      call.then(
+        () => null,
+        (error: unknown) => error,
+      );
+    const keyed = await refusal(client(`${origin}/keyed`, true).test.clock());
+    expect(keyed).toBeInstanceOf(ApiError);
+    expect(keyed).toMatchObject({
+      status: 401,
+      code: 'test_key_required',
+      message: expect.stringMatching(/refused the test mode key the suite sent/),
+    });
+    expect(await refusal(client(`${origin}/not-test-mode`, false).test.clock())).toMatchObject({
+      status: 404,
+      message: expect.stringMatching(/has no test endpoints \(404\)/),
+    });
+    expect(await refusal(client(unreachable, false).test.clock())).toMatchObject({
+      status: 0,
+      code: 'network_error',
+      message: expect.stringMatching(`${unreachable} could not be reached`),
+    });
   });
 
   it('passes every other answer on as it came', async () => {

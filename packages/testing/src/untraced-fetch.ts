@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { ApiError } from '@onbehalf/api-client/api-error';
 
 /**
  * A `fetch` outside Playwright, for the test endpoints alone. Playwright records every request
@@ -71,30 +72,47 @@ function responseOf(incoming: IncomingMessage, body: Buffer): Response {
 /**
  * The test endpoints' answers a suite cannot go on from, said as what to fix, naming the
  * server: not in test mode, a key missing or wrong, nothing answering (found by a review: the
- * kit said only "Not found." or "The server could not be reached.").
+ * kit said only "Not found." or "The server could not be reached."). They are the typed client's
+ * own errors, which it passes on as they are (status and code as the server's, the message
+ * what to fix).
  */
-export function explainedTestFetch(server: string, send: typeof fetch): typeof fetch {
+export function explainedTestFetch(
+  server: string,
+  send: typeof fetch,
+  { keySent = false }: { keySent?: boolean } = {},
+): typeof fetch {
   return async (input, init) => {
     let response: Response;
     try {
       response = await send(input, init);
     } catch (error) {
       if (init?.signal?.aborted) throw error;
-      throw new Error(
+      throw new ApiError(
+        0,
+        'network_error',
         `@onbehalf/testing: ${server} could not be reached (${(error as Error).message}). Is it running, and is Playwright's baseURL its address?`,
+        [],
+        null,
         { cause: error },
       );
     }
     if (response.status === 404) {
-      throw new Error(
+      throw new ApiError(
+        404,
+        'not_found',
         `@onbehalf/testing: ${server} has no test endpoints (404): start it with ONBEHALF_TEST_MODE=1 (refused with NODE_ENV=production).`,
       );
     }
     if (response.status === 401) {
-      throw new Error(
-        (await response.clone().text()).includes('test_key_required')
-          ? `@onbehalf/testing: ${server} asks for its test mode key and was not sent it: set ONBEHALF_TEST_MODE_KEY in the suite's environment to the server's (or test.use({ testModeKey })).`
-          : `@onbehalf/testing: ${server} refused the test endpoints (401) before test mode could answer: a gate in front of it? Give the suite its credentials (test.use({ httpCredentials })).`,
+      const testMode = (await response.clone().text()).includes('test_key_required');
+      throw new ApiError(
+        401,
+        testMode ? 'test_key_required' : 'unexpected_response',
+        !testMode
+          ? `@onbehalf/testing: ${server} refused the test endpoints (401) before test mode could answer: a gate in front of it? Give the suite its credentials (test.use({ httpCredentials })).`
+          : keySent
+            ? `@onbehalf/testing: ${server} refused the test mode key the suite sent: it is not the server's ONBEHALF_TEST_MODE_KEY (check the suite's ONBEHALF_TEST_MODE_KEY, or test.use({ testModeKey })).`
+            : `@onbehalf/testing: ${server} asks for its test mode key and was not sent it: set ONBEHALF_TEST_MODE_KEY in the suite's environment to the server's (or test.use({ testModeKey })).`,
       );
     }
     return response;
