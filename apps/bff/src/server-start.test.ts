@@ -96,7 +96,8 @@ describe('starting in production on an empty database', () => {
     });
 
   it('seeds no demo with the published password: it serves, says why, and no one signs in with it', async () => {
-    const server = await spawnServer(production);
+    // The secret the command below is given: one database, one secret (ADR 040).
+    const server = await spawnServer({ ...production, ONBEHALF_SECRET: secret });
     try {
       await waitUntilReady(server);
       expect((await signIn(server.url, DEMO_PASSWORD)).status).toBe(401);

@@ -29,6 +29,22 @@ describe('pnpm cli with arguments it cannot run', () => {
     expect(readdirSync(dataDir)).toEqual([]);
   }, 60_000);
 
+  it('a create-operator it cannot run says how and makes no database, keys or anything else', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-cli-args-'));
+    afterThisFile(() => rmSync(dataDir, { recursive: true, force: true }));
+    const env = { DATA_DIR: dataDir };
+    const answers = await Promise.all([
+      cli(['create-operator', 'not-an-email', '', 'root'], env, ''),
+      cli(['create-operator', 'ada@example.com', 'Ada', 'admin'], env, 'short\n'),
+      cli(['create-operator'], env, 'a long enough password\n'),
+    ]);
+    for (const answer of answers) {
+      expect(answer).toMatchObject({ code: 2, stdout: '' });
+      expect(answer.stderr).toMatch(/usage: create-operator/);
+    }
+    expect(readdirSync(dataDir)).toEqual([]);
+  }, 60_000);
+
   it('with a PostgreSQL that does not answer, a wrong command still gets its usage, not a connection error', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-cli-args-'));
     afterThisFile(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -28,12 +28,13 @@ export function passwordFrom(stdin: string): string {
   return stdin.split(/\r?\n/, 1)[0] ?? '';
 }
 
-/** Checks what it was given first: bad input changes nothing, not even the schema. */
-export async function createOperatorCommand(
-  opened: { env: Env; store: Store; migrate(): Promise<void> },
-  args: readonly string[],
-  stdin: string,
-): Promise<string> {
+export type NewOperator = z.infer<typeof newOperator>;
+
+/**
+ * What the command was given, checked before any database is opened (on SQLite, made): bad
+ * input changes nothing, not even the schema.
+ */
+export function operatorArguments(args: readonly string[], stdin: string): NewOperator {
   const [email, name, role] = args;
   const checked = newOperator.safeParse({
     email,
@@ -45,7 +46,13 @@ export async function createOperatorCommand(
     const problems = checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new UsageError(`${problems.join('; ')}\n${USAGE}`);
   }
-  const person = checked.data;
+  return checked.data;
+}
+
+export async function createOperatorCommand(
+  opened: { env: Env; store: Store; migrate(): Promise<void> },
+  person: NewOperator,
+): Promise<string> {
   await opened.migrate();
   const userId = await createOperator(opened, person, Date.now(), systemMeta);
   return `Operator ${person.email.toLowerCase()} (${person.operatorRole}) created, user ${userId}: they sign in with the password given.`;

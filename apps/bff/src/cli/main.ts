@@ -10,14 +10,16 @@ import { postgresAnchorFile } from '../store/postgres/audit-anchor.ts';
 import { connectPostgres, migrateAndSeed } from '../store/postgres/boot.ts';
 import { MAINTENANCE_POOL, migratePostgres } from '../store/postgres/client.ts';
 import { postgresMetricsSources } from '../store/postgres/metrics.ts';
+import { confirmDatabaseSecret } from '../store/postgres/signing-keys.ts';
 import { createPostgresStore } from '../store/postgres/store.ts';
 import { bindAuditKey } from '../store/sqlite/audit.ts';
 import { migrateDatabase, openDatabase, secureDataDir } from '../store/sqlite/client.ts';
 import { sqliteMetricsSources } from '../store/sqlite/metrics.ts';
+import { loadDatabaseSecret } from '../store/sqlite/secret-check.ts';
 import { seedDemo } from '../store/sqlite/seed.ts';
 import { createSqliteStore } from '../store/sqlite/store.ts';
 import type { Store } from '../store/store.ts';
-import { createOperatorCommand } from './create-operator.ts';
+import { createOperatorCommand, type NewOperator, operatorArguments } from './create-operator.ts';
 import { emailOneClickLink, oneClickArguments } from './one-click-link.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -39,7 +41,10 @@ const seedOutcome: Record<DemoSeed, string> = {
   withheld: WITHHELD_DEMO,
 };
 
-/** The database the commands work on, opened; nothing is migrated until a command says so. */
+/**
+ * The database the commands work on, opened; nothing is migrated until a command says so, and
+ * every command that reads or writes it migrates first, which confirms the secret.
+ */
 interface Opened {
   migrate(): Promise<void>;
   /** Migrates, then seeds the demo into an empty database; what it did about it. */
@@ -56,9 +61,18 @@ interface Opened {
 async function openPostgresCommands(env: Env, url: string): Promise<Opened> {
   const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
   const { db, pool } = await connectPostgres(url, MAINTENANCE_POOL);
+  // Refused as a process given another ONBEHALF_SECRET is, before anything is written.
+  const confirm = () => confirmDatabaseSecret(db, secret.signingKeysKey);
   return {
-    migrate: () => migratePostgres(pool),
-    seed: () => migrateAndSeed(pool, env.demoPassword),
+    async migrate() {
+      await migratePostgres(pool);
+      await confirm();
+    },
+    async seed() {
+      await migratePostgres(pool);
+      await confirm();
+      return migrateAndSeed(pool, env.demoPassword);
+    },
     store: createPostgresStore(db, { auditKey: secret.auditKey }),
     secret,
     auditKey: secret.auditKey,
@@ -71,12 +85,17 @@ async function openPostgresCommands(env: Env, url: string): Promise<Opened> {
 async function openSqliteCommands(env: Env): Promise<Opened> {
   // `pnpm db:migrate` may be the first to create the database: as private as the server makes it.
   const { db, sqlite } = openDatabase(secureDataDir(env.DATA_DIR));
-  const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
+  const { secret, confirm } = loadDatabaseSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
   bindAuditKey(db, secret.auditKey);
+  const migrate = () => {
+    migrateDatabase(db);
+    // Refused as a server given another ONBEHALF_SECRET is, before anything is written.
+    confirm(db);
+  };
   return {
-    migrate: async () => migrateDatabase(db),
+    migrate: async () => migrate(),
     async seed() {
-      migrateDatabase(db);
+      migrate();
       return seedDemo(db, env.demoPassword);
     },
     store: createSqliteStore(db),
@@ -90,7 +109,12 @@ async function openSqliteCommands(env: Env): Promise<Opened> {
   };
 }
 
-async function run(command: string | undefined, env: Env, opened: Opened): Promise<void> {
+async function run(
+  command: string | undefined,
+  given: Given,
+  env: Env,
+  opened: Opened,
+): Promise<void> {
   switch (command) {
     case 'migrate':
       await opened.migrate();
@@ -110,10 +134,8 @@ async function run(command: string | undefined, env: Env, opened: Opened): Promi
       break;
     }
     case 'create-operator': {
-      // Never from a terminal's echo or the arguments: piped in.
-      if (process.stdin.isTTY) throw new UsageError('give the password on stdin, not typed in');
-      const stdin = readFileSync(0, 'utf8');
-      console.log(await createOperatorCommand({ env, ...opened }, process.argv.slice(3), stdin));
+      if (!given.operator) throw new UsageError(usage);
+      console.log(await createOperatorCommand({ env, ...opened }, given.operator));
       break;
     }
     case 'audit-verify': {
@@ -169,24 +191,36 @@ const COMMANDS = new Set([
   'audit-prune',
 ]);
 
+/** What a command was given beyond its name, checked. */
+interface Given {
+  operator?: NewOperator;
+}
+
 /**
  * What can be said about the arguments before a database is opened (and, on SQLite, made): an
- * unknown command, or a one-click without its email or with bad minutes, changes nothing.
+ * unknown command, a one-click without its email or with bad minutes, an operator without a
+ * valid email, name, role or password changes nothing.
  */
-function checkArguments(args: readonly string[]): void {
+function checkArguments(args: readonly string[]): Given {
   const [command, ...rest] = args;
   if (command === undefined || !COMMANDS.has(command)) throw new UsageError(usage);
   if (command === 'one-click') oneClickArguments(rest[0], rest[1]);
+  if (command === 'create-operator') {
+    // Never from a terminal's echo or the arguments: piped in.
+    if (process.stdin.isTTY) throw new UsageError('give the password on stdin, not typed in');
+    return { operator: operatorArguments(rest, readFileSync(0, 'utf8')) };
+  }
+  return {};
 }
 
 let opened: Opened | undefined;
 try {
-  checkArguments(process.argv.slice(2));
+  const given = checkArguments(process.argv.slice(2));
   const env = loadEnv();
   opened = env.DATABASE_URL
     ? await openPostgresCommands(env, env.DATABASE_URL)
     : await openSqliteCommands(env);
-  await run(process.argv[2], env, opened);
+  await run(process.argv[2], given, env, opened);
 } catch (thrown) {
   // A database's own refusal reads as the API answers it.
   const error = databaseRefusal(thrown) ?? thrown;

@@ -30,10 +30,15 @@ export function serverSecretFrom(root: Buffer): ServerSecret {
   };
 }
 
+/** Where a secret generated on first start is kept, readable by the owner only. */
+export function serverSecretFile(dataDir: string): string {
+  return path.join(dataDir, 'keys', 'server-secret');
+}
+
 export function loadServerSecret(dataDir: string, fromEnv?: string): ServerSecret {
   if (fromEnv) return serverSecretFrom(Buffer.from(fromEnv, 'base64url'));
-  const dir = path.join(dataDir, 'keys');
-  const file = path.join(dir, 'server-secret');
+  const file = serverSecretFile(dataDir);
+  const dir = path.dirname(file);
   if (existsSync(file))
     return serverSecretFrom(Buffer.from(readFileSync(file, 'utf8'), 'base64url'));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -65,4 +70,29 @@ export function unseal(key: Buffer, sealed: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The settings row that says which secret a database's processes and commands share: a text
+ * sealed by the first to start, which only the same secret opens. Given another, a process or
+ * a command would key its audit events and seal its mail apart from every other, and nothing
+ * would say so until a verification reported its events as broken (found by reviews).
+ */
+export const SECRET_CHECK = 'server_secret_check';
+const SECRET_CHECK_TEXT = 'onbehalf: the secret every process of this database shares';
+
+/** The check to store, sealed with the secret's `signingKeysKey`. */
+export function secretCheckFor(sealKey: Buffer): string {
+  return seal(sealKey, SECRET_CHECK_TEXT);
+}
+
+/** Whether a stored check was sealed with this `signingKeysKey`. */
+export function secretMatchesCheck(sealKey: Buffer, stored: unknown): boolean {
+  return typeof stored === 'string' && unseal(sealKey, stored) === SECRET_CHECK_TEXT;
+}
+
+export function anotherSecret(): Error {
+  return new Error(
+    'This database was first started with another ONBEHALF_SECRET (its audit trail, signing key or check is sealed with it): every process and command must be given the same one.',
+  );
 }

@@ -1,6 +1,13 @@
 import { and, desc, eq, gte, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { seal, unseal } from '../../lib/server-secret.ts';
+import {
+  anotherSecret,
+  SECRET_CHECK,
+  seal,
+  secretCheckFor,
+  secretMatchesCheck,
+  unseal,
+} from '../../lib/server-secret.ts';
 import { SESSION_JWT_TTL_MS } from '../../lib/session-jwt.ts';
 import {
   fromPrivateJwk,
@@ -160,15 +167,16 @@ function currentKey(tx: PgTx) {
     .limit(1);
 }
 
-function anotherSecret(): Error {
-  return new Error(
-    'This database was first started with another ONBEHALF_SECRET (its session-signing key or its check is sealed with it): every process must be given the same one.',
-  );
+/**
+ * The same refusal for a command (`pnpm cli …`): one given another ONBEHALF_SECRET than the
+ * database's processes would append audit events no verification with theirs accepts.
+ */
+export async function confirmDatabaseSecret(db: PgDb, sealKey: Buffer): Promise<void> {
+  await transaction(db, async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${KEY_LOCK.toString()}::bigint)`);
+    await confirmSharedSecret(tx, sealKey);
+  });
 }
-
-/** The settings row that says which ONBEHALF_SECRET the processes of this database share. */
-const SECRET_CHECK = 'server_secret_check';
-const SECRET_CHECK_TEXT = 'onbehalf: the secret every process of this database shares';
 
 /**
  * Refuses to start a process given another ONBEHALF_SECRET than the first process of this
@@ -182,8 +190,7 @@ const SECRET_CHECK_TEXT = 'onbehalf: the secret every process of this database s
 async function confirmSharedSecret(tx: PgTx, sealKey: Buffer): Promise<void> {
   const [check] = await tx.select().from(settings).where(eq(settings.key, SECRET_CHECK));
   if (check) {
-    const opened = typeof check.value === 'string' ? unseal(sealKey, check.value) : null;
-    if (opened !== SECRET_CHECK_TEXT) throw anotherSecret();
+    if (!secretMatchesCheck(sealKey, check.value)) throw anotherSecret();
     return;
   }
   // A database from before the check: its signing key says which secret it was started with.
@@ -192,7 +199,7 @@ async function confirmSharedSecret(tx: PgTx, sealKey: Buffer): Promise<void> {
     throw anotherSecret();
   await tx.insert(settings).values({
     key: SECRET_CHECK,
-    value: seal(sealKey, SECRET_CHECK_TEXT),
+    value: secretCheckFor(sealKey),
     updatedAt: Date.now(),
   });
 }

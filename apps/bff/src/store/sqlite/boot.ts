@@ -1,5 +1,4 @@
 import type { Env } from '../../env.ts';
-import { loadServerSecret } from '../../lib/server-secret.ts';
 import { loadSigningKeys } from '../../lib/signing-keys.ts';
 import type { BootedStore, BootHooks } from '../boot.ts';
 import { endOverdueImpersonations } from '../housekeeping.ts';
@@ -19,6 +18,7 @@ import {
   openRateLimitFile,
   sqliteRateLimitStore,
 } from './rate-limits.ts';
+import { loadDatabaseSecret } from './secret-check.ts';
 import { seedDemo } from './seed.ts';
 import { deleteDeadSessions } from './sessions.ts';
 import { createSqliteStore } from './store.ts';
@@ -32,12 +32,18 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
   const dbFile = secureDataDir(env.DATA_DIR);
   const { db, sqlite } = openDatabase(dbFile);
   migrateDatabase(db);
+  const { secret, confirm } = loadDatabaseSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
+  try {
+    confirm(db);
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
   const checkpointer = startCheckpointer(sqlite, dbFile, {
     report: (problem) => hooks.logger.error(problem),
   });
   const demo = await seedDemo(db, env.demoPassword);
   const keys = await loadSigningKeys(env.DATA_DIR, env.SESSION_SIGNING_JWK);
-  const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
   bindAuditKey(db, secret.auditKey);
   const auditAnchor = fileAuditAnchor(env.DATA_DIR, secret.auditKey);
   // Rate-limit counters on disk, not in the heap: a flood from many addresses fills a file.

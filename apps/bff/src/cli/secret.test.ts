@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { countOf } from '../store/test-rows.ts';
+import { dialects } from '../store/test-stores.ts';
+import { cli, commandDatabase, secret } from './test-commands.ts';
+
+/**
+ * A command given another ONBEHALF_SECRET than the database's processes share is refused as a
+ * process would be (found by a review: on PostgreSQL `create-operator` and `one-click` went on,
+ * and their audit events then read as edited to every verification with the right secret).
+ */
+describe.each(dialects)('a command given another ONBEHALF_SECRET, on %s', (dialect) => {
+  it('refuses, exit code 1, writes nothing, and the chain still verifies', async () => {
+    const { env, read } = await commandDatabase(dialect);
+    const made = await cli(
+      ['create-operator', 'first@operators.test', 'First', 'superadmin'],
+      env,
+      'a long password of our own\n',
+    );
+    expect(made.code).toBe(0);
+    const users = await countOf(read(), 'users');
+    const events = await countOf(read(), 'auditEvents');
+
+    const other = { ...env, ONBEHALF_SECRET: randomBytes(32).toString('base64url') };
+    const answers = [
+      await cli(
+        ['create-operator', 'second@operators.test', 'Second', 'superadmin'],
+        other,
+        'a long password of our own\n',
+      ),
+      await cli(['one-click', 'first@operators.test'], other),
+      await cli(['audit-prune'], other),
+      await cli(['migrate'], other),
+    ];
+    for (const answer of answers) {
+      expect(answer.code).toBe(1);
+      expect(answer.stderr).toMatch(/^onbehalf: .*another ONBEHALF_SECRET/);
+    }
+    expect(await countOf(read(), 'users')).toBe(users);
+    expect(await countOf(read(), 'auditEvents')).toBe(events);
+    expect(await read().store.audit.verify({ key: secret.auditKey, anchored: null })).toMatchObject(
+      { intact: true },
+    );
+  }, 90_000);
+});
