@@ -18,7 +18,7 @@ import { pruneHistory } from './history-retention.ts';
 import { isIntegerId } from './integer-id.ts';
 import { literalLimit, preparedPages } from './prepared.ts';
 import { auditEvents, impersonations, organizations, users } from './schema.ts';
-import { matchingIds, tsQuery } from './search.ts';
+import { matchingIds, tsQuery, typedWords } from './search.ts';
 
 const actor = alias(users, 'actor');
 const subject = alias(users, 'subject');
@@ -57,30 +57,36 @@ async function idBounds(
 }
 
 /**
- * An event's words, stored with it (`audit_events.words`, migrations 0014 and 0022: those of its
- * reason, details, type and address, read as FTS5 reads them, `search.ts`: `10.0.0.1` is `10`,
- * `0`, `0`, `1`; a word typed is read as FTS5 reads it too, `tsQuery`) and indexed by
+ * An event's words, stored with it (`audit_events.words`, migrations 0014, 0022 and 0024: those
+ * of its reason, details, type and address, read as FTS5 reads them, `search.ts`: `10.0.0.1` is
+ * `10`, `0`, `0`, `1`; a word typed is read as FTS5 reads it too, `tsQuery`) and indexed by
  * `audit_search_idx`. Not in the drizzle schema, so that no read of events carries them.
  */
 const auditDocument = sql`${auditEvents}.${sql.identifier('words')}`;
 
 /**
- * Whether words at hand (a walked event's) hold every word of a tsquery made by `tsQuery`, the
+ * Whether words at hand (a walked event's) hold every word of tsquery `asked` (`searched`), the
  * query the `audit_search_idx` index answers (`matchingIds`), written so that no index can answer it
  * (`ts_match_vq` is the function behind `@@`; an index serves operators only): for the walk
  * newest first when many events match, which tests each event on its stored words (about a
  * microsecond) and stops at its page's end.
  */
-function wordsTested(words: SQL, query: string): SQL {
-  return sql`ts_match_vq(${words}, to_tsquery('onbehalf_words', ${query}))`;
+function wordsTested(words: SQL, asked: SQL): SQL {
+  return sql`ts_match_vq(${words}, ${asked})`;
 }
 
 /**
- * The words of an event each reader may find it by: staff, all; a customer, all but an
- * operator's address, which the words keep under weight A alone (migration 0022) and the
- * team's trail does not show either (`shown`), so a guess of it finds nothing.
+ * The tsquery of a search (made by `tsQuery`) as each reader may find events by it. The words
+ * hold an operator's address apart, each word of it marked (migration 0024), where no word typed
+ * can name it: a customer's query, the words as typed, finds an operator's event by its other
+ * words only, as the team's trail does not show the address either (`shown`), so a guess of it
+ * finds nothing; staff's asks for each word as typed or as an operator's address
+ * (`audit_with_operator_addresses`). The full-text index answers either alone.
  */
-const searchedWeights: Record<Audience, string> = { staff: '', customer: 'BCD' };
+function searched(query: string, audience: Audience): SQL {
+  const typed = typedWords(query);
+  return audience === 'staff' ? sql`audit_with_operator_addresses(${typed})` : typed;
+}
 
 /**
  * Up to this many events matching a free-text search, a page is read from the matches, looked
@@ -100,14 +106,15 @@ async function narrowByText(
   db: PgDb,
   text: string,
   audience: Audience,
-): Promise<{ condition: SQL; walk: false } | { query: string; walk: true } | 'empty'> {
-  const query = tsQuery(text, 'last word', searchedWeights[audience]);
+): Promise<{ condition: SQL; walk: false } | { asked: SQL; walk: true } | 'empty'> {
+  const query = tsQuery(text, 'last word');
   if (query === null) return 'empty';
+  const asked = searched(query, audience);
   const matches = await db
     .select({ id: sql<number>`id`.mapWith(Number) })
-    .from(sql`${matchingIds('audit_events', query, FEW_EVENTS + 1)} AS matching`);
+    .from(sql`${matchingIds('audit_events', asked, FEW_EVENTS + 1)} AS matching`);
   if (matches.length === 0) return 'empty';
-  if (matches.length > FEW_EVENTS) return { query, walk: true };
+  if (matches.length > FEW_EVENTS) return { asked, walk: true };
   const ids = matches.map((match) => match.id);
   return { condition: inArray(auditEvents.id, ids), walk: false };
 }
@@ -126,7 +133,7 @@ async function whereFor(
   | {
       others: SQL;
       below: number;
-      text?: { condition: SQL; walk: false } | { query: string; walk: true };
+      text?: { condition: SQL; walk: false } | { asked: SQL; walk: true };
     }
   | 'empty'
 > {
@@ -293,7 +300,7 @@ async function selectEvents(
   const matched = db
     .select({ id: walked.id })
     .from(walked)
-    .where(wordsTested(sql`${walked.words}`, text.query))
+    .where(wordsTested(sql`${walked.words}`, text.asked))
     .orderBy(desc(walked.id))
     .limit(limit)
     .as('matched');

@@ -8,6 +8,7 @@ import {
   containsAny,
   matchingIds,
   tsQuery,
+  typedWords,
   userDocumentMatches,
   userDocumentTested,
 } from './search.ts';
@@ -99,7 +100,7 @@ async function fewMembersOf(db: PgQueryable, organizationIds: readonly number[] 
 async function fewUsersMatching(db: PgQueryable, words: string) {
   const rows = await db
     .select({ id: sql<number>`id` })
-    .from(sql`${matchingIds('users', words, FEW_MATCHES + 1)} AS matching`);
+    .from(sql`${matchingIds('users', typedWords(words), FEW_MATCHES + 1)} AS matching`);
   return rows.map((row) => row.id);
 }
 

@@ -29,34 +29,29 @@ export function containsAny(term: string, ...columns: Column[]): SQL | undefined
  * A tsquery from what a person typed, as SQLite's FTS5 query reads it (`searchWords`): every
  * piece required (`&`), the last of each word as a prefix (`:*`). A piece holds letters and
  * digits only, so nothing typed is tsquery syntax; and no phrase (`<->`), which the index cannot
- * answer alone: PostgreSQL read back every row holding the pieces to check their order. With
- * `weights` (`BCD`), each piece matches only words of those weights or of none (stripped), as
- * FTS5's column filter matches only some columns. Null when nothing searchable was typed.
+ * answer alone: PostgreSQL read back every row holding the pieces to check their order. Null
+ * when nothing searchable was typed.
  */
-export function tsQuery(text: string, prefixes?: PrefixPieces, weights = ''): string | null {
+export function tsQuery(text: string, prefixes?: PrefixPieces): string | null {
   const words = searchWords(text, prefixes);
   if (words.length === 0) return null;
-  return words
-    .map((word) => {
-      const marks = `${word.prefix ? '*' : ''}${weights}`;
-      return marks ? `${word.text}:${marks}` : word.text;
-    })
-    .join(' & ');
+  return words.map((word) => `${word.text}${word.prefix ? ':*' : ''}`).join(' & ');
+}
+
+/** The tsquery of placeholder or text `query` (made by `tsQuery`), its words read as stored. */
+export function typedWords(query: string | Placeholder): SQL {
+  return sql`to_tsquery('onbehalf_words', ${query}::text)`;
 }
 
 /**
- * Up to `most` rows of `table` (placeholder or text `query`, a tsquery made by `tsQuery`) holding
- * every word of it, asked of the table's full-text index only (`<table>_matching`, migration
- * 0015): with the words stored, PostgreSQL would otherwise read the table in order until it had
- * `most`, which for words few rows hold is the whole table. Selected from as a table of `id`.
+ * Up to `most` rows of `table` holding every word of tsquery `asked` (`typedWords`, or one made
+ * from it), asked of the table's full-text index only (`<table>_matching`, migration 0015): with
+ * the words stored, PostgreSQL would otherwise read the table in order until it had `most`,
+ * which for words few rows hold is the whole table. Selected from as a table of `id`.
  */
-export function matchingIds(
-  table: 'users' | 'audit_events',
-  query: string | Placeholder,
-  most: number,
-): SQL {
+export function matchingIds(table: 'users' | 'audit_events', asked: SQL, most: number): SQL {
   if (!Number.isSafeInteger(most) || most < 1) throw new RangeError(`not a row count: ${most}`);
-  return sql`${sql.identifier(`${table}_matching`)}(to_tsquery('onbehalf_words', ${query}::text), ${sql.raw(String(most))})`;
+  return sql`${sql.identifier(`${table}_matching`)}(${asked}, ${sql.raw(String(most))})`;
 }
 
 /**

@@ -19,7 +19,7 @@ import {
 import { isIntegerId } from './integer-id.ts';
 import { literalLimit, prepared, preparedPages } from './prepared.ts';
 import { impersonations, organizations, profiles, users } from './schema.ts';
-import { matchingIds, profileWordsTested, tsQuery } from './search.ts';
+import { matchingIds, profileWordsTested, tsQuery, typedWords } from './search.ts';
 
 /**
  * The team's members, pages and settings on PostgreSQL, with SQLite's answers, order and
@@ -110,7 +110,9 @@ const memberPages = {
 const matchingUsers = prepared((db) =>
   db
     .select({ userId: sql<number>`id` })
-    .from(sql`${matchingIds('users', sql.placeholder('words'), FEW_MATCHES + 1)} AS matching`)
+    .from(
+      sql`${matchingIds('users', typedWords(sql.placeholder('words')), FEW_MATCHES + 1)} AS matching`,
+    )
     .prepare('team_search_matches'),
 );
 

@@ -118,12 +118,17 @@ export async function plansAfter(
  *   and those it turned away; a bitmap's heap rows). A table read whole in order (a sequential
  *   scan) is the planner's choice where that is cheaper, and is not counted here.
  * - `readWholeIn`: rows a sequential scan read, per table (what it returned and turned away).
+ * - `rechecked`: of those, rows the index named but the test of the row itself turned away
+ *   ("Rows Removed by Index Recheck"): a full-text index that cannot tell a match alone (a
+ *   weight asked for, a phrase) has each row holding the words read back and tested.
  * - `wordsComputed`: rows whose full-text words were computed to test them (a filter or recheck
  *   holding `to_tsvector`), 8-10 µs each: the index answers a search without computing any.
  * - `lookedUpIn`: `lookedUp` per table.
  */
 export interface StatementCost {
   lookedUp: number;
+  /** Of `lookedUp`, rows read back to be tested again and turned away (an index's recheck). */
+  rechecked: number;
   wordsComputed: number;
   lookedUpIn: Record<string, number>;
   readWholeIn: Record<string, number>;
@@ -135,7 +140,18 @@ export async function costOf(
   values: unknown[],
 ): Promise<StatementCost> {
   const { rows } = await pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
-  const cost: StatementCost = { lookedUp: 0, wordsComputed: 0, lookedUpIn: {}, readWholeIn: {} };
+  return planCost(rows[0]['QUERY PLAN'][0].Plan);
+}
+
+/** `StatementCost` of a plan as run (EXPLAIN ANALYZE's, in JSON). */
+export function planCost(plan: Record<string, unknown>): StatementCost {
+  const cost: StatementCost = {
+    lookedUp: 0,
+    rechecked: 0,
+    wordsComputed: 0,
+    lookedUpIn: {},
+    readWholeIn: {},
+  };
   const visit = (node: Record<string, unknown>) => {
     const type = String(node['Node Type']);
     const loops = Number(node['Actual Loops'] ?? 1);
@@ -147,6 +163,7 @@ export async function costOf(
       const rows = (returned + filtered + rechecked) * loops;
       cost.lookedUp += rows;
       cost.lookedUpIn[table] = (cost.lookedUpIn[table] ?? 0) + rows;
+      cost.rechecked += rechecked * loops;
     }
     if (type === 'Seq Scan') {
       cost.readWholeIn[table] = (cost.readWholeIn[table] ?? 0) + (returned + filtered) * loops;
@@ -159,7 +176,7 @@ export async function costOf(
     }
     for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
   };
-  visit(rows[0]['QUERY PLAN'][0].Plan);
+  visit(plan);
   return cost;
 }
 
@@ -194,4 +211,41 @@ export async function costsOfSent(
     client.release();
   }
   return costs;
+}
+
+/**
+ * Runs `work` on a store whose pool holds one connection, and returns the plan, as run, of every
+ * statement PostgreSQL ran for it, the statements of the functions it called included: the query
+ * `audit_events_matching` runs (migration 0015) is planned inside the function, where EXPLAIN of
+ * the statement calling it does not look. PostgreSQL's `auto_explain` writes each plan to the
+ * connection as a notice (loaded for this connection only, as the test server's superuser).
+ */
+export async function plansRunBy<T>(
+  ts: Extract<TestStore, { dialect: 'postgres' }>,
+  work: (store: Store) => Promise<T>,
+): Promise<{ plans: { query: string; cost: StatementCost }[]; result: T }> {
+  const { db, pool } = openPostgres(ts.url, { max: 1 });
+  const plans: { query: string; cost: StatementCost }[] = [];
+  pool.on('connect', (client) => {
+    client.on('notice', (notice) => {
+      const at = notice.message?.indexOf('{') ?? -1;
+      if (!notice.message?.startsWith('duration:') || at < 0) return;
+      const explained = JSON.parse(notice.message.slice(at)) as {
+        'Query Text': string;
+        Plan: Record<string, unknown>;
+      };
+      plans.push({ query: explained['Query Text'], cost: planCost(explained.Plan) });
+    });
+    // Sent first on the connection, before any statement of `work`.
+    void client.query(`LOAD 'auto_explain';
+      SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on;
+      SET auto_explain.log_timing = off; SET auto_explain.log_nested_statements = on;
+      SET auto_explain.log_format = json; SET auto_explain.log_level = notice`);
+  });
+  try {
+    const result = await work(createPostgresStore(db, { auditKey: ts.auditKey }));
+    return { plans, result };
+  } finally {
+    await pool.end();
+  }
 }
