@@ -12,6 +12,7 @@ import { startCheckpointer } from './checkpointer.ts';
 import { migrateDatabase, openDatabase, secureDataDir } from './client.ts';
 import { startCommitGroups } from './commit-groups.ts';
 import { sqliteMetricsSources } from './metrics.ts';
+import { holdDataDir } from './one-server.ts';
 import {
   closeRateLimitFile,
   deleteExpiredRateLimits,
@@ -30,6 +31,8 @@ import { createSqliteStore } from './store.ts';
  */
 export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStore> {
   const dbFile = secureDataDir(env.DATA_DIR);
+  // Before anything is migrated or written: a second server on this DATA_DIR stops here.
+  const held = holdDataDir(env.DATA_DIR);
   const { db, sqlite } = openDatabase(dbFile);
   migrateDatabase(db);
   const { secret, confirm } = loadDatabaseSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
@@ -37,6 +40,7 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
     confirm(db);
   } catch (error) {
     sqlite.close();
+    held.release();
     throw error;
   }
   const checkpointer = startCheckpointer(sqlite, dbFile, {
@@ -91,6 +95,7 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
       await checkpointer.stop();
       sqlite.close();
       closeRateLimitFile(counters);
+      held.release();
     },
   };
 }

@@ -5,14 +5,47 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serverSecretFile } from './lib/server-secret.ts';
 import { afterThisFile } from './test/file-cleanup.ts';
-import { spawnServer, waitUntilReady } from './test/server-processes.ts';
+import { type ServerProcess, spawnServer, waitUntilReady } from './test/server-processes.ts';
 
 /**
- * A SQLite DATA_DIR first started with ONBEHALF_SECRET, restarted without it (a unit file or a
- * container's restart that lost the variable): refused, where it used to generate a secret of
- * its own and key every later audit event with it, reported later as edited (found by a review).
+ * What a server on a SQLite DATA_DIR refuses to start beside or after (found by a review of the
+ * operator's surface): another server on it, and another ONBEHALF_SECRET than its first start's.
  */
 const plain = { NODE_ENV: 'development', ONBEHALF_TEST_MODE: '0' };
+
+/** What a server that refused to start said besides its JSON log lines, and its exit code. */
+async function refusal(server: ServerProcess) {
+  const { code } = await server.exited;
+  await server.stop();
+  const said = server
+    .output()
+    .trim()
+    .split('\n')
+    .filter((line) => !line.startsWith('{'));
+  return { code, said };
+}
+
+describe('a second server on a SQLite DATA_DIR', () => {
+  it('is refused in one line, exit code 1, while the first serves on; the next start after it is not', async () => {
+    const first = await spawnServer(plain);
+    await waitUntilReady(first);
+    const second = await spawnServer({ ...plain, DATA_DIR: first.dataDir });
+    const refused = await refusal(second);
+    expect(refused.code).toBe(1);
+    expect(refused.said).toEqual([
+      expect.stringMatching(/^onbehalf: Another onbehalf server is running on DATA_DIR /),
+    ]);
+    expect((await fetch(`${first.url}/api/health/ready`)).status).toBe(200);
+
+    // Killed outright, the first leaves no lock behind: the system releases it.
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const next = await spawnServer({ ...plain, DATA_DIR: first.dataDir });
+    await waitUntilReady(next);
+    await next.stop();
+    await first.stop();
+  }, 90_000);
+});
 
 describe('a SQLite DATA_DIR first started with ONBEHALF_SECRET', () => {
   it('refuses a start without it in one line, exit code 1, and generates nothing', async () => {
@@ -34,14 +67,9 @@ describe('a SQLite DATA_DIR first started with ONBEHALF_SECRET', () => {
       { ONBEHALF_SECRET: randomBytes(32).toString('base64url') },
     ];
     for (const env of restarts) {
-      const refused = await spawnServer({ ...plain, DATA_DIR: dataDir, ...env });
-      const { code } = await refused.exited;
-      await refused.stop();
-      const said = refused
-        .output()
-        .trim()
-        .split('\n')
-        .filter((line) => !line.startsWith('{'));
+      const { code, said } = await refusal(
+        await spawnServer({ ...plain, DATA_DIR: dataDir, ...env }),
+      );
       expect(code).toBe(1);
       expect(said).toEqual([expect.stringMatching(/^onbehalf: .*another ONBEHALF_SECRET/)]);
       expect(existsSync(serverSecretFile(dataDir))).toBe(false);
