@@ -92,4 +92,10 @@ describe('the environment', () => {
       );
     }
   });
+
+  it('says what is wrong on one line, naming each variable', () => {
+    expect(() => loadEnv({ PORT: 'x', TRUST_PROXY: '9' })).toThrow(
+      /^Invalid environment: PORT: .+; TRUST_PROXY: [^\n]+$/,
+    );
+  });
 });

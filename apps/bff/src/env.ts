@@ -100,24 +100,31 @@ export type Env = Omit<z.infer<typeof schema>, 'PUBLIC_ORIGIN' | 'DATA_DIR'> & {
   demoPassword: string | null;
 };
 
+/**
+ * A start the environment does not allow, said on one line (`onbehalf: …` on stderr) naming
+ * each variable that is wrong: a log collector or a unit's status shows the first line only.
+ */
+function invalid(...problems: string[]): Error {
+  return new Error(`Invalid environment: ${problems.join('; ')}`);
+}
+
 /** The only reader of process.env. */
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   const parsed = schema.safeParse(source);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`Invalid environment:\n  ${problems.join('\n  ')}`);
+    throw invalid(...parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const env = parsed.data;
   if (env.ONBEHALF_TEST_MODE === '1' && env.NODE_ENV === 'production') {
-    throw new Error(
-      "Invalid environment:\n  ONBEHALF_TEST_MODE=1 opens /api/test/* (made-up organizations, anyone's mailbox, a movable clock) and is refused with NODE_ENV=production.",
+    throw invalid(
+      "ONBEHALF_TEST_MODE=1 opens /api/test/* (made-up organizations, anyone's mailbox, a movable clock) and is refused with NODE_ENV=production.",
     );
   }
   if (env.DATABASE_URL && !env.ONBEHALF_SECRET) {
     // Generated per DATA_DIR, each process would key the audit chain and seal the shared
     // signing key its own way: the others could neither verify the one nor open the other.
-    throw new Error(
-      "Invalid environment:\n  ONBEHALF_SECRET is required with DATABASE_URL: every process must be given the same one (32 random bytes, base64url: node -e \"console.log(require('node:crypto').randomBytes(32).toString('base64url'))\").",
+    throw invalid(
+      "ONBEHALF_SECRET is required with DATABASE_URL: every process must be given the same one (32 random bytes, base64url: node -e \"console.log(require('node:crypto').randomBytes(32).toString('base64url'))\").",
     );
   }
   // A server others may reach: production, or a test server given a key because others can
@@ -125,8 +132,8 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   // anyone who read the README, key or no key (found by a review of the QA kit).
   const reachable = env.NODE_ENV === 'production' || env.ONBEHALF_TEST_MODE_KEY !== undefined;
   if (reachable && env.ONBEHALF_DEMO_PASSWORD === DEMO_PASSWORD) {
-    throw new Error(
-      `Invalid environment:\n  ONBEHALF_DEMO_PASSWORD may not be the published demo password ${env.NODE_ENV === 'production' ? 'in production' : 'with ONBEHALF_TEST_MODE_KEY'}: anyone who read the README could sign in as the demo superadmin.`,
+    throw invalid(
+      `ONBEHALF_DEMO_PASSWORD may not be the published demo password ${env.NODE_ENV === 'production' ? 'in production' : 'with ONBEHALF_TEST_MODE_KEY'}: anyone who read the README could sign in as the demo superadmin.`,
     );
   }
   const origin = env.PUBLIC_ORIGIN ?? `http://localhost:${env.PORT}`;
