@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,12 +71,28 @@ function command(args: string[], env: Record<string, string>) {
   return { child, exited };
 }
 
-/** A server that is to refuse to start: its exit code and what it printed, line by line. */
+/**
+ * A server that is to refuse to start: its exit code, what it printed line by line, and what
+ * its DATA_DIR holds then. One that serves instead (at LOG_LEVEL=info its log says so) is
+ * stopped, with code null, rather than waited for until the test times out.
+ */
 async function startRefused(env: Record<string, string>) {
   const server = await spawnServer(env);
-  const { code } = await server.exited;
+  let exit: { code: number | null } | undefined;
+  void server.exited.then((ended) => {
+    exit = ended;
+  });
+  while (!exit && !server.output().includes('onbehalf is running')) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const dataDirHolds = readdirSync(server.dataDir);
   await server.stop();
-  return { code, lines: server.output().trim().split('\n'), output: server.output() };
+  return {
+    code: exit ? exit.code : null,
+    lines: server.output().trim().split('\n'),
+    output: server.output(),
+    dataDirHolds,
+  };
 }
 
 async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000) {
@@ -169,6 +186,41 @@ describe('starting in production on an empty database', () => {
       await server.stop();
     }
   }, 60_000);
+});
+
+describe('a start the environment does not allow', () => {
+  it.each([
+    [
+      'a PORT another process holds',
+      'PORT',
+      /^onbehalf: PORT \d+ is taken on HOST 127\.0\.0\.1 \(EADDRINUSE\)/,
+    ],
+    [
+      'a HOST that is not an address of this machine',
+      'HOST',
+      /^onbehalf: HOST 192\.0\.2\.1 is not an address of this machine \(EADDRNOTAVAIL\)/,
+    ],
+  ])(
+    'refuses %s in one line naming it, exit code 1, its databases closed',
+    async (_, name, line) => {
+      const squatter = createServer();
+      const port = await freeLoopbackPort();
+      await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
+      try {
+        const refused = await startRefused(
+          name === 'PORT' ? { PORT: String(port) } : { HOST: '192.0.2.1' },
+        );
+        expect(refused.code).toBe(1);
+        expect(refused.lines).toEqual([expect.stringMatching(line)]);
+        // Closed as on any other refused start: SQLite's write-ahead logs folded in and gone.
+        expect(refused.dataDirHolds).toContain('onbehalf.db');
+        expect(refused.dataDirHolds.filter((file) => /-(wal|shm)$/.test(file))).toEqual([]);
+      } finally {
+        squatter.close();
+      }
+    },
+    60_000,
+  );
 });
 
 // Before the servers' tests: the last of those stops the database server.

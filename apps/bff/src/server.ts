@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.ts';
 import { type Env, loadEnv } from './env.ts';
-import { createHttpServer } from './http/listener.ts';
+import { createHttpServer, listen } from './http/listener.ts';
 import { withJobsRunning } from './jobs.ts';
 import { systemClock, testClocks as testClocks_ } from './lib/clock.ts';
 import { createJobRunner } from './lib/jobs.ts';
@@ -141,46 +141,57 @@ const app = createApp(
   { portalDir },
 );
 
+/**
+ * What the start set going, stopped, and the database closed: on shutdown, and on a start that
+ * cannot listen, as on every other refused start.
+ */
+async function release() {
+  await background.stop();
+  await commitGroups?.pending()?.catch(() => {});
+  clearInterval(anchorTimer);
+  housekeeping.stop();
+  await anchorAuditHead();
+  await booted.close().catch(() => {});
+}
+
 const server = createHttpServer(app.fetch);
+try {
+  await listen(server, env.PORT, env.HOST);
+} catch (error) {
+  await release();
+  refuseToStart(error);
+}
 serving = true;
-server.listen(env.PORT, env.HOST, () => {
-  const info = server.address() as AddressInfo;
+const info = server.address() as AddressInfo;
+logger.info(
+  { origin: env.PUBLIC_ORIGIN, address: info.address, port: info.port, store: store.dialect },
+  `onbehalf is running at ${env.PUBLIC_ORIGIN}`,
+);
+if (booted.demo === 'withheld') logger.warn(WITHHELD_DEMO);
+// The published password is said only where it may open the demo: never in production.
+const published = env.demoPassword === DEMO_PASSWORD;
+if (booted.demo === 'seeded' || published) {
   logger.info(
-    { origin: env.PUBLIC_ORIGIN, address: info.address, port: info.port, store: store.dialect },
-    `onbehalf is running at ${env.PUBLIC_ORIGIN}`,
+    `${booted.demo === 'seeded' ? 'Seeded the demo' : 'Demo data'}: every account's password is ${published ? `"${DEMO_PASSWORD}"` : 'ONBEHALF_DEMO_PASSWORD'}`,
   );
-  if (booted.demo === 'withheld') logger.warn(WITHHELD_DEMO);
-  // The published password is said only where it may open the demo: never in production.
-  const published = env.demoPassword === DEMO_PASSWORD;
-  if (booted.demo === 'seeded' || published) {
-    logger.info(
-      `${booted.demo === 'seeded' ? 'Seeded the demo' : 'Demo data'}: every account's password is ${published ? `"${DEMO_PASSWORD}"` : 'ONBEHALF_DEMO_PASSWORD'}`,
-    );
-    for (const account of demoAccounts)
-      logger.info(`demo account ${account.email}: ${account.what}`);
-  }
-  logger.info(
-    env.SMTP_URL ? 'Mail goes out over SMTP.' : 'Mail goes to the local outbox (Admin › Outbox).',
+  for (const account of demoAccounts) logger.info(`demo account ${account.email}: ${account.what}`);
+}
+logger.info(
+  env.SMTP_URL ? 'Mail goes out over SMTP.' : 'Mail goes to the local outbox (Admin › Outbox).',
+);
+if (env.testMode) {
+  logger.warn(
+    env.ONBEHALF_TEST_MODE_KEY
+      ? 'TEST MODE (ONBEHALF_TEST_MODE=1): /api/test/* makes organizations, reads the mail of .test addresses and moves the clock, for callers with ONBEHALF_TEST_MODE_KEY. Never expose this server.'
+      : 'TEST MODE (ONBEHALF_TEST_MODE=1): /api/test/* makes organizations, reads the mail of .test addresses and moves the clock, for any caller: set ONBEHALF_TEST_MODE_KEY on a server others can reach. Never expose this server.',
   );
-  if (env.testMode) {
-    logger.warn(
-      env.ONBEHALF_TEST_MODE_KEY
-        ? 'TEST MODE (ONBEHALF_TEST_MODE=1): /api/test/* makes organizations, reads the mail of .test addresses and moves the clock, for callers with ONBEHALF_TEST_MODE_KEY. Never expose this server.'
-        : 'TEST MODE (ONBEHALF_TEST_MODE=1): /api/test/* makes organizations, reads the mail of .test addresses and moves the clock, for any caller: set ONBEHALF_TEST_MODE_KEY on a server others can reach. Never expose this server.',
-    );
-  }
-  if (env.RATE_LIMITS === 'off')
-    logger.warn('Rate limits are OFF (RATE_LIMITS=off): for load tests only.');
-});
+}
+if (env.RATE_LIMITS === 'off')
+  logger.warn('Rate limits are OFF (RATE_LIMITS=off): for load tests only.');
 
 function shutdown() {
   server.close(async () => {
-    await background.stop();
-    await commitGroups?.pending()?.catch(() => {});
-    clearInterval(anchorTimer);
-    housekeeping.stop();
-    await anchorAuditHead();
-    await booted.close().catch(() => {});
+    await release();
     process.exit();
   });
   setTimeout(() => process.exit(), 2000).unref();

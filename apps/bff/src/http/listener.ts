@@ -83,3 +83,40 @@ export function createHttpServer(
   answerClientErrors(server);
   return server;
 }
+
+/**
+ * Why the server cannot listen, in one line naming the variable to change, where Node alone
+ * throws an unhandled 'error' event and a stack trace: a port another process holds, one the
+ * process may not open, a HOST that is not this machine's or does not resolve.
+ */
+export function listenFailure(
+  error: NodeJS.ErrnoException,
+  { host, port }: { host: string; port: number },
+): string {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return `PORT ${port} is taken on HOST ${host} (EADDRINUSE): another process listens there; stop it or choose another PORT`;
+    case 'EACCES':
+      return `PORT ${port} on HOST ${host} may not be opened by this process (EACCES): ports below 1024 need privileges; choose another PORT`;
+    case 'EADDRNOTAVAIL':
+      return `HOST ${host} is not an address of this machine (EADDRNOTAVAIL): set HOST to one of its addresses, e.g. 127.0.0.1 or 0.0.0.0`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `HOST ${host} does not resolve to an address (${error.code}): set HOST to an address or a name this machine resolves`;
+    default:
+      return `Cannot listen on HOST ${host}, PORT ${port} (${error.code ?? error.message})`;
+  }
+}
+
+/** Listens, or rejects with `listenFailure`'s line: the caller closes what the start opened. */
+export function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) =>
+      reject(new Error(listenFailure(error, { host, port })));
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+}
