@@ -98,4 +98,16 @@ describe('the environment', () => {
       /^Invalid environment: PORT: .+; TRUST_PROXY: [^\n]+$/,
     );
   });
+
+  it('takes a decimal PORT from 1 to 65535 only: no random port, no hexadecimal', () => {
+    expect(loadEnv({}).PORT).toBe(3000);
+    expect(loadEnv({ PORT: '3001' }).PORT).toBe(3001);
+    expect(loadEnv({ PORT: '65535' }).PORT).toBe(65_535);
+    // '' was coerced to port 0: a random port, and links to http://localhost:0.
+    for (const port of ['', '0', '0x0BB9', '3e3', ' 3000', '3000.0', '-1', '65536', '080000']) {
+      expect(() => loadEnv({ PORT: port }), port).toThrow(
+        /PORT: must be a port number from 1 to 65535, in decimal/,
+      );
+    }
+  });
 });

@@ -13,7 +13,17 @@ function isPostgresUrl(value: string): boolean {
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  /**
+   * Decimal digits only: coerced, '' was port 0 (a random port, links to localhost:0) and
+   * 0x0BB9 was 3001.
+   */
+  PORT: z
+    .string()
+    .refine((text) => /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65_535, {
+      error: 'must be a port number from 1 to 65535, in decimal',
+    })
+    .transform(Number)
+    .default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
   /**

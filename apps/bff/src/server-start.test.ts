@@ -221,6 +221,21 @@ describe('a start the environment does not allow', () => {
     },
     60_000,
   );
+
+  it.each([
+    // Coerced, it was port 0: a random port, and links to localhost:0.
+    ['an empty PORT', 'PORT', ''],
+  ])(
+    'refuses %s before touching DATA_DIR: one line naming it, exit code 1',
+    async (_, name, value) => {
+      const refused = await startRefused({ LOG_LEVEL: 'info', [name]: value });
+      expect(refused.code).toBe(1);
+      expect(refused.lines).toEqual([expect.stringMatching(new RegExp(`^onbehalf: .*${name}: `))]);
+      // Nothing made, migrated, seeded or keyed for a start that never served.
+      expect(refused.dataDirHolds).toEqual([]);
+    },
+    60_000,
+  );
 });
 
 // Before the servers' tests: the last of those stops the database server.
