@@ -110,4 +110,24 @@ describe('the environment', () => {
       );
     }
   });
+
+  it('takes an smtp:// or smtps:// SMTP_URL only, without repeating it', () => {
+    for (const url of ['smtp://user:pw@mail.example.com:587', 'smtps://mail.example.com']) {
+      expect(loadEnv({ SMTP_URL: url }).SMTP_URL).toBe(url);
+    }
+    for (const url of [
+      'https://user:hunter2@mail.example.com',
+      'mail.example.com:587',
+      'smtp.example.com',
+    ]) {
+      let message = '';
+      try {
+        loadEnv({ SMTP_URL: url });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message, url).toMatch(/SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL/);
+      expect(message).not.toContain('hunter2');
+    }
+  });
 });

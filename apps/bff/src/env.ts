@@ -58,8 +58,17 @@ const schema = z.object({
    * clients can choose their own address for rate limits and the audit trail.
    */
   TRUST_PROXY: z.coerce.number().int().min(0).max(5).default(0),
-  /** smtp://user:pass@host:port — without it, mail goes to the local outbox (Admin › Outbox). */
-  SMTP_URL: z.url().optional(),
+  /**
+   * smtp://user:pass@host:port (or smtps://, TLS from the start), the schemes nodemailer takes —
+   * without it, mail goes to the local outbox (Admin › Outbox).
+   */
+  SMTP_URL: z
+    .url({
+      protocol: /^smtps?$/,
+      // Never echoes the value: it holds the mail server's password.
+      error: 'must be an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.com:587',
+    })
+    .optional(),
   MAIL_FROM: z.string().min(3).default('onbehalf <no-reply@onbehalf.test>'),
   /** How long audit events are kept before `audit:prune` may remove them (SOC 2: ≥ 1 year). */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(30).max(3650).default(400),

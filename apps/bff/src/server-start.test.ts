@@ -120,6 +120,11 @@ describe('starting in production on an empty database', () => {
       expect((await signIn(server.url, DEMO_PASSWORD)).status).toBe(401);
       expect(server.output()).toContain('seeds no demo with its published password');
       expect(server.output()).not.toContain(DEMO_PASSWORD);
+      // The outbox is unreadable in production: mail sent there would reach no one.
+      expect(server.output()).toContain(
+        'sign-in links and welcome mails by email cannot be delivered until SMTP_URL is set',
+      );
+      expect(server.output()).not.toContain('Mail goes to the local outbox');
       // `pnpm db:seed` in production says the same, and fails the deploy step that asked.
       const seeded = await command(['seed'], { ...production, DATA_DIR: server.dataDir }).exited;
       expect(seeded.code).toBe(1);

@@ -176,9 +176,15 @@ if (booted.demo === 'seeded' || published) {
   );
   for (const account of demoAccounts) logger.info(`demo account ${account.email}: ${account.what}`);
 }
-logger.info(
-  env.SMTP_URL ? 'Mail goes out over SMTP.' : 'Mail goes to the local outbox (Admin › Outbox).',
-);
+if (env.SMTP_URL) logger.info('Mail goes out over SMTP.');
+else if (env.isProduction) {
+  // Production keeps the outbox unreadable (SPEC §4b), so what goes there reaches no one. A
+  // warning, not a refusal: `pnpm start` must work with NODE_ENV=production alone (SPEC §9),
+  // and passwords and handed-over credentials still sign people in meanwhile.
+  logger.warn(
+    'No SMTP_URL: sign-in links and welcome mails by email cannot be delivered until SMTP_URL is set (the outbox is not readable in production).',
+  );
+} else logger.info('Mail goes to the local outbox (Admin › Outbox).');
 if (env.testMode) {
   logger.warn(
     env.ONBEHALF_TEST_MODE_KEY
