@@ -131,3 +131,88 @@ describe('the environment', () => {
     }
   });
 });
+
+describe('RATE_LIMIT_ALLOWLIST', () => {
+  const refusal = (allowlist: string) => {
+    try {
+      loadEnv({ RATE_LIMIT_ALLOWLIST: allowlist });
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return 'taken';
+  };
+
+  it('takes addresses and networks of an office or a gateway, IPv4 and IPv6', () => {
+    const allowlist = '198.51.100.0/24, 2001:db8:aa::/48, 203.0.113.9, 10.0.0.0/8, 2001:db8::/32';
+    expect(loadEnv({ RATE_LIMIT_ALLOWLIST: allowlist }).RATE_LIMIT_ALLOWLIST).toBe(allowlist);
+  });
+
+  it('refuses at start what is not an address or a CIDR, naming the entry', () => {
+    // A prefix that is missing, doubled, out of range or not a number would exempt more than
+    // meant (a trailing "/" once read as /0).
+    for (const entry of [
+      'office-nat',
+      '203.0.113.7/',
+      '2001:db8::1/',
+      '10.0.0.0/8/9',
+      '10.0.0.0/33',
+      '10.0.0.0/abc',
+      '10.0.0.0/-1',
+      '2001:db8::/129',
+      '/8',
+    ]) {
+      expect(refusal(`198.51.100.0/24, ${entry}`), entry).toContain(
+        `RATE_LIMIT_ALLOWLIST: "${entry}" is not an address or a CIDR`,
+      );
+    }
+    expect(refusal('10.0.0.0/8;192.168.0.0/16')).toMatch(
+      /RATE_LIMIT_ALLOWLIST: "10\.0\.0\.0\/8;192\.168\.0\.0\/16" is not an address or a CIDR .*entries are separated by commas/,
+    );
+  });
+
+  it('refuses a network with bits set past its prefix, naming the network it would be', () => {
+    expect(refusal('10.0.0.1/8')).toContain(
+      'RATE_LIMIT_ALLOWLIST: "10.0.0.1/8" has bits set past its /8 prefix: write the network, 10.0.0.0/8, or the address alone',
+    );
+    expect(refusal('2001:db8:0:0:1::/64')).toContain('write the network, 2001:db8::/64,');
+    expect(refusal('2001:db8:1:2:3:4:5:6/64')).toContain('write the network, 2001:db8:1:2::/64,');
+  });
+
+  it('refuses a network wider than an IPv4 /8 or an IPv6 /32: every address-wide limit would be off', () => {
+    for (const entry of ['0.0.0.0/0', '::/0']) {
+      expect(refusal(entry), entry).toContain(
+        `RATE_LIMIT_ALLOWLIST: "${entry}" would exempt every address from the address-wide rate limits`,
+      );
+    }
+    expect(refusal('8.0.0.0/7')).toContain('at most a /8 of IPv4');
+    expect(refusal('2000::/3')).toContain('at most a /32 of IPv6');
+  });
+});
+
+describe('ALLOWED_HOSTS', () => {
+  it('takes host names, a port ignored', () => {
+    expect(loadEnv({ ALLOWED_HOSTS: 'api.portal.test, Other.Example:8443 ,' }).ALLOWED_HOSTS).toBe(
+      'api.portal.test, Other.Example:8443 ,',
+    );
+  });
+
+  it('refuses at start an entry that is not a host name, a URL above all', () => {
+    for (const [entry, reason] of [
+      ['bad host', 'is not a host name'],
+      // Read as the host "https" once, leaving the portal itself refused.
+      ['https://portal.example.com', 'is a URL: give the host name alone'],
+      [
+        'portal.example.com/app',
+        'is not a host name: give the host alone, without a path or a user',
+      ],
+      [
+        'admin@portal.example.com',
+        'is not a host name: give the host alone, without a path or a user',
+      ],
+    ] as const) {
+      expect(() => loadEnv({ ALLOWED_HOSTS: `good.example,${entry}` }), entry).toThrow(
+        `ALLOWED_HOSTS: "${entry}" ${reason}`,
+      );
+    }
+  });
+});

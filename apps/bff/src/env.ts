@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseHostNames } from './lib/host-names.ts';
+import { parseAllowlist } from './lib/rate-limit.ts';
 import { DEMO_PASSWORD } from './store/demo.ts';
 
 function isPostgresUrl(value: string): boolean {
@@ -9,6 +11,24 @@ function isPostgresUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A value its own parser takes, checked here so that a bad one is refused before DATA_DIR is
+ * made or a database touched, by the same rule that reads it later. The parser's reason is
+ * reported as it is: it quotes what may be shown, and nothing of a secret.
+ */
+function takenBy(parse: (text: string) => unknown) {
+  return (text: string, ctx: z.RefinementCtx) => {
+    try {
+      parse(text);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: error instanceof Error ? error.message : 'is refused',
+      });
+    }
+  };
 }
 
 const schema = z.object({
@@ -86,9 +106,11 @@ const schema = z.object({
    * Addresses exempt from the address-wide rate limits (never from an account's own budget):
    * comma-separated CIDRs or addresses, e.g. an office NAT or a punch-out gateway.
    */
-  RATE_LIMIT_ALLOWLIST: z.string().default(''),
-  /** Host names besides PUBLIC_ORIGIN's that this server answers for (comma-separated). */
-  ALLOWED_HOSTS: z.string().default(''),
+  RATE_LIMIT_ALLOWLIST: z.string().superRefine(takenBy(parseAllowlist)).default(''),
+  /**
+   * Host names besides PUBLIC_ORIGIN's that this server answers for (comma-separated), not URLs.
+   */
+  ALLOWED_HOSTS: z.string().superRefine(takenBy(parseHostNames)).default(''),
   /** The bearer token that opens GET /metrics; without it, /metrics is off (404). */
   METRICS_TOKEN: z.string().min(16).optional(),
   /**

@@ -230,6 +230,12 @@ describe('a start the environment does not allow', () => {
   it.each([
     // Coerced, it was port 0: a random port, and links to localhost:0.
     ['an empty PORT', 'PORT', ''],
+    [
+      'a RATE_LIMIT_ALLOWLIST separated by semicolons',
+      'RATE_LIMIT_ALLOWLIST',
+      '10.0.0.0/8;192.168.0.0/16',
+    ],
+    ['an ALLOWED_HOSTS entry that is not a host name', 'ALLOWED_HOSTS', 'portal example.com'],
   ])(
     'refuses %s before touching DATA_DIR: one line naming it, exit code 1',
     async (_, name, value) => {

@@ -199,9 +199,60 @@ function ipv6Prefix(ip: string, groups: 3 | 4): string {
 }
 
 /**
- * `RATE_LIMIT_ALLOWLIST`: comma-separated addresses or CIDRs, IPv4 or IPv6. Anything else stops
- * the start, naming the entry: a prefix misread would exempt more than meant (`203.0.113.7/`
- * read as /0 exempted every address, found by a review).
+ * The widest network an allowlist entry may name (ADR 044): a /8 of IPv4 (the widest private
+ * range, 10.0.0.0/8) and a /32 of IPv6 (a whole organisation's allocation). Anything wider exempts
+ * swathes of the internet, and `0.0.0.0/0` or `::/0` every address, from the limits that slow a
+ * guesser down: the account budget alone would be left.
+ */
+export const WIDEST_ALLOWLISTED = { ipv4: 8, ipv6: 32 } as const;
+
+/** An address as one number: 32 bits for IPv4, 128 for IPv6 (an IPv4 tail taken as two groups). */
+function addressBits(address: string, type: 'ipv4' | 'ipv6'): bigint {
+  if (type === 'ipv4')
+    return address.split('.').reduce((n, octet) => (n << 8n) | BigInt(octet), 0n);
+  const plain = address.replace(/%.*$/, '');
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(plain)?.[1];
+  const hex = dotted
+    ? plain.replace(
+        dotted,
+        addressBits(dotted, 'ipv4')
+          .toString(16)
+          .padStart(8, '0')
+          .replace(/^(.{4})/, '$1:'),
+      )
+    : plain;
+  const [head = '', tail] = hex.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return groups.reduce((n, group) => (n << 16n) | BigInt(`0x${group}`), 0n);
+}
+
+/** The network of a prefix, written as an address: `10.0.0.0`, `2001:db8::`. */
+function networkAddress(bits: bigint, type: 'ipv4' | 'ipv6'): string {
+  if (type === 'ipv4') return [24n, 16n, 8n, 0n].map((shift) => (bits >> shift) & 255n).join('.');
+  const groups = Array.from({ length: 8 }, (_, i) => (bits >> BigInt(112 - 16 * i)) & 0xffffn);
+  // The longest run of zero groups (two or more) is written `::` (RFC 5952).
+  let [start, length] = [-1, 1];
+  for (let i = 0; i < 8; i++) {
+    let j = i;
+    while (j < 8 && groups[j] === 0n) j++;
+    if (j - i > length) [start, length] = [i, j - i];
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (start === -1) return hex.join(':');
+  return `${hex.slice(0, start).join(':')}::${hex.slice(start + length).join(':')}`;
+}
+
+/**
+ * `RATE_LIMIT_ALLOWLIST`: comma-separated addresses or CIDRs, IPv4 or IPv6. Anything else is
+ * refused at start (loadEnv), naming the entry, as each of these would exempt other addresses
+ * than meant: a prefix misread (`203.0.113.7/` read as /0, found by a review), a network wider
+ * than WIDEST_ALLOWLISTED, or an address with bits past its prefix (`10.0.0.1/8`: a typo for
+ * 10.0.0.1/32, or 10.0.0.0/8? the reason names the network it would be).
  */
 export function parseAllowlist(text: string): BlockList {
   const list = new BlockList();
@@ -213,12 +264,30 @@ export function parseAllowlist(text: string): BlockList {
     const type = isIPv6(address) ? 'ipv6' : isIPv4(address) ? 'ipv4' : null;
     const most = type === 'ipv6' ? 128 : 32;
     if (!type || (bits !== undefined && Number(bits) > most)) {
+      const separated = /[;\s]/.test(entry) ? '; entries are separated by commas' : '';
       throw new Error(
-        `RATE_LIMIT_ALLOWLIST: "${entry}" is not an address or a CIDR (an address, "/" and a prefix of 0 to ${most} bits)`,
+        `"${entry}" is not an address or a CIDR (an address, "/" and a prefix of 0 to ${most} bits)${separated}`,
       );
     }
-    if (bits === undefined) list.addAddress(address, type);
-    else list.addSubnet(address, Number(bits), type);
+    if (bits === undefined) {
+      list.addAddress(address, type);
+      continue;
+    }
+    const prefix = Number(bits);
+    const widest = WIDEST_ALLOWLISTED[type];
+    if (prefix < widest) {
+      throw new Error(
+        `"${entry}" would exempt ${prefix === 0 ? 'every address' : `a /${prefix} of addresses`} from the address-wide rate limits: name the networks of the office or gateway, at most a /${widest} of ${type === 'ipv4' ? 'IPv4' : 'IPv6'}`,
+      );
+    }
+    const hostBits = BigInt(most - prefix);
+    const network = (addressBits(address, type) >> hostBits) << hostBits;
+    if (network !== addressBits(address, type)) {
+      throw new Error(
+        `"${entry}" has bits set past its /${prefix} prefix: write the network, ${networkAddress(network, type)}/${prefix}, or the address alone`,
+      );
+    }
+    list.addSubnet(address, prefix, type);
   }
   return list;
 }

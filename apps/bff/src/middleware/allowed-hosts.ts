@@ -3,28 +3,17 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import type { Env } from '../env.ts';
 import { AppError } from '../lib/errors.ts';
+import { normaliseHostName as normalise, parseHostNames } from '../lib/host-names.ts';
 
-/** A host name as the request URL spells it: lower case, punycode, no trailing dot. */
-function normalise(hostname: string): string {
-  return hostname.endsWith('.') ? hostname.slice(0, -1) : hostname;
-}
-
-/** The host names this server answers for: PUBLIC_ORIGIN's, and each of ALLOWED_HOSTS. */
+/**
+ * The host names this server answers for: PUBLIC_ORIGIN's, and each of ALLOWED_HOSTS (which
+ * loadEnv has already refused to start on if any entry is not one).
+ */
 export function allowedHostNames(env: Pick<Env, 'PUBLIC_ORIGIN' | 'ALLOWED_HOSTS'>): Set<string> {
-  const names = new Set([normalise(new URL(env.PUBLIC_ORIGIN).hostname)]);
-  for (const entry of env.ALLOWED_HOSTS.split(',')) {
-    const name = entry.trim();
-    if (!name) continue;
-    let parsed: URL;
-    try {
-      // Through the URL parser, so an entry is compared as a request's host will be.
-      parsed = new URL(`http://${name}`);
-    } catch {
-      throw new Error(`ALLOWED_HOSTS: "${name}" is not a host name`);
-    }
-    names.add(normalise(parsed.hostname));
-  }
-  return names;
+  return new Set([
+    normalise(new URL(env.PUBLIC_ORIGIN).hostname),
+    ...parseHostNames(env.ALLOWED_HOSTS),
+  ]);
 }
 
 /**
