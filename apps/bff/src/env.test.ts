@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from './env.ts';
 import { DEMO_PASSWORD } from './store/demo.ts';
@@ -213,6 +214,64 @@ describe('ALLOWED_HOSTS', () => {
       expect(() => loadEnv({ ALLOWED_HOSTS: `good.example,${entry}` }), entry).toThrow(
         `ALLOWED_HOSTS: "${entry}" ${reason}`,
       );
+    }
+  });
+});
+
+describe('SESSION_SIGNING_JWK', () => {
+  const ec = (namedCurve: string) => generateKeyPairSync('ec', { namedCurve });
+  const jwkOf = (key: ReturnType<typeof ec>['privateKey']) => key.export({ format: 'jwk' });
+  const mine = jwkOf(ec('P-256').privateKey);
+  const refusal = (text: string) => {
+    try {
+      loadEnv({ SESSION_SIGNING_JWK: text });
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return 'taken';
+  };
+
+  it('takes a private P-256 key, the kind session JWTs are signed with (ES256)', () => {
+    expect(refusal(JSON.stringify(mine))).toBe('taken');
+    expect(refusal(JSON.stringify({ ...mine, kid: 'k1', alg: 'ES256', use: 'sig' }))).toBe('taken');
+  });
+
+  it('refuses one that is not JSON by name, repeating none of it', () => {
+    // One quote lost when pasted into a secret store: JSON.parse's own reason quoted the key.
+    const broken = JSON.stringify(mine).replace('"d":"', '"d":');
+    const message = refusal(broken);
+    expect(message).toContain('SESSION_SIGNING_JWK: is not JSON');
+    for (const part of [mine.d, mine.x, mine.y]) {
+      expect(message).not.toContain(String(part).slice(0, 6));
+    }
+  });
+
+  it('refuses at start any key it could not sign with, rather than publish it and answer 500', () => {
+    const other = jwkOf(ec('P-256').privateKey);
+    const { d: _d, ...publicOnly } = mine;
+    const rsa = jwkOf(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    for (const [what, jwk, reason] of [
+      ['a public key alone', publicOnly, 'has no private part ("d")'],
+      ['an RSA key', rsa, 'must be an EC key on the P-256 curve'],
+      ['a P-384 key', jwkOf(ec('P-384').privateKey), 'must be an EC key on the P-256 curve'],
+      ['an array', [mine], 'is not a JSON object'],
+      [
+        'a key marked for another algorithm',
+        { ...mine, alg: 'ES384' },
+        'is marked for another algorithm',
+      ],
+      ['a key marked for encryption', { ...mine, use: 'enc' }, 'is marked for another use'],
+      ['a key marked not to sign', { ...mine, key_ops: ['verify'] }, 'is marked not to sign'],
+      ['the d of another key', { ...mine, d: other.d }, 'has a "d" of another key'],
+      [
+        'a d off the curve',
+        { ...mine, d: Buffer.alloc(32).toString('base64url') },
+        'has a "d" that is not a P-256',
+      ],
+    ] as const) {
+      const message = refusal(JSON.stringify(jwk));
+      expect(message, what).toContain(`SESSION_SIGNING_JWK: ${reason}`);
+      expect(message, what).not.toContain(String(mine.d).slice(0, 6));
     }
   });
 });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseHostNames } from './lib/host-names.ts';
 import { parseAllowlist } from './lib/rate-limit.ts';
+import { parseSigningJwk } from './lib/signing-keys.ts';
 import { DEMO_PASSWORD } from './store/demo.ts';
 
 function isPostgresUrl(value: string): boolean {
@@ -96,7 +97,7 @@ const schema = z.object({
    * A private JWK (JSON) for session JWTs; without it a key is generated under DATA_DIR, or on
    * PostgreSQL kept in the database, sealed with ONBEHALF_SECRET.
    */
-  SESSION_SIGNING_JWK: z.string().min(1).optional(),
+  SESSION_SIGNING_JWK: z.string().min(1).superRefine(takenBy(parseSigningJwk)).optional(),
   /**
    * 32+ bytes, base64url: the key that seals what must not be readable from the database.
    * Required with DATABASE_URL, the same in every process.

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -227,6 +227,8 @@ describe('a start the environment does not allow', () => {
     60_000,
   );
 
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const privateJwk = privateKey.export({ format: 'jwk' });
   it.each([
     // Coerced, it was port 0: a random port, and links to localhost:0.
     ['an empty PORT', 'PORT', ''],
@@ -236,6 +238,18 @@ describe('a start the environment does not allow', () => {
       '10.0.0.0/8;192.168.0.0/16',
     ],
     ['an ALLOWED_HOSTS entry that is not a host name', 'ALLOWED_HOSTS', 'portal example.com'],
+    // One quote lost when pasted into a secret store.
+    [
+      'a SESSION_SIGNING_JWK that is not JSON',
+      'SESSION_SIGNING_JWK',
+      JSON.stringify(privateJwk).replace('"d":"', '"d":'),
+    ],
+    // Served, it was published in the JWKS, and every session JWT answered 500.
+    [
+      'a SESSION_SIGNING_JWK without its private part',
+      'SESSION_SIGNING_JWK',
+      JSON.stringify(publicKey.export({ format: 'jwk' })),
+    ],
   ])(
     'refuses %s before touching DATA_DIR: one line naming it, exit code 1',
     async (_, name, value) => {
@@ -244,6 +258,8 @@ describe('a start the environment does not allow', () => {
       expect(refused.lines).toEqual([expect.stringMatching(new RegExp(`^onbehalf: .*${name}: `))]);
       // Nothing made, migrated, seeded or keyed for a start that never served.
       expect(refused.dataDirHolds).toEqual([]);
+      // Nothing of a private key repeated.
+      expect(refused.output).not.toContain(String(privateJwk.d).slice(0, 8));
     },
     60_000,
   );

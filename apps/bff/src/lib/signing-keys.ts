@@ -1,3 +1,4 @@
+import { createECDH } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -23,8 +24,69 @@ export interface SigningKeys {
 export async function fromPrivateJwk(jwk: JWK): Promise<SigningKeys> {
   const kid = jwk.kid ?? (await calculateJwkThumbprint(jwk));
   const privateKey = (await importJWK(jwk, SIGNING_ALG)) as CryptoKey;
-  const { d: _secret, ...publicPart } = jwk;
-  return { privateKey, kid, publicJwk: { ...publicPart, kid, alg: SIGNING_ALG, use: 'sig' } };
+  // The public key and nothing of the private one's own marks (its `key_ops` say "sign").
+  const { kty, crv, x, y } = jwk;
+  return { privateKey, kid, publicJwk: { kty, crv, x, y, kid, alg: SIGNING_ALG, use: 'sig' } };
+}
+
+/**
+ * `SESSION_SIGNING_JWK` as the server can sign with it: one private EC key on P-256, since
+ * session JWTs are signed ES256. A public key alone, another kind of key, or a "d" of another
+ * key than "x" and "y" would be published in the JWKS and then fail every session JWT with a
+ * 500, so loadEnv refuses it at start. The text is a private key: no reason repeats any of it
+ * (JSON.parse's own message quotes the text around the fault).
+ */
+export function parseSigningJwk(text: string): JWK {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error('is not JSON: give the private JWK as one JSON object');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error('is not a JSON object: give the private JWK as one JSON object');
+  }
+  const jwk = parsed as JWK;
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') {
+    throw new Error(
+      `must be an EC key on the P-256 curve ("kty": "EC", "crv": "P-256"): session JWTs are signed ${SIGNING_ALG}`,
+    );
+  }
+  if (typeof jwk.d !== 'string') {
+    throw new Error(
+      'has no private part ("d"): give the private key, not its public half, which cannot sign',
+    );
+  }
+  if (typeof jwk.x !== 'string' || typeof jwk.y !== 'string') {
+    throw new Error('lacks its public part ("x" and "y")');
+  }
+  if (jwk.alg !== undefined && jwk.alg !== SIGNING_ALG) {
+    throw new Error(
+      `is marked for another algorithm: its "alg" must be "${SIGNING_ALG}" or absent`,
+    );
+  }
+  if (jwk.use !== undefined && jwk.use !== 'sig') {
+    throw new Error('is marked for another use: its "use" must be "sig" or absent');
+  }
+  if (jwk.key_ops !== undefined && !jwk.key_ops.includes('sign')) {
+    throw new Error('is marked not to sign: its "key_ops" must hold "sign", or be absent');
+  }
+  let point: Buffer;
+  try {
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(Buffer.from(jwk.d, 'base64url'));
+    point = ecdh.getPublicKey();
+  } catch {
+    throw new Error('has a "d" that is not a P-256 private key');
+  }
+  // Uncompressed: 0x04, then x and y of 32 bytes each.
+  if (
+    point.subarray(1, 33).toString('base64url') !== jwk.x ||
+    point.subarray(33).toString('base64url') !== jwk.y
+  ) {
+    throw new Error('has a "d" of another key than its "x" and "y"');
+  }
+  return jwk;
 }
 
 export async function generateSigningKeys(): Promise<{ keys: SigningKeys; privateJwk: JWK }> {
@@ -39,7 +101,7 @@ export async function generateSigningKeys(): Promise<{ keys: SigningKeys; privat
  * start and kept under DATA_DIR (readable by the owner only) so tokens survive restarts.
  */
 export async function loadSigningKeys(dataDir: string, fromEnv?: string): Promise<SigningKeys> {
-  if (fromEnv) return fromPrivateJwk(JSON.parse(fromEnv) as JWK);
+  if (fromEnv) return fromPrivateJwk(parseSigningJwk(fromEnv));
   const dir = path.join(dataDir, 'keys');
   const file = path.join(dir, 'session-signing.jwk.json');
   if (existsSync(file)) return fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')) as JWK);

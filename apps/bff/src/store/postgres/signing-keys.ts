@@ -13,6 +13,7 @@ import {
   fromPrivateJwk,
   generateSigningKeys,
   type PublicJwk,
+  parseSigningJwk,
   type SigningKeys,
 } from '../../lib/signing-keys.ts';
 import { type PgDb, type PgTx, transaction } from './client.ts';
@@ -50,7 +51,7 @@ export async function loadSharedSigningKeys(
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${KEY_LOCK.toString()}::bigint)`);
     await confirmSharedSecret(tx, sealKey);
     if (fromEnv) {
-      const keys = await fromPrivateJwk(JSON.parse(fromEnv) as JWK);
+      const keys = await fromPrivateJwk(parseSigningJwk(fromEnv));
       await register(tx, sealKey, keys, now);
       return keys;
     }
