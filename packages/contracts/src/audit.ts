@@ -42,6 +42,7 @@ export const auditEventTypes = [
   'audit.exported',
   'outbox.read',
   'audit.repeated',
+  'audit.pruned',
   'test.organization_created',
   'test.operator_created',
   'test.mailbox_read',

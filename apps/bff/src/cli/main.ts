@@ -3,6 +3,7 @@ import { type Env, loadEnv } from '../env.ts';
 import { type AnchoredHead, fileAnchorStorage } from '../lib/audit-anchor.ts';
 import { AppError } from '../lib/errors.ts';
 import type { MetricsSources } from '../lib/metrics.ts';
+import { systemMeta } from '../lib/request-meta.ts';
 import { loadServerSecret, type ServerSecret } from '../lib/server-secret.ts';
 import { databaseRefusal } from '../store/database-refusals.ts';
 import { type DemoSeed, WITHHELD_DEMO } from '../store/demo.ts';
@@ -167,6 +168,7 @@ async function run(
         key: opened.auditKey,
         retentionDays: env.AUDIT_RETENTION_DAYS,
         now: Date.now(),
+        meta: systemMeta,
       });
       const days = env.AUDIT_RETENTION_DAYS;
       console.log(

@@ -454,23 +454,39 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
 
     // Retention of one day, ten days on, with the newest event two days old.
     const day = 24 * 60 * 60 * 1000;
-    expect(await ts.store.audit.prune({ key, retentionDays: 30, now: T0 + 10 * day })).toEqual({
+    expect(
+      await ts.store.audit.prune({ key, retentionDays: 30, now: T0 + 10 * day, meta }),
+    ).toEqual({
       pruned: 0,
       throughId: null,
       attempts: 0,
       impersonations: 0,
     });
     const trail = await auditTrail(ts);
-    const pruned = await ts.store.audit.prune({ key, retentionDays: 1, now: T0 + 4_000 + day });
+    const pruned = await ts.store.audit.prune({
+      key,
+      retentionDays: 1,
+      now: T0 + 4_000 + day,
+      meta,
+    });
     expect(pruned).toEqual({
       pruned: 4,
       throughId: trail[3]?.id,
       attempts: 0,
       impersonations: 0,
     });
-    expect((await auditTrail(ts)).map((e) => e.type)).toEqual(['impersonation.ended']);
+    // The prune is on the record, after the event it kept, and the chain verifies through it.
+    const kept = await auditTrail(ts);
+    expect(kept.map((e) => [e.type, e.actorUserId, e.details])).toEqual([
+      ['impersonation.ended', expect.anything(), expect.anything()],
+      [
+        'audit.pruned',
+        null,
+        { retentionDays: 1, events: 4, throughId: trail[3]?.id, attempts: 0, impersonations: 0 },
+      ],
+    ]);
     const after = await ts.store.audit.verify({ key, anchored: null });
-    expect(after).toMatchObject({ intact: true, checked: 1, breaks: [] });
+    expect(after).toMatchObject({ intact: true, checked: 2, breaks: [] });
   });
 });
 
@@ -537,8 +553,27 @@ describe.each(dialects)('the access history pruned with the trail on %s (ADR 043
       impersonation('handoff-inside', { handoffExpiresAt: cutoff + 1 }),
     ]);
 
-    const result = await ts.store.audit.prune({ key: ts.auditKey, retentionDays, now });
+    const before = (await auditTrail(ts)).length;
+    const result = await ts.store.audit.prune({ key: ts.auditKey, retentionDays, now, meta });
     expect(result).toMatchObject({ attempts: 1_203, impersonations: 2 });
+    // The trail says what went: the seeded events (all older than the retention too) and the
+    // history, after the checkpoint it leaves.
+    const trail = await auditTrail(ts);
+    expect(trail.map((e) => [e.type, e.details])).toEqual([
+      [
+        'audit.pruned',
+        {
+          retentionDays,
+          events: before,
+          throughId: expect.any(Number),
+          attempts: 1_203,
+          impersonations: 2,
+        },
+      ],
+    ]);
+    expect(await ts.store.audit.verify({ key: ts.auditKey, anchored: null })).toMatchObject({
+      intact: true,
+    });
     const kept = await rowsOf(ts, 'loginAttempts');
     expect(kept.map((row) => row.at).sort((a, b) => a - b)).toEqual([
       cutoff - 5 * day,
@@ -550,11 +585,14 @@ describe.each(dialects)('the access history pruned with the trail on %s (ADR 043
       'handoff-inside',
       'still-running',
     ]);
-    // Nothing more to take the second time.
-    expect(await ts.store.audit.prune({ key: ts.auditKey, retentionDays, now })).toMatchObject({
+    // Nothing more to take the second time, and nothing more said.
+    expect(
+      await ts.store.audit.prune({ key: ts.auditKey, retentionDays, now, meta }),
+    ).toMatchObject({
       attempts: 0,
       impersonations: 0,
     });
+    expect(await auditTrail(ts)).toHaveLength(trail.length);
   });
 
   it('refuses, deleting nothing of the history, when the events to prune do not verify', async () => {
@@ -572,8 +610,12 @@ describe.each(dialects)('the access history pruned with the trail on %s (ADR 043
       },
     ]);
     const otherKey = Buffer.alloc(32, 9);
-    await expect(ts.store.audit.prune({ key: otherKey, retentionDays, now })).rejects.toThrow();
+    const before = await auditTrail(ts);
+    await expect(
+      ts.store.audit.prune({ key: otherKey, retentionDays, now, meta }),
+    ).rejects.toThrow();
     expect(await rowsOf(ts, 'loginAttempts')).toHaveLength(1);
+    expect(await auditTrail(ts)).toEqual(before);
   });
 });
 

@@ -1,4 +1,5 @@
 import { and, type Column, isNull, lt, or, type SQL } from 'drizzle-orm';
+import type { AuditEntry } from '../lib/audit-event.ts';
 
 /**
  * What of the access history is past the trail's retention (ADR 043), one condition for both
@@ -26,4 +27,30 @@ export function impersonationsFinishedBefore(
     lt(table.endedAt, cutoff),
     and(isNull(table.startedAt), isNull(table.endedAt), lt(table.handoffExpiresAt, cutoff)),
   );
+}
+
+/**
+ * The trail's own record of a prune that deleted anything: how many events (through which),
+ * sign-in attempts and finished impersonations, and the retention it kept. Written after them,
+ * so it is the first kept event's successor in the chain, never pruned with them. A prune
+ * that found nothing writes nothing.
+ */
+export function prunedEvent(
+  result: { pruned: number; throughId: number | null; attempts: number; impersonations: number },
+  retentionDays: number,
+  now: number,
+): AuditEntry | null {
+  if (result.pruned + result.attempts + result.impersonations === 0) return null;
+  return {
+    type: 'audit.pruned',
+    at: now,
+    actor: { userId: null, kind: 'system' },
+    details: {
+      retentionDays,
+      events: result.pruned,
+      throughId: result.throughId,
+      attempts: result.attempts,
+      impersonations: result.impersonations,
+    },
+  };
 }

@@ -59,9 +59,10 @@ export interface AuditStore {
   /**
    * Deletes events older than `retentionDays` before `now`, leaving a keyed checkpoint so the
    * chain still verifies from the first kept event; then the access history's rows as old
-   * (sign-in attempts, finished impersonations: ADR 043).
+   * (sign-in attempts, finished impersonations: ADR 043). A prune that deleted anything says so
+   * in the trail (`audit.pruned`: how many of each, through which event, the retention).
    */
-  prune(command: { key: Buffer; retentionDays: number; now: number }): Promise<{
+  prune(command: { key: Buffer; retentionDays: number; now: number; meta: RequestMeta }): Promise<{
     pruned: number;
     throughId: number | null;
     attempts: number;

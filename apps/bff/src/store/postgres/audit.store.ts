@@ -10,9 +10,11 @@ import type {
 } from '../../features/audit/audit.store.ts';
 import { toIso } from '../../lib/clock.ts';
 import { auditFilterConditions } from '../audit-filters.ts';
+import { prunedEvent } from '../history-retention.ts';
+import { appendAudit } from './audit.ts';
 import { pruneAuditEvents, verifyAuditChain } from './audit-chain.ts';
 import { recordRepeatable } from './audit-repeats.ts';
-import type { PgDb, PgQueryable } from './client.ts';
+import { type PgDb, type PgQueryable, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { pruneHistory } from './history-retention.ts';
 import { isIntegerId } from './integer-id.ts';
@@ -403,10 +405,13 @@ export function postgresAudit({ db, auditKey }: PostgresContext): AuditStore {
       return verifyAuditChain(db, key, anchored);
     },
 
-    async prune({ key, retentionDays, now }) {
+    async prune({ key, retentionDays, now, meta }) {
       const events = await pruneAuditEvents(db, key, retentionDays, now);
       const history = await pruneHistory(db, retentionCutoff(now, retentionDays));
-      return { ...events, ...history };
+      const result = { ...events, ...history };
+      const entry = prunedEvent(result, retentionDays, now);
+      if (entry) await transaction(db, (tx) => appendAudit(tx, auditKey, entry, meta));
+      return result;
     },
   };
 }

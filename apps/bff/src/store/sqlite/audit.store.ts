@@ -9,6 +9,8 @@ import type {
   AuditStore,
 } from '../../features/audit/audit.store.ts';
 import { auditFilterConditions } from '../audit-filters.ts';
+import { prunedEvent } from '../history-retention.ts';
+import { recordAudit } from './audit.ts';
 import { pruneAuditEvents, verifyAuditChain } from './audit-chain.ts';
 import { recordRepeatable } from './audit-repeats.ts';
 import { catchUpAuditSearch } from './audit-search.ts';
@@ -434,10 +436,13 @@ export function sqliteAudit({ db, searchReader }: SqliteContext): AuditStore {
       return verifyAuditChain(db, key, anchored);
     },
 
-    async prune({ key, retentionDays, now }) {
+    async prune({ key, retentionDays, now, meta }) {
       const events = await pruneAuditEvents(db, key, retentionDays, now);
       const history = await pruneHistory(db, retentionCutoff(now, retentionDays));
-      return { ...events, ...history };
+      const result = { ...events, ...history };
+      const entry = prunedEvent(result, retentionDays, now);
+      if (entry) db.transaction((tx) => recordAudit(tx, entry, meta));
+      return result;
     },
   };
 }

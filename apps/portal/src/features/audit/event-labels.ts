@@ -41,6 +41,7 @@ const labels: Record<AuditEventType, string> = {
   'audit.exported': 'Audit trail exported',
   'outbox.read': 'Outbox read',
   'audit.repeated': 'Repeated events counted',
+  'audit.pruned': 'Audit trail and access history pruned',
   'test.organization_created': 'Test organization created',
   'test.operator_created': 'Test operator created',
   'test.mailbox_read': 'Test mailbox read',
