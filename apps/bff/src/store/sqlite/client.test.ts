@@ -43,6 +43,15 @@ describe('the data directory', () => {
     sqlite.close();
   });
 
+  it('that cannot be made or used is named as DATA_DIR, with the system’s reason', () => {
+    const notADirectory = path.join(tempDir(), 'a-file');
+    writeFileSync(notADirectory, '');
+    const dataDir = path.join(notADirectory, 'data');
+    expect(() => secureDataDir(dataDir)).toThrow(
+      new RegExp(`^DATA_DIR ${dataDir} cannot be used: ENOTDIR`),
+    );
+  });
+
   it('tightens an existing directory, its keys and its database files left readable by others', () => {
     const dataDir = tempDir();
     const keys = path.join(dataDir, 'keys');

@@ -49,6 +49,18 @@ function tighten(target: string, mode: number): void {
  * Creates the database file, empty, when missing (`privateDatabaseFile`). Returns its path.
  */
 export function secureDataDir(dataDir: string): string {
+  try {
+    return securedDataDir(dataDir);
+  } catch (error) {
+    // The system's own words name a path but not the setting to change (a review).
+    throw new Error(
+      `DATA_DIR ${dataDir} cannot be used: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+function securedDataDir(dataDir: string): string {
   mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR });
   tighten(dataDir, PRIVATE_DIR);
   // Created 0700 by whoever first writes a key there (lib/signing-keys.ts, server-secret.ts).
