@@ -112,6 +112,23 @@ describe('the environment', () => {
     }
   });
 
+  it('takes TRUST_PROXY and AUDIT_RETENTION_DAYS in decimal and in range only', () => {
+    expect(loadEnv({ TRUST_PROXY: '2', AUDIT_RETENTION_DAYS: '365' })).toMatchObject({
+      TRUST_PROXY: 2,
+      AUDIT_RETENTION_DAYS: 365,
+    });
+    for (const value of ['', '0x1', '1e0', ' 1', '-0', '6']) {
+      expect(() => loadEnv({ TRUST_PROXY: value }), value).toThrow(
+        /TRUST_PROXY: must be a number of proxies from 0 to 5, in decimal/,
+      );
+    }
+    for (const value of ['', '0x1e', '29', '3651', '400.5']) {
+      expect(() => loadEnv({ AUDIT_RETENTION_DAYS: value }), value).toThrow(
+        /AUDIT_RETENTION_DAYS: must be a number of days from 30 to 3650, in decimal/,
+      );
+    }
+  });
+
   it('takes an smtp:// or smtps:// SMTP_URL only, without repeating it', () => {
     for (const url of ['smtp://user:pw@mail.example.com:587', 'smtps://mail.example.com']) {
       expect(loadEnv({ SMTP_URL: url }).SMTP_URL).toBe(url);

@@ -32,19 +32,22 @@ function takenBy(parse: (text: string) => unknown) {
   };
 }
 
+/**
+ * A whole number written in decimal digits, from `min` to `max`. Coerced instead, '' was 0
+ * (PORT: a random port, and links to localhost:0) and `0x0BB9` was 3001.
+ */
+function decimal(min: number, max: number, what: string) {
+  return z
+    .string()
+    .refine((text) => /^\d{1,9}$/.test(text) && Number(text) >= min && Number(text) <= max, {
+      error: `must be ${what} from ${min} to ${max}, in decimal`,
+    })
+    .transform(Number);
+}
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  /**
-   * Decimal digits only: coerced, '' was port 0 (a random port, links to localhost:0) and
-   * 0x0BB9 was 3001.
-   */
-  PORT: z
-    .string()
-    .refine((text) => /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65_535, {
-      error: 'must be a port number from 1 to 65535, in decimal',
-    })
-    .transform(Number)
-    .default(3000),
+  PORT: decimal(1, 65_535, 'a port number').default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
   /**
@@ -78,7 +81,7 @@ const schema = z.object({
    * the socket's address is the client. Never set it higher than the proxies you run, or
    * clients can choose their own address for rate limits and the audit trail.
    */
-  TRUST_PROXY: z.coerce.number().int().min(0).max(5).default(0),
+  TRUST_PROXY: decimal(0, 5, 'a number of proxies').default(0),
   /**
    * smtp://user:pass@host:port (or smtps://, TLS from the start), the schemes nodemailer takes —
    * without it, mail goes to the local outbox (Admin › Outbox).
@@ -92,7 +95,7 @@ const schema = z.object({
     .optional(),
   MAIL_FROM: z.string().min(3).default('onbehalf <no-reply@onbehalf.test>'),
   /** How long audit events are kept before `audit:prune` may remove them (SOC 2: ≥ 1 year). */
-  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(30).max(3650).default(400),
+  AUDIT_RETENTION_DAYS: decimal(30, 3650, 'a number of days').default(400),
   /**
    * A private JWK (JSON) for session JWTs; without it a key is generated under DATA_DIR, or on
    * PostgreSQL kept in the database, sealed with ONBEHALF_SECRET.
