@@ -81,6 +81,15 @@ if (env.reachableByOthers) {
   }
 }
 
+// A database a newer version migrated serves this one (a rollback during a rolling deploy), but
+// what the newer migrations changed may fail some requests: said once, at start.
+const { unknown: newerMigrations } = await store.health.ready();
+if (newerMigrations > 0) {
+  logger.warn(
+    `The database holds ${newerMigrations} migration(s) this version does not know: a newer version migrated it. What they changed may fail requests here; run the newer version, or restore the database from before them.`,
+  );
+}
+
 /** Keeps the chain's head outside the database; says so when the trail went backwards. */
 let anchorUnread = false;
 async function anchorAuditHead() {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { serverSecretFile } from './lib/server-secret.ts';
 import { afterThisFile } from './test/file-cleanup.ts';
@@ -44,6 +45,30 @@ describe('a second server on a SQLite DATA_DIR', () => {
     await waitUntilReady(next);
     await next.stop();
     await first.stop();
+  }, 90_000);
+});
+
+describe('a SQLite database a newer version migrated', () => {
+  it('serves, and says once at start that it holds migrations this version does not know', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-newer-'));
+    afterThisFile(() => rmSync(dataDir, { recursive: true, force: true }));
+    // A database this version made, then a migration of a version after this one.
+    const made = await spawnServer({ ...plain, DATA_DIR: dataDir });
+    await waitUntilReady(made);
+    await made.stop();
+    const sqlite = new Database(path.join(dataDir, 'onbehalf.db'));
+    sqlite
+      .prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)')
+      .run('a-newer-version', 4_102_444_800_000);
+    sqlite.close();
+
+    const older = await spawnServer({ ...plain, DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    await waitUntilReady(older);
+    expect((await fetch(`${older.url}/api/health/ready`)).status).toBe(200);
+    await older.stop();
+    expect(older.output()).toContain(
+      'The database holds 1 migration(s) this version does not know: a newer version migrated it.',
+    );
   }, 90_000);
 });
 

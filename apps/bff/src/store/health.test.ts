@@ -18,7 +18,7 @@ const journal = { sqlite: '__drizzle_migrations', postgres: 'drizzle.__drizzle_m
 describe.each(dialects)('health on %s', (dialect) => {
   it('is ready once every bundled migration is applied', async () => {
     const ts = await freshStore(dialect);
-    expect(await ts.store.health.ready()).toEqual({ unappliedMigrations: 0 });
+    expect(await ts.store.health.ready()).toEqual({ unapplied: 0, unknown: 0 });
   });
 
   it('counts the bundled migrations the database has not applied', async () => {
@@ -28,10 +28,19 @@ describe.each(dialects)('health on %s', (dialect) => {
       ts,
       `DELETE FROM ${table} WHERE created_at = (SELECT max(created_at) FROM ${table})`,
     );
-    expect(await ts.store.health.ready()).toEqual({ unappliedMigrations: 1 });
+    expect(await ts.store.health.ready()).toEqual({ unapplied: 1, unknown: 0 });
     await exec(ts, `DELETE FROM ${table}`);
-    const { unappliedMigrations } = await ts.store.health.ready();
-    expect(unappliedMigrations).toBeGreaterThan(1);
+    const { unapplied } = await ts.store.health.ready();
+    expect(unapplied).toBeGreaterThan(1);
+  });
+
+  it('counts the migrations a newer version applied, which this one does not know, and stays ready', async () => {
+    const ts = await freshStore(dialect);
+    await exec(
+      ts,
+      `INSERT INTO ${journal[dialect]} (hash, created_at) VALUES ('a-newer-version', 4102444800000)`,
+    );
+    expect(await ts.store.health.ready()).toEqual({ unapplied: 0, unknown: 1 });
   });
 
   it('rejects on a database that has no record of migrations', async () => {
@@ -46,7 +55,7 @@ describe('health when the database does not answer', () => {
     const { db, sqlite } = openDatabase(':memory:');
     migrateDatabase(db);
     const store = createSqliteStore(db);
-    expect(await store.health.ready()).toEqual({ unappliedMigrations: 0 });
+    expect(await store.health.ready()).toEqual({ unapplied: 0, unknown: 0 });
     sqlite.close();
     await expect(store.health.ready()).rejects.toThrow();
   });

@@ -8,7 +8,7 @@ import { AppError } from '../../lib/errors.ts';
 export async function assertReady(deps: AppDeps): Promise<void> {
   let unapplied: number;
   try {
-    ({ unappliedMigrations: unapplied } = await deps.store.health.ready());
+    ({ unapplied } = await deps.store.health.ready());
   } catch (error) {
     deps.logger.warn({ err: error }, 'not ready: the database does not answer');
     throw new AppError('not_ready', { message: 'The database does not answer.' });

@@ -7,6 +7,7 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { Turns } from '../../lib/at-once.ts';
+import { countMigrations, type MigrationCounts } from '../migration-counts.ts';
 import * as schema from './schema.ts';
 
 /** A database handle: on the pool, or on one of its connections (`$client` says which). */
@@ -241,19 +242,21 @@ export async function migratePostgres(
 let bundledMigrations: string[] | undefined;
 
 /**
- * How many of the migrations bundled with this code the database has not applied: 0 when it is
- * ready for this code, as on SQLite (`unappliedMigrations` in store/sqlite/client.ts). Rejects
- * when the database does not answer, or has never been migrated.
+ * The migrations bundled with this code the database has not applied (0: it is ready for this
+ * code), and those it has that this code does not know, as on SQLite (`migrationCounts` in
+ * store/sqlite/client.ts). Rejects when the database does not answer, or was never migrated.
  */
-export async function unappliedPostgresMigrations(db: PgDb): Promise<number> {
+export async function postgresMigrationCounts(db: PgDb): Promise<MigrationCounts> {
   bundledMigrations ??= readMigrationFiles({ migrationsFolder: migrationsFolder() }).map(
     (m) => m.hash,
   );
   const { rows } = await db.execute<{ hash: string }>(
     sql`SELECT hash FROM drizzle.__drizzle_migrations`,
   );
-  const applied = new Set(rows.map((row) => row.hash));
-  return bundledMigrations.filter((hash) => !applied.has(hash)).length;
+  return countMigrations(
+    bundledMigrations,
+    rows.map((row) => row.hash),
+  );
 }
 
 /** Anything statements run on: the pool, or one of its connections. */

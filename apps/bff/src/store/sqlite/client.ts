@@ -14,6 +14,7 @@ import { sql } from 'drizzle-orm';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { countMigrations, type MigrationCounts } from '../migration-counts.ts';
 
 export type Db = BetterSQLite3Database;
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -106,17 +107,18 @@ export function migrateDatabase(db: Db): void {
 let bundledMigrations: string[] | undefined;
 
 /**
- * How many of the migrations bundled with this code the database has not applied: 0 when it is
- * ready for this code. A database ahead of the code (a newer version migrated it) is ready as
- * far as this code is concerned. Throws when the database does not answer. One query over the
- * migrations table (a few rows); the files are read and hashed on the first call only.
+ * How many of the migrations bundled with this code the database has not applied (0: it is
+ * ready for this code), and how many it has that this code does not know (a newer version
+ * migrated it: still ready as far as this code is concerned, said at start). Throws when the
+ * database does not answer. One query over the migrations table (a few rows); the files are
+ * read and hashed on the first call only.
  */
-export function unappliedMigrations(db: Db): number {
+export function migrationCounts(db: Db): MigrationCounts {
   bundledMigrations ??= readMigrationFiles({ migrationsFolder: migrationsFolder() }).map(
     (m) => m.hash,
   );
-  const applied = new Set(
-    db.all<{ hash: string }>(sql`SELECT hash FROM __drizzle_migrations`).map((row) => row.hash),
-  );
-  return bundledMigrations.filter((hash) => !applied.has(hash)).length;
+  const applied = db
+    .all<{ hash: string }>(sql`SELECT hash FROM __drizzle_migrations`)
+    .map((row) => row.hash);
+  return countMigrations(bundledMigrations, applied);
 }
