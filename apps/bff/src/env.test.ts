@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from './env.ts';
+import { parseAllowlist } from './lib/rate-limit.ts';
 import { DEMO_PASSWORD } from './store/demo.ts';
 
 const SECRET = 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA0';
@@ -161,7 +162,8 @@ describe('RATE_LIMIT_ALLOWLIST', () => {
   };
 
   it('takes addresses and networks of an office or a gateway, IPv4 and IPv6', () => {
-    const allowlist = '198.51.100.0/24, 2001:db8:aa::/48, 203.0.113.9, 10.0.0.0/8, 2001:db8::/32';
+    const allowlist =
+      '198.51.100.0/24, 2001:db8:aa::/48, 203.0.113.9, 10.0.0.0/8, ::ffff:198.51.100.0/120';
     expect(loadEnv({ RATE_LIMIT_ALLOWLIST: allowlist }).RATE_LIMIT_ALLOWLIST).toBe(allowlist);
   });
 
@@ -196,14 +198,30 @@ describe('RATE_LIMIT_ALLOWLIST', () => {
     expect(refusal('2001:db8:1:2:3:4:5:6/64')).toContain('write the network, 2001:db8:1:2::/64,');
   });
 
-  it('refuses a network wider than an IPv4 /8 or an IPv6 /32: every address-wide limit would be off', () => {
+  it('refuses a network wider than an IPv4 /8 or an IPv6 /48: every address-wide limit would be off', () => {
     for (const entry of ['0.0.0.0/0', '::/0']) {
       expect(refusal(entry), entry).toContain(
         `RATE_LIMIT_ALLOWLIST: "${entry}" would exempt every address from the address-wide rate limits`,
       );
     }
     expect(refusal('8.0.0.0/7')).toContain('at most a /8 of IPv4');
-    expect(refusal('2000::/3')).toContain('at most a /32 of IPv6');
+    expect(refusal('2000::/3')).toContain('at most a /48 of IPv6');
+    expect(refusal('2001:db8::/32')).toContain('at most a /48 of IPv6');
+  });
+
+  it('refuses an IPv6 network of IPv4-mapped addresses wider than an IPv4 /8, which exempts IPv4 clients', () => {
+    // Node's BlockList matches an IPv4 address against them: each was every IPv4 client.
+    for (const entry of ['::ffff:0:0/96', '::/48', '::ffff:0:0/100']) {
+      expect(refusal(entry), entry).toContain(
+        `RATE_LIMIT_ALLOWLIST: "${entry}" holds IPv4-mapped addresses (::ffff:0:0/96) and would exempt`,
+      );
+    }
+    expect(refusal('::ffff:0:0/96')).toContain('every IPv4 address');
+    expect(refusal('::ffff:0:0/100')).toContain('a /4 of IPv4 addresses');
+    // An IPv4 network written mapped is taken as narrow as written, and matches only it.
+    const list = parseAllowlist('::ffff:198.51.100.0/120');
+    expect(list.check('198.51.100.7', 'ipv4')).toBe(true);
+    expect(list.check('8.8.8.8', 'ipv4')).toBe(false);
   });
 });
 

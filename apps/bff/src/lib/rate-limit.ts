@@ -200,11 +200,14 @@ function ipv6Prefix(ip: string, groups: 3 | 4): string {
 
 /**
  * The widest network an allowlist entry may name (ADR 044): a /8 of IPv4 (the widest private
- * range, 10.0.0.0/8) and a /32 of IPv6 (a whole organisation's allocation). Anything wider exempts
+ * range, 10.0.0.0/8) and a /48 of IPv6 (a site's). Anything wider exempts
  * swathes of the internet, and `0.0.0.0/0` or `::/0` every address, from the limits that slow a
  * guesser down: the account budget alone would be left.
  */
-export const WIDEST_ALLOWLISTED = { ipv4: 8, ipv6: 32 } as const;
+export const WIDEST_ALLOWLISTED = { ipv4: 8, ipv6: 48 } as const;
+
+/** `::ffff:0:0/96`, where IPv6 writes IPv4 addresses: Node's BlockList matches IPv4 against it. */
+const IPV4_MAPPED = 0xffffn << 32n;
 
 /** An address as one number: 32 bits for IPv4, 128 for IPv6 (an IPv4 tail taken as two groups). */
 function addressBits(address: string, type: 'ipv4' | 'ipv6'): bigint {
@@ -286,6 +289,17 @@ export function parseAllowlist(text: string): BlockList {
       throw new Error(
         `"${entry}" has bits set past its /${prefix} prefix: write the network, ${networkAddress(network, type)}/${prefix}, or the address alone`,
       );
+    }
+    // An IPv6 network holding IPv4-mapped addresses names IPv4 addresses, under IPv4's rule:
+    // `::ffff:0:0/96`, or `::/48` around it, would exempt every IPv4 client (a review).
+    if (type === 'ipv6') {
+      const span = BigInt(128 - Math.min(prefix, 96));
+      const v4prefix = prefix - 96;
+      if (network >> span === IPV4_MAPPED >> span && v4prefix < WIDEST_ALLOWLISTED.ipv4) {
+        throw new Error(
+          `"${entry}" holds IPv4-mapped addresses (::ffff:0:0/96) and would exempt ${v4prefix <= 0 ? 'every IPv4 address' : `a /${v4prefix} of IPv4 addresses`} from the address-wide rate limits: name the IPv4 networks themselves, at most a /${WIDEST_ALLOWLISTED.ipv4}`,
+        );
+      }
     }
     list.addSubnet(address, prefix, type);
   }
