@@ -269,6 +269,11 @@ describe('SESSION_SIGNING_JWK', () => {
   it('takes a private P-256 key, the kind session JWTs are signed with (ES256)', () => {
     expect(refusal(JSON.stringify(mine))).toBe('taken');
     expect(refusal(JSON.stringify({ ...mine, kid: 'k1', alg: 'ES256', use: 'sig' }))).toBe('taken');
+    // Coordinates in standard, padded base64 are the same key, and were taken before the check.
+    const standard = (part: unknown) => Buffer.from(String(part), 'base64url').toString('base64');
+    expect(refusal(JSON.stringify({ ...mine, x: standard(mine.x), y: standard(mine.y) }))).toBe(
+      'taken',
+    );
   });
 
   it('refuses one that is not JSON by name, repeating none of it', () => {
@@ -297,6 +302,9 @@ describe('SESSION_SIGNING_JWK', () => {
       ],
       ['a key marked for encryption', { ...mine, use: 'enc' }, 'is marked for another use'],
       ['a key marked not to sign', { ...mine, key_ops: ['verify'] }, 'is marked not to sign'],
+      // A string, not a list: WebCrypto refused it only at boot, after DATA_DIR was made.
+      ['key_ops not a list', { ...mine, key_ops: 'sign' }, 'is marked not to sign'],
+      ['key_ops a number', { ...mine, key_ops: 5 }, 'is marked not to sign'],
       ['the d of another key', { ...mine, d: other.d }, 'has a "d" of another key'],
       [
         'a d off the curve',

@@ -68,7 +68,7 @@ export function parseSigningJwk(text: string): JWK {
   if (jwk.use !== undefined && jwk.use !== 'sig') {
     throw new Error('is marked for another use: its "use" must be "sig" or absent');
   }
-  if (jwk.key_ops !== undefined && !jwk.key_ops.includes('sign')) {
+  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('sign'))) {
     throw new Error('is marked not to sign: its "key_ops" must hold "sign", or be absent');
   }
   let point: Buffer;
@@ -79,10 +79,11 @@ export function parseSigningJwk(text: string): JWK {
   } catch {
     throw new Error('has a "d" that is not a P-256 private key');
   }
-  // Uncompressed: 0x04, then x and y of 32 bytes each.
+  // Uncompressed: 0x04, then x and y of 32 bytes each, compared as bytes: a coordinate written
+  // padded, or in standard base64, is the same key (and was taken before this check).
   if (
-    point.subarray(1, 33).toString('base64url') !== jwk.x ||
-    point.subarray(33).toString('base64url') !== jwk.y
+    !point.subarray(1, 33).equals(Buffer.from(jwk.x, 'base64url')) ||
+    !point.subarray(33).equals(Buffer.from(jwk.y, 'base64url'))
   ) {
     throw new Error('has a "d" of another key than its "x" and "y"');
   }
