@@ -36,16 +36,33 @@ export function serverSecretFile(dataDir: string): string {
 }
 
 export function loadServerSecret(dataDir: string, fromEnv?: string): ServerSecret {
-  if (fromEnv) return serverSecretFrom(Buffer.from(fromEnv, 'base64url'));
+  return loadOrMakeServerSecret(dataDir, fromEnv).secret;
+}
+
+/**
+ * The server secret, and the text of the file this call made when it generated one (null when
+ * it came from the environment or a file already there). Made exclusively: two processes or
+ * commands starting at once on a fresh DATA_DIR both end up with the one that was written
+ * first, never with one the other overwrote (a review).
+ */
+export function loadOrMakeServerSecret(
+  dataDir: string,
+  fromEnv?: string,
+): { secret: ServerSecret; made: string | null } {
+  if (fromEnv) return { secret: serverSecretFrom(Buffer.from(fromEnv, 'base64url')), made: null };
   const file = serverSecretFile(dataDir);
-  const dir = path.dirname(file);
-  if (existsSync(file))
-    return serverSecretFrom(Buffer.from(readFileSync(file, 'utf8'), 'base64url'));
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const root = randomBytes(32);
-  writeFileSync(file, root.toString('base64url'), { mode: 0o600 });
+  const read = () => serverSecretFrom(Buffer.from(readFileSync(file, 'utf8'), 'base64url'));
+  if (existsSync(file)) return { secret: read(), made: null };
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const root = randomBytes(32).toString('base64url');
+  try {
+    writeFileSync(file, root, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EEXIST') throw error;
+    return { secret: read(), made: null };
+  }
   chmodSync(file, 0o600);
-  return serverSecretFrom(root);
+  return { secret: serverSecretFrom(Buffer.from(root, 'base64url')), made: root };
 }
 
 const TAG_BYTES = 16;
@@ -93,6 +110,17 @@ export function secretMatchesCheck(sealKey: Buffer, stored: unknown): boolean {
 
 export function anotherSecret(): Error {
   return new Error(
-    'This database was first started with another ONBEHALF_SECRET (its audit trail, signing key or check is sealed with it): every process and command must be given the same one.',
+    'This database was first started with another ONBEHALF_SECRET (its check, sealed with that secret, does not open with this one): every process and command must be given the same one.',
+  );
+}
+
+/**
+ * A database from before the check, whose own records were sealed or keyed with another
+ * secret than this one: which secret is the right one is the operator's to say, by starting
+ * with it.
+ */
+export function anotherSecretBefore(what: string): Error {
+  return new Error(
+    `This database, from before it recorded its ONBEHALF_SECRET, has ${what} sealed with another secret than this start's: start with the secret it ran with (ONBEHALF_SECRET, or DATA_DIR/keys/server-secret), and run \`pnpm audit:verify\` to see where the trail's keys change.`,
   );
 }

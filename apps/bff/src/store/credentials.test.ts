@@ -399,10 +399,11 @@ describe.each(dialects)('credentials made for someone else on %s', (dialect) => 
     const afterKey = T0 + 30 * DAY;
     expect(await credentials.settle(linkSession, afterKey)).toBeNull();
     expect(await credentials.settle(tokenSession, afterKey)).toBeNull();
+    // The row and its event say the same rule.
     for (const ended of [linkSession, tokenSession]) {
       expect(await find(ts, 'sessions', ended.id)).toMatchObject({
         revokedAt: afterKey,
-        revokedReason: 'credential_withdrawn',
+        revokedReason: 'maker_lost_right',
       });
     }
     // Each revocation is audited by the request that found it, naming the credential and why.
@@ -476,7 +477,7 @@ describe.each(dialects)('credentials made for someone else on %s', (dialect) => 
     const leadSession = await sessionVia('one_click', leadLink.id, lead.user.id);
     expect(await credentials.settle(leadSession, T0 + 1)).toBeNull();
     expect(await find(ts, 'sessions', leadSession.id)).toMatchObject({
-      revokedReason: 'credential_withdrawn',
+      revokedReason: 'integration_not_allowed',
     });
     expect((await revocations(ts)).map((event) => event.details?.endReason)).toEqual([
       'credential_withdrawn',

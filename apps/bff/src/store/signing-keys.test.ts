@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { seal } from '../lib/server-secret.ts';
+import { SECRET_CHECK, seal } from '../lib/server-secret.ts';
 import { generateSigningKeys, type PublicJwk, type SigningKeys } from '../lib/signing-keys.ts';
 import { openPostgres } from './postgres/client.ts';
-import { signingKeys } from './postgres/schema.ts';
+import { settings, signingKeys } from './postgres/schema.ts';
 import {
+  confirmDatabaseSecret,
   KEY_PUBLISHED_FOR_MS,
   loadSharedSigningKeys,
   publishedSigningKeys,
@@ -85,6 +86,32 @@ describe('the session-signing key on PostgreSQL', () => {
     // No key was made for the refused process: only the given key's public half is there.
     const rows = await given.db.select().from(signingKeys);
     expect(rows.map((row) => row.sealedPrivateJwk)).toEqual([null]);
+  });
+
+  it('on a database from before the check, its keys decide; with none sealed, a command leaves the record to a server', async () => {
+    // Every process took its key from SESSION_SIGNING_JWK: only public halves, sealed.
+    const { db } = await freshStore('postgres');
+    const fromEnv = JSON.stringify((await generateSigningKeys()).privateJwk);
+    const processes = randomBytes(32);
+    await loadSharedSigningKeys(db, processes, fromEnv);
+    // As a version from before the record left it.
+    await db.delete(settings).where(eq(settings.key, SECRET_CHECK));
+    // A deploy's `pnpm db:migrate` given another secret is refused, and locks no server out.
+    await expect(confirmDatabaseSecret(db, randomBytes(32))).rejects.toThrow(
+      /from before it recorded its ONBEHALF_SECRET, has its session-signing keys sealed with another/,
+    );
+    await loadSharedSigningKeys(db, processes, fromEnv);
+
+    // Nothing sealed at all: a command records nothing, the first server does.
+    const bare = (await freshStore('postgres')).db;
+    await confirmDatabaseSecret(bare, randomBytes(32));
+    expect(await bare.select().from(settings).where(eq(settings.key, SECRET_CHECK))).toEqual([]);
+    const server = randomBytes(32);
+    await loadSharedSigningKeys(bare, server);
+    await expect(confirmDatabaseSecret(bare, randomBytes(32))).rejects.toThrow(
+      /first started with another ONBEHALF_SECRET/,
+    );
+    await confirmDatabaseSecret(bare, server);
   });
 
   it('a process given another ONBEHALF_SECRET refuses to start, saying why', async () => {

@@ -277,7 +277,7 @@ export async function settleCredentialSession(
   const standing = standingCredential(session, facts, maker, now);
   if ('context' in standing) return standing.context;
   await transaction(db, async (tx) => {
-    if (!(await revokeSession(tx, session.id, 'credential_withdrawn', now))) return;
+    if (!(await revokeSession(tx, session.id, standing.ended, now))) return;
     const event = credentialSessionRevoked(session, facts, standing.ended, now, meta);
     await appendAudit(tx, key, event.entry, event.meta);
   });

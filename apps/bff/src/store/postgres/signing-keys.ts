@@ -2,6 +2,7 @@ import { and, desc, eq, gte, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import {
   anotherSecret,
+  anotherSecretBefore,
   SECRET_CHECK,
   seal,
   secretCheckFor,
@@ -175,7 +176,7 @@ function currentKey(tx: PgTx) {
 export async function confirmDatabaseSecret(db: PgDb, sealKey: Buffer): Promise<void> {
   await transaction(db, async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${KEY_LOCK.toString()}::bigint)`);
-    await confirmSharedSecret(tx, sealKey);
+    await confirmSharedSecret(tx, sealKey, 'command');
   });
 }
 
@@ -186,18 +187,30 @@ export async function confirmDatabaseSecret(db: PgDb, sealKey: Buffer): Promise<
  * from the database's signing key's secret where one was made before the text. Started with
  * another, a process would key its audit events and seal its mail apart from every other, and
  * nothing would say so until a verification reported its events as broken (found by a review).
- * Under the signing keys' lock.
+ * A database from before the text is asked its signing keys, each sealed (its private part, or
+ * its public half) by a process of that database: a secret none opens is refused. With none to
+ * ask (every process took its key from SESSION_SIGNING_JWK, before public halves were sealed),
+ * a server records its secret, and a command leaves that to the servers: a deploy's
+ * `pnpm db:migrate` run with another secret must not lock every server out (a review). Under
+ * the signing keys' lock.
  */
-async function confirmSharedSecret(tx: PgTx, sealKey: Buffer): Promise<void> {
+async function confirmSharedSecret(
+  tx: PgTx,
+  sealKey: Buffer,
+  by: 'server' | 'command' = 'server',
+): Promise<void> {
   const [check] = await tx.select().from(settings).where(eq(settings.key, SECRET_CHECK));
   if (check) {
     if (!secretMatchesCheck(sealKey, check.value)) throw anotherSecret();
     return;
   }
-  // A database from before the check: its signing key says which secret it was started with.
-  const [key] = await currentKey(tx);
-  if (key?.sealedPrivateJwk && unseal(sealKey, key.sealedPrivateJwk) === null)
-    throw anotherSecret();
+  const sealed = (await tx.select().from(signingKeys))
+    .flatMap((key) => [key.sealedPrivateJwk, key.sealedPublicJwk])
+    .filter((text): text is string => typeof text === 'string');
+  if (sealed.length > 0 && !sealed.some((text) => unseal(sealKey, text) !== null)) {
+    throw anotherSecretBefore('its session-signing keys');
+  }
+  if (sealed.length === 0 && by === 'command') return;
   await tx.insert(settings).values({
     key: SECRET_CHECK,
     value: secretCheckFor(sealKey),

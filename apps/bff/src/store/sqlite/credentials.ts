@@ -278,7 +278,7 @@ export function settleCredentialSession(
   const standing = standingCredential(session, facts, maker, now);
   if ('context' in standing) return standing.context;
   db.transaction((tx) => {
-    if (!revokeSession(tx, session.id, 'credential_withdrawn', now)) return;
+    if (!revokeSession(tx, session.id, standing.ended, now)) return;
     const event = credentialSessionRevoked(session, facts, standing.ended, now, meta);
     recordAudit(tx, event.entry, event.meta);
   });

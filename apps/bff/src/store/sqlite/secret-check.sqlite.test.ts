@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import {
+  loadOrMakeServerSecret,
   SECRET_CHECK,
   type ServerSecret,
   serverSecretFile,
@@ -12,6 +13,7 @@ import {
 } from '../../lib/server-secret.ts';
 import { afterThisFile } from '../../test/file-cleanup.ts';
 import { bindAuditKey, recordAudit } from './audit.ts';
+import { pruneAuditEvents } from './audit-chain.ts';
 import { type Db, migrateDatabase, openDatabase } from './client.ts';
 import { settings } from './schema/settings.ts';
 import { confirmDatabaseSecret, loadDatabaseSecret } from './secret-check.ts';
@@ -60,16 +62,57 @@ describe('the secret a SQLite database was first started with', () => {
     expect(checkRow(db)).toEqual(written);
   });
 
-  it('on a database from before the check, is the one its newest keyed event verifies with', () => {
+  it('on a database from before the check, is one its first or newest keyed event verifies with', () => {
     const keyedBy = newSecret();
     const db = database();
     eventsKeyedWith(db, keyedBy, 3);
 
     expect(() => confirmDatabaseSecret(db, newSecret(), T0)).toThrow(
-      /first started with another ONBEHALF_SECRET/,
+      /from before it recorded its ONBEHALF_SECRET, has its audit events sealed with another secret/,
     );
     expect(checkRow(db)).toBeUndefined();
 
+    confirmDatabaseSecret(db, keyedBy, T0);
+    expect(checkRow(db)).toBeDefined();
+  });
+
+  it('on a trail a start without the variable split, takes the secret that keyed its start; the first recorded decides', () => {
+    const servers = newSecret();
+    const generated = newSecret();
+    const db = database();
+    eventsKeyedWith(db, servers, 1_000);
+    // A command run without ONBEHALF_SECRET before the check: one event keyed apart, the newest.
+    eventsKeyedWith(db, generated, 1);
+
+    confirmDatabaseSecret(db, servers, T0);
+    expect(() => confirmDatabaseSecret(db, generated, T0)).toThrow(
+      /first started with another ONBEHALF_SECRET/,
+    );
+  });
+
+  it('on a trail whose newest event was edited, still takes the secret that keyed its first', () => {
+    const secret = newSecret();
+    const db = database();
+    eventsKeyedWith(db, secret, 10);
+    db.run(sql`DROP TRIGGER IF EXISTS audit_events_no_update`);
+    db.run(
+      sql`UPDATE audit_events SET reason = 'edited' WHERE id = (SELECT max(id) FROM audit_events)`,
+    );
+    // `pnpm audit:verify` says what was edited; the start is not where that is decided.
+    confirmDatabaseSecret(db, secret, T0);
+    expect(() => confirmDatabaseSecret(db, newSecret(), T0)).toThrow(/another ONBEHALF_SECRET/);
+  });
+
+  it('on a trail from before the check pruned whole, is the one its checkpoints are keyed with', async () => {
+    const keyedBy = newSecret();
+    const db = database();
+    eventsKeyedWith(db, keyedBy, 3);
+    const pruned = await pruneAuditEvents(db, keyedBy.auditKey, 30, T0 + 400 * 86_400_000);
+    expect(pruned.pruned).toBe(3);
+
+    expect(() => confirmDatabaseSecret(db, newSecret(), T0)).toThrow(
+      /has its audit checkpoints sealed with another secret/,
+    );
     confirmDatabaseSecret(db, keyedBy, T0);
     expect(checkRow(db)).toBeDefined();
   });
@@ -87,11 +130,30 @@ describe('the secret a SQLite database was first started with', () => {
     expect(() => confirm(db)).toThrow(/another ONBEHALF_SECRET/);
     expect(existsSync(serverSecretFile(dataDir))).toBe(false);
 
+    // Another start's secret written meanwhile (two first starts at once) is not this one's to
+    // remove: only the bytes this start wrote are.
+    const racing = loadDatabaseSecret(dataDir, undefined);
+    writeFileSync(serverSecretFile(dataDir), randomBytes(32).toString('base64url'));
+    expect(() => racing.confirm(db)).toThrow(/another ONBEHALF_SECRET/);
+    expect(existsSync(serverSecretFile(dataDir))).toBe(true);
+    rmSync(serverSecretFile(dataDir));
+
     // A secret the DATA_DIR already held is never removed, right or wrong.
     const kept = loadDatabaseSecret(dataDir, undefined);
     const again = loadDatabaseSecret(dataDir, undefined);
     expect(again.secret).toEqual(kept.secret);
     expect(() => again.confirm(db)).toThrow(/another ONBEHALF_SECRET/);
     expect(existsSync(serverSecretFile(dataDir))).toBe(true);
+  });
+});
+
+describe('a secret generated on first start', () => {
+  it('is made once: a second start finds the first one’s, never writes over it', () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-secret-'));
+    afterThisFile(() => rmSync(dataDir, { recursive: true, force: true }));
+    const first = loadOrMakeServerSecret(dataDir);
+    const second = loadOrMakeServerSecret(dataDir);
+    expect(first.made).toEqual(expect.any(String));
+    expect(second).toEqual({ secret: first.secret, made: null });
   });
 });
