@@ -73,8 +73,8 @@ const DATABASES: Record<string, Database[]> = {
 const databases = DATABASES[dbArg];
 if (!databases) throw new Error(`--db=${dbArg}: expected sqlite, postgres or both`);
 const STORE_NAMES: Record<Database, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
-/** Requests of each scenario sent, and answered, before it is measured. */
-const WARM_UP_REQUESTS = 400;
+/** Requests of each scenario sent, and answered, before it is measured (--warm-up=N). */
+const WARM_UP_REQUESTS = Number(args.get('warm-up') ?? 400);
 /** A warm-up ends after this long even if its requests are not all answered (a slow path). */
 const WARM_UP_MAX_SECONDS = 3;
 /**
