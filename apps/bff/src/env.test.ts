@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from './env.ts';
 import { parseAllowlist } from './lib/rate-limit.ts';
+import { fromPrivateJwk, parseSigningJwk } from './lib/signing-keys.ts';
 import { DEMO_PASSWORD } from './store/demo.ts';
 
 const SECRET = 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA0';
@@ -276,6 +277,21 @@ describe('SESSION_SIGNING_JWK', () => {
     );
   });
 
+  it('is used and published canonical, whatever the text wrote around the key', async () => {
+    const canonical = await fromPrivateJwk(parseSigningJwk(JSON.stringify(mine)));
+    const standard = (part: unknown) => Buffer.from(String(part), 'base64url').toString('base64');
+    for (const written of [
+      { ...mine, x: standard(mine.x), y: standard(mine.y) },
+      { ...mine, x: `${mine.x}=zz` },
+      { ...mine, ext: true, key_ops: ['sign'], alg: 'ES256', use: 'sig' },
+      { ...mine, oth: 1 },
+    ]) {
+      const keys = await fromPrivateJwk(parseSigningJwk(JSON.stringify(written)));
+      expect(keys.publicJwk).toEqual(canonical.publicJwk);
+      expect(keys.kid).toBe(canonical.kid);
+    }
+  });
+
   it('refuses one that is not JSON by name, repeating none of it', () => {
     // One quote lost when pasted into a secret store: JSON.parse's own reason quoted the key.
     const broken = JSON.stringify(mine).replace('"d":"', '"d":');
@@ -301,10 +317,16 @@ describe('SESSION_SIGNING_JWK', () => {
         'is marked for another algorithm',
       ],
       ['a key marked for encryption', { ...mine, use: 'enc' }, 'is marked for another use'],
-      ['a key marked not to sign', { ...mine, key_ops: ['verify'] }, 'is marked not to sign'],
-      // A string, not a list: WebCrypto refused it only at boot, after DATA_DIR was made.
-      ['key_ops not a list', { ...mine, key_ops: 'sign' }, 'is marked not to sign'],
-      ['key_ops a number', { ...mine, key_ops: 5 }, 'is marked not to sign'],
+      // WebCrypto takes key_ops as the key's usages: each of these failed only at boot.
+      ...([['verify'], 'sign', 5, ['sign', 'verify'], ['sign', 'sign'], ['sign', 1]] as const).map(
+        (keyOps) =>
+          [
+            `key_ops ${JSON.stringify(keyOps)}`,
+            { ...mine, key_ops: keyOps },
+            'is marked for more or less than signing',
+          ] as const,
+      ),
+      ['a kid that is not a name', { ...mine, kid: 7 }, 'has a "kid" that is not a name'],
       ['the d of another key', { ...mine, d: other.d }, 'has a "d" of another key'],
       [
         'a d off the curve',

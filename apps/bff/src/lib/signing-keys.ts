@@ -68,26 +68,49 @@ export function parseSigningJwk(text: string): JWK {
   if (jwk.use !== undefined && jwk.use !== 'sig') {
     throw new Error('is marked for another use: its "use" must be "sig" or absent');
   }
-  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('sign'))) {
-    throw new Error('is marked not to sign: its "key_ops" must hold "sign", or be absent');
+  // WebCrypto takes `key_ops` as the key's usages: anything but ["sign"] (["sign", "verify"],
+  // a string, a duplicate) failed the import at boot, after DATA_DIR was made (reviews).
+  if (
+    jwk.key_ops !== undefined &&
+    !(Array.isArray(jwk.key_ops) && jwk.key_ops.length === 1 && jwk.key_ops[0] === 'sign')
+  ) {
+    throw new Error(
+      'is marked for more or less than signing: its "key_ops" must be ["sign"], or be absent',
+    );
+  }
+  if (jwk.kid !== undefined && (typeof jwk.kid !== 'string' || jwk.kid === '')) {
+    throw new Error(
+      'has a "kid" that is not a name: give a string, or none (its thumbprint is used)',
+    );
   }
   let point: Buffer;
+  let d: Buffer;
   try {
     const ecdh = createECDH('prime256v1');
     ecdh.setPrivateKey(Buffer.from(jwk.d, 'base64url'));
     point = ecdh.getPublicKey();
+    d = Buffer.concat([Buffer.alloc(32), ecdh.getPrivateKey()]).subarray(-32);
   } catch {
     throw new Error('has a "d" that is not a P-256 private key');
   }
   // Uncompressed: 0x04, then x and y of 32 bytes each, compared as bytes: a coordinate written
   // padded, or in standard base64, is the same key (and was taken before this check).
-  if (
-    !point.subarray(1, 33).equals(Buffer.from(jwk.x, 'base64url')) ||
-    !point.subarray(33).equals(Buffer.from(jwk.y, 'base64url'))
-  ) {
+  const x = point.subarray(1, 33);
+  const y = point.subarray(33);
+  if (!x.equals(Buffer.from(jwk.x, 'base64url')) || !y.equals(Buffer.from(jwk.y, 'base64url'))) {
     throw new Error('has a "d" of another key than its "x" and "y"');
   }
-  return jwk;
+  // The key as the server uses and publishes it: canonical base64url (a padded or junk-trailed
+  // coordinate would be published as written, and give the same key another thumbprint), and
+  // nothing WebCrypto could refuse at boot (`key_ops`, `ext`, `oth`).
+  return {
+    kty: 'EC',
+    crv: 'P-256',
+    x: x.toString('base64url'),
+    y: y.toString('base64url'),
+    d: d.toString('base64url'),
+    ...(jwk.kid !== undefined ? { kid: jwk.kid } : {}),
+  };
 }
 
 export async function generateSigningKeys(): Promise<{ keys: SigningKeys; privateJwk: JWK }> {
