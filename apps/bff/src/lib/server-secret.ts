@@ -1,5 +1,13 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -51,15 +59,29 @@ export function loadOrMakeServerSecret(
 ): { secret: ServerSecret; made: string | null } {
   if (fromEnv) return { secret: serverSecretFrom(Buffer.from(fromEnv, 'base64url')), made: null };
   const file = serverSecretFile(dataDir);
-  const read = () => serverSecretFrom(Buffer.from(readFileSync(file, 'utf8'), 'base64url'));
+  const read = () => {
+    const root = Buffer.from(readFileSync(file, 'utf8'), 'base64url');
+    if (root.length < 32) {
+      throw new Error(
+        `${file} holds no whole secret (${root.length} bytes): restore it from a backup, or give ONBEHALF_SECRET the secret this database was started with`,
+      );
+    }
+    return serverSecretFrom(root);
+  };
   if (existsSync(file)) return { secret: read(), made: null };
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const root = randomBytes(32).toString('base64url');
+  // Written whole under a name of its own, then linked into place, which fails if another start
+  // got there first: nobody ever reads a file half written, and none is left so by a crash.
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(draft, root, { mode: 0o600, flag: 'wx' });
   try {
-    writeFileSync(file, root, { mode: 0o600, flag: 'wx' });
+    linkSync(draft, file);
   } catch (error) {
     if ((error as { code?: string }).code !== 'EEXIST') throw error;
     return { secret: read(), made: null };
+  } finally {
+    rmSync(draft, { force: true });
   }
   chmodSync(file, 0o600);
   return { secret: serverSecretFrom(Buffer.from(root, 'base64url')), made: root };
@@ -110,7 +132,7 @@ export function secretMatchesCheck(sealKey: Buffer, stored: unknown): boolean {
 
 export function anotherSecret(): Error {
   return new Error(
-    'This database was first started with another ONBEHALF_SECRET (its check, sealed with that secret, does not open with this one): every process and command must be given the same one.',
+    'This database was first started with another ONBEHALF_SECRET (its check, sealed with that secret, does not open with this one): every process and command must be given the same one (without the variable, the one generated in DATA_DIR/keys/server-secret).',
   );
 }
 

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { SECRET_CHECK, seal } from '../lib/server-secret.ts';
+import { SECRET_CHECK, seal, serverSecretFrom } from '../lib/server-secret.ts';
 import { generateSigningKeys, type PublicJwk, type SigningKeys } from '../lib/signing-keys.ts';
-import { openPostgres } from './postgres/client.ts';
+import { appendAudit } from './postgres/audit.ts';
+import { openPostgres, transaction } from './postgres/client.ts';
 import { settings, signingKeys } from './postgres/schema.ts';
 import {
   confirmDatabaseSecret,
@@ -112,6 +113,48 @@ describe('the session-signing key on PostgreSQL', () => {
       /first started with another ONBEHALF_SECRET/,
     );
     await confirmDatabaseSecret(bare, server);
+  });
+
+  it('on a database from before keys were registered, its audit trail decides', async () => {
+    const { db } = await freshStore('postgres');
+    const fromEnv = JSON.stringify((await generateSigningKeys()).privateJwk);
+    const processes = serverSecretFrom(randomBytes(32));
+    await loadSharedSigningKeys(
+      db,
+      processes.signingKeysKey,
+      fromEnv,
+      Date.now(),
+      processes.auditKey,
+    );
+    await transaction(db, async (tx) => {
+      for (let i = 0; i < 3; i++) {
+        await appendAudit(
+          tx,
+          processes.auditKey,
+          { type: 'settings.changed', at: 1_700_000_000_000 + i, reason: `change ${i}` },
+          { ip: null, userAgent: 'test-agent', requestId: null },
+        );
+      }
+    });
+    // As a version from before registered keys and the record left it: nothing sealed.
+    await db.delete(signingKeys);
+    await db.delete(settings).where(eq(settings.key, SECRET_CHECK));
+
+    const other = serverSecretFrom(randomBytes(32));
+    for (const refused of [
+      loadSharedSigningKeys(db, other.signingKeysKey, fromEnv, Date.now(), other.auditKey),
+      confirmDatabaseSecret(db, other.signingKeysKey, other.auditKey),
+    ]) {
+      await expect(refused).rejects.toThrow(/has its audit trail sealed with another secret/);
+    }
+    await loadSharedSigningKeys(
+      db,
+      processes.signingKeysKey,
+      fromEnv,
+      Date.now(),
+      processes.auditKey,
+    );
+    await confirmDatabaseSecret(db, processes.signingKeysKey, processes.auditKey);
   });
 
   it('a process given another ONBEHALF_SECRET refuses to start, saying why', async () => {

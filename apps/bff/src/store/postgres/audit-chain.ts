@@ -2,7 +2,7 @@ import type { AuditVerification } from '@onbehalf/contracts/audit';
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import { retentionCutoff } from '../../domain/retention.ts';
 import type { AnchoredHead } from '../../lib/audit-anchor.ts';
-import { GENESIS_HASH, keyedHash } from '../../lib/audit-event.ts';
+import { GENESIS_HASH, keyedHash, storedPayload } from '../../lib/audit-event.ts';
 import {
   type ChainHistory,
   chainVerifier,
@@ -204,4 +204,31 @@ export async function auditHashOf(db: PgQueryable, id: number): Promise<string |
     .from(auditEvents)
     .where(eq(auditEvents.id, id));
   return event?.hash ?? null;
+}
+
+/**
+ * Whether the trail was keyed with `auditKey`: asked of its first and its newest event (either
+ * will do, since one may be an edit) or, a trail pruned whole, of its newest checkpoint; null
+ * when it holds nothing to ask. For a database from before it recorded its secret.
+ */
+export async function trailKeyedWith(tx: PgQueryable, auditKey: Buffer): Promise<boolean | null> {
+  const ends = [
+    ...(await tx.select().from(auditEvents).orderBy(asc(auditEvents.id)).limit(1)),
+    ...(await tx.select().from(auditEvents).orderBy(desc(auditEvents.id)).limit(1)),
+  ];
+  if (ends.length > 0) {
+    return ends.some(
+      ({ id: _id, prevHash, hash, keyed: _keyed, ...stored }) =>
+        keyedHash(auditKey, prevHash, storedPayload(stored)) === hash,
+    );
+  }
+  const [checkpoint] = await tx
+    .select()
+    .from(auditCheckpoints)
+    .orderBy(desc(auditCheckpoints.id))
+    .limit(1);
+  if (!checkpoint?.hash || !checkpoint.prevHash) return null;
+  return (
+    keyedHash(auditKey, checkpoint.prevHash, checkpointPayload(checkpoint)) === checkpoint.hash
+  );
 }

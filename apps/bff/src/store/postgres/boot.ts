@@ -60,7 +60,13 @@ export async function bootPostgres(env: Env, url: string): Promise<BootedStore> 
   const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
   const { db, pool } = await connectPostgres(url);
   const demo = await migrateAndSeed(pool, env.demoPassword);
-  const keys = await loadSharedSigningKeys(db, secret.signingKeysKey, env.SESSION_SIGNING_JWK);
+  const keys = await loadSharedSigningKeys(
+    db,
+    secret.signingKeysKey,
+    env.SESSION_SIGNING_JWK,
+    Date.now(),
+    secret.auditKey,
+  );
   mkdirSync(env.DATA_DIR, { recursive: true, mode: 0o700 });
   const auditAnchor = postgresAuditAnchor(postgresAnchorFile(env.DATA_DIR), secret.auditKey);
   const store = createPostgresStore(db, { auditKey: secret.auditKey });

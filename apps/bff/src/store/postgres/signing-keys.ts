@@ -17,6 +17,7 @@ import {
   parseSigningJwk,
   type SigningKeys,
 } from '../../lib/signing-keys.ts';
+import { trailKeyedWith } from './audit-chain.ts';
 import { type PgDb, type PgTx, transaction } from './client.ts';
 import { settings, signingKeys } from './schema.ts';
 
@@ -47,10 +48,11 @@ export async function loadSharedSigningKeys(
   sealKey: Buffer,
   fromEnv?: string,
   now: number = Date.now(),
+  auditKey?: Buffer,
 ): Promise<SigningKeys> {
   return transaction(db, async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${KEY_LOCK.toString()}::bigint)`);
-    await confirmSharedSecret(tx, sealKey);
+    await confirmSharedSecret(tx, sealKey, 'server', auditKey);
     if (fromEnv) {
       const keys = await fromPrivateJwk(parseSigningJwk(fromEnv));
       await register(tx, sealKey, keys, now);
@@ -173,10 +175,14 @@ function currentKey(tx: PgTx) {
  * The same refusal for a command (`pnpm cli …`): one given another ONBEHALF_SECRET than the
  * database's processes would append audit events no verification with theirs accepts.
  */
-export async function confirmDatabaseSecret(db: PgDb, sealKey: Buffer): Promise<void> {
+export async function confirmDatabaseSecret(
+  db: PgDb,
+  sealKey: Buffer,
+  auditKey?: Buffer,
+): Promise<void> {
   await transaction(db, async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${KEY_LOCK.toString()}::bigint)`);
-    await confirmSharedSecret(tx, sealKey, 'command');
+    await confirmSharedSecret(tx, sealKey, 'command', auditKey);
   });
 }
 
@@ -188,16 +194,18 @@ export async function confirmDatabaseSecret(db: PgDb, sealKey: Buffer): Promise<
  * another, a process would key its audit events and seal its mail apart from every other, and
  * nothing would say so until a verification reported its events as broken (found by a review).
  * A database from before the text is asked its signing keys, each sealed (its private part, or
- * its public half) by a process of that database: a secret none opens is refused. With none to
- * ask (every process took its key from SESSION_SIGNING_JWK, before public halves were sealed),
- * a server records its secret, and a command leaves that to the servers: a deploy's
- * `pnpm db:migrate` run with another secret must not lock every server out (a review). Under
+ * its public half) by a process of that database: a secret none opens is refused. With none
+ * (every process took its key from SESSION_SIGNING_JWK before keys were registered), its audit
+ * trail is asked, keyed from its first event with the processes' secret. With nothing at all
+ * to ask, a server records its secret, and a command leaves that to the servers: a deploy's
+ * `pnpm db:migrate` run with another secret must not lock every server out (reviews). Under
  * the signing keys' lock.
  */
 async function confirmSharedSecret(
   tx: PgTx,
   sealKey: Buffer,
   by: 'server' | 'command' = 'server',
+  auditKey?: Buffer,
 ): Promise<void> {
   const [check] = await tx.select().from(settings).where(eq(settings.key, SECRET_CHECK));
   if (check) {
@@ -210,7 +218,11 @@ async function confirmSharedSecret(
   if (sealed.length > 0 && !sealed.some((text) => unseal(sealKey, text) !== null)) {
     throw anotherSecretBefore('its session-signing keys');
   }
-  if (sealed.length === 0 && by === 'command') return;
+  if (sealed.length === 0) {
+    const trail = auditKey ? await trailKeyedWith(tx, auditKey) : null;
+    if (trail === false) throw anotherSecretBefore('its audit trail');
+    if (trail === null && by === 'command') return;
+  }
   await tx.insert(settings).values({
     key: SECRET_CHECK,
     value: secretCheckFor(sealKey),

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
@@ -155,5 +155,17 @@ describe('a secret generated on first start', () => {
     const second = loadOrMakeServerSecret(dataDir);
     expect(first.made).toEqual(expect.any(String));
     expect(second).toEqual({ secret: first.secret, made: null });
+    // Written under a name of its own first: nothing else is left in keys/.
+    expect(readdirSync(path.dirname(serverSecretFile(dataDir)))).toEqual(['server-secret']);
+  });
+
+  it('found empty or cut short, is named as the file to restore, not blamed on ONBEHALF_SECRET', () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-secret-'));
+    afterThisFile(() => rmSync(dataDir, { recursive: true, force: true }));
+    loadOrMakeServerSecret(dataDir);
+    writeFileSync(serverSecretFile(dataDir), '');
+    expect(() => loadOrMakeServerSecret(dataDir)).toThrow(
+      `${serverSecretFile(dataDir)} holds no whole secret (0 bytes)`,
+    );
   });
 });
