@@ -54,3 +54,21 @@ export function prunedEvent(
     },
   };
 }
+
+/**
+ * Runs `deleteBatch` (one short statement deleting up to `batch` rows; how many it deleted)
+ * until one deletes fewer, pausing between, so a running server waits for the write lock a few
+ * milliseconds at a time. How many were deleted in all.
+ */
+export async function deleteInBatches(
+  { batch = 500, pauseMs = 5 }: { batch?: number; pauseMs?: number },
+  deleteBatch: (limit: number) => number | Promise<number>,
+): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const now = await deleteBatch(batch);
+    deleted += now;
+    if (now < batch) return deleted;
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+}

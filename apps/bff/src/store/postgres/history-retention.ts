@@ -1,6 +1,9 @@
 import { and, asc, gte, inArray } from 'drizzle-orm';
-import { attemptsBefore, impersonationsFinishedBefore } from '../history-retention.ts';
-
+import {
+  attemptsBefore,
+  deleteInBatches,
+  impersonationsFinishedBefore,
+} from '../history-retention.ts';
 import type { PgDb } from './client.ts';
 import { impersonations, loginAttempts } from './schema.ts';
 
@@ -15,8 +18,6 @@ export async function pruneHistory(
   cutoff: number,
   options: { batch?: number; pauseMs?: number } = {},
 ): Promise<{ attempts: number; impersonations: number }> {
-  const batch = options.batch ?? 500;
-  const pause = () => new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 5));
   const [firstKept] = await db
     .select({ id: loginAttempts.id })
     .from(loginAttempts)
@@ -24,36 +25,28 @@ export async function pruneHistory(
     .orderBy(asc(loginAttempts.id))
     .limit(1);
   const oldAttempt = attemptsBefore(loginAttempts, cutoff, firstKept?.id);
-  let attempts = 0;
-  for (;;) {
+  const attempts = await deleteInBatches(options, async (limit) => {
     const oldest = db
       .select({ id: loginAttempts.id })
       .from(loginAttempts)
       .where(oldAttempt)
       .orderBy(asc(loginAttempts.id))
-      .limit(batch)
+      .limit(limit)
       .for('update', { skipLocked: true });
-    const deleted =
-      (await db.delete(loginAttempts).where(inArray(loginAttempts.id, oldest))).rowCount ?? 0;
-    attempts += deleted;
-    if (deleted < batch) break;
-    await pause();
-  }
+    return (await db.delete(loginAttempts).where(inArray(loginAttempts.id, oldest))).rowCount ?? 0;
+  });
   const finished = impersonationsFinishedBefore(impersonations, cutoff);
-  let ended = 0;
-  for (;;) {
+  const ended = await deleteInBatches(options, async (limit) => {
     const some = db
       .select({ id: impersonations.id })
       .from(impersonations)
       .where(finished)
-      .limit(batch)
+      .limit(limit)
       .for('update', { skipLocked: true });
-    const deleted =
+    return (
       (await db.delete(impersonations).where(and(inArray(impersonations.id, some), finished)))
-        .rowCount ?? 0;
-    ended += deleted;
-    if (deleted < batch) break;
-    await pause();
-  }
+        .rowCount ?? 0
+    );
+  });
   return { attempts, impersonations: ended };
 }

@@ -1,6 +1,9 @@
 import { and, asc, gte, inArray } from 'drizzle-orm';
-import { attemptsBefore, impersonationsFinishedBefore } from '../history-retention.ts';
-
+import {
+  attemptsBefore,
+  deleteInBatches,
+  impersonationsFinishedBefore,
+} from '../history-retention.ts';
 import type { Db } from './client.ts';
 import { impersonations } from './schema/impersonations.ts';
 import { loginAttempts } from './schema/login-links.ts';
@@ -18,8 +21,6 @@ export async function pruneHistory(
   cutoff: number,
   options: { batch?: number; pauseMs?: number } = {},
 ): Promise<{ attempts: number; impersonations: number }> {
-  const batch = options.batch ?? 500;
-  const pause = () => new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 5));
   // As with events: only the oldest attempts, up to the first within the retention, so one
   // dated ahead (a test clock) or back never takes others with it.
   const firstKept = db
@@ -30,38 +31,32 @@ export async function pruneHistory(
     .limit(1)
     .get();
   const oldAttempt = attemptsBefore(loginAttempts, cutoff, firstKept?.id);
-  let attempts = 0;
-  for (;;) {
+  const attempts = await deleteInBatches(options, (limit) => {
     const ids = db
       .select({ id: loginAttempts.id })
       .from(loginAttempts)
       .where(oldAttempt)
       .orderBy(asc(loginAttempts.id))
-      .limit(batch)
+      .limit(limit)
       .all()
       .map((row) => row.id);
-    if (ids.length === 0) break;
-    attempts += db.delete(loginAttempts).where(inArray(loginAttempts.id, ids)).run().changes;
-    if (ids.length < batch) break;
-    await pause();
-  }
+    if (ids.length === 0) return 0;
+    return db.delete(loginAttempts).where(inArray(loginAttempts.id, ids)).run().changes;
+  });
   const finished = impersonationsFinishedBefore(impersonations, cutoff);
-  let ended = 0;
-  for (;;) {
+  const ended = await deleteInBatches(options, (limit) => {
     const ids = db
       .select({ id: impersonations.id })
       .from(impersonations)
       .where(finished)
-      .limit(batch)
+      .limit(limit)
       .all()
       .map((row) => row.id);
-    if (ids.length === 0) break;
-    ended += db
+    if (ids.length === 0) return 0;
+    return db
       .delete(impersonations)
       .where(and(inArray(impersonations.id, ids), finished))
       .run().changes;
-    if (ids.length < batch) break;
-    await pause();
-  }
+  });
   return { attempts, impersonations: ended };
 }
