@@ -82,9 +82,10 @@ async function startRefused(env: Record<string, string>) {
   void server.exited.then((ended) => {
     exit = ended;
   });
-  while (!exit && !server.output().includes('onbehalf is running')) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await until(
+    async () => exit !== undefined || server.output().includes('onbehalf is running'),
+    'the server to refuse to start, or to serve',
+  );
   const dataDirHolds = readdirSync(server.dataDir);
   await server.stop();
   return {
