@@ -50,10 +50,10 @@ export function operatorArguments(args: readonly string[], stdin: string): NewOp
 }
 
 export async function createOperatorCommand(
-  opened: { env: Env; store: Store; migrate(): Promise<void> },
+  opened: { env: Env; store: Store; migrate(then: 'writes'): Promise<void> },
   person: NewOperator,
 ): Promise<string> {
-  await opened.migrate();
+  await opened.migrate('writes');
   const userId = await createOperator(opened, person, Date.now(), systemMeta);
   return `Operator ${person.email.toLowerCase()} (${person.operatorRole}) created, user ${userId}: they sign in with the password given.`;
 }

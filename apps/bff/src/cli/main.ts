@@ -47,7 +47,11 @@ const seedOutcome: Record<DemoSeed, string> = {
  * every command that reads or writes it migrates first, which confirms the secret.
  */
 interface Opened {
-  migrate(): Promise<void>;
+  /**
+   * Migrates and confirms the secret; a command about to write keyed events says so, and on a
+   * database with nothing yet to confirm it against records it, as a server would.
+   */
+  migrate(then: 'writes' | 'reads'): Promise<void>;
   /** Migrates, then seeds the demo into an empty database; what it did about it. */
   seed(): Promise<DemoSeed>;
   store: Store;
@@ -63,15 +67,16 @@ async function openPostgresCommands(env: Env, url: string): Promise<Opened> {
   const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
   const { db, pool } = await connectPostgres(url, MAINTENANCE_POOL);
   // Refused as a process given another ONBEHALF_SECRET is, before anything is written.
-  const confirm = () => confirmDatabaseSecret(db, secret.signingKeysKey, secret.auditKey);
+  const confirm = (then: 'writes' | 'reads') =>
+    confirmDatabaseSecret(db, secret.signingKeysKey, secret.auditKey, then);
   return {
-    async migrate() {
+    async migrate(then) {
       await migratePostgres(pool);
-      await confirm();
+      await confirm(then);
     },
     async seed() {
       await migratePostgres(pool);
-      await confirm();
+      await confirm('writes');
       return migrateAndSeed(pool, env.demoPassword);
     },
     store: createPostgresStore(db, { auditKey: secret.auditKey }),
@@ -88,15 +93,15 @@ async function openSqliteCommands(env: Env): Promise<Opened> {
   const { db, sqlite } = openDatabase(secureDataDir(env.DATA_DIR));
   const { secret, confirm } = loadDatabaseSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
   bindAuditKey(db, secret.auditKey);
-  const migrate = () => {
+  const migrate = (then: 'writes' | 'reads') => {
     migrateDatabase(db);
     // Refused as a server given another ONBEHALF_SECRET is, before anything is written.
-    confirm(db);
+    confirm(db, then === 'writes' ? 'records' : 'leaves');
   };
   return {
-    migrate: async () => migrate(),
+    migrate: async (then) => migrate(then),
     async seed() {
-      migrate();
+      migrate('writes');
       return seedDemo(db, env.demoPassword);
     },
     store: createSqliteStore(db),
@@ -118,7 +123,7 @@ async function run(
 ): Promise<void> {
   switch (command) {
     case 'migrate':
-      await opened.migrate();
+      await opened.migrate('reads');
       console.log('Migrations applied.');
       break;
     case 'seed': {
@@ -129,7 +134,7 @@ async function run(
       break;
     }
     case 'one-click': {
-      await opened.migrate();
+      await opened.migrate('writes');
       const [, email, minutes] = process.argv.slice(2);
       console.log(await emailOneClickLink({ env, ...opened }, email, minutes));
       break;
@@ -140,7 +145,7 @@ async function run(
       break;
     }
     case 'audit-verify': {
-      await opened.migrate();
+      await opened.migrate('reads');
       const result = await opened.store.audit.verify({
         key: opened.auditKey,
         anchored: opened.anchored(),
@@ -163,7 +168,7 @@ async function run(
       break;
     }
     case 'audit-prune': {
-      await opened.migrate();
+      await opened.migrate('writes');
       const result = await opened.store.audit.prune({
         key: opened.auditKey,
         retentionDays: env.AUDIT_RETENTION_DAYS,

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { loadSharedSigningKeys } from '../store/postgres/signing-keys.ts';
 import { countOf } from '../store/test-rows.ts';
 import { dialects } from '../store/test-stores.ts';
 import { cli, commandDatabase, secret } from './test-commands.ts';
@@ -13,10 +12,7 @@ import { cli, commandDatabase, secret } from './test-commands.ts';
 describe.each(dialects)('a command given another ONBEHALF_SECRET, on %s', (dialect) => {
   it('refuses, exit code 1, writes nothing, and the chain still verifies', async () => {
     const { env, read } = await commandDatabase(dialect);
-    // On PostgreSQL the servers record the secret (a command leaves a database without any
-    // record of it to them): one has started on this database.
-    const ts = read();
-    if (ts.dialect === 'postgres') await loadSharedSigningKeys(ts.db, secret.signingKeysKey);
+    // The first command on the database, before any server: it records its secret.
     const made = await cli(
       ['create-operator', 'first@operators.test', 'First', 'superadmin'],
       env,

@@ -52,7 +52,7 @@ export async function loadSharedSigningKeys(
 ): Promise<SigningKeys> {
   return transaction(db, async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${KEY_LOCK.toString()}::bigint)`);
-    await confirmSharedSecret(tx, sealKey, 'server', auditKey);
+    await confirmSharedSecret(tx, sealKey, 'records', auditKey);
     if (fromEnv) {
       const keys = await fromPrivateJwk(parseSigningJwk(fromEnv));
       await register(tx, sealKey, keys, now);
@@ -173,16 +173,20 @@ function currentKey(tx: PgTx) {
 
 /**
  * The same refusal for a command (`pnpm cli …`): one given another ONBEHALF_SECRET than the
- * database's processes would append audit events no verification with theirs accepts.
+ * database's processes would append audit events no verification with theirs accepts. A
+ * command that is about to write keyed events (`create-operator`, `one-click`, `seed`,
+ * `audit-prune`) records its secret on a database with nothing to ask, as a server does: its
+ * events would decide anyway. One that writes none (`migrate`, `audit-verify`) leaves it.
  */
 export async function confirmDatabaseSecret(
   db: PgDb,
   sealKey: Buffer,
-  auditKey?: Buffer,
+  auditKey: Buffer | undefined,
+  then: 'writes' | 'reads',
 ): Promise<void> {
   await transaction(db, async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${KEY_LOCK.toString()}::bigint)`);
-    await confirmSharedSecret(tx, sealKey, 'command', auditKey);
+    await confirmSharedSecret(tx, sealKey, then === 'writes' ? 'records' : 'leaves', auditKey);
   });
 }
 
@@ -197,14 +201,14 @@ export async function confirmDatabaseSecret(
  * its public half) by a process of that database: a secret none opens is refused. With none
  * (every process took its key from SESSION_SIGNING_JWK before keys were registered), its audit
  * trail is asked, keyed from its first event with the processes' secret. With nothing at all
- * to ask, a server records its secret, and a command leaves that to the servers: a deploy's
- * `pnpm db:migrate` run with another secret must not lock every server out (reviews). Under
- * the signing keys' lock.
+ * to ask, a server records its secret, and so does a command about to write keyed events; one
+ * that writes none leaves that to the others: a deploy's `pnpm db:migrate` run with another
+ * secret must not lock every server out (reviews). Under the signing keys' lock.
  */
 async function confirmSharedSecret(
   tx: PgTx,
   sealKey: Buffer,
-  by: 'server' | 'command' = 'server',
+  unasked: 'records' | 'leaves',
   auditKey?: Buffer,
 ): Promise<void> {
   const [check] = await tx.select().from(settings).where(eq(settings.key, SECRET_CHECK));
@@ -221,7 +225,7 @@ async function confirmSharedSecret(
   if (sealed.length === 0) {
     const trail = auditKey ? await trailKeyedWith(tx, auditKey) : null;
     if (trail === false) throw anotherSecretBefore('its audit trail');
-    if (trail === null && by === 'command') return;
+    if (trail === null && unasked === 'leaves') return;
   }
   await tx.insert(settings).values({
     key: SECRET_CHECK,

@@ -62,6 +62,21 @@ describe('the secret a SQLite database was first started with', () => {
     expect(checkRow(db)).toEqual(written);
   });
 
+  it('with nothing to ask, is left to the next by a command that writes nothing, recorded by one that writes', () => {
+    const db = database();
+    // `pnpm db:migrate` run with another secret than the servers': nothing recorded, no lockout.
+    confirmDatabaseSecret(db, newSecret(), T0, 'leaves');
+    expect(checkRow(db)).toBeUndefined();
+    const servers = newSecret();
+    confirmDatabaseSecret(db, servers, T0, 'records');
+    expect(checkRow(db)).toBeDefined();
+    // Once recorded, a command that writes nothing is asked all the same.
+    expect(() => confirmDatabaseSecret(db, newSecret(), T0, 'leaves')).toThrow(
+      /first started with another ONBEHALF_SECRET/,
+    );
+    confirmDatabaseSecret(db, servers, T0, 'leaves');
+  });
+
   it('on a database from before the check, is one its first or newest keyed event verifies with', () => {
     const keyedBy = newSecret();
     const db = database();

@@ -26,9 +26,17 @@ import { settings } from './schema/settings.ts';
  * that keyed its first or its newest keyed event is one it ran with (both, since a trail a
  * start without the variable split has each; either, since one may be the event an intruder
  * edited), and is recorded; neither, and the start is refused. A trail pruned whole is asked
- * its newest keyed checkpoint. On a migrated database.
+ * its newest keyed checkpoint. With nothing to ask, a server records its secret, and so does a
+ * command about to write keyed events; one that writes none (`migrate`, `audit-verify`) leaves
+ * that to the others, so that a deploy's `pnpm db:migrate` run without the servers' secret
+ * cannot lock them out. On a migrated database.
  */
-export function confirmDatabaseSecret(db: Db, secret: ServerSecret, now: number): void {
+export function confirmDatabaseSecret(
+  db: Db,
+  secret: ServerSecret,
+  now: number,
+  unasked: 'records' | 'leaves' = 'records',
+): void {
   const key = secret.signingKeysKey;
   const stored = storedCheck(db);
   if (stored !== undefined) {
@@ -46,6 +54,7 @@ export function confirmDatabaseSecret(db: Db, secret: ServerSecret, now: number)
     if (checkpoint && !checkpointKeyedWith(checkpoint, secret.auditKey)) {
       throw anotherSecretBefore('its audit checkpoints');
     }
+    if (!checkpoint && unasked === 'leaves') return;
   }
   db.insert(settings)
     .values({ key: SECRET_CHECK, value: secretCheckFor(key), updatedAt: now })
@@ -57,20 +66,20 @@ export function confirmDatabaseSecret(db: Db, secret: ServerSecret, now: number)
 
 /**
  * The server secret of a process or command on `DATA_DIR`, and its confirmation once the
- * database is migrated. A secret this start generated (none in the environment, none in
+ * database is migrated (a command that writes no keyed event says so: `leaves`). A secret this start generated (none in the environment, none in
  * `DATA_DIR/keys`) for a database keyed with another is removed again, if the file still holds
  * it, so that the next start does not find it and is refused the same way.
  */
 export function loadDatabaseSecret(
   dataDir: string,
   fromEnv: string | undefined,
-): { secret: ServerSecret; confirm(db: Db): void } {
+): { secret: ServerSecret; confirm(db: Db, unasked?: 'records' | 'leaves'): void } {
   const { secret, made } = loadOrMakeServerSecret(dataDir, fromEnv);
   return {
     secret,
-    confirm(db) {
+    confirm(db, unasked = 'records') {
       try {
-        confirmDatabaseSecret(db, secret, Date.now());
+        confirmDatabaseSecret(db, secret, Date.now(), unasked);
       } catch (error) {
         const file = serverSecretFile(dataDir);
         if (made !== null && existsSync(file) && readFileSync(file, 'utf8') === made) {
