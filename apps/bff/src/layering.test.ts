@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
 
-/** Modules (relative to apps/bff/src) importing a specifier that the layering refuses. */
+/** Modules (relative to apps/bff/src, the portal's too) importing a specifier that the layering refuses. */
 const refused: [string, string][] = [
   ['lib/x.ts', '../store/sqlite/client.ts'],
   ['lib/x.ts', '../store/postgres/client.ts'],
@@ -19,6 +19,13 @@ const refused: [string, string][] = [
   ['middleware/x.ts', '../features/auth/auth.service.ts'],
   ['domain/x.ts', '../lib/clock.ts'],
   ['store/sqlite/x.ts', '../../middleware/session.ts'],
+  // The portal: a feature imports no other's files, however the path reaches them.
+  ['../../portal/src/features/auth/x.ts', '../users/api/list-users.ts'],
+  ['../../portal/src/features/auth/x.ts', '../../features/users/api/list-users.ts'],
+  ['../../portal/src/features/auth/x.ts', '../../app/routes.tsx'],
+  ['../../portal/src/features/auth/api/x.ts', '../../users/api/list-users.ts'],
+  ['../../portal/src/features/auth/api/x.ts', '../../../features/users/api/list-users.ts'],
+  ['../../portal/src/features/auth/api/x.ts', '../../../../../bff/src/app.ts'],
 ];
 
 /** And imports it allows. */
@@ -26,6 +33,9 @@ const allowed: [string, string][] = [
   ['lib/x.ts', '../store/rows.ts'],
   ['features/auth/x.ts', '../../store/rows.ts'],
   ['store/sqlite/x.ts', '../../lib/clock.ts'],
+  ['../../portal/src/features/auth/x.ts', '../../lib/api.ts'],
+  ['../../portal/src/features/auth/api/x.ts', '../../../components/form.tsx'],
+  ['../../portal/src/features/auth/api/x.ts', '../labels.ts'],
 ];
 
 /** What `biome lint` says of each probe, by its path from the repository's root. */
