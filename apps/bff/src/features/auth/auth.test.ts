@@ -541,6 +541,21 @@ describe('session tokens in response bodies', () => {
     expect(exchanged.headers.get('set-cookie')).toMatch(/ob_impersonation=[\w-]{43}/);
   });
 
+  it('a browser redeeming a one-click link gets the cookie and no token in the body', async () => {
+    const ops = (await t.signIn('ops@onbehalf.test')).token;
+    const userId = demoIds(t).userId('buyer@acme.test');
+    await t.client(ops).sys.emailOneClickLink({ userId });
+    const hash = new URL(t.latestMail('buyer@acme.test').url ?? '').pathname.split('/')[3];
+    const res = await t.call('POST', '/api/public/auth/one-click', {
+      headers: { origin: ORIGIN },
+      body: { userId, hash },
+    });
+    expect(res.status).toBe(200);
+    expect(res.json).not.toHaveProperty('token');
+    expect(res.text).not.toMatch(/"token"/);
+    expect(sessionCookieFrom(res.headers)).toMatch(/^ob_session=[\w-]{43}$/);
+  });
+
   it('API clients still get the token they need for Authorization: Bearer', async () => {
     const signedIn = await t.client().auth.signIn(signInBody);
     expect(signedIn.token).toMatch(/^[\w-]{43}$/);
