@@ -173,6 +173,7 @@ describe.each(dialects)('auth store on %s', (dialect) => {
         details: { method: 'password', email: 'john@acme.test', failure: 'wrong_password' },
       },
       meta,
+      repeats: `wrong_password:${john.user.id}`,
     });
     const minted = await passwordSignIn(ts, john);
     expect((await ts.store.auth.sessionByToken(minted.token))?.session).toEqual(minted.session);

@@ -295,6 +295,7 @@ describe.each(dialects)('the one-click port on %s', (dialect) => {
         details: { outcome: 'invalid', claimedUserId: s.alice.user.id },
       },
       meta,
+      repeats: 'invalid',
     });
     const attempts = await rowsOf(ts, 'loginAttempts');
     expect(attempts.map((a) => [a.kind, a.outcome, a.ip])).toEqual([

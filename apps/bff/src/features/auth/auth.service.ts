@@ -55,6 +55,10 @@ export async function signIn(
         details: { method: 'password', email, failure },
       },
       meta,
+      // Written once a minute per address, failure and account, and counted: the account's
+      // budget bounds its failures, but not those for unknown addresses, nor any from an
+      // address the allowlist exempts from the address-wide limits (SPEC §8b).
+      repeats: user ? `${failure}:${user.id}` : failure,
     });
     throw new AppError('invalid_credentials');
   }

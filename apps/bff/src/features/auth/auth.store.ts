@@ -1,6 +1,7 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialContext } from '../../app-env.ts';
 import type { AuditEntry } from '../../lib/audit-event.ts';
+import type { RepeatableEntry } from '../../lib/audit-repeat-rows.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { ImpersonationSession, Settled } from '../../lib/running-impersonation.ts';
 import type { MintSessionInput } from '../../lib/session-row.ts';
@@ -43,8 +44,16 @@ export interface AuthStore {
   soleProfile(userId: number): Promise<ProfileWithOrganization | null>;
   /** How many profiles a user has. */
   profileCount(userId: number): Promise<number>;
-  /** A failed sign-in, audited. */
-  recordSignInFailed(command: { audit: AuditEntry; meta: RequestMeta }): Promise<void>;
+  /**
+   * A failed sign-in, audited: the first of a minute by the same address for the same `repeats`
+   * (the failure, and the account when there is one) in full, the others counted in the
+   * minute's `audit.repeated` (SPEC §8b).
+   */
+  recordSignInFailed(command: {
+    audit: RepeatableEntry;
+    meta: RequestMeta;
+    repeats: string;
+  }): Promise<void>;
   /** Mints the session and audits the sign-in with its id, in one transaction. */
   signIn(command: {
     session: MintSessionInput;

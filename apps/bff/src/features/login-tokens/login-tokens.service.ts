@@ -439,9 +439,11 @@ async function recordFailure(
     },
     now,
     meta,
-    // A real token that no longer works is presented as often as anyone likes (no guess budget
-    // counts it): its failures are written once a minute per caller, and counted.
-    repeats: found && !isGuess(outcome) ? `${outcome}:${found.token.id}` : undefined,
+    // Written once a minute per caller and what failed, and counted: a real token that no
+    // longer works is presented as often as anyone likes (no guess budget counts it), and
+    // guesses from an address the allowlist exempts from that budget, or from many addresses,
+    // must not flood the trail either (SPEC §8b).
+    repeats: found ? `${outcome}:${found.token.id}` : outcome,
   });
 }
 

@@ -73,10 +73,10 @@ export interface LoginTokensStore {
     meta: RequestMeta;
   }): Promise<'deleted' | 'already_deleted'>;
   /**
-   * A failed attempt: counted on the token when there is one, recorded, audited. With `repeats`
-   * (a real token that no longer works, which no guess budget bounds), only the first of a
-   * minute by the same caller is recorded and audited in full; the others are counted on the
-   * token and in the minute's `audit.repeated` (SPEC §8b).
+   * A failed attempt: counted on the token when there is one, recorded, audited; the first of
+   * a minute by the same caller for the same `repeats` (what failed: a guess, or a real token
+   * that no longer works) recorded and audited in full, the others counted on the token and in
+   * the minute's `audit.repeated` (SPEC §8b).
    */
   recordFailure(command: {
     tokenId: number | null;
@@ -84,7 +84,7 @@ export interface LoginTokensStore {
     audit: RepeatableEntry;
     now: number;
     meta: RequestMeta;
-    repeats?: string | undefined;
+    repeats: string;
   }): Promise<void>;
   /**
    * Redeems a token: counts its use only while it works (a one-time token used up by the same

@@ -335,9 +335,11 @@ async function recordFailure(
       details: { linkId: found?.link.id ?? null, outcome, claimedUserId: body.userId },
     },
     meta,
-    // A real link that no longer works is opened as often as anyone likes (no guess budget
-    // counts it): its failures are written once a minute per caller, and counted.
-    repeats: found && outcome !== 'invalid' ? `${outcome}:${found.link.id}` : undefined,
+    // Written once a minute per caller and what failed, and counted: a real link that no longer
+    // works is opened as often as anyone likes (no guess budget counts it), and guesses from an
+    // address the allowlist exempts from that budget, or from many addresses, must not flood
+    // the trail either (SPEC §8b).
+    repeats: found ? `${outcome}:${found.link.id}` : outcome,
   });
 }
 

@@ -56,16 +56,16 @@ export interface OneClickStore {
     command: Provision<R>,
   ): Promise<{ user: UserRow; profileId: number; records: R } | 'exists'>;
   /**
-   * A failed attempt at a link: the attempt and its audit entry. With `repeats` (a real link
-   * that no longer works, which no guess budget bounds), only the first of a minute by the same
-   * caller is recorded and audited in full; the others are counted in the minute's
+   * A failed attempt at a link: the attempt and its audit entry, the first of a minute by the
+   * same caller for the same `repeats` (what failed: a guess, or a real link that no longer
+   * works) recorded and audited in full; the others are counted in the minute's
    * `audit.repeated` (SPEC §8b).
    */
   recordFailure(command: {
     attempt: LoginAttempt;
     audit: RepeatableEntry;
     meta: RequestMeta;
-    repeats?: string | undefined;
+    repeats: string;
   }): Promise<void>;
   /**
    * Redeems a link once: claims it (unused, not revoked), revokes the session it replaces,

@@ -2,6 +2,7 @@ import { and, count, desc, eq, gt, isNull, lt } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { AuthStore } from '../../features/auth/auth.store.ts';
 import { appendAudit } from './audit.ts';
+import { recordRepeatable } from './audit-repeats.ts';
 import { transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
 import { describeCredentialSession, settleCredentialSession } from './credentials.ts';
@@ -53,8 +54,8 @@ export function postgresAuth(context: PostgresContext): AuthStore {
         .where(eq(profiles.userId, userId));
       return row?.n ?? 0;
     },
-    async recordSignInFailed({ audit, meta }) {
-      await transaction(db, (tx) => appendAudit(tx, auditKey, audit, meta));
+    async recordSignInFailed({ audit, meta, repeats }) {
+      await recordRepeatable(db, auditKey, audit, repeats, meta);
     },
     signIn({ session, audit, meta }) {
       return transaction(db, async (tx) => {

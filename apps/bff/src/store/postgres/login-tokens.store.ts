@@ -209,23 +209,15 @@ export function postgresLoginTokens({ db, auditKey }: PostgresContext): LoginTok
       });
     },
     async recordFailure({ tokenId, attempt, audit, now, meta, repeats }) {
-      const counted = (on: PgQueryable, id: number) =>
-        on
+      if (tokenId !== null) {
+        await db
           .update(loginTokens)
           .set({ failedAttempts: sql`${loginTokens.failedAttempts} + 1`, lastAccessedAt: now })
-          .where(eq(loginTokens.id, id));
-      if (repeats !== undefined) {
-        if (tokenId !== null) await counted(db, tokenId);
-        await recordRepeatable(db, auditKey, audit, repeats, meta, (tx) =>
-          recordAttempt(tx, attempt, meta),
-        );
-        return;
+          .where(eq(loginTokens.id, tokenId));
       }
-      await transaction(db, async (tx) => {
-        if (tokenId !== null) await counted(tx, tokenId);
-        await recordAttempt(tx, attempt, meta);
-        await appendAudit(tx, auditKey, audit, meta);
-      });
+      await recordRepeatable(db, auditKey, audit, repeats, meta, (tx) =>
+        recordAttempt(tx, attempt, meta),
+      );
     },
     async redeem(command) {
       return orLostRace(() =>

@@ -218,16 +218,9 @@ export function postgresOneClick({ db, auditKey }: PostgresContext): OneClickSto
       });
     },
     async recordFailure({ attempt, audit, meta, repeats }) {
-      if (repeats !== undefined) {
-        await recordRepeatable(db, auditKey, audit, repeats, meta, (tx) =>
-          recordAttempt(tx, attempt, meta),
-        );
-        return;
-      }
-      await transaction(db, async (tx) => {
-        await recordAttempt(tx, attempt, meta);
-        await appendAudit(tx, auditKey, audit, meta);
-      });
+      await recordRepeatable(db, auditKey, audit, repeats, meta, (tx) =>
+        recordAttempt(tx, attempt, meta),
+      );
     },
     async redeem(command) {
       return orLostRace(() =>

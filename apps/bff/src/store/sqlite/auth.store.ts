@@ -2,6 +2,7 @@ import { and, count, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { AuthStore } from '../../features/auth/auth.store.ts';
 import { recordAudit } from './audit.ts';
+import { recordRepeatable } from './audit-repeats.ts';
 import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
 import { describeCredentialSession, settleCredentialSession } from './credentials.ts';
@@ -92,10 +93,8 @@ export function sqliteAuth(context: SqliteContext): AuthStore {
     async profileCount(userId) {
       return profileCountOf(db).get({ userId })?.n ?? 0;
     },
-    async recordSignInFailed({ audit, meta }) {
-      db.transaction((tx) => {
-        recordAudit(tx, audit, meta);
-      });
+    async recordSignInFailed({ audit, meta, repeats }) {
+      recordRepeatable(db, audit, repeats, meta);
     },
     async signIn({ session, audit, meta }) {
       return db.transaction((tx) => {

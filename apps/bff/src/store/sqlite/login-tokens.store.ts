@@ -250,16 +250,8 @@ export function sqliteLoginTokens({ db }: SqliteContext): LoginTokensStore {
       });
     },
     async recordFailure({ tokenId, attempt, audit, now, meta, repeats }) {
-      if (repeats !== undefined) {
-        if (tokenId !== null) db.transaction((tx) => failure(tx).run({ id: tokenId, now }));
-        recordRepeatable(db, audit, repeats, meta, (tx) => recordAttempt(tx, attempt, meta));
-        return;
-      }
-      db.transaction((tx) => {
-        if (tokenId !== null) failure(tx).run({ id: tokenId, now });
-        recordAttempt(tx, attempt, meta);
-        recordAudit(tx, audit, meta);
-      });
+      if (tokenId !== null) db.transaction((tx) => failure(tx).run({ id: tokenId, now }));
+      recordRepeatable(db, audit, repeats, meta, (tx) => recordAttempt(tx, attempt, meta));
     },
     async redeem(command) {
       return db.transaction((tx) => {

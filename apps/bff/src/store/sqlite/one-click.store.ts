@@ -156,14 +156,7 @@ export function sqliteOneClick({ db }: SqliteContext): OneClickStore {
       });
     },
     async recordFailure({ attempt, audit, meta, repeats }) {
-      if (repeats !== undefined) {
-        recordRepeatable(db, audit, repeats, meta, (tx) => recordAttempt(tx, attempt, meta));
-        return;
-      }
-      db.transaction((tx) => {
-        recordAttempt(tx, attempt, meta);
-        recordAudit(tx, audit, meta);
-      });
+      recordRepeatable(db, audit, repeats, meta, (tx) => recordAttempt(tx, attempt, meta));
     },
     async redeem(command) {
       return db.transaction((tx) => {
