@@ -19,10 +19,18 @@ import {
 /** Events read per page. */
 export const VERIFY_PAGE = 2_000;
 /**
- * Verification lists this many breaks at most, the first half and the latest half, and counts
- * every one: decoy edits early in the trail cannot push a later one out of the list.
+ * Verification's answer lists this many breaks at most, the first half and the latest half, and
+ * counts every one: decoy edits early in the trail cannot push a later one out of the list. A
+ * caller that wants every break as it is found (`pnpm audit:verify`) is given each (`onBreak`).
  */
 export const MAX_LISTED = 100;
+
+/** How a store's verification reads: its page size, how far, and who is told of each break. */
+export interface VerifyOptions {
+  page?: number;
+  throughId?: number;
+  onBreak?: ((found: AuditBreak) => void) | undefined;
+}
 
 /** A checkpoint as either store holds it. */
 export interface CheckpointRow {
@@ -133,6 +141,7 @@ export function chainVerifier(
   checkpointRows: readonly CheckpointRow[],
   anchored: AnchoredHead | null,
   history: ChainHistory,
+  onBreak?: (found: AuditBreak) => void,
 ) {
   const checkpoints = verifyCheckpoints(checkpointRows, key, history);
   const first: AuditBreak[] = [];
@@ -140,6 +149,7 @@ export function chainVerifier(
   let breakCount = 0;
   const report = (found: AuditBreak) => {
     breakCount += 1;
+    onBreak?.(found);
     if (first.length < MAX_LISTED / 2) first.push(found);
     else {
       latest.push(found);

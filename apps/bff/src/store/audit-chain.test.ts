@@ -607,6 +607,16 @@ describe.each(dialects)('the audit chain on %s', (dialect) => {
     expect(result.breaks).toHaveLength(MAX_LISTED);
     expect(result.breaks.at(0)?.id).toBe(events[0]?.id);
     expect(result.breaks.at(-1)).toEqual({ id: target, checkpointId: null, problem: 'edited' });
+
+    // Through the store's port, as `pnpm audit:verify` asks: every break is told, in order.
+    const told: (number | null)[] = [];
+    const answer = await ts.store.audit.verify({
+      key: ts.auditKey,
+      anchored: null,
+      onBreak: (found) => told.push(found.id),
+    });
+    expect(answer).toMatchObject({ intact: false, breakCount: 101 });
+    expect(told).toEqual([...events.slice(0, 100).map((e) => e.id), target]);
   });
 
   it('a checkpoint forged to cover a cut-back does not move the head kept outside', async () => {

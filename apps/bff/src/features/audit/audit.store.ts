@@ -1,4 +1,4 @@
-import type { AuditFilters, AuditVerification } from '@onbehalf/contracts/audit';
+import type { AuditBreak, AuditFilters, AuditVerification } from '@onbehalf/contracts/audit';
 import type { AnchoredHead } from '../../lib/audit-anchor.ts';
 import type { RepeatableEntry } from '../../lib/audit-repeat-rows.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
@@ -54,8 +54,13 @@ export interface AuditStore {
   /**
    * Recomputes the chain with `key` (the server's, never the database's), from the last
    * checkpoint that verifies, and compares its head with the one kept outside (`anchored`).
+   * The answer lists the first and latest breaks; `onBreak` is told of each as it is found.
    */
-  verify(query: { key: Buffer; anchored: AnchoredHead | null }): Promise<AuditVerification>;
+  verify(query: {
+    key: Buffer;
+    anchored: AnchoredHead | null;
+    onBreak?: (found: AuditBreak) => void;
+  }): Promise<AuditVerification>;
   /**
    * Deletes events older than `retentionDays` before `now`, leaving a keyed checkpoint so the
    * chain still verifies from the first kept event; then the access history's rows as old

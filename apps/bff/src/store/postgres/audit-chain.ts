@@ -9,6 +9,7 @@ import {
   checkpointPayload,
   refuseUnverified,
   VERIFY_PAGE,
+  type VerifyOptions,
 } from '../../lib/audit-verification.ts';
 import { type PgDb, type PgQueryable, transaction } from './client.ts';
 import { auditCheckpoints, auditEvents, auditHead as auditHeadRow } from './schema.ts';
@@ -45,7 +46,7 @@ export async function verifyAuditChain(
   db: PgDb,
   key: Buffer,
   anchored: AnchoredHead | null,
-  options: { page?: number; throughId?: number } = {},
+  options: VerifyOptions = {},
 ): Promise<AuditVerification> {
   const page = options.page ?? VERIFY_PAGE;
   const throughId = options.throughId ?? Number.MAX_SAFE_INTEGER;
@@ -56,7 +57,13 @@ export async function verifyAuditChain(
         .select()
         .from(auditCheckpoints)
         .orderBy(asc(auditCheckpoints.id));
-      const chain = chainVerifier(key, checkpoints, anchored, POSTGRES_CHAIN_HISTORY);
+      const chain = chainVerifier(
+        key,
+        checkpoints,
+        anchored,
+        POSTGRES_CHAIN_HISTORY,
+        options.onBreak,
+      );
       for (const stretch of chain.stretches(throughId)) {
         let afterId = stretch.after;
         for (;;) {

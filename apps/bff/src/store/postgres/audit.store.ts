@@ -401,8 +401,8 @@ export function postgresAudit({ db, auditKey }: PostgresContext): AuditStore {
       await recordRepeatable(db, auditKey, audit, rule, meta);
     },
 
-    verify({ key, anchored }) {
-      return verifyAuditChain(db, key, anchored);
+    verify({ key, anchored, onBreak }) {
+      return verifyAuditChain(db, key, anchored, { onBreak });
     },
 
     async prune({ key, retentionDays, now, meta }) {

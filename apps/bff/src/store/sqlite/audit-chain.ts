@@ -11,6 +11,7 @@ import {
   checkpointPayload,
   refuseUnverified,
   VERIFY_PAGE,
+  type VerifyOptions,
 } from '../../lib/audit-verification.ts';
 import type { Db, Queryable } from './client.ts';
 import { auditCheckpoints, auditEvents } from './schema/audit-events.ts';
@@ -116,7 +117,7 @@ export async function verifyAuditChain(
   db: Db,
   key: Buffer,
   anchored: AnchoredHead | null,
-  options: { page?: number; throughId?: number } = {},
+  options: VerifyOptions = {},
 ): Promise<AuditVerification> {
   const snapshot = await snapshotOf(db);
   try {
@@ -130,7 +131,7 @@ async function verifyIn(
   db: Db,
   key: Buffer,
   anchored: AnchoredHead | null,
-  options: { page?: number; throughId?: number },
+  options: VerifyOptions,
 ): Promise<AuditVerification> {
   const page = options.page ?? VERIFY_PAGE;
   const throughId = options.throughId ?? Number.MAX_SAFE_INTEGER;
@@ -140,6 +141,7 @@ async function verifyIn(
     checkpoints,
     anchored,
     sqliteChainHistory(db, checkpoints, anchored),
+    options.onBreak,
   );
   for (const stretch of chain.stretches(throughId)) {
     let afterId = stretch.after;

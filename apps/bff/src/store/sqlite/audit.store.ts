@@ -432,8 +432,8 @@ export function sqliteAudit({ db, searchReader }: SqliteContext): AuditStore {
       recordRepeatable(db, audit, rule, meta);
     },
 
-    verify({ key, anchored }) {
-      return verifyAuditChain(db, key, anchored);
+    verify({ key, anchored, onBreak }) {
+      return verifyAuditChain(db, key, anchored, { onBreak });
     },
 
     async prune({ key, retentionDays, now, meta }) {
