@@ -1,5 +1,5 @@
 import type { ChangePasswordBody } from '@onbehalf/contracts/account';
-import type { AuditListQuery } from '@onbehalf/contracts/audit';
+import type { AuditListQuery, ImpersonationReportQuery } from '@onbehalf/contracts/audit';
 import type { SignInBody } from '@onbehalf/contracts/auth';
 import type { PlaceOrderBody } from '@onbehalf/contracts/commerce';
 import type { PageQuery, SearchPageQuery } from '@onbehalf/contracts/common';
@@ -184,10 +184,11 @@ export function createApiClient(options: ApiClientOptions = {}) {
       list: (q: AuditListQuery = {}) => call('audit.list', { query: q }),
       teamList: (q: AuditListQuery = {}) => call('audit.teamList', { query: q }),
       verify: () => call('audit.verify'),
-      impersonation: (impersonationId: string) =>
-        call('audit.impersonation', { params: { id: impersonationId } }),
-      teamImpersonation: (impersonationId: string) =>
-        call('audit.teamImpersonation', { params: { id: impersonationId } }),
+      /** An impersonation and a page of its actions: the newest first, `cursor` for earlier ones. */
+      impersonation: (impersonationId: string, q: ImpersonationReportQuery = {}) =>
+        call('audit.impersonation', { params: { id: impersonationId }, query: q }),
+      teamImpersonation: (impersonationId: string, q: ImpersonationReportQuery = {}) =>
+        call('audit.teamImpersonation', { params: { id: impersonationId }, query: q }),
       /** Where the export of these filters downloads from (a link, not a fetch). */
       exportUrl: (
         format: 'ndjson' | 'csv',

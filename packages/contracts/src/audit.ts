@@ -69,13 +69,17 @@ export const auditFilters = z.object({
 });
 export type AuditFilters = z.infer<typeof auditFilters>;
 
+/** Opaque keyset cursor from the previous page's `nextCursor`: where that page ended. */
+const auditCursor = z
+  .string()
+  .regex(/^\d{1,15}$/)
+  .optional();
+/** How many events a page of the trail holds, at most `MAX_PAGE`. */
+const auditLimit = z.coerce.number().int().min(1).max(MAX_PAGE);
+
 export const auditListQuery = auditFilters.extend({
-  /** Opaque keyset cursor from the previous page's `nextCursor`. */
-  cursor: z
-    .string()
-    .regex(/^\d{1,15}$/)
-    .optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
+  cursor: auditCursor,
+  limit: auditLimit.default(50),
 });
 export type AuditListQuery = z.input<typeof auditListQuery>;
 
@@ -164,6 +168,17 @@ export type AuditVerification = z.infer<typeof auditVerification>;
 
 export const impersonationIdParam = z.object({ id: z.string().min(1).max(64) });
 
+/**
+ * A page of an impersonation's report: the first is its newest actions (a running one shows
+ * what was just done), each `nextCursor` the actions before them. The cursor is the audit
+ * list's, so one pager serves both.
+ */
+export const impersonationReportQuery = z.object({
+  cursor: auditCursor,
+  limit: auditLimit.default(MAX_PAGE),
+});
+export type ImpersonationReportQuery = z.input<typeof impersonationReportQuery>;
+
 export const impersonationReport = z.object({
   impersonation: z.object({
     id: z.string(),
@@ -184,7 +199,12 @@ export const impersonationReport = z.object({
     endedAt: z.iso.datetime().nullable(),
     endReason: z.string().nullable(),
   }),
-  /** Everything recorded under this impersonation, oldest first. */
+  /**
+   * A page of what was recorded under this impersonation, oldest first within the page: the
+   * first page is the newest actions, each later page the ones before it.
+   */
   events: z.array(auditEvent),
+  /** Where the page of earlier actions starts; null when there are none. */
+  nextCursor: z.string().nullable(),
 });
 export type ImpersonationReport = z.infer<typeof impersonationReport>;

@@ -136,8 +136,9 @@ export const auditRoutes = createRouter()
   })
   .openapi(sysImpersonation, async (c) => {
     const { id } = c.req.valid('param');
+    const page = c.req.valid('query');
     await auditRead(c, 'audit.read', 'report', { impersonationId: id });
-    return c.json(await impersonationReport(c.get('deps'), id), 200);
+    return c.json(await impersonationReport(c.get('deps'), id, page), 200);
   })
   .openapi(teamList, async (c) => {
     const { cursor, limit, ...filters } = c.req.valid('query');
@@ -152,7 +153,8 @@ export const auditRoutes = createRouter()
   })
   .openapi(teamImpersonation, async (c) => {
     const { id } = c.req.valid('param');
+    const page = c.req.valid('query');
     const organizationId = teamScope(c);
     await auditRead(c, 'audit.read', 'team', { impersonationId: id });
-    return c.json(await impersonationReport(c.get('deps'), id, organizationId), 200);
+    return c.json(await impersonationReport(c.get('deps'), id, page, organizationId), 200);
   });

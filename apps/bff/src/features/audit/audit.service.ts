@@ -309,10 +309,16 @@ export function exportAuditEvents(
   }
 }
 
-/** An impersonation's page: when, who, why, and every action taken during it (rule 9). */
+/**
+ * An impersonation's page: when, who, why, and every action taken during it (rule 9), a page
+ * of actions at a time. The first page is the newest actions, so a running impersonation shows
+ * what was just done; `nextCursor` leads to the ones before them, until none are left. Each
+ * page reads oldest first, as a timeline does.
+ */
 export async function impersonationReport(
   deps: AppDeps,
   id: string,
+  page: { cursor?: string | undefined; limit: number },
   organizationId?: number,
 ): Promise<ImpersonationReport> {
   const found = await deps.store.audit.impersonation(id);
@@ -323,7 +329,13 @@ export async function impersonationReport(
   // The team's report is a customer's view: staff by name and role only.
   const audience: Audience = organizationId === undefined ? 'staff' : 'customer';
   const filters = { impersonationId: id };
-  const events = (await listAuditEvents(deps, filters, undefined, 200, audience)).events.reverse();
+  const { events, nextCursor } = await listAuditEvents(
+    deps,
+    filters,
+    page.cursor,
+    page.limit,
+    audience,
+  );
   const staffHidden = audience === 'customer' && found.actor.kind === 'operator';
   return {
     impersonation: {
@@ -345,6 +357,7 @@ export async function impersonationReport(
       endedAt: row.endedAt ? toIso(row.endedAt) : null,
       endReason: row.endReason,
     },
-    events,
+    events: events.reverse(),
+    nextCursor,
   };
 }

@@ -1,4 +1,9 @@
-import { type AuditListQuery, auditPage } from '@onbehalf/contracts/audit';
+import {
+  type AuditListQuery,
+  auditPage,
+  type ImpersonationReport,
+  impersonationReport,
+} from '@onbehalf/contracts/audit';
 import { beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { GENESIS_HASH } from '../../lib/audit-event.ts';
 import { appendEvents, auditTrail, countOf, rowsOf } from '../../store/test-rows.ts';
@@ -221,6 +226,120 @@ describe('audit list', () => {
     await expect(t.client(globexOwnerView.token).audit.teamImpersonation(id)).rejects.toMatchObject(
       { status: 403 },
     );
+  });
+});
+
+describe('impersonation report pages', () => {
+  const ACTIONS = 230;
+
+  /**
+   * Support acting as Acme's admin, still running, with `ACTIONS` actions recorded under it
+   * after its hand-off and start: more than any one page holds.
+   */
+  async function longOperatorImpersonation() {
+    const support = t.client((await t.signIn('support@onbehalf.test')).token);
+    const issued = await support.impersonation.operatorHandoff({
+      userId: ids.userId('admin@acme.test'),
+      reason: 'a long look around',
+    });
+    const imp = await support.impersonation.exchange(issued.token);
+    const impersonationId = imp.session.actor?.impersonationId;
+    if (!impersonationId) throw new Error('the exchange started no impersonation');
+    const actions = Array.from({ length: ACTIONS }, (_, n) => ({
+      type: 'order.placed' as const,
+      at: t.clock.now(),
+      actor: { userId: ids.userId('support@onbehalf.test'), kind: 'operator' as const },
+      subjectUserId: ids.userId('admin@acme.test'),
+      organizationId: ids.organizationId('Acme Corp'),
+      impersonationId,
+      details: { n },
+    }));
+    await appendEvents(t.ts, actions, meta);
+    return impersonationId;
+  }
+
+  /** Every page, from the first (the newest actions) through each `nextCursor` to the last. */
+  async function walk(read: (cursor: string | undefined) => Promise<ImpersonationReport>) {
+    const pages: ImpersonationReport[] = [];
+    let cursor: string | undefined;
+    do {
+      // Parsed, so a page shaped other than the contract says would fail here.
+      const page = impersonationReport.parse(await read(cursor));
+      pages.push(page);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined && pages.length <= ACTIONS);
+    return pages;
+  }
+
+  /** What a timeline shows once every earlier page is prepended: oldest first. */
+  const timeline = (pages: ImpersonationReport[]) => pages.toReversed().flatMap((p) => p.events);
+
+  /** The hand-off, the start, then every action in the order it was taken. */
+  const everyAction = [
+    'impersonation.token_issued',
+    'impersonation.started',
+    ...Array.from({ length: ACTIONS }, (_, n) => `order.placed#${n}`),
+  ];
+  const named = (e: ImpersonationReport['events'][number]) =>
+    e.type === 'order.placed' ? `${e.type}#${String(e.details?.n)}` : e.type;
+
+  it('an operator walking the cursor sees every action exactly once, in order, the newest page first', async () => {
+    const id = await longOperatorImpersonation();
+    const sys = t.client(root).audit;
+
+    const pages = await walk((cursor) => sys.impersonation(id, cursor ? { cursor } : {}));
+    // 232 events: pages of the default 100, newest first, each oldest first within.
+    expect(pages.map((p) => p.events.length)).toEqual([100, 100, 32]);
+    expect(pages.at(-1)?.nextCursor).toBeNull();
+    expect(pages[0]?.events.at(-1)?.details).toEqual({ n: ACTIONS - 1 });
+    for (const page of pages) {
+      const pageIds = page.events.map((e) => e.id);
+      expect(pageIds).toEqual(pageIds.toSorted((a, b) => a - b));
+      expect(page.impersonation).toEqual(pages[0]?.impersonation);
+    }
+    const all = timeline(pages);
+    expect(all.map(named)).toEqual(everyAction);
+    expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
+    // Staff see staff's address.
+    expect(pages[0]?.impersonation.actor.email).toBe('support@onbehalf.test');
+
+    // A smaller page walks to the same actions.
+    const small = await walk((cursor) => sys.impersonation(id, { limit: 30, cursor }));
+    expect(small).toHaveLength(Math.ceil(everyAction.length / 30));
+    expect(timeline(small).map(named)).toEqual(everyAction);
+  });
+
+  it("a team admin walking the cursor sees every action exactly once, in order, and never support's address", async () => {
+    const id = await longOperatorImpersonation();
+    const admin = t.client((await t.signIn('admin@acme.test')).token).audit;
+
+    const pages = await walk((cursor) => admin.teamImpersonation(id, { cursor, limit: 100 }));
+    expect(pages.map((p) => p.events.length)).toEqual([100, 100, 32]);
+    expect(timeline(pages).map(named)).toEqual(everyAction);
+    for (const page of pages) {
+      expect(page.impersonation.actor).toMatchObject({ name: 'Sasha Patel', email: null });
+      const byStaff = page.events.filter((e) => e.actorKind === 'operator');
+      expect(byStaff.length).toBeGreaterThan(0);
+      expect(byStaff.every((e) => e.actor?.email === null)).toBe(true);
+    }
+  });
+
+  it('a bad cursor or limit is a 400 validation_failed on both doors, never a 500', async () => {
+    const id = await longOperatorImpersonation();
+    const sys = t.client(root).audit;
+    const admin = t.client((await t.signIn('admin@acme.test')).token).audit;
+    const bad = [{ cursor: 'abc' }, { cursor: '-1' }, { limit: 0 }, { limit: 101 }];
+    for (const query of bad) {
+      for (const read of [sys.impersonation, admin.teamImpersonation]) {
+        await expect(read(id, query), JSON.stringify(query)).rejects.toMatchObject({
+          status: 400,
+          code: 'validation_failed',
+        });
+      }
+    }
+    // A cursor past the first event is no error: there is simply nothing earlier.
+    const empty = await sys.impersonation(id, { cursor: '1' });
+    expect(empty).toMatchObject({ events: [], nextCursor: null });
   });
 });
 
