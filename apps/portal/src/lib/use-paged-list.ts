@@ -59,6 +59,11 @@ export interface PagedList<TItem> {
 interface PagedListOptions {
   /** Poll the loaded pages (the outbox watches for new mail). */
   refetchInterval?: number;
+  /**
+   * Each page loaded goes before the rows shown, not after: a timeline read back from its
+   * newest rows, each page oldest first (an impersonation's report).
+   */
+  earlierPagesFirst?: boolean;
 }
 
 /**
@@ -70,7 +75,7 @@ export function usePagedList<TPage extends Page, TItem>(
   options: PagedQueryOptions<TPage>,
   itemsOf: (page: TPage) => readonly TItem[],
   idOf: (item: TItem) => string | number,
-  { refetchInterval }: PagedListOptions = {},
+  { refetchInterval, earlierPagesFirst = false }: PagedListOptions = {},
 ): PagedList<TItem> {
   const query = useInfiniteQuery({
     ...options,
@@ -79,8 +84,9 @@ export function usePagedList<TPage extends Page, TItem>(
   });
   const pages = query.data?.pages;
   const items = useMemo(
-    () => (pages ? mergePages(pages, itemsOf, idOf) : []),
-    [pages, itemsOf, idOf],
+    () =>
+      pages ? mergePages(earlierPagesFirst ? [...pages].reverse() : pages, itemsOf, idOf) : [],
+    [pages, itemsOf, idOf, earlierPagesFirst],
   );
   return {
     items,
