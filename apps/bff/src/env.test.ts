@@ -114,11 +114,16 @@ describe('the environment', () => {
     }
   });
 
-  it('takes TRUST_PROXY and AUDIT_RETENTION_DAYS in decimal and in range only', () => {
-    expect(loadEnv({ TRUST_PROXY: '2', AUDIT_RETENTION_DAYS: '365' })).toMatchObject({
-      TRUST_PROXY: 2,
-      AUDIT_RETENTION_DAYS: 365,
-    });
+  it('takes TRUST_PROXY, AUDIT_RETENTION_DAYS and SHUTDOWN_GRACE_SECONDS in decimal and in range only', () => {
+    expect(loadEnv({})).toMatchObject({ SHUTDOWN_GRACE_SECONDS: 10 });
+    expect(
+      loadEnv({ TRUST_PROXY: '2', AUDIT_RETENTION_DAYS: '365', SHUTDOWN_GRACE_SECONDS: '0' }),
+    ).toMatchObject({ TRUST_PROXY: 2, AUDIT_RETENTION_DAYS: 365, SHUTDOWN_GRACE_SECONDS: 0 });
+    for (const value of ['', '1e1', '-1', '601', '2.5']) {
+      expect(() => loadEnv({ SHUTDOWN_GRACE_SECONDS: value }), value).toThrow(
+        /SHUTDOWN_GRACE_SECONDS: must be a number of seconds from 0 to 600, in decimal/,
+      );
+    }
     for (const value of ['', '0x1', '1e0', ' 1', '-0', '6']) {
       expect(() => loadEnv({ TRUST_PROXY: value }), value).toThrow(
         /TRUST_PROXY: must be a number of proxies from 0 to 5, in decimal/,

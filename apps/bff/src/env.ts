@@ -97,6 +97,11 @@ const schema = z.object({
   /** How long audit events are kept before `audit:prune` may remove them (SOC 2: ≥ 1 year). */
   AUDIT_RETENTION_DAYS: decimal(30, 3650, 'a number of days').default(400),
   /**
+   * How long a stopping server waits for the requests in flight (an export, a slow client)
+   * before it cuts them: below the orchestrator's own grace before it kills the process.
+   */
+  SHUTDOWN_GRACE_SECONDS: decimal(0, 600, 'a number of seconds').default(10),
+  /**
    * A private JWK (JSON) for session JWTs; without it a key is generated under DATA_DIR, or on
    * PostgreSQL kept in the database, sealed with ONBEHALF_SECRET.
    */

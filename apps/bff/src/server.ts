@@ -204,12 +204,45 @@ if (env.testMode) {
 if (env.RATE_LIMITS === 'off')
   logger.warn('Rate limits are OFF (RATE_LIMITS=off): for load tests only.');
 
-function shutdown() {
+let stopping = false;
+/**
+ * Stops taking requests, waits for those in flight up to SHUTDOWN_GRACE_SECONDS, cuts what is
+ * left, then stops the work the start set going and closes the database. A second signal stops
+ * at once.
+ */
+function shutdown(signal?: NodeJS.Signals) {
+  if (stopping) {
+    if (signal) {
+      logger.warn({ signal }, 'Stopping at once: asked again.');
+      process.exit(1);
+    }
+    return;
+  }
+  stopping = true;
+  const grace = env.SHUTDOWN_GRACE_SECONDS;
+  logger.info(
+    { signal },
+    `Stopping: no new requests; waiting up to ${grace} s for those in flight.`,
+  );
+  const cut = setTimeout(() => {
+    logger.warn(`Stopping: requests still in flight after ${grace} s are cut.`);
+    server.closeAllConnections();
+  }, grace * 1000);
+  // Whatever holds the close up (a database that does not answer), the process ends.
+  setTimeout(
+    () => {
+      logger.error('Stopped without closing the database: it did not answer in time.');
+      process.exit(1);
+    },
+    (grace + 10) * 1000,
+  ).unref();
   server.close(async () => {
+    clearTimeout(cut);
     await release();
+    logger.info('Stopped.');
     process.exit();
   });
-  setTimeout(() => process.exit(), 2000).unref();
+  server.closeIdleConnections();
 }
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
