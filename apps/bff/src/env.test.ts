@@ -229,6 +229,19 @@ describe('RATE_LIMIT_ALLOWLIST', () => {
     expect(list.check('198.51.100.7', 'ipv4')).toBe(true);
     expect(list.check('8.8.8.8', 'ipv4')).toBe(false);
   });
+
+  it('refuses the NAT64 network wider than an IPv4 /8: a translator passes every IPv4 client on from it', () => {
+    for (const entry of ['64:ff9b::/96', '64:ff9b::/48', '64:ff9b::/100']) {
+      expect(refusal(entry), entry).toContain(
+        `RATE_LIMIT_ALLOWLIST: "${entry}" holds translated IPv4 addresses (NAT64, 64:ff9b::/96) and would exempt`,
+      );
+    }
+    expect(refusal('64:ff9b::/96')).toContain('every IPv4 address');
+    // An office's own translated network, as narrow as its IPv4 one, is taken.
+    const list = parseAllowlist('64:ff9b::c633:6400/120');
+    expect(list.check('64:ff9b::c633:6407', 'ipv6')).toBe(true);
+    expect(list.check('64:ff9b::808:808', 'ipv6')).toBe(false);
+  });
 });
 
 describe('ALLOWED_HOSTS', () => {

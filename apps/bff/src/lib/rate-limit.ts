@@ -206,8 +206,15 @@ function ipv6Prefix(ip: string, groups: 3 | 4): string {
  */
 export const WIDEST_ALLOWLISTED = { ipv4: 8, ipv6: 48 } as const;
 
-/** `::ffff:0:0/96`, where IPv6 writes IPv4 addresses: Node's BlockList matches IPv4 against it. */
-const IPV4_MAPPED = 0xffffn << 32n;
+/**
+ * IPv6 networks whose last 32 bits are an IPv4 address: `::ffff:0:0/96`, where IPv6 writes IPv4
+ * addresses (Node's BlockList matches IPv4 against it), and `64:ff9b::/96`, where a stateless
+ * translator (NAT64, SIIT) puts every IPv4 client it passes on (RFC 6052).
+ */
+const IPV4_IN_IPV6 = [
+  { network: 0xffffn << 32n, holds: 'IPv4-mapped addresses (::ffff:0:0/96)' },
+  { network: 0x64ff9bn << 96n, holds: 'translated IPv4 addresses (NAT64, 64:ff9b::/96)' },
+] as const;
 
 /** An address as one number: 32 bits for IPv4, 128 for IPv6 (an IPv4 tail taken as two groups). */
 function addressBits(address: string, type: 'ipv4' | 'ipv6'): bigint {
@@ -290,14 +297,16 @@ export function parseAllowlist(text: string): BlockList {
         `"${entry}" has bits set past its /${prefix} prefix: write the network, ${networkAddress(network, type)}/${prefix}, or the address alone`,
       );
     }
-    // An IPv6 network holding IPv4-mapped addresses names IPv4 addresses, under IPv4's rule:
-    // `::ffff:0:0/96`, or `::/48` around it, would exempt every IPv4 client (a review).
+    // An IPv6 network holding IPv4 addresses names them, under IPv4's rule: `::ffff:0:0/96`,
+    // or `::/48` around it, would exempt every IPv4 client (a review), and `64:ff9b::/96` every
+    // one a translator passes on.
     if (type === 'ipv6') {
       const span = BigInt(128 - Math.min(prefix, 96));
       const v4prefix = prefix - 96;
-      if (network >> span === IPV4_MAPPED >> span && v4prefix < WIDEST_ALLOWLISTED.ipv4) {
+      const holding = IPV4_IN_IPV6.find((embed) => network >> span === embed.network >> span);
+      if (holding && v4prefix < WIDEST_ALLOWLISTED.ipv4) {
         throw new Error(
-          `"${entry}" holds IPv4-mapped addresses (::ffff:0:0/96) and would exempt ${v4prefix <= 0 ? 'every IPv4 address' : `a /${v4prefix} of IPv4 addresses`} from the address-wide rate limits: name the IPv4 networks themselves, at most a /${WIDEST_ALLOWLISTED.ipv4}`,
+          `"${entry}" holds ${holding.holds} and would exempt ${v4prefix <= 0 ? 'every IPv4 address' : `a /${v4prefix} of IPv4 addresses`} from the address-wide rate limits: name the IPv4 networks themselves, at most a /${WIDEST_ALLOWLISTED.ipv4}`,
         );
       }
     }
