@@ -162,6 +162,7 @@ export function chainVerifier(
   let checked = 0;
   let keyedSeen = false;
   let anchorSeen = false;
+  let anchorReplaced = false;
   /** Whether the event's own hash holds: what its content and its stored link give. */
   const contentProblem = (event: ChainEvent): AuditBreak['problem'] | null => {
     const { stored, prevHash, hash } = event;
@@ -240,8 +241,9 @@ export function chainVerifier(
       if (problem) report({ id, checkpointId: null, problem });
       if (anchored && id === anchored.id) {
         anchorSeen = true;
-        if (hash !== anchored.hash && !problem)
-          report({ id, checkpointId: null, problem: 'edited' });
+        // Its id is here, but not the event the head was written from: the trail was cut back
+        // and written again over the same ids (a rewound sequence), reported as the cut below.
+        anchorReplaced = hash !== anchored.hash;
       }
       // Go on from what is stored, so a later, separate edit shows as well.
       expectedPrev = hash;
@@ -252,10 +254,11 @@ export function chainVerifier(
       // The newest head was written outside the database: the event it names must be here,
       // unless a checkpoint that verifies, keyed, pruned past it (one from before the key is
       // older than any head: heads are written since). Its absence is a cut, whatever was
-      // written since: ids are never reused, so the next event after a cut lands above it.
+      // written since: the next event after a cut lands above it, unless the id sequence was
+      // rewound too, and then another event stands at its id (mutation review): a cut as well.
       const pruned =
         checkpoint?.hash != null && anchored !== null && anchored.id <= checkpoint.prunedThroughId;
-      const truncated = anchored !== null && !anchorSeen && !pruned;
+      const truncated = anchored !== null && (!anchorSeen || anchorReplaced) && !pruned;
       if (truncated) report({ id: anchored.id, checkpointId: null, problem: 'truncated' });
       const breaks = [...first, ...latest];
       return {

@@ -99,6 +99,17 @@ function chainOn(ts: TestStore) {
           lift('delete');
           db.run(sql`DELETE FROM audit_events WHERE id > ${keepId}`);
         },
+        /** Rewinds the id sequence, so the next event written takes `keepId + 1` again. */
+        rewindIds: async (keepId: number) => {
+          db.run(sql`UPDATE sqlite_sequence SET seq = ${keepId} WHERE name = 'audit_events'`);
+        },
+        /** Sets one stored column of an event, as someone with the database file could. */
+        setColumn: async (id: number, column: string, value: string | number | null) => {
+          lift('update');
+          db.run(
+            sql`UPDATE audit_events SET ${sql.identifier(column)} = ${value} WHERE id = ${id}`,
+          );
+        },
         checkpoint: async (values: typeof auditCheckpoints.$inferInsert) => {
           db.insert(auditCheckpoints).values(values).run();
         },
@@ -166,6 +177,15 @@ function chainOn(ts: TestStore) {
           await tx.execute(sql`UPDATE audit_head SET last_id = ${keepId},
             last_hash = (SELECT hash FROM audit_events WHERE id = ${keepId}) WHERE id = 1`);
         }),
+      rewindIds: async (keepId: number) => {
+        await db.execute(
+          sql`SELECT setval(pg_get_serial_sequence('audit_events', 'id'), ${keepId})`,
+        );
+      },
+      setColumn: (id: number, column: string, value: string | number | null) =>
+        unguarded(
+          sql`UPDATE audit_events SET ${sql.identifier(column)} = ${value} WHERE id = ${id}`,
+        ),
       checkpoint: async (values: typeof pg.auditCheckpoints.$inferInsert) => {
         await db.insert(pg.auditCheckpoints).values(values);
       },
@@ -593,6 +613,53 @@ describe.each(dialects)('the audit chain on %s', (dialect) => {
     const result = await chain.verify(newest);
     expect(result).toMatchObject({ intact: false, outsideAnchor: 'truncated', breakCount: 1 });
     expect(result.breaks).toEqual([{ id: newest?.id, checkpointId: null, problem: 'truncated' }]);
+  });
+
+  it('a trail cut back and written again over the same ids is caught by the head kept outside (mutation review)', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    const events = await trail(chain, 10);
+    expect(await chain.anchor.advance()).toBe('advanced');
+    const newest = chain.anchor.read();
+    const keep = events[6]?.id ?? 0;
+    await chain.intruder.cutBack(keep);
+    await chain.intruder.rewindIds(keep);
+    // Keyed by the server and linked: every event verifies on its own, at the ids it had.
+    await chain.append([entry(100), entry(101), entry(102)]);
+    expect((await chain.events()).map((e) => e.id)).toEqual(events.map((e) => e.id));
+    expect(await chain.verify(null)).toMatchObject({ intact: true, checked: 10 });
+    const result = await chain.verify(newest);
+    expect(result).toMatchObject({ intact: false, outsideAnchor: 'truncated', breakCount: 1 });
+    expect(result.breaks).toEqual([{ id: newest?.id, checkpointId: null, problem: 'truncated' }]);
+  });
+
+  it('the keyed hash covers every stored column: a change to any one is an edit (mutation review)', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    const changes: [string, string | number | null][] = [
+      ['at', T0 + 1],
+      ['type', 'impersonation.ended'],
+      ['actor_user_id', 9],
+      ['actor_kind', 'customer'],
+      ['subject_user_id', 9],
+      ['organization_id', 9],
+      ['session_id', 'session-b'],
+      ['impersonation_id', 'imp-b'],
+      ['ip', '203.0.113.99'],
+      ['user_agent', 'another agent'],
+      ['request_id', 'another-request'],
+      ['reason', 'another reason'],
+      ['details', '{"door":"team"}'],
+    ];
+    // One event per column, each changed in that column alone.
+    const targets = (await trail(chain, changes.length)).map((e) => e.id);
+    for (const [i, [column, value]] of changes.entries()) {
+      await chain.intruder.setColumn(targets[i] ?? 0, column, value);
+    }
+    const result = await chain.verify(null);
+    expect(result.breaks).toEqual(
+      targets.map((id) => ({ id, checkpointId: null, problem: 'edited' })),
+    );
   });
 
   it('counts every break and lists the latest too, so early decoys cannot hide a later edit', async () => {
