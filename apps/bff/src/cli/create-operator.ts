@@ -50,10 +50,11 @@ export function operatorArguments(args: readonly string[], stdin: string): NewOp
 }
 
 export async function createOperatorCommand(
-  opened: { env: Env; store: Store; migrate(then: 'writes'): Promise<void> },
+  opened: { env: Env; store: Store; migrate(): Promise<void>; recordSecret(): Promise<void> },
   person: NewOperator,
 ): Promise<string> {
-  await opened.migrate('writes');
+  await opened.migrate();
   const userId = await createOperator(opened, person, Date.now(), systemMeta);
+  await opened.recordSecret();
   return `Operator ${person.email.toLowerCase()} (${person.operatorRole}) created, user ${userId}: they sign in with the password given.`;
 }

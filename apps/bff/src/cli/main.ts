@@ -47,11 +47,15 @@ const seedOutcome: Record<DemoSeed, string> = {
  * every command that reads or writes it migrates first, which confirms the secret.
  */
 interface Opened {
+  /** Migrates and confirms the secret, where the database has anything to confirm it against. */
+  migrate(): Promise<void>;
   /**
-   * Migrates and confirms the secret; a command about to write keyed events says so, and on a
-   * database with nothing yet to confirm it against records it, as a server would.
+   * After a command wrote keyed audit events: records the secret on a database that had nothing
+   * to confirm it against, as a server does (those events would decide anyway). A command that
+   * wrote nothing (it failed, or had nothing to do) records nothing: run with another secret
+   * than the servers', it must not lock them out (review).
    */
-  migrate(then: 'writes' | 'reads'): Promise<void>;
+  recordSecret(): Promise<void>;
   /** Migrates, then seeds the demo into an empty database; what it did about it. */
   seed(): Promise<DemoSeed>;
   store: Store;
@@ -67,17 +71,20 @@ async function openPostgresCommands(env: Env, url: string): Promise<Opened> {
   const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
   const { db, pool } = await connectPostgres(url, MAINTENANCE_POOL);
   // Refused as a process given another ONBEHALF_SECRET is, before anything is written.
-  const confirm = (then: 'writes' | 'reads') =>
-    confirmDatabaseSecret(db, secret.signingKeysKey, secret.auditKey, then);
+  const confirm = (unasked: 'records' | 'leaves') =>
+    confirmDatabaseSecret(db, secret.signingKeysKey, secret.auditKey, unasked);
   return {
-    async migrate(then) {
+    async migrate() {
       await migratePostgres(pool);
-      await confirm(then);
+      await confirm('leaves');
     },
+    recordSecret: () => confirm('records'),
     async seed() {
       await migratePostgres(pool);
-      await confirm('writes');
-      return migrateAndSeed(pool, env.demoPassword);
+      await confirm('leaves');
+      const seeded = await migrateAndSeed(pool, env.demoPassword);
+      if (seeded === 'seeded') await confirm('records');
+      return seeded;
     },
     store: createPostgresStore(db, { auditKey: secret.auditKey }),
     secret,
@@ -93,16 +100,19 @@ async function openSqliteCommands(env: Env): Promise<Opened> {
   const { db, sqlite } = openDatabase(secureDataDir(env.DATA_DIR));
   const { secret, confirm } = loadDatabaseSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
   bindAuditKey(db, secret.auditKey);
-  const migrate = (then: 'writes' | 'reads') => {
+  const migrate = () => {
     migrateDatabase(db);
     // Refused as a server given another ONBEHALF_SECRET is, before anything is written.
-    confirm(db, then === 'writes' ? 'records' : 'leaves');
+    confirm(db, 'leaves');
   };
   return {
-    migrate: async (then) => migrate(then),
+    migrate: async () => migrate(),
+    recordSecret: async () => confirm(db, 'records'),
     async seed() {
-      migrate('writes');
-      return seedDemo(db, env.demoPassword);
+      migrate();
+      const seeded = await seedDemo(db, env.demoPassword);
+      if (seeded === 'seeded') confirm(db, 'records');
+      return seeded;
     },
     store: createSqliteStore(db),
     secret,
@@ -123,7 +133,7 @@ async function run(
 ): Promise<void> {
   switch (command) {
     case 'migrate':
-      await opened.migrate('reads');
+      await opened.migrate();
       console.log('Migrations applied.');
       break;
     case 'seed': {
@@ -134,9 +144,11 @@ async function run(
       break;
     }
     case 'one-click': {
-      await opened.migrate('writes');
+      await opened.migrate();
       const [, email, minutes] = process.argv.slice(2);
-      console.log(await emailOneClickLink({ env, ...opened }, email, minutes));
+      const sent = await emailOneClickLink({ env, ...opened }, email, minutes);
+      await opened.recordSecret();
+      console.log(sent);
       break;
     }
     case 'create-operator': {
@@ -145,7 +157,7 @@ async function run(
       break;
     }
     case 'audit-verify': {
-      await opened.migrate('reads');
+      await opened.migrate();
       // Every break is printed as it is found, however many (the answer lists the first and
       // latest only), and the verdict after them.
       let listed = 0;
@@ -174,13 +186,15 @@ async function run(
       break;
     }
     case 'audit-prune': {
-      await opened.migrate('writes');
+      await opened.migrate();
       const result = await opened.store.audit.prune({
         key: opened.auditKey,
         retentionDays: env.AUDIT_RETENTION_DAYS,
         now: Date.now(),
         meta: systemMeta,
       });
+      // `audit.pruned` was appended.
+      if (result.pruned > 0) await opened.recordSecret();
       const days = env.AUDIT_RETENTION_DAYS;
       console.log(
         result.pruned

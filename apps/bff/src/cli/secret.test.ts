@@ -43,4 +43,25 @@ describe.each(dialects)('a command given another ONBEHALF_SECRET, on %s', (diale
       { intact: true },
     );
   }, 90_000);
+
+  it('run with another secret on a fresh database, a command that writes nothing records nothing: the servers’ secret is still taken', async () => {
+    const { env, read } = await commandDatabase(dialect);
+    const other = { ...env, ONBEHALF_SECRET: randomBytes(32).toString('base64url') };
+    // A deploy's steps with the wrong secret: nothing keyed is written by any of them.
+    expect((await cli(['migrate'], other)).code).toBe(0);
+    expect((await cli(['one-click', 'nobody@example.test'], other)).code).toBe(1);
+    expect((await cli(['audit-prune'], other)).code).toBe(0);
+    expect(await countOf(read(), 'auditEvents')).toBe(0);
+    // Found by a review: each used to record the wrong secret and lock the servers out.
+    const made = await cli(
+      ['create-operator', 'first@operators.test', 'First', 'superadmin'],
+      env,
+      'a long password of our own\n',
+    );
+    expect(made.code).toBe(0);
+    // The first that wrote recorded its secret: from now on the other is refused.
+    const refused = await cli(['migrate'], other);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/another ONBEHALF_SECRET/);
+  }, 90_000);
 });

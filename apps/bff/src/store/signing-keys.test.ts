@@ -89,7 +89,7 @@ describe('the session-signing key on PostgreSQL', () => {
     expect(rows.map((row) => row.sealedPrivateJwk)).toEqual([null]);
   });
 
-  it('on a database from before the check, its keys decide; with none sealed, a command that writes nothing leaves the record to a server', async () => {
+  it('on a database from before the check, its keys decide; with none sealed, a command that has written nothing leaves the record to a server', async () => {
     // Every process took its key from SESSION_SIGNING_JWK: only public halves, sealed.
     const { db } = await freshStore('postgres');
     const fromEnv = JSON.stringify((await generateSigningKeys()).privateJwk);
@@ -98,33 +98,33 @@ describe('the session-signing key on PostgreSQL', () => {
     // As a version from before the record left it.
     await db.delete(settings).where(eq(settings.key, SECRET_CHECK));
     // A deploy's `pnpm db:migrate` given another secret is refused, and locks no server out.
-    await expect(confirmDatabaseSecret(db, randomBytes(32), undefined, 'reads')).rejects.toThrow(
+    await expect(confirmDatabaseSecret(db, randomBytes(32), undefined, 'leaves')).rejects.toThrow(
       /from before it recorded its ONBEHALF_SECRET, has its session-signing keys sealed with another/,
     );
     await loadSharedSigningKeys(db, processes, fromEnv);
 
     // Nothing sealed at all: a command that writes nothing records nothing, the first server does.
     const bare = (await freshStore('postgres')).db;
-    await confirmDatabaseSecret(bare, randomBytes(32), undefined, 'reads');
+    await confirmDatabaseSecret(bare, randomBytes(32), undefined, 'leaves');
     expect(await bare.select().from(settings).where(eq(settings.key, SECRET_CHECK))).toEqual([]);
     const server = randomBytes(32);
     await loadSharedSigningKeys(bare, server);
-    await expect(confirmDatabaseSecret(bare, randomBytes(32), undefined, 'reads')).rejects.toThrow(
+    await expect(confirmDatabaseSecret(bare, randomBytes(32), undefined, 'leaves')).rejects.toThrow(
       /first started with another ONBEHALF_SECRET/,
     );
-    await confirmDatabaseSecret(bare, server, undefined, 'reads');
+    await confirmDatabaseSecret(bare, server, undefined, 'leaves');
   });
 
-  it('on a database with nothing to ask, a command about to write keyed events records its secret, as a server does', async () => {
+  it('on a database with nothing to ask, a command that has written keyed events records its secret, as a server does', async () => {
     const { db } = await freshStore('postgres');
     const command = randomBytes(32);
-    await confirmDatabaseSecret(db, command, undefined, 'writes');
+    await confirmDatabaseSecret(db, command, undefined, 'records');
     expect(await db.select().from(settings).where(eq(settings.key, SECRET_CHECK))).toHaveLength(1);
     // Its events decide: a server, or another command, with another secret is refused.
     await expect(loadSharedSigningKeys(db, randomBytes(32))).rejects.toThrow(
       /first started with another ONBEHALF_SECRET/,
     );
-    await expect(confirmDatabaseSecret(db, randomBytes(32), undefined, 'writes')).rejects.toThrow(
+    await expect(confirmDatabaseSecret(db, randomBytes(32), undefined, 'records')).rejects.toThrow(
       /first started with another ONBEHALF_SECRET/,
     );
     await loadSharedSigningKeys(db, command);
@@ -155,10 +155,10 @@ describe('the session-signing key on PostgreSQL', () => {
     const sealedApart = /has its audit trail sealed with another secret/;
     await expect(start(other)).rejects.toThrow(sealedApart);
     await expect(
-      confirmDatabaseSecret(db, other.signingKeysKey, other.auditKey, 'writes'),
+      confirmDatabaseSecret(db, other.signingKeysKey, other.auditKey, 'records'),
     ).rejects.toThrow(sealedApart);
     await start(processes);
-    await confirmDatabaseSecret(db, processes.signingKeysKey, processes.auditKey, 'writes');
+    await confirmDatabaseSecret(db, processes.signingKeysKey, processes.auditKey, 'records');
   });
 
   it('a process given another ONBEHALF_SECRET refuses to start, saying why', async () => {

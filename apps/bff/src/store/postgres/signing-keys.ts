@@ -173,20 +173,21 @@ function currentKey(tx: PgTx) {
 
 /**
  * The same refusal for a command (`pnpm cli …`): one given another ONBEHALF_SECRET than the
- * database's processes would append audit events no verification with theirs accepts. A
- * command that is about to write keyed events (`create-operator`, `one-click`, `seed`,
- * `audit-prune`) records its secret on a database with nothing to ask, as a server does: its
- * events would decide anyway. One that writes none (`migrate`, `audit-verify`) leaves it.
+ * database's processes would append audit events no verification with theirs accepts. Before
+ * it writes, a command leaves a database with nothing to ask as it is; once it has written
+ * keyed events (`create-operator`, `one-click`, `seed`, `audit-prune`) it records its secret,
+ * as a server does: those events would decide anyway. One that failed or wrote nothing never
+ * records (review: a `one-click` for nobody, run with another secret, locked the servers out).
  */
 export async function confirmDatabaseSecret(
   db: PgDb,
   sealKey: Buffer,
   auditKey: Buffer | undefined,
-  then: 'writes' | 'reads',
+  unasked: 'records' | 'leaves',
 ): Promise<void> {
   await transaction(db, async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${KEY_LOCK.toString()}::bigint)`);
-    await confirmSharedSecret(tx, sealKey, then === 'writes' ? 'records' : 'leaves', auditKey);
+    await confirmSharedSecret(tx, sealKey, unasked, auditKey);
   });
 }
 
@@ -201,8 +202,8 @@ export async function confirmDatabaseSecret(
  * its public half) by a process of that database: a secret none opens is refused. With none
  * (every process took its key from SESSION_SIGNING_JWK before keys were registered), its audit
  * trail is asked, keyed from its first event with the processes' secret. With nothing at all
- * to ask, a server records its secret, and so does a command about to write keyed events; one
- * that writes none leaves that to the others: a deploy's `pnpm db:migrate` run with another
+ * to ask, a server records its secret, and so does a command once it has written keyed events;
+ * one that writes none leaves that to the others: a deploy's `pnpm db:migrate` run with another
  * secret must not lock every server out (reviews). Under the signing keys' lock.
  */
 async function confirmSharedSecret(

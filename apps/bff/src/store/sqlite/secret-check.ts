@@ -27,8 +27,8 @@ import { settings } from './schema/settings.ts';
  * start without the variable split has each; either, since one may be the event an intruder
  * edited), and is recorded; neither, and the start is refused. A trail pruned whole is asked
  * its newest keyed checkpoint. With nothing to ask, a server records its secret, and so does a
- * command about to write keyed events; one that writes none (`migrate`, `audit-verify`) leaves
- * that to the others, so that a deploy's `pnpm db:migrate` run without the servers' secret
+ * command once it has written keyed events; before that, and if it writes none, it leaves that
+ * to the others, so that a deploy's `pnpm db:migrate` run without the servers' secret
  * cannot lock them out. On a migrated database.
  */
 export function confirmDatabaseSecret(
