@@ -143,6 +143,17 @@ describe('a credential handed over to a person is an impersonation by that perso
     ]);
   });
 
+  it('needs a reason of at least three characters: two are refused, three make the link', async () => {
+    const buyer = ids.userId('buyer@acme.test');
+    const before = await counts();
+    const short = makeLink(ops, { userId: buyer, delivery: 'handover', reason: 'ab' });
+    expect(await refusal(short)).toMatchObject({ status: 400, code: 'reason_required' });
+    expect(await counts()).toEqual(before);
+    const enough = await makeLink(ops, { userId: buyer, delivery: 'handover', reason: 'abc' });
+    expect(enough).toEqual(handedOverLink);
+    expect(await counts()).toEqual({ ...before, links: before.links + 1 });
+  });
+
   it('follows the operator door’s switch: off, nothing is made, and the refusal is audited', async () => {
     await setOperatorDoor(false);
     const before = await counts();
@@ -926,6 +937,44 @@ describe('credentials die with the right to them', () => {
     await setUser('root@onbehalf.test', { status: 'disabled' });
     expect(await outcomeOf(t.client(secret).loginTokens.list())).toBe(401);
     expect((await refusal(redeemToken(made.token))).code).toBe('link_revoked');
+  });
+
+  it('an API key’s one-click link dies when the key is revoked or expires', async () => {
+    const buyer = ids.userId('buyer@acme.test');
+    const { secret, id, root } = await superadminApiKey(['one-click-links:create']);
+    const made = await makeLink(secret, { userId: buyer, delivery: 'handover' });
+    const preview = () => t.client().links.previewOneClick(linkBody(made.url));
+    expect((await preview()).status).toBe('valid');
+    await t.client(root).apiKeys.revoke(id);
+    // The link itself was never revoked: only the check of its maker at redemption ends it.
+    expect((await preview()).status).toBe('revoked');
+    expect(await refusal(redeemLink(made.url))).toMatchObject({
+      status: 410,
+      code: 'link_revoked',
+    });
+
+    // A key that lives a day, and a link it made late in that day that would outlive it.
+    await t.client(root).sys.updateSettings({ oneClick: { defaultMinutes: 15, maxMinutes: 1440 } });
+    const expiring = await t.client(root).apiKeys.create({
+      name: 'Short-lived punch-out',
+      scopes: ['one-click-links:create'],
+      organizationIds: [ids.organizationId('Acme Corp')],
+      expiresInDays: 1,
+    });
+    t.clock.advance(12 * 3_600_000);
+    const outliving = await makeLink(expiring.secret, {
+      userId: buyer,
+      delivery: 'handover',
+      expiresInMinutes: 1440,
+    });
+    t.clock.advance(13 * 3_600_000);
+    expect(await refusal(redeemLink(outliving.url))).toMatchObject({
+      status: 410,
+      code: 'link_revoked',
+    });
+    // Neither was used, and neither row was marked revoked: the redemption checked the maker.
+    const untouched = { purpose: 'integration', usedAt: null, revokedAt: null } as const;
+    expect(await rowsWhere(t.ts, 'oneClickLinks', untouched)).toHaveLength(2);
   });
 
   it('no credential can be buried under newer ones: past the cap, one more is refused', async () => {
