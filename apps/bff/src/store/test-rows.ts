@@ -14,6 +14,7 @@ import { organizations } from './sqlite/schema/organizations.ts';
 import { outboxMessages } from './sqlite/schema/outbox.ts';
 import { profiles } from './sqlite/schema/profiles.ts';
 import { sessions } from './sqlite/schema/sessions.ts';
+import { settings } from './sqlite/schema/settings.ts';
 import { testClocks } from './sqlite/schema/test-clocks.ts';
 import { users } from './sqlite/schema/users.ts';
 import type { TestStore } from './test-stores.ts';
@@ -40,6 +41,7 @@ const tables = {
   outboxMessages: [outboxMessages, pg.outboxMessages],
   jobs: [jobs, pg.jobs],
   testClocks: [testClocks, pg.testClocks],
+  settings: [settings, pg.settings],
 } as const;
 
 type Name = keyof typeof tables;

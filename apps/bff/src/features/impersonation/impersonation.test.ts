@@ -599,6 +599,30 @@ describe('the impersonation session', () => {
     expect((await firstImpersonation())?.endReason).toBe('expired');
   });
 
+  it('ends in time when the global operator limit was lowered by any other path (operator door)', async () => {
+    const support = await t.signIn('support@onbehalf.test');
+    const issued = await operatorIssue(support.token, {
+      userId: ids.userId('buyer@acme.test'),
+      reason: 'ticket',
+    });
+    const imp = await exchange(support.token, issued.token);
+    const started = t.clock.now();
+    // Not through /api/sys/settings, which also shortens the running sessions: only the
+    // per-request re-check can see this one.
+    const lowered = await updateRows(
+      t.ts,
+      'settings',
+      { value: { enabled: true, maxMinutes: 5 } },
+      { key: 'impersonation.operator' },
+    );
+    expect(lowered).toBe(1);
+    const now = await sessionOf(imp.token);
+    expect(Date.parse(now.session.actor?.endsAt ?? '')).toBe(started + 5 * 60_000);
+    t.clock.advance(6 * 60_000);
+    expect(await sessionStatus(imp.token)).toBe(401);
+    expect((await firstImpersonation())?.endReason).toBe('expired');
+  });
+
   it('ends when an operator is demoted out of the right (operator door)', async () => {
     const support = await t.signIn('support@onbehalf.test');
     const issued = await operatorIssue(support.token, {
