@@ -5,6 +5,7 @@ import {
   impersonationBlock,
   impersonationEndsAt,
   impersonationLimitMinutes,
+  MAX_IMPERSONATION_MINUTES,
   type RunningCase,
   reasonToEnd,
 } from './policy.ts';
@@ -153,5 +154,13 @@ describe('a running impersonation', () => {
         operatorMaxMinutes: 90,
       }),
     ).toBe(60);
+  });
+
+  it('through the team door, never past 60 minutes, whatever the organization has stored', () => {
+    const limits = { organizationMaxMinutes: 90, operatorMaxMinutes: 60 };
+    expect(impersonationLimitMinutes('team', limits)).toBe(MAX_IMPERSONATION_MINUTES);
+    expect(MAX_IMPERSONATION_MINUTES).toBe(60);
+    // The operator door's global limit is no part of the team door's.
+    expect(impersonationLimitMinutes('team', { ...limits, operatorMaxMinutes: 5 })).toBe(60);
   });
 });
