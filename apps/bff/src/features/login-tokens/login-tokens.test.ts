@@ -2,7 +2,7 @@ import type { CreateLoginTokenBody } from '@onbehalf/contracts/login-links';
 import type { ApiKeyScope } from '@onbehalf/contracts/permissions';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseApiKeyToken } from '../../lib/api-key-format.ts';
-import { rowsOf, rowsWhere, updateRows } from '../../store/test-rows.ts';
+import { countOf, rowsOf, rowsWhere, updateRows } from '../../store/test-rows.ts';
 import { createTestApp, demoIds, refusal, type TestApp } from '../../test/harness.ts';
 import { TOKEN_SEARCH_IDS } from './login-tokens.store.ts';
 
@@ -209,6 +209,33 @@ describe('login tokens', () => {
         use: 'integration',
       }),
     ).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('is never made for a profile whose user is an operator, whatever its use', async () => {
+    // A profile left behind on an account that became staff: a token would bypass its password.
+    const changed = await updateRows(
+      t.ts,
+      'users',
+      { kind: 'operator', operatorRole: 'support' },
+      { email: 'buyer@acme.test' },
+    );
+    expect(changed).toBe(1);
+    const madeOrMailed = async () => ({
+      tokens: await countOf(t.ts, 'loginTokens'),
+      mail: await countOf(t.ts, 'outboxMessages'),
+    });
+    const before = await madeOrMailed();
+    const subject = { type: 'profile', profileId: ids.profileId('buyer@acme.test') } as const;
+    const uses = [
+      { use: 'email' },
+      { use: 'support', reason: 'checking an order' },
+      { use: 'integration' },
+    ] as const;
+    for (const use of uses) {
+      const made = t.client(ops).loginTokens.create({ subject, expiresAt: inDays(1), ...use });
+      expect(await refusal(made)).toMatchObject({ status: 404, code: 'not_found' });
+    }
+    expect(await madeOrMailed()).toEqual(before);
   });
 
   it('needs login-tokens:manage', async () => {
