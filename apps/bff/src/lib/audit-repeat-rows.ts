@@ -21,8 +21,15 @@ const MINUTE = 60_000;
 /** A repeatable event always names who did it (a person, or an address for no one). */
 export type RepeatableEntry = AuditEntry & { actor: NonNullable<AuditEntry['actor']> };
 
-/** A summary is written by the server, not by a request. */
-export const summaryMeta: RequestMeta = { ip: null, userAgent: null, requestId: null };
+/**
+ * A summary is written by the server, not by a request: it carries the address its repeats
+ * were counted from (that of the minute's first), and no request's agent or id.
+ */
+export const summaryMetaOf = (row: Pick<RepeatCounter, 'ip'>): RequestMeta => ({
+  ip: row.ip,
+  userAgent: null,
+  requestId: null,
+});
 
 export function minuteOf(at: number): number {
   return Math.floor(at / MINUTE);
@@ -74,12 +81,17 @@ export function repeatRow(entry: RepeatableEntry, rule: string, meta: RequestMet
   // Per organization too: a team admin of two reading both within a minute leaves an event in
   // each one's trail, not one in the first and a count that names it (found by a review).
   const organization = entry.organizationId ?? null;
+  // And, for no one signed in, per subject: failed sign-ins and guesses about one account stay
+  // in its history (a review: their summary named neither the account nor the address), each
+  // account's own budget bounding them. Refusals of someone signed in or an API key stay
+  // counted per rule whichever subject they name: those are theirs to vary.
+  const subject = entry.actor.kind === 'anonymous' ? (entry.subjectUserId ?? null) : null;
   // A read's question by its digest (SHA-256, whole: a shortened one could be matched by a
   // harmless read made for the purpose), so that a long one keeps the key short.
   const asked = askedOf(entry);
   const digest = asked === null ? null : createHash('sha256').update(asked).digest('base64url');
   return {
-    key: `${entry.type}|${who}|${rule}${organization === null ? '' : `|org:${organization}`}${via ? `|${via.kind}:${via.id}` : ''}${digest === null ? '' : `|asked:${digest}`}`,
+    key: `${entry.type}|${who}|${rule}${organization === null ? '' : `|org:${organization}`}${subject === null ? '' : `|subject:${subject}`}${via ? `|${via.kind}:${via.id}` : ''}${digest === null ? '' : `|asked:${digest}`}`,
     minute: minuteOf(entry.at),
     type: entry.type,
     actorUserId: entry.actor.userId,
@@ -88,6 +100,8 @@ export function repeatRow(entry: RepeatableEntry, rule: string, meta: RequestMet
     rule,
     via: via ? JSON.stringify(via) : null,
     asked,
+    subjectUserId: subject,
+    ip: meta.ip ?? null,
     count: 1,
     lastAt: entry.at,
   };
@@ -105,6 +119,9 @@ export interface RepeatCounter {
   via: string | null;
   /** What a read asked (its details, as JSON); null for a refusal, and for rows from before it. */
   asked: string | null;
+  /** Whom the repeats were about, and the address of the minute's first (null before 0027/0025). */
+  subjectUserId: number | null;
+  ip: string | null;
   count: number;
   lastAt: number;
 }
@@ -117,6 +134,7 @@ export function repeatSummary(row: RepeatCounter): AuditEntry | null {
     at: row.lastAt,
     actor: { userId: row.actorUserId, kind: row.actorKind ?? 'anonymous' },
     organizationId: row.organizationId,
+    subjectUserId: row.subjectUserId,
     details: {
       type: row.type,
       rule: row.rule,

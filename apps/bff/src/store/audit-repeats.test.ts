@@ -80,10 +80,45 @@ describe.each(dialects)('repeated refusals and reads on %s', (dialect) => {
         rule: 'operator_door',
         via: null,
         asked: null,
+        subjectUserId: null,
+        ip: '203.0.113.7',
         count: 5,
         lastAt: M0 + 4000,
       },
     ]);
+  });
+
+  it('failures about an account are counted per address and account, and the summary names both', async () => {
+    const ts = await freshStore(dialect);
+    const repeats = repeatsOn(ts);
+    const failed = (at: number, subjectUserId: number): RepeatableEntry => ({
+      type: 'auth.sign_in.failed',
+      at,
+      actor: { userId: null, kind: 'anonymous' },
+      subjectUserId,
+      details: { method: 'password', failure: 'wrong_password' },
+    });
+    const from = (ip: string): RequestMeta => ({ ip, userAgent: 'test', requestId: null });
+    for (let i = 0; i < 3; i++)
+      await repeats.record(failed(M0 + i, 5), 'wrong_password', from('198.51.100.1'));
+    for (let i = 0; i < 2; i++)
+      await repeats.record(failed(M0 + 10 + i, 5), 'wrong_password', from('198.51.100.2'));
+    for (let i = 0; i < 2; i++)
+      await repeats.record(failed(M0 + 20 + i, 6), 'wrong_password', from('198.51.100.1'));
+    await repeats.flush(M0 + MINUTE);
+    const trail = await auditTrail(ts);
+    // Found by a review: the summaries named neither the account nor the address.
+    const counted = (await rowsOf(ts, 'auditEvents'))
+      .filter((e) => e.type === 'audit.repeated')
+      .map((e) => JSON.stringify([e.ip, e.subjectUserId, e.details?.repeats]))
+      .sort();
+    expect(counted).toEqual([
+      JSON.stringify(['198.51.100.1', 5, 2]),
+      JSON.stringify(['198.51.100.1', 6, 1]),
+      JSON.stringify(['198.51.100.2', 5, 1]),
+    ]);
+    expect(trail.filter((e) => e.type === 'auth.sign_in.failed')).toHaveLength(3);
+    expect(linked(trail)).toBe(true);
   });
 
   it('repeats in an integration’s session are counted per credential, and summarised naming it', async () => {

@@ -5,7 +5,7 @@ import {
   type RepeatableEntry,
   repeatRow,
   repeatSummary,
-  summaryMeta,
+  summaryMetaOf,
 } from '../../lib/audit-repeat-rows.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { appendAudit, lockChainHead } from './audit.ts';
@@ -113,6 +113,8 @@ const countRepeat = prepared((db) => {
           rule: minute.rule,
           via: minute.via,
           asked: minute.asked,
+          subjectUserId: minute.subjectUserId,
+          ip: minute.ip,
           stripe: sql<number>`${thisConnection}`.as('stripe'),
           count: sql<number>`1`.as('count'),
           lastAt: sql<number>`${sql.placeholder('at')}::bigint`.as('last_at'),
@@ -159,7 +161,7 @@ export async function flushRepeatsBefore(tx: PgTx, key: Buffer, minute: number):
   const closed = await tx.delete(auditRepeats).where(lt(auditRepeats.minute, minute)).returning();
   for (const row of summedByMinute(closed)) {
     const summary = repeatSummary(row);
-    if (summary) await appendAudit(tx, key, summary, summaryMeta);
+    if (summary) await appendAudit(tx, key, summary, summaryMetaOf(row));
   }
 }
 

@@ -345,6 +345,10 @@ export const auditRepeats = pgTable(
     via: text('via'),
     /** What a read asked (its details, JSON), counted apart from other reads; null for a refusal. */
     asked: text('asked'),
+    /** Whom the repeats were about (the account a failed sign-in named), as the first's. */
+    subjectUserId: integer('subject_user_id'),
+    /** The address of the minute's first (the repeats of an address are counted by it). */
+    ip: text('ip'),
     /**
      * The connection that counted (its backend's pid): each connection counts into a row of
      * its own, so readers paging at once never wait for each other's commit on one row; a

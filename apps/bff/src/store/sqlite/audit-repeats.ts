@@ -4,7 +4,7 @@ import {
   type RepeatableEntry,
   repeatRow,
   repeatSummary,
-  summaryMeta,
+  summaryMetaOf,
 } from '../../lib/audit-repeat-rows.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { recordAudit } from './audit.ts';
@@ -56,7 +56,7 @@ export function flushRepeatsBefore(tx: Queryable, minute: number): void {
   if (closed.length === 0) return;
   for (const row of closed) {
     const summary = repeatSummary(row);
-    if (summary) recordAudit(tx, summary, summaryMeta);
+    if (summary) recordAudit(tx, summary, summaryMetaOf(row));
   }
   tx.delete(auditRepeats).where(lt(auditRepeats.minute, minute)).run();
 }

@@ -78,6 +78,10 @@ export const auditRepeats = sqliteTable(
     via: text('via'),
     /** What a read asked (its details, JSON), counted apart from other reads; null for a refusal. */
     asked: text('asked'),
+    /** Whom the repeats were about (the account a failed sign-in named), as the first's. */
+    subjectUserId: integer('subject_user_id'),
+    /** The address of the minute's first (the repeats of an address are counted by it). */
+    ip: text('ip'),
     count: integer('count').notNull(),
     lastAt: integer('last_at').notNull(),
   },
