@@ -103,4 +103,30 @@ describe('a flood of guesses from an allowlisted address', () => {
       wrongPasswords - 1,
     ]);
   });
+
+  it('a real link’s secret tried with other people’s ids is counted under its link, apart from unrelated guesses', async () => {
+    const ops = (await t.signIn('ops@onbehalf.test')).token;
+    await t.client(ops).sys.emailOneClickLink({ userId: ids.userId('buyer@acme.test') });
+    const hash = new URL(t.latestMail('buyer@acme.test').url ?? '').pathname.split('/')[3] ?? '';
+    // An unrelated guess first in the minute, then the leaked secret with other ids.
+    expect(
+      await outcomeOf(from(OFFICE).links.redeemOneClick({ userId: 1, hash: 'C'.repeat(43) })),
+    ).toBe(400);
+    const others = ['owner@acme.test', 'admin@acme.test', 'member@acme.test', 'solo@example.test'];
+    for (const userId of others.map((email) => ids.userId(email))) {
+      expect(await outcomeOf(from(OFFICE).links.redeemOneClick({ userId, hash }))).toBe(400);
+    }
+    const failed = await events('one_click.failed');
+    expect(failed.map((e) => e.details?.linkId ?? null)).toEqual([null, expect.any(String)]);
+    t.clock.advance(MINUTE);
+    await outcomeOf(from(OFFICE).links.redeemOneClick({ userId: 1, hash: 'D'.repeat(43) }));
+    const linkId = failed[1]?.details?.linkId;
+    expect(await repeatsOf('one_click.failed', `forged_user:${linkId}`)).toEqual([3]);
+    // The link itself still works for its own person.
+    expect(
+      await outcomeOf(
+        t.client().links.redeemOneClick({ userId: ids.userId('buyer@acme.test'), hash }),
+      ),
+    ).toBe('ok');
+  });
 });

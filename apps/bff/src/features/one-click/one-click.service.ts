@@ -278,15 +278,22 @@ async function organizationsOpenedBy(deps: AppDeps, link: OneClickLinkRow): Prom
     .map((p) => p.organization.id);
 }
 
-/** What state a presented link is in; `invalid` covers unknown secrets and forged user ids. */
+/**
+ * What state a presented link is in; `invalid` covers unknown secrets and forged user ids. A
+ * real secret presented with another person's id names its link (`forgedLinkId`), for the
+ * trail only: its holder is told nothing more than a guesser.
+ */
 async function evaluate(
   deps: AppDeps,
   body: OneClickBody,
-): Promise<{ found?: Found; status: LinkStatus; outcome: AttemptOutcome }> {
+): Promise<{ found?: Found; status: LinkStatus; outcome: AttemptOutcome; forgedLinkId?: string }> {
   const row = SECRET_FORMAT.test(body.hash)
     ? await deps.store.oneClick.findBySecretHash(sha256(body.hash))
     : undefined;
-  if (!row || row.link.userId !== body.userId) return { status: 'invalid', outcome: 'invalid' };
+  if (!row) return { status: 'invalid', outcome: 'invalid' };
+  if (row.link.userId !== body.userId) {
+    return { status: 'invalid', outcome: 'invalid', forgedLinkId: row.link.id };
+  }
   const { link, user } = row;
   const found: Found = { link, user, maker: await deps.store.oneClick.makerOf(link, user.id) };
   const now = deps.clock.now();
@@ -317,6 +324,7 @@ async function recordFailure(
   found: Found | undefined,
   outcome: AttemptOutcome,
   meta: RequestMeta,
+  forgedLinkId?: string,
 ): Promise<void> {
   const now = deps.clock.now();
   await deps.store.oneClick.recordFailure({
@@ -332,14 +340,23 @@ async function recordFailure(
       at: now,
       actor: auditActor(caller),
       subjectUserId: found?.user.id ?? null,
-      details: { linkId: found?.link.id ?? null, outcome, claimedUserId: body.userId },
+      details: {
+        linkId: found?.link.id ?? forgedLinkId ?? null,
+        outcome,
+        claimedUserId: body.userId,
+      },
     },
     meta,
     // Written once a minute per caller and what failed, and counted: a real link that no longer
     // works is opened as often as anyone likes (no guess budget counts it), and guesses from an
     // address the allowlist exempts from that budget, or from many addresses, must not flood
-    // the trail either (SPEC §8b).
-    repeats: found ? `${outcome}:${found.link.id}` : outcome,
+    // the trail either (SPEC §8b). A real secret tried with other people's ids is counted
+    // apart, under its link, not hidden among unrelated guesses (review).
+    repeats: found
+      ? `${outcome}:${found.link.id}`
+      : forgedLinkId !== undefined
+        ? `forged_user:${forgedLinkId}`
+        : outcome,
   });
 }
 
@@ -363,8 +380,9 @@ async function fail(
   status: Exclude<LinkStatus, 'valid'>,
   outcome: AttemptOutcome,
   meta: RequestMeta,
+  forgedLinkId?: string,
 ): Promise<never> {
-  await recordFailure(deps, caller, body, found, outcome, meta);
+  await recordFailure(deps, caller, body, found, outcome, meta, forgedLinkId);
   throw new AppError(linkErrorFor[status]);
 }
 
@@ -375,9 +393,9 @@ export async function previewOneClick(
   body: OneClickBody,
   meta: RequestMeta,
 ): Promise<LinkPreview> {
-  const { found, status, outcome } = await evaluateGuessing(deps, body, meta);
+  const { found, status, outcome, forgedLinkId } = await evaluateGuessing(deps, body, meta);
   if (status !== 'valid' || !found) {
-    await recordFailure(deps, viewer, body, found, outcome, meta);
+    await recordFailure(deps, viewer, body, found, outcome, meta, forgedLinkId);
     return {
       status,
       account: null,
@@ -430,9 +448,11 @@ export async function redeemOneClick(
   body: OneClickBody,
   meta: RequestMeta,
 ): Promise<Redeemed> {
-  const { found, status, outcome } = await evaluateGuessing(deps, body, meta);
-  if (status !== 'valid' || !found)
-    return fail(deps, current, body, found, status === 'valid' ? 'invalid' : status, outcome, meta);
+  const { found, status, outcome, forgedLinkId } = await evaluateGuessing(deps, body, meta);
+  if (status !== 'valid' || !found) {
+    const failed = status === 'valid' ? 'invalid' : status;
+    return fail(deps, current, body, found, failed, outcome, meta, forgedLinkId);
+  }
   if (found.link.purpose === 'support') return redeemHandover(deps, current, body, found, meta);
 
   const { link, user } = found;
