@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from './app.ts';
 import { type Env, loadEnv } from './env.ts';
 import { createHttpServer, listen } from './http/listener.ts';
+import { stoppingOf } from './http/stopping.ts';
 import { withJobsRunning } from './jobs.ts';
 import { systemClock, testClocks as testClocks_ } from './lib/clock.ts';
 import { createJobRunner } from './lib/jobs.ts';
@@ -44,7 +45,7 @@ try {
       // Stop rather than keep serving from a database that cannot take writes.
       logger.fatal({ err: error }, 'A commit failed; stopping.');
       process.exitCode = 1;
-      if (serving) shutdown();
+      if (serving) stopping.atOnce();
       else process.exit(1);
     },
     onCommitGroup: (transactions) => countCommitGroup(transactions),
@@ -164,6 +165,13 @@ async function release() {
 }
 
 const server = createHttpServer(app.fetch);
+const stopping = stoppingOf({
+  server,
+  logger,
+  graceSeconds: env.SHUTDOWN_GRACE_SECONDS,
+  release,
+  exit: (code) => process.exit(code),
+});
 try {
   await listen(server, env.PORT, env.HOST);
 } catch (error) {
@@ -204,45 +212,5 @@ if (env.testMode) {
 if (env.RATE_LIMITS === 'off')
   logger.warn('Rate limits are OFF (RATE_LIMITS=off): for load tests only.');
 
-let stopping = false;
-/**
- * Stops taking requests, waits for those in flight up to SHUTDOWN_GRACE_SECONDS, cuts what is
- * left, then stops the work the start set going and closes the database. A second signal stops
- * at once.
- */
-function shutdown(signal?: NodeJS.Signals) {
-  if (stopping) {
-    if (signal) {
-      logger.warn({ signal }, 'Stopping at once: asked again.');
-      process.exit(1);
-    }
-    return;
-  }
-  stopping = true;
-  const grace = env.SHUTDOWN_GRACE_SECONDS;
-  logger.info(
-    { signal },
-    `Stopping: no new requests; waiting up to ${grace} s for those in flight.`,
-  );
-  const cut = setTimeout(() => {
-    logger.warn(`Stopping: requests still in flight after ${grace} s are cut.`);
-    server.closeAllConnections();
-  }, grace * 1000);
-  // Whatever holds the close up (a database that does not answer), the process ends.
-  setTimeout(
-    () => {
-      logger.error('Stopped without closing the database: it did not answer in time.');
-      process.exit(1);
-    },
-    (grace + 10) * 1000,
-  ).unref();
-  server.close(async () => {
-    clearTimeout(cut);
-    await release();
-    logger.info('Stopped.');
-    process.exit();
-  });
-  server.closeIdleConnections();
-}
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+process.on('SIGINT', (signal) => stopping.bySignal(signal));
+process.on('SIGTERM', (signal) => stopping.bySignal(signal));
