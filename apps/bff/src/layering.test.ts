@@ -26,6 +26,9 @@ const refused: [string, string][] = [
   ['../../portal/src/features/auth/api/x.ts', '../../users/api/list-users.ts'],
   ['../../portal/src/features/auth/api/x.ts', '../../../features/users/api/list-users.ts'],
   ['../../portal/src/features/auth/api/x.ts', '../../../../../bff/src/app.ts'],
+  // Down into lib/ or components/ and back up again (review).
+  ['../../portal/src/features/auth/x.ts', '../../lib/../features/users/api/list-users.ts'],
+  ['../../portal/src/features/auth/api/x.ts', '../../../components/../app/routes.tsx'],
 ];
 
 /** And imports it allows. */
