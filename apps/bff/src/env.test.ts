@@ -236,6 +236,15 @@ describe('RATE_LIMIT_ALLOWLIST', () => {
         `RATE_LIMIT_ALLOWLIST: "${entry}" holds translated IPv4 addresses (NAT64, 64:ff9b::/96) and would exempt`,
       );
     }
+    // RFC 8215's local-use network, wherever in it a translator puts IPv4 (review).
+    for (const entry of ['64:ff9b:1::/48', '64:ff9b:1:ab::/64', '64:ff9b:1:ab::/96']) {
+      expect(refusal(entry), entry).toContain(
+        `RATE_LIMIT_ALLOWLIST: "${entry}" holds translated IPv4 addresses (NAT64, 64:ff9b:1::/48) and would exempt`,
+      );
+    }
+    expect(
+      parseAllowlist('64:ff9b:1:ab::c633:6400/120').check('64:ff9b:1:ab::c633:6401', 'ipv6'),
+    ).toBe(true);
     expect(refusal('64:ff9b::/96')).toContain('every IPv4 address');
     // An office's own translated network, as narrow as its IPv4 one, is taken.
     const list = parseAllowlist('64:ff9b::c633:6400/120');

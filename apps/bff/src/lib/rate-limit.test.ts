@@ -10,7 +10,17 @@ describe('addresses', () => {
     expect(addressKey('2001:0db8:0000:0000:ffff:1:2:3')).toBe('2001:db8:0:0::/64');
     expect(addressKey('2001:db8:0:1::1')).toBe('2001:db8:0:1::/64');
     expect(addressKey('::ffff:198.51.100.4')).toBe('198.51.100.4');
+    expect(addressKey('::ffff:c633:6404')).toBe('198.51.100.4');
     expect(addressKey(null)).toBe('-');
+  });
+
+  it('count IPv4 clients passed on by a NAT64 translator as their IPv4 addresses, not one /64 (review)', () => {
+    expect(addressKey('64:ff9b::c633:6404')).toBe('198.51.100.4');
+    expect(addressKey('64:ff9b::198.51.100.5')).toBe('198.51.100.5');
+    expect(addressKey('64:ff9b::808:808')).not.toBe(addressKey('64:ff9b::c633:6404'));
+    expect(networkKey('64:ff9b::c633:6404')).toBeNull();
+    // Only the translator's own network: an address beside it is an IPv6 one.
+    expect(addressKey('64:ff9b:0:1::c633:6404')).toBe('64:ff9b:0:1::/64');
   });
 
   it('count IPv6 networks per /48 as well; IPv4 has none', () => {

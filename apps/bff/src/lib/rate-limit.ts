@@ -162,13 +162,14 @@ class FailureBudget {
 
 /**
  * The key an address is counted under: an IPv4 address as it is, an IPv6 address by its /64
- * (an IPv4 address mapped into IPv6 counts as the IPv4 one). No address (in-process tests,
- * a proxy that sent none): one shared key.
+ * (an IPv4 address mapped into IPv6, or passed on by a NAT64 translator, counts as the IPv4
+ * one: behind a translator every IPv4 client shares one /64, review). No address (in-process
+ * tests, a proxy that sent none): one shared key.
  */
 export function addressKey(ip: string | null): string {
   if (!ip) return '-';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped?.[1]) return mapped[1];
+  const embedded = embeddedIPv4(ip);
+  if (embedded) return embedded;
   if (isIPv4(ip)) return ip;
   if (!isIPv6(ip)) return ip.slice(0, 64);
   return ipv6Prefix(ip, 4);
@@ -180,7 +181,7 @@ export function addressKey(ip: string | null): string {
  * IPv4, whose addresses are scarce enough to count one by one.
  */
 export function networkKey(ip: string | null): string | null {
-  if (!ip || !isIPv6(ip) || /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip)) return null;
+  if (!ip || !isIPv6(ip) || embeddedIPv4(ip)) return null;
   return ipv6Prefix(ip, 3);
 }
 
@@ -212,9 +213,29 @@ export const WIDEST_ALLOWLISTED = { ipv4: 8, ipv6: 48 } as const;
  * translator (NAT64, SIIT) puts every IPv4 client it passes on (RFC 6052).
  */
 const IPV4_IN_IPV6 = [
-  { network: 0xffffn << 32n, holds: 'IPv4-mapped addresses (::ffff:0:0/96)' },
-  { network: 0x64ff9bn << 96n, holds: 'translated IPv4 addresses (NAT64, 64:ff9b::/96)' },
+  { network: 0xffffn << 32n, length: 96, holds: 'IPv4-mapped addresses (::ffff:0:0/96)' },
+  {
+    network: 0x64ff9bn << 96n,
+    length: 96,
+    holds: 'translated IPv4 addresses (NAT64, 64:ff9b::/96)',
+  },
+  // RFC 8215's network for translators of one's own, which put IPv4 at other places in it.
+  {
+    network: 0x64ff9b0001n << 80n,
+    length: 48,
+    holds: 'translated IPv4 addresses (NAT64, 64:ff9b:1::/48)',
+  },
 ] as const;
+
+/** The IPv4 address an IPv6 one carries in its last 32 bits (`::ffff:0:0/96`, `64:ff9b::/96`). */
+function embeddedIPv4(ip: string): string | null {
+  if (!isIPv6(ip)) return null;
+  const bits = addressBits(ip, 'ipv6');
+  if (!IPV4_IN_IPV6.some((embed) => embed.length === 96 && bits >> 32n === embed.network >> 32n)) {
+    return null;
+  }
+  return [24n, 16n, 8n, 0n].map((shift) => (bits >> shift) & 255n).join('.');
+}
 
 /** An address as one number: 32 bits for IPv4, 128 for IPv6 (an IPv4 tail taken as two groups). */
 function addressBits(address: string, type: 'ipv4' | 'ipv6'): bigint {
@@ -301,9 +322,11 @@ export function parseAllowlist(text: string): BlockList {
     // or `::/48` around it, would exempt every IPv4 client (a review), and `64:ff9b::/96` every
     // one a translator passes on.
     if (type === 'ipv6') {
-      const span = BigInt(128 - Math.min(prefix, 96));
       const v4prefix = prefix - 96;
-      const holding = IPV4_IN_IPV6.find((embed) => network >> span === embed.network >> span);
+      const holding = IPV4_IN_IPV6.find((embed) => {
+        const span = BigInt(128 - Math.min(prefix, embed.length));
+        return network >> span === embed.network >> span;
+      });
       if (holding && v4prefix < WIDEST_ALLOWLISTED.ipv4) {
         throw new Error(
           `"${entry}" holds ${holding.holds} and would exempt ${v4prefix <= 0 ? 'every IPv4 address' : `a /${v4prefix} of IPv4 addresses`} from the address-wide rate limits: name the IPv4 networks themselves, at most a /${WIDEST_ALLOWLISTED.ipv4}`,
