@@ -49,6 +49,7 @@ describe.each(dialects)('a command given another ONBEHALF_SECRET, on %s', (diale
     const other = { ...env, ONBEHALF_SECRET: randomBytes(32).toString('base64url') };
     // A deploy's steps with the wrong secret: nothing keyed is written by any of them.
     expect((await cli(['migrate'], other)).code).toBe(0);
+    expect(await cli(['seed'], other)).toMatchObject({ code: 0, stdout: 'Demo seeded.\n' });
     expect((await cli(['one-click', 'nobody@example.test'], other)).code).toBe(1);
     expect((await cli(['audit-prune'], other)).code).toBe(0);
     expect(await countOf(read(), 'auditEvents')).toBe(0);
