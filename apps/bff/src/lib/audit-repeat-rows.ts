@@ -23,7 +23,7 @@ export type RepeatableEntry = AuditEntry & { actor: NonNullable<AuditEntry['acto
 
 /**
  * A summary is written by the server, not by a request: it carries the address its repeats
- * were counted from (that of the minute's first), and no request's agent or id.
+ * were counted by, for no one signed in, and no request's agent or id.
  */
 export const summaryMetaOf = (row: Pick<RepeatCounter, 'ip'>): RequestMeta => ({
   ip: row.ip,
@@ -101,7 +101,9 @@ export function repeatRow(entry: RepeatableEntry, rule: string, meta: RequestMet
     via: via ? JSON.stringify(via) : null,
     asked,
     subjectUserId: subject,
-    ip: meta.ip ?? null,
+    // The address the repeats were counted by, for no one signed in (every repeat came from its
+    // /64); a signed-in actor's may come from anywhere, and the first's would misname them.
+    ip: entry.actor.kind === 'anonymous' ? (meta.ip ?? null) : null,
     count: 1,
     lastAt: entry.at,
   };
@@ -119,7 +121,10 @@ export interface RepeatCounter {
   via: string | null;
   /** What a read asked (its details, as JSON); null for a refusal, and for rows from before it. */
   asked: string | null;
-  /** Whom the repeats were about, and the address of the minute's first (null before 0027/0025). */
+  /**
+   * Whom the repeats were about, and the address they were counted by (its /64 for IPv6),
+   * both for no one signed in only (null for others, and before 0027/0025).
+   */
   subjectUserId: number | null;
   ip: string | null;
   count: number;

@@ -345,9 +345,9 @@ export const auditRepeats = pgTable(
     via: text('via'),
     /** What a read asked (its details, JSON), counted apart from other reads; null for a refusal. */
     asked: text('asked'),
-    /** Whom the repeats were about (the account a failed sign-in named), as the first's. */
+    /** For no one signed in: whom the repeats were about (the account a failure named). */
     subjectUserId: integer('subject_user_id'),
-    /** The address of the minute's first (the repeats of an address are counted by it). */
+    /** For no one signed in: the address the repeats were counted by (the minute's first). */
     ip: text('ip'),
     /**
      * The connection that counted (its backend's pid): each connection counts into a row of
