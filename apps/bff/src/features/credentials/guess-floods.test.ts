@@ -118,6 +118,8 @@ describe('a flood of guesses from an allowlisted address', () => {
     }
     const failed = await events('one_click.failed');
     expect(failed.map((e) => e.details?.linkId ?? null)).toEqual([null, expect.any(String)]);
+    // Named in the history of the person whose link it is.
+    expect(failed.map((e) => e.subjectUserId)).toEqual([null, ids.userId('buyer@acme.test')]);
     t.clock.advance(MINUTE);
     await outcomeOf(from(OFFICE).links.redeemOneClick({ userId: 1, hash: 'D'.repeat(43) }));
     const linkId = failed[1]?.details?.linkId;

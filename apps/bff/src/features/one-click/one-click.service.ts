@@ -278,21 +278,31 @@ async function organizationsOpenedBy(deps: AppDeps, link: OneClickLinkRow): Prom
     .map((p) => p.organization.id);
 }
 
+/** A real link's secret presented with another person's id. */
+interface Forged {
+  linkId: string;
+  ownerId: number;
+}
+
 /**
  * What state a presented link is in; `invalid` covers unknown secrets and forged user ids. A
- * real secret presented with another person's id names its link (`forgedLinkId`), for the
- * trail only: its holder is told nothing more than a guesser.
+ * real secret presented with another person's id names its link and its person (`forged`),
+ * for the trail only: its holder is told nothing more than a guesser.
  */
 async function evaluate(
   deps: AppDeps,
   body: OneClickBody,
-): Promise<{ found?: Found; status: LinkStatus; outcome: AttemptOutcome; forgedLinkId?: string }> {
+): Promise<{ found?: Found; status: LinkStatus; outcome: AttemptOutcome; forged?: Forged }> {
   const row = SECRET_FORMAT.test(body.hash)
     ? await deps.store.oneClick.findBySecretHash(sha256(body.hash))
     : undefined;
   if (!row) return { status: 'invalid', outcome: 'invalid' };
   if (row.link.userId !== body.userId) {
-    return { status: 'invalid', outcome: 'invalid', forgedLinkId: row.link.id };
+    return {
+      status: 'invalid',
+      outcome: 'invalid',
+      forged: { linkId: row.link.id, ownerId: row.link.userId },
+    };
   }
   const { link, user } = row;
   const found: Found = { link, user, maker: await deps.store.oneClick.makerOf(link, user.id) };
@@ -324,7 +334,7 @@ async function recordFailure(
   found: Found | undefined,
   outcome: AttemptOutcome,
   meta: RequestMeta,
-  forgedLinkId?: string,
+  forged?: Forged,
 ): Promise<void> {
   const now = deps.clock.now();
   await deps.store.oneClick.recordFailure({
@@ -339,9 +349,10 @@ async function recordFailure(
       type: 'one_click.failed',
       at: now,
       actor: auditActor(caller),
-      subjectUserId: found?.user.id ?? null,
+      // A leaked secret tried with other ids shows in its person's history.
+      subjectUserId: found?.user.id ?? forged?.ownerId ?? null,
       details: {
-        linkId: found?.link.id ?? forgedLinkId ?? null,
+        linkId: found?.link.id ?? forged?.linkId ?? null,
         outcome,
         claimedUserId: body.userId,
       },
@@ -354,8 +365,8 @@ async function recordFailure(
     // apart, under its link, not hidden among unrelated guesses (review).
     repeats: found
       ? `${outcome}:${found.link.id}`
-      : forgedLinkId !== undefined
-        ? `forged_user:${forgedLinkId}`
+      : forged
+        ? `forged_user:${forged.linkId}`
         : outcome,
   });
 }
@@ -380,9 +391,9 @@ async function fail(
   status: Exclude<LinkStatus, 'valid'>,
   outcome: AttemptOutcome,
   meta: RequestMeta,
-  forgedLinkId?: string,
+  forged?: Forged,
 ): Promise<never> {
-  await recordFailure(deps, caller, body, found, outcome, meta, forgedLinkId);
+  await recordFailure(deps, caller, body, found, outcome, meta, forged);
   throw new AppError(linkErrorFor[status]);
 }
 
@@ -393,9 +404,9 @@ export async function previewOneClick(
   body: OneClickBody,
   meta: RequestMeta,
 ): Promise<LinkPreview> {
-  const { found, status, outcome, forgedLinkId } = await evaluateGuessing(deps, body, meta);
+  const { found, status, outcome, forged } = await evaluateGuessing(deps, body, meta);
   if (status !== 'valid' || !found) {
-    await recordFailure(deps, viewer, body, found, outcome, meta, forgedLinkId);
+    await recordFailure(deps, viewer, body, found, outcome, meta, forged);
     return {
       status,
       account: null,
@@ -448,10 +459,10 @@ export async function redeemOneClick(
   body: OneClickBody,
   meta: RequestMeta,
 ): Promise<Redeemed> {
-  const { found, status, outcome, forgedLinkId } = await evaluateGuessing(deps, body, meta);
+  const { found, status, outcome, forged } = await evaluateGuessing(deps, body, meta);
   if (status !== 'valid' || !found) {
     const failed = status === 'valid' ? 'invalid' : status;
-    return fail(deps, current, body, found, failed, outcome, meta, forgedLinkId);
+    return fail(deps, current, body, found, failed, outcome, meta, forged);
   }
   if (found.link.purpose === 'support') return redeemHandover(deps, current, body, found, meta);
 
