@@ -340,8 +340,9 @@ export function parseAllowlist(text: string): BlockList {
 
 function allowlisted(list: BlockList, ip: string | null): boolean {
   if (!ip) return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
-  const address = mapped ?? ip;
+  // An IPv4 client written mapped, or passed on by a NAT64 translator, is its IPv4 address: an
+  // office's IPv4 network exempts it either way (review).
+  const address = embeddedIPv4(ip) ?? ip;
   if (isIPv4(address)) return list.check(address, 'ipv4');
   return isIPv6(address) && list.check(address, 'ipv6');
 }
