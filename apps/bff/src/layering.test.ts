@@ -29,6 +29,16 @@ const refused: [string, string][] = [
   // Down into lib/ or components/ and back up again (review).
   ['../../portal/src/features/auth/x.ts', '../../lib/../features/users/api/list-users.ts'],
   ['../../portal/src/features/auth/api/x.ts', '../../../components/../app/routes.tsx'],
+  ['../../portal/src/features/auth/x.ts', './../../features/users/api/list-users.ts'],
+  ['../../portal/src/features/auth/x.ts', '../../lib/sub/../../features/users/api/list-users.ts'],
+  ['../../portal/src/features/auth/x.ts', '../../lib/./../features/users/api/list-users.ts'],
+  ['../../portal/src/features/auth/x.ts', '../../lib//../features/users/api/list-users.ts'],
+  ['../../portal/src/features/auth/x.ts', '../../components/x/../../app/routes.tsx'],
+  [
+    '../../portal/src/features/auth/api/x.ts',
+    '../../../lib/a/../../features/users/api/list-users.ts',
+  ],
+  ['../../portal/src/features/auth/api/x.ts', './../../users/api/list-users.ts'],
 ];
 
 /** And imports it allows. */
@@ -39,6 +49,10 @@ const allowed: [string, string][] = [
   ['../../portal/src/features/auth/x.ts', '../../lib/api.ts'],
   ['../../portal/src/features/auth/api/x.ts', '../../../components/form.tsx'],
   ['../../portal/src/features/auth/api/x.ts', '../labels.ts'],
+  ['../../portal/src/features/auth/x.ts', './labels.ts'],
+  ['../../portal/src/features/auth/api/x.ts', './sign-in.ts'],
+  ['../../portal/src/features/auth/x.ts', './api/sign-in.ts'],
+  ['../../portal/src/features/auth/api/x.ts', '../../../lib/forms/field.tsx'],
 ];
 
 /** What `biome lint` says of each probe, by its path from the repository's root. */
