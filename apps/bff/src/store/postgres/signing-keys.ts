@@ -175,7 +175,7 @@ function currentKey(tx: PgTx) {
  * The same refusal for a command (`pnpm cli …`): one given another ONBEHALF_SECRET than the
  * database's processes would append audit events no verification with theirs accepts. Before
  * it writes, a command leaves a database with nothing to ask as it is; once it has written
- * keyed events (`create-operator`, `one-click`, `seed`, `audit-prune`) it records its secret,
+ * keyed events (`create-operator`, `one-click`, `audit-prune`) it records its secret,
  * as a server does: those events would decide anyway. One that failed or wrote nothing never
  * records (review: a `one-click` for nobody, run with another secret, locked the servers out).
  */
