@@ -48,6 +48,7 @@ export const auditEventTypes = [
   'test.mailbox_read',
   'test.clock_advanced',
   'test.clock_read',
+  'test.refused',
 ] as const;
 export const auditEventType = z.enum(auditEventTypes);
 export type AuditEventType = z.infer<typeof auditEventType>;

@@ -17,19 +17,35 @@ import {
 /**
  * With ONBEHALF_TEST_MODE_KEY, only callers that send it reach the test endpoints (401
  * `test_key_required`). It is compared through its hash, in constant time, and a wrong one is
- * a guess, slowed down per address like a guessed link or metrics token (ADR 016).
+ * a guess, slowed down per address like a guessed link or metrics token (ADR 016). A refusal
+ * is audited like every call (SPEC §12), the first of a minute per address and reason in full
+ * and the rest counted (review: refusals left no trace).
  */
 const requireTestModeKey: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const { env, limiters } = c.get('deps');
+  const { env, limiters, store, clock } = c.get('deps');
   const key = env.ONBEHALF_TEST_MODE_KEY;
   if (key !== undefined) {
     const presented = c.req.header(TEST_KEY_HEADER) ?? '';
+    const meta = c.get('meta');
     const right = await limiters.guessing(
-      c.get('meta').ip,
+      meta.ip,
       async () => constantTimeEqual(sha256(presented), sha256(key)),
       (isRight) => !isRight,
     );
-    if (!right) throw new AppError('test_key_required');
+    if (!right) {
+      const reason = presented ? 'wrong_key' : 'no_key';
+      await store.audit.recordRead({
+        audit: {
+          type: 'test.refused',
+          at: clock.now(),
+          actor: { userId: null, kind: 'anonymous' },
+          details: { reason, route: c.req.routePath },
+        },
+        rule: reason,
+        meta,
+      });
+      throw new AppError('test_key_required');
+    }
   }
   await next();
 };

@@ -62,12 +62,13 @@ describe('in test mode with a key (ONBEHALF_TEST_MODE_KEY)', () => {
   const keyed = () =>
     createTestApp({ env: { ONBEHALF_TEST_MODE: '1', ONBEHALF_TEST_MODE_KEY: KEY } });
 
-  it('every /api/test route refuses a caller without the key, or with another, and does nothing', async () => {
+  it('every /api/test route refuses a caller without the key, or with another, and does nothing but audit it', async () => {
     const t = await keyed();
     const counts = async () => ({
       organizations: (await rowsWhere(t.ts, 'organizations', {})).length,
       users: (await rowsWhere(t.ts, 'users', {})).length,
-      events: (await rowsWhere(t.ts, 'auditEvents', {})).length,
+      events: (await rowsWhere(t.ts, 'auditEvents', {})).filter((e) => e.type !== 'test.refused')
+        .length,
     });
     // Signed in as a superadmin is no key either.
     const root = (await t.signIn('root@onbehalf.test')).token;
@@ -85,7 +86,12 @@ describe('in test mode with a key (ONBEHALF_TEST_MODE_KEY)', () => {
         });
       }
     }
+    const refused = await rowsWhere(t.ts, 'auditEvents', { type: 'test.refused' });
     expect(await counts()).toEqual(before);
+    // Audited as every call is (SPEC §12): the first of a minute per address and reason in
+    // full, the rest counted.
+    expect(refused.map((e) => e.details?.reason).sort()).toEqual(['no_key', 'wrong_key']);
+    expect(refused.every((e) => e.actorUserId === null)).toBe(true);
     const clock = await t.client(undefined, { [TEST_KEY_HEADER]: KEY }).test.clock();
     expect(clock.offsetMs).toBe(0);
   });

@@ -47,6 +47,7 @@ const labels: Record<AuditEventType, string> = {
   'test.mailbox_read': 'Test mailbox read',
   'test.clock_advanced': 'Test clock moved forward',
   'test.clock_read': 'Test clock read',
+  'test.refused': 'Test API refused (no key, or another)',
 };
 
 /**
