@@ -145,6 +145,10 @@ describe.each(dialects)('auth store on %s', (dialect) => {
     expect((await ts.store.auth.findSession(session.id))?.lastSeenAt).toBe(T0);
     await ts.store.auth.touch(session, T0 + 10 * MINUTE);
     expect((await ts.store.auth.findSession(session.id))?.lastSeenAt).toBe(T0 + 10 * MINUTE);
+    // Another process, with the session as it was read before and a clock behind, touches it:
+    // the newest instant stays (mutation review: no test touched backwards).
+    await ts.store.auth.touch(session, T0 + 6 * MINUTE);
+    expect((await ts.store.auth.findSession(session.id))?.lastSeenAt).toBe(T0 + 10 * MINUTE);
   });
 
   it('finds users by email whatever its case, and counts and picks their profiles', async () => {

@@ -84,9 +84,17 @@ export function findSessionWithPartiesById(db: Queryable, id: string) {
   return byId(db).get({ id });
 }
 
+/**
+ * Writes `last_seen_at` at most once per interval. Requests may touch one session out of order
+ * (each with the session as it read it), so the newest instant wins: it never moves back, as
+ * on PostgreSQL (a mutation review found SQLite's moved back).
+ */
 export function touchSession(db: Queryable, session: SessionRow, now: number): void {
   if (!sessionTouchDue(session, now)) return;
-  db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, session.id)).run();
+  db.update(sessions)
+    .set({ lastSeenAt: sql`max(${sessions.lastSeenAt}, ${now})` })
+    .where(eq(sessions.id, session.id))
+    .run();
 }
 
 const roomFor = (holder: SessionHolder) =>
