@@ -181,6 +181,26 @@ describe.each(dialects)('repeated refusals and reads on %s', (dialect) => {
     expect((await repeatCounters(ts)).map((r) => r.minute)).toEqual([M0 / MINUTE + 1]);
   });
 
+  it('a flush inside the minute closes only the minutes before it: no second first of this one (mutation review)', async () => {
+    const ts = await freshStore(dialect);
+    const repeats = repeatsOn(ts);
+    for (let i = 0; i < 3; i++) await repeats.record(refusal(M0 + i * 1000), 'operator_door');
+    // And, from a process whose clock lags, another kind's minute before, for the flush to close.
+    for (let i = 0; i < 2; i++) await repeats.record(refusal(M0 - MINUTE + i, 8), 'team_door');
+    // The server's once-a-minute flush, run while this minute is still open: it closes only
+    // the minute before.
+    await repeats.flush(M0 + 30_000);
+    expect((await summaries(ts)).map((e) => e.details?.rule)).toEqual(['team_door']);
+    await repeats.record(refusal(M0 + 40_000), 'operator_door');
+    const firsts = (await auditTrail(ts)).filter((e) => e.type === 'impersonation.refused');
+    expect(firsts.map((e) => e.actorUserId)).toEqual([7, 8]);
+    await repeats.flush(M0 + MINUTE);
+    expect((await summaries(ts)).map((e) => [e.details?.rule, e.details?.repeats])).toEqual([
+      ['team_door', 1],
+      ['operator_door', 3],
+    ]);
+  });
+
   it('what repeats is counted apart per actor and rule, and by address for no one', async () => {
     const ts = await freshStore(dialect);
     const repeats = repeatsOn(ts);

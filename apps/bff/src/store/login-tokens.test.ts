@@ -309,6 +309,21 @@ describe.each(dialects)('the login-tokens port on %s', (dialect) => {
       viaKind: 'login_token',
       viaCredentialId: String(id),
     });
+    // One it opened that ended before: its end is history, never rewritten (mutation review).
+    await insertRow(ts, 'sessions', {
+      id: 'signed-out',
+      tokenHash: sha256('signed-out-token'),
+      userId: s.alice.user.id,
+      profileId: s.alice.profile.id,
+      method: 'login_token',
+      createdAt: T0,
+      expiresAt: T0 + 600 * MINUTE,
+      lastSeenAt: T0,
+      revokedAt: T0 + 1,
+      revokedReason: 'signed_out',
+      viaKind: 'login_token',
+      viaCredentialId: String(id),
+    });
     const remove = (now: number) =>
       ts.store.loginTokens.remove({
         id,
@@ -324,6 +339,8 @@ describe.each(dialects)('the login-tokens port on %s', (dialect) => {
     expect(await remove(T0 + MINUTE)).toBe('deleted');
     expect(await remove(T0 + 2 * MINUTE)).toBe('already_deleted');
     expect(await tokenRow(ts, id)).toMatchObject({ deletedAt: T0 + MINUTE, secretHash: null });
+    const signedOut = (await rowsOf(ts, 'sessions')).find((r) => r.id === 'signed-out');
+    expect(signedOut).toMatchObject({ revokedAt: T0 + 1, revokedReason: 'signed_out' });
     const opened = (await rowsOf(ts, 'sessions')).find((r) => r.id === 'opened');
     expect(opened).toMatchObject({
       revokedAt: T0 + MINUTE,
@@ -404,6 +421,31 @@ describe.each(dialects)('the login-tokens port on %s', (dialect) => {
       'login_token.created',
       'login_token.used',
     ]);
+  });
+
+  it('a token deleted after its redemption read it is not claimed: no session (mutation review)', async () => {
+    const ts = await freshStore(dialect);
+    const s = await scene(ts);
+    for (const oneTimeUse of [true, false]) {
+      const id = await create(ts.store, s, { oneTimeUse });
+      // The redemption has read the token; a delete commits before its claim.
+      const removed = await ts.store.loginTokens.remove({
+        id,
+        audit: {
+          type: 'login_token.deleted',
+          at: T0 + 1,
+          actor: { userId: s.agent.id, kind: 'operator' },
+          details: { loginTokenId: id },
+        },
+        now: T0 + 1,
+        meta,
+      });
+      expect(removed).toBe('deleted');
+      expect(await ts.store.loginTokens.redeem(redemption(s, id, oneTimeUse, T0 + 2))).toBe(
+        'lost_race',
+      );
+    }
+    expect((await rowsOf(ts, 'sessions')).filter((r) => r.method === 'login_token')).toEqual([]);
   });
 
   it("a reusable token's uses keep its person within the most live sessions", async () => {
