@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { SECRET_CHECK, seal, serverSecretFrom } from '../lib/server-secret.ts';
 import { generateSigningKeys, type PublicJwk, type SigningKeys } from '../lib/signing-keys.ts';
 import { appendAudit } from './postgres/audit.ts';
+import { pruneAuditEvents } from './postgres/audit-chain.ts';
 import { openPostgres, transaction } from './postgres/client.ts';
-import { settings, signingKeys } from './postgres/schema.ts';
+import { auditCheckpoints, auditEvents, settings, signingKeys } from './postgres/schema.ts';
 import {
   confirmDatabaseSecret,
   KEY_PUBLISHED_FOR_MS,
@@ -157,6 +158,74 @@ describe('the session-signing key on PostgreSQL', () => {
     await expect(
       confirmDatabaseSecret(db, other.signingKeysKey, other.auditKey, 'records'),
     ).rejects.toThrow(sealedApart);
+    await start(processes);
+    await confirmDatabaseSecret(db, processes.signingKeysKey, processes.auditKey, 'records');
+  });
+
+  it('on a database from before keys were registered whose trail was pruned whole, its newest checkpoint decides', async () => {
+    const { db } = await freshStore('postgres');
+    const fromEnv = JSON.stringify((await generateSigningKeys()).privateJwk);
+    const processes = serverSecretFrom(randomBytes(32));
+    const start = (secret: typeof processes) =>
+      loadSharedSigningKeys(db, secret.signingKeysKey, fromEnv, Date.now(), secret.auditKey);
+    await start(processes);
+    await transaction(db, async (tx) => {
+      for (let i = 0; i < 3; i++) {
+        await appendAudit(
+          tx,
+          processes.auditKey,
+          { type: 'settings.changed', at: 1_700_000_000_000 + i, reason: `change ${i}` },
+          { ip: null, userAgent: 'test-agent', requestId: null },
+        );
+      }
+    });
+    // Every event is past a day's retention: the prune leaves its keyed checkpoint alone.
+    const { pruned } = await pruneAuditEvents(db, processes.auditKey, 1, Date.now());
+    expect(pruned).toBe(3);
+    expect(await db.select().from(auditEvents)).toEqual([]);
+    expect(await db.select().from(auditCheckpoints)).toHaveLength(1);
+    await db.delete(signingKeys);
+    await db.delete(settings).where(eq(settings.key, SECRET_CHECK));
+
+    const other = serverSecretFrom(randomBytes(32));
+    const sealedApart = /has its audit trail sealed with another secret/;
+    await expect(start(other)).rejects.toThrow(sealedApart);
+    await expect(
+      confirmDatabaseSecret(db, other.signingKeysKey, other.auditKey, 'records'),
+    ).rejects.toThrow(sealedApart);
+    await start(processes);
+  });
+
+  it('on a database from before keys were registered, a trail whose newest event was edited still knows its secret by its first', async () => {
+    const { db } = await freshStore('postgres');
+    const fromEnv = JSON.stringify((await generateSigningKeys()).privateJwk);
+    const processes = serverSecretFrom(randomBytes(32));
+    const start = (secret: typeof processes) =>
+      loadSharedSigningKeys(db, secret.signingKeysKey, fromEnv, Date.now(), secret.auditKey);
+    await start(processes);
+    await transaction(db, async (tx) => {
+      for (let i = 0; i < 3; i++) {
+        await appendAudit(
+          tx,
+          processes.auditKey,
+          { type: 'settings.changed', at: 1_700_000_000_000 + i, reason: `change ${i}` },
+          { ip: null, userAgent: 'test-agent', requestId: null },
+        );
+      }
+    });
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
+      await tx.execute(
+        sql`UPDATE audit_events SET reason = 'edited' WHERE id = (SELECT max(id) FROM audit_events)`,
+      );
+      await tx.execute(sql`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`);
+    });
+    await db.delete(signingKeys);
+    await db.delete(settings).where(eq(settings.key, SECRET_CHECK));
+
+    await expect(start(serverSecretFrom(randomBytes(32)))).rejects.toThrow(
+      /has its audit trail sealed with another secret/,
+    );
     await start(processes);
     await confirmDatabaseSecret(db, processes.signingKeysKey, processes.auditKey, 'records');
   });
