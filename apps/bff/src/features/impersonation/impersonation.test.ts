@@ -588,10 +588,15 @@ describe('the impersonation session', () => {
       reason: 'ticket',
     });
     const imp = await exchange(support.token, issued.token);
+    const started = t.clock.now();
     const root = await t.signIn('root@onbehalf.test');
     await t.client(root.token).sys.updateSettings({
       operatorImpersonation: { enabled: true, maxMinutes: 10 },
     });
+    // Its stored end moves at once, not only what each request re-checks against the limit.
+    expect((await firstImpersonation())?.endsAt).toBe(started + 10 * 60_000);
+    const now = await sessionOf(imp.token);
+    expect(Date.parse(now.session.actor?.endsAt ?? '')).toBe(started + 10 * 60_000);
     t.clock.advance(10 * 60_000 - 1);
     expect(await sessionStatus(imp.token)).toBe('ok');
     t.clock.advance(1);
