@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { testClocks } from '../lib/clock.ts';
 import { createJobRunner, type JobsStore, retryDelayMs } from '../lib/jobs.ts';
 import { createLogger } from '../lib/logger.ts';
+import { openPostgres } from './postgres/client.ts';
 import * as pg from './postgres/schema.ts';
+import { holdRow, lockWaiters } from './postgres/test-locks.ts';
 import { jobs } from './sqlite/schema/jobs.ts';
 import { onSeveralProcesses } from './test-processes.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
@@ -414,6 +416,28 @@ describe('jobs on PostgreSQL from several processes at once', () => {
     expect(new Set(ids).size).toBe(30);
     // The work was shared, not taken by one process while the others waited.
     expect(claimed.filter((mine) => mine.length > 0).length).toBeGreaterThan(1);
+  });
+
+  it('a claim passes over a due job another transaction holds, without waiting for it', async () => {
+    const ts = await freshStore('postgres');
+    const held = await ts.store.jobs.enqueue({ kind: 'mail', payload: '{"n":0}', runAt: T0 });
+    const next = await ts.store.jobs.enqueue({ kind: 'mail', payload: '{"n":1}', runAt: T0 + 1 });
+    // Another process is half-way through claiming the oldest due job.
+    const release = await holdRow(ts.url, `SELECT 1 FROM jobs WHERE id = ${held} FOR UPDATE`);
+    const { pool } = openPostgres(ts.url);
+    try {
+      const claiming = claim(ts.store.jobs, T0 + 1);
+      const first = await Promise.race([
+        claiming,
+        lockWaiters(pool, 1).then(() => 'waited for the held job' as const),
+      ]);
+      expect(first).toMatchObject({ id: next, payload: '{"n":1}', attempts: 1 });
+      await claiming;
+    } finally {
+      await release();
+      await pool.end();
+    }
+    expect(await claim(ts.store.jobs, T0 + 1)).toMatchObject({ id: held, attempts: 1 });
   });
 
   it('runners in several processes run each job once', async () => {
