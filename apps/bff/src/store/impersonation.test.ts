@@ -1,7 +1,12 @@
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { ExchangeHandoff, NewHandoff } from '../features/impersonation/impersonation.store.ts';
 import type { AuditEntry } from '../lib/audit-event.ts';
 import { sha256 } from '../lib/tokens.ts';
+import { openPostgres, transaction } from './postgres/client.ts';
+import { endWhere } from './postgres/impersonations.ts';
+import * as pg from './postgres/schema.ts';
+import { holdRow, lockWaiters } from './postgres/test-locks.ts';
 import type { Store } from './store.ts';
 import { onSeveralProcesses } from './test-processes.ts';
 import {
@@ -410,6 +415,48 @@ describe('the impersonation port on several PostgreSQL processes', () => {
       // Put the own session back for the next round.
       await updateRows(ts, 'sessions', { revokedAt: null }, { id: s.agentSession.id });
     }
+    expect(linked(await auditTrail(ts))).toBe(true);
+  });
+
+  it('an end that meets an exchange half-way waits for it, and revokes the session it minted', async () => {
+    const ts = await freshStore('postgres');
+    const s = await scene(ts);
+    await issue(ts.store, s, 'H1');
+    // The exchange claims the hand-off, then waits for the chain's head, held meanwhile.
+    const release = await holdRow(ts.url, 'SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE');
+    let exchanging: ReturnType<Store['impersonation']['exchange']> | undefined;
+    let ending: Promise<number> | undefined;
+    const { pool } = openPostgres(ts.url);
+    try {
+      exchanging = ts.store.impersonation.exchange(exchangeOf(s, 'H1'));
+      await lockWaiters(pool, 1);
+      // The operator door closes meanwhile: its running impersonations end.
+      ending = transaction(ts.db, (tx) =>
+        endWhere(
+          tx,
+          ts.auditKey,
+          eq(pg.impersonations.door, 'operator'),
+          'setting_disabled',
+          T0 + 2000,
+          meta,
+        ),
+      );
+      await lockWaiters(pool, 2);
+    } finally {
+      await release();
+      await pool.end();
+    }
+    const started = await exchanging;
+    if (started === 'lost_race') throw new Error('the exchange lost');
+    expect(await ending).toBe(1);
+    expect(await ts.store.impersonation.findById('H1')).toMatchObject({
+      sessionId: started.session.id,
+      endReason: 'setting_disabled',
+    });
+    const [minted] = (await rowsOf(ts, 'sessions')).filter((r) => r.id === started.session.id);
+    expect(minted?.revokedAt).toBe(T0 + 2000);
+    const ended = (await rowsOf(ts, 'auditEvents')).filter((e) => e.type === 'impersonation.ended');
+    expect(ended.map((e) => e.sessionId)).toEqual([started.session.id]);
     expect(linked(await auditTrail(ts))).toBe(true);
   });
 
