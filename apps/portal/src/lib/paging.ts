@@ -38,6 +38,8 @@ interface ListState {
   more: boolean;
   /** The search they match, or empty for the whole list. */
   search: string;
+  /** The rows are the newest, and the more are earlier ones (a timeline read back). */
+  latest?: boolean;
 }
 
 /**
@@ -45,13 +47,13 @@ interface ListState {
  * no total of a list that can hold 100,000 rows, so "the first N" says there is more without
  * claiming how much.
  */
-export function listSummary({ shown, more, search }: ListState, noun: Noun): string {
+export function listSummary({ shown, more, search, latest }: ListState, noun: Noun): string {
   const matching = search ? ` matching “${search}”` : '';
   // The server stops a long search on its bound and says there is more to look at.
   if (shown === 0 && more)
     return `No ${noun.other}${matching} so far: older ones are still to search.`;
   if (shown === 0) return `No ${noun.other}${matching}.`;
-  if (more) return `Showing the first ${counted(shown, noun)}${matching}.`;
+  if (more) return `Showing the ${latest ? 'latest' : 'first'} ${counted(shown, noun)}${matching}.`;
   if (shown === 1) return `Showing the only ${noun.one}${matching}.`;
   return `Showing all ${counted(shown, noun)}${matching}.`;
 }

@@ -16,12 +16,17 @@ interface PagedListViewProps<TItem> {
   empty: string;
   /** The rows loaded so far, as a table or a list. */
   children: (items: readonly TItem[]) => ReactNode;
+  /**
+   * A timeline read back from its newest rows (an impersonation's actions): the count and the
+   * button, named this, go above the rows, and each page loaded goes before them.
+   */
+  earlier?: string;
 }
 
 /**
  * A long list's states around its rows: loading, failed, nothing found, and under the rows
- * how many are shown with "Load more" while the server has more. Every list that pages
- * shows these the same way.
+ * how many are shown with "Load more" while the server has more (above them, for a timeline
+ * read back from its newest rows). Every list that pages shows these the same way.
  */
 export function PagedListView<TItem>({
   list,
@@ -31,6 +36,7 @@ export function PagedListView<TItem>({
   errorTitle,
   empty,
   children,
+  earlier,
 }: PagedListViewProps<TItem>) {
   if (list.isPending) return <LoadingStatus label={loadingLabel} />;
   if (list.failed) {
@@ -38,7 +44,34 @@ export function PagedListView<TItem>({
   }
 
   const { items } = list;
-  const summary = listSummary({ shown: items.length, more: list.hasMore, search }, noun);
+  const summary = listSummary(
+    { shown: items.length, more: list.hasMore, search, latest: earlier !== undefined },
+    noun,
+  );
+  const footer = (
+    <div className={earlier ? 'table-footer table-footer--above' : 'table-footer'}>
+      <p role="status" className="list-summary">
+        {summary}
+      </p>
+      {list.loadMoreFailed ? (
+        <ErrorAlert
+          title={`More ${noun.other} could not be loaded.`}
+          error={list.error}
+          onRetry={list.loadMore}
+        />
+      ) : list.hasMore ? (
+        <button
+          type="button"
+          className="button"
+          disabled={list.isLoadingMore}
+          onClick={list.loadMore}
+        >
+          {earlier ?? 'Load more'}
+        </button>
+      ) : null}
+      {list.isLoadingMore ? <LoadingStatus label={`Loading more ${noun.other}…`} /> : null}
+    </div>
+  );
   return (
     <>
       {list.isSearching ? <LoadingStatus label="Searching…" /> : null}
@@ -56,30 +89,11 @@ export function PagedListView<TItem>({
         </p>
       ) : (
         <>
-          {/* A search that stopped on its bound may answer an empty page and more to look at. */}
+          {/* The count and "Load more" below the rows, or above them for a timeline read back;
+              a search that stopped on its bound may answer an empty page and more to look at. */}
+          {earlier ? footer : null}
           {items.length > 0 ? children(items) : null}
-          <div className="table-footer">
-            <p role="status" className="list-summary">
-              {summary}
-            </p>
-            {list.loadMoreFailed ? (
-              <ErrorAlert
-                title={`More ${noun.other} could not be loaded.`}
-                error={list.error}
-                onRetry={list.loadMore}
-              />
-            ) : list.hasMore ? (
-              <button
-                type="button"
-                className="button"
-                disabled={list.isLoadingMore}
-                onClick={list.loadMore}
-              >
-                Load more
-              </button>
-            ) : null}
-            {list.isLoadingMore ? <LoadingStatus label={`Loading more ${noun.other}…`} /> : null}
-          </div>
+          {earlier ? null : footer}
         </>
       )}
     </>

@@ -1,6 +1,7 @@
 import type { AuditEvent, ImpersonationReport } from '@onbehalf/contracts/audit';
 import { type EndReason, endReasonLabels } from '@onbehalf/contracts/impersonation';
 import type { ReactNode } from 'react';
+import { PagedListView } from '../../../components/ui/paged-list.tsx';
 import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
 import { formatInstant } from '../../../lib/format.ts';
 import type { PagedList } from '../../../lib/use-paged-list.ts';
@@ -111,94 +112,55 @@ export function ImpersonationReportView({ scope, id }: ImpersonationReportViewPr
   );
 }
 
-/** How many events are shown, and whether earlier ones are still to load. */
-function timelineSummary(shown: number, earlier: boolean): string {
-  if (earlier) return `Showing the latest ${shown} events.`;
-  if (shown === 1) return 'Showing the only event.';
-  return `Showing all ${shown} events.`;
-}
+const eventNoun = { one: 'event', other: 'events' };
 
 /**
  * The events oldest first. The server sends the newest first, so a running impersonation's
  * latest actions show at once; "Earlier actions" puts each page before them until none are left.
  */
 function Timeline({ list }: { list: PagedList<AuditEvent> }) {
-  if (list.isPending || list.isSearching) return <LoadingStatus label="Loading the timeline…" />;
-  if (list.failed) {
-    return (
-      <ErrorAlert
-        title="The timeline could not be loaded."
-        error={list.error}
-        onRetry={list.retry}
-      />
-    );
-  }
-  const { items: events } = list;
-  if (events.length === 0 && !list.hasMore) {
-    return <p className="empty">Nothing was recorded under this impersonation.</p>;
-  }
   return (
-    <>
-      {list.refreshFailed ? (
-        <ErrorAlert
-          title="The timeline could not be refreshed."
-          error={list.error}
-          onRetry={list.retry}
-        />
-      ) : null}
-      <div className="table-footer table-footer--above">
-        <p role="status" className="list-summary">
-          {timelineSummary(events.length, list.hasMore)}
-        </p>
-        {list.loadMoreFailed ? (
-          <ErrorAlert
-            title="Earlier actions could not be loaded."
-            error={list.error}
-            onRetry={list.loadMore}
-          />
-        ) : list.hasMore ? (
-          <button
-            type="button"
-            className="button"
-            disabled={list.isLoadingMore}
-            onClick={list.loadMore}
-          >
-            Earlier actions
-          </button>
-        ) : null}
-        {list.isLoadingMore ? <LoadingStatus label="Loading earlier actions…" /> : null}
-      </div>
-      <div className="table-scroll">
-        <table className="table" aria-label="Impersonation timeline">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Event</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Subject</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.map((event) => {
-              const actor = auditActorLabel(event);
-              const summary = summarizeAuditDetails(event);
-              return (
-                <tr key={event.id}>
-                  <td className="nowrap">{instant(event.at)}</td>
-                  <td>{auditEventLabel(event.type)}</td>
-                  <td className="nowrap">
-                    {actor.name}
-                    {actor.kind ? <span className="cell-detail">{actor.kind}</span> : null}
-                  </td>
-                  <td className="nowrap">{event.subject?.name ?? none}</td>
-                  <td>{summary || none}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
-    </>
+    <PagedListView
+      list={list}
+      noun={eventNoun}
+      loadingLabel="Loading the timeline…"
+      errorTitle="The timeline could not be loaded."
+      empty="Nothing was recorded under this impersonation."
+      earlier="Earlier actions"
+    >
+      {(events) => (
+        <div className="table-scroll">
+          <table className="table" aria-label="Impersonation timeline">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Event</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Subject</th>
+                <th scope="col">Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.map((event) => {
+                const actor = auditActorLabel(event);
+                const summary = summarizeAuditDetails(event);
+                return (
+                  <tr key={event.id}>
+                    <td className="nowrap">{instant(event.at)}</td>
+                    <td>{auditEventLabel(event.type)}</td>
+                    <td className="nowrap">
+                      {actor.name}
+                      {actor.kind ? <span className="cell-detail">{actor.kind}</span> : null}
+                    </td>
+                    <td className="nowrap">{event.subject?.name ?? none}</td>
+                    <td>{summary || none}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </PagedListView>
   );
 }
