@@ -15,6 +15,7 @@ import {
   freeLoopbackPort,
   type ServerProcess,
   spawnServer,
+  until,
   waitUntilReady,
 } from './test/server-processes.ts';
 
@@ -94,14 +95,6 @@ async function startRefused(env: Record<string, string>) {
     output: server.output(),
     dataDirHolds,
   };
-}
-
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('starting in production on an empty database', () => {

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { afterThisFile } from './test/file-cleanup.ts';
-import { type ServerProcess, spawnServer, waitUntilReady } from './test/server-processes.ts';
+import { type ServerProcess, spawnServer, until, waitUntilReady } from './test/server-processes.ts';
 
 /**
  * How `pnpm start` stops on SIGTERM or SIGINT (found by a review of the operator's surface: it
@@ -43,14 +43,19 @@ const messages = (server: ServerProcess) =>
     .filter((line) => line.startsWith('{'))
     .map((line) => (JSON.parse(line) as { msg: string }).msg);
 
-const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Until the server has said it is stopping. */
+const stoppingSaid = (server: ServerProcess) =>
+  until(
+    async () => messages(server).some((msg) => msg.startsWith('Stopping:')),
+    'the server to say it is stopping',
+  );
 
 describe('a server asked to stop', () => {
   it('takes no new request, answers the one in flight, says so, and exits 0', async () => {
     const server = await serving({ SHUTDOWN_GRACE_SECONDS: '30' });
     const inFlight = await requestInFlight(server);
     server.child.kill('SIGTERM');
-    await settle(500);
+    await stoppingSaid(server);
     // Still there for the request in flight; closed to new ones.
     expect(server.child.exitCode).toBeNull();
     await expect(fetch(`${server.url}/api/health`)).rejects.toThrow();
@@ -80,7 +85,7 @@ describe('a server asked to stop', () => {
     const server = await serving({ SHUTDOWN_GRACE_SECONDS: '30' });
     await requestInFlight(server);
     server.child.kill('SIGTERM');
-    await settle(300);
+    await stoppingSaid(server);
     server.child.kill('SIGINT');
     expect((await server.exited).code).toBe(1);
     expect(messages(server)).toContain('Stopping at once: asked again.');

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../test/server-processes.ts';
 import { stoppingOf } from './stopping.ts';
 
 /**
@@ -53,14 +54,17 @@ async function scene(graceSeconds: number) {
       exited(code);
     },
   });
-  /** A request in flight until the test ends it; what it got, or the error it ended with. */
+  /**
+   * A request in flight until the test ends it, once the server holds it: `answer` is what it
+   * got, or the error it ended with.
+   */
   const inFlight = async () => {
     const answer = fetch(url).then(
       (res) => res.status,
       (error: Error) => error.name,
     );
-    while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    return answer;
+    await until(async () => held.length > 0, 'the request to reach the server', 5_000);
+    return { answer };
   };
   return { stopping, url, lines, said, exit, inFlight };
 }
@@ -68,8 +72,7 @@ async function scene(graceSeconds: number) {
 describe('stopping the server', () => {
   it('by a signal: takes no new request, waits for the one in flight, then releases and exits', async () => {
     const s = await scene(30);
-    const answer = s.inFlight();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const { answer } = await s.inFlight();
     s.stopping.bySignal('SIGTERM');
     await expect(fetch(s.url)).rejects.toThrow();
     expect(s.said).toEqual([]);
@@ -85,8 +88,7 @@ describe('stopping the server', () => {
 
   it('by a signal: cuts what is still in flight after the grace, says so, then exits', async () => {
     const s = await scene(0.2);
-    const answer = s.inFlight();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const { answer } = await s.inFlight();
     s.stopping.bySignal('SIGTERM');
     expect(await s.exit).toBeUndefined();
     expect(await answer).toBe('TypeError');
@@ -95,8 +97,7 @@ describe('stopping the server', () => {
 
   it('asked again while it waits: stops at once with exit code 1', async () => {
     const s = await scene(30);
-    void s.inFlight();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await s.inFlight();
     s.stopping.bySignal('SIGTERM');
     s.stopping.bySignal('SIGINT');
     expect(await s.exit).toBe(1);
@@ -105,8 +106,7 @@ describe('stopping the server', () => {
 
   it('after a fault: waits for nothing in flight (review)', async () => {
     const s = await scene(30);
-    const answer = s.inFlight();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const { answer } = await s.inFlight();
     const started = Date.now();
     s.stopping.atOnce();
     expect(await s.exit).toBeUndefined();

@@ -170,3 +170,12 @@ export async function startServers(
   }
   return servers;
 }
+
+/** Waits until `condition` holds, polling; throws naming `what` past the deadline. */
+export async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
