@@ -18,6 +18,7 @@ import { postgresAnchorFile, postgresAuditAnchor } from './postgres/audit-anchor
 import * as postgres from './postgres/audit-chain.ts';
 import { openPostgres, transaction } from './postgres/client.ts';
 import * as pg from './postgres/schema.ts';
+import { holdRow, lockWaiters } from './postgres/test-locks.ts';
 import { recordAudit } from './sqlite/audit.ts';
 import { memoryAuditAnchor } from './sqlite/audit-anchor.ts';
 import * as sqlite from './sqlite/audit-chain.ts';
@@ -744,6 +745,42 @@ describe('the audit chain on postgres, several processes at once', () => {
     expect({ id: headRow?.lastId, hash: headRow?.lastHash }).toEqual(newest);
     const [events] = await ts.db.select({ n: count() }).from(pg.auditEvents);
     expect(events?.n).toBe(60);
+  });
+
+  it('two prunes that reach the checkpoints at once take turns: one checkpoint chain (mutation review)', async () => {
+    const ts = await freshStore('postgres');
+    const chain = chainOn(ts);
+    await chain.append(Array.from({ length: 20 }, (_, i) => entry(i, T0 - 500 * DAY + i)));
+    // Checkpoints may be read, not written, until both prunes are as far as they can get.
+    const release = await holdRow(ts.url, 'LOCK TABLE audit_checkpoints IN EXCLUSIVE MODE');
+    let released = false;
+    const { pool } = openPostgres(ts.url);
+    try {
+      const results = await withProcesses(ts, 2, async (dbs) => {
+        const prunes = dbs.map((db) =>
+          postgres.pruneAuditEvents(db, ts.auditKey, 400, T0, { batch: 5, pauseMs: 0 }),
+        );
+        await lockWaiters(pool, 2);
+        await release();
+        released = true;
+        return Promise.all(prunes);
+      });
+      expect(results.reduce((sum, r) => sum + r.pruned, 0)).toBe(20);
+    } finally {
+      if (!released) await release();
+      await pool.end();
+    }
+    // The second waited for the first's checkpoint (the chain head's lock): each checkpoint
+    // chains on the one before it, and the trail verifies from the last.
+    const checkpoints = await ts.db
+      .select()
+      .from(pg.auditCheckpoints)
+      .orderBy(asc(pg.auditCheckpoints.id));
+    expect(checkpoints.length).toBeGreaterThanOrEqual(1);
+    for (const [i, checkpoint] of checkpoints.entries()) {
+      expect(checkpoint.prevHash).toBe(i === 0 ? GENESIS_HASH : checkpoints[i - 1]?.hash);
+    }
+    expect(await chain.verify(null)).toMatchObject({ intact: true, breaks: [] });
   });
 
   it('two prunes racing each other and appends leave chained checkpoints and a chain that verifies', async () => {
