@@ -37,6 +37,35 @@ async function verifiesWith(jwt: string, keys: PublicJwk[]): Promise<boolean> {
 
 const kids = (keys: PublicJwk[]) => keys.map((k) => k.kid);
 
+/**
+ * A PostgreSQL database whose processes took their key from SESSION_SIGNING_JWK and keyed three
+ * audit events; `forgetSecret` leaves it as a version from before registered keys and the
+ * secret's record did: nothing sealed, only its trail to ask.
+ */
+async function keyedTrailFromEnvKeys() {
+  const { db } = await freshStore('postgres');
+  const fromEnv = JSON.stringify((await generateSigningKeys()).privateJwk);
+  const processes = serverSecretFrom(randomBytes(32));
+  const start = (secret: typeof processes) =>
+    loadSharedSigningKeys(db, secret.signingKeysKey, fromEnv, Date.now(), secret.auditKey);
+  await start(processes);
+  await transaction(db, async (tx) => {
+    for (let i = 0; i < 3; i++) {
+      await appendAudit(
+        tx,
+        processes.auditKey,
+        { type: 'settings.changed', at: 1_700_000_000_000 + i, reason: `change ${i}` },
+        { ip: null, userAgent: 'test-agent', requestId: null },
+      );
+    }
+  });
+  const forgetSecret = async () => {
+    await db.delete(signingKeys);
+    await db.delete(settings).where(eq(settings.key, SECRET_CHECK));
+  };
+  return { db, processes, start, forgetSecret };
+}
+
 describe('the session-signing key on PostgreSQL', () => {
   it('three processes starting at once make one key and publish the same JWKS', async () => {
     const { url, db } = await freshStore('postgres');
@@ -132,25 +161,9 @@ describe('the session-signing key on PostgreSQL', () => {
   });
 
   it('on a database from before keys were registered, its audit trail decides', async () => {
-    const { db } = await freshStore('postgres');
-    const fromEnv = JSON.stringify((await generateSigningKeys()).privateJwk);
-    const processes = serverSecretFrom(randomBytes(32));
-    const start = (secret: typeof processes) =>
-      loadSharedSigningKeys(db, secret.signingKeysKey, fromEnv, Date.now(), secret.auditKey);
-    await start(processes);
-    await transaction(db, async (tx) => {
-      for (let i = 0; i < 3; i++) {
-        await appendAudit(
-          tx,
-          processes.auditKey,
-          { type: 'settings.changed', at: 1_700_000_000_000 + i, reason: `change ${i}` },
-          { ip: null, userAgent: 'test-agent', requestId: null },
-        );
-      }
-    });
+    const { db, processes, start, forgetSecret } = await keyedTrailFromEnvKeys();
     // As a version from before registered keys and the record left it: nothing sealed.
-    await db.delete(signingKeys);
-    await db.delete(settings).where(eq(settings.key, SECRET_CHECK));
+    await forgetSecret();
 
     const other = serverSecretFrom(randomBytes(32));
     const sealedApart = /has its audit trail sealed with another secret/;
@@ -163,29 +176,13 @@ describe('the session-signing key on PostgreSQL', () => {
   });
 
   it('on a database from before keys were registered whose trail was pruned whole, its newest checkpoint decides', async () => {
-    const { db } = await freshStore('postgres');
-    const fromEnv = JSON.stringify((await generateSigningKeys()).privateJwk);
-    const processes = serverSecretFrom(randomBytes(32));
-    const start = (secret: typeof processes) =>
-      loadSharedSigningKeys(db, secret.signingKeysKey, fromEnv, Date.now(), secret.auditKey);
-    await start(processes);
-    await transaction(db, async (tx) => {
-      for (let i = 0; i < 3; i++) {
-        await appendAudit(
-          tx,
-          processes.auditKey,
-          { type: 'settings.changed', at: 1_700_000_000_000 + i, reason: `change ${i}` },
-          { ip: null, userAgent: 'test-agent', requestId: null },
-        );
-      }
-    });
+    const { db, processes, start, forgetSecret } = await keyedTrailFromEnvKeys();
     // Every event is past a day's retention: the prune leaves its keyed checkpoint alone.
     const { pruned } = await pruneAuditEvents(db, processes.auditKey, 1, Date.now());
     expect(pruned).toBe(3);
     expect(await db.select().from(auditEvents)).toEqual([]);
     expect(await db.select().from(auditCheckpoints)).toHaveLength(1);
-    await db.delete(signingKeys);
-    await db.delete(settings).where(eq(settings.key, SECRET_CHECK));
+    await forgetSecret();
 
     const other = serverSecretFrom(randomBytes(32));
     const sealedApart = /has its audit trail sealed with another secret/;
@@ -197,22 +194,7 @@ describe('the session-signing key on PostgreSQL', () => {
   });
 
   it('on a database from before keys were registered, a trail whose newest event was edited still knows its secret by its first', async () => {
-    const { db } = await freshStore('postgres');
-    const fromEnv = JSON.stringify((await generateSigningKeys()).privateJwk);
-    const processes = serverSecretFrom(randomBytes(32));
-    const start = (secret: typeof processes) =>
-      loadSharedSigningKeys(db, secret.signingKeysKey, fromEnv, Date.now(), secret.auditKey);
-    await start(processes);
-    await transaction(db, async (tx) => {
-      for (let i = 0; i < 3; i++) {
-        await appendAudit(
-          tx,
-          processes.auditKey,
-          { type: 'settings.changed', at: 1_700_000_000_000 + i, reason: `change ${i}` },
-          { ip: null, userAgent: 'test-agent', requestId: null },
-        );
-      }
-    });
+    const { db, processes, start, forgetSecret } = await keyedTrailFromEnvKeys();
     await db.transaction(async (tx) => {
       await tx.execute(sql`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
       await tx.execute(
@@ -220,8 +202,7 @@ describe('the session-signing key on PostgreSQL', () => {
       );
       await tx.execute(sql`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`);
     });
-    await db.delete(signingKeys);
-    await db.delete(settings).where(eq(settings.key, SECRET_CHECK));
+    await forgetSecret();
 
     await expect(start(serverSecretFrom(randomBytes(32)))).rejects.toThrow(
       /has its audit trail sealed with another secret/,
