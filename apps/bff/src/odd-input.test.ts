@@ -120,7 +120,7 @@ describe('ids and text a database cannot hold', () => {
         root.call('sys.organizations', { query: { query: WITH_NUL } }),
       ),
       searchTokens: await outcomeOf(root.call('loginTokens.list', { query: { query: WITH_NUL } })),
-      searchAudit: await outcomeOf(root.call('audit.list', { query: { q: WITH_NUL } })),
+      searchAudit: await outcomeOf(root.call('audit.list', { query: { query: WITH_NUL } })),
       searchTeam: await outcomeOf(owner.call('team.members', { query: { query: WITH_NUL } })),
       signIn: await outcomeOf(
         t.client().auth.signIn({ email: `buyer${WITH_NUL}@acme.test`, password: WITH_NUL }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_PAGE, numericId } from './common.ts';
+import { MAX_PAGE, numericId, oneSearch } from './common.ts';
 import { operatorRole } from './permissions.ts';
 
 /** Every kind of event the audit trail records. Names are stable: reports filter on them. */
@@ -53,6 +53,9 @@ export const auditEventTypes = [
 export const auditEventType = z.enum(auditEventTypes);
 export type AuditEventType = z.infer<typeof auditEventType>;
 
+const searchText = z.string().trim().min(1).max(200);
+const oldSearch = oneSearch('q');
+
 const csvOrList = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
@@ -66,9 +69,12 @@ export const auditFilters = z.object({
   impersonationId: z.string().trim().min(1).max(64).optional(),
   from: z.iso.datetime().optional(),
   to: z.iso.datetime().optional(),
-  q: z.string().trim().min(1).max(200).optional(),
+  /** Free text (SPEC §8b `?query=`): every word, in names, emails, addresses and details. */
+  query: searchText.optional(),
+  /** The search's name before it was `query`, still taken. Deprecated: send `query`. */
+  q: searchText.optional(),
 });
-export type AuditFilters = z.infer<typeof auditFilters>;
+export type AuditFilters = Omit<z.infer<typeof auditFilters>, 'q'>;
 
 /** Opaque keyset cursor from the previous page's `nextCursor`: where that page ended. */
 const auditCursor = z
@@ -78,15 +84,14 @@ const auditCursor = z
 /** How many events a page of the trail holds, at most `MAX_PAGE`. */
 const auditLimit = z.coerce.number().int().min(1).max(MAX_PAGE);
 
-export const auditListQuery = auditFilters.extend({
-  cursor: auditCursor,
-  limit: auditLimit.default(50),
-});
+export const auditListQuery = auditFilters
+  .extend({ cursor: auditCursor, limit: auditLimit.default(50) })
+  .refine(oldSearch.check, oldSearch.error);
 export type AuditListQuery = z.input<typeof auditListQuery>;
 
-export const auditExportQuery = auditFilters.extend({
-  format: z.enum(['ndjson', 'csv']).default('ndjson'),
-});
+export const auditExportQuery = auditFilters
+  .extend({ format: z.enum(['ndjson', 'csv']).default('ndjson') })
+  .refine(oldSearch.check, oldSearch.error);
 
 /** A person in an event. A customer's view names staff by name and role, without the email. */
 const party = z

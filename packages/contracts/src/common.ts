@@ -76,5 +76,30 @@ export type PageQuery = { limit?: number; cursor?: string };
 export const searchPageQuery = pageQuery.extend({ query: z.string().trim().max(200).optional() });
 export type SearchPageQuery = PageQuery & { query?: string };
 
+/**
+ * A list whose search had another name before SPEC §8b named it `query` still takes the old
+ * one; a request naming two different searches is refused (400) rather than one dropped.
+ */
+export const oneSearch = (oldName: string) => ({
+  check: (asked: Record<string, unknown>) =>
+    !(asked[oldName] && asked.query && asked[oldName] !== asked.query),
+  error: {
+    path: [oldName],
+    message: `Send the search as \`query\` only (\`${oldName}\` is its old name).`,
+  },
+});
+
+/** What a request asked, with its search under its one name (`query`). */
+export function searchUnderOneName<T extends { query?: string | undefined }, K extends keyof T>(
+  asked: T,
+  oldName: K,
+): Omit<T, K> {
+  const rest: Record<PropertyKey, unknown> = { ...asked };
+  const old = rest[oldName];
+  delete rest[oldName];
+  if (typeof old === 'string' && old && !rest.query) rest.query = old;
+  return rest as Omit<T, K>;
+}
+
 /** Where the next page starts, or null on the last page. */
 export const nextCursor = z.string().nullable();

@@ -60,7 +60,7 @@ const searchedWords = (text: string) =>
 function askedOf(entry: RepeatableEntry): string | null {
   if (!READS.has(entry.type)) return null;
   return JSON.stringify(entry.details ?? {}, (name, value) =>
-    name === 'q' && typeof value === 'string'
+    name === 'query' && typeof value === 'string'
       ? searchedWords(value)
       : value !== null && typeof value === 'object' && !Array.isArray(value)
         ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))

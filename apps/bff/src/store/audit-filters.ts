@@ -19,7 +19,7 @@ interface AuditColumns {
  */
 export function auditFilterConditions(
   table: AuditColumns,
-  filters: Omit<AuditFilters, 'q'>,
+  filters: Omit<AuditFilters, 'query'>,
   minId: number | undefined,
 ): (SQL | undefined)[] {
   return [

@@ -259,7 +259,7 @@ describe.each(dialects)('repeated refusals and reads on %s', (dialect) => {
       at,
       actor: { userId: 7, kind: 'customer' },
       organizationId: 3,
-      details: { scope: 'team', filters: { q } },
+      details: { scope: 'team', filters: { query: q } },
     });
     const spellings = [
       'orders acme',
@@ -272,8 +272,8 @@ describe.each(dialects)('repeated refusals and reads on %s', (dialect) => {
     // The last word is read as the start of one: `acme orders` finds what `orders acme` may not.
     await repeats.record(searched(M0 + 10, 'acme orders'), 'team');
     expect((await auditTrail(ts)).map((e) => e.details)).toEqual([
-      { scope: 'team', filters: { q: 'orders acme' } },
-      { scope: 'team', filters: { q: 'acme orders' } },
+      { scope: 'team', filters: { query: 'orders acme' } },
+      { scope: 'team', filters: { query: 'acme orders' } },
     ]);
     expect((await repeatCounters(ts)).map((c) => c.count).sort()).toEqual([1, 5]);
   });

@@ -233,16 +233,18 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
     const ts = await freshStore(dialect);
     await seedTrail(ts);
 
-    expect(typesOf(await page(ts, { q: 'invoices' }))).toEqual(['impersonation.token_issued']);
-    expect(typesOf(await page(ts, { q: 'urgent invo' }))).toEqual(['impersonation.token_issued']);
+    expect(typesOf(await page(ts, { query: 'invoices' }))).toEqual(['impersonation.token_issued']);
+    expect(typesOf(await page(ts, { query: 'urgent invo' }))).toEqual([
+      'impersonation.token_issued',
+    ]);
     // Only the last word typed may be unfinished: the trail's words repeat in every event, and
     // each unfinished one is a costly look-up (store/search-words.ts).
-    expect(typesOf(await page(ts, { q: 'invo urgent' }))).toEqual([]);
-    expect(typesOf(await page(ts, { q: 'invoices nowhere' }))).toEqual([]);
-    expect(typesOf(await page(ts, { q: 'password' }))).toEqual(['auth.sign_in.succeeded']);
-    expect(typesOf(await page(ts, { q: 'T' }))).toContain('impersonation.token_issued');
-    expect(typesOf(await page(ts, { q: 'EUR' }))).toEqual(['order.placed']);
-    expect(typesOf(await page(ts, { q: 'impersonation' }))).toEqual([
+    expect(typesOf(await page(ts, { query: 'invo urgent' }))).toEqual([]);
+    expect(typesOf(await page(ts, { query: 'invoices nowhere' }))).toEqual([]);
+    expect(typesOf(await page(ts, { query: 'password' }))).toEqual(['auth.sign_in.succeeded']);
+    expect(typesOf(await page(ts, { query: 'T' }))).toContain('impersonation.token_issued');
+    expect(typesOf(await page(ts, { query: 'EUR' }))).toEqual(['order.placed']);
+    expect(typesOf(await page(ts, { query: 'impersonation' }))).toEqual([
       'impersonation.ended',
       'impersonation.token_issued',
     ]);
@@ -258,16 +260,18 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
       },
       { ...meta, ip: '198.51.100.23' },
     );
-    expect(typesOf(await page(ts, { q: 'placed' }))).toEqual(['order.placed']);
-    expect(typesOf(await page(ts, { q: 'order.placed' }))).toEqual(['order.placed']);
-    expect(typesOf(await page(ts, { q: 'token_iss' }))).toEqual(['impersonation.token_issued']);
-    expect(typesOf(await page(ts, { q: 'failed' }))).toEqual(['auth.sign_in.failed']);
-    expect(typesOf(await page(ts, { q: '113.7' }))).toHaveLength(5);
-    expect(typesOf(await page(ts, { q: '203.0.113.7' }))).toHaveLength(5);
-    expect(typesOf(await page(ts, { q: '100.23' }))).toEqual(['auth.sign_in.failed']);
-    expect(typesOf(await page(ts, { q: 'lopez' }))).toEqual(['auth.sign_in.failed']);
-    expect(typesOf(await page(ts, { q: 'lopez@example.o' }))).toEqual(['auth.sign_in.failed']);
-    expect(typesOf(await page(ts, { q: 'example.org maria' }))).toEqual(['auth.sign_in.failed']);
+    expect(typesOf(await page(ts, { query: 'placed' }))).toEqual(['order.placed']);
+    expect(typesOf(await page(ts, { query: 'order.placed' }))).toEqual(['order.placed']);
+    expect(typesOf(await page(ts, { query: 'token_iss' }))).toEqual(['impersonation.token_issued']);
+    expect(typesOf(await page(ts, { query: 'failed' }))).toEqual(['auth.sign_in.failed']);
+    expect(typesOf(await page(ts, { query: '113.7' }))).toHaveLength(5);
+    expect(typesOf(await page(ts, { query: '203.0.113.7' }))).toHaveLength(5);
+    expect(typesOf(await page(ts, { query: '100.23' }))).toEqual(['auth.sign_in.failed']);
+    expect(typesOf(await page(ts, { query: 'lopez' }))).toEqual(['auth.sign_in.failed']);
+    expect(typesOf(await page(ts, { query: 'lopez@example.o' }))).toEqual(['auth.sign_in.failed']);
+    expect(typesOf(await page(ts, { query: 'example.org maria' }))).toEqual([
+      'auth.sign_in.failed',
+    ]);
     // Accents are ignored both ways, as FTS5's unicode61 ignores them.
     await append(ts, {
       type: 'auth.signed_out',
@@ -275,18 +279,18 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
       actor: { userId: null, kind: 'operator' },
       reason: 'Réclamation de Chloé',
     });
-    expect(typesOf(await page(ts, { q: 'reclamation chloe' }))).toEqual(['auth.signed_out']);
-    expect(typesOf(await page(ts, { q: 'CHLOÉ' }))).toEqual(['auth.signed_out']);
+    expect(typesOf(await page(ts, { query: 'reclamation chloe' }))).toEqual(['auth.signed_out']);
+    expect(typesOf(await page(ts, { query: 'CHLOÉ' }))).toEqual(['auth.signed_out']);
     // Each piece is looked for on its own, in any order (store/search-words.ts).
-    expect(typesOf(await page(ts, { q: 'example.lopez' }))).toEqual(['auth.sign_in.failed']);
-    expect(await page(ts, { q: '   ' })).toEqual([]);
+    expect(typesOf(await page(ts, { query: 'example.lopez' }))).toEqual(['auth.sign_in.failed']);
+    expect(await page(ts, { query: '   ' })).toEqual([]);
     // What is typed is never query syntax.
-    expect(await page(ts, { q: `"') OR 1=1 --` })).toEqual([]);
+    expect(await page(ts, { query: `"') OR 1=1 --` })).toEqual([]);
     // Search and paging together: the same order, the same cursor.
-    const both = await page(ts, { q: 'impersonation' }, { limit: 1 });
+    const both = await page(ts, { query: 'impersonation' }, { limit: 1 });
     expect(typesOf(both)).toEqual(['impersonation.ended']);
     expect(
-      typesOf(await page(ts, { q: 'impersonation' }, { limit: 1, before: both[0]?.id })),
+      typesOf(await page(ts, { query: 'impersonation' }, { limit: 1, before: both[0]?.id })),
     ).toEqual(['impersonation.token_issued']);
   });
 
@@ -344,8 +348,8 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
       { ...meta, ip: '198.51.7.9' },
     );
     const customer = async (q: string) =>
-      typesOf(await page(ts, { ...team, q }, { audience: 'customer' }));
-    const staff = async (q: string) => typesOf(await page(ts, { ...team, q }));
+      typesOf(await page(ts, { ...team, query: q }, { audience: 'customer' }));
+    const staff = async (q: string) => typesOf(await page(ts, { ...team, query: q }));
 
     // A right guess of support's address, whole or in part, finds what a wrong one finds.
     for (const guess of ['198.51.100.23', '198.51.100', '100.23', 'checkout 23']) {
@@ -800,15 +804,15 @@ describe('audit search on PostgreSQL', () => {
     );
     await pool.query('ANALYZE');
     const searches: AuditFilters[] = [
-      { q: 'nothing like it' },
-      { organizationId: s.jane.organizationId, q: 'nothing like it' },
-      { organizationId: s.jane.organizationId, q: 'refund' },
-      { organizationId: s.jane.organizationId, type: ['order.placed'], q: 'refund' },
-      { organizationId: s.jane.organizationId, q: 'order' },
-      { actorUserId: s.jane.user.id, q: 'placed' },
+      { query: 'nothing like it' },
+      { organizationId: s.jane.organizationId, query: 'nothing like it' },
+      { organizationId: s.jane.organizationId, query: 'refund' },
+      { organizationId: s.jane.organizationId, type: ['order.placed'], query: 'refund' },
+      { organizationId: s.jane.organizationId, query: 'order' },
+      { actorUserId: s.jane.user.id, query: 'placed' },
       // A word every event holds, typed as a hundred pieces: once a phrase, which the index
       // cannot answer alone, so PostgreSQL read back and tested every event holding the word.
-      { q: Array.from({ length: 100 }, () => 'n').join('.') },
+      { query: Array.from({ length: 100 }, () => 'n').join('.') },
     ];
     for (const filters of searches) {
       const sent = await statementsSentBy(ts, (store) =>
@@ -847,7 +851,7 @@ describe('audit search on PostgreSQL', () => {
         const found: number[] = [];
         for (const q of guesses) {
           const read = await store.audit.page({
-            filters: { organizationId: org, q },
+            filters: { organizationId: org, query: q },
             before: null,
             limit: 50,
             audience,
@@ -906,9 +910,9 @@ describe('audit search on PostgreSQL', () => {
     ]);
     const store = createPostgresStore(db, { auditKey: randomBytes(32) });
     const found = async (q: string, audience: Audience) =>
-      (await store.audit.page({ filters: { q }, before: null, limit: 50, audience })).events.map(
-        (event) => event.id,
-      );
+      (
+        await store.audit.page({ filters: { query: q }, before: null, limit: 50, audience })
+      ).events.map((event) => event.id);
     for (const guess of ['198.51.100.23', '198.51.10', 'checkout 23']) {
       expect(await found(guess, 'customer'), guess).toEqual([]);
       expect(await found(guess, 'staff'), guess).toEqual([1]);
@@ -952,7 +956,7 @@ describe('audit search on PostgreSQL', () => {
         [org],
       )
     ).rows.map((row) => Number(row.id));
-    const filters: AuditFilters = { organizationId: org, q: 'refund' };
+    const filters: AuditFilters = { organizationId: org, query: 'refund' };
     const read = (store: Store, before: number | null) =>
       store.audit.page({ filters, before, limit: 51, audience: 'customer' });
     const sent = await statementsSentBy(ts, (store) => read(store, null));

@@ -1,4 +1,5 @@
 import type { AuditFilters, AuditPage } from '@onbehalf/contracts/audit';
+import { searchUnderOneName } from '@onbehalf/contracts/common';
 import { routes } from '@onbehalf/contracts/routes';
 import type { Context, TypedResponse } from 'hono';
 import type { JSONParsed } from 'hono/utils/types';
@@ -122,12 +123,12 @@ const teamImpersonation = routeOf(routes['audit.teamImpersonation'], { middlewar
 
 export const auditRoutes = createRouter()
   .openapi(sysList, async (c) => {
-    const { cursor, limit, ...filters } = c.req.valid('query');
+    const { cursor, limit, ...filters } = searchUnderOneName(c.req.valid('query'), 'q');
     await auditRead(c, 'audit.read', 'sys', { filters });
     return pageResponse(c, await listAuditEventsJson(c.get('deps'), filters, cursor, limit));
   })
   .openapi(sysExport, (c) => {
-    const { format, ...filters } = c.req.valid('query');
+    const { format, ...filters } = searchUnderOneName(c.req.valid('query'), 'q');
     return streamExport(c, filters, format, 'staff');
   })
   .openapi(sysVerify, async (c) => {
@@ -141,14 +142,14 @@ export const auditRoutes = createRouter()
     return c.json(await impersonationReport(c.get('deps'), id, page), 200);
   })
   .openapi(teamList, async (c) => {
-    const { cursor, limit, ...filters } = c.req.valid('query');
+    const { cursor, limit, ...filters } = searchUnderOneName(c.req.valid('query'), 'q');
     const scoped = { ...filters, organizationId: teamScope(c) };
     await auditRead(c, 'audit.read', 'team', { filters });
     const page = await listAuditEventsJson(c.get('deps'), scoped, cursor, limit, 'customer');
     return pageResponse(c, page);
   })
   .openapi(teamExport, (c) => {
-    const { format, ...filters } = c.req.valid('query');
+    const { format, ...filters } = searchUnderOneName(c.req.valid('query'), 'q');
     return streamExport(c, { ...filters, organizationId: teamScope(c) }, format, 'customer');
   })
   .openapi(teamImpersonation, async (c) => {

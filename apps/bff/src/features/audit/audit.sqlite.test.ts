@@ -334,7 +334,7 @@ describe('free-text search a window of matches at a time', () => {
     try {
       do {
         const { events: rows } = await t.deps.store.audit.page({
-          filters: { q: 'order', organizationId: 2 },
+          filters: { query: 'order', organizationId: 2 },
           before,
           limit: 6,
           audience: 'staff',
@@ -376,7 +376,7 @@ describe('free-text search reads a bounded number of matches per request', () =>
         .all() as { id: number }[]
     ).map((row) => row.id);
     await catchUpAuditSearch(t.db);
-    const filters = { q: 'order', organizationId: 2 };
+    const filters = { query: 'order', organizationId: 2 };
     const first = await t.deps.store.audit.page({
       filters,
       before: null,
@@ -476,10 +476,10 @@ describe('audit query plans at scale', () => {
         from: new Date(t.clock.now() + 10_000).toISOString(),
         to: new Date(t.clock.now() + 12_000).toISOString(),
       },
-      { q: 'no such words anywhere' },
-      { q: 'order', organizationId: 1 },
+      { query: 'no such words anywhere' },
+      { query: 'order', organizationId: 1 },
     ];
-    for (const { q, ...filters } of cases) {
+    for (const { query: q, ...filters } of cases) {
       for (const cursor of [undefined, 15_000]) {
         // Free text is read a window of matches at a time; the page reads the events among them.
         const among = q ? matchWindow(t.db, ftsQuery(q) ?? '', cursor ?? 2 ** 53, 2000) : undefined;

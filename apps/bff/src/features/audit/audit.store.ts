@@ -32,9 +32,9 @@ export interface AuditEventsRead {
 export interface AuditStore {
   /**
    * Up to `limit` events matching every filter, newest first (the higher id first), only those
-   * older than event `before` when given. `q` is free text through the full-text index: every
+   * older than event `before` when given. `query` is free text through the full-text index: every
    * word typed must start a word of the reason, details, type or address (for a customer, not
-   * an operator's address, which it is not shown either); a `q` with nothing searchable
+   * an operator's address, which it is not shown either); a `query` with nothing searchable
    * matches nothing. Each event arrives serialised for `audience`. A search may
    * answer fewer than `limit` with where to resume (`AuditEventsRead`).
    */

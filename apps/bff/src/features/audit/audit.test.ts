@@ -75,12 +75,18 @@ describe('audit list', () => {
       'impersonation.started',
       'impersonation.token_issued',
     ]);
-    expect(types(await list({ q: 'printer jam' })).length).toBeGreaterThan(0);
+    expect(types(await list({ query: 'printer jam' })).length).toBeGreaterThan(0);
     // Only the record of this very search holds its words: each search is on the record in full.
-    const nothing = await list({ q: 'no-such-words' });
+    const nothing = await list({ query: 'no-such-words' });
     expect(nothing.events.map((e) => [e.type, e.details])).toEqual([
-      ['audit.read', { scope: 'sys', filters: { q: 'no-such-words' } }],
+      ['audit.read', { scope: 'sys', filters: { query: 'no-such-words' } }],
     ]);
+    // `q`, the search's old name, is still the same search, and is recorded as `query`.
+    const byOldName = await list({ q: 'still-no-such-words' });
+    expect(byOldName.events.map((e) => [e.type, e.details])).toEqual([
+      ['audit.read', { scope: 'sys', filters: { query: 'still-no-such-words' } }],
+    ]);
+    expect(types(await list({ q: 'printer jam', query: 'printer jam' })).length).toBeGreaterThan(0);
     const now = new Date(t.clock.now());
     const inWindow = await list({
       from: new Date(+now - 1000).toISOString(),
@@ -181,7 +187,7 @@ describe('audit list', () => {
     const admin = t.client((await t.signIn('admin@acme.test')).token);
     // Support's events found (the admin's own reads of the trail are on it too, with what they typed).
     const teamSearch = async (q: string) =>
-      (await admin.audit.teamList({ q })).events.filter((e) => e.actor?.id === support);
+      (await admin.audit.teamList({ query: q })).events.filter((e) => e.actor?.id === support);
 
     const byWords = await teamSearch('walrus backlog');
     expect(byWords.map((e) => [e.reason, e.ip])).toEqual([['Checked the walrus backlog', null]]);
@@ -190,7 +196,9 @@ describe('audit list', () => {
       expect(await teamSearch(guess), guess).toEqual([]);
     }
     // Staff still find it by the address, and see it.
-    const byStaff = (await list({ q: '198.51.100' })).events.filter((e) => e.actor?.id === support);
+    const byStaff = (await list({ query: '198.51.100' })).events.filter(
+      (e) => e.actor?.id === support,
+    );
     expect(byStaff.map((e) => e.ip)).toEqual(['198.51.100.23']);
   });
 
@@ -340,6 +348,56 @@ describe('impersonation report pages', () => {
     // A cursor past the first event is no error: there is simply nothing earlier.
     const empty = await sys.impersonation(id, { cursor: '1' });
     expect(empty).toMatchObject({ events: [], nextCursor: null });
+  });
+});
+
+describe('the search, named `query` (SPEC §8b), once `q`', () => {
+  it('two different searches in one request are a 400 on every door, and nothing is read', async () => {
+    await impersonationWithOrder('printer jam');
+    const admin = (await t.signIn('admin@acme.test')).token;
+    const reads = () =>
+      t.ts.store.audit.page({
+        filters: { type: ['audit.read', 'audit.exported'] },
+        before: null,
+        limit: 50,
+        audience: 'staff',
+      });
+    const before = (await reads()).events.length;
+    const asks = [
+      () => list({ query: 'printer', q: 'jam' }),
+      () => t.client(admin).audit.teamList({ query: 'printer', q: 'jam' }),
+    ];
+    for (const ask of asks) {
+      await expect(ask()).rejects.toMatchObject({ status: 400, code: 'validation_failed' });
+    }
+    for (const [scope, token] of [
+      ['sys', root],
+      ['team', admin],
+    ] as const) {
+      const url = t.client(token).audit.exportUrl('ndjson', { query: 'printer', q: 'jam' }, scope);
+      const res = await t.app.request(url, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status, scope).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'validation_failed' } });
+    }
+    expect((await reads()).events).toHaveLength(before);
+  });
+
+  it('an export searches by `query`, and by `q` as before', async () => {
+    await impersonationWithOrder('printer jam');
+    const exported = async (search: { query?: string; q?: string }) => {
+      const url = t
+        .client(root)
+        .audit.exportUrl('ndjson', { ...search, type: 'impersonation.started' });
+      const res = await t.app.request(url, { headers: { authorization: `Bearer ${root}` } });
+      expect(res.status).toBe(200);
+      const lines = (await res.text()).split('\n').filter(Boolean);
+      return lines.map((line) => JSON.parse(line).type);
+    };
+    const found = await exported({ query: 'printer jam' });
+    expect(found).toEqual(['impersonation.started']);
+    expect(await exported({ q: 'printer jam' })).toEqual(found);
+    expect(await exported({ query: 'no-such-words' })).toEqual([]);
+    expect(await exported({ q: 'no-such-words' })).toEqual([]);
   });
 });
 

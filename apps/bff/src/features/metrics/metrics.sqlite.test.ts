@@ -35,7 +35,7 @@ describe('GET /metrics on SQLite', () => {
     const root = await t.signIn('root@onbehalf.test');
     await t.signIn('owner@acme.test');
     expect(await sample(t, backlog)).toBeGreaterThanOrEqual(before + 2);
-    const found = await t.client(root.token).audit.list({ q: 'password' });
+    const found = await t.client(root.token).audit.list({ query: 'password' });
     expect(found.events.length).toBeGreaterThan(0);
     expect(await sample(t, backlog)).toBe(0);
   });

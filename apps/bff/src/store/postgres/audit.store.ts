@@ -145,7 +145,7 @@ async function whereFor(
   }
   const bounds = await idBounds(db, filters);
   if (bounds.empty) return 'empty';
-  const text = filters.q ? await narrowByText(db, filters.q, audience) : undefined;
+  const text = filters.query ? await narrowByText(db, filters.query, audience) : undefined;
   if (text === 'empty') return 'empty';
   const others = and(...auditFilterConditions(auditEvents, filters, bounds.min)) ?? sql`true`;
   const below = Math.min(

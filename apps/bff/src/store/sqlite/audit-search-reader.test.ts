@@ -133,31 +133,31 @@ describe('audit search matches found by a worker on its own read-only connection
     const worked = createSqliteStore(shared.db, { searchReader: reader });
     const cases: [AuditFilters, number][] = [
       // A prefix every fifth event holds, and one two phrases share: several windows a page.
-      [{ q: 'passw' }, 500],
-      [{ q: 'pass' }, 500],
+      [{ query: 'passw' }, 500],
+      [{ query: 'pass' }, 500],
       // Several words; the last a prefix.
-      [{ q: 'sign in sta' }, 200],
+      [{ query: 'sign in sta' }, 200],
       // One event, found by its own number, and the numbers that begin with it.
-      [{ q: 'n4242' }, 50],
+      [{ query: 'n4242' }, 50],
       // With other filters: a time window, a type one match in a thousand has, and one only
       // the oldest and the newest have: a read stops after SEARCH_STEPS windows, says where
       // (resumeBelow), and the next goes on from there.
-      [{ q: 'ticket', from: new Date(T0 + 20_000_000).toISOString() }, 300],
-      [{ q: 'order', type: ['order.placed'] }, 100],
-      [{ q: 'n', type: ['order.placed'] }, 20],
-      [{ q: 'n', type: ['auth.sign_in.succeeded'] }, 20],
+      [{ query: 'ticket', from: new Date(T0 + 20_000_000).toISOString() }, 300],
+      [{ query: 'order', type: ['order.placed'] }, 100],
+      [{ query: 'n', type: ['order.placed'] }, 20],
+      [{ query: 'n', type: ['auth.sign_in.succeeded'] }, 20],
       // Nothing matches.
-      [{ q: 'zebra' }, 50],
+      [{ query: 'zebra' }, 50],
     ];
     for (const [filters, limit] of cases) {
       const expected = await pagesOf(inline, filters, limit);
       expect(await pagesOf(worked, filters, limit), JSON.stringify(filters)).toEqual(expected);
     }
     // The cases covered what they are there for.
-    const resumed = await pagesOf(inline, { q: 'n', type: ['auth.sign_in.succeeded'] }, 20);
+    const resumed = await pagesOf(inline, { query: 'n', type: ['auth.sign_in.succeeded'] }, 20);
     expect(resumed.map((page) => page.ids.length)).toEqual([1, 1]);
     expect(resumed[0]?.resumeBelow).not.toBeNull();
-    expect((await pagesOf(inline, { q: 'passw' }, 500, 1))[0]?.ids).toHaveLength(500);
+    expect((await pagesOf(inline, { query: 'passw' }, 500, 1))[0]?.ids).toHaveLength(500);
   });
 
   it('runs the statement while the request thread is held, so it runs on another thread', async () => {
@@ -231,7 +231,7 @@ describe('audit search matches found by a worker on its own read-only connection
     expect(groups.pending()).not.toBeNull();
     // The search indexes it in the same group; the worker reads it once the group commits.
     const page = await store.audit.page({
-      filters: { q: 'fresh' },
+      filters: { query: 'fresh' },
       before: null,
       limit: 10,
       audience: 'staff',
@@ -261,7 +261,7 @@ describe('when the audit search worker fails', () => {
     expect(await reader.match(query, Number.MAX_SAFE_INTEGER, 100)).toEqual(inline);
     const store = createSqliteStore(db, { searchReader: reader });
     const { events } = await store.audit.page({
-      filters: { q: 'passw' },
+      filters: { query: 'passw' },
       before: null,
       limit: 50,
       audience: 'staff',

@@ -81,8 +81,14 @@ describe('the audit trail search index, fed in batches behind the writes (ADR 02
     indexAuditSearch(ts.db);
     await appendEvents(ts, entries(3, 3), meta);
     const search = async (q: string) =>
-      (await ts.store.audit.page({ filters: { q }, before: null, limit: 50, audience: 'staff' }))
-        .events.length;
+      (
+        await ts.store.audit.page({
+          filters: { query: q },
+          before: null,
+          limit: 50,
+          audience: 'staff',
+        })
+      ).events.length;
 
     expect(indexed(ts.db, 'w4x')).toEqual([]);
     expect(await search('w4x')).toBe(1);
@@ -125,7 +131,7 @@ describe('the audit trail search index, fed in batches behind the writes (ADR 02
     });
     expect(pruned).toBe(4);
     const { events: found } = await ts.store.audit.page({
-      filters: { q: 'note' },
+      filters: { query: 'note' },
       before: null,
       limit: 50,
       audience: 'staff',

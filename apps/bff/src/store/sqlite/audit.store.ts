@@ -117,7 +117,7 @@ function amongIds(ids: number[]): SQL {
  */
 export function whereFor(
   db: Queryable,
-  filters: Omit<AuditFilters, 'q'>,
+  filters: Omit<AuditFilters, 'query'>,
   beforeId?: number,
   among?: number[],
 ): SQL | 'empty' {
@@ -273,7 +273,7 @@ async function searchEvents(
   limit: number,
   audience: Audience,
 ): Promise<AuditEventsRead> {
-  const query = filters.q ? auditFtsQuery(filters.q, audience) : null;
+  const query = filters.query ? auditFtsQuery(filters.query, audience) : null;
   // Nothing searchable (only spaces): matches nothing rather than everything.
   if (query === null) return nothingRead;
   const bounds = idBounds(db, filters);
@@ -418,7 +418,7 @@ export function sqliteAudit({ db, searchReader }: SqliteContext): AuditStore {
     : async (query, before, size) => matchWindow(db, query, before, size);
   return {
     async page({ filters, before, limit, audience }) {
-      if (!filters.q) return selectEvents(db, filters, before, limit, audience);
+      if (!filters.query) return selectEvents(db, filters, before, limit, audience);
       // Here, on the connection that writes: the worker then reads the index committed.
       await catchUpAuditSearch(db);
       return searchEvents(db, match, filters, before, limit, audience);

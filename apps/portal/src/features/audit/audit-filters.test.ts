@@ -27,7 +27,7 @@ describe('readAuditFilters', () => {
       impersonationId: 'imp_123',
       from: '2026-01-01T00:00:00.000Z',
       to: '2026-02-01T00:00:00.000Z',
-      q: 'refund',
+      query: 'refund',
     });
   });
 
@@ -44,11 +44,11 @@ describe('readAuditFilters', () => {
 
   it('reads only the filters the page offers', () => {
     const params = new URLSearchParams({ organizationId: '2', q: 'x', type: 'order.placed' });
-    expect(readAuditFilters(params, 'team')).toEqual({ q: 'x', type: ['order.placed'] });
+    expect(readAuditFilters(params, 'team')).toEqual({ query: 'x', type: ['order.placed'] });
   });
 
   it('round-trips through the query parameters', () => {
-    const filters = { type: ['order.placed' as const], impersonationId: 'imp 1', q: 'a&b' };
+    const filters = { type: ['order.placed' as const], impersonationId: 'imp 1', query: 'a&b' };
     const params = new URLSearchParams(auditFilterParams(filters));
     expect(params.toString()).toBe('type=order.placed&impersonationId=imp+1&q=a%26b');
     expect(readAuditFilters(params, 'sys')).toEqual(filters);
@@ -59,11 +59,11 @@ describe('readAuditFilters', () => {
 describe('readAuditFilterForm', () => {
   it('turns local date and time into UTC and skips empty fields', () => {
     const { filters, errors } = readAuditFilterForm(
-      form({ type: '', actorUserId: '', from: '2026-03-01T10:00', q: ' jane ' }),
+      form({ type: '', actorUserId: '', from: '2026-03-01T10:00', query: ' jane ' }),
       'sys',
     );
     expect(errors).toEqual({});
-    expect(filters).toEqual({ from: new Date(2026, 2, 1, 10, 0).toISOString(), q: 'jane' });
+    expect(filters).toEqual({ from: new Date(2026, 2, 1, 10, 0).toISOString(), query: 'jane' });
   });
 
   it('says what to fix', () => {

@@ -17,9 +17,9 @@ export const auditFilterKeys: Record<AuditScope, readonly AuditFilterKey[]> = {
     'impersonationId',
     'from',
     'to',
-    'q',
+    'query',
   ],
-  team: ['type', 'from', 'to', 'q'],
+  team: ['type', 'from', 'to', 'query'],
 };
 
 const idKeys = ['actorUserId', 'subjectUserId', 'organizationId'] as const;
@@ -74,8 +74,9 @@ export function readAuditFilters(params: URLSearchParams, scope: AuditScope): Au
   if (allowed.has('from') && from) filters.from = from;
   const to = isoOrUndefined(params.get('to') ?? '');
   if (allowed.has('to') && to) filters.to = to;
-  const q = boundedText(params.get('q'), 200);
-  if (allowed.has('q') && q) filters.q = q;
+  // In the address as `q`, as every list's search is.
+  const query = boundedText(params.get('q'), 200);
+  if (allowed.has('query') && query) filters.query = query;
   return filters;
 }
 
@@ -93,7 +94,7 @@ export function auditFilterParams(filters: AuditFilters): Record<string, string>
   if (filters.impersonationId) params.impersonationId = filters.impersonationId;
   if (filters.from) params.from = filters.from;
   if (filters.to) params.to = filters.to;
-  if (filters.q) params.q = filters.q;
+  if (filters.query) params.q = filters.query;
   return params;
 }
 
@@ -140,10 +141,10 @@ export function readAuditFilterForm(form: FormData, scope: AuditScope): AuditFil
   if (filters.from && filters.to && filters.from > filters.to) {
     errors.to = 'To must be after From.';
   }
-  const q = field('q');
-  if (allowed.has('q') && q) {
-    if (q.length > 200) errors.q = 'Search is limited to 200 characters.';
-    else filters.q = q;
+  const query = field('query');
+  if (allowed.has('query') && query) {
+    if (query.length > 200) errors.query = 'Search is limited to 200 characters.';
+    else filters.query = query;
   }
   return { filters, errors };
 }

@@ -123,19 +123,19 @@ export function AuditFiltersForm({ scope, filters, onApply, onClear }: AuditFilt
               {errorText(key)}
             </div>
           ))}
-        {offers('q') ? (
+        {offers('query') ? (
           <div className="field audit-filters__search">
-            <label htmlFor={fieldId('q')}>Search</label>
+            <label htmlFor={fieldId('query')}>Search</label>
             <input
-              id={fieldId('q')}
-              name="q"
+              id={fieldId('query')}
+              name="query"
               type="text"
               maxLength={200}
               placeholder="Reason, details, IP address…"
-              defaultValue={filters.q ?? ''}
-              {...invalidProps('q')}
+              defaultValue={filters.query ?? ''}
+              {...invalidProps('query')}
             />
-            {errorText('q')}
+            {errorText('query')}
           </div>
         ) : null}
       </div>
