@@ -6,6 +6,7 @@ import {
   isoDateTime,
   nextCursor,
   numericId,
+  oneSearch,
   type PageQuery,
   pageQuery,
 } from './common.ts';
@@ -56,5 +57,9 @@ export type OutboxMessage = z.infer<typeof outboxMessage>;
 /** A page of messages, newest first. */
 export const outboxResponse = z.object({ messages: z.array(outboxMessage), nextCursor });
 export type OutboxResponse = z.infer<typeof outboxResponse>;
-export const outboxQuery = pageQuery.extend({ to: z.string().trim().max(254).optional() });
-export type OutboxQuery = PageQuery & { to?: string };
+const recipient = z.string().trim().max(254).optional();
+/** `query`: the messages to this address (the whole address, any case); `to` its old name. */
+export const outboxQuery = pageQuery
+  .extend({ query: recipient, to: recipient })
+  .refine(oneSearch('to').check, oneSearch('to').error);
+export type OutboxQuery = PageQuery & { query?: string; to?: string };

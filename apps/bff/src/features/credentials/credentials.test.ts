@@ -830,7 +830,7 @@ describe('delivered means delivered', () => {
       const secret = (url ?? '').split(/[/=]/).at(-1) ?? '';
       expect(secret.length).toBeGreaterThan(20);
       for (const reader of [ops, root]) {
-        const { messages } = await t.client(reader).sys.outbox({ to });
+        const { messages } = await t.client(reader).sys.outbox({ query: to });
         expect(messages).toHaveLength(1);
         const seen = JSON.stringify(messages);
         expect(seen).toContain('[link removed]');
@@ -852,7 +852,8 @@ describe('delivered means delivered', () => {
     const { url } = qa.latestMail('member@acme.test');
     const [inMailbox] = (await qa.client().test.mailbox('member@acme.test')).messages;
     expect(inMailbox?.links).toEqual([url]);
-    const [inOutbox] = (await qa.client(operator).sys.outbox({ to: 'member@acme.test' })).messages;
+    const [inOutbox] = (await qa.client(operator).sys.outbox({ query: 'member@acme.test' }))
+      .messages;
     expect(inOutbox?.text).toContain('[link removed]');
     expect(JSON.stringify(inOutbox)).not.toContain(url);
   });
@@ -1382,8 +1383,8 @@ describe('refusals and reads are audited, and a flood writes two events a minute
     ];
     const admin = (await t.signIn('admin@acme.test')).token;
     for (const id of reports) await t.client(admin).audit.teamImpersonation(id);
-    await t.client(ops).sys.outbox({ to: 'member@acme.test' });
-    await t.client(ops).sys.outbox({ to: 'buyer@acme.test' });
+    await t.client(ops).sys.outbox({ query: 'member@acme.test' });
+    await t.client(ops).sys.outbox({ query: 'buyer@acme.test' });
 
     const exported = await events('audit.exported');
     expect(exported.map((e) => [e.actorUserId, e.details])).toEqual([
@@ -1398,8 +1399,8 @@ describe('refusals and reads are audited, and a flood writes two events a minute
     ]);
     expect((await events('audit.read')).map((e) => e.details?.impersonationId)).toEqual(reports);
     expect((await events('outbox.read')).map((e) => e.details)).toEqual([
-      { to: 'member@acme.test' },
-      { to: 'buyer@acme.test' },
+      { query: 'member@acme.test' },
+      { query: 'buyer@acme.test' },
     ]);
     // The minute's summary says which read was repeated, and how often: exactly.
     t.clock.advance(60_000);

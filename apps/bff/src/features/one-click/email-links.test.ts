@@ -24,7 +24,7 @@ const mailTo = (email: string) => t.mail.filter((m) => m.to === email).reverse()
 /** The outbox as an operator reads it (Admin › Outbox): every link removed. */
 async function outboxFor(email: string) {
   const ops = await t.signIn('ops@onbehalf.test');
-  return (await t.client(ops.token).sys.outbox({ to: email })).messages;
+  return (await t.client(ops.token).sys.outbox({ query: email })).messages;
 }
 const linkIn = (text: string) => {
   const match = /\/one-click\/(\d+)\/([\w-]{43})/.exec(text);

@@ -1,3 +1,4 @@
+import { searchUnderOneName } from '@onbehalf/contracts/common';
 import { routes } from '@onbehalf/contracts/routes';
 import { routeOf } from '../../http/openapi.ts';
 import { createRouter } from '../../http/router.ts';
@@ -9,6 +10,7 @@ const listRoute = routeOf(routes['sys.outbox'], {
   middleware: [requirePermission('outbox:read')],
 });
 
-export const outboxRoutes = createRouter().openapi(listRoute, async (c) =>
-  c.json(await readOutbox(c.get('deps'), getAuth(c), c.req.valid('query'), c.get('meta')), 200),
-);
+export const outboxRoutes = createRouter().openapi(listRoute, async (c) => {
+  const page = searchUnderOneName(c.req.valid('query'), 'to');
+  return c.json(await readOutbox(c.get('deps'), getAuth(c), page, c.get('meta')), 200);
+});

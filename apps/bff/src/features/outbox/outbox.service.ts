@@ -22,10 +22,11 @@ export function outboxReadable(deps: AppDeps): boolean {
 export async function readOutbox(
   deps: AppDeps,
   auth: AuthContext,
-  page: { to?: string | undefined; cursor?: string | undefined; limit: number },
+  page: { query?: string | undefined; cursor?: string | undefined; limit: number },
   meta: RequestMeta,
 ): Promise<OutboxResponse> {
-  const { to } = page;
+  // The search is a recipient's whole address, in any case.
+  const to = page.query ? page.query.toLowerCase() : null;
   const [before] = decodeCursor(page.cursor, ['number'] as const) ?? [];
   if (!outboxReadable(deps)) {
     throw new AppError('not_found', {
@@ -37,12 +38,12 @@ export async function readOutbox(
       type: 'outbox.read',
       at: deps.clock.now(),
       ...auditParty(auth),
-      details: { to: to ?? null },
+      details: { to: page.query ?? null },
     },
     meta,
   });
   const rows = await deps.store.outbox.page({
-    to: to ? to.toLowerCase() : null,
+    to,
     before: before ?? null,
     limit: page.limit + 1,
   });

@@ -8,7 +8,7 @@ export const OUTBOX_REFETCH_MS = 5_000;
 
 /** A page of the outbox, newest first, optionally for one recipient (the whole address). */
 export const listOutbox = (to: string, page: PageRequest) =>
-  api.sys.outbox(to ? { ...page, to } : page);
+  api.sys.outbox(to ? { ...page, query: to } : page);
 
 export const outboxQueryOptions = (to: string) =>
   pagedQueryOptions(queryKeys.outbox.list(to), (page) => listOutbox(to, page));
