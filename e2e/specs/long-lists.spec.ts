@@ -100,3 +100,35 @@ test('a team admin of a large organization pages through the coworkers on the pr
   await coworkers.getByRole('button', { name: 'Sign in as Member 042' }).click();
   await expect(page.getByRole('dialog', { name: 'Sign in as Member 042' })).toBeVisible();
 });
+
+test("my sessions are searched by device, and the search stays in the address beside the page's other lists", async ({
+  browser,
+  page,
+  org,
+  signIn,
+}) => {
+  // A second session of the owner's, from another device.
+  const elsewhere = await browser.newPage({ userAgent: 'Test bench browser/1.0' });
+  await signIn(elsewhere, org.owner);
+  await elsewhere.close();
+  await signIn(page, org.owner);
+  await page.goto('/account');
+  const sessions = page.getByRole('table', { name: 'Your sessions' });
+  const rows = sessions.getByRole('row').filter({ has: page.getByRole('cell') });
+  await expect(rows).toHaveCount(2);
+
+  const search = page.getByRole('searchbox', { name: 'Search sessions' });
+  await search.fill('test bench');
+  await expect(page).toHaveURL((url) => url.searchParams.get('sessions') === 'test bench');
+  await expect(rows).toHaveCount(1);
+  await expect(rows).not.toContainText('This device');
+  await page.reload();
+  await expect(search).toHaveValue('test bench');
+  await expect(rows).toHaveCount(1);
+
+  await search.fill('No such device');
+  await expect(
+    page.getByRole('status').filter({ hasText: 'No sessions matching “No such device”.' }),
+  ).toBeVisible();
+  await expect(sessions).toHaveCount(0);
+});

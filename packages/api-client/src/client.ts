@@ -129,7 +129,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
       signOut: () => call('auth.signOut'),
       session: () => call('auth.session'),
       /** A page of my live sessions, newest first. */
-      sessions: (q: PageQuery = {}) => call('auth.sessions', { query: q }),
+      sessions: (q: SearchPageQuery = {}) => call('auth.sessions', { query: q }),
       revokeSession: (sessionId: string) =>
         call('auth.revokeSession', { params: { id: sessionId } }),
       /** A short-lived JWT describing the session, for downstream services. */

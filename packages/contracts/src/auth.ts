@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDateTime, nextCursor, pageQuery } from './common.ts';
+import { isoDateTime, nextCursor, searchPageQuery } from './common.ts';
 import { credentialKind, credentialMaker } from './login-links.ts';
 import { operatorRole, permission, profileRole } from './permissions.ts';
 
@@ -117,7 +117,8 @@ export const sessionListItem = z.object({
   via: via.nullable(),
 });
 export type SessionListItem = z.infer<typeof sessionListItem>;
-export const sessionsQuery = pageQuery;
+/** `query`: the text in an organization's or an actor's name, or one's own device or address. */
+export const sessionsQuery = searchPageQuery;
 /** A page of the caller's live sessions, newest first. */
 export const sessionList = z.object({ sessions: z.array(sessionListItem), nextCursor });
 export type SessionList = z.infer<typeof sessionList>;

@@ -109,3 +109,27 @@ export function othersOfOwnSessionWhere(
     which === 'unused' ? isNull(table.startedAt) : undefined,
   );
 }
+
+/** The columns a search of a person's sessions reads: names, and where their own sit. */
+interface SearchedSessionColumns {
+  organizationName: Column;
+  actorName: Column;
+  userAgent: Column;
+  ip: Column;
+  impersonationId: Column;
+}
+
+/**
+ * A person's sessions matching a search (SPEC §8b `?query=`): the text anywhere in the
+ * organization's name, the name of whoever acts as them in it, or, for their own sessions only,
+ * the device and address (a session someone else holds as them does not show where that person
+ * sits, so it is not found by it either). Any case; `%` and `_` are text. The person's live
+ * sessions are few (ADR 004's cap), so matching them is bounded by the cap, not by the text.
+ */
+export function sessionsMatching(columns: SearchedSessionColumns, query: string): SQL {
+  const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const has = (column: Column) => sql`lower(${column}) LIKE ${pattern} ESCAPE '\\'`;
+  return sql`(${has(columns.organizationName)} OR ${has(columns.actorName)} OR (${isNull(
+    columns.impersonationId,
+  )} AND (${has(columns.userAgent)} OR ${has(columns.ip)})))`;
+}

@@ -7,6 +7,8 @@ export const queryKeys = {
     all: ['auth'] as const,
     session: () => [...queryKeys.auth.all, 'session'] as const,
     sessions: () => [...queryKeys.auth.all, 'sessions'] as const,
+    /** A search of my sessions: under `sessions`, so a revocation refreshes every search. */
+    sessionsFound: (search: string) => [...queryKeys.auth.sessions(), { search }] as const,
   },
   profiles: {
     all: ['profiles'] as const,

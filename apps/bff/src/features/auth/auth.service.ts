@@ -108,17 +108,18 @@ export async function signOut(deps: AppDeps, auth: AuthContext, meta: RequestMet
   });
 }
 
-/** A page of the caller's live sessions, newest first. */
+/** A page of the caller's live sessions, newest first; those matching `query` when given. */
 export async function listSessions(
   deps: AppDeps,
   auth: AuthContext,
-  page: { cursor?: string | undefined; limit: number },
+  page: { cursor?: string | undefined; query?: string | undefined; limit: number },
 ): Promise<SessionList> {
   const now = deps.clock.now();
   const [before] = decodeCursor(page.cursor, ['string'] as const) ?? [];
   const rows = auth.user
     ? await deps.store.auth.liveSessions(auth.user.id, now, now - sessionPolicy.idleMs, {
         before,
+        query: page.query || undefined,
         limit: page.limit,
       })
     : [];

@@ -66,12 +66,15 @@ export interface AuthStore {
    */
   endSession(command: EndSession): Promise<void>;
 
-  /** A page of a user's live sessions, newest first, `before` the id the last page ended on. */
+  /**
+   * A page of a user's live sessions, newest first, `before` the id the last page ended on;
+   * only those matching `query` when given (`sessionsMatching`, store/own-sessions.ts).
+   */
   liveSessions(
     userId: number,
     now: number,
     idleSince: number,
-    page: { before?: string | undefined; limit: number },
+    page: { before?: string | undefined; query?: string | undefined; limit: number },
   ): Promise<LiveSession[]>;
   findSession(id: string): Promise<SessionRow | undefined>;
 }

@@ -1,7 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor, pageOf } from '../../lib/pagination.ts';
 import { newSession } from '../../lib/session-row.ts';
-import { addMembers, everyPage, insertRows, numberedPeople } from '../../store/test-rows.ts';
+import {
+  addMembers,
+  everyPage,
+  insertRows,
+  numberedPeople,
+  updateRows,
+} from '../../store/test-rows.ts';
 import { createTestApp, demoIds, refusal, type TestApp } from '../../test/harness.ts';
 
 describe('keyset cursors', () => {
@@ -93,6 +99,58 @@ describe('every list is a bounded, searchable page', () => {
     expect(all).toEqual([...all].sort().reverse());
   });
 
+  it('sessions are searched by names, and by device and address where they are my own', async () => {
+    const member = await t.signIn('member@acme.test');
+    const own = (ip: string, userAgent: string) => {
+      t.clock.advance(1);
+      return newSession({
+        userId: ids.userId('member@acme.test'),
+        profileId: ids.profileId('member@acme.test'),
+        method: 'password',
+        now: t.clock.now(),
+        meta: { ip, userAgent, requestId: null },
+      }).session;
+    };
+    const laptop = own('198.51.100.7', 'Firefox on Linux');
+    const phone = own('203.0.113.9', 'Mobile 100%_safe');
+    await insertRows(t.ts, 'sessions', [laptop, phone]);
+    // The team admin acts as the member, from a device with the same name as the laptop's.
+    t.clock.advance(1000);
+    const admin = t.client((await t.signIn('admin@acme.test')).token);
+    const handoff = await admin.impersonation.teamHandoff(
+      ids.profileId('member@acme.test'),
+      'checking an order',
+    );
+    const acting = (await admin.impersonation.exchange(handoff.token)).session.id;
+    await updateRows(
+      t.ts,
+      'sessions',
+      { userAgent: 'Firefox on Linux', ip: '198.51.100.7' },
+      { id: acting },
+    );
+
+    const search = async (query: string) =>
+      (await t.client(member.token).auth.sessions({ query })).sessions.map((s) => s.id);
+    expect(await search('FIREFOX')).toEqual([laptop.id]);
+    expect(await search('198.51.100')).toEqual([laptop.id]);
+    expect(await search('alvarez')).toEqual([acting]);
+    // The member's own sign-in has no profile chosen yet: no organization to find it by.
+    expect(await search('acme corp')).toEqual([acting, phone.id, laptop.id]);
+    // `%` and `_` are text, not patterns.
+    expect(await search('100%_')).toEqual([phone.id]);
+    expect(await search('i%n')).toEqual([]);
+    expect(await search('x_f')).toEqual([]);
+    expect(await search('  ')).toHaveLength(4);
+    const firstOfTwo = await t.client(member.token).auth.sessions({ query: 'acme', limit: 2 });
+    expect(firstOfTwo.sessions.map((s) => s.id)).toEqual([acting, phone.id]);
+    const rest = await t.client(member.token).auth.sessions({
+      query: 'acme',
+      cursor: firstOfTwo.nextCursor ?? undefined,
+    });
+    expect(rest.sessions.map((s) => s.id)).toEqual([laptop.id]);
+    expect(rest.nextCursor).toBeNull();
+  });
+
   it('Admin › Users, login tokens and the outbox page too', async () => {
     await addAcmeMembers(130);
     const ops = t.client((await t.signIn('ops@onbehalf.test')).token);
@@ -112,5 +170,22 @@ describe('every list is a bounded, searchable page', () => {
     expect(tokens.map((p) => p.tokens.length)).toEqual([50, 10]);
     const outbox = await everyPage((cursor) => ops.sys.outbox({ limit: 40, cursor }));
     expect(outbox.map((p) => p.messages.length)).toEqual([40, 20]);
+  });
+
+  it("the outbox's search is `query`, a recipient's whole address in any case; `to` its old name", async () => {
+    const ops = t.client((await t.signIn('ops@onbehalf.test')).token);
+    for (const email of ['buyer@acme.test', 'member@acme.test', 'buyer@acme.test']) {
+      await ops.sys.emailOneClickLink({ userId: ids.userId(email) });
+    }
+    const recipients = (page: { messages: { to: string }[] }) => page.messages.map((m) => m.to);
+    const buyers = ['buyer@acme.test', 'buyer@acme.test'];
+    expect(recipients(await ops.sys.outbox({ query: 'Buyer@Acme.test' }))).toEqual(buyers);
+    expect(recipients(await ops.sys.outbox({ to: 'buyer@acme.test' }))).toEqual(buyers);
+    expect(recipients(await ops.sys.outbox({ query: 'buyer@' }))).toEqual([]);
+    expect(recipients(await ops.sys.outbox({}))).toHaveLength(3);
+    // Two different searches in one request: refused, not one of them dropped.
+    await expect(
+      ops.sys.outbox({ query: 'buyer@acme.test', to: 'member@acme.test' }),
+    ).rejects.toMatchObject({ status: 400, code: 'validation_failed' });
   });
 });

@@ -1,6 +1,7 @@
 import { and, count, desc, eq, gt, isNull, lt } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { AuthStore } from '../../features/auth/auth.store.ts';
+import { sessionsMatching } from '../own-sessions.ts';
 import { appendAudit } from './audit.ts';
 import { recordRepeatable } from './audit-repeats.ts';
 import { transaction } from './client.ts';
@@ -23,6 +24,18 @@ import {
 } from './sessions.ts';
 
 const actor = alias(users, 'actor');
+/** A person's sessions whose names, or own device and address, hold the text searched. */
+const matching = (query: string) =>
+  sessionsMatching(
+    {
+      organizationName: organizations.name,
+      actorName: actor.name,
+      userAgent: sessions.userAgent,
+      ip: sessions.ip,
+      impersonationId: sessions.impersonationId,
+    },
+    query,
+  );
 
 export function postgresAuth(context: PostgresContext): AuthStore {
   const { db, auditKey } = context;
@@ -104,6 +117,7 @@ export function postgresAuth(context: PostgresContext): AuthStore {
             gt(sessions.expiresAt, now),
             gt(sessions.lastSeenAt, idleSince),
             page.before !== undefined ? lt(sessions.id, page.before) : undefined,
+            page.query ? matching(page.query) : undefined,
           ),
         )
         .orderBy(desc(sessions.id))

@@ -1,6 +1,7 @@
 import { and, count, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { AuthStore } from '../../features/auth/auth.store.ts';
+import { sessionsMatching } from '../own-sessions.ts';
 import { recordAudit } from './audit.ts';
 import { recordRepeatable } from './audit-repeats.ts';
 import type { Queryable } from './client.ts';
@@ -35,13 +36,25 @@ const profileCountOf = preparedPerHandle((db: Queryable) =>
 );
 
 const actor = alias(users, 'actor');
+/** A person's sessions whose names, or own device and address, hold the text searched. */
+const matching = (query: string) =>
+  sessionsMatching(
+    {
+      organizationName: organizations.name,
+      actorName: actor.name,
+      userAgent: sessions.userAgent,
+      ip: sessions.ip,
+      impersonationId: sessions.impersonationId,
+    },
+    query,
+  );
 
 function liveSessionsQuery(
   db: Queryable,
   userId: number,
   now: number,
   idleSince: number,
-  page: { before?: string | undefined; limit: number },
+  page: { before?: string | undefined; query?: string | undefined; limit: number },
 ) {
   return db
     .select({
@@ -61,6 +74,7 @@ function liveSessionsQuery(
         gt(sessions.expiresAt, now),
         gt(sessions.lastSeenAt, idleSince),
         page.before !== undefined ? lt(sessions.id, page.before) : undefined,
+        page.query ? matching(page.query) : undefined,
       ),
     )
     .orderBy(desc(sessions.id))

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { SearchForm } from '../../components/ui/search-form.tsx';
 import { AccessHistoryTable } from '../../features/account/components/access-history-table.tsx';
 import { ChangePasswordForm } from '../../features/account/components/change-password-form.tsx';
 import { CredentialsTable } from '../../features/account/components/credentials-table.tsx';
@@ -6,12 +7,15 @@ import { TeamAdminsPreference } from '../../features/account/components/team-adm
 import { SessionsTable } from '../../features/auth/components/sessions-table.tsx';
 import { actingForSomeone } from '../../lib/restrictions.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
+import { useSearchParam } from '../../lib/use-search-param.ts';
 import { useSignedInSession } from './app-layout.tsx';
 
 export function AccountRoute() {
   useDocumentTitle('Account');
   const session = useSignedInSession();
   const profile = session.activeProfile;
+  // In the address as `sessions`: the page's other lists are not searched.
+  const [sessionSearch, setSessionSearch] = useSearchParam('sessions');
   // Acting as someone else, or signed in by an integration: the person's sessions, password,
   // opt-out, access history and credentials are theirs alone, to handle in a session of their
   // own. The server refuses them, so the page does not even ask.
@@ -53,7 +57,13 @@ export function AccountRoute() {
               Everywhere you are signed in. Revoke a session you do not recognise; to end this one,
               use Sign out.
             </p>
-            <SessionsTable />
+            <SearchForm
+              label="Search sessions"
+              placeholder="Device, IP address, organization or name"
+              search={sessionSearch}
+              onSearch={setSessionSearch}
+            />
+            <SessionsTable search={sessionSearch} />
           </>,
         )}
       </section>

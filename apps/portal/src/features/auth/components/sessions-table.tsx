@@ -7,8 +7,9 @@ import { useRevokeSession } from '../api/revoke-session.ts';
 
 const sessionNoun = { one: 'session', other: 'sessions' };
 
-export function SessionsTable() {
-  const sessions = useSessions();
+/** My sessions; `search` (from the address) finds them by name, device or address. */
+export function SessionsTable({ search }: { search: string }) {
+  const sessions = useSessions(search);
   const revoke = useRevokeSession();
 
   return (
@@ -28,6 +29,7 @@ export function SessionsTable() {
         noun={sessionNoun}
         loadingLabel="Loading sessions…"
         errorTitle="Sessions could not be loaded."
+        search={search}
         empty="No active sessions."
       >
         {(rows) => (
