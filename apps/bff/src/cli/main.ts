@@ -1,27 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { type Env, loadEnv } from '../env.ts';
-import { type AnchoredHead, fileAnchorStorage } from '../lib/audit-anchor.ts';
 import { AppError } from '../lib/errors.ts';
-import type { MetricsSources } from '../lib/metrics.ts';
 import { systemMeta } from '../lib/request-meta.ts';
-import { loadServerSecret, type ServerSecret } from '../lib/server-secret.ts';
 import { databaseRefusal } from '../store/database-refusals.ts';
 import { type DemoSeed, WITHHELD_DEMO } from '../store/demo.ts';
-import { postgresAnchorFile } from '../store/postgres/audit-anchor.ts';
-import { connectPostgres, migrateAndSeed } from '../store/postgres/boot.ts';
-import { MAINTENANCE_POOL, migratePostgres } from '../store/postgres/client.ts';
-import { postgresMetricsSources } from '../store/postgres/metrics.ts';
-import { confirmDatabaseSecret } from '../store/postgres/signing-keys.ts';
-import { createPostgresStore } from '../store/postgres/store.ts';
-import { bindAuditKey } from '../store/sqlite/audit.ts';
-import { migrateDatabase, openDatabase, secureDataDir } from '../store/sqlite/client.ts';
-import { sqliteMetricsSources } from '../store/sqlite/metrics.ts';
-import { loadDatabaseSecret } from '../store/sqlite/secret-check.ts';
-import { seedDemo } from '../store/sqlite/seed.ts';
-import { createSqliteStore } from '../store/sqlite/store.ts';
-import type { Store } from '../store/store.ts';
 import { createOperatorCommand, type NewOperator, operatorArguments } from './create-operator.ts';
 import { emailOneClickLink, oneClickArguments } from './one-click-link.ts';
+import { type Opened, openCommandDatabase } from './open-database.ts';
 import { UsageError } from './usage-error.ts';
 
 const usage = `usage: onbehalf <command>
@@ -41,87 +26,6 @@ const seedOutcome: Record<DemoSeed, string> = {
   not_empty: 'Database not empty: nothing seeded.',
   withheld: WITHHELD_DEMO,
 };
-
-/**
- * The database the commands work on, opened; nothing is migrated until a command says so, and
- * every command that reads or writes it migrates first, which confirms the secret.
- */
-interface Opened {
-  /** Migrates and confirms the secret, where the database has anything to confirm it against. */
-  migrate(): Promise<void>;
-  /**
-   * After a command wrote keyed audit events: records the secret on a database that had nothing
-   * to confirm it against, as a server does (those events would decide anyway). A command that
-   * wrote nothing (it failed, or had nothing to do) records nothing: run with another secret
-   * than the servers', it must not lock them out (review).
-   */
-  recordSecret(): Promise<void>;
-  /** Migrates, then seeds the demo into an empty database; what it did about it. */
-  seed(): Promise<DemoSeed>;
-  store: Store;
-  secret: ServerSecret;
-  auditKey: Buffer;
-  metricsSources: MetricsSources;
-  /** The audit chain's head as this host last kept it outside the database. */
-  anchored(): AnchoredHead | null;
-  close(): Promise<void>;
-}
-
-async function openPostgresCommands(env: Env, url: string): Promise<Opened> {
-  const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
-  const { db, pool } = await connectPostgres(url, MAINTENANCE_POOL);
-  // Refused as a process given another ONBEHALF_SECRET is, before anything is written.
-  const confirm = (unasked: 'records' | 'leaves') =>
-    confirmDatabaseSecret(db, secret.signingKeysKey, secret.auditKey, unasked);
-  return {
-    async migrate() {
-      await migratePostgres(pool);
-      await confirm('leaves');
-    },
-    recordSecret: () => confirm('records'),
-    async seed() {
-      await migratePostgres(pool);
-      await confirm('leaves');
-      // The demo writes no audit event: the first server records the secret.
-      return migrateAndSeed(pool, env.demoPassword);
-    },
-    store: createPostgresStore(db, { auditKey: secret.auditKey }),
-    secret,
-    auditKey: secret.auditKey,
-    metricsSources: postgresMetricsSources(db, secret.auditKey),
-    anchored: () => postgresAnchorFile(env.DATA_DIR).read(),
-    close: () => pool.end(),
-  };
-}
-
-async function openSqliteCommands(env: Env): Promise<Opened> {
-  // `pnpm db:migrate` may be the first to create the database: as private as the server makes it.
-  const { db, sqlite } = openDatabase(secureDataDir(env.DATA_DIR));
-  const { secret, confirm } = loadDatabaseSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
-  bindAuditKey(db, secret.auditKey);
-  const migrate = () => {
-    migrateDatabase(db);
-    // Refused as a server given another ONBEHALF_SECRET is, before anything is written.
-    confirm(db, 'leaves');
-  };
-  return {
-    migrate: async () => migrate(),
-    recordSecret: async () => confirm(db, 'records'),
-    async seed() {
-      migrate();
-      // The demo writes no audit event: the first server records the secret.
-      return seedDemo(db, env.demoPassword);
-    },
-    store: createSqliteStore(db),
-    secret,
-    auditKey: secret.auditKey,
-    metricsSources: sqliteMetricsSources(db),
-    anchored: () => fileAnchorStorage(env.DATA_DIR).read(),
-    async close() {
-      sqlite.close();
-    },
-  };
-}
 
 async function run(
   command: string | undefined,
@@ -242,9 +146,7 @@ let opened: Opened | undefined;
 try {
   const given = checkArguments(process.argv.slice(2));
   const env = loadEnv();
-  opened = env.DATABASE_URL
-    ? await openPostgresCommands(env, env.DATABASE_URL)
-    : await openSqliteCommands(env);
+  opened = await openCommandDatabase(env);
   await run(process.argv[2], given, env, opened);
 } catch (thrown) {
   // A database's own refusal reads as the API answers it.
