@@ -11,6 +11,7 @@ import {
   VERIFY_PAGE,
   type VerifyOptions,
 } from '../../lib/audit-verification.ts';
+import { confirmCommandSecret } from './audit.ts';
 import { type PgDb, type PgQueryable, transaction } from './client.ts';
 import { auditCheckpoints, auditEvents, auditHead as auditHeadRow } from './schema.ts';
 
@@ -146,6 +147,9 @@ export async function pruneAuditEvents(
   // What is signed away must be what was written: their dates are in what the key covers.
   refuseUnverified(await verifyAuditChain(db, key, null, { throughId: candidate.id }));
   const last = await transaction(db, async (tx) => {
+    // A command's prune is refused here, before it deletes anything, if the database's secret
+    // is not its own (audit.ts).
+    await confirmCommandSecret(tx, key);
     await tx.select().from(auditHeadRow).where(eq(auditHeadRow.id, 1)).for('update');
     const [newestOld] = await tx
       .select({ id: auditEvents.id, hash: auditEvents.hash })

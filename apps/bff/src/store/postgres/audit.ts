@@ -12,6 +12,7 @@ import { placeholdersFor } from '../placeholders.ts';
 import { beforeCommit, commandOn, finishWith, type PgTx } from './client.ts';
 import { prepared, setTo } from './prepared.ts';
 import { auditEvents, auditHead } from './schema.ts';
+import { recordSecretCheck } from './secret-record.ts';
 
 /**
  * Appends one event in the transaction of the change it records. The chain's head row is
@@ -39,8 +40,36 @@ export async function appendAudit(
     pending.events.push({ entry, meta });
     return;
   }
+  await confirmCommandSecret(tx, key);
   const [head] = await lockHead(tx).execute();
   await appendChained(tx, key, head, [{ entry, meta }]);
+}
+
+/**
+ * The audit keys of the stores commands opened (`pnpm cli …`, `confirmSecretWith` of
+ * `createPostgresStore`), each with the key its secret's check is sealed with. A server's key is
+ * not here: it confirmed the secret at its start, and its appends ask nothing more.
+ */
+const commandKeys = new WeakMap<Buffer, Buffer>();
+
+/** Marks `auditKey` as a command's: its keyed writes confirm the secret (`confirmCommandSecret`). */
+export function confirmSecretOnKeyedWrites(auditKey: Buffer, sealKey: Buffer): void {
+  commandKeys.set(auditKey, sealKey);
+}
+
+/**
+ * For a command's key, in the transaction of a keyed write (its events, a prune's checkpoint),
+ * before it: refuses when the database recorded another secret, and records this one when it
+ * recorded none. A command run while the database's first server starts with another secret
+ * once wrote its events keyed apart before either had recorded anything, and was refused only
+ * after (a review); now whichever commits first decides, and the other is refused with nothing
+ * written. A command that writes nothing keyed records nothing, so that a deploy's step given
+ * another secret cannot lock the servers out (ADR 017). In a command (`transaction`), once,
+ * with its appends just before its COMMIT.
+ */
+export async function confirmCommandSecret(tx: PgTx, key: Buffer): Promise<void> {
+  const sealKey = commandKeys.get(key);
+  if (sealKey !== undefined) await recordSecretCheck(tx, sealKey);
 }
 
 /** The chain's head as `SELECT … FOR UPDATE` returns it. */
@@ -63,7 +92,10 @@ export async function appendAfterLock(
 ): Promise<void> {
   if (!head) throw missingHead();
   const pending = pendingOf(tx, key);
-  if (!pending) return appendChained(tx, key, head, [{ entry, meta }]);
+  if (!pending) {
+    await confirmCommandSecret(tx, key);
+    return appendChained(tx, key, head, [{ entry, meta }]);
+  }
   pending.head = head;
   pending.events.push({ entry, meta });
 }
@@ -85,6 +117,8 @@ function pendingOf(tx: PgTx, key: Buffer): Pending | undefined {
   if (pending === undefined) {
     const made: Pending = { events: [] };
     beforeCommit(tx, async () => {
+      // Before the head, the last lock (after it only when the command's last statement took it).
+      await confirmCommandSecret(tx, key);
       const [head] = made.head ? [made.head] : await lockHead(tx).execute();
       await appendChained(tx, key, head, made.events);
     });

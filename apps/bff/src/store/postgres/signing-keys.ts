@@ -5,7 +5,6 @@ import {
   anotherSecretBefore,
   SECRET_CHECK,
   seal,
-  secretCheckFor,
   secretMatchesCheck,
   unseal,
 } from '../../lib/server-secret.ts';
@@ -20,6 +19,7 @@ import {
 import { trailKeyedWith } from './audit-chain.ts';
 import { type PgDb, type PgTx, transaction } from './client.ts';
 import { settings, signingKeys } from './schema.ts';
+import { recordSecretCheck } from './secret-record.ts';
 
 /** Held while a process looks for the key and makes it if there is none: exactly one is made. */
 const KEY_LOCK = 0x6f6e62686b657973n;
@@ -228,9 +228,7 @@ async function confirmSharedSecret(
     if (trail === false) throw anotherSecretBefore('its audit trail');
     if (trail === null && unasked === 'leaves') return;
   }
-  await tx.insert(settings).values({
-    key: SECRET_CHECK,
-    value: secretCheckFor(sealKey),
-    updatedAt: Date.now(),
-  });
+  // A command's first keyed write may have recorded another meanwhile (it takes no lock of
+  // ours): the stored one decides.
+  await recordSecretCheck(tx, sealKey);
 }

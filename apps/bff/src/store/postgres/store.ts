@@ -2,6 +2,7 @@ import type { Store } from '../store.ts';
 import { postgresAccount } from './account.store.ts';
 import { postgresApiKeys } from './api-keys.store.ts';
 import { postgresAudit } from './audit.store.ts';
+import { confirmSecretOnKeyedWrites } from './audit.ts';
 import { postgresAuth } from './auth.store.ts';
 import type { PgDb } from './client.ts';
 import { postgresCommerce } from './commerce.store.ts';
@@ -19,8 +20,18 @@ import { postgresTeam } from './team.store.ts';
 import { postgresTestMode } from './test-mode.store.ts';
 import { postgresUsers } from './users.store.ts';
 
-/** The PostgreSQL adapter: each command one transaction on the pool. */
-export function createPostgresStore(db: PgDb, options: { auditKey: Buffer }): Store {
+/**
+ * The PostgreSQL adapter: each command one transaction on the pool. A command's store (`pnpm
+ * cli …`) is given the key the database's secret check is sealed with (`confirmSecretWith`):
+ * each of its keyed writes confirms the secret in its own transaction (audit.ts).
+ */
+export function createPostgresStore(
+  db: PgDb,
+  options: { auditKey: Buffer; confirmSecretWith?: Buffer },
+): Store {
+  if (options.confirmSecretWith) {
+    confirmSecretOnKeyedWrites(options.auditKey, options.confirmSecretWith);
+  }
   const context: PostgresContext = { db, auditKey: options.auditKey };
   return {
     dialect: 'postgres',

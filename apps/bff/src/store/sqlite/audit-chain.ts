@@ -13,6 +13,7 @@ import {
   VERIFY_PAGE,
   type VerifyOptions,
 } from '../../lib/audit-verification.ts';
+import { confirmCommandSecret } from './audit.ts';
 import type { Db, Queryable } from './client.ts';
 import { auditCheckpoints, auditEvents } from './schema/audit-events.ts';
 
@@ -225,6 +226,9 @@ export async function pruneAuditEvents(
   // What is signed away must be what was written: their dates are in what the key covers.
   refuseUnverified(await verifyAuditChain(db, key, null, { throughId: last.id }));
   db.transaction((tx) => {
+    // A command's prune is refused here, before it deletes anything, if the database's secret
+    // is not its own (audit.ts).
+    confirmCommandSecret(tx, now);
     const previous = tx
       .select({ hash: auditCheckpoints.hash })
       .from(auditCheckpoints)

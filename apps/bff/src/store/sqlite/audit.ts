@@ -14,22 +14,53 @@ import { groupMemo } from './commit-groups.ts';
 import { hotCounters } from './hot-counters.ts';
 import { connectionOf, preparedPerHandle } from './prepared.ts';
 import { auditCheckpoints, auditEvents } from './schema/audit-events.ts';
+import { recordSecretCheck } from './secret-record.ts';
 
 /**
  * The chain's key, per database connection: bound once when the database is opened (from the
  * server secret, never from the database itself), so every append on that connection uses it.
+ * A command's connection (`pnpm cli …`) also carries the key its secret's check is sealed with
+ * (`confirmSecretWith`): its keyed writes confirm the database's secret in their own
+ * transaction (`confirmCommandSecret`). A server's carries none: it confirmed at its start.
  */
-const chainKeys = new WeakMap<object, Buffer>();
+const chainKeys = new WeakMap<object, BoundKey>();
 
-export function bindAuditKey(handle: object, key: Buffer): void {
-  chainKeys.set(connectionOf(handle), key);
+interface BoundKey {
+  key: Buffer;
+  /** On a command's connection: the key the database's secret check is sealed with. */
+  confirmSecretWith?: Buffer;
 }
 
-function chainKeyOf(handle: object): Buffer {
-  const key = chainKeys.get(connectionOf(handle));
+export function bindAuditKey(
+  handle: object,
+  key: Buffer,
+  options: { confirmSecretWith?: Buffer } = {},
+): void {
+  chainKeys.set(connectionOf(handle), { key, ...options });
+}
+
+function chainKeyOf(handle: object): BoundKey {
+  const bound = chainKeys.get(connectionOf(handle));
   // Fail closed: an event the chain cannot key is not written.
-  if (!key) throw new Error('No audit chain key is bound to this database connection');
-  return key;
+  if (!bound) throw new Error('No audit chain key is bound to this database connection');
+  return bound;
+}
+
+/**
+ * On a command's connection, in the transaction of a keyed write (an event, a prune's
+ * checkpoint), before it: refuses when the database recorded another secret, and records this
+ * one when it recorded none. A command run while the database's first server starts with
+ * another secret once wrote its events keyed apart before either had recorded anything, and
+ * was refused only after (a review); now whichever commits first decides, and the other is
+ * refused with nothing written. A command that writes nothing keyed records nothing, so that a
+ * deploy's step given another secret cannot lock the servers out (ADR 017).
+ */
+export function confirmCommandSecret(tx: Queryable, now: number): void {
+  confirmIfCommand(tx, chainKeys.get(connectionOf(tx)), now);
+}
+
+function confirmIfCommand(tx: Queryable, bound: BoundKey | undefined, now: number): void {
+  if (bound?.confirmSecretWith !== undefined) recordSecretCheck(tx, bound.confirmSecretWith, now);
 }
 
 const insertEvent = preparedPerHandle((db: Queryable) =>
@@ -70,12 +101,14 @@ const CHAIN_HEAD = 'audit.chainHead';
  * so the event and the change commit or roll back together.
  */
 export function recordAudit(tx: Queryable, entry: AuditEntry, meta: RequestMeta): void {
+  const bound = chainKeyOf(tx);
+  confirmIfCommand(tx, bound, entry.at);
   const { row, details } = eventRow(entry, meta);
   // Within a group the previous event is the one this connection appended last.
   const memo = groupMemo(tx);
   const prevHash = (memo?.get(CHAIN_HEAD) as string | undefined) ?? chainHead(tx);
   // The JSON column stores JSON.stringify(details), which is row.details: the hash covers it.
-  const hash = keyedHash(chainKeyOf(tx), prevHash, storedPayload(row));
+  const hash = keyedHash(bound.key, prevHash, storedPayload(row));
   insertEvent(tx).run({ ...row, details, prevHash, hash, keyed: true });
   memo?.set(CHAIN_HEAD, hash);
   hotCounters(tx).auditAppends++;

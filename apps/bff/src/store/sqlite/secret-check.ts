@@ -1,21 +1,19 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { desc, eq, isNotNull, sql } from 'drizzle-orm';
+import { desc, isNotNull, sql } from 'drizzle-orm';
 import { keyedHash, storedPayload } from '../../lib/audit-event.ts';
 import { checkpointPayload } from '../../lib/audit-verification.ts';
 import {
   anotherSecret,
   anotherSecretBefore,
   loadOrMakeServerSecret,
-  SECRET_CHECK,
   type ServerSecret,
-  secretCheckFor,
   secretMatchesCheck,
   serverSecretFile,
 } from '../../lib/server-secret.ts';
 import { storedRowOf } from './audit-chain.ts';
 import type { Db } from './client.ts';
 import { auditCheckpoints } from './schema/audit-events.ts';
-import { settings } from './schema/settings.ts';
+import { recordSecretCheck, storedSecretCheck } from './secret-record.ts';
 
 /**
  * Refuses a process or a command given another ONBEHALF_SECRET than this database was first
@@ -38,7 +36,7 @@ export function confirmDatabaseSecret(
   unasked: 'records' | 'leaves' = 'records',
 ): void {
   const key = secret.signingKeysKey;
-  const stored = storedCheck(db);
+  const stored = storedSecretCheck(db);
   if (stored !== undefined) {
     if (!secretMatchesCheck(key, stored)) throw anotherSecret();
     return;
@@ -56,12 +54,8 @@ export function confirmDatabaseSecret(
     }
     if (!checkpoint && unasked === 'leaves') return;
   }
-  db.insert(settings)
-    .values({ key: SECRET_CHECK, value: secretCheckFor(key), updatedAt: now })
-    .onConflictDoNothing()
-    .run();
   // Another process or command may have written its own meanwhile: the stored one decides.
-  if (!secretMatchesCheck(key, storedCheck(db))) throw anotherSecret();
+  recordSecretCheck(db, key, now);
 }
 
 /**
@@ -89,10 +83,6 @@ export function loadDatabaseSecret(
       }
     },
   };
-}
-
-function storedCheck(db: Db): unknown {
-  return db.select().from(settings).where(eq(settings.key, SECRET_CHECK)).get()?.value;
 }
 
 type RawEvent = Record<string, unknown>;
