@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
+import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { SECRET_CHECK, seal, serverSecretFrom } from '../lib/server-secret.ts';
 import { generateSigningKeys, type PublicJwk, type SigningKeys } from '../lib/signing-keys.ts';
@@ -8,6 +9,7 @@ import { appendAudit } from './postgres/audit.ts';
 import { pruneAuditEvents } from './postgres/audit-chain.ts';
 import { openPostgres, transaction } from './postgres/client.ts';
 import { auditCheckpoints, auditEvents, settings, signingKeys } from './postgres/schema.ts';
+import { recordSecretCheck } from './postgres/secret-record.ts';
 import {
   confirmDatabaseSecret,
   KEY_PUBLISHED_FOR_MS,
@@ -15,6 +17,7 @@ import {
   publishedSigningKeys,
   stillSigningWith,
 } from './postgres/signing-keys.ts';
+import { lockWaiters } from './postgres/test-locks.ts';
 import { freshStore } from './test-stores.ts';
 
 const MINUTE = 60_000;
@@ -158,6 +161,34 @@ describe('the session-signing key on PostgreSQL', () => {
       /first started with another ONBEHALF_SECRET/,
     );
     await loadSharedSigningKeys(db, command);
+  });
+
+  it('a server starting while a command’s first keyed write records its secret waits for it, then starts with the same secret and is refused with another', async () => {
+    for (const [server, starts] of [
+      ['the same', true],
+      ['another', false],
+    ] as const) {
+      const { db } = await freshStore('postgres');
+      const command = randomBytes(32);
+      // The command's write, its secret recorded, not yet committed.
+      let commit = () => {};
+      const committed = new Promise<void>((resolve) => {
+        commit = resolve;
+      });
+      const written = transaction(db, async (tx) => {
+        await recordSecretCheck(tx, command);
+        await committed;
+      });
+      // The server found nothing recorded, and its own record waits for the command's.
+      const started = loadSharedSigningKeys(db, server === 'the same' ? command : randomBytes(32));
+      started.catch(() => {});
+      await lockWaiters(db.$client as pg.Pool, 1);
+      commit();
+      await written;
+      // Not a duplicate key: the record committed first decides.
+      if (starts) await started;
+      else await expect(started).rejects.toThrow(/first started with another ONBEHALF_SECRET/);
+    }
   });
 
   it('on a database from before keys were registered, its audit trail decides', async () => {
