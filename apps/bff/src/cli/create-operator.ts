@@ -50,11 +50,11 @@ export function operatorArguments(args: readonly string[], stdin: string): NewOp
 }
 
 export async function createOperatorCommand(
-  opened: { env: Env; store: Store; migrate(): Promise<void>; recordSecret(): Promise<void> },
+  opened: { env: Env; store: Store; migrate(): Promise<void> },
   person: NewOperator,
 ): Promise<string> {
   await opened.migrate();
+  // Its event records the secret, on a database with none recorded (cli/open-database.ts).
   const userId = await createOperator(opened, person, Date.now(), systemMeta);
-  await opened.recordSecret();
   return `Operator ${person.email.toLowerCase()} (${person.operatorRole}) created, user ${userId}: they sign in with the password given.`;
 }

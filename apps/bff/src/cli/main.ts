@@ -49,7 +49,6 @@ async function run(
       await opened.migrate();
       const [, email, minutes] = process.argv.slice(2);
       const sent = await emailOneClickLink({ env, ...opened }, email, minutes);
-      await opened.recordSecret();
       console.log(sent);
       break;
     }
@@ -95,8 +94,6 @@ async function run(
         now: Date.now(),
         meta: systemMeta,
       });
-      // `audit.pruned` was appended.
-      if (result.pruned > 0) await opened.recordSecret();
       const days = env.AUDIT_RETENTION_DAYS;
       console.log(
         result.pruned

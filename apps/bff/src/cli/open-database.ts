@@ -19,18 +19,17 @@ import type { Store } from '../store/store.ts';
 
 /**
  * The database the commands work on, opened; nothing is migrated until a command says so, and
- * every command that reads or writes it migrates first, which confirms the secret.
+ * every command that reads or writes it migrates first, which confirms the secret where the
+ * database recorded one. Where it recorded none, the store records the command's in the
+ * transaction of its first keyed write (an audit event, a prune's checkpoint), or refuses that
+ * write if a server recorded another meanwhile: whichever commits first decides (a review
+ * found a command's events written keyed apart, refused only after). A command that writes
+ * nothing keyed (it failed, or had nothing to do) records nothing: run with another secret
+ * than the servers', it must not lock them out (review).
  */
 export interface Opened {
   /** Migrates and confirms the secret, where the database has anything to confirm it against. */
   migrate(): Promise<void>;
-  /**
-   * After a command wrote keyed audit events: records the secret on a database that had nothing
-   * to confirm it against, as a server does (those events would decide anyway). A command that
-   * wrote nothing (it failed, or had nothing to do) records nothing: run with another secret
-   * than the servers', it must not lock them out (review).
-   */
-  recordSecret(): Promise<void>;
   /** Migrates, then seeds the demo into an empty database; what it did about it. */
   seed(): Promise<DemoSeed>;
   store: Store;
@@ -51,21 +50,22 @@ async function openPostgresCommands(env: Env, url: string): Promise<Opened> {
   const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
   const { db, pool } = await connectPostgres(url, MAINTENANCE_POOL);
   // Refused as a process given another ONBEHALF_SECRET is, before anything is written.
-  const confirm = (unasked: 'records' | 'leaves') =>
-    confirmDatabaseSecret(db, secret.signingKeysKey, secret.auditKey, unasked);
+  const confirm = () => confirmDatabaseSecret(db, secret.signingKeysKey, secret.auditKey, 'leaves');
   return {
     async migrate() {
       await migratePostgres(pool);
-      await confirm('leaves');
+      await confirm();
     },
-    recordSecret: () => confirm('records'),
     async seed() {
       await migratePostgres(pool);
-      await confirm('leaves');
+      await confirm();
       // The demo writes no audit event: the first server records the secret.
       return migrateAndSeed(pool, env.demoPassword);
     },
-    store: createPostgresStore(db, { auditKey: secret.auditKey }),
+    store: createPostgresStore(db, {
+      auditKey: secret.auditKey,
+      confirmSecretWith: secret.signingKeysKey,
+    }),
     secret,
     auditKey: secret.auditKey,
     metricsSources: postgresMetricsSources(db, secret.auditKey),
@@ -78,7 +78,7 @@ async function openSqliteCommands(env: Env): Promise<Opened> {
   // `pnpm db:migrate` may be the first to create the database: as private as the server makes it.
   const { db, sqlite } = openDatabase(secureDataDir(env.DATA_DIR));
   const { secret, confirm } = loadDatabaseSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
-  bindAuditKey(db, secret.auditKey);
+  bindAuditKey(db, secret.auditKey, { confirmSecretWith: secret.signingKeysKey });
   const migrate = () => {
     migrateDatabase(db);
     // Refused as a server given another ONBEHALF_SECRET is, before anything is written.
@@ -86,7 +86,6 @@ async function openSqliteCommands(env: Env): Promise<Opened> {
   };
   return {
     migrate: async () => migrate(),
-    recordSecret: async () => confirm(db, 'records'),
     async seed() {
       migrate();
       // The demo writes no audit event: the first server records the secret.

@@ -22,6 +22,8 @@ import { afterThisFile } from '../test/file-cleanup.ts';
 const root = randomBytes(32);
 /** The server secret every command is given, whose audit key the tests verify the chain with. */
 export const secret = serverSecretFrom(root);
+/** The same, as ONBEHALF_SECRET gives it. */
+export const secretText = root.toString('base64url');
 
 /** Runs a command; `stdin`, when given, is written to it and closed. */
 export async function cli(args: string[], env: Record<string, string>, stdin?: string) {
@@ -34,7 +36,7 @@ export async function cli(args: string[], env: Record<string, string>, stdin?: s
         cwd: fileURLToPath(new URL('../..', import.meta.url)),
         env: {
           PATH: process.env.PATH ?? '',
-          ONBEHALF_SECRET: root.toString('base64url'),
+          ONBEHALF_SECRET: secretText,
           LOG_LEVEL: 'silent',
           ...env,
         },

@@ -173,11 +173,11 @@ function currentKey(tx: PgTx) {
 
 /**
  * The same refusal for a command (`pnpm cli …`): one given another ONBEHALF_SECRET than the
- * database's processes would append audit events no verification with theirs accepts. Before
- * it writes, a command leaves a database with nothing to ask as it is; once it has written
- * keyed events (`create-operator`, `one-click`, `audit-prune`) it records its secret,
- * as a server does: those events would decide anyway. One that failed or wrote nothing never
- * records (review: a `one-click` for nobody, run with another secret, locked the servers out).
+ * database's processes would append audit events no verification with theirs accepts. A
+ * command leaves a database with nothing to ask as it is: its first keyed write records its
+ * secret in its own transaction (audit.ts `confirmCommandSecret`), and is refused there if a
+ * server recorded another first. One that failed or wrote nothing never records (review: a
+ * `one-click` for nobody, run with another secret, locked the servers out).
  */
 export async function confirmDatabaseSecret(
   db: PgDb,
@@ -202,9 +202,10 @@ export async function confirmDatabaseSecret(
  * its public half) by a process of that database: a secret none opens is refused. With none
  * (every process took its key from SESSION_SIGNING_JWK before keys were registered), its audit
  * trail is asked, keyed from its first event with the processes' secret. With nothing at all
- * to ask, a server records its secret, and so does a command once it has written keyed events;
- * one that writes none leaves that to the others: a deploy's `pnpm db:migrate` run with another
- * secret must not lock every server out (reviews). Under the signing keys' lock.
+ * to ask, a server records its secret; a command leaves that to its first keyed write (audit.ts),
+ * and one that writes none to the others: a deploy's `pnpm db:migrate` run with another secret
+ * must not lock every server out (reviews). Under the signing keys' lock, which a command's
+ * write does not take: the record is an insert-if-absent, then compared.
  */
 async function confirmSharedSecret(
   tx: PgTx,

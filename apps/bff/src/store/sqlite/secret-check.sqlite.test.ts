@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { GENESIS_HASH, legacyHash, legacyPayload } from '../../lib/audit-event.ts';
 import {
   loadOrMakeServerSecret,
   SECRET_CHECK,
@@ -15,6 +16,7 @@ import { afterThisFile } from '../../test/file-cleanup.ts';
 import { bindAuditKey, recordAudit } from './audit.ts';
 import { pruneAuditEvents } from './audit-chain.ts';
 import { type Db, migrateDatabase, openDatabase } from './client.ts';
+import { auditCheckpoints } from './schema/audit-events.ts';
 import { settings } from './schema/settings.ts';
 import { confirmDatabaseSecret, loadDatabaseSecret } from './secret-check.ts';
 
@@ -42,6 +44,34 @@ function eventsKeyedWith(db: Db, secret: ServerSecret, count: number) {
     }
   });
 }
+
+/** Plain events, as the chain's first version wrote them before it had a key. */
+function firstVersionEvents(db: Db, count: number) {
+  let prev = GENESIS_HASH;
+  for (let i = 0; i < count; i++) {
+    const row = {
+      at: T0 + i,
+      type: 'settings.changed' as const,
+      actorUserId: null,
+      actorKind: null,
+      subjectUserId: null,
+      organizationId: null,
+      sessionId: null,
+      impersonationId: null,
+      ip: null,
+      userAgent: null,
+      requestId: null,
+      reason: `change ${i}`,
+      details: null,
+    };
+    const hash = legacyHash(prev, legacyPayload(row));
+    db.run(sql`INSERT INTO audit_events (at, type, reason, details, prev_hash, hash, keyed)
+               VALUES (${row.at}, ${row.type}, ${row.reason}, NULL, ${prev}, ${hash}, 0)`);
+    prev = hash;
+  }
+}
+
+const DAY = 86_400_000;
 
 const checkRow = (db: Db) => db.select().from(settings).where(eq(settings.key, SECRET_CHECK)).get();
 
@@ -130,6 +160,28 @@ describe('the secret a SQLite database was first started with', () => {
     );
     confirmDatabaseSecret(db, keyedBy, T0);
     expect(checkRow(db)).toBeDefined();
+  });
+
+  it('refuses a command’s prune before its checkpoint when a server recorded another secret after the command’s migrate', async () => {
+    const db = database();
+    // A first version's trail: plain events, nothing keyed, nothing recorded.
+    firstVersionEvents(db, 3);
+    const command = newSecret();
+    bindAuditKey(db, command.auditKey, { confirmSecretWith: command.signingKeysKey });
+    // The command's migrate: nothing to ask, nothing recorded.
+    confirmDatabaseSecret(db, command, T0, 'leaves');
+    expect(checkRow(db)).toBeUndefined();
+    // The first server starts, with another secret.
+    const servers = newSecret();
+    confirmDatabaseSecret(db, servers, T0);
+
+    await expect(pruneAuditEvents(db, command.auditKey, 30, T0 + 400 * DAY)).rejects.toThrow(
+      /first started with another ONBEHALF_SECRET/,
+    );
+    // No checkpoint keyed apart, nothing deleted; the servers' record stands.
+    expect(db.select().from(auditCheckpoints).all()).toEqual([]);
+    expect(db.get<{ n: number }>(sql`SELECT count(*) AS n FROM audit_events`)?.n).toBe(3);
+    confirmDatabaseSecret(db, servers, T0);
   });
 
   it('leaves no generated secret behind for a database keyed with another', () => {

@@ -24,10 +24,11 @@ import { recordSecretCheck, storedSecretCheck } from './secret-record.ts';
  * that keyed its first or its newest keyed event is one it ran with (both, since a trail a
  * start without the variable split has each; either, since one may be the event an intruder
  * edited), and is recorded; neither, and the start is refused. A trail pruned whole is asked
- * its newest keyed checkpoint. With nothing to ask, a server records its secret, and so does a
- * command once it has written keyed events; before that, and if it writes none, it leaves that
- * to the others, so that a deploy's `pnpm db:migrate` run without the servers' secret
- * cannot lock them out. On a migrated database.
+ * its newest keyed checkpoint. With nothing to ask, a server records its secret; a command
+ * (`leaves`) leaves that to its first keyed write, which records it in its own transaction
+ * (audit.ts `confirmCommandSecret`), and if it writes none, to the others, so that a deploy's
+ * `pnpm db:migrate` run without the servers' secret cannot lock them out. On a migrated
+ * database.
  */
 export function confirmDatabaseSecret(
   db: Db,
@@ -60,7 +61,8 @@ export function confirmDatabaseSecret(
 
 /**
  * The server secret of a process or command on `DATA_DIR`, and its confirmation once the
- * database is migrated (a command that writes no keyed event says so: `leaves`). A secret this start generated (none in the environment, none in
+ * database is migrated (a command's says `leaves`: its first keyed write records the secret).
+ * A secret this start generated (none in the environment, none in
  * `DATA_DIR/keys`) for a database keyed with another is removed again, if the file still holds
  * it, so that the next start does not find it and is refused the same way.
  */
