@@ -50,7 +50,7 @@ async function openPostgresCommands(env: Env, url: string): Promise<Opened> {
   const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
   const { db, pool } = await connectPostgres(url, MAINTENANCE_POOL);
   // Refused as a process given another ONBEHALF_SECRET is, before anything is written.
-  const confirm = () => confirmDatabaseSecret(db, secret.signingKeysKey, secret.auditKey, 'leaves');
+  const confirm = () => confirmDatabaseSecret(db, secret.signingKeysKey, secret.auditKey);
   return {
     async migrate() {
       await migratePostgres(pool);

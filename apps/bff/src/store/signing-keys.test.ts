@@ -17,6 +17,7 @@ import {
   publishedSigningKeys,
   stillSigningWith,
 } from './postgres/signing-keys.ts';
+import { createPostgresStore } from './postgres/store.ts';
 import { lockWaiters } from './postgres/test-locks.ts';
 import { freshStore } from './test-stores.ts';
 
@@ -131,36 +132,50 @@ describe('the session-signing key on PostgreSQL', () => {
     // As a version from before the record left it.
     await db.delete(settings).where(eq(settings.key, SECRET_CHECK));
     // A deploy's `pnpm db:migrate` given another secret is refused, and locks no server out.
-    await expect(confirmDatabaseSecret(db, randomBytes(32), undefined, 'leaves')).rejects.toThrow(
+    await expect(confirmDatabaseSecret(db, randomBytes(32), undefined)).rejects.toThrow(
       /from before it recorded its ONBEHALF_SECRET, has its session-signing keys sealed with another/,
     );
     await loadSharedSigningKeys(db, processes, fromEnv);
 
     // Nothing sealed at all: a command that writes nothing records nothing, the first server does.
     const bare = (await freshStore('postgres')).db;
-    await confirmDatabaseSecret(bare, randomBytes(32), undefined, 'leaves');
+    await confirmDatabaseSecret(bare, randomBytes(32), undefined);
     expect(await bare.select().from(settings).where(eq(settings.key, SECRET_CHECK))).toEqual([]);
     const server = randomBytes(32);
     await loadSharedSigningKeys(bare, server);
-    await expect(confirmDatabaseSecret(bare, randomBytes(32), undefined, 'leaves')).rejects.toThrow(
+    await expect(confirmDatabaseSecret(bare, randomBytes(32), undefined)).rejects.toThrow(
       /first started with another ONBEHALF_SECRET/,
     );
-    await confirmDatabaseSecret(bare, server, undefined, 'leaves');
+    await confirmDatabaseSecret(bare, server, undefined);
   });
 
-  it('on a database with nothing to ask, a command that has written keyed events records its secret, as a server does', async () => {
+  it('on a database with nothing to ask, a command’s first keyed event records its secret in its own transaction, as a server does', async () => {
     const { db } = await freshStore('postgres');
-    const command = randomBytes(32);
-    await confirmDatabaseSecret(db, command, undefined, 'records');
+    const command = serverSecretFrom(randomBytes(32));
+    createPostgresStore(db, {
+      auditKey: command.auditKey,
+      confirmSecretWith: command.signingKeysKey,
+    });
+    // Its migrate records nothing.
+    await confirmDatabaseSecret(db, command.signingKeysKey, command.auditKey);
+    expect(await db.select().from(settings).where(eq(settings.key, SECRET_CHECK))).toEqual([]);
+    await transaction(db, (tx) =>
+      appendAudit(
+        tx,
+        command.auditKey,
+        { type: 'settings.changed', at: 1_700_000_000_000 },
+        { ip: null, userAgent: 'test-agent', requestId: null },
+      ),
+    );
     expect(await db.select().from(settings).where(eq(settings.key, SECRET_CHECK))).toHaveLength(1);
     // Its events decide: a server, or another command, with another secret is refused.
     await expect(loadSharedSigningKeys(db, randomBytes(32))).rejects.toThrow(
       /first started with another ONBEHALF_SECRET/,
     );
-    await expect(confirmDatabaseSecret(db, randomBytes(32), undefined, 'records')).rejects.toThrow(
+    await expect(confirmDatabaseSecret(db, randomBytes(32), undefined)).rejects.toThrow(
       /first started with another ONBEHALF_SECRET/,
     );
-    await loadSharedSigningKeys(db, command);
+    await loadSharedSigningKeys(db, command.signingKeysKey);
   });
 
   it('a server starting while a command’s first keyed write records its secret waits for it, then starts with the same secret and is refused with another', async () => {
@@ -199,11 +214,11 @@ describe('the session-signing key on PostgreSQL', () => {
     const other = serverSecretFrom(randomBytes(32));
     const sealedApart = /has its audit trail sealed with another secret/;
     await expect(start(other)).rejects.toThrow(sealedApart);
-    await expect(
-      confirmDatabaseSecret(db, other.signingKeysKey, other.auditKey, 'records'),
-    ).rejects.toThrow(sealedApart);
+    await expect(confirmDatabaseSecret(db, other.signingKeysKey, other.auditKey)).rejects.toThrow(
+      sealedApart,
+    );
     await start(processes);
-    await confirmDatabaseSecret(db, processes.signingKeysKey, processes.auditKey, 'records');
+    await confirmDatabaseSecret(db, processes.signingKeysKey, processes.auditKey);
   });
 
   it('on a database from before keys were registered whose trail was pruned whole, its newest checkpoint decides', async () => {
@@ -218,9 +233,9 @@ describe('the session-signing key on PostgreSQL', () => {
     const other = serverSecretFrom(randomBytes(32));
     const sealedApart = /has its audit trail sealed with another secret/;
     await expect(start(other)).rejects.toThrow(sealedApart);
-    await expect(
-      confirmDatabaseSecret(db, other.signingKeysKey, other.auditKey, 'records'),
-    ).rejects.toThrow(sealedApart);
+    await expect(confirmDatabaseSecret(db, other.signingKeysKey, other.auditKey)).rejects.toThrow(
+      sealedApart,
+    );
     await start(processes);
   });
 
@@ -239,7 +254,7 @@ describe('the session-signing key on PostgreSQL', () => {
       /has its audit trail sealed with another secret/,
     );
     await start(processes);
-    await confirmDatabaseSecret(db, processes.signingKeysKey, processes.auditKey, 'records');
+    await confirmDatabaseSecret(db, processes.signingKeysKey, processes.auditKey);
   });
 
   it('a process given another ONBEHALF_SECRET refuses to start, saying why', async () => {

@@ -183,11 +183,10 @@ export async function confirmDatabaseSecret(
   db: PgDb,
   sealKey: Buffer,
   auditKey: Buffer | undefined,
-  unasked: 'records' | 'leaves',
 ): Promise<void> {
   await transaction(db, async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${KEY_LOCK.toString()}::bigint)`);
-    await confirmSharedSecret(tx, sealKey, unasked, auditKey);
+    await confirmSharedSecret(tx, sealKey, 'leaves', auditKey);
   });
 }
 
