@@ -202,6 +202,12 @@ export const oneClickLinks = pgTable(
     index('one_click_integration_idx')
       .on(t.userId, t.createdAt, t.id)
       .where(sql`${t.purpose} = 'integration'`),
+    // The links of a person that may still work, for Account's list a page at a time (SPEC
+    // §8b): newest first, same instant by id in byte order as the list reads them, an expired
+    // one passed over in the index.
+    index('one_click_live_idx')
+      .on(t.userId, t.createdAt, sql`${t.id} COLLATE "C"`, t.expiresAt)
+      .where(sql`${t.usedAt} IS NULL AND ${t.revokedAt} IS NULL`),
   ],
 );
 
@@ -234,6 +240,10 @@ export const loginTokens = pgTable(
     index('login_tokens_integration_idx')
       .on(t.profileId, t.createdAt, t.id)
       .where(sql`${t.use} = 'integration'`),
+    // A profile's tokens that may still work, for the same list, in the same way.
+    index('login_tokens_live_idx')
+      .on(t.profileId, t.createdAt, t.id, t.expiresAt)
+      .where(sql`${t.deletedAt} IS NULL AND ${t.usedUpAt} IS NULL`),
   ],
 );
 

@@ -49,6 +49,11 @@ export const oneClickLinks = sqliteTable(
     index('one_click_integration_idx')
       .on(t.userId, t.createdAt, t.id)
       .where(sql`${t.purpose} = 'integration'`),
+    // The links of a person that may still work, for Account's list a page at a time (SPEC
+    // §8b): newest first, an expired one passed over in the index without reading its row.
+    index('one_click_live_idx')
+      .on(t.userId, t.createdAt, t.id, t.expiresAt)
+      .where(sql`${t.usedAt} IS NULL AND ${t.revokedAt} IS NULL`),
   ],
 );
 
@@ -89,6 +94,10 @@ export const loginTokens = sqliteTable(
     index('login_tokens_integration_idx')
       .on(t.profileId, t.createdAt, t.id)
       .where(sql`${t.use} = 'integration'`),
+    // A profile's tokens that may still work, for the same list, in the same way.
+    index('login_tokens_live_idx')
+      .on(t.profileId, t.createdAt, t.id, t.expiresAt)
+      .where(sql`${t.deletedAt} IS NULL AND ${t.usedUpAt} IS NULL`),
   ],
 );
 
