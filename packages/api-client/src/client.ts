@@ -162,8 +162,8 @@ export function createApiClient(options: ApiClientOptions = {}) {
       setImpersonationPreference: (allowTeamImpersonation: boolean) =>
         call('account.setImpersonationPreference', { body: { allowTeamImpersonation } }),
       changePassword: (body: ChangePasswordBody) => call('account.changePassword', { body }),
-      /** The live sign-in links and login tokens anyone made for me. */
-      credentials: () => call('account.credentials'),
+      /** A page of the live sign-in links and login tokens anyone made for me, newest first. */
+      credentials: (q: PageQuery = {}) => call('account.credentials', { query: q }),
       revokeCredential: (kind: CredentialKind, credentialId: string) =>
         call('account.revokeCredential', { params: { kind, id: credentialId } }),
     },

@@ -305,7 +305,16 @@ export const accountCredential = z.object({
   lastUsedAt: isoDateTime.nullable(),
 });
 export type AccountCredential = z.infer<typeof accountCredential>;
-export const accountCredentials = z.object({ credentials: z.array(accountCredential) });
+/** A page of the live credentials made for me. */
+export const accountCredentialsQuery = pageQuery;
+/**
+ * A page of them, newest made first (same instant: links before tokens, each kind by the higher
+ * id), so that the cursor says where the next page starts in both kinds.
+ */
+export const accountCredentials = z.object({
+  credentials: z.array(accountCredential),
+  nextCursor,
+});
 export type AccountCredentials = z.infer<typeof accountCredentials>;
 export const accountCredentialParams = z.object({
   kind: credentialKind,

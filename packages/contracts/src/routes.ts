@@ -53,6 +53,7 @@ import {
 import {
   accountCredentialParams,
   accountCredentials,
+  accountCredentialsQuery,
   apiKeyIdParam,
   apiKeyList,
   apiKeysQuery,
@@ -395,9 +396,11 @@ export const routes = {
     method: 'get',
     path: '/api/public/account/credentials',
     tags: ['Account'],
-    summary: 'Sign-in links and login tokens made for me that still work, and who made them',
+    summary:
+      'Sign-in links and login tokens made for me that still work, and who made them, a page at a time',
+    query: accountCredentialsQuery,
     responses: { 200: accountCredentials },
-    errors: [401, 403],
+    errors: [400, 401, 403],
     actingForSomeone: 'refused',
     crossSite: 'refused',
   }),

@@ -141,7 +141,8 @@ describe.each(dialects)('the credentials port on %s', (dialect) => {
     await link(jane.user.id, { expiresAt: T0 + 10 });
     await link(john.user.id);
 
-    const links = await ts.store.credentials.liveLinksFor(jane.user.id, T0 + 10, 100);
+    const all = { start: undefined, limit: 100 };
+    const links = await ts.store.credentials.liveLinksFor(jane.user.id, T0 + 10, all);
     expect(links.map((r) => r.link.id)).toEqual([
       byRoot.id,
       sameZ.id,
@@ -152,7 +153,12 @@ describe.each(dialects)('the credentials port on %s', (dialect) => {
     expect(links[0]?.maker).toEqual({ kind: 'operator', name: 'root', operatorRole: 'superadmin' });
     expect(links[4]?.maker).toEqual({ kind: 'api_key', name: 'ERP punch-out', operatorRole: null });
     expect(links.map((r) => r.organizationName)).toEqual([null, null, null, null, 'Acme']);
-    expect(await ts.store.credentials.liveLinksFor(jane.user.id, T0 + 10, 2)).toHaveLength(2);
+    expect(
+      await ts.store.credentials.liveLinksFor(jane.user.id, T0 + 10, {
+        start: undefined,
+        limit: 2,
+      }),
+    ).toHaveLength(2);
 
     const first = await token(jane.profile.id, { createdByApiKeyId: key.id });
     const second = await token(jane.profile.id, { createdByUserId: jane.user.id, use: 'email' });
@@ -160,11 +166,87 @@ describe.each(dialects)('the credentials port on %s', (dialect) => {
     await token(jane.profile.id, { usedUpAt: T0 + 1 });
     await token(jane.profile.id, { expiresAt: T0 + 10 });
     await token(john.profile.id);
-    const tokens = await ts.store.credentials.liveTokensFor(jane.user.id, T0 + 10, 100);
+    const tokens = await ts.store.credentials.liveTokensFor(jane.user.id, T0 + 10, all);
     expect(tokens.map((r) => r.token.id)).toEqual([second.id, first.id]);
     expect(tokens.map((r) => [r.organizationName, r.maker.kind])).toEqual([
       [acme.name, 'self'],
       [acme.name, 'api_key'],
+    ]);
+  });
+
+  it('a page of live links or tokens starts after a row, or before or at an instant, passing over the dead ones', async () => {
+    const ts = await freshStore(dialect);
+    const { jane, john, link, token } = await world(ts);
+    const now = T0 + 10;
+    const l1 = await link(jane.user.id, { createdAt: T0 + 2 });
+    await link(jane.user.id, { createdAt: T0 + 2, usedAt: T0 + 3 });
+    const l2 = await link(jane.user.id, { createdAt: T0 + 1, purpose: 'delivered' });
+    const l3 = await link(jane.user.id, { createdAt: T0 + 1, purpose: 'support' });
+    await link(jane.user.id, { createdAt: T0 + 1, expiresAt: now });
+    await link(jane.user.id, { createdAt: T0 + 1, revokedAt: T0 + 2 });
+    const l4 = await link(jane.user.id, { createdAt: T0 });
+    await link(john.user.id, { createdAt: T0 + 1 });
+    const linksFrom = async (start: StartIn<string> | undefined, limit = 10) =>
+      (await ts.store.credentials.liveLinksFor(jane.user.id, now, { start, limit })).map(
+        (r) => r.link.id,
+      );
+    // Same instant: the higher id first (link-4 before link-3).
+    expect(await linksFrom(undefined)).toEqual([l1.id, l3.id, l2.id, l4.id]);
+    expect(await linksFrom({ afterRow: [T0 + 2, l1.id] }, 2)).toEqual([l3.id, l2.id]);
+    expect(await linksFrom({ afterRow: [T0 + 1, l3.id] })).toEqual([l2.id, l4.id]);
+    expect(await linksFrom({ olderThan: T0 + 1, sameInstant: false })).toEqual([l4.id]);
+    expect(await linksFrom({ olderThan: T0 + 1, sameInstant: true })).toEqual([
+      l3.id,
+      l2.id,
+      l4.id,
+    ]);
+
+    const other = await insertRow(ts, 'organizations', {
+      name: 'Globex',
+      kind: 'company',
+      integrationsEnabled: false,
+      createdAt: 0,
+    });
+    const second = await insertRow(ts, 'profiles', {
+      userId: jane.user.id,
+      organizationId: other.id,
+      role: 'member',
+      permissions: [],
+      createdAt: 0,
+    });
+    const t1 = await token(jane.profile.id, { createdAt: T0 + 2, use: 'email' });
+    const t2 = await token(second.id, { createdAt: T0 + 1, use: 'support' });
+    await token(jane.profile.id, { createdAt: T0 + 1, deletedAt: T0 + 2 });
+    await token(second.id, { createdAt: T0 + 1, usedUpAt: T0 + 2 });
+    await token(jane.profile.id, { createdAt: T0 + 1, expiresAt: now });
+    const t3 = await token(jane.profile.id, { createdAt: T0 + 1 });
+    const t4 = await token(second.id, { createdAt: T0 + 3 });
+    await token(john.profile.id, { createdAt: T0 + 1 });
+    const tokensFrom = async (start: StartIn<number> | undefined, limit = 10) =>
+      (await ts.store.credentials.liveTokensFor(jane.user.id, now, { start, limit })).map((r) => [
+        r.token.id,
+        r.organizationName,
+      ]);
+    expect(await tokensFrom(undefined)).toEqual([
+      [t4.id, 'Globex'],
+      [t1.id, 'Acme'],
+      [t3.id, 'Acme'],
+      [t2.id, 'Globex'],
+    ]);
+    expect(await tokensFrom(undefined, 2)).toEqual([
+      [t4.id, 'Globex'],
+      [t1.id, 'Acme'],
+    ]);
+    expect(await tokensFrom({ afterRow: [T0 + 1, t3.id] })).toEqual([[t2.id, 'Globex']]);
+    expect(await tokensFrom({ olderThan: T0 + 2, sameInstant: false })).toEqual([
+      [t3.id, 'Acme'],
+      [t2.id, 'Globex'],
+    ]);
+    expect(await tokensFrom({ olderThan: T0 + 2, sameInstant: true })).toHaveLength(3);
+    // A forged cursor's id beyond what the column holds is a bound, not a refusal.
+    expect(await tokensFrom({ afterRow: [T0 + 1, 2 ** 40] })).toEqual([
+      [t3.id, 'Acme'],
+      [t2.id, 'Globex'],
     ]);
   });
 

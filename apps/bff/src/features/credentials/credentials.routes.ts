@@ -22,7 +22,9 @@ const revokeRoute = routeOf(routes['account.revokeCredential'], {
 });
 
 export const credentialsRoutes = createRouter()
-  .openapi(listRoute, async (c) => c.json(await credentialsMadeFor(c.get('deps'), getAuth(c)), 200))
+  .openapi(listRoute, async (c) =>
+    c.json(await credentialsMadeFor(c.get('deps'), getAuth(c), c.req.valid('query')), 200),
+  )
   .openapi(integrationsRoute, async (c) =>
     c.json(await integrationAccess(c.get('deps'), getAuth(c), c.req.valid('query')), 200),
   )

@@ -24,15 +24,6 @@ import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { LoginTokenRow, OneClickLinkRow } from '../../store/rows.ts';
 
 /**
- * The most live credentials of each kind the Account list shows: what others may hold for one
- * person at once (the store counts them as it writes one more), with room for the links the
- * person asked for themselves. The store lists those last, so a list cut here (anyone may ask
- * for a link in someone's name) loses only some of the person's own: every credential someone
- * else holds is shown.
- */
-const LIMIT = LIVE_CREDENTIALS_PER_PERSON + 50;
-
-/**
  * The room one more credential made for a person by someone else needs: fewer than
  * `LIVE_CREDENTIALS_PER_PERSON` live ones, counted by the store in the transaction that writes
  * it, so that a burst of creations cannot pass the cap between a count and its insert.
@@ -115,21 +106,31 @@ const tokenName = (token: LoginTokenRow) => token.extra ?? `Login token #${token
 
 /**
  * "Sign-in links and tokens made for you" (Account): every live credential anyone made for
- * the signed-in person, whoever made it and however it travels, so they can revoke it.
+ * the signed-in person, whoever made it and however it travels, so they can revoke it, a page
+ * at a time in the order of the integrations' list below (`mergedPage`).
  */
 export async function credentialsMadeFor(
   deps: AppDeps,
   auth: AuthContext,
+  page: PageRequest,
 ): Promise<AccountCredentials> {
+  const cursor = credentialCursor(page.cursor);
   const user = auth.user;
-  if (!user) return { credentials: [] };
+  if (!user) return { credentials: [], nextCursor: null };
   const now = deps.clock.now();
   const [links, tokens] = await Promise.all([
-    deps.store.credentials.liveLinksFor(user.id, now, LIMIT),
-    deps.store.credentials.liveTokensFor(user.id, now, LIMIT),
+    deps.store.credentials.liveLinksFor(user.id, now, {
+      start: startIn('one_click', cursor, (id) => id),
+      limit: page.limit + 1,
+    }),
+    deps.store.credentials.liveTokensFor(user.id, now, {
+      start: startIn('login_token', cursor, Number),
+      limit: page.limit + 1,
+    }),
   ]);
-  const fromLinks = links.map(
-    ({ link, organizationName, maker }): AccountCredential => ({
+  const fromLinks = links.map(({ link, organizationName, maker }) => ({
+    at: link.createdAt,
+    line: {
       kind: 'one_click',
       id: link.id,
       purpose: link.purpose,
@@ -142,10 +143,11 @@ export async function credentialsMadeFor(
       oneTimeUse: true,
       uses: 0,
       lastUsedAt: null,
-    }),
-  );
-  const fromTokens = tokens.map(
-    ({ token, organizationName, maker }): AccountCredential => ({
+    } satisfies AccountCredential,
+  }));
+  const fromTokens = tokens.map(({ token, organizationName, maker }) => ({
+    at: token.createdAt,
+    line: {
       kind: 'login_token',
       id: String(token.id),
       purpose: purposeOfUse[token.use ?? 'integration'],
@@ -158,13 +160,10 @@ export async function credentialsMadeFor(
       oneTimeUse: token.oneTimeUse,
       uses: token.successfulAttempts,
       lastUsedAt: token.lastAccessedAt ? toIso(token.lastAccessedAt) : null,
-    }),
-  );
-  return {
-    credentials: [...fromLinks, ...fromTokens].sort((a, b) =>
-      b.createdAt.localeCompare(a.createdAt),
-    ),
-  };
+    } satisfies AccountCredential,
+  }));
+  const { items, nextCursor } = mergedPage<AccountCredential>(fromLinks, fromTokens, page.limit);
+  return { credentials: items, nextCursor };
 }
 
 /**
@@ -215,21 +214,27 @@ function tokenState(token: LoginTokenRow, now: number): State {
 }
 
 /**
- * At one instant, which kind of credential comes first in the integrations' list: the list
- * is merged from two tables, and its order must be total for a page to start where the last
- * ended.
+ * At one instant, which kind of credential comes first in a list of both (Account, the
+ * integrations' history): the list is merged from two tables, and its order must be total for
+ * a page to start where the last ended.
  */
 const KIND_ORDER: readonly CredentialKind[] = ['one_click', 'login_token'];
 
-/** Where a page of the integrations' list starts: the last line of the page before. */
-interface IntegrationCursor {
+/** What a page of a list of credentials is asked with. */
+interface PageRequest {
+  cursor?: string | undefined;
+  limit: number;
+}
+
+/** Where a page of a list of both kinds starts: the last line of the page before. */
+interface CredentialCursor {
   at: number;
   kind: CredentialKind;
   id: string;
 }
 
-/** A cursor this list gave out, or a 400 naming `cursor`. */
-function integrationCursor(cursor: string | undefined): IntegrationCursor | undefined {
+/** A cursor such a list gave out, or a 400 naming `cursor`. */
+function credentialCursor(cursor: string | undefined): CredentialCursor | undefined {
   const key = decodeCursor(cursor, ['number', 'string', 'string'] as const);
   if (!key) return undefined;
   const [at, kind, id] = key;
@@ -241,7 +246,7 @@ function integrationCursor(cursor: string | undefined): IntegrationCursor | unde
 /** Where the list's page starts in the table of one kind of credential. */
 function startIn<K extends CredentialKind>(
   kind: K,
-  cursor: IntegrationCursor | undefined,
+  cursor: CredentialCursor | undefined,
   idOf: (id: string) => K extends 'login_token' ? number : string,
 ) {
   if (!cursor) return undefined;
@@ -254,17 +259,33 @@ function startIn<K extends CredentialKind>(
 }
 
 /**
+ * A page of a list of both kinds, newest made first (same instant: links first, then by the
+ * higher id), from a page and one more of each kind read from where the page starts (`startIn`),
+ * each in its store's order: the two merged give the page, and whether there is more.
+ */
+function mergedPage<L extends { kind: CredentialKind; id: string }>(
+  links: readonly { at: number; line: L }[],
+  tokens: readonly { at: number; line: L }[],
+  limit: number,
+) {
+  // Each kind comes in its store's order; a stable sort keeps it within an instant.
+  const merged = [...links, ...tokens].sort(
+    (a, b) => b.at - a.at || KIND_ORDER.indexOf(a.line.kind) - KIND_ORDER.indexOf(b.line.kind),
+  );
+  const { items, nextCursor } = pageOf(merged, limit, ({ at, line }) => [at, line.kind, line.id]);
+  return { items: items.map(({ line }) => line), nextCursor };
+}
+
+/**
  * The access history's integrations: one line per link or token handed to a system for me,
- * whatever became of it, a page at a time, newest made first (same instant: links first, then
- * by the higher id). Each kind is read a page and one more from where the page starts; the two
- * merged give the page, and whether there is more.
+ * whatever became of it, a page at a time (`mergedPage`).
  */
 export async function integrationAccess(
   deps: AppDeps,
   auth: AuthContext,
-  page: { cursor?: string | undefined; limit: number },
+  page: PageRequest,
 ): Promise<IntegrationAccessResponse> {
-  const cursor = integrationCursor(page.cursor);
+  const cursor = credentialCursor(page.cursor);
   if (!auth.user) return { integrations: [], nextCursor: null };
   const userId = auth.user.id;
   const now = deps.clock.now();
@@ -308,14 +329,6 @@ export async function integrationAccess(
       state: tokenState(token, now),
     } satisfies AccessHistoryIntegration,
   }));
-  // Each kind comes in its store's order; a stable sort keeps it within an instant.
-  const merged = [...links, ...tokens].sort(
-    (a, b) => b.at - a.at || KIND_ORDER.indexOf(a.line.kind) - KIND_ORDER.indexOf(b.line.kind),
-  );
-  const { items, nextCursor } = pageOf(merged, page.limit, ({ at, line }) => [
-    at,
-    line.kind,
-    line.id,
-  ]);
-  return { integrations: items.map(({ line }) => line), nextCursor };
+  const { items, nextCursor } = mergedPage<AccessHistoryIntegration>(links, tokens, page.limit);
+  return { integrations: items, nextCursor };
 }

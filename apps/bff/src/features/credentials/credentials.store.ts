@@ -10,10 +10,13 @@ import type { LoginTokenRow, OneClickLinkRow } from '../../store/rows.ts';
  * and their withdrawal by that person.
  */
 export interface CredentialsStore {
-  /** One-click links made for the user that still work, newest first. */
-  liveLinksFor(userId: number, now: number, limit: number): Promise<LinkMadeFor[]>;
-  /** Login tokens made for any of the user's profiles that still work, newest first. */
-  liveTokensFor(userId: number, now: number, limit: number): Promise<TokenMadeFor[]>;
+  /**
+   * One-click links made for the user that still work: `limit` of them from `start`, newest
+   * made first (same instant: the higher id first).
+   */
+  liveLinksFor(userId: number, now: number, page: MergedPage<string>): Promise<LinkMadeFor[]>;
+  /** Login tokens made for any of the user's profiles that still work, in the same order. */
+  liveTokensFor(userId: number, now: number, page: MergedPage<number>): Promise<TokenMadeFor[]>;
   /**
    * Links handed to a system for the user, whatever became of them: `limit` of them from
    * `start`, newest made first (same instant: the higher id first).

@@ -8,6 +8,7 @@ import { SESSION_JWT_AUDIENCE } from '../../lib/session-jwt.ts';
 import { sha256 } from '../../lib/tokens.ts';
 import {
   countOf,
+  everyPage,
   insertRow,
   insertRows,
   rowsOf,
@@ -109,6 +110,14 @@ async function supportTokenAndHandover() {
     profileId: ids.profileId('member@acme.test'),
   });
   return { fromToken, link };
+}
+
+/** Every live credential made for the person signed in with `token`, page after page. */
+async function everyCredential(token: string) {
+  const pages = await everyPage((cursor) =>
+    t.client(token).account.credentials({ limit: 100, cursor }),
+  );
+  return pages.flatMap((page) => page.credentials);
 }
 
 async function superadminApiKey(scopes: ApiKeyScope[], organizationNames = ['Acme Corp']) {
@@ -1003,8 +1012,9 @@ describe('credentials die with the right to them', () => {
     for (const refused of await Promise.all(more.map((made) => refusal(made)))) {
       expect([refused.status, refused.code]).toEqual([409, 'too_many_credentials']);
     }
-    const buyer = t.client((await t.signIn('buyer@acme.test')).token);
-    const { credentials } = await buyer.account.credentials();
+    const buyerToken = (await t.signIn('buyer@acme.test')).token;
+    const buyer = t.client(buyerToken);
+    const credentials = await everyCredential(buyerToken);
     expect(credentials).toHaveLength(LIVE_CREDENTIALS_PER_PERSON);
     expect(credentials.map((c) => c.id)).toContain(String(hidden.id));
     // One revoked, one more may be made; other people are not touched.
@@ -1089,9 +1099,10 @@ describe('credentials die with the right to them', () => {
         createdByUserId: buyerId,
       })),
     );
-    const buyer = t.client((await t.signIn('buyer@acme.test')).token);
-    const { credentials } = await buyer.account.credentials();
-    expect(credentials).toContainEqual(
+    // Newest first, it is on the last page: every page leads to it.
+    const credentials = await everyCredential((await t.signIn('buyer@acme.test')).token);
+    expect(credentials).toHaveLength(201);
+    expect(credentials.at(-1)).toEqual(
       expect.objectContaining({ kind: 'one_click', id: handover?.id, purpose: 'support' }),
     );
   });
@@ -1103,6 +1114,183 @@ describe('credentials die with the right to them', () => {
     await t.client(buyer.token).account.revokeCredential('login_token', String(made.id));
     expect(await sessionStatus(started.token)).toBe(401);
     expect((await rowsOf(t.ts, 'impersonations'))[0]?.endReason).toBe('revoked');
+  });
+});
+
+describe('the Account list of credentials made for me comes a page at a time (SPEC §8b)', () => {
+  const path = '/api/public/account/credentials';
+  /** A line of the list as a test names it. */
+  const keyOf = (credential: { kind: string; id: string }) => `${credential.kind}:${credential.id}`;
+
+  /**
+   * Live links and tokens made for the member (two profiles: Acme and Globex) at 40 instants,
+   * several of each kind at most instants (links only at the oldest), and beside them the dead
+   * ones and someone else's, at the same instants. Link ids mix cases, so that only byte order
+   * is the list's order; a token's id grows against its instant. Returns the live ones in the
+   * list's order: newest first, at one instant links before tokens, each kind by the higher id.
+   */
+  async function manyCredentials() {
+    const member = ids.userId('member@acme.test');
+    const profiles = [
+      ids.profileId('member@acme.test', 'Acme Corp'),
+      ids.profileId('member@acme.test', 'Globex Inc'),
+    ];
+    const now = t.clock.now();
+    const instantOf = (k: number) => now - (40 - k) * 1_000;
+    const links: Parameters<typeof insertRows<'oneClickLinks'>>[2] = [];
+    const tokens: Parameters<typeof insertRows<'loginTokens'>>[2] = [];
+    const link = (
+      id: string,
+      createdAt: number,
+      more: { usedAt?: number; revokedAt?: number; userId?: number } = {},
+    ) =>
+      links.push({
+        id,
+        userId: member,
+        secretHash: sha256(id),
+        createdAt,
+        expiresAt: now + 86_400_000,
+        credentialFingerprint: 'fp',
+        createdByUserId: ids.userId('ops@onbehalf.test'),
+        delivery: 'handover',
+        purpose: 'support',
+        reason: 'paging',
+        ...more,
+      });
+    const token = (
+      profileId: number,
+      createdAt: number,
+      more: { deletedAt?: number; expiresAt?: number } = {},
+    ) =>
+      tokens.push({
+        secretHash: sha256(`token-${tokens.length}`),
+        profileId,
+        createdAt,
+        expiresAt: now + 86_400_000,
+        oneTimeUse: false,
+        use: 'integration',
+        extra: `Token ${tokens.length}`,
+        createdByUserId: ids.userId('ops@onbehalf.test'),
+        ...more,
+      });
+    for (let k = 0; k < 40; k++) {
+      for (let j = 0; j <= k % 3; j++) {
+        const hash = sha256(`${k}-${j}`).slice(0, 8);
+        link(`${j % 2 === 0 ? 'l' : 'L'}-${hash}`, instantOf(k));
+      }
+      link(`used-${k}`, instantOf(k), { usedAt: now });
+      link(`revoked-${k}`, instantOf(k), { revokedAt: now });
+      link(`theirs-${k}`, instantOf(k), { userId: ids.userId('buyer@acme.test') });
+    }
+    // Newest instant first, so that a token's id says nothing of its instant.
+    for (let k = 39; k >= 0; k--) {
+      // The oldest instants have links only: the last pages hold one kind.
+      if (k >= 6) for (let j = 0; j <= k % 2; j++) token(profiles[(k + j) % 2] ?? 0, instantOf(k));
+      token(profiles[k % 2] ?? 0, instantOf(k), { deletedAt: now });
+      token(profiles[k % 2] ?? 0, instantOf(k), { expiresAt: now });
+      token(ids.profileId('buyer@acme.test'), instantOf(k));
+    }
+    const madeLinks = await insertRows(t.ts, 'oneClickLinks', links);
+    const madeTokens = await insertRows(t.ts, 'loginTokens', tokens);
+    const live = [
+      ...madeLinks
+        .filter((l) => l.userId === member && l.usedAt === null && l.revokedAt === null)
+        .map((l) => ({ at: l.createdAt, kind: 0, id: l.id, key: `one_click:${l.id}` })),
+      ...madeTokens
+        .filter(
+          (k) => profiles.includes(k.profileId ?? 0) && k.deletedAt === null && k.expiresAt > now,
+        )
+        .map((k) => ({ at: k.createdAt, kind: 1, id: k.id, key: `login_token:${k.id}` })),
+    ];
+    const byId = (a: string | number, b: string | number) => (a < b ? 1 : a > b ? -1 : 0);
+    live.sort((a, b) => b.at - a.at || a.kind - b.kind || byId(a.id, b.id));
+    return live.map((line) => line.key);
+  }
+
+  it('walks more than 100 links and tokens page by page, newest first, each exactly once, ties at one instant included', async () => {
+    const expected = await manyCredentials();
+    expect(expected.length).toBeGreaterThan(100);
+    const member = (await t.signIn('member@acme.test')).token;
+    for (const limit of [7, 100]) {
+      const pages = await everyPage((cursor) =>
+        t.client(member).account.credentials({ limit, cursor }),
+      );
+      const sizes = pages.map((page) => page.credentials.length);
+      // Every page full but the last, which is not empty.
+      expect(
+        sizes.slice(0, -1).every((size) => size === limit),
+        `limit ${limit}`,
+      ).toBe(true);
+      expect(sizes.at(-1)).toBeGreaterThan(0);
+      expect(sizes.at(-1)).toBeLessThanOrEqual(limit);
+      expect(pages.flatMap((page) => page.credentials.map(keyOf))).toEqual(expected);
+    }
+    // Asked for no size, a page is 50 with where to go on.
+    const first = await t.client(member).account.credentials();
+    expect(first.credentials.map(keyOf)).toEqual(expected.slice(0, 50));
+    expect(first.nextCursor).not.toBeNull();
+  });
+
+  it('keeps what each line says across pages: its maker by name and role, its organization, its reason', async () => {
+    await manyCredentials();
+    const member = (await t.signIn('member@acme.test')).token;
+    const pages = await everyPage((cursor) =>
+      t.client(member).account.credentials({ limit: 30, cursor }),
+    );
+    const lines = pages.flatMap((page) => page.credentials);
+    const operator = { kind: 'operator', name: 'Omar Haddad', operatorRole: 'admin' };
+    expect(new Set(lines.map((line) => JSON.stringify(line.maker)))).toEqual(
+      new Set([JSON.stringify(operator)]),
+    );
+    expect(JSON.stringify(lines)).not.toContain('ops@onbehalf.test');
+    expect(
+      new Set(lines.filter((l) => l.kind === 'login_token').map((l) => l.organizationName)),
+    ).toEqual(new Set(['Acme Corp', 'Globex Inc']));
+    expect(lines.find((l) => l.kind === 'one_click')).toEqual(
+      expect.objectContaining({
+        purpose: 'support',
+        reason: 'paging',
+        name: 'Sign-in link for support',
+      }),
+    );
+  });
+
+  it('refuses a page too large or a cursor this list did not give out, with a 400, never a 500', async () => {
+    const buyer = await t.signIn('buyer@acme.test');
+    const cursorOf = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    const now = t.clock.now();
+    for (const query of [
+      'limit=101',
+      'limit=0',
+      'limit=ten',
+      'cursor=not-a-cursor',
+      `cursor=${cursorOf([now, 'passkey', '1'])}`,
+      `cursor=${cursorOf([now, 'login_token', 'one'])}`,
+      `cursor=${cursorOf([now, 'login_token', '1', 'more'])}`,
+      `cursor=${cursorOf([String(now), 'one_click', 'a'])}`,
+      `cursor=${cursorOf([now, 'one_click', 'a\u0000b'])}`,
+      `cursor=${cursorOf([now, 'one_click', 'a\ud800b'])}`,
+    ]) {
+      const res = await t.call('GET', `${path}?${query}`, { token: buyer.token });
+      expect([query, res.status, res.json]).toEqual([
+        query,
+        400,
+        { error: expect.objectContaining({ code: 'validation_failed' }) },
+      ]);
+    }
+    // Well-formed but made up: answered from where it says, past what any column holds.
+    const made = await makeToken(ops, 'buyer@acme.test', { use: 'integration' });
+    for (const key of [
+      [now, 'login_token', '999999999999999'],
+      [now + 1, 'one_click', 'zzzz'],
+    ]) {
+      const res = await t.call('GET', `${path}?cursor=${cursorOf(key)}`, { token: buyer.token });
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({
+        credentials: [expect.objectContaining({ id: String(made.id) })],
+        nextCursor: null,
+      });
+    }
   });
 });
 

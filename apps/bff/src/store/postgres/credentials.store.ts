@@ -4,6 +4,7 @@ import type { CredentialsStore } from '../../features/credentials/credentials.st
 import { newestOf, type StartIn, startingIn } from '../keyset.ts';
 import { liveLinksOf } from '../link-rows.ts';
 import { tokenState } from '../login-token-rows.ts';
+import type { LoginTokenRow } from '../rows.ts';
 import { appendAudit } from './audit.ts';
 import { type PgQueryable, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
@@ -30,14 +31,6 @@ function tokens(db: PgQueryable) {
     .innerJoin(profiles, eq(profiles.id, loginTokens.profileId))
     .innerJoin(organizations, eq(organizations.id, profiles.organizationId));
 }
-
-/**
- * The links others made for a person before the ones they asked for themselves ("email me a
- * link", which anyone may ask for in their name): a list cut at its limit loses only the
- * person's own, never one someone else holds.
- */
-const madeByOthersFirst = (userId: number) =>
-  sql`CASE WHEN ${oneClickLinks.createdByUserId} = ${userId} THEN 1 ELSE 0 END`;
 
 /** A link's id in byte order, as SQLite compares it. */
 const linkId = sql`${oneClickLinks.id} COLLATE "C"`;
@@ -79,25 +72,56 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
     );
   };
 
+  /**
+   * The first `limit` rows of a page read from each of the person's profiles, each in its
+   * index's order: one statement over all of them would read and sort every token they hold.
+   */
+  const fromEachProfile = async (
+    userId: number,
+    pageOf: (
+      profileId: number,
+    ) => PromiseLike<{ token: LoginTokenRow; organizationName: string }[]>,
+    limit: number,
+  ) => {
+    const own = await db
+      .select({ id: profiles.id })
+      .from(profiles)
+      .where(eq(profiles.userId, userId));
+    const pages = await Promise.all(own.map(({ id }) => pageOf(id)));
+    const rows = newestOf(pages, ({ token }) => [token.createdAt, token.id], limit);
+    return withMakers(rows, userId);
+  };
+
   return {
-    async liveLinksFor(userId, now, limit) {
+    async liveLinksFor(userId, now, { start, limit }) {
+      // Walked newest first along `one_click_live_idx`, the expired ones passed over in it.
       const rows = await links(db)
-        .where(liveLinksOf(oneClickLinks, userId, now))
-        .orderBy(madeByOthersFirst(userId), ...linkOrder)
+        .where(
+          and(
+            liveLinksOf(oneClickLinks, userId, now),
+            startingIn(oneClickLinks.createdAt, linkId, start),
+          ),
+        )
+        .orderBy(...linkOrder)
         .limit(limit);
       return withMakers(rows, userId);
     },
-    async liveTokensFor(userId, now, limit) {
-      const rows = await tokens(db)
-        .where(
-          and(
-            sql`${loginTokens.profileId} IN ${profilesOf(userId)}`,
-            tokenState(loginTokens, 'active', now),
-          ),
-        )
-        .orderBy(desc(loginTokens.id))
-        .limit(limit);
-      return withMakers(rows, userId);
+    async liveTokensFor(userId, now, { start, limit }) {
+      return fromEachProfile(
+        userId,
+        (id) =>
+          tokens(db)
+            .where(
+              and(
+                eq(loginTokens.profileId, id),
+                tokenState(loginTokens, 'active', now),
+                startingIn(loginTokens.createdAt, loginTokens.id, withinRange(start)),
+              ),
+            )
+            .orderBy(desc(loginTokens.createdAt), desc(loginTokens.id))
+            .limit(limit),
+        limit,
+      );
     },
     async integrationLinksFor(userId, { start, limit }) {
       const rows = await links(db)
@@ -114,14 +138,9 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
       return withMakers(rows, userId);
     },
     async integrationTokensFor(userId, { start, limit }) {
-      // A page from each of the person's profiles, each read in its index's order: one
-      // statement over all of them would read and sort every token they hold.
-      const own = await db
-        .select({ id: profiles.id })
-        .from(profiles)
-        .where(eq(profiles.userId, userId));
-      const pages = await Promise.all(
-        own.map(({ id }) =>
+      return fromEachProfile(
+        userId,
+        (id) =>
           tokens(db)
             .where(
               and(
@@ -132,10 +151,8 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
             )
             .orderBy(desc(loginTokens.createdAt), desc(loginTokens.id))
             .limit(limit),
-        ),
+        limit,
       );
-      const rows = newestOf(pages, ({ token }) => [token.createdAt, token.id], limit);
-      return withMakers(rows, userId);
     },
     async revoke({ userId, credential, audit, now, meta }) {
       return transaction(db, async (tx) => {

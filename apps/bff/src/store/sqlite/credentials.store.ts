@@ -1,8 +1,9 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import type { CredentialsStore } from '../../features/credentials/credentials.store.ts';
+import type { CredentialsStore, MergedPage } from '../../features/credentials/credentials.store.ts';
 import { newestOf, startingIn } from '../keyset.ts';
 import { liveLinksOf } from '../link-rows.ts';
 import { tokenState } from '../login-token-rows.ts';
+import type { LoginTokenRow } from '../rows.ts';
 import { recordAudit } from './audit.ts';
 import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
@@ -31,16 +32,58 @@ function tokens(db: Queryable) {
     .innerJoin(organizations, eq(organizations.id, profiles.organizationId));
 }
 
-/** Newest first; links made in the same millisecond by id, as on PostgreSQL. */
-/**
- * The links others made for a person before the ones they asked for themselves ("email me a
- * link", which anyone may ask for in their name): a list cut at its limit loses only the
- * person's own, never one someone else holds.
- */
-const madeByOthersFirst = (userId: number) =>
-  sql`CASE WHEN ${oneClickLinks.createdByUserId} = ${userId} THEN 1 ELSE 0 END`;
-
+/** Newest first; links made in the same millisecond by the higher id, as on PostgreSQL. */
 const linkOrder = [desc(oneClickLinks.createdAt), desc(oneClickLinks.id)];
+
+/**
+ * A page of a person's live links (`one_click_live_idx`): walked newest first from `start`,
+ * the expired ones passed over in the index.
+ */
+function liveLinkPage(
+  db: Queryable,
+  userId: number,
+  now: number,
+  { start, limit }: MergedPage<string>,
+) {
+  return links(db)
+    .where(
+      and(
+        liveLinksOf(oneClickLinks, userId, now),
+        startingIn(oneClickLinks.createdAt, oneClickLinks.id, start),
+      ),
+    )
+    .orderBy(...linkOrder)
+    .limit(limit);
+}
+
+/** A page of one profile's live tokens (`login_tokens_live_idx`), as `liveLinkPage` reads links. */
+function liveTokenPage(
+  db: Queryable,
+  profileId: number,
+  now: number,
+  { start, limit }: MergedPage<number>,
+) {
+  return tokens(db)
+    .where(
+      and(
+        eq(loginTokens.profileId, profileId),
+        tokenState(loginTokens, 'active', now),
+        startingIn(loginTokens.createdAt, loginTokens.id, start),
+      ),
+    )
+    .orderBy(desc(loginTokens.createdAt), desc(loginTokens.id))
+    .limit(limit);
+}
+
+/** The statements a page of the Account list runs, with their values bound (for plans). */
+export const liveCredentialPageSql = (
+  db: Queryable,
+  of: { userId: number; profileId: number },
+  pages: { links: MergedPage<string>; tokens: MergedPage<number> },
+) => ({
+  links: liveLinkPage(db, of.userId, 0, pages.links).toSQL(),
+  tokens: liveTokenPage(db, of.profileId, 0, pages.tokens).toSQL(),
+});
 
 export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
   const makerOf = (
@@ -48,27 +91,35 @@ export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
     userId: number,
   ) => loadMaker(db, createdBy, userId).display;
 
+  /**
+   * The first `limit` rows of a page read from each of the person's profiles, each in its
+   * index's order: one statement over all of them would read and sort every token they hold.
+   */
+  const fromEachProfile = (
+    userId: number,
+    pageOf: (profileId: number) => { all(): { token: LoginTokenRow; organizationName: string }[] },
+    limit: number,
+  ) => {
+    const pages = db
+      .select({ id: profiles.id })
+      .from(profiles)
+      .where(eq(profiles.userId, userId))
+      .all()
+      .map(({ id }) => pageOf(id).all());
+    return newestOf(pages, ({ token }) => [token.createdAt, token.id], limit).map((r) => ({
+      ...r,
+      maker: makerOf(r.token, userId),
+    }));
+  };
+
   return {
-    async liveLinksFor(userId, now, limit) {
-      return links(db)
-        .where(liveLinksOf(oneClickLinks, userId, now))
-        .orderBy(madeByOthersFirst(userId), ...linkOrder)
-        .limit(limit)
+    async liveLinksFor(userId, now, page) {
+      return liveLinkPage(db, userId, now, page)
         .all()
         .map((r) => ({ ...r, maker: makerOf(r.link, userId) }));
     },
-    async liveTokensFor(userId, now, limit) {
-      return tokens(db)
-        .where(
-          and(
-            sql`${loginTokens.profileId} IN ${profilesOf(userId)}`,
-            tokenState(loginTokens, 'active', now),
-          ),
-        )
-        .orderBy(desc(loginTokens.id))
-        .limit(limit)
-        .all()
-        .map((r) => ({ ...r, maker: makerOf(r.token, userId) }));
+    async liveTokensFor(userId, now, page) {
+      return fromEachProfile(userId, (id) => liveTokenPage(db, id, now, page), page.limit);
     },
     async integrationLinksFor(userId, { start, limit }) {
       return links(db)
@@ -86,14 +137,9 @@ export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
         .map((r) => ({ ...r, maker: makerOf(r.link, userId) }));
     },
     async integrationTokensFor(userId, { start, limit }) {
-      // A page from each of the person's profiles, each read in its index's order: one
-      // statement over all of them would read and sort every token they hold.
-      const pages = db
-        .select({ id: profiles.id })
-        .from(profiles)
-        .where(eq(profiles.userId, userId))
-        .all()
-        .map(({ id }) =>
+      return fromEachProfile(
+        userId,
+        (id) =>
           tokens(db)
             .where(
               and(
@@ -103,13 +149,9 @@ export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
               ),
             )
             .orderBy(desc(loginTokens.createdAt), desc(loginTokens.id))
-            .limit(limit)
-            .all(),
-        );
-      return newestOf(pages, ({ token }) => [token.createdAt, token.id], limit).map((r) => ({
-        ...r,
-        maker: makerOf(r.token, userId),
-      }));
+            .limit(limit),
+        limit,
+      );
     },
     async revoke({ userId, credential, audit, now, meta }) {
       return db.transaction((tx) => {

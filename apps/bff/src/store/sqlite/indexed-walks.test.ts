@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTestApp } from '../../test/harness.ts';
 import { queryPlan } from '../../test/query-plan.ts';
+import { liveCredentialPageSql } from './credentials.store.ts';
 import { revokeOpenedBySql } from './credentials.ts';
 import { overdueSql } from './impersonation.store.ts';
 import { deadBatchSql } from './sessions.ts';
@@ -12,6 +13,29 @@ describe('statements that must not read a whole table on SQLite', () => {
     const details = queryPlan(t.sqlite, sql, params);
     expect(details).toMatch(/SEARCH sessions USING INDEX sessions_opened_by_idx/);
     expect(details).not.toMatch(/SCAN sessions/);
+  });
+
+  it("a page of Account's live links and tokens walks their indexes in the list's order, never a sort", async () => {
+    const t = await createTestApp();
+    for (const [links, tokens] of [
+      [undefined, undefined],
+      [{ afterRow: [1, 'link'] as const }, { olderThan: 1, sameInstant: true }],
+      [{ olderThan: 1, sameInstant: false }, { afterRow: [1, 1] as const }],
+    ] as const) {
+      const page = liveCredentialPageSql(
+        t.db,
+        { userId: 1, profileId: 1 },
+        { links: { start: links, limit: 51 }, tokens: { start: tokens, limit: 51 } },
+      );
+      const asked = JSON.stringify([links, tokens]);
+      const linkPlan = queryPlan(t.sqlite, page.links.sql, page.links.params);
+      expect(linkPlan, asked).toMatch(/SEARCH one_click_links USING INDEX one_click_live_idx/);
+      const tokenPlan = queryPlan(t.sqlite, page.tokens.sql, page.tokens.params);
+      expect(tokenPlan, asked).toMatch(/SEARCH login_tokens USING INDEX login_tokens_live_idx/);
+      for (const plan of [linkPlan, tokenPlan]) {
+        expect(plan, asked).not.toMatch(/TEMP B-TREE|SCAN (one_click_links|login_tokens)/);
+      }
+    }
   });
 
   it('housekeeping finds the sessions long dead through their index', async () => {
