@@ -1,13 +1,18 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import type { AccountCredential, AccountCredentials } from '@onbehalf/contracts/login-links';
 import { api } from '../../../lib/api.ts';
 import { queryKeys } from '../../../lib/query-keys.ts';
+import { type PageRequest, pagedQueryOptions, usePagedList } from '../../../lib/use-paged-list.ts';
 
-/** The live sign-in links and login tokens anyone made for me, newest first. */
-export const listCredentials = async () => (await api.account.credentials()).credentials;
+/** A page of the live sign-in links and login tokens anyone made for me, newest made first. */
+export const listCredentials = (page: PageRequest) => api.account.credentials(page);
 
 export const credentialsQueryOptions = () =>
-  queryOptions({ queryKey: queryKeys.account.credentials(), queryFn: listCredentials });
+  pagedQueryOptions(queryKeys.account.credentials(), listCredentials);
 
+const credentialsOf = (page: AccountCredentials) => page.credentials;
+const credentialId = (credential: AccountCredential) => `${credential.kind}:${credential.id}`;
+
+/** The live ones made for me, a page at a time ("Load more"). */
 export function useCredentials() {
-  return useQuery(credentialsQueryOptions());
+  return usePagedList(credentialsQueryOptions(), credentialsOf, credentialId);
 }

@@ -1,99 +1,96 @@
 import type { AccountCredential } from '@onbehalf/contracts/login-links';
 import { useState } from 'react';
-import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
+import { PagedListView } from '../../../components/ui/paged-list.tsx';
 import { formatDateTime } from '../../../lib/format.ts';
 import { makerLabel } from '../../../lib/people.ts';
 import { useCredentials } from '../api/list-credentials.ts';
 import { credentialKindLabels, credentialPurposeLabels, usesLabel } from '../credential-labels.ts';
 import { RevokeCredentialDialog } from './revoke-credential-dialog.tsx';
 
+const credentialNoun = { one: 'sign-in link or token', other: 'sign-in links and tokens' };
+
 /**
  * "Sign-in links and tokens made for you": every one that still works, who made it and for
- * whom, each revocable (SPEC §4b).
+ * whom, each revocable (SPEC §4b), a page at a time, newest made first.
  */
 export function CredentialsTable() {
   const credentials = useCredentials();
   const [revoking, setRevoking] = useState<AccountCredential | null>(null);
   const [revoked, setRevoked] = useState<string | null>(null);
 
-  if (credentials.isPending) return <LoadingStatus label="Loading sign-in links and tokens…" />;
-  if (credentials.isError) {
-    return (
-      <ErrorAlert
-        title="Sign-in links and tokens could not be loaded."
-        error={credentials.error}
-        onRetry={() => void credentials.refetch()}
-      />
-    );
-  }
-
   return (
     <>
       <p role="status" className="form-status">
         {revoked}
       </p>
-      {credentials.data.length === 0 ? (
-        <p className="empty">No sign-in link or login token made for you works right now.</p>
-      ) : (
-        <div className="table-scroll">
-          <table className="table" aria-label="Sign-in links and tokens made for you">
-            <thead>
-              <tr>
-                <th scope="col">Link or token</th>
-                <th scope="col">Made by</th>
-                <th scope="col">For</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Uses</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {credentials.data.map((credential) => (
-                <tr key={`${credential.kind}:${credential.id}`}>
-                  <th scope="row">
-                    {credential.name}
-                    <span className="cell-detail">
-                      {credentialKindLabels[credential.kind]}
-                      {credential.organizationName ? ` · ${credential.organizationName}` : ''}
-                    </span>
+      <PagedListView
+        list={credentials}
+        noun={credentialNoun}
+        loadingLabel="Loading sign-in links and tokens…"
+        errorTitle="Sign-in links and tokens could not be loaded."
+        empty="No sign-in link or login token made for you works right now."
+      >
+        {(rows) => (
+          <div className="table-scroll">
+            <table className="table" aria-label="Sign-in links and tokens made for you">
+              <thead>
+                <tr>
+                  <th scope="col">Link or token</th>
+                  <th scope="col">Made by</th>
+                  <th scope="col">For</th>
+                  <th scope="col">Reason</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">Uses</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
                   </th>
-                  <td>
-                    {makerLabel(credential.maker)}
-                    <span className="cell-detail">{formatDateTime(credential.createdAt)}</span>
-                  </td>
-                  <td>{credentialPurposeLabels[credential.purpose]}</td>
-                  <td>{credential.reason ?? <span className="muted">—</span>}</td>
-                  <td>{formatDateTime(credential.expiresAt)}</td>
-                  <td>
-                    {usesLabel(credential.uses, credential.oneTimeUse)}
-                    {credential.lastUsedAt ? (
-                      <span className="cell-detail">
-                        Last {formatDateTime(credential.lastUsedAt)}
-                      </span>
-                    ) : null}
-                  </td>
-                  <td className="table__actions">
-                    <button
-                      type="button"
-                      className="button button--small button--danger"
-                      aria-label={`Revoke ${credential.name}`}
-                      onClick={() => {
-                        setRevoked(null);
-                        setRevoking(credential);
-                      }}
-                    >
-                      Revoke
-                    </button>
-                  </td>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+              </thead>
+              <tbody>
+                {rows.map((credential) => (
+                  <tr key={`${credential.kind}:${credential.id}`}>
+                    <th scope="row">
+                      {credential.name}
+                      <span className="cell-detail">
+                        {credentialKindLabels[credential.kind]}
+                        {credential.organizationName ? ` · ${credential.organizationName}` : ''}
+                      </span>
+                    </th>
+                    <td>
+                      {makerLabel(credential.maker)}
+                      <span className="cell-detail">{formatDateTime(credential.createdAt)}</span>
+                    </td>
+                    <td>{credentialPurposeLabels[credential.purpose]}</td>
+                    <td>{credential.reason ?? <span className="muted">—</span>}</td>
+                    <td>{formatDateTime(credential.expiresAt)}</td>
+                    <td>
+                      {usesLabel(credential.uses, credential.oneTimeUse)}
+                      {credential.lastUsedAt ? (
+                        <span className="cell-detail">
+                          Last {formatDateTime(credential.lastUsedAt)}
+                        </span>
+                      ) : null}
+                    </td>
+                    <td className="table__actions">
+                      <button
+                        type="button"
+                        className="button button--small button--danger"
+                        aria-label={`Revoke ${credential.name}`}
+                        onClick={() => {
+                          setRevoked(null);
+                          setRevoking(credential);
+                        }}
+                      >
+                        Revoke
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </PagedListView>
       {revoking ? (
         <RevokeCredentialDialog
           credential={revoking}
