@@ -1587,8 +1587,8 @@ describe('refusals and reads are audited, and a flood writes two events a minute
     ]);
     expect((await events('audit.read')).map((e) => e.details?.impersonationId)).toEqual(reports);
     expect((await events('outbox.read')).map((e) => e.details)).toEqual([
-      { query: 'member@acme.test' },
-      { query: 'buyer@acme.test' },
+      { to: 'member@acme.test' },
+      { to: 'buyer@acme.test' },
     ]);
     // The minute's summary says which read was repeated, and how often: exactly.
     t.clock.advance(60_000);
