@@ -110,13 +110,12 @@ export function othersOfOwnSessionWhere(
   );
 }
 
-/** The columns a search of a person's sessions reads: names, and where their own sit. */
-interface SearchedSessionColumns {
-  organizationName: Column;
-  actorName: Column;
-  userAgent: Column;
-  ip: Column;
-  impersonationId: Column;
+/** The tables a search of a person's sessions reads: names, and where their own sit. */
+interface SearchedSessions {
+  sessions: { userAgent: Column; ip: Column; impersonationId: Column };
+  organizations: { name: Column };
+  /** The user acting in the session, if someone is (an alias of the users). */
+  actor: { name: Column };
 }
 
 /**
@@ -126,10 +125,13 @@ interface SearchedSessionColumns {
  * sits, so it is not found by it either). Any case; `%` and `_` are text. The person's live
  * sessions are few (ADR 004's cap), so matching them is bounded by the cap, not by the text.
  */
-export function sessionsMatching(columns: SearchedSessionColumns, query: string): SQL {
+export function sessionsMatching(
+  { sessions, organizations, actor }: SearchedSessions,
+  query: string,
+): SQL {
   const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const has = (column: Column) => sql`lower(${column}) LIKE ${pattern} ESCAPE '\\'`;
-  return sql`(${has(columns.organizationName)} OR ${has(columns.actorName)} OR (${isNull(
-    columns.impersonationId,
-  )} AND (${has(columns.userAgent)} OR ${has(columns.ip)})))`;
+  return sql`(${has(organizations.name)} OR ${has(actor.name)} OR (${isNull(
+    sessions.impersonationId,
+  )} AND (${has(sessions.userAgent)} OR ${has(sessions.ip)})))`;
 }

@@ -24,18 +24,6 @@ import {
 } from './sessions.ts';
 
 const actor = alias(users, 'actor');
-/** A person's sessions whose names, or own device and address, hold the text searched. */
-const matching = (query: string) =>
-  sessionsMatching(
-    {
-      organizationName: organizations.name,
-      actorName: actor.name,
-      userAgent: sessions.userAgent,
-      ip: sessions.ip,
-      impersonationId: sessions.impersonationId,
-    },
-    query,
-  );
 
 export function postgresAuth(context: PostgresContext): AuthStore {
   const { db, auditKey } = context;
@@ -117,7 +105,9 @@ export function postgresAuth(context: PostgresContext): AuthStore {
             gt(sessions.expiresAt, now),
             gt(sessions.lastSeenAt, idleSince),
             page.before !== undefined ? lt(sessions.id, page.before) : undefined,
-            page.query ? matching(page.query) : undefined,
+            page.query
+              ? sessionsMatching({ sessions, organizations, actor }, page.query)
+              : undefined,
           ),
         )
         .orderBy(desc(sessions.id))

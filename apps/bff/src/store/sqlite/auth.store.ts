@@ -36,18 +36,6 @@ const profileCountOf = preparedPerHandle((db: Queryable) =>
 );
 
 const actor = alias(users, 'actor');
-/** A person's sessions whose names, or own device and address, hold the text searched. */
-const matching = (query: string) =>
-  sessionsMatching(
-    {
-      organizationName: organizations.name,
-      actorName: actor.name,
-      userAgent: sessions.userAgent,
-      ip: sessions.ip,
-      impersonationId: sessions.impersonationId,
-    },
-    query,
-  );
 
 function liveSessionsQuery(
   db: Queryable,
@@ -74,7 +62,7 @@ function liveSessionsQuery(
         gt(sessions.expiresAt, now),
         gt(sessions.lastSeenAt, idleSince),
         page.before !== undefined ? lt(sessions.id, page.before) : undefined,
-        page.query ? matching(page.query) : undefined,
+        page.query ? sessionsMatching({ sessions, organizations, actor }, page.query) : undefined,
       ),
     )
     .orderBy(desc(sessions.id))
