@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../env.ts';
-import { SECRET_CHECK, serverSecretFrom } from '../lib/server-secret.ts';
+import { systemMeta } from '../lib/request-meta.ts';
+import { SECRET_CHECK, secretCheckFor, serverSecretFrom } from '../lib/server-secret.ts';
 import { loadSharedSigningKeys } from '../store/postgres/signing-keys.ts';
 import { migrateDatabase, openDatabase } from '../store/sqlite/client.ts';
 import { loadDatabaseSecret } from '../store/sqlite/secret-check.ts';
-import { countOf } from '../store/test-rows.ts';
+import { appendEvents, countOf, insertRows } from '../store/test-rows.ts';
 import { dialects, type TestStore } from '../store/test-stores.ts';
 import { afterThisFile } from '../test/file-cleanup.ts';
 import { createOperatorCommand } from './create-operator.ts';
@@ -58,6 +59,8 @@ async function openedAsACommand(env: Record<string, string>) {
   afterThisFile(() => opened.close());
   return { ...opened, env: loaded };
 }
+
+const DAY = 86_400_000;
 
 describe.each(dialects)('the first secret a database records, on %s', (dialect) => {
   it('a server that records another between a command’s migrate and its write: the write is refused whole, the server’s record stands', async () => {
@@ -118,5 +121,49 @@ describe.each(dialects)('the first secret a database records, on %s', (dialect) 
       /first started with another ONBEHALF_SECRET/,
     );
     await serverStarts(env, read, secretText);
+  }, 30_000);
+
+  it('a prune after a server recorded another secret deletes nothing: no access history, no event, no checkpoint', async () => {
+    const { env, read } = await commandDatabase(dialect);
+    const opened = await openedAsACommand(env);
+    await opened.migrate();
+    const now = Date.now();
+    const longAgo = now - 400 * DAY;
+    // Access history older than any retention, and nothing else: no event to prune, so the
+    // prune's first write is a deletion of history (a review found it deleted, then refused).
+    await insertRows(read(), 'loginAttempts', [
+      { kind: 'login_token', loginTokenId: 1, userId: null, at: longAgo, outcome: 'invalid' },
+    ]);
+    await serverStarts(env, read, randomBytes(32).toString('base64url'));
+
+    const prune = () =>
+      opened.store.audit.prune({ key: opened.auditKey, retentionDays: 30, now, meta: systemMeta });
+    await expect(prune()).rejects.toThrow(/first started with another ONBEHALF_SECRET/);
+    expect(await countOf(read(), 'loginAttempts')).toBe(1);
+    expect(await countOf(read(), 'auditEvents')).toBe(0);
+  }, 30_000);
+
+  it('a prune of old events after another secret was recorded is refused before its checkpoint', async () => {
+    const { env, read } = await commandDatabase(dialect);
+    const opened = await openedAsACommand(env);
+    await opened.migrate();
+    const now = Date.now();
+    // Events old enough to prune, keyed with the command's secret by a writer that records
+    // nothing; then a server's record of another secret (written as a server writes it).
+    await appendEvents(
+      read(),
+      [1, 2, 3].map((i) => ({ type: 'settings.changed' as const, at: now - 400 * DAY + i })),
+      systemMeta,
+    );
+    const servers = serverSecretFrom(randomBytes(32));
+    await insertRows(read(), 'settings', [
+      { key: SECRET_CHECK, value: secretCheckFor(servers.signingKeysKey), updatedAt: now },
+    ]);
+
+    await expect(
+      opened.store.audit.prune({ key: opened.auditKey, retentionDays: 30, now, meta: systemMeta }),
+    ).rejects.toThrow(/first started with another ONBEHALF_SECRET/);
+    expect(await countOf(read(), 'auditEvents')).toBe(3);
+    expect(await countOf(read(), 'auditCheckpoints')).toBe(0);
   }, 30_000);
 });

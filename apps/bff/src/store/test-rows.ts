@@ -5,7 +5,7 @@ import { appendAudit } from './postgres/audit.ts';
 import { transaction } from './postgres/client.ts';
 import * as pg from './postgres/schema.ts';
 import { recordAudit } from './sqlite/audit.ts';
-import { auditEvents, auditRepeats } from './sqlite/schema/audit-events.ts';
+import { auditCheckpoints, auditEvents, auditRepeats } from './sqlite/schema/audit-events.ts';
 import { invoices, orders } from './sqlite/schema/commerce.ts';
 import { impersonations } from './sqlite/schema/impersonations.ts';
 import { jobs } from './sqlite/schema/jobs.ts';
@@ -36,6 +36,7 @@ const tables = {
   apiKeys: [apiKeys, pg.apiKeys],
   auditRepeats: [auditRepeats, pg.auditRepeats],
   auditEvents: [auditEvents, pg.auditEvents],
+  auditCheckpoints: [auditCheckpoints, pg.auditCheckpoints],
   orders: [orders, pg.orders],
   invoices: [invoices, pg.invoices],
   outboxMessages: [outboxMessages, pg.outboxMessages],

@@ -407,7 +407,7 @@ export function postgresAudit({ db, auditKey }: PostgresContext): AuditStore {
 
     async prune({ key, retentionDays, now, meta }) {
       const events = await pruneAuditEvents(db, key, retentionDays, now);
-      const history = await pruneHistory(db, retentionCutoff(now, retentionDays));
+      const history = await pruneHistory(db, auditKey, retentionCutoff(now, retentionDays));
       const result = { ...events, ...history };
       const entry = prunedEvent(result, retentionDays, now);
       if (entry) await transaction(db, (tx) => appendAudit(tx, auditKey, entry, meta));

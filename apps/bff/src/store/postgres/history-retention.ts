@@ -4,7 +4,8 @@ import {
   deleteInBatches,
   impersonationsFinishedBefore,
 } from '../history-retention.ts';
-import type { PgDb } from './client.ts';
+import { confirmCommandSecret } from './audit.ts';
+import { type PgDb, transaction } from './client.ts';
 import { impersonations, loginAttempts } from './schema.ts';
 
 /**
@@ -12,9 +13,12 @@ import { impersonations, loginAttempts } from './schema.ts';
  * SQLite (store/sqlite/history-retention.ts): sign-in attempts up to the first within the
  * retention, and impersonations that finished before it. Each batch is one short statement of
  * its own, with a pause after it; rows another process is deleting are skipped, not waited for.
+ * A command's deletions confirm the database's secret in their own transaction first, as its
+ * keyed writes do (audit.ts): refused, it has deleted nothing.
  */
 export async function pruneHistory(
   db: PgDb,
+  key: Buffer,
   cutoff: number,
   options: { batch?: number; pauseMs?: number } = {},
 ): Promise<{ attempts: number; impersonations: number }> {
@@ -33,7 +37,12 @@ export async function pruneHistory(
       .orderBy(asc(loginAttempts.id))
       .limit(limit)
       .for('update', { skipLocked: true });
-    return (await db.delete(loginAttempts).where(inArray(loginAttempts.id, oldest))).rowCount ?? 0;
+    return transaction(db, async (tx) => {
+      await confirmCommandSecret(tx, key);
+      return (
+        (await tx.delete(loginAttempts).where(inArray(loginAttempts.id, oldest))).rowCount ?? 0
+      );
+    });
   });
   const finished = impersonationsFinishedBefore(impersonations, cutoff);
   const ended = await deleteInBatches(options, async (limit) => {
@@ -43,10 +52,13 @@ export async function pruneHistory(
       .where(finished)
       .limit(limit)
       .for('update', { skipLocked: true });
-    return (
-      (await db.delete(impersonations).where(and(inArray(impersonations.id, some), finished)))
-        .rowCount ?? 0
-    );
+    return transaction(db, async (tx) => {
+      await confirmCommandSecret(tx, key);
+      const deleted = await tx
+        .delete(impersonations)
+        .where(and(inArray(impersonations.id, some), finished));
+      return deleted.rowCount ?? 0;
+    });
   });
   return { attempts, impersonations: ended };
 }

@@ -438,7 +438,7 @@ export function sqliteAudit({ db, searchReader }: SqliteContext): AuditStore {
 
     async prune({ key, retentionDays, now, meta }) {
       const events = await pruneAuditEvents(db, key, retentionDays, now);
-      const history = await pruneHistory(db, retentionCutoff(now, retentionDays));
+      const history = await pruneHistory(db, retentionCutoff(now, retentionDays), now);
       const result = { ...events, ...history };
       const entry = prunedEvent(result, retentionDays, now);
       if (entry) db.transaction((tx) => recordAudit(tx, entry, meta));

@@ -4,6 +4,7 @@ import {
   deleteInBatches,
   impersonationsFinishedBefore,
 } from '../history-retention.ts';
+import { confirmCommandSecret } from './audit.ts';
 import type { Db } from './client.ts';
 import { impersonations } from './schema/impersonations.ts';
 import { loginAttempts } from './schema/login-links.ts';
@@ -13,12 +14,14 @@ import { loginAttempts } from './schema/login-links.ts';
  * attempts at a link or token (each holds an address and a user agent), and impersonations
  * that finished before it (ended, or never started and their hand-off expired). Running ones
  * are never taken. Each batch's ids are read first, outside any write, then deleted in one
- * short statement with a pause after it, so a running server waits for the write lock a few
- * milliseconds at a time.
+ * short transaction with a pause after it, so a running server waits for the write lock a few
+ * milliseconds at a time. A command's deletions confirm the database's secret in their own
+ * transaction first, as its keyed writes do (audit.ts): refused, it has deleted nothing.
  */
 export async function pruneHistory(
   db: Db,
   cutoff: number,
+  now: number,
   options: { batch?: number; pauseMs?: number } = {},
 ): Promise<{ attempts: number; impersonations: number }> {
   // As with events: only the oldest attempts, up to the first within the retention, so one
@@ -41,7 +44,10 @@ export async function pruneHistory(
       .all()
       .map((row) => row.id);
     if (ids.length === 0) return 0;
-    return db.delete(loginAttempts).where(inArray(loginAttempts.id, ids)).run().changes;
+    return db.transaction((tx) => {
+      confirmCommandSecret(tx, now);
+      return tx.delete(loginAttempts).where(inArray(loginAttempts.id, ids)).run().changes;
+    });
   });
   const finished = impersonationsFinishedBefore(impersonations, cutoff);
   const ended = await deleteInBatches(options, (limit) => {
@@ -53,10 +59,13 @@ export async function pruneHistory(
       .all()
       .map((row) => row.id);
     if (ids.length === 0) return 0;
-    return db
-      .delete(impersonations)
-      .where(and(inArray(impersonations.id, ids), finished))
-      .run().changes;
+    return db.transaction((tx) => {
+      confirmCommandSecret(tx, now);
+      return tx
+        .delete(impersonations)
+        .where(and(inArray(impersonations.id, ids), finished))
+        .run().changes;
+    });
   });
   return { attempts, impersonations: ended };
 }
