@@ -78,11 +78,17 @@ export type SearchPageQuery = PageQuery & { query?: string };
 
 /**
  * A list whose search had another name before SPEC §8b named it `query` still takes the old
- * one; a request naming two different searches is refused (400) rather than one dropped.
+ * one; a request naming two different searches is refused (400) rather than one dropped. The
+ * searches ignore case, so two that differ only in case are one.
  */
 export const oneSearch = (oldName: string) => ({
-  check: (asked: Record<string, unknown>) =>
-    !(asked[oldName] && asked.query && asked[oldName] !== asked.query),
+  check: (asked: Record<string, unknown>) => {
+    const [old, query] = [asked[oldName], asked.query];
+    return (
+      !(typeof old === 'string' && old && typeof query === 'string' && query) ||
+      old.toLowerCase() === query.toLowerCase()
+    );
+  },
   error: {
     path: [oldName],
     message: `Send the search as \`query\` only (\`${oldName}\` is its old name).`,

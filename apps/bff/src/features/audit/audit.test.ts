@@ -382,22 +382,36 @@ describe('the search, named `query` (SPEC §8b), once `q`', () => {
     expect((await reads()).events).toHaveLength(before);
   });
 
-  it('an export searches by `query`, and by `q` as before', async () => {
+  it('every door searches by `query`, and by `q` as before: the list and the export, staff and team', async () => {
     await impersonationWithOrder('printer jam');
-    const exported = async (search: { query?: string; q?: string }) => {
-      const url = t
-        .client(root)
-        .audit.exportUrl('ndjson', { ...search, type: 'impersonation.started' });
-      const res = await t.app.request(url, { headers: { authorization: `Bearer ${root}` } });
+    const admin = (await t.signIn('admin@acme.test')).token;
+    const type = 'impersonation.started' as const;
+    const exported = async (scope: 'sys' | 'team', search: { query?: string; q?: string }) => {
+      const token = scope === 'sys' ? root : admin;
+      const url = t.client(token).audit.exportUrl('ndjson', { ...search, type }, scope);
+      const res = await t.app.request(url, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
       const lines = (await res.text()).split('\n').filter(Boolean);
       return lines.map((line) => JSON.parse(line).type);
     };
-    const found = await exported({ query: 'printer jam' });
-    expect(found).toEqual(['impersonation.started']);
-    expect(await exported({ q: 'printer jam' })).toEqual(found);
-    expect(await exported({ query: 'no-such-words' })).toEqual([]);
-    expect(await exported({ q: 'no-such-words' })).toEqual([]);
+    const listed = async (scope: 'sys' | 'team', search: { query?: string; q?: string }) => {
+      const audit = t.client(scope === 'sys' ? root : admin).audit;
+      const page = await (scope === 'sys' ? audit.list : audit.teamList)({ ...search, type });
+      return page.events.map((e) => e.type);
+    };
+    for (const scope of ['sys', 'team'] as const) {
+      for (const read of [exported, listed]) {
+        const asked = `${scope} ${read === exported ? 'export' : 'list'}`;
+        expect(await read(scope, { query: 'printer jam' }), asked).toEqual([type]);
+        expect(await read(scope, { q: 'printer jam' }), asked).toEqual([type]);
+        expect(await read(scope, { query: 'no-such-words' }), asked).toEqual([]);
+        expect(await read(scope, { q: 'no-such-words' }), asked).toEqual([]);
+        // The search ignores case: the same words in two cases are one search, not two.
+        expect(await read(scope, { query: 'Printer Jam', q: 'printer jam' }), asked).toEqual([
+          type,
+        ]);
+      }
+    }
   });
 });
 
