@@ -30,6 +30,25 @@ async function servedOperations() {
 }
 
 describe('one route table: the server serves exactly the table (SPEC §10)', () => {
+  it('a search taken under its old name is documented as deprecated, beside `query` (ADR 045)', async () => {
+    const { operations } = await servedOperations();
+    const parameters = (operation: string) =>
+      (operations.get(operation) as { parameters?: Record<string, unknown>[] } | undefined)
+        ?.parameters ?? [];
+    for (const [operation, oldName] of [
+      ['GET /api/sys/audit-events', 'q'],
+      ['GET /api/sys/audit-events/export', 'q'],
+      ['GET /api/public/team/audit-events', 'q'],
+      ['GET /api/public/team/audit-events/export', 'q'],
+      ['GET /api/sys/outbox', 'to'],
+    ] as const) {
+      const named = (name: string) => parameters(operation).find((p) => p.name === name);
+      expect(named('query'), operation).toBeDefined();
+      expect(JSON.stringify(named(oldName)), operation).toMatch(/"deprecated":true/);
+      expect(JSON.stringify(named('query')), operation).not.toMatch(/deprecated/);
+    }
+  });
+
   it('every route of the table is served, and nothing else is', async () => {
     const { operations } = await servedOperations();
     const fromTable = table.map(([, route]) => key(route.method, route.path)).sort();

@@ -72,7 +72,7 @@ export const auditFilters = z.object({
   /** Free text (SPEC §8b `?query=`): every word, in names, emails, addresses and details. */
   query: searchText.optional(),
   /** The search's name before it was `query`, still taken. Deprecated: send `query`. */
-  q: searchText.optional(),
+  q: searchText.optional().meta({ deprecated: true, description: 'Deprecated: send `query`.' }),
 });
 export type AuditFilters = Omit<z.infer<typeof auditFilters>, 'q'>;
 

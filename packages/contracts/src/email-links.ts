@@ -60,6 +60,9 @@ export type OutboxResponse = z.infer<typeof outboxResponse>;
 const recipient = z.string().trim().max(254).optional();
 /** `query`: the messages to this address (the whole address, any case); `to` its old name. */
 export const outboxQuery = pageQuery
-  .extend({ query: recipient, to: recipient })
+  .extend({
+    query: recipient,
+    to: recipient.meta({ deprecated: true, description: 'Deprecated: send `query`.' }),
+  })
   .refine(oneSearch('to').check, oneSearch('to').error);
 export type OutboxQuery = PageQuery & { query?: string; to?: string };
