@@ -1,4 +1,16 @@
-import { and, type Column, eq, gt, isNotNull, isNull, lte, ne, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  type Column,
+  eq,
+  gt,
+  isNotNull,
+  isNull,
+  lte,
+  ne,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import { sessionPolicy } from '../domain/sessions.ts';
 
 /**
@@ -122,16 +134,17 @@ interface SearchedSessions {
  * A person's sessions matching a search (SPEC §8b `?query=`): the text anywhere in the
  * organization's name, the name of whoever acts as them in it, or, for their own sessions only,
  * the device and address (a session someone else holds as them does not show where that person
- * sits, so it is not found by it either). Any case; `%` and `_` are text. The person's live
- * sessions are few (ADR 004's cap), so matching them is bounded by the cap, not by the text.
+ * sits, so it is not found by it either). `contains` is the adapter's (search.ts: any case, in
+ * any script; `%` and `_` are text). The person's live sessions are few (ADR 004's cap), so
+ * matching them is bounded by the cap, not by the text.
  */
 export function sessionsMatching(
   { sessions, organizations, actor }: SearchedSessions,
   query: string,
-): SQL {
-  const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const has = (column: Column) => sql`lower(${column}) LIKE ${pattern} ESCAPE '\\'`;
-  return sql`(${has(organizations.name)} OR ${has(actor.name)} OR (${isNull(
-    sessions.impersonationId,
-  )} AND (${has(sessions.userAgent)} OR ${has(sessions.ip)})))`;
+  contains: (term: string, ...columns: Column[]) => SQL | undefined,
+): SQL | undefined {
+  return or(
+    contains(query, organizations.name, actor.name),
+    and(isNull(sessions.impersonationId), contains(query, sessions.userAgent, sessions.ip)),
+  );
 }

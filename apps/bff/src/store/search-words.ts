@@ -58,3 +58,11 @@ export function searchWords(typed: string, prefixes: PrefixPieces = 'each word')
   );
   return needed.slice(0, MAX_SEARCH_WORDS);
 }
+
+/**
+ * The `LIKE` pattern (escaped by a backslash) of a text contained anywhere, in lower case, each
+ * adapter folding its columns to match: the text's own `%`, `_` and backslash are text.
+ */
+export function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}

@@ -112,7 +112,7 @@ describe('every list is a bounded, searchable page', () => {
       }).session;
     };
     const laptop = own('198.51.100.7', 'Firefox on Linux');
-    const phone = own('203.0.113.9', 'Mobile 100%_safe');
+    const phone = own('203.0.113.9', 'Mobile 100%_safe, Ärger edition');
     await insertRows(t.ts, 'sessions', [laptop, phone]);
     // The team admin acts as the member, from a device with the same name as the laptop's.
     t.clock.advance(1000);
@@ -141,6 +141,9 @@ describe('every list is a bounded, searchable page', () => {
     expect(await search('i%n')).toEqual([]);
     expect(await search('x_f')).toEqual([]);
     expect(await search('  ')).toHaveLength(4);
+    // Any case in any script, on both stores (SQLite's own lower() folds ASCII only).
+    expect(await search('ärger')).toEqual([phone.id]);
+    expect(await search('ÄRGER EDITION')).toEqual([phone.id]);
     const firstOfTwo = await t.client(member.token).auth.sessions({ query: 'acme', limit: 2 });
     expect(firstOfTwo.sessions.map((s) => s.id)).toEqual([acting, phone.id]);
     const rest = await t.client(member.token).auth.sessions({

@@ -15,6 +15,7 @@ import {
 import { isIntegerId } from './integer-id.ts';
 import { postgresOneClick } from './one-click.store.ts';
 import { impersonations, organizations, profiles, sessions, users } from './schema.ts';
+import { containsAny } from './search.ts';
 import {
   findSessionByToken,
   makeRoomForSession,
@@ -106,7 +107,7 @@ export function postgresAuth(context: PostgresContext): AuthStore {
             gt(sessions.lastSeenAt, idleSince),
             page.before !== undefined ? lt(sessions.id, page.before) : undefined,
             page.query
-              ? sessionsMatching({ sessions, organizations, actor }, page.query)
+              ? sessionsMatching({ sessions, organizations, actor }, page.query, containsAny)
               : undefined,
           ),
         )

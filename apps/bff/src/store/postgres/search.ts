@@ -1,5 +1,5 @@
 import { type Column, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
-import { type PrefixPieces, searchWords } from '../search-words.ts';
+import { likePattern, type PrefixPieces, searchWords } from '../search-words.ts';
 import { profiles, users } from './schema.ts';
 
 /*
@@ -21,7 +21,7 @@ import { profiles, users } from './schema.ts';
  * themselves, not anything: a search for "%" finds a percent sign, not every row.
  */
 export function containsAny(term: string, ...columns: Column[]): SQL | undefined {
-  const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const pattern = likePattern(term);
   return or(...columns.map((column) => sql`lower(${column}) like ${pattern} escape '\\'`));
 }
 

@@ -19,6 +19,7 @@ import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';
 import { sessions } from './schema/sessions.ts';
 import { users } from './schema/users.ts';
+import { containsAny } from './search.ts';
 import {
   findSessionByToken,
   makeRoomForSession,
@@ -62,7 +63,9 @@ function liveSessionsQuery(
         gt(sessions.expiresAt, now),
         gt(sessions.lastSeenAt, idleSince),
         page.before !== undefined ? lt(sessions.id, page.before) : undefined,
-        page.query ? sessionsMatching({ sessions, organizations, actor }, page.query) : undefined,
+        page.query
+          ? sessionsMatching({ sessions, organizations, actor }, page.query, containsAny)
+          : undefined,
       ),
     )
     .orderBy(desc(sessions.id))

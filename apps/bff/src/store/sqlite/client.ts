@@ -34,6 +34,11 @@ export function openDatabase(file: string): { db: Db; sqlite: Database.Database 
   // 8 MiB of page cache (the default is 2 MiB): the hot indexes of a large database stay in it.
   sqlite.pragma('cache_size = -8192');
   sqlite.pragma('temp_store = MEMORY');
+  // SQLite's lower() and LIKE fold ASCII letters only: a search typed as "élodie" would miss
+  // "ÉLODIE". Searches that ignore case fold with JavaScript's rules instead (search.ts).
+  sqlite.function('fold_case', { deterministic: true }, (text: unknown) =>
+    typeof text === 'string' ? text.toLowerCase() : text,
+  );
   return { db: drizzle(sqlite), sqlite };
 }
 

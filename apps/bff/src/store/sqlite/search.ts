@@ -1,17 +1,18 @@
 import { type Column, inArray, or, type SQL, sql } from 'drizzle-orm';
-import { type PrefixPieces, searchWords } from '../search-words.ts';
+import { likePattern, type PrefixPieces, searchWords } from '../search-words.ts';
 import type { Queryable } from './client.ts';
 import { preparedPerHandle } from './prepared.ts';
 import { profiles } from './schema/profiles.ts';
 import { users } from './schema/users.ts';
 
 /**
- * Case-insensitive "contains" over one or more columns. The term's own % and _ match
- * themselves, not anything: a search for "%" finds a percent sign, not every row.
+ * Case-insensitive "contains" over one or more columns, in any script (`fold_case`, client.ts:
+ * SQLite's own lower() folds ASCII only). The term's own % and _ match themselves, not
+ * anything: a search for "%" finds a percent sign, not every row.
  */
 export function containsAny(term: string, ...columns: Column[]): SQL | undefined {
-  const pattern = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return or(...columns.map((column) => sql`lower(${column}) like ${pattern} escape '\\'`));
+  const pattern = likePattern(term);
+  return or(...columns.map((column) => sql`fold_case(${column}) like ${pattern} escape '\\'`));
 }
 
 /**
