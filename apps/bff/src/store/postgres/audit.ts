@@ -26,8 +26,11 @@ import { recordSecretCheck } from './secret-record.ts';
  * last (a redemption replacing a session against the end of that session's impersonation;
  * found by a review): PostgreSQL broke each such pair after a second, holding the head, and so
  * every audited write of every process, meanwhile. The events keep the order they were asked
- * for in. Only the counters of repeats (audit-repeats.ts) and a prune's checkpoint
- * (audit-chain.ts) take rows after the head, rows no other command locks.
+ * for in. Only the counters of repeats (audit-repeats.ts), a prune's checkpoint
+ * (audit-chain.ts) and, in a `pnpm cli` command's store, the secret's check in `settings`
+ * (`confirmCommandSecret`, when a statement of the command took the head already) take rows
+ * after the head: rows no server's command locks after it (a server takes the check only at
+ * its start, under no head).
  */
 export async function appendAudit(
   tx: PgTx,

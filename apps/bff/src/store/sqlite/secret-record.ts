@@ -18,8 +18,8 @@ export function storedSecretCheck(db: Queryable): unknown {
  * stored one is its own: a compare-and-set, since the row is only ever inserted, never
  * replaced. Whoever's insert commits first (a server at its start, or a command in the
  * transaction of its first keyed write) decides, and every other with another secret is
- * refused. Its insert comes first, so a transaction that begins with it waits for the write
- * lock as any writer does.
+ * refused. It writes, so it runs inside a write transaction (SQLite's one writer at a time):
+ * the insert and the read after it see one state of the database.
  */
 export function recordSecretCheck(db: Queryable, sealKey: Buffer, now: number): void {
   db.insert(settings)
