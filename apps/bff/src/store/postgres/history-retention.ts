@@ -5,7 +5,7 @@ import {
   impersonationsFinishedBefore,
 } from '../history-retention.ts';
 import { confirmCommandSecret } from './audit.ts';
-import { type PgDb, transaction } from './client.ts';
+import { type PgDb, type PgTx, transaction } from './client.ts';
 import { impersonations, loginAttempts } from './schema.ts';
 
 /**
@@ -13,8 +13,8 @@ import { impersonations, loginAttempts } from './schema.ts';
  * SQLite (store/sqlite/history-retention.ts): sign-in attempts up to the first within the
  * retention, and impersonations that finished before it. Each batch is one short statement of
  * its own, with a pause after it; rows another process is deleting are skipped, not waited for.
- * A command's deletions confirm the database's secret in their own transaction first, as its
- * keyed writes do (audit.ts): refused, it has deleted nothing.
+ * A command's deletions confirm the database's secret in their own transaction, as its keyed
+ * writes do (audit.ts): refused, it has deleted nothing.
  */
 export async function pruneHistory(
   db: PgDb,
@@ -38,10 +38,8 @@ export async function pruneHistory(
       .limit(limit)
       .for('update', { skipLocked: true });
     return transaction(db, async (tx) => {
-      await confirmCommandSecret(tx, key);
-      return (
-        (await tx.delete(loginAttempts).where(inArray(loginAttempts.id, oldest))).rowCount ?? 0
-      );
+      const deleted = await tx.delete(loginAttempts).where(inArray(loginAttempts.id, oldest));
+      return confirmedIfAny(tx, key, deleted.rowCount ?? 0);
     });
   });
   const finished = impersonationsFinishedBefore(impersonations, cutoff);
@@ -53,12 +51,21 @@ export async function pruneHistory(
       .limit(limit)
       .for('update', { skipLocked: true });
     return transaction(db, async (tx) => {
-      await confirmCommandSecret(tx, key);
       const deleted = await tx
         .delete(impersonations)
         .where(and(inArray(impersonations.id, some), finished));
-      return deleted.rowCount ?? 0;
+      return confirmedIfAny(tx, key, deleted.rowCount ?? 0);
     });
   });
   return { attempts, impersonations: ended };
+}
+
+/**
+ * A batch that deleted rows confirms a command's secret in its transaction (refused, the
+ * deletion rolls back with it); one that deleted nothing has written nothing and records
+ * nothing, so a prune with nothing to do, given another secret, cannot lock the servers out.
+ */
+async function confirmedIfAny(tx: PgTx, key: Buffer, deleted: number): Promise<number> {
+  if (deleted > 0) await confirmCommandSecret(tx, key);
+  return deleted;
 }
