@@ -127,8 +127,9 @@ export async function listSessions(
   return {
     nextCursor,
     sessions: items.map(({ session, organizationName, actor, credential }) => {
-      // A session someone else acts in is theirs: where they sit is not the person's to see.
-      const elsewhere = actor !== null;
+      // A session someone else acts in (an impersonation's) is theirs: where they sit is not
+      // the person's to see, nor to find by a search (sessionsMatching asks the same column).
+      const elsewhere = session.impersonationId !== null;
       return {
         id: session.id,
         method: session.method,

@@ -129,6 +129,19 @@ describe('every list is a bounded, searchable page', () => {
       { id: acting },
     );
 
+    // Listed, the admin's session names the admin, and not where they sit.
+    const listed = (await t.client(member.token).auth.sessions({})).sessions;
+    expect(listed.find((s) => s.id === acting)).toMatchObject({
+      actingAs: { name: 'Adam Alvarez' },
+      ip: null,
+      userAgent: null,
+    });
+    expect(listed.find((s) => s.id === laptop.id)).toMatchObject({
+      actingAs: null,
+      ip: '198.51.100.7',
+      userAgent: 'Firefox on Linux',
+    });
+
     const search = async (query: string) =>
       (await t.client(member.token).auth.sessions({ query })).sessions.map((s) => s.id);
     expect(await search('FIREFOX')).toEqual([laptop.id]);
