@@ -97,6 +97,48 @@ describe('the HTTP edge holds what SPEC §8 and §8b name', () => {
     expect([res.status, res.error?.code]).toEqual([403, 'csrf_rejected']);
   });
 
+  it('a cross-site DELETE is refused, and the session it names lives on', async () => {
+    const t = await createTestApp({ rateLimits: false });
+    const own = await t.signIn('buyer@acme.test');
+    const other = await t.signIn('buyer@acme.test');
+    // A JSON type, so Hono's csrf() (form types and bodies without a type) lets it through and
+    // only our own check stands between a page on another site and the revocation.
+    const res = await t.call('DELETE', `/api/public/auth/sessions/${other.session.id}`, {
+      cookie: `ob_session=${own.token}`,
+      headers: { 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' },
+    });
+    expect([res.status, res.error?.code]).toEqual([403, 'csrf_rejected']);
+    expect((await t.call('GET', '/api/public/auth/session', { token: other.token })).status).toBe(
+      200,
+    );
+  });
+
+  it('a foreign Host is answered 421 before its body is weighed or its origin checked', async () => {
+    const t = await createTestApp({ rateLimits: false });
+    const { token } = await t.signIn('buyer@acme.test');
+    const foreign = 'http://evil.test';
+    const oversized = await t.app.request(`${foreign}/api/public/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': '10000000' },
+      body: '{}',
+    });
+    const crossSite = await t.app.request(`${foreign}/api/public/auth/sign-out`, {
+      method: 'POST',
+      headers: { cookie: `ob_session=${token}`, 'sec-fetch-site': 'cross-site' },
+    });
+    const notJson = await t.app.request(`${foreign}/api/public/auth/sign-out`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'text/plain',
+        'content-length': '1',
+      },
+      body: 'x',
+    });
+    expect([oversized.status, crossSite.status, notJson.status]).toEqual([421, 421, 421]);
+    expect((await t.call('GET', '/api/public/auth/session', { token })).status).toBe(200);
+  });
+
   it('an origin that merely starts with PUBLIC_ORIGIN is foreign', async () => {
     const t = await createTestApp({ rateLimits: false });
     const { token, session } = await t.signIn('buyer@acme.test');
@@ -134,7 +176,21 @@ describe('the HTTP edge holds what SPEC §8 and §8b name', () => {
     await t.client(token).auth.signOut();
     const res = await t.call('GET', '/api/public/auth/session', { cookie: `ob_session=${token}` });
     expect(res.status).toBe(401);
-    expect(res.headers.get('set-cookie')).toMatch(/ob_session=;.*Max-Age=0/);
+    expect(res.headers.get('set-cookie')).toMatch(/^ob_session=; Max-Age=0; Path=\/(;|$)/);
+    // Not Secure in development: a browser on http://localhost would ignore a Secure cookie.
+    expect(res.headers.get('set-cookie')).not.toMatch(/Secure/i);
+  });
+
+  it('in production a dead session cookie is cleared as it was set: __Host-, Secure, Path=/', async () => {
+    const t = await createTestApp({ rateLimits: false, env: { NODE_ENV: 'production' } });
+    const { token } = await t.signIn('buyer@acme.test');
+    await t.client(token).auth.signOut();
+    const res = await t.call('GET', '/api/public/auth/session', {
+      cookie: `__Host-ob_session=${token}`,
+    });
+    expect(res.status).toBe(401);
+    const cleared = res.headers.getSetCookie().find((c) => c.startsWith('__Host-ob_session='));
+    expect(cleared).toMatch(/^__Host-ob_session=; Max-Age=0; Path=\/; Secure$/);
   });
 
   it('an API key is not a credential on /api/public', async () => {

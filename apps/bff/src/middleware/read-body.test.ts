@@ -69,6 +69,22 @@ describe('request bodies read from the socket', () => {
     expect(res.status).toBe(200);
   });
 
+  it('a chunked body that is not JSON is refused like one with a length: 415', async () => {
+    // On a route that takes no body, so no validator stands behind the check to refuse it.
+    const signedIn = await send(signIn, credentials);
+    const res = await send('/api/public/auth/sign-out', ['sign', '-out'], {
+      authorization: `Bearer ${String(signedIn.json.token)}`,
+      'transfer-encoding': 'chunked',
+      'content-type': 'text/plain',
+    });
+    expect([res.status, res.json.error?.code]).toEqual([415, 'unsupported_media_type']);
+    const after = await send('/api/public/auth/sign-out', '', {
+      authorization: `Bearer ${String(signedIn.json.token)}`,
+      'content-length': '0',
+    });
+    expect(after.status).toBe(200);
+  });
+
   it('a declared length over 64 KiB is refused before reading: 413 payload_too_large', async () => {
     const big = JSON.stringify({ email: 'x'.repeat(70_000), password: 'p' });
     const res = await send(signIn, big, { 'content-length': String(Buffer.byteLength(big)) });

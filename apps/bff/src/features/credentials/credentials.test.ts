@@ -604,6 +604,14 @@ describe('a credential handed over to a system is an integration', () => {
         maker: { kind: 'operator', name: 'Omar Haddad', operatorRole: 'admin' },
       },
     });
+    // Services downstream read the same from the session's JWT: which credential opened it.
+    const { jwt } = await integration.auth.jwt();
+    const jwks = (await t.client().call('auth.jwks')) as JSONWebKeySet;
+    const { payload } = await jwtVerify(jwt, createLocalJWKSet(jwks), {
+      audience: SESSION_JWT_AUDIENCE,
+      currentDate: new Date(t.clock.now()),
+    });
+    expect(payload.via).toEqual({ kind: 'login_token', id: String(made.id) });
     const refused = [
       integration.account.changePassword({
         currentPassword: 'demo-password',
