@@ -860,7 +860,7 @@ function searchesLine(searched: NonNullable<ScenarioResult['searches']>): string
       (q) => `\`${q.q}\` ${q.count}× mean ${q.meanMs.toFixed(0)} ms, max ${q.maxMs.toFixed(0)} ms`,
     )
     .join('; ');
-  return `${searched.requests} searches of \`GET ${searched.path}?q=…\`${failed.length ? ` (failed: ${failed.map(([status, n]) => `${n}× ${status}`).join(', ')})` : ''}: ${queries}`;
+  return `${searched.requests} searches of \`GET ${searched.path}?query=…\`${failed.length ? ` (failed: ${failed.map(([status, n]) => `${n}× ${status}`).join(', ')})` : ''}: ${queries}`;
 }
 
 function logResult(result: ScenarioResult) {

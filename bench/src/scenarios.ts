@@ -200,7 +200,7 @@ const { parentPort, workerData } = require('node:worker_threads');
   for (let i = 0; performance.now() < deadline; i++) {
     const query = byQuery[i % byQuery.length];
     const started = performance.now();
-    const url = origin + path + '?limit=50&q=' + encodeURIComponent(query.q);
+    const url = origin + path + '?limit=50&query=' + encodeURIComponent(query.q);
     const res = await fetch(url, { headers: { authorization: 'Bearer ' + token } });
     await res.arrayBuffer();
     const ms = performance.now() - started;

@@ -53,7 +53,8 @@ export const auditEventTypes = [
 export const auditEventType = z.enum(auditEventTypes);
 export type AuditEventType = z.infer<typeof auditEventType>;
 
-const searchText = z.string().trim().min(1).max(200);
+/** An empty search is none, as on every other list. */
+const searchText = z.string().trim().max(200);
 const oldSearch = oneSearch('q');
 
 const csvOrList = z

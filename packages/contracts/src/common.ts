@@ -104,6 +104,8 @@ export function searchUnderOneName<T extends { query?: string | undefined }, K e
   const old = rest[oldName];
   delete rest[oldName];
   if (typeof old === 'string' && old && !rest.query) rest.query = old;
+  // An empty search is none: nothing to search for, nor to record as searched.
+  if (!rest.query) delete rest.query;
   return rest as Omit<T, K>;
 }
 

@@ -10,6 +10,7 @@ import { appendEvents, auditTrail, countOf, rowsOf } from '../../store/test-rows
 import {
   createTestApp,
   demoIds,
+  ORIGIN,
   type TestApp,
   teamImpersonationWithOrder,
 } from '../../test/harness.ts';
@@ -411,6 +412,51 @@ describe('the search, named `query` (SPEC §8b), once `q`', () => {
           type,
         ]);
       }
+    }
+  });
+
+  it('an empty search is none, as on every other list: every door answers as if none was sent', async () => {
+    await impersonationWithOrder('printer jam');
+    const admin = (await t.signIn('admin@acme.test')).token;
+    const type = 'impersonation.started';
+    const doors = [
+      ['/api/sys/audit-events', root],
+      ['/api/public/team/audit-events', admin],
+      ['/api/sys/audit-events/export', root],
+      ['/api/public/team/audit-events/export', admin],
+    ] as const;
+    for (const [path, token] of doors) {
+      for (const search of ['query=', 'query=%20%20', 'q=', 'query=&q=', 'q=&query=']) {
+        const format = path.endsWith('/export') ? '&format=ndjson' : '';
+        const res = await t.app.request(`${ORIGIN}${path}?type=${type}${format}&${search}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        const asked = `${path}?${search}`;
+        expect(res.status, asked).toBe(200);
+        const text = await res.text();
+        const types = path.endsWith('/export')
+          ? text
+              .split('\n')
+              .filter(Boolean)
+              .map((line) => JSON.parse(line).type)
+          : (JSON.parse(text) as { events: { type: string }[] }).events.map((e) => e.type);
+        expect(types, asked).toEqual([type]);
+      }
+    }
+    // The reads are recorded, and an empty search is not recorded as a search asked.
+    const reads = await t.ts.store.audit.page({
+      filters: { type: ['audit.read', 'audit.exported'] },
+      before: null,
+      limit: 100,
+      audience: 'staff',
+    });
+    const recorded = reads.events.map(
+      (e) => (JSON.parse(e.json) as { details: { filters?: object } }).details.filters,
+    );
+    expect(recorded.filter(Boolean).length).toBeGreaterThanOrEqual(doors.length);
+    for (const filters of recorded) {
+      expect(filters ?? {}).not.toHaveProperty('query');
+      expect(filters ?? {}).not.toHaveProperty('q');
     }
   });
 });
