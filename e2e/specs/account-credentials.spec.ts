@@ -31,6 +31,8 @@ test('a customer sees the sign-in links and tokens made for him under Account, w
   if (!opened.token) throw new Error('An API client got no session token for a login token.');
   const integrationSession = await api({ token: opened.token });
   expect((await integrationSession.auth.session()).session.user?.email).toBe(customer.email);
+  // And he asked for a sign-in link by email himself, which is his own to hold.
+  await (await api()).links.requestEmailLink(customer.email);
 
   const page = await newPage(customer);
   await page.goto('/account');
@@ -47,7 +49,22 @@ test('a customer sees the sign-in links and tokens made for him under Account, w
   await expect(punchOutRow).toContainText(`${ops.name} (support admin)`);
   await expect(punchOutRow).toContainText('For an integration');
   await expect(punchOutRow).toContainText('Used once');
+  const emailedRow = made.getByRole('row').filter({ hasText: 'Sign-in link sent by email' });
+  await expect(emailedRow).toContainText('For you, sent by email');
   await expectNoSeriousA11yViolations(page, '/account with sign-in links and tokens made for you');
+
+  // Only those others hold, kept in the address across a reload.
+  await page
+    .getByRole('combobox', { name: 'Show' })
+    .selectOption({ label: 'Held by others (support, integrations)' });
+  await expect(emailedRow).toHaveCount(0);
+  await expect(supportRow).toBeVisible();
+  await expect(punchOutRow).toBeVisible();
+  await expect(page).toHaveURL(/[?&]credentials=others\b/);
+  await page.reload();
+  await expect(page.getByRole('combobox', { name: 'Show' })).toHaveValue('others');
+  await expect(supportRow).toBeVisible();
+  await expect(emailedRow).toHaveCount(0);
 
   await punchOutRow.getByRole('button', { name: `Revoke ${punchOutName}` }).click();
   const dialog = page.getByRole('dialog', { name: 'Revoke login token' });

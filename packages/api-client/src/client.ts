@@ -7,6 +7,7 @@ import type { OutboxQuery, ProvisionUserBody } from '@onbehalf/contracts/email-l
 import type { ErrorBody } from '@onbehalf/contracts/errors';
 import type { OperatorImpersonateQuery } from '@onbehalf/contracts/impersonation';
 import type {
+  AccountCredentialsQuery,
   CreateApiKeyBody,
   CreatedLoginToken,
   CreateLoginTokenBody,
@@ -163,7 +164,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
         call('account.setImpersonationPreference', { body: { allowTeamImpersonation } }),
       changePassword: (body: ChangePasswordBody) => call('account.changePassword', { body }),
       /** A page of the live sign-in links and login tokens anyone made for me, newest first. */
-      credentials: (q: PageQuery = {}) => call('account.credentials', { query: q }),
+      credentials: (q: AccountCredentialsQuery = {}) => call('account.credentials', { query: q }),
       revokeCredential: (kind: CredentialKind, credentialId: string) =>
         call('account.revokeCredential', { params: { kind, id: credentialId } }),
     },

@@ -5,6 +5,7 @@ import {
   isoDateTime,
   nextCursor,
   numericId,
+  type PageQuery,
   pageQuery,
   type SearchPageQuery,
   searchPageQuery,
@@ -305,8 +306,17 @@ export const accountCredential = z.object({
   lastUsedAt: isoDateTime.nullable(),
 });
 export type AccountCredential = z.infer<typeof accountCredential>;
-/** A page of the live credentials made for me. */
-export const accountCredentialsQuery = pageQuery;
+/**
+ * Who holds a credential made for me: I do (a link or token emailed to me), or someone else
+ * does (support handed one to themselves, or one was handed to a system): those are the ways
+ * others can sign in as me, which a person looking for them must not have to page past their
+ * own sign-in links to find.
+ */
+export const credentialHolder = z.enum(['me', 'others']);
+export type CredentialHolder = z.infer<typeof credentialHolder>;
+/** A page of the live credentials made for me, those held by one holder only when asked. */
+export const accountCredentialsQuery = pageQuery.extend({ heldBy: credentialHolder.optional() });
+export type AccountCredentialsQuery = PageQuery & { heldBy?: CredentialHolder };
 /**
  * A page of them, newest made first (same instant: links before tokens, each kind by the higher
  * id), so that the cursor says where the next page starts in both kinds.

@@ -1,4 +1,5 @@
-import { and, type Column, eq, gt, isNull, type SQL } from 'drizzle-orm';
+import type { CredentialHolder } from '@onbehalf/contracts/login-links';
+import { and, type Column, eq, gt, isNull, ne, type SQL } from 'drizzle-orm';
 
 /** The one-click link columns both adapters test, in either dialect's schema. */
 type LinkColumns = { userId: Column; usedAt: Column; revokedAt: Column; expiresAt: Column };
@@ -11,4 +12,13 @@ export function liveLinksOf(l: LinkColumns, userId: number, now: number): SQL {
     isNull(l.revokedAt),
     gt(l.expiresAt, now),
   ) as SQL;
+}
+
+/** Links held by the person (emailed to them) or by others (handed over), on either store. */
+export function linksHeldBy(
+  purpose: Column,
+  holder: CredentialHolder | undefined,
+): SQL | undefined {
+  if (holder === undefined) return undefined;
+  return holder === 'me' ? eq(purpose, 'delivered') : ne(purpose, 'delivered');
 }

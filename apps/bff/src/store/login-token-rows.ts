@@ -1,4 +1,4 @@
-import type { LoginTokenState } from '@onbehalf/contracts/login-links';
+import type { CredentialHolder, LoginTokenState } from '@onbehalf/contracts/login-links';
 import {
   and,
   type Column,
@@ -60,4 +60,13 @@ export function tokensInScope(
         : undefined,
     ),
   );
+}
+
+/**
+ * Tokens held by the person (`use` email) or by others (support's, and a system's, which is
+ * also what a token made before `use` existed is), on either store.
+ */
+export function tokensHeldBy(use: Column, holder: CredentialHolder | undefined): SQL | undefined {
+  if (holder === undefined) return undefined;
+  return holder === 'me' ? eq(use, 'email') : or(isNull(use), ne(use, 'email'));
 }

@@ -26,6 +26,8 @@ export const queryKeys = {
     accessHistory: () => [...queryKeys.account.all, 'access-history'] as const,
     integrationAccess: () => [...queryKeys.account.all, 'integration-access'] as const,
     credentials: () => [...queryKeys.account.all, 'credentials'] as const,
+    credentialsHeldBy: (heldBy: string) =>
+      [...queryKeys.account.credentials(), { heldBy }] as const,
   },
   users: {
     all: ['users'] as const,

@@ -5,6 +5,7 @@ import type {
 import type {
   AccountCredential,
   AccountCredentials,
+  CredentialHolder,
   CredentialKind,
   CredentialPurpose,
   LoginTokenUse,
@@ -112,21 +113,25 @@ const tokenName = (token: LoginTokenRow) => token.extra ?? `Login token #${token
 export async function credentialsMadeFor(
   deps: AppDeps,
   auth: AuthContext,
-  page: PageRequest,
+  page: PageRequest & { heldBy?: CredentialHolder | undefined },
 ): Promise<AccountCredentials> {
   const cursor = credentialCursor(page.cursor);
   const user = auth.user;
   if (!user) return { credentials: [], nextCursor: null };
   const now = deps.clock.now();
   const [links, tokens] = await Promise.all([
-    deps.store.credentials.liveLinksFor(user.id, now, {
-      start: startIn('one_click', cursor, (id) => id),
-      limit: page.limit + 1,
-    }),
-    deps.store.credentials.liveTokensFor(user.id, now, {
-      start: startIn('login_token', cursor, Number),
-      limit: page.limit + 1,
-    }),
+    deps.store.credentials.liveLinksFor(
+      user.id,
+      now,
+      { start: startIn('one_click', cursor, (id) => id), limit: page.limit + 1 },
+      page.heldBy,
+    ),
+    deps.store.credentials.liveTokensFor(
+      user.id,
+      now,
+      { start: startIn('login_token', cursor, Number), limit: page.limit + 1 },
+      page.heldBy,
+    ),
   ]);
   const fromLinks = links.map(({ link, organizationName, maker }) => ({
     at: link.createdAt,

@@ -1,4 +1,8 @@
-import type { CredentialKind, CredentialMaker } from '@onbehalf/contracts/login-links';
+import type {
+  CredentialHolder,
+  CredentialKind,
+  CredentialMaker,
+} from '@onbehalf/contracts/login-links';
 import type { AuditEntry } from '../../lib/audit-event.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { StartIn } from '../../store/keyset.ts';
@@ -12,11 +16,21 @@ import type { LoginTokenRow, OneClickLinkRow } from '../../store/rows.ts';
 export interface CredentialsStore {
   /**
    * One-click links made for the user that still work: `limit` of them from `start`, newest
-   * made first (same instant: the higher id first).
+   * made first (same instant: the higher id first); only those `heldBy` one holder when given.
    */
-  liveLinksFor(userId: number, now: number, page: MergedPage<string>): Promise<LinkMadeFor[]>;
-  /** Login tokens made for any of the user's profiles that still work, in the same order. */
-  liveTokensFor(userId: number, now: number, page: MergedPage<number>): Promise<TokenMadeFor[]>;
+  liveLinksFor(
+    userId: number,
+    now: number,
+    page: MergedPage<string>,
+    heldBy?: CredentialHolder,
+  ): Promise<LinkMadeFor[]>;
+  /** Login tokens made for any of the user's profiles that still work, in the same way. */
+  liveTokensFor(
+    userId: number,
+    now: number,
+    page: MergedPage<number>,
+    heldBy?: CredentialHolder,
+  ): Promise<TokenMadeFor[]>;
   /**
    * Links handed to a system for the user, whatever became of them: `limit` of them from
    * `start`, newest made first (same instant: the higher id first).

@@ -1143,8 +1143,10 @@ describe('the Account list of credentials made for me comes a page at a time (SP
    * ones and someone else's, at the same instants. Link ids mix cases, so that only byte order
    * is the list's order; a token's id grows against its instant. Returns the live ones in the
    * list's order: newest first, at one instant links before tokens, each kind by the higher id.
+   * `mixed`: some of them the member's own (links emailed to them, tokens for their email),
+   * some tokens made before a token said its use, the rest held by others.
    */
-  async function manyCredentials() {
+  async function manyCredentials(mixed = false) {
     const member = ids.userId('member@acme.test');
     const profiles = [
       ids.profileId('member@acme.test', 'Acme Corp'),
@@ -1157,7 +1159,13 @@ describe('the Account list of credentials made for me comes a page at a time (SP
     const link = (
       id: string,
       createdAt: number,
-      more: { usedAt?: number; revokedAt?: number; userId?: number } = {},
+      more: {
+        usedAt?: number;
+        revokedAt?: number;
+        userId?: number;
+        delivery?: 'email';
+        purpose?: 'delivered';
+      } = {},
     ) =>
       links.push({
         id,
@@ -1175,7 +1183,7 @@ describe('the Account list of credentials made for me comes a page at a time (SP
     const token = (
       profileId: number,
       createdAt: number,
-      more: { deletedAt?: number; expiresAt?: number } = {},
+      more: { deletedAt?: number; expiresAt?: number; use?: 'email' | 'support' | null } = {},
     ) =>
       tokens.push({
         secretHash: sha256(`token-${tokens.length}`),
@@ -1191,7 +1199,9 @@ describe('the Account list of credentials made for me comes a page at a time (SP
     for (let k = 0; k < 40; k++) {
       for (let j = 0; j <= k % 3; j++) {
         const hash = sha256(`${k}-${j}`).slice(0, 8);
-        link(`${j % 2 === 0 ? 'l' : 'L'}-${hash}`, instantOf(k));
+        const emailed =
+          mixed && j === 1 ? ({ delivery: 'email', purpose: 'delivered' } as const) : {};
+        link(`${j % 2 === 0 ? 'l' : 'L'}-${hash}`, instantOf(k), emailed);
       }
       link(`used-${k}`, instantOf(k), { usedAt: now });
       link(`revoked-${k}`, instantOf(k), { revokedAt: now });
@@ -1200,7 +1210,11 @@ describe('the Account list of credentials made for me comes a page at a time (SP
     // Newest instant first, so that a token's id says nothing of its instant.
     for (let k = 39; k >= 0; k--) {
       // The oldest instants have links only: the last pages hold one kind.
-      if (k >= 6) for (let j = 0; j <= k % 2; j++) token(profiles[(k + j) % 2] ?? 0, instantOf(k));
+      const use = mixed
+        ? ([{ use: 'email' }, { use: null }, { use: 'support' }] as const)[k % 3]
+        : {};
+      if (k >= 6)
+        for (let j = 0; j <= k % 2; j++) token(profiles[(k + j) % 2] ?? 0, instantOf(k), use);
       token(profiles[k % 2] ?? 0, instantOf(k), { deletedAt: now });
       token(profiles[k % 2] ?? 0, instantOf(k), { expiresAt: now });
       token(ids.profileId('buyer@acme.test'), instantOf(k));
@@ -1210,20 +1224,32 @@ describe('the Account list of credentials made for me comes a page at a time (SP
     const live = [
       ...madeLinks
         .filter((l) => l.userId === member && l.usedAt === null && l.revokedAt === null)
-        .map((l) => ({ at: l.createdAt, kind: 0, id: l.id, key: `one_click:${l.id}` })),
+        .map((l) => ({
+          at: l.createdAt,
+          kind: 0,
+          id: l.id,
+          key: `one_click:${l.id}`,
+          holder: l.purpose === 'delivered' ? 'me' : 'others',
+        })),
       ...madeTokens
         .filter(
           (k) => profiles.includes(k.profileId ?? 0) && k.deletedAt === null && k.expiresAt > now,
         )
-        .map((k) => ({ at: k.createdAt, kind: 1, id: k.id, key: `login_token:${k.id}` })),
+        .map((k) => ({
+          at: k.createdAt,
+          kind: 1,
+          id: k.id,
+          key: `login_token:${k.id}`,
+          holder: k.use === 'email' ? 'me' : 'others',
+        })),
     ];
     const byId = (a: string | number, b: string | number) => (a < b ? 1 : a > b ? -1 : 0);
     live.sort((a, b) => b.at - a.at || a.kind - b.kind || byId(a.id, b.id));
-    return live.map((line) => line.key);
+    return live.map(({ key, holder }) => ({ key, holder }));
   }
 
   it('walks more than 100 links and tokens page by page, newest first, each exactly once, ties at one instant included', async () => {
-    const expected = await manyCredentials();
+    const expected = (await manyCredentials()).map((line) => line.key);
     expect(expected.length).toBeGreaterThan(100);
     const member = (await t.signIn('member@acme.test')).token;
     for (const limit of [7, 100]) {
@@ -1244,6 +1270,34 @@ describe('the Account list of credentials made for me comes a page at a time (SP
     const first = await t.client(member).account.credentials();
     expect(first.credentials.map(keyOf)).toEqual(expected.slice(0, 50));
     expect(first.nextCursor).not.toBeNull();
+  });
+
+  it('lists only those others hold, or only mine, when asked: each once, in order, page by page', async () => {
+    const lines = await manyCredentials(true);
+    const member = (await t.signIn('member@acme.test')).token;
+    for (const heldBy of ['others', 'me'] as const) {
+      const expected = lines.filter((line) => line.holder === heldBy).map((line) => line.key);
+      expect(expected.length, heldBy).toBeGreaterThan(14);
+      const pages = await everyPage((cursor) =>
+        t.client(member).account.credentials({ limit: 7, cursor, heldBy }),
+      );
+      expect(
+        pages.flatMap((page) => page.credentials.map(keyOf)),
+        heldBy,
+      ).toEqual(expected);
+      const purposes = new Set(pages.flatMap((page) => page.credentials.map((c) => c.purpose)));
+      expect(purposes, heldBy).toEqual(
+        new Set(heldBy === 'me' ? ['delivered'] : ['support', 'integration']),
+      );
+    }
+    // Asked for neither, every one of them.
+    const all = await everyPage((cursor) =>
+      t.client(member).account.credentials({ limit: 100, cursor }),
+    );
+    expect(all.flatMap((page) => page.credentials.map(keyOf))).toEqual(
+      lines.map((line) => line.key),
+    );
+    await expectRefused(path, member, ['heldBy=anyone', 'heldBy=', 'heldBy=me&heldBy=others']);
   });
 
   it('keeps what each line says across pages: its maker by name and role, its organization, its reason', async () => {

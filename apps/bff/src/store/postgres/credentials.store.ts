@@ -2,8 +2,8 @@ import type { CredentialMaker } from '@onbehalf/contracts/login-links';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { CredentialsStore } from '../../features/credentials/credentials.store.ts';
 import { newestOf, type StartIn, startingIn } from '../keyset.ts';
-import { liveLinksOf } from '../link-rows.ts';
-import { tokenState } from '../login-token-rows.ts';
+import { linksHeldBy, liveLinksOf } from '../link-rows.ts';
+import { tokenState, tokensHeldBy } from '../login-token-rows.ts';
 import type { LoginTokenRow } from '../rows.ts';
 import { appendAudit } from './audit.ts';
 import { type PgQueryable, transaction } from './client.ts';
@@ -93,12 +93,13 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
   };
 
   return {
-    async liveLinksFor(userId, now, { start, limit }) {
+    async liveLinksFor(userId, now, { start, limit }, heldBy) {
       // Walked newest first along `one_click_live_idx`, the expired ones passed over in it.
       const rows = await links(db)
         .where(
           and(
             liveLinksOf(oneClickLinks, userId, now),
+            linksHeldBy(oneClickLinks.purpose, heldBy),
             startingIn(oneClickLinks.createdAt, linkId, start),
           ),
         )
@@ -106,7 +107,7 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
         .limit(limit);
       return withMakers(rows, userId);
     },
-    async liveTokensFor(userId, now, { start, limit }) {
+    async liveTokensFor(userId, now, { start, limit }, heldBy) {
       return fromEachProfile(
         userId,
         (id) =>
@@ -115,6 +116,7 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
               and(
                 eq(loginTokens.profileId, id),
                 tokenState(loginTokens, 'active', now),
+                tokensHeldBy(loginTokens.use, heldBy),
                 startingIn(loginTokens.createdAt, loginTokens.id, withinRange(start)),
               ),
             )

@@ -1,8 +1,9 @@
+import type { CredentialHolder } from '@onbehalf/contracts/login-links';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { CredentialsStore, MergedPage } from '../../features/credentials/credentials.store.ts';
 import { newestOf, startingIn } from '../keyset.ts';
-import { liveLinksOf } from '../link-rows.ts';
-import { tokenState } from '../login-token-rows.ts';
+import { linksHeldBy, liveLinksOf } from '../link-rows.ts';
+import { tokenState, tokensHeldBy } from '../login-token-rows.ts';
 import type { LoginTokenRow } from '../rows.ts';
 import { recordAudit } from './audit.ts';
 import type { Queryable } from './client.ts';
@@ -44,11 +45,13 @@ function liveLinkPage(
   userId: number,
   now: number,
   { start, limit }: MergedPage<string>,
+  heldBy?: CredentialHolder,
 ) {
   return links(db)
     .where(
       and(
         liveLinksOf(oneClickLinks, userId, now),
+        linksHeldBy(oneClickLinks.purpose, heldBy),
         startingIn(oneClickLinks.createdAt, oneClickLinks.id, start),
       ),
     )
@@ -62,12 +65,14 @@ function liveTokenPage(
   profileId: number,
   now: number,
   { start, limit }: MergedPage<number>,
+  heldBy?: CredentialHolder,
 ) {
   return tokens(db)
     .where(
       and(
         eq(loginTokens.profileId, profileId),
         tokenState(loginTokens, 'active', now),
+        tokensHeldBy(loginTokens.use, heldBy),
         startingIn(loginTokens.createdAt, loginTokens.id, start),
       ),
     )
@@ -113,13 +118,13 @@ export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
   };
 
   return {
-    async liveLinksFor(userId, now, page) {
-      return liveLinkPage(db, userId, now, page)
+    async liveLinksFor(userId, now, page, heldBy) {
+      return liveLinkPage(db, userId, now, page, heldBy)
         .all()
         .map((r) => ({ ...r, maker: makerOf(r.link, userId) }));
     },
-    async liveTokensFor(userId, now, page) {
-      return fromEachProfile(userId, (id) => liveTokenPage(db, id, now, page), page.limit);
+    async liveTokensFor(userId, now, page, heldBy) {
+      return fromEachProfile(userId, (id) => liveTokenPage(db, id, now, page, heldBy), page.limit);
     },
     async integrationLinksFor(userId, { start, limit }) {
       return links(db)

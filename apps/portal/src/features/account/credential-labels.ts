@@ -1,5 +1,9 @@
 import type { AccessHistoryIntegration } from '@onbehalf/contracts/impersonation';
-import type { CredentialKind, CredentialPurpose } from '@onbehalf/contracts/login-links';
+import type {
+  CredentialHolder,
+  CredentialKind,
+  CredentialPurpose,
+} from '@onbehalf/contracts/login-links';
 
 export const credentialKindLabels: Record<CredentialKind, string> = {
   one_click: 'Sign-in link',
@@ -12,6 +16,15 @@ export const credentialPurposeLabels: Record<CredentialPurpose, string> = {
   support: 'For its maker, to sign in as you (support)',
   integration: 'For an integration',
 };
+
+/** Whose hands the credentials made for me are in, to show those of one only. */
+export const credentialHolderLabels: Record<CredentialHolder, string> = {
+  others: 'Held by others (support, integrations)',
+  me: 'Sent to you',
+};
+
+export const isCredentialHolder = (value: string | null): value is CredentialHolder =>
+  value !== null && Object.hasOwn(credentialHolderLabels, value);
 
 export const integrationStateLabels: Record<AccessHistoryIntegration['state'], string> = {
   active: 'Active',

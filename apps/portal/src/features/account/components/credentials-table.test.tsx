@@ -1,9 +1,14 @@
 // @vitest-environment happy-dom
 
-import type { PageQuery } from '@onbehalf/contracts/common';
-import type { AccountCredential, CredentialKind } from '@onbehalf/contracts/login-links';
+import type {
+  AccountCredential,
+  AccountCredentialsQuery,
+  CredentialHolder,
+  CredentialKind,
+} from '@onbehalf/contracts/login-links';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { useState } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { api } from '../../../lib/api.ts';
 import { CredentialsTable } from './credentials-table.tsx';
@@ -15,11 +20,11 @@ afterEach(() => {
 
 const CREDENTIALS = 120;
 
-/** Credential `n` (1 is the newest), told apart on screen by its name. */
+/** Credential `n` (1 is the newest), told apart on screen by its name; every third mine. */
 const credential = (n: number): AccountCredential => ({
   kind: n % 2 === 0 ? 'login_token' : 'one_click',
   id: String(n),
-  purpose: 'integration',
+  purpose: n % 3 === 0 ? 'delivered' : n % 3 === 1 ? 'integration' : 'support',
   name: `Credential ${n}`,
   maker: { kind: 'operator', name: 'Omar Haddad', operatorRole: 'admin' },
   organizationName: 'Acme Corp',
@@ -31,16 +36,22 @@ const credential = (n: number): AccountCredential => ({
   lastUsedAt: null,
 });
 
-/** The server: live credentials newest first, a page after the cursor (the last line's n). */
+/**
+ * The server: live credentials newest first (those of one holder when asked), a page after the
+ * cursor (the last line's n).
+ */
 function server() {
   let live = Array.from({ length: CREDENTIALS }, (_, i) => credential(i + 1));
   const read = vi
     .spyOn(api.account, 'credentials')
-    .mockImplementation(async ({ limit = 50, cursor }: PageQuery = {}) => {
-      const after = cursor ? live.findIndex((c) => Number(c.id) > Number(cursor)) : 0;
-      const rows = after < 0 ? [] : live.slice(after, after + Number(limit));
+    .mockImplementation(async ({ limit = 50, cursor, heldBy }: AccountCredentialsQuery = {}) => {
+      const held = live.filter(
+        (c) => heldBy === undefined || (c.purpose === 'delivered') === (heldBy === 'me'),
+      );
+      const after = cursor ? held.findIndex((c) => Number(c.id) > Number(cursor)) : 0;
+      const rows = after < 0 ? [] : held.slice(after, after + Number(limit));
       const last = rows.at(-1);
-      const more = last !== undefined && live.at(-1) !== last;
+      const more = last !== undefined && held.at(-1) !== last;
       return { credentials: rows, nextCursor: more ? last.id : null };
     });
   const revoke = vi
@@ -52,11 +63,17 @@ function server() {
   return { read, revoke };
 }
 
+/** The table, with the holder shown kept as the Account page keeps it (there, in the address). */
+function Table() {
+  const [heldBy, setHeldBy] = useState<CredentialHolder | undefined>();
+  return <CredentialsTable heldBy={heldBy} onHeldBy={setHeldBy} />;
+}
+
 function renderTable() {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   render(
     <QueryClientProvider client={client}>
-      <CredentialsTable />
+      <Table />
     </QueryClientProvider>,
   );
 }
@@ -121,6 +138,34 @@ describe('the sign-in links and tokens made for me', () => {
     expect(read.mock.calls.slice(2).map(([page]) => page)).toEqual([
       { limit: 50 },
       { limit: 50, cursor: '50' },
+    ]);
+  });
+
+  it('shows only those others hold, or only mine, when asked, a page at a time', async () => {
+    const { read } = server();
+    renderTable();
+    await screen.findByText('Showing the first 50 sign-in links and tokens.');
+    const show = screen.getByRole('combobox', { name: 'Show' });
+
+    fireEvent.change(show, { target: { value: 'others' } });
+    const others = range(1, CREDENTIALS).filter((n) => n % 3 !== 0);
+    await vi.waitFor(async () => expect(await shown()).toEqual(others.slice(0, 50)));
+    fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    await screen.findByText(`Showing all ${others.length} sign-in links and tokens.`);
+    expect(await shown()).toEqual(others);
+
+    fireEvent.change(show, { target: { value: 'me' } });
+    const mine = range(1, CREDENTIALS).filter((n) => n % 3 === 0);
+    await vi.waitFor(async () => expect(await shown()).toEqual(mine));
+
+    fireEvent.change(show, { target: { value: '' } });
+    await vi.waitFor(async () => expect(await shown()).toEqual(range(1, 50)));
+    // Back to all, its first page is read again or taken from what was read before.
+    expect(read.mock.calls.map(([page]) => page).slice(0, 4)).toEqual([
+      { limit: 50 },
+      { limit: 50, heldBy: 'others' },
+      { limit: 50, cursor: String(others[49]), heldBy: 'others' },
+      { limit: 50, heldBy: 'me' },
     ]);
   });
 

@@ -1,25 +1,60 @@
-import type { AccountCredential } from '@onbehalf/contracts/login-links';
-import { useState } from 'react';
+import type { AccountCredential, CredentialHolder } from '@onbehalf/contracts/login-links';
+import { useId, useState } from 'react';
 import { PagedListView } from '../../../components/ui/paged-list.tsx';
 import { formatDateTime } from '../../../lib/format.ts';
 import { makerLabel } from '../../../lib/people.ts';
 import { useCredentials } from '../api/list-credentials.ts';
-import { credentialKindLabels, credentialPurposeLabels, usesLabel } from '../credential-labels.ts';
+import {
+  credentialHolderLabels,
+  credentialKindLabels,
+  credentialPurposeLabels,
+  isCredentialHolder,
+  usesLabel,
+} from '../credential-labels.ts';
 import { RevokeCredentialDialog } from './revoke-credential-dialog.tsx';
 
 const credentialNoun = { one: 'sign-in link or token', other: 'sign-in links and tokens' };
 
+const holders = Object.entries(credentialHolderLabels) as [CredentialHolder, string][];
+
+interface CredentialsTableProps {
+  /** Only those one holder holds; all when not given. */
+  heldBy?: CredentialHolder | undefined;
+  onHeldBy: (heldBy: CredentialHolder | undefined) => void;
+}
+
 /**
  * "Sign-in links and tokens made for you": every one that still works, who made it and for
- * whom, each revocable (SPEC §4b), a page at a time, newest made first.
+ * whom, each revocable (SPEC §4b), a page at a time, newest made first. Those others hold
+ * (support's, an integration's) can be shown alone, so that none hides pages down behind the
+ * person's own sign-in links.
  */
-export function CredentialsTable() {
-  const credentials = useCredentials();
+export function CredentialsTable({ heldBy, onHeldBy }: CredentialsTableProps) {
+  const credentials = useCredentials(heldBy);
   const [revoking, setRevoking] = useState<AccountCredential | null>(null);
   const [revoked, setRevoked] = useState<string | null>(null);
+  const holderId = useId();
 
   return (
     <>
+      <div className="field">
+        <label htmlFor={holderId}>Show</label>
+        <select
+          id={holderId}
+          name="heldBy"
+          value={heldBy ?? ''}
+          onChange={(event) =>
+            onHeldBy(isCredentialHolder(event.target.value) ? event.target.value : undefined)
+          }
+        >
+          <option value="">All</option>
+          {holders.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
       <p role="status" className="form-status">
         {revoked}
       </p>
@@ -28,7 +63,11 @@ export function CredentialsTable() {
         noun={credentialNoun}
         loadingLabel="Loading sign-in links and tokens…"
         errorTitle="Sign-in links and tokens could not be loaded."
-        empty="No sign-in link or login token made for you works right now."
+        empty={
+          heldBy
+            ? `No sign-in link or login token made for you and ${heldBy === 'me' ? 'sent to you' : 'held by others'} works right now.`
+            : 'No sign-in link or login token made for you works right now.'
+        }
       >
         {(rows) => (
           <div className="table-scroll">
