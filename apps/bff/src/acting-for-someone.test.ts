@@ -1,5 +1,7 @@
+import { SHOWN_SESSION_HEADER } from '@onbehalf/contracts/auth';
 import { type RouteContract, routes } from '@onbehalf/contracts/routes';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { rowsWhere } from './store/test-rows.ts';
 import { createTestApp, demoIds, ORIGIN, type TestApp } from './test/harness.ts';
 
 /**
@@ -153,5 +155,102 @@ describe('a request sent from an impersonation that has ended (the browser still
       const res = await sent(routes[name] as RouteContract);
       expect([name, res.error?.code ?? null]).toEqual([name, null]);
     }
+  });
+});
+
+describe('a request sent by a page that shows another session than the cookie holds (another tab changed it)', () => {
+  let tabs: TestApp;
+  let ids: ReturnType<typeof demoIds>;
+  beforeAll(async () => {
+    tabs = await createTestApp({ rateLimits: false });
+    ids = demoIds(tabs);
+  });
+
+  const sameOrigin = { origin: ORIGIN, 'sec-fetch-site': 'same-origin' };
+  const order = { sku: 'PAPER-A4', quantity: 3 };
+  const ordersPlaced = async () =>
+    (await rowsWhere(tabs.ts, 'auditEvents', { type: 'order.placed' })).length;
+
+  /** Acme's team admin, with an impersonation of the buyer started in a second tab. */
+  async function adminActingAsBuyer() {
+    const admin = await tabs.signIn('admin@acme.test');
+    const { token: handoff } = await tabs
+      .client(admin.token)
+      .impersonation.teamHandoff(ids.profileId('buyer@acme.test'), 'Checking the basket');
+    const imp = await tabs.client(admin.token).impersonation.exchange(handoff);
+    return { admin, imp, cookie: `ob_session=${admin.token}; ob_impersonation=${imp.token}` };
+  }
+
+  function placeOrder(cookie: string, shown?: string) {
+    return tabs.call('POST', '/api/public/orders', {
+      cookie,
+      headers: { ...sameOrigin, ...(shown ? { [SHOWN_SESSION_HEADER]: shown } : {}) },
+      body: order,
+    });
+  }
+
+  it('a tab still showing the admin’s own view (no banner) does not place the order as the member another tab now acts as', async () => {
+    const { admin, imp, cookie } = await adminActingAsBuyer();
+    const before = await ordersPlaced();
+    const res = await placeOrder(cookie, admin.session.id);
+    expect([res.status, res.error?.code]).toEqual([401, 'session_changed']);
+    expect(await ordersPlaced()).toBe(before);
+    // The tab that shows the impersonation (its banner) places it, as the buyer.
+    expect((await placeOrder(cookie, imp.session.id)).status).toBe(201);
+  });
+
+  it('a tab still showing the banner does not place the order as the admin once another tab left', async () => {
+    const { admin, imp, cookie } = await adminActingAsBuyer();
+    await tabs.call('POST', '/api/public/auth/impersonation/leave', {
+      cookie,
+      headers: sameOrigin,
+    });
+    const before = await ordersPlaced();
+    // The browser dropped the impersonation's cookie: only the admin's own is left.
+    const res = await placeOrder(`ob_session=${admin.token}`, imp.session.id);
+    expect([res.status, res.error?.code]).toEqual([401, 'session_changed']);
+    expect(await ordersPlaced()).toBe(before);
+  });
+
+  it('a tab still showing one organization does not place the order in the one another tab switched to', async () => {
+    const acme = await tabs.signInAs('member@acme.test', 'Acme Corp');
+    const globex = await tabs.signInAs('member@acme.test', 'Globex Inc');
+    const before = await ordersPlaced();
+    const res = await placeOrder(`ob_session=${globex.token}`, acme.session.id);
+    expect([res.status, res.error?.code]).toEqual([401, 'session_changed']);
+    expect(await ordersPlaced()).toBe(before);
+  });
+
+  it('every route refused after an impersonation ends is refused so; the others go on', async () => {
+    const { admin, cookie } = await adminActingAsBuyer();
+    const headers = { ...sameOrigin, [SHOWN_SESSION_HEADER]: admin.session.id };
+    const all = Object.entries(routes as Record<string, RouteContract>);
+    const refused = all.filter(
+      ([, route]) =>
+        route.afterImpersonationEnds === 'refused' ||
+        (route.afterImpersonationEnds === undefined &&
+          route.method !== 'get' &&
+          route.errors.includes(401)),
+    );
+    expect(refused.length).toBeGreaterThan(20);
+    for (const [name, route] of refused) {
+      const res = await tabs.call(route.method.toUpperCase(), concrete(route.path), {
+        cookie,
+        headers,
+        ...(route.body ? { body: {} } : {}),
+      });
+      expect([res.status, res.error?.code], name).toEqual([401, 'session_changed']);
+    }
+    // Reads go on (the page learns who is signed in from the first), and so does leaving.
+    for (const name of ['auth.session', 'orders.list', 'impersonation.leave'] as const) {
+      const route = routes[name] as RouteContract;
+      const res = await tabs.call(route.method.toUpperCase(), route.path, { cookie, headers });
+      expect([name, res.error?.code ?? null]).toEqual([name, null]);
+    }
+  });
+
+  it('a request that does not say which session it shows (an API client) is not judged', async () => {
+    const { cookie } = await adminActingAsBuyer();
+    expect((await placeOrder(cookie)).status).toBe(201);
   });
 });

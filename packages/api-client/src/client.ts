@@ -45,7 +45,8 @@ export interface ApiClientOptions {
   /** A bearer token for API clients; browsers rely on the session cookie instead. */
   token?: string | (() => string | undefined);
   fetch?: typeof fetch;
-  headers?: Record<string, string>;
+  /** Sent with every request; a function is asked again for each one. */
+  headers?: Record<string, string> | (() => Record<string, string>);
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -61,7 +62,8 @@ export function createApiClient(options: ApiClientOptions = {}) {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
 
   async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    const extra = typeof options.headers === 'function' ? options.headers() : options.headers;
+    const headers: Record<string, string> = { accept: 'application/json', ...extra };
     const token = typeof options.token === 'function' ? options.token() : options.token;
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';

@@ -51,6 +51,11 @@ export const errorCatalogue = {
     message:
       'The impersonation this was sent from has ended, so nothing was done. You are back in your own account.',
   },
+  session_changed: {
+    status: 401,
+    message:
+      'This page was showing someone else: the sign-in changed in another tab or window, so nothing was done. The page now shows who is signed in here.',
+  },
   impersonation_restricted: {
     status: 403,
     message: 'This is not available while you are signed in as someone else.',

@@ -145,7 +145,9 @@ export interface RouteContract {
    * reads that hand out a credential (a JWT, a hand-off token). `ownSession`: it goes on in the
    * person's own session; the default for the other reads, so pages keep working and say why
    * it ended, and declared on the writes that are the person's own business either way
-   * (signing out, leaving).
+   * (signing out, leaving). The `refused` ones are also refused, `401 session_changed`, when
+   * the page that sent them shows another session than the cookie holds (another tab changed
+   * it: `SHOWN_SESSION_HEADER`).
    */
   afterImpersonationEnds?: 'ownSession' | 'refused';
   /**

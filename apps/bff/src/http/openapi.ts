@@ -7,6 +7,7 @@ import type { AppEnv } from '../app-env.ts';
 import { sameSiteOnly } from '../middleware/cross-site.ts';
 import {
   notAfterImpersonationEnded,
+  notForAnotherSession,
   notWhileImpersonating,
   ownSessionOnly,
 } from '../middleware/require-permission.ts';
@@ -100,7 +101,10 @@ function guardsOf(contract: RouteContract): MiddlewareHandler<AppEnv>[] {
   // the other routes never act as anyone.
   const write = contract.method !== 'get' && contract.errors.includes(401);
   const afterEnd = contract.afterImpersonationEnds ?? (write ? 'refused' : 'ownSession');
-  if (afterEnd === 'refused') guards.push(notAfterImpersonationEnded);
+  // Both speak of a write that would be carried out in another name than the page meant: the
+  // impersonation it came from has ended (the better-known case, said first), or another tab
+  // changed the session behind it.
+  if (afterEnd === 'refused') guards.push(notAfterImpersonationEnded, notForAnotherSession);
   if (contract.actingForSomeone === 'refused') guards.push(ownSessionOnly);
   if (contract.actingForSomeone === 'refusedWhileImpersonating') {
     guards.push(notWhileImpersonating);

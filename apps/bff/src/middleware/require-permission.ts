@@ -1,3 +1,4 @@
+import { SHOWN_SESSION_HEADER } from '@onbehalf/contracts/auth';
 import type { Permission } from '@onbehalf/contracts/permissions';
 import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
@@ -114,6 +115,25 @@ export const notAfterImpersonationEnded: MiddlewareHandler<AppEnv> = async (c, n
     c.get('impersonationEnded') ||
     (auth?.transport === 'cookie' && impersonationEndedUntold(c, c.get('deps').env));
   if (ended && auth && !auth.impersonation) throw new AppError('impersonation_ended');
+  await next();
+};
+
+/**
+ * The same routes, sent by a page that shows another session than the cookie now holds. The
+ * cookies are the browser's, shared by all its tabs: an impersonation started, left or
+ * replaced, a profile switched or another sign-in in one tab changes who every other tab's next
+ * request speaks for, while those tabs still show the last one (with or without the banner). The
+ * portal says which session its page shows (`SHOWN_SESSION_HEADER`, the session's id); a write
+ * meant for that one is refused rather than carried out in another's name, say an order placed
+ * for the member the banner does not name, or as the actor under a banner that says otherwise
+ * (docs/decisions/046). Requests that do not say (API clients, bearer tokens) are not judged.
+ */
+export const notForAnotherSession: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const auth = c.get('auth');
+  const shown = c.req.header(SHOWN_SESSION_HEADER);
+  if (auth?.transport === 'cookie' && shown !== undefined && shown !== auth.session.id) {
+    throw new AppError('session_changed');
+  }
   await next();
 };
 

@@ -1,13 +1,19 @@
+import type { Session } from '@onbehalf/contracts/auth';
 import { QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
+import { readShownSessionFrom } from '../lib/api.ts';
+import { startFreshSession } from '../lib/auth/session.ts';
+import { noticeState } from '../lib/notice.ts';
 import { createQueryClient } from '../lib/query-client.ts';
+import { queryKeys } from '../lib/query-keys.ts';
 import { router } from './router.tsx';
 
 let ending = false;
+let catchingUp = false;
 
-// A 401 after being signed in means the session ended (expired, revoked, signed out
-// elsewhere). Forget everything cached for that identity and ask for a new sign-in.
 const queryClient = createQueryClient({
+  // A 401 after being signed in means the session ended (expired, revoked, signed out
+  // elsewhere). Forget everything cached for that identity and ask for a new sign-in.
   onSessionEnded: () => {
     // Already on the sign-in page (e.g. it found a stale cookie): nothing to leave. A sign-in
     // link's page neither: a stale cookie must not chase its visitor away from Continue.
@@ -21,7 +27,24 @@ const queryClient = createQueryClient({
       ending = false;
     });
   },
+  // Another tab changed who is signed in here, and a write from this one was refused rather
+  // than done in that name. Nothing cached for the session this tab showed may stay: load the
+  // one the cookie holds now and start from its dashboard, saying why.
+  onSessionChanged: (message) => {
+    if (catchingUp) return;
+    catchingUp = true;
+    void startFreshSession(queryClient)
+      // A failed reload shows its own error on the dashboard; go there all the same.
+      .catch(() => null)
+      .then(() => router.navigate('/', { replace: true, state: noticeState(message) }))
+      .finally(() => {
+        catchingUp = false;
+      });
+  },
 });
+
+// Every request says which session this tab shows, as the session query holds it.
+readShownSessionFrom(() => queryClient.getQueryData<Session | null>(queryKeys.auth.session())?.id);
 
 export function AppProviders({ children }: { children: ReactNode }) {
   return <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>;

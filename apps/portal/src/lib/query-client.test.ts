@@ -6,9 +6,10 @@ import { queryKeys } from './query-keys.ts';
 /** A client holding a signed-in session, and how often it was told the session ended. */
 function signedIn() {
   const onSessionEnded = vi.fn();
-  const client = createQueryClient({ onSessionEnded });
+  const onSessionChanged = vi.fn();
+  const client = createQueryClient({ onSessionEnded, onSessionChanged });
   client.setQueryData(queryKeys.auth.session(), { session: { user: { id: 1 } } });
-  return { client, onSessionEnded };
+  return { client, onSessionEnded, onSessionChanged };
 }
 
 const failingWith = (client: ReturnType<typeof createQueryClient>, error: ApiError) =>
@@ -26,6 +27,13 @@ describe('createQueryClient', () => {
     await failingWith(client, new ApiError(401, 'impersonation_ended', 'ended'));
     expect(onSessionEnded).not.toHaveBeenCalled();
     expect(client.getQueryState(queryKeys.auth.session())?.isInvalidated).toBe(true);
+  });
+
+  it('a write refused because another tab changed who is signed in makes the page catch up, without signing anyone out', async () => {
+    const { client, onSessionEnded, onSessionChanged } = signedIn();
+    await failingWith(client, new ApiError(401, 'session_changed', 'Another tab changed it.'));
+    expect(onSessionEnded).not.toHaveBeenCalled();
+    expect(onSessionChanged).toHaveBeenCalledWith('Another tab changed it.');
   });
 
   it('a session that ended sends the person to sign in', async () => {

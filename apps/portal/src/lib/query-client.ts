@@ -5,9 +5,18 @@ import { queryKeys } from './query-keys.ts';
 interface QueryClientOptions {
   /** Called once when a request made while signed in comes back 401: the session is gone. */
   onSessionEnded: () => void;
+  /**
+   * Called when a write was refused because another tab changed who is signed in here (the
+   * page showed another session): nothing was done, and the page must catch up. The server's
+   * sentence comes along, to tell the person.
+   */
+  onSessionChanged: (message: string) => void;
 }
 
-export function createQueryClient({ onSessionEnded }: QueryClientOptions): QueryClient {
+export function createQueryClient({
+  onSessionEnded,
+  onSessionChanged,
+}: QueryClientOptions): QueryClient {
   // `session_expired` always means the cookie's session ended (expired or revoked). Any other
   // 401 means so only if we held a session a moment ago: signed-out visitors get 401s as
   // ordinary answers, and a wrong password is a 401 too.
@@ -17,6 +26,10 @@ export function createQueryClient({ onSessionEnded }: QueryClientOptions): Query
     // and the person is back in their own session, which the next read of it shows with why.
     if (error.code === 'impersonation_ended') {
       void client.invalidateQueries({ queryKey: queryKeys.auth.session() });
+      return;
+    }
+    if (error.code === 'session_changed') {
+      onSessionChanged(error.message);
       return;
     }
     if (error.code !== 'session_expired' && !client.getQueryData(queryKeys.auth.session())) return;
