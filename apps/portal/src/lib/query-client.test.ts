@@ -41,4 +41,28 @@ describe('createQueryClient', () => {
     await failingWith(client, new ApiError(401, 'session_expired', 'ended'));
     expect(onSessionEnded).toHaveBeenCalledTimes(1);
   });
+
+  it('a session read that finds another session than the page showed forgets what was read for the one before', () => {
+    const { client } = signedIn();
+    const orders = ['orders', 'list'];
+    client.setQueryData(queryKeys.auth.session(), { id: 'acme' });
+    client.setQueryData(orders, ['SO-1 placed at Acme']);
+    // The same session read again: nothing is forgotten.
+    client.setQueryData(queryKeys.auth.session(), { id: 'acme', user: { id: 1 } });
+    expect(client.getQueryData(orders)).toEqual(['SO-1 placed at Acme']);
+    // Another tab switched to Globex: Acme's orders do not stay on screen under it.
+    client.setQueryData(queryKeys.auth.session(), { id: 'globex' });
+    expect(client.getQueryData(orders)).toBeUndefined();
+    expect(client.getQueryData(queryKeys.auth.session())).toEqual({ id: 'globex' });
+  });
+
+  it('the portal’s own change of session, which empties the cache first, keeps what was read after it', () => {
+    const { client } = signedIn();
+    client.setQueryData(queryKeys.auth.session(), { id: 'admin' });
+    client.clear();
+    const orders = ['orders', 'list'];
+    client.setQueryData(orders, ['read as the member']);
+    client.setQueryData(queryKeys.auth.session(), { id: 'member' });
+    expect(client.getQueryData(orders)).toEqual(['read as the member']);
+  });
 });

@@ -1,5 +1,5 @@
 import { isApiError } from '@onbehalf/api-client/api-error';
-import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
+import { hashKey, MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
 import { queryKeys } from './query-keys.ts';
 
 interface QueryClientOptions {
@@ -50,5 +50,31 @@ export function createQueryClient({
       mutations: { retry: false },
     },
   });
+  forgetOtherSessionsData(client);
   return client;
+}
+
+/**
+ * A read of the session that finds another one than the page showed (another tab signed in,
+ * switched profile, started or left an impersonation; the portal's own changes start afresh
+ * with `startFreshSession`, which empties the cache first): nothing read for the session shown
+ * until now may stay on screen under the new one. Every other query starts over, and those a
+ * page shows are read again, as the new session.
+ */
+function forgetOtherSessionsData(client: QueryClient): void {
+  const session = hashKey(queryKeys.auth.session());
+  let shown: string | undefined;
+  client.getQueryCache().subscribe((event) => {
+    if (event.query.queryHash !== session) return;
+    if (event.type === 'removed') {
+      shown = undefined;
+      return;
+    }
+    if (event.type !== 'updated' || event.action.type !== 'success') return;
+    const before = shown;
+    shown = (event.query.state.data as { id?: string } | null | undefined)?.id;
+    if (before !== undefined && shown !== undefined && shown !== before) {
+      void client.resetQueries({ predicate: (query) => query.queryHash !== session });
+    }
+  });
 }
