@@ -22,5 +22,24 @@ describe('safeNext', () => {
   it('never sends a signed-in person back to the sign-in page', () => {
     expect(safeNext('/sign-in')).toBe('/');
     expect(safeNext('/sign-in?next=/team')).toBe('/');
+    expect(safeNext('/Sign-In/')).toBe('/');
+    expect(safeNext('/sign-in#top')).toBe('/');
+  });
+
+  it('never to a sign-in link’s page, whose credential someone else may have put there', () => {
+    for (const next of [
+      '/login?token=attackers-token',
+      '/LOGIN?token=x',
+      '/login/?token=x',
+      '/login#token=x',
+      '/one-click/12/abcdef',
+      '/One-Click/12/abcdef',
+      '/one-click?u=1',
+    ]) {
+      expect([next, safeNext(next)]).toEqual([next, '/']);
+    }
+    // Pages that only begin alike are pages like any other.
+    expect(safeNext('/login-tokens')).toBe('/login-tokens');
+    expect(safeNext('/admin/login-tokens/7')).toBe('/admin/login-tokens/7');
   });
 });
