@@ -626,11 +626,12 @@ test('bearer clients impersonate too: the exchanged token acts as the member on 
   expect((await adminApi.auth.session()).session.id).toBe(own.id);
 });
 
-test('a tab still showing the team admin’s own dashboard places no order as the member another tab now acts as: it says so and catches up', async ({
+test('a tab still showing the team admin’s own dashboard places no order as the member the browser now acts as: it says so and catches up', async ({
   page,
   org,
   signIn,
   api,
+  pageApi,
 }) => {
   const { admin } = org;
   const member = org.members[0];
@@ -638,26 +639,59 @@ test('a tab still showing the team admin’s own dashboard places no order as th
   await page.goto('/');
   await expect(page.getByRole('heading', { level: 2, name: 'Place an order' })).toBeVisible();
 
-  // A second tab of the same browser starts an impersonation: the cookies are both tabs'.
+  // Something else with this browser's cookies starts an impersonation and tells no tab (a
+  // window of an older portal, a tab whose script is asleep): this tab cannot know.
+  const elsewhere = pageApi(page);
+  const { token } = await elsewhere.impersonation.teamHandoff(member.profileId, 'Checking');
+  await elsewhere.impersonation.exchange(token);
+
+  // The tab still shows the admin's own dashboard, no banner: its order is refused.
+  const banner = page.getByRole('region', { name: 'Impersonation', exact: true });
+  await expect(banner).toHaveCount(0);
+  await page.getByRole('spinbutton', { name: 'Quantity' }).fill('2');
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await expect(
+    page.getByRole('status').filter({ hasText: 'This page was showing someone else' }),
+  ).toBeVisible();
+  // And it caught up: it shows who the browser now acts as, with the banner.
+  await expect(banner).toContainText(bannerSentence(member.name, org.name, admin.name));
+  expect((await (await api(member)).orders.list()).orders).toEqual([]);
+  expect((await (await api(admin)).orders.list()).orders).toEqual([]);
+});
+
+test('the portal’s other tabs follow at once when one starts an impersonation, leaves it and signs out', async ({
+  page,
+  org,
+  signIn,
+}) => {
+  const { admin } = org;
+  const member = org.members[0];
+  await signIn(page, admin);
+  await page.goto('/');
+  await expect(page.getByRole('heading', { level: 2, name: 'Place an order' })).toBeVisible();
+  const banner = page.getByRole('region', { name: 'Impersonation', exact: true });
+
   const other = await page.context().newPage();
   await other.goto('/team');
   await other
     .getByRole('table', { name: 'Team members' })
     .getByRole('button', { name: `Impersonate account: ${member.name}`, exact: true })
     .click();
-  const dialog = other.getByRole('dialog', { name: `Sign in as ${member.name}` });
-  await dialog.getByRole('button', { name: 'Start impersonation' }).click();
+  await other
+    .getByRole('dialog', { name: `Sign in as ${member.name}` })
+    .getByRole('button', { name: 'Start impersonation' })
+    .click();
   const otherBanner = other.getByRole('region', { name: 'Impersonation', exact: true });
   await expect(otherBanner).toContainText(bannerSentence(member.name, org.name, admin.name));
-
-  // The first tab still shows the admin's own dashboard, no banner: its order is refused.
-  const banner = page.getByRole('region', { name: 'Impersonation', exact: true });
-  await expect(banner).toHaveCount(0);
-  await page.getByRole('spinbutton', { name: 'Quantity' }).fill('2');
-  await page.getByRole('button', { name: 'Place order' }).click();
-  await expect(page.getByText('This page was showing someone else')).toBeVisible();
-  // And it caught up: it shows who the browser now acts as, with the banner.
+  // The first tab, untouched, shows the banner too: it was told, and read the session.
   await expect(banner).toContainText(bannerSentence(member.name, org.name, admin.name));
-  expect((await (await api(member)).orders.list()).orders).toEqual([]);
-  expect((await (await api(admin)).orders.list()).orders).toEqual([]);
+
+  await otherBanner.getByRole('button', { name: 'Leave Impersonation' }).click();
+  await expect(otherBanner).toHaveCount(0);
+  await expect(banner).toHaveCount(0);
+  await expect(page.getByRole('banner')).toContainText(admin.name);
+
+  await other.getByRole('button', { name: 'Sign out' }).click();
+  await expect(other).toHaveURL(/\/sign-in/);
+  await expect(page).toHaveURL(/\/sign-in/);
 });

@@ -2,6 +2,7 @@ import type { Session } from '@onbehalf/contracts/auth';
 import { QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { readShownSessionFrom } from '../lib/api.ts';
+import { tabs } from '../lib/auth/other-tabs.ts';
 import { startFreshSession } from '../lib/auth/session.ts';
 import { noticeState } from '../lib/notice.ts';
 import { createQueryClient } from '../lib/query-client.ts';
@@ -42,6 +43,9 @@ const queryClient = createQueryClient({
       });
   },
 });
+
+// Another tab changed who is signed in (the cookies are shared): read the session again now.
+tabs.listen(() => void queryClient.invalidateQueries({ queryKey: queryKeys.auth.session() }));
 
 // Every request says which session this tab shows, as the session query holds it.
 readShownSessionFrom(() => queryClient.getQueryData<Session | null>(queryKeys.auth.session())?.id);

@@ -9,6 +9,7 @@ import {
 import { api } from '../api.ts';
 import { queryKeys } from '../query-keys.ts';
 import { withImpersonationEndNotice } from './impersonation-end.ts';
+import { tabs } from './other-tabs.ts';
 
 /**
  * The session query is the portal's only record of who is signed in; every feature reads
@@ -56,5 +57,7 @@ export function useSession() {
  */
 export async function startFreshSession(queryClient: QueryClient): Promise<Session | null> {
   queryClient.clear();
+  // The other tabs share the cookie: they read the session again too (other-tabs.ts).
+  tabs.announce();
   return queryClient.fetchQuery(sessionQueryOptions());
 }
