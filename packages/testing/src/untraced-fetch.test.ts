@@ -1,5 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ApiError } from '@onbehalf/api-client/api-error';
 import { createApiClient } from '@onbehalf/api-client/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +48,30 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+/**
+ * A certificate for 127.0.0.1 that nobody trusts (self-signed, made for this run alone by the
+ * machine's `openssl`, so that no key is kept in the repository): a staging server's own, or an
+ * impostor's.
+ */
+function selfSigned(): { key: string; cert: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'onbehalf-kit-tls-'));
+  try {
+    const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+    execFileSync(
+      'openssl',
+      [
+        ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'],
+        ...['-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'],
+        ...['-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
+      ],
+      { stdio: 'ignore' },
+    );
+    return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('untracedFetch', () => {
   it('sends the method, headers and body, and answers the status, headers and body', async () => {
     const response = await untracedFetch()(`${origin}/made`, {
@@ -80,6 +109,29 @@ describe('untracedFetch', () => {
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toBe('http://elsewhere.test/moved-here');
     expect(seen.length).toBe(before + 1);
+  });
+
+  it("checks the server's certificate unless the suite ignores HTTPS errors: the key goes to no impostor", async () => {
+    const reached: IncomingHttpHeaders[] = [];
+    const secure = createHttpsServer(selfSigned(), (request, response) => {
+      reached.push(request.headers);
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://127.0.0.1:${(secure.address() as AddressInfo).port}/asked`;
+      const withKey = { headers: { 'x-onbehalf-test-key': 'k' } };
+      await expect(untracedFetch()(url, withKey)).rejects.toMatchObject({
+        code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+      });
+      expect(reached).toEqual([]);
+      // As the suite's own contexts do with `ignoreHTTPSErrors`: a staging server's certificate.
+      const response = await untracedFetch({ ignoreHTTPSErrors: true })(url, withKey);
+      expect(response.status).toBe(200);
+      expect(reached).toMatchObject([{ 'x-onbehalf-test-key': 'k' }]);
+    } finally {
+      await new Promise<void>((resolve) => secure.close(() => resolve()));
+    }
   });
 
   it('gives up when its signal is aborted', async () => {

@@ -59,6 +59,15 @@ describe.each(dialects)('jobs on %s', (dialect) => {
     expect(await claim(store.jobs, T0 + 10 * LEASE)).toBeNull();
   });
 
+  it('due jobs are claimed in the order they fell due, not the order they were written', async () => {
+    const { store } = await freshStore(dialect);
+    const later = await store.jobs.enqueue({ kind: 'mail', payload: '"later"', runAt: T0 + 1_000 });
+    const sooner = await store.jobs.enqueue({ kind: 'mail', payload: '"sooner"', runAt: T0 });
+    // Both due: the one waiting longest goes first, a backlog is never overtaken by newcomers.
+    expect(await claim(store.jobs, T0 + 1_000)).toMatchObject({ id: sooner });
+    expect(await claim(store.jobs, T0 + 1_000)).toMatchObject({ id: later });
+  });
+
   it('a leased job is taken again once its lease has ended, its attempts counted', async () => {
     const { store } = await freshStore(dialect);
     await store.jobs.enqueue({ kind: 'mail', payload: '{}', runAt: T0 });
@@ -279,6 +288,24 @@ describe.each(dialects)('jobs on %s', (dialect) => {
     // Released, due again after its wait: not held until its lease ends.
     const [kept] = await jobRows(ts);
     expect(kept).toMatchObject({ kind: 'hang', attempts: 1, runAt: T0 + retryDelayMs(1) });
+    await runner.stop();
+  });
+
+  it('an attempt is given up on after half the lease by default: none outlives its lease to run twice', async () => {
+    const { store } = await freshStore(dialect);
+    const { logger, lines } = loggedLines();
+    const runner = createJobRunner(store.jobs, {
+      clock: manualClock(T0),
+      logger,
+      pollMs: 0,
+      leaseMs: 40,
+    });
+    runner.start({ hang: () => new Promise<void>(() => {}) });
+    await runner.enqueue('hang', { to: 'omar' });
+    await runner.idle();
+    expect(lines().map((l) => [l.msg, l.error])).toEqual([
+      ['job failed; it will be retried', 'no answer within 20 ms'],
+    ]);
     await runner.stop();
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { settingDefinitions } from '../lib/settings.ts';
 import { onSeveralProcesses } from './test-processes.ts';
-import { auditTrail, linked } from './test-rows.ts';
+import { auditTrail, insertRow, linked } from './test-rows.ts';
 import { dialects, freshStore } from './test-stores.ts';
 
 const meta = { ip: '127.0.0.1', userAgent: 'test', requestId: 'r-1' };
@@ -9,11 +9,35 @@ const meta = { ip: '127.0.0.1', userAgent: 'test', requestId: 'r-1' };
 describe.each(dialects)('settings on %s', (dialect) => {
   it('reads the safe defaults where nothing is stored', async () => {
     const { store } = await freshStore(dialect);
-    const settings = await store.settings.read();
-    expect(settings.operatorImpersonation).toEqual(
-      settingDefinitions['impersonation.operator'].defaults,
-    );
-    expect(settings.selfServiceLinks).toEqual({ enabled: true });
+    // Written out, not read from the definitions: a default changed there must fail here.
+    expect(await store.settings.read()).toEqual({
+      operatorImpersonation: { enabled: false, maxMinutes: 60 },
+      oneClick: { defaultMinutes: 15, maxMinutes: 60 },
+      loginTokens: { maxDays: 90 },
+      selfServiceLinks: { enabled: true },
+    });
+  });
+
+  it('reads a stored value it no longer takes as the safe default, never as stored', async () => {
+    const ts = await freshStore(dialect);
+    // Past the limits, or of another shape: written by hand, or by another version.
+    const stored = [
+      ['impersonation.operator', { enabled: true, maxMinutes: 600 }],
+      ['one_click', { defaultMinutes: 15, maxMinutes: 7 * 24 * 60 }],
+      ['login_tokens', { maxDays: 3650 }],
+      ['self_service_links', { enabled: 'yes' }],
+    ] as const;
+    for (const [key, value] of stored) {
+      await insertRow(ts, 'settings', { key, value, updatedAt: 1000 });
+    }
+    const settings = await ts.store.settings.read();
+    expect(settings).toEqual({
+      operatorImpersonation: settingDefinitions['impersonation.operator'].defaults,
+      oneClick: settingDefinitions.one_click.defaults,
+      loginTokens: settingDefinitions.login_tokens.defaults,
+      selfServiceLinks: settingDefinitions.self_service_links.defaults,
+    });
+    expect(settings.operatorImpersonation.enabled).toBe(false);
   });
 
   it('an update writes every setting and its audit event in one command', async () => {

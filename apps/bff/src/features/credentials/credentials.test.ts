@@ -890,6 +890,14 @@ describe('delivered means delivered', () => {
     expect(reads).toHaveLength(1);
     expect(reads[0]?.actorUserId).toBe(ids.userId('ops@onbehalf.test'));
   });
+
+  it('is outbox:read only: support staff, who may read users and impersonate, read no one’s mail', async () => {
+    await t.client(ops).sys.emailSignInLink(ids.userId('member@acme.test'), 'Locked out');
+    const support = (await t.signIn('support@onbehalf.test')).token;
+    const refused = await refusal(t.client(support).sys.outbox({ query: 'member@acme.test' }));
+    expect(refused).toMatchObject({ status: 403, code: 'forbidden' });
+    expect(await events('outbox.read')).toEqual([]);
+  });
 });
 
 describe('credentials die with the right to them', () => {

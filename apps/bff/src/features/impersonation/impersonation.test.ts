@@ -252,10 +252,11 @@ describe('operator door permission matrix', () => {
     expect(refused.code).toBe('impersonation_target_disabled');
   });
 
-  it('the global switch is settings:manage only, and off refuses', async () => {
+  it('the global switch is settings:manage only, to change and to read, and off refuses', async () => {
     const ops = await t.signIn('ops@onbehalf.test');
     const body = { operatorImpersonation: { enabled: false, maxMinutes: 60 } };
     expect(await outcomeOf(t.client(ops.token).sys.updateSettings(body))).toBe(403);
+    expect(await outcomeOf(t.client(ops.token).sys.settings())).toBe(403);
     const root = await t.signIn('root@onbehalf.test');
     expect(await outcomeOf(t.client(root.token).sys.updateSettings(body))).toBe('ok');
     const support = await t.signIn('support@onbehalf.test');
@@ -579,6 +580,28 @@ describe('the impersonation session', () => {
     t.clock.advance(5 * 60_000);
     expect(await sessionStatus(imp.token)).toBe(401);
     expect((await firstImpersonation())?.endReason).toBe('expired');
+  });
+
+  it('ends at once when the operator door is closed, audited with that reason (operator door)', async () => {
+    const support = await t.signIn('support@onbehalf.test');
+    const issued = await operatorIssue(support.token, {
+      userId: ids.userId('buyer@acme.test'),
+      reason: 'ticket',
+    });
+    const imp = await exchange(support.token, issued.token);
+    const root = await t.signIn('root@onbehalf.test');
+    await t.client(root.token).sys.updateSettings({
+      operatorImpersonation: { enabled: false, maxMinutes: 60 },
+    });
+    // Ended by the change itself, before its session asks anything: the customer's access
+    // history shows no support access running on after the door was closed.
+    expect(await firstImpersonation()).toMatchObject({
+      endReason: 'setting_disabled',
+      endedAt: t.clock.now(),
+    });
+    const ended = await rowsWhere(t.ts, 'auditEvents', { type: 'impersonation.ended' });
+    expect(ended.map((e) => e.details?.endReason)).toEqual(['setting_disabled']);
+    expect(await sessionStatus(imp.token)).toBe(401);
   });
 
   it('is shortened when the global operator limit is lowered (operator door)', async () => {

@@ -3,7 +3,7 @@ import type { ApiKeyScope } from '@onbehalf/contracts/permissions';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseApiKeyToken } from '../../lib/api-key-format.ts';
 import { countOf, rowsOf, rowsWhere, updateRows } from '../../store/test-rows.ts';
-import { createTestApp, demoIds, refusal, type TestApp } from '../../test/harness.ts';
+import { createTestApp, demoIds, outcomeOf, refusal, type TestApp } from '../../test/harness.ts';
 import { TOKEN_SEARCH_IDS } from './login-tokens.store.ts';
 
 let t: TestApp;
@@ -397,9 +397,16 @@ describe('API keys', () => {
     expect(tooMany.status).toBe(400);
   });
 
-  it('only api-keys:manage may create them', async () => {
+  it('only api-keys:manage may create, list or revoke them', async () => {
     await expect(
       t.client(ops).apiKeys.create({ name: 'x', scopes: ['users:read'], organizationIds: [1] }),
     ).rejects.toMatchObject({ status: 403 });
+    // An operator admin, who may read users and make credentials, but not keys.
+    const { secret, id } = await keyWith(['users:read']);
+    await expect(t.client(ops).apiKeys.list()).rejects.toMatchObject({ status: 403 });
+    await expect(t.client(ops).apiKeys.revoke(id)).rejects.toMatchObject({ status: 403 });
+    expect(await rowsWhere(t.ts, 'auditEvents', { type: 'api_key.revoked' })).toEqual([]);
+    // The key lives on.
+    expect(await outcomeOf(t.client(secret).sys.users())).toBe('ok');
   });
 });

@@ -388,6 +388,13 @@ describe('mail from our address holds only what we wrote', () => {
     // Stored before names were checked, or by hand.
     await updateRows(t.ts, 'users', { name: `${phishing}\u202e` }, { id: member });
     const ops = t.client((await t.signIn('ops@onbehalf.test')).token);
+    // The sender's name, which the subject carries, too.
+    await updateRows(
+      t.ts,
+      'users',
+      { name: 'Omar\r\nBcc: all@acme.test' },
+      { email: 'ops@onbehalf.test' },
+    );
     await ops.sys.emailSignInLink(member, 'Locked out\n\nPS: reply with your password');
     const [message] = mailTo('member@acme.test');
     const text = message?.text ?? '';
@@ -398,7 +405,7 @@ describe('mail from our address holds only what we wrote', () => {
     expect(paragraphs[1]).toContain('“Locked out PS: reply with your password”');
     expect(text).not.toContain('\u202e');
     expect(message?.html.match(/<p[ >]/g)).toHaveLength(5);
-    expect(message?.subject).not.toMatch(/[\r\n]/);
+    expect(message?.subject).toBe('Omar Bcc: all@acme.test sent you a sign-in link');
   });
 });
 

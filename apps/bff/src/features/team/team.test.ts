@@ -189,6 +189,19 @@ describe('organization settings', () => {
     });
   });
 
+  it('an operator with settings:manage changes the global settings, audited with before and after', async () => {
+    const root = await t.signIn('root@onbehalf.test');
+    const before = (await t.client(root.token).sys.settings()).settings;
+    const { settings } = await t.client(root.token).sys.updateSettings({
+      selfServiceLinks: { enabled: false },
+    });
+    expect(settings).toEqual({ ...before, selfServiceLinks: { enabled: false } });
+    const events = await rowsWhere(t.ts, 'auditEvents', { type: 'settings.changed' });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ organizationId: null, actorUserId: root.session.user?.id });
+    expect(events[0]?.details).toEqual({ scope: 'global', before, after: settings });
+  });
+
   it("a change between a decision's read and its write is refused 409, and a door closed meanwhile stays closed", async () => {
     const root = await t.signIn('root@onbehalf.test');
     const owner = await t.signIn('owner@acme.test');

@@ -1,5 +1,6 @@
 import type { ApiClient } from '@onbehalf/api-client/client';
 import type { AuditEventType } from '@onbehalf/contracts/audit';
+import { profileRolePresets } from '@onbehalf/contracts/permissions';
 import { routes } from '@onbehalf/contracts/routes';
 import {
   TEST_CLOCK_HEADER,
@@ -147,11 +148,28 @@ describe('in test mode', () => {
       impersonationEnabled: true,
       integrationsEnabled: false,
     });
-    // Two organizations never share an address or a name.
+    // Two organizations never share an address, a name or a password.
     const other = await t.client().test.createOrganization({});
     expect(other.owner.email).not.toBe(org.owner.email);
     expect(other.name).not.toBe(org.name);
+    expect(other.owner.password).not.toBe(org.owner.password);
     expect(await events(t, 'test.organization_created')).toHaveLength(2);
+  });
+
+  it('gives each persona its role and exactly that role’s permissions: the admin is no owner, the members no admins', async () => {
+    const t = await testMode();
+    const org = await t.client().test.createOrganization({});
+    const personas = [
+      ['owner', org.owner],
+      ['admin', org.admin],
+      ['member', org.members[0]],
+      ['member', org.members[1]],
+    ] as const;
+    for (const [role, { email, password }] of personas) {
+      const { session } = await t.client().auth.signIn({ email, password });
+      expect(session.activeProfile?.role, email).toBe(role);
+      expect([...session.permissions].sort(), email).toEqual([...profileRolePresets[role]].sort());
+    }
   });
 
   it('sets the team door and integrations as asked', async () => {
@@ -223,6 +241,8 @@ describe('in test mode', () => {
     // The stores' reading of `.test` (a domain under it), not the bare word.
     const bare = await refusal(t.client().test.mailbox('owner@test'));
     expect(bare).toMatchObject({ status: 400, code: 'validation_failed' });
+    const inside = await refusal(t.client().test.mailbox('owner@mail.test.example.com'));
+    expect(inside).toMatchObject({ status: 400, code: 'validation_failed' });
     expect(await events(t, 'test.mailbox_read')).toHaveLength(0);
   });
 
@@ -240,7 +260,12 @@ describe('in test mode', () => {
     const users = async () => (await rowsWhere(t.ts, 'users', {})).length;
     const before = await users();
     for (const caller of [session, t.client(secret)]) {
-      for (const email of ['new.person@customer.example.com', 'x@test.example.com']) {
+      // `.test` must end the address: a real domain with it inside is not under it.
+      for (const email of [
+        'new.person@customer.example.com',
+        'x@test.example.com',
+        'x@mail.test.example.com',
+      ]) {
         const refused = await refusal(caller.sys.provisionUser(person(email)));
         expect(refused, email).toMatchObject({ status: 422, code: 'test_addresses_only' });
       }
