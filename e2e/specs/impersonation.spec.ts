@@ -1,4 +1,6 @@
 import { pathOf, routes } from '@onbehalf/contracts/routes';
+import type { Person } from '@onbehalf/testing';
+import type { Page } from '@playwright/test';
 import { findUserRow } from '../fixtures/admin-users.ts';
 import { bannerSentence, IMPERSONATION_COOKIE } from '../fixtures/impersonate.ts';
 import { recordWire, serveOtherSite } from '../fixtures/other-site.ts';
@@ -626,6 +628,18 @@ test('bearer clients impersonate too: the exchanged token acts as the member on 
   expect((await adminApi.auth.session()).session.id).toBe(own.id);
 });
 
+/** The team admin on their own dashboard, and where its impersonation banner would be. */
+async function onOwnDashboard(
+  page: Page,
+  signIn: (page: Page, person: Person) => Promise<unknown>,
+  admin: Person,
+) {
+  await signIn(page, admin);
+  await page.goto('/');
+  await expect(page.getByRole('heading', { level: 2, name: 'Place an order' })).toBeVisible();
+  return page.getByRole('region', { name: 'Impersonation', exact: true });
+}
+
 test('a tab still showing the team admin’s own dashboard places no order as the member the browser now acts as: it says so and catches up', async ({
   page,
   org,
@@ -635,9 +649,7 @@ test('a tab still showing the team admin’s own dashboard places no order as th
 }) => {
   const { admin } = org;
   const member = org.members[0];
-  await signIn(page, admin);
-  await page.goto('/');
-  await expect(page.getByRole('heading', { level: 2, name: 'Place an order' })).toBeVisible();
+  const banner = await onOwnDashboard(page, signIn, admin);
 
   // Something else with this browser's cookies starts an impersonation and tells no tab (a
   // window of an older portal, a tab whose script is asleep): this tab cannot know.
@@ -646,7 +658,6 @@ test('a tab still showing the team admin’s own dashboard places no order as th
   await elsewhere.impersonation.exchange(token);
 
   // The tab still shows the admin's own dashboard, no banner: its order is refused.
-  const banner = page.getByRole('region', { name: 'Impersonation', exact: true });
   await expect(banner).toHaveCount(0);
   await page.getByRole('spinbutton', { name: 'Quantity' }).fill('2');
   await page.getByRole('button', { name: 'Place order' }).click();
@@ -666,10 +677,7 @@ test('the portal’s other tabs follow at once when one starts an impersonation,
 }) => {
   const { admin } = org;
   const member = org.members[0];
-  await signIn(page, admin);
-  await page.goto('/');
-  await expect(page.getByRole('heading', { level: 2, name: 'Place an order' })).toBeVisible();
-  const banner = page.getByRole('region', { name: 'Impersonation', exact: true });
+  const banner = await onOwnDashboard(page, signIn, admin);
 
   const other = await page.context().newPage();
   await other.goto('/team');
