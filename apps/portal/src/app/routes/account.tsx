@@ -1,5 +1,4 @@
 import type { ReactNode } from 'react';
-import { useSearchParams } from 'react-router';
 import { SearchForm } from '../../components/ui/search-form.tsx';
 import { AccessHistoryTable } from '../../features/account/components/access-history-table.tsx';
 import { ChangePasswordForm } from '../../features/account/components/change-password-form.tsx';
@@ -19,19 +18,8 @@ export function AccountRoute() {
   // In the address as `sessions`: the page's other lists are not searched.
   const [sessionSearch, setSessionSearch] = useSearchParam('sessions');
   // In the address as `credentials`: whose hands the listed credentials are in.
-  const [params, setParams] = useSearchParams();
-  const held = params.get('credentials');
+  const [held, setHeld] = useSearchParam('credentials');
   const heldBy = isCredentialHolder(held) ? held : undefined;
-  const setHeldBy = (next: string | undefined) =>
-    setParams(
-      (current) => {
-        const updated = new URLSearchParams(current);
-        if (next) updated.set('credentials', next);
-        else updated.delete('credentials');
-        return updated;
-      },
-      { replace: true, preventScrollReset: true },
-    );
   // Acting as someone else, or signed in by an integration: the person's sessions, password,
   // opt-out, access history and credentials are theirs alone, to handle in a session of their
   // own. The server refuses them, so the page does not even ask.
@@ -106,7 +94,7 @@ export function AccountRoute() {
                 Links and login tokens that sign in as you without your password and still work: who
                 made them, for whom and why. Revoke any you do not expect.
               </p>
-              <CredentialsTable heldBy={heldBy} onHeldBy={setHeldBy} />
+              <CredentialsTable heldBy={heldBy} onHeldBy={(next) => setHeld(next ?? '')} />
             </>,
           )}
         </section>

@@ -23,8 +23,8 @@ export const credentialHolderLabels: Record<CredentialHolder, string> = {
   me: 'Sent to you',
 };
 
-export const isCredentialHolder = (value: string | null): value is CredentialHolder =>
-  value !== null && Object.hasOwn(credentialHolderLabels, value);
+export const isCredentialHolder = (value: string): value is CredentialHolder =>
+  Object.hasOwn(credentialHolderLabels, value);
 
 export const integrationStateLabels: Record<AccessHistoryIntegration['state'], string> = {
   active: 'Active',

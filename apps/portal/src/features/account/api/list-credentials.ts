@@ -12,7 +12,7 @@ import { type PageRequest, pagedQueryOptions, usePagedList } from '../../../lib/
  * only those one holder holds when `heldBy` is given.
  */
 export const listCredentials = (heldBy: CredentialHolder | undefined, page: PageRequest) =>
-  api.account.credentials(heldBy ? { ...page, heldBy } : page);
+  api.account.credentials({ ...page, heldBy });
 
 export const credentialsQueryOptions = (heldBy?: CredentialHolder) =>
   pagedQueryOptions(queryKeys.account.credentialsHeldBy(heldBy ?? ''), (page) =>
