@@ -62,6 +62,10 @@ async function openedAsACommand(env: Record<string, string>) {
 
 const DAY = 86_400_000;
 
+/** A command's `pnpm audit:prune` of everything older than 30 days. */
+const pruneAsACommand = (opened: Awaited<ReturnType<typeof openedAsACommand>>, now: number) =>
+  opened.store.audit.prune({ key: opened.auditKey, retentionDays: 30, now, meta: systemMeta });
+
 describe.each(dialects)('the first secret a database records, on %s', (dialect) => {
   it('a server that records another between a command’s migrate and its write: the write is refused whole, the server’s record stands', async () => {
     const { env, read } = await commandDatabase(dialect);
@@ -136,9 +140,9 @@ describe.each(dialects)('the first secret a database records, on %s', (dialect) 
     ]);
     await serverStarts(env, read, randomBytes(32).toString('base64url'));
 
-    const prune = () =>
-      opened.store.audit.prune({ key: opened.auditKey, retentionDays: 30, now, meta: systemMeta });
-    await expect(prune()).rejects.toThrow(/first started with another ONBEHALF_SECRET/);
+    await expect(pruneAsACommand(opened, now)).rejects.toThrow(
+      /first started with another ONBEHALF_SECRET/,
+    );
     expect(await countOf(read(), 'loginAttempts')).toBe(1);
     expect(await countOf(read(), 'auditEvents')).toBe(0);
   }, 30_000);
@@ -160,9 +164,9 @@ describe.each(dialects)('the first secret a database records, on %s', (dialect) 
       { key: SECRET_CHECK, value: secretCheckFor(servers.signingKeysKey), updatedAt: now },
     ]);
 
-    await expect(
-      opened.store.audit.prune({ key: opened.auditKey, retentionDays: 30, now, meta: systemMeta }),
-    ).rejects.toThrow(/first started with another ONBEHALF_SECRET/);
+    await expect(pruneAsACommand(opened, now)).rejects.toThrow(
+      /first started with another ONBEHALF_SECRET/,
+    );
     expect(await countOf(read(), 'auditEvents')).toBe(3);
     expect(await countOf(read(), 'auditCheckpoints')).toBe(0);
   }, 30_000);
