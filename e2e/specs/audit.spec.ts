@@ -221,6 +221,9 @@ test('an export the server refuses says why on a page, not as a failed download'
   await signIn(page, await operator('admin'));
   await page.goto('/admin/audit');
   await expect(page.getByRole('link', { name: 'Export CSV' })).toBeVisible();
+  // The page's own reads are answered first: one still on its way when the cookie goes would
+  // find the session ended and rightly send the page to sign-in before the link is used.
+  await expect(page.getByRole('table', { name: 'Audit events' })).toBeVisible();
   // The session ends while the page is open (here: its cookie is gone), then the link is used.
   await page.context().clearCookies();
   const refused = page.waitForResponse((res) => res.url().includes('/export'));
