@@ -1,4 +1,4 @@
-import { SHOWN_SESSION_HEADER } from '@onbehalf/contracts/auth';
+import { SHOWN_SESSION_HEADER } from '@onbehalf/contracts/headers';
 import { type RouteContract, routes } from '@onbehalf/contracts/routes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rowsWhere } from './store/test-rows.ts';

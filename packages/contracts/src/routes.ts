@@ -147,7 +147,7 @@ export interface RouteContract {
    * it ended, and declared on the writes that are the person's own business either way
    * (signing out, leaving). The `refused` ones are also refused, `401 session_changed`, when
    * the page that sent them shows another session than the cookie holds (another tab changed
-   * it: `SHOWN_SESSION_HEADER`).
+   * it: `SHOWN_SESSION_HEADER`, headers.ts).
    */
   afterImpersonationEnds?: 'ownSession' | 'refused';
   /**

@@ -1,4 +1,4 @@
-import { SHOWN_SESSION_HEADER } from '@onbehalf/contracts/auth';
+import { SHOWN_SESSION_HEADER } from '@onbehalf/contracts/headers';
 import type { Permission } from '@onbehalf/contracts/permissions';
 import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';

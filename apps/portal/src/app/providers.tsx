@@ -1,12 +1,11 @@
 import type { Session } from '@onbehalf/contracts/auth';
 import { QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { readShownSessionFrom } from '../lib/api.ts';
 import { tabs } from '../lib/auth/other-tabs.ts';
-import { startFreshSession } from '../lib/auth/session.ts';
 import { noticeState } from '../lib/notice.ts';
 import { createQueryClient } from '../lib/query-client.ts';
 import { queryKeys } from '../lib/query-keys.ts';
+import { readShownSessionFrom } from '../lib/shown-session.ts';
 import { router } from './router.tsx';
 
 let ending = false;
@@ -34,7 +33,10 @@ const queryClient = createQueryClient({
   onSessionChanged: (message) => {
     if (catchingUp) return;
     catchingUp = true;
-    void startFreshSession(queryClient)
+    // Loaded here, not imported above: the session's module brings the API client, the route
+    // table and zod, which the first chunk leaves to the pages (each loads them on demand).
+    void import('../lib/auth/session.ts')
+      .then(({ startFreshSession }) => startFreshSession(queryClient))
       // A failed reload shows its own error on the dashboard; go there all the same.
       .catch(() => null)
       .then(() => router.navigate('/', { replace: true, state: noticeState(message) }))

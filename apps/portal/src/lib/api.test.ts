@@ -1,5 +1,6 @@
-import { SHOWN_SESSION_HEADER } from '@onbehalf/contracts/auth';
+import { SHOWN_SESSION_HEADER } from '@onbehalf/contracts/headers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readShownSessionFrom } from './shown-session.ts';
 
 // The client binds `fetch` when it is made: stand in for it before the module loads.
 const fetchMock = vi.fn(
@@ -20,7 +21,7 @@ const sentHeaders = () => new Headers(fetchMock.mock.lastCall?.[1]?.headers);
 describe('the portal’s API client', () => {
   it('says which session the page shows, so another tab’s sign-in cannot take over its writes', async () => {
     let shown: string | undefined = 'session-acme';
-    api.readShownSessionFrom(() => shown);
+    readShownSessionFrom(() => shown);
     await api.api.orders.place({ sku: 'PAPER-A4', quantity: 1 });
     expect(sentHeaders().get(SHOWN_SESSION_HEADER)).toBe('session-acme');
 
@@ -31,7 +32,7 @@ describe('the portal’s API client', () => {
   });
 
   it('says nothing while no session is loaded (signing in)', async () => {
-    api.readShownSessionFrom(() => undefined);
+    readShownSessionFrom(() => undefined);
     await api.api.orders.list();
     expect(sentHeaders().has(SHOWN_SESSION_HEADER)).toBe(false);
   });
