@@ -6,7 +6,22 @@ let customerToken: string;
 let operatorToken: string;
 /** Someone allowed to reach the route, so it is validation that answers, not a 403. */
 const tokenFor = (path: string) => (path.startsWith('/api/sys/') ? operatorToken : customerToken);
-let operations: { method: string; path: string; hasBody: boolean; params: string[] }[];
+interface Schema {
+  $ref?: string;
+  type?: string;
+  enum?: unknown[];
+  properties?: Record<string, Schema>;
+}
+let operations: {
+  method: string;
+  path: string;
+  hasBody: boolean;
+  params: string[];
+  /** The names of the query parameters it documents. */
+  query: string[];
+  /** The top-level fields its JSON body documents. */
+  fields: [name: string, schema: Schema][];
+}[];
 
 beforeAll(async () => {
   t = await createTestApp({ rateLimits: false });
@@ -14,20 +29,48 @@ beforeAll(async () => {
   customerToken = (await t.signIn('owner@acme.test')).token;
   operatorToken = (await t.signIn('root@onbehalf.test')).token;
   const doc = await t.call('GET', '/api/openapi.json');
-  const { paths } = doc.json as {
-    paths: Record<string, Record<string, { requestBody?: unknown }>>;
+  const { paths, components } = doc.json as {
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          requestBody?: { content?: Record<string, { schema?: Schema }> };
+          parameters?: { name: string; in: string }[];
+        }
+      >
+    >;
+    components?: { schemas?: Record<string, Schema> };
   };
+  resolve = (schema) =>
+    schema.$ref ? resolve(components?.schemas?.[schema.$ref.split('/').pop() ?? ''] ?? {}) : schema;
   operations = Object.entries(paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, op]) => ({
       method: method.toUpperCase(),
       path,
       hasBody: op.requestBody !== undefined,
       params: [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? ''),
+      query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+      fields: Object.entries(
+        resolve(op.requestBody?.content?.['application/json']?.schema ?? {}).properties ?? {},
+      ),
     })),
   );
 });
 
+let resolve: (schema: Schema) => Schema;
+
 const concrete = (path: string, value: string) => path.replace(/\{\w+\}/g, value);
+
+/** A value a field of this schema takes, for the fields beside the one under test. */
+function plausible(schema: Schema): unknown {
+  const { enum: values, type } = resolve(schema);
+  if (values?.length) return values[0];
+  if (type === 'integer' || type === 'number') return 1;
+  if (type === 'boolean') return true;
+  if (type === 'array') return [];
+  return 'text';
+}
 
 function expectEnvelope(res: { status: number; json: unknown }, status: number, code?: string) {
   expect(res.status).toBe(status);
@@ -110,6 +153,60 @@ describe('bad input on every endpoint is a 4xx with the error envelope, never a 
         expect(res.error?.code).toEqual(expect.any(String));
       }
     }
+  });
+
+  it('query parameters of every shape, repeated or in brackets, alone or all at once', async () => {
+    // Already percent-encoded: bad escapes, invalid UTF-8 (a lone surrogate, an overlong
+    // slash), NUL, a full-width digit, text where a number goes and numbers past any column.
+    const shapes = ['', 'abc', '-1', '1.5', '9'.repeat(40), '1e308', '%00', '%ZZ', '%ED%A0%80'];
+    shapes.push('%FF', '%C0%AF', '%EF%BC%90', "1'--", 'x'.repeat(3000), '[]', '%0A', 'a%26b%3Dc');
+    const failed: string[] = [];
+    for (const op of operations.filter((o) => o.query.length > 0)) {
+      const asked = (query: string) =>
+        t.call(op.method, `${concrete(op.path, '1')}?${query}`, { token: tokenFor(op.path) });
+      const queries = op.query.flatMap((name) =>
+        shapes.flatMap((value) => [
+          `${name}=${value}`,
+          `${name}=${value}&${name}=2`,
+          `${name}[]=${value}`,
+        ]),
+      );
+      queries.push(op.query.map((name) => `${name}=${'x'.repeat(500)}`).join('&'));
+      for (const query of queries) {
+        const res = await asked(query);
+        // Refused with the envelope (a code), or answered as the list would be.
+        if (res.status >= 500 || (res.status >= 400 && !res.error?.code)) {
+          failed.push(`${res.status} ${op.method} ${op.path}?${query}`);
+        }
+      }
+    }
+    expect(failed).toEqual([]);
+  });
+
+  it('each field of a body given odd values, alone or beside plausible others', async () => {
+    const odd: unknown[] = ['', 'x'.repeat(5000), '\ud800', 'a\u0000b', -1, 1.5, 2 ** 53, 1e308];
+    odd.push(true, null, [], ['x'.repeat(300)], Array(2000).fill('a'), {}, { a: 1 });
+    odd.push('2026-02-30T25:00:00Z', '9'.repeat(40), '<script>', 'root@onbehalf.test');
+    const failed: string[] = [];
+    for (const op of operations.filter((o) => o.fields.length > 0)) {
+      for (const [name] of op.fields) {
+        const others = Object.fromEntries(
+          op.fields.filter(([other]) => other !== name).map(([other, s]) => [other, plausible(s)]),
+        );
+        for (const value of odd) {
+          for (const body of [{ [name]: value }, { ...others, [name]: value }]) {
+            const res = await t.call(op.method, concrete(op.path, '1'), {
+              token: tokenFor(op.path),
+              body: JSON.stringify(body),
+            });
+            if (res.status >= 500 || (res.status >= 400 && !res.error?.code)) {
+              failed.push(`${res.status} ${op.method} ${op.path} ${name}`);
+            }
+          }
+        }
+      }
+    }
+    expect(failed).toEqual([]);
   });
 
   it('unknown API paths', async () => {
