@@ -59,6 +59,18 @@ describe.each(dialects)('test mode on %s', (dialect) => {
     expect(await real.store.testMode.markTestDatabase(T0)).toBe('holds_real_accounts');
   });
 
+  it('counts an address that ends in “test” without the dot as a real account: someone@contest is no test person', async () => {
+    const ts = await freshStore(dialect);
+    await insertRow(ts, 'users', {
+      email: 'someone@contest',
+      name: 'Someone',
+      kind: 'customer',
+      createdAt: T0,
+    });
+    expect(await ts.store.testMode.markTestDatabase(T0)).toBe('holds_real_accounts');
+    expect(await ts.store.testMode.isTestDatabase()).toBe(false);
+  });
+
   it('marks the database a test database for good, apart from the global settings', async () => {
     const ts = await freshStore(dialect);
     const settings = await ts.store.settings.read();

@@ -9,7 +9,7 @@ import {
 } from '@onbehalf/contracts/test-mode';
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../env.ts';
-import { countOf, rowsWhere, updateRows } from '../../store/test-rows.ts';
+import { countOf, insertRow, rowsWhere, updateRows } from '../../store/test-rows.ts';
 import { createTestApp, outcomeOf, refusal } from '../../test/harness.ts';
 
 /** Every route of test mode, called as a QA suite would. */
@@ -227,6 +227,40 @@ describe('in test mode', () => {
     expect(await events(t, 'test.mailbox_read')).toHaveLength(1);
   });
 
+  it('reads an address’s mailbox however the address is written: it is looked up in lower case', async () => {
+    const t = await testMode();
+    const org = await t.client().test.createOrganization({});
+    await t.client().links.requestEmailLink(org.owner.email);
+    await t.deps.background.idle();
+    const { messages } = await t.client().test.mailbox(org.owner.email.toUpperCase());
+    expect(messages.map((m) => m.subject)).toEqual(['Your sign-in link']);
+    expect((await events(t, 'test.mailbox_read')).map((e) => e.details)).toEqual([
+      { to: org.owner.email, messages: 1 },
+    ]);
+  });
+
+  it('reads no mailbox when mail goes out over SMTP: the outbox holds none of what was sent', async () => {
+    const t = await createTestApp({
+      env: { ONBEHALF_TEST_MODE: '1', SMTP_URL: 'smtp://127.0.0.1:1' },
+      rateLimits: false,
+    });
+    // Kept before the server was given SMTP: no longer what the address receives.
+    await insertRow(t.ts, 'outboxMessages', {
+      to: 'jane@example.test',
+      from: 'noreply@onbehalf.test',
+      subject: 'Your sign-in link',
+      text: 'Open [link removed]',
+      html: '<p>[link removed]</p>',
+      kind: 'sign_in_link',
+      sealed: null,
+      createdAt: t.clock.now(),
+    });
+    const refused = await refusal(t.client().test.mailbox('jane@example.test'));
+    expect(refused).toMatchObject({ status: 409, code: 'conflict' });
+    expect(refused.message).toMatch(/SMTP/);
+    expect(await rowsWhere(t.ts, 'auditEvents', { type: 'test.mailbox_read' })).toEqual([]);
+  });
+
   it('reads no mailbox outside the reserved .test domain: not a real person’s mail', async () => {
     const t = await testMode();
     const org = await t.client().test.createOrganization({});
@@ -298,6 +332,18 @@ describe('in test mode', () => {
     expect((await events(t, 'test.clock_read')).map((e) => e.details)).toEqual([
       { clock: expect.any(String), offsetMs: before.offsetMs },
     ]);
+  });
+
+  it('records a move of the clock at the time the moved clock shows', async () => {
+    const t = await testMode();
+    const mine = { [TEST_CLOCK_HEADER]: 'mine' };
+    await t.client(undefined, mine).test.advanceClock(60_000);
+    const moved = await t.client(undefined, mine).test.advanceClock(13 * 3_600_000);
+    const [, second] = await events(t, 'test.clock_advanced');
+    expect(second?.details).toMatchObject({ advanceMs: 13 * 3_600_000, offsetMs: moved.offsetMs });
+    // After the move, on the test's clock: not the machine's time, nor the clock's before it.
+    expect(second?.at).toBe(Date.parse(moved.now));
+    expect(Date.parse(moved.now)).toBe(t.clock.now() + 60_000 + 13 * 3_600_000);
   });
 
   it('signs people in on a clock moved far past the machine’s: the cookie lives as long as the session', async () => {
