@@ -29,6 +29,25 @@ describe('pnpm cli with arguments it cannot run', () => {
     expect(readdirSync(dataDir)).toEqual([]);
   }, 60_000);
 
+  it('one-click minutes are plain digits: hex, an exponent, spaces or a sign are refused, saying what was given', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-cli-args-'));
+    afterThisFile(() => rmSync(dataDir, { recursive: true, force: true }));
+    const env = { DATA_DIR: dataDir };
+    // Each a number to JavaScript's Number(), within 1 to 1440.
+    const odd = ['0x10', '1e3', ' 5 ', '+5'];
+    const answers = await Promise.all(
+      odd.map((minutes) => cli(['one-click', 'b@acme.test', minutes], env)),
+    );
+    for (const [i, asked] of odd.entries()) {
+      expect(answers[i]).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `onbehalf: minutes must be a whole number from 1 to 1440, not "${asked}"\nusage: one-click <email> [minutes]\n`,
+      });
+    }
+    expect(readdirSync(dataDir)).toEqual([]);
+  }, 60_000);
+
   it('a create-operator it cannot run says how and makes no database, keys or anything else', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-cli-args-'));
     afterThisFile(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -258,6 +258,78 @@ describe.each(dialects)('jobs on %s', (dialect) => {
     await runner.stop();
   });
 
+  it('the runner waits 30 s before the second attempt, then twice as long each time, never more than an hour', async () => {
+    const ts = await freshStore(dialect);
+    const clock = manualClock(T0);
+    const runner = createJobRunner(ts.store.jobs, {
+      clock,
+      logger: loggedLines().logger,
+      pollMs: 0,
+      maxAttempts: 10,
+    });
+    runner.start({
+      async flaky() {
+        throw new Error('421 service not available');
+      },
+    });
+    await runner.enqueue('flaky', { to: 'omar' });
+    await runner.idle();
+    const waits: number[] = [];
+    for (let attempt = 1; attempt < 10; attempt++) {
+      const [row] = await jobRows(ts);
+      const wait = (row?.runAt ?? 0) - clock.now();
+      waits.push(wait);
+      clock.advance(wait);
+      await runner.idle();
+    }
+    expect(waits.map((ms) => ms / 1_000)).toEqual([30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+    // The tenth attempt was the last: given up on.
+    expect(await jobRows(ts)).toEqual([expect.objectContaining({ attempts: 10, payload: '' })]);
+    await runner.stop();
+  });
+
+  it('a pass looks again for a job enqueued while it was looking, without waiting for a poll', async () => {
+    const { store } = await freshStore(dialect);
+    const clock = manualClock(T0);
+    const ran: unknown[] = [];
+    let enqueuedDuringPass = false;
+    let passEnded: () => void = () => {};
+    const firstPassEnded = new Promise<void>((resolve) => {
+      passEnded = resolve;
+    });
+    const runner = createJobRunner(
+      {
+        ...store.jobs,
+        claim: async (command) => {
+          const job = await store.jobs.claim(command);
+          if (job || enqueuedDuringPass) return job;
+          // A request enqueues while this claim, which found nothing, is on its way back.
+          enqueuedDuringPass = true;
+          await runner.enqueue('greet', { to: 'late' });
+          // The enqueue's wake-up comes while the pass still runs.
+          await new Promise((resolve) => setImmediate(resolve));
+          return null;
+        },
+        // Called at the end of every pass (pruneEveryMs 0).
+        prune: async (command) => {
+          const pruned = await store.jobs.prune(command);
+          passEnded();
+          return pruned;
+        },
+      },
+      { clock, logger: loggedLines().logger, pollMs: 0, pruneEveryMs: 0 },
+    );
+    runner.start({
+      async greet(payload) {
+        ran.push(payload);
+      },
+    });
+    await firstPassEnded;
+    expect(enqueuedDuringPass).toBe(true);
+    expect(ran).toEqual([{ to: 'late' }]);
+    await runner.stop();
+  });
+
   it('an attempt left unanswered counts as failed: the runner goes on to the next job, and stops', async () => {
     const ts = await freshStore(dialect);
     const { store } = ts;
@@ -465,6 +537,34 @@ describe('jobs on PostgreSQL from several processes at once', () => {
       await pool.end();
     }
     expect(await claim(ts.store.jobs, T0 + 1)).toMatchObject({ id: held, attempts: 1 });
+  });
+
+  it('a prune passes over a job another transaction holds, without waiting for it', async () => {
+    const ts = await freshStore('postgres');
+    const ended: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const id = await ts.store.jobs.enqueue({ kind: 'mail', payload: `{"n":${i}}`, runAt: T0 });
+      await claim(ts.store.jobs, T0);
+      await ts.store.jobs.fail({ id, attempts: 1, error: 'gone', retryAt: null, now: T0 });
+      ended.push(id);
+    }
+    const [held, ...others] = ended;
+    // Another process is half-way through deleting the oldest.
+    const release = await holdRow(ts.url, `SELECT 1 FROM jobs WHERE id = ${held} FOR UPDATE`);
+    const { pool } = openPostgres(ts.url);
+    try {
+      const pruning = ts.store.jobs.prune({ before: T0 + 1, limit: 10 });
+      const first = await Promise.race([
+        pruning,
+        lockWaiters(pool, 1).then(() => 'waited for the held job' as const),
+      ]);
+      expect(first).toBe(others.length);
+      await pruning;
+    } finally {
+      await release();
+      await pool.end();
+    }
+    expect((await jobRows(ts)).map((row) => row.id)).toEqual([held]);
   });
 
   it('runners in several processes run each job once', async () => {
