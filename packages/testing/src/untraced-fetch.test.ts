@@ -199,6 +199,12 @@ describe('explainedTestFetch', () => {
     });
   });
 
+  it('passes an aborted request’s abort on as it is: not a server that could not be reached', async () => {
+    const reason = new Error('the test gave up');
+    const aborted = explained()(`${origin}/asked`, { signal: AbortSignal.abort(reason) });
+    await expect(aborted).rejects.toBe(reason);
+  });
+
   it('passes every other answer on as it came', async () => {
     const response = await explained()(`${origin}/asked`);
     expect(response.status).toBe(201);
