@@ -33,6 +33,9 @@ const queryClient = createQueryClient({
   onSessionChanged: (message) => {
     if (catchingUp) return;
     catchingUp = true;
+    // At once, whatever comes next: even if the module below cannot be loaded (a deploy took
+    // its chunk away), the dashboard then reads everything afresh, as the cookie's session.
+    queryClient.clear();
     // Loaded here, not imported above: the session's module brings the API client, the route
     // table and zod, which the first chunk leaves to the pages (each loads them on demand).
     void import('../lib/auth/session.ts')
