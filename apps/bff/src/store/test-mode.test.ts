@@ -59,18 +59,6 @@ describe.each(dialects)('test mode on %s', (dialect) => {
     expect(await real.store.testMode.markTestDatabase(T0)).toBe('holds_real_accounts');
   });
 
-  it('counts an address that ends in “test” without the dot as a real account: someone@contest is no test person', async () => {
-    const ts = await freshStore(dialect);
-    await insertRow(ts, 'users', {
-      email: 'someone@contest',
-      name: 'Someone',
-      kind: 'customer',
-      createdAt: T0,
-    });
-    expect(await ts.store.testMode.markTestDatabase(T0)).toBe('holds_real_accounts');
-    expect(await ts.store.testMode.isTestDatabase()).toBe(false);
-  });
-
   it('marks the database a test database for good, apart from the global settings', async () => {
     const ts = await freshStore(dialect);
     const settings = await ts.store.settings.read();
@@ -82,16 +70,13 @@ describe.each(dialects)('test mode on %s', (dialect) => {
     expect(await ts.store.settings.read()).toEqual(settings);
   });
 
-  it('marks nothing where a real person has an account', async () => {
-    const ts = await freshStore(dialect);
-    await insertRow(ts, 'users', {
-      email: 'jane@corp.example',
-      name: 'Jane',
-      kind: 'customer',
-      createdAt: T0,
-    });
-    expect(await ts.store.testMode.markTestDatabase(T0)).toBe('holds_real_accounts');
-    expect(await ts.store.testMode.isTestDatabase()).toBe(false);
+  it('marks nothing where a real person has an account: someone@contest (no dot) is one too', async () => {
+    for (const email of ['jane@corp.example', 'someone@contest']) {
+      const ts = await freshStore(dialect);
+      await insertRow(ts, 'users', { email, name: 'Jane', kind: 'customer', createdAt: T0 });
+      expect(await ts.store.testMode.markTestDatabase(T0), email).toBe('holds_real_accounts');
+      expect(await ts.store.testMode.isTestDatabase(), email).toBe(false);
+    }
   });
 
   it('once marked, the database itself refuses a person outside .test, added or readdressed, as test_addresses_only', async () => {
