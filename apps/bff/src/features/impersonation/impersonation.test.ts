@@ -48,6 +48,16 @@ async function adminAsBuyer(reason = 'checking an order') {
   return { admin, handoff: issued.token, imp, impersonationId: impersonationOf(imp.session) };
 }
 
+/** Support acts as the buyer through the operator door (reason "ticket"): the exchange. */
+async function supportAsBuyer() {
+  const support = await t.signIn('support@onbehalf.test');
+  const issued = await operatorIssue(support.token, {
+    userId: ids.userId('buyer@acme.test'),
+    reason: 'ticket',
+  });
+  return exchange(support.token, issued.token);
+}
+
 const sessionOf = (token: string | undefined) => t.client(token).auth.session();
 /** `ok`, or the status a session read is refused with. */
 const sessionStatus = (token: string | undefined) => outcomeOf(sessionOf(token));
@@ -583,12 +593,7 @@ describe('the impersonation session', () => {
   });
 
   it('ends at once when the operator door is closed, audited with that reason (operator door)', async () => {
-    const support = await t.signIn('support@onbehalf.test');
-    const issued = await operatorIssue(support.token, {
-      userId: ids.userId('buyer@acme.test'),
-      reason: 'ticket',
-    });
-    const imp = await exchange(support.token, issued.token);
+    const imp = await supportAsBuyer();
     const root = await t.signIn('root@onbehalf.test');
     await t.client(root.token).sys.updateSettings({
       operatorImpersonation: { enabled: false, maxMinutes: 60 },
@@ -605,12 +610,7 @@ describe('the impersonation session', () => {
   });
 
   it('is shortened when the global operator limit is lowered (operator door)', async () => {
-    const support = await t.signIn('support@onbehalf.test');
-    const issued = await operatorIssue(support.token, {
-      userId: ids.userId('buyer@acme.test'),
-      reason: 'ticket',
-    });
-    const imp = await exchange(support.token, issued.token);
+    const imp = await supportAsBuyer();
     const started = t.clock.now();
     const root = await t.signIn('root@onbehalf.test');
     await t.client(root.token).sys.updateSettings({
@@ -628,12 +628,7 @@ describe('the impersonation session', () => {
   });
 
   it('ends in time when the global operator limit was lowered by any other path (operator door)', async () => {
-    const support = await t.signIn('support@onbehalf.test');
-    const issued = await operatorIssue(support.token, {
-      userId: ids.userId('buyer@acme.test'),
-      reason: 'ticket',
-    });
-    const imp = await exchange(support.token, issued.token);
+    const imp = await supportAsBuyer();
     const started = t.clock.now();
     // Not through /api/sys/settings, which also shortens the running sessions: only the
     // per-request re-check can see this one.
@@ -652,12 +647,7 @@ describe('the impersonation session', () => {
   });
 
   it('ends when an operator is demoted out of the right (operator door)', async () => {
-    const support = await t.signIn('support@onbehalf.test');
-    const issued = await operatorIssue(support.token, {
-      userId: ids.userId('buyer@acme.test'),
-      reason: 'ticket',
-    });
-    const imp = await exchange(support.token, issued.token);
+    const imp = await supportAsBuyer();
     await setUser('support@onbehalf.test', { status: 'disabled' });
     expect(await sessionStatus(imp.token)).toBe(401);
   });
