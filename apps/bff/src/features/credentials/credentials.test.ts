@@ -1143,6 +1143,80 @@ describe('credentials die with the right to them', () => {
     expect(await sessionStatus(started.token)).toBe(401);
     expect((await rowsOf(t.ts, 'impersonations'))[0]?.endReason).toBe('revoked');
   });
+
+  it('a handover link already used is withdrawn while its impersonation runs, which ends it', async () => {
+    const made = await makeLink(ops, {
+      userId: ids.userId('buyer@acme.test'),
+      delivery: 'handover',
+      reason: 'check the invoice view',
+    });
+    const started = await redeemLink(made.url, ops);
+    const [link] = await rowsWhere(t.ts, 'oneClickLinks', { purpose: 'support' });
+    const buyer = t.client((await t.signIn('buyer@acme.test')).token);
+    const revoke = () => buyer.account.revokeCredential('one_click', link?.id ?? '');
+    expect(await outcomeOf(revoke())).toBe('ok');
+    expect(await sessionStatus(started.token)).toBe(401);
+    expect((await rowsOf(t.ts, 'impersonations'))[0]?.endReason).toBe('revoked');
+    // Ended, nothing of it runs: withdrawing it again is "not found", as a link never used.
+    expect(await outcomeOf(revoke())).toBe(404);
+    expect(await events('credential.revoked')).toHaveLength(1);
+  });
+
+  it('a reusable integration token that ran out is withdrawn while a session it opened lives', async () => {
+    const made = await makeToken(ops, 'buyer@acme.test', {
+      use: 'integration',
+      oneTimeUse: false,
+      expiresAt: new Date(t.clock.now() + 10 * 60_000).toISOString(),
+    });
+    const opened = await redeemToken(made.token);
+    t.clock.advance(30 * 60_000);
+    expect(await sessionStatus(opened.token)).toBe('ok');
+    const buyer = t.client((await t.signIn('buyer@acme.test')).token);
+    const revoke = () => buyer.account.revokeCredential('login_token', String(made.id));
+    expect(await outcomeOf(revoke())).toBe('ok');
+    expect(await sessionStatus(opened.token)).toBe(401);
+    expect(await outcomeOf(revoke())).toBe(404);
+  });
+
+  it('a credential that has expired is "not found" when its person revokes it, and nothing is written', async () => {
+    // One of each kind, made for the buyer by someone else, both run out.
+    await makeLink(ops, {
+      userId: ids.userId('buyer@acme.test'),
+      delivery: 'handover',
+      reason: 'check the invoice view',
+      expiresInMinutes: 5,
+    });
+    const [link] = await rowsWhere(t.ts, 'oneClickLinks', { purpose: 'support' });
+    const token = await makeToken(ops, 'buyer@acme.test', {
+      use: 'integration',
+      expiresAt: new Date(t.clock.now() + 10 * 60_000).toISOString(),
+    });
+    t.clock.advance(30 * 60_000);
+    const buyer = t.client((await t.signIn('buyer@acme.test')).token);
+    // The Account list no longer shows them: they are dead, as a used one is.
+    expect((await buyer.account.credentials()).credentials).toEqual([]);
+
+    // Revoking a dead credential, as one used or someone else's, is "not found"
+    // (revokeCredentialMadeFor; the port: "no such live credential of theirs"), and a 404
+    // changes nothing: the rows stay as they ended and the trail records no withdrawal.
+    const outcomes = [
+      await outcomeOf(buyer.account.revokeCredential('one_click', link?.id ?? '')),
+      await outcomeOf(buyer.account.revokeCredential('login_token', String(token.id))),
+    ];
+    const [linkAfter] = await rowsWhere(t.ts, 'oneClickLinks', { id: link?.id ?? '' });
+    const [tokenAfter] = await rowsWhere(t.ts, 'loginTokens', { id: token.id });
+    expect({
+      outcomes,
+      linkRevokedAt: linkAfter?.revokedAt,
+      tokenDeletedAt: tokenAfter?.deletedAt,
+      revokedEvents: (await events('credential.revoked')).length,
+    }).toEqual({
+      outcomes: [404, 404],
+      linkRevokedAt: null,
+      tokenDeletedAt: null,
+      revokedEvents: 0,
+    });
+  });
 });
 
 describe('the Account list of credentials made for me comes a page at a time (SPEC §8b)', () => {

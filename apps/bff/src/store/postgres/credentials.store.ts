@@ -1,5 +1,5 @@
 import type { CredentialMaker } from '@onbehalf/contracts/login-links';
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { CredentialsStore } from '../../features/credentials/credentials.store.ts';
 import { newestOf, type StartIn, startingIn } from '../keyset.ts';
 import { linksHeldBy, liveLinksOf } from '../link-rows.ts';
@@ -8,7 +8,7 @@ import type { LoginTokenRow } from '../rows.ts';
 import { appendAudit } from './audit.ts';
 import { type PgQueryable, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
-import { loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
+import { loadMaker, revokeSessionsOpenedBy, stillRunningFrom } from './credentials.ts';
 import { endImpersonationsOfCredential } from './impersonations.ts';
 import { idWithinRange, isIntegerId } from './integer-id.ts';
 import { loginTokens, oneClickLinks, organizations, profiles } from './schema.ts';
@@ -167,8 +167,12 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
               and(
                 eq(oneClickLinks.id, credential.id),
                 eq(oneClickLinks.userId, userId),
-                isNull(oneClickLinks.usedAt),
                 isNull(oneClickLinks.revokedAt),
+                // Live, or still running what it started (stillRunningFrom).
+                or(
+                  liveLinksOf(oneClickLinks, userId, now),
+                  stillRunningFrom(tx, 'one_click', credential.id, now),
+                ),
               ),
             )
             .returning({ id: oneClickLinks.id });
@@ -183,6 +187,10 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
                   eq(loginTokens.id, tokenId),
                   sql`${loginTokens.profileId} IN ${profilesOf(userId)}`,
                   isNull(loginTokens.deletedAt),
+                  or(
+                    tokenState(loginTokens, 'active', now),
+                    stillRunningFrom(tx, 'login_token', credential.id, now),
+                  ),
                 ),
               )
               .returning({ id: loginTokens.id });

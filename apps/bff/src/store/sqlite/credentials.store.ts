@@ -1,5 +1,5 @@
 import type { CredentialHolder } from '@onbehalf/contracts/login-links';
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { CredentialsStore, MergedPage } from '../../features/credentials/credentials.store.ts';
 import { newestOf, startingIn } from '../keyset.ts';
 import { linksHeldBy, liveLinksOf } from '../link-rows.ts';
@@ -8,7 +8,7 @@ import type { LoginTokenRow } from '../rows.ts';
 import { recordAudit } from './audit.ts';
 import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
-import { loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
+import { loadMaker, revokeSessionsOpenedBy, stillRunningFrom } from './credentials.ts';
 import { endImpersonationsOfCredential } from './impersonations.ts';
 import { loginTokens, oneClickLinks } from './schema/login-links.ts';
 import { organizations } from './schema/organizations.ts';
@@ -169,8 +169,12 @@ export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
                   and(
                     eq(oneClickLinks.id, credential.id),
                     eq(oneClickLinks.userId, userId),
-                    isNull(oneClickLinks.usedAt),
                     isNull(oneClickLinks.revokedAt),
+                    // Live, or still running what it started (stillRunningFrom).
+                    or(
+                      liveLinksOf(oneClickLinks, userId, now),
+                      stillRunningFrom(tx, 'one_click', credential.id, now),
+                    ),
                   ),
                 )
                 .run().changes === 1
@@ -183,6 +187,10 @@ export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
                     eq(loginTokens.id, Number(credential.id)),
                     sql`${loginTokens.profileId} IN ${profilesOf(userId)}`,
                     isNull(loginTokens.deletedAt),
+                    or(
+                      tokenState(loginTokens, 'active', now),
+                      stillRunningFrom(tx, 'login_token', credential.id, now),
+                    ),
                   ),
                 )
                 .run().changes === 1;
