@@ -170,6 +170,12 @@ export const impersonations = pgTable(
     index('impersonations_overdue_idx')
       .on(t.endsAt, t.id)
       .where(sql`${t.endedAt} IS NULL AND ${t.startedAt} IS NOT NULL`),
+    // The running ones, by the credential that started them and by who acts: what a withdrawal,
+    // a lost right or a disabled person ends, without reading every impersonation ever run.
+    index('impersonations_running_credential_idx')
+      .on(t.credentialKind, t.credentialId)
+      .where(sql`${t.credentialId} IS NOT NULL AND ${t.endedAt} IS NULL`),
+    index('impersonations_running_actor_idx').on(t.actorUserId).where(sql`${t.endedAt} IS NULL`),
   ],
 );
 

@@ -109,13 +109,26 @@ type EndMeta = Parameters<typeof endImpersonation>[4];
 
 /** Ends, one by one and each audited, the impersonations that match and have not ended. */
 function endWhere(tx: Queryable, match: SQL, reason: EndReason, now: number, meta: EndMeta) {
-  const running = tx
+  for (const row of runningWhere(tx, match).all()) endImpersonation(tx, row, reason, now, meta);
+}
+
+const runningWhere = (tx: Queryable, match: SQL) =>
+  tx
     .select()
     .from(impersonations)
-    .where(and(match, isNull(impersonations.endedAt)))
-    .all();
-  for (const row of running) endImpersonation(tx, row, reason, now, meta);
-}
+    .where(and(match, isNull(impersonations.endedAt)));
+
+const ofCredential = (credential: { kind: CredentialKind; id: string }) =>
+  and(
+    eq(impersonations.credentialKind, credential.kind),
+    eq(impersonations.credentialId, credential.id),
+  ) as SQL;
+
+/** The statements that find what a withdrawal or a disabled person ends, for plan tests. */
+export const runningOfCredentialSql = (db: Queryable) =>
+  runningWhere(db, ofCredential({ kind: 'login_token', id: '1' })).toSQL();
+export const runningOfActorSql = (db: Queryable) =>
+  runningWhere(db, eq(impersonations.actorUserId, 1)).toSQL();
 
 /** Ends every running impersonation started from this (actor) session. */
 export function endImpersonationsOfActorSession(
@@ -327,11 +340,7 @@ export function endImpersonationsOfCredential(
   now: number,
   meta: EndMeta,
 ): void {
-  const match = and(
-    eq(impersonations.credentialKind, credential.kind),
-    eq(impersonations.credentialId, credential.id),
-  ) as SQL;
-  endWhere(tx, match, reason, now, meta);
+  endWhere(tx, ofCredential(credential), reason, now, meta);
 }
 
 /** Ends every running impersonation by this person: they were disabled. */

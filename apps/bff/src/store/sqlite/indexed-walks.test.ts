@@ -4,6 +4,7 @@ import { queryPlan } from '../../test/query-plan.ts';
 import { liveCredentialPageSql } from './credentials.store.ts';
 import { revokeOpenedBySql } from './credentials.ts';
 import { overdueSql } from './impersonation.store.ts';
+import { runningOfActorSql, runningOfCredentialSql } from './impersonations.ts';
 import { deadBatchSql } from './sessions.ts';
 
 describe('statements that must not read a whole table on SQLite', () => {
@@ -56,5 +57,17 @@ describe('statements that must not read a whole table on SQLite', () => {
     const details = queryPlan(t.sqlite, sql, params);
     expect(details).toMatch(/SEARCH impersonations USING INDEX impersonations_overdue_idx/);
     expect(details).not.toMatch(/SCAN impersonations/);
+  });
+
+  it('a withdrawal and a disabled person find the running impersonations through their indexes', async () => {
+    const t = await createTestApp();
+    for (const [statement, index] of [
+      [runningOfCredentialSql(t.db), 'impersonations_running_credential_idx'],
+      [runningOfActorSql(t.db), 'impersonations_running_actor_idx'],
+    ] as const) {
+      const details = queryPlan(t.sqlite, statement.sql, statement.params);
+      expect(details).toMatch(new RegExp(`SEARCH impersonations USING INDEX ${index}`));
+      expect(details).not.toMatch(/SCAN impersonations/);
+    }
   });
 });
