@@ -212,6 +212,18 @@ describe('a request sent by a page that shows another session than the cookie ho
     expect(await ordersPlaced()).toBe(before);
   });
 
+  it('a bearer request is not judged by the header: its token names the session it acts in', async () => {
+    const { admin, imp } = await adminActingAsBuyer();
+    const before = await ordersPlaced();
+    const res = await tabs.call('POST', '/api/public/orders', {
+      token: imp.token,
+      headers: { [SHOWN_SESSION_HEADER]: admin.session.id },
+      body: order,
+    });
+    expect(res.status).toBe(201);
+    expect(await ordersPlaced()).toBe(before + 1);
+  });
+
   it('a tab still showing one organization does not place the order in the one another tab switched to', async () => {
     const acme = await tabs.signInAs('member@acme.test', 'Acme Corp');
     const globex = await tabs.signInAs('member@acme.test', 'Globex Inc');
