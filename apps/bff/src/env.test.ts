@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from './env.ts';
-import { parseAllowlist } from './lib/rate-limit.ts';
+import { allowlisted, parseAllowlist } from './lib/rate-limit.ts';
 import { fromPrivateJwk, parseSigningJwk } from './lib/signing-keys.ts';
 import { DEMO_PASSWORD } from './store/demo.ts';
 
@@ -226,8 +226,9 @@ describe('RATE_LIMIT_ALLOWLIST', () => {
     expect(refusal('::ffff:0:0/100')).toContain('a /4 of IPv4 addresses');
     // An IPv4 network written mapped is taken as narrow as written, and matches only it.
     const list = parseAllowlist('::ffff:198.51.100.0/120');
-    expect(list.check('198.51.100.7', 'ipv4')).toBe(true);
-    expect(list.check('8.8.8.8', 'ipv4')).toBe(false);
+    expect(allowlisted(list, '198.51.100.7')).toBe(true);
+    expect(allowlisted(list, '::ffff:198.51.100.7')).toBe(true);
+    expect(allowlisted(list, '8.8.8.8')).toBe(false);
   });
 
   it('refuses the NAT64 network wider than an IPv4 /8: a translator passes every IPv4 client on from it', () => {
@@ -246,10 +247,21 @@ describe('RATE_LIMIT_ALLOWLIST', () => {
       parseAllowlist('64:ff9b:1:ab::c633:6400/120').check('64:ff9b:1:ab::c633:6401', 'ipv6'),
     ).toBe(true);
     expect(refusal('64:ff9b::/96')).toContain('every IPv4 address');
-    // An office's own translated network, as narrow as its IPv4 one, is taken.
-    const list = parseAllowlist('64:ff9b::c633:6400/120');
-    expect(list.check('64:ff9b::c633:6407', 'ipv6')).toBe(true);
-    expect(list.check('64:ff9b::808:808', 'ipv6')).toBe(false);
+    // An office's own translated network, as narrow as its IPv4 one, is taken, and matches
+    // its clients however they arrive: through the translator, or not (a review found it
+    // taken but never matching, the clients being checked as their IPv4 addresses).
+    for (const entry of ['64:ff9b::c633:6400/120', '64:ff9b::198.51.100.0/120']) {
+      const list = parseAllowlist(entry);
+      expect(allowlisted(list, '64:ff9b::c633:6407'), entry).toBe(true);
+      expect(allowlisted(list, '198.51.100.7'), entry).toBe(true);
+      expect(allowlisted(list, '64:ff9b::808:808'), entry).toBe(false);
+      expect(allowlisted(list, '198.51.101.7'), entry).toBe(false);
+    }
+    const one = parseAllowlist('64:ff9b::c633:6407');
+    expect([allowlisted(one, '198.51.100.7'), allowlisted(one, '198.51.100.8')]).toEqual([
+      true,
+      false,
+    ]);
   });
 });
 

@@ -21,6 +21,9 @@ describe('addresses', () => {
     expect(networkKey('64:ff9b::c633:6404')).toBeNull();
     // Only the translator's own network: an address beside it is an IPv6 one.
     expect(addressKey('64:ff9b:0:1::c633:6404')).toBe('64:ff9b:0:1::/64');
+    // RFC 8215's network for translators of one's own puts IPv4 where each translator chooses:
+    // no place to read it from, so its clients are IPv6 ones, per /64.
+    expect(addressKey('64:ff9b:1::c633:6404')).toBe('64:ff9b:1:0::/64');
   });
 
   it('count IPv6 networks per /48 as well; IPv4 has none', () => {

@@ -300,8 +300,13 @@ export function parseAllowlist(text: string): BlockList {
         `"${entry}" is not an address or a CIDR (an address, "/" and a prefix of 0 to ${most} bits)${separated}`,
       );
     }
+    // An IPv4 client written mapped or passed on by NAT64 is checked as its IPv4 address
+    // (`allowlisted`), so an entry naming one in those networks is taken as that IPv4 one: as
+    // written it would never match (a review).
+    const carried = type === 'ipv6' ? embeddedIPv4(address) : null;
     if (bits === undefined) {
-      list.addAddress(address, type);
+      if (carried) list.addAddress(carried, 'ipv4');
+      else list.addAddress(address, type);
       continue;
     }
     const prefix = Number(bits);
@@ -333,12 +338,14 @@ export function parseAllowlist(text: string): BlockList {
         );
       }
     }
-    list.addSubnet(address, prefix, type);
+    if (carried && prefix >= 96) list.addSubnet(carried, prefix - 96, 'ipv4');
+    else list.addSubnet(address, prefix, type);
   }
   return list;
 }
 
-function allowlisted(list: BlockList, ip: string | null): boolean {
+/** Whether the client at `ip` is on the allowlist (RATE_LIMIT_ALLOWLIST, `parseAllowlist`). */
+export function allowlisted(list: BlockList, ip: string | null): boolean {
   if (!ip) return false;
   // An IPv4 client written mapped, or passed on by a NAT64 translator, is its IPv4 address: an
   // office's IPv4 network exempts it either way (review).
