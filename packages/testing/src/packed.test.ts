@@ -97,7 +97,8 @@ beforeAll(async () => {
 
   consumer = path.join(tmp, 'consumer');
   mkdirSync(path.join(consumer, 'specs'), { recursive: true });
-  // The workspace's own versions, so an offline install finds them in the store.
+  // The workspace's own versions, so the install finds them in its store (the registry is asked
+  // only for what a fresh machine's cache lacks).
   const devDependencies = {
     '@onbehalf/testing': `file:${tarballs.testing}`,
     '@playwright/test': version('testing', '@playwright/test'),
@@ -141,7 +142,7 @@ beforeAll(async () => {
   // The workspace's store, named: where the temporary directory is on another disk, pnpm
   // would otherwise look in a store of that disk's own.
   const store = (await run('pnpm', ['store', 'path'], packagesDir)).trim();
-  await run('pnpm', ['install', '--offline', '--store-dir', store], consumer);
+  await run('pnpm', ['install', '--prefer-offline', '--store-dir', store], consumer);
 }, 180_000);
 
 afterAll(() => {
