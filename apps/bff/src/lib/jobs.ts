@@ -228,6 +228,9 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
     if (!stopped) await pruneEnded();
   }
 
+  /** Whether the last pass failed: the next failure of the same outage is not said again. */
+  let failing = false;
+
   /** Runs due jobs unless a pass is already running, which then looks once more. */
   function wake(): Promise<void> {
     if (!handlers || stopped) return Promise.resolve();
@@ -236,9 +239,15 @@ export function createJobRunner(jobs: JobsStore, options: JobRunnerOptions): Job
       return draining;
     }
     draining = drain()
+      .then(() => {
+        if (failing) logger.info('jobs run again');
+        failing = false;
+      })
       .catch((error: unknown) => {
-        // The store failed (a lost connection): the next poll tries again.
-        logger.error({ err: error }, 'jobs could not be run');
+        // The store failed (a lost connection): the next poll tries again. Said once per
+        // outage, not at every poll (once a second, in every process).
+        if (!failing) logger.error({ err: error }, 'jobs could not be run; retrying');
+        failing = true;
       })
       .finally(() => {
         draining = null;

@@ -288,6 +288,36 @@ describe.each(dialects)('jobs on %s', (dialect) => {
     await runner.stop();
   });
 
+  it('a store that fails pass after pass is logged once, with its error, and its return once', async () => {
+    const { store } = await freshStore(dialect);
+    const { logger, lines } = loggedLines();
+    let down = true;
+    const runner = createJobRunner(
+      {
+        ...store.jobs,
+        claim: async (command) => {
+          if (down) throw new Error('Connection terminated unexpectedly');
+          return store.jobs.claim(command);
+        },
+      },
+      { clock: manualClock(T0), logger, pollMs: 0 },
+    );
+    runner.start({});
+    // Passes as the poll would run them, once a second, during an outage.
+    for (let pass = 0; pass < 5; pass++) await runner.idle();
+    down = false;
+    await runner.idle();
+    await runner.idle();
+    await runner.stop();
+    const said = lines()
+      .filter((line) => String(line.msg).startsWith('jobs '))
+      .map((line) => [line.level, line.msg, (line.err as { message?: string })?.message]);
+    expect(said).toEqual([
+      ['error', 'jobs could not be run; retrying', 'Connection terminated unexpectedly'],
+      ['info', 'jobs run again', undefined],
+    ]);
+  });
+
   it('a pass looks again for a job enqueued while it was looking, without waiting for a poll', async () => {
     const { store } = await freshStore(dialect);
     const clock = manualClock(T0);
