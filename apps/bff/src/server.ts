@@ -54,41 +54,47 @@ try {
   refuseToStart(error);
 }
 const { store, keys, publishedKeys, secret, auditAnchor, commitGroups } = booted;
-// Test mode's made-up operators may act as anyone the database holds: never real people. The
-// database is marked a test database in the same step: from then on no process, in test mode
-// or not, adds a person outside .test to it.
-if (env.testMode && (await store.testMode.markTestDatabase(Date.now())) !== 'marked') {
-  await booted.close().catch(() => {});
-  refuseToStart(
-    new Error(
+/**
+ * The start's checks on the database, before it listens. A refusal, or a database that fails
+ * one (gone, refusing), stops the start in one line, as a failed boot does, not with a stack.
+ */
+async function checkDatabase(): Promise<void> {
+  // Test mode's made-up operators may act as anyone the database holds: never real people.
+  // The database is marked a test database in the same step: from then on no process, in
+  // test mode or not, adds a person outside .test to it.
+  if (env.testMode && (await store.testMode.markTestDatabase(Date.now())) !== 'marked') {
+    throw new Error(
       'ONBEHALF_TEST_MODE=1 is refused: the database holds accounts outside the .test domain, and test mode lets anyone make an operator who could act as them. Use a database of test accounts only.',
-    ),
-  );
-}
+    );
+  }
 
-// A database the demo was seeded into outside production keeps the published password: where
-// others reach the server (production, or test mode with a key), anyone who read the README
-// could sign in as its superadmin (ADR 033).
-if (env.reachableByOthers) {
-  const open = await demoAccountsOnPublishedPassword(store);
-  if (open.length > 0) {
-    await booted.close().catch(() => {});
-    const why = env.isProduction ? 'NODE_ENV=production' : 'ONBEHALF_TEST_MODE_KEY';
-    refuseToStart(
-      new Error(
+  // A database the demo was seeded into outside production keeps the published password:
+  // where others reach the server (production, or test mode with a key), anyone who read the
+  // README could sign in as its superadmin (ADR 033).
+  if (env.reachableByOthers) {
+    const open = await demoAccountsOnPublishedPassword(store);
+    if (open.length > 0) {
+      const why = env.isProduction ? 'NODE_ENV=production' : 'ONBEHALF_TEST_MODE_KEY';
+      throw new Error(
         `${why} is refused: ${open.join(', ')} still sign in with the published demo password. Change their passwords (Account › Password) or disable them without it, or start on an empty database.`,
-      ),
+      );
+    }
+  }
+
+  // A database a newer version migrated serves this one (a rollback during a rolling deploy),
+  // but what the newer migrations changed may fail some requests: said once, at start.
+  const { unknown: newerMigrations } = await store.health.ready();
+  if (newerMigrations > 0) {
+    logger.warn(
+      `The database holds ${newerMigrations} migration(s) this version does not know: a newer version migrated it. What they changed may fail requests here; run the newer version, or restore the database from before them.`,
     );
   }
 }
-
-// A database a newer version migrated serves this one (a rollback during a rolling deploy), but
-// what the newer migrations changed may fail some requests: said once, at start.
-const { unknown: newerMigrations } = await store.health.ready();
-if (newerMigrations > 0) {
-  logger.warn(
-    `The database holds ${newerMigrations} migration(s) this version does not know: a newer version migrated it. What they changed may fail requests here; run the newer version, or restore the database from before them.`,
-  );
+try {
+  await checkDatabase();
+} catch (error) {
+  await booted.close().catch(() => {});
+  refuseToStart(booted.describeFailure(error));
 }
 
 /** Keeps the chain's head outside the database; says so when the trail went backwards. */

@@ -6,6 +6,7 @@ import type { DemoSeed } from '../store/demo.ts';
 import { postgresAnchorFile } from '../store/postgres/audit-anchor.ts';
 import { connectPostgres, migrateAndSeed } from '../store/postgres/boot.ts';
 import { MAINTENANCE_POOL, migratePostgres } from '../store/postgres/client.ts';
+import { describeStartFailure } from '../store/postgres/faults.ts';
 import { postgresMetricsSources } from '../store/postgres/metrics.ts';
 import { confirmDatabaseSecret } from '../store/postgres/signing-keys.ts';
 import { createPostgresStore } from '../store/postgres/store.ts';
@@ -51,17 +52,27 @@ async function openPostgresCommands(env: Env, url: string): Promise<Opened> {
   const { db, pool } = await connectPostgres(url, MAINTENANCE_POOL);
   // Refused as a process given another ONBEHALF_SECRET is, before anything is written.
   const confirm = () => confirmDatabaseSecret(db, secret.signingKeysKey, secret.auditKey);
+  // What PostgreSQL refused (rights to migrate, say) in one line, as a server's start says it.
+  const explained = async <T>(step: () => Promise<T>): Promise<T> => {
+    try {
+      return await step();
+    } catch (error) {
+      throw describeStartFailure(url, error);
+    }
+  };
   return {
-    async migrate() {
-      await migratePostgres(pool);
-      await confirm();
-    },
-    async seed() {
-      await migratePostgres(pool);
-      await confirm();
-      // The demo writes no audit event: the first server records the secret.
-      return migrateAndSeed(pool, env.demoPassword);
-    },
+    migrate: () =>
+      explained(async () => {
+        await migratePostgres(pool);
+        await confirm();
+      }),
+    seed: () =>
+      explained(async () => {
+        await migratePostgres(pool);
+        await confirm();
+        // The demo writes no audit event: the first server records the secret.
+        return migrateAndSeed(pool, env.demoPassword);
+      }),
     store: createPostgresStore(db, {
       auditKey: secret.auditKey,
       confirmSecretWith: secret.signingKeysKey,

@@ -44,6 +44,8 @@ export interface BootedStore {
   housekeeping(now: number): Promise<void>;
   /** What this start did about the demo (store/demo.ts `DemoSeed`). */
   demo: DemoSeed;
+  /** A failure of the database during the start's checks, as one line for the operator. */
+  describeFailure(error: unknown): unknown;
   /** After the last request: closes the database. */
   close(): Promise<void>;
 }

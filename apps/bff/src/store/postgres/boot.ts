@@ -4,13 +4,14 @@ import type { Env } from '../../env.ts';
 import { hashPassword } from '../../lib/passwords.ts';
 import { readAtMostEvery } from '../../lib/read-at-most-every.ts';
 import { loadServerSecret } from '../../lib/server-secret.ts';
+import type { SigningKeys } from '../../lib/signing-keys.ts';
 import type { BootedStore } from '../boot.ts';
 import type { DemoSeed } from '../demo.ts';
 import { endOverdueImpersonations } from '../housekeeping.ts';
 import { postgresAnchorFile, postgresAuditAnchor } from './audit-anchor.ts';
 import { flushRepeats } from './audit-repeats.ts';
 import { migratePostgres, openPostgres } from './client.ts';
-import { describeConnectionFailure } from './faults.ts';
+import { describeConnectionFailure, describeStartFailure } from './faults.ts';
 import { postgresMetricsSources } from './metrics.ts';
 import { deleteExpiredRateLimits, postgresRateLimitStore } from './rate-limits.ts';
 import { seedDemoPostgres } from './seed.ts';
@@ -59,14 +60,21 @@ export async function migrateAndSeed(pool: pg.Pool, password: string | null): Pr
 export async function bootPostgres(env: Env, url: string): Promise<BootedStore> {
   const secret = loadServerSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
   const { db, pool } = await connectPostgres(url);
-  const demo = await migrateAndSeed(pool, env.demoPassword);
-  const keys = await loadSharedSigningKeys(
-    db,
-    secret.signingKeysKey,
-    env.SESSION_SIGNING_JWK,
-    Date.now(),
-    secret.auditKey,
-  );
+  let demo: DemoSeed;
+  let keys: SigningKeys;
+  try {
+    demo = await migrateAndSeed(pool, env.demoPassword);
+    keys = await loadSharedSigningKeys(
+      db,
+      secret.signingKeysKey,
+      env.SESSION_SIGNING_JWK,
+      Date.now(),
+      secret.auditKey,
+    );
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw describeStartFailure(url, error);
+  }
   mkdirSync(env.DATA_DIR, { recursive: true, mode: 0o700 });
   const auditAnchor = postgresAuditAnchor(postgresAnchorFile(env.DATA_DIR), secret.auditKey);
   const store = createPostgresStore(db, { auditKey: secret.auditKey });
@@ -91,6 +99,7 @@ export async function bootPostgres(env: Env, url: string): Promise<BootedStore> 
       await deleteExpiredRateLimits(pool, now);
     },
     demo,
+    describeFailure: (error) => describeStartFailure(url, error),
     close: () => pool.end(),
   };
 }

@@ -4,7 +4,11 @@ import { sha256, sortableId } from '../../lib/tokens.ts';
 import { customerWithProfile, insertRow, operator } from '../test-rows.ts';
 import { freshStore } from '../test-stores.ts';
 import { openPostgres } from './client.ts';
-import { describeConnectionFailure, isDatabaseUnavailable } from './faults.ts';
+import {
+  describeConnectionFailure,
+  describeStartFailure,
+  isDatabaseUnavailable,
+} from './faults.ts';
 
 const meta = { ip: '203.0.113.7', userAgent: 'test-agent', requestId: 'r-1' };
 
@@ -56,6 +60,39 @@ describe('a database that went away', () => {
     expect(describeConnectionFailure('postgres://db.internal/x', empty)).toMatch(
       /^Cannot reach PostgreSQL at db\.internal:5432\/x \(connect ECONNREFUSED 127\.0\.0\.1:6543\)/,
     );
+  });
+
+  it("at start, says in one line what PostgreSQL answered, not drizzle's statement; ours as they are", () => {
+    const url = 'postgres://app:hunter2@db.internal:5433/onbehalf';
+    const denied = Object.assign(new Error('permission denied for database onbehalf'), {
+      code: '42501',
+      severity: 'ERROR',
+    });
+    const wrapped = new Error('Failed query: CREATE SCHEMA IF NOT EXISTS "drizzle"\nparams: ', {
+      cause: denied,
+    });
+    expect(String(describeStartFailure(url, wrapped))).toBe(
+      'Error: PostgreSQL at db.internal:5433/onbehalf refused: permission denied for database onbehalf (SQLSTATE 42501): the role in DATABASE_URL applies the migrations, so it must own the database (or hold CREATE on it and on its public schema).',
+    );
+    const other = Object.assign(new Error('relation "x"\n does not exist'), {
+      code: '42P01',
+      severity: 'ERROR',
+    });
+    expect(String(describeStartFailure(url, new Error('Failed query', { cause: other })))).toBe(
+      'Error: PostgreSQL at db.internal:5433/onbehalf refused: relation "x" does not exist (SQLSTATE 42P01).',
+    );
+    // Lost while waiting for another process's migration: said as a connection failure.
+    const gone = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+      severity: 'FATAL',
+    });
+    expect(String(describeStartFailure(url, new Error('Failed query', { cause: gone })))).toMatch(
+      /^Error: Cannot reach PostgreSQL at db\.internal:5433\/onbehalf \(terminating connection due to administrator command\)/,
+    );
+    // Our own refusals (another secret, say) already say what is wrong.
+    const ours = new Error('ONBEHALF_SECRET is not the one this database was started with.');
+    expect(describeStartFailure(url, ours)).toBe(ours);
+    expect(String(describeStartFailure(url, wrapped))).not.toContain('hunter2');
   });
 
   it('leaves nothing half-written when the connection is lost inside a command', async () => {

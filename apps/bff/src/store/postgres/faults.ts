@@ -65,8 +65,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
  * (never the password) and what it got.
  */
 export function describeConnectionFailure(url: string, error: unknown): string {
-  const { hostname, port, pathname } = new URL(url);
-  const where = `${hostname}:${port || '5432'}${pathname || '/'}`;
+  const where = placeOf(url);
   let reason = 'no answer';
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
@@ -77,4 +76,35 @@ export function describeConnectionFailure(url: string, error: unknown): string {
       (typeof code === 'string' ? code : reason);
   }
   return `Cannot reach PostgreSQL at ${where} (${reason.replace(/\s+/g, ' ')}): check DATABASE_URL and that the database server is running.`;
+}
+
+/** Where a URL points (never its password): `host:port/database`. */
+function placeOf(url: string): string {
+  const { hostname, port, pathname } = new URL(url);
+  return `${hostname}:${port || '5432'}${pathname || '/'}`;
+}
+
+/**
+ * What to say when PostgreSQL failed a step of a start after it answered: applying the
+ * migrations without the rights to, the connection lost while another process migrated. One
+ * line with what PostgreSQL answered, where drizzle's own message is the statement it sent
+ * over two lines, the answer left in its `cause` (a review). Errors of ours go on as they are.
+ */
+export function describeStartFailure(url: string, error: unknown): unknown {
+  for (const each of errorsWithin(error)) {
+    if (unavailable(each)) return new Error(describeConnectionFailure(url, each));
+  }
+  for (const each of errorsWithin(error)) {
+    const { code, severity } = each as { code?: unknown; severity?: unknown };
+    if (typeof code !== 'string' || typeof severity !== 'string') continue;
+    // 42501: insufficient privilege, the first deploy whose role may connect and not create.
+    const hint =
+      code === '42501'
+        ? ': the role in DATABASE_URL applies the migrations, so it must own the database (or hold CREATE on it and on its public schema)'
+        : '';
+    return new Error(
+      `PostgreSQL at ${placeOf(url)} refused: ${each.message.replace(/\s+/g, ' ')} (SQLSTATE ${code})${hint}.`,
+    );
+  }
+  return error;
 }

@@ -88,6 +88,8 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
     },
     commitGroups,
     demo,
+    // SQLite's errors already say what went wrong, in one line.
+    describeFailure: (error) => error,
     async close() {
       await searchReader.stop();
       await searchIndexer.stop();
