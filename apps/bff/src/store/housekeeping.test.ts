@@ -15,7 +15,10 @@ import { createLimiters } from '../lib/rate-limit.ts';
 import type { BootedStore } from './boot.ts';
 import { startHousekeeping } from './housekeeping.ts';
 import { bootPostgres } from './postgres/boot.ts';
+import { openPostgres } from './postgres/client.ts';
 import { deleteExpiredRateLimits } from './postgres/rate-limits.ts';
+import { deleteDeadSessions } from './postgres/sessions.ts';
+import { holdRow, lockWaiters } from './postgres/test-locks.ts';
 import { bootSqlite } from './sqlite/boot.ts';
 import { RATE_LIMITS_FILE } from './sqlite/rate-limits.ts';
 import { freshStore } from './test-stores.ts';
@@ -139,6 +142,46 @@ describe.each(['sqlite', 'postgres'] as const)('the housekeeping of a store on %
       // None is overdue on a fresh database: nothing to settle.
       expect(settle).not.toHaveBeenCalled();
     } finally {
+      await store.close();
+      await close();
+    }
+  });
+});
+
+describe('the housekeeping of several PostgreSQL processes at once', () => {
+  it('passes over the dead sessions and expired counters another holds, without waiting for it', async () => {
+    const { store, pool, write, close } = await booted('postgres');
+    const url = String(pool?.options.connectionString);
+    const own = openPostgres(url, { max: 2 });
+    const now = Date.now();
+    const dead = now - sessionPolicy.keptAfterExpiryMs - 86_400_000;
+    for (const id of ['dead-held', 'dead-1', 'dead-2']) {
+      await write(
+        `INSERT INTO sessions (id, token_hash, method, created_at, expires_at, last_seen_at)
+         VALUES ($1, $2, 'password', $3, $3, $3)`,
+        [id, `hash-${id}`, dead],
+      );
+    }
+    for (const key of ['gone:held', 'gone:1', 'gone:2']) {
+      await write('INSERT INTO rate_limits (key, points, expire) VALUES ($1, 1, $2)', [
+        key,
+        now - 1,
+      ]);
+    }
+    // Another process is half-way through deleting one of each.
+    const releases = [
+      await holdRow(url, "SELECT 1 FROM sessions WHERE id = 'dead-held' FOR UPDATE"),
+      await holdRow(url, "SELECT 1 FROM rate_limits WHERE key = 'gone:held' FOR UPDATE"),
+    ];
+    const watcher = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      const waited = lockWaiters(watcher, 1).then(() => 'waited for the held row' as const);
+      expect(await Promise.race([deleteDeadSessions(own.db, now), waited])).toBe(2);
+      expect(await Promise.race([deleteExpiredRateLimits(own.pool, now), waited])).toBe(2);
+    } finally {
+      for (const release of releases) await release();
+      await watcher.end();
+      await own.pool.end();
       await store.close();
       await close();
     }

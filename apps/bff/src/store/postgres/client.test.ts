@@ -314,6 +314,21 @@ describe('runaway work', () => {
     }
   });
 
+  it('a request that finds every connection taken waits a bounded time, then is answered as the database unavailable (503)', async () => {
+    const { pool } = openPostgres(cluster.url, { max: 1, waitMs: 300 });
+    const held = await pool.connect();
+    try {
+      const started = Date.now();
+      const waited = await pool.query('SELECT 1').catch((error: unknown) => error);
+      expect(waited).toBeInstanceOf(Error);
+      expect(isDatabaseUnavailable(waited)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      held.release();
+      await pool.end();
+    }
+  });
+
   it("a process stopped inside a transaction loses it, and its row locks go to the others' writes", async () => {
     const url = await freshDatabase('idle_in_transaction');
     const stopped = openPostgres(url, { max: 1, idleInTransactionMs: 300 });
