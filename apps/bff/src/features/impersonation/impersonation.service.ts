@@ -17,6 +17,7 @@ import {
 } from '../../domain/impersonation/policy.ts';
 import { isSessionUsable } from '../../domain/sessions.ts';
 import { sessionView } from '../../http/session-view.ts';
+import type { AuditEntry } from '../../lib/audit-event.ts';
 import { authFromLookup, policyActor, policyTarget } from '../../lib/auth-context.ts';
 import { toIso } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -515,6 +516,26 @@ export function handover(
       impersonationId: id,
     },
     audit: startedEntry(impersonation, auth, endsAt, now),
+  };
+}
+
+/**
+ * The credential's own event (`login_token.used`, `one_click.redeemed`) when its maker uses a
+ * handover: the maker's act, as the customer, in the impersonation it starts (SPEC §4b, §4
+ * rule 9), not the customer's sign-in (a review found it read so by actor). The session it
+ * opens is named in `impersonation.started`.
+ */
+export function handoverUse(
+  entry: EntryOfNewSession,
+  auth: AuthContext,
+  start: StartHandover,
+): AuditEntry {
+  const actor = auth.user as NonNullable<AuthContext['user']>;
+  return {
+    ...entry,
+    actor: { userId: actor.id, kind: actor.kind },
+    sessionId: null,
+    impersonationId: start.impersonation.id,
   };
 }
 

@@ -45,6 +45,7 @@ import {
 import {
   handover,
   handoverStarted,
+  handoverUse,
   recordRefusal,
   resolveOperatorTarget,
 } from '../impersonation/impersonation.service.ts';
@@ -655,8 +656,7 @@ async function redeemHandover(
     id: token.id,
     oneTimeUse: token.oneTimeUse,
     attempt: successfulAttempt(found, now),
-    // The session it opens is the impersonation's, named in `impersonation.started`.
-    audit: { ...usedEntry(found, now), sessionId: null },
+    audit: handoverUse(usedEntry(found, now), current, start),
     start,
     now,
     meta,

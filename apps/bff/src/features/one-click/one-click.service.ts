@@ -48,6 +48,7 @@ import {
 import {
   handover,
   handoverStarted,
+  handoverUse,
   recordRefusal,
   resolveOperatorTarget,
 } from '../impersonation/impersonation.service.ts';
@@ -587,8 +588,7 @@ async function redeemHandover(
   const minted = await deps.store.oneClick.redeemHandover({
     linkId: link.id,
     attempt: successfulAttempt(found, now),
-    // The session it opens is the impersonation's, named in `impersonation.started`.
-    audit: { ...redeemedEntry(found, now), sessionId: null },
+    audit: handoverUse(redeemedEntry(found, now), current, start),
     start,
     now,
     meta,
