@@ -39,12 +39,23 @@ export function authFromLookup(
 }
 
 /**
- * Who the audit trail names as having acted: the signed-in person (the real one: during an
- * impersonation the trail attributes through the impersonation id), or nobody.
+ * Who did it, for an event written whoever the request is signed in as, if anyone: while
+ * impersonating, the person really acting and the impersonation, never the person acted as
+ * alone (SPEC §4 rule 9; a review found a preview's failure named the person acted as).
  */
-export function auditActor(auth: AuthContext | null): NonNullable<AuditEntry['actor']> {
+export function auditCaller(auth: AuthContext | null): {
+  actor: NonNullable<AuditEntry['actor']>;
+  impersonationId: string | null;
+} {
+  if (auth?.impersonation) {
+    const { actorUser, row } = auth.impersonation;
+    return { actor: { userId: actorUser.id, kind: actorUser.kind }, impersonationId: row.id };
+  }
   const user = auth?.user;
-  return user ? { userId: user.id, kind: user.kind } : { userId: null, kind: 'anonymous' };
+  return {
+    actor: user ? { userId: user.id, kind: user.kind } : { userId: null, kind: 'anonymous' },
+    impersonationId: null,
+  };
 }
 
 /** The caller as the impersonation policy sees an actor. */

@@ -26,7 +26,7 @@ import {
   tokenPurpose,
 } from '../../domain/credentials/policy.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../http/principal.ts';
-import { auditActor } from '../../lib/auth-context.ts';
+import { auditCaller } from '../../lib/auth-context.ts';
 import { toIso } from '../../lib/clock.ts';
 import { credentialFingerprint, type LoadedMaker } from '../../lib/credential-facts.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -433,7 +433,7 @@ async function recordFailure(
     audit: {
       type: 'login_token.failed',
       at: now,
-      actor: auditActor(caller),
+      ...auditCaller(caller),
       subjectUserId: found?.user?.id ?? null,
       organizationId: found?.organization?.id ?? null,
       details: { loginTokenId: found?.token.id ?? null, outcome },

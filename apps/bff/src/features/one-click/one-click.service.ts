@@ -23,7 +23,7 @@ import {
 } from '../../domain/credentials/policy.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../http/principal.ts';
 import type { AuditEntry } from '../../lib/audit-event.ts';
-import { auditActor } from '../../lib/auth-context.ts';
+import { auditCaller } from '../../lib/auth-context.ts';
 import { toIso } from '../../lib/clock.ts';
 import { credentialFingerprint, type LoadedMaker } from '../../lib/credential-facts.ts';
 import { AppError } from '../../lib/errors.ts';
@@ -349,7 +349,7 @@ async function recordFailure(
     audit: {
       type: 'one_click.failed',
       at: now,
-      actor: auditActor(caller),
+      ...auditCaller(caller),
       // A leaked secret tried with other ids shows in its person's history.
       subjectUserId: found?.user.id ?? forged?.ownerId ?? null,
       details: {
