@@ -929,6 +929,18 @@ describe('credentials die with the right to them', () => {
     expect((await refusal(redeemToken(token.token))).code).toBe('link_revoked');
   });
 
+  it('a person disabled behind the API is refused their token all the same, and no session is opened', async () => {
+    const token = await makeToken(ops, 'buyer@acme.test', {
+      use: 'integration',
+      oneTimeUse: false,
+    });
+    const sessionsBefore = await countOf(t.ts, 'sessions');
+    await setUser('buyer@acme.test', { status: 'disabled' });
+    const refused = await refusal(redeemToken(token.token));
+    expect([refused.status, refused.code]).toEqual([400, 'link_invalid']);
+    expect(await countOf(t.ts, 'sessions')).toBe(sessionsBefore);
+  });
+
   it('disabling the person ends what was made for them; disabling the maker ends what they made', async () => {
     const forBuyer = await makeToken(ops, 'buyer@acme.test', { use: 'integration' });
     const forJane = await makeToken(ops, 'member@acme.test', { use: 'integration' });

@@ -487,6 +487,17 @@ describe('the impersonation session', () => {
     expect(await sessionStatus(imp.token)).toBe(401);
   });
 
+  it("never outlasts the actor's own session: its end, the banner's and the JWT's, is that session's", async () => {
+    const admin = await t.signIn('admin@acme.test');
+    // The admin's own session has 20 minutes left, less than the door's 60.
+    const actorEnds = t.clock.now() + 20 * 60_000;
+    await updateRows(t.ts, 'sessions', { expiresAt: actorEnds }, { id: admin.session.id });
+    const issued = await teamIssue(admin.token, ids.profileId('buyer@acme.test'), 'an order');
+    const imp = await exchange(admin.token, issued.token);
+    expect(Date.parse(imp.session.expiresAt)).toBe(actorEnds);
+    expect((await firstImpersonation())?.endsAt).toBe(actorEnds);
+  });
+
   it('ends when the actor signs out', async () => {
     const { admin, imp } = await adminAsBuyer();
     await t.client(admin.token).auth.signOut();
