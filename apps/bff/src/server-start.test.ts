@@ -358,6 +358,27 @@ describe('pnpm db:migrate with DATABASE_URL', () => {
   }, 30_000);
 });
 
+describe('starting on a PostgreSQL the role may not migrate', () => {
+  it('says what PostgreSQL answered in one line, exit code 1, the server and the command alike', async () => {
+    if (!cluster || !admin) throw new Error('the test cluster did not start');
+    // PostgreSQL 15 and newer: a role that neither owns the database nor holds CREATE on it may
+    // connect, and may not create the migrations' schema or tables: a common first deploy.
+    // drizzle's own message is the statement it sent, over two lines (found by a review).
+    await admin.pool.query('CREATE ROLE app_no_create LOGIN');
+    await admin.pool.query('CREATE DATABASE owned_by_someone_else');
+    const url = cluster.urlFor('owned_by_someone_else').replace('postgres@', 'app_no_create@');
+    const refusal =
+      /^onbehalf: PostgreSQL at [^ ]+ refused: permission denied .*\(SQLSTATE 42501\)/;
+    const started = await startRefused({ DATABASE_URL: url, ONBEHALF_SECRET: secret });
+    expect(started.code).toBe(1);
+    expect(started.lines).toEqual([expect.stringMatching(refusal)]);
+    expect(started.lines[0]).toContain('must own the database');
+    const migrated = await command(['migrate'], { DATABASE_URL: url }).exited;
+    expect(migrated.code).toBe(1);
+    expect(migrated.output.trim().split('\n')).toEqual([expect.stringMatching(refusal)]);
+  }, 60_000);
+});
+
 describe('starting on PostgreSQL', () => {
   it('refuses to start when PostgreSQL does not answer: one line on stderr, exit code 1', async () => {
     const closed = await freeLoopbackPort();

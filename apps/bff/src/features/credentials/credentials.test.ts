@@ -1840,3 +1840,60 @@ describe('the command line', () => {
     expect(link).toMatchObject({ purpose: 'delivered', delivery: 'email' });
   });
 });
+
+/**
+ * Every event of an impersonation names who really acted, whom they acted as, and the
+ * impersonation (SPEC §4 rule 9, §7), a handover's own use and a preview made while acting
+ * included (found by a review: both named the person acted as, with no impersonation).
+ */
+describe('what a credential does while someone acts as another is the actor’s in the trail', () => {
+  const acted = (type: AuditEventType) =>
+    events(type).then((rows) =>
+      rows.map((e) => [e.actorUserId, e.actorKind, e.subjectUserId, e.impersonationId]),
+    );
+  const opsActingAs = (impersonationId: string | undefined) => [
+    [ids.userId('ops@onbehalf.test'), 'operator', ids.userId('buyer@acme.test'), impersonationId],
+  ];
+
+  it('a support token or a handover link used by its maker: the maker’s act, in the impersonation it starts', async () => {
+    const token = await makeToken(ops, 'buyer@acme.test', { use: 'support', reason: 'billing' });
+    const fromToken = await redeemToken(token.token ?? '', ops);
+    expect(await acted('login_token.used')).toEqual(
+      opsActingAs(fromToken.session.actor?.impersonationId),
+    );
+    const link = await makeLink(ops, {
+      userId: ids.userId('buyer@acme.test'),
+      delivery: 'handover',
+      reason: 'see the order page as the buyer does',
+    });
+    // From another of the maker's sessions: one own session runs one impersonation at a time.
+    const elsewhere = (await t.signIn('ops@onbehalf.test')).token;
+    const fromLink = await redeemLink(link.url, elsewhere);
+    expect(await acted('one_click.redeemed')).toEqual(
+      opsActingAs(fromLink.session.actor?.impersonationId),
+    );
+  });
+
+  it('a link or token that no longer works, previewed while acting as its person: the actor tried it', async () => {
+    // The buyer's own emailed token, used: the link in an old mail.
+    await makeToken(ops, 'buyer@acme.test', { use: 'email' });
+    const mailed = t.latestMail('buyer@acme.test').text;
+    const loginToken = decodeURIComponent(/token=([^\s]+)/.exec(mailed)?.[1] ?? '');
+    await redeemToken(loginToken);
+    const { token: handoff } = await t.client(ops).impersonation.operatorHandoff({
+      userId: ids.userId('buyer@acme.test'),
+      reason: 'checking the basket',
+    });
+    const acting = await t.client(ops).impersonation.exchange(handoff);
+    const asBuyer = t.client(acting.token);
+    const impersonationId = acting.session.actor?.impersonationId;
+
+    expect((await asBuyer.links.previewLoginToken(loginToken)).status).toBe('used');
+    expect(await acted('login_token.failed')).toEqual(opsActingAs(impersonationId));
+    const forged = { userId: ids.userId('buyer@acme.test'), hash: 'x'.repeat(43) };
+    expect((await asBuyer.links.previewOneClick(forged)).status).toBe('invalid');
+    expect(await acted('one_click.failed')).toEqual([
+      [ids.userId('ops@onbehalf.test'), 'operator', null, impersonationId],
+    ]);
+  });
+});

@@ -1,6 +1,7 @@
 import type { CredentialMaker } from '@onbehalf/contracts/login-links';
 import { and, desc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { CredentialsStore } from '../../features/credentials/credentials.store.ts';
+import { stillRunningFrom } from '../credential-uses.ts';
 import { newestOf, type StartIn, startingIn } from '../keyset.ts';
 import { linksHeldBy, liveLinksOf } from '../link-rows.ts';
 import { tokenState, tokensHeldBy } from '../login-token-rows.ts';
@@ -8,10 +9,20 @@ import type { LoginTokenRow } from '../rows.ts';
 import { appendAudit } from './audit.ts';
 import { type PgQueryable, transaction } from './client.ts';
 import type { PostgresContext } from './context.ts';
-import { loadMaker, revokeSessionsOpenedBy, stillRunningFrom } from './credentials.ts';
+import { loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
 import { endImpersonationsOfCredential } from './impersonations.ts';
 import { idWithinRange, isIntegerId } from './integer-id.ts';
-import { loginTokens, oneClickLinks, organizations, profiles } from './schema.ts';
+import {
+  impersonations,
+  loginTokens,
+  oneClickLinks,
+  organizations,
+  profiles,
+  sessions,
+} from './schema.ts';
+
+/** What a credential started, where `stillRunningFrom` looks. */
+const started = { sessions, impersonations };
 
 const profilesOf = (userId: number) =>
   sql`(SELECT ${profiles.id} FROM ${profiles} WHERE ${profiles.userId} = ${userId})`;
@@ -171,7 +182,7 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
                 // Live, or still running what it started (stillRunningFrom).
                 or(
                   liveLinksOf(oneClickLinks, userId, now),
-                  stillRunningFrom(tx, 'one_click', credential.id, now),
+                  stillRunningFrom(started, 'one_click', credential.id, now),
                 ),
               ),
             )
@@ -189,7 +200,7 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
                   isNull(loginTokens.deletedAt),
                   or(
                     tokenState(loginTokens, 'active', now),
-                    stillRunningFrom(tx, 'login_token', credential.id, now),
+                    stillRunningFrom(started, 'login_token', credential.id, now),
                   ),
                 ),
               )

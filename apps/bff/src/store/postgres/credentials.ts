@@ -1,5 +1,5 @@
 import type { CredentialEndReason, CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, count, eq, exists, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { CredentialContext } from '../../app-env.ts';
 import type { MadeKind } from '../../domain/credentials/policy.ts';
@@ -26,7 +26,6 @@ import { type PgDb, type PgQueryable, transaction } from './client.ts';
 import { prepared } from './prepared.ts';
 import {
   apiKeys,
-  impersonations,
   loginTokens,
   oneClickLinks,
   organizations,
@@ -283,48 +282,6 @@ export async function settleCredentialSession(
     await appendAudit(tx, key, event.entry, event.meta);
   });
   return null;
-}
-
-/**
- * Whether what a credential started still runs: a live session it opened, or an impersonation
- * it began (for the withdrawal's `WHERE`). One used up or run out is still withdrawn while they
- * do, which ends them; with nothing left of it, it is "not found", as the Account list does not
- * show it: withdrawing it would record an act that changed nothing (a review).
- */
-export function stillRunningFrom(
-  tx: PgQueryable,
-  kind: CredentialKind,
-  id: string,
-  now: number,
-): SQL {
-  const one = { one: sql`1` };
-  return or(
-    exists(
-      tx
-        .select(one)
-        .from(sessions)
-        .where(
-          and(
-            eq(sessions.viaKind, kind),
-            eq(sessions.viaCredentialId, id),
-            isNull(sessions.revokedAt),
-            gt(sessions.expiresAt, now),
-          ),
-        ),
-    ),
-    exists(
-      tx
-        .select(one)
-        .from(impersonations)
-        .where(
-          and(
-            eq(impersonations.credentialKind, kind),
-            eq(impersonations.credentialId, id),
-            isNull(impersonations.endedAt),
-          ),
-        ),
-    ),
-  ) as SQL;
 }
 
 /** Revokes the sessions a credential opened for a system, when it is withdrawn. */

@@ -23,6 +23,9 @@ export interface TestCluster {
   directory: string;
   /** A URL for another database on the same server. */
   urlFor(database: string): string;
+  /** Stops the server as a restart or a failover does, its data kept; `resume()` starts it. */
+  pause(): void;
+  resume(): void;
   stop(): void;
 }
 
@@ -85,19 +88,21 @@ export async function startTestCluster({
       : execFileSync(join(bin, program), args, { stdio: 'pipe' });
 
   const port = await freePort();
+  const options = [
+    `-p ${port}`,
+    `-k ${root}`,
+    '-c listen_addresses=127.0.0.1',
+    // A test server: nothing in it needs to survive a crash. A durable one keeps
+    // PostgreSQL's defaults (fsync, synchronous_commit and full_page_writes on).
+    ...(durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
+    '-c max_connections=200',
+    ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`),
+  ].join(' ');
+  const start = () =>
+    run('pg_ctl', ['-D', data, '-o', options, '-l', join(root, 'server.log'), '-w', 'start']);
   try {
     run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
-    const options = [
-      `-p ${port}`,
-      `-k ${root}`,
-      '-c listen_addresses=127.0.0.1',
-      // A test server: nothing in it needs to survive a crash. A durable one keeps
-      // PostgreSQL's defaults (fsync, synchronous_commit and full_page_writes on).
-      ...(durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
-      '-c max_connections=200',
-      ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`),
-    ].join(' ');
-    run('pg_ctl', ['-D', data, '-o', options, '-l', join(root, 'server.log'), '-w', 'start']);
+    start();
   } catch (error) {
     rmSync(root, { recursive: true, force: true });
     throw error;
@@ -110,6 +115,8 @@ export async function startTestCluster({
     port,
     directory: root,
     urlFor,
+    pause: () => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
+    resume: start,
     stop() {
       if (stopped) return;
       stopped = true;

@@ -1,6 +1,7 @@
 import type { CredentialHolder } from '@onbehalf/contracts/login-links';
 import { and, desc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { CredentialsStore, MergedPage } from '../../features/credentials/credentials.store.ts';
+import { stillRunningFrom } from '../credential-uses.ts';
 import { newestOf, startingIn } from '../keyset.ts';
 import { linksHeldBy, liveLinksOf } from '../link-rows.ts';
 import { tokenState, tokensHeldBy } from '../login-token-rows.ts';
@@ -8,11 +9,16 @@ import type { LoginTokenRow } from '../rows.ts';
 import { recordAudit } from './audit.ts';
 import type { Queryable } from './client.ts';
 import type { SqliteContext } from './context.ts';
-import { loadMaker, revokeSessionsOpenedBy, stillRunningFrom } from './credentials.ts';
+import { loadMaker, revokeSessionsOpenedBy } from './credentials.ts';
 import { endImpersonationsOfCredential } from './impersonations.ts';
+import { impersonations } from './schema/impersonations.ts';
 import { loginTokens, oneClickLinks } from './schema/login-links.ts';
 import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';
+import { sessions } from './schema/sessions.ts';
+
+/** What a credential started, where `stillRunningFrom` looks. */
+const started = { sessions, impersonations };
 
 const profilesOf = (userId: number) =>
   sql`(SELECT ${profiles.id} FROM ${profiles} WHERE ${profiles.userId} = ${userId})`;
@@ -173,7 +179,7 @@ export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
                     // Live, or still running what it started (stillRunningFrom).
                     or(
                       liveLinksOf(oneClickLinks, userId, now),
-                      stillRunningFrom(tx, 'one_click', credential.id, now),
+                      stillRunningFrom(started, 'one_click', credential.id, now),
                     ),
                   ),
                 )
@@ -189,7 +195,7 @@ export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
                     isNull(loginTokens.deletedAt),
                     or(
                       tokenState(loginTokens, 'active', now),
-                      stillRunningFrom(tx, 'login_token', credential.id, now),
+                      stillRunningFrom(started, 'login_token', credential.id, now),
                     ),
                   ),
                 )

@@ -1,5 +1,5 @@
 import type { CredentialEndReason, CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, count, eq, exists, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { CredentialContext } from '../../app-env.ts';
 import type { MadeKind } from '../../domain/credentials/policy.ts';
@@ -23,7 +23,6 @@ import { tokenState } from '../login-token-rows.ts';
 import { recordAudit } from './audit.ts';
 import type { Queryable } from './client.ts';
 import { preparedPerHandle } from './prepared.ts';
-import { impersonations } from './schema/impersonations.ts';
 import { apiKeys, loginTokens, oneClickLinks } from './schema/login-links.ts';
 import { organizations } from './schema/organizations.ts';
 import { profiles } from './schema/profiles.ts';
@@ -284,48 +283,6 @@ export function settleCredentialSession(
     recordAudit(tx, event.entry, event.meta);
   });
   return null;
-}
-
-/**
- * Whether what a credential started still runs: a live session it opened, or an impersonation
- * it began (for the withdrawal's `WHERE`). One used up or run out is still withdrawn while they
- * do, which ends them; with nothing left of it, it is "not found", as the Account list does not
- * show it: withdrawing it would record an act that changed nothing (a review).
- */
-export function stillRunningFrom(
-  tx: Queryable,
-  kind: CredentialKind,
-  id: string,
-  now: number,
-): SQL {
-  const one = { one: sql`1` };
-  return or(
-    exists(
-      tx
-        .select(one)
-        .from(sessions)
-        .where(
-          and(
-            eq(sessions.viaKind, kind),
-            eq(sessions.viaCredentialId, id),
-            isNull(sessions.revokedAt),
-            gt(sessions.expiresAt, now),
-          ),
-        ),
-    ),
-    exists(
-      tx
-        .select(one)
-        .from(impersonations)
-        .where(
-          and(
-            eq(impersonations.credentialKind, kind),
-            eq(impersonations.credentialId, id),
-            isNull(impersonations.endedAt),
-          ),
-        ),
-    ),
-  ) as SQL;
 }
 
 /**

@@ -1,10 +1,15 @@
+import { and, eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createTestApp } from '../../test/harness.ts';
 import { queryPlan } from '../../test/query-plan.ts';
+import { stillRunningFrom } from '../credential-uses.ts';
 import { liveCredentialPageSql } from './credentials.store.ts';
 import { revokeOpenedBySql } from './credentials.ts';
 import { overdueSql } from './impersonation.store.ts';
 import { runningOfActorSql, runningOfCredentialSql } from './impersonations.ts';
+import { impersonations } from './schema/impersonations.ts';
+import { sessions } from './schema/sessions.ts';
+import { users } from './schema/users.ts';
 import { deadBatchSql } from './sessions.ts';
 
 describe('statements that must not read a whole table on SQLite', () => {
@@ -69,5 +74,22 @@ describe('statements that must not read a whole table on SQLite', () => {
       expect(details).toMatch(new RegExp(`SEARCH impersonations USING INDEX ${index}`));
       expect(details).not.toMatch(/SCAN impersonations/);
     }
+  });
+
+  it('a withdrawal asks what a used credential still runs through the indexes, never a scan', async () => {
+    const t = await createTestApp();
+    const { sql: statement, params } = t.db
+      .select({ one: sql`1` })
+      .from(users)
+      .where(
+        and(eq(users.id, 1), stillRunningFrom({ sessions, impersonations }, 'login_token', '1', 0)),
+      )
+      .toSQL();
+    const details = queryPlan(t.sqlite, statement, params);
+    expect(details).toMatch(/SEARCH sessions USING INDEX sessions_opened_by_idx/);
+    expect(details).toMatch(
+      /SEARCH impersonations USING INDEX impersonations_running_credential_idx/,
+    );
+    expect(details).not.toMatch(/SCAN (sessions|impersonations)/);
   });
 });

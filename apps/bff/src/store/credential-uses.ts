@@ -1,0 +1,41 @@
+import type { CredentialKind } from '@onbehalf/contracts/login-links';
+import { and, type Column, eq, gt, isNull, type SQL, sql, type Table } from 'drizzle-orm';
+
+/** The columns of either dialect's tables that say what a credential started. */
+interface Started {
+  sessions: Table & {
+    viaKind: Column;
+    viaCredentialId: Column;
+    revokedAt: Column;
+    expiresAt: Column;
+  };
+  impersonations: Table & { credentialKind: Column; credentialId: Column; endedAt: Column };
+}
+
+/**
+ * Whether what a credential started still runs: a live session it opened, or an impersonation
+ * it began (for the withdrawal's `WHERE`, on either store). One used up or run out is still
+ * withdrawn while they do, which ends them; with nothing left of it, it is "not found", as the
+ * Account list does not show it: withdrawing it would record an act that changed nothing (a
+ * review). Each through its index (`sessions_opened_by_idx`,
+ * `impersonations_running_credential_idx`).
+ */
+export function stillRunningFrom(
+  { sessions, impersonations }: Started,
+  kind: CredentialKind,
+  id: string,
+  now: number,
+): SQL {
+  const session = and(
+    eq(sessions.viaKind, kind),
+    eq(sessions.viaCredentialId, id),
+    isNull(sessions.revokedAt),
+    gt(sessions.expiresAt, now),
+  );
+  const impersonation = and(
+    eq(impersonations.credentialKind, kind),
+    eq(impersonations.credentialId, id),
+    isNull(impersonations.endedAt),
+  );
+  return sql`(EXISTS (SELECT 1 FROM ${sessions} WHERE ${session}) OR EXISTS (SELECT 1 FROM ${impersonations} WHERE ${impersonation}))`;
+}
