@@ -34,24 +34,34 @@ export function TeamPermissionsTable({ viewer, search, onImpersonate }: TeamPerm
   const idPrefix = useId();
   const members = useMembers(search);
   const update = useUpdateMember();
-  // What was clicked, shown until the server answers; the data itself only ever comes from
-  // the server (no optimistic cache writes), so a refusal simply falls back to it.
-  const [pending, setPending] = useState<PendingChange | null>(null);
+  // What was clicked, per member, shown until the server answered and the list was read again;
+  // the data itself only ever comes from the server (no optimistic cache writes), so a refusal
+  // simply falls back to it. A member's row is locked meanwhile, others are not: a change sends
+  // the member's whole list, and one built while another was on its way would undo it (a review
+  // found a second row's click unlocking the first and a later click granting back what it took).
+  const [pending, setPending] = useState<ReadonlyMap<number, PendingChange>>(new Map());
   const [failure, setFailure] = useState<string | null>(null);
 
   function toggle(member: TeamMember, permission: CustomerPermission, checked: boolean) {
+    const { profileId } = member;
     const next = checked
       ? [...member.permissions, permission]
       : member.permissions.filter((p) => p !== permission);
-    setPending({ profileId: member.profileId, permission, checked });
+    setPending((before) => new Map(before).set(profileId, { profileId, permission, checked }));
     setFailure(null);
-    update.mutate(
-      { profileId: member.profileId, changes: { permissions: sortPermissions(next) } },
-      {
-        onError: (error) => setFailure(error.message),
-        onSettled: () => setPending(null),
-      },
-    );
+    // Each change settles on its own promise (`mutate`'s callbacks fire for the latest call
+    // only), after the hook's reload of the list (update-member.ts): the row is never offered
+    // again on the data from before its change.
+    update
+      .mutateAsync({ profileId, changes: { permissions: sortPermissions(next) } })
+      .catch((error: Error) => setFailure(error.message))
+      .finally(() =>
+        setPending((before) => {
+          const after = new Map(before);
+          after.delete(profileId);
+          return after;
+        }),
+      );
   }
 
   return (
@@ -87,7 +97,7 @@ export function TeamPermissionsTable({ viewer, search, onImpersonate }: TeamPerm
               </thead>
               <tbody>
                 {rows.map((member) => {
-                  const rowPending = pending?.profileId === member.profileId;
+                  const rowPending = pending.get(member.profileId);
                   return (
                     <tr key={member.profileId}>
                       <th scope="row">
@@ -111,7 +121,7 @@ export function TeamPermissionsTable({ viewer, search, onImpersonate }: TeamPerm
                         const reason = lockReason(viewer, member, permission);
                         const held = member.permissions.includes(permission);
                         const checked =
-                          rowPending && pending.permission === permission ? pending.checked : held;
+                          rowPending?.permission === permission ? rowPending.checked : held;
                         return (
                           <td key={permission} className="center">
                             <input
@@ -120,7 +130,7 @@ export function TeamPermissionsTable({ viewer, search, onImpersonate }: TeamPerm
                               aria-label={`${permissionLabels[permission]} for ${member.name}`}
                               title={reason ?? (rowPending ? 'Saving…' : undefined)}
                               checked={checked}
-                              disabled={reason !== null || rowPending}
+                              disabled={reason !== null || rowPending !== undefined}
                               onChange={(event) => toggle(member, permission, event.target.checked)}
                             />
                           </td>
@@ -141,7 +151,7 @@ export function TeamPermissionsTable({ viewer, search, onImpersonate }: TeamPerm
           </div>
         )}
       </PagedListView>
-      {update.isPending ? <LoadingStatus label="Saving…" /> : null}
+      {pending.size > 0 ? <LoadingStatus label="Saving…" /> : null}
     </>
   );
 }
