@@ -1,11 +1,11 @@
 import { useLayoutEffect, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
-import { PlainLayout } from '../../components/layouts/plain-layout.tsx';
 import { useLoginTokenPreview } from '../../features/login-links/api/preview-login-token.ts';
 import { useRedeemLoginToken } from '../../features/login-links/api/redeem-login-token.ts';
 import { LinkLanding } from '../../features/login-links/components/link-landing.tsx';
 import { parseLoginToken } from '../../features/login-links/link-outcome.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
+import { PlainPage } from './plain-page.tsx';
 
 /** `/login?token=…`: says whose account (or a guest's) the token opens; Continue signs in. */
 export function LoginTokenRoute() {
@@ -31,11 +31,11 @@ export function LoginTokenRoute() {
   }
 
   return (
-    <PlainLayout>
+    <PlainPage>
       <div className="card card--auth">
         <h1>Sign in with a login token</h1>
         <LinkLanding preview={token ? preview : null} redeem={redeem} onContinue={handleContinue} />
       </div>
-    </PlainLayout>
+    </PlainPage>
   );
 }

@@ -1,11 +1,11 @@
 import { Link } from 'react-router';
-import { PlainLayout } from '../../components/layouts/plain-layout.tsx';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
+import { PlainPage } from './plain-page.tsx';
 
 export function NotFoundRoute() {
   useDocumentTitle('Page not found');
   return (
-    <PlainLayout>
+    <PlainPage>
       <div className="card card--auth">
         <h1>Page not found</h1>
         <p>There is no page at this address.</p>
@@ -13,6 +13,6 @@ export function NotFoundRoute() {
           <Link to="/">Back to the dashboard</Link>
         </p>
       </div>
-    </PlainLayout>
+    </PlainPage>
   );
 }

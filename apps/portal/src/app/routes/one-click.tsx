@@ -1,11 +1,11 @@
 import { useLayoutEffect, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
-import { PlainLayout } from '../../components/layouts/plain-layout.tsx';
 import { useOneClickPreview } from '../../features/login-links/api/preview-one-click.ts';
 import { useRedeemOneClick } from '../../features/login-links/api/redeem-one-click.ts';
 import { LinkLanding } from '../../features/login-links/components/link-landing.tsx';
 import { parseOneClickLink } from '../../lib/one-click-link.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
+import { PlainPage } from './plain-page.tsx';
 
 /** `/one-click/:userId/:hash`: says whose account the link opens; only Continue redeems it. */
 export function OneClickRoute() {
@@ -31,7 +31,7 @@ export function OneClickRoute() {
   }
 
   return (
-    <PlainLayout>
+    <PlainPage>
       <div className="card card--auth">
         <h1>Sign in with a one-click link</h1>
         <LinkLanding
@@ -41,6 +41,6 @@ export function OneClickRoute() {
           linkUserId={link?.userId}
         />
       </div>
-    </PlainLayout>
+    </PlainPage>
   );
 }

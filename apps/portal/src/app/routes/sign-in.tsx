@@ -1,7 +1,6 @@
 import type { Session } from '@onbehalf/contracts/auth';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
-import { PlainLayout } from '../../components/layouts/plain-layout.tsx';
 import { FullPageStatus } from '../../components/ui/status.tsx';
 import { SignInForm } from '../../features/auth/components/sign-in-form.tsx';
 import { EmailLinkForm } from '../../features/login-links/components/email-link-form.tsx';
@@ -10,6 +9,7 @@ import { useSession } from '../../lib/auth/session.ts';
 import { actingForSomeone } from '../../lib/restrictions.ts';
 import { safeNext } from '../../lib/safe-next.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
+import { PlainPage } from './plain-page.tsx';
 
 /**
  * A customer in a session of their own (nobody acting as them, no integration's) may have
@@ -61,7 +61,7 @@ export function SignInRoute() {
   else if (params.has('signedOut')) notice = 'You have signed out.';
 
   return (
-    <PlainLayout>
+    <PlainPage>
       <div className="card card--auth">
         <h1>Sign in</h1>
         <p className="muted">Use your work email to reach your organization's portal.</p>
@@ -73,6 +73,6 @@ export function SignInRoute() {
         <SignInForm onSignedIn={(signedIn) => void handleSignedIn(signedIn)} />
         <EmailLinkForm />
       </div>
-    </PlainLayout>
+    </PlainPage>
   );
 }

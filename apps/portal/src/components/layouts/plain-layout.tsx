@@ -1,13 +1,16 @@
 import type { ReactNode } from 'react';
 
 interface PlainLayoutProps {
+  /** A bar above the header: the impersonation banner, on the pages one can reach meanwhile. */
+  banner?: ReactNode;
   children: ReactNode;
 }
 
 /** For pages shown before (or outside) a signed-in session: sign-in, profile choice, 404. */
-export function PlainLayout({ children }: PlainLayoutProps) {
+export function PlainLayout({ banner, children }: PlainLayoutProps) {
   return (
     <div className="app">
+      {banner}
       <header className="app-header">
         <div className="app-header__inner">
           <span className="brand">onbehalf</span>
