@@ -9,7 +9,12 @@ export function useChangePassword() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: changePassword,
-    // The server signs the other sessions out: the list shrinks to this one.
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.auth.sessions() }),
+    // The server signs the other sessions out, and ends every link and token made for the
+    // person (SPEC §4b): both lists, and the history that shows them, are read again.
+    onSuccess: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: queryKeys.auth.sessions() }),
+        queryClient.invalidateQueries({ queryKey: queryKeys.account.all }),
+      ]),
   });
 }
