@@ -127,7 +127,7 @@ function Form({ saved }: { saved: GlobalSettings }) {
           'operatorMaxMinutes',
           'Maximum impersonation minutes',
           op,
-          `From ${op.min} to ${op.max}. A running impersonation keeps the limit it started with.`,
+          `From ${op.min} to ${op.max}. A lower limit also shortens the operator impersonations running now; a higher one does not lengthen them.`,
         )}
       </fieldset>
       <fieldset className="fieldset">

@@ -101,8 +101,8 @@ function SettingsForm({ saved }: { saved: TeamSettings }) {
           onChange={(event) => setMinutes(event.target.value)}
         />
         <span id={minutesHintId} className="hint">
-          From {MIN_MINUTES} to {MAX_MINUTES}. A running impersonation keeps the limit it started
-          with.
+          From {MIN_MINUTES} to {MAX_MINUTES}. A lower limit also shortens the impersonations
+          running now; a higher one does not lengthen them.
         </span>
       </div>
       <div className="check">
