@@ -86,6 +86,11 @@ export const session = z.object({
   authenticationFactors: z.array(authenticationFactor),
   /** Set once, on the first request after an impersonation this browser was in has ended. */
   impersonationEnded: z.object({ reason: z.string(), message: z.string() }).optional(),
+  /**
+   * The server's clock when it answered: what a client counts `actor.endsAt` down from, since
+   * its own clock may be off by hours (and a test's clock is the server's to move).
+   */
+  asOf: isoDateTime.optional(),
 });
 export type Session = z.infer<typeof session>;
 

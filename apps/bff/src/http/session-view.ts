@@ -27,11 +27,12 @@ const factorOf = {
 export async function describeSession(
   store: Store,
   auth: AuthContext,
+  now: number,
   impersonationEnded: EndReason | null = null,
 ): Promise<Session> {
   const { user, profile } = auth;
   const profileCount = user && !profile ? await store.auth.profileCount(user.id) : 0;
-  return sessionView(auth, profileCount, impersonationEnded);
+  return sessionView(auth, profileCount, now, impersonationEnded);
 }
 
 /**
@@ -41,10 +42,13 @@ export async function describeSession(
 export function sessionView(
   auth: AuthContext,
   profileCount: number,
+  /** The server's clock as it answers (`asOf`). */
+  now: number,
   impersonationEnded: EndReason | null = null,
 ): Session {
   const { session, user, profile, impersonation } = auth;
   return {
+    asOf: toIso(now),
     id: session.id,
     method: session.method,
     createdAt: toIso(session.createdAt),

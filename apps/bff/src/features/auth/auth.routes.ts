@@ -45,7 +45,8 @@ export const authRoutes = createRouter()
     const ended = auth.impersonation
       ? null
       : (c.get('impersonationEnded') ?? parseEndReason(remembered));
-    const session = await describeSession(c.get('deps').store, auth, ended);
+    const { store, clock } = c.get('deps');
+    const session = await describeSession(store, auth, clock.now(), ended);
     return c.json({ session }, 200);
   })
   .openapi(tokenRoute, async (c) => {

@@ -62,7 +62,7 @@ export async function signedInAs(
   return {
     token: minted.token,
     expiresAt: minted.session.expiresAt,
-    session: await describeSession(deps.store, auth),
+    session: await describeSession(deps.store, auth, deps.clock.now()),
   };
 }
 
@@ -80,6 +80,7 @@ export function sessionOpened(
   return {
     token: minted.token,
     expiresAt: minted.session.expiresAt,
-    session: sessionView(auth, profileCount),
+    // Minted at the server's clock: its own instant says when the answer was made.
+    session: sessionView(auth, profileCount, minted.session.createdAt),
   };
 }

@@ -340,7 +340,7 @@ function describeStarted(
   return {
     token: minted.token,
     expiresAt: endsAt,
-    session: sessionView(started, target.profileCount),
+    session: sessionView(started, target.profileCount, minted.session.createdAt),
   };
 }
 
@@ -563,7 +563,7 @@ export async function leaveImpersonation(deps: AppDeps, auth: AuthContext, meta:
   const own = await deps.store.impersonation.session(impersonation.row.actorSessionId);
   // The impersonation is over either way; the session to go back to must still be usable.
   if (!own || !isSessionUsable(own, now)) throw new AppError('session_expired');
-  return { session: sessionView(authFromLookup(own, auth.transport), own.profileCount) };
+  return { session: sessionView(authFromLookup(own, auth.transport), own.profileCount, now) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRemaining, remainingMs } from './countdown.ts';
+import { formatRemaining, remainingMs, serverSkewMs } from './countdown.ts';
 
 describe('formatRemaining', () => {
   it('counts whole minutes, rounded up, while a minute or more is left', () => {
@@ -32,5 +32,18 @@ describe('remainingMs', () => {
   it('is zero once the end has passed, or when the date cannot be read', () => {
     expect(remainingMs('2026-01-01T09:59:00.000Z', now)).toBe(0);
     expect(remainingMs('not a date', now)).toBe(0);
+  });
+});
+
+describe('serverSkewMs', () => {
+  it('is how far the server’s clock is from this one when a session was read', () => {
+    const receivedAt = Date.parse('2026-01-01T12:00:00.000Z');
+    // A browser two hours ahead of the server.
+    expect(serverSkewMs('2026-01-01T10:00:00.000Z', receivedAt)).toBe(-2 * 3_600_000);
+    expect(serverSkewMs('2026-01-01T12:00:01.500Z', receivedAt)).toBe(1_500);
+    // Nothing to go by: this clock as it is.
+    expect(serverSkewMs(undefined, receivedAt)).toBe(0);
+    expect(serverSkewMs('not a date', receivedAt)).toBe(0);
+    expect(serverSkewMs('2026-01-01T10:00:00.000Z', 0)).toBe(0);
   });
 });

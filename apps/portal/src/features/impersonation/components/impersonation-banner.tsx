@@ -2,10 +2,11 @@ import type { Actor, Session } from '@onbehalf/contracts/auth';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
+import { useSession } from '../../../lib/auth/session.ts';
 import { noticeState } from '../../../lib/notice.ts';
 import { queryKeys } from '../../../lib/query-keys.ts';
 import { useLeaveImpersonation } from '../api/leave-impersonation.ts';
-import { formatRemaining, remainingMs } from '../countdown.ts';
+import { formatRemaining, remainingMs, serverSkewMs } from '../countdown.ts';
 
 const TICK_MS = 1_000;
 /** Once time is up, how often to ask the server until it agrees (clocks drift a little). */
@@ -20,7 +21,10 @@ interface ImpersonationBannerProps {
 export function ImpersonationBanner({ session, actor }: ImpersonationBannerProps) {
   const navigate = useNavigate();
   const leave = useLeaveImpersonation();
-  const left = useRemaining(actor.endsAt);
+  // Counted on the server's clock: the session says its time when it was read (a review found
+  // a browser two hours ahead showing "0 s" and asking for the session every 3 s).
+  const receivedAt = useSession().dataUpdatedAt;
+  const left = useRemaining(actor.endsAt, serverSkewMs(session.asOf, receivedAt));
   const organization = session.activeProfile?.organization.name;
 
   function handleLeave() {
@@ -59,15 +63,15 @@ export function ImpersonationBanner({ session, actor }: ImpersonationBannerProps
 }
 
 /**
- * Milliseconds left until `endsAt`, ticking every second. At zero it asks for the session
- * again: the server then answers with the actor's own session and why the impersonation
- * ended, which the session guard acts on.
+ * Milliseconds left until `endsAt` on the server's clock (this one's plus `skewMs`), ticking
+ * every second. At zero it asks for the session again: the server then answers with the
+ * actor's own session and why the impersonation ended, which the session guard acts on.
  */
-function useRemaining(endsAt: string): number {
+function useRemaining(endsAt: string, skewMs: number): number {
   const queryClient = useQueryClient();
   const [now, setNow] = useState(() => Date.now());
   const lastCheck = useRef(0);
-  const left = remainingMs(endsAt, now);
+  const left = remainingMs(endsAt, now + skewMs);
 
   useEffect(() => {
     const timer = window.setInterval(() => setNow(Date.now()), TICK_MS);
