@@ -51,6 +51,24 @@ describe('sign-in', () => {
     });
   });
 
+  it("says the server's time it answered at, on the server's clock: a client counts an impersonation down from it", async () => {
+    const admin = await t.signIn('admin@acme.test');
+    expect(admin.session.asOf).toBe(new Date(t.clock.now()).toISOString());
+    t.clock.advance(30 * 60_000);
+    const read = await t.client(admin.token).auth.session();
+    expect(read.session.asOf).toBe(new Date(t.clock.now()).toISOString());
+    const ids = demoIds(t);
+    const { token } = await t
+      .client(admin.token)
+      .impersonation.teamHandoff(ids.profileId('buyer@acme.test'), 'an order');
+    t.clock.advance(1_000);
+    const acting = await t.client(admin.token).impersonation.exchange(token);
+    expect(acting.session.asOf).toBe(new Date(t.clock.now()).toISOString());
+    t.clock.advance(1_000);
+    const left = await t.client(acting.token).impersonation.leave();
+    expect(left.session.asOf).toBe(new Date(t.clock.now()).toISOString());
+  });
+
   it('a profile switch answers with exactly the session the new token then reports', async () => {
     const switched = await t.signInAs('member@acme.test', 'Globex Inc');
     const now = await t.client(switched.token).auth.session();
