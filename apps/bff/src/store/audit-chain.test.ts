@@ -855,3 +855,31 @@ describe('the audit chain on postgres, keyed from its first event', () => {
     expect({ prevHash, hash, keyed }).toMatchObject({ prevHash: GENESIS_HASH, keyed: true });
   });
 });
+
+describe.each(dialects)('two prunes at once on %s', (dialect) => {
+  it('the one that checkpoints second does nothing: no checkpoint behind the one before it, no break no one made', async () => {
+    const ts = await freshStore(dialect);
+    const chain = chainOn(ts);
+    const now = T0;
+    // Ten events 500 days old, ten 200 days old, three recent.
+    await chain.append(Array.from({ length: 10 }, (_, i) => entry(i, now - 500 * DAY + i)));
+    await chain.append(Array.from({ length: 10 }, (_, i) => entry(10 + i, now - 200 * DAY + i)));
+    const events = await trail(chain, 3, 20);
+    expect(await chain.anchor.advance()).toBe('advanced');
+    // Two `pnpm audit:prune` at once: a cron's with the default retention, and an operator's
+    // with a shorter one (or the same one a moment later, past more events). Each picks its
+    // last event, then verifies before it checkpoints; the longer one is the slower here.
+    const shorter = chain.prune(100, now);
+    const longer = chain.prune(400, now);
+    const [a, b] = await Promise.all([shorter, longer]);
+    expect(a).toEqual({ pruned: 20, throughId: events[19]?.id });
+    expect(b.pruned).toBe(0);
+    // What is left verifies: the trail lost nothing but what a prune signed away.
+    const result = await chain.verify(chain.anchor.read());
+    expect(result.breaks).toEqual([]);
+    expect(result).toMatchObject({ intact: true, checked: 3, anchor: 'checkpoint' });
+    // And the next prune is not refused for a break no one made.
+    await trail(chain, 1, 23);
+    await expect(chain.prune(100, now + DAY)).resolves.toMatchObject({ pruned: 0 });
+  });
+});

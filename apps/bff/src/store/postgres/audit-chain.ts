@@ -127,6 +127,11 @@ export async function pruneAuditEvents(
 ): Promise<{ pruned: number; throughId: number | null }> {
   const batch = options.batch ?? 500;
   const cutoff = retentionCutoff(now, retentionDays);
+  const [seen] = await db
+    .select({ id: auditCheckpoints.id })
+    .from(auditCheckpoints)
+    .orderBy(desc(auditCheckpoints.id))
+    .limit(1);
   // Only the oldest events, up to the first one within the retention: an event dated back
   // (a clock wrong at boot, or a hand in the database) never takes newer ones with it.
   const [firstKept] = await db
@@ -157,10 +162,14 @@ export async function pruneAuditEvents(
       .where(eq(auditEvents.id, candidate.id));
     if (!newestOld) return null;
     const [previous] = await tx
-      .select({ hash: auditCheckpoints.hash })
+      .select({ id: auditCheckpoints.id, hash: auditCheckpoints.hash })
       .from(auditCheckpoints)
       .orderBy(desc(auditCheckpoints.id))
       .limit(1);
+    // Another prune checkpointed while this one chose and verified (two run at once): it
+    // stands, and this one does nothing. Its deletions may be taking events this one would
+    // chain its checkpoint past, which would read as a break no one made (a review).
+    if ((previous?.id ?? 0) !== (seen?.id ?? 0)) return null;
     const prevHash = previous?.hash ?? GENESIS_HASH;
     const values = {
       prunedThroughId: newestOld.id,

@@ -204,6 +204,7 @@ export async function pruneAuditEvents(
 ) {
   const batch = options.batch ?? 500;
   const cutoff = retentionCutoff(now, retentionDays);
+  const seen = newestCheckpointId(db);
   // Only the oldest events, up to the first one within the retention: an event dated back
   // (a clock wrong at boot, or a hand in the database) never takes newer ones with it.
   const firstKept = db
@@ -225,23 +226,29 @@ export async function pruneAuditEvents(
   if (!last) return { pruned: 0, throughId: null as number | null };
   // What is signed away must be what was written: their dates are in what the key covers.
   refuseUnverified(await verifyAuditChain(db, key, null, { throughId: last.id }));
-  db.transaction((tx) => {
+  const checkpointed = db.transaction((tx) => {
     // A command's prune is refused here, before it deletes anything, if the database's secret
     // is not its own (audit.ts).
     confirmCommandSecret(tx, now);
     const previous = tx
-      .select({ hash: auditCheckpoints.hash })
+      .select({ id: auditCheckpoints.id, hash: auditCheckpoints.hash })
       .from(auditCheckpoints)
       .orderBy(desc(auditCheckpoints.id))
       .limit(1)
       .get();
+    // Another prune checkpointed while this one chose and verified (two run at once): it
+    // stands, and this one does nothing. Its deletions may be taking events this one would
+    // chain its checkpoint past, which would read as a break no one made (a review).
+    if ((previous?.id ?? 0) !== seen) return false;
     const prevHash = previous?.hash ?? GENESIS_HASH;
     const values = { prunedThroughId: last.id, lastHash: last.hash, prunedAt: now, retentionDays };
     const hash = keyedHash(key, prevHash, checkpointPayload(values));
     tx.insert(auditCheckpoints)
       .values({ ...values, prevHash, hash })
       .run();
+    return true;
   });
+  if (!checkpointed) return { pruned: 0, throughId: null as number | null };
   let pruned = 0;
   for (;;) {
     const deleted = db.transaction((tx) => {
@@ -261,6 +268,18 @@ export async function pruneAuditEvents(
     await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 5));
   }
   return { pruned, throughId: last.id };
+}
+
+/** The newest checkpoint's id; 0 before the first prune. */
+function newestCheckpointId(db: Queryable): number {
+  return (
+    db
+      .select({ id: auditCheckpoints.id })
+      .from(auditCheckpoints)
+      .orderBy(desc(auditCheckpoints.id))
+      .limit(1)
+      .get()?.id ?? 0
+  );
 }
 
 /** The newest event, for the head kept outside the database. */
