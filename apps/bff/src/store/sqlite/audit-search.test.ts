@@ -140,6 +140,28 @@ describe('the audit trail search index, fed in batches behind the writes (ADR 02
     checkIndex(ts.db);
   });
 
+  it('mends a mark moved past the newest event: the index emptied and the trail indexed again, said once', async () => {
+    const ts = await freshStore('sqlite');
+    await appendEvents(ts, entries(3), meta);
+    await catchUpAuditSearch(ts.db);
+    // A hand in the database file: every later event would go unindexed.
+    ts.db.run(sql`UPDATE audit_search_progress SET indexed_through = 9007199254740000`);
+    await appendEvents(ts, entries(2, 3), meta);
+    const problems: unknown[] = [];
+    await catchUpAuditSearch(ts.db, 500, (problem) => problems.push(problem));
+    expect(indexed(ts.db, 'w4x')).toHaveLength(1);
+    expect(indexed(ts.db, 'note')).toHaveLength(5);
+    const { through, newest } = auditSearchProgress(ts.db);
+    expect(through).toBe(newest);
+    checkIndex(ts.db);
+    expect(problems.map(String)).toEqual([
+      expect.stringMatching(/the audit search index said it held events not yet written/i),
+    ]);
+    // Nothing more to say once mended.
+    await catchUpAuditSearch(ts.db, 500, (problem) => problems.push(problem));
+    expect(problems).toHaveLength(1);
+  });
+
   it('indexes in the background every `everyMs` on its own, and stops when told', async () => {
     const ts = await freshStore('sqlite');
     // The indexer's clock only: a tick is then a call, not a wait.

@@ -76,10 +76,35 @@ export function indexAuditSearch(db: Db, options: { batch?: number; upTo?: numbe
  * Indexes every event written before the call, a batch per turn of the event loop, so a long
  * tail (after a restart, say) never blocks the loop for long. Reads only, when nothing waits.
  */
-export async function catchUpAuditSearch(db: Db, batch = AUDIT_SEARCH_BATCH): Promise<void> {
+export async function catchUpAuditSearch(
+  db: Db,
+  batch = AUDIT_SEARCH_BATCH,
+  report: (problem: unknown) => void = () => {},
+): Promise<void> {
   const { through, newest } = auditSearchProgress(db);
-  if (through >= newest) return;
+  if (through > newest) {
+    rebuildAuditSearch(db);
+    report(new Error(MARK_AHEAD));
+  } else if (through === newest) return;
   while (indexAuditSearch(db, { batch, upTo: newest }) === batch) await nextTurn();
+}
+
+const MARK_AHEAD =
+  'The audit search index said it held events not yet written (its mark was moved ahead in the database): it is emptied and the trail indexed again. Run `pnpm audit:verify`.';
+
+/**
+ * Empties the index and sets its mark back to the start, in one transaction: the trail is
+ * then indexed again, in batches. For a mark past the newest event, which no run writes: every
+ * event after it would have gone unindexed, unfound by any search, while the trail verified
+ * (a review). Checked where the mark is read, so the indexer mends it within its interval.
+ */
+function rebuildAuditSearch(db: Db): void {
+  db.transaction((tx) => {
+    const { through, newest } = auditSearchProgress(tx);
+    if (through <= newest) return;
+    tx.run(sql`INSERT INTO audit_fts (audit_fts) VALUES ('delete-all')`);
+    tx.run(sql`UPDATE audit_search_progress SET indexed_through = 0 WHERE id = 1`);
+  });
 }
 
 /**
@@ -93,7 +118,7 @@ export function startAuditSearchIndexer(
   let running: Promise<void> | null = null;
   const tick = () => {
     if (running) return;
-    running = catchUpAuditSearch(db, options.batch)
+    running = catchUpAuditSearch(db, options.batch, options.report)
       .catch(options.report)
       .finally(() => {
         running = null;
