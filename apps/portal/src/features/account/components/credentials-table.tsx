@@ -3,6 +3,7 @@ import { useId, useState } from 'react';
 import { PagedListView } from '../../../components/ui/paged-list.tsx';
 import { formatDateTime } from '../../../lib/format.ts';
 import { makerLabel } from '../../../lib/people.ts';
+import { useFocusWhenSaid } from '../../../lib/use-focus-when-said.ts';
 import { useCredentials } from '../api/list-credentials.ts';
 import {
   credentialHolderLabels,
@@ -33,6 +34,7 @@ export function CredentialsTable({ heldBy, onHeldBy }: CredentialsTableProps) {
   const credentials = useCredentials(heldBy);
   const [revoking, setRevoking] = useState<AccountCredential | null>(null);
   const [revoked, setRevoked] = useState<string | null>(null);
+  const revokedStatus = useFocusWhenSaid<HTMLParagraphElement>(revoked);
   const holderId = useId();
 
   return (
@@ -55,7 +57,7 @@ export function CredentialsTable({ heldBy, onHeldBy }: CredentialsTableProps) {
           ))}
         </select>
       </div>
-      <p role="status" className="form-status">
+      <p role="status" className="form-status" ref={revokedStatus} tabIndex={-1}>
         {revoked}
       </p>
       <PagedListView

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Badge } from '../../../components/ui/badge.tsx';
 import { PagedListView } from '../../../components/ui/paged-list.tsx';
 import { formatDateTime } from '../../../lib/format.ts';
+import { useFocusWhenSaid } from '../../../lib/use-focus-when-said.ts';
 import { useApiKeys } from '../api/list-api-keys.ts';
 import { apiKeyScopeLabels } from '../labels.ts';
 import { RevokeApiKeyDialog } from './revoke-api-key-dialog.tsx';
@@ -13,11 +14,12 @@ export function ApiKeysTable() {
   const keys = useApiKeys();
   const [revoking, setRevoking] = useState<ApiKeySummary | null>(null);
   const [revoked, setRevoked] = useState<string | null>(null);
+  const revokedStatus = useFocusWhenSaid<HTMLParagraphElement>(revoked);
 
   return (
     <>
       {revoked ? (
-        <p role="status" className="alert alert--success">
+        <p role="status" className="alert alert--success" ref={revokedStatus} tabIndex={-1}>
           API key {revoked} revoked.
         </p>
       ) : null}

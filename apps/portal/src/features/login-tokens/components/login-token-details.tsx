@@ -3,6 +3,7 @@ import { Badge } from '../../../components/ui/badge.tsx';
 import { PagedListView } from '../../../components/ui/paged-list.tsx';
 import { ErrorAlert, LoadingStatus } from '../../../components/ui/status.tsx';
 import { formatDateTime } from '../../../lib/format.ts';
+import { useFocusWhenSaid } from '../../../lib/use-focus-when-said.ts';
 import { useLoginAttempts, useLoginToken } from '../api/get-login-token.ts';
 import {
   credentialEndReasonLabels,
@@ -33,6 +34,7 @@ export function LoginTokenDetails({ tokenId, canDelete }: LoginTokenDetailsProps
   const attempts = useLoginAttempts(tokenId);
   const [confirming, setConfirming] = useState(false);
   const [deleted, setDeleted] = useState(false);
+  const deletedStatus = useFocusWhenSaid<HTMLParagraphElement>(deleted);
 
   if (details.isPending) return <LoadingStatus label="Loading the login token…" />;
   if (details.isError) {
@@ -50,7 +52,7 @@ export function LoginTokenDetails({ tokenId, canDelete }: LoginTokenDetailsProps
   return (
     <>
       {deleted ? (
-        <p role="status" className="alert alert--success">
+        <p role="status" className="alert alert--success" ref={deletedStatus} tabIndex={-1}>
           Login token deleted.
         </p>
       ) : null}
