@@ -162,6 +162,25 @@ describe('the audit trail search index, fed in batches behind the writes (ADR 02
     expect(problems).toHaveLength(1);
   });
 
+  it('takes a trail pruned whole, its mark left at its last event, for no hand: nothing said or rebuilt', async () => {
+    const ts = await freshStore('sqlite');
+    await appendEvents(ts, entries(3, 0, T0 - 500 * DAY), meta);
+    await catchUpAuditSearch(ts.db);
+    await pruneAuditEvents(ts.db, ts.auditKey, 400, T0);
+    const { through, newest } = auditSearchProgress(ts.db);
+    expect([newest, through]).toEqual([0, expect.any(Number)]);
+    expect(through).toBeGreaterThan(0);
+    const problems: unknown[] = [];
+    await catchUpAuditSearch(ts.db, 500, (problem) => problems.push(problem));
+    expect(problems).toEqual([]);
+    expect(auditSearchProgress(ts.db).through).toBe(through);
+    await appendEvents(ts, entries(1, 3), meta);
+    await catchUpAuditSearch(ts.db, 500, (problem) => problems.push(problem));
+    expect(indexed(ts.db, 'w3x')).toHaveLength(1);
+    expect(problems).toEqual([]);
+    checkIndex(ts.db);
+  });
+
   it('indexes in the background every `everyMs` on its own, and stops when told', async () => {
     const ts = await freshStore('sqlite');
     // The indexer's clock only: a tick is then a call, not a wait.

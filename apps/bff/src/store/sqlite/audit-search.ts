@@ -82,10 +82,8 @@ export async function catchUpAuditSearch(
   report: (problem: unknown) => void = () => {},
 ): Promise<void> {
   const { through, newest } = auditSearchProgress(db);
-  if (through > newest) {
-    rebuildAuditSearch(db);
-    report(new Error(MARK_AHEAD));
-  } else if (through === newest) return;
+  if (through > newest && rebuildAuditSearch(db)) report(new Error(MARK_AHEAD));
+  else if (through >= newest) return;
   while (indexAuditSearch(db, { batch, upTo: newest }) === batch) await nextTurn();
 }
 
@@ -94,16 +92,22 @@ const MARK_AHEAD =
 
 /**
  * Empties the index and sets its mark back to the start, in one transaction: the trail is
- * then indexed again, in batches. For a mark past the newest event, which no run writes: every
- * event after it would have gone unindexed, unfound by any search, while the trail verified
- * (a review). Checked where the mark is read, so the indexer mends it within its interval.
+ * then indexed again, in batches. For a mark past every event ever written, which no run
+ * writes: every event after it would have gone unindexed, unfound by any search, while the
+ * trail verified (a review). Checked where the mark is read, so the indexer mends it within its
+ * interval. Whether it did.
  */
-function rebuildAuditSearch(db: Db): void {
-  db.transaction((tx) => {
-    const { through, newest } = auditSearchProgress(tx);
-    if (through <= newest) return;
+function rebuildAuditSearch(db: Db): boolean {
+  return db.transaction((tx) => {
+    // Past every id ever given (AUTOINCREMENT's sequence): a trail pruned whole keeps its mark
+    // at its last event, which is no sign of a hand.
+    const given = tx.get<{ seq: number } | undefined>(
+      sql`SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'`,
+    );
+    if (auditSearchProgress(tx).through <= (given?.seq ?? 0)) return false;
     tx.run(sql`INSERT INTO audit_fts (audit_fts) VALUES ('delete-all')`);
     tx.run(sql`UPDATE audit_search_progress SET indexed_through = 0 WHERE id = 1`);
+    return true;
   });
 }
 
