@@ -1,3 +1,4 @@
+import type { KitFixtures } from '@onbehalf/testing';
 import { expectNoSeriousA11yViolations } from '../fixtures/axe.ts';
 import { expectRefusedLinkPage, loginTokenOf } from '../fixtures/links.ts';
 import { expect, test } from '../fixtures/test.ts';
@@ -155,4 +156,62 @@ test('a team admin who opens a coworker’s punch-out link in their signed-in br
   await own.getByRole('button', { name: 'Continue' }).click();
   await expect(own.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
   await expect(own.getByRole('banner')).toContainText(customer.name);
+});
+
+/** A member who asked for a sign-in link by email, on Account: the table and the link's row. */
+async function memberWithEmailedLink({
+  org,
+  api,
+  newPage,
+}: Pick<KitFixtures, 'org' | 'api' | 'newPage'>) {
+  const member = org.members[0];
+  await (await api()).links.requestEmailLink(member.email);
+  const page = await newPage(member);
+  await page.goto('/account');
+  const made = page.getByRole('table', { name: 'Sign-in links and tokens made for you' });
+  const emailed = made.getByRole('row').filter({ hasText: 'Sign-in link sent by email' });
+  await expect(emailed).toHaveCount(1);
+  return { member, page, emailed };
+}
+
+// SPEC §4b: "Every credential made for a user dies when that user's password changes". After
+// the change the list went on showing the ones the server had just ended, as still working,
+// until the page was left or the window refocused (a review).
+test('after changing her password, the Account page no longer lists the sign-in links the change ended as still working', async ({
+  org,
+  api,
+  newPage,
+  pageApi,
+}) => {
+  const { member, page, emailed } = await memberWithEmailedLink({ org, api, newPage });
+  const password = page.getByRole('region', { name: 'Password' });
+  await password.getByLabel('Current password').fill(member.password);
+  await password.getByLabel('New password').fill('a-brand-new-password-42');
+  await password.getByRole('button', { name: 'Change password' }).click();
+  await expect(
+    page.getByText('Password changed. Your other sessions were signed out.'),
+  ).toBeVisible();
+  // The server ended it: it is no longer among those made for her that still work.
+  expect((await pageApi(page).account.credentials({ limit: 50 })).credentials).toHaveLength(0);
+  await expect(emailed, 'a link the password change ended, still listed as working').toHaveCount(0);
+});
+
+// WCAG 2.4.3 (focus order): when the dialog's act removed the button that opened it (a revoked
+// credential's row), focus fell to the document's body: a keyboard or screen-reader user was
+// thrown to the top of the page, with nothing said where they are (a review).
+test('after revoking a sign-in link from Account, keyboard focus stays in the page, not on the body', async ({
+  org,
+  api,
+  newPage,
+}) => {
+  const { page, emailed } = await memberWithEmailedLink({ org, api, newPage });
+  await emailed.getByRole('button', { name: /^Revoke / }).focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Revoke sign-in link' });
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole('button', { name: 'Revoke sign-in link' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(emailed).toHaveCount(0);
+  // On what the revocation says, in the page, not lost on the body.
+  await expect(page.getByRole('status').filter({ hasText: 'was revoked' })).toBeFocused();
 });
