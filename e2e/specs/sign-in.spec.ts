@@ -72,3 +72,29 @@ test('signing out ends the session on the server, not only in the browser', asyn
   await expect(page).toHaveURL((url) => url.pathname === '/sign-in');
   await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
 });
+
+test('a session that ends under a page asks for a sign-in, then goes back to that page and its search', async ({
+  page,
+  org,
+  signIn,
+  clock,
+}) => {
+  const member = org.members[0];
+  await signIn(page, member);
+  await page.goto('/account?sessions=Chrome');
+  const search = page.getByRole('searchbox', { name: 'Search sessions' });
+  await expect(search).toHaveValue('Chrome');
+  // The session runs out on the server's clock while the page is open; its next read is
+  // refused, and the portal asks for a sign-in.
+  await clock.advance(13 * 3_600_000);
+  await search.fill('Firefox');
+  await expect(page).toHaveURL((url) => url.pathname === '/sign-in');
+  await expect(page.getByText('Your session has ended. Sign in again.')).toBeVisible();
+
+  await page.getByRole('textbox', { name: 'Email', exact: true }).fill(member.email);
+  await page.getByRole('textbox', { name: 'Password' }).fill(member.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  // Back where it was, not the dashboard (a review found the page and its search lost).
+  await expect(page).toHaveURL((url) => url.pathname === '/account');
+  await expect(search).toHaveValue(/^(Chrome|Firefox)$/);
+});

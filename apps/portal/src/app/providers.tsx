@@ -23,7 +23,10 @@ const queryClient = createQueryClient({
     }
     ending = true;
     queryClient.clear();
-    void router.navigate('/sign-in?reason=expired', { replace: true }).finally(() => {
+    // Back to the page and search it was on, once signed in again (sign-in checks `next`).
+    const { search } = router.state.location;
+    const next = path === '/' && !search ? '' : `&next=${encodeURIComponent(`${path}${search}`)}`;
+    void router.navigate(`/sign-in?reason=expired${next}`, { replace: true }).finally(() => {
       ending = false;
     });
   },
