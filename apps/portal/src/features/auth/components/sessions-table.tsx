@@ -77,7 +77,12 @@ export function SessionsTable({ search }: { search: string }) {
                       <button
                         type="button"
                         className="button button--small button--danger"
-                        aria-label={`Revoke session ${s.id}`}
+                        // Named by what a sighted person reads in the row, not by its id.
+                        aria-label={`Revoke the session ${
+                          s.actingAs
+                            ? `used by ${personWithRole(s.actingAs)}`
+                            : `on ${shortenUserAgent(s.userAgent)}${s.ip ? ` from ${s.ip}` : ''}`
+                        }, signed in ${formatDateTime(s.createdAt)}`}
                         disabled={revoke.isPending && revoke.variables === s.id}
                         onClick={() => revoke.mutate(s.id)}
                       >
