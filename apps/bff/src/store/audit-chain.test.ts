@@ -493,6 +493,31 @@ describe.each(dialects)('the audit chain on %s', (dialect) => {
       ]);
     });
 
+    it('another keyed event put at the checkpoint’s own id is reported, its own hash holding', async () => {
+      const { chain, idOf } = await prunedTrail();
+      // The event before the checkpoint's, copied to its id: keyed, and its hash holds (the id
+      // is not in it); only the checkpoint's own hash tells it apart.
+      await chain.intruder.putBack(idOf(8), idOf(9));
+      expect((await chain.verify(chain.anchor.read())).breaks).toEqual([
+        { id: idOf(9), checkpointId: null, problem: 'inserted' },
+      ]);
+    });
+
+    it('a head kept outside at the very event a prune then took is pruned, not cut', async () => {
+      const chain = chainOn(await freshStore(dialect));
+      await chain.append(Array.from({ length: 5 }, (_, i) => entry(i, T0 - 500 * DAY + i)));
+      // The head is written from the newest event, and the prune takes exactly through it.
+      expect(await chain.anchor.advance()).toBe('advanced');
+      const anchored = chain.anchor.read();
+      const pruned = await chain.prune(400, T0);
+      expect(pruned).toMatchObject({ pruned: 5, throughId: anchored?.id });
+      expect(await chain.verify(anchored)).toMatchObject({
+        intact: true,
+        breaks: [],
+        outsideAnchor: 'matched',
+      });
+    });
+
     it('a stretch that does not end where the checkpoint says is reported', async () => {
       const { chain, idOf } = await prunedTrail();
       // The prune's newest event is not there: these were not left by it.
