@@ -430,6 +430,22 @@ describe.each(dialects)('the audit chain on %s', (dialect) => {
     ]);
   });
 
+  it('every event planted past the exact ids is counted, beyond the ones it names', async () => {
+    const chain = chainOn(await freshStore(dialect));
+    const events = await trail(chain, 2);
+    await chain.intruder.save();
+    await chain.intruder.liftIdGuard();
+    const far = 2n ** 62n;
+    const planted = MAX_LISTED + 3;
+    for (let i = 0; i < planted; i++) {
+      await chain.intruder.putBack(events[1]?.id ?? 0, far + BigInt(i));
+    }
+    const result = await chain.verify(null);
+    // Only so many are named (the answer stays bounded); the count is every one of them.
+    expect(result).toMatchObject({ intact: false, breakCount: planted, checked: 2 + planted });
+    expect(result.breaks.length).toBeLessThanOrEqual(MAX_LISTED);
+  });
+
   describe('below a retention prune', () => {
     /** Ten old events and three recent ones, copies saved, the old ones pruned. */
     async function prunedTrail() {
