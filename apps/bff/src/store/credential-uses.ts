@@ -1,5 +1,7 @@
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, type Column, eq, gt, isNull, type SQL, sql, type Table } from 'drizzle-orm';
+import { and, type Column, eq, gt, isNull, or, type SQL, sql, type Table } from 'drizzle-orm';
+import { liveLinksOf } from './link-rows.ts';
+import { tokenState } from './login-token-rows.ts';
 
 /** The columns of either dialect's tables that say what a credential started. */
 interface Started {
@@ -38,4 +40,43 @@ export function stillRunningFrom(
     isNull(impersonations.endedAt),
   );
   return sql`(EXISTS (SELECT 1 FROM ${sessions} WHERE ${session}) OR EXISTS (SELECT 1 FROM ${impersonations} WHERE ${impersonation}))`;
+}
+
+/**
+ * A link its person may withdraw from Account (`CredentialsStore.revoke`), on either store:
+ * theirs, not withdrawn already, and live or still running what it started.
+ */
+export function withdrawableLink(
+  started: Started,
+  l: Parameters<typeof liveLinksOf>[0] & { id: Column },
+  linkId: string,
+  userId: number,
+  now: number,
+): SQL {
+  return and(
+    eq(l.id, linkId),
+    eq(l.userId, userId),
+    isNull(l.revokedAt),
+    or(liveLinksOf(l, userId, now), stillRunningFrom(started, 'one_click', linkId, now)),
+  ) as SQL;
+}
+
+/**
+ * A token its person may withdraw, the same way (whose token it is, the adapter asks: through
+ * the person's profiles): not deleted, and live or still running what it started.
+ */
+export function withdrawableToken(
+  started: Started,
+  t: Parameters<typeof tokenState>[0] & { id: Column; deletedAt: Column },
+  tokenId: number,
+  now: number,
+): SQL {
+  return and(
+    eq(t.id, tokenId),
+    isNull(t.deletedAt),
+    or(
+      tokenState(t, 'active', now),
+      stillRunningFrom(started, 'login_token', String(tokenId), now),
+    ),
+  ) as SQL;
 }

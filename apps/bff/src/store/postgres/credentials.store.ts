@@ -1,7 +1,7 @@
 import type { CredentialMaker } from '@onbehalf/contracts/login-links';
-import { and, desc, eq, isNull, or, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { CredentialsStore } from '../../features/credentials/credentials.store.ts';
-import { stillRunningFrom } from '../credential-uses.ts';
+import { withdrawableLink, withdrawableToken } from '../credential-uses.ts';
 import { newestOf, type StartIn, startingIn } from '../keyset.ts';
 import { linksHeldBy, liveLinksOf } from '../link-rows.ts';
 import { tokenState, tokensHeldBy } from '../login-token-rows.ts';
@@ -174,18 +174,7 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
           revoked = await tx
             .update(oneClickLinks)
             .set({ revokedAt: now, revokedReason: 'revoked_by_user' })
-            .where(
-              and(
-                eq(oneClickLinks.id, credential.id),
-                eq(oneClickLinks.userId, userId),
-                isNull(oneClickLinks.revokedAt),
-                // Live, or still running what it started (stillRunningFrom).
-                or(
-                  liveLinksOf(oneClickLinks, userId, now),
-                  stillRunningFrom(started, 'one_click', credential.id, now),
-                ),
-              ),
-            )
+            .where(withdrawableLink(started, oneClickLinks, credential.id, userId, now))
             .returning({ id: oneClickLinks.id });
         } else {
           const tokenId = tokenIdOf(credential.id);
@@ -195,13 +184,8 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
               .set({ deletedAt: now, secretHash: null, revokedReason: 'revoked_by_user' })
               .where(
                 and(
-                  eq(loginTokens.id, tokenId),
+                  withdrawableToken(started, loginTokens, tokenId, now),
                   sql`${loginTokens.profileId} IN ${profilesOf(userId)}`,
-                  isNull(loginTokens.deletedAt),
-                  or(
-                    tokenState(loginTokens, 'active', now),
-                    stillRunningFrom(started, 'login_token', credential.id, now),
-                  ),
                 ),
               )
               .returning({ id: loginTokens.id });

@@ -1,7 +1,7 @@
 import type { CredentialHolder } from '@onbehalf/contracts/login-links';
-import { and, desc, eq, isNull, or, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { CredentialsStore, MergedPage } from '../../features/credentials/credentials.store.ts';
-import { stillRunningFrom } from '../credential-uses.ts';
+import { withdrawableLink, withdrawableToken } from '../credential-uses.ts';
 import { newestOf, startingIn } from '../keyset.ts';
 import { linksHeldBy, liveLinksOf } from '../link-rows.ts';
 import { tokenState, tokensHeldBy } from '../login-token-rows.ts';
@@ -171,18 +171,7 @@ export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
             ? tx
                 .update(oneClickLinks)
                 .set({ revokedAt: now, revokedReason: 'revoked_by_user' })
-                .where(
-                  and(
-                    eq(oneClickLinks.id, credential.id),
-                    eq(oneClickLinks.userId, userId),
-                    isNull(oneClickLinks.revokedAt),
-                    // Live, or still running what it started (stillRunningFrom).
-                    or(
-                      liveLinksOf(oneClickLinks, userId, now),
-                      stillRunningFrom(started, 'one_click', credential.id, now),
-                    ),
-                  ),
-                )
+                .where(withdrawableLink(started, oneClickLinks, credential.id, userId, now))
                 .run().changes === 1
             : /^\d{1,15}$/.test(credential.id) &&
               tx
@@ -190,13 +179,8 @@ export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
                 .set({ deletedAt: now, secretHash: null, revokedReason: 'revoked_by_user' })
                 .where(
                   and(
-                    eq(loginTokens.id, Number(credential.id)),
+                    withdrawableToken(started, loginTokens, Number(credential.id), now),
                     sql`${loginTokens.profileId} IN ${profilesOf(userId)}`,
-                    isNull(loginTokens.deletedAt),
-                    or(
-                      tokenState(loginTokens, 'active', now),
-                      stillRunningFrom(started, 'login_token', credential.id, now),
-                    ),
                   ),
                 )
                 .run().changes === 1;
