@@ -30,3 +30,16 @@ export function auditParty(auth: AuthContext): AuditParty {
     sessionId: auth.session.id,
   };
 }
+
+/**
+ * The same for an event a request writes whoever it is signed in as, if anyone (a preview's
+ * failure): while impersonating, the person really acting and the impersonation, never the
+ * person acted as alone (SPEC §4 rule 9; a review found a preview's failure named them).
+ */
+export function auditCaller(
+  auth: AuthContext | null,
+): Pick<AuditParty, 'actor' | 'impersonationId'> {
+  if (!auth) return { actor: { userId: null, kind: 'anonymous' }, impersonationId: null };
+  const { actor, impersonationId } = auditParty(auth);
+  return { actor, impersonationId };
+}

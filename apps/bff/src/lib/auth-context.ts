@@ -6,7 +6,6 @@ import {
 import type { AuthContext, CredentialContext, ImpersonationContext } from '../app-env.ts';
 import type { Actor, Target } from '../domain/impersonation/policy.ts';
 import type { SessionLookup, UserRow } from '../store/rows.ts';
-import type { AuditEntry } from './audit-event.ts';
 
 /** What a session may do: an operator's role, or the active profile's explicit set. */
 export function permissionsOf(found: SessionLookup): Permission[] {
@@ -35,26 +34,6 @@ export function authFromLookup(
     impersonation,
     credential,
     transport,
-  };
-}
-
-/**
- * Who did it, for an event written whoever the request is signed in as, if anyone: while
- * impersonating, the person really acting and the impersonation, never the person acted as
- * alone (SPEC §4 rule 9; a review found a preview's failure named the person acted as).
- */
-export function auditCaller(auth: AuthContext | null): {
-  actor: NonNullable<AuditEntry['actor']>;
-  impersonationId: string | null;
-} {
-  if (auth?.impersonation) {
-    const { actorUser, row } = auth.impersonation;
-    return { actor: { userId: actorUser.id, kind: actorUser.kind }, impersonationId: row.id };
-  }
-  const user = auth?.user;
-  return {
-    actor: user ? { userId: user.id, kind: user.kind } : { userId: null, kind: 'anonymous' },
-    impersonationId: null,
   };
 }
 

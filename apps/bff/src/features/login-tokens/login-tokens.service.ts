@@ -26,7 +26,7 @@ import {
   tokenPurpose,
 } from '../../domain/credentials/policy.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../http/principal.ts';
-import { auditCaller } from '../../lib/auth-context.ts';
+import { auditCaller } from '../../lib/audit-party.ts';
 import { toIso } from '../../lib/clock.ts';
 import { credentialFingerprint, type LoadedMaker } from '../../lib/credential-facts.ts';
 import { AppError } from '../../lib/errors.ts';

@@ -23,7 +23,7 @@ import {
 } from '../../domain/credentials/policy.ts';
 import { type Principal, principalAuditParty, principalCreatedBy } from '../../http/principal.ts';
 import type { AuditEntry } from '../../lib/audit-event.ts';
-import { auditCaller } from '../../lib/auth-context.ts';
+import { auditCaller } from '../../lib/audit-party.ts';
 import { toIso } from '../../lib/clock.ts';
 import { credentialFingerprint, type LoadedMaker } from '../../lib/credential-facts.ts';
 import { AppError } from '../../lib/errors.ts';
