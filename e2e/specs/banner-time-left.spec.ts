@@ -30,7 +30,11 @@ test('the banner’s time left is the server’s, even when the browser’s cloc
   // Nor does the page, believing the time up, ask the server every three seconds for an hour.
   const before = sessionReads.length;
   await page.clock.runFor(15_000);
-  await page.waitForTimeout(500);
+  // A request the page sends now goes after any its timers sent: once it is seen, so are they.
+  await Promise.all([
+    page.waitForRequest((request) => new URL(request.url()).pathname === '/api/health'),
+    page.evaluate(() => fetch('/api/health')),
+  ]);
   expect(
     sessionReads.length - before,
     'session reads in 15 s of a running impersonation',
