@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
 import { findUserRow } from '../fixtures/admin-users.ts';
 import { expectNoSeriousA11yViolations } from '../fixtures/axe.ts';
+import { submitSignInForm } from '../fixtures/sign-in-form.ts';
 import { expect, test } from '../fixtures/test.ts';
 
 // Every page, each as someone who sees it at its fullest, scanned once its content is there.
@@ -29,9 +30,7 @@ test.describe('every page has no serious or critical WCAG 2.1 AA violation', () 
 
     await test.step('sign-in showing an error', async () => {
       // An address with no account, so no real account's failed-attempt counter moves.
-      await page.getByRole('textbox', { name: 'Email', exact: true }).fill('nobody@example.test');
-      await page.getByRole('textbox', { name: 'Password' }).fill('not-the-password');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await submitSignInForm(page, 'nobody@example.test', 'not-the-password');
       await expect(page.getByRole('alert')).toContainText('The email or password is incorrect.');
       await expectNoSeriousA11yViolations(page, '/sign-in with an error');
     });

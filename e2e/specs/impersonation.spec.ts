@@ -4,6 +4,7 @@ import type { Page } from '@playwright/test';
 import { findUserRow } from '../fixtures/admin-users.ts';
 import { bannerSentence, IMPERSONATION_COOKIE } from '../fixtures/impersonate.ts';
 import { recordWire, serveOtherSite } from '../fixtures/other-site.ts';
+import { submitSignInForm } from '../fixtures/sign-in-form.ts';
 import { expect, test } from '../fixtures/test.ts';
 
 test.describe('team door', () => {
@@ -19,9 +20,7 @@ test.describe('team door', () => {
     const reason = 'Checking why an order is missing';
 
     await page.goto('/sign-in');
-    await page.getByRole('textbox', { name: 'Email', exact: true }).fill(admin.email);
-    await page.getByRole('textbox', { name: 'Password' }).fill(admin.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitSignInForm(page, admin.email, admin.password);
 
     await expect(page).toHaveURL((url) => url.pathname === '/select-profile');
     await expect(page.getByRole('heading', { level: 1, name: 'Choose a profile' })).toBeVisible();

@@ -1,3 +1,4 @@
+import { submitSignInForm } from '../fixtures/sign-in-form.ts';
 import { expect, test } from '../fixtures/test.ts';
 
 // Test mode makes each person with one profile, and nothing gives an existing person a second
@@ -17,9 +18,7 @@ test('a member of two organizations picks a profile at sign-in and switches betw
   sessionOf,
 }) => {
   await page.goto('/sign-in');
-  await page.getByRole('textbox', { name: 'Email', exact: true }).fill(jane.email);
-  await page.getByRole('textbox', { name: 'Password' }).fill(jane.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignInForm(page, jane.email, jane.password);
 
   await expect(page).toHaveURL((url) => url.pathname === '/select-profile');
   await expect(page.getByRole('heading', { level: 1, name: 'Choose a profile' })).toBeVisible();

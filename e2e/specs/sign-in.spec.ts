@@ -1,4 +1,5 @@
 import { SESSION_COOKIE } from '../fixtures/impersonate.ts';
+import { submitSignInForm } from '../fixtures/sign-in-form.ts';
 import { expect, test } from '../fixtures/test.ts';
 
 test('the sign-in form signs a single-profile user in and shows the dashboard', async ({
@@ -10,9 +11,7 @@ test('the sign-in form signs a single-profile user in and shows the dashboard', 
   await page.goto('/sign-in');
   await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
 
-  await page.getByRole('textbox', { name: 'Email', exact: true }).fill(member.email);
-  await page.getByRole('textbox', { name: 'Password' }).fill(member.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignInForm(page, member.email, member.password);
 
   // One profile: straight to the dashboard, no "Choose a profile" step.
   await expect(page).toHaveURL((url) => url.pathname === '/');
@@ -31,9 +30,7 @@ test('a wrong password is refused with a message and the form stays on /sign-in'
   sessionOf,
 }) => {
   await page.goto('/sign-in');
-  await page.getByRole('textbox', { name: 'Email', exact: true }).fill(org.members[0].email);
-  await page.getByRole('textbox', { name: 'Password' }).fill('not-the-password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignInForm(page, org.members[0].email, 'not-the-password');
 
   await expect(page.getByRole('alert')).toContainText('The email or password is incorrect.');
   await expect(page).toHaveURL((url) => url.pathname === '/sign-in');
@@ -91,9 +88,7 @@ test('a session that ends under a page asks for a sign-in, then goes back to tha
   await expect(page).toHaveURL((url) => url.pathname === '/sign-in');
   await expect(page.getByText('Your session has ended. Sign in again.')).toBeVisible();
 
-  await page.getByRole('textbox', { name: 'Email', exact: true }).fill(member.email);
-  await page.getByRole('textbox', { name: 'Password' }).fill(member.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignInForm(page, member.email, member.password);
   // Back where it was, not the dashboard (a review found the page and its search lost).
   await expect(page).toHaveURL((url) => url.pathname === '/account');
   await expect(search).toHaveValue(/^(Chrome|Firefox)$/);
