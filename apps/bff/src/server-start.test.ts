@@ -303,6 +303,47 @@ describe('starting on a SQLite database with work waiting', () => {
   }, 60_000);
 });
 
+describe('a SQLite server whose repeat counters are set back under it', () => {
+  it('says so in its log, as an error, at the next count (ADR 048)', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-repeats-'));
+    const server = await spawnServer({ DATA_DIR: dataDir, ONBEHALF_TEST_MODE: '0' });
+    const failSignIn = async () => {
+      const res = await fetch(`${server.url}/api/public/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'root@onbehalf.test', password: 'not the password' }),
+      });
+      expect(res.status).toBe(401);
+    };
+    try {
+      await waitUntilReady(server);
+      // The first failure of the minute is written; the next two are only counted.
+      for (let i = 0; i < 3; i++) await failSignIn();
+      const { default: Database } = await import('better-sqlite3');
+      const db = new Database(path.join(dataDir, 'onbehalf.db'));
+      db.pragma('busy_timeout = 5000');
+      expect(db.prepare('UPDATE audit_repeats SET count = 1').run().changes).toBe(1);
+      db.close();
+      await failSignIn();
+      const said = 'A repeat counter in the database holds fewer than this process counted';
+      await until(async () => server.output().includes(said), 'the server to say so');
+      const line = server
+        .output()
+        .split('\n')
+        .find((l) => l.includes(said));
+      expect(JSON.parse(line ?? '{}')).toMatchObject({
+        level: 'error',
+        counted: 4,
+        stored: 2,
+        lost: 2,
+      });
+    } finally {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('pnpm db:migrate with DATABASE_URL', () => {
   it("migrates PostgreSQL under the servers' lock: run twice at once while a migration holds it, both wait and succeed", async () => {
     if (!cluster || !admin) throw new Error('no cluster');

@@ -114,6 +114,14 @@ async function anchorAuditHead() {
   }
 }
 await anchorAuditHead();
+// Repeat counts the database lost before their minute's summary, as this process counted them
+// (ADR 048): appended to the trail, and said here, where the database cannot reach.
+booted.watchRepeatLosses(({ row, counted, stored, lost }) =>
+  logger.error(
+    { counter: row.key, minute: row.minute, counted, stored, lost },
+    `A repeat counter in the database holds fewer than this process counted (${lost} missing): it was set back or deleted. The missing counts were appended to the audit trail.`,
+  ),
+);
 const anchorTimer = setInterval(anchorAuditHead, 1000);
 anchorTimer.unref();
 // Once a minute: the last minute of a flood summarised into the trail, expired counters gone.

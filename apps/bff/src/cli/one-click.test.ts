@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countOf, rowsWhere } from '../store/test-rows.ts';
+import { countOf, insertRow, rowsWhere } from '../store/test-rows.ts';
 import { dialects } from '../store/test-stores.ts';
 import { cli, commandDatabase, secret } from './test-commands.ts';
 
@@ -86,5 +86,35 @@ describe.each(dialects)('pnpm cli one-click on %s', (dialect) => {
       });
     }
     expect(await countOf(read(), 'oneClickLinks')).toBe(0);
+  }, 60_000);
+});
+
+describe('pnpm cli one-click beside a SQLite server', () => {
+  it("counts its refusal but leaves the server's counters to the server (ADR 048)", async () => {
+    const { env, read } = await commandDatabase('sqlite');
+    expect(await cli(['seed'], env)).toMatchObject({ code: 0 });
+    // A closed minute's counter the server has yet to summarise, as its witness remembers it.
+    const ts = read();
+    const left = await insertRow(ts, 'auditRepeats', {
+      key: 'impersonation.refused|7|operator_door',
+      minute: 1,
+      type: 'impersonation.refused',
+      actorUserId: 7,
+      actorKind: 'operator',
+      organizationId: null,
+      rule: 'operator_door',
+      via: null,
+      asked: null,
+      subjectUserId: null,
+      ip: null,
+      count: 3,
+      lastAt: 60_000,
+    });
+
+    const refused = await cli(['one-click', 'root@onbehalf.test'], env);
+    expect(refused.code).toBe(1);
+
+    expect(await countOf(ts, 'auditEvents', { type: 'credential.refused' })).toBe(1);
+    expect(await rowsWhere(ts, 'auditRepeats', { minute: 1 })).toEqual([left]);
   }, 60_000);
 });

@@ -11,6 +11,7 @@ import { postgresMetricsSources } from '../store/postgres/metrics.ts';
 import { confirmDatabaseSecret } from '../store/postgres/signing-keys.ts';
 import { createPostgresStore } from '../store/postgres/store.ts';
 import { bindAuditKey } from '../store/sqlite/audit.ts';
+import { leaveSummariesToTheServer } from '../store/sqlite/audit-repeats.ts';
 import { migrateDatabase, openDatabase, secureDataDir } from '../store/sqlite/client.ts';
 import { sqliteMetricsSources } from '../store/sqlite/metrics.ts';
 import { loadDatabaseSecret } from '../store/sqlite/secret-check.ts';
@@ -90,6 +91,8 @@ async function openSqliteCommands(env: Env): Promise<Opened> {
   const { db, sqlite } = openDatabase(secureDataDir(env.DATA_DIR));
   const { secret, confirm } = loadDatabaseSecret(env.DATA_DIR, env.ONBEHALF_SECRET);
   bindAuditKey(db, secret.auditKey, { confirmSecretWith: secret.signingKeysKey });
+  // A command may run beside the server, whose witness must be the one that takes counters.
+  leaveSummariesToTheServer(db);
   const migrate = () => {
     migrateDatabase(db);
     // Refused as a server given another ONBEHALF_SECRET is, before anything is written.

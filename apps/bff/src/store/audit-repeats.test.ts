@@ -1,12 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import type { RepeatableEntry } from '../lib/audit-repeat-rows.ts';
+import { type RepeatableEntry, repeatRow } from '../lib/audit-repeat-rows.ts';
+import type { LostCount } from '../lib/repeat-witness.ts';
 import type { RequestMeta } from '../lib/request-meta.ts';
 import * as postgres from './postgres/audit-repeats.ts';
 import * as postgresSchema from './postgres/schema.ts';
+import { bindAuditKey } from './sqlite/audit.ts';
 import * as sqlite from './sqlite/audit-repeats.ts';
-import { auditTrail, linked, repeatCounters, rowsOf, updateRows } from './test-rows.ts';
+import { migrateDatabase, openDatabase } from './sqlite/client.ts';
+import * as sqliteSchema from './sqlite/schema/audit-events.ts';
+import { createSqliteStore } from './sqlite/store.ts';
+import {
+  appendEvents,
+  auditTrail,
+  insertRow,
+  linked,
+  repeatCounters,
+  rowsOf,
+  updateRows,
+} from './test-rows.ts';
 import { dialects, freshStore, type TestStore } from './test-stores.ts';
 
 const MINUTE = 60_000;
@@ -30,6 +47,12 @@ function repeatsOn(ts: TestStore) {
       postgres.recordRepeatable(db, auditKey, entry, rule, m),
     flush: (now: number) => postgres.flushRepeats(db, auditKey, now),
   };
+}
+
+/** Hears the losses the store's witness reports, as the server's log does. */
+function watch(ts: TestStore, report: (loss: LostCount) => void) {
+  if (ts.dialect === 'sqlite') sqlite.watchRepeatLosses(ts.db, report);
+  else postgres.watchRepeatLosses(ts.db, report);
 }
 
 const refusal = (at: number, userId: number | null = 7): RepeatableEntry => ({
@@ -339,10 +362,16 @@ describe.each(dialects)('repeated refusals and reads on %s', (dialect) => {
       actor: { userId: 7, kind: 'operator' },
       details: { scope: 'sys', filters: {} },
     });
-    await repeats.record(read(M0), 'sys');
-    await repeats.record(read(M0 + 1), 'sys');
-    // As the counter was written before the migration: its key without the question, no `asked`.
-    await updateRows(ts, 'auditRepeats', { key: 'audit.read|7|sys', asked: null }, {});
+    // As a process before the migration left it: the minute's first read written, and its
+    // counter keyed without the question, with no `asked`.
+    await appendEvents(ts, [read(M0)], meta);
+    await insertRow(ts, 'auditRepeats', {
+      ...repeatRow(read(M0), 'sys', meta),
+      key: 'audit.read|7|sys',
+      asked: null,
+      count: 2,
+      lastAt: M0 + 1,
+    });
     await repeats.record(read(M0 + 2), 'sys');
     await repeats.flush(M0 + MINUTE);
 
@@ -466,5 +495,167 @@ describe('repeats on PostgreSQL, counted by several connections', () => {
       await a.client.query('ROLLBACK').catch(() => {});
       await Promise.all([a.client.end(), b.client.end()]);
     }
+  });
+});
+
+/**
+ * Refusals of one kind the trail accounts for: the first of each minute, written in full, and
+ * every repeat its summaries (and the witness's appends) give.
+ */
+async function accountedFor(ts: TestStore): Promise<number> {
+  const trail = await auditTrail(ts);
+  const firsts = trail.filter((e) => e.type === 'impersonation.refused').length;
+  const repeats = trail
+    .filter((e) => e.type === 'audit.repeated')
+    .reduce((sum, e) => sum + Number(e.details?.repeats), 0);
+  return firsts + repeats;
+}
+
+/** The witness's appends: the counts a counter lost, with what was counted and what it held. */
+async function losses(ts: TestStore) {
+  return (await summaries(ts))
+    .filter((s) => s.details?.counter !== undefined)
+    .map((s) => ({ repeats: s.details?.repeats, counter: s.details?.counter }));
+}
+
+/** Counter rows set back (`count`) or deleted behind the store, as someone at the database would. */
+async function tamper(ts: TestStore, count: number | 'delete') {
+  if (count !== 'delete') return updateRows(ts, 'auditRepeats', { count }, {});
+  if (ts.dialect === 'sqlite') return ts.db.delete(sqliteSchema.auditRepeats).run().changes;
+  return (await ts.db.delete(postgresSchema.auditRepeats).returning()).length;
+}
+
+describe.each(dialects)('a repeat counter set back in the database, on %s (ADR 048)', (dialect) => {
+  it('fifty refusals, the counter set back to one before the summary: the process appends the 49 it counted', async () => {
+    const ts = await freshStore(dialect);
+    const repeats = repeatsOn(ts);
+    const reported: LostCount[] = [];
+    watch(ts, (loss) => reported.push(loss));
+    for (let i = 0; i < 50; i++) await repeats.record(refusal(M0 + i * 100), 'operator_door');
+    expect(await tamper(ts, 1)).toBeGreaterThan(0);
+
+    await repeats.flush(M0 + MINUTE);
+
+    expect(await accountedFor(ts)).toBe(50);
+    const [loss] = await losses(ts);
+    expect(loss?.counter).toMatchObject({ stored: 1 });
+    expect(reported.map((r) => r.lost).reduce((a, b) => a + b, 0)).toBe(
+      (await losses(ts)).reduce((sum, l) => sum + Number(l.repeats), 0),
+    );
+    expect(linked(await auditTrail(ts))).toBe(true);
+  });
+
+  it('set back while the flood goes on: the next count sees it, and the minute still sums to every refusal', async () => {
+    const ts = await freshStore(dialect);
+    const repeats = repeatsOn(ts);
+    for (let i = 0; i < 10; i++) await repeats.record(refusal(M0 + i), 'operator_door');
+    await tamper(ts, 2);
+    await repeats.record(refusal(M0 + 10), 'operator_door');
+    // Appended at once, not only when the minute is summarised.
+    expect((await losses(ts)).length).toBeGreaterThan(0);
+    for (let i = 11; i < 15; i++) await repeats.record(refusal(M0 + i), 'operator_door');
+
+    await repeats.flush(M0 + MINUTE);
+
+    expect(await accountedFor(ts)).toBe(15);
+    expect(linked(await auditTrail(ts))).toBe(true);
+  });
+
+  it('nothing set back: no loss is appended, whoever summarised the minute and however late a count came', async () => {
+    const ts = await freshStore(dialect);
+    const repeats = repeatsOn(ts);
+    const reported: LostCount[] = [];
+    watch(ts, (loss) => reported.push(loss));
+    for (let i = 0; i < 5; i++) await repeats.record(refusal(M0 + i), 'operator_door');
+    await repeats.flush(M0 + MINUTE);
+    // Counts of that minute arriving after its summary (a slow request) start it again.
+    for (let i = 5; i < 8; i++) await repeats.record(refusal(M0 + i), 'operator_door');
+    await repeats.flush(M0 + 2 * MINUTE);
+
+    expect(await accountedFor(ts)).toBe(8);
+    expect(await losses(ts)).toEqual([]);
+    expect(reported).toEqual([]);
+  });
+});
+
+describe('a repeat counter deleted in the database', () => {
+  it('on SQLite, one process writing, a deleted counter loses nothing: the flush appends what it held', async () => {
+    const ts = await freshStore('sqlite');
+    const repeats = repeatsOn(ts);
+    for (let i = 0; i < 10; i++) await repeats.record(refusal(M0 + i), 'operator_door');
+    expect(await tamper(ts, 'delete')).toBe(1);
+
+    await repeats.flush(M0 + MINUTE);
+
+    expect(await accountedFor(ts)).toBe(10);
+    expect(await losses(ts)).toEqual([{ repeats: 9, counter: { counted: 10, stored: null } }]);
+  });
+
+  it('on SQLite, a deleted counter counted into again: the count appends what the old one held', async () => {
+    const ts = await freshStore('sqlite');
+    const repeats = repeatsOn(ts);
+    for (let i = 0; i < 10; i++) await repeats.record(refusal(M0 + i), 'operator_door');
+    await tamper(ts, 'delete');
+    await repeats.record(refusal(M0 + 10), 'operator_door');
+    await repeats.record(refusal(M0 + 11), 'operator_door');
+
+    await repeats.flush(M0 + MINUTE);
+
+    // The first of the minute twice (the counter made anew writes it again), nine lost, one repeat.
+    expect(await accountedFor(ts)).toBe(12);
+    expect(await losses(ts)).toEqual([{ repeats: 9, counter: { counted: 11, stored: null } }]);
+  });
+
+  it('on SQLite, a command beside the server counts but summarises nothing: the server finds its counters where it left them', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'onbehalf-repeats-'));
+    try {
+      const file = path.join(dir, 'onbehalf.db');
+      const key = randomBytes(32);
+      const server = openDatabase(file);
+      const command = openDatabase(file);
+      bindAuditKey(server.db, key);
+      bindAuditKey(command.db, key);
+      migrateDatabase(server.db);
+      sqlite.leaveSummariesToTheServer(command.db);
+      const ts: TestStore = {
+        dialect: 'sqlite',
+        store: createSqliteStore(server.db),
+        db: server.db,
+        auditKey: key,
+      };
+      for (let i = 0; i < 5; i++)
+        await sqlite.recordRepeatable(server.db, refusal(M0 + i), 'operator_door', meta);
+      // `pnpm cli one-click` refused in the next minute, while the server runs.
+      sqlite.recordRepeatable(command.db, refusal(M0 + MINUTE, null), 'operator_door', meta);
+      sqlite.flushRepeats(server.db, M0 + 2 * MINUTE);
+
+      expect(await accountedFor(ts)).toBe(6);
+      expect(await losses(ts)).toEqual([]);
+      server.sqlite.close();
+      command.sqlite.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("on PostgreSQL, another process's summary is no loss: a counter gone is not taken for one deleted", async () => {
+    const ts = await freshStore('postgres');
+    // Another process: a handle of its own on the same database, so a witness of its own.
+    const other = drizzle(ts.db.$client, { schema: postgresSchema });
+    const repeats = repeatsOn(ts);
+    // Summarised by the other before this one's counts of the minute are over (its clock a
+    // little ahead): the late counts start the counter again, as a deleted one would.
+    for (let i = 0; i < 5; i++) await repeats.record(refusal(M0 + i), 'operator_door');
+    await postgres.flushRepeats(other, ts.auditKey, M0 + MINUTE);
+    for (let i = 5; i < 8; i++) await repeats.record(refusal(M0 + i), 'operator_door');
+    await repeats.flush(M0 + MINUTE);
+    // Summarised by the other before this one's own flush: the counter is gone when it looks.
+    const M2 = M0 + 2 * MINUTE;
+    for (let i = 0; i < 5; i++) await repeats.record(refusal(M2 + i), 'operator_door');
+    await postgres.flushRepeats(other, ts.auditKey, M2 + MINUTE);
+    await repeats.flush(M2 + MINUTE);
+
+    expect(await accountedFor(ts)).toBe(13);
+    expect(await losses(ts)).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import type { AnchoredHead, AnchorMove } from '../lib/audit-anchor.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { MetricsSources } from '../lib/metrics.ts';
 import type { StoreFactory } from '../lib/rate-limit.ts';
+import type { LostCount } from '../lib/repeat-witness.ts';
 import type { ServerSecret } from '../lib/server-secret.ts';
 import type { PublicJwk, SigningKeys } from '../lib/signing-keys.ts';
 import type { DemoSeed } from './demo.ts';
@@ -29,6 +30,11 @@ export interface BootedStore {
   auditAnchor: { read(): AnchoredHead | null };
   /** Moves that head to the newest event; `rewritten` when the trail no longer holds it. */
   advanceAuditAnchor(): Promise<AnchorMove>;
+  /**
+   * Tells `report` of repeat counts the database lost before their minute's summary (set back
+   * or deleted there), as this process witnessed them (ADR 048); they are appended too.
+   */
+  watchRepeatLosses(report: (loss: LostCount) => void): void;
   /** Where rate-limit budgets are counted: the database's, or a file beside it; memory when absent. */
   limiterStore?: StoreFactory;
   metricsSources: MetricsSources;

@@ -7,6 +7,7 @@ import {
   repeatSummary,
   summaryMetaOf,
 } from '../../lib/audit-repeat-rows.ts';
+import { type LostCount, lostCountEntry, repeatWitnessOf } from '../../lib/repeat-witness.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { appendAudit, lockChainHead } from './audit.ts';
 import { type PgDb, type PgTx, transaction } from './client.ts';
@@ -26,6 +27,13 @@ import { auditRepeats } from './schema.ts';
  * locks the chain head (`audit_head`) *before* it locks any counter row. Only a plain "one more
  * in this minute" locks a counter without the head, and it then waits for nothing else.
  */
+
+/**
+ * This process's memory of what it counted (lib/repeat-witness.ts): several processes count
+ * into one table and any of them may summarise a minute, so only a row set back below what this
+ * process put into it is a loss it can see (docs/decisions/048-repeat-witness.md).
+ */
+const WITNESS = { oneWriter: false };
 
 /** The row of the connection a statement runs on. */
 const thisConnection = sql<number>`pg_backend_pid()`;
@@ -51,6 +59,7 @@ export async function recordRepeatable(
   withFirst?: (tx: PgTx) => Promise<void>,
 ): Promise<void> {
   const row = repeatRow(entry, rule, meta);
+  const witness = repeatWitnessOf(db, WITNESS);
   // The common case, a repeat in a minute whose first is written, with nothing older left to
   // summarise, is one statement on the row of the connection it runs on (made if missing):
   // locked only while PostgreSQL runs it and flushes, and waited for by no other connection.
@@ -59,9 +68,12 @@ export async function recordRepeatable(
     minute: row.minute,
     at: entry.at,
   });
-  if (counted) return;
-  await transaction(db, async (tx) => {
-    await flushRepeatsBefore(tx, key, row.minute);
+  if (counted) {
+    await appendLosses(db, key, [witness.counted(row, counted.stripe, counted.count, false)]);
+    return;
+  }
+  const { mine, wroteFirst, flushed } = await transaction(db, async (tx) => {
+    const flushed = await flushRepeatsBefore(tx, key, row.minute);
     // The head before the counter rows, so the first of the minute is decided one at a time:
     // the first is the one that finds no row for it, on any connection.
     await lockChainHead(tx);
@@ -70,7 +82,7 @@ export async function recordRepeatable(
       .from(auditRepeats)
       .where(and(eq(auditRepeats.key, row.key), eq(auditRepeats.minute, row.minute)))
       .limit(1);
-    await tx
+    const [mine] = await tx
       .insert(auditRepeats)
       .values({ ...row, stripe: thisConnection })
       .onConflictDoUpdate({
@@ -79,10 +91,35 @@ export async function recordRepeatable(
           count: sql`${auditRepeats.count} + 1`,
           lastAt: sql`GREATEST(${auditRepeats.lastAt}, ${entry.at})`,
         },
-      });
+      })
+      .returning({ count: auditRepeats.count, stripe: auditRepeats.stripe });
     if (!earlier) {
       await withFirst?.(tx);
       await appendAudit(tx, key, entry, meta);
+    }
+    return { mine, wroteFirst: !earlier, flushed };
+  });
+  // The process's witness learns what was committed, and only that (lib/repeat-witness.ts).
+  await appendLosses(db, key, [
+    ...(flushed ? witness.flushed(row.minute, flushed) : []),
+    mine ? witness.counted(row, mine.stripe, mine.count, wroteFirst) : null,
+  ]);
+}
+
+/**
+ * Appends the counts a counter row lost (set back or deleted since this process counted into
+ * it): rare, so in a transaction of its own, after the one that found them.
+ */
+async function appendLosses(
+  db: PgDb,
+  key: Buffer,
+  losses: readonly (LostCount | null)[],
+): Promise<void> {
+  const found = losses.filter((loss) => loss !== null);
+  if (found.length === 0) return;
+  await transaction(db, async (tx) => {
+    for (const loss of found) {
+      await appendAudit(tx, key, lostCountEntry(loss), summaryMetaOf(loss.row));
     }
   });
 }
@@ -141,28 +178,36 @@ const countRepeat = prepared((db) => {
         lastAt: sql`GREATEST(${auditRepeats.lastAt}, excluded.last_at)`,
       },
     })
-    .returning({ count: auditRepeats.count })
+    .returning({ count: auditRepeats.count, stripe: auditRepeats.stripe })
     .prepare('audit_repeat_count');
 });
 
 /**
  * Writes the summary of every minute before `minute` that had repeats, and forgets those
  * minutes. Taking the counters is the delete itself, so when several processes flush at once
- * each closed minute is summarised once. Summaries are appended in minute order.
+ * each closed minute is summarised once. Summaries are appended in minute order. The process's
+ * witness checks the rows taken against what it counted into them; a row it counted into and
+ * does not find may have been summarised by another process, so only a row that holds too
+ * little shows a loss here (lib/repeat-witness.ts, docs/decisions/048-repeat-witness.md).
  */
-export async function flushRepeatsBefore(tx: PgTx, key: Buffer, minute: number): Promise<void> {
+async function flushRepeatsBefore(
+  tx: PgTx,
+  key: Buffer,
+  minute: number,
+): Promise<CounterRow[] | null> {
   const [pending] = await tx
     .select({ minute: auditRepeats.minute })
     .from(auditRepeats)
     .where(lt(auditRepeats.minute, minute))
     .limit(1);
-  if (!pending) return;
+  if (!pending) return null;
   await lockChainHead(tx);
   const closed = await tx.delete(auditRepeats).where(lt(auditRepeats.minute, minute)).returning();
   for (const row of summedByMinute(closed)) {
     const summary = repeatSummary(row);
     if (summary) await appendAudit(tx, key, summary, summaryMetaOf(row));
   }
+  return closed;
 }
 
 type CounterRow = typeof auditRepeats.$inferSelect;
@@ -189,5 +234,15 @@ function summedByMinute(rows: CounterRow[]): CounterRow[] {
 
 /** The server's once-a-minute flush, so the last minute of a flood is summarised too. */
 export async function flushRepeats(db: PgDb, key: Buffer, now: number): Promise<void> {
-  await transaction(db, (tx) => flushRepeatsBefore(tx, key, minuteOf(now)));
+  const minute = minuteOf(now);
+  const closed = await transaction(db, (tx) => flushRepeatsBefore(tx, key, minute));
+  await appendLosses(db, key, repeatWitnessOf(db, WITNESS).flushed(minute, closed ?? []));
+}
+
+/**
+ * Tells `report` of every count the counters lost before their summary (set back or deleted in
+ * the database), for the server's log: a place the database cannot reach.
+ */
+export function watchRepeatLosses(db: PgDb, report: (loss: LostCount) => void): void {
+  repeatWitnessOf(db, WITNESS).report = report;
 }

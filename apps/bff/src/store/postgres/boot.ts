@@ -9,7 +9,7 @@ import type { BootedStore } from '../boot.ts';
 import type { DemoSeed } from '../demo.ts';
 import { endOverdueImpersonations } from '../housekeeping.ts';
 import { postgresAnchorFile, postgresAuditAnchor } from './audit-anchor.ts';
-import { flushRepeats } from './audit-repeats.ts';
+import { flushRepeats, watchRepeatLosses } from './audit-repeats.ts';
 import { migratePostgres, openPostgres } from './client.ts';
 import { describeConnectionFailure, describeStartFailure } from './faults.ts';
 import { postgresMetricsSources } from './metrics.ts';
@@ -89,6 +89,7 @@ export async function bootPostgres(env: Env, url: string): Promise<BootedStore> 
     secret,
     auditAnchor,
     advanceAuditAnchor: () => auditAnchor.advance(db),
+    watchRepeatLosses: (report) => watchRepeatLosses(db, report),
     limiterStore: postgresRateLimitStore(pool),
     metricsSources: postgresMetricsSources(db, secret.auditKey),
     async housekeeping(now) {

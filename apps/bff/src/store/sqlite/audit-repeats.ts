@@ -6,10 +6,34 @@ import {
   repeatSummary,
   summaryMetaOf,
 } from '../../lib/audit-repeat-rows.ts';
+import {
+  type LostCount,
+  lostCountEntry,
+  type RepeatWitness,
+  repeatWitnessOf,
+} from '../../lib/repeat-witness.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { recordAudit } from './audit.ts';
 import type { Db, Queryable } from './client.ts';
 import { auditRepeats } from './schema/audit-events.ts';
+
+/**
+ * The process's memory of what it counted (lib/repeat-witness.ts): the one process that writes
+ * the database, so a counter row gone or made anew before its summary was deleted.
+ */
+const WITNESS = { oneWriter: true };
+
+/**
+ * The handles of commands (`pnpm cli …`) that may run beside the server: they count, but leave
+ * every closed minute for the server to summarise, so that the server's witness is the one
+ * process that takes counters, and a counter gone is one deleted.
+ */
+const commands = new WeakSet<Db>();
+
+/** Marks `db` as a command's: its counts never summarise a minute (`commands`). */
+export function leaveSummariesToTheServer(db: Db): void {
+  commands.add(db);
+}
 
 /**
  * Records a refusal or a read that may repeat (a refused impersonation, a failed exchange, a
@@ -29,8 +53,9 @@ export function recordRepeatable(
   withFirst?: (tx: Queryable) => void,
 ): void {
   const row = repeatRow(entry, rule, meta);
+  const witness = repeatWitnessOf(db, WITNESS);
   db.transaction((tx) => {
-    flushRepeatsBefore(tx, row.minute);
+    if (!commands.has(db)) flushRepeatsBefore(tx, witness, row.minute);
     const counted = tx
       .insert(auditRepeats)
       .values(row)
@@ -44,24 +69,42 @@ export function recordRepeatable(
       recordAudit(tx, entry, meta);
       withFirst?.(tx);
     }
+    // The row holds less than this process counted into it: set back or deleted since.
+    const loss = witness.counted(row, 0, counted.count, counted.count === 1);
+    if (loss) recordAudit(tx, lostCountEntry(loss), summaryMetaOf(loss.row));
   });
 }
 
 /**
  * Writes the summary of every minute before `minute` that had repeats, and forgets those
- * minutes. Runs before each repeatable record, and once a minute from the server.
+ * minutes. Runs before each repeatable record, and once a minute from the server. The process's
+ * witness checks every row taken against what it counted into it, and, one process writing
+ * the database, a row it counted into that is gone was deleted: what went missing is appended
+ * too (lib/repeat-witness.ts).
  */
-export function flushRepeatsBefore(tx: Queryable, minute: number): void {
+function flushRepeatsBefore(tx: Queryable, witness: RepeatWitness, minute: number): void {
   const closed = tx.select().from(auditRepeats).where(lt(auditRepeats.minute, minute)).all();
-  if (closed.length === 0) return;
   for (const row of closed) {
     const summary = repeatSummary(row);
     if (summary) recordAudit(tx, summary, summaryMetaOf(row));
   }
-  tx.delete(auditRepeats).where(lt(auditRepeats.minute, minute)).run();
+  const taken = closed.map((row) => ({ ...row, stripe: 0 }));
+  for (const loss of witness.flushed(minute, taken)) {
+    recordAudit(tx, lostCountEntry(loss), summaryMetaOf(loss.row));
+  }
+  if (closed.length > 0) tx.delete(auditRepeats).where(lt(auditRepeats.minute, minute)).run();
 }
 
 /** The server's once-a-minute flush, so the last minute of a flood is summarised too. */
 export function flushRepeats(db: Db, now: number): void {
-  db.transaction((tx) => flushRepeatsBefore(tx, minuteOf(now)));
+  const witness = repeatWitnessOf(db, WITNESS);
+  db.transaction((tx) => flushRepeatsBefore(tx, witness, minuteOf(now)));
+}
+
+/**
+ * Tells `report` of every count the counters lost before their summary (set back or deleted in
+ * the database), for the server's log: a place the database cannot reach.
+ */
+export function watchRepeatLosses(db: Db, report: (loss: LostCount) => void): void {
+  repeatWitnessOf(db, WITNESS).report = report;
 }

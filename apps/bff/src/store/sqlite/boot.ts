@@ -5,7 +5,7 @@ import { endOverdueImpersonations } from '../housekeeping.ts';
 import { matchWindow } from './audit.store.ts';
 import { bindAuditKey } from './audit.ts';
 import { fileAuditAnchor } from './audit-anchor.ts';
-import { flushRepeats } from './audit-repeats.ts';
+import { flushRepeats, watchRepeatLosses } from './audit-repeats.ts';
 import { startAuditSearchIndexer } from './audit-search.ts';
 import { startAuditSearchReader } from './audit-search-reader.ts';
 import { startCheckpointer } from './checkpointer.ts';
@@ -73,6 +73,7 @@ export async function bootSqlite(env: Env, hooks: BootHooks): Promise<BootedStor
     secret,
     auditAnchor,
     advanceAuditAnchor: async () => auditAnchor.advance(db),
+    watchRepeatLosses: (report) => watchRepeatLosses(db, report),
     metricsSources: sqliteMetricsSources(db),
     limiterStore: sqliteRateLimitStore(counters, (error) =>
       hooks.logger.error(
