@@ -215,3 +215,45 @@ test('after revoking a sign-in link from Account, keyboard focus stays in the pa
   // On what the revocation says, in the page, not lost on the body.
   await expect(page.getByRole('status').filter({ hasText: 'was revoked' })).toBeFocused();
 });
+
+test('a customer sees first a support token in use while support acts as him, and revoking it ends that at once', async ({
+  org,
+  operator,
+  api,
+  newPage,
+  createLoginToken,
+}) => {
+  const customer = org.members[0];
+  const ops = await operator('admin');
+  const support = await createLoginToken(ops, {
+    subject: { type: 'profile', profileId: customer.profileId },
+    use: 'support',
+    reason: 'Checking the invoice view',
+    extra: 'Support token',
+  });
+  // Support uses it: the token is spent, and support now acts as the customer.
+  const opened = await (await api(ops)).links.redeemLoginToken(loginTokenOf(support.url));
+  if (!opened.token) throw new Error('An API client got no session token for a support token.');
+  const acting = await api({ token: opened.token });
+  expect((await acting.auth.session()).session.user?.email).toBe(customer.email);
+  await (await api()).links.requestEmailLink(customer.email);
+
+  const page = await newPage(customer);
+  await page.goto('/account');
+  const made = page.getByRole('table', { name: 'Sign-in links and tokens made for you' });
+  await expect(made.getByRole('row')).toHaveCount(3);
+  const inUse = made.getByRole('row').nth(1);
+  await expect(inUse).toContainText('Support token');
+  await expect(inUse).toContainText(
+    `In use: ${ops.name} (support admin) is acting as you with it now`,
+  );
+  await inUse.getByRole('button', { name: 'Revoke Support token' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Revoke login token' });
+  await expect(dialog).toContainText(
+    `${ops.name} (support admin) is acting as you with Support token now. Revoking it ends that at once.`,
+  );
+  await dialog.getByRole('button', { name: 'Revoke login token' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(made.getByRole('row').filter({ hasText: 'Support token' })).toHaveCount(0);
+  await expect(acting.auth.session()).rejects.toMatchObject({ status: 401 });
+});

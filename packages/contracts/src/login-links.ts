@@ -304,6 +304,11 @@ export const accountCredential = z.object({
   oneTimeUse: z.boolean(),
   uses: z.number().int(),
   lastUsedAt: isoDateTime.nullable(),
+  /**
+   * It no longer works, but the impersonation it started still acts as me (a support token or
+   * handover link used): withdrawing it ends that. Listed first, on the first page.
+   */
+  inUse: z.boolean(),
 });
 export type AccountCredential = z.infer<typeof accountCredential>;
 /**

@@ -1,5 +1,18 @@
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, type Column, eq, gt, isNull, or, type SQL, sql, type Table } from 'drizzle-orm';
+import {
+  and,
+  type Column,
+  eq,
+  gt,
+  inArray,
+  isNotNull,
+  isNull,
+  not,
+  or,
+  type SQL,
+  sql,
+  type Table,
+} from 'drizzle-orm';
 import { liveLinksOf } from './link-rows.ts';
 import { tokenState } from './login-token-rows.ts';
 
@@ -78,5 +91,68 @@ export function withdrawableToken(
       tokenState(t, 'active', now),
       stillRunningFrom(started, 'login_token', String(tokenId), now),
     ),
+  ) as SQL;
+}
+
+/**
+ * The impersonations of `userId` a credential started that still run, on either store
+ * (`impersonations_running_handover_idx`): where the Account list finds the handovers in use.
+ * One past its end that no request or housekeeping has settled yet runs no more.
+ */
+export function runningHandoversOf(
+  i: { targetUserId: Column; credentialId: Column; endedAt: Column; endsAt: Column },
+  userId: number,
+  now: number,
+): SQL {
+  return and(
+    eq(i.targetUserId, userId),
+    isNotNull(i.credentialId),
+    isNull(i.endedAt),
+    gt(i.endsAt, now),
+  ) as SQL;
+}
+
+/** The links and tokens those impersonations name (a token's id is a whole number). */
+export function handoverIds(
+  running: readonly { kind: CredentialKind | null; id: string | null }[],
+) {
+  const named = (kind: CredentialKind) =>
+    running.flatMap((r) => (r.kind === kind && r.id !== null ? [r.id] : []));
+  return {
+    links: named('one_click'),
+    tokens: named('login_token')
+      .map(Number)
+      .filter((id) => Number.isSafeInteger(id) && id > 0),
+  };
+}
+
+/**
+ * Of the links among `ids`, those made for `userId` that no longer work (used or run out) and
+ * were not withdrawn: in use only through the impersonation they started (on either store).
+ */
+export function linksInUse(
+  l: Parameters<typeof liveLinksOf>[0] & { id: Column },
+  ids: string[],
+  userId: number,
+  now: number,
+): SQL {
+  return and(
+    inArray(l.id, ids),
+    eq(l.userId, userId),
+    isNull(l.revokedAt),
+    not(liveLinksOf(l, userId, now)),
+  ) as SQL;
+}
+
+/** Of the tokens among `ids`, those that no longer work and were not deleted (whose, the adapter asks). */
+export function tokensInUse(
+  t: Parameters<typeof tokenState>[0] & { id: Column; deletedAt: Column },
+  ids: number[],
+  now: number,
+): SQL {
+  return and(
+    inArray(t.id, ids),
+    isNull(t.deletedAt),
+    not(tokenState(t, 'active', now) as SQL),
   ) as SQL;
 }

@@ -23,6 +23,7 @@ import { AppError } from '../../lib/errors.ts';
 import { cursorNotOurs, decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { LoginTokenRow, OneClickLinkRow } from '../../store/rows.ts';
+import type { LinkMadeFor, TokenMadeFor } from './credentials.store.ts';
 
 /**
  * The room one more credential made for a person by someone else needs: fewer than
@@ -108,7 +109,9 @@ const tokenName = (token: LoginTokenRow) => token.extra ?? `Login token #${token
 /**
  * "Sign-in links and tokens made for you" (Account): every live credential anyone made for
  * the signed-in person, whoever made it and however it travels, so they can revoke it, a page
- * at a time in the order of the integrations' list below (`mergedPage`).
+ * at a time in the order of the integrations' list below (`mergedPage`). The first page starts
+ * with those in use: a support token or handover link used, whose impersonation of the person
+ * still runs, which withdrawing ends (SPEC §4b: the person sees and can revoke them).
  */
 export async function credentialsMadeFor(
   deps: AppDeps,
@@ -119,7 +122,9 @@ export async function credentialsMadeFor(
   const user = auth.user;
   if (!user) return { credentials: [], nextCursor: null };
   const now = deps.clock.now();
-  const [links, tokens] = await Promise.all([
+  // Handovers are held by others: none among mine.
+  const withInUse = cursor === undefined && page.heldBy !== 'me';
+  const [links, tokens, inUse] = await Promise.all([
     deps.store.credentials.liveLinksFor(
       user.id,
       now,
@@ -132,8 +137,26 @@ export async function credentialsMadeFor(
       { start: startIn('login_token', cursor, Number), limit: page.limit + 1 },
       page.heldBy,
     ),
+    withInUse ? deps.store.credentials.handoversInUseFor(user.id, now, page.limit) : null,
   ]);
-  const fromLinks = links.map(({ link, organizationName, maker }) => ({
+  const { items, nextCursor } = mergedPage<AccountCredential>(
+    links.map((made) => linkLine(made, false)),
+    tokens.map((made) => tokenLine(made, false)),
+    page.limit,
+  );
+  const inUseFirst = inUse
+    ? mergedPage<AccountCredential>(
+        inUse.links.map((made) => linkLine(made, true)),
+        inUse.tokens.map((made) => tokenLine(made, true)),
+        page.limit,
+      ).items
+    : [];
+  return { credentials: [...inUseFirst, ...items], nextCursor };
+}
+
+/** A link as its person sees it in Account, with when it was made (for `mergedPage`). */
+function linkLine({ link, organizationName, maker }: LinkMadeFor, inUse: boolean) {
+  return {
     at: link.createdAt,
     line: {
       kind: 'one_click',
@@ -146,11 +169,16 @@ export async function credentialsMadeFor(
       createdAt: toIso(link.createdAt),
       expiresAt: toIso(link.expiresAt),
       oneTimeUse: true,
-      uses: 0,
-      lastUsedAt: null,
+      uses: link.usedAt === null ? 0 : 1,
+      lastUsedAt: link.usedAt === null ? null : toIso(link.usedAt),
+      inUse,
     } satisfies AccountCredential,
-  }));
-  const fromTokens = tokens.map(({ token, organizationName, maker }) => ({
+  };
+}
+
+/** A token as its person sees it in Account, in the same way. */
+function tokenLine({ token, organizationName, maker }: TokenMadeFor, inUse: boolean) {
+  return {
     at: token.createdAt,
     line: {
       kind: 'login_token',
@@ -165,10 +193,9 @@ export async function credentialsMadeFor(
       oneTimeUse: token.oneTimeUse,
       uses: token.successfulAttempts,
       lastUsedAt: token.lastAccessedAt ? toIso(token.lastAccessedAt) : null,
+      inUse,
     } satisfies AccountCredential,
-  }));
-  const { items, nextCursor } = mergedPage<AccountCredential>(fromLinks, fromTokens, page.limit);
-  return { credentials: items, nextCursor };
+  };
 }
 
 /**

@@ -32,6 +32,16 @@ export interface CredentialsStore {
     heldBy?: CredentialHolder,
   ): Promise<TokenMadeFor[]>;
   /**
+   * Credentials made for the user that no longer work (used or run out, not withdrawn) while an
+   * impersonation of the user they started still runs: a support token or handover link in use.
+   * At most `limit` impersonations are looked at; each kind newest made first.
+   */
+  handoversInUseFor(
+    userId: number,
+    now: number,
+    limit: number,
+  ): Promise<{ links: LinkMadeFor[]; tokens: TokenMadeFor[] }>;
+  /**
    * Links handed to a system for the user, whatever became of them: `limit` of them from
    * `start`, newest made first (same instant: the higher id first).
    */

@@ -1174,6 +1174,47 @@ describe('credentials die with the right to them', () => {
     expect(await events('credential.revoked')).toHaveLength(1);
   });
 
+  it('lists a used support token and handover link first, in use, while their impersonation runs, and not once it ends', async () => {
+    const buyer = t.client((await t.signIn('buyer@acme.test')).token);
+    const older = await makeToken(ops, 'buyer@acme.test', { use: 'email' });
+    t.clock.advance(1);
+    const emailed = await makeToken(ops, 'buyer@acme.test', { use: 'email' });
+    const token = await makeToken(ops, 'buyer@acme.test', { use: 'support', reason: 'billing' });
+    await redeemToken(token.token, ops);
+    const inUse = (await buyer.account.credentials()).credentials;
+    expect(inUse.map((c) => [c.kind, c.id, c.inUse])).toEqual([
+      ['login_token', String(token.id), true],
+      ['login_token', String(emailed.id), false],
+      ['login_token', String(older.id), false],
+    ]);
+    expect(inUse[0]).toMatchObject({ purpose: 'support', reason: 'billing', uses: 1 });
+    // Not among those I hold, nor again on a later page.
+    expect((await buyer.account.credentials({ heldBy: 'me' })).credentials).toHaveLength(2);
+    const first = await buyer.account.credentials({ limit: 1 });
+    const next = await buyer.account.credentials({ limit: 1, cursor: first.nextCursor ?? '' });
+    expect([...first.credentials, ...next.credentials].map((c) => [c.id, c.inUse])).toEqual([
+      [String(token.id), true],
+      [String(emailed.id), false],
+      [String(older.id), false],
+    ]);
+    expect(next.nextCursor).toBeNull();
+
+    // A handover link used after it (one impersonation a session: the token's ends as replaced).
+    const link = await makeLink(ops, {
+      userId: ids.userId('buyer@acme.test'),
+      delivery: 'handover',
+      reason: 'check the invoice view',
+    });
+    await redeemLink(link.url, ops);
+    const [handover] = (await buyer.account.credentials()).credentials;
+    expect(handover).toMatchObject({ kind: 'one_click', purpose: 'support', inUse: true, uses: 1 });
+    expect((await buyer.account.credentials()).credentials.filter((c) => c.inUse)).toHaveLength(1);
+
+    // Past its end, though nothing has settled it yet, it is in use no more.
+    t.clock.advance(61 * 60_000);
+    expect((await buyer.account.credentials()).credentials.filter((c) => c.inUse)).toEqual([]);
+  });
+
   it('a reusable integration token that ran out is withdrawn while a session it opened lives', async () => {
     const made = await makeToken(ops, 'buyer@acme.test', {
       use: 'integration',

@@ -1,7 +1,14 @@
 import type { CredentialMaker } from '@onbehalf/contracts/login-links';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { CredentialsStore } from '../../features/credentials/credentials.store.ts';
-import { withdrawableLink, withdrawableToken } from '../credential-uses.ts';
+import {
+  handoverIds,
+  linksInUse,
+  runningHandoversOf,
+  tokensInUse,
+  withdrawableLink,
+  withdrawableToken,
+} from '../credential-uses.ts';
 import { newestOf, type StartIn, startingIn } from '../keyset.ts';
 import { linksHeldBy, liveLinksOf } from '../link-rows.ts';
 import { tokenState, tokensHeldBy } from '../login-token-rows.ts';
@@ -135,6 +142,31 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
             .limit(limit),
         limit,
       );
+    },
+    async handoversInUseFor(userId, now, limit) {
+      const running = await db
+        .selectDistinct({ kind: impersonations.credentialKind, id: impersonations.credentialId })
+        .from(impersonations)
+        .where(runningHandoversOf(impersonations, userId, now))
+        .limit(limit);
+      const ids = handoverIds(running);
+      const tokenIds = ids.tokens.filter(isIntegerId);
+      const [inUseLinks, inUseTokens] = await Promise.all([
+        ids.links.length === 0
+          ? []
+          : links(db)
+              .where(linksInUse(oneClickLinks, ids.links, userId, now))
+              .orderBy(...linkOrder),
+        tokenIds.length === 0
+          ? []
+          : tokens(db)
+              .where(and(tokensInUse(loginTokens, tokenIds, now), eq(profiles.userId, userId)))
+              .orderBy(desc(loginTokens.createdAt), desc(loginTokens.id)),
+      ]);
+      return {
+        links: await withMakers(inUseLinks, userId),
+        tokens: await withMakers(inUseTokens, userId),
+      };
     },
     async integrationLinksFor(userId, { start, limit }) {
       const rows = await links(db)

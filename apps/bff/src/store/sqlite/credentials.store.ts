@@ -1,7 +1,14 @@
 import type { CredentialHolder } from '@onbehalf/contracts/login-links';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { CredentialsStore, MergedPage } from '../../features/credentials/credentials.store.ts';
-import { withdrawableLink, withdrawableToken } from '../credential-uses.ts';
+import {
+  handoverIds,
+  linksInUse,
+  runningHandoversOf,
+  tokensInUse,
+  withdrawableLink,
+  withdrawableToken,
+} from '../credential-uses.ts';
 import { newestOf, startingIn } from '../keyset.ts';
 import { linksHeldBy, liveLinksOf } from '../link-rows.ts';
 import { tokenState, tokensHeldBy } from '../login-token-rows.ts';
@@ -131,6 +138,32 @@ export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
     },
     async liveTokensFor(userId, now, page, heldBy) {
       return fromEachProfile(userId, (id) => liveTokenPage(db, id, now, page, heldBy), page.limit);
+    },
+    async handoversInUseFor(userId, now, limit) {
+      const running = db
+        .selectDistinct({ kind: impersonations.credentialKind, id: impersonations.credentialId })
+        .from(impersonations)
+        .where(runningHandoversOf(impersonations, userId, now))
+        .limit(limit)
+        .all();
+      const ids = handoverIds(running);
+      const inUseLinks =
+        ids.links.length === 0
+          ? []
+          : links(db)
+              .where(linksInUse(oneClickLinks, ids.links, userId, now))
+              .orderBy(...linkOrder)
+              .all()
+              .map((r) => ({ ...r, maker: makerOf(r.link, userId) }));
+      const inUseTokens =
+        ids.tokens.length === 0
+          ? []
+          : tokens(db)
+              .where(and(tokensInUse(loginTokens, ids.tokens, now), eq(profiles.userId, userId)))
+              .orderBy(desc(loginTokens.createdAt), desc(loginTokens.id))
+              .all()
+              .map((r) => ({ ...r, maker: makerOf(r.token, userId) }));
+      return { links: inUseLinks, tokens: inUseTokens };
     },
     async integrationLinksFor(userId, { start, limit }) {
       return links(db)

@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createTestApp } from '../../test/harness.ts';
 import { queryPlan } from '../../test/query-plan.ts';
-import { stillRunningFrom } from '../credential-uses.ts';
+import { runningHandoversOf, stillRunningFrom } from '../credential-uses.ts';
 import { liveCredentialPageSql } from './credentials.store.ts';
 import { revokeOpenedBySql } from './credentials.ts';
 import { overdueSql } from './impersonation.store.ts';
@@ -74,6 +74,21 @@ describe('statements that must not read a whole table on SQLite', () => {
       expect(details).toMatch(new RegExp(`SEARCH impersonations USING INDEX ${index}`));
       expect(details).not.toMatch(/SCAN impersonations/);
     }
+  });
+
+  it("a person's Account finds the handovers in use through their index, never a scan of their impersonations", async () => {
+    const t = await createTestApp();
+    const { sql: statement, params } = t.db
+      .selectDistinct({ kind: impersonations.credentialKind, id: impersonations.credentialId })
+      .from(impersonations)
+      .where(runningHandoversOf(impersonations, 1, 0))
+      .limit(20)
+      .toSQL();
+    const details = queryPlan(t.sqlite, statement, params);
+    expect(details).toMatch(
+      /SEARCH impersonations USING INDEX impersonations_running_handover_idx/,
+    );
+    expect(details).not.toMatch(/SCAN impersonations/);
   });
 
   it('a withdrawal asks what a used credential still runs through the indexes, never a scan', async () => {

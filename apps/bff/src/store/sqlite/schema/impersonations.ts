@@ -58,6 +58,11 @@ export const impersonations = sqliteTable(
       .on(t.credentialKind, t.credentialId)
       .where(sql`${t.credentialId} IS NOT NULL AND ${t.endedAt} IS NULL`),
     index('impersonations_running_actor_idx').on(t.actorUserId).where(sql`${t.endedAt} IS NULL`),
+    // The running ones a credential started, by whom they act as: what the person's Account
+    // lists as in use (a used support token or handover link whose impersonation still runs).
+    index('impersonations_running_handover_idx')
+      .on(t.targetUserId)
+      .where(sql`${t.credentialId} IS NOT NULL AND ${t.endedAt} IS NULL`),
   ],
 );
 

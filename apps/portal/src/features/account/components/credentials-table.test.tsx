@@ -34,6 +34,7 @@ const credential = (n: number): AccountCredential => ({
   oneTimeUse: false,
   uses: 0,
   lastUsedAt: null,
+  inUse: false,
 });
 
 /**
@@ -174,5 +175,41 @@ describe('the sign-in links and tokens made for me', () => {
     renderTable();
     await screen.findByText('No sign-in link or login token made for you works right now.');
     expect(screen.queryByRole('table')).toBeNull();
+  });
+
+  it('shows first one in use, who is acting as me with it, and its revoke says that ends it', async () => {
+    const inUse: AccountCredential = {
+      ...credential(1),
+      kind: 'login_token',
+      purpose: 'support',
+      name: 'Login token #7',
+      reason: 'billing',
+      uses: 1,
+      inUse: true,
+    };
+    vi.spyOn(api.account, 'credentials').mockResolvedValue({
+      credentials: [inUse, credential(2)],
+      nextCursor: null,
+    });
+    const revoke = vi.spyOn(api.account, 'revokeCredential').mockResolvedValue({ ok: true });
+    renderTable();
+
+    const table = await screen.findByRole('table', {
+      name: 'Sign-in links and tokens made for you',
+    });
+    const [first, second] = within(table).getAllByRole('row').slice(1);
+    expect(first?.textContent).toContain(
+      'In use: Omar Haddad (support admin) is acting as you with it now',
+    );
+    expect(second?.textContent).not.toContain('In use');
+    fireEvent.click(
+      within(first as HTMLElement).getByRole('button', { name: 'Revoke Login token #7' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog.textContent).toContain(
+      'is acting as you with Login token #7 now. Revoking it ends that at once.',
+    );
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Revoke login token' }));
+    await vi.waitFor(() => expect(revoke).toHaveBeenCalledWith('login_token', '1'));
   });
 });

@@ -26,7 +26,8 @@ interface CredentialsTableProps {
 
 /**
  * "Sign-in links and tokens made for you": every one that still works, who made it and for
- * whom, each revocable (SPEC §4b), a page at a time, newest made first. Those others hold
+ * whom, each revocable (SPEC §4b), a page at a time, newest made first; first, those used
+ * whose impersonation of me still runs, which revoking ends. Those others hold
  * (support's, an integration's) can be shown alone, so that none hides pages down behind the
  * person's own sign-in links.
  */
@@ -96,6 +97,12 @@ export function CredentialsTable({ heldBy, onHeldBy }: CredentialsTableProps) {
                         {credentialKindLabels[credential.kind]}
                         {credential.organizationName ? ` · ${credential.organizationName}` : ''}
                       </span>
+                      {credential.inUse ? (
+                        <span className="cell-detail">
+                          <strong>In use:</strong> {makerLabel(credential.maker)} is acting as you
+                          with it now
+                        </span>
+                      ) : null}
                     </th>
                     <td>
                       {makerLabel(credential.maker)}

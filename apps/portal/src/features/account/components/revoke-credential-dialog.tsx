@@ -30,11 +30,18 @@ export function RevokeCredentialDialog({
       }
       onClose={onClose}
     >
-      <p>
-        <strong>{credential.name}</strong>, made by {makerLabel(credential.maker)}, stops working at
-        once. Anyone signed in with it for an integration is signed out, and an impersonation it
-        started ends. This cannot be undone.
-      </p>
+      {credential.inUse ? (
+        <p>
+          {makerLabel(credential.maker)} is acting as you with <strong>{credential.name}</strong>{' '}
+          now. Revoking it ends that at once. This cannot be undone.
+        </p>
+      ) : (
+        <p>
+          <strong>{credential.name}</strong>, made by {makerLabel(credential.maker)}, stops working
+          at once. Anyone signed in with it for an integration is signed out, and an impersonation
+          it started ends. This cannot be undone.
+        </p>
+      )}
     </ConfirmDialog>
   );
 }
