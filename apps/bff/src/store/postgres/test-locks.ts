@@ -18,11 +18,13 @@ export async function holdRow(url: string, lock: string): Promise<() => Promise<
 }
 
 /**
- * Waits until `n` connections to the pool's database wait for a lock. Asked on the pool, never
- * in the holder's transaction: a transaction sees `pg_stat_activity` as it was at its first look.
+ * Waits until `n` connections to the pool's database wait for a lock, for up to 12 s: the whole
+ * suite on two cores once kept a server's start from reaching its wait within 5 s. Asked on the
+ * pool, never in the holder's transaction: a transaction sees `pg_stat_activity` as it was at
+ * its first look.
  */
 export async function lockWaiters(pool: pg.Pool, n: number): Promise<void> {
-  for (let i = 0; i < 250; i++) {
+  for (let i = 0; i < 600; i++) {
     const { rows } = await pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
     );
