@@ -30,12 +30,35 @@ export interface LostCount {
   lost: number;
 }
 
+/**
+ * One counter row as the database answered it: on PostgreSQL with the mark it was made with
+ * (`made`), so that a row another process summarised and a late count made again is told from
+ * the same row set back; on SQLite, whose one server takes every row, none.
+ */
+export interface CounterState {
+  stripe: number;
+  stored: number;
+  made?: string | null;
+}
+
 interface Witnessed {
   row: WitnessedRow;
-  /** Counts this process made into the row since it was made (or since a loss was reported). */
+  made: string | null;
+  /** Counts this process made into the row. */
   counted: number;
-  /** Whether the row's first count wrote the minute's first event (which accounts for one). */
-  wroteFirst: boolean;
+  /** The minute's first events this process wrote with counts into the row. */
+  firsts: number;
+  /** Counts already reported lost, so that none is appended twice. */
+  reported: number;
+}
+
+/**
+ * What the trail accounts for of a row holding `stored` whose counts wrote `firsts` first
+ * events: each first event, and the summary's repeats (all but one of what the row holds,
+ * when a first was written with it). A row set to zero or below still has its first event.
+ */
+function accountedFor(stored: number, firsts: number): number {
+  return firsts === 0 ? Math.max(stored, 0) : firsts - 1 + Math.max(stored, 1);
 }
 
 /** Counter rows remembered at most: a flood of distinct keys is witnessed up to this many. */
@@ -43,11 +66,11 @@ const MAX_WITNESSED = 20_000;
 
 export interface WitnessOptions {
   /**
-   * Whether this process is the only one writing the counters (SQLite). Then a row it counted
-   * into that is gone, or made anew, was deleted. With several processes (PostgreSQL), another
-   * may have summarised and deleted it, a flush that a clock a little ahead of this one's runs
-   * early, and only a row that holds fewer than this process put into it, yet more than the
-   * one count that would start it again, shows a loss.
+   * Whether one process takes every counter (SQLite's server). Then a row it counted into that
+   * a flush does not find was deleted. With several processes (PostgreSQL), another may have
+   * summarised it, a little early when its clock runs ahead, and a row gone, or made again
+   * (another `made`), says nothing: only the same row holding less than this process put into
+   * it shows a loss.
    */
   oneWriter: boolean;
   max?: number;
@@ -74,75 +97,70 @@ export class RepeatWitness {
 
   /**
    * One count made into a row (on SQLite the minute's one row; on PostgreSQL the row of the
-   * connection it ran on, `stripe`), and the count the row holds after it. A row holding less
-   * than this process put into it was set back or deleted meanwhile: what is missing is
-   * returned, for the adapter to append in the count's transaction.
+   * connection it ran on), committed, and the row as it answered. A row the trail would
+   * account for less of than this process put into it was set back or deleted meanwhile: what
+   * is missing is returned, for the adapter to append.
    */
   counted(
     row: WitnessedRow,
-    stripe: number,
-    stored: number,
+    state: CounterState,
     /** Whether this count wrote the minute's first event. */
     wroteFirst: boolean,
   ): LostCount | null {
     let rows = this.#minutes.get(row.minute);
-    const id = idOf(row.key, stripe);
+    const id = idOf(row.key, state.stripe);
     const seen = rows?.get(id);
-    if (!seen) {
+    const made = state.made ?? null;
+    const firsts = wroteFirst ? 1 : 0;
+    if (!seen || seen.made !== made) {
+      // First seen, or (PostgreSQL) made again after another process summarised it: what this
+      // process counted into the one before is not its to judge.
+      if (seen) {
+        Object.assign(seen, { row, made, counted: 1, firsts, reported: 0 });
+        return null;
+      }
       if (this.#size >= this.#max) return null;
       if (!rows) {
         rows = new Map();
         this.#minutes.set(row.minute, rows);
       }
-      rows.set(id, { row, counted: 1, wroteFirst });
+      rows.set(id, { row, made, counted: 1, firsts, reported: 0 });
       this.#size++;
       return null;
     }
     seen.row = row;
-    const expected = seen.counted + 1;
-    if (stored >= expected) {
-      seen.counted = expected;
-      return null;
-    }
-    // The row held less than this process counted into it. Made anew by this count (it holds
-    // only this one), the old row's counts are lost but for the first event it wrote; set back,
-    // every count above what it holds now is.
-    const madeAnew = stored === 1;
-    const lost = madeAnew ? seen.counted - (seen.wroteFirst ? 1 : 0) : expected - stored;
-    seen.counted = stored;
-    if (madeAnew) seen.wroteFirst = wroteFirst;
-    if (lost <= 0 || (madeAnew && !this.#oneWriter)) return null;
-    const loss = { row, counted: expected, stored: madeAnew ? null : stored, lost };
-    this.report(loss);
-    return loss;
+    seen.counted++;
+    seen.firsts += firsts;
+    return this.#judge(seen, state.stored);
   }
 
   /**
-   * The rows a flush took (summarised and deleted) for every minute before `before`. A taken row
-   * holding less than this process counted into it lost the difference. With one writer, a row
-   * this process counted into and the flush did not find was deleted: its counts are lost but
-   * for its first event. Every minute before `before` is then forgotten.
+   * The rows a flush took (summarised and deleted) for every minute before `before`, committed.
+   * A taken row the trail accounts for less of than this process counted into it lost the
+   * difference. With one writer, a row this process counted into and the flush did not find
+   * was deleted: all but its first events are lost. Every minute before `before` is then
+   * forgotten.
    */
   flushed(
     before: number,
-    taken: readonly { key: string; minute: number; stripe: number; count: number }[],
+    taken: readonly {
+      key: string;
+      minute: number;
+      stripe: number;
+      count: number;
+      made?: string | null;
+    }[],
   ): LostCount[] {
     const losses: LostCount[] = [];
     for (const row of taken) {
       const rows = this.#minutes.get(row.minute);
       const id = idOf(row.key, row.stripe);
       const seen = rows?.get(id);
-      if (!rows || !seen) continue;
+      if (!rows || !seen || seen.made !== (row.made ?? null)) continue;
       rows.delete(id);
       this.#size--;
-      if (row.count < seen.counted) {
-        losses.push({
-          row: seen.row,
-          counted: seen.counted,
-          stored: row.count,
-          lost: seen.counted - row.count,
-        });
-      }
+      const loss = this.#judge(seen, row.count);
+      if (loss) losses.push(loss);
     }
     for (const [minute, rows] of this.#minutes) {
       if (minute >= before) continue;
@@ -150,12 +168,22 @@ export class RepeatWitness {
       this.#size -= rows.size;
       if (!this.#oneWriter) continue;
       for (const seen of rows.values()) {
-        const lost = seen.counted - (seen.wroteFirst ? 1 : 0);
-        if (lost > 0) losses.push({ row: seen.row, counted: seen.counted, stored: null, lost });
+        const loss = this.#judge(seen, null);
+        if (loss) losses.push(loss);
       }
     }
-    for (const loss of losses) this.report(loss);
     return losses;
+  }
+
+  /** What the row lost, beyond what was reported already; reported once. */
+  #judge(seen: Witnessed, stored: number | null): LostCount | null {
+    const accounted = accountedFor(stored ?? 0, seen.firsts);
+    const lost = seen.counted - accounted - seen.reported;
+    if (lost <= 0) return null;
+    seen.reported += lost;
+    const loss = { row: seen.row, counted: seen.counted, stored, lost };
+    this.report(loss);
+    return loss;
   }
 }
 

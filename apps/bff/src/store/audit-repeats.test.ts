@@ -460,6 +460,28 @@ describe('repeats on PostgreSQL, counted by several connections', () => {
     return { client, db: drizzle(client, { schema: postgresSchema }) };
   }
 
+  it("a connection's row set below zero takes none of the others' counts from the minute's summary", async () => {
+    const ts = await freshStore('postgres');
+    const [a, b] = await Promise.all([connection(ts.url), connection(ts.url)]);
+    const record = (on: typeof a, at: number) =>
+      postgres.recordRepeatable(on.db, ts.auditKey, refusal(at), 'operator_door', meta);
+    try {
+      for (let i = 0; i < 5; i++) await record(a, M0 + i);
+      for (let i = 5; i < 10; i++) await record(b, M0 + i);
+      const set = await a.client.query(
+        'UPDATE audit_repeats SET count = -100 WHERE stripe = pg_backend_pid()',
+      );
+      expect(set.rowCount).toBe(1);
+
+      await postgres.flushRepeats(ts.db, ts.auditKey, M0 + MINUTE);
+
+      // The five counted on the other connection are still summarised (the first, and four).
+      expect((await summaries(ts)).map((s) => s.details?.repeats)).toEqual([4]);
+    } finally {
+      await Promise.all([a.client.end(), b.client.end()]);
+    }
+  });
+
   it("counts on one connection without waiting for another's uncommitted count, and the minute sums both", async () => {
     const ts = await freshStore('postgres');
     const [a, b] = await Promise.all([connection(ts.url), connection(ts.url)]);
@@ -603,7 +625,7 @@ describe('a repeat counter deleted in the database', () => {
 
     // The first of the minute twice (the counter made anew writes it again), nine lost, one repeat.
     expect(await accountedFor(ts)).toBe(12);
-    expect(await losses(ts)).toEqual([{ repeats: 9, counter: { counted: 11, stored: null } }]);
+    expect(await losses(ts)).toEqual([{ repeats: 9, counter: { counted: 11, stored: 1 } }]);
   });
 
   it('on SQLite, a command beside the server counts but summarises nothing: the server finds its counters where it left them', async () => {
@@ -657,5 +679,87 @@ describe('a repeat counter deleted in the database', () => {
 
     expect(await accountedFor(ts)).toBe(13);
     expect(await losses(ts)).toEqual([]);
+  });
+});
+
+describe.each(dialects)('the repeat witness never counts more than was lost, on %s', (dialect) => {
+  it('a counter set to zero before the summary: its first event still counts, so four of the five are appended', async () => {
+    const ts = await freshStore(dialect);
+    const repeats = repeatsOn(ts);
+    for (let i = 0; i < 5; i++) await repeats.record(refusal(M0 + i), 'operator_door');
+    expect(await tamper(ts, 0)).toBeGreaterThan(0);
+
+    await repeats.flush(M0 + MINUTE);
+
+    // The first is in the trail already: four repeats were lost, not five.
+    expect(await losses(ts)).toEqual([{ repeats: 4, counter: { counted: 5, stored: 0 } }]);
+    expect(await accountedFor(ts)).toBe(5);
+  });
+
+  it('a counter set below zero: what is appended is never more than the process counted', async () => {
+    const ts = await freshStore(dialect);
+    const repeats = repeatsOn(ts);
+    for (let i = 0; i < 5; i++) await repeats.record(refusal(M0 + i), 'operator_door');
+    expect(await tamper(ts, -100)).toBeGreaterThan(0);
+
+    await repeats.flush(M0 + MINUTE);
+
+    expect(await losses(ts)).toEqual([{ repeats: 4, counter: { counted: 5, stored: -100 } }]);
+    expect(await accountedFor(ts)).toBe(5);
+  });
+});
+
+describe('the repeat witness on SQLite, one process writing', () => {
+  it('a count that fails after its flush: the rows its rollback puts back are still witnessed, and one set back later is seen', async () => {
+    const ts = await freshStore('sqlite');
+    const repeats = repeatsOn(ts);
+    for (let i = 0; i < 10; i++) await repeats.record(refusal(M0 + i), 'operator_door');
+    // The first refusal of the next minute (another operator) fails with its attempt row (a full
+    // disk, a constraint): its savepoint rolls back, the flush it began with too, so the
+    // counter of M0 is back in the database, unsummarised. The witness forgot it all the same.
+    expect(() =>
+      sqlite.recordRepeatable(ts.db, refusal(M0 + MINUTE, 8), 'operator_door', meta, () => {
+        throw new Error('the attempt row could not be written');
+      }),
+    ).toThrow();
+    expect((await rowsOf(ts, 'auditRepeats')).map((r) => r.count)).toEqual([10]);
+    await tamper(ts, 1);
+
+    await repeats.flush(M0 + 2 * MINUTE);
+
+    expect(await losses(ts)).toEqual([{ repeats: 9, counter: { counted: 10, stored: 1 } }]);
+    expect(await accountedFor(ts)).toBe(10);
+  });
+});
+
+describe('the repeat witness on PostgreSQL, several processes', () => {
+  it('no false loss when another process, after summarising the minute early, counts late on the connection this one counted on', async () => {
+    const ts = await freshStore('postgres');
+    // Another process: a handle of its own on the same pool (so on the same connections, as
+    // processes sharing server connections behind a pooler are), a witness of its own.
+    const other = drizzle(ts.db.$client, { schema: postgresSchema });
+    const repeats = repeatsOn(ts);
+    const reported: LostCount[] = [];
+    watch(ts, (loss) => reported.push(loss));
+    for (let i = 0; i < 5; i++) await repeats.record(refusal(M0 + i), 'operator_door');
+    // Its clock a little ahead: the minute summarised, then its own late counts start it again.
+    await postgres.flushRepeats(other, ts.auditKey, M0 + MINUTE);
+    for (let i = 5; i < 8; i++) {
+      await postgres.recordRepeatable(other, ts.auditKey, refusal(M0 + i), 'operator_door', meta);
+    }
+    await repeats.record(refusal(M0 + 8), 'operator_door');
+    await repeats.flush(M0 + MINUTE);
+    // The same, and this one's own flush takes the row made again without counting into it.
+    const M2 = M0 + 2 * MINUTE;
+    for (let i = 0; i < 5; i++) await repeats.record(refusal(M2 + i), 'operator_door');
+    await postgres.flushRepeats(other, ts.auditKey, M2 + MINUTE);
+    for (let i = 5; i < 7; i++) {
+      await postgres.recordRepeatable(other, ts.auditKey, refusal(M2 + i), 'operator_door', meta);
+    }
+    await repeats.flush(M2 + MINUTE);
+
+    expect(reported).toEqual([]);
+    expect(await losses(ts)).toEqual([]);
+    expect(await accountedFor(ts)).toBe(16);
   });
 });

@@ -247,7 +247,14 @@ export async function appendEvents(ts: TestStore, entries: AuditEntry[], meta: R
 export async function repeatCounters(ts: TestStore) {
   const summed = new Map<string, Record<string, unknown> & { count: number; lastAt: number }>();
   for (const row of await rowsOf(ts, 'auditRepeats')) {
-    const { stripe: _, ...counter } = row as typeof row & { stripe?: number };
+    const {
+      stripe: _,
+      made: __,
+      ...counter
+    } = row as typeof row & {
+      stripe?: number;
+      made?: string;
+    };
     const at = `${counter.key}@${counter.minute}`;
     const seen = summed.get(at);
     if (seen) {

@@ -7,7 +7,12 @@ import {
   repeatSummary,
   summaryMetaOf,
 } from '../../lib/audit-repeat-rows.ts';
-import { type LostCount, lostCountEntry, repeatWitnessOf } from '../../lib/repeat-witness.ts';
+import {
+  type CounterState,
+  type LostCount,
+  lostCountEntry,
+  repeatWitnessOf,
+} from '../../lib/repeat-witness.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { appendAudit, lockChainHead } from './audit.ts';
 import { type PgDb, type PgTx, transaction } from './client.ts';
@@ -30,10 +35,22 @@ import { auditRepeats } from './schema.ts';
 
 /**
  * This process's memory of what it counted (lib/repeat-witness.ts): several processes count
- * into one table and any of them may summarise a minute, so only a row set back below what this
- * process put into it is a loss it can see (docs/decisions/048-repeat-witness.md).
+ * into one table and any of them may summarise a minute, so only the same row (`made`) holding
+ * less than this process put into it is a loss it can see (docs/decisions/048-repeat-witness.md).
  */
 const WITNESS = { oneWriter: false };
+
+/** What a count answers of its row, for the witness (`CounterState`). */
+const counterState = {
+  count: auditRepeats.count,
+  stripe: auditRepeats.stripe,
+  made: auditRepeats.made,
+};
+const stateOf = (row: { count: number; stripe: number; made: string }): CounterState => ({
+  stripe: row.stripe,
+  stored: row.count,
+  made: row.made,
+});
 
 /** The row of the connection a statement runs on. */
 const thisConnection = sql<number>`pg_backend_pid()`;
@@ -69,7 +86,7 @@ export async function recordRepeatable(
     at: entry.at,
   });
   if (counted) {
-    await appendLosses(db, key, [witness.counted(row, counted.stripe, counted.count, false)]);
+    await appendLosses(db, key, [witness.counted(row, stateOf(counted), false)]);
     return;
   }
   const { mine, wroteFirst, flushed } = await transaction(db, async (tx) => {
@@ -92,7 +109,7 @@ export async function recordRepeatable(
           lastAt: sql`GREATEST(${auditRepeats.lastAt}, ${entry.at})`,
         },
       })
-      .returning({ count: auditRepeats.count, stripe: auditRepeats.stripe });
+      .returning(counterState);
     if (!earlier) {
       await withFirst?.(tx);
       await appendAudit(tx, key, entry, meta);
@@ -102,7 +119,7 @@ export async function recordRepeatable(
   // The process's witness learns what was committed, and only that (lib/repeat-witness.ts).
   await appendLosses(db, key, [
     ...(flushed ? witness.flushed(row.minute, flushed) : []),
-    mine ? witness.counted(row, mine.stripe, mine.count, wroteFirst) : null,
+    mine ? witness.counted(row, stateOf(mine), wroteFirst) : null,
   ]);
 }
 
@@ -155,6 +172,8 @@ const countRepeat = prepared((db) => {
           stripe: sql<number>`${thisConnection}`.as('stripe'),
           count: sql<number>`1`.as('count'),
           lastAt: sql<number>`${sql.placeholder('at')}::bigint`.as('last_at'),
+          // A row of its own for this connection, marked anew (used only when it is made).
+          made: sql<string>`gen_random_uuid()`.as('made'),
         })
         .from(minute)
         .where(
@@ -178,7 +197,7 @@ const countRepeat = prepared((db) => {
         lastAt: sql`GREATEST(${auditRepeats.lastAt}, excluded.last_at)`,
       },
     })
-    .returning({ count: auditRepeats.count, stripe: auditRepeats.stripe })
+    .returning(counterState)
     .prepare('audit_repeat_count');
 });
 
@@ -214,7 +233,8 @@ type CounterRow = typeof auditRepeats.$inferSelect;
 
 /**
  * One counter per kind and minute, its connections' rows summed (the latest time of them), in
- * minute order, then by key.
+ * minute order, then by key. A row set below zero in the database counts as none: it may not
+ * take other connections' counts from the summary with it.
  */
 function summedByMinute(rows: CounterRow[]): CounterRow[] {
   const sorted = [...rows].sort(
@@ -224,10 +244,11 @@ function summedByMinute(rows: CounterRow[]): CounterRow[] {
   const summed: CounterRow[] = [];
   for (const row of sorted) {
     const last = summed.at(-1);
+    const count = Math.max(row.count, 0);
     if (last && last.key === row.key && last.minute === row.minute) {
-      last.count += row.count;
+      last.count += count;
       last.lastAt = Math.max(last.lastAt, row.lastAt);
-    } else summed.push({ ...row });
+    } else summed.push({ ...row, count });
   }
   return summed;
 }

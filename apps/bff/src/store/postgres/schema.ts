@@ -28,6 +28,7 @@ import {
   serial,
   text,
   uniqueIndex,
+  uuid,
 } from 'drizzle-orm/pg-core';
 
 /**
@@ -378,6 +379,11 @@ export const auditRepeats = pgTable(
     stripe: integer('stripe').notNull().default(0),
     count: integer('count').notNull(),
     lastAt: instant('last_at').notNull(),
+    /**
+     * Made with the row, never changed: a process that counted into it tells the same row set
+     * back from one another process summarised and a late count made again (ADR 048).
+     */
+    made: uuid('made').notNull().defaultRandom(),
   },
   (t) => [
     primaryKey({ columns: [t.key, t.minute, t.stripe] }),

@@ -6,20 +6,15 @@ import {
   repeatSummary,
   summaryMetaOf,
 } from '../../lib/audit-repeat-rows.ts';
-import {
-  type LostCount,
-  lostCountEntry,
-  type RepeatWitness,
-  repeatWitnessOf,
-} from '../../lib/repeat-witness.ts';
+import { type LostCount, lostCountEntry, repeatWitnessOf } from '../../lib/repeat-witness.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import { recordAudit } from './audit.ts';
 import type { Db, Queryable } from './client.ts';
 import { auditRepeats } from './schema/audit-events.ts';
 
 /**
- * The process's memory of what it counted (lib/repeat-witness.ts): the one process that writes
- * the database, so a counter row gone or made anew before its summary was deleted.
+ * The process's memory of what it counted (lib/repeat-witness.ts): the server is the one
+ * process that takes counters, so a counter row gone before its summary was deleted.
  */
 const WITNESS = { oneWriter: true };
 
@@ -53,9 +48,9 @@ export function recordRepeatable(
   withFirst?: (tx: Queryable) => void,
 ): void {
   const row = repeatRow(entry, rule, meta);
-  const witness = repeatWitnessOf(db, WITNESS);
-  db.transaction((tx) => {
-    if (!commands.has(db)) flushRepeatsBefore(tx, witness, row.minute);
+  const command = commands.has(db);
+  const { taken, stored } = db.transaction((tx) => {
+    const taken = command ? null : flushRepeatsBefore(tx, row.minute);
     const counted = tx
       .insert(auditRepeats)
       .values(row)
@@ -69,36 +64,49 @@ export function recordRepeatable(
       recordAudit(tx, entry, meta);
       withFirst?.(tx);
     }
-    // The row holds less than this process counted into it: set back or deleted since.
-    const loss = witness.counted(row, 0, counted.count, counted.count === 1);
-    if (loss) recordAudit(tx, lostCountEntry(loss), summaryMetaOf(loss.row));
+    return { taken, stored: counted.count };
   });
+  if (command) return;
+  // Committed: the witness learns it, and what the rows lost meanwhile is appended.
+  const witness = repeatWitnessOf(db, WITNESS);
+  appendLosses(db, [
+    ...(taken ? witness.flushed(row.minute, taken) : []),
+    witness.counted(row, { stripe: 0, stored }, stored === 1),
+  ]);
 }
 
 /**
- * Writes the summary of every minute before `minute` that had repeats, and forgets those
- * minutes. Runs before each repeatable record, and once a minute from the server. The process's
- * witness checks every row taken against what it counted into it, and, one process writing
- * the database, a row it counted into that is gone was deleted: what went missing is appended
- * too (lib/repeat-witness.ts).
+ * Writes the summary of every minute before `minute` that had repeats, forgets those minutes,
+ * and gives the rows it took, for the witness to check against what it counted into them.
+ * Runs before each repeatable record, and once a minute from the server.
  */
-function flushRepeatsBefore(tx: Queryable, witness: RepeatWitness, minute: number): void {
+function flushRepeatsBefore(tx: Queryable, minute: number) {
   const closed = tx.select().from(auditRepeats).where(lt(auditRepeats.minute, minute)).all();
   for (const row of closed) {
     const summary = repeatSummary(row);
     if (summary) recordAudit(tx, summary, summaryMetaOf(row));
   }
-  const taken = closed.map((row) => ({ ...row, stripe: 0 }));
-  for (const loss of witness.flushed(minute, taken)) {
-    recordAudit(tx, lostCountEntry(loss), summaryMetaOf(loss.row));
-  }
   if (closed.length > 0) tx.delete(auditRepeats).where(lt(auditRepeats.minute, minute)).run();
+  return closed.map((row) => ({ ...row, stripe: 0 }));
+}
+
+/**
+ * Appends the counts the counter rows lost (set back or deleted before their summary), as the
+ * witness saw them (lib/repeat-witness.ts): rare, so in a transaction of its own.
+ */
+function appendLosses(db: Db, losses: readonly (LostCount | null)[]): void {
+  const found = losses.filter((loss) => loss !== null);
+  if (found.length === 0) return;
+  db.transaction((tx) => {
+    for (const loss of found) recordAudit(tx, lostCountEntry(loss), summaryMetaOf(loss.row));
+  });
 }
 
 /** The server's once-a-minute flush, so the last minute of a flood is summarised too. */
 export function flushRepeats(db: Db, now: number): void {
-  const witness = repeatWitnessOf(db, WITNESS);
-  db.transaction((tx) => flushRepeatsBefore(tx, witness, minuteOf(now)));
+  const minute = minuteOf(now);
+  const taken = db.transaction((tx) => flushRepeatsBefore(tx, minute));
+  appendLosses(db, repeatWitnessOf(db, WITNESS).flushed(minute, taken));
 }
 
 /**
