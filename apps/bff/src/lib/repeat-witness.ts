@@ -67,10 +67,9 @@ const MAX_WITNESSED = 20_000;
 export interface WitnessOptions {
   /**
    * Whether one process takes every counter (SQLite's server). Then a row it counted into that
-   * a flush does not find was deleted. With several processes (PostgreSQL), another may have
-   * summarised it, a little early when its clock runs ahead, and a row gone, or made again
-   * (another `made`), says nothing: only the same row holding less than this process put into
-   * it shows a loss.
+   * its flush does not find was deleted. With several processes (PostgreSQL), another may have
+   * taken it, a little early when its clock runs ahead, and a late count may have made it
+   * again (another `made`): such a row awaits the summary that names it (`settle`).
    */
   oneWriter: boolean;
   max?: number;
@@ -79,7 +78,17 @@ export interface WitnessOptions {
 export class RepeatWitness {
   /** The rows counted into, by minute, then by key and stripe. */
   readonly #minutes = new Map<number, Map<string, Witnessed>>();
+  /**
+   * Several processes: rows this process counted into that another took, by their mark,
+   * awaiting the summary that names them (`settle`).
+   */
+  readonly #awaiting = new Map<string, Witnessed>();
   #size = 0;
+  /**
+   * Several processes: the newest event id this process had read the trail to (`settle`),
+   * taken before its first count, so every summary of a minute it counted in comes after it.
+   */
+  mark: number | undefined;
   readonly #max: number;
   readonly #oneWriter: boolean;
   /** Told of every loss, for the server's log (a place the database cannot reach). */
@@ -113,9 +122,10 @@ export class RepeatWitness {
     const made = state.made ?? null;
     const firsts = wroteFirst ? 1 : 0;
     if (!seen || seen.made !== made) {
-      // First seen, or (PostgreSQL) made again after another process summarised it: what this
-      // process counted into the one before is not its to judge.
+      // First seen, or (PostgreSQL) made again after another process took it: the one before
+      // awaits the summary that names it.
       if (seen) {
+        this.#awaitSummary({ ...seen });
         Object.assign(seen, { row, made, counted: 1, firsts, reported: 0 });
         return null;
       }
@@ -138,8 +148,8 @@ export class RepeatWitness {
    * The rows a flush took (summarised and deleted) for every minute before `before`, committed.
    * A taken row the trail accounts for less of than this process counted into it lost the
    * difference. With one writer, a row this process counted into and the flush did not find
-   * was deleted: all but its first events are lost. Every minute before `before` is then
-   * forgotten.
+   * was deleted: all but its first events are lost; with several, it awaits the summary that
+   * names it (`settle`). Every minute before `before` is then forgotten.
    */
   flushed(
     before: number,
@@ -166,13 +176,54 @@ export class RepeatWitness {
       if (minute >= before) continue;
       this.#minutes.delete(minute);
       this.#size -= rows.size;
-      if (!this.#oneWriter) continue;
       for (const seen of rows.values()) {
+        if (!this.#oneWriter) {
+          this.#awaitSummary(seen);
+          continue;
+        }
         const loss = this.#judge(seen, null);
         if (loss) losses.push(loss);
       }
     }
     return losses;
+  }
+
+  /**
+   * Several processes: the rows every summary appended since `mark` took (their mark and
+   * count), read after this process's own flush of every closed minute, when each row it
+   * counted into is either in one of them or was deleted. A row in a summary is judged by what
+   * it held when taken; one in none was deleted: all but its first events are lost.
+   */
+  settle(taken: readonly { made: string; count: number }[]): LostCount[] {
+    const losses: LostCount[] = [];
+    for (const { made, count } of taken) {
+      const seen = this.#awaiting.get(made);
+      if (!seen) continue;
+      this.#awaiting.delete(made);
+      this.#size--;
+      const loss = this.#judge(seen, count);
+      if (loss) losses.push(loss);
+    }
+    for (const seen of this.#awaiting.values()) {
+      const loss = this.#judge(seen, null);
+      if (loss) losses.push(loss);
+    }
+    this.#size -= this.#awaiting.size;
+    this.#awaiting.clear();
+    return losses;
+  }
+
+  /** Rows awaiting their summary (`settle`). */
+  get awaiting(): number {
+    return this.#awaiting.size;
+  }
+
+  #awaitSummary(seen: Witnessed): void {
+    // Only what a summary could leave unaccounted for, and within the bound.
+    if (seen.made === null || seen.counted - seen.firsts - seen.reported <= 0) return;
+    if (this.#size >= this.#max) return;
+    this.#awaiting.set(seen.made, seen);
+    this.#size++;
   }
 
   /** What the row lost, beyond what was reported already; reported once. */

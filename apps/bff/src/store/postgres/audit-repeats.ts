@@ -1,4 +1,4 @@
-import { and, eq, lt, notExists, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lt, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import {
   minuteOf,
@@ -17,7 +17,7 @@ import type { RequestMeta } from '../../lib/request-meta.ts';
 import { appendAudit, lockChainHead } from './audit.ts';
 import { type PgDb, type PgTx, transaction } from './client.ts';
 import { prepared } from './prepared.ts';
-import { auditRepeats } from './schema.ts';
+import { auditEvents, auditRepeats } from './schema.ts';
 
 /**
  * Repeated refusals and reads on PostgreSQL (SPEC §8b): the same functions, meaning and answers
@@ -35,8 +35,8 @@ import { auditRepeats } from './schema.ts';
 
 /**
  * This process's memory of what it counted (lib/repeat-witness.ts): several processes count
- * into one table and any of them may summarise a minute, so only the same row (`made`) holding
- * less than this process put into it is a loss it can see (docs/decisions/048-repeat-witness.md).
+ * into one table and any of them may summarise a minute, so a row another took is found again
+ * in the summary that names it (`flushRepeats`; docs/decisions/048-repeat-witness.md).
  */
 const WITNESS = { oneWriter: false };
 
@@ -77,6 +77,9 @@ export async function recordRepeatable(
 ): Promise<void> {
   const row = repeatRow(entry, rule, meta);
   const witness = repeatWitnessOf(db, WITNESS);
+  // A store no server started (a command's, a test's) marks where the trail ends at its first
+  // count: every summary of a minute it counts in comes after.
+  if (witness.mark === undefined) await startWitnessing(db);
   // The common case, a repeat in a minute whose first is written, with nothing older left to
   // summarise, is one statement on the row of the connection it runs on (made if missing):
   // locked only while PostgreSQL runs it and flushes, and waited for by no other connection.
@@ -204,10 +207,9 @@ const countRepeat = prepared((db) => {
 /**
  * Writes the summary of every minute before `minute` that had repeats, and forgets those
  * minutes. Taking the counters is the delete itself, so when several processes flush at once
- * each closed minute is summarised once. Summaries are appended in minute order. The process's
- * witness checks the rows taken against what it counted into them; a row it counted into and
- * does not find may have been summarised by another process, so only a row that holds too
- * little shows a loss here (lib/repeat-witness.ts, docs/decisions/048-repeat-witness.md).
+ * each closed minute is summarised once. Summaries are appended in minute order, each naming
+ * the rows it took (their mark and count), where every process's witness finds its own; the
+ * rows are given back for this process's (lib/repeat-witness.ts).
  */
 async function flushRepeatsBefore(
   tx: PgTx,
@@ -222,9 +224,12 @@ async function flushRepeatsBefore(
   if (!pending) return null;
   await lockChainHead(tx);
   const closed = await tx.delete(auditRepeats).where(lt(auditRepeats.minute, minute)).returning();
-  for (const row of summedByMinute(closed)) {
+  for (const { row, counters } of summedByMinute(closed)) {
     const summary = repeatSummary(row);
-    if (summary) await appendAudit(tx, key, summary, summaryMetaOf(row));
+    if (!summary) continue;
+    // The rows it took, by their mark, for each process's witness to find its own in.
+    const named = { ...summary, details: { ...summary.details, counters } };
+    await appendAudit(tx, key, named, summaryMetaOf(row));
   }
   return closed;
 }
@@ -233,32 +238,103 @@ type CounterRow = typeof auditRepeats.$inferSelect;
 
 /**
  * One counter per kind and minute, its connections' rows summed (the latest time of them), in
- * minute order, then by key. A row set below zero in the database counts as none: it may not
- * take other connections' counts from the summary with it.
+ * minute order, then by key, with the rows summed (their mark and count). A row set below zero
+ * in the database counts as none: it may not take other connections' counts with it.
  */
-function summedByMinute(rows: CounterRow[]): CounterRow[] {
+function summedByMinute(rows: CounterRow[]) {
   const sorted = [...rows].sort(
     (a, b) =>
       a.minute - b.minute || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || a.stripe - b.stripe,
   );
-  const summed: CounterRow[] = [];
+  const summed: { row: CounterRow; counters: { made: string; count: number }[] }[] = [];
   for (const row of sorted) {
     const last = summed.at(-1);
     const count = Math.max(row.count, 0);
-    if (last && last.key === row.key && last.minute === row.minute) {
-      last.count += count;
-      last.lastAt = Math.max(last.lastAt, row.lastAt);
-    } else summed.push({ ...row, count });
+    const counter = { made: row.made, count: row.count };
+    if (last && last.row.key === row.key && last.row.minute === row.minute) {
+      last.row.count += count;
+      last.row.lastAt = Math.max(last.row.lastAt, row.lastAt);
+      last.counters.push(counter);
+    } else summed.push({ row: { ...row, count }, counters: [counter] });
   }
   return summed;
 }
 
-/** The server's once-a-minute flush, so the last minute of a flood is summarised too. */
+/**
+ * The server's once-a-minute flush, so the last minute of a flood is summarised too. Then, with
+ * every closed minute summarised (by this process or, committed, by another), the process's
+ * witness reads the summaries appended since it last looked, finds in them the rows it
+ * counted into that others took, and appends what those, or rows found in none, lost.
+ */
 export async function flushRepeats(db: PgDb, key: Buffer, now: number): Promise<void> {
   const minute = minuteOf(now);
+  const witness = repeatWitnessOf(db, WITNESS);
   const closed = await transaction(db, (tx) => flushRepeatsBefore(tx, key, minute));
-  await appendLosses(db, key, repeatWitnessOf(db, WITNESS).flushed(minute, closed ?? []));
+  await appendLosses(db, key, witness.flushed(minute, closed ?? []));
+  if (witness.mark === undefined) return;
+  if (witness.awaiting === 0) {
+    // Nothing another process took: no summary to read, only where the trail ends now.
+    const [newest] = await newestEvent(db).execute();
+    witness.mark = Math.max(witness.mark, newest?.id ?? 0);
+    return;
+  }
+  const taken: { made: string; count: number }[] = [];
+  let after = witness.mark;
+  for (;;) {
+    const page = await summariesAfter(db).execute({ after, size: SUMMARY_PAGE });
+    for (const { details } of page) taken.push(...countersIn(details));
+    const last = page.at(-1);
+    if (!last) break;
+    after = last.id;
+    if (page.length < SUMMARY_PAGE) break;
+  }
+  witness.mark = after;
+  await appendLosses(db, key, witness.settle(taken));
 }
+
+/** Summaries read a page at a time (`audit_type_idx`). */
+const SUMMARY_PAGE = 500;
+
+const summariesAfter = prepared((db) =>
+  db
+    .select({ id: auditEvents.id, details: auditEvents.details })
+    .from(auditEvents)
+    .where(
+      and(eq(auditEvents.type, 'audit.repeated'), gt(auditEvents.id, sql.placeholder('after'))),
+    )
+    .orderBy(asc(auditEvents.id))
+    .limit(sql.placeholder('size'))
+    .prepare('audit_repeat_summaries_after'),
+);
+
+/** The rows a summary took, as its details name them (none in one the witness appended). */
+function countersIn(details: string | null): { made: string; count: number }[] {
+  const parsed: unknown = details === null ? null : JSON.parse(details);
+  const counters = (parsed as { counters?: unknown } | null)?.counters;
+  if (!Array.isArray(counters)) return [];
+  return counters.filter(
+    (c): c is { made: string; count: number } =>
+      typeof c?.made === 'string' && typeof c?.count === 'number',
+  );
+}
+
+/**
+ * Marks where the trail ends now, for this process's witness (`RepeatWitness.mark`): every
+ * summary of a minute it will count in comes after. The server does it as it starts.
+ */
+export async function startWitnessing(db: PgDb): Promise<void> {
+  const witness = repeatWitnessOf(db, WITNESS);
+  const [newest] = await newestEvent(db).execute();
+  witness.mark ??= newest?.id ?? 0;
+}
+
+/** Where the trail ends now (`startWitnessing`). */
+const newestEvent = prepared((db) =>
+  db
+    .select({ id: sql<number>`coalesce(max(${auditEvents.id}), 0)`.mapWith(Number) })
+    .from(auditEvents)
+    .prepare('audit_newest_event'),
+);
 
 /**
  * Tells `report` of every count the counters lost before their summary (set back or deleted in

@@ -9,7 +9,7 @@ import type { BootedStore } from '../boot.ts';
 import type { DemoSeed } from '../demo.ts';
 import { endOverdueImpersonations } from '../housekeeping.ts';
 import { postgresAnchorFile, postgresAuditAnchor } from './audit-anchor.ts';
-import { flushRepeats, watchRepeatLosses } from './audit-repeats.ts';
+import { flushRepeats, startWitnessing, watchRepeatLosses } from './audit-repeats.ts';
 import { migratePostgres, openPostgres } from './client.ts';
 import { describeConnectionFailure, describeStartFailure } from './faults.ts';
 import { postgresMetricsSources } from './metrics.ts';
@@ -71,6 +71,8 @@ export async function bootPostgres(env: Env, url: string): Promise<BootedStore> 
       Date.now(),
       secret.auditKey,
     );
+    // Before the first count: the repeats this process counts are witnessed (ADR 048).
+    await startWitnessing(db);
   } catch (error) {
     await pool.end().catch(() => {});
     throw describeStartFailure(url, error);

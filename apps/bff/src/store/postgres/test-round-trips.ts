@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Store } from '../store.ts';
 import type { TestStore } from '../test-stores.ts';
+import { startWitnessing } from './audit-repeats.ts';
 import { openPostgres } from './client.ts';
 import { createPostgresStore } from './store.ts';
 
@@ -37,6 +38,9 @@ export async function statementsSentBy<T>(
     if (unanswered > 0) behind.push(name);
   });
   try {
+    // As a server starts it, before the work: what it sends is not the work's.
+    await startWitnessing(db);
+    for (const sent of [names, texts, values, behind]) sent.length = 0;
     return { names, texts, values, behind, result: await work(store) };
   } finally {
     await pool.end();
