@@ -192,14 +192,24 @@ export class RepeatWitness {
    * Several processes: the rows every summary appended since `mark` took (their mark and
    * count), read after this process's own flush of every closed minute, when each row it
    * counted into is either in one of them or was deleted. A row in a summary is judged by what
-   * it held when taken; one in none was deleted: all but its first events are lost.
+   * it held when taken, whether its minute is closed here or not; a row of a closed minute in
+   * none was deleted: all but its first events are lost.
    */
   settle(taken: readonly { made: string; count: number }[]): LostCount[] {
     const losses: LostCount[] = [];
+    // Rows of minutes still open here that another process, its clock ahead, took already:
+    // found by their mark too, since the trail is not read again before `mark`.
+    const open = new Map<string, { rows: Map<string, Witnessed>; id: string }>();
+    for (const rows of this.#minutes.values()) {
+      for (const [id, seen] of rows) if (seen.made !== null) open.set(seen.made, { rows, id });
+    }
     for (const { made, count } of taken) {
-      const seen = this.#awaiting.get(made);
+      const awaited = this.#awaiting.get(made);
+      const early = awaited ? undefined : open.get(made);
+      const seen = awaited ?? early?.rows.get(early.id);
       if (!seen) continue;
-      this.#awaiting.delete(made);
+      if (awaited) this.#awaiting.delete(made);
+      else if (early) early.rows.delete(early.id);
       this.#size--;
       const loss = this.#judge(seen, count);
       if (loss) losses.push(loss);
@@ -211,11 +221,6 @@ export class RepeatWitness {
     this.#size -= this.#awaiting.size;
     this.#awaiting.clear();
     return losses;
-  }
-
-  /** Rows awaiting their summary (`settle`). */
-  get awaiting(): number {
-    return this.#awaiting.size;
   }
 
   #awaitSummary(seen: Witnessed): void {

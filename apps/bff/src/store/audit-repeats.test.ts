@@ -760,6 +760,23 @@ describe('the repeat witness on PostgreSQL, several processes', () => {
     expect(await accountedFor(ts)).toBe(10);
   });
 
+  it('no false loss when another process, its clock ahead, summarised the minute before this one looked at the trail in it', async () => {
+    const ts = await freshStore('postgres');
+    const other = drizzle(ts.db.$client, { schema: postgresSchema });
+    const repeats = repeatsOn(ts);
+    const reported: LostCount[] = [];
+    watch(ts, (loss) => reported.push(loss));
+    for (let i = 0; i < 5; i++) await repeats.record(refusal(M0 + i), 'operator_door');
+    // The other's minute is over; this one's is not, and its housekeeping runs in it.
+    await postgres.flushRepeats(other, ts.auditKey, M0 + MINUTE);
+    await repeats.flush(M0 + 30_000);
+    await repeats.flush(M0 + MINUTE);
+
+    expect(reported).toEqual([]);
+    expect(await losses(ts)).toEqual([]);
+    expect(await accountedFor(ts)).toBe(5);
+  });
+
   it('a summary names the rows it took, by the mark each was made with, and what each held', async () => {
     const ts = await freshStore('postgres');
     const repeats = repeatsOn(ts);

@@ -272,8 +272,8 @@ export async function flushRepeats(db: PgDb, key: Buffer, now: number): Promise<
   const closed = await transaction(db, (tx) => flushRepeatsBefore(tx, key, minute));
   await appendLosses(db, key, witness.flushed(minute, closed ?? []));
   if (witness.mark === undefined) return;
-  if (witness.awaiting === 0) {
-    // Nothing another process took: no summary to read, only where the trail ends now.
+  if (witness.size === 0) {
+    // Nothing counted that a summary could name: only where the trail ends now.
     const [newest] = await newestEvent(db).execute();
     witness.mark = Math.max(witness.mark, newest?.id ?? 0);
     return;
