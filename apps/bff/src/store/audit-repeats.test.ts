@@ -370,6 +370,8 @@ describe.each(dialects)('repeated refusals and reads on %s', (dialect) => {
       asked: null,
       count: 2,
       lastAt: M0 + 1,
+      // On PostgreSQL, the row its migration (0030) took to hold the minute's first.
+      ...(ts.dialect === 'postgres' ? { first: true } : {}),
     });
     await repeats.record(read(M0 + 2), 'sys');
     await repeats.flush(M0 + MINUTE);
@@ -474,8 +476,9 @@ describe('repeats on PostgreSQL, counted by several connections', () => {
 
       await postgres.flushRepeats(ts.db, ts.auditKey, M0 + MINUTE);
 
-      // The five counted on the other connection are still summarised (the first, and four).
-      expect((await summaries(ts)).map((s) => s.details?.repeats)).toEqual([4]);
+      // The five counted on the other connection are still summarised, all repeats: the
+      // minute's first was written with the row set below zero.
+      expect((await summaries(ts)).map((s) => s.details?.repeats)).toEqual([5]);
     } finally {
       await Promise.all([a.client.end(), b.client.end()]);
     }
@@ -816,5 +819,124 @@ describe('the repeat witness on PostgreSQL, several processes', () => {
     expect(reported).toEqual([]);
     expect(await losses(ts)).toEqual([]);
     expect(await accountedFor(ts)).toBe(16);
+  });
+});
+
+describe('the repeat witness on PostgreSQL, a count racing the summary of its minute (review 2)', () => {
+  /**
+   * A connection of its own whose next COMMIT waits until the test lets it go, so that a
+   * flush's transaction can be held after its delete and its summary, uncommitted.
+   */
+  function holdNextCommit(client: pg.Client | pg.PoolClient) {
+    let reached!: () => void;
+    let release!: () => void;
+    const atCommit = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let armed = false;
+    const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (
+      ...args: unknown[]
+    ) => {
+      if (armed && args[0] === 'COMMIT') {
+        armed = false;
+        reached();
+        return released.then(() => query(...args));
+      }
+      return query(...args);
+    };
+    return {
+      arm: () => {
+        armed = true;
+      },
+      atCommit,
+      release,
+    };
+  }
+
+  it('a repeat counted while another process summarises its minute is still in the trail', async () => {
+    const ts = await freshStore('postgres');
+    const q = new pg.Client({ connectionString: ts.url });
+    const f = new pg.Client({ connectionString: ts.url });
+    await Promise.all([q.connect(), f.connect()]);
+    const qdb = drizzle(q, { schema: postgresSchema });
+    const flusher = drizzle(f, { schema: postgresSchema });
+    const repeats = repeatsOn(ts);
+    const reported: LostCount[] = [];
+    watch(ts, (loss) => reported.push(loss));
+    try {
+      // Another process counts a flood's first three of the minute.
+      for (let i = 0; i < 3; i++) {
+        await postgres.recordRepeatable(qdb, ts.auditKey, refusal(M0 + i), 'operator_door', meta);
+      }
+      // A third process's housekeeping takes the minute: deleted and summarised, not committed yet.
+      const held = holdNextCommit(f);
+      held.arm();
+      const flushing = postgres.flushRepeats(flusher, ts.auditKey, M0 + MINUTE);
+      await held.atCommit;
+      // Meanwhile this process counts two more of the minute (a request at its last moment).
+      await repeats.record(refusal(M0 + 59_000), 'operator_door');
+      await repeats.record(refusal(M0 + 59_001), 'operator_door');
+      held.release();
+      await flushing;
+      await repeats.flush(M0 + MINUTE);
+
+      // Five refusals: the first, and four repeats, whoever summarised them.
+      expect(await accountedFor(ts)).toBe(5);
+      expect(linked(await auditTrail(ts))).toBe(true);
+    } finally {
+      await Promise.all([q.end(), f.end()]);
+    }
+  });
+
+  it('no false loss for a repeat this process counted into its minute while its own next-minute record was summarising it', async () => {
+    const ts = await freshStore('postgres');
+    const q = new pg.Client({ connectionString: ts.url });
+    await q.connect();
+    const qdb = drizzle(q, { schema: postgresSchema });
+    // This process: a pool of its own, so its record and its count run on two connections.
+    const pool = new pg.Pool({ connectionString: ts.url, max: 4 });
+    const held: ReturnType<typeof holdNextCommit>[] = [];
+    pool.on('connect', (client) => {
+      held.push(holdNextCommit(client));
+    });
+    const p = drizzle(pool, { schema: postgresSchema });
+    const reported: LostCount[] = [];
+    postgres.watchRepeatLosses(p, (loss) => reported.push(loss));
+    try {
+      await postgres.startWitnessing(p);
+      // Another process writes the minute's first.
+      await postgres.recordRepeatable(qdb, ts.auditKey, refusal(M0), 'operator_door', meta);
+      // This process's first refusal of the next minute (another operator) takes the minute
+      // before: held uncommitted after its delete.
+      const first = await pool.connect();
+      first.release();
+      for (const h of held) h.arm();
+      const next = postgres.recordRepeatable(
+        p,
+        ts.auditKey,
+        refusal(M0 + MINUTE, 8),
+        'operator_door',
+        meta,
+      );
+      await Promise.race(held.map((h) => h.atCommit));
+      // A request of this process still in the minute, on another connection.
+      await postgres.recordRepeatable(p, ts.auditKey, refusal(M0 + 59_999), 'operator_door', meta);
+      for (const h of held) h.release();
+      await next;
+      // Its housekeeping.
+      await postgres.flushRepeats(p, ts.auditKey, M0 + 2 * MINUTE);
+
+      // Nothing was set back or deleted behind the store: no loss is reported or appended.
+      expect(reported).toEqual([]);
+      expect(await losses(ts)).toEqual([]);
+      expect(await accountedFor(ts)).toBe(3);
+    } finally {
+      for (const h of held) h.release();
+      await Promise.all([q.end(), pool.end()]);
+    }
   });
 });

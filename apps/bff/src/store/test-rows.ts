@@ -250,11 +250,9 @@ export async function repeatCounters(ts: TestStore) {
     const {
       stripe: _,
       made: __,
+      first: ___,
       ...counter
-    } = row as typeof row & {
-      stripe?: number;
-      made?: string;
-    };
+    } = row as typeof row & { stripe?: number; made?: string; first?: boolean };
     const at = `${counter.key}@${counter.minute}`;
     const seen = summed.get(at);
     if (seen) {

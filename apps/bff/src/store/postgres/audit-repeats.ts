@@ -104,7 +104,7 @@ export async function recordRepeatable(
       .limit(1);
     const [mine] = await tx
       .insert(auditRepeats)
-      .values({ ...row, stripe: thisConnection })
+      .values({ ...row, stripe: thisConnection, first: !earlier })
       .onConflictDoUpdate({
         target: [auditRepeats.key, auditRepeats.minute, auditRepeats.stripe],
         set: {
@@ -177,6 +177,8 @@ const countRepeat = prepared((db) => {
           lastAt: sql<number>`${sql.placeholder('at')}::bigint`.as('last_at'),
           // A row of its own for this connection, marked anew (used only when it is made).
           made: sql<string>`gen_random_uuid()`.as('made'),
+          // The minute's first is written with a row a transaction makes, never with this one.
+          first: sql<boolean>`false`.as('first'),
         })
         .from(minute)
         .where(
@@ -224,8 +226,9 @@ async function flushRepeatsBefore(
   if (!pending) return null;
   await lockChainHead(tx);
   const closed = await tx.delete(auditRepeats).where(lt(auditRepeats.minute, minute)).returning();
-  for (const { row, counters } of summedByMinute(closed)) {
-    const summary = repeatSummary(row);
+  for (const { row, repeats, counters } of summedByMinute(closed)) {
+    // Its repeats as one more than the first, the count `repeatSummary` takes.
+    const summary = repeatSummary({ ...row, count: repeats + 1 });
     if (!summary) continue;
     // The rows it took, by their mark, for each process's witness to find its own in.
     const named = { ...summary, details: { ...summary.details, counters } };
@@ -237,25 +240,30 @@ async function flushRepeatsBefore(
 type CounterRow = typeof auditRepeats.$inferSelect;
 
 /**
- * One counter per kind and minute, its connections' rows summed (the latest time of them), in
- * minute order, then by key, with the rows summed (their mark and count). A row set below zero
- * in the database counts as none: it may not take other connections' counts with it.
+ * One counter per kind and minute, in minute order, then by key: its repeats (each of its
+ * connections' rows' counts, but the minute's first where a row was written with it), the
+ * latest time of them, and the rows summed (their mark and count). A row set below zero in the
+ * database counts as none: it may not take other connections' counts with it.
  */
 function summedByMinute(rows: CounterRow[]) {
   const sorted = [...rows].sort(
     (a, b) =>
       a.minute - b.minute || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || a.stripe - b.stripe,
   );
-  const summed: { row: CounterRow; counters: { made: string; count: number }[] }[] = [];
+  const summed: {
+    row: CounterRow;
+    repeats: number;
+    counters: { made: string; count: number }[];
+  }[] = [];
   for (const row of sorted) {
     const last = summed.at(-1);
-    const count = Math.max(row.count, 0);
+    const repeats = Math.max(row.count - (row.first ? 1 : 0), 0);
     const counter = { made: row.made, count: row.count };
     if (last && last.row.key === row.key && last.row.minute === row.minute) {
-      last.row.count += count;
+      last.repeats += repeats;
       last.row.lastAt = Math.max(last.row.lastAt, row.lastAt);
       last.counters.push(counter);
-    } else summed.push({ row: { ...row, count }, counters: [counter] });
+    } else summed.push({ row, repeats, counters: [counter] });
   }
   return summed;
 }

@@ -384,6 +384,12 @@ export const auditRepeats = pgTable(
      * back from one another process summarised and a late count made again (ADR 048).
      */
     made: uuid('made').notNull().defaultRandom(),
+    /**
+     * Whether the minute's first event was written with this row (by the count that made it):
+     * its summary counts all of a row's counts as repeats but that first. A row made by a
+     * count that ran while another process was summarising the minute has none (ADR 048).
+     */
+    first: boolean('first').notNull().default(false),
   },
   (t) => [
     primaryKey({ columns: [t.key, t.minute, t.stripe] }),
