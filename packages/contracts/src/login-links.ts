@@ -305,8 +305,8 @@ export const accountCredential = z.object({
   uses: z.number().int(),
   lastUsedAt: isoDateTime.nullable(),
   /**
-   * It no longer works, but the impersonation it started still acts as me (a support token or
-   * handover link used): withdrawing it ends that. Listed first, on the first page.
+   * An impersonation it started still acts as me: withdrawing it ends that. Those that no
+   * longer work (a support token or handover link used) are listed first, on the first page.
    */
   inUse: z.boolean(),
 });

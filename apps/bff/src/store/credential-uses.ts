@@ -112,13 +112,18 @@ export function runningHandoversOf(
   ) as SQL;
 }
 
-/** The links and tokens those impersonations name (a token's id is a whole number). */
-export function handoverIds(
-  running: readonly { kind: CredentialKind | null; id: string | null }[],
-) {
-  const named = (kind: CredentialKind) =>
-    running.flatMap((r) => (r.kind === kind && r.id !== null ? [r.id] : []));
+/** The credentials those impersonations name, each once, and by kind (a token's id is a whole number). */
+export function handoverIds(rows: readonly { kind: CredentialKind | null; id: string | null }[]) {
+  const running = [
+    ...new Map(
+      rows.flatMap((r) =>
+        r.kind !== null && r.id !== null ? [[`${r.kind}:${r.id}`, { kind: r.kind, id: r.id }]] : [],
+      ) as [string, { kind: CredentialKind; id: string }][],
+    ).values(),
+  ];
+  const named = (kind: CredentialKind) => running.filter((r) => r.kind === kind).map((r) => r.id);
   return {
+    running,
     links: named('one_click'),
     tokens: named('login_token')
       .map(Number)

@@ -23,7 +23,7 @@ import { AppError } from '../../lib/errors.ts';
 import { cursorNotOurs, decodeCursor, pageOf } from '../../lib/pagination.ts';
 import type { RequestMeta } from '../../lib/request-meta.ts';
 import type { LoginTokenRow, OneClickLinkRow } from '../../store/rows.ts';
-import type { LinkMadeFor, TokenMadeFor } from './credentials.store.ts';
+import { HANDOVERS_LOOKED_AT, type LinkMadeFor, type TokenMadeFor } from './credentials.store.ts';
 
 /**
  * The room one more credential made for a person by someone else needs: fewer than
@@ -109,9 +109,10 @@ const tokenName = (token: LoginTokenRow) => token.extra ?? `Login token #${token
 /**
  * "Sign-in links and tokens made for you" (Account): every live credential anyone made for
  * the signed-in person, whoever made it and however it travels, so they can revoke it, a page
- * at a time in the order of the integrations' list below (`mergedPage`). The first page starts
- * with those in use: a support token or handover link used, whose impersonation of the person
- * still runs, which withdrawing ends (SPEC §4b: the person sees and can revoke them).
+ * at a time in the order of the integrations' list below (`mergedPage`). Those in use (an
+ * impersonation of the person they started still runs, which withdrawing ends) say so, and
+ * those of them that no longer work (a support token or handover link used) start the first
+ * page (SPEC §4b: the person sees and can revoke them).
  */
 export async function credentialsMadeFor(
   deps: AppDeps,
@@ -123,7 +124,6 @@ export async function credentialsMadeFor(
   if (!user) return { credentials: [], nextCursor: null };
   const now = deps.clock.now();
   // Handovers are held by others: none among mine.
-  const withInUse = cursor === undefined && page.heldBy !== 'me';
   const [links, tokens, inUse] = await Promise.all([
     deps.store.credentials.liveLinksFor(
       user.id,
@@ -137,21 +137,24 @@ export async function credentialsMadeFor(
       { start: startIn('login_token', cursor, Number), limit: page.limit + 1 },
       page.heldBy,
     ),
-    withInUse ? deps.store.credentials.handoversInUseFor(user.id, now, page.limit) : null,
+    page.heldBy === 'me' ? null : deps.store.credentials.handoversInUseFor(user.id, now),
   ]);
+  const running = new Set(inUse?.running.map(({ kind, id }) => `${kind}:${id}`));
   const { items, nextCursor } = mergedPage<AccountCredential>(
-    links.map((made) => linkLine(made, false)),
-    tokens.map((made) => tokenLine(made, false)),
+    links.map((made) => linkLine(made, running.has(`one_click:${made.link.id}`))),
+    tokens.map((made) => tokenLine(made, running.has(`login_token:${made.token.id}`))),
     page.limit,
   );
-  const inUseFirst = inUse
-    ? mergedPage<AccountCredential>(
-        inUse.links.map((made) => linkLine(made, true)),
-        inUse.tokens.map((made) => tokenLine(made, true)),
-        page.limit,
-      ).items
-    : [];
-  return { credentials: [...inUseFirst, ...items], nextCursor };
+  // Those that no longer work are found nowhere else: all of them first, on the first page.
+  const spentInUse =
+    inUse && cursor === undefined
+      ? mergedPage<AccountCredential>(
+          inUse.links.map((made) => linkLine(made, true)),
+          inUse.tokens.map((made) => tokenLine(made, true)),
+          HANDOVERS_LOOKED_AT,
+        ).items
+      : [];
+  return { credentials: [...spentInUse, ...items], nextCursor };
 }
 
 /** A link as its person sees it in Account, with when it was made (for `mergedPage`). */

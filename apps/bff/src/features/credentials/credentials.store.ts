@@ -32,15 +32,20 @@ export interface CredentialsStore {
     heldBy?: CredentialHolder,
   ): Promise<TokenMadeFor[]>;
   /**
-   * Credentials made for the user that no longer work (used or run out, not withdrawn) while an
-   * impersonation of the user they started still runs: a support token or handover link in use.
-   * At most `limit` impersonations are looked at; each kind newest made first.
+   * The credentials made for the user whose impersonation of the user still runs (a support
+   * token or handover link in use; at most `HANDOVERS_LOOKED_AT` impersonations, read through
+   * `impersonations_running_handover_idx` in its order, not the person's whole history),
+   * and of those, the ones that no longer work (used or run out, not withdrawn), each kind
+   * newest made first: the Account list shows the live ones in their place.
    */
   handoversInUseFor(
     userId: number,
     now: number,
-    limit: number,
-  ): Promise<{ links: LinkMadeFor[]; tokens: TokenMadeFor[] }>;
+  ): Promise<{
+    running: { kind: CredentialKind; id: string }[];
+    links: LinkMadeFor[];
+    tokens: TokenMadeFor[];
+  }>;
   /**
    * Links handed to a system for the user, whatever became of them: `limit` of them from
    * `start`, newest made first (same instant: the higher id first).
@@ -56,6 +61,12 @@ export interface CredentialsStore {
    */
   revoke(command: RevokeCredential): Promise<'revoked' | 'not_found'>;
 }
+
+/**
+ * Running impersonations of one person a credential started, looked at by the Account list: a
+ * support agent's one at a time per session, so far more than anyone meets.
+ */
+export const HANDOVERS_LOOKED_AT = 100;
 
 /** A page of one table of a list merged from several (store/keyset.ts). */
 export interface MergedPage<Id extends number | string> {

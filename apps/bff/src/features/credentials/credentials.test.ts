@@ -1215,6 +1215,30 @@ describe('credentials die with the right to them', () => {
     expect((await buyer.account.credentials()).credentials.filter((c) => c.inUse)).toEqual([]);
   });
 
+  it('a used support token is listed in use on a page of one, though a live token of the person also runs an impersonation, itself marked in use', async () => {
+    const buyer = t.client((await t.signIn('buyer@acme.test')).token);
+    // A reusable support token, still live after its use: listed as live, not in use.
+    const reusable = await makeToken(ops, 'buyer@acme.test', {
+      use: 'support',
+      reason: 'billing',
+      oneTimeUse: false,
+    });
+    await redeemToken(reusable.token, ops);
+    t.clock.advance(1);
+    // A one-time support token used from another of the maker's sessions: in use only.
+    const elsewhere = (await t.signIn('ops@onbehalf.test')).token;
+    const used = await makeToken(ops, 'buyer@acme.test', { use: 'support', reason: 'refund' });
+    await redeemToken(used.token, elsewhere);
+
+    const page = (await buyer.account.credentials({ limit: 1 })).credentials;
+    // The used one is shown nowhere else: it must be first, as in use; the live one is in use
+    // too, in its place.
+    expect(page.map((c) => [c.id, c.inUse])).toEqual([
+      [String(used.id), true],
+      [String(reusable.id), true],
+    ]);
+  });
+
   it('a reusable integration token that ran out is withdrawn while a session it opened lives', async () => {
     const made = await makeToken(ops, 'buyer@acme.test', {
       use: 'integration',

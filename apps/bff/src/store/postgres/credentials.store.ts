@@ -1,6 +1,9 @@
 import type { CredentialMaker } from '@onbehalf/contracts/login-links';
 import { and, desc, eq, sql } from 'drizzle-orm';
-import type { CredentialsStore } from '../../features/credentials/credentials.store.ts';
+import {
+  type CredentialsStore,
+  HANDOVERS_LOOKED_AT,
+} from '../../features/credentials/credentials.store.ts';
 import {
   handoverIds,
   linksInUse,
@@ -143,13 +146,14 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
         limit,
       );
     },
-    async handoversInUseFor(userId, now, limit) {
-      const running = await db
-        .selectDistinct({ kind: impersonations.credentialKind, id: impersonations.credentialId })
-        .from(impersonations)
-        .where(runningHandoversOf(impersonations, userId, now))
-        .limit(limit);
-      const ids = handoverIds(running);
+    async handoversInUseFor(userId, now) {
+      const ids = handoverIds(
+        await db
+          .select({ kind: impersonations.credentialKind, id: impersonations.credentialId })
+          .from(impersonations)
+          .where(runningHandoversOf(impersonations, userId, now))
+          .limit(HANDOVERS_LOOKED_AT),
+      );
       const tokenIds = ids.tokens.filter(isIntegerId);
       const [inUseLinks, inUseTokens] = await Promise.all([
         ids.links.length === 0
@@ -164,6 +168,7 @@ export function postgresCredentials({ db, auditKey }: PostgresContext): Credenti
               .orderBy(desc(loginTokens.createdAt), desc(loginTokens.id)),
       ]);
       return {
+        running: ids.running,
         links: await withMakers(inUseLinks, userId),
         tokens: await withMakers(inUseTokens, userId),
       };

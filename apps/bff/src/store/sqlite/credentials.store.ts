@@ -1,6 +1,10 @@
 import type { CredentialHolder } from '@onbehalf/contracts/login-links';
 import { and, desc, eq, sql } from 'drizzle-orm';
-import type { CredentialsStore, MergedPage } from '../../features/credentials/credentials.store.ts';
+import {
+  type CredentialsStore,
+  HANDOVERS_LOOKED_AT,
+  type MergedPage,
+} from '../../features/credentials/credentials.store.ts';
 import {
   handoverIds,
   linksInUse,
@@ -139,14 +143,15 @@ export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
     async liveTokensFor(userId, now, page, heldBy) {
       return fromEachProfile(userId, (id) => liveTokenPage(db, id, now, page, heldBy), page.limit);
     },
-    async handoversInUseFor(userId, now, limit) {
-      const running = db
-        .selectDistinct({ kind: impersonations.credentialKind, id: impersonations.credentialId })
-        .from(impersonations)
-        .where(runningHandoversOf(impersonations, userId, now))
-        .limit(limit)
-        .all();
-      const ids = handoverIds(running);
+    async handoversInUseFor(userId, now) {
+      const ids = handoverIds(
+        db
+          .select({ kind: impersonations.credentialKind, id: impersonations.credentialId })
+          .from(impersonations)
+          .where(runningHandoversOf(impersonations, userId, now))
+          .limit(HANDOVERS_LOOKED_AT)
+          .all(),
+      );
       const inUseLinks =
         ids.links.length === 0
           ? []
@@ -163,7 +168,7 @@ export function sqliteCredentials({ db }: SqliteContext): CredentialsStore {
               .orderBy(desc(loginTokens.createdAt), desc(loginTokens.id))
               .all()
               .map((r) => ({ ...r, maker: makerOf(r.token, userId) }));
-      return { links: inUseLinks, tokens: inUseTokens };
+      return { running: ids.running, links: inUseLinks, tokens: inUseTokens };
     },
     async integrationLinksFor(userId, { start, limit }) {
       return links(db)
