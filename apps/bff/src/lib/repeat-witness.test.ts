@@ -66,7 +66,7 @@ describe('the repeat witness (ADR 048)', () => {
     expect(witness.size).toBe(0);
   });
 
-  it('never reports more lost than it counted, less the first event it wrote (review): a row zeroed or set below zero', () => {
+  it('never reports more lost than it counted, less the first event it wrote: a row zeroed or set below zero', () => {
     const witness = new RepeatWitness({ oneWriter: true });
     for (let i = 0; i < 5; i++)
       witness.counted(rowOf(M0 + i), { stripe: 0, stored: i + 1 }, i === 0);

@@ -822,7 +822,7 @@ describe('the repeat witness on PostgreSQL, several processes', () => {
   });
 });
 
-describe('the repeat witness on PostgreSQL, a count racing the summary of its minute (review 2)', () => {
+describe('the repeat witness on PostgreSQL, a count racing the summary of its minute', () => {
   /**
    * A connection of its own whose next COMMIT waits until the test lets it go, so that a
    * flush's transaction can be held after its delete and its summary, uncommitted.
