@@ -55,6 +55,19 @@ function watch(ts: TestStore, report: (loss: LostCount) => void) {
   else postgres.watchRepeatLosses(ts.db, report);
 }
 
+/**
+ * A PostgreSQL store and another process beside it: a handle of its own on the same pool (so on
+ * the same connections, as processes behind a pooler are), so a witness of its own; with the
+ * losses this store's witness reports.
+ */
+async function besideAnotherProcess() {
+  const ts = await freshStore('postgres');
+  const other = drizzle(ts.db.$client, { schema: postgresSchema });
+  const reported: LostCount[] = [];
+  watch(ts, (loss) => reported.push(loss));
+  return { ts, other, repeats: repeatsOn(ts), reported };
+}
+
 const refusal = (at: number, userId: number | null = 7): RepeatableEntry => ({
   type: 'impersonation.refused',
   at,
@@ -663,10 +676,7 @@ describe('a repeat counter deleted in the database', () => {
   });
 
   it("on PostgreSQL, another process's summary is no loss: a counter gone is not taken for one deleted", async () => {
-    const ts = await freshStore('postgres');
-    // Another process: a handle of its own on the same database, so a witness of its own.
-    const other = drizzle(ts.db.$client, { schema: postgresSchema });
-    const repeats = repeatsOn(ts);
+    const { ts, other, repeats } = await besideAnotherProcess();
     // Summarised by the other before this one's counts of the minute are over (its clock a
     // little ahead): the late counts start the counter again, as a deleted one would.
     for (let i = 0; i < 5; i++) await repeats.record(refusal(M0 + i), 'operator_door');
@@ -736,9 +746,7 @@ describe('the repeat witness on SQLite, one process writing', () => {
 
 describe('the repeat witness on PostgreSQL, several processes', () => {
   it('a counter set back, then summarised by another process: this one finds its row in the summary and appends what it lost', async () => {
-    const ts = await freshStore('postgres');
-    const other = drizzle(ts.db.$client, { schema: postgresSchema });
-    const repeats = repeatsOn(ts);
+    const { ts, other, repeats } = await besideAnotherProcess();
     for (let i = 0; i < 10; i++) await repeats.record(refusal(M0 + i), 'operator_door');
     expect(await tamper(ts, 2)).toBeGreaterThan(0);
 
@@ -750,9 +758,7 @@ describe('the repeat witness on PostgreSQL, several processes', () => {
   });
 
   it('a counter deleted before any summary: this one finds its row in none and appends what it lost', async () => {
-    const ts = await freshStore('postgres');
-    const other = drizzle(ts.db.$client, { schema: postgresSchema });
-    const repeats = repeatsOn(ts);
+    const { ts, other, repeats } = await besideAnotherProcess();
     for (let i = 0; i < 10; i++) await repeats.record(refusal(M0 + i), 'operator_door');
     expect(await tamper(ts, 'delete')).toBeGreaterThan(0);
 
@@ -764,11 +770,7 @@ describe('the repeat witness on PostgreSQL, several processes', () => {
   });
 
   it('no false loss when another process, its clock ahead, summarised the minute before this one looked at the trail in it', async () => {
-    const ts = await freshStore('postgres');
-    const other = drizzle(ts.db.$client, { schema: postgresSchema });
-    const repeats = repeatsOn(ts);
-    const reported: LostCount[] = [];
-    watch(ts, (loss) => reported.push(loss));
+    const { ts, other, repeats, reported } = await besideAnotherProcess();
     for (let i = 0; i < 5; i++) await repeats.record(refusal(M0 + i), 'operator_door');
     // The other's minute is over; this one's is not, and its housekeeping runs in it.
     await postgres.flushRepeats(other, ts.auditKey, M0 + MINUTE);
@@ -792,13 +794,7 @@ describe('the repeat witness on PostgreSQL, several processes', () => {
   });
 
   it('no false loss when another process, after summarising the minute early, counts late on the connection this one counted on', async () => {
-    const ts = await freshStore('postgres');
-    // Another process: a handle of its own on the same pool (so on the same connections, as
-    // processes sharing server connections behind a pooler are), a witness of its own.
-    const other = drizzle(ts.db.$client, { schema: postgresSchema });
-    const repeats = repeatsOn(ts);
-    const reported: LostCount[] = [];
-    watch(ts, (loss) => reported.push(loss));
+    const { ts, other, repeats, reported } = await besideAnotherProcess();
     for (let i = 0; i < 5; i++) await repeats.record(refusal(M0 + i), 'operator_door');
     // Its clock a little ahead: the minute summarised, then its own late counts start it again.
     await postgres.flushRepeats(other, ts.auditKey, M0 + MINUTE);
