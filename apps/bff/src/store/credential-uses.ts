@@ -114,13 +114,11 @@ export function runningHandoversOf(
 
 /** The credentials those impersonations name, each once, and by kind (a token's id is a whole number). */
 export function handoverIds(rows: readonly { kind: CredentialKind | null; id: string | null }[]) {
-  const running = [
-    ...new Map(
-      rows.flatMap((r) =>
-        r.kind !== null && r.id !== null ? [[`${r.kind}:${r.id}`, { kind: r.kind, id: r.id }]] : [],
-      ) as [string, { kind: CredentialKind; id: string }][],
-    ).values(),
-  ];
+  const byName = new Map<string, { kind: CredentialKind; id: string }>();
+  for (const { kind, id } of rows) {
+    if (kind !== null && id !== null) byName.set(`${kind}:${id}`, { kind, id });
+  }
+  const running = [...byName.values()];
   const named = (kind: CredentialKind) => running.filter((r) => r.kind === kind).map((r) => r.id);
   return {
     running,
