@@ -49,3 +49,16 @@ test('a member of two organizations picks a profile at sign-in and switches betw
   const current = await sessionOf(page);
   expect(current?.activeProfile?.organization.name, 'the server switched too').toBe(ACME);
 });
+
+test('a member of two organizations sent to sign in from a page chooses a profile, then is on that page', async ({
+  page,
+}) => {
+  await page.goto('/account?sessions=Chrome');
+  await expect(page).toHaveURL((url) => url.pathname === '/sign-in');
+  await submitSignInForm(page, jane.email, jane.password);
+
+  await expect(page.getByRole('heading', { level: 1, name: 'Choose a profile' })).toBeVisible();
+  await page.getByRole('button', { name: new RegExp(`^${ACME}`) }).click();
+  await expect(page).toHaveURL((url) => url.pathname === '/account');
+  await expect(page.getByRole('searchbox', { name: 'Search sessions' })).toHaveValue('Chrome');
+});

@@ -1,3 +1,5 @@
+import type { KitFixtures } from '@onbehalf/testing';
+import type { Page } from '@playwright/test';
 import { SESSION_COOKIE } from '../fixtures/impersonate.ts';
 import { submitSignInForm } from '../fixtures/sign-in-form.ts';
 import { expect, test } from '../fixtures/test.ts';
@@ -78,14 +80,7 @@ test('a session that ends under a page asks for a sign-in, then goes back to tha
 }) => {
   const member = org.members[0];
   await signIn(page, member);
-  await page.goto('/account?sessions=Chrome');
-  const search = page.getByRole('searchbox', { name: 'Search sessions' });
-  await expect(search).toHaveValue('Chrome');
-  // The session runs out on the server's clock while the page is open; its next read is
-  // refused, and the portal asks for a sign-in.
-  await clock.advance(13 * 3_600_000);
-  await search.fill('Firefox');
-  await expect(page).toHaveURL((url) => url.pathname === '/sign-in');
+  const search = await sessionEndsUnderASearch(page, clock);
   await expect(page.getByText('Your session has ended. Sign in again.')).toBeVisible();
 
   await submitSignInForm(page, member.email, member.password);
@@ -93,3 +88,35 @@ test('a session that ends under a page asks for a sign-in, then goes back to tha
   await expect(page).toHaveURL((url) => url.pathname === '/account');
   await expect(search).toHaveValue(/^(Chrome|Firefox)$/);
 });
+
+test('a team admin asked to sign in again on a page chooses a profile, then is back on that page', async ({
+  page,
+  org,
+  signIn,
+  clock,
+}) => {
+  await signIn(page, org.admin);
+  const search = await sessionEndsUnderASearch(page, clock);
+
+  await submitSignInForm(page, org.admin.email, org.admin.password);
+  // A team admin has coworkers to sign in as, so the profile choice comes first…
+  await expect(page.getByRole('heading', { level: 1, name: 'Choose a profile' })).toBeVisible();
+  await page.getByRole('button', { name: new RegExp(`^${org.name}`) }).click();
+  // …and then the page they were on, not the dashboard.
+  await expect(page).toHaveURL((url) => url.pathname === '/account');
+  await expect(search).toHaveValue(/^(Chrome|Firefox)$/);
+});
+
+/**
+ * Opens the Account page's session search, then lets the session run out on the server's clock
+ * while the page is open: its next read is refused, and the portal asks for a sign-in.
+ */
+async function sessionEndsUnderASearch(page: Page, clock: KitFixtures['clock']) {
+  await page.goto('/account?sessions=Chrome');
+  const search = page.getByRole('searchbox', { name: 'Search sessions' });
+  await expect(search).toHaveValue('Chrome');
+  await clock.advance(13 * 3_600_000);
+  await search.fill('Firefox');
+  await expect(page).toHaveURL((url) => url.pathname === '/sign-in');
+  return search;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeNext } from './safe-next.ts';
+import { afterProfileChoice, profileChoiceFor, safeNext } from './safe-next.ts';
 
 describe('safeNext', () => {
   it('keeps a same-origin path with its query', () => {
@@ -41,5 +41,30 @@ describe('safeNext', () => {
     // Pages that only begin alike are pages like any other.
     expect(safeNext('/login-tokens')).toBe('/login-tokens');
     expect(safeNext('/admin/login-tokens/7')).toBe('/admin/login-tokens/7');
+  });
+});
+
+describe('the profile chooser carries the target on', () => {
+  it('to where the person was going, through the chooser', () => {
+    expect(profileChoiceFor('/team?q=Ada Lovelace')).toBe(
+      '/select-profile?next=%2Fteam%3Fq%3DAda%20Lovelace',
+    );
+    const carried = new URL(profileChoiceFor('/team?q=Ada'), 'http://portal.test');
+    expect(afterProfileChoice(carried.searchParams.get('next'))).toBe('/team?q=Ada');
+  });
+
+  it('home needs no target, and a refused one is not carried', () => {
+    expect(profileChoiceFor('/')).toBe('/select-profile');
+    expect(profileChoiceFor('//evil.test/')).toBe('/select-profile');
+    expect(profileChoiceFor('/login?token=x')).toBe('/select-profile');
+  });
+
+  it('never back to the chooser itself once a profile is chosen', () => {
+    for (const raw of ['/select-profile', '/Select-Profile/', '/select-profile?next=/team']) {
+      expect([raw, afterProfileChoice(raw)]).toEqual([raw, '/']);
+      expect([raw, profileChoiceFor(raw)]).toEqual([raw, '/select-profile']);
+    }
+    expect(afterProfileChoice(null)).toBe('/');
+    expect(afterProfileChoice('/account')).toBe('/account');
   });
 });

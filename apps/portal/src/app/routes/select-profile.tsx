@@ -1,6 +1,6 @@
 import type { CoworkerProfile } from '@onbehalf/contracts/profiles';
 import { useState } from 'react';
-import { Navigate, useNavigate } from 'react-router';
+import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { PlainLayout } from '../../components/layouts/plain-layout.tsx';
 import { PagedListView } from '../../components/ui/paged-list.tsx';
 import { SearchForm } from '../../components/ui/search-form.tsx';
@@ -11,19 +11,23 @@ import { CoworkerList } from '../../features/profiles/components/coworker-list.t
 import { ProfileChooser } from '../../features/profiles/components/profile-chooser.tsx';
 import { useHasCoworkers } from '../../lib/auth/own-profiles.ts';
 import { actingForSomeone } from '../../lib/restrictions.ts';
+import { afterProfileChoice } from '../../lib/safe-next.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
 import { useSearchParam } from '../../lib/use-search-param.ts';
 
 export function SelectProfileRoute() {
   useDocumentTitle('Choose a profile');
   const navigate = useNavigate();
+  const [params] = useSearchParams();
+  // Where the person was going when they were asked to sign in (or to choose a profile).
+  const next = afterProfileChoice(params.get('next'));
   return (
     <RequireSession allowNeedsProfile>
       {(session) =>
         // Operators have no profiles; someone acting as another person keeps that profile, and
         // an integration's session stays in the one it was made for.
         session.user?.kind !== 'customer' || actingForSomeone(session) ? (
-          <Navigate to="/" replace />
+          <Navigate to={next} replace />
         ) : (
           <PlainLayout>
             <div className="card card--auth">
@@ -31,7 +35,7 @@ export function SelectProfileRoute() {
               <p className="muted">
                 Choose the organization to work in; you can switch later from the header.
               </p>
-              <ProfileChooser onChosen={() => navigate('/', { replace: true })} />
+              <ProfileChooser onChosen={() => navigate(next, { replace: true })} />
               <CoworkersSection />
             </div>
           </PlainLayout>

@@ -7,7 +7,7 @@ import { EmailLinkForm } from '../../features/login-links/components/email-link-
 import { profilesQueryOptions } from '../../lib/auth/own-profiles.ts';
 import { useSession } from '../../lib/auth/session.ts';
 import { actingForSomeone } from '../../lib/restrictions.ts';
-import { safeNext } from '../../lib/safe-next.ts';
+import { profileChoiceFor, safeNext } from '../../lib/safe-next.ts';
 import { useDocumentTitle } from '../../lib/use-document-title.ts';
 import { PlainPage } from './plain-page.tsx';
 
@@ -23,9 +23,12 @@ const mayHaveCoworkers = (session: Session | null | undefined) =>
       session.user?.kind === 'customer',
   );
 
-/** Where a signed-in person goes from here: the profile choice when there is one to make. */
+/**
+ * Where a signed-in person goes from here: the profile choice when there is one to make, which
+ * then takes them on to where they were going.
+ */
 function destination(session: Session, coworkers: boolean, next: string): string {
-  return session.needsProfile || coworkers ? '/select-profile' : next;
+  return session.needsProfile || coworkers ? profileChoiceFor(next) : next;
 }
 
 export function SignInRoute() {

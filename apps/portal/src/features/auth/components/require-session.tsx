@@ -5,6 +5,7 @@ import { Navigate, useLocation, useNavigate } from 'react-router';
 import { ErrorAlert, FullPageStatus } from '../../../components/ui/status.tsx';
 import { startFreshSession, useSession } from '../../../lib/auth/session.ts';
 import { noticeState } from '../../../lib/notice.ts';
+import { profileChoiceFor } from '../../../lib/safe-next.ts';
 
 interface RequireSessionProps {
   /** The profile chooser itself must be reachable while a profile is still to be picked. */
@@ -29,8 +30,8 @@ export function RequireSession({ allowNeedsProfile = false, children }: RequireS
       </main>
     );
   }
+  const here = `${location.pathname}${location.search}`;
   if (!session.data) {
-    const here = `${location.pathname}${location.search}`;
     const target = here === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(here)}`;
     return <Navigate to={target} replace />;
   }
@@ -38,7 +39,7 @@ export function RequireSession({ allowNeedsProfile = false, children }: RequireS
     return <ImpersonationEnded message={session.data.impersonationEnded.message} />;
   }
   if (session.data.needsProfile && !allowNeedsProfile) {
-    return <Navigate to="/select-profile" replace />;
+    return <Navigate to={profileChoiceFor(here)} replace />;
   }
   return children(session.data);
 }
