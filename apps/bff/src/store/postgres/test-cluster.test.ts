@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { startTestCluster } from './test-cluster.ts';
@@ -24,6 +25,19 @@ describe('a throwaway PostgreSQL server for the tests', () => {
       await client.end();
       cluster.stop();
     }
+    const again = new pg.Client({ connectionString: cluster.url, connectionTimeoutMillis: 2000 });
+    await expect(again.connect()).rejects.toThrow();
+    expect(existsSync(cluster.directory)).toBe(false);
+  });
+
+  it('end() stops it as stop() does, and leaves the event loop free while it does', async () => {
+    const cluster = await startTestCluster();
+    const running = join(cluster.directory, 'data', 'postmaster.pid');
+    expect(existsSync(running)).toBe(true);
+    const ending = cluster.end();
+    // Nothing has waited yet: a stop that blocked (stop()'s) would be over by now.
+    expect(existsSync(running)).toBe(true);
+    await ending;
     const again = new pg.Client({ connectionString: cluster.url, connectionTimeoutMillis: 2000 });
     await expect(again.connect()).rejects.toThrow();
     expect(existsSync(cluster.directory)).toBe(false);

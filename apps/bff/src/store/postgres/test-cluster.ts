@@ -1,8 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { openPostgres } from './client.ts';
 
 /**
@@ -27,6 +29,11 @@ export interface TestCluster {
   pause(): void;
   resume(): void;
   stop(): void;
+  /**
+   * `stop()` without blocking the event loop: for a process that must go on answering
+   * meanwhile (Vitest's main process, where a run's cluster holds gigabytes of databases).
+   */
+  end(): Promise<void>;
 }
 
 /** Where initdb and pg_ctl are: on the PATH, else Debian's versioned directory. */
@@ -80,12 +87,12 @@ export async function startTestCluster({
     const { uid, gid } = systemUserIds('postgres');
     chownSync(root, uid, gid);
   }
-  const run = (program: string, args: string[]) =>
+  const command = (program: string, args: string[]): [string, string[]] =>
     asRoot
-      ? execFileSync('runuser', ['-u', 'postgres', '--', join(bin, program), ...args], {
-          stdio: 'pipe',
-        })
-      : execFileSync(join(bin, program), args, { stdio: 'pipe' });
+      ? ['runuser', ['-u', 'postgres', '--', join(bin, program), ...args]]
+      : [join(bin, program), args];
+  const run = (program: string, args: string[]) =>
+    execFileSync(...command(program, args), { stdio: 'pipe' });
 
   const port = await freePort();
   const options = [
@@ -109,6 +116,7 @@ export async function startTestCluster({
   }
 
   let stopped = false;
+  const stopNow = ['-D', data, '-m', 'immediate', '-w', 'stop'];
   const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
   return {
     url: urlFor('postgres'),
@@ -121,9 +129,18 @@ export async function startTestCluster({
       if (stopped) return;
       stopped = true;
       try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        run('pg_ctl', stopNow);
       } finally {
         rmSync(root, { recursive: true, force: true });
+      }
+    },
+    async end() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        await promisify(execFile)(...command('pg_ctl', stopNow));
+      } finally {
+        await rm(root, { recursive: true, force: true });
       }
     },
   };
