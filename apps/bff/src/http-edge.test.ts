@@ -161,6 +161,30 @@ describe('the HTTP edge holds what SPEC §8 and §8b name', () => {
     expect([res.status, res.error?.code]).toEqual([415, 'unsupported_media_type']);
   });
 
+  it('a body under a JSON type spelt otherwise than the validator reads it is refused, never read as empty', async () => {
+    const t = await createTestApp({ rateLimits: false, env: { ONBEHALF_TEST_MODE: '1' } });
+    for (const type of [
+      'APPLICATION/JSON',
+      'Application/Json',
+      'application/json ; charset=utf-8',
+    ]) {
+      // This route takes every field as optional: a body not read would make a support
+      // operator from its defaults.
+      const res = await t.call('POST', '/api/test/operators', {
+        body: JSON.stringify({ role: 'superadmin' }),
+        headers: { 'content-type': type },
+      });
+      expect([type, res.status, res.error?.code]).toEqual([type, 415, 'unsupported_media_type']);
+    }
+    // Spelt as the validator reads it, the same body is taken, with its parameter too.
+    const taken = await t.call('POST', '/api/test/operators', {
+      body: JSON.stringify({ role: 'superadmin' }),
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
+    expect(taken.status).toBe(201);
+    expect(JSON.stringify(taken.json)).toContain('superadmin');
+  });
+
   it('a cookie POST with neither Origin nor Sec-Fetch-Site and no JSON body is refused', async () => {
     const t = await createTestApp({ rateLimits: false });
     const { token } = await t.signIn('buyer@acme.test');

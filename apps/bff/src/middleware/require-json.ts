@@ -2,7 +2,14 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import { AppError } from '../lib/errors.ts';
 
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
+/**
+ * The JSON types Hono's validator reads a body under, spelt as it matches them: in lower case,
+ * with no space before a parameter. Under any other spelling it reads no body at all and
+ * validates an empty object, so `APPLICATION/JSON` made a route go ahead on its defaults (a
+ * test operator was created from a body it never read). Media types are case-insensitive
+ * (RFC 9110), but a body we would not read is refused, never taken for an empty one.
+ */
+const JSON_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/;
 
 /** Bodies are JSON only: anything else is refused before it reaches a validator. */
 export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
