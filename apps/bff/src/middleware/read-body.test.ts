@@ -1,8 +1,12 @@
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpServer } from '../http/listener.ts';
+import { createLogger } from '../lib/logger.ts';
 import { createTestApp } from '../test/harness.ts';
+import { until } from '../test/server-processes.ts';
 
 /**
  * read-body.ts is the one file that hands Hono a body it did not read itself (its body cache,
@@ -103,5 +107,40 @@ describe('request bodies read from the socket', () => {
     const res = await send(signIn, '', { 'content-length': '0' });
     expect(res.status).toBe(400);
     expect(['malformed_json', 'validation_failed']).toContain(res.json.error?.code);
+  });
+
+  it('a body the client breaks off is its doing: a 400, never taken for a lost database', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', { write: (line: string) => void lines.push(line) });
+    const t = await createTestApp({ rateLimits: false, logger });
+    const server = createHttpServer(t.app.fetch);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      // A length of 100, five bytes of it, and the connection closed.
+      const asked = new Promise((resolve) => server.once('request', resolve));
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      socket.write(
+        'POST /api/public/auth/sign-in HTTP/1.1\r\nhost: portal.test\r\n' +
+          'content-type: application/json\r\ncontent-length: 100\r\n\r\n{"ema',
+      );
+      // The app is reading the body when the client goes.
+      await asked;
+      socket.destroy();
+      await until(
+        async () => lines.some((line) => line.includes('"msg":"request"')),
+        'its log line',
+      );
+    } finally {
+      server.close();
+    }
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const request = logged.find((line) => line.msg === 'request');
+    expect([request?.method, request?.status, request?.code, request?.level]).toEqual([
+      'POST',
+      400,
+      'validation_failed',
+      'info',
+    ]);
+    expect(logged.filter((line) => line.level !== 'info')).toEqual([]);
   });
 });

@@ -30,13 +30,27 @@ export function readBody(
 
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of incoming as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > maxBytes) throw new AppError('payload_too_large');
-      chunks.push(chunk);
+    try {
+      for await (const chunk of incoming as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > maxBytes) throw new AppError('payload_too_large');
+        chunks.push(chunk);
+      }
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      // The stream failed: the client broke the body off, or sent a chunk Node could not parse
+      // (which Node answers itself). Node's error says ECONNRESET, which the app would otherwise
+      // take for a lost database (a 503 and a warning that it is unreachable).
+      throw bodyCutOff();
     }
     await withBody(c, Buffer.concat(chunks).toString('utf8'), next);
   };
+}
+
+function bodyCutOff() {
+  return new AppError('validation_failed', {
+    message: 'The request body ended before it was whole.',
+  });
 }
 
 function withBody(c: Context<AppEnv>, text: string, next: Next) {
