@@ -259,6 +259,32 @@ describe('requests that say more, or ask another way, than the route takes', () 
   });
 });
 
+describe('a page size is read as an id is read', () => {
+  it('decimal digits only: 0x10, 1e1, 010, 10.0 or a padded 10 is a 400, never another number', async () => {
+    const t = await createTestApp({ rateLimits: false, env: { ONBEHALF_TEST_MODE: '1' } });
+    const { root } = await people(t);
+    const lists = [
+      '/api/sys/api-keys',
+      '/api/sys/audit-events',
+      '/api/test/mailbox?to=someone%40acme.test',
+    ];
+    for (const list of lists) {
+      const page = (limit: string) =>
+        t.call('GET', `${list}${list.includes('?') ? '&' : '?'}limit=${limit}`, { token: root });
+      expect([list, (await page('10')).status]).toEqual([list, 200]);
+      for (const limit of ['0x10', '1e1', '010', '10.0', '%2010%20', '+10']) {
+        const res = await page(limit);
+        expect([list, limit, res.status, res.error?.code]).toEqual([
+          list,
+          limit,
+          400,
+          'validation_failed',
+        ]);
+      }
+    }
+  });
+});
+
 async function people(t: Awaited<ReturnType<typeof createTestApp>>) {
   return {
     ids: demoIds(t),

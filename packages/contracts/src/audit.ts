@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_PAGE, numericId, oneSearch } from './common.ts';
+import { MAX_PAGE, numericId, oneSearch, pageLimit } from './common.ts';
 import { operatorRole } from './permissions.ts';
 
 /** Every kind of event the audit trail records. Names are stable: reports filter on them. */
@@ -83,7 +83,7 @@ const auditCursor = z
   .regex(/^\d{1,15}$/)
   .optional();
 /** How many events a page of the trail holds, at most `MAX_PAGE`. */
-const auditLimit = z.coerce.number().int().min(1).max(MAX_PAGE);
+const auditLimit = pageLimit(MAX_PAGE);
 
 export const auditListQuery = auditFilters
   .extend({ cursor: auditCursor, limit: auditLimit.default(50) })

@@ -57,6 +57,18 @@ export const displayName = (max: number) =>
       message: 'A name may not hold a web address.',
     });
 
+/**
+ * How many items a page holds, written as text in a query: decimal digits as an id is
+ * (`decimalId`), from 1 to `max`. `0x10`, `1e2` or ` 5 ` are refused as they are for ids, never
+ * read as some other number.
+ */
+export function pageLimit(max: number) {
+  return z.preprocess(
+    (text) => (typeof text === 'string' ? (decimalId(text) ?? text) : text),
+    z.number().int().min(1).max(max),
+  );
+}
+
 /** No list answers more than this many items at once (SPEC §8b). */
 export const MAX_PAGE = 100;
 
@@ -66,7 +78,7 @@ export const MAX_PAGE = 100;
  * a page.
  */
 export const pageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
+  limit: pageLimit(MAX_PAGE).default(50),
   cursor: z.string().trim().min(1).max(400).optional(),
 });
 /** What a client sends for a page (both optional: the first page, 50 items). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { displayName, isoDateTime } from './common.ts';
+import { displayName, isoDateTime, pageLimit } from './common.ts';
 import { operatorRole } from './permissions.ts';
 
 /**
@@ -62,7 +62,7 @@ export const testMailboxQuery = z.object({
   to: z.string().trim().min(3).max(254).refine(isTestAddress, {
     message: 'The test mailbox reads only addresses under the reserved .test domain.',
   }),
-  limit: z.coerce.number().int().min(1).max(50).default(10),
+  limit: pageLimit(50).default(10),
 });
 /** The mail an address received, newest first: what its reader would see, links picked out. */
 export const testMailbox = z.object({
