@@ -3,6 +3,7 @@ import {
   bodyId,
   displayName,
   isoDateTime,
+  listOf,
   nextCursor,
   numericId,
   type PageQuery,
@@ -260,9 +261,9 @@ export const API_KEY_MAX_DAYS = 366;
 
 export const createApiKeyBody = z.object({
   name: displayName(100),
-  scopes: z.array(apiKeyScope).min(1).max(10),
+  scopes: listOf(apiKeyScope, { min: 1, max: 10 }),
   /** The organizations whose people it may act for. */
-  organizationIds: z.array(z.number().int().positive()).min(1).max(100),
+  organizationIds: listOf(z.number().int().positive(), { min: 1, max: 100 }),
   expiresInDays: z.number().int().min(1).max(API_KEY_MAX_DAYS).default(API_KEY_DEFAULT_DAYS),
 });
 export type CreateApiKeyBody = z.input<typeof createApiKeyBody>;

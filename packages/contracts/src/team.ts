@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { userStatus } from './auth.ts';
-import { nextCursor, numericId, type SearchPageQuery, searchPageQuery } from './common.ts';
+import { listOf, nextCursor, numericId, type SearchPageQuery, searchPageQuery } from './common.ts';
 import { impersonationVerdict } from './impersonation.ts';
 import { customerPermission, profileRole } from './permissions.ts';
 
@@ -50,7 +50,7 @@ export const teamMemberParam = z.object({ profileId: numericId });
 export const updateTeamMemberBody = z
   .object({
     role: profileRole.optional(),
-    permissions: z.array(customerPermission).max(32).optional(),
+    permissions: listOf(customerPermission, { max: 32 }).optional(),
   })
   .refine((b) => b.role !== undefined || b.permissions !== undefined, {
     message: 'Give a role, permissions, or both.',
