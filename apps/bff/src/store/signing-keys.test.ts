@@ -190,11 +190,20 @@ describe('the session-signing key on PostgreSQL', () => {
       const committed = new Promise<void>((resolve) => {
         commit = resolve;
       });
+      let recorded = () => {};
+      const hasRecorded = new Promise<void>((resolve) => {
+        recorded = resolve;
+      });
       const written = transaction(db, async (tx) => {
         await recordSecretCheck(tx, command);
+        recorded();
         await committed;
       });
-      // The server found nothing recorded, and its own record waits for the command's.
+      // Only once the command's record is written: the two transactions' connections may open
+      // in either order, and a server that recorded first would wait for nothing (a flaky
+      // "never 1 connections waiting for a lock" under the whole suite).
+      await hasRecorded;
+      // The server finds nothing committed, and its own record waits for the command's.
       const started = loadSharedSigningKeys(db, server === 'the same' ? command : randomBytes(32));
       started.catch(() => {});
       await lockWaiters(db.$client as pg.Pool, 1);
