@@ -21,11 +21,11 @@ export function decimalId(text: string): number | null {
   return Number.isSafeInteger(id) ? id : null;
 }
 
+/** The number a text spells as an id does (`decimalId`), else the text, for a schema to refuse. */
+const asDecimal = (text: unknown) => (typeof text === 'string' ? (decimalId(text) ?? text) : text);
+
 /** An id in a path or a query, which are text: `decimalId`'s, anything else a 400. */
-export const numericId = z.preprocess(
-  (text) => (typeof text === 'string' ? (decimalId(text) ?? text) : text),
-  bodyId,
-);
+export const numericId = z.preprocess(asDecimal, bodyId);
 
 /**
  * The characters that reorder how text around them is shown (bidi embeddings, overrides and
@@ -63,10 +63,7 @@ export const displayName = (max: number) =>
  * read as some other number.
  */
 export function pageLimit(max: number) {
-  return z.preprocess(
-    (text) => (typeof text === 'string' ? (decimalId(text) ?? text) : text),
-    z.number().int().min(1).max(max),
-  );
+  return z.preprocess(asDecimal, z.number().int().min(1).max(max));
 }
 
 /**
@@ -79,9 +76,9 @@ export function pageLimit(max: number) {
  */
 export function listOf<T extends z.ZodType>(
   item: T,
-  { min = 0, max }: { min?: number; max: number },
+  { min, max }: { min?: number; max: number },
 ): z.ZodType<z.output<T>[], z.input<T>[]> {
-  const list = z.array(item).min(min).max(max);
+  const list = min === undefined ? z.array(item).max(max) : z.array(item).min(min).max(max);
   const cut = (value: unknown) =>
     Array.isArray(value) && value.length > max ? value.slice(0, max + 1) : value;
   // The preprocess takes any input, so zod types its input as unknown: the list's is the truth.
