@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from './app.ts';
 import { type Env, loadEnv } from './env.ts';
 import { createHttpServer, listen } from './http/listener.ts';
-import { openApiDocument } from './http/openapi-document.ts';
 import { stoppingOf } from './http/stopping.ts';
 import { withJobsRunning } from './jobs.ts';
 import { systemClock, testClocks as testClocks_ } from './lib/clock.ts';
@@ -179,8 +178,6 @@ async function release() {
   await booted.close().catch(() => {});
 }
 
-// Built now, not at its first request: building it holds the event loop (openapi-document.ts).
-openApiDocument(app);
 const server = createHttpServer(app.fetch);
 const stopping = stoppingOf({
   server,
