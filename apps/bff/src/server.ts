@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { openApiDocument as buildOpenApiDocument, openApiFileName } from './api.ts';
 import { createApp } from './app.ts';
 import { type Env, loadEnv } from './env.ts';
 import { createHttpServer, listen } from './http/listener.ts';
@@ -133,6 +136,13 @@ const metrics = createMetrics({ sources: booted.metricsSources, clock, processMe
 countCommitGroup = (transactions) => metrics.commitGroup(transactions);
 
 const portalDir = env.PORTAL_DIST ?? fileURLToPath(new URL('../../portal/dist', import.meta.url));
+// The OpenAPI document `pnpm build` wrote beside this bundle, read at its first request. Run
+// from the sources there is none, and the app builds it then (ADR 050); so it does if the file
+// has gone since the start.
+const shippedDocument = new URL(openApiFileName(env.testMode), import.meta.url);
+const openApiDocument = existsSync(shippedDocument)
+  ? () => readFile(shippedDocument, 'utf8').catch(() => buildOpenApiDocument(env.testMode))
+  : undefined;
 // Runs this process's share of the jobs (mail), on PostgreSQL beside every other process. Due
 // by the process's own time: in test mode a request's clock may run ahead of the others'. Each
 // job runs on the test clock of the request that wrote it, whichever process takes it.
@@ -162,7 +172,7 @@ const app = createApp(
     logger,
     metrics,
   }),
-  { portalDir },
+  { portalDir, ...(openApiDocument ? { openApiDocument } : {}) },
 );
 
 /**

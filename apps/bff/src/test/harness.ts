@@ -67,6 +67,8 @@ export async function createTestApp(
     env?: Record<string, string>;
     /** Where the app logs; silent unless a test reads the log. */
     logger?: Logger;
+    /** The OpenAPI document as a build ships it (`createApp`); built from the routes without. */
+    openApiDocument?: () => string;
   } = {},
 ) {
   const secret = serverSecretFrom(randomBytes(32));
@@ -133,7 +135,10 @@ export async function createTestApp(
     logger: options.logger ?? silentLogger,
     metrics,
   };
-  const app = createApp(withJobsRunning(deps));
+  const app = createApp(
+    withJobsRunning(deps),
+    options.openApiDocument ? { openApiDocument: options.openApiDocument } : {},
+  );
 
   /**
    * A raw request, for tests where the raw request is the point: malformed input, cookies,

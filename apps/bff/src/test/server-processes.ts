@@ -61,13 +61,16 @@ export function whereThingsAre(env: NodeJS.ProcessEnv): Record<string, string> {
 /**
  * Starts one server and returns at once, listening or not: `waitUntilReady` waits for it. `env`
  * is added to (and overrides) NODE_ENV=test, ONBEHALF_TEST_MODE=1, LOG_LEVEL=warn, the port,
- * PUBLIC_ORIGIN and DATA_DIR.
+ * PUBLIC_ORIGIN and DATA_DIR. `entry` is another copy of the bundled server to start.
  */
-export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function spawnServer(
+  env: Record<string, string> = {},
+  entry?: string,
+): Promise<ServerProcess> {
   const port = await freeLoopbackPort();
   const url = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-server-'));
-  const child = spawn(process.execPath, [await bundled('server')], {
+  const child = spawn(process.execPath, [entry ?? (await bundled('server'))], {
     cwd: packageDir,
     env: {
       ...whereThingsAre(process.env),
