@@ -18,4 +18,20 @@ describe('an address written by a proxy', () => {
       expect(forwardedAddress(entry)).toBeNull();
     }
   });
+
+  it('is nothing when the URL parser would find a user, a host or a path in it', () => {
+    // Each was read as the host's name cut by a character at each end ("ttacker.exampl"), an
+    // IPv4 address inside it, or 10 kB of text, and recorded as the client's address.
+    for (const entry of [
+      '::1]@attacker.example/[',
+      '::]@x198.51.100.20y/[',
+      `::]@${'a.'.repeat(5000)}b/[`,
+      '[::1]@attacker.example',
+      '::1/64',
+      '::1#x',
+      '::1?x',
+    ]) {
+      expect(forwardedAddress(entry)).toBeNull();
+    }
+  });
 });

@@ -15,7 +15,9 @@ export function forwardedAddress(entry: string): string | null {
   if (bracketed) address = bracketed[1] ?? '';
   else if (/^[\d.]+:\d{1,5}$/.test(address)) address = address.slice(0, address.lastIndexOf(':'));
   if (isIPv4(address)) return address;
-  if (!address.includes(':')) return null;
+  // Hex digits, colons and dots only: given anything else (`::1]@host/[`), the URL parser below
+  // would read a user, a host and a path, and hand back the host, cut, as an address.
+  if (!address.includes(':') || !/^[\da-f:.]+$/i.test(address)) return null;
   let host: string;
   try {
     // The WHATWG URL parser writes an IPv6 address in its one canonical form, or throws.
