@@ -29,6 +29,29 @@ describe('pnpm cli with arguments it cannot run', () => {
     expect(readdirSync(dataDir)).toEqual([]);
   }, 60_000);
 
+  it('a command given more than it takes is refused, not run as if they were unsaid', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-cli-args-'));
+    afterThisFile(() => rmSync(dataDir, { recursive: true, force: true }));
+    const env = { DATA_DIR: dataDir };
+    const asked = [
+      ['audit-prune', '--dry-run'],
+      ['migrate', '--to', '0003'],
+      ['seed', 'again'],
+      ['audit-verify', '--fix'],
+      ['one-click', 'b@acme.test', '5', 'extra'],
+    ];
+    const answers = await Promise.all(asked.map((args) => cli(args, env)));
+    for (const [i, answer] of answers.entries()) {
+      expect([asked[i], answer.code, answer.stdout]).toEqual([asked[i], 2, '']);
+    }
+    expect(answers[0]?.stderr).toMatch(
+      /^onbehalf: audit-prune takes no arguments, and was given \["--dry-run"\]\nusage: /,
+    );
+    expect(answers[4]?.stderr).toMatch(/^onbehalf: one-click takes at most 2, and was given/);
+    // Nothing was opened, made or pruned.
+    expect(readdirSync(dataDir)).toEqual([]);
+  }, 60_000);
+
   it('one-click minutes are plain digits: hex, an exponent, spaces or a sign are refused, saying what was given', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'onbehalf-cli-args-'));
     afterThisFile(() => rmSync(dataDir, { recursive: true, force: true }));

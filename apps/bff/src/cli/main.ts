@@ -108,13 +108,17 @@ async function run(
   }
 }
 
-const COMMANDS = new Set([
-  'migrate',
-  'seed',
-  'one-click',
-  'create-operator',
-  'audit-verify',
-  'audit-prune',
+/**
+ * Each command, and how many arguments it takes at most. More is refused, not ignored: an
+ * option the command does not have (`audit-prune --dry-run`) must not run it as if unsaid.
+ */
+const COMMANDS: ReadonlyMap<string, number> = new Map([
+  ['migrate', 0],
+  ['seed', 0],
+  ['one-click', 2],
+  ['create-operator', 3],
+  ['audit-verify', 0],
+  ['audit-prune', 0],
 ]);
 
 /** What a command was given beyond its name, checked. */
@@ -124,12 +128,17 @@ interface Given {
 
 /**
  * What can be said about the arguments before a database is opened (and, on SQLite, made): an
- * unknown command, a one-click without its email or with bad minutes, an operator without a
- * valid email, name, role or password changes nothing.
+ * unknown command, one given more arguments than it takes, a one-click without its email or
+ * with bad minutes, an operator without a valid email, name, role or password changes nothing.
  */
 function checkArguments(args: readonly string[]): Given {
   const [command, ...rest] = args;
-  if (command === undefined || !COMMANDS.has(command)) throw new UsageError(usage);
+  const most = command === undefined ? undefined : COMMANDS.get(command);
+  if (command === undefined || most === undefined) throw new UsageError(usage);
+  if (rest.length > most) {
+    const takes = most === 0 ? 'takes no arguments' : `takes at most ${most}`;
+    throw new UsageError(`${command} ${takes}, and was given ${JSON.stringify(rest)}\n${usage}`);
+  }
   if (command === 'one-click') oneClickArguments(rest[0], rest[1]);
   if (command === 'create-operator') {
     // Never from a terminal's echo or the arguments: piped in.
