@@ -22,6 +22,23 @@ function builtPortal() {
 
 const RANGES = ['bytes=0-4', 'bytes=10-2', 'bytes=999999-', 'bytes=-3', 'bytes=x-y', 'pages=1'];
 
+describe('the portal’s pages and files', () => {
+  it('an asset that is not there is a 404, while any other path is the page', async () => {
+    const t = await createTestApp();
+    const app = createApp(t.deps, { portalDir: builtPortal() });
+    for (const missing of ['/assets/app-0000.js', '/assets/', '/assets/old/app-1234.css']) {
+      const answer = await app.request(`${ORIGIN}${missing}`);
+      expect([missing, answer.status, (await answer.json()).error.code]).toEqual([
+        missing,
+        404,
+        'not_found',
+      ]);
+    }
+    const page = await app.request(`${ORIGIN}/team/members?q=Ada`);
+    expect([page.status, await page.text()]).toEqual([200, '<!doctype html><title>portal</title>']);
+  });
+});
+
 describe('the portal’s files and Range headers', () => {
   it('every file is sent whole, whatever range is asked for', async () => {
     const t = await createTestApp();

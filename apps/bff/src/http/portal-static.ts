@@ -30,6 +30,9 @@ export function mountPortal(app: OpenAPIHono<AppEnv>, portalDir: string): void {
     if (c.res.status === 200) c.header('Cache-Control', 'public, max-age=31536000, immutable');
   });
   app.use('/assets/*', wholeFile, serveStatic({ root }));
+  // An asset that is not there is a 404, not the page: a tab still running an older build asks
+  // for chunks the new one no longer has, and HTML under a script's name hides why it broke.
+  app.get('/assets/*', (c) => c.notFound());
   app.get('/favicon.svg', wholeFile, serveStatic({ root }));
   app.get('*', async (c, next) => {
     if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/.well-known/')) return next();
