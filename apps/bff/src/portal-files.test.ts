@@ -28,11 +28,11 @@ describe('the portal’s pages and files', () => {
     const app = createApp(t.deps, { portalDir: builtPortal() });
     for (const missing of ['/assets/app-0000.js', '/assets/', '/assets/old/app-1234.css']) {
       const answer = await app.request(`${ORIGIN}${missing}`);
-      expect([missing, answer.status, (await answer.json()).error.code]).toEqual([
+      expect([
         missing,
-        404,
-        'not_found',
-      ]);
+        answer.status,
+        ((await answer.json()) as { error: { code: string } }).error.code,
+      ]).toEqual([missing, 404, 'not_found']);
     }
     const page = await app.request(`${ORIGIN}/team/members?q=Ada`);
     expect([page.status, await page.text()]).toEqual([200, '<!doctype html><title>portal</title>']);
