@@ -18,7 +18,7 @@ import { errorPage, isPageNavigation } from './http/error-page.ts';
 import { forwardedAddress } from './http/forwarded-address.ts';
 import { mountPortal } from './http/portal-static.ts';
 import { createRouter } from './http/router.ts';
-import { clearSessionCookie } from './http/session-cookie.ts';
+import { carriesBearerToken, clearSessionCookie } from './http/session-cookie.ts';
 import { AppError, databaseDidNotAnswer } from './lib/errors.ts';
 import { rejectForeignHosts } from './middleware/allowed-hosts.ts';
 import { rejectCrossSite } from './middleware/cross-site.ts';
@@ -220,10 +220,10 @@ export function createApp(
     origin: (origin, c) => origin === env.PUBLIC_ORIGIN || origin === new URL(c.req.url).origin,
   });
   // Forgery needs an ambient credential: a request without cookies has none to abuse, and
-  // one with an Authorization header was built by code (browsers cannot add that header
-  // across sites without a CORS preflight, which we never grant).
+  // one with a bearer token was built by code (browsers cannot add that header across sites
+  // without a CORS preflight, which we never grant). Basic credentials are ambient: checked.
   app.use('/api/*', (c, next) =>
-    c.req.header('cookie') && !c.req.header('authorization') ? csrfGuard(c, next) : next(),
+    c.req.header('cookie') && !carriesBearerToken(c) ? csrfGuard(c, next) : next(),
   );
   app.use('/api/*', rejectCrossSite());
   app.use('/api/*', requireJsonBody);

@@ -107,6 +107,15 @@ export function takeImpersonationEnded(c: Context, env: Env): string | undefined
 }
 
 /**
+ * Whether the request carries a bearer token (the scheme in any case, RFC 6750): built by code
+ * that holds one, as no browser adds it by itself. Not any Authorization header: behind an HTTP
+ * Basic gate, a browser adds `Authorization: Basic …` to every request, a forged one too.
+ */
+export function carriesBearerToken(c: Context): boolean {
+  return /^Bearer\s/i.test(c.req.header('authorization') ?? '');
+}
+
+/**
  * Whether a new session's token may go in the response body: only for API clients. A browser
  * sends a cookie, an Origin or a Sec-Fetch-Site header and keeps its session in the HttpOnly
  * cookie, where script in a page cannot read it (SPEC §8b). A request with a bearer token was
@@ -114,7 +123,7 @@ export function takeImpersonationEnded(c: Context, env: Env): string | undefined
  * gate (a staging site, an intranet proxy) sends `Authorization: Basic …` with every fetch.
  */
 export function wantsTokenInBody(c: Context): boolean {
-  if (/^Bearer\s/i.test(c.req.header('authorization') ?? '')) return true;
+  if (carriesBearerToken(c)) return true;
   return (
     c.req.header('cookie') === undefined &&
     c.req.header('origin') === undefined &&
