@@ -235,6 +235,7 @@ export const routes = {
     responses: { 200: jwt },
     errors: [401],
     afterImpersonationEnds: 'refused',
+    crossSite: 'refused',
   }),
   'auth.sessions': route({
     method: 'get',

@@ -362,6 +362,7 @@ describe('cross-site request forgery', () => {
       'audit.teamImpersonation',
       'audit.teamList',
       'audit.verify',
+      'auth.jwt',
       'auth.sessions',
       'impersonation.operatorHandoff',
       'impersonation.teamHandoff',
