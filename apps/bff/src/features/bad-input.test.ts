@@ -13,7 +13,6 @@ import {
   type ErrorJson,
   errorLines,
   guardCodes,
-  type Input,
   JSON_TYPE,
   jsonText,
   judged,
