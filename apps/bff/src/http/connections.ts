@@ -28,6 +28,9 @@ export function serverOptions(limits: ConnectionLimits = CONNECTION_LIMITS): Ser
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
     connectionsCheckingInterval: limits.checkEveryMs,
+    // An HTTP/1.1 request without Host is refused by the adapter with the error envelope
+    // (http/listener.ts), as one of HTTP/1.0 is; Node's own check answers a bare 400.
+    requireHostHeader: false,
   };
 }
 

@@ -1,4 +1,10 @@
-import { createServer, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import { errorCatalogue } from '@onbehalf/contracts/errors';
@@ -44,28 +50,57 @@ function clientErrorCode(error: NodeJS.ErrnoException) {
  * Node's own refusals (bytes that are not HTTP, an unknown method, a bad chunk size, headers
  * too large, a request that trickles past its time) with the error envelope, where Node alone
  * writes a bare status line. A request whose body went wrong has reached the app, which may have
- * begun its answer: then the socket is closed instead, as Node does, not answered twice.
+ * begun its answer: then the socket is closed instead, as Node does, not answered twice. Bytes
+ * refused after a whole request (pipelined behind it, or sent after its `Connection: close`)
+ * are answered after that request's own answer, which the client is owed first (RFC 9112 §9.3).
  */
 function answerClientErrors(server: Server) {
-  const answers = new WeakMap<Duplex, ServerResponse>();
-  server.on('request', (request, response) => {
-    answers.set(request.socket, response);
-    response.once('close', () => answers.delete(request.socket));
+  const inFlight = new WeakMap<Duplex, { request: IncomingMessage; response: ServerResponse }>();
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    inFlight.set(request.socket, { request, response });
+    response.once('close', () => inFlight.delete(request.socket));
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    if (!socket.writable || answers.get(socket)?.headersSent || error.code === 'ECONNRESET') {
+    const pending = inFlight.get(socket);
+    if (pending?.request.complete) {
+      // Not this request's bytes: its answer goes first, then the refusal if the socket is open.
+      pending.response.once('close', () => refuse(error, socket));
+      return;
+    }
+    if (pending?.response.headersSent) {
       socket.destroy();
       return;
     }
-    const code = clientErrorCode(error);
-    const { status, message } = errorCatalogue[code];
-    const body = JSON.stringify({ error: { code, message } });
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
-        `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\n` +
-        `x-content-type-options: nosniff\r\nconnection: close\r\n\r\n${body}`,
-    );
+    refuse(error, socket);
   });
+}
+
+function refuse(error: NodeJS.ErrnoException, socket: Duplex) {
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const code = clientErrorCode(error);
+  const { status, message } = errorCatalogue[code];
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\n` +
+      `x-content-type-options: nosniff\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * A request naming its host twice (RFC 9112 §3.2: a 400). Node keeps the first `Host` and the
+ * adapter builds the URL from it, while a proxy or cache in front may have read another.
+ */
+function hostTwice(request: IncomingMessage): boolean {
+  let hosts = 0;
+  const raw = request.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]?.length === 4 && raw[i]?.toLowerCase() === 'host') hosts += 1;
+  }
+  return hosts > 1;
 }
 
 /**
@@ -77,8 +112,18 @@ export function createHttpServer(
   fetch: Fetch,
   limits: ConnectionLimits = CONNECTION_LIMITS,
 ): Server {
-  const listener = getRequestListener(fetch, { errorHandler: unreachedAppError });
-  const server = createServer(serverOptions(limits), listener);
+  const app = getRequestListener(fetch, { errorHandler: unreachedAppError });
+  const server = createServer(serverOptions(limits), (request, response) => {
+    if (!hostTwice(request)) return app(request, response);
+    response.writeHead(errorCatalogue.validation_failed.status, {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      connection: 'close',
+    });
+    const message = 'The request names its host twice.';
+    response.end(JSON.stringify({ error: { code: 'validation_failed', message } }));
+  });
   boundConnections(server, limits);
   answerClientErrors(server);
   return server;
