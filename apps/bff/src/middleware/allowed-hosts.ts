@@ -33,6 +33,13 @@ export function rejectForeignHosts(
     const start = url.indexOf('//') + 2;
     const end = url.indexOf('/', start);
     const host = url.slice(start, end === -1 ? url.length : end);
+    // A user part, which only an absolute request target can bring (`http://ours:x@theirs/`):
+    // deprecated in HTTP URIs and an error to receive (RFC 9110 §4.2.4), and it hides the host.
+    if (host.includes('@')) {
+      throw new AppError('validation_failed', {
+        message: 'The request target may not carry a user name or password.',
+      });
+    }
     if (host.startsWith('[')) return next(); // an IPv6 literal
     const colon = host.lastIndexOf(':');
     const hostname = normalise(colon === -1 ? host : host.slice(0, colon));
