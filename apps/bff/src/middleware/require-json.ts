@@ -19,5 +19,13 @@ export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (hasBody && !JSON_TYPE.test(c.req.header('content-type') ?? '')) {
     throw new AppError('unsupported_media_type');
   }
+  // Bodies are read as they come, never decoded: one sent under a coding is refused, rather
+  // than run as other bytes than a filter in front that decodes it would have judged.
+  const coding = c.req.header('content-encoding');
+  if (hasBody && coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
+    throw new AppError('unsupported_media_type', {
+      message: 'Bodies are taken without a content coding (Content-Encoding: identity, or none).',
+    });
+  }
   await next();
 };
