@@ -125,20 +125,6 @@ export function createApp(
   const { env } = deps;
   const app = createRouter();
 
-  // Test mode: every request runs on its test's own clock (see lib/clock.ts).
-  const clocks = deps.testClocks;
-  if (clocks) {
-    app.use('*', (c, next) => {
-      const clock = c.req.header(TEST_CLOCK_HEADER) ?? '';
-      // A clock's name is a key in the database: bounded, as any text a request brings.
-      if (clock.length > TEST_CLOCK_MAX_LENGTH) {
-        throw new AppError('validation_failed', {
-          message: `${TEST_CLOCK_HEADER} is at most ${TEST_CLOCK_MAX_LENGTH} characters.`,
-        });
-      }
-      return clocks.run(clock, next);
-    });
-  }
   // The server names every request; a client's X-Request-Id is kept apart, for logs only, and
   // never becomes the id the audit trail records (SPEC §8b).
   app.use('*', requestId({ headerName: '', generator: () => randomUUID() }));
@@ -202,6 +188,21 @@ export function createApp(
   );
   // Before any work for the request: a foreign Host is answered 421 and nothing else.
   app.use('*', rejectForeignHosts(env));
+  // Test mode: every request runs on its test's own clock (see lib/clock.ts). After the request
+  // is named, logged and its host checked, so that a refused clock is answered like any error.
+  const clocks = deps.testClocks;
+  if (clocks) {
+    app.use('*', (c, next) => {
+      const clock = c.req.header(TEST_CLOCK_HEADER) ?? '';
+      // A clock's name is a key in the database: bounded, as any text a request brings.
+      if (clock.length > TEST_CLOCK_MAX_LENGTH) {
+        throw new AppError('validation_failed', {
+          message: `${TEST_CLOCK_HEADER} is at most ${TEST_CLOCK_MAX_LENGTH} characters.`,
+        });
+      }
+      return clocks.run(clock, next);
+    });
+  }
   app.use('/api/*', headOnlyWhereNothingIsDone);
   app.use('/api/*', async (c, next) => {
     // Identity data must never be cached by a browser or a proxy. Set before the handler runs:
