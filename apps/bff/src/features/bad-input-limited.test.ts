@@ -1,4 +1,4 @@
-import { type AddressInfo, connect, isIPv4, isIPv6 } from 'node:net';
+import { type AddressInfo, isIPv4, isIPv6 } from 'node:net';
 import { type RouteContract, type RouteName, routes } from '@onbehalf/contracts/routes';
 import {
   TEST_CLOCK_HEADER,
@@ -26,6 +26,7 @@ import {
   oddInputs,
   pathOf,
   probesOf,
+  rawExchange,
   requestOf,
   type Snapshot,
   secret,
@@ -1230,7 +1231,7 @@ describe("test mode's key: /api/test/* refuses every key but its own with a 4xx 
           'latin1',
         );
         const logged = raw.length;
-        const answer = await exchangeOn(port, request);
+        const answer = await rawExchange(port, request);
         const after = await snapshot(t, true);
         const problems = [
           ...(await judged(t, expectation, answer, before, after)),
@@ -1245,37 +1246,3 @@ describe("test mode's key: /api/test/* refuses every key but its own with a 4xx 
     expect(failures).toEqual([]);
   }, 60_000);
 });
-
-/** One raw HTTP/1.1 exchange on a connection of its own (the server closes it after). */
-function exchangeOn(port: number, request: Buffer): Promise<Answer> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.setTimeout(10_000, () => {
-      resolve({ threw: 'no answer within 10 s' });
-      socket.destroy();
-    });
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', (error) => resolve({ threw: `${error.name}: ${error.message}` }));
-    socket.on('close', () => {
-      const whole = Buffer.concat(chunks).toString('latin1');
-      const split = whole.indexOf('\r\n\r\n');
-      const head = whole.slice(0, split);
-      let body = whole.slice(split + 4);
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
-      if (/^transfer-encoding:\s*chunked/im.test(head)) {
-        let rest = body;
-        body = '';
-        for (;;) {
-          const line = rest.indexOf('\r\n');
-          const size = Number.parseInt(rest.slice(0, line), 16);
-          if (!size) break;
-          body += rest.slice(line + 2, line + 2 + size);
-          rest = rest.slice(line + 2 + size + 2);
-        }
-      }
-      resolve(answerOf(status, Buffer.from(body, 'latin1').toString('utf8')));
-    });
-    socket.write(request);
-  });
-}

@@ -1,12 +1,10 @@
-import { type AddressInfo, connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { type RouteContract, type RouteName, routes } from '@onbehalf/contracts/routes';
 import { TEST_CLOCK_HEADER, TEST_CLOCK_MAX_LENGTH } from '@onbehalf/contracts/test-mode';
 import { describe, expect, it } from 'vitest';
 import { createHttpServer } from '../http/listener.ts';
 import { createLogger } from '../lib/logger.ts';
 import {
-  type Answer,
-  answerOf,
   badBySchema,
   callers,
   changes,
@@ -19,6 +17,7 @@ import {
   oddInputs,
   type Probe,
   probesOf,
+  rawExchange,
   requestOf,
   send,
   shorten,
@@ -235,42 +234,6 @@ describe('bad input gets a clear 4xx with a stable code and changes nothing (SPE
  * (middleware/read-body.ts).
  */
 describe('through a socket, bad framing and bodies where none belong get a clear 4xx and change nothing', () => {
-  /** One raw HTTP/1.1 exchange on a connection of its own; the server closes it after. */
-  function exchange(port: number, request: Buffer, goAway = false): Promise<Answer> {
-    return new Promise((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      const chunks: Buffer[] = [];
-      socket.setTimeout(10_000, () => {
-        resolve({ threw: 'no answer within 10 s' });
-        socket.destroy();
-      });
-      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-      socket.on('error', (error) => resolve({ threw: `${error.name}: ${error.message}` }));
-      socket.on('close', () => {
-        const whole = Buffer.concat(chunks).toString('latin1');
-        const split = whole.indexOf('\r\n\r\n');
-        const head = whole.slice(0, split);
-        let body = whole.slice(split + 4);
-        const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
-        if (/^transfer-encoding:\s*chunked/im.test(head)) {
-          let rest = body;
-          body = '';
-          for (;;) {
-            const line = rest.indexOf('\r\n');
-            const size = Number.parseInt(rest.slice(0, line), 16);
-            if (!size) break;
-            body += rest.slice(line + 2, line + 2 + size);
-            rest = rest.slice(line + 2 + size + 2);
-          }
-        }
-        resolve(answerOf(status, Buffer.from(body, 'latin1').toString('utf8')));
-      });
-      // A client that goes away mid-request stops writing and closes its side.
-      if (goAway) socket.end(request);
-      else socket.write(request);
-    });
-  }
-
   const requestBytes = (
     method: string,
     target: string,
@@ -430,10 +393,10 @@ describe('through a socket, bad framing and bodies where none belong get a clear
           for (const [what, request, probe] of sent) {
             probes += 1;
             const logged = raw.length;
-            const answer = await exchange(port, request, what.includes('goes away'));
+            const answer = await rawExchange(port, request, what.includes('goes away'));
             // The app may still be at a request the server refused on the wire: one more exchange
             // lets it finish, and log, before its lines are read.
-            await exchange(port, requestBytes('GET', '/api/health', {}));
+            await rawExchange(port, requestBytes('GET', '/api/health', {}));
             const after = await snapshot(t, true);
             const problems = [
               ...(await judged(t, probe, answer, before, after)),

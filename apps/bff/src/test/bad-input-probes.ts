@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { errorBody, errorCatalogue } from '@onbehalf/contracts/errors';
 import { type RouteContract, type RouteName, routes } from '@onbehalf/contracts/routes';
 import { TEST_CLOCK_HEADER } from '@onbehalf/contracts/test-mode';
@@ -1653,3 +1654,42 @@ export const guardCodes = new Set([
   'csrf_rejected',
   'test_key_required',
 ]);
+
+/**
+ * One raw HTTP/1.1 exchange on a connection of its own; the server closes it after. `goAway`: the
+ * client closes its side once the request is written, as one that leaves mid-request does.
+ */
+export function rawExchange(port: number, request: Buffer, goAway = false): Promise<Answer> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.setTimeout(10_000, () => {
+      resolve({ threw: 'no answer within 10 s' });
+      socket.destroy();
+    });
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (error) => resolve({ threw: `${error.name}: ${error.message}` }));
+    socket.on('close', () => {
+      const whole = Buffer.concat(chunks).toString('latin1');
+      const split = whole.indexOf('\r\n\r\n');
+      const head = whole.slice(0, split);
+      let body = whole.slice(split + 4);
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
+      if (/^transfer-encoding:\s*chunked/im.test(head)) {
+        let rest = body;
+        body = '';
+        for (;;) {
+          const line = rest.indexOf('\r\n');
+          const size = Number.parseInt(rest.slice(0, line), 16);
+          if (!size) break;
+          body += rest.slice(line + 2, line + 2 + size);
+          rest = rest.slice(line + 2 + size + 2);
+        }
+      }
+      resolve(answerOf(status, Buffer.from(body, 'latin1').toString('utf8')));
+    });
+    // A client that goes away mid-request stops writing and closes its side.
+    if (goAway) socket.end(request);
+    else socket.write(request);
+  });
+}
