@@ -95,7 +95,7 @@ export async function signIn(
 export async function signOut(deps: AppDeps, auth: AuthContext, meta: RequestMeta) {
   const now = deps.clock.now();
   const ownSessionId = auth.impersonation?.row.actorSessionId ?? auth.session.id;
-  await deps.store.auth.endSession({
+  const ended = await deps.store.auth.endSession({
     sessionId: ownSessionId,
     reason: 'signed_out',
     impersonation: auth.impersonation
@@ -106,6 +106,9 @@ export async function signOut(deps: AppDeps, auth: AuthContext, meta: RequestMet
     now,
     meta,
   });
+  // Ended meanwhile (another sign-out, a profile switch that replaced it): not this request's
+  // doing, and not to be answered or recorded as if it were.
+  if (!ended) throw new AppError('session_expired');
 }
 
 /** A page of the caller's live sessions, newest first; those matching `query` when given. */
@@ -166,7 +169,7 @@ export async function revokeOwnSession(
     throw new AppError('not_found', { message: 'No such session.' });
   }
   const now = deps.clock.now();
-  await deps.store.auth.endSession({
+  const ended = await deps.store.auth.endSession({
     sessionId: target.id,
     reason: 'revoked_by_user',
     // Someone's session acting as this person: revoking it ends the impersonation (audited).
@@ -183,5 +186,7 @@ export async function revokeOwnSession(
     now,
     meta,
   });
+  // Revoked meanwhile (a revocation sent twice at once, a sign-out on that device).
+  if (!ended) throw new AppError('not_found', { message: 'No such session.' });
   return { revokedCurrent: target.id === auth.session.id };
 }

@@ -62,9 +62,11 @@ export interface AuthStore {
   }): Promise<{ token: string; session: SessionRow }>;
   /**
    * Ends a session and everything that hangs on it: the impersonation it is (if any, with
-   * `impersonationEndReason`), the session itself, and the impersonations it started.
+   * `impersonationEndReason`), the session itself, and the impersonations it started. False
+   * when the session had already ended (a compare-and-set on it): then nothing is done or
+   * recorded, so two sign-outs at once record one.
    */
-  endSession(command: EndSession): Promise<void>;
+  endSession(command: EndSession): Promise<boolean>;
 
   /**
    * A page of a user's live sessions, newest first, `before` the id the last page ended on;

@@ -67,11 +67,11 @@ export function postgresAuth(context: PostgresContext): AuthStore {
         return minted;
       });
     },
-    async endSession({ sessionId, reason, impersonation, startedEndReason, audit, now, meta }) {
-      await transaction(db, async (tx) => {
+    endSession({ sessionId, reason, impersonation, startedEndReason, audit, now, meta }) {
+      return transaction(db, async (tx) => {
         // The own session's row first, then its impersonations: the order a start takes them
         // in (ADR 037), so a sign-out and a start from the same session queue, never deadlock.
-        await revokeSession(tx, sessionId, reason, now);
+        if (!(await revokeSession(tx, sessionId, reason, now))) return false;
         if (impersonation) {
           await endImpersonationOfSession(
             tx,
@@ -84,6 +84,7 @@ export function postgresAuth(context: PostgresContext): AuthStore {
         }
         await endImpersonationsOfActorSession(tx, auditKey, sessionId, startedEndReason, now, meta);
         await appendAudit(tx, auditKey, audit, meta);
+        return true;
       });
     },
     async liveSessions(userId, now, idleSince, page) {

@@ -110,13 +110,14 @@ export function sqliteAuth(context: SqliteContext): AuthStore {
       });
     },
     async endSession({ sessionId, reason, impersonation, startedEndReason, audit, now, meta }) {
-      db.transaction((tx) => {
-        revokeSession(tx, sessionId, reason, now);
+      return db.transaction((tx) => {
+        if (!revokeSession(tx, sessionId, reason, now)) return false;
         if (impersonation) {
           endImpersonationOfSession(tx, impersonation.id, impersonation.reason, now, meta);
         }
         endImpersonationsOfActorSession(tx, sessionId, startedEndReason, now, meta);
         recordAudit(tx, audit, meta);
+        return true;
       });
     },
     async liveSessions(userId, now, idleSince, page) {
