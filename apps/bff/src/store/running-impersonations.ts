@@ -20,6 +20,26 @@ export function runningImpersonationsWhere(table: {
 }
 
 /**
+ * Hand-offs asked for and not yet used, withdrawn or past their minute, among those whose id
+ * is at least the placeholder `fromId`: what an exchange could still start, and so what a
+ * change that takes the right away must withdraw in its own transaction. The exchange checks
+ * the rules before its own, and its claim refuses only a withdrawn hand-off (ADR 023).
+ */
+export function unusedHandoffsWhere(table: {
+  id: Column;
+  startedAt: Column;
+  endedAt: Column;
+  handoffExpiresAt: Column;
+}): SQL | undefined {
+  return and(
+    gte(table.id, sql.placeholder('fromId')),
+    isNull(table.startedAt),
+    isNull(table.endedAt),
+    gt(table.handoffExpiresAt, sql.placeholder('now')),
+  );
+}
+
+/**
  * Started impersonations not ended whose `ends_at` is at or before `now`, after `after` (the
  * `[endsAt, id]` of the last one read), and their order: the earliest end first. One condition
  * for both adapters' tables (`ImpersonationStore.overdue`), served by `impersonations_overdue_idx`.

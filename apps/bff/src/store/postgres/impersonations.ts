@@ -13,7 +13,11 @@ import {
 import { settingOrDefault } from '../../lib/settings.ts';
 import { othersOfOwnSessionWhere, revokedNow } from '../own-sessions.ts';
 import type { ImpersonationRow } from '../rows.ts';
-import { type ChangedParty, runningImpersonationsWhere } from '../running-impersonations.ts';
+import {
+  type ChangedParty,
+  runningImpersonationsWhere,
+  unusedHandoffsWhere,
+} from '../running-impersonations.ts';
 import { sessionUserColumns } from '../session-user.ts';
 import { appendAudit } from './audit.ts';
 import { type PgDb, type PgTx, sentTogether, transaction } from './client.ts';
@@ -238,7 +242,9 @@ export async function endImpersonationsFromRevoked(
 
 /**
  * Ends the started impersonations acting as this user: their sessions are being revoked (a
- * password change), and each ends with its audit event rather than silently.
+ * password change), and each ends with its audit event rather than silently. `unused too`
+ * (the person is disabled): the hand-offs not yet used as well, which an exchange checked
+ * before its own transaction would otherwise start.
  */
 export async function endImpersonationsOfTarget(
   tx: PgTx,
@@ -247,10 +253,11 @@ export async function endImpersonationsOfTarget(
   reason: EndReason,
   now: number,
   meta: RequestMeta,
+  which: 'started' | 'unused too' = 'started',
 ): Promise<void> {
   const match = and(
     eq(impersonations.targetUserId, targetUserId),
-    isNotNull(impersonations.startedAt),
+    which === 'started' ? isNotNull(impersonations.startedAt) : undefined,
   );
   await endWhere(tx, key, match, reason, now, meta);
 }
@@ -435,6 +442,31 @@ const runningOf = (by: 'profile' | 'user') =>
 const runningOfProfile = runningOf('profile');
 const runningOfUser = runningOf('user');
 
+/** The unused hand-offs by or of a profile (or of a person), with the minute each has left. */
+const unusedOf = (by: 'profile' | 'user') =>
+  prepared((db) =>
+    db
+      .select({ id: impersonations.id, expiresAt: impersonations.handoffExpiresAt })
+      .from(impersonations)
+      .where(
+        and(
+          unusedHandoffsWhere(impersonations),
+          by === 'profile'
+            ? or(
+                eq(impersonations.actorProfileId, sql.placeholder('id')),
+                eq(impersonations.targetProfileId, sql.placeholder('id')),
+              )
+            : or(
+                eq(impersonations.actorUserId, sql.placeholder('id')),
+                eq(impersonations.targetUserId, sql.placeholder('id')),
+              ),
+        ),
+      )
+      .prepare(`impersonations_unused_of_${by}`),
+  );
+const unusedOfProfile = unusedOf('profile');
+const unusedOfUser = unusedOf('user');
+
 /**
  * Ends, each audited, the running impersonations by or of this profile (or person) that its
  * role or permissions, as they now are, no longer allow: the per-request re-check is asked
@@ -469,5 +501,21 @@ export async function endImpersonationsNoLongerAllowed(
     if (endNow && loaded) {
       await endImpersonation(tx, key, loaded.row, endNow.reason, now, meta, endNow.endedAt);
     }
+  }
+  // The hand-offs not yet used, asked as if started now: the exchange checked before its own
+  // transaction, so one the change no longer allows is withdrawn here, and its claim refused.
+  const unused =
+    'profileId' in changed
+      ? await unusedOfProfile(tx).execute({ ...params, id: changed.profileId })
+      : await unusedOfUser(tx).execute({ ...params, id: changed.userId });
+  for (const { id, expiresAt } of unused) {
+    const loaded = await loadForCheck(tx, id);
+    const { endNow } = recheckImpersonation(
+      loaded,
+      () => settingOrDefault('impersonation.operator', loaded?.operatorSetting),
+      { expiresAt, revokedAt: null },
+      now,
+    );
+    if (endNow && loaded) await endImpersonation(tx, key, loaded.row, endNow.reason, now, meta);
   }
 }

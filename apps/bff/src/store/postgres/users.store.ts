@@ -104,7 +104,15 @@ export function postgresUsers({ db, auditKey }: PostgresContext): UsersStore {
             // a redemption of one of them could wait for this, and this for it (found by a
             // review). Then the sessions' rows before the impersonations they started (ADR 037).
             await endCredentialsFor(tx, userId, 'user_disabled', now);
-            await endImpersonationsOfTarget(tx, auditKey, userId, 'target_unavailable', now, meta);
+            await endImpersonationsOfTarget(
+              tx,
+              auditKey,
+              userId,
+              'target_unavailable',
+              now,
+              meta,
+              'unused too',
+            );
             await revokeSessionsOfUser(tx, userId, 'user_disabled', now);
             await endImpersonationsByActor(
               tx,

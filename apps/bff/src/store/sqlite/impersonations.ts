@@ -10,7 +10,11 @@ import {
   type Settled,
 } from '../../lib/running-impersonation.ts';
 import { othersOfOwnSessionWhere, revokedNow } from '../own-sessions.ts';
-import { type ChangedParty, runningImpersonationsWhere } from '../running-impersonations.ts';
+import {
+  type ChangedParty,
+  runningImpersonationsWhere,
+  unusedHandoffsWhere,
+} from '../running-impersonations.ts';
 import { sessionUserColumns } from '../session-user.ts';
 import { recordAudit } from './audit.ts';
 import type { Db, Queryable } from './client.ts';
@@ -216,7 +220,9 @@ export function endImpersonationsFromRevoked(
 
 /**
  * Ends the started impersonations acting as this user: their sessions are being revoked (a
- * password change), and each ends with its audit event rather than silently.
+ * password change), and each ends with its audit event rather than silently. `unused too`
+ * (the person is disabled): the hand-offs not yet used as well, which an exchange checked
+ * before its own transaction would otherwise start.
  */
 export function endImpersonationsOfTarget(
   tx: Queryable,
@@ -224,10 +230,11 @@ export function endImpersonationsOfTarget(
   reason: EndReason,
   now: number,
   meta: EndMeta,
+  which: 'started' | 'unused too' = 'started',
 ): void {
   const match = and(
     eq(impersonations.targetUserId, targetUserId),
-    isNotNull(impersonations.startedAt),
+    which === 'started' ? isNotNull(impersonations.startedAt) : undefined,
   ) as SQL;
   endWhere(tx, match, reason, now, meta);
 }
@@ -278,6 +285,30 @@ const runningOfProfile = preparedPerHandle((db: Queryable) =>
 );
 const runningOfUser = preparedPerHandle((db: Queryable) => runningOfQuery(db, 'user').prepare());
 
+/** The unused hand-offs by or of a profile (or of a person), with the minute each has left. */
+const unusedOfQuery = (db: Queryable, by: 'profile' | 'user') =>
+  db
+    .select({ id: impersonations.id, expiresAt: impersonations.handoffExpiresAt })
+    .from(impersonations)
+    .where(
+      and(
+        unusedHandoffsWhere(impersonations),
+        by === 'profile'
+          ? or(
+              eq(impersonations.actorProfileId, sql.placeholder('id')),
+              eq(impersonations.targetProfileId, sql.placeholder('id')),
+            )
+          : or(
+              eq(impersonations.actorUserId, sql.placeholder('id')),
+              eq(impersonations.targetUserId, sql.placeholder('id')),
+            ),
+      ),
+    );
+const unusedOfProfile = preparedPerHandle((db: Queryable) =>
+  unusedOfQuery(db, 'profile').prepare(),
+);
+const unusedOfUser = preparedPerHandle((db: Queryable) => unusedOfQuery(db, 'user').prepare());
+
 /** The statement's SQL, for a test that asks SQLite how it runs it. */
 export const runningOfProfileSql = (db: Queryable) => runningOfQuery(db, 'profile').toSQL();
 
@@ -312,6 +343,22 @@ export function endImpersonationsNoLongerAllowed(
     if (endNow && loaded) {
       endImpersonation(tx, loaded.row, endNow.reason, now, meta, endNow.endedAt);
     }
+  }
+  // The hand-offs not yet used, asked as if started now: the exchange checked before its own
+  // transaction, so one the change no longer allows is withdrawn here, and its claim refused.
+  const unused =
+    'profileId' in changed
+      ? unusedOfProfile(tx).all({ ...params, id: changed.profileId })
+      : unusedOfUser(tx).all({ ...params, id: changed.userId });
+  for (const { id, expiresAt } of unused) {
+    const loaded = loadForCheck(tx, id);
+    const { endNow } = recheckImpersonation(
+      loaded,
+      () => readSetting(tx, 'impersonation.operator'),
+      { expiresAt, revokedAt: null },
+      now,
+    );
+    if (endNow && loaded) endImpersonation(tx, loaded.row, endNow.reason, now, meta);
   }
 }
 

@@ -110,7 +110,7 @@ export function sqliteUsers({ db }: SqliteContext): UsersStore {
           if (disabled) {
             revokeSessionsOfUser(tx, userId, 'user_disabled', now);
             endImpersonationsByActor(tx, userId, 'actor_lost_permission', now, meta);
-            endImpersonationsOfTarget(tx, userId, 'target_unavailable', now, meta);
+            endImpersonationsOfTarget(tx, userId, 'target_unavailable', now, meta, 'unused too');
             endCredentialsFor(tx, userId, 'user_disabled', now);
           }
           endCredentialsMadeBy(tx, userId, endCredentialsMade, 'maker_lost_right', now);
