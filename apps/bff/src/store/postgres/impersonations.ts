@@ -462,6 +462,9 @@ const unusedOf = (by: 'profile' | 'user') =>
               ),
         ),
       )
+      // Locked: an exchange claiming one meanwhile is waited for, and one it claimed is no
+      // longer unused once it commits (then read as running).
+      .for('update')
       .prepare(`impersonations_unused_of_${by}`),
   );
 const unusedOfProfile = unusedOf('profile');
@@ -481,29 +484,34 @@ export async function endImpersonationsNoLongerAllowed(
   now: number,
   meta: RequestMeta,
 ): Promise<void> {
+  const params = { fromId: runningImpersonationsFromId(now), now };
   // The running ones and their own sessions, read as /metrics counts them (a range of recent
   // ids, so the work does not grow with the history); each is then read as the per-request
   // re-check reads it (`loadForCheck`), in this transaction.
-  const params = { fromId: runningImpersonationsFromId(now), now };
-  const running =
-    'profileId' in changed
-      ? await runningOfProfile(tx).execute({ ...params, id: changed.profileId })
-      : await runningOfUser(tx).execute({ ...params, id: changed.userId });
-  for (const { id, session } of running) {
-    const loaded = await loadForCheck(tx, id);
-    const { endNow } = recheckImpersonation(
-      loaded,
-      () => settingOrDefault('impersonation.operator', loaded?.operatorSetting),
-      session,
-      now,
-    );
-    // endImpersonation is itself a compare-and-set: one ended meanwhile is left as it ended.
-    if (endNow && loaded) {
-      await endImpersonation(tx, key, loaded.row, endNow.reason, now, meta, endNow.endedAt);
+  const endRunning = async () => {
+    const running =
+      'profileId' in changed
+        ? await runningOfProfile(tx).execute({ ...params, id: changed.profileId })
+        : await runningOfUser(tx).execute({ ...params, id: changed.userId });
+    for (const { id, session } of running) {
+      const loaded = await loadForCheck(tx, id);
+      const { endNow } = recheckImpersonation(
+        loaded,
+        () => settingOrDefault('impersonation.operator', loaded?.operatorSetting),
+        session,
+        now,
+      );
+      // endImpersonation is itself a compare-and-set: one ended meanwhile is left as it ended.
+      if (endNow && loaded) {
+        await endImpersonation(tx, key, loaded.row, endNow.reason, now, meta, endNow.endedAt);
+      }
     }
-  }
-  // The hand-offs not yet used, asked as if started now: the exchange checked before its own
-  // transaction, so one the change no longer allows is withdrawn here, and its claim refused.
+  };
+  await endRunning();
+  // Then the hand-offs not yet used, asked as if started now: the exchange checked before its
+  // own transaction, so one the change no longer allows is withdrawn here, and its claim
+  // refused. Locked after the running ones, as an exchange locks them (the impersonation it
+  // replaces, then its hand-off), so the two wait for each other, never deadlock.
   const unused =
     'profileId' in changed
       ? await unusedOfProfile(tx).execute({ ...params, id: changed.profileId })
@@ -518,4 +526,7 @@ export async function endImpersonationsNoLongerAllowed(
     );
     if (endNow && loaded) await endImpersonation(tx, key, loaded.row, endNow.reason, now, meta);
   }
+  // A hand-off claimed while the lock above waited for it is no longer unused, and was not
+  // running when first read: read again.
+  await endRunning();
 }
