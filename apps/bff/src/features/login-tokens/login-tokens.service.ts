@@ -413,6 +413,24 @@ async function evaluate(deps: AppDeps, raw: string): Promise<Evaluated> {
   return { status: 'valid', found, maker };
 }
 
+/**
+ * A redemption whose claim lost, answered and recorded as the token now is: used up by the one
+ * that won, or withdrawn meanwhile (deleted, revoked, its person disabled). Never "used" for a
+ * token no one used.
+ */
+async function lostRace(
+  deps: AppDeps,
+  current: AuthContext | null,
+  raw: string,
+  meta: RequestMeta,
+): Promise<never> {
+  const now = await evaluate(deps, raw);
+  const { status, outcome } =
+    now.status === 'valid' ? { status: 'used' as const, outcome: 'used' as const } : now;
+  await recordFailure(deps, current, now.found, outcome, meta);
+  throw new AppError(linkErrorFor[status]);
+}
+
 async function recordFailure(
   deps: AppDeps,
   caller: AuthContext | null,
@@ -522,7 +540,7 @@ export async function redeemLoginToken(
   }
   const { found, maker } = evaluated;
   const { token, user, profile, organization } = found;
-  if (token.use === 'support') return redeemHandover(deps, current, found, meta);
+  if (token.use === 'support') return redeemHandover(deps, current, raw, found, meta);
   const integration = token.use === 'integration';
   const refusal = integration ? integrationRefusal(current, user?.id ?? null) : null;
   if (refusal) {
@@ -568,10 +586,7 @@ export async function redeemLoginToken(
     !user && !token.oneTimeUse
       ? await deps.limiters.openingGuestSession(token.id, meta.ip, redeem)
       : await redeem();
-  if (minted === 'lost_race') {
-    await recordFailure(deps, current, found, 'used', meta);
-    throw new AppError('link_used');
-  }
+  if (minted === 'lost_race') return lostRace(deps, current, raw, meta);
   const credential = integration
     ? {
         kind: via.kind,
@@ -618,6 +633,7 @@ function usedEntry(
 async function redeemHandover(
   deps: AppDeps,
   current: AuthContext | null,
+  raw: string,
   found: TokenWithParties,
   meta: RequestMeta,
 ): Promise<Redeemed> {
@@ -661,9 +677,6 @@ async function redeemHandover(
     now,
     meta,
   });
-  if (minted === 'lost_race') {
-    await recordFailure(deps, current, found, 'used', meta);
-    throw new AppError('link_used');
-  }
+  if (minted === 'lost_race') return lostRace(deps, current, raw, meta);
   return { ...handoverStarted(current, resolution.target, start, minted), cookie: 'impersonation' };
 }

@@ -398,6 +398,21 @@ async function fail(
   throw new AppError(linkErrorFor[status]);
 }
 
+/**
+ * A redemption whose claim lost, answered and recorded as the link now is: used by the one that
+ * won, or withdrawn meanwhile (revoked, its person disabled). Never "used" for a link no one used.
+ */
+async function lostRace(
+  deps: AppDeps,
+  current: AuthContext | null,
+  body: OneClickBody,
+  meta: RequestMeta,
+): Promise<never> {
+  const now = await evaluate(deps, body);
+  if (now.status === 'valid') return fail(deps, current, body, now.found, 'used', 'used', meta);
+  return fail(deps, current, body, now.found, now.status, now.outcome, meta, now.forged);
+}
+
 /** The Continue page's view of a link: it never consumes it (mail scanners prefetch links). */
 export async function previewOneClick(
   deps: AppDeps,
@@ -504,7 +519,7 @@ export async function redeemOneClick(
     now,
     meta,
   });
-  if (minted === 'lost_race') return fail(deps, current, body, found, 'used', 'used', meta);
+  if (minted === 'lost_race') return lostRace(deps, current, body, meta);
   const credential = pinned
     ? {
         kind: 'one_click' as const,
@@ -593,6 +608,6 @@ async function redeemHandover(
     now,
     meta,
   });
-  if (minted === 'lost_race') return fail(deps, current, body, found, 'used', 'used', meta);
+  if (minted === 'lost_race') return lostRace(deps, current, body, meta);
   return { ...handoverStarted(current, resolution.target, start, minted), cookie: 'impersonation' };
 }
