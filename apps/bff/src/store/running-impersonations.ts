@@ -1,4 +1,17 @@
-import { and, asc, type Column, gt, gte, isNotNull, isNull, lte, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  type Column,
+  eq,
+  gt,
+  gte,
+  isNotNull,
+  isNull,
+  lte,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 
 /**
  * Impersonations running at the placeholder `now`, among those whose id is at least the
@@ -17,6 +30,22 @@ export function runningImpersonationsWhere(table: {
     isNull(table.endedAt),
     gt(table.endsAt, sql.placeholder('now')),
   );
+}
+
+/** Impersonations by or of the profile (or the person) the placeholder `id` names. */
+export function byOrOf(
+  table: {
+    actorProfileId: Column;
+    targetProfileId: Column;
+    actorUserId: Column;
+    targetUserId: Column;
+  },
+  by: 'profile' | 'user',
+): SQL | undefined {
+  const id = sql.placeholder('id');
+  return by === 'profile'
+    ? or(eq(table.actorProfileId, id), eq(table.targetProfileId, id))
+    : or(eq(table.actorUserId, id), eq(table.targetUserId, id));
 }
 
 /**

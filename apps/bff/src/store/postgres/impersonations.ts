@@ -1,6 +1,6 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, eq, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { MadeKind } from '../../domain/credentials/policy.ts';
 import { runningImpersonationsFromId } from '../../lib/metrics.ts';
@@ -14,6 +14,7 @@ import { settingOrDefault } from '../../lib/settings.ts';
 import { othersOfOwnSessionWhere, revokedNow } from '../own-sessions.ts';
 import type { ImpersonationRow } from '../rows.ts';
 import {
+  byOrOf,
   type ChangedParty,
   runningImpersonationsWhere,
   unusedHandoffsWhere,
@@ -423,20 +424,7 @@ const runningOf = (by: 'profile' | 'user') =>
       })
       .from(impersonations)
       .innerJoin(impersonationSession, eq(impersonationSession.id, impersonations.sessionId))
-      .where(
-        and(
-          runningImpersonationsWhere(impersonations),
-          by === 'profile'
-            ? or(
-                eq(impersonations.actorProfileId, sql.placeholder('id')),
-                eq(impersonations.targetProfileId, sql.placeholder('id')),
-              )
-            : or(
-                eq(impersonations.actorUserId, sql.placeholder('id')),
-                eq(impersonations.targetUserId, sql.placeholder('id')),
-              ),
-        ),
-      )
+      .where(and(runningImpersonationsWhere(impersonations), byOrOf(impersonations, by)))
       .prepare(`impersonations_running_of_${by}`),
   );
 const runningOfProfile = runningOf('profile');
@@ -448,20 +436,7 @@ const unusedOf = (by: 'profile' | 'user') =>
     db
       .select({ id: impersonations.id, expiresAt: impersonations.handoffExpiresAt })
       .from(impersonations)
-      .where(
-        and(
-          unusedHandoffsWhere(impersonations),
-          by === 'profile'
-            ? or(
-                eq(impersonations.actorProfileId, sql.placeholder('id')),
-                eq(impersonations.targetProfileId, sql.placeholder('id')),
-              )
-            : or(
-                eq(impersonations.actorUserId, sql.placeholder('id')),
-                eq(impersonations.targetUserId, sql.placeholder('id')),
-              ),
-        ),
-      )
+      .where(and(unusedHandoffsWhere(impersonations), byOrOf(impersonations, by)))
       // Locked: an exchange claiming one meanwhile is waited for, and one it claimed is no
       // longer unused once it commits (then read as running).
       .for('update')

@@ -1,6 +1,6 @@
 import type { EndReason } from '@onbehalf/contracts/impersonation';
 import type { CredentialKind } from '@onbehalf/contracts/login-links';
-import { and, eq, inArray, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { MadeKind } from '../../domain/credentials/policy.ts';
 import { runningImpersonationsFromId } from '../../lib/metrics.ts';
@@ -11,6 +11,7 @@ import {
 } from '../../lib/running-impersonation.ts';
 import { othersOfOwnSessionWhere, revokedNow } from '../own-sessions.ts';
 import {
+  byOrOf,
   type ChangedParty,
   runningImpersonationsWhere,
   unusedHandoffsWhere,
@@ -266,20 +267,7 @@ const runningOfQuery = (db: Queryable, by: 'profile' | 'user') =>
     })
     .from(impersonations)
     .innerJoin(impersonationSession, eq(impersonationSession.id, impersonations.sessionId))
-    .where(
-      and(
-        runningImpersonationsWhere(impersonations),
-        by === 'profile'
-          ? or(
-              eq(impersonations.actorProfileId, sql.placeholder('id')),
-              eq(impersonations.targetProfileId, sql.placeholder('id')),
-            )
-          : or(
-              eq(impersonations.actorUserId, sql.placeholder('id')),
-              eq(impersonations.targetUserId, sql.placeholder('id')),
-            ),
-      ),
-    );
+    .where(and(runningImpersonationsWhere(impersonations), byOrOf(impersonations, by)));
 const runningOfProfile = preparedPerHandle((db: Queryable) =>
   runningOfQuery(db, 'profile').prepare(),
 );
@@ -290,20 +278,7 @@ const unusedOfQuery = (db: Queryable, by: 'profile' | 'user') =>
   db
     .select({ id: impersonations.id, expiresAt: impersonations.handoffExpiresAt })
     .from(impersonations)
-    .where(
-      and(
-        unusedHandoffsWhere(impersonations),
-        by === 'profile'
-          ? or(
-              eq(impersonations.actorProfileId, sql.placeholder('id')),
-              eq(impersonations.targetProfileId, sql.placeholder('id')),
-            )
-          : or(
-              eq(impersonations.actorUserId, sql.placeholder('id')),
-              eq(impersonations.targetUserId, sql.placeholder('id')),
-            ),
-      ),
-    );
+    .where(and(unusedHandoffsWhere(impersonations), byOrOf(impersonations, by)));
 const unusedOfProfile = preparedPerHandle((db: Queryable) =>
   unusedOfQuery(db, 'profile').prepare(),
 );
