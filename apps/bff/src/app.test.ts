@@ -157,7 +157,10 @@ describe('bad input on every endpoint is a 4xx with the error envelope, never a 
     }
   });
 
-  it('query parameters of every shape, repeated or in brackets, alone or all at once', async () => {
+  // Every route, many requests each: seconds alone, many times that beside the rest of the suite.
+  it('query parameters of every shape, repeated or in brackets, alone or all at once', {
+    timeout: 120_000,
+  }, async () => {
     // Already percent-encoded: bad escapes, invalid UTF-8 (a lone surrogate, an overlong
     // slash), NUL, a full-width digit, text where a number goes and numbers past any column.
     const shapes = ['', 'abc', '-1', '1.5', '9'.repeat(40), '1e308', '%00', '%ZZ', '%ED%A0%80'];
@@ -185,7 +188,10 @@ describe('bad input on every endpoint is a 4xx with the error envelope, never a 
     expect(failed).toEqual([]);
   });
 
-  it('each field of a body given odd values, alone or beside plausible others', async () => {
+  // Every route, many requests each: seconds alone, many times that beside the rest of the suite.
+  it('each field of a body given odd values, alone or beside plausible others', {
+    timeout: 120_000,
+  }, async () => {
     const odd: unknown[] = ['', 'x'.repeat(5000), '\ud800', 'a\u0000b', -1, 1.5, 2 ** 53, 1e308];
     odd.push(true, null, [], ['x'.repeat(300)], Array(2000).fill('a'), {}, { a: 1 });
     odd.push('2026-02-30T25:00:00Z', '9'.repeat(40), '<script>', 'root@onbehalf.test');

@@ -410,7 +410,7 @@ afterAll(async () => {
 
 // ---- the probes ---------------------------------------------------------------------------------
 
-describe('the server process at its HTTP edge, through raw sockets', { timeout: 30_000 }, () => {
+describe('the server process at its HTTP edge, through raw sockets', { timeout: 60_000 }, () => {
   it('request lines and targets: absolute, authority and asterisk forms, odd methods and versions, odd paths', async () => {
     const health = 'GET /api/health HTTP/1.1';
     const long = (n: number) => `GET /${'a'.repeat(n)} HTTP/1.1`;

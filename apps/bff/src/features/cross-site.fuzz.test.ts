@@ -756,7 +756,10 @@ function getProbes(w: World, name: RouteName, route: RouteContract): Probe[] {
 }
 
 describe('a page on another site, with a signed-in victim’s cookie', () => {
-  it('no unsafe route of the table does anything for it, in any shape, whoever is signed in', async () => {
+  // Thousands of requests: seconds alone, many times that beside the rest of the suite.
+  it('no unsafe route of the table does anything for it, in any shape, whoever is signed in', {
+    timeout: 120_000,
+  }, async () => {
     const w = await world();
     const findings = new Findings();
     let sent = 0;
@@ -776,7 +779,10 @@ describe('a page on another site, with a signed-in victim’s cookie', () => {
     expect(findings.list()).toEqual([]);
   });
 
-  it('the GETs that act refuse it; the other reads change nothing and cannot be read by it', async () => {
+  // Thousands of requests: seconds alone, many times that beside the rest of the suite.
+  it('the GETs that act refuse it; the other reads change nothing and cannot be read by it', {
+    timeout: 120_000,
+  }, async () => {
     const w = await world();
     const findings = new Findings();
     let sent = 0;
@@ -870,7 +876,10 @@ describe('behind an HTTP Basic gate (a staging site, an intranet proxy)', () => 
 });
 
 describe('other methods, and CORS', () => {
-  it('no path of the table grants a preflight or answers another method from another site; nothing is done', async () => {
+  // Thousands of requests: seconds alone, many times that beside the rest of the suite.
+  it('no path of the table grants a preflight or answers another method from another site; nothing is done', {
+    timeout: 120_000,
+  }, async () => {
     const w = await world();
     const findings = new Findings();
     const byPath = new Map<string, { name: RouteName; methods: Set<string> }>();
