@@ -6,6 +6,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type ErrorCode, errorCatalogue } from '@onbehalf/contracts/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonOf } from './test/harness.ts';
 import { type ServerProcess, spawnServer, waitUntilReady } from './test/server-processes.ts';
 
 /**
@@ -333,12 +334,8 @@ async function api(
     redirect: 'manual',
   });
   const text = await res.text();
-  let json = {} as Called['json'];
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // A page or the metrics: not JSON.
-  }
+  // A page or the metrics are not JSON: an empty object then.
+  const json = (jsonOf(text) ?? {}) as Called['json'];
   const id = res.headers.get('x-request-id') ?? '';
   if (id) answered.set(id, res.status);
   return { status: res.status, json, headers: res.headers, text, id };

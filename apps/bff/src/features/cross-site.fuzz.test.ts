@@ -18,7 +18,7 @@ import {
   starts,
 } from '../test/bad-input-probes.ts';
 import { afterThisFile } from '../test/file-cleanup.ts';
-import { createTestApp, demoIds, ORIGIN, type TestApp } from '../test/harness.ts';
+import { createTestApp, demoIds, jsonOf, ORIGIN, type TestApp } from '../test/harness.ts';
 
 /**
  * A page on another site, with a signed-in victim's browser (SPEC §3, §8; ADR 006): whatever it
@@ -238,13 +238,7 @@ async function send(app: { request: TestApp['app']['request'] }, r: Request): Pr
     ...(r.body !== undefined ? { body: r.body } : {}),
   });
   const text = await response.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, text, json, headers: response.headers };
+  return { status: response.status, text, json: jsonOf(text), headers: response.headers };
 }
 
 function urlOf(route: RouteContract, input: Input): string {

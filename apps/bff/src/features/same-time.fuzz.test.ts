@@ -954,6 +954,40 @@ async function notCalledUsed(
   return used ? [] : ['the redemption was refused as link_used, yet the credential was never used'];
 }
 
+/**
+ * After a login token was withdrawn (`how`) while it was redeemed: not called used if no one used
+ * it, none of its sessions live, and the one the redemption opened, if any, no longer opens.
+ */
+async function withdrawnTokenHoldsNothing(
+  t: TestApp,
+  redeemed: Answer,
+  id: number,
+  how: 'deleted' | 'revoked',
+): Promise<string[]> {
+  const live = (await rowsOf(t.ts, 'sessions')).filter(
+    (s) => s.viaCredentialId === String(id) && s.revokedAt === null,
+  );
+  const opened = tokenOf(redeemed);
+  return [
+    ...(await notCalledUsed(t, redeemed, { kind: 'login_token', id })),
+    ...(live.length > 0 ? [`the token is ${how}, ${live.length} of its sessions live`] : []),
+    ...(opened && (await alive(t, opened)) ? ['its session still opens'] : []),
+  ];
+}
+
+/** The demo's superadmin disables the person, as Admin › Users does. */
+const disable = (run: Run, userId: number) =>
+  sent({
+    label: 'disable',
+    name: 'sys.updateUser',
+    input: {
+      params: { id: String(userId) },
+      body: { status: 'disabled', reason: 'Leaving the company' },
+    },
+    bearer: run.root,
+    codes: ['conflict'],
+  });
+
 const pairs: Record<string, Pair> = {
   'a login token deleted while it is redeemed': {
     async prepare(run) {
@@ -977,18 +1011,7 @@ const pairs: Record<string, Pair> = {
         ],
         async after([removed, redeemed]) {
           if (!removed || !redeemed || !ok(removed)) return [];
-          const said = await notCalledUsed(run.t, redeemed, { kind: 'login_token', id: made.id });
-          const live = (await rowsOf(run.t.ts, 'sessions')).filter(
-            (s) => s.viaCredentialId === String(made.id) && s.revokedAt === null,
-          );
-          const opened = tokenOf(redeemed);
-          return [
-            ...said,
-            ...(live.length > 0
-              ? [`the token is deleted, ${live.length} of its sessions live`]
-              : []),
-            ...(opened && (await alive(run.t, opened)) ? ['its session still opens'] : []),
-          ];
+          return withdrawnTokenHoldsNothing(run.t, redeemed, made.id, 'deleted');
         },
       };
     },
@@ -1016,18 +1039,7 @@ const pairs: Record<string, Pair> = {
         ],
         async after([revoked, redeemed]) {
           if (!revoked || !redeemed || !ok(revoked)) return [];
-          const said = await notCalledUsed(run.t, redeemed, { kind: 'login_token', id: made.id });
-          const live = (await rowsOf(run.t.ts, 'sessions')).filter(
-            (s) => s.viaCredentialId === String(made.id) && s.revokedAt === null,
-          );
-          const opened = tokenOf(redeemed);
-          return [
-            ...said,
-            ...(live.length > 0
-              ? [`the token is revoked, ${live.length} of its sessions live`]
-              : []),
-            ...(opened && (await alive(run.t, opened)) ? ['its session still opens'] : []),
-          ];
+          return withdrawnTokenHoldsNothing(run.t, redeemed, made.id, 'revoked');
         },
       };
     },
@@ -1037,16 +1049,7 @@ const pairs: Record<string, Pair> = {
       const link = await emailedLink(run);
       return {
         requests: [
-          sent({
-            label: 'disable',
-            name: 'sys.updateUser',
-            input: {
-              params: { id: String(link.userId) },
-              body: { status: 'disabled', reason: 'Leaving the company' },
-            },
-            bearer: run.root,
-            codes: ['conflict'],
-          }),
+          disable(run, link.userId),
           sent({
             label: 'redeem',
             name: 'links.redeemOneClick',
@@ -1071,16 +1074,7 @@ const pairs: Record<string, Pair> = {
       const made = await loginToken(run, false);
       return {
         requests: [
-          sent({
-            label: 'disable',
-            name: 'sys.updateUser',
-            input: {
-              params: { id: String(run.ids.userId('buyer@acme.test')) },
-              body: { status: 'disabled', reason: 'Leaving the company' },
-            },
-            bearer: run.root,
-            codes: ['conflict'],
-          }),
+          disable(run, run.ids.userId('buyer@acme.test')),
           sent({
             label: 'redeem',
             name: 'links.redeemLoginToken',
@@ -1105,16 +1099,7 @@ const pairs: Record<string, Pair> = {
       const { admin, handoff } = await teamHandoff(run);
       return {
         requests: [
-          sent({
-            label: 'disable',
-            name: 'sys.updateUser',
-            input: {
-              params: { id: String(run.ids.userId('buyer@acme.test')) },
-              body: { status: 'disabled', reason: 'Leaving the company' },
-            },
-            bearer: run.root,
-            codes: ['conflict'],
-          }),
+          disable(run, run.ids.userId('buyer@acme.test')),
           sent({
             label: 'exchange',
             name: 'impersonation.exchange',
@@ -1138,16 +1123,7 @@ const pairs: Record<string, Pair> = {
       const { admin, handoff } = await teamHandoff(run);
       return {
         requests: [
-          sent({
-            label: 'disable',
-            name: 'sys.updateUser',
-            input: {
-              params: { id: String(run.ids.userId('admin@acme.test')) },
-              body: { status: 'disabled', reason: 'Leaving the company' },
-            },
-            bearer: run.root,
-            codes: ['conflict'],
-          }),
+          disable(run, run.ids.userId('admin@acme.test')),
           sent({
             label: 'exchange',
             name: 'impersonation.exchange',

@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { DEMO_PASSWORD } from '../store/demo.ts';
 import { rowsOf } from '../store/test-rows.ts';
-import { demoIds, ORIGIN, type TestApp } from './harness.ts';
+import { demoIds, jsonOf, ORIGIN, type TestApp } from './harness.ts';
 
 /**
  * What the bad-input suites share (`features/bad-input.test.ts`, `bad-input-limited.test.ts`):
@@ -1545,13 +1545,7 @@ export async function changes(
 export type Answer = { threw: string } | { status: number; text: string; json: unknown };
 
 export function answerOf(status: number, text: string): Answer {
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status, text, json };
+  return { status, text, json: jsonOf(text) };
 }
 
 export async function send(t: TestApp, probe: Probe, token: string | null, name: RouteName) {

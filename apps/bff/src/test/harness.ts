@@ -56,6 +56,15 @@ export function manualClock(start = SEEDED_AT) {
   };
 }
 
+/** An answer's body as JSON, or undefined when it is empty or not JSON (a page, a bare 400). */
+export function jsonOf(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The real app on a fresh in-memory database with the real migrations and the demo seed,
  * driven through app.request: no port, no network.
@@ -177,12 +186,7 @@ export async function createTestApp(
       ...(init.signal ? { signal: init.signal } : {}),
     });
     const text = await response.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
+    const json = jsonOf(text);
     return {
       status: response.status,
       headers: response.headers,
